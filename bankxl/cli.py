@@ -1,0 +1,187 @@
+"""``bankxl`` command line: list, sample, run, demo, addin.
+
+Exit codes: 0 ok · 1 internal error · 2 bad input (DataValidationError / ParameterError / missing file).
+Errors are one paragraph in Chinese followed by English; ``--debug`` shows the traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .errors import BankxlError
+
+log = logging.getLogger("bankxl")
+
+
+def _progress(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_list(args) -> int:
+    from .scenario import registry
+
+    for s in registry().values():
+        opt = f" [可选: {', '.join(s.optional_inputs)}]" if s.optional_inputs else ""
+        print(f"{s.id:28s} {s.code:4s} {s.group}  {s.title} — 输入: {', '.join(s.inputs)}{opt}")
+        if s.summary:
+            print(f"{'':34s}{s.summary}")
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .sample import make_sample_bank, write_sample_workbooks
+
+    t0 = time.perf_counter()
+    tables = make_sample_bank(customers=args.customers, seed=args.seed, as_of=args.as_of)
+    out = Path(args.out)
+    if args.csv:
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, df in tables.items():
+            p = out / f"{name}.csv"
+            df.to_csv(p, index=False, encoding="utf-8-sig")
+            paths.append(p)
+    else:
+        paths = write_sample_workbooks(tables, out)
+    for p in paths:
+        print(p)
+    _progress(f"示例数据已生成 sample bank written: {args.customers} 客户, seed {args.seed}, "
+              f"{time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def _parse_kv(items) -> dict:
+    out = {}
+    for it in items or []:
+        if "=" not in it:
+            raise BankxlError(f"参数格式应为 键=值: {it}\n--param expects key=value, got {it!r}")
+        k, v = it.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def cmd_run(args) -> int:
+    from .runner import run_scenario
+    from .scenario import get_scenario
+
+    spec = get_scenario(args.scenario)
+    params = {}
+    if args.params:
+        from .io import read_params
+
+        params.update(read_params(args.params, spec))
+    params.update(_parse_kv(args.param))
+    for f in args.input:
+        if not Path(f).exists():
+            raise BankxlError(f"找不到输入文件: {f}\nInput file not found: {f}")
+    t0 = time.perf_counter()
+    _progress(f"{spec.code} {spec.title}: 读取 {len(args.input)} 个输入文件 …")
+    if args.by:
+        from .split import run_by_outlet
+
+        paths = run_by_outlet(spec, args.input, Path(args.out), params=params, as_of=args.as_of,
+                              strict=args.strict, holidays=args.holidays, scale=args.scale, progress=_progress)
+        for p in paths:
+            print(p)
+        _progress(f"完成 done: {len(paths)} 个文件, {time.perf_counter() - t0:.1f}s")
+        return 0
+    res = run_scenario(spec, args.input, args.out, params=params, as_of=args.as_of, strict=args.strict,
+                       holidays=args.holidays, scale=args.scale, mask=not args.no_mask)
+    rows = ", ".join(f"{k} {v['rows']} 行" for k, v in res.inputs.items())
+    _progress(f"读取 read: {rows}; 数据日期 as-of {res.report.meta['as_of']:%Y-%m-%d}")
+    _progress(res.problems.summary_text())
+    print(res.path)
+    _progress(f"完成 done: {res.path} ({time.perf_counter() - t0:.1f}s)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    run_demo(Path(args.out), data_dir=Path(args.data) if args.data else None, customers=args.customers,
+             progress=_progress)
+    return 0
+
+
+def cmd_addin(args) -> int:
+    from .xl import addin_cli
+
+    return addin_cli.main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bankxl", description="银行数据应用场景 bank data-application scenarios")
+    p.add_argument("--version", action="version", version=f"bankxl {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    sub.add_parser("list", help="列出场景 list scenarios").set_defaults(func=cmd_list)
+
+    s = sub.add_parser("sample", help="生成示例银行数据 write the synthetic sample bank")
+    s.add_argument("--customers", type=int, default=2000)
+    s.add_argument("--seed", type=int, default=20261130)
+    s.add_argument("--as-of", default="2026-11-30")
+    s.add_argument("--out", default="workbooks")
+    s.add_argument("--csv", action="store_true", help="write one CSV per table instead of workbooks")
+    s.set_defaults(func=cmd_sample)
+
+    r = sub.add_parser("run", help="运行一个场景 run one scenario")
+    r.add_argument("scenario", help="场景 id / 代码 / 名称, e.g. deposit.maturity or D2")
+    r.add_argument("--input", "-i", action="append", required=True, help=".xlsx/.csv (repeatable)")
+    r.add_argument("--out", "-o", required=True, help="report .xlsx (a folder with --by outlet)")
+    r.add_argument("--param", "-p", action="append", help="key=value (repeatable)")
+    r.add_argument("--params", help="parameter file (.xlsx 参数 sheet or .csv 参数,取值)")
+    r.add_argument("--as-of", help="数据日期 YYYY-MM-DD")
+    r.add_argument("--holidays", help="节假日表 holiday table file (日期, 是否工作日, 节假日名称)")
+    r.add_argument("--by", choices=["outlet"], help="one file per outlet with only its own rows")
+    r.add_argument("--strict", action="store_true", help="数据问题视为错误 row problems are fatal")
+    r.add_argument("--scale", type=int, choices=[1, 10000], default=10000, help="金额展示单位 1=元 10000=万元")
+    r.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="在示例银行和公开数据上运行全部场景 run every scenario on bundled data")
+    d.add_argument("--out", default="demo_output")
+    d.add_argument("--data", help="folder with public datasets (e.g. ../shared/data)")
+    d.add_argument("--customers", type=int, default=2000)
+    d.set_defaults(func=cmd_demo)
+
+    a = sub.add_parser("addin", help="Excel 加载项 build/install/uninstall/bundle")
+    a.add_argument("action", choices=["build", "install", "uninstall", "bundle"])
+    a.add_argument("--out", help="output path")
+    a.add_argument("--check", action="store_true", help="verify the built add-in")
+    a.set_defaults(func=cmd_addin)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except BankxlError as e:
+        if args.debug:
+            raise
+        print(f"错误 error: {e}", file=sys.stderr)
+        return 2
+    except (KeyError, FileNotFoundError) as e:
+        if args.debug:
+            raise
+        msg = e.args[0] if e.args else str(e)
+        print(f"错误 error: {msg}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 — last resort: one paragraph, not a traceback
+        if args.debug:
+            raise
+        print(f"内部错误 internal error: {type(e).__name__}: {e}\n请用 --debug 重新运行并报告问题。 "
+              f"Re-run with --debug and report it.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

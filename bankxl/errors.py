@@ -1,0 +1,165 @@
+"""Errors and row-level data problems (数据问题).
+
+Two kinds of problem (DESIGN.md, "Canonical tables"):
+
+* structural — file unreadable, no header found, a required column missing: raise one
+  :class:`DataValidationError` naming the sheet and the column (中文 + English id);
+* row-level — a bad ID, an impossible date, a negative amount: collected as :class:`RowProblem`
+  (sheet, Excel row as the user sees it, column, code, original value, reason, handling) in a
+  :class:`ProblemLog`; every report lists them on its 数据问题 sheet. Strict mode makes them fatal.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pandas as pd
+
+#: Problem codes and their Chinese meaning (SCENARIOS.md §6 问题表).
+PROBLEM_CODES: dict[str, str] = {
+    "ID_CORRUPT": "证件号以数值存储且超过 15 位, 精度已丢失, 无法恢复",
+    "ID_FORMAT": "证件号格式错误",
+    "ID_DATE": "证件号中的出生日期不存在",
+    "ID_CHECKSUM": "证件号校验位错误",
+    "ID_AS_NUMBER": "证件号以数值存储(15 位, 已无损转回文本)",
+    "DATE_INVALID": "日期无法识别或不存在",
+    "DATE_ORDER": "日期先后矛盾",
+    "NUM_INVALID": "数值无法识别",
+    "NEG_BALANCE": "金额为负",
+    "DUP_KEY": "主键重复",
+    "REQUIRED_EMPTY": "必填值为空",
+    "VALUE_INVALID": "取值不在允许范围内",
+    "SUM_MISMATCH": "合计与明细不符",
+    "TAX_MISMATCH": "个税与累计预扣法重算结果不符",
+    "SUMMARY_ROW": "合计/小计行, 已跳过",
+}
+
+
+class BankxlError(Exception):
+    """Base class of every error bankxl raises on purpose."""
+
+
+class DataValidationError(BankxlError):
+    """A structural input problem that stops the run.
+
+    The message is one paragraph in Chinese followed by English, and names the table, the sheet
+    and the column (中文 + English id) so the user can find it.
+
+    Attributes: ``table`` (canonical id), ``sheet``, ``column`` (English id), ``column_zh``,
+    ``excel_row`` (row the user sees, when known), ``message_zh``, ``message_en``.
+    """
+
+    def __init__(self, message_zh: str, message_en: str = "", *, table: str | None = None,
+                 sheet: str | None = None, column: str | None = None, column_zh: str | None = None,
+                 excel_row: int | None = None):
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.table = table
+        self.sheet = sheet
+        self.column = column
+        self.column_zh = column_zh
+        self.excel_row = excel_row
+        where = []
+        if sheet:
+            where.append(f"工作表「{sheet}」")
+        if column_zh or column:
+            where.append(f"列「{column_zh or ''}{'(' + column + ')' if column else ''}」")
+        if excel_row:
+            where.append(f"第 {excel_row} 行")
+        prefix = ("，".join(where) + "：") if where else ""
+        text = prefix + message_zh
+        if message_en:
+            text += f"\n{message_en}"
+        super().__init__(text)
+
+
+class ParameterError(BankxlError):
+    """A parameter value (CLI --param, --params file or the 参数 sheet) is invalid."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One row-level data problem, as shown on the 数据问题 sheet.
+
+    ``excel_row`` is the row number the user sees in Excel (1-based, header offset included);
+    for a CSV it is the line number in the file. ``action`` says how the row was handled
+    (e.g. "保留, 该字段置空" / "剔除该行").
+    """
+
+    table: str
+    sheet: str | None
+    excel_row: int | None
+    column: str | None
+    code: str
+    value: object
+    reason: str
+    action: str
+
+    def as_row(self) -> dict:
+        return {
+            "表名": self.table,
+            "工作表": self.sheet or "",
+            "Excel 行号": self.excel_row,
+            "字段": self.column or "",
+            "问题码": self.code,
+            "原值": "" if self.value is None or (isinstance(self.value, float) and pd.isna(self.value))
+            else str(self.value),
+            "问题说明": self.reason,
+            "处理": self.action,
+        }
+
+
+@dataclass
+class ProblemLog:
+    """Collector of :class:`RowProblem` across loading and the scenario run.
+
+    ``cap`` limits how many problems per (table, code) are kept in detail; the rest are only
+    counted, so a 1M-row file with one systematic error does not make a 1M-row problem sheet.
+    """
+
+    cap: int = 5000
+    problems: list[RowProblem] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, problem: RowProblem) -> None:
+        key = (problem.table, problem.code)
+        self.counts[key] += 1
+        if self.counts[key] <= self.cap:
+            self.problems.append(problem)
+
+    def extend(self, problems: Iterable[RowProblem]) -> None:
+        for p in problems:
+            self.add(p)
+
+    def add_rows(self, table: str, sheet: str | None, excel_rows: Iterable, column: str | None,
+                 code: str, values: Iterable, reason: str, action: str) -> None:
+        """Add one problem per (excel_row, value) pair — the vectorised path scenarios use."""
+        for r, v in zip(excel_rows, values):
+            self.add(RowProblem(table, sheet, None if r is None or pd.isna(r) else int(r), column, code,
+                                v, reason, action))
+
+    def __len__(self) -> int:
+        return sum(self.counts.values())
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def to_frame(self) -> pd.DataFrame:
+        cols = ["表名", "工作表", "Excel 行号", "字段", "问题码", "原值", "问题说明", "处理"]
+        if not self.problems:
+            return pd.DataFrame(columns=cols)
+        return pd.DataFrame([p.as_row() for p in self.problems], columns=cols)
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per table and code (all problems, not only the capped detail)."""
+        rows = [{"表名": t, "问题码": c, "问题类型": PROBLEM_CODES.get(c, c), "行数": n}
+                for (t, c), n in sorted(self.counts.items())]
+        return pd.DataFrame(rows, columns=["表名", "问题码", "问题类型", "行数"])
+
+    def summary_text(self) -> str:
+        """One line per table/code, for the CLI and the message box."""
+        if not self:
+            return "未发现数据问题 (no data problems)."
+        parts = [f"{t}/{c} {PROBLEM_CODES.get(c, c)}: {n} 行" for (t, c), n in sorted(self.counts.items())]
+        return f"发现 {len(self)} 个数据问题 ({len(self)} data problems): " + "; ".join(parts)

@@ -1,0 +1,150 @@
+"""The report model: a report is data (DESIGN.md "Report model and writing").
+
+``Report`` -> ordered ``Sheet`` s -> blocks stacked top to bottom: :class:`Table` (a DataFrame written as an
+Excel table with number formats and optional conditional formats), :class:`Chart` (a native Excel chart over a
+table block of the same sheet), :class:`Note` (lines of text), :class:`PivotBlock` (a native PivotTable
+over a table of another sheet, see ``bankxl.report.pivot``). The runner adds 说明 and 数据问题; the writer
+(``bankxl.report.xlsx``) turns it into a workbook. Scenarios build reports; they never touch files.
+
+Number formats by name (``Table.formats``): ``money`` #,##0.00 · ``money0`` #,##0 · ``int`` #,##0 ·
+``pct`` 0.00% · ``pct1`` 0.0% · ``date`` yyyy-mm-dd · ``month`` yyyy-mm · ``text`` @ · ``ratio`` 0.00 ·
+``ratio4`` 0.0000; any other string is used as an Excel format code.
+Columns not named are formatted from their dtype (float -> money, int -> int, datetime -> date, str -> text).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import pandas as pd
+
+
+@dataclass
+class Conditional:
+    """Conditional format on table columns.
+
+    ``kind``: 'data_bar' | 'color_scale' (green-low to red-high unless ``reverse``) | 'cell'
+    (``criteria`` like '>', '>=', '==', 'between'; ``value`` a number or string; ``style`` 'bad' | 'warn' | 'good')
+    | 'text' (cell text contains ``value``; ``style``).
+    """
+
+    columns: Sequence[str]
+    kind: str = "data_bar"
+    criteria: str | None = None
+    value: Any = None
+    style: str = "bad"
+    reverse: bool = False
+
+
+@dataclass
+class Table:
+    """A DataFrame written as an Excel table (ListObject) with autofilter and a frozen header row.
+
+    ``name``: the Excel table name (ASCII, unique in the workbook; derived when None).
+    ``text_columns``: columns always written as text (IDs, accounts) besides string-typed ones.
+    ``title``: a bold line above the table. ``note``: a grey line under the title.
+    ``total_row``: add a 合计 row summing the numeric columns (Excel SUBTOTAL formulas).
+    """
+
+    df: pd.DataFrame
+    name: str | None = None
+    title: str | None = None
+    note: str | None = None
+    formats: dict[str, str] = field(default_factory=dict)
+    text_columns: Sequence[str] = ()
+    conditional: list[Conditional] = field(default_factory=list)
+    total_row: bool = False
+    widths: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Chart:
+    """A native Excel chart over a :class:`Table` block (``table`` = that block's name) of the same sheet.
+
+    ``kind``: 'column' | 'bar' | 'line' | 'pie' | 'area' | 'scatter'; ``stacked`` / ``percent_stacked``
+    for column/bar/area; ``categories``: the category column; ``series``: value columns;
+    ``secondary``: series drawn as a line on a secondary axis (combined chart).
+    """
+
+    table: str
+    categories: str
+    series: Sequence[str]
+    kind: str = "column"
+    title: str = ""
+    stacked: bool = False
+    percent_stacked: bool = False
+    y_title: str | None = None
+    x_title: str | None = None
+    secondary: Sequence[str] = ()
+    width: int = 720
+    height: int = 320
+    number_format: str | None = None
+
+
+@dataclass
+class Note:
+    """Lines of text; ``pairs`` are written as two columns (名称 | 内容)."""
+
+    lines: Sequence[str] = ()
+    title: str | None = None
+    pairs: Sequence[tuple[str, Any]] = ()
+
+
+@dataclass
+class PivotBlock:
+    """A native PivotTable (``bankxl.report.pivot``) over a :class:`Table` block named ``source`` elsewhere
+    in the workbook; the writer pre-writes its values and adds the pivot parts."""
+
+    spec: Any
+    source: str
+    title: str | None = None
+    note: str | None = None
+
+
+Block = Table | Chart | Note | PivotBlock
+
+
+@dataclass
+class Sheet:
+    """A worksheet: Chinese name (<= 31 chars, no []:*?/\\), blocks stacked top to bottom."""
+
+    name: str
+    blocks: list[Block] = field(default_factory=list)
+    tab_color: str | None = None
+    landscape: bool = True
+
+    def table(self, name: str) -> Table:
+        for b in self.blocks:
+            if isinstance(b, Table) and b.name == name:
+                return b
+        raise KeyError(name)
+
+
+@dataclass
+class Report:
+    """A scenario's result. ``method``: lines explaining the method (source: SCENARIOS.md section);
+    ``notes``: caveats for 说明 (e.g. "仅 F1 可计算"). The runner fills ``meta`` (as-of date, params,
+    inputs, row counts, calendar notes, rule version) and ``problems`` before writing."""
+
+    title: str
+    sheets: list[Sheet] = field(default_factory=list)
+    method: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    problems: Any = None  # ProblemLog
+    scenario_id: str = ""
+    code: str = ""
+
+    def sheet(self, name: str) -> Sheet:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def tables(self) -> dict[str, Table]:
+        """Every table block by name (unnamed ones are not listed)."""
+        return {b.name: b for s in self.sheets for b in s.blocks if isinstance(b, Table) and b.name}
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]

@@ -1,0 +1,514 @@
+"""Write a :class:`~bankxl.report.model.Report` to .xlsx with XlsxWriter (DESIGN.md "Report model and writing").
+
+What every written workbook gets: real Excel tables (ListObjects) with autofilter and a frozen header,
+thousands separators and units in headers, column widths that fit Chinese text (a CJK character counts
+double), native charts, conditional formats, print setup (A4 landscape, fit to width, header row repeated,
+footer 数据日期 · 内部资料 注意保密 · page x of y), text that begins with = + - @ written as text (never a
+formula), IDs / accounts and numbers with more than 15 significant digits written as text, and an atomic
+write (temp file in the target folder + ``os.replace``): an existing file is replaced whole or not at all.
+
+Very large reports (more than ``LARGE_CELLS`` cells) switch XlsxWriter to ``constant_memory``; Excel tables
+are not available there, so sheets get a plain autofilter instead, and 说明 says so.
+openpyxl is never used to write (a load-and-save drops charts and pivots).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from .model import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
+
+log = logging.getLogger(__name__)
+
+LARGE_CELLS = 3_000_000
+EXCEL_MAX_ROWS = 1_048_576
+NAMED_FORMATS = {
+    "money": "#,##0.00", "money0": "#,##0", "int": "#,##0", "pct": "0.00%", "pct1": "0.0%",
+    "date": "yyyy-mm-dd", "month": "yyyy-mm", "text": "@", "ratio": "0.00", "ratio4": "0.0000",
+    "general": "General",
+}
+STYLE_COLORS = {"bad": ("#9C0006", "#FFC7CE"), "warn": ("#9C5700", "#FFEB9C"), "good": ("#006100", "#C6EFCE")}
+FOOTER_NOTE = "内部资料 注意保密"
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def display_width(text: Any) -> int:
+    """Width of a value in Excel character units: East Asian wide/fullwidth characters count 2."""
+    s = str(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+
+
+def safe_sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique sheet name: no []:*?/\\, at most 31 characters, '(2)' appended on a clash."""
+    base = _BAD_SHEET_CHARS.sub("_", name).strip("'")[:31] or "Sheet"
+    candidate, n = base, 2
+    while candidate.lower() in {t.lower() for t in taken}:
+        suffix = f"({n})"
+        candidate = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def unique_path(path: str | Path) -> Path:
+    """``path`` if free, else ``name (2).xlsx``, ``name (3).xlsx`` ... — never overwrite a user's report."""
+    p = Path(path)
+    if not p.exists():
+        return p
+    n = 2
+    while True:
+        q = p.with_name(f"{p.stem} ({n}){p.suffix}")
+        if not q.exists():
+            return q
+        n += 1
+
+
+class _Formats:
+    """Cache of XlsxWriter formats keyed by their properties."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self._cache: dict[tuple, Any] = {}
+
+    def get(self, **props) -> Any:
+        key = tuple(sorted(props.items()))
+        if key not in self._cache:
+            base = {"font_name": "等线", "font_size": 10, "valign": "vcenter"}
+            base.update(props)
+            self._cache[key] = self.wb.add_format(base)
+        return self._cache[key]
+
+    def num(self, code: str | None):
+        return self.get(num_format=code) if code else self.get()
+
+
+def _column_kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "bool"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "date"
+    if pd.api.types.is_integer_dtype(s):
+        return "int"
+    if pd.api.types.is_float_dtype(s):
+        return "float"
+    if pd.api.types.is_numeric_dtype(s):
+        return "float"
+    return "object"
+
+
+def _default_format(kind: str) -> str | None:
+    return {"date": "date", "int": "int", "float": "money"}.get(kind)
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    return False
+
+
+class _Located:
+    """Where a table block landed: sheet, header row, first column, rows, columns."""
+
+    def __init__(self, sheet: str, header_row: int, first_col: int, n_rows: int, columns: list[str]):
+        self.sheet, self.header_row, self.first_col = sheet, header_row, first_col
+        self.n_rows, self.columns = n_rows, columns
+
+    def col(self, name: str) -> int:
+        return self.first_col + self.columns.index(name)
+
+    @property
+    def ref(self) -> str:
+        last_row = self.header_row + max(self.n_rows, 1)
+        return (f"{xl_rowcol_to_cell(self.header_row, self.first_col)}:"
+                f"{xl_rowcol_to_cell(last_row, self.first_col + len(self.columns) - 1)}")
+
+
+class XlsxReportWriter:
+    """Turns one Report into one .xlsx. Use :func:`write_report`."""
+
+    def __init__(self, report: Report, path: Path):
+        self.report = report
+        self.path = path
+        n_cells = sum(len(b.df) * max(len(b.df.columns), 1) for s in report.sheets for b in s.blocks
+                      if isinstance(b, Table))
+        self.large = n_cells > LARGE_CELLS
+        self.located: dict[str, _Located] = {}
+        self.pending_pivots: list[tuple[PivotBlock, str, int, int]] = []
+        self._table_names: set[str] = set()
+
+    # -- workbook ------------------------------------------------------------------------------------
+    def write(self) -> None:
+        opts = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                "nan_inf_to_errors": True, "constant_memory": self.large, "use_zip64": True}
+        wb = xlsxwriter.Workbook(str(self.path), opts)
+        wb.set_properties({"title": self.report.title, "subject": self.report.code,
+                           "company": "bankxl", "comments": FOOTER_NOTE})
+        # fixed creation date so reports are byte-stable apart from the data (DESIGN.md conventions)
+        as_of = self.report.meta.get("as_of")
+        if as_of is not None:
+            wb.set_properties({"created": pd.Timestamp(as_of).to_pydatetime()})
+        self.wb, self.fmt = wb, _Formats(wb)
+        taken: set[str] = set()
+        for sheet in self.report.sheets:
+            sheet.name = safe_sheet_name(sheet.name, taken)
+        for sheet in self.report.sheets:
+            self._write_sheet(sheet)
+        wb.close()
+        if self.pending_pivots:
+            self._add_pivots()
+
+    def _write_sheet(self, sheet: Sheet) -> None:
+        ws = self.wb.add_worksheet(sheet.name)
+        ws.hide_gridlines(2)
+        if sheet.tab_color:
+            ws.set_tab_color(sheet.tab_color)
+        row, first_header, widths = 0, None, {}
+        for block in sheet.blocks:
+            if isinstance(block, Note):
+                row = self._write_note(ws, block, row, widths)
+            elif isinstance(block, Table):
+                header_row, row = self._write_table(ws, sheet.name, block, row, widths)
+                if first_header is None:
+                    first_header = header_row
+            elif isinstance(block, Chart):
+                row = self._write_chart(ws, sheet.name, block, row)
+            elif isinstance(block, PivotBlock):
+                row = self._write_pivot(ws, sheet.name, block, row, widths)
+            row += 1
+        for col, w in widths.items():
+            ws.set_column(col, col, min(max(w + 2, 8), 60))
+        if first_header is not None:
+            ws.freeze_panes(first_header + 1, 0)
+            ws.repeat_rows(first_header)
+        self._print_setup(ws, sheet)
+
+    def _print_setup(self, ws, sheet: Sheet) -> None:
+        if sheet.landscape:
+            ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        as_of = self.report.meta.get("as_of")
+        date_txt = pd.Timestamp(as_of).strftime("%Y-%m-%d") if as_of is not None else ""
+        ws.set_header(f"&L&\"等线,Bold\"{_escape_hf(self.report.title)}&R{_escape_hf(sheet.name)}")
+        ws.set_footer(f"&L数据日期: {date_txt}&C{FOOTER_NOTE}&R第 &P 页 / 共 &N 页")
+
+    # -- blocks --------------------------------------------------------------------------------------
+    def _write_note(self, ws, note: Note, row: int, widths: dict) -> int:
+        if note.title:
+            ws.write_string(row, 0, note.title, self.fmt.get(bold=True, font_size=12, font_color="#1F4E78"))
+            row += 1
+        for line in note.lines:
+            ws.write_string(row, 0, str(line), self.fmt.get(text_wrap=False))
+            row += 1
+        for k, v in note.pairs:
+            ws.write_string(row, 0, str(k), self.fmt.get(bold=True, bg_color="#F2F2F2", border=1))
+            self._write_value(ws, row, 1, v, self.fmt.get(border=1, text_wrap=True))
+            widths[0] = max(widths.get(0, 0), display_width(k))
+            widths[1] = max(widths.get(1, 0), min(display_width(v), 80))
+            row += 1
+        return row
+
+    def _table_name(self, block: Table) -> str:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", block.name or "") or "T"
+        if not re.match(r"[A-Za-z_]", base):
+            base = "T_" + base
+        base = base[:200]
+        name, n = base, 2
+        while name.lower() in self._table_names or re.fullmatch(r"[A-Za-z]{1,3}\d+", name) or name.upper() in ("R", "C"):
+            name = f"{base}_{n}"
+            n += 1
+        self._table_names.add(name.lower())
+        return name
+
+    def _write_table(self, ws, sheet_name: str, block: Table, row: int, widths: dict) -> tuple[int, int]:
+        df = block.df
+        columns = _unique_headers([str(c) for c in df.columns])
+        if block.title:
+            ws.write_string(row, 0, block.title, self.fmt.get(bold=True, font_size=12, font_color="#1F4E78"))
+            row += 1
+        if block.note:
+            ws.write_string(row, 0, block.note, self.fmt.get(italic=True, font_color="#595959"))
+            row += 1
+        header_row = row
+        n = len(df)
+        if n + header_row + 2 > EXCEL_MAX_ROWS:
+            raise ValueError(f"table {block.name} has {n} rows, more than an Excel sheet holds")
+        header_fmt = self.fmt.get(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", text_wrap=True,
+                                  align="center", border=1)
+        text_cols = set(block.text_columns)
+        col_specs, writers = [], []
+        for j, (orig, header) in enumerate(zip(df.columns, columns)):
+            s = df[orig]
+            kind = _column_kind(s)
+            if orig in text_cols:
+                kind = "text"
+            fmt_name = block.formats.get(orig, _default_format(kind))
+            code = NAMED_FORMATS.get(fmt_name, fmt_name) if fmt_name else None
+            cell_fmt = self.fmt.num(code)
+            writers.append((kind, cell_fmt))
+            spec = {"header": header, "header_format": header_fmt, "format": cell_fmt}
+            if block.total_row:
+                if j == 0:
+                    spec["total_string"] = "合计"
+                elif kind in ("int", "float") and fmt_name not in ("pct", "pct1", "ratio", "ratio4", "date"):
+                    spec["total_function"] = "sum"
+                    spec["total_value"] = float(pd.to_numeric(s, errors="coerce").sum())
+            col_specs.append(spec)
+            w = display_width(header)
+            sample = s.iloc[:500]
+            if kind in ("object", "text"):
+                lens = [display_width(v) for v in sample if not _is_missing(v)]
+                w = max([w] + lens)
+            elif kind == "date":
+                w = max(w, 10)
+            elif kind in ("int", "float") and len(sample):
+                vmax = pd.to_numeric(sample, errors="coerce").abs().max()
+                if pd.notna(vmax):
+                    w = max(w, len(f"{vmax:,.2f}") + 1)
+            if orig in block.widths:
+                w = block.widths[orig]
+            widths[j] = max(widths.get(j, 0), min(w, 50))
+        last_row = header_row + max(n, 1) + (1 if block.total_row else 0)
+        if self.large:
+            for j, spec in enumerate(col_specs):
+                ws.write_string(header_row, j, spec["header"], header_fmt)
+        else:
+            opts = {"columns": col_specs, "name": self._table_name(block), "style": "Table Style Light 9",
+                    "total_row": block.total_row, "autofilter": True}
+            ws.add_table(header_row, 0, last_row, len(columns) - 1, opts)
+        self._write_rows(ws, df, header_row + 1, writers)
+        if self.large:
+            ws.autofilter(header_row, 0, header_row + max(n, 1), len(columns) - 1)
+        if block.name:
+            self.located[block.name] = _Located(sheet_name, header_row, 0, n, columns)
+        for cond in block.conditional:
+            self._conditional(ws, df, cond, header_row, n)
+        ws.set_row(header_row, 30)
+        return header_row, last_row + 1
+
+    def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list) -> None:
+        cols = []
+        for (kind, fmt), name in zip(writers, df.columns):
+            s = df[name]
+            if kind == "date":
+                vals = [None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in s]
+            elif kind == "bool":
+                vals = [None if _is_missing(v) else ("是" if v else "否") for v in s]
+            elif kind in ("int", "float"):
+                arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+                vals = arr.tolist()
+            else:
+                vals = s.tolist()
+            cols.append((kind, fmt, vals))
+        for i in range(len(df)):
+            r = first_row + i
+            for j, (kind, fmt, vals) in enumerate(cols):
+                v = vals[i]
+                if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+                    continue
+                if kind in ("int", "float"):
+                    if math.isinf(v):
+                        ws.write_string(r, j, "∞" if v > 0 else "-∞", fmt)
+                    elif abs(v) >= 1e15 and float(v).is_integer():
+                        ws.write_string(r, j, str(int(v)), fmt)  # > 15 significant digits: text
+                    else:
+                        ws.write_number(r, j, v, fmt)
+                elif kind == "date":
+                    ws.write_datetime(r, j, v, fmt)
+                else:
+                    self._write_value(ws, r, j, v, fmt)
+
+    def _write_value(self, ws, r: int, c: int, v: Any, fmt=None) -> None:
+        """Write one value safely: strings via write_string (never a formula), big ints as text."""
+        if _is_missing(v):
+            return
+        if isinstance(v, (bool, np.bool_)):
+            ws.write_string(r, c, "是" if v else "否", fmt)
+        elif isinstance(v, (int, np.integer)):
+            if abs(int(v)) >= 10**15:
+                ws.write_string(r, c, str(int(v)), fmt)
+            else:
+                ws.write_number(r, c, int(v), fmt)
+        elif isinstance(v, (float, np.floating)):
+            ws.write_number(r, c, float(v), fmt) if math.isfinite(v) else ws.write_string(r, c, str(v), fmt)
+        elif isinstance(v, (pd.Timestamp,)):
+            ws.write_datetime(r, c, v.to_pydatetime(), self.fmt.num("yyyy-mm-dd"))
+        else:
+            ws.write_string(r, c, str(v), fmt)
+
+    def _conditional(self, ws, df: pd.DataFrame, cond: Conditional, header_row: int, n: int) -> None:
+        if n == 0:
+            return
+        cols = list(df.columns)
+        for name in cond.columns:
+            if name not in cols:
+                continue
+            c = cols.index(name)
+            rng = (header_row + 1, c, header_row + n, c)
+            if cond.kind == "data_bar":
+                ws.conditional_format(*rng, {"type": "data_bar", "bar_color": "#5B9BD5", "bar_solid": True})
+            elif cond.kind == "color_scale":
+                lo, hi = ("#F8696B", "#63BE7B") if cond.reverse else ("#63BE7B", "#F8696B")
+                ws.conditional_format(*rng, {"type": "3_color_scale", "min_color": lo, "mid_color": "#FFEB84",
+                                             "max_color": hi})
+            elif cond.kind == "cell":
+                font, bg = STYLE_COLORS[cond.style]
+                opts = {"type": "cell", "criteria": cond.criteria, "format": self.fmt.get(font_color=font, bg_color=bg)}
+                if cond.criteria == "between":
+                    opts["minimum"], opts["maximum"] = cond.value
+                else:
+                    opts["value"] = f'"{cond.value}"' if isinstance(cond.value, str) else cond.value
+                ws.conditional_format(*rng, opts)
+            elif cond.kind == "text":
+                font, bg = STYLE_COLORS[cond.style]
+                ws.conditional_format(*rng, {"type": "text", "criteria": "containing", "value": str(cond.value),
+                                             "format": self.fmt.get(font_color=font, bg_color=bg)})
+
+    def _write_chart(self, ws, sheet_name: str, chart: Chart, row: int) -> int:
+        loc = self.located.get(chart.table)
+        if loc is None or loc.sheet != sheet_name or loc.n_rows == 0:
+            return row
+        kind = chart.kind
+        subtype = "percent_stacked" if chart.percent_stacked else ("stacked" if chart.stacked else None)
+        spec = {"type": kind}
+        if subtype and kind in ("column", "bar", "area"):
+            spec["subtype"] = subtype
+        ch = self.wb.add_chart(spec)
+        first, last = loc.header_row + 1, loc.header_row + loc.n_rows
+        cat_col = loc.col(chart.categories)
+        palette = ["#1F4E78", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#264478", "#9E480E"]
+        for k, name in enumerate(chart.series):
+            if name not in loc.columns:
+                continue
+            c = loc.col(name)
+            ser = {"name": [sheet_name, loc.header_row, c], "categories": [sheet_name, first, cat_col, last, cat_col],
+                   "values": [sheet_name, first, c, last, c]}
+            if kind == "pie":
+                ser["data_labels"] = {"percentage": True, "category": True}
+            elif kind == "line":
+                ser["line"] = {"color": palette[k % len(palette)], "width": 2}
+            else:
+                ser["fill"] = {"color": palette[k % len(palette)]}
+            if name in chart.secondary:
+                continue
+            ch.add_series(ser)
+        if chart.secondary:
+            line = self.wb.add_chart({"type": "line"})
+            for name in chart.secondary:
+                if name in loc.columns:
+                    c = loc.col(name)
+                    line.add_series({"name": [sheet_name, loc.header_row, c],
+                                     "categories": [sheet_name, first, cat_col, last, cat_col],
+                                     "values": [sheet_name, first, c, last, c], "y2_axis": True,
+                                     "marker": {"type": "circle"}})
+            ch.combine(line)
+        ch.set_title({"name": chart.title, "name_font": {"size": 12, "bold": True}})
+        if kind != "pie":
+            ch.set_legend({"position": "bottom"})
+            y = {"num_font": {"size": 9}, "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+            if chart.y_title:
+                y["name"] = chart.y_title
+            if chart.number_format:
+                y["num_format"] = chart.number_format
+            x = {"num_font": {"size": 9}}
+            if chart.x_title:
+                x["name"] = chart.x_title
+            if kind == "bar":
+                ch.set_x_axis(y)
+                ch.set_y_axis({**x, "reverse": True})
+            else:
+                ch.set_y_axis(y)
+                ch.set_x_axis(x)
+        ch.set_size({"width": chart.width, "height": chart.height})
+        ch.set_chartarea({"border": {"none": True}})
+        ws.insert_chart(row, 0, ch, {"x_offset": 4, "y_offset": 4, "object_position": 1})
+        return row + math.ceil(chart.height / 20) + 1
+
+    def _write_pivot(self, ws, sheet_name: str, block: PivotBlock, row: int, widths: dict) -> int:
+        from . import pivot
+
+        source = self.report.tables().get(block.source)
+        if source is None:
+            raise KeyError(f"pivot source table {block.source} not in report")
+        if block.title:
+            ws.write_string(row, 0, block.title, self.fmt.get(bold=True, font_size=12, font_color="#1F4E78"))
+            row += 1
+        if block.note:
+            ws.write_string(row, 0, block.note, self.fmt.get(italic=True, font_color="#595959"))
+            row += 1
+        grid = pivot.pivot_grid(source.df, block.spec)
+        for i, line in enumerate(grid):
+            for j, v in enumerate(line):
+                fmt = self.fmt.get(bold=True) if i == 0 else self.fmt.num("#,##0.##")
+                self._write_value(ws, row + i, j, v, fmt)
+                widths[j] = max(widths.get(j, 0), min(display_width(v) if not _is_missing(v) else 0, 40))
+        self.pending_pivots.append((block, sheet_name, row, 0))
+        return row + len(grid)
+
+    def _add_pivots(self) -> None:
+        from . import pivot
+
+        placements = []
+        tables = self.report.tables()
+        for block, sheet_name, r, c in self.pending_pivots:
+            loc = self.located[block.source]
+            src = tables[block.source].df
+            placements.append(pivot.PivotPlacement(
+                spec=block.spec, source_sheet=loc.sheet, source_ref=loc.ref,
+                source_df=src.set_axis(loc.columns, axis=1), target_sheet=sheet_name,
+                target_cell=xl_rowcol_to_cell(r, c)))
+        pivot.add_pivots(self.path, placements)
+
+
+def _escape_hf(text: str) -> str:
+    return str(text).replace("&", "&&")
+
+
+def _unique_headers(cols: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for c in cols:
+        c = c.strip() or "列"
+        if c.lower() in seen:
+            seen[c.lower()] += 1
+            c = f"{c}_{seen[c.lower()]}"
+        seen[c.lower()] = seen.get(c.lower(), 1)
+        out.append(c)
+    return out
+
+
+def write_report(report: Report, path: str | Path) -> Path:
+    """Write ``report`` to ``path`` atomically and return the path.
+
+    The workbook is built in a temporary file in the same folder and moved over ``path`` with
+    ``os.replace`` only when complete; on any error the temporary file is removed and an existing
+    ``path`` is left untouched. Raises OSError when the folder is not writable (e.g. the file is open
+    in Excel on Windows).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        XlsxReportWriter(report, Path(tmp)).write()
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    log.info("wrote %s", path)
+    return path

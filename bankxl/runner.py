@@ -1,0 +1,180 @@
+"""One runner for every front end: load -> validate -> run -> finish (说明, 数据问题) -> write.
+
+The CLI (``bankxl run``/``demo``) and the Excel ribbon (``bankxl.xl.ribbon``) both call
+:func:`run_scenario` (files/DataFrames in, report file out) or :func:`execute` (typed tables in,
+:class:`~bankxl.report.Report` out).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from . import __version__
+from .errors import DataValidationError, ProblemLog
+from .report import Note, Report, Sheet, Table
+from .report.xlsx import write_report
+from .scenario import RunContext, Scenario, get_scenario, make_params, params_hash, params_table
+from .tables import get_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the report, where it was written (None when not written), the problems."""
+
+    report: Report
+    path: Path | None
+    problems: ProblemLog
+    inputs: dict[str, dict] = field(default_factory=dict)
+
+
+def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any = None) -> pd.Timestamp:
+    """The data date: explicit ``as_of``; else the single 数据日期 (``as_of`` column) in the inputs; else the
+    latest date of ``spec.as_of_from``. Raises DataValidationError saying how to give one."""
+    if as_of is not None and str(as_of).strip():
+        try:
+            return pd.Timestamp(as_of).normalize()
+        except (ValueError, TypeError) as e:
+            raise DataValidationError(f"数据日期「{as_of}」无法识别, 请写成 2026-11-30 的形式。",
+                                      f"Cannot read the as-of date {as_of!r}; use YYYY-MM-DD.") from e
+    found = set()
+    for name, df in tables.items():
+        if "as_of" in df.columns:
+            found.update(pd.to_datetime(df["as_of"].dropna()).dt.normalize().unique())
+    if len(found) == 1:
+        return pd.Timestamp(next(iter(found)))
+    if len(found) > 1:
+        dates = ", ".join(sorted(pd.Timestamp(d).strftime("%Y-%m-%d") for d in found)[:5])
+        raise DataValidationError(
+            f"输入数据中有多个数据日期({dates}), 请用 --as-of 或参数表的「数据日期」指定一个。",
+            "The inputs hold several as-of dates; give one with --as-of.", column="as_of", column_zh="数据日期")
+    if spec.as_of_from:
+        t, c = spec.as_of_from
+        if t in tables and c in tables[t].columns and tables[t][c].notna().any():
+            d = pd.Timestamp(tables[t][c].max()).normalize()
+            if get_table(t).column(c).kind == "month":
+                d = d + pd.offsets.MonthEnd(0)
+            return d
+    raise DataValidationError(
+        "无法确定数据日期: 数据中没有「数据日期」列。请用命令行参数 --as-of 2026-11-30 或在「参数」工作表填写数据日期。",
+        "No as-of date: the data has no 数据日期 (as_of) column. Pass --as-of YYYY-MM-DD or fill it on the 参数 sheet.")
+
+
+def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: Any = None, *,
+            as_of: Any = None, ctx: RunContext | None = None, inputs: dict[str, dict] | None = None,
+            **ctx_options) -> Report:
+    """Run a scenario on typed canonical tables and return the finished report (说明 and 数据问题 added).
+
+    ``tables``: canonical id -> typed DataFrame (as ``bankxl.io`` or ``bankxl.sample`` make them); a
+    missing optional input may be absent. ``params``: the params dataclass, a mapping of overrides, or None.
+    Inputs are never modified (scenarios get the frames as given; tests check they stay equal).
+    Raises DataValidationError for a missing required table and ParameterError for bad parameters.
+    """
+    spec = get_scenario(spec) if isinstance(spec, str) else spec
+    for t in spec.inputs:
+        if t not in tables:
+            tz = get_table(t).zh
+            raise DataValidationError(f"缺少输入表「{tz}」({t})。", f"Missing input table {t}.", table=t)
+    if params is None or isinstance(params, Mapping):
+        params = make_params(spec.params, params)
+    if ctx is None:
+        ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), **ctx_options)
+    used = {k: v for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}
+    report = spec.run(used, params, ctx)
+    report.scenario_id, report.code = spec.id, spec.code
+    finish(report, spec, params, ctx, inputs or {k: {"rows": len(v)} for k, v in used.items()})
+    return report
+
+
+def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs: dict[str, dict]) -> None:
+    """Fill ``report.meta`` and append the 数据问题 and 说明 sheets (every report has both)."""
+    years = sorted({ctx.as_of.year, ctx.as_of.year + 1})
+    cal_notes = ctx.calendar.source_notes(years) if hasattr(ctx.calendar, "source_notes") else []
+    rule = params_hash(params)
+    report.meta.update({"as_of": ctx.as_of, "params": params, "rule_version": rule, "inputs": inputs,
+                        "currency": ctx.currency, "unit": ctx.unit})
+    report.problems = ctx.problems
+    probs = ctx.problems
+    blocks: list = [Note(title="数据问题 Data problems",
+                         lines=[probs.summary_text(),
+                                "行号为打开原文件时看到的 Excel 行号(CSV 为文件行号); 「处理」列说明该行如何处理。"])]
+    if probs:
+        blocks.append(Table(probs.summary(), name="problem_summary", title="问题汇总"))
+        shown = probs.to_frame()
+        note = None
+        if len(shown) < len(probs):
+            note = f"明细仅列出每类前 {probs.cap} 条, 共 {len(probs)} 条。"
+        blocks.append(Table(shown, name="problems", title="问题明细", note=note,
+                            text_columns=("原值",), formats={"Excel 行号": "0"}))
+    report.sheets.append(Sheet("数据问题", blocks, tab_color="#C00000"))
+
+    input_rows = pd.DataFrame([
+        {"输入表": f"{get_table(t).zh}({t})", "来源": info.get("source", "DataFrame"),
+         "工作表": info.get("sheet") or "", "标题行(Excel 行号)": info.get("header_row"),
+         "行数": info.get("rows")} for t, info in inputs.items()])
+    about = [
+        ("场景", f"{spec.code} {spec.title} ({spec.id})"),
+        ("数据日期 as-of", ctx.as_of.strftime("%Y-%m-%d")),
+        ("金额单位", f"{ctx.unit}(原始数据币种 {ctx.currency}, 未做币种折算)"),
+        ("证件/手机/姓名脱敏", "是" if ctx.mask else "否"),
+        ("规则版本 rule version", rule),
+        ("生成工具", f"bankxl {__version__}"),
+    ]
+    blocks = [Note(title=f"说明 — {report.title}", pairs=about)]
+    if len(input_rows):
+        blocks.append(Table(input_rows, name="inputs", title="输入数据", formats={"标题行(Excel 行号)": "0"}))
+    blocks.append(Table(params_table(params), name="params", title="参数(可在「参数」工作表或 --param 修改)",
+                        text_columns=("取值",)))
+    if report.method:
+        blocks.append(Note(title="方法 Method", lines=report.method))
+    notes = list(report.notes) + list(ctx.notes) + list(cal_notes)
+    if getattr(report, "_large", False):
+        notes.append("数据量大, 明细表以自动筛选代替 Excel 表格对象。")
+    if notes:
+        blocks.append(Note(title="注意 Notes", lines=notes))
+    report.sheets.append(Sheet("说明", blocks, tab_color="#7F7F7F", landscape=False))
+
+
+def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Path | None = None, *,
+                 params: Any = None, as_of: Any = None, strict: bool = False, holidays: Any = None,
+                 scale: int = 10_000, mask: bool = True, currency: str | None = None) -> RunResult:
+    """Load the inputs from files/DataFrames, run the scenario and write the report to ``out``.
+
+    ``sources``: paths (.xlsx/.xlsm/.csv) or DataFrames / mappings as accepted by ``bankxl.io.read_tables``.
+    ``holidays``: a holiday table (DataFrame or file) overriding the calendar. ``strict``: row problems
+    raise DataValidationError. Returns a :class:`RunResult`; ``out=None`` skips writing.
+    """
+    from . import io as bio
+    from .calendar import BankCalendar
+
+    spec = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    problems = ProblemLog()
+    loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
+                             problems=problems, strict=strict)
+    tables = {k: v.df for k, v in loaded.items()}
+    inputs = {k: {"source": v.source, "sheet": v.sheet, "header_row": v.header_row, "rows": v.n_rows}
+              for k, v in loaded.items()}
+    if holidays is not None and not isinstance(holidays, pd.DataFrame):
+        holidays = bio.read_holidays(holidays)
+    ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), calendar=BankCalendar(holidays),
+                     scale=scale, mask=mask, strict=strict, problems=problems,
+                     currency=currency or _currency_of(spec))
+    for v in loaded.values():
+        ctx.notes.extend(v.unit_notes)
+    report = execute(spec, tables, params, ctx=ctx, inputs=inputs)
+    if strict and problems:
+        raise DataValidationError(f"严格模式: 发现 {len(problems)} 个数据问题。{problems.summary_text()}",
+                                  f"Strict mode: {len(problems)} data problems.")
+    path = write_report(report, out) if out is not None else None
+    return RunResult(report, path, problems, inputs)
+
+
+def _currency_of(spec: Scenario) -> str:
+    cur = {get_table(t).currency for t in spec.inputs}
+    return cur.pop() if len(cur) == 1 else "CNY"

@@ -1,0 +1,214 @@
+"""Scenario contract, RunContext and the registry (DESIGN.md "Scenario contract").
+
+A scenario is one pure module under ``bankxl.scenarios.<group>`` exposing ``SPEC = Scenario(...)``.
+``run(tables, params, ctx) -> Report`` receives typed canonical tables (``bankxl.io``), a frozen params
+dataclass and a :class:`RunContext`; it never imports xlwings/openpyxl, never reads the clock and never
+mutates its inputs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib
+import json
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+from .errors import ParameterError, ProblemLog
+
+GROUPS = ("存款营销", "信贷营销", "电子银行", "风险管理", "综合管理")
+
+#: display units per currency: (unit at scale 1, unit at scale 10,000)
+CURRENCY_UNITS = {"CNY": ("元", "万元"), "EUR": ("EUR", "万EUR"), "CZK": ("CZK", "万CZK")}
+
+
+def param(default: Any, zh: str, unit: str | None = None, help: str = "", **kw) -> Any:
+    """A params-dataclass field with its 中文 label and unit (shown on the 参数 sheet and in 说明)."""
+    meta = {"zh": zh, "unit": unit, "help": help}
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("use a tuple (immutable) for sequence parameters")
+    return field(default=default, metadata=meta, **kw)
+
+
+def params_table(params: Any) -> pd.DataFrame:
+    """The parameters as rows: 参数 (id), 名称, 取值, 单位, 说明 — for the 参数 sheet and 说明."""
+    rows = []
+    for f in dataclasses.fields(params):
+        rows.append({"参数": f.name, "名称": f.metadata.get("zh", f.name),
+                     "取值": _fmt_value(getattr(params, f.name)), "单位": f.metadata.get("unit") or "",
+                     "说明": f.metadata.get("help", "")})
+    return pd.DataFrame(rows, columns=["参数", "名称", "取值", "单位", "说明"])
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, tuple):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def params_hash(params: Any) -> str:
+    """Short, stable hash of the parameter values: the rule version shown in 说明 (SCENARIOS.md §6)."""
+    payload = json.dumps(dataclasses.asdict(params), ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:8]
+
+
+def parse_param_value(f: dataclasses.Field, text: Any) -> Any:
+    """Convert a user-given value (CLI string, 参数 sheet cell) to the field's type.
+
+    Raises :class:`ParameterError` (Chinese + English) when it cannot be converted.
+    """
+    default = f.default
+    label = f"{f.metadata.get('zh', f.name)}({f.name})"
+    if not isinstance(text, str):
+        if isinstance(default, bool):
+            return bool(text)
+        if isinstance(default, (int, float)) and isinstance(text, (int, float)) and not isinstance(default, bool):
+            return type(default)(text)
+        text = str(text)
+    s = text.strip()
+    try:
+        if isinstance(default, bool):
+            if s.lower() in ("1", "true", "yes", "y", "是", "√", "on"):
+                return True
+            if s.lower() in ("0", "false", "no", "n", "否", "off", ""):
+                return False
+            raise ValueError(s)
+        if isinstance(default, int):
+            return int(float(s.replace(",", "")))
+        if isinstance(default, float):
+            s2 = s.replace(",", "")
+            return float(s2[:-1]) / 100 if s2.endswith("%") else float(s2)
+        if isinstance(default, tuple):
+            v = json.loads(s)
+            return tuple(tuple(x) if isinstance(x, list) else x for x in v)
+        return s
+    except (ValueError, json.JSONDecodeError) as e:
+        raise ParameterError(f"参数「{label}」的取值「{text}」无法识别, 应为 {type(default).__name__} 类型。"
+                             f"\nParameter {f.name}: cannot read {text!r} as {type(default).__name__}.") from e
+
+
+def make_params(cls: type, overrides: Mapping[str, Any] | None = None) -> Any:
+    """Build a params dataclass from defaults + overrides keyed by English id or 中文 label."""
+    overrides = dict(overrides or {})
+    by_name = {f.name: f for f in dataclasses.fields(cls)}
+    by_zh = {f.metadata.get("zh"): f for f in dataclasses.fields(cls) if f.metadata.get("zh")}
+    values = {}
+    for k, v in overrides.items():
+        f = by_name.get(k) or by_zh.get(k)
+        if f is None:
+            raise ParameterError(f"未知参数「{k}」; 可用参数: {', '.join(by_name)}\nUnknown parameter {k!r}.")
+        values[f.name] = parse_param_value(f, v)
+    return cls(**values)
+
+
+@dataclass
+class RunContext:
+    """What every scenario needs besides its tables and parameters.
+
+    ``as_of``: data date (never today's clock); ``calendar``: a :class:`bankxl.calendar.BankCalendar`;
+    ``currency`` of the money columns ('CNY', 'EUR', 'CZK'); ``scale`` 1 (元) or 10,000 (万元) for display;
+    ``mask``: mask ID/phone/name on lists; ``strict``: row problems are fatal; ``problems``: sink for row
+    problems found inside the scenario; ``notes``: lines added to 说明 (e.g. calendar source).
+    """
+
+    as_of: pd.Timestamp
+    calendar: Any = None
+    currency: str = "CNY"
+    scale: int = 10_000
+    mask: bool = True
+    strict: bool = False
+    problems: ProblemLog = field(default_factory=ProblemLog)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.as_of = pd.Timestamp(self.as_of).normalize()
+        if self.calendar is None:
+            from .calendar import BankCalendar
+
+            self.calendar = BankCalendar()
+
+    @property
+    def unit(self) -> str:
+        """Display unit of money: 元 / 万元 (or the data's currency, e.g. EUR)."""
+        base, wan = CURRENCY_UNITS.get(self.currency, (self.currency, "万" + self.currency))
+        return wan if self.scale == 10_000 else base
+
+    @property
+    def base_unit(self) -> str:
+        return CURRENCY_UNITS.get(self.currency, (self.currency,))[0]
+
+    def money(self, values):
+        """Scale money (in the base unit) for display: 元 -> 万元 when scale is 10,000."""
+        return values / self.scale
+
+    def money_label(self, zh: str) -> str:
+        """A money header with the display unit, e.g. ``余额(万元)``."""
+        return f"{zh}({self.unit})"
+
+    def base_label(self, zh: str) -> str:
+        """A money header in the base unit, e.g. ``余额(元)`` — for customer-level lists."""
+        return f"{zh}({self.base_unit})"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One registered scenario (DESIGN.md): stable id, course code, title, group, inputs, params, run."""
+
+    id: str
+    code: str
+    title: str
+    group: str
+    inputs: tuple[str, ...]
+    params: type
+    run: Callable[..., Any]
+    optional_inputs: tuple[str, ...] = ()
+    summary: str = ""          # one line: what it does (ribbon screentip, `bankxl list`)
+    #: where the data date comes from when none is given: (table, column) whose latest date is the as-of
+    #: date (month columns count as that month's last day); else a single ``as_of`` value in the data
+    as_of_from: tuple[str, str] | None = None
+    #: tables that may be split by outlet for ``--by outlet`` (they carry ``org_id``)
+    outlet_tables: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.group not in GROUPS:
+            raise ValueError(f"{self.id}: unknown group {self.group}")
+
+    def default_params(self):
+        return self.params()
+
+
+_REGISTRY: dict[str, Scenario] = {}
+
+
+def registry() -> dict[str, Scenario]:
+    """All scenarios, discovered from ``bankxl.scenarios.*.*`` modules that define ``SPEC``; ordered by code."""
+    if not _REGISTRY:
+        from . import scenarios
+
+        found = []
+        for mod in pkgutil.walk_packages(scenarios.__path__, scenarios.__name__ + "."):
+            if mod.ispkg:
+                continue
+            m = importlib.import_module(mod.name)
+            spec = getattr(m, "SPEC", None)
+            if isinstance(spec, Scenario):
+                found.append(spec)
+        for s in sorted(found, key=lambda s: (GROUPS.index(s.group), s.code)):
+            if s.id in _REGISTRY:
+                raise ValueError(f"duplicate scenario id {s.id}")
+            _REGISTRY[s.id] = s
+    return _REGISTRY
+
+
+def get_scenario(key: str) -> Scenario:
+    """A scenario by id (``deposit.maturity``), course code (``D2``) or 中文 title."""
+    reg = registry()
+    if key in reg:
+        return reg[key]
+    for s in reg.values():
+        if key in (s.code, s.title):
+            return s
+    raise KeyError(f"未知场景「{key}」; 可用: {', '.join(reg)}\nUnknown scenario {key!r}.")

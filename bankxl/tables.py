@@ -1,0 +1,229 @@
+"""Canonical tables: one name per table, one spec per column (DESIGN.md "Canonical tables").
+
+A :class:`TableSpec` lists its :class:`Column` s — English id, 中文表头 plus accepted aliases, kind
+(the dtype after loading), unit, required or optional and a one-line meaning. ``bankxl.io`` uses the
+specs to find headers, coerce types and validate; scenarios declare the table ids they consume.
+
+Column kinds (what the loader produces):
+
+=========  ==========================================================================
+kind       loaded as
+=========  ==========================================================================
+id_card    str, normalised resident ID (validated; problems ID_CORRUPT/ID_CHECKSUM...)
+code       str — customer/account/org/staff numbers; never numeric, leading zeros kept
+text       str — names, free text
+category   str — a small set of values (product, status ...)
+date       datetime64[ns] at day precision
+month      datetime64[ns], first day of the month (accepts 2024-01, 202401, 2024年1月)
+money      float64 in the column's ``unit`` (元 by default; a header "(万元)" is scaled)
+number     float64
+int        Int64 (nullable)
+rate       float64 fraction (2.15 in a "%" column and "2.15%" both load as 0.0215)
+bool       boolean (是/否, Y/N, 1/0, true/false)
+=========  ==========================================================================
+
+Every loaded frame also carries ``_row``: the Excel row number the user sees (or the CSV line).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("id_card", "code", "text", "category", "date", "month", "money", "number", "int", "rate", "bool")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table.
+
+    ``unit`` is the unit the loaded values are in (money: '元'; rate: '%'; term: '月' ...).
+    ``nonneg``: negative values are reported as NEG_BALANCE (kept, sign preserved).
+    """
+
+    id: str
+    zh: str
+    kind: str = "text"
+    required: bool = False
+    unit: str | None = None
+    aliases: tuple[str, ...] = ()
+    meaning: str = ""
+    nonneg: bool = False
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r} for {self.id}")
+
+    @property
+    def label(self) -> str:
+        """中文表头 with the unit, as written in report headers, e.g. ``余额(元)``."""
+        return f"{self.zh}({self.unit})" if self.unit and self.kind in ("money",) else self.zh
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A canonical table: id, 中文名 (the sheet / Excel-table name the ribbon looks for), columns."""
+
+    id: str
+    zh: str
+    columns: tuple[Column, ...]
+    aliases: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
+    meaning: str = ""
+    currency: str = "CNY"
+
+    def column(self, col_id: str) -> Column:
+        for c in self.columns:
+            if c.id == col_id:
+                return c
+        raise KeyError(f"{self.id} has no column {col_id!r}")
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name the table may go by (id, 中文名, aliases)."""
+        return (self.id, self.zh, *self.aliases)
+
+    def empty(self):
+        """An empty, correctly typed frame of this table (for tests and optional inputs)."""
+        import pandas as pd
+
+        dtypes = {"id_card": "string", "code": "string", "text": "string", "category": "string",
+                  "date": "datetime64[ns]", "month": "datetime64[ns]", "money": "float64",
+                  "number": "float64", "int": "Int64", "rate": "float64", "bool": "boolean"}
+        df = pd.DataFrame({c.id: pd.Series(dtype=dtypes[c.kind]) for c in self.columns})
+        df["_row"] = pd.Series(dtype="Int64")
+        return df
+
+
+C = Column  # short alias for the declarations below
+
+# Common columns (SCENARIOS.md §0.2) -------------------------------------------------------------
+CUST_ID = C("cust_id", "客户号", "code", True, aliases=("客户编号", "客户代码", "客户号码", "核心客户号"),
+            meaning="本行客户号")
+ID_NO = C("id_no", "证件号码", "id_card", aliases=("证件号", "身份证号", "身份证号码", "身份证", "证件号码(脱敏)"),
+          meaning="18 位居民身份证号(15 位旧号自动升位)")
+CUST_NAME = C("cust_name", "客户名称", "text", aliases=("客户姓名", "姓名", "户名"))
+ORG_ID = C("org_id", "机构号", "code", True, aliases=("机构编号", "机构代码", "网点号", "网点编号", "所属机构号", "开户机构号"))
+MGR_ID = C("mgr_id", "客户经理", "code", aliases=("客户经理号", "客户经理编号", "管户经理", "经理号"))
+AS_OF = C("as_of", "数据日期", "date", aliases=("统计日期", "报表日期"), meaning="数据截至日期")
+
+TABLES: dict[str, TableSpec] = {}
+
+
+def register_table(spec: TableSpec) -> TableSpec:
+    """Add a table spec to :data:`TABLES`; a second spec under one id or name is an error."""
+    if spec.id in TABLES:
+        raise ValueError(f"table {spec.id} already registered")
+    taken = {n for t in TABLES.values() for n in t.names}
+    clash = taken.intersection(spec.names)
+    if clash:
+        raise ValueError(f"table names {clash} already used")
+    TABLES[spec.id] = spec
+    return spec
+
+
+def get_table(table_id: str) -> TableSpec:
+    """The spec of a canonical table by id or any of its names (中文名, aliases)."""
+    if table_id in TABLES:
+        return TABLES[table_id]
+    for t in TABLES.values():
+        if table_id in t.names:
+            return t
+    raise KeyError(f"未知的表 unknown table: {table_id}")
+
+
+register_table(TableSpec("orgs", "机构", (
+    C("org_id", "机构号", "code", True, aliases=("机构编号", "机构代码", "网点号")),
+    C("org_name", "机构名称", "text", True, aliases=("机构名", "网点名称", "支行名称")),
+    C("parent_id", "上级机构号", "code", aliases=("上级机构", "上级机构编号", "所属分行号")),
+    C("level", "机构层级", "category", aliases=("层级", "机构级别"),
+      meaning="全行 bank / 分行 branch / 支行 outlet / 网点 outlet"),
+    C("region", "地区", "text", aliases=("区域", "所在地区", "县区")),
+    C("staff_count", "人数", "int", aliases=("员工人数", "在岗人数"), unit="人"),
+    C("open_date", "开业日期", "date", aliases=("成立日期",)),
+), aliases=("机构表", "机构维表", "org_dim"), key=("org_id",), meaning="机构维表: 全行 → 分行 → 支行/网点"))
+
+register_table(TableSpec("customers", "客户", (
+    CUST_ID, CUST_NAME, ID_NO,
+    C("id_type", "证件类型", "category", aliases=("证件种类",)),
+    C("phone", "手机号", "code", aliases=("手机号码", "联系电话", "手机")),
+    C("sex", "性别", "category"),
+    C("birth_date", "出生日期", "date", aliases=("生日",)),
+    C("org_id", "机构号", "code", aliases=ORG_ID.aliases + ("归属机构号",)),
+    MGR_ID,
+    C("open_date", "开户日期", "date", aliases=("建立关系日期", "开户日")),
+    C("payroll_flag", "代发标志", "bool", aliases=("是否代发", "代发工资")),
+    C("mobile_banking", "手机银行签约", "bool", aliases=("手机银行", "是否签约手机银行")),
+    C("address", "地址", "text", aliases=("联系地址", "住址")),
+), aliases=("客户表", "客户信息"), key=("cust_id",), meaning="个人客户基本信息"))
+
+register_table(TableSpec("time_deposits", "定期存款明细", (
+    C("acct_no", "账号", "code", True, aliases=("存款账号", "账户", "账户号", "卡号", "存单号")),
+    CUST_ID, CUST_NAME, ID_NO, ORG_ID, MGR_ID,
+    C("product", "产品", "category", aliases=("产品名称", "存款种类", "储种", "业务品种"),
+      meaning="整存整取/大额存单/零存整取/通知存款/定活两便/其他"),
+    C("value_date", "起息日", "date", aliases=("开户日期", "存入日期", "起存日")),
+    C("maturity_date", "到期日", "date", True, aliases=("到期日期",)),
+    C("term_m", "期限", "int", unit="月", aliases=("存期", "期限(月)", "存期(月)")),
+    C("rate", "利率", "rate", unit="%", aliases=("执行利率", "年利率", "利率(%)")),
+    C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "金额", "本金", "账户余额"), nonneg=True),
+    C("auto_renew", "自动转存", "bool", aliases=("是否自动转存", "转存标志")),
+    C("ccy", "币种", "category", aliases=("货币",)),
+    C("status", "状态", "category", aliases=("账户状态",)),
+    AS_OF,
+), aliases=("定期存款", "定期明细", "存款明细", "T_td"), key=("acct_no",), meaning="定期存款(含大额存单)分户明细"))
+
+register_table(TableSpec("org_daily_balances", "机构日余额", (
+    C("date", "日期", "date", True, aliases=("余额日期", "统计日期", "数据日期")),
+    ORG_ID,
+    C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "各项存款余额", "时点余额")),
+    C("metric", "指标", "category", aliases=("指标名称", "存款类别"), meaning="默认 各项存款"),
+), aliases=("日余额", "机构每日余额", "T_bal_daily"), key=("date", "org_id", "metric"),
+    meaning="机构每日存款时点余额(非营业日可缺, 前值填充)"))
+
+register_table(TableSpec("deposit_targets", "存款目标", (
+    ORG_ID,
+    C("metric", "指标", "category", aliases=("考核指标", "指标名称"), meaning="默认 各项存款日均"),
+    C("period_start", "考核期起", "date", aliases=("开始日期", "期初")),
+    C("period_end", "考核期止", "date", aliases=("结束日期", "期末")),
+    C("target", "目标日均", "money", unit="元", aliases=("目标", "任务", "目标值", "日均目标")),
+    C("base", "基期日均", "money", unit="元", aliases=("基期", "基数", "基期值")),
+    C("prior_avg", "上年日均", "money", unit="元", aliases=("上年全年日均", "存量日均")),
+    C("prior_increment", "上年日均增量", "money", unit="元", aliases=("上年增量",)),
+    C("potential", "市场潜力", "money", unit="元", aliases=("潜力", "市场潜力值")),
+    C("staff_count", "人数", "int", unit="人", aliases=("员工人数", "营销人数")),
+), aliases=("目标", "指标分解", "T_target"), key=("org_id", "metric"),
+    meaning="存款目标: 全行目标行 + 各机构分解因子(上年日均/增量/潜力/人数)"))
+
+_PAY = dict(kind="money", unit="元")
+register_table(TableSpec("payroll", "员工工资", (
+    C("month", "月份", "month", True, aliases=("工资月份", "发放月份", "所属期")),
+    C("emp_id", "员工号", "code", True, aliases=("工号", "员工编号", "人员编号")),
+    C("emp_name", "姓名", "text", aliases=("员工姓名",)),
+    C("dept", "部门", "text", aliases=("部门/网点", "所在部门", "机构名称")),
+    C("org_id", "机构号", "code", aliases=("网点号",)),
+    C("position", "岗位", "category", aliases=("岗位名称",)),
+    C("grade", "职级", "category", aliases=("职务级别", "级别")),
+    C("basic_pay", "基本工资", **_PAY),
+    C("post_pay", "岗位工资", **_PAY),
+    C("perf_pay", "绩效工资", **_PAY, aliases=("绩效", "绩效奖金")),
+    C("allowance", "津补贴", **_PAY, aliases=("津贴补贴", "津贴", "补贴")),
+    C("overtime", "加班工资", **_PAY, aliases=("加班", "加班费")),
+    C("other_pay", "其他应发", **_PAY),
+    C("gross", "应发合计", "money", True, unit="元", aliases=("应发工资", "应发")),
+    C("pension", "养老保险", **_PAY, aliases=("养老", "基本养老保险")),
+    C("medical", "医疗保险", **_PAY, aliases=("医疗", "基本医疗保险")),
+    C("unemployment", "失业保险", **_PAY, aliases=("失业",)),
+    C("housing_fund", "住房公积金", **_PAY, aliases=("公积金",)),
+    C("annuity", "企业年金", **_PAY, aliases=("企业年金个人", "年金")),
+    C("iit", "个人所得税", **_PAY, aliases=("个税", "代扣个税")),
+    C("other_deduction", "其他扣款", **_PAY),
+    C("special_additional", "专项附加扣除", **_PAY, aliases=("专项附加扣除合计",)),
+    C("net", "实发合计", "money", True, unit="元", aliases=("实发工资", "实发")),
+), aliases=("工资", "工资表", "T_pay"), key=("month", "emp_id"), meaning="员工月度工资明细(应发项目、扣款项目、实发)"))
+
+#: payroll columns that make up 应发 and the deductions (SCENARIOS.md M1)
+PAY_ITEMS = ("basic_pay", "post_pay", "perf_pay", "allowance", "overtime", "other_pay")
+PAY_DEDUCTIONS = ("pension", "medical", "unemployment", "housing_fund", "annuity", "iit", "other_deduction")
