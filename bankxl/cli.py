@@ -69,12 +69,17 @@ def cmd_run(args) -> int:
     from .scenario import get_scenario
 
     spec = get_scenario(args.scenario)
-    params = {}
+    params, common = {}, {}
     if args.params:
-        from .io import read_params
+        from .paramsheet import read_settings
 
-        params.update(read_params(args.params, spec))
+        params, common = read_settings(args.params, spec)
     params.update(_parse_kv(args.param))
+    args.as_of = args.as_of or common.get("as_of")
+    if "scale" in common and args.scale == 10000:
+        args.scale = common["scale"]
+    if common.get("mask") is False:
+        args.no_mask = True
     for f in args.input:
         if not Path(f).exists():
             raise BankxlError(f"找不到输入文件: {f}\nInput file not found: {f}")

@@ -1,0 +1,108 @@
+"""The 参数 (parameters) sheet: one block of rows per scenario, editable by users (DESIGN.md "Parameters").
+
+Layout (one table, Chinese headers): 场景 | 参数 | 名称 | 取值 | 单位 | 说明. ``场景`` holds the scenario id
+(e.g. ``deposit.maturity``; its code ``D2`` or 中文 title are accepted too) or ``通用`` for settings every
+scenario shares (数据日期 as_of, 金额单位 scale, 脱敏 mask). ``参数`` is the English id; ``名称`` the 中文
+label — either identifies the parameter. Blank 取值 means "use the default".
+The same table can be given to the CLI with ``--params FILE`` (.xlsx with a 参数 sheet, or .csv).
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .errors import DataValidationError
+from .scenario import Scenario, params_table
+
+COLUMNS = ["场景", "参数", "名称", "取值", "单位", "说明"]
+COMMON = pd.DataFrame([
+    {"场景": "通用", "参数": "as_of", "名称": "数据日期", "取值": "", "单位": "日期",
+     "说明": "留空则取数据中的「数据日期」列"},
+    {"场景": "通用", "参数": "scale", "名称": "金额单位", "取值": "万元", "单位": "", "说明": "元 或 万元"},
+    {"场景": "通用", "参数": "mask", "名称": "脱敏", "取值": "是", "单位": "", "说明": "名单中证件号/手机/姓名是否脱敏"},
+], columns=COLUMNS)
+
+
+def params_frame(specs: Iterable[Scenario]) -> pd.DataFrame:
+    """Default 参数 sheet content for the given scenarios (plus the 通用 rows)."""
+    parts = [COMMON]
+    for spec in specs:
+        t = params_table(spec.default_params())
+        t.insert(0, "场景", spec.id)
+        parts.append(t[COLUMNS])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _read_frame(source: Any) -> pd.DataFrame:
+    if isinstance(source, pd.DataFrame):
+        return source
+    p = Path(source)
+    if not p.exists():
+        raise DataValidationError(f"找不到参数文件 {p}", f"Parameter file not found: {p}")
+    if p.suffix.lower() == ".csv":
+        from .io import read_raw_csv
+
+        raw = read_raw_csv(p)
+        raw.columns = [str(c).strip() for c in raw.iloc[0]]
+        return raw.iloc[1:].reset_index(drop=True)
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(p))
+    if "参数" not in wb.sheet_names:
+        raise DataValidationError(f"参数文件 {p.name} 中没有名为「参数」的工作表。",
+                                  f"{p.name} has no sheet named 参数.", sheet="参数")
+    rows = wb.get_sheet_by_name("参数").to_python()
+    rows = [r for r in rows if any(str(x).strip() for x in r)]
+    if not rows:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.DataFrame(rows[1:], columns=[str(c).strip() for c in rows[0]])
+
+
+def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(scenario parameter overrides, common settings) from a 参数 table.
+
+    Overrides are keyed by English id; only non-blank 取值 are returned. Common settings: ``as_of``,
+    ``scale`` (1 or 10000), ``mask`` (bool). Rows of other scenarios are ignored.
+    Raises DataValidationError when the table lacks 取值 and 参数/名称 columns.
+    """
+    df = _read_frame(source)
+    if "取值" not in df.columns or not ({"参数", "名称"} & set(df.columns)):
+        raise DataValidationError("参数表需要「取值」列以及「参数」或「名称」列。",
+                                  "The parameter table needs 取值 and 参数 or 名称 columns.", sheet="参数")
+    fields = {f.name: f for f in dataclasses.fields(spec.params)}
+    zh = {f.metadata.get("zh"): n for n, f in fields.items()}
+    keys = {spec.id, spec.code, spec.title}
+    overrides, common = {}, {}
+    for _, r in df.iterrows():
+        val = r.get("取值")
+        if val is None or (isinstance(val, float) and pd.isna(val)) or str(val).strip() == "":
+            continue
+        scen = str(r.get("场景", "") or "").strip()
+        pid = str(r.get("参数", "") or "").strip()
+        name = str(r.get("名称", "") or "").strip()
+        if scen == "通用":
+            key = pid or {"数据日期": "as_of", "金额单位": "scale", "脱敏": "mask"}.get(name, name)
+            common[key] = _common_value(key, val)
+        elif scen in keys or (not scen and (pid in fields or name in zh)):
+            key = pid if pid in fields else zh.get(name, pid or name)
+            overrides[key] = val
+    return overrides, common
+
+
+def _common_value(key: str, val: Any) -> Any:
+    s = str(val).strip()
+    if key == "scale":
+        return 1 if s in ("元", "1") else 10_000
+    if key == "mask":
+        return s not in ("否", "0", "false", "False", "N", "n")
+    if key == "as_of":
+        return pd.Timestamp(val).normalize()
+    return val
+
+
+def read_params(source: Any, spec: Scenario) -> dict[str, Any]:
+    """The scenario's parameter overrides from a 参数 table (see :func:`read_settings`)."""
+    return read_settings(source, spec)[0]
