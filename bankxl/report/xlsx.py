@@ -450,7 +450,9 @@ class XlsxReportWriter:
         if block.note:
             ws.write_string(row, 0, block.note, self.fmt.get(italic=True, font_color="#595959"))
             row += 1
-        grid = pivot.pivot_grid(source.df, block.spec)
+        # field names in a pivot spec are the header texts written on the sheet (Excel matches by header)
+        df = source.df.set_axis(_unique_headers([str(c) for c in source.df.columns]), axis=1)
+        grid = pivot.pivot_grid(df, block.spec)
         for i, line in enumerate(grid):
             for j, v in enumerate(line):
                 fmt = self.fmt.get(bold=True) if i == 0 else self.fmt.num("#,##0.##")
