@@ -1,0 +1,474 @@
+"""Cell-level parsing for the loader (:mod:`bankxl.io`): header keys and units, and one coercer per column
+kind (:data:`bankxl.tables.KINDS`).
+
+Every coercer takes a 1-D ``object`` ndarray of cells *as read* (str from CSV; float / int / str / bool /
+datetime / date from calamine or a DataFrame; ``None`` for blank) and returns a :class:`Coerced`: the typed
+values (a numpy array or pandas array of the table's dtype, same length) plus problem groups
+``(mask, code, reason)`` — a boolean mask of the cells that have the problem. Coercers never raise for bad
+values. Work is vectorised: values are factorised and each *distinct* value is parsed once, so a 100k-row
+column with 3,000 distinct dates costs 3,000 parses.
+
+Rules (SCENARIOS.md §0.1 / §0.7):
+
+* blank: ``None``, NaN, NaT, ``''``, whitespace-only text, Excel error texts (``#N/A``, ``#DIV/0!`` ...),
+  ``NULL`` and the texts ``nan``/``None``/``NaT``/``<NA>`` (left by an earlier ``str(NaN)``) are missing;
+  the loader never produces the string ``"nan"``.
+* code / text / category: str; a whole-number float (calamine reads every number as float) becomes text
+  without ``.0`` (``1001.0`` -> ``'1001'``); codes are NFKC-normalised (full-width digits) and lose a leading
+  ``'`` (Excel's text marker); a code stored as a number with more than 15 digits has lost precision ->
+  VALUE_INVALID, value missing (never guessed).
+* date: datetime/date cells; Excel serial numbers (1900 system: serial 1 = 1900-01-01, serial 60 is the
+  non-existent 1900-02-29 -> DATE_INVALID, serials < 1 invalid; 1904 system when the workbook says so);
+  8-digit ``20240105`` (number or text); text ``2024-01-05``, ``2024/1/5``, ``2024.01.05``, ``2023年1月5日``,
+  with an optional time part (dropped). Impossible dates (``2023-02-30``) and dates outside pandas'
+  datetime64[ns] range (1678-2261, e.g. the ``9999-12-31`` "no maturity" sentinel) -> NaT + DATE_INVALID.
+* month: as date, plus ``2024-01``, ``2024/1``, ``202401``, ``2024年1月``, ``2024.01``; always the first day.
+* money / number / int / rate: numbers as is; text ``1,234.56``, ``(1,234.56)`` -> -1234.56, full-width
+  digits, ``¥``/``元`` decoration, ``1.2万`` -> 12000, ``3亿``, ``12.5%`` -> 0.125; ``-``, ``--``, ``—``
+  -> missing; anything else -> NaN + NUM_INVALID. ``factor`` scales plain numbers (header unit, e.g. 万元 ->
+  10,000; a rate header with ``%`` -> 0.01). int: whole numbers only (else NUM_INVALID); a ``月`` column
+  accepts ``3个月`` / ``1年`` (= 12).
+* bool: 是/否, Y/N, yes/no, 1/0, true/false, T/F, √/×, ✓/✗, 有/无, 对/错 -> boolean; else VALUE_INVALID.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# ------------------------------------------------------------------------------------------ blanks
+BLANK_TEXTS = frozenset({"", "NULL", "null", "Null", "#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!",
+                         "#NAME?", "#NUM!", "#N/A!",
+                         # text left behind by an earlier str(NaN)/str(None) in someone's script
+                         "nan", "NaN", "None", "NaT", "<NA>"})
+_DASHES = frozenset({"-", "--", "---", "—", "——", "－", "–"})
+
+
+def is_str_array(arr: np.ndarray) -> np.ndarray:
+    """Boolean mask of the cells that are Python ``str`` (fast paths for homogeneous arrays)."""
+    kind = pd.api.types.infer_dtype(arr, skipna=True)
+    if kind == "string":
+        return ~np.asarray(pd.isna(arr), dtype=bool)
+    if kind in ("floating", "integer", "mixed-integer-float", "boolean", "datetime", "date", "empty",
+                "datetime64", "decimal"):
+        return np.zeros(len(arr), dtype=bool)
+    return np.fromiter((type(x) is str for x in arr), dtype=bool, count=len(arr))
+
+
+def blank_mask(arr: np.ndarray) -> np.ndarray:
+    """True where a cell counts as blank (None/NaN/NaT/'' /whitespace/Excel error text/NULL)."""
+    arr = np.asarray(arr, dtype=object)
+    m = np.asarray(pd.isna(arr), dtype=bool)
+    s = is_str_array(arr)
+    if s.any():
+        st = pd.Series(arr[s], dtype=object).str.strip()
+        m[s] = st.isin(BLANK_TEXTS).to_numpy()
+    return m
+
+
+# ------------------------------------------------------------------------------------------ headers
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_WS = re.compile(r"\s+")
+
+
+def header_text(h: Any) -> str:
+    """Normalised header as the user means it: NFKC (full-width -> half-width, U+3000 / NBSP -> space),
+    BOM and zero-width characters removed, all whitespace (incl. line breaks inside the cell) removed,
+    leading/trailing ``*`` (required-field markers) removed. Numbers become text (``2024.0`` -> ``2024``)."""
+    if h is None or (isinstance(h, float) and math.isnan(h)):
+        return ""
+    if isinstance(h, float) and h.is_integer():
+        h = int(h)
+    t = unicodedata.normalize("NFKC", str(h))
+    t = _INVISIBLE.sub("", t)
+    t = _WS.sub("", t)
+    return t.strip("*")
+
+
+def header_key(h: Any) -> str:
+    """Matching key of a header or a name: :func:`header_text`, case-folded."""
+    return header_text(h).casefold()
+
+
+_UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[【〔](?P<unit>[^()\[\]【】〔〕]*)[)\]】〕]$")
+_UNIT_PREFIX = re.compile(r"^(单位|unit)[:：]?", re.IGNORECASE)
+
+
+def split_unit(text: str) -> tuple[str, str | None]:
+    """``'余额(万元)'`` -> ``('余额', '万元')``; ``'利率%'`` -> ``('利率', '%')``; ``'余额'`` -> ``('余额', None)``.
+    ``text`` is a :func:`header_text`. A ``单位:`` prefix inside the brackets is dropped."""
+    m = _UNIT_RE.match(text)
+    if m and m.group("base"):
+        unit = _UNIT_PREFIX.sub("", m.group("unit")).strip()
+        return m.group("base"), unit or None
+    if len(text) > 1 and text.endswith(("%", "‰")):
+        return text[:-1], text[-1]
+    return text, None
+
+
+#: money units -> factor to 元
+MONEY_UNITS = {"元": 1.0, "人民币元": 1.0, "rmb": 1.0, "cny": 1.0, "¥": 1.0, "万元": 1e4, "万": 1e4,
+               "人民币万元": 1e4, "亿元": 1e8, "亿": 1e8, "千元": 1e3, "百万元": 1e6, "百万": 1e6, "分": 0.01,
+               "角": 0.1}
+#: foreign currency words seen in money headers (never converted silently)
+CURRENCY_WORDS = {"美元": "USD", "usd": "USD", "欧元": "EUR", "eur": "EUR", "港元": "HKD", "港币": "HKD",
+                  "hkd": "HKD", "日元": "JPY", "jpy": "JPY", "英镑": "GBP", "gbp": "GBP", "czk": "CZK",
+                  "克朗": "CZK"}
+
+
+def money_factor(unit: str | None) -> float | None:
+    """Factor from a header money unit to 元 (``'万元'`` -> 10000.0); None when not a known 元-based unit."""
+    if unit is None:
+        return None
+    return MONEY_UNITS.get(unit.strip().casefold())
+
+
+# ------------------------------------------------------------------------------------------ results
+@dataclass
+class Coerced:
+    """Typed values of one column plus problem groups ``(mask, code, reason)``."""
+
+    values: Any
+    problems: list[tuple[np.ndarray, str, np.ndarray | str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, mask: np.ndarray, code: str, reason: np.ndarray | str) -> None:
+        if mask.any():
+            self.problems.append((mask, code, reason))
+
+
+def _bool_cells_to_text(arr: np.ndarray) -> np.ndarray:
+    """Python bools would hash-merge with 1/0 in factorize: turn them into 'TRUE'/'FALSE' text."""
+    kind = pd.api.types.infer_dtype(arr, skipna=True)
+    if kind not in ("boolean", "mixed", "mixed-integer", "mixed-integer-float"):
+        return arr
+    b = np.fromiter((type(x) is bool or isinstance(x, np.bool_) for x in arr), dtype=bool, count=len(arr))
+    if b.any():
+        arr = arr.copy()
+        arr[b] = np.where(arr[b].astype(bool), "TRUE", "FALSE")
+    return arr
+
+
+def per_unique(arr: np.ndarray, blank: np.ndarray, fn: Callable[[Any], tuple[Any, str | None, str | None]],
+               missing: Any = None):
+    """Apply ``fn(value) -> (result, code, reason)`` once per distinct non-blank value.
+
+    Returns ``(results, codes, reasons)``: object arrays aligned with ``arr``; blank cells get ``missing``
+    and no code."""
+    n = len(arr)
+    work = np.where(blank, None, _bool_cells_to_text(arr))
+    codes_idx, uniques = pd.factorize(work, use_na_sentinel=True)
+    res_u = np.empty(len(uniques) + 1, dtype=object)
+    code_u = np.empty(len(uniques) + 1, dtype=object)
+    why_u = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        try:
+            res_u[i], code_u[i], why_u[i] = fn(u)
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not stop a load: the cell becomes a problem
+            res_u[i], code_u[i], why_u[i] = missing, "VALUE_INVALID", f"无法解析: {exc}"
+    res_u[-1], code_u[-1], why_u[-1] = missing, None, None
+    idx = np.where(codes_idx < 0, len(uniques), codes_idx)
+    if n == 0:
+        e = np.empty(0, dtype=object)
+        return e, e.copy(), e.copy()
+    return res_u[idx], code_u[idx], why_u[idx]
+
+
+def _groups(out: Coerced, codes: np.ndarray, reasons: np.ndarray) -> None:
+    """Turn per-cell code/reason arrays into problem groups on ``out``."""
+    has = np.array([c is not None for c in codes], dtype=bool) if len(codes) else np.zeros(0, bool)
+    if not has.any():
+        return
+    for code in pd.unique(codes[has]):
+        m = has & (codes == code)
+        out.add(m, code, reasons)
+
+
+# ------------------------------------------------------------------------------------------ text kinds
+def _num_to_text(x: float) -> tuple[str | None, str | None, str | None]:
+    if isinstance(x, (int, np.integer)):
+        return str(int(x)), None, None
+    f = float(x)
+    if math.isnan(f) or math.isinf(f):
+        return None, "VALUE_INVALID", "数值无法转换为文本"
+    if f.is_integer():
+        return str(int(f)), None, None
+    return repr(f), None, None
+
+
+def _cell_text(x: Any) -> str:
+    if isinstance(x, _dt.datetime):
+        return x.date().isoformat() if (x.hour, x.minute, x.second, x.microsecond) == (0, 0, 0, 0) \
+            else x.isoformat(sep=" ")
+    if isinstance(x, _dt.date):
+        return x.isoformat()
+    if isinstance(x, bytes):
+        return x.decode("utf-8", "replace")
+    return str(x)
+
+
+def coerce_text(arr: np.ndarray, blank: np.ndarray, *, code: bool = False) -> Coerced:
+    """code/text/category -> pandas ``string`` array (see module docstring)."""
+    strs = is_str_array(arr) & ~blank
+    out_vals = np.full(len(arr), None, dtype=object)
+    if strs.any():
+        s = pd.Series(arr[strs], dtype=object).str.strip()
+        if code:
+            s = s.str.normalize("NFKC").str.lstrip("'").str.strip()
+        out_vals[strs] = s.to_numpy(dtype=object)
+    other = ~strs & ~blank
+    out = Coerced(None)
+    if other.any():
+        def fn(x):
+            if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+                if code and abs(float(x)) >= 1e15 and float(x).is_integer():
+                    return None, "VALUE_INVALID", "代码以数值存储且超过 15 位, 精度已丢失, 无法恢复"
+                return _num_to_text(x)
+            return _cell_text(x), None, None
+        r, c, why = per_unique(arr[other], np.zeros(other.sum(), bool), fn)
+        out_vals[other] = r
+        codes = np.full(len(arr), None, dtype=object)
+        reasons = np.full(len(arr), None, dtype=object)
+        codes[other], reasons[other] = c, why
+        _groups(out, codes, reasons)
+    # empty after stripping -> missing
+    res = pd.array(out_vals, dtype="string")
+    res[pd.Series(res).eq("").fillna(False).to_numpy(dtype=bool)] = pd.NA
+    out.values = res
+    return out
+
+
+# ------------------------------------------------------------------------------------------ dates
+_NS_MIN_YEAR, _NS_MAX_YEAR = 1678, 2261
+_EPOCH = _dt.date(1970, 1, 1)
+_RE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                     r"(?:[ T]+\d{1,2}[:时]\d{1,2}(?:[:分]\d{1,2}(?:\.\d+)?秒?)?)?$")
+_RE_YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_RE_DIGITS8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_RE_DIGITS6 = re.compile(r"^(\d{4})(\d{2})$")
+_RE_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+
+BAD_DATE = "日期不存在"
+UNREADABLE_DATE = "日期无法识别"
+
+
+def _days(y: int, m: int, d: int) -> tuple[int | None, str | None, str | None]:
+    try:
+        day = _dt.date(y, m, d)
+    except ValueError:
+        return None, "DATE_INVALID", f"{BAD_DATE}({y:04d}-{m:02d}-{d:02d})"
+    if not _NS_MIN_YEAR <= y <= _NS_MAX_YEAR:
+        return None, "DATE_INVALID", f"日期超出可处理范围 {_NS_MIN_YEAR}-{_NS_MAX_YEAR}"
+    return (day - _EPOCH).days, None, None
+
+
+def _serial(f: float, date1904: bool) -> tuple[int | None, str | None, str | None]:
+    if math.isnan(f) or math.isinf(f):
+        return None, "DATE_INVALID", UNREADABLE_DATE
+    whole = math.floor(f)
+    if date1904:
+        if whole < 0:
+            return None, "DATE_INVALID", "Excel 日期序列号不能为负(1904 日期系统)"
+        day = _dt.date(1904, 1, 1) + _dt.timedelta(days=whole)
+    else:
+        if whole < 1:
+            return None, "DATE_INVALID", "Excel 日期序列号小于 1, 不是有效日期"
+        if whole == 60:
+            return None, "DATE_INVALID", "Excel 序列号 60 = 不存在的 1900-02-29"
+        if whole > 2958465:
+            return None, "DATE_INVALID", "Excel 日期序列号超出范围"
+        # serials 1..59 count from 1900-01-01; above 60 Excel's phantom 1900-02-29 shifts the origin
+        base = _dt.date(1899, 12, 31) if whole < 60 else _dt.date(1899, 12, 30)
+        day = base + _dt.timedelta(days=whole)
+    return _days(day.year, day.month, day.day)
+
+
+def _parse_date(x: Any, *, month: bool, date1904: bool) -> tuple[int | None, str | None, str | None]:
+    """One cell -> (days since 1970-01-01, code, reason); ``month`` -> first day of the month."""
+    def fin(r):
+        days = r[0]
+        if days is None or not month:
+            return r
+        d = _EPOCH + _dt.timedelta(days=days)
+        return (d.replace(day=1) - _EPOCH).days, None, None
+
+    if isinstance(x, (pd.Timestamp, _dt.datetime, _dt.date)):
+        return fin(_days(x.year, x.month, x.day))
+    if isinstance(x, np.datetime64):
+        t = pd.Timestamp(x)
+        return fin(_days(t.year, t.month, t.day))
+    if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+        f = float(x)
+        if f.is_integer() and 10000101 <= f <= 99991231:
+            m8 = _RE_DIGITS8.match(str(int(f)))
+            return fin(_days(int(m8[1]), int(m8[2]), int(m8[3])))
+        if month and f.is_integer() and 100001 <= f <= 999912:
+            return fin(_days(int(f) // 100, int(f) % 100, 1))
+        return fin(_serial(f, date1904))
+    if isinstance(x, str):
+        t = unicodedata.normalize("NFKC", x).strip().strip("'")
+        m = _RE_YMD.match(t) or _RE_DIGITS8.match(t)
+        if m:
+            return fin(_days(int(m[1]), int(m[2]), int(m[3])))
+        if month:
+            m = _RE_YM.match(t) or _RE_DIGITS6.match(t)
+            if m:
+                return fin(_days(int(m[1]), int(m[2]), 1))
+        if _RE_SERIAL.match(t):
+            return fin(_serial(float(t), date1904))
+        return None, "DATE_INVALID", UNREADABLE_DATE
+    return None, "DATE_INVALID", UNREADABLE_DATE
+
+
+def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date1904: bool = False) -> Coerced:
+    """date / month -> ``datetime64[ns]`` ndarray (day precision); problems DATE_INVALID."""
+    res, codes, why = per_unique(arr, blank, lambda x: _parse_date(x, month=month, date1904=date1904))
+    days = np.array([np.iinfo(np.int64).min if r is None else r for r in res], dtype=np.int64)
+    vals = days.view("datetime64[D]").astype("datetime64[ns]") if len(days) else np.array([], "datetime64[ns]")
+    vals = np.where(days == np.iinfo(np.int64).min, np.datetime64("NaT", "ns"), vals)
+    out = Coerced(vals.astype("datetime64[ns]"))
+    _groups(out, codes, why)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ numbers
+_RE_NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_SCALE_SUFFIX = (("百万", 1e6), ("千万", 1e7), ("万", 1e4), ("亿", 1e8), ("千", 1e3))
+_STRIP_CHARS = "¥$€£ \t元"
+
+
+def _parse_number_text(t: str, *, months: bool) -> tuple[float | None, bool, str | None]:
+    """Text -> (value, explicit, reason). ``explicit``: the text carried its own scale (%, 万), so the
+    header factor must not apply. ``value`` None + reason None = missing marker."""
+    t = unicodedata.normalize("NFKC", t).strip().strip("'")
+    if t in _DASHES:
+        return None, False, None
+    neg = False
+    if len(t) >= 2 and t[0] == "(" and t[-1] == ")":
+        neg, t = True, t[1:-1].strip()
+    for cur in ("CNY", "RMB", "人民币"):
+        if t.upper().startswith(cur):
+            t = t[len(cur):]
+    t = t.strip(_STRIP_CHARS).replace(",", "").replace(" ", "").replace("_", "")
+    if t.startswith("-") and t[1:2] == "(":
+        return None, False, "数值无法识别"
+    if t.endswith("-") and _RE_NUM.match(t[:-1] or "x"):  # trailing minus (SAP style 1234-)
+        neg, t = not neg, t[:-1]
+    mult, explicit = 1.0, False
+    if t.endswith("%"):
+        mult, explicit, t = 0.01, True, t[:-1]
+    elif t.endswith("‰"):
+        mult, explicit, t = 0.001, True, t[:-1]
+    else:
+        for suf, f in _SCALE_SUFFIX:
+            if t.endswith(suf):
+                mult, explicit, t = f, True, t[: -len(suf)]
+                break
+        if months and not explicit:
+            if t.endswith(("个月", "月")) or t.upper().endswith("M"):
+                t = t[:-2] if t.endswith("个月") else t[:-1]
+            elif t.endswith("年") or t.upper().endswith("Y"):
+                mult, explicit, t = 12.0, True, t[:-1]
+            elif t.endswith("天") or t.upper().endswith("D"):
+                return None, False, "期限以天表示, 无法换算为月"
+    if not _RE_NUM.match(t):
+        return None, False, "数值无法识别"
+    v = float(t) * mult
+    if math.isinf(v):
+        return None, False, "数值超出范围"
+    return (-v if neg else v), explicit, None
+
+
+def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, integer: bool = False,
+                  months: bool = False) -> Coerced:
+    """money / number / rate / int -> float64 ndarray (or Int64 array when ``integer``).
+
+    ``factor`` multiplies plain numbers (header unit); values with their own scale (``12.5%``, ``1.2万``)
+    are taken at face value. Problems NUM_INVALID (NaN)."""
+    n = len(arr)
+    vals = np.full(n, np.nan)
+    codes = np.full(n, None, dtype=object)
+    reasons = np.full(n, None, dtype=object)
+    kind = pd.api.types.infer_dtype(np.where(blank, None, arr), skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float", "decimal"):  # fast path: numbers
+        nb = ~blank
+        vals[nb] = np.asarray(arr[nb], dtype=np.float64) * factor
+        inf = np.isinf(vals)
+        if inf.any():
+            vals[inf] = np.nan
+            codes[inf], reasons[inf] = "NUM_INVALID", "数值超出范围"
+    else:
+        todo = ~blank
+        strs = is_str_array(arr) & ~blank
+        if strs.any():  # fast path: plain numeric text
+            num = pd.to_numeric(pd.Series(arr[strs], dtype=object).str.strip().str.replace(",", "", regex=False),
+                                errors="coerce")
+            num = num.to_numpy(dtype=np.float64, na_value=np.nan)
+            ok = ~np.isnan(num) & ~np.isinf(num)
+            idx = np.flatnonzero(strs)[ok]
+            vals[idx] = num[ok] * factor
+            todo[idx] = False
+
+        def fn(x):
+            if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+                f = float(x)
+                return (None, "NUM_INVALID", "数值超出范围") if math.isinf(f) else (f * factor, None, None)
+            if isinstance(x, str):
+                v, explicit, why = _parse_number_text(x, months=months)
+                if v is None:
+                    return (None, "NUM_INVALID", why) if why else (None, None, None)
+                return (v if explicit else v * factor), None, None
+            return None, "NUM_INVALID", "数值无法识别"
+
+        if todo.any():
+            r, c, why = per_unique(arr[todo], np.zeros(todo.sum(), bool), fn)
+            vals[todo] = np.array([np.nan if v is None else v for v in r], dtype=np.float64)
+            codes[todo], reasons[todo] = c, why
+    out = Coerced(vals)
+    if integer:
+        whole = np.isnan(vals) | (np.abs(vals - np.round(vals)) < 1e-9)
+        bad = ~whole
+        if bad.any():
+            codes[bad], reasons[bad] = "NUM_INVALID", "应为整数"
+            vals = np.where(bad, np.nan, vals)
+        big = np.abs(np.nan_to_num(vals)) > 2**62
+        if big.any():
+            codes[big], reasons[big] = "NUM_INVALID", "整数超出范围"
+            vals = np.where(big, np.nan, vals)
+        out.values = pd.array(np.round(vals), dtype="Float64").astype("Int64")
+    _groups(out, codes, reasons)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ bool
+TRUE_TEXTS = frozenset({"是", "y", "yes", "1", "1.0", "true", "t", "√", "✓", "✔", "有", "对", "已签约", "是的"})
+FALSE_TEXTS = frozenset({"否", "n", "no", "0", "0.0", "false", "f", "×", "✗", "✘", "x", "无", "错", "未签约"})
+
+
+def coerce_bool(arr: np.ndarray, blank: np.ndarray) -> Coerced:
+    """bool -> pandas ``boolean`` array; unknown values -> <NA> + VALUE_INVALID."""
+    def fn(x):
+        if isinstance(x, (int, float, np.integer, np.floating)):
+            if x == 1:
+                return True, None, None
+            if x == 0:
+                return False, None, None
+            return None, "VALUE_INVALID", "不是是/否值"
+        t = unicodedata.normalize("NFKC", str(x)).strip().casefold()
+        if t in TRUE_TEXTS:
+            return True, None, None
+        if t in FALSE_TEXTS:
+            return False, None, None
+        return None, "VALUE_INVALID", "不是是/否值(可用 是/否、Y/N、1/0、true/false、√)"
+
+    res, codes, why = per_unique(arr, blank, fn)
+    out = Coerced(pd.array(list(res), dtype="boolean"))
+    _groups(out, codes, why)
+    return out

@@ -1,0 +1,808 @@
+"""Read canonical tables from a bank's exports: .xlsx/.xlsm/.xls (python-calamine), .csv, DataFrames.
+
+Pipeline (DESIGN.md "Canonical tables"): read cells as they are -> find the header row -> normalise headers
+(trim, NFKC full-width -> half-width, U+3000/NBSP/BOM/line breaks removed, case-insensitive English id,
+aliases) -> read units off the header (``余额(万元)`` -> x10,000 into 元; ``(分)`` -> /100; a rate header with
+``%`` -> percent points) -> coerce each column to its kind (:mod:`bankxl.coerce`) -> drop blank and 合计/小计
+rows -> validate (ID numbers via :mod:`bankxl.idcard`, negative balances, required values, duplicate keys)
+-> a typed DataFrame plus row problems in a :class:`~bankxl.errors.ProblemLog`.
+
+Structural problems raise one :class:`~bankxl.errors.DataValidationError` (Chinese + English): file
+unreadable, table not found, header not found, required column missing (names sheet and column 中文 + id
+and lists the headers found). Row problems are logged with the Excel row the user sees (title rows and
+leading blank rows counted; for a CSV the record number = the row Excel shows), the column as ``中文(id)``,
+the problem code, the original value, the reason and the handling. ``strict=True`` raises after the table is
+loaded if it had any row problem (SUMMARY_ROW excepted: dropping a 合计 row is expected, not an error).
+
+Loaded frame: one column per spec column in spec order (optional absent columns added all-missing), dtypes as
+:meth:`bankxl.tables.TableSpec.empty` (string / datetime64[ns] / float64 / Int64 / boolean), plus ``_row``
+(Int64 Excel row). Headers that are not spec columns are dropped. ``df.attrs``: table, sheet, source.
+"""
+from __future__ import annotations
+
+import csv
+import io as _io
+import logging
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import coerce as C
+from .errors import DataValidationError, ProblemLog, RowProblem
+from .tables import Column, TableSpec, get_table
+
+log = logging.getLogger(__name__)
+
+__all__ = ["HEADER_SCAN_ROWS", "LoadedTable", "detect_delimiter", "detect_encoding", "load_frame",
+           "read_raw_csv", "read_raw_sheet", "read_tables"]
+
+#: how many rows from the top are searched for the header row
+HEADER_SCAN_ROWS = 50
+#: sheets bankxl itself adds to a workbook; never taken as data
+OWN_SHEETS = frozenset({"参数", "说明", "数据问题", "节假日"})
+EXCEL_EXT = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+CSV_EXT = {".csv", ".txt", ".tsv", ".tab"}
+
+ACTIONS = {
+    "DATE_INVALID": "该值置空, 行保留",
+    "NUM_INVALID": "该值置空, 行保留",
+    "VALUE_INVALID": "该值置空, 行保留",
+    "NEG_BALANCE": "保留原值(含负号), 行保留",
+    "ID_CORRUPT": "该值置空, 行保留; 请改用客户号匹配",
+    "ID_AS_NUMBER": "已无损转回文本, 行保留",
+    "ID_FORMAT": "保留原值, 行保留; 该证件号不能用于按证件号匹配",
+    "ID_DATE": "保留原值, 行保留; 该证件号不能用于按证件号匹配",
+    "ID_CHECKSUM": "保留原值, 行保留; 该证件号不能用于按证件号匹配",
+    "REQUIRED_EMPTY": "行保留, 该值为空",
+    "SUMMARY_ROW": "剔除该行(合计/小计行不是明细)",
+    "DUP_KEY": "剔除该行, 保留同一主键的最后一条",
+}
+#: codes that do not make strict mode fail
+NOT_FATAL = frozenset({"SUMMARY_ROW"})
+
+
+@dataclass
+class LoadedTable:
+    """One canonical table as loaded.
+
+    ``df``: typed frame (see module docstring); ``sheet``: sheet name (None for CSV/DataFrame);
+    ``source``: file path or ``<DataFrame>``; ``header_row``: Excel row of the header (1-based);
+    ``n_rows``: data rows kept; ``unit_notes``: what was read off headers (e.g. 万元 scaling), in Chinese.
+    """
+
+    table: str
+    df: pd.DataFrame
+    sheet: str | None
+    source: str
+    header_row: int
+    n_rows: int
+    unit_notes: list[str] = field(default_factory=list)
+
+
+def _label(col: Column) -> str:
+    return f"{col.zh}({col.id})"
+
+
+# ============================================================================================ CSV
+def detect_encoding(data: bytes) -> str:
+    """Encoding of CSV bytes, deterministic: BOMs first (UTF-8-sig, UTF-32, UTF-16), BOM-less UTF-16 by
+    its NUL bytes, then strict UTF-8, then GB18030 (a superset of GBK/GB2312 that also decodes 䶮 and other
+    characters GBK lacks), then charset-normalizer. Raises DataValidationError when nothing decodes."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[:8192]
+    if sample and sample.count(0) > len(sample) // 4:
+        return "utf-16-le" if sample[1::2].count(0) >= sample[0::2].count(0) else "utf-16-be"
+    for enc in ("utf-8", "gb18030"):
+        try:
+            data.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            pass
+    try:
+        import charset_normalizer
+
+        best = charset_normalizer.from_bytes(data).best()
+        if best is not None and best.encoding:
+            return best.encoding
+    except Exception:  # pragma: no cover - defensive
+        log.exception("charset-normalizer failed")
+    raise DataValidationError("无法识别文件编码(已尝试 UTF-8、GB18030/GBK、UTF-16)。请另存为 UTF-8 CSV。",
+                              "Cannot detect the file encoding (tried UTF-8, GB18030/GBK, UTF-16); "
+                              "save the file as UTF-8 CSV.")
+
+
+def detect_delimiter(text: str, candidates: str = ",\t;|") -> str:
+    """The delimiter among ``, TAB ; |`` that splits the first 50 lines into the most rows of one
+    consistent width (> 1 field); ties go to the earlier candidate. A first line ``sep=;`` (Excel hint)
+    wins."""
+    lines = text.splitlines()[:50]
+    if lines and re.fullmatch(r"sep=.", lines[0].strip()):
+        return lines[0].strip()[4]
+    best, best_score = ",", (0, 0)
+    for d in candidates:
+        widths = [len(r) for r in csv.reader(lines, delimiter=d) if r]
+        widths = [w for w in widths if w > 1]
+        if not widths:
+            continue
+        mode = max(set(widths), key=widths.count)
+        score = (widths.count(mode), mode)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def read_raw_csv(path: str | Path, encoding: str | None = None, delimiter: str | None = None) -> pd.DataFrame:
+    """All cells of a CSV/TSV file as str, no header applied: an object DataFrame, row i = record i+1 (the
+    row number Excel shows; blank lines kept as empty rows), blank cells ``None``. Codes such as ``001`` and
+    ``1E5`` stay text. ``encoding`` / ``delimiter`` override detection (:func:`detect_encoding`,
+    :func:`detect_delimiter`). Raises DataValidationError if the file cannot be read or decoded."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataValidationError(f"无法读取文件 {path}: {exc}", f"Cannot read file {path}: {exc}") from exc
+    enc = encoding or detect_encoding(data)
+    try:
+        text = data.decode(enc)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DataValidationError(f"文件 {path.name} 无法按 {enc} 解码: {exc}",
+                                  f"Cannot decode {path.name} as {enc}: {exc}") from exc
+    text = text.lstrip("\ufeff")
+    sep = delimiter or detect_delimiter(text)
+    rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))
+    if rows and len(rows[0]) == 1 and re.fullmatch(r"sep=.", rows[0][0].strip()):
+        rows[0] = []
+    width = max((len(r) for r in rows), default=0)
+    padded = [r + [""] * (width - len(r)) for r in rows]
+    arr = np.array(padded, dtype=object).reshape(len(rows), width)
+    arr[arr == ""] = None
+    df = pd.DataFrame(arr, dtype=object)
+    df.attrs.update({"encoding": enc, "delimiter": sep})
+    return df
+
+
+# ============================================================================================ Excel
+def _date1904(path: Path) -> bool:
+    """True when an .xlsx/.xlsm workbook uses the 1904 date system (``<workbookPr date1904="1"/>``).
+    calamine converts *date-formatted* cells correctly itself; this flag is for plain numbers in date
+    columns (serials without a date format)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):  # .xls/.ods or not a zip: no 1904 flag to read
+        return False
+    m = re.search(r"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*\"(1|true)\"", xml)
+    return bool(m)
+
+
+class _Book:
+    """A workbook opened once with calamine (tables loaded when the format has them)."""
+
+    def __init__(self, path: Path):
+        from python_calamine import CalamineWorkbook
+
+        self.path = path
+        try:
+            try:
+                self.wb = CalamineWorkbook.from_path(str(path), load_tables=True)
+            except Exception:  # noqa: BLE001 - formats without tables (.xls/.ods) refuse load_tables
+                self.wb = CalamineWorkbook.from_path(str(path))
+        except Exception as exc:
+            raise DataValidationError(f"无法打开工作簿 {path.name}: {exc}",
+                                      f"Cannot open workbook {path.name}: {exc}") from exc
+        self.date1904 = _date1904(path)
+        self.sheets = list(self.wb.sheet_names)
+        try:
+            self.tables = list(self.wb.table_names)
+        except Exception:  # noqa: BLE001 - TablesNotLoaded / TablesNotSupported
+            self.tables = []
+
+    def sheet(self, name: str, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
+        """(raw cells, Excel row of raw row 0)."""
+        sh = self.wb.get_sheet_by_name(name)
+        rows = sh.to_python(skip_empty_area=True, nrows=nrows) if nrows else sh.to_python(skip_empty_area=True)
+        start = sh.start
+        first = (start[0] + 1) if start else 1
+        return _rows_frame(rows), first
+
+    def table(self, name: str) -> tuple[pd.DataFrame, int, str]:
+        """(raw cells incl. header row, Excel row of the header, sheet name) of an Excel table."""
+        t = self.wb.get_table_by_name(name)
+        rows = [list(t.columns)] + list(t.to_python())
+        return _rows_frame(rows), int(t.start[0]), t.sheet
+
+
+def _rows_frame(rows: list) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    arr = np.empty((len(rows), width), dtype=object)
+    for i, r in enumerate(rows):
+        arr[i, : len(r)] = r
+    return pd.DataFrame(arr, dtype=object)
+
+
+def read_raw_sheet(path: str | Path, sheet: str | int = 0) -> tuple[pd.DataFrame, int]:
+    """Cells of one worksheet as read by calamine (object frame, no header) and the Excel row number of
+    its first row (calamine skips leading empty rows; this is added back)."""
+    book = _Book(Path(path))
+    name = book.sheets[sheet] if isinstance(sheet, int) else sheet
+    return book.sheet(name)
+
+
+# ============================================================================================ headers
+def _lookup(spec: TableSpec) -> dict[str, tuple[Column, int]]:
+    """header key -> (column, priority); priority 0 = 中文名, 1 = English id, 2 = alias."""
+    d: dict[str, tuple[Column, int]] = {}
+    for c in spec.columns:
+        for pri, name in [(0, c.zh), (1, c.id)] + [(2, a) for a in c.aliases]:
+            k = C.header_key(name)
+            if k and (k not in d or d[k][1] > pri):
+                d[k] = (c, pri)
+    return d
+
+
+def _match_header(cell: Any, lookup: dict) -> tuple[Column, int, str | None, str] | None:
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)) or not isinstance(cell, (str, int, float)):
+        return None
+    txt = C.header_text(cell)
+    if not txt:
+        return None
+    base, unit = C.split_unit(txt)
+    hit = lookup.get(txt.casefold()) or lookup.get(base.casefold())
+    if hit is None:
+        return None
+    return hit[0], hit[1], unit, txt
+
+
+def _map_row(row: np.ndarray, lookup: dict) -> dict[str, tuple[int, Column, str | None, str]]:
+    """Header cells of one row -> {col_id: (position, column, unit, header text)}; per column the best
+    priority wins, then the leftmost."""
+    best: dict[str, tuple[tuple[int, int], int, Column, str | None, str]] = {}
+    for pos, cell in enumerate(row):
+        m = _match_header(cell, lookup)
+        if m is None:
+            continue
+        col, pri, unit, txt = m
+        if col.id not in best or (pri, pos) < best[col.id][0]:
+            best[col.id] = ((pri, pos), pos, col, unit, txt)
+    return {k: v[1:] for k, v in best.items()}
+
+
+def _find_header(arr: np.ndarray, spec: TableSpec, *, sheet: str | None, first_row: int
+                 ) -> tuple[int, dict]:
+    """Index of the header row in ``arr`` and its column mapping; DataValidationError when none."""
+    lookup = _lookup(spec)
+    need = {c.id for c in spec.required}
+    best_i, best_map = -1, {}
+    for i in range(min(len(arr), HEADER_SCAN_ROWS)):
+        mapping = _map_row(arr[i], lookup)
+        if mapping and need <= mapping.keys():
+            return i, mapping
+        if len(mapping) > len(best_map):
+            best_i, best_map = i, mapping
+    where = f"工作表「{sheet}」" if sheet else "数据"
+    if best_i < 0:
+        first = next((r for r in arr[:HEADER_SCAN_ROWS] if any(C.header_text(x) for x in r)), [])
+        found = [C.header_text(x) for x in first if C.header_text(x)]
+        raise DataValidationError(
+            f"在{where}前 {HEADER_SCAN_ROWS} 行中找不到表「{spec.zh}」({spec.id}) 的表头; "
+            f"必填列: {'、'.join(_label(c) for c in spec.required)}; 首个非空行: {found[:30]}",
+            f"No header row of table {spec.id} found in the first {HEADER_SCAN_ROWS} rows"
+            f"{' of sheet ' + sheet if sheet else ''}; required columns: "
+            f"{', '.join(c.id for c in spec.required)}; first non-empty row: {found[:30]}",
+            table=spec.id, sheet=sheet)
+    missing = [c for c in spec.required if c.id not in best_map]
+    found = [C.header_text(x) for x in arr[best_i] if C.header_text(x)]
+    names = "、".join(_label(c) for c in missing)
+    raise DataValidationError(
+        f"表「{spec.zh}」({spec.id}) 缺少必填列: {names}。表头(第 {first_row + best_i} 行)现有列: "
+        f"{'、'.join(found)}。可用的列名: "
+        + "; ".join(f"{c.zh}/{c.id}" + ("/" + "/".join(c.aliases) if c.aliases else "") for c in missing),
+        f"Table {spec.id}{' on sheet ' + sheet if sheet else ''} lacks required column(s) "
+        f"{', '.join(c.id + ' (' + c.zh + ')' for c in missing)}; headers found in row "
+        f"{first_row + best_i}: {', '.join(found)}",
+        table=spec.id, sheet=sheet, column=missing[0].id, column_zh=missing[0].zh,
+        excel_row=first_row + best_i)
+
+
+# ============================================================================================ rows
+_SUMMARY_RE = re.compile(r"^(?:总计|合计|小计|总合计|累计合计)|(?:合计|总计|小计)[:：]?$")
+
+
+def _summary_rows(arr: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose first two non-blank cells include text 合计/总计/小计 (e.g. ``合计``, ``一分行 小计``).
+    Returns (mask, the matched text)."""
+    n, w = arr.shape
+    hit = np.zeros(n, dtype=bool)
+    text = np.full(n, None, dtype=object)
+    seen = np.zeros(n, dtype=np.int64)
+    for j in range(w):
+        look = ~blank[:, j] & (seen < 2) & ~hit
+        if not look.any():
+            if (seen >= 2).all():
+                break
+            seen += ~blank[:, j]
+            continue
+        idx = np.flatnonzero(look)
+        col = arr[idx, j]
+        s = C.is_str_array(col)
+        if s.any():
+            t = pd.Series(col[s], dtype=object).str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+            ok = t.str.len().le(20) & t.str.contains(_SUMMARY_RE)
+            ok = ok.fillna(False).to_numpy(dtype=bool)
+            rows = idx[s][ok]
+            hit[rows] = True
+            text[rows] = col[s][ok]
+        seen += ~blank[:, j]
+    return hit, text
+
+
+class _Sink:
+    """Collects this table's row problems, forwards them to the ProblemLog honouring its cap."""
+
+    def __init__(self, spec: TableSpec, sheet: str | None, log_: ProblemLog):
+        self.spec, self.sheet, self.log = spec, sheet, log_
+        self.count = 0
+        self.samples: list[RowProblem] = []
+
+    def add(self, rows: np.ndarray, column: str | None, code: str, values: np.ndarray,
+            reason: np.ndarray | str, action: np.ndarray | str | None = None) -> None:
+        n = len(rows)
+        if not n:
+            return
+        if code not in NOT_FATAL:
+            self.count += n
+        key = (self.spec.id, code)
+        room = max(self.log.cap - self.log.counts.get(key, 0), 0)
+        k = min(n, room)
+        act = ACTIONS.get(code, "行保留") if action is None else action
+        want_samples = 0 if code in NOT_FATAL else 5 - len(self.samples)
+        for i in range(max(k, min(n, want_samples))):
+            p = RowProblem(self.spec.id, self.sheet, int(rows[i]), column, code, _plain(values[i]),
+                           str(reason if isinstance(reason, str) else reason[i]),
+                           str(act if isinstance(act, str) else act[i]))
+            if i < k:
+                self.log.add(p)
+            if code not in NOT_FATAL and len(self.samples) < 5:
+                self.samples.append(p)
+        if n > k:  # beyond the detail cap: count only
+            self.log.counts[key] += n - k
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _coerce_id(arr: np.ndarray, blank: np.ndarray) -> C.Coerced:
+    """id_card column: numeric cells via idcard.numeric_id_problem (>15 digits -> ID_CORRUPT, value
+    missing; exact 15-digit numbers -> text + ID_AS_NUMBER), then normalize_id + check_reason."""
+    from . import idcard
+
+    n = len(arr)
+    text = np.full(n, None, dtype=object)
+    codes = np.full(n, None, dtype=object)
+    reasons = np.full(n, None, dtype=object)
+    strs = C.is_str_array(arr) & ~blank
+    text[strs] = arr[strs]
+    other = ~strs & ~blank
+    if strs.any():  # text in e-notation (a corrupted ID saved to CSV) is corrupt too
+        e = pd.Series(arr[strs], dtype=object).str.contains(r"^\s*[+-]?\d+(?:\.\d*)?[eE][+-]?\d+\s*$",
+                                                            regex=True).fillna(False).to_numpy(bool)
+        if e.any():
+            idx = np.flatnonzero(strs)[e]
+            text[idx] = None
+            codes[idx] = "ID_CORRUPT"
+            reasons[idx] = "证件号以科学计数法文本保存, 原号码已丢失, 无法恢复"
+
+    def fn(x):
+        if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)):
+            t, prob = idcard.numeric_id_problem(x)
+            if prob:
+                return None, prob, ("证件号以数值存储且超过 15 位(或非整数), 精度已丢失, 无法恢复; "
+                                    "请改用客户号匹配")
+            if t is not None and len(t) == 15:
+                return t, "ID_AS_NUMBER", "15 位证件号以数值存储, 已无损转回文本"
+            return t, None, None
+        return C._cell_text(x), None, None
+
+    if other.any():
+        r, c, why = C.per_unique(arr[other], np.zeros(other.sum(), bool), fn)
+        text[other], codes[other], reasons[other] = r, c, why
+    norm = idcard.normalize_id(pd.Series(text, dtype=object))
+    chk = idcard.check_reason(norm).to_numpy(dtype=object)
+    bad = np.array([c not in (None, "ID_MISSING") and isinstance(c, str) for c in chk], dtype=bool) \
+        if n else np.zeros(0, bool)
+    why_id = {"ID_FORMAT": "证件号格式错误(应为 18 位或 15 位)", "ID_DATE": "证件号中的出生日期不存在",
+              "ID_CHECKSUM": "证件号校验位错误"}
+    bad &= np.array([c is None for c in codes], dtype=bool)  # ID_CORRUPT / ID_AS_NUMBER already recorded
+    codes[bad] = chk[bad]
+    reasons[bad] = [why_id.get(c, c) for c in chk[bad]]
+    out = C.Coerced(pd.array(norm.to_numpy(dtype=object), dtype="string"))
+    C._groups(out, codes, reasons)
+    return out
+
+
+def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | None, header: str,
+                   spec: TableSpec, date1904: bool) -> C.Coerced:
+    k = col.kind
+    if k == "id_card":
+        return _coerce_id(arr, blank)
+    if k in ("code", "text", "category"):
+        return C.coerce_text(arr, blank, code=(k == "code"))
+    if k in ("date", "month"):
+        return C.coerce_date(arr, blank, month=(k == "month"), date1904=date1904)
+    if k == "bool":
+        return C.coerce_bool(arr, blank)
+    notes: list[str] = []
+    factor = 1.0
+    if k == "money":
+        target = C.money_factor(col.unit) or 1.0
+        if unit is not None:
+            f = C.money_factor(unit)
+            if f is not None:
+                factor = f / target
+                if factor != 1.0:
+                    notes.append(f"{_label(col)}: 表头「{header}」单位为 {unit}, 已换算为 {col.unit or '元'}"
+                                 f"(×{factor:g})")
+            elif unit.casefold() in C.CURRENCY_WORDS:
+                cur = C.CURRENCY_WORDS[unit.casefold()]
+                notes.append(f"{_label(col)}: 表头「{header}」币种为 {cur}, 与表币种 {spec.currency} "
+                             f"{'一致' if cur == spec.currency else '不同, 未做换算'}")
+            else:
+                notes.append(f"{_label(col)}: 表头「{header}」中的单位「{unit}」无法识别, 按 "
+                             f"{col.unit or '元'} 读取")
+    elif k == "rate":
+        if "%" in header:
+            factor = 0.01
+            notes.append(f"{_label(col)}: 表头「{header}」带 %, 数值按百分数读取(÷100)")
+        elif "‰" in header:
+            factor = 0.001
+            notes.append(f"{_label(col)}: 表头「{header}」带 ‰, 数值按千分数读取(÷1000)")
+    elif k == "int" and col.unit == "月" and unit in ("年", "年数"):
+        factor = 12.0
+        notes.append(f"{_label(col)}: 表头「{header}」单位为 年, 已换算为 月(×12)")
+    out = C.coerce_number(arr, blank, factor=factor, integer=(k == "int"),
+                          months=(k == "int" and col.unit == "月"))
+    if k == "rate" and factor == 1.0 and unit is None:
+        vals = np.asarray(out.values, dtype=np.float64)
+        strs = C.is_str_array(arr) & ~blank
+        has_pct = strs.any() and pd.Series(arr[strs], dtype=object).str.contains("[%‰]", regex=True).any()
+        finite = vals[~np.isnan(vals)]
+        if not has_pct and len(finite) and np.median(np.abs(finite)) > 1:
+            out.values = vals / 100.0
+            notes.append(f"{_label(col)}: 表头「{header}」未标单位且数值中位数 {np.median(np.abs(finite)):g} "
+                         f"> 1, 按百分数读取(÷100)")
+    out.notes.extend(notes)
+    return out
+
+
+# ============================================================================================ load_frame
+def _dtype(kind: str) -> str:
+    return {"id_card": "string", "code": "string", "text": "string", "category": "string",
+            "date": "datetime64[ns]", "month": "datetime64[ns]", "money": "float64", "number": "float64",
+            "int": "Int64", "rate": "float64", "bool": "boolean"}[kind]
+
+
+def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_excel_row: int = 1,
+               problems: ProblemLog | None = None, strict: bool = False, source: str = "",
+               date1904: bool = False) -> LoadedTable:
+    """Turn cells as read into a typed canonical table.
+
+    ``raw``: cells (object dtype, no header applied; row 0 is Excel row ``first_excel_row``). The header is
+    the first of the top :data:`HEADER_SCAN_ROWS` rows that names every required column (after
+    normalisation); rows above it (titles, blanks) are skipped. Headers are matched to 中文名, English id
+    (case-insensitive) and aliases, with or without a unit in brackets. Fully blank rows are dropped
+    silently; 合计/总计/小计 rows are dropped as SUMMARY_ROW. Each column is coerced to its kind
+    (:mod:`bankxl.coerce`); problems go to ``problems`` with the Excel row. Then: REQUIRED_EMPTY (blank cell
+    in a required column, row kept), NEG_BALANCE (``nonneg`` column < 0, value kept), DUP_KEY (same
+    ``spec.key``: the last row is kept, earlier ones dropped). ``date1904``: plain-number dates are 1904
+    serials. Raises DataValidationError: no header / required column missing; in ``strict`` mode also when
+    any row problem (other than SUMMARY_ROW) was found.
+    """
+    if problems is None:
+        problems = ProblemLog()
+    arr = raw.to_numpy(dtype=object) if isinstance(raw, pd.DataFrame) else np.asarray(raw, dtype=object)
+    if arr.ndim != 2:
+        arr = arr.reshape(len(arr), -1)
+    if arr.size == 0 or arr.shape[0] == 0:
+        where = f"工作表「{sheet}」" if sheet else "数据"
+        raise DataValidationError(f"{where}为空, 找不到表「{spec.zh}」({spec.id}) 的表头",
+                                  f"{'Sheet ' + sheet if sheet else 'The data'} is empty: no header of "
+                                  f"table {spec.id}", table=spec.id, sheet=sheet)
+    h, mapping = _find_header(arr, spec, sheet=sheet, first_row=first_excel_row)
+    header_row = first_excel_row + h
+    data = arr[h + 1:]
+    rows = np.arange(header_row + 1, header_row + 1 + len(data), dtype=np.int64)
+    sink = _Sink(spec, sheet, problems)
+    notes: list[str] = []
+
+    blank = np.column_stack([C.blank_mask(data[:, j]) for j in range(data.shape[1])]) if len(data) \
+        else np.zeros((0, arr.shape[1]), dtype=bool)
+    keep = ~blank.all(axis=1) if len(data) else np.zeros(0, bool)
+    summ, stext = _summary_rows(data, blank) if len(data) else (np.zeros(0, bool), None)
+    summ &= keep
+    if summ.any():
+        sink.add(rows[summ], None, "SUMMARY_ROW", stext[summ], "合计/小计行(非明细数据)")
+    keep &= ~summ
+    data, blank, rows = data[keep], blank[keep], rows[keep]
+    n = len(data)
+
+    cols: dict[str, Any] = {}
+    for col in spec.columns:
+        if col.id not in mapping:
+            cols[col.id] = pd.Series(index=range(n), dtype=_dtype(col.kind)).array
+            continue
+        pos, _c, unit, htxt = mapping[col.id]
+        cells, b = data[:, pos], blank[:, pos]
+        out = _coerce_column(col, cells, b, unit, htxt, spec, date1904)
+        notes.extend(out.notes)
+        for mask, code, reason in out.problems:
+            sink.add(rows[mask], _label(col), code, cells[mask],
+                     reason if isinstance(reason, str) else reason[mask])
+        cols[col.id] = out.values
+        if col.required and b.any():
+            sink.add(rows[b], _label(col), "REQUIRED_EMPTY", cells[b], "必填列为空")
+        if col.nonneg and col.kind in ("money", "number", "int", "rate"):
+            v = np.asarray(pd.array(out.values).to_numpy(dtype=np.float64, na_value=np.nan))
+            neg = v < 0
+            if neg.any():
+                sink.add(rows[neg], _label(col), "NEG_BALANCE", cells[neg],
+                         "金额为负(透支/冲正?), 该列不应为负")
+    df = pd.DataFrame(cols, index=pd.RangeIndex(n))
+    for col in spec.columns:  # enforce dtypes exactly as TableSpec.empty()
+        want = _dtype(col.kind)
+        if str(df[col.id].dtype) != want:
+            df[col.id] = df[col.id].astype(want)
+    df["_row"] = pd.array(rows, dtype="Int64")
+
+    key = [k for k in spec.key if k in mapping]
+    if key and len(key) == len(spec.key) and n:
+        full = df[key].notna().all(axis=1).to_numpy()
+        dup = np.zeros(n, dtype=bool)
+        sub = df.loc[full, key]
+        dup[full] = sub.duplicated(keep="last").to_numpy()
+        if dup.any():
+            last_row = df.loc[full].groupby(key, sort=False, dropna=False)["_row"].transform("last")
+            kept = pd.Series(pd.NA, index=df.index, dtype="Int64")
+            kept[full] = last_row
+            acts = np.array([f"剔除该行, 保留同一主键的最后一条(第 {int(r)} 行)" for r in kept[dup]], dtype=object)
+            keyvals = df.loc[dup, key].astype(str).agg(" / ".join, axis=1).to_numpy(dtype=object)
+            label = "、".join(_label(spec.column(k)) for k in key)
+            sink.add(rows[dup], label, "DUP_KEY", keyvals, "主键重复", acts)
+            df = df.loc[~dup].reset_index(drop=True)
+    df.attrs.update({"table": spec.id, "sheet": sheet, "source": source})
+    for nt in notes:
+        log.info("%s: %s", spec.id, nt)
+    if strict and sink.count:
+        ex = "; ".join(f"第 {p.excel_row} 行 {p.column or ''} {p.code} 原值「{p.value}」{p.reason}"
+                       for p in sink.samples)
+        raise DataValidationError(
+            f"严格模式: 表「{spec.zh}」({spec.id}) 有 {sink.count} 个数据问题, 例如: {ex}",
+            f"Strict mode: table {spec.id} has {sink.count} row problem(s), e.g. "
+            + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.value!r}" for p in sink.samples),
+            table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
+    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes)
+
+
+# ============================================================================================ read_tables
+def frame_to_raw(df: pd.DataFrame) -> pd.DataFrame:
+    """A DataFrame with headers as columns -> raw cells (header as row 0). A frame with a default
+    RangeIndex of columns (read without header) is taken as raw already."""
+    if isinstance(df.columns, pd.RangeIndex):
+        return df.astype(object)
+    head = np.array([list(map(str, df.columns))], dtype=object)
+    body = df.to_numpy(dtype=object) if len(df.columns) else np.empty((len(df), 0), dtype=object)
+    return pd.DataFrame(np.vstack([head, body.reshape(len(df), len(df.columns))]), dtype=object)
+
+
+@dataclass
+class _Cand:
+    """A place a table may come from."""
+
+    kind: str  # "table" | "sheet" | "csv" | "frame"
+    name: str | None
+    source: str
+    book: _Book | None = None
+    path: Path | None = None
+    frame: pd.DataFrame | None = None
+    sheet: str | None = None
+    _raw: tuple | None = None
+
+    def raw(self) -> tuple[pd.DataFrame, int, str | None, bool]:
+        """(raw cells, Excel row of raw row 0, sheet, date1904)."""
+        if self._raw is None:
+            if self.kind == "table":
+                r, first, sh = self.book.table(self.name)
+                self._raw = (r, first, sh, self.book.date1904)
+            elif self.kind == "sheet":
+                r, first = self.book.sheet(self.name)
+                self._raw = (r, first, self.name, self.book.date1904)
+            elif self.kind == "csv":
+                self._raw = (read_raw_csv(self.path), 1, None, False)
+            else:
+                self._raw = (frame_to_raw(self.frame), 1, None, False)
+        return self._raw
+
+    def head(self) -> np.ndarray:
+        """The top rows only (for header sniffing; cheap for big sheets)."""
+        if self.kind == "sheet" and self._raw is None:
+            r, _ = self.book.sheet(self.name, nrows=HEADER_SCAN_ROWS)
+            return r.to_numpy(dtype=object)
+        return self.raw()[0].to_numpy(dtype=object)[:HEADER_SCAN_ROWS]
+
+    def is_data(self) -> bool:
+        if self.kind == "sheet" and self.name in OWN_SHEETS:
+            return False
+        h = self.head()
+        return h.size > 0 and not all(C.blank_mask(h.ravel()))
+
+    def describe(self) -> str:
+        return {"table": f"Excel 表 {self.name}", "sheet": f"工作表 {self.name}", "csv": "CSV",
+                "frame": f"DataFrame {self.name or ''}".strip()}[self.kind]
+
+
+def _candidates(sources) -> list[_Cand]:
+    out: list[_Cand] = []
+    for src in sources:
+        if isinstance(src, pd.DataFrame):
+            out.append(_Cand("frame", None, "<DataFrame>", frame=src))
+        elif isinstance(src, Mapping):
+            for k, v in src.items():
+                out.append(_Cand("frame", str(k), f"<DataFrame {k}>", frame=v))
+        else:
+            p = Path(src)
+            if not p.exists():
+                raise DataValidationError(f"文件不存在: {p}", f"File not found: {p}")
+            ext = p.suffix.lower()
+            if ext in EXCEL_EXT:
+                book = _Book(p)
+                for t in book.tables:
+                    out.append(_Cand("table", t, str(p), book=book))
+                for s in book.sheets:
+                    out.append(_Cand("sheet", s, str(p), book=book))
+            elif ext in CSV_EXT:
+                out.append(_Cand("csv", p.stem, str(p), path=p))
+            else:
+                raise DataValidationError(f"不支持的文件类型: {p.name}(支持 .xlsx/.xlsm/.xls/.csv)",
+                                          f"Unsupported file type: {p.name} (use .xlsx/.xlsm/.xls/.csv)")
+    return out
+
+
+def _header_fits(c: _Cand, spec: TableSpec) -> bool:
+    try:
+        h = c.head()
+        _find_header(h, spec, sheet=c.name, first_row=1)
+        return True
+    except DataValidationError:
+        return False
+    except Exception:
+        log.debug("header sniff failed on %s", c.describe(), exc_info=True)
+        return False
+
+
+def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]],
+                wanted: Sequence[str], optional: Sequence[str] = (), problems: ProblemLog | None = None,
+                strict: bool = False) -> dict[str, LoadedTable]:
+    """Find and load each wanted canonical table (ids or any name) in the sources.
+
+    Sources: .xlsx/.xlsm/.xls (sheets and Excel tables/ListObjects), .csv/.txt/.tsv, DataFrames (headers
+    as columns), mappings name -> DataFrame. Lookup per table, in order: (1) an Excel table, sheet, CSV file
+    stem or mapping key named by one of the table's names (id, 中文名, aliases; normalised, case-insensitive);
+    (2) an unclaimed sheet / CSV / DataFrame whose header row names all required columns; (3) when exactly
+    one table is wanted and exactly one data source is left (bankxl's own 参数/说明/数据问题/节假日 sheets
+    ignored), that source — so a missing column is reported on it. Returns {table id: LoadedTable};
+    optional tables not found are absent. Raises DataValidationError for a missing required table (names
+    the table and where it looked) and for structural problems of a found table.
+    """
+    if problems is None:
+        problems = ProblemLog()
+    specs = [(get_table(w), True) for w in wanted] + [(get_table(o), False) for o in optional]
+    seen_ids: set[str] = set()
+    specs = [(s, r) for s, r in specs if not (s.id in seen_ids or seen_ids.add(s.id))]
+    cands = _candidates(sources)
+    all_names = {C.header_key(n) for s, _ in specs for n in s.names}
+    chosen: dict[str, _Cand] = {}
+    used: set[int] = set()
+
+    def claim(spec, c):
+        chosen[spec.id] = c
+        used.add(id(c))
+        if c.kind == "table":  # the ListObject's sheet is taken too
+            for o in cands:
+                if o.kind == "sheet" and o.book is c.book and o.name == c.raw()[2]:
+                    used.add(id(o))
+
+    for spec, _req in specs:  # (1) by name; Excel tables before sheets
+        keys = {C.header_key(n) for n in spec.names}
+        for kind in ("table", "sheet", "frame", "csv"):
+            hit = next((c for c in cands if c.kind == kind and id(c) not in used and c.name is not None
+                        and C.header_key(c.name) in keys), None)
+            if hit:
+                claim(spec, hit)
+                break
+    for spec, _req in specs:  # (2) by header
+        if spec.id in chosen:
+            continue
+        for c in cands:
+            if id(c) in used or c.kind == "table" or (c.name and C.header_key(c.name) in all_names):
+                continue
+            if c.kind == "sheet" and c.name in OWN_SHEETS:
+                continue
+            if _header_fits(c, spec):
+                claim(spec, c)
+                break
+    todo = [s for s, req in specs if req and s.id not in chosen]
+    if len(todo) == 1 and len(wanted) == 1:  # (3) the single data source
+        left = [c for c in cands if id(c) not in used and c.kind != "table" and c.is_data()]
+        if len(left) == 1:
+            claim(todo[0], left[0])
+
+    result: dict[str, LoadedTable] = {}
+    for spec, req in specs:
+        c = chosen.get(spec.id)
+        if c is None:
+            if not req:
+                continue
+            looked = _looked(cands)
+            raise DataValidationError(
+                f"未找到表「{spec.zh}」({spec.id})。已查找: {looked}。请把工作表或 Excel 表命名为 "
+                f"{' / '.join(spec.names)}, 或确保表头包含必填列 "
+                f"{'、'.join(_label(col) for col in spec.required)}。",
+                f"Table {spec.id} ({spec.zh}) not found. Looked in: {looked}. Name a sheet or Excel table "
+                f"{' / '.join(spec.names)}, or give it a header with the required columns "
+                f"{', '.join(col.id for col in spec.required)}.", table=spec.id)
+        raw, first, sheet, d1904 = c.raw()
+        result[spec.id] = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,
+                                     strict=strict, source=c.source, date1904=d1904)
+    return result
+
+
+def _looked(cands: list[_Cand]) -> str:
+    if not cands:
+        return "(没有输入 no input)"
+    by_src: dict[str, list[str]] = {}
+    for c in cands:
+        by_src.setdefault(c.source, []).append(c.describe())
+    return "; ".join(f"{Path(s).name if not s.startswith('<') else s}: {', '.join(v)}"
+                     for s, v in by_src.items())
+
+
+def read_holidays(path: str | Path) -> pd.DataFrame:
+    """A user holiday table (节假日: 日期 | 是否工作日 | 节假日名称) from .xlsx (sheet 节假日 or the first
+    sheet) or .csv, parsed by :func:`bankxl.calendar.parse_holiday_table`.
+
+    Raises DataValidationError when the file cannot be read or the table is malformed.
+    """
+    from .calendar import parse_holiday_table
+
+    p = Path(path)
+    if not p.exists():
+        raise DataValidationError(f"找不到节假日文件 {p}", f"Holiday file not found: {p}")
+    if p.suffix.lower() == ".csv":
+        raw = read_raw_csv(p)
+    else:
+        from python_calamine import CalamineWorkbook
+
+        wb = CalamineWorkbook.from_path(str(p))
+        name = "节假日" if "节假日" in wb.sheet_names else wb.sheet_names[0]
+        raw = pd.DataFrame(wb.get_sheet_by_name(name).to_python())
+    raw = raw.dropna(how="all")
+    if raw.empty:
+        raise DataValidationError(f"节假日文件 {p.name} 为空。", f"Holiday file {p.name} is empty.")
+    df = pd.DataFrame(raw.iloc[1:].to_numpy(), columns=[str(c).strip() for c in raw.iloc[0]])
+    try:
+        return parse_holiday_table(df)
+    except ValueError as e:
+        raise DataValidationError(str(e), f"Bad holiday table in {p.name}.", sheet="节假日") from e
