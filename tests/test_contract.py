@@ -11,7 +11,7 @@ from bankxl.runner import execute, run_scenario
 from bankxl.scenario import registry
 from bankxl.tables import get_table
 
-from .conftest import AS_OF
+AS_OF = "2026-11-30"
 
 SPECS = list(registry().values())
 IDS = [s.id for s in SPECS]

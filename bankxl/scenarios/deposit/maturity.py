@@ -1,0 +1,961 @@
+"""D2 存款到期视图 — deposit maturity view (SCENARIOS.md "D2 存款到期视图 Maturity view").
+
+Input ``time_deposits`` (定期存款明细, one row per account: acct_no, cust_id, org_id, product, value_date,
+maturity_date, term_m (月), rate (fraction), balance (元), auto_renew, ccy, status, optional cust_name/id_no/
+mgr_id, ``_row`` = Excel row). Optional ``orgs`` (机构: org_id, org_name, parent_id, staff_count) gives the
+hierarchy 全行 → 分行 → 支行/网点; optional ``customers`` (客户: cust_id, cust_name, id_no, phone) gives names
+and phones for the reminder lists.
+
+Sheets of the report (in order):
+
+* 到期结构 — static pivot: rows 全行 → 分行 → 支行/网点, columns 已到期未支取 | 当日到期 | the next
+  ``months_ahead`` maturity months (yyyy-mm) | 12个月以后 | 合计; three blocks: 金额 (display unit), 笔数,
+  去重客户数 (distinct customers are counted at each level, never summed from the children);
+* 到期透视 — native Excel PivotTables (:data:`PIVOT_SPEC`, :data:`PIVOT_SPEC_COUNT`) over 到期明细;
+* 到期分布 — by maturity month, 剩余期限档 (days to maturity), 存期, 金额段 and 产品 with column charts;
+* 到期日历 — the next ``calendar_days`` days: maturities by contractual date and by 实际可支取日 (rolled to a
+  working day with ``ctx.calendar``), 高峰日 flag, chart;
+* 排班 — per working day × outlet: maturing customers, 所需人天 = ceil(customers / per-staff-day), large
+  customers; plus the 行长/理财经理 list of large maturing customers;
+* 提醒名单 — reminder list for the data date for the nodes 到期前 30/15/7/1 天 with 到期本息, 建议产品, 建议动作, 原因;
+* 到期明细 — the cleaned detail (Excel table ``maturity_detail``), the pivot source.
+
+Method (SCENARIOS.md D2): dtm = maturity_date − as_of (days); 实际可支取日 = maturity rolled with
+``roll_rule`` ('following' 顺延 / 'preceding' 提前); amount bands are half-open [lo, hi) on the single
+deposit's balance (5 万整 → 5–20 万). 到期本息 = 本金 × (1 + 年利率 × 存期月数 / 12) (simple interest, 整存整取 /
+大额存单 / 其他); 零存整取 ≈ 余额 × (1 + 年利率 × (n + 1) / 24) (余额 = 月存额 × n, approximation, flagged).
+
+Row problems (into ``ctx.problems``): DATE_ORDER (到期日 < 起息日: row excluded), REQUIRED_EMPTY (到期日 empty
+for a product other than 通知存款 / 定活两便 — those have no fixed maturity and are excluded with a note: computed as 起息日 + DateOffset(months=期限) when both are given — 2024-02-29 + 12 月 =
+2025-02-28 — else excluded), VALUE_INVALID (机构号 not in the 机构 table: kept under 未匹配机构).
+Raises :class:`~bankxl.errors.ParameterError` for inconsistent parameters. Inputs are never modified.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...errors import ParameterError
+from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
+from ...report.pivot import DataField, PivotSpec
+from ...scenario import RunContext, Scenario, param
+
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+P_OVERDUE, P_TODAY, P_LATER = "已到期未支取", "当日到期", "12个月以后"
+#: sort-friendly labels of the 到期期间 field in 到期明细 (a PivotTable sorts items as text)
+P_SORT = {P_OVERDUE: "0 已到期未支取", P_TODAY: "1 当日到期", P_LATER: "9 12个月以后"}
+PRODUCT_KINDS = ("整存整取", "大额存单", "零存整取", "通知存款", "定活两便", "其他")
+NO_ORGS = "(未提供机构表)"
+UNMATCHED = "(未匹配机构)"
+CLOSED_STATUS = r"销户|结清|注销|关闭|已支取|撤销"
+CNY_CODES = {"CNY", "RMB", "人民币", "156", "01", "本币"}
+
+DETAIL_PIVOT_ROWS = ("分行", "支行/网点")
+#: highlight the 全行 and 分行 rows of the 到期结构 blocks (level column)
+_LEVEL_MARKS = [Conditional(["层级", "机构名称"], "text", value="全行", style="warn"),
+                Conditional(["层级"], "text", value="分行", style="good")]
+
+
+@dataclass(frozen=True)
+class MaturityParams:
+    """Parameters of D2 (defaults: SCENARIOS.md D2; 【假设】 where the spec says so)."""
+
+    amount_edges: tuple = param((50_000.0, 200_000.0, 500_000.0, 1_000_000.0), "金额段分界", "元",
+                                "单笔余额分段, 区间左闭右开 [下限, 上限): 默认 <5万 / 5–20万 / 20–50万 / 50–100万 / ≥100万")
+    dtm_edges: tuple = param((0, 8, 31, 91, 181, 366), "剩余期限档分界", "天",
+                             "距到期天数分档下限, 左闭右开: <0 已到期未支取 / 0–7 / 8–30 / 31–90 / 91–180 / 181–365 / >365")
+    months_ahead: int = param(12, "到期月份数", "月", "到期结构展示的未来月份数(从数据日期次日所在月起)")
+    calendar_days: int = param(60, "到期日历天数", "天", "到期日历与排班覆盖数据日期之后的天数")
+    peak_percentile: float = param(0.9, "高峰日分位数", None,
+                                   "高峰日 = 实际可支取金额 > 日历窗口内全部工作日金额的该分位数(默认 P90)")
+    customers_per_staff_day: int = param(20, "人均日处理客户数", "户/人天", "所需人天 = ceil(到期客户数 / 该值)【假设】")
+    large_customer: float = param(500_000.0, "大额客户门槛", "元",
+                                  "客户到期合计 ≥ 该值: 进入行长/理财经理名单, 提醒名单标记理财经理跟进")
+    cd_threshold: float = param(200_000.0, "大额存单起存金额", "元", "单笔余额 ≥ 该值时建议产品为大额存单")
+    reminder_days: tuple = param((30, 15, 7, 1), "提醒节点", "天", "到期前 N 天提醒; 名单按数据日期当天使用")
+    roll_rule: str = param("following", "到期日遇节假日", None,
+                           "following = 顺延至下一工作日; preceding = 提前至上一工作日【假设: 各行规则不同】")
+    notice_handling: str = param("exclude", "通知存款处理", None,
+                                 "exclude = 不计入(无到期日); seven_days = 按数据日期后 7 天到期计入")
+
+
+def _check_params(p: MaturityParams) -> None:
+    def bad(zh: str, en: str):
+        raise ParameterError(zh, en)
+
+    for name, edges in (("金额段分界", p.amount_edges), ("剩余期限档分界", p.dtm_edges)):
+        try:
+            vals = [float(x) for x in edges]
+        except (TypeError, ValueError):
+            bad(f"参数「{name}」应为一组数字。", f"{name}: numbers expected")
+        if not vals or any(b <= a for a, b in itertools.pairwise(vals)):
+            bad(f"参数「{name}」应为严格递增的一组数字: {edges}", f"{name} must be strictly increasing")
+    if float(p.dtm_edges[0]) != 0:
+        bad("参数「剩余期限档分界」的第一个值应为 0(小于 0 为已到期未支取)。", "dtm_edges must start at 0")
+    if p.roll_rule not in ("following", "preceding"):
+        bad(f"参数「到期日遇节假日」应为 following 或 preceding, 而不是 {p.roll_rule!r}。", "roll_rule")
+    if p.notice_handling not in ("exclude", "seven_days"):
+        bad(f"参数「通知存款处理」应为 exclude 或 seven_days, 而不是 {p.notice_handling!r}。", "notice_handling")
+    if not 0 < p.peak_percentile < 1:
+        bad("参数「高峰日分位数」应在 0 与 1 之间。", "peak_percentile must be in (0, 1)")
+    if p.customers_per_staff_day < 1 or p.months_ahead < 1 or p.calendar_days < 1:
+        bad("参数「人均日处理客户数」「到期月份数」「到期日历天数」应为正整数。", "positive integers expected")
+    if any(int(k) < 1 for k in p.reminder_days):
+        bad("参数「提醒节点」应为正整数天数。", "reminder_days must be positive")
+
+
+# ------------------------------------------------------------------------------------------ labels
+def _wan(x: float) -> str:
+    v = x / 10_000
+    return f"{v:g}万"
+
+
+def amount_band_labels(edges) -> list[str]:
+    """Labels of the amount bands for ``edges`` (元): ['<5万', '5–20万', …, '≥100万']."""
+    e = [float(x) for x in edges]
+    labels = [f"<{_wan(e[0])}"]
+    labels += [f"{_wan(a).rstrip('万')}–{_wan(b)}" for a, b in itertools.pairwise(e)]
+    labels.append(f"≥{_wan(e[-1])}")
+    return labels
+
+
+def amount_band(balance: pd.Series, edges) -> pd.Series:
+    """Band label per balance; bands are half-open [lo, hi) so a balance equal to an edge goes up."""
+    e = [-np.inf] + [float(x) for x in edges] + [np.inf]
+    cat = pd.cut(balance.astype("float64"), bins=e, right=False, labels=amount_band_labels(edges))
+    return cat.astype("string")
+
+
+def dtm_band_labels(edges) -> list[str]:
+    e = [int(x) for x in edges]
+    labels = [P_OVERDUE]
+    labels += [f"{a}–{b - 1}天" for a, b in itertools.pairwise(e)]
+    labels.append(f">{e[-1] - 1}天")
+    return labels
+
+
+def dtm_band(dtm: pd.Series, edges) -> pd.Series:
+    e = [-np.inf] + [float(x) for x in edges] + [np.inf]
+    cat = pd.cut(dtm.astype("float64"), bins=e, right=False, labels=dtm_band_labels(edges))
+    return cat.astype("string")
+
+
+def term_label(m: Any) -> str:
+    if m is None or pd.isna(m):
+        return "未知"
+    m = int(m)
+    return f"{m // 12}年" if m >= 12 and m % 12 == 0 else f"{m}个月"
+
+
+def product_kind(product: pd.Series) -> pd.Series:
+    """整存整取/大额存单/零存整取/通知存款/定活两便/其他 from the bank's product name (substring rules)."""
+    p = product.astype("string").fillna("")
+    out = pd.Series("其他", index=p.index, dtype="string")
+    for pat, kind in (("整存整取|定期存款|^定期$|整整", "整存整取"), ("零存", "零存整取"), ("定活", "定活两便"),
+                      ("通知", "通知存款"), ("大额|存单", "大额存单")):
+        out = out.mask(p.str.contains(pat, regex=True), kind)
+    return out
+
+
+def month_periods(as_of: pd.Timestamp, n: int) -> list[str]:
+    """The ``n`` maturity months shown as columns: from the month of as_of + 1 day (yyyy-mm)."""
+    start = (as_of + pd.Timedelta(days=1)).to_period("M")
+    return [str(start + i) for i in range(n)]
+
+
+# ------------------------------------------------------------------------------------------ preparation
+def _col(df: pd.DataFrame, name: str, dtype: str | None = None) -> pd.Series:
+    if name in df.columns:
+        return df[name]
+    return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=df.index, dtype=dtype or "object")
+
+
+MATURITY_LABEL = "到期日(maturity_date)"  # column label as the loader (bankxl.io) writes it
+
+
+def _log_maturity_problems(ctx: RunContext, code: str, rows: pd.Series, values, reason: str, action: str,
+                           add_new: bool = True) -> None:
+    """Record row problems on 到期日. A REQUIRED_EMPTY the loader already logged for the same row gets the
+    scenario's handling written into it instead of a second entry (the loader only knows the cell was blank).
+    ``add_new=False``: only rewrite the loader's entries (blank 到期日 that is normal for the product)."""
+    log = ctx.problems
+    seen = {}
+    if code == "REQUIRED_EMPTY":
+        for i, p in enumerate(log.problems):
+            if p.table == "time_deposits" and p.code == code and p.column and "maturity_date" in p.column:
+                seen[p.excel_row] = i
+    new_rows, new_values = [], []
+    for r, v in zip(rows, values):
+        r = None if r is None or pd.isna(r) else int(r)
+        if r is not None and r in seen:
+            i = seen[r]
+            log.problems[i] = dataclasses.replace(log.problems[i], reason=reason, action=action)
+        else:
+            new_rows.append(r)
+            new_values.append(v)
+    if new_rows and add_new:
+        log.add_rows("time_deposits", None, new_rows, MATURITY_LABEL, code, new_values, reason, action)
+
+
+def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[pd.DataFrame, list[str]]:
+    """Clean the time deposits and derive the maturity fields.
+
+    Returns (frame, notes). The frame has one row per kept deposit with columns acct_no, cust_id, cust_name,
+    id_no, org_id, mgr_id, product, kind, value_date, maturity (contractual), actual (实际可支取日), dtm
+    (days, int), term (months, Int64, given or derived), term_derived (bool), rate, balance, auto_renew,
+    month (yyyy-mm), period (pivot column label), dtm_band, amount_band, term_band, excel_row.
+    Row problems go to ``ctx.problems``; excluded-row counts are returned as notes.
+    """
+    notes: list[str] = []
+    n0 = len(td)
+    d = pd.DataFrame({
+        "acct_no": _col(td, "acct_no", "string").astype("string"),
+        "cust_id": _col(td, "cust_id", "string").astype("string"),
+        "cust_name": _col(td, "cust_name", "string").astype("string"),
+        "id_no": _col(td, "id_no", "string").astype("string"),
+        "org_id": _col(td, "org_id", "string").astype("string"),
+        "mgr_id": _col(td, "mgr_id", "string").astype("string"),
+        "product": _col(td, "product", "string").astype("string"),
+        "value_date": pd.to_datetime(_col(td, "value_date", "datetime64[ns]")).dt.normalize(),
+        "maturity": pd.to_datetime(_col(td, "maturity_date", "datetime64[ns]")).dt.normalize(),
+        "term": pd.to_numeric(_col(td, "term_m", "Int64"), errors="coerce").astype("Float64").round().astype("Int64"),
+        "rate": pd.to_numeric(_col(td, "rate", "float64"), errors="coerce").astype("float64"),
+        "balance": pd.to_numeric(_col(td, "balance", "float64"), errors="coerce").astype("float64"),
+        "auto_renew": _col(td, "auto_renew", "boolean").astype("boolean"),
+        "ccy": _col(td, "ccy", "string").astype("string"),
+        "status": _col(td, "status", "string").astype("string"),
+        "excel_row": _col(td, "_row", "Int64").astype("Int64"),
+    }, index=td.index).reset_index(drop=True)
+    d["kind"] = product_kind(d["product"])
+    d["product"] = d["product"].fillna(d["kind"])
+
+    # closed accounts, zero balances, other currencies: not maturities to manage (notes, not problems)
+    closed = d["status"].fillna("").str.contains(CLOSED_STATUS, regex=True)
+    if closed.any():
+        notes.append(f"状态为销户/结清等的 {int(closed.sum())} 笔已剔除(不再有到期资金)。")
+    zero = ~(d["balance"] > 0)
+    zero_only = zero & ~closed
+    if zero_only.any():
+        notes.append(f"余额为 0、为负或为空的 {int(zero_only.sum())} 笔未计入(负数余额见数据问题 NEG_BALANCE)。")
+    ccy = d["ccy"].fillna(ctx.currency).str.strip().str.upper()
+    own = {ctx.currency.upper()} | (CNY_CODES if ctx.currency == "CNY" else set())
+    foreign = ~ccy.isin(own) & ~closed & ~zero
+    if foreign.any():
+        by = d.loc[foreign].groupby("ccy", dropna=False)["balance"].agg(["size", "sum"])
+        desc = "; ".join(f"{k}: {int(r['size'])} 笔, 余额 {r['sum']:,.2f}" for k, r in by.iterrows())
+        notes.append(f"非 {ctx.currency} 币种的存款未计入(未做汇率折算, 不静默换算): {desc}。")
+    keep = ~closed & ~zero & ~foreign
+
+    # 通知存款: no maturity date
+    notice = d["kind"].eq("通知存款") & keep
+    if notice.any():
+        if params.notice_handling == "exclude":
+            notes.append(f"通知存款 {int(notice.sum())} 笔、余额 {d.loc[notice, 'balance'].sum():,.2f} 元无到期日, "
+                         "按参数「通知存款处理」= exclude 未计入。")
+            blank = notice & d["maturity"].isna()
+            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[blank, "excel_row"], d.loc[blank, "acct_no"],
+                                   "通知存款无约定到期日(属正常)", "未计入到期视图(参数 通知存款处理 = exclude)",
+                                   add_new=False)
+            keep &= ~notice
+        else:
+            fill = notice & d["maturity"].isna()
+            d.loc[fill, "maturity"] = ctx.as_of + pd.Timedelta(days=7)
+            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[fill, "excel_row"], d.loc[fill, "acct_no"],
+                                   "通知存款无约定到期日(属正常)", "按数据日期后 7 天到期计入(参数 seven_days)",
+                                   add_new=False)
+            notes.append(f"通知存款 {int(notice.sum())} 笔按数据日期后 7 天到期计入(参数 seven_days), "
+                         "其中无到期日的 {0} 笔到期日记为 {1:%Y-%m-%d}。".format(int(fill.sum()),
+                                                                    ctx.as_of + pd.Timedelta(days=7)))
+
+    # derived term where missing (months between value date and maturity)
+    months_between = ((d["maturity"].dt.year - d["value_date"].dt.year) * 12
+                      + (d["maturity"].dt.month - d["value_date"].dt.month)).astype("Int64")
+    d["term_derived"] = d["term"].isna() & months_between.notna() & (months_between > 0)
+    d["term"] = d["term"].fillna(months_between.where(months_between > 0))
+
+    # 定活两便 has no fixed maturity by design: without a date it is not a data problem, just not a maturity
+    flexible = keep & d["kind"].eq("定活两便") & d["maturity"].isna()
+    if flexible.any():
+        notes.append(f"定活两便 {int(flexible.sum())} 笔、余额 {d.loc[flexible, 'balance'].sum():,.2f} 元无约定到期日, "
+                     "未计入到期视图。")
+        _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[flexible, "excel_row"], d.loc[flexible, "acct_no"],
+                               "定活两便无约定到期日(属正常)", "未计入到期视图", add_new=False)
+        keep &= ~flexible
+
+    # missing maturity for the other non-notice products
+    missing = keep & d["maturity"].isna() & ~d["kind"].eq("通知存款")
+    if missing.any():
+        can = missing & d["value_date"].notna() & d["term"].notna() & (d["term"] > 0)
+        if can.any():
+            idx = d.index[can]
+            d.loc[idx, "maturity"] = [v + pd.DateOffset(months=int(t)) for v, t in
+                                      zip(d.loc[idx, "value_date"], d.loc[idx, "term"])]
+            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[idx, "excel_row"],
+                                   [f"起息日 {v:%Y-%m-%d}, 期限 {int(t)} 月" for v, t in
+                                    zip(d.loc[idx, "value_date"], d.loc[idx, "term"])],
+                                   "到期日为空", "保留, 到期日按起息日 + 期限(月)推算(2 月 29 日起息 1 年 → 次年 2 月 28 日)")
+        cannot = missing & ~can
+        if cannot.any():
+            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[cannot, "excel_row"], d.loc[cannot, "acct_no"],
+                                   "到期日为空, 且无起息日或期限可推算", "剔除该行")
+            keep &= ~cannot
+
+    # maturity before value date
+    order = keep & d["maturity"].notna() & d["value_date"].notna() & (d["maturity"] < d["value_date"])
+    if order.any():
+        _log_maturity_problems(ctx, "DATE_ORDER", d.loc[order, "excel_row"],
+                               [f"起息日 {v:%Y-%m-%d} > 到期日 {m:%Y-%m-%d}" for v, m in
+                                zip(d.loc[order, "value_date"], d.loc[order, "maturity"])],
+                               "到期日早于起息日", "剔除该行")
+        keep &= ~order
+    keep &= d["maturity"].notna()
+
+    d = d.loc[keep].reset_index(drop=True)
+    d["actual"] = ctx.calendar.roll(d["maturity"], params.roll_rule) if len(d) else d["maturity"]
+    d["dtm"] = (d["maturity"] - ctx.as_of).dt.days.astype("int64")
+    d["month"] = d["maturity"].dt.strftime("%Y-%m").astype("string")
+    months = month_periods(ctx.as_of, params.months_ahead)
+    period = d["month"].copy()
+    period = period.mask(d["month"] > months[-1], P_LATER)
+    period = period.mask(d["dtm"] == 0, P_TODAY)
+    period = period.mask(d["dtm"] < 0, P_OVERDUE)
+    d["period"] = period.astype("string")
+    d["dtm_band"] = dtm_band(d["dtm"], params.dtm_edges)
+    d["amount_band"] = amount_band(d["balance"], params.amount_edges)
+    d["term_band"] = pd.Series([term_label(t) for t in d["term"]], index=d.index, dtype="string")
+    d.loc[d["kind"].eq("通知存款"), "term_band"] = "通知存款"
+    d.loc[d["kind"].eq("定活两便") & d["term"].isna(), "term_band"] = "定活两便"
+    if n0 and len(d) < n0:
+        notes.append(f"定期存款明细 {n0} 行, 计入到期视图 {len(d)} 笔。")
+    return d, notes
+
+
+# ------------------------------------------------------------------------------------------ hierarchy
+def org_hierarchy(org_ids: pd.Series, orgs: pd.DataFrame | None, ctx: RunContext,
+                  rows: pd.Series | None = None) -> tuple[pd.DataFrame, bool, list[str]]:
+    """Map each deposit's org_id to (branch_id, branch, outlet_id, outlet).
+
+    With ``orgs``: walk parent_id up to the root (an org without a parent in the table); 分行 = the ancestor
+    just below the root, 支行/网点 = the deposit's org (an org directly under the root in a 3-level bank is a
+    分行 booking its own deposits: outlet name "<分行>(本部)"). A bank whose orgs are at most two levels deep
+    has no 分行 level (``has_branch`` False). Without ``orgs``: rows are org_id only.
+    Returns (frame aligned with ``org_ids``, has_branch, notes).
+    """
+    ids = org_ids.astype("string").fillna("(空)")
+    if orgs is None or len(orgs) == 0:
+        out = pd.DataFrame({"branch_id": NO_ORGS, "branch": NO_ORGS, "outlet_id": ids, "outlet": ids},
+                           index=org_ids.index)
+        return out, False, ["未提供机构表(orgs): 到期结构只按机构号列出, 不分分行/支行层级。"]
+    o = orgs.drop_duplicates("org_id").copy()
+    o["org_id"] = o["org_id"].astype("string")
+    name = dict(zip(o["org_id"], o["org_name"].astype("string").fillna(o["org_id"])))
+    parent = {}
+    if "parent_id" in o.columns:
+        for k, p in zip(o["org_id"], o["parent_id"].astype("string")):
+            if p is not pd.NA and pd.notna(p) and p in name and p != k:
+                parent[k] = p
+
+    def chain(k: str) -> list[str]:
+        c = [k]
+        while c[-1] in parent and parent[c[-1]] not in c and len(c) < 20:
+            c.append(parent[c[-1]])
+        return c
+
+    chains = {k: chain(k) for k in name}
+    has_branch = max((len(c) for c in chains.values()), default=1) >= 3
+    mapping = {}
+    for k, c in chains.items():
+        if has_branch and len(c) >= 3:
+            mapping[k] = (c[-2], name[c[-2]], k, name[k])
+        elif has_branch and len(c) == 2:
+            mapping[k] = (k, name[k], k, f"{name[k]}(本部)")
+        elif has_branch:  # the root itself
+            mapping[k] = (k, name[k], k, f"{name[k]}(总行本部)")
+        else:
+            root = c[-1]
+            mapping[k] = (root, name[root], k, name[k])
+    notes = []
+    unknown = ~ids.isin(list(mapping))
+    if unknown.any():
+        if rows is not None:
+            ctx.problems.add_rows("time_deposits", None, rows[unknown], "机构号(org_id)", "VALUE_INVALID",
+                                  ids[unknown], "机构号不在机构表中", f"保留, 归入「{UNMATCHED}」")
+        notes.append(f"{int(unknown.sum())} 笔存款的机构号不在机构表中, 归入「{UNMATCHED}」。")
+    recs = [mapping.get(k, (UNMATCHED, UNMATCHED, k, k)) for k in ids]
+    out = pd.DataFrame(recs, columns=["branch_id", "branch", "outlet_id", "outlet"], index=org_ids.index)
+    out = out.astype("string")
+    if not has_branch:
+        notes.append("机构表只有两级(全行 → 网点), 到期结构不设分行层级。")
+    return out, has_branch, notes
+
+
+# ------------------------------------------------------------------------------------------ aggregations
+def _metrics(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """amount (元), count, customers (distinct cust_id) per ``keys``."""
+    if not keys:
+        return pd.DataFrame({"amount": [float(d["balance"].sum())], "count": [len(d)],
+                             "customers": [int(d["cust_id"].nunique())]})
+    g = d.groupby(keys, sort=True, observed=True, dropna=False)
+    return pd.DataFrame({"amount": g["balance"].sum(), "count": g.size(), "customers": g["cust_id"].nunique()})
+
+
+def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
+                     ctx: RunContext) -> dict[str, pd.DataFrame]:
+    """The static pivot: one frame per metric ('amount' in display unit, 'count', 'customers').
+
+    Rows: 全行, then per 分行 its subtotal row followed by its 支行/网点 (without a 分行 level: 全行 then the
+    outlets). Columns: 层级, 机构号, 机构名称, ``periods`` …, 合计. Every level is computed from the detail
+    (distinct customers are distinct at that level, not the sum of the children).
+    """
+    levels = [("全行", "_all", "_all_name")]
+    d = d.assign(_all="全行", _all_name="全行")
+    if has_branch:
+        levels.append(("分行", "branch_id", "branch"))
+    levels.append(("支行/网点" if has_branch else "网点", "outlet_id", "outlet"))
+    per = {}
+    for label, key, _ in levels:
+        by_p = _metrics(d, [key, "period"])
+        tot = _metrics(d, [key])
+        per[key] = (by_p, tot)
+
+    order: list[tuple[str, str, str, str]] = [("全行", "_all", "全行", "全行")]
+    if has_branch:
+        branches = d[["branch_id", "branch"]].drop_duplicates().sort_values("branch_id")
+        for bid, bname in branches.itertuples(index=False):
+            order.append(("分行", "branch_id", bid, bname))
+            outs = d.loc[d["branch_id"] == bid, ["outlet_id", "outlet"]].drop_duplicates().sort_values("outlet_id")
+            for oid, oname in outs.itertuples(index=False):
+                order.append(("支行/网点", "outlet_id_in_" + bid, oid, "　　" + str(oname)))
+    else:
+        outs = d[["outlet_id", "outlet"]].drop_duplicates().sort_values("outlet_id")
+        for oid, oname in outs.itertuples(index=False):
+            order.append(("网点", "outlet_id", oid, "　　" + str(oname)))
+
+    # an outlet id may sit under two branches only when unmatched; outlet figures are per (branch, outlet)
+    if has_branch:
+        per_out = (_metrics(d, ["branch_id", "outlet_id", "period"]), _metrics(d, ["branch_id", "outlet_id"]))
+
+    result = {}
+    for metric in ("amount", "count", "customers"):
+        rows = []
+        for level, key, kval, kname in order:
+            if key.startswith("outlet_id_in_"):
+                bid = key[len("outlet_id_in_"):]
+                by_p, tot = per_out
+                sel_p = by_p.xs((bid, kval), level=(0, 1)) if (bid, kval) in tot.index else None
+                total = tot.loc[(bid, kval), metric] if (bid, kval) in tot.index else 0
+            else:
+                by_p, tot = per[key]
+                sel_p = by_p.xs(kval, level=0) if kval in tot.index else None
+                total = tot.loc[kval, metric] if kval in tot.index else 0
+            vals = {p: (sel_p[metric].get(p, 0) if sel_p is not None else 0) for p in periods}
+            row = {"层级": level, "机构号": "" if kval == "全行" else kval, "机构名称": kname, **vals, "合计": total}
+            rows.append(row)
+        f = pd.DataFrame(rows, columns=["层级", "机构号", "机构名称", *periods, "合计"])
+        num = [*periods, "合计"]
+        if metric == "amount":
+            f[num] = ctx.money(f[num].astype("float64"))
+        else:
+            f[num] = f[num].astype("int64")
+        result[metric] = f
+    return result
+
+
+def bucket_table(d: pd.DataFrame, key: str, order: list[str], label: str, ctx: RunContext) -> pd.DataFrame:
+    """金额 (display unit), 笔数, 去重客户数 and 金额占比 per bucket of ``key`` in the given ``order`` (empty
+    buckets kept as zero rows). No 合计 row (a chart plots every row); see :func:`bucket_total`."""
+    m = _metrics(d, [key]) if len(d) else pd.DataFrame(columns=["amount", "count", "customers"])
+    m = m.reindex(order).fillna(0)
+    tot_amount = float(d["balance"].sum())
+    f = pd.DataFrame({label: pd.Series(order, dtype="string"),
+                      ctx.money_label("到期金额"): ctx.money(m["amount"].astype("float64").to_numpy()),
+                      "笔数": m["count"].astype("int64").to_numpy(),
+                      "去重客户数": m["customers"].astype("int64").to_numpy()})
+    f["金额占比"] = (m["amount"].astype("float64").to_numpy() / tot_amount) if tot_amount else 0.0
+    return f
+
+
+def bucket_total(d: pd.DataFrame, ctx: RunContext) -> str:
+    """The 合计 line under a bucket table (distinct customers counted over the whole range)."""
+    return (f"合计: 到期金额 {ctx.money(float(d['balance'].sum())):,.2f} {ctx.unit}, {len(d)} 笔, "
+            f"{int(d['cust_id'].nunique())} 户(去重)。")
+
+
+# ------------------------------------------------------------------------------------------ money helpers
+def maturity_value(d: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """到期本息(元) and its 说明 per deposit.
+
+    整存整取 / 大额存单 / 其他: 本金 × (1 + 年利率 × 存期月数 / 12) (simple interest, no compounding, no tax —
+    储蓄存款利息个人所得税 has been suspended since 2008-10-09 【自有知识】); 零存整取: 余额 × (1 + 年利率 × (n+1)/24)
+    (余额 = 月存额 × n; approximation); 通知存款 / 定活两便 / missing rate or term: not computed (NaN).
+    """
+    r, t, b = d["rate"], d["term"].astype("Float64").astype("float64"), d["balance"]
+    simple = b * (1 + r * t / 12)
+    zl = b * (1 + r * (t + 1) / 24)
+    kind = d["kind"]
+    val = pd.Series(np.where(kind.eq("零存整取"), zl, simple), index=d.index, dtype="float64")
+    note = pd.Series("单利", index=d.index, dtype="string")
+    note = note.mask(kind.eq("零存整取"), "零存整取近似")
+    note = note.mask(d["term_derived"].fillna(False), note + "(存期推算)")
+    no = kind.isin(["通知存款", "定活两便"])
+    val = val.mask(no)
+    note = note.mask(no, "不计算")
+    miss = ~no & (r.isna() | t.isna())
+    val = val.mask(miss)
+    note = note.mask(miss, "缺利率或期限")
+    return val.round(2), note
+
+
+def _masked(s: pd.Series, fn, ctx: RunContext) -> pd.Series:
+    s = s.astype("string")
+    return fn(s) if ctx.mask else s
+
+
+def customer_info(d: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """cust_name, id_no, phone per deposit row: from ``customers`` when given, else from the deposit rows."""
+    out = pd.DataFrame({"cust_name": d["cust_name"], "id_no": d["id_no"],
+                        "phone": pd.Series(pd.NA, index=d.index, dtype="string")})
+    if customers is not None and len(customers):
+        c = customers.drop_duplicates("cust_id").set_index(customers.drop_duplicates("cust_id")["cust_id"]
+                                                           .astype("string"))
+        for col in ("cust_name", "id_no", "phone"):
+            if col in c.columns:
+                looked = d["cust_id"].map(c[col].astype("string"))
+                out[col] = looked.astype("string").fillna(out[col])
+    return out.astype("string")
+
+
+# ------------------------------------------------------------------------------------------ sheets
+def calendar_table(d: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> pd.DataFrame:
+    """One row per day as_of+1 … as_of+calendar_days: contractual maturities, rolled (实际可支取) ones, 高峰日.
+
+    高峰日: a working day whose 实际可支取金额 is above the ``peak_percentile`` quantile (linear interpolation)
+    of 实际可支取金额 over all working days of the window (zero days included). Non-working days are never
+    高峰日: what matures on them is paid out on their 实际可支取日.
+    """
+    cal = ctx.calendar
+    days = pd.date_range(ctx.as_of + pd.Timedelta(days=1), periods=params.calendar_days, freq="D")
+    wd = np.asarray(cal.is_workday(days.to_numpy()), dtype=bool)
+    hol = cal.holiday_name(days.to_numpy()) if hasattr(cal, "holiday_name") else np.full(len(days), None)
+    rolled = pd.DatetimeIndex(cal.roll(days.to_numpy(), params.roll_rule))
+    by_m = _metrics(d, ["maturity"]) if len(d) else None
+    by_a = _metrics(d, ["actual"]) if len(d) else None
+
+    def get(m, col):
+        if m is None:
+            return np.zeros(len(days))
+        return m[col].reindex(days).fillna(0).to_numpy()
+
+    unit = ctx.money_label
+    f = pd.DataFrame({
+        "日期": days, "月日": pd.Series(days.strftime("%m-%d"), dtype="string"),
+        "星期": [WEEKDAYS_ZH[x] for x in days.day_of_week],
+        "是否工作日": np.where(wd, "是", "否"),
+        "节假日": [("" if h is None or (isinstance(h, float) and math.isnan(h)) else str(h)) for h in hol],
+        "实际可支取日": rolled,
+        unit("合同到期金额"): ctx.money(get(by_m, "amount")), "合同到期笔数": get(by_m, "count").astype("int64"),
+        "合同到期客户数": get(by_m, "customers").astype("int64"),
+        unit("实际可支取金额"): ctx.money(get(by_a, "amount")), "实际可支取笔数": get(by_a, "count").astype("int64"),
+        "实际可支取客户数": get(by_a, "customers").astype("int64"),
+    })
+    amt = f[unit("实际可支取金额")]
+    thr = float(np.quantile(amt[wd], params.peak_percentile)) if wd.any() else 0.0
+    f[unit(f"P{round(params.peak_percentile * 100):g}阈值")] = thr
+    f["高峰日"] = np.where(wd & (amt > thr) & (amt > 0), "高峰日", "")
+    return f
+
+
+def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext,
+                    orgs: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(排班 per working day × outlet, 大额到期客户 list) for maturities whose 实际可支取日 falls in the calendar
+    window. 所需人天 = ceil(到期客户数 / customers_per_staff_day). A customer is large when the sum of his
+    maturing balances at that outlet that day (排班) / in the window (list) is ≥ ``large_customer``."""
+    start = ctx.as_of + pd.Timedelta(days=1)
+    end = ctx.as_of + pd.Timedelta(days=params.calendar_days)
+    w = d[(d["actual"] >= start) & (d["actual"] <= end)]
+    w = w[np.asarray(ctx.calendar.is_workday(w["actual"].to_numpy()), dtype=bool)] if len(w) else w
+    cols = ["实际可支取日", "星期", "分行", "机构号", "支行/网点", "到期客户数", "到期笔数", ctx.money_label("到期金额"),
+            "所需人天", f"大额客户数(≥{_wan(params.large_customer)})", "大额客户号", "建议安排"]
+    if len(w) == 0:
+        staff = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
+        staff["实际可支取日"] = pd.Series(dtype="datetime64[ns]")
+        for c in cols[5:10]:
+            staff[c] = pd.Series(dtype="float64" if "金额" in c else "int64")
+    else:
+        keys = ["actual", "branch", "outlet_id", "outlet"]
+        m = _metrics(w, keys).reset_index()
+        per_cust = w.groupby(keys + ["cust_id"], observed=True)["balance"].sum().reset_index()
+        big = per_cust[per_cust["balance"] >= params.large_customer].sort_values("balance", ascending=False)
+        big_n = big.groupby(keys, observed=True).size()
+        big_ids = big.groupby(keys, observed=True)["cust_id"].agg(lambda s: "、".join(list(s.astype(str))[:5])
+                                                                  + (" 等" if len(s) > 5 else ""))
+        mi = pd.MultiIndex.from_frame(m[keys])
+        staff = pd.DataFrame({
+            "实际可支取日": m["actual"], "星期": [WEEKDAYS_ZH[x] for x in m["actual"].dt.day_of_week],
+            "分行": m["branch"], "机构号": m["outlet_id"], "支行/网点": m["outlet"],
+            "到期客户数": m["customers"].astype("int64"), "到期笔数": m["count"].astype("int64"),
+            ctx.money_label("到期金额"): ctx.money(m["amount"]),
+            "所需人天": np.ceil(m["customers"] / params.customers_per_staff_day).astype("int64"),
+            cols[9]: big_n.reindex(mi).fillna(0).astype("int64").to_numpy(),
+            "大额客户号": big_ids.reindex(mi).fillna("").astype("string").to_numpy(),
+        })
+        adv = []
+        for n_staff, n_big in zip(staff["所需人天"], staff[cols[9]]):
+            parts = [f"安排{n_staff}人天"]
+            if n_big:
+                parts.append(f"行长/理财经理在岗, 预约{n_big}位大额客户")
+            adv.append("; ".join(parts))
+        staff["建议安排"] = adv
+        staff = staff.sort_values(["实际可支取日", "机构号"], ignore_index=True)
+        if orgs is not None and "staff_count" in orgs.columns:
+            sc = orgs.drop_duplicates("org_id").set_index(orgs.drop_duplicates("org_id")["org_id"].astype("string"))
+            staff.insert(9, "网点人数", staff["机构号"].map(sc["staff_count"]).astype("Int64"))
+
+    # 行长/理财经理 list: customers whose maturities in the window sum to >= large_customer
+    vip_cols = ["客户号", _mask_label("客户名称", ctx), _mask_label("手机号", ctx), "客户经理", "主要网点",
+                "到期笔数", ctx.base_label("到期金额"), "最早实际可支取日", "产品", "原因", "建议动作"]
+    if len(w):
+        wi = info.loc[w.index]
+        g = w.assign(_name=wi["cust_name"], _phone=wi["phone"]).sort_values("balance", ascending=False)
+        agg = g.groupby("cust_id", sort=False).agg(
+            amount=("balance", "sum"), count=("balance", "size"), first=("actual", "min"),
+            outlet=("outlet", "first"), mgr=("mgr_id", "first"), name=("_name", "first"), phone=("_phone", "first"),
+            products=("kind", lambda s: "、".join(sorted(set(s.astype(str))))))
+        agg = agg[agg["amount"] >= params.large_customer].sort_values(["first", "amount"], ascending=[True, False])
+    else:
+        agg = pd.DataFrame(columns=["amount", "count", "first", "outlet", "mgr", "name", "phone", "products"])
+    vip = pd.DataFrame({
+        "客户号": pd.Series(agg.index, dtype="string"),
+        vip_cols[1]: _masked(pd.Series(agg["name"].to_numpy(), dtype="string"), _mask_name(), ctx),
+        vip_cols[2]: _masked(pd.Series(agg["phone"].to_numpy(), dtype="string"), _mask_phone(), ctx),
+        "客户经理": pd.Series(agg["mgr"].to_numpy(), dtype="string"),
+        "主要网点": pd.Series(agg["outlet"].to_numpy(), dtype="string"),
+        "到期笔数": pd.Series(agg["count"].to_numpy(), dtype="int64"),
+        vip_cols[6]: pd.Series(agg["amount"].to_numpy(), dtype="float64"),
+        "最早实际可支取日": pd.Series(pd.to_datetime(agg["first"].to_numpy()), dtype="datetime64[ns]"),
+        "产品": pd.Series(agg["products"].to_numpy(), dtype="string"),
+    })
+    vip["原因"] = pd.Series(f"{params.calendar_days}天内到期合计≥{_wan(params.large_customer)}", index=vip.index,
+                          dtype="string")
+    vip["建议动作"] = pd.Series("行长/理财经理提前面访, 配置大额存单/理财", index=vip.index, dtype="string")
+    return staff, vip
+
+
+def _mask_label(zh: str, ctx: RunContext) -> str:
+    return f"{zh}(脱敏)" if ctx.mask else zh
+
+
+def _mask_name():
+    from ...masking import mask_name
+    return mask_name
+
+
+def _mask_phone():
+    from ...masking import mask_phone
+    return mask_phone
+
+
+def _mask_id():
+    from ...masking import mask_id
+    return mask_id
+
+
+def reminder_window(ctx: RunContext) -> int:
+    """Days covered by a reminder list made on the data date D: from D up to (excluding) the next working
+    day after D, so reminders that fall on the following weekend/holiday are made on D."""
+    nxt = pd.Timestamp(ctx.calendar.roll(ctx.as_of + pd.Timedelta(days=1), "following"))
+    return max(int((nxt - ctx.as_of).days), 1)
+
+
+def reminder_table(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
+                   ctx: RunContext) -> pd.DataFrame:
+    """The reminder list for the data date D: node k contains the deposits with k ≤ dtm < k + window
+    (:func:`reminder_window`; on an ordinary working day followed by a working day that is dtm == k). A
+    deposit in two nodes' windows (long holidays) is kept once, in the node with the largest k ≤ dtm."""
+    win = reminder_window(ctx)
+    nodes = sorted({int(k) for k in params.reminder_days}, reverse=True)
+    node = pd.Series(pd.NA, index=d.index, dtype="Int64")
+    for k in nodes:  # largest first; keep the first (largest k) match
+        hit = (d["dtm"] >= k) & (d["dtm"] < k + win) & node.isna()
+        node = node.mask(hit, k)
+    sel = node.notna()
+    r = d.loc[sel].copy()
+    r["node"] = node[sel].astype("int64")
+    ri = info.loc[r.index]
+    value, vnote = maturity_value(r) if len(r) else (pd.Series(dtype="float64"), pd.Series(dtype="string"))
+    cust_node_total = r.groupby(["node", "cust_id"])["balance"].transform("sum") if len(r) else r["balance"]
+    big = cust_node_total >= params.large_customer
+    first_action = {30: "了解资金用途", 15: "推介续存方案", 7: "预约到行/手机银行续存", 1: "确认到行时间"}
+    actions, products, reasons = [], [], []
+    for k, bal, is_big, kind, auto, dtm, mat, prod in zip(
+            r["node"], r["balance"], big, r["kind"], r["auto_renew"], r["dtm"], r["maturity"], r["product"]):
+        a = first_action.get(int(k), f"到期前{int(k)}天提醒")
+        if is_big:
+            p = "大额存单/理财组合"
+            a += "; 理财经理面访"
+        elif bal >= params.cd_threshold and kind != "大额存单":
+            p = "大额存单"
+            a += "; 邀约转大额存单"
+        elif kind == "大额存单":
+            p = "大额存单续存"
+            a += "; 电话邀约续存"
+        else:
+            p = "整存整取续存/理财"
+            a += "; 电话/短信提醒"
+        if auto is True:
+            a += "; 已约定自动转存, 确认意愿"
+        actions.append(a)
+        products.append(p)
+        why = f"到期前{int(k)}天节点(距到期{int(dtm)}天)"
+        if is_big:
+            why += f"; 客户合计≥{_wan(params.large_customer)}"
+        reasons.append(why)
+    rows = {
+        "提醒节点": [f"到期前{int(k)}天" for k in r["node"]],
+        "客户号": r["cust_id"],
+        _mask_label("客户名称", ctx): _masked(ri["cust_name"], _mask_name(), ctx),
+        _mask_label("证件号码", ctx): _masked(ri["id_no"], _mask_id(), ctx),
+        _mask_label("手机号", ctx): _masked(ri["phone"], _mask_phone(), ctx),
+        "支行/网点": r["outlet"], "客户经理": r["mgr_id"], "账号": r["acct_no"], "产品": r["product"],
+        "存期": r["term_band"], ctx.base_label("余额"): r["balance"], "利率": r["rate"],
+        "起息日": r["value_date"], "到期日": r["maturity"], "实际可支取日": r["actual"],
+        "距到期天数": r["dtm"].astype("int64"), ctx.base_label("到期本息"): value, "本息说明": vnote,
+        "自动转存": r["auto_renew"].map({True: "是", False: "否"}).astype("string"),
+        "理财经理跟进": np.where(big, "是", "否"),
+        "建议产品": products, "建议动作": actions, "原因": reasons,
+    }
+    out = pd.DataFrame(rows, index=r.index)
+    out["_k"] = -r["node"]
+    out = out.sort_values(["_k", ctx.base_label("余额")], ascending=[True, False]).drop(columns="_k")
+    return out.reset_index(drop=True)
+
+
+def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    """到期明细 (name ``maturity_detail``): the pivot source, one row per deposit."""
+    return pd.DataFrame({
+        "分行": d["branch"], "支行/网点": d["outlet"], "机构号": d["outlet_id"],
+        "到期月份": d["month"], "到期期间": d["period"].map(lambda p: P_SORT.get(p, p)).astype("string"),
+        "剩余期限档": d["dtm_band"], "产品": d["product"], "产品类别": d["kind"], "期限档": d["term_band"],
+        "金额段": d["amount_band"], "余额(元)" if ctx.base_unit == "元" else ctx.base_label("余额"): d["balance"],
+        ctx.money_label("金额") if ctx.scale != 1 else "金额": ctx.money(d["balance"]),
+        "客户号": d["cust_id"], "账号": d["acct_no"], "客户经理": d["mgr_id"],
+        "起息日": d["value_date"], "到期日": d["maturity"], "实际可支取日": d["actual"],
+        "距到期天数": d["dtm"].astype("int64"), "利率": d["rate"],
+        "自动转存": d["auto_renew"].map({True: "是", False: "否"}).astype("string"),
+        "Excel行号": d["excel_row"],
+    }).sort_values(["分行", "机构号", "到期日", "账号"], ignore_index=True)
+
+
+def pivot_specs(ctx: RunContext | None = None) -> tuple[PivotSpec, PivotSpec]:
+    """The native PivotTables over 到期明细: (金额 by 分行/支行 × 到期期间, 笔数 by the same).
+
+    Distinct customers cannot be a classic PivotTable value (Excel needs the data model for 非重复计数); they
+    are on the static 到期结构 sheet."""
+    amount_field = ctx.money_label("金额") if ctx is not None and ctx.scale != 1 else (
+        "金额" if ctx is not None else "金额(万元)")
+    captions = {"到期期间": "到期期间"}
+    amt = PivotSpec(name="到期金额透视", rows=DETAIL_PIVOT_ROWS, columns=("到期期间",),
+                    values=(DataField(amount_field, "sum", caption=f"到期{amount_field}", num_format="#,##0.00"),),
+                    field_captions=captions)
+    cnt = PivotSpec(name="到期笔数透视", rows=DETAIL_PIVOT_ROWS, columns=("到期期间",),
+                    values=(DataField("账号", "count", caption="到期笔数", num_format="#,##0"),),
+                    field_captions=captions)
+    return amt, cnt
+
+
+#: the native PivotTable of 到期明细 at the default display scale (万元): rows 分行 → 支行/网点, columns 到期期间
+#: (0 已到期未支取 / 1 当日到期 / yyyy-mm … / 9 12个月以后), value 求和 金额(万元). See :func:`pivot_specs`.
+PIVOT_SPEC, PIVOT_SPEC_COUNT = pivot_specs(None)
+
+
+# ------------------------------------------------------------------------------------------ run
+def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunContext) -> Report:
+    """Build the D2 report (sheets listed in the module docstring). Tables: ``time_deposits`` (required),
+    ``orgs`` and ``customers`` (optional)."""
+    _check_params(params)
+    td = tables["time_deposits"]
+    orgs = tables.get("orgs")
+    customers = tables.get("customers")
+    d, notes = prepare(td, params, ctx)
+    hier, has_branch, hnotes = org_hierarchy(d["org_id"], orgs, ctx, d["excel_row"])
+    notes += hnotes
+    d = pd.concat([d, hier], axis=1)
+    info = customer_info(d, customers)
+    periods_m = month_periods(ctx.as_of, params.months_ahead)
+    periods = [P_OVERDUE, P_TODAY, *periods_m, P_LATER]
+    unit = ctx.money_label
+
+    # 1 到期结构
+    st = structure_tables(d, periods, has_branch, ctx)
+    hdr = (f"数据日期 {ctx.as_of:%Y-%m-%d}; 列 = 到期期间: 已到期未支取(到期日早于数据日期仍有余额) | 当日到期 | "
+           f"{periods_m[0]} 至 {periods_m[-1]} 各月(合同到期日所在月) | 12个月以后 | 合计。")
+    hier_line = ("行 = 全行 → 分行 → 支行/网点(按机构表上级机构号)。" if has_branch else
+                 ("行 = 全行 → 网点(机构表两级)。" if orgs is not None and len(orgs) else
+                  "未提供机构表: 行 = 全行 + 机构号, 不分层级。"))
+    s1 = Sheet("到期结构", [
+        Note(title=f"D2 存款到期结构 — {ctx.as_of:%Y-%m-%d}",
+             lines=[hdr, hier_line, "去重客户数在每一层级单独去重(全行/分行不等于下级之和); 一客户当月多笔只计 1 户。"]),
+        Table(st["amount"], name="maturity_amount", title=f"到期金额({ctx.unit})", formats={p: "money" for p in periods},
+              text_columns=("机构号",), conditional=_LEVEL_MARKS),
+        Table(st["count"], name="maturity_count", title="到期笔数", text_columns=("机构号",), conditional=_LEVEL_MARKS,
+              formats={p: "int" for p in [*periods, "合计"]}),
+        Table(st["customers"], name="maturity_customers", title="到期去重客户数", text_columns=("机构号",),
+              conditional=_LEVEL_MARKS,
+              formats={p: "int" for p in [*periods, "合计"]}),
+    ])
+
+    # 到期明细 + native pivots
+    detail = detail_table(d, ctx)
+    amt_spec, cnt_spec = pivot_specs(ctx)
+    if len(detail):
+        pblocks = [
+            Note(lines=["Excel 数据透视表(数据源: 「到期明细」表 maturity_detail), 打开时自动刷新, 可拖动字段调整;",
+                        "到期期间前的数字 0/1/9 仅用于排序(0 已到期未支取, 1 当日到期, 9 12个月以后)。",
+                        "去重客户数需 Excel 数据模型, 普通透视表无法计算, 见「到期结构」。"]),
+            PivotBlock(amt_spec, "maturity_detail", title=f"到期金额({ctx.unit})"),
+            PivotBlock(cnt_spec, "maturity_detail", title="到期笔数"),
+        ]
+    else:
+        pblocks = [Note(lines=["没有计入的到期存款, 未生成数据透视表。"])]
+    s_pivot = Sheet("到期透视", pblocks)
+
+    # 2 到期分布
+    w12 = d[(d["dtm"] >= 0) & (d["period"] != P_LATER)]
+    month_order = [P_TODAY, *periods_m]
+    by_month = bucket_table(w12, "period", month_order, "到期月份", ctx)
+    by_dtm = bucket_table(d, "dtm_band", dtm_band_labels(params.dtm_edges), "剩余期限档", ctx)
+    terms = sorted(w12["term"].dropna().astype(int).unique().tolist())
+    term_order = [term_label(t) for t in terms]
+    term_order = list(dict.fromkeys(term_order + [t for t in ("通知存款", "定活两便", "未知")
+                                                  if t in set(w12["term_band"])]))
+    by_term = bucket_table(w12, "term_band", term_order, "存期", ctx)
+    by_band = bucket_table(w12, "amount_band", amount_band_labels(params.amount_edges), "金额段", ctx)
+    kinds = [k for k in PRODUCT_KINDS if k in set(w12["kind"])]
+    by_prod = bucket_table(w12, "kind", kinds, "产品", ctx)
+    amt_col = unit("到期金额")
+
+    def dist_block(f, name, title, scope, rng):
+        return Table(f, name=name, title=title, note=f"{scope} {bucket_total(rng, ctx)}",
+                     formats={"金额占比": "pct1", "笔数": "int", "去重客户数": "int"})
+
+    win_note = f"范围: 未来 12 个月内到期(含当日到期, 至 {periods_m[-1]} 月末)。"
+    s2 = Sheet("到期分布", [
+        dist_block(by_month, "by_month", "按到期月份", win_note, w12),
+        Chart("by_month", "到期月份", [amt_col], kind="column", title="未来 12 个月到期金额与客户数",
+              secondary=["去重客户数"], y_title=ctx.unit),
+        dist_block(by_dtm, "by_dtm", "按剩余期限(距到期天数)", "范围: 全部计入的定期存款(含已到期未支取与 1 年以后)。", d),
+        Chart("by_dtm", "剩余期限档", [amt_col], kind="column", title="按剩余期限的到期金额", y_title=ctx.unit),
+        dist_block(by_term, "by_term", "按存期(原始期限)", win_note, w12),
+        Chart("by_term", "存期", [amt_col], kind="column", title="未来 12 个月到期金额 — 按存期", y_title=ctx.unit),
+        dist_block(by_band, "by_band", "按金额段(单笔余额, 区间左闭右开)", win_note, w12),
+        Chart("by_band", "金额段", [amt_col], kind="column", title="未来 12 个月到期金额 — 按金额段",
+              secondary=["去重客户数"], y_title=ctx.unit),
+        dist_block(by_prod, "by_product", "按产品", win_note, w12),
+        Chart("by_product", "产品", [amt_col], kind="column", title="未来 12 个月到期金额 — 按产品", y_title=ctx.unit),
+    ])
+    # 3 到期日历
+    cal = calendar_table(d, params, ctx)
+    thr_col = next(c for c in cal.columns if "阈值" in c)
+    s3 = Sheet("到期日历", [
+        Note(title=f"未来 {params.calendar_days} 天到期日历({(ctx.as_of + pd.Timedelta(days=1)):%Y-%m-%d} 起)",
+             lines=["合同到期 = 按合同到期日; 实际可支取 = 到期日遇非工作日"
+                    + ("顺延至下一工作日" if params.roll_rule == "following" else "提前至上一工作日")
+                    + " 后落在当日的到期(柜面实际压力)。",
+                    (f"高峰日 = 工作日且实际可支取金额 > 本窗口全部工作日实际可支取金额的 P{params.peak_percentile * 100:g}"
+                    f"(当前阈值 {thr_col} 列)。")]),
+        Table(cal, name="maturity_calendar", title="每日到期",
+              formats={"日期": "date", "实际可支取日": "date"},
+              conditional=[Conditional(["高峰日"], "text", value="高峰", style="bad"),
+                           Conditional(["是否工作日"], "text", value="否", style="warn")]),
+        Chart("maturity_calendar", "月日", [unit("实际可支取金额")], kind="column",
+              title="每日实际可支取金额与客户数", secondary=["实际可支取客户数"], y_title=ctx.unit, width=900),
+    ])
+
+    # 4 排班
+    staff, vip = staffing_tables(d, info, params, ctx, orgs)
+    s4 = Sheet("排班", [
+        Note(title="到期排班建议",
+             lines=[f"按实际可支取日(工作日)× 网点: 所需人天 = ceil(到期客户数 / {params.customers_per_staff_day})【假设: 人均日处理量】。",
+                    f"大额客户: 当日在该网点到期合计 ≥ {params.large_customer:,.0f} 元, 请行长/理财经理在岗接待。",
+                    (f"行长/理财经理名单: 未来 {params.calendar_days} 天内(按实际可支取日)到期合计 ≥ "
+                    f"{params.large_customer:,.0f} 元的客户, 建议提前一周面访, 配置大额存单/理财。")]),
+        Table(staff, name="staffing", title=f"未来 {params.calendar_days} 天排班", text_columns=("机构号", "大额客户号"),
+              formats={"实际可支取日": "date"}, conditional=[Conditional(["所需人天"], "data_bar")]),
+        Table(vip, name="large_customers", title="大额到期客户(行长/理财经理名单)", text_columns=("客户号",),
+              formats={"最早实际可支取日": "date"}),
+    ])
+
+    # 5 提醒名单
+    rem = reminder_table(d, info, params, ctx)
+    win = reminder_window(ctx)
+    node_labels = [f"到期前{int(k)}天" for k in params.reminder_days]
+    if len(rem):
+        summ = rem.groupby("提醒节点").agg(笔数=("账号", "size"), 客户数=("客户号", "nunique"),
+                                        amt=(ctx.base_label("余额"), "sum"),
+                                        理财经理跟进笔数=("理财经理跟进", lambda s: int((s == "是").sum())))
+    else:
+        summ = pd.DataFrame(columns=["笔数", "客户数", "amt", "理财经理跟进笔数"])
+    summ = summ.reindex(node_labels).fillna(0)
+    summary = pd.DataFrame({"提醒节点": node_labels, "笔数": summ["笔数"].astype("int64").to_numpy(),
+                            "客户数": summ["客户数"].astype("int64").to_numpy(),
+                            unit("到期金额"): ctx.money(summ["amt"].astype("float64").to_numpy()),
+                            "理财经理跟进笔数": summ["理财经理跟进笔数"].astype("int64").to_numpy()})
+    covers = ("到期日 = 数据日期 + N 天" if win == 1 else
+              f"到期日在数据日期 + N 至 + N + {win - 1} 天(之后 {win - 1} 天为非工作日, 提醒提前到数据日期)")
+    s5 = Sheet("提醒名单", [
+        Note(title=f"到期提醒名单 — {ctx.as_of:%Y-%m-%d} 使用",
+             lines=[f"节点 到期前 N 天(N = {', '.join(str(int(k)) for k in params.reminder_days)}): {covers}。",
+                    ("到期本息: 单利 = 本金 × (1 + 年利率 × 存期月数/12)(整存整取/大额存单); "
+                    "零存整取近似 = 余额 × (1 + 年利率 × (n+1)/24); 通知存款/定活两便不计算。"),
+                    f"客户本节点到期合计 ≥ {params.large_customer:,.0f} 元 → 理财经理跟进; 单笔 ≥ "
+                    f"{params.cd_threshold:,.0f} 元建议大额存单。"
+                    + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else "")]),
+        Table(summary, name="reminder_summary", title="提醒汇总", formats={"笔数": "int", "客户数": "int"}),
+        Table(rem, name="reminders", title="提醒名单", text_columns=("客户号", "账号", "客户经理"),
+              formats={"利率": "pct", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
+    ])
+
+    s_detail = Sheet("到期明细", [
+        Table(detail, name="maturity_detail", title="到期明细(透视表数据源)",
+              text_columns=("客户号", "账号", "机构号", "客户经理", "到期月份"),
+              formats={"利率": "pct", "Excel行号": "0", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
+    ])
+
+    report = Report(title="存款到期视图", sheets=[s1, s_pivot, s2, s3, s4, s5, s_detail])
+    report.method = [
+        "方法依据: SCENARIOS.md「D2 存款到期视图」。",
+        f"距到期天数 dtm = 到期日 − 数据日期 {ctx.as_of:%Y-%m-%d}; 剩余期限档: {', '.join(dtm_band_labels(params.dtm_edges))}。",
+        f"到期月份: 合同到期日所在月, 展示 {periods_m[0]} 至 {periods_m[-1]}(从数据日期次日所在月起 {params.months_ahead} 个月)。",
+        f"金额段按单笔余额, 区间左闭右开 [下限, 上限): {', '.join(amount_band_labels(params.amount_edges))}(5 万整归入 5–20 万)。",
+        "实际可支取日: 到期日遇非工作日" + ("顺延至下一工作日(following)" if params.roll_rule == "following"
+                                    else "提前至上一工作日(preceding)") + "【假设: 各行规则不同】; 工作日按「注意」中的日历来源。",
+        f"高峰日: 实际可支取金额 > 未来 {params.calendar_days} 天内全部工作日金额的 P{params.peak_percentile * 100:g}(线性插值)。",
+        f"排班: 所需人天 = ceil(当日网点到期客户数 / {params.customers_per_staff_day})【假设】。",
+        f"提醒: 到期前 {'/'.join(str(int(k)) for k in params.reminder_days)} 天; 名单按数据日期当天使用, 其后的非工作日的提醒并入当天。",
+        "到期本息 = 本金 × (1 + 利率 × 存期/12) 单利; 零存整取 ≈ 余额 × (1 + 利率 × (n+1)/24)(余额 = 月存额 × n); 未扣税(储蓄存款利息个税 2008-10-09 起暂免)。",
+        "到期日为空: 有起息日与期限时按 起息日 + 期限(月) 推算(pandas DateOffset, 2 月 29 日起息 1 年 → 次年 2 月 28 日); 到期日早于起息日: 剔除并记 DATE_ORDER。",
+        "通知存款: " + ("无到期日, 不计入(参数 exclude)。" if params.notice_handling == "exclude"
+                    else "按数据日期后 7 天到期计入(参数 seven_days)。"),
+    ]
+    report.notes = notes + [
+        ("续存率(到期后 7 天内同客户新做定期/大额存单/理财金额 ÷ 到期金额)未计算: 输入只有数据日期的定期存款快照, "
+        "没有到期后的交易或新开户数据。提供下一期明细或交易流水后可作为活动基线计算。"),
+        "已到期未支取 = 到期日早于数据日期、数据日期仍有余额(未自动转存或未支取)。",
+    ]
+    return report
+
+
+SPEC = Scenario(
+    id="deposit.maturity", code="D2", title="存款到期视图", group="存款营销",
+    inputs=("time_deposits",), optional_inputs=("orgs", "customers"),
+    params=MaturityParams, run=run,
+    summary="定期存款按机构/月份/期限/金额段的到期结构、未来 60 天到期日历与排班、到期前 30/15/7/1 天提醒名单",
+    as_of_from=None, outlet_tables=("time_deposits",),
+)

@@ -1,0 +1,835 @@
+"""D5 存款营销指标分解 Deposit target decomposition and tracking (SCENARIOS.md "D5", §0.3, §0.4).
+
+Inputs (canonical tables, ``bankxl.tables``):
+
+* ``deposit_targets`` 存款目标 — two layouts are accepted:
+
+  1. **分解 (decompose)**: exactly one row carries 目标日均 ``target`` (元): the bank (or the parent org),
+     with 考核期起/止 ``period_start``/``period_end`` (default: the calendar year of the as-of date) and
+     optionally 基期日均 ``base``. Every other row is an outlet with its factors 上年日均 ``prior_avg``,
+     上年日均增量 ``prior_increment``, 市场潜力 ``potential`` (元) and 人数 ``staff_count`` (人; falls back to
+     ``orgs.staff_count``); an outlet's 基期日均 ``base`` defaults to its ``prior_avg`` (a new outlet with
+     neither has base 0). The bank's base defaults to the root row's ``base``, else its ``prior_avg``,
+     else the sum of the outlets' bases. When ``orgs`` gives a hierarchy, only leaf rows are decomposed.
+  2. **跟踪 (tracking only)**: several rows carry their own 目标日均 (the head office already split the
+     target). No decomposition: each org's increment is ``target − base`` (base as above) and the
+     time split, required daily balance, deviation and progress are computed per org.
+
+  Several metrics (``metric`` 指标) in one file: the parameter ``metric`` chooses one (default
+  各项存款日均, else the first one in the file); the others are ignored (noted in 说明).
+* ``org_daily_balances`` 机构日余额 — date · org_id · balance (元) [· metric]. Missing days and non-business
+  days are forward-filled; days before an outlet's first balance (or its 开业日期 in ``orgs``) count 0
+  (SCENARIOS §0.3); leading non-business days of the period before the first exported day are filled with
+  the first balance.
+* ``orgs`` 机构 (optional) — org_name, parent_id, staff_count, open_date.
+
+Output (a :class:`~bankxl.report.Report`, money shown in ``ctx.unit``): sheets 指标分解 (factors, shares,
+ΔT_i, targets, quarterly split, 合计 row, bar chart), 月度分解, 所需日均 (N, d, S_d, A*, R, 当前余额, 缺口,
+可达性; 基本不可达 in red), 偏离度预警, 进度 (time vs task progress, chart).
+
+Method (SCENARIOS.md D5): ΔT = 目标日均 − 基期日均; ΔT_i = ΔT × Σ_k w_k·s_{k,i} (s = factor share, negative
+factor values count 0; a factor that is zero/missing for every outlet has its weight redistributed over the
+other factors in proportion to their weights; with no usable factor at all ΔT is split equally); rounded to
+``rounding_unit`` with the largest-remainder method so the parts sum to ΔT exactly. Quarterly split of ΔT_i
+by ``quarter_progress`` (largest remainder); monthly split within a quarter by prior-year seasonal factors
+(the bank-total daily average of each month of the prior-year period as a share of its quarter) when the
+daily balances have data in every month of the prior-year period, else equally. Required daily balance
+R = (A*·N − S_d)/(N − d); month-end deviation (月末余额 − 月日均)/月日均 (§0.4).
+
+The pure formulas (:func:`largest_remainder`, :func:`required_daily_balance`, :func:`deviation`,
+:func:`daily_average`, :func:`daily_balances`) are public: the Excel UDFs and the template builder
+(``bankxl.templates``) call them.
+
+Errors: none raised for data content — a file without any 目标日均 gives a report that says so; row
+problems (duplicate org rows, empty/negative factors, an org without daily balances) go to ``ctx.problems``.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...errors import RowProblem
+from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...scenario import RunContext, Scenario, param
+
+FACTORS = ("prior_avg", "prior_increment", "potential", "staff_count")
+FACTOR_ZH = {"prior_avg": "存量", "prior_increment": "上年增量", "potential": "潜力", "staff_count": "人数"}
+QUARTER_ZH = ("一季度", "二季度", "三季度", "四季度")
+DEFAULT_METRIC = "各项存款日均"
+
+UNREACHABLE = "基本不可达"
+WARN = "预警"
+
+
+# ============================================================================ parameters
+@dataclass(frozen=True)
+class TargetParams:
+    """Parameters of D5 (defaults SCENARIOS.md D5 【假设】 and §0.4)."""
+
+    weight_stock: float = param(0.4, "权重-存量(上年日均)", help="存量因子权重; 四个权重按比例使用, 不必合计为 1")
+    weight_increment: float = param(0.3, "权重-上年日均增量", help="上年增量因子权重; 负增量按 0 计")
+    weight_potential: float = param(0.2, "权重-市场潜力", help="市场潜力因子权重(可取 D1 份额分析结果)")
+    weight_staff: float = param(0.1, "权重-人数", help="人数因子权重")
+    rounding_unit: float = param(10_000.0, "取整单位", "元", help="分解结果取整单位, 默认 1 万元; 最大余数法保证合计不变")
+    quarter_progress: tuple = param((0.40, 0.25, 0.20, 0.15), "季度增量进度", "比例",
+                                    help="一至四季度完成增量任务的比例(开门红前置)")
+    deviation_limit: float = param(0.04, "月末偏离度上限", "比例", help="(月末余额 − 月日均)/月日均 超过即预警, 监管 4%")
+    unreachable_factor: float = param(2.0, "不可达倍数", "倍", help="所需日均 R > 倍数 × 当前余额 → 基本不可达")
+    metric: str = param("", "考核指标", help="空 = 各项存款日均(文件中无此指标时取第一个指标)")
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {"prior_avg": self.weight_stock, "prior_increment": self.weight_increment,
+                "potential": self.weight_potential, "staff_count": self.weight_staff}
+
+
+# ============================================================================ pure formulas
+def largest_remainder(values: Sequence[float], total: float, unit: float = 1.0) -> np.ndarray:
+    """Split ``total`` in proportion to ``values`` into multiples of ``unit`` that sum to ``total``.
+
+    Largest-remainder (Hamilton) method on |total|/unit whole units, computed with exact fractions:
+    every part gets the floor of its quota, the units left over go to the largest fractional remainders
+    (ties: larger weight, then earlier position). Negative ``values``/NaN count 0; all-zero values split
+    equally. A negative ``total`` is split like its absolute value and negated. When ``total`` is not a
+    multiple of ``unit``, the sub-unit rest goes to the part with the largest quota, so the sum is still
+    ``total`` (exact for an integer ``unit`` when ``total`` is a whole multiple — the normal case).
+
+    Returns a float ndarray of len(values). Raises ValueError for ``unit`` <= 0, or a non-zero total with
+    no parts.
+    """
+    w = np.asarray(values, dtype="float64").ravel()
+    if not unit or unit <= 0 or not math.isfinite(unit):
+        raise ValueError(f"unit must be positive, got {unit!r}")
+    if not math.isfinite(total):
+        raise ValueError(f"total must be finite, got {total!r}")
+    if len(w) == 0:
+        if total != 0:
+            raise ValueError("cannot split a non-zero total over no parts")
+        return np.zeros(0)
+    w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    sign = -1.0 if total < 0 else 1.0
+    units_exact = Fraction(abs(total)) / Fraction(unit)
+    k = math.floor(units_exact)
+    fw = [Fraction(float(x)) for x in w]
+    s = sum(fw)
+    quotas = [k * x / s for x in fw]
+    whole = [math.floor(q) for q in quotas]
+    rest = k - sum(whole)
+    order = sorted(range(len(w)), key=lambda i: (-(quotas[i] - whole[i]), -fw[i], i))
+    for i in order[:rest]:
+        whole[i] += 1
+    parts = np.array([float(n) * unit for n in whole])
+    if units_exact != k:
+        j = max(range(len(w)), key=lambda i: (fw[i], -i))
+        parts[j] += abs(total) - float(k) * unit
+    return sign * parts
+
+
+def required_daily_balance(target_avg, n_days, cum_balance, days_elapsed):
+    """Average daily balance needed for the rest of the period: R = (A*·N − S_d)/(N − d).
+
+    ``target_avg`` A* (money), ``n_days`` N (days in the period), ``cum_balance`` S_d (Σ of the daily
+    balances of the first d days, money·days), ``days_elapsed`` d (clipped to 0..N). When d >= N the period
+    is over and the actual average S_N/N is returned (no division by zero); N <= 0 or missing -> NaN.
+    Scalars in -> float out; arrays/Series broadcast -> ndarray. SCENARIOS.md D5 (example: N=31, A*=1 亿,
+    S_20=19.2 亿·日 -> 1.0727 亿).
+    """
+    scalar = all(np.ndim(x) == 0 for x in (target_avg, n_days, cum_balance, days_elapsed))
+    a, n, s, d = (np.asarray(x, dtype="float64") for x in (target_avg, n_days, cum_balance, days_elapsed))
+    a, n, s, d = np.broadcast_arrays(a, n, s, d)
+    d = np.clip(d, 0, np.where(np.isnan(n), 0, n))
+    done = d >= n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(done, s / np.where(n > 0, n, np.nan), (a * n - s) / np.where(done, 1.0, n - d))
+    r = np.where(n > 0, r, np.nan)
+    return float(r) if scalar else r
+
+
+def deviation(month_end, month_avg):
+    """月末存款偏离度 = (月末余额 − 当月日均)/当月日均 (SCENARIOS.md §0.4); 日均 <= 0 or missing -> NaN
+    (§0.5: no inf). Scalars -> float, arrays -> ndarray. Example: 105 vs 100 -> 0.05."""
+    scalar = np.ndim(month_end) == 0 and np.ndim(month_avg) == 0
+    me, avg = np.broadcast_arrays(np.asarray(month_end, dtype="float64"), np.asarray(month_avg, dtype="float64"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(avg > 0, (me - avg) / np.where(avg > 0, avg, 1.0), np.nan)
+    return float(out) if scalar else out
+
+
+def _as_series(balances: Any) -> pd.Series:
+    """Sparse daily balances -> float Series on a sorted, unique DatetimeIndex (last value per day kept)."""
+    if isinstance(balances, pd.DataFrame):
+        date_col = "date" if "date" in balances.columns else balances.columns[0]
+        bal_col = "balance" if "balance" in balances.columns else balances.columns[-1]
+        s = pd.Series(balances[bal_col].to_numpy(dtype="float64", na_value=np.nan),
+                      index=pd.to_datetime(balances[date_col]))
+    else:
+        s = pd.Series(balances).astype("float64")
+        s.index = pd.to_datetime(s.index)
+    s = s[s.index.notna() & s.notna()]
+    s.index = s.index.normalize()
+    s = s[~s.index.duplicated(keep="last")] if s.index.has_duplicates else s
+    return s.sort_index()
+
+
+def daily_balances(balances: Any, start: Any, end: Any, open_date: Any = None,
+                   fill_leading: bool = False) -> pd.Series:
+    """Every calendar day from ``start`` to ``end`` with its balance (SCENARIOS.md §0.3).
+
+    ``balances``: a Series indexed by date or a DataFrame with ``date`` and ``balance`` columns; missing
+    days take the previous day's balance (forward fill, also from a balance before ``start``); days before
+    the first balance count 0 (an outlet not yet open) unless ``fill_leading`` (then they take the first
+    balance: leading holidays before the first exported day); days before ``open_date`` count 0.
+    Returns a float Series on the daily DatetimeIndex (empty when end < start).
+    """
+    idx = pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq="D")
+    s = _as_series(balances)
+    if len(idx) == 0:
+        return pd.Series(dtype="float64", index=idx)
+    full = s.reindex(s.index.union(idx)).ffill()
+    if fill_leading:
+        full = full.bfill()
+    out = full.reindex(idx).fillna(0.0)
+    if open_date is not None and not pd.isna(open_date):
+        out[out.index < pd.Timestamp(open_date).normalize()] = 0.0
+    return out
+
+
+def daily_average(balances: Any, start: Any = None, end: Any = None) -> float:
+    """日均 = Σ daily balances from ``start`` to ``end`` / calendar days (SCENARIOS.md §0.3, §7).
+
+    ``balances``: Series indexed by date / DataFrame (date, balance) — forward-filled over missing days,
+    days before the first balance count 0 — or a plain sequence of numbers taken as consecutive days
+    (NaN = previous day's value). ``start``/``end`` default to the first/last date. Example (§8): 500, 1000,
+    0, 0, 0 -> 300. Returns NaN for an empty period.
+    """
+    if not isinstance(balances, (pd.Series, pd.DataFrame)):
+        arr = pd.Series(np.asarray(balances, dtype="float64")).ffill().fillna(0.0)
+        return float(arr.mean()) if len(arr) else float("nan")
+    s = _as_series(balances)
+    if start is None:
+        start = s.index.min()
+    if end is None:
+        end = s.index.max()
+    if start is None or pd.isna(start) or pd.isna(end):
+        return float("nan")
+    days = daily_balances(s, start, end)
+    return float(days.sum() / len(days)) if len(days) else float("nan")
+
+
+def factor_shares(factors: pd.DataFrame, weights: Mapping[str, float]) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Factor shares s_{k,i} and the combined share Σ_k w_k·s_{k,i} (SCENARIOS.md D5).
+
+    ``factors``: one row per org, columns = the keys of ``weights`` (missing column/NaN/negative -> 0).
+    Returns (shares frame with one column per factor plus ``combined``, the effective weights): a factor
+    that sums to 0 gets weight 0 and its weight is spread over the others in proportion to theirs; with
+    no usable factor, ``combined`` is an equal split.
+    """
+    out = pd.DataFrame(index=factors.index)
+    usable = {}
+    for k, w in weights.items():
+        v = pd.to_numeric(factors[k], errors="coerce") if k in factors.columns else pd.Series(0.0, index=factors.index)
+        v = v.astype("float64").fillna(0.0).clip(lower=0.0)
+        tot = v.sum()
+        out[k] = v / tot if tot > 0 else 0.0
+        usable[k] = float(w) if tot > 0 and w > 0 else 0.0
+    wsum = sum(usable.values())
+    eff = {k: (w / wsum if wsum > 0 else 0.0) for k, w in usable.items()}
+    if wsum > 0:
+        out["combined"] = sum(out[k] * eff[k] for k in eff)
+    else:
+        out["combined"] = 1.0 / len(out) if len(out) else 0.0
+    return out, eff
+
+
+# ============================================================================ helpers
+def _col(df: pd.DataFrame, name: str, dtype: str = "float64") -> pd.Series:
+    if name in df.columns:
+        if dtype == "float64":
+            return pd.to_numeric(df[name], errors="coerce").astype("float64")
+        return df[name]
+    if dtype == "float64":
+        return pd.Series(np.nan, index=df.index, dtype="float64")
+    return pd.Series(pd.NA, index=df.index, dtype="object")
+
+
+def _excel_row(df: pd.DataFrame, i) -> int | None:
+    if "_row" in df.columns:
+        v = df.at[i, "_row"]
+        return None if pd.isna(v) else int(v)
+    return None
+
+
+def _problem(ctx: RunContext, table: str, row, column, code, value, reason, action):
+    ctx.problems.add(RowProblem(table, None, row, column, code, value, reason, action))
+
+
+def _period_of(start, end, as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    s = pd.Timestamp(as_of.year, 1, 1) if start is None or pd.isna(start) else pd.Timestamp(start).normalize()
+    e = pd.Timestamp(s.year, 12, 31) if end is None or pd.isna(end) else pd.Timestamp(end).normalize()
+    if pd.isna(start) and not pd.isna(end):
+        s = pd.Timestamp(e.year, 1, 1)
+    return s, e
+
+
+def _months(start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Period]:
+    return list(pd.period_range(start, end, freq="M"))
+
+
+def _choose_metric(values: pd.Series, wanted: str) -> str | None:
+    vals = [v for v in pd.unique(values.dropna().astype(str).str.strip()) if v]
+    if not vals:
+        return None
+    if wanted:
+        return wanted
+    return DEFAULT_METRIC if DEFAULT_METRIC in vals else vals[0]
+
+
+@dataclass
+class _Unit:
+    """One org being tracked."""
+
+    org_id: str
+    name: str
+    base: float
+    target: float
+    delta: float
+    start: pd.Timestamp
+    end: pd.Timestamp
+    open_date: Any
+    row: int | None
+    is_root: bool = False
+
+
+# ============================================================================ the scenario
+def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContext) -> Report:
+    """Decompose the bank's deposit target and track every org against it (module docstring for shapes)."""
+    p = params
+    unit = float(p.rounding_unit)
+    notes: list[str] = []
+    tg_all = tables["deposit_targets"]
+    bal_all = tables["org_daily_balances"]
+    orgs = tables.get("orgs")
+
+    # -- metric selection ---------------------------------------------------------------------------
+    metric = DEFAULT_METRIC
+    tg = tg_all
+    if "metric" in tg_all.columns and tg_all["metric"].notna().any():
+        metric = _choose_metric(tg_all["metric"], p.metric.strip()) or DEFAULT_METRIC
+        m = tg_all["metric"].astype("string").str.strip()
+        keep = (m == metric) | m.isna() | (m == "")
+        others = sorted(set(m[~keep].dropna()))
+        if others:
+            notes.append(f"存款目标表含多个指标, 本报告只分解「{metric}」; 未处理: {', '.join(others)}。")
+        tg = tg_all[keep]
+    bal = bal_all
+    if "metric" in bal_all.columns and bal_all["metric"].notna().any():
+        bm = bal_all["metric"].astype("string").str.strip()
+        choices = [v for v in pd.unique(bm.dropna()) if v]
+        short = metric.replace("日均", "")
+        pick = next((c for c in (metric, short, "各项存款") if c in choices), choices[0] if choices else None)
+        bal = bal_all[(bm == pick) | bm.isna() | (bm == "")]
+        if len(choices) > 1:
+            notes.append(f"机构日余额含多个指标, 取「{pick}」。")
+
+    # -- duplicates -----------------------------------------------------------------------------------
+    tg = tg[tg["org_id"].notna()] if "org_id" in tg.columns else tg
+    dup = tg["org_id"].astype(str).duplicated(keep="first")
+    for i in tg.index[dup]:
+        _problem(ctx, "deposit_targets", _excel_row(tg, i), "org_id", "DUP_KEY", tg.at[i, "org_id"],
+                 "同一机构同一指标有多行", "保留第一行, 该行未使用")
+    tg = tg[~dup]
+
+    names, parents, staff_from_orgs, open_dates = {}, {}, {}, {}
+    if orgs is not None and len(orgs) and "org_id" in orgs.columns:
+        oid = orgs["org_id"].astype(str)
+        names = dict(zip(oid, _col(orgs, "org_name", "object")))
+        parents = dict(zip(oid, _col(orgs, "parent_id", "object")))
+        staff_from_orgs = dict(zip(oid, _col(orgs, "staff_count")))
+        open_dates = dict(zip(oid, pd.to_datetime(_col(orgs, "open_date", "object"), errors="coerce")))
+
+    has_target = _col(tg, "target").notna()
+    n_target = int(has_target.sum())
+    decompose = n_target == 1 and (~has_target).sum() >= 1
+    method = _method_lines(p)
+
+    if n_target == 0:
+        return _empty_report(p, ctx, method, notes + [
+            "存款目标表中没有任何「目标日均」(target), 无法分解或跟踪。请在全行(或各机构)行填写目标日均。"])
+
+    def name_of(org: str) -> str:
+        v = names.get(org)
+        return "" if v is None or pd.isna(v) else str(v)
+
+    def base_of(i) -> float:
+        b = tg.at[i, "base"] if "base" in tg.columns else np.nan
+        if pd.isna(b) and "prior_avg" in tg.columns:
+            b = tg.at[i, "prior_avg"]
+        return float(b) if not pd.isna(b) else np.nan
+
+    factors_df = None
+    shares = None
+    eff: dict[str, float] = {}
+    if decompose:
+        ri = tg.index[has_target][0]
+        root_id = str(tg.at[ri, "org_id"])
+        start, end = _period_of(_col(tg, "period_start", "object").get(ri), _col(tg, "period_end", "object").get(ri),
+                                ctx.as_of)
+        outs = tg[~has_target].copy()
+        ids = outs["org_id"].astype(str)
+        if parents:
+            inner = {str(parents.get(o)) for o in ids if not pd.isna(parents.get(o))}
+            skip = ids.isin(inner)
+            if skip.any():
+                notes.append(f"{int(skip.sum())} 个上级机构行({', '.join(ids[skip])})未参与分解, 只分解到最末级机构。")
+                outs, ids = outs[~skip], ids[~skip]
+        fac = pd.DataFrame({k: _col(outs, k) for k in FACTORS}, index=outs.index)
+        if staff_from_orgs:
+            fill = ids.map(lambda o: staff_from_orgs.get(o, np.nan)).astype("float64")
+            fac["staff_count"] = fac["staff_count"].fillna(fill)
+        for k in FACTORS:
+            for i in fac.index[fac[k].isna()]:
+                _problem(ctx, "deposit_targets", _excel_row(outs, i), k, "REQUIRED_EMPTY", None,
+                         f"分解因子「{_FACTOR_LABEL[k]}」为空", "按 0 计入占比")
+            if k != "prior_increment":
+                for i in fac.index[fac[k] < 0]:
+                    _problem(ctx, "deposit_targets", _excel_row(outs, i), k, "NEG_BALANCE", fac.at[i, k],
+                             f"分解因子「{_FACTOR_LABEL[k]}」为负", "按 0 计入占比")
+        shares, eff = factor_shares(fac, p.weights)
+        bases = pd.Series([base_of(i) for i in outs.index], index=outs.index).fillna(0.0)
+        rb = _col(tg, "base").get(ri)
+        if pd.isna(rb):
+            rb = _col(tg, "prior_avg").get(ri)
+        bank_base = float(bases.sum()) if pd.isna(rb) else float(rb)
+        bank_target = float(tg.at[ri, "target"])
+        d_total = bank_target - bank_base
+        parts = largest_remainder(shares["combined"].to_numpy(), d_total, unit) if len(outs) else np.zeros(0)
+        if abs(bases.sum() - bank_base) > 0.5:
+            notes.append(f"全行基期日均 {bank_base / ctx.scale:,.2f}{ctx.unit} ≠ 各机构基期之和 "
+                         f"{bases.sum() / ctx.scale:,.2f}{ctx.unit}: 各机构目标合计 = 各机构基期之和 + ΔT, 与全行目标相差 "
+                         f"{(bases.sum() - bank_base) / ctx.scale:,.2f}{ctx.unit}。")
+        units = [_Unit(o, name_of(o), float(bases[i]), float(bases[i] + parts[j]), float(parts[j]), start, end,
+                       open_dates.get(o), _excel_row(outs, i))
+                 for j, (i, o) in enumerate(zip(outs.index, ids))]
+        root = _Unit(root_id, name_of(root_id) or "全行", bank_base, bank_target, d_total, start, end, None,
+                     _excel_row(tg, ri), is_root=True)
+        factors_df = fac
+    else:
+        for i in tg.index[~has_target]:
+            _problem(ctx, "deposit_targets", _excel_row(tg, i), "target", "REQUIRED_EMPTY", None,
+                     "文件含多个机构目标(跟踪模式), 此行无目标日均", "未参与跟踪")
+        rows = tg[has_target]
+        units = []
+        for i in rows.index:
+            o = str(rows.at[i, "org_id"])
+            s, e = _period_of(_col(rows, "period_start", "object").get(i), _col(rows, "period_end", "object").get(i),
+                              ctx.as_of)
+            b = base_of(i)
+            t = float(rows.at[i, "target"])
+            units.append(_Unit(o, name_of(o), b, t, t - b if not pd.isna(b) else np.nan, s, e, open_dates.get(o),
+                               _excel_row(rows, i)))
+            if pd.isna(b):
+                _problem(ctx, "deposit_targets", _excel_row(rows, i), "base", "REQUIRED_EMPTY", None,
+                         "基期日均与上年日均均为空", "不计算增量任务与任务进度")
+        root = None
+        start, end = units[0].start, units[0].end
+        notes.append("文件中各机构已有各自的目标日均: 未做分解, 只做时间分解与跟踪(所需日均、偏离度、进度)。")
+
+    # -- daily balances --------------------------------------------------------------------------------
+    series, data_start, data_end = _balance_series(bal)
+    if data_end is not None and data_end < ctx.as_of:
+        notes.append(f"机构日余额最新日期 {data_end:%Y-%m-%d} 早于数据日期 {ctx.as_of:%Y-%m-%d}, 其后各日按最后余额前向填充。")
+    tracked = units + ([root] if root is not None else [])
+    for u in units:
+        if u.org_id not in series:
+            _problem(ctx, "deposit_targets", u.row, "org_id", "VALUE_INVALID", u.org_id,
+                     "机构日余额中没有此机构的余额", "余额按 0 计")
+    if root is not None and root.org_id not in series and units:
+        notes.append("机构日余额中没有全行行, 全行余额 = 各分解机构余额之和。")
+
+    def days_for(u: _Unit, s: pd.Timestamp, e: pd.Timestamp) -> pd.Series | None:
+        """Daily balances of ``u`` over s..e; None when the data do not reach back to ``s``."""
+        if e < s:
+            return pd.Series(dtype="float64")
+        if data_start is None:
+            return None
+        lead = False
+        if data_start > s:
+            gap = pd.date_range(s, data_start - pd.Timedelta(days=1))
+            wd = np.asarray(ctx.calendar.is_workday(gap.values)) if ctx.calendar is not None else np.ones(len(gap), bool)
+            if wd.any():
+                return None
+            lead = True
+        if u.is_root and u.org_id not in series:
+            out = pd.Series(0.0, index=pd.date_range(s, e))
+            for v in units:
+                one = days_for(v, s, e)
+                if one is None:
+                    return None
+                out = out + one
+            return out
+        raw = series.get(u.org_id)
+        if raw is None:
+            return pd.Series(0.0, index=pd.date_range(s, e))
+        first = raw.index.min()
+        return daily_balances(raw, s, e, open_date=u.open_date, fill_leading=lead and first <= data_start)
+
+    months = _months(start, end)
+    q_keys, q_weights = _quarters(months, p.quarter_progress)
+    season, season_src = _seasonal(series, units, root, start, end, months, ctx, days_for)
+    q_split, m_split = _time_split(tracked, months, q_keys, q_weights, season, unit)
+
+    rep = Report(title=f"存款营销指标分解 {start:%Y-%m-%d}~{end:%Y-%m-%d}", method=method, notes=notes)
+    rep.sheets.append(_sheet_decomposition(units, root, factors_df, shares, eff, q_keys, q_split, decompose, p, ctx,
+                                           metric, start, end))
+    rep.sheets.append(_sheet_monthly(tracked, months, m_split, season, season_src, ctx))
+    track = _tracking(tracked, months, m_split, ctx, p, days_for)
+    rep.sheets.append(_sheet_required(track, ctx))
+    rep.sheets.append(_sheet_deviation(track, ctx, p))
+    rep.sheets.append(_sheet_progress(track, ctx))
+    return rep
+
+
+_FACTOR_LABEL = {"prior_avg": "上年日均", "prior_increment": "上年日均增量", "potential": "市场潜力",
+                 "staff_count": "人数"}
+
+
+def _balance_series(bal: pd.DataFrame) -> tuple[dict[str, pd.Series], pd.Timestamp | None, pd.Timestamp | None]:
+    if bal is None or len(bal) == 0 or "date" not in bal.columns:
+        return {}, None, None
+    b = bal[bal["date"].notna() & bal["org_id"].notna()]
+    if len(b) == 0:
+        return {}, None, None
+    frame = pd.DataFrame({"org_id": b["org_id"].astype(str).to_numpy(),
+                          "date": pd.to_datetime(b["date"]).dt.normalize().to_numpy(),
+                          "balance": pd.to_numeric(b["balance"], errors="coerce").to_numpy(dtype="float64",
+                                                                                          na_value=np.nan)})
+    frame = frame[frame["balance"].notna()]
+    out = {o: _as_series(g[["date", "balance"]]) for o, g in frame.groupby("org_id", sort=True)}
+    if not out:
+        return {}, None, None
+    return out, pd.Timestamp(frame["date"].min()), pd.Timestamp(frame["date"].max())
+
+
+def _quarters(months: list[pd.Period], progress: Sequence[float]) -> tuple[list[tuple[int, int]], list[float]]:
+    keys = []
+    for m in months:
+        k = (m.year, m.quarter)
+        if k not in keys:
+            keys.append(k)
+    prog = list(progress) + [0.0] * 4
+    w = [max(float(prog[q - 1]), 0.0) for _, q in keys]
+    if sum(w) <= 0:
+        w = [1.0] * len(keys)
+    return keys, w
+
+
+def _seasonal(series, units, root, start, end, months, ctx, days_for) -> tuple[dict[pd.Period, float], str]:
+    """Month weight inside its quarter from the prior-year bank-total monthly daily averages."""
+    equal = {}
+    for m in months:
+        same_q = [x for x in months if (x.year, x.quarter) == (m.year, m.quarter)]
+        equal[m] = 1.0 / len(same_q)
+    if not series or not months:
+        return equal, "季内平均(无上年日余额)"
+    prior = [m - 12 for m in months]
+    observed = set()
+    for s in series.values():
+        observed.update(s.index.to_period("M"))
+    if not all(pm in observed for pm in prior):
+        return equal, "季内平均(日余额未覆盖上年同期各月)"
+    ids = [u.org_id for u in units if u.org_id in series] or list(series)
+    total = None
+    ps, pe = prior[0].start_time, prior[-1].end_time.normalize()
+    for o in ids:
+        d = daily_balances(series[o], ps, pe)
+        total = d if total is None else total + d
+    avg = total.groupby(total.index.to_period("M")).mean()
+    out = {}
+    for m, pm in zip(months, prior):
+        same_q = [(x, x - 12) for x in months if (x.year, x.quarter) == (m.year, m.quarter)]
+        qsum = sum(max(float(avg.get(y, 0.0)), 0.0) for _, y in same_q)
+        out[m] = max(float(avg.get(pm, 0.0)), 0.0) / qsum if qsum > 0 else 1.0 / len(same_q)
+    return out, "上年同月全行日均(季内占比)"
+
+
+def _time_split(tracked, months, q_keys, q_weights, season, unit):
+    q_split: dict[str, list[float]] = {}
+    m_split: dict[str, dict[pd.Period, float]] = {}
+    for u in tracked:
+        if pd.isna(u.delta):
+            q_split[u.org_id] = [np.nan] * len(q_keys)
+            m_split[u.org_id] = {m: np.nan for m in months}
+            continue
+        qs = largest_remainder(q_weights, u.delta, unit) if q_keys else np.zeros(0)
+        q_split[u.org_id] = list(qs)
+        mm = {}
+        for (y, q), qv in zip(q_keys, qs):
+            ms = [m for m in months if (m.year, m.quarter) == (y, q)]
+            for m, v in zip(ms, largest_remainder([season[m] for m in ms], qv, unit)):
+                mm[m] = float(v)
+        m_split[u.org_id] = mm
+    return q_split, m_split
+
+
+def _tracking(tracked, months, m_split, ctx: RunContext, p: TargetParams, days_for) -> pd.DataFrame:
+    """One row per (org, 口径) with N, d, S_d, A*, R, current, gap, reachability, month-end deviation."""
+    as_of = ctx.as_of
+    cur_m = as_of.to_period("M")
+    rows = []
+    for u in tracked:
+        now = days_for(u, as_of, as_of)
+        current = float(now.iloc[-1]) if now is not None and len(now) else np.nan
+        spans = []
+        if cur_m in months:
+            cum = np.nansum([m_split[u.org_id].get(m, np.nan) for m in months if m <= cur_m])
+            a_month = u.base + cum if not pd.isna(u.delta) and not pd.isna(u.base) else u.target
+            spans.append(("本月", cur_m.start_time, cur_m.end_time.normalize(), a_month))
+        spans.append(("考核期", u.start, u.end, u.target))
+        for label, s, e, a in spans:
+            n = (e - s).days + 1
+            d = int(min(max((as_of - s).days + 1, 0), n))
+            daily = days_for(u, s, min(e, as_of)) if d > 0 else pd.Series(dtype="float64")
+            covered = daily is not None
+            s_d = float(daily.sum()) if covered else np.nan
+            r = required_daily_balance(a, n, s_d, d) if covered else np.nan
+            gap = r - current if d < n else np.nan
+            rows.append({"org_id": u.org_id, "name": u.name, "root": u.is_root, "span": label, "start": s, "end": e,
+                         "N": n, "d": d, "S": s_d, "A": a, "R": r, "current": current, "gap": gap,
+                         "base": u.base, "target": u.target, "covered": covered,
+                         "reach": _reach(r, current, a, n, d, covered, p.unreachable_factor)})
+    return pd.DataFrame(rows)
+
+
+def _reach(r, current, a, n, d, covered, factor) -> str:
+    if not covered:
+        return "日余额未覆盖期初, 无法计算"
+    if d >= n:
+        return "已达成" if r >= a else "未达成(期已结束)"
+    if pd.isna(r) or pd.isna(a):
+        return "—"
+    if not pd.isna(current) and r <= current:
+        return "当前余额已满足"
+    if pd.isna(current) or current <= 0 or r > factor * current:
+        return UNREACHABLE
+    return "需提升"
+
+
+_ACTION = {
+    "当前余额已满足": "保持余额, 防止月末/季末冲高后回落",
+    "需提升": "按缺口安排营销, 每日余额须达到所需日均",
+    UNREACHABLE: "所需日均超过当前余额的不可达倍数: 评估目标, 上报调整或集中重点客户",
+    "已达成": "期已结束, 已达成目标",
+    "未达成(期已结束)": "期已结束, 分析未达成原因",
+}
+
+
+# ============================================================================ sheets
+def _quarter_labels(q_keys) -> list[str]:
+    years = {y for y, _ in q_keys}
+    return [QUARTER_ZH[q - 1] if len(years) == 1 else f"{y}年{QUARTER_ZH[q - 1]}" for y, q in q_keys]
+
+
+def _sheet_decomposition(units, root, fac, shares, eff, q_keys, q_split, decompose, p, ctx, metric, start, end) -> Sheet:
+    ml = ctx.money_label
+    qlab = _quarter_labels(q_keys)
+    rows = []
+    for j, u in enumerate(units):
+        r = {"机构号": u.org_id, "机构名称": u.name}
+        if decompose:
+            idx = fac.index[j]
+            r[ml("上年日均")] = fac.at[idx, "prior_avg"] / ctx.scale
+            r[ml("上年日均增量")] = fac.at[idx, "prior_increment"] / ctx.scale
+            r[ml("市场潜力")] = fac.at[idx, "potential"] / ctx.scale
+            r["人数"] = fac.at[idx, "staff_count"]
+            for k in FACTORS:
+                r[f"{FACTOR_ZH[k]}占比"] = shares.at[idx, k]
+            r["综合占比"] = shares.at[idx, "combined"]
+        r[ml("基期日均")] = u.base / ctx.scale
+        r[ml("增量任务ΔT_i")] = u.delta / ctx.scale
+        r[ml("目标日均")] = u.target / ctx.scale
+        for lab, v in zip(qlab, q_split[u.org_id]):
+            r[ml(f"{lab}增量")] = v / ctx.scale
+        rows.append(r)
+    df = pd.DataFrame(rows)
+    if not len(df):
+        df = pd.DataFrame(columns=["机构号", "机构名称", ml("基期日均"), ml("增量任务ΔT_i"), ml("目标日均")])
+    fmts = {c: "pct" for c in df.columns if str(c).endswith("占比")}
+    fmts["人数"] = "int"
+    blocks: list = []
+    pairs = [("考核指标", metric), ("考核期", f"{start:%Y-%m-%d} ~ {end:%Y-%m-%d}"),
+             ("模式", "分解: 全行目标按因子分解到各机构" if decompose else "跟踪: 各机构已有目标, 未分解")]
+    if root is not None:
+        pairs += [(ml("全行目标日均"), f"{root.target / ctx.scale:,.2f}"),
+                  (ml("全行基期日均"), f"{root.base / ctx.scale:,.2f}"),
+                  (ml("增量任务ΔT"), f"{root.delta / ctx.scale:,.2f}"),
+                  ("有效权重", " / ".join(f"{FACTOR_ZH[k]} {eff.get(k, 0):.0%}" for k in FACTORS)),
+                  ("取整", f"最大余数法取整到 {p.rounding_unit:,.0f} 元, 合计行 = 全行 ΔT")]
+        rest = abs(root.delta) % p.rounding_unit
+        if units and rest > 1e-6:
+            j = max(range(len(units)), key=lambda k: (shares["combined"].iloc[k], -k))
+            pairs.append(("零头", (f"ΔT 不是 {p.rounding_unit:,.0f} 元的整数倍: 零头 {rest:,.2f} 元计入占比最大的"
+                                  f"「{units[j].name or units[j].org_id}」, 以保证合计 = ΔT")))
+    blocks.append(Note(title="存款指标分解 Target decomposition", pairs=pairs))
+    blocks.append(Table(df, name="decomposition", title="机构分解表", total_row=True, formats=fmts,
+                        text_columns=("机构号",),
+                        note="占比为因子份额(负值按 0); 目标日均 = 基期日均 + 增量任务; 季度增量按开门红进度分解"))
+    if len(df):
+        blocks.append(Chart(table="decomposition", categories="机构名称" if df["机构名称"].astype(str).str.len().gt(0).all()
+                            else "机构号", series=[ml("增量任务ΔT_i")], kind="bar", title="各机构增量任务",
+                            height=max(260, 24 * len(df) + 80), number_format="#,##0"))
+    return Sheet("指标分解", blocks)
+
+
+def _sheet_monthly(tracked, months, m_split, season, season_src, ctx) -> Sheet:
+    years = {m.year for m in months}
+    lab = {m: (f"{m.month}月" if len(years) == 1 else f"{m:%Y-%m}") for m in months}
+    rows = []
+    for u in tracked:
+        if u.is_root:
+            continue
+        r = {"机构号": u.org_id, "机构名称": u.name}
+        for m in months:
+            r[ctx.money_label(f"{lab[m]}增量")] = m_split[u.org_id].get(m, np.nan) / ctx.scale
+        rows.append(r)
+    df = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["机构号", "机构名称"])
+    sf = pd.DataFrame({"月份": [f"{m:%Y-%m}" for m in months], "季度": [f"Q{m.quarter}" for m in months],
+                       "季内占比": [season.get(m, np.nan) for m in months]})
+    return Sheet("月度分解", [
+        Note(title="月度增量任务 Monthly split",
+             lines=[f"季度增量按季节因子分到月: {season_src}; 最大余数法取整, 各月之和 = 季度增量。"]),
+        Table(df, name="monthly", title="各机构月度增量任务", total_row=True, text_columns=("机构号",)),
+        Table(sf, name="seasonal", title="季节因子", formats={"季内占比": "pct"}),
+    ])
+
+
+def _sheet_required(track: pd.DataFrame, ctx) -> Sheet:
+    ml = ctx.money_label
+    if len(track):
+        df = pd.DataFrame({
+            "机构号": track["org_id"], "机构名称": track["name"], "口径": track["span"],
+            "期起": track["start"], "期止": track["end"], "期长N(天)": track["N"].astype("int64"),
+            "已过d(天)": track["d"].astype("int64"), f"累计余额S_d({ctx.unit}·日)": track["S"] / ctx.scale,
+            ml("目标日均A*"): track["A"] / ctx.scale, ml("所需日均R"): track["R"] / ctx.scale,
+            ml("当前余额"): track["current"] / ctx.scale, ml("缺口"): track["gap"] / ctx.scale,
+            "可达性": track["reach"], "建议动作": track["reach"].map(_ACTION).fillna("补齐日余额数据后重算"),
+        })
+    else:
+        df = pd.DataFrame(columns=["机构号", "机构名称", "口径", "可达性", "建议动作"])
+    return Sheet("所需日均", [
+        Note(title="所需日均余额 Required daily balance",
+             lines=[("R = (A*·N − S_d)/(N − d): 剩余每天平均需达到的余额; 缺口 = R − 当前余额; "
+                    "d = N 时 R 列为实际日均。"),
+                    "本月口径 A* = 基期日均 + 截至本月累计增量任务(序时进度目标【假设】); 考核期口径 A* = 目标日均。"]),
+        Table(df, name="required", title="各机构所需日均", text_columns=("机构号",),
+              conditional=[Conditional(["可达性"], kind="text", value=UNREACHABLE, style="bad"),
+                           Conditional([ml("缺口")], kind="cell", criteria=">", value=0, style="warn")]),
+    ])
+
+
+def _sheet_deviation(track: pd.DataFrame, ctx, p: TargetParams) -> Sheet:
+    ml = ctx.money_label
+    mt = track[track["span"] == "本月"] if len(track) else track
+    rows = []
+    for r in mt.itertuples(index=False):
+        n, d, s, cur = r.N, r.d, r.S, r.current
+        if not r.covered or d == 0:
+            continue
+        if d >= n:
+            avg_pred, me = s / n, cur
+            cap = np.nan
+        else:
+            avg_pred = (s + cur * (n - d)) / n
+            me = cur
+            rest = s + cur * (n - d - 1)
+            cap = (1 + p.deviation_limit) * rest / (n - 1 - p.deviation_limit) if n - 1 - p.deviation_limit > 0 else np.nan
+        dev = deviation(me, avg_pred)
+        warn = WARN if (not pd.isna(dev) and dev > p.deviation_limit) else "正常"
+        rows.append({"机构号": r.org_id, "机构名称": r.name, "本月天数": n, "已过天数": d,
+                     ml("本月至今日均"): s / d / ctx.scale, ml("当前余额"): cur / ctx.scale,
+                     ml("预测月末余额"): me / ctx.scale, ml("预测当月日均"): avg_pred / ctx.scale,
+                     "偏离度": dev, "预警": warn, ml("月末余额上限"): cap / ctx.scale,
+                     "建议动作": (f"月末余额宜控制在 {cap / ctx.scale:,.2f}{ctx.unit} 以内, 避免冲时点" if warn == WARN
+                              and not pd.isna(cap) else ("月末偏离度超限, 说明原因" if warn == WARN else "正常"))})
+    cols = ["机构号", "机构名称", "本月天数", "已过天数", ml("本月至今日均"), ml("当前余额"), ml("预测月末余额"),
+            ml("预测当月日均"), "偏离度", "预警", ml("月末余额上限"), "建议动作"]
+    df = pd.DataFrame(rows, columns=cols)
+    df["本月天数"] = df["本月天数"].astype("int64")
+    df["已过天数"] = df["已过天数"].astype("int64")
+    return Sheet("偏离度预警", [
+        Note(title="月末存款偏离度 Month-end deviation",
+             lines=[f"偏离度 = (月末余额 − 当月日均)/当月日均, 超过 {p.deviation_limit:.0%} 预警(SCENARIOS §0.4)。",
+                    ("月中: 预测月末余额 = 当前余额(假设余额保持), 预测当月日均 = (S_d + 当前余额×剩余天数)/N;"
+                    " 月末余额上限 = 使偏离度不超限的最高月末余额。")]),
+        Table(df, name="deviation", title="月末偏离度", text_columns=("机构号",), formats={"偏离度": "pct"},
+              conditional=[Conditional(["预警"], kind="text", value=WARN, style="bad")]),
+    ])
+
+
+def _sheet_progress(track: pd.DataFrame, ctx) -> Sheet:
+    ml = ctx.money_label
+    yt = track[track["span"] == "考核期"] if len(track) else track
+    rows = []
+    for r in yt.itertuples(index=False):
+        time_p = r.d / r.N if r.N else np.nan
+        avg = r.S / r.d if r.covered and r.d > 0 else np.nan
+        denom = r.target - r.base
+        task = (avg - r.base) / denom if not pd.isna(avg) and not pd.isna(denom) and denom != 0 else np.nan
+        diff = task - time_p if not pd.isna(task) else np.nan
+        state = "—" if pd.isna(diff) else ("领先" if diff >= 0 else "落后")
+        rows.append({"机构号": r.org_id, "机构名称": r.name or r.org_id, "时间进度": time_p,
+                     ml("期内日均(至今)"): avg / ctx.scale, ml("基期日均"): r.base / ctx.scale,
+                     ml("目标日均"): r.target / ctx.scale, "任务进度": task, "进度差": diff, "状态": state})
+    cols = ["机构号", "机构名称", "时间进度", ml("期内日均(至今)"), ml("基期日均"), ml("目标日均"), "任务进度", "进度差",
+            "状态"]
+    df = pd.DataFrame(rows, columns=cols)
+    blocks = [Note(title="时间进度 vs 任务进度 Progress",
+                   lines=["时间进度 = d/N; 任务进度 = (期内日均至今 − 基期日均)/(目标日均 − 基期日均); 进度差 < 0 为落后。"]),
+              Table(df, name="progress", title="进度", text_columns=("机构号",),
+                    formats={"时间进度": "pct1", "任务进度": "pct1", "进度差": "pct1"},
+                    conditional=[Conditional(["状态"], kind="text", value="落后", style="warn")])]
+    if len(df):
+        blocks.append(Chart(table="progress", categories="机构名称", series=["时间进度", "任务进度"], kind="column",
+                            title="时间进度 vs 任务进度", number_format="0%"))
+    return Sheet("进度", blocks)
+
+
+def _method_lines(p: TargetParams) -> list[str]:
+    return [
+        "方法依据 SCENARIOS.md D5(指标分解)、§0.3(日均)、§0.4(月末偏离度)。",
+        "增量任务 ΔT = 全行目标日均 − 全行基期日均(默认上年日均; 全行行未填时取各机构基期之和); 允许负增量。",
+        (f"机构分解 ΔT_i = ΔT × Σ_k w_k·s_(k,i); 权重 存量 {p.weight_stock} / 上年增量 {p.weight_increment} / "
+        f"潜力 {p.weight_potential} / 人数 {p.weight_staff}【假设】; 因子份额中负值按 0; 某因子全部为 0 或空时其权重按比例"
+        "分给其余因子; 全部因子不可用时平均分配。"),
+        f"取整到 {p.rounding_unit:,.0f} 元, 最大余数法(先取整数部分, 余下单位给小数部分最大的机构), 合计恰等于 ΔT。",
+        "机构目标日均 = 机构基期日均(默认其上年日均; 新网点无上年日均时为 0) + ΔT_i。",
+        (f"季度增量进度 {' / '.join(f'{x:.0%}' for x in p.quarter_progress)}(开门红前置【假设】), 月度按上年同月全行日均的"
+        "季内占比(日余额覆盖上年同期各月时), 否则季内平均。"),
+        "日均 = 期内每日余额之和 / 日历天数; 缺日与非营业日按前一日余额填充; 新网点开业前(首笔余额前)记 0(§0.3)。",
+        "所需日均 R = (A*·N − S_d)/(N − d); 缺口 = R − 当前余额; R > 不可达倍数 × 当前余额 → 基本不可达; d = N 时输出实际日均。",
+        "偏离度 = (月末余额 − 当月日均)/当月日均 > 上限 → 预警; 进度: 时间进度 d/N 对比任务进度 (日均至今 − 基期)/(目标 − 基期)。",
+    ]
+
+
+def _empty_report(p, ctx, method, notes) -> Report:
+    lines = notes or ["无数据"]
+    rep = Report(title="存款营销指标分解", method=method, notes=notes)
+    for name in ("指标分解", "月度分解", "所需日均", "偏离度预警", "进度"):
+        rep.sheets.append(Sheet(name, [Note(title=name, lines=lines)]))
+    return rep
+
+
+SPEC = Scenario(
+    id="deposit.targets", code="D5", title="存款营销指标分解", group="存款营销",
+    inputs=("deposit_targets", "org_daily_balances"), optional_inputs=("orgs",),
+    params=TargetParams, run=run,
+    summary="全行存款日均目标按存量/增量/潜力/人数分解到机构和季度、月度, 并计算所需日均、偏离度与进度",
+    as_of_from=("org_daily_balances", "date"),
+)

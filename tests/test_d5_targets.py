@@ -1,0 +1,302 @@
+"""D5 存款营销指标分解: the pure formulas (SCENARIOS.md §8 vectors, largest remainder properties) and the
+scenario on small hand-computed frames (decomposition, quarterly split, required daily balance, deviation,
+progress, new outlet, d = N, tracking-only mode, seasonal factors), plus the written workbook."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bankxl.report.xlsx import write_report
+from bankxl.runner import execute
+from bankxl.scenarios.deposit.targets import (
+    daily_average,
+    daily_balances,
+    deviation,
+    factor_shares,
+    largest_remainder,
+    required_daily_balance,
+)
+
+YI = 1e8
+WAN = 1e4
+AS_OF = "2026-11-20"
+
+
+# ------------------------------------------------------------------ pure formulas (§8 vectors)
+def test_required_daily_balance_vector():
+    r = required_daily_balance(1.00 * YI, 31, 19.2 * YI, 20)
+    assert round(r / YI, 4) == 1.0727
+    assert r == pytest.approx((31 - 19.2) / 11 * YI)
+
+
+def test_required_daily_balance_period_over_gives_actual_average():
+    assert required_daily_balance(1 * YI, 31, 29.45 * YI, 31) == pytest.approx(0.95 * YI)
+    assert required_daily_balance(1 * YI, 31, 29.45 * YI, 40) == pytest.approx(0.95 * YI)  # d clipped to N
+    assert required_daily_balance(5.0, 10, 0.0, 0) == 5.0  # nothing elapsed: R = A*
+    assert math.isnan(required_daily_balance(5.0, 0, 0.0, 0))
+    out = required_daily_balance(np.array([1.0, 1.0]), 31, np.array([19.2, 31.0]), np.array([20, 31]))
+    assert out == pytest.approx([11.8 / 11, 1.0])
+
+
+def test_deviation_vector():
+    dev = deviation(105, 100)
+    assert dev == pytest.approx(0.05) and dev > 0.04
+    assert math.isnan(deviation(5, 0)) and math.isnan(deviation(5, -1))
+
+
+def test_daily_average_vector_and_ffill():
+    assert daily_average([500, 1000, 0, 0, 0]) == 300
+    d = pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03"])
+    s = pd.Series([500.0, 1000.0, 0.0], index=d)
+    assert daily_average(s, "2026-01-01", "2026-01-05") == 300          # 0 carried to the 4th and 5th
+    s2 = pd.Series([500.0, 1000.0], index=pd.to_datetime(["2026-01-01", "2026-01-03"]))
+    # 1-1 500, 1-2 500 (ffill), 1-3 1000, 1-4 1000, 1-5 1000 -> 4000/5
+    assert daily_average(s2, "2026-01-01", "2026-01-05") == 800
+    # a new outlet: days before its first balance count 0 (calendar-day denominator)
+    s3 = pd.Series([900.0], index=pd.to_datetime(["2026-01-04"]))
+    assert daily_average(s3, "2026-01-01", "2026-01-06") == pytest.approx(900 * 3 / 6)
+    # a balance before the period carries into it
+    s4 = pd.Series([700.0], index=pd.to_datetime(["2025-12-31"]))
+    assert daily_average(s4, "2026-01-01", "2026-01-03") == 700
+    out = daily_balances(s3, "2026-01-01", "2026-01-06", open_date="2026-01-05")
+    assert out.tolist() == [0, 0, 0, 0, 900, 900]
+
+
+# ------------------------------------------------------------------ largest remainder
+def test_largest_remainder_hand_examples():
+    assert largest_remainder([0.5, 0.21, 0.29], 3001 * WAN, WAN).tolist() == [15010000, 6300000, 8700000]
+    assert largest_remainder([1, 1, 1], 10, 1).tolist() == [4, 3, 3]
+    assert largest_remainder([1, 1, 1], -10, 1).tolist() == [-4, -3, -3]
+    assert largest_remainder([0, 0], 5, 1).tolist() == [3, 2]            # all zero -> equal
+    assert largest_remainder([-3, 1], 5, 1).tolist() == [0, 5]          # negative weight counts 0
+    p = largest_remainder([1, 3], 12345.5, 1000)                        # sub-unit rest to the largest quota
+    assert p.sum() == 12345.5 and p[0] % 1000 == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1e9), st.just(0.0), st.floats(-1e6, 0)), min_size=1, max_size=40),
+       st.integers(-10**7, 10**7), st.sampled_from([1.0, 100.0, 10_000.0]))
+def test_largest_remainder_sums_exactly(values, k, unit):
+    total = k * unit
+    parts = largest_remainder(values, total, unit)
+    assert len(parts) == len(values)
+    assert parts.sum() == total                                           # exactly
+    assert all(float(x / unit).is_integer() for x in parts)
+    w = np.clip(np.asarray(values), 0, None)
+    w = w if w.sum() > 0 else np.ones_like(w)
+    quota = total * w / w.sum()
+    assert np.all(np.abs(parts - quota) < unit * (1 + 1e-9))           # within one unit of the exact quota
+    assert np.all(np.sign(parts) * np.sign(total) >= 0)                 # no part against the total's sign
+
+
+def test_factor_shares_redistributes_missing_factor():
+    f = pd.DataFrame({"prior_avg": [3.0, 1.0], "prior_increment": [-1.0, 1.0], "potential": [np.nan, np.nan],
+                      "staff_count": [1.0, 1.0]})
+    sh, eff = factor_shares(f, {"prior_avg": 0.4, "prior_increment": 0.3, "potential": 0.2, "staff_count": 0.1})
+    assert eff == pytest.approx({"prior_avg": 0.5, "prior_increment": 0.375, "potential": 0.0, "staff_count": 0.125})
+    assert sh["prior_increment"].tolist() == [0.0, 1.0]
+    assert sh["combined"].tolist() == pytest.approx([0.5 * 0.75 + 0.125 * 0.5, 0.5 * 0.25 + 0.375 + 0.125 * 0.5])
+
+
+# ------------------------------------------------------------------ the scenario on a 3-outlet bank
+def _bank(prior_year=False):
+    targets = pd.DataFrame({
+        "org_id": ["000", "A", "B", "C"],
+        "metric": ["各项存款日均"] * 4,
+        "period_start": pd.to_datetime(["2026-01-01", None, None, None]),
+        "period_end": pd.to_datetime(["2026-12-31", None, None, None]),
+        "target": [230.01e6, np.nan, np.nan, np.nan],
+        "base": [np.nan] * 4,
+        "prior_avg": [np.nan, 100e6, 60e6, 40e6],
+        "prior_increment": [np.nan, 10e6, -5e6, 10e6],
+        "potential": [np.nan, 50e6, 30e6, 20e6],
+        "staff_count": pd.array([pd.NA, 10, 6, 4], dtype="Int64"),
+        "_row": pd.array([2, 3, 4, 5], dtype="Int64"),
+    })
+    days = pd.date_range("2026-01-01", AS_OF)
+    a = np.where(days < pd.Timestamp(AS_OF), 100e6, 110e6)
+    rows = [pd.DataFrame({"date": days, "org_id": "A", "balance": a}),
+            pd.DataFrame({"date": days, "org_id": "B", "balance": 62e6}),
+            pd.DataFrame({"date": days[days >= "2026-01-11"], "org_id": "C", "balance": 45e6})]
+    if prior_year:
+        py = pd.date_range("2025-01-01", "2025-12-31")
+        rows.append(pd.DataFrame({"date": py, "org_id": "A", "balance": py.month * 1e6}))
+    bal = pd.concat(rows, ignore_index=True)
+    bal["metric"] = "各项存款"
+    orgs = pd.DataFrame({"org_id": ["000", "A", "B", "C"], "org_name": ["全行", "甲支行", "乙支行", "丙网点"],
+                         "parent_id": [None, "000", "000", "000"]})
+    return {"deposit_targets": targets, "org_daily_balances": bal, "orgs": orgs}
+
+
+@pytest.fixture(scope="module")
+def report():
+    return execute("deposit.targets", _bank(), as_of=AS_OF)
+
+
+def _t(report, name):
+    return report.tables()[name].df
+
+
+def test_decomposition_by_hand(report):
+    df = _t(report, "decomposition").set_index("机构号")
+    # shares: 存量 .5/.3/.2, 增量 .5/0/.5 (B negative -> 0), 潜力 .5/.3/.2, 人数 .5/.3/.2
+    assert df["综合占比"].tolist() == pytest.approx([0.5, 0.21, 0.29])
+    assert df.loc["B", "上年增量占比"] == 0
+    # ΔT = 230.01e6 − 200e6 = 3001 万元 -> quotas 1500.5, 630.21, 870.29 -> A gets the spare 万元
+    assert df["增量任务ΔT_i(万元)"].tolist() == [1501, 630, 870]
+    assert df["目标日均(万元)"].tolist() == pytest.approx([11501, 6630, 4870])
+    assert df["增量任务ΔT_i(万元)"].sum() == 3001
+    assert df["目标日均(万元)"].sum() == pytest.approx(23001)          # = the bank's target
+    # quarters 40/25/20/15 of 1501: 600.4, 375.25, 300.2, 225.15 -> Q1 gets the spare unit
+    q = [c for c in df.columns if "季度增量" in c]
+    assert df.loc["A", q].tolist() == [601, 375, 300, 225]
+    assert (df[q].sum(axis=1) == df["增量任务ΔT_i(万元)"]).all()
+
+
+def test_monthly_split_equal_without_prior_year(report):
+    m = _t(report, "monthly").set_index("机构号")
+    assert m.loc["A", "1月增量(万元)"] + m.loc["A", "2月增量(万元)"] + m.loc["A", "3月增量(万元)"] == 601
+    assert m.loc["A", ["1月增量(万元)", "2月增量(万元)", "3月增量(万元)"]].tolist() == [201, 200, 200]
+    assert m.drop(columns="机构名称").sum(axis=1).tolist() == [1501, 630, 870]
+    assert _t(report, "seasonal")["季内占比"].tolist() == pytest.approx([1 / 3] * 12)
+
+
+def test_required_daily_balance_in_report(report):
+    req = _t(report, "required")
+    a = req[(req["机构号"] == "A") & (req["口径"] == "考核期")].iloc[0]
+    s_a = 323 * 100e6 + 110e6                                           # Jan 1 .. Nov 20 = 324 days
+    assert (a["期长N(天)"], a["已过d(天)"]) == (365, 324)
+    assert a["累计余额S_d(万元·日)"] == pytest.approx(s_a / WAN)
+    r = (115.01e6 * 365 - s_a) / 41
+    assert a["所需日均R(万元)"] == pytest.approx(r / WAN)
+    assert a["当前余额(万元)"] == pytest.approx(11000)
+    assert a["缺口(万元)"] == pytest.approx((r - 110e6) / WAN)
+    assert r > 2 * 110e6 and a["可达性"] == "基本不可达"                  # 233.4 百万 > 2 × 110 百万
+    b = req[(req["机构号"] == "B") & (req["口径"] == "考核期")].iloc[0]
+    r_b = (66.3e6 * 365 - 324 * 62e6) / 41                              # 100.3 百万: 62 < R <= 124
+    assert b["所需日均R(万元)"] == pytest.approx(r_b / WAN) and b["可达性"] == "需提升"
+    # new outlet C: no balance before Jan 11 -> those 10 days count 0
+    c = req[(req["机构号"] == "C") & (req["口径"] == "考核期")].iloc[0]
+    assert c["累计余额S_d(万元·日)"] == pytest.approx(314 * 45e6 / WAN)
+    r_c = (48.7e6 * 365 - 314 * 45e6) / 41
+    assert c["所需日均R(万元)"] == pytest.approx(r_c / WAN)
+    assert 45e6 < r_c <= 90e6 and c["可达性"] == "需提升"                # 88.9 百万 <= 2 × 45 百万
+    # month row: A* = base + increments of Jan..Nov (equal within quarter), N = 30, d = 20
+    am = req[(req["机构号"] == "A") & (req["口径"] == "本月")].iloc[0]
+    m = _t(report, "monthly").set_index("机构号")
+    cum = m.loc["A", [f"{k}月增量(万元)" for k in range(1, 12)]].sum()
+    assert am["目标日均A*(万元)"] == pytest.approx(10000 + cum)
+    assert (am["期长N(天)"], am["已过d(天)"]) == (30, 20)
+    s_m = 19 * 100e6 + 110e6
+    assert am["所需日均R(万元)"] == pytest.approx(((10000 + cum) * WAN * 30 - s_m) / 10 / WAN)
+    # the bank row sums the outlets (no 000 balances in the file)
+    root = req[(req["机构号"] == "000") & (req["口径"] == "考核期")].iloc[0]
+    assert root["累计余额S_d(万元·日)"] == pytest.approx((s_a + 324 * 62e6 + 314 * 45e6) / WAN)
+
+
+def test_deviation_mid_month(report):
+    dv = _t(report, "deviation").set_index("机构号")
+    # A: 100 百万 Nov 1–19, 110 on Nov 20: predicted avg (2010 + 110×10)/30, month end 110
+    avg = (2010 + 1100) / 30
+    assert dv.loc["A", "预测当月日均(万元)"] == pytest.approx(avg * 100)
+    assert dv.loc["A", "偏离度"] == pytest.approx((110 - avg) / avg)
+    assert dv.loc["A", "预警"] == "预警"
+    assert dv.loc["A", "月末余额上限(万元)"] == pytest.approx(1.04 * (2010 + 110 * 9) / 28.96 * 100)
+    assert dv.loc["B", "偏离度"] == pytest.approx(0) and dv.loc["B", "预警"] == "正常"
+
+
+def test_progress(report):
+    pr = _t(report, "progress").set_index("机构号")
+    s_a = 323 * 100e6 + 110e6
+    assert pr.loc["A", "时间进度"] == pytest.approx(324 / 365)
+    assert pr.loc["A", "任务进度"] == pytest.approx((s_a / 324 - 100e6) / 15.01e6)
+    b_task = (62e6 - 60e6) / 6.3e6
+    assert pr.loc["B", "任务进度"] == pytest.approx(b_task)
+    assert pr.loc["B", "状态"] == ("领先" if b_task >= 324 / 365 else "落后")
+
+
+def test_period_over_outputs_actual_average():
+    rep = execute("deposit.targets", _bank(), as_of="2026-11-30")
+    req = _t(rep, "required")
+    b = req[(req["机构号"] == "B") & (req["口径"] == "本月")].iloc[0]
+    assert b["已过d(天)"] == b["期长N(天)"] == 30
+    assert b["所需日均R(万元)"] == pytest.approx(6200)                    # actual November average
+    assert pd.isna(b["缺口(万元)"])
+    assert b["可达性"] in ("已达成", "未达成(期已结束)")
+
+
+def test_seasonal_factors_from_prior_year():
+    rep = execute("deposit.targets", _bank(prior_year=True), as_of=AS_OF)
+    sf = _t(rep, "seasonal").set_index("月份")["季内占比"]
+    assert sf["2026-01"] == pytest.approx(1 / 6) and sf["2026-03"] == pytest.approx(3 / 6)
+    assert sf["2026-12"] == pytest.approx(12 / 33)
+    m = _t(rep, "monthly").set_index("机构号")
+    # A's Q1 601 万元 split 1:2:3 -> 100.17, 200.33, 300.5 -> 100, 200, 301 (largest remainder)
+    assert m.loc["A", ["1月增量(万元)", "2月增量(万元)", "3月增量(万元)"]].tolist() == [100, 200, 301]
+
+
+def test_tracking_only_mode():
+    t = pd.DataFrame({"org_id": ["A", "B"], "target": [110e6, 70e6], "base": [100e6, np.nan],
+                      "prior_avg": [np.nan, 60e6], "period_start": pd.to_datetime(["2026-01-01"] * 2),
+                      "period_end": pd.to_datetime(["2026-12-31"] * 2)})
+    tables = _bank()
+    tables["deposit_targets"] = t
+    rep = execute("deposit.targets", tables, as_of=AS_OF)
+    dec = _t(rep, "decomposition").set_index("机构号")
+    assert "综合占比" not in dec.columns
+    assert dec["增量任务ΔT_i(万元)"].tolist() == [1000, 1000]
+    assert dec.loc["A", "一季度增量(万元)"] == 400
+    req = _t(rep, "required")
+    assert set(req["机构号"]) == {"A", "B"}
+    a = req[(req["机构号"] == "A") & (req["口径"] == "考核期")].iloc[0]
+    assert a["所需日均R(万元)"] == pytest.approx((110e6 * 365 - (323 * 100e6 + 110e6)) / 41 / WAN)
+    assert any("未做分解" in n for n in rep.notes)
+
+
+def test_no_target_gives_report_not_error():
+    tables = _bank()
+    tables["deposit_targets"] = tables["deposit_targets"].assign(target=np.nan)
+    rep = execute("deposit.targets", tables, as_of=AS_OF)
+    assert rep.sheet_names[:5] == ["指标分解", "月度分解", "所需日均", "偏离度预警", "进度"]
+    assert any("没有任何「目标日均」" in n for n in rep.notes)
+
+
+def test_row_problems_with_excel_rows():
+    tables = _bank()
+    t = tables["deposit_targets"].copy()
+    t.loc[2, "potential"] = np.nan
+    t = pd.concat([t, t.iloc[[3]].assign(_row=pd.array([6], dtype="Int64"))], ignore_index=True)
+    tables["deposit_targets"] = t
+    rep = execute("deposit.targets", tables, as_of=AS_OF)
+    probs = rep.problems.to_frame()
+    assert ((probs["问题码"] == "DUP_KEY") & (probs["Excel 行号"] == 6)).any()
+    assert ((probs["问题码"] == "REQUIRED_EMPTY") & (probs["Excel 行号"] == 4) & (probs["字段"] == "potential")).any()
+
+
+def test_written_workbook(report, tmp_path):
+    p = write_report(report, tmp_path / "d5.xlsx")
+    wb = openpyxl.load_workbook(p)
+    assert wb.sheetnames[:5] == ["指标分解", "月度分解", "所需日均", "偏离度预警", "进度"]
+    assert wb["指标分解"]._charts and wb["进度"]._charts
+    assert wb["指标分解"].tables and wb["所需日均"].tables
+    assert wb["所需日均"].conditional_formatting
+    ws = openpyxl.load_workbook(p, data_only=True)["指标分解"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "机构号")
+    total = next(r for r in rows if r and r[0] == "合计")
+    assert total[header.index("增量任务ΔT_i(万元)")] == pytest.approx(3001)
+    assert total[header.index("目标日均(万元)")] == pytest.approx(23001)
+
+
+def test_inputs_not_mutated():
+    tables = _bank()
+    before = {k: v.copy(deep=True) for k, v in tables.items()}
+    execute("deposit.targets", tables, as_of=AS_OF)
+    for k in tables:
+        pd.testing.assert_frame_equal(tables[k], before[k])

@@ -1,0 +1,192 @@
+"""The D5 template workbook (bankxl.templates.build_targets_template): structure, formulas and cached
+values, the function allow-list, and a LibreOffice recalculation compared with the Python values."""
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bankxl.templates import (
+    ALLOWED_FUNCTIONS,
+    TARGET_EXAMPLE,
+    TARGET_FIRST,
+    TARGET_ROWS,
+    build_targets_template,
+    excel_round,
+    formula_functions,
+    targets_template_values,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SHEETS = ["使用说明", "参数", "分解", "所需日均"]
+FIRST = TARGET_FIRST + 1  # Excel row of the first outlet
+N_OUT = len(TARGET_EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def tpl(tmp_path_factory):
+    return build_targets_template(tmp_path_factory.mktemp("tpl") / "存款目标分解模板.xlsx")
+
+
+def _formula_cells(path):
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    yield ws.title, c.coordinate, c.value
+
+
+def test_sheets_and_headers(tpl):
+    wb = openpyxl.load_workbook(tpl)
+    assert wb.sheetnames == SHEETS
+    dec = wb["分解"]
+    heads = [dec.cell(TARGET_FIRST, j).value for j in range(1, 19)]
+    assert heads[:7] == ["机构号", "机构名称", "上年日均(万元)", "上年日均增量(万元)", "市场潜力(万元)", "人数", "基期日均(万元)"]
+    assert "增量任务ΔT_i(万元)" in heads and "目标日均(万元)" in heads
+    req = wb["所需日均"]
+    rh = [req.cell(TARGET_FIRST, j).value for j in range(1, 11)]
+    assert rh == ["机构号", "机构名称", "期长N(天)", "已过d(天)", "累计余额S_d(万元·日)", "目标日均A*(万元)",
+                  "所需日均R(万元)", "当前余额(万元)", "缺口(万元)", "可达性"]
+    assert {"P_Target", "P_Start", "P_End", "P_AsOf", "W_Stock", "W_Staff", "P_Factor", "EW_Pot"} <= set(wb.defined_names)
+    assert "ROUND" in " ".join(str(c.value) for c in wb["使用说明"]["A"] if c.value)
+
+
+def test_live_formulas(tpl):
+    wb = openpyxl.load_workbook(tpl)
+    dec, req = wb["分解"], wb["所需日均"]
+    r = FIRST
+    assert dec[f"H{r}"].value.startswith("=IF(") and "SUMIF" in dec[f"H{r}"].value
+    assert dec[f"M{r}"].value == f'=IF($A{r}="","",ROUND(P_DeltaT*L{r},0))'
+    assert dec[f"N{r}"].value == f'=IF($A{r}="","",G{r}+M{r})'
+    assert req[f"G{r}"].value == f'=IF($A{r}="","",IF(D{r}>=C{r},E{r}/C{r},(F{r}*C{r}-E{r})/(C{r}-D{r})))'
+    assert "基本不可达" in req[f"J{r}"].value and "P_Factor" in req[f"J{r}"].value
+    # every outlet row (also the empty ones) carries the formulas
+    last = TARGET_FIRST + TARGET_ROWS
+    assert str(dec[f"M{last}"].value).startswith("=IF(") and str(req[f"G{last}"].value).startswith("=IF(")
+
+
+def test_every_formula_uses_allowed_functions_only(tpl):
+    seen = set()
+    n = 0
+    for sheet, cell, f in _formula_cells(tpl):
+        used = formula_functions(f)
+        bad = used - ALLOWED_FUNCTIONS
+        assert not bad, f"{sheet}!{cell} uses {bad}: {f}"
+        seen |= used
+        n += 1
+    assert n > 300
+    assert {"IF", "SUMIF", "ROUND", "MAX", "MIN", "OR", "SUM"} <= seen
+    assert not {"XLOOKUP", "LET", "FILTER", "IFS", "TEXTJOIN"} & ALLOWED_FUNCTIONS
+
+
+def test_formula_functions_parser():
+    assert formula_functions('=IF(A1="SUM(x)",XLOOKUP(1,B:B,C:C),_xlfn.LET(a,1,a))') == {"IF", "XLOOKUP", "_XLFN.LET"}
+
+
+def test_excel_round_is_half_away_from_zero():
+    assert excel_round(2.5) == 3 and excel_round(-2.5) == -3 and excel_round(0.5) == 1
+    assert excel_round(2.675, 2) == 2.68 and excel_round(1234.4999) == 1234
+
+
+def _hand_values():
+    """The example computed by hand (independently of the library): shares, ΔT_i, targets, R."""
+    rows = TARGET_EXAMPLE
+    cols = list(zip(*rows))
+    prior, incr, pot, staff = cols[2], cols[3], cols[4], cols[5]
+    def share(vals):
+        pos = [max(x, 0) for x in vals]
+        return [x / sum(pos) for x in pos]
+    s = [share(prior), share(incr), share(pot), share(staff)]
+    w = (0.4, 0.3, 0.2, 0.1)
+    comb = [sum(w[k] * s[k][i] for k in range(4)) for i in range(N_OUT)]
+    delta = 520000 - sum(prior)                     # 50,000 万元
+    d_i = [math.floor(delta * c + 0.5) for c in comb]
+    targets = [prior[i] + d_i[i] for i in range(N_OUT)]
+    n, d = 365, 324                                  # 2026-01-01..12-31, as of 2026-11-20
+    sd = [a * d for a in cols[6]]
+    r = [(targets[i] * n - sd[i]) / (n - d) for i in range(N_OUT)]
+    return comb, d_i, targets, r
+
+
+def test_cached_values_match_hand_computation(tpl):
+    comb, d_i, targets, r = _hand_values()
+    wb = openpyxl.load_workbook(tpl, data_only=True)
+    dec, req, par = wb["分解"], wb["所需日均"], wb["参数"]
+    assert par["B6"].value == 50000  # ΔT
+    for i in range(N_OUT):
+        row = FIRST + i
+        assert dec[f"L{row}"].value == pytest.approx(comb[i], abs=1e-12)
+        assert dec[f"M{row}"].value == d_i[i]
+        assert dec[f"N{row}"].value == targets[i]
+        assert req[f"G{row}"].value == pytest.approx(r[i], rel=1e-12)
+    # 开发区支行: R = (64,101×365 − 59,000×324)/41 = 104,411.34 > 2 × 50,000 -> 基本不可达
+    assert req[f"G{FIRST + 3}"].value == pytest.approx(104411.3414634, rel=1e-9)
+    assert req[f"J{FIRST + 3}"].value == "基本不可达"
+    assert req[f"J{FIRST + 5}"].value == "当前余额已满足"
+    total = FIRST + TARGET_ROWS
+    assert dec[f"A{total}"].value == "合计" and dec[f"M{total}"].value == sum(d_i)
+    assert dec[f"L{total}"].value == pytest.approx(1.0)
+    assert dec[f"A{FIRST + N_OUT}"].value is None and dec[f"M{FIRST + N_OUT}"].value in (None, "")
+
+
+def test_values_function_agrees_with_template_rounding():
+    v = targets_template_values()
+    _comb, d_i, targets, r = _hand_values()
+    assert v["delta_i"] == d_i and v["target_i"] == targets
+    assert v["R"] == pytest.approx(r)
+
+
+def test_bundled_workbook_is_current(tmp_path):
+    bundled = ROOT / "workbooks" / "存款目标分解模板.xlsx"
+    assert bundled.exists(), "run: python -m bankxl.templates"
+    fresh = build_targets_template(tmp_path / "t.xlsx")
+    assert bundled.read_bytes() == fresh.read_bytes(), "workbooks/存款目标分解模板.xlsx is stale: python -m bankxl.templates"
+
+
+def _same(a, b):
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_recalculation_matches_python(tpl, tmp_path):
+    if shutil.which("soffice") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice (soffice) is required in CI")
+        pytest.skip("LibreOffice (soffice) not installed: cannot recalculate the template headless")
+    try:
+        from lo_util import recalc_to_xlsx
+    except ImportError:  # tests/ imported as a package
+        from tests.lo_util import recalc_to_xlsx
+
+    # recalculated copy of a template whose cached values are deliberately wrong (all 0) proves LibreOffice
+    # computed them: write the formulas only, via openpyxl (no cached values)
+    blank = tmp_path / "src" / "blank.xlsx"
+    blank.parent.mkdir()
+    wb = openpyxl.load_workbook(tpl)
+    wb.save(blank)
+    out = recalc_to_xlsx(blank, tmp_path / "lo")
+    lo = openpyxl.load_workbook(out, data_only=True)
+    py = openpyxl.load_workbook(tpl, data_only=True)
+    checked, bad = 0, []
+    for sheet, cell, _f in _formula_cells(tpl):
+        a, b = py[sheet][cell].value, lo[sheet][cell].value
+        if not _same(a, b):
+            bad.append((sheet, cell, a, b))
+        checked += 1
+    assert not bad, bad[:10]
+    assert checked > 300
+    comb, _d_i, targets, r = _hand_values()
+    for i in range(N_OUT):
+        assert lo["所需日均"][f"G{FIRST + i}"].value == pytest.approx(r[i], rel=1e-12)
+        assert lo["分解"][f"N{FIRST + i}"].value == pytest.approx(targets[i])
+        assert lo["分解"][f"L{FIRST + i}"].value == pytest.approx(comb[i], abs=1e-12)
