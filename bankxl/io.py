@@ -552,7 +552,7 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
             sink.add(rows[mask], _label(col), code, cells[mask],
                      reason if isinstance(reason, str) else reason[mask])
         cols[col.id] = out.values
-        if col.required and b.any():
+        if col.required and not col.blank_ok and b.any():
             sink.add(rows[b], _label(col), "REQUIRED_EMPTY", cells[b], "必填列为空")
         if col.nonneg and col.kind in ("money", "number", "int", "rate"):
             v = np.asarray(pd.array(out.values).to_numpy(dtype=np.float64, na_value=np.nan))

@@ -47,6 +47,8 @@ class Column:
     aliases: tuple[str, ...] = ()
     meaning: str = ""
     nonneg: bool = False
+    #: a required column whose cells may be blank by design (the scenario decides, e.g. 到期日 of 通知存款)
+    blank_ok: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -165,7 +167,8 @@ register_table(TableSpec("time_deposits", "定期存款明细", (
     C("product", "产品", "category", aliases=("产品名称", "存款种类", "储种", "业务品种"),
       meaning="整存整取/大额存单/零存整取/通知存款/定活两便/其他"),
     C("value_date", "起息日", "date", aliases=("开户日期", "存入日期", "起存日")),
-    C("maturity_date", "到期日", "date", True, aliases=("到期日期",)),
+    C("maturity_date", "到期日", "date", True, aliases=("到期日期",), blank_ok=True,
+      meaning="通知存款/定活两便可为空; 其他产品为空时由场景按起息日+期限推算或列为数据问题"),
     C("term_m", "期限", "int", unit="月", aliases=("存期", "期限(月)", "存期(月)")),
     C("rate", "利率", "rate", unit="%", aliases=("执行利率", "年利率", "利率(%)")),
     C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "金额", "本金", "账户余额"), nonneg=True),
@@ -227,3 +230,130 @@ register_table(TableSpec("payroll", "员工工资", (
 #: payroll columns that make up 应发 and the deductions (SCENARIOS.md M1)
 PAY_ITEMS = ("basic_pay", "post_pay", "perf_pay", "allowance", "overtime", "other_pay")
 PAY_DEDUCTIONS = ("pension", "medical", "unemployment", "housing_fund", "annuity", "iit", "other_deduction")
+
+
+# Issue 3 tables: loans, payment orders, transactions, product holdings, customer monthly ------------------
+
+#: loan-status codes used by every credit scenario (Berka's loan.status uses exactly these letters):
+#: finished = A/B, running = C/D; B (finished, not repaid: 不良结清/核销) and D (in arrears) are problem loans.
+LOAN_STATUS = {
+    "A": "已结清(正常)",
+    "B": "已结清(未还清/不良结清)",
+    "C": "正常还款中",
+    "D": "逾期中",
+}
+LOAN_STATUS_FINISHED = ("A", "B")
+LOAN_STATUS_RUNNING = ("C", "D")
+#: Chinese status words in a bank's export -> code (anything else is left as is and reported)
+LOAN_STATUS_ALIASES = {
+    "A": "A", "已结清": "A", "结清": "A", "正常结清": "A", "已结清(正常)": "A",
+    "B": "B", "不良结清": "B", "核销": "B", "已核销": "B", "未还清结清": "B", "已结清(未还清/不良结清)": "B",
+    "C": "C", "正常": "C", "正常还款": "C", "正常还款中": "C", "未结清": "C", "在贷": "C",
+    "D": "D", "逾期": "D", "逾期中": "D", "关注": "D", "次级": "D", "可疑": "D", "损失": "D",
+}
+
+
+def loan_status_code(s):
+    """Map a status column (codes A/B/C/D or the Chinese words of :data:`LOAN_STATUS_ALIASES`) to codes.
+
+    Input: a string Series; output: a string Series of 'A'/'B'/'C'/'D' (unknown values kept as given,
+    missing stays missing). Pure; used by C3/C6/C9 so that an export saying 结清/正常/逾期 works too."""
+    import pandas as pd
+
+    t = s.astype("string").str.strip()
+    mapped = t.map(lambda v: LOAN_STATUS_ALIASES.get(v, v) if isinstance(v, str) else v)
+    return pd.Series(mapped, index=s.index, dtype="string")
+
+
+#: loan products (业务种类) the scenarios recognise
+LOAN_PRODUCTS = ("个人住房贷款", "个人消费贷款", "个人经营贷款", "个人汽车贷款", "助学贷款", "其他贷款")
+
+register_table(TableSpec("loans", "贷款", (
+    C("loan_id", "借据号", "code", True, aliases=("借据编号", "贷款账号", "借据", "合同号", "贷款编号")),
+    CUST_ID, CUST_NAME, ID_NO,
+    C("org_id", "机构号", "code", aliases=ORG_ID.aliases + ("经办机构号", "放款机构号")),
+    MGR_ID,
+    C("acct_no", "账号", "code", aliases=("结算账号", "客户账号"), meaning="客户主结算账号(Berka: account_id)"),
+    C("product", "贷款品种", "category", aliases=("业务种类", "贷款种类", "产品", "产品名称", "贷款产品"),
+      meaning="个人住房贷款/个人消费贷款/个人经营贷款/个人汽车贷款/助学贷款/其他贷款"),
+    C("start_date", "放款日", "date", True, aliases=("放款日期", "发放日期", "起贷日", "借款日期", "贷款发放日")),
+    C("maturity_date", "到期日", "date", aliases=("到期日期", "贷款到期日", "合同到期日")),
+    C("amount", "贷款金额", "money", unit="元", aliases=("放款金额", "发放金额", "合同金额", "借款金额"), nonneg=True),
+    C("balance", "余额", "money", unit="元", aliases=("贷款余额", "本金余额", "借据余额"), nonneg=True),
+    C("rate", "利率", "rate", unit="%", aliases=("执行利率", "年利率", "利率(%)")),
+    C("term_m", "期限", "int", unit="月", aliases=("贷款期限", "期限(月)", "贷款期限(月)")),
+    C("repay_method", "还款方式", "category", aliases=("还款方式名称",), meaning="等额本息/等额本金/按月付息到期还本/其他"),
+    C("monthly_payment", "月供", "money", unit="元", aliases=("月还款额", "每期还款额", "月供金额"), nonneg=True),
+    C("repay_acct", "还款账户", "code", aliases=("还款账号", "扣款账号")),
+    C("co_borrower_id", "共同借款人证件号", "text", aliases=("共同借款人证件号码", "共借人证件号")),
+    C("status", "贷款状态", "category", aliases=("状态", "借据状态", "还款状态"),
+      meaning="A 已结清(正常) / B 已结清(未还清,不良结清/核销) / C 正常还款中 / D 逾期中 (Berka 原码); 中文状态词自动映射"),
+    C("overdue_days", "逾期天数", "int", unit="天", aliases=("当前逾期天数",)),
+    C("end_date", "结清日", "date", aliases=("结清日期", "实际结清日", "终结日期")),
+    AS_OF,
+), aliases=("贷款明细", "贷款借据", "借据明细", "T_loan", "T_mtg"), key=("loan_id",),
+    meaning="个人贷款借据(含已结清); 状态码见 LOAN_STATUS"))
+
+#: payment-order purposes (代扣用途); Berka k_symbol: UVER 贷款还款, SIPO 家庭费用, POJISTNE 保险, LEASING 租赁
+ORDER_PURPOSES = ("贷款还款", "家庭费用", "保险", "租赁", "其他")
+
+register_table(TableSpec("payment_orders", "代扣指令", (
+    C("order_id", "指令号", "code", True, aliases=("指令编号", "代扣编号", "协议号")),
+    CUST_ID,
+    C("acct_no", "账号", "code", aliases=("扣款账号", "付款账号", "账户")),
+    C("bank_to", "对方行", "code", aliases=("收款行", "对方行号", "收款行号", "对手行"), meaning="收款行代码/行名"),
+    C("acct_to", "对方账号", "code", aliases=("收款账号", "对手账号")),
+    C("amount", "金额", "money", True, unit="元", aliases=("扣款金额", "每期金额"), nonneg=True),
+    C("purpose", "用途", "category", aliases=("代扣用途", "款项用途", "业务类型"),
+      meaning="贷款还款/家庭费用/保险/租赁/其他"),
+    C("purpose_code", "用途代码", "code", aliases=("k_symbol",), meaning="原始用途代码(Berka: UVER/SIPO/POJISTNE/LEASING)"),
+    C("start_date", "生效日", "date", aliases=("签约日期", "开始日期")),
+    C("ccy", "币种", "category", aliases=("货币", "currency")),
+), aliases=("代扣", "定期代扣", "委托扣款", "T_order"), key=("order_id",),
+    meaning="定期代扣/委托付款指令(每月自动划付)"))
+
+register_table(TableSpec("transactions", "交易流水", (
+    C("txn_id", "流水号", "code", aliases=("交易流水号", "流水编号", "交易序号")),
+    CUST_ID,
+    C("acct_no", "账号", "code", aliases=("账户", "卡号", "交易账号")),
+    C("txn_ts", "交易时间", "date", True, aliases=("交易日期", "记账日期", "交易日")),
+    C("amount", "金额", "money", True, unit="元", aliases=("交易金额", "发生额"), nonneg=True),
+    C("dc", "借贷", "category", True, aliases=("借贷标志", "借贷方向", "收付标志"), meaning="D 支出(借) / C 收入(贷)"),
+    C("balance_after", "余额", "money", unit="元", aliases=("账户余额", "交易后余额")),
+    C("cpty_name", "对手户名", "text", aliases=("对方户名", "对方名称", "交易对手")),
+    C("cpty_acct", "对手账号", "code", aliases=("对方账号",)),
+    C("cpty_bank", "对手行名", "text", aliases=("对方行名", "对方开户行", "对手行")),
+    C("memo", "摘要", "text", aliases=("交易摘要", "附言", "用途", "备注")),
+    C("channel", "渠道", "category", aliases=("交易渠道",)),
+    C("org_id", "机构号", "code", aliases=ORG_ID.aliases),
+), aliases=("流水", "交易明细", "账户流水", "T_txn"), meaning="个人账户交易流水(金额为正, 方向见借贷)"))
+
+#: product_holdings.product values the scenarios know
+HOLDING_PRODUCTS = ("结算账户", "借记卡", "信用卡", "手机银行", "代发", "理财", "社保卡", "ETC",
+                    "个人住房贷款", "个人消费贷款", "个人经营贷款", "定期存款", "保险", "基金", "收单/聚合码")
+
+register_table(TableSpec("product_holdings", "产品持有", (
+    CUST_ID,
+    C("product", "产品", "category", True, aliases=("产品名称", "产品类别", "业务品种"),
+      meaning="结算账户/借记卡/信用卡/手机银行/代发/理财/社保卡/ETC/个人住房贷款/个人消费贷款/定期存款 ..."),
+    C("held", "持有", "bool", aliases=("是否持有", "持有标志"), meaning="缺省视为持有"),
+    C("balance", "余额", "money", unit="元", aliases=("持有余额", "金额")),
+    C("open_date", "开立日期", "date", aliases=("开通日期", "签约日期", "开户日期")),
+    C("org_id", "机构号", "code", aliases=ORG_ID.aliases),
+), aliases=("产品持有表", "持有产品", "T_hold"), key=("cust_id", "product"),
+    meaning="客户 × 产品持有(长表, 一行一客户一产品)"))
+
+register_table(TableSpec("customer_monthly", "客户月度存款", (
+    CUST_ID,
+    C("month", "月份", "month", True, aliases=("统计月份", "数据月份", "年月")),
+    C("dep_avg", "存款月日均", "money", unit="元", aliases=("月日均", "存款日均", "日均余额")),
+    C("dep_eom", "月末余额", "money", unit="元", aliases=("存款月末余额", "月末存款")),
+    C("td_avg", "定期日均", "money", unit="元", aliases=("定期存款日均", "定期月日均")),
+    C("dd_avg", "活期日均", "money", unit="元", aliases=("活期存款日均", "活期月日均")),
+    C("wm_bal", "理财余额", "money", unit="元", aliases=("本行理财余额", "理财月末余额")),
+    C("inflow", "入账金额", "money", unit="元", aliases=("月入账", "流入", "入账")),
+    C("outflow", "出账金额", "money", unit="元", aliases=("月出账", "流出", "出账")),
+    C("org_id", "机构号", "code", aliases=ORG_ID.aliases),
+    MGR_ID,
+), aliases=("客户月度", "月度存款", "T_cust_m"), key=("cust_id", "month"),
+    meaning="客户 × 月份存款日均/月末余额/定活拆分/理财/流入流出"))

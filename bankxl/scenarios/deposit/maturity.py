@@ -32,7 +32,6 @@ Raises :class:`~bankxl.errors.ParameterError` for inconsistent parameters. Input
 """
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 from collections.abc import Mapping
@@ -180,28 +179,12 @@ def _col(df: pd.DataFrame, name: str, dtype: str | None = None) -> pd.Series:
 MATURITY_LABEL = "到期日(maturity_date)"  # column label as the loader (bankxl.io) writes it
 
 
-def _log_maturity_problems(ctx: RunContext, code: str, rows: pd.Series, values, reason: str, action: str,
-                           add_new: bool = True) -> None:
-    """Record row problems on 到期日. A REQUIRED_EMPTY the loader already logged for the same row gets the
-    scenario's handling written into it instead of a second entry (the loader only knows the cell was blank).
-    ``add_new=False``: only rewrite the loader's entries (blank 到期日 that is normal for the product)."""
-    log = ctx.problems
-    seen = {}
-    if code == "REQUIRED_EMPTY":
-        for i, p in enumerate(log.problems):
-            if p.table == "time_deposits" and p.code == code and p.column and "maturity_date" in p.column:
-                seen[p.excel_row] = i
-    new_rows, new_values = [], []
-    for r, v in zip(rows, values):
-        r = None if r is None or pd.isna(r) else int(r)
-        if r is not None and r in seen:
-            i = seen[r]
-            log.problems[i] = dataclasses.replace(log.problems[i], reason=reason, action=action)
-        else:
-            new_rows.append(r)
-            new_values.append(v)
-    if new_rows and add_new:
-        log.add_rows("time_deposits", None, new_rows, MATURITY_LABEL, code, new_values, reason, action)
+def _log_maturity_problems(ctx: RunContext, code: str, rows: pd.Series, values, reason: str, action: str) -> None:
+    """Record row problems on 到期日 (the loader leaves blank 到期日 to this scenario: the column is
+    ``blank_ok`` because 通知存款/定活两便 have none by design)."""
+    rows = [None if r is None or pd.isna(r) else int(r) for r in rows]
+    if rows:
+        ctx.problems.add_rows("time_deposits", None, rows, MATURITY_LABEL, code, list(values), reason, action)
 
 
 def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[pd.DataFrame, list[str]]:
@@ -259,17 +242,10 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
         if params.notice_handling == "exclude":
             notes.append(f"通知存款 {int(notice.sum())} 笔、余额 {d.loc[notice, 'balance'].sum():,.2f} 元无到期日, "
                          "按参数「通知存款处理」= exclude 未计入。")
-            blank = notice & d["maturity"].isna()
-            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[blank, "excel_row"], d.loc[blank, "acct_no"],
-                                   "通知存款无约定到期日(属正常)", "未计入到期视图(参数 通知存款处理 = exclude)",
-                                   add_new=False)
             keep &= ~notice
         else:
             fill = notice & d["maturity"].isna()
             d.loc[fill, "maturity"] = ctx.as_of + pd.Timedelta(days=7)
-            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[fill, "excel_row"], d.loc[fill, "acct_no"],
-                                   "通知存款无约定到期日(属正常)", "按数据日期后 7 天到期计入(参数 seven_days)",
-                                   add_new=False)
             notes.append(f"通知存款 {int(notice.sum())} 笔按数据日期后 7 天到期计入(参数 seven_days), "
                          "其中无到期日的 {0} 笔到期日记为 {1:%Y-%m-%d}。".format(int(fill.sum()),
                                                                     ctx.as_of + pd.Timedelta(days=7)))
@@ -285,8 +261,6 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     if flexible.any():
         notes.append(f"定活两便 {int(flexible.sum())} 笔、余额 {d.loc[flexible, 'balance'].sum():,.2f} 元无约定到期日, "
                      "未计入到期视图。")
-        _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[flexible, "excel_row"], d.loc[flexible, "acct_no"],
-                               "定活两便无约定到期日(属正常)", "未计入到期视图", add_new=False)
         keep &= ~flexible
 
     # missing maturity for the other non-notice products
