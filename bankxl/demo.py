@@ -43,7 +43,8 @@ def run_demo(out: Path, data_dir: Path | None = None, customers: int = 2000, see
     if demo_runs is not None:
         rows.extend(demo_runs(out, data_dir, progress))
     summary = pd.DataFrame(rows)
-    progress(f"完成 done in {time.perf_counter() - t0:.1f}s: {len(summary)} 份报告 reports in {out}")
+    n_files = summary["文件"].nunique() if len(summary) else 0
+    progress(f"完成 done in {time.perf_counter() - t0:.1f}s: {n_files} 份报告 reports in {out}")
     return summary
 
 
