@@ -25,7 +25,7 @@ Tables (``dict`` keys, shapes for the default ``customers=2000``; columns and dt
 ``time_deposits`` (≈1.3 × ``customers`` rows; ≈20% of customers hold none, some hold many)
     整存整取 (≈76%), 大额存单 (≈13%, balance ≥ 200,000, terms 3–36 months), 零存整取 (≈7%, balance = monthly
     instalment × months paid), 通知存款 and 定活两便 (≈2% each; no agreed term: ``term_m`` NA and
-    ``maturity_date`` NaT — the loader reports these as REQUIRED_EMPTY when the file is read back). Terms 3/6/12/24/36/60 months, log-normal balances (median ≈ 50,000 元, tail to
+    ``maturity_date`` NaT; the 到期日 spec is ``blank_ok``, so reading them back raises no problem). Terms 3/6/12/24/36/60 months, log-normal balances (median ≈ 50,000 元, tail to
     millions, many round amounts), rates by term and by the year of the value date (2026: 3M 0.90%,
     1Y 1.10%, 3Y 1.25%, 5Y 1.30%, 大额存单 +0.15 pp; older deposits carry the higher rates of their day).
     Maturities spread over the 13 months after ``as_of`` with bumps in the last days of each quarter and
@@ -1005,6 +1005,8 @@ def _make_time_deposits(rng, cust: dict, wealth: np.ndarray, as_of: np.datetime6
 
     # the 29 February case: 2024-02-29 + 12 months = 2025-02-28, matured, not withdrawn
     zz = np.nonzero((prod == 0) & (adult <= np.datetime64("2024-02-29")))[0]
+    if as_of <= np.datetime64("2025-02-28"):  # only once that deposit has matured
+        zz = zz[:0]
     if len(zz):
         r = zz[0]
         value[r] = np.datetime64("2024-02-29")

@@ -388,3 +388,22 @@ def test_workbooks_refuse_too_many_rows(bank, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="CSV"):
         write_sample_workbooks(bank, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("as_of", ["2024-01-10", "2025-06-15", "2026-12-31"])
+def test_other_as_of_dates(as_of):
+    t = make_sample_bank(customers=300, seed=11, as_of=as_of)
+    a = pd.Timestamp(as_of)
+    td = t["time_deposits"]
+    assert (td["value_date"] <= a).all() and (td["as_of"] == a).all()
+    assert t["payroll"]["month"].max() == pd.Timestamp(a.year, a.month, 1)
+    assert t["org_daily_balances"]["date"].min() == pd.Timestamp(a.year, 1, 1)
+    assert t["org_daily_balances"]["date"].max() == a
+    assert (t["deposit_targets"]["period_end"] == pd.Timestamp(a.year, 12, 31)).all()
+    planted = {
+        (pd.Timestamp(a.year, e.month, 1), e.emp_id) for e in PLANTED_PAYROLL_ERRORS if e.month <= a.month
+    }
+    p = t["payroll"]
+    off = (p[list(PAY_ITEMS)].sum(axis=1) - p["gross"]).abs() > 0.005
+    off |= (p["gross"] - p[list(PAY_DEDUCTIONS)].sum(axis=1) - p["net"]).abs() > 0.005
+    assert _keys(p, off) <= planted
