@@ -627,7 +627,10 @@ def build_salary_template(path: str | Path) -> Path:
         else:
             ws_sum.write_blank(r, 0, None, st.in_text)
         nb = f'$A{er}=""'
-        sumif = lambda cid: f"SUMIF({dcol},$A{er},{rng(cid)})"
+
+        def sumif(cid: str, er: int = er) -> str:
+            return f"SUMIF({dcol},$A{er},{rng(cid)})"
+
         cells = [
             (f'=IF({nb},"",COUNTIF({dcol},$A{er}))', st.calc_int, a.get("n")),
             (f'=IF({nb},"",{sumif("basic_pay")}+{sumif("post_pay")}+{sumif("allowance")})', st.calc_money,

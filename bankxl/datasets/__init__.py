@@ -1,0 +1,106 @@
+"""Adapters for real public bank data -> bankxl's canonical tables (DESIGN.md layers: ``bankxl.datasets``).
+
+* :func:`load_uci_bank_marketing` — UCI Bank Marketing (Portuguese retail bank, EUR; shipped in the package
+  under CC BY 4.0, see ``bankxl/data/UCI_BANK_MARKETING_LICENSE.md``); mapping in :mod:`bankxl.datasets.uci`.
+* :func:`load_berka` — Berka / PKDD'99 Financial (Czech bank 1993–1998, CZK; *not* shipped: no explicit
+  licence; give its folder); mapping in :mod:`bankxl.datasets.berka`.
+* :func:`demo_runs` — what ``bankxl demo`` runs on them: C6 and D4 on UCI, C9 and C3 on Berka.
+
+Money stays in the data's own currency; reports are run with ``RunContext(currency=...)`` so every header
+names EUR / CZK (never 元).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from . import berka, uci
+from .berka import load_berka
+from .uci import load_uci_bank_marketing
+
+__all__ = ["DEMO_PLAN", "demo_runs", "load_berka", "load_uci_bank_marketing"]
+
+log = logging.getLogger(__name__)
+
+#: (dataset, scenario code) pairs the demo runs on real data, in order
+DEMO_PLAN = (("UCI", "C6"), ("UCI", "D4"), ("Berka", "C9"), ("Berka", "C3"))
+
+
+def _spec_by_code(code: str):
+    from ..scenario import registry
+
+    for s in registry().values():
+        if s.code == code:
+            return s
+    return None
+
+
+def _run_one(dataset: str, code: str, data: dict, meta: dict, out: Path, progress) -> list[dict]:
+    from ..report.xlsx import write_report
+    from ..runner import execute
+    from ..scenario import RunContext
+
+    spec = _spec_by_code(code)
+    if spec is None:
+        progress(f"  - {code}: 场景尚未注册 (not registered yet), 跳过")
+        return []
+    missing = [t for t in spec.inputs if t not in data]
+    if missing:
+        progress(f"  - {spec.code} {spec.title}: {dataset} 数据缺少 {missing}, 跳过")
+        return []
+    tables = {t: data[t] for t in (*spec.inputs, *spec.optional_inputs) if t in data}
+    inputs = {t: {"source": f"{data[t].attrs.get('source', '')} — {meta['name']}; {meta['citation']}",
+                  "rows": len(data[t])} for t in tables}
+    ctx = RunContext(as_of=meta["as_of"], currency=meta["currency"])
+    ctx.notes.append(f"数据集: {meta['name']}; 币种 {meta['currency']}(未折算); 数据日期 {meta['as_of']:%Y-%m-%d}"
+                     f"({meta['as_of_note']})。映射说明见 bankxl.datasets.{meta['module']}。")
+    try:
+        report = execute(spec, tables, ctx=ctx, inputs=inputs)
+    except Exception as e:  # a demo run must not stop the others; say what failed
+        log.exception("demo run %s on %s failed", spec.id, dataset)
+        progress(f"  ✗ {spec.code} {spec.title} ({dataset}): {type(e).__name__}: {e}")
+        return []
+    path = write_report(report, out / f"{dataset}_{spec.code}_{spec.title}.xlsx")
+    rows = [{"数据集": meta["label"], "场景": f"{spec.code} {spec.title}", "文件": str(path), "工作表": s.name,
+             "行数": sum(len(b.df) for b in s.blocks if hasattr(b, "df"))} for s in report.sheets]
+    sizes = ", ".join(f"{r['工作表']} {r['行数']}" for r in rows)
+    progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({sizes})")
+    return rows
+
+
+def demo_runs(out: Path, data_dir: Path | None, progress: Callable[[str], None] = print) -> list[dict]:
+    """Run the real-data scenarios of :data:`DEMO_PLAN`, write ``UCI_<code>_<title>.xlsx`` /
+    ``Berka_<code>_<title>.xlsx`` into ``out`` and return one row per report sheet
+    (数据集, 场景, 文件, 工作表, 行数). UCI always runs (shipped); Berka runs when ``data_dir`` (or its
+    ``berka_pkdd99_financial`` subfolder) holds the Berka files, else the progress says it is skipped."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    progress("== 真实数据 UCI Bank Marketing (葡萄牙零售银行, EUR, 随包附带 CC BY 4.0) ==")
+    data = load_uci_bank_marketing()
+    progress(f"  输入: {len(data['customers']):,} 客户; 数据日期按 {uci.AS_OF:%Y-%m-%d}(末次营销月末)")
+    meta = {"label": "UCI Bank Marketing", "name": uci.SOURCE_NAME, "citation": uci.CITATION,
+            "currency": uci.CURRENCY, "as_of": uci.AS_OF, "module": "uci",
+            "as_of_note": "数据不含年份; 按记录顺序为 2008-05 至 2010-11, 取末次营销月的月末"}
+    for ds, code in DEMO_PLAN:
+        if ds == "UCI":
+            rows.extend(_run_one("UCI", code, data, meta, out, progress))
+
+    folder = berka.find_folder(data_dir)
+    progress("== 真实数据 Berka PKDD'99 (捷克某银行, CZK) ==")
+    if folder is None:
+        where = "未指定 --data DIR" if data_dir is None else f"{data_dir} 中没有 {', '.join(berka.FILES)}"
+        progress(f"  未找到 Berka 数据 ({where}), 跳过。Berka 没有明确许可, 不随包附带; "
+                 "用 bankxl demo --data DIR 指向其所在文件夹。")
+        return rows
+    data = load_berka(folder)
+    progress(f"  输入: {folder} — {len(data['customers']):,} 客户, {len(data['loans']):,} 笔贷款, "
+             f"{len(data['payment_orders']):,} 条代扣指令")
+    meta = {"label": "Berka PKDD'99", "name": berka.SOURCE_NAME, "citation": berka.CITATION,
+            "currency": berka.CURRENCY, "as_of": berka.AS_OF, "module": "berka",
+            "as_of_note": "数据截至 1998 年 12 月"}
+    for ds, code in DEMO_PLAN:
+        if ds == "Berka":
+            rows.extend(_run_one("Berka", code, data, meta, out, progress))
+    return rows

@@ -1,0 +1,483 @@
+"""C9 贷款流失客户 Loan churn by year and region (SCENARIOS.md "C9"; issue 3).
+
+Inputs (canonical tables, ``bankxl.tables``):
+
+* ``loans`` 贷款 (required) — loan_id · cust_id · start_date 放款日 · end_date 结清日 · maturity_date 到期日 ·
+  amount 贷款金额 (元 or the data's currency) · status 贷款状态 (A 已结清正常 / B 已结清未还清 / C 正常 /
+  D 逾期; the Chinese words of ``bankxl.tables.LOAN_STATUS_ALIASES`` are mapped) · org_id · product ·
+  term_m.  A loan is *finished* when its status is A/B (then its finish date is ``end_date``, else
+  ``maturity_date``), or, with no status, when it has an ``end_date``; a finished loan without any date is
+  a row problem (LOAN_END_MISSING) and is treated as running.
+* ``customers`` (optional) — names, ID numbers, phones, manager and org for the win-back list.
+* ``orgs`` (optional) — org_id -> region (地区) / org_name: the region of a customer is that of the org of
+  their loans (latest loan held at the start of the year; fallback ``customers.org_id``).
+* ``product_holdings`` (optional) — non-loan products still held raise the win-back priority.
+
+Definition (SCENARIOS.md C9 【假设】, parameters in brackets). For each year Y with S = 1 Jan, E = 31 Dec
+(or the as-of date in the as-of year):
+
+* base (denominator): customers with at least one loan outstanding at S (start < S, not finished before S);
+* 仍在贷: one of those loans is still outstanding at E;
+* else the customer finished them all during Y (first finish f1, last finish f2):
+  - 不良结清: one of them finished with status B (unpaid, written off) — not churn, reported separately;
+  - 续贷/新贷保留: another loan started within [f1 − ``refinance_grace_days``, f2 + ``window_days``]
+    (借新还旧 and new loans within the window), or another loan started earlier is outstanding after f2;
+  - 流失: none of that; when f2 + window is after the as-of date the window is not complete
+    (流失(观察期未满)), counted as churn when ``count_pending`` (default) and shown separately.
+* 户数流失率 = churned customers / base customers; 余额流失率 = churned customers' start-of-year balance /
+  all base customers' start-of-year balance. The start-of-year balance is the loans' ``amount`` (原额):
+  a loan table is one snapshot and carries no balance history (Berka has no balances at all); say so.
+
+Output sheets: 流失概览 (per year, trend chart), 区域热力 (region × year churn rates with a colour scale,
+bar chart of churned customers by region), 分产品, 挽回名单 (priority list, reasons, 建议动作; status-B
+finishes excluded), 不良结清 (reported separately, not for marketing), 客户年度明细 (every base customer ×
+year with the outcome, for audit).
+
+Errors: a missing required table/column is raised by the runner; nothing else raises — row problems
+(LOAN_DATE_ORDER, LOAN_END_MISSING, LOAN_NO_CUSTOMER) go to ``ctx.problems``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...scenario import RunContext, Scenario, param
+from ...tables import LOAN_STATUS, loan_status_code
+
+STILL, RENEWED, CHURN, PENDING, BAD = "仍在贷", "续贷/新贷保留", "流失", "流失(观察期未满)", "不良结清"
+OUTCOMES = (STILL, RENEWED, CHURN, PENDING, BAD)
+
+
+@dataclass(frozen=True)
+class LoanChurnParams:
+    """Parameters of C9 (defaults SCENARIOS.md C9 【假设】)."""
+
+    years: tuple = param((), "统计年份", "年", help="如 [2019,2020,2021,2022]; 空 = 自首笔放款次年至数据日期所在年")
+    window_days: int = param(180, "新放款观察窗口", "天", help="结清后该天数内无新放款才算流失")
+    refinance_grace_days: int = param(30, "借新还旧宽限", "天", help="结清前该天数内发放的新贷款视为借新还旧(保留)")
+    count_pending: bool = param(True, "观察期未满计入流失", help="结清后窗口尚未走完(超过数据日期)时是否先计入流失")
+    region_by: str = param("地区", "区域口径", help="地区 = 机构表的地区列; 机构 = 按机构(网点)")
+    list_limit: int = param(2000, "名单上限", "户", help="挽回名单最多列出的客户数(按得分排序)")
+
+
+# ============================================================================ core computation
+def _prepare(loans: pd.DataFrame, ctx: RunContext | None) -> pd.DataFrame:
+    """Normalised loan rows: cust_id, start, end (finish date or NaT = running), code, amount, org, product."""
+    df = loans
+    row = df["_row"] if "_row" in df.columns else pd.Series(pd.NA, index=df.index)
+    code = loan_status_code(df["status"]) if "status" in df.columns else pd.Series(pd.NA, index=df.index,
+                                                                                    dtype="string")
+    end_col = df["end_date"] if "end_date" in df.columns else pd.Series(pd.NaT, index=df.index)
+    mat = df["maturity_date"] if "maturity_date" in df.columns else pd.Series(pd.NaT, index=df.index)
+    finished = code.isin(["A", "B"]).fillna(False).astype(bool)
+    no_status = code.isna().to_numpy()
+    end = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    end = end.mask(finished, end_col.fillna(mat))
+    end = end.mask(no_status & end_col.notna().to_numpy(), end_col)
+    code = code.mask(no_status & end_col.notna().to_numpy(), "A")
+    out = pd.DataFrame({
+        "loan_id": df["loan_id"].astype("string") if "loan_id" in df.columns else pd.NA,
+        "cust_id": df["cust_id"].astype("string"),
+        "start": pd.to_datetime(df["start_date"]).astype("datetime64[ns]"),
+        "end": end.astype("datetime64[ns]"),
+        "code": code.astype("string"),
+        "amount": pd.to_numeric(df["amount"], errors="coerce").astype(float) if "amount" in df.columns
+        else np.nan,
+        "org_id": df["org_id"].astype("string") if "org_id" in df.columns else pd.NA,
+        "product": df["product"].astype("string") if "product" in df.columns else pd.NA,
+        "term_m": pd.to_numeric(df["term_m"], errors="coerce") if "term_m" in df.columns else np.nan,
+        "_row": row,
+    }, index=df.index)
+    if ctx is not None:
+        bad = finished & end.isna()
+        _log(ctx, out[bad], "end_date", "LOAN_END_MISSING", out.loc[bad, "code"],
+             "已结清贷款(状态 A/B)没有结清日也没有到期日", "按未结清处理")
+        out.loc[bad, "code"] = pd.NA
+        order = out["end"].notna() & out["start"].notna() & (out["end"] < out["start"])
+        _log(ctx, out[order], "end_date", "LOAN_DATE_ORDER", out.loc[order, "end"].dt.strftime("%Y-%m-%d"),
+             "结清日早于放款日", "该笔贷款不参与计算")
+        nost = out["start"].isna()
+        _log(ctx, out[nost], "start_date", "DATE_INVALID", out.loc[nost, "loan_id"], "放款日为空",
+             "该笔贷款不参与计算")
+        nocust = out["cust_id"].isna() | (out["cust_id"].str.strip() == "")
+        _log(ctx, out[nocust.fillna(True)], "cust_id", "LOAN_NO_CUSTOMER", out.loc[nocust.fillna(True), "loan_id"],
+             "借据没有客户号", "该笔贷款不参与计算")
+        out = out[~order & ~nost & ~nocust.fillna(True)]
+    return out
+
+
+def _log(ctx, rows, column, code, values, reason, action):
+    if len(rows):
+        ctx.problems.add_rows("loans", None, rows["_row"].tolist(), column, code, list(values), reason, action)
+
+
+def churn_by_customer_year(loans: pd.DataFrame, years, as_of, window_days: int = 180,
+                           refinance_grace_days: int = 30) -> pd.DataFrame:
+    """Every (year, customer) of the churn base with its outcome.
+
+    ``loans``: the frame of :func:`_prepare` (cust_id, start, end = finish date or NaT, code, amount ...).
+    Returns columns year, cust_id, n_loans (loans outstanding at S), start_balance (Σ amount of those),
+    first_end, last_end, outcome (one of :data:`OUTCOMES`), bad (any status B), loan_id/org_id/product/
+    term_m/code of the customer's largest loan held at S.
+    """
+    as_of = pd.Timestamp(as_of)
+    w = pd.Timedelta(days=int(window_days))
+    g = pd.Timedelta(days=int(refinance_grace_days))
+    out = []
+    for y in years:
+        s = pd.Timestamp(year=int(y), month=1, day=1)
+        e = min(pd.Timestamp(year=int(y), month=12, day=31), as_of)
+        act_mask = (loans["start"] < s) & (loans["end"].isna() | (loans["end"] >= s))
+        act = loans[act_mask]
+        if act.empty:
+            continue
+        still = act["end"].isna() | (act["end"] > e)
+        per = act.assign(still=still, isbad=act["code"].eq("B").fillna(False)).groupby("cust_id", sort=True).agg(
+            n_loans=("start", "size"), start_balance=("amount", "sum"), still=("still", "any"),
+            first_end=("end", "min"), last_end=("end", "max"), bad=("isbad", "any"))
+        top = act.sort_values(["cust_id", "amount", "start"], ascending=[True, False, False]) \
+            .drop_duplicates("cust_id").set_index("cust_id")
+        for c in ("loan_id", "org_id", "product", "term_m", "code"):
+            per[c] = top[c].reindex(per.index)
+        # other loans of these customers: not outstanding at S
+        oth = loans[~act_mask & loans["cust_id"].isin(per.index)]
+        oth = oth.join(per[["first_end", "last_end"]], on="cust_id")
+        near = (oth["start"] >= oth["first_end"] - g) & (oth["start"] <= oth["last_end"] + w)
+        running = (oth["start"] < oth["first_end"] - g) & (oth["end"].isna() | (oth["end"] > oth["last_end"]))
+        renewed = set(oth.loc[near | running, "cust_id"])
+        outcome = np.where(per["still"], STILL,
+                  np.where(per["bad"], BAD,
+                  np.where(per.index.isin(renewed), RENEWED,
+                  np.where(per["last_end"] + w > as_of, PENDING, CHURN))))
+        per["outcome"] = outcome
+        per["year"] = int(y)
+        per["year_end"] = e
+        out.append(per.reset_index())
+    cols = ["year", "cust_id", "n_loans", "start_balance", "first_end", "last_end", "outcome", "bad",
+            "loan_id", "org_id", "product", "term_m", "code", "year_end"]
+    if not out:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    return pd.concat(out, ignore_index=True)[cols]
+
+
+def rates(detail: pd.DataFrame, by: list[str], count_pending: bool = True) -> pd.DataFrame:
+    """Churn counts and rates per group of ``detail`` (from :func:`churn_by_customer_year`).
+
+    Columns: base, base_balance, still, renewed, churn (incl. pending when ``count_pending``), pending,
+    bad, churn_balance, rate_count = churn/base, rate_balance = churn_balance/base_balance (NaN when the
+    denominator is 0).
+    """
+    d = detail.assign(
+        is_churn=detail["outcome"].isin([CHURN, PENDING] if count_pending else [CHURN]),
+        is_pending=detail["outcome"].eq(PENDING), is_bad=detail["outcome"].eq(BAD),
+        is_still=detail["outcome"].eq(STILL), is_renew=detail["outcome"].eq(RENEWED))
+    d["churn_balance"] = d["start_balance"].where(d["is_churn"], 0.0)
+    r = d.groupby(by, sort=True).agg(base=("cust_id", "nunique"), base_balance=("start_balance", "sum"),
+                                     still=("is_still", "sum"), renewed=("is_renew", "sum"),
+                                     churn=("is_churn", "sum"), pending=("is_pending", "sum"),
+                                     bad=("is_bad", "sum"), churn_balance=("churn_balance", "sum"))
+    r["rate_count"] = r["churn"] / r["base"].where(r["base"] > 0)
+    r["rate_balance"] = r["churn_balance"] / r["base_balance"].where(r["base_balance"] > 0)
+    r["rate_bad"] = r["bad"] / r["base"].where(r["base"] > 0)
+    return r.reset_index()
+
+
+# ============================================================================ run
+def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
+    """C9: see the module docstring. Returns the report; never mutates the inputs."""
+    p = params
+    loans = _prepare(tables["loans"], ctx)
+    customers = tables.get("customers")
+    orgs = tables.get("orgs")
+    holdings = tables.get("product_holdings")
+    method = _method(p, ctx)
+    notes: list[str] = []
+    rep = Report(title="贷款流失客户", method=method, notes=notes)
+
+    n_multi = int((loans.groupby("cust_id").size() >= 2).sum()) if len(loans) else 0
+    notes.append(f"有 2 笔及以上贷款的客户: {n_multi} 户(共 {loans['cust_id'].nunique()} 户有贷款记录)。"
+                 + (" 本数据中没有任何客户有第二笔贷款, 因此「结清后新放款」不会出现: 结清(不良结清除外)即流失。"
+                    if n_multi == 0 and len(loans) else ""))
+    notes.append("年初余额口径: 贷款金额(原额)。贷款表是一个时点的快照, 没有历史余额"
+                 + ("(本数据没有任何余额)" if "balance" not in tables["loans"] or
+                    tables["loans"]["balance"].isna().all() else "") + ", 余额流失率以原额近似。")
+    notes.append("SCENARIOS C9 要求剔除身故客户: 数据中没有身故标志, 未剔除。")
+
+    years = _years(p, loans, ctx)
+    detail = churn_by_customer_year(loans, years, ctx.as_of, p.window_days, p.refinance_grace_days)
+    if detail.empty:
+        rep.sheets.append(Sheet("流失概览", [Note(title="贷款流失客户", lines=[
+            f"统计年份 {list(years) or '无'} 内没有年初有贷客户, 无法计算流失率。",
+            "请检查放款日/结清日, 或在参数「统计年份」中指定年份。"])]))
+        return rep
+    detail["region"] = _regions(detail, customers, orgs, p.region_by)
+    ok_status = detail["year_end"] < pd.Timestamp(year=int(ctx.as_of.year), month=12, day=31)
+    partial_year = int(ctx.as_of.year) if (~ok_status).any() and ctx.as_of.month * 100 + ctx.as_of.day < 1231 \
+        else None
+    if partial_year:
+        notes.append(f"{partial_year} 年只统计到数据日期 {ctx.as_of:%Y-%m-%d}(非全年)。")
+
+    rep.sheets.append(_overview(detail, p, ctx, partial_year))
+    rep.sheets.append(_heat(detail, p, ctx))
+    rep.sheets.append(_by_product(detail, p, ctx))
+    rep.sheets.append(_winback(detail, customers, holdings, p, ctx))
+    rep.sheets.append(_bad_list(detail, customers, ctx))
+    rep.sheets.append(_detail_sheet(detail, ctx))
+    return rep
+
+
+def _years(p: LoanChurnParams, loans: pd.DataFrame, ctx: RunContext) -> list[int]:
+    if p.years:
+        return [int(y) for y in p.years]
+    if loans.empty or loans["start"].isna().all():
+        return []
+    first = int(loans["start"].min().year) + 1
+    return list(range(first, int(ctx.as_of.year) + 1))
+
+
+def _regions(detail: pd.DataFrame, customers, orgs, region_by: str) -> pd.Series:
+    org = detail["org_id"].astype("string")
+    if customers is not None and "org_id" in customers.columns:
+        cmap = customers.drop_duplicates("cust_id").set_index("cust_id")["org_id"]
+        org = org.fillna(detail["cust_id"].map(cmap).astype("string"))
+    if orgs is not None and len(orgs):
+        o = orgs.drop_duplicates("org_id").set_index("org_id")
+        name = o["org_name"] if "org_name" in o.columns else pd.Series(dtype="string")
+        if region_by == "机构":
+            reg = org.map(name).fillna(org)
+        else:
+            region = o["region"] if "region" in o.columns else pd.Series(dtype="string")
+            reg = org.map(region).fillna(org.map(name)).fillna(org)
+    else:
+        reg = org
+    return reg.fillna("未知").astype("string")
+
+
+def _rate_frame(r: pd.DataFrame, ctx: RunContext, key: str, key_zh: str) -> pd.DataFrame:
+    ml = ctx.money_label
+    return pd.DataFrame({
+        key_zh: r[key].astype(str) if key != "year" else r[key].astype(int).astype(str),
+        "年初有贷客户数": r["base"].astype(int), ml("年初余额"): ctx.money(r["base_balance"]),
+        "仍在贷": r["still"].astype(int), "续贷/新贷保留": r["renewed"].astype(int),
+        "流失客户数": r["churn"].astype(int), "其中观察期未满": r["pending"].astype(int),
+        "不良结清客户数": r["bad"].astype(int), ml("流失客户年初余额"): ctx.money(r["churn_balance"]),
+        "户数流失率": r["rate_count"], "余额流失率": r["rate_balance"], "不良结清率": r["rate_bad"],
+    })
+
+
+_RATE_FMT = {"户数流失率": "pct1", "余额流失率": "pct1", "不良结清率": "pct1"}
+
+
+def _overview(detail, p, ctx, partial_year) -> Sheet:
+    r = rates(detail, ["year"], p.count_pending)
+    df = _rate_frame(r, ctx, "year", "年份")
+    df.insert(1, "口径", ["截至 " + ctx.as_of.strftime("%m-%d") if int(y) == partial_year else "全年"
+                        for y in df["年份"]])
+    tot = rates(detail.assign(all="合计"), ["all"], p.count_pending)
+    blocks = [
+        Note(title="贷款流失客户 — 年度概览", lines=[
+            (f"流失 = 年初有贷客户在当年结清全部贷款, 且结清后 {p.window_days} 天内(含结清前 "
+            f"{p.refinance_grace_days} 天借新还旧)没有新放款; 不良结清(状态 B)不算流失, 单列。"),
+            (f"年初有贷客户-年合计 {int(tot['base'].iloc[0]):,} 户次, 流失 {int(tot['churn'].iloc[0]):,} 户次, "
+            f"不良结清 {int(tot['bad'].iloc[0]):,} 户次。")]),
+        Table(df, name="churn_by_year", title="年度流失", formats=_RATE_FMT,
+              conditional=[Conditional(["户数流失率"], kind="data_bar")]),
+        Chart(table="churn_by_year", categories="年份", series=["户数流失率", "余额流失率", "不良结清率"],
+              kind="line", title="流失率年度趋势", y_title="流失率", number_format="0%"),
+    ]
+    return Sheet("流失概览", blocks)
+
+
+def _heat(detail, p, ctx) -> Sheet:
+    r = rates(detail, ["region", "year"], p.count_pending)
+    r["year"] = r["year"].astype(int).astype(str) + "年"
+    blocks = [Note(title="区域 × 年份", lines=[
+        (f"区域口径: {'机构表「地区」' if p.region_by != '机构' else '机构(网点)'}; 色阶: 绿 = 低, 红 = 高; "
+        "空白 = 该区域当年没有年初有贷客户。")])]
+    for key, title, name in (("rate_count", "户数流失率", "heat_count"), ("rate_balance", "余额流失率", "heat_balance")):
+        wide = r.pivot(index="region", columns="year", values=key)
+        wide.columns = [str(c) for c in wide.columns]
+        wide = wide.reset_index().rename(columns={"region": "区域"})
+        ycols = [c for c in wide.columns if c != "区域"]
+        blocks.append(Table(wide, name=name, title=f"{title}(区域 × 年份)", formats={c: "pct1" for c in ycols},
+                            conditional=[Conditional(ycols, kind="color_scale")]))
+    base = r.pivot(index="region", columns="year", values="base").fillna(0).astype(int)
+    base.columns = [str(c) for c in base.columns]
+    base = base.reset_index().rename(columns={"region": "区域"})
+    blocks.append(Table(base, name="heat_base", title="年初有贷客户数(区域 × 年份, 分母)"))
+    tot = rates(detail, ["region"], p.count_pending)
+    by_region = pd.DataFrame({"区域": tot["region"].astype(str), "流失客户数": tot["churn"].astype(int),
+                              "年初有贷客户-年": tot["base"].astype(int), "户数流失率": tot["rate_count"]}) \
+        .sort_values(["流失客户数", "区域"], ascending=[False, True])
+    blocks.append(Table(by_region, name="churn_by_region", title="各区域合计(全部统计年份)",
+                        formats={"户数流失率": "pct1"}))
+    blocks.append(Chart(table="churn_by_region", categories="区域", series=["流失客户数"], kind="bar",
+                        title="各区域流失客户数", height=max(320, 22 * len(by_region) + 80)))
+    return Sheet("区域热力", blocks)
+
+
+def _by_product(detail, p, ctx) -> Sheet:
+    d = detail.assign(product=detail["product"].astype("string").fillna("未分类"))
+    r = rates(d, ["product", "year"], p.count_pending)
+    df = _rate_frame(r, ctx, "year", "年份")
+    df.insert(0, "贷款品种", r["product"].astype(str).to_numpy())
+    blocks = []
+    if d["product"].nunique() <= 1:
+        blocks.append(Note(lines=[f"数据中只有一个贷款品种({d['product'].iloc[0]}), 分产品结果与年度概览相同。"]))
+    blocks.append(Table(df, name="churn_by_product", title="分产品 × 年份", formats=_RATE_FMT))
+    return Sheet("分产品", blocks)
+
+
+def _cust_cols(ids: pd.Series, customers, ctx: RunContext) -> pd.DataFrame:
+    """客户名称/证件号码/手机号 (masked when ctx.mask) and 客户经理 for a list; empty columns left out."""
+    out = pd.DataFrame(index=ids.index)
+    if customers is None or customers.empty:
+        return out
+    c = customers.drop_duplicates("cust_id").set_index("cust_id")
+    from ...masking import mask_id, mask_name, mask_phone
+
+    sfx = "(脱敏)" if ctx.mask else ""
+    for col, zh, fn in (("cust_name", "客户名称", mask_name), ("id_no", "证件号码", mask_id),
+                        ("phone", "手机号", mask_phone)):
+        if col in c.columns and c[col].notna().any():
+            v = ids.map(c[col]).astype("string")
+            out[zh + sfx] = fn(v) if ctx.mask else v
+    if "mgr_id" in c.columns and c["mgr_id"].notna().any():
+        out["客户经理"] = ids.map(c["mgr_id"]).astype("string")
+    return out
+
+
+def _winback(detail, customers, holdings, p, ctx) -> Sheet:
+    ch = detail[detail["outcome"].isin([CHURN, PENDING])]
+    ch = ch.sort_values(["cust_id", "year"]).drop_duplicates("cust_id", keep="last").reset_index(drop=True)
+    blocks = [Note(title="挽回名单 (不含不良结清)", lines=[
+        ("得分(0–100)【假设】: 结清距今 ≤180 天 40 / ≤365 天 30 / ≤730 天 20 / 更早 10; 原贷款金额在名单中的"
+        "分位 × 30; 仍持有本行其他产品 +20; 原贷款期限 ≥24 个月(长期关系) +10。A ≥70, B 50–70, C <50。"),
+        "不良结清(状态 B)客户不营销, 见「不良结清」表。"])]
+    if ch.empty:
+        blocks.append(Note(lines=["没有流失客户。"]))
+        return Sheet("挽回名单", blocks)
+    days = (ctx.as_of - ch["last_end"]).dt.days
+    s_recent = np.select([days <= 180, days <= 365, days <= 730], [40, 30, 20], 10)
+    amt_pct = ch["start_balance"].rank(pct=True).fillna(0)
+    s_amt = (amt_pct * 30).round(1)
+    held_txt = pd.Series("", index=ch.index)
+    if holdings is not None and len(holdings):
+        h = holdings
+        held = h["held"].fillna(True).astype(bool) if "held" in h.columns else pd.Series(True, index=h.index)
+        h = h[held & ~h["product"].astype("string").str.contains("贷款", na=False)]
+        prods = h.groupby("cust_id")["product"].agg(lambda s: "、".join(sorted(set(s.astype(str)))))
+        held_txt = ch["cust_id"].map(prods).fillna("")
+    s_hold = np.where(held_txt != "", 20, 0)
+    s_term = np.where(pd.to_numeric(ch["term_m"], errors="coerce").fillna(0) >= 24, 10, 0)
+    score = (s_recent + s_amt + s_hold + s_term).astype(float)
+    level = np.select([score >= 70, score >= 50], ["A", "B"], "C")
+    unit = ctx.base_unit
+    reasons = []
+    for i in range(len(ch)):
+        r = [(f"{int(ch['year'].iloc[i])}年结清全部贷款({LOAN_STATUS.get(str(ch['code'].iloc[i]), '已结清')}), "
+             f"结清距今 {int(days.iloc[i])} 天, 之后无新放款"),
+             f"原贷款 {ch['start_balance'].iloc[i]:,.0f} {unit}"
+             + (f", 期限 {int(ch['term_m'].iloc[i])} 个月" if pd.notna(ch["term_m"].iloc[i]) else "")]
+        if held_txt.iloc[i]:
+            r.append(f"仍持有: {held_txt.iloc[i]}")
+        if ch["outcome"].iloc[i] == PENDING:
+            r.append(f"观察期未满({p.window_days} 天窗口截至 "
+                     f"{(ch['last_end'].iloc[i] + pd.Timedelta(days=p.window_days)):%Y-%m-%d})")
+        reasons.append("; ".join(r))
+    action = np.select(
+        [level == "A", level == "B"],
+        ["7 日内客户经理电话回访: 了解资金需求与结清原因, 推荐续贷/消费贷, 优先审批",
+         "纳入本月外呼名单: 推送贷款产品与利率信息, 了解是否已在他行贷款"],
+        "短信/手机银行推送贷款产品; 持续关注资金需求")
+    out = pd.DataFrame({"排名": 0, "客户号": ch["cust_id"].astype("string")})
+    cc = _cust_cols(ch["cust_id"], customers, ctx)
+    for c in cc.columns:
+        out[c] = cc[c].to_numpy()
+    out["机构号"] = ch["org_id"].astype("string").to_numpy()
+    out["区域"] = ch["region"].astype("string").to_numpy()
+    out["流失年份"] = ch["year"].astype(int).to_numpy()
+    out["结清日"] = ch["last_end"].to_numpy()
+    out["结清距今(天)"] = days.astype(int).to_numpy()
+    out[ctx.base_label("原贷款金额")] = ch["start_balance"].to_numpy()
+    out["贷款品种"] = ch["product"].astype("string").to_numpy()
+    out["状态"] = ch["outcome"].to_numpy()
+    out["得分"] = score
+    out["等级"] = level
+    out["原因"] = reasons
+    out["建议动作"] = action
+    out = out.sort_values(["得分", "结清日", "客户号"], ascending=[False, False, True]).reset_index(drop=True)
+    out["排名"] = np.arange(1, len(out) + 1)
+    total = len(out)
+    out = out.head(p.list_limit)
+    note = f"共 {total} 户流失客户" + (f", 按得分列出前 {p.list_limit} 户" if total > p.list_limit else "")
+    lv = out["等级"].value_counts()
+    blocks.append(Note(lines=[note + f"; A {int(lv.get('A', 0))} / B {int(lv.get('B', 0))} / C {int(lv.get('C', 0))}。"]))
+    blocks.append(Table(out, name="winback_list", title="流失客户挽回名单", text_columns=("客户号", "机构号"),
+                        formats={"流失年份": "0", "得分": "0.0", "结清日": "date"},
+                        conditional=[Conditional(["等级"], kind="text", value="A", style="good")],
+                        widths={"原因": 60, "建议动作": 40}))
+    return Sheet("挽回名单", blocks)
+
+
+def _bad_list(detail, customers, ctx) -> Sheet:
+    b = detail[detail["outcome"].eq(BAD)].sort_values(["year", "cust_id"]).reset_index(drop=True)
+    blocks = [Note(title="不良结清(状态 B: 已结清但未还清/核销)", lines=[
+        "这些客户不计入流失, 也不进入挽回名单; 请交风险/资产保全部门核对追偿与征信报送。"])]
+    if b.empty:
+        blocks.append(Note(lines=["没有不良结清客户。"]))
+        return Sheet("不良结清", blocks)
+    out = pd.DataFrame({"客户号": b["cust_id"].astype("string")})
+    cc = _cust_cols(b["cust_id"], customers, ctx)
+    for c in cc.columns:
+        out[c] = cc[c].to_numpy()
+    out["机构号"] = b["org_id"].astype("string")
+    out["区域"] = b["region"].astype("string")
+    out["年份"] = b["year"].astype(int)
+    out["结清日"] = b["last_end"]
+    out["借据号"] = b["loan_id"].astype("string")
+    out[ctx.base_label("贷款金额")] = b["start_balance"]
+    out["原因"] = "贷款状态 B: 已结清但未还清(不良结清/核销)"
+    out["建议动作"] = "不营销; 风险部门核对追偿、征信报送"
+    blocks.append(Table(out, name="bad_finish", title=f"不良结清客户 {len(out)} 户次",
+                        text_columns=("客户号", "机构号", "借据号"), formats={"年份": "0", "结清日": "date"}))
+    return Sheet("不良结清", blocks)
+
+
+def _detail_sheet(detail, ctx) -> Sheet:
+    d = detail.sort_values(["year", "cust_id"]).reset_index(drop=True)
+    out = pd.DataFrame({
+        "年份": d["year"].astype(int), "客户号": d["cust_id"].astype("string"),
+        "区域": d["region"].astype("string"), "机构号": d["org_id"].astype("string"),
+        "年初贷款笔数": d["n_loans"].astype(int), ctx.base_label("年初余额(原额)"): d["start_balance"],
+        "最早结清日": d["first_end"], "最晚结清日": d["last_end"], "结果": d["outcome"].astype(str),
+    })
+    return Sheet("客户年度明细", [Table(out, name="churn_detail", title="年初有贷客户 × 年份 明细(分母与结果)",
+                                  text_columns=("客户号", "机构号"),
+                                  formats={"年份": "0", "最早结清日": "date", "最晚结清日": "date"})])
+
+
+def _method(p: LoanChurnParams, ctx: RunContext) -> list[str]:
+    return [
+        "来源: SCENARIOS.md C9 贷款流失客户(定义为【假设】, 须业务确认); issue 3。",
+        "分母: 年初(1 月 1 日)有未结清贷款的客户; 结清日: 状态 A/B 的结清日, 缺失时取到期日。",
+        (f"流失: 当年结清全部贷款, 结清后 {p.window_days} 天内无新放款, 且结清前 {p.refinance_grace_days} 天内"
+        "无借新还旧; 不良结清(状态 B, 含核销)不算流失, 单列。"),
+        "户数流失率 = 流失客户数 / 年初有贷客户数; 余额流失率 = 流失客户年初余额 / 年初总余额(年初余额以贷款原额近似)。",
+        f"观察期未满(结清日 + {p.window_days} 天 > 数据日期)的客户"
+        + ("先计入流失并单独标出。" if p.count_pending else "不计入流失。"),
+        "贷款状态码: " + "; ".join(f"{k} {v}" for k, v in LOAN_STATUS.items()) + "。",
+        f"金额单位: {ctx.base_unit}(数据原币种, 未折算)。",
+    ]
+
+
+SPEC = Scenario(
+    id="credit.loan_churn", code="C9", title="贷款流失客户", group="信贷营销",
+    inputs=("loans",), optional_inputs=("customers", "orgs", "product_holdings"),
+    params=LoanChurnParams, run=run,
+    summary="按年份×区域计算贷款客户流失率(户数/余额), 区域热力图与流失客户挽回名单",
+    as_of_from=("loans", "start_date"), outlet_tables=("loans",),
+)

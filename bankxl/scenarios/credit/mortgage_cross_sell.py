@@ -1,0 +1,494 @@
+"""C6 按揭客户交叉营销 Mortgage-holder cross-sell (SCENARIOS.md "C6"; issue 3).
+
+Inputs (canonical tables, ``bankxl.tables``):
+
+* ``customers`` 客户 (required) — cust_id; age from ``birth_date`` at the as-of date, else an ``age`` column
+  (the UCI adapter's extra); optional grouping columns ``sex``, ``org_id`` and the extras ``job``,
+  ``marital``; ``payroll_flag`` / ``mobile_banking`` count as holding 代发 / 手机银行; an extra
+  ``credit_default`` (UCI "default") marks a risk customer. Columns named ``outcome_*`` (UCI ``outcome_y``
+  = took a term deposit in the campaign, ``outcome_duration``) are campaign **outcomes**: reported as
+  outcomes, never used in the priority score.
+* ``product_holdings`` 产品持有 (required) — cust_id · product · held (missing = held) · balance.
+* ``loans`` 贷款 (optional) — running 个人住房贷款 loans (status C/D or no status and no 结清日) also make a
+  mortgage holder; 个人消费贷款 loans count as holding 个人消费贷款; with loan details the consumer-loan
+  gap needs ≥ ``min_paid_periods`` instalments paid and balance/amount < ``max_balance_ratio`` (SCENARIOS
+  C6), loans in arrears (status D) mark a risk customer, and a mortgage disbursed ≤ 24 months ago adds the
+  装修分期 hint.
+* ``customer_monthly`` 客户月度存款 (optional) — the latest month's 存款月日均 is the deposit size; else the
+  sum of the non-loan ``product_holdings.balance``.
+
+Method: mortgage holders H; a product is *evaluated* when the data show it for anybody (else "数据未提供",
+not a gap). Coverage of product X = share of H holding X (and, for comparison, of the other customers).
+Gap = evaluated product not held (risk customers get no credit-product gaps). Priority score (0–100,
+【假设】): gaps 50 × Σ weight(gap products) / Σ weight(evaluated products) (weights parameter) + deposit size
+percentile among holders × 35 + age in [25, 50] 15. A ≥ 80, B ≥ 60, C below.
+
+Output sheets: 覆盖概览 (coverage by product, holders vs others, chart), 按年龄段 / 按职业 / 按婚姻状况 /
+按性别 / 按机构 (coverage by group with charts, where the data have the column), 缺口矩阵 (customers by number
+of gaps and by gap combination), 营销名单 (priority list with 原因 and 建议动作).
+Errors: none beyond the runner's structural checks; customers in holdings but not in ``customers`` are
+row problems (HOLDING_NO_CUSTOMER, counted once per customer).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...scenario import RunContext, Scenario, param
+from ...tables import loan_status_code
+
+MORTGAGE = "个人住房贷款"
+CONSUMER = "个人消费贷款"
+CREDIT_PRODUCTS = ("个人消费贷款", "信用卡", "个人经营贷款")
+OUTCOME_ZH = {"outcome_y": "本次营销认购定期(结果)"}
+#: priority score points (【假设】): gaps, deposit-size percentile, prime age; level cut-offs
+W_GAP, W_SIZE, W_AGE = 50, 35, 15
+LEVEL_A, LEVEL_B = 80, 60
+
+ACTIONS = {
+    "个人消费贷款": "推荐个人消费贷(装修/家电/教育), 核对收入与负债后预授信",
+    "信用卡": "推荐信用卡(装修分期/账单分期), 绑定房贷还款账户自动还款",
+    "定期存款": "推荐定期存款/大额存单, 锁定月供以外的闲置资金",
+    "理财": "推荐稳健型理财, 匹配月供周期的短期产品",
+    "代发": "营销代发工资, 把月供资金来源留在本行",
+    "手机银行": "开通手机银行, 月供提醒与线上还款",
+    "保险": "推荐房贷相关保障(意外/家财险)",
+    "借记卡": "开立借记卡作为还款账户",
+    "结算账户": "开立结算账户作为还款账户",
+}
+
+
+@dataclass(frozen=True)
+class MortgageParams:
+    """Parameters of C6 (defaults SCENARIOS.md C6 【假设】)."""
+
+    products: tuple = param(("个人消费贷款", "信用卡", "定期存款", "理财", "代发", "手机银行", "保险"),
+                            "交叉营销产品", help="评估覆盖率与缺口的产品; 数据中没有出现的产品不算缺口")
+    weights: tuple = param((("个人消费贷款", 25), ("信用卡", 20), ("定期存款", 15), ("理财", 15), ("代发", 10),
+                            ("手机银行", 10), ("保险", 5)), "缺口权重", "分",
+                           help="各产品缺口的权重; 缺口得分 = 50 × 缺口权重之和 / 已评估产品权重之和")
+    age_bands: tuple = param((25, 35, 45, 55, 65), "年龄分段", "岁", help="年龄段分界点")
+    prime_age: tuple = param((25, 50), "重点年龄段", "岁", help="该年龄段(含两端)加 15 分: 家庭形成期, 装修/消费需求集中")
+    min_paid_periods: int = param(24, "消费贷-已还期数下限", "期", help="有贷款明细时: 按揭已还期数 ≥ 该值才推荐消费贷")
+    max_balance_ratio: float = param(0.7, "消费贷-余额/原额上限", help="有贷款明细时: 按揭余额/原额 < 该值才推荐消费贷")
+    list_limit: int = param(1000, "名单上限", "户", help="营销名单最多列出的客户数(按得分排序)")
+
+
+# ============================================================================ building blocks
+def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.DataFrame | None,
+                   as_of) -> tuple[pd.DataFrame, set[str]]:
+    """cust_id x product boolean matrix (index = every customer of ``customers`` and of ``holdings``) and the
+    set of products the data show at all (``evaluated``). Sources: product_holdings (held missing = held;
+    held False rows make the product evaluated), customers.payroll_flag -> 代发, mobile_banking -> 手机银行,
+    running loans -> their product (个人住房贷款 / 个人消费贷款 ...)."""
+    h = holdings
+    held = h["held"].astype("boolean").fillna(True).astype(bool) if "held" in h.columns else \
+        pd.Series(True, index=h.index)
+    prod = h["product"].astype("string").str.strip()
+    rows = [pd.DataFrame({"cust_id": h["cust_id"].astype("string").to_numpy(), "product": prod.to_numpy(),
+                          "held": held.to_numpy()})]
+    for col, name in (("payroll_flag", "代发"), ("mobile_banking", "手机银行")):
+        if col in customers.columns and customers[col].notna().any():
+            v = customers[col].astype("boolean")
+            rows.append(pd.DataFrame({"cust_id": customers["cust_id"].astype("string").to_numpy(),
+                                      "product": name, "held": v.fillna(False).astype(bool).to_numpy()}))
+    if loans is not None and len(loans):
+        lo = running_loans(loans)
+        rows.append(pd.DataFrame({"cust_id": lo["cust_id"].astype("string").to_numpy(),
+                                  "product": lo["product"].astype("string").to_numpy(), "held": True}))
+    long = pd.concat(rows, ignore_index=True).dropna(subset=["cust_id", "product"])
+    evaluated = set(long["product"].astype(str))
+    ids = pd.Index(pd.concat([customers["cust_id"].astype("string"), long["cust_id"]]).dropna().unique(),
+                   name="cust_id")
+    m = long[long["held"]].assign(v=True).pivot_table(index="cust_id", columns="product", values="v",
+                                                        aggfunc="any", fill_value=False)
+    m = m.reindex(index=ids, fill_value=False).astype(bool)
+    for p in evaluated - set(m.columns):
+        m[p] = False
+    m.columns = [str(c) for c in m.columns]
+    return m, evaluated
+
+
+def running_loans(loans: pd.DataFrame) -> pd.DataFrame:
+    """Loans still running: status C/D, or no status and no 结清日 (mortgage-like products recognised by
+    住房/按揭/房贷 in the product name are named 个人住房贷款)."""
+    code = loan_status_code(loans["status"]) if "status" in loans.columns else \
+        pd.Series(pd.NA, index=loans.index, dtype="string")
+    end = loans["end_date"] if "end_date" in loans.columns else pd.Series(pd.NaT, index=loans.index)
+    run = code.isin(["C", "D"]).fillna(False).astype(bool) | (code.isna() & end.isna()).astype(bool)
+    lo = loans[run.to_numpy()]
+    prod = lo["product"].astype("string").fillna("其他贷款") if "product" in lo.columns else \
+        pd.Series("其他贷款", index=lo.index, dtype="string")
+    prod = prod.mask(prod.str.contains("住房|按揭|房贷", na=False), MORTGAGE)
+    return lo.assign(product=prod, _code=code[run.to_numpy()])
+
+
+def ages(customers: pd.DataFrame, as_of) -> pd.Series:
+    """Age in whole years at ``as_of`` from birth_date (birthday not yet reached counts), else ``age``."""
+    as_of = pd.Timestamp(as_of)
+    out = pd.Series(np.nan, index=customers.index)
+    if "birth_date" in customers.columns and customers["birth_date"].notna().any():
+        b = pd.to_datetime(customers["birth_date"])
+        before = (b.dt.month > as_of.month) | ((b.dt.month == as_of.month) & (b.dt.day > as_of.day))
+        out = (as_of.year - b.dt.year - before.astype(int)).astype(float)
+    if "age" in customers.columns:
+        out = out.fillna(pd.to_numeric(customers["age"], errors="coerce").astype(float))
+    return out
+
+
+def age_band(age: pd.Series, bands) -> pd.Series:
+    edges = [int(b) for b in bands]
+    labels = [f"<{edges[0]}"] + [f"{a}–{b - 1}" for a, b in itertools.pairwise(edges)] + [f"≥{edges[-1]}"]
+    cut = pd.cut(age, [-np.inf, *edges, np.inf], right=False, labels=labels)
+    return cut.astype("string").fillna("未知")
+
+
+def coverage(m: pd.DataFrame, is_holder: pd.Series, products, group: pd.Series | None = None) -> pd.DataFrame:
+    """Per group: customers, mortgage holders, penetration, and per product the share of holders holding it."""
+    g = group if group is not None else pd.Series("全部", index=m.index)
+    df = pd.DataFrame({"g": g.reindex(m.index).fillna("未知").astype(str), "h": is_holder.reindex(m.index)})
+    for p in products:
+        df[p] = m[p] & df["h"]
+    agg = df.groupby("g", sort=True).agg(n=("h", "size"), holders=("h", "sum"), **{p: (p, "sum") for p in products})
+    for p in products:
+        agg[p] = agg[p] / agg["holders"].where(agg["holders"] > 0)
+    agg["penetration"] = agg["holders"] / agg["n"]
+    return agg.reset_index()
+
+
+# ============================================================================ run
+def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
+    """C6: see the module docstring. Returns the report; never mutates the inputs."""
+    p = params
+    customers = tables["customers"].drop_duplicates("cust_id")
+    holdings = tables["product_holdings"]
+    loans = tables.get("loans")
+    monthly = tables.get("customer_monthly")
+    notes: list[str] = []
+    rep = Report(title="按揭客户交叉营销", method=_method(p), notes=notes)
+
+    m, evaluated = holding_matrix(holdings, customers, loans, ctx.as_of)
+    unknown = pd.Index(holdings["cust_id"].astype("string").dropna().unique()).difference(
+        pd.Index(customers["cust_id"].astype("string")))
+    if len(unknown):
+        rows = holdings[holdings["cust_id"].astype("string").isin(unknown)].drop_duplicates("cust_id")
+        ctx.problems.add_rows("product_holdings", None,
+                              rows["_row"].tolist() if "_row" in rows.columns else [None] * len(rows),
+                              "cust_id", "HOLDING_NO_CUSTOMER", rows["cust_id"].tolist(),
+                              "产品持有表中的客户号不在客户表中", "计入覆盖率, 名单中无客户信息")
+    is_holder = m[MORTGAGE] if MORTGAGE in m.columns else pd.Series(False, index=m.index)
+    products = [x for x in p.products if x in evaluated and x != MORTGAGE]
+    missing_products = [x for x in p.products if x not in evaluated]
+    if missing_products:
+        notes.append(f"数据中没有出现的产品(未提供, 不算缺口): {'、'.join(missing_products)}。")
+    cust = customers.assign(cust_id=customers["cust_id"].astype("string")).set_index("cust_id")
+    outcome_cols = [c for c in cust.columns if str(c).startswith("outcome_") and c in OUTCOME_ZH]
+    if outcome_cols:
+        notes.append("outcome_* 列为营销结果(如 UCI y = 本次营销认购定期), 仅作为结果列示, 不参与任何得分或排序。")
+    n_hold = int(is_holder.sum())
+    if n_hold == 0:
+        rep.sheets.append(Sheet("覆盖概览", [Note(title="按揭客户交叉营销", lines=[
+            f"数据中没有按揭客户(产品「{MORTGAGE}」持有 / 未结清住房贷款), 无法计算覆盖率。"])]))
+        return rep
+
+    age = ages(customers, ctx.as_of)
+    age.index = customers["cust_id"].astype("string")
+    risk = _risk(cust, loans)
+    rep.sheets.append(_overview(m, is_holder, products, cust, outcome_cols, ctx))
+    groups = [("年龄段", age_band(age, p.age_bands)), ]
+    for col, zh in (("job", "职业"), ("marital", "婚姻状况"), ("sex", "性别"), ("org_id", "机构")):
+        if col in cust.columns and cust[col].notna().any():
+            groups.append((zh, cust[col].astype("string")))
+        elif col in ("job", "marital"):
+            notes.append(f"客户表没有「{zh}」列, 不做按{zh}的覆盖分析。")
+    for zh, g in groups:
+        rep.sheets.append(_group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx))
+    rep.sheets.append(_gaps_sheet(m, is_holder, products, risk))
+    rep.sheets.append(_list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx,
+                                  notes))
+    return rep
+
+
+def _risk(cust: pd.DataFrame, loans) -> pd.Series:
+    risk = pd.Series(False, index=cust.index)
+    if "credit_default" in cust.columns:
+        risk |= cust["credit_default"].astype("boolean").fillna(False).astype(bool)
+    if loans is not None and len(loans) and "status" in loans.columns:
+        d = loans.loc[loan_status_code(loans["status"]).eq("D").fillna(False).astype(bool), "cust_id"]
+        risk |= risk.index.isin(set(d.astype(str)))
+    return risk
+
+
+def _outcome_rate(cust, outcome, ids) -> float:
+    v = cust[outcome].reindex(ids).astype("boolean")
+    return float(v.mean()) if v.notna().any() else float("nan")
+
+
+def _overview(m, is_holder, products, cust, outcome_cols, ctx) -> Sheet:
+    h = is_holder
+    n_h, n_o = int(h.sum()), int((~h).sum())
+    rows = []
+    for x in products:
+        cov_h = float(m.loc[h, x].mean())
+        cov_o = float(m.loc[~h, x].mean()) if n_o else float("nan")
+        rows.append({"产品": x, "类型": "持有", "按揭客户持有数": int(m.loc[h, x].sum()), "按揭客户覆盖率": cov_h,
+                     "非按揭客户覆盖率": cov_o, "差异(百分点)": (cov_h - cov_o) * 100,
+                     "未持有客户数": int((h & ~m[x]).sum())})
+    for oc in outcome_cols:
+        ids_h, ids_o = m.index[h], m.index[~h]
+        r_h, r_o = _outcome_rate(cust, oc, ids_h), _outcome_rate(cust, oc, ids_o)
+        rows.append({"产品": OUTCOME_ZH[oc], "类型": "营销结果(不参与评分)",
+                     "按揭客户持有数": int(cust[oc].reindex(ids_h).astype("boolean").fillna(False).sum()),
+                     "按揭客户覆盖率": r_h, "非按揭客户覆盖率": r_o, "差异(百分点)": (r_h - r_o) * 100,
+                     "未持有客户数": np.nan})
+    df = pd.DataFrame(rows, columns=["产品", "类型", "按揭客户持有数", "按揭客户覆盖率", "非按揭客户覆盖率",
+                                     "差异(百分点)", "未持有客户数"])
+    blocks = [Note(title="按揭客户交叉营销 — 覆盖概览", lines=[
+        f"客户 {len(m):,} 户, 其中按揭客户 {n_h:,} 户(渗透率 {n_h / len(m):.1%})。",
+        "覆盖率 = 持有该产品的按揭客户 / 按揭客户; 对比列为非按揭客户的同一比例。"])]
+    blocks.append(Table(df, name="coverage", title="按揭客户产品覆盖",
+                        formats={"按揭客户覆盖率": "pct1", "非按揭客户覆盖率": "pct1", "差异(百分点)": "0.0",
+                                 "未持有客户数": "#,##0"},
+                        conditional=[Conditional(["按揭客户覆盖率"], kind="data_bar")]))
+    if len(df):
+        blocks.append(Chart(table="coverage", categories="产品", series=["按揭客户覆盖率", "非按揭客户覆盖率"],
+                            kind="bar", title="按揭客户 vs 非按揭客户 产品覆盖率", number_format="0%",
+                            height=max(300, 40 * len(df) + 100)))
+    return Sheet("覆盖概览", blocks)
+
+
+_SHEET_NAMES = {"年龄段": "按年龄段", "职业": "按职业", "婚姻状况": "按婚姻状况", "性别": "按性别", "机构": "按机构"}
+
+
+def _group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx) -> Sheet:
+    c = coverage(m, is_holder, products, g)
+    df = pd.DataFrame({zh: c["g"].astype(str), "客户数": c["n"].astype(int), "按揭客户数": c["holders"].astype(int),
+                       "按揭渗透率": c["penetration"]})
+    for x in products:
+        df[f"{x}覆盖率"] = c[x].to_numpy()
+    for oc in outcome_cols:
+        gi = g.reindex(m.index).fillna("未知").astype(str)
+        rate = {k: _outcome_rate(cust, oc, m.index[is_holder & (gi == k)]) for k in df[zh]}
+        df[OUTCOME_ZH[oc] + "率"] = df[zh].map(rate)
+    if zh == "年龄段":
+        order = {lab: i for i, lab in enumerate(sorted(df[zh], key=_band_key))}
+        df = df.sort_values(zh, key=lambda s: s.map(order)).reset_index(drop=True)
+    else:
+        df = df.sort_values("按揭客户数", ascending=False).reset_index(drop=True)
+    rate_cols = [c for c in df.columns if c.endswith("率")]
+    name = f"cov_{list(_SHEET_NAMES).index(zh)}"
+    blocks = [Table(df, name=name, title=f"按{zh}: 按揭渗透率与按揭客户产品覆盖率",
+                    formats={c: "pct1" for c in rate_cols},
+                    conditional=[Conditional([c], kind="color_scale", reverse=True) for c in rate_cols])]
+    if outcome_cols:
+        blocks.append(Note(lines=["「(结果)」列是营销结果, 仅供复盘, 不参与评分。"]))
+    series = ["按揭渗透率"] + [f"{x}覆盖率" for x in products]
+    chart_df = df if len(df) <= 40 else df.head(40)
+    blocks.append(Chart(table=name, categories=zh, series=series, kind="column",
+                        title=f"按{zh}: 按揭渗透率与产品覆盖率", number_format="0%", height=420,
+                        width=max(720, 40 * len(chart_df) * max(1, len(series)) // 2)))
+    return Sheet(_SHEET_NAMES[zh], blocks)
+
+
+def _band_key(lab: str):
+    if lab.startswith("<"):
+        return -1
+    if lab.startswith("≥"):
+        return 1000
+    if lab == "未知":
+        return 10_000
+    return int(lab.split("–")[0])
+
+
+def _gaps(m, products, risk) -> pd.DataFrame:
+    """Gap matrix: True where an evaluated product is not held (credit products not for risk customers)."""
+    gaps = ~m[products] if products else pd.DataFrame(index=m.index)
+    for x in products:
+        if x in CREDIT_PRODUCTS:
+            gaps[x] = gaps[x] & ~risk.reindex(m.index).fillna(False).to_numpy()
+    return gaps
+
+
+def _join_flags(flags: pd.DataFrame, products) -> pd.Series:
+    """Per row, the names of the True columns joined with 、 (vectorised)."""
+    out = pd.Series("", index=flags.index, dtype=object)
+    for x in products:
+        has = flags[x].to_numpy()
+        out = out.mask(has & (out != ""), out + "、" + x).mask(has & (out == ""), x)
+    return out.astype(str)
+
+
+def _gaps_sheet(m, is_holder, products, risk) -> Sheet:
+    gaps = _gaps(m, products, risk)[is_holder]
+    n = gaps.sum(axis=1).astype(int)
+    dist = n.value_counts().sort_index()
+    d1 = pd.DataFrame({"缺口产品数": dist.index.astype(int), "按揭客户数": dist.to_numpy().astype(int),
+                       "占比": dist.to_numpy() / max(1, len(n))})
+    combo = _join_flags(gaps, products).replace("", "(无缺口)")
+    top = combo.value_counts().head(20)
+    d2 = pd.DataFrame({"缺口组合": top.index.astype(str), "按揭客户数": top.to_numpy().astype(int),
+                       "占比": top.to_numpy() / max(1, len(n))})
+    return Sheet("缺口矩阵", [
+        Note(title="按揭客户产品缺口", lines=[
+            f"评估产品: {'、'.join(products) or '无'}; 风险客户(违约/逾期)不计信贷类缺口({'、'.join(CREDIT_PRODUCTS)})。"]),
+        Table(d1, name="gap_count", title="缺口产品数分布", formats={"占比": "pct1"}),
+        Chart(table="gap_count", categories="缺口产品数", series=["按揭客户数"], kind="column", title="缺口产品数分布"),
+        Table(d2, name="gap_combo", title="最常见的缺口组合(前 20)", formats={"占比": "pct1"}),
+    ])
+
+
+def _deposit_size(ids, holdings, monthly) -> tuple[pd.Series, str]:
+    if monthly is not None and len(monthly) and monthly["dep_avg"].notna().any():
+        last = monthly.sort_values("month").drop_duplicates("cust_id", keep="last")
+        s = last.set_index(last["cust_id"].astype("string"))["dep_avg"]
+        return s.reindex(ids), "客户月度存款表最近一个月的存款月日均"
+    h = holdings
+    if "balance" in h.columns and h["balance"].notna().any():
+        nonloan = ~h["product"].astype("string").str.contains("贷款", na=False)
+        s = h[nonloan].groupby(h.loc[nonloan, "cust_id"].astype("string"))["balance"].sum(min_count=1)
+        return s.reindex(ids), "产品持有表中非贷款产品余额之和"
+    return pd.Series(np.nan, index=ids), "无存款数据"
+
+
+def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx, notes) -> Sheet:
+    ids = m.index[is_holder]
+    gaps = _gaps(m, products, risk).loc[ids]
+    weights = {k: float(v) for k, v in p.weights}
+    w_eval = sum(weights.get(x, 0) for x in products)
+    hints = pd.Series("", index=ids)
+    # consumer-loan eligibility with loan details (SCENARIOS C6)
+    mort_detail = None
+    if loans is not None and len(loans):
+        lo = running_loans(loans)
+        lo = lo[lo["product"].eq(MORTGAGE)]
+        if len(lo):
+            start = pd.to_datetime(lo["start_date"])
+            paid = (ctx.as_of.year - start.dt.year) * 12 + (ctx.as_of.month - start.dt.month)
+            ratio = (pd.to_numeric(lo["balance"], errors="coerce") / pd.to_numeric(lo["amount"], errors="coerce")) \
+                if {"balance", "amount"} <= set(lo.columns) else pd.Series(np.nan, index=lo.index)
+            md = pd.DataFrame({"cust_id": lo["cust_id"].astype("string"), "paid": paid, "ratio": ratio,
+                               "start": start})
+            mort_detail = md.groupby("cust_id").agg(paid=("paid", "max"), ratio=("ratio", "min"),
+                                                    start=("start", "max"))
+    if CONSUMER in gaps.columns:
+        if mort_detail is not None:
+            md = mort_detail.reindex(ids)
+            ok = (md["paid"] >= p.min_paid_periods) & (md["ratio"] < p.max_balance_ratio)
+            has_detail = md["paid"].notna()
+            gaps[CONSUMER] = gaps[CONSUMER] & (ok | ~has_detail).to_numpy()
+            notes.append(f"消费贷缺口: 有按揭明细的客户要求已还 ≥{p.min_paid_periods} 期且余额/原额 < "
+                         f"{p.max_balance_ratio:.0%}; 无明细的客户未核对。")
+        else:
+            notes.append("没有按揭贷款明细(放款日/余额/原额), 消费贷缺口未核对已还期数与余额比。")
+    if mort_detail is not None:
+        recent = mort_detail.reindex(ids)["paid"] <= 24
+        hints = hints.mask(recent.fillna(False).to_numpy(), "按揭放款 ≤24 个月: 装修分期需求")
+    gap_w = gaps.mul(pd.Series({x: weights.get(x, 0) for x in products})).sum(axis=1) if products \
+        else pd.Series(0.0, index=ids)
+    s_gap = W_GAP * gap_w / w_eval if w_eval > 0 else pd.Series(0.0, index=ids)
+    size, size_src = _deposit_size(ids, holdings, monthly)
+    pct = size.clip(lower=0).rank(pct=True)
+    s_size = pct.fillna(0) * W_SIZE
+    a = age.reindex(ids)
+    lo_age, hi_age = p.prime_age
+    prime = ((a >= lo_age) & (a <= hi_age)).fillna(False).astype(bool)
+    s_age = prime.astype(int) * W_AGE
+    score = (s_gap + s_size + s_age).round(1)
+    level = np.select([score >= LEVEL_A, score >= LEVEL_B], ["A", "B"], "C")
+    gap_txt = _join_flags(gaps, products)
+    rk = risk.reindex(ids).fillna(False).astype(bool)
+    unit = ctx.base_unit
+    top_pct = np.ceil((1 - pct.fillna(0)) * 100).clip(lower=1).astype(int)
+    reasons = pd.Series("按揭客户", index=ids)
+    n_gap = gaps.sum(axis=1).astype(int).astype(str)
+    reasons = reasons + np.where(gap_txt != "", "; 缺 " + n_gap + " 项产品", "")
+    size_txt = size.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
+    reasons = reasons + np.where(size.notna(), "; 存款 " + size_txt + f" {unit}(按揭客户中前 "
+                                 + top_pct.astype(str) + "%)", "")
+    reasons = reasons + np.where(prime, "; " + a.map(lambda v: f"{v:.0f}" if pd.notna(v) else "") + " 岁, 家庭形成期", "")
+    reasons = reasons + np.where(rk, "; 有违约/逾期记录: 不推荐信贷类产品", "")
+    reasons = reasons + np.where(hints != "", "; " + hints, "")
+    ranked = sorted(products, key=lambda x: -weights.get(x, 0))
+    first = pd.Series("", index=ids)   # highest-weight gap product
+    second = pd.Series("", index=ids)  # the next one
+    for x in reversed(ranked):
+        has = gaps[x].to_numpy()
+        second = second.mask(has, first)
+        first = first.mask(has, x)
+    actions = first.map(lambda x: ACTIONS.get(x, f"推荐{x}") if x else "维护: 产品已齐全, 关注提前还款与续存")
+    actions = actions + np.where(second != "", "; 其次: " + second, "")
+    actions = actions + np.where((hints != "") & ~(gaps["信用卡"] if "信用卡" in gaps.columns else
+                                                   pd.Series(False, index=ids)), "; 推荐装修分期", "")
+    out = pd.DataFrame({"排名": 0, "客户号": pd.Series(ids, dtype="string")})
+    cc = _cust_cols(pd.Series(ids, dtype="string"), cust, ctx)
+    for c in cc.columns:
+        out[c] = cc[c].to_numpy()
+    for col, zh in (("org_id", "机构号"), ("job", "职业"), ("marital", "婚姻状况")):
+        if col in cust.columns and cust[col].notna().any():
+            out[zh] = cust[col].reindex(ids).astype("string").to_numpy()
+    out["年龄"] = a.to_numpy()
+    out[ctx.base_label("存款")] = size.to_numpy()
+    out["缺口产品数"] = gaps.sum(axis=1).astype(int).to_numpy()
+    out["缺口产品"] = gap_txt.to_numpy()
+    out["风险提示"] = np.where(rk.to_numpy(), "违约/逾期", "")
+    out["得分"] = score.to_numpy()
+    out["等级"] = level
+    out["原因"] = reasons.to_numpy()
+    out["建议动作"] = actions.to_numpy()
+    out = out.sort_values(["得分", "客户号"], ascending=[False, True]).reset_index(drop=True)
+    out["排名"] = np.arange(1, len(out) + 1)
+    total = len(out)
+    lv = out["等级"].value_counts()
+    shown = out.head(p.list_limit)
+    notes.append(f"营销名单存款规模来源: {size_src}。")
+    return Sheet("营销名单", [
+        Note(title="按揭客户交叉营销名单", lines=[
+            (f"得分(0–100)【假设】: 缺口 {W_GAP} × 缺口权重/已评估权重 + 存款规模在按揭客户中的分位 × {W_SIZE} + "
+            f"年龄 {lo_age}–{hi_age} 岁 {W_AGE}; A ≥{LEVEL_A}, B {LEVEL_B}–{LEVEL_A}, C <{LEVEL_B}。"
+            "营销结果列(outcome_*)不参与评分。"),
+            f"按揭客户 {total:,} 户: A {int(lv.get('A', 0)):,} / B {int(lv.get('B', 0)):,} / C {int(lv.get('C', 0)):,}"
+            + (f"; 按得分列出前 {p.list_limit:,} 户。" if total > p.list_limit else "。")]),
+        Table(shown, name="cross_sell_list", title="按揭客户交叉营销名单", text_columns=("客户号", "机构号"),
+              formats={"年龄": "0", "得分": "0.0"}, widths={"原因": 40, "建议动作": 40},
+              conditional=[Conditional(["等级"], kind="text", value="A", style="good"),
+                           Conditional(["风险提示"], kind="text", value="违约", style="bad")]),
+    ])
+
+
+def _cust_cols(ids: pd.Series, cust: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    from ...masking import mask_id, mask_name, mask_phone
+
+    out = pd.DataFrame(index=range(len(ids)))
+    sfx = "(脱敏)" if ctx.mask else ""
+    for col, zh, fn in (("cust_name", "客户名称", mask_name), ("id_no", "证件号码", mask_id),
+                        ("phone", "手机号", mask_phone)):
+        if col in cust.columns and cust[col].notna().any():
+            v = pd.Series(cust[col].reindex(ids.to_numpy()).to_numpy(), dtype="string")
+            out[zh + sfx] = (fn(v) if ctx.mask else v).to_numpy()
+    if "mgr_id" in cust.columns and cust["mgr_id"].notna().any():
+        out["客户经理"] = cust["mgr_id"].reindex(ids.to_numpy()).astype("string").to_numpy()
+    return out
+
+
+def _method(p: MortgageParams) -> list[str]:
+    return [
+        "来源: SCENARIOS.md C6 按揭客户交叉营销(产品缺口矩阵、消费贷条件为【假设】); issue 3。",
+        "按揭客户: 产品持有表中持有「个人住房贷款」, 或贷款表中未结清的住房贷款(品种含 住房/按揭/房贷)。",
+        "覆盖率 = 持有该产品的按揭客户 / 按揭客户; 数据中完全没有出现的产品记为「未提供」, 不算缺口。",
+        (f"消费贷条件(有按揭明细时): 已还 ≥{p.min_paid_periods} 期且余额/原额 < {p.max_balance_ratio:.0%}; "
+        "违约(credit_default)或逾期(状态 D)客户不推荐信贷类产品。"),
+        "优先得分只用持有、存款规模与年龄; 营销结果(UCI y、通话时长 duration)只作为结果列示, 不参与得分(避免泄露答案)。",
+    ]
+
+
+SPEC = Scenario(
+    id="credit.mortgage_cross_sell", code="C6", title="按揭客户交叉营销", group="信贷营销",
+    inputs=("customers", "product_holdings"), optional_inputs=("loans", "customer_monthly"),
+    params=MortgageParams, run=run,
+    summary="按揭客户的消费贷/信用卡/定期等产品覆盖率与缺口, 按年龄段/职业/婚姻分析, 输出交叉营销优先名单",
+    outlet_tables=("customers",),
+)

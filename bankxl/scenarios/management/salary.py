@@ -1,0 +1,620 @@
+"""M1 员工工资可视化 — staff salary checks and charts (SCENARIOS.md §5 "M1").
+
+Input ``payroll`` (canonical table 员工工资, one row per employee and month; see ``bankxl.tables``): month,
+emp_id, emp_name, dept, org_id, position, grade, the 应发 items :data:`~bankxl.tables.PAY_ITEMS`, gross,
+the deductions :data:`~bankxl.tables.PAY_DEDUCTIONS`, special_additional, net; money in 元 (float64),
+``_row`` = Excel row. Optional ``orgs`` (机构) names the department when ``dept`` is empty (org_id ->
+org_name).
+
+Checks (all rows of the file):
+
+* 应发合计 = Σ 应发项目 and 实发合计 = 应发合计 − Σ 扣款项目, within ``tolerance`` (missing item = 0); a
+  row outside is listed on 校验结果 with its Excel row and recorded as ``SUM_MISMATCH`` in ``ctx.problems``.
+  A check is skipped (with a note) when every item column of it is empty in the file.
+* 个人所得税 recomputed by the cumulative withholding method (累计预扣法) with
+  :func:`bankxl.tax.cumulative_iit_long` per employee and calendar year: income = 应发合计; 专项扣除 =
+  养老 + 医疗 + 失业 + 住房公积金; 专项附加扣除 from the file; 其他扣除 = 企业年金个人缴费 up to
+  ``annuity_cap_rate`` (4%) of the month's 应发合计 (the real cap is 4% of the 缴费工资计税基数, which the
+  file does not hold; 应发 stands in for it). |个税 − 重算| > tolerance -> ``TAX_MISMATCH``. When the file has
+  no 专项附加扣除 at all (or no 个人所得税) the tax check is skipped and 说明 says so — no employee is flagged.
+  Several rows of one employee in one month are added up first (tax compared per employee and month).
+* 缴费比例提示 (information only, not a data problem): the contribution base implied by 养老保险 / 8% is used
+  to check 医疗/失业 (difference > 1 元) and the 住房公积金 rate range; optional base limits.
+
+Visuals (window = the ``window_months`` months up to the as-of month): 工资结构 (fixed = 基本 + 岗位 + 津补贴,
+performance = 绩效 + 加班 + 其他, per department, stacked and 100% stacked columns), 部门排名 (median,
+P25/P75 of each employee's monthly average gross/net; min/P25/median/P75/max as a box-plot substitute;
+quantiles by linear interpolation = Excel PERCENTILE.INC), 扣款构成 (sum and share per deduction, pie,
+a waterfall table 应发 → −各扣款 → 实发 with its chart), 月度趋势 (all months up to the as-of month: gross,
+net, headcount; a month whose total gross exceeds ``bonus_factor`` × the median month is marked 年终奖月).
+Departments with fewer than ``min_group_size`` staff are pooled as 其他部门(合并) so no statistic shows one
+person's pay. Individual ranking only with ``show_individual`` (names always masked there).
+
+Raises nothing of its own: a missing required column is the loader's DataValidationError.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ... import tax
+from ...errors import RowProblem
+from ...masking import mask_name
+from ...report import Chart, Note, Report, Sheet, Table
+from ...scenario import RunContext, Scenario, param
+from ...tables import PAY_DEDUCTIONS, PAY_ITEMS, get_table
+
+FIXED_ITEMS = ("basic_pay", "post_pay", "allowance")
+PERF_ITEMS = ("perf_pay", "overtime", "other_pay")
+SOCIAL_ITEMS = ("pension", "medical", "unemployment", "housing_fund")
+POOLED = "其他部门(合并)"
+RATE_CHECK_TOL = 1.0  # 元: rounding rules differ by city (整元/角/分, 大病医疗附加), so only > 1 元 is noted
+
+_SPEC = get_table("payroll")
+
+
+def _zh(col: str) -> str:
+    return _SPEC.column(col).zh
+
+
+@dataclass(frozen=True)
+class SalaryParams:
+    """Parameters of M1 (defaults: SCENARIOS.md M1 and §8)."""
+
+    tolerance: float = param(0.01, "核对容差", "元", "应发/实发/个税核对允许的差额")
+    show_individual: bool = param(False, "显示个人排名", help="默认只出部门中位数; 个人排名需授权, 姓名始终脱敏")
+    window_months: int = param(12, "统计月数", "月", "结构/排名/扣款统计数据日期所在月及之前 N 个月; 趋势显示全部月份")
+    min_group_size: int = param(3, "部门最少人数", "人", "人数少于此值的部门合并为「其他部门(合并)」, 防止反推个人工资")
+    pension_rate: float = param(0.08, "养老保险个人比例", help="个人缴费比例, 用于推算缴费基数")
+    medical_rate: float = param(0.02, "医疗保险个人比例")
+    unemployment_rate: float = param(0.005, "失业保险个人比例")
+    housing_fund_range: tuple = param((0.05, 0.12), "住房公积金比例范围", help="(下限, 上限)")
+    base_limits: tuple = param((0.0, 0.0), "缴费基数上下限", "元",
+                               "(下限, 上限), 0 = 不检查; 常见为当地平均工资 60%–300%")
+    basic_deduction: float = param(tax.BASIC_DEDUCTION, "基本减除费用", "元/月", "累计预扣法每月减除费用")
+    annuity_cap_rate: float = param(0.04, "企业年金扣除上限比例",
+                                    help="企业年金个人缴费不超过缴费工资计税基数 4% 的部分可税前扣除; 以当月应发代基数")
+    tax_brackets: tuple = param(tax.BRACKETS, "个税预扣率表", "元",
+                                "(累计应纳税所得额上限, 预扣率, 速算扣除数), 综合所得年度税率表")
+    bonus_factor: float = param(1.5, "年终奖月倍数", help="月应发总额 > 倍数 × 各月中位数的月份标为年终奖月")
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+def _num(df: pd.DataFrame, col: str) -> pd.Series:
+    """A money column as float64 (absent column -> all NaN)."""
+    if col not in df.columns:
+        return pd.Series(np.nan, index=df.index, dtype="float64")
+    return pd.to_numeric(df[col], errors="coerce").astype("float64")
+
+
+def _present(df: pd.DataFrame, cols) -> list[str]:
+    """Columns of ``cols`` holding at least one value."""
+    return [c for c in cols if c in df.columns and df[c].notna().any()]
+
+
+def _text(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df.columns:
+        return pd.Series(pd.NA, index=df.index, dtype="string")
+    return df[col].astype("string")
+
+
+def _month_label(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s).dt.strftime("%Y-%m").astype("string")
+
+
+def _names(s: pd.Series, mask: bool) -> pd.Series:
+    return mask_name(s) if mask else s.astype("string")
+
+
+def _dept_of(pay: pd.DataFrame, orgs: pd.DataFrame | None) -> pd.Series:
+    """部门/网点 of each row: ``dept``; else the org name from ``orgs``; else 机构号; else 未填部门."""
+    dept = _text(pay, "dept").str.strip()
+    dept = dept.mask(dept == "")
+    org = _text(pay, "org_id")
+    if orgs is not None and len(orgs) and {"org_id", "org_name"} <= set(orgs.columns):
+        names = orgs.drop_duplicates("org_id").set_index(orgs.drop_duplicates("org_id")["org_id"].astype("string"))
+        dept = dept.fillna(org.map(names["org_name"].astype("string")))
+    dept = dept.fillna(org.map(lambda v: f"机构 {v}" if pd.notna(v) else pd.NA).astype("string"))
+    return dept.fillna("未填部门").astype("string")
+
+
+def _quantiles(s: pd.Series) -> dict:
+    return {"min": s.min(), "p25": s.quantile(0.25), "median": s.median(), "p75": s.quantile(0.75),
+            "max": s.max()}
+
+
+def cumulative_tax_table(month_rows: pd.DataFrame, params: SalaryParams) -> pd.DataFrame:
+    """Cumulative columns of 累计预扣法 per employee-month (for display and a second computation).
+
+    ``month_rows``: one row per (emp_id, month) with float columns ``income``, ``special``,
+    ``special_additional``, ``other`` (元). Returns the frame sorted by emp_id, month with added columns
+    year, first_month (the employee's first month in that year present in the file), months_employed,
+    cum_income, cum_basic, cum_special, cum_special_additional, cum_other, cum_taxable, cum_tax_due
+    (tax on cum_taxable with ``params.tax_brackets``, 元) and tax_by_columns (本期应预扣 = running maximum of
+    cum_tax_due minus its previous value; equals :func:`bankxl.tax.cumulative_iit_long` for the statutory
+    table, which the tests check).
+    """
+    d = month_rows.sort_values(["emp_id", "month"], kind="mergesort").copy()
+    m = pd.to_datetime(d["month"])
+    d["year"] = m.dt.year.astype("int64")
+    mon = m.dt.month.astype("int64")
+    key = [d["emp_id"], d["year"]]
+    d["first_month"] = mon.groupby(key).transform("min")
+    d["months_employed"] = mon - d["first_month"] + 1
+    for src, dst in (("income", "cum_income"), ("special", "cum_special"),
+                     ("special_additional", "cum_special_additional"), ("other", "cum_other")):
+        d[dst] = d[src].fillna(0.0).groupby(key).cumsum()
+    d["cum_basic"] = params.basic_deduction * d["months_employed"]
+    d["cum_taxable"] = (d["cum_income"] - d["cum_basic"] - d["cum_special"] - d["cum_special_additional"]
+                        - d["cum_other"])
+    d["cum_tax_due"] = tax.annual_tax(d["cum_taxable"].to_numpy(), params.tax_brackets)
+    withheld = d["cum_tax_due"].groupby(key).cummax()
+    prev = withheld.groupby(key).shift(1, fill_value=0.0)
+    d["tax_by_columns"] = tax.round_half_up((withheld - prev).to_numpy())
+    return d
+
+
+# -- the scenario ----------------------------------------------------------------------------------------
+
+def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
+    """Build the M1 report: 校验结果, 工资结构, 部门排名, 扣款构成, 月度趋势 (+ 个人排名 when allowed).
+
+    ``tables['payroll']``: canonical payroll frame (see module docstring); ``tables['orgs']`` optional.
+    Row problems SUM_MISMATCH / TAX_MISMATCH go to ``ctx.problems`` with the Excel row from ``_row``.
+    """
+    raw = tables["payroll"]
+    orgs = tables.get("orgs")
+    sheet_name = raw.attrs.get("sheet") if hasattr(raw, "attrs") else None
+    tol = float(params.tolerance)
+    report = Report(title="员工工资可视化")
+    notes: list[str] = ["工资数据属敏感信息, 按权限使用; 报表默认不出个人排名, 姓名脱敏。"]
+
+    pay = pd.DataFrame(index=raw.index)
+    pay["month"] = pd.to_datetime(raw["month"]).dt.to_period("M").dt.to_timestamp()
+    pay["emp_id"] = raw["emp_id"].astype("string")
+    pay["emp_name"] = _text(raw, "emp_name")
+    pay["dept"] = _dept_of(raw, orgs)
+    pay["position"] = _text(raw, "position")
+    money_cols = (*PAY_ITEMS, "gross", *PAY_DEDUCTIONS, "special_additional", "net")
+    for c in money_cols:
+        pay[c] = _num(raw, c)
+    pay["_row"] = raw["_row"] if "_row" in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    pay = pay[pay["month"].notna() & pay["emp_id"].notna()]
+
+    # ---- checks: 应发 / 实发 -----------------------------------------------------------------------
+    items = _present(raw, PAY_ITEMS)
+    deds = _present(raw, PAY_DEDUCTIONS)
+    mism = []
+    sum_items = pay[list(PAY_ITEMS)].fillna(0.0).sum(axis=1)
+    sum_deds = pay[list(PAY_DEDUCTIONS)].fillna(0.0).sum(axis=1)
+    checks = []
+    if items:
+        checks.append(("gross", pay["gross"], sum_items, "应发合计", "各应发项目之和",
+                       "应发合计与各应发项目之和不符", "核对应发项目是否漏计/重复, 更正应发合计"))
+    else:
+        notes.append("文件中没有任何应发项目列, 未校验 应发合计 = Σ应发项目。")
+    if deds:
+        checks.append(("net", pay["net"], pay["gross"].fillna(0.0) - sum_deds, "实发合计", "应发 − 各扣款之和",
+                       "实发合计与 应发合计 − 扣款合计 不符", "核对扣款项目与实发金额, 必要时补发或扣回"))
+    else:
+        notes.append("文件中没有任何扣款项目列, 未校验 实发合计 = 应发合计 − Σ扣款。")
+    for col, actual, expected, zh, how, reason, action in checks:
+        raw_diff = actual - expected
+        bad = actual.notna() & (raw_diff.abs() > tol + 1e-9)
+        diff = raw_diff.round(4)
+        if bad.any():
+            b = pay[bad]
+            _add_problems(ctx, sheet_name, b["_row"], f"{zh}({col})", "SUM_MISMATCH", actual[bad],
+                          [f"{zh} {a:,.2f} 元 ≠ {how} {e:,.2f} 元(差 {d:+,.2f}); 员工 {i} {m:%Y-%m}"
+                           for a, e, d, i, m in zip(actual[bad], expected[bad], diff[bad], b["emp_id"], b["month"])],
+                          "保留; 统计按表内金额, 请核对工资表")
+            mism.append(pd.DataFrame({
+                "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
+                "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "SUM_MISMATCH",
+                "核对项目": zh, "表内值(元)": actual[bad], "应为(元)": expected[bad].round(2),
+                "差额(元)": diff[bad], "原因": reason, "建议动作": action}))
+
+    # ---- one row per employee and month (一月多次发放 added up) ------------------------------------------
+    grp = pay.groupby(["emp_id", "month"], sort=True)
+    em = grp[list(money_cols)].sum(min_count=1).join(
+        grp.agg(_row=("_row", "first"), emp_name=("emp_name", "last"), dept=("dept", "last"),
+                position=("position", "last"), n_rows=("emp_id", "size"))).reset_index()
+    if (em["n_rows"] > 1).any():
+        notes.append(f"{int((em['n_rows'] > 1).sum())} 个「员工-月份」有多条发放记录(补发/一月多次发放), "
+                     "已按员工和月份合计后统计和计税。")
+
+    # ---- 个税 累计预扣法 ------------------------------------------------------------------------------
+    tax_detail = pd.DataFrame()
+    late_start = pd.DataFrame()
+    tax_checked = False
+    tax_lines: list[str] = []
+    if not len(em):
+        tax_lines.append("没有工资数据, 未校验个税。")
+    elif raw.get("special_additional") is None or not raw["special_additional"].notna().any():
+        tax_lines.append("缺少专项附加扣除, 未校验个税 (文件中「专项附加扣除」列为空, 无法按累计预扣法重算)。")
+    elif raw.get("iit") is None or not raw["iit"].notna().any():
+        tax_lines.append("缺少个人所得税, 未校验个税 (文件中「个人所得税」列为空)。")
+    else:
+        tax_checked = True
+        nsa = int(pay["special_additional"].isna().sum())
+        if nsa:
+            notes.append(f"{nsa} 行专项附加扣除为空, 按 0 计算个税。")
+        income = em["gross"].fillna(0.0)
+        rows = pd.DataFrame({
+            "emp_id": em["emp_id"], "month": em["month"], "income": income,
+            "special": em[list(SOCIAL_ITEMS)].fillna(0.0).sum(axis=1),
+            "special_additional": em["special_additional"].fillna(0.0),
+            "other": np.minimum(em["annuity"].fillna(0.0), params.annuity_cap_rate * income.clip(lower=0.0)),
+        })
+        cum = cumulative_tax_table(rows, params)
+        if tuple(map(tuple, params.tax_brackets)) == tuple(map(tuple, tax.BRACKETS)):
+            expected = tax.cumulative_iit_long(rows["emp_id"], rows["month"], rows["income"], rows["special"],
+                                               rows["special_additional"], rows["other"],
+                                               basic_deduction=params.basic_deduction)
+            cum["expected_iit"] = expected.reindex(cum.index)
+        else:
+            cum["expected_iit"] = cum["tax_by_columns"]
+            notes.append("个税预扣率表为自定义参数, 按该表计算。")
+        cum = cum.join(em[["iit", "_row", "emp_name", "dept"]])
+        cum["diff"] = (cum["iit"].fillna(0.0) - cum["expected_iit"]).round(2)
+        bad = cum["iit"].notna() & (cum["diff"].abs() > tol + 1e-9)
+        tax_lines += [
+            f"已按累计预扣法重算 {len(cum):,} 个员工月的个税, {int(bad.sum())} 个与表内个税相差超过 {tol:g} 元。",
+            ("收入 = 应发合计; 专项扣除 = 养老 + 医疗 + 失业 + 住房公积金; 专项附加扣除取自文件; "
+             f"其他扣除 = 企业年金个人缴费(以当月应发的 {params.annuity_cap_rate:.0%} 为限)。"),
+            "年终奖若按全年一次性奖金单独计税, 该月会显示不符; 免税收入(如符合规定的补贴)未单独识别。"]
+        first = cum.drop_duplicates(["emp_id", "year"])
+        late_start = first[first["first_month"] > 1]
+        if len(late_start):
+            notes.append(f"{len(late_start)} 名员工在某一年度的首个月份不是 1 月: 累计个税从文件中该员工当年首个月份起算"
+                         "(无法得知此前的收入, 可能是年中入职或文件不全), 见 校验结果。")
+        if bad.any():
+            b = cum[bad]
+            _add_problems(ctx, sheet_name, b["_row"], f"{_zh('iit')}(iit)", "TAX_MISMATCH", b["iit"],
+                          [f"个税 {a:,.2f} 元, 累计预扣法重算 {e:,.2f} 元(差 {d:+,.2f}); 员工 {i} {m:%Y-%m}"
+                           for a, e, d, i, m in zip(b["iit"], b["expected_iit"], b["diff"], b["emp_id"], b["month"])],
+                          "保留; 请核对专项附加扣除、免税收入、年终奖是否单独计税")
+            mism.append(pd.DataFrame({
+                "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
+                "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "TAX_MISMATCH",
+                "核对项目": "个人所得税", "表内值(元)": b["iit"], "应为(元)": b["expected_iit"],
+                "差额(元)": b["diff"], "原因": "个税与累计预扣法重算结果不符",
+                "建议动作": "核对专项附加扣除、免税收入与年终奖计税方式, 多扣退还/少扣补扣"}))
+            tax_detail = pd.DataFrame({
+                "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
+                "起算月份": b["year"].astype(str) + "-" + b["first_month"].map("{:02d}".format),
+                "累计收入(元)": b["cum_income"], "累计减除费用(元)": b["cum_basic"],
+                "累计专项扣除(元)": b["cum_special"], "累计专项附加扣除(元)": b["cum_special_additional"],
+                "累计其他扣除(元)": b["cum_other"], "累计应纳税所得额(元)": b["cum_taxable"],
+                "累计应预扣税额(元)": b["cum_tax_due"], "本月应预扣(元)": b["expected_iit"],
+                "本月实扣(元)": b["iit"], "差额(元)": b["diff"]})
+
+    notes.extend(t for t in tax_lines if t.startswith("缺少"))
+
+    # ---- 缴费比例提示 (information) ---------------------------------------------------------------------
+    hints = _contribution_hints(em, params, ctx)
+
+    # ---- 校验结果 sheet -------------------------------------------------------------------------------
+    mism_df = (pd.concat(mism, ignore_index=True) if mism else pd.DataFrame(
+        columns=["Excel 行号", "月份", "员工号", "姓名", "部门", "问题码", "核对项目", "表内值(元)", "应为(元)",
+                 "差额(元)", "原因", "建议动作"]))
+    if len(mism_df):
+        mism_df = mism_df.sort_values(["Excel 行号", "问题码"], kind="mergesort").reset_index(drop=True)
+    n_sum = int((mism_df["问题码"] == "SUM_MISMATCH").sum()) if len(mism_df) else 0
+    n_tax = int((mism_df["问题码"] == "TAX_MISMATCH").sum()) if len(mism_df) else 0
+    summary = [
+        f"核对 {len(pay):,} 行, {pay['emp_id'].nunique():,} 名员工, {pay['month'].nunique()} 个月; 容差 {tol:g} 元。",
+        f"应发/实发与明细不符 (SUM_MISMATCH): {n_sum} 行。",
+        f"个税与累计预扣法不符 (TAX_MISMATCH): {n_tax} 个员工月。" if tax_checked
+        else "个税未校验: " + "".join(tax_lines),
+    ]
+    blocks: list = [Note(title="工资核对结果 (按权限使用)", lines=summary),
+                    Table(mism_df, name="pay_mismatch", title="核对不符明细",
+                          note="Excel 行号为原工资表中的行; 统计图表仍按表内金额。个税重算过程见「个税核对」。",
+                          text_columns=("员工号", "月份"), formats={"Excel 行号": "0"},
+                          widths={"原因": 26, "建议动作": 30})]
+    tax_blocks: list = [Note(title="个税核对 — 累计预扣法", lines=tax_lines)]
+    if len(tax_detail):
+        tax_blocks.append(Table(tax_detail, name="tax_recalc", title="个税重算明细(仅列不符的员工月)",
+                                text_columns=("员工号", "月份", "起算月份"), formats={"Excel 行号": "0"}))
+    if len(late_start):
+        ls = late_start
+        tax_blocks.append(Table(pd.DataFrame({
+            "员工号": ls["emp_id"], "姓名": _names(ls["emp_name"], ctx.mask), "部门": ls["dept"],
+            "年度": ls["year"].astype("int64"), "文件中首个月份": _month_label(ls["month"])}).reset_index(drop=True),
+            name="tax_start", title="年度首月非 1 月的员工",
+            note="累计个税从文件中该员工当年首个月份起算; 此前的收入无法得知(年中入职或文件不全)。",
+            text_columns=("员工号", "文件中首个月份"), formats={"年度": "0"}))
+    if len(hints):
+        blocks.append(Table(hints, name="contrib_hints", title="缴费比例提示(仅供核对, 不计入数据问题)",
+                            note="由 养老保险 ÷ 个人比例 推算缴费基数; 各地取整与附加规则不同, 差额 > 1 元才提示。",
+                            text_columns=("员工号", "月份"), formats={"Excel 行号": "0", "公积金比例": "pct"}))
+    sheets = [Sheet("校验结果", blocks, tab_color="#C00000"), Sheet("个税核对", tax_blocks, tab_color="#C00000")]
+
+    # ---- analysis window ---------------------------------------------------------------------------
+    as_of_m = ctx.as_of.to_period("M").to_timestamp()
+    start_m = as_of_m - pd.DateOffset(months=max(int(params.window_months), 1) - 1)
+    upto = em[em["month"] <= as_of_m]
+    win = upto[upto["month"] >= start_m].copy()
+    later = int((em["month"] > as_of_m).sum())
+    if later:
+        notes.append(f"{later} 个员工月晚于数据日期 {ctx.as_of:%Y-%m-%d}, 未纳入统计。")
+    if len(win):
+        period = f"{win['month'].min():%Y-%m} 至 {win['month'].max():%Y-%m}"
+    else:
+        period = "无数据"
+
+    # department of each employee = the one in his latest month of the window; pool small departments
+    emp = (win.groupby("emp_id", sort=True)
+           .agg(dept=("dept", "last"), emp_name=("emp_name", "last"), position=("position", "last"),
+                months=("month", "nunique"), gross_sum=("gross", "sum"), net_sum=("net", "sum"))
+           .reset_index())
+    emp["gross_avg"] = emp["gross_sum"] / emp["months"]
+    emp["net_avg"] = emp["net_sum"] / emp["months"]
+    size = emp.groupby("dept")["emp_id"].transform("size")
+    small = size < params.min_group_size
+    emp["group"] = emp["dept"].where(~small, POOLED)
+    if small.any():
+        notes.append(f"人数少于 {params.min_group_size} 人的部门({emp.loc[small, 'dept'].nunique()} 个)合并为"
+                     f"「{POOLED}」展示, 防止反推个人工资。")
+    win["group"] = win["emp_id"].map(emp.set_index("emp_id")["group"])
+
+    sheets.append(_structure_sheet(win, params, ctx, period))
+    sheets.append(_ranking_sheet(emp, params, ctx, period))
+    if params.show_individual:
+        sheets.append(_individual_sheet(emp, ctx, period))
+    sheets.append(_deduction_sheet(win, params, ctx, period))
+    trend_sheet, bonus_months = _trend_sheet(upto, params, ctx)
+    sheets.append(trend_sheet)
+    if bonus_months:
+        notes.append(f"年终奖月(月应发总额 > {params.bonus_factor:g} × 各月中位数): {', '.join(bonus_months)}; "
+                     "这些月份的个税若按全年一次性奖金单独计税, 累计预扣法重算会显示不符。")
+
+    report.sheets = sheets
+    report.notes = notes
+    report.method = [
+        "来源: SCENARIOS.md §5 M1 员工工资可视化; 个税: 累计预扣法(国家税务总局公告 2018 年第 61 号)【S25】, bankxl.tax。",
+        ("应发合计 = Σ(基本工资, 岗位工资, 绩效工资, 津补贴, 加班工资, 其他应发); 实发合计 = 应发合计 − Σ(养老, 医疗, 失业, "
+         f"住房公积金, 企业年金, 个税, 其他扣款); 空值按 0; 容差 {tol:g} 元。"),
+        (f"个税: 累计应纳税所得额 = 累计应发 − {params.basic_deduction:,.0f} × 当年任职月数 − 累计专项扣除(养老+医疗+失业+公积金)"
+         f" − 累计专项附加扣除 − 累计其他扣除(企业年金个人缴费, 以当月应发的 {params.annuity_cap_rate:.0%} 为限);"
+         " 本月应预扣 = 累计应纳税所得额 × 预扣率 − 速算扣除数 − 累计已预扣(负数不退); 按员工、自然年计算, 同月多条合并。"),
+        "固定工资 = 基本工资 + 岗位工资 + 津补贴; 绩效及其他 = 绩效工资 + 加班工资 + 其他应发。",
+        ("部门排名: 每名员工统计期内的月均应发/实发(合计 ÷ 发放月数), 部门取中位数与 P25/P75(线性插值, 同 Excel "
+         f"PERCENTILE.INC); 员工部门取其统计期内最后一个月; 人数 < {params.min_group_size} 的部门合并。"),
+        f"统计期: 数据日期所在月及之前共 {params.window_months} 个月({period}); 月度趋势显示数据日期前的全部月份。",
+        f"年终奖月: 月应发总额 > {params.bonus_factor:g} × 各月应发总额中位数。",
+    ]
+    return report
+
+
+def _add_problems(ctx: RunContext, sheet: str | None, rows: pd.Series, column: str, code: str,
+                  values: pd.Series, reasons: list[str], action: str) -> None:
+    """One RowProblem per flagged row (Excel row from ``_row``; None when the frame has none)."""
+    for r, v, why in zip(rows.tolist(), values.tolist(), reasons):
+        ctx.problems.add(RowProblem("payroll", sheet, None if r is None or pd.isna(r) else int(r), column, code,
+                                    v, why, action))
+
+
+def _contribution_hints(em: pd.DataFrame, p: SalaryParams, ctx: RunContext) -> pd.DataFrame:
+    """Rows whose 医疗/失业/公积金 or base do not fit the pension-implied contribution base (information)."""
+    cols = ["Excel 行号", "月份", "员工号", "姓名", "推算缴费基数(元)", "提示", "建议动作"]
+    if not len(em) or not em["pension"].notna().any() or p.pension_rate <= 0:
+        return pd.DataFrame(columns=cols)
+    d = em[em["pension"] > 0]
+    base = d["pension"] / p.pension_rate
+    msgs = pd.Series("", index=d.index, dtype=object)
+
+    def add(mask, text):
+        nonlocal msgs
+        msgs = msgs.where(~mask, msgs + np.where(msgs == "", "", "; ") + text)
+
+    for col, rate, zh in (("medical", p.medical_rate, "医疗保险"), ("unemployment", p.unemployment_rate, "失业保险")):
+        if col in d and d[col].notna().any():
+            exp = base * rate
+            off = d[col].notna() & ((d[col] - exp).abs() > RATE_CHECK_TOL)
+            add(off, pd.Series([f"{zh} {a:,.2f} ≠ 基数×{rate:g} = {e:,.2f}" for a, e in zip(d[col], exp)],
+                               index=d.index))
+    lo, hi = p.housing_fund_range
+    hf_rate = d["housing_fund"] / base
+    off = d["housing_fund"].notna() & ((hf_rate < lo - 0.005) | (hf_rate > hi + 0.005))
+    add(off, pd.Series([f"公积金比例 {r:.1%} 不在 {lo:.0%}–{hi:.0%}" for r in hf_rate], index=d.index))
+    bmin, bmax = p.base_limits
+    if bmin:
+        add(base < bmin - RATE_CHECK_TOL, pd.Series(f"缴费基数低于下限 {bmin:,.0f}", index=d.index))
+    if bmax:
+        add(base > bmax + RATE_CHECK_TOL, pd.Series(f"缴费基数高于上限 {bmax:,.0f}", index=d.index))
+    hit = msgs != ""
+    h = d[hit]
+    return pd.DataFrame({
+        "Excel 行号": h["_row"].astype("Int64"), "月份": _month_label(h["month"]), "员工号": h["emp_id"],
+        "姓名": _names(h["emp_name"], ctx.mask), "推算缴费基数(元)": base[hit].round(2), "提示": msgs[hit].astype(str),
+        "建议动作": "核对缴费基数与当地比例(各地取整、大病医疗附加规则不同)"}).reset_index(drop=True)
+
+
+def _structure_sheet(win: pd.DataFrame, p: SalaryParams, ctx: RunContext, period: str) -> Sheet:
+    """工资结构: per department fixed vs performance pay, totals and per person-month."""
+    w = win.assign(fixed=win[list(FIXED_ITEMS)].fillna(0.0).sum(axis=1),
+                   perf=win[list(PERF_ITEMS)].fillna(0.0).sum(axis=1))
+    g = (w.groupby("group", sort=True)
+         .agg(staff=("emp_id", "nunique"), pm=("emp_id", "size"), fixed=("fixed", "sum"), perf=("perf", "sum"),
+              gross=("gross", "sum"))
+         .reset_index())
+    tot = pd.DataFrame([{"group": "全行合计", "staff": w["emp_id"].nunique(), "pm": len(w),
+                         "fixed": w["fixed"].sum(), "perf": w["perf"].sum(), "gross": w["gross"].sum()}])
+    g = g.sort_values("gross", ascending=False, kind="mergesort").reset_index(drop=True)
+    df, total = _structure_frame(g, ctx), _structure_frame(tot if len(w) else tot.iloc[:0], ctx)
+    chart_df_name = "pay_structure"
+    blocks = [
+        Note(title=f"工资结构 固定 vs 绩效 ({period})",
+             lines=["固定 = 基本工资 + 岗位工资 + 津补贴; 绩效及其他 = 绩效工资 + 加班工资 + 其他应发。",
+                    "人均月 = 金额 ÷ 发放人月, 便于不同规模部门比较; 占比按 固定 + 绩效及其他 计算。"]),
+        Table(total, name="pay_structure_total", title="全行合计", formats=_STRUCT_FORMATS),
+        Table(df, name=chart_df_name, title="各部门工资结构(按应发合计降序)", formats=_STRUCT_FORMATS),
+        Chart(chart_df_name, "部门", ["人均月固定(元)", "人均月绩效及其他(元)"], kind="column", stacked=True,
+              title="人均月工资结构(元)", y_title="元/人·月", number_format="#,##0", width=960, height=380),
+        Chart(chart_df_name, "部门", ["固定占比", "绩效占比"], kind="column", percent_stacked=True,
+              title="固定/绩效占比", number_format="0%", width=960, height=380),
+    ]
+    return Sheet("工资结构", blocks, tab_color="#1F4E78")
+
+
+_STRUCT_FORMATS = {"固定占比": "pct1", "绩效占比": "pct1", "人均月固定(元)": "money0", "人均月绩效及其他(元)": "money0"}
+
+
+def _structure_frame(g: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    both = g["fixed"] + g["perf"]
+    return pd.DataFrame({
+        "部门": g["group"].astype("string"), "人数": g["staff"].astype("int64"),
+        "发放人月": g["pm"].astype("int64"),
+        ctx.money_label("固定工资"): ctx.money(g["fixed"]), ctx.money_label("绩效及其他"): ctx.money(g["perf"]),
+        ctx.money_label("应发合计"): ctx.money(g["gross"]),
+        "人均月固定(元)": (g["fixed"] / g["pm"]).round(2), "人均月绩效及其他(元)": (g["perf"] / g["pm"]).round(2),
+        "固定占比": (g["fixed"] / both).where(both != 0), "绩效占比": (g["perf"] / both).where(both != 0)})
+
+
+def _ranking_sheet(emp: pd.DataFrame, p: SalaryParams, ctx: RunContext, period: str) -> Sheet:
+    """部门排名: medians and quartiles of each employee's monthly average gross/net per department."""
+    rows = []
+    for grp, e in emp.groupby("group", sort=True):
+        qg, qn = _quantiles(e["gross_avg"]), _quantiles(e["net_avg"])
+        ok = len(e) >= p.min_group_size
+        rows.append({"group": grp, "n": len(e), **{f"g_{k}": (v if ok else np.nan) for k, v in qg.items()},
+                     **{f"n_{k}": (v if ok else np.nan) for k, v in qn.items()}})
+    r = pd.DataFrame(rows, columns=["group", "n"] + [f"{a}_{k}" for a in "gn" for k in
+                                                    ("min", "p25", "median", "p75", "max")])
+    r = r.sort_values(["g_median", "group"], ascending=[False, True], kind="mergesort", na_position="last")
+    r = r.reset_index(drop=True)
+    rank = pd.DataFrame({
+        "排名": pd.Series(np.arange(1, len(r) + 1), dtype="int64"), "部门": r["group"].astype("string"),
+        "人数": r["n"].astype("int64"),
+        "月均应发中位数(元)": r["g_median"].round(2), "月均实发中位数(元)": r["n_median"].round(2),
+        "应发P25(元)": r["g_p25"].round(2), "应发P75(元)": r["g_p75"].round(2),
+        "实发P25(元)": r["n_p25"].round(2), "实发P75(元)": r["n_p75"].round(2)})
+    box = pd.DataFrame({
+        "部门": r["group"].astype("string"), "人数": r["n"].astype("int64"),
+        "最小值(元)": r["g_min"].round(2), "P25(元)": r["g_p25"].round(2), "中位数(元)": r["g_median"].round(2),
+        "P75(元)": r["g_p75"].round(2), "最大值(元)": r["g_max"].round(2),
+        "中位数−P25(元)": (r["g_median"] - r["g_p25"]).round(2), "P75−中位数(元)": (r["g_p75"] - r["g_median"]).round(2)})
+    f0 = {c: "money0" for c in rank.columns if c.endswith("(元)")}
+    fb = {c: "money0" for c in box.columns if c.endswith("(元)")}
+    blocks = [
+        Note(title=f"部门排名 — 月均应发/实发中位数 ({period})",
+             lines=["按权限使用: 默认不出个人排名; 每名员工先算统计期内月均应发/实发, 再取部门中位数与四分位数。",
+                    f"人数少于 {p.min_group_size} 人的部门已合并为「{POOLED}」。"]),
+        Table(rank, name="dept_rank", title="部门中位数排名", formats=f0),
+        Chart("dept_rank", "部门", ["月均应发中位数(元)", "月均实发中位数(元)"], kind="column",
+              title="部门月均应发/实发中位数(元)", y_title="元/月", number_format="#,##0", width=960, height=380),
+        Table(box, name="dept_box", title="部门分布(箱线图替代: 最小值/P25/中位数/P75/最大值, 月均应发)", formats=fb),
+        Chart("dept_box", "部门", ["P25(元)", "中位数−P25(元)", "P75−中位数(元)"], kind="column", stacked=True,
+              title="部门月均应发四分位(元): 底柱到 P25, 其上两段为 P25→中位数→P75", y_title="元/月",
+              number_format="#,##0", width=960, height=380),
+    ]
+    return Sheet("部门排名", blocks, tab_color="#1F4E78")
+
+
+def _individual_sheet(emp: pd.DataFrame, ctx: RunContext, period: str) -> Sheet:
+    """个人排名 (only with show_individual): names always masked, 员工号 shown."""
+    e = emp.sort_values(["gross_avg", "emp_id"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    df = pd.DataFrame({
+        "排名": pd.Series(np.arange(1, len(e) + 1), dtype="int64"), "员工号": e["emp_id"],
+        "姓名(脱敏)": mask_name(e["emp_name"]), "部门": e["dept"], "岗位": e["position"],
+        "发放月数": e["months"].astype("int64"), "月均应发(元)": e["gross_avg"].round(2),
+        "月均实发(元)": e["net_avg"].round(2)})
+    return Sheet("个人排名", [Note(title=f"个人排名 ({period}) — 经授权使用, 不得外传",
+                                   lines=["按统计期内月均应发降序; 姓名脱敏, 查询请用员工号。"]),
+                              Table(df, name="emp_rank", text_columns=("员工号",))], tab_color="#7F7F7F")
+
+
+def _deduction_sheet(win: pd.DataFrame, p: SalaryParams, ctx: RunContext, period: str) -> Sheet:
+    """扣款构成: sum and share per deduction item, pie, and a waterfall table 应发 → 实发."""
+    gross = float(win["gross"].sum()) if len(win) else 0.0
+    net = float(win["net"].sum()) if len(win) else 0.0
+    sums = {c: float(win[c].sum()) if len(win) else 0.0 for c in PAY_DEDUCTIONS}
+    total = sum(sums.values())
+    items = [c for c in PAY_DEDUCTIONS if sums[c] != 0]
+    comp = pd.DataFrame({
+        "扣款项目": pd.Series([_zh(c) for c in items], dtype="string"),
+        ctx.money_label("金额"): ctx.money(pd.Series([sums[c] for c in items], dtype="float64")),
+        "占扣款合计": pd.Series([sums[c] / total if total else np.nan for c in items], dtype="float64"),
+        "占应发合计": pd.Series([sums[c] / gross if gross else np.nan for c in items], dtype="float64")})
+    steps = [("应发合计", gross, "起点")]
+    for c in items:
+        steps.append((f"−{_zh(c)}", -sums[c], "扣款"))
+    gap = net - (gross - total)
+    if abs(gap) > p.tolerance * max(len(win), 1):
+        steps.append(("核对差异", gap, "实发 ≠ 应发 − 扣款, 见 校验结果"))
+    steps.append(("实发合计", net, "终点"))
+    amounts = pd.Series([s[1] for s in steps], dtype="float64")
+    running = amounts.copy()
+    running.iloc[1:-1] = gross + amounts.iloc[1:-1].cumsum()
+    running.iloc[-1] = net
+    # bar = 余额部分 (what is left after the step, or the start/end amount) + 本项扣减 (the step itself)
+    base = running.copy()
+    step = pd.Series(0.0, index=amounts.index, dtype="float64")
+    before = running.iloc[1:-1] - amounts.iloc[1:-1]
+    base.iloc[1:-1] = np.minimum(running.iloc[1:-1].to_numpy(), before.to_numpy())
+    step.iloc[1:-1] = amounts.iloc[1:-1].abs()
+    wf = pd.DataFrame({
+        "步骤": pd.Series([s[0] for s in steps], dtype="string"),
+        ctx.money_label("金额"): ctx.money(amounts), ctx.money_label("累计"): ctx.money(running),
+        ctx.money_label("余额部分"): ctx.money(base), ctx.money_label("本项扣减"): ctx.money(step),
+        "说明": pd.Series([s[2] for s in steps], dtype="string")})
+    money_fmt = "#,##0.00"
+    blocks = [
+        Note(title=f"扣款构成 ({period})",
+             lines=[(f"扣款合计 {ctx.money(total):,.2f} {ctx.unit}, 占应发合计 "
+                     f"{(total / gross if gross else 0):.1%}; 占比之和为 100%。")]),
+        Table(comp, name="deduction_mix", title="各扣款项目金额与占比", total_row=True,
+              formats={"占扣款合计": "pct1", "占应发合计": "pct1", ctx.money_label("金额"): money_fmt}),
+        Chart("deduction_mix", "扣款项目", [ctx.money_label("金额")], kind="pie", title="扣款构成", width=480,
+              height=300),
+        Table(wf, name="pay_waterfall", title="应发 → 实发 瀑布表",
+              note="金额为负表示扣减; 图中每条 = 余额部分(扣后剩余) + 本项扣减, 从应发逐项减到实发。",
+              formats={c: money_fmt for c in wf.columns if c.endswith(f"({ctx.unit})")}),
+        Chart("pay_waterfall", "步骤", [ctx.money_label("余额部分"), ctx.money_label("本项扣减")], kind="bar",
+              stacked=True, title=f"应发 → 各项扣款 → 实发({ctx.unit})", number_format="#,##0"),
+    ]
+    return Sheet("扣款构成", blocks, tab_color="#1F4E78")
+
+
+def _trend_sheet(upto: pd.DataFrame, p: SalaryParams, ctx: RunContext) -> tuple[Sheet, list[str]]:
+    """月度趋势: monthly gross, net and headcount; 年终奖月 marked."""
+    g = (upto.groupby("month", sort=True)
+         .agg(staff=("emp_id", "nunique"), gross=("gross", "sum"), net=("net", "sum")).reset_index())
+    med = float(g["gross"].median()) if len(g) else np.nan
+    bonus = (g["gross"] > p.bonus_factor * med) if len(g) else pd.Series(dtype=bool)
+    df = pd.DataFrame({
+        "月份": _month_label(g["month"]), "发放人数": g["staff"].astype("int64"),
+        ctx.money_label("应发合计"): ctx.money(g["gross"]), ctx.money_label("实发合计"): ctx.money(g["net"]),
+        "人均应发(元)": (g["gross"] / g["staff"]).round(2),
+        "与中位月之比": (g["gross"] / med) if med else np.nan,
+        "备注": pd.Series(np.where(bonus, "年终奖月(集中发放)", ""), dtype="string")})
+    blocks = [
+        Note(title="月度趋势", lines=[f"年终奖月: 月应发总额 > {p.bonus_factor:g} × 各月中位数, 备注列标出。"]),
+        Table(df, name="monthly_trend", title="各月应发、实发与人数", text_columns=("月份",),
+              formats={"与中位月之比": "ratio", "人均应发(元)": "money0"},
+              conditional=[_bonus_cond()]),
+        Chart("monthly_trend", "月份", [ctx.money_label("应发合计"), ctx.money_label("实发合计"), "发放人数"],
+              kind="line", secondary=("发放人数",), title=f"月度应发/实发({ctx.unit})与人数",
+              y_title=ctx.unit),
+    ]
+    months = df.loc[bonus.to_numpy(), "月份"].tolist() if len(g) else []
+    return Sheet("月度趋势", blocks, tab_color="#1F4E78"), months
+
+
+def _bonus_cond():
+    from ...report import Conditional
+
+    return Conditional(columns=("备注",), kind="text", value="年终奖", style="warn")
+
+
+SPEC = Scenario(
+    id="management.salary", code="M1", title="员工工资可视化", group="综合管理",
+    inputs=("payroll",), optional_inputs=("orgs",), params=SalaryParams, run=run,
+    summary="核对应发/实发/个税(累计预扣法), 按部门展示工资结构、中位数排名、扣款构成和月度趋势",
+    as_of_from=("payroll", "month"),
+)

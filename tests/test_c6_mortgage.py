@@ -1,0 +1,190 @@
+"""C6 按揭客户交叉营销: coverage, gaps and scores on a hand-built bank, the outcome-leak guard, loan details,
+the written workbook, and UCI coverage recomputed from the raw CSV."""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from bankxl.report.xlsx import write_report
+from bankxl.runner import execute
+from bankxl.scenario import RunContext
+from bankxl.tables import get_table
+
+UCI = Path(__file__).resolve().parents[2] / "shared" / "data" / "uci_bank_marketing"
+AS_OF = "2026-11-30"
+
+
+def _frame(table_id: str, rows: list[dict], extras=()) -> pd.DataFrame:
+    empty = get_table(table_id).empty()
+    df = pd.DataFrame(rows)
+    out = {c: (df[c].astype(empty[c].dtype) if c in df.columns else pd.Series(index=df.index, dtype=empty[c].dtype))
+           for c in empty.columns}
+    for c in extras:
+        out[c] = df[c]
+    return pd.DataFrame(out)
+
+
+def bank() -> dict[str, pd.DataFrame]:
+    """k1–k3 hold a mortgage; k4, k5 do not; k6 has a 个人住房贷款 row with held = False."""
+    cust = _frame("customers", [
+        {"cust_id": "k1", "cust_name": "张三", "sex": "男", "birth_date": pd.Timestamp("1980-06-01"), "payroll_flag": True,
+             "outcome_y": True},
+        {"cust_id": "k2", "cust_name": "李四", "sex": "女", "birth_date": pd.Timestamp("1990-12-15"), "payroll_flag": False,
+             "outcome_y": False},
+        {"cust_id": "k3", "cust_name": "王五", "sex": "男", "birth_date": pd.Timestamp("1950-01-01"), "payroll_flag": False,
+             "outcome_y": False},
+        {"cust_id": "k4", "sex": "女", "birth_date": pd.Timestamp("1985-01-01"), "payroll_flag": False, "outcome_y": True},
+        {"cust_id": "k5", "sex": "男", "birth_date": pd.Timestamp("1995-01-01"), "payroll_flag": False, "outcome_y": True},
+        {"cust_id": "k6", "sex": "女", "birth_date": pd.Timestamp("1970-01-01"), "payroll_flag": False, "outcome_y": False},
+    ], extras=("outcome_y",))
+    cust["outcome_y"] = cust["outcome_y"].astype("boolean")
+    hold = _frame("product_holdings", [
+        {"cust_id": "k1", "product": "个人住房贷款", "held": True}, {"cust_id": "k1", "product": "信用卡", "held": True},
+        {"cust_id": "k1", "product": "定期存款", "held": True, "balance": 300_000.0},
+        {"cust_id": "k2", "product": "个人住房贷款", "held": True}, {"cust_id": "k2", "product": "个人消费贷款", "held": True},
+        {"cust_id": "k3", "product": "个人住房贷款"},  # held missing = held
+        {"cust_id": "k4", "product": "信用卡", "held": True},
+        {"cust_id": "k5", "product": "定期存款", "held": True, "balance": 10_000.0},
+        {"cust_id": "k6", "product": "个人住房贷款", "held": False},
+    ])
+    return {"customers": cust, "product_holdings": hold}
+
+
+def _run(tables, **params):
+    return execute("credit.mortgage_cross_sell", tables, params or None, as_of=AS_OF)
+
+
+def test_coverage_by_hand():
+    rep = _run(bank())
+    cov = rep.tables()["coverage"].df.set_index("产品")
+    # evaluated: 个人消费贷款, 信用卡, 定期存款 (holdings) and 代发 (payroll_flag); 理财/手机银行/保险 not in data
+    assert list(cov.index) == ["个人消费贷款", "信用卡", "定期存款", "代发", "本次营销认购定期(结果)"]
+    for x in ("个人消费贷款", "信用卡", "定期存款", "代发"):
+        assert cov.loc[x, "按揭客户覆盖率"] == pytest.approx(1 / 3)
+        assert cov.loc[x, "未持有客户数"] == 2
+    assert cov.loc["信用卡", "非按揭客户覆盖率"] == pytest.approx(1 / 3)  # k4 of k4 k5 k6
+    assert cov.loc["个人消费贷款", "非按揭客户覆盖率"] == 0
+    # outcome reported, as an outcome: k1 of k1 k2 k3 took the deposit; k4 k5 of k4 k5 k6
+    assert cov.loc["本次营销认购定期(结果)", "按揭客户覆盖率"] == pytest.approx(1 / 3)
+    assert cov.loc["本次营销认购定期(结果)", "非按揭客户覆盖率"] == pytest.approx(2 / 3)
+    assert cov.loc["本次营销认购定期(结果)", "类型"].startswith("营销结果")
+    assert any("理财" in n and "未提供" in n for n in rep.notes)
+
+
+def test_scores_gaps_and_order_by_hand():
+    rep = _run(bank())
+    lst = rep.tables()["cross_sell_list"].df.set_index("客户号")
+    assert list(lst.index) == ["k1", "k3", "k2"]
+    # weights 消费贷 25, 信用卡 20, 定期 15, 代发 10 -> evaluated total 70
+    # k1: gap {消费贷} 50*25/70 + size pct 1.0 * 35 + age 46 -> 15
+    assert lst.loc["k1", "得分"] == pytest.approx(round(50 * 25 / 70 + 35 + 15, 1))
+    assert lst.loc["k1", "缺口产品"] == "个人消费贷款" and lst.loc["k1", "等级"] == "B"
+    # k2: gaps 信用卡 定期存款 代发 (45) -> 32.14 + no deposit + age 35 (birthday 12-15 not reached) 15
+    assert lst.loc["k2", "年龄"] == 35
+    assert lst.loc["k2", "得分"] == pytest.approx(round(50 * 45 / 70 + 15, 1))
+    assert lst.loc["k2", "缺口产品"] == "信用卡、定期存款、代发"
+    # k3: all four gaps -> 50, age 76 -> 0
+    assert lst.loc["k3", "得分"] == 50 and lst.loc["k3", "等级"] == "C" and lst.loc["k3", "缺口产品数"] == 4
+    assert lst.loc["k3", "建议动作"].startswith("推荐个人消费贷")
+    assert "k6" not in lst.index and "k4" not in lst.index
+    assert lst.loc["k1", "客户名称(脱敏)"] == "张*"
+    assert "存款 300,000 元" in lst.loc["k1", "原因"]
+    gaps = rep.tables()["gap_count"].df.set_index("缺口产品数")["按揭客户数"].to_dict()
+    assert gaps == {1: 1, 3: 1, 4: 1}
+
+
+def test_outcome_never_changes_the_priority():
+    t = bank()
+    base = _run(t).tables()["cross_sell_list"].df
+    flipped = {k: v.copy() for k, v in t.items()}
+    flipped["customers"]["outcome_y"] = ~flipped["customers"]["outcome_y"]
+    flipped["customers"]["outcome_duration"] = pd.array([9999, 1, 5, 7, 8, 0], dtype="Int64")
+    again = _run(flipped).tables()["cross_sell_list"].df
+    pd.testing.assert_frame_equal(base, again)
+
+
+def test_risk_customer_gets_no_credit_gaps():
+    t = bank()
+    t["customers"]["credit_default"] = pd.array([False, False, True, False, False, False], dtype="boolean")
+    lst = _run(t).tables()["cross_sell_list"].df.set_index("客户号")
+    assert lst.loc["k3", "缺口产品"] == "定期存款、代发" and lst.loc["k3", "风险提示"] == "违约/逾期"
+    assert lst.loc["k3", "得分"] == pytest.approx(round(50 * 25 / 70, 1))
+
+
+def test_loan_details_gate_the_consumer_loan_gap():
+    t = bank()
+    t["loans"] = _frame("loans", [
+        # k1: mortgage disbursed 2025-06 -> 17 instalments paid (< 24): no consumer-loan push, 装修 hint
+        {"loan_id": "M1", "cust_id": "k1", "product": "个人住房贷款", "start_date": pd.Timestamp("2025-06-20"),
+             "amount": 1_000_000.0, "balance": 980_000.0, "status": "C"},
+        # k3: 2020-01 -> 82 paid, balance/amount 0.5 < 0.7: gap stays
+        {"loan_id": "M3", "cust_id": "k3", "product": "个人住房按揭贷款", "start_date": pd.Timestamp("2020-01-10"),
+             "amount": 600_000.0, "balance": 300_000.0, "status": "正常"},
+    ])
+    lst = _run(t).tables()["cross_sell_list"].df.set_index("客户号")
+    assert lst.loc["k1", "缺口产品"] == "" and "装修分期" in lst.loc["k1", "原因"]
+    assert "个人消费贷款" in lst.loc["k3", "缺口产品"]
+
+
+def test_coverage_by_age_band_and_sex():
+    rep = _run(bank())
+    age = rep.tables()["cov_0"].df.set_index("年龄段")
+    # k1 46 -> 45–54, k2 35 -> 35–44, k3 76 -> ≥65, k4 41 -> 35–44, k5 31 -> 25–34, k6 56 -> 55–64
+    assert list(age.index) == ["25–34", "35–44", "45–54", "55–64", "≥65"]
+    assert age.loc["35–44", "客户数"] == 2 and age.loc["35–44", "按揭客户数"] == 1
+    assert age.loc["35–44", "按揭渗透率"] == pytest.approx(0.5)
+    assert age.loc["35–44", "个人消费贷款覆盖率"] == 1.0  # k2
+    assert pd.isna(age.loc["25–34", "信用卡覆盖率"])  # no holder in the band
+    sex = rep.sheet("按性别").blocks[0].df.set_index("性别")
+    assert sex.loc["男", "按揭客户数"] == 2 and sex.loc["男", "信用卡覆盖率"] == pytest.approx(0.5)
+
+
+def test_workbook_written(tmp_path):
+    rep = _run(bank())
+    wb = openpyxl.load_workbook(write_report(rep, tmp_path / "c6.xlsx"))
+    assert wb.sheetnames[:3] == ["覆盖概览", "按年龄段", "按性别"]
+    assert wb.sheetnames[-4:] == ["缺口矩阵", "营销名单", "数据问题", "说明"]
+    assert wb["覆盖概览"]._charts and wb["按年龄段"]._charts and "cross_sell_list" in wb["营销名单"].tables
+
+
+def test_no_mortgage_holders_gives_a_note():
+    t = bank()
+    t["product_holdings"] = t["product_holdings"][t["product_holdings"]["product"] != "个人住房贷款"]
+    rep = _run(t)
+    assert rep.sheet_names == ["覆盖概览", "数据问题", "说明"]
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not (UCI / "bank-full.csv.gz").is_file(), reason=f"UCI data not found at {UCI} (present in CI)")
+def test_uci_coverage_recomputed_from_raw():
+    from bankxl.datasets import load_uci_bank_marketing
+
+    raw = list(csv.DictReader(io.StringIO(gzip.decompress((UCI / "bank-full.csv.gz").read_bytes()).decode()),
+                              delimiter=";"))
+    h = [r for r in raw if r["housing"] == "yes"]
+    o = [r for r in raw if r["housing"] != "yes"]
+    t = load_uci_bank_marketing(UCI / "bank-full.csv.gz")
+    rep = execute("credit.mortgage_cross_sell", t, ctx=RunContext(as_of="2010-11-30", currency="EUR"))
+    cov = rep.tables()["coverage"].df.set_index("产品")
+    assert cov.loc["个人消费贷款", "按揭客户持有数"] == sum(r["loan"] == "yes" for r in h)
+    assert cov.loc["个人消费贷款", "按揭客户覆盖率"] == pytest.approx(sum(r["loan"] == "yes" for r in h) / len(h))
+    assert cov.loc["个人消费贷款", "非按揭客户覆盖率"] == pytest.approx(sum(r["loan"] == "yes" for r in o) / len(o))
+    assert cov.loc["本次营销认购定期(结果)", "按揭客户覆盖率"] == pytest.approx(sum(r["y"] == "yes" for r in h) / len(h))
+    mar = rep.tables()["cov_2"].df.set_index("婚姻状况")
+    married = [r for r in raw if r["marital"] == "married"]
+    mh = [r for r in married if r["housing"] == "yes"]
+    assert mar.loc["已婚(married)", "按揭客户数"] == len(mh)
+    assert mar.loc["已婚(married)", "个人消费贷款覆盖率"] == pytest.approx(sum(r["loan"] == "yes" for r in mh) / len(mh))
+    # risk: clients in default get no consumer-loan gap
+    gap = rep.tables()["coverage"].df.set_index("产品").loc["个人消费贷款", "未持有客户数"]
+    assert gap == sum(r["loan"] != "yes" for r in h)  # coverage counts every holder without the product
+    lst = rep.tables()["cross_sell_list"].df
+    assert "存款(EUR)" in lst.columns and len(lst) == 1000
+    job = rep.tables()["cov_1"].df
+    assert job["客户数"].sum() == len(raw)
