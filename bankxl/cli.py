@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("action", choices=["build", "install", "uninstall", "bundle"])
     a.add_argument("--out", help="output path")
     a.add_argument("--check", action="store_true", help="verify the built add-in")
+    a.add_argument("--file", help="install: the .xlam to install (default: the built add-in)")
     a.set_defaults(func=cmd_addin)
     return p
 

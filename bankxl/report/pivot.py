@@ -187,26 +187,31 @@ def _py_number(v: object) -> int | float:
     return int(f) if f.is_integer() and abs(f) < 2**53 else f
 
 
+def _numbers(values: np.ndarray) -> list:
+    """float array -> Python numbers (whole floats as int, NaN as None), one pass over a plain list."""
+    values = np.where(np.isfinite(values), values, np.nan)
+    return [None if v != v else (int(v) if v.is_integer() and abs(v) < 2**53 else v) for v in values.tolist()]
+
+
 def _normalise_column(name: str, s: pd.Series) -> _Column:
+    """One source column as cache values: numbers, or text (dates as YYYY-MM-DD, booleans TRUE/FALSE).
+    Vectorised per column: a 125k-row detail sheet has millions of cells."""
     if pd.api.types.is_bool_dtype(s.dtype):
         return _Column(name, "str", [None if _is_missing(v) else ("TRUE" if v else "FALSE") for v in s])
     if pd.api.types.is_numeric_dtype(s.dtype):
-        return _Column(name, "num", [None if _is_missing(v) else _py_number(v) for v in s])
+        return _Column(name, "num", _numbers(s.to_numpy(dtype="float64", na_value=np.nan)))
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        out = []
-        for v in s:
-            if _is_missing(v):
-                out.append(None)
-            else:
-                ts = pd.Timestamp(v)
-                out.append(ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M:%S"))
-        return _Column(name, "str", out)
-    vals = [None if _is_missing(v) else v for v in s]
+        d = pd.to_datetime(s)
+        fmt = "%Y-%m-%d" if (d.dropna() == d.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
+        txt = d.dt.strftime(fmt)
+        return _Column(name, "str", [None if v is None or v != v else v for v in txt.astype(object).tolist()])
+    obj = s.astype(object).tolist()
+    vals = [None if _is_missing(v) else v for v in obj]
     present = [v for v in vals if v is not None]
     if present and all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
                        for v in present):
         return _Column(name, "num", [None if v is None else _py_number(v) for v in vals])
-    return _Column(name, "str", [None if v is None else str(v) for v in vals])
+    return _Column(name, "str", [None if v is None else (v if isinstance(v, str) else str(v)) for v in vals])
 
 
 def _normalise(df: pd.DataFrame) -> list[_Column]:

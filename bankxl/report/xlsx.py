@@ -301,36 +301,45 @@ class XlsxReportWriter:
         return header_row, last_row + 1
 
     def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list) -> None:
+        """Write the data rows, row by row (constant_memory needs row order), with one typed fast path
+        per column: numbers (write_number; >15 significant digits as text), dates, text (write_string,
+        so '=...' from data never becomes a formula), and a generic path for mixed object columns."""
         cols = []
         for (kind, fmt), name in zip(writers, df.columns):
             s = df[name]
             if kind == "date":
-                vals = [None if pd.isna(v) else pd.Timestamp(v).to_pydatetime() for v in s]
+                vals = [None if v is None or v is pd.NaT or v != v else v
+                        for v in pd.to_datetime(s).dt.to_pydatetime().tolist()] if len(s) else []
+                cols.append((ws.write_datetime, fmt, vals))
             elif kind == "bool":
-                vals = [None if _is_missing(v) else ("是" if v else "否") for v in s]
+                cols.append((ws.write_string, fmt, [None if _is_missing(v) else ("是" if v else "否") for v in s]))
             elif kind in ("int", "float"):
                 arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-                vals = arr.tolist()
+                big = np.isfinite(arr) & (np.abs(arr) >= 1e15) & (arr == np.round(arr))
+                bad = np.isinf(arr)
+                if big.any() or bad.any():
+                    vals = [str(int(v)) if b else ("∞" if v > 0 else "-∞") if i_ else v
+                            for v, b, i_ in zip(arr.tolist(), big.tolist(), bad.tolist())]
+                    cols.append((self._writer_for(ws), fmt, [None if isinstance(v, float) and v != v else v
+                                                           for v in vals]))
+                else:
+                    cols.append((ws.write_number, fmt, [None if v != v else v for v in arr.tolist()]))
             else:
-                vals = s.tolist()
-            cols.append((kind, fmt, vals))
+                obj = s.astype(object).tolist()
+                vals = [None if _is_missing(v) else v for v in obj]
+                if all(v is None or isinstance(v, str) for v in vals):
+                    cols.append((ws.write_string, fmt, vals))
+                else:
+                    cols.append((self._writer_for(ws), fmt, vals))
         for i in range(len(df)):
             r = first_row + i
-            for j, (kind, fmt, vals) in enumerate(cols):
+            for j, (write, fmt, vals) in enumerate(cols):
                 v = vals[i]
-                if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
-                    continue
-                if kind in ("int", "float"):
-                    if math.isinf(v):
-                        ws.write_string(r, j, "∞" if v > 0 else "-∞", fmt)
-                    elif abs(v) >= 1e15 and float(v).is_integer():
-                        ws.write_string(r, j, str(int(v)), fmt)  # > 15 significant digits: text
-                    else:
-                        ws.write_number(r, j, v, fmt)
-                elif kind == "date":
-                    ws.write_datetime(r, j, v, fmt)
-                else:
-                    self._write_value(ws, r, j, v, fmt)
+                if v is not None:
+                    write(r, j, v, fmt)
+
+    def _writer_for(self, ws):
+        return lambda r, c, v, fmt: self._write_value(ws, r, c, v, fmt)
 
     def _write_value(self, ws, r: int, c: int, v: Any, fmt=None) -> None:
         """Write one value safely: strings via write_string (never a formula), big ints as text."""
@@ -455,9 +464,13 @@ class XlsxReportWriter:
         grid = pivot.pivot_grid(df, block.spec)
         for i, line in enumerate(grid):
             for j, v in enumerate(line):
-                fmt = self.fmt.get(bold=True) if i == 0 else self.fmt.num("#,##0.##")
+                # numbers as shown (#,##0.00 / #,##0), not their repr, for formats and column widths
+                shown = (f"{v:,.2f}" if isinstance(v, float | np.floating) else
+                         f"{v:,}" if isinstance(v, int | np.integer) and not isinstance(v, bool) else v)
+                fmt = (self.fmt.get(bold=True) if i == 0 else
+                       self.fmt.num("#,##0.00" if isinstance(v, float | np.floating) else "#,##0"))
                 self._write_value(ws, row + i, j, v, fmt)
-                widths[j] = max(widths.get(j, 0), min(display_width(v) if not _is_missing(v) else 0, 40))
+                widths[j] = max(widths.get(j, 0), min(display_width(shown) if not _is_missing(v) else 0, 40))
         self.pending_pivots.append((block, sheet_name, row, 0))
         return row + len(grid)
 

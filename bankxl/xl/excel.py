@@ -1,0 +1,175 @@
+"""The bridge to live Excel: the ONLY bankxl module that calls xlwings' Excel API.
+
+Small functions over an ``xw.Book`` — the bridge interface :mod:`bankxl.xl.ribbon` documents and tests
+fake over real workbook files. Nothing here decides anything: which tables to read, where to save, what to
+name sheets is all in :mod:`bankxl.xl.ribbon` (tested on Linux); this module only moves cells and calls
+Excel. Needs Microsoft Excel (Windows or macOS) with xlwings; importing it elsewhere is harmless.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+
+import xlwings as xw
+
+from .ribbon import Block, BookInfo, Region
+
+MARKER = "bankxl_scenario"  # sheet-level defined name on inserted result sheets: ="<scenario id>"
+XL_EXCEL_LINKS = 1  # xlExcelLinks
+CHUNK = 20_000  # rows per COM read/write chunk for big ranges
+
+
+def caller_book() -> xw.Book:
+    """The workbook the ribbon button was clicked in (RunPython caller)."""
+    return xw.Book.caller()
+
+
+def _local_path(book: xw.Book) -> str | None:
+    full = book.fullname
+    if not full or re.match(r"^https?://", full, re.IGNORECASE) or not os.path.isabs(full):
+        return None
+    return full
+
+
+def book_info(book: xw.Book) -> BookInfo:
+    """Names of sheets and Excel tables, the active sheet and the current region of the active cell."""
+    sheets = [s.name for s in book.sheets]
+    tables = [(t.name, s.name) for s in book.sheets for t in s.tables]
+    active = book.sheets.active.name
+    region = None
+    try:
+        sel = book.selection
+        if sel is not None and sel.sheet.name == active:
+            cr = sel.current_region
+            if cr.count > 1:
+                region = Region(active, cr.row, cr.column, cr.rows.count, cr.columns.count)
+    except Exception:  # noqa: BLE001 - a chart or shape may be selected: no region
+        region = None
+    return BookInfo(book.name, _local_path(book), sheets, tables, active, region)
+
+
+def _values(rng: xw.Range) -> list[list]:
+    rng = rng.options(ndim=2, empty=None, dates=_dt.datetime, chunksize=CHUNK)
+    v = rng.value
+    return v if v is not None else []
+
+
+def read_sheet(book: xw.Book, sheet: str) -> Block:
+    """The used range of ``sheet`` from A1 (so row numbers stay the ones the user sees)."""
+    sh = book.sheets[sheet]
+    used = sh.used_range
+    last = used.last_cell
+    rng = sh.range((1, 1), (last.row, last.column))
+    return Block(_values(rng), 1, 1)
+
+
+def read_table(book: xw.Book, table: str, sheet: str) -> Block:
+    """Header row and data body of an Excel table (the totals row is left out)."""
+    tbl = book.sheets[sheet].tables[table]
+    header = tbl.header_row_range
+    body = tbl.data_body_range
+    rows = _values(header)
+    if body is not None:
+        rows += _values(body)
+    return Block(rows, header.row, header.column)
+
+
+def read_region(book: xw.Book, sheet: str, first_row: int, first_col: int, n_rows: int, n_cols: int) -> Block:
+    sh = book.sheets[sheet]
+    rng = sh.range((first_row, first_col), (first_row + n_rows - 1, first_col + n_cols - 1))
+    return Block(_values(rng), first_row, first_col)
+
+
+def add_sheet(book: xw.Book, name: str, rows: list[list]) -> None:
+    """Add sheet ``name`` after the last sheet with ``rows`` from A1 (bold header, fitted columns); the
+    previously active sheet stays active."""
+    active = book.sheets.active
+    sh = book.sheets.add(name=name, after=book.sheets[-1])
+    if rows:
+        sh.range("A1").options(ndim=2).value = rows
+        sh.range((1, 1), (1, len(rows[0]))).font.bold = True
+        sh.autofit("c")
+    active.activate()
+
+
+def append_rows(book: xw.Book, sheet: str, rows: list[list], start_row: int) -> None:
+    if rows:
+        book.sheets[sheet].range((start_row, 1)).options(ndim=2).value = rows
+
+
+def status(book: xw.Book, text: str | None) -> None:
+    """Status bar text; None gives the status bar back to Excel."""
+    book.app.status_bar = text if text else False
+
+
+def alert(book: xw.Book, text: str, title: str, error: bool = False) -> None:
+    book.app.alert(text, title=title, buttons="ok", mode="critical" if error else "info")
+
+
+def open_workbook(book: xw.Book, path: str) -> xw.Book:
+    return book.app.books.open(path)
+
+
+def copy_sheets(book: xw.Book, src_path: str, pairs: list[tuple[str, str]], after: str | None) -> list[str]:
+    """Copy sheets of the workbook at ``src_path`` into ``book`` (``pairs`` = (source name, new name)),
+    one after the other starting after sheet ``after``; the source is closed without saving."""
+    app = book.app
+    screen = app.screen_updating
+    app.screen_updating = False
+    src = app.books.open(src_path, update_links=False, read_only=True)
+    created: list[str] = []
+    try:
+        anchor = book.sheets[after] if after else book.sheets[-1]
+        for src_name, new_name in pairs:
+            new = src.sheets[src_name].copy(after=anchor, name=new_name)
+            created.append(new.name)
+            anchor = new
+    finally:
+        src.close()
+        app.screen_updating = screen
+    return created
+
+
+def delete_sheets(book: xw.Book, names: list[str]) -> None:
+    app = book.app
+    alerts = app.display_alerts
+    app.display_alerts = False
+    try:
+        for n in names:
+            book.sheets[n].delete()
+    finally:
+        app.display_alerts = alerts
+
+
+def result_sheets(book: xw.Book) -> dict[str, str]:
+    """{sheet name: scenario id} of the sheets bankxl inserted earlier (sheet-level name ``bankxl_scenario``)."""
+    out = {}
+    for sh in book.sheets:
+        for n in sh.names:
+            if n.name.split("!")[-1] == MARKER:
+                m = re.match(r'^="(.*)"$', n.refers_to or "")
+                if m:
+                    out[sh.name] = m.group(1)
+    return out
+
+
+def mark_result_sheet(book: xw.Book, sheet: str, scenario_id: str) -> None:
+    name = book.sheets[sheet].names.add(MARKER, f'="{scenario_id}"')
+    try:
+        name.api.Visible = False
+    except Exception:  # noqa: BLE001 - not available on macOS
+        pass
+
+
+def link_sources(book: xw.Book) -> list[str]:
+    links = book.api.LinkSources(XL_EXCEL_LINKS)
+    return list(links) if links else []
+
+
+def break_link(book: xw.Book, link: str) -> None:
+    book.api.BreakLink(Name=link, Type=XL_EXCEL_LINKS)
+
+
+def activate(book: xw.Book, sheet: str) -> None:
+    book.sheets[sheet].activate()
