@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import datetime
 import math
 import os
 import re
@@ -72,6 +73,7 @@ def build(path: Path, df: pd.DataFrame, specs=SPECS, prewrite: bool = True) -> l
     """Write source + (optionally) pre-written pivot values with XlsxWriter, then add the pivots.
     Returns the pivots' location refs."""
     wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": datetime.datetime(2026, 11, 30)})  # byte-stable: no clock in core.xml
     src, pv = wb.add_worksheet(SOURCE_SHEET), wb.add_worksheet(PIVOT_SHEET)
     money = wb.add_format({"num_format": "#,##0.00"})
     src.write_row(0, 0, list(df.columns))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from .model import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 

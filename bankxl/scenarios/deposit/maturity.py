@@ -18,7 +18,10 @@ Sheets of the report (in order):
 * 排班 — per working day × outlet: maturing customers, 所需人天 = ceil(customers / per-staff-day), large
   customers; plus the 行长/理财经理 list of large maturing customers;
 * 提醒名单 — reminder list for the data date for the nodes 到期前 30/15/7/1 天 with 到期本息, 建议产品, 建议动作, 原因;
-* 到期明细 — the cleaned detail (Excel table ``maturity_detail``), the pivot source.
+* 到期明细 — the cleaned detail (Excel table ``maturity_detail``), the pivot source. When the detail would not
+  fit on one sheet (:data:`EXCEL_MAX_ROWS`), the sheet is 到期汇总 instead (``maturity_pivot_source``: rows
+  pre-aggregated by 分行 × 支行/网点 × 到期期间 with 笔数, :func:`aggregate_for_pivot`), the 笔数 pivot sums
+  笔数, and 说明 says so.
 
 Method (SCENARIOS.md D2): dtm = maturity_date − as_of (days); 实际可支取日 = maturity rolled with
 ``roll_rule`` ('following' 顺延 / 'preceding' 提前); amount bands are half-open [lo, hi) on the single
@@ -57,6 +60,14 @@ CLOSED_STATUS = r"销户|结清|注销|关闭|已支取|撤销"
 CNY_CODES = {"CNY", "RMB", "人民币", "156", "01", "本币"}
 
 DETAIL_PIVOT_ROWS = ("分行", "支行/网点")
+DETAIL_PIVOT_COLUMNS = ("到期期间",)
+#: Excel's rows per sheet. When 到期明细 (title + header + deposits + total row) would not fit, the native pivots
+#: are built over rows pre-aggregated by their row/column fields (:func:`aggregate_for_pivot`) and 说明 says
+#: so. A module constant so that tests can lower it.
+EXCEL_MAX_ROWS = 1_048_576
+DETAIL_OVERHEAD_ROWS = 3  # title, header and total row of the 到期明细 table
+COUNT_COL = "笔数"
+PIVOT_SOURCE_DETAIL, PIVOT_SOURCE_AGG = "maturity_detail", "maturity_pivot_source"
 #: highlight the 全行 and 分行 rows of the 到期结构 blocks (level column)
 _LEVEL_MARKS = [Conditional(["层级", "机构名称"], "text", value="全行", style="warn"),
                 Conditional(["层级"], "text", value="分行", style="good")]
@@ -713,12 +724,12 @@ def reminder_table(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
 
 def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     """到期明细 (name ``maturity_detail``): the pivot source, one row per deposit."""
+    balance_col, amount_col = detail_money_columns(ctx)
     return pd.DataFrame({
         "分行": d["branch"], "支行/网点": d["outlet"], "机构号": d["outlet_id"],
         "到期月份": d["month"], "到期期间": d["period"].map(lambda p: P_SORT.get(p, p)).astype("string"),
         "剩余期限档": d["dtm_band"], "产品": d["product"], "产品类别": d["kind"], "期限档": d["term_band"],
-        "金额段": d["amount_band"], "余额(元)" if ctx.base_unit == "元" else ctx.base_label("余额"): d["balance"],
-        ctx.money_label("金额") if ctx.scale != 1 else "金额": ctx.money(d["balance"]),
+        "金额段": d["amount_band"], balance_col: d["balance"], amount_col: ctx.money(d["balance"]),
         "客户号": d["cust_id"], "账号": d["acct_no"], "客户经理": d["mgr_id"],
         "起息日": d["value_date"], "到期日": d["maturity"], "实际可支取日": d["actual"],
         "距到期天数": d["dtm"].astype("int64"), "利率": d["rate"],
@@ -727,19 +738,46 @@ def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     }).sort_values(["分行", "机构号", "到期日", "账号"], ignore_index=True)
 
 
-def pivot_specs(ctx: RunContext | None = None) -> tuple[PivotSpec, PivotSpec]:
+def detail_money_columns(ctx: RunContext) -> tuple[str, str]:
+    """Headers of (balance in the base unit, amount in the display unit) in 到期明细."""
+    return ("余额(元)" if ctx.base_unit == "元" else ctx.base_label("余额"),
+            ctx.money_label("金额") if ctx.scale != 1 else "金额")
+
+
+def detail_fits(n_rows: int) -> bool:
+    """True when a 到期明细 table of ``n_rows`` deposits fits on one sheet (:data:`EXCEL_MAX_ROWS`)."""
+    return n_rows + DETAIL_OVERHEAD_ROWS <= EXCEL_MAX_ROWS
+
+
+def aggregate_for_pivot(detail: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    """到期汇总 (name ``maturity_pivot_source``): 到期明细 grouped by the pivots' row and column fields
+    (分行, 支行/网点, 到期期间; blanks kept as their own group) with the sums of the balance (base unit) and the
+    display amount and 笔数 = number of deposits. Sorted by the keys. A pivot over it gives the same sums as over
+    the detail; counts become 求和项:笔数."""
+    keys = [*DETAIL_PIVOT_ROWS, *DETAIL_PIVOT_COLUMNS]
+    money = list(dict.fromkeys(detail_money_columns(ctx)))
+    g = detail.groupby(keys, dropna=False, sort=True)
+    out = g[money].sum()
+    out[COUNT_COL] = g.size().astype("int64")
+    return out.reset_index()
+
+
+def pivot_specs(ctx: RunContext | None = None, pre_aggregated: bool = False) -> tuple[PivotSpec, PivotSpec]:
     """The native PivotTables over 到期明细: (金额 by 分行/支行 × 到期期间, 笔数 by the same).
 
+    With ``pre_aggregated`` the source is :func:`aggregate_for_pivot`'s frame and 到期笔数 is the sum of its
+    笔数 column instead of a count of 账号.
     Distinct customers cannot be a classic PivotTable value (Excel needs the data model for 非重复计数); they
     are on the static 到期结构 sheet."""
     amount_field = ctx.money_label("金额") if ctx is not None and ctx.scale != 1 else (
         "金额" if ctx is not None else "金额(万元)")
     captions = {"到期期间": "到期期间"}
-    amt = PivotSpec(name="到期金额透视", rows=DETAIL_PIVOT_ROWS, columns=("到期期间",),
+    amt = PivotSpec(name="到期金额透视", rows=DETAIL_PIVOT_ROWS, columns=DETAIL_PIVOT_COLUMNS,
                     values=(DataField(amount_field, "sum", caption=f"到期{amount_field}", num_format="#,##0.00"),),
                     field_captions=captions)
-    cnt = PivotSpec(name="到期笔数透视", rows=DETAIL_PIVOT_ROWS, columns=("到期期间",),
-                    values=(DataField("账号", "count", caption="到期笔数", num_format="#,##0"),),
+    count = (DataField(COUNT_COL, "sum", caption="到期笔数", num_format="#,##0") if pre_aggregated else
+             DataField("账号", "count", caption="到期笔数", num_format="#,##0"))
+    cnt = PivotSpec(name="到期笔数透视", rows=DETAIL_PIVOT_ROWS, columns=DETAIL_PIVOT_COLUMNS, values=(count,),
                     field_captions=captions)
     return amt, cnt
 
@@ -785,16 +823,32 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
               formats={p: "int" for p in [*periods, "合计"]}),
     ])
 
-    # 到期明细 + native pivots
+    # 到期明细 + native pivots (over pre-aggregated rows when the detail does not fit on one sheet)
     detail = detail_table(d, ctx)
-    amt_spec, cnt_spec = pivot_specs(ctx)
+    pre_agg = not detail_fits(len(detail))
+    amt_spec, cnt_spec = pivot_specs(ctx, pre_aggregated=pre_agg)
+    pivot_source = aggregate_for_pivot(detail, ctx) if pre_agg else detail
+    source_name = PIVOT_SOURCE_AGG if pre_agg else PIVOT_SOURCE_DETAIL
+    source_sheet = "到期汇总" if pre_agg else "到期明细"
+    if pre_agg:
+        notes.append(
+            f"到期明细共 {len(detail):,} 笔, 超过 Excel 单表上限 {EXCEL_MAX_ROWS:,} 行, 未写入工作簿; 「到期透视」的数据透视表"
+            f"改以按 分行 × 支行/网点 × 到期期间 预汇总的 {len(pivot_source):,} 行(「{source_sheet}」表 {source_name})为数据源: "
+            f"金额为各组余额之和, 到期笔数 = 求和项:{COUNT_COL}(非计数), 合计与明细一致; 产品、期限档、金额段等字段不在汇总中, "
+            "无法拖入透视表(按这些维度的分布见「到期分布」)。")
     if len(detail):
+        src_line = (f"数据源: 「{source_sheet}」表 {source_name}(明细超过 Excel 行数上限, 已按分行/支行/到期期间预汇总, "
+                    f"笔数为「{COUNT_COL}」列求和, 见「说明」)。" if pre_agg else
+                    f"数据源: 「{source_sheet}」表 {source_name}, 每行一笔定期存款; 可把 产品类别、期限档、金额段、"
+                    "剩余期限档 等字段拖入行/列/筛选。")
         pblocks = [
-            Note(lines=["Excel 数据透视表(数据源: 「到期明细」表 maturity_detail), 打开时自动刷新, 可拖动字段调整;",
-                        "到期期间前的数字 0/1/9 仅用于排序(0 已到期未支取, 1 当日到期, 9 12个月以后)。",
+            Note(title=f"D2 到期透视(Excel 数据透视表)— 数据日期 {ctx.as_of:%Y-%m-%d}",
+                 lines=[src_line,
+                        "打开文件时 Excel 自动刷新透视表(受保护的视图下需先点「启用编辑」); 金额单位: " + ctx.unit + "。",
+                        "到期期间前的数字仅用于排序: 0 已到期未支取, 1 当日到期, 9 12个月以后; 其余为到期年月。",
                         "去重客户数需 Excel 数据模型, 普通透视表无法计算, 见「到期结构」。"]),
-            PivotBlock(amt_spec, "maturity_detail", title=f"到期金额({ctx.unit})"),
-            PivotBlock(cnt_spec, "maturity_detail", title="到期笔数"),
+            PivotBlock(amt_spec, source_name, title=f"到期金额({ctx.unit}): 分行 → 支行/网点 × 到期期间"),
+            PivotBlock(cnt_spec, source_name, title="到期笔数: 分行 → 支行/网点 × 到期期间"),
         ]
     else:
         pblocks = [Note(lines=["没有计入的到期存款, 未生成数据透视表。"])]
@@ -896,11 +950,18 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
               formats={"利率": "pct", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
     ])
 
-    s_detail = Sheet("到期明细", [
-        Table(detail, name="maturity_detail", title="到期明细(透视表数据源)",
-              text_columns=("客户号", "账号", "机构号", "客户经理", "到期月份"),
-              formats={"利率": "pct", "Excel行号": "0", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
-    ])
+    if pre_agg:
+        s_detail = Sheet(source_sheet, [
+            Table(pivot_source, name=source_name,
+                  title="到期汇总(透视表数据源: 明细超过 Excel 行数上限, 按分行 × 支行/网点 × 到期期间预汇总)",
+                  formats={COUNT_COL: "int"}),
+        ])
+    else:
+        s_detail = Sheet(source_sheet, [
+            Table(detail, name=source_name, title="到期明细(透视表数据源)",
+                  text_columns=("客户号", "账号", "机构号", "客户经理", "到期月份"),
+                  formats={"利率": "pct", "Excel行号": "0", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
+        ])
 
     report = Report(title="存款到期视图", sheets=[s1, s_pivot, s2, s3, s4, s5, s_detail])
     report.method = [

@@ -55,7 +55,8 @@ import numpy as np
 import pandas as pd
 
 from ...errors import RowProblem
-from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
+from ...report.pivot import DataField, PivotSpec
 from ...scenario import RunContext, Scenario, param
 
 FACTORS = ("prior_avg", "prior_increment", "potential", "staff_count")
@@ -494,6 +495,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     rep.sheets.append(_sheet_required(track, ctx))
     rep.sheets.append(_sheet_deviation(track, ctx, p))
     rep.sheets.append(_sheet_progress(track, ctx))
+    rep.sheets.extend(_sheets_monthly_pivot(tracked, months, m_split, ctx))
     return rep
 
 
@@ -577,6 +579,45 @@ def _time_split(tracked, months, q_keys, q_weights, season, unit):
                 mm[m] = float(v)
         m_split[u.org_id] = mm
     return q_split, m_split
+
+
+def monthly_task_table(tracked, months, m_split, ctx: RunContext) -> pd.DataFrame:
+    """月度任务明细 (name ``monthly_tasks``), the pivot source: one row per (outlet, month) with 机构号, 机构名称,
+    季度 (Qn, or yyyy-Qn over two years), 月份 (yyyy-mm) and the month's increment task (display unit);
+    months without a task (NaN: the outlet is not decomposed) are left out."""
+    years = {m.year for m in months}
+    rows = [{"机构号": u.org_id, "机构名称": u.name,
+             "季度": f"Q{m.quarter}" if len(years) == 1 else f"{m.year}-Q{m.quarter}", "月份": f"{m:%Y-%m}",
+             ctx.money_label("月度增量任务"): v / ctx.scale}
+            for u in tracked if not u.is_root for m in months
+            if not pd.isna(v := m_split[u.org_id].get(m, np.nan))]
+    cols = ["机构号", "机构名称", "季度", "月份", ctx.money_label("月度增量任务")]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def monthly_pivot_spec(ctx: RunContext) -> PivotSpec:
+    """Native PivotTable over 月度任务明细: rows 机构名称, columns 季度 → 月份, value 求和 月度增量任务."""
+    task = ctx.money_label("月度增量任务")
+    return PivotSpec(name="月度任务透视", rows=("机构名称",), columns=("季度", "月份"),
+                     values=(DataField(task, "sum", caption=f"增量任务({ctx.unit})", num_format="#,##0.00"),))
+
+
+def _sheets_monthly_pivot(tracked, months, m_split, ctx: RunContext) -> list[Sheet]:
+    """月度透视 (native PivotTable, :func:`monthly_pivot_spec`) + its source sheet 月度任务明细."""
+    df = monthly_task_table(tracked, months, m_split, ctx)
+    if not len(df):
+        return []
+    return [
+        Sheet("月度透视", [
+            Note(title="月度增量任务 — Excel 数据透视表",
+                 lines=[("数据源: 「月度任务明细」表 monthly_tasks, 每行一个机构一个月; 打开文件时 Excel 自动刷新"
+                         "(受保护的视图下需先点「启用编辑」), 可拖动 机构/季度/月份 调整行列。"),
+                        f"数值 = 月度增量任务({ctx.unit}), 与「月度分解」一致。"]),
+            PivotBlock(monthly_pivot_spec(ctx), "monthly_tasks", title=f"各机构月度增量任务({ctx.unit})"),
+        ]),
+        Sheet("月度任务明细", [Table(df, name="monthly_tasks", title="月度任务明细(透视表数据源)",
+                                   text_columns=("机构号", "月份"))]),
+    ]
 
 
 def _tracking(tracked, months, m_split, ctx: RunContext, p: TargetParams, days_for) -> pd.DataFrame:
