@@ -95,7 +95,9 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
 def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs: dict[str, dict]) -> None:
     """Fill ``report.meta`` and append the 数据问题 and 说明 sheets (every report has both)."""
     years = sorted({ctx.as_of.year, ctx.as_of.year + 1})
-    cal_notes = ctx.calendar.source_notes(years) if hasattr(ctx.calendar, "source_notes") else []
+    # China's working-day calendar only applies to data of a Chinese bank (CNY)
+    cal_notes = (ctx.calendar.source_notes(years)
+                 if ctx.currency == "CNY" and hasattr(ctx.calendar, "source_notes") else [])
     rule = params_hash(params)
     report.meta.update({"as_of": ctx.as_of, "params": params, "rule_version": rule, "inputs": inputs,
                         "currency": ctx.currency, "unit": ctx.unit})

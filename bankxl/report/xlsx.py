@@ -32,6 +32,7 @@ from .model import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 log = logging.getLogger(__name__)
 
 LARGE_CELLS = 3_000_000
+WRAP_WIDTH = 40  # text columns wider than this (in Excel character units) wrap
 EXCEL_MAX_ROWS = 1_048_576
 NAMED_FORMATS = {
     "money": "#,##0.00", "money0": "#,##0", "int": "#,##0", "pct": "0.00%", "pct1": "0.0%",
@@ -192,7 +193,8 @@ class XlsxReportWriter:
             ws.set_column(col, col, min(max(w + 2, 8), 60))
         if first_header is not None:
             ws.freeze_panes(first_header + 1, 0)
-            ws.repeat_rows(first_header)
+            if sum(isinstance(b, Table) for b in sheet.blocks) == 1:
+                ws.repeat_rows(first_header)  # printed pages repeat the header of the sheet's only table
         self._print_setup(ws, sheet)
 
     def _print_setup(self, ws, sheet: Sheet) -> None:
@@ -281,6 +283,12 @@ class XlsxReportWriter:
                     w = max(w, len(f"{vmax:,.2f}") + 1)
             if orig in block.widths:
                 w = block.widths[orig]
+            elif kind in ("object", "text") and w > WRAP_WIDTH:
+                # long reasons/actions wrap inside a readable column instead of running across the page
+                w = WRAP_WIDTH
+                wrap = self.fmt.get(num_format=code, text_wrap=True) if code else self.fmt.get(text_wrap=True)
+                writers[j] = (kind, wrap)
+                spec["format"] = wrap
             widths[j] = max(widths.get(j, 0), min(w, 50))
         last_row = header_row + max(n, 1) + (1 if block.total_row else 0)
         if self.large:
