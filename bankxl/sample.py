@@ -4,8 +4,9 @@
 time deposits, daily outlet balances, the year's deposit targets and a payroll. Everything is drawn from
 one ``numpy.random.Generator`` seeded by ``seed`` (no global random state, no clock), so one seed gives
 identical frames on every run and machine. Customers and deposits are generated vectorised: 1,000,000
-customers (≈1.3 M deposits) take about 15–20 s and ~1.6 GB peak memory; the organisation, the daily balances,
-the targets and the payroll do not grow with ``customers``.
+customers (≈1.3 M deposits) take about 15–20 s and ~1.6 GB peak memory without the issue-3 tables; with
+them (12 M 客户月度存款 rows, 5 M 产品持有 rows) about 22 s and ~6 GB. The organisation, the daily balances,
+the targets and the payroll do not grow with ``customers``; 交易流水 is capped (``FLOW_MAX_CUSTOMERS``).
 
 Tables (``dict`` keys, shapes for the default ``customers=2000``; columns and dtypes exactly as
 ``bankxl.tables.get_table(id).empty()`` without ``_row``; money in 元, rates as fractions):
@@ -54,6 +55,37 @@ Tables (``dict`` keys, shapes for the default ``customers=2000``; columns and dt
     other_deduction (工会会费 0.5% of basic pay, occasional others). Every amount is rounded half-up to
     0.01 and ``net`` = gross − Σ deductions. A few employees join or leave during the year.
 
+``loans`` (≈0.18 × ``customers`` rows; issue 3)
+    The bank's own personal loans: ≈14% of customers (more of those aged 25–55), some with 2–3 loans;
+    个人住房贷款 (≈45%, ~1 M 元, 240–360 months), 个人消费贷款, 个人经营贷款, 个人汽车贷款; rates by start year;
+    ``monthly_payment`` = P·r/(1 − (1+r)^−n) (等额本息, r = rate/12) rounded to 0.01, ``balance`` = the
+    annuity balance after the months paid; status C ≈80% / D ≈3% (``overdue_days`` 1–180) / A / B
+    (finished: balance 0, ``end_date``); a loan never starts before the customer's 开户日期;
+    ``acct_no`` = ``repay_acct`` = the customer's settlement card ``62178…``.
+``payment_orders`` (代扣指令)
+    One order per running own loan (``bank_to`` 示例银行, amount = monthly payment, 贷款还款/LOAN), half of
+    the planted other-bank mortgages/business loans (``bank_to`` = the other bank), 家庭费用 (UTIL, ≈25% of
+    customers) and 保险 (INSUR, ≈8%).
+``transactions`` (交易流水: ``FLOW_SHARE`` 15% of customers, at most ``FLOW_MAX_CUSTOMERS``; 6 months)
+    Salary credits (代发工资) for 代发 customers, spending at merchants (美团外卖, 京东商城 网购 … — not loans),
+    phone bills, incoming transfers, repayments of the customer's running own loans (对手行 示例银行, amount =
+    monthly payment: NOT other-bank loans), and the planted profiles of :data:`FLOW_PROFILES`: 他行房贷
+    (memo 房贷月供 / "XX银行 个贷还款" / 按揭还款, same amount monthly), 他行消费贷 (memo 转账: only the same-amount
+    monthly pattern reveals it), 他行经营贷, 网贷 (1–2 lenders: 借呗, 微粒贷, 金条 … repayments + a disbursement),
+    多头 (3–4 lenders), 信用卡还款, 本人互转 (to the customer's own name at another bank, same amount monthly),
+    房租 (same amount monthly: not a loan) and 冲正 (a loan repayment reversed the next day).
+    :func:`sample_truth` returns who was planted with what (instalment, bank).
+``product_holdings`` (客户 × 产品, long)
+    结算账户 (balance = 活期 month-end) and 借记卡 for everyone; 手机银行 / 代发 as the customer flags; 信用卡
+    (≈22–40%); 理财 (≈15%, more of the wealthy, with balance); 定期存款 (= Σ ``time_deposits`` balance);
+    loan products (held = running); 社保卡, ETC, 基金; 保险 (customers with an insurance order).
+``customer_monthly`` (``customers`` × 12 months up to the as-of month)
+    ``td_avg`` = Σ time-deposit balance × days held in the month / days of the month (the as-of month up to
+    as-of), consistent with ``time_deposits`` (deposits are held from their value date); ``dd_avg`` a random
+    walk around a wealth-based level; ``dep_avg`` = td + dd; ``dep_eom`` = 定期 held at month end + 活期;
+    ``wm_bal`` 理财 (as in ``product_holdings``); ``inflow`` − ``outflow`` = the change of ``dep_eom`` from the
+    previous month-end.
+
 Planted payroll anomalies (for the M1 checks; :data:`PLANTED_PAYROLL_ERRORS`, months of the as-of year,
 planted only when the month is in the data):
 
@@ -88,11 +120,13 @@ from .tax import cumulative_iit, round_half_up
 __all__ = [
     "BANK_NAME",
     "CONTRIB_BASE",
+    "FLOW_PROFILES",
     "PLANTED_PAYROLL_ERRORS",
     "SAMPLE_WORKBOOKS",
     "SOCIAL_RATES",
     "PlantedPayrollError",
     "make_sample_bank",
+    "sample_truth",
     "write_sample_workbooks",
 ]
 
@@ -133,6 +167,8 @@ SAMPLE_WORKBOOKS: dict[str, tuple[str, ...]] = {
     "样例_定期存款.xlsx": ("time_deposits", "customers", "orgs"),
     "样例_存款目标.xlsx": ("deposit_targets", "org_daily_balances", "orgs"),
     "样例_员工工资.xlsx": ("payroll",),
+    "样例_贷款与流水.xlsx": ("transactions", "payment_orders", "loans", "product_holdings", "customer_monthly",
+                          "customers"),
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -1144,6 +1180,473 @@ def _make_balances_targets(rng, orgs: pd.DataFrame, as_of: np.datetime64):
 
 
 # ---------------------------------------------------------------------------------------------------
+# Loans, payment orders, transactions, product holdings, customer monthly (issue 3)
+# ---------------------------------------------------------------------------------------------------
+
+_OTHER_BANKS = ("中国工商银行", "中国建设银行", "中国农业银行", "中国银行", "交通银行", "招商银行", "兴业银行",
+                "浦发银行", "中信银行", "平安银行", "民生银行", "光大银行")
+#: internet lenders: (对手户名, 还款摘要, 放款摘要)
+_LENDERS = (("重庆蚂蚁消费金融有限公司", "借呗还款", "借呗放款"), ("深圳前海微众银行", "微粒贷还款", "微粒贷放款"),
+            ("京东金融-金条", "金条还款", "金条放款"), ("度小满金融", "有钱花还款", "有钱花放款"),
+            ("招联消费金融有限公司", "招联还款", "招联放款"), ("马上消费金融股份有限公司", "安逸花还款", "安逸花放款"),
+            ("360借条", "360借条还款", "360借条放款"), ("分期乐", "分期乐还款", "分期乐放款"))
+_MERCHANTS = (("北京三快在线科技有限公司", "美团外卖"), ("京东商城", "网购"), ("财付通-微信支付", "消费"),
+              ("支付宝-淘宝", "网购"), ("某连锁超市", "消费"), ("中国石化加油站", "加油"), ("滴滴出行", "交通"))
+_EMPLOYERS = ("某科技有限公司", "某制造股份有限公司", "某市第一人民医院", "某区教育局", "某建设集团有限公司",
+              "某物流有限公司", "某商贸有限公司")
+_LOAN_KINDS = ("个人住房贷款", "个人消费贷款", "个人经营贷款", "个人汽车贷款")
+_LOAN_KIND_P = (0.45, 0.35, 0.15, 0.05)
+
+#: flow profiles planted among the customers with transactions (share of them); :func:`sample_truth`
+FLOW_PROFILES = (("他行房贷", 0.08), ("他行消费贷", 0.05), ("他行经营贷", 0.03), ("网贷", 0.08), ("多头", 0.03),
+                 ("信用卡还款", 0.12), ("本人互转", 0.08), ("房租", 0.05), ("冲正", 0.03))
+#: share of customers with 6 months of flows, and its cap (keeps 交易流水 under Excel's row limit)
+FLOW_SHARE, FLOW_MAX_CUSTOMERS, FLOW_MONTHS = 0.15, 15_000, 6
+
+
+def _annuity_payment(principal, annual_rate, n):
+    """Monthly payment of an annuity loan (等额本息): P·r / (1 − (1+r)^−n), r = annual_rate / 12."""
+    r = np.asarray(annual_rate, dtype=np.float64) / 12.0
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pay = np.where(r > 0, principal * r / (1.0 - (1.0 + r) ** (-n)), principal / n)
+    return pay
+
+
+def _settle_acct(cust_id: np.ndarray) -> np.ndarray:
+    """The customer's settlement card number (16 digits, 62178 + 11-digit customer number)."""
+    if not len(cust_id):
+        return np.array([], dtype=object)
+    nums = np.asarray(cust_id, dtype="U").astype(np.int64)  # 10-digit customer numbers
+    return "62178" + _digits(nums, 11)
+
+
+def _months_back(as_of: np.datetime64, k: int) -> np.ndarray:
+    """First days of the k calendar months ending with the as-of month, oldest first (datetime64[D])."""
+    m = as_of.astype("datetime64[M]")
+    return (m - np.arange(k - 1, -1, -1)).astype("datetime64[D]")
+
+
+def _make_loans(rng, cust: dict, wealth: np.ndarray, as_of: np.datetime64) -> tuple[dict, np.ndarray]:
+    """Own loans (≈14% of customers, some with 2–3): returns (table data, customer index per loan)."""
+    n = len(cust["cust_id"])
+    age = (as_of - cust["birth_date"]) / _DAY / 365.25
+    p = np.where((age >= 25) & (age < 55), 0.18, 0.07)
+    k = np.where(rng.random(n) < p, 1 + (rng.random(n) < 0.22) + (rng.random(n) < 0.05), 0)
+    # months the relationship has lasted: a loan never starts before the customer's 开户日期
+    rel_m = (as_of.astype("datetime64[M]") - cust["open_date"].astype("datetime64[M]")).astype(np.int64)
+    k[rel_m < 2] = 0
+    li = np.repeat(np.arange(n), k)
+    m = len(li)
+    kind = rng.choice(len(_LOAN_KINDS), size=m, p=_LOAN_KIND_P)
+    w = wealth[li]
+    z = rng.normal(0, 1, m)
+    med = np.array([1_000_000.0, 100_000.0, 500_000.0, 150_000.0])[kind]
+    sig = np.array([0.45, 0.6, 0.6, 0.35])[kind]
+    amt = np.exp(np.log(med) + sig * z + 0.25 * np.clip(w, -2, 2))
+    amt = np.where(kind == 0, np.round(amt, -4), np.round(amt, -3))
+    terms = {0: ([240, 300, 360], [0.3, 0.3, 0.4]), 1: ([12, 24, 36, 60], [0.25, 0.3, 0.3, 0.15]),
+             2: ([12, 24, 36, 60], [0.3, 0.3, 0.25, 0.15]), 3: ([24, 36, 60], [0.3, 0.4, 0.3])}
+    term = np.zeros(m, dtype=np.int64)
+    for kk, (opts, pr) in terms.items():
+        s = kind == kk
+        term[s] = rng.choice(opts, size=s.sum(), p=pr)
+    u = rng.random(m)
+    status = np.where(u < 0.80, "C", np.where(u < 0.83, "D", np.where(u < 0.985, "A", "B"))).astype(object)
+    rel = rel_m[li]
+    finished = np.isin(status, ["A", "B"]) & (rel > term + 1)
+    status[np.isin(status, ["A", "B"]) & ~finished] = "C"
+    # months since the start: running loans 1 .. min(term − 1, relationship), finished loans > term
+    run_el = 1 + np.floor(rng.random(m) * np.maximum(np.minimum(term - 1, rel - 1), 1)).astype(np.int64)
+    fin_el = term + 1 + np.floor(rng.random(m) * np.maximum(np.minimum(36, rel - term - 1), 1)).astype(np.int64)
+    elapsed = np.where(finished, fin_el, run_el)
+    start = _add_months(np.full(m, as_of.astype("datetime64[M]").astype("datetime64[D]")), -elapsed)
+    start = start + rng.integers(0, 28, m)
+    start = np.minimum(np.maximum(start, cust["open_date"][li]), as_of - 28)
+    mat = _add_months(start, term)
+    sy = start.astype("datetime64[Y]").astype(np.int64) + 1970
+    base = np.select([sy <= 2021, sy <= 2023, sy == 2024], [0.049, 0.041, 0.035], 0.031)
+    rate = np.round(base + np.array([0.0, 0.006, 0.004, 0.008])[kind] + rng.normal(0, 0.0015, m), 4)
+    rate = np.maximum(rate, 0.025)
+    mp = round_half_up(_annuity_payment(amt, rate, term))
+    r = rate / 12
+    paid = np.minimum(elapsed, term)
+    g = (1 + r) ** paid
+    bal = np.maximum(amt * g - mp * (g - 1) / r, 0.0)
+    bal = np.where(finished, 0.0, round_half_up(bal))
+    end = np.where(finished, np.minimum(mat, as_of - rng.integers(1, 300, m)), np.datetime64("NaT"))
+    end = np.where(finished & (status == "B"), start + (mat - start) // 2, end).astype("datetime64[D]")
+    overdue = np.where(status == "D", rng.integers(1, 181, m), 0)
+    acct = cust["_acct"][li] if m else np.array([], dtype=object)
+    data = {
+        "loan_id": "LN" + _digits(np.arange(1, m + 1) * 13 + 5_000_000, 10) if m else np.array([], dtype=object),
+        "cust_id": cust["cust_id"][li], "cust_name": cust["cust_name"][li], "id_no": cust["id_no"][li],
+        "org_id": cust["org_id"][li], "mgr_id": cust["mgr_id"][li], "acct_no": acct,
+        "product": np.array(_LOAN_KINDS, dtype=object)[kind], "start_date": start,
+        "maturity_date": mat, "amount": amt, "balance": bal, "rate": rate, "term_m": term,
+        "repay_method": np.full(m, "等额本息", dtype=object), "monthly_payment": mp, "repay_acct": acct,
+        "status": status, "overdue_days": overdue, "end_date": end, "as_of": np.full(m, as_of),
+    }
+    return data, li
+
+
+def _stream(ci, dates, amount, dc, name, bank, memo, channel, acct=None) -> dict:
+    k = len(ci)
+    full = lambda v: np.full(k, v, dtype=object) if np.isscalar(v) or v is None else np.asarray(v, dtype=object)
+    return {"ci": np.asarray(ci, dtype=np.int64), "ts": np.asarray(dates, dtype="datetime64[D]"),
+            "amount": np.asarray(amount, dtype=np.float64), "dc": full(dc), "name": full(name), "bank": full(bank),
+            "memo": full(memo), "channel": full(channel), "acct": full(acct)}
+
+
+def _monthly_stream(ci, day, amount, dc, name, bank, memo, channel, months, lo, hi, acct=None) -> dict:
+    """One row per (customer, month) on day ``day`` of each month in ``months`` within (lo, hi]."""
+    ci = np.asarray(ci, dtype=np.int64)
+    dates = months[None, :] + (np.asarray(day, dtype=np.int64)[:, None] - 1)
+    keep = (dates > lo) & (dates <= hi)
+    ii, jj = np.nonzero(keep)
+    amt = np.asarray(amount, dtype=np.float64)
+    amt = amt[ii, jj] if amt.ndim == 2 else np.broadcast_to(amt, (len(ci),))[ii]
+    pick = lambda v: v if np.isscalar(v) or v is None else np.asarray(v, dtype=object)[ii]
+    return _stream(ci[ii], dates[ii, jj], amt, dc, pick(name), pick(bank), pick(memo), channel, pick(acct))
+
+
+def _make_flows(rng, cust: dict, loans: dict, loan_ci: np.ndarray, wealth: np.ndarray, as_of: np.datetime64):
+    """(transactions data, planted truth frame) for a subset of customers over FLOW_MONTHS months."""
+    n = len(cust["cust_id"])
+    n_tx = min(int(np.ceil(n * FLOW_SHARE)), FLOW_MAX_CUSTOMERS)
+    tx = np.sort(rng.choice(n, size=n_tx, replace=False)) if n_tx else np.zeros(0, np.int64)
+    prof = np.full(n_tx, "普通", dtype=object)
+    perm = rng.permutation(n_tx)
+    pos = 0
+    for name, share in FLOW_PROFILES:
+        k = int(round(share * n_tx))
+        if n_tx >= 2 * len(FLOW_PROFILES):
+            k = max(k, 1)
+        prof[perm[pos:pos + k]] = name
+        pos += k
+    months = _months_back(as_of, FLOW_MONTHS)
+    lo = np.datetime64(pd.Timestamp(as_of) - pd.DateOffset(months=FLOW_MONTHS), "D")
+    hi = as_of
+    span = int((hi - lo) / _DAY)
+    banks = np.array(_OTHER_BANKS, dtype=object)
+    streams = []
+    truth_inst = np.full(n_tx, None, dtype=object)
+    truth_m = np.full(n_tx, np.nan)
+
+    def sel(p):
+        return np.nonzero(prof == p)[0]
+
+    # other-bank loans: (profile, principal median, rate, term, memo choices, counterparty suffix)
+    for p, med, rate, term, memos, suffix in (
+        ("他行房贷", 1_200_000.0, 0.041, 360, ("房贷月供", "{b} 个贷还款", "按揭还款"), "个人贷款"),
+        ("他行消费贷", 150_000.0, 0.06, 36, ("转账",), "代收专户"),
+        ("他行经营贷", 500_000.0, 0.045, 60, ("经营贷还款",), "个人贷款"),
+    ):
+        s = sel(p)
+        k = len(s)
+        if not k:
+            continue
+        b = banks[rng.integers(0, len(banks), k)]
+        princ = np.round(np.exp(np.log(med) + 0.35 * rng.normal(0, 1, k)), -3)
+        pay = round_half_up(_annuity_payment(princ, rate, term))
+        memo = np.array([memos[i].format(b=bb) for i, bb in zip(rng.integers(0, len(memos), k), b)], dtype=object)
+        acct = "LN" + _digits(rng.integers(10**9, 10**10, k), 10)
+        streams.append(_monthly_stream(tx[s], rng.integers(1, 29, k), pay, "D", b + suffix, b, memo, "网银",
+                                       months, lo, hi, acct))
+        truth_inst[s] = b
+        truth_m[s] = pay
+    # internet lenders: 网贷 1–2 lenders, 多头 3–4
+    for p, lo_n, hi_n in (("网贷", 1, 2), ("多头", 3, 4)):
+        s = sel(p)
+        if not len(s):
+            continue
+        cnt = rng.integers(lo_n, hi_n + 1, len(s))
+        lender_perm = np.argsort(rng.random((len(s), len(_LENDERS))), axis=1)  # distinct lenders per customer
+        for j in range(hi_n):
+            has = s[cnt > j]
+            if not len(has):
+                continue
+            streams_l = lender_perm[cnt > j, j]
+            names = np.array([x[0] for x in _LENDERS], dtype=object)[streams_l]
+            rep = np.array([x[1] for x in _LENDERS], dtype=object)[streams_l]
+            lend = np.array([x[2] for x in _LENDERS], dtype=object)[streams_l]
+            amt = np.round(rng.uniform(300, 3000, (len(has), FLOW_MONTHS)), 2)
+            streams.append(_monthly_stream(tx[has], rng.integers(1, 29, len(has)), amt, "D", names, "", rep,
+                                           "快捷支付", months, lo, hi))
+            d0 = lo + 1 + rng.integers(0, 20, len(has))
+            streams.append(_stream(tx[has], d0, rng.integers(5, 51, len(has)) * 1000.0, "C", names, "", lend,
+                                   "快捷支付"))
+        truth_inst[s] = "网贷"
+    # credit-card repayments (a third pay the same amount every month)
+    s = sel("信用卡还款")
+    if len(s):
+        b = banks[rng.integers(0, len(banks), len(s))]
+        amt = np.round(np.exp(np.log(3000) + 0.5 * rng.normal(0, 1, (len(s), FLOW_MONTHS))), 2)
+        same = rng.random(len(s)) < 0.34
+        amt[same] = amt[same, :1]
+        streams.append(_monthly_stream(tx[s], rng.integers(1, 29, len(s)), amt, "D", b + "信用卡中心", b,
+                                       "信用卡还款", "手机银行", months, lo, hi))
+    # self transfers to the customer's own account elsewhere: same amount monthly, excluded by the name rule
+    s = sel("本人互转")
+    if len(s):
+        b = banks[rng.integers(0, len(banks), len(s))]
+        streams.append(_monthly_stream(tx[s], rng.integers(1, 29, len(s)), rng.integers(10, 101, len(s)) * 100.0,
+                                       "D", cust["cust_name"][tx[s]], b, "转账", "手机银行", months, lo, hi))
+    # rent: same amount monthly to a landlord at another bank (a fixed outgoing, not a loan)
+    s = sel("房租")
+    if len(s):
+        b = banks[rng.integers(0, len(banks), len(s))]
+        landlord = _names(rng, rng.random(len(s)) < 0.5)
+        streams.append(_monthly_stream(tx[s], rng.integers(1, 6, len(s)), rng.integers(20, 81, len(s)) * 100.0,
+                                       "D", landlord, b, "房租", "手机银行", months, lo, hi))
+    # a reversal: an other-bank loan repayment booked and reversed the next day
+    s = sel("冲正")
+    if len(s):
+        b = banks[rng.integers(0, len(banks), len(s))]
+        d = lo + 10 + rng.integers(0, max(span - 20, 1), len(s))
+        amt = np.round(rng.uniform(1000, 9000, len(s)), 2)
+        streams.append(_stream(tx[s], d, amt, "D", b + "个人贷款", b, "个贷还款", "柜面"))
+        streams.append(_stream(tx[s], d + 1, amt, "C", b + "个人贷款", b, "冲正", "柜面"))
+    # repayments of the customer's own loans here (running loans)
+    pos_of = np.full(n, -1, dtype=np.int64)
+    pos_of[tx] = np.arange(n_tx)
+    run = np.isin(loans["status"], ["C", "D"]) & (pos_of[loan_ci] >= 0)
+    if run.any():
+        day = (loans["start_date"][run] - loans["start_date"][run].astype("datetime64[M]").astype("datetime64[D]")
+               ).astype(np.int64) + 1
+        streams.append(_monthly_stream(loan_ci[run], np.minimum(day, 28), loans["monthly_payment"][run], "D",
+                                       BANK_NAME + "个人贷款", BANK_NAME, "贷款还款", "批量代扣", months, lo, hi,
+                                       loans["loan_id"][run]))
+    own_loan = np.zeros(n_tx, dtype=bool)
+    own_loan[pos_of[loan_ci[run]]] = True
+    # salary for 代发 customers, phone bills, everyday spending, incoming transfers
+    pay = cust["payroll_flag"][tx].astype(bool)
+    s = np.nonzero(pay)[0]
+    if len(s):
+        sal = np.round(np.exp(np.log(9000) + 0.4 * rng.normal(0, 1, len(s)) + 0.3 * np.clip(wealth[tx[s]], -2, 2)), -2)
+        amt = np.round(sal[:, None] * rng.uniform(0.9, 1.15, (len(s), FLOW_MONTHS)), 2)
+        emp = np.array(_EMPLOYERS, dtype=object)[rng.integers(0, len(_EMPLOYERS), len(s))]
+        streams.append(_monthly_stream(tx[s], np.full(len(s), 10), amt, "C", emp, BANK_NAME, "代发工资", "批量代发",
+                                       months, lo, hi))
+    s = np.nonzero(rng.random(n_tx) < 0.5)[0]
+    if len(s):
+        streams.append(_monthly_stream(tx[s], rng.integers(1, 29, len(s)), rng.choice([58.0, 88.0, 128.0, 198.0], len(s)),
+                                       "D", "中国移动", "", "话费", "快捷支付", months, lo, hi))
+    n_c = n_tx * FLOW_MONTHS * 4
+    if n_c:
+        ci = tx[rng.integers(0, n_tx, n_c)]
+        mi = rng.integers(0, len(_MERCHANTS), n_c)
+        streams.append(_stream(ci, lo + 1 + rng.integers(0, span, n_c),
+                               np.round(np.exp(np.log(120) + 0.9 * rng.normal(0, 1, n_c)), 2), "D",
+                               np.array([x[0] for x in _MERCHANTS], dtype=object)[mi], "",
+                               np.array([x[1] for x in _MERCHANTS], dtype=object)[mi], "快捷支付"))
+        n_in = n_tx * 2
+        ci = tx[rng.integers(0, n_tx, n_in)]
+        streams.append(_stream(ci, lo + 1 + rng.integers(0, span, n_in), rng.integers(2, 200, n_in) * 100.0, "C",
+                               _names(rng, rng.random(n_in) < 0.5), banks[rng.integers(0, len(banks), n_in)], "转账",
+                               "手机银行"))
+
+    if streams:
+        allc = {k: np.concatenate([s_[k] for s_ in streams]) for k in streams[0]}
+    else:
+        allc = _stream([], [], [], "D", None, None, None, None)
+    order = np.lexsort((allc["ts"], allc["ci"]))
+    allc = {k: v[order] for k, v in allc.items()}
+    m = len(allc["ci"])
+    ci = allc["ci"]
+    data = {
+        "txn_id": "TX" + _digits(np.arange(1, m + 1), 12) if m else np.array([], dtype=object),
+        "cust_id": cust["cust_id"][ci], "acct_no": cust["_acct"][ci] if m else allc["name"],
+        "txn_ts": allc["ts"], "amount": allc["amount"], "dc": allc["dc"], "balance_after": np.full(m, np.nan),
+        "cpty_name": allc["name"],
+        "cpty_acct": allc["acct"], "cpty_bank": np.where(allc["bank"] == "", None, allc["bank"]),
+        "memo": allc["memo"], "channel": allc["channel"], "org_id": cust["org_id"][ci],
+    }
+    truth = pd.DataFrame({"cust_id": pd.array(cust["cust_id"][tx], dtype="string"),
+                          "profile": pd.array(prof, dtype="string"),
+                          "institution": pd.array(truth_inst, dtype="string"),
+                          "monthly_payment": truth_m, "own_loan": own_loan})
+    return data, truth, tx, prof
+
+
+def _make_orders(rng, cust: dict, loans: dict, loan_ci: np.ndarray, flows_truth: pd.DataFrame, as_of) -> dict:
+    """Standing payment orders: own running loans, half of the planted other-bank loans, household bills,
+    insurance premiums."""
+    n = len(cust["cust_id"])
+    acct = cust["_acct"]
+    parts = []
+    run = np.isin(loans["status"], ["C", "D"])
+    if run.any():
+        parts.append({"ci": loan_ci[run], "bank_to": np.full(run.sum(), BANK_NAME, dtype=object),
+                      "acct_to": loans["loan_id"][run], "amount": loans["monthly_payment"][run],
+                      "purpose": "贷款还款", "code": "LOAN", "start": loans["start_date"][run]})
+    t = flows_truth[flows_truth["profile"].isin(["他行房贷", "他行经营贷"])]
+    t = t.iloc[::2]
+    if len(t):
+        ci = pd.Index(cust["cust_id"]).get_indexer(t["cust_id"].astype(object))
+        parts.append({"ci": ci, "bank_to": t["institution"].to_numpy(dtype=object),
+                      "acct_to": "LN" + _digits(rng.integers(10**9, 10**10, len(t)), 10),
+                      "amount": t["monthly_payment"].to_numpy(dtype=np.float64), "purpose": "贷款还款", "code": "LOAN",
+                      "start": as_of - rng.integers(200, 2000, len(t))})
+    banks = np.array((BANK_NAME,) + _OTHER_BANKS, dtype=object)
+    for share, purpose, code, lo_a, hi_a in ((0.25, "家庭费用", "UTIL", 80, 800), (0.08, "保险", "INSUR", 200, 3000)):
+        ci = np.nonzero(rng.random(n) < share)[0]
+        k = len(ci)
+        if not k:
+            continue
+        parts.append({"ci": ci, "bank_to": banks[rng.integers(0, len(banks), k)],
+                      "acct_to": _digits(rng.integers(10**11, 10**12, k), 12),
+                      "amount": np.round(rng.uniform(lo_a, hi_a, k), 2), "purpose": purpose, "code": code,
+                      "start": np.maximum(cust["open_date"][ci], as_of - rng.integers(30, 3000, k))})
+    if parts:
+        ci = np.concatenate([p_["ci"] for p_ in parts]).astype(np.int64)
+        full = lambda p_, k: np.broadcast_to(np.asarray(p_[k], dtype=object), (len(p_["ci"]),))
+        cols = {k: np.concatenate([full(p_, k) for p_ in parts]) for k in ("bank_to", "acct_to", "purpose", "code")}
+        amount = np.concatenate([np.asarray(p_["amount"], dtype=np.float64) for p_ in parts])
+        start = np.concatenate([np.asarray(p_["start"], dtype="datetime64[D]") for p_ in parts])
+    else:
+        ci = np.zeros(0, np.int64)
+        cols = {k: np.array([], dtype=object) for k in ("bank_to", "acct_to", "purpose", "code")}
+        amount, start = np.zeros(0), np.zeros(0, dtype="datetime64[D]")
+    order = np.argsort(ci, kind="stable")
+    m = len(ci)
+    return {"order_id": "DK" + _digits(np.arange(1, m + 1), 10) if m else np.array([], dtype=object),
+            "cust_id": cust["cust_id"][ci[order]], "acct_no": acct[ci[order]] if m else np.array([], dtype=object),
+            "bank_to": cols["bank_to"][order], "acct_to": cols["acct_to"][order], "amount": amount[order],
+            "purpose": cols["purpose"][order], "purpose_code": cols["code"][order], "start_date": start[order],
+            "ccy": np.full(m, "CNY", dtype=object)}
+
+
+def _make_monthly(rng, cust: dict, wealth: np.ndarray, td: dict, wm: np.ndarray, as_of: np.datetime64) -> dict:
+    """12 months of 客户月度存款 up to the as-of month, consistent with ``time_deposits``: 定期日均 = Σ balance ×
+    days held in the month / days of the month (the as-of month: days up to as-of); 月末余额 = 定期 held at
+    month end + 活期; 入账 − 出账 = change of 月末余额 (the month before the first included)."""
+    n = len(cust["cust_id"])
+    k = 13
+    ms = _months_back(as_of, k)
+    me = np.minimum((ms.astype("datetime64[M]") + 1).astype("datetime64[D]"), as_of + 1)
+    days = ((me - ms) / _DAY).astype(np.float64)
+    tci = pd.Index(cust["cust_id"]).get_indexer(pd.Index(td["cust_id"], dtype=object)) if len(td["cust_id"]) \
+        else np.zeros(0, np.int64)
+    val = np.asarray(td["value_date"], dtype="datetime64[D]")
+    bal = np.asarray(td["balance"], dtype=np.float64)
+    td_avg = np.zeros((n, k))
+    td_eom = np.zeros((n, k))
+    for j in range(k):
+        held = ((me[j] - np.maximum(ms[j], val)) / _DAY).clip(0).astype(np.float64)
+        td_avg[:, j] = np.bincount(tci, bal * held, minlength=n) / days[j]
+        td_eom[:, j] = np.bincount(tci, bal * (val < me[j]), minlength=n)
+    base = np.exp(np.log(15_000) + np.clip(wealth, -3, 3) + 0.5 * rng.normal(0, 1, n))
+    walk = np.exp(np.cumsum(rng.normal(0.0, 0.08, (n, k)), axis=1))
+    dd_avg = np.round(base[:, None] * walk, 2)
+    dd_eom = np.round(dd_avg * np.exp(rng.normal(0, 0.1, (n, k))), 2)
+    wm_bal = np.round(wm[:, None] * np.exp(np.cumsum(rng.normal(0, 0.03, (n, k)), axis=1)), 2)
+    eom = np.round(td_eom + dd_eom, 2)
+    delta = np.round(np.diff(eom, axis=1), 2)  # (n, 12)
+    inc = np.exp(np.log(6000) + 0.5 * rng.normal(0, 1, n) + 0.3 * np.clip(wealth, -2, 2))
+    inc = np.where(cust["payroll_flag"].astype(bool), inc * 1.5, inc)
+    inflow = np.round(inc[:, None] * rng.uniform(0.8, 1.3, (n, k - 1)), 2)
+    inflow = np.round(np.maximum(inflow, delta + np.round(0.1 * inflow, 2)), 2)
+    outflow = np.round(inflow - delta, 2)
+    sl = slice(1, k)
+    rows = n * (k - 1)
+    return {
+        "cust_id": np.repeat(cust["cust_id"], k - 1),
+        "month": np.tile(ms[sl], n),
+        "dep_avg": np.round(td_avg[:, sl] + dd_avg[:, sl], 2).ravel(),
+        "dep_eom": eom[:, sl].ravel(),
+        "td_avg": np.round(td_avg[:, sl], 2).ravel(),
+        "dd_avg": dd_avg[:, sl].ravel(),
+        "wm_bal": wm_bal[:, sl].ravel(),
+        "inflow": inflow.ravel(),
+        "outflow": outflow.ravel(),
+        "org_id": np.repeat(cust["org_id"], k - 1) if rows else np.array([], dtype=object),
+        "mgr_id": np.repeat(cust["mgr_id"], k - 1) if rows else np.array([], dtype=object),
+    }, dd_eom[:, -1]
+
+
+def _make_holdings(rng, cust: dict, wealth: np.ndarray, td: dict, loans: dict, loan_ci: np.ndarray,
+                   orders: dict, dd_last: np.ndarray, wm: np.ndarray, as_of: np.datetime64) -> dict:
+    """客户 × 产品 (long): every customer holds 结算账户 and 借记卡; flags and balances as the other tables say."""
+    n = len(cust["cust_id"])
+    open_d = cust["open_date"]
+    later = lambda ci: open_d[ci] + np.floor(rng.random(len(ci)) * ((as_of - open_d[ci]) / _DAY)).astype(np.int64)
+    parts = []
+
+    def add(product, ci, held=True, balance=np.nan, opened=None):
+        ci = np.asarray(ci, dtype=np.int64)
+        k = len(ci)
+        parts.append({"ci": ci, "product": np.full(k, product, dtype=object),
+                      "held": np.broadcast_to(np.asarray(held, dtype=bool), (k,)),
+                      "balance": np.broadcast_to(np.asarray(balance, dtype=np.float64), (k,)),
+                      "open": open_d[ci] if opened is None else np.asarray(opened, dtype="datetime64[D]")})
+
+    everyone = np.arange(n)
+    add("结算账户", everyone, True, dd_last)
+    add("借记卡", everyone)
+    add("手机银行", np.nonzero(cust["mobile_banking"].astype(bool))[0], opened=later(np.nonzero(cust["mobile_banking"].astype(bool))[0]))
+    pr = np.nonzero(cust["payroll_flag"].astype(bool))[0]
+    add("代发", pr, opened=later(pr))
+    card = np.nonzero(rng.random(n) < np.where(cust["payroll_flag"].astype(bool), 0.4, 0.22))[0]
+    add("信用卡", card, opened=later(card))
+    w = np.nonzero(wm > 0)[0]
+    add("理财", w, True, wm[w], opened=later(w))
+    if len(td["cust_id"]):
+        tci = pd.Index(cust["cust_id"]).get_indexer(pd.Index(td["cust_id"], dtype=object))
+        tot = np.bincount(tci, np.asarray(td["balance"], dtype=np.float64), minlength=n)
+        first = np.full(n, np.datetime64("2262-01-01", "D"))
+        np.minimum.at(first, tci, np.asarray(td["value_date"], dtype="datetime64[D]"))
+        has = np.nonzero(tot > 0)[0]
+        add("定期存款", has, True, tot[has], opened=first[has])
+    if len(loan_ci):
+        key = pd.DataFrame({"ci": loan_ci, "p": loans["product"], "run": np.isin(loans["status"], ["C", "D"]),
+                            "bal": loans["balance"], "start": loans["start_date"]})
+        g = key.groupby(["ci", "p"], sort=True).agg(run=("run", "any"), bal=("bal", "sum"), start=("start", "min"))
+        g = g.reset_index()
+        for prod in ("个人住房贷款", "个人消费贷款", "个人经营贷款"):
+            x = g[g["p"] == prod]
+            add(prod, x["ci"].to_numpy(), x["run"].to_numpy(), x["bal"].to_numpy(), x["start"].to_numpy(dtype="datetime64[D]"))
+    for prod, share in (("社保卡", 0.35), ("ETC", 0.08), ("基金", 0.05)):
+        ci = np.nonzero(rng.random(n) < share)[0]
+        bal = np.round(np.exp(np.log(30_000) + rng.normal(0, 0.8, len(ci))), -2) if prod == "基金" else np.nan
+        add(prod, ci, True, bal, later(ci))
+    ins = np.unique(pd.Index(cust["cust_id"]).get_indexer(
+        pd.Index(orders["cust_id"][orders["purpose"] == "保险"], dtype=object))) if len(orders["cust_id"]) else []
+    add("保险", ins, opened=later(np.asarray(ins, dtype=np.int64)))
+    rank = {p: i for i, p in enumerate(["结算账户", "借记卡", "手机银行", "代发", "信用卡", "理财", "定期存款",
+                                        "个人住房贷款", "个人消费贷款", "个人经营贷款", "社保卡", "ETC", "基金", "保险"])}
+    ci = np.concatenate([p_["ci"] for p_ in parts])
+    prod = np.concatenate([p_["product"] for p_ in parts])
+    order = np.lexsort((np.array([rank[p] for p in prod], dtype=np.int64) if len(prod) else np.zeros(0, np.int64), ci))
+    ci = ci[order]
+    return {"cust_id": cust["cust_id"][ci], "product": prod[order],
+            "held": np.concatenate([p_["held"] for p_ in parts])[order],
+            "balance": np.round(np.concatenate([p_["balance"] for p_ in parts])[order], 2),
+            "open_date": np.minimum(np.concatenate([p_["open"] for p_ in parts])[order], as_of),
+            "org_id": cust["org_id"][ci]}
+
+
+def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.datetime64):
+    """The issue-3 tables (loans, payment_orders, transactions, product_holdings, customer_monthly) + truth."""
+    r_loan, r_flow, r_ord, r_mon, r_hold = (np.random.default_rng(s) for s in rng.spawn(5))
+    n = len(cust["cust_id"])
+    cust = {**cust, "_acct": _settle_acct(cust["cust_id"])}  # settlement card per customer (not a column)
+    loans, loan_ci = _make_loans(r_loan, cust, wealth, as_of)
+    flows, truth, _, _ = _make_flows(r_flow, cust, loans, loan_ci, wealth, as_of)
+    orders = _make_orders(r_ord, cust, loans, loan_ci, truth, as_of)
+    # 理财: about 15% of customers, more of the wealthy
+    wm = np.where(r_hold.random(n) < 1 / (1 + np.exp(-(wealth - 1.2) * 2)),
+                  np.round(np.exp(np.log(150_000) + 0.7 * r_hold.normal(0, 1, n) + 0.3 * np.clip(wealth, -2, 2)), -3),
+                  0.0)
+    monthly, dd_last = _make_monthly(r_mon, cust, wealth, td, wm, as_of)
+    hold = _make_holdings(r_hold, cust, wealth, td, loans, loan_ci, orders, dd_last, wm, as_of)
+    out = {"loans": _finish("loans", loans), "payment_orders": _finish("payment_orders", orders),
+           "transactions": _finish("transactions", flows), "product_holdings": _finish("product_holdings", hold),
+           "customer_monthly": _finish("customer_monthly", monthly)}
+    return out, truth
+
+
+# ---------------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------------
 
@@ -1158,16 +1661,32 @@ def make_sample_bank(
     date (``YYYY-MM-DD``); balances run from 1 January of its year to it, the payroll covers January to its
     month, maturities spread over the 13 months after it.
 
-    Returns ``{"orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll"}``:
+    Returns ``{"orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll",
+    "loans", "payment_orders", "transactions", "product_holdings", "customer_monthly"}``:
     each frame has exactly the columns and dtypes of ``get_table(id).empty()`` without ``_row``.
     Money in 元 (float64), rates as fractions (0.011 = 1.10%), dates datetime64[ns] at day precision.
     """
+    return _generate(customers, seed, as_of)[0]
+
+
+def sample_truth(customers: int = 2000, seed: int = 20261130, as_of: str = "2026-11-30") -> pd.DataFrame:
+    """What was planted in the sample bank's 交易流水 (for tests and teaching): one row per customer with
+    flows — ``cust_id``, ``profile`` (普通 or one of :data:`FLOW_PROFILES`: 他行房贷/他行消费贷/他行经营贷 =
+    other-bank loan repaid monthly, the same amount; 网贷 = 1–2 internet lenders; 多头 = 3–4; 信用卡还款 /
+    本人互转 / 房租 / 冲正 = look-alikes that are not loans), ``institution`` (the other bank, or 网贷),
+    ``monthly_payment`` (the planted instalment, 元), ``own_loan`` (also repays a running loan of this bank).
+    Same arguments as :func:`make_sample_bank`; deterministic."""
+    return _generate(customers, seed, as_of)[1]
+
+
+def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     if customers < 0:
         raise ValueError("customers must be >= 0")
     as_of_d = np.datetime64(pd.Timestamp(as_of).date(), "D")
     rng = np.random.default_rng(seed)
     # independent streams per table, so changing one generator does not reshuffle the others
-    r_org, r_staff, r_pay, r_cust, r_td, r_bal = (np.random.default_rng(s) for s in rng.spawn(6))
+    # (spawn(7)'s first six children are spawn(6)'s: the issue-3 tables leave the others unchanged)
+    r_org, r_staff, r_pay, r_cust, r_td, r_bal, r_ext = (np.random.default_rng(s) for s in rng.spawn(7))
 
     orgs, info = _make_orgs(r_org)
     n_months = int(as_of_d.astype("datetime64[M]").astype(np.int64) % 12 + 1)
@@ -1176,14 +1695,17 @@ def make_sample_bank(
     td = _make_time_deposits(r_td, cust, wealth, as_of_d)
     balances, targets = _make_balances_targets(r_bal, orgs, as_of_d)
     payroll = _make_payroll(r_pay, staff, as_of_d)
-    return {
+    ext, truth = _make_extended(r_ext, cust, wealth, td, as_of_d)
+    tables = {
         "orgs": orgs,
         "customers": _finish("customers", cust),
         "time_deposits": _finish("time_deposits", td),
         "org_daily_balances": balances,
         "deposit_targets": targets,
         "payroll": payroll,
+        **ext,
     }
+    return tables, truth
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1286,12 +1808,17 @@ def _data_date(tables: dict[str, pd.DataFrame]):
     return None
 
 
+#: tables repeated in several workbooks for look-ups; a workbook holding only these is not written
+_REFERENCE_SHEETS = ("customers", "orgs")
+
+
 def write_sample_workbooks(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
     """Write the sample tables as tidy input workbooks under ``folder`` (created if missing).
 
     Files (see :data:`SAMPLE_WORKBOOKS`): ``样例_定期存款.xlsx`` (sheets 定期存款明细, 客户, 机构),
-    ``样例_存款目标.xlsx`` (存款目标, 机构日余额, 机构), ``样例_员工工资.xlsx`` (员工工资); a workbook is
-    skipped when none of its tables is given, a sheet when its table is missing. Each sheet holds one Excel
+    ``样例_存款目标.xlsx`` (存款目标, 机构日余额, 机构), ``样例_员工工资.xlsx`` (员工工资),
+    ``样例_贷款与流水.xlsx`` (交易流水, 代扣指令, 贷款, 产品持有, 客户月度存款, 客户); a workbook is skipped when
+    none of its tables other than 客户/机构 is given, a sheet when its table is missing. Each sheet holds one Excel
     table named like the sheet, headers = the spec's 中文表头 (money with its unit, e.g. ``余额(元)``),
     code and ID columns as text (leading zeros and all 18 digits kept), dates as real Excel dates
     (yyyy-mm-dd; 月份 as yyyy-mm), rates as percentages, 是/否 for flags, a frozen header and fitted widths.
@@ -1307,7 +1834,7 @@ def write_sample_workbooks(tables: dict[str, pd.DataFrame], folder: Path) -> lis
     written = []
     for fname, ids in SAMPLE_WORKBOOKS.items():
         present = [t for t in ids if t in tables]
-        if not present:
+        if not any(t not in _REFERENCE_SHEETS for t in present):  # 客户/机构 alone do not make a workbook
             continue
         for t in present:  # fail before writing anything
             if len(tables[t]) + 1 > _EXCEL_MAX_ROWS:

@@ -12,7 +12,8 @@ from bankxl.sample import PLANTED_PAYROLL_ERRORS, make_sample_bank, write_sample
 from bankxl.tables import PAY_DEDUCTIONS, PAY_ITEMS, get_table
 
 AS_OF = pd.Timestamp("2026-11-30")
-TABLE_IDS = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll")
+TABLE_IDS = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll",
+             "loans", "payment_orders", "transactions", "product_holdings", "customer_monthly")
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
@@ -338,11 +339,13 @@ def test_payroll_tax_helper_reproduces_payroll(bank):
 def test_workbooks_read_back(bank, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     small = {
-        k: (v.head(300) if k in ("time_deposits", "customers", "org_daily_balances", "payroll") else v)
+        k: (v.head(300) if k in ("time_deposits", "customers", "org_daily_balances", "payroll", "loans",
+                                 "payment_orders", "transactions", "product_holdings", "customer_monthly") else v)
         for k, v in bank.items()
     }
     paths = write_sample_workbooks(small, tmp_path / "out")
-    assert [p.name for p in paths] == ["样例_定期存款.xlsx", "样例_存款目标.xlsx", "样例_员工工资.xlsx"]
+    assert [p.name for p in paths] == ["样例_定期存款.xlsx", "样例_存款目标.xlsx", "样例_员工工资.xlsx",
+                                       "样例_贷款与流水.xlsx"]
     assert sorted(x.name for x in (tmp_path / "out").iterdir()) == sorted(
         p.name for p in paths
     )  # no temp files
@@ -350,6 +353,7 @@ def test_workbooks_read_back(bank, tmp_path):
         "样例_定期存款.xlsx": ["定期存款明细", "客户", "机构"],
         "样例_存款目标.xlsx": ["存款目标", "机构日余额", "机构"],
         "样例_员工工资.xlsx": ["员工工资"],
+        "样例_贷款与流水.xlsx": ["交易流水", "代扣指令", "贷款", "产品持有", "客户月度存款", "客户"],
     }
     for path in paths:
         wb = openpyxl.load_workbook(path)
@@ -407,3 +411,112 @@ def test_other_as_of_dates(as_of):
     off = (p[list(PAY_ITEMS)].sum(axis=1) - p["gross"]).abs() > 0.005
     off |= (p["gross"] - p[list(PAY_DEDUCTIONS)].sum(axis=1) - p["net"]).abs() > 0.005
     assert _keys(p, off) <= planted
+
+
+# --- issue 3: loans, payment orders, transactions, product holdings, customer monthly -------------------
+
+
+def test_loans_annuity_and_consistency(bank):
+    lo, cu = bank["loans"], bank["customers"].set_index("cust_id")
+    assert lo["loan_id"].is_unique and set(lo["status"]) <= {"A", "B", "C", "D"}
+    assert {"C", "D", "A"} <= set(lo["status"])
+    assert (lo.groupby("cust_id").size() > 1).any()  # some customers hold several loans
+    r = lo["rate"].to_numpy() / 12
+    n = lo["term_m"].to_numpy(dtype=float)
+    hand = lo["amount"].to_numpy() * r / (1 - (1 + r) ** -n)
+    assert np.abs(hand - lo["monthly_payment"].to_numpy()).max() <= 0.005 + 1e-9
+    running = lo["status"].isin(["C", "D"])
+    assert (lo.loc[~running, "balance"] == 0).all() and lo.loc[~running, "end_date"].notna().all()
+    assert (lo.loc[running, "balance"] > 0).all() and (lo["balance"] <= lo["amount"]).all()
+    assert ((lo["overdue_days"] > 0) == (lo["status"] == "D")).all()
+    assert (lo["start_date"] >= lo["cust_id"].map(cu["open_date"])).all()
+    assert (lo["start_date"] < AS_OF).all()
+    assert (lo["org_id"] == lo["cust_id"].map(cu["org_id"])).all()
+    assert set(lo["product"]) <= {"个人住房贷款", "个人消费贷款", "个人经营贷款", "个人汽车贷款"}
+
+
+def test_transactions_window_and_own_loan_repayments(bank):
+    tx, lo = bank["transactions"], bank["loans"]
+    assert set(tx["cust_id"]) <= set(bank["customers"]["cust_id"])
+    assert (tx["txn_ts"] > AS_OF - pd.DateOffset(months=6)).all() and (tx["txn_ts"] <= AS_OF).all()
+    assert (tx["amount"] > 0).all() and set(tx["dc"]) == {"D", "C"} and tx["txn_id"].is_unique
+    assert 0.1 < tx["cust_id"].nunique() / len(bank["customers"]) <= 0.16
+    own = tx[tx["cpty_bank"].eq("示例银行").fillna(False) & tx["memo"].eq("贷款还款").fillna(False)]
+    assert len(own)
+    run = lo[lo["status"].isin(["C", "D"])]
+    pairs = set(zip(run["cust_id"], run["monthly_payment"]))
+    assert all((c, a) in pairs for c, a in zip(own["cust_id"], own["amount"]))
+    memo = tx["memo"].fillna("")
+    for word in ("信用卡还款", "房租", "冲正", "借呗还款", "代发工资", "美团外卖"):
+        assert memo.str.contains(word).any(), word
+
+
+def test_planted_flow_profiles(bank):
+    truth = sample.sample_truth(customers=2000, seed=20261130, as_of="2026-11-30")
+    assert set(truth["cust_id"]) == set(bank["transactions"]["cust_id"])
+    counts = truth["profile"].value_counts()
+    for p, _ in sample.FLOW_PROFILES:
+        assert counts.get(p, 0) >= 1, p
+    tx = bank["transactions"]
+    for row in truth[truth["profile"].str.startswith("他行")].itertuples():
+        mine = tx[(tx["cust_id"] == row.cust_id) & (tx["cpty_bank"] == row.institution) & (tx["dc"] == "D")]
+        assert len(mine) >= 3 and (mine["amount"] == row.monthly_payment).all()
+        gaps = mine["txn_ts"].diff().dropna().dt.days
+        assert gaps.between(28, 31).all()
+    # 本人互转 goes to the customer's own name
+    names = bank["customers"].set_index("cust_id")["cust_name"]
+    for c in truth.loc[truth["profile"] == "本人互转", "cust_id"]:
+        mine = tx[(tx["cust_id"] == c) & (tx["memo"] == "转账") & (tx["dc"] == "D") & tx["cpty_bank"].notna()]
+        assert (mine["cpty_name"] == names[c]).any()
+
+
+def test_payment_orders_match_loans(bank):
+    po, lo = bank["payment_orders"], bank["loans"]
+    assert po["order_id"].is_unique and set(po["purpose"]) <= {"贷款还款", "家庭费用", "保险"}
+    own = po[po["bank_to"] == "示例银行"]
+    own = own[own["purpose"] == "贷款还款"].set_index("acct_to")
+    run = lo[lo["status"].isin(["C", "D"])].set_index("loan_id")
+    assert set(own.index) == set(run.index)
+    assert (own["amount"] == run.loc[own.index, "monthly_payment"]).all()
+    assert (own["cust_id"] == run.loc[own.index, "cust_id"]).all()
+
+
+def test_product_holdings_consistent(bank):
+    h, cu, td = bank["product_holdings"], bank["customers"], bank["time_deposits"]
+    assert not h.duplicated(["cust_id", "product"]).any()
+    by = {p: g.set_index("cust_id") for p, g in h.groupby("product")}
+    assert set(by["结算账户"].index) == set(cu["cust_id"])
+    assert set(by["代发"].index) == set(cu.loc[cu["payroll_flag"], "cust_id"])
+    assert set(by["手机银行"].index) == set(cu.loc[cu["mobile_banking"], "cust_id"])
+    tot = td.groupby("cust_id")["balance"].sum()
+    assert np.allclose(by["定期存款"]["balance"].sort_index(), tot[tot > 0].sort_index())
+    lo = bank["loans"]
+    mort = lo[lo["product"] == "个人住房贷款"].groupby("cust_id")["status"].agg(lambda s: s.isin(["C", "D"]).any())
+    assert (by["个人住房贷款"]["held"].sort_index() == mort.sort_index()).all()
+    assert (h["open_date"] <= AS_OF).all()
+
+
+def test_customer_monthly_consistent_with_time_deposits(bank):
+    cm, td = bank["customer_monthly"], bank["time_deposits"]
+    assert (cm.groupby("cust_id").size() == 12).all() and len(cm) == 12 * len(bank["customers"])
+    assert cm["month"].min() == pd.Timestamp("2025-12-01") and cm["month"].max() == pd.Timestamp("2026-11-01")
+    # 定期日均 of November 2026, by hand: balance × days held in November / 30
+    start = td["value_date"].clip(lower=pd.Timestamp("2026-11-01"))
+    days = (pd.Timestamp("2026-12-01") - start).dt.days.clip(lower=0)
+    hand = (td["balance"] * days / 30).groupby(td["cust_id"]).sum()
+    nov = cm[cm["month"] == pd.Timestamp("2026-11-01")].set_index("cust_id")
+    assert np.allclose(nov["td_avg"], hand.reindex(nov.index).fillna(0.0), atol=0.006)
+    # and of June 2026 (30 days), deposits valued later count from their value date
+    start = td["value_date"].clip(lower=pd.Timestamp("2026-06-01"))
+    days = (pd.Timestamp("2026-07-01") - start).dt.days.clip(lower=0, upper=30)
+    hand = (td["balance"] * days / 30).groupby(td["cust_id"]).sum()
+    jun = cm[cm["month"] == pd.Timestamp("2026-06-01")].set_index("cust_id")
+    assert np.allclose(jun["td_avg"], hand.reindex(jun.index).fillna(0.0), atol=0.006)
+    assert np.allclose(cm["dep_avg"], cm["td_avg"] + cm["dd_avg"], atol=0.011)
+    # flows: inflow − outflow = change of the month-end balance (from the second month on)
+    s = cm.sort_values(["cust_id", "month"])
+    d = s.groupby("cust_id")["dep_eom"].diff()
+    ok = d.notna()
+    assert np.allclose((s["inflow"] - s["outflow"])[ok], d[ok], atol=0.011)
+    assert (s["inflow"] >= 0).all() and (s["outflow"] >= 0).all()
+    assert (cm["mgr_id"] == cm["cust_id"].map(bank["customers"].set_index("cust_id")["mgr_id"])).all()

@@ -55,8 +55,11 @@ def _run_one(dataset: str, code: str, data: dict, meta: dict, out: Path, progres
     ctx = RunContext(as_of=meta["as_of"], currency=meta["currency"])
     ctx.notes.append(f"数据集: {meta['name']}; 币种 {meta['currency']}(未折算); 数据日期 {meta['as_of']:%Y-%m-%d}"
                      f"({meta['as_of_note']})。映射说明见 bankxl.datasets.{meta['module']}。")
+    # thresholds in the data's currency: a scenario module may declare per-dataset parameters
+    import importlib
+    params = getattr(importlib.import_module(spec.run.__module__), "DATASET_PARAMS", {}).get(dataset)
     try:
-        report = execute(spec, tables, ctx=ctx, inputs=inputs)
+        report = execute(spec, tables, params, ctx=ctx, inputs=inputs)
     except Exception as e:  # a demo run must not stop the others; say what failed
         log.exception("demo run %s on %s failed", spec.id, dataset)
         progress(f"  ✗ {spec.code} {spec.title} ({dataset}): {type(e).__name__}: {e}")

@@ -1,0 +1,871 @@
+"""C3 交易流水 → 网贷客户、他行贷款客户 (SCENARIOS.md "C3 交易流水 → 网贷客户、他行贷款客户").
+
+Finds customers who repay loans at OTHER institutions — internet lenders (借呗, 微粒贷, 京东金条 …) and other
+banks — from what flows through their accounts here, estimates their monthly payment and principal, and
+ranks the other-bank borrowers for a replacement offer (他行贷款置换) using what this bank already holds for
+them (own loans and their status, 代发, deposits, cards and products).
+
+Inputs (``inputs=("customers",)``; the two evidence tables are optional and at least one should be given —
+without either the report says so on its first sheet instead of failing, so one workbook holding only one
+of them works):
+
+* ``customers`` (客户: cust_id, cust_name, id_no, phone, org_id, mgr_id, payroll_flag) — names for the
+  self-transfer rule, masked identity columns and the 客户经理 of the lists;
+* ``transactions`` (交易流水, optional; the Chinese flow path): cust_id, txn_ts, amount (元, positive),
+  dc (D 支出 / C 收入; 借/贷 accepted), cpty_name, cpty_acct, cpty_bank, memo, ``_row``;
+* ``payment_orders`` (代扣指令, optional; the standing-order path, e.g. Berka ``order.csv``): cust_id,
+  acct_no, bank_to, amount, purpose / purpose_code (UVER = 贷款还款);
+* ``loans`` (贷款, optional): the bank's own loans (cust_id, acct_no, monthly_payment, status A/B/C/D,
+  overdue_days) — to recognise repayments of the customer's OWN loan and for the replacement ranking;
+* ``product_holdings`` (产品持有, optional) and ``time_deposits`` (定期存款明细, optional): cards, 代发,
+  products and deposits for the ranking.
+
+Rules (every pattern is a parameter; the dictionaries are common knowledge and need regular upkeep
+【假设】). Flow path, within the ``window_months`` months up to the data date:
+
+1. exclusions first — 信用卡还款 (memo/counterparty matches ``card_memo``: own tag, not a loan);
+   本人互转 (counterparty name = the customer's name, or memo matches ``self_memo``); 冲正 (memo matches
+   ``reversal_memo``, or the same customer has the same amount in the opposite direction within
+   ``reversal_days`` days with the same counterparty — both rows are dropped);
+2. 网贷: the counterparty name or memo matches a lender of ``lenders`` AND a repayment word of
+   ``lender_repay_memo`` (so a purchase at 京东商城 is not a 京东金条 repayment); D = 还款, C = 放款;
+3. own loan here (never an other-bank loan): counterparty bank matches ``own_bank``, or the amount is
+   within ``own_loan_tol`` of the monthly payment of one of the customer's own loans while the
+   counterparty bank is this bank or blank;
+4. 他行贷款: (a) memo/counterparty matches ``loan_memo`` and the counterparty bank is not this bank; or
+   (b) 等额月供: same customer and counterparty (account, else name), each amount within
+   ``same_amount_tol`` of the previous one, intervals of ``interval_min``–``interval_max`` days,
+   ``min_repeats`` or more in a row (fixed non-loan outgoings matching ``non_loan_memo`` — rent, utilities,
+   insurance — are left out). A blank counterparty bank, or a payment channel (支付宝/财付通) hiding the
+   real counterparty, gives 置信度 低; 他行放款 = a credit from another bank whose memo matches
+   ``disburse_memo``.
+
+Order path: an order whose purpose/purpose code matches ``order_loan_purpose`` (贷款还款, Berka UVER) is a
+monthly loan payment to ``bank_to``. It is the repayment of the customer's OWN loan when ``bank_to``
+matches ``own_bank`` or when the paying account (else the customer) has a loan here whose monthly payment
+equals the order amount within ``own_loan_tol`` (Berka's bank codes are anonymised, so the own bank is
+recognised from the data: every one of Berka's 682 loan accounts has a UVER order for its instalment ±1
+CZK; the remaining 35 UVER orders go to loans elsewhere).
+
+Estimates: 估算月供 m = the median over months of the month's repayments to one institution (order path:
+the order amount); 估算本金 P = m·(1 − (1 + r)^−n)/r with r = ``annual_rate``/12 and n = ``term_months``
+(defaults 4%, 120) — the remaining principal of an annuity loan with n payments left 【假设】.
+
+Outputs: 网贷客户 (≥1 repayment in the window), 多头 (≥ ``multi_lender_min`` distinct lenders/banks: a risk
+hint, never marketing), 他行贷款客户 with monthly payment and principal, an institution list, and the
+ranked replacement list: score (0–100) = 规模 ``w_size``·min(P/``principal_full``, 1) + 代发 ``w_payroll`` +
+存款 ``w_deposit``·min(存款/``deposit_full``, 1) + 本行贷款记录良好 ``w_own_loan`` + 产品 ``w_product`` per
+product (信用卡/手机银行/理财, at most 3); customers with an own loan in arrears or finished unpaid (status
+D/B, overdue days > 0) and 多头 customers are left off the marketing list. Money: order amounts and flows
+in the data's currency (Berka CZK); customer-level amounts in the base unit (``ctx.base_label``), totals
+in the display unit (``ctx.money_label``).
+
+Row problems: VALUE_INVALID for a 借贷 value that is neither D nor C (row ignored).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...errors import ParameterError
+from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...scenario import RunContext, Scenario, param
+from ...tables import loan_status_code
+
+#: internet lenders: (机构, regex over counterparty name + memo); common knowledge, needs upkeep 【假设】
+DEFAULT_LENDERS: tuple = (
+    ("蚂蚁借呗/花呗", "借呗|花呗|蚂蚁消费金融|蚂蚁小贷|蚂蚁小微"),
+    ("微众银行微粒贷", "微众|微粒贷"),
+    ("京东金条/白条", "京东|金条|白条"),
+    ("度小满", "度小满|有钱花"),
+    ("美团借钱/月付", "美团|三快"),
+    ("360借条(奇富)", "360借条|奇富|360数科"),
+    ("招联消费金融", "招联"),
+    ("马上消费金融(安逸花)", "马上消费|安逸花"),
+    ("中银消费金融", "中银消费|新易贷"),
+    ("捷信", "捷信"),
+    ("平安普惠", "平安普惠"),
+    ("分期乐(乐信)", "分期乐|乐信"),
+    ("网商银行", "网商"),
+    ("抖音放心借", "放心借"),
+)
+DEFAULT_LENDER_REPAY = ("还款|还贷|借款|贷款|放款|月供|分期|借呗|花呗|微粒贷|金条|白条|借条|消费金融|小额贷款|小贷|"
+                        "放心借|安逸花|有钱花|借钱|月付|新易贷")
+
+KIND_ONLINE_REPAY, KIND_ONLINE_LEND = "网贷还款", "网贷放款"
+KIND_OTHER_REPAY, KIND_OTHER_LEND = "他行贷款还款", "他行放款"
+KIND_OWN, KIND_CARD, KIND_SELF, KIND_REV = "本行贷款还款", "信用卡还款", "本人互转", "冲正"
+_D_WORDS = {"D", "借", "借方", "支出", "出账", "付", "付款", "转出", "-"}
+_C_WORDS = {"C", "贷", "贷方", "收入", "入账", "收", "收款", "转入", "+"}
+_CONF_RANK = {"高": 3, "中": 2, "低": 1}
+
+
+@dataclass(frozen=True)
+class OtherBankLoanParams:
+    """Parameters of C3 (defaults: SCENARIOS.md C3; 【假设】 where the spec says so)."""
+
+    own_bank: str = param("示例银行", "本行行名/行号", None,
+                          "正则: 对手行名/收款行匹配即为本行(多个用 | 分隔)。Berka 行号已匿名: 留空, 由贷款表识别本行贷款")
+    lenders: tuple = param(DEFAULT_LENDERS, "网贷机构字典", None,
+                           "[[机构名, 正则], ...]: 对手户名或摘要匹配该正则即为该机构; 常识整理, 需定期更新【假设】")
+    lender_repay_memo: str = param(DEFAULT_LENDER_REPAY, "网贷还款关键词", None,
+                                   "网贷机构命中且对手户名/摘要含这些词才算借贷往来(京东商城购物不算京东金条还款)")
+    loan_memo: str = param("贷款|还款|还贷|按揭|月供|个贷|借款", "贷款摘要关键词", None,
+                           "摘要/对手户名含这些词且对手行≠本行 → 他行贷款还款")
+    mortgage_memo: str = param("房贷|按揭|住房|公积金贷", "房贷关键词", None, "用于推断贷款类型: 房贷")
+    business_memo: str = param("经营|商贷|流水贷", "经营贷关键词", None, "用于推断贷款类型: 经营贷")
+    car_memo: str = param("车贷|汽车", "车贷关键词", None, "用于推断贷款类型: 车贷")
+    card_memo: str = param("信用卡|还卡|卡还款|贷记卡", "信用卡还款关键词", None, "信用卡还款单独标签, 不算贷款")
+    self_memo: str = param("本人|同名|自己账户|自有账户", "本人互转关键词", None,
+                           "摘要含这些词, 或对手户名 = 客户本人姓名 → 本人互转, 排除")
+    reversal_memo: str = param("冲正|冲账|撤销|退回", "冲正关键词", None, "摘要含这些词 → 冲正, 排除")
+    non_loan_memo: str = param("房租|租金|水费|电费|燃气|物业|保险|保费|话费|学费|工资|代发|会费|党费|社保|医保",
+                               "非贷款固定支出关键词", None, "等额月供规则不看这些固定支出")
+    channel_memo: str = param("支付宝|财付通|微信支付|银联|网联", "支付通道关键词", None,
+                              "对手为支付通道时真实对手被掩盖 → 置信度 低")
+    disburse_memo: str = param("放款|贷款发放|贷款入账|借款入账|借款到账", "放款关键词", None,
+                               "他行来账摘要含这些词 → 他行放款")
+    order_loan_purpose: str = param("贷款还款|UVER|还贷|月供", "代扣贷款用途", None,
+                                    "代扣指令的用途/用途代码匹配 → 每月贷款还款(Berka k_symbol UVER)")
+    window_months: int = param(6, "观察窗口", "月", "只看数据日期前该月数内的流水(网贷客户 = 窗口内 ≥1 次还款)")
+    same_amount_tol: float = param(0.01, "等额容差", None, "相邻两次金额差 ≤ 该比例 × 上次金额(默认 1%)")
+    interval_min: int = param(28, "月供间隔下限", "天", "相邻两次还款间隔天数下限")
+    interval_max: int = param(31, "月供间隔上限", "天", "相邻两次还款间隔天数上限")
+    min_repeats: int = param(3, "等额月供最少次数", "次", "同对手等额按月 ≥ 该次数 → 等额月供")
+    reversal_days: int = param(3, "冲正天数", "天", "同额反向且间隔 ≤ 该天数 → 冲正, 两笔都排除")
+    own_loan_tol: float = param(0.01, "本行月供匹配容差", None,
+                                "金额与客户本行贷款月供之差 ≤ 该比例 → 本行贷款还款(不算他行)")
+    multi_lender_min: int = param(3, "多头机构数", "家", "网贷/他行机构 ≥ 该数 → 多头: 风险提示, 不营销")
+    annual_rate: float = param(0.04, "估算年利率", None, "本金估算 P = m·(1 − (1+r)^−n)/r, r = 年利率/12【假设】")
+    term_months: int = param(120, "估算剩余期数", "月", "本金估算的剩余期数 n【假设】")
+    principal_full: float = param(1_000_000.0, "规模满分本金", "数据币种", "估算本金 ≥ 该值得规模满分")
+    deposit_full: float = param(50_000.0, "存款满分金额", "数据币种", "本行存款 ≥ 该值得存款满分")
+    w_size: float = param(40.0, "权重: 规模", "分", "置换得分: 估算本金")
+    w_payroll: float = param(20.0, "权重: 代发", "分", "置换得分: 本行代发")
+    w_deposit: float = param(15.0, "权重: 存款", "分", "置换得分: 本行存款")
+    w_own_loan: float = param(10.0, "权重: 本行贷款记录", "分", "置换得分: 本行贷款正常还款/正常结清")
+    w_product: float = param(5.0, "权重: 每项产品", "分", "置换得分: 信用卡/手机银行/理财 各得该分(最多 3 项)")
+    level_a: float = param(60.0, "A 级分数线", "分", "得分 ≥ 该值为 A")
+    level_b: float = param(40.0, "B 级分数线", "分", "得分 ≥ 该值为 B, 以下为 C")
+    due_days: int = param(14, "跟进期限", "天", "名单截止日 = 数据日期 + 该天数")
+
+
+def _check(p: OtherBankLoanParams) -> None:
+    for name in ("own_bank", "lender_repay_memo", "loan_memo", "mortgage_memo", "business_memo", "car_memo",
+                 "card_memo", "self_memo", "reversal_memo", "non_loan_memo", "channel_memo", "disburse_memo",
+                 "order_loan_purpose"):
+        try:
+            re.compile(getattr(p, name))
+        except re.error as e:
+            raise ParameterError(f"参数「{name}」不是有效的正则表达式: {e}", f"{name}: invalid regex") from e
+    try:
+        for name, pat in p.lenders:
+            re.compile(pat)
+    except (ValueError, TypeError, re.error) as e:
+        raise ParameterError("参数「网贷机构字典」应为 [[机构名, 正则], ...]。", "lenders: [[name, regex], ...]") from e
+    if not (0 <= p.same_amount_tol < 1 and 0 <= p.own_loan_tol < 1):
+        raise ParameterError("容差应在 0 与 1 之间。", "tolerances must be in [0, 1)")
+    if p.interval_min > p.interval_max or p.min_repeats < 2 or p.window_months < 1 or p.term_months < 1:
+        raise ParameterError("参数「月供间隔」「等额月供最少次数(≥2)」「观察窗口」「估算剩余期数」不合理。",
+                             "interval/min_repeats/window/term out of range")
+
+
+def annuity_principal(m, annual_rate: float, n: int):
+    """Principal of an annuity loan from its monthly payment: P = m·(1 − (1+r)^−n)/r, r = annual_rate/12.
+
+    ``m`` scalar or array (any currency); r = 0 gives m·n. Example: m = 5,000, 4%, 120 -> 493,850.87 (= Σ_{k=1..120} 5,000/(1+r)^k)."""
+    r = annual_rate / 12.0
+    m = np.asarray(m, dtype="float64")
+    if r == 0:
+        return m * n
+    return m * (1.0 - (1.0 + r) ** (-n)) / r
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _txt(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df.columns:
+        return pd.Series("", index=df.index, dtype="string")
+    return df[col].astype("string").fillna("").str.strip()
+
+
+def _has(s: pd.Series, pattern: str) -> pd.Series:
+    if not pattern:
+        return pd.Series(False, index=s.index)
+    return s.str.contains(pattern, regex=True).fillna(False).astype(bool)
+
+
+def _own_loans(loans: pd.DataFrame | None) -> pd.DataFrame:
+    """Own loans with a usable monthly payment: cust_id, acct_no, mp (float), status code."""
+    cols = ["cust_id", "acct_no", "mp", "status"]
+    if loans is None or len(loans) == 0 or "monthly_payment" not in loans.columns:
+        return pd.DataFrame({c: pd.Series(dtype="string" if c != "mp" else "float64") for c in cols})
+    f = pd.DataFrame({
+        "cust_id": _txt(loans, "cust_id"), "acct_no": _txt(loans, "acct_no"),
+        "mp": pd.to_numeric(loans["monthly_payment"], errors="coerce").astype("float64"),
+        "status": loan_status_code(loans["status"]) if "status" in loans.columns
+        else pd.Series(pd.NA, index=loans.index, dtype="string"),
+    })
+    return f[f["mp"].notna() & (f["mp"] > 0)].reset_index(drop=True)
+
+
+def _matches_own_instalment(keys: pd.Series, amount: pd.Series, own: pd.DataFrame, key: str, tol: float) -> pd.Series:
+    """Per row: is ``amount`` within tol × monthly payment of an own loan with the same ``key`` (cust/acct)?"""
+    out = pd.Series(False, index=keys.index)
+    if len(own) == 0 or len(keys) == 0:
+        return out
+    left = pd.DataFrame({"k": keys.astype("string"), "amt": amount.astype("float64"), "i": np.arange(len(keys))})
+    left = left[left["k"].fillna("") != ""]
+    right = own.loc[own[key] != "", [key, "mp"]].rename(columns={key: "k"})
+    mm = left.merge(right, on="k", how="inner")
+    hit = mm.loc[(mm["amt"] - mm["mp"]).abs() <= tol * mm["mp"], "i"].unique()
+    out.iloc[hit] = True
+    return out
+
+
+def _monthly_runs(d: pd.DataFrame, p: OtherBankLoanParams) -> pd.Series:
+    """True for rows in a same-amount monthly run: d has cust_id, ckey, ts, amount (candidates only)."""
+    if len(d) == 0:
+        return pd.Series(False, index=d.index)
+    s = d.sort_values(["cust_id", "ckey", "ts", "amount"])
+    same = (s["cust_id"] == s["cust_id"].shift()) & (s["ckey"] == s["ckey"].shift())
+    gap = (s["ts"] - s["ts"].shift()).dt.days
+    prev = s["amount"].shift()
+    link = same & gap.between(p.interval_min, p.interval_max) & ((s["amount"] - prev).abs() <= p.same_amount_tol * prev)
+    link = link.fillna(False).astype(bool)
+    run_id = (~link).cumsum()
+    size = run_id.map(run_id.value_counts())
+    return (size >= p.min_repeats).reindex(d.index)
+
+
+def _reversal_pairs(d: pd.DataFrame, days: int) -> pd.Series:
+    """True for rows that have a same-amount opposite-direction row of the same customer within ``days``
+    (and the same counterparty when both rows name one). d: cust_id, ts, amount, dir ('D'/'C'), ckey."""
+    out = pd.Series(False, index=d.index)
+    if len(d) == 0:
+        return out
+    base = pd.DataFrame({"cust_id": d["cust_id"], "cents": np.round(d["amount"].to_numpy() * 100).astype("int64"),
+                         "ts": d["ts"], "ckey": d["ckey"], "i": np.arange(len(d))})
+    dd = base[d["dir"].to_numpy() == "D"]
+    cc = base[d["dir"].to_numpy() == "C"]
+    mm = dd.merge(cc, on=["cust_id", "cents"], suffixes=("_d", "_c"))
+    if len(mm) == 0:
+        return out
+    near = (mm["ts_d"] - mm["ts_c"]).abs() <= pd.Timedelta(days=days)
+    same_cp = (mm["ckey_d"] == "") | (mm["ckey_c"] == "") | (mm["ckey_d"] == mm["ckey_c"])
+    hit = mm[near & same_cp]
+    idx = np.unique(np.concatenate([hit["i_d"].to_numpy(), hit["i_c"].to_numpy()]))
+    out.iloc[idx] = True
+    return out
+
+
+def _loan_type(text: pd.Series, p: OtherBankLoanParams) -> pd.Series:
+    t = pd.Series("其他贷款", index=text.index, dtype="string")
+    t = t.mask(_has(text, p.car_memo), "车贷")
+    t = t.mask(_has(text, p.business_memo), "经营贷")
+    t = t.mask(_has(text, p.mortgage_memo), "房贷")
+    return t
+
+
+# ---------------------------------------------------------------------------------------------- classify
+DETAIL_COLS = ["cust_id", "source", "_row", "ts", "dir", "amount", "cpty_name", "cpty_bank", "memo", "kind",
+               "institution", "loan_type", "rules", "confidence"]
+
+
+def classify_transactions(txn: pd.DataFrame, p: OtherBankLoanParams, as_of: pd.Timestamp,
+                          names: Mapping[str, str] | pd.Series | None = None, loans: pd.DataFrame | None = None,
+                          problems: Any = None) -> pd.DataFrame:
+    """Classify the flows of the window (as_of − window_months, as_of] (rule list: module docstring).
+
+    In: ``transactions`` (canonical columns; ``_row`` used when present), ``names`` cust_id -> 客户名称 for
+    the self-transfer rule, own ``loans``. Out: one row per flow in the window whose ``kind`` is one of
+    网贷还款/网贷放款/他行贷款还款/他行放款/本行贷款还款/信用卡还款/本人互转/冲正 — columns
+    :data:`DETAIL_COLS` (``ts`` datetime, ``dir`` D/C, ``amount`` float, ``rules`` text, ``confidence``
+    高/中/低 for other-bank repayments). Other flows are dropped. Pure; the input is not modified.
+    """
+    empty = pd.DataFrame({c: pd.Series(dtype="float64" if c == "amount" else "datetime64[ns]" if c == "ts"
+                                       else "Int64" if c == "_row" else "string") for c in DETAIL_COLS})
+    if txn is None or len(txn) == 0:
+        return empty
+    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
+    start = as_of - pd.DateOffset(months=p.window_months)
+    keep = (ts > start) & (ts <= as_of)
+    t = txn.loc[keep]
+    if len(t) == 0:
+        return empty
+    dcs = _txt(t, "dc").str.upper()
+    dirn = pd.Series(pd.NA, index=t.index, dtype="string")
+    dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
+    bad = dirn.isna()
+    if bad.any() and problems is not None:
+        rows = t["_row"] if "_row" in t.columns else pd.Series([None] * len(t), index=t.index)
+        problems.add_rows("transactions", None, rows[bad], "dc", "VALUE_INVALID", t.loc[bad, "dc"],
+                          "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
+    t = t.loc[~bad]
+    dirn = dirn[~bad]
+    d = pd.DataFrame({
+        "cust_id": _txt(t, "cust_id"), "source": pd.Series("交易流水", index=t.index, dtype="string"),
+        "_row": t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64"),
+        "ts": ts[t.index], "dir": dirn, "amount": pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs(),
+        "cpty_name": _txt(t, "cpty_name"), "cpty_bank": _txt(t, "cpty_bank"), "memo": _txt(t, "memo"),
+    })
+    cacct = _txt(t, "cpty_acct")
+    d["ckey"] = cacct.where(cacct != "", d["cpty_name"])
+    text = d["cpty_name"] + " " + d["memo"]
+    is_d, is_c = d["dir"] == "D", d["dir"] == "C"
+
+    bank_known = d["cpty_bank"] != ""
+    own_bank = bank_known & _has(d["cpty_bank"], p.own_bank)
+    other_bank = bank_known & ~own_bank
+
+    card = _has(text, p.card_memo)
+    own_name = d["cust_id"].map(names if names is not None else {}).astype("string").fillna("")
+    self_tr = ((own_name != "") & (d["cpty_name"] == own_name)) | _has(d["memo"], p.self_memo)
+    reversal = _has(d["memo"], p.reversal_memo) | _reversal_pairs(d, p.reversal_days)
+    excluded = card | self_tr | reversal
+
+    lender = pd.Series(pd.NA, index=d.index, dtype="string")
+    for name, pat in p.lenders:
+        lender = lender.mask(lender.isna() & _has(text, pat), name)
+    lender_ok = lender.notna() & _has(text, p.lender_repay_memo) & ~excluded
+
+    own = _own_loans(loans)
+    inst = _matches_own_instalment(d["cust_id"], d["amount"], own, "cust_id", p.own_loan_tol) & ~other_bank
+    loan_kw = _has(text, p.loan_memo)
+    cand = is_d & ~excluded & ~lender_ok
+    own_repay = cand & ((own_bank & loan_kw) | inst)
+    memo_rule = cand & loan_kw & ~own_bank & ~inst
+    pat_cand = cand & ~own_bank & ~inst & ~_has(text, p.non_loan_memo) & (d["ckey"] != "") & (d["amount"] > 0)
+    pattern = _monthly_runs(d.loc[pat_cand, ["cust_id", "ckey", "ts", "amount"]], p).reindex(d.index, fill_value=False)
+    pattern = pattern.fillna(False).astype(bool) & pat_cand
+    other_repay = memo_rule | pattern
+    other_lend = is_c & ~excluded & ~lender_ok & other_bank & _has(text, p.disburse_memo)
+
+    kind = pd.Series(pd.NA, index=d.index, dtype="string")
+    kind = kind.mask(other_lend, KIND_OTHER_LEND).mask(other_repay, KIND_OTHER_REPAY).mask(own_repay, KIND_OWN)
+    kind = kind.mask(lender_ok & is_c, KIND_ONLINE_LEND).mask(lender_ok & is_d, KIND_ONLINE_REPAY)
+    kind = kind.mask(self_tr, KIND_SELF).mask(card & is_d, KIND_CARD).mask(reversal, KIND_REV)
+
+    rules = pd.Series("", index=d.index, dtype="string")
+    rules = rules.mask(lender_ok, "网贷字典: " + lender.fillna(""))
+    rules = rules.mask(memo_rule & pattern, "摘要关键词 + 等额月供")
+    rules = rules.mask(memo_rule & ~pattern, "摘要关键词")
+    rules = rules.mask(pattern & ~memo_rule, "等额月供")
+    rules = rules.mask(own_repay, np.where(own_bank & loan_kw, "对手行为本行", "与本行贷款月供相同"))
+    rules = rules.mask(kind == KIND_OTHER_LEND, "他行来账 + 放款关键词")
+    rules = rules.mask(self_tr, "本人互转(对手为本人或摘要)").mask(card & is_d, "信用卡还款关键词")
+    rules = rules.mask(reversal, "冲正(摘要或 3 天内同额反向)")
+
+    channel = _has(text, p.channel_memo)
+    conf = pd.Series(pd.NA, index=d.index, dtype="string")
+    conf = conf.mask(other_repay & other_bank & memo_rule, "高").mask(other_repay & other_bank & ~memo_rule, "中")
+    conf = conf.mask(other_repay & ~bank_known, np.where(memo_rule & pattern, "中", "低"))
+    conf = conf.mask(other_repay & channel, "低")
+    conf = conf.mask(lender_ok, "高")
+
+    inst_name = d["cpty_bank"].where(bank_known, d["cpty_name"])
+    d["institution"] = lender.where(lender_ok, inst_name.where(inst_name != "", "(对手未知)"))
+    d["loan_type"] = pd.Series(pd.NA, index=d.index, dtype="string").mask(
+        other_repay | other_lend, _loan_type(text, p)).mask(lender_ok, "网贷")
+    d["kind"], d["rules"], d["confidence"] = kind, rules, conf
+    out = d.loc[kind.notna(), DETAIL_COLS].sort_values(["cust_id", "ts"], kind="stable").reset_index(drop=True)
+    return out
+
+
+def classify_orders(orders: pd.DataFrame, p: OtherBankLoanParams, loans: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Classify standing payment orders whose purpose is a loan payment (``order_loan_purpose``).
+
+    Own loan (本行贷款还款) when ``bank_to`` matches ``own_bank`` or the paying account — else the
+    customer — has an own loan whose monthly payment equals the amount within ``own_loan_tol``; every
+    other such order is 他行贷款还款 (置信度 高: the purpose says loan payment). Out: :data:`DETAIL_COLS`
+    (``ts`` NaT: orders carry no date; ``cpty_bank`` = bank_to; ``memo`` = purpose / code)."""
+    empty = classify_transactions(pd.DataFrame(), p, pd.Timestamp("2000-01-01"))
+    if orders is None or len(orders) == 0:
+        return empty
+    purpose = _txt(orders, "purpose") + " " + _txt(orders, "purpose_code")
+    o = orders.loc[_has(purpose, p.order_loan_purpose)]
+    if len(o) == 0:
+        return empty
+    amount = pd.to_numeric(o["amount"], errors="coerce").astype("float64")
+    bank = _txt(o, "bank_to")
+    own = _own_loans(loans)
+    by_acct = _matches_own_instalment(_txt(o, "acct_no"), amount, own, "acct_no", p.own_loan_tol)
+    by_cust = _matches_own_instalment(_txt(o, "cust_id"), amount, own, "cust_id", p.own_loan_tol)
+    own_bank = (bank != "") & _has(bank, p.own_bank)
+    is_own = own_bank | by_acct | by_cust
+    memo = (_txt(o, "purpose") + "(" + _txt(o, "purpose_code") + ")").str.replace("()", "", regex=False)
+    d = pd.DataFrame({
+        "cust_id": _txt(o, "cust_id"), "source": pd.Series("代扣指令", index=o.index, dtype="string"),
+        "_row": o["_row"].astype("Int64") if "_row" in o.columns else pd.Series(pd.NA, index=o.index, dtype="Int64"),
+        "ts": pd.Series(pd.NaT, index=o.index, dtype="datetime64[ns]"),
+        "dir": pd.Series("D", index=o.index, dtype="string"), "amount": amount,
+        "cpty_name": _txt(o, "acct_to"), "cpty_bank": bank, "memo": memo,
+        "kind": pd.Series(np.where(is_own, KIND_OWN, KIND_OTHER_REPAY), index=o.index, dtype="string"),
+        "institution": bank.where(bank != "", "(收款行未知)"),
+        "loan_type": pd.Series(np.where(is_own, pd.NA, "其他贷款"), index=o.index, dtype="string"),
+        "rules": pd.Series(np.where(own_bank, "收款行为本行", np.where(by_acct, "扣款账户有本行贷款且金额 = 月供",
+                           np.where(by_cust, "客户有本行贷款且金额 = 月供", "代扣用途为贷款还款, 非本行贷款月供"))),
+                           index=o.index, dtype="string"),
+        "confidence": pd.Series(np.where(is_own, pd.NA, "高"), index=o.index, dtype="string"),
+    })
+    return d[DETAIL_COLS].sort_values(["cust_id"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------- aggregate
+def _per_institution(det: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
+    """Per (cust_id, institution): repayments, months, estimated monthly payment (median monthly sum; orders:
+    sum of the orders), first/last date, loan type, best confidence, rules."""
+    x = det[det["kind"].isin(kinds)]
+    cols = ["cust_id", "institution", "n", "months", "m_est", "first", "last", "loan_type", "confidence", "rules", "source"]
+    if len(x) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("n", "months", "m_est") else
+                                          "datetime64[ns]" if c in ("first", "last") else "string") for c in cols})
+    x = x.assign(month=x["ts"].dt.to_period("M").astype("string").fillna("order"),
+                 crank=x["confidence"].map(_CONF_RANK).fillna(0))
+    monthly = x.groupby(["cust_id", "institution", "month"], sort=False)["amount"].sum()
+    m_est = monthly.groupby(level=[0, 1], sort=False).median()
+    g = x.groupby(["cust_id", "institution"], sort=False)
+    out = pd.DataFrame({
+        "n": g.size(), "months": g["month"].nunique(), "m_est": m_est,
+        "first": g["ts"].min(), "last": g["ts"].max(),
+        "loan_type": g["loan_type"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA),
+        "crank": g["crank"].max(),
+        "rules": g["rules"].agg(lambda s: "、".join(dict.fromkeys(s.dropna().astype(str)))),
+        "source": g["source"].first(),
+    }).reset_index()
+    inv = {v: k for k, v in _CONF_RANK.items()}
+    out["confidence"] = out["crank"].map(inv).astype("string")
+    return out[cols].sort_values(["cust_id", "m_est"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _flag(values) -> np.ndarray:
+    """Mapped booleans (missing -> False) as a plain bool array."""
+    return pd.array(pd.Series(values, dtype="object").to_numpy(), dtype="boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """What the bank holds for each customer: payroll, deposits, card/mobile/wealth, own-loan status."""
+    rel = pd.DataFrame(index=pd.Index(cust_ids, dtype="string", name="cust_id"))
+    rel["payroll"] = False
+    rel["deposit"] = 0.0
+    for c in ("card", "mobile", "wealth"):
+        rel[c] = False
+    rel["loan_state"] = "无"
+    rel["loan_bad"] = False
+    rel["loan_good"] = False
+    cust = tables.get("customers")
+    if cust is not None and len(cust) and "payroll_flag" in cust.columns:
+        pf = cust.assign(_k=_txt(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["payroll_flag"]
+        rel["payroll"] = _flag(rel.index.map(pf.fillna(False).astype(bool)))
+    if cust is not None and len(cust) and "mobile_banking" in cust.columns:
+        mb = cust.assign(_k=_txt(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["mobile_banking"]
+        rel["mobile"] = _flag(rel.index.map(mb.fillna(False).astype(bool)))
+    h = tables.get("product_holdings")
+    if h is not None and len(h):
+        held = h["held"].fillna(True).astype(bool) if "held" in h.columns else pd.Series(True, index=h.index)
+        hh = pd.DataFrame({"k": _txt(h, "cust_id"), "p": _txt(h, "product"),
+                           "b": pd.to_numeric(h.get("balance"), errors="coerce") if "balance" in h.columns else np.nan})
+        hh = hh[held.to_numpy()]
+        for flag, pat in (("card", "信用卡"), ("mobile", "手机银行"), ("wealth", "理财"), ("payroll", "代发")):
+            ks = set(hh.loc[hh["p"].str.contains(pat, regex=False), "k"])
+            rel[flag] = rel[flag] | rel.index.isin(ks)
+        if "time_deposits" not in tables:
+            dep = hh[hh["p"].str.contains("定期|存款|结算账户|活期", regex=True)].groupby("k")["b"].sum(min_count=1)
+            rel["deposit"] = rel.index.map(dep).astype("float64")
+    td = tables.get("time_deposits")
+    if td is not None and len(td):
+        dep = pd.to_numeric(td["balance"], errors="coerce").groupby(_txt(td, "cust_id")).sum()
+        rel["deposit"] = rel.index.map(dep).astype("float64")
+    rel["deposit"] = rel["deposit"].fillna(0.0)
+    loans = tables.get("loans")
+    if loans is not None and len(loans):
+        st = loan_status_code(loans["status"]) if "status" in loans.columns else pd.Series(pd.NA, index=loans.index)
+        od = pd.to_numeric(loans["overdue_days"], errors="coerce").fillna(0) if "overdue_days" in loans.columns else 0
+        lf = pd.DataFrame({"k": _txt(loans, "cust_id"), "st": st.astype("string"),
+                           "bad": (st.isin(["B", "D"]).fillna(False) | (od > 0)).astype(bool)})
+        bad = lf.groupby("k")["bad"].any()
+        good = lf.assign(g=lf["st"].isin(["A", "C"]).fillna(False)).groupby("k")["g"].any()
+        order = {"D": 0, "B": 1, "C": 2, "A": 3}
+        state = lf.assign(o=lf["st"].map(order).fillna(9)).sort_values("o").drop_duplicates("k").set_index("k")["st"]
+        names = {"A": "已结清(正常)", "B": "已结清(未还清)", "C": "正常还款中", "D": "逾期中"}
+        rel["loan_bad"] = _flag(rel.index.map(bad))
+        rel["loan_good"] = _flag(rel.index.map(good)) & ~rel["loan_bad"]
+        rel["loan_state"] = rel.index.map(state.map(lambda v: names.get(v, v))).fillna("无").astype("string")
+    return rel
+
+
+def _fmt_amount(x: float, unit: str) -> str:
+    return f"{x:,.0f} {unit}"
+
+
+def _masked(s: pd.Series, fn_name: str, ctx: RunContext) -> pd.Series:
+    if not ctx.mask:
+        return s
+    from ... import masking
+
+    return getattr(masking, fn_name)(s)
+
+
+def _mask_label(zh: str, ctx: RunContext) -> str:
+    return f"{zh}(脱敏)" if ctx.mask else zh
+
+
+def _customer_cols(ids: pd.Series, customers: pd.DataFrame | None, ctx: RunContext) -> pd.DataFrame:
+    """客户号 (unmasked) + masked 客户名称/证件号码/手机号 + 机构号/客户经理, aligned to ``ids``."""
+    ids = ids.astype("string").reset_index(drop=True)
+    out = pd.DataFrame({"客户号": ids})
+    if customers is not None and len(customers):
+        c = customers.assign(_k=_txt(customers, "cust_id")).drop_duplicates("_k").set_index("_k")
+    else:
+        c = pd.DataFrame(index=pd.Index([], dtype="string"))
+
+    def col(name: str) -> pd.Series:
+        if name in c.columns:
+            return pd.Series(ids.map(c[name].astype("string")).to_numpy(), dtype="string")
+        return pd.Series(pd.NA, index=ids.index, dtype="string")
+
+    for src, zh, fn in (("cust_name", "客户名称", "mask_name"), ("id_no", "证件号码", "mask_id"),
+                        ("phone", "手机号", "mask_phone")):
+        if src in c.columns and c[src].notna().any():  # data without names/IDs (Berka, UCI): no empty columns
+            out[_mask_label(zh, ctx)] = _masked(col(src), fn, ctx)
+    out["机构号"] = col("org_id")
+    out["客户经理"] = col("mgr_id")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- run
+def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: RunContext) -> Report:
+    """Run C3: classify flows/orders, aggregate per customer and institution, rank replacements.
+
+    Sheets: 概览 · 他行贷款置换 · 网贷客户 · 多头风险提示 · 机构清单 · 识别明细 · 标签 (then 数据问题, 说明).
+    """
+    p = params
+    _check(p)
+    customers = tables.get("customers")
+    txn, orders, loans = tables.get("transactions"), tables.get("payment_orders"), tables.get("loans")
+    names = None
+    if customers is not None and "cust_name" in customers.columns and len(customers):
+        names = customers.assign(_k=_txt(customers, "cust_id")).drop_duplicates("_k").set_index("_k")["cust_name"]
+    parts = []
+    paths = []
+    if txn is not None:
+        paths.append(f"交易流水 {len(txn):,} 笔")
+        parts.append(classify_transactions(txn, p, ctx.as_of, names, loans, ctx.problems))
+    if orders is not None:
+        paths.append(f"代扣指令 {len(orders):,} 条")
+        parts.append(classify_orders(orders, p, loans))
+    det = pd.concat(parts, ignore_index=True) if parts else classify_orders(None, p)
+    det = det.astype({"amount": "float64", "_row": "Int64"})
+
+    base, disp = ctx.base_label, ctx.money_label
+    # --- other-bank loans per (customer, institution) and per customer
+    ob = _per_institution(det, (KIND_OTHER_REPAY,))
+    ob["P"] = annuity_principal(ob["m_est"].to_numpy(dtype="float64"), p.annual_rate, p.term_months)
+    on = _per_institution(det, (KIND_ONLINE_REPAY,))
+    lend = det[det["kind"].isin([KIND_ONLINE_LEND, KIND_OTHER_LEND])]
+
+    # distinct lenders (online lenders with any flow + other banks repaid)
+    lenders_all = pd.concat([det.loc[det["kind"].isin([KIND_ONLINE_REPAY, KIND_ONLINE_LEND]), ["cust_id", "institution"]],
+                             ob[["cust_id", "institution"]]], ignore_index=True).drop_duplicates()
+    n_lenders = lenders_all.groupby("cust_id").size()
+    lender_names = lenders_all.groupby("cust_id")["institution"].agg(lambda s: "、".join(s.astype(str)))
+    multi = n_lenders[n_lenders >= p.multi_lender_min]
+
+    all_ids = pd.Index(sorted(set(ob["cust_id"]) | set(on["cust_id"]) | set(lenders_all["cust_id"])), dtype="string")
+    rel = _relations(all_ids, tables)
+
+    # --- replacement list
+    per_c = ob.groupby("cust_id", sort=False).agg(
+        m=("m_est", "sum"), P=("P", "sum"), n=("n", "sum"), months=("months", "max"),
+        inst=("institution", lambda s: "、".join(s.astype(str))),
+        ltype=("loan_type", lambda s: s.iloc[0]), conf=("confidence", lambda s: s.iloc[0]),
+        rules=("rules", lambda s: "、".join(dict.fromkeys("、".join(s.astype(str)).split("、")))),
+        last=("last", "max"))
+    if len(per_c):
+        r = rel.reindex(per_c.index)
+        size = np.minimum(per_c["P"] / p.principal_full, 1.0) * p.w_size
+        depo = np.minimum(r["deposit"] / p.deposit_full, 1.0).clip(lower=0) * p.w_deposit
+        prod_n = r[["card", "mobile", "wealth"]].sum(axis=1)
+        score = (size + np.where(r["payroll"], p.w_payroll, 0.0) + depo
+                 + np.where(r["loan_good"], p.w_own_loan, 0.0) + np.minimum(prod_n, 3) * p.w_product).round(1)
+        per_c = per_c.assign(score=score, **{f"r_{c}": r[c] for c in r.columns})
+        per_c["multi"] = per_c.index.isin(multi.index)
+    n_bad = int((per_c["r_loan_bad"] & ~per_c["multi"]).sum()) if len(per_c) else 0
+    n_multi_ob = int(per_c["multi"].sum()) if len(per_c) else 0
+    cand = per_c[~per_c["r_loan_bad"] & ~per_c["multi"]] if len(per_c) else per_c
+    cand = cand.sort_values(["score", "P"], ascending=[False, False], kind="stable") if len(cand) else cand
+    repl = _replacement_table(cand, customers, p, ctx)
+
+    online = _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx)
+    multi_tab = _multi_table(multi, lender_names, det, rel, customers, p, ctx)
+    inst_tab = _institution_table(det, ob, p, ctx)
+    detail = _detail_table(det, ctx)
+    tags = _tags(ob, on, multi, det, p, ctx)
+
+    # --- overview
+    n_card = det.loc[det["kind"] == KIND_CARD, "cust_id"].nunique()
+    counts = pd.DataFrame([
+        ("他行贷款客户", len(per_c), "识别到他行贷款还款(摘要关键词/等额月供/代扣用途)"),
+        ("其中 进入置换名单", len(repl), "剔除多头与本行贷款逾期/不良的客户"),
+        ("其中 本行贷款逾期/不良剔除", n_bad, "本行贷款状态 B/D 或逾期天数 > 0: 不营销"),
+        ("其中 多头剔除", n_multi_ob, "同时也是多头客户: 见多头风险提示"),
+        ("网贷客户", int(on["cust_id"].nunique()), f"近 {p.window_months} 个月 ≥1 次网贷还款"),
+        ("多头客户", len(multi), f"网贷/他行机构 ≥ {p.multi_lender_min} 家: 风险提示, 不营销"),
+        ("信用卡还款客户", int(n_card), "单独标签, 不算贷款"),
+        ("本行贷款还款客户", int(det.loc[det["kind"] == KIND_OWN, "cust_id"].nunique()), "本行自己的贷款: 不算他行贷款"),
+    ], columns=["指标", "客户数", "说明"])
+    counts["客户数"] = counts["客户数"].astype("int64")
+    kind_rows = det.groupby("kind").agg(n=("amount", "size"), amt=("amount", "sum"), c=("cust_id", "nunique"))
+    kinds = [KIND_OTHER_REPAY, KIND_OTHER_LEND, KIND_ONLINE_REPAY, KIND_ONLINE_LEND, KIND_OWN, KIND_CARD, KIND_SELF,
+             KIND_REV]
+    kind_rows = kind_rows.reindex(kinds).fillna(0)
+    by_kind = pd.DataFrame({"识别类型": kinds, "笔数": kind_rows["n"].astype("int64").to_numpy(),
+                            disp("金额"): ctx.money(kind_rows["amt"].astype("float64")).to_numpy(),
+                            "客户数": kind_rows["c"].astype("int64").to_numpy()})
+    lines = [f"数据日期 {ctx.as_of:%Y-%m-%d}; 依据: {'; '.join(paths) if paths else '无'}。"]
+    if not paths:
+        lines.append("未提供「交易流水」或「代扣指令」: 无法识别他行贷款。请在同一工作簿中放入交易流水(或代扣指令)表后重试。")
+    if txn is not None:
+        lines.append(f"交易流水只看 {ctx.as_of - pd.DateOffset(months=p.window_months):%Y-%m-%d}(不含)至数据日期的 "
+                     f"{p.window_months} 个月。")
+    if loans is None:
+        lines.append("未提供「贷款」表: 本行贷款还款只能靠对手行名识别, 置换名单不含本行贷款状态。")
+    lines.append("多头客户只做风险提示, 不进入营销名单。估算本金为假设利率与期数下的年金现值, 仅供排序参考。")
+    overview = [Note(title="C3 交易流水 → 网贷客户、他行贷款客户", lines=lines),
+                Table(counts, name="c3_counts", title="客户数", formats={"客户数": "int"}),
+                Table(by_kind, name="c3_kinds", title="识别结果(笔数与金额)", formats={"笔数": "int", "客户数": "int"})]
+    if len(by_kind) and by_kind["客户数"].sum() > 0:
+        overview.append(Chart(table="c3_kinds", categories="识别类型", series=["客户数"], kind="bar",
+                              title="各类识别结果的客户数", height=300))
+
+    sheets = [
+        Sheet("概览", overview),
+        Sheet("他行贷款置换", [Note(lines=[
+            f"排序: 置换得分(0–100) = 规模 {p.w_size:g}×min(估算本金/{p.principal_full:,.0f}, 1) + 代发 {p.w_payroll:g} + "
+            f"存款 {p.w_deposit:g}×min(存款/{p.deposit_full:,.0f}, 1) + 本行贷款记录良好 {p.w_own_loan:g} + "
+            f"产品 {p.w_product:g}/项(信用卡/手机银行/理财, 最多 3 项); A ≥{p.level_a:g}, B ≥{p.level_b:g}。",
+            "剔除: 多头客户(风险提示)与本行贷款逾期/不良客户。客户号不脱敏, 便于查询。"]),
+            Table(repl, name="c3_replacement", title="他行贷款置换名单",
+                  text_columns=("客户号", "机构号", "客户经理"),
+                  formats={"排名": "int", "置换得分": "0.0", "月供笔数": "int", base("估算月供"): "money0",
+                           disp("估算本金"): "money", base("本行存款"): "money0", "截止日": "date"},
+                  conditional=[Conditional(["置换得分"], "data_bar")],
+                  widths={"原因": 50, "建议动作": 46})]),
+        Sheet("网贷客户", [Table(online, name="c3_online", title=f"网贷客户(近 {p.window_months} 个月有还款)",
+                                  text_columns=("客户号", "机构号", "客户经理"),
+                                  formats={"还款笔数": "int", "机构数": "int", base("月均还款"): "money0",
+                                           base("最近放款金额"): "money0", "最近还款日": "date", "最近放款日": "date"},
+                                  conditional=[Conditional(["多头"], "text", value="是", style="bad")],
+                                  widths={"原因": 50, "建议动作": 44})]),
+        Sheet("多头风险提示", [Note(lines=[f"同时在 ≥{p.multi_lender_min} 家网贷机构/他行有借贷往来的客户: 共债风险提示, "
+                                           "供贷前/贷后审查参考, 不做营销。"]),
+                               Table(multi_tab, name="c3_multi", title="多头客户",
+                                     text_columns=("客户号", "机构号", "客户经理"),
+                                     formats={"机构数": "int", base("近期还款合计"): "money0"},
+                                     widths={"机构": 50, "建议动作": 40})]),
+        Sheet("机构清单", [Table(inst_tab, name="c3_institutions", title="网贷机构与他行(按客户数, 前 50)",
+                                  formats={"客户数": "int", "还款笔数": "int", disp("还款金额"): "money",
+                                           disp("估算月供合计"): "money"})]
+              + ([Chart(table="c3_institutions", categories="机构", series=["客户数"], kind="bar",
+                        title="各机构客户数", height=420)] if len(inst_tab) else [])),
+        Sheet("识别明细", [Table(detail, name="c3_detail", title="识别明细(含排除项)",
+                                  text_columns=("客户号", "对手户名/账号"),
+                                  formats={"Excel 行号": "0", base("金额"): "money", "交易日期": "date"})]),
+        Sheet("标签", [Table(tags, name="c3_tags", title="标签长表(SCENARIOS.md §6)", text_columns=("cust_id",),
+                             formats={"as_of": "date", "value": "money"})]),
+    ]
+    report = Report(title="交易流水 → 网贷客户、他行贷款客户", sheets=sheets)
+    report.method = [
+        "SCENARIOS.md C3 交易流水 → 网贷客户、他行贷款客户; 规则字典与阈值见参数表, 均可修改。",
+        "排除在先: 信用卡还款(单独标签)、本人互转(对手户名 = 客户姓名或摘要)、冲正(摘要或 "
+        f"{p.reversal_days} 天内同额反向, 两笔都排除)。",
+        "网贷: 对手户名/摘要命中网贷机构字典且含还款类关键词; 支出 = 还款, 收入 = 放款。",
+        "本行贷款还款不算他行: 对手行为本行, 或金额与客户本行贷款月供相差 ≤"
+        f"{p.own_loan_tol:.0%} 且对手行为本行或空白; 代扣指令: 扣款账户(或客户)有本行贷款且金额 = 月供(±{p.own_loan_tol:.0%})。",
+        "Berka 的行号已匿名: 本行由数据判断 —— 682 个贷款账户每个都有一条金额等于其月供的 UVER 代扣(±1 CZK), "
+        "其余 UVER 代扣才是他行贷款。",
+        f"他行贷款: 摘要/对手户名含贷款关键词且对手行≠本行; 或等额月供(同对手, 金额差 ≤{p.same_amount_tol:.0%}, "
+        f"间隔 {p.interval_min}–{p.interval_max} 天, ≥{p.min_repeats} 次)。对手行空白或经支付通道 → 置信度 低。",
+        f"估算月供 = 各月还款合计的中位数(代扣: 指令金额); 估算本金 P = m·(1 − (1+r)^−n)/r, r = {p.annual_rate:.2%}/12, "
+        f"n = {p.term_months}【假设】。",
+        f"多头: 网贷机构与他行合计 ≥{p.multi_lender_min} 家 → 风险提示, 不营销。",
+    ]
+    report.notes = [f"金额币种: {ctx.currency}(未折算)。客户级金额为 {ctx.base_unit}, 汇总为 {ctx.unit}。",
+                    "网贷机构字典为常识整理, 需定期更新【假设】。"]
+    return report
+
+
+def _level(score: pd.Series, p: OtherBankLoanParams) -> np.ndarray:
+    return np.where(score >= p.level_a, "A", np.where(score >= p.level_b, "B", "C"))
+
+
+def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ctx: RunContext) -> pd.DataFrame:
+    base, disp = ctx.base_label, ctx.money_label
+    cols_tail = ["他行机构", "贷款类型(推断)", "月供笔数", base("估算月供"), disp("估算本金"), "置信度",
+                 "本行贷款", "代发", base("本行存款"), "信用卡", "置换得分", "等级", "原因", "建议动作", "截止日"]
+    ids = pd.Series(cand.index, dtype="string")
+    head = _customer_cols(ids, customers, ctx)
+    head.insert(0, "排名", np.arange(1, len(cand) + 1, dtype="int64"))
+    if len(cand) == 0:
+        for c in cols_tail:
+            head[c] = pd.Series(dtype="float64" if "(" in c and c not in ("贷款类型(推断)",) else "string")
+        head["截止日"] = pd.Series(dtype="datetime64[ns]")
+        head["月供笔数"] = pd.Series(dtype="int64")
+        head["置换得分"] = pd.Series(dtype="float64")
+        return head
+    c = cand.reset_index(drop=True)
+    u = ctx.base_unit
+    reasons, actions = [], []
+    for row in c.itertuples(index=False):
+        rs = [f"他行({row.inst}){row.ltype}月供约 {_fmt_amount(row.m, u)}"
+              + (f", 连续 {int(row.months)} 个月" if row.months and row.months > 1 else "")]
+        if row.r_payroll:
+            rs.append("本行代发")
+        if row.r_deposit > 0:
+            rs.append(f"本行存款 {_fmt_amount(row.r_deposit, u)}")
+        if row.r_loan_good:
+            rs.append(f"本行贷款{row.r_loan_state}")
+        if row.r_card:
+            rs.append("持本行信用卡")
+        reasons.append("; ".join(rs[:4]))
+        prod = {"房贷": "本行个人住房贷款(按现行转按揭/存量房贷政策)", "经营贷": "本行个人经营贷款",
+                "车贷": "本行汽车消费贷款"}.get(row.ltype, "本行个人消费贷款")
+        actions.append(f"{p.due_days} 天内联系; 比较利率与期限, 测算节省利息; 推荐{prod}")
+    tail = pd.DataFrame({
+        "他行机构": c["inst"].astype("string"), "贷款类型(推断)": c["ltype"].astype("string"),
+        "月供笔数": c["n"].astype("int64"), base("估算月供"): c["m"].astype("float64").round(2),
+        disp("估算本金"): ctx.money(c["P"].astype("float64")).round(2), "置信度": c["conf"].astype("string"),
+        "本行贷款": c["r_loan_state"].astype("string"),
+        "代发": np.where(c["r_payroll"], "是", "否"), base("本行存款"): c["r_deposit"].astype("float64"),
+        "信用卡": np.where(c["r_card"], "是", "否"), "置换得分": c["score"].astype("float64"),
+        "等级": _level(c["score"], p), "原因": reasons, "建议动作": actions,
+        "截止日": pd.Series(ctx.as_of + pd.Timedelta(days=p.due_days), index=c.index),
+    })
+    return pd.concat([head, tail], axis=1)
+
+
+def _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx) -> pd.DataFrame:
+    base = ctx.base_label
+    g = on.groupby("cust_id", sort=True).agg(n=("n", "sum"), m=("m_est", "sum"), last=("last", "max"))
+    ids = pd.Series(g.index, dtype="string")
+    out = _customer_cols(ids, customers, ctx)
+    lo = lend[lend["kind"] == KIND_ONLINE_LEND].sort_values("ts").groupby("cust_id").last()
+    nl = ids.map(n_lenders).fillna(0).astype("int64")
+    out["网贷机构"] = ids.map(lender_names).astype("string")
+    out["机构数"] = nl
+    out["还款笔数"] = g["n"].astype("int64").to_numpy()
+    out[base("月均还款")] = g["m"].astype("float64").round(2).to_numpy()
+    out["最近还款日"] = g["last"].to_numpy()
+    out["最近放款日"] = ids.map(lo["ts"]).astype("datetime64[ns]") if len(lo) else pd.Series(pd.NaT, index=ids.index,
+                                                                                              dtype="datetime64[ns]")
+    out[base("最近放款金额")] = ids.map(lo["amount"]).astype("float64") if len(lo) else np.nan
+    multi = nl >= p.multi_lender_min
+    out["多头"] = np.where(multi, "是", "否")
+    bad = ids.map(rel["loan_bad"]).fillna(False).astype(bool) if len(rel) else pd.Series(False, index=ids.index)
+    payroll = ids.map(rel["payroll"]).fillna(False).astype(bool) if len(rel) else pd.Series(False, index=ids.index)
+    reasons, actions = [], []
+    for i in range(len(ids)):
+        rs = [f"近 {p.window_months} 个月向 {out['网贷机构'].iloc[i]} 还款 {out['还款笔数'].iloc[i]} 笔"]
+        if payroll.iloc[i]:
+            rs.append("本行代发")
+        if multi.iloc[i]:
+            rs.append(f"多头({nl.iloc[i]} 家)")
+        reasons.append("; ".join(rs))
+        if multi.iloc[i]:
+            actions.append("风险提示: 纳入贷前/贷后关注, 不做营销")
+        elif bad.iloc[i]:
+            actions.append("本行贷款逾期/不良: 不营销, 关注还款能力")
+        else:
+            actions.append("推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷")
+    out["原因"] = reasons
+    out["建议动作"] = actions
+    return out
+
+
+def _multi_table(multi, lender_names, det, rel, customers, p, ctx) -> pd.DataFrame:
+    base = ctx.base_label
+    ids = pd.Series(multi.sort_values(ascending=False, kind="stable").index, dtype="string")
+    out = _customer_cols(ids, customers, ctx)
+    out["机构数"] = ids.map(multi).astype("int64")
+    out["机构"] = ids.map(lender_names).astype("string")
+    rep = det[det["kind"].isin([KIND_ONLINE_REPAY, KIND_OTHER_REPAY])].groupby("cust_id")["amount"].sum()
+    out[base("近期还款合计")] = ids.map(rep).astype("float64").fillna(0.0)
+    state = ids.map(rel["loan_state"]).astype("string") if len(rel) else pd.Series(dtype="string")
+    out["本行贷款"] = state.fillna("无")
+    out["原因"] = [f"同时向 {n} 家机构还款/借款" for n in out["机构数"]]
+    out["建议动作"] = "风险提示: 共债风险, 贷前审查与贷后监测参考, 不做营销"
+    return out
+
+
+def _institution_table(det, ob, p, ctx) -> pd.DataFrame:
+    disp = ctx.money_label
+    x = det[det["kind"].isin([KIND_ONLINE_REPAY, KIND_OTHER_REPAY])]
+    cols = ["机构", "类型", "客户数", "还款笔数", disp("还款金额"), disp("估算月供合计")]
+    if len(x) == 0:
+        return pd.DataFrame({c: pd.Series(dtype="string" if c in ("机构", "类型") else "float64") for c in cols}
+                            ).astype({"客户数": "int64", "还款笔数": "int64"})
+    g = x.groupby(["institution", "kind"]).agg(c=("cust_id", "nunique"), n=("amount", "size"), a=("amount", "sum"))
+    g = g.reset_index()
+    m = ob.groupby("institution")["m_est"].sum()
+    out = pd.DataFrame({
+        "机构": g["institution"].astype("string"),
+        "类型": g["kind"].map({KIND_ONLINE_REPAY: "网贷机构", KIND_OTHER_REPAY: "他行"}).astype("string"),
+        "客户数": g["c"].astype("int64"), "还款笔数": g["n"].astype("int64"),
+        disp("还款金额"): ctx.money(g["a"].astype("float64")),
+        disp("估算月供合计"): ctx.money(np.where(g["kind"] == KIND_OTHER_REPAY,
+                                                g["institution"].map(m).fillna(0.0), np.nan)),
+    })
+    out = out.sort_values(["客户数", "还款笔数", "机构"], ascending=[False, False, True], kind="stable")
+    return out.head(50).reset_index(drop=True)  # the chart covers the table: keep it readable
+
+
+def _detail_table(det, ctx) -> pd.DataFrame:
+    base = ctx.base_label
+    return pd.DataFrame({
+        "客户号": det["cust_id"].astype("string"), "来源": det["source"].astype("string"),
+        "Excel 行号": det["_row"].astype("Int64"), "交易日期": det["ts"].astype("datetime64[ns]"),
+        "借贷": det["dir"].astype("string"), base("金额"): det["amount"].astype("float64"),
+        "对手户名/账号": det["cpty_name"].astype("string"), "对手行": det["cpty_bank"].astype("string"),
+        "摘要/用途": det["memo"].astype("string"), "识别类型": det["kind"].astype("string"),
+        "机构": det["institution"].astype("string"), "贷款类型(推断)": det["loan_type"].astype("string"),
+        "识别规则": det["rules"].astype("string"), "置信度": det["confidence"].astype("string"),
+    })
+
+
+def _tags(ob, on, multi, det, p, ctx) -> pd.DataFrame:
+    from ...scenario import params_hash
+
+    rv = params_hash(p)
+    rows = []
+    obc = ob.groupby("cust_id")["m_est"].sum()
+    rows.append(pd.DataFrame({"cust_id": obc.index, "tag_code": "C3_OTHER_BANK_LOAN", "tag_name": "他行贷款",
+                              "value": obc.to_numpy(), "level": "营销"}))
+    onc = on.groupby("cust_id")["n"].sum()
+    rows.append(pd.DataFrame({"cust_id": onc.index, "tag_code": "C3_ONLINE_LOAN", "tag_name": "网贷客户",
+                              "value": onc.to_numpy(dtype="float64"), "level": "关注"}))
+    rows.append(pd.DataFrame({"cust_id": multi.index, "tag_code": "C3_MULTI_LENDER", "tag_name": "多头",
+                              "value": multi.to_numpy(dtype="float64"), "level": "风险"}))
+    cc = det[det["kind"] == KIND_CARD].groupby("cust_id")["amount"].sum()
+    rows.append(pd.DataFrame({"cust_id": cc.index, "tag_code": "C3_CARD_REPAY", "tag_name": "信用卡还款(他行/本行)",
+                              "value": cc.to_numpy(), "level": "信息"}))
+    t = pd.concat(rows, ignore_index=True)
+    t = pd.DataFrame({"cust_id": t["cust_id"].astype("string"), "scenario": pd.Series("C3", index=t.index, dtype="string"),
+                      "tag_code": t["tag_code"].astype("string"), "tag_name": t["tag_name"].astype("string"),
+                      "value": t["value"].astype("float64"), "level": t["level"].astype("string"),
+                      "as_of": pd.Series(ctx.as_of, index=t.index, dtype="datetime64[ns]"),
+                      "rule_version": pd.Series(rv, index=t.index, dtype="string")})
+    return t.sort_values(["cust_id", "tag_code"], kind="stable").reset_index(drop=True)
+
+
+SPEC = Scenario(
+    id="credit.other_bank_loans", code="C3", title="他行贷款客户", group="信贷营销",
+    inputs=("customers",),
+    optional_inputs=("transactions", "payment_orders", "loans", "product_holdings", "time_deposits"),
+    params=OtherBankLoanParams, run=run,
+    summary="从交易流水/代扣指令识别网贷客户、他行贷款客户与多头, 估算月供与本金, 生成他行贷款置换名单",
+    as_of_from=("transactions", "txn_ts"),
+)

@@ -1,0 +1,484 @@
+"""D4 存款核心客户定位 — core deposit customers (SCENARIOS.md "D4 核心存款客户 Core customers").
+
+Three-factor grading of every customer of ``customer_monthly`` (客户月度存款: cust_id, month, td_avg 定期日均,
+dep_avg 存款日均, inflow/outflow 入账/出账, optional org_id/mgr_id; money in the data's currency):
+
+* **F1 规模**: the size factor — the average over the last ``f1_months`` calendar months up to the data
+  date of the monthly ``size_basis`` column (``td_avg`` 定期日均 by default; ``dep_avg`` 存款日均 when the data
+  have no 定期日均, e.g. UCI) — is ≥ ``f1_threshold`` (200,000 元, threshold included). A month present in
+  the data in which a customer has no row counts as 0; the average is over the months of the window that
+  the data hold (UCI holds one).
+* **F2 稳定**: relationship ≥ ``f2_years`` years (customers.open_date ≤ data date − 3 years) AND (in the last
+  ``f2_window`` months ≥ ``f2_months_min`` months with the monthly size ≥ ``f1_threshold``, OR — proxy for
+  到期续存率 ≥ 80% 【假设】 — ≥ ``f2_renew_share`` of the customer's termed time-deposit balance set to
+  自动转存). Not computable without 开户日期.
+* **F3 潜力**: 5 年潜力值 = max(Σ(inflow − outflow) over the last ``f3_window`` months, 0) × ``f3_years`` +
+  他行资金迹象额 (outgoing self-transfers to the customer's own accounts at other banks in the same window,
+  found with C3's flow rules: money the customer keeps elsewhere 【假设】); halved from age ``elder_age``
+  (default 65); F3 = 潜力值 ≥ ``f3_threshold`` (500,000). Not computable without 入账/出账.
+
+Grades: 核心A = F1 ∧ F2 ∧ F3; 核心B = F1 and one of F2/F3; 潜力客户 = F3 without F1; 规模客户 = F1 alone;
+一般 = the rest. Thresholds include equality (阈值含等号).
+
+On UCI Bank Marketing (``bankxl.datasets.load_uci_bank_marketing``) only F1 can be computed: the yearly
+average balance (EUR) is the size factor, there is no relationship start and no flow; y and duration are
+campaign outcomes and are never read. Use :data:`DATASET_PARAMS` ["UCI"] (threshold in EUR).
+
+10 户服务计划 PDCA (on data with 客户经理): per manager the ``pdca_per_mgr`` best-graded customers
+(核心A, 核心B, 潜力客户, 规模客户; then by size): Plan 目标日均 = the mean 存款日均 of the ``pdca_base_months``
+months before the latest month × (1 + ``pdca_growth``); Check 实际日均 = the latest month's 存款日均, 完成率 =
+实际 / 目标; 接触次数 is left blank for the manager (the data hold no contact log); Act 下月动作 by 完成率.
+
+Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细 (then 数据问题, 说明). Inputs are never modified.
+Raises ParameterError for inconsistent parameters.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ...errors import ParameterError
+from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...scenario import RunContext, Scenario, param
+
+GRADES = ("核心A", "核心B", "潜力客户", "规模客户", "一般")
+BASIS_ZH = {"td_avg": "定期日均", "dep_avg": "存款日均"}
+
+#: parameters to use on the public datasets (thresholds in the data's currency)
+DATASET_PARAMS: dict[str, dict] = {
+    # UCI balance is an average yearly balance in EUR (median 448, 98th percentile ≈ 9,400): the size
+    # factor is that balance; 10,000 EUR marks the top 1.8% (829 of 45,211 clients) 【假设】.
+    "UCI": {"size_basis": "dep_avg", "f1_threshold": 10_000.0},
+}
+
+
+@dataclass(frozen=True)
+class CoreParams:
+    """Parameters of D4 (defaults: SCENARIOS.md D4; 【假设】 where the spec says so)."""
+
+    size_basis: str = param("td_avg", "规模口径", None,
+                            "td_avg = 定期日均(课程口径); dep_avg = 存款日均。数据无定期日均时自动改用存款日均并在说明中注明")
+    f1_threshold: float = param(200_000.0, "F1 规模门槛", "数据币种", "近 N 月规模日均 ≥ 该值(含等号)")
+    f1_months: int = param(3, "F1 月数", "月", "规模 = 数据日期所在月及之前 N 个月的月日均平均")
+    f2_years: int = param(3, "F2 关系年限", "年", "开户日期 ≤ 数据日期 − N 年(含等号)")
+    f2_window: int = param(12, "F2 观察月数", "月", "统计达标月数的窗口")
+    f2_months_min: int = param(10, "F2 达标月数", "月", "窗口内月规模 ≥ F1 门槛的月数 ≥ 该值")
+    f2_renew_share: float = param(0.8, "F2 续存率代理", None,
+                                  "定期余额中自动转存占比 ≥ 该值也满足稳定(代替到期续存率 ≥80%)【假设】; 0 = 不用")
+    f3_threshold: float = param(500_000.0, "F3 潜力门槛", "数据币种", "5 年潜力值 ≥ 该值(含等号)")
+    f3_window: int = param(12, "F3 观察月数", "月", "净流入与他行资金迹象的统计窗口")
+    f3_years: float = param(5.0, "F3 潜力年数", "年", "潜力值 = 年净流入(取正) × 该值 + 他行资金迹象额")
+    elder_age: int = param(65, "高龄折半年龄", "岁", "年龄 ≥ 该值潜力值折半")
+    elder_factor: float = param(0.5, "高龄折算系数", None, "年龄 ≥ 高龄年龄时潜力值 × 该值")
+    pdca_per_mgr: int = param(10, "每位经理认领户数", "户", "10 户服务计划 PDCA")
+    pdca_base_months: int = param(3, "PDCA 基期月数", "月", "目标日均 = 最近月之前 N 个月存款日均均值 × (1 + 增长)")
+    pdca_growth: float = param(0.05, "PDCA 目标增长", None, "目标日均相对基期的增长比例【假设】")
+
+
+def _check(p: CoreParams) -> None:
+    if p.size_basis not in BASIS_ZH:
+        raise ParameterError(f"参数「规模口径」应为 td_avg 或 dep_avg, 而不是 {p.size_basis!r}。", "size_basis")
+    if min(p.f1_months, p.f2_window, p.f3_window, p.pdca_per_mgr, p.pdca_base_months) < 1 or p.f2_years < 0:
+        raise ParameterError("月数、户数应为正整数。", "month/count parameters must be positive")
+    if p.f2_months_min > p.f2_window:
+        raise ParameterError("参数「F2 达标月数」不能大于「F2 观察月数」。", "f2_months_min > f2_window")
+
+
+def _txt(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df.columns:
+        return pd.Series("", index=df.index, dtype="string")
+    return df[col].astype("string").fillna("").str.strip()
+
+
+def _months_back(as_of: pd.Timestamp, n: int) -> pd.DatetimeIndex:
+    """The first days of the n calendar months ending with the as-of month (oldest first)."""
+    end = as_of.to_period("M")
+    return pd.period_range(end - (n - 1), end, freq="M").to_timestamp()
+
+
+def _wide(cm: pd.DataFrame, col: str, months: pd.DatetimeIndex, ids: pd.Index) -> pd.DataFrame:
+    """cust × month matrix of ``col`` for ``months`` (missing cell -> 0 when the month is in the data)."""
+    x = cm[cm["month"].isin(months)]
+    w = x.pivot_table(index="cust_id", columns="month", values=col, aggfunc="sum", dropna=False)
+    return w.reindex(index=ids, columns=months)
+
+
+def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+    """Per-customer factor table and info.
+
+    Out frame (index cust_id): size, months_ok, rel_years, renew_share, net_flow, other_funds, age, potential,
+    f1, f2, f3 (bool), f2_ok/f3_ok (computable), grade, latest_dep, base_dep, org_id, mgr_id.
+    Info: basis (column used), basis_fallback (bool), months_f1 (months of the F1 window in the data),
+    months_f2, f2_computable, f3_computable (any customer), latest_month.
+    """
+    cm0 = tables["customer_monthly"]
+    cm = pd.DataFrame({"cust_id": _txt(cm0, "cust_id"), "month": pd.to_datetime(cm0["month"]).dt.to_period("M")
+                       .dt.to_timestamp()})
+    for c in ("dep_avg", "td_avg", "inflow", "outflow"):
+        cm[c] = pd.to_numeric(cm0[c], errors="coerce").astype("float64") if c in cm0.columns else np.nan
+    cm["org_id"], cm["mgr_id"] = _txt(cm0, "org_id"), _txt(cm0, "mgr_id")
+    cm = cm[(cm["cust_id"] != "") & cm["month"].notna() & (cm["month"] <= as_of)]
+    ids = pd.Index(sorted(cm["cust_id"].unique()), dtype="string", name="cust_id")
+    info: dict = {}
+
+    basis = p.size_basis
+    info["basis_fallback"] = False
+    if basis == "td_avg" and not cm["td_avg"].notna().any() and cm["dep_avg"].notna().any():
+        basis, info["basis_fallback"] = "dep_avg", True
+    info["basis"] = basis
+    present = set(cm["month"].unique())
+
+    f = pd.DataFrame(index=ids)
+    w1 = _months_back(as_of, p.f1_months)
+    w1p = [m for m in w1 if m in present]
+    info["months_f1"] = len(w1p)
+    if w1p:
+        f["size"] = _wide(cm, basis, pd.DatetimeIndex(w1p), ids).fillna(0.0).mean(axis=1)
+    else:
+        f["size"] = np.nan
+    f["f1"] = (f["size"] >= p.f1_threshold).fillna(False).astype(bool)
+
+    w2 = _months_back(as_of, p.f2_window)
+    w2p = [m for m in w2 if m in present]
+    info["months_f2"] = len(w2p)
+    if w2p:
+        f["months_ok"] = (_wide(cm, basis, pd.DatetimeIndex(w2p), ids).fillna(0.0) >= p.f1_threshold).sum(axis=1)
+    else:
+        f["months_ok"] = 0
+    f["months_ok"] = f["months_ok"].astype("int64")
+
+    cust = tables.get("customers")
+    cinfo = pd.DataFrame(index=ids)
+    if cust is not None and len(cust):
+        c = cust.assign(_k=_txt(cust, "cust_id")).drop_duplicates("_k").set_index("_k")
+        for col in ("open_date", "birth_date"):
+            cinfo[col] = c[col].reindex(ids).astype("datetime64[ns]") if col in c.columns else pd.NaT
+        cinfo["age_x"] = (pd.to_numeric(c["age"], errors="coerce").reindex(ids).astype("float64")
+                          if "age" in c.columns else np.nan)
+        for col in ("org_id", "mgr_id"):
+            cinfo[col] = _txt(c, col).reindex(ids).fillna("") if col in c.columns else ""
+    else:
+        cinfo["open_date"] = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+        cinfo["birth_date"] = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+        cinfo["age_x"] = np.nan
+        cinfo["org_id"] = cinfo["mgr_id"] = ""
+    od = cinfo["open_date"]
+    f["rel_years"] = ((as_of - od).dt.days / 365.25).round(1)
+    rel_ok = od.notna()
+    rel_met = (od <= as_of - pd.DateOffset(years=p.f2_years)) & rel_ok
+
+    renew = pd.Series(np.nan, index=ids)
+    td = tables.get("time_deposits")
+    if p.f2_renew_share > 0 and td is not None and len(td) and "auto_renew" in td.columns:
+        termed = td["maturity_date"].notna() if "maturity_date" in td.columns else pd.Series(True, index=td.index)
+        bal = pd.to_numeric(td["balance"], errors="coerce").where(termed, 0.0).fillna(0.0)
+        auto = bal.where(td["auto_renew"].fillna(False).astype(bool), 0.0)
+        k = _txt(td, "cust_id")
+        tot = bal.groupby(k).sum()
+        share = (auto.groupby(k).sum() / tot.where(tot > 0))
+        renew = share.reindex(ids)
+    f["renew_share"] = renew
+    stable = (f["months_ok"] >= p.f2_months_min) | (
+        (f["renew_share"] >= p.f2_renew_share).fillna(False) if p.f2_renew_share > 0 else False)
+    f["f2_ok"] = rel_ok
+    f["f2"] = (rel_met & stable).astype(bool)
+    info["f2_computable"] = bool(rel_ok.any())
+
+    # F3
+    w3 = _months_back(as_of, p.f3_window)
+    x = cm[cm["month"].isin(w3)]
+    flow_ok = x["inflow"].notna() | x["outflow"].notna()
+    net = (x["inflow"].fillna(0) - x["outflow"].fillna(0)).groupby(x["cust_id"]).sum()
+    has_flow = flow_ok.groupby(x["cust_id"]).any()
+    f["net_flow"] = net.reindex(ids).where(has_flow.reindex(ids).fillna(False).astype(bool))
+    f["other_funds"] = _other_bank_funds(tables, ids, as_of, p.f3_window)
+    age = cinfo["age_x"].copy()
+    bd = cinfo["birth_date"]
+    # exact age in completed years from the birth date
+    before = (bd.dt.month > as_of.month) | ((bd.dt.month == as_of.month) & (bd.dt.day > as_of.day))
+    age_bd = (as_of.year - bd.dt.year - before.astype("float64")).astype("float64")
+    age = age.where(age.notna(), age_bd)
+    f["age"] = age
+    f3_ok = f["net_flow"].notna() | (f["other_funds"] > 0)
+    pot = f["net_flow"].fillna(0.0).clip(lower=0) * p.f3_years + f["other_funds"]
+    pot = pot.where(~(f["age"] >= p.elder_age), pot * p.elder_factor)
+    f["potential"] = pot.where(f3_ok)
+    f["f3_ok"] = f3_ok
+    f["f3"] = (f["potential"] >= p.f3_threshold).fillna(False).astype(bool)
+    info["f3_computable"] = bool(f3_ok.any())
+
+    f["grade"] = grade(f["f1"], f["f2"], f["f3"])
+
+    # PDCA figures: latest month's 存款日均 and the mean of the months before
+    months = sorted(present)
+    info["latest_month"] = months[-1] if months else None
+    dep_col = "dep_avg" if cm["dep_avg"].notna().any() else basis
+    if months:
+        last = months[-1]
+        base_m = _months_back(last - pd.offsets.MonthBegin(1), p.pdca_base_months)
+        base_p = [m for m in base_m if m in present]
+        f["latest_dep"] = _wide(cm, dep_col, pd.DatetimeIndex([last]), ids).fillna(0.0).iloc[:, 0]
+        f["base_dep"] = (_wide(cm, dep_col, pd.DatetimeIndex(base_p), ids).fillna(0.0).mean(axis=1)
+                         if base_p else np.nan)
+        lastrow = cm.sort_values("month").drop_duplicates("cust_id", keep="last").set_index("cust_id")
+        f["org_id"] = lastrow["org_id"].reindex(ids).fillna("")
+        f["mgr_id"] = lastrow["mgr_id"].reindex(ids).fillna("")
+    else:
+        f["latest_dep"] = f["base_dep"] = np.nan
+        f["org_id"] = f["mgr_id"] = ""
+    f["org_id"] = f["org_id"].where(f["org_id"] != "", cinfo["org_id"]).astype("string")
+    f["mgr_id"] = f["mgr_id"].where(f["mgr_id"] != "", cinfo["mgr_id"]).astype("string")
+    return f, info
+
+
+def grade(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> pd.Series:
+    """核心A = F1∧F2∧F3; 核心B = F1∧(F2∨F3) otherwise; 潜力客户 = F3∧¬F1; 规模客户 = F1 alone; else 一般."""
+    f1, f2, f3 = (s.fillna(False).astype(bool) for s in (f1, f2, f3))
+    g = np.select([f1 & f2 & f3, f1 & (f2 | f3), f3 & ~f1, f1], list(GRADES[:4]), GRADES[4])
+    return pd.Series(g, index=f1.index, dtype="string")
+
+
+def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, months: int) -> pd.Series:
+    """Σ outgoing self-transfers to other banks per customer in the window (C3's flow rules)."""
+    txn = tables.get("transactions")
+    out = pd.Series(0.0, index=ids)
+    if txn is None or len(txn) == 0:
+        return out
+    from ..credit.other_bank_loans import KIND_SELF, OtherBankLoanParams, classify_transactions
+
+    cust = tables.get("customers")
+    names = None
+    if cust is not None and "cust_name" in cust.columns and len(cust):
+        names = cust.assign(_k=_txt(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["cust_name"]
+    cp = replace(OtherBankLoanParams(), window_months=months)
+    det = classify_transactions(txn, cp, as_of, names)
+    s = det[(det["kind"] == KIND_SELF) & (det["dir"] == "D") & (det["cpty_bank"] != "")
+            & ~det["cpty_bank"].str.contains(cp.own_bank, regex=True).fillna(False)]
+    return s.groupby("cust_id")["amount"].sum().reindex(ids).fillna(0.0)
+
+
+# ---------------------------------------------------------------------------------------------- lists
+def _mask_label(zh: str, ctx: RunContext) -> str:
+    return f"{zh}(脱敏)" if ctx.mask else zh
+
+
+def _people(ids: pd.Series, customers, ctx: RunContext) -> pd.DataFrame:
+    from ..credit.other_bank_loans import _customer_cols
+
+    return _customer_cols(ids, customers, ctx).drop(columns=["机构号", "客户经理"])
+
+
+def _yes(s: pd.Series, ok: pd.Series | bool = True) -> np.ndarray:
+    ok = ok if isinstance(ok, pd.Series) else pd.Series(ok, index=s.index)
+    return np.where(~ok.astype(bool), "不可算", np.where(s.astype(bool), "✓", ""))
+
+
+def _reasons(f: pd.DataFrame, p: CoreParams, ctx: RunContext, basis_zh: str) -> list[str]:
+    u = ctx.base_unit
+    out = []
+    for r in f.itertuples():
+        rs = []
+        if r.f1:
+            rs.append(f"近{p.f1_months}月{basis_zh} {r.size:,.0f} {u} ≥ {p.f1_threshold:,.0f}")
+        if r.f2:
+            rs.append(f"关系 {r.rel_years:g} 年, 达标 {r.months_ok} 个月"
+                      + (f", 自动转存占比 {r.renew_share:.0%}" if pd.notna(r.renew_share) else ""))
+        if r.f3:
+            rs.append(f"5 年潜力值 {r.potential:,.0f} {u}")
+        out.append("; ".join(rs))
+    return out
+
+
+_ACTIONS = {
+    "核心A": "客户经理/理财经理重点维护: 每月 ≥1 次接触, 到期前 30 天预约续存, 配置大额存单/理财, 权益优先",
+    "核心B": "补齐短板: 稳定性不足 → 续存与自动转存; 潜力未显 → 了解他行资金, 引导归集",
+    "潜力客户": "挖掘潜力: 了解他行资金与大额流入, 推荐大额存单/定期, 目标进入核心",
+    "规模客户": "巩固规模: 关注到期与资金流向, 推荐定期续存",
+}
+
+
+def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext) -> Report:
+    """Run D4 (see the module docstring). Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细."""
+    p = params
+    _check(p)
+    f, info = factors(tables, p, ctx.as_of)
+    customers = tables.get("customers")
+    basis_zh = BASIS_ZH[info["basis"]]
+    base, disp = ctx.base_label, ctx.money_label
+    size_col = base(f"规模: 近{p.f1_months}月{basis_zh}")
+
+    # ---- overview
+    n = len(f)
+    cnt = f["grade"].value_counts().reindex(list(GRADES), fill_value=0)
+    amt = f.groupby("grade")["size"].sum().reindex(list(GRADES), fill_value=0.0)
+    summary = pd.DataFrame({"等级": list(GRADES), "客户数": cnt.astype("int64").to_numpy(),
+                            "占比": (cnt / n).to_numpy() if n else np.zeros(len(GRADES)),
+                            disp(f"规模合计({basis_zh})"): ctx.money(amt.astype("float64")).to_numpy(),
+                            "规模占比": (amt / amt.sum()).to_numpy() if amt.sum() > 0 else np.zeros(len(GRADES))})
+    computable = ["F1 规模" + ("" if info["months_f1"] else "(不可算: 窗口内无月度数据)"),
+                  "F2 稳定" + ("" if info["f2_computable"] else "(不可算: 无开户日期)"),
+                  "F3 潜力" + ("" if info["f3_computable"] else "(不可算: 无入账/出账或流水)")]
+    lines = [f"数据日期 {ctx.as_of:%Y-%m-%d}; 客户 {n:,} 户; 可计算要素: " + "、".join(computable) + "。",
+             f"F1: 近 {p.f1_months} 月{basis_zh} ≥ {p.f1_threshold:,.0f} {ctx.base_unit}(含等号); 数据中该窗口有 "
+             f"{info['months_f1']} 个月。"]
+    if info["basis_fallback"]:
+        lines.append("数据没有定期日均(td_avg): 规模改用存款日均(dep_avg)。")
+    if not (info["f2_computable"] and info["f3_computable"]):
+        lines.append("仅部分要素可算: 等级「核心A/核心B」需要 F2/F3, 不可算的要素按未满足处理; 「规模客户」即仅 F1 达标。")
+    org_blocks = []
+    if (f["org_id"] != "").any():
+        pv = pd.crosstab(f["org_id"].replace("", "(无机构)"), f["grade"]).reindex(columns=list(GRADES), fill_value=0)
+        pv = pv.reset_index().rename(columns={"org_id": "机构号"})
+        pv.columns.name = None
+        pv["合计"] = pv[list(GRADES)].sum(axis=1)
+        pv["核心占比"] = (pv["核心A"] + pv["核心B"]) / pv["合计"].where(pv["合计"] > 0)
+        pv = pv.astype({g: "int64" for g in GRADES} | {"合计": "int64", "机构号": "string"})
+        org_blocks = [Table(pv, name="d4_by_org", title="各机构分级客户数", text_columns=("机构号",),
+                            formats={g: "int" for g in GRADES} | {"合计": "int", "核心占比": "pct1"},
+                            conditional=[Conditional(["核心占比"], "data_bar")])]
+    overview = [Note(title="D4 存款核心客户定位", lines=lines),
+                Table(summary, name="d4_grades", title="分级汇总",
+                      formats={"客户数": "int", "占比": "pct1", "规模占比": "pct1"}),
+                Chart(table="d4_grades", categories="等级", series=["客户数"], kind="column", title="各等级客户数",
+                      y_title="客户数", height=300), *org_blocks]
+
+    # ---- core list (核心A/核心B/潜力客户/规模客户)
+    order = {g: i for i, g in enumerate(GRADES)}
+    core = f[f["grade"].isin(GRADES[:4])].copy()
+    core["_o"] = core["grade"].map(order)
+    core = core.sort_values(["_o", "size", "potential"], ascending=[True, False, False], kind="stable")
+    ids = pd.Series(core.index, dtype="string")
+    lst = _people(ids, customers, ctx)
+    lst.insert(0, "排名", np.arange(1, len(core) + 1, dtype="int64"))
+    cv = core.reset_index(drop=True)
+    lst["机构号"] = cv["org_id"].astype("string").replace("", pd.NA)
+    lst["客户经理"] = cv["mgr_id"].astype("string").replace("", pd.NA)
+    lst["等级"] = cv["grade"].astype("string")
+    lst[size_col] = cv["size"].astype("float64").round(2)
+    lst["达标月数"] = cv["months_ok"].astype("int64")
+    lst["关系年限(年)"] = cv["rel_years"].astype("float64")
+    lst[base("5年潜力值")] = cv["potential"].astype("float64").round(2)
+    lst["F1规模"] = _yes(cv["f1"])
+    lst["F2稳定"] = _yes(cv["f2"], cv["f2_ok"])
+    lst["F3潜力"] = _yes(cv["f3"], cv["f3_ok"])
+    lst["原因"] = pd.Series(_reasons(cv, p, ctx, basis_zh), dtype="string")
+    lst["建议动作"] = cv["grade"].map(_ACTIONS).astype("string")
+
+    # ---- PDCA
+    pdca, pdca_note = _pdca(f, customers, p, ctx)
+
+    # ---- factor detail
+    det = pd.DataFrame({"客户号": pd.Series(f.index, dtype="string"),
+                        "机构号": f["org_id"].astype("string").replace("", pd.NA).to_numpy(),
+                        "客户经理": f["mgr_id"].astype("string").replace("", pd.NA).to_numpy(),
+                        size_col: f["size"].astype("float64").round(2).to_numpy(),
+                        "达标月数": f["months_ok"].astype("int64").to_numpy(),
+                        "关系年限(年)": f["rel_years"].astype("float64").to_numpy(),
+                        "自动转存占比": f["renew_share"].astype("float64").to_numpy(),
+                        base(f"近{p.f3_window}月净流入"): f["net_flow"].astype("float64").round(2).to_numpy(),
+                        base("他行资金迹象额"): f["other_funds"].astype("float64").round(2).to_numpy(),
+                        "年龄": f["age"].astype("float64").to_numpy(),
+                        base("5年潜力值"): f["potential"].astype("float64").round(2).to_numpy(),
+                        "F1规模": _yes(f["f1"]), "F2稳定": _yes(f["f2"], f["f2_ok"]),
+                        "F3潜力": _yes(f["f3"], f["f3_ok"]), "等级": f["grade"].astype("string").to_numpy()})
+    det["年龄"] = det["年龄"].round(0).astype("Int64")
+
+    money_fmt = {size_col: "money0", base("5年潜力值"): "money0"}
+    sheets = [
+        Sheet("分级概览", overview),
+        Sheet("核心客户名单", [Table(lst, name="d4_core", title="核心A / 核心B / 潜力客户 / 规模客户(仅 F1)",
+                                    text_columns=("客户号", "机构号", "客户经理"),
+                                    formats={"排名": "int", "达标月数": "int", "关系年限(年)": "0.0", **money_fmt},
+                                    conditional=[Conditional(["等级"], "text", value="核心A", style="good"),
+                                                 Conditional([size_col], "data_bar")],
+                                    widths={"原因": 56, "建议动作": 52})]),
+        Sheet("10户PDCA", [Note(lines=pdca_note),
+                           Table(pdca, name="d4_pdca", title=f"10 户服务计划(每位客户经理 ≤{p.pdca_per_mgr} 户)",
+                                 text_columns=("客户经理", "客户号"),
+                                 formats={"序号": "int", base("目标日均"): "money0", base("实际日均"): "money0",
+                                          "完成率": "pct1", "接触次数": "int", base("下月目标日均"): "money0"},
+                                 conditional=[Conditional(["完成率"], "cell", criteria="<", value=0.8, style="bad"),
+                                              Conditional(["完成率"], "cell", criteria=">=", value=1.0, style="good")],
+                                 widths={"下月动作": 56})]),
+        Sheet("要素明细", [Table(det, name="d4_factors", title="三要素明细(全部客户)",
+                                 text_columns=("客户号", "机构号", "客户经理"),
+                                 formats={"达标月数": "int", "关系年限(年)": "0.0", "自动转存占比": "pct1",
+                                          "年龄": "int", base(f"近{p.f3_window}月净流入"): "money0",
+                                          base("他行资金迹象额"): "money0", **money_fmt})]),
+    ]
+    report = Report(title="存款核心客户定位", sheets=sheets)
+    report.method = [
+        "SCENARIOS.md D4 核心存款客户: 三要素分级; 阈值含等号; 默认值见参数表。",
+        f"F1 规模: 近 {p.f1_months} 个月{basis_zh}的月日均平均 ≥ {p.f1_threshold:,.0f}(课程示例: 定期日均 ≥20 万元)。",
+        f"F2 稳定【假设】: 关系 ≥{p.f2_years} 年, 且近 {p.f2_window} 月 ≥{p.f2_months_min} 个月达到 F1 门槛, 或定期余额自动转存占比 "
+        f"≥{p.f2_renew_share:.0%}(到期续存率的代理)。",
+        f"F3 潜力【假设】: 5 年潜力值 = 近 {p.f3_window} 月净流入(入账 − 出账, 取正) × {p.f3_years:g} + 他行资金迹象额"
+        f"(转入本人他行账户, 按 C3 流水规则); 年龄 ≥{p.elder_age} 岁 × {p.elder_factor:g}; ≥ {p.f3_threshold:,.0f}。",
+        "分级: 三项全满足 = 核心A; F1 + 任一 = 核心B; F3 无 F1 = 潜力客户; 仅 F1 = 规模客户; 其余 = 一般。",
+        f"10 户 PDCA: Plan 目标日均 = 基期 {p.pdca_base_months} 个月存款日均均值 × (1 + {p.pdca_growth:.0%}); "
+        "Check 实际日均 = 最近月存款日均, 完成率 = 实际/目标; Act 下月动作按完成率。",
+        "分层参考: 5 万/20 万/200 万分层维护【S28】; 私行门槛多为 600 万月日均【S27】。",
+    ]
+    notes = [f"金额币种: {ctx.currency}(未折算); 门槛按数据币种设置。"]
+    if ctx.currency != "CNY" and p.f1_threshold == CoreParams().f1_threshold:
+        notes.append(f"F1 门槛仍为人民币默认值 {p.f1_threshold:,.0f}, 却按 {ctx.currency} 计: 请按数据币种设置"
+                     "「F1 规模门槛」(UCI 建议值见 bankxl.scenarios.deposit.core_customers.DATASET_PARAMS)。")
+    ds = tables["customer_monthly"].attrs.get("dataset")
+    if ds == "UCI":
+        notes.append("UCI: 规模 = 客户年平均余额(balance, EUR), 放在数据日期所在月; 无开户日期与流水, 仅 F1 可算; "
+                     "营销结果 y 与通话时长 duration 未作为任何输入。")
+    if not (info["f2_computable"] and info["f3_computable"]):
+        notes.append("本数据仅 F1 可计算" + ("" if info["f2_computable"] or info["f3_computable"] else "(F2、F3 缺数据)")
+                     + ": 分级只反映规模, 不能区分核心A/核心B。")
+    report.notes = notes
+    return report
+
+
+def _pdca(f: pd.DataFrame, customers, p: CoreParams, ctx: RunContext) -> tuple[pd.DataFrame, list[str]]:
+    base = ctx.base_label
+    order = {g: i for i, g in enumerate(GRADES)}
+    x = f[(f["mgr_id"] != "") & f["grade"].isin(GRADES[:4])].copy()
+    x["_o"] = x["grade"].map(order)
+    x = x.sort_values(["mgr_id", "_o", "size"], ascending=[True, True, False], kind="stable")
+    x = x.groupby("mgr_id", sort=True).head(p.pdca_per_mgr)
+    ids = pd.Series(x.index, dtype="string")
+    people = _people(ids, customers, ctx).drop(columns=["客户号"])
+    xv = x.reset_index(drop=True)
+    target = xv["base_dep"].astype("float64") * (1 + p.pdca_growth)
+    actual = xv["latest_dep"].astype("float64")
+    rate = actual / target.where(target > 0)
+    act = np.select([rate.isna(), rate >= 1.0, rate >= 0.8],
+                    ["建立基线: 首次接触建档(CRM 6 条线), 了解资金安排与到期",
+                     "巩固: 每月 ≥1 次接触, 到期前 30 天预约续存, 推荐大额存单/理财",
+                     "加强: 本月 2 次接触, 了解资金去向, 推荐大额存单/定期"],
+                    "调整: 面谈了解原因(到期未续/资金转出), 制定挽留方案, 必要时行长陪访")
+    out = pd.DataFrame({"客户经理": xv["mgr_id"].astype("string"),
+                        "序号": (xv.groupby("mgr_id").cumcount() + 1).astype("int64"),
+                        "客户号": ids})
+    out = pd.concat([out, people], axis=1)
+    out["等级"] = xv["grade"].astype("string")
+    out[base("目标日均")] = target.round(2)
+    out[base("实际日均")] = actual.round(2)
+    out["完成率"] = rate.astype("float64")
+    out["接触次数"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out["下月动作"] = pd.Series(act, dtype="string")
+    out[base("下月目标日均")] = (np.fmax(actual, target) * (1 + p.pdca_growth)).round(2)
+    n_mgr = out["客户经理"].nunique()
+    note = [f"{n_mgr} 位客户经理, 共 {len(out)} 户; 每位认领 ≤{p.pdca_per_mgr} 户(核心A → 核心B → 潜力 → 规模, 同级按规模)。",
+            "Plan: 目标日均; Do: 接触次数由客户经理按接触日志填写(数据中无接触记录); Check: 完成率 = 实际日均/目标日均; "
+            "Act: 下月动作与下月目标。"]
+    if len(f) and not (f["mgr_id"] != "").any():
+        note.insert(0, "数据没有客户经理(mgr_id): 无法生成 10 户服务计划。")
+    return out, note
+
+
+SPEC = Scenario(
+    id="deposit.core_customers", code="D4", title="存款核心客户定位", group="存款营销",
+    inputs=("customer_monthly",), optional_inputs=("customers", "time_deposits", "transactions"),
+    params=CoreParams, run=run,
+    summary="按规模/稳定/潜力三要素把客户分为核心A、核心B、潜力客户, 输出核心名单与每位经理 10 户 PDCA 服务计划",
+    as_of_from=("customer_monthly", "month"),
+)

@@ -1,0 +1,193 @@
+"""D4 存款核心客户定位: three-factor grading on hand-built frames (incl. thresholds met with equality),
+the renewal proxy, the UCI-shaped case (only F1 computable), the PDCA sheet (≤10 per manager, target and
+完成率 by hand), and the written workbook."""
+from __future__ import annotations
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from bankxl.report.xlsx import write_report
+from bankxl.runner import execute
+from bankxl.scenarios.deposit.core_customers import CoreParams, factors, grade
+
+AS_OF = pd.Timestamp("2026-11-30")
+MONTHS = pd.period_range("2025-12", "2026-11", freq="M").to_timestamp()  # 12 months, oldest first
+
+
+def _cm(spec: dict, mgr: dict | None = None) -> pd.DataFrame:
+    """spec: cust -> dict(td=list12 or scalar, dep=..., net=monthly net inflow, skip=[month idx])."""
+    rows = []
+    for c, s in spec.items():
+        td = np.broadcast_to(np.asarray(s.get("td", 0.0), dtype=float), (12,))
+        dep = np.broadcast_to(np.asarray(s.get("dep", td + 10_000), dtype=float), (12,))
+        net = s.get("net", 0.0)
+        for i, m in enumerate(MONTHS):
+            if i in s.get("skip", ()):
+                continue
+            rows.append({"cust_id": c, "month": m, "td_avg": td[i], "dep_avg": dep[i],
+                         "inflow": 50_000.0 + max(net, 0), "outflow": 50_000.0 - min(net, 0),
+                         "mgr_id": (mgr or {}).get(c, "M1"), "org_id": "010001"})
+    df = pd.DataFrame(rows)
+    for col in ("cust_id", "mgr_id", "org_id"):
+        df[col] = df[col].astype("string")
+    return df
+
+
+def _customers(open_dates: dict, births: dict | None = None) -> pd.DataFrame:
+    ids = list(open_dates)
+    return pd.DataFrame({
+        "cust_id": pd.array(ids, dtype="string"),
+        "cust_name": pd.array([f"客户{i}" for i in range(len(ids))], dtype="string"),
+        "open_date": pd.to_datetime([open_dates[c] for c in ids]),
+        "birth_date": pd.to_datetime([(births or {}).get(c, "1980-06-01") for c in ids]),
+    })
+
+
+SPEC = {
+    # F1 = 200,000 exactly; 12 months ≥ threshold; net 100,000/12 a month -> 5-year potential 500,000 exactly
+    "A1": dict(td=200_000.0, net=100_000.0 / 12),
+    # F1 (250,000 in the last 3 months), only 3 months ≥ threshold -> F2 no; F3 via net 200,000
+    "B1": dict(td=[150_000.0] * 9 + [250_000.0] * 3, net=200_000.0 / 12),
+    # F1 and F2, no flow -> 核心B
+    "B2": dict(td=300_000.0),
+    # F3 without F1 -> 潜力客户
+    "P1": dict(td=10_000.0, net=150_000.0 / 12),
+    # aged 70: 750,000 × 0.5 = 375,000 < 500,000 -> 一般
+    "P2": dict(td=10_000.0, net=150_000.0 / 12),
+    # F1 only (relationship 1 year) -> 规模客户
+    "S1": dict(td=500_000.0),
+    # one cent below the threshold -> 一般
+    "E1": dict(td=199_999.99),
+    # renewal proxy: F1 in the last 3 months only, 80% of the term balance auto-renews -> F2
+    "R1": dict(td=[0.0] * 9 + [210_000.0] * 3),
+    # absent in September 2026 (counts 0): (0 + 300,000 + 300,000) / 3 = 200,000 -> F1 (equality)
+    "M1": dict(td=300_000.0, skip=[9]),
+}
+OPEN = {"A1": "2023-11-30", "B1": "2015-01-01", "B2": "2020-01-01", "P1": "2010-01-01", "P2": "2010-01-01",
+        "S1": "2025-11-30", "E1": "2010-01-01", "R1": "2018-01-01", "M1": "2026-01-01"}
+BIRTH = {"P2": "1956-01-01"}
+TD = pd.DataFrame({"acct_no": pd.array(["t1", "t2"], dtype="string"), "cust_id": pd.array(["R1", "R1"], dtype="string"),
+                   "maturity_date": pd.to_datetime(["2027-03-01", "2027-06-01"]), "balance": [160_000.0, 40_000.0],
+                   "auto_renew": pd.array([True, False], dtype="boolean")})
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return {"customer_monthly": _cm(SPEC), "customers": _customers(OPEN, BIRTH), "time_deposits": TD}
+
+
+def test_grade_rule_table():
+    t, f = pd.Series([True]), pd.Series([False])
+    assert grade(t, t, t)[0] == "核心A" and grade(t, t, f)[0] == "核心B" and grade(t, f, t)[0] == "核心B"
+    assert grade(f, f, t)[0] == "潜力客户" and grade(f, t, t)[0] == "潜力客户"
+    assert grade(t, f, f)[0] == "规模客户" and grade(f, t, f)[0] == "一般" and grade(f, f, f)[0] == "一般"
+
+
+def test_factors_and_grades_with_equality(tables):
+    f, info = factors(tables, CoreParams(), AS_OF)
+    assert info["basis"] == "td_avg" and info["months_f1"] == 3 and info["months_f2"] == 12
+    g = f["grade"].to_dict()
+    assert g == {"A1": "核心A", "B1": "核心B", "B2": "核心B", "P1": "潜力客户", "P2": "一般", "S1": "规模客户",
+                 "E1": "一般", "R1": "核心B", "M1": "规模客户"}
+    assert f.loc["A1", "size"] == 200_000.0 and f.loc["A1", "months_ok"] == 12
+    assert f.loc["A1", "potential"] == pytest.approx(500_000.0)
+    assert f.loc["M1", "size"] == pytest.approx(200_000.0) and f.loc["M1", "f1"]
+    assert f.loc["B1", "months_ok"] == 3 and not f.loc["B1", "f2"]
+    assert f.loc["P2", "potential"] == pytest.approx(375_000.0) and f.loc["P2", "age"] == 70
+    assert f.loc["R1", "renew_share"] == pytest.approx(0.8)
+
+
+def test_renewal_proxy_is_what_makes_r1_stable(tables):
+    no_td = {k: v for k, v in tables.items() if k != "time_deposits"}
+    f, _ = factors(no_td, CoreParams(), AS_OF)
+    assert f.loc["R1", "grade"] == "规模客户"
+    f2, _ = factors(tables, CoreParams(f2_renew_share=0.81), AS_OF)
+    assert f2.loc["R1", "grade"] == "规模客户"
+
+
+def test_relationship_three_years_inclusive(tables):
+    cust = tables["customers"].copy()
+    cust.loc[cust["cust_id"] == "A1", "open_date"] = pd.Timestamp("2023-12-01")  # one day short of 3 years
+    f, _ = factors({**tables, "customers": cust}, CoreParams(), AS_OF)
+    assert f.loc["A1", "grade"] == "核心B"
+
+
+def test_uci_shape_only_f1(tmp_path):
+    cm = pd.DataFrame({"cust_id": pd.array(["U1", "U2", "U3"], dtype="string"),
+                       "month": pd.to_datetime(["2010-11-01"] * 3), "dep_avg": [10_000.0, 9_999.0, -50.0]})
+    cm.attrs["dataset"] = "UCI"
+    rep = execute("deposit.core_customers", {"customer_monthly": cm}, {"f1_threshold": 10_000.0},
+                  as_of="2010-11-30", currency="EUR")
+    t = rep.tables()
+    core = t["d4_core"].df
+    assert list(core["客户号"]) == ["U1"] and core["等级"].iloc[0] == "规模客户"
+    assert core["F2稳定"].iloc[0] == "不可算" and core["F3潜力"].iloc[0] == "不可算"
+    assert "规模: 近3月存款日均(EUR)" in core.columns
+    notes = " ".join(rep.notes)
+    assert "仅 F1 可计算" in notes and "duration" in notes
+    lines = " ".join(rep.sheets[0].blocks[0].lines)
+    assert "存款日均(dep_avg)" in lines and "不可算" in lines
+    assert len(t["d4_pdca"].df) == 0
+
+
+def test_pdca_at_most_ten_per_manager_and_hand_values(tmp_path):
+    spec = {f"X{i:02d}": dict(td=300_000.0 + 1_000 * i, dep=[300_000.0 + 1_000 * i] * 8 + [400_000.0, 400_000.0,
+                                                                                          410_000.0, 440_000.0])
+            for i in range(12)}
+    spec["Y01"] = dict(td=250_000.0, dep=[250_000.0] * 8 + [200_000.0, 220_000.0, 240_000.0, 200_000.0])
+    spec["Y02"] = dict(td=1_000.0)  # 一般: not in the plan
+    mgr = {c: ("M01" if c.startswith("X") else "M02") for c in spec}
+    cm = _cm(spec, mgr)
+    cust = _customers({c: "2015-01-01" for c in spec})
+    rep = execute("deposit.core_customers", {"customer_monthly": cm, "customers": cust}, as_of=AS_OF)
+    pd_ = rep.tables()["d4_pdca"].df
+    assert pd_.groupby("客户经理").size().to_dict() == {"M01": 10, "M02": 1}
+    assert (pd_.groupby("客户经理").size() <= 10).all()
+    assert list(pd_.columns[:3]) == ["客户经理", "序号", "客户号"]
+    for c in ("目标日均(元)", "实际日均(元)", "完成率", "接触次数", "下月动作"):
+        assert c in pd_.columns
+    # M01 keeps the 10 largest (all 核心B: F1 and F2, no potential)
+    assert set(pd_.loc[pd_["客户经理"] == "M01", "客户号"]) == {f"X{i:02d}" for i in range(2, 12)}
+    y = pd_.set_index("客户号").loc["Y01"]
+    target = (200_000.0 + 220_000.0 + 240_000.0) / 3 * 1.05  # Aug, Sep, Oct mean × (1 + 5%)
+    assert y["目标日均(元)"] == pytest.approx(round(target, 2))
+    assert y["实际日均(元)"] == 200_000.0
+    assert y["完成率"] == pytest.approx(200_000.0 / target)
+    assert y["下月动作"].startswith("加强")  # 200,000 / 231,000 = 86.6%
+    x = pd_.set_index("客户号").loc["X11"]
+    assert x["完成率"] == pytest.approx(440_000.0 / ((400_000.0 + 400_000.0 + 410_000.0) / 3 * 1.05))
+    assert x["下月动作"].startswith("巩固")
+
+    p = write_report(rep, tmp_path / "d4.xlsx")
+    wb = openpyxl.load_workbook(p)
+    assert wb.sheetnames[:4] == ["分级概览", "核心客户名单", "10户PDCA", "要素明细"]
+    assert "d4_pdca" in wb["10户PDCA"].tables and "d4_core" in wb["核心客户名单"].tables
+    assert wb["分级概览"]._charts
+
+
+def test_report_on_hand_frame(tables):
+    rep = execute("deposit.core_customers", tables, as_of=AS_OF)
+    t = rep.tables()
+    summ = t["d4_grades"].df.set_index("等级")["客户数"].to_dict()
+    assert summ == {"核心A": 1, "核心B": 3, "潜力客户": 1, "规模客户": 2, "一般": 2}
+    core = t["d4_core"].df
+    assert list(core["等级"]) == ["核心A", "核心B", "核心B", "核心B", "潜力客户", "规模客户", "规模客户"]
+    assert core.loc[core["客户号"] == "A1", "客户名称(脱敏)"].iloc[0] == "客**"
+    det = t["d4_factors"].df.set_index("客户号")
+    assert det.loc["E1", "等级"] == "一般" and det.loc["E1", "F1规模"] == ""
+
+
+def test_other_bank_funds_from_self_transfers():
+    spec = {"Z1": dict(td=10_000.0)}
+    cm = _cm(spec)
+    cust = _customers({"Z1": "2010-01-01"})
+    txn = pd.DataFrame({"cust_id": pd.array(["Z1"] * 2, dtype="string"),
+                        "txn_ts": pd.to_datetime(["2026-03-01", "2026-09-01"]), "amount": [300_000.0, 200_000.0],
+                        "dc": pd.array(["D", "D"], dtype="string"),
+                        "cpty_name": pd.array(["客户0", "客户0"], dtype="string"),
+                        "cpty_bank": pd.array(["中国工商银行", "中国工商银行"], dtype="string"),
+                        "memo": pd.array(["转账", "转账"], dtype="string")})
+    f, _ = factors({"customer_monthly": cm, "customers": cust, "transactions": txn}, CoreParams(), AS_OF)
+    assert f.loc["Z1", "other_funds"] == 500_000.0 and f.loc["Z1", "grade"] == "潜力客户"
