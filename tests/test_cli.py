@@ -1,0 +1,108 @@
+"""The `bankxl` command as a user runs it: list, run on a GBK CSV export with a title row and a 合计 row,
+clear errors with exit code 2, --strict, --param, --by outlet, and input files left untouched."""
+from __future__ import annotations
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from bankxl.cli import main
+from bankxl.scenario import registry
+from bankxl.tables import get_table
+
+AS_OF = "2026-11-30"
+
+
+def _export_csv(td: pd.DataFrame, path, *, drop=None, encoding="gbk", extra_rows=()):
+    """Write time deposits as a bank export: a title line, Chinese headers, a 合计 line."""
+    spec = get_table("time_deposits")
+    cols = [c for c in spec.columns if c.id in td.columns and c.id != drop]
+    out = pd.DataFrame({c.label: td[c.id] for c in cols})
+    for c in cols:
+        if c.kind == "date":
+            out[c.label] = td[c.id].dt.strftime("%Y/%m/%d")
+        if c.kind == "rate":
+            out[c.label] = (td[c.id] * 100).round(4)
+    lines = ["定期存款明细导出 (数据日期 2026-11-30)"] + [",".join(out.columns)]
+    for _, r in out.iterrows():
+        lines.append(",".join("" if pd.isna(v) else str(v) for v in r))
+    lines.extend(extra_rows)
+    lines.append("合计," + "," * (len(out.columns) - 1))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+@pytest.fixture
+def td(sample_bank):
+    return sample_bank["time_deposits"].head(120).copy()
+
+
+def test_list_shows_every_scenario(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for sid in registry():
+        assert sid in out
+
+
+def test_run_on_gbk_csv_export(td, tmp_path, capsys):
+    src = _export_csv(td, tmp_path / "定期存款导出.csv")
+    before = src.read_bytes()
+    out = tmp_path / "到期视图.xlsx"
+    assert main(["run", "deposit.maturity", "--input", str(src), "--out", str(out)]) == 0
+    assert src.read_bytes() == before                      # the user's file is never modified
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "到期结构" and wb.sheetnames[-2:] == ["数据问题", "说明"]
+    err = capsys.readouterr().err
+    assert "time_deposits 120 行" in err and "2026-11-30" in err
+    # the 合计 line is skipped and reported with its file line number (title 1, header 2, data 3..122)
+    probs = pd.read_excel(out, sheet_name="数据问题", header=None, engine="calamine")
+    assert (probs == "SUMMARY_ROW").any().any()
+    assert (probs == 123).any().any()
+
+
+def test_missing_required_column_is_one_clear_paragraph(td, tmp_path, capsys):
+    src = _export_csv(td, tmp_path / "x.csv", drop="balance")
+    code = main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "余额" in err and "balance" in err and "Traceback" not in err
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_strict_makes_row_problems_fatal(td, tmp_path, capsys):
+    src = _export_csv(td, tmp_path / "x.csv")
+    text = src.read_bytes().decode("gbk").splitlines()
+    header = text[1].split(",")
+    row = {h: "" for h in header}
+    row.update({"账号": "X1", "客户号": "C1", "机构号": str(td["org_id"].iloc[0]), "到期日": "2027/02/30",
+                "余额(元)": "1000"})
+    text.insert(3, ",".join(row[h] for h in header))
+    src.write_bytes(("\r\n".join(text) + "\r\n").encode("gbk"))
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "ok.xlsx")]) == 0
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "strict.xlsx"), "--strict"]) == 2
+    err = capsys.readouterr().err
+    assert "DATE_INVALID" in err or "日期" in err
+    assert not (tmp_path / "strict.xlsx").exists()
+
+
+def test_bad_param_and_missing_file(td, tmp_path, capsys):
+    src = _export_csv(td, tmp_path / "x.csv")
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--param", "months_ahead=abc"]) == 2
+    assert "months_ahead" in capsys.readouterr().err
+    assert main(["run", "D2", "-i", str(tmp_path / "nope.xlsx"), "-o", str(tmp_path / "o.xlsx")]) == 2
+    assert "找不到" in capsys.readouterr().err
+
+
+def test_by_outlet_writes_one_file_per_outlet_with_only_its_customers(td, tmp_path):
+    src = _export_csv(td, tmp_path / "x.csv")
+    outdir = tmp_path / "按网点"
+    assert main(["run", "D2", "-i", str(src), "-o", str(outdir), "--by", "outlet"]) == 0
+    files = sorted(outdir.glob("*.xlsx"))
+    outlets = sorted(td["org_id"].unique())
+    assert len(files) == len(outlets)
+    for f, org in zip(files, outlets):
+        assert f.name.endswith(f"_{org}.xlsx")
+        detail = pd.read_excel(f, sheet_name="到期明细", engine="calamine", dtype=str, header=1)  # title row
+        own = set(td.loc[td["org_id"] == org, "acct_no"])
+        shown = set(detail["账号"].dropna())
+        assert shown and shown <= own
