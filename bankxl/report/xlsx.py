@@ -281,11 +281,13 @@ class XlsxReportWriter:
                 vmax = pd.to_numeric(sample, errors="coerce").abs().max()
                 if pd.notna(vmax):
                     w = max(w, len(f"{vmax:,.2f}") + 1)
+            natural = w
             if orig in block.widths:
                 w = block.widths[orig]
-            elif kind in ("object", "text") and w > WRAP_WIDTH:
+            elif kind in ("object", "text"):
+                w = min(w, WRAP_WIDTH)
+            if kind in ("object", "text") and natural > w:
                 # long reasons/actions wrap inside a readable column instead of running across the page
-                w = WRAP_WIDTH
                 wrap = self.fmt.get(num_format=code, text_wrap=True) if code else self.fmt.get(text_wrap=True)
                 writers[j] = (kind, wrap)
                 spec["format"] = wrap
