@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 LARGE_CELLS = 3_000_000
 WRAP_WIDTH = 40  # text columns wider than this (in Excel character units) wrap
+LINE_HEIGHT = 13.5  # points per line of 10-point text
+MAX_LINES = 8
 EXCEL_MAX_ROWS = 1_048_576
 NAMED_FORMATS = {
     "money": "#,##0.00", "money0": "#,##0", "int": "#,##0", "pct": "0.00%", "pct1": "0.0%",
@@ -252,7 +254,7 @@ class XlsxReportWriter:
         header_fmt = self.fmt.get(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", text_wrap=True,
                                   align="center", border=1)
         text_cols = set(block.text_columns)
-        col_specs, writers = [], []
+        col_specs, writers, wrapped = [], [], {}
         for j, (orig, header) in enumerate(zip(df.columns, columns)):
             s = df[orig]
             kind = _column_kind(s)
@@ -291,6 +293,7 @@ class XlsxReportWriter:
                 wrap = self.fmt.get(num_format=code, text_wrap=True) if code else self.fmt.get(text_wrap=True)
                 writers[j] = (kind, wrap)
                 spec["format"] = wrap
+                wrapped[j] = w
             widths[j] = max(widths.get(j, 0), min(w, 50))
         last_row = header_row + max(n, 1) + (1 if block.total_row else 0)
         if self.large:
@@ -300,7 +303,7 @@ class XlsxReportWriter:
             opts = {"columns": col_specs, "name": self._table_name(block), "style": "Table Style Light 9",
                     "total_row": block.total_row, "autofilter": True}
             ws.add_table(header_row, 0, last_row, len(columns) - 1, opts)
-        self._write_rows(ws, df, header_row + 1, writers)
+        self._write_rows(ws, df, header_row + 1, writers, wrapped)
         if self.large:
             ws.autofilter(header_row, 0, header_row + max(n, 1), len(columns) - 1)
         if block.name:
@@ -310,7 +313,8 @@ class XlsxReportWriter:
         ws.set_row(header_row, 30)
         return header_row, last_row + 1
 
-    def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list) -> None:
+    def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list,
+                    wrapped: dict[int, float] | None = None) -> None:
         """Write the data rows, row by row (constant_memory needs row order), with one typed fast path
         per column: numbers (write_number; >15 significant digits as text), dates, text (write_string,
         so '=...' from data never becomes a formula), and a generic path for mixed object columns."""
@@ -341,12 +345,31 @@ class XlsxReportWriter:
                     cols.append((ws.write_string, fmt, vals))
                 else:
                     cols.append((self._writer_for(ws), fmt, vals))
+        heights = self._wrapped_heights(cols, wrapped or {}, len(df))
         for i in range(len(df)):
             r = first_row + i
+            if heights is not None and heights[i] > 1:
+                ws.set_row(r, LINE_HEIGHT * heights[i])
             for j, (write, fmt, vals) in enumerate(cols):
                 v = vals[i]
                 if v is not None:
                     write(r, j, v, fmt)
+
+    @staticmethod
+    def _wrapped_heights(cols: list, wrapped: dict[int, float], n: int) -> list[int] | None:
+        """Lines each row needs for its wrapped text columns. Row heights are set explicitly because
+        LibreOffice and WPS do not grow rows for wrapped text on load (Excel does)."""
+        if not wrapped or n == 0:
+            return None
+        lines = [1] * n
+        for j, width in wrapped.items():
+            per_line = max(width - 1, 4)
+            for i, v in enumerate(cols[j][2]):
+                if v is not None:
+                    k = min(math.ceil(display_width(v) / per_line), MAX_LINES)
+                    if k > lines[i]:
+                        lines[i] = k
+        return lines
 
     def _writer_for(self, ws):
         return lambda r, c, v, fmt: self._write_value(ws, r, c, v, fmt)
