@@ -206,7 +206,9 @@ def _normalise_column(name: str, s: pd.Series) -> _Column:
         txt = d.dt.strftime(fmt)
         return _Column(name, "str", [None if v is None or v != v else v for v in txt.astype(object).tolist()])
     obj = s.astype(object).tolist()
-    vals = [None if _is_missing(v) else v for v in obj]
+    na = pd.isna(s).to_numpy().tolist()
+    vals = [None if m or (v.__class__ is str and v == "") or (v.__class__ is not str and _is_missing(v)) else v
+            for v, m in zip(obj, na)]
     present = [v for v in vals if v is not None]
     if present and all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
                        for v in present):
