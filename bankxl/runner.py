@@ -6,7 +6,6 @@ The CLI (``bankxl run``/``demo``) and the Excel ribbon (``bankxl.xl.ribbon``) bo
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -26,7 +26,7 @@ Every loaded frame also carries ``_row``: the Excel row number the user sees (or
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 KINDS = ("id_card", "code", "text", "category", "date", "month", "money", "number", "int", "rate", "bool")
 

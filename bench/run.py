@@ -13,9 +13,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 CHILD = r"""
 import json, resource, sys, time, tempfile
@@ -68,7 +65,6 @@ def main() -> None:
     for n in [int(x) for x in args.sizes.split(",")]:
         for code in args.scenarios.split(","):
             via_csv = "1" if n >= 1_000_000 else "0"
-            t0 = time.perf_counter()
             r = subprocess.run([sys.executable, "-c", CHILD, str(n), code, via_csv], capture_output=True, text=True)
             if r.returncode != 0:
                 print(f"{code:6s}{n:>10,d}  失败 failed: {r.stderr.strip().splitlines()[-1] if r.stderr else r.returncode}")
