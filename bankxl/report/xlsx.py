@@ -212,9 +212,7 @@ class XlsxReportWriter:
 
     # -- blocks --------------------------------------------------------------------------------------
     def _write_note(self, ws, note: Note, row: int, widths: dict) -> int:
-        if note.title:
-            ws.write_string(row, 0, note.title, self.fmt.get(bold=True, font_size=12, font_color="#1F4E78"))
-            row += 1
+        row = self._write_caption(ws, note.title, None, row)
         for line in note.lines:
             ws.write_string(row, 0, str(line), self.fmt.get(text_wrap=False))
             row += 1
@@ -238,15 +236,20 @@ class XlsxReportWriter:
         self._table_names.add(name.lower())
         return name
 
+    def _write_caption(self, ws, title: str | None, note: str | None, row: int) -> int:
+        """A block's bold title line and grey note line; returns the next free row."""
+        if title:
+            ws.write_string(row, 0, title, self.fmt.get(bold=True, font_size=12, font_color="#1F4E78"))
+            row += 1
+        if note:
+            ws.write_string(row, 0, note, self.fmt.get(italic=True, font_color="#595959"))
+            row += 1
+        return row
+
     def _write_table(self, ws, sheet_name: str, block: Table, row: int, widths: dict) -> tuple[int, int]:
         df = block.df
         columns = _unique_headers([str(c) for c in df.columns])
-        if block.title:
-            ws.write_string(row, 0, block.title, self.fmt.get(bold=True, font_size=12, font_color="#1F4E78"))
-            row += 1
-        if block.note:
-            ws.write_string(row, 0, block.note, self.fmt.get(italic=True, font_color="#595959"))
-            row += 1
+        row = self._write_caption(ws, block.title, block.note, row)
         header_row = row
         n = len(df)
         if n + header_row + 2 > EXCEL_MAX_ROWS:
@@ -486,12 +489,7 @@ class XlsxReportWriter:
         source = self.report.tables().get(block.source)
         if source is None:
             raise KeyError(f"pivot source table {block.source} not in report")
-        if block.title:
-            ws.write_string(row, 0, block.title, self.fmt.get(bold=True, font_size=12, font_color="#1F4E78"))
-            row += 1
-        if block.note:
-            ws.write_string(row, 0, block.note, self.fmt.get(italic=True, font_color="#595959"))
-            row += 1
+        row = self._write_caption(ws, block.title, block.note, row)
         # field names in a pivot spec are the header texts written on the sheet (Excel matches by header)
         df = source.df.set_axis(_unique_headers([str(c) for c in source.df.columns]), axis=1)
         grid = pivot.pivot_grid(df, block.spec)
