@@ -75,7 +75,14 @@ class DataValidationError(BankxlError):
 
 
 class ParameterError(BankxlError):
-    """A parameter value (CLI --param, --params file or the 参数 sheet) is invalid."""
+    """A parameter value (CLI --param, --params file or the 参数 sheet) is invalid.
+
+    ``ParameterError(message_zh, message_en="")``: shown as one Chinese line, then the English one.
+    """
+
+    def __init__(self, message_zh: str, message_en: str = ""):
+        self.message_zh, self.message_en = message_zh, message_en
+        super().__init__(message_zh + (f"\n{message_en}" if message_en else ""))
 
 
 @dataclass(frozen=True)

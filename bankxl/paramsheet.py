@@ -18,6 +18,9 @@ from .errors import DataValidationError
 from .scenario import Scenario, params_table
 
 COLUMNS = ["场景", "参数", "名称", "取值", "单位", "说明"]
+#: settings every scenario shares, recognised by id or 中文 name whatever the 场景 cell says
+COMMON_NAMES = {"数据日期": "as_of", "金额单位": "scale", "脱敏": "mask"}
+COMMON_KEYS = set(COMMON_NAMES.values())
 COMMON = pd.DataFrame([
     {"场景": "通用", "参数": "as_of", "名称": "数据日期", "取值": "", "单位": "日期",
      "说明": "留空则取数据中的「数据日期」列"},
@@ -83,8 +86,9 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
         scen = str(r.get("场景", "") or "").strip()
         pid = str(r.get("参数", "") or "").strip()
         name = str(r.get("名称", "") or "").strip()
-        if scen == "通用":
-            key = pid or {"数据日期": "as_of", "金额单位": "scale", "脱敏": "mask"}.get(name, name)
+        common_key = pid if pid in COMMON_KEYS else COMMON_NAMES.get(name)
+        if scen == "通用" or (common_key and pid not in fields):
+            key = common_key or pid or name
             common[key] = _common_value(key, val)
         elif scen in keys or (not scen and (pid in fields or name in zh)):
             key = pid if pid in fields else zh.get(name, pid or name)

@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import json
 import pkgutil
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -25,9 +26,14 @@ GROUPS = ("存款营销", "信贷营销", "电子银行", "风险管理", "综�
 CURRENCY_UNITS = {"CNY": ("元", "万元"), "EUR": ("EUR", "万EUR"), "CZK": ("CZK", "万CZK")}
 
 
-def param(default: Any, zh: str, unit: str | None = None, help: str = "", **kw) -> Any:
-    """A params-dataclass field with its 中文 label and unit (shown on the 参数 sheet and in 说明)."""
-    meta = {"zh": zh, "unit": unit, "help": help}
+def param(default: Any, zh: str, unit: str | None = None, help: str = "", *, min: float | None = None,
+          max: float | None = None, **kw) -> Any:
+    """A params-dataclass field with its 中文 label, unit and allowed range (shown on the 参数 sheet and in 说明).
+
+    Numbers whose default is ≥ 0 may not be set negative unless ``min`` says otherwise; ``max`` caps them.
+    Sequences are tuples (immutable); users write flat ones as ``30,15,7,1`` and nested ones as JSON.
+    """
+    meta = {"zh": zh, "unit": unit, "help": help, "min": min, "max": max}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple (immutable) for sequence parameters")
     return field(default=default, metadata=meta, **kw)
@@ -55,39 +61,88 @@ def params_hash(params: Any) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:8]
 
 
-def parse_param_value(f: dataclasses.Field, text: Any) -> Any:
-    """Convert a user-given value (CLI string, 参数 sheet cell) to the field's type.
+_SEP = re.compile(r"[,，、;；\s]+")
 
-    Raises :class:`ParameterError` (Chinese + English) when it cannot be converted.
+
+def _scalar(kind: type, text: str) -> Any:
+    t = text.strip().replace(",", "").replace("，", "")
+    if kind is bool:
+        if t.lower() in ("1", "true", "yes", "y", "是", "√", "on"):
+            return True
+        if t.lower() in ("0", "false", "no", "n", "否", "off", ""):
+            return False
+        raise ValueError(text)
+    if kind is int:
+        v = float(t)
+        if not v.is_integer():
+            raise ValueError(text)
+        return int(v)
+    if kind is float:
+        return float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    return text.strip()
+
+
+def _expected(default: Any) -> str:
+    if isinstance(default, bool):
+        return "是/否", "yes/no"
+    if isinstance(default, int):
+        return "整数", "an integer"
+    if isinstance(default, float):
+        return "数字(可写百分数, 如 4%)", "a number (4% allowed)"
+    if isinstance(default, tuple):
+        nested = any(isinstance(x, (tuple, list)) for x in default)
+        ex = json.dumps(default, ensure_ascii=False) if nested else ",".join(str(x) for x in default)
+        return f"列表, 例如 {ex}", f"a list, e.g. {ex}"
+    return "文本", "text"
+
+
+def parse_param_value(f: dataclasses.Field, text: Any) -> Any:
+    """Convert a user-given value (CLI string, 参数 sheet cell) to the field's type and check its range.
+
+    Flat tuples accept ``30,15,7,1`` / ``30、15`` / ``(30, 15)`` / JSON; nested tuples need JSON.
+    Raises :class:`ParameterError` (Chinese + English) naming the parameter and the expected form.
     """
     default = f.default
     label = f"{f.metadata.get('zh', f.name)}({f.name})"
-    if not isinstance(text, str):
-        if isinstance(default, bool):
-            return bool(text)
-        if isinstance(default, (int, float)) and isinstance(text, (int, float)) and not isinstance(default, bool):
-            return type(default)(text)
-        text = str(text)
-    s = text.strip()
+    zh_form, en_form = _expected(default)
     try:
-        if isinstance(default, bool):
-            if s.lower() in ("1", "true", "yes", "y", "是", "√", "on"):
-                return True
-            if s.lower() in ("0", "false", "no", "n", "否", "off", ""):
-                return False
-            raise ValueError(s)
-        if isinstance(default, int):
-            return int(float(s.replace(",", "")))
-        if isinstance(default, float):
-            s2 = s.replace(",", "")
-            return float(s2[:-1]) / 100 if s2.endswith("%") else float(s2)
         if isinstance(default, tuple):
-            v = json.loads(s)
-            return tuple(tuple(x) if isinstance(x, list) else x for x in v)
-        return s
-    except (ValueError, json.JSONDecodeError) as e:
-        raise ParameterError(f"参数「{label}」的取值「{text}」无法识别, 应为 {type(default).__name__} 类型。"
-                             f"\nParameter {f.name}: cannot read {text!r} as {type(default).__name__}.") from e
+            if isinstance(text, (tuple, list)):
+                value = tuple(tuple(x) if isinstance(x, list) else x for x in text)
+            else:
+                s = str(text).strip()
+                if s.startswith("[") or s.startswith("{") or any(isinstance(x, (tuple, list)) for x in default):
+                    v = json.loads(s)
+                    v = v if isinstance(v, list) else [v]
+                    value = tuple(tuple(x) if isinstance(x, list) else x for x in v)
+                else:
+                    kind = type(default[0]) if default else str
+                    parts = [p for p in _SEP.split(s.strip("()（）[]【】")) if p]
+                    value = tuple(_scalar(kind, p) for p in parts)
+        elif isinstance(text, (bool, int, float)) and not isinstance(default, str):
+            value = _scalar(type(default), str(text))
+        else:
+            value = _scalar(type(default), str(text))
+    except (ValueError, TypeError, json.JSONDecodeError) as e:
+        raise ParameterError(f"参数「{label}」的取值「{text}」无法识别, 应为{zh_form}。",
+                             f"Parameter {f.name}: cannot read {text!r}; expected {en_form}.") from e
+    _check_range(f, value, label)
+    return value
+
+
+def _check_range(f: dataclasses.Field, value: Any, label: str) -> None:
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    default = f.default
+    if lo is None and isinstance(default, (int, float)) and not isinstance(default, bool) and default >= 0:
+        lo = 0
+    values = value if isinstance(value, tuple) else (value,)
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue
+        if lo is not None and v < lo:
+            raise ParameterError(f"参数「{label}」不能小于 {lo}(给定 {v})。", f"Parameter {f.name} must be >= {lo}.")
+        if hi is not None and v > hi:
+            raise ParameterError(f"参数「{label}」不能大于 {hi}(给定 {v})。", f"Parameter {f.name} must be <= {hi}.")
 
 
 def make_params(cls: type, overrides: Mapping[str, Any] | None = None) -> Any:
