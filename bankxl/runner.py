@@ -14,7 +14,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from . import __version__
-from .errors import DataValidationError, ProblemLog
+from .errors import BankxlError, DataValidationError, ProblemLog
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
 from .scenario import RunContext, Scenario, get_scenario, make_params, params_hash, params_table
@@ -142,6 +142,26 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
     report.sheets.append(Sheet("说明", blocks, tab_color="#7F7F7F", landscape=False))
 
 
+def check_output(out: str | Path, sources: Sequence[Any], *, folder: bool = False) -> Path:
+    """Refuse an output that would overwrite an input file, or that is not an .xlsx (a folder with
+    ``folder=True``). Raises :class:`BankxlError` with a Chinese + English sentence."""
+    out = Path(out)
+    if folder and out.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
+        raise BankxlError(f"按网点拆分时 --out 应为文件夹, 而不是文件「{out.name}」。",
+                          f"With --by outlet, --out must be a folder, not {out.name}.")
+    if not folder and out.suffix.lower() != ".xlsx":
+        raise BankxlError(f"报告文件名应以 .xlsx 结尾: 「{out.name}」。",
+                          f"The report file name must end in .xlsx: {out.name}.")
+    for src in sources:
+        if isinstance(src, (str, Path)):
+            p = Path(src)
+            same = out.exists() and p.exists() and out.resolve() == p.resolve()
+            if same or (not folder and out.resolve() == p.resolve()):
+                raise BankxlError(f"输出文件「{out.name}」就是输入文件, bankxl 从不覆盖用户的数据, 请换一个文件名。",
+                                  f"--out {out} is an input file; bankxl never overwrites your data.")
+    return out
+
+
 def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Path | None = None, *,
                  params: Any = None, as_of: Any = None, strict: bool = False, holidays: Any = None,
                  scale: int = 10_000, mask: bool = True, currency: str | None = None) -> RunResult:
@@ -155,6 +175,8 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     from .calendar import BankCalendar
 
     spec = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    if out is not None:
+        check_output(out, sources)
     problems = ProblemLog()
     loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
                              problems=problems, strict=strict)

@@ -43,7 +43,9 @@ def run_by_outlet(spec: Scenario, sources: Sequence[Any], out_dir: Path, *, para
                   progress: Callable[[str], None] = lambda m: None) -> list[Path]:
     """Load once, then write ``out_dir/<title>_<org_id>.xlsx`` per outlet. Returns the paths written."""
     from . import io as bio
+    from .runner import check_output
 
+    check_output(out_dir, sources, folder=True)
     problems = ProblemLog()
     loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
                              problems=problems, strict=strict)

@@ -106,3 +106,17 @@ def test_by_outlet_writes_one_file_per_outlet_with_only_its_customers(td, tmp_pa
         own = set(td.loc[td["org_id"] == org, "acct_no"])
         shown = set(detail["账号"].dropna())
         assert shown and shown <= own
+
+
+def test_never_overwrites_an_input_and_checks_output_names(td, tmp_path, capsys):
+    src = _export_csv(td, tmp_path / "x.csv")
+    wb = tmp_path / "w.xlsx"
+    assert main(["run", "D2", "-i", str(src), "-o", str(wb)]) == 0
+    before = wb.read_bytes()
+    assert main(["run", "D2", "-i", str(wb), "-o", str(wb)]) == 2          # --out is the input
+    assert wb.read_bytes() == before
+    assert "从不覆盖" in capsys.readouterr().err
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "r.csv")]) == 2
+    assert ".xlsx" in capsys.readouterr().err
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "bo.xlsx"), "--by", "outlet"]) == 2
+    assert "文件夹" in capsys.readouterr().err and not (tmp_path / "bo.xlsx").exists()
