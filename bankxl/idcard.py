@@ -28,6 +28,7 @@ import functools
 import math
 import numbers
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "REASON_FORMAT",
     "REASON_MISSING",
     "age_at",
+    "as_string",
     "birth_date",
     "calc_check_digit",
     "check_digit",
@@ -114,12 +116,15 @@ def _to_text(v: Any) -> Any:
     return str(v)  # corrupt number: keep a visible representation; it fails the format check
 
 
-def _as_string(s: pd.Series) -> pd.Series:
+def as_string(s: pd.Series, cell_text: Callable[[Any], Any] = _to_text) -> pd.Series:
+    """``s`` as a pandas ``string`` Series: text columns (string dtype, or object holding only str/missing)
+    as they are, anything else cell by cell through ``cell_text`` (one cell -> str or pd.NA; default this
+    module's :func:`_to_text`, which reads numbers as identity numbers)."""
     if isinstance(s.dtype, pd.StringDtype):
         return s.astype("string")
     if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         return s.astype("string")
-    return s.astype(object).map(_to_text).astype("string")
+    return s.astype(object).map(cell_text).astype("string")
 
 
 def _id_format(t: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,7 +149,7 @@ def _id_format(t: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _normalize_fmt(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
     """Normalise and run the format check once: (norm, m15, m18, mat) -- see :func:`_id_format`."""
-    t = _as_string(s)
+    t = as_string(s)
     m15, m18, mat = _id_format(t)
     clean = m15 | m18  # already canonical: NFKC/strip/upper would not change them
     if clean.all():
@@ -554,7 +559,7 @@ def check_digit(body17: pd.Series | str) -> pd.Series | str | None:
     """
     scalar = _is_scalar(body17)
     s = pd.Series([body17], dtype=object) if scalar else pd.Series(body17)
-    t = _as_string(s).str.slice(0, 17)
+    t = as_string(s).str.slice(0, 17)
     ok = t.str.fullmatch(r"[0-9]{17}").fillna(False).to_numpy(dtype=bool)
     out = np.full(len(t), pd.NA, dtype=object)
     if ok.any():

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bankxl.idcard import normalize_id
+from bankxl.idcard import as_string, normalize_id
 
 __all__ = ["COMPOUND_SURNAMES", "mask_account", "mask_id", "mask_name", "mask_phone"]
 
@@ -110,23 +110,17 @@ def _to_text(v: Any) -> Any:
     return str(v)
 
 
-def _as_string(s: pd.Series) -> pd.Series:
-    if isinstance(s.dtype, pd.StringDtype):
-        return s.astype("string")
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        return s.astype("string")
-    return s.astype(object).map(_to_text).astype("string")
 
 
 def _series_or_scalar(func):
     @functools.wraps(func)
     def wrapper(s, *args, **kwargs):
         if s is None or isinstance(s, (str, numbers.Number, np.generic)) or s is pd.NA:
-            out = func(_as_string(pd.Series([s], dtype=object)), *args, **kwargs).iloc[0]
+            out = func(as_string(pd.Series([s], dtype=object), _to_text), *args, **kwargs).iloc[0]
             return None if out is pd.NA else str(out)
         if not isinstance(s, pd.Series):
             s = pd.Series(s, dtype=object)
-        return func(_as_string(s), *args, **kwargs)
+        return func(as_string(s, _to_text), *args, **kwargs)
 
     return wrapper
 

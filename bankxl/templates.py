@@ -90,6 +90,34 @@ def _write_lines(ws, row: int, lines: Sequence[str], fmt) -> int:
     return row
 
 
+def _help_sheet(ws, title: str, width: float, lines: Sequence[str], st: _Styles, landscape: bool = True) -> None:
+    """The 使用说明 sheet: ``title`` in A1, ``lines`` from A3 down in a column ``width`` wide, print setup."""
+    ws.set_column(0, 0, width)
+    ws.write_string(0, 0, title, st.title)
+    _write_lines(ws, 2, lines, st.text)
+    _print_setup(ws, landscape=landscape)
+
+
+def _heading(ws, title: str, note: str, st: _Styles) -> None:
+    """The top of a data sheet: ``title`` in A1, a one-line ``note`` in A2."""
+    ws.write_string(0, 0, title, st.title)
+    ws.write_string(1, 0, note, st.note)
+
+
+def _header_row(ws, row: int, heads: Sequence[str], st: _Styles, height: float | None = None) -> None:
+    """Column headers from A on 0-based ``row`` (row height ``height`` when given)."""
+    for j, h in enumerate(heads):
+        ws.write_string(row, j, h, st.header)
+    if height is not None:
+        ws.set_row(row, height)
+
+
+def _column_widths(ws, widths: Sequence[float]) -> None:
+    """Widths of the columns from A on, one per column."""
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, w)
+
+
 def _formula(ws, row: int, col: int, formula: str, fmt, value: Any) -> None:
     """Write a formula with its Python-computed cached value ('' for a blank result)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -208,9 +236,7 @@ def build_targets_template(path: str | Path) -> Path:
     n_out = len(v["df"])
 
     # -- 使用说明 -------------------------------------------------------------------------------------
-    ws_help.set_column(0, 0, 110)
-    ws_help.write_string(0, 0, "存款目标分解模板 (bankxl D5 存款营销指标分解)", st.title)
-    _write_lines(ws_help, 2, [
+    _help_sheet(ws_help, "存款目标分解模板 (bankxl D5 存款营销指标分解)", 110, [
         "用途: 把全行存款日均目标分解到各支行/网点, 并计算每个机构剩余期间每天平均需要达到的余额(所需日均)。",
         "",
         "第 1 步 「参数」: 填写全行目标日均(万元)、考核期起止、数据日期(今天的数据截至日), 需要时调整四个因子权重、季度进度和不可达倍数。",
@@ -231,19 +257,12 @@ def build_targets_template(path: str | Path) -> Path:
         "",
         "表内数据为示例, 请替换为本行数据。黄色 = 填写, 灰色 = 公式(请勿删除)。",
         "函数只用 Excel 2010 及以上与 WPS、LibreOffice 通用的函数(SUM、SUMIF、IF、MAX、MIN、ROUND、OR)。",
-    ], st.text)
-    _print_setup(ws_help, landscape=False)
+    ], st, landscape=False)
 
     # -- 参数 -------------------------------------------------------------------------------------------
-    ws_par.write_string(0, 0, "参数", st.title)
-    ws_par.write_string(1, 0, "黄色格可修改; 名称列是公式中使用的 Excel 名称。金额单位: 万元。", st.note)
-    for j, h in enumerate(("参数", "取值", "单位", "名称", "说明")):
-        ws_par.write_string(2, j, h, st.header)
-    ws_par.set_column(0, 0, 28)
-    ws_par.set_column(1, 1, 16)
-    ws_par.set_column(2, 2, 8)
-    ws_par.set_column(3, 3, 12)
-    ws_par.set_column(4, 4, 64)
+    _heading(ws_par, "参数", "黄色格可修改; 名称列是公式中使用的 Excel 名称。金额单位: 万元。", st)
+    _header_row(ws_par, 2, ("参数", "取值", "单位", "名称", "说明"), st)
+    _column_widths(ws_par, (28, 16, 8, 12, 64))
     dec_g = f"'分解'!$G${r1}:$G${r2}"
     rows: list[tuple] = [
         ("目标日均", "P_Target", "万元", ("num", p["target"], st.in_money), "全行考核期目标日均"),
@@ -289,20 +308,17 @@ def build_targets_template(path: str | Path) -> Path:
     _print_setup(ws_par, landscape=False)
 
     # -- 分解 -------------------------------------------------------------------------------------------
-    ws_dec.write_string(0, 0, "存款目标分解(万元)", st.title)
-    ws_dec.write_string(1, 0, "黄色格填写机构与因子; 灰色格为公式。取整: 本表用 ROUND 取整到万元, 合计可能与 ΔT 有几万元差额"
-                        "(见下方取整差额); 精确的最大余数法结果见 bankxl 报告。", st.note)
+    _heading(ws_dec, "存款目标分解(万元)",
+             "黄色格填写机构与因子; 灰色格为公式。取整: 本表用 ROUND 取整到万元, 合计可能与 ΔT 有几万元差额"
+             "(见下方取整差额); 精确的最大余数法结果见 bankxl 报告。", st)
     ws_dec.write_string(2, 0, "增量任务 ΔT(万元):", st.label)
     _formula(ws_dec, 2, 2, "=P_DeltaT", st.calc_money, v["delta"])
     heads = ["机构号", "机构名称", "上年日均(万元)", "上年日均增量(万元)", "市场潜力(万元)", "人数", "基期日均(万元)",
              "存量占比", "增量占比", "潜力占比", "人数占比", "综合占比", "增量任务ΔT_i(万元)", "目标日均(万元)",
              "一季度增量(万元)", "二季度增量(万元)", "三季度增量(万元)", "四季度增量(万元)"]
-    for j, h in enumerate(heads):
-        ws_dec.write_string(first - 1, j, h, st.header)
-    ws_dec.set_row(first - 1, 32)
+    _header_row(ws_dec, first - 1, heads, st, height=32)
     widths = [10, 18, 14, 14, 14, 8, 14, 9, 9, 9, 9, 9, 14, 14, 12, 12, 12, 12]
-    for j, w in enumerate(widths):
-        ws_dec.set_column(j, j, w)
+    _column_widths(ws_dec, widths)
     share_cols = {"C": ("H", "prior_avg"), "D": ("I", "prior_increment"), "E": ("J", "potential"),
                   "F": ("K", "staff_count")}
     for i in range(TARGET_ROWS):
@@ -357,18 +373,15 @@ def build_targets_template(path: str | Path) -> Path:
     _print_setup(ws_dec)
 
     # -- 所需日均 ---------------------------------------------------------------------------------------
-    ws_req.write_string(0, 0, "所需日均余额(万元)", st.title)
-    ws_req.write_string(1, 0, "R = (A*×N − S_d)/(N − d): 剩余每天平均需要达到的余额; d ≥ N 时为实际日均。黄色格填写 S_d 与当前余额;"
-                        " N、d 默认按参数计算, 可改写。", st.note)
+    _heading(ws_req, "所需日均余额(万元)",
+             "R = (A*×N − S_d)/(N − d): 剩余每天平均需要达到的余额; d ≥ N 时为实际日均。黄色格填写 S_d 与当前余额;"
+             " N、d 默认按参数计算, 可改写。", st)
     ws_req.write_string(2, 0, "不可达倍数:", st.label)
     _formula(ws_req, 2, 2, "=P_Factor", st.calc_money, p["factor"])
     rheads = ["机构号", "机构名称", "期长N(天)", "已过d(天)", "累计余额S_d(万元·日)", "目标日均A*(万元)", "所需日均R(万元)",
               "当前余额(万元)", "缺口(万元)", "可达性"]
-    for j, h in enumerate(rheads):
-        ws_req.write_string(first - 1, j, h, st.header)
-    ws_req.set_row(first - 1, 32)
-    for j, w in enumerate((10, 18, 10, 10, 18, 16, 16, 14, 14, 16)):
-        ws_req.set_column(j, j, w)
+    _header_row(ws_req, first - 1, rheads, st, height=32)
+    _column_widths(ws_req, (10, 18, 10, 10, 18, 16, 16, 14, 14, 16))
     for i in range(TARGET_ROWS):
         r = first + i
         er = r + 1
@@ -524,10 +537,8 @@ def build_salary_template(path: str | Path) -> Path:
     ws_sum = wb.add_worksheet("汇总")
 
     # -- 使用说明 -------------------------------------------------------------------------------------
-    ws_help.set_column(0, 0, 112)
-    ws_help.write_string(0, 0, "员工工资可视化模板 (bankxl M1 员工工资可视化)", st.title)
     err_row = first + SALARY_EXAMPLE_ERROR[0] + 1
-    _write_lines(ws_help, 2, [
+    _help_sheet(ws_help, "员工工资可视化模板 (bankxl M1 员工工资可视化)", 112, [
         "工资数据属敏感信息, 按权限使用; 不要把本文件发给无权查看的人员。",
         "",
         "第 1 步 「员工工资」: 每行一名员工一个月(最多 300 行), 黄色格按表头填写; 月份填当月任意一天(显示为 yyyy-mm), 金额单位 元。",
@@ -544,20 +555,16 @@ def build_salary_template(path: str | Path) -> Path:
         "报告默认只出部门统计, 不出个人排名, 姓名脱敏。",
         "",
         "黄色 = 填写, 灰色 = 公式(请勿删除)。函数只用 Excel 2010 及以上与 WPS、LibreOffice 通用的 SUM、SUMIF、COUNTIF、SUMPRODUCT、IF、ROUND、ABS、OR、COUNTA。",
-    ], st.text)
-    _print_setup(ws_help, landscape=False)
+    ], st, landscape=False)
 
     # -- 员工工资 ---------------------------------------------------------------------------------------
-    ws_pay.write_string(0, 0, "员工工资明细(元)", st.title)
-    ws_pay.write_string(1, 0, "黄色格填写; 灰色列为核对公式。表头请勿修改(bankxl 按表头识别列)。", st.note)
+    _heading(ws_pay, "员工工资明细(元)", "黄色格填写; 灰色列为核对公式。表头请勿修改(bankxl 按表头识别列)。", st)
     ws_pay.write_string(2, 0, "核对容差(元)", st.label)
     ws_pay.write_blank(2, 1, None, st.label)
     ws_pay.write_number(2, 2, SALARY_TOL, st.in_money)
     wb.define_name("M1_Tol", "='员工工资'!$C$3")
     heads = [c.label if c.kind == "money" else c.zh for c in cols] + ["应发核对(元)", "实发核对(元)", "核对结果"]
-    for j, h in enumerate(heads):
-        ws_pay.write_string(first - 1, j, h, st.header)
-    ws_pay.set_row(first - 1, 30)
+    _header_row(ws_pay, first - 1, heads, st, height=30)
     for j, c in enumerate(cols):
         ws_pay.set_column(j, j, {"month": 9, "emp_id": 9, "emp_name": 8, "dept": 12, "org_id": 8, "position": 10,
                                  "grade": 6}.get(c.id, 11))
@@ -601,16 +608,12 @@ def build_salary_template(path: str | Path) -> Path:
     _print_setup(ws_pay)
 
     # -- 汇总 -------------------------------------------------------------------------------------------
-    ws_sum.write_string(0, 0, "按部门汇总(元)", st.title)
-    ws_sum.write_string(1, 0, "A 列填写部门(与「员工工资」表的部门一致); 其余为公式。人均月 = 合计 ÷ 发放人次。", st.note)
+    _heading(ws_sum, "按部门汇总(元)", "A 列填写部门(与「员工工资」表的部门一致); 其余为公式。人均月 = 合计 ÷ 发放人次。", st)
     sheads = ["部门", "发放人次", "固定工资(元)", "绩效及其他(元)", "应发合计(元)", "扣款合计(元)", "实发合计(元)",
               "人均月应发(元)", "人均月实发(元)", "固定占比", "绩效占比", "核对不符行数"]
     hrow = 3
-    for j, h in enumerate(sheads):
-        ws_sum.write_string(hrow, j, h, st.header)
-    ws_sum.set_row(hrow, 30)
-    for j, w in enumerate((14, 9, 14, 14, 14, 14, 14, 13, 13, 9, 9, 11)):
-        ws_sum.set_column(j, j, w)
+    _header_row(ws_sum, hrow, sheads, st, height=30)
+    _column_widths(ws_sum, (14, 9, 14, 14, 14, 14, 14, 13, 13, 9, 9, 11))
 
     def rng(col_id: str) -> str:
         c = L.get(col_id, col_id)
@@ -894,10 +897,8 @@ def build_maturity_template(path: str | Path) -> Path:
     # first non-empty row = the 参数 table header (bankxl.paramsheet / the ribbon read it that way)
     prows = default_param_rows([SPEC])
     heads = list(prows.columns)  # 场景 | 参数 | 名称 | 取值 | 单位 | 说明
-    for j, h in enumerate(heads):
-        ws_par.write_string(0, j, h, st.header)
-    for j, w in enumerate((16, 22, 18, 34, 8, 96)):
-        ws_par.set_column(j, j, w)
+    _header_row(ws_par, 0, heads, st)
+    _column_widths(ws_par, (16, 22, 18, 34, 8, 96))
     # layout of the helper blocks below the 参数 table (0-based rows)
     n_p = len(prows)
     r_help = n_p + 2                    # section title
@@ -997,8 +998,7 @@ def build_maturity_template(path: str | Path) -> Path:
     # 剩余期限档 / 金额段: lower bounds (inputs), upper bounds and labels (formulas)
     def band_block(r_title, r0, title, unit_lo, unit_hi, lows, labels, kind):
         ws_par.write_string(r_title, 0, title, st.subtitle)
-        for j, h in enumerate(("档位", f"下限({unit_lo})", f"上限({unit_hi})", "档位名称")):
-            ws_par.write_string(r0 - 1, j, h, st.header)
+        _header_row(ws_par, r0 - 1, ("档位", f"下限({unit_lo})", f"上限({unit_hi})", "档位名称"), st)
         n = len(labels)
         for k in range(n):
             r, er = r0 + k, r0 + k + 1
@@ -1062,9 +1062,9 @@ def build_maturity_template(path: str | Path) -> Path:
     _print_setup(ws_par)
 
     # -- 定期存款明细 -----------------------------------------------------------------------------------------
-    ws_td.write_string(0, 0, "定期存款明细(元)", st.title)
-    ws_td.write_string(1, 0, f"黄色区域粘贴系统导出的定期存款明细(第 {r1} 行起, 最多 {MATURITY_ROWS:,} 行, 表头勿改); "
-                       "右侧灰色列为公式。日期列须为日期格式, 利率填小数或百分比格式(1.35% 即 0.0135)。", st.note)
+    _heading(ws_td, "定期存款明细(元)",
+             f"黄色区域粘贴系统导出的定期存款明细(第 {r1} 行起, 最多 {MATURITY_ROWS:,} 行, 表头勿改); "
+             "右侧灰色列为公式。日期列须为日期格式, 利率填小数或百分比格式(1.35% 即 0.0135)。", st)
     heads = [("期限(月)" if c.id == "term_m" else c.label) for c in cols]
     heads += ["剩余天数", "剩余期限档", "金额段", "到期月份", "到期本息(元)"]
     fmt_in = {"date": st.in_date, "money": st.in_money, "int": st.in_int, "rate": in_rate}
@@ -1120,9 +1120,9 @@ def build_maturity_template(path: str | Path) -> Path:
     n_m = MATURITY_MONTHS
     st_heads = ["机构号", "机构名称", P_OVERDUE, P_TODAY, *[None] * n_m, P_LATER, "合计"]
     c_later, c_total = 4 + n_m, 5 + n_m
-    ws_st.write_string(0, 0, "存款到期结构", st.title)
-    ws_st.write_string(1, 0, "行 = 「参数」表的机构清单; 列 = 到期期间: 已到期未支取(到期日早于数据日期) | 当日到期 | 未来 12 个月"
-                       "(数据日期次日所在月起, 不含当日及以前) | 12个月以后 | 合计。全部为公式(SUMIFS/COUNTIFS)。", st.note)
+    _heading(ws_st, "存款到期结构",
+             "行 = 「参数」表的机构清单; 列 = 到期期间: 已到期未支取(到期日早于数据日期) | 当日到期 | 未来 12 个月"
+             "(数据日期次日所在月起, 不含当日及以前) | 12个月以后 | 合计。全部为公式(SUMIFS/COUNTIFS)。", st)
     ws_st.write_string(2, 0, "数据日期", st.label)
     ws_st.write_blank(2, 1, None, st.label)
     _formula(ws_st, 2, 2, "=P_AsOf", calc_date, _serial(v["as_of"]))
@@ -1227,19 +1227,16 @@ def build_maturity_template(path: str | Path) -> Path:
     _print_setup(ws_st)
 
     # -- 到期分布 ---------------------------------------------------------------------------------------------
-    ws_ds.write_string(0, 0, "存款到期分布(万元)", st.title)
-    ws_ds.write_string(1, 0, "档位名称取自「参数」; 金额 = SUMIFS(余额)/10000, 笔数 = COUNTIFS。去重客户数、按存期与产品的分布见 bankxl 报告。",
-                       st.note)
-    for j, w in enumerate((16, 15, 9, 10)):
-        ws_ds.set_column(j, j, w)
+    _heading(ws_ds, "存款到期分布(万元)",
+             "档位名称取自「参数」; 金额 = SUMIFS(余额)/10000, 笔数 = COUNTIFS。去重客户数、按存期与产品的分布见 bankxl 报告。", st)
+    _column_widths(ws_ds, (16, 15, 9, 10))
     dband, aband = td_rng["dtm_band"], td_rng["amount_band"]
 
     def dist_block(r_title, title, labels, lab_rows, values, band_rng, extra, note) -> tuple[int, int]:
         ws_ds.write_string(r_title, 0, title, st.subtitle)
         ws_ds.write_string(r_title + 1, 0, note, st.note)
         hr = r_title + 2
-        for j, h in enumerate((title.split("(")[0].replace("按", ""), "到期金额(万元)", "笔数", "金额占比")):
-            ws_ds.write_string(hr, j, h, st.header)
+        _header_row(ws_ds, hr, (title.split("(")[0].replace("按", ""), "到期金额(万元)", "笔数", "金额占比"), st)
         b_first = hr + 1
         b_last = b_first + len(labels) - 1
         tot_amt = sum(values[lab][0] for lab in labels)
@@ -1277,9 +1274,7 @@ def build_maturity_template(path: str | Path) -> Path:
     _print_setup(ws_ds)
 
     # -- 使用说明 -----------------------------------------------------------------------------------------------
-    ws_help.set_column(0, 0, 150)
-    ws_help.write_string(0, 0, "存款到期视图模板 (bankxl D2 存款到期视图)", st.title)
-    _write_lines(ws_help, 2, [
+    _help_sheet(ws_help, "存款到期视图模板 (bankxl D2 存款到期视图)", 150, [
         "用途: 把定期存款明细粘贴进来, 公式自动算出各机构未来 12 个月的到期金额与笔数、按剩余期限和金额段的分布, 用于到期挽留与营销安排。",
         "客户信息属敏感数据, 按权限使用; 不要把填好数据的文件发给无权查看的人员。",
         "",
@@ -1311,8 +1306,7 @@ def build_maturity_template(path: str | Path) -> Path:
         "",
         "黄色 = 填写, 灰色 = 公式(请勿删除)。函数只用 Excel 2010 及以上与 WPS、LibreOffice 通用的 SUMIFS、COUNTIFS、LOOKUP、EDATE、DATE、",
         "YEAR、MONTH、ROUND、IF、OR、AND、SUM、COUNT、COUNTA、MIN、MAX。",
-    ], st.text)
-    _print_setup(ws_help)
+    ], st)
     ws_td.activate()
     wb.close()
     return path

@@ -11,11 +11,9 @@ its wide 月度分解 table.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -23,18 +21,16 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import AS_OF as SAMPLE_AS_OF
+from lo_util import convert, data_pilot_tables, require_soffice, sheet_csv
 from test_d2_maturity import AS_OF as HAND_AS_OF
 from test_d2_maturity import CUSTOMERS, ORGS, make_td
 from test_pivot import (
-    RECALC_XCU,
     _audit_errors,
     _block,
     assert_same_cells,
-    data_pilot_tables,
     expected_cells,
     grid_cells,
     replace_in_part,
-    sheet_csv,
 )
 
 import bankxl.report.pivot as pivot_mod
@@ -260,28 +256,9 @@ def test_prewritten_cells_equal_pandas(case):
 
 # ------------------------------------------------------------------------------------------ LibreOffice
 @pytest.fixture(scope="module")
-def lo(tmp_path_factory):
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice (soffice) is required in CI but is not on PATH")
-        pytest.skip("LibreOffice (soffice) not installed: install libreoffice-calc to run the D2 pivot checks")
-
-    def convert(src: Path, to: str, outdir: Path) -> Path:
-        profile = tmp_path_factory.mktemp("lo-profile")  # a fresh profile per soffice call
-        (profile / "user").mkdir()
-        (profile / "user" / "registrymodifications.xcu").write_text(RECALC_XCU, encoding="utf-8")
-        outdir.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(
-            [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", to, "--outdir", str(outdir), str(src)],
-            check=False, capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        produced = sorted(p for p in outdir.iterdir() if p.stem.startswith(src.stem))
-        assert produced, f"soffice produced nothing: {proc.stdout} {proc.stderr}"
-        return produced[0]
-
-    return convert
+def lo():
+    require_soffice("LibreOffice (soffice) not installed: install libreoffice-calc to run the D2 pivot checks")
+    return functools.partial(convert, timeout=300)
 
 
 def _sheet_no(path: Path) -> int:

@@ -7,14 +7,10 @@ with the source sheet made unreachable, from the cache records alone) and pandas
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import datetime
 import math
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -22,6 +18,8 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 import pytest
 import xlsxwriter
+
+from lo_util import convert, data_pilot_tables, require_soffice, sheet_csv
 
 from bankxl.report.pivot import (
     DataField,
@@ -391,55 +389,10 @@ def test_checker_catches_bad_record_index_and_location(book, tmp_path):
 
 
 # ------------------------------------------------------------------ 3. LibreOffice
-RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
-<value>0</value></prop></item>
-</oor:items>
-"""
-
-
 @pytest.fixture
-def soffice(tmp_path_factory):
-    exe = shutil.which("soffice") or shutil.which("libreoffice")
-    if exe is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice (soffice) is required in CI but is not on PATH")
-        pytest.skip("LibreOffice (soffice) not installed: install libreoffice-calc to run the pivot checks")
-
-    def convert(src: Path, to: str, outdir: Path) -> Path:
-        profile = tmp_path_factory.mktemp("lo-profile")  # one fresh profile per soffice call
-        (profile / "user").mkdir()
-        (profile / "user" / "registrymodifications.xcu").write_text(RECALC_XCU, encoding="utf-8")
-        outdir.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run(
-            [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", to, "--outdir", str(outdir), str(src)],
-            check=False, capture_output=True, text=True, timeout=180)
-        assert proc.returncode == 0, proc.stderr
-        produced = sorted(p for p in outdir.iterdir() if p.stem.startswith(src.stem))
-        assert produced, f"soffice produced nothing: {proc.stdout} {proc.stderr}"
-        return produced[0]
-
+def soffice():
+    require_soffice("LibreOffice (soffice) not installed: install libreoffice-calc to run the pivot checks")
     return convert
-
-
-def data_pilot_tables(convert, xlsx: Path, outdir: Path) -> dict[str, str]:
-    """Pivot name -> target range of every <table:data-pilot-table> LibreOffice understood."""
-    ods = convert(xlsx, "ods", outdir)
-    with zipfile.ZipFile(ods) as z:
-        content = z.read("content.xml").decode("utf-8")
-    return dict(re.findall(r'<table:data-pilot-table table:name="([^"]*)"[^>]*?'
-                           r'table:target-range-address="([^"]*)"', content))
-
-
-def sheet_csv(convert, xlsx: Path, outdir: Path, sheet_no: int) -> list[list[str]]:
-    # token 1-5: sep ',', quote '"', UTF-8 (76), from line 1; token 12: sheet number (1-based)
-    out = convert(xlsx, f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{sheet_no}",
-                  outdir)
-    with open(out, encoding="utf-8", newline="") as f:
-        return list(csv.reader(f))
 
 
 def _block(rows: list[list[str]], ref: str) -> list[list]:

@@ -3,12 +3,11 @@ values, the function allow-list, and a LibreOffice recalculation compared with t
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
+from lo_util import formula_cells, recalc_mismatches, require_soffice
 
 from bankxl.templates import (
     ALLOWED_FUNCTIONS,
@@ -31,15 +30,6 @@ N_OUT = len(TARGET_EXAMPLE)
 @pytest.fixture(scope="module")
 def tpl(tmp_path_factory):
     return build_targets_template(tmp_path_factory.mktemp("tpl") / "存款目标分解模板.xlsx")
-
-
-def _formula_cells(path):
-    wb = openpyxl.load_workbook(path)
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                if isinstance(c.value, str) and c.value.startswith("="):
-                    yield ws.title, c.coordinate, c.value
 
 
 def test_sheets_and_headers(tpl):
@@ -74,7 +64,7 @@ def test_live_formulas(tpl):
 def test_every_formula_uses_allowed_functions_only(tpl):
     seen = set()
     n = 0
-    for sheet, cell, f in _formula_cells(tpl):
+    for sheet, cell, f in formula_cells(tpl):
         used = formula_functions(f)
         bad = used - ALLOWED_FUNCTIONS
         assert not bad, f"{sheet}!{cell} uses {bad}: {f}"
@@ -149,40 +139,13 @@ def test_bundled_workbook_is_current(tmp_path):
     assert bundled.read_bytes() == fresh.read_bytes(), "workbooks/存款目标分解模板.xlsx is stale: python -m bankxl.templates"
 
 
-def _same(a, b):
-    if a in (None, "") and b in (None, ""):
-        return True
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
-
-
 @pytest.mark.libreoffice
 def test_libreoffice_recalculation_matches_python(tpl, tmp_path):
-    if shutil.which("soffice") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice (soffice) is required in CI")
-        pytest.skip("LibreOffice (soffice) not installed: cannot recalculate the template headless")
-    try:
-        from lo_util import recalc_to_xlsx
-    except ImportError:  # tests/ imported as a package
-        from tests.lo_util import recalc_to_xlsx
-
-    # recalculated copy of a template whose cached values are deliberately wrong (all 0) proves LibreOffice
-    # computed them: write the formulas only, via openpyxl (no cached values)
-    blank = tmp_path / "src" / "blank.xlsx"
-    blank.parent.mkdir()
-    wb = openpyxl.load_workbook(tpl)
-    wb.save(blank)
-    out = recalc_to_xlsx(blank, tmp_path / "lo")
+    require_soffice("LibreOffice (soffice) not installed: cannot recalculate the template headless")
+    # the copy LibreOffice recalculates is written by openpyxl (formulas only, no cached values), so every
+    # value compared is LibreOffice's own
+    out, bad, checked = recalc_mismatches(tpl, tmp_path)
     lo = openpyxl.load_workbook(out, data_only=True)
-    py = openpyxl.load_workbook(tpl, data_only=True)
-    checked, bad = 0, []
-    for sheet, cell, _f in _formula_cells(tpl):
-        a, b = py[sheet][cell].value, lo[sheet][cell].value
-        if not _same(a, b):
-            bad.append((sheet, cell, a, b))
-        checked += 1
     assert not bad, bad[:10]
     assert checked > 300
     comb, _d_i, targets, r = _hand_values()

@@ -5,15 +5,13 @@ as built, and a copy into which new data was written as a user would)."""
 from __future__ import annotations
 
 import datetime as dt
-import math
-import os
-import shutil
 import warnings
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from lo_util import formula_cells, recalc_mismatches, recalc_to_xlsx, require_soffice
 
 from bankxl.tables import get_table
 from bankxl.templates import (
@@ -44,38 +42,6 @@ PERIOD_FIXED = ("已到期未支取", "当日到期", "12个月以后", "合计"
 @pytest.fixture(scope="module")
 def tpl(tmp_path_factory):
     return build_maturity_template(tmp_path_factory.mktemp("tpl") / "存款到期视图模板.xlsx")
-
-
-def _formula_cells(path):
-    wb = openpyxl.load_workbook(path)
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                if isinstance(c.value, str) and c.value.startswith("="):
-                    yield ws.title, c.coordinate, c.value
-
-
-def _need_soffice():
-    if shutil.which("soffice") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice (soffice) is required in CI")
-        pytest.skip("LibreOffice (soffice) not installed: cannot recalculate the template headless")
-
-
-def _lo():
-    try:
-        from lo_util import recalc_to_xlsx
-    except ImportError:  # tests/ imported as a package
-        from tests.lo_util import recalc_to_xlsx
-    return recalc_to_xlsx
-
-
-def _same(a, b):
-    if a in (None, "") and b in (None, ""):
-        return True
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
 
 
 # ============================================================================ reading a template back
@@ -207,7 +173,7 @@ def test_live_formulas_cover_every_input_row(tpl):
 
 def test_every_formula_uses_allowed_functions_only(tpl):
     seen, n = set(), 0
-    for sheet, cell, f in _formula_cells(tpl):
+    for sheet, cell, f in formula_cells(tpl):
         used = formula_functions(f)
         assert not used - ALLOWED_FUNCTIONS, f"{sheet}!{cell} uses {used - ALLOWED_FUNCTIONS}: {f}"
         seen |= used
@@ -397,20 +363,8 @@ def test_bundled_workbook_is_current(tmp_path):
 # ============================================================================ LibreOffice
 @pytest.mark.libreoffice
 def test_libreoffice_recalculation_matches_python(tpl, tmp_path):
-    _need_soffice()
-    # a copy saved by openpyxl has no cached values: whatever LibreOffice returns it computed itself
-    blank = tmp_path / "src" / "blank.xlsx"
-    blank.parent.mkdir()
-    openpyxl.load_workbook(tpl).save(blank)
-    out = _lo()(blank, tmp_path / "lo")
-    lo = openpyxl.load_workbook(out, data_only=True)
-    py = openpyxl.load_workbook(tpl, data_only=True)
-    checked, bad = 0, []
-    for sheet, cell, _f in _formula_cells(tpl):
-        a, b = py[sheet][cell].value, lo[sheet][cell].value
-        if not _same(a, b):
-            bad.append((sheet, cell, a, b))
-        checked += 1
+    require_soffice("LibreOffice (soffice) not installed: cannot recalculate the template headless")
+    out, bad, checked = recalc_mismatches(tpl, tmp_path)
     assert not bad, bad[:10]
     assert checked > 5 * MATURITY_ROWS
     orgs = [o for o, _ in MATURITY_ORG_LIST]
@@ -433,7 +387,7 @@ def test_user_writes_new_data_and_libreoffice_follows(tpl, tmp_path):
     """Paste new data into a COPY (openpyxl, like a user's paste), change 数据日期 and the org list, recalculate
     in LibreOffice: 到期结构 follows an independent pandas computation, and the bankxl report run on the saved
     file shows the same amounts for every column both show."""
-    _need_soffice()
+    require_soffice("LibreOffice (soffice) not installed: cannot recalculate the template headless")
     from bankxl.runner import run_scenario
 
     td, as_of = _user_data()
@@ -474,7 +428,7 @@ def test_user_writes_new_data_and_libreoffice_follows(tpl, tmp_path):
         par.cell(org_first + k, 1).value = orgs[k] if k < len(orgs) else None
         par.cell(org_first + k, 2).value = names.get(orgs[k], f"网点{orgs[k]}") if k < len(orgs) else None
     wb.save(copy)
-    out = _lo()(copy, tmp_path / "lo")
+    out = recalc_to_xlsx(copy, tmp_path / "lo")
 
     got = _structure(out)
     assert list(got["amount"]) == orgs

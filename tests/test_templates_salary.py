@@ -2,13 +2,11 @@
 checked by hand, the function allow-list, loading into bankxl, and a LibreOffice recalculation."""
 from __future__ import annotations
 
-import math
-import os
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
+from lo_util import formula_cells, recalc_mismatches, require_soffice
 
 from bankxl.tables import get_table
 from bankxl.templates import (
@@ -31,15 +29,6 @@ SUM_FIRST = 5                       # Excel row of the first department on 汇�
 @pytest.fixture(scope="module")
 def tpl(tmp_path_factory):
     return build_salary_template(tmp_path_factory.mktemp("tpl") / "员工工资可视化模板.xlsx")
-
-
-def _formula_cells(path):
-    wb = openpyxl.load_workbook(path)
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for c in row:
-                if isinstance(c.value, str) and c.value.startswith("="):
-                    yield ws.title, c.coordinate, c.value
 
 
 def _col(ws, header):
@@ -83,7 +72,7 @@ def test_live_check_formulas_on_every_row(tpl):
 
 def test_every_formula_uses_allowed_functions_only(tpl):
     seen, n = set(), 0
-    for sheet, cell, f in _formula_cells(tpl):
+    for sheet, cell, f in formula_cells(tpl):
         used = formula_functions(f)
         assert not used - ALLOWED_FUNCTIONS, f"{sheet}!{cell} uses {used - ALLOWED_FUNCTIONS}: {f}"
         seen |= used
@@ -167,38 +156,11 @@ def test_bundled_workbook_is_current(tmp_path):
     assert bundled.read_bytes() == fresh.read_bytes(), "workbooks/员工工资可视化模板.xlsx is stale"
 
 
-def _same(a, b):
-    if a in (None, "") and b in (None, ""):
-        return True
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
-
-
 @pytest.mark.libreoffice
 def test_libreoffice_recalculation_matches_python(tpl, tmp_path):
-    if shutil.which("soffice") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("LibreOffice (soffice) is required in CI")
-        pytest.skip("LibreOffice (soffice) not installed: cannot recalculate the template headless")
-    try:
-        from lo_util import recalc_to_xlsx
-    except ImportError:  # tests/ imported as a package
-        from tests.lo_util import recalc_to_xlsx
-
-    # a copy saved by openpyxl has no cached values: whatever LibreOffice returns it computed itself
-    blank = tmp_path / "src" / "blank.xlsx"
-    blank.parent.mkdir()
-    openpyxl.load_workbook(tpl).save(blank)
-    out = recalc_to_xlsx(blank, tmp_path / "lo")
+    require_soffice("LibreOffice (soffice) not installed: cannot recalculate the template headless")
+    out, bad, checked = recalc_mismatches(tpl, tmp_path)
     lo = openpyxl.load_workbook(out, data_only=True)
-    py = openpyxl.load_workbook(tpl, data_only=True)
-    checked, bad = 0, []
-    for sheet, cell, _f in _formula_cells(tpl):
-        a, b = py[sheet][cell].value, lo[sheet][cell].value
-        if not _same(a, b):
-            bad.append((sheet, cell, a, b))
-        checked += 1
     assert not bad, bad[:10]
     assert checked > 3 * SALARY_ROWS
     assert lo["员工工资"].cell(FIRST + SALARY_EXAMPLE_ERROR[0], 26).value == "不符"

@@ -72,6 +72,23 @@ def _run_one(dataset: str, code: str, data: dict, meta: dict, out: Path, progres
     return rows
 
 
+def _meta(label: str, module, as_of_note: str) -> dict:
+    """What :func:`_run_one` says about a dataset, from its mapping module (:mod:`.uci`, :mod:`.berka`):
+    label, name, citation, currency, as_of, module (short name) and ``as_of_note`` (how as_of was chosen)."""
+    return {"label": label, "name": module.SOURCE_NAME, "citation": module.CITATION,
+            "currency": module.CURRENCY, "as_of": module.AS_OF, "module": module.__name__.rsplit(".", 1)[-1],
+            "as_of_note": as_of_note}
+
+
+def _run_planned(dataset: str, data: dict, meta: dict, out: Path, progress: Callable[[str], None]) -> list[dict]:
+    """Run every scenario :data:`DEMO_PLAN` lists for ``dataset``; the rows of :func:`_run_one`, in plan order."""
+    rows: list[dict] = []
+    for ds, code in DEMO_PLAN:
+        if ds == dataset:
+            rows.extend(_run_one(dataset, code, data, meta, out, progress))
+    return rows
+
+
 def demo_runs(out: Path, data_dir: Path | None, progress: Callable[[str], None] = print) -> list[dict]:
     """Run the real-data scenarios of :data:`DEMO_PLAN`, write ``UCI_<code>_<title>.xlsx`` /
     ``Berka_<code>_<title>.xlsx`` into ``out`` and return one row per report sheet
@@ -83,12 +100,8 @@ def demo_runs(out: Path, data_dir: Path | None, progress: Callable[[str], None] 
     progress("== 真实数据 UCI Bank Marketing (葡萄牙零售银行, EUR, 随包附带 CC BY 4.0) ==")
     data = load_uci_bank_marketing()
     progress(f"  输入: {len(data['customers']):,} 客户; 数据日期按 {uci.AS_OF:%Y-%m-%d}(末次营销月末)")
-    meta = {"label": "UCI Bank Marketing", "name": uci.SOURCE_NAME, "citation": uci.CITATION,
-            "currency": uci.CURRENCY, "as_of": uci.AS_OF, "module": "uci",
-            "as_of_note": "数据不含年份; 按记录顺序为 2008-05 至 2010-11, 取末次营销月的月末"}
-    for ds, code in DEMO_PLAN:
-        if ds == "UCI":
-            rows.extend(_run_one("UCI", code, data, meta, out, progress))
+    meta = _meta("UCI Bank Marketing", uci, "数据不含年份; 按记录顺序为 2008-05 至 2010-11, 取末次营销月的月末")
+    rows.extend(_run_planned("UCI", data, meta, out, progress))
 
     folder = berka.find_folder(data_dir)
     progress("== 真实数据 Berka PKDD'99 (捷克某银行, CZK) ==")
@@ -100,10 +113,6 @@ def demo_runs(out: Path, data_dir: Path | None, progress: Callable[[str], None] 
     data = load_berka(folder)
     progress(f"  输入: {folder} — {len(data['customers']):,} 客户, {len(data['loans']):,} 笔贷款, "
              f"{len(data['payment_orders']):,} 条代扣指令")
-    meta = {"label": "Berka PKDD'99", "name": berka.SOURCE_NAME, "citation": berka.CITATION,
-            "currency": berka.CURRENCY, "as_of": berka.AS_OF, "module": "berka",
-            "as_of_note": "数据截至 1998 年 12 月"}
-    for ds, code in DEMO_PLAN:
-        if ds == "Berka":
-            rows.extend(_run_one("Berka", code, data, meta, out, progress))
+    meta = _meta("Berka PKDD'99", berka, "数据截至 1998 年 12 月")
+    rows.extend(_run_planned("Berka", data, meta, out, progress))
     return rows

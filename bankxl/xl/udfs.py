@@ -221,6 +221,12 @@ def _id_outputs(ids: Any, compute: Callable[[pd.Series], pd.Series]) -> list[lis
     return _shape_out(out, shape)
 
 
+def _ids_udf(func: Callable) -> Callable:
+    """Declare a ``BANKXL_*`` function whose one argument ``ids`` is a column of ID numbers: the same as
+    ``@xw.func(category=CATEGORY)``, ``@xw.arg("ids", np.array, ndim=2, doc="证件号码列")``, ``@_udf``."""
+    return xw.func(category=CATEGORY)(xw.arg("ids", np.array, ndim=2, doc="证件号码列")(_udf(func)))
+
+
 # ================================================================================ ID card / USCC
 @xw.func(category=CATEGORY)
 @xw.arg("ids", np.array, ndim=2, doc="证件号码列(18 位或 15 位居民身份证号, 文本)")
@@ -236,9 +242,7 @@ def BANKXL_ID_VALID(ids):
     return _shape_out(ok, shape)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("ids", np.array, ndim=2, doc="证件号码列")
-@_udf
+@_ids_udf
 def BANKXL_ID_PROBLEM(ids):
     """证件号问题说明: 有效为空; 否则为问题码与中文说明, 如 ``ID_CHECKSUM 证件号校验位错误``(数据问题表同码)。
 
@@ -250,9 +254,7 @@ def BANKXL_ID_PROBLEM(ids):
     return _shape_out(np.array(out, dtype=object), shape)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("ids", np.array, ndim=2, doc="证件号码列")
-@_udf
+@_ids_udf
 def BANKXL_ID18(ids):
     """18 位证件号: 15 位旧号升位(前 6 位 + 19 + 后 9 位 + 重算校验位), 18 位原样(规范化后)。
 
@@ -261,9 +263,7 @@ def BANKXL_ID18(ids):
     return _id_outputs(ids, idcard.to_18)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("ids", np.array, ndim=2, doc="证件号码列")
-@_udf
+@_ids_udf
 def BANKXL_BIRTH(ids):
     """出生日期(日期值, 请设置单元格为日期格式)。ids: 证件号码列。无效号码返回 ``#VALUE! <原因>``。"""
     return _id_outputs(ids, idcard.birth_date)
@@ -291,17 +291,13 @@ def BANKXL_AGE(ids, as_of):
     return _id_outputs(ids, lambda x: idcard.age_at(x, when))
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("ids", np.array, ndim=2, doc="证件号码列")
-@_udf
+@_ids_udf
 def BANKXL_SEX(ids):
     """性别 男/女(18 位第 17 位、15 位第 15 位, 奇男偶女)。ids: 证件号码列。"""
     return _id_outputs(ids, idcard.sex)
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("ids", np.array, ndim=2, doc="证件号码列")
-@_udf
+@_ids_udf
 def BANKXL_REGION(ids):
     """发证地(前 6 位行政区划码, 按出生年份取当时名称), 如 北京市朝阳区; 仅供参考, 未收录的代码返回 ``#N/A``。"""
     def region(s: pd.Series) -> pd.Series:

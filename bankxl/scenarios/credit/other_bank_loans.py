@@ -76,6 +76,7 @@ from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
+from ..common import text_column
 
 #: internet lenders: (机构, regex over counterparty name + memo); common knowledge, needs upkeep 【假设】
 DEFAULT_LENDERS: tuple = (
@@ -187,12 +188,6 @@ def annuity_principal(m, annual_rate: float, n: int):
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _txt(df: pd.DataFrame, col: str) -> pd.Series:
-    if col not in df.columns:
-        return pd.Series("", index=df.index, dtype="string")
-    return df[col].astype("string").fillna("").str.strip()
-
-
 def _has(s: pd.Series, pattern: str) -> pd.Series:
     if not pattern:
         return pd.Series(False, index=s.index)
@@ -205,7 +200,7 @@ def _own_loans(loans: pd.DataFrame | None) -> pd.DataFrame:
     if loans is None or len(loans) == 0 or "monthly_payment" not in loans.columns:
         return pd.DataFrame({c: pd.Series(dtype="string" if c != "mp" else "float64") for c in cols})
     f = pd.DataFrame({
-        "cust_id": _txt(loans, "cust_id"), "acct_no": _txt(loans, "acct_no"),
+        "cust_id": text_column(loans, "cust_id"), "acct_no": text_column(loans, "acct_no"),
         "mp": pd.to_numeric(loans["monthly_payment"], errors="coerce").astype("float64"),
         "status": loan_status_code(loans["status"]) if "status" in loans.columns
         else pd.Series(pd.NA, index=loans.index, dtype="string"),
@@ -297,7 +292,7 @@ def classify_transactions(txn: pd.DataFrame, p: OtherBankLoanParams, as_of: pd.T
     t = txn.loc[keep]
     if len(t) == 0:
         return empty
-    dcs = _txt(t, "dc").str.upper()
+    dcs = text_column(t, "dc").str.upper()
     dirn = pd.Series(pd.NA, index=t.index, dtype="string")
     dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
     bad = dirn.isna()
@@ -308,12 +303,12 @@ def classify_transactions(txn: pd.DataFrame, p: OtherBankLoanParams, as_of: pd.T
     t = t.loc[~bad]
     dirn = dirn[~bad]
     d = pd.DataFrame({
-        "cust_id": _txt(t, "cust_id"), "source": pd.Series("交易流水", index=t.index, dtype="string"),
+        "cust_id": text_column(t, "cust_id"), "source": pd.Series("交易流水", index=t.index, dtype="string"),
         "_row": t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64"),
         "ts": ts[t.index], "dir": dirn, "amount": pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs(),
-        "cpty_name": _txt(t, "cpty_name"), "cpty_bank": _txt(t, "cpty_bank"), "memo": _txt(t, "memo"),
+        "cpty_name": text_column(t, "cpty_name"), "cpty_bank": text_column(t, "cpty_bank"), "memo": text_column(t, "memo"),
     })
-    cacct = _txt(t, "cpty_acct")
+    cacct = text_column(t, "cpty_acct")
     d["ckey"] = cacct.where(cacct != "", d["cpty_name"])
     text = d["cpty_name"] + " " + d["memo"]
     is_d, is_c = d["dir"] == "D", d["dir"] == "C"
@@ -386,24 +381,24 @@ def classify_orders(orders: pd.DataFrame, p: OtherBankLoanParams, loans: pd.Data
     empty = classify_transactions(pd.DataFrame(), p, pd.Timestamp("2000-01-01"))
     if orders is None or len(orders) == 0:
         return empty
-    purpose = _txt(orders, "purpose") + " " + _txt(orders, "purpose_code")
+    purpose = text_column(orders, "purpose") + " " + text_column(orders, "purpose_code")
     o = orders.loc[_has(purpose, p.order_loan_purpose)]
     if len(o) == 0:
         return empty
     amount = pd.to_numeric(o["amount"], errors="coerce").astype("float64")
-    bank = _txt(o, "bank_to")
+    bank = text_column(o, "bank_to")
     own = _own_loans(loans)
-    by_acct = _matches_own_instalment(_txt(o, "acct_no"), amount, own, "acct_no", p.own_loan_tol)
-    by_cust = _matches_own_instalment(_txt(o, "cust_id"), amount, own, "cust_id", p.own_loan_tol)
+    by_acct = _matches_own_instalment(text_column(o, "acct_no"), amount, own, "acct_no", p.own_loan_tol)
+    by_cust = _matches_own_instalment(text_column(o, "cust_id"), amount, own, "cust_id", p.own_loan_tol)
     own_bank = (bank != "") & _has(bank, p.own_bank)
     is_own = own_bank | by_acct | by_cust
-    memo = (_txt(o, "purpose") + "(" + _txt(o, "purpose_code") + ")").str.replace("()", "", regex=False)
+    memo = (text_column(o, "purpose") + "(" + text_column(o, "purpose_code") + ")").str.replace("()", "", regex=False)
     d = pd.DataFrame({
-        "cust_id": _txt(o, "cust_id"), "source": pd.Series("代扣指令", index=o.index, dtype="string"),
+        "cust_id": text_column(o, "cust_id"), "source": pd.Series("代扣指令", index=o.index, dtype="string"),
         "_row": o["_row"].astype("Int64") if "_row" in o.columns else pd.Series(pd.NA, index=o.index, dtype="Int64"),
         "ts": pd.Series(pd.NaT, index=o.index, dtype="datetime64[ns]"),
         "dir": pd.Series("D", index=o.index, dtype="string"), "amount": amount,
-        "cpty_name": _txt(o, "acct_to"), "cpty_bank": bank, "memo": memo,
+        "cpty_name": text_column(o, "acct_to"), "cpty_bank": bank, "memo": memo,
         "kind": pd.Series(np.where(is_own, KIND_OWN, KIND_OTHER_REPAY), index=o.index, dtype="string"),
         "institution": bank.where(bank != "", "(收款行未知)"),
         "loan_type": pd.Series(np.where(is_own, pd.NA, "其他贷款"), index=o.index, dtype="string"),
@@ -459,15 +454,15 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame]) -> pd.Dat
     rel["loan_good"] = False
     cust = tables.get("customers")
     if cust is not None and len(cust) and "payroll_flag" in cust.columns:
-        pf = cust.assign(_k=_txt(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["payroll_flag"]
+        pf = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["payroll_flag"]
         rel["payroll"] = _flag(rel.index.map(pf.fillna(False).astype(bool)))
     if cust is not None and len(cust) and "mobile_banking" in cust.columns:
-        mb = cust.assign(_k=_txt(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["mobile_banking"]
+        mb = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["mobile_banking"]
         rel["mobile"] = _flag(rel.index.map(mb.fillna(False).astype(bool)))
     h = tables.get("product_holdings")
     if h is not None and len(h):
         held = h["held"].fillna(True).astype(bool) if "held" in h.columns else pd.Series(True, index=h.index)
-        hh = pd.DataFrame({"k": _txt(h, "cust_id"), "p": _txt(h, "product"),
+        hh = pd.DataFrame({"k": text_column(h, "cust_id"), "p": text_column(h, "product"),
                            "b": pd.to_numeric(h.get("balance"), errors="coerce") if "balance" in h.columns else np.nan})
         hh = hh[held.to_numpy()]
         for flag, pat in (("card", "信用卡"), ("mobile", "手机银行"), ("wealth", "理财"), ("payroll", "代发")):
@@ -478,14 +473,14 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame]) -> pd.Dat
             rel["deposit"] = rel.index.map(dep).astype("float64")
     td = tables.get("time_deposits")
     if td is not None and len(td):
-        dep = pd.to_numeric(td["balance"], errors="coerce").groupby(_txt(td, "cust_id")).sum()
+        dep = pd.to_numeric(td["balance"], errors="coerce").groupby(text_column(td, "cust_id")).sum()
         rel["deposit"] = rel.index.map(dep).astype("float64")
     rel["deposit"] = rel["deposit"].fillna(0.0)
     loans = tables.get("loans")
     if loans is not None and len(loans):
         st = loan_status_code(loans["status"]) if "status" in loans.columns else pd.Series(pd.NA, index=loans.index)
         od = pd.to_numeric(loans["overdue_days"], errors="coerce").fillna(0) if "overdue_days" in loans.columns else 0
-        lf = pd.DataFrame({"k": _txt(loans, "cust_id"), "st": st.astype("string"),
+        lf = pd.DataFrame({"k": text_column(loans, "cust_id"), "st": st.astype("string"),
                            "bad": (st.isin(["B", "D"]).fillna(False) | (od > 0)).astype(bool)})
         bad = lf.groupby("k")["bad"].any()
         good = lf.assign(g=lf["st"].isin(["A", "C"]).fillna(False)).groupby("k")["g"].any()
@@ -519,7 +514,7 @@ def _customer_cols(ids: pd.Series, customers: pd.DataFrame | None, ctx: RunConte
     ids = ids.astype("string").reset_index(drop=True)
     out = pd.DataFrame({"客户号": ids})
     if customers is not None and len(customers):
-        c = customers.assign(_k=_txt(customers, "cust_id")).drop_duplicates("_k").set_index("_k")
+        c = customers.assign(_k=text_column(customers, "cust_id")).drop_duplicates("_k").set_index("_k")
     else:
         c = pd.DataFrame(index=pd.Index([], dtype="string"))
 
@@ -549,7 +544,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     txn, orders, loans = tables.get("transactions"), tables.get("payment_orders"), tables.get("loans")
     names = None
     if customers is not None and "cust_name" in customers.columns and len(customers):
-        names = customers.assign(_k=_txt(customers, "cust_id")).drop_duplicates("_k").set_index("_k")["cust_name"]
+        names = customers.assign(_k=text_column(customers, "cust_id")).drop_duplicates("_k").set_index("_k")["cust_name"]
     parts = []
     paths = []
     if txn is not None:

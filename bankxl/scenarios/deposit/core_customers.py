@@ -43,6 +43,7 @@ import pandas as pd
 from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
+from ..common import text_column
 
 GRADES = ("核心A", "核心B", "潜力客户", "规模客户", "一般")
 BASIS_ZH = {"td_avg": "定期日均", "dep_avg": "存款日均"}
@@ -87,12 +88,6 @@ def _check(p: CoreParams) -> None:
         raise ParameterError("参数「F2 达标月数」不能大于「F2 观察月数」。", "f2_months_min > f2_window")
 
 
-def _txt(df: pd.DataFrame, col: str) -> pd.Series:
-    if col not in df.columns:
-        return pd.Series("", index=df.index, dtype="string")
-    return df[col].astype("string").fillna("").str.strip()
-
-
 def _months_back(as_of: pd.Timestamp, n: int) -> pd.DatetimeIndex:
     """The first days of the n calendar months ending with the as-of month (oldest first)."""
     end = as_of.to_period("M")
@@ -115,11 +110,11 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     months_f2, f2_computable, f3_computable (any customer), latest_month.
     """
     cm0 = tables["customer_monthly"]
-    cm = pd.DataFrame({"cust_id": _txt(cm0, "cust_id"), "month": pd.to_datetime(cm0["month"]).dt.to_period("M")
+    cm = pd.DataFrame({"cust_id": text_column(cm0, "cust_id"), "month": pd.to_datetime(cm0["month"]).dt.to_period("M")
                        .dt.to_timestamp()})
     for c in ("dep_avg", "td_avg", "inflow", "outflow"):
         cm[c] = pd.to_numeric(cm0[c], errors="coerce").astype("float64") if c in cm0.columns else np.nan
-    cm["org_id"], cm["mgr_id"] = _txt(cm0, "org_id"), _txt(cm0, "mgr_id")
+    cm["org_id"], cm["mgr_id"] = text_column(cm0, "org_id"), text_column(cm0, "mgr_id")
     cm = cm[(cm["cust_id"] != "") & cm["month"].notna() & (cm["month"] <= as_of)]
     ids = pd.Index(sorted(cm["cust_id"].unique()), dtype="string", name="cust_id")
     info: dict = {}
@@ -153,13 +148,13 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     cust = tables.get("customers")
     cinfo = pd.DataFrame(index=ids)
     if cust is not None and len(cust):
-        c = cust.assign(_k=_txt(cust, "cust_id")).drop_duplicates("_k").set_index("_k")
+        c = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")
         for col in ("open_date", "birth_date"):
             cinfo[col] = c[col].reindex(ids).astype("datetime64[ns]") if col in c.columns else pd.NaT
         cinfo["age_x"] = (pd.to_numeric(c["age"], errors="coerce").reindex(ids).astype("float64")
                           if "age" in c.columns else np.nan)
         for col in ("org_id", "mgr_id"):
-            cinfo[col] = _txt(c, col).reindex(ids).fillna("") if col in c.columns else ""
+            cinfo[col] = text_column(c, col).reindex(ids).fillna("") if col in c.columns else ""
     else:
         cinfo["open_date"] = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
         cinfo["birth_date"] = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
@@ -176,7 +171,7 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
         termed = td["maturity_date"].notna() if "maturity_date" in td.columns else pd.Series(True, index=td.index)
         bal = pd.to_numeric(td["balance"], errors="coerce").where(termed, 0.0).fillna(0.0)
         auto = bal.where(td["auto_renew"].fillna(False).astype(bool), 0.0)
-        k = _txt(td, "cust_id")
+        k = text_column(td, "cust_id")
         tot = bal.groupby(k).sum()
         share = (auto.groupby(k).sum() / tot.where(tot > 0))
         renew = share.reindex(ids)
@@ -252,7 +247,7 @@ def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, months: int) -
     cust = tables.get("customers")
     names = None
     if cust is not None and "cust_name" in cust.columns and len(cust):
-        names = cust.assign(_k=_txt(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["cust_name"]
+        names = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["cust_name"]
     cp = replace(OtherBankLoanParams(), window_months=months)
     det = classify_transactions(txn, cp, as_of, names)
     s = det[(det["kind"] == KIND_SELF) & (det["dir"] == "D") & (det["cpty_bank"] != "")

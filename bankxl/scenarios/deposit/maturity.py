@@ -136,11 +136,16 @@ def amount_band_labels(edges) -> list[str]:
     return labels
 
 
+def _band(values: pd.Series, edges, labels: list[str]) -> pd.Series:
+    """Label per value of the half-open bands [lo, hi) that ``edges`` cut (a value equal to an edge goes up):
+    ``labels`` has one more entry than ``edges`` (below the first edge … from the last edge on)."""
+    e = [-np.inf] + [float(x) for x in edges] + [np.inf]
+    return pd.cut(values.astype("float64"), bins=e, right=False, labels=labels).astype("string")
+
+
 def amount_band(balance: pd.Series, edges) -> pd.Series:
     """Band label per balance; bands are half-open [lo, hi) so a balance equal to an edge goes up."""
-    e = [-np.inf] + [float(x) for x in edges] + [np.inf]
-    cat = pd.cut(balance.astype("float64"), bins=e, right=False, labels=amount_band_labels(edges))
-    return cat.astype("string")
+    return _band(balance, edges, amount_band_labels(edges))
 
 
 def dtm_band_labels(edges) -> list[str]:
@@ -152,9 +157,7 @@ def dtm_band_labels(edges) -> list[str]:
 
 
 def dtm_band(dtm: pd.Series, edges) -> pd.Series:
-    e = [-np.inf] + [float(x) for x in edges] + [np.inf]
-    cat = pd.cut(dtm.astype("float64"), bins=e, right=False, labels=dtm_band_labels(edges))
-    return cat.astype("string")
+    return _band(dtm, edges, dtm_band_labels(edges))
 
 
 def term_label(m: Any) -> str:
