@@ -81,11 +81,13 @@ class MaturityParams:
                                 "单笔余额分段, 区间左闭右开 [下限, 上限): 默认 <5万 / 5–20万 / 20–50万 / 50–100万 / ≥100万")
     dtm_edges: tuple = param((0, 8, 31, 91, 181, 366), "剩余期限档分界", "天",
                              "距到期天数分档下限, 左闭右开: <0 已到期未支取 / 0–7 / 8–30 / 31–90 / 91–180 / 181–365 / >365")
-    months_ahead: int = param(12, "到期月份数", "月", "到期结构展示的未来月份数(从数据日期次日所在月起)")
-    calendar_days: int = param(60, "到期日历天数", "天", "到期日历与排班覆盖数据日期之后的天数")
-    peak_percentile: float = param(0.9, "高峰日分位数", None,
+    months_ahead: int = param(12, "到期月份数", "月", "到期结构展示的未来月份数(从数据日期次日所在月起)",
+                              min=1, max=60)
+    calendar_days: int = param(60, "到期日历天数", "天", "到期日历与排班覆盖数据日期之后的天数", min=1, max=731)
+    peak_percentile: float = param(0.9, "高峰日分位数", None, max=1.0, help=
                                    "高峰日 = 实际可支取金额 > 日历窗口内全部工作日金额的该分位数(默认 P90)")
-    customers_per_staff_day: int = param(20, "人均日处理客户数", "户/人天", "所需人天 = ceil(到期客户数 / 该值)【假设】")
+    customers_per_staff_day: int = param(20, "人均日处理客户数", "户/人天", "所需人天 = ceil(到期客户数 / 该值)【假设】",
+                                         min=1)
     large_customer: float = param(500_000.0, "大额客户门槛", "元",
                                   "客户到期合计 ≥ 该值: 进入行长/理财经理名单, 提醒名单标记理财经理跟进")
     cd_threshold: float = param(200_000.0, "大额存单起存金额", "元", "单笔余额 ≥ 该值时建议产品为大额存单")
@@ -288,7 +290,8 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
             _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[idx, "excel_row"],
                                    [f"起息日 {v:%Y-%m-%d}, 期限 {int(t)} 月" for v, t in
                                     zip(d.loc[idx, "value_date"], d.loc[idx, "term"])],
-                                   "到期日为空", "保留, 到期日按起息日 + 期限(月)推算(2 月 29 日起息 1 年 → 次年 2 月 28 日)")
+                                   "到期日为空或无法识别(无法识别的原值见同一行的 DATE_INVALID)",
+                                   "保留, 到期日按起息日 + 期限(月)推算(2 月 29 日起息 1 年 → 次年 2 月 28 日)")
         cannot = missing & ~can
         if cannot.any():
             _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[cannot, "excel_row"], d.loc[cannot, "acct_no"],
