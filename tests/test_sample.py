@@ -520,3 +520,16 @@ def test_customer_monthly_consistent_with_time_deposits(bank):
     assert np.allclose((s["inflow"] - s["outflow"])[ok], d[ok], atol=0.011)
     assert (s["inflow"] >= 0).all() and (s["outflow"] >= 0).all()
     assert (cm["mgr_id"] == cm["cust_id"].map(bank["customers"].set_index("cust_id")["mgr_id"])).all()
+
+
+def test_bundled_sample_workbooks_are_current(tmp_path):
+    """workbooks/样例_*.xlsx (what `bankxl sample` writes by default) equal a fresh build, byte for byte."""
+    from pathlib import Path
+
+    from bankxl.sample import make_sample_bank, write_sample_workbooks
+
+    bundled = Path(__file__).resolve().parents[1] / "workbooks"
+    fresh = write_sample_workbooks(make_sample_bank(), tmp_path)
+    assert fresh
+    for p in fresh:
+        assert (bundled / p.name).read_bytes() == p.read_bytes(), f"{p.name}: run `bankxl sample` to refresh"
