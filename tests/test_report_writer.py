@@ -28,7 +28,8 @@ def df():
         "余额(万元)": [1234.5, 0.0, None, 7.25, 1e6],
         "到期日": pd.to_datetime(["2026-12-01", None, "2027-02-05", "2027-01-01", "2026-12-31"]),
         "笔数": pd.array([1, 2, None, 4, 5], dtype="Int64"),
-        "大数": [1234567890123456789.0, 1.0, 2.0, 3.0, 4.0],
+        "大数": pd.array([1234567890123456789, 1, 2, 3, 4], dtype="Int64"),
+        "大额(元)": [1e16, 1.0, 2.0, 3.0, 4.0],
         "是否大额": [True, False, True, False, True],
     })
 
@@ -49,9 +50,10 @@ def test_values_formats_table_chart_and_print_setup(df, tmp_path):
     assert ws["C7"].value is None                                    # missing stays blank, never "nan"
     assert ws["D5"].number_format == "yyyy-mm-dd" and ws["D5"].value.date().isoformat() == "2026-12-01"
     assert ws["E5"].value == 1 and ws["E5"].number_format == "#,##0"
-    assert ws["F5"].value == "1234567890123456768" and ws["F5"].data_type == "s"  # > 15 digits: text
-    assert ws["G5"].value == "是" and ws["G6"].value == "否"
-    assert list(ws.tables) == ["lst"] and ws.tables["lst"].ref == "A4:G9"
+    assert ws["F5"].value == "1234567890123456789" and ws["F5"].data_type == "s"  # > 15 digits: text
+    assert ws["G5"].value == 1e16 and ws["G5"].data_type == "n"                  # amounts stay numbers
+    assert ws["H5"].value == "是" and ws["H6"].value == "否"
+    assert list(ws.tables) == ["lst"] and ws.tables["lst"].ref == "A4:H9"
     assert ws.freeze_panes == "A5"
     assert len(ws._charts) == 1
     assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
@@ -113,3 +115,18 @@ def test_byte_stable_apart_from_nothing(df, tmp_path):
     a = write_report(_report(df), tmp_path / "a.xlsx").read_bytes()
     b = write_report(_report(df), tmp_path / "b.xlsx").read_bytes()
     assert a == b
+
+
+def test_large_reports_stream_rows_with_autofilter(df, tmp_path, monkeypatch):
+    """Above LARGE_CELLS the writer uses XlsxWriter's constant_memory mode (rows streamed in order): no
+    ListObjects there, an autofilter instead; values and formats are the same."""
+    from bankxl.report import xlsx
+
+    monkeypatch.setattr(xlsx, "LARGE_CELLS", 10)
+    p = write_report(_report(df), tmp_path / "big.xlsx")
+    ws = openpyxl.load_workbook(p)["名单"]
+    assert not ws.tables and ws.auto_filter.ref == "A4:H9"
+    assert [c.value for c in ws[4]] == list(df.columns)
+    assert ws["A5"].value == "000123" and ws["C5"].value == 1234.5 and ws["C5"].number_format == "#,##0.00"
+    assert ws.cell(row=6, column=1).value == '=HYPERLINK("http://x")' and ws.cell(row=6, column=1).data_type == "s"
+    assert len(ws._charts) == 1
