@@ -330,15 +330,18 @@ class XlsxReportWriter:
                 cols.append((ws.write_datetime, fmt, vals))
             elif kind == "bool":
                 cols.append((ws.write_string, fmt, [None if _is_missing(v) else ("是" if v else "否") for v in s]))
-            elif kind in ("int", "float"):
+            elif kind == "int":
+                # integers (counts, codes) beyond 15 significant digits lose precision in Excel: text
+                vals = [None if _is_missing(v) else int(v) for v in s.astype(object).tolist()]
+                big = any(v is not None and abs(v) >= 10**15 for v in vals)
+                cols.append((self._writer_for(ws) if big else ws.write_number, fmt, vals))
+            elif kind == "float":
+                # amounts stay numbers (sums keep working); ±inf is shown as text
                 arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-                big = np.isfinite(arr) & (np.abs(arr) >= 1e15) & (arr == np.round(arr))
-                bad = np.isinf(arr)
-                if big.any() or bad.any():
-                    vals = [str(int(v)) if b else ("∞" if v > 0 else "-∞") if i_ else v
-                            for v, b, i_ in zip(arr.tolist(), big.tolist(), bad.tolist())]
-                    cols.append((self._writer_for(ws), fmt, [None if isinstance(v, float) and v != v else v
-                                                           for v in vals]))
+                if np.isinf(arr).any():
+                    vals = [("∞" if v > 0 else "-∞") if math.isinf(v) else (None if v != v else v)
+                            for v in arr.tolist()]
+                    cols.append((self._writer_for(ws), fmt, vals))
                 else:
                     cols.append((ws.write_number, fmt, [None if v != v else v for v in arr.tolist()]))
             else:
