@@ -239,38 +239,43 @@ def _parse_bool(v: Any) -> bool | None:
     return None
 
 
-def _parse_dates(col: pd.Series) -> pd.Series:
-    out = pd.Series(pd.NaT, index=col.index, dtype="datetime64[ns]")
-    for i, v in col.items():
-        if v is None or v is pd.NA or v is pd.NaT:
-            continue
-        try:
-            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-                if np.isnan(v):
-                    continue
-                if 19000101 <= v <= 29991231:  # 20270207
-                    out[i] = pd.to_datetime(str(int(v)), format="%Y%m%d")
-                else:  # Excel serial date (1900 system)
-                    out[i] = pd.Timestamp("1899-12-30") + pd.to_timedelta(int(v), unit="D")
-            elif isinstance(v, str) and v.strip().isdigit() and len(v.strip()) == 8:
-                out[i] = pd.to_datetime(v.strip(), format="%Y%m%d")
-            else:
-                out[i] = pd.Timestamp(unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v)
-        except (ValueError, TypeError, OverflowError):
-            pass
-    return out.dt.normalize()
+def _parse_dates(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Dates of the holiday table with the loader's date coercion (:func:`bankxl.coerce.coerce_date`: real
+    dates, Excel serials, ``20270207``, ``2027/2/7``, ``2027年2月7日`` ...). Returns (dates, reason per cell
+    (None when fine))."""
+    from .coerce import blank_mask, coerce_date
+
+    arr = col.to_numpy(dtype=object)
+    out = coerce_date(arr, blank_mask(arr))
+    why = pd.Series(None, index=col.index, dtype=object)
+    for mask, _code, reason in out.problems:
+        why[mask] = reason if isinstance(reason, str) else reason[mask]
+    return pd.Series(out.values, index=col.index, dtype="datetime64[ns]").dt.normalize(), why
 
 
-def parse_holiday_table(df: pd.DataFrame) -> pd.DataFrame:
+class HolidayTableError(ValueError):
+    """A malformed holiday table. ``str()`` is the Chinese message; ``message_en`` the English one;
+    ``column`` / ``column_zh`` the column, ``excel_row`` the first bad row (None for a missing column)."""
+
+    def __init__(self, message_zh: str, message_en: str, *, column: str | None = None,
+                 column_zh: str | None = None, excel_row: int | None = None):
+        super().__init__(message_zh)
+        self.message_en, self.column, self.column_zh, self.excel_row = message_en, column, column_zh, excel_row
+
+
+def parse_holiday_table(df: pd.DataFrame, first_row: int = 2) -> pd.DataFrame:
     """Validate a user holiday table and return it in canonical form.
 
-    Input columns (headers trimmed, full-width folded): ``date``/日期 (date, "2027/2/7", "20270207" or an
-    Excel serial number), ``is_workday``/是否工作日 (bool, 1/0, 是/否, Y/N, 工作日/休息, 班/休) and optional
+    Input columns (headers trimmed, full-width folded): ``date``/日期 (read like dates in data files, by
+    :func:`bankxl.coerce.coerce_date`: a date, "2027/2/7", "2027年2月7日", "20270207" or an Excel serial
+    number), ``is_workday``/是否工作日 (bool, 1/0, 是/否, Y/N, 工作日/休息, 班/休) and optional
     ``holiday_name``/节假日名称. Rows with an empty date are skipped; a later row for the same date wins.
 
     Returns a DataFrame [date (datetime64[ns]), is_workday (bool), holiday_name (object)] sorted by date.
-    Raises ``ValueError`` (Chinese message naming the Excel-style row, header = row 1) when a required
-    column is missing or a date / 是否工作日 value cannot be read.
+    ``first_row``: the Excel row of ``df``'s first data row (2 = header in row 1), used in messages.
+    Raises :class:`HolidayTableError` (a ``ValueError``; Chinese message naming the Excel row, English
+    ``message_en``, ``column`` / ``excel_row``) when a required column is missing or a date / 是否工作日
+    value cannot be read.
     """
     cols = {}
     for c in df.columns:
@@ -281,29 +286,35 @@ def parse_holiday_table(df: pd.DataFrame) -> pd.DataFrame:
     t = df.rename(columns=cols)
     missing = [zh for col, zh in (("date", "日期"), ("is_workday", "是否工作日")) if col not in t.columns]
     if missing:
-        raise ValueError(
-            f"节假日表缺少必需列: {'、'.join(missing)} (列名可用 日期/date, 是否工作日/is_workday)"
-        )
+        ids = {"日期": "date", "是否工作日": "is_workday"}
+        raise HolidayTableError(
+            f"节假日表缺少必需列: {'、'.join(missing)} (列名可用 日期/date, 是否工作日/is_workday)",
+            f"The holiday table lacks column(s) {', '.join(ids[m] for m in missing)} "
+            f"({'/'.join(missing)}); headers found: {', '.join(map(str, df.columns))}",
+            column=ids[missing[0]], column_zh=missing[0])
     t = t.reset_index(drop=True)
     raw_dates = t["date"]
-    keep = ~raw_dates.map(
-        lambda v: (
-            v is None
-            or v is pd.NA
-            or (isinstance(v, str) and not v.strip())
-            or (isinstance(v, float) and np.isnan(v))
-        )
-    )
-    dates = _parse_dates(raw_dates)
+    from .coerce import blank_mask
+
+    keep = pd.Series(~blank_mask(raw_dates.to_numpy(dtype=object)), index=t.index)
+    dates, why = _parse_dates(raw_dates)
     bad_dates = keep & dates.isna()
     if bad_dates.any():
-        rows = ", ".join(f"第 {i + 2} 行 ({raw_dates[i]!r})" for i in bad_dates[bad_dates].index[:10])
-        raise ValueError(f"节假日表 日期 无法识别: {rows}")
+        idx = bad_dates[bad_dates].index[:10]
+        rows = ", ".join(f"第 {i + first_row} 行 ({raw_dates[i]!r}: {why[i] or '无法识别'})" for i in idx)
+        rows_en = ", ".join(f"row {i + first_row} ({raw_dates[i]!r})" for i in idx)
+        raise HolidayTableError(f"节假日表 日期 无法识别: {rows}",
+                                f"Holiday table, column 日期 (date): unreadable date(s) in {rows_en}",
+                                column="date", column_zh="日期", excel_row=int(idx[0]) + first_row)
     flags = t["is_workday"].map(_parse_bool)
     bad_flags = keep & flags.isna()
     if bad_flags.any():
-        rows = ", ".join(f"第 {i + 2} 行 ({t['is_workday'][i]!r})" for i in bad_flags[bad_flags].index[:10])
-        raise ValueError(f"节假日表 是否工作日 无法识别 (应为 是/否 或 1/0): {rows}")
+        idx = bad_flags[bad_flags].index[:10]
+        rows = ", ".join(f"第 {i + first_row} 行 ({t['is_workday'][i]!r})" for i in idx)
+        rows_en = ", ".join(f"row {i + first_row} ({t['is_workday'][i]!r})" for i in idx)
+        raise HolidayTableError(f"节假日表 是否工作日 无法识别 (应为 是/否 或 1/0): {rows}",
+                                f"Holiday table, column 是否工作日 (is_workday): not yes/no (是/否, 1/0) in {rows_en}",
+                                column="is_workday", column_zh="是否工作日", excel_row=int(idx[0]) + first_row)
     names = t["holiday_name"] if "holiday_name" in t.columns else pd.Series(None, index=t.index, dtype=object)
     names = names.astype(object).where(names.notna(), None)
     out = pd.DataFrame({"date": dates, "is_workday": flags, "holiday_name": names})[keep]

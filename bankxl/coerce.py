@@ -24,8 +24,10 @@ Rules (SCENARIOS.md §0.1 / §0.7):
   datetime64[ns] range (1678-2261, e.g. the ``9999-12-31`` "no maturity" sentinel) -> NaT + DATE_INVALID.
 * month: as date, plus ``2024-01``, ``2024/1``, ``202401``, ``2024年1月``, ``2024.01``; always the first day.
 * money / number / int / rate: numbers as is; text ``1,234.56``, ``(1,234.56)`` -> -1234.56, full-width
-  digits, ``¥``/``元`` decoration, ``1.2万`` -> 12000, ``3亿``, ``12.5%`` -> 0.125; ``-``, ``--``, ``—``
-  -> missing; anything else -> NaN + NUM_INVALID. ``factor`` scales plain numbers (header unit, e.g. 万元 ->
+  digits, ``¥``/``元`` decoration, ``1.2万`` -> 12000, ``3亿``, ``12.5%`` -> 0.125 (rate columns only: in a
+  money / number / int column a ``%``/``‰`` cell is NUM_INVALID); ``-``, ``--``, ``—`` -> missing; anything
+  else -> NaN + NUM_INVALID. Money values whose size in 元 is at least :data:`MAX_MONEY_YUAN` (100 万亿元)
+  are implausible for one record: the loader blanks them as VALUE_INVALID 「金额超出合理范围」. ``factor`` scales plain numbers (header unit, e.g. 万元 ->
   10,000; a rate header with ``%`` -> 0.01). int: whole numbers only (else NUM_INVALID); a ``月`` column
   accepts ``3个月`` / ``1年`` (= 12).
 * bool: 是/否, Y/N, yes/no, 1/0, true/false, T/F, √/×, ✓/✗, 有/无, 对/错 -> boolean; else VALUE_INVALID.
@@ -339,14 +341,23 @@ def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date
 
 
 # ------------------------------------------------------------------------------------------ numbers
+#: plausibility limit for one money cell, in 元 after header-unit scaling: |value| >= 1e14 (100 万亿元, more
+#: than a large bank's total balance sheet) is a keying/export error (``1e15``, ``9e99``, a 20-digit number)
+#: and would dominate every total; the loader blanks it (VALUE_INVALID 「金额超出合理范围」, row kept).
+MAX_MONEY_YUAN = 1e14
+MONEY_TOO_LARGE = "金额超出合理范围"
 _RE_NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_SCALE_SUFFIX = (("百万", 1e6), ("千万", 1e7), ("万", 1e4), ("亿", 1e8), ("千", 1e3))
+_SCALE_SUFFIX = (("万亿", 1e12), ("百万", 1e6), ("千万", 1e7), ("万", 1e4), ("亿", 1e8), ("千", 1e3))
 _STRIP_CHARS = "¥$€£ \t元"
 
 
-def _parse_number_text(t: str, *, months: bool) -> tuple[float | None, bool, str | None]:
+PERCENT_NOT_ALLOWED = "带 % / ‰ 的百分数只能用于利率列, 该列是金额/数值列"
+
+
+def _parse_number_text(t: str, *, months: bool, percent: bool = True) -> tuple[float | None, bool, str | None]:
     """Text -> (value, explicit, reason). ``explicit``: the text carried its own scale (%, 万), so the
-    header factor must not apply. ``value`` None + reason None = missing marker."""
+    header factor must not apply. ``value`` None + reason None = missing marker. ``percent=False`` (money /
+    number / int columns): a ``%`` / ``‰`` suffix is an error, not a scale."""
     t = unicodedata.normalize("NFKC", t).strip().strip("'")
     if t in _DASHES:
         return None, False, None
@@ -362,6 +373,8 @@ def _parse_number_text(t: str, *, months: bool) -> tuple[float | None, bool, str
     if t.endswith("-") and _RE_NUM.match(t[:-1] or "x"):  # trailing minus (SAP style 1234-)
         neg, t = not neg, t[:-1]
     mult, explicit = 1.0, False
+    if not percent and t.endswith(("%", "‰")):
+        return None, False, PERCENT_NOT_ALLOWED
     if t.endswith("%"):
         mult, explicit, t = 0.01, True, t[:-1]
     elif t.endswith("‰"):
@@ -387,11 +400,13 @@ def _parse_number_text(t: str, *, months: bool) -> tuple[float | None, bool, str
 
 
 def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, integer: bool = False,
-                  months: bool = False) -> Coerced:
+                  months: bool = False, percent: bool = True) -> Coerced:
     """money / number / rate / int -> float64 ndarray (or Int64 array when ``integer``).
 
     ``factor`` multiplies plain numbers (header unit); values with their own scale (``12.5%``, ``1.2万``)
-    are taken at face value. Problems NUM_INVALID (NaN)."""
+    are taken at face value. ``percent``: whether ``12.5%`` / ``3‰`` text is accepted (rate columns only;
+    the loader passes False for money / number / int, where such a cell is NUM_INVALID rather than
+    silently 0.125). Problems NUM_INVALID (NaN)."""
     n = len(arr)
     vals = np.full(n, np.nan)
     codes = np.full(n, None, dtype=object)
@@ -421,7 +436,7 @@ def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, in
                 f = float(x)
                 return (None, "NUM_INVALID", "数值超出范围") if math.isinf(f) else (f * factor, None, None)
             if isinstance(x, str):
-                v, explicit, why = _parse_number_text(x, months=months)
+                v, explicit, why = _parse_number_text(x, months=months, percent=percent)
                 if v is None:
                     return (None, "NUM_INVALID", why) if why else (None, None, None)
                 return (v if explicit else v * factor), None, None

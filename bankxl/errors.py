@@ -33,7 +33,21 @@ PROBLEM_CODES: dict[str, str] = {
     "SUM_MISMATCH": "合计与明细不符",
     "TAX_MISMATCH": "个税与累计预扣法重算结果不符",
     "SUMMARY_ROW": "合计/小计行, 已跳过",
+    "FOOTER_ROW": "表尾说明行(制表人/打印日期/单位等), 已跳过",
 }
+
+#: Informational codes: recorded on the 数据问题 sheet so the user sees what was done, but not data errors —
+#: a dropped 合计/小计 row or export footer, a 15-digit ID turned back into text without loss. Strict mode
+#: (the loader's per-table check and the runner's final check) ignores them; see :meth:`ProblemLog.real_count`.
+INFO_CODES: frozenset[str] = frozenset({"SUMMARY_ROW", "FOOTER_ROW", "ID_AS_NUMBER"})
+
+
+def table_label(table: str) -> str:
+    """``定期存款明细(time_deposits)`` for a canonical table id; other names unchanged."""
+    from .tables import TABLES
+
+    spec = TABLES.get(table)
+    return f"{spec.zh}({table})" if spec else table
 
 
 class BankxlError(Exception):
@@ -103,10 +117,12 @@ class RowProblem:
     reason: str
     action: str
 
-    def as_row(self) -> dict:
+    def as_row(self, sheets: dict[str, str] | None = None) -> dict:
+        """The row on the 数据问题 sheet; ``sheets`` (table -> sheet or file name) fills a blank 工作表
+        for problems found inside a scenario."""
         return {
-            "表名": self.table,
-            "工作表": self.sheet or "",
+            "表名": table_label(self.table),
+            "工作表": self.sheet or (sheets or {}).get(self.table, ""),
             "Excel 行号": self.excel_row,
             "字段": self.column or "",
             "问题码": self.code,
@@ -149,24 +165,42 @@ class ProblemLog:
     def __len__(self) -> int:
         return sum(self.counts.values())
 
+    def real_count(self) -> int:
+        """Problems that are data errors: all counted problems except :data:`INFO_CODES` (strict mode uses
+        this, so dropping a 合计 row never makes a strict run fail)."""
+        return sum(n for (_t, c), n in self.counts.items() if c not in INFO_CODES)
+
+    def real_summary_text(self) -> str:
+        """Like :meth:`summary_text` but only the problems :meth:`real_count` counts."""
+        parts = [f"{t}/{c} {PROBLEM_CODES.get(c, c)}: {n} 行" for (t, c), n in sorted(self.counts.items())
+                 if c not in INFO_CODES]
+        return "; ".join(parts)
+
     def __bool__(self) -> bool:
         return len(self) > 0
 
-    def to_frame(self) -> pd.DataFrame:
+    def to_frame(self, sheets: dict[str, str] | None = None) -> pd.DataFrame:
+        """The detail rows (capped per table and code); ``sheets`` as in :meth:`RowProblem.as_row`."""
         cols = ["表名", "工作表", "Excel 行号", "字段", "问题码", "原值", "问题说明", "处理"]
         if not self.problems:
             return pd.DataFrame(columns=cols)
-        return pd.DataFrame([p.as_row() for p in self.problems], columns=cols)
+        return pd.DataFrame([p.as_row(sheets) for p in self.problems], columns=cols)
 
     def summary(self) -> pd.DataFrame:
         """Counts per table and code (all problems, not only the capped detail)."""
-        rows = [{"表名": t, "问题码": c, "问题类型": PROBLEM_CODES.get(c, c), "行数": n}
+        rows = [{"表名": table_label(t), "问题码": c, "问题类型": PROBLEM_CODES.get(c, c), "行数": n}
                 for (t, c), n in sorted(self.counts.items())]
         return pd.DataFrame(rows, columns=["表名", "问题码", "问题类型", "行数"])
 
     def summary_text(self) -> str:
-        """One line per table/code, for the CLI and the message box."""
+        """One line per table/code, for the CLI and the message box. Only real problems are counted as
+        数据问题; informational codes (:data:`INFO_CODES`, e.g. a skipped 合计 row) follow as 提示 notices."""
         if not self:
             return "未发现数据问题 (no data problems)."
-        parts = [f"{t}/{c} {PROBLEM_CODES.get(c, c)}: {n} 行" for (t, c), n in sorted(self.counts.items())]
-        return f"发现 {len(self)} 个数据问题 ({len(self)} data problems): " + "; ".join(parts)
+        info = "; ".join(f"{t}/{c} {PROBLEM_CODES.get(c, c)}: {n} 行" for (t, c), n in sorted(self.counts.items())
+                         if c in INFO_CODES)
+        n = self.real_count()
+        if not n:
+            return f"未发现数据问题 (no data problems); 提示 notices: {info}"
+        return (f"发现 {n} 个数据问题 ({n} data problems): {self.real_summary_text()}"
+                + (f"; 另有提示 notices: {info}" if info else ""))

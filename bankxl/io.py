@@ -3,20 +3,27 @@
 Pipeline (DESIGN.md "Canonical tables"): read cells as they are -> find the header row -> normalise headers
 (trim, NFKC full-width -> half-width, U+3000/NBSP/BOM/line breaks removed, case-insensitive English id,
 aliases) -> read units off the header (``余额(万元)`` -> x10,000 into 元; ``(分)`` -> /100; a rate header with
-``%`` -> percent points) -> coerce each column to its kind (:mod:`bankxl.coerce`) -> drop blank and 合计/小计
-rows -> validate (ID numbers via :mod:`bankxl.idcard`, negative balances, required values, duplicate keys)
--> a typed DataFrame plus row problems in a :class:`~bankxl.errors.ProblemLog`.
+``%`` -> percent points) -> coerce each column to its kind (:mod:`bankxl.coerce`; a money cell of 100 万亿元 or
+more in 元 is blanked as VALUE_INVALID 「金额超出合理范围」, a ``%`` value outside rate columns is NUM_INVALID)
+-> drop blank rows, 合计/小计 rows (SUMMARY_ROW) and export footer lines at the bottom (FOOTER_ROW:
+``制表人: 张三``, ``打印日期: …``, ``单位: 元`` — see :func:`_footer_rows`) -> validate (ID numbers via
+:mod:`bankxl.idcard`, negative balances, required values, duplicate keys) -> a typed DataFrame plus row
+problems in a :class:`~bankxl.errors.ProblemLog`.
 
 Structural problems raise one :class:`~bankxl.errors.DataValidationError` (Chinese + English): file
-unreadable, table not found, header not found, required column missing (names sheet and column 中文 + id
-and lists the headers found). Row problems are logged with the Excel row the user sees (title rows and
+unreadable (one sentence for a file that is not a workbook — HTML export, empty or damaged — and 「文件为空」
+for an empty CSV), table not found, several sheets fitting one table by header, header not found, required
+column missing (names sheet and column 中文 + id and lists the headers found). Row problems are logged with the Excel row the user sees (title rows and
 leading blank rows counted; for a CSV the record number = the row Excel shows), the column as ``中文(id)``,
 the problem code, the original value, the reason and the handling. ``strict=True`` raises after the table is
-loaded if it had any row problem (SUMMARY_ROW excepted: dropping a 合计 row is expected, not an error).
+loaded if it had any row problem other than the informational :data:`bankxl.errors.INFO_CODES` (SUMMARY_ROW,
+FOOTER_ROW, ID_AS_NUMBER: dropping a 合计 row is expected, not an error; the runner's final strict check uses
+the same set through :meth:`~bankxl.errors.ProblemLog.real_count`).
 
 Loaded frame: one column per spec column in spec order (optional absent columns added all-missing), dtypes as
 :meth:`bankxl.tables.TableSpec.empty` (string / datetime64[ns] / float64 / Int64 / boolean), plus ``_row``
-(Int64 Excel row). Headers that are not spec columns are dropped. ``df.attrs``: table, sheet, source.
+(Int64 Excel row). Headers that are not spec columns are dropped. ``df.attrs``: table, sheet, source,
+columns_found (spec column ids present in the file's header, so "no 数据日期 column" can be told from "no rows").
 """
 from __future__ import annotations
 
@@ -34,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from . import coerce as C
-from .errors import DataValidationError, ProblemLog, RowProblem
-from .tables import Column, TableSpec, get_table
+from .errors import INFO_CODES, DataValidationError, ProblemLog, RowProblem
+from .tables import TABLES, Column, TableSpec, get_table
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +68,11 @@ ACTIONS = {
     "ID_CHECKSUM": "保留原值, 行保留; 该证件号不能用于按证件号匹配",
     "REQUIRED_EMPTY": "行保留, 该值为空",
     "SUMMARY_ROW": "剔除该行(合计/小计行不是明细)",
+    "FOOTER_ROW": "剔除该行(表尾说明, 不是明细)",
     "DUP_KEY": "剔除该行, 保留同一主键的最后一条",
 }
-#: codes that do not make strict mode fail
-NOT_FATAL = frozenset({"SUMMARY_ROW"})
+#: codes that do not make strict mode fail (one definition: :data:`bankxl.errors.INFO_CODES`)
+NOT_FATAL = INFO_CODES
 
 
 @dataclass
@@ -142,6 +150,17 @@ def detect_delimiter(text: str, candidates: str = ",\t;|") -> str:
     return best
 
 
+def _check_not_empty(path: Path, data: bytes) -> None:
+    """DataValidationError 「文件为空」 when a CSV has no bytes, or only a BOM / whitespace / blank lines."""
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if data.startswith(bom):
+            data = data[len(bom):]
+            break
+    if not data.replace(b"\x00", b"").strip():
+        raise DataValidationError(f"文件 {path.name} 为空(没有表头也没有数据)。请检查导出是否成功。",
+                                  f"File {path.name} is empty (no header, no data); check the export.")
+
+
 def read_raw_csv(path: str | Path, encoding: str | None = None, delimiter: str | None = None) -> pd.DataFrame:
     """All cells of a CSV/TSV file as str, no header applied: an object DataFrame, row i = record i+1 (the
     row number Excel shows; blank lines kept as empty rows), blank cells ``None``. Codes such as ``001`` and
@@ -152,6 +171,7 @@ def read_raw_csv(path: str | Path, encoding: str | None = None, delimiter: str |
         data = path.read_bytes()
     except OSError as exc:
         raise DataValidationError(f"无法读取文件 {path}: {exc}", f"Cannot read file {path}: {exc}") from exc
+    _check_not_empty(path, data)
     enc = encoding or detect_encoding(data)
     try:
         text = data.decode(enc)
@@ -186,6 +206,16 @@ def _date1904(path: Path) -> bool:
     return bool(m)
 
 
+def not_a_workbook(path: Path) -> DataValidationError:
+    """The one error for a file that has an Excel extension but is no workbook (empty file, a web page /
+    HTML export saved as .xls, a zip of something else, a damaged file); the reader library's own text
+    (``Could not find EOCD``, ``Invalid OLE signature`` ...) goes to the debug log only."""
+    return DataValidationError(
+        f"文件 {path.name} 不是有效的 Excel 工作簿(可能是网页/HTML 导出或文件已损坏), 请在 Excel 中另存为 .xlsx 后再试。",
+        f"File {path.name} is not a valid Excel workbook (perhaps a web-page/HTML export or a damaged file); "
+        f"open it in Excel, save it as .xlsx and try again.")
+
+
 class _Book:
     """A workbook opened once with calamine (tables loaded when the format has them)."""
 
@@ -194,13 +224,19 @@ class _Book:
 
         self.path = path
         try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:  # locked / no permission: say so, it is not a format problem
+            raise DataValidationError(f"无法打开工作簿 {path.name}: {exc.strerror or exc}",
+                                      f"Cannot open workbook {path.name}: {exc}") from exc
+        try:
             try:
                 self.wb = CalamineWorkbook.from_path(str(path), load_tables=True)
             except Exception:  # noqa: BLE001 - formats without tables (.xls/.ods) refuse load_tables
                 self.wb = CalamineWorkbook.from_path(str(path))
-        except Exception as exc:
-            raise DataValidationError(f"无法打开工作簿 {path.name}: {exc}",
-                                      f"Cannot open workbook {path.name}: {exc}") from exc
+        except Exception as exc:  # empty file, HTML/text saved as .xls, a zip that is no workbook ...
+            log.debug("calamine cannot open %s: %s", path, exc)
+            raise not_a_workbook(path) from exc
         self.date1904 = _date1904(path)
         self.sheets = list(self.wb.sheet_names)
         try:
@@ -347,6 +383,42 @@ def _summary_rows(arr: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.nd
     return hit, text
 
 
+#: text of an export footer line: a label with a colon (``制表人: 张三``, ``打印日期：2026-11-30``, ``单位: 元``)
+#: or a leading footer word
+_FOOTER_RE = re.compile(r"[:：]|^(?:注|备注|说明|数据来源|来源|制表|复核|审核|打印|单位|经办|编制|填报|负责人|主管)")
+#: at most this many non-blank cells in a footer line
+FOOTER_MAX_CELLS = 2
+
+
+def _footer_rows(arr: np.ndarray, blank: np.ndarray, required_pos: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Export footer lines at the bottom of a table (``制表人: 张三  复核: 李四``, ``打印日期: …``, ``单位: 元``).
+
+    Rule (rows already without blank and 合计 rows): walking up from the last row, a row is a footer while it
+    has 1–:data:`FOOTER_MAX_CELLS` non-blank cells, all of them text, one of which looks like a footer (a
+    label with ``:``/``：`` or starting 注/备注/说明/制表/复核/审核/打印/单位/经办/编制/填报/负责人/主管/数据来源),
+    and at least one required column of the row is blank — every required cell other than the footer text
+    itself is empty (a number or date anywhere makes it data), so a complete data row is never taken. The first row that fails ends the footer block:
+    footer-like rows between data rows stay data (and get their REQUIRED_EMPTY problems).
+    Returns (mask, the joined footer text)."""
+    n = len(arr)
+    hit = np.zeros(n, dtype=bool)
+    text = np.full(n, None, dtype=object)
+    for i in range(n - 1, -1, -1):
+        nb = np.flatnonzero(~blank[i])
+        if not 1 <= len(nb) <= FOOTER_MAX_CELLS:
+            break
+        if required_pos and not blank[i, required_pos].any():
+            break
+        cells = [arr[i, j] for j in nb]
+        if not all(isinstance(x, str) for x in cells):  # text only: a number or date makes it data
+            break
+        if not any(_FOOTER_RE.search(C.header_text(x)) for x in cells):
+            break
+        hit[i] = True
+        text[i] = " ".join(C._cell_text(x).strip() for x in cells)
+    return hit, text
+
+
 class _Sink:
     """Collects this table's row problems, forwards them to the ProblemLog honouring its cap."""
 
@@ -474,7 +546,16 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
         factor = 12.0
         notes.append(f"{_label(col)}: 表头「{header}」单位为 年, 已换算为 月(×12)")
     out = C.coerce_number(arr, blank, factor=factor, integer=(k == "int"),
-                          months=(k == "int" and col.unit == "月"))
+                          months=(k == "int" and col.unit == "月"), percent=(k == "rate"))
+    if k == "money":  # plausibility: one record of 100 万亿元 or more is an export/keying error
+        vals = np.asarray(out.values, dtype=np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            huge = np.abs(vals) * (C.money_factor(col.unit) or 1.0) >= C.MAX_MONEY_YUAN
+        if huge.any():
+            out.values = np.where(huge, np.nan, vals)
+            out.add(huge, "VALUE_INVALID",
+                    f"{C.MONEY_TOO_LARGE}: 绝对值 ≥ {C.MAX_MONEY_YUAN / 1e12:g} 万亿元(按表头单位换算为元后), "
+                    f"疑为录入或导出错误")
     if k == "rate" and factor == 1.0 and unit is None:
         vals = np.asarray(out.values, dtype=np.float64)
         strs = C.is_str_array(arr) & ~blank
@@ -504,12 +585,13 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     the first of the top :data:`HEADER_SCAN_ROWS` rows that names every required column (after
     normalisation); rows above it (titles, blanks) are skipped. Headers are matched to 中文名, English id
     (case-insensitive) and aliases, with or without a unit in brackets. Fully blank rows are dropped
-    silently; 合计/总计/小计 rows are dropped as SUMMARY_ROW. Each column is coerced to its kind
+    silently; 合计/总计/小计 rows are dropped as SUMMARY_ROW, trailing export footer lines as FOOTER_ROW
+    (:func:`_footer_rows`). Each column is coerced to its kind
     (:mod:`bankxl.coerce`); problems go to ``problems`` with the Excel row. Then: REQUIRED_EMPTY (blank cell
     in a required column, row kept), NEG_BALANCE (``nonneg`` column < 0, value kept), DUP_KEY (same
     ``spec.key``: the last row is kept, earlier ones dropped). ``date1904``: plain-number dates are 1904
     serials. Raises DataValidationError: no header / required column missing; in ``strict`` mode also when
-    any row problem (other than SUMMARY_ROW) was found.
+    any row problem (other than the informational :data:`~bankxl.errors.INFO_CODES`) was found.
     """
     if problems is None:
         problems = ProblemLog()
@@ -537,6 +619,11 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
         sink.add(rows[summ], None, "SUMMARY_ROW", stext[summ], "合计/小计行(非明细数据)")
     keep &= ~summ
     data, blank, rows = data[keep], blank[keep], rows[keep]
+    req_pos = [mapping[c.id][0] for c in spec.required if c.id in mapping]
+    foot, ftext = _footer_rows(data, blank, req_pos)
+    if foot.any():
+        sink.add(rows[foot], None, "FOOTER_ROW", ftext[foot], "表尾说明行(制表人/打印日期/单位等), 不是明细")
+        data, blank, rows = data[~foot], blank[~foot], rows[~foot]
     n = len(data)
 
     cols: dict[str, Any] = {}
@@ -582,7 +669,8 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
             label = "、".join(_label(spec.column(k)) for k in key)
             sink.add(rows[dup], label, "DUP_KEY", keyvals, "主键重复", acts)
             df = df.loc[~dup].reset_index(drop=True)
-    df.attrs.update({"table": spec.id, "sheet": sheet, "source": source})
+    df.attrs.update({"table": spec.id, "sheet": sheet, "source": source,
+                     "columns_found": [c.id for c in spec.columns if c.id in mapping]})
     for nt in notes:
         log.info("%s: %s", spec.id, nt)
     if strict and sink.count:
@@ -673,6 +761,13 @@ def _candidates(sources) -> list[_Cand]:
                 for s in book.sheets:
                     out.append(_Cand("sheet", s, str(p), book=book))
             elif ext in CSV_EXT:
+                try:
+                    with open(p, "rb") as fh:
+                        head = fh.read(65536)
+                except OSError as exc:
+                    raise DataValidationError(f"无法读取文件 {p}: {exc}", f"Cannot read file {p}: {exc}") from exc
+                if len(head) < 65536:  # a small file: an empty one is an error, not "table not found"
+                    _check_not_empty(p, head)
                 out.append(_Cand("csv", p.stem, str(p), path=p))
             else:
                 raise DataValidationError(f"不支持的文件类型: {p.name}(支持 .xlsx/.xlsm/.xls/.csv)",
@@ -700,11 +795,17 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     Sources: .xlsx/.xlsm/.xls (sheets and Excel tables/ListObjects), .csv/.txt/.tsv, DataFrames (headers
     as columns), mappings name -> DataFrame. Lookup per table, in order: (1) an Excel table, sheet, CSV file
     stem or mapping key named by one of the table's names (id, 中文名, aliases; normalised, case-insensitive);
-    (2) an unclaimed sheet / CSV / DataFrame whose header row names all required columns; (3) when exactly
-    one table is wanted and exactly one data source is left (bankxl's own 参数/说明/数据问题/节假日 sheets
-    ignored), that source — so a missing column is reported on it. Returns {table id: LoadedTable};
-    optional tables not found are absent. Raises DataValidationError for a missing required table (names
-    the table and where it looked) and for structural problems of a found table.
+    (2) header matching, only as a fallback among sources that bear no canonical table name: a sheet / Excel
+    table / CSV / mapping key named after ANY canonical table (:data:`bankxl.tables.TABLES`, e.g. 贷款), and a
+    sheet holding an Excel table so named, is never used for another table, even when its headers contain
+    that table's required columns. A source that is the only one whose header row names all required
+    columns of a table is taken (repeated until stable, so a source fitting two tables goes to the one it
+    alone fits); when several sources still fit one table, DataValidationError lists them (no guessing);
+    (3) when exactly one table is wanted and exactly one unnamed data source is left (bankxl's own
+    参数/说明/数据问题/节假日 sheets ignored), that source — so a missing column is reported on it. Returns
+    {table id: LoadedTable} (``sheet`` / ``source`` say where each came from); optional tables not found are
+    absent. Raises DataValidationError for a missing required table (names the table and where it looked),
+    for ambiguous sources, and for structural problems of a found table.
     """
     if problems is None:
         problems = ProblemLog()
@@ -712,7 +813,6 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     seen_ids: set[str] = set()
     specs = [(s, r) for s, r in specs if not (s.id in seen_ids or seen_ids.add(s.id))]
     cands = _candidates(sources)
-    all_names = {C.header_key(n) for s, _ in specs for n in s.names}
     chosen: dict[str, _Cand] = {}
     used: set[int] = set()
 
@@ -732,20 +832,36 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             if hit:
                 claim(spec, hit)
                 break
-    for spec, _req in specs:  # (2) by header
-        if spec.id in chosen:
-            continue
-        for c in cands:
-            if id(c) in used or c.kind == "table" or (c.name and C.header_key(c.name) in all_names):
+    # (2) by header, only among sources that bear no canonical table name (a sheet 贷款 is the loans table
+    # even when its headers happen to contain every required column of 定期存款明细)
+    named = _canonically_named(cands)
+    pool = [c for c in cands if c.kind != "table" and id(c) not in named
+            and not (c.kind == "sheet" and c.name in OWN_SHEETS)]
+    pending = [s for s, _r in specs if s.id not in chosen]
+    fits = {s.id: [c for c in pool if id(c) not in used and _header_fits(c, s)] for s in pending}
+    progress = True
+    while progress:  # a source that is the only fit of one table is that table; repeat until stable
+        progress = False
+        for spec in pending:
+            if spec.id in chosen:
                 continue
-            if c.kind == "sheet" and c.name in OWN_SHEETS:
-                continue
-            if _header_fits(c, spec):
-                claim(spec, c)
-                break
+            opts = [c for c in fits[spec.id] if id(c) not in used]
+            if len(opts) == 1:
+                claim(spec, opts[0])
+                progress = True
+    for spec in pending:
+        opts = [c for c in fits[spec.id] if id(c) not in used] if spec.id not in chosen else []
+        if len(opts) > 1:  # never guess between sheets
+            where = "; ".join(_where(c) for c in opts)
+            raise DataValidationError(
+                f"表「{spec.zh}」({spec.id}) 的表头同时匹配多个工作表/文件: {where}。无法确定用哪一个。"
+                f"请把要用的工作表(或 Excel 表、CSV 文件)命名为 {' / '.join(spec.names)}, 或只提供其中一个。",
+                f"Several sources fit table {spec.id} ({spec.zh}) by their headers: {where}; bankxl does not "
+                f"guess. Name the one to use {' / '.join(spec.names)} (sheet, Excel table or CSV file name), "
+                f"or pass only one of them.", table=spec.id)
     todo = [s for s, req in specs if req and s.id not in chosen]
     if len(todo) == 1 and len(wanted) == 1:  # (3) the single data source
-        left = [c for c in cands if id(c) not in used and c.kind != "table" and c.is_data()]
+        left = [c for c in pool if id(c) not in used and c.is_data()]
         if len(left) == 1:
             claim(todo[0], left[0])
 
@@ -756,6 +872,11 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             if not req:
                 continue
             looked = _looked(cands)
+            other = sorted({f"{c.name}={_canonical_owner(c.name)}" for c in cands
+                            if _canonical_owner(c.name) not in (None, spec.id)})
+            if other:
+                looked += (f" (以其他标准表命名的不会按表头当作本表 sources named after another canonical "
+                           f"table are never matched by header: {', '.join(other)})")
             raise DataValidationError(
                 f"未找到表「{spec.zh}」({spec.id})。已查找: {looked}。请把工作表或 Excel 表命名为 "
                 f"{' / '.join(spec.names)}, 或确保表头包含必填列 "
@@ -769,6 +890,43 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     return result
 
 
+def _canonical_owner(name: str | None) -> str | None:
+    """The canonical table id whose name (id, 中文名, alias) ``name`` is, else None."""
+    if not name:
+        return None
+    k = C.header_key(name)
+    for t in TABLES.values():
+        if any(C.header_key(n) == k for n in t.names):
+            return t.id
+    return None
+
+
+def _canonically_named(cands: list[_Cand]) -> set[int]:
+    """ids of the candidates that bear a canonical table name — their own name, or (a sheet) the name of an
+    Excel table on it. They are found by name only, never by header matching for another table."""
+    out: set[int] = set()
+    for c in cands:
+        if _canonical_owner(c.name) is None:
+            continue
+        out.add(id(c))
+        if c.kind == "table":
+            try:
+                sheet = c.book.wb.get_table_by_name(c.name).sheet
+            except Exception:  # noqa: BLE001 - a table calamine cannot read: its sheet stays a candidate
+                log.debug("cannot read Excel table %s", c.name, exc_info=True)
+                continue
+            out.update(id(o) for o in cands if o.kind == "sheet" and o.book is c.book and o.name == sheet)
+    return out
+
+
+def _where(c: _Cand) -> str:
+    """``文件 a.xlsx 工作表 Sheet1`` / ``文件 a.csv`` / ``DataFrame x``."""
+    if c.kind == "frame":
+        return c.describe()
+    f = f"文件 {Path(c.source).name}"
+    return f if c.kind == "csv" else f"{f} {c.describe()}"
+
+
 def _looked(cands: list[_Cand]) -> str:
     if not cands:
         return "(没有输入 no input)"
@@ -780,29 +938,42 @@ def _looked(cands: list[_Cand]) -> str:
 
 
 def read_holidays(path: str | Path) -> pd.DataFrame:
-    """A user holiday table (节假日: 日期 | 是否工作日 | 节假日名称) from .xlsx (sheet 节假日 or the first
-    sheet) or .csv, parsed by :func:`bankxl.calendar.parse_holiday_table`.
+    """A user holiday table (节假日: 日期 | 是否工作日 | 节假日名称) from .xlsx (sheet 节假日, else the first
+    sheet) or .csv, parsed by :func:`bankxl.calendar.parse_holiday_table` (dates read as in data files).
 
-    Raises DataValidationError when the file cannot be read or the table is malformed.
+    The header is the first non-blank row (title rows above it are not supported; leading empty rows are).
+    Raises DataValidationError when the file cannot be read (same messages as data files: not a workbook,
+    empty file) or the table is malformed — naming the sheet actually used, the column and the Excel row,
+    in Chinese and English.
     """
-    from .calendar import parse_holiday_table
+    from .calendar import HolidayTableError, parse_holiday_table
 
     p = Path(path)
     if not p.exists():
         raise DataValidationError(f"找不到节假日文件 {p}", f"Holiday file not found: {p}")
-    if p.suffix.lower() == ".csv":
-        raw = read_raw_csv(p)
+    sheet: str | None = None
+    if p.suffix.lower() in CSV_EXT:
+        raw, first = read_raw_csv(p), 1
+    elif p.suffix.lower() in EXCEL_EXT:
+        book = _Book(p)
+        if not book.sheets:
+            raise not_a_workbook(p)
+        sheet = "节假日" if "节假日" in book.sheets else book.sheets[0]
+        raw, first = book.sheet(sheet)
     else:
-        from python_calamine import CalamineWorkbook
-
-        wb = CalamineWorkbook.from_path(str(p))
-        name = "节假日" if "节假日" in wb.sheet_names else wb.sheet_names[0]
-        raw = pd.DataFrame(wb.get_sheet_by_name(name).to_python())
-    raw = raw.dropna(how="all")
-    if raw.empty:
-        raise DataValidationError(f"节假日文件 {p.name} 为空。", f"Holiday file {p.name} is empty.")
-    df = pd.DataFrame(raw.iloc[1:].to_numpy(), columns=[str(c).strip() for c in raw.iloc[0]])
+        raise DataValidationError(f"不支持的节假日文件类型: {p.name}(支持 .xlsx/.xls/.csv)",
+                                  f"Unsupported holiday file type: {p.name} (use .xlsx/.xls/.csv)")
+    where = f"节假日文件 {p.name}" + (f" 工作表「{sheet}」" if sheet else "")
+    where_en = f"holiday file {p.name}" + (f", sheet {sheet}" if sheet else "")
+    arr = raw.to_numpy(dtype=object)
+    nonblank = [i for i in range(len(arr)) if not C.blank_mask(arr[i]).all()] if arr.size else []
+    if not nonblank:
+        raise DataValidationError(f"{where} 为空。", f"The {where_en} is empty.", sheet=sheet)
+    h = nonblank[0]
+    heads = [C.header_text(x) or f"列{j + 1}" for j, x in enumerate(arr[h])]
+    df = pd.DataFrame(arr[h + 1:], columns=heads)
     try:
-        return parse_holiday_table(df)
-    except ValueError as e:
-        raise DataValidationError(str(e), f"Bad holiday table in {p.name}.", sheet="节假日") from e
+        return parse_holiday_table(df, first_row=first + h + 1)
+    except HolidayTableError as e:
+        raise DataValidationError(f"节假日文件 {p.name}: {e}", f"Bad {where_en}: {e.message_en}", sheet=sheet,
+                                  column=e.column, column_zh=e.column_zh, excel_row=e.excel_row) from e

@@ -60,9 +60,22 @@ def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any
             if get_table(t).column(c).kind == "month":
                 d = d + pd.offsets.MonthEnd(0)
             return d
+    # a loaded frame lists the columns its file had (attrs["columns_found"]); a typed frame has them all
+    has_col = [n for n, df in tables.items() if "as_of" in df.columns
+               and "as_of" in df.attrs.get("columns_found", ["as_of"])]
+    empty = [n for n, df in tables.items() if len(df) == 0]
+    no_rows = f"(输入表 {'、'.join(f'「{get_table(n).zh}」({n})' for n in empty)} 没有数据行)" if empty else ""
+    no_rows_en = f" (input table(s) {', '.join(empty)} have no data rows)" if empty else ""
+    how = "请用命令行参数 --as-of 2026-11-30 或在「参数」工作表填写数据日期。"
+    how_en = "Pass --as-of YYYY-MM-DD or fill it on the 参数 sheet."
+    if has_col:
+        raise DataValidationError(
+            f"无法确定数据日期: 「数据日期」列存在但没有值{no_rows or '(该列全为空)'}。{how}",
+            f"No as-of date: the 数据日期 (as_of) column is there but empty{no_rows_en}. {how_en}",
+            column="as_of", column_zh="数据日期")
     raise DataValidationError(
-        "无法确定数据日期: 数据中没有「数据日期」列。请用命令行参数 --as-of 2026-11-30 或在「参数」工作表填写数据日期。",
-        "No as-of date: the data has no 数据日期 (as_of) column. Pass --as-of YYYY-MM-DD or fill it on the 参数 sheet.")
+        f"无法确定数据日期: 数据中没有「数据日期」列{no_rows}。{how}",
+        f"No as-of date: the data has no 数据日期 (as_of) column{no_rows_en}. {how_en}")
 
 
 def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: Any = None, *,
@@ -107,7 +120,9 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
                                 "行号为打开原文件时看到的 Excel 行号(CSV 为文件行号); 「处理」列说明该行如何处理。"])]
     if probs:
         blocks.append(Table(probs.summary(), name="problem_summary", title="问题汇总"))
-        shown = probs.to_frame()
+        sheets = {t: info.get("sheet") or Path(str(info.get("source") or "")).name
+                  for t, info in inputs.items()}
+        shown = probs.to_frame(sheets)
         note = None
         if len(shown) < len(probs):
             note = f"明细仅列出每类前 {probs.cap} 条, 共 {len(probs)} 条。"
@@ -191,9 +206,10 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     for v in loaded.values():
         ctx.notes.extend(v.unit_notes)
     report = execute(spec, tables, params, ctx=ctx, inputs=inputs)
-    if strict and problems:
-        raise DataValidationError(f"严格模式: 发现 {len(problems)} 个数据问题。{problems.summary_text()}",
-                                  f"Strict mode: {len(problems)} data problems.")
+    n_real = problems.real_count()  # 合计/表尾 rows dropped and similar notices (errors.INFO_CODES) do not count
+    if strict and n_real:
+        raise DataValidationError(f"严格模式: 发现 {n_real} 个数据问题: {problems.real_summary_text()}",
+                                  f"Strict mode: {n_real} data problem(s); the report was not written.")
     path = write_report(report, out) if out is not None else None
     return RunResult(report, path, problems, inputs)
 

@@ -53,7 +53,7 @@ def test_run_on_gbk_csv_export(td, tmp_path, capsys):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "到期结构" and wb.sheetnames[-2:] == ["数据问题", "说明"]
     err = capsys.readouterr().err
-    assert "time_deposits 120 行" in err and "2026-11-30" in err
+    assert "time_deposits ← 文件 定期存款导出.csv (120 行)" in err and "2026-11-30" in err
     # the 合计 line is skipped and reported with its file line number (title 1, header 2, data 3..122)
     probs = pd.read_excel(out, sheet_name="数据问题", header=None, engine="calamine")
     assert (probs == "SUMMARY_ROW").any().any()

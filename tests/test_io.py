@@ -516,8 +516,290 @@ def test_100k_rows_load_vectorised_values():
     assert t.df["_row"].iloc[-1] == n + 1
 
 
-def test_unreadable_workbook_is_a_data_validation_error(tmp_path):
-    p = tmp_path / "broken.xlsx"
-    p.write_bytes(b"not a zip at all")
-    with pytest.raises(DataValidationError, match="无法打开工作簿"):
+
+
+# ------------------------------------------------------------------------------------------ fresh-user findings
+@pytest.fixture(scope="module")
+def sample_books(tmp_path_factory, sample_bank):
+    from bankxl.sample import write_sample_workbooks
+
+    folder = tmp_path_factory.mktemp("samplebooks")
+    paths = {p.name: p for p in write_sample_workbooks(sample_bank, folder)}
+    return paths
+
+
+def _cli(argv, capsys):
+    from bankxl.cli import main
+
+    rc = main(argv)
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def test_loans_workbook_is_not_taken_as_time_deposits(sample_books, capsys, tmp_path):
+    """样例_贷款与流水.xlsx: the 贷款 sheet holds every time_deposits required header (账号 客户号 机构号 到期日 余额)
+    but is the loans table by name -> never used for time_deposits; D2 fails with 'not found' (exit 2)."""
+    x = sample_books["样例_贷款与流水.xlsx"]
+    assert get_table("贷款").id == "loans"
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([x], ["time_deposits"], optional=["customers", "orgs"])
+    assert ei.value.table == "time_deposits" and "未找到" in str(ei.value) and "贷款=loans" in str(ei.value)
+    rc, out, err = _cli(["run", "D2", "-i", str(x), "-o", str(tmp_path / "o.xlsx")], capsys)
+    assert rc == 2 and "未找到表「定期存款明细」" in err and not (tmp_path / "o.xlsx").exists()
+
+
+def test_cli_progress_line_names_file_and_sheet_per_table(sample_books, sample_bank, capsys, tmp_path):
+    x = sample_books["样例_定期存款.xlsx"]
+    rc, out, err = _cli(["run", "D2", "-i", str(x), "-o", str(tmp_path / "o.xlsx")], capsys)
+    assert rc == 0, err
+    n_td, n_c = len(sample_bank["time_deposits"]), len(sample_bank["customers"])
+    assert f"time_deposits ← 文件 样例_定期存款.xlsx 工作表 定期存款明细 ({n_td} 行)" in err
+    assert f"customers ← 文件 样例_定期存款.xlsx 工作表 客户 ({n_c} 行)" in err
+
+
+def test_header_match_only_among_sheets_without_a_canonical_name(tmp_path):
+    row = ["A1", "C1", "0101", "2026-12-05", 100]
+    x = write_xlsx(tmp_path / "m.xlsx", {"贷款": [TD_HEAD, ["L1", "C9", "0101", "2027-01-01", 5]],
+                                         "Sheet1": [TD_HEAD, row]})
+    got = read_tables([x], ["time_deposits"])["time_deposits"]
+    assert (got.sheet, got.df["acct_no"].tolist(), got.df["balance"].tolist()) == ("Sheet1", ["A1"], [100.0])
+    # an Excel table named after another canonical table marks its sheet too
+    y = write_xlsx(tmp_path / "t.xlsx", {"Sheet1": [TD_HEAD, ["L1", "C9", "0101", "2027-01-01", 5]]},
+                   tables=[{"sheet": "Sheet1", "name": "贷款", "range": (0, 0, 1, 4), "headers": TD_HEAD}])
+    with pytest.raises(DataValidationError, match="未找到表「定期存款明细」"):
+        read_tables([y], ["time_deposits"])
+    # the single-source fallback does not take it either (no misleading 'missing column' on 贷款)
+    z = write_xlsx(tmp_path / "z.xlsx", {"贷款": [["借据号", "客户号"], ["L1", "C1"]]})
+    with pytest.raises(DataValidationError, match="未找到表"):
+        read_tables([z], ["time_deposits"])
+
+
+def test_several_fitting_sheets_raise_instead_of_guessing(tmp_path):
+    row = ["A1", "C1", "0101", "2026-12-05", 100]
+    x = write_xlsx(tmp_path / "two.xlsx", {"Sheet1": [TD_HEAD, row], "导出2": [TD_HEAD, row]})
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([x], ["time_deposits"])
+    msg = str(ei.value)
+    assert "多个" in msg and "Sheet1" in msg and "导出2" in msg and "two.xlsx" in msg
+    assert "does not guess" in msg and ei.value.table == "time_deposits"
+    # a sheet that is the only fit of one table is that table; the other table takes the rest
+    cust = [["客户号", "客户名称"], ["C1", "张三"]]
+    y = write_xlsx(tmp_path / "y.xlsx", {"S1": [TD_HEAD, row], "S2": cust})
+    got = read_tables([y], ["customers", "time_deposits"])
+    assert (got["time_deposits"].sheet, got["customers"].sheet) == ("S1", "S2")
+    assert got["customers"].df["cust_name"].tolist() == ["张三"]
+
+
+@pytest.mark.parametrize("cell,header", [(1e15, "余额"), (9e99, "余额"), ("12345678901234567890", "余额"),
+                                         ("1e14", "余额(元)"), (-2e14, "余额"), (2e10, "余额(万元)")])
+def test_implausible_money_blanked(cell, header):
+    t, log = load([TD_HEAD[:4] + [header], ["A", "C", "1", "2024-01-05", 1000], ["B", "C", "1", "2024-01-05", cell]])
+    assert t.df["balance"].tolist()[0] == (1e7 if "万元" in header else 1000.0)
+    assert np.isnan(t.df["balance"].tolist()[1]) and t.n_rows == 2  # value blanked, row kept
+    got = [(p.code, p.excel_row, p.column) for p in log.problems]
+    assert got == [("VALUE_INVALID", 3, "余额(balance)")]
+    assert "金额超出合理范围" in log.problems[0].reason and log.problems[0].action == "该值置空, 行保留"
+    assert t.df["balance"].sum() == (1e7 if "万元" in header else 1000.0)
+
+
+def test_large_but_plausible_money_kept():
+    t, log = load(td_rows(["A", "C", "1", "2024-01-05", 99_999_999_999_999.0], ["B", "C", "1", "2024-01-05", "9.9万亿"]))
+    assert t.df["balance"].tolist() == [99_999_999_999_999.0, 9.9e12] and not log
+
+
+@pytest.mark.parametrize("cell", ["12.5%", "12.5 %", "3‰", "１２．５％"])
+def test_percent_in_money_column_is_invalid(cell):
+    t, log = load(td_rows(["A", "C", "1", "2024-01-05", cell], ["B", "C", "1", "2024-01-05", "12.5"]))
+    assert np.isnan(t.df.loc[0, "balance"]) and t.df.loc[1, "balance"] == 12.5 and t.n_rows == 2
+    assert codes(log) == [("NUM_INVALID", 2)] and "利率" in log.problems[0].reason
+
+
+def test_percent_still_fine_in_rate_column_and_not_in_int():
+    t, log = load([TD_HEAD + ["利率", "期限"], ["A", "C", "1", "2024-01-05", 1, "12.5%", "12%"]])
+    assert t.df.loc[0, "rate"] == pytest.approx(0.125) and pd.isna(t.df.loc[0, "term_m"])
+    assert [(p.code, p.column) for p in log.problems] == [("NUM_INVALID", "期限(term_m)")]
+
+
+def test_header_only_file_as_of_message_and_cli_warning(tmp_path, capsys):
+    from bankxl.runner import run_scenario
+
+    x = write_xlsx(tmp_path / "head.xlsx", {"定期存款明细": [TD_HEAD + ["数据日期"]]})
+    with pytest.raises(DataValidationError) as ei:
+        run_scenario("D2", [x], None)
+    msg = str(ei.value)
+    assert "没有「数据日期」列" not in msg and "no 数据日期 (as_of) column" not in msg
+    assert "「数据日期」列存在但没有值" in msg and "「定期存款明细」(time_deposits) 没有数据行" in msg
+    # without the column the message says so (and still names the empty table)
+    y = write_xlsx(tmp_path / "nocol.xlsx", {"定期存款明细": [TD_HEAD]})
+    with pytest.raises(DataValidationError, match="数据中没有「数据日期」列"):
+        run_scenario("D2", [y], None)
+    rc, out, err = _cli(["run", "D2", "-i", str(x), "--as-of", "2026-11-30", "-o", str(tmp_path / "o.xlsx")], capsys)
+    assert rc == 0, err
+    assert "time_deposits ← 文件 head.xlsx 工作表 定期存款明细 (0 行)" in err
+    assert "警告 warning: 输入表 time_deposits" in err and "没有数据行" in err
+
+
+NOT_BOOK = "不是有效的 Excel 工作簿(可能是网页/HTML 导出或文件已损坏), 请在 Excel 中另存为 .xlsx 后再试。"
+
+
+@pytest.mark.parametrize("name,content", [
+    ("empty.xlsx", b""), ("page.xls", b"<html><body><table><tr><td>1</td></tr></table></body></html>"),
+    ("page.xlsx", b"<html><body>x</body></html>"), ("broken.xlsx", b"not a workbook at all"), ("archive.xlsx", None)])
+def test_not_a_workbook_one_sentence(tmp_path, capsys, name, content):
+    import zipfile
+
+    p = tmp_path / name
+    if content is None:
+        with zipfile.ZipFile(p, "w") as z:
+            z.writestr("readme.txt", "hello")
+    else:
+        p.write_bytes(content)
+    with pytest.raises(DataValidationError) as ei:
         read_tables([p], ["time_deposits"])
+    msg = str(ei.value)
+    assert msg.startswith(f"文件 {name} {NOT_BOOK}") and "not a valid Excel workbook" in msg
+    for lib in ("EOCD", "Cfb", "OLE", "Zip", "zip"):
+        assert lib not in msg
+    rc, out, err = _cli(["run", "D2", "-i", str(p), "-o", str(tmp_path / "o.xlsx")], capsys)
+    assert rc == 2 and NOT_BOOK in err and "EOCD" not in err and "Cfb" not in err
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n\r\n  \n"])
+def test_empty_csv_says_empty(tmp_path, content):
+    p = tmp_path / "td.csv"
+    p.write_bytes(content)
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([p], ["time_deposits"])
+    assert "td.csv 为空" in str(ei.value) and "is empty" in str(ei.value) and "未找到" not in str(ei.value)
+
+
+def test_strict_ignores_info_codes_in_loader_and_runner_alike(tmp_path):
+    from bankxl.errors import INFO_CODES
+    from bankxl.io import NOT_FATAL
+    from bankxl.runner import run_scenario
+
+    assert NOT_FATAL is INFO_CODES and {"SUMMARY_ROW", "FOOTER_ROW", "ID_AS_NUMBER"} <= INFO_CODES
+    ok = [TD_HEAD + ["数据日期"], ["A", "C", "1", "2026-12-05", 100, "2026-11-30"],
+          ["合计", None, None, None, 100], None, ["制表人: 张三"]]
+    x = write_xlsx(tmp_path / "ok.xlsx", {"定期存款明细": ok})
+    res = run_scenario("D2", [x], None, strict=True)  # loader and runner agree: notices only
+    assert sorted(c for _t, c in res.problems.counts) == ["FOOTER_ROW", "SUMMARY_ROW"]
+    assert len(res.problems) == 2 and res.problems.real_count() == 0
+    bad = ok[:2] + [["B", "C", "1", "2023-02-30", 5, "2026-11-30"]] + ok[2:]
+    y = write_xlsx(tmp_path / "bad.xlsx", {"定期存款明细": bad})
+    with pytest.raises(DataValidationError) as ei:  # the loader's strict check fires first
+        run_scenario("D2", [y], None, strict=True)
+    assert "1 个数据问题" in str(ei.value)
+
+
+def test_runner_strict_message_counts_real_problems_once(monkeypatch):
+    """The runner's final check (problems a scenario adds after loading) uses ProblemLog.real_count."""
+    from bankxl import runner
+    from bankxl.errors import RowProblem
+
+    log = ProblemLog()
+    log.add(RowProblem("time_deposits", "S", 5, None, "SUMMARY_ROW", "合计", "合计行", "剔除"))
+    log.add(RowProblem("time_deposits", "S", 3, "余额(balance)", "NUM_INVALID", "x", "数值无法识别", "置空"))
+    assert (len(log), log.real_count()) == (2, 1)
+    assert log.real_summary_text() == "time_deposits/NUM_INVALID 数值无法识别: 1 行"
+    df = raw(td_rows(["A", "C", "1", "2026-12-05", 100]))
+
+    def fake_read_tables(sources, wanted, optional=(), problems=None, strict=False):
+        problems.extend(log.problems)
+        return {"time_deposits": load_frame(df, TD, sheet="S", problems=ProblemLog())}
+
+    monkeypatch.setattr("bankxl.io.read_tables", fake_read_tables)
+    with pytest.raises(DataValidationError) as ei:
+        runner.run_scenario("D2", ["x"], None, strict=True, as_of="2026-11-30")
+    msg = str(ei.value)
+    assert msg.count("个数据问题") == 1 and "发现 1 个数据问题" in msg and "SUMMARY_ROW" not in msg
+    log2 = ProblemLog()
+    log2.add(log.problems[0])
+
+    def only_summary(sources, wanted, optional=(), problems=None, strict=False):
+        problems.extend(log2.problems)
+        return {"time_deposits": load_frame(df, TD, sheet="S", problems=ProblemLog())}
+
+    monkeypatch.setattr("bankxl.io.read_tables", only_summary)
+    assert runner.run_scenario("D2", ["x"], None, strict=True, as_of="2026-11-30").report is not None
+
+
+def test_footer_lines_dropped_as_footer_rows():
+    rows = td_rows(["A", "C", "1", "2024-01-05", 1], ["B", "C", "1", "2024-01-05", 2], [None] * 5,
+                   ["制表人: 张三", None, "复核: 李四"], ["打印日期：2026-12-01 10:00"], [None, "单位: 元"])
+    t, log = load(rows)
+    assert t.df["acct_no"].tolist() == ["A", "B"] and t.df["balance"].sum() == 3.0
+    assert [(p.code, p.excel_row, p.value) for p in log.problems] == [
+        ("FOOTER_ROW", 5, "制表人: 张三 复核: 李四"), ("FOOTER_ROW", 6, "打印日期：2026-12-01 10:00"),
+        ("FOOTER_ROW", 7, "单位: 元")]
+    assert log.real_count() == 0
+    assert load_frame(raw(rows), TD, sheet="S", problems=ProblemLog(), strict=True).n_rows == 2
+
+
+def test_footer_rule_keeps_data_rows():
+    # footer-like text between data rows, a complete row, and a row with a number stay data
+    rows = td_rows(["备注: 补录", None, None, None, None], ["A", "C", "1", "2024-01-05", 1],
+                   ["B", "C", "1", "2024-01-05", 2], ["注: 见附件", None, None, None, 5])
+    t, log = load(rows)
+    assert t.df["acct_no"].tolist() == ["备注: 补录", "A", "B", "注: 见附件"]
+    assert {p.code for p in log.problems} == {"REQUIRED_EMPTY"}
+    # a trailing row with plain text (no footer label) is data with REQUIRED_EMPTY, not a footer
+    t, log = load(td_rows(["A", "C", "1", "2024-01-05", 1], ["C7", "张三"]))
+    assert t.n_rows == 2 and "FOOTER_ROW" not in {p.code for p in log.problems}
+    # both required columns of customers filled: never a footer even with a colon
+    t, log = load([["客户号", "机构号"], ["C1", "0101"], ["C:2", "0102"]], spec=CUST)
+    assert t.df["cust_id"].tolist() == ["C1", "C:2"] and not log
+
+
+# ------------------------------------------------------------------------------------------ holidays
+def test_holiday_file_error_names_real_sheet_row_and_column(tmp_path):
+    from bankxl.io import read_holidays
+
+    x = write_xlsx(tmp_path / "h.xlsx", {"Sheet1": [None, ["日期", "是否工作日"], ["2026年12月8日", "否"],
+                                                    ["2026-13-40", "是"]]})
+    with pytest.raises(DataValidationError) as ei:
+        read_holidays(x)
+    e = ei.value
+    assert (e.sheet, e.column, e.column_zh, e.excel_row) == ("Sheet1", "date", "日期", 4)
+    msg = str(e)
+    assert "节假日」" not in msg and "工作表「Sheet1」" in msg and "第 4 行" in msg
+    en = e.message_en
+    assert "sheet Sheet1" in en and "row 4" in en and "date" in en
+    y = write_xlsx(tmp_path / "f.xlsx", {"Sheet1": [["日期", "是否工作日"], ["2027-02-07", "maybe"]]})
+    with pytest.raises(DataValidationError) as ei:
+        read_holidays(y)
+    assert (ei.value.sheet, ei.value.column, ei.value.excel_row) == ("Sheet1", "is_workday", 2)
+    assert "row 2" in ei.value.message_en and "is_workday" in ei.value.message_en
+
+
+def test_holiday_dates_read_like_data_files(tmp_path):
+    from bankxl.calendar import BankCalendar
+    from bankxl.io import read_holidays
+
+    x = write_xlsx(tmp_path / "h.xlsx", {"节假日": [["日期", "是否工作日", "节假日名称"],
+                                                 ["2026年12月8日", "否", "行庆"], ["2027.2.7", "是", None],
+                                                 [dt.date(2026, 12, 9), 0, None], [20261210, "休", None]]})
+    h = read_holidays(x)
+    assert h["date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-08", "2026-12-09", "2026-12-10", "2027-02-07"]
+    assert h["is_workday"].tolist() == [False, False, False, True]
+    cal = BankCalendar(h)
+    assert cal.is_workday("2026-12-08") is False and cal.holiday_name("2026-12-08") == "行庆"
+    c = tmp_path / "h.csv"
+    c.write_text("日期,是否工作日\n2026年12月8日,否\n", encoding="utf-8")
+    assert read_holidays(c)["date"].tolist() == [pd.Timestamp("2026-12-08")]
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"<html></html>")
+    with pytest.raises(DataValidationError, match=NOT_BOOK.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        read_holidays(bad)
+
+
+def test_summary_text_counts_only_real_problems():
+    from bankxl.errors import RowProblem
+
+    log = ProblemLog()
+    log.add(RowProblem("time_deposits", "S", 9, None, "SUMMARY_ROW", "合计", "合计行", "剔除"))
+    assert log.summary_text() == ("未发现数据问题 (no data problems); 提示 notices: "
+                                  "time_deposits/SUMMARY_ROW 合计/小计行, 已跳过: 1 行")
+    log.add(RowProblem("time_deposits", "S", 3, "余额(balance)", "NUM_INVALID", "x", "数值无法识别", "置空"))
+    assert log.summary_text() == ("发现 1 个数据问题 (1 data problems): time_deposits/NUM_INVALID 数值无法识别: 1 行; "
+                                  "另有提示 notices: time_deposits/SUMMARY_ROW 合计/小计行, 已跳过: 1 行")

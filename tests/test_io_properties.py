@@ -95,3 +95,25 @@ def test_money_roundtrip_formatted(values):
     assert np.allclose(got, want, rtol=1e-9, atol=0.01)
     assert all(p.code == "NEG_BALANCE" for p in log.problems)
     assert sum(p.code == "NEG_BALANCE" for p in log.problems) == sum(1 for v in want if v < 0 and not math.isclose(v, 0))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False),
+                          st.integers(min_value=-10**25, max_value=10**25),
+                          st.floats(min_value=0.01, max_value=1e4).map(lambda v: f"{v:.2f}%")),
+                min_size=1, max_size=15))
+def test_money_never_implausible_never_percent(cells):
+    """Every loaded balance is missing or below the plausibility limit; implausible / % cells are problems on
+    exactly their rows, each row kept."""
+    from bankxl.coerce import MAX_MONEY_YUAN
+
+    rows = [[f"A{i}", "C", "1", "2024-01-05", c] for i, c in enumerate(cells)]
+    log = ProblemLog()
+    t = load_frame(pd.DataFrame([["账号", "客户号", "机构号", "到期日", "余额"]] + rows, dtype=object), TD,
+                   sheet="S", problems=log)
+    got = t.df["balance"].to_numpy()
+    assert t.n_rows == len(cells)
+    assert np.all(np.isnan(got) | (np.abs(got) < MAX_MONEY_YUAN))
+    bad = {i + 2 for i, c in enumerate(cells) if isinstance(c, str) or abs(float(c)) >= MAX_MONEY_YUAN}
+    assert {p.excel_row for p in log.problems if p.code in ("VALUE_INVALID", "NUM_INVALID")} == bad
+    assert all(np.isnan(got[r - 2]) for r in bad)
