@@ -33,6 +33,15 @@ class RunResult:
     inputs: dict[str, dict] = field(default_factory=dict)
 
 
+def data_dates(tables: Mapping[str, pd.DataFrame]) -> set[pd.Timestamp]:
+    """The distinct 数据日期 values (``as_of`` columns) found in the inputs."""
+    found: set[pd.Timestamp] = set()
+    for df in tables.values():
+        if "as_of" in df.columns:
+            found.update(pd.Timestamp(d) for d in pd.to_datetime(df["as_of"].dropna()).dt.normalize().unique())
+    return found
+
+
 def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any = None) -> pd.Timestamp:
     """The data date: explicit ``as_of``; else the single 数据日期 (``as_of`` column) in the inputs; else the
     latest date of ``spec.as_of_from``. Raises DataValidationError saying how to give one."""
@@ -42,10 +51,7 @@ def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any
         except (ValueError, TypeError) as e:
             raise DataValidationError(f"数据日期「{as_of}」无法识别, 请写成 2026-11-30 的形式。",
                                       f"Cannot read the as-of date {as_of!r}; use YYYY-MM-DD.") from e
-    found = set()
-    for name, df in tables.items():
-        if "as_of" in df.columns:
-            found.update(pd.to_datetime(df["as_of"].dropna()).dt.normalize().unique())
+    found = data_dates(tables)
     if len(found) == 1:
         return pd.Timestamp(next(iter(found)))
     if len(found) > 1:
@@ -66,8 +72,8 @@ def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any
     empty = [n for n, df in tables.items() if len(df) == 0]
     no_rows = f"(输入表 {'、'.join(f'「{get_table(n).zh}」({n})' for n in empty)} 没有数据行)" if empty else ""
     no_rows_en = f" (input table(s) {', '.join(empty)} have no data rows)" if empty else ""
-    how = "请用命令行参数 --as-of 2026-11-30 或在「参数」工作表填写数据日期。"
-    how_en = "Pass --as-of YYYY-MM-DD or fill it on the 参数 sheet."
+    how = "请用命令行参数 --as-of 2026-11-30, 或在参数表(--params 文件 / Excel 中的「参数」工作表)的「数据日期」行填写。"
+    how_en = "Pass --as-of YYYY-MM-DD, or fill 数据日期 in the parameter table (--params file / 参数 sheet)."
     if has_col:
         raise DataValidationError(
             f"无法确定数据日期: 「数据日期」列存在但没有值{no_rows or '(该列全为空)'}。{how}",
@@ -205,6 +211,10 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
                      currency=currency or _currency_of(spec))
     for v in loaded.values():
         ctx.notes.extend(v.unit_notes)
+    in_data = data_dates(tables)
+    if as_of is not None and in_data and ctx.as_of not in in_data:
+        shown = ", ".join(sorted(d.strftime("%Y-%m-%d") for d in in_data)[:3])
+        ctx.notes.append(f"数据日期按指定值 {ctx.as_of:%Y-%m-%d} 计算, 与数据中的「数据日期」({shown})不同。")
     report = execute(spec, tables, params, ctx=ctx, inputs=inputs)
     n_real = problems.real_count()  # 合计/表尾 rows dropped and similar notices (errors.INFO_CODES) do not count
     if strict and n_real:

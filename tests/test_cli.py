@@ -120,3 +120,11 @@ def test_never_overwrites_an_input_and_checks_output_names(td, tmp_path, capsys)
     assert ".xlsx" in capsys.readouterr().err
     assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "bo.xlsx"), "--by", "outlet"]) == 2
     assert "文件夹" in capsys.readouterr().err and not (tmp_path / "bo.xlsx").exists()
+
+
+def test_as_of_override_is_noted_in_the_report(td, tmp_path):
+    src = _export_csv(td, tmp_path / "x.csv")
+    out = tmp_path / "o.xlsx"
+    assert main(["run", "D2", "-i", str(src), "-o", str(out), "--as-of", "2026-12-15"]) == 0
+    about = pd.read_excel(out, sheet_name="说明", header=None, engine="calamine").astype(str)
+    assert about.apply(lambda c: c.str.contains("2026-12-15 计算, 与数据中的「数据日期」(2026-11-30)不同", regex=False)).any().any()
