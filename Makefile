@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# public datasets that are not shipped (Berka): used by the demo when the folder exists
+DATA   ?= $(wildcard ../shared/data)
 
 .PHONY: setup demo test bench clean
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/bankxl demo --out demo_output
+	$(VENV)/bin/bankxl demo --out demo_output $(if $(DATA),--data $(DATA))
 
 test: $(STAMP)
 	$(PY) -m pytest -q
