@@ -34,8 +34,8 @@ def run_demo(out: Path, data_dir: Path | None = None, customers: int = 2000, see
             continue
         path = out / f"示例银行_{spec.code}_{spec.title}.xlsx"
         res = run_scenario(spec, inputs, path, as_of=as_of)
-        rows.extend(_describe("示例银行", spec, res))
-        progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({_sizes(res)})")
+        rows.extend(report_rows("示例银行", spec, res.report, res.path))
+        progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({report_sizes(res.report)})")
     try:
         from .datasets import demo_runs
     except ImportError:
@@ -48,15 +48,21 @@ def run_demo(out: Path, data_dir: Path | None = None, customers: int = 2000, see
     return summary
 
 
-def _sizes(res) -> str:
+def report_sizes(report) -> str:
+    """``到期结构 57 行, 到期透视 透视表, …, 数据问题 0 条`` — rows per result sheet as the user will see them."""
     parts = []
-    for sheet in res.report.sheets:
-        n = sum(len(b.df) for b in sheet.blocks if hasattr(b, "df"))
-        parts.append(f"{sheet.name} {n}")
+    for sheet in report.sheets:
+        if sheet.name in ("数据问题", "说明"):
+            continue
+        if any(type(b).__name__ == "PivotBlock" for b in sheet.blocks):
+            parts.append(f"{sheet.name} 透视表")
+            continue
+        parts.append(f"{sheet.name} {sum(len(b.df) for b in sheet.blocks if hasattr(b, 'df'))} 行")
+    parts.append(f"数据问题 {len(report.problems) if report.problems is not None else 0} 条")
     return ", ".join(parts)
 
 
-def _describe(dataset: str, spec, res) -> list[dict]:
-    return [{"数据集": dataset, "场景": f"{spec.code} {spec.title}", "文件": str(res.path),
-             "工作表": s.name, "行数": sum(len(b.df) for b in s.blocks if hasattr(b, "df"))}
-            for s in res.report.sheets]
+def report_rows(dataset: str, spec, report, path) -> list[dict]:
+    """One summary row per sheet of a written report: 数据集, 场景, 文件, 工作表, 行数."""
+    return [{"数据集": dataset, "场景": f"{spec.code} {spec.title}", "文件": str(path), "工作表": s.name,
+             "行数": sum(len(b.df) for b in s.blocks if hasattr(b, "df"))} for s in report.sheets]

@@ -65,11 +65,10 @@ def _run_one(dataset: str, code: str, data: dict, meta: dict, out: Path, progres
         progress(f"  ✗ {spec.code} {spec.title} ({dataset}): {type(e).__name__}: {e}")
         return []
     path = write_report(report, out / f"{dataset}_{spec.code}_{spec.title}.xlsx")
-    rows = [{"数据集": meta["label"], "场景": f"{spec.code} {spec.title}", "文件": str(path), "工作表": s.name,
-             "行数": sum(len(b.df) for b in s.blocks if hasattr(b, "df"))} for s in report.sheets]
-    sizes = ", ".join(f"{r['工作表']} {r['行数']}" for r in rows)
-    progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({sizes})")
-    return rows
+    from ..demo import report_rows, report_sizes
+
+    progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({report_sizes(report)})")
+    return report_rows(meta["label"], spec, report, path)
 
 
 def _meta(label: str, module, as_of_note: str) -> dict:
