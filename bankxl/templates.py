@@ -175,9 +175,9 @@ def targets_template_values(outlets: Sequence[tuple] = TARGET_EXAMPLE, p: dict |
     """The D5 template's computed values for ``outlets`` (same layout as :data:`TARGET_EXAMPLE`), by the
     library's functions: factor shares (``factor_shares``), ΔT_i = ROUND(ΔT × 综合占比, 0) in 万元 (the
     template's live formula; the exact largest remainder split is in the bankxl report), targets, N, d and
-    R (``required_daily_balance``). Returns a dict of lists/scalars (keys used by the template writer and
-    the tests)."""
-    from .scenarios.deposit.targets import factor_shares, required_daily_balance
+    R (``required_daily_balance``) and 可达性 (``reach_label``, the report's rule). Returns a dict of
+    lists/scalars (keys used by the template writer and the tests)."""
+    from .scenarios.deposit.targets import factor_shares, reach_label, required_daily_balance
 
     p = {**TARGET_EXAMPLE_PARAMS, **(p or {})}
     cols = ["org_id", "name", "prior_avg", "prior_increment", "potential", "staff_count", "avg_to_date", "current"]
@@ -197,16 +197,7 @@ def targets_template_values(outlets: Sequence[tuple] = TARGET_EXAMPLE, p: dict |
     r = [required_daily_balance(t, n, s, d) for t, s in zip(target_i, s_d)]
     cur = list(df["current"])
     gap = [ri - c if d < n else None for ri, c in zip(r, cur)]
-    reach = []
-    for ri, c, t in zip(r, cur, target_i):
-        if d >= n:
-            reach.append("已达成" if ri >= t else "未达成")
-        elif ri <= c:
-            reach.append("当前余额已满足")
-        elif c <= 0 or ri > p["factor"] * c:
-            reach.append("基本不可达")
-        else:
-            reach.append("需提升")
+    reach = [reach_label(ri, c, t, n, d, True, p["factor"]) for ri, c, t in zip(r, cur, target_i)]
     return {"df": df, "shares": shares, "eff": eff, "base": list(base), "bank_base": bank_base,
             "delta": delta, "delta_i": d_i, "target_i": target_i, "quarters": quarters, "N": n, "d": d,
             "S_d": s_d, "R": r, "current": cur, "gap": gap, "reach": reach, "params": p}
@@ -243,20 +234,22 @@ def build_targets_template(path: str | Path) -> Path:
         "第 2 步 「分解」: 每行一个机构(最多 30 行), 黄色格填写 机构号、机构名称、上年日均、上年日均增量、市场潜力、人数;",
         "        基期日均默认等于上年日均(公式), 可直接覆盖填写。灰色格是公式, 自动算出各因子占比、综合占比、增量任务和目标日均。",
         "第 3 步 「所需日均」: 机构号与目标日均自动取自「分解」; 黄色格填写 累计余额 S_d(考核期初至数据日期每日余额之和, 万元·日)",
-        "        和当前余额。期长 N、已过天数 d 默认按参数计算(按月跟踪时可直接改写为当月天数和当月已过天数, 并把目标日均改为月度目标)。",
+        "        和当前余额。期长 N、已过天数 d 默认按参数计算(按月跟踪时可直接改写为当月天数和当月已过天数, 并把目标日均改为",
+        "        bankxl 报告「月度分解」中的本月日均目标: 每月都达到本月日均目标, 全年日均恰好达到目标日均)。",
         "",
         "计算口径(与 bankxl 报告一致):",
         "· 增量任务 ΔT = 全行目标日均 − 全行基期日均(默认为各机构基期日均之和)。",
         "· 机构增量 ΔT_i = ΔT × Σ 权重 × 因子占比; 因子占比中负值按 0; 某个因子全部为 0 时, 其权重按比例分给其余因子(参数表「有效权重」)。",
         "· 目标日均 = 基期日均 + ΔT_i; 季度增量 = ΔT_i × 季度进度。",
         "· 所需日均 R = (A*×N − S_d)/(N − d); d ≥ N(期已结束)时显示实际日均 S_d/N。缺口 = R − 当前余额。",
-        "· 可达性: R ≤ 当前余额 → 当前余额已满足; R > 不可达倍数 × 当前余额 → 基本不可达(红色); 其余 → 需提升。",
+        "· 可达性(与 bankxl 报告同一规则): R ≤ 当前余额 → 当前余额已满足; 当前余额为空或 ≤ 0, 或 R > 不可达倍数 × 当前余额",
+        "  → 基本不可达(红色); 其余 → 需提升; d ≥ N(期已结束) → 实际日均 ≥ 目标日均为 已达成, 否则 未达成(期已结束)。",
         "",
         "取整说明: 本模板的公式用 ROUND 取整到万元, 各机构之和可能与 ΔT 相差几万元(见「分解」表下方的取整差额)。",
         "          精确的最大余数法取整(合计恰等于 ΔT)以及月度分解、偏离度预警、进度图, 请用 bankxl 的「存款营销指标分解」功能生成报告。",
         "",
         "表内数据为示例, 请替换为本行数据。黄色 = 填写, 灰色 = 公式(请勿删除)。",
-        "函数只用 Excel 2010 及以上与 WPS、LibreOffice 通用的函数(SUM、SUMIF、IF、MAX、MIN、ROUND、OR)。",
+        "函数只用 Excel 2010 及以上与 WPS、LibreOffice 通用的函数(SUM、SUMIF、IF、MAX、MIN、ROUND、AND、OR)。",
     ], st, landscape=False)
 
     # -- 参数 -------------------------------------------------------------------------------------------
@@ -405,7 +398,8 @@ def build_targets_template(path: str | Path) -> Path:
         _formula(ws_req, r, 8, f'=IF(OR({blank},D{er}>=C{er}),"",G{er}-H{er})', st.calc_money,
                  v["gap"][i] if ex else "")
         _formula(ws_req, r, 9,
-                 f'=IF({blank},"",IF(D{er}>=C{er},IF(G{er}>=F{er},"已达成","未达成"),IF(G{er}<=H{er},"当前余额已满足",'
+                 f'=IF({blank},"",IF(D{er}>=C{er},IF(G{er}>=F{er},"已达成","未达成(期已结束)"),'
+                 f'IF(AND(H{er}<>"",G{er}<=H{er}),"当前余额已满足",'
                  f'IF(OR(H{er}<=0,G{er}>P_Factor*H{er}),"基本不可达","需提升"))))', st.calc_text,
                  v["reach"][i] if ex else "")
     ws_req.conditional_format(first, 9, last, 9, {"type": "text", "criteria": "containing", "value": "基本不可达",

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bankxl.errors import DataValidationError
 from bankxl.report.xlsx import write_report
 from bankxl.runner import execute
 from bankxl.scenarios.deposit.targets import (
@@ -20,6 +21,8 @@ from bankxl.scenarios.deposit.targets import (
     deviation,
     factor_shares,
     largest_remainder,
+    monthly_targets,
+    reach_label,
     required_daily_balance,
 )
 
@@ -187,14 +190,19 @@ def test_required_daily_balance_in_report(report):
     r_c = (48.7e6 * 365 - 314 * 45e6) / 41
     assert c["所需日均R(万元)"] == pytest.approx(r_c / WAN)
     assert 45e6 < r_c <= 90e6 and c["可达性"] == "需提升"                # 88.9 百万 <= 2 × 45 百万
-    # month row: A* = base + increments of Jan..Nov (equal within quarter), N = 30, d = 20
+    # month row: A* = November's daily-average target a_11 = base + (C_11·D_11 − C_10·D_10)/30 with
+    # C = cumulative monthly increments (A: 201 200 200 | 125×3 | 100×3 | 75×3 万元), D = days to month end
     am = req[(req["机构号"] == "A") & (req["口径"] == "本月")].iloc[0]
     m = _t(report, "monthly").set_index("机构号")
-    cum = m.loc["A", [f"{k}月增量(万元)" for k in range(1, 12)]].sum()
-    assert am["目标日均A*(万元)"] == pytest.approx(10000 + cum)
+    c10 = m.loc["A", [f"{k}月增量(万元)" for k in range(1, 11)]].sum()
+    c11 = c10 + m.loc["A", "11月增量(万元)"]
+    assert (c10, c11) == (1351, 1426)
+    a11 = 10000 + (1426 * 334 - 1351 * 304) / 30                       # = 12,186 万元
+    assert a11 == 12186
+    assert am["目标日均A*(万元)"] == pytest.approx(a11)
     assert (am["期长N(天)"], am["已过d(天)"]) == (30, 20)
     s_m = 19 * 100e6 + 110e6
-    assert am["所需日均R(万元)"] == pytest.approx(((10000 + cum) * WAN * 30 - s_m) / 10 / WAN)
+    assert am["所需日均R(万元)"] == pytest.approx((a11 * WAN * 30 - s_m) / 10 / WAN)
     # the bank row sums the outlets (no 000 balances in the file)
     root = req[(req["机构号"] == "000") & (req["口径"] == "考核期")].iloc[0]
     assert root["累计余额S_d(万元·日)"] == pytest.approx((s_a + 324 * 62e6 + 314 * 45e6) / WAN)
@@ -300,3 +308,130 @@ def test_inputs_not_mutated():
     execute("deposit.targets", tables, as_of=AS_OF)
     for k in tables:
         pd.testing.assert_frame_equal(tables[k], before[k])
+
+
+# ------------------------------------------------------------------ monthly targets consistent with the annual target
+def test_monthly_targets_hand_example():
+    # base 100, +6 to the year-to-date average in each of Jan (31 d) and Feb (28 d):
+    # Jan a = 106; Feb a = 100 + (12·59 − 6·31)/28 = 100 + 522/28; day-weighted mean = 6608/59 = 112
+    a = monthly_targets(100.0, [6.0, 6.0], [31, 28])
+    assert a.tolist() == pytest.approx([106.0, 100 + 522 / 28], rel=1e-15)
+    assert (a[0] * 31 + a[1] * 28) / 59 == pytest.approx(112.0, rel=1e-15)
+    # the old path (base + cumulative increment = 106, 112) averages only (106·31 + 112·28)/59 ≈ 108.85
+    assert (106 * 31 + 112 * 28) / 59 < 109
+    with pytest.raises(ValueError):
+        monthly_targets(0.0, [1.0], [31, 28])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0, 1e10), st.lists(st.integers(-10**6, 10**6), min_size=1, max_size=24),
+       st.lists(st.integers(1, 31), min_size=24, max_size=24))
+def test_monthly_targets_average_to_annual_target(base, incs, days):
+    inc = [k * 1e4 for k in incs]
+    dd = days[:len(inc)]
+    a = monthly_targets(base, inc, dd)
+    assert np.dot(a, dd) / sum(dd) == pytest.approx(base + sum(inc), rel=1e-9, abs=1e-3)
+
+
+def test_report_monthly_targets_average_to_annual_target(report):
+    t = _t(report, "monthly_avg_targets").set_index("机构号")
+    days = np.array([pd.Period(f"2026-{k:02d}").days_in_month for k in range(1, 13)])
+    cols = [f"{k}月日均目标(万元)" for k in range(1, 13)]
+    dec = _t(report, "decomposition").set_index("机构号")
+    for org, target in [("A", 11501), ("B", 6630), ("C", 4870), ("000", 23001)]:
+        year = float(np.dot(t.loc[org, cols].to_numpy(dtype=float), days) / 365)   # independent day-weighting
+        assert year == pytest.approx(target, rel=1e-12)
+        assert t.loc[org, "按月目标折算全年日均(万元)"] == pytest.approx(target, rel=1e-12)
+        if org != "000":
+            assert dec.loc[org, "目标日均(万元)"] == target
+    assert t.loc["A", "11月日均目标(万元)"] == pytest.approx(12186)
+    assert t.loc["A", "1月日均目标(万元)"] == pytest.approx(10201)       # Jan: base + Jan increment
+
+
+def _two_month_bank(jan: float, feb: float, as_of_end: str):
+    """One outlet X (tracking mode), period 2026-01-01..02-28, base 100,000,000, target 100,560,000 元
+    (ΔT 56 万元 -> Q1 only -> 28 + 28 万元 a month). Daily balances: ``jan`` every day of January, ``feb``
+    every day of February up to ``as_of_end``."""
+    t = pd.DataFrame({"org_id": ["X"], "metric": ["各项存款日均"], "target": [100.56e6], "base": [100e6],
+                      "period_start": pd.to_datetime(["2026-01-01"]), "period_end": pd.to_datetime(["2026-02-28"])})
+    days = pd.date_range("2026-01-01", as_of_end)
+    bal = pd.DataFrame({"date": days, "org_id": "X", "balance": np.where(days.month == 1, jan, feb),
+                        "metric": "各项存款"})
+    return {"deposit_targets": t, "org_daily_balances": bal}
+
+
+def _rows(rep):
+    req = _t(rep, "required").set_index("口径")
+    return req.loc["本月"], req.loc["考核期"]
+
+
+def test_meeting_every_monthly_target_meets_the_annual_target():
+    # by hand: a_Jan = 100e6 + 28 万 = 100.28e6; a_Feb = 100e6 + (56 万·59 − 28 万·31)/28 = 100e6 + 87 万 = 100.87e6;
+    # (31 × 100.28e6 + 28 × 100.87e6)/59 = 5,933,040,000/59 = 100.56e6 = the target, exactly
+    a_jan, a_feb = 100.28e6, 100.87e6
+    assert (31 * a_jan + 28 * a_feb) / 59 == 100.56e6
+    # end of January, January met exactly: month 已达成; the period's R = exactly February's target
+    month, period = _rows(execute("deposit.targets", _two_month_bank(a_jan, a_feb, "2026-01-31"), as_of="2026-01-31"))
+    assert month["目标日均A*(万元)"] == pytest.approx(a_jan / WAN, rel=1e-15)
+    assert month["可达性"] == "已达成"
+    assert period["所需日均R(万元)"] == pytest.approx(a_feb / WAN, rel=1e-15)
+    assert period["可达性"] == reach_label(a_feb, a_jan, 100.56e6, 59, 31) == "需提升"   # the plan rises in Feb
+    # mid-February on plan: both spans need exactly a_Feb and the current balance gives it: both 已满足
+    month, period = _rows(execute("deposit.targets", _two_month_bank(a_jan, a_feb, "2026-02-14"), as_of="2026-02-14"))
+    assert month["所需日均R(万元)"] == pytest.approx(a_feb / WAN) and period["所需日均R(万元)"] == pytest.approx(a_feb / WAN)
+    assert month["可达性"] == period["可达性"] == "当前余额已满足"
+    # end of the period: every month met -> the period's daily average = the target, both verdicts 已达成
+    month, period = _rows(execute("deposit.targets", _two_month_bank(a_jan, a_feb, "2026-02-28"), as_of="2026-02-28"))
+    assert month["目标日均A*(万元)"] == pytest.approx(a_feb / WAN, rel=1e-15)
+    assert period["所需日均R(万元)"] == pytest.approx(100.56e6 / WAN, rel=1e-15)
+    assert month["可达性"] == period["可达性"] == "已达成"
+
+
+def test_old_cumulative_path_is_no_longer_enough():
+    # the old 本月 target for February was base + cumulative increment = 100.56e6 (the annual target);
+    # meeting it in February (after meeting January) leaves the period short: both verdicts now say so
+    month, period = _rows(execute("deposit.targets", _two_month_bank(100.28e6, 100.56e6, "2026-02-28"),
+                                  as_of="2026-02-28"))
+    assert period["所需日均R(万元)"] == pytest.approx((31 * 100.28e6 + 28 * 100.56e6) / 59 / WAN)
+    assert month["可达性"] == period["可达性"] == "未达成(期已结束)"
+
+
+# ------------------------------------------------------------------ balances of the target's metric
+def test_balances_of_another_metric_raise():
+    tables = _bank()
+    tables["deposit_targets"] = tables["deposit_targets"].assign(metric="储蓄日均")
+    with pytest.raises(DataValidationError) as e:
+        execute("deposit.targets", tables, as_of=AS_OF)
+    msg = str(e.value)
+    assert "储蓄日均" in msg and "机构日余额" in msg and "org_daily_balances" in msg and "各项存款" in msg
+    assert e.value.table == "org_daily_balances" and e.value.column == "metric"
+
+
+def test_balances_pick_the_target_metric_among_several():
+    tables = _bank()
+    tables["deposit_targets"] = tables["deposit_targets"].assign(metric="储蓄日均")
+    bal = tables["org_daily_balances"]
+    sav = bal.assign(metric="储蓄", balance=bal["balance"] / 2)
+    tables["org_daily_balances"] = pd.concat([bal, sav], ignore_index=True)
+    rep = execute("deposit.targets", tables, as_of=AS_OF)
+    req = _t(rep, "required")
+    a = req[(req["机构号"] == "A") & (req["口径"] == "考核期")].iloc[0]
+    assert a["累计余额S_d(万元·日)"] == pytest.approx((323 * 100e6 + 110e6) / 2 / WAN)   # the 储蓄 halves
+    assert any("取「储蓄」" in n for n in rep.notes)
+
+
+def test_balances_without_metric_values_are_taken_as_the_target_metric():
+    tables = _bank()
+    tables["deposit_targets"] = tables["deposit_targets"].assign(metric="储蓄日均")
+    tables["org_daily_balances"] = tables["org_daily_balances"].assign(metric=None)
+    rep = execute("deposit.targets", tables, as_of=AS_OF)
+    req = _t(rep, "required")
+    a = req[(req["机构号"] == "A") & (req["口径"] == "考核期")].iloc[0]
+    assert a["累计余额S_d(万元·日)"] == pytest.approx((323 * 100e6 + 110e6) / WAN)
+    assert any("没有「指标」" in n and "储蓄日均" in n for n in rep.notes)
+    no_col = _bank()
+    no_col["org_daily_balances"] = no_col["org_daily_balances"].drop(columns="metric")
+    rep2 = execute("deposit.targets", no_col, as_of=AS_OF)
+    assert any("没有「指标」" in n for n in rep2.notes)
+    assert _t(rep2, "required")["所需日均R(万元)"].tolist() == pytest.approx(
+        _t(execute("deposit.targets", _bank(), as_of=AS_OF), "required")["所需日均R(万元)"].tolist())

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from lo_util import formula_cells, recalc_mismatches, require_soffice
+from lo_util import formula_cells, recalc_mismatches, recalc_to_xlsx, require_soffice
 
+from bankxl.scenarios.deposit.targets import reach_label
 from bankxl.templates import (
     ALLOWED_FUNCTIONS,
     TARGET_EXAMPLE,
@@ -153,3 +154,51 @@ def test_libreoffice_recalculation_matches_python(tpl, tmp_path):
         assert lo["所需日均"][f"G{FIRST + i}"].value == pytest.approx(r[i], rel=1e-12)
         assert lo["分解"][f"N{FIRST + i}"].value == pytest.approx(targets[i])
         assert lo["分解"][f"L{FIRST + i}"].value == pytest.approx(comb[i], abs=1e-12)
+
+
+def _library_reach(ws, row, factor):
+    """可达性 by the library's rule from the row's N, d, A*, R and 当前余额 (blank -> missing)."""
+    cur = ws[f"H{row}"].value
+    return reach_label(ws[f"G{row}"].value, float("nan") if cur in (None, "") else cur, ws[f"F{row}"].value,
+                       ws[f"C{row}"].value, ws[f"D{row}"].value, True, factor)
+
+
+def test_cached_reach_is_the_library_rule(tpl):
+    v = targets_template_values()
+    wb = openpyxl.load_workbook(tpl, data_only=True)
+    req = wb["所需日均"]
+    labels = [req[f"J{FIRST + i}"].value for i in range(N_OUT)]
+    assert labels == v["reach"]
+    assert labels == [_library_reach(req, FIRST + i, 2.0) for i in range(N_OUT)]
+    # by hand (R vs 当前余额 from the example): 开发区 104,411 > 2 × 50,000; 新城 R ≤ 12,000
+    assert labels[3] == "基本不可达" and labels[5] == "当前余额已满足"
+    assert set(labels) >= {"需提升", "基本不可达", "当前余额已满足"}
+    # the formula's label texts are exactly the library's
+    f = openpyxl.load_workbook(tpl)["所需日均"][f"J{FIRST}"].value
+    for lab in ("已达成", "未达成(期已结束)", "当前余额已满足", "基本不可达", "需提升"):
+        assert f'"{lab}"' in f
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reach_labels_equal_library_in_every_branch(tpl, tmp_path):
+    """Change the inputs so every branch of the 可达性 formula is hit (period over: 已达成 / 未达成(期已结束);
+    blank 当前余额; 当前余额 0), recalculate in LibreOffice and compare with ``reach_label``."""
+    require_soffice("LibreOffice (soffice) not installed: cannot recalculate the template headless")
+    wb = openpyxl.load_workbook(tpl)
+    req = wb["所需日均"]
+    req[f"H{FIRST + 1}"] = None                     # blank 当前余额 -> 基本不可达 (library: missing current)
+    req[f"H{FIRST + 2}"] = 0                        # 0 -> 基本不可达
+    req[f"C{FIRST + 4}"] = 324                      # N = d for 滨江: period over, actual 47,800 < 49,605 -> 未达成
+    req[f"C{FIRST + 5}"] = 324                      # 新城: period over, actual 2,000 >= 1,904 -> 已达成
+    req[f"E{FIRST + 5}"] = 2000 * 324
+    src = tmp_path / "src" / "t.xlsx"
+    src.parent.mkdir()
+    wb.save(src)
+    lo = openpyxl.load_workbook(recalc_to_xlsx(src, tmp_path / "lo"), data_only=True)["所需日均"]
+    got = [lo[f"J{FIRST + i}"].value for i in range(N_OUT)]
+    assert got == [_library_reach(lo, FIRST + i, 2.0) for i in range(N_OUT)]
+    _comb, _d, targets, _r = _hand_values()
+    assert (targets[4], targets[5]) == (49605, 1904)
+    assert got[1] == got[2] == "基本不可达"
+    assert got[4] == "未达成(期已结束)" and got[5] == "已达成"
+    assert lo[f"G{FIRST + 5}"].value == pytest.approx(2000)        # d = N: R shows the actual average

@@ -17,14 +17,18 @@ Inputs (canonical tables, ``bankxl.tables``):
 
   Several metrics (``metric`` 指标) in one file: the parameter ``metric`` chooses one (default
   各项存款日均, else the first one in the file); the others are ignored (noted in 说明).
-* ``org_daily_balances`` 机构日余额 — date · org_id · balance (元) [· metric]. Missing days and non-business
+* ``org_daily_balances`` 机构日余额 — date · org_id · balance (元) [· metric]. When the 指标 column has values,
+  only the balances of the target's metric are used: the metric itself or its name without 日均 (target
+  各项存款日均 -> balances 各项存款; rows with an empty 指标 count as 各项存款, the table's default); when the
+  column is absent or empty the balances are taken to be the target's metric (said in 说明). Missing days and non-business
   days are forward-filled; days before an outlet's first balance (or its 开业日期 in ``orgs``) count 0
   (SCENARIOS §0.3); leading non-business days of the period before the first exported day are filled with
   the first balance.
 * ``orgs`` 机构 (optional) — org_name, parent_id, staff_count, open_date.
 
 Output (a :class:`~bankxl.report.Report`, money shown in ``ctx.unit``): sheets 指标分解 (factors, shares,
-ΔT_i, targets, quarterly split, 合计 row, bar chart), 月度分解, 所需日均 (N, d, S_d, A*, R, 当前余额, 缺口,
+ΔT_i, targets, quarterly split, 合计 row, bar chart), 月度分解 (monthly increments, 本月日均目标 a_m per
+month with their day-weighted annual mean, seasonal factors), 所需日均 (N, d, S_d, A*, R, 当前余额, 缺口,
 可达性; 基本不可达 in red), 偏离度预警, 进度 (time vs task progress, chart).
 
 Method (SCENARIOS.md D5): ΔT = 目标日均 − 基期日均; ΔT_i = ΔT × Σ_k w_k·s_{k,i} (s = factor share, negative
@@ -36,12 +40,21 @@ by ``quarter_progress`` (largest remainder); monthly split within a quarter by p
 daily balances have data in every month of the prior-year period, else equally. Required daily balance
 R = (A*·N − S_d)/(N − d); month-end deviation (月末余额 − 月日均)/月日均 (§0.4).
 
+Monthly target (本月 A*, :func:`monthly_targets`): the quarterly/monthly increments are the progress plan of
+the 年累计日均 (daily average from the period start to a month end): at the end of month m it should be
+base + C_m, C_m = Σ_{k<=m} 月度增量_k (so 40/25/20/15 means 40 % of ΔT_i in the year-to-date daily average by
+the end of Q1). The month's own daily-average target is then a_m = base + (C_m·D_m − C_{m−1}·D_{m−1})/days_m
+(D_m = days from the period start to the end of month m, days_m = days of month m in the period). Because
+C_last = ΔT_i, Σ_m a_m·days_m / N = base + ΔT_i = the annual target exactly: a branch that meets every
+monthly target meets the annual one (and its 本月 and 考核期 verdicts end the period both 已达成).
+
 The pure formulas (:func:`largest_remainder`, :func:`required_daily_balance`, :func:`deviation`,
 :func:`daily_average`, :func:`daily_balances`) are public: the Excel UDFs and the template builder
 (``bankxl.templates``) call them.
 
-Errors: none raised for data content — a file without any 目标日均 gives a report that says so; row
-problems (duplicate org rows, empty/negative factors, an org without daily balances) go to ``ctx.problems``.
+Errors: :class:`~bankxl.errors.DataValidationError` when 机构日余额 has 指标 values but none for the target's
+metric (the message names the metric and the metrics found). Otherwise none for data content — a file
+without any 目标日均 gives a report that says so; row problems (duplicate org rows, empty/negative factors, an org without daily balances) go to ``ctx.problems``.
 """
 from __future__ import annotations
 
@@ -54,7 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...errors import RowProblem
+from ...errors import DataValidationError, RowProblem
 from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ...report.pivot import DataField, PivotSpec
 from ...scenario import RunContext, Scenario, param
@@ -65,6 +78,10 @@ QUARTER_ZH = ("一季度", "二季度", "三季度", "四季度")
 DEFAULT_METRIC = "各项存款日均"
 
 UNREACHABLE = "基本不可达"
+REACHED = "已达成"
+NOT_REACHED = "未达成(期已结束)"
+SATISFIED = "当前余额已满足"
+RAISE = "需提升"
 WARN = "预警"
 
 
@@ -152,6 +169,36 @@ def required_daily_balance(target_avg, n_days, cum_balance, days_elapsed):
         r = np.where(done, s / np.where(n > 0, n, np.nan), (a * n - s) / np.where(done, 1.0, n - d))
     r = np.where(n > 0, r, np.nan)
     return float(r) if scalar else r
+
+
+def monthly_targets(base: float, increments: Sequence[float], month_days: Sequence[int]) -> np.ndarray:
+    """Monthly daily-average targets a_m (本月目标日均) consistent with the annual daily-average target.
+
+    ``base`` 基期日均 (money); ``increments`` the planned 月度增量任务 of each month of the period in order
+    (money, Σ = ΔT_i): month m raises the 年累计日均 (average from the period start to the end of month m)
+    by ``increments[m]``, so it should be base + C_m with C_m = Σ_{k<=m} increments[k]; ``month_days`` the
+    days of each month inside the period (days_m, Σ = N; a partial first/last month counts its days in the
+    period). With D_m = Σ_{k<=m} days_k:
+
+        a_m = base + (C_m·D_m − C_{m−1}·D_{m−1}) / days_m
+
+    so Σ_m a_m·days_m = base·N + C_last·N and the day-weighted mean of the a_m is base + ΔT_i, the annual
+    target, exactly (up to float rounding). Example: base 100, increments (6, 6), 31 + 28 days ->
+    a = (106, 100 + (12·59 − 6·31)/28) = (106, 118.642857...), (106·31 + 118.64·28)/59 = 112.
+    Returns a float ndarray of len(increments); NaN increments give NaN from that month on.
+    Raises ValueError when the lengths differ or a month has no days.
+    """
+    inc = np.asarray(increments, dtype="float64").ravel()
+    days = np.asarray(month_days, dtype="float64").ravel()
+    if len(inc) != len(days):
+        raise ValueError(f"increments ({len(inc)}) and month_days ({len(days)}) differ in length")
+    if len(days) and days.min() <= 0:
+        raise ValueError("every month needs at least one day in the period")
+    c = np.cumsum(inc)
+    d = np.cumsum(days)
+    cd = c * d
+    prev = np.concatenate([[0.0], cd[:-1]])
+    return float(base) + (cd - prev) / days
 
 
 def deviation(month_end, month_avg):
@@ -293,6 +340,43 @@ def _choose_metric(values: pd.Series, wanted: str) -> str | None:
     return DEFAULT_METRIC if DEFAULT_METRIC in vals else vals[0]
 
 
+BALANCE_DEFAULT_METRIC = "各项存款"  # an empty 指标 in 机构日余额 means this (tables.py)
+
+
+def _balances_of_metric(bal: pd.DataFrame, metric: str, notes: list[str]) -> pd.DataFrame:
+    """Rows of 机构日余额 for the target ``metric`` (各项存款日均 -> 各项存款: the name without 日均).
+
+    An absent or all-empty 指标 column: every row is taken as the target's metric (noted). Empty 指标 in a
+    column with values counts as 各项存款 (the table default). Raises DataValidationError naming the metric,
+    the table and the metrics found when none matches."""
+    has_col = "metric" in bal.columns
+    bm = bal["metric"].astype("string").str.strip() if has_col else None
+    choices = [v for v in pd.unique(bm.dropna()) if v] if has_col else []
+    if not choices:
+        notes.append(f"机构日余额没有「指标」(metric) 值, 按考核指标「{metric}」的日余额使用。")
+        return bal
+    short = metric.replace("日均", "").strip()
+    pick = next((c for c in (metric, short) if c and c in choices), None)
+    if pick is None:
+        found = "、".join(f"「{c}」" for c in choices)
+        raise DataValidationError(
+            f"机构日余额(org_daily_balances)中没有考核指标「{metric}」的余额(查找指标「{short}」或「{metric}」); "
+            f"表中的指标: {found}。请导出该指标的机构日余额, 或把参数「考核指标」改为与日余额一致的指标。",
+            f"Table 机构日余额 (org_daily_balances) has no balances for the target metric '{metric}' (looked for "
+            f"'{short}' or '{metric}'); metrics found: {', '.join(choices)}. Export the daily balances of that "
+            "metric or choose a matching target metric (parameter 考核指标).",
+            table="org_daily_balances", column="metric", column_zh="指标")
+    empty = bm.isna() | (bm == "")
+    keep = bm == pick
+    if pick == BALANCE_DEFAULT_METRIC:
+        keep = keep | empty
+    elif empty.any():
+        notes.append(f"机构日余额中 {int(empty.sum())} 行指标为空(默认 {BALANCE_DEFAULT_METRIC}), 未计入「{pick}」。")
+    if len(choices) > 1:
+        notes.append(f"机构日余额含多个指标({'、'.join(choices)}), 取「{pick}」。")
+    return bal[keep.fillna(False).to_numpy(dtype=bool)]
+
+
 @dataclass
 class _Unit:
     """One org being tracked."""
@@ -330,15 +414,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
         if others:
             notes.append(f"存款目标表含多个指标, 本报告只分解「{metric}」; 未处理: {', '.join(others)}。")
         tg = tg_all[keep]
-    bal = bal_all
-    if "metric" in bal_all.columns and bal_all["metric"].notna().any():
-        bm = bal_all["metric"].astype("string").str.strip()
-        choices = [v for v in pd.unique(bm.dropna()) if v]
-        short = metric.replace("日均", "")
-        pick = next((c for c in (metric, short, "各项存款") if c in choices), choices[0] if choices else None)
-        bal = bal_all[(bm == pick) | bm.isna() | (bm == "")]
-        if len(choices) > 1:
-            notes.append(f"机构日余额含多个指标, 取「{pick}」。")
+    bal = _balances_of_metric(bal_all, metric, notes)
 
     # -- duplicates -----------------------------------------------------------------------------------
     tg = tg[tg["org_id"].notna()] if "org_id" in tg.columns else tg
@@ -490,7 +566,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     rep = Report(title=f"存款营销指标分解 {start:%Y-%m-%d}~{end:%Y-%m-%d}", method=method, notes=notes)
     rep.sheets.append(_sheet_decomposition(units, root, factors_df, shares, eff, q_keys, q_split, decompose, p, ctx,
                                            metric, start, end))
-    rep.sheets.append(_sheet_monthly(tracked, months, m_split, season, season_src, ctx))
+    rep.sheets.append(_sheet_monthly(tracked, months, m_split, season, season_src, ctx, start, end))
     track = _tracking(tracked, months, m_split, ctx, p, days_for)
     rep.sheets.append(_sheet_required(track, ctx))
     rep.sheets.append(_sheet_deviation(track, ctx, p))
@@ -630,9 +706,10 @@ def _tracking(tracked, months, m_split, ctx: RunContext, p: TargetParams, days_f
         current = float(now.iloc[-1]) if now is not None and len(now) else np.nan
         spans = []
         if cur_m in months:
-            cum = np.nansum([m_split[u.org_id].get(m, np.nan) for m in months if m <= cur_m])
-            a_month = u.base + cum if not pd.isna(u.delta) and not pd.isna(u.base) else u.target
-            spans.append(("本月", cur_m.start_time, cur_m.end_time.normalize(), a_month))
+            plan = _month_plan(u, months, m_split)
+            ms = max(cur_m.start_time, u.start)
+            me = min(cur_m.end_time.normalize(), u.end)
+            spans.append(("本月", ms, me, plan[cur_m]))
         spans.append(("考核期", u.start, u.end, u.target))
         for label, s, e, a in spans:
             n = (e - s).days + 1
@@ -645,30 +722,52 @@ def _tracking(tracked, months, m_split, ctx: RunContext, p: TargetParams, days_f
             rows.append({"org_id": u.org_id, "name": u.name, "root": u.is_root, "span": label, "start": s, "end": e,
                          "N": n, "d": d, "S": s_d, "A": a, "R": r, "current": current, "gap": gap,
                          "base": u.base, "target": u.target, "covered": covered,
-                         "reach": _reach(r, current, a, n, d, covered, p.unreachable_factor)})
+                         "reach": reach_label(r, current, a, n, d, covered, p.unreachable_factor)})
     return pd.DataFrame(rows)
 
 
-def _reach(r, current, a, n, d, covered, factor) -> str:
+def _month_days(months: Sequence[pd.Period], start: pd.Timestamp, end: pd.Timestamp) -> list[int]:
+    """Days of each month that lie inside start..end."""
+    return [(min(m.end_time.normalize(), end) - max(m.start_time, start)).days + 1 for m in months]
+
+
+def _month_plan(u: "_Unit", months, m_split) -> dict:
+    """本月目标日均 a_m of ``u`` for every month (:func:`monthly_targets`); without an increment plan (no
+    base) every month's target is the annual target (also consistent with it)."""
+    inc = [m_split[u.org_id].get(m, np.nan) for m in months]
+    if pd.isna(u.delta) or pd.isna(u.base) or any(pd.isna(x) for x in inc):
+        return {m: u.target for m in months}
+    a = monthly_targets(u.base, inc, _month_days(months, u.start, u.end))
+    return dict(zip(months, (float(x) for x in a)))
+
+
+def reach_label(r, current, a, n, d, covered=True, factor=2.0) -> str:
+    """可达性 of one org for one span — the single rule used by the report and the D5 template.
+
+    ``r`` R (所需日均; at d >= n the actual average), ``current`` 当前余额, ``a`` A*, ``n`` N, ``d`` d,
+    ``covered`` whether the daily balances reach back to the span start, ``factor`` 不可达倍数. Labels:
+    d >= n: 已达成 (r >= a) / 未达成(期已结束); else R <= 当前余额: 当前余额已满足; 当前余额 <= 0 (or missing) or
+    R > factor × 当前余额: 基本不可达; otherwise 需提升. Not covered: 日余额未覆盖期初, 无法计算; r or a missing: —.
+    """
     if not covered:
         return "日余额未覆盖期初, 无法计算"
     if d >= n:
-        return "已达成" if r >= a else "未达成(期已结束)"
+        return REACHED if r >= a else NOT_REACHED
     if pd.isna(r) or pd.isna(a):
         return "—"
     if not pd.isna(current) and r <= current:
-        return "当前余额已满足"
+        return SATISFIED
     if pd.isna(current) or current <= 0 or r > factor * current:
         return UNREACHABLE
-    return "需提升"
+    return RAISE
 
 
 _ACTION = {
-    "当前余额已满足": "保持余额, 防止月末/季末冲高后回落",
-    "需提升": "按缺口安排营销, 每日余额须达到所需日均",
+    SATISFIED: "保持余额, 防止月末/季末冲高后回落",
+    RAISE: "按缺口安排营销, 每日余额须达到所需日均",
     UNREACHABLE: "所需日均超过当前余额的不可达倍数: 评估目标, 上报调整或集中重点客户",
-    "已达成": "期已结束, 已达成目标",
-    "未达成(期已结束)": "期已结束, 分析未达成原因",
+    REACHED: "期已结束, 已达成目标",
+    NOT_REACHED: "期已结束, 分析未达成原因",
 }
 
 
@@ -729,24 +828,38 @@ def _sheet_decomposition(units, root, fac, shares, eff, q_keys, q_split, decompo
     return Sheet("指标分解", blocks)
 
 
-def _sheet_monthly(tracked, months, m_split, season, season_src, ctx) -> Sheet:
+def _sheet_monthly(tracked, months, m_split, season, season_src, ctx, start, end) -> Sheet:
     years = {m.year for m in months}
     lab = {m: (f"{m.month}月" if len(years) == 1 else f"{m:%Y-%m}") for m in months}
-    rows = []
+    mdays = _month_days(months, start, end)
+    n = sum(mdays)
+    rows, trows = [], []
     for u in tracked:
-        if u.is_root:
-            continue
         r = {"机构号": u.org_id, "机构名称": u.name}
+        t = dict(r)
+        plan = _month_plan(u, months, m_split)
         for m in months:
             r[ctx.money_label(f"{lab[m]}增量")] = m_split[u.org_id].get(m, np.nan) / ctx.scale
-        rows.append(r)
+            t[ctx.money_label(f"{lab[m]}日均目标")] = plan[m] / ctx.scale
+        t[ctx.money_label("按月目标折算全年日均")] = sum(plan[m] * k for m, k in zip(months, mdays)) / n / ctx.scale
+        t[ctx.money_label("考核期目标日均")] = u.target / ctx.scale
+        trows.append(t)
+        if not u.is_root:
+            rows.append(r)
     df = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["机构号", "机构名称"])
+    tdf = pd.DataFrame(trows) if trows else pd.DataFrame(columns=["机构号", "机构名称"])
     sf = pd.DataFrame({"月份": [f"{m:%Y-%m}" for m in months], "季度": [f"Q{m.quarter}" for m in months],
                        "季内占比": [season.get(m, np.nan) for m in months]})
     return Sheet("月度分解", [
         Note(title="月度增量任务 Monthly split",
-             lines=[f"季度增量按季节因子分到月: {season_src}; 最大余数法取整, 各月之和 = 季度增量。"]),
+             lines=[f"季度增量按季节因子分到月: {season_src}; 最大余数法取整, 各月之和 = 季度增量。",
+                    ("月度增量 = 年累计日均(考核期初至该月末的日均)比基期增加的计划: 到 m 月末年累计日均应达 "
+                     "基期日均 + 截至 m 月的累计增量, 12 月末即目标日均。"),
+                    ("本月日均目标 a_m = 基期日均 + (C_m×D_m − C_(m−1)×D_(m−1))/当月天数 (C = 累计增量, D = 期初至月末天数): "
+                     "每月都恰好达到本月日均目标, 全年日均就恰好等于目标日均(见「按月目标折算全年日均」列)。")]),
         Table(df, name="monthly", title="各机构月度增量任务", total_row=True, text_columns=("机构号",)),
+        Table(tdf, name="monthly_avg_targets", title="各机构本月日均目标(每月当月日均应达到的余额)",
+              text_columns=("机构号",)),
         Table(sf, name="seasonal", title="季节因子", formats={"季内占比": "pct"}),
     ])
 
@@ -768,7 +881,10 @@ def _sheet_required(track: pd.DataFrame, ctx) -> Sheet:
         Note(title="所需日均余额 Required daily balance",
              lines=[("R = (A*·N − S_d)/(N − d): 剩余每天平均需达到的余额; 缺口 = R − 当前余额; "
                     "d = N 时 R 列为实际日均。"),
-                    "本月口径 A* = 基期日均 + 截至本月累计增量任务(序时进度目标【假设】); 考核期口径 A* = 目标日均。"]),
+                    ("本月口径 A* = 本月日均目标 a_m(见「月度分解」: 使年累计日均达到序时进度的当月日均, 各月都达到则全年"
+                     "恰好达到目标日均); 考核期口径 A* = 目标日均。"),
+                    ("两种口径一致: 本月达到本月目标且以后各月也达到, 考核期就达到; 考核期「需提升」而本月「当前余额已满足」"
+                     "表示按进度计划后续月份的日均目标更高, 余额还需继续增长。")]),
         Table(df, name="required", title="各机构所需日均", text_columns=("机构号",),
               conditional=[Conditional(["可达性"], kind="text", value=UNREACHABLE, style="bad"),
                            Conditional([ml("缺口")], kind="cell", criteria=">", value=0, style="warn")]),
@@ -852,7 +968,9 @@ def _method_lines(p: TargetParams) -> list[str]:
         f"取整到 {p.rounding_unit:,.0f} 元, 最大余数法(先取整数部分, 余下单位给小数部分最大的机构), 合计恰等于 ΔT。",
         "机构目标日均 = 机构基期日均(默认其上年日均; 新网点无上年日均时为 0) + ΔT_i。",
         (f"季度增量进度 {' / '.join(f'{x:.0%}' for x in p.quarter_progress)}(开门红前置【假设】), 月度按上年同月全行日均的"
-        "季内占比(日余额覆盖上年同期各月时), 否则季内平均。"),
+        "季内占比(日余额覆盖上年同期各月时), 否则季内平均; 进度指年累计日均(期初至季末/月末的日均)比基期的增量。"),
+        ("本月日均目标 a_m = 基期 + (C_m·D_m − C_(m−1)·D_(m−1))/days_m (C_m 截至 m 月累计增量, D_m 期初至 m 月末天数): "
+         "Σ a_m·days_m / N = 目标日均, 各月都达标则全年达标。"),
         "日均 = 期内每日余额之和 / 日历天数; 缺日与非营业日按前一日余额填充; 新网点开业前(首笔余额前)记 0(§0.3)。",
         "所需日均 R = (A*·N − S_d)/(N − d); 缺口 = R − 当前余额; R > 不可达倍数 × 当前余额 → 基本不可达; d = N 时输出实际日均。",
         "偏离度 = (月末余额 − 当月日均)/当月日均 > 上限 → 预警; 进度: 时间进度 d/N 对比任务进度 (日均至今 − 基期)/(目标 − 基期)。",
