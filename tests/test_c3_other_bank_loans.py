@@ -202,9 +202,10 @@ def test_report_lists_and_multi_lender(tmp_path):
     t = rep.tables()
     repl = t["c3_replacement"].df
     # ranked by score = 40 × min(P / 1,000,000, 1) + 20 × 代发 (nothing else is held): C011 (代发, P of 1,800)
-    # outranks C002 (no 代发, P of 3,000)
-    hand = {c: 40 * min(float(annuity_principal(m, 0.04, 120)) / 1e6, 1) + 20 * pay
-            for c, m, pay in (("C001", 5000.0, 1), ("C002", 3000.0, 0), ("C011", 1800.0, 1))}
+    # outranks C002 (no 代发, P of 3,000). n by inferred type: C001 房贷 (memo 房贷月供) 120; C002 (pattern only)
+    # and C011 (还贷) 其他贷款 36 (review fix: was 120 for every type)
+    hand = {c: 40 * min(float(annuity_principal(m, 0.04, n)) / 1e6, 1) + 20 * pay
+            for c, m, n, pay in (("C001", 5000.0, 120, 1), ("C002", 3000.0, 36, 0), ("C011", 1800.0, 36, 1))}
     assert list(repl["客户号"]) == sorted(hand, key=hand.get, reverse=True) == ["C001", "C011", "C002"]
     assert repl.set_index("客户号")["置换得分"].to_dict() == pytest.approx({c: round(v, 1) for c, v in hand.items()})
     r1 = repl.iloc[0]
@@ -321,7 +322,9 @@ def test_berka_uver_orders_independent_facts(tmp_path):
     top = repl.iloc[0]
     m = max(float(o["amount"]) for o in other if owner[o["account_id"]] == top["客户号"])
     assert top["估算月供(CZK)"] == pytest.approx(m)
-    assert top["估算本金(万CZK)"] == pytest.approx(round(float(annuity_principal(m, 0.04, 120)) / 1e4, 2))
+    # order path: the loan type is unknown (其他贷款) -> n = 36 (review fix: was 120)
+    assert top["估算期数(月)"] == "36"
+    assert top["估算本金(万CZK)"] == pytest.approx(round(float(annuity_principal(m, 0.04, 36)) / 1e4, 2))
     p = write_report(rep, tmp_path / "berka_c3.xlsx")
     wb = openpyxl.load_workbook(p)
     assert "c3_replacement" in wb["他行贷款置换"].tables
@@ -357,3 +360,72 @@ def test_sample_bank_planted_borrowers_found(sample_bank):
     assert both
     for c in both:
         assert repl.loc[c, "估算月供(元)"] == pytest.approx(inst[c], rel=1e-9)
+
+
+def test_principal_term_by_loan_type():
+    """Review fix: n depends on the inferred loan type (房贷 120, 经营贷/车贷 60, 消费/其他 36) and is shown
+    beside P; P by hand as Σ m/(1+r)^k (second method) for a 5,000 monthly payment."""
+    from bankxl.scenarios.credit.other_bank_loans import term_for
+
+    types = pd.Series(["房贷", "经营贷", "车贷", "其他贷款", pd.NA], dtype="string")
+    assert term_for(types, P).tolist() == [120, 60, 60, 36, 36]
+    assert term_for(types, OtherBankLoanParams(term_other=24, term_car=48)).tolist() == [120, 60, 48, 24, 24]
+    rows = ([("C001", f"2026-{m:02d}-15", 5000.0, "D", "中国建设银行个贷中心", "中国建设银行", "房贷月供") for m in range(6, 12)]
+            + [("C002", f"2026-{m:02d}-10", 5000.0, "D", "招商银行", "招商银行", "经营贷还款") for m in range(6, 12)]
+            + [("C003", f"2026-{m:02d}-12", 5000.0, "D", "中信银行", "中信银行", "车贷月供") for m in range(6, 12)]
+            + [("C004", f"2026-{m:02d}-20", 5000.0, "D", "光大银行", "光大银行", "消费贷还款") for m in range(6, 12)])
+    rep = execute("credit.other_bank_loans", {"customers": CUSTOMERS, "transactions": _txn(rows)}, as_of=AS_OF)
+    repl = rep.tables()["c3_replacement"].df.set_index("客户号")
+    r = 0.04 / 12
+
+    def by_sum(n):
+        return sum(5000.0 / (1 + r) ** k for k in range(1, n + 1))
+
+    for c, typ, n in (("C001", "房贷", 120), ("C002", "经营贷", 60), ("C003", "车贷", 60), ("C004", "其他贷款", 36)):
+        assert repl.loc[c, "贷款类型(推断)"] == typ and repl.loc[c, "估算期数(月)"] == str(n)
+        assert repl.loc[c, "估算本金(万元)"] == pytest.approx(round(by_sum(n) / 1e4, 2))
+        assert f"按 {n} 期估算本金" in repl.loc[c, "原因"]
+    # the ranking uses the corrected P: same payment, longer term -> larger principal -> higher score
+    # (C001 and C003 both have 代发; C002 and C004 not)
+    assert list(repl.index) == ["C001", "C003", "C002", "C004"]
+    cols = list(repl.columns)
+    assert cols.index("估算期数(月)") + 1 == cols.index("估算本金(万元)")
+
+
+def test_sample_bank_consumer_loan_principal_uses_36_months(sample_bank):
+    """The review's example: a planted 他行消费贷 was valued over 120 months; now 36 (其他贷款) while the
+    planted 他行房贷 keep 120 and 他行经营贷 60."""
+    if "transactions" not in sample_bank:
+        pytest.skip("sample bank has no transactions yet")
+    from bankxl.sample import sample_truth
+
+    truth = sample_truth(customers=300, seed=7, as_of="2026-11-30").set_index("cust_id")
+    repl = execute("credit.other_bank_loans", sample_bank, as_of=AS_OF).tables()["c3_replacement"].df
+    n_of = {"他行房贷": 120, "他行经营贷": 60, "他行消费贷": 36}
+    checked = 0
+    for row in repl.itertuples():
+        prof = truth.loc[row.客户号, "profile"] if row.客户号 in truth.index else None
+        if prof in n_of:
+            m = truth.loc[row.客户号, "monthly_payment"]
+            assert repl.loc[row.Index, "估算期数(月)"] == str(n_of[prof])
+            assert repl.loc[row.Index, "估算本金(万元)"] == pytest.approx(
+                round(float(annuity_principal(m, 0.04, n_of[prof])) / 1e4, 2))
+            checked += 1
+    assert checked >= 3 and any(truth.loc[c, "profile"] == "他行消费贷" for c in repl["客户号"] if c in truth.index)
+
+
+def test_own_deposits_only_active_in_data_currency():
+    """Review fix: 本行存款 leaves out closed, zero and foreign-currency time deposits (shared with D2)."""
+    td = pd.DataFrame({"acct_no": pd.array(["d1", "d2", "d3", "d4"], dtype="string"),
+                       "cust_id": pd.array(["C001"] * 4, dtype="string"),
+                       "balance": [30_000.0, 500_000.0, 80_000.0, 0.0],
+                       "ccy": pd.array(["CNY", "CNY", "USD", "CNY"], dtype="string"),
+                       "status": pd.array(["正常", "已销户", "正常", "正常"], dtype="string")})
+    rep = execute("credit.other_bank_loans", {"customers": CUSTOMERS, "transactions": TXN, "time_deposits": td},
+                  as_of=AS_OF)
+    r1 = rep.tables()["c3_replacement"].df.set_index("客户号").loc["C001"]
+    assert r1["本行存款(元)"] == 30_000.0  # d1 only
+    # score: 40 × P/1e6 + 代发 20 + 存款 15 × 30,000/50,000
+    assert r1["置换得分"] == pytest.approx(round(40 * 493_850.8742866 / 1e6 + 20 + 15 * 0.6, 1))
+    notes = " ".join(rep.notes)
+    assert "销户" in notes and "USD" in notes

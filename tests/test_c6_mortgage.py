@@ -187,3 +187,49 @@ def test_uci_coverage_recomputed_from_raw():
     assert "存款(EUR)" in lst.columns and len(lst) == 1000
     job = rep.tables()["cov_1"].df
     assert job["客户数"].sum() == len(raw)
+
+
+def test_two_mortgages_judged_loan_by_loan():
+    """Review fix: months paid and balance ratio come from the SAME loan. k1: M1a paid 65 months but
+    balance/amount 0.9; M1b paid 11 months with ratio 0.5 -> no loan meets both (old code paired 65 with
+    0.5 and pushed a consumer loan). k3: one of two loans meets both -> gap stays. The 装修 hint uses the
+    fewest months paid: k1's newest mortgage is 11 months old -> hint; k3's newest is 30 months -> none."""
+    t = bank()
+    t["loans"] = _frame("loans", [
+        {"loan_id": "M1a", "cust_id": "k1", "product": "个人住房贷款", "start_date": pd.Timestamp("2021-06-01"),
+             "amount": 1_000_000.0, "balance": 900_000.0, "status": "C"},   # 2021-06 -> 2026-11: 65 months
+        {"loan_id": "M1b", "cust_id": "k1", "product": "个人住房贷款", "start_date": pd.Timestamp("2025-12-01"),
+             "amount": 400_000.0, "balance": 200_000.0, "status": "C"},     # 11 months
+        {"loan_id": "M3a", "cust_id": "k3", "product": "个人住房贷款", "start_date": pd.Timestamp("2019-01-01"),
+             "amount": 500_000.0, "balance": 300_000.0, "status": "C"},     # 94 months, 0.6 < 0.7
+        {"loan_id": "M3b", "cust_id": "k3", "product": "个人住房贷款", "start_date": pd.Timestamp("2024-05-01"),
+             "amount": 500_000.0, "balance": 480_000.0, "status": "C"},     # 30 months, 0.96
+    ])
+    from bankxl.scenarios.credit.mortgage_cross_sell import mortgage_detail
+
+    md = mortgage_detail(t["loans"], AS_OF, 24, 0.7)
+    assert md.loc["k1", "min_paid"] == 11 and md.loc["k1", "max_paid"] == 65 and not md.loc["k1", "consumer_ok"]
+    assert md.loc["k3", "min_paid"] == 30 and md.loc["k3", "consumer_ok"]
+    lst = _run(t).tables()["cross_sell_list"].df.set_index("客户号")
+    assert "个人消费贷款" not in lst.loc["k1", "缺口产品"]   # k1 held 信用卡 + 定期 + 代发: no gap left
+    assert lst.loc["k1", "缺口产品"] == "" and "装修分期" in lst.loc["k1", "原因"]
+    assert "个人消费贷款" in lst.loc["k3", "缺口产品"] and "装修分期" not in lst.loc["k3", "原因"]
+
+
+def test_age_from_birth_date_id_number_or_age_column():
+    """Ages: birth_date first, then the ID number (bankxl.idcard.age_at), then an age column."""
+    from bankxl.idcard import age_at, birth_date
+    from bankxl.scenarios.common import age_from_birth, customer_ages
+
+    cust = pd.DataFrame({"birth_date": pd.to_datetime(["1980-12-01", None, None, "2000-02-29"]),
+                         "id_no": pd.array([None, "11010519491231002X", None, None], dtype="string"),
+                         "age": [99, 99, 41, None]})
+    got = customer_ages(cust, "2026-11-30").tolist()
+    assert got[:3] == [45.0, 76.0, 41.0]           # 1980-12-01: birthday not yet reached -> 45
+    assert customer_ages(cust, "2027-02-28").iloc[3] == 26.0   # 29 Feb reached on 1 Mar in non-leap years
+    assert customer_ages(cust, "2027-03-01").iloc[3] == 27.0
+    # second method: the idcard module's own age rule on the same birth dates
+    ids = pd.Series(["11010519491231002X", "110105198012010018", "110105200002290014"], dtype="string")
+    for d in ("2026-11-30", "2027-02-28", "2027-12-31"):
+        assert age_from_birth(birth_date(ids, valid_only=False), d).tolist() == \
+            age_at(ids, d, valid_only=False).astype("float64").tolist()

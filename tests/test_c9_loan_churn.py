@@ -225,3 +225,41 @@ def test_berka_churn_recomputed_from_raw_loans():
     assert "年初余额(万CZK)" in df.columns
     assert any("没有任何客户有第二笔贷款" in n for n in rep.notes)
     assert len(rep.tables()["winback_list"].df) == 203
+
+
+def test_all_year_totals_count_customer_years():
+    """Review fix: over several years the base is Σ yearly bases (户次), not distinct customers, so the
+    all-years rate is Σ churn / Σ base. By hand from test_outcomes_per_customer_year:
+    东区 (org A): 2020 c1 c2, 2021 c2, 2022 c2 -> 4 customer-years, churn c1 -> 1/4 (distinct would be 1/2);
+    西区 (org B): 2020 c3 c4, 2021 c3 c4, 2022 c4 c5 -> 6, churn c5 (pending) -> 1/6 (distinct: 1/3)."""
+    rep = _run(six_loans())
+    reg = rep.tables()["churn_by_region"].df.set_index("区域")
+    assert reg.loc["东区", "年初有贷客户-年(户次)"] == 4 and reg.loc["西区", "年初有贷客户-年(户次)"] == 6
+    assert reg.loc["东区", "户数流失率"] == pytest.approx(1 / 4)
+    assert reg.loc["西区", "户数流失率"] == pytest.approx(1 / 6)
+    # second method: Σ over the per-year table equals the region totals
+    base = rep.tables()["heat_base"].df.set_index("区域")
+    assert base.sum(axis=1).to_dict() == {"东区": 4, "西区": 6}
+    # overview line: 4 + 3 + 3 = 10 customer-years, churn 1 + 0 + 1
+    by_year = rep.tables()["churn_by_year"].df
+    line = rep.sheets[0].blocks[0].lines[1]
+    assert int(by_year["年初有贷客户数"].sum()) == 10
+    assert "年初有贷客户-年合计 10 户次, 流失 2 户次, 不良结清 1 户次" in line
+
+
+def test_as_of_year_is_marked_partial():
+    """Review fix: with a data date before 31 Dec the as-of year is counted up to the data date only."""
+    t = six_loans()
+    rep = execute("credit.loan_churn", t, {"years": "[2020, 2021, 2022]"}, as_of="2022-11-30")
+    df = rep.tables()["churn_by_year"].df.set_index("年份")
+    assert df.loc["2022", "口径"] == "截至数据日期 2022-11-30"
+    assert df.loc["2020", "口径"] == "全年" and df.loc["2021", "口径"] == "全年"
+    assert any("2022 年只统计到数据日期 2022-11-30" in n for n in rep.notes)
+    assert any("截至数据日期" in x for x in rep.sheets[0].blocks[0].lines)
+    # data date on 31 Dec: every year is a full year, no note
+    rep = _run(six_loans())
+    assert set(rep.tables()["churn_by_year"].df["口径"]) == {"全年"}
+    assert not any("只统计到数据日期" in n for n in rep.notes)
+    # the as-of year not among the years: nothing is partial
+    rep = execute("credit.loan_churn", t, {"years": "[2020, 2021]"}, as_of="2022-11-30")
+    assert set(rep.tables()["churn_by_year"].df["口径"]) == {"全年"}

@@ -407,3 +407,40 @@ def test_inputs_not_mutated():
     execute("deposit.maturity", {"time_deposits": td, "orgs": orgs, "customers": CUSTOMERS}, as_of=AS_OF)
     pd.testing.assert_frame_equal(td, before)
     pd.testing.assert_frame_equal(orgs, ORGS)
+
+
+def test_closed_zero_and_foreign_rows_left_out_with_notes():
+    """The closed/zero/currency filter (now bankxl.scenarios.common.active_deposit_mask, shared with D4 and
+    C3): A20 closed, A21 zero balance, A22 USD are left out; A23 has a blank currency (= the data's) and
+    stays; A24 '人民币' is CNY."""
+    extra = [("A20", "C1", "O11", "整存整取", "2025-10-09", "2026-10-09", 12, 0.015, 90_000.0),
+             ("A21", "C1", "O11", "整存整取", "2025-10-09", "2026-10-09", 12, 0.015, 0.0),
+             ("A22", "C1", "O11", "整存整取", "2025-10-09", "2026-10-09", 12, 0.015, 70_000.0),
+             ("A23", "C1", "O11", "整存整取", "2025-10-09", "2026-10-09", 12, 0.015, 60_000.0),
+             ("A24", "C1", "O11", "整存整取", "2025-10-09", "2026-10-09", 12, 0.015, 40_000.0)]
+    td = make_td([*ROWS, *extra])
+    n = len(ROWS)
+    td["status"] = pd.array(["正常"] * n + ["已销户", "正常", "正常", "正常", "正常"], dtype="string")
+    td["ccy"] = pd.array(["CNY"] * n + ["CNY", "CNY", "USD", "  ", "人民币"], dtype="string")
+    from bankxl.scenarios.common import active_deposit_mask, active_deposits
+
+    keep, notes = active_deposit_mask(td, "CNY")
+    assert td.loc[~keep, "acct_no"].tolist() == ["A20", "A21", "A22"]
+    assert len(notes) == 3 and "USD: 1 笔, 余额 70,000.00" in notes[2]
+    kept, _ = active_deposits(td, "CNY")
+    assert kept["acct_no"].tolist() == td["acct_no"].tolist()[:n] + ["A23", "A24"]
+    # the data in USD: only A22 is in the data's currency (plus blank A23); CNY rows are foreign then
+    keep_usd, _ = active_deposit_mask(td, "USD")
+    assert td.loc[keep_usd, "acct_no"].tolist() == ["A22", "A23"]
+    rep = execute("deposit.maturity", {"time_deposits": td}, as_of=AS_OF)
+    accts = set(rep.tables()["maturity_detail"].df["账号"])
+    assert {"A23", "A24"} <= accts and not {"A20", "A21", "A22"} & accts
+    assert any("销户" in x for x in rep.notes) and any("USD" in x for x in rep.notes)
+
+
+def test_band_and_term_labels_documented_examples():
+    assert m.dtm_band_labels((0, 8, 31, 91, 181, 366)) == ["已到期未支取", "0–7天", "8–30天", "31–90天", "91–180天",
+                                                           "181–365天", ">365天"]
+    assert m.dtm_band(pd.Series([-1, 0, 7, 8, 365, 366]), (0, 8, 31, 91, 181, 366)).tolist() == [
+        "已到期未支取", "0–7天", "0–7天", "8–30天", "181–365天", ">365天"]
+    assert [m.term_label(x) for x in (3, 12, 18, 36, None)] == ["3个月", "1年", "18个月", "3年", "未知"]

@@ -81,7 +81,9 @@ def tables():
 def test_grade_rule_table():
     t, f = pd.Series([True]), pd.Series([False])
     assert grade(t, t, t)[0] == "核心A" and grade(t, t, f)[0] == "核心B" and grade(t, f, t)[0] == "核心B"
-    assert grade(f, f, t)[0] == "潜力客户" and grade(f, t, t)[0] == "潜力客户"
+    # 仅 F3 = 潜力客户 (SCENARIOS.md D4, literal); F2 ∧ F3 without F1 has its own grade (review fix: it was
+    # 潜力客户 before, which is not 仅 F3)
+    assert grade(f, f, t)[0] == "潜力客户" and grade(f, t, t)[0] == "稳定潜力客户"
     assert grade(t, f, f)[0] == "规模客户" and grade(f, t, f)[0] == "一般" and grade(f, f, f)[0] == "一般"
 
 
@@ -171,7 +173,7 @@ def test_report_on_hand_frame(tables):
     rep = execute("deposit.core_customers", tables, as_of=AS_OF)
     t = rep.tables()
     summ = t["d4_grades"].df.set_index("等级")["客户数"].to_dict()
-    assert summ == {"核心A": 1, "核心B": 3, "潜力客户": 1, "规模客户": 2, "一般": 2}
+    assert summ == {"核心A": 1, "核心B": 3, "稳定潜力客户": 0, "潜力客户": 1, "规模客户": 2, "一般": 2}
     core = t["d4_core"].df
     assert list(core["等级"]) == ["核心A", "核心B", "核心B", "核心B", "潜力客户", "规模客户", "规模客户"]
     assert core.loc[core["客户号"] == "A1", "客户名称(脱敏)"].iloc[0] == "客**"
@@ -191,3 +193,61 @@ def test_other_bank_funds_from_self_transfers():
                         "memo": pd.array(["转账", "转账"], dtype="string")})
     f, _ = factors({"customer_monthly": cm, "customers": cust, "transactions": txn}, CoreParams(), AS_OF)
     assert f.loc["Z1", "other_funds"] == 500_000.0 and f.loc["Z1", "grade"] == "潜力客户"
+
+
+def test_stable_potential_is_not_only_f3():
+    """Q1: 10 of 12 months ≥ 200,000 and opened 2010 (F2), last 3 months (250,000 + 100,000 + 100,000)/3 =
+    150,000 < 200,000 (no F1), net inflow 150,000/12 a month -> potential 750,000 (F3) -> 稳定潜力客户;
+    P1 (F3 only) stays 潜力客户; the list puts 稳定潜力客户 before 潜力客户, and 说明 states the rule."""
+    spec = {"Q1": dict(td=[250_000.0] * 10 + [100_000.0] * 2, net=150_000.0 / 12),
+            "P1": dict(td=10_000.0, net=150_000.0 / 12)}
+    tables = {"customer_monthly": _cm(spec), "customers": _customers({"Q1": "2010-01-01", "P1": "2010-01-01"})}
+    f, _ = factors(tables, CoreParams(), AS_OF)
+    assert f.loc["Q1", "size"] == pytest.approx(150_000.0) and f.loc["Q1", "months_ok"] == 10
+    assert (bool(f.loc["Q1", "f1"]), bool(f.loc["Q1", "f2"]), bool(f.loc["Q1", "f3"])) == (False, True, True)
+    assert f["grade"].to_dict() == {"P1": "潜力客户", "Q1": "稳定潜力客户"}
+    rep = execute("deposit.core_customers", tables, as_of=AS_OF)
+    core = rep.tables()["d4_core"].df
+    assert list(core["客户号"]) == ["Q1", "P1"] and core["建议动作"].iloc[0].startswith("提升规模")
+    assert any("仅 F3 = 潜力客户" in m for m in rep.method) and any("稳定潜力客户" in m for m in rep.method)
+
+
+def test_renew_share_ignores_closed_and_foreign_deposits(tables):
+    """R1's share: t1 160,000 auto / (t1 + t2 40,000) = 0.8. A closed 1,000,000 deposit and a USD one are left
+    out (review fix: they were summed, 160,000 / 1,250,000 = 12.8% -> R1 lost F2)."""
+    td = pd.concat([TD, pd.DataFrame({
+        "acct_no": pd.array(["t3", "t4", "t5"], dtype="string"), "cust_id": pd.array(["R1"] * 3, dtype="string"),
+        "maturity_date": pd.to_datetime(["2027-03-01"] * 3), "balance": [1_000_000.0, 50_000.0, 0.0],
+        "auto_renew": pd.array([False, False, False], dtype="boolean"),
+        "status": pd.array(["已销户", "正常", "正常"], dtype="string"),
+        "ccy": pd.array(["CNY", "USD", "CNY"], dtype="string")})], ignore_index=True)
+    t2 = {**tables, "time_deposits": td}
+    f, info = factors(t2, CoreParams(), AS_OF)
+    assert f.loc["R1", "renew_share"] == pytest.approx(0.8) and f.loc["R1", "grade"] == "核心B"
+    rep = execute("deposit.core_customers", t2, as_of=AS_OF)
+    notes = " ".join(rep.notes)
+    assert "销户" in notes and "USD" in notes
+
+
+def test_customer_columns_shared_helper():
+    """bankxl.scenarios.common.customer_columns (used by C3, C6, C9, D4): 客户号 unmasked and in list order,
+    masked name/ID/phone when ctx.mask, 机构号/客户经理 on request, no empty columns unless asked."""
+    from bankxl.scenario import RunContext
+    from bankxl.scenarios.common import customer_columns
+
+    cust = pd.DataFrame({"cust_id": pd.array([" K2", "K1", "K1"], dtype="string"),
+                         "cust_name": pd.array(["欧阳娜娜", "张三", "重复行"], dtype="string"),
+                         "id_no": pd.array(["11010519491231002X", None, None], dtype="string"),
+                         "phone": pd.array([None, None, None], dtype="string"),
+                         "mgr_id": pd.array(["M9", "", ""], dtype="string")})
+    ids = pd.Series(["K1", "K2", "K3"], index=[10, 20, 30])
+    on = customer_columns(ids, cust, RunContext(as_of="2026-11-30", mask=True), extra=("org_id", "mgr_id"))
+    assert list(on.columns) == ["客户号", "客户名称(脱敏)", "证件号码(脱敏)", "客户经理"]  # no phone, no org
+    assert on["客户号"].tolist() == ["K1", "K2", "K3"] and list(on.index) == [0, 1, 2]
+    assert on["客户名称(脱敏)"].tolist()[:2] == ["张*", "欧阳**"] and pd.isna(on["客户名称(脱敏)"].iloc[2])
+    assert on["证件号码(脱敏)"].iloc[1] == "110105********002X"
+    assert on["客户经理"].tolist()[1] == "M9" and pd.isna(on["客户经理"].iloc[0])
+    off = customer_columns(ids, cust, RunContext(as_of="2026-11-30", mask=False), keep_empty=True)
+    assert list(off.columns) == ["客户号", "客户名称", "证件号码", "手机号"]
+    assert off["客户名称"].iloc[1] == "欧阳娜娜" and off["证件号码"].iloc[1] == "11010519491231002X"
+    assert list(customer_columns(ids, None, RunContext(as_of="2026-11-30")).columns) == ["客户号"]

@@ -1,7 +1,26 @@
-"""Small frame helpers shared by the scenario modules."""
+"""Small frame helpers shared by the scenario modules.
+
+* :func:`text_column` — a column as trimmed strings;
+* :func:`customer_columns` / :func:`identity_columns` / :func:`masked` / :func:`mask_label` — the customer
+  columns of every list: 客户号 unmasked beside 客户名称/证件号码/手机号, masked when ``ctx.mask``
+  (``bankxl.masking``), plus 机构号/客户经理 on request;
+* :func:`customer_ages` / :func:`age_from_birth` — age in whole years at the data date;
+* :func:`active_deposits` / :func:`active_deposit_mask` — the time deposits that still hold money in the
+  data's currency (closed accounts, zero/negative balances and other currencies left out, with notes).
+"""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 import pandas as pd
+
+from .. import idcard
+from ..masking import mask_id, mask_name, mask_phone
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenario import RunContext
 
 
 def text_column(df: pd.DataFrame, col: str) -> pd.Series:
@@ -10,3 +29,159 @@ def text_column(df: pd.DataFrame, col: str) -> pd.Series:
     if col not in df.columns:
         return pd.Series("", index=df.index, dtype="string")
     return df[col].astype("string").fillna("").str.strip()
+
+
+# ============================================================================ customer / masking columns
+#: identity fields of the customer lists: canonical column -> (Chinese header, masking function)
+IDENTITY_FIELDS: dict[str, tuple[str, Any]] = {
+    "cust_name": ("客户名称", mask_name),
+    "id_no": ("证件号码", mask_id),
+    "phone": ("手机号", mask_phone),
+}
+#: non-sensitive customer attributes a list may add after the identity columns
+EXTRA_FIELDS: dict[str, str] = {"org_id": "机构号", "mgr_id": "客户经理"}
+
+
+def mask_label(zh: str, ctx: RunContext) -> str:
+    """Header of a maskable column: ``客户名称(脱敏)`` when ``ctx.mask``, else ``客户名称``."""
+    return f"{zh}(脱敏)" if ctx.mask else zh
+
+
+def masked(values: pd.Series, field: str, ctx: RunContext) -> pd.Series:
+    """``values`` (any dtype) as a ``string`` Series, masked with the function of ``field`` (cust_name /
+    id_no / phone, :data:`IDENTITY_FIELDS`) when ``ctx.mask``; same index; missing stays ``<NA>``."""
+    s = values.astype("string")
+    return IDENTITY_FIELDS[field][1](s) if ctx.mask else s
+
+
+def identity_columns(info: pd.DataFrame, ctx: RunContext, fields: Sequence[str] = tuple(IDENTITY_FIELDS),
+                     keep_empty: bool = False) -> pd.DataFrame:
+    """The identity columns of a list from a frame already aligned with the list's rows.
+
+    ``info``: one row per list row with some of the columns ``fields`` (cust_name, id_no, phone). Returns a
+    frame with a RangeIndex (positional, same length as ``info``) and one column per field, headed
+    客户名称/证件号码/手机号 (+ ``(脱敏)`` and masked when ``ctx.mask``), dtype ``string``. A field missing from
+    ``info`` or without any value is left out (data without names, e.g. Berka/UCI, get no empty columns)
+    unless ``keep_empty`` (then it is a column of ``<NA>``).
+    """
+    out = pd.DataFrame(index=pd.RangeIndex(len(info)))
+    for f in fields:
+        zh = IDENTITY_FIELDS[f][0]
+        if f in info.columns:
+            v = pd.Series(info[f].to_numpy(), dtype="string")
+        elif keep_empty:
+            v = pd.Series(pd.NA, index=out.index, dtype="string")
+        else:
+            continue
+        if keep_empty or v.notna().any():
+            out[mask_label(zh, ctx)] = masked(v, f, ctx).to_numpy()
+    return out
+
+
+def customer_columns(ids: pd.Series | pd.Index | Sequence, customers: pd.DataFrame | None, ctx: RunContext, *,
+                     fields: Sequence[str] = tuple(IDENTITY_FIELDS), extra: Sequence[str] = (),
+                     keep_empty: bool = False) -> pd.DataFrame:
+    """客户号 (unmasked, first) + the identity columns + the ``extra`` columns for the customers ``ids``.
+
+    ``ids``: customer numbers in list order. ``customers``: the 客户 table (cust_id + cust_name/id_no/phone/
+    org_id/mgr_id; None or empty = no details); looked up by the trimmed cust_id, first row per customer.
+    Returns a frame with a RangeIndex aligned positionally with ``ids``: 客户号 (string, as given), then
+    客户名称/证件号码/手机号 (masked per ``ctx.mask``, see :func:`identity_columns`), then 机构号/客户经理 for
+    ``extra`` in {"org_id", "mgr_id"}. Columns without any value are left out unless ``keep_empty``.
+    """
+    idv = pd.Series(list(ids) if not isinstance(ids, pd.Series) else ids.to_numpy(), dtype="string")
+    key = idv.fillna("").str.strip()
+    out = pd.DataFrame({"客户号": idv})
+    if customers is not None and len(customers) and "cust_id" in customers.columns:
+        c = customers.assign(_k=text_column(customers, "cust_id")).drop_duplicates("_k").set_index("_k")
+    else:
+        c = pd.DataFrame(index=pd.Index([], dtype="string"))
+
+    def col(name: str) -> pd.Series:
+        if name in c.columns:
+            return pd.Series(key.map(c[name].astype("string")).to_numpy(), dtype="string")
+        return pd.Series(pd.NA, index=out.index, dtype="string")
+
+    info = pd.DataFrame({f: col(f) for f in fields if f in c.columns})
+    ident = identity_columns(info if len(info.columns) else pd.DataFrame(index=out.index), ctx, fields, keep_empty)
+    for h in ident.columns:
+        out[h] = ident[h].to_numpy()
+    for f in extra:
+        v = col(f).str.strip().replace("", pd.NA)
+        if keep_empty or v.notna().any():
+            out[EXTRA_FIELDS[f]] = v
+    return out
+
+
+# ============================================================================ ages
+def age_from_birth(birth: pd.Series, as_of: Any) -> pd.Series:
+    """Age in whole years on ``as_of`` from birth dates: ``as_of.year − birth.year − (birthday not yet
+    reached)`` — the rule of :func:`bankxl.idcard.age_at` (a 29 February birthday is reached on 1 March in
+    non-leap years). ``birth``: datetime-like Series. Returns float64 (NaN where the date is missing or
+    after ``as_of``), same index."""
+    as_of = pd.Timestamp(as_of)
+    b = pd.to_datetime(birth, errors="coerce")
+    before = (b.dt.month > as_of.month) | ((b.dt.month == as_of.month) & (b.dt.day > as_of.day))
+    age = (as_of.year - b.dt.year - before.astype("float64")).astype("float64")
+    return age.where(b.notna() & (b <= as_of))
+
+
+def customer_ages(customers: pd.DataFrame, as_of: Any) -> pd.Series:
+    """Age in whole years at ``as_of`` per row of ``customers`` (same index, float64, NaN unknown).
+
+    Sources in order: ``birth_date`` (:func:`age_from_birth`); the ID number ``id_no``
+    (:func:`bankxl.idcard.age_at`, valid IDs only); an ``age`` column (a dataset's stated age, e.g. UCI).
+    """
+    out = pd.Series(np.nan, index=customers.index, dtype="float64")
+    if "birth_date" in customers.columns:
+        out = age_from_birth(customers["birth_date"], as_of)
+    if "id_no" in customers.columns and out.isna().any() and customers["id_no"].notna().any():
+        out = out.fillna(idcard.age_at(customers["id_no"].astype("string"), as_of).astype("float64"))
+    if "age" in customers.columns:
+        out = out.fillna(pd.to_numeric(customers["age"], errors="coerce").astype("float64"))
+    return out
+
+
+# ============================================================================ time deposits
+#: 状态 values of a closed time deposit (regex)
+CLOSED_STATUS = r"销户|结清|注销|关闭|已支取|撤销"
+#: currency codes meaning 人民币 (when the data currency is CNY)
+CNY_CODES = {"CNY", "RMB", "人民币", "156", "01", "本币"}
+
+
+def active_deposit_mask(td: pd.DataFrame, currency: str) -> tuple[pd.Series, list[str]]:
+    """Which rows of ``time_deposits`` still hold money in the data's currency, and notes on the others.
+
+    ``td``: time deposits (balance; optional status, ccy). Left out, in this order: status matching
+    :data:`CLOSED_STATUS` (销户/结清…); balance 0, negative or empty; currency (``ccy``, blank = the data's
+    currency) other than ``currency`` (CNY also accepts :data:`CNY_CODES`) — never converted silently.
+    Returns (bool Series on ``td.index``, notes in Chinese, one per kind of exclusion present).
+    """
+    notes: list[str] = []
+    status = text_column(td, "status")
+    closed = status.str.contains(CLOSED_STATUS, regex=True).fillna(False).astype(bool)
+    if closed.any():
+        notes.append(f"状态为销户/结清等的 {int(closed.sum())} 笔已剔除(不再有到期资金)。")
+    bal = pd.to_numeric(td["balance"], errors="coerce").astype("float64") if "balance" in td.columns \
+        else pd.Series(np.nan, index=td.index)
+    zero = ~(bal > 0)
+    zero_only = zero & ~closed
+    if zero_only.any():
+        notes.append(f"余额为 0、为负或为空的 {int(zero_only.sum())} 笔未计入(负数余额见数据问题 NEG_BALANCE)。")
+    ccy_raw = td["ccy"].astype("string") if "ccy" in td.columns else pd.Series(pd.NA, index=td.index, dtype="string")
+    ccy = ccy_raw.str.strip().replace("", pd.NA).fillna(currency).str.upper()
+    own = {currency.upper()} | (CNY_CODES if currency.upper() == "CNY" else set())
+    foreign = ~ccy.isin(own) & ~closed & ~zero
+    if foreign.any():
+        by = pd.DataFrame({"ccy": ccy_raw[foreign], "b": bal[foreign]}).groupby("ccy", dropna=False)["b"].agg(
+            ["size", "sum"])
+        desc = "; ".join(f"{k}: {int(r['size'])} 笔, 余额 {r['sum']:,.2f}" for k, r in by.iterrows())
+        notes.append(f"非 {currency} 币种的存款未计入(未做汇率折算, 不静默换算): {desc}。")
+    return (~closed & ~zero & ~foreign).astype(bool), notes
+
+
+def active_deposits(td: pd.DataFrame, currency: str) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of ``td`` kept by :func:`active_deposit_mask` (same columns and index; ``td`` untouched)
+    and the notes."""
+    keep, notes = active_deposit_mask(td, currency)
+    return td[keep.to_numpy()], notes

@@ -46,6 +46,7 @@ import pandas as pd
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
+from ..common import customer_columns
 
 STILL, RENEWED, CHURN, PENDING, BAD = "仍在贷", "续贷/新贷保留", "流失", "流失(观察期未满)", "不良结清"
 OUTCOMES = (STILL, RENEWED, CHURN, PENDING, BAD)
@@ -168,14 +169,16 @@ def rates(detail: pd.DataFrame, by: list[str], count_pending: bool = True) -> pd
 
     Columns: base, base_balance, still, renewed, churn (incl. pending when ``count_pending``), pending,
     bad, churn_balance, rate_count = churn/base, rate_balance = churn_balance/base_balance (NaN when the
-    denominator is 0).
+    denominator is 0).  ``base`` counts *customer-years* (rows of ``detail``, one per year × customer):
+    within one year that is the number of base customers; over several years it is Σ yearly bases (户次),
+    so that rate_count = Σ churn / Σ yearly base, the same unit as the numerator.
     """
     d = detail.assign(
         is_churn=detail["outcome"].isin([CHURN, PENDING] if count_pending else [CHURN]),
         is_pending=detail["outcome"].eq(PENDING), is_bad=detail["outcome"].eq(BAD),
         is_still=detail["outcome"].eq(STILL), is_renew=detail["outcome"].eq(RENEWED))
     d["churn_balance"] = d["start_balance"].where(d["is_churn"], 0.0)
-    r = d.groupby(by, sort=True).agg(base=("cust_id", "nunique"), base_balance=("start_balance", "sum"),
+    r = d.groupby(by, sort=True).agg(base=("cust_id", "size"), base_balance=("start_balance", "sum"),
                                      still=("is_still", "sum"), renewed=("is_renew", "sum"),
                                      churn=("is_churn", "sum"), pending=("is_pending", "sum"),
                                      bad=("is_bad", "sum"), churn_balance=("churn_balance", "sum"))
@@ -214,11 +217,10 @@ def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
             "请检查放款日/结清日, 或在参数「统计年份」中指定年份。"])]))
         return rep
     detail["region"] = _regions(detail, customers, orgs, p.region_by)
-    ok_status = detail["year_end"] < pd.Timestamp(year=int(ctx.as_of.year), month=12, day=31)
-    partial_year = int(ctx.as_of.year) if (~ok_status).any() and ctx.as_of.month * 100 + ctx.as_of.day < 1231 \
-        else None
+    partial_year = _partial_year(detail, ctx.as_of)
     if partial_year:
-        notes.append(f"{partial_year} 年只统计到数据日期 {ctx.as_of:%Y-%m-%d}(非全年)。")
+        notes.append(f"{partial_year} 年只统计到数据日期 {ctx.as_of:%Y-%m-%d}(非全年): 年末取数据日期, "
+                     "流失率低于全年口径, 不宜与往年直接比较。")
 
     rep.sheets.append(_overview(detail, p, ctx, partial_year))
     rep.sheets.append(_heat(detail, p, ctx))
@@ -227,6 +229,15 @@ def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
     rep.sheets.append(_bad_list(detail, customers, ctx))
     rep.sheets.append(_detail_sheet(detail, ctx))
     return rep
+
+
+def _partial_year(detail: pd.DataFrame, as_of) -> int | None:
+    """The as-of year when it is in ``detail`` and the data date is not 31 Dec (that year is counted only up
+    to the data date, E = as_of); else None."""
+    as_of = pd.Timestamp(as_of)
+    if (as_of.month, as_of.day) == (12, 31):
+        return None
+    return int(as_of.year) if detail["year"].astype(int).eq(int(as_of.year)).any() else None
 
 
 def _years(p: LoanChurnParams, loans: pd.DataFrame, ctx: RunContext) -> list[int]:
@@ -274,7 +285,7 @@ _RATE_FMT = {"户数流失率": "pct1", "余额流失率": "pct1", "不良结清
 def _overview(detail, p, ctx, partial_year) -> Sheet:
     r = rates(detail, ["year"], p.count_pending)
     df = _rate_frame(r, ctx, "year", "年份")
-    df.insert(1, "口径", ["截至 " + ctx.as_of.strftime("%m-%d") if int(y) == partial_year else "全年"
+    df.insert(1, "口径", [f"截至数据日期 {ctx.as_of:%Y-%m-%d}" if int(y) == partial_year else "全年"
                         for y in df["年份"]])
     tot = rates(detail.assign(all="合计"), ["all"], p.count_pending)
     blocks = [
@@ -282,7 +293,9 @@ def _overview(detail, p, ctx, partial_year) -> Sheet:
             (f"流失 = 年初有贷客户在当年结清全部贷款, 且结清后 {p.window_days} 天内(含结清前 "
             f"{p.refinance_grace_days} 天借新还旧)没有新放款; 不良结清(状态 B)不算流失, 单列。"),
             (f"年初有贷客户-年合计 {int(tot['base'].iloc[0]):,} 户次, 流失 {int(tot['churn'].iloc[0]):,} 户次, "
-            f"不良结清 {int(tot['bad'].iloc[0]):,} 户次。")]),
+            f"不良结清 {int(tot['bad'].iloc[0]):,} 户次(户次 = 各年年初有贷客户数之和, 一户跨多年计多次)。")]
+            + ([f"{partial_year} 年只统计到数据日期 {ctx.as_of:%Y-%m-%d}(口径「截至数据日期」, 非全年)。"]
+               if partial_year else [])),
         Table(df, name="churn_by_year", title="年度流失", formats=_RATE_FMT,
               conditional=[Conditional(["户数流失率"], kind="data_bar")]),
         Chart(table="churn_by_year", categories="年份", series=["户数流失率", "余额流失率", "不良结清率"],
@@ -310,9 +323,9 @@ def _heat(detail, p, ctx) -> Sheet:
     blocks.append(Table(base, name="heat_base", title="年初有贷客户数(区域 × 年份, 分母)"))
     tot = rates(detail, ["region"], p.count_pending)
     by_region = pd.DataFrame({"区域": tot["region"].astype(str), "流失客户数": tot["churn"].astype(int),
-                              "年初有贷客户-年": tot["base"].astype(int), "户数流失率": tot["rate_count"]}) \
+                              "年初有贷客户-年(户次)": tot["base"].astype(int), "户数流失率": tot["rate_count"]}) \
         .sort_values(["流失客户数", "区域"], ascending=[False, True])
-    blocks.append(Table(by_region, name="churn_by_region", title="各区域合计(全部统计年份)",
+    blocks.append(Table(by_region, name="churn_by_region", title="各区域合计(全部统计年份; 流失率 = Σ流失 / Σ各年年初有贷客户)",
                         formats={"户数流失率": "pct1"}))
     blocks.append(Chart(table="churn_by_region", categories="区域", series=["流失客户数"], kind="bar",
                         title="各区域流失客户数", height=max(320, 22 * len(by_region) + 80)))
@@ -329,25 +342,6 @@ def _by_product(detail, p, ctx) -> Sheet:
         blocks.append(Note(lines=[f"数据中只有一个贷款品种({d['product'].iloc[0]}), 分产品结果与年度概览相同。"]))
     blocks.append(Table(df, name="churn_by_product", title="分产品 × 年份", formats=_RATE_FMT))
     return Sheet("分产品", blocks)
-
-
-def _cust_cols(ids: pd.Series, customers, ctx: RunContext) -> pd.DataFrame:
-    """客户名称/证件号码/手机号 (masked when ctx.mask) and 客户经理 for a list; empty columns left out."""
-    out = pd.DataFrame(index=ids.index)
-    if customers is None or customers.empty:
-        return out
-    c = customers.drop_duplicates("cust_id").set_index("cust_id")
-    from ...masking import mask_id, mask_name, mask_phone
-
-    sfx = "(脱敏)" if ctx.mask else ""
-    for col, zh, fn in (("cust_name", "客户名称", mask_name), ("id_no", "证件号码", mask_id),
-                        ("phone", "手机号", mask_phone)):
-        if col in c.columns and c[col].notna().any():
-            v = ids.map(c[col]).astype("string")
-            out[zh + sfx] = fn(v) if ctx.mask else v
-    if "mgr_id" in c.columns and c["mgr_id"].notna().any():
-        out["客户经理"] = ids.map(c["mgr_id"]).astype("string")
-    return out
 
 
 def _winback(detail, customers, holdings, p, ctx) -> Sheet:
@@ -393,10 +387,8 @@ def _winback(detail, customers, holdings, p, ctx) -> Sheet:
         ["7 日内客户经理电话回访: 了解资金需求与结清原因, 推荐续贷/消费贷, 优先审批",
          "纳入本月外呼名单: 推送贷款产品与利率信息, 了解是否已在他行贷款"],
         "短信/手机银行推送贷款产品; 持续关注资金需求")
-    out = pd.DataFrame({"排名": 0, "客户号": ch["cust_id"].astype("string")})
-    cc = _cust_cols(ch["cust_id"], customers, ctx)
-    for c in cc.columns:
-        out[c] = cc[c].to_numpy()
+    out = customer_columns(ch["cust_id"], customers, ctx, extra=("mgr_id",))
+    out.insert(0, "排名", 0)
     out["机构号"] = ch["org_id"].astype("string").to_numpy()
     out["区域"] = ch["region"].astype("string").to_numpy()
     out["流失年份"] = ch["year"].astype(int).to_numpy()
@@ -430,10 +422,7 @@ def _bad_list(detail, customers, ctx) -> Sheet:
     if b.empty:
         blocks.append(Note(lines=["没有不良结清客户。"]))
         return Sheet("不良结清", blocks)
-    out = pd.DataFrame({"客户号": b["cust_id"].astype("string")})
-    cc = _cust_cols(b["cust_id"], customers, ctx)
-    for c in cc.columns:
-        out[c] = cc[c].to_numpy()
+    out = customer_columns(b["cust_id"], customers, ctx, extra=("mgr_id",))
     out["机构号"] = b["org_id"].astype("string")
     out["区域"] = b["region"].astype("string")
     out["年份"] = b["year"].astype(int)

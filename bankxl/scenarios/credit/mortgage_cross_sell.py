@@ -40,6 +40,7 @@ import pandas as pd
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
+from ..common import customer_ages, customer_columns
 
 MORTGAGE = "个人住房贷款"
 CONSUMER = "个人消费贷款"
@@ -127,20 +128,11 @@ def running_loans(loans: pd.DataFrame) -> pd.DataFrame:
     return lo.assign(product=prod, _code=code[run.to_numpy()])
 
 
-def ages(customers: pd.DataFrame, as_of) -> pd.Series:
-    """Age in whole years at ``as_of`` from birth_date (birthday not yet reached counts), else ``age``."""
-    as_of = pd.Timestamp(as_of)
-    out = pd.Series(np.nan, index=customers.index)
-    if "birth_date" in customers.columns and customers["birth_date"].notna().any():
-        b = pd.to_datetime(customers["birth_date"])
-        before = (b.dt.month > as_of.month) | ((b.dt.month == as_of.month) & (b.dt.day > as_of.day))
-        out = (as_of.year - b.dt.year - before.astype(int)).astype(float)
-    if "age" in customers.columns:
-        out = out.fillna(pd.to_numeric(customers["age"], errors="coerce").astype(float))
-    return out
-
-
 def age_band(age: pd.Series, bands) -> pd.Series:
+    """年龄段 label per customer: ``age`` in whole years (float Series, NaN unknown — from
+    :func:`bankxl.scenarios.common.customer_ages`), ``bands`` the increasing edges in years
+    (:attr:`MortgageParams.age_bands`, default 25/35/45/55/65). Bands are half-open [a, b): '<25', '25–34',
+    …, '≥65'; a missing age is '未知'. Returns a ``string`` Series on ``age``'s index."""
     edges = [int(b) for b in bands]
     labels = [f"<{edges[0]}"] + [f"{a}–{b - 1}" for a, b in itertools.pairwise(edges)] + [f"≥{edges[-1]}"]
     cut = pd.cut(age, [-np.inf, *edges, np.inf], right=False, labels=labels)
@@ -195,7 +187,7 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
             f"数据中没有按揭客户(产品「{MORTGAGE}」持有 / 未结清住房贷款), 无法计算覆盖率。"])]))
         return rep
 
-    age = ages(customers, ctx.as_of)
+    age = customer_ages(customers, ctx.as_of)
     age.index = customers["cust_id"].astype("string")
     risk = _risk(cust, loans)
     rep.sheets.append(_overview(m, is_holder, products, cust, outcome_cols, ctx))
@@ -341,6 +333,22 @@ def _gaps_sheet(m, is_holder, products, risk) -> Sheet:
     ])
 
 
+def mortgage_detail(mortgages: pd.DataFrame, as_of, min_paid: int, max_ratio: float) -> pd.DataFrame:
+    """Per customer, from their running mortgage loans (rows of ``loans``: cust_id, start_date, amount,
+    balance): ``min_paid`` / ``max_paid`` = fewest / most instalments paid (whole months from start_date to
+    ``as_of``), ``consumer_ok`` = SOME loan has paid ≥ ``min_paid`` AND its own balance/amount < ``max_ratio``
+    (SCENARIOS.md C6 consumer-loan condition, judged loan by loan so that the months of one loan are never
+    paired with the balance ratio of another). Index cust_id (string)."""
+    as_of = pd.Timestamp(as_of)
+    start = pd.to_datetime(mortgages["start_date"])
+    paid = (as_of.year - start.dt.year) * 12 + (as_of.month - start.dt.month)
+    ratio = (pd.to_numeric(mortgages["balance"], errors="coerce") / pd.to_numeric(mortgages["amount"], errors="coerce")) \
+        if {"balance", "amount"} <= set(mortgages.columns) else pd.Series(np.nan, index=mortgages.index)
+    ok = ((paid >= min_paid) & (ratio < max_ratio)).fillna(False).astype(bool)
+    md = pd.DataFrame({"cust_id": mortgages["cust_id"].astype("string"), "paid": paid.astype("float64"), "ok": ok})
+    return md.groupby("cust_id").agg(min_paid=("paid", "min"), max_paid=("paid", "max"), consumer_ok=("ok", "any"))
+
+
 def _deposit_size(ids, holdings, monthly) -> tuple[pd.Series, str]:
     if monthly is not None and len(monthly) and monthly["dep_avg"].notna().any():
         last = monthly.sort_values("month").drop_duplicates("cust_id", keep="last")
@@ -366,26 +374,18 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         lo = running_loans(loans)
         lo = lo[lo["product"].eq(MORTGAGE)]
         if len(lo):
-            start = pd.to_datetime(lo["start_date"])
-            paid = (ctx.as_of.year - start.dt.year) * 12 + (ctx.as_of.month - start.dt.month)
-            ratio = (pd.to_numeric(lo["balance"], errors="coerce") / pd.to_numeric(lo["amount"], errors="coerce")) \
-                if {"balance", "amount"} <= set(lo.columns) else pd.Series(np.nan, index=lo.index)
-            md = pd.DataFrame({"cust_id": lo["cust_id"].astype("string"), "paid": paid, "ratio": ratio,
-                               "start": start})
-            mort_detail = md.groupby("cust_id").agg(paid=("paid", "max"), ratio=("ratio", "min"),
-                                                    start=("start", "max"))
+            mort_detail = mortgage_detail(lo, ctx.as_of, p.min_paid_periods, p.max_balance_ratio)
     if CONSUMER in gaps.columns:
         if mort_detail is not None:
             md = mort_detail.reindex(ids)
-            ok = (md["paid"] >= p.min_paid_periods) & (md["ratio"] < p.max_balance_ratio)
-            has_detail = md["paid"].notna()
-            gaps[CONSUMER] = gaps[CONSUMER] & (ok | ~has_detail).to_numpy()
-            notes.append(f"消费贷缺口: 有按揭明细的客户要求已还 ≥{p.min_paid_periods} 期且余额/原额 < "
-                         f"{p.max_balance_ratio:.0%}; 无明细的客户未核对。")
+            has_detail = md["min_paid"].notna()
+            gaps[CONSUMER] = gaps[CONSUMER] & (md["consumer_ok"].fillna(False).astype(bool) | ~has_detail).to_numpy()
+            notes.append(f"消费贷缺口: 有按揭明细的客户要求至少一笔按揭已还 ≥{p.min_paid_periods} 期且该笔余额/原额 < "
+                         f"{p.max_balance_ratio:.0%}(逐笔判断); 无明细的客户未核对。")
         else:
             notes.append("没有按揭贷款明细(放款日/余额/原额), 消费贷缺口未核对已还期数与余额比。")
     if mort_detail is not None:
-        recent = mort_detail.reindex(ids)["paid"] <= 24
+        recent = mort_detail.reindex(ids)["min_paid"] <= 24
         hints = hints.mask(recent.fillna(False).to_numpy(), "按揭放款 ≤24 个月: 装修分期需求")
     gap_w = gaps.mul(pd.Series({x: weights.get(x, 0) for x in products})).sum(axis=1) if products \
         else pd.Series(0.0, index=ids)
@@ -423,10 +423,8 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
     actions = actions + np.where(second != "", "; 其次: " + second, "")
     actions = actions + np.where((hints != "") & ~(gaps["信用卡"] if "信用卡" in gaps.columns else
                                                    pd.Series(False, index=ids)), "; 推荐装修分期", "")
-    out = pd.DataFrame({"排名": 0, "客户号": pd.Series(ids, dtype="string")})
-    cc = _cust_cols(pd.Series(ids, dtype="string"), cust, ctx)
-    for c in cc.columns:
-        out[c] = cc[c].to_numpy()
+    out = customer_columns(pd.Series(ids, dtype="string"), cust.reset_index(), ctx, extra=("mgr_id",))
+    out.insert(0, "排名", 0)
     for col, zh in (("org_id", "机构号"), ("job", "职业"), ("marital", "婚姻状况")):
         if col in cust.columns and cust[col].notna().any():
             out[zh] = cust[col].reindex(ids).astype("string").to_numpy()
@@ -457,21 +455,6 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
               conditional=[Conditional(["等级"], kind="text", value="A", style="good"),
                            Conditional(["风险提示"], kind="text", value="违约", style="bad")]),
     ])
-
-
-def _cust_cols(ids: pd.Series, cust: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
-    from ...masking import mask_id, mask_name, mask_phone
-
-    out = pd.DataFrame(index=range(len(ids)))
-    sfx = "(脱敏)" if ctx.mask else ""
-    for col, zh, fn in (("cust_name", "客户名称", mask_name), ("id_no", "证件号码", mask_id),
-                        ("phone", "手机号", mask_phone)):
-        if col in cust.columns and cust[col].notna().any():
-            v = pd.Series(cust[col].reindex(ids.to_numpy()).to_numpy(), dtype="string")
-            out[zh + sfx] = (fn(v) if ctx.mask else v).to_numpy()
-    if "mgr_id" in cust.columns and cust["mgr_id"].notna().any():
-        out["客户经理"] = cust["mgr_id"].reindex(ids.to_numpy()).astype("string").to_numpy()
-    return out
 
 
 def _method(p: MortgageParams) -> list[str]:

@@ -48,8 +48,10 @@ recognised from the data: every one of Berka's 682 loan accounts has a UVER orde
 CZK; the remaining 35 UVER orders go to loans elsewhere).
 
 Estimates: 估算月供 m = the median over months of the month's repayments to one institution (order path:
-the order amount); 估算本金 P = m·(1 − (1 + r)^−n)/r with r = ``annual_rate``/12 and n = ``term_months``
-(defaults 4%, 120) — the remaining principal of an annuity loan with n payments left 【假设】.
+the order amount); 估算本金 P = m·(1 − (1 + r)^−n)/r with r = ``annual_rate``/12 (default 4%) and n the
+remaining instalments by the inferred loan type (:func:`term_for`): 房贷 ``term_months`` 120, 经营贷
+``term_business`` 60, 车贷 ``term_car`` 60, 消费/其他 ``term_other`` 36 — the remaining principal of an
+annuity loan with n payments left 【假设】; the lists show n (估算期数) beside P.
 
 Outputs: 网贷客户 (≥1 repayment in the window), 多头 (≥ ``multi_lender_min`` distinct lenders/banks: a risk
 hint, never marketing), 他行贷款客户 with monthly payment and principal, an institution list, and the
@@ -76,7 +78,7 @@ from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
-from ..common import text_column
+from ..common import active_deposits, customer_columns, text_column
 
 #: internet lenders: (机构, regex over counterparty name + memo); common knowledge, needs upkeep 【假设】
 DEFAULT_LENDERS: tuple = (
@@ -143,7 +145,11 @@ class OtherBankLoanParams:
                                 "金额与客户本行贷款月供之差 ≤ 该比例 → 本行贷款还款(不算他行)")
     multi_lender_min: int = param(3, "多头机构数", "家", "网贷/他行机构 ≥ 该数 → 多头: 风险提示, 不营销")
     annual_rate: float = param(0.04, "估算年利率", None, "本金估算 P = m·(1 − (1+r)^−n)/r, r = 年利率/12【假设】")
-    term_months: int = param(120, "估算剩余期数", "月", "本金估算的剩余期数 n【假设】")
+    term_months: int = param(120, "估算剩余期数: 房贷", "月",
+                             "本金估算的剩余期数 n, 推断为房贷时【假设】(剩余期限未知, 取 10 年)")
+    term_business: int = param(60, "估算剩余期数: 经营贷", "月", "推断为经营贷时的 n【假设】")
+    term_car: int = param(60, "估算剩余期数: 车贷", "月", "推断为车贷时的 n【假设】")
+    term_other: int = param(36, "估算剩余期数: 消费及其他", "月", "其他贷款(消费贷、类型不明)的 n【假设】")
     principal_full: float = param(1_000_000.0, "规模满分本金", "数据币种", "估算本金 ≥ 该值得规模满分")
     deposit_full: float = param(50_000.0, "存款满分金额", "数据币种", "本行存款 ≥ 该值得存款满分")
     w_size: float = param(40.0, "权重: 规模", "分", "置换得分: 估算本金")
@@ -171,7 +177,8 @@ def _check(p: OtherBankLoanParams) -> None:
         raise ParameterError("参数「网贷机构字典」应为 [[机构名, 正则], ...]。", "lenders: [[name, regex], ...]") from e
     if not (0 <= p.same_amount_tol < 1 and 0 <= p.own_loan_tol < 1):
         raise ParameterError("容差应在 0 与 1 之间。", "tolerances must be in [0, 1)")
-    if p.interval_min > p.interval_max or p.min_repeats < 2 or p.window_months < 1 or p.term_months < 1:
+    if p.interval_min > p.interval_max or p.min_repeats < 2 or p.window_months < 1 or \
+            min(p.term_months, p.term_business, p.term_car, p.term_other) < 1:
         raise ParameterError("参数「月供间隔」「等额月供最少次数(≥2)」「观察窗口」「估算剩余期数」不合理。",
                              "interval/min_repeats/window/term out of range")
 
@@ -185,6 +192,17 @@ def annuity_principal(m, annual_rate: float, n: int):
     if r == 0:
         return m * n
     return m * (1.0 - (1.0 + r) ** (-n)) / r
+
+
+def term_for(loan_type: pd.Series, p: OtherBankLoanParams) -> pd.Series:
+    """Remaining instalments n assumed for the principal estimate, per inferred loan type (Series of 房贷 /
+    经营贷 / 车贷 / 其他贷款 / 网贷 / NA): 房贷 ``term_months``, 经营贷 ``term_business``, 车贷 ``term_car``,
+    anything else ``term_other`` 【假设】. Returns int64 months, same index."""
+    t = loan_type.astype("string")
+    n = pd.Series(int(p.term_other), index=t.index, dtype="int64")
+    for kind, months in (("房贷", p.term_months), ("经营贷", p.term_business), ("车贷", p.term_car)):
+        n = n.mask(t.eq(kind).fillna(False).astype(bool), int(months))
+    return n
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -442,8 +460,12 @@ def _flag(values) -> np.ndarray:
     return pd.array(pd.Series(values, dtype="object").to_numpy(), dtype="boolean").fillna(False).to_numpy(dtype=bool)
 
 
-def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """What the bank holds for each customer: payroll, deposits, card/mobile/wealth, own-loan status."""
+def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency: str = "CNY") -> pd.DataFrame:
+    """What the bank holds for each customer: payroll, deposits, card/mobile/wealth, own-loan status.
+
+    deposit = Σ balance of the customer's time deposits that still hold money in ``currency``
+    (:func:`bankxl.scenarios.common.active_deposits`: closed, zero and foreign-currency rows left out), else
+    (no time_deposits table) Σ balance of held deposit products in product_holdings."""
     rel = pd.DataFrame(index=pd.Index(cust_ids, dtype="string", name="cust_id"))
     rel["payroll"] = False
     rel["deposit"] = 0.0
@@ -473,7 +495,8 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame]) -> pd.Dat
             rel["deposit"] = rel.index.map(dep).astype("float64")
     td = tables.get("time_deposits")
     if td is not None and len(td):
-        dep = pd.to_numeric(td["balance"], errors="coerce").groupby(text_column(td, "cust_id")).sum()
+        act, _ = active_deposits(td, currency)
+        dep = pd.to_numeric(act["balance"], errors="coerce").groupby(text_column(act, "cust_id")).sum()
         rel["deposit"] = rel.index.map(dep).astype("float64")
     rel["deposit"] = rel["deposit"].fillna(0.0)
     loans = tables.get("loans")
@@ -497,39 +520,8 @@ def _fmt_amount(x: float, unit: str) -> str:
     return f"{x:,.0f} {unit}"
 
 
-def _masked(s: pd.Series, fn_name: str, ctx: RunContext) -> pd.Series:
-    if not ctx.mask:
-        return s
-    from ... import masking
-
-    return getattr(masking, fn_name)(s)
-
-
-def _mask_label(zh: str, ctx: RunContext) -> str:
-    return f"{zh}(脱敏)" if ctx.mask else zh
-
-
-def _customer_cols(ids: pd.Series, customers: pd.DataFrame | None, ctx: RunContext) -> pd.DataFrame:
-    """客户号 (unmasked) + masked 客户名称/证件号码/手机号 + 机构号/客户经理, aligned to ``ids``."""
-    ids = ids.astype("string").reset_index(drop=True)
-    out = pd.DataFrame({"客户号": ids})
-    if customers is not None and len(customers):
-        c = customers.assign(_k=text_column(customers, "cust_id")).drop_duplicates("_k").set_index("_k")
-    else:
-        c = pd.DataFrame(index=pd.Index([], dtype="string"))
-
-    def col(name: str) -> pd.Series:
-        if name in c.columns:
-            return pd.Series(ids.map(c[name].astype("string")).to_numpy(), dtype="string")
-        return pd.Series(pd.NA, index=ids.index, dtype="string")
-
-    for src, zh, fn in (("cust_name", "客户名称", "mask_name"), ("id_no", "证件号码", "mask_id"),
-                        ("phone", "手机号", "mask_phone")):
-        if src in c.columns and c[src].notna().any():  # data without names/IDs (Berka, UCI): no empty columns
-            out[_mask_label(zh, ctx)] = _masked(col(src), fn, ctx)
-    out["机构号"] = col("org_id")
-    out["客户经理"] = col("mgr_id")
-    return out
+#: customer columns of the C3 lists: 客户号, masked identity, then 机构号 and 客户经理
+_PEOPLE_EXTRA = ("org_id", "mgr_id")
 
 
 # ---------------------------------------------------------------------------------------------- run
@@ -559,7 +551,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     base, disp = ctx.base_label, ctx.money_label
     # --- other-bank loans per (customer, institution) and per customer
     ob = _per_institution(det, (KIND_OTHER_REPAY,))
-    ob["P"] = annuity_principal(ob["m_est"].to_numpy(dtype="float64"), p.annual_rate, p.term_months)
+    ob["term"] = term_for(ob["loan_type"], p)
+    ob["P"] = annuity_principal(ob["m_est"].to_numpy(dtype="float64"), p.annual_rate, ob["term"].to_numpy())
     on = _per_institution(det, (KIND_ONLINE_REPAY,))
     lend = det[det["kind"].isin([KIND_ONLINE_LEND, KIND_OTHER_LEND])]
 
@@ -571,11 +564,14 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     multi = n_lenders[n_lenders >= p.multi_lender_min]
 
     all_ids = pd.Index(sorted(set(ob["cust_id"]) | set(on["cust_id"]) | set(lenders_all["cust_id"])), dtype="string")
-    rel = _relations(all_ids, tables)
+    rel = _relations(all_ids, tables, ctx.currency)
+    td = tables.get("time_deposits")
+    td_notes = active_deposits(td, ctx.currency)[1] if td is not None and len(td) else []
 
     # --- replacement list
     per_c = ob.groupby("cust_id", sort=False).agg(
         m=("m_est", "sum"), P=("P", "sum"), n=("n", "sum"), months=("months", "max"),
+        terms=("term", lambda s: "、".join(str(int(v)) for v in s)),
         inst=("institution", lambda s: "、".join(s.astype(str))),
         ltype=("loan_type", lambda s: s.iloc[0]), conf=("confidence", lambda s: s.iloc[0]),
         rules=("rules", lambda s: "、".join(dict.fromkeys("、".join(s.astype(str)).split("、")))),
@@ -685,12 +681,14 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
         "其余 UVER 代扣才是他行贷款。",
         f"他行贷款: 摘要/对手户名含贷款关键词且对手行≠本行; 或等额月供(同对手, 金额差 ≤{p.same_amount_tol:.0%}, "
         f"间隔 {p.interval_min}–{p.interval_max} 天, ≥{p.min_repeats} 次)。对手行空白或经支付通道 → 置信度 低。",
-        f"估算月供 = 各月还款合计的中位数(代扣: 指令金额); 估算本金 P = m·(1 − (1+r)^−n)/r, r = {p.annual_rate:.2%}/12, "
-        f"n = {p.term_months}【假设】。",
+        f"估算月供 = 各月还款合计的中位数(代扣: 指令金额); 估算本金 P = m·(1 − (1+r)^−n)/r, r = {p.annual_rate:.2%}/12; "
+        f"剩余期数 n 按推断的贷款类型【假设】: 房贷 {p.term_months}、经营贷 {p.term_business}、车贷 {p.term_car}、"
+        f"消费及其他 {p.term_other} 个月(名单「估算期数(月)」列; 一户多笔按机构顺序列出)。",
         f"多头: 网贷机构与他行合计 ≥{p.multi_lender_min} 家 → 风险提示, 不营销。",
     ]
     report.notes = [f"金额币种: {ctx.currency}(未折算)。客户级金额为 {ctx.base_unit}, 汇总为 {ctx.unit}。",
                     "网贷机构字典为常识整理, 需定期更新【假设】。"]
+    report.notes += [f"「本行存款」(定期存款明细): {n}" for n in td_notes]
     return report
 
 
@@ -700,14 +698,14 @@ def _level(score: pd.Series, p: OtherBankLoanParams) -> np.ndarray:
 
 def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ctx: RunContext) -> pd.DataFrame:
     base, disp = ctx.base_label, ctx.money_label
-    cols_tail = ["他行机构", "贷款类型(推断)", "月供笔数", base("估算月供"), disp("估算本金"), "置信度",
+    cols_tail = ["他行机构", "贷款类型(推断)", "月供笔数", base("估算月供"), "估算期数(月)", disp("估算本金"), "置信度",
                  "本行贷款", "代发", base("本行存款"), "信用卡", "置换得分", "等级", "原因", "建议动作", "截止日"]
     ids = pd.Series(cand.index, dtype="string")
-    head = _customer_cols(ids, customers, ctx)
+    head = customer_columns(ids, customers, ctx, extra=_PEOPLE_EXTRA)
     head.insert(0, "排名", np.arange(1, len(cand) + 1, dtype="int64"))
     if len(cand) == 0:
         for c in cols_tail:
-            head[c] = pd.Series(dtype="float64" if "(" in c and c not in ("贷款类型(推断)",) else "string")
+            head[c] = pd.Series(dtype="float64" if "(" in c and c not in ("贷款类型(推断)", "估算期数(月)") else "string")
         head["截止日"] = pd.Series(dtype="datetime64[ns]")
         head["月供笔数"] = pd.Series(dtype="int64")
         head["置换得分"] = pd.Series(dtype="float64")
@@ -717,7 +715,8 @@ def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ct
     reasons, actions = [], []
     for row in c.itertuples(index=False):
         rs = [f"他行({row.inst}){row.ltype}月供约 {_fmt_amount(row.m, u)}"
-              + (f", 连续 {int(row.months)} 个月" if row.months and row.months > 1 else "")]
+              + (f", 连续 {int(row.months)} 个月" if row.months and row.months > 1 else "")
+              + f", 按 {row.terms} 期估算本金约 {_fmt_amount(row.P, u)}"]
         if row.r_payroll:
             rs.append("本行代发")
         if row.r_deposit > 0:
@@ -733,6 +732,7 @@ def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ct
     tail = pd.DataFrame({
         "他行机构": c["inst"].astype("string"), "贷款类型(推断)": c["ltype"].astype("string"),
         "月供笔数": c["n"].astype("int64"), base("估算月供"): c["m"].astype("float64").round(2),
+        "估算期数(月)": c["terms"].astype("string"),
         disp("估算本金"): ctx.money(c["P"].astype("float64")).round(2), "置信度": c["conf"].astype("string"),
         "本行贷款": c["r_loan_state"].astype("string"),
         "代发": np.where(c["r_payroll"], "是", "否"), base("本行存款"): c["r_deposit"].astype("float64"),
@@ -747,7 +747,7 @@ def _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx) -> 
     base = ctx.base_label
     g = on.groupby("cust_id", sort=True).agg(n=("n", "sum"), m=("m_est", "sum"), last=("last", "max"))
     ids = pd.Series(g.index, dtype="string")
-    out = _customer_cols(ids, customers, ctx)
+    out = customer_columns(ids, customers, ctx, extra=_PEOPLE_EXTRA)
     lo = lend[lend["kind"] == KIND_ONLINE_LEND].sort_values("ts").groupby("cust_id").last()
     nl = ids.map(n_lenders).fillna(0).astype("int64")
     out["网贷机构"] = ids.map(lender_names).astype("string")
@@ -784,7 +784,7 @@ def _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx) -> 
 def _multi_table(multi, lender_names, det, rel, customers, p, ctx) -> pd.DataFrame:
     base = ctx.base_label
     ids = pd.Series(multi.sort_values(ascending=False, kind="stable").index, dtype="string")
-    out = _customer_cols(ids, customers, ctx)
+    out = customer_columns(ids, customers, ctx, extra=_PEOPLE_EXTRA)
     out["机构数"] = ids.map(multi).astype("int64")
     out["机构"] = ids.map(lender_names).astype("string")
     rep = det[det["kind"].isin([KIND_ONLINE_REPAY, KIND_OTHER_REPAY])].groupby("cust_id")["amount"].sum()

@@ -11,21 +11,26 @@ dep_avg 存款日均, inflow/outflow 入账/出账, optional org_id/mgr_id; mone
 * **F2 稳定**: relationship ≥ ``f2_years`` years (customers.open_date ≤ data date − 3 years) AND (in the last
   ``f2_window`` months ≥ ``f2_months_min`` months with the monthly size ≥ ``f1_threshold``, OR — proxy for
   到期续存率 ≥ 80% 【假设】 — ≥ ``f2_renew_share`` of the customer's termed time-deposit balance set to
-  自动转存). Not computable without 开户日期.
+  自动转存; only deposits that still hold money in the data's currency count:
+  :func:`bankxl.scenarios.common.active_deposits`, as in D2). Not computable without 开户日期.
 * **F3 潜力**: 5 年潜力值 = max(Σ(inflow − outflow) over the last ``f3_window`` months, 0) × ``f3_years`` +
   他行资金迹象额 (outgoing self-transfers to the customer's own accounts at other banks in the same window,
   found with C3's flow rules: money the customer keeps elsewhere 【假设】); halved from age ``elder_age``
   (default 65); F3 = 潜力值 ≥ ``f3_threshold`` (500,000). Not computable without 入账/出账.
 
-Grades: 核心A = F1 ∧ F2 ∧ F3; 核心B = F1 and one of F2/F3; 潜力客户 = F3 without F1; 规模客户 = F1 alone;
-一般 = the rest. Thresholds include equality (阈值含等号).
+Grades (SCENARIOS.md: 三项全满足 = 核心A; F1 + 任一 = 核心B; 仅 F3 = 潜力客户): 核心A = F1 ∧ F2 ∧ F3; 核心B =
+F1 and one of F2/F3; 潜力客户 = F3 alone (仅 F3: ¬F1 ∧ ¬F2, as the spec says); 稳定潜力客户 = F2 ∧ F3 ∧ ¬F1 —
+a combination the spec does not grade: stable and with potential, lacking only size; kept apart from
+潜力客户 so 仅 F3 stays literal, and ranked above it (closer to 核心) 【假设】; 规模客户 = F1 alone (not in
+the spec's grades, listed so that F1-only data such as UCI give a list); 一般 = the rest (incl. F2 alone).
+Thresholds include equality (阈值含等号).
 
 On UCI Bank Marketing (``bankxl.datasets.load_uci_bank_marketing``) only F1 can be computed: the yearly
 average balance (EUR) is the size factor, there is no relationship start and no flow; y and duration are
 campaign outcomes and are never read. Use :data:`DATASET_PARAMS` ["UCI"] (threshold in EUR).
 
 10 户服务计划 PDCA (on data with 客户经理): per manager the ``pdca_per_mgr`` best-graded customers
-(核心A, 核心B, 潜力客户, 规模客户; then by size): Plan 目标日均 = the mean 存款日均 of the ``pdca_base_months``
+(核心A, 核心B, 稳定潜力客户, 潜力客户, 规模客户; then by size): Plan 目标日均 = the mean 存款日均 of the ``pdca_base_months``
 months before the latest month × (1 + ``pdca_growth``); Check 实际日均 = the latest month's 存款日均, 完成率 =
 实际 / 目标; 接触次数 is left blank for the manager (the data hold no contact log); Act 下月动作 by 完成率.
 
@@ -43,9 +48,11 @@ import pandas as pd
 from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
-from ..common import text_column
+from ..common import active_deposits, customer_ages, customer_columns, text_column
 
-GRADES = ("核心A", "核心B", "潜力客户", "规模客户", "一般")
+GRADES = ("核心A", "核心B", "稳定潜力客户", "潜力客户", "规模客户", "一般")
+#: the graded customers that go on the lists (everything but 一般)
+LISTED = GRADES[:-1]
 BASIS_ZH = {"td_avg": "定期日均", "dep_avg": "存款日均"}
 
 #: parameters to use on the public datasets (thresholds in the data's currency)
@@ -101,13 +108,15 @@ def _wide(cm: pd.DataFrame, col: str, months: pd.DatetimeIndex, ids: pd.Index) -
     return w.reindex(index=ids, columns=months)
 
 
-def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timestamp,
+            currency: str = "CNY") -> tuple[pd.DataFrame, dict]:
     """Per-customer factor table and info.
 
     Out frame (index cust_id): size, months_ok, rel_years, renew_share, net_flow, other_funds, age, potential,
     f1, f2, f3 (bool), f2_ok/f3_ok (computable), grade, latest_dep, base_dep, org_id, mgr_id.
     Info: basis (column used), basis_fallback (bool), months_f1 (months of the F1 window in the data),
-    months_f2, f2_computable, f3_computable (any customer), latest_month.
+    months_f2, f2_computable, f3_computable (any customer), latest_month, td_notes (time deposits left out
+    of the 自动转存 share: closed, zero, not in ``currency``).
     """
     cm0 = tables["customer_monthly"]
     cm = pd.DataFrame({"cust_id": text_column(cm0, "cust_id"), "month": pd.to_datetime(cm0["month"]).dt.to_period("M")
@@ -149,16 +158,14 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     cinfo = pd.DataFrame(index=ids)
     if cust is not None and len(cust):
         c = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")
-        for col in ("open_date", "birth_date"):
-            cinfo[col] = c[col].reindex(ids).astype("datetime64[ns]") if col in c.columns else pd.NaT
-        cinfo["age_x"] = (pd.to_numeric(c["age"], errors="coerce").reindex(ids).astype("float64")
-                          if "age" in c.columns else np.nan)
+        cinfo["open_date"] = c["open_date"].reindex(ids).astype("datetime64[ns]") if "open_date" in c.columns \
+            else pd.NaT
+        cinfo["age"] = customer_ages(c, as_of).reindex(ids)
         for col in ("org_id", "mgr_id"):
             cinfo[col] = text_column(c, col).reindex(ids).fillna("") if col in c.columns else ""
     else:
         cinfo["open_date"] = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
-        cinfo["birth_date"] = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
-        cinfo["age_x"] = np.nan
+        cinfo["age"] = np.nan
         cinfo["org_id"] = cinfo["mgr_id"] = ""
     od = cinfo["open_date"]
     f["rel_years"] = ((as_of - od).dt.days / 365.25).round(1)
@@ -167,7 +174,9 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
 
     renew = pd.Series(np.nan, index=ids)
     td = tables.get("time_deposits")
+    info["td_notes"] = []
     if p.f2_renew_share > 0 and td is not None and len(td) and "auto_renew" in td.columns:
+        td, info["td_notes"] = active_deposits(td, currency)
         termed = td["maturity_date"].notna() if "maturity_date" in td.columns else pd.Series(True, index=td.index)
         bal = pd.to_numeric(td["balance"], errors="coerce").where(termed, 0.0).fillna(0.0)
         auto = bal.where(td["auto_renew"].fillna(False).astype(bool), 0.0)
@@ -190,13 +199,7 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     has_flow = flow_ok.groupby(x["cust_id"]).any()
     f["net_flow"] = net.reindex(ids).where(has_flow.reindex(ids).fillna(False).astype(bool))
     f["other_funds"] = _other_bank_funds(tables, ids, as_of, p.f3_window)
-    age = cinfo["age_x"].copy()
-    bd = cinfo["birth_date"]
-    # exact age in completed years from the birth date
-    before = (bd.dt.month > as_of.month) | ((bd.dt.month == as_of.month) & (bd.dt.day > as_of.day))
-    age_bd = (as_of.year - bd.dt.year - before.astype("float64")).astype("float64")
-    age = age.where(age.notna(), age_bd)
-    f["age"] = age
+    f["age"] = cinfo["age"]
     f3_ok = f["net_flow"].notna() | (f["other_funds"] > 0)
     pot = f["net_flow"].fillna(0.0).clip(lower=0) * p.f3_years + f["other_funds"]
     pot = pot.where(~(f["age"] >= p.elder_age), pot * p.elder_factor)
@@ -230,9 +233,11 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
 
 
 def grade(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> pd.Series:
-    """核心A = F1∧F2∧F3; 核心B = F1∧(F2∨F3) otherwise; 潜力客户 = F3∧¬F1; 规模客户 = F1 alone; else 一般."""
+    """核心A = F1∧F2∧F3; 核心B = F1∧(F2∨F3) otherwise; 稳定潜力客户 = F2∧F3∧¬F1; 潜力客户 = 仅 F3
+    (F3∧¬F1∧¬F2, SCENARIOS.md D4); 规模客户 = F1 alone; else 一般. In: three bool Series (NA = not met),
+    same index. Out: ``string`` Series of :data:`GRADES`."""
     f1, f2, f3 = (s.fillna(False).astype(bool) for s in (f1, f2, f3))
-    g = np.select([f1 & f2 & f3, f1 & (f2 | f3), f3 & ~f1, f1], list(GRADES[:4]), GRADES[4])
+    g = np.select([f1 & f2 & f3, f1 & (f2 | f3), ~f1 & f2 & f3, ~f1 & ~f2 & f3, f1], list(LISTED), GRADES[-1])
     return pd.Series(g, index=f1.index, dtype="string")
 
 
@@ -256,16 +261,6 @@ def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, months: int) -
 
 
 # ---------------------------------------------------------------------------------------------- lists
-def _mask_label(zh: str, ctx: RunContext) -> str:
-    return f"{zh}(脱敏)" if ctx.mask else zh
-
-
-def _people(ids: pd.Series, customers, ctx: RunContext) -> pd.DataFrame:
-    from ..credit.other_bank_loans import _customer_cols
-
-    return _customer_cols(ids, customers, ctx).drop(columns=["机构号", "客户经理"])
-
-
 def _yes(s: pd.Series, ok: pd.Series | bool = True) -> np.ndarray:
     ok = ok if isinstance(ok, pd.Series) else pd.Series(ok, index=s.index)
     return np.where(~ok.astype(bool), "不可算", np.where(s.astype(bool), "✓", ""))
@@ -290,6 +285,7 @@ def _reasons(f: pd.DataFrame, p: CoreParams, ctx: RunContext, basis_zh: str) -> 
 _ACTIONS = {
     "核心A": "客户经理/理财经理重点维护: 每月 ≥1 次接触, 到期前 30 天预约续存, 配置大额存单/理财, 权益优先",
     "核心B": "补齐短板: 稳定性不足 → 续存与自动转存; 潜力未显 → 了解他行资金, 引导归集",
+    "稳定潜力客户": "提升规模: 老客户有资金潜力, 了解他行资金与到期安排, 引导归集到本行定期/大额存单, 目标核心A",
     "潜力客户": "挖掘潜力: 了解他行资金与大额流入, 推荐大额存单/定期, 目标进入核心",
     "规模客户": "巩固规模: 关注到期与资金流向, 推荐定期续存",
 }
@@ -299,7 +295,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
     """Run D4 (see the module docstring). Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细."""
     p = params
     _check(p)
-    f, info = factors(tables, p, ctx.as_of)
+    f, info = factors(tables, p, ctx.as_of, ctx.currency)
     customers = tables.get("customers")
     basis_zh = BASIS_ZH[info["basis"]]
     base, disp = ctx.base_label, ctx.money_label
@@ -342,11 +338,11 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
 
     # ---- core list (核心A/核心B/潜力客户/规模客户)
     order = {g: i for i, g in enumerate(GRADES)}
-    core = f[f["grade"].isin(GRADES[:4])].copy()
+    core = f[f["grade"].isin(LISTED)].copy()
     core["_o"] = core["grade"].map(order)
     core = core.sort_values(["_o", "size", "potential"], ascending=[True, False, False], kind="stable")
     ids = pd.Series(core.index, dtype="string")
-    lst = _people(ids, customers, ctx)
+    lst = customer_columns(ids, customers, ctx)
     lst.insert(0, "排名", np.arange(1, len(core) + 1, dtype="int64"))
     cv = core.reset_index(drop=True)
     lst["机构号"] = cv["org_id"].astype("string").replace("", pd.NA)
@@ -384,7 +380,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
     money_fmt = {size_col: "money0", base("5年潜力值"): "money0"}
     sheets = [
         Sheet("分级概览", overview),
-        Sheet("核心客户名单", [Table(lst, name="d4_core", title="核心A / 核心B / 潜力客户 / 规模客户(仅 F1)",
+        Sheet("核心客户名单", [Table(lst, name="d4_core", title="核心A / 核心B / 稳定潜力客户 / 潜力客户 / 规模客户(仅 F1)",
                                     text_columns=("客户号", "机构号", "客户经理"),
                                     formats={"排名": "int", "达标月数": "int", "关系年限(年)": "0.0", **money_fmt},
                                     conditional=[Conditional(["等级"], "text", value="核心A", style="good"),
@@ -412,7 +408,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
         f"≥{p.f2_renew_share:.0%}(到期续存率的代理)。",
         f"F3 潜力【假设】: 5 年潜力值 = 近 {p.f3_window} 月净流入(入账 − 出账, 取正) × {p.f3_years:g} + 他行资金迹象额"
         f"(转入本人他行账户, 按 C3 流水规则); 年龄 ≥{p.elder_age} 岁 × {p.elder_factor:g}; ≥ {p.f3_threshold:,.0f}。",
-        "分级: 三项全满足 = 核心A; F1 + 任一 = 核心B; F3 无 F1 = 潜力客户; 仅 F1 = 规模客户; 其余 = 一般。",
+        "分级: 三项全满足 = 核心A; F1 + 任一 = 核心B; 仅 F3 = 潜力客户(按 SCENARIOS 字面: 不满足 F1、F2)。",
+        "稳定潜力客户 = F2 + F3 但无 F1(SCENARIOS 未分级【假设】): 稳定且有潜力、只差规模, 单列并排在潜力客户之前; "
+        "仅 F1 = 规模客户(名单参考); 其余(含仅 F2) = 一般。",
         f"10 户 PDCA: Plan 目标日均 = 基期 {p.pdca_base_months} 个月存款日均均值 × (1 + {p.pdca_growth:.0%}); "
         "Check 实际日均 = 最近月存款日均, 完成率 = 实际/目标; Act 下月动作按完成率。",
         "分层参考: 5 万/20 万/200 万分层维护【S28】; 私行门槛多为 600 万月日均【S27】。",
@@ -428,6 +426,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
     if not (info["f2_computable"] and info["f3_computable"]):
         notes.append("本数据仅 F1 可计算" + ("" if info["f2_computable"] or info["f3_computable"] else "(F2、F3 缺数据)")
                      + ": 分级只反映规模, 不能区分核心A/核心B。")
+    notes += [f"F2 自动转存占比(定期存款明细): {n}" for n in info["td_notes"]]
     report.notes = notes
     return report
 
@@ -435,12 +434,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
 def _pdca(f: pd.DataFrame, customers, p: CoreParams, ctx: RunContext) -> tuple[pd.DataFrame, list[str]]:
     base = ctx.base_label
     order = {g: i for i, g in enumerate(GRADES)}
-    x = f[(f["mgr_id"] != "") & f["grade"].isin(GRADES[:4])].copy()
+    x = f[(f["mgr_id"] != "") & f["grade"].isin(LISTED)].copy()
     x["_o"] = x["grade"].map(order)
     x = x.sort_values(["mgr_id", "_o", "size"], ascending=[True, True, False], kind="stable")
     x = x.groupby("mgr_id", sort=True).head(p.pdca_per_mgr)
     ids = pd.Series(x.index, dtype="string")
-    people = _people(ids, customers, ctx).drop(columns=["客户号"])
+    people = customer_columns(ids, customers, ctx).drop(columns=["客户号"])
     xv = x.reset_index(drop=True)
     target = xv["base_dep"].astype("float64") * (1 + p.pdca_growth)
     actual = xv["latest_dep"].astype("float64")
@@ -462,7 +461,7 @@ def _pdca(f: pd.DataFrame, customers, p: CoreParams, ctx: RunContext) -> tuple[p
     out["下月动作"] = pd.Series(act, dtype="string")
     out[base("下月目标日均")] = (np.fmax(actual, target) * (1 + p.pdca_growth)).round(2)
     n_mgr = out["客户经理"].nunique()
-    note = [f"{n_mgr} 位客户经理, 共 {len(out)} 户; 每位认领 ≤{p.pdca_per_mgr} 户(核心A → 核心B → 潜力 → 规模, 同级按规模)。",
+    note = [f"{n_mgr} 位客户经理, 共 {len(out)} 户; 每位认领 ≤{p.pdca_per_mgr} 户(核心A → 核心B → 稳定潜力 → 潜力 → 规模, 同级按规模)。",
             "Plan: 目标日均; Do: 接触次数由客户经理按接触日志填写(数据中无接触记录); Check: 完成率 = 实际日均/目标日均; "
             "Act: 下月动作与下月目标。"]
     if len(f) and not (f["mgr_id"] != "").any():

@@ -48,6 +48,7 @@ from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ...report.pivot import DataField, PivotSpec
 from ...scenario import RunContext, Scenario, param
+from ..common import active_deposit_mask, identity_columns, mask_label
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 P_OVERDUE, P_TODAY, P_LATER = "已到期未支取", "当日到期", "12个月以后"
@@ -56,8 +57,6 @@ P_SORT = {P_OVERDUE: "0 已到期未支取", P_TODAY: "1 当日到期", P_LATER:
 PRODUCT_KINDS = ("整存整取", "大额存单", "零存整取", "通知存款", "定活两便", "其他")
 NO_ORGS = "(未提供机构表)"
 UNMATCHED = "(未匹配机构)"
-CLOSED_STATUS = r"销户|结清|注销|关闭|已支取|撤销"
-CNY_CODES = {"CNY", "RMB", "人民币", "156", "01", "本币"}
 
 DETAIL_PIVOT_ROWS = ("分行", "支行/网点")
 DETAIL_PIVOT_COLUMNS = ("到期期间",)
@@ -151,6 +150,10 @@ def amount_band(balance: pd.Series, edges) -> pd.Series:
 
 
 def dtm_band_labels(edges) -> list[str]:
+    """Labels of the 剩余期限档 (days to maturity) for ``edges`` (whole days, strictly increasing, first 0 —
+    :attr:`MaturityParams.dtm_edges`, SCENARIOS.md D2): ``[已到期未支取, 'a–(b−1)天' per pair, '>(last−1)天']``,
+    one more label than edges. Default (0, 8, 31, 91, 181, 366) -> 已到期未支取 / 0–7天 / 8–30天 / 31–90天 /
+    91–180天 / 181–365天 / >365天."""
     e = [int(x) for x in edges]
     labels = [P_OVERDUE]
     labels += [f"{a}–{b - 1}天" for a, b in itertools.pairwise(e)]
@@ -159,10 +162,15 @@ def dtm_band_labels(edges) -> list[str]:
 
 
 def dtm_band(dtm: pd.Series, edges) -> pd.Series:
+    """剩余期限档 per deposit: ``dtm`` = maturity_date − as_of in days (int Series; < 0 = 已到期未支取),
+    bands half-open [edge_k, edge_k+1) as labelled by :func:`dtm_band_labels` (dtm 7 -> 0–7天, 8 -> 8–30天).
+    Returns a ``string`` Series on ``dtm``'s index (<NA> where dtm is missing). SCENARIOS.md D2."""
     return _band(dtm, edges, dtm_band_labels(edges))
 
 
 def term_label(m: Any) -> str:
+    """存期 label of a term in months (int-like scalar; None/NA -> 未知): whole years when ≥ 12 and a multiple
+    of 12 (12 -> 1年, 36 -> 3年), else months (3 -> 3个月, 18 -> 18个月). Used for the 存期 axis of D2."""
     if m is None or pd.isna(m):
         return "未知"
     m = int(m)
@@ -236,21 +244,9 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     d["product"] = d["product"].fillna(d["kind"])
 
     # closed accounts, zero balances, other currencies: not maturities to manage (notes, not problems)
-    closed = d["status"].fillna("").str.contains(CLOSED_STATUS, regex=True)
-    if closed.any():
-        notes.append(f"状态为销户/结清等的 {int(closed.sum())} 笔已剔除(不再有到期资金)。")
-    zero = ~(d["balance"] > 0)
-    zero_only = zero & ~closed
-    if zero_only.any():
-        notes.append(f"余额为 0、为负或为空的 {int(zero_only.sum())} 笔未计入(负数余额见数据问题 NEG_BALANCE)。")
-    ccy = d["ccy"].fillna(ctx.currency).str.strip().str.upper()
-    own = {ctx.currency.upper()} | (CNY_CODES if ctx.currency == "CNY" else set())
-    foreign = ~ccy.isin(own) & ~closed & ~zero
-    if foreign.any():
-        by = d.loc[foreign].groupby("ccy", dropna=False)["balance"].agg(["size", "sum"])
-        desc = "; ".join(f"{k}: {int(r['size'])} 笔, 余额 {r['sum']:,.2f}" for k, r in by.iterrows())
-        notes.append(f"非 {ctx.currency} 币种的存款未计入(未做汇率折算, 不静默换算): {desc}。")
-    keep = ~closed & ~zero & ~foreign
+    active, active_notes = active_deposit_mask(td, ctx.currency)
+    notes.extend(active_notes)
+    keep = pd.Series(active.to_numpy(), index=d.index)
 
     # 通知存款: no maturity date
     notice = d["kind"].eq("通知存款") & keep
@@ -504,11 +500,6 @@ def maturity_value(d: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return val.round(2), note
 
 
-def _masked(s: pd.Series, fn, ctx: RunContext) -> pd.Series:
-    s = s.astype("string")
-    return fn(s) if ctx.mask else s
-
-
 def customer_info(d: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
     """cust_name, id_no, phone per deposit row: from ``customers`` when given, else from the deposit rows."""
     out = pd.DataFrame({"cust_name": d["cust_name"], "id_no": d["id_no"],
@@ -610,7 +601,7 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
             staff.insert(9, "网点人数", staff["机构号"].map(sc["staff_count"]).astype("Int64"))
 
     # 行长/理财经理 list: customers whose maturities in the window sum to >= large_customer
-    vip_cols = ["客户号", _mask_label("客户名称", ctx), _mask_label("手机号", ctx), "客户经理", "主要网点",
+    vip_cols = ["客户号", mask_label("客户名称", ctx), mask_label("手机号", ctx), "客户经理", "主要网点",
                 "到期笔数", ctx.base_label("到期金额"), "最早实际可支取日", "产品", "原因", "建议动作"]
     if len(w):
         wi = info.loc[w.index]
@@ -622,10 +613,12 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
         agg = agg[agg["amount"] >= params.large_customer].sort_values(["first", "amount"], ascending=[True, False])
     else:
         agg = pd.DataFrame(columns=["amount", "count", "first", "outlet", "mgr", "name", "phone", "products"])
+    ident = identity_columns(pd.DataFrame({"cust_name": agg["name"].to_numpy(), "phone": agg["phone"].to_numpy()}),
+                             ctx, fields=("cust_name", "phone"), keep_empty=True)
     vip = pd.DataFrame({
         "客户号": pd.Series(agg.index, dtype="string"),
-        vip_cols[1]: _masked(pd.Series(agg["name"].to_numpy(), dtype="string"), _mask_name(), ctx),
-        vip_cols[2]: _masked(pd.Series(agg["phone"].to_numpy(), dtype="string"), _mask_phone(), ctx),
+        vip_cols[1]: ident[vip_cols[1]],
+        vip_cols[2]: ident[vip_cols[2]],
         "客户经理": pd.Series(agg["mgr"].to_numpy(), dtype="string"),
         "主要网点": pd.Series(agg["outlet"].to_numpy(), dtype="string"),
         "到期笔数": pd.Series(agg["count"].to_numpy(), dtype="int64"),
@@ -637,25 +630,6 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
                           dtype="string")
     vip["建议动作"] = pd.Series("行长/理财经理提前面访, 配置大额存单/理财", index=vip.index, dtype="string")
     return staff, vip
-
-
-def _mask_label(zh: str, ctx: RunContext) -> str:
-    return f"{zh}(脱敏)" if ctx.mask else zh
-
-
-def _mask_name():
-    from ...masking import mask_name
-    return mask_name
-
-
-def _mask_phone():
-    from ...masking import mask_phone
-    return mask_phone
-
-
-def _mask_id():
-    from ...masking import mask_id
-    return mask_id
 
 
 def reminder_window(ctx: RunContext) -> int:
@@ -708,12 +682,11 @@ def reminder_table(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
         if is_big:
             why += f"; 客户合计≥{_wan(params.large_customer)}"
         reasons.append(why)
+    ident = identity_columns(ri, ctx, keep_empty=True).set_axis(r.index)
     rows = {
         "提醒节点": [f"到期前{int(k)}天" for k in r["node"]],
         "客户号": r["cust_id"],
-        _mask_label("客户名称", ctx): _masked(ri["cust_name"], _mask_name(), ctx),
-        _mask_label("证件号码", ctx): _masked(ri["id_no"], _mask_id(), ctx),
-        _mask_label("手机号", ctx): _masked(ri["phone"], _mask_phone(), ctx),
+        **{c: ident[c] for c in ident.columns},
         "支行/网点": r["outlet"], "客户经理": r["mgr_id"], "账号": r["acct_no"], "产品": r["product"],
         "存期": r["term_band"], ctx.base_label("余额"): r["balance"], "利率": r["rate"],
         "起息日": r["value_date"], "到期日": r["maturity"], "实际可支取日": r["actual"],
