@@ -22,6 +22,7 @@ def _progress(msg: str) -> None:
 
 
 def cmd_list(args) -> int:
+    """``bankxl list``: one line per registered scenario (id, code, group, title, inputs) and its summary."""
     from .scenario import registry
 
     for s in registry().values():
@@ -33,6 +34,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_sample(args) -> int:
+    """``bankxl sample``: write the synthetic sample bank (workbooks, or one CSV per table with ``--csv``)
+    to ``--out`` and print the paths."""
     from .sample import make_sample_bank, write_sample_workbooks
 
     t0 = time.perf_counter()
@@ -65,7 +68,11 @@ def _parse_kv(items) -> dict:
 
 
 def cmd_run(args) -> int:
-    from .runner import run_scenario
+    """``bankxl run``: load ``--input`` files, run the scenario, write ``--out`` (one file per outlet with
+    ``--by outlet``). Settings: explicit option > ``--params`` 通用 rows > data
+    (:func:`bankxl.runner.merge_settings`); ``--param`` overrides ``--params`` scenario rows. Raises
+    BankxlError (exit 2) for a missing input file, bad parameter or data problem."""
+    from .runner import merge_settings, run_scenario
     from .scenario import get_scenario
 
     spec = get_scenario(args.scenario)
@@ -75,11 +82,9 @@ def cmd_run(args) -> int:
 
         params, common = read_settings(args.params, spec)
     params.update(_parse_kv(args.param))
-    args.as_of = args.as_of or common.get("as_of")
-    if "scale" in common and args.scale == 10000:
-        args.scale = common["scale"]
-    if common.get("mask") is False:
-        args.no_mask = True
+    # explicit option > 参数 table (--params) > data / default
+    settings = merge_settings({"as_of": args.as_of, "scale": args.scale,
+                               "mask": False if args.no_mask else None}, common)
     for f in args.input:
         if not Path(f).exists():
             raise BankxlError(f"找不到输入文件: {f}\nInput file not found: {f}")
@@ -88,14 +93,15 @@ def cmd_run(args) -> int:
     if args.by:
         from .split import run_by_outlet
 
-        paths = run_by_outlet(spec, args.input, Path(args.out), params=params, as_of=args.as_of,
-                              strict=args.strict, holidays=args.holidays, scale=args.scale, progress=_progress)
+        paths = run_by_outlet(spec, args.input, Path(args.out), params=params, as_of=settings["as_of"],
+                              strict=args.strict, holidays=args.holidays, scale=settings["scale"],
+                              progress=_progress)
         for p in paths:
             print(p)
         _progress(f"完成 done: {len(paths)} 个文件, {time.perf_counter() - t0:.1f}s")
         return 0
-    res = run_scenario(spec, args.input, args.out, params=params, as_of=args.as_of, strict=args.strict,
-                       holidays=args.holidays, scale=args.scale, mask=not args.no_mask)
+    res = run_scenario(spec, args.input, args.out, params=params, strict=args.strict, holidays=args.holidays,
+                       **settings)
     rows = "; ".join(f"{k} ← 文件 {Path(str(v['source'])).name}" + (f" 工作表 {v['sheet']}" if v.get("sheet") else "")
                      + f" ({v['rows']} 行)" for k, v in res.inputs.items())
     _progress(f"读取 read: {rows}; 数据日期 as-of {res.report.meta['as_of']:%Y-%m-%d}")
@@ -111,6 +117,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    """``bankxl demo``: run every scenario on the sample bank (and public data under ``--data``) into ``--out``."""
     from .demo import run_demo
 
     run_demo(Path(args.out), data_dir=Path(args.data) if args.data else None, customers=args.customers,
@@ -119,12 +126,14 @@ def cmd_demo(args) -> int:
 
 
 def cmd_addin(args) -> int:
+    """``bankxl addin build|install|uninstall|bundle``: delegated to :mod:`bankxl.xl.addin_cli`."""
     from .xl import addin_cli
 
     return addin_cli.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command (list, sample, run, demo, addin)."""
     p = argparse.ArgumentParser(prog="bankxl", description="银行数据应用场景 bank data-application scenarios")
     p.add_argument("--version", action="version", version=f"bankxl {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -150,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--holidays", help="节假日表 holiday table file (日期, 是否工作日, 节假日名称)")
     r.add_argument("--by", choices=["outlet"], help="one file per outlet with only its own rows")
     r.add_argument("--strict", action="store_true", help="数据问题视为错误 row problems are fatal")
-    r.add_argument("--scale", type=int, choices=[1, 10000], default=10000, help="金额展示单位 1=元 10000=万元")
+    r.add_argument("--scale", type=int, choices=[1, 10000], default=None,
+                   help="金额展示单位 1=元 10000=万元 (默认: 参数表「金额单位」, 否则万元)")
     r.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
     r.set_defaults(func=cmd_run)
 
@@ -170,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Entry point: parse ``argv`` and run the sub-command. Returns the exit code (0 ok, 2 bad input:
+    BankxlError / KeyError / FileNotFoundError, 1 internal error); errors print one paragraph to stderr,
+    ``--debug`` re-raises with the traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,

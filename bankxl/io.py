@@ -46,8 +46,8 @@ from .tables import TABLES, Column, TableSpec, get_table
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HEADER_SCAN_ROWS", "LoadedTable", "detect_delimiter", "detect_encoding", "load_frame",
-           "read_raw_csv", "read_raw_sheet", "read_tables"]
+__all__ = ["HEADER_SCAN_ROWS", "LoadedTable", "TableMatch", "detect_delimiter", "detect_encoding",
+           "identify_table", "load_frame", "read_raw_csv", "read_raw_sheet", "read_tables"]
 
 #: how many rows from the top are searched for the header row
 HEADER_SCAN_ROWS = 50
@@ -314,18 +314,28 @@ def _map_row(row: np.ndarray, lookup: dict) -> dict[str, tuple[int, Column, str 
     return {k: v[1:] for k, v in best.items()}
 
 
-def _find_header(arr: np.ndarray, spec: TableSpec, *, sheet: str | None, first_row: int
-                 ) -> tuple[int, dict]:
-    """Index of the header row in ``arr`` and its column mapping; DataValidationError when none."""
+def _scan_header(arr: np.ndarray, spec: TableSpec) -> tuple[int, dict, bool]:
+    """(row index, column mapping, complete) of ``spec``'s header in the first :data:`HEADER_SCAN_ROWS` rows:
+    the first row holding every required column (complete=True), else the row with the most matched
+    columns (the first such; -1 and {} when no cell matches)."""
     lookup = _lookup(spec)
     need = {c.id for c in spec.required}
     best_i, best_map = -1, {}
     for i in range(min(len(arr), HEADER_SCAN_ROWS)):
         mapping = _map_row(arr[i], lookup)
         if mapping and need <= mapping.keys():
-            return i, mapping
+            return i, mapping, True
         if len(mapping) > len(best_map):
             best_i, best_map = i, mapping
+    return best_i, best_map, False
+
+
+def _find_header(arr: np.ndarray, spec: TableSpec, *, sheet: str | None, first_row: int
+                 ) -> tuple[int, dict]:
+    """Index of the header row in ``arr`` and its column mapping; DataValidationError when none."""
+    best_i, best_map, complete = _scan_header(arr, spec)
+    if complete:
+        return best_i, best_map
     where = f"工作表「{sheet}」" if sheet else "数据"
     if best_i < 0:
         first = next((r for r in arr[:HEADER_SCAN_ROWS] if any(C.header_text(x) for x in r)), [])
@@ -349,6 +359,66 @@ def _find_header(arr: np.ndarray, spec: TableSpec, *, sheet: str | None, first_r
         f"{first_row + best_i}: {', '.join(found)}",
         table=spec.id, sheet=sheet, column=missing[0].id, column_zh=missing[0].zh,
         excel_row=first_row + best_i)
+
+
+@dataclass(frozen=True)
+class TableMatch:
+    """How well a block of cells fits one canonical table (an item of :func:`identify_table`).
+
+    ``table_id``: canonical id; ``by``: ``"name"`` (a given name is one of the table's names) or
+    ``"header"``; ``matched``: spec column ids found in the best header row (the score); ``missing``:
+    required column ids absent from that row (empty = the table can be loaded from these cells);
+    ``header_row``: 0-based index of that row in the block (-1 when no cell matched).
+    """
+
+    table_id: str
+    by: str
+    matched: tuple[str, ...]
+    missing: tuple[str, ...]
+    header_row: int
+
+    @property
+    def complete(self) -> bool:
+        """True when every required column was found."""
+        return not self.missing
+
+
+def identify_table(raw: pd.DataFrame | np.ndarray | Sequence[Sequence[Any]], *,
+                   names: Sequence[str | None] = ()) -> list[TableMatch]:
+    """Which canonical tables (:data:`bankxl.tables.TABLES`) a block of cells can be, best first.
+
+    ``raw``: cells as read, no header (``read_raw_sheet`` output, an object array, or rows as lists; ragged
+    rows are padded); only the first :data:`HEADER_SCAN_ROWS` rows are searched, with the same header
+    rules as the loader (中文名 / id / aliases, units stripped, full-width normalised). ``names``: names
+    the block bears (Excel table name, sheet name); a name that is a canonical table's name puts that
+    table first with ``by="name"`` whatever its headers (the loader also goes by name first).
+
+    Returns :class:`TableMatch` items for the named table and for every table with at least one matched
+    column: named first, then complete matches, then partial ones; within each, more matched columns
+    first, then :data:`~bankxl.tables.TABLES` order. The first item is the loader's choice when it is
+    ``by="name"`` or complete; an empty list means no header cell of any table was found. Raises nothing.
+    """
+    if isinstance(raw, pd.DataFrame):
+        arr = raw.iloc[:HEADER_SCAN_ROWS].to_numpy(dtype=object)
+    elif isinstance(raw, np.ndarray):
+        arr = raw[:HEADER_SCAN_ROWS].astype(object)
+    else:
+        arr = _rows_frame([list(r) for r in list(raw)[:HEADER_SCAN_ROWS]]).to_numpy(dtype=object)
+    if arr.ndim != 2:
+        arr = arr.reshape(len(arr), -1)
+    named = [t for t in (_canonical_owner(n) for n in names if n) if t is not None]
+    named = list(dict.fromkeys(named))
+    out = []
+    for order, t in enumerate(TABLES.values()):
+        i, mapping, complete = _scan_header(arr, t) if arr.size else (-1, {}, False)
+        by_name = t.id in named
+        if not mapping and not by_name:
+            continue
+        missing = () if complete else tuple(c.id for c in t.required if c.id not in mapping)
+        m = TableMatch(t.id, "name" if by_name else "header", tuple(mapping), missing, i)
+        rank = (named.index(t.id) if by_name else len(named), bool(missing), -len(mapping), order)
+        out.append((rank, m))
+    return [m for _, m in sorted(out, key=lambda x: x[0])]
 
 
 # ============================================================================================ rows

@@ -105,8 +105,3 @@ def _common_value(key: str, val: Any) -> Any:
     if key == "as_of":
         return pd.Timestamp(val).normalize()
     return val
-
-
-def read_params(source: Any, spec: Scenario) -> dict[str, Any]:
-    """The scenario's parameter overrides from a 参数 table (see :func:`read_settings`)."""
-    return read_settings(source, spec)[0]

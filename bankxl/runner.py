@@ -42,6 +42,31 @@ def data_dates(tables: Mapping[str, pd.DataFrame]) -> set[pd.Timestamp]:
     return found
 
 
+#: defaults of the shared settings when neither the caller nor the 参数 table gives one
+SETTING_DEFAULTS: dict[str, Any] = {"as_of": None, "scale": 10_000, "mask": True}
+
+
+def merge_settings(explicit: Mapping[str, Any] | None, common: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The shared settings of a run — ``as_of``, ``scale``, ``mask`` — from the two places a user sets them.
+
+    Precedence, per key: an explicit value (CLI ``--as-of`` / ``--scale`` / ``--no-mask``; ``None`` or a
+    missing key = not given) > the 参数 table's 通用 row (``common``, as returned by
+    :func:`bankxl.paramsheet.read_settings`: 数据日期 / 金额单位 / 脱敏) > the data / default: ``as_of`` stays
+    None so :func:`resolve_as_of` takes it from the data (数据日期 column or ``spec.as_of_from``), ``scale``
+    10,000 (万元), ``mask`` True. A blank string counts as not given. Returns a new dict with exactly these
+    three keys; other keys of ``common`` (e.g. the ribbon's insert_sheets) are ignored. Raises nothing.
+    """
+    out: dict[str, Any] = {}
+    for key, default in SETTING_DEFAULTS.items():
+        value = default
+        for source in (common or {}, explicit or {}):
+            v = source.get(key)
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                value = v
+        out[key] = value
+    return out
+
+
 def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any = None) -> pd.Timestamp:
     """The data date: explicit ``as_of``; else the single 数据日期 (``as_of`` column) in the inputs; else the
     latest date of ``spec.as_of_from``. Raises DataValidationError saying how to give one."""

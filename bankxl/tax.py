@@ -26,6 +26,7 @@ __all__ = [
     "BASIC_DEDUCTION",
     "BONUS_BRACKETS",
     "BRACKETS",
+    "DETAIL_COLUMNS",
     "annual_bonus_iit",
     "annual_tax",
     "cumulative_iit",
@@ -75,17 +76,24 @@ def _table(brackets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return b[:, 0], b[:, 1], b[:, 2]
 
 
+def _bracket(x: np.ndarray, brackets) -> tuple[np.ndarray, np.ndarray]:
+    """(预扣率, 速算扣除数) of each 累计应纳税所得额 in ``x`` (boundaries inclusive upward)."""
+    upper, rate, quick = _table(brackets)
+    i = np.minimum(np.searchsorted(upper, x, side="left"), len(upper) - 1)
+    return rate[i], quick[i]
+
+
 def annual_tax(cum_taxable, brackets=BRACKETS) -> np.ndarray:
     """Tax due on a cumulative taxable income (元): ``income × rate − 速算扣除数``, 0 for income ≤ 0.
 
-    ``cum_taxable``: array-like of 累计应纳税所得额 (any shape). Boundaries are inclusive upward
-    (36,000 is taxed at 3%, 36,000.01 at 10%). Returns float64 of the same shape, rounded to 0.01.
+    ``cum_taxable``: array-like of 累计应纳税所得额 (any shape). ``brackets``: (upper bound incl., rate,
+    速算扣除数) rows in ascending order, the last with upper bound ``inf`` (default :data:`BRACKETS`).
+    Boundaries are inclusive upward (36,000 is taxed at 3%, 36,000.01 at 10%). Returns float64 of the
+    same shape, rounded to 0.01.
     """
     x = np.asarray(cum_taxable, dtype=np.float64)
-    upper, rate, quick = _table(brackets)
-    i = np.searchsorted(upper, x, side="left")
-    i = np.minimum(i, len(upper) - 1)
-    due = np.where(x > 0, x * rate[i] - quick[i], 0.0)
+    rate, quick = _bracket(x, brackets)
+    due = np.where(x > 0, x * rate - quick, 0.0)
     return round_half_up(np.maximum(due, 0.0))
 
 
@@ -115,6 +123,26 @@ def cumulative_iit(taxable_by_month, *, basic_deduction: float | None = None) ->
     return round_half_up(withheld - prev)
 
 
+#: Columns of ``cumulative_iit_long(..., detail=True)``: English id -> the 中文 label a report shows.
+DETAIL_COLUMNS: dict[str, str] = {
+    "year": "年度",
+    "first_month": "起算月份",
+    "months_employed": "任职月数",
+    "cum_income": "累计收入",
+    "cum_basic": "累计减除费用",
+    "cum_special": "累计专项扣除",
+    "cum_special_additional": "累计专项附加扣除",
+    "cum_other": "累计其他扣除",
+    "cum_deduction": "累计扣除",
+    "cum_taxable": "累计应纳税所得额",
+    "rate": "预扣率",
+    "quick_deduction": "速算扣除数",
+    "cum_tax_due": "累计应纳税额",
+    "withheld_before": "已预扣",
+    "tax": "本期应预扣",
+}
+
+
 def cumulative_iit_long(
     emp_id: pd.Series,
     month: pd.Series,
@@ -124,68 +152,97 @@ def cumulative_iit_long(
     other_deduction: pd.Series | float = 0.0,
     *,
     basic_deduction: float = BASIC_DEDUCTION,
-) -> pd.Series:
+    brackets=BRACKETS,
+    detail: bool = False,
+) -> pd.Series | pd.DataFrame:
     """累计预扣法 on a long table (one row per employee and month), e.g. the canonical ``payroll`` table.
+    The one implementation of the rule for long tables (M1, the sample and template generators and the
+    ``BANKXL.IIT`` worksheet function all use it).
 
     ``emp_id``: employee key; ``month``: datetime-like (any day in the month); ``income``: 本月收入额
     (元, normally 应发合计 ``gross``); ``special_deduction``: 专项扣除 (养老 + 医疗 + 失业 + 住房公积金);
     ``special_additional``: 专项附加扣除; ``other_deduction``: 其他扣除 (企业年金个人缴费 etc.). Series must
-    share one index; scalars apply to every row. NaN counts as 0.
+    share one index; scalars apply to every row. NaN counts as 0. ``basic_deduction``: 减除费用 per month
+    (元); ``brackets``: the 预扣率表 as (upper bound of 累计应纳税所得额 incl., rate, 速算扣除数) rows,
+    ascending, last bound ``inf`` (default :data:`BRACKETS`).
 
-    Tax years are calendar years; within a year, an employee's 累计减除费用 is 5,000 × (month number −
-    the employee's first month in that year + 1), so a mid-year hire starts at 5,000 and a gap month
-    (e.g. unpaid leave) still counts as a month of employment. Two rows for one employee and month (a
-    supplementary payment) are added up for that month; the month's tax is put on the first of them
-    and 0 on the others.
+    Tax years are calendar years; within a year, an employee's 累计减除费用 is ``basic_deduction`` ×
+    (month number − the employee's first month in that year + 1), so a mid-year hire starts at one
+    month's deduction and a gap month (e.g. unpaid leave) still counts as a month of employment. Two rows
+    for one employee and month (a supplementary payment) are added up for that month; the month's tax is
+    put on the first of them and 0 on the others.
 
-    Returns a float64 Series (元, rounded to 0.01) aligned with ``emp_id``'s index: the tax to withhold in
-    each row's month.
+    Returns, aligned with ``emp_id``'s index:
+
+    * ``detail=False`` (default): a float64 Series named ``iit`` (元, rounded to 0.01): the tax to
+      withhold in each row's month (本期应预扣);
+    * ``detail=True``: a DataFrame with the cumulative columns of :data:`DETAIL_COLUMNS` (English ids;
+      中文 labels in that mapping): ``year``, ``first_month`` (1–12, the employee's first month of that
+      year in the data), ``months_employed``, ``cum_income``, ``cum_basic``, ``cum_special``,
+      ``cum_special_additional``, ``cum_other``, ``cum_deduction`` (= the four deductions), ``cum_taxable``
+      (= cum_income − cum_deduction), ``rate`` and ``quick_deduction`` (the bracket of cum_taxable),
+      ``cum_tax_due`` (= max(cum_taxable × rate − quick_deduction, 0), rounded), ``withheld_before``
+      (已预扣 in earlier months of the year = running maximum of cum_tax_due up to the previous month) and
+      ``tax`` (本期应预扣 = max(cum_tax_due − withheld_before, 0); the Series of ``detail=False``). Rows
+      sharing an employee and month repeat that month's cumulative values; ``tax`` is on the first only.
     """
     idx = emp_id.index
     n = len(idx)
 
     def col(v):
         if isinstance(v, pd.Series):
-            return pd.to_numeric(v, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            return np.nan_to_num(pd.to_numeric(v, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
         return np.full(n, float(v), dtype=np.float64)
 
     if n == 0:
-        return pd.Series(np.zeros(0), index=idx, dtype="float64")
+        if detail:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("year", "first_month", "months_employed")
+                                              else "float64") for c in DETAIL_COLUMNS}, index=idx)
+        return pd.Series(np.zeros(0), index=idx, dtype="float64", name="iit")
     m = pd.to_datetime(month).to_numpy().astype("datetime64[M]")
     year = m.astype("datetime64[Y]").astype(np.int64) + 1970
     mon = m.astype(np.int64) - (year - 1970) * 12  # 0..11
-    amount = np.nan_to_num(
-        col(income) - col(special_deduction) - col(special_additional) - col(other_deduction)
-    )
 
-    frame = pd.DataFrame({"emp": emp_id.astype(object).to_numpy(), "year": year, "mon": mon, "amt": amount})
+    frame = pd.DataFrame({"emp": emp_id.astype(object).to_numpy(), "year": year, "mon": mon,
+                          "income": col(income), "special": col(special_deduction),
+                          "special_additional": col(special_additional), "other": col(other_deduction)})
+    amounts = ["income", "special", "special_additional", "other"]
     # one line per employee, year and month
-    g = frame.groupby(["emp", "year", "mon"], sort=True, dropna=False)["amt"].sum().reset_index()
+    g = frame.groupby(["emp", "year", "mon"], sort=True, dropna=False)[amounts].sum().reset_index()
     key_change = (g["emp"].ne(g["emp"].shift()) | g["year"].ne(g["year"].shift())).to_numpy()
     grp = np.cumsum(key_change) - 1
-    first_mon = g.groupby(grp)["mon"].transform("min").to_numpy()
-    months_employed = g["mon"].to_numpy() - first_mon + 1
-    cum_income = g.groupby(grp)["amt"].cumsum().to_numpy()
-    cum_taxable = cum_income - basic_deduction * months_employed
-    due = annual_tax(cum_taxable)
-    withheld = pd.Series(due).groupby(grp).cummax().to_numpy()
-    prev = pd.Series(withheld).groupby(grp).shift(1, fill_value=0.0).to_numpy()
-    g["tax"] = round_half_up(withheld - prev)
+    g["first_month"] = g.groupby(grp)["mon"].transform("min") + 1
+    g["months_employed"] = g["mon"] - g["first_month"] + 2
+    for a in amounts:
+        g["cum_" + a] = g.groupby(grp)[a].cumsum()
+    g["cum_basic"] = basic_deduction * g["months_employed"].to_numpy(dtype=np.float64)
+    g["cum_deduction"] = g["cum_basic"] + g["cum_special"] + g["cum_special_additional"] + g["cum_other"]
+    g["cum_taxable"] = g["cum_income"] - g["cum_deduction"]
+    x = g["cum_taxable"].to_numpy(dtype=np.float64)
+    g["rate"], g["quick_deduction"] = _bracket(x, brackets)
+    g["cum_tax_due"] = annual_tax(x, brackets)
+    withheld = g["cum_tax_due"].groupby(grp).cummax()
+    g["withheld_before"] = withheld.groupby(grp).shift(1, fill_value=0.0)
+    g["tax"] = round_half_up((withheld - g["withheld_before"]).to_numpy())
 
     # back to the input rows: the tax goes on the first row of each (emp, year, month)
-    merged = frame.reset_index(drop=True).merge(
-        g[["emp", "year", "mon", "tax"]], on=["emp", "year", "mon"], how="left", sort=False
-    )
+    keep = ["tax"] if not detail else [c for c in DETAIL_COLUMNS if c != "year"]
+    merged = frame[["emp", "year", "mon"]].merge(g[["emp", "year", "mon", *keep]], on=["emp", "year", "mon"],
+                                                 how="left", sort=False)
     tax = merged["tax"].to_numpy(dtype=np.float64, copy=True)
-    dup = frame.duplicated(["emp", "year", "mon"], keep="first").to_numpy()
-    tax[dup] = 0.0
-    return pd.Series(tax, index=idx, dtype="float64", name="iit")
+    tax[frame.duplicated(["emp", "year", "mon"], keep="first").to_numpy()] = 0.0
+    if not detail:
+        return pd.Series(tax, index=idx, dtype="float64", name="iit")
+    out = merged[list(DETAIL_COLUMNS)].copy()
+    out["tax"] = tax
+    out = out.astype({"year": "int64", "first_month": "int64", "months_employed": "int64"})
+    out.index = idx
+    return out
 
 
 def annual_bonus_iit(bonus) -> np.ndarray:
     """Tax on a 全年一次性奖金 taxed on its own (单独计税): bonus × rate − 速算扣除数, with the bracket
     found from bonus / 12 in :data:`BONUS_BRACKETS`. Vectorised; 元, rounded to 0.01; 0 for bonus ≤ 0."""
     b = np.asarray(bonus, dtype=np.float64)
-    upper, rate, quick = _table(BONUS_BRACKETS)
-    i = np.minimum(np.searchsorted(upper, b / 12.0, side="left"), len(upper) - 1)
-    return round_half_up(np.where(b > 0, np.maximum(b * rate[i] - quick[i], 0.0), 0.0))
+    rate, quick = _bracket(b / 12.0, BONUS_BRACKETS)
+    return round_half_up(np.where(b > 0, np.maximum(b * rate - quick, 0.0), 0.0))

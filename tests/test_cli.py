@@ -128,3 +128,34 @@ def test_as_of_override_is_noted_in_the_report(td, tmp_path):
     assert main(["run", "D2", "-i", str(src), "-o", str(out), "--as-of", "2026-12-15"]) == 0
     about = pd.read_excel(out, sheet_name="说明", header=None, engine="calamine").astype(str)
     assert about.apply(lambda c: c.str.contains("2026-12-15 计算, 与数据中的「数据日期」(2026-11-30)不同", regex=False)).any().any()
+
+
+def _about(out) -> dict:
+    """The 说明 sheet's key/value pairs (first two columns)."""
+    df = pd.read_excel(out, sheet_name="说明", header=None, engine="calamine")
+    return {str(k): str(v) for k, v in zip(df[0], df[1]) if pd.notna(k) and pd.notna(v)}
+
+
+def test_params_file_settings_and_explicit_options_win(td, tmp_path):
+    """--params 通用 rows set 数据日期 / 金额单位 / 脱敏; --as-of and --scale beat them (explicit > 参数 > data),
+    including an explicit --scale 10000 (the default unit) over 金额单位 = 元."""
+    src = _export_csv(td, tmp_path / "x.csv")
+    prm = tmp_path / "p.csv"
+    prm.write_text("场景,参数,名称,取值\n通用,as_of,数据日期,2026-12-15\n通用,scale,金额单位,元\n通用,mask,脱敏,否\n",
+                   encoding="utf-8-sig")
+    out = tmp_path / "a.xlsx"
+    assert main(["run", "D2", "-i", str(src), "-o", str(out), "--params", str(prm)]) == 0
+    about = _about(out)
+    assert about["数据日期 as-of"] == "2026-12-15"
+    assert about["金额单位"].startswith("元(") and about["证件/手机/姓名脱敏"] == "否"
+    out2 = tmp_path / "b.xlsx"
+    assert main(["run", "D2", "-i", str(src), "-o", str(out2), "--params", str(prm), "--as-of", "2026-11-30",
+                 "--scale", "10000"]) == 0
+    about = _about(out2)
+    assert about["数据日期 as-of"] == "2026-11-30"
+    assert about["金额单位"].startswith("万元(") and about["证件/手机/姓名脱敏"] == "否"
+    # no --params and no options: the data's 数据日期, 万元, masked
+    out3 = tmp_path / "c.xlsx"
+    assert main(["run", "D2", "-i", str(src), "-o", str(out3)]) == 0
+    about = _about(out3)
+    assert (about["数据日期 as-of"], about["金额单位"][:3], about["证件/手机/姓名脱敏"]) == ("2026-11-30", "万元(", "是")

@@ -11,7 +11,7 @@ from bankxl import tax
 from bankxl.runner import execute
 from bankxl.scenario import RunContext, make_params
 from bankxl.scenarios.management import salary
-from bankxl.scenarios.management.salary import POOLED, SPEC, SalaryParams, cumulative_tax_table
+from bankxl.scenarios.management.salary import POOLED, SPEC, SalaryParams
 from bankxl.tables import PAY_DEDUCTIONS, PAY_ITEMS, get_table
 
 AS_OF = "2026-02-28"
@@ -72,6 +72,8 @@ def test_tax_vector_through_the_scenario():
     assert d["员工号"] == "B02" and d["月份"] == "2026-02"
     assert d["累计应纳税所得额(元)"] == pytest.approx(45200.0)      # 2 × (30,000 − 5,000 − 1,400 − 1,000)
     assert d["累计应预扣税额(元)"] == pytest.approx(2000.0)         # 45,200 × 10% − 2,520
+    assert d["预扣率"] == pytest.approx(0.10) and d["速算扣除数(元)"] == pytest.approx(2520.0)
+    assert d["累计已预扣(元)"] == pytest.approx(678.0)              # January's 22,600 × 3%
     assert d["本月应预扣(元)"] == pytest.approx(1322.0)
     assert d["差额(元)"] == pytest.approx(-22.0)
     mism = rep.tables()["pay_mismatch"].df
@@ -111,17 +113,38 @@ def test_annuity_is_other_deduction_within_the_cap():
     assert problems(rep2, "TAX_MISMATCH")["原值"].tolist() == [f"{r2['iit']}"]
 
 
-def test_cumulative_columns_agree_with_bankxl_tax(sample_bank):
-    """Second method: the scenario's displayed cumulative columns + annual_tax/cummax equal
-    tax.cumulative_iit_long on the whole sample payroll."""
+def test_cumulative_columns_agree_with_a_second_computation(sample_bank):
+    """Second method: the cumulative columns M1 shows come from tax.cumulative_iit_long(detail=True); on the
+    whole sample payroll they equal a plain groupby/cumsum recomputation (annual_tax + cummax), and the
+    detail's 本期应预扣 equals the Series form."""
     pay = sample_bank["payroll"]
     special = pay[["pension", "medical", "unemployment", "housing_fund"]].sum(axis=1)
-    rows = pd.DataFrame({"emp_id": pay["emp_id"], "month": pay["month"], "income": pay["gross"], "special": special,
-                         "special_additional": pay["special_additional"], "other": pay["annuity"]})
-    cum = cumulative_tax_table(rows, SalaryParams())
-    ref = tax.cumulative_iit_long(rows["emp_id"], rows["month"], rows["income"], rows["special"],
-                                  rows["special_additional"], rows["other"])
-    np.testing.assert_allclose(cum["tax_by_columns"].to_numpy(), ref.reindex(cum.index).to_numpy(), atol=1e-9)
+    det = tax.cumulative_iit_long(pay["emp_id"], pay["month"], pay["gross"], special, pay["special_additional"],
+                                  pay["annuity"], detail=True)
+    assert list(det.columns) == list(tax.DETAIL_COLUMNS) and det.index.equals(pay.index)
+    ref = tax.cumulative_iit_long(pay["emp_id"], pay["month"], pay["gross"], special, pay["special_additional"],
+                                  pay["annuity"])
+    np.testing.assert_allclose(det["tax"].to_numpy(), ref.to_numpy(), atol=0)
+
+    d = pd.DataFrame({"emp": pay["emp_id"].astype(str), "m": pd.to_datetime(pay["month"]),
+                      "inc": pay["gross"], "sp": special, "sa": pay["special_additional"].fillna(0.0),
+                      "ot": pay["annuity"].fillna(0.0)}).sort_values(["emp", "m"], kind="mergesort")
+    assert not d.duplicated(["emp", "m"]).any()
+    key = [d["emp"], d["m"].dt.year]
+    mon = d["m"].dt.month
+    n = mon - mon.groupby(key).transform("min") + 1
+    cum = {c: d[c].groupby(key).cumsum() for c in ("inc", "sp", "sa", "ot")}
+    taxable = cum["inc"] - 5000.0 * n - cum["sp"] - cum["sa"] - cum["ot"]
+    due = pd.Series(tax.annual_tax(taxable.to_numpy()), index=d.index)
+    withheld = due.groupby(key).cummax()
+    before = withheld.groupby(key).shift(1, fill_value=0.0)
+    det = det.loc[d.index]
+    np.testing.assert_allclose(det["cum_income"], cum["inc"], atol=1e-6)
+    np.testing.assert_allclose(det["cum_taxable"], taxable, atol=1e-6)
+    np.testing.assert_allclose(det["cum_tax_due"], due, atol=1e-9)
+    np.testing.assert_allclose(det["withheld_before"], before, atol=1e-9)
+    np.testing.assert_allclose(det["tax"], tax.round_half_up((withheld - before).to_numpy()), atol=1e-9)
+    assert (det["months_employed"] == n).all()
 
 
 def test_custom_tax_table_is_used():

@@ -69,3 +69,35 @@ def test_params_sheet_common_rows_and_scenario_rows():
     overrides, common = read_settings(sheet, spec)
     assert overrides == {"months_ahead": "6"}
     assert common == {"as_of": pd.Timestamp("2026-11-30"), "scale": 1}
+
+
+def test_merge_settings_precedence_explicit_then_param_table_then_data():
+    from bankxl.runner import merge_settings
+
+    common = {"as_of": pd.Timestamp("2026-10-31"), "scale": 1, "mask": False, "insert_sheets": "是"}
+    # nothing given: the 参数 table's values
+    assert merge_settings({}, common) == {"as_of": pd.Timestamp("2026-10-31"), "scale": 1, "mask": False}
+    # explicit values win, key by key; None / blank = not given
+    assert merge_settings({"as_of": "2026-12-15", "scale": 10_000, "mask": None}, common) == {
+        "as_of": "2026-12-15", "scale": 10_000, "mask": False}
+    assert merge_settings({"as_of": "  ", "mask": True}, common)["as_of"] == pd.Timestamp("2026-10-31")
+    assert merge_settings({"mask": True}, common)["mask"] is True
+    # neither: as_of None (the runner takes the data's 数据日期), 万元, masked
+    assert merge_settings(None, None) == {"as_of": None, "scale": 10_000, "mask": True}
+    assert merge_settings({"scale": 1}, {}) == {"as_of": None, "scale": 1, "mask": True}
+
+
+def test_param_table_settings_through_merge_settings():
+    """read_settings -> merge_settings, as the CLI (--params) and the ribbon (参数 sheet) both do."""
+    from bankxl.runner import merge_settings
+
+    spec = get_scenario("deposit.maturity")
+    sheet = pd.DataFrame([
+        {"场景": "通用", "参数": "as_of", "名称": "数据日期", "取值": ""},      # blank: from the data
+        {"场景": "通用", "参数": "scale", "名称": "金额单位", "取值": "元"},
+        {"场景": "通用", "参数": "mask", "名称": "脱敏", "取值": "否"},
+    ])
+    _, common = read_settings(sheet, spec)
+    assert merge_settings({}, common) == {"as_of": None, "scale": 1, "mask": False}
+    assert merge_settings({"as_of": "2026-11-30", "scale": 10_000}, common) == {
+        "as_of": "2026-11-30", "scale": 10_000, "mask": False}

@@ -4,7 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bankxl.tax import annual_bonus_iit, annual_tax, cumulative_iit, cumulative_iit_long, round_half_up
+from bankxl.tax import (
+    DETAIL_COLUMNS,
+    annual_bonus_iit,
+    annual_tax,
+    cumulative_iit,
+    cumulative_iit_long,
+    round_half_up,
+)
 
 
 def test_vector_from_scenarios():
@@ -95,3 +102,51 @@ def test_round_half_up_and_bonus():
     assert round_half_up(-1.005) == -1.01
     # 全年一次性奖金 36,000 -> 3,000/month bracket 3% -> 1,080; 36,001 -> 10% - 210
     assert annual_bonus_iit([36_000.0, 36_001.0, 0.0]).tolist() == [1_080.0, round(3_600.1 - 210, 2), 0.0]
+
+
+def test_long_form_detail_columns_by_hand():
+    """detail=True: the cumulative columns of the §8 vector, worked by hand."""
+    df = pd.DataFrame({"emp": ["A", "A"], "month": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+                       "gross": [30_000.0, 30_000.0]}, index=[10, 11])
+    d = cumulative_iit_long(df["emp"], df["month"], df["gross"], 1_400.0, 1_000.0, detail=True)
+    assert list(d.columns) == list(DETAIL_COLUMNS) and d.index.tolist() == [10, 11]
+    feb = d.loc[11]
+    assert feb["year"] == 2026 and feb["first_month"] == 1 and feb["months_employed"] == 2
+    assert feb["cum_income"] == 60_000.0 and feb["cum_basic"] == 10_000.0
+    assert feb["cum_special"] == 2_800.0 and feb["cum_special_additional"] == 2_000.0 and feb["cum_other"] == 0.0
+    assert feb["cum_deduction"] == 14_800.0 and feb["cum_taxable"] == 45_200.0
+    assert feb["rate"] == 0.10 and feb["quick_deduction"] == 2_520.0
+    assert feb["cum_tax_due"] == 2_000.0          # 45,200 × 10% − 2,520
+    assert feb["withheld_before"] == 678.0        # January: 22,600 × 3%
+    assert feb["tax"] == 1_322.0
+    assert d.loc[10, ["cum_tax_due", "withheld_before", "tax"]].tolist() == [678.0, 0.0, 678.0]
+
+
+def test_long_form_brackets_argument_and_no_refund_detail():
+    df = pd.DataFrame({"emp": ["A"] * 3, "month": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01"]),
+                       "income": [55_000.0, -35_000.0, 15_000.0]})
+    # a flat 3% table: cum taxable 50,000 / 10,000 / 20,000 -> due 1,500 / 300 / 600; nothing refunded
+    flat = ((float("inf"), 0.03, 0.0),)
+    d = cumulative_iit_long(df["emp"], df["month"], df["income"], brackets=flat, detail=True)
+    assert d["cum_taxable"].tolist() == [50_000.0, 10_000.0, 20_000.0]
+    assert d["cum_tax_due"].tolist() == [1_500.0, 300.0, 600.0]
+    assert d["withheld_before"].tolist() == [0.0, 1_500.0, 1_500.0]
+    assert d["tax"].tolist() == [1_500.0, 0.0, 0.0]
+    assert (d["rate"] == 0.03).all()
+    # the Series form with the same table agrees; the statutory table gives 50,000 × 10% − 2,520 = 2,480
+    s = cumulative_iit_long(df["emp"], df["month"], df["income"], brackets=flat)
+    assert s.tolist() == [1_500.0, 0.0, 0.0]
+    assert cumulative_iit_long(df["emp"], df["month"], df["income"]).tolist() == [2_480.0, 0.0, 0.0]
+
+
+def test_long_form_detail_duplicates_and_nan_parts():
+    """Two payments in a month share the month's cumulative values, tax on the first; a missing deduction
+    counts as 0 on its own (it does not blank the month's income)."""
+    df = pd.DataFrame({"emp": ["A", "A"], "month": pd.to_datetime(["2026-01-05", "2026-01-25"]),
+                       "income": [30_000.0, 10_000.0], "sp": [1_400.0, np.nan]})
+    d = cumulative_iit_long(df["emp"], df["month"], df["income"], df["sp"], detail=True)
+    assert d["cum_taxable"].tolist() == [33_600.0, 33_600.0]  # 40,000 − 5,000 − 1,400
+    assert d["tax"].tolist() == [1_008.0, 0.0]                 # 33,600 × 3%
+    empty = cumulative_iit_long(pd.Series([], dtype="string"), pd.Series([], dtype="datetime64[ns]"),
+                                pd.Series([], dtype=float), detail=True)
+    assert list(empty.columns) == list(DETAIL_COLUMNS) and len(empty) == 0

@@ -549,3 +549,59 @@ def test_excel_bridge_module_has_every_bridge_function():
              if "import xlwings" in p.read_text(encoding="utf-8") and p.name not in ("udfs.py", "addin_cli.py")
              and "build" not in p.parts]
     assert users == ["xl/excel.py"]
+
+
+# ============================================================================ identify_table (bankxl.io)
+def test_io_identify_table_scores_and_missing_columns():
+    """Hand-made blocks: a title row, then a header with all 5 required 定期存款明细 columns (+ 币种 and a unit
+    in 余额(万元)); a 机构日余额-like header lacking 日期; a name beats the headers."""
+    from bankxl import io as bio
+
+    rows = [["定期存款到期清单", None, None, None, None, None],
+            ["账号", "客户号", "机构号", "到期日", "余额(万元)", "币种"],
+            ["6222001", "C1", "101", "2026-12-01", 1.5, "CNY"]]
+    got = bio.identify_table(rows)
+    first = got[0]
+    assert (first.table_id, first.by, first.header_row, first.missing) == ("time_deposits", "header", 1, ())
+    assert set(first.matched) == {"acct_no", "cust_id", "org_id", "maturity_date", "balance", "ccy"}
+    by_id = {m.table_id: m for m in got}
+    # 机构日余额 needs 日期, 机构号, 余额: two found, 日期 missing; listed after every complete match
+    assert by_id["org_daily_balances"].missing == ("date",)
+    assert set(by_id["org_daily_balances"].matched) == {"org_id", "balance"}
+    complete = [m.complete for m in got]
+    assert complete == sorted(complete, reverse=True)
+    # the same cells as a DataFrame / array give the same answer
+    assert bio.identify_table(pd.DataFrame(rows, dtype=object)) == got
+    # a canonical name goes first whatever the header; unknown cells -> []
+    named = bio.identify_table(rows, names=(None, "员工工资"))
+    assert (named[0].table_id, named[0].by) == ("payroll", "name")
+    assert named[0].missing == ("month", "emp_id", "gross", "net")
+    assert bio.identify_table([["甲", "乙"], [1, 2]]) == [] and bio.identify_table([]) == []
+
+
+def test_ribbon_identify_table_uses_io():
+    info = BookInfo(name="x.xlsx", path=None, sheets=["导出"])
+    hdr = ["账号", "客户号", "机构号", "到期日", "余额"]
+    assert ribbon.identify_table(info, Block([hdr, ["1", "C", "101", AS_OF, 1.0]]), "导出") == "time_deposits"
+    # without 余额 the block is still a complete 客户 (only 客户号 required) — 4 columns of 定期存款明细 match
+    # but one required is missing, so the complete table wins
+    assert ribbon.identify_table(info, Block([hdr[:4], ["1", "C", "101", AS_OF]]), "导出") == "customers"
+    # no table complete and no canonical name: not identified
+    assert ribbon.identify_table(info, Block([["账号", "到期日", "余额"], ["1", AS_OF, 1.0]]), "导出") is None
+    # the Excel table's name decides
+    assert ribbon.identify_table(info, Block([hdr[:4]]), "导出", "T_pay") == "payroll"
+
+
+def test_param_sheet_settings_reach_the_run(tmp_path, deposits):
+    """The ribbon merges the 参数 sheet's 通用 rows with runner.merge_settings: 金额单位 元 and 脱敏 否 are used,
+    数据日期 left blank comes from the data (2026-11-30)."""
+    p = write_export(tmp_path / "s.xlsx", deposits.head(8))
+    fb = FileBridge(p, "导出", "A5")
+    assert ribbon.on_action("deposit.maturity", bridge=fb).ok  # creates the 参数 sheet with defaults
+    _set_common(fb, "scale", "元")
+    _set_common(fb, "mask", "否")
+    res = ribbon.on_action("deposit.maturity", bridge=fb)
+    assert res.ok, res.message
+    about = {r[0]: r[1] for r in sheet_values(openpyxl.load_workbook(res.report_path), "说明") if r and r[0]}
+    assert about["数据日期 as-of"] == "2026-11-30"
+    assert str(about["金额单位"]).startswith("元(") and about["证件/手机/姓名脱敏"] == "否"

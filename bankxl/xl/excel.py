@@ -76,6 +76,9 @@ def read_table(book: xw.Book, table: str, sheet: str) -> Block:
 
 
 def read_region(book: xw.Book, sheet: str, first_row: int, first_col: int, n_rows: int, n_cols: int) -> Block:
+    """The ``n_rows`` × ``n_cols`` cells from (``first_row``, ``first_col``) of ``sheet`` (1-based Excel
+    coordinates) as a :class:`Block`; empty cells None, dates datetime. An unknown sheet raises
+    xlwings' error."""
     sh = book.sheets[sheet]
     rng = sh.range((first_row, first_col), (first_row + n_rows - 1, first_col + n_cols - 1))
     return Block(_values(rng), first_row, first_col)
@@ -94,6 +97,7 @@ def add_sheet(book: xw.Book, name: str, rows: list[list]) -> None:
 
 
 def append_rows(book: xw.Book, sheet: str, rows: list[list], start_row: int) -> None:
+    """Write ``rows`` (list of row lists) into ``sheet`` from column A of ``start_row`` down; no-op when empty."""
     if rows:
         book.sheets[sheet].range((start_row, 1)).options(ndim=2).value = rows
 
@@ -104,10 +108,12 @@ def status(book: xw.Book, text: str | None) -> None:
 
 
 def alert(book: xw.Book, text: str, title: str, error: bool = False) -> None:
+    """A modal message box with an OK button: critical icon when ``error``, else information."""
     book.app.alert(text, title=title, buttons="ok", mode="critical" if error else "info")
 
 
 def open_workbook(book: xw.Book, path: str) -> xw.Book:
+    """Open the workbook at ``path`` (e.g. the written report) in the same Excel instance; returns it."""
     return book.app.books.open(path)
 
 
@@ -132,6 +138,7 @@ def copy_sheets(book: xw.Book, src_path: str, pairs: list[tuple[str, str]], afte
 
 
 def delete_sheets(book: xw.Book, names: list[str]) -> None:
+    """Delete the sheets ``names`` without Excel's confirmation prompt (alerts restored afterwards)."""
     app = book.app
     alerts = app.display_alerts
     app.display_alerts = False
@@ -155,6 +162,8 @@ def result_sheets(book: xw.Book) -> dict[str, str]:
 
 
 def mark_result_sheet(book: xw.Book, sheet: str, scenario_id: str) -> None:
+    """Mark ``sheet`` as inserted by ``scenario_id``: a hidden sheet-level name ``bankxl_scenario`` =
+    ``"<id>"`` (read back by :func:`result_sheets`)."""
     name = book.sheets[sheet].names.add(MARKER, f'="{scenario_id}"')
     try:
         name.api.Visible = False
@@ -163,13 +172,16 @@ def mark_result_sheet(book: xw.Book, sheet: str, scenario_id: str) -> None:
 
 
 def link_sources(book: xw.Book) -> list[str]:
+    """Full names of the workbooks ``book`` links to (Excel links only); [] when none."""
     links = book.api.LinkSources(XL_EXCEL_LINKS)
     return list(links) if links else []
 
 
 def break_link(book: xw.Book, link: str) -> None:
+    """Break the Excel link to ``link`` (formulas referring to it become values)."""
     book.api.BreakLink(Name=link, Type=XL_EXCEL_LINKS)
 
 
 def activate(book: xw.Book, sheet: str) -> None:
+    """Make ``sheet`` the active sheet."""
     book.sheets[sheet].activate()

@@ -57,7 +57,7 @@ from ..errors import BankxlError, DataValidationError, ProblemLog
 from ..report.model import Note, PivotBlock, Report, Sheet, Table
 from ..report.xlsx import safe_sheet_name, unique_path, write_report
 from ..scenario import Scenario, get_scenario, registry
-from ..tables import TABLES, get_table
+from ..tables import get_table
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +207,7 @@ def _write_log(control_id: str) -> Path:
 # ======================================================================================= a scenario click
 def run_button(spec: Scenario, bridge: Any, book: Any) -> ActionResult:
     """Run ``spec`` on the calling workbook (steps 1-5 of the module docstring)."""
-    from ..runner import run_scenario
+    from ..runner import merge_settings, run_scenario
 
     info = bridge.book_info(book)
     bridge.status(book, f"bankxl: {spec.title} — 读取参数 …")
@@ -216,8 +216,8 @@ def run_button(spec: Scenario, bridge: Any, book: Any) -> ActionResult:
     bridge.status(book, f"bankxl: {spec.title} — 读取数据 ({describe_sources(sources)}) …")
     with tempfile.TemporaryDirectory(prefix="bankxl_") as tmp:
         snap = write_snapshot(bridge, book, sources, Path(tmp) / _snapshot_name(info))
-        res = run_scenario(spec, [snap], None, params=overrides, as_of=common.get("as_of"),
-                           scale=common.get("scale", 10_000), mask=common.get("mask", True))
+        settings = merge_settings({}, common)  # the ribbon has no explicit values: 参数 sheet > data
+        res = run_scenario(spec, [snap], None, params=overrides, **settings)
     report = res.report
     relabel_sources(report, snap, info)
     rows = ", ".join(f"{get_table(t).zh} {v['rows']:,} 行" for t, v in res.inputs.items())
@@ -257,6 +257,7 @@ def _snapshot_name(info: BookInfo) -> str:
 
 
 def describe_sources(sources: Sequence[Source]) -> str:
+    """Short 中文 description of where inputs are read, for the status bar: ``表 T_td、导出!A3:P200、工作表 客户``."""
     parts = []
     for s in sources:
         if s.kind == "table":
@@ -316,6 +317,8 @@ def plan_inputs(info: BookInfo, spec: Scenario) -> list[Source]:
 
 
 def read_source(bridge: Any, book: Any, src: Source) -> Block:
+    """The cells of one :class:`Source` through the bridge: an Excel table (header + body), a region, or a
+    whole sheet from A1. Bridge errors (unknown sheet/table) pass through."""
     if src.kind == "table":
         return bridge.read_table(book, src.table, src.sheet)
     if src.kind == "region":
@@ -419,6 +422,8 @@ def _cell_value(v: Any) -> Any:
 
 
 def param_rows_for_sheet(df: pd.DataFrame, header: bool) -> list[list]:
+    """Rows of a 参数 frame as cells to write (header row first when ``header``); 取值 text that is a number
+    is written as a number, as a user would type it."""
     rows = [list(df.columns)] if header else []
     for r in df.itertuples(index=False, name=None):
         rows.append([_cell_value(v) if i == 3 else v for i, v in enumerate(r)])
@@ -489,6 +494,7 @@ def report_folder(info: BookInfo) -> Path:
 
 
 def report_filename(report: Report, spec: Scenario) -> str:
+    """``<scenario title>_<数据日期 yyyy-mm-dd>.xlsx`` (no date part when ``report.meta`` has no as_of)."""
     as_of = report.meta.get("as_of")
     stamp = f"_{pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else ""
     return f"{spec.title}{stamp}.xlsx"
@@ -516,6 +522,9 @@ def self_contained_sheets(report: Report) -> list[str]:
 
 @dataclass
 class InsertPlan:
+    """What :func:`plan_insert` decided: sheets to delete first, (report sheet, new name) pairs to copy,
+    the sheet to insert after (None = at the end) and report sheets skipped (native PivotTables)."""
+
     delete: list[str]
     pairs: list[tuple[str, str]]  # (sheet in the report, new name in the user's workbook)
     after: str | None
@@ -589,25 +598,15 @@ def tool_params(bridge: Any, book: Any) -> ActionResult:
 
 
 def identify_table(info: BookInfo, block: Block, sheet: str, table: str | None = None) -> str | None:
-    """Which canonical table a selection is: by its Excel-table or sheet name, else the table whose
-    required columns all appear in one header row with the most matched columns."""
+    """Which canonical table a selection is (id), or None: :func:`bankxl.io.identify_table` on the block's
+    cells with its Excel-table and sheet names; the first match counts when found by name or when it has
+    every required column (the most matched columns win)."""
     from .. import io as bio
 
-    for name in (table, sheet):
-        if name:
-            for t in TABLES.values():
-                if header_key(name) in {header_key(n) for n in t.names}:
-                    return t.id
-    raw = pd.DataFrame([list(r) for r in block.values[: bio.HEADER_SCAN_ROWS]], dtype=object)
-    best, best_n = None, 0
-    for t in TABLES.values():
-        try:
-            _h, mapping = bio._find_header(raw.to_numpy(dtype=object), t, sheet=sheet, first_row=block.first_row)
-        except (DataValidationError, ValueError, IndexError):
-            continue
-        if len(mapping) > best_n:
-            best, best_n = t.id, len(mapping)
-    return best
+    matches = bio.identify_table(block.values, names=(table, sheet))
+    if matches and (matches[0].by == "name" or matches[0].complete):
+        return matches[0].table_id
+    return None
 
 
 def tool_check(bridge: Any, book: Any) -> ActionResult:
@@ -666,6 +665,8 @@ def check_report(problems: ProblemLog, sheet: str, zh: str, tid: str, lt: Any) -
 
 
 def help_text() -> str:
+    """The 帮助 text: how to lay out data, run a scenario and change 参数, then every scenario with its
+    inputs and the worksheet formula names."""
     lines = ["bankxl 银行数据应用 — 使用说明", "",
              "1. 把银行导出的数据放在工作表或 Excel 表中, 表头用标准列名(如 到期日、余额(元)); 工作表可命名为标准表名"
              "(如 定期存款明细), 或选中表格中的一个单元格。",
@@ -682,6 +683,7 @@ def help_text() -> str:
 
 
 def tool_help(bridge: Any, book: Any) -> ActionResult:
+    """帮助: show :func:`help_text` in a message box."""
     text = help_text()
     bridge.alert(book, text, TITLE, False)
     return ActionResult("tools.help", True, text)

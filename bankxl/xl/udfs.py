@@ -2,10 +2,10 @@
 
 Every ``BANKXL_*`` function is a thin wrapper: it turns the 2-D block Excel hands over (``@xw.arg(...,
 np.array, ndim=2)``: a column, a row or a whole matrix; empty cells arrive as NaN) into a pandas Series,
-calls a core function of bankxl (:mod:`bankxl.idcard`, :mod:`bankxl.masking`, :mod:`bankxl.tax`, the D2
-and D5 scenario modules, the runner) and gives back a block of the *same shape* (a list of rows), so one
-formula such as ``=BANKXL_ID_VALID(B2:B100001)`` serves a whole column and spills in Excel 365 / 2021
-(older Excel: select the output range and confirm with Ctrl+Shift+Enter).
+calls a core function of bankxl (:mod:`bankxl.idcard`, :mod:`bankxl.masking`, :mod:`bankxl.tax`,
+:mod:`bankxl.indicators`, the D2 and D5 scenario modules, the runner) and gives back a block of the *same
+shape* (a list of rows), so one formula such as ``=BANKXL_ID_VALID(B2:B100001)`` serves a whole column and
+spills in Excel 365 / 2021 (older Excel: select the output range and confirm with Ctrl+Shift+Enter).
 
 Errors never surface as a Python traceback in a cell:
 
@@ -13,10 +13,12 @@ Errors never surface as a Python traceback in a cell:
   blank input rows give blank output rows (``""``), never 0;
 * a bad call (unknown scenario, wrong argument) gives one cell ``#VALUE! <中文说明>``.
 
-The pure cores defined here (:func:`churn_state`, :func:`merchant_drop`, :func:`merchant_level`) exist
-because the D3 / E1 scenario modules were not written yet when this module was; when they land, these
-should delegate to them. Everything is testable without Excel: on Linux ``xw.func``/``xw.arg``/``xw.ret``
-are no-op decorators, so the functions are plain Python taking 2-D numpy arrays.
+The churn and merchant rules (:func:`~bankxl.indicators.churn_state`,
+:func:`~bankxl.indicators.merchant_drop`, :func:`~bankxl.indicators.merchant_level`) are defined in
+:mod:`bankxl.indicators`, shared with the D3 / E1 scenarios; BANKXL_CHURN / BANKXL_MERCHANT_* call them and
+this module only re-imports the names. Everything is testable without Excel: on Linux
+``xw.func``/``xw.arg``/``xw.ret`` are no-op decorators, so the functions are plain Python taking 2-D numpy
+arrays.
 
 Units: money in 元 (as in the cells); rates as fractions (0.05 = 5%, format the cell as %); dates are
 Excel dates (date-formatted cells, ``yyyy-mm-dd`` text or serial numbers).

@@ -126,37 +126,6 @@ def _quantiles(s: pd.Series) -> dict:
             "max": s.max()}
 
 
-def cumulative_tax_table(month_rows: pd.DataFrame, params: SalaryParams) -> pd.DataFrame:
-    """Cumulative columns of 累计预扣法 per employee-month (for display and a second computation).
-
-    ``month_rows``: one row per (emp_id, month) with float columns ``income``, ``special``,
-    ``special_additional``, ``other`` (元). Returns the frame sorted by emp_id, month with added columns
-    year, first_month (the employee's first month in that year present in the file), months_employed,
-    cum_income, cum_basic, cum_special, cum_special_additional, cum_other, cum_taxable, cum_tax_due
-    (tax on cum_taxable with ``params.tax_brackets``, 元) and tax_by_columns (本期应预扣 = running maximum of
-    cum_tax_due minus its previous value; equals :func:`bankxl.tax.cumulative_iit_long` for the statutory
-    table, which the tests check).
-    """
-    d = month_rows.sort_values(["emp_id", "month"], kind="mergesort").copy()
-    m = pd.to_datetime(d["month"])
-    d["year"] = m.dt.year.astype("int64")
-    mon = m.dt.month.astype("int64")
-    key = [d["emp_id"], d["year"]]
-    d["first_month"] = mon.groupby(key).transform("min")
-    d["months_employed"] = mon - d["first_month"] + 1
-    for src, dst in (("income", "cum_income"), ("special", "cum_special"),
-                     ("special_additional", "cum_special_additional"), ("other", "cum_other")):
-        d[dst] = d[src].fillna(0.0).groupby(key).cumsum()
-    d["cum_basic"] = params.basic_deduction * d["months_employed"]
-    d["cum_taxable"] = (d["cum_income"] - d["cum_basic"] - d["cum_special"] - d["cum_special_additional"]
-                        - d["cum_other"])
-    d["cum_tax_due"] = tax.annual_tax(d["cum_taxable"].to_numpy(), params.tax_brackets)
-    withheld = d["cum_tax_due"].groupby(key).cummax()
-    prev = withheld.groupby(key).shift(1, fill_value=0.0)
-    d["tax_by_columns"] = tax.round_half_up((withheld - prev).to_numpy())
-    return d
-
-
 # -- the scenario ----------------------------------------------------------------------------------------
 
 def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
@@ -249,14 +218,11 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
             "special_additional": em["special_additional"].fillna(0.0),
             "other": np.minimum(em["annuity"].fillna(0.0), params.annuity_cap_rate * income.clip(lower=0.0)),
         })
-        cum = cumulative_tax_table(rows, params)
-        if tuple(map(tuple, params.tax_brackets)) == tuple(map(tuple, tax.BRACKETS)):
-            expected = tax.cumulative_iit_long(rows["emp_id"], rows["month"], rows["income"], rows["special"],
-                                               rows["special_additional"], rows["other"],
-                                               basic_deduction=params.basic_deduction)
-            cum["expected_iit"] = expected.reindex(cum.index)
-        else:
-            cum["expected_iit"] = cum["tax_by_columns"]
+        cum = rows.join(tax.cumulative_iit_long(
+            rows["emp_id"], rows["month"], rows["income"], rows["special"], rows["special_additional"],
+            rows["other"], basic_deduction=params.basic_deduction, brackets=params.tax_brackets, detail=True))
+        cum["expected_iit"] = cum["tax"]
+        if tuple(map(tuple, params.tax_brackets)) != tuple(map(tuple, tax.BRACKETS)):
             notes.append("个税预扣率表为自定义参数, 按该表计算。")
         cum = cum.join(em[["iit", "_row", "emp_name", "dept"]])
         cum["diff"] = (cum["iit"].fillna(0.0) - cum["expected_iit"]).round(2)
@@ -289,7 +255,9 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
                 "累计收入(元)": b["cum_income"], "累计减除费用(元)": b["cum_basic"],
                 "累计专项扣除(元)": b["cum_special"], "累计专项附加扣除(元)": b["cum_special_additional"],
                 "累计其他扣除(元)": b["cum_other"], "累计应纳税所得额(元)": b["cum_taxable"],
-                "累计应预扣税额(元)": b["cum_tax_due"], "本月应预扣(元)": b["expected_iit"],
+                "预扣率": b["rate"], "速算扣除数(元)": b["quick_deduction"],
+                "累计应预扣税额(元)": b["cum_tax_due"], "累计已预扣(元)": b["withheld_before"],
+                "本月应预扣(元)": b["expected_iit"],
                 "本月实扣(元)": b["iit"], "差额(元)": b["diff"]})
 
     notes.extend(t for t in tax_lines if t.startswith("缺少"))
@@ -319,7 +287,7 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
     tax_blocks: list = [Note(title="个税核对 — 累计预扣法", lines=tax_lines)]
     if len(tax_detail):
         tax_blocks.append(Table(tax_detail, name="tax_recalc", title="个税重算明细(仅列不符的员工月)",
-                                text_columns=("员工号", "月份", "起算月份"), formats={"Excel 行号": "0"}))
+                                text_columns=("员工号", "月份", "起算月份"), formats={"Excel 行号": "0", "预扣率": "pct"}))
     if len(late_start):
         ls = late_start
         tax_blocks.append(Table(pd.DataFrame({
