@@ -89,7 +89,7 @@ def cmd_run(args) -> int:
         if not Path(f).exists():
             raise BankxlError(f"找不到输入文件: {f}\nInput file not found: {f}")
     t0 = time.perf_counter()
-    _progress(f"{spec.code} {spec.title}: 读取 {len(args.input)} 个输入文件 …")
+    _progress(f"{spec.code} {spec.title}: {len(args.input)} 个输入文件 input file(s)")
     if args.by:
         from .split import run_by_outlet
 
@@ -101,7 +101,7 @@ def cmd_run(args) -> int:
         _progress(f"完成 done: {len(paths)} 个文件, {time.perf_counter() - t0:.1f}s")
         return 0
     res = run_scenario(spec, args.input, args.out, params=params, strict=args.strict, holidays=args.holidays,
-                       **settings)
+                       progress=_progress, **settings)
     rows = "; ".join(f"{k} ← 文件 {Path(str(v['source'])).name}" + (f" 工作表 {v['sheet']}" if v.get("sheet") else "")
                      + f" ({v['rows']} 行)" for k, v in res.inputs.items())
     _progress(f"读取 read: {rows}; 数据日期 as-of {res.report.meta['as_of']:%Y-%m-%d}")

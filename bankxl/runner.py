@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -210,7 +210,8 @@ def check_output(out: str | Path, sources: Sequence[Any], *, folder: bool = Fals
 
 def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Path | None = None, *,
                  params: Any = None, as_of: Any = None, strict: bool = False, holidays: Any = None,
-                 scale: int = 10_000, mask: bool = True, currency: str | None = None) -> RunResult:
+                 scale: int = 10_000, mask: bool = True, currency: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> RunResult:
     """Load the inputs from files/DataFrames, run the scenario and write the report to ``out``.
 
     ``sources``: paths (.xlsx/.xlsm/.csv) or DataFrames / mappings as accepted by ``bankxl.io.read_tables``.
@@ -224,6 +225,8 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     if out is not None:
         check_output(out, sources)
     problems = ProblemLog()
+    say = progress or (lambda _msg: None)
+    say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
     loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
                              problems=problems, strict=strict)
     tables = {k: v.df for k, v in loaded.items()}
@@ -240,11 +243,14 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     if as_of is not None and in_data and ctx.as_of not in in_data:
         shown = ", ".join(sorted(d.strftime("%Y-%m-%d") for d in in_data)[:3])
         ctx.notes.append(f"数据日期按指定值 {ctx.as_of:%Y-%m-%d} 计算, 与数据中的「数据日期」({shown})不同。")
+    say(f"运行 running {spec.code} {spec.title} (数据日期 {ctx.as_of:%Y-%m-%d}) …")
     report = execute(spec, tables, params, ctx=ctx, inputs=inputs)
     n_real = problems.real_count()  # 合计/表尾 rows dropped and similar notices (errors.INFO_CODES) do not count
     if strict and n_real:
         raise DataValidationError(f"严格模式: 发现 {n_real} 个数据问题: {problems.real_summary_text()}",
                                   f"Strict mode: {n_real} data problem(s); the report was not written.")
+    if out is not None:
+        say(f"写出报告 writing {Path(out).name} …")
     path = write_report(report, out) if out is not None else None
     return RunResult(report, path, problems, inputs)
 
