@@ -35,7 +35,9 @@ Rules (SCENARIOS.md §0.1 / §0.7):
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -64,14 +66,43 @@ def is_str_array(arr: np.ndarray) -> np.ndarray:
     return np.fromiter((type(x) is str for x in arr), dtype=bool, count=len(arr))
 
 
-def blank_mask(arr: np.ndarray) -> np.ndarray:
-    """True where a cell counts as blank (None/NaN/NaT/'' /whitespace/Excel error text/NULL)."""
+def unique_map(values: np.ndarray, fn: Callable[[Any], Any], dtype: Any = object, *,
+               distinct: bool = False) -> np.ndarray:
+    """``fn`` applied once per distinct value of a 1-D object array of ``str`` (no missing values), the
+    results spread back to every cell: an ndarray of ``dtype`` aligned with ``values``. The columns of a
+    bank export repeat (dates, codes, products, outlets), so this costs a hash per cell plus one Python
+    call per distinct value, where a pandas ``.str`` method costs several Python calls per cell.
+    ``distinct=True``: the values are known to be distinct already (no second hashing)."""
+    if len(values) == 0:
+        return np.empty(0, dtype=dtype)
+    if distinct:
+        return np.fromiter(map(fn, values), dtype=dtype, count=len(values))
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    res = np.fromiter(map(fn, uniques), dtype=dtype, count=len(uniques))
+    return res[codes]
+
+
+def _stripped_blank(u: str) -> bool:
+    return u.strip() in BLANK_TEXTS
+
+
+def _stripped_blank_many(values: np.ndarray) -> np.ndarray:
+    """``[v.strip() in BLANK_TEXTS for v in values]`` with C-level maps (no Python frame per value)."""
+    return np.fromiter(map(BLANK_TEXTS.__contains__, map(str.strip, values)), dtype=bool, count=len(values))
+
+
+def blank_mask(arr: np.ndarray, *, distinct: bool = False) -> np.ndarray:
+    """True where a cell counts as blank (None/NaN/NaT/'' /whitespace/Excel error text/NULL).
+    ``distinct=True``: the cells are known to be distinct (skips hashing them)."""
     arr = np.asarray(arr, dtype=object)
     m = np.asarray(pd.isna(arr), dtype=bool)
     s = is_str_array(arr)
     if s.any():
-        st = pd.Series(arr[s], dtype=object).str.strip()
-        m[s] = st.isin(BLANK_TEXTS).to_numpy()
+        if distinct:
+            m[s] = _stripped_blank_many(arr[s])
+        else:
+            codes, uniq = pd.factorize(arr[s], use_na_sentinel=True)
+            m[s] = _stripped_blank_many(uniq)[codes]
     return m
 
 
@@ -164,7 +195,18 @@ def per_unique(arr: np.ndarray, blank: np.ndarray, fn: Callable[[Any], tuple[Any
 
     Returns ``(results, codes, reasons)``: object arrays aligned with ``arr``; blank cells get ``missing``
     and no code."""
-    n = len(arr)
+    idx, res_u, code_u, why_u = _per_unique_idx(arr, blank, fn, missing)
+    if len(idx) == 0:
+        e = np.empty(0, dtype=object)
+        return e, e.copy(), e.copy()
+    return res_u[idx], code_u[idx], why_u[idx]
+
+
+def _per_unique_idx(arr: np.ndarray, blank: np.ndarray, fn: Callable[[Any], tuple[Any, str | None, str | None]],
+                    missing: Any = None):
+    """:func:`per_unique` before spreading: ``(idx, results, codes, reasons)`` where the three object
+    arrays hold one entry per distinct value plus a last one for blank cells, and ``idx`` (int array
+    aligned with ``arr``) points into them."""
     work = np.where(blank, None, _bool_cells_to_text(arr))
     codes_idx, uniques = pd.factorize(work, use_na_sentinel=True)
     res_u = np.empty(len(uniques) + 1, dtype=object)
@@ -177,15 +219,12 @@ def per_unique(arr: np.ndarray, blank: np.ndarray, fn: Callable[[Any], tuple[Any
             res_u[i], code_u[i], why_u[i] = missing, "VALUE_INVALID", f"无法解析: {exc}"
     res_u[-1], code_u[-1], why_u[-1] = missing, None, None
     idx = np.where(codes_idx < 0, len(uniques), codes_idx)
-    if n == 0:
-        e = np.empty(0, dtype=object)
-        return e, e.copy(), e.copy()
-    return res_u[idx], code_u[idx], why_u[idx]
+    return idx, res_u, code_u, why_u
 
 
 def _groups(out: Coerced, codes: np.ndarray, reasons: np.ndarray) -> None:
     """Turn per-cell code/reason arrays into problem groups on ``out``."""
-    has = np.array([c is not None for c in codes], dtype=bool) if len(codes) else np.zeros(0, bool)
+    has = np.asarray(pd.notna(codes), dtype=bool) if len(codes) else np.zeros(0, bool)
     if not has.any():
         return
     for code in pd.unique(codes[has]):
@@ -216,15 +255,17 @@ def _cell_text(x: Any) -> str:
     return str(x)
 
 
-def coerce_text(arr: np.ndarray, blank: np.ndarray, *, code: bool = False) -> Coerced:
-    """code/text/category -> pandas ``string`` array (see module docstring)."""
+def coerce_text(arr: np.ndarray, blank: np.ndarray, *, code: bool = False, distinct: bool = False) -> Coerced:
+    """code/text/category -> pandas ``string`` array (see module docstring). ``distinct=True``: the cells
+    are known to be distinct (each is cleaned once without hashing)."""
     strs = is_str_array(arr) & ~blank
     out_vals = np.full(len(arr), None, dtype=object)
     if strs.any():
-        s = pd.Series(arr[strs], dtype=object).str.strip()
-        if code:
-            s = s.str.normalize("NFKC").str.lstrip("'").str.strip()
-        out_vals[strs] = s.to_numpy(dtype=object)
+        vals = arr[strs]
+        if not distinct:
+            codes_, vals = pd.factorize(vals, use_na_sentinel=True)
+        res = _clean_codes(vals) if code else np.fromiter(map(str.strip, vals), dtype=object, count=len(vals))
+        out_vals[strs] = res if distinct else res[codes_]
     other = ~strs & ~blank
     out = Coerced(None)
     if other.any():
@@ -241,10 +282,24 @@ def coerce_text(arr: np.ndarray, blank: np.ndarray, *, code: bool = False) -> Co
         codes[other], reasons[other] = c, why
         _groups(out, codes, reasons)
     # empty after stripping -> missing
-    res = pd.array(out_vals, dtype="string")
-    res[pd.Series(res).eq("").fillna(False).to_numpy(dtype=bool)] = pd.NA
-    out.values = res
+    out_vals[out_vals == ""] = None
+    out.values = pd.array(out_vals, dtype="string")
     return out
+
+
+def _clean_code(u: str) -> str:
+    """A code cell: strip, NFKC (full-width digits), Excel's leading ``'`` off, strip."""
+    return unicodedata.normalize("NFKC", u.strip()).lstrip("'").strip()
+
+
+_LSTRIP_QUOTE = operator.methodcaller("lstrip", "'")
+
+
+def _clean_codes(values: np.ndarray) -> np.ndarray:
+    """:func:`_clean_code` of each value, as C-level maps (no Python frame per value)."""
+    it = map(str.strip, map(_LSTRIP_QUOTE, map(unicodedata.normalize, itertools.repeat("NFKC"),
+                                                 map(str.strip, values))))
+    return np.fromiter(it, dtype=object, count=len(values))
 
 
 # ------------------------------------------------------------------------------------------ dates
@@ -331,8 +386,10 @@ def _parse_date(x: Any, *, month: bool, date1904: bool) -> tuple[int | None, str
 
 def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date1904: bool = False) -> Coerced:
     """date / month -> ``datetime64[ns]`` ndarray (day precision); problems DATE_INVALID."""
-    res, codes, why = per_unique(arr, blank, lambda x: _parse_date(x, month=month, date1904=date1904))
-    days = np.array([np.iinfo(np.int64).min if r is None else r for r in res], dtype=np.int64)
+    idx, res_u, code_u, why_u = _per_unique_idx(arr, blank, lambda x: _parse_date(x, month=month,
+                                                                                date1904=date1904))
+    days_u = np.array([np.iinfo(np.int64).min if r is None else r for r in res_u], dtype=np.int64)
+    days, codes, why = days_u[idx], code_u[idx], why_u[idx]
     vals = days.view("datetime64[D]").astype("datetime64[ns]") if len(days) else np.array([], "datetime64[ns]")
     vals = np.where(days == np.iinfo(np.int64).min, np.datetime64("NaT", "ns"), vals)
     out = Coerced(vals.astype("datetime64[ns]"))
@@ -422,10 +479,11 @@ def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, in
     else:
         todo = ~blank
         strs = is_str_array(arr) & ~blank
-        if strs.any():  # fast path: plain numeric text
-            num = pd.to_numeric(pd.Series(arr[strs], dtype=object).str.strip().str.replace(",", "", regex=False),
-                                errors="coerce")
-            num = num.to_numpy(dtype=np.float64, na_value=np.nan)
+        if strs.any():  # fast path: plain numeric text, parsed once per distinct text
+            ucodes, uniq = pd.factorize(arr[strs], use_na_sentinel=True)
+            cleaned = pd.Series([u.strip().replace(",", "") for u in uniq], dtype=object)
+            num_u = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            num = num_u[ucodes]
             ok = ~np.isnan(num) & ~np.isinf(num)
             idx = np.flatnonzero(strs)[ok]
             vals[idx] = num[ok] * factor
@@ -483,7 +541,9 @@ def coerce_bool(arr: np.ndarray, blank: np.ndarray) -> Coerced:
             return False, None, None
         return None, "VALUE_INVALID", "不是是/否值(可用 是/否、Y/N、1/0、true/false、√)"
 
-    res, codes, why = per_unique(arr, blank, fn)
-    out = Coerced(pd.array(list(res), dtype="boolean"))
-    _groups(out, codes, why)
+    idx, res_u, code_u, why_u = _per_unique_idx(arr, blank, fn)
+    na_u = np.array([r is None for r in res_u], dtype=bool)
+    val_u = np.array([bool(r) if r is not None else False for r in res_u], dtype=bool)
+    out = Coerced(pd.arrays.BooleanArray(val_u[idx], na_u[idx]))
+    _groups(out, code_u[idx], why_u[idx])
     return out

@@ -299,6 +299,19 @@ def check_reason(s: pd.Series) -> pd.Series:
     return pd.Series(out, index=s.index, dtype=object)
 
 
+def normalize_with_reason(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``(normalize_id(s), check_reason(normalize_id(s)).to_numpy(object))`` from one parse (the loader
+    needs both; normalising is idempotent, so checking the normalised value equals checking ``s``).
+    ``s``: Series. Returns the ``"string"`` Series (same index) and an object ndarray of codes/None."""
+    p = _parse(s)
+    out = np.full(len(p.norm), None, dtype=object)
+    out[~p.check_ok & p.fmt_ok] = REASON_CHECKSUM
+    out[p.fmt_ok & ~p.date_ok] = REASON_DATE
+    out[~p.fmt_ok] = REASON_FORMAT
+    out[p.missing] = REASON_MISSING
+    return p.norm, out
+
+
 @_scalar_wrap
 def to_18(s: pd.Series) -> pd.Series:
     """Upgrade 15-digit numbers to 18 digits (GB 11643-1999 appendix): first 6 + ``"19"`` + last 9 +

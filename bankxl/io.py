@@ -30,7 +30,10 @@ from __future__ import annotations
 import csv
 import io as _io
 import logging
+import itertools
+import operator
 import re
+import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -130,11 +133,38 @@ def detect_encoding(data: bytes) -> str:
                               "save the file as UTF-8 CSV.")
 
 
+def _first_lines(text: str, n: int) -> list[str]:
+    """``text.splitlines()[:n]`` without splitting a whole 100 MB file: a prefix that holds more than ``n``
+    lines has the same first ``n`` lines (each ends inside the prefix)."""
+    size = 65536
+    while size < len(text):
+        lines = text[:size].splitlines()
+        if len(lines) > n:
+            return lines[:n]
+        size *= 4
+    return text.splitlines()[:n]
+
+
+def _decode_detected(data: bytes) -> tuple[str, str | None]:
+    """(encoding, text): :func:`detect_encoding` and the decode in one pass when the answer is UTF-8 or
+    GB18030 (detection decodes the whole file anyway; the text is kept instead of decoding twice); text
+    None for the other encodings (the caller decodes)."""
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff")):
+        sample = data[:8192]
+        if not (sample and sample.count(0) > len(sample) // 4):
+            for enc in ("utf-8", "gb18030"):
+                try:
+                    return enc, data.decode(enc)
+                except UnicodeDecodeError:
+                    pass
+    return detect_encoding(data), None
+
+
 def detect_delimiter(text: str, candidates: str = ",\t;|") -> str:
     """The delimiter among ``, TAB ; |`` that splits the first 50 lines into the most rows of one
     consistent width (> 1 field); ties go to the earlier candidate. A first line ``sep=;`` (Excel hint)
     wins."""
-    lines = text.splitlines()[:50]
+    lines = _first_lines(text, 50)
     if lines and re.fullmatch(r"sep=.", lines[0].strip()):
         return lines[0].strip()[4]
     best, best_score = ",", (0, 0)
@@ -172,24 +202,86 @@ def read_raw_csv(path: str | Path, encoding: str | None = None, delimiter: str |
     except OSError as exc:
         raise DataValidationError(f"无法读取文件 {path}: {exc}", f"Cannot read file {path}: {exc}") from exc
     _check_not_empty(path, data)
-    enc = encoding or detect_encoding(data)
+    enc, text = (encoding, None) if encoding else _decode_detected(data)
     try:
-        text = data.decode(enc)
+        if text is None:
+            text = data.decode(enc)
     except (UnicodeDecodeError, LookupError) as exc:
         raise DataValidationError(f"文件 {path.name} 无法按 {enc} 解码: {exc}",
                                   f"Cannot decode {path.name} as {enc}: {exc}") from exc
     text = text.lstrip("\ufeff")
     sep = delimiter or detect_delimiter(text)
+    arr = _parse_csv_fast(text, sep)
+    if arr is None:  # the C tokenizer refused (unterminated quote, ...): the csv module reads anything
+        arr = _parse_csv_py(text, sep)
+    if len(arr) and arr.shape[1] and re.fullmatch(r"sep=.", (arr[0, 0] or "").strip()) \
+            and all(v is None for v in arr[0, 1:]) and _first_record_width(text, sep) == 1:
+        arr[0, 0] = None  # the Excel hint line sep=; is no data (a record of one field)
+    df = pd.DataFrame(arr, dtype=object)
+    df.attrs.update({"encoding": enc, "delimiter": sep})
+    return df
+
+
+def _first_record_width(text: str, sep: str) -> int:
+    return len(next(csv.reader(_io.StringIO(text, newline=""), delimiter=sep), []))
+
+
+def _parse_csv_py(text: str, sep: str) -> np.ndarray:
+    """Records of ``text`` with the csv module: (n, max width) object array, blank fields None."""
     rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))
-    if rows and len(rows[0]) == 1 and re.fullmatch(r"sep=.", rows[0][0].strip()):
-        rows[0] = []
     width = max((len(r) for r in rows), default=0)
     padded = [r + [""] * (width - len(r)) for r in rows]
     arr = np.array(padded, dtype=object).reshape(len(rows), width)
     arr[arr == ""] = None
-    df = pd.DataFrame(arr, dtype=object)
-    df.attrs.update({"encoding": enc, "delimiter": sep})
-    return df
+    return arr
+
+
+#: records read with the csv module to learn the width before the C tokenizer reads the whole text
+_WIDTH_PROBE_RECORDS = 200
+
+
+def _parse_csv_fast(text: str, sep: str) -> np.ndarray | None:
+    """Same records as :func:`_parse_csv_py` through pandas' C tokenizer (about 10x faster on big files);
+    None when the tokenizer cannot read the text the same way (then the caller uses the csv module).
+
+    The width is the widest of the first records (read with the csv module); a later, wider record makes
+    the tokenizer stop with ``Expected W fields ... saw M`` and the read is repeated with width M, so the
+    width is always that of a record actually present — as in the csv-module path."""
+    import itertools
+
+    probe = list(itertools.islice(csv.reader(_io.StringIO(text, newline=""), delimiter=sep),
+                                  _WIDTH_PROBE_RECORDS))
+    width = max((len(r) for r in probe), default=0)
+    if width == 0:
+        return None
+    try:
+        utf8 = text.encode("utf-8")  # the C tokenizer reads bytes much faster than a StringIO
+    except UnicodeEncodeError:  # lone surrogates (utf-16 with broken pairs ...): the csv module
+        return None
+    for _attempt in range(8):
+        try:
+            df = pd.read_csv(_io.BytesIO(utf8), encoding="utf-8", sep=sep, header=None, names=list(range(width)),
+                             index_col=False, dtype=object, na_filter=False, keep_default_na=False,
+                             skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, quotechar='"',
+                             doublequote=True, escapechar=None, skipinitialspace=False, comment=None,
+                             low_memory=False)
+        except pd.errors.ParserError as exc:
+            m = re.search(r"Expected \d+ fields in line \d+, saw (\d+)", str(exc))
+            if not m or int(m.group(1)) <= width:
+                return None
+            width = int(m.group(1))
+            continue
+        except Exception:  # noqa: BLE001 - anything odd: the csv module decides
+            log.debug("C tokenizer failed", exc_info=True)
+            return None
+        arr = df.to_numpy(dtype=object)
+        if len(probe) < _WIDTH_PROBE_RECORDS and len(arr) != len(probe):
+            return None  # the two readers disagree on the records: trust the csv module
+        for j, r in enumerate(probe[:20]):  # the same fields in the first records
+            if [v for v in arr[j, :len(r)]] != r:
+                return None
+        return np.where(arr == "", None, arr)
+    return None
 
 
 # ============================================================================================ Excel
@@ -443,14 +535,27 @@ def _summary_rows(arr: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.nd
         col = arr[idx, j]
         s = C.is_str_array(col)
         if s.any():
-            t = pd.Series(col[s], dtype=object).str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
-            ok = t.str.len().le(20) & t.str.contains(_SUMMARY_RE)
-            ok = ok.fillna(False).to_numpy(dtype=bool)
+            vals = col[s]
+            ok = np.fromiter(map(operator.contains, vals, itertools.repeat("计")), dtype=bool, count=len(vals))
+            if ok.any():  # every 合计/总计/小计 form holds 计, and only 计 itself NFKC-normalises to it
+                ok[ok] = C.unique_map(vals[ok], _is_summary_text, bool)
             rows = idx[s][ok]
             hit[rows] = True
             text[rows] = col[s][ok]
         seen += ~blank[:, j]
     return hit, text
+
+
+def _is_summary_text(u: str) -> bool:
+    """One cell: NFKC, whitespace removed, at most 20 characters, matching :data:`_SUMMARY_RE`. ASCII text
+    is its own NFKC form and cannot hold 合计/总计/小计, so it is answered without the regex."""
+    if u.isascii():
+        return False
+    t = _WS_RE.sub("", unicodedata.normalize("NFKC", u))
+    return len(t) <= 20 and _SUMMARY_RE.search(t) is not None
+
+
+_WS_RE = re.compile(r"\s+")
 
 
 #: text of an export footer line: a label with a colon (``制表人: 张三``, ``打印日期：2026-11-30``, ``单位: 元``)
@@ -527,6 +632,13 @@ def _plain(v: Any) -> Any:
     return v
 
 
+_ENOTATION_RE = re.compile(r"^\s*[+-]?\d+(?:\.\d*)?[eE][+-]?\d+\s*$")
+
+
+def _is_enotation(u: str) -> bool:
+    return _ENOTATION_RE.search(u) is not None
+
+
 def _coerce_id(arr: np.ndarray, blank: np.ndarray) -> C.Coerced:
     """id_card column: numeric cells via idcard.numeric_id_problem (>15 digits -> ID_CORRUPT, value
     missing; exact 15-digit numbers -> text + ID_AS_NUMBER), then normalize_id + check_reason."""
@@ -540,8 +652,11 @@ def _coerce_id(arr: np.ndarray, blank: np.ndarray) -> C.Coerced:
     text[strs] = arr[strs]
     other = ~strs & ~blank
     if strs.any():  # text in e-notation (a corrupted ID saved to CSV) is corrupt too
-        e = pd.Series(arr[strs], dtype=object).str.contains(r"^\s*[+-]?\d+(?:\.\d*)?[eE][+-]?\d+\s*$",
-                                                            regex=True).fillna(False).to_numpy(bool)
+        vals = arr[strs]
+        e = np.fromiter(map(operator.contains, vals, itertools.repeat("e")), dtype=bool, count=len(vals)) | \
+            np.fromiter(map(operator.contains, vals, itertools.repeat("E")), dtype=bool, count=len(vals))
+        if e.any():  # e-notation needs a literal e/E: the regex runs on those only
+            e[e] = C.unique_map(vals[e], _is_enotation, bool)
         if e.any():
             idx = np.flatnonzero(strs)[e]
             text[idx] = None
@@ -562,13 +677,11 @@ def _coerce_id(arr: np.ndarray, blank: np.ndarray) -> C.Coerced:
     if other.any():
         r, c, why = C.per_unique(arr[other], np.zeros(other.sum(), bool), fn)
         text[other], codes[other], reasons[other] = r, c, why
-    norm = idcard.normalize_id(pd.Series(text, dtype=object))
-    chk = idcard.check_reason(norm).to_numpy(dtype=object)
-    bad = np.array([c not in (None, "ID_MISSING") and isinstance(c, str) for c in chk], dtype=bool) \
-        if n else np.zeros(0, bool)
+    norm, chk = idcard.normalize_with_reason(pd.Series(text, dtype=object))
+    bad = (np.asarray(pd.notna(chk), dtype=bool) & (chk != "ID_MISSING")) if n else np.zeros(0, bool)
     why_id = {"ID_FORMAT": "证件号格式错误(应为 18 位或 15 位)", "ID_DATE": "证件号中的出生日期不存在",
               "ID_CHECKSUM": "证件号校验位错误"}
-    bad &= np.array([c is None for c in codes], dtype=bool)  # ID_CORRUPT / ID_AS_NUMBER already recorded
+    bad &= ~np.asarray(pd.notna(codes), dtype=bool)  # ID_CORRUPT / ID_AS_NUMBER already recorded
     codes[bad] = chk[bad]
     reasons[bad] = [why_id.get(c, c) for c in chk[bad]]
     out = C.Coerced(pd.array(norm.to_numpy(dtype=object), dtype="string"))
@@ -576,13 +689,50 @@ def _coerce_id(arr: np.ndarray, blank: np.ndarray) -> C.Coerced:
     return out
 
 
+def _factorize_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(codes, uniques)`` of a column whose cells are all ``str`` or missing (codes -1 = missing), else
+    None. Only text is factorised: the hash table would merge ``1``, ``1.0`` and ``True`` (equal in
+    Python) although they read differently; distinct ``str`` values are never merged."""
+    if pd.api.types.infer_dtype(cells, skipna=True) != "string":
+        return None
+    codes, uniq = pd.factorize(cells, use_na_sentinel=True)
+    return codes, np.asarray(uniq, dtype=object)
+
+
+def _coerce_factorized(col: Column, codes: np.ndarray, uniq: np.ndarray, blank_u: np.ndarray,
+                       unit: str | None, header: str, spec: TableSpec, date1904: bool) -> C.Coerced:
+    """:func:`_coerce_column` run once per distinct text and spread to the cells (codes -1 = missing
+    cell: missing value, no problem — what the coercers give a blank cell). Uniques no longer used (rows
+    dropped as 合计/表尾) are removed first, so column-wide rules (a rate column with any ``%`` text) see
+    exactly the cells kept."""
+    used = np.zeros(len(uniq) + 1, dtype=bool)
+    used[codes] = True  # codes -1 marks the extra last slot
+    used = used[:-1]
+    if not used.all():
+        remap = np.cumsum(used) - 1
+        codes = np.where(codes < 0, -1, remap[np.maximum(codes, 0)])
+        uniq, blank_u = uniq[used], blank_u[used]
+    out = _coerce_column(col, uniq, blank_u, unit, header, spec, date1904, codes=codes)
+    out.values = pd.api.extensions.take(out.values, codes, allow_fill=True)
+    problems = []
+    for mask, code, reason in out.problems:
+        m = np.append(mask, False)[codes]
+        r = reason if isinstance(reason, str) else np.append(np.asarray(reason, dtype=object), None)[codes]
+        problems.append((m, code, r))
+    out.problems = problems
+    return out
+
+
 def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | None, header: str,
-                   spec: TableSpec, date1904: bool) -> C.Coerced:
+                   spec: TableSpec, date1904: bool, codes: np.ndarray | None = None) -> C.Coerced:
+    """One column's cells -> :class:`~bankxl.coerce.Coerced` (values, problems, unit notes). ``codes``:
+    when ``arr`` holds the distinct values of a column, the column as indexes into ``arr`` (-1 missing),
+    for the one rule that counts cells (the median of an unlabelled rate column)."""
     k = col.kind
     if k == "id_card":
         return _coerce_id(arr, blank)
     if k in ("code", "text", "category"):
-        return C.coerce_text(arr, blank, code=(k == "code"))
+        return C.coerce_text(arr, blank, code=(k == "code"), distinct=codes is not None)
     if k in ("date", "month"):
         return C.coerce_date(arr, blank, month=(k == "month"), date1904=date1904)
     if k == "bool":
@@ -629,14 +779,19 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
     if k == "rate" and factor == 1.0 and unit is None:
         vals = np.asarray(out.values, dtype=np.float64)
         strs = C.is_str_array(arr) & ~blank
-        has_pct = strs.any() and pd.Series(arr[strs], dtype=object).str.contains("[%‰]", regex=True).any()
-        finite = vals[~np.isnan(vals)]
+        has_pct = strs.any() and bool(C.unique_map(arr[strs], _has_pct, bool).any())
+        full = vals if codes is None else np.append(vals, np.nan)[codes]
+        finite = full[~np.isnan(full)]
         if not has_pct and len(finite) and np.median(np.abs(finite)) > 1:
             out.values = vals / 100.0
             notes.append(f"{_label(col)}: 表头「{header}」未标单位且数值中位数 {np.median(np.abs(finite)):g} "
                          f"> 1, 按百分数读取(÷100)")
     out.notes.extend(notes)
     return out
+
+
+def _has_pct(u: str) -> bool:
+    return "%" in u or "‰" in u
 
 
 # ============================================================================================ load_frame
@@ -680,8 +835,23 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     sink = _Sink(spec, sheet, problems)
     notes: list[str] = []
 
-    blank = np.column_stack([C.blank_mask(data[:, j]) for j in range(data.shape[1])]) if len(data) \
-        else np.zeros((0, arr.shape[1]), dtype=bool)
+    # text-only columns (every CSV column) are factorised once: blank test and coercion run per distinct
+    # value and are spread back by index (:func:`_factorize_text`); other columns go cell by cell
+    fact: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = [None] * data.shape[1]
+    if len(data):
+        bl = []
+        for j in range(data.shape[1]):
+            f = _factorize_text(data[:, j])
+            if f is None:
+                bl.append(C.blank_mask(data[:, j]))
+            else:
+                codes, uniq = f
+                bu = C.blank_mask(uniq, distinct=True)
+                fact[j] = (codes, uniq, bu)
+                bl.append(np.append(bu, True)[codes])
+        blank = np.column_stack(bl)
+    else:
+        blank = np.zeros((0, arr.shape[1]), dtype=bool)
     keep = ~blank.all(axis=1) if len(data) else np.zeros(0, bool)
     summ, stext = _summary_rows(data, blank) if len(data) else (np.zeros(0, bool), None)
     summ &= keep
@@ -689,11 +859,13 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
         sink.add(rows[summ], None, "SUMMARY_ROW", stext[summ], "合计/小计行(非明细数据)")
     keep &= ~summ
     data, blank, rows = data[keep], blank[keep], rows[keep]
+    fact = [f if f is None else (f[0][keep], f[1], f[2]) for f in fact]
     req_pos = [mapping[c.id][0] for c in spec.required if c.id in mapping]
     foot, ftext = _footer_rows(data, blank, req_pos)
     if foot.any():
         sink.add(rows[foot], None, "FOOTER_ROW", ftext[foot], "表尾说明行(制表人/打印日期/单位等), 不是明细")
         data, blank, rows = data[~foot], blank[~foot], rows[~foot]
+        fact = [f if f is None else (f[0][~foot], f[1], f[2]) for f in fact]
     n = len(data)
 
     cols: dict[str, Any] = {}
@@ -703,7 +875,10 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
             continue
         pos, _c, unit, htxt = mapping[col.id]
         cells, b = data[:, pos], blank[:, pos]
-        out = _coerce_column(col, cells, b, unit, htxt, spec, date1904)
+        if fact[pos] is not None:
+            out = _coerce_factorized(col, *fact[pos], unit, htxt, spec, date1904)
+        else:
+            out = _coerce_column(col, cells, b, unit, htxt, spec, date1904)
         notes.extend(out.notes)
         for mask, code, reason in out.problems:
             sink.add(rows[mask], _label(col), code, cells[mask],
@@ -798,7 +973,7 @@ class _Cand:
         if self.kind == "sheet" and self._raw is None:
             r, _ = self.book.sheet(self.name, nrows=HEADER_SCAN_ROWS)
             return r.to_numpy(dtype=object)
-        return self.raw()[0].to_numpy(dtype=object)[:HEADER_SCAN_ROWS]
+        return self.raw()[0].iloc[:HEADER_SCAN_ROWS].to_numpy(dtype=object)
 
     def is_data(self) -> bool:
         if self.kind == "sheet" and self.name in OWN_SHEETS:
