@@ -51,7 +51,14 @@ def table_label(table: str) -> str:
 
 
 class BankxlError(Exception):
-    """Base class of every error bankxl raises on purpose."""
+    """Base class of every error bankxl raises on purpose.
+
+    ``BankxlError(message_zh, message_en="")``: one Chinese sentence, then the English one on its own line.
+    """
+
+    def __init__(self, message_zh: str = "", message_en: str = "", *args):
+        self.message_zh, self.message_en = message_zh, message_en
+        super().__init__(message_zh + (f"\n{message_en}" if message_en else ""), *args)
 
 
 class DataValidationError(BankxlError):
@@ -85,7 +92,7 @@ class DataValidationError(BankxlError):
         text = prefix + message_zh
         if message_en:
             text += f"\n{message_en}"
-        super().__init__(text)
+        Exception.__init__(self, text)  # message_zh/message_en stay the parts
 
 
 class ParameterError(BankxlError):
@@ -94,9 +101,6 @@ class ParameterError(BankxlError):
     ``ParameterError(message_zh, message_en="")``: shown as one Chinese line, then the English one.
     """
 
-    def __init__(self, message_zh: str, message_en: str = ""):
-        self.message_zh, self.message_en = message_zh, message_en
-        super().__init__(message_zh + (f"\n{message_en}" if message_en else ""))
 
 
 @dataclass(frozen=True)

@@ -326,7 +326,8 @@ register_table(TableSpec("transactions", "交易流水", (
     C("memo", "摘要", "text", aliases=("交易摘要", "附言", "用途", "备注")),
     C("channel", "渠道", "category", aliases=("交易渠道",)),
     C("org_id", "机构号", "code", aliases=ORG_ID.aliases),
-), aliases=("流水", "交易明细", "账户流水", "T_txn"), meaning="个人账户交易流水(金额为正, 方向见借贷)"))
+), aliases=("流水", "交易明细", "账户流水", "T_txn"), key=("txn_id",),
+    meaning="个人账户交易流水(金额为正, 方向见借贷); 流水号重复的行按 DUP_KEY 处理(保留最后一条)"))
 
 #: product_holdings.product values the scenarios know
 HOLDING_PRODUCTS = ("结算账户", "借记卡", "信用卡", "手机银行", "代发", "理财", "社保卡", "ETC",

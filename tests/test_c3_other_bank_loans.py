@@ -429,3 +429,21 @@ def test_own_deposits_only_active_in_data_currency():
     assert r1["置换得分"] == pytest.approx(round(40 * 493_850.8742866 / 1e6 + 20 + 15 * 0.6, 1))
     notes = " ".join(rep.notes)
     assert "销户" in notes and "USD" in notes
+
+
+def test_duplicated_transactions_are_dup_key_and_not_counted_twice(sample_bank):
+    """A flow export with repeated 流水号 rows: DUP_KEY problems, and the same result as without them."""
+    import pandas as pd
+
+    from bankxl.runner import run_scenario
+
+    base = {t: sample_bank[t] for t in ("customers", "transactions", "loans", "product_holdings")}
+    doubled = dict(base, transactions=pd.concat([base["transactions"], base["transactions"].head(20)],
+                                                ignore_index=True))
+    r1 = run_scenario("credit.other_bank_loans", [base], None, as_of="2026-11-30")
+    r2 = run_scenario("credit.other_bank_loans", [doubled], None, as_of="2026-11-30")
+    assert r2.problems.counts[("transactions", "DUP_KEY")] == 20
+    t1, t2 = (r.report.sheets[0].blocks for r in (r1, r2))
+    for b1, b2 in zip(t1, t2):
+        if hasattr(b1, "df"):
+            pd.testing.assert_frame_equal(b1.df, b2.df)

@@ -159,3 +159,10 @@ def test_params_file_settings_and_explicit_options_win(td, tmp_path):
     assert main(["run", "D2", "-i", str(src), "-o", str(out3)]) == 0
     about = _about(out3)
     assert (about["数据日期 as-of"], about["金额单位"][:3], about["证件/手机/姓名脱敏"]) == ("2026-11-30", "万元(", "是")
+
+
+def test_errors_print_as_sentences_not_tuples(td, tmp_path, capsys):
+    src = _export_csv(td, tmp_path / "x.csv")
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "r.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "('" not in err and "\nThe report file name must end in .xlsx" in err
