@@ -263,6 +263,19 @@ class HolidayTableError(ValueError):
         self.message_en, self.column, self.column_zh, self.excel_row = message_en, column, column_zh, excel_row
 
 
+def _reject(bad: pd.Series, values: pd.Series, first_row: int, column: str, column_zh: str, hint_zh: str,
+            show, what_en: str) -> None:
+    """Raise :class:`HolidayTableError` naming the first (up to 10) bad rows of one column."""
+    if not bad.any():
+        return
+    idx = bad[bad].index[:10]
+    rows = ", ".join(f"第 {i + first_row} 行 ({show(i)})" for i in idx)
+    rows_en = ", ".join(f"row {i + first_row} ({values[i]!r})" for i in idx)
+    raise HolidayTableError(f"节假日表 {column_zh} 无法识别{hint_zh}: {rows}",
+                            f"Holiday table, column {column_zh} ({column}): {what_en} in {rows_en}",
+                            column=column, column_zh=column_zh, excel_row=int(idx[0]) + first_row)
+
+
 def parse_holiday_table(df: pd.DataFrame, first_row: int = 2) -> pd.DataFrame:
     """Validate a user holiday table and return it in canonical form.
 
@@ -298,23 +311,11 @@ def parse_holiday_table(df: pd.DataFrame, first_row: int = 2) -> pd.DataFrame:
 
     keep = pd.Series(~blank_mask(raw_dates.to_numpy(dtype=object)), index=t.index)
     dates, why = _parse_dates(raw_dates)
-    bad_dates = keep & dates.isna()
-    if bad_dates.any():
-        idx = bad_dates[bad_dates].index[:10]
-        rows = ", ".join(f"第 {i + first_row} 行 ({raw_dates[i]!r}: {why[i] or '无法识别'})" for i in idx)
-        rows_en = ", ".join(f"row {i + first_row} ({raw_dates[i]!r})" for i in idx)
-        raise HolidayTableError(f"节假日表 日期 无法识别: {rows}",
-                                f"Holiday table, column 日期 (date): unreadable date(s) in {rows_en}",
-                                column="date", column_zh="日期", excel_row=int(idx[0]) + first_row)
+    _reject(keep & dates.isna(), raw_dates, first_row, "date", "日期", "",
+            lambda i: f"{raw_dates[i]!r}: {why[i] or '无法识别'}", "unreadable date(s)")
     flags = t["is_workday"].map(_parse_bool)
-    bad_flags = keep & flags.isna()
-    if bad_flags.any():
-        idx = bad_flags[bad_flags].index[:10]
-        rows = ", ".join(f"第 {i + first_row} 行 ({t['is_workday'][i]!r})" for i in idx)
-        rows_en = ", ".join(f"row {i + first_row} ({t['is_workday'][i]!r})" for i in idx)
-        raise HolidayTableError(f"节假日表 是否工作日 无法识别 (应为 是/否 或 1/0): {rows}",
-                                f"Holiday table, column 是否工作日 (is_workday): not yes/no (是/否, 1/0) in {rows_en}",
-                                column="is_workday", column_zh="是否工作日", excel_row=int(idx[0]) + first_row)
+    _reject(keep & flags.isna(), t["is_workday"], first_row, "is_workday", "是否工作日", " (应为 是/否 或 1/0)",
+            lambda i: repr(t["is_workday"][i]), "not yes/no (是/否, 1/0)")
     names = t["holiday_name"] if "holiday_name" in t.columns else pd.Series(None, index=t.index, dtype=object)
     names = names.astype(object).where(names.notna(), None)
     out = pd.DataFrame({"date": dates, "is_workday": flags, "holiday_name": names})[keep]
