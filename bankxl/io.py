@@ -24,6 +24,10 @@ Loaded frame: one column per spec column in spec order (optional absent columns 
 :meth:`bankxl.tables.TableSpec.empty` (string / datetime64[ns] / float64 / Int64 / boolean), plus ``_row``
 (Int64 Excel row). Headers that are not spec columns are dropped. ``df.attrs``: table, sheet, source,
 columns_found (spec column ids present in the file's header, so "no 数据日期 column" can be told from "no rows").
+
+Excel tables (ListObjects) only locate the sheet, header row and columns (:meth:`_Book.table`): the header
+is what the cells say and the data runs down to the sheet's last used row, so rows pasted under a table
+that was not extended are read too; both cases add a notice to ``unit_notes`` (说明 lines, not row problems).
 """
 from __future__ import annotations
 
@@ -331,6 +335,7 @@ class _Book:
             raise not_a_workbook(path) from exc
         self.date1904 = _date1904(path)
         self.sheets = list(self.wb.sheet_names)
+        self._tmeta: dict[str, tuple] = {}
         try:
             self.tables = list(self.wb.table_names)
         except Exception:  # noqa: BLE001 - TablesNotLoaded / TablesNotSupported
@@ -344,11 +349,78 @@ class _Book:
         first = (start[0] + 1) if start else 1
         return _rows_frame(rows), first
 
-    def table(self, name: str) -> tuple[pd.DataFrame, int, str]:
-        """(raw cells incl. header row, Excel row of the header, sheet name) of an Excel table."""
-        t = self.wb.get_table_by_name(name)
-        rows = [list(t.columns)] + list(t.to_python())
-        return _rows_frame(rows), int(t.start[0]), t.sheet
+    def table_meta(self, name: str) -> tuple[str, tuple[int, int], tuple[int, int], list[str]]:
+        """(sheet, first data cell, last cell, stored column names) of an Excel table; cells 0-based
+        (row, col) as calamine gives them — the header row is the row above the first data cell."""
+        m = self._tmeta.get(name)
+        if m is None:
+            t = self.wb.get_table_by_name(name)
+            m = self._tmeta[name] = (t.sheet, (int(t.start[0]), int(t.start[1])),
+                                     (int(t.end[0]), int(t.end[1])), [str(x) for x in t.columns])
+        return m
+
+    def table(self, name: str) -> tuple[pd.DataFrame, int, str, list[str]]:
+        """(raw cells incl. header row, Excel row of the header, sheet name, notices) of an Excel table.
+
+        The table (ListObject) only locates the sheet, the header row and the columns; the cells are read
+        from the sheet itself, from the header row down to the sheet's last used row (stopping above
+        another Excel table further down in the same columns). So rows pasted under the table without
+        extending it are read like any other (a notice names them), and the header is what the cells say
+        (what the user sees), not the table's stored column names (a notice names any difference; a
+        blank header cell falls back to the stored name)."""
+        sheet, (r_data, c0), (r_end, c1), names = self.table_meta(name)
+        h = r_data - 1  # 0-based sheet row of the header
+        sh = self.wb.get_sheet_by_name(sheet)
+        rows = sh.to_python(skip_empty_area=True)
+        s_r, s_c = (int(sh.start[0]), int(sh.start[1])) if sh.start else (0, 0)
+        if not rows or h < s_r:  # header row outside the used range (table without a header row)
+            t = self.wb.get_table_by_name(name)
+            return _rows_frame([names] + list(t.to_python())), r_data, sheet, []
+        stop = s_r + len(rows) - 1  # last used row of the sheet (0-based)
+        for other in self.tables:
+            if other == name:
+                continue
+            try:
+                o_sheet, (o_data, o_c0), _o_end, _ = self.table_meta(other)
+            except Exception:  # noqa: BLE001 - an unreadable table does not bound this one
+                continue
+            if o_sheet == sheet and o_c0 <= c1 and _o_end[1] >= c0 and o_data - 1 > r_end:
+                stop = min(stop, o_data - 2)
+        full = _rows_frame(rows[h - s_r: stop - s_r + 1]).to_numpy(dtype=object)
+        width = c1 - c0 + 1
+        block = np.full((len(full), width), None, dtype=object)
+        lo, hi = max(c0 - s_c, 0), min(c1 - s_c + 1, full.shape[1])
+        if hi > lo:
+            block[:, lo - (c0 - s_c): hi - (c0 - s_c)] = full[:, lo:hi]
+        notes: list[str] = []
+        changed = []
+        for j in range(width):
+            stored = names[j] if j < len(names) else None
+            cell = C.header_text(block[0, j])
+            if not cell:
+                if stored is not None:
+                    block[0, j] = stored
+                continue
+            if stored is not None and cell != C.header_text(_XML_ESC.sub(lambda m: chr(int(m[1], 16)), stored)):
+                changed.append(f"「{stored}」→「{block[0, j]}」")
+        if changed:
+            notes.append(f"工作表「{sheet}」第 {h + 1} 行的表头单元格与 Excel 表格「{name}」保存的列名不一致, "
+                         f"已按单元格读取: {'、'.join(changed)}")
+        below = np.arange(len(block)) + h > r_end
+        if below.any():
+            filled = below.copy()
+            filled[below] = ~C.blank_mask(block[below].ravel()).reshape(int(below.sum()), width).all(axis=1)
+            if filled.any():
+                idx = np.flatnonzero(filled) + h + 1  # Excel rows
+                a, b, n = int(idx[0]), int(idx[-1]), len(idx)
+                span = f"第 {a} 行" if a == b else f"第 {a}–{b} 行"
+                more = "" if n == b - a + 1 else f"(其中 {n} 行有内容)"
+                notes.append(f"工作表「{sheet}」{span}{more}在 Excel 表格「{name}」范围之外, 已一并读取")
+        return pd.DataFrame(block, dtype=object), h + 1, sheet, notes
+
+
+#: ``_x000A_``-style escapes Excel may leave in stored table column names
+_XML_ESC = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _rows_frame(rows: list) -> pd.DataFrame:
@@ -952,12 +1024,14 @@ class _Cand:
     frame: pd.DataFrame | None = None
     sheet: str | None = None
     _raw: tuple | None = None
+    #: informational notices found while reading (Excel table: rows below it, header cells ≠ stored names)
+    notes: list[str] = field(default_factory=list)
 
     def raw(self) -> tuple[pd.DataFrame, int, str | None, bool]:
         """(raw cells, Excel row of raw row 0, sheet, date1904)."""
         if self._raw is None:
             if self.kind == "table":
-                r, first, sh = self.book.table(self.name)
+                r, first, sh, self.notes = self.book.table(self.name)
                 self._raw = (r, first, sh, self.book.date1904)
             elif self.kind == "sheet":
                 r, first = self.book.sheet(self.name)
@@ -1132,6 +1206,10 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
         raw, first, sheet, d1904 = c.raw()
         result[spec.id] = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,
                                      strict=strict, source=c.source, date1904=d1904)
+        if c.notes:  # notices about where the cells came from come first (说明 lines, not row problems)
+            result[spec.id].unit_notes[:0] = c.notes
+            for nt in c.notes:
+                log.info("%s: %s", spec.id, nt)
     return result
 
 
@@ -1156,7 +1234,7 @@ def _canonically_named(cands: list[_Cand]) -> set[int]:
         out.add(id(c))
         if c.kind == "table":
             try:
-                sheet = c.book.wb.get_table_by_name(c.name).sheet
+                sheet = c.book.table_meta(c.name)[0]
             except Exception:  # noqa: BLE001 - a table calamine cannot read: its sheet stays a candidate
                 log.debug("cannot read Excel table %s", c.name, exc_info=True)
                 continue

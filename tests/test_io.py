@@ -803,3 +803,99 @@ def test_summary_text_counts_only_real_problems():
     log.add(RowProblem("time_deposits", "S", 3, "余额(balance)", "NUM_INVALID", "x", "数值无法识别", "置空"))
     assert log.summary_text() == ("发现 1 个数据问题 (1 data problems): time_deposits/NUM_INVALID 数值无法识别: 1 行; "
                                   "另有提示 notices: time_deposits/SUMMARY_ROW 合计/小计行, 已跳过: 1 行")
+
+
+# ------------------------------------------------------------------ Excel tables: cells, not table metadata
+def _td_table_book(path, head=("账号", "客户号", "机构号", "到期日", "余额(元)"), title=True):
+    """A sheet 明细 with an Excel table time_deposits (header in Excel row 3 under a title when ``title``)."""
+    body = [["A1", "C1", "001", dt.date(2024, 1, 5), 100.0], ["A2", "C2", "001", dt.date(2024, 2, 5), 200.0],
+            ["A3", "C3", "002", dt.date(2024, 3, 5), 300.0]]
+    top = [["定期存款明细表"], None] if title else []
+    r0 = len(top)
+    return write_xlsx(path, {"明细": top + [list(head)] + body},
+                      tables=[{"sheet": "明细", "name": "time_deposits", "range": (r0, 0, r0 + 3, 4),
+                               "headers": list(head)}])
+
+
+def test_rows_pasted_below_excel_table_are_read_with_excel_rows_and_notice(tmp_path):
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    p = _td_table_book(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["明细"]
+    assert ws.tables["time_deposits"].ref == "A3:E6"
+    ws.append(["B1", "C9", "003", dt.datetime(2024, 4, 5), 40.0])  # Excel row 7, outside the table
+    ws.append(["B2", "C9", "003", dt.datetime(2024, 5, 5), 50.0])  # row 8
+    ws.append(["A2", "C2", "001", dt.datetime(2024, 2, 5), 222.0])  # row 9: duplicate of row 5 pasted below
+    wb.save(p)
+    # the bug's precondition: the table range was not extended
+    assert CalamineWorkbook.from_path(str(p), load_tables=True).get_table_by_name("time_deposits").end[0] == 5
+    log = ProblemLog()
+    t = read_tables([p], ["time_deposits"], problems=log)["time_deposits"]
+    assert t.header_row == 3
+    assert t.df["acct_no"].tolist() == ["A1", "A3", "B1", "B2", "A2"]
+    assert t.df["_row"].tolist() == [4, 6, 7, 8, 9]
+    assert t.df["balance"].tolist() == [100.0, 300.0, 40.0, 50.0, 222.0]
+    assert t.df["maturity_date"].tolist()[2] == pd.Timestamp("2024-04-05")
+    assert codes(log) == [("DUP_KEY", 5)]
+    assert "第 9 行" in log.problems[0].action
+    assert t.unit_notes == ["工作表「明细」第 7–9 行在 Excel 表格「time_deposits」范围之外, 已一并读取"]
+
+
+def test_one_row_below_table_after_a_gap_notice_counts_it(tmp_path):
+    import openpyxl
+
+    p = _td_table_book(tmp_path / "t.xlsx", title=False)
+    wb = openpyxl.load_workbook(p)
+    ws = wb["明细"]
+    ws.cell(7, 1, "B1"), ws.cell(7, 2, "C9"), ws.cell(7, 3, "003"), ws.cell(7, 5, 7.0)  # row 6 left blank
+    ws.cell(9, 1, "B2"), ws.cell(9, 2, "C9"), ws.cell(9, 3, "003"), ws.cell(9, 5, 9.0)
+    ws.cell(12, 8, "旁注")  # outside the table's columns: not data, bounds the used range only
+    wb.save(p)
+    t = read_tables([p], ["time_deposits"])["time_deposits"]
+    assert t.df["_row"].tolist() == [2, 3, 4, 7, 9] and t.df["balance"].tolist()[3:] == [7.0, 9.0]
+    assert t.unit_notes == ["工作表「明细」第 7–9 行(其中 2 行有内容)在 Excel 表格「time_deposits」范围之外, 已一并读取"]
+
+
+def test_header_cell_wins_over_stored_table_column_name(tmp_path):
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    p = _td_table_book(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(p)
+    wb["明细"]["E3"] = "余额(万元)"  # the user edits the header cell; the table metadata keeps 余额(元)
+    wb.save(p)
+    assert CalamineWorkbook.from_path(str(p), load_tables=True).get_table_by_name("time_deposits").columns[4] == "余额(元)"
+    t = read_tables([p], ["time_deposits"])["time_deposits"]
+    assert t.df["balance"].tolist() == [1_000_000.0, 2_000_000.0, 3_000_000.0]
+    assert t.unit_notes[0] == ("工作表「明细」第 3 行的表头单元格与 Excel 表格「time_deposits」保存的列名不一致, "
+                               "已按单元格读取: 「余额(元)」→「余额(万元)」")
+    assert any("万元" in n and "×10000" in n for n in t.unit_notes[1:])
+
+
+def test_plain_excel_table_loads_like_its_cells_without_notices(tmp_path):
+    p = _td_table_book(tmp_path / "t.xlsx")
+    t = read_tables([p], ["time_deposits"])["time_deposits"]
+    assert t.unit_notes == [] and t.sheet == "明细" and t.header_row == 3
+    frame = pd.DataFrame({"账号": ["A1", "A2", "A3"], "客户号": ["C1", "C2", "C3"], "机构号": ["001", "001", "002"],
+                          "到期日": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-03-05"]),
+                          "余额(元)": [100.0, 200.0, 300.0]})
+    ref = read_tables([frame], ["time_deposits"])["time_deposits"].df
+    pd.testing.assert_frame_equal(t.df.drop(columns="_row"), ref.drop(columns="_row"))
+    assert t.df["_row"].tolist() == [4, 5, 6]
+
+
+def test_rows_below_stop_above_the_next_excel_table(tmp_path):
+    td_head = ["账号", "客户号", "机构号", "到期日", "余额"]
+    cu_head = ["客户号", "客户名称", "证件号码", "机构号", "x"]
+    rows = [td_head, ["A1", "C1", "001", "2024-01-05", 1.0], None, ["A9", "C9", "001", "2024-01-05", 9.0], None,
+            cu_head, ["C1", "张三", None, "001", None]]
+    p = write_xlsx(tmp_path / "t.xlsx", {"S": rows},
+                   tables=[{"sheet": "S", "name": "time_deposits", "range": (0, 0, 1, 4), "headers": td_head},
+                           {"sheet": "S", "name": "customers", "range": (5, 0, 6, 4), "headers": cu_head}])
+    out = read_tables([p], ["time_deposits", "customers"])
+    td = out["time_deposits"]
+    assert td.df["acct_no"].tolist() == ["A1", "A9"] and td.df["_row"].tolist() == [2, 4]
+    assert td.unit_notes == ["工作表「S」第 4 行在 Excel 表格「time_deposits」范围之外, 已一并读取"]
+    assert out["customers"].df["cust_id"].tolist() == ["C1"] and out["customers"].df["_row"].tolist() == [7]
