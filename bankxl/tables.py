@@ -181,7 +181,8 @@ register_table(TableSpec("time_deposits", "定期存款明细", (
 register_table(TableSpec("org_daily_balances", "机构日余额", (
     C("date", "日期", "date", True, aliases=("余额日期", "统计日期", "数据日期")),
     ORG_ID,
-    C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "各项存款余额", "时点余额")),
+    C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "各项存款余额", "时点余额"),
+      nonneg=True),
     C("metric", "指标", "category", aliases=("指标名称", "存款类别"), meaning="默认 各项存款"),
 ), aliases=("日余额", "机构每日余额", "T_bal_daily"), key=("date", "org_id", "metric"),
     meaning="机构每日存款时点余额(非营业日可缺, 前值填充)"))

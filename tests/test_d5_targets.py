@@ -435,3 +435,94 @@ def test_balances_without_metric_values_are_taken_as_the_target_metric():
     assert any("没有「指标」" in n for n in rep2.notes)
     assert _t(rep2, "required")["所需日均R(万元)"].tolist() == pytest.approx(
         _t(execute("deposit.targets", _bank(), as_of=AS_OF), "required")["所需日均R(万元)"].tolist())
+
+
+# ------------------------------------------------------------------ invalid targets and balances (tester report)
+@pytest.mark.parametrize("bad", [0.0, -1.0])
+def test_bank_target_not_positive_stops_with_the_cell(bad):
+    """目标日均 0 or −1 on the bank row (the one to decompose): no report of nonsense tasks (全行目标日均
+    −0.00, negative ΔT) but a DataValidationError naming sheet, column 目标日均(target) and the Excel row."""
+    tables = _bank()
+    t = tables["deposit_targets"].copy()
+    t.loc[0, "target"] = bad
+    t.attrs["sheet"] = "存款目标"
+    tables["deposit_targets"] = t
+    with pytest.raises(DataValidationError) as e:
+        execute("deposit.targets", tables, as_of=AS_OF)
+    err = e.value
+    assert (err.table, err.sheet, err.column, err.column_zh, err.excel_row) == (
+        "deposit_targets", "存款目标", "target", "目标日均", 2)
+    msg = str(err)
+    assert "工作表「存款目标」" in msg and "目标日均(target)" in msg and "第 2 行" in msg and "≤ 0" in msg
+    assert "全行" in msg and f"{bad:,.2f}" in msg
+
+
+def test_tracking_row_with_target_not_positive_is_a_row_problem():
+    """Tracking mode: B's 目标日均 −1 -> VALUE_INVALID on B's Excel row, column 目标日均(target); B is not
+    tracked, A's numbers are those of the valid run; a note says so."""
+    t = pd.DataFrame({"org_id": ["A", "B"], "target": [110e6, -1.0], "base": [100e6, np.nan],
+                      "prior_avg": [np.nan, 60e6], "period_start": pd.to_datetime(["2026-01-01"] * 2),
+                      "period_end": pd.to_datetime(["2026-12-31"] * 2), "_row": pd.array([3, 4], dtype="Int64")})
+    tables = _bank()
+    tables["deposit_targets"] = t
+    rep = execute("deposit.targets", tables, as_of=AS_OF)
+    probs = rep.problems.to_frame()
+    inv = probs[probs["问题码"] == "VALUE_INVALID"]
+    assert inv[["表名", "Excel 行号", "字段", "原值"]].values.tolist() == [
+        ["存款目标(deposit_targets)", 4, "目标日均(target)", "-1.00"]]
+    req = _t(rep, "required")
+    assert set(req["机构号"]) == {"A"}
+    a = req[(req["机构号"] == "A") & (req["口径"] == "考核期")].iloc[0]
+    assert a["所需日均R(万元)"] == pytest.approx((110e6 * 365 - (323 * 100e6 + 110e6)) / 41 / WAN)
+    assert set(_t(rep, "decomposition")["机构号"]) == {"A"}
+    assert any("目标日均 ≤ 0" in n and "B" in n for n in rep.notes)
+    # every org target ≤ 0: nothing to track -> stop, naming the first row
+    t2 = t.assign(target=[0.0, -1.0])
+    tables["deposit_targets"] = t2
+    with pytest.raises(DataValidationError) as e:
+        execute("deposit.targets", tables, as_of=AS_OF)
+    assert e.value.excel_row == 3 and e.value.column == "target"
+
+
+def test_org_without_daily_balances_is_logged_on_the_balance_table():
+    """C has no row in 机构日余额: the problem is on org_daily_balances (机构号), REQUIRED_EMPTY, not a
+    deposit_targets VALUE_INVALID; C's balances count 0."""
+    tables = _bank()
+    bal = tables["org_daily_balances"]
+    tables["org_daily_balances"] = bal[bal["org_id"] != "C"].reset_index(drop=True)
+    rep = execute("deposit.targets", tables, as_of=AS_OF)
+    probs = rep.problems.to_frame()
+    assert not ((probs["表名"] == "存款目标(deposit_targets)") & (probs["问题码"] == "VALUE_INVALID")).any()
+    miss = probs[probs["表名"] == "机构日余额(org_daily_balances)"]
+    assert miss[["字段", "问题码", "原值"]].values.tolist() == [["机构号(org_id)", "REQUIRED_EMPTY", "C"]]
+    assert "没有机构 C 丙网点 的任何余额" in miss["问题说明"].iloc[0] and "第 5 行" in miss["问题说明"].iloc[0]
+    req = _t(rep, "required")
+    c = req[(req["机构号"] == "C") & (req["口径"] == "考核期")].iloc[0]
+    assert c["累计余额S_d(万元·日)"] == 0
+
+
+def test_negative_daily_balance_flagged_by_the_loader_and_noted():
+    """org_daily_balances.balance is nonneg: the loader records NEG_BALANCE with the Excel row (value
+    kept); D5 uses it as given and says so in 说明."""
+    from bankxl.errors import ProblemLog
+    from bankxl.io import load_frame
+    from bankxl.tables import get_table
+
+    cells = pd.DataFrame([["日期", "机构号", "余额", "指标"],
+                          ["2026-01-01", "A", 100e6, "各项存款"],
+                          ["2026-01-02", "A", -1.77e9, "各项存款"],
+                          ["2026-01-03", "A", "(5)", "各项存款"]], dtype=object)
+    log = ProblemLog()
+    lt = load_frame(cells, get_table("org_daily_balances"), sheet="日余额", problems=log)
+    assert lt.df["balance"].tolist() == [100e6, -1.77e9, -5.0]
+    assert [(p.code, p.excel_row, p.sheet) for p in log.problems] == [("NEG_BALANCE", 3, "日余额"),
+                                                                       ("NEG_BALANCE", 4, "日余额")]
+    tables = _bank()
+    bal = tables["org_daily_balances"].copy()
+    bal.loc[(bal["org_id"] == "B") & (bal["date"] == pd.Timestamp("2026-03-02")), "balance"] = -1.77e9
+    tables["org_daily_balances"] = bal
+    rep = execute("deposit.targets", tables, as_of=AS_OF)
+    assert any("1 个负余额(机构 B)" in n for n in rep.notes)
+    req = _t(rep, "required")
+    b = req[(req["机构号"] == "B") & (req["口径"] == "考核期")].iloc[0]
+    assert b["累计余额S_d(万元·日)"] == pytest.approx((324 * 62e6 - 62e6 - 1.77e9) / WAN)  # 324 days, one replaced

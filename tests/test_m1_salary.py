@@ -93,13 +93,103 @@ def test_tax_skipped_without_special_additional():
 
 
 def test_tax_starts_at_first_month_present_and_is_noted():
-    """A March hire: cumulative tax starts in March (one 5,000 deduction), listed on 个税核对."""
-    df = payroll([row("2026-03-01", "C03", 30000.0, iit=678.0), row("2026-04-01", "C03", 30000.0, iit=1322.0)])
+    """A March hire in a file that starts in January: cumulative tax starts in March (one 5,000 deduction),
+    listed on 个税核对; a wrong March tax for him is still caught (computed from his first month)."""
+    df = payroll([row("2026-01-01", "A01", 30000.0, iit=678.0), row("2026-02-01", "A01", 30000.0, iit=1322.0),
+                  row("2026-03-01", "C03", 30000.0, iit=678.0), row("2026-04-01", "C03", 30000.0, iit=1322.0)])
     rep = run(df, as_of="2026-04-30")
     assert problems(rep, "TAX_MISMATCH").empty
     start = rep.tables()["tax_start"].df
     assert start[["员工号", "文件中首个月份"]].values.tolist() == [["C03", "2026-03"]]
-    assert any("首个月份不是 1 月" in n for n in rep.notes)
+    assert any("年中入职" in n for n in rep.notes)
+    assert not any("文件缺少" in n for n in rep.notes)
+    bad = df.copy()
+    bad.loc[2, "iit"] = 700.0                                  # March: 22,600 × 3% = 678, not 700
+    tm = problems(run(bad, as_of="2026-04-30"), "TAX_MISMATCH")
+    assert tm["Excel 行号"].tolist() == [4]
+
+
+def _one_month(sample_bank, months):
+    pay = sample_bank["payroll"]
+    keep = pd.to_datetime(pay["month"]).dt.month.isin(months)
+    return pay[keep].reset_index(drop=True)
+
+
+def test_file_starting_mid_year_skips_the_tax_check_for_staff_of_its_first_month(sample_bank):
+    """Bug report: only the 2026-11 rows of the sample -> 298 of 458 employee-months were TAX_MISMATCH.
+    November alone cannot be checked (January–October income unknown): nobody is flagged, and 说明 and
+    个税核对 say why; the planted November SUM_MISMATCH rows are still found."""
+    nov = _one_month(sample_bank, [11])
+    rep = execute(SPEC, {"payroll": nov, "orgs": sample_bank["orgs"]}, as_of="2026-11-30")
+    assert problems(rep, "TAX_MISMATCH").empty
+    assert "tax_recalc" not in rep.tables() and "tax_start" not in rep.tables()
+    want = "文件缺少 1–10 月工资, 无法按累计预扣法核对这些员工的个税"
+    n_emp = nov["emp_id"].nunique()
+    assert any(want in n and f"{n_emp:,} 名员工" in n for n in rep.notes)
+    tax_lines = rep.sheet("个税核对").blocks[0].lines
+    assert any(want in line for line in tax_lines)
+    assert any("已按累计预扣法重算 0 个员工月" in line for line in tax_lines)
+    assert len(problems(rep)) == 0                     # no SUM error is planted in November either
+    assert any(f"({n_emp:,} 个员工月)" in n for n in rep.notes)   # one employee-month each (rows added up)
+
+
+def test_one_month_file_with_a_hand_made_frame():
+    """February-only file: '文件缺少 1 月工资'; an absurd tax is not flagged, a SUM error still is."""
+    df = payroll([row("2026-02-01", "A01", 30000.0, iit=99999.0, net=30000.0 - 1400.0 - 99999.0),
+                  row("2026-02-01", "B02", 30000.0, iit=5.0, net=1.0)])
+    rep = run(df)
+    assert problems(rep, "TAX_MISMATCH").empty
+    assert problems(rep, "SUM_MISMATCH")["Excel 行号"].tolist() == [3]
+    assert any("文件缺少 1 月工资, 无法按累计预扣法核对这些员工的个税" in n for n in rep.notes)
+
+
+def test_jul_to_nov_file_checks_only_mid_year_joiners(sample_bank):
+    """A Jul–Nov export: staff paid in July are skipped (January–June unknown); an employee first paid in
+    September is a mid-year joiner checked from September — his numbers equal the full-year run's, where his
+    first month is also September; a tax error planted on him is caught."""
+    full = sample_bank["payroll"]
+    m = pd.to_datetime(full["month"]).dt.month
+    first = pd.DataFrame({"emp": full["emp_id"], "m": m}).groupby("emp")["m"].min()
+    joiners = sorted(first[(first > 7) & (first <= 11)].index)
+    part = full[m.between(7, 11)].reset_index(drop=True)
+    if not joiners:                                  # make one: an employee paid only from September on
+        src = part[(pd.to_datetime(part["month"]).dt.month >= 9)]
+        e0 = src["emp_id"].iloc[0]
+        add = src[src["emp_id"] == e0].copy()
+        add["emp_id"] = "NEW001"
+        inc = add["gross"].fillna(0.0)
+        add["iit"] = tax.cumulative_iit_long(
+            add["emp_id"], add["month"], inc,
+            add[["pension", "medical", "unemployment", "housing_fund"]].fillna(0.0).sum(axis=1),
+            add["special_additional"].fillna(0.0),
+            np.minimum(add["annuity"].fillna(0.0), 0.04 * inc)).to_numpy()
+        add["net"] = add["gross"] - add[list(PAY_DEDUCTIONS)].fillna(0.0).sum(axis=1)
+        part = pd.concat([part, add], ignore_index=True)
+        joiners = ["NEW001"]
+    part = part.drop(columns=["_row"], errors="ignore")
+    part["_row"] = pd.array(np.arange(2, len(part) + 2), dtype="Int64")
+    rep = execute(SPEC, {"payroll": part}, as_of="2026-11-30")
+    tm = problems(rep, "TAX_MISMATCH")
+    assert tm.empty       # the planted November tax error is on 000015, paid in July: not checkable here
+    from bankxl.sample import PLANTED_PAYROLL_ERRORS
+    sums = {(e.emp_id, f"2026-{e.month:02d}") for e in PLANTED_PAYROLL_ERRORS if e.check != "iit" and 7 <= e.month}
+    mism = rep.tables()["pay_mismatch"].df
+    assert set(zip(mism["员工号"], mism["月份"])) == sums and set(mism["问题码"]) == {"SUM_MISMATCH"}
+    assert any("文件缺少 1–6 月工资, 无法按累计预扣法核对这些员工的个税" in n for n in rep.notes)
+    july = part.loc[pd.to_datetime(part["month"]).dt.month == 7, "emp_id"].nunique()
+    assert any(f"{july:,} 名员工" in n for n in rep.notes)
+    start = rep.tables()["tax_start"].df
+    assert sorted(start["员工号"]) == sorted(joiners)
+    # plant an error on the first joiner's second month: exactly that row is flagged, by the planted amount
+    j = joiners[0]
+    jr = part[part["emp_id"] == j].sort_values("month")
+    target = jr.index[1] if len(jr) > 1 else jr.index[0]
+    bad = part.copy()
+    bad.loc[target, "iit"] = bad.loc[target, "iit"] + 37.0
+    bad.loc[target, "net"] = bad.loc[target, "net"] - 37.0
+    tm2 = problems(execute(SPEC, {"payroll": bad}, as_of="2026-11-30"), "TAX_MISMATCH")
+    new = set(tm2["Excel 行号"].astype(int)) - set(tm["Excel 行号"].astype(int))
+    assert new == {int(part.loc[target, "_row"])}
 
 
 def test_annuity_is_other_deduction_within_the_cap():
@@ -201,6 +291,7 @@ def test_planted_sample_errors_are_exactly_what_is_flagged(sample_bank):
             for e in PLANTED_PAYROLL_ERRORS if e.month <= 11}
     assert got == want
     assert len(rep.problems) == len(want)
+    assert not any("文件缺少" in n for n in rep.notes)       # the sample starts in January: all checked
     deltas = dict(zip(zip(mism["员工号"], mism["问题码"]), mism["差额(元)"]))
     for e in PLANTED_PAYROLL_ERRORS:
         code = "TAX_MISMATCH" if e.check == "iit" else "SUM_MISMATCH"

@@ -53,8 +53,14 @@ The pure formulas (:func:`largest_remainder`, :func:`required_daily_balance`, :f
 (``bankxl.templates``) call them.
 
 Errors: :class:`~bankxl.errors.DataValidationError` when 机构日余额 has 指标 values but none for the target's
-metric (the message names the metric and the metrics found). Otherwise none for data content — a file
-without any 目标日均 gives a report that says so; row problems (duplicate org rows, empty/negative factors, an org without daily balances) go to ``ctx.problems``.
+metric (the message names the metric and the metrics found), and when the bank-level 目标日均 of a
+decomposition (or every org's 目标日均 in tracking mode) is ≤ 0 (names sheet, column 目标日均(target) and the
+Excel row: the whole report hinges on that number). Otherwise none for data content — a file without any
+目标日均 gives a report that says so; row problems go to ``ctx.problems``: duplicate org rows (DUP_KEY),
+empty/negative factors, a tracking-mode org target ≤ 0 (``deposit_targets`` VALUE_INVALID, column
+目标日均(target); that org is not tracked), an org without any daily balance (``org_daily_balances``
+REQUIRED_EMPTY, column 机构号(org_id); its balance counts 0). Negative daily balances are flagged by the loader
+(NEG_BALANCE, ``org_daily_balances.balance`` is nonneg) and noted in 说明; they are used as given.
 """
 from __future__ import annotations
 
@@ -432,9 +438,15 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
         staff_from_orgs = dict(zip(oid, _col(orgs, "staff_count")))
         open_dates = dict(zip(oid, pd.to_datetime(_col(orgs, "open_date", "object"), errors="coerce")))
 
-    has_target = _col(tg, "target").notna()
+    tgt = _col(tg, "target")
+    has_target = tgt.notna()
     n_target = int(has_target.sum())
     decompose = n_target == 1 and (~has_target).sum() >= 1
+    bad_target = has_target & (tgt <= 0)
+    tg_sheet = tg_all.attrs.get("sheet") if hasattr(tg_all, "attrs") else None
+    if bad_target.any() and (decompose or bool(bad_target[has_target].all())):
+        # the bank-level target of a decomposition (or every org target): nothing sensible can be computed
+        _raise_bad_targets(tg, tg.index[bad_target], tg_sheet, decompose)
     method = _method_lines(p)
 
     if n_target == 0:
@@ -502,7 +514,14 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
         for i in tg.index[~has_target]:
             _problem(ctx, "deposit_targets", _excel_row(tg, i), "target", "REQUIRED_EMPTY", None,
                      "文件含多个机构目标(跟踪模式), 此行无目标日均", "未参与跟踪")
-        rows = tg[has_target]
+        for i in tg.index[bad_target]:
+            _problem(ctx, "deposit_targets", _excel_row(tg, i), "目标日均(target)", "VALUE_INVALID",
+                     _fmt_value(tgt[i]), f"机构 {tg.at[i, 'org_id']} 的目标日均 ≤ 0, 目标日均应为正数(元)",
+                     "该机构未参与跟踪, 请更正目标日均后重新运行")
+        if bad_target.any():
+            notes.append(f"{int(bad_target.sum())} 个机构的目标日均 ≤ 0 "
+                         f"({', '.join(tg.loc[bad_target, 'org_id'].astype(str))}), 未参与跟踪, 见 数据问题。")
+        rows = tg[has_target & ~bad_target]
         units = []
         for i in rows.index:
             o = str(rows.at[i, "org_id"])
@@ -526,8 +545,15 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     tracked = units + ([root] if root is not None else [])
     for u in units:
         if u.org_id not in series:
-            _problem(ctx, "deposit_targets", u.row, "org_id", "VALUE_INVALID", u.org_id,
-                     "机构日余额中没有此机构的余额", "余额按 0 计")
+            where = f"(存款目标表第 {u.row} 行的机构)" if u.row is not None else ""
+            _problem(ctx, "org_daily_balances", None, "机构号(org_id)", "REQUIRED_EMPTY", u.org_id,
+                     f"机构日余额中没有机构 {u.org_id}{' ' + u.name if u.name else ''} 的任何余额{where}",
+                     "该机构余额按 0 计(日均、进度为 0); 请补导该机构的机构日余额")
+    neg = {o: s_ for o, s_ in series.items() if (s_ < 0).any()}
+    if neg:
+        n_neg = sum(int((s_ < 0).sum()) for s_ in neg.values())
+        notes.append(f"机构日余额中有 {n_neg} 个负余额(机构 {', '.join(neg)}), 已按原值计入日均与进度; "
+                     "存款余额不应为负, 请核对(导入时记为 NEG_BALANCE)。")
     if root is not None and root.org_id not in series and units:
         notes.append("机构日余额中没有全行行, 全行余额 = 各分解机构余额之和。")
 
@@ -573,6 +599,30 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     rep.sheets.append(_sheet_progress(track, ctx))
     rep.sheets.extend(_sheets_monthly_pivot(tracked, months, m_split, ctx))
     return rep
+
+
+def _fmt_value(v) -> str:
+    return "" if pd.isna(v) else f"{float(v):,.2f}"
+
+
+def _raise_bad_targets(tg: pd.DataFrame, idx, sheet: str | None, decompose: bool) -> None:
+    """Stop with a DataValidationError naming the sheet, column 目标日均(target) and Excel row(s) of
+    targets ≤ 0 — used for the bank-level target of a decomposition and when every org target is ≤ 0.
+
+    A decomposition hinges on that one number (the outlets have no targets of their own), so a report
+    built on a zero or negative target would show nonsense tasks; the branch head gets the cell to fix."""
+    rows = [_excel_row(tg, i) for i in idx]
+    first = rows[0] if rows else None
+    vals = "、".join(f"机构 {tg.at[i, 'org_id']}" + (f"(第 {r} 行)" if r is not None else "") + f" = {_fmt_value(tg.at[i, 'target'])} 元"
+                    for i, r in zip(idx, rows))
+    what = "全行(分解)目标日均" if decompose else "各机构的目标日均"
+    raise DataValidationError(
+        f"存款目标表(deposit_targets)中{what} ≤ 0: {vals}。目标日均是考核期日均余额目标, 必须为正数(元), "
+        "无法据此分解或跟踪。请在该单元格填写正确的目标日均后重新运行。",
+        f"Table 存款目标 (deposit_targets): the {'bank-level ' if decompose else ''}target (目标日均) must be "
+        f"> 0; found {', '.join(_fmt_value(tg.at[i, 'target']) for i in idx)} (Excel row(s) "
+        f"{', '.join(str(r) for r in rows)}). Enter the positive target daily average (元) and run again.",
+        table="deposit_targets", sheet=sheet, column="target", column_zh="目标日均", excel_row=first)
 
 
 _FACTOR_LABEL = {"prior_avg": "上年日均", "prior_increment": "上年日均增量", "potential": "市场潜力",

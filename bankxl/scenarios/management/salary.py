@@ -18,6 +18,10 @@ Checks (all rows of the file):
   file does not hold; 应发 stands in for it). |个税 − 重算| > tolerance -> ``TAX_MISMATCH``. When the file has
   no 专项附加扣除 at all (or no 个人所得税) the tax check is skipped and 说明 says so — no employee is flagged.
   Several rows of one employee in one month are added up first (tax compared per employee and month).
+  An export that starts after January of a tax year (file's first month m > 1 in that year): employees
+  paid in month m may have January..m−1 income the file lacks, so their tax that year is NOT checked (note
+  on 说明 and 个税核对: "文件缺少 1–(m−1) 月工资 ..."; never flagged); employees whose first month that year
+  is later than m are mid-year joiners and are checked from their first month (listed on 个税核对).
 * 缴费比例提示 (information only, not a data problem): the contribution base implied by 养老保险 / 8% is used
   to check 医疗/失业 (difference > 1 元) and the 住房公积金 rate range; optional base limits.
 
@@ -198,6 +202,7 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
     # ---- 个税 累计预扣法 ------------------------------------------------------------------------------
     tax_detail = pd.DataFrame()
     late_start = pd.DataFrame()
+    skipped_lines: list[str] = []
     tax_checked = False
     tax_lines: list[str] = []
     if not len(em):
@@ -211,12 +216,28 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         nsa = int(pay["special_additional"].isna().sum())
         if nsa:
             notes.append(f"{nsa} 行专项附加扣除为空, 按 0 计算个税。")
-        income = em["gross"].fillna(0.0)
+        # an export that starts mid-year: whoever is paid in the file's first month of that year may have
+        # been paid in January..(m−1) too — unknown, so the cumulative tax cannot be checked for them
+        yr = em["month"].dt.year
+        file_first = em.groupby(yr)["month"].transform("min")
+        emp_first = em.groupby([em["emp_id"], yr])["month"].transform("min")
+        unknown = (file_first.dt.month > 1) & (emp_first == file_first)
+        for y, m0 in sorted(set(zip(yr[unknown].tolist(), file_first[unknown].dt.month.tolist()))):
+            n_emp = em.loc[unknown & (yr == y), "emp_id"].nunique()
+            n_em = int((unknown & (yr == y)).sum())
+            missing = "1 月" if m0 == 2 else f"1–{m0 - 1} 月"
+            skipped_lines.append(
+                f"{y} 年: 文件从 {m0} 月开始, 文件缺少 {missing}工资, 无法按累计预扣法核对这些员工的个税 — "
+                f"{y}-{m0:02d} 已在册的 {n_emp:,} 名员工({n_em:,} 个员工月)未核对个税, 不列为不符; "
+                f"此后入职的员工从其首个月份起算。")
+        notes.extend(skipped_lines)
+        em_tax = em[~unknown]
+        income = em_tax["gross"].fillna(0.0)
         rows = pd.DataFrame({
-            "emp_id": em["emp_id"], "month": em["month"], "income": income,
-            "special": em[list(SOCIAL_ITEMS)].fillna(0.0).sum(axis=1),
-            "special_additional": em["special_additional"].fillna(0.0),
-            "other": np.minimum(em["annuity"].fillna(0.0), params.annuity_cap_rate * income.clip(lower=0.0)),
+            "emp_id": em_tax["emp_id"], "month": em_tax["month"], "income": income,
+            "special": em_tax[list(SOCIAL_ITEMS)].fillna(0.0).sum(axis=1),
+            "special_additional": em_tax["special_additional"].fillna(0.0),
+            "other": np.minimum(em_tax["annuity"].fillna(0.0), params.annuity_cap_rate * income.clip(lower=0.0)),
         })
         cum = rows.join(tax.cumulative_iit_long(
             rows["emp_id"], rows["month"], rows["income"], rows["special"], rows["special_additional"],
@@ -227,7 +248,7 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         cum = cum.join(em[["iit", "_row", "emp_name", "dept"]])
         cum["diff"] = (cum["iit"].fillna(0.0) - cum["expected_iit"]).round(2)
         bad = cum["iit"].notna() & (cum["diff"].abs() > tol + 1e-9)
-        tax_lines += [
+        tax_lines += skipped_lines + [
             f"已按累计预扣法重算 {len(cum):,} 个员工月的个税, {int(bad.sum())} 个与表内个税相差超过 {tol:g} 元。",
             ("收入 = 应发合计; 专项扣除 = 养老 + 医疗 + 失业 + 住房公积金; 专项附加扣除取自文件; "
              f"其他扣除 = 企业年金个人缴费(以当月应发的 {params.annuity_cap_rate:.0%} 为限)。"),
@@ -235,8 +256,8 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         first = cum.drop_duplicates(["emp_id", "year"])
         late_start = first[first["first_month"] > 1]
         if len(late_start):
-            notes.append(f"{len(late_start)} 名员工在某一年度的首个月份不是 1 月: 累计个税从文件中该员工当年首个月份起算"
-                         "(无法得知此前的收入, 可能是年中入职或文件不全), 见 校验结果。")
+            notes.append(f"{len(late_start)} 名员工晚于文件当年首个月份出现(年中入职): 累计个税从该员工当年首个月份起算, "
+                         "见 个税核对。")
         if bad.any():
             b = cum[bad]
             _add_problems(ctx, sheet_name, b["_row"], f"{_zh('iit')}(iit)", "TAX_MISMATCH", b["iit"],
@@ -278,6 +299,7 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         f"应发/实发与明细不符 (SUM_MISMATCH): {n_sum} 行。",
         f"个税与累计预扣法不符 (TAX_MISMATCH): {n_tax} 个员工月。" if tax_checked
         else "个税未校验: " + "".join(tax_lines),
+        *skipped_lines,
     ]
     blocks: list = [Note(title="工资核对结果 (按权限使用)", lines=summary),
                     Table(mism_df, name="pay_mismatch", title="核对不符明细",
@@ -293,8 +315,8 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         tax_blocks.append(Table(pd.DataFrame({
             "员工号": ls["emp_id"], "姓名": _names(ls["emp_name"], ctx.mask), "部门": ls["dept"],
             "年度": ls["year"].astype("int64"), "文件中首个月份": _month_label(ls["month"])}).reset_index(drop=True),
-            name="tax_start", title="年度首月非 1 月的员工",
-            note="累计个税从文件中该员工当年首个月份起算; 此前的收入无法得知(年中入职或文件不全)。",
+            name="tax_start", title="年中入职的员工(晚于文件当年首个月份出现)",
+            note="累计个税从该员工当年首个月份起算(减除费用按任职月数); 若其实在本单位更早领薪, 请补全工资表。",
             text_columns=("员工号", "文件中首个月份"), formats={"年度": "0"}))
     if len(hints):
         blocks.append(Table(hints, name="contrib_hints", title="缴费比例提示(仅供核对, 不计入数据问题)",
@@ -349,7 +371,8 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
          f"住房公积金, 企业年金, 个税, 其他扣款); 空值按 0; 容差 {tol:g} 元。"),
         (f"个税: 累计应纳税所得额 = 累计应发 − {params.basic_deduction:,.0f} × 当年任职月数 − 累计专项扣除(养老+医疗+失业+公积金)"
          f" − 累计专项附加扣除 − 累计其他扣除(企业年金个人缴费, 以当月应发的 {params.annuity_cap_rate:.0%} 为限);"
-         " 本月应预扣 = 累计应纳税所得额 × 预扣率 − 速算扣除数 − 累计已预扣(负数不退); 按员工、自然年计算, 同月多条合并。"),
+         " 本月应预扣 = 累计应纳税所得额 × 预扣率 − 速算扣除数 − 累计已预扣(负数不退); 按员工、自然年计算, 同月多条合并。"
+         " 文件某年首个月份晚于 1 月时, 该月已在册员工缺少此前收入, 当年个税不核对; 此后出现的员工按年中入职从首个月份起算。"),
         "固定工资 = 基本工资 + 岗位工资 + 津补贴; 绩效及其他 = 绩效工资 + 加班工资 + 其他应发。",
         ("部门排名: 每名员工统计期内的月均应发/实发(合计 ÷ 发放月数), 部门取中位数与 P25/P75(线性插值, 同 Excel "
          f"PERCENTILE.INC); 员工部门取其统计期内最后一个月; 人数 < {params.min_group_size} 的部门合并。"),
