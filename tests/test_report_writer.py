@@ -130,3 +130,12 @@ def test_large_reports_stream_rows_with_autofilter(df, tmp_path, monkeypatch):
     assert ws["A5"].value == "000123" and ws["C5"].value == 1234.5 and ws["C5"].number_format == "#,##0.00"
     assert ws.cell(row=6, column=1).value == '=HYPERLINK("http://x")' and ws.cell(row=6, column=1).data_type == "s"
     assert len(ws._charts) == 1
+
+
+def test_wide_sheets_print_on_a3_narrow_on_a4(tmp_path):
+    narrow = pd.DataFrame({"客户号": ["1"], "余额(元)": [1.0]})
+    wide = pd.DataFrame({f"很长的列名称第{i}列": ["一二三四五六七八九十"] for i in range(20)})
+    r = Report("宽窄", [Sheet("窄", [Table(narrow, name="n")]), Sheet("宽", [Table(wide, name="w")])])
+    r.meta["as_of"] = pd.Timestamp("2026-11-30")
+    wb = openpyxl.load_workbook(write_report(r, tmp_path / "w.xlsx"))
+    assert wb["窄"].page_setup.paperSize == 9 and wb["宽"].page_setup.paperSize == 8

@@ -35,6 +35,7 @@ LARGE_CELLS = 3_000_000
 WRAP_WIDTH = 40  # text columns wider than this (in Excel character units) wrap
 LINE_HEIGHT = 13.5  # points per line of 10-point text
 MAX_LINES = 8
+WIDE_SHEET = 220  # total column width (character units) above which a sheet prints on A3
 EXCEL_MAX_ROWS = 1_048_576
 NAMED_FORMATS = {
     "money": "#,##0.00", "money0": "#,##0", "int": "#,##0", "pct": "0.00%", "pct1": "0.0%",
@@ -197,12 +198,13 @@ class XlsxReportWriter:
             ws.freeze_panes(first_header + 1, 0)
             if sum(isinstance(b, Table) for b in sheet.blocks) == 1:
                 ws.repeat_rows(first_header)  # printed pages repeat the header of the sheet's only table
-        self._print_setup(ws, sheet)
+        self._print_setup(ws, sheet, sum(min(max(w + 2, 8), 60) for w in widths.values()))
 
-    def _print_setup(self, ws, sheet: Sheet) -> None:
+    def _print_setup(self, ws, sheet: Sheet, total_width: float = 0) -> None:
         if sheet.landscape:
             ws.set_landscape()
-        ws.set_paper(9)  # A4
+        # wide lists (> ~A4 landscape at a readable size) print on A3, still one page wide
+        ws.set_paper(8 if total_width > WIDE_SHEET else 9)  # 8 = A3, 9 = A4
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         as_of = self.report.meta.get("as_of")
