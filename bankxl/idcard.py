@@ -282,6 +282,16 @@ def is_valid(s: pd.Series) -> pd.Series:
     return pd.Series(p.valid, index=s.index, dtype=bool)
 
 
+def _reasons(p) -> np.ndarray:
+    """Problem code per parsed row, in the order of :func:`check_reason` (later assignments win)."""
+    out = np.full(len(p.norm), None, dtype=object)
+    out[~p.check_ok & p.fmt_ok] = REASON_CHECKSUM
+    out[p.fmt_ok & ~p.date_ok] = REASON_DATE
+    out[~p.fmt_ok] = REASON_FORMAT
+    out[p.missing] = REASON_MISSING
+    return out
+
+
 @_scalar_wrap
 def check_reason(s: pd.Series) -> pd.Series:
     """Problem code per row: ``None`` (valid), ``'ID_MISSING'`` (empty), ``'ID_FORMAT'`` (not 15/18 digits
@@ -290,13 +300,7 @@ def check_reason(s: pd.Series) -> pd.Series:
 
     Returns: object Series of str/None, same index. Never raises.
     """
-    p = _parse(s)
-    out = np.full(len(p.norm), None, dtype=object)
-    out[~p.check_ok & p.fmt_ok] = REASON_CHECKSUM
-    out[p.fmt_ok & ~p.date_ok] = REASON_DATE
-    out[~p.fmt_ok] = REASON_FORMAT
-    out[p.missing] = REASON_MISSING
-    return pd.Series(out, index=s.index, dtype=object)
+    return pd.Series(_reasons(_parse(s)), index=s.index, dtype=object)
 
 
 def normalize_with_reason(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -304,12 +308,7 @@ def normalize_with_reason(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     needs both; normalising is idempotent, so checking the normalised value equals checking ``s``).
     ``s``: Series. Returns the ``"string"`` Series (same index) and an object ndarray of codes/None."""
     p = _parse(s)
-    out = np.full(len(p.norm), None, dtype=object)
-    out[~p.check_ok & p.fmt_ok] = REASON_CHECKSUM
-    out[p.fmt_ok & ~p.date_ok] = REASON_DATE
-    out[~p.fmt_ok] = REASON_FORMAT
-    out[p.missing] = REASON_MISSING
-    return p.norm, out
+    return p.norm, _reasons(p)
 
 
 @_scalar_wrap
