@@ -74,8 +74,9 @@ def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any
         try:
             return pd.Timestamp(as_of).normalize()
         except (ValueError, TypeError) as e:
-            raise DataValidationError(f"数据日期「{as_of}」无法识别, 请写成 2026-11-30 的形式。",
-                                      f"Cannot read the as-of date {as_of!r}; use YYYY-MM-DD.") from e
+            raise DataValidationError(f"数据日期「{as_of}」不是有效日期(该日不存在或格式不对), 请写成 2026-11-30 的形式。",
+                                      f"The as-of date {as_of!r} is not a valid date (no such day, or not YYYY-MM-DD)."
+                                      ) from e
     found = data_dates(tables)
     if len(found) == 1:
         return pd.Timestamp(next(iter(found)))
@@ -224,6 +225,10 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     spec = get_scenario(scenario) if isinstance(scenario, str) else scenario
     if out is not None:
         check_output(out, sources)
+    if params is None or isinstance(params, Mapping):
+        params = make_params(spec.params, params)  # a typo in a parameter fails before a long load
+    if as_of is not None:
+        resolve_as_of(spec, {}, as_of)  # so does an impossible --as-of
     problems = ProblemLog()
     say = progress or (lambda _msg: None)
     say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")

@@ -166,3 +166,19 @@ def test_errors_print_as_sentences_not_tuples(td, tmp_path, capsys):
     assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "r.csv")]) == 2
     err = capsys.readouterr().err
     assert "('" not in err and "\nThe report file name must end in .xlsx" in err
+
+
+def test_bad_param_and_impossible_as_of_fail_before_loading(tmp_path, capsys, monkeypatch):
+    from bankxl import io as bio
+
+    def no_load(*a, **k):
+        raise AssertionError("inputs must not be read before parameters are checked")
+
+    monkeypatch.setattr(bio, "read_tables", no_load)
+    src = tmp_path / "x.csv"
+    src.write_text("账号\n1\n", encoding="utf-8")
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--param", "months_ahead=abc"]) == 2
+    assert "months_ahead" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--as-of", "2026-02-30"]) == 2
+    assert "不是有效日期" in capsys.readouterr().err
