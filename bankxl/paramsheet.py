@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .errors import DataValidationError
-from .scenario import Scenario, params_table
+from .scenario import Scenario, params_table, parse_as_of
 
 COLUMNS = ["场景", "参数", "名称", "取值", "单位", "说明"]
 #: settings every scenario shares, recognised by id or 中文 name whatever the 场景 cell says
@@ -103,5 +103,5 @@ def _common_value(key: str, val: Any) -> Any:
     if key == "mask":
         return s not in ("否", "0", "false", "False", "N", "n")
     if key == "as_of":
-        return pd.Timestamp(val).normalize()
+        return parse_as_of(val, "参数表「数据日期」")
     return val

@@ -17,7 +17,8 @@ from . import __version__
 from .errors import BankxlError, DataValidationError, ProblemLog
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
-from .scenario import RunContext, Scenario, get_scenario, make_params, params_hash, params_table
+from .scenario import (RunContext, Scenario, check_as_of_range, get_scenario, make_params, params_hash, params_table,
+                       parse_as_of)
 from .tables import get_table
 
 log = logging.getLogger(__name__)
@@ -68,15 +69,18 @@ def merge_settings(explicit: Mapping[str, Any] | None, common: Mapping[str, Any]
 
 
 def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any = None) -> pd.Timestamp:
-    """The data date: explicit ``as_of``; else the single 数据日期 (``as_of`` column) in the inputs; else the
-    latest date of ``spec.as_of_from``. Raises DataValidationError saying how to give one."""
+    """The data date: explicit ``as_of`` (:func:`bankxl.scenario.parse_as_of`: ParameterError for a clock word,
+    an impossible day or one outside 1900-01-01 … 2200-12-31); else the single 数据日期 (``as_of`` column) in
+    the inputs; else the latest date of ``spec.as_of_from``. Raises DataValidationError saying how to give
+    one, or naming a data date outside the supported range."""
     if as_of is not None and str(as_of).strip():
-        try:
-            return pd.Timestamp(as_of).normalize()
-        except (ValueError, TypeError) as e:
-            raise DataValidationError(f"数据日期「{as_of}」不是有效日期(该日不存在或格式不对), 请写成 2026-11-30 的形式。",
-                                      f"The as-of date {as_of!r} is not a valid date (no such day, or not YYYY-MM-DD)."
-                                      ) from e
+        return parse_as_of(as_of)
+    day = _as_of_from_data(spec, tables)
+    check_as_of_range(day, "数据中的数据日期", error=DataValidationError, column="as_of", column_zh="数据日期")
+    return day
+
+
+def _as_of_from_data(spec: Scenario, tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
     found = data_dates(tables)
     if len(found) == 1:
         return pd.Timestamp(next(iter(found)))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib
+import itertools
 import json
+import math
 import pkgutil
 import re
 from dataclasses import dataclass, field
@@ -27,13 +29,14 @@ CURRENCY_UNITS = {"CNY": ("元", "万元"), "EUR": ("EUR", "万EUR"), "CZK": ("C
 
 
 def param(default: Any, zh: str, unit: str | None = None, help: str = "", *, min: float | None = None,
-          max: float | None = None, **kw) -> Any:
+          max: float | None = None, increasing: bool = False, **kw) -> Any:
     """A params-dataclass field with its 中文 label, unit and allowed range (shown on the 参数 sheet and in 说明).
 
-    Numbers whose default is ≥ 0 may not be set negative unless ``min`` says otherwise; ``max`` caps them.
-    Sequences are tuples (immutable); users write flat ones as ``30,15,7,1`` and nested ones as JSON.
+    Numbers whose default is ≥ 0 may not be set negative unless ``min`` says otherwise; ``max`` caps them;
+    nan / ±inf are never accepted. ``increasing``: a flat tuple of numbers (band edges) must be strictly
+    increasing. Sequences are tuples (immutable); users write flat ones as ``30,15,7,1`` and nested ones as JSON.
     """
-    meta = {"zh": zh, "unit": unit, "help": help, "min": min, "max": max}
+    meta = {"zh": zh, "unit": unit, "help": help, "min": min, "max": max, "increasing": increasing}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple (immutable) for sequence parameters")
     return field(default=default, metadata=meta, **kw)
@@ -126,16 +129,34 @@ def parse_param_value(f: dataclasses.Field, text: Any) -> Any:
     except (ValueError, TypeError, json.JSONDecodeError) as e:
         raise ParameterError(f"参数「{label}」的取值「{text}」无法识别, 应为{zh_form}。",
                              f"Parameter {f.name}: cannot read {text!r}; expected {en_form}.") from e
-    _check_range(f, value, label)
+    _check_range(f, value, label, text)
     return value
 
 
-def _check_range(f: dataclasses.Field, value: Any, label: str) -> None:
+def _numbers(value: Any) -> list[float]:
+    """Every int/float in ``value``, nested tuples/lists included (bools are not numbers here)."""
+    if isinstance(value, (tuple, list)):
+        return [x for v in value for x in _numbers(v)]
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+def _check_range(f: dataclasses.Field, value: Any, label: str, text: Any = None) -> None:
+    """Raise ParameterError (naming ``label`` and the given ``text``) for a non-finite number anywhere in
+    ``value``, a number outside the field's min/max, or a declared-increasing tuple that is not."""
+    given = _fmt_value(value) if text is None else str(text)
+    bad = [v for v in _numbers(value) if not math.isfinite(v)]
+    if bad:
+        raise ParameterError(f"参数「{label}」的取值「{given}」含非有限数字 {bad[0]}, 应为有限的数字。",
+                             f"Parameter {f.name}: {given!r} holds {bad[0]}; finite numbers expected.")
     lo, hi = f.metadata.get("min"), f.metadata.get("max")
     default = f.default
     if lo is None and isinstance(default, (int, float)) and not isinstance(default, bool) and default >= 0:
         lo = 0
     values = value if isinstance(value, tuple) else (value,)
+    if f.metadata.get("increasing") and (len(_numbers(values)) != len(values)
+                                         or any(b <= a for a, b in itertools.pairwise(values))):
+        raise ParameterError(f"参数「{label}」应为严格递增的一组数字(给定「{given}」)。",
+                             f"Parameter {f.name} must be strictly increasing numbers, got {given!r}.")
     for v in values:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             continue
@@ -143,6 +164,64 @@ def _check_range(f: dataclasses.Field, value: Any, label: str) -> None:
             raise ParameterError(f"参数「{label}」不能小于 {lo}(给定 {v})。", f"Parameter {f.name} must be >= {lo}.")
         if hi is not None and v > hi:
             raise ParameterError(f"参数「{label}」不能大于 {hi}(给定 {v})。", f"Parameter {f.name} must be <= {hi}.")
+
+
+#: as-of dates bankxl computes with (inclusive): pandas' datetime range (1677-09-21 … 2262-04-11) leaves no room
+#: for 到期日 / 计划 windows around dates near its ends, and no bank data date lies outside these
+AS_OF_MIN, AS_OF_MAX = pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31")
+#: words that would mean "the system clock" (pandas reads "today"/"now" as such); refused: DESIGN "never today's clock"
+_CLOCK_WORDS = frozenset({"today", "now", "yesterday", "tomorrow", "今天", "今日", "当天", "当日", "现在", "昨天",
+                          "明天"})
+_AS_OF_FORM = "请写成 2026-11-30 的形式"
+
+
+def as_of_range_text() -> str:
+    return f"{AS_OF_MIN:%Y-%m-%d} 至 {AS_OF_MAX:%Y-%m-%d}"
+
+
+def parse_as_of(value: Any, where: str = "数据日期") -> pd.Timestamp:
+    """A user-given as-of date (CLI ``--as-of``, 参数 table 数据日期 cell) -> ``pd.Timestamp`` (midnight).
+
+    Read like a date cell of the data (:func:`bankxl.coerce.coerce_date`: ``2026-11-30``, ``2026/1/5``,
+    ``20261130``, 2026年11月30日, date/datetime objects, Excel serials). ``where`` names the source in messages.
+    Raises :class:`ParameterError` (Chinese + English) for a clock word (``today``/``now``/今天: bankxl never
+    reads the clock), text that is no existing day, or a date outside :data:`AS_OF_MIN` … :data:`AS_OF_MAX`.
+    """
+    import numpy as np
+
+    from .coerce import coerce_date
+
+    text = str(value).strip()
+    if text.casefold() in _CLOCK_WORDS:
+        raise ParameterError(f"{where}「{text}」: bankxl 从不读取系统时钟, 请写明日期, 例如 2026-11-30。",
+                             f"{where} {text!r}: bankxl never reads the system clock; give the date, "
+                             "e.g. 2026-11-30.")
+    day = pd.NaT if not text else coerce_date(np.array([value], dtype=object), np.array([False])).values[0]
+    if pd.isna(day):
+        try:  # a real day the loader's range does not hold (1677-01-01, 0000-01-01): say the range
+            far = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            far = pd.NaT
+        if not pd.isna(far):
+            check_as_of_range(far, where, text)
+        raise ParameterError(f"{where}「{text}」不是有效日期(该日不存在或格式不对), {_AS_OF_FORM}"
+                             f"(可处理范围 {as_of_range_text()})。",
+                             f"{where} {text!r} is not a valid date (no such day, or not YYYY-MM-DD; "
+                             f"supported {AS_OF_MIN:%Y-%m-%d} to {AS_OF_MAX:%Y-%m-%d}).")
+    day = pd.Timestamp(day).normalize()
+    check_as_of_range(day, where, text)
+    return day
+
+
+def check_as_of_range(day: pd.Timestamp, where: str = "数据日期", text: str | None = None,
+                      error: type = ParameterError, **where_kw) -> None:
+    """Raise ``error`` (ParameterError, or DataValidationError with ``where_kw`` such as column=) when ``day``
+    lies outside :data:`AS_OF_MIN` … :data:`AS_OF_MAX`."""
+    if not AS_OF_MIN <= day <= AS_OF_MAX:
+        shown = text or f"{day:%Y-%m-%d}"
+        raise error(f"{where}「{shown}」超出可处理范围({as_of_range_text()}), 请检查日期。",
+                    f"{where} {shown!r} is outside the supported range {AS_OF_MIN:%Y-%m-%d} to "
+                    f"{AS_OF_MAX:%Y-%m-%d}.", **where_kw)
 
 
 def make_params(cls: type, overrides: Mapping[str, Any] | None = None) -> Any:
@@ -165,7 +244,9 @@ class RunContext:
 
     ``as_of``: data date (never today's clock); ``calendar``: a :class:`bankxl.calendar.BankCalendar`;
     ``currency`` of the money columns ('CNY', 'EUR', 'CZK'); ``scale`` 1 (元) or 10,000 (万元) for display;
-    ``mask``: mask ID/phone/name on lists; ``strict``: row problems are fatal; ``problems``: sink for row
+    ``mask``: mask ID/phone/name/address/counterparties on lists and 数据问题 (:mod:`bankxl.masking`);
+    ``mask_accounts``: with ``mask``, also the customers' own account numbers (账号脱敏, default True);
+    ``strict``: row problems are fatal; ``problems``: sink for row
     problems found inside the scenario; ``notes``: lines added to 说明 (e.g. calendar source).
     """
 
@@ -174,6 +255,7 @@ class RunContext:
     currency: str = "CNY"
     scale: int = 10_000
     mask: bool = True
+    mask_accounts: bool = True
     strict: bool = False
     problems: ProblemLog = field(default_factory=ProblemLog)
     notes: list[str] = field(default_factory=list)

@@ -72,7 +72,7 @@ class MortgageParams:
     weights: tuple = param((("个人消费贷款", 25), ("信用卡", 20), ("定期存款", 15), ("理财", 15), ("代发", 10),
                             ("手机银行", 10), ("保险", 5)), "缺口权重", "分",
                            help="各产品缺口的权重; 缺口得分 = 50 × 缺口权重之和 / 已评估产品权重之和")
-    age_bands: tuple = param((25, 35, 45, 55, 65), "年龄分段", "岁", help="年龄段分界点")
+    age_bands: tuple = param((25, 35, 45, 55, 65), "年龄分段", "岁", help="年龄段分界点", increasing=True)
     prime_age: tuple = param((25, 50), "重点年龄段", "岁", help="该年龄段(含两端)加 15 分: 家庭形成期, 装修/消费需求集中")
     min_paid_periods: int = param(24, "消费贷-已还期数下限", "期", help="有贷款明细时: 按揭已还期数 ≥ 该值才推荐消费贷")
     max_balance_ratio: float = param(0.7, "消费贷-余额/原额上限", help="有贷款明细时: 按揭余额/原额 < 该值才推荐消费贷")

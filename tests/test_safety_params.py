@@ -1,0 +1,128 @@
+"""Issue 8, parameters and the as-of date: out-of-range / clock-based as-of dates and non-finite or
+non-increasing parameter values are clean Chinese + English errors (exit 2), checked before any input is read."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from bankxl.cli import main
+from bankxl.errors import DataValidationError, ParameterError
+from bankxl.runner import execute, resolve_as_of
+from bankxl.scenario import get_scenario, make_params
+from bankxl import scenario as _sc
+parse_as_of = getattr(_sc, "parse_as_of", None)
+from bankxl.scenarios.credit.mortgage_cross_sell import MortgageParams
+from bankxl.scenarios.deposit.maturity import MaturityParams
+
+
+@pytest.fixture
+def no_load(monkeypatch, tmp_path):
+    """A CSV input that must never be read: parameters and the as-of date fail first."""
+    from bankxl import io as bio
+
+    def refuse(*a, **k):
+        raise AssertionError("inputs must not be read before parameters are checked")
+
+    monkeypatch.setattr(bio, "read_tables", refuse)
+    src = tmp_path / "x.csv"
+    src.write_text("账号\n1\n", encoding="utf-8")
+    return src
+
+
+def _run(src, *extra) -> list[str]:
+    return ["run", "D2", "-i", str(src), "-o", str(src.parent / "o.xlsx"), *extra]
+
+
+# ------------------------------------------------------------------------------------------ as-of date
+@pytest.mark.parametrize("value", ["1677-01-01", "2262-04-12", "0000-01-01", "-1", "1899-12-31", "2201-01-01"])
+def test_as_of_outside_supported_range_exits_2_with_range_message(no_load, capsys, value):
+    assert main(_run(no_load, f"--as-of={value}")) == 2
+    err = capsys.readouterr().err
+    assert "1900-01-01" in err and "2200-12-31" in err and value in err, err
+    assert "内部错误" not in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["today", "now", "Today", " NOW ", "今天"])
+def test_as_of_today_is_refused_never_the_clock(no_load, capsys, value):
+    assert main(_run(no_load, "--as-of", value)) == 2
+    err = capsys.readouterr().err
+    assert "系统时钟" in err and "2026-11-30" in err, err
+
+
+def test_as_of_range_bounds_are_inclusive_and_forms_accepted():
+    assert parse_as_of("1900-01-01") == pd.Timestamp("1900-01-01")
+    assert parse_as_of("2200-12-31") == pd.Timestamp("2200-12-31")
+    assert parse_as_of("2026/1/5") == pd.Timestamp("2026-01-05")
+    assert parse_as_of("20261130") == pd.Timestamp("2026-11-30")
+    assert parse_as_of(pd.Timestamp("2026-11-30 13:45")) == pd.Timestamp("2026-11-30")
+    with pytest.raises(ParameterError, match="不是有效日期"):
+        parse_as_of("2026-02-30")
+
+
+@pytest.mark.parametrize("value", ["today", "1677-01-01", "2300-01-01"])
+def test_as_of_in_params_file_is_checked_too(no_load, capsys, value):
+    prm = no_load.parent / "p.csv"
+    prm.write_text(f"场景,参数,名称,取值\n通用,as_of,数据日期,{value}\n", encoding="utf-8")
+    assert main(_run(no_load, "--params", str(prm))) == 2
+    err = capsys.readouterr().err
+    assert "数据日期" in err and "内部错误" not in err, err
+
+
+def test_as_of_from_the_data_outside_range_is_a_validation_error():
+    """The loader reads dates up to 2261; a 数据日期 of 2250 in the data cannot be computed with."""
+    spec = get_scenario("deposit.maturity")
+    td = pd.DataFrame({"as_of": pd.to_datetime(["2250-06-30", "2250-06-30"])})
+    with pytest.raises(DataValidationError) as e:
+        resolve_as_of(spec, {"time_deposits": td})
+    assert "2250-06-30" in str(e.value) and "2200-12-31" in str(e.value) and e.value.column == "as_of"
+    with pytest.raises(DataValidationError):
+        execute(spec, {"time_deposits": td})
+
+
+# ------------------------------------------------------------------------------------------ non-finite numbers
+@pytest.mark.parametrize("name,text", [
+    ("amount_edges", "nan,inf"), ("amount_edges", "0,nan"), ("amount_edges", "1,-inf"),
+    ("amount_edges", "[1, NaN]"), ("amount_edges", "[1, Infinity]"),
+    ("large_customer", "nan"), ("large_customer", "inf"), ("large_customer", "-inf"), ("large_customer", "1e999"),
+    ("peak_percentile", "NaN"),
+])
+def test_non_finite_numbers_are_parameter_errors(name, text):
+    with pytest.raises(ParameterError) as e:
+        make_params(MaturityParams, {name: text})
+    msg = str(e.value)
+    zh = {f.name: f.metadata["zh"] for f in MaturityParams.__dataclass_fields__.values()}[name]
+    assert f"{zh}({name})" in msg and text in msg and "有限" in msg and "finite" in msg, msg
+
+
+def test_non_finite_float_cell_from_param_sheet():
+    """A 参数 sheet cell arrives as a float, not text."""
+    for v in (float("nan"), float("inf")):
+        with pytest.raises(ParameterError, match="large_customer"):
+            make_params(MaturityParams, {"large_customer": v})
+
+
+def test_non_finite_inside_nested_json_list():
+    with pytest.raises(ParameterError, match="weights"):
+        make_params(MortgageParams, {"weights": '[["信用卡", NaN], ["理财", 10]]'})
+
+
+@pytest.mark.parametrize("name,text", [("amount_edges", "200000,50000"), ("dtm_edges", "0,8,8,31"),
+                                       ("amount_edges", "1,1")])
+def test_declared_increasing_lists_checked_when_parsed(name, text):
+    with pytest.raises(ParameterError) as e:
+        make_params(MaturityParams, {name: text})
+    assert f"({name})" in str(e.value) and "递增" in str(e.value) and "increasing" in str(e.value)
+
+
+def test_age_bands_must_increase():
+    with pytest.raises(ParameterError, match="age_bands"):
+        make_params(MortgageParams, {"age_bands": "25,45,35"})
+    assert make_params(MortgageParams, {"age_bands": "20,30"}).age_bands == (20, 30)
+
+
+def test_non_finite_param_on_cli_exits_2_before_loading(no_load, capsys):
+    assert main(_run(no_load, "-p", "amount_edges=nan,inf")) == 2
+    err = capsys.readouterr().err
+    assert "金额段分界(amount_edges)" in err and "bins must increase" not in err
+    assert main(_run(no_load, "-p", "large_customer=nan")) == 2
+    assert "大额客户门槛(large_customer)" in capsys.readouterr().err
