@@ -49,6 +49,7 @@ import pandas as pd
 
 from . import coerce as C
 from .errors import INFO_CODES, DataValidationError, ProblemLog, RowProblem
+from .filesniff import check_extent, sheets_with_tables
 from .tables import TABLES, Column, TableSpec, get_table
 
 log = logging.getLogger(__name__)
@@ -340,11 +341,20 @@ class _Book:
             self.tables = list(self.wb.table_names)
         except Exception:  # noqa: BLE001 - TablesNotLoaded / TablesNotSupported
             self.tables = []
+        self._bounded: set[str] = set()
 
     def sheet(self, name: str, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
         """(raw cells, Excel row of raw row 0)."""
-        sh = self.wb.get_sheet_by_name(name)
+        sh = self._sheet(name)
         rows = sh.to_python(skip_empty_area=True, nrows=nrows) if nrows else sh.to_python(skip_empty_area=True)
+    def _sheet(self, name: str):
+        """calamine's sheet ``name``, after :func:`bankxl.filesniff.check_extent` (once per sheet): calamine
+        builds the sheet's whole used range as one grid, so a far-away cell is refused before it is read."""
+        if name not in self._bounded:
+            check_extent(self.path, name)
+            self._bounded.add(name)
+        return self.wb.get_sheet_by_name(name)
+
         start = sh.start
         first = (start[0] + 1) if start else 1
         return _rows_frame(rows), first
@@ -358,6 +368,8 @@ class _Book:
             m = self._tmeta[name] = (t.sheet, (int(t.start[0]), int(t.start[1])),
                                      (int(t.end[0]), int(t.end[1])), [str(x) for x in t.columns])
         return m
+            for sheet in sheets_with_tables(self.path):  # calamine reads a table through its whole sheet
+                self._sheet(sheet)
 
     def table(self, name: str) -> tuple[pd.DataFrame, int, str, list[str]]:
         """(raw cells incl. header row, Excel row of the header, sheet name, notices) of an Excel table.
@@ -370,7 +382,7 @@ class _Book:
         blank header cell falls back to the stored name)."""
         sheet, (r_data, c0), (r_end, c1), names = self.table_meta(name)
         h = r_data - 1  # 0-based sheet row of the header
-        sh = self.wb.get_sheet_by_name(sheet)
+        sh = self._sheet(sheet)
         rows = sh.to_python(skip_empty_area=True)
         s_r, s_c = (int(sh.start[0]), int(sh.start[1])) if sh.start else (0, 0)
         if not rows or h < s_r:  # header row outside the used range (table without a header row)
