@@ -20,13 +20,19 @@ Rules (SCENARIOS.md §0.1 / §0.7):
 * date: datetime/date cells; Excel serial numbers (1900 system: serial 1 = 1900-01-01, serial 60 is the
   non-existent 1900-02-29 -> DATE_INVALID, serials < 1 invalid; 1904 system when the workbook says so);
   8-digit ``20240105`` (number or text); text ``2024-01-05``, ``2024/1/5``, ``2024.01.05``, ``2023年1月5日``,
-  with an optional time part (dropped). Impossible dates (``2023-02-30``) and dates outside pandas'
+  with an optional time part (dropped; a time with a zone — ``Z``, ``+08:00``, ``+0300`` — or a zone-aware
+  datetime is first converted to Beijing time, :data:`LOCAL_TZ`, naive times are local). Impossible dates (``2023-02-30``) and dates outside pandas'
   datetime64[ns] range (1678-2261, e.g. the ``9999-12-31`` "no maturity" sentinel) -> NaT + DATE_INVALID.
 * month: as date, plus ``2024-01``, ``2024/1``, ``202401``, ``2024年1月``, ``2024.01``; always the first day.
 * money / number / int / rate: numbers as is; text ``1,234.56``, ``(1,234.56)`` -> -1234.56, full-width
-  digits, ``¥``/``元`` decoration, ``1.2万`` -> 12000, ``3亿``, ``12.5%`` -> 0.125 (rate columns only: in a
+  digits, currency signs before or after the number and either side of the minus (``-¥2,000.00``,
+  ``€-5``, ``2.000,50 €``, ``CZK 1,000``; :data:`CURRENCY_SIGNS`, recorded per column), commas only as
+  thousands separators or in the European ``1.000,50`` form (any other comma, ``1,5``, is NUM_INVALID —
+  never guessed; :func:`_separators`), ``1.2万`` -> 12000, ``3亿``, ``12.5%`` -> 0.125 (rate columns only: in a
   money / number / int column a ``%``/``‰`` cell is NUM_INVALID); ``-``, ``--``, ``—`` -> missing; anything
-  else -> NaN + NUM_INVALID. Money values whose size in 元 is at least :data:`MAX_MONEY_YUAN` (100 万亿元)
+  else -> NaN + NUM_INVALID; non-finite values (``inf``, ``∞``, overflow after scaling) are NUM_INVALID,
+  so loaded numbers are finite or NaN. Rates outside 0–100% (:data:`RATE_MIN`/:data:`RATE_MAX`) are
+  blanked by the loader as VALUE_INVALID. Money values whose size in 元 is at least :data:`MAX_MONEY_YUAN` (100 万亿元)
   are implausible for one record: the loader blanks them as VALUE_INVALID 「金额超出合理范围」. ``factor`` scales plain numbers (header unit, e.g. 万元 ->
   10,000; a rate header with ``%`` -> 0.01). int: whole numbers only (else NUM_INVALID); a ``月`` column
   accepts ``3个月`` / ``1年`` (= 12).
@@ -166,11 +172,14 @@ def money_factor(unit: str | None) -> float | None:
 # ------------------------------------------------------------------------------------------ results
 @dataclass
 class Coerced:
-    """Typed values of one column plus problem groups ``(mask, code, reason)``."""
+    """Typed values of one column plus problem groups ``(mask, code, reason)``, notes for 说明 and the
+    currency signs seen."""
 
     values: Any
     problems: list[tuple[np.ndarray, str, np.ndarray | str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: currency signs written in the cells (keys of :data:`CURRENCY_SIGNS`, e.g. ``{'¥', '€'}``)
+    currencies: set[str] = field(default_factory=set)
 
     def add(self, mask: np.ndarray, code: str, reason: np.ndarray | str) -> None:
         if mask.any():
@@ -306,7 +315,13 @@ def _clean_codes(values: np.ndarray) -> np.ndarray:
 _NS_MIN_YEAR, _NS_MAX_YEAR = 1678, 2261
 _EPOCH = _dt.date(1970, 1, 1)
 _RE_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-                     r"(?:[ T]+\d{1,2}[:时]\d{1,2}(?:[:分]\d{1,2}(?:\.\d+)?秒?)?)?$")
+                     r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?秒?)?"
+                     r"\s*(Z|[+-]\d{2}:?\d{2})?)?$", re.IGNORECASE)
+#: the bank's time zone: a time with a zone (``Z``, ``+08:00``, ``+03:00`` ...) is converted to it before its
+#: date is taken; a time without a zone is taken as local time (the date as written)
+LOCAL_TZ = "Asia/Shanghai"
+#: reason marker (no problem code) of a cell whose time zone was converted; coerce_date turns it into a note
+TZ_CONVERTED = "tz"
 _RE_YM = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _RE_DIGITS8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _RE_DIGITS6 = re.compile(r"^(\d{4})(\d{2})$")
@@ -347,6 +362,17 @@ def _serial(f: float, date1904: bool) -> tuple[int | None, str | None, str | Non
     return _days(day.year, day.month, day.day)
 
 
+def _local_ymd(x: _dt.datetime) -> tuple[int, int, int]:
+    """(year, month, day) of a zone-aware time in :data:`LOCAL_TZ`."""
+    t = pd.Timestamp(x).tz_convert(LOCAL_TZ)
+    return t.year, t.month, t.day
+
+
+def _local(r: tuple) -> tuple:
+    """Mark a parsed cell as zone-converted (reason :data:`TZ_CONVERTED`, no problem code)."""
+    return r if r[1] else (r[0], None, TZ_CONVERTED)
+
+
 def _parse_date(x: Any, *, month: bool, date1904: bool) -> tuple[int | None, str | None, str | None]:
     """One cell -> (days since 1970-01-01, code, reason); ``month`` -> first day of the month."""
     def fin(r):
@@ -356,6 +382,8 @@ def _parse_date(x: Any, *, month: bool, date1904: bool) -> tuple[int | None, str
         d = _EPOCH + _dt.timedelta(days=days)
         return (d.replace(day=1) - _EPOCH).days, None, None
 
+    if isinstance(x, _dt.datetime) and x.tzinfo is not None:  # pd.Timestamp too
+        return _local(fin(_days(*_local_ymd(x))))
     if isinstance(x, (pd.Timestamp, _dt.datetime, _dt.date)):
         return fin(_days(x.year, x.month, x.day))
     if isinstance(x, np.datetime64):
@@ -371,7 +399,16 @@ def _parse_date(x: Any, *, month: bool, date1904: bool) -> tuple[int | None, str
         return fin(_serial(f, date1904))
     if isinstance(x, str):
         t = unicodedata.normalize("NFKC", x).strip().strip("'")
-        m = _RE_YMD.match(t) or _RE_DIGITS8.match(t)
+        m = _RE_YMD.match(t)
+        if m and m[7]:
+            try:
+                tz = _dt.timezone.utc if m[7] in ("Z", "z") else _dt.timezone(
+                    (-1 if m[7][0] == "-" else 1) * _dt.timedelta(hours=int(m[7][1:3]), minutes=int(m[7][-2:])))
+                x = _dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), tzinfo=tz)
+            except ValueError:
+                return None, "DATE_INVALID", f"{BAD_DATE}({t})"
+            return _local(fin(_days(*_local_ymd(x))))
+        m = m or _RE_DIGITS8.match(t)
         if m:
             return fin(_days(int(m[1]), int(m[2]), int(m[3])))
         if month:
@@ -385,7 +422,10 @@ def _parse_date(x: Any, *, month: bool, date1904: bool) -> tuple[int | None, str
 
 
 def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date1904: bool = False) -> Coerced:
-    """date / month -> ``datetime64[ns]`` ndarray (day precision); problems DATE_INVALID."""
+    """date / month -> ``datetime64[ns]`` ndarray (day precision); problems DATE_INVALID. One time-zone rule:
+    a time with a zone (text ``…Z`` / ``…+03:00`` / ``…+0800``, or a zone-aware datetime / Timestamp, e.g.
+    from a tz-aware DataFrame column) is converted to :data:`LOCAL_TZ` and its date taken; a naive time is
+    local; the zone is dropped. A note says so when it happened."""
     idx, res_u, code_u, why_u = _per_unique_idx(arr, blank, lambda x: _parse_date(x, month=month,
                                                                                 date1904=date1904))
     days_u = np.array([np.iinfo(np.int64).min if r is None else r for r in res_u], dtype=np.int64)
@@ -394,6 +434,10 @@ def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date
     vals = np.where(days == np.iinfo(np.int64).min, np.datetime64("NaT", "ns"), vals)
     out = Coerced(vals.astype("datetime64[ns]"))
     _groups(out, codes, why)
+    tz = (codes == None) & (why == TZ_CONVERTED)  # noqa: E711 - elementwise on object arrays
+    if tz.any():
+        out.notes.append(f"带时区的时间(如「{_cell_text(arr[np.flatnonzero(tz)[0]])}」)已换算为北京时间 "
+                         f"({LOCAL_TZ}) 后取日期; 不带时区的时间按北京时间读取")
     return out
 
 
@@ -403,35 +447,80 @@ def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date
 #: and would dominate every total; the loader blanks it (VALUE_INVALID 「金额超出合理范围」, row kept).
 MAX_MONEY_YUAN = 1e14
 MONEY_TOO_LARGE = "金额超出合理范围"
+#: plausible range of an interest rate as a fraction (0–100% a year); the loader blanks a rate outside it
+#: (VALUE_INVALID, row kept): a negative or a >100% rate is a keying/export error (``-3``, ``1e308``)
+RATE_MIN, RATE_MAX = 0.0, 1.0
+RATE_OUT_OF_RANGE = "利率超出合理范围(应在 0% 到 100% 之间)"
 _RE_NUM = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _SCALE_SUFFIX = (("万亿", 1e12), ("百万", 1e6), ("千万", 1e7), ("万", 1e4), ("亿", 1e8), ("千", 1e3))
-_STRIP_CHARS = "¥$€£ \t元"
+
+#: currency signs and codes accepted before or after an amount, on either side of its minus sign
+#: (``-¥2,000.00``, ``¥-2,000.00``, ``2.000,50 €``, ``CZK 1,000``) -> ISO code. The loader records the signs
+#: it saw per column (:attr:`Coerced.currencies`, ``LoadedTable.currencies_seen``); nothing is converted.
+#: ``$`` is taken as USD and ``¥`` as CNY (a Chinese bank's yuan), for labelling only.
+CURRENCY_SIGNS = {"¥": "CNY", "元": "CNY", "人民币": "CNY", "RMB": "CNY", "CNY": "CNY", "$": "USD", "USD": "USD",
+                  "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP", "HKD": "HKD", "JPY": "JPY", "CZK": "CZK",
+                  "Kč": "CZK"}
+_CUR_BY_KEY = {k.casefold(): k for k in CURRENCY_SIGNS}
+_CUR_ALT = "|".join(re.escape(k) for k in sorted(CURRENCY_SIGNS, key=len, reverse=True))
+_RE_CURRENCY = re.compile(rf"^(?P<s>[-+]?)\s*(?P<c1>{_CUR_ALT})?\s*(?P<body>.*?)\s*(?P<c2>{_CUR_ALT})?$",
+                          re.IGNORECASE)
+#: ``1,234,567.89``: commas that group thousands
+_RE_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+#: ``1.234.567,89`` / ``1 234 567,89``: dot (or space) groups and a decimal comma (the European order)
+_RE_DECIMAL_COMMA = re.compile(r"^\d{1,3}([. ])\d{3}(\1\d{3})*,\d+$")
+AMBIGUOUS_COMMA = "逗号既不是千分位(每 3 位一组)也不是欧式小数逗号(如 1.000,50), 无法判断是小数点还是千分位"
 
 
 PERCENT_NOT_ALLOWED = "带 % / ‰ 的百分数只能用于利率列, 该列是金额/数值列"
 
 
-def _parse_number_text(t: str, *, months: bool, percent: bool = True) -> tuple[float | None, bool, str | None]:
-    """Text -> (value, explicit, reason). ``explicit``: the text carried its own scale (%, 万), so the
-    header factor must not apply. ``value`` None + reason None = missing marker. ``percent=False`` (money /
-    number / int columns): a ``%`` / ``‰`` suffix is an error, not a scale."""
+def _separators(t: str) -> str | None:
+    """Digit separators out of an unsigned number text, the decimal point as ``.``; None when a comma is
+    ambiguous. Rule: commas group thousands (``1,000`` = 1000); the dot is the decimal point; the one
+    exception is the full European form — dot or space groups of 3 digits and a decimal comma
+    (``1.000,50`` / ``1 000,50`` = 1000.50). Any other comma (``1,5``, ``1,50``, ``1,000,00``) is never
+    guessed. Spaces and ``_`` between digits are dropped."""
+    t = t.replace("_", "")
+    if "," not in t:
+        return t.replace(" ", "")
+    if _RE_DECIMAL_COMMA.match(t):
+        return t.replace(".", "").replace(" ", "").replace(",", ".")
+    t = t.replace(" ", "")
+    return t.replace(",", "") if _RE_THOUSANDS.match(t) else None
+
+
+def _parse_number_text(t: str, *, months: bool, percent: bool = True
+                       ) -> tuple[float | None, bool, str | None, str | None]:
+    """Text -> (value, explicit, reason, currency sign). ``explicit``: the text carried its own scale (%,
+    万), so the header factor must not apply. ``value`` None + reason None = missing marker. ``percent=False``
+    (money / number / int columns): a ``%`` / ``‰`` suffix is an error, not a scale. The currency sign is
+    one of :data:`CURRENCY_SIGNS` (as spelled there) or None. Separators: :func:`_separators`."""
     t = unicodedata.normalize("NFKC", t).strip().strip("'")
     if t in _DASHES:
-        return None, False, None
+        return None, False, None, None
     neg = False
     if len(t) >= 2 and t[0] == "(" and t[-1] == ")":
         neg, t = True, t[1:-1].strip()
-    for cur in ("CNY", "RMB", "人民币"):
-        if t.upper().startswith(cur):
-            t = t[len(cur):]
-    t = t.strip(_STRIP_CHARS).replace(",", "").replace(" ", "").replace("_", "")
-    if t.startswith("-") and t[1:2] == "(":
-        return None, False, "数值无法识别"
-    if t.endswith("-") and _RE_NUM.match(t[:-1] or "x"):  # trailing minus (SAP style 1234-)
+    m = _RE_CURRENCY.match(t)
+    c1, c2 = m["c1"], m["c2"]
+    if c1 and c2 and CURRENCY_SIGNS[_CUR_BY_KEY[c1.casefold()]] != CURRENCY_SIGNS[_CUR_BY_KEY[c2.casefold()]]:
+        return None, False, "数值带两种币种符号", None
+    cur = _CUR_BY_KEY[(c1 or c2).casefold()] if (c1 or c2) else None
+    t = m["body"]
+    if m["s"]:
+        if t[:1] in ("+", "-"):
+            return None, False, "数值无法识别(两个正负号)", cur
+        t = m["s"] + t
+    if t[:1] in ("+", "-"):
+        neg, t = neg != (t[0] == "-"), t[1:].strip()
+    if t.startswith("("):
+        return None, False, "数值无法识别", cur
+    if t.endswith("-") and t[:-1][-1:].isdigit():  # trailing minus (SAP style 1234-)
         neg, t = not neg, t[:-1]
     mult, explicit = 1.0, False
     if not percent and t.endswith(("%", "‰")):
-        return None, False, PERCENT_NOT_ALLOWED
+        return None, False, PERCENT_NOT_ALLOWED, cur
     if t.endswith("%"):
         mult, explicit, t = 0.01, True, t[:-1]
     elif t.endswith("‰"):
@@ -447,13 +536,25 @@ def _parse_number_text(t: str, *, months: bool, percent: bool = True) -> tuple[f
             elif t.endswith("年") or t.upper().endswith("Y"):
                 mult, explicit, t = 12.0, True, t[:-1]
             elif t.endswith("天") or t.upper().endswith("D"):
-                return None, False, "期限以天表示, 无法换算为月"
-    if not _RE_NUM.match(t):
-        return None, False, "数值无法识别"
-    v = float(t) * mult
-    if math.isinf(v):
-        return None, False, "数值超出范围"
-    return (-v if neg else v), explicit, None
+                return None, False, "期限以天表示, 本列按月计, 无法换算(按天的期限请放在「期限(天)」列)", cur
+    body = _separators(t.strip())
+    if body is None:
+        return None, False, AMBIGUOUS_COMMA, cur
+    if not _RE_NUM.match(body):
+        return None, False, "数值无法识别", cur
+    v = float(body) * mult
+    if not math.isfinite(v):
+        return None, False, "数值超出范围", cur
+    return (-v if neg else v), explicit, None, cur
+
+
+def _plain_number_text(u: str) -> str:
+    """Fast-path cleaning of one numeric text: stripped, thousands commas out; ``''`` (not a number, the
+    full parser decides) when a comma is not a thousands separator (:func:`_separators`)."""
+    u = u.strip()
+    if "," not in u:
+        return u
+    return u.replace(",", "") if _RE_THOUSANDS.match(u) else ""
 
 
 def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, integer: bool = False,
@@ -463,59 +564,65 @@ def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, in
     ``factor`` multiplies plain numbers (header unit); values with their own scale (``12.5%``, ``1.2万``)
     are taken at face value. ``percent``: whether ``12.5%`` / ``3‰`` text is accepted (rate columns only;
     the loader passes False for money / number / int, where such a cell is NUM_INVALID rather than
-    silently 0.125). Problems NUM_INVALID (NaN)."""
+    silently 0.125). Currency signs (:data:`CURRENCY_SIGNS`) around the number are accepted and collected
+    in ``Coerced.currencies``; commas follow :func:`_separators`. Problems NUM_INVALID (NaN): text that is
+    no number, an ambiguous comma, and every non-finite value (``inf``, ``∞``, ``1e400``, or a finite value
+    that overflows when scaled by ``factor``) — the loaded values are always finite or NaN."""
     n = len(arr)
     vals = np.full(n, np.nan)
     codes = np.full(n, None, dtype=object)
     reasons = np.full(n, None, dtype=object)
+    seen: set[str] = set()
     kind = pd.api.types.infer_dtype(np.where(blank, None, arr), skipna=True)
-    if kind in ("floating", "integer", "mixed-integer-float", "decimal"):  # fast path: numbers
-        nb = ~blank
-        vals[nb] = np.asarray(arr[nb], dtype=np.float64) * factor
+    with np.errstate(over="ignore", invalid="ignore"):
+        if kind in ("floating", "integer", "mixed-integer-float", "decimal"):  # fast path: numbers
+            nb = ~blank
+            vals[nb] = np.asarray(arr[nb], dtype=np.float64) * factor
+        else:
+            todo = ~blank
+            strs = is_str_array(arr) & ~blank
+            if strs.any():  # fast path: plain numeric text, parsed once per distinct text
+                ucodes, uniq = pd.factorize(arr[strs], use_na_sentinel=True)
+                cleaned = pd.Series([_plain_number_text(u) for u in uniq], dtype=object)
+                num_u = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                num = num_u[ucodes]
+                ok = np.isfinite(num)
+                idx = np.flatnonzero(strs)[ok]
+                vals[idx] = num[ok] * factor
+                todo[idx] = False
+
+            def fn(x):
+                if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+                    return float(x) * factor, None, None
+                if isinstance(x, str):
+                    v, explicit, why, cur = _parse_number_text(x, months=months, percent=percent)
+                    if cur:
+                        seen.add(cur)
+                    if v is None:
+                        return (None, "NUM_INVALID", why) if why else (None, None, None)
+                    return (v if explicit else v * factor), None, None
+                return None, "NUM_INVALID", "数值无法识别"
+
+            if todo.any():
+                r, c, why = per_unique(arr[todo], np.zeros(todo.sum(), bool), fn)
+                vals[todo] = np.array([np.nan if v is None else v for v in r], dtype=np.float64)
+                codes[todo], reasons[todo] = c, why
         inf = np.isinf(vals)
         if inf.any():
             vals[inf] = np.nan
-            codes[inf], reasons[inf] = "NUM_INVALID", "数值超出范围"
-    else:
-        todo = ~blank
-        strs = is_str_array(arr) & ~blank
-        if strs.any():  # fast path: plain numeric text, parsed once per distinct text
-            ucodes, uniq = pd.factorize(arr[strs], use_na_sentinel=True)
-            cleaned = pd.Series([u.strip().replace(",", "") for u in uniq], dtype=object)
-            num_u = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            num = num_u[ucodes]
-            ok = ~np.isnan(num) & ~np.isinf(num)
-            idx = np.flatnonzero(strs)[ok]
-            vals[idx] = num[ok] * factor
-            todo[idx] = False
-
-        def fn(x):
-            if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
-                f = float(x)
-                return (None, "NUM_INVALID", "数值超出范围") if math.isinf(f) else (f * factor, None, None)
-            if isinstance(x, str):
-                v, explicit, why = _parse_number_text(x, months=months, percent=percent)
-                if v is None:
-                    return (None, "NUM_INVALID", why) if why else (None, None, None)
-                return (v if explicit else v * factor), None, None
-            return None, "NUM_INVALID", "数值无法识别"
-
-        if todo.any():
-            r, c, why = per_unique(arr[todo], np.zeros(todo.sum(), bool), fn)
-            vals[todo] = np.array([np.nan if v is None else v for v in r], dtype=np.float64)
-            codes[todo], reasons[todo] = c, why
-    out = Coerced(vals)
-    if integer:
-        whole = np.isnan(vals) | (np.abs(vals - np.round(vals)) < 1e-9)
-        bad = ~whole
-        if bad.any():
-            codes[bad], reasons[bad] = "NUM_INVALID", "应为整数"
-            vals = np.where(bad, np.nan, vals)
-        big = np.abs(np.nan_to_num(vals)) > 2**62
-        if big.any():
-            codes[big], reasons[big] = "NUM_INVALID", "整数超出范围"
-            vals = np.where(big, np.nan, vals)
-        out.values = pd.array(np.round(vals), dtype="Float64").astype("Int64")
+            codes[inf], reasons[inf] = "NUM_INVALID", "数值超出范围(无穷大或换算后溢出)"
+        out = Coerced(vals, currencies=seen)
+        if integer:
+            whole = np.isnan(vals) | (np.abs(vals - np.round(vals)) < 1e-9)
+            bad = ~whole
+            if bad.any():
+                codes[bad], reasons[bad] = "NUM_INVALID", "应为整数"
+                vals = np.where(bad, np.nan, vals)
+            big = np.abs(np.nan_to_num(vals)) > 2**62
+            if big.any():
+                codes[big], reasons[big] = "NUM_INVALID", "整数超出范围"
+                vals = np.where(big, np.nan, vals)
+            out.values = pd.array(np.round(vals), dtype="Float64").astype("Int64")
     _groups(out, codes, reasons)
     return out
 

@@ -203,6 +203,12 @@ def check_output(out: str | Path, sources: Sequence[Any], *, folder: bool = Fals
     if not folder and out.suffix.lower() != ".xlsx":
         raise BankxlError(f"报告文件名应以 .xlsx 结尾: 「{out.name}」。",
                           f"The report file name must end in .xlsx: {out.name}.")
+    if not folder and out.is_dir():
+        raise BankxlError(f"「{out}」是一个已有的文件夹, 不能作为报告文件; 请给出 .xlsx 文件名。",
+                          f"--out {out} is an existing folder, not a report file; give a .xlsx file name.")
+    if folder and out.exists() and not out.is_dir():
+        raise BankxlError(f"按网点拆分时 --out 应为文件夹, 但「{out}」是一个已有的文件。",
+                          f"With --by outlet, --out must be a folder; {out} is an existing file.")
     for src in sources:
         if isinstance(src, (str, Path)):
             p = Path(src)

@@ -4,8 +4,13 @@ What every written workbook gets: real Excel tables (ListObjects) with autofilte
 thousands separators and units in headers, column widths that fit Chinese text (a CJK character counts
 double), native charts, conditional formats, print setup (A4 landscape, fit to width, header row repeated,
 footer 数据日期 · 内部资料 注意保密 · page x of y), text that begins with = + - @ written as text (never a
-formula), IDs / accounts and numbers with more than 15 significant digits written as text, and an atomic
-write (temp file in the target folder + ``os.replace``): an existing file is replaced whole or not at all.
+formula), IDs / accounts and numbers with more than 15 significant digits written as text, tz-aware
+datetimes converted to Asia/Shanghai local time, and an atomic write (temp file in the target folder +
+``os.replace``, the file gets the user's umask permissions): an existing file is replaced whole or not at all.
+
+A table longer than a sheet holds (:func:`table_capacity`, Excel's 1,048,576 rows) continues on sheets
+``名单(2)``, ``名单(3)`` … each with its own header (at most ``MAX_CONTINUATION_SHEETS`` of them; rows beyond are
+not written), and the sheet and 说明 say so. :func:`safe_filename` turns text from data into one safe file name.
 
 Very large reports (more than ``LARGE_CELLS`` cells) switch XlsxWriter to ``constant_memory``; Excel tables
 are not available there, so sheets get a plain autofilter instead, and 说明 says so.
@@ -13,12 +18,14 @@ openpyxl is never used to write (a load-and-save drops charts and pivots).
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import os
 import re
-import tempfile
+import secrets
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +44,8 @@ LINE_HEIGHT = 13.5  # points per line of 10-point text
 MAX_LINES = 8
 WIDE_SHEET = 220  # total column width (character units) above which a sheet prints on A3
 EXCEL_MAX_ROWS = 1_048_576
+MAX_CONTINUATION_SHEETS = 9  # a table continues on at most this many more sheets (~10 million rows in all)
+LOCAL_TZ = "Asia/Shanghai"  # tz-aware datetimes are shown in this zone, without tzinfo (naive = local)
 NAMED_FORMATS = {
     "money": "#,##0.00", "money0": "#,##0", "int": "#,##0", "pct": "0.00%", "pct1": "0.0%",
     "date": "yyyy-mm-dd", "month": "yyyy-mm", "text": "@", "ratio": "0.00", "ratio4": "0.0000",
@@ -45,6 +54,9 @@ NAMED_FORMATS = {
 STYLE_COLORS = {"bad": ("#9C0006", "#FFC7CE"), "warn": ("#9C5700", "#FFEB9C"), "good": ("#006100", "#C6EFCE")}
 FOOTER_NOTE = "内部资料 注意保密"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_RESERVED_SHEETS = frozenset({"history"})  # Excel refuses a sheet called History (any case)
+_BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED_FILES = re.compile(r"(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.I)
 
 
 def display_width(text: Any) -> int:
@@ -54,15 +66,58 @@ def display_width(text: Any) -> int:
 
 
 def safe_sheet_name(name: str, taken: set[str]) -> str:
-    """A valid, unique sheet name: no []:*?/\\, at most 31 characters, '(2)' appended on a clash."""
-    base = _BAD_SHEET_CHARS.sub("_", name).strip("'")[:31] or "Sheet"
+    """A valid sheet name, unique in ``taken`` (case-insensitive, as Excel compares) and added to it:
+    []:*?/\\ become _, at most 31 characters, no ' at either end, not Excel's reserved History;
+    '(2)', '(3)' … appended on a clash."""
+    base = _BAD_SHEET_CHARS.sub("_", str(name))[:31].strip("'") or "Sheet"
+    used = {t.lower() for t in taken} | _RESERVED_SHEETS
     candidate, n = base, 2
-    while candidate.lower() in {t.lower() for t in taken}:
+    while candidate.lower() in used:
         suffix = f"({n})"
         candidate = base[: 31 - len(suffix)] + suffix
         n += 1
     taken.add(candidate)
     return candidate
+
+
+def safe_filename(text: Any, max_bytes: int = 255) -> str:
+    """``text`` (e.g. a 机构号 from data) as one file name valid on Windows, macOS and Linux.
+
+    <>:"/\\|?* and control characters become _, runs of dots become one dot (no ``..``), a leading dot
+    becomes _ (no hidden files), trailing dots and spaces go (Windows drops them), Windows device names
+    (CON, NUL, COM1, LPT1 … with or without an extension, any case) get a leading _, and the result is cut
+    to ``max_bytes`` UTF-8 bytes without splitting a character. Never empty ("_")."""
+    s = re.sub(r"\.{2,}", ".", _BAD_FILE_CHARS.sub("_", str(text)))
+    s = s.encode("utf-8")[:max_bytes].decode("utf-8", "ignore").rstrip(". ")
+    if s.startswith("."):
+        s = "_" + s[1:]
+    if _RESERVED_FILES.fullmatch(s):
+        return safe_filename("_" + s, max_bytes)
+    return s or "_"
+
+
+def table_capacity(header_row: int, total_row: bool) -> int:
+    """Data rows a table can hold under its header on 0-based sheet row ``header_row`` (one row fewer with
+    a 合计 row): ``EXCEL_MAX_ROWS - 1 - header_row - total_row``."""
+    return EXCEL_MAX_ROWS - 1 - header_row - int(total_row)
+
+
+def split_rows(n: int, first: int, rest: int) -> list[int]:
+    """Rows per sheet of an ``n``-row table when its first sheet holds ``first`` rows and every
+    continuation sheet ``rest``: ``[n]`` when it fits, e.g. ``split_rows(12, 5, 3) == [5, 3, 3, 1]``."""
+    if n <= first:
+        return [n]
+    more, last = divmod(n - first, rest)
+    return [first] + [rest] * more + ([last] if last else [])
+
+
+def _local_naive(v: Any) -> Any:
+    """A tz-aware datetime / Timestamp / datetime Series as naive Asia/Shanghai time; others unchanged."""
+    if isinstance(v, pd.Series):
+        return v.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None) if getattr(v.dt, "tz", None) else v
+    if isinstance(v, dt.datetime) and v.tzinfo is not None:
+        return pd.Timestamp(v).tz_convert(LOCAL_TZ).tz_localize(None)
+    return v
 
 
 def unique_path(path: str | Path) -> Path:
@@ -152,6 +207,11 @@ class XlsxReportWriter:
         self.located: dict[str, _Located] = {}
         self.pending_pivots: list[tuple[PivotBlock, str, int, int]] = []
         self._table_names: set[str] = set()
+        self._taken: set[str] = set()  # sheet names in use
+        self._split: set[str] = set()  # tables continued on more sheets
+        self.notes: list[str] = []  # what the writer did, for 说明
+        if self.large:
+            self.notes.append("数据量大, 明细表以自动筛选代替 Excel 表格对象。")
 
     # -- workbook ------------------------------------------------------------------------------------
     def write(self) -> None:
@@ -163,12 +223,14 @@ class XlsxReportWriter:
         # fixed creation date so reports are byte-stable apart from the data (DESIGN.md conventions)
         as_of = self.report.meta.get("as_of")
         if as_of is not None:
-            wb.set_properties({"created": pd.Timestamp(as_of).to_pydatetime()})
+            wb.set_properties({"created": _local_naive(pd.Timestamp(as_of)).to_pydatetime()})
         self.wb, self.fmt = wb, _Formats(wb)
-        taken: set[str] = set()
         for sheet in self.report.sheets:
-            sheet.name = safe_sheet_name(sheet.name, taken)
+            sheet.name = safe_sheet_name(sheet.name, self._taken)
         for sheet in self.report.sheets:
+            if sheet is self.report.sheets[-1] and sheet.name == "说明" and self.notes:
+                # the runner's 说明 comes last: it also records what the writer had to do
+                sheet = replace(sheet, blocks=[*sheet.blocks, Note(title="写出说明 Writing", lines=self.notes)])
             self._write_sheet(sheet)
         wb.close()
         if self.pending_pivots:
@@ -179,11 +241,14 @@ class XlsxReportWriter:
         ws.hide_gridlines(2)
         if sheet.tab_color:
             ws.set_tab_color(sheet.tab_color)
-        row, first_header, widths = 0, None, {}
-        for block in sheet.blocks:
+        row, first_header, widths, more = 0, None, {}, []
+        for k, block in enumerate(sheet.blocks):
             if isinstance(block, Note):
                 row = self._write_note(ws, block, row, widths)
             elif isinstance(block, Table):
+                caption = bool(block.title) + bool(block.note)
+                if len(block.df) > table_capacity(row + caption, block.total_row):
+                    block, more = self._continue_table(sheet, block, row, sheet.blocks[k + 1:])
                 header_row, row = self._write_table(ws, sheet.name, block, row, widths)
                 if first_header is None:
                     first_header = header_row
@@ -192,6 +257,8 @@ class XlsxReportWriter:
             elif isinstance(block, PivotBlock):
                 row = self._write_pivot(ws, sheet.name, block, row, widths)
             row += 1
+            if more:
+                break  # the blocks after a continued table follow it on its last sheet
         for col, w in widths.items():
             ws.set_column(col, col, min(max(w + 2, 8), 60))
         if first_header is not None:
@@ -199,6 +266,38 @@ class XlsxReportWriter:
             if sum(isinstance(b, Table) for b in sheet.blocks) == 1:
                 ws.repeat_rows(first_header)  # printed pages repeat the header of the sheet's only table
         self._print_setup(ws, sheet, sum(min(max(w + 2, 8), 60) for w in widths.values()))
+        for cont in more:
+            self._write_sheet(cont)
+
+    def _continue_table(self, sheet: Sheet, block: Table, row: int, after: list) -> tuple[Table, list[Sheet]]:
+        """Split a table too long for ``sheet`` (its caption starts on 0-based ``row``) into the part written
+        here and continuation sheets ``名单(2)`` … each with the table's title, a note and its header.
+
+        No 合计 row (a per-sheet sum is not the table's total). At most ``MAX_CONTINUATION_SHEETS`` sheets
+        are added; rows beyond are not written and the notes say how many. ``after``: the blocks that
+        followed the table, moved to its last sheet. Returns (the first part, the continuation sheets)."""
+        df, n, title = block.df, len(block.df), bool(block.title)
+        sizes = split_rows(n, max(table_capacity(row + title + 1, False), 0), table_capacity(title + 1, False))
+        kept = sizes[:1 + MAX_CONTINUATION_SHEETS]
+        names = [safe_sheet_name(sheet.name, self._taken) for _ in kept[1:]]
+        written, what = sum(kept), block.title or sheet.name
+        lost = (f" 仅写出前 {written:,} 行, 其余 {n - written:,} 行未写出(共 {n:,} 行), 请缩小数据范围。"
+                if written < n else "")
+        plan = (f"「{what}」共 {n:,} 行, 超过 Excel 单个工作表的行数上限({EXCEL_MAX_ROWS:,} 行), "
+                f"「{sheet.name}」为第 1–{kept[0]:,} 行, 续表见 {'、'.join(names)}; 各表不含合计行。{lost}")
+        self.notes.append(plan)
+        self._split.add(block.name or "")
+        first = replace(block, df=df.iloc[:kept[0]], total_row=False,
+                        note=f"{block.note} {plan}" if block.note else plan)
+        conts, start = [], kept[0]
+        for i, (name, size) in enumerate(zip(names, kept[1:]), 2):
+            part = replace(block, df=df.iloc[start:start + size], total_row=False,
+                           name=f"{block.name}_{i}" if block.name else None,
+                           note=f"「{what}」续表 {i}/{len(kept)}: 第 {start + 1:,}–{start + size:,} 行, 共 {n:,} 行。{lost}")
+            conts.append(Sheet(name, [part], tab_color=sheet.tab_color, landscape=sheet.landscape))
+            start += size
+        conts[-1].blocks.extend(after)
+        return first, conts
 
     def _print_setup(self, ws, sheet: Sheet, total_width: float = 0) -> None:
         if sheet.landscape:
@@ -254,7 +353,7 @@ class XlsxReportWriter:
         row = self._write_caption(ws, block.title, block.note, row)
         header_row = row
         n = len(df)
-        if n + header_row + 2 > EXCEL_MAX_ROWS:
+        if n > table_capacity(header_row, block.total_row):  # _write_sheet continues long tables
             raise ValueError(f"table {block.name} has {n} rows, more than an Excel sheet holds")
         header_fmt = self.fmt.get(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", text_wrap=True,
                                   align="center", border=1)
@@ -328,7 +427,7 @@ class XlsxReportWriter:
             s = df[name]
             if kind == "date":
                 vals = [None if v is None or v is pd.NaT or v != v else v
-                        for v in pd.to_datetime(s).dt.to_pydatetime().tolist()] if len(s) else []
+                        for v in _local_naive(pd.to_datetime(s)).dt.to_pydatetime().tolist()] if len(s) else []
                 cols.append((ws.write_datetime, fmt, vals))
             elif kind == "bool":
                 cols.append((ws.write_string, fmt, [None if _is_missing(v) else ("是" if v else "否") for v in s]))
@@ -395,8 +494,8 @@ class XlsxReportWriter:
                 ws.write_number(r, c, int(v), fmt)
         elif isinstance(v, (float, np.floating)):
             ws.write_number(r, c, float(v), fmt) if math.isfinite(v) else ws.write_string(r, c, str(v), fmt)
-        elif isinstance(v, (pd.Timestamp,)):
-            ws.write_datetime(r, c, v.to_pydatetime(), self.fmt.num("yyyy-mm-dd"))
+        elif isinstance(v, dt.datetime):  # pd.Timestamp too; tz-aware -> Shanghai local time
+            ws.write_datetime(r, c, pd.Timestamp(_local_naive(v)).to_pydatetime(), self.fmt.num("yyyy-mm-dd"))
         else:
             ws.write_string(r, c, str(v), fmt)
 
@@ -494,7 +593,12 @@ class XlsxReportWriter:
         source = self.report.tables().get(block.source)
         if source is None:
             raise KeyError(f"pivot source table {block.source} not in report")
-        row = self._write_caption(ws, block.title, block.note, row)
+        # a source continued on more sheets has no single range for a pivot cache: values only
+        static = block.source in self._split or len(source.df) > table_capacity(0, source.total_row)
+        note = block.note
+        if static:
+            note = " ".join(filter(None, [note, "数据源超过单个工作表的行数上限, 此处为静态汇总值(不是数据透视表)。"]))
+        row = self._write_caption(ws, block.title, note, row)
         # field names in a pivot spec are the header texts written on the sheet (Excel matches by header)
         df = source.df.set_axis(_unique_headers([str(c) for c in source.df.columns]), axis=1)
         grid = pivot.pivot_grid(df, block.spec)
@@ -507,7 +611,8 @@ class XlsxReportWriter:
                        self.fmt.num("#,##0.00" if isinstance(v, float | np.floating) else "#,##0"))
                 self._write_value(ws, row + i, j, v, fmt)
                 widths[j] = max(widths.get(j, 0), min(display_width(shown) if not _is_missing(v) else 0, 40))
-        self.pending_pivots.append((block, sheet_name, row, 0))
+        if not static:
+            self.pending_pivots.append((block, sheet_name, row, 0))
         return row + len(grid)
 
     def _add_pivots(self) -> None:
@@ -516,6 +621,10 @@ class XlsxReportWriter:
         placements = []
         tables = self.report.tables()
         for block, sheet_name, r, c in self.pending_pivots:
+            if block.source in self._split:  # continued after the pivot sheet was written: values only
+                log.warning("pivot %s: source %s spans several sheets; values written, no PivotTable",
+                            block.spec.name, block.source)
+                continue
             loc = self.located[block.source]
             src = tables[block.source].df
             placements.append(pivot.PivotPlacement(
@@ -552,10 +661,10 @@ def write_report(report: Report, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
+    tmp, mode = _new_temp(path)
     try:
-        XlsxReportWriter(report, Path(tmp)).write()
+        XlsxReportWriter(report, tmp).write()
+        os.chmod(tmp, mode)  # the pivot step rewrites the file through mkstemp (0600)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -563,3 +672,16 @@ def write_report(report: Report, path: str | Path) -> Path:
         raise
     log.info("wrote %s", path)
     return path
+
+
+def _new_temp(path: Path) -> tuple[Path, int]:
+    """A new empty temp file beside ``path`` and its permission bits. Created with mode 0666 so the OS
+    applies the user's umask (tempfile.mkstemp would give 0600); the name is short whatever ``path`` is."""
+    for _ in range(100):
+        tmp = path.with_name(f".{path.stem[:20]}.{secrets.token_hex(4)}.xlsx.tmp")
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+        except FileExistsError:
+            continue
+        return tmp, os.stat(tmp).st_mode & 0o777
+    raise FileExistsError(f"no free temporary file name in {path.parent}")
