@@ -89,7 +89,10 @@ class LoadedTable:
 
     ``df``: typed frame (see module docstring); ``sheet``: sheet name (None for CSV/DataFrame);
     ``source``: file path or ``<DataFrame>``; ``header_row``: Excel row of the header (1-based);
-    ``n_rows``: data rows kept; ``unit_notes``: what was read off headers (e.g. 万元 scaling), in Chinese.
+    ``n_rows``: data rows kept; ``unit_notes``: what was read off headers (e.g. 万元 scaling, unused or
+    competing header columns, time zones converted), in Chinese — the runner copies them to 说明;
+    ``currencies_seen``: {column id: currency signs written in its cells} (keys of
+    :data:`bankxl.coerce.CURRENCY_SIGNS`, e.g. ``{'balance': {'€'}}``; columns without signs absent).
     """
 
     table: str
@@ -99,6 +102,7 @@ class LoadedTable:
     header_row: int
     n_rows: int
     unit_notes: list[str] = field(default_factory=list)
+    currencies_seen: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _label(col: Column) -> str:
@@ -818,7 +822,9 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
     if k in ("code", "text", "category"):
         return C.coerce_text(arr, blank, code=(k == "code"), distinct=codes is not None)
     if k in ("date", "month"):
-        return C.coerce_date(arr, blank, month=(k == "month"), date1904=date1904)
+        out = C.coerce_date(arr, blank, month=(k == "month"), date1904=date1904)
+        out.notes = [f"{_label(col)}: {n}" for n in out.notes]
+        return out
     if k == "bool":
         return C.coerce_bool(arr, blank)
     notes: list[str] = []
@@ -849,6 +855,13 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
     elif k == "int" and col.unit == "月" and unit in ("年", "年数"):
         factor = 12.0
         notes.append(f"{_label(col)}: 表头「{header}」单位为 年, 已换算为 月(×12)")
+    elif k == "int" and col.unit == "月" and unit in DAY_UNITS:  # no days column in this table
+        out = C.coerce_number(arr, blank, integer=True)
+        bad = ~blank
+        out.values = pd.array([pd.NA] * len(arr), dtype="Int64")
+        out.problems = [(bad, "NUM_INVALID", f"表头「{header}」期限以天计, 本表期限按月, 天数无法准确换算为月")]
+        out.notes.append(f"{_label(col)}: 表头「{header}」期限以天计, 本表只有按月的期限列, 未读取(见数据问题)")
+        return out
     out = C.coerce_number(arr, blank, factor=factor, integer=(k == "int"),
                           months=(k == "int" and col.unit == "月"), percent=(k == "rate"))
     if k == "money":  # plausibility: one record of 100 万亿元 or more is an export/keying error
@@ -870,12 +883,24 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
             out.values = vals / 100.0
             notes.append(f"{_label(col)}: 表头「{header}」未标单位且数值中位数 {np.median(np.abs(finite)):g} "
                          f"> 1, 按百分数读取(÷100)")
+    if k == "rate":  # after the scale is settled: a rate outside [0, 100%] is an error, not a result
+        vals = np.asarray(out.values, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            bad = (vals < C.RATE_MIN) | (vals > C.RATE_MAX)
+        if bad.any():
+            out.values = np.where(bad, np.nan, vals)
+            out.add(bad, "VALUE_INVALID", C.RATE_OUT_OF_RANGE)
     out.notes.extend(notes)
     return out
 
 
 def _has_pct(u: str) -> bool:
     return "%" in u or "‰" in u
+
+
+#: header units of a term in days (``存期(天)``): such a term goes to the table's days column
+#: (:attr:`bankxl.tables.Column.days_col`), never into a months column
+DAY_UNITS = frozenset({"天", "日", "天数"})
 
 
 # ============================================================================================ load_frame
@@ -918,6 +943,7 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     rows = np.arange(header_row + 1, header_row + 1 + len(data), dtype=np.int64)
     sink = _Sink(spec, sheet, problems)
     notes: list[str] = []
+    currencies: dict[str, set[str]] = {}
 
     # text-only columns (every CSV column) are factorised once: blank test and coercion run per distinct
     # value and are spread back by index (:func:`_factorize_text`); other columns go cell by cell
@@ -964,6 +990,8 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
         else:
             out = _coerce_column(col, cells, b, unit, htxt, spec, date1904)
         notes.extend(out.notes)
+        if out.currencies:
+            currencies[col.id] = set(out.currencies)
         for mask, code, reason in out.problems:
             sink.add(rows[mask], _label(col), code, cells[mask],
                      reason if isinstance(reason, str) else reason[mask])
@@ -1010,7 +1038,7 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
             f"Strict mode: table {spec.id} has {sink.count} row problem(s), e.g. "
             + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.value!r}" for p in sink.samples),
             table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
-    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes)
+    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes, currencies)
 
 
 # ============================================================================================ read_tables
