@@ -84,7 +84,8 @@ def cmd_run(args) -> int:
     params.update(_parse_kv(args.param))
     # explicit option > 参数 table (--params) > data / default
     settings = merge_settings({"as_of": args.as_of, "scale": args.scale,
-                               "mask": False if args.no_mask else None}, common)
+                               "mask": False if args.no_mask else None,
+                               "mask_accounts": False if args.no_mask_accounts else None}, common)
     for f in args.input:
         if not Path(f).exists():
             raise BankxlError(f"找不到输入文件: {f}\nInput file not found: {f}")
@@ -162,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scale", type=int, choices=[1, 10000], default=None,
                    help="金额展示单位 1=元 10000=万元 (默认: 参数表「金额单位」, 否则万元)")
     r.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
+    r.add_argument("--no-mask-accounts", action="store_true",
+                   help="客户本人账号不脱敏 (证件/手机/姓名仍脱敏; 默认: 参数表「账号脱敏」, 否则脱敏)")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("demo", help="在示例银行和公开数据上运行全部场景 run every scenario on bundled data")

@@ -10,6 +10,7 @@ Two kinds of problem (DESIGN.md, "Canonical tables"):
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -103,6 +104,16 @@ class ParameterError(BankxlError):
 
 
 
+#: the English column id in a 字段 label such as ``证件号码(id_no)``
+_FIELD_ID = re.compile(r"\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def _is_personal(field_id: str) -> bool:
+    from .masking import PERSONAL_FIELDS
+
+    return field_id in PERSONAL_FIELDS
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """One row-level data problem, as shown on the 数据问题 sheet.
@@ -121,17 +132,36 @@ class RowProblem:
     reason: str
     action: str
 
-    def as_row(self, sheets: dict[str, str] | None = None) -> dict:
+    def shown_value(self, mask: bool = True, mask_accounts: bool = True) -> str:
+        """原值 as shown to the user: ``""`` for a missing value; masked (:func:`bankxl.masking.mask_field`)
+        when ``mask`` and the column is personal (证件号码(id_no), 手机号(phone), 客户名称(cust_name),
+        账号(acct_no) …; the English id in brackets names the field). A key of several columns
+        (``账号(acct_no)、客户号(cust_id)`` with value ``6217… / 0000…``) is masked part by part. The Excel
+        row number stays, so the row can still be found."""
+        v = self.value
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return ""
+        text = str(v)
+        fields = _FIELD_ID.findall(self.column or "")
+        if not mask or not fields:
+            return text
+        from .masking import mask_account, mask_field
+
+        parts = text.split(" / ") if len(fields) > 1 else [text]
+        if len(parts) != len(fields):  # cannot tell the parts apart: keep only the ends if any field is personal
+            return mask_account(text) if any(_is_personal(f) for f in fields) else text
+        return " / ".join(mask_field(x, f, True, mask_accounts) or "" for x, f in zip(parts, fields))
+
+    def as_row(self, sheets: dict[str, str] | None = None, mask: bool = False, mask_accounts: bool = True) -> dict:
         """The row on the 数据问题 sheet; ``sheets`` (table -> sheet or file name) fills a blank 工作表
-        for problems found inside a scenario."""
+        for problems found inside a scenario; ``mask``/``mask_accounts`` as in :meth:`shown_value`."""
         return {
             "表名": table_label(self.table),
             "工作表": self.sheet or (sheets or {}).get(self.table, ""),
             "Excel 行号": self.excel_row,
             "字段": self.column or "",
             "问题码": self.code,
-            "原值": "" if self.value is None or (isinstance(self.value, float) and pd.isna(self.value))
-            else str(self.value),
+            "原值": self.shown_value(mask, mask_accounts),
             "问题说明": self.reason,
             "处理": self.action,
         }
@@ -183,12 +213,25 @@ class ProblemLog:
     def __bool__(self) -> bool:
         return len(self) > 0
 
-    def to_frame(self, sheets: dict[str, str] | None = None) -> pd.DataFrame:
-        """The detail rows (capped per table and code); ``sheets`` as in :meth:`RowProblem.as_row`."""
+    def to_frame(self, sheets: dict[str, str] | None = None, mask: bool = False,
+                 mask_accounts: bool = True) -> pd.DataFrame:
+        """The detail rows (capped per table and code); ``sheets``, ``mask`` and ``mask_accounts`` as in
+        :meth:`RowProblem.as_row` (a report passes its 脱敏 / 账号脱敏 settings)."""
         cols = ["表名", "工作表", "Excel 行号", "字段", "问题码", "原值", "问题说明", "处理"]
         if not self.problems:
             return pd.DataFrame(columns=cols)
-        return pd.DataFrame([p.as_row(sheets) for p in self.problems], columns=cols)
+        df = pd.DataFrame([p.as_row(sheets) for p in self.problems], columns=cols)
+        if mask:  # vectorised per 字段: one masking call per personal column, not per problem
+            from .masking import mask_field
+
+            for label, idx in df.groupby("字段", sort=False).groups.items():
+                fields = _FIELD_ID.findall(str(label))
+                if len(fields) == 1 and _is_personal(fields[0]):
+                    vals = df.loc[idx, "原值"].replace("", None)
+                    df.loc[idx, "原值"] = mask_field(vals, fields[0], True, mask_accounts).fillna("").astype(object)
+                elif len(fields) > 1 and any(map(_is_personal, fields)):
+                    df.loc[idx, "原值"] = [self.problems[i].shown_value(True, mask_accounts) for i in idx]
+        return df
 
     def summary(self) -> pd.DataFrame:
         """Counts per table and code (all problems, not only the capped detail)."""

@@ -7,7 +7,15 @@ which asks for display masking of identity numbers, phone numbers, names and acc
 * Mobile phone: keep the first 3 and the last 4 digits -> ``138****5678``.
 * Name: keep the surname (first character, or the compound surname such as 欧阳 for names of 3+ characters)
   -> ``张*``, ``张**``, ``欧阳**``; the middle dot of minority/foreign names (``·``) is kept.
-* Account / card number: keep the first 4 and the last 4 characters -> ``6222**********1234``.
+* Account / card number: keep the first 4 and the last 4 characters -> ``6222**********1234``. Whether the
+  customer's own account numbers are masked is the shared setting 账号脱敏 (``RunContext.mask_accounts``,
+  default 是); a counterparty's account (someone else's) is always masked when 脱敏 is on.
+* Address: keep the first 6 characters (province/city/district) -> ``北京市海淀区********``.
+* Counterparty name (对手户名): masked as a name unless it names an organisation (:data:`ORG_NAME_PATTERN`:
+  银行, 公司, 超市 …) -> ``张*`` but ``北京三快在线科技有限公司`` as is.
+
+:data:`PERSONAL_FIELDS` says which canonical columns are personal and how each is masked;
+:func:`mask_field` masks a column by its id — the one rule the reports and the 数据问题 sheet share.
 
 Every function takes a ``pandas.Series`` (or a scalar) and returns a ``"string"`` Series with the same index
 (a str for a scalar). Missing stays missing (``<NA>`` / ``None``). One ``*`` replaces one character, so the
@@ -27,7 +35,8 @@ import pandas as pd
 
 from bankxl.idcard import as_string, normalize_id
 
-__all__ = ["COMPOUND_SURNAMES", "mask_account", "mask_id", "mask_name", "mask_phone"]
+__all__ = ["COMPOUND_SURNAMES", "ORG_NAME_PATTERN", "PERSONAL_FIELDS", "mask_account", "mask_address",
+           "mask_counterparty", "mask_field", "mask_id", "mask_name", "mask_phone"]
 
 MASK_CHAR = "*"
 
@@ -228,3 +237,60 @@ def mask_account(s: pd.Series) -> pd.Series:
     head = pd.Series(np.where(long, 4, 0), index=t.index)
     tail = pd.Series(np.where(long, 4, np.minimum(lens // 2, 4)), index=t.index)
     return _keep_ends(t, head, tail)
+
+
+@_series_or_scalar
+def mask_address(s: pd.Series) -> pd.Series:
+    """Mask addresses: keep the first 6 characters (province, city, district), star the rest ->
+    ``北京市海淀区中关村大街27号`` -> ``北京市海淀区********``. Values of 12 characters or fewer keep only their
+    first half. Surrounding whitespace is stripped. Returns a ``"string"`` Series; missing -> ``<NA>``."""
+    t = s.str.strip()
+    t = t.mask(t.str.len() == 0)
+    lens = t.str.len().fillna(0).astype(np.int64)
+    return _keep_ends(t, pd.Series(np.minimum(lens // 2, 6), index=t.index), 0)
+
+
+#: a counterparty whose name matches this is an organisation (shown as is); any other is taken for a person
+ORG_NAME_PATTERN = ("银行|信用社|合作社|公司|集团|有限|股份|企业|中心|商行|商城|商店|超市|市场|加油站|酒店|饭店|餐厅|"
+                    "医院|诊所|药房|学校|大学|学院|幼儿园|政府|税务|财政|国库|社保|医保|公积金|委员会|事务所|协会|"
+                    "基金|证券|保险|信托|金融|消费金融|小贷|支付|财付通|支付宝|微信|银联|网联|代收|专户|备付金|"
+                    "借呗|花呗|微粒贷|白条|金条|中国移动|中国联通|中国电信|电力|水务|燃气|物业|店$|厂$|馆$|局$|院$|所$")
+
+
+@_series_or_scalar
+def mask_counterparty(s: pd.Series) -> pd.Series:
+    """Mask counterparty names (对手户名): a person's name as :func:`mask_name` (``赵英婷`` -> ``赵**``); a name
+    matching :data:`ORG_NAME_PATTERN` (an organisation: ``光大银行代收专户``, ``北京三快在线科技有限公司``) is
+    kept whole. Returns a ``"string"`` Series; missing -> ``<NA>``."""
+    t = s.str.strip()
+    org = t.str.contains(ORG_NAME_PATTERN, regex=True).fillna(False).astype(bool)
+    return t.where(org, mask_name(t))
+
+
+#: personal columns of the canonical tables (bankxl.tables) -> how they are masked; 客户号, 员工号 and the
+#: other internal keys are not personal data for the bank's staff and stay unmasked (DESIGN.md)
+PERSONAL_FIELDS: dict[str, str] = {
+    "id_no": "id", "co_borrower_id": "id",
+    "phone": "phone",
+    "cust_name": "name", "emp_name": "name",
+    "address": "address",
+    "cpty_name": "counterparty",
+    "acct_no": "account", "repay_acct": "account",     # the customer's own accounts: 账号脱敏
+    "cpty_acct": "other_account", "acct_to": "other_account",  # someone else's account: always with 脱敏
+}
+_MASKERS = {"id": mask_id, "phone": mask_phone, "name": mask_name, "address": mask_address,
+            "counterparty": mask_counterparty, "account": mask_account, "other_account": mask_account}
+
+
+def mask_field(values, field: str, mask: bool = True, mask_accounts: bool = True):
+    """``values`` (Series or scalar) of canonical column ``field`` as shown in a report: masked by its kind
+    in :data:`PERSONAL_FIELDS` when ``mask`` (the customer's own account numbers only when ``mask_accounts``
+    too); otherwise, and for a column that is not personal, the values as ``"string"`` (a scalar as str).
+    Missing stays missing. Never raises for bad values."""
+    kind = PERSONAL_FIELDS.get(field)
+    if not mask or kind is None or (kind == "account" and not mask_accounts):
+        if isinstance(values, pd.Series):
+            return as_string(values.astype(object), _to_text)
+        out = _to_text(values)
+        return None if out is pd.NA else out
+    return _MASKERS[kind](values)

@@ -2,8 +2,8 @@
 
 Layout (one table, Chinese headers): 场景 | 参数 | 名称 | 取值 | 单位 | 说明. ``场景`` holds the scenario id
 (e.g. ``deposit.maturity``; its code ``D2`` or 中文 title are accepted too) or ``通用`` for settings every
-scenario shares (数据日期 as_of, 金额单位 scale, 脱敏 mask). ``参数`` is the English id; ``名称`` the 中文
-label — either identifies the parameter. Blank 取值 means "use the default".
+scenario shares (数据日期 as_of, 金额单位 scale, 脱敏 mask, 账号脱敏 mask_accounts). ``参数`` is the English id;
+``名称`` the 中文 label — either identifies the parameter. Blank 取值 means "use the default".
 The same table can be given to the CLI with ``--params FILE`` (.xlsx with a 参数 sheet, or .csv).
 """
 from __future__ import annotations
@@ -19,13 +19,16 @@ from .scenario import Scenario, params_table, parse_as_of
 
 COLUMNS = ["场景", "参数", "名称", "取值", "单位", "说明"]
 #: settings every scenario shares, recognised by id or 中文 name whatever the 场景 cell says
-COMMON_NAMES = {"数据日期": "as_of", "金额单位": "scale", "脱敏": "mask"}
+COMMON_NAMES = {"数据日期": "as_of", "金额单位": "scale", "脱敏": "mask", "账号脱敏": "mask_accounts"}
 COMMON_KEYS = set(COMMON_NAMES.values())
 COMMON = pd.DataFrame([
     {"场景": "通用", "参数": "as_of", "名称": "数据日期", "取值": "", "单位": "日期",
      "说明": "留空则取数据中的「数据日期」列"},
     {"场景": "通用", "参数": "scale", "名称": "金额单位", "取值": "万元", "单位": "", "说明": "元 或 万元"},
-    {"场景": "通用", "参数": "mask", "名称": "脱敏", "取值": "是", "单位": "", "说明": "名单中证件号/手机/姓名是否脱敏"},
+    {"场景": "通用", "参数": "mask", "名称": "脱敏", "取值": "是", "单位": "",
+     "说明": "报告中证件号/手机/姓名/地址/对手户名与对手账号是否脱敏(数据问题的原值同样)"},
+    {"场景": "通用", "参数": "mask_accounts", "名称": "账号脱敏", "取值": "是", "单位": "",
+     "说明": "脱敏时客户本人的账号/卡号是否也脱敏(保留前 4 后 4 位); 客户号始终不脱敏"},
 ], columns=COLUMNS)
 
 
@@ -68,7 +71,7 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
     """(scenario parameter overrides, common settings) from a 参数 table.
 
     Overrides are keyed by English id; only non-blank 取值 are returned. Common settings: ``as_of``,
-    ``scale`` (1 or 10000), ``mask`` (bool). Rows of other scenarios are ignored.
+    ``scale`` (1 or 10000), ``mask`` and ``mask_accounts`` (bool). Rows of other scenarios are ignored.
     Raises DataValidationError when the table lacks 取值 and 参数/名称 columns.
     """
     df = _read_frame(source)
@@ -100,7 +103,7 @@ def _common_value(key: str, val: Any) -> Any:
     s = str(val).strip()
     if key == "scale":
         return 1 if s in ("元", "1") else 10_000
-    if key == "mask":
+    if key in ("mask", "mask_accounts"):
         return s not in ("否", "0", "false", "False", "N", "n")
     if key == "as_of":
         return parse_as_of(val, "参数表「数据日期」")

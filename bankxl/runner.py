@@ -44,18 +44,20 @@ def data_dates(tables: Mapping[str, pd.DataFrame]) -> set[pd.Timestamp]:
 
 
 #: defaults of the shared settings when neither the caller nor the 参数 table gives one
-SETTING_DEFAULTS: dict[str, Any] = {"as_of": None, "scale": 10_000, "mask": True}
+SETTING_DEFAULTS: dict[str, Any] = {"as_of": None, "scale": 10_000, "mask": True, "mask_accounts": True}
 
 
 def merge_settings(explicit: Mapping[str, Any] | None, common: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The shared settings of a run — ``as_of``, ``scale``, ``mask`` — from the two places a user sets them.
+    """The shared settings of a run — ``as_of``, ``scale``, ``mask``, ``mask_accounts`` — from the two places a
+    user sets them.
 
     Precedence, per key: an explicit value (CLI ``--as-of`` / ``--scale`` / ``--no-mask``; ``None`` or a
     missing key = not given) > the 参数 table's 通用 row (``common``, as returned by
-    :func:`bankxl.paramsheet.read_settings`: 数据日期 / 金额单位 / 脱敏) > the data / default: ``as_of`` stays
-    None so :func:`resolve_as_of` takes it from the data (数据日期 column or ``spec.as_of_from``), ``scale``
-    10,000 (万元), ``mask`` True. A blank string counts as not given. Returns a new dict with exactly these
-    three keys; other keys of ``common`` (e.g. the ribbon's insert_sheets) are ignored. Raises nothing.
+    :func:`bankxl.paramsheet.read_settings`: 数据日期 / 金额单位 / 脱敏 / 账号脱敏) > the data / default: ``as_of``
+    stays None so :func:`resolve_as_of` takes it from the data (数据日期 column or ``spec.as_of_from``),
+    ``scale`` 10,000 (万元), ``mask`` and ``mask_accounts`` True. A blank string counts as not given. Returns a
+    new dict with exactly the keys of :data:`SETTING_DEFAULTS`; other keys of ``common`` (e.g. the ribbon's
+    insert_sheets) are ignored. Raises nothing.
     """
     out: dict[str, Any] = {}
     for key, default in SETTING_DEFAULTS.items():
@@ -158,7 +160,7 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
         blocks.append(Table(probs.summary(), name="problem_summary", title="问题汇总"))
         sheets = {t: info.get("sheet") or Path(str(info.get("source") or "")).name
                   for t, info in inputs.items()}
-        shown = probs.to_frame(sheets)
+        shown = probs.to_frame(sheets, mask=ctx.mask, mask_accounts=ctx.mask_accounts)
         note = None
         if len(shown) < len(probs):
             note = f"明细仅列出每类前 {probs.cap} 条, 共 {len(probs)} 条。"
@@ -174,7 +176,8 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
         ("场景", f"{spec.code} {spec.title} ({spec.id})"),
         ("数据日期 as-of", ctx.as_of.strftime("%Y-%m-%d")),
         ("金额单位", f"{ctx.unit}(原始数据币种 {ctx.currency}, 未做币种折算)"),
-        ("证件/手机/姓名脱敏", "是" if ctx.mask else "否"),
+        ("个人信息脱敏", "是" if ctx.mask else "否"),
+        ("账号脱敏(客户本人账号)", "是" if ctx.mask and ctx.mask_accounts else "否"),
         ("规则版本 rule version", rule),
         ("生成工具", f"bankxl {__version__}"),
     ]
@@ -221,7 +224,8 @@ def check_output(out: str | Path, sources: Sequence[Any], *, folder: bool = Fals
 
 def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Path | None = None, *,
                  params: Any = None, as_of: Any = None, strict: bool = False, holidays: Any = None,
-                 scale: int = 10_000, mask: bool = True, currency: str | None = None,
+                 scale: int = 10_000, mask: bool = True, mask_accounts: bool = True,
+                 currency: str | None = None,
                  progress: Callable[[str], None] | None = None) -> RunResult:
     """Load the inputs from files/DataFrames, run the scenario and write the report to ``out``.
 
@@ -250,7 +254,7 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     if holidays is not None and not isinstance(holidays, pd.DataFrame):
         holidays = bio.read_holidays(holidays)
     ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), calendar=BankCalendar(holidays),
-                     scale=scale, mask=mask, strict=strict, problems=problems,
+                     scale=scale, mask=mask, mask_accounts=mask_accounts, strict=strict, problems=problems,
                      currency=currency or _currency_of(spec))
     for v in loaded.values():
         ctx.notes.extend(v.unit_notes)

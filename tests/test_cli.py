@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from bankxl.cli import main
+from bankxl.masking import mask_account
 from bankxl.scenario import registry
 from bankxl.tables import get_table
 
@@ -103,7 +104,7 @@ def test_by_outlet_writes_one_file_per_outlet_with_only_its_customers(td, tmp_pa
     for f, org in zip(files, outlets):
         assert f.name.endswith(f"_{org}.xlsx")
         detail = pd.read_excel(f, sheet_name="到期明细", engine="calamine", dtype=str, header=1)  # title row
-        own = set(td.loc[td["org_id"] == org, "acct_no"])
+        own = set(mask_account(td.loc[td["org_id"] == org, "acct_no"]))  # 账号脱敏 是 by default
         shown = set(detail["账号"].dropna())
         assert shown and shown <= own
 
@@ -147,18 +148,18 @@ def test_params_file_settings_and_explicit_options_win(td, tmp_path):
     assert main(["run", "D2", "-i", str(src), "-o", str(out), "--params", str(prm)]) == 0
     about = _about(out)
     assert about["数据日期 as-of"] == "2026-12-15"
-    assert about["金额单位"].startswith("元(") and about["证件/手机/姓名脱敏"] == "否"
+    assert about["金额单位"].startswith("元(") and about["个人信息脱敏"] == "否"
     out2 = tmp_path / "b.xlsx"
     assert main(["run", "D2", "-i", str(src), "-o", str(out2), "--params", str(prm), "--as-of", "2026-11-30",
                  "--scale", "10000"]) == 0
     about = _about(out2)
     assert about["数据日期 as-of"] == "2026-11-30"
-    assert about["金额单位"].startswith("万元(") and about["证件/手机/姓名脱敏"] == "否"
+    assert about["金额单位"].startswith("万元(") and about["个人信息脱敏"] == "否"
     # no --params and no options: the data's 数据日期, 万元, masked
     out3 = tmp_path / "c.xlsx"
     assert main(["run", "D2", "-i", str(src), "-o", str(out3)]) == 0
     about = _about(out3)
-    assert (about["数据日期 as-of"], about["金额单位"][:3], about["证件/手机/姓名脱敏"]) == ("2026-11-30", "万元(", "是")
+    assert (about["数据日期 as-of"], about["金额单位"][:3], about["个人信息脱敏"]) == ("2026-11-30", "万元(", "是")
 
 
 def test_errors_print_as_sentences_not_tuples(td, tmp_path, capsys):

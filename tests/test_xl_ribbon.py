@@ -604,4 +604,4 @@ def test_param_sheet_settings_reach_the_run(tmp_path, deposits):
     assert res.ok, res.message
     about = {r[0]: r[1] for r in sheet_values(openpyxl.load_workbook(res.report_path), "说明") if r and r[0]}
     assert about["数据日期 as-of"] == "2026-11-30"
-    assert str(about["金额单位"]).startswith("元(") and about["证件/手机/姓名脱敏"] == "否"
+    assert str(about["金额单位"]).startswith("元(") and about["个人信息脱敏"] == "否"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import idcard
-from ..masking import mask_id, mask_name, mask_phone
+from ..masking import mask_field, mask_id, mask_name, mask_phone
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario import RunContext
@@ -48,10 +48,11 @@ def mask_label(zh: str, ctx: RunContext) -> str:
 
 
 def masked(values: pd.Series, field: str, ctx: RunContext) -> pd.Series:
-    """``values`` (any dtype) as a ``string`` Series, masked with the function of ``field`` (cust_name /
-    id_no / phone, :data:`IDENTITY_FIELDS`) when ``ctx.mask``; same index; missing stays ``<NA>``."""
-    s = values.astype("string")
-    return IDENTITY_FIELDS[field][1](s) if ctx.mask else s
+    """``values`` (any dtype) of canonical column ``field`` (cust_name / id_no / phone / address / acct_no /
+    cpty_name …, :data:`bankxl.masking.PERSONAL_FIELDS`) as a ``string`` Series, masked per ``ctx.mask`` and,
+    for the customer's own account numbers, ``ctx.mask_accounts`` (:func:`bankxl.masking.mask_field`); same
+    index; missing stays ``<NA>``."""
+    return mask_field(values.astype("string"), field, ctx.mask, ctx.mask_accounts)
 
 
 def identity_columns(info: pd.DataFrame, ctx: RunContext, fields: Sequence[str] = tuple(IDENTITY_FIELDS),

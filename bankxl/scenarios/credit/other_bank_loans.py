@@ -78,7 +78,7 @@ from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
-from ..common import active_deposits, customer_columns, text_column
+from ..common import active_deposits, customer_columns, masked, text_column
 
 #: internet lenders: (机构, regex over counterparty name + memo); common knowledge, needs upkeep 【假设】
 DEFAULT_LENDERS: tuple = (
@@ -560,7 +560,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     lenders_all = pd.concat([det.loc[det["kind"].isin([KIND_ONLINE_REPAY, KIND_ONLINE_LEND]), ["cust_id", "institution"]],
                              ob[["cust_id", "institution"]]], ignore_index=True).drop_duplicates()
     n_lenders = lenders_all.groupby("cust_id").size()
-    lender_names = lenders_all.groupby("cust_id")["institution"].agg(lambda s: "、".join(s.astype(str)))
+    shown = _shown_institutions(det, p, ctx)
+    lender_names = lenders_all.assign(institution=lenders_all["institution"].map(shown)).groupby(
+        "cust_id")["institution"].agg(lambda s: "、".join(s.astype(str)))
     multi = n_lenders[n_lenders >= p.multi_lender_min]
 
     all_ids = pd.Index(sorted(set(ob["cust_id"]) | set(on["cust_id"]) | set(lenders_all["cust_id"])), dtype="string")
@@ -569,7 +571,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     td_notes = active_deposits(td, ctx.currency)[1] if td is not None and len(td) else []
 
     # --- replacement list
-    per_c = ob.groupby("cust_id", sort=False).agg(
+    per_c = ob.assign(institution=ob["institution"].map(shown)).groupby("cust_id", sort=False).agg(
         m=("m_est", "sum"), P=("P", "sum"), n=("n", "sum"), months=("months", "max"),
         terms=("term", lambda s: "、".join(str(int(v)) for v in s)),
         inst=("institution", lambda s: "、".join(s.astype(str))),
@@ -594,7 +596,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     online = _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx)
     multi_tab = _multi_table(multi, lender_names, det, rel, customers, p, ctx)
     inst_tab = _institution_table(det, ob, p, ctx)
-    detail = _detail_table(det, ctx)
+    inst_tab["机构"] = inst_tab["机构"].map(shown).astype("string")
+    detail = _detail_table(det.assign(institution=det["institution"].map(shown)), ctx)
     tags = _tags(ob, on, multi, det, p, ctx)
 
     # --- overview
@@ -818,13 +821,27 @@ def _institution_table(det, ob, p, ctx) -> pd.DataFrame:
     return out.head(50).reset_index(drop=True)  # the chart covers the table: keep it readable
 
 
+def _shown_institutions(det: pd.DataFrame, p: OtherBankLoanParams, ctx: RunContext) -> dict[str, str]:
+    """institution -> as the lists show it: lender names of ``p.lenders``, banks (对手行/收款行) and the
+    (…未知) placeholders as they are; a name taken from the counterparty (对手户名: maybe a person) masked when
+    ``ctx.mask`` (:func:`bankxl.masking.mask_counterparty` keeps organisations' names). Applied after every
+    count, so two people with the same masked name still count as two institutions."""
+    names = pd.Series(det["institution"].dropna().unique(), dtype="string")
+    keep = {n for n, _ in p.lenders} | set(det["cpty_bank"].dropna()) | {"(对手未知)", "(收款行未知)"}
+    return dict(zip(names, names.where(names.isin(keep), masked(names, "cpty_name", ctx))))
+
+
 def _detail_table(det, ctx) -> pd.DataFrame:
+    """识别明细: one row per classified flow/order; the counterparty (对手户名, or an order's 对方账号) masked
+    per ``ctx.mask`` — it is someone else's name or account."""
     base = ctx.base_label
+    order = det["source"].eq("代扣指令").fillna(False).to_numpy()
+    cpty = masked(det["cpty_name"], "cpty_name", ctx).where(~order, masked(det["cpty_name"], "acct_to", ctx))
     return pd.DataFrame({
         "客户号": det["cust_id"].astype("string"), "来源": det["source"].astype("string"),
         "Excel 行号": det["_row"].astype("Int64"), "交易日期": det["ts"].astype("datetime64[ns]"),
         "借贷": det["dir"].astype("string"), base("金额"): det["amount"].astype("float64"),
-        "对手户名/账号": det["cpty_name"].astype("string"), "对手行": det["cpty_bank"].astype("string"),
+        "对手户名/账号": cpty, "对手行": det["cpty_bank"].astype("string"),
         "摘要/用途": det["memo"].astype("string"), "识别类型": det["kind"].astype("string"),
         "机构": det["institution"].astype("string"), "贷款类型(推断)": det["loan_type"].astype("string"),
         "识别规则": det["rules"].astype("string"), "置信度": det["confidence"].astype("string"),

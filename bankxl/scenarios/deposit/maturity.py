@@ -48,7 +48,7 @@ from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ...report.pivot import DataField, PivotSpec
 from ...scenario import RunContext, Scenario, param
-from ..common import active_deposit_mask, identity_columns, mask_label
+from ..common import active_deposit_mask, identity_columns, mask_label, masked
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 P_OVERDUE, P_TODAY, P_LATER = "已到期未支取", "当日到期", "12个月以后"
@@ -292,7 +292,8 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
                                    "保留, 到期日按起息日 + 期限(月)推算(2 月 29 日起息 1 年 → 次年 2 月 28 日)")
         cannot = missing & ~can
         if cannot.any():
-            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[cannot, "excel_row"], d.loc[cannot, "acct_no"],
+            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[cannot, "excel_row"],
+                                   "账号 " + masked(d.loc[cannot, "acct_no"], "acct_no", ctx).fillna(""),
                                    "到期日为空, 且无起息日或期限可推算", "剔除该行")
             keep &= ~cannot
 
@@ -689,7 +690,8 @@ def reminder_table(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
         "提醒节点": [f"到期前{int(k)}天" for k in r["node"]],
         "客户号": r["cust_id"],
         **{c: ident[c] for c in ident.columns},
-        "支行/网点": r["outlet"], "客户经理": r["mgr_id"], "账号": r["acct_no"], "产品": r["product"],
+        "支行/网点": r["outlet"], "客户经理": r["mgr_id"], "账号": masked(r["acct_no"], "acct_no", ctx),
+        "产品": r["product"],
         "存期": r["term_band"], ctx.base_label("余额"): r["balance"], "利率": r["rate"],
         "起息日": r["value_date"], "到期日": r["maturity"], "实际可支取日": r["actual"],
         "距到期天数": r["dtm"].astype("int64"), ctx.base_label("到期本息"): value, "本息说明": vnote,
@@ -711,7 +713,7 @@ def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
         "到期月份": d["month"], "到期期间": d["period"].map(lambda p: P_SORT.get(p, p)).astype("string"),
         "剩余期限档": d["dtm_band"], "产品": d["product"], "产品类别": d["kind"], "期限档": d["term_band"],
         "金额段": d["amount_band"], balance_col: d["balance"], amount_col: ctx.money(d["balance"]),
-        "客户号": d["cust_id"], "账号": d["acct_no"], "客户经理": d["mgr_id"],
+        "客户号": d["cust_id"], "账号": masked(d["acct_no"], "acct_no", ctx), "客户经理": d["mgr_id"],
         "起息日": d["value_date"], "到期日": d["maturity"], "实际可支取日": d["actual"],
         "距到期天数": d["dtm"].astype("int64"), "利率": d["rate"],
         "自动转存": d["auto_renew"].map({True: "是", False: "否"}).astype("string"),
