@@ -31,6 +31,7 @@ that was not extended are read too; both cases add a notice to ``unit_notes`` (�
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io as _io
 import logging
@@ -178,7 +179,8 @@ def detect_delimiter(text: str, candidates: str = ",\t;|") -> str:
         return lines[0].strip()[4]
     best, best_score = ",", (0, 0)
     for d in candidates:
-        widths = [len(r) for r in csv.reader(lines, delimiter=d) if r]
+        with _no_field_limit():
+            widths = [len(r) for r in csv.reader(lines, delimiter=d) if r]
         widths = [w for w in widths if w > 1]
         if not widths:
             continue
@@ -220,15 +222,66 @@ def read_raw_csv(path: str | Path, encoding: str | None = None, delimiter: str |
                                   f"Cannot decode {path.name} as {enc}: {exc}") from exc
     text = text.lstrip("\ufeff")
     sep = delimiter or detect_delimiter(text)
-    arr = _parse_csv_fast(text, sep)
-    if arr is None:  # the C tokenizer refused (unterminated quote, ...): the csv module reads anything
-        arr = _parse_csv_py(text, sep)
+    with _no_field_limit():  # a 200,000-character 备注 is data, not a csv.Error
+        arr = _parse_csv_fast(text, sep)
+        if arr is None:  # the C tokenizer refused (unterminated quote, ...): the csv module reads anything
+            arr = _parse_csv_py(text, sep)
+        first_width = _first_record_width(text, sep) if len(arr) and arr.shape[1] else 0
+    _check_swallowed(arr, text, sep, path)
     if len(arr) and arr.shape[1] and re.fullmatch(r"sep=.", (arr[0, 0] or "").strip()) \
-            and all(v is None for v in arr[0, 1:]) and _first_record_width(text, sep) == 1:
+            and all(v is None for v in arr[0, 1:]) and first_width == 1:
         arr[0, 0] = None  # the Excel hint line sep=; is no data (a record of one field)
     df = pd.DataFrame(arr, dtype=object)
     df.attrs.update({"encoding": enc, "delimiter": sep})
     return df
+
+
+@contextlib.contextmanager
+def _no_field_limit():
+    """The csv module refuses fields over 131,072 characters (``field larger than field limit``); a long
+    备注 or address list is data. Lifts the (process-wide) limit for the block and restores it."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _check_swallowed(arr: np.ndarray, text: str, sep: str, path: Path) -> None:
+    """DataValidationError when a quote that never closes (or closes many lines later) made one field out
+    of whole records — the file would load with rows silently missing.
+
+    Rule: a field holding a line break after which a line has at least as many delimiters as a record
+    has (width - 1, width >= 2) is swallowed records; a quoted address with a line break is not. Names
+    the file, the file line where the field (its opening quote) starts, the record (= Excel row), the
+    column (header cell of the first record), the file's line count and the records read. Vectorised
+    per column; free for files without a line break inside a field."""
+    n, width = arr.shape if arr.ndim == 2 else (0, 0)
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if width < 2 or n >= lines or '"' not in text:  # as many records as lines: no field spans lines
+        return
+    frame = pd.DataFrame(arr, dtype=object)
+    breaks = np.zeros((n, width), dtype=np.int64)
+    swallowed = np.zeros((n, width), dtype=bool)
+    d = re.escape(sep)
+    record = f"\n(?:[^\n{d}]*{d})" + "{" + str(width - 1) + "}"  # a later line with width-1 seps (no backtracking)
+    for j in range(width):
+        col = frame[j].astype("string")
+        breaks[:, j] = col.str.count("\n").fillna(0).to_numpy(dtype=np.int64)
+        if breaks[:, j].any():
+            swallowed[:, j] = col.str.contains(record, regex=True).fillna(False).to_numpy(dtype=bool)
+    for i, j in zip(*np.nonzero(swallowed)):  # the first one only: it raises
+        line = int(i) + 1 + int(breaks[:i].sum()) + int(breaks[i, :j].sum())
+        head = C.header_text(arr[0, j]) if i > 0 else ""
+        col = f"「{head}」列" if head else f"第 {j + 1} 列"
+        raise DataValidationError(
+            f"文件 {path.name} 第 {line} 行(第 {i + 1} 条记录){col}的字段以引号 \" 开头却没有在本行结束, "
+            f"其后的行被读成了这个字段的内容(文件共 {lines} 行, 只读出 {n} 条记录)。请在该行补上结束引号"
+            f"或去掉多余的引号后再试。",
+            f"File {path.name}, line {line} (record {i + 1}), column {head or j + 1}: a field opens a "
+            f"quote that does not close on its line, so the lines after it were read as its content "
+            f"({lines} lines in the file, {n} records read). Close or remove the quote and try again.")
 
 
 def _first_record_width(text: str, sep: str) -> int:

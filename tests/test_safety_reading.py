@@ -114,3 +114,60 @@ def test_sheet_extent_counts_cells_without_reference(tmp_path):
     assert ext.cells > MAX_SHEET_CELLS
     out = _load_limited(dst)
     assert out.startswith("ERROR"), out
+
+
+# ------------------------------------------------------------------------------------------------ CSV
+def _td_csv(path, lines, encoding="utf-8"):
+    path.write_text("\n".join([",".join(TD_HEAD + ["备注"])] + lines) + "\n", encoding=encoding)
+    return path
+
+
+def test_csv_field_over_131072_characters_loads(tmp_path):
+    note = "长" * 200_000
+    f = _td_csv(tmp_path / "定期存款明细.csv", ["A1,C1,O1,2026-12-01,100," + note, "A2,C2,O1,2026-12-02,200,短"])
+    t = read_tables([f], ["time_deposits"])["time_deposits"]
+    assert t.df["acct_no"].tolist() == ["A1", "A2"] and t.df["balance"].tolist() == [100.0, 200.0]
+    # the same with a quote somewhere (the C tokenizer refuses, the csv module reads it)
+    f2 = _td_csv(tmp_path / "t2.csv", ['A1,C1,O1,2026-12-01,100,"' + note + '"', 'A2,C2,O1,2026-12-02,200,x"y'])
+    from bankxl.io import read_raw_csv
+
+    raw = read_raw_csv(f2)
+    assert raw.shape == (3, 6) and len(raw.iloc[1, 5]) == 200_000 and raw.iloc[2, 5] == 'x"y'
+
+
+def _rows40(bad_line: int, bad: str):
+    lines = [f"A{i},C{i},O1,2026-12-01,{i}00,备注{i}" for i in range(1, 41)]
+    lines[bad_line - 2] = bad  # file line 1 is the header
+    return lines
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["c_tokenizer", "csv_module"])
+def test_csv_unterminated_quote_is_an_error_naming_the_line(tmp_path, monkeypatch, fast):
+    import bankxl.io as bio
+
+    if not fast:
+        monkeypatch.setattr(bio, "_parse_csv_fast", lambda text, sep: None)
+    f = _td_csv(tmp_path / "定期存款明细.csv", _rows40(4, 'A3,"C3,O1,2026-12-01,300,备注3'))
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([f], ["time_deposits"])
+    msg = str(ei.value)
+    assert "定期存款明细.csv" in msg and "第 4 行" in msg and "客户号" in msg and "引号" in msg, msg
+    assert "41" in msg  # lines in the file
+
+
+def test_csv_two_stray_quotes_swallowing_rows_is_an_error(tmp_path):
+    lines = _rows40(6, 'A5,C5,O1,2026-12-01,500,"备注5')
+    lines[20] = 'A22,C22,O1,2026-12-01,2200,备注22"'  # closes the quote opened on line 6
+    f = _td_csv(tmp_path / "定期存款明细.csv", lines)
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([f], ["time_deposits"])
+    assert "第 6 行" in str(ei.value) and "备注" in str(ei.value), str(ei.value)
+
+
+def test_csv_multiline_quoted_address_still_loads(tmp_path):
+    """A quoted field with a line break that is not a swallowed record (an address) is data: the record
+    after it keeps its Excel row (record number), the file lines are one more."""
+    lines = _rows40(3, 'A2,C2,O1,2026-12-01,200,"北京市朝阳区\n某某路1号"')
+    f = _td_csv(tmp_path / "定期存款明细.csv", lines)
+    t = read_tables([f], ["time_deposits"])["time_deposits"]
+    assert t.n_rows == 40 and t.df["_row"].tolist()[:3] == [2, 3, 4]
