@@ -562,3 +562,31 @@ class BankCalendar:
                 text += f"; 节假日表(用户维护)覆盖其中 {y.n_user} 天"
             notes.append(text)
         return notes
+
+
+#: the dates bankxl holds (the loader's range, :mod:`bankxl.coerce`; inside pandas' nanosecond range with room
+#: for rolling to a working day)
+DATE_MIN, DATE_MAX = np.datetime64("1678-01-01", "D"), np.datetime64("2261-12-31", "D")
+
+
+def add_months(dates: pd.Series, months: pd.Series) -> pd.Series:
+    """``dates`` + ``months`` calendar months, vectorised, as ``pd.DateOffset(months=k)`` does: the day is
+    clipped to the target month's end (2024-02-29 + 12 → 2025-02-28; 01-31 + 1 → 02-28/29).
+
+    ``dates``: datetime Series; ``months``: integer Series (Int64/float/int) on the same index, negative allowed.
+    Returns a ``datetime64[ns]`` Series on ``dates.index``: NaT where either input is missing or the result lies
+    outside :data:`DATE_MIN` … :data:`DATE_MAX` (never an overflow error; the caller reports such rows).
+    """
+    d = pd.to_datetime(dates).to_numpy(dtype="datetime64[D]")
+    k = pd.to_numeric(months, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    # months beyond ±(DATE_MAX − DATE_MIN) cannot give a date we hold: keep the int64 arithmetic far from overflow
+    span = 12 * (2261 - 1678 + 1)
+    ok = ~np.isnat(d) & np.isfinite(k) & (np.abs(np.nan_to_num(k)) <= span)
+    m0 = d.astype("datetime64[M]")
+    day = (d - m0.astype("datetime64[D]")).astype(np.int64)  # 0-based day of month
+    m1 = m0 + np.where(ok, k, 0).astype(np.int64)
+    dim = ((m1 + 1).astype("datetime64[D]") - m1.astype("datetime64[D]")).astype(np.int64)
+    res = m1.astype("datetime64[D]") + np.minimum(day, dim - 1)
+    ok &= (res >= DATE_MIN) & (res <= DATE_MAX)
+    out = np.where(ok, res, np.datetime64("NaT", "D")).astype("datetime64[ns]")
+    return pd.Series(out, index=dates.index)

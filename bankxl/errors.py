@@ -26,6 +26,7 @@ PROBLEM_CODES: dict[str, str] = {
     "ID_AS_NUMBER": "证件号以数值存储(15 位, 已无损转回文本)",
     "DATE_INVALID": "日期无法识别或不存在",
     "DATE_ORDER": "日期先后矛盾",
+    "TERM_INVALID": "期限(月)不合理: ≤ 0 或超过 600 个月",
     "NUM_INVALID": "数值无法识别",
     "NEG_BALANCE": "金额为负",
     "DUP_KEY": "主键重复",

@@ -28,12 +28,18 @@ GROUPS = ("存款营销", "信贷营销", "电子银行", "风险管理", "综�
 CURRENCY_UNITS = {"CNY": ("元", "万元"), "EUR": ("EUR", "万EUR"), "CZK": ("CZK", "万CZK")}
 
 
+#: cap of a scalar day/month/year parameter that declares no ``max``: 10 years, 50 years, 50 years — periods
+#: beyond these are typing errors and would overflow the date arithmetic they feed
+PERIOD_MAX = {"天": 3660, "月": 600, "年": 50}
+
+
 def param(default: Any, zh: str, unit: str | None = None, help: str = "", *, min: float | None = None,
           max: float | None = None, increasing: bool = False, **kw) -> Any:
     """A params-dataclass field with its 中文 label, unit and allowed range (shown on the 参数 sheet and in 说明).
 
-    Numbers whose default is ≥ 0 may not be set negative unless ``min`` says otherwise; ``max`` caps them;
-    nan / ±inf are never accepted. ``increasing``: a flat tuple of numbers (band edges) must be strictly
+    Numbers whose default is ≥ 0 may not be set negative unless ``min`` says otherwise; ``max`` caps them, and
+    a scalar in 天/月/年 without ``max`` is capped by :data:`PERIOD_MAX` (it feeds date arithmetic); nan / ±inf
+    are never accepted. ``increasing``: a flat tuple of numbers (band edges) must be strictly
     increasing. Sequences are tuples (immutable); users write flat ones as ``30,15,7,1`` and nested ones as JSON.
     """
     meta = {"zh": zh, "unit": unit, "help": help, "min": min, "max": max, "increasing": increasing}
@@ -85,6 +91,16 @@ def _scalar(kind: type, text: str) -> Any:
     return text.strip()
 
 
+def _number_or_text(text: str) -> Any:
+    """An element of a list whose default is empty: an int, else a float, else the text."""
+    for kind in (int, float):
+        try:
+            return _scalar(kind, text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
 def _expected(default: Any) -> str:
     if isinstance(default, bool):
         return "是/否", "yes/no"
@@ -119,9 +135,8 @@ def parse_param_value(f: dataclasses.Field, text: Any) -> Any:
                     v = v if isinstance(v, list) else [v]
                     value = tuple(tuple(x) if isinstance(x, list) else x for x in v)
                 else:
-                    kind = type(default[0]) if default else str
                     parts = [p for p in _SEP.split(s.strip("()（）[]【】")) if p]
-                    value = tuple(_scalar(kind, p) for p in parts)
+                    value = tuple(_scalar(type(default[0]), p) if default else _number_or_text(p) for p in parts)
         elif isinstance(text, (bool, int, float)) and not isinstance(default, str):
             value = _scalar(type(default), str(text))
         else:
@@ -150,8 +165,11 @@ def _check_range(f: dataclasses.Field, value: Any, label: str, text: Any = None)
                              f"Parameter {f.name}: {given!r} holds {bad[0]}; finite numbers expected.")
     lo, hi = f.metadata.get("min"), f.metadata.get("max")
     default = f.default
-    if lo is None and isinstance(default, (int, float)) and not isinstance(default, bool) and default >= 0:
+    scalar = isinstance(default, (int, float)) and not isinstance(default, bool)
+    if lo is None and scalar and default >= 0:
         lo = 0
+    if hi is None and scalar:
+        hi = PERIOD_MAX.get(f.metadata.get("unit"))
     values = value if isinstance(value, tuple) else (value,)
     if f.metadata.get("increasing") and (len(_numbers(values)) != len(values)
                                          or any(b <= a for a, b in itertools.pairwise(values))):

@@ -8,9 +8,7 @@ import pytest
 from bankxl.cli import main
 from bankxl.errors import DataValidationError, ParameterError
 from bankxl.runner import execute, resolve_as_of
-from bankxl.scenario import get_scenario, make_params
-from bankxl import scenario as _sc
-parse_as_of = getattr(_sc, "parse_as_of", None)
+from bankxl.scenario import get_scenario, make_params, parse_as_of
 from bankxl.scenarios.credit.mortgage_cross_sell import MortgageParams
 from bankxl.scenarios.deposit.maturity import MaturityParams
 
@@ -126,3 +124,44 @@ def test_non_finite_param_on_cli_exits_2_before_loading(no_load, capsys):
     assert "金额段分界(amount_edges)" in err and "bins must increase" not in err
     assert main(_run(no_load, "-p", "large_customer=nan")) == 2
     assert "大额客户门槛(large_customer)" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------ date-sized parameters
+def _period_params():
+    """(scenario, field) for every scalar day/month/year parameter: these feed date arithmetic."""
+    import dataclasses
+
+    from bankxl.scenario import registry
+
+    for s in registry().values():
+        for f in dataclasses.fields(s.params):
+            if (isinstance(f.default, int) and not isinstance(f.default, bool)
+                    and f.metadata.get("unit") in ("天", "月", "年")):
+                yield pytest.param(s, f, id=f"{s.code}.{f.name}")
+
+
+@pytest.mark.parametrize("spec,f", list(_period_params()))
+def test_huge_period_parameters_are_refused_and_the_largest_allowed_runs(spec, f, sample_bank):
+    """window_days=1000000 used to raise OutOfBoundsTimedelta, f2_years=1000000 'year out of range', f1_months=1e12
+    a MemoryError: each day/month/year parameter has a cap, and the scenario runs at that cap."""
+    with pytest.raises(ParameterError) as e:
+        make_params(spec.params, {f.name: "1000000"})
+    assert f"({f.name})" in str(e.value) and "不能大于" in str(e.value)
+    cap = {"天": 3660, "月": 600, "年": 50}[f.metadata["unit"]]
+    top = min(cap, f.metadata.get("max") or cap)
+    params = make_params(spec.params, {f.name: str(top)})
+    tables = {t: sample_bank[t] for t in spec.inputs + spec.optional_inputs if t in sample_bank}
+    try:
+        report = execute(spec, tables, params, as_of="2026-11-30")
+    except (ParameterError, DataValidationError):
+        return  # inconsistent with another parameter: said so in a clean error
+    assert report.sheets[-1].name == "说明"
+
+
+def test_loan_churn_years_must_be_plausible_years():
+    from bankxl.scenarios.credit.loan_churn import LoanChurnParams as ChurnParams
+
+    for bad in ("99999", "2020,1066", "[2020, 1e999]"):
+        with pytest.raises(ParameterError, match="years"):
+            make_params(ChurnParams, {"years": bad})
+    assert make_params(ChurnParams, {"years": "2024,2025"}).years == (2024, 2025)

@@ -56,7 +56,8 @@ OUTCOMES = (STILL, RENEWED, CHURN, PENDING, BAD)
 class LoanChurnParams:
     """Parameters of C9 (defaults SCENARIOS.md C9 【假设】)."""
 
-    years: tuple = param((), "统计年份", "年", help="如 [2019,2020,2021,2022]; 空 = 自首笔放款次年至数据日期所在年")
+    years: tuple = param((), "统计年份", "年", help="如 [2019,2020,2021,2022]; 空 = 自首笔放款次年至数据日期所在年",
+                         min=1900, max=2200)
     window_days: int = param(180, "新放款观察窗口", "天", help="结清后该天数内无新放款才算流失")
     refinance_grace_days: int = param(30, "借新还旧宽限", "天", help="结清前该天数内发放的新贷款视为借新还旧(保留)")
     count_pending: bool = param(True, "观察期未满计入流失", help="结清后窗口尚未走完(超过数据日期)时是否先计入流失")

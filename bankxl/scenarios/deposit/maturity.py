@@ -29,8 +29,11 @@ deposit's balance (5 万整 → 5–20 万). 到期本息 = 本金 × (1 + 年�
 大额存单 / 其他); 零存整取 ≈ 余额 × (1 + 年利率 × (n + 1) / 24) (余额 = 月存额 × n, approximation, flagged).
 
 Row problems (into ``ctx.problems``): DATE_ORDER (到期日 < 起息日: row excluded), REQUIRED_EMPTY (到期日 empty
-for a product other than 通知存款 / 定活两便 — those have no fixed maturity and are excluded with a note: computed as 起息日 + DateOffset(months=期限) when both are given — 2024-02-29 + 12 月 =
-2025-02-28 — else excluded), VALUE_INVALID (机构号 not in the 机构 table: kept under 未匹配机构).
+for a product other than 通知存款 / 定活两便 — those have no fixed maturity and are excluded with a note: computed as 起息日 + 期限 months
+(:func:`bankxl.calendar.add_months`, as DateOffset: 2024-02-29 + 12 月 = 2025-02-28) when both are given, else
+excluded), TERM_INVALID (期限 > 600 months, or ≤ 0 for a product with a term: the term is blanked — derived from
+the dates when 到期日 is given, no maturity derived otherwise), DATE_INVALID (a derived 到期日 beyond 2261: row
+excluded), VALUE_INVALID (机构号 not in the 机构 table: kept under 未匹配机构).
 Raises :class:`~bankxl.errors.ParameterError` for inconsistent parameters. Inputs are never modified.
 """
 from __future__ import annotations
@@ -47,6 +50,7 @@ import pandas as pd
 from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ...report.pivot import DataField, PivotSpec
+from ...calendar import add_months
 from ...scenario import RunContext, Scenario, param
 from ..common import active_deposit_mask, identity_columns, mask_label, masked
 
@@ -203,14 +207,18 @@ def _col(df: pd.DataFrame, name: str, dtype: str | None = None) -> pd.Series:
 
 
 MATURITY_LABEL = "到期日(maturity_date)"  # column label as the loader (bankxl.io) writes it
+TERM_LABEL = "期限(term_m)"
+#: longest plausible 期限 in months (50 years); a longer, zero or negative one is TERM_INVALID
+MAX_TERM_M = 600
 
 
-def _log_maturity_problems(ctx: RunContext, code: str, rows: pd.Series, values, reason: str, action: str) -> None:
+def _log_maturity_problems(ctx: RunContext, code: str, rows: pd.Series, values, reason: str, action: str,
+                           column: str = MATURITY_LABEL) -> None:
     """Record row problems on 到期日 (the loader leaves blank 到期日 to this scenario: the column is
-    ``blank_ok`` because 通知存款/定活两便 have none by design)."""
+    ``blank_ok`` because 通知存款/定活两便 have none by design) or on ``column``."""
     rows = [None if r is None or pd.isna(r) else int(r) for r in rows]
     if rows:
-        ctx.problems.add_rows("time_deposits", None, rows, MATURITY_LABEL, code, list(values), reason, action)
+        ctx.problems.add_rows("time_deposits", None, rows, column, code, list(values), reason, action)
 
 
 def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[pd.DataFrame, list[str]]:
@@ -264,6 +272,16 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
                          "其中无到期日的 {0} 笔到期日记为 {1:%Y-%m-%d}。".format(int(fill.sum()),
                                                                     ctx.as_of + pd.Timedelta(days=7)))
 
+    # implausible 期限: never used to derive a maturity (1e4 months would overflow, 0 gives 到期日 = 起息日)
+    no_term_kind = d["kind"].isin(("通知存款", "定活两便"))  # 0 = no fixed term, by design
+    bad_term = keep & d["term"].notna() & ((d["term"] > MAX_TERM_M) | ((d["term"] <= 0) & ~no_term_kind))
+    if bad_term.any():
+        _log_maturity_problems(ctx, "TERM_INVALID", d.loc[bad_term, "excel_row"], d.loc[bad_term, "term"].tolist(),
+                               f"期限应为 1–{MAX_TERM_M} 个月",
+                               "保留, 期限置空: 有到期日时期限按起息日与到期日推算; 无到期日时不推算到期日"
+                               "(该行剔除, 见同一行 REQUIRED_EMPTY)", column=TERM_LABEL)
+        d.loc[bad_term, "term"] = pd.NA
+
     # derived term where missing (months between value date and maturity)
     months_between = ((d["maturity"].dt.year - d["value_date"].dt.year) * 12
                       + (d["maturity"].dt.month - d["value_date"].dt.month)).astype("Int64")
@@ -282,12 +300,18 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     if missing.any():
         can = missing & d["value_date"].notna() & d["term"].notna() & (d["term"] > 0)
         if can.any():
-            idx = d.index[can]
-            d.loc[idx, "maturity"] = [v + pd.DateOffset(months=int(t)) for v, t in
-                                      zip(d.loc[idx, "value_date"], d.loc[idx, "term"])]
-            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[idx, "excel_row"],
-                                   [f"起息日 {v:%Y-%m-%d}, 期限 {int(t)} 月" for v, t in
-                                    zip(d.loc[idx, "value_date"], d.loc[idx, "term"])],
+            derived = add_months(d["value_date"].where(can), d["term"].where(can))
+            given = ("起息日 " + d["value_date"].dt.strftime("%Y-%m-%d").astype("string") + ", 期限 "
+                     + d["term"].astype("string") + " 月")
+            far = can & derived.isna()
+            if far.any():
+                _log_maturity_problems(ctx, "DATE_INVALID", d.loc[far, "excel_row"], given[far],
+                                       "到期日为空, 按起息日 + 期限推算的到期日超出可处理的日期范围(1678–2261 年)",
+                                       "剔除该行")
+                keep &= ~far
+            ok = can & ~far
+            d.loc[ok, "maturity"] = derived[ok]
+            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[ok, "excel_row"], given[ok],
                                    "到期日为空或无法识别(无法识别的原值见同一行的 DATE_INVALID)",
                                    "保留, 到期日按起息日 + 期限(月)推算(2 月 29 日起息 1 年 → 次年 2 月 28 日)")
         cannot = missing & ~can
@@ -309,7 +333,8 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
 
     d = d.loc[keep].reset_index(drop=True)
     d["actual"] = ctx.calendar.roll(d["maturity"], params.roll_rule) if len(d) else d["maturity"]
-    d["dtm"] = (d["maturity"] - ctx.as_of).dt.days.astype("int64")
+    # in whole days (datetime64[D]): a nanosecond difference overflows beyond 292 years
+    d["dtm"] = (d["maturity"].to_numpy(dtype="datetime64[D]") - np.datetime64(ctx.as_of.date(), "D")).astype("int64")
     d["month"] = d["maturity"].dt.strftime("%Y-%m").astype("string")
     months = month_periods(ctx.as_of, params.months_ahead)
     period = d["month"].copy()
@@ -958,7 +983,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
         f"排班: 所需人天 = ceil(当日网点到期客户数 / {params.customers_per_staff_day})【假设】。",
         f"提醒: 到期前 {'/'.join(str(int(k)) for k in params.reminder_days)} 天; 名单按数据日期当天使用, 其后的非工作日的提醒并入当天。",
         "到期本息 = 本金 × (1 + 利率 × 存期/12) 单利; 零存整取 ≈ 余额 × (1 + 利率 × (n+1)/24)(余额 = 月存额 × n); 未扣税(储蓄存款利息个税 2008-10-09 起暂免)。",
-        "到期日为空: 有起息日与期限时按 起息日 + 期限(月) 推算(pandas DateOffset, 2 月 29 日起息 1 年 → 次年 2 月 28 日); 到期日早于起息日: 剔除并记 DATE_ORDER。",
+        "到期日为空: 有起息日与期限时按 起息日 + 期限(月) 推算(按月, 2 月 29 日起息 1 年 → 次年 2 月 28 日; 期限 ≤ 0 或超过 600 个月记 TERM_INVALID, 不据此推算); 到期日早于起息日: 剔除并记 DATE_ORDER。",
         "通知存款: " + ("无到期日, 不计入(参数 exclude)。" if params.notice_handling == "exclude"
                     else "按数据日期后 7 天到期计入(参数 seven_days)。"),
     ]
