@@ -275,3 +275,31 @@ def test_pivot_over_a_continued_table_keeps_full_static_values_and_no_partial_pi
     sums = {r[0]: r[1] for r in rows if r[0] in ("A", "B")}
     assert sums == {"A": 90.0, "B": 100.0}                                 # 0+2+..+18, 1+3+..+19
     assert any(r[0] and "静态" in str(r[0]) for r in rows)
+
+
+def test_about_sheet_records_what_the_writer_did(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 10)
+    monkeypatch.setattr(xlsx, "LARGE_CELLS", 1)              # constant_memory: autofilter, no Excel tables
+    df = pd.DataFrame({"客户号": [f"C{i}" for i in range(30)]})
+    rep = Report(title="t", sheets=[Sheet("名单", [Table(df, name="lst")]), Sheet("说明", [Note(lines=["方法"])])])
+    p = write_report(rep, tmp_path / "a.xlsx")
+    wb = openpyxl.load_workbook(p)
+    # 8 rows per sheet (note + header above them): 30 = 8 + 8 + 8 + 6
+    assert wb.sheetnames == ["名单", "名单(2)", "名单(3)", "名单(4)", "说明"]
+    about = [str(c) for r in wb["说明"].iter_rows(values_only=True) for c in r if c]
+    assert any("共 30 行" in t and "续表见 名单(2)、名单(3)、名单(4)" in t for t in about)
+    assert any("自动筛选" in t for t in about)
+
+
+def test_outlet_paths_refuse_a_link_leading_out_of_the_folder(tmp_path):
+    from bankxl.errors import BankxlError
+    from bankxl.split import outlet_paths
+
+    out = tmp_path / "out"
+    out.mkdir()
+    paths = outlet_paths("T", ["b", "B", None, "c"], out)
+    assert [p.name for p in paths.values()] == ["T_b.xlsx", "T_B (2).xlsx", "T_未分配机构.xlsx", "T_c.xlsx"]
+    assert all(p.parent == out.resolve() for p in paths.values())
+    (out / "T_c.xlsx").symlink_to(tmp_path / "elsewhere.xlsx")
+    with pytest.raises(BankxlError, match="输出文件夹"):
+        outlet_paths("T", ["b", "c"], out)
