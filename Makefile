@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # public datasets that are not shipped (Berka): used by the demo when the folder exists
 DATA   ?= $(wildcard ../shared/data)
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test fuzz bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# the fuzz test with many more examples (tests/test_fuzz.py); every input and outcome -> build/fuzz_outcomes.jsonl
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(STAMP)
+	mkdir -p build && rm -f build/fuzz_outcomes.jsonl
+	BANKXL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BANKXL_FUZZ_LOG=build/fuzz_outcomes.jsonl $(PY) -m pytest -q tests/test_fuzz.py; \
+	  rc=$$?; $(PY) tests/fuzz_util.py build/fuzz_outcomes.jsonl; exit $$rc
 
 bench: $(STAMP)
 	$(PY) bench/run.py
