@@ -175,3 +175,160 @@ def check_extent(path: Path, sheet: str) -> None:
         f"column {ext.last_col}), about {ext.cells:,} cells, over the limit of {MAX_SHEET_CELLS:,}. This is "
         f"usually a stray cell far away: press Ctrl+End in Excel, delete the extra rows and columns, save "
         f"and try again.", sheet=sheet)
+
+
+# ============================================================================================ file kind
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def sniff(path: Path) -> str:
+    """The real kind of a file from its bytes, whatever its extension: ``"empty"`` (no bytes / only
+    whitespace), ``"zip"`` (.xlsx/.xlsm/.ods/.xlsb), ``"encrypted"`` (a password-protected .xlsx/.xlsm: an
+    OLE2 file holding an ``EncryptionInfo`` stream), ``"ole2"`` (a real .xls), ``"xml2003"`` (an Excel
+    2003 XML spreadsheet), ``"html"`` (a web page: what many systems save as .xls), else ``"text"``
+    (CSV / tab-separated). Raises OSError when the file cannot be read."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(_OLE2):
+        import olefile
+
+        try:
+            with olefile.OleFileIO(str(path)) as ole:
+                return "encrypted" if ole.exists("EncryptionInfo") else "ole2"
+        except Exception:  # noqa: BLE001 - a damaged OLE2 file: calamine says what it can
+            return "ole2"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM: look at the characters
+        text = head.decode("utf-16", "replace").lstrip("\ufeff \r\n\t").encode("utf-8", "replace")
+    if not text.strip(b"\x00"):
+        return "empty"
+    low = text[:4096].lower()
+    if low.startswith(b"<"):
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in low and b"<table" not in low:
+            return "xml2003"
+        return "html"
+    return "text"
+
+
+def html_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in its first 4 KB (``<meta charset=gbk>`` or the http-equiv
+    form), None when it declares none."""
+    m = re.search(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", data[:4096], re.I)
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+class _TableParser(HTMLParser):
+    """Collects the cells of every ``<table>`` (nested tables separately, in the order they open)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list]] = []
+        self._stack: list[dict] = []  # open tables: {"rows", "row", "cell", "spans", "index"}
+
+    def handle_starttag(self, tag, attrs):
+        t = self._stack[-1] if self._stack else None
+        if tag == "table":
+            self._stack.append({"rows": [], "row": None, "cell": None, "spans": {}, "index": len(self.tables)})
+            self.tables.append([])
+        elif t is None:
+            return
+        elif tag == "tr":
+            self._end_row(t)
+            t["row"] = []
+        elif tag in ("td", "th"):
+            self._end_cell(t)
+            if t["row"] is None:
+                t["row"] = []
+            a = dict(attrs)
+            t["cell"] = {"text": [], "colspan": _span(a.get("colspan")), "rowspan": _span(a.get("rowspan"))}
+        elif tag == "br" and t["cell"] is not None:
+            t["cell"]["text"].append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if not self._stack:
+            return
+        t = self._stack[-1]
+        if tag == "table":
+            self._end_row(t)
+            self.tables[t["index"]] = t["rows"]
+            self._stack.pop()
+        elif tag == "tr":
+            self._end_row(t)
+        elif tag in ("td", "th"):
+            self._end_cell(t)
+
+    def handle_data(self, data):
+        if self._stack and self._stack[-1]["cell"] is not None:
+            self._stack[-1]["cell"]["text"].append(data)
+
+    def _place(self, t, value):
+        """Put value at the next free position of the current row, skipping cells a rowspan above holds."""
+        row = t["row"]
+        while len(row) in t["spans"]:
+            col = len(row)
+            left, v = t["spans"][col]
+            row.append(v)
+            if left <= 1:
+                del t["spans"][col]
+            else:
+                t["spans"][col] = (left - 1, v)
+        row.append(value)
+
+    def _end_cell(self, t):
+        c = t["cell"]
+        if c is None:
+            return
+        t["cell"] = None
+        text = "".join(c["text"])
+        text = "\n".join(" ".join(part.split()) for part in text.split("\n")).strip() or None
+        for k in range(c["colspan"]):
+            col = len(t["row"])
+            self._place(t, text if k == 0 else None)
+            if c["rowspan"] > 1:  # the cell repeats in the rows it covers (the value, first column only)
+                t["spans"][len(t["row"]) - 1] = (c["rowspan"] - 1, text if k == 0 else None)
+            del col
+
+    def _end_row(self, t):
+        self._end_cell(t)
+        if t["row"] is not None:
+            while t["spans"] and max(t["spans"]) >= len(t["row"]):  # rowspans right of the last cell
+                self._place_trailing(t)
+            t["rows"].append(t["row"])
+            t["row"] = None
+
+    def _place_trailing(self, t):
+        col = len(t["row"])
+        if col in t["spans"]:
+            left, v = t["spans"].pop(col)
+            t["row"].append(v)
+            if left > 1:
+                t["spans"][col] = (left - 1, v)
+        else:
+            t["row"].append(None)
+
+
+def _span(v) -> int:
+    try:
+        return min(max(int(str(v).strip()), 1), 1000)
+    except (TypeError, ValueError):
+        return 1
+
+
+def html_tables(text: str) -> list[list[list[str | None]]]:
+    """Cells of every ``<table>`` in an HTML page, in the order the tables open: a list of rows of str
+    (whitespace collapsed, ``<br>`` -> line break, entities decoded; empty cell None). A ``colspan`` cell
+    is followed by None cells, a ``rowspan`` cell repeats its value in the rows it covers (a merged 机构 cell
+    belongs to every row it spans; Excel would show it merged) so cells stay aligned; spans are capped at
+    1,000. Rows are not padded."""
+    p = _TableParser()
+    p.feed(text)
+    p.close()
+    for t in list(p._stack):  # tables never closed: keep what was read
+        p._end_row(t)
+        p.tables[t["index"]] = t["rows"]
+    return p.tables

@@ -50,8 +50,8 @@ import pandas as pd
 
 from . import coerce as C
 from .errors import INFO_CODES, DataValidationError, ProblemLog, RowProblem
-from .filesniff import check_extent, sheets_with_tables
-from .tables import TABLES, Column, TableSpec, get_table
+from .filesniff import check_extent, html_charset, html_tables, sheets_with_tables, sniff
+from .tables import ALIAS_DOC, TABLES, Column, TableSpec, get_table
 
 log = logging.getLogger(__name__)
 
@@ -361,9 +361,26 @@ def _date1904(path: Path) -> bool:
 
 
 def not_a_workbook(path: Path) -> DataValidationError:
-    """The one error for a file that has an Excel extension but is no workbook (empty file, a web page /
-    HTML export saved as .xls, a zip of something else, a damaged file); the reader library's own text
-    (``Could not find EOCD``, ``Invalid OLE signature`` ...) goes to the debug log only."""
+    """The one error for a file that has an Excel extension but is no workbook (empty file, a zip of
+    something else, a damaged file; web pages and text saved as .xls are read, see :func:`_foreign_cands`);
+    a password-protected workbook and an Excel 2003 XML spreadsheet get their own sentence
+    (:func:`bankxl.filesniff.sniff`). The reader library's own text (``Could not find EOCD``, ``Invalid OLE
+    signature`` ...) goes to the debug log only."""
+    try:
+        kind = sniff(path)
+    except OSError:
+        kind = None
+    if kind == "encrypted":
+        return DataValidationError(
+            f"文件 {path.name} 受密码保护(已加密), bankxl 无法读取。请在 Excel 中打开它, 在「文件 → 信息 → "
+            f"保护工作簿 → 用密码进行加密」中删除密码, 另存后再试。",
+            f"File {path.name} is password-protected (encrypted); bankxl cannot read it. Open it in Excel, "
+            f"remove the password (File > Info > Protect Workbook > Encrypt with Password), save and try again.")
+    if kind == "xml2003":
+        return DataValidationError(
+            f"文件 {path.name} 是 Excel 2003 XML 电子表格格式, bankxl 不能直接读取。请在 Excel 中另存为 .xlsx 后再试。",
+            f"File {path.name} is an Excel 2003 XML spreadsheet, which bankxl cannot read; save it as .xlsx "
+            f"in Excel and try again.")
     return DataValidationError(
         f"文件 {path.name} 不是有效的 Excel 工作簿(可能是网页/HTML 导出或文件已损坏), 请在 Excel 中另存为 .xlsx 后再试。",
         f"File {path.name} is not a valid Excel workbook (perhaps a web-page/HTML export or a damaged file); "
@@ -1166,7 +1183,10 @@ def _candidates(sources) -> list[_Cand]:
             if not p.exists():
                 raise DataValidationError(f"文件不存在: {p}", f"File not found: {p}")
             ext = p.suffix.lower()
-            if ext in EXCEL_EXT:
+            foreign = _foreign_cands(p) if ext == ".xls" else None
+            if foreign is not None:  # a web page or text saved as .xls
+                out.extend(foreign)
+            elif ext in EXCEL_EXT:
                 book = _Book(p)
                 for t in book.tables:
                     out.append(_Cand("table", t, str(p), book=book))
@@ -1248,6 +1268,50 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     # even when its headers happen to contain every required column of 定期存款明细)
     named = _canonically_named(cands)
     pool = [c for c in cands if c.kind != "table" and id(c) not in named
+def _foreign_cands(p: Path) -> list[_Cand] | None:
+    """Candidates of an .xls file that is really a web page (one per ``<table>`` with
+    cells, the largest first and named after the file like a CSV, rows numbered within the table) or text
+    (CSV / tab-separated, read like a .csv); each carries a 说明 notice saying what the file was. None for
+    anything else (a workbook, or a file calamine will refuse with :func:`not_a_workbook`)."""
+    try:
+        kind = sniff(p)
+    except OSError:
+        return None
+    if kind == "text":
+        raw = read_raw_csv(p)
+        sep = {"\t": "制表符", ",": "逗号", ";": "分号", "|": "竖线"}.get(raw.attrs.get("delimiter"), "")
+        c = _Cand("csv", p.stem, str(p), path=p, notes=[
+            f"文件 {p.name} 实为文本文件({sep}分隔, 编码 {raw.attrs.get('encoding')})而非 Excel 工作簿, 已按文本读取。"])
+        c._raw = (raw, 1, None, False)
+        return [c]
+    if kind != "html":
+        return None
+    data = p.read_bytes()
+    text = None
+    declared = html_charset(data)
+    if declared:
+        try:
+            text = data.decode("gb18030" if declared in ("gb2312", "gbk", "gb18030") else declared)
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        enc, text = _decode_detected(data)
+        text = data.decode(enc) if text is None else text
+    tables = [t for t in html_tables(text) if any(v is not None for r in t for v in r)]
+    if not tables:
+        raise DataValidationError(f"文件 {p.name} 实为网页(HTML)而非 Excel 工作簿, 其中没有表格。",
+                                  f"File {p.name} is a web page (HTML), not a workbook, and holds no table.")
+    tables.sort(key=lambda t: -sum(len(r) for r in t))  # stable: the largest first, then page order
+    out = []
+    for k, t in enumerate(tables):
+        c = _Cand("csv", p.stem if k == 0 else None, str(p), path=p, notes=[
+            f"文件 {p.name} 实为网页(HTML)表格导出而非 Excel 工作簿, 已按网页中的表格读取"
+            f"(共 {len(tables)} 个表格, 行号为表格内的行号)。"])
+        c._raw = (_rows_frame(t), 1, None, False)
+        out.append(c)
+    return out
+
+
             and not (c.kind == "sheet" and c.name in OWN_SHEETS)]
     pending = [s for s, _r in specs if s.id not in chosen]
     fits = {s.id: [c for c in pool if id(c) not in used and _header_fits(c, s)] for s in pending}
@@ -1393,3 +1457,5 @@ def read_holidays(path: str | Path) -> pd.DataFrame:
     except HolidayTableError as e:
         raise DataValidationError(f"节假日文件 {p.name}: {e}", f"Bad {where_en}: {e.message_en}", sheet=sheet,
                                   column=e.column, column_zh=e.column_zh, excel_row=e.excel_row) from e
+    elif p.suffix.lower() == ".xls" and (foreign := _foreign_cands(p)):
+        raw, first, _sheet, _d1904 = foreign[0].raw()

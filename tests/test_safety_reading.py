@@ -171,3 +171,90 @@ def test_csv_multiline_quoted_address_still_loads(tmp_path):
     f = _td_csv(tmp_path / "定期存款明细.csv", lines)
     t = read_tables([f], ["time_deposits"])["time_deposits"]
     assert t.n_rows == 40 and t.df["_row"].tolist()[:3] == [2, 3, 4]
+
+
+# ------------------------------------------------------------------------- .xls that is HTML / text / encrypted
+from bankxl.filesniff import html_tables, sniff  # noqa: E402
+
+_HTML_XLS = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>
+<table><tr><td>导出系统</td></tr></table>
+<table border=1>
+<tr><td colspan="5">定期存款明细 &amp; 余额</td><td>备注</td></tr>
+<tr><th>账号</th><th>客户号</th><th>机构号</th><th>到期日</th><th>余额</th><th>备注</th></tr>
+<tr><td style="mso-number-format:'\\@'">0012</td><td>C1</td><td rowspan="2">O1</td><td>2026-12-01</td>
+    <td>1,234.50</td><td>第一行<br>第二行</td></tr>
+<tr><td>0013</td><td>C2</td><td>2026-12-02</td><td>200</td><td>=1+1</td></tr>
+</table></body></html>"""
+
+
+def test_html_tables_spans_breaks_entities():
+    tables = html_tables("<table><tr><td colspan=2>a &amp; b</td><td rowspan=2>r</td></tr>"
+                         "<tr><td>x<br/>y</td><td><table><tr><td>inner</td></tr></table>z</td></tr></table>")
+    assert tables[0] == [["a & b", None, "r"], ["x\ny", "z", "r"]]
+    assert tables[1] == [["inner"]]
+
+
+def test_xls_that_is_an_html_page_loads_and_says_so(tmp_path):
+    f = tmp_path / "export.xls"
+    f.write_bytes(_HTML_XLS.encode("gbk"))
+    assert sniff(f) == "html"
+    t = read_tables([f], ["time_deposits"])["time_deposits"]
+    assert t.df["acct_no"].tolist() == ["0012", "0013"]  # text stays text: leading zeros kept
+    assert t.df["org_id"].tolist() == ["O1", "O1"]  # rowspan repeats the cell for the rows it covers
+    assert t.df["balance"].tolist() == [1234.5, 200.0]
+    assert t.df["_row"].tolist() == [3, 4]  # rows of the data table as a browser/Excel shows them
+    assert any("网页" in n and "HTML" in n and "export.xls" in n for n in t.unit_notes), t.unit_notes
+
+
+def test_xls_that_is_tab_separated_gbk_text_loads_and_says_so(tmp_path):
+    f = tmp_path / "导出.xls"
+    f.write_bytes(("\t".join(TD_HEAD) + "\r\n" + "\t".join(["A1", "C1", "O1", "2026-12-01", "100"]) + "\r\n"
+                   + "\t".join(["A2", "客户二", "O1", "2026-12-03", "250.5"]) + "\r\n").encode("gbk"))
+    assert sniff(f) == "text"
+    t = read_tables([f], ["time_deposits"])["time_deposits"]
+    assert t.df["cust_id"].tolist() == ["C1", "客户二"] and t.df["balance"].tolist() == [100.0, 250.5]
+    assert any("文本" in n and "导出.xls" in n for n in t.unit_notes), t.unit_notes
+
+
+def test_password_protected_xlsx_says_so(tmp_path):
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = _xlsx(tmp_path / "plain.xlsx", {})
+    enc = tmp_path / "加密.xlsx"
+    with open(plain, "rb") as fi, open(enc, "wb") as fo:
+        OOXMLFile(fi).encrypt("secret", fo)
+    assert sniff(enc) == "encrypted"
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([enc], ["time_deposits"])
+    msg = str(ei.value)
+    assert "密码" in msg and "加密.xlsx" in msg and "password" in msg and "HTML" not in msg, msg
+    from bankxl.io import read_raw_sheet
+
+    with pytest.raises(DataValidationError, match="密码"):
+        read_raw_sheet(enc)
+
+
+def test_sniff_kinds(tmp_path):
+    cases = {"a.xlsx": b"PK\x03\x04rest", "b.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
+             "c.xls": b"\xef\xbb\xbf  <!DOCTYPE html><html>", "d.xls": b"a\tb\n1\t2\n", "e.xls": b"",
+             "f.xls": b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'}
+    got = {}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        got[name] = sniff(tmp_path / name)
+    assert got == {"a.xlsx": "zip", "b.xls": "ole2", "c.xls": "html", "d.xls": "text", "e.xls": "empty",
+                   "f.xls": "xml2003"}
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"<html><body><p>\xe6\x97\xa0\xe6\x95\xb0\xe6\x8d\xae</p></body></html>", ("网页", "没有表格")),
+    (b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+     b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>',
+     ("Excel 2003 XML", "另存为 .xlsx")),
+])
+def test_xls_page_without_table_or_xml2003_is_named(tmp_path, content, words):
+    f = tmp_path / "x.xls"
+    f.write_bytes(content)
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([f], ["time_deposits"])
+    assert all(w in str(ei.value) for w in words) and "x.xls" in str(ei.value), str(ei.value)
