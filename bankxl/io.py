@@ -51,7 +51,7 @@ import pandas as pd
 from . import coerce as C
 from .errors import INFO_CODES, DataValidationError, ProblemLog, RowProblem
 from .filesniff import check_extent, html_charset, html_tables, sheets_with_tables, sniff
-from .tables import ALIAS_DOC, TABLES, Column, TableSpec, get_table
+from .tables import TABLES, Column, TableSpec, get_table
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +90,7 @@ class LoadedTable:
 
     ``df``: typed frame (see module docstring); ``sheet``: sheet name (None for CSV/DataFrame);
     ``source``: file path or ``<DataFrame>``; ``header_row``: Excel row of the header (1-based);
-    ``n_rows``: data rows kept; ``unit_notes``: what was read off headers (e.g. 万元 scaling, unused or
-    competing header columns, time zones converted), in Chinese — the runner copies them to 说明;
-    ``currencies_seen``: {column id: currency signs written in its cells} (keys of
-    :data:`bankxl.coerce.CURRENCY_SIGNS`, e.g. ``{'balance': {'€'}}``; columns without signs absent).
+    ``n_rows``: data rows kept; ``unit_notes``: what was read off headers (e.g. 万元 scaling), in Chinese.
     """
 
     table: str
@@ -103,7 +100,6 @@ class LoadedTable:
     header_row: int
     n_rows: int
     unit_notes: list[str] = field(default_factory=list)
-    currencies_seen: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _label(col: Column) -> str:
@@ -411,16 +407,12 @@ class _Book:
         self.date1904 = _date1904(path)
         self.sheets = list(self.wb.sheet_names)
         self._tmeta: dict[str, tuple] = {}
+        self._bounded: set[str] = set()
         try:
             self.tables = list(self.wb.table_names)
         except Exception:  # noqa: BLE001 - TablesNotLoaded / TablesNotSupported
             self.tables = []
-        self._bounded: set[str] = set()
 
-    def sheet(self, name: str, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
-        """(raw cells, Excel row of raw row 0)."""
-        sh = self._sheet(name)
-        rows = sh.to_python(skip_empty_area=True, nrows=nrows) if nrows else sh.to_python(skip_empty_area=True)
     def _sheet(self, name: str):
         """calamine's sheet ``name``, after :func:`bankxl.filesniff.check_extent` (once per sheet): calamine
         builds the sheet's whole used range as one grid, so a far-away cell is refused before it is read."""
@@ -429,6 +421,10 @@ class _Book:
             self._bounded.add(name)
         return self.wb.get_sheet_by_name(name)
 
+    def sheet(self, name: str, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
+        """(raw cells, Excel row of raw row 0)."""
+        sh = self._sheet(name)
+        rows = sh.to_python(skip_empty_area=True, nrows=nrows) if nrows else sh.to_python(skip_empty_area=True)
         start = sh.start
         first = (start[0] + 1) if start else 1
         return _rows_frame(rows), first
@@ -438,12 +434,12 @@ class _Book:
         (row, col) as calamine gives them — the header row is the row above the first data cell."""
         m = self._tmeta.get(name)
         if m is None:
+            for sheet in sheets_with_tables(self.path):  # calamine reads a table through its whole sheet
+                self._sheet(sheet)
             t = self.wb.get_table_by_name(name)
             m = self._tmeta[name] = (t.sheet, (int(t.start[0]), int(t.start[1])),
                                      (int(t.end[0]), int(t.end[1])), [str(x) for x in t.columns])
         return m
-            for sheet in sheets_with_tables(self.path):  # calamine reads a table through its whole sheet
-                self._sheet(sheet)
 
     def table(self, name: str) -> tuple[pd.DataFrame, int, str, list[str]]:
         """(raw cells incl. header row, Excel row of the header, sheet name, notices) of an Excel table.
@@ -892,9 +888,7 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
     if k in ("code", "text", "category"):
         return C.coerce_text(arr, blank, code=(k == "code"), distinct=codes is not None)
     if k in ("date", "month"):
-        out = C.coerce_date(arr, blank, month=(k == "month"), date1904=date1904)
-        out.notes = [f"{_label(col)}: {n}" for n in out.notes]
-        return out
+        return C.coerce_date(arr, blank, month=(k == "month"), date1904=date1904)
     if k == "bool":
         return C.coerce_bool(arr, blank)
     notes: list[str] = []
@@ -925,13 +919,6 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
     elif k == "int" and col.unit == "月" and unit in ("年", "年数"):
         factor = 12.0
         notes.append(f"{_label(col)}: 表头「{header}」单位为 年, 已换算为 月(×12)")
-    elif k == "int" and col.unit == "月" and unit in DAY_UNITS:  # no days column in this table
-        out = C.coerce_number(arr, blank, integer=True)
-        bad = ~blank
-        out.values = pd.array([pd.NA] * len(arr), dtype="Int64")
-        out.problems = [(bad, "NUM_INVALID", f"表头「{header}」期限以天计, 本表期限按月, 天数无法准确换算为月")]
-        out.notes.append(f"{_label(col)}: 表头「{header}」期限以天计, 本表只有按月的期限列, 未读取(见数据问题)")
-        return out
     out = C.coerce_number(arr, blank, factor=factor, integer=(k == "int"),
                           months=(k == "int" and col.unit == "月"), percent=(k == "rate"))
     if k == "money":  # plausibility: one record of 100 万亿元 or more is an export/keying error
@@ -953,24 +940,12 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
             out.values = vals / 100.0
             notes.append(f"{_label(col)}: 表头「{header}」未标单位且数值中位数 {np.median(np.abs(finite)):g} "
                          f"> 1, 按百分数读取(÷100)")
-    if k == "rate":  # after the scale is settled: a rate outside [0, 100%] is an error, not a result
-        vals = np.asarray(out.values, dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            bad = (vals < C.RATE_MIN) | (vals > C.RATE_MAX)
-        if bad.any():
-            out.values = np.where(bad, np.nan, vals)
-            out.add(bad, "VALUE_INVALID", C.RATE_OUT_OF_RANGE)
     out.notes.extend(notes)
     return out
 
 
 def _has_pct(u: str) -> bool:
     return "%" in u or "‰" in u
-
-
-#: header units of a term in days (``存期(天)``): such a term goes to the table's days column
-#: (:attr:`bankxl.tables.Column.days_col`), never into a months column
-DAY_UNITS = frozenset({"天", "日", "天数"})
 
 
 # ============================================================================================ load_frame
@@ -1013,7 +988,6 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     rows = np.arange(header_row + 1, header_row + 1 + len(data), dtype=np.int64)
     sink = _Sink(spec, sheet, problems)
     notes: list[str] = []
-    currencies: dict[str, set[str]] = {}
 
     # text-only columns (every CSV column) are factorised once: blank test and coercion run per distinct
     # value and are spread back by index (:func:`_factorize_text`); other columns go cell by cell
@@ -1060,8 +1034,6 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
         else:
             out = _coerce_column(col, cells, b, unit, htxt, spec, date1904)
         notes.extend(out.notes)
-        if out.currencies:
-            currencies[col.id] = set(out.currencies)
         for mask, code, reason in out.problems:
             sink.add(rows[mask], _label(col), code, cells[mask],
                      reason if isinstance(reason, str) else reason[mask])
@@ -1108,7 +1080,7 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
             f"Strict mode: table {spec.id} has {sink.count} row problem(s), e.g. "
             + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.value!r}" for p in sink.samples),
             table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
-    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes, currencies)
+    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes)
 
 
 # ============================================================================================ read_tables
@@ -1207,6 +1179,50 @@ def _candidates(sources) -> list[_Cand]:
     return out
 
 
+def _foreign_cands(p: Path) -> list[_Cand] | None:
+    """Candidates of an .xls file that is really a web page (one per ``<table>`` with
+    cells, the largest first and named after the file like a CSV, rows numbered within the table) or text
+    (CSV / tab-separated, read like a .csv); each carries a 说明 notice saying what the file was. None for
+    anything else (a workbook, or a file calamine will refuse with :func:`not_a_workbook`)."""
+    try:
+        kind = sniff(p)
+    except OSError:
+        return None
+    if kind == "text":
+        raw = read_raw_csv(p)
+        sep = {"\t": "制表符", ",": "逗号", ";": "分号", "|": "竖线"}.get(raw.attrs.get("delimiter"), "")
+        c = _Cand("csv", p.stem, str(p), path=p, notes=[
+            f"文件 {p.name} 实为文本文件({sep}分隔, 编码 {raw.attrs.get('encoding')})而非 Excel 工作簿, 已按文本读取。"])
+        c._raw = (raw, 1, None, False)
+        return [c]
+    if kind != "html":
+        return None
+    data = p.read_bytes()
+    text = None
+    declared = html_charset(data)
+    if declared:
+        try:
+            text = data.decode("gb18030" if declared in ("gb2312", "gbk", "gb18030") else declared)
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        enc, text = _decode_detected(data)
+        text = data.decode(enc) if text is None else text
+    tables = [t for t in html_tables(text) if any(v is not None for r in t for v in r)]
+    if not tables:
+        raise DataValidationError(f"文件 {p.name} 实为网页(HTML)而非 Excel 工作簿, 其中没有表格。",
+                                  f"File {p.name} is a web page (HTML), not a workbook, and holds no table.")
+    tables.sort(key=lambda t: -sum(len(r) for r in t))  # stable: the largest first, then page order
+    out = []
+    for k, t in enumerate(tables):
+        c = _Cand("csv", p.stem if k == 0 else None, str(p), path=p, notes=[
+            f"文件 {p.name} 实为网页(HTML)表格导出而非 Excel 工作簿, 已按网页中的表格读取"
+            f"(共 {len(tables)} 个表格, 行号为表格内的行号)。"])
+        c._raw = (_rows_frame(t), 1, None, False)
+        out.append(c)
+    return out
+
+
 def _header_fits(c: _Cand, spec: TableSpec) -> bool:
     try:
         h = c.head()
@@ -1268,50 +1284,6 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     # even when its headers happen to contain every required column of 定期存款明细)
     named = _canonically_named(cands)
     pool = [c for c in cands if c.kind != "table" and id(c) not in named
-def _foreign_cands(p: Path) -> list[_Cand] | None:
-    """Candidates of an .xls file that is really a web page (one per ``<table>`` with
-    cells, the largest first and named after the file like a CSV, rows numbered within the table) or text
-    (CSV / tab-separated, read like a .csv); each carries a 说明 notice saying what the file was. None for
-    anything else (a workbook, or a file calamine will refuse with :func:`not_a_workbook`)."""
-    try:
-        kind = sniff(p)
-    except OSError:
-        return None
-    if kind == "text":
-        raw = read_raw_csv(p)
-        sep = {"\t": "制表符", ",": "逗号", ";": "分号", "|": "竖线"}.get(raw.attrs.get("delimiter"), "")
-        c = _Cand("csv", p.stem, str(p), path=p, notes=[
-            f"文件 {p.name} 实为文本文件({sep}分隔, 编码 {raw.attrs.get('encoding')})而非 Excel 工作簿, 已按文本读取。"])
-        c._raw = (raw, 1, None, False)
-        return [c]
-    if kind != "html":
-        return None
-    data = p.read_bytes()
-    text = None
-    declared = html_charset(data)
-    if declared:
-        try:
-            text = data.decode("gb18030" if declared in ("gb2312", "gbk", "gb18030") else declared)
-        except (LookupError, UnicodeDecodeError):
-            text = None
-    if text is None:
-        enc, text = _decode_detected(data)
-        text = data.decode(enc) if text is None else text
-    tables = [t for t in html_tables(text) if any(v is not None for r in t for v in r)]
-    if not tables:
-        raise DataValidationError(f"文件 {p.name} 实为网页(HTML)而非 Excel 工作簿, 其中没有表格。",
-                                  f"File {p.name} is a web page (HTML), not a workbook, and holds no table.")
-    tables.sort(key=lambda t: -sum(len(r) for r in t))  # stable: the largest first, then page order
-    out = []
-    for k, t in enumerate(tables):
-        c = _Cand("csv", p.stem if k == 0 else None, str(p), path=p, notes=[
-            f"文件 {p.name} 实为网页(HTML)表格导出而非 Excel 工作簿, 已按网页中的表格读取"
-            f"(共 {len(tables)} 个表格, 行号为表格内的行号)。"])
-        c._raw = (_rows_frame(t), 1, None, False)
-        out.append(c)
-    return out
-
-
             and not (c.kind == "sheet" and c.name in OWN_SHEETS)]
     pending = [s for s, _r in specs if s.id not in chosen]
     fits = {s.id: [c for c in pool if id(c) not in used and _header_fits(c, s)] for s in pending}
@@ -1434,6 +1406,8 @@ def read_holidays(path: str | Path) -> pd.DataFrame:
     sheet: str | None = None
     if p.suffix.lower() in CSV_EXT:
         raw, first = read_raw_csv(p), 1
+    elif p.suffix.lower() == ".xls" and (foreign := _foreign_cands(p)):
+        raw, first, _sheet, _d1904 = foreign[0].raw()
     elif p.suffix.lower() in EXCEL_EXT:
         book = _Book(p)
         if not book.sheets:
@@ -1457,5 +1431,3 @@ def read_holidays(path: str | Path) -> pd.DataFrame:
     except HolidayTableError as e:
         raise DataValidationError(f"节假日文件 {p.name}: {e}", f"Bad {where_en}: {e.message_en}", sheet=sheet,
                                   column=e.column, column_zh=e.column_zh, excel_row=e.excel_row) from e
-    elif p.suffix.lower() == ".xls" and (foreign := _foreign_cands(p)):
-        raw, first, _sheet, _d1904 = foreign[0].raw()
