@@ -147,12 +147,12 @@ def test_berka_loan_dates_and_finish(berka):
     lo = berka["loans"].set_index("loan_id")
     # loan.csv line 2: 5314;1787;930705;96396;12;8033.00;"B"
     r = lo.loc["5314"]
-    assert (r["start_date"], r["maturity_date"], r["end_date"]) == (
-        pd.Timestamp("1993-07-05"), pd.Timestamp("1994-07-05"), pd.Timestamp("1994-07-05"))
+    assert (r["start_date"], r["maturity_date"]) == (pd.Timestamp("1993-07-05"), pd.Timestamp("1994-07-05"))
+    assert pd.isna(r["end_date"])  # loan.csv has no finish date: unknown, not start + term
     assert (r["term_m"], r["monthly_payment"], r["status"], r["acct_no"]) == (12, 8033.0, "B", "1787")
     fin = lo["status"].isin(["A", "B"])
-    assert lo.loc[fin, "end_date"].notna().all() and lo.loc[~fin, "end_date"].isna().all()
-    assert lo.loc[fin, "end_date"].max() <= pd.Timestamp("1998-12-31") < lo.loc[~fin, "maturity_date"].min()
+    assert lo["end_date"].isna().all()
+    assert lo.loc[fin, "maturity_date"].max() <= pd.Timestamp("1998-12-31") < lo.loc[~fin, "maturity_date"].min()
     # the borrower is the account's OWNER (disp.csv)
     owner = {r["account_id"]: r["client_id"] for r in _rows(BERKA / "disp.csv") if r["type"] == "OWNER"}
     assert lo.loc["5314", "cust_id"] == owner["1787"]

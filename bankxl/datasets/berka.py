@@ -29,9 +29,10 @@ loan                     ``loans``: ``loan_id``, ``acct_no`` = ``repay_acct`` = 
                          ``term_m`` = duration, ``maturity_date`` = start + duration months, ``amount``
                          (CZK; in every row amount = payments × duration), ``monthly_payment`` = payments,
                          ``repay_method`` 等额分期, ``status`` A/B/C/D unchanged (:data:`bankxl.tables.LOAN_STATUS`:
-                         A finished OK, B finished unpaid, C running OK, D running in arrears), ``end_date`` =
-                         ``maturity_date`` for A/B (the data give no actual finish date; the computed dates of
-                         every A/B loan fall on or before 1998-12-28, of every C/D loan after 1998-12-31).
+                         A finished OK, B finished unpaid, C running OK, D running in arrears), ``end_date`` left
+                         empty: the data give no actual finish date (unknown, not guessed); C9 takes the
+                         scheduled end ``maturity_date`` of a finished A/B loan and calls it 约定到期日 (those
+                         of every A/B loan fall on or before 1998-12-28, of every C/D loan after 1998-12-31).
                          ``product`` 其他贷款 (the purpose is not given). Missing: ``balance`` (no balance
                          history; scenarios use the amount and say so), ``rate``, ``overdue_days``.
 order                    ``payment_orders``: ``order_id``, ``acct_no`` = account_id, ``cust_id`` = the account's
@@ -186,8 +187,7 @@ def load_berka(folder: str | Path) -> dict[str, pd.DataFrame]:
         "amount": num(loan["amount"]).astype(float), "term_m": term,
         "repay_method": pd.Series("等额分期", index=loan.index),
         "monthly_payment": num(loan["payments"]).astype(float), "repay_acct": loan["account_id"],
-        "status": status,
-        "end_date": maturity.where(status.isin(["A", "B"])),
+        "status": status,  # end_date: unknown (loan.csv has no finish date), left empty
     }, rows=np.arange(2, len(loan) + 2))
 
     # payment orders

@@ -209,6 +209,9 @@ def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
                  + ("(本数据没有任何余额)" if "balance" not in tables["loans"] or
                     tables["loans"]["balance"].isna().all() else "") + ", 余额流失率以原额近似。")
     notes.append("SCENARIOS C9 要求剔除身故客户: 数据中没有身故标志, 未剔除。")
+    end_label, end_note = _end_label(tables["loans"])
+    if end_note:
+        notes.append(end_note)
 
     years = _years(p, loans, ctx)
     detail = churn_by_customer_year(loans, years, ctx.as_of, p.window_days, p.refinance_grace_days)
@@ -226,10 +229,27 @@ def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
     rep.sheets.append(_overview(detail, p, ctx, partial_year))
     rep.sheets.append(_heat(detail, p, ctx))
     rep.sheets.append(_by_product(detail, p, ctx))
-    rep.sheets.append(_winback(detail, customers, holdings, p, ctx))
-    rep.sheets.append(_bad_list(detail, customers, ctx))
-    rep.sheets.append(_detail_sheet(detail, ctx))
+    rep.sheets.append(_winback(detail, customers, holdings, p, ctx, end_label))
+    rep.sheets.append(_bad_list(detail, customers, ctx, end_label))
+    rep.sheets.append(_detail_sheet(detail, ctx, end_label))
     return rep
+
+
+def _end_label(loans: pd.DataFrame) -> tuple[str, str]:
+    """(header of the finish date, note for 说明). A finished loan (status A/B) without 结清日 finishes on its
+    到期日 (:func:`_prepare`): when no finished loan has a 结清日 (Berka: loan.csv gives none), every finish date
+    is the scheduled end, so the lists call it 约定到期日; when only some lack one, 结清日 and a note."""
+    code = loan_status_code(loans["status"]) if "status" in loans.columns else pd.Series(pd.NA, index=loans.index)
+    finished = code.isin(["A", "B"]).fillna(False).astype(bool)
+    has_end = loans["end_date"].notna() if "end_date" in loans.columns else pd.Series(False, index=loans.index)
+    has_mat = loans["maturity_date"].notna() if "maturity_date" in loans.columns else pd.Series(False, index=loans.index)
+    n_mat, n_act = int((finished & ~has_end & has_mat).sum()), int((finished & has_end).sum())
+    if not n_mat:
+        return "结清日", ""
+    if not n_act:
+        return "约定到期日", (f"数据没有实际结清日: {n_mat} 笔已结清贷款的结清时间取约定到期日(到期日, 如放款日 + 期限), "
+                          "名单与明细中称「约定到期日」; 提前结清的客户实际结清更早。")
+    return "结清日", f"{n_mat} 笔已结清贷款没有结清日, 以约定到期日代替(其余 {n_act} 笔为实际结清日)。"
 
 
 def _partial_year(detail: pd.DataFrame, as_of) -> int | None:
@@ -345,7 +365,7 @@ def _by_product(detail, p, ctx) -> Sheet:
     return Sheet("分产品", blocks)
 
 
-def _winback(detail, customers, holdings, p, ctx) -> Sheet:
+def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日") -> Sheet:
     ch = detail[detail["outcome"].isin([CHURN, PENDING])]
     ch = ch.sort_values(["cust_id", "year"]).drop_duplicates("cust_id", keep="last").reset_index(drop=True)
     blocks = [Note(title="挽回名单 (不含不良结清)", lines=[
@@ -374,7 +394,7 @@ def _winback(detail, customers, holdings, p, ctx) -> Sheet:
     reasons = []
     for i in range(len(ch)):
         r = [(f"{int(ch['year'].iloc[i])}年结清全部贷款({LOAN_STATUS.get(str(ch['code'].iloc[i]), '已结清')}), "
-             f"结清距今 {int(days.iloc[i])} 天, 之后无新放款"),
+             f"{end_label}距今 {int(days.iloc[i])} 天, 之后无新放款"),
              f"原贷款 {ch['start_balance'].iloc[i]:,.0f} {unit}"
              + (f", 期限 {int(ch['term_m'].iloc[i])} 个月" if pd.notna(ch["term_m"].iloc[i]) else "")]
         if held_txt.iloc[i]:
@@ -393,8 +413,8 @@ def _winback(detail, customers, holdings, p, ctx) -> Sheet:
     out["机构号"] = ch["org_id"].astype("string").to_numpy()
     out["区域"] = ch["region"].astype("string").to_numpy()
     out["流失年份"] = ch["year"].astype(int).to_numpy()
-    out["结清日"] = ch["last_end"].to_numpy()
-    out["结清距今(天)"] = days.astype(int).to_numpy()
+    out[end_label] = ch["last_end"].to_numpy()
+    out[f"{end_label}距今(天)"] = days.astype(int).to_numpy()
     out[ctx.base_label("原贷款金额")] = ch["start_balance"].to_numpy()
     out["贷款品种"] = ch["product"].astype("string").to_numpy()
     out["状态"] = ch["outcome"].to_numpy()
@@ -402,7 +422,7 @@ def _winback(detail, customers, holdings, p, ctx) -> Sheet:
     out["等级"] = level
     out["原因"] = reasons
     out["建议动作"] = action
-    out = out.sort_values(["得分", "结清日", "客户号"], ascending=[False, False, True]).reset_index(drop=True)
+    out = out.sort_values(["得分", end_label, "客户号"], ascending=[False, False, True]).reset_index(drop=True)
     out["排名"] = np.arange(1, len(out) + 1)
     total = len(out)
     out = out.head(p.list_limit)
@@ -410,13 +430,13 @@ def _winback(detail, customers, holdings, p, ctx) -> Sheet:
     lv = out["等级"].value_counts()
     blocks.append(Note(lines=[note + f"; A {int(lv.get('A', 0))} / B {int(lv.get('B', 0))} / C {int(lv.get('C', 0))}。"]))
     blocks.append(Table(out, name="winback_list", title="流失客户挽回名单", text_columns=("客户号", "机构号"),
-                        formats={"流失年份": "0", "得分": "0.0", "结清日": "date"},
+                        formats={"流失年份": "0", "得分": "0.0", end_label: "date"},
                         conditional=[Conditional(["等级"], kind="text", value="A", style="good")],
                         widths={"原因": 60, "建议动作": 40}))
     return Sheet("挽回名单", blocks)
 
 
-def _bad_list(detail, customers, ctx) -> Sheet:
+def _bad_list(detail, customers, ctx, end_label: str = "结清日") -> Sheet:
     b = detail[detail["outcome"].eq(BAD)].sort_values(["year", "cust_id"]).reset_index(drop=True)
     blocks = [Note(title="不良结清(状态 B: 已结清但未还清/核销)", lines=[
         "这些客户不计入流失, 也不进入挽回名单; 请交风险/资产保全部门核对追偿与征信报送。"])]
@@ -427,27 +447,27 @@ def _bad_list(detail, customers, ctx) -> Sheet:
     out["机构号"] = b["org_id"].astype("string")
     out["区域"] = b["region"].astype("string")
     out["年份"] = b["year"].astype(int)
-    out["结清日"] = b["last_end"]
+    out[end_label] = b["last_end"]
     out["借据号"] = b["loan_id"].astype("string")
     out[ctx.base_label("贷款金额")] = b["start_balance"]
     out["原因"] = "贷款状态 B: 已结清但未还清(不良结清/核销)"
     out["建议动作"] = "不营销; 风险部门核对追偿、征信报送"
     blocks.append(Table(out, name="bad_finish", title=f"不良结清客户 {len(out)} 户次",
-                        text_columns=("客户号", "机构号", "借据号"), formats={"年份": "0", "结清日": "date"}))
+                        text_columns=("客户号", "机构号", "借据号"), formats={"年份": "0", end_label: "date"}))
     return Sheet("不良结清", blocks)
 
 
-def _detail_sheet(detail, ctx) -> Sheet:
+def _detail_sheet(detail, ctx, end_label: str = "结清日") -> Sheet:
     d = detail.sort_values(["year", "cust_id"]).reset_index(drop=True)
     out = pd.DataFrame({
         "年份": d["year"].astype(int), "客户号": d["cust_id"].astype("string"),
         "区域": d["region"].astype("string"), "机构号": d["org_id"].astype("string"),
         "年初贷款笔数": d["n_loans"].astype(int), ctx.base_label("年初余额(原额)"): d["start_balance"],
-        "最早结清日": d["first_end"], "最晚结清日": d["last_end"], "结果": d["outcome"].astype(str),
+        f"最早{end_label}": d["first_end"], f"最晚{end_label}": d["last_end"], "结果": d["outcome"].astype(str),
     })
     return Sheet("客户年度明细", [Table(out, name="churn_detail", title="年初有贷客户 × 年份 明细(分母与结果)",
                                   text_columns=("客户号", "机构号"),
-                                  formats={"年份": "0", "最早结清日": "date", "最晚结清日": "date"})])
+                                  formats={"年份": "0", f"最早{end_label}": "date", f"最晚{end_label}": "date"})])
 
 
 def _method(p: LoanChurnParams, ctx: RunContext) -> list[str]:

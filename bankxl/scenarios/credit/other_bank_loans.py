@@ -162,6 +162,11 @@ class OtherBankLoanParams:
     due_days: int = param(14, "跟进期限", "天", "名单截止日 = 数据日期 + 该天数")
 
 
+#: parameters to use on the public datasets: Berka's bank codes are anonymised, the bank's own name or code is
+#: unknown (own loans are recognised from the loans table: every loan account has an order for its instalment)
+DATASET_PARAMS: dict[str, dict] = {"Berka": {"own_bank": ""}}
+
+
 def _check(p: OtherBankLoanParams) -> None:
     for name in ("own_bank", "lender_repay_memo", "loan_memo", "mortgage_memo", "business_memo", "car_memo",
                  "card_memo", "self_memo", "reversal_memo", "non_loan_memo", "channel_memo", "disburse_memo",
@@ -460,12 +465,22 @@ def _flag(values) -> np.ndarray:
     return pd.array(pd.Series(values, dtype="object").to_numpy(), dtype="boolean").fillna(False).to_numpy(dtype=bool)
 
 
+#: the relationship factors of the replacement score, in Chinese (说明 and 原因 name the unknown ones)
+FACTOR_ZH = {"payroll": "代发", "deposit": "本行存款", "card": "信用卡", "mobile": "手机银行", "wealth": "理财",
+             "loan": "本行贷款记录"}
+_DEPOSIT_PRODUCTS = "定期|存款|结算账户|活期"
+
+
 def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency: str = "CNY") -> pd.DataFrame:
     """What the bank holds for each customer: payroll, deposits, card/mobile/wealth, own-loan status.
 
     deposit = Σ balance of the customer's time deposits that still hold money in ``currency``
     (:func:`bankxl.scenarios.common.active_deposits`: closed, zero and foreign-currency rows left out), else
-    (no time_deposits table) Σ balance of held deposit products in product_holdings."""
+    (no time_deposits table) Σ balance of held deposit products in product_holdings.
+
+    A factor the data do not hold at all (no 代发 flag or product, no deposit balance, no 信用卡/手机银行/理财
+    product, no 贷款 table) is False / 0 here, so it adds nothing to the score, and is listed by its Chinese
+    name in ``rel.attrs["unknown"]`` (:data:`FACTOR_ZH` order): the lists show it blank, never 否 / 0."""
     rel = pd.DataFrame(index=pd.Index(cust_ids, dtype="string", name="cust_id"))
     rel["payroll"] = False
     rel["deposit"] = 0.0
@@ -475,13 +490,33 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
     rel["loan_bad"] = False
     rel["loan_good"] = False
     cust = tables.get("customers")
+    h = tables.get("product_holdings")
+    td = tables.get("time_deposits")
+    loans = tables.get("loans")
+    products = text_column(h, "product") if h is not None else pd.Series(dtype="string")
+    balance = pd.to_numeric(h["balance"], errors="coerce") if h is not None and "balance" in h.columns \
+        else pd.Series(np.nan, index=products.index)
+
+    def flag_known(col: str) -> bool:
+        return cust is not None and col in cust.columns and bool(cust[col].notna().any())
+
+    known = {
+        "payroll": flag_known("payroll_flag") or bool(products.str.contains("代发", regex=False).any()),
+        "deposit": td is not None or bool(balance[products.str.contains(_DEPOSIT_PRODUCTS, regex=True)].notna().any()),
+        "card": bool(products.str.contains("信用卡", regex=False).any()),
+        "mobile": flag_known("mobile_banking") or bool(products.str.contains("手机银行", regex=False).any()),
+        "wealth": bool(products.str.contains("理财", regex=False).any()),
+        "loan": loans is not None,
+    }
+    rel.attrs["unknown"] = [FACTOR_ZH[k] for k, ok in known.items() if not ok]
+    if loans is None:
+        rel["loan_state"] = pd.Series(pd.NA, index=rel.index, dtype="string")
     if cust is not None and len(cust) and "payroll_flag" in cust.columns:
         pf = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["payroll_flag"]
         rel["payroll"] = _flag(rel.index.map(pf.fillna(False).astype(bool)))
     if cust is not None and len(cust) and "mobile_banking" in cust.columns:
         mb = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["mobile_banking"]
         rel["mobile"] = _flag(rel.index.map(mb.fillna(False).astype(bool)))
-    h = tables.get("product_holdings")
     if h is not None and len(h):
         held = h["held"].fillna(True).astype(bool) if "held" in h.columns else pd.Series(True, index=h.index)
         hh = pd.DataFrame({"k": text_column(h, "cust_id"), "p": text_column(h, "product"),
@@ -491,15 +526,13 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
             ks = set(hh.loc[hh["p"].str.contains(pat, regex=False), "k"])
             rel[flag] = rel[flag] | rel.index.isin(ks)
         if "time_deposits" not in tables:
-            dep = hh[hh["p"].str.contains("定期|存款|结算账户|活期", regex=True)].groupby("k")["b"].sum(min_count=1)
+            dep = hh[hh["p"].str.contains(_DEPOSIT_PRODUCTS, regex=True)].groupby("k")["b"].sum(min_count=1)
             rel["deposit"] = rel.index.map(dep).astype("float64")
-    td = tables.get("time_deposits")
     if td is not None and len(td):
         act, _ = active_deposits(td, currency)
         dep = pd.to_numeric(act["balance"], errors="coerce").groupby(text_column(act, "cust_id")).sum()
         rel["deposit"] = rel.index.map(dep).astype("float64")
     rel["deposit"] = rel["deposit"].fillna(0.0)
-    loans = tables.get("loans")
     if loans is not None and len(loans):
         st = loan_status_code(loans["status"]) if "status" in loans.columns else pd.Series(pd.NA, index=loans.index)
         od = pd.to_numeric(loans["overdue_days"], errors="coerce").fillna(0) if "overdue_days" in loans.columns else 0
@@ -567,6 +600,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
 
     all_ids = pd.Index(sorted(set(ob["cust_id"]) | set(on["cust_id"]) | set(lenders_all["cust_id"])), dtype="string")
     rel = _relations(all_ids, tables, ctx.currency)
+    unknown = list(rel.attrs.get("unknown", []))
     td = tables.get("time_deposits")
     td_notes = active_deposits(td, ctx.currency)[1] if td is not None and len(td) else []
 
@@ -591,7 +625,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     n_multi_ob = int(per_c["multi"].sum()) if len(per_c) else 0
     cand = per_c[~per_c["r_loan_bad"] & ~per_c["multi"]] if len(per_c) else per_c
     cand = cand.sort_values(["score", "P"], ascending=[False, False], kind="stable") if len(cand) else cand
-    repl = _replacement_table(cand, customers, p, ctx)
+    repl = _replacement_table(cand, customers, p, ctx, unknown)
 
     online = _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx)
     multi_tab = _multi_table(multi, lender_names, det, rel, customers, p, ctx)
@@ -628,6 +662,10 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
                      f"{p.window_months} 个月。")
     if loans is None:
         lines.append("未提供「贷款」表: 本行贷款还款只能靠对手行名识别, 置换名单不含本行贷款状态。")
+    if unknown:
+        lines.append(f"数据中没有「{'、'.join(unknown)}」: 这些因素无法计算, 置换得分中不计分, 名单中留空(不是 否/0)。")
+    if not p.own_bank:
+        lines.append("本行行名/行号: 未知(参数留空, 如 Berka 行号已匿名); 本行贷款只按贷款表的月供识别。")
     lines.append("多头客户只做风险提示, 不进入营销名单。估算本金为假设利率与期数下的年金现值, 仅供排序参考。")
     overview = [Note(title="C3 交易流水 → 网贷客户、他行贷款客户", lines=lines),
                 Table(counts, name="c3_counts", title="客户数", formats={"客户数": "int"}),
@@ -692,6 +730,10 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     report.notes = [f"金额币种: {ctx.currency}(未折算)。客户级金额为 {ctx.base_unit}, 汇总为 {ctx.unit}。",
                     "网贷机构字典为常识整理, 需定期更新【假设】。"]
     report.notes += [f"「本行存款」(定期存款明细): {n}" for n in td_notes]
+    if unknown:
+        report.notes.append(f"无法计算的因素(数据中没有): {'、'.join(unknown)} — 置换得分不计这些分, 名单中留空。")
+    if not p.own_bank:
+        report.notes.append("本行行名/行号: 未知(参数「本行行名/行号」留空)。")
     return report
 
 
@@ -699,7 +741,11 @@ def _level(score: pd.Series, p: OtherBankLoanParams) -> np.ndarray:
     return np.where(score >= p.level_a, "A", np.where(score >= p.level_b, "B", "C"))
 
 
-def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ctx: RunContext) -> pd.DataFrame:
+def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ctx: RunContext,
+                       unknown: list[str] = ()) -> pd.DataFrame:
+    """他行贷款置换名单, one row per candidate (``cand``: per-customer aggregates and ``r_*`` relations, in
+    rank order). ``unknown``: Chinese names of the factors the data do not hold (:data:`FACTOR_ZH`): their
+    columns are blank and 原因 says they could not be computed."""
     base, disp = ctx.base_label, ctx.money_label
     cols_tail = ["他行机构", "贷款类型(推断)", "月供笔数", base("估算月供"), "估算期数(月)", disp("估算本金"), "置信度",
                  "本行贷款", "代发", base("本行存款"), "信用卡", "置换得分", "等级", "原因", "建议动作", "截止日"]
@@ -728,7 +774,7 @@ def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ct
             rs.append(f"本行贷款{row.r_loan_state}")
         if row.r_card:
             rs.append("持本行信用卡")
-        reasons.append("; ".join(rs[:4]))
+        reasons.append("; ".join(rs[:4]) + (f"; 无法计算(数据无, 未计分): {'、'.join(unknown)}" if unknown else ""))
         prod = {"房贷": "本行个人住房贷款(按现行转按揭/存量房贷政策)", "经营贷": "本行个人经营贷款",
                 "车贷": "本行汽车消费贷款"}.get(row.ltype, "本行个人消费贷款")
         actions.append(f"{p.due_days} 天内联系; 比较利率与期限, 测算节省利息; 推荐{prod}")
@@ -738,12 +784,19 @@ def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ct
         "估算期数(月)": c["terms"].astype("string"),
         disp("估算本金"): ctx.money(c["P"].astype("float64")).round(2), "置信度": c["conf"].astype("string"),
         "本行贷款": c["r_loan_state"].astype("string"),
-        "代发": np.where(c["r_payroll"], "是", "否"), base("本行存款"): c["r_deposit"].astype("float64"),
-        "信用卡": np.where(c["r_card"], "是", "否"), "置换得分": c["score"].astype("float64"),
+        "代发": _yes_no(c["r_payroll"], "代发" not in unknown),
+        base("本行存款"): c["r_deposit"].astype("float64") * (np.nan if "本行存款" in unknown else 1.0),
+        "信用卡": _yes_no(c["r_card"], "信用卡" not in unknown), "置换得分": c["score"].astype("float64"),
         "等级": _level(c["score"], p), "原因": reasons, "建议动作": actions,
         "截止日": pd.Series(ctx.as_of + pd.Timedelta(days=p.due_days), index=c.index),
     })
     return pd.concat([head, tail], axis=1)
+
+
+def _yes_no(flags: pd.Series, known: bool) -> pd.Series:
+    """是/否 per row; all blank (``<NA>``) when the data do not hold the factor (``known`` False)."""
+    out = pd.Series(np.where(flags.fillna(False).astype(bool), "是", "否"), index=flags.index, dtype="string")
+    return out if known else pd.Series(pd.NA, index=flags.index, dtype="string")
 
 
 def _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx) -> pd.DataFrame:
@@ -793,7 +846,7 @@ def _multi_table(multi, lender_names, det, rel, customers, p, ctx) -> pd.DataFra
     rep = det[det["kind"].isin([KIND_ONLINE_REPAY, KIND_OTHER_REPAY])].groupby("cust_id")["amount"].sum()
     out[base("近期还款合计")] = ids.map(rep).astype("float64").fillna(0.0)
     state = ids.map(rel["loan_state"]).astype("string") if len(rel) else pd.Series(dtype="string")
-    out["本行贷款"] = state.fillna("无")
+    out["本行贷款"] = state  # 无 = no loan here; blank = no 贷款 table (unknown)
     out["原因"] = [f"同时向 {n} 家机构还款/借款" for n in out["机构数"]]
     out["建议动作"] = "风险提示: 共债风险, 贷前审查与贷后监测参考, 不做营销"
     return out

@@ -201,7 +201,7 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     f["other_funds"] = _other_bank_funds(tables, ids, as_of, p.f3_window)
     f["age"] = cinfo["age"]
     f3_ok = f["net_flow"].notna() | (f["other_funds"] > 0)
-    pot = f["net_flow"].fillna(0.0).clip(lower=0) * p.f3_years + f["other_funds"]
+    pot = f["net_flow"].fillna(0.0).clip(lower=0) * p.f3_years + f["other_funds"].fillna(0.0)
     pot = pot.where(~(f["age"] >= p.elder_age), pot * p.elder_factor)
     f["potential"] = pot.where(f3_ok)
     f["f3_ok"] = f3_ok
@@ -242,10 +242,13 @@ def grade(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> pd.Series:
 
 
 def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, months: int) -> pd.Series:
-    """Σ outgoing self-transfers to other banks per customer in the window (C3's flow rules)."""
+    """Σ outgoing self-transfers to other banks per customer in the window (C3's flow rules); float Series on
+    ``ids``, 0 for a customer without such flows, NaN for everybody when there is no 交易流水 (unknown, not 0)."""
     txn = tables.get("transactions")
+    if txn is None:
+        return pd.Series(np.nan, index=ids)
     out = pd.Series(0.0, index=ids)
-    if txn is None or len(txn) == 0:
+    if len(txn) == 0:
         return out
     from ..credit.other_bank_loans import KIND_SELF, OtherBankLoanParams, classify_transactions
 
@@ -278,6 +281,9 @@ def _reasons(f: pd.DataFrame, p: CoreParams, ctx: RunContext, basis_zh: str) -> 
                       + (f", 自动转存占比 {r.renew_share:.0%}" if pd.notna(r.renew_share) else ""))
         if r.f3:
             rs.append(f"5 年潜力值 {r.potential:,.0f} {u}")
+        cannot = [name for name, ok in (("F2 稳定", r.f2_ok), ("F3 潜力", r.f3_ok)) if not ok]
+        if cannot:
+            rs.append(f"{'、'.join(cannot)}不可算(数据缺开户日期/流水), 按未满足计")
         out.append("; ".join(rs))
     return out
 
