@@ -131,9 +131,27 @@ def header_text(h: Any) -> str:
     return t.strip("*")
 
 
+#: traditional -> simplified characters of the words used in bank headers (帳號 = 账号, 餘額 = 余额); enough
+#: for headers, not a general converter (no dependency for ~100 characters)
+_TRAD_PAIRS = ("號号 機机 構构 碼码 編编 經经 帳账 賬账 戶户 餘余 額额 貸贷 幣币 種种 類类 狀状 態态 時时 間间 發发 開开 歸归 "
+               "屬属 網网 點点 稱称 證证 聯联 繫系 電电 話话 儲储 轉转 標标 誌志 數数 據据 統统 計计 報报 務务 員员 職职 級级 "
+               "門门 險险 養养 醫医 療疗 業业 個个 稅税 應应 實实 項项 專专 資资 還还 當当 區区 縣县 產产 單单 筆笔 總总 結结 "
+               "際际 終终 損损 擔担 費费 貼贴 勞劳 會会 記记 錄录 執执 約约 準准 齡龄 簽签 現现 補补 獎奖 積积 別别 銀银 續续 "
+               "備备 註注 對对 歷历 絡络 範范 圍围 鄉乡 鎮镇 齊齐 檔档 識识 處处 贊赞 匯汇 兌兑 綫线 線线 櫃柜 臺台 驗验 權权 "
+               "動动 帶带 價价 錢钱 貨货 紀纪 層层 長长 崗岗 績绩 傷伤 遞递")
+_TRAD = str.maketrans({p[0]: p[1] for p in _TRAD_PAIRS.split()})
+
+
+def fold_key(text: str) -> str:
+    """Matching key of an already normalised text (:func:`header_text`): traditional characters as
+    simplified (:data:`_TRAD_PAIRS`), case-folded."""
+    return text.translate(_TRAD).casefold()
+
+
 def header_key(h: Any) -> str:
-    """Matching key of a header or a name: :func:`header_text`, case-folded."""
-    return header_text(h).casefold()
+    """Matching key of a header or a name: :func:`header_text`, traditional characters folded to simplified,
+    case-folded (:func:`fold_key`)."""
+    return fold_key(header_text(h))
 
 
 _UNIT_RE = re.compile(r"^(?P<base>.*?)[(\[【〔](?P<unit>[^()\[\]【】〔〕]*)[)\]】〕]$")
@@ -490,12 +508,14 @@ def _separators(t: str) -> str | None:
     return t.replace(",", "") if _RE_THOUSANDS.match(t) else None
 
 
-def _parse_number_text(t: str, *, months: bool, percent: bool = True
+def _parse_number_text(t: str, *, months: bool, percent: bool = True, days: bool = False
                        ) -> tuple[float | None, bool, str | None, str | None]:
     """Text -> (value, explicit, reason, currency sign). ``explicit``: the text carried its own scale (%,
     万), so the header factor must not apply. ``value`` None + reason None = missing marker. ``percent=False``
     (money / number / int columns): a ``%`` / ``‰`` suffix is an error, not a scale. The currency sign is
-    one of :data:`CURRENCY_SIGNS` (as spelled there) or None. Separators: :func:`_separators`."""
+    one of :data:`CURRENCY_SIGNS` (as spelled there) or None. Separators: :func:`_separators`. ``months``:
+    a term in months (``3个月``, ``1年`` = 12; ``90天`` is an error); ``days``: a term in days (``90天``; a
+    text in months or years is an error: it has no exact number of days)."""
     t = unicodedata.normalize("NFKC", t).strip().strip("'")
     if t in _DASHES:
         return None, False, None, None
@@ -537,6 +557,11 @@ def _parse_number_text(t: str, *, months: bool, percent: bool = True
                 mult, explicit, t = 12.0, True, t[:-1]
             elif t.endswith("天") or t.upper().endswith("D"):
                 return None, False, "期限以天表示, 本列按月计, 无法换算(按天的期限请放在「期限(天)」列)", cur
+        if days and not explicit:
+            if t.endswith(("天", "日")) or t.upper().endswith("D"):
+                t = t[:-1]
+            elif t.endswith(("月", "年")) or t.upper().endswith(("M", "Y")):
+                return None, False, "期限以月/年表示, 本列按天计, 无法准确换算为天数", cur
     body = _separators(t.strip())
     if body is None:
         return None, False, AMBIGUOUS_COMMA, cur
@@ -558,13 +583,14 @@ def _plain_number_text(u: str) -> str:
 
 
 def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, integer: bool = False,
-                  months: bool = False, percent: bool = True) -> Coerced:
+                  months: bool = False, percent: bool = True, days: bool = False) -> Coerced:
     """money / number / rate / int -> float64 ndarray (or Int64 array when ``integer``).
 
     ``factor`` multiplies plain numbers (header unit); values with their own scale (``12.5%``, ``1.2万``)
     are taken at face value. ``percent``: whether ``12.5%`` / ``3‰`` text is accepted (rate columns only;
     the loader passes False for money / number / int, where such a cell is NUM_INVALID rather than
-    silently 0.125). Currency signs (:data:`CURRENCY_SIGNS`) around the number are accepted and collected
+    silently 0.125). ``months`` / ``days``: a term column in months / days (:func:`_parse_number_text`).
+    Currency signs (:data:`CURRENCY_SIGNS`) around the number are accepted and collected
     in ``Coerced.currencies``; commas follow :func:`_separators`. Problems NUM_INVALID (NaN): text that is
     no number, an ambiguous comma, and every non-finite value (``inf``, ``∞``, ``1e400``, or a finite value
     that overflows when scaled by ``factor``) — the loaded values are always finite or NaN."""
@@ -595,7 +621,7 @@ def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, in
                 if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
                     return float(x) * factor, None, None
                 if isinstance(x, str):
-                    v, explicit, why, cur = _parse_number_text(x, months=months, percent=percent)
+                    v, explicit, why, cur = _parse_number_text(x, months=months, percent=percent, days=days)
                     if cur:
                         seen.add(cur)
                     if v is None:

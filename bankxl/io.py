@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import difflib
 import io as _io
 import logging
 import itertools
@@ -51,7 +52,7 @@ import pandas as pd
 from . import coerce as C
 from .errors import INFO_CODES, DataValidationError, ProblemLog, RowProblem
 from .filesniff import check_extent, html_charset, html_tables, sheets_with_tables, sniff
-from .tables import TABLES, Column, TableSpec, get_table
+from .tables import ALIAS_DOC, TABLES, Column, TableSpec, get_table
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,10 @@ class LoadedTable:
 
     ``df``: typed frame (see module docstring); ``sheet``: sheet name (None for CSV/DataFrame);
     ``source``: file path or ``<DataFrame>``; ``header_row``: Excel row of the header (1-based);
-    ``n_rows``: data rows kept; ``unit_notes``: what was read off headers (e.g. 万元 scaling), in Chinese.
+    ``n_rows``: data rows kept; ``unit_notes``: what was read off headers (e.g. 万元 scaling, unused or
+    competing header columns, time zones converted), in Chinese — the runner copies them to 说明;
+    ``currencies_seen``: {column id: currency signs written in its cells} (keys of
+    :data:`bankxl.coerce.CURRENCY_SIGNS`, e.g. ``{'balance': {'€'}}``; columns without signs absent).
     """
 
     table: str
@@ -100,6 +104,7 @@ class LoadedTable:
     header_row: int
     n_rows: int
     unit_notes: list[str] = field(default_factory=list)
+    currencies_seen: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _label(col: Column) -> str:
@@ -534,15 +539,20 @@ def _lookup(spec: TableSpec) -> dict[str, tuple[Column, int]]:
 
 
 def _match_header(cell: Any, lookup: dict) -> tuple[Column, int, str | None, str] | None:
+    """(column, priority, unit, header text) of one header cell, None when it names no column. The whole
+    text is tried first (``期限(天)`` may be a name), then the text without its unit; a months column whose
+    header unit is 天/日 goes to its days column (:attr:`~bankxl.tables.Column.days_col`) when the table has one."""
     if cell is None or (isinstance(cell, float) and np.isnan(cell)) or not isinstance(cell, (str, int, float)):
         return None
     txt = C.header_text(cell)
     if not txt:
         return None
     base, unit = C.split_unit(txt)
-    hit = lookup.get(txt.casefold()) or lookup.get(base.casefold())
+    hit = lookup.get(C.fold_key(txt)) or lookup.get(C.fold_key(base))
     if hit is None:
         return None
+    if unit in DAY_UNITS and hit[0].days_col and C.fold_key(hit[0].days_col) in lookup:
+        return lookup[C.fold_key(hit[0].days_col)][0], hit[1], None, txt
     return hit[0], hit[1], unit, txt
 
 
@@ -596,15 +606,67 @@ def _find_header(arr: np.ndarray, spec: TableSpec, *, sheet: str | None, first_r
     missing = [c for c in spec.required if c.id not in best_map]
     found = [C.header_text(x) for x in arr[best_i] if C.header_text(x)]
     names = "、".join(_label(c) for c in missing)
+    lookup = _lookup(spec)
+    spare = [h for h in found if _match_header(h, lookup) is None]
+    close = {c.id: _closest(c, spare) for c in missing}
+    hint_zh = "".join(f"「{_label(c)}」最接近的现有表头: {'、'.join(f'「{h}」' for h in close[c.id])}"
+                      f"(若就是该列, 请把表头改为「{c.zh}」)。" for c in missing if close[c.id])
+    hint_en = "".join(f" The closest headers to {c.id} ({c.zh}): {', '.join(close[c.id])}." for c in missing
+                      if close[c.id])
     raise DataValidationError(
         f"表「{spec.zh}」({spec.id}) 缺少必填列: {names}。表头(第 {first_row + best_i} 行)现有列: "
-        f"{'、'.join(found)}。可用的列名: "
-        + "; ".join(f"{c.zh}/{c.id}" + ("/" + "/".join(c.aliases) if c.aliases else "") for c in missing),
+        f"{'、'.join(found)}。{hint_zh}可用的列名: "
+        + "; ".join(f"{c.zh}/{c.id}" + ("/" + "/".join(c.aliases) if c.aliases else "") for c in missing)
+        + f"(全部别名见 {ALIAS_DOC})",
         f"Table {spec.id}{' on sheet ' + sheet if sheet else ''} lacks required column(s) "
         f"{', '.join(c.id + ' (' + c.zh + ')' for c in missing)}; headers found in row "
-        f"{first_row + best_i}: {', '.join(found)}",
+        f"{first_row + best_i}: {', '.join(found)}.{hint_en} Accepted names: {ALIAS_DOC}",
         table=spec.id, sheet=sheet, column=missing[0].id, column_zh=missing[0].zh,
         excel_row=first_row + best_i)
+
+
+def _closest(col: Column, headers: list[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``headers`` (texts as written) that look most like one of ``col``'s names (中文名 and
+    aliases; :func:`difflib.get_close_matches`, ratio ≥ 0.5, units ignored), best first."""
+    keys: dict[str, str] = {}
+    for h in headers:
+        keys.setdefault(C.fold_key(C.split_unit(h)[0]), h)
+    score: dict[str, float] = {}
+    for name in (col.zh, *col.aliases):
+        nk = C.header_key(name)
+        for k in difflib.get_close_matches(nk, list(keys), n=n, cutoff=0.5):
+            score[k] = max(score.get(k, 0.0), difflib.SequenceMatcher(None, nk, k).ratio())
+    return [keys[k] for k in sorted(score, key=lambda k: -score[k])[:n]]
+
+
+def _header_notes(row: np.ndarray, spec: TableSpec, mapping: dict) -> list[str]:
+    """说明 lines about the header row ``row`` once ``mapping`` (:func:`_map_row`) is chosen: the header cells
+    that name no column of ``spec`` (not read), and each field that several columns could fill — which
+    column was used and why (标准列名 > 英文 id > 别名, then the leftmost)."""
+    lookup = _lookup(spec)
+    unused: list[str] = []
+    rivals: dict[str, list[tuple[int, str]]] = {}
+    taken = {v[0] for v in mapping.values()}
+    for pos, cell in enumerate(row):
+        m = _match_header(cell, lookup)
+        if m is None:
+            txt = C.header_text(cell) if isinstance(cell, (str, int, float)) else ""
+            if txt and txt not in unused:
+                unused.append(txt)
+        elif pos not in taken:
+            rivals.setdefault(m[0].id, []).append((m[1], m[3]))
+    why = {0: "标准列名优先于别名", 1: "英文列名优先于别名"}
+    notes = []
+    for cid, others in rivals.items():
+        pos, col, _unit, txt = mapping[cid]
+        pri = _match_header(row[pos], lookup)[1]
+        reason = why[pri] if pri < min(p for p, _ in others) else "同等匹配时取最左一列"
+        notes.append(f"{_label(col)}: 表头有 {len(others) + 1} 列可用(「{txt}」" + "".join(f"、「{t}」" for _, t in others)
+                     + f"), 使用「{txt}」({reason}); 其余未读取")
+    if unused:
+        notes.append(f"表「{spec.zh}」的表头中有 {len(unused)} 列未使用(不是本表的列名或别名): "
+                     + "、".join(f"「{u}」" for u in unused) + f"。如需读取, 请按 {ALIAS_DOC} 改表头")
+    return notes
 
 
 @dataclass(frozen=True)
@@ -888,7 +950,9 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
     if k in ("code", "text", "category"):
         return C.coerce_text(arr, blank, code=(k == "code"), distinct=codes is not None)
     if k in ("date", "month"):
-        return C.coerce_date(arr, blank, month=(k == "month"), date1904=date1904)
+        out = C.coerce_date(arr, blank, month=(k == "month"), date1904=date1904)
+        out.notes = [f"{_label(col)}: {n}" for n in out.notes]
+        return out
     if k == "bool":
         return C.coerce_bool(arr, blank)
     notes: list[str] = []
@@ -919,8 +983,18 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
     elif k == "int" and col.unit == "月" and unit in ("年", "年数"):
         factor = 12.0
         notes.append(f"{_label(col)}: 表头「{header}」单位为 年, 已换算为 月(×12)")
+    elif k == "int" and col.unit == "月" and unit in DAY_UNITS:  # no days column in this table
+        out = C.coerce_number(arr, blank, integer=True)
+        bad = ~blank
+        out.values = pd.array([pd.NA] * len(arr), dtype="Int64")
+        out.problems = [(bad, "NUM_INVALID", f"表头「{header}」期限以天计, 本表期限按月, 天数无法准确换算为月")]
+        out.notes.append(f"{_label(col)}: 表头「{header}」期限以天计, 本表只有按月的期限列, 未读取(见数据问题)")
+        return out
+    elif k == "int" and col.unit == "天":
+        notes.append(f"{_label(col)}: 表头「{header}」期限按天读取(不换算为月)")
     out = C.coerce_number(arr, blank, factor=factor, integer=(k == "int"),
-                          months=(k == "int" and col.unit == "月"), percent=(k == "rate"))
+                          months=(k == "int" and col.unit == "月"), percent=(k == "rate"),
+                          days=(k == "int" and col.unit == "天"))
     if k == "money":  # plausibility: one record of 100 万亿元 or more is an export/keying error
         vals = np.asarray(out.values, dtype=np.float64)
         with np.errstate(invalid="ignore", over="ignore"):
@@ -940,12 +1014,24 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
             out.values = vals / 100.0
             notes.append(f"{_label(col)}: 表头「{header}」未标单位且数值中位数 {np.median(np.abs(finite)):g} "
                          f"> 1, 按百分数读取(÷100)")
+    if k == "rate":  # after the scale is settled: a rate outside [0, 100%] is an error, not a result
+        vals = np.asarray(out.values, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            bad = (vals < C.RATE_MIN) | (vals > C.RATE_MAX)
+        if bad.any():
+            out.values = np.where(bad, np.nan, vals)
+            out.add(bad, "VALUE_INVALID", C.RATE_OUT_OF_RANGE)
     out.notes.extend(notes)
     return out
 
 
 def _has_pct(u: str) -> bool:
     return "%" in u or "‰" in u
+
+
+#: header units of a term in days (``存期(天)``): such a term goes to the table's days column
+#: (:attr:`bankxl.tables.Column.days_col`), never into a months column
+DAY_UNITS = frozenset({"天", "日", "天数"})
 
 
 # ============================================================================================ load_frame
@@ -987,7 +1073,8 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     data = arr[h + 1:]
     rows = np.arange(header_row + 1, header_row + 1 + len(data), dtype=np.int64)
     sink = _Sink(spec, sheet, problems)
-    notes: list[str] = []
+    notes: list[str] = _header_notes(arr[h], spec, mapping)
+    currencies: dict[str, set[str]] = {}
 
     # text-only columns (every CSV column) are factorised once: blank test and coercion run per distinct
     # value and are spread back by index (:func:`_factorize_text`); other columns go cell by cell
@@ -1034,6 +1121,8 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
         else:
             out = _coerce_column(col, cells, b, unit, htxt, spec, date1904)
         notes.extend(out.notes)
+        if out.currencies:
+            currencies[col.id] = set(out.currencies)
         for mask, code, reason in out.problems:
             sink.add(rows[mask], _label(col), code, cells[mask],
                      reason if isinstance(reason, str) else reason[mask])
@@ -1080,7 +1169,7 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
             f"Strict mode: table {spec.id} has {sink.count} row problem(s), e.g. "
             + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.value!r}" for p in sink.samples),
             table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
-    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes)
+    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes, currencies)
 
 
 # ============================================================================================ read_tables

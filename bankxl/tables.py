@@ -49,6 +49,9 @@ class Column:
     nonneg: bool = False
     #: a required column whose cells may be blank by design (the scenario decides, e.g. 到期日 of 通知存款)
     blank_ok: bool = False
+    #: a term in months (unit 月) whose header may say 天/日 (``存期(天)``): such a column is loaded into this
+    #: sibling column (a term in days), never converted to months (365 days ≠ 12 months in general)
+    days_col: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -102,14 +105,26 @@ class TableSpec:
 C = Column  # short alias for the declarations below
 
 # Common columns (SCENARIOS.md §0.2) -------------------------------------------------------------
-CUST_ID = C("cust_id", "客户号", "code", True, aliases=("客户编号", "客户代码", "客户号码", "核心客户号"),
+# Header aliases are data: each column lists the names a core-banking export gives it (the alias table; the
+# user's copy is docs/表头别名.md, written by :func:`alias_markdown`). Matching also folds full-width forms,
+# case and traditional characters (:func:`bankxl.coerce.header_key`), so 帳號 = 账号 needs no alias.
+#: org number as exports name it (开户/所属/归属 机构 or 网点)
+ORG_ALIASES = ("机构编号", "机构代码", "机构码", "网点号", "网点编号", "网点代码", "所属机构号", "开户机构号",
+               "开户机构", "开户网点", "所属机构", "所属网点", "归属机构", "营业机构", "机构")
+CUST_ID = C("cust_id", "客户号", "code", True, aliases=("客户编号", "客户代码", "客户号码", "核心客户号", "客户编码",
+                                                     "客户ID", "客户标识", "客户内码"),
             meaning="本行客户号")
-ID_NO = C("id_no", "证件号码", "id_card", aliases=("证件号", "身份证号", "身份证号码", "身份证", "证件号码(脱敏)"),
+ID_NO = C("id_no", "证件号码", "id_card", aliases=("证件号", "身份证号", "身份证号码", "身份证", "证件号码(脱敏)",
+                                              "证件编号", "身份证件号码", "证件号(脱敏)"),
           meaning="18 位居民身份证号(15 位旧号自动升位)")
-CUST_NAME = C("cust_name", "客户名称", "text", aliases=("客户姓名", "姓名", "户名"))
-ORG_ID = C("org_id", "机构号", "code", True, aliases=("机构编号", "机构代码", "网点号", "网点编号", "所属机构号", "开户机构号"))
-MGR_ID = C("mgr_id", "客户经理", "code", aliases=("客户经理号", "客户经理编号", "管户经理", "经理号"))
-AS_OF = C("as_of", "数据日期", "date", aliases=("统计日期", "报表日期"), meaning="数据截至日期")
+CUST_NAME = C("cust_name", "客户名称", "text", aliases=("客户姓名", "姓名", "户名", "客户名", "账户名称", "账户名",
+                                                     "存款人", "借款人", "借款人姓名"))
+ORG_ID = C("org_id", "机构号", "code", True, aliases=ORG_ALIASES)
+MGR_ID = C("mgr_id", "客户经理", "code", aliases=("客户经理号", "客户经理编号", "客户经理工号", "管户经理", "经理号",
+                                               "管户人", "管户客户经理", "营销人员", "营销人"))
+AS_OF = C("as_of", "数据日期", "date", aliases=("统计日期", "报表日期", "数据日", "业务日期", "截止日期", "会计日期"),
+          meaning="数据截至日期")
+CCY = C("ccy", "币种", "category", aliases=("货币", "币别", "币种代码", "货币代码", "currency"))
 
 TABLES: dict[str, TableSpec] = {}
 
@@ -137,49 +152,57 @@ def get_table(table_id: str) -> TableSpec:
 
 
 register_table(TableSpec("orgs", "机构", (
-    C("org_id", "机构号", "code", True, aliases=("机构编号", "机构代码", "网点号")),
-    C("org_name", "机构名称", "text", True, aliases=("机构名", "网点名称", "支行名称")),
+    C("org_id", "机构号", "code", True, aliases=("机构编号", "机构代码", "机构码", "网点号", "网点编号", "网点代码")),
+    C("org_name", "机构名称", "text", True, aliases=("机构名", "网点名称", "支行名称", "机构简称", "机构全称")),
     C("parent_id", "上级机构号", "code", aliases=("上级机构", "上级机构编号", "所属分行号")),
     C("level", "机构层级", "category", aliases=("层级", "机构级别"),
       meaning="全行 bank / 分行 branch / 支行 outlet / 网点 outlet"),
     C("region", "地区", "text", aliases=("区域", "所在地区", "县区")),
     C("staff_count", "人数", "int", aliases=("员工人数", "在岗人数"), unit="人"),
-    C("open_date", "开业日期", "date", aliases=("成立日期",)),
+    C("open_date", "开业日期", "date", aliases=("成立日期", "开办日期")),
 ), aliases=("机构表", "机构维表", "org_dim"), key=("org_id",), meaning="机构维表: 全行 → 分行 → 支行/网点"))
 
 register_table(TableSpec("customers", "客户", (
     CUST_ID, CUST_NAME, ID_NO,
     C("id_type", "证件类型", "category", aliases=("证件种类",)),
-    C("phone", "手机号", "code", aliases=("手机号码", "联系电话", "手机")),
+    C("phone", "手机号", "code", aliases=("手机号码", "联系电话", "手机", "移动电话", "联系手机")),
     C("sex", "性别", "category"),
-    C("birth_date", "出生日期", "date", aliases=("生日",)),
-    C("org_id", "机构号", "code", aliases=ORG_ID.aliases + ("归属机构号",)),
+    C("birth_date", "出生日期", "date", aliases=("生日", "出生年月日")),
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES + ("归属机构号",)),
     MGR_ID,
-    C("open_date", "开户日期", "date", aliases=("建立关系日期", "开户日")),
+    C("open_date", "开户日期", "date", aliases=("建立关系日期", "开户日", "首次开户日期", "建档日期")),
     C("payroll_flag", "代发标志", "bool", aliases=("是否代发", "代发工资")),
     C("mobile_banking", "手机银行签约", "bool", aliases=("手机银行", "是否签约手机银行")),
     C("address", "地址", "text", aliases=("联系地址", "住址")),
 ), aliases=("客户表", "客户信息"), key=("cust_id",), meaning="个人客户基本信息"))
 
 register_table(TableSpec("time_deposits", "定期存款明细", (
-    C("acct_no", "账号", "code", True, aliases=("存款账号", "账户", "账户号", "卡号", "存单号")),
+    C("acct_no", "账号", "code", True, aliases=("存款账号", "账户", "账户号", "卡号", "存单号", "账号/卡号",
+                                              "客户账号", "存折号", "子账号", "子账户")),
     CUST_ID, CUST_NAME, ID_NO, ORG_ID, MGR_ID,
-    C("product", "产品", "category", aliases=("产品名称", "存款种类", "储种", "业务品种"),
+    C("product", "产品", "category", aliases=("产品名称", "存款种类", "储种", "业务品种", "存款产品", "产品类型",
+                                            "存款品种"),
       meaning="整存整取/大额存单/零存整取/通知存款/定活两便/其他"),
-    C("value_date", "起息日", "date", aliases=("开户日期", "存入日期", "起存日")),
-    C("maturity_date", "到期日", "date", True, aliases=("到期日期",), blank_ok=True,
+    C("value_date", "起息日", "date", aliases=("开户日期", "存入日期", "起存日", "起存日期", "起息日期", "存款日期",
+                                            "开户日")),
+    C("maturity_date", "到期日", "date", True, aliases=("到期日期", "到期时间", "到期"), blank_ok=True,
       meaning="通知存款/定活两便可为空; 其他产品为空时由场景按起息日+期限推算或列为数据问题"),
-    C("term_m", "期限", "int", unit="月", aliases=("存期", "期限(月)", "存期(月)")),
-    C("rate", "利率", "rate", unit="%", aliases=("执行利率", "年利率", "利率(%)")),
-    C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "金额", "本金", "账户余额"), nonneg=True),
-    C("auto_renew", "自动转存", "bool", aliases=("是否自动转存", "转存标志")),
-    C("ccy", "币种", "category", aliases=("货币",)),
-    C("status", "状态", "category", aliases=("账户状态",)),
+    C("term_m", "期限", "int", unit="月", aliases=("存期", "期限(月)", "存期(月)", "存款期限", "期限月数"),
+      days_col="term_d"),
+    C("rate", "利率", "rate", unit="%", aliases=("执行利率", "年利率", "利率(%)", "存款利率", "年化利率", "挂牌利率")),
+    C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "金额", "本金", "账户余额", "当前余额",
+                                                       "存款金额", "存单金额"), nonneg=True),
+    C("auto_renew", "自动转存", "bool", aliases=("是否自动转存", "转存标志", "自动转存标志")),
+    CCY,
+    C("status", "状态", "category", aliases=("账户状态", "存款状态", "存单状态")),
     AS_OF,
+    C("term_d", "期限天数", "int", unit="天", aliases=("期限(天)", "存期(天)", "期限(日)", "存期(日)", "存期天数",
+                                                 "存款天数"),
+      meaning="按天约定的期限(表头「存期(天)」读到这里, 不换算为月); 到期日为空时按 起息日 + 天数 推算"),
 ), aliases=("定期存款", "定期明细", "存款明细", "T_td"), key=("acct_no",), meaning="定期存款(含大额存单)分户明细"))
 
 register_table(TableSpec("org_daily_balances", "机构日余额", (
-    C("date", "日期", "date", True, aliases=("余额日期", "统计日期", "数据日期")),
+    C("date", "日期", "date", True, aliases=("余额日期", "统计日期", "数据日期", "业务日期", "会计日期")),
     ORG_ID,
     C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "各项存款余额", "时点余额"),
       nonneg=True),
@@ -205,9 +228,9 @@ _PAY = dict(kind="money", unit="元")
 register_table(TableSpec("payroll", "员工工资", (
     C("month", "月份", "month", True, aliases=("工资月份", "发放月份", "所属期")),
     C("emp_id", "员工号", "code", True, aliases=("工号", "员工编号", "人员编号")),
-    C("emp_name", "姓名", "text", aliases=("员工姓名",)),
+    C("emp_name", "姓名", "text", aliases=("员工姓名", "职工姓名")),
     C("dept", "部门", "text", aliases=("部门/网点", "所在部门", "机构名称")),
-    C("org_id", "机构号", "code", aliases=("网点号",)),
+    C("org_id", "机构号", "code", aliases=("网点号", "机构编号", "机构代码")),
     C("position", "岗位", "category", aliases=("岗位名称",)),
     C("grade", "职级", "category", aliases=("职务级别", "级别")),
     C("basic_pay", "基本工资", **_PAY),
@@ -272,7 +295,7 @@ LOAN_PRODUCTS = ("个人住房贷款", "个人消费贷款", "个人经营贷款
 register_table(TableSpec("loans", "贷款", (
     C("loan_id", "借据号", "code", True, aliases=("借据编号", "贷款账号", "借据", "合同号", "贷款编号")),
     CUST_ID, CUST_NAME, ID_NO,
-    C("org_id", "机构号", "code", aliases=ORG_ID.aliases + ("经办机构号", "放款机构号")),
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES + ("经办机构号", "放款机构号", "经办机构", "放款机构")),
     MGR_ID,
     C("acct_no", "账号", "code", aliases=("结算账号", "客户账号"), meaning="客户主结算账号(Berka: account_id)"),
     C("product", "贷款品种", "category", aliases=("业务种类", "贷款种类", "产品", "产品名称", "贷款产品"),
@@ -280,8 +303,9 @@ register_table(TableSpec("loans", "贷款", (
     C("start_date", "放款日", "date", True, aliases=("放款日期", "发放日期", "起贷日", "借款日期", "贷款发放日")),
     C("maturity_date", "到期日", "date", aliases=("到期日期", "贷款到期日", "合同到期日")),
     C("amount", "贷款金额", "money", unit="元", aliases=("放款金额", "发放金额", "合同金额", "借款金额"), nonneg=True),
-    C("balance", "余额", "money", unit="元", aliases=("贷款余额", "本金余额", "借据余额"), nonneg=True),
-    C("rate", "利率", "rate", unit="%", aliases=("执行利率", "年利率", "利率(%)")),
+    C("balance", "余额", "money", unit="元", aliases=("贷款余额", "本金余额", "借据余额", "当前余额", "剩余本金"),
+      nonneg=True),
+    C("rate", "利率", "rate", unit="%", aliases=("执行利率", "年利率", "利率(%)", "贷款利率", "年化利率")),
     C("term_m", "期限", "int", unit="月", aliases=("贷款期限", "期限(月)", "贷款期限(月)")),
     C("repay_method", "还款方式", "category", aliases=("还款方式名称",), meaning="等额本息/等额本金/按月付息到期还本/其他"),
     C("monthly_payment", "月供", "money", unit="元", aliases=("月还款额", "每期还款额", "月供金额"), nonneg=True),
@@ -309,7 +333,7 @@ register_table(TableSpec("payment_orders", "代扣指令", (
       meaning="贷款还款/家庭费用/保险/租赁/其他"),
     C("purpose_code", "用途代码", "code", aliases=("k_symbol",), meaning="原始用途代码(Berka: UVER/SIPO/POJISTNE/LEASING)"),
     C("start_date", "生效日", "date", aliases=("签约日期", "开始日期")),
-    C("ccy", "币种", "category", aliases=("货币", "currency")),
+    CCY,
 ), aliases=("代扣", "定期代扣", "委托扣款", "T_order"), key=("order_id",),
     meaning="定期代扣/委托付款指令(每月自动划付)"))
 
@@ -317,16 +341,16 @@ register_table(TableSpec("transactions", "交易流水", (
     C("txn_id", "流水号", "code", aliases=("交易流水号", "流水编号", "交易序号")),
     CUST_ID,
     C("acct_no", "账号", "code", aliases=("账户", "卡号", "交易账号")),
-    C("txn_ts", "交易时间", "date", True, aliases=("交易日期", "记账日期", "交易日")),
+    C("txn_ts", "交易时间", "date", True, aliases=("交易日期", "记账日期", "交易日", "交易时间戳", "入账日期")),
     C("amount", "金额", "money", True, unit="元", aliases=("交易金额", "发生额"), nonneg=True),
     C("dc", "借贷", "category", True, aliases=("借贷标志", "借贷方向", "收付标志"), meaning="D 支出(借) / C 收入(贷)"),
-    C("balance_after", "余额", "money", unit="元", aliases=("账户余额", "交易后余额")),
+    C("balance_after", "余额", "money", unit="元", aliases=("账户余额", "交易后余额", "联机余额", "当前余额")),
     C("cpty_name", "对手户名", "text", aliases=("对方户名", "对方名称", "交易对手")),
     C("cpty_acct", "对手账号", "code", aliases=("对方账号",)),
     C("cpty_bank", "对手行名", "text", aliases=("对方行名", "对方开户行", "对手行")),
     C("memo", "摘要", "text", aliases=("交易摘要", "附言", "用途", "备注")),
     C("channel", "渠道", "category", aliases=("交易渠道",)),
-    C("org_id", "机构号", "code", aliases=ORG_ID.aliases),
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES),
 ), aliases=("流水", "交易明细", "账户流水", "T_txn"), key=("txn_id",),
     meaning="个人账户交易流水(金额为正, 方向见借贷); 流水号重复的行按 DUP_KEY 处理(保留最后一条)"))
 
@@ -341,7 +365,7 @@ register_table(TableSpec("product_holdings", "产品持有", (
     C("held", "持有", "bool", aliases=("是否持有", "持有标志"), meaning="缺省视为持有"),
     C("balance", "余额", "money", unit="元", aliases=("持有余额", "金额")),
     C("open_date", "开立日期", "date", aliases=("开通日期", "签约日期", "开户日期")),
-    C("org_id", "机构号", "code", aliases=ORG_ID.aliases),
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES),
 ), aliases=("产品持有表", "持有产品", "T_hold"), key=("cust_id", "product"),
     meaning="客户 × 产品持有(长表, 一行一客户一产品)"))
 
@@ -355,7 +379,50 @@ register_table(TableSpec("customer_monthly", "客户月度存款", (
     C("wm_bal", "理财余额", "money", unit="元", aliases=("本行理财余额", "理财月末余额")),
     C("inflow", "入账金额", "money", unit="元", aliases=("月入账", "流入", "入账")),
     C("outflow", "出账金额", "money", unit="元", aliases=("月出账", "流出", "出账")),
-    C("org_id", "机构号", "code", aliases=ORG_ID.aliases),
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES),
     MGR_ID,
 ), aliases=("客户月度", "月度存款", "T_cust_m"), key=("cust_id", "month"),
     meaning="客户 × 月份存款日均/月末余额/定活拆分/理财/流入流出"))
+
+
+# Alias table for users (docs/表头别名.md) -----------------------------------------------------------------
+ALIAS_DOC = "docs/表头别名.md"
+
+
+def alias_markdown() -> str:
+    """The user's alias table: one section per canonical table (中文名, id, sheet names accepted), one row per
+    column (标准表头 | 列 id | 类型 | 单位 | 必填 | 也认的表头). A pure function of :data:`TABLES`;
+    docs/表头别名.md is its output (``python -m bankxl.tables`` rewrites it; a test keeps them equal)."""
+    kinds = {"id_card": "证件号", "code": "代码(文本)", "text": "文本", "category": "分类", "date": "日期",
+             "month": "月份", "money": "金额", "number": "数值", "int": "整数", "rate": "利率", "bool": "是/否"}
+    out = ["# 表头别名 (header aliases)", "",
+           "bankxl 按表头找列: 下表「标准表头」、英文列 id 和「也认的表头」都可以。匹配时忽略空格、换行、全角/半角、"
+           "英文大小写、首尾的 `*`, 繁体字按简体比较(帳號 = 账号)。表头可带单位: `余额(万元)` 按万元换算为元, "
+           "`利率(%)` 按百分数读取, `期限(年)` 换算为月, `存期(天)` 读入按天的期限列(不换算为月)。",
+           "",
+           "没有匹配任何列的表头不会被读取, 报告的「说明」页会列出它们; 一个字段有多列可用时(如「余额」和「账户余额」), "
+           "用标准表头那一列(其次英文 id, 再次别名; 同级取最左一列), 说明页写明用了哪一列。缺少必填列时, "
+           "错误信息会列出现有表头并提示最接近的几个。",
+           "",
+           "本文件由 `python -m bankxl.tables` 根据 bankxl/tables.py 生成, 请勿手改。", ""]
+    for t in TABLES.values():
+        out += [f"## {t.zh} ({t.id})", "", f"工作表/Excel 表/CSV 文件名可用: {'、'.join(t.names)}。{t.meaning}", "",
+                "| 标准表头 | 列 id | 类型 | 单位 | 必填 | 也认的表头 |", "|---|---|---|---|---|---|"]
+        for c in t.columns:
+            out.append(f"| {c.zh} | {c.id} | {kinds[c.kind]} | {c.unit or ''} | {'是' if c.required else ''} | "
+                       f"{'、'.join(c.aliases)} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def write_alias_doc(path=None) -> None:
+    """Write :func:`alias_markdown` to ``path`` (default: docs/表头别名.md of the source checkout), UTF-8."""
+    from pathlib import Path
+
+    p = Path(path) if path else Path(__file__).resolve().parents[1] / ALIAS_DOC
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(alias_markdown(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_alias_doc()

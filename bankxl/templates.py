@@ -946,7 +946,7 @@ def build_maturity_template(path: str | Path) -> Path:
     first, last = MATURITY_FIRST, MATURITY_FIRST + MATURITY_ROWS - 1
     r1, r2 = first + 1, last + 1
     spec = get_table("time_deposits")
-    cols = list(spec.columns)
+    cols = [c for c in spec.columns if c.id != "term_d"]  # the template's formulas take 期限 in months only
     L = {c.id: xl_col_to_name(j) for j, c in enumerate(cols)}
     n_cols = len(cols)
     f_cols = ["dtm", "dtm_band", "amount_band", "month", "value"]

@@ -122,7 +122,7 @@ def test_sheets_tables_headers_and_names(tpl):
     assert td.tables["定期存款"].ref == f"A{HEAD}:U{LAST}"
     spec = get_table("time_deposits")
     heads = [c.value for c in td[HEAD]]
-    want = [("期限(月)" if c.id == "term_m" else c.label) for c in spec.columns]
+    want = [("期限(月)" if c.id == "term_m" else c.label) for c in spec.columns if c.id != "term_d"]
     assert heads == want + F_HEADS
     assert "余额(元)" in heads and heads[0] == "账号" and "数据日期" in heads
     par = wb["参数"]

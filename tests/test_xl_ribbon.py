@@ -249,8 +249,8 @@ def test_current_region_fake_matches_excel_rule(tmp_path, deposits):
     p = write_export(tmp_path / "x.xlsx", deposits.head(5))
     fb = FileBridge(p, "导出", "C6")
     r = fb.book_info(fb).region
-    # title row 1 is separated by blank row 2: the region is header row 3 + 5 data rows, 16 columns
-    assert (r.first_row, r.first_col, r.n_rows, r.n_cols) == (3, 1, 6, 16)
+    # title row 1 is separated by blank row 2: the region is header row 3 + 5 data rows, one column per spec column
+    assert (r.first_row, r.first_col, r.n_rows, r.n_cols) == (3, 1, 6, len(deposits.columns))
 
 
 # ============================================================================ a D2 click end to end

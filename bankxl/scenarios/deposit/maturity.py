@@ -243,6 +243,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
         "value_date": pd.to_datetime(_col(td, "value_date", "datetime64[ns]")).dt.normalize(),
         "maturity": pd.to_datetime(_col(td, "maturity_date", "datetime64[ns]")).dt.normalize(),
         "term": pd.to_numeric(_col(td, "term_m", "Int64"), errors="coerce").astype("Float64").round().astype("Int64"),
+        "term_d": pd.to_numeric(_col(td, "term_d", "Int64"), errors="coerce").astype("Float64"),
         "rate": pd.to_numeric(_col(td, "rate", "float64"), errors="coerce").astype("float64"),
         "balance": pd.to_numeric(_col(td, "balance", "float64"), errors="coerce").astype("float64"),
         "auto_renew": _col(td, "auto_renew", "boolean").astype("boolean"),
@@ -297,6 +298,16 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
 
     # missing maturity for the other non-notice products
     missing = keep & d["maturity"].isna() & ~d["kind"].eq("通知存款")
+    # a term in days (表头「存期(天)」, loaded as term_d): 起息日 + 天数 — a 365-day deposit matures 365 days later
+    by_days = missing & d["value_date"].notna() & d["term_d"].between(1, MAX_TERM_M * 31).fillna(False)
+    if by_days.any():
+        d.loc[by_days, "maturity"] = d.loc[by_days, "value_date"] + pd.to_timedelta(
+            d.loc[by_days, "term_d"].astype("float64"), unit="D")
+        _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[by_days, "excel_row"],
+                               "起息日 " + d.loc[by_days, "value_date"].dt.strftime("%Y-%m-%d").astype("string")
+                               + ", 期限 " + d.loc[by_days, "term_d"].astype("Int64").astype("string") + " 天",
+                               "到期日为空或无法识别(无法识别的原值见同一行的 DATE_INVALID)", "保留, 到期日按起息日 + 期限(天)推算")
+        missing &= ~by_days
     if missing.any():
         can = missing & d["value_date"].notna() & d["term"].notna() & (d["term"] > 0)
         if can.any():
