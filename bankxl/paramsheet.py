@@ -14,8 +14,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .errors import DataValidationError
-from .scenario import Scenario, params_table, parse_as_of
+from .errors import DataValidationError, ParameterError
+from .scenario import Scenario, make_params, params_table, parse_as_of
 
 COLUMNS = ["场景", "参数", "名称", "取值", "单位", "说明"]
 #: settings every scenario shares, recognised by id or 中文 name whatever the 场景 cell says
@@ -43,28 +43,36 @@ def params_frame(specs: Iterable[Scenario]) -> pd.DataFrame:
 
 
 def _read_frame(source: Any) -> pd.DataFrame:
+    """The 参数 table as a frame with its header's column names; from a file also ``_row`` (the Excel row
+    of each entry: leading blank rows and the header counted) and ``attrs["where"]`` = (中文, English)
+    naming the file and sheet. Raises DataValidationError (naming the file) for a missing, empty, junk or
+    damaged file and a workbook without a 参数 sheet."""
     if isinstance(source, pd.DataFrame):
         return source
+    from .io import _Book, read_raw_csv
+
     p = Path(source)
     if not p.exists():
         raise DataValidationError(f"找不到参数文件 {p}", f"Parameter file not found: {p}")
     if p.suffix.lower() == ".csv":
-        from .io import read_raw_csv
-
-        raw = read_raw_csv(p)
-        raw.columns = [str(c).strip() for c in raw.iloc[0]]
-        return raw.iloc[1:].reset_index(drop=True)
-    from python_calamine import CalamineWorkbook
-
-    wb = CalamineWorkbook.from_path(str(p))
-    if "参数" not in wb.sheet_names:
-        raise DataValidationError(f"参数文件 {p.name} 中没有名为「参数」的工作表。",
-                                  f"{p.name} has no sheet named 参数.", sheet="参数")
-    rows = wb.get_sheet_by_name("参数").to_python()
-    rows = [r for r in rows if any(str(x).strip() for x in r)]
-    if not rows:
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.DataFrame(rows[1:], columns=[str(c).strip() for c in rows[0]])
+        raw, first, where = read_raw_csv(p), 1, (f"参数文件 {p.name}", f"parameter file {p.name}")
+    else:
+        book = _Book(p)  # junk / empty / encrypted files: one sentence naming the file
+        if "参数" not in book.sheets:
+            raise DataValidationError(f"参数文件 {p.name} 中没有名为「参数」的工作表。",
+                                      f"{p.name} has no sheet named 参数.", sheet="参数")
+        (raw, first), where = book.sheet("参数"), (f"参数文件 {p.name} 工作表「参数」",
+                                                  f"parameter file {p.name}, sheet 参数")
+    arr = raw.to_numpy(dtype=object)
+    filled = [i for i in range(len(arr)) if any(x is not None and str(x).strip() for x in arr[i])]
+    if not filled:
+        df = pd.DataFrame(columns=COLUMNS)
+    else:
+        h = filled[0]
+        df = pd.DataFrame([arr[i] for i in filled[1:]], columns=[str(c).strip() for c in arr[h]])
+        df["_row"] = [first + i for i in filled[1:]]
+    df.attrs["where"] = where
+    return df
 
 
 def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -72,12 +80,14 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
 
     Overrides are keyed by English id; only non-blank 取值 are returned. Common settings: ``as_of``,
     ``scale`` (1 or 10000), ``mask`` and ``mask_accounts`` (bool). Rows of other scenarios are ignored.
-    Raises DataValidationError when the table lacks 取值 and 参数/名称 columns.
+    Raises DataValidationError when the table lacks 取值 and 参数/名称 columns, and ParameterError for a bad
+    value (naming the file, the 参数 sheet and the Excel row of the entry).
     """
     df = _read_frame(source)
+    where_zh, where_en = df.attrs.get("where", ("参数表", "parameter table"))
     if "取值" not in df.columns or not ({"参数", "名称"} & set(df.columns)):
-        raise DataValidationError("参数表需要「取值」列以及「参数」或「名称」列。",
-                                  "The parameter table needs 取值 and 参数 or 名称 columns.", sheet="参数")
+        raise DataValidationError(f"{where_zh}需要「取值」列以及「参数」或「名称」列。",
+                                  f"The {where_en} needs 取值 and 参数 or 名称 columns.", sheet="参数")
     fields = {f.name: f for f in dataclasses.fields(spec.params)}
     zh = {f.metadata.get("zh"): n for n, f in fields.items()}
     keys = {spec.id, spec.code, spec.title}
@@ -90,12 +100,19 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
         pid = str(r.get("参数", "") or "").strip()
         name = str(r.get("名称", "") or "").strip()
         common_key = pid if pid in COMMON_KEYS else COMMON_NAMES.get(name)
-        if scen == "通用" or (common_key and pid not in fields):
-            key = common_key or pid or name
-            common[key] = _common_value(key, val)
-        elif scen in keys or (not scen and (pid in fields or name in zh)):
-            key = pid if pid in fields else zh.get(name, pid or name)
-            overrides[key] = val
+        try:
+            if scen == "通用" or (common_key and pid not in fields):
+                key = common_key or pid or name
+                common[key] = _common_value(key, val)
+            elif scen in keys or (not scen and (pid in fields or name in zh)):
+                key = pid if pid in fields else zh.get(name, pid or name)
+                make_params(spec.params, {key: val})  # checked here, where the row is known
+                overrides[key] = val
+        except ParameterError as e:
+            row = r.get("_row")
+            at_zh, at_en = (f"第 {row} 行", f", row {row}") if row is not None and not pd.isna(row) else ("", "")
+            raise ParameterError(f"{where_zh}{at_zh}: {e.message_zh or e}",
+                                 f"{where_en}{at_en}: {e.message_en or e}") from e
     return overrides, common
 
 

@@ -258,3 +258,56 @@ def test_xls_page_without_table_or_xml2003_is_named(tmp_path, content, words):
     with pytest.raises(DataValidationError) as ei:
         read_tables([f], ["time_deposits"])
     assert all(w in str(ei.value) for w in words) and "x.xls" in str(ei.value), str(ei.value)
+
+
+# ------------------------------------------------------------------------------------------ --params files
+from bankxl.cli import main as cli_main  # noqa: E402
+from bankxl.errors import BankxlError  # noqa: E402
+from bankxl.paramsheet import read_settings  # noqa: E402
+from bankxl.scenario import get_scenario  # noqa: E402
+
+
+@pytest.mark.parametrize("name,content", [("p.xlsx", b""), ("junk.xlsx", b"PK\x03\x04 not really a zip"),
+                                          ("junk2.xlsx", b"hello"), ("p.csv", b"")])
+def test_params_file_junk_or_empty_is_a_clean_error(tmp_path, capsys, name, content):
+    src = _td_csv(tmp_path / "定期存款明细.csv", ["A1,C1,O1,2026-12-01,100,x"])
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    rc = cli_main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--params", str(bad),
+                   "--as-of", "2026-11-30"])
+    err = capsys.readouterr().err
+    assert rc == 2 and name in err and "Traceback" not in err and "ZipError" not in err, err
+    assert "内部错误" not in err and "EOCD" not in err, err
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def _params_xlsx(path, rows):
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("参数")
+    ws.write_row(1, 0, ["场景", "参数", "名称", "取值"])  # a blank first row: the header is Excel row 2
+    for i, r in enumerate(rows):
+        ws.write_row(2 + i, 0, r)
+    wb.close()
+    return path
+
+
+def test_params_file_bad_value_names_file_sheet_and_row(tmp_path):
+    spec = get_scenario("D2")
+    f = _params_xlsx(tmp_path / "我的参数.xlsx", [["通用", "scale", "金额单位", "元"],
+                                                ["deposit.maturity", "months_ahead", "", "12"],
+                                                ["deposit.maturity", "calendar_days", "", "六十"]])
+    with pytest.raises(BankxlError) as ei:
+        read_settings(f, spec)
+    msg = str(ei.value)
+    assert "我的参数.xlsx" in msg and "参数" in msg and "第 5 行" in msg and "六十" in msg, msg
+    # the same table as CSV: record 4 (header on line 1)
+    c = tmp_path / "p.csv"
+    c.write_text("场景,参数,名称,取值\n通用,scale,金额单位,元\ndeposit.maturity,months_ahead,,12\n"
+                 "deposit.maturity,calendar_days,,-3\n", encoding="utf-8")
+    with pytest.raises(BankxlError) as ei:
+        read_settings(c, spec)
+    assert "p.csv" in str(ei.value) and "第 4 行" in str(ei.value), str(ei.value)
+    # a good file still reads: values as given, the 通用 scale turned into its factor
+    ok = _params_xlsx(tmp_path / "ok.xlsx", [["通用", "scale", "金额单位", "元"],
+                                             ["deposit.maturity", "months_ahead", "", "6"]])
+    assert read_settings(ok, spec) == ({"months_ahead": "6"}, {"scale": 1})
