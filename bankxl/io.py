@@ -1312,6 +1312,21 @@ def _foreign_cands(p: Path) -> list[_Cand] | None:
     return out
 
 
+#: a source whose header lacks at most this many required columns of a table (and holds at least two) is
+#: reported as that table with the columns missing, when it is the only such source
+NEAR_MISS = 2
+
+
+def _near_miss(c: _Cand, spec: TableSpec) -> bool:
+    try:
+        _i, mapping, complete = _scan_header(c.head(), spec)
+    except Exception:  # noqa: BLE001 - as _header_fits: a source that cannot be sniffed is no candidate
+        log.debug("header sniff failed on %s", c.describe(), exc_info=True)
+        return False
+    missing = sum(col.id not in mapping for col in spec.required)
+    return not complete and 1 <= missing <= NEAR_MISS and len(spec.required) - missing >= 2
+
+
 def _header_fits(c: _Cand, spec: TableSpec) -> bool:
     try:
         h = c.head()
@@ -1339,7 +1354,9 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     columns of a table is taken (repeated until stable, so a source fitting two tables goes to the one it
     alone fits); when several sources still fit one table, DataValidationError lists them (no guessing);
     (3) when exactly one table is wanted and exactly one unnamed data source is left (bankxl's own
-    参数/说明/数据问题/节假日 sheets ignored), that source — so a missing column is reported on it. Returns
+    参数/说明/数据问题/节假日 sheets ignored), that source — so a missing column is reported on it; (4) for a
+    required table still not found, the one source whose header lacks at most :data:`NEAR_MISS` required
+    columns (holding at least two): loading it reports the missing columns (a CSV's error names the file). Returns
     {table id: LoadedTable} (``sheet`` / ``source`` say where each came from); optional tables not found are
     absent. Raises DataValidationError for a missing required table (names the table and where it looked),
     for ambiguous sources, and for structural problems of a found table.
@@ -1401,6 +1418,10 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
         left = [c for c in pool if id(c) not in used and c.is_data()]
         if len(left) == 1:
             claim(todo[0], left[0])
+    for spec in todo:  # (4) a near miss: the one source whose header lacks only a few required columns
+        near = [c for c in pool if spec.id not in chosen and id(c) not in used and _near_miss(c, spec)]
+        if len(near) == 1:  # loading it reports the missing column(s) and the headers found
+            claim(spec, near[0])
 
     result: dict[str, LoadedTable] = {}
     for spec, req in specs:
@@ -1422,8 +1443,16 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 f"{' / '.join(spec.names)}, or give it a header with the required columns "
                 f"{', '.join(col.id for col in spec.required)}.", table=spec.id)
         raw, first, sheet, d1904 = c.raw()
-        result[spec.id] = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,
-                                     strict=strict, source=c.source, date1904=d1904)
+        try:
+            result[spec.id] = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,
+                                         strict=strict, source=c.source, date1904=d1904)
+        except DataValidationError as e:
+            name = Path(c.source).name
+            if c.kind != "csv" or name in str(e):
+                raise
+            raise DataValidationError(f"文件 {name}: {e.message_zh}", f"File {name}: {e.message_en}",
+                                      table=e.table, sheet=e.sheet, column=e.column, column_zh=e.column_zh,
+                                      excel_row=e.excel_row) from e
         if c.notes:  # notices about where the cells came from come first (说明 lines, not row problems)
             result[spec.id].unit_notes[:0] = c.notes
             for nt in c.notes:

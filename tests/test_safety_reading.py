@@ -311,3 +311,21 @@ def test_params_file_bad_value_names_file_sheet_and_row(tmp_path):
     ok = _params_xlsx(tmp_path / "ok.xlsx", [["通用", "scale", "金额单位", "元"],
                                              ["deposit.maturity", "months_ahead", "", "6"]])
     assert read_settings(ok, spec) == ({"months_ahead": "6"}, {"scale": 1})
+
+
+def test_generic_csv_missing_one_required_column_names_it(tmp_path):
+    """export.csv has every 定期存款明细 required column but 余额: the error says 余额 is missing, names the
+    file and lists its headers (not 'table not found')."""
+    f = tmp_path / "export.csv"
+    f.write_text("账号,客户号,机构号,到期日,产品\nA1,C1,O1,2026-12-01,三年定期\n", encoding="utf-8")
+    cust = tmp_path / "客户.csv"
+    cust.write_text("客户号,客户名称\nC1,张三\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([f, cust], ["time_deposits", "customers"])
+    msg = str(ei.value)
+    assert "余额(balance)" in msg and "export.csv" in msg and "产品" in msg and "未找到" not in msg, msg
+    # two files that both miss a column: no guess, the table is not found (and both are named)
+    g = tmp_path / "export2.csv"
+    g.write_text("账号,客户号,机构号,余额\nA1,C1,O1,5\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="未找到"):
+        read_tables([f, g, cust], ["time_deposits", "customers"])
