@@ -83,7 +83,7 @@ def cmd_run(args) -> int:
         params, common = read_settings(args.params, spec)
     params.update(_parse_kv(args.param))
     # explicit option > 参数 table (--params) > data / default
-    settings = merge_settings({"as_of": args.as_of, "scale": args.scale,
+    settings = merge_settings({"as_of": args.as_of, "scale": args.scale, "currency": args.currency,
                                "mask": False if args.no_mask else None,
                                "mask_accounts": False if args.no_mask_accounts else None}, common)
     for f in args.input:
@@ -96,7 +96,7 @@ def cmd_run(args) -> int:
 
         paths = run_by_outlet(spec, args.input, Path(args.out), params=params, as_of=settings["as_of"],
                               strict=args.strict, holidays=args.holidays, scale=settings["scale"],
-                              progress=_progress)
+                              currency=settings["currency"], progress=_progress)
         for p in paths:
             print(p)
         _progress(f"完成 done: {len(paths)} 个文件, {time.perf_counter() - t0:.1f}s")
@@ -161,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--by", choices=["outlet"], help="one file per outlet with only its own rows")
     r.add_argument("--strict", action="store_true", help="数据问题视为错误 row problems are fatal")
     r.add_argument("--scale", type=int, choices=[1, 10000], default=None,
-                   help="金额展示单位 1=元 10000=万元 (默认: 参数表「金额单位」, 否则万元)")
+                   help="金额展示单位 1=元 10000=万元 (默认: 参数表「金额单位」, 否则万元; 外币 10000 显示为 千, 如 千EUR)")
+    r.add_argument("--currency", help="金额币种 ISO 4217, 如 EUR (默认: 参数表「币种」, 否则表头/数据中的币种, 否则 CNY); "
+                                      "不做汇率折算")
     r.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
     r.add_argument("--no-mask-accounts", action="store_true",
                    help="客户本人账号不脱敏 (证件/手机/姓名仍脱敏; 默认: 参数表「账号脱敏」, 否则脱敏)")

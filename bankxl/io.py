@@ -1123,6 +1123,10 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
         notes.extend(out.notes)
         if out.currencies:
             currencies[col.id] = set(out.currencies)
+        if col.kind == "money" and unit is not None:  # the header's currency: 余额(EUR); 余额(万元) is CNY
+            cur = "CNY" if C.money_factor(unit) is not None else C.CURRENCY_WORDS.get(unit.casefold())
+            if cur:
+                currencies.setdefault(col.id, set()).add(cur)
         for mask, code, reason in out.problems:
             sink.add(rows[mask], _label(col), code, cells[mask],
                      reason if isinstance(reason, str) else reason[mask])

@@ -2,7 +2,7 @@
 
 Layout (one table, Chinese headers): 场景 | 参数 | 名称 | 取值 | 单位 | 说明. ``场景`` holds the scenario id
 (e.g. ``deposit.maturity``; its code ``D2`` or 中文 title are accepted too) or ``通用`` for settings every
-scenario shares (数据日期 as_of, 金额单位 scale, 脱敏 mask, 账号脱敏 mask_accounts). ``参数`` is the English id;
+scenario shares (数据日期 as_of, 金额单位 scale, 脱敏 mask, 账号脱敏 mask_accounts, 币种 currency). ``参数`` is the English id;
 ``名称`` the 中文 label — either identifies the parameter. Blank 取值 means "use the default".
 The same table can be given to the CLI with ``--params FILE`` (.xlsx with a 参数 sheet, or .csv).
 """
@@ -15,16 +15,20 @@ from typing import Any, Iterable
 import pandas as pd
 
 from .errors import DataValidationError, ParameterError
-from .scenario import Scenario, make_params, params_table, parse_as_of
+from .scenario import Scenario, make_params, params_table, parse_as_of, parse_currency
 
 COLUMNS = ["场景", "参数", "名称", "取值", "单位", "说明"]
 #: settings every scenario shares, recognised by id or 中文 name whatever the 场景 cell says
-COMMON_NAMES = {"数据日期": "as_of", "金额单位": "scale", "脱敏": "mask", "账号脱敏": "mask_accounts"}
+COMMON_NAMES = {"数据日期": "as_of", "金额单位": "scale", "脱敏": "mask", "账号脱敏": "mask_accounts",
+                "币种": "currency"}
 COMMON_KEYS = set(COMMON_NAMES.values())
 COMMON = pd.DataFrame([
     {"场景": "通用", "参数": "as_of", "名称": "数据日期", "取值": "", "单位": "日期",
      "说明": "留空则取数据中的「数据日期」列"},
-    {"场景": "通用", "参数": "scale", "名称": "金额单位", "取值": "万元", "单位": "", "说明": "元 或 万元"},
+    {"场景": "通用", "参数": "scale", "名称": "金额单位", "取值": "万元", "单位": "",
+     "说明": "元 或 万元(外币: 万元 → 千, 如 千EUR)"},
+    {"场景": "通用", "参数": "currency", "名称": "币种", "取值": "", "单位": "",
+     "说明": "金额的币种(ISO 4217, 如 EUR); 留空则按表头/数据中的币种标注, 否则 CNY; 不做汇率折算"},
     {"场景": "通用", "参数": "mask", "名称": "脱敏", "取值": "是", "单位": "",
      "说明": "报告中证件号/手机/姓名/地址/对手户名与对手账号是否脱敏(数据问题的原值同样)"},
     {"场景": "通用", "参数": "mask_accounts", "名称": "账号脱敏", "取值": "是", "单位": "",
@@ -79,9 +83,9 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
     """(scenario parameter overrides, common settings) from a 参数 table.
 
     Overrides are keyed by English id; only non-blank 取值 are returned. Common settings: ``as_of``,
-    ``scale`` (1 or 10000), ``mask`` and ``mask_accounts`` (bool). Rows of other scenarios are ignored.
-    Raises DataValidationError when the table lacks 取值 and 参数/名称 columns, and ParameterError for a bad
-    value (naming the file, the 参数 sheet and the Excel row of the entry).
+    ``scale`` (1 or 10000), ``mask`` and ``mask_accounts`` (bool), ``currency`` (ISO 4217 code). Rows of other
+    scenarios are ignored. Raises DataValidationError when the table lacks 取值 and 参数/名称 columns, and
+    ParameterError for a bad value (naming the file, the 参数 sheet and the Excel row of the entry).
     """
     df = _read_frame(source)
     where_zh, where_en = df.attrs.get("where", ("参数表", "parameter table"))
@@ -124,4 +128,6 @@ def _common_value(key: str, val: Any) -> Any:
         return s not in ("否", "0", "false", "False", "N", "n")
     if key == "as_of":
         return parse_as_of(val, "参数表「数据日期」")
+    if key == "currency":
+        return parse_currency(val, "参数表「币种」")
     return val

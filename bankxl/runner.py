@@ -18,7 +18,7 @@ from .errors import BankxlError, DataValidationError, ProblemLog
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
 from .scenario import (RunContext, Scenario, check_as_of_range, get_scenario, make_params, params_hash, params_table,
-                       parse_as_of)
+                       parse_as_of, parse_currency)
 from .tables import get_table
 
 log = logging.getLogger(__name__)
@@ -44,18 +44,20 @@ def data_dates(tables: Mapping[str, pd.DataFrame]) -> set[pd.Timestamp]:
 
 
 #: defaults of the shared settings when neither the caller nor the 参数 table gives one
-SETTING_DEFAULTS: dict[str, Any] = {"as_of": None, "scale": 10_000, "mask": True, "mask_accounts": True}
+SETTING_DEFAULTS: dict[str, Any] = {"as_of": None, "scale": 10_000, "mask": True, "mask_accounts": True,
+                                    "currency": None}
 
 
 def merge_settings(explicit: Mapping[str, Any] | None, common: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The shared settings of a run — ``as_of``, ``scale``, ``mask``, ``mask_accounts`` — from the two places a
-    user sets them.
+    """The shared settings of a run — ``as_of``, ``scale``, ``mask``, ``mask_accounts``, ``currency`` — from the
+    two places a user sets them.
 
-    Precedence, per key: an explicit value (CLI ``--as-of`` / ``--scale`` / ``--no-mask``; ``None`` or a
-    missing key = not given) > the 参数 table's 通用 row (``common``, as returned by
-    :func:`bankxl.paramsheet.read_settings`: 数据日期 / 金额单位 / 脱敏 / 账号脱敏) > the data / default: ``as_of``
-    stays None so :func:`resolve_as_of` takes it from the data (数据日期 column or ``spec.as_of_from``),
-    ``scale`` 10,000 (万元), ``mask`` and ``mask_accounts`` True. A blank string counts as not given. Returns a
+    Precedence, per key: an explicit value (CLI ``--as-of`` / ``--scale`` / ``--no-mask`` / ``--currency``;
+    ``None`` or a missing key = not given) > the 参数 table's 通用 row (``common``, as returned by
+    :func:`bankxl.paramsheet.read_settings`: 数据日期 / 金额单位 / 脱敏 / 账号脱敏 / 币种) > the data / default:
+    ``as_of`` stays None so :func:`resolve_as_of` takes it from the data (数据日期 column or ``spec.as_of_from``),
+    ``currency`` None so :func:`resolve_currency` takes it from the data (else CNY), ``scale`` 10,000 (万元),
+    ``mask`` and ``mask_accounts`` True. A blank string counts as not given. Returns a
     new dict with exactly the keys of :data:`SETTING_DEFAULTS`; other keys of ``common`` (e.g. the ribbon's
     insert_sheets) are ignored. Raises nothing.
     """
@@ -184,7 +186,9 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
     blocks = [Note(title=f"说明 — {report.title}", pairs=about)]
     if len(input_rows):
         blocks.append(Table(input_rows, name="inputs", title="输入数据", formats={"标题行(Excel 行号)": "0"}))
-    blocks.append(Table(params_table(params), name="params", title="参数(可在「参数」工作表或 --param 修改)",
+    ptab = params_table(params)
+    ptab["单位"] = ptab["单位"].replace("元", ctx.base_unit)  # thresholds are in the data's currency
+    blocks.append(Table(ptab, name="params", title="参数(可在「参数」工作表或 --param 修改)",
                         text_columns=("取值",)))
     if report.method:
         blocks.append(Note(title="方法 Method", lines=report.method))
@@ -243,6 +247,8 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
         params = make_params(spec.params, params)  # a typo in a parameter fails before a long load
     if as_of is not None:
         resolve_as_of(spec, {}, as_of)  # so does an impossible --as-of
+    if currency is not None and str(currency).strip():
+        currency = parse_currency(currency)  # and an unknown currency code
     problems = ProblemLog()
     say = progress or (lambda _msg: None)
     say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
@@ -255,7 +261,7 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
         holidays = bio.read_holidays(holidays)
     ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), calendar=BankCalendar(holidays),
                      scale=scale, mask=mask, mask_accounts=mask_accounts, strict=strict, problems=problems,
-                     currency=currency or _currency_of(spec))
+                     currency=resolve_currency(spec, loaded, currency, _frame_currencies(sources)))
     for v in loaded.values():
         ctx.notes.extend(v.unit_notes)
     in_data = data_dates(tables)
@@ -277,3 +283,49 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
 def _currency_of(spec: Scenario) -> str:
     cur = {get_table(t).currency for t in spec.inputs}
     return cur.pop() if len(cur) == 1 else "CNY"
+
+
+def _frame_currencies(sources: Sequence[Any]) -> dict[str, list[str]]:
+    """{ISO code: [where]} from DataFrame sources that state their currency (``df.attrs['currency']``, as the
+    :mod:`bankxl.datasets` adapters set it)."""
+    frames = []
+    for src in sources:
+        if isinstance(src, pd.DataFrame):
+            frames.append(("DataFrame", src))
+        elif isinstance(src, Mapping):
+            frames.extend((str(k), v) for k, v in src.items() if isinstance(v, pd.DataFrame))
+    found: dict[str, list[str]] = {}
+    for name, df in frames:
+        if df.attrs.get("currency"):
+            found.setdefault(parse_currency(df.attrs["currency"]), []).append(f"{name}(attrs)")
+    return found
+
+
+def resolve_currency(spec: Scenario, loaded: Mapping[str, Any], explicit: str | None = None,
+                     extra: Mapping[str, list[str]] | None = None) -> str:
+    """The one currency of a run's money: ``explicit`` (CLI ``--currency`` / 参数 币种, an ISO code) else the
+    currency the data state — a money header's unit (``余额(EUR)``; 元/万元 = CNY) or signs in its cells
+    (€, ¥), ``LoadedTable.currencies_seen`` — or ``extra`` ({code: [where]}) — else the tables' spec (CNY).
+
+    ``loaded``: {table id: :class:`bankxl.io.LoadedTable`}. Nothing is ever converted, so two different
+    currencies (between columns, or between ``explicit`` and the data) raise DataValidationError naming
+    each column (表 / 列) and its currency."""
+    from .coerce import CURRENCY_SIGNS
+
+    found: dict[str, list[str]] = {k: list(v) for k, v in (extra or {}).items()}
+    for t, lt in loaded.items():
+        spec_t = get_table(t)
+        for col, signs in getattr(lt, "currencies_seen", {}).items():
+            where = f"表「{spec_t.zh}」列「{spec_t.column(col).zh}」({col})"
+            for code in {CURRENCY_SIGNS.get(s, s) for s in signs}:
+                found.setdefault(code, []).append(where)
+    codes = set(found) | ({explicit} if explicit else set())
+    if len(codes) > 1:
+        parts = [f"{c}: {'、'.join(found[c][:3])}" for c in sorted(found)]
+        given = f"指定的币种为 {explicit}(--currency 或参数表「币种」); " if explicit else ""
+        raise DataValidationError(
+            f"一次运行只能有一种币种, bankxl 不做汇率折算: {given}数据中 {'; '.join(parts)}。"
+            "请统一币种或分开运行。",
+            f"One currency per run (nothing is converted): {'given ' + explicit + '; ' if explicit else ''}"
+            f"data: {'; '.join(parts)}.")
+    return explicit or (codes.pop() if codes else _currency_of(spec))

@@ -24,8 +24,31 @@ from .errors import ParameterError, ProblemLog
 
 GROUPS = ("存款营销", "信贷营销", "电子银行", "风险管理", "综合管理")
 
-#: display units per currency: (unit at scale 1, unit at scale 10,000)
-CURRENCY_UNITS = {"CNY": ("元", "万元"), "EUR": ("EUR", "万EUR"), "CZK": ("CZK", "万CZK")}
+#: ISO 4217 active currency codes (2025 list; XCG and ZWG included, withdrawn codes such as HRK not)
+ISO_4217 = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF
+CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG
+HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA
+MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD
+RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH
+UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL""".split())
+
+
+def parse_currency(value: Any, where: str = "币种") -> str:
+    """A user-given currency (CLI ``--currency``, 参数 table 币种 cell) -> ISO 4217 code, e.g. ``'EUR'``.
+
+    Accepts the code in any case and the words/signs the loader knows (人民币, 欧元, ¥, €: the mappings of
+    :mod:`bankxl.coerce`). Raises :class:`ParameterError` (Chinese + English) for anything else.
+    """
+    from .coerce import CURRENCY_SIGNS, CURRENCY_WORDS
+
+    text = str(value).strip()
+    code = (text.upper() if text.upper() in ISO_4217 else CURRENCY_WORDS.get(text.casefold())
+            or CURRENCY_SIGNS.get(text) or CURRENCY_SIGNS.get(text.upper()))
+    if code not in ISO_4217:
+        raise ParameterError(f"{where}「{text}」不是 ISO 4217 币种代码, 请写 CNY、EUR、USD、CZK 这样的三位字母代码。",
+                             f"{where} {text!r} is not an ISO 4217 currency code (e.g. CNY, EUR, USD, CZK).")
+    return code
 
 
 #: cap of a scalar day/month/year parameter that declares no ``max``: 10 years, 50 years, 50 years — periods
@@ -261,7 +284,9 @@ class RunContext:
     """What every scenario needs besides its tables and parameters.
 
     ``as_of``: data date (never today's clock); ``calendar``: a :class:`bankxl.calendar.BankCalendar`;
-    ``currency`` of the money columns ('CNY', 'EUR', 'CZK'); ``scale`` 1 (元) or 10,000 (万元) for display;
+    ``currency`` of the money columns (ISO 4217: 'CNY', 'EUR', 'CZK' …); ``scale``: the display divisor — 1 (元)
+    or 10,000 (万元) for CNY; other currencies show the code at 1 (EUR) or 1,000 (千EUR: a requested 10,000 becomes
+    1,000, as 万EUR is not a unit anyone reads);
     ``mask``: mask ID/phone/name/address/counterparties on lists and 数据问题 (:mod:`bankxl.masking`);
     ``mask_accounts``: with ``mask``, also the customers' own account numbers (账号脱敏, default True);
     ``strict``: row problems are fatal; ``problems``: sink for row
@@ -280,6 +305,9 @@ class RunContext:
 
     def __post_init__(self):
         self.as_of = pd.Timestamp(self.as_of).normalize()
+        self.currency = str(self.currency).upper()
+        if self.currency != "CNY" and self.scale == 10_000:
+            self.scale = 1_000
         if self.calendar is None:
             from .calendar import BankCalendar
 
@@ -287,13 +315,14 @@ class RunContext:
 
     @property
     def unit(self) -> str:
-        """Display unit of money: 元 / 万元 (or the data's currency, e.g. EUR)."""
-        base, wan = CURRENCY_UNITS.get(self.currency, (self.currency, "万" + self.currency))
-        return wan if self.scale == 10_000 else base
+        """Display unit of money: 元 / 万元 for CNY, else the code: EUR / 千EUR (never 元 for foreign money)."""
+        prefix = {1: "", 1_000: "千", 10_000: "万"}.get(self.scale, f"{self.scale:g}×")
+        return prefix + self.base_unit
 
     @property
     def base_unit(self) -> str:
-        return CURRENCY_UNITS.get(self.currency, (self.currency,))[0]
+        """Unit of one money value: 元 for CNY, else the ISO code (EUR)."""
+        return "元" if self.currency == "CNY" else self.currency
 
     def money(self, values):
         """Scale money (in the base unit) for display: 元 -> 万元 when scale is 10,000."""

@@ -84,15 +84,17 @@ def outlet_paths(title: str, outlets: Sequence[str | None], out_dir: Path,
 
 def run_by_outlet(spec: Scenario, sources: Sequence[Any], out_dir: Path, *, params: Any = None,
                   as_of: Any = None, strict: bool = False, holidays: Any = None, scale: int = 10_000,
-                  progress: Callable[[str], None] = lambda m: None) -> list[Path]:
+                  currency: str | None = None, progress: Callable[[str], None] = lambda m: None) -> list[Path]:
     """Load once, then write one report per outlet into ``out_dir`` (:func:`outlet_paths`; every name is
     fixed before the first file is written). Rows with a blank 机构号 get the report ``…_未分配机构.xlsx``,
     and the progress line and its 说明 say how many rows. Returns the paths written. Raises BankxlError
     (see :func:`bankxl.runner.check_output`, :func:`outlet_paths`) and the loader's errors."""
     from . import io as bio
-    from .runner import check_output
+    from .runner import check_output, resolve_currency
+    from .scenario import parse_currency
 
     check_output(out_dir, sources, folder=True)
+    currency = parse_currency(currency) if currency else None
     problems = ProblemLog()
     loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
                              problems=problems, strict=strict)
@@ -101,12 +103,14 @@ def run_by_outlet(spec: Scenario, sources: Sequence[Any], out_dir: Path, *, para
     if holidays is not None and not isinstance(holidays, pd.DataFrame):
         holidays = bio.read_holidays(holidays)
     cal = BankCalendar(holidays)
+    currency = resolve_currency(spec, loaded, currency)
     parts = split_by_outlet(spec, tables)
     targets = outlet_paths(spec.title, list(parts), out_dir, sources)
     paths = []
     for i, (org, sub) in enumerate(parts.items(), 1):
         # row problems of the whole load are shown only where their rows belong
-        ctx = RunContext(as_of=day, calendar=cal, scale=scale, strict=strict, problems=_problems_for(problems, sub))
+        ctx = RunContext(as_of=day, calendar=cal, scale=scale, currency=currency, strict=strict,
+                         problems=_problems_for(problems, sub))
         target = targets[org]
         if org is None:
             n_blank = sum(len(sub[t]) for t in spec.outlet_tables if t in sub)

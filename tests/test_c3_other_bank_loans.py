@@ -318,13 +318,13 @@ def test_berka_uver_orders_independent_facts(tmp_path):
         owner = {d["account_id"]: d["client_id"] for d in csv.DictReader(fh, delimiter=";") if d["type"] == "OWNER"}
     repl = t["c3_replacement"].df
     assert set(repl["客户号"]) == {owner[a] for a in other_accts}
-    assert "估算月供(CZK)" in repl.columns and "估算本金(万CZK)" in repl.columns
+    assert "估算月供(CZK)" in repl.columns and "估算本金(千CZK)" in repl.columns
     top = repl.iloc[0]
     m = max(float(o["amount"]) for o in other if owner[o["account_id"]] == top["客户号"])
     assert top["估算月供(CZK)"] == pytest.approx(m)
     # order path: the loan type is unknown (其他贷款) -> n = 36 (review fix: was 120)
     assert top["估算期数(月)"] == "36"
-    assert top["估算本金(万CZK)"] == pytest.approx(round(float(annuity_principal(m, 0.04, 36)) / 1e4, 2))
+    assert top["估算本金(千CZK)"] == pytest.approx(round(float(annuity_principal(m, 0.04, 36)) / 1e3, 2))
     p = write_report(rep, tmp_path / "berka_c3.xlsx")
     wb = openpyxl.load_workbook(p)
     assert "c3_replacement" in wb["他行贷款置换"].tables

@@ -222,7 +222,7 @@ def test_berka_churn_recomputed_from_raw_loans():
     assert {int(k): int(v) for k, v in df["流失客户数"].items()} == {y: churn.get(y, 0) for y in base}
     assert {int(k): int(v) for k, v in df["不良结清客户数"].items()} == {y: bad.get(y, 0) for y in base}
     assert sum(churn.values()) == 203 and sum(bad.values()) == 31
-    assert "年初余额(万CZK)" in df.columns
+    assert "年初余额(千CZK)" in df.columns
     assert any("没有任何客户有第二笔贷款" in n for n in rep.notes)
     assert len(rep.tables()["winback_list"].df) == 203
 

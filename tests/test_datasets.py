@@ -253,6 +253,6 @@ def test_demo_runs_with_berka(tmp_path):
     assert c9["挽回名单"] == 203 and c9["不良结清"] == 31
     wb = openpyxl.load_workbook(tmp_path / "Berka_C9_贷款流失客户.xlsx")
     by_year = table_frame(wb["流失概览"], "churn_by_year")
-    assert "年初余额(万CZK)" in by_year.columns
+    assert "年初余额(千CZK)" in by_year.columns
     assert by_year["流失客户数"].sum() == 203 and by_year["不良结清客户数"].sum() == 31
     assert wb["流失概览"]._charts and wb["区域热力"].conditional_formatting

@@ -77,15 +77,15 @@ def test_merge_settings_precedence_explicit_then_param_table_then_data():
     common = {"as_of": pd.Timestamp("2026-10-31"), "scale": 1, "mask": False, "insert_sheets": "是"}
     # nothing given: the 参数 table's values
     assert merge_settings({}, common) == {"as_of": pd.Timestamp("2026-10-31"), "scale": 1, "mask": False,
-                                          "mask_accounts": True}
+                                          "mask_accounts": True, "currency": None}
     # explicit values win, key by key; None / blank = not given
     assert merge_settings({"as_of": "2026-12-15", "scale": 10_000, "mask": None}, common) == {
-        "as_of": "2026-12-15", "scale": 10_000, "mask": False, "mask_accounts": True}
+        "as_of": "2026-12-15", "scale": 10_000, "mask": False, "mask_accounts": True, "currency": None}
     assert merge_settings({"as_of": "  ", "mask": True}, common)["as_of"] == pd.Timestamp("2026-10-31")
     assert merge_settings({"mask": True}, common)["mask"] is True
     # neither: as_of None (the runner takes the data's 数据日期), 万元, masked
-    assert merge_settings(None, None) == {"as_of": None, "scale": 10_000, "mask": True, "mask_accounts": True}
-    assert merge_settings({"scale": 1}, {}) == {"as_of": None, "scale": 1, "mask": True, "mask_accounts": True}
+    assert merge_settings(None, None) == {"as_of": None, "scale": 10_000, "mask": True, "mask_accounts": True, "currency": None}
+    assert merge_settings({"scale": 1}, {}) == {"as_of": None, "scale": 1, "mask": True, "mask_accounts": True, "currency": None}
 
 
 def test_param_table_settings_through_merge_settings():
@@ -99,6 +99,6 @@ def test_param_table_settings_through_merge_settings():
         {"场景": "通用", "参数": "mask", "名称": "脱敏", "取值": "否"},
     ])
     _, common = read_settings(sheet, spec)
-    assert merge_settings({}, common) == {"as_of": None, "scale": 1, "mask": False, "mask_accounts": True}
+    assert merge_settings({}, common) == {"as_of": None, "scale": 1, "mask": False, "mask_accounts": True, "currency": None}
     assert merge_settings({"as_of": "2026-11-30", "scale": 10_000}, common) == {
-        "as_of": "2026-11-30", "scale": 10_000, "mask": False, "mask_accounts": True}
+        "as_of": "2026-11-30", "scale": 10_000, "mask": False, "mask_accounts": True, "currency": None}

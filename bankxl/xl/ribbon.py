@@ -455,7 +455,11 @@ def ensure_param_sheet(bridge: Any, book: Any, info: BookInfo, specs: Sequence[S
     else:
         block = bridge.read_sheet(book, PARAM_SHEET)
         df = block_frame(block)
-        missing_common = [r for r in RIBBON_COMMON if "参数" not in df.columns or r["参数"] not in
+        # 通用 rows added since the sheet was made (e.g. 币种) are appended too, so the ribbon offers every setting
+        from ..paramsheet import COMMON
+
+        missing_common = [r for r in COMMON.to_dict("records") + RIBBON_COMMON
+                          if "参数" not in df.columns or r["参数"] not in
                           set(df.loc[df.get("场景", pd.Series(dtype=object)).astype(str) == "通用", "参数"].astype(str))]
         have = set(df["场景"].astype(str).str.strip()) if "场景" in df.columns else set()
         new_specs = [s for s in specs if not ({s.id, s.code, s.title} & have)]

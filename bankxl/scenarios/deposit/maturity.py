@@ -263,7 +263,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     notice = d["kind"].eq("通知存款") & keep
     if notice.any():
         if params.notice_handling == "exclude":
-            notes.append(f"通知存款 {int(notice.sum())} 笔、余额 {d.loc[notice, 'balance'].sum():,.2f} 元无到期日, "
+            notes.append(f"通知存款 {int(notice.sum())} 笔、余额 {d.loc[notice, 'balance'].sum():,.2f} {ctx.base_unit}无到期日, "
                          "按参数「通知存款处理」= exclude 未计入。")
             keep &= ~notice
         else:
@@ -292,7 +292,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     # 定活两便 has no fixed maturity by design: without a date it is not a data problem, just not a maturity
     flexible = keep & d["kind"].eq("定活两便") & d["maturity"].isna()
     if flexible.any():
-        notes.append(f"定活两便 {int(flexible.sum())} 笔、余额 {d.loc[flexible, 'balance'].sum():,.2f} 元无约定到期日, "
+        notes.append(f"定活两便 {int(flexible.sum())} 笔、余额 {d.loc[flexible, 'balance'].sum():,.2f} {ctx.base_unit}无约定到期日, "
                      "未计入到期视图。")
         keep &= ~flexible
 
@@ -930,9 +930,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     s4 = Sheet("排班", [
         Note(title="到期排班建议",
              lines=[f"按实际可支取日(工作日)× 网点: 所需人天 = ceil(到期客户数 / {params.customers_per_staff_day})【假设: 人均日处理量】。",
-                    f"大额客户: 当日在该网点到期合计 ≥ {params.large_customer:,.0f} 元, 请行长/理财经理在岗接待。",
+                    f"大额客户: 当日在该网点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit}, 请行长/理财经理在岗接待。",
                     (f"行长/理财经理名单: 未来 {params.calendar_days} 天内(按实际可支取日)到期合计 ≥ "
-                    f"{params.large_customer:,.0f} 元的客户, 建议提前一周面访, 配置大额存单/理财。")]),
+                    f"{params.large_customer:,.0f} {ctx.base_unit}的客户, 建议提前一周面访, 配置大额存单/理财。")]),
         Table(staff, name="staffing", title=f"未来 {params.calendar_days} 天排班", text_columns=("机构号", "大额客户号"),
               formats={"实际可支取日": "date"}, conditional=[Conditional(["所需人天"], "data_bar")]),
         Table(vip, name="large_customers", title="大额到期客户(行长/理财经理名单)", text_columns=("客户号",),
@@ -961,8 +961,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
              lines=[f"节点 到期前 N 天(N = {', '.join(str(int(k)) for k in params.reminder_days)}): {covers}。",
                     ("到期本息: 单利 = 本金 × (1 + 年利率 × 存期月数/12)(整存整取/大额存单); "
                     "零存整取近似 = 余额 × (1 + 年利率 × (n+1)/24); 通知存款/定活两便不计算。"),
-                    f"客户本节点到期合计 ≥ {params.large_customer:,.0f} 元 → 理财经理跟进; 单笔 ≥ "
-                    f"{params.cd_threshold:,.0f} 元建议大额存单。"
+                    f"客户本节点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit} → 理财经理跟进; 单笔 ≥ "
+                    f"{params.cd_threshold:,.0f} {ctx.base_unit}建议大额存单。"
                     + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else "")]),
         Table(summary, name="reminder_summary", title="提醒汇总", formats={"笔数": "int", "客户数": "int"}),
         Table(rem, name="reminders", title="提醒名单", text_columns=("客户号", "账号", "客户经理"),
