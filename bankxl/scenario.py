@@ -57,15 +57,17 @@ PERIOD_MAX = {"天": 3660, "月": 600, "年": 50}
 
 
 def param(default: Any, zh: str, unit: str | None = None, help: str = "", *, min: float | None = None,
-          max: float | None = None, increasing: bool = False, **kw) -> Any:
+          max: float | None = None, increasing: bool = False, open_top: bool = False, **kw) -> Any:
     """A params-dataclass field with its 中文 label, unit and allowed range (shown on the 参数 sheet and in 说明).
 
     Numbers whose default is ≥ 0 may not be set negative unless ``min`` says otherwise; ``max`` caps them, and
     a scalar in 天/月/年 without ``max`` is capped by :data:`PERIOD_MAX` (it feeds date arithmetic); nan / ±inf
-    are never accepted. ``increasing``: a flat tuple of numbers (band edges) must be strictly
+    are never accepted, except +inf as the first number of the last row where ``open_top`` declares an open
+    upper bound (the last bracket of a tax table, written ``Infinity``). ``increasing``: a flat tuple of numbers (band edges) must be strictly
     increasing. Sequences are tuples (immutable); users write flat ones as ``30,15,7,1`` and nested ones as JSON.
     """
-    meta = {"zh": zh, "unit": unit, "help": help, "min": min, "max": max, "increasing": increasing}
+    meta = {"zh": zh, "unit": unit, "help": help, "min": min, "max": max, "increasing": increasing,
+            "open_top": open_top}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple (immutable) for sequence parameters")
     return field(default=default, metadata=meta, **kw)
@@ -182,7 +184,11 @@ def _check_range(f: dataclasses.Field, value: Any, label: str, text: Any = None)
     """Raise ParameterError (naming ``label`` and the given ``text``) for a non-finite number anywhere in
     ``value``, a number outside the field's min/max, or a declared-increasing tuple that is not."""
     given = _fmt_value(value) if text is None else str(text)
-    bad = [v for v in _numbers(value) if not math.isfinite(v)]
+    checked = value
+    if f.metadata.get("open_top") and value and isinstance(value[-1], (tuple, list)) and value[-1] \
+            and value[-1][0] == math.inf:  # the open upper bound of the last bracket
+        checked = (value[:-1], value[-1][1:])
+    bad = [v for v in _numbers(checked) if not math.isfinite(v)]
     if bad:
         raise ParameterError(f"参数「{label}」的取值「{given}」含非有限数字 {bad[0]}, 应为有限的数字。",
                              f"Parameter {f.name}: {given!r} holds {bad[0]}; finite numbers expected.")

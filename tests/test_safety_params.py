@@ -165,3 +165,18 @@ def test_loan_churn_years_must_be_plausible_years():
         with pytest.raises(ParameterError, match="years"):
             make_params(ChurnParams, {"years": bad})
     assert make_params(ChurnParams, {"years": "2024,2025"}).years == (2024, 2025)
+
+
+@pytest.mark.parametrize("text,ok", [("[[Infinity, 0.03, 0]]", True), ("[[36000, 0.03, 0], [Infinity, 0.1, 2520]]", True),
+                                     ("[[NaN, 0.03, 0]]", False), ("[[-Infinity, 0.03, 0]]", False),
+                                     ("[[36000, Infinity, 0]]", False), ("[[Infinity, 0.03, 0], [Infinity, 0.1, 0]]", False)])
+def test_open_top_bracket_allows_plus_infinity_only(text, ok):
+    """A tax table's last bracket is open (upper bound Infinity, declared open_top); nan and -inf never pass."""
+    from bankxl.scenarios.management.salary import SalaryParams
+
+    if ok:
+        p = make_params(SalaryParams, {"tax_brackets": text})
+        assert any(x == float("inf") for row in p.tax_brackets for x in row)
+    else:
+        with pytest.raises(ParameterError):
+            make_params(SalaryParams, {"tax_brackets": text})

@@ -81,7 +81,8 @@ class SalaryParams:
     annuity_cap_rate: float = param(0.04, "企业年金扣除上限比例",
                                     help="企业年金个人缴费不超过缴费工资计税基数 4% 的部分可税前扣除; 以当月应发代基数")
     tax_brackets: tuple = param(tax.BRACKETS, "个税预扣率表", "元",
-                                "(累计应纳税所得额上限, 预扣率, 速算扣除数), 综合所得年度税率表")
+                                "(累计应纳税所得额上限, 预扣率, 速算扣除数), 综合所得年度税率表; 最后一档上限写 Infinity",
+                                open_top=True)
     bonus_factor: float = param(1.5, "年终奖月倍数", help="月应发总额 > 倍数 × 各月中位数的月份标为年终奖月")
 
 
