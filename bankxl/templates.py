@@ -844,6 +844,14 @@ def maturity_template_values(df: pd.DataFrame | None = None, as_of=MATURITY_AS_O
             "dtm_labels": dtm_band_labels(p.dtm_edges), "amount_labels": amount_band_labels(p.amount_edges)}
 
 
+def maturity_input_columns() -> list:
+    """The 定期存款明细 columns of the maturity template, in order: every time_deposits column except term_d
+    (期限天数): the template's formulas take 期限 in months only."""
+    from .tables import get_table
+
+    return [c for c in get_table("time_deposits").columns if c.id != "term_d"]
+
+
 def build_maturity_template(path: str | Path) -> Path:
     """Write ``存款到期视图模板.xlsx`` (D2) to ``path`` and return the path.
 
@@ -946,7 +954,7 @@ def build_maturity_template(path: str | Path) -> Path:
     first, last = MATURITY_FIRST, MATURITY_FIRST + MATURITY_ROWS - 1
     r1, r2 = first + 1, last + 1
     spec = get_table("time_deposits")
-    cols = [c for c in spec.columns if c.id != "term_d"]  # the template's formulas take 期限 in months only
+    cols = maturity_input_columns()
     L = {c.id: xl_col_to_name(j) for j, c in enumerate(cols)}
     n_cols = len(cols)
     f_cols = ["dtm", "dtm_band", "amount_band", "month", "value"]
