@@ -11,7 +11,8 @@ of mutations (cells, columns, rows, headers, sheet names, outlet ids with path c
 * anything else (exit 1 内部错误, an exception, SystemExit from argparse) fails;
 * always: the input's sha256 is unchanged, no file was created or changed outside ``root/out``, no file
   left in ``root/out`` that is not a report (temp files); every written .xlsx is a complete zip of
-  well-formed XML parts with no ``<f>`` (formula) element in any sheet.
+  well-formed XML parts with no ``<f>`` (formula) element in any sheet and no unmasked ID-card or phone
+  number of the input.
 
 ``python tests/fuzz_util.py OUTCOMES.jsonl`` summarises the log written when ``BANKXL_FUZZ_LOG`` is set.
 """
@@ -158,11 +159,12 @@ def apply_mutation(sheets: list[list], m: tuple) -> None:
         for k, r in enumerate(rows[1:]):
             r += [None] * (c + 1 - len(r))
             r[c] = vals[k % len(vals)]
-    elif kind == "outlet":  # 机构号 cells -> path-like text
-        heads = [str(h) for h in rows[0]]
-        if "机构号" in heads:
-            c = heads.index("机构号")
-            for k, r in enumerate(rows[1:]):
+    elif kind == "outlet":  # 机构号 cells under the (first) header holding 机构号 -> path-like text
+        h = next((i for i, r in enumerate(rows) if "机构号" in r), None)
+        if h is not None:
+            c = rows[h].index("机构号")
+            for k, r in enumerate(rows[h + 1:]):
+                r += [None] * (c + 1 - len(r))
                 r[c] = m[2][k % len(m[2])]
     elif kind == "drop_column":
         c = _col(rows, m[2])
@@ -266,12 +268,23 @@ EN_WORD = re.compile(r"(?<![\w-])[A-Za-z]{2,}(?![\w-])")  # a plain English word
 
 
 def message_ok(err: str) -> bool:
-    """stderr of a refused run: the text after the last ``错误 error:`` holds a CJK character and a line
-    with at least three plain English words (an English sentence), and no traceback."""
+    """stderr of a refused run: the text after the last ``错误 error:`` holds a CJK character and an
+    English line (:func:`_english`; a bare id such as ``roll_rule`` is none), and no traceback."""
     if "Traceback" in err or "错误 error:" not in err:
         return False
     msg = err.rsplit("错误 error:", 1)[1]
-    return bool(CJK.search(msg)) and any(len(EN_WORD.findall(line)) >= 3 for line in msg.splitlines())
+    return bool(CJK.search(msg)) and any(_english(ln) for ln in msg.splitlines())
+
+
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|「[^」]*」|“[^”]*”")
+
+
+def _english(line: str) -> bool:
+    """At least two plain English words, and at least half as many as the Chinese characters outside
+    quoted values (so a Chinese sentence quoting 'following' is not English, and an English one quoting a
+    Chinese value or naming a 中文 column is)."""
+    words = len(EN_WORD.findall(line))
+    return words >= 2 and 2 * words >= len(CJK.findall(QUOTED.sub("", line)))
 
 
 def formula_cells(xlsx: Path) -> list[str]:
@@ -297,6 +310,30 @@ def malformed_parts(xlsx: Path) -> list[str]:
                     ElementTree.fromstring(z.read(n))
                 except ElementTree.ParseError as e:
                     out.append(f"{n}: {e}")
+    return out
+
+
+PERSONAL_HEADERS = ("证件号码", "手机号", "共同借款人证件号")
+
+
+@lru_cache(maxsize=None)
+def personal_values(code: str) -> frozenset[str]:
+    """The ID-card and phone numbers in the sample input of ``code`` (texts of 11+ characters)."""
+    out = set()
+    for _, rows in base_sheets(code):
+        cols = [i for i, h in enumerate(rows[0]) if h in PERSONAL_HEADERS]
+        out.update(str(r[i]) for r in rows[1:] for i in cols if r[i] is not None and len(str(r[i])) >= 11)
+    return frozenset(out)
+
+
+def unmasked(xlsx: Path, values: frozenset[str]) -> list[str]:
+    """``part: value`` for each of ``values`` found verbatim in the sheet or shared-string XML of ``xlsx``."""
+    out = []
+    with zipfile.ZipFile(xlsx) as z:
+        for n in z.namelist():
+            if n.startswith("xl/worksheets/") or n == "xl/sharedStrings.xml":
+                text = z.read(n).decode("utf-8")
+                out += [f"{n}: {v}" for v in values if v in text]
     return out
 
 
@@ -329,6 +366,7 @@ class Case:
     as_of: str | None = None
     params: list = field(default_factory=list)
     raw: bytes | None = None     # a broken file instead of a table
+    twice: bool = False          # --input given twice (same file)
 
 
 STEMS = ["export", "=1+1", "+x", "-a", "数据 (1)", "@x", "定期存款明细", "贷款", "客户月度存款", "a'b"]
@@ -367,6 +405,7 @@ def cases(draw, codes=("D2",)):
                                  min_size=1, max_size=2))
     if draw(st.integers(0, 19)) == 0:
         c.raw = draw(RAW_FILES)
+    c.twice = draw(st.integers(0, 14)) == 0
     return c
 
 
@@ -385,7 +424,7 @@ def write_input(c: Case, folder: Path) -> Path:
 
 def argv(c: Case, inp: Path, out: Path) -> list[str]:
     """``bankxl run`` arguments; ``--opt=value`` so a value starting with '-' stays a value."""
-    a = ["run", c.code, f"--input={inp}", f"--out={out}"]
+    a = ["run", c.code, f"--input={inp}", f"--out={out}"] + ([f"--input={inp}"] if c.twice else [])
     if c.by_outlet:
         a.append("--by=outlet")
     if c.strict:
@@ -455,6 +494,8 @@ def run_case(c: Case, top: Path) -> dict:
             assert not bad, f"formula cells in {f.name}: {bad[:5]}\n{what}"
             bad = malformed_parts(f)
             assert not bad, f"malformed XML in {f.name}: {bad[:5]}\n{what}"
+            bad = unmasked(f, personal_values(c.code))
+            assert not bad, f"unmasked ID/phone numbers in {f.name}: {bad[:5]}\n{what}"
     if rc == 0:
         reports = [f for f in files if f.suffix == ".xlsx"]
         assert reports, f"exit 0 but no report in --out\n{what}"

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from fuzz_util import (Case, apply_mutation, cases, formula_cells, log_outcome, malformed_parts, message_ok, mutated,
-                       run_case, write_xlsx)
+                       run_case, unmasked, write_xlsx)
 
 FUZZ = settings(max_examples=int(os.environ.get("BANKXL_FUZZ_EXAMPLES", "50")), deadline=None,
                 derandomize=True, database=None, print_blob=True,
@@ -61,6 +61,9 @@ def test_mutations_by_hand():
     apply_mutation(sheets, ("outlet", 0, ["a/../../x", None]))
     apply_mutation(sheets, ("title_rows", 0, ["t"], 2))
     assert sheets == [["S", [["存款报表 2026年11月"], ["t"], ["机构号"], ["a/../../x"], [None]]]]
+    apply_mutation(sheets, ("blank_rows", 0, 3, 1))           # a short row under the header
+    apply_mutation(sheets, ("outlet", 0, ["CON"]))
+    assert sheets[0][1][2:] == [["机构号"], ["CON"], ["CON"], ["CON"]]
     d2 = mutated("D2", [])
     assert [s for s, _ in d2] == ["定期存款明细", "机构"] and len(d2[0][1]) == 41 and d2[0][1][0][0] == "账号"
 
@@ -85,12 +88,18 @@ def test_written_text_stays_text_and_formulas_are_found(tmp_path):
         for n in src.namelist():
             dst.writestr(n, src.read(n) if n != "xl/sharedStrings.xml" else b"<sst>a\x00</sst>")
     assert [s.split(":")[0] for s in malformed_parts(bad)] == ["xl/sharedStrings.xml"]
+    write_xlsx([["S", [["证件号码"], ["110102198609096269"], ["1101**********6269"]]]], p)
+    assert unmasked(p, frozenset({"110102198609096269", "110105195412237035"})) == [
+        "xl/sharedStrings.xml: 110102198609096269"]
 
 
 def test_message_rule():
     assert message_ok("错误 error: 找不到输入文件: x\nInput file not found: x")
     assert message_ok("错误 error: 严格模式: 表「客户月度存款」有 1 个数据问题\nStrict mode: table customer_monthly has 1 "
                       "row problem(s), e.g. row 16")
+    assert message_ok("错误 error: 未知参数「到期」\nUnknown parameter '到期'.")
+    assert message_ok("错误 error: 数据日期「~」不是有效日期\n数据日期 '~' is not a valid date.")
+    assert not message_ok("错误 error: 参数「到期日遇节假日」应为 following 或 preceding, 而不是 'x'。")
     assert not message_ok("错误 error: 参数「到期日遇节假日」应为 following 或 preceding\nroll_rule")  # an id is no sentence
     assert not message_ok("错误 error: 'org_id'")                        # a stray KeyError
     assert not message_ok("错误 error: Input file not found: x")          # English only
