@@ -85,7 +85,8 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
     Overrides are keyed by English id; only non-blank 取值 are returned. Common settings: ``as_of``,
     ``scale`` (1 or 10000), ``mask`` and ``mask_accounts`` (bool), ``currency`` (ISO 4217 code). Rows of other
     scenarios are ignored. Raises DataValidationError when the table lacks 取值 and 参数/名称 columns, and
-    ParameterError for a bad value (naming the file, the 参数 sheet and the Excel row of the entry).
+    ParameterError for a bad value (naming the file, the 参数 sheet and the Excel row of the entry) or values
+    that break a cross-field rule together (the params' ``check()``, naming the file and sheet).
     """
     df = _read_frame(source)
     where_zh, where_en = df.attrs.get("where", ("参数表", "parameter table"))
@@ -110,13 +111,17 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
                 common[key] = _common_value(key, val)
             elif scen in keys or (not scen and (pid in fields or name in zh)):
                 key = pid if pid in fields else zh.get(name, pid or name)
-                make_params(spec.params, {key: val})  # checked here, where the row is known
+                make_params(spec.params, {key: val}, check=False)  # checked here, where the row is known
                 overrides[key] = val
         except ParameterError as e:
             row = r.get("_row")
             at_zh, at_en = (f"第 {row} 行", f", row {row}") if row is not None and not pd.isna(row) else ("", "")
             raise ParameterError(f"{where_zh}{at_zh}: {e.message_zh or e}",
                                  f"{where_en}{at_en}: {e.message_en or e}") from e
+    try:  # cross-field rules (the params' check()) once all entries are read
+        make_params(spec.params, overrides)
+    except ParameterError as e:
+        raise ParameterError(f"{where_zh}: {e.message_zh or e}", f"{where_en}: {e.message_en or e}") from e
     return overrides, common
 
 

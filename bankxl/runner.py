@@ -133,8 +133,7 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
         if t not in tables:
             tz = get_table(t).zh
             raise DataValidationError(f"缺少输入表「{tz}」({t})。", f"Missing input table {t}.", table=t)
-    if params is None or isinstance(params, Mapping):
-        params = make_params(spec.params, params)
+    params = make_params(spec.params, params)  # a mapping of overrides or an instance: checked either way
     if ctx is None:
         ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), **ctx_options)
     used = {k: v for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}
@@ -243,8 +242,7 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     spec = get_scenario(scenario) if isinstance(scenario, str) else scenario
     if out is not None:
         check_output(out, sources)
-    if params is None or isinstance(params, Mapping):
-        params = make_params(spec.params, params)  # a typo in a parameter fails before a long load
+    params = make_params(spec.params, params)  # a typo in a parameter fails before a long load
     if as_of is not None:
         resolve_as_of(spec, {}, as_of)  # so does an impossible --as-of
     if currency is not None and str(currency).strip():

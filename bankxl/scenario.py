@@ -57,7 +57,8 @@ PERIOD_MAX = {"天": 3660, "月": 600, "年": 50}
 
 
 def param(default: Any, zh: str, unit: str | None = None, help: str = "", *, min: float | None = None,
-          max: float | None = None, increasing: bool = False, open_top: bool = False, **kw) -> Any:
+          max: float | None = None, increasing: bool = False, open_top: bool = False,
+          choices: Mapping[str, str] | None = None, pattern: str | None = None, **kw) -> Any:
     """A params-dataclass field with its 中文 label, unit and allowed range (shown on the 参数 sheet and in 说明).
 
     Numbers whose default is ≥ 0 may not be set negative unless ``min`` says otherwise; ``max`` caps them, and
@@ -65,21 +66,96 @@ def param(default: Any, zh: str, unit: str | None = None, help: str = "", *, min
     are never accepted, except +inf as the first number of the last row where ``open_top`` declares an open
     upper bound (the last bracket of a tax table, written ``Infinity``). ``increasing``: a flat tuple of numbers (band edges) must be strictly
     increasing. Sequences are tuples (immutable); users write flat ones as ``30,15,7,1`` and nested ones as JSON.
+
+    ``choices`` (text parameters): an ordered mapping ``{English id: 中文标签}``, e.g.
+    ``{"following": "顺延", "preceding": "提前"}``. Users may write the id (case, spaces, ``-``/``_`` ignored),
+    the label, or the shown form ``顺延 (following)``; the id is stored (and hashed), ``顺延 (following)`` is
+    shown on the 参数 sheet and in 说明. ``pattern`` (text parameters): a regular expression the whole value
+    must match (an empty value is allowed when the default is empty). Cross-field rules (lower < upper) go in
+    a ``check(self) -> None`` method of the params dataclass raising :class:`ParameterError`;
+    :func:`make_params` calls it. Raises ``ValueError`` / ``TypeError`` for an inconsistent declaration.
     """
     meta = {"zh": zh, "unit": unit, "help": help, "min": min, "max": max, "increasing": increasing,
             "open_top": open_top}
     if isinstance(default, (list, dict, set)):
         raise TypeError("use a tuple (immutable) for sequence parameters")
+    if choices is not None:
+        choices = dict(choices)
+        lookup = {}
+        for cid, label in choices.items():
+            for key in (_choice_key(cid), _choice_key(label)):
+                if lookup.setdefault(key, cid) != cid:
+                    raise ValueError(f"{zh}: choice {key!r} names two ids")
+        if not isinstance(default, str) or default not in choices:
+            raise ValueError(f"{zh}: default {default!r} is not one of the choice ids {list(choices)}")
+        meta.update(choices=choices, choice_lookup=lookup)
+    if pattern is not None:
+        if not isinstance(default, str):
+            raise TypeError(f"{zh}: pattern= is for text parameters")
+        if default and not re.fullmatch(pattern, default):
+            raise ValueError(f"{zh}: default {default!r} does not match {pattern!r}")
+        meta["pattern"] = pattern
     return field(default=default, metadata=meta, **kw)
 
 
+def _choice_key(text: Any) -> str:
+    """Comparison key of a choice id or label: case, spaces, ``-`` and ``_`` ignored."""
+    return re.sub(r"[\s_\-]+", "", str(text)).casefold()
+
+
+def choice_text(f: dataclasses.Field, value: Any) -> str:
+    """How a choice value is shown: ``顺延 (following)``; a value of a field without choices: ``str(value)``."""
+    choices = f.metadata.get("choices")
+    return f"{choices[value]} ({value})" if choices and value in choices else str(value)
+
+
+def _choices_listed(choices: Mapping[str, str]) -> tuple[str, str]:
+    return ("、".join(f"{lab}({cid})" for cid, lab in choices.items()),
+            ", ".join(f"{cid} ({lab})" for cid, lab in choices.items()))
+
+
+_SHOWN_CHOICE = re.compile(r"^(.*?)\s*[(（]\s*([^()（）]*?)\s*[)）]\s*$")
+
+
+def _choice(f: dataclasses.Field, text: Any, label: str) -> str:
+    """The choice id for a user-given id / label / ``label (id)``; ParameterError listing both forms."""
+    lookup = f.metadata["choice_lookup"]
+    s = str(text).strip()
+    found = lookup.get(_choice_key(s))
+    m = _SHOWN_CHOICE.match(s) if found is None else None
+    if m:
+        shown, cid = lookup.get(_choice_key(m.group(1))), lookup.get(_choice_key(m.group(2)))
+        found = cid if not m.group(1) or shown == cid else None
+    if found is None:
+        zh, en = _choices_listed(f.metadata["choices"])
+        raise ParameterError(f"参数「{label}」的取值「{s}」不在可选范围内; 可选: {zh}。",
+                             f"Parameter {f.name} ({f.metadata.get('zh', f.name)}): {s!r} is not allowed; "
+                             f"choose one of {en}.")
+    return found
+
+
+def _check_pattern(f: dataclasses.Field, value: Any, label: str) -> None:
+    pattern = f.metadata.get("pattern")
+    if pattern is None or (value == "" and f.default == "") or re.fullmatch(pattern, str(value)):
+        return
+    hint = f.metadata.get("help")
+    raise ParameterError(f"参数「{label}」的取值「{value}」格式不对, 应匹配 {pattern}" + (f"({hint})" if hint else "")
+                         + "。", f"Parameter {f.name}: {value!r} does not match the pattern {pattern}.")
+
+
 def params_table(params: Any) -> pd.DataFrame:
-    """The parameters as rows: 参数 (id), 名称, 取值, 单位, 说明 — for the 参数 sheet and 说明."""
+    """The parameters as rows: 参数 (id), 名称, 取值, 单位, 说明 — for the 参数 sheet and 说明.
+
+    A choice shows as ``顺延 (following)`` and its 说明 ends with the allowed values (可选: 顺延(following)、…).
+    """
     rows = []
     for f in dataclasses.fields(params):
+        value, note = getattr(params, f.name), f.metadata.get("help", "")
+        if f.metadata.get("choices"):
+            note = (note + " " if note else "") + "可选: " + _choices_listed(f.metadata["choices"])[0]
         rows.append({"参数": f.name, "名称": f.metadata.get("zh", f.name),
-                     "取值": _fmt_value(getattr(params, f.name)), "单位": f.metadata.get("unit") or "",
-                     "说明": f.metadata.get("help", "")})
+                     "取值": choice_text(f, value) if f.metadata.get("choices") else _fmt_value(value),
+                     "单位": f.metadata.get("unit") or "", "说明": note})
     return pd.DataFrame(rows, columns=["参数", "名称", "取值", "单位", "说明"])
 
 
@@ -126,7 +202,7 @@ def _number_or_text(text: str) -> Any:
     return text.strip()
 
 
-def _expected(default: Any) -> str:
+def _expected(default: Any) -> tuple[str, str]:
     if isinstance(default, bool):
         return "是/否", "yes/no"
     if isinstance(default, int):
@@ -148,6 +224,8 @@ def parse_param_value(f: dataclasses.Field, text: Any) -> Any:
     """
     default = f.default
     label = f"{f.metadata.get('zh', f.name)}({f.name})"
+    if f.metadata.get("choices"):
+        return _choice(f, text, label)
     zh_form, en_form = _expected(default)
     try:
         if isinstance(default, tuple):
@@ -169,6 +247,7 @@ def parse_param_value(f: dataclasses.Field, text: Any) -> Any:
     except (ValueError, TypeError, json.JSONDecodeError) as e:
         raise ParameterError(f"参数「{label}」的取值「{text}」无法识别, 应为{zh_form}。",
                              f"Parameter {f.name}: cannot read {text!r}; expected {en_form}.") from e
+    _check_pattern(f, value, label)
     _check_range(f, value, label, text)
     return value
 
@@ -271,8 +350,17 @@ def check_as_of_range(day: pd.Timestamp, where: str = "数据日期", text: str 
                     f"{AS_OF_MAX:%Y-%m-%d}.", **where_kw)
 
 
-def make_params(cls: type, overrides: Mapping[str, Any] | None = None) -> Any:
-    """Build a params dataclass from defaults + overrides keyed by English id or 中文 label."""
+def make_params(cls: type, overrides: Any = None, *, check: bool = True) -> Any:
+    """Build a params dataclass from defaults + overrides keyed by English id or 中文 label, and check it.
+
+    ``overrides``: None, a mapping {id or 中文 label: value as users write it}, or an instance of a params
+    dataclass (then only checked, see :func:`check_params`). ``check=False`` skips the cross-field ``check()``
+    hook (for one entry of a 参数 table read on its own). Runs before any input is read (runner) and in
+    microseconds. Raises :class:`ParameterError` (Chinese + English) naming the parameter for an unknown
+    name, a value of the wrong form, out of range or not among the choices, or a failed ``check()``.
+    """
+    if dataclasses.is_dataclass(overrides) and not isinstance(overrides, type):
+        return check_params(overrides) if check else overrides
     overrides = dict(overrides or {})
     by_name = {f.name: f for f in dataclasses.fields(cls)}
     by_zh = {f.metadata.get("zh"): f for f in dataclasses.fields(cls) if f.metadata.get("zh")}
@@ -282,7 +370,28 @@ def make_params(cls: type, overrides: Mapping[str, Any] | None = None) -> Any:
         if f is None:
             raise ParameterError(f"未知参数「{k}」; 可用参数: {', '.join(by_name)}\nUnknown parameter {k!r}.")
         values[f.name] = parse_param_value(f, v)
-    return cls(**values)
+    params = cls(**values)
+    return check_params(params) if check else params
+
+
+def check_params(params: Any) -> Any:
+    """Check every value of a params instance (choices, pattern, range, as :func:`parse_param_value` does for
+    text) and call its ``check()`` hook. Returns the instance, with choices given as 中文 label replaced by
+    their id. Raises :class:`ParameterError`."""
+    changes = {}
+    for f in dataclasses.fields(params):
+        value, label = getattr(params, f.name), f"{f.metadata.get('zh', f.name)}({f.name})"
+        if f.metadata.get("choices"):
+            value = _choice(f, value, label)
+            if value != getattr(params, f.name):
+                changes[f.name] = value
+        _check_pattern(f, value, label)
+        _check_range(f, value, label)
+    params = dataclasses.replace(params, **changes) if changes else params
+    hook = getattr(params, "check", None)
+    if callable(hook):
+        hook()
+    return params
 
 
 @dataclass

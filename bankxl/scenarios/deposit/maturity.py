@@ -76,6 +76,13 @@ _LEVEL_MARKS = [Conditional(["层级", "机构名称"], "text", value="全行", 
                 Conditional(["层级"], "text", value="分行", style="good")]
 
 
+#: 到期日遇节假日 (``roll_rule``): id -> 中文标签; the ids are :meth:`bankxl.calendar.BankCalendar.roll` rules
+ROLL_RULES = {"following": "顺延", "preceding": "提前", "modified_following": "修正顺延"}
+#: how each rule moves a maturity on a non-working day (report text)
+ROLL_TEXT = {"following": "顺延至下一工作日", "preceding": "提前至上一工作日",
+             "modified_following": "顺延至下一工作日(跨月则提前至上一工作日)"}
+
+
 @dataclass(frozen=True)
 class MaturityParams:
     """Parameters of D2 (defaults: SCENARIOS.md D2; 【假设】 where the spec says so)."""
@@ -96,36 +103,24 @@ class MaturityParams:
     large_customer: float = param(500_000.0, "大额客户门槛", "元",
                                   "客户到期合计 ≥ 该值: 进入行长/理财经理名单, 提醒名单标记理财经理跟进")
     cd_threshold: float = param(200_000.0, "大额存单起存金额", "元", "单笔余额 ≥ 该值时建议产品为大额存单")
-    reminder_days: tuple = param((30, 15, 7, 1), "提醒节点", "天", "到期前 N 天提醒; 名单按数据日期当天使用")
-    roll_rule: str = param("following", "到期日遇节假日", None,
-                           "following = 顺延至下一工作日; preceding = 提前至上一工作日【假设: 各行规则不同】")
-    notice_handling: str = param("exclude", "通知存款处理", None,
-                                 "exclude = 不计入(无到期日); seven_days = 按数据日期后 7 天到期计入")
+    reminder_days: tuple = param((30, 15, 7, 1), "提醒节点", "天", "到期前 N 天提醒; 名单按数据日期当天使用",
+                                 min=1)
+    roll_rule: str = param("following", "到期日遇节假日", None, "到期日为非工作日时实际可支取日的取法【假设: 各行规则不同】",
+                           choices=ROLL_RULES)
+    notice_handling: str = param("exclude", "通知存款处理", None, "通知存款没有到期日: 不计入, 或按数据日期后"
+                                 "「通知存款视同到期天数」到期计入", choices={"exclude": "不计入", "seven_days": "按通知期计入"})
+    notice_days: int = param(7, "通知存款视同到期天数", "天", "通知存款处理 = 按通知期计入时, 到期日记为数据日期后该天数"
+                             "(七天通知存款 7, 一天通知存款 1)", min=1, max=366)
 
-
-def _check_params(p: MaturityParams) -> None:
-    def bad(zh: str, en: str):
-        raise ParameterError(zh, en)
-
-    for name, edges in (("金额段分界", p.amount_edges), ("剩余期限档分界", p.dtm_edges)):
-        try:
-            vals = [float(x) for x in edges]
-        except (TypeError, ValueError):
-            bad(f"参数「{name}」应为一组数字。", f"{name}: numbers expected")
-        if not vals or any(b <= a for a, b in itertools.pairwise(vals)):
-            bad(f"参数「{name}」应为严格递增的一组数字: {edges}", f"{name} must be strictly increasing")
-    if float(p.dtm_edges[0]) != 0:
-        bad("参数「剩余期限档分界」的第一个值应为 0(小于 0 为已到期未支取)。", "dtm_edges must start at 0")
-    if p.roll_rule not in ("following", "preceding"):
-        bad(f"参数「到期日遇节假日」应为 following 或 preceding, 而不是 {p.roll_rule!r}。", "roll_rule")
-    if p.notice_handling not in ("exclude", "seven_days"):
-        bad(f"参数「通知存款处理」应为 exclude 或 seven_days, 而不是 {p.notice_handling!r}。", "notice_handling")
-    if not 0 < p.peak_percentile < 1:
-        bad("参数「高峰日分位数」应在 0 与 1 之间。", "peak_percentile must be in (0, 1)")
-    if p.customers_per_staff_day < 1 or p.months_ahead < 1 or p.calendar_days < 1:
-        bad("参数「人均日处理客户数」「到期月份数」「到期日历天数」应为正整数。", "positive integers expected")
-    if any(int(k) < 1 for k in p.reminder_days):
-        bad("参数「提醒节点」应为正整数天数。", "reminder_days must be positive")
+    def check(self) -> None:
+        """Rules beyond one value's range: 剩余期限档 start at 0 (below 0 = 已到期未支取); the 高峰日 percentile
+        lies strictly between 0 and 1. Raises ParameterError."""
+        if not self.dtm_edges or float(self.dtm_edges[0]) != 0:
+            raise ParameterError("参数「剩余期限档分界(dtm_edges)」的第一个值应为 0(小于 0 为已到期未支取)。",
+                                 "Parameter dtm_edges must start at 0 (below 0 = matured, not withdrawn).")
+        if not 0 < self.peak_percentile < 1:
+            raise ParameterError(f"参数「高峰日分位数(peak_percentile)」应在 0 与 1 之间(不含), 给定 {self.peak_percentile:g}。",
+                                 f"Parameter peak_percentile must lie strictly between 0 and 1, got {self.peak_percentile:g}.")
 
 
 # ------------------------------------------------------------------------------------------ labels
@@ -264,14 +259,14 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     if notice.any():
         if params.notice_handling == "exclude":
             notes.append(f"通知存款 {int(notice.sum())} 笔、余额 {d.loc[notice, 'balance'].sum():,.2f} {ctx.base_unit}无到期日, "
-                         "按参数「通知存款处理」= exclude 未计入。")
+                         "按参数「通知存款处理」= 不计入(exclude)未计入。")
             keep &= ~notice
         else:
             fill = notice & d["maturity"].isna()
-            d.loc[fill, "maturity"] = ctx.as_of + pd.Timedelta(days=7)
-            notes.append(f"通知存款 {int(notice.sum())} 笔按数据日期后 7 天到期计入(参数 seven_days), "
-                         "其中无到期日的 {0} 笔到期日记为 {1:%Y-%m-%d}。".format(int(fill.sum()),
-                                                                    ctx.as_of + pd.Timedelta(days=7)))
+            due = ctx.as_of + pd.Timedelta(days=params.notice_days)
+            d.loc[fill, "maturity"] = due
+            notes.append(f"通知存款 {int(notice.sum())} 笔按数据日期后 {params.notice_days} 天到期计入(参数「通知存款处理」= "
+                         f"按通知期计入), 其中无到期日的 {int(fill.sum())} 笔到期日记为 {due:%Y-%m-%d}。")
 
     # implausible 期限: never used to derive a maturity (1e4 months would overflow, 0 gives 到期日 = 起息日)
     no_term_kind = d["kind"].isin(("通知存款", "定活两便"))  # 0 = no fixed term, by design
@@ -810,7 +805,6 @@ PIVOT_SPEC, PIVOT_SPEC_COUNT = pivot_specs(None)
 def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunContext) -> Report:
     """Build the D2 report (sheets listed in the module docstring). Tables: ``time_deposits`` (required),
     ``orgs`` and ``customers`` (optional)."""
-    _check_params(params)
     td = tables["time_deposits"]
     orgs = tables.get("orgs")
     customers = tables.get("customers")
@@ -913,7 +907,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     s3 = Sheet("到期日历", [
         Note(title=f"未来 {params.calendar_days} 天到期日历({(ctx.as_of + pd.Timedelta(days=1)):%Y-%m-%d} 起)",
              lines=["合同到期 = 按合同到期日; 实际可支取 = 到期日遇非工作日"
-                    + ("顺延至下一工作日" if params.roll_rule == "following" else "提前至上一工作日")
+                    + ROLL_TEXT[params.roll_rule]
                     + " 后落在当日的到期(柜面实际压力)。",
                     (f"高峰日 = 工作日且实际可支取金额 > 本窗口全部工作日实际可支取金额的 P{params.peak_percentile * 100:g}"
                     f"(当前阈值 {thr_col} 列)。")]),
@@ -988,15 +982,15 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
         f"距到期天数 dtm = 到期日 − 数据日期 {ctx.as_of:%Y-%m-%d}; 剩余期限档: {', '.join(dtm_band_labels(params.dtm_edges))}。",
         f"到期月份: 合同到期日所在月, 展示 {periods_m[0]} 至 {periods_m[-1]}(从数据日期次日所在月起 {params.months_ahead} 个月)。",
         f"金额段按单笔余额, 区间左闭右开 [下限, 上限): {', '.join(amount_band_labels(params.amount_edges))}(5 万整归入 5–20 万)。",
-        "实际可支取日: 到期日遇非工作日" + ("顺延至下一工作日(following)" if params.roll_rule == "following"
-                                    else "提前至上一工作日(preceding)") + "【假设: 各行规则不同】; 工作日按「注意」中的日历来源。",
+        f"实际可支取日: 到期日遇非工作日{ROLL_TEXT[params.roll_rule]}({params.roll_rule})【假设: 各行规则不同】; "
+        "工作日按「注意」中的日历来源。",
         f"高峰日: 实际可支取金额 > 未来 {params.calendar_days} 天内全部工作日金额的 P{params.peak_percentile * 100:g}(线性插值)。",
         f"排班: 所需人天 = ceil(当日网点到期客户数 / {params.customers_per_staff_day})【假设】。",
         f"提醒: 到期前 {'/'.join(str(int(k)) for k in params.reminder_days)} 天; 名单按数据日期当天使用, 其后的非工作日的提醒并入当天。",
         "到期本息 = 本金 × (1 + 利率 × 存期/12) 单利; 零存整取 ≈ 余额 × (1 + 利率 × (n+1)/24)(余额 = 月存额 × n); 未扣税(储蓄存款利息个税 2008-10-09 起暂免)。",
         "到期日为空: 有起息日与期限时按 起息日 + 期限(月) 推算(按月, 2 月 29 日起息 1 年 → 次年 2 月 28 日; 期限 ≤ 0 或超过 600 个月记 TERM_INVALID, 不据此推算); 到期日早于起息日: 剔除并记 DATE_ORDER。",
         "通知存款: " + ("无到期日, 不计入(参数 exclude)。" if params.notice_handling == "exclude"
-                    else "按数据日期后 7 天到期计入(参数 seven_days)。"),
+                    else f"按数据日期后 {params.notice_days} 天到期计入(参数 seven_days)。"),
     ]
     report.notes = notes + [
         ("续存率(到期后 7 天内同客户新做定期/大额存单/理财金额 ÷ 到期金额)未计算: 输入只有数据日期的定期存款快照, "
