@@ -532,6 +532,34 @@ class BankCalendar:
             return pd.Series(arr, index=index)
         return counts if valid.all() else arr
 
+    def add_workdays(self, start: Any, n: Any):
+        """The ``n``-th working day after ``start`` (``n`` ≥ 1; ``n`` = 0 is ``start`` rolled to the next
+        working day, :meth:`next_workday`): e.g. a list's 截止日 = 数据日期 + N 个工作日. ``start`` and ``n``
+        (int or int array/Series) broadcast. Returns a Timestamp / datetime64[ns] ndarray / Series (index of
+        the first Series argument); NaT where ``start`` is missing. Raises ``ValueError`` for a negative ``n``.
+        """
+        s_days, s_kind, s_index = _to_days(start)
+        n_arr = np.asarray(n.to_numpy() if isinstance(n, pd.Series) else n, dtype=np.int64).ravel()
+        if (n_arr < 0).any():
+            raise ValueError(f"add_workdays: n must be >= 0, got {int(n_arr.min())}")
+        s_b, n_b = np.broadcast_arrays(s_days, n_arr)
+        out = np.full(len(s_b), np.datetime64("NaT"), dtype="datetime64[D]")
+        valid = ~np.isnat(s_b)
+        if valid.any():
+            lo = s_b[valid].min()
+            hi = s_b[valid].max() + np.timedelta64(int(n_b[valid].max()) * 2 + 40, "D")  # ≥ 5 of 7 days work
+            span, wd = self._span(lo, hi)
+            cum = np.cumsum(wd)  # working days in span[0..i]
+            i = (s_b[valid] - lo).astype(np.int64)
+            before = cum[i] - wd[i]  # working days strictly before start
+            target = np.where(n_b[valid] == 0, before + 1, cum[i] + n_b[valid])
+            out[valid] = span[np.searchsorted(cum, target, side="left")]
+        out = out.astype("datetime64[ns]")
+        kind = s_kind if isinstance(n, (int, np.integer)) or s_kind != "scalar" else \
+            ("series" if isinstance(n, pd.Series) else "array")
+        index = s_index if s_kind == "series" else (n.index if isinstance(n, pd.Series) else None)
+        return self._wrap(out, kind, index, dtype="datetime64[ns]")
+
     def year_source(self, year: int) -> str:
         """Which built-in source decides ``year``: ``'chinese_calendar'`` (official schedule) or ``'rule'``
         (weekends + statutory holidays). The user table may still override single dates."""

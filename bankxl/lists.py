@@ -1,0 +1,374 @@
+"""Scored, explained customer lists (SCENARIOS.md §6 名单表): one mechanism for every scenario.
+
+A scenario declares *why* a customer is on its list — rules, level thresholds, a strategy table — and
+:func:`score_list` computes the rest, vectorised::
+
+    from bankxl.lists import Rule, levels_param, score_list, strategy_param
+
+    @dataclass(frozen=True)
+    class MyParams:
+        levels: tuple = levels_param((("A", 80), ("B", 60), ("C", 0)))
+        strategy: tuple = strategy_param((("A", "{offer}; 客户经理面谈", 5), ("B", "{offer}; 电话联系", 10),
+                                          ("C", "{offer}; 短信推送", 20)))
+
+    rules = (
+        Rule("gap", "缺 {n_gap} 项产品: {gap_text}", weight=50, value="gap_share", name="产品缺口"),
+        Rule("size", "存款 {size:,.0f} 元", weight=35, value="size_pct", name="存款规模"),
+        Rule("age", "{age:.0f} 岁, 家庭形成期", points=15, when="prime", name="重点年龄段"),
+        Rule("risk", "有逾期记录", when="risk", name="风险提示"),          # 0 points: a reason, no score
+    )
+    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("size",), customers=cust,
+                     show={"age": "年龄", "size": ctx.base_label("存款")})
+    sheet = Sheet("营销名单", lst.blocks("cross_sell_list", "营销名单", limit=p.list_limit))
+    tags = lst.tag_rows("C6", "C6_CROSS_SELL", "按揭交叉营销", ctx, p)          # bankxl.tags
+
+``frame``: one row per customer (column ``cust_id``) holding every column the rules and templates use.
+What the shared code computes (columns of :attr:`ScoredList.df`, in this order): 排名 · 客户号 · 客户名称/
+证件号码/手机号 (masked per ``ctx.mask``, :func:`bankxl.scenarios.common.customer_columns`) · 机构号 · 客户经理 ·
+the ``show`` columns · 得分 · 等级 · 原因 · 建议动作 · 截止日 · 未计算因素 (only when some factor could not be
+computed). Rules:
+
+* **得分** = Σ points of the rules that hold, rounded to ``decimals``. A rule whose input is unknown for a row
+  (its condition or value is NA, or the scenario names it in ``unknown=``) scores nothing and is listed in
+  未计算因素 — never scored 0 silently. A row where no rule could be computed has a blank 得分 and 等级.
+* **等级**: the first level whose threshold ≤ 得分 (levels from high to low). Rows below the lowest
+  threshold are not on the list (the note says how many).
+* **原因**: the texts of the rules that hold, highest points first (declaration order among equal points;
+  0-point rules are reasons without score), the first ``top`` (3) joined with ``；``.
+* **建议动作 / 截止日**: from the strategy row of the level — the action template (``{column}`` placeholders
+  allowed) and N working days: 截止日 = N-th working day after the data date (``ctx.calendar``).
+* **排名**: 得分 descending, then each ``sort_by`` column descending (the amount the list is about; blanks
+  last), then 客户号 ascending — never input order. :attr:`ScoredList.note` states it for the sheet / 说明.
+
+Templates use ``str.format`` syntax with frame columns: ``{col}`` (as text) or ``{col:,.0f}`` /
+``{col:.1f}`` / ``{col:.0%}`` (numbers: optional thousands separator, decimals, percent), filled vectorised
+(:func:`fill_template`).
+
+Convention: a scenario names its parameters ``levels`` and ``strategy`` (:func:`levels_param`,
+:func:`strategy_param`, tuple-of-tuples so they round-trip through the 参数 sheet) and passes them here;
+:func:`check_levels` validates them (ParameterError, Chinese + English).
+"""
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+from .report import Conditional, Note, Table
+from .scenario import param
+from .scenarios.common import customer_columns
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenario import RunContext
+
+#: the §6 list columns every list sheet has (identity columns appear when the data hold them)
+LIST_COLUMNS = ("排名", "客户号", "得分", "等级", "原因", "建议动作", "截止日")
+UNKNOWN_COLUMN = "未计算因素"
+REASON_SEP = "；"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One scoring rule of a list.
+
+    ``id``: stable English id (e.g. ``"gap"``); ``reason``: 中文原因 template (``{column}`` placeholders);
+    ``points``: points when the condition holds — or ``weight`` × ``value`` (a column name or a callable
+    frame -> numeric Series, e.g. a share 0–1) for graded rules; ``when``: the condition, a bool column name
+    or a callable frame -> bool Series (NA = unknown); default for a graded rule: value > 0. ``name``: the
+    中文 factor name used in 未计算因素 (default ``id``). A rule needs ``when`` or ``value``.
+    """
+
+    id: str
+    reason: str
+    points: float = 0.0
+    when: str | Callable[[pd.DataFrame], Any] | None = None
+    weight: float | None = None
+    value: str | Callable[[pd.DataFrame], Any] | None = None
+    name: str = ""
+
+    def __post_init__(self):
+        if self.when is None and self.value is None:
+            raise ValueError(f"Rule {self.id!r}: give a condition (when=) or a graded value (value=, weight=)")
+        if (self.weight is None) != (self.value is None):
+            raise ValueError(f"Rule {self.id!r}: weight= and value= go together")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+def levels_param(default: tuple = (("A", 80), ("B", 60), ("C", 0)), help: str = "") -> Any:
+    """The ``levels`` parameter of a list: ((等级, 最低得分), …) from high to low (a params-dataclass field)."""
+    return param(default, "等级门槛", "分", help=help or "各等级及其最低得分, 从高到低; 低于最后一档的客户不列入名单")
+
+
+def strategy_param(default: tuple, help: str = "") -> Any:
+    """The ``strategy`` parameter of a list: ((等级, 建议动作, 完成时限(工作日)), …), one row per level; the
+    action may use ``{列}`` placeholders of the list frame (a params-dataclass field)."""
+    return param(default, "策略表", "工作日",
+                 help=help or "每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日")
+
+
+def check_levels(levels: Sequence, strategy: Sequence) -> None:
+    """Raise :class:`ParameterError` unless ``levels`` is ((name, threshold), …) with distinct names and
+    strictly decreasing finite thresholds, and ``strategy`` is ((level, action, days ≥ 0 integer), …) with
+    exactly one row per level."""
+    def bad(zh: str, en: str):
+        raise ParameterError(zh, en)
+
+    lv = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in levels]
+    if not lv or any(len(x) != 2 or not isinstance(x[0], str) or isinstance(x[1], bool)
+                     or not isinstance(x[1], (int, float)) or not np.isfinite(x[1]) for x in lv):
+        bad(f"参数「等级门槛(levels)」应为 [[\"A\", 80], [\"B\", 60], …] 形式(等级名, 最低得分), 给定 {levels!r}。",
+            f"Parameter levels must look like [[\"A\", 80], [\"B\", 60], ...] (name, minimum score); got {levels!r}.")
+    names = [x[0] for x in lv]
+    if len(set(names)) != len(names) or any(b[1] >= a[1] for a, b in zip(lv, lv[1:])):
+        bad(f"参数「等级门槛(levels)」的等级名应互不相同, 最低得分应从高到低严格递减, 给定 {levels!r}。",
+            f"Parameter levels: names must be distinct and thresholds strictly decreasing; got {levels!r}.")
+    st = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in strategy]
+    if any(len(x) != 3 or not isinstance(x[1], str) or isinstance(x[2], bool) or not isinstance(x[2], (int, float))
+           or x[2] < 0 or x[2] != int(x[2]) for x in st):
+        bad(f"参数「策略表(strategy)」应为 [[\"A\", \"建议动作\", 5], …] 形式(等级, 建议动作, 工作日数 ≥ 0), "
+            f"给定 {strategy!r}。",
+            f"Parameter strategy must look like [[\"A\", \"action\", 5], ...] (level, action, working days >= 0); "
+            f"got {strategy!r}.")
+    levels_st = [x[0] for x in st]
+    if sorted(levels_st, key=str) != sorted(names, key=str):
+        bad(f"参数「策略表(strategy)」应为每个等级({'、'.join(names)})各写一行, 给定的等级为 "
+            f"{'、'.join(map(str, levels_st)) or '(无)'}。",
+            f"Parameter strategy needs exactly one row per level ({', '.join(names)}); got "
+            f"{', '.join(map(str, levels_st)) or 'none'}.")
+
+
+# ============================================================================ templates
+_SPEC = re.compile(r"(?P<comma>,)?(?:\.(?P<dec>\d+))?(?P<kind>[fd%])?")
+_FORMATTER = string.Formatter()
+
+
+def format_values(values: pd.Series, spec: str = "") -> pd.Series:
+    """``values`` as text (``string`` Series, same index, missing -> <NA>), vectorised. ``spec``: '' (as
+    text) or a number format ``[,][.N][f|d|%]`` — thousands separator, N decimals (default 0), percent
+    (× 100 and a % sign); rounding half to even. Raises ValueError for another spec."""
+    if not spec:
+        return values.astype("string")
+    m = _SPEC.fullmatch(spec)
+    if not m:
+        raise ValueError(f"unsupported format spec {spec!r} (use [,][.N][f|d|%])")
+    v = pd.to_numeric(values, errors="coerce").astype("float64")
+    if m["kind"] == "%":
+        v = v * 100
+    dec = int(m["dec"] or 0)
+    scaled = (v.abs() * 10 ** dec).round()
+    whole = (scaled // 10 ** dec).astype("Int64").astype("string")
+    if m["comma"]:
+        whole = whole.str.replace(r"(\d)(?=(\d{3})+$)", r"\1,", regex=True)
+    txt = whole
+    if dec:
+        txt = txt + "." + (scaled % 10 ** dec).astype("Int64").astype("string").str.zfill(dec)
+    txt = pd.Series(np.where((v < 0) & (scaled > 0), "-", ""), index=v.index, dtype="string") + txt
+    if m["kind"] == "%":
+        txt = txt + "%"
+    return txt.where(v.notna(), pd.NA)
+
+
+def fill_template(template: str, frame: pd.DataFrame) -> pd.Series:
+    """``template`` (``str.format`` syntax, placeholders = columns of ``frame``, see :func:`format_values`)
+    filled for every row: a ``string`` Series on ``frame.index``; a missing value is filled as ''. Raises
+    KeyError naming the template for a placeholder that is not a column."""
+    out = pd.Series("", index=frame.index, dtype="string")
+    for literal, name, spec, _conv in _FORMATTER.parse(template):
+        if literal:
+            out = out + literal
+        if name is not None:
+            if name not in frame.columns:
+                raise KeyError(f"template {template!r}: no column {name!r}")
+            out = out + format_values(frame[name], spec or "").fillna("")
+    return out
+
+
+# ============================================================================ scoring
+def _column(spec: str | Callable, frame: pd.DataFrame) -> pd.Series:
+    v = frame[spec] if isinstance(spec, str) else spec(frame)
+    if isinstance(v, pd.Series):
+        return v.reindex(frame.index) if not v.index.equals(frame.index) else v
+    return pd.Series(np.broadcast_to(np.asarray(v), (len(frame),)), index=frame.index)
+
+
+def _evaluate(rule: Rule, frame: pd.DataFrame, off: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """-> (points where the rule holds else 0, holds, unknown) as arrays over the rows of ``frame``."""
+    n = len(frame)
+    if off:
+        return np.zeros(n), np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+    cond = _column(rule.when, frame).astype("boolean") if rule.when is not None else None
+    if rule.value is not None:
+        v = pd.to_numeric(_column(rule.value, frame), errors="coerce").astype("float64")
+        pts = (float(rule.weight) * v).to_numpy()
+        if cond is None:
+            unknown = v.isna().to_numpy()
+            holds = (v > 0).to_numpy() & ~unknown
+        else:
+            unknown = (cond.isna() | (cond.fillna(False) & v.isna())).to_numpy(dtype=bool)
+            holds = cond.fillna(False).to_numpy(dtype=bool) & ~unknown
+    else:
+        pts = np.full(n, float(rule.points))
+        unknown = cond.isna().to_numpy(dtype=bool)
+        holds = cond.fillna(False).to_numpy(dtype=bool)
+    return np.where(holds, pts, 0.0), holds, unknown
+
+
+def _join_top(texts: np.ndarray, keys: np.ndarray, holds: np.ndarray, top: int, sep: str = REASON_SEP) -> pd.Series:
+    """Per row, the texts of the holding columns with the highest keys (ties: column order), the first ``top``
+    joined with ``sep``; a ``string`` Series on a RangeIndex."""
+    n = len(texts)
+    out = pd.Series("", index=range(n), dtype="string")
+    if n == 0 or texts.shape[1] == 0:
+        return out
+    order = np.argsort(-np.where(holds, keys, -np.inf), axis=1, kind="stable")
+    rows = np.arange(n)
+    for j in range(min(top, texts.shape[1])):
+        k = order[:, j]
+        h = holds[rows, k]
+        t = pd.Series(texts[rows, k], dtype="string").fillna("")
+        out = out.mask(h & out.ne(""), out + sep + t).mask(h & out.eq(""), t)
+    return out
+
+
+@dataclass
+class ScoredList:
+    """The result of :func:`score_list`. ``df``: every listed customer in rank order (columns in the
+    module docstring); ``note``: lines stating score, levels, reasons, strategy and the tie-break (put them
+    on the list sheet / in 说明); ``counts``: customers per level; ``not_computed``: factor name -> rows
+    where it could not be computed; ``excluded``: rows below the lowest level."""
+
+    df: pd.DataFrame
+    note: list[str]
+    counts: dict[str, int]
+    not_computed: dict[str, int] = field(default_factory=dict)
+    excluded: int = 0
+
+    def summary(self, limit: int | None = None) -> str:
+        """One line: 共 N 户: A a / B b / C c (+ 列出前 limit 户 when capped)."""
+        levels = " / ".join(f"{k} {v:,}" for k, v in self.counts.items())
+        capped = limit is not None and len(self.df) > limit
+        return f"共 {len(self.df):,} 户: {levels}" + (f"; 按排名列出前 {limit:,} 户。" if capped else "。")
+
+    def table(self, name: str, title: str, *, limit: int | None = None, formats: Mapping[str, str] | None = None,
+              text_columns: Sequence[str] = (), widths: Mapping[str, float] | None = None,
+              conditional: Sequence[Conditional] = ()) -> Table:
+        """The list as a report Table (first ``limit`` rows): 客户号/机构号 as text, 得分 0.0, 截止日 date,
+        wide 原因/建议动作, the top level highlighted; ``formats`` etc. add to these."""
+        top = next(iter(self.counts), None)
+        cond = [Conditional(["等级"], kind="text", value=top, style="good")] if top else []
+        return Table(self.df if limit is None else self.df.head(limit), name=name, title=title,
+                     text_columns=("客户号", "机构号", "客户经理", *text_columns),
+                     formats={"排名": "int", "得分": "0.0", "截止日": "date", **(formats or {})},
+                     widths={"原因": 50, "建议动作": 40, **(widths or {})}, conditional=[*cond, *conditional])
+
+    def blocks(self, name: str, title: str, *, limit: int | None = None, lines: Sequence[str] = (),
+               **table_kw) -> list:
+        """[Note (``lines`` + the summary + :attr:`note`), Table] — the usual content of a list sheet."""
+        return [Note(title=title, lines=[*lines, self.summary(limit), *self.note]),
+                self.table(name, title, limit=limit, **table_kw)]
+
+    def tag_rows(self, scenario: str, tag_code: str, tag_name: str, ctx: RunContext, params: Any) -> pd.DataFrame:
+        """One §6 tag per listed customer: value = 得分, level = 等级 (:func:`bankxl.tags.tag_rows`)."""
+        from .tags import tag_rows
+
+        return tag_rows(scenario, tag_code, tag_name, self.df["客户号"], ctx, params,
+                        value=self.df["得分"], level=self.df["等级"])
+
+
+def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, strategy: Sequence,
+               ctx: RunContext, *, sort_by: Sequence[str] = (), unknown: Sequence[str] = (),
+               customers: pd.DataFrame | None = None, show: Mapping[str, str] | None = None,
+               top: int = 3, decimals: int = 1) -> ScoredList:
+    """Score, level, explain, assign actions and due dates, and rank the customers of ``frame``.
+
+    ``frame``: one row per customer with ``cust_id`` and the columns the rules, templates, ``sort_by`` and
+    ``show`` name (not modified). ``rules``: :class:`Rule` s. ``levels`` / ``strategy``: the scenario's
+    ``levels`` / ``strategy`` parameters (:func:`check_levels`). ``ctx``: as-of date, calendar, masking.
+    ``sort_by``: frame columns (descending, blanks last) breaking ties of 得分 before 客户号 ascending.
+    ``unknown``: rule ids or names the dataset cannot supply at all (not computed for every row).
+    ``customers``: the table the identity columns (客户名称/证件号码/手机号, 机构号/客户经理) come from
+    (default ``frame``). ``show``: frame column -> header of extra columns shown after the identity.
+    ``top``: reasons kept; ``decimals``: rounding of 得分. Returns a :class:`ScoredList`. Raises
+    ParameterError for bad levels/strategy, KeyError for a template placeholder that is not a column.
+    """
+    check_levels(levels, strategy)
+    show = dict(show or {})
+    f = frame.reset_index(drop=True)
+    n, off = len(f), set(unknown)
+    pts = np.zeros((n, len(rules)))
+    holds = np.zeros((n, len(rules)), dtype=bool)
+    unk = np.zeros((n, len(rules)), dtype=bool)
+    texts = np.full((n, len(rules)), "", dtype=object)
+    for j, r in enumerate(rules):
+        pts[:, j], holds[:, j], unk[:, j] = _evaluate(r, f, r.id in off or r.label in off)
+        if holds[:, j].any():
+            texts[holds[:, j], j] = fill_template(r.reason, f[holds[:, j]]).to_numpy(dtype=object)
+    computed = ~unk.all(axis=1) if len(rules) else np.zeros(n, dtype=bool)
+    score = pd.Series(np.where(computed, pts.sum(axis=1), np.nan)).round(decimals)
+    names = [str(x[0]) for x in levels]
+    thresholds = [float(x[1]) for x in levels]
+    level = pd.Series(np.select([score.to_numpy() >= t for t in thresholds], names, default=""), dtype="string")
+    level = level.mask(level.eq(""), pd.NA)
+    listed = (level.notna() | score.isna()).to_numpy()
+    excluded = int((~listed).sum())
+
+    reasons = _join_top(texts, pts, holds, top)
+    labels = np.tile(np.array([r.label for r in rules], dtype=object), (n, 1))
+    missing = _join_top(labels, np.zeros((n, len(rules))), unk, len(rules), sep="、")
+    plan = {str(x[0]): (str(x[1]), int(x[2])) for x in strategy}
+    action = pd.Series(pd.NA, index=range(n), dtype="string")
+    days = np.zeros(n, dtype=np.int64)
+    for name in names:
+        rows = level.eq(name).fillna(False).to_numpy()
+        if rows.any():
+            action[rows] = fill_template(plan[name][0], f[rows]).to_numpy()
+            days[rows] = plan[name][1]
+    due = pd.Series(ctx.calendar.add_workdays(ctx.as_of, days), dtype="datetime64[ns]").where(level.notna())
+
+    keys = pd.DataFrame({"_score": score, **{f"_k{i}": pd.to_numeric(f[c], errors="coerce")
+                                             for i, c in enumerate(sort_by)},
+                         "_id": f["cust_id"].astype("string").str.strip()})[listed]
+    order = keys.sort_values(list(keys.columns), ascending=[False] * (1 + len(sort_by)) + [True],
+                             na_position="last", kind="stable").index.to_numpy()
+    src = f.loc[order].reset_index(drop=True)
+    out = customer_columns(src["cust_id"], customers if customers is not None else f, ctx,
+                           extra=("org_id", "mgr_id"))
+    out.insert(0, "排名", np.arange(1, len(order) + 1, dtype="int64"))
+    for col, header in show.items():
+        out[header] = src[col].to_numpy()
+    out["得分"] = score[order].to_numpy(dtype="float64")
+    out["等级"] = level[order].to_numpy()
+    out["原因"] = reasons[order].to_numpy()
+    out["建议动作"] = action[order].to_numpy()
+    out["截止日"] = due[order].to_numpy()
+    out = out.astype({"等级": "string", "原因": "string", "建议动作": "string"})
+    not_computed = {r.label: int(unk[order, j].sum()) for j, r in enumerate(rules) if unk[order, j].any()}
+    if not_computed:
+        out[UNKNOWN_COLUMN] = missing[order].astype("string").replace("", pd.NA).to_numpy()
+    counts = {k: int(out["等级"].eq(k).sum()) for k in names}
+
+    tie = "、".join(show.get(c, c) for c in sort_by)
+    note = [
+        f"得分 = 命中规则的得分之和(保留 {decimals} 位小数); 等级: "
+        + " / ".join(f"{a} ≥{b:g}" for a, b in zip(names, thresholds))
+        + (f"; 低于 {thresholds[-1]:g} 分的 {excluded:,} 户未列入名单" if excluded else "") + "。",
+        f"原因: 命中的规则按得分从高到低取前 {top} 条, 以「{REASON_SEP}」分隔。",
+        "建议动作与截止日按等级取自参数「策略表」: "
+        + " / ".join(f"{k} {plan[k][1]} 个工作日" for k in names)
+        + "; 截止日 = 数据日期后第 N 个工作日(银行日历, 节假日不计)。",
+        "排名: 按得分从高到低" + (f"; 同分按{tie}从高到低(空值在后)" if tie else "")
+        + ", 再按客户号升序(与输入顺序无关)。",
+    ]
+    if not_computed:
+        note.append("数据中没有、无法计算的因素不计分(不按 0 分处理), 见「未计算因素」列: "
+                    + "、".join(f"{k} {v:,} 户" for k, v in not_computed.items()) + "。")
+    return ScoredList(out, note, counts, not_computed, excluded)

@@ -1,0 +1,171 @@
+"""The shared list and tag mechanism (bankxl.lists, bankxl.tags; issue 9 items 4 and 5): scores, levels,
+reasons, actions, working-day due dates and ranks of a 5-row frame computed by hand; the stated tie-break;
+an unknown factor reported, not scored; the §6 tag table."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import chinese_calendar as cc
+import pandas as pd
+import pytest
+
+from bankxl.errors import ParameterError
+from bankxl.lists import Rule, check_levels, format_values, levels_param, score_list, strategy_param
+from bankxl.scenario import RunContext, make_params, params_hash, params_table
+from bankxl.tags import TAG_COLUMNS, TAG_HEADERS, tag_rows, tag_sheet, tag_table
+
+AS_OF = "2026-09-30"  # the day before 国庆节 2026 (10-01..10-07 off, Saturday 10-10 a make-up working day)
+
+
+@dataclass(frozen=True)
+class KitParams:
+    levels: tuple = levels_param((("A", 80), ("B", 60), ("C", 30)))
+    strategy: tuple = strategy_param((("A", "客户经理面谈(余额 {bal:,.0f} 元)", 3), ("B", "电话联系", 5),
+                                      ("C", "短信推送", 10)))
+
+
+RULES = (
+    Rule("big", "余额 {bal:,.0f} 元", points=40, when=lambda f: f["bal"] >= 100_000, name="余额规模"),
+    Rule("payroll", "本行代发", points=30, when="payroll", name="代发"),
+    Rule("gap", "产品缺口 {share:.0%}", weight=50, value="share", name="产品缺口"),
+    Rule("risk", "有逾期记录", when="risk", name="风险"),  # 0 points: a reason, never a score
+)
+
+
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "cust_id": ["c1", "c2", "c3", "c4", "c5"],
+        "cust_name": ["张三", "李四", "王五", "赵六", "钱七"],
+        "bal": [200_000.0, 50_000.0, 150_000.0, 120_000.0, 80_000.0],
+        "payroll": pd.array([True, True, False, True, None], dtype="boolean"),
+        "share": [0.5, 0.2, 0.4, None, 0.8],
+        "risk": [True, True, False, False, False],
+    })
+
+
+def ctx() -> RunContext:
+    return RunContext(as_of=AS_OF)
+
+
+def nth_workday_after(day: str, n: int) -> pd.Timestamp:
+    """Second method: walk chinese_calendar day by day."""
+    d, k = dt.date.fromisoformat(day), 0
+    while k < n:
+        d += dt.timedelta(days=1)
+        k += cc.is_workday(d)
+    return pd.Timestamp(d)
+
+
+def test_scores_levels_reasons_actions_due_dates_by_hand():
+    p = KitParams()
+    f = frame()
+    before = f.copy()
+    lst = score_list(f, RULES, p.levels, p.strategy, ctx(), sort_by=("bal",), show={"bal": "余额(元)"})
+    pd.testing.assert_frame_equal(f, before)  # input untouched
+    df = lst.df.set_index("客户号")
+    # c1 40 + 30 + 50×0.5 = 95 · c2 30 + 10 = 40 · c3 40 + 20 = 60 · c4 40 + 30 (gap unknown) = 70 · c5 40 (代发 unknown)
+    assert df["得分"].to_dict() == {"c1": 95.0, "c4": 70.0, "c3": 60.0, "c5": 40.0, "c2": 40.0}
+    assert df["等级"].to_dict() == {"c1": "A", "c4": "B", "c3": "B", "c5": "C", "c2": "C"}
+    # ties 40/40: c5 (余额 80,000) before c2 (50,000) although c2 comes first in the input
+    assert list(df.index) == ["c1", "c4", "c3", "c5", "c2"] and list(df["排名"]) == [1, 2, 3, 4, 5]
+    # top 3 by points: c1's 0-point 逾期 reason is the fourth and is dropped; c2 keeps it as its third
+    assert df.loc["c1", "原因"] == "余额 200,000 元；本行代发；产品缺口 50%"
+    assert df.loc["c2", "原因"] == "本行代发；产品缺口 20%；有逾期记录"
+    assert df.loc["c3", "原因"] == "余额 150,000 元；产品缺口 40%"
+    assert df.loc["c1", "建议动作"] == "客户经理面谈(余额 200,000 元)" and df.loc["c3", "建议动作"] == "电话联系"
+    # due = N-th working day after 2026-09-30: A 3 -> 10-10 (the make-up Saturday), B 5 -> 10-13, C 10 -> 10-20
+    assert df["截止日"].to_dict() == {"c1": pd.Timestamp("2026-10-10"), "c4": pd.Timestamp("2026-10-13"),
+                                    "c3": pd.Timestamp("2026-10-13"), "c5": pd.Timestamp("2026-10-20"),
+                                    "c2": pd.Timestamp("2026-10-20")}
+    for n, d in ((3, "2026-10-10"), (5, "2026-10-13"), (10, "2026-10-20")):
+        assert nth_workday_after(AS_OF, n) == pd.Timestamp(d)
+    assert df.loc["c1", "客户名称(脱敏)"] == "张*" and df.loc["c1", "余额(元)"] == 200_000
+    assert lst.counts == {"A": 1, "B": 2, "C": 2} and lst.excluded == 0
+    assert list(lst.df.columns) == ["排名", "客户号", "客户名称(脱敏)", "余额(元)", "得分", "等级", "原因", "建议动作",
+                                    "截止日", "未计算因素"]
+    assert any("同分按余额(元)从高到低" in n and "客户号升序" in n for n in lst.note)
+
+
+def test_unknown_factor_is_not_scored_but_reported():
+    p = KitParams()
+    df = score_list(frame(), RULES, p.levels, p.strategy, ctx()).df.set_index("客户号")
+    assert df.loc["c4", "未计算因素"] == "产品缺口" and df.loc["c5", "未计算因素"] == "代发"
+    assert pd.isna(df.loc["c1", "未计算因素"])
+    # a factor the dataset cannot supply at all: named by id or 中文 name, not computed for anybody
+    lst = score_list(frame(), RULES, p.levels, p.strategy, ctx(), unknown=("代发",))
+    got = lst.df.set_index("客户号")
+    assert got.loc["c1", "得分"] == 65 and got.loc["c1", "原因"] == "余额 200,000 元；产品缺口 50%；有逾期记录"
+    # c2 falls to 10 points (below C 30) and leaves the list; the counts are of the listed rows
+    assert lst.excluded == 1 and lst.not_computed == {"代发": 4, "产品缺口": 1}
+    assert any("代发 4 户" in n for n in lst.note)
+    # nothing computable at all: blank score and level, listed last, no action
+    none = frame().assign(payroll=pd.array([None] * 5, dtype="boolean"), share=None)
+    one = score_list(none.iloc[[0]], RULES[1:3], p.levels, p.strategy, ctx()).df
+    assert pd.isna(one.loc[0, "得分"]) and pd.isna(one.loc[0, "等级"]) and pd.isna(one.loc[0, "截止日"])
+    assert one.loc[0, "未计算因素"] == "代发、产品缺口"
+
+
+def test_tie_break_is_amount_then_customer_number_never_input_order():
+    p = KitParams()
+    f = pd.DataFrame({"cust_id": ["z9", "b2", "a1", "m5"], "bal": [100.0, 300.0, 100.0, None],
+                      "payroll": pd.array([True] * 4, dtype="boolean"), "share": [0.0] * 4, "risk": [False] * 4})
+    order = score_list(f, RULES, p.levels, p.strategy, ctx(), sort_by=("bal",)).df["客户号"].tolist()
+    assert order == ["b2", "a1", "z9", "m5"]  # all 30 points: 300 > 100 = 100 (a1 < z9) > blank
+    again = score_list(f.iloc[::-1], RULES, p.levels, p.strategy, ctx(), sort_by=("bal",)).df["客户号"].tolist()
+    assert again == order
+
+
+def test_below_lowest_level_not_listed_and_empty_frame():
+    p = KitParams()
+    levels = (("A", 80), ("B", 50))
+    strategy = (("A", "面谈", 3), ("B", "电话", 5))
+    lst = score_list(frame(), RULES, levels, strategy, ctx())
+    assert lst.df["客户号"].tolist() == ["c1", "c4", "c3"] and lst.excluded == 2
+    assert "低于 50 分的 2 户未列入名单" in lst.note[0]
+    empty = score_list(frame().iloc[:0], RULES, p.levels, p.strategy, ctx()).df
+    assert len(empty) == 0 and {"排名", "客户号", "得分", "等级", "原因", "建议动作", "截止日"} <= set(empty.columns)
+
+
+def test_levels_and_strategy_checked_and_round_trip():
+    with pytest.raises(ParameterError, match="从高到低"):
+        check_levels((("A", 60), ("B", 80)), (("A", "x", 1), ("B", "y", 2)))
+    with pytest.raises(ParameterError, match="策略表.*A、B"):
+        check_levels((("A", 80), ("B", 60)), (("A", "x", 1),))
+    with pytest.raises(ParameterError, match="工作日数"):
+        check_levels((("A", 80),), (("A", "x", -1),))
+    # the 参数 sheet writes tuples as JSON and reads them back unchanged (English id or 中文 label)
+    p = KitParams()
+    tab = params_table(p).set_index("参数")
+    back = make_params(KitParams, {"策略表": tab.loc["strategy", "取值"], "levels": tab.loc["levels", "取值"]})
+    assert back == p and tab.loc["strategy", "名称"] == "策略表"
+
+
+def test_format_values():
+    s = pd.Series([-1234.5, 0.125, 1234567.0, None])
+    assert format_values(s, ",.1f").tolist()[:3] == ["-1,234.5", "0.1", "1,234,567.0"]
+    assert format_values(s, ".1%").tolist()[1] == "12.5%"
+    assert format_values(s, ",.0f").tolist()[2] == "1,234,567" and pd.isna(format_values(s, ",.0f").iloc[3])
+
+
+def test_tag_rows_shape():
+    p = KitParams()
+    c = ctx()
+    lst = score_list(frame(), RULES, p.levels, p.strategy, c)
+    gap = tag_rows("K9", "K9_GAP", "缺口", frame()["cust_id"], c, p, value=frame()["share"],
+                   when=frame()["share"] > 0.3)
+    tags = tag_table(lst.tag_rows("K9", "K9_LIST", "名单", c, p), gap)
+    assert tuple(tags.columns) == TAG_COLUMNS
+    assert tags.dtypes.astype(str).to_dict() == {
+        "cust_id": "string", "scenario": "string", "tag_code": "string", "tag_name": "string", "value": "float64",
+        "level": "string", "as_of": "datetime64[ns]", "rule_version": "string"}
+    assert len(tags) == 5 + 3  # gap: c1 0.5, c3 0.4, c5 0.8
+    c1 = tags[tags["cust_id"] == "c1"].set_index("tag_code")
+    assert c1.loc["K9_LIST", "value"] == 95 and c1.loc["K9_LIST", "level"] == "A"
+    assert c1.loc["K9_GAP", "value"] == 0.5 and pd.isna(c1.loc["K9_GAP", "level"])
+    assert set(tags["rule_version"]) == {params_hash(p)} and set(tags["as_of"]) == {pd.Timestamp(AS_OF)}
+    assert tags["cust_id"].tolist() == sorted(tags["cust_id"])
+    sheet = tag_sheet(tags)
+    assert sheet.name == "客户标签"
+    assert list(sheet.blocks[1].df.columns) == [TAG_HEADERS[c] for c in TAG_COLUMNS]
+    assert tuple(tag_table().columns) == TAG_COLUMNS and len(tag_table()) == 0
