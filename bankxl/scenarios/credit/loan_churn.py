@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
@@ -61,8 +62,33 @@ class LoanChurnParams:
     window_days: int = param(180, "新放款观察窗口", "天", help="结清后该天数内无新放款才算流失")
     refinance_grace_days: int = param(30, "借新还旧宽限", "天", help="结清前该天数内发放的新贷款视为借新还旧(保留)")
     count_pending: bool = param(True, "观察期未满计入流失", help="结清后窗口尚未走完(超过数据日期)时是否先计入流失")
-    region_by: str = param("地区", "区域口径", help="地区 = 机构表的地区列; 机构 = 按机构(网点)")
+    region_by: str = param("region", "区域口径", help="地区 = 机构表的地区列; 机构 = 按机构(网点)",
+                           choices={"region": "地区", "org": "机构"})
     list_limit: int = param(2000, "名单上限", "户", help="挽回名单最多列出的客户数(按得分排序)")
+    # 挽回名单得分(0–100)【假设】
+    recent_days: tuple = param((180, 365, 730), "挽回-结清距今分档", "天", increasing=True, min=1, max=3660,
+                               help="结清距今天数分档上限(含): 默认 ≤180 / ≤365 / ≤730 / 更早")
+    recent_points: tuple = param((40, 30, 20, 10), "挽回-结清距今得分", "分",
+                                 help="各档得分, 比分档多一个(最后一个为更早)")
+    amount_weight: float = param(30.0, "挽回-原贷款金额权重", "分", help="得分 += 原贷款金额在名单中的分位(0–1) × 该值")
+    holding_points: float = param(20.0, "挽回-持有本行产品得分", "分", help="仍持有本行其他(非贷款)产品时加分")
+    long_term_months: int = param(24, "挽回-长期贷款期限", "月", help="原贷款期限 ≥ 该值视为长期关系")
+    long_term_points: float = param(10.0, "挽回-长期贷款得分", "分", help="原贷款期限达到上项时加分")
+    level_scores: tuple = param((70, 50), "挽回等级门槛A/B", "分", help="得分 ≥ 第一个值为 A, ≥ 第二个值为 B, 其余 C")
+
+    def check(self) -> None:
+        """Rules across values: one more 结清距今得分 than 分档; A above B. Raises ParameterError."""
+        if len(self.recent_points) != len(self.recent_days) + 1:
+            raise ParameterError(
+                f"参数「挽回-结清距今得分(recent_points)」应比「挽回-结清距今分档(recent_days)」多一个值: 分档 "
+                f"{len(self.recent_days)} 个, 得分 {len(self.recent_points)} 个。",
+                f"recent_points needs one value more than recent_days ({len(self.recent_days)} bands, "
+                f"{len(self.recent_points)} points).")
+        if len(self.level_scores) != 2 or not self.level_scores[0] > self.level_scores[1]:
+            raise ParameterError(f"参数「挽回等级门槛A/B(level_scores)」应为两个数且 A 的门槛高于 B, 给定 "
+                                 f"{list(self.level_scores)}。",
+                                 "Parameter level_scores needs two numbers, the A threshold above the B one, "
+                                 f"got {list(self.level_scores)}.")
 
 
 # ============================================================================ core computation
@@ -278,7 +304,7 @@ def _regions(detail: pd.DataFrame, customers, orgs, region_by: str) -> pd.Series
     if orgs is not None and len(orgs):
         o = orgs.drop_duplicates("org_id").set_index("org_id")
         name = o["org_name"] if "org_name" in o.columns else pd.Series(dtype="string")
-        if region_by == "机构":
+        if region_by == "org":
             reg = org.map(name).fillna(org)
         else:
             region = o["region"] if "region" in o.columns else pd.Series(dtype="string")
@@ -329,7 +355,7 @@ def _heat(detail, p, ctx) -> Sheet:
     r = rates(detail, ["region", "year"], p.count_pending)
     r["year"] = r["year"].astype(int).astype(str) + "年"
     blocks = [Note(title="区域 × 年份", lines=[
-        (f"区域口径: {'机构表「地区」' if p.region_by != '机构' else '机构(网点)'}; 色阶: 绿 = 低, 红 = 高; "
+        (f"区域口径: {'机构表「地区」' if p.region_by == 'region' else '机构(网点)'}; 色阶: 绿 = 低, 红 = 高; "
         "空白 = 该区域当年没有年初有贷客户。")])]
     for key, title, name in (("rate_count", "户数流失率", "heat_count"), ("rate_balance", "余额流失率", "heat_balance")):
         wide = r.pivot(index="region", columns="year", values=key)
@@ -368,17 +394,14 @@ def _by_product(detail, p, ctx) -> Sheet:
 def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日") -> Sheet:
     ch = detail[detail["outcome"].isin([CHURN, PENDING])]
     ch = ch.sort_values(["cust_id", "year"]).drop_duplicates("cust_id", keep="last").reset_index(drop=True)
-    blocks = [Note(title="挽回名单 (不含不良结清)", lines=[
-        ("得分(0–100)【假设】: 结清距今 ≤180 天 40 / ≤365 天 30 / ≤730 天 20 / 更早 10; 原贷款金额在名单中的"
-        "分位 × 30; 仍持有本行其他产品 +20; 原贷款期限 ≥24 个月(长期关系) +10。A ≥70, B 50–70, C <50。"),
-        "不良结清(状态 B)客户不营销, 见「不良结清」表。"])]
+    blocks = [Note(title="挽回名单 (不含不良结清)", lines=[_score_text(p), "不良结清(状态 B)客户不营销, 见「不良结清」表。"])]
     if ch.empty:
         blocks.append(Note(lines=["没有流失客户。"]))
         return Sheet("挽回名单", blocks)
     days = (ctx.as_of - ch["last_end"]).dt.days
-    s_recent = np.select([days <= 180, days <= 365, days <= 730], [40, 30, 20], 10)
+    s_recent = np.select([days <= d for d in p.recent_days], list(p.recent_points[:-1]), p.recent_points[-1])
     amt_pct = ch["start_balance"].rank(pct=True).fillna(0)
-    s_amt = (amt_pct * 30).round(1)
+    s_amt = (amt_pct * p.amount_weight).round(1)
     held_txt = pd.Series("", index=ch.index)
     if holdings is not None and len(holdings):
         h = holdings
@@ -386,10 +409,11 @@ def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日") 
         h = h[held & ~h["product"].astype("string").str.contains("贷款", na=False)]
         prods = h.groupby("cust_id")["product"].agg(lambda s: "、".join(sorted(set(s.astype(str)))))
         held_txt = ch["cust_id"].map(prods).fillna("")
-    s_hold = np.where(held_txt != "", 20, 0)
-    s_term = np.where(pd.to_numeric(ch["term_m"], errors="coerce").fillna(0) >= 24, 10, 0)
+    s_hold = np.where(held_txt != "", p.holding_points, 0)
+    s_term = np.where(pd.to_numeric(ch["term_m"], errors="coerce").fillna(0) >= p.long_term_months,
+                      p.long_term_points, 0)
     score = (s_recent + s_amt + s_hold + s_term).astype(float)
-    level = np.select([score >= 70, score >= 50], ["A", "B"], "C")
+    level = np.select([score >= p.level_scores[0], score >= p.level_scores[1]], ["A", "B"], "C")
     unit = ctx.base_unit
     reasons = []
     for i in range(len(ch)):
@@ -434,6 +458,15 @@ def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日") 
                         conditional=[Conditional(["等级"], kind="text", value="A", style="good")],
                         widths={"原因": 60, "建议动作": 40}))
     return Sheet("挽回名单", blocks)
+
+
+def _score_text(p: LoanChurnParams) -> str:
+    """The win-back score rule in words, from the parameters (挽回名单 note)."""
+    bands = [f"≤{d} 天 {pts:g}" for d, pts in zip(p.recent_days, p.recent_points)] + [f"更早 {p.recent_points[-1]:g}"]
+    a, b = p.level_scores
+    return (f"得分【假设】: 结清距今 {' / '.join(bands)}; 原贷款金额在名单中的分位 × {p.amount_weight:g}; "
+            f"仍持有本行其他产品 +{p.holding_points:g}; 原贷款期限 ≥{p.long_term_months} 个月(长期关系) "
+            f"+{p.long_term_points:g}。A ≥{a:g}, B {b:g}–{a:g}, C <{b:g}(参数可调)。")
 
 
 def _bad_list(detail, customers, ctx, end_label: str = "结清日") -> Sheet:
