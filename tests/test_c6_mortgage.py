@@ -179,6 +179,7 @@ def test_loan_details_gate_the_consumer_loan_gap():
     ])
     lst = _run(t).tables()["cross_sell_list"].df.set_index("客户号")
     assert lst.loc["k1", "缺口产品"] == "" and "装修分期" in lst.loc["k1", "原因"]
+    assert lst.loc["k1", "建议动作"].startswith("维护: 产品已齐全")
     assert "个人消费贷款" in lst.loc["k3", "缺口产品"]
 
 

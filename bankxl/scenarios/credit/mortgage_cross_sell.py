@@ -417,7 +417,7 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         has = gaps[x].to_numpy()
         second = second.mask(has, first)
         first = first.mask(has, x)
-    offer = first.map(lambda x: ACTIONS.get(x, f"推荐{x}") if x else "维护: 产品已齐全, 关注提前还款与续存")
+    offer = first.map(ACTIONS).fillna("推荐" + first).where(first != "", "维护: 产品已齐全, 关注提前还款与续存")
     offer = offer + np.where(second != "", "; 其次: " + second, "")
     offer = offer + np.where((hints != "") & ~(gaps["信用卡"] if "信用卡" in gaps.columns else
                                                pd.Series(False, index=ids)), "; 推荐装修分期", "")
