@@ -12,6 +12,7 @@ from typing import Callable
 
 import pandas as pd
 
+from .report.summary import report_rows, report_sizes
 from .runner import run_scenario
 from .scenario import registry
 
@@ -29,40 +30,18 @@ def run_demo(out: Path, data_dir: Path | None = None, customers: int = 2000, see
     progress(f"== 示例银行 sample bank ({customers} 客户, seed {seed}, 数据日期 {as_of}) ==")
     progress("输入 inputs: " + ", ".join(p.name for p in inputs))
     for spec in registry().values():
-        if not set(spec.inputs) <= set(tables):
-            progress(f"  - {spec.code} {spec.title}: 跳过, 示例银行缺少 {sorted(set(spec.inputs) - set(tables))}")
+        if not set(spec.sample_inputs) <= set(tables):
+            lacking = sorted(set(spec.sample_inputs) - set(tables))
+            progress(f"  - {spec.code} {spec.title}: 跳过, 示例银行缺少 {lacking}")
             continue
         path = out / f"示例银行_{spec.code}_{spec.title}.xlsx"
         res = run_scenario(spec, inputs, path, as_of=as_of)
         rows.extend(report_rows("示例银行", spec, res.report, res.path))
         progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({report_sizes(res.report)})")
-    try:
-        from .datasets import demo_runs
-    except ImportError:
-        demo_runs = None
-    if demo_runs is not None:
-        rows.extend(demo_runs(out, data_dir, progress))
+    from .datasets import demo_runs
+
+    rows.extend(demo_runs(out, data_dir, progress))
     summary = pd.DataFrame(rows)
     n_files = summary["文件"].nunique() if len(summary) else 0
     progress(f"完成 done in {time.perf_counter() - t0:.1f}s: {n_files} 份报告 reports in {out}")
     return summary
-
-
-def report_sizes(report) -> str:
-    """``到期结构 57 行, 到期透视 透视表, …, 数据问题 0 条`` — rows per result sheet as the user will see them."""
-    parts = []
-    for sheet in report.sheets:
-        if sheet.name in ("数据问题", "说明"):
-            continue
-        if any(type(b).__name__ == "PivotBlock" for b in sheet.blocks):
-            parts.append(f"{sheet.name} 透视表")
-            continue
-        parts.append(f"{sheet.name} {sum(len(b.df) for b in sheet.blocks if hasattr(b, 'df'))} 行")
-    parts.append(f"数据问题 {len(report.problems) if report.problems is not None else 0} 条")
-    return ", ".join(parts)
-
-
-def report_rows(dataset: str, spec, report, path) -> list[dict]:
-    """One summary row per sheet of a written report: 数据集, 场景, 文件, 工作表, 行数."""
-    return [{"数据集": dataset, "场景": f"{spec.code} {spec.title}", "文件": str(path), "工作表": s.name,
-             "行数": sum(len(b.df) for b in s.blocks if hasattr(b, "df"))} for s in report.sheets]

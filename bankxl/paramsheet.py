@@ -46,6 +46,29 @@ def params_frame(specs: Iterable[Scenario]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+#: 通用 settings of a workbook's 参数 sheet that only the Excel front end reads (``bankxl.xl.ribbon``); here so
+#: that the template builders write the same sheet without importing the front end
+RIBBON_COMMON = [
+    {"场景": "通用", "参数": "insert_sheets", "名称": "插入到当前工作簿", "取值": "否", "单位": "",
+     "说明": "是 = 结果工作表插入当前工作簿(透视表除外), 不另开报告文件"},
+    {"场景": "通用", "参数": "replace_sheets", "名称": "替换旧结果", "取值": "否", "单位": "",
+     "说明": "是 = 插入前删除本场景上次插入的结果工作表"},
+]
+
+
+def default_param_rows(specs: Iterable[Scenario], with_common: bool = True) -> pd.DataFrame:
+    """Rows of a workbook's 参数 sheet (场景 | 参数 | 名称 | 取值 | 单位 | 说明) for ``specs``: the 通用 rows of
+    :func:`params_frame` plus :data:`RIBBON_COMMON`, then one block per scenario (only the blocks when
+    ``with_common`` is False)."""
+    df = params_frame(specs)
+    if not with_common:
+        df = df[df["场景"] != "通用"]
+        return df.reset_index(drop=True)
+    common = df[df["场景"] == "通用"]
+    rest = df[df["场景"] != "通用"]
+    return pd.concat([common, pd.DataFrame(RIBBON_COMMON, columns=COLUMNS), rest], ignore_index=True)
+
+
 def _read_frame(source: Any) -> pd.DataFrame:
     """The 参数 table as a frame with its header's column names; from a file also ``_row`` (the Excel row
     of each entry: leading blank rows and the header counted) and ``attrs["where"]`` = (中文, English)

@@ -470,27 +470,46 @@ class Scenario:
     as_of_from: tuple[str, str] | None = None
     #: tables that may be split by outlet for ``--by outlet`` (they carry ``org_id``)
     outlet_tables: tuple[str, ...] = ()
+    # -- hooks: declared here, never looked up by module naming convention --------------------------------
+    #: the canonical tables its sample data need, all made by :mod:`bankxl.sample` (None: inputs + optional
+    #: inputs); ``bankxl demo`` and the contract test run it on them
+    sample_tables: tuple[str, ...] | None = None
+    #: real-data parameters per public dataset of :mod:`bankxl.datasets` (``{"UCI": {"f1_min": 50_000}}``,
+    #: thresholds in the data's currency); a dataset named here is one ``bankxl demo`` runs it on
+    dataset_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False, compare=False)
+    #: its Excel template workbook: ``template(path) -> path`` writes it (XlsxWriter, byte-stable) under the
+    #: file name ``template_file`` (e.g. 存款到期视图模板.xlsx); None when it has none
+    template: Callable[[Any], Any] | None = None
+    template_file: str = ""
 
     def __post_init__(self):
         if self.group not in GROUPS:
             raise ValueError(f"{self.id}: unknown group {self.group}")
+        if (self.template is None) != (not self.template_file):
+            raise ValueError(f"{self.id}: template and template_file go together")
 
     def default_params(self):
         return self.params()
+
+    @property
+    def sample_inputs(self) -> tuple[str, ...]:
+        """The canonical tables its sample data need (:attr:`sample_tables`, else inputs + optional inputs)."""
+        return self.sample_tables if self.sample_tables is not None else self.inputs + self.optional_inputs
 
 
 _REGISTRY: dict[str, Scenario] = {}
 
 
 def registry() -> dict[str, Scenario]:
-    """All scenarios, discovered from ``bankxl.scenarios.*.*`` modules that define ``SPEC``; ordered by code."""
+    """All scenarios, discovered from the modules and packages under ``bankxl.scenarios`` that define
+    ``SPEC`` (a scenario is one module, or one folder whose ``__init__`` holds its SPEC); ordered by code."""
     if not _REGISTRY:
         from . import scenarios
 
         found = []
+        # discovery: walking the scenarios package is how a new scenario registers itself; everything else
+        # about it (sample tables, template, real-data params) is a SPEC field, not looked up by name
         for mod in pkgutil.walk_packages(scenarios.__path__, scenarios.__name__ + "."):
-            if mod.ispkg:
-                continue
             m = importlib.import_module(mod.name)
             spec = getattr(m, "SPEC", None)
             if isinstance(spec, Scenario):

@@ -10,16 +10,14 @@ import pytest
 from lo_util import formula_cells, recalc_mismatches, recalc_to_xlsx, require_soffice
 
 from bankxl.scenarios.deposit.targets import reach_label
-from bankxl.templates import (
-    ALLOWED_FUNCTIONS,
+from bankxl.scenarios.deposit.targets_template import (
     TARGET_EXAMPLE,
     TARGET_FIRST,
     TARGET_ROWS,
     build_targets_template,
-    excel_round,
-    formula_functions,
     targets_template_values,
 )
+from bankxl.templates import ALLOWED_FUNCTIONS, excel_round, formula_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 

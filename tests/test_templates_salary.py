@@ -9,17 +9,16 @@ import pytest
 from lo_util import formula_cells, recalc_mismatches, require_soffice
 
 from bankxl.tables import get_table
-from bankxl.templates import (
-    ALLOWED_FUNCTIONS,
+from bankxl.scenarios.management.salary_template import (
     SALARY_DEPTS,
     SALARY_EXAMPLE_ERROR,
     SALARY_FIRST,
     SALARY_ROWS,
     build_salary_template,
-    formula_functions,
     salary_template_rows,
     salary_template_values,
 )
+from bankxl.templates import ALLOWED_FUNCTIONS, formula_functions
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST = SALARY_FIRST + 1            # Excel row of the first payroll row
@@ -150,8 +149,7 @@ def test_example_tax_is_the_cumulative_method():
 
 def test_bundled_workbook_is_current(tmp_path):
     bundled = ROOT / "workbooks" / "员工工资可视化模板.xlsx"
-    assert bundled.exists(), "run: python -c \"from bankxl.templates import build_salary_template as b; " \
-                             "b('workbooks/员工工资可视化模板.xlsx')\""
+    assert bundled.exists(), "run: python -m bankxl.templates"
     fresh = build_salary_template(tmp_path / "t.xlsx")
     assert bundled.read_bytes() == fresh.read_bytes(), "workbooks/员工工资可视化模板.xlsx is stale"
 

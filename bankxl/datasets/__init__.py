@@ -4,7 +4,8 @@
   under CC BY 4.0, see ``bankxl/data/UCI_BANK_MARKETING_LICENSE.md``); mapping in :mod:`bankxl.datasets.uci`.
 * :func:`load_berka` — Berka / PKDD'99 Financial (Czech bank 1993–1998, CZK; *not* shipped: no explicit
   licence; give its folder); mapping in :mod:`bankxl.datasets.berka`.
-* :func:`demo_runs` — what ``bankxl demo`` runs on them: C6 and D4 on UCI, C9 and C3 on Berka.
+* :func:`demo_runs` — what ``bankxl demo`` runs on them: every registered scenario whose SPEC names the
+  dataset in ``dataset_params`` (today D4 and C6 on UCI, C3 and C9 on Berka), with those parameters.
 
 Money stays in the data's own currency; reports are run with ``RunContext(currency=...)`` so every header
 names EUR / CZK (never 元).
@@ -19,32 +20,28 @@ from . import berka, uci
 from .berka import load_berka
 from .uci import load_uci_bank_marketing
 
-__all__ = ["DEMO_PLAN", "demo_runs", "load_berka", "load_uci_bank_marketing"]
+__all__ = ["DATASETS", "demo_plan", "demo_runs", "load_berka", "load_uci_bank_marketing"]
 
 log = logging.getLogger(__name__)
 
-#: (dataset, scenario code) pairs the demo runs on real data, in order
-DEMO_PLAN = (("UCI", "C6"), ("UCI", "D4"), ("Berka", "C9"), ("Berka", "C3"))
+#: the public datasets the adapters load, by the name a scenario's ``SPEC.dataset_params`` uses
+DATASETS = ("UCI", "Berka")
 
 
-def _spec_by_code(code: str):
+def demo_plan(dataset: str) -> list:
+    """The registered scenarios ``bankxl demo`` runs on ``dataset`` (those whose ``SPEC.dataset_params``
+    names it), in registry order."""
     from ..scenario import registry
 
-    for s in registry().values():
-        if s.code == code:
-            return s
-    return None
+    return [s for s in registry().values() if dataset in s.dataset_params]
 
 
-def _run_one(dataset: str, code: str, data: dict, meta: dict, out: Path, progress) -> list[dict]:
+def _run_one(dataset: str, spec, data: dict, meta: dict, out: Path, progress) -> list[dict]:
+    from ..report.summary import report_rows, report_sizes
     from ..report.xlsx import write_report
     from ..runner import execute
     from ..scenario import RunContext
 
-    spec = _spec_by_code(code)
-    if spec is None:
-        progress(f"  - {code}: 场景尚未注册 (not registered yet), 跳过")
-        return []
     missing = [t for t in spec.inputs if t not in data]
     if missing:
         progress(f"  - {spec.code} {spec.title}: {dataset} 数据缺少 {missing}, 跳过")
@@ -55,9 +52,7 @@ def _run_one(dataset: str, code: str, data: dict, meta: dict, out: Path, progres
     ctx = RunContext(as_of=meta["as_of"], currency=meta["currency"])
     ctx.notes.append(f"数据集: {meta['name']}; 币种 {meta['currency']}(未折算); 数据日期 {meta['as_of']:%Y-%m-%d}"
                      f"({meta['as_of_note']})。映射说明见 bankxl.datasets.{meta['module']}。")
-    # thresholds in the data's currency: a scenario module may declare per-dataset parameters
-    import importlib
-    params = getattr(importlib.import_module(spec.run.__module__), "DATASET_PARAMS", {}).get(dataset)
+    params = dict(spec.dataset_params[dataset])  # thresholds in the data's currency, declared in SPEC
     try:
         report = execute(spec, tables, params, ctx=ctx, inputs=inputs)
     except Exception as e:  # a demo run must not stop the others; say what failed
@@ -65,8 +60,6 @@ def _run_one(dataset: str, code: str, data: dict, meta: dict, out: Path, progres
         progress(f"  ✗ {spec.code} {spec.title} ({dataset}): {type(e).__name__}: {e}")
         return []
     path = write_report(report, out / f"{dataset}_{spec.code}_{spec.title}.xlsx")
-    from ..demo import report_rows, report_sizes
-
     progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({report_sizes(report)})")
     return report_rows(meta["label"], spec, report, path)
 
@@ -80,16 +73,12 @@ def _meta(label: str, module, as_of_note: str) -> dict:
 
 
 def _run_planned(dataset: str, data: dict, meta: dict, out: Path, progress: Callable[[str], None]) -> list[dict]:
-    """Run every scenario :data:`DEMO_PLAN` lists for ``dataset``; the rows of :func:`_run_one`, in plan order."""
-    rows: list[dict] = []
-    for ds, code in DEMO_PLAN:
-        if ds == dataset:
-            rows.extend(_run_one(dataset, code, data, meta, out, progress))
-    return rows
+    """Run every scenario of :func:`demo_plan` on ``dataset``; the rows of :func:`_run_one`, in plan order."""
+    return [row for spec in demo_plan(dataset) for row in _run_one(dataset, spec, data, meta, out, progress)]
 
 
 def demo_runs(out: Path, data_dir: Path | None, progress: Callable[[str], None] = print) -> list[dict]:
-    """Run the real-data scenarios of :data:`DEMO_PLAN`, write ``UCI_<code>_<title>.xlsx`` /
+    """Run the real-data scenarios of :func:`demo_plan`, write ``UCI_<code>_<title>.xlsx`` /
     ``Berka_<code>_<title>.xlsx`` into ``out`` and return one row per report sheet
     (数据集, 场景, 文件, 工作表, 行数). UCI always runs (shipped); Berka runs when ``data_dir`` (or its
     ``berka_pkdd99_financial`` subfolder) holds the Berka files, else the progress says it is skipped."""

@@ -54,6 +54,7 @@ import pandas as pd
 
 from ..coerce import header_key
 from ..errors import BankxlError, DataValidationError, ProblemLog
+from ..paramsheet import RIBBON_COMMON, default_param_rows
 from ..report.model import Note, PivotBlock, Report, Sheet, Table
 from ..report.xlsx import safe_sheet_name, unique_path, write_report
 from ..scenario import Scenario, get_scenario, registry
@@ -71,13 +72,6 @@ TOOLS: dict[str, tuple[str, str]] = {
     "tools.check": ("数据检查", "检查当前选中的表: 识别是哪张标准表, 列出证件号、日期、金额等数据问题及其 Excel 行号"),
     "tools.help": ("帮助", "使用说明: 数据怎么放、参数怎么改、公式有哪些"),
 }
-#: ribbon-only 通用 settings appended to the 参数 sheet (read by :func:`read_param_settings`)
-RIBBON_COMMON = [
-    {"场景": "通用", "参数": "insert_sheets", "名称": "插入到当前工作簿", "取值": "否", "单位": "",
-     "说明": "是 = 结果工作表插入当前工作簿(透视表除外), 不另开报告文件"},
-    {"场景": "通用", "参数": "replace_sheets", "名称": "替换旧结果", "取值": "否", "单位": "",
-     "说明": "是 = 插入前删除本场景上次插入的结果工作表"},
-]
 MAX_REPORT_FOLDER = "bankxl"
 
 
@@ -394,20 +388,6 @@ def relabel_sources(report: Report, snapshot: Path, info: BookInfo) -> None:
 
 
 # ======================================================================================= the 参数 sheet
-def default_param_rows(specs: Sequence[Scenario], with_common: bool = True) -> pd.DataFrame:
-    """Rows of the 参数 table (场景 | 参数 | 名称 | 取值 | 单位 | 说明) for ``specs``: 通用 rows (from
-    :func:`bankxl.paramsheet.params_frame` plus the ribbon's own) and one block per scenario."""
-    from ..paramsheet import COLUMNS, params_frame
-
-    df = params_frame(specs)
-    if not with_common:
-        df = df[df["场景"] != "通用"]
-        return df.reset_index(drop=True)
-    common = df[df["场景"] == "通用"]
-    rest = df[df["场景"] != "通用"]
-    return pd.concat([common, pd.DataFrame(RIBBON_COMMON, columns=COLUMNS), rest], ignore_index=True)
-
-
 def _cell_value(v: Any) -> Any:
     """A 取值 string as the cell a user would type: numbers as numbers, the rest as text."""
     if not isinstance(v, str):

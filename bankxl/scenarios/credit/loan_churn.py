@@ -522,5 +522,5 @@ SPEC = Scenario(
     inputs=("loans",), optional_inputs=("customers", "orgs", "product_holdings"),
     params=LoanChurnParams, run=run,
     summary="按年份×区域计算贷款客户流失率(户数/余额), 区域热力图与流失客户挽回名单",
-    as_of_from=("loans", "start_date"), outlet_tables=("loans",),
+    as_of_from=("loans", "start_date"), outlet_tables=("loans",), dataset_params={"Berka": {}},
 )

@@ -1000,10 +1000,18 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     return report
 
 
+def build_template(path):
+    """``SPEC.template``: write the D2 template workbook (:mod:`.maturity_template`) to ``path``; returns it."""
+    from .maturity_template import build_maturity_template
+
+    return build_maturity_template(path)
+
+
 SPEC = Scenario(
     id="deposit.maturity", code="D2", title="存款到期视图", group="存款营销",
     inputs=("time_deposits",), optional_inputs=("orgs", "customers"),
     params=MaturityParams, run=run,
     summary="定期存款按机构/月份/期限/金额段的到期结构、未来 60 天到期日历与排班、到期前 30/15/7/1 天提醒名单",
     as_of_from=None, outlet_tables=("time_deposits",),
+    template=build_template, template_file="存款到期视图模板.xlsx",
 )
