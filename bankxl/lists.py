@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -115,10 +115,11 @@ def strategy_param(default: tuple, help: str = "") -> Any:
                  help=help or "每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日")
 
 
-def check_levels(levels: Sequence, strategy: Sequence) -> None:
+def check_levels(levels: Sequence, strategy: Sequence, fields: Iterable[str] | None = None) -> None:
     """Raise :class:`ParameterError` unless ``levels`` is ((name, threshold), …) with distinct names and
     strictly decreasing finite thresholds, and ``strategy`` is ((level, action, days ≥ 0 integer), …) with
-    exactly one row per level."""
+    exactly one row per level whose action's ``{…}`` placeholders are among ``fields`` (when given). Call it
+    from the params' ``check()`` hook so a bad value stops before any input is read."""
     def bad(zh: str, en: str):
         raise ParameterError(zh, en)
 
@@ -144,6 +145,19 @@ def check_levels(levels: Sequence, strategy: Sequence) -> None:
             f"{'、'.join(map(str, levels_st)) or '(无)'}。",
             f"Parameter strategy needs exactly one row per level ({', '.join(names)}); got "
             f"{', '.join(map(str, levels_st)) or 'none'}.")
+    if fields is not None:
+        allowed = set(fields)
+        for lvl, action, _days in st:
+            try:
+                used = {name for _lit, name, _spec, _conv in _FORMATTER.parse(action) if name is not None}
+            except ValueError:
+                used = {"{"}
+            if used - allowed:
+                ok = "、".join("{" + x + "}" for x in sorted(allowed)) or "(无)"
+                bad(f"参数「策略表(strategy)」等级「{lvl}」的建议动作「{action}」含无法识别的 {{…}} 占位符; "
+                    f"可用: {ok}(花括号本身请写成 {{{{ }}}})。",
+                    f"Parameter strategy, level {lvl}: action {action!r} has an unknown {{...}} placeholder; "
+                    f"allowed: {', '.join(sorted(allowed)) or 'none'}.")
 
 
 # ============================================================================ templates
@@ -300,7 +314,7 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
     ``top``: reasons kept; ``decimals``: rounding of 得分. Returns a :class:`ScoredList`. Raises
     ParameterError for bad levels/strategy, KeyError for a template placeholder that is not a column.
     """
-    check_levels(levels, strategy)
+    check_levels(levels, strategy, frame.columns)
     show = dict(show or {})
     f = frame.reset_index(drop=True)
     n, off = len(f), set(unknown)

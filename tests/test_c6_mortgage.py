@@ -100,6 +100,55 @@ def test_scores_gaps_and_order_by_hand():
     assert gaps == {1: 1, 3: 1, 4: 1}
 
 
+def test_list_on_the_shared_mechanism():
+    """Issue 9: the list comes from bankxl.lists — top-3 reasons by points, action and working-day due date
+    from the 策略表 per level, unknown factors listed (not scored 0), rank tie-break stated; tags on 客户标签.
+    Ranks are unchanged here (all scores differ); among equal scores the larger deposit now ranks first,
+    then 客户号 (bankxl.lists)."""
+    rep = _run(bank())
+    lst = rep.tables()["cross_sell_list"].df.set_index("客户号")
+    # k1: gap 17.9 (个人消费贷款), size 35 (the only holder with a deposit: top 1%), age 15 -> size, gap, age
+    assert lst.loc["k1", "原因"] == "存款 300,000 元(按揭客户中前 1%)；缺 1 项产品: 个人消费贷款；46 岁, 家庭形成期"
+    # k2: gaps 32.1 + age 15; no deposit in the data: not computed, not 0
+    assert lst.loc["k2", "原因"] == "缺 3 项产品: 信用卡、定期存款、代发；35 岁, 家庭形成期"
+    assert lst.loc["k2", "未计算因素"] == "存款规模" and pd.isna(lst.loc["k1", "未计算因素"])
+    # levels B (k1 67.9) / C: B -> 10 working days, C -> 20 after Monday 2026-11-30
+    assert lst.loc["k1", "截止日"] == pd.Timestamp("2026-12-14")
+    assert lst.loc["k3", "截止日"] == pd.Timestamp("2026-12-28")
+    assert lst.loc["k1", "建议动作"].startswith("推荐个人消费贷") and lst.loc["k1", "建议动作"].endswith("电话联系")
+    notes = rep.sheet("营销名单").blocks[0].lines
+    assert any("同分按存款(元)从高到低" in n for n in notes)
+    tags = rep.sheet("客户标签").blocks[1].df
+    assert list(tags.columns) == ["客户号", "场景", "标签代码", "标签名称", "标签值", "标签等级", "数据日期", "规则版本"]
+    t = tags.set_index(["客户号", "标签代码"])
+    assert t.loc[("k1", "C6_CROSS_SELL"), "标签值"] == lst.loc["k1", "得分"]
+    assert t.loc[("k1", "C6_CROSS_SELL"), "标签等级"] == "B"
+    assert t.loc[("k3", "C6_PRODUCT_GAP"), "标签值"] == 4 and ("k1", "C6_MORTGAGE") in t.index
+    assert set(tags["规则版本"]) == {rep.meta["rule_version"]} and set(tags["场景"]) == {"C6"}
+    # a changed 策略表 changes action and due date; the weights are parameters too
+    rep2 = _run(bank(), strategy='[["A", "{offer}", 1], ["B", "面谈", 1], ["C", "{offer}; 短信", 2]]',
+                age_points=0)
+    l2 = rep2.tables()["cross_sell_list"].df.set_index("客户号")
+    assert l2.loc["k1", "得分"] == pytest.approx(round(50 * 25 / 70 + 35, 1)) and l2.loc["k1", "等级"] == "C"
+    assert l2.loc["k1", "建议动作"].startswith("推荐个人消费贷") and l2.loc["k1", "建议动作"].endswith("; 短信")
+    assert l2.loc["k1", "截止日"] == pd.Timestamp("2026-12-02")
+
+
+def test_bad_levels_or_strategy_stop_in_the_params_check():
+    """Checked by MortgageParams.check() (make_params, before any input is read), Chinese + English."""
+    from bankxl.errors import ParameterError
+    from bankxl.scenario import make_params
+    from bankxl.scenarios.credit.mortgage_cross_sell import MortgageParams
+
+    with pytest.raises(ParameterError, match="从高到低"):
+        make_params(MortgageParams, {"等级门槛": '[["A", 60], ["B", 80], ["C", 0]]'})
+    with pytest.raises(ParameterError, match="每个等级"):
+        make_params(MortgageParams, {"strategy": '[["A", "{offer}", 5], ["B", "{offer}", 10]]'})
+    with pytest.raises(ParameterError, match=r"\{offer\}") as e:
+        make_params(MortgageParams, {"strategy": '[["A", "{产品}", 5], ["B", "x", 10], ["C", "y", 20]]'})
+    assert "unknown {...} placeholder" in str(e.value)
+
+
 def test_outcome_never_changes_the_priority():
     t = bank()
     base = _run(t).tables()["cross_sell_list"].df
@@ -130,6 +179,7 @@ def test_loan_details_gate_the_consumer_loan_gap():
     ])
     lst = _run(t).tables()["cross_sell_list"].df.set_index("客户号")
     assert lst.loc["k1", "缺口产品"] == "" and "装修分期" in lst.loc["k1", "原因"]
+    assert lst.loc["k1", "建议动作"].startswith("维护: 产品已齐全")
     assert "个人消费贷款" in lst.loc["k3", "缺口产品"]
 
 
@@ -150,7 +200,8 @@ def test_workbook_written(tmp_path):
     rep = _run(bank())
     wb = openpyxl.load_workbook(write_report(rep, tmp_path / "c6.xlsx"))
     assert wb.sheetnames[:3] == ["覆盖概览", "按年龄段", "按性别"]
-    assert wb.sheetnames[-4:] == ["缺口矩阵", "营销名单", "数据问题", "说明"]
+    assert wb.sheetnames[-5:] == ["缺口矩阵", "营销名单", "客户标签", "数据问题", "说明"]
+    assert "customer_tags" in wb["客户标签"].tables
     assert wb["覆盖概览"]._charts and wb["按年龄段"]._charts and "cross_sell_list" in wb["营销名单"].tables
 
 

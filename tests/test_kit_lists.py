@@ -134,6 +134,11 @@ def test_levels_and_strategy_checked_and_round_trip():
         check_levels((("A", 80), ("B", 60)), (("A", "x", 1),))
     with pytest.raises(ParameterError, match="工作日数"):
         check_levels((("A", 80),), (("A", "x", -1),))
+    with pytest.raises(ParameterError, match=r"\{offer\}"):  # a typo in a placeholder, or a lone brace
+        check_levels((("A", 80),), (("A", "{ofer} 面谈", 1),), fields=("offer",))
+    with pytest.raises(ParameterError, match="占位符"):
+        check_levels((("A", 80),), (("A", "面谈 {", 1),), fields=("offer",))
+    check_levels((("A", 80),), (("A", "{offer} 面谈 {{重要}}", 1),), fields=("offer",))
     # the 参数 sheet writes tuples as JSON and reads them back unchanged (English id or 中文 label)
     p = KitParams()
     tab = params_table(p).set_index("参数")

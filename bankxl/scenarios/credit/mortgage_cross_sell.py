@@ -20,12 +20,15 @@ Inputs (canonical tables, ``bankxl.tables``):
 Method: mortgage holders H; a product is *evaluated* when the data show it for anybody (else "数据未提供",
 not a gap). Coverage of product X = share of H holding X (and, for comparison, of the other customers).
 Gap = evaluated product not held (risk customers get no credit-product gaps). Priority score (0–100,
-【假设】): gaps 50 × Σ weight(gap products) / Σ weight(evaluated products) (weights parameter) + deposit size
-percentile among holders × 35 + age in [25, 50] 15. A ≥ 80, B ≥ 60, C below.
+【假设】, :mod:`bankxl.lists`): gaps ``gap_points`` (50) × Σ weight(gap products) / Σ weight(evaluated products)
+(weights parameter) + deposit size percentile among holders × ``size_points`` (35) + age in ``prime_age``
+``age_points`` (15); a factor the data do not hold (no deposit, no age) is not scored and is named in
+未计算因素. Levels, actions and due dates (working days) from the ``levels`` / ``strategy`` parameters.
 
 Output sheets: 覆盖概览 (coverage by product, holders vs others, chart), 按年龄段 / 按职业 / 按婚姻状况 /
 按性别 / 按机构 (coverage by group with charts, where the data have the column), 缺口矩阵 (customers by number
-of gaps and by gap combination), 营销名单 (priority list with 原因 and 建议动作).
+of gaps and by gap combination), 营销名单 (priority list, SCENARIOS.md §6 名单表), 客户标签 (§6 tags
+C6_MORTGAGE 按揭客户, C6_CROSS_SELL 按揭交叉营销 = 得分/等级, C6_PRODUCT_GAP 产品缺口 = 缺口产品数).
 Errors: none beyond the runner's structural checks; customers in holdings but not in ``customers`` are
 row problems (HOLDING_NO_CUSTOMER, counted once per customer).
 """
@@ -37,18 +40,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
-from ..common import customer_ages, customer_columns
+from ...tags import tag_rows, tag_sheet, tag_table
+from ..common import customer_ages
 
 MORTGAGE = "个人住房贷款"
 CONSUMER = "个人消费贷款"
 CREDIT_PRODUCTS = ("个人消费贷款", "信用卡", "个人经营贷款")
 OUTCOME_ZH = {"outcome_y": "本次营销认购定期(结果)"}
-#: priority score points (【假设】): gaps, deposit-size percentile, prime age; level cut-offs
-W_GAP, W_SIZE, W_AGE = 50, 35, 15
-LEVEL_A, LEVEL_B = 80, 60
 
 ACTIONS = {
     "个人消费贷款": "推荐个人消费贷(装修/家电/教育), 核对收入与负债后预授信",
@@ -76,7 +78,19 @@ class MortgageParams:
     prime_age: tuple = param((25, 50), "重点年龄段", "岁", help="该年龄段(含两端)加 15 分: 家庭形成期, 装修/消费需求集中")
     min_paid_periods: int = param(24, "消费贷-已还期数下限", "期", help="有贷款明细时: 按揭已还期数 ≥ 该值才推荐消费贷")
     max_balance_ratio: float = param(0.7, "消费贷-余额/原额上限", help="有贷款明细时: 按揭余额/原额 < 该值才推荐消费贷")
+    gap_points: float = param(50.0, "缺口满分", "分", help="缺口得分 = 该值 × 缺口权重之和 / 已评估产品权重之和")
+    size_points: float = param(35.0, "存款规模满分", "分", help="存款规模得分 = 该值 × 存款在按揭客户中的分位(0–1)")
+    age_points: float = param(15.0, "重点年龄段加分", "分", help="年龄在重点年龄段内加的分")
+    levels: tuple = levels_param((("A", 80), ("B", 60), ("C", 0)))
+    strategy: tuple = strategy_param((("A", "{offer}; 客户经理面谈", 5), ("B", "{offer}; 电话联系", 10),
+                                      ("C", "{offer}; 短信/手机银行推送", 20)),
+                                     help="每个等级的建议动作与完成时限(工作日); {offer} = 按缺口推荐的产品")
     list_limit: int = param(1000, "名单上限", "户", help="营销名单最多列出的客户数(按得分排序)")
+
+    def check(self) -> None:
+        """等级门槛 from high to low, one 策略表 row per level, actions using only {offer} / {gap_txt}
+        (缺口产品) / {n_gap} (缺口产品数) (:func:`bankxl.lists.check_levels`). Raises ParameterError."""
+        check_levels(self.levels, self.strategy, ("offer", "gap_txt", "n_gap"))
 
 
 # ============================================================================ building blocks
@@ -200,8 +214,8 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
     for zh, g in groups:
         rep.sheets.append(_group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx))
     rep.sheets.append(_gaps_sheet(m, is_holder, products, risk))
-    rep.sheets.append(_list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx,
-                                  notes))
+    sheet, tags = _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx, notes)
+    rep.sheets += [sheet, tag_sheet(tags)]
     return rep
 
 
@@ -362,7 +376,8 @@ def _deposit_size(ids, holdings, monthly) -> tuple[pd.Series, str]:
     return pd.Series(np.nan, index=ids), "无存款数据"
 
 
-def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx, notes) -> Sheet:
+def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx, notes):
+    """营销名单 (bankxl.lists) and the C6 tag table."""
     ids = m.index[is_holder]
     gaps = _gaps(m, products, risk).loc[ids]
     weights = {k: float(v) for k, v in p.weights}
@@ -389,29 +404,12 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         hints = hints.mask(recent.fillna(False).to_numpy(), "按揭放款 ≤24 个月: 装修分期需求")
     gap_w = gaps.mul(pd.Series({x: weights.get(x, 0) for x in products})).sum(axis=1) if products \
         else pd.Series(0.0, index=ids)
-    s_gap = W_GAP * gap_w / w_eval if w_eval > 0 else pd.Series(0.0, index=ids)
     size, size_src = _deposit_size(ids, holdings, monthly)
     pct = size.clip(lower=0).rank(pct=True)
-    s_size = pct.fillna(0) * W_SIZE
     a = age.reindex(ids)
     lo_age, hi_age = p.prime_age
-    prime = ((a >= lo_age) & (a <= hi_age)).fillna(False).astype(bool)
-    s_age = prime.astype(int) * W_AGE
-    score = (s_gap + s_size + s_age).round(1)
-    level = np.select([score >= LEVEL_A, score >= LEVEL_B], ["A", "B"], "C")
     gap_txt = _join_flags(gaps, products)
     rk = risk.reindex(ids).fillna(False).astype(bool)
-    unit = ctx.base_unit
-    top_pct = np.ceil((1 - pct.fillna(0)) * 100).clip(lower=1).astype(int)
-    reasons = pd.Series("按揭客户", index=ids)
-    n_gap = gaps.sum(axis=1).astype(int).astype(str)
-    reasons = reasons + np.where(gap_txt != "", "; 缺 " + n_gap + " 项产品", "")
-    size_txt = size.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
-    reasons = reasons + np.where(size.notna(), "; 存款 " + size_txt + f" {unit}(按揭客户中前 "
-                                 + top_pct.astype(str) + "%)", "")
-    reasons = reasons + np.where(prime, "; " + a.map(lambda v: f"{v:.0f}" if pd.notna(v) else "") + " 岁, 家庭形成期", "")
-    reasons = reasons + np.where(rk, "; 有违约/逾期记录: 不推荐信贷类产品", "")
-    reasons = reasons + np.where(hints != "", "; " + hints, "")
     ranked = sorted(products, key=lambda x: -weights.get(x, 0))
     first = pd.Series("", index=ids)   # highest-weight gap product
     second = pd.Series("", index=ids)  # the next one
@@ -419,42 +417,48 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         has = gaps[x].to_numpy()
         second = second.mask(has, first)
         first = first.mask(has, x)
-    actions = first.map(lambda x: ACTIONS.get(x, f"推荐{x}") if x else "维护: 产品已齐全, 关注提前还款与续存")
-    actions = actions + np.where(second != "", "; 其次: " + second, "")
-    actions = actions + np.where((hints != "") & ~(gaps["信用卡"] if "信用卡" in gaps.columns else
-                                                   pd.Series(False, index=ids)), "; 推荐装修分期", "")
-    out = customer_columns(pd.Series(ids, dtype="string"), cust.reset_index(), ctx, extra=("mgr_id",))
-    out.insert(0, "排名", 0)
-    for col, zh in (("org_id", "机构号"), ("job", "职业"), ("marital", "婚姻状况")):
+    offer = first.map(ACTIONS).fillna("推荐" + first).where(first != "", "维护: 产品已齐全, 关注提前还款与续存")
+    offer = offer + np.where(second != "", "; 其次: " + second, "")
+    offer = offer + np.where((hints != "") & ~(gaps["信用卡"] if "信用卡" in gaps.columns else
+                                               pd.Series(False, index=ids)), "; 推荐装修分期", "")
+    n_gap = gaps.sum(axis=1).astype(int)
+    frame = pd.DataFrame({
+        "cust_id": pd.Series(ids, dtype="string"), "age": a.to_numpy(), "size": size.to_numpy(),
+        "n_gap": n_gap.to_numpy(), "gap_txt": gap_txt.to_numpy(), "risk_txt": np.where(rk.to_numpy(), "违约/逾期", ""),
+        "gap_share": (gap_w / w_eval).to_numpy() if w_eval > 0 else np.nan, "size_pct": pct.to_numpy(),
+        "top_pct": np.ceil((1 - pct) * 100).clip(lower=1).to_numpy(),
+        "prime": ((a >= lo_age) & (a <= hi_age)).astype("boolean").mask(a.isna()).to_numpy(),
+        "risk": rk.to_numpy(), "hint": (hints != "").to_numpy(), "hint_txt": hints.to_numpy(), "offer": offer.to_numpy()})
+    for col, zh in (("job", "职业"), ("marital", "婚姻状况")):
         if col in cust.columns and cust[col].notna().any():
-            out[zh] = cust[col].reindex(ids).astype("string").to_numpy()
-    out["年龄"] = a.to_numpy()
-    out[ctx.base_label("存款")] = size.to_numpy()
-    out["缺口产品数"] = gaps.sum(axis=1).astype(int).to_numpy()
-    out["缺口产品"] = gap_txt.to_numpy()
-    out["风险提示"] = np.where(rk.to_numpy(), "违约/逾期", "")
-    out["得分"] = score.to_numpy()
-    out["等级"] = level
-    out["原因"] = reasons.to_numpy()
-    out["建议动作"] = actions.to_numpy()
-    out = out.sort_values(["得分", "客户号"], ascending=[False, True]).reset_index(drop=True)
-    out["排名"] = np.arange(1, len(out) + 1)
-    total = len(out)
-    lv = out["等级"].value_counts()
-    shown = out.head(p.list_limit)
+            frame[col] = cust[col].reindex(ids).astype("string").to_numpy()
+    rules = (
+        Rule("gap", "缺 {n_gap} 项产品: {gap_txt}", weight=p.gap_points, value="gap_share", name="产品缺口"),
+        Rule("size", f"存款 {{size:,.0f}} {ctx.base_unit}(按揭客户中前 {{top_pct:d}}%)", weight=p.size_points,
+             value="size_pct", name="存款规模"),
+        Rule("age", "{age:.0f} 岁, 家庭形成期", points=p.age_points, when="prime", name="重点年龄段"),
+        Rule("risk", "有违约/逾期记录: 不推荐信贷类产品", when="risk", name="风险提示"),
+        Rule("renovation", "{hint_txt}", when="hint", name="装修分期提示"),
+    )
+    show = {c: zh for c, zh in (("job", "职业"), ("marital", "婚姻状况")) if c in frame.columns}
+    show.update({"age": "年龄", "size": ctx.base_label("存款"), "n_gap": "缺口产品数", "gap_txt": "缺口产品",
+                 "risk_txt": "风险提示"})
+    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("size",), customers=cust.reset_index(),
+                     show=show)
     notes.append(f"营销名单存款规模来源: {size_src}。")
-    return Sheet("营销名单", [
-        Note(title="按揭客户交叉营销名单", lines=[
-            (f"得分(0–100)【假设】: 缺口 {W_GAP} × 缺口权重/已评估权重 + 存款规模在按揭客户中的分位 × {W_SIZE} + "
-            f"年龄 {lo_age}–{hi_age} 岁 {W_AGE}; A ≥{LEVEL_A}, B {LEVEL_B}–{LEVEL_A}, C <{LEVEL_B}。"
-            "营销结果列(outcome_*)不参与评分。"),
-            f"按揭客户 {total:,} 户: A {int(lv.get('A', 0)):,} / B {int(lv.get('B', 0)):,} / C {int(lv.get('C', 0)):,}"
-            + (f"; 按得分列出前 {p.list_limit:,} 户。" if total > p.list_limit else "。")]),
-        Table(shown, name="cross_sell_list", title="按揭客户交叉营销名单", text_columns=("客户号", "机构号"),
-              formats={"年龄": "0", "得分": "0.0"}, widths={"原因": 40, "建议动作": 40},
-              conditional=[Conditional(["等级"], kind="text", value="A", style="good"),
-                           Conditional(["风险提示"], kind="text", value="违约", style="bad")]),
-    ])
+    tags = tag_table(
+        tag_rows("C6", "C6_MORTGAGE", "按揭客户", frame["cust_id"], ctx, p),
+        lst.tag_rows("C6", "C6_CROSS_SELL", "按揭交叉营销", ctx, p),
+        tag_rows("C6", "C6_PRODUCT_GAP", "产品缺口", frame["cust_id"], ctx, p, value=frame["n_gap"],
+                 when=frame["n_gap"] > 0))
+    sheet = Sheet("营销名单", lst.blocks(
+        "cross_sell_list", "按揭客户交叉营销名单", limit=p.list_limit, lines=[
+            (f"得分(0–100)【假设】: 缺口 {p.gap_points:g} × 缺口权重/已评估权重 + 存款规模在按揭客户中的分位 × "
+             f"{p.size_points:g} + 年龄 {lo_age}–{hi_age} 岁 {p.age_points:g}。"
+             "营销结果列(outcome_*)不参与评分。")],
+        formats={"年龄": "0"},
+        conditional=[Conditional(["风险提示"], kind="text", value="违约", style="bad")]))
+    return sheet, tags
 
 
 def _method(p: MortgageParams) -> list[str]:

@@ -20,25 +20,11 @@ of them works):
 * ``product_holdings`` (产品持有, optional) and ``time_deposits`` (定期存款明细, optional): cards, 代发,
   products and deposits for the ranking.
 
-Rules (every pattern is a parameter; the dictionaries are common knowledge and need regular upkeep
-【假设】). Flow path, within the ``window_months`` months up to the data date:
-
-1. exclusions first — 信用卡还款 (memo/counterparty matches ``card_memo``: own tag, not a loan);
-   本人互转 (counterparty name = the customer's name, or memo matches ``self_memo``); 冲正 (memo matches
-   ``reversal_memo``, or the same customer has the same amount in the opposite direction within
-   ``reversal_days`` days with the same counterparty — both rows are dropped);
-2. 网贷: the counterparty name or memo matches a lender of ``lenders`` AND a repayment word of
-   ``lender_repay_memo`` (so a purchase at 京东商城 is not a 京东金条 repayment); D = 还款, C = 放款;
-3. own loan here (never an other-bank loan): counterparty bank matches ``own_bank``, or the amount is
-   within ``own_loan_tol`` of the monthly payment of one of the customer's own loans while the
-   counterparty bank is this bank or blank;
-4. 他行贷款: (a) memo/counterparty matches ``loan_memo`` and the counterparty bank is not this bank; or
-   (b) 等额月供: same customer and counterparty (account, else name), each amount within
-   ``same_amount_tol`` of the previous one, intervals of ``interval_min``–``interval_max`` days,
-   ``min_repeats`` or more in a row (fixed non-loan outgoings matching ``non_loan_memo`` — rent, utilities,
-   insurance — are left out). A blank counterparty bank, or a payment channel (支付宝/财付通) hiding the
-   real counterparty, gives 置信度 低; 他行放款 = a credit from another bank whose memo matches
-   ``disburse_memo``.
+Flow path: the shared classifier :mod:`bankxl.rules.transactions` (exclusions first — 信用卡还款, 本人互转,
+冲正 —, then 网贷 by the lender dictionary, repayments of the customer's own loan here, and 他行贷款 by loan
+words or 等额月供, with 置信度) over the ``window_months`` months up to the data date. Its parameters are
+part of C3's (``OtherBankLoanParams`` derives from ``TransactionRuleParams``): every pattern is a parameter,
+the dictionaries are common knowledge and need regular upkeep 【假设】.
 
 Order path: an order whose purpose/purpose code matches ``order_loan_purpose`` (贷款还款, Berka UVER) is a
 monthly loan payment to ``bank_to``. It is the repayment of the customer's OWN loan when ``bank_to``
@@ -66,83 +52,49 @@ Row problems: VALUE_INVALID for a 借贷 value that is neither D nor C (row igno
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...rules import transactions as flow_rules
+from ...rules.identity import by_cust_id
+from ...rules.transactions import (
+    DETAIL_COLS,
+    KIND_CARD,
+    KIND_ONLINE_LEND,
+    KIND_ONLINE_REPAY,
+    KIND_OTHER_LEND,
+    KIND_OTHER_REPAY,
+    KIND_OWN,
+    KIND_REV,
+    KIND_SELF,
+    TransactionRuleParams,
+    check_regex,
+    empty_detail,
+    has_pattern,
+    is_own_bank,
+    matches_own_instalment,
+    own_loans,
+)
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ..common import active_deposits, customer_columns, masked, text_column
 
-#: internet lenders: (机构, regex over counterparty name + memo); common knowledge, needs upkeep 【假设】
-DEFAULT_LENDERS: tuple = (
-    ("蚂蚁借呗/花呗", "借呗|花呗|蚂蚁消费金融|蚂蚁小贷|蚂蚁小微"),
-    ("微众银行微粒贷", "微众|微粒贷"),
-    ("京东金条/白条", "京东|金条|白条"),
-    ("度小满", "度小满|有钱花"),
-    ("美团借钱/月付", "美团|三快"),
-    ("360借条(奇富)", "360借条|奇富|360数科"),
-    ("招联消费金融", "招联"),
-    ("马上消费金融(安逸花)", "马上消费|安逸花"),
-    ("中银消费金融", "中银消费|新易贷"),
-    ("捷信", "捷信"),
-    ("平安普惠", "平安普惠"),
-    ("分期乐(乐信)", "分期乐|乐信"),
-    ("网商银行", "网商"),
-    ("抖音放心借", "放心借"),
-)
-DEFAULT_LENDER_REPAY = ("还款|还贷|借款|贷款|放款|月供|分期|借呗|花呗|微粒贷|金条|白条|借条|消费金融|小额贷款|小贷|"
-                        "放心借|安逸花|有钱花|借钱|月付|新易贷")
-
-KIND_ONLINE_REPAY, KIND_ONLINE_LEND = "网贷还款", "网贷放款"
-KIND_OTHER_REPAY, KIND_OTHER_LEND = "他行贷款还款", "他行放款"
-KIND_OWN, KIND_CARD, KIND_SELF, KIND_REV = "本行贷款还款", "信用卡还款", "本人互转", "冲正"
-_D_WORDS = {"D", "借", "借方", "支出", "出账", "付", "付款", "转出", "-"}
-_C_WORDS = {"C", "贷", "贷方", "收入", "入账", "收", "收款", "转入", "+"}
 _CONF_RANK = {"高": 3, "中": 2, "低": 1}
 
 
 @dataclass(frozen=True)
-class OtherBankLoanParams:
-    """Parameters of C3 (defaults: SCENARIOS.md C3; 【假设】 where the spec says so)."""
+class OtherBankLoanParams(TransactionRuleParams):
+    """Parameters of C3 (defaults: SCENARIOS.md C3; 【假设】 where the spec says so): the flow classifier's
+    (:class:`bankxl.rules.transactions.TransactionRuleParams`, inherited) and C3's own below."""
 
-    own_bank: str = param("示例银行", "本行行名/行号", None,
-                          "正则: 对手行名/收款行匹配即为本行(多个用 | 分隔)。Berka 行号已匿名: 留空, 由贷款表识别本行贷款")
-    lenders: tuple = param(DEFAULT_LENDERS, "网贷机构字典", None,
-                           "[[机构名, 正则], ...]: 对手户名或摘要匹配该正则即为该机构; 常识整理, 需定期更新【假设】")
-    lender_repay_memo: str = param(DEFAULT_LENDER_REPAY, "网贷还款关键词", None,
-                                   "网贷机构命中且对手户名/摘要含这些词才算借贷往来(京东商城购物不算京东金条还款)")
-    loan_memo: str = param("贷款|还款|还贷|按揭|月供|个贷|借款", "贷款摘要关键词", None,
-                           "摘要/对手户名含这些词且对手行≠本行 → 他行贷款还款")
-    mortgage_memo: str = param("房贷|按揭|住房|公积金贷", "房贷关键词", None, "用于推断贷款类型: 房贷")
-    business_memo: str = param("经营|商贷|流水贷", "经营贷关键词", None, "用于推断贷款类型: 经营贷")
-    car_memo: str = param("车贷|汽车", "车贷关键词", None, "用于推断贷款类型: 车贷")
-    card_memo: str = param("信用卡|还卡|卡还款|贷记卡", "信用卡还款关键词", None, "信用卡还款单独标签, 不算贷款")
-    self_memo: str = param("本人|同名|自己账户|自有账户", "本人互转关键词", None,
-                           "摘要含这些词, 或对手户名 = 客户本人姓名 → 本人互转, 排除")
-    reversal_memo: str = param("冲正|冲账|撤销|退回", "冲正关键词", None, "摘要含这些词 → 冲正, 排除")
-    non_loan_memo: str = param("房租|租金|水费|电费|燃气|物业|保险|保费|话费|学费|工资|代发|会费|党费|社保|医保",
-                               "非贷款固定支出关键词", None, "等额月供规则不看这些固定支出")
-    channel_memo: str = param("支付宝|财付通|微信支付|银联|网联", "支付通道关键词", None,
-                              "对手为支付通道时真实对手被掩盖 → 置信度 低")
-    disburse_memo: str = param("放款|贷款发放|贷款入账|借款入账|借款到账", "放款关键词", None,
-                               "他行来账摘要含这些词 → 他行放款")
     order_loan_purpose: str = param("贷款还款|UVER|还贷|月供", "代扣贷款用途", None,
                                     "代扣指令的用途/用途代码匹配 → 每月贷款还款(Berka k_symbol UVER)")
     window_months: int = param(6, "观察窗口", "月", "只看数据日期前该月数内的流水(网贷客户 = 窗口内 ≥1 次还款)")
-    same_amount_tol: float = param(0.01, "等额容差", None, "相邻两次金额差 ≤ 该比例 × 上次金额(默认 1%)")
-    interval_min: int = param(28, "月供间隔下限", "天", "相邻两次还款间隔天数下限")
-    interval_max: int = param(31, "月供间隔上限", "天", "相邻两次还款间隔天数上限")
-    min_repeats: int = param(3, "等额月供最少次数", "次", "同对手等额按月 ≥ 该次数 → 等额月供")
-    reversal_days: int = param(3, "冲正天数", "天", "同额反向且间隔 ≤ 该天数 → 冲正, 两笔都排除")
-    own_loan_tol: float = param(0.01, "本行月供匹配容差", None,
-                                "金额与客户本行贷款月供之差 ≤ 该比例 → 本行贷款还款(不算他行)")
     multi_lender_min: int = param(3, "多头机构数", "家", "网贷/他行机构 ≥ 该数 → 多头: 风险提示, 不营销")
     annual_rate: float = param(0.04, "估算年利率", None, "本金估算 P = m·(1 − (1+r)^−n)/r, r = 年利率/12【假设】")
     term_months: int = param(120, "估算剩余期数: 房贷", "月",
@@ -161,31 +113,19 @@ class OtherBankLoanParams:
     level_b: float = param(40.0, "B 级分数线", "分", "得分 ≥ 该值为 B, 以下为 C")
     due_days: int = param(14, "跟进期限", "天", "名单截止日 = 数据日期 + 该天数")
 
+    def check(self) -> None:
+        """The classifier's rules (:meth:`TransactionRuleParams.check`), then C3's: ``order_loan_purpose`` is a
+        valid regex, ``window_months`` and the assumed terms are ≥ 1. Raises :class:`ParameterError`."""
+        super().check()
+        check_regex(self, "order_loan_purpose")
+        if self.window_months < 1 or min(self.term_months, self.term_business, self.term_car, self.term_other) < 1:
+            raise ParameterError("参数「观察窗口」「估算剩余期数」应 ≥ 1 个月。",
+                                 "Parameters window_months / term_* must be >= 1 month.")
+
 
 #: parameters to use on the public datasets: Berka's bank codes are anonymised, the bank's own name or code is
 #: unknown (own loans are recognised from the loans table: every loan account has an order for its instalment)
 DATASET_PARAMS: dict[str, dict] = {"Berka": {"own_bank": ""}}
-
-
-def _check(p: OtherBankLoanParams) -> None:
-    for name in ("own_bank", "lender_repay_memo", "loan_memo", "mortgage_memo", "business_memo", "car_memo",
-                 "card_memo", "self_memo", "reversal_memo", "non_loan_memo", "channel_memo", "disburse_memo",
-                 "order_loan_purpose"):
-        try:
-            re.compile(getattr(p, name))
-        except re.error as e:
-            raise ParameterError(f"参数「{name}」不是有效的正则表达式: {e}", f"{name}: invalid regex") from e
-    try:
-        for name, pat in p.lenders:
-            re.compile(pat)
-    except (ValueError, TypeError, re.error) as e:
-        raise ParameterError("参数「网贷机构字典」应为 [[机构名, 正则], ...]。", "lenders: [[name, regex], ...]") from e
-    if not (0 <= p.same_amount_tol < 1 and 0 <= p.own_loan_tol < 1):
-        raise ParameterError("容差应在 0 与 1 之间。", "tolerances must be in [0, 1)")
-    if p.interval_min > p.interval_max or p.min_repeats < 2 or p.window_months < 1 or \
-            min(p.term_months, p.term_business, p.term_car, p.term_other) < 1:
-        raise ParameterError("参数「月供间隔」「等额月供最少次数(≥2)」「观察窗口」「估算剩余期数」不合理。",
-                             "interval/min_repeats/window/term out of range")
 
 
 def annuity_principal(m, annual_rate: float, n: int):
@@ -210,188 +150,12 @@ def term_for(loan_type: pd.Series, p: OtherBankLoanParams) -> pd.Series:
     return n
 
 
-# ---------------------------------------------------------------------------------------------- helpers
-def _has(s: pd.Series, pattern: str) -> pd.Series:
-    if not pattern:
-        return pd.Series(False, index=s.index)
-    return s.str.contains(pattern, regex=True).fillna(False).astype(bool)
-
-
-def _own_loans(loans: pd.DataFrame | None) -> pd.DataFrame:
-    """Own loans with a usable monthly payment: cust_id, acct_no, mp (float), status code."""
-    cols = ["cust_id", "acct_no", "mp", "status"]
-    if loans is None or len(loans) == 0 or "monthly_payment" not in loans.columns:
-        return pd.DataFrame({c: pd.Series(dtype="string" if c != "mp" else "float64") for c in cols})
-    f = pd.DataFrame({
-        "cust_id": text_column(loans, "cust_id"), "acct_no": text_column(loans, "acct_no"),
-        "mp": pd.to_numeric(loans["monthly_payment"], errors="coerce").astype("float64"),
-        "status": loan_status_code(loans["status"]) if "status" in loans.columns
-        else pd.Series(pd.NA, index=loans.index, dtype="string"),
-    })
-    return f[f["mp"].notna() & (f["mp"] > 0)].reset_index(drop=True)
-
-
-def _matches_own_instalment(keys: pd.Series, amount: pd.Series, own: pd.DataFrame, key: str, tol: float) -> pd.Series:
-    """Per row: is ``amount`` within tol × monthly payment of an own loan with the same ``key`` (cust/acct)?"""
-    out = pd.Series(False, index=keys.index)
-    if len(own) == 0 or len(keys) == 0:
-        return out
-    left = pd.DataFrame({"k": keys.astype("string"), "amt": amount.astype("float64"), "i": np.arange(len(keys))})
-    left = left[left["k"].fillna("") != ""]
-    right = own.loc[own[key] != "", [key, "mp"]].rename(columns={key: "k"})
-    mm = left.merge(right, on="k", how="inner")
-    hit = mm.loc[(mm["amt"] - mm["mp"]).abs() <= tol * mm["mp"], "i"].unique()
-    out.iloc[hit] = True
-    return out
-
-
-def _monthly_runs(d: pd.DataFrame, p: OtherBankLoanParams) -> pd.Series:
-    """True for rows in a same-amount monthly run: d has cust_id, ckey, ts, amount (candidates only)."""
-    if len(d) == 0:
-        return pd.Series(False, index=d.index)
-    s = d.sort_values(["cust_id", "ckey", "ts", "amount"])
-    same = (s["cust_id"] == s["cust_id"].shift()) & (s["ckey"] == s["ckey"].shift())
-    gap = (s["ts"] - s["ts"].shift()).dt.days
-    prev = s["amount"].shift()
-    link = same & gap.between(p.interval_min, p.interval_max) & ((s["amount"] - prev).abs() <= p.same_amount_tol * prev)
-    link = link.fillna(False).astype(bool)
-    run_id = (~link).cumsum()
-    size = run_id.map(run_id.value_counts())
-    return (size >= p.min_repeats).reindex(d.index)
-
-
-def _reversal_pairs(d: pd.DataFrame, days: int) -> pd.Series:
-    """True for rows that have a same-amount opposite-direction row of the same customer within ``days``
-    (and the same counterparty when both rows name one). d: cust_id, ts, amount, dir ('D'/'C'), ckey."""
-    out = pd.Series(False, index=d.index)
-    if len(d) == 0:
-        return out
-    base = pd.DataFrame({"cust_id": d["cust_id"], "cents": np.round(d["amount"].to_numpy() * 100).astype("int64"),
-                         "ts": d["ts"], "ckey": d["ckey"], "i": np.arange(len(d))})
-    dd = base[d["dir"].to_numpy() == "D"]
-    cc = base[d["dir"].to_numpy() == "C"]
-    mm = dd.merge(cc, on=["cust_id", "cents"], suffixes=("_d", "_c"))
-    if len(mm) == 0:
-        return out
-    near = (mm["ts_d"] - mm["ts_c"]).abs() <= pd.Timedelta(days=days)
-    same_cp = (mm["ckey_d"] == "") | (mm["ckey_c"] == "") | (mm["ckey_d"] == mm["ckey_c"])
-    hit = mm[near & same_cp]
-    idx = np.unique(np.concatenate([hit["i_d"].to_numpy(), hit["i_c"].to_numpy()]))
-    out.iloc[idx] = True
-    return out
-
-
-def _loan_type(text: pd.Series, p: OtherBankLoanParams) -> pd.Series:
-    t = pd.Series("其他贷款", index=text.index, dtype="string")
-    t = t.mask(_has(text, p.car_memo), "车贷")
-    t = t.mask(_has(text, p.business_memo), "经营贷")
-    t = t.mask(_has(text, p.mortgage_memo), "房贷")
-    return t
-
-
 # ---------------------------------------------------------------------------------------------- classify
-DETAIL_COLS = ["cust_id", "source", "_row", "ts", "dir", "amount", "cpty_name", "cpty_bank", "memo", "kind",
-               "institution", "loan_type", "rules", "confidence"]
-
-
-def classify_transactions(txn: pd.DataFrame, p: OtherBankLoanParams, as_of: pd.Timestamp,
-                          names: Mapping[str, str] | pd.Series | None = None, loans: pd.DataFrame | None = None,
-                          problems: Any = None) -> pd.DataFrame:
-    """Classify the flows of the window (as_of − window_months, as_of] (rule list: module docstring).
-
-    In: ``transactions`` (canonical columns; ``_row`` used when present), ``names`` cust_id -> 客户名称 for
-    the self-transfer rule, own ``loans``. Out: one row per flow in the window whose ``kind`` is one of
-    网贷还款/网贷放款/他行贷款还款/他行放款/本行贷款还款/信用卡还款/本人互转/冲正 — columns
-    :data:`DETAIL_COLS` (``ts`` datetime, ``dir`` D/C, ``amount`` float, ``rules`` text, ``confidence``
-    高/中/低 for other-bank repayments). Other flows are dropped. Pure; the input is not modified.
-    """
-    empty = pd.DataFrame({c: pd.Series(dtype="float64" if c == "amount" else "datetime64[ns]" if c == "ts"
-                                       else "Int64" if c == "_row" else "string") for c in DETAIL_COLS})
-    if txn is None or len(txn) == 0:
-        return empty
-    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
-    start = as_of - pd.DateOffset(months=p.window_months)
-    keep = (ts > start) & (ts <= as_of)
-    t = txn.loc[keep]
-    if len(t) == 0:
-        return empty
-    dcs = text_column(t, "dc").str.upper()
-    dirn = pd.Series(pd.NA, index=t.index, dtype="string")
-    dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
-    bad = dirn.isna()
-    if bad.any() and problems is not None:
-        rows = t["_row"] if "_row" in t.columns else pd.Series([None] * len(t), index=t.index)
-        problems.add_rows("transactions", None, rows[bad], "dc", "VALUE_INVALID", t.loc[bad, "dc"],
-                          "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
-    t = t.loc[~bad]
-    dirn = dirn[~bad]
-    d = pd.DataFrame({
-        "cust_id": text_column(t, "cust_id"), "source": pd.Series("交易流水", index=t.index, dtype="string"),
-        "_row": t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64"),
-        "ts": ts[t.index], "dir": dirn, "amount": pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs(),
-        "cpty_name": text_column(t, "cpty_name"), "cpty_bank": text_column(t, "cpty_bank"), "memo": text_column(t, "memo"),
-    })
-    cacct = text_column(t, "cpty_acct")
-    d["ckey"] = cacct.where(cacct != "", d["cpty_name"])
-    text = d["cpty_name"] + " " + d["memo"]
-    is_d, is_c = d["dir"] == "D", d["dir"] == "C"
-
-    bank_known = d["cpty_bank"] != ""
-    own_bank = bank_known & _has(d["cpty_bank"], p.own_bank)
-    other_bank = bank_known & ~own_bank
-
-    card = _has(text, p.card_memo)
-    own_name = d["cust_id"].map(names if names is not None else {}).astype("string").fillna("")
-    self_tr = ((own_name != "") & (d["cpty_name"] == own_name)) | _has(d["memo"], p.self_memo)
-    reversal = _has(d["memo"], p.reversal_memo) | _reversal_pairs(d, p.reversal_days)
-    excluded = card | self_tr | reversal
-
-    lender = pd.Series(pd.NA, index=d.index, dtype="string")
-    for name, pat in p.lenders:
-        lender = lender.mask(lender.isna() & _has(text, pat), name)
-    lender_ok = lender.notna() & _has(text, p.lender_repay_memo) & ~excluded
-
-    own = _own_loans(loans)
-    inst = _matches_own_instalment(d["cust_id"], d["amount"], own, "cust_id", p.own_loan_tol) & ~other_bank
-    loan_kw = _has(text, p.loan_memo)
-    cand = is_d & ~excluded & ~lender_ok
-    own_repay = cand & ((own_bank & loan_kw) | inst)
-    memo_rule = cand & loan_kw & ~own_bank & ~inst
-    pat_cand = cand & ~own_bank & ~inst & ~_has(text, p.non_loan_memo) & (d["ckey"] != "") & (d["amount"] > 0)
-    pattern = _monthly_runs(d.loc[pat_cand, ["cust_id", "ckey", "ts", "amount"]], p).reindex(d.index, fill_value=False)
-    pattern = pattern.fillna(False).astype(bool) & pat_cand
-    other_repay = memo_rule | pattern
-    other_lend = is_c & ~excluded & ~lender_ok & other_bank & _has(text, p.disburse_memo)
-
-    kind = pd.Series(pd.NA, index=d.index, dtype="string")
-    kind = kind.mask(other_lend, KIND_OTHER_LEND).mask(other_repay, KIND_OTHER_REPAY).mask(own_repay, KIND_OWN)
-    kind = kind.mask(lender_ok & is_c, KIND_ONLINE_LEND).mask(lender_ok & is_d, KIND_ONLINE_REPAY)
-    kind = kind.mask(self_tr, KIND_SELF).mask(card & is_d, KIND_CARD).mask(reversal, KIND_REV)
-
-    rules = pd.Series("", index=d.index, dtype="string")
-    rules = rules.mask(lender_ok, "网贷字典: " + lender.fillna(""))
-    rules = rules.mask(memo_rule & pattern, "摘要关键词 + 等额月供")
-    rules = rules.mask(memo_rule & ~pattern, "摘要关键词")
-    rules = rules.mask(pattern & ~memo_rule, "等额月供")
-    rules = rules.mask(own_repay, np.where(own_bank & loan_kw, "对手行为本行", "与本行贷款月供相同"))
-    rules = rules.mask(kind == KIND_OTHER_LEND, "他行来账 + 放款关键词")
-    rules = rules.mask(self_tr, "本人互转(对手为本人或摘要)").mask(card & is_d, "信用卡还款关键词")
-    rules = rules.mask(reversal, "冲正(摘要或 3 天内同额反向)")
-
-    channel = _has(text, p.channel_memo)
-    conf = pd.Series(pd.NA, index=d.index, dtype="string")
-    conf = conf.mask(other_repay & other_bank & memo_rule, "高").mask(other_repay & other_bank & ~memo_rule, "中")
-    conf = conf.mask(other_repay & ~bank_known, np.where(memo_rule & pattern, "中", "低"))
-    conf = conf.mask(other_repay & channel, "低")
-    conf = conf.mask(lender_ok, "高")
-
-    inst_name = d["cpty_bank"].where(bank_known, d["cpty_name"])
-    d["institution"] = lender.where(lender_ok, inst_name.where(inst_name != "", "(对手未知)"))
-    d["loan_type"] = pd.Series(pd.NA, index=d.index, dtype="string").mask(
-        other_repay | other_lend, _loan_type(text, p)).mask(lender_ok, "网贷")
-    d["kind"], d["rules"], d["confidence"] = kind, rules, conf
-    out = d.loc[kind.notna(), DETAIL_COLS].sort_values(["cust_id", "ts"], kind="stable").reset_index(drop=True)
-    return out
+def classify_transactions(txn: pd.DataFrame | None, p: OtherBankLoanParams, as_of: pd.Timestamp,
+                          names=None, loans: pd.DataFrame | None = None, problems=None) -> pd.DataFrame:
+    """C3's flow classification: :func:`bankxl.rules.transactions.classify_transactions` with C3's params over
+    C3's window (``window_months`` months up to ``as_of``). Same inputs and output (:data:`DETAIL_COLS`)."""
+    return flow_rules.classify_transactions(txn, p, as_of, names, loans, problems, months=p.window_months)
 
 
 def classify_orders(orders: pd.DataFrame, p: OtherBankLoanParams, loans: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -401,19 +165,19 @@ def classify_orders(orders: pd.DataFrame, p: OtherBankLoanParams, loans: pd.Data
     customer — has an own loan whose monthly payment equals the amount within ``own_loan_tol``; every
     other such order is 他行贷款还款 (置信度 高: the purpose says loan payment). Out: :data:`DETAIL_COLS`
     (``ts`` NaT: orders carry no date; ``cpty_bank`` = bank_to; ``memo`` = purpose / code)."""
-    empty = classify_transactions(pd.DataFrame(), p, pd.Timestamp("2000-01-01"))
+    empty = empty_detail()
     if orders is None or len(orders) == 0:
         return empty
     purpose = text_column(orders, "purpose") + " " + text_column(orders, "purpose_code")
-    o = orders.loc[_has(purpose, p.order_loan_purpose)]
+    o = orders.loc[has_pattern(purpose, p.order_loan_purpose)]
     if len(o) == 0:
         return empty
     amount = pd.to_numeric(o["amount"], errors="coerce").astype("float64")
     bank = text_column(o, "bank_to")
-    own = _own_loans(loans)
-    by_acct = _matches_own_instalment(text_column(o, "acct_no"), amount, own, "acct_no", p.own_loan_tol)
-    by_cust = _matches_own_instalment(text_column(o, "cust_id"), amount, own, "cust_id", p.own_loan_tol)
-    own_bank = (bank != "") & _has(bank, p.own_bank)
+    own = own_loans(loans)
+    by_acct = matches_own_instalment(text_column(o, "acct_no"), amount, own, "acct_no", p.own_loan_tol)
+    by_cust = matches_own_instalment(text_column(o, "cust_id"), amount, own, "cust_id", p.own_loan_tol)
+    own_bank = is_own_bank(bank, p)
     is_own = own_bank | by_acct | by_cust
     memo = (text_column(o, "purpose") + "(" + text_column(o, "purpose_code") + ")").str.replace("()", "", regex=False)
     d = pd.DataFrame({
@@ -512,10 +276,10 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
     if loans is None:
         rel["loan_state"] = pd.Series(pd.NA, index=rel.index, dtype="string")
     if cust is not None and len(cust) and "payroll_flag" in cust.columns:
-        pf = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["payroll_flag"]
+        pf = by_cust_id(cust)["payroll_flag"]
         rel["payroll"] = _flag(rel.index.map(pf.fillna(False).astype(bool)))
     if cust is not None and len(cust) and "mobile_banking" in cust.columns:
-        mb = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["mobile_banking"]
+        mb = by_cust_id(cust)["mobile_banking"]
         rel["mobile"] = _flag(rel.index.map(mb.fillna(False).astype(bool)))
     if h is not None and len(h):
         held = h["held"].fillna(True).astype(bool) if "held" in h.columns else pd.Series(True, index=h.index)
@@ -564,12 +328,10 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     Sheets: 概览 · 他行贷款置换 · 网贷客户 · 多头风险提示 · 机构清单 · 识别明细 · 标签 (then 数据问题, 说明).
     """
     p = params
-    _check(p)
+    p.check()
     customers = tables.get("customers")
     txn, orders, loans = tables.get("transactions"), tables.get("payment_orders"), tables.get("loans")
-    names = None
-    if customers is not None and "cust_name" in customers.columns and len(customers):
-        names = customers.assign(_k=text_column(customers, "cust_id")).drop_duplicates("_k").set_index("_k")["cust_name"]
+    names = by_cust_id(customers)["cust_name"] if customers is not None and "cust_name" in customers.columns else None
     parts = []
     paths = []
     if txn is not None:

@@ -15,7 +15,8 @@ dep_avg 存款日均, inflow/outflow 入账/出账, optional org_id/mgr_id; mone
   :func:`bankxl.scenarios.common.active_deposits`, as in D2). Not computable without 开户日期.
 * **F3 潜力**: 5 年潜力值 = max(Σ(inflow − outflow) over the last ``f3_window`` months, 0) × ``f3_years`` +
   他行资金迹象额 (outgoing self-transfers to the customer's own accounts at other banks in the same window,
-  found with C3's flow rules: money the customer keeps elsewhere 【假设】); halved from age ``elder_age``
+  found with the shared flow rules :mod:`bankxl.rules.transactions` — the C3 rules — run with D4's own
+  parameters: money the customer keeps elsewhere 【假设】); halved from age ``elder_age``
   (default 65); F3 = 潜力值 ≥ ``f3_threshold`` (500,000). Not computable without 入账/出账.
 
 Grades (SCENARIOS.md: 三项全满足 = 核心A; F1 + 任一 = 核心B; 仅 F3 = 潜力客户): 核心A = F1 ∧ F2 ∧ F3; 核心B =
@@ -40,13 +41,15 @@ Raises ParameterError for inconsistent parameters.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ...errors import ParameterError
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...rules.identity import by_cust_id
+from ...rules.transactions import TransactionRuleParams, classify_transactions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
 from ..common import active_deposits, customer_ages, customer_columns, text_column
 
@@ -64,8 +67,10 @@ DATASET_PARAMS: dict[str, dict] = {
 
 
 @dataclass(frozen=True)
-class CoreParams:
-    """Parameters of D4 (defaults: SCENARIOS.md D4; 【假设】 where the spec says so)."""
+class CoreParams(TransactionRuleParams):
+    """Parameters of D4 (defaults: SCENARIOS.md D4; 【假设】 where the spec says so): the flow classifier's
+    (:class:`bankxl.rules.transactions.TransactionRuleParams`, inherited: they decide the 本人互转 to other
+    banks of F3's 他行资金迹象) and D4's own below."""
 
     size_basis: str = param("td_avg", "规模口径", None,
                             "td_avg = 定期日均(课程口径); dep_avg = 存款日均。数据无定期日均时自动改用存款日均并在说明中注明")
@@ -85,14 +90,16 @@ class CoreParams:
     pdca_base_months: int = param(3, "PDCA 基期月数", "月", "目标日均 = 最近月之前 N 个月存款日均均值 × (1 + 增长)")
     pdca_growth: float = param(0.05, "PDCA 目标增长", None, "目标日均相对基期的增长比例【假设】")
 
-
-def _check(p: CoreParams) -> None:
-    if p.size_basis not in BASIS_ZH:
-        raise ParameterError(f"参数「规模口径」应为 td_avg 或 dep_avg, 而不是 {p.size_basis!r}。", "size_basis")
-    if min(p.f1_months, p.f2_window, p.f3_window, p.pdca_per_mgr, p.pdca_base_months) < 1 or p.f2_years < 0:
-        raise ParameterError("月数、户数应为正整数。", "month/count parameters must be positive")
-    if p.f2_months_min > p.f2_window:
-        raise ParameterError("参数「F2 达标月数」不能大于「F2 观察月数」。", "f2_months_min > f2_window")
+    def check(self) -> None:
+        """The classifier's rules (:meth:`TransactionRuleParams.check`), then D4's. Raises :class:`ParameterError`."""
+        super().check()
+        if self.size_basis not in BASIS_ZH:
+            raise ParameterError(f"参数「规模口径」应为 td_avg 或 dep_avg, 而不是 {self.size_basis!r}。", "size_basis")
+        if min(self.f1_months, self.f2_window, self.f3_window, self.pdca_per_mgr, self.pdca_base_months) < 1 \
+                or self.f2_years < 0:
+            raise ParameterError("月数、户数应为正整数。", "month/count parameters must be positive")
+        if self.f2_months_min > self.f2_window:
+            raise ParameterError("参数「F2 达标月数」不能大于「F2 观察月数」。", "f2_months_min > f2_window")
 
 
 def _months_back(as_of: pd.Timestamp, n: int) -> pd.DatetimeIndex:
@@ -157,7 +164,7 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     cust = tables.get("customers")
     cinfo = pd.DataFrame(index=ids)
     if cust is not None and len(cust):
-        c = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")
+        c = by_cust_id(cust)
         cinfo["open_date"] = c["open_date"].reindex(ids).astype("datetime64[ns]") if "open_date" in c.columns \
             else pd.NaT
         cinfo["age"] = customer_ages(c, as_of).reindex(ids)
@@ -198,7 +205,7 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     net = (x["inflow"].fillna(0) - x["outflow"].fillna(0)).groupby(x["cust_id"]).sum()
     has_flow = flow_ok.groupby(x["cust_id"]).any()
     f["net_flow"] = net.reindex(ids).where(has_flow.reindex(ids).fillna(False).astype(bool))
-    f["other_funds"] = _other_bank_funds(tables, ids, as_of, p.f3_window)
+    f["other_funds"] = _other_bank_funds(tables, ids, as_of, p)
     f["age"] = cinfo["age"]
     f3_ok = f["net_flow"].notna() | (f["other_funds"] > 0)
     pot = f["net_flow"].fillna(0.0).clip(lower=0) * p.f3_years + f["other_funds"].fillna(0.0)
@@ -241,26 +248,20 @@ def grade(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> pd.Series:
     return pd.Series(g, index=f1.index, dtype="string")
 
 
-def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, months: int) -> pd.Series:
-    """Σ outgoing self-transfers to other banks per customer in the window (C3's flow rules); float Series on
-    ``ids``, 0 for a customer without such flows, NaN for everybody when there is no 交易流水 (unknown, not 0)."""
+def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams) -> pd.Series:
+    """Σ outgoing self-transfers to other banks per customer in the ``f3_window`` months up to ``as_of``, by the
+    shared flow rules with D4's own params (:func:`bankxl.rules.transactions.self_transfers_out`); float
+    Series on ``ids``, 0 for a customer without such flows, NaN for everybody when there is no 交易流水
+    (unknown, not 0)."""
     txn = tables.get("transactions")
     if txn is None:
         return pd.Series(np.nan, index=ids)
-    out = pd.Series(0.0, index=ids)
     if len(txn) == 0:
-        return out
-    from ..credit.other_bank_loans import KIND_SELF, OtherBankLoanParams, classify_transactions
-
+        return pd.Series(0.0, index=ids)
     cust = tables.get("customers")
-    names = None
-    if cust is not None and "cust_name" in cust.columns and len(cust):
-        names = cust.assign(_k=text_column(cust, "cust_id")).drop_duplicates("_k").set_index("_k")["cust_name"]
-    cp = replace(OtherBankLoanParams(), window_months=months)
-    det = classify_transactions(txn, cp, as_of, names)
-    s = det[(det["kind"] == KIND_SELF) & (det["dir"] == "D") & (det["cpty_bank"] != "")
-            & ~det["cpty_bank"].str.contains(cp.own_bank, regex=True).fillna(False)]
-    return s.groupby("cust_id")["amount"].sum().reindex(ids).fillna(0.0)
+    names = by_cust_id(cust)["cust_name"] if cust is not None and "cust_name" in cust.columns else None
+    det = classify_transactions(txn, p, as_of, names, months=p.f3_window)
+    return self_transfers_out(det, p).reindex(ids).fillna(0.0)
 
 
 # ---------------------------------------------------------------------------------------------- lists
@@ -300,7 +301,7 @@ _ACTIONS = {
 def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext) -> Report:
     """Run D4 (see the module docstring). Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细."""
     p = params
-    _check(p)
+    p.check()
     f, info = factors(tables, p, ctx.as_of, ctx.currency)
     customers = tables.get("customers")
     basis_zh = BASIS_ZH[info["basis"]]
@@ -413,7 +414,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
         f"F2 稳定【假设】: 关系 ≥{p.f2_years} 年, 且近 {p.f2_window} 月 ≥{p.f2_months_min} 个月达到 F1 门槛, 或定期余额自动转存占比 "
         f"≥{p.f2_renew_share:.0%}(到期续存率的代理)。",
         f"F3 潜力【假设】: 5 年潜力值 = 近 {p.f3_window} 月净流入(入账 − 出账, 取正) × {p.f3_years:g} + 他行资金迹象额"
-        f"(转入本人他行账户, 按 C3 流水规则); 年龄 ≥{p.elder_age} 岁 × {p.elder_factor:g}; ≥ {p.f3_threshold:,.0f}。",
+        f"(转入本人他行账户, 按共用流水规则: 本行行名、本人互转关键词等见参数表); 年龄 ≥{p.elder_age} 岁 × {p.elder_factor:g}; ≥ {p.f3_threshold:,.0f}。",
         "分级: 三项全满足 = 核心A; F1 + 任一 = 核心B; 仅 F3 = 潜力客户(按 SCENARIOS 字面: 不满足 F1、F2)。",
         "稳定潜力客户 = F2 + F3 但无 F1(SCENARIOS 未分级【假设】): 稳定且有潜力、只差规模, 单列并排在潜力客户之前; "
         "仅 F1 = 规模客户(名单参考); 其余(含仅 F2) = 一般。",

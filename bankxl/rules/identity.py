@@ -1,0 +1,179 @@
+"""Customer identity: one rule for the product (list matching, the cross-scenario view, every scenario).
+
+Identifiers, strongest first (the **key order**):
+
+1. 证件号 — the identity number normalised to 18 digits (:func:`id_key`: cleaned, 15-digit numbers upgraded
+   by :func:`bankxl.idcard.to_18`) where it is valid (:func:`bankxl.idcard.is_valid`). An invalid, corrupt
+   (ID_CORRUPT: ``3.40524E+17``, a number that lost digits), or missing ID is no key and never matches —
+   also not when two rows hold the same broken text.
+2. 客户号 — ``cust_id``, trimmed.
+3. 姓名+手机号 — for a list without 客户号: the names agree and the phones agree, comparing masked values
+   only where both show a character (``138****5678`` agrees with ``13812345678``), with at least
+   :data:`MIN_SHOWN_DIGITS` phone digits shown on both sides and the last 4 digits shown on both.
+
+:func:`match` decides each pair of rows (left, right) by the **first key both rows hold**: two valid IDs
+decide alone (equal → same customer, different → not, even with the same 客户号); else two 客户号; else name
++ phone. Pairs that share an ID but whose names disagree (both known), and pairs that share a 客户号 but
+hold different valid IDs, are **conflicts**: listed, never merged. :func:`customer_key` gives each row of
+one table its strongest key. Everything is vectorised (merges and numpy, no per-row Python).
+
+Canonical columns read (each optional): ``id_no``, ``cust_id``, ``cust_name``, ``phone``.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .. import idcard
+from ..scenarios.common import text_column
+
+#: ``matched_on`` values of :func:`match`, in key order
+BY_ID, BY_CUST, BY_NAME_PHONE = "证件号", "客户号", "姓名+手机号"
+#: phone digits that must be shown on both sides of a name + phone match (3 + 4 of ``138****5678``)
+MIN_SHOWN_DIGITS = 7
+#: conflict reasons of :func:`match`
+CONFLICT_NAME, CONFLICT_ID = "证件号相同, 姓名不同", "客户号相同, 证件号不同"
+_MASK = "*"
+_MASK_CHARS = r"[*＊×xX●•]"
+
+
+def id_key(ids: pd.Series) -> pd.Series:
+    """The 证件号 key: ``ids`` (any dtype) normalised to 18 digits where valid, else ``<NA>``. ``string``
+    Series, same index. ``340524800101001`` and ``34052419800101001X`` give ``34052419800101001X``."""
+    ids = ids.astype("string") if not isinstance(ids.dtype, pd.StringDtype) else ids
+    return idcard.to_18(ids).where(idcard.is_valid(ids)).astype("string")
+
+
+def phone_text(phones: pd.Series) -> pd.Series:
+    """Phones compared as digits and ``*``: NFKC, mask characters (＊ × x ●) as ``*``, separators dropped, a
+    leading +86/0086/86 before an 11-character mobile number removed; ``<NA>`` when nothing is left."""
+    t = phones.astype("string").str.normalize("NFKC").str.replace(_MASK_CHARS, _MASK, regex=True)
+    t = t.str.replace(r"[^0-9*]", "", regex=True).str.replace(r"^(?:0086|86)([0-9*]{11})$", r"\1", regex=True)
+    return t.mask(t.str.len() == 0)
+
+
+def name_text(names: pd.Series) -> pd.Series:
+    """Names compared as NFKC text without whitespace, mask characters as ``*``; ``<NA>`` when empty."""
+    t = names.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    t = t.str.replace(r"[*＊●•]", _MASK, regex=True)
+    return t.mask(t.str.len() == 0)
+
+
+def _compare(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Position-wise comparison of two aligned string Series (``*`` = hidden): (consistent, shown) where
+    consistent = both present, same length, and equal wherever both show a character; shown = how many
+    positions both show. numpy over a (n, width) code-point matrix."""
+    a = a.reset_index(drop=True).astype("string")
+    b = b.reset_index(drop=True).astype("string")
+    la = a.str.len().fillna(0).to_numpy(dtype=np.int64)
+    lb = b.str.len().fillna(0).to_numpy(dtype=np.int64)
+    width = int(max(la.max(initial=0), lb.max(initial=0), 1))
+    ua = a.fillna("").to_numpy(dtype=object).astype(f"U{width}").view(np.uint32).reshape(-1, width)
+    ub = b.fillna("").to_numpy(dtype=object).astype(f"U{width}").view(np.uint32).reshape(-1, width)
+    star = ord(_MASK)
+    both = (ua != star) & (ub != star) & (ua != 0) & (ub != 0)
+    consistent = (la == lb) & (la > 0) & ~(both & (ua != ub)).any(axis=1)
+    return consistent, both.sum(axis=1)
+
+
+def phones_agree(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Bool array (positional): the phones (:func:`phone_text` applied here) agree where both show digits and
+    both show at least :data:`MIN_SHOWN_DIGITS` of the same positions."""
+    ok, shown = _compare(phone_text(a), phone_text(b))
+    return ok & (shown >= MIN_SHOWN_DIGITS)
+
+
+def _names_agree(a: pd.Series, b: pd.Series) -> np.ndarray:
+    ok, shown = _compare(a, b)
+    return ok & (shown >= 1)
+
+
+def _frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The identity columns of ``df`` by position: id (key), cust, name, phone, block (surname + last 4
+    phone digits, for the name + phone join)."""
+    n = len(df)
+    col = (lambda c: df[c] if c in df.columns else pd.Series(pd.NA, index=df.index, dtype="string"))
+    cust = text_column(df, "cust_id").replace("", pd.NA) if "cust_id" in df.columns else col("cust_id")
+    f = pd.DataFrame({"pos": np.arange(n), "id": id_key(col("id_no")).to_numpy(),
+                      "cust": cust.astype("string").to_numpy(), "name": name_text(col("cust_name")).to_numpy(),
+                      "phone": phone_text(col("phone")).to_numpy()})
+    f = f.astype({"id": "string", "cust": "string", "name": "string", "phone": "string"})
+    last4 = f["phone"].str.slice(-4)
+    head = f["name"].str.slice(0, 1)
+    f["block"] = (head + "|" + last4).where(last4.str.fullmatch(r"[0-9]{4}").fillna(False)
+                                             & head.ne(_MASK).fillna(False))
+    return f
+
+
+class Matches(NamedTuple):
+    """Result of :func:`match`. ``pairs``: left_index, right_index (labels of the inputs' indexes),
+    matched_on (:data:`BY_ID` / :data:`BY_CUST` / :data:`BY_NAME_PHONE`). ``conflicts``: left_index,
+    right_index, reason (:data:`CONFLICT_NAME` / :data:`CONFLICT_ID`) — listed, not matched."""
+
+    pairs: pd.DataFrame
+    conflicts: pd.DataFrame
+
+
+def match(left: pd.DataFrame, right: pd.DataFrame) -> Matches:
+    """Which rows of ``left`` and ``right`` are the same customer (rule: module docstring).
+
+    ``left``/``right``: frames with any of id_no, cust_id, cust_name, phone (unmodified). Returns
+    :class:`Matches`; a row may match several rows of the other side (duplicates are not merged here).
+    Pairs are sorted by left position, key order, right position.
+    """
+    lf, rf = _frame(left), _frame(right)
+    pairs, conflicts = [], []
+
+    by_id = lf[lf["id"].notna()].merge(rf[rf["id"].notna()], on="id", suffixes=("_l", "_r"))
+    clash = (by_id["name_l"].notna() & by_id["name_r"].notna()).to_numpy() \
+        & ~_names_agree(by_id["name_l"], by_id["name_r"])
+    pairs.append(by_id.loc[~clash, ["pos_l", "pos_r"]].assign(on=0))
+    conflicts.append(by_id.loc[clash, ["pos_l", "pos_r"]].assign(reason=CONFLICT_NAME))
+
+    by_cust = lf[lf["cust"].notna()].merge(rf[rf["cust"].notna()], on="cust", suffixes=("_l", "_r"))
+    two_ids = by_cust["id_l"].notna() & by_cust["id_r"].notna()
+    pairs.append(by_cust.loc[~two_ids, ["pos_l", "pos_r"]].assign(on=1))
+    conflicts.append(by_cust.loc[two_ids & (by_cust["id_l"] != by_cust["id_r"]), ["pos_l", "pos_r"]]
+                     .assign(reason=CONFLICT_ID))
+
+    by_np = lf[lf["block"].notna()].merge(rf[rf["block"].notna()], on="block", suffixes=("_l", "_r"))
+    undecided = ~(by_np["id_l"].notna() & by_np["id_r"].notna()) & ~(by_np["cust_l"].notna() & by_np["cust_r"].notna())
+    by_np = by_np[undecided.to_numpy()]
+    same = _names_agree(by_np["name_l"], by_np["name_r"]) & phones_agree(by_np["phone_l"], by_np["phone_r"])
+    pairs.append(by_np.loc[same, ["pos_l", "pos_r"]].assign(on=2))
+
+    p = pd.concat(pairs, ignore_index=True).sort_values(["pos_l", "on", "pos_r"], kind="stable")
+    c = pd.concat(conflicts, ignore_index=True).sort_values(["pos_l", "pos_r"], kind="stable")
+    keys = np.array([BY_ID, BY_CUST, BY_NAME_PHONE], dtype=object)
+    pair_frame = pd.DataFrame({"left_index": left.index[p["pos_l"].to_numpy(dtype=np.int64)],
+                               "right_index": right.index[p["pos_r"].to_numpy(dtype=np.int64)],
+                               "matched_on": pd.array(keys[p["on"].to_numpy(dtype=np.int64)], dtype="string")})
+    conflict_frame = pd.DataFrame({"left_index": left.index[c["pos_l"].to_numpy(dtype=np.int64)],
+                                   "right_index": right.index[c["pos_r"].to_numpy(dtype=np.int64)],
+                                   "reason": pd.array(c["reason"].to_numpy(dtype=object), dtype="string")})
+    return Matches(pair_frame, conflict_frame)
+
+
+def customer_key(df: pd.DataFrame) -> pd.Series:
+    """Each row's strongest identifier as one text key (``string`` Series, same index): ``证件号:<18 digits>``
+    (valid IDs only), else ``客户号:<cust_id>``, else ``姓名手机号:<name>|<phone>`` (both present; the phone as
+    :func:`phone_text`), else ``<NA>``. For grouping the rows of ONE table; to join two tables use
+    :func:`match` (a key held on one side only is compared there by the next key both hold)."""
+    f = _frame(df)
+    key = ("证件号:" + f["id"]).fillna("客户号:" + f["cust"]).fillna("姓名手机号:" + f["name"] + "|" + f["phone"])
+    return pd.Series(key.to_numpy(), index=df.index, dtype="string")
+
+
+def by_cust_id(customers: pd.DataFrame | None) -> pd.DataFrame:
+    """The customer table keyed by 客户号: ``customers`` indexed by the trimmed ``cust_id`` (string), first
+    row per customer kept, rows without 客户号 dropped; no rows for None (no columns either) or no cust_id.
+    The within-bank join every scenario uses to look up a customer's name, flags or dates."""
+    if customers is None:
+        return pd.DataFrame(index=pd.Index([], dtype="string", name="cust_id"))
+    if "cust_id" not in customers.columns:
+        return customers.iloc[:0].set_axis(pd.Index([], dtype="string", name="cust_id"), axis=0)
+    k = text_column(customers, "cust_id")
+    out = customers.set_axis(pd.Index(k, name="cust_id"), axis=0)
+    return out[(k != "").to_numpy() & ~out.index.duplicated(keep="first")]

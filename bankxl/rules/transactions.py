@@ -1,0 +1,347 @@
+"""Transaction classifier: which flows are loan repayments elsewhere, card repayments, self-transfers or
+reversals (SCENARIOS.md C3 flow rules; used by C3 他行贷款客户 and D4 核心客户 他行资金迹象).
+
+Rules, over the flows of a window (as_of − ``months``, as_of] the caller chooses (every pattern below is a
+parameter of :class:`TransactionRuleParams`; the dictionaries are common knowledge and need upkeep 【假设】):
+
+1. exclusions first — 信用卡还款 (memo/counterparty matches ``card_memo``: own tag, not a loan);
+   本人互转 (counterparty name = the customer's name, or memo matches ``self_memo``); 冲正 (memo matches
+   ``reversal_memo``, or the same customer has the same amount in the opposite direction within
+   ``reversal_days`` days with the same counterparty — both rows are dropped);
+2. 网贷: the counterparty name or memo matches a lender of ``lenders`` AND a repayment word of
+   ``lender_repay_memo`` (so a purchase at 京东商城 is not a 京东金条 repayment); D = 还款, C = 放款;
+3. own loan here (never an other-bank loan): counterparty bank matches ``own_bank`` (with a loan word), or
+   the amount is within ``own_loan_tol`` of the monthly payment of one of the customer's own loans while
+   the counterparty bank is this bank or blank;
+4. 他行贷款: (a) memo/counterparty matches ``loan_memo`` and the counterparty bank is not this bank; or
+   (b) 等额月供: same customer and counterparty (account, else name), each amount within
+   ``same_amount_tol`` of the previous one, intervals of ``interval_min``–``interval_max`` days,
+   ``min_repeats`` or more in a row (fixed non-loan outgoings matching ``non_loan_memo`` left out). A blank
+   counterparty bank, or a payment channel (``channel_memo``: 支付宝/财付通) hiding the real counterparty,
+   gives 置信度 低; 他行放款 = a credit from another bank whose memo matches ``disburse_memo``. The loan type
+   (房贷/经营贷/车贷/其他贷款) is inferred from ``mortgage_memo`` / ``business_memo`` / ``car_memo``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ..scenario import param
+from ..scenarios.common import text_column
+from ..tables import loan_status_code
+
+#: internet lenders: (机构, regex over counterparty name + memo); common knowledge, needs upkeep 【假设】
+DEFAULT_LENDERS: tuple = (
+    ("蚂蚁借呗/花呗", "借呗|花呗|蚂蚁消费金融|蚂蚁小贷|蚂蚁小微"),
+    ("微众银行微粒贷", "微众|微粒贷"),
+    ("京东金条/白条", "京东|金条|白条"),
+    ("度小满", "度小满|有钱花"),
+    ("美团借钱/月付", "美团|三快"),
+    ("360借条(奇富)", "360借条|奇富|360数科"),
+    ("招联消费金融", "招联"),
+    ("马上消费金融(安逸花)", "马上消费|安逸花"),
+    ("中银消费金融", "中银消费|新易贷"),
+    ("捷信", "捷信"),
+    ("平安普惠", "平安普惠"),
+    ("分期乐(乐信)", "分期乐|乐信"),
+    ("网商银行", "网商"),
+    ("抖音放心借", "放心借"),
+)
+DEFAULT_LENDER_REPAY = ("还款|还贷|借款|贷款|放款|月供|分期|借呗|花呗|微粒贷|金条|白条|借条|消费金融|小额贷款|小贷|"
+                        "放心借|安逸花|有钱花|借钱|月付|新易贷")
+
+KIND_ONLINE_REPAY, KIND_ONLINE_LEND = "网贷还款", "网贷放款"
+KIND_OTHER_REPAY, KIND_OTHER_LEND = "他行贷款还款", "他行放款"
+KIND_OWN, KIND_CARD, KIND_SELF, KIND_REV = "本行贷款还款", "信用卡还款", "本人互转", "冲正"
+_D_WORDS = {"D", "借", "借方", "支出", "出账", "付", "付款", "转出", "-"}
+_C_WORDS = {"C", "贷", "贷方", "收入", "入账", "收", "收款", "转入", "+"}
+
+
+@dataclass(frozen=True)
+class TransactionRuleParams:
+    """Parameters of the flow classifier. Every text parameter is a regular expression. Scenarios that use
+    the classifier derive their params from this class (C3 ``OtherBankLoanParams``, D4 ``CoreParams``) and
+    call :meth:`check` from their own ``check``."""
+
+    own_bank: str = param("示例银行", "本行行名/行号", None,
+                          "正则: 对手行名/收款行匹配即为本行(多个用 | 分隔)。Berka 行号已匿名: 留空, 由贷款表识别本行贷款")
+    lenders: tuple = param(DEFAULT_LENDERS, "网贷机构字典", None,
+                           "[[机构名, 正则], ...]: 对手户名或摘要匹配该正则即为该机构; 常识整理, 需定期更新【假设】")
+    lender_repay_memo: str = param(DEFAULT_LENDER_REPAY, "网贷还款关键词", None,
+                                   "网贷机构命中且对手户名/摘要含这些词才算借贷往来(京东商城购物不算京东金条还款)")
+    loan_memo: str = param("贷款|还款|还贷|按揭|月供|个贷|借款", "贷款摘要关键词", None,
+                           "摘要/对手户名含这些词且对手行≠本行 → 他行贷款还款")
+    mortgage_memo: str = param("房贷|按揭|住房|公积金贷", "房贷关键词", None, "用于推断贷款类型: 房贷")
+    business_memo: str = param("经营|商贷|流水贷", "经营贷关键词", None, "用于推断贷款类型: 经营贷")
+    car_memo: str = param("车贷|汽车", "车贷关键词", None, "用于推断贷款类型: 车贷")
+    card_memo: str = param("信用卡|还卡|卡还款|贷记卡", "信用卡还款关键词", None, "信用卡还款单独标签, 不算贷款")
+    self_memo: str = param("本人|同名|自己账户|自有账户", "本人互转关键词", None,
+                           "摘要含这些词, 或对手户名 = 客户本人姓名 → 本人互转, 排除")
+    reversal_memo: str = param("冲正|冲账|撤销|退回", "冲正关键词", None, "摘要含这些词 → 冲正, 排除")
+    non_loan_memo: str = param("房租|租金|水费|电费|燃气|物业|保险|保费|话费|学费|工资|代发|会费|党费|社保|医保",
+                               "非贷款固定支出关键词", None, "等额月供规则不看这些固定支出")
+    channel_memo: str = param("支付宝|财付通|微信支付|银联|网联", "支付通道关键词", None,
+                              "对手为支付通道时真实对手被掩盖 → 置信度 低")
+    disburse_memo: str = param("放款|贷款发放|贷款入账|借款入账|借款到账", "放款关键词", None,
+                               "他行来账摘要含这些词 → 他行放款")
+    same_amount_tol: float = param(0.01, "等额容差", None, "相邻两次金额差 ≤ 该比例 × 上次金额(默认 1%)")
+    interval_min: int = param(28, "月供间隔下限", "天", "相邻两次还款间隔天数下限")
+    interval_max: int = param(31, "月供间隔上限", "天", "相邻两次还款间隔天数上限")
+    min_repeats: int = param(3, "等额月供最少次数", "次", "同对手等额按月 ≥ 该次数 → 等额月供")
+    reversal_days: int = param(3, "冲正天数", "天", "同额反向且间隔 ≤ 该天数 → 冲正, 两笔都排除")
+    own_loan_tol: float = param(0.01, "本行月供匹配容差", None,
+                                "金额与客户本行贷款月供之差 ≤ 该比例 → 本行贷款还款(不算他行)")
+
+    def check(self) -> None:
+        """Cross-field and form rules of the classifier: every text parameter compiles as a regular expression,
+        ``lenders`` is [[name, regex], ...], tolerances lie in [0, 1), ``interval_min`` ≤ ``interval_max``,
+        ``min_repeats`` ≥ 2. Raises :class:`ParameterError` (Chinese + English) naming the parameter and value."""
+        for f in dataclasses.fields(TransactionRuleParams):
+            if isinstance(f.default, str):
+                check_regex(self, f.name)
+        try:
+            for _name, pat in self.lenders:
+                re.compile(pat)
+        except (ValueError, TypeError, re.error) as e:
+            raise ParameterError("参数「网贷机构字典(lenders)」应为 [[机构名, 正则], ...], 且正则有效。",
+                                 f"Parameter lenders: expected [[name, regex], ...] with valid regexes ({e}).") from e
+        if not (0 <= self.same_amount_tol < 1 and 0 <= self.own_loan_tol < 1):
+            raise ParameterError("参数「等额容差」「本行月供匹配容差」应在 0 与 1 之间(不含 1)。",
+                                 "Parameters same_amount_tol / own_loan_tol must be in [0, 1).")
+        if self.interval_min > self.interval_max:
+            raise ParameterError(f"参数「月供间隔下限(interval_min)」{self.interval_min} 天大于「月供间隔上限"
+                                 f"(interval_max)」{self.interval_max} 天。",
+                                 f"Parameter interval_min ({self.interval_min}) > interval_max ({self.interval_max}).")
+        if self.min_repeats < 2:
+            raise ParameterError(f"参数「等额月供最少次数(min_repeats)」应 ≥ 2(给定 {self.min_repeats})。",
+                                 f"Parameter min_repeats must be >= 2, got {self.min_repeats}.")
+
+
+def check_regex(params: Any, name: str) -> None:
+    """Raise :class:`ParameterError` when the text parameter ``name`` of ``params`` is not a valid regular
+    expression (message names its 中文 label, id and value)."""
+    value = getattr(params, name)
+    try:
+        re.compile(value)
+    except (re.error, TypeError) as e:
+        f = {f.name: f for f in dataclasses.fields(params)}[name]
+        raise ParameterError(f"参数「{f.metadata.get('zh', name)}({name})」的取值「{value}」不是有效的正则表达式: {e}。",
+                             f"Parameter {name}: {value!r} is not a valid regular expression ({e}).") from e
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def has_pattern(s: pd.Series, pattern: str) -> pd.Series:
+    """Bool Series (same index): ``s`` (strings) contains a match of the regex ``pattern``; all False for an
+    empty pattern (an empty parameter switches the rule off) and for missing values."""
+    if not pattern:
+        return pd.Series(False, index=s.index)
+    return s.str.contains(pattern, regex=True).fillna(False).astype(bool)
+
+
+def is_own_bank(banks: pd.Series, p: TransactionRuleParams) -> pd.Series:
+    """Bool Series: the bank name/code (string Series, ``""`` = unknown) is this bank (``own_bank``); a blank
+    bank or a blank ``own_bank`` is never this bank."""
+    return (banks != "").fillna(False).astype(bool) & has_pattern(banks, p.own_bank)
+
+
+def own_loans(loans: pd.DataFrame | None) -> pd.DataFrame:
+    """The bank's own loans with a usable monthly payment: cust_id, acct_no (string, ``""`` unknown), mp (float,
+    > 0, data currency), status (code A/B/C/D, :func:`bankxl.tables.loan_status_code`)."""
+    cols = ["cust_id", "acct_no", "mp", "status"]
+    if loans is None or len(loans) == 0 or "monthly_payment" not in loans.columns:
+        return pd.DataFrame({c: pd.Series(dtype="string" if c != "mp" else "float64") for c in cols})
+    f = pd.DataFrame({
+        "cust_id": text_column(loans, "cust_id"), "acct_no": text_column(loans, "acct_no"),
+        "mp": pd.to_numeric(loans["monthly_payment"], errors="coerce").astype("float64"),
+        "status": loan_status_code(loans["status"]) if "status" in loans.columns
+        else pd.Series(pd.NA, index=loans.index, dtype="string"),
+    })
+    return f[f["mp"].notna() & (f["mp"] > 0)].reset_index(drop=True)
+
+
+def matches_own_instalment(keys: pd.Series, amount: pd.Series, own: pd.DataFrame, key: str, tol: float) -> pd.Series:
+    """Bool Series on ``keys.index``: ``amount`` is within ``tol`` × the monthly payment of an own loan (``own``
+    from :func:`own_loans`) with the same ``key`` (``"cust_id"`` or ``"acct_no"``); merge, no loop."""
+    out = pd.Series(False, index=keys.index)
+    if len(own) == 0 or len(keys) == 0:
+        return out
+    left = pd.DataFrame({"k": keys.astype("string"), "amt": amount.astype("float64"), "i": np.arange(len(keys))})
+    left = left[left["k"].fillna("") != ""]
+    right = own.loc[own[key] != "", [key, "mp"]].rename(columns={key: "k"})
+    mm = left.merge(right, on="k", how="inner")
+    hit = mm.loc[(mm["amt"] - mm["mp"]).abs() <= tol * mm["mp"], "i"].unique()
+    out.iloc[hit] = True
+    return out
+
+
+def _monthly_runs(d: pd.DataFrame, p: TransactionRuleParams) -> pd.Series:
+    """True for rows in a same-amount monthly run: d has cust_id, ckey, ts, amount (candidates only)."""
+    if len(d) == 0:
+        return pd.Series(False, index=d.index)
+    s = d.sort_values(["cust_id", "ckey", "ts", "amount"])
+    same = (s["cust_id"] == s["cust_id"].shift()) & (s["ckey"] == s["ckey"].shift())
+    gap = (s["ts"] - s["ts"].shift()).dt.days
+    prev = s["amount"].shift()
+    link = same & gap.between(p.interval_min, p.interval_max) & ((s["amount"] - prev).abs() <= p.same_amount_tol * prev)
+    link = link.fillna(False).astype(bool)
+    run_id = (~link).cumsum()
+    size = run_id.map(run_id.value_counts())
+    return (size >= p.min_repeats).reindex(d.index)
+
+
+def _reversal_pairs(d: pd.DataFrame, days: int) -> pd.Series:
+    """True for rows that have a same-amount opposite-direction row of the same customer within ``days``
+    (and the same counterparty when both rows name one). d: cust_id, ts, amount, dir ('D'/'C'), ckey."""
+    out = pd.Series(False, index=d.index)
+    if len(d) == 0:
+        return out
+    base = pd.DataFrame({"cust_id": d["cust_id"], "cents": np.round(d["amount"].to_numpy() * 100).astype("int64"),
+                         "ts": d["ts"], "ckey": d["ckey"], "i": np.arange(len(d))})
+    dd = base[d["dir"].to_numpy() == "D"]
+    cc = base[d["dir"].to_numpy() == "C"]
+    mm = dd.merge(cc, on=["cust_id", "cents"], suffixes=("_d", "_c"))
+    if len(mm) == 0:
+        return out
+    near = (mm["ts_d"] - mm["ts_c"]).abs() <= pd.Timedelta(days=days)
+    same_cp = (mm["ckey_d"] == "") | (mm["ckey_c"] == "") | (mm["ckey_d"] == mm["ckey_c"])
+    hit = mm[near & same_cp]
+    idx = np.unique(np.concatenate([hit["i_d"].to_numpy(), hit["i_c"].to_numpy()]))
+    out.iloc[idx] = True
+    return out
+
+
+def _loan_type(text: pd.Series, p: TransactionRuleParams) -> pd.Series:
+    t = pd.Series("其他贷款", index=text.index, dtype="string")
+    t = t.mask(has_pattern(text, p.car_memo), "车贷")
+    t = t.mask(has_pattern(text, p.business_memo), "经营贷")
+    t = t.mask(has_pattern(text, p.mortgage_memo), "房贷")
+    return t
+
+
+# ---------------------------------------------------------------------------------------------- classify
+DETAIL_COLS = ["cust_id", "source", "_row", "ts", "dir", "amount", "cpty_name", "cpty_bank", "memo", "kind",
+               "institution", "loan_type", "rules", "confidence"]
+
+
+def empty_detail() -> pd.DataFrame:
+    """A classified-flow frame without rows: the :data:`DETAIL_COLS` with their dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c == "amount" else "datetime64[ns]" if c == "ts"
+                                      else "Int64" if c == "_row" else "string") for c in DETAIL_COLS})
+
+
+def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as_of: pd.Timestamp,
+                          names: Mapping[str, str] | pd.Series | None = None, loans: pd.DataFrame | None = None,
+                          problems: Any = None, *, months: int) -> pd.DataFrame:
+    """Classify the flows of the window (as_of − ``months`` months, as_of] (rules: module docstring).
+
+    In: ``txn`` — ``transactions`` (cust_id, txn_ts, amount 元 or the data's currency, dc D/C (借/贷 …),
+    cpty_name, cpty_acct, cpty_bank, memo; ``_row`` used when present); ``p`` — the caller's params (a
+    :class:`TransactionRuleParams` or a subclass); ``names`` cust_id -> 客户名称 for the self-transfer rule;
+    own ``loans``; ``problems`` — a :class:`bankxl.errors.ProblemLog` that receives VALUE_INVALID for a 借贷
+    value that is neither D nor C (the row is ignored). Out: one row per flow in the window whose ``kind`` is
+    one of 网贷还款/网贷放款/他行贷款还款/他行放款/本行贷款还款/信用卡还款/本人互转/冲正 — columns
+    :data:`DETAIL_COLS` (``ts`` datetime, ``dir`` D/C, ``amount`` float ≥ 0, ``rules`` text, ``confidence``
+    高/中/低 for other-bank repayments), sorted by cust_id then date. Other flows are dropped. Pure: the
+    input is not modified.
+    """
+    empty = empty_detail()
+    if txn is None or len(txn) == 0:
+        return empty
+    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
+    start = as_of - pd.DateOffset(months=months)
+    keep = (ts > start) & (ts <= as_of)
+    t = txn.loc[keep]
+    if len(t) == 0:
+        return empty
+    dcs = text_column(t, "dc").str.upper()
+    dirn = pd.Series(pd.NA, index=t.index, dtype="string")
+    dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
+    bad = dirn.isna()
+    if bad.any() and problems is not None:
+        rows = t["_row"] if "_row" in t.columns else pd.Series([None] * len(t), index=t.index)
+        problems.add_rows("transactions", None, rows[bad], "dc", "VALUE_INVALID", t.loc[bad, "dc"],
+                          "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
+    t = t.loc[~bad]
+    dirn = dirn[~bad]
+    d = pd.DataFrame({
+        "cust_id": text_column(t, "cust_id"), "source": pd.Series("交易流水", index=t.index, dtype="string"),
+        "_row": t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64"),
+        "ts": ts[t.index], "dir": dirn, "amount": pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs(),
+        "cpty_name": text_column(t, "cpty_name"), "cpty_bank": text_column(t, "cpty_bank"), "memo": text_column(t, "memo"),
+    })
+    cacct = text_column(t, "cpty_acct")
+    d["ckey"] = cacct.where(cacct != "", d["cpty_name"])
+    text = d["cpty_name"] + " " + d["memo"]
+    is_d, is_c = d["dir"] == "D", d["dir"] == "C"
+
+    bank_known = d["cpty_bank"] != ""
+    own_bank = is_own_bank(d["cpty_bank"], p)
+    other_bank = bank_known & ~own_bank
+
+    card = has_pattern(text, p.card_memo)
+    own_name = d["cust_id"].map(names if names is not None else {}).astype("string").fillna("")
+    self_tr = ((own_name != "") & (d["cpty_name"] == own_name)) | has_pattern(d["memo"], p.self_memo)
+    reversal = has_pattern(d["memo"], p.reversal_memo) | _reversal_pairs(d, p.reversal_days)
+    excluded = card | self_tr | reversal
+
+    lender = pd.Series(pd.NA, index=d.index, dtype="string")
+    for name, pat in p.lenders:
+        lender = lender.mask(lender.isna() & has_pattern(text, pat), name)
+    lender_ok = lender.notna() & has_pattern(text, p.lender_repay_memo) & ~excluded
+
+    own = own_loans(loans)
+    inst = matches_own_instalment(d["cust_id"], d["amount"], own, "cust_id", p.own_loan_tol) & ~other_bank
+    loan_kw = has_pattern(text, p.loan_memo)
+    cand = is_d & ~excluded & ~lender_ok
+    own_repay = cand & ((own_bank & loan_kw) | inst)
+    memo_rule = cand & loan_kw & ~own_bank & ~inst
+    pat_cand = cand & ~own_bank & ~inst & ~has_pattern(text, p.non_loan_memo) & (d["ckey"] != "") & (d["amount"] > 0)
+    pattern = _monthly_runs(d.loc[pat_cand, ["cust_id", "ckey", "ts", "amount"]], p).reindex(d.index, fill_value=False)
+    pattern = pattern.fillna(False).astype(bool) & pat_cand
+    other_repay = memo_rule | pattern
+    other_lend = is_c & ~excluded & ~lender_ok & other_bank & has_pattern(text, p.disburse_memo)
+
+    kind = pd.Series(pd.NA, index=d.index, dtype="string")
+    kind = kind.mask(other_lend, KIND_OTHER_LEND).mask(other_repay, KIND_OTHER_REPAY).mask(own_repay, KIND_OWN)
+    kind = kind.mask(lender_ok & is_c, KIND_ONLINE_LEND).mask(lender_ok & is_d, KIND_ONLINE_REPAY)
+    kind = kind.mask(self_tr, KIND_SELF).mask(card & is_d, KIND_CARD).mask(reversal, KIND_REV)
+
+    rules = pd.Series("", index=d.index, dtype="string")
+    rules = rules.mask(lender_ok, "网贷字典: " + lender.fillna(""))
+    rules = rules.mask(memo_rule & pattern, "摘要关键词 + 等额月供")
+    rules = rules.mask(memo_rule & ~pattern, "摘要关键词")
+    rules = rules.mask(pattern & ~memo_rule, "等额月供")
+    rules = rules.mask(own_repay, np.where(own_bank & loan_kw, "对手行为本行", "与本行贷款月供相同"))
+    rules = rules.mask(kind == KIND_OTHER_LEND, "他行来账 + 放款关键词")
+    rules = rules.mask(self_tr, "本人互转(对手为本人或摘要)").mask(card & is_d, "信用卡还款关键词")
+    rules = rules.mask(reversal, f"冲正(摘要或 {p.reversal_days} 天内同额反向)")
+
+    channel = has_pattern(text, p.channel_memo)
+    conf = pd.Series(pd.NA, index=d.index, dtype="string")
+    conf = conf.mask(other_repay & other_bank & memo_rule, "高").mask(other_repay & other_bank & ~memo_rule, "中")
+    conf = conf.mask(other_repay & ~bank_known, np.where(memo_rule & pattern, "中", "低"))
+    conf = conf.mask(other_repay & channel, "低")
+    conf = conf.mask(lender_ok, "高")
+
+    inst_name = d["cpty_bank"].where(bank_known, d["cpty_name"])
+    d["institution"] = lender.where(lender_ok, inst_name.where(inst_name != "", "(对手未知)"))
+    d["loan_type"] = pd.Series(pd.NA, index=d.index, dtype="string").mask(
+        other_repay | other_lend, _loan_type(text, p)).mask(lender_ok, "网贷")
+    d["kind"], d["rules"], d["confidence"] = kind, rules, conf
+    return d.loc[kind.notna(), DETAIL_COLS].sort_values(["cust_id", "ts"], kind="stable").reset_index(drop=True)
+
+
+def self_transfers_out(det: pd.DataFrame, p: TransactionRuleParams) -> pd.Series:
+    """Σ outgoing self-transfers to the customer's own accounts at OTHER banks, per cust_id (float Series in
+    the data's currency): rows of ``det`` (:func:`classify_transactions`) of kind 本人互转, direction D, with a
+    named counterparty bank that is not this bank (:func:`is_own_bank`). Money the customer keeps elsewhere."""
+    s = det[(det["kind"] == KIND_SELF) & (det["dir"] == "D") & (det["cpty_bank"] != "")
+            & ~is_own_bank(det["cpty_bank"], p)]
+    return s.groupby("cust_id")["amount"].sum()
