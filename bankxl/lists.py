@@ -174,21 +174,38 @@ def format_values(values: pd.Series, spec: str = "") -> pd.Series:
     m = _SPEC.fullmatch(spec)
     if not m:
         raise ValueError(f"unsupported format spec {spec!r} (use [,][.N][f|d|%])")
-    v = pd.to_numeric(values, errors="coerce").astype("float64")
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     if m["kind"] == "%":
         v = v * 100
     dec = int(m["dec"] or 0)
-    scaled = (v.abs() * 10 ** dec).round()
-    whole = (scaled // 10 ** dec).astype("Int64").astype("string")
-    if m["comma"]:
-        whole = whole.str.replace(r"(\d)(?=(\d{3})+$)", r"\1,", regex=True)
-    txt = whole
+    ok = np.isfinite(v)
+    scaled = np.where(ok, np.round(np.abs(v) * 10 ** dec), 0).astype(np.int64)
+    whole = scaled // 10 ** dec
+    txt = _digits(whole, bool(m["comma"]))
     if dec:
-        txt = txt + "." + (scaled % 10 ** dec).astype("Int64").astype("string").str.zfill(dec)
-    txt = pd.Series(np.where((v < 0) & (scaled > 0), "-", ""), index=v.index, dtype="string") + txt
+        txt = np.char.add(np.char.add(txt, "."), np.char.zfill((scaled % 10 ** dec).astype(str), dec))
+    txt = np.char.add(np.where((v < 0) & (scaled > 0), "-", ""), txt)
     if m["kind"] == "%":
-        txt = txt + "%"
-    return txt.where(v.notna(), pd.NA)
+        txt = np.char.add(txt, "%")
+    return pd.Series(txt, index=values.index, dtype="string").where(ok, pd.NA)
+
+
+def _digits(whole: np.ndarray, comma: bool) -> np.ndarray:
+    """Non-negative int64 array -> decimal text, with a ``,`` every three digits when ``comma`` (one numpy
+    string operation per group of three digits, not per value)."""
+    if not comma:
+        return whole.astype(str)
+
+    def group(x: np.ndarray, pad: np.ndarray) -> np.ndarray:
+        g = (x % 1000).astype(str)
+        return np.where(pad, np.char.zfill(g, 3), g)
+
+    txt = group(whole, whole >= 1000)
+    rest = whole // 1000
+    while (rest > 0).any():
+        txt = np.where(rest > 0, np.char.add(np.char.add(group(rest, rest >= 1000), ","), txt), txt)
+        rest = rest // 1000
+    return txt
 
 
 def fill_template(template: str, frame: pd.DataFrame) -> pd.Series:
@@ -240,17 +257,15 @@ def _join_top(texts: np.ndarray, keys: np.ndarray, holds: np.ndarray, top: int, 
     """Per row, the texts of the holding columns with the highest keys (ties: column order), the first ``top``
     joined with ``sep``; a ``string`` Series on a RangeIndex."""
     n = len(texts)
-    out = pd.Series("", index=range(n), dtype="string")
-    if n == 0 or texts.shape[1] == 0:
-        return out
-    order = np.argsort(-np.where(holds, keys, -np.inf), axis=1, kind="stable")
-    rows = np.arange(n)
-    for j in range(min(top, texts.shape[1])):
-        k = order[:, j]
-        h = holds[rows, k]
-        t = pd.Series(texts[rows, k], dtype="string").fillna("")
-        out = out.mask(h & out.ne(""), out + sep + t).mask(h & out.eq(""), t)
-    return out
+    out = np.full(n, "", dtype=object)
+    if n and texts.shape[1]:
+        order = np.argsort(-np.where(holds, keys, -np.inf), axis=1, kind="stable")
+        rows = np.arange(n)
+        for j in range(min(top, texts.shape[1])):
+            k = order[:, j]
+            h, t = holds[rows, k], texts[rows, k]
+            out = np.where(h, np.where(out == "", t, out + sep + t), out)
+    return pd.Series(out, dtype="string")
 
 
 @dataclass

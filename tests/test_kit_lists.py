@@ -151,6 +151,12 @@ def test_format_values():
     assert format_values(s, ",.1f").tolist()[:3] == ["-1,234.5", "0.1", "1,234,567.0"]
     assert format_values(s, ".1%").tolist()[1] == "12.5%"
     assert format_values(s, ",.0f").tolist()[2] == "1,234,567" and pd.isna(format_values(s, ",.0f").iloc[3])
+    # second method: Python's own format() on values with inner zero groups, negatives, big numbers
+    vals = [0, 5, 999, 1000, 1_005_007, 1_234_567.891, -1234.5, -0.4, 12_345_678_901.0, 0.125, 1_000_000]
+    for spec in (",.0f", ",.2f", ".1f", ".0%"):
+        want = [format(x, spec) for x in vals]
+        got = format_values(pd.Series(vals), spec).tolist()
+        assert got == [{"-0": "0", "-0%": "0%"}.get(w, w) for w in want], spec  # no "-0"
 
 
 def test_tag_rows_shape():
