@@ -273,13 +273,15 @@ class ScoredList:
     """The result of :func:`score_list`. ``df``: every listed customer in rank order (columns in the
     module docstring); ``note``: lines stating score, levels, reasons, strategy and the tie-break (put them
     on the list sheet / in 说明); ``counts``: customers per level; ``not_computed``: factor name -> rows
-    where it could not be computed; ``excluded``: rows below the lowest level."""
+    where it could not be computed; ``excluded``: rows below the lowest level; ``tie_break``: the rank rule
+    as one sentence (also in ``note``) for the report's 说明."""
 
     df: pd.DataFrame
     note: list[str]
     counts: dict[str, int]
     not_computed: dict[str, int] = field(default_factory=dict)
     excluded: int = 0
+    tie_break: str = ""
 
     def summary(self, limit: int | None = None) -> str:
         """One line: 共 N 户: A a / B b / C c (+ 列出前 limit 户 when capped)."""
@@ -386,6 +388,8 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
     counts = {k: int(out["等级"].eq(k).sum()) for k in names}
 
     tie = "、".join(show.get(c, c) for c in sort_by)
+    tie_break = ("排名: 按得分从高到低" + (f"; 同分按{tie}从高到低(空值在后)" if tie else "")
+                 + ", 再按客户号升序(与输入顺序无关)。")
     note = [
         f"得分 = 命中规则的得分之和(保留 {decimals} 位小数); 等级: "
         + " / ".join(f"{a} ≥{b:g}" for a, b in zip(names, thresholds))
@@ -394,10 +398,9 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
         "建议动作与截止日按等级取自参数「策略表」: "
         + " / ".join(f"{k} {plan[k][1]} 个工作日" for k in names)
         + "; 截止日 = 数据日期后第 N 个工作日(银行日历, 节假日不计)。",
-        "排名: 按得分从高到低" + (f"; 同分按{tie}从高到低(空值在后)" if tie else "")
-        + ", 再按客户号升序(与输入顺序无关)。",
+        tie_break,
     ]
     if not_computed:
         note.append("数据中没有、无法计算的因素不计分(不按 0 分处理), 见「未计算因素」列: "
                     + "、".join(f"{k} {v:,} 户" for k, v in not_computed.items()) + "。")
-    return ScoredList(out, note, counts, not_computed, excluded)
+    return ScoredList(out, note, counts, not_computed, excluded, tie_break)

@@ -118,6 +118,7 @@ def test_list_on_the_shared_mechanism():
     assert lst.loc["k1", "建议动作"].startswith("推荐个人消费贷") and lst.loc["k1", "建议动作"].endswith("电话联系")
     notes = rep.sheet("营销名单").blocks[0].lines
     assert any("同分按存款(元)从高到低" in n for n in notes)
+    assert any(n.startswith("营销名单排名: 按得分从高到低; 同分按存款(元)") for n in rep.notes)  # 说明
     tags = rep.sheet("客户标签").blocks[1].df
     assert list(tags.columns) == ["客户号", "场景", "标签代码", "标签名称", "标签值", "标签等级", "数据日期", "规则版本"]
     t = tags.set_index(["客户号", "标签代码"])

@@ -84,7 +84,7 @@ def test_scores_levels_reasons_actions_due_dates_by_hand():
     assert lst.counts == {"A": 1, "B": 2, "C": 2} and lst.excluded == 0
     assert list(lst.df.columns) == ["排名", "客户号", "客户名称(脱敏)", "余额(元)", "得分", "等级", "原因", "建议动作",
                                     "截止日", "未计算因素"]
-    assert any("同分按余额(元)从高到低" in n and "客户号升序" in n for n in lst.note)
+    assert "同分按余额(元)从高到低" in lst.tie_break and "客户号升序" in lst.tie_break and lst.tie_break in lst.note
 
 
 def test_unknown_factor_is_not_scored_but_reported():

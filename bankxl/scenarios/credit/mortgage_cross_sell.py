@@ -445,7 +445,7 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
                  "risk_txt": "风险提示"})
     lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("size",), customers=cust.reset_index(),
                      show=show)
-    notes.append(f"营销名单存款规模来源: {size_src}。")
+    notes += [f"营销名单存款规模来源: {size_src}。", f"营销名单{lst.tie_break}"]
     tags = tag_table(
         tag_rows("C6", "C6_MORTGAGE", "按揭客户", frame["cust_id"], ctx, p),
         lst.tag_rows("C6", "C6_CROSS_SELL", "按揭交叉营销", ctx, p),
