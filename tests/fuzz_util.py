@@ -264,27 +264,17 @@ def write_csv(rows: list, path: Path, encoding: str, delimiter: str = ",") -> No
 
 # ------------------------------------------------------------------------------------------- checks
 CJK = re.compile(r"[\u4e00-\u9fff]")
-EN_WORD = re.compile(r"(?<![\w-])[A-Za-z]{2,}(?![\w-])")  # a plain English word, not an identifier like roll_rule
+EN_WORD = re.compile(r"(?<![\w-])[A-Za-z]{2,}(?![\w-])")  # a plain English word, not an id like roll_rule
 
 
 def message_ok(err: str) -> bool:
-    """stderr of a refused run: the text after the last ``错误 error:`` holds a CJK character and an
-    English line (:func:`_english`; a bare id such as ``roll_rule`` is none), and no traceback."""
+    """stderr of a refused run, after the last ``错误 error:``: a first line holding Chinese and a later
+    line holding a plain English word (BankxlError's ``message_zh`` newline ``message_en``; a bare id such
+    as ``roll_rule`` is no English), and no traceback."""
     if "Traceback" in err or "错误 error:" not in err:
         return False
-    msg = err.rsplit("错误 error:", 1)[1]
-    return bool(CJK.search(msg)) and any(_english(ln) for ln in msg.splitlines())
-
-
-QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|「[^」]*」|“[^”]*”")
-
-
-def _english(line: str) -> bool:
-    """At least two plain English words, and at least half as many as the Chinese characters outside
-    quoted values (so a Chinese sentence quoting 'following' is not English, and an English one quoting a
-    Chinese value or naming a 中文 column is)."""
-    words = len(EN_WORD.findall(line))
-    return words >= 2 and 2 * words >= len(CJK.findall(QUOTED.sub("", line)))
+    lines = err.rsplit("错误 error:", 1)[1].strip().splitlines()
+    return bool(lines) and bool(CJK.search(lines[0])) and any(EN_WORD.search(ln) for ln in lines[1:])
 
 
 def formula_cells(xlsx: Path) -> list[str]:

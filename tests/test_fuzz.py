@@ -99,7 +99,9 @@ def test_message_rule():
                       "row problem(s), e.g. row 16")
     assert message_ok("错误 error: 未知参数「到期」\nUnknown parameter '到期'.")
     assert message_ok("错误 error: 数据日期「~」不是有效日期\n数据日期 '~' is not a valid date.")
-    assert not message_ok("错误 error: 参数「到期日遇节假日」应为 following 或 preceding, 而不是 'x'。")
+    assert message_ok("错误 error: 参数「月供间隔下限」28 天大于「月供间隔上限」0 天。\nParameter interval_min (28) > "
+                      "interval_max (0).")
+    assert not message_ok("错误 error: 参数「到期日遇节假日」应为 following 或 preceding, 而不是 'x'。")  # one line
     assert not message_ok("错误 error: 参数「到期日遇节假日」应为 following 或 preceding\nroll_rule")  # an id is no sentence
     assert not message_ok("错误 error: 'org_id'")                        # a stray KeyError
     assert not message_ok("错误 error: Input file not found: x")          # English only
