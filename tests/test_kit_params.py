@@ -244,3 +244,53 @@ def test_c9_score_note_follows_parameters_and_check_hook():
         make_params(LoanChurnParams, {"recent_days": "90,365"})
     with pytest.raises(ParameterError, match="A 的门槛高于 B"):
         make_params(LoanChurnParams, {"level_scores": "50,70"})
+
+
+# ------------------------------------------------------------------------------------------ D5, M1 cross-field rules
+@pytest.mark.parametrize("scenario,arg,needle", [
+    ("D5", "rounding_unit=0", "取整单位"),                      # was an internal error (largest_remainder)
+    ("D5", "quarter_progress=0.5,0.5,0", "4 个值"),            # a missing quarter silently became 0
+    ("D5", "quarter_progress=0,0,0,0", "季度增量进度"),
+    ("M1", "housing_fund_range=0.05", "住房公积金比例范围"),    # was an internal error (unpack)
+    ("M1", "housing_fund_range=0.12,0.05", "下限"),            # reversed: every row flagged
+    ("M1", "base_limits=5000", "缴费基数上下限"),               # was an internal error (unpack)
+    ("M1", "base_limits=30000,5000", "下限"),
+    ("M1", "tax_brackets=[[36000,0.03,0],[144000,0.1,2520]]", "Infinity"),      # no open top bracket
+    ("M1", "tax_brackets=[[144000,0.1,2520],[36000,0.03,0],[Infinity,0.45,181920]]", "递增"),
+    ("M1", "tax_brackets=[[36000,3,0],[Infinity,0.1,2520]]", "预扣率"),          # 3 = 300 %
+    ("M1", 'tax_brackets=[[36000,0.03,0],["Infinity",0.1,2520]]', "三个数"),     # text, not a number
+    ("M1", "pension_rate=1.5", "不能大于 1"),
+])
+def test_d5_m1_inconsistent_parameters_exit_2_before_load(no_load, capsys, scenario, arg, needle):
+    assert main(["run", scenario, "-i", str(no_load), "-o", str(no_load.parent / "o.xlsx"), "--param", arg]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "内部错误" not in err, err
+
+
+def test_d5_m1_valid_edge_values_still_accepted():
+    from bankxl.scenarios.deposit.targets import TargetParams
+    from bankxl.scenarios.management.salary import SalaryParams
+
+    assert make_params(TargetParams, {"quarter_progress": "1,0,0,0", "weight_stock": "0"}).quarter_progress == (1, 0, 0, 0)
+    assert make_params(TargetParams, {"rounding_unit": "0.01"}).rounding_unit == 0.01
+    p = make_params(SalaryParams, {"housing_fund_range": "0.12,0.12", "base_limits": "0,30000"})
+    assert (p.housing_fund_range, p.base_limits) == ((0.12, 0.12), (0.0, 30000.0))
+
+
+def test_m1_contribution_tolerances_are_parameters():
+    """社保核对容差 (元) and 公积金比例容差 were module constants (1 元, 0.5 个百分点)."""
+    from bankxl.scenarios.management.salary import SalaryParams, _contribution_hints
+
+    em = pd.DataFrame({"_row": [2, 3], "month": pd.to_datetime(["2026-01-31"] * 2), "emp_id": ["e1", "e2"],
+                       "emp_name": ["张三", "李四"], "pension": [800.0, 800.0],     # base 10,000
+                       "medical": [201.5, 200.0], "unemployment": [50.0, 50.0],
+                       "housing_fund": [1240.0, 1260.0]})                       # 12.4 % / 12.6 %
+    from bankxl.scenario import RunContext
+
+    ctx = RunContext(as_of="2026-01-31")
+    hints = _contribution_hints(em, SalaryParams(), ctx).set_index("员工号")["提示"]
+    assert list(hints.index) == ["e1", "e2"]                          # 医疗 off by 1.5 元; 公积金 12.6 %
+    assert "医疗保险" in hints["e1"] and "公积金" not in hints["e1"] and "公积金比例 12.6%" in hints["e2"]
+    loose = make_params(SalaryParams, {"contribution_tolerance": "2", "housing_fund_slack": "0.01"})
+    assert _contribution_hints(em, loose, ctx).empty
+    assert params_hash(loose) != params_hash(SalaryParams())

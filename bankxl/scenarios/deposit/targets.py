@@ -73,7 +73,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...errors import DataValidationError, RowProblem
+from ...errors import DataValidationError, ParameterError, RowProblem
 from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ...report.pivot import DataField, PivotSpec
 from ...scenario import RunContext, Scenario, param
@@ -106,6 +106,21 @@ class TargetParams:
     deviation_limit: float = param(0.04, "月末偏离度上限", "比例", help="(月末余额 − 月日均)/月日均 超过即预警, 监管 4%")
     unreachable_factor: float = param(2.0, "不可达倍数", "倍", help="所需日均 R > 倍数 × 当前余额 → 基本不可达")
     metric: str = param("", "考核指标", help="空 = 各项存款日均(文件中无此指标时取第一个指标)")
+
+    def check(self) -> None:
+        """Rules beyond one value's range: 取整单位 > 0, 季度增量进度 four values not all 0, at least one
+        weight > 0. Raises ParameterError."""
+        if not self.rounding_unit > 0:
+            raise ParameterError(f"参数「取整单位(rounding_unit)」应大于 0(元), 给定 {self.rounding_unit:g}。",
+                                 f"Parameter rounding_unit must be above 0, got {self.rounding_unit:g}.")
+        q = self.quarter_progress
+        if len(q) != 4 or not sum(q) > 0:
+            raise ParameterError(f"参数「季度增量进度(quarter_progress)」应为一至四季度 4 个值且不全为 0, 如 0.4,0.25,0.2,0.15"
+                                 f"(给定 {','.join(f'{x:g}' for x in q)})。",
+                                 "Parameter quarter_progress needs 4 quarterly shares, not all 0 (e.g. 0.4,0.25,0.2,0.15).")
+        if not sum(self.weights.values()) > 0:
+            raise ParameterError("参数「权重-存量/上年日均增量/市场潜力/人数」至少一个应大于 0。",
+                                 "At least one of the four decomposition weights must be above 0.")
 
     @property
     def weights(self) -> dict[str, float]:
