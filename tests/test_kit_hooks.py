@@ -77,3 +77,17 @@ def test_registry_finds_a_scenario_that_is_a_folder(tmp_path, monkeypatch):
     finally:
         for name in [m for m in sys.modules if m.startswith("bankxl.scenarios.zz_kit_folder")]:
             del sys.modules[name]
+
+
+def test_every_scenario_sample_is_made_by_one_generator_per_table():
+    """bankxl.sample makes every table a scenario's sample needs, each in its own module sample/<table>.py."""
+    import importlib
+
+    from bankxl import sample
+
+    tables = sample.make_sample_bank(customers=30, seed=3)
+    assert tuple(tables) == sample.TABLES
+    for t in sample.TABLES:
+        assert importlib.import_module(f"bankxl.sample.{t}").__doc__.startswith(f"Sample ``{t}``"), t
+    for spec in registry().values():
+        assert set(spec.sample_inputs) <= set(sample.TABLES), spec.id
