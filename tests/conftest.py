@@ -29,3 +29,33 @@ def _sample(customers: int, seed: int):
 def sample_bank():
     """The sample bank (300 customers) as typed canonical tables; treat as read-only."""
     return _sample(300, 7)
+
+
+@pytest.fixture
+def no_load(monkeypatch, tmp_path):
+    """A CSV input that must never be read: parameters and the as-of date must fail first."""
+    from bankxl import io as bio
+
+    def refuse(*a, **k):
+        raise AssertionError("inputs must not be read before parameters are checked")
+
+    monkeypatch.setattr(bio, "read_tables", refuse)
+    src = tmp_path / "x.csv"
+    src.write_text("账号\n1\n", encoding="utf-8")
+    return src
+
+
+def export_frame(td, drop=None):
+    """Time deposits as a bank export shows them: Chinese headers, dates as 2026/11/30 text, rates in %."""
+    import pandas as pd
+
+    from bankxl.tables import get_table
+
+    cols = [c for c in get_table("time_deposits").columns if c.id in td.columns and c.id != drop]
+    out = pd.DataFrame({c.label: td[c.id] for c in cols})
+    for c in cols:
+        if c.kind == "date":
+            out[c.label] = td[c.id].dt.strftime("%Y/%m/%d")
+        if c.kind == "rate":
+            out[c.label] = (td[c.id] * 100).round(4)
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import export_frame
 
 from bankxl.cli import main
 from bankxl.masking import mask_account
@@ -16,14 +17,7 @@ AS_OF = "2026-11-30"
 
 def _export_csv(td: pd.DataFrame, path, *, drop=None, encoding="gbk", extra_rows=()):
     """Write time deposits as a bank export: a title line, Chinese headers, a 合计 line."""
-    spec = get_table("time_deposits")
-    cols = [c for c in spec.columns if c.id in td.columns and c.id != drop]
-    out = pd.DataFrame({c.label: td[c.id] for c in cols})
-    for c in cols:
-        if c.kind == "date":
-            out[c.label] = td[c.id].dt.strftime("%Y/%m/%d")
-        if c.kind == "rate":
-            out[c.label] = (td[c.id] * 100).round(4)
+    out = export_frame(td, drop)
     lines = ["定期存款明细导出 (数据日期 2026-11-30)"] + [",".join(out.columns)]
     for _, r in out.iterrows():
         lines.append(",".join("" if pd.isna(v) else str(v) for v in r))

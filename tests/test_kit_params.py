@@ -107,18 +107,6 @@ def test_param_sheet_checks_cross_field_rules_after_all_rows(monkeypatch):
 
 
 # ------------------------------------------------------------------------------------------ before load, CLI
-@pytest.fixture
-def no_load(monkeypatch, tmp_path):
-    """A CSV input that must never be read: parameters fail first."""
-    from bankxl import io as bio
-
-    def refuse(*a, **k):
-        raise AssertionError("inputs must not be read before parameters are checked")
-
-    monkeypatch.setattr(bio, "read_tables", refuse)
-    src = tmp_path / "x.csv"
-    src.write_text("账号\n1\n", encoding="utf-8")
-    return src
 
 
 def test_cli_bad_roll_rule_exits_2_before_load_in_under_a_second(no_load, capsys):

@@ -9,6 +9,7 @@ import stat
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import export_frame
 
 from bankxl.cli import main
 from bankxl.report import xlsx
@@ -21,14 +22,7 @@ FORBIDDEN = set('<>:"/\\|?*')
 
 def _export_xlsx(td: pd.DataFrame, path):
     """Time deposits as a bank export workbook with Chinese headers (dates as text, rates in %)."""
-    spec = get_table("time_deposits")
-    cols = [c for c in spec.columns if c.id in td.columns]
-    out = pd.DataFrame({c.label: td[c.id] for c in cols})
-    for c in cols:
-        if c.kind == "date":
-            out[c.label] = td[c.id].dt.strftime("%Y/%m/%d")
-        if c.kind == "rate":
-            out[c.label] = (td[c.id] * 100).round(4)
+    out = export_frame(td)
     out.to_excel(path, index=False, sheet_name="定期存款明细")
     return path
 

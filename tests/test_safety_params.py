@@ -13,18 +13,6 @@ from bankxl.scenarios.credit.mortgage_cross_sell import MortgageParams
 from bankxl.scenarios.deposit.maturity import MaturityParams
 
 
-@pytest.fixture
-def no_load(monkeypatch, tmp_path):
-    """A CSV input that must never be read: parameters and the as-of date fail first."""
-    from bankxl import io as bio
-
-    def refuse(*a, **k):
-        raise AssertionError("inputs must not be read before parameters are checked")
-
-    monkeypatch.setattr(bio, "read_tables", refuse)
-    src = tmp_path / "x.csv"
-    src.write_text("账号\n1\n", encoding="utf-8")
-    return src
 
 
 def _run(src, *extra) -> list[str]:
