@@ -81,6 +81,24 @@ ACTIONS = {
     "FOOTER_ROW": "剔除该行(表尾说明, 不是明细)",
     "DUP_KEY": "剔除该行, 保留同一主键的最后一条",
 }
+#: codes whose value is blanked (or was blank): their 处理 depends on the column's role (:func:`_action`)
+BLANKED = frozenset({"DATE_INVALID", "NUM_INVALID", "VALUE_INVALID", "REQUIRED_EMPTY"})
+
+
+def _action(col: Column, code: str) -> str | None:
+    """处理 of a problem ``code`` in ``col`` when the column's role makes :data:`ACTIONS`' text untrue: what the
+    table spec says the scenarios do (:attr:`~bankxl.tables.Column.if_missing` / ``if_negative``), else for a
+    required money column 「不计入合计」; None = the :data:`ACTIONS` text."""
+    blanked = "该值为空" if code == "REQUIRED_EMPTY" else "该值置空"
+    if code in BLANKED and col.if_missing:
+        return f"{blanked}; {col.if_missing}"
+    if code == "NEG_BALANCE" and col.if_negative:
+        return col.if_negative
+    if code in BLANKED and col.required and col.kind == "money":
+        return f"{blanked}(未知, 不按 0 计); 行保留, 但该金额不计入合计"
+    return None
+
+
 #: codes that do not make strict mode fail (one definition: :data:`bankxl.errors.INFO_CODES`)
 NOT_FATAL = INFO_CODES
 
@@ -572,14 +590,14 @@ def _map_row(row: np.ndarray, lookup: dict) -> dict[str, tuple[int, Column, str 
 
 def _scan_header(arr: np.ndarray, spec: TableSpec) -> tuple[int, dict, bool]:
     """(row index, column mapping, complete) of ``spec``'s header in the first :data:`HEADER_SCAN_ROWS` rows:
-    the first row holding every required column (complete=True), else the row with the most matched
+    the first row holding every required column or what derives it (:meth:`~bankxl.tables.TableSpec.
+    missing_required`; complete=True), else the row with the most matched
     columns (the first such; -1 and {} when no cell matches)."""
     lookup = _lookup(spec)
-    need = {c.id for c in spec.required}
     best_i, best_map = -1, {}
     for i in range(min(len(arr), HEADER_SCAN_ROWS)):
         mapping = _map_row(arr[i], lookup)
-        if mapping and need <= mapping.keys():
+        if mapping and not spec.missing_required(mapping):
             return i, mapping, True
         if len(mapping) > len(best_map):
             best_i, best_map = i, mapping
@@ -603,9 +621,9 @@ def _find_header(arr: np.ndarray, spec: TableSpec, *, sheet: str | None, first_r
             f"{' of sheet ' + sheet if sheet else ''}; required columns: "
             f"{', '.join(c.id for c in spec.required)}; first non-empty row: {found[:30]}",
             table=spec.id, sheet=sheet)
-    missing = [c for c in spec.required if c.id not in best_map]
+    missing = list(spec.missing_required(best_map))
     found = [C.header_text(x) for x in arr[best_i] if C.header_text(x)]
-    names = "、".join(_label(c) for c in missing)
+    names = "、".join(_label(c) + _derivable_text(spec, c) for c in missing)
     lookup = _lookup(spec)
     spare = [h for h in found if _match_header(h, lookup) is None]
     close = {c.id: _closest(c, spare) for c in missing}
@@ -619,10 +637,17 @@ def _find_header(arr: np.ndarray, spec: TableSpec, *, sheet: str | None, first_r
         + "; ".join(f"{c.zh}/{c.id}" + ("/" + "/".join(c.aliases) if c.aliases else "") for c in missing)
         + f"(全部别名见 {ALIAS_DOC})",
         f"Table {spec.id}{' on sheet ' + sheet if sheet else ''} lacks required column(s) "
-        f"{', '.join(c.id + ' (' + c.zh + ')' for c in missing)}; headers found in row "
+        f"{', '.join(c.id + ' (' + c.zh + ')' + ''.join(' or ' + '+'.join(a) for a in c.derivable_from) for c in missing)}"
+        f"; headers found in row "
         f"{first_row + best_i}: {', '.join(found)}.{hint_en} Accepted names: {ALIAS_DOC}",
         table=spec.id, sheet=sheet, column=missing[0].id, column_zh=missing[0].zh,
         excel_row=first_row + best_i)
+
+
+def _derivable_text(spec: TableSpec, col: Column) -> str:
+    """``(或 起息日 + 期限)`` for a column the header may replace by the columns it derives from, else ``""``."""
+    alts = [" + ".join(spec.column(c).zh for c in alt) for alt in col.derivable_from]
+    return f"(或 {' / '.join(dict.fromkeys(alts))})" if alts else ""
 
 
 def _closest(col: Column, headers: list[str], n: int = 3) -> list[str]:
@@ -722,7 +747,7 @@ def identify_table(raw: pd.DataFrame | np.ndarray | Sequence[Sequence[Any]], *,
         by_name = t.id in named
         if not mapping and not by_name:
             continue
-        missing = () if complete else tuple(c.id for c in t.required if c.id not in mapping)
+        missing = () if complete else tuple(c.id for c in t.missing_required(mapping))
         m = TableMatch(t.id, "name" if by_name else "header", tuple(mapping), missing, i)
         rank = (named.index(t.id) if by_name else len(named), bool(missing), -len(mapping), order)
         out.append((rank, m))
@@ -1074,6 +1099,8 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     rows = np.arange(header_row + 1, header_row + 1 + len(data), dtype=np.int64)
     sink = _Sink(spec, sheet, problems)
     notes: list[str] = _header_notes(arr[h], spec, mapping)
+    notes += [f"表「{spec.zh}」的表头中没有「{c.zh}」列({c.id}), 由场景按 {_derivable_text(spec, c)[3:-1]} 推算"
+              for c in spec.required if c.id not in mapping]  # derivable: else _find_header raised
     currencies: dict[str, set[str]] = {}
 
     # text-only columns (every CSV column) are factorised once: blank test and coercion run per distinct
@@ -1129,16 +1156,16 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
                 currencies.setdefault(col.id, set()).add(cur)
         for mask, code, reason in out.problems:
             sink.add(rows[mask], _label(col), code, cells[mask],
-                     reason if isinstance(reason, str) else reason[mask])
+                     reason if isinstance(reason, str) else reason[mask], _action(col, code))
         cols[col.id] = out.values
         if col.required and not col.blank_ok and b.any():
-            sink.add(rows[b], _label(col), "REQUIRED_EMPTY", cells[b], "必填列为空")
+            sink.add(rows[b], _label(col), "REQUIRED_EMPTY", cells[b], "必填列为空", _action(col, "REQUIRED_EMPTY"))
         if col.nonneg and col.kind in ("money", "number", "int", "rate"):
             v = np.asarray(pd.array(out.values).to_numpy(dtype=np.float64, na_value=np.nan))
             neg = v < 0
             if neg.any():
                 sink.add(rows[neg], _label(col), "NEG_BALANCE", cells[neg],
-                         "金额为负(透支/冲正?), 该列不应为负")
+                         "金额为负(透支/冲正?), 该列不应为负", _action(col, "NEG_BALANCE"))
     df = pd.DataFrame(cols, index=pd.RangeIndex(n))
     for col in spec.columns:  # enforce dtypes exactly as TableSpec.empty()
         want = _dtype(col.kind)
@@ -1327,7 +1354,7 @@ def _near_miss(c: _Cand, spec: TableSpec) -> bool:
     except Exception:  # noqa: BLE001 - as _header_fits: a source that cannot be sniffed is no candidate
         log.debug("header sniff failed on %s", c.describe(), exc_info=True)
         return False
-    missing = sum(col.id not in mapping for col in spec.required)
+    missing = len(spec.missing_required(mapping))
     return not complete and 1 <= missing <= NEAR_MISS and len(spec.required) - missing >= 2
 
 
@@ -1360,7 +1387,7 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     (3) when exactly one table is wanted and exactly one unnamed data source is left (bankxl's own
     参数/说明/数据问题/节假日 sheets ignored), that source — so a missing column is reported on it; (4) for a
     required table still not found, the one source whose header lacks at most :data:`NEAR_MISS` required
-    columns (holding at least two): loading it reports the missing columns (a CSV's error names the file). Returns
+    columns (holding at least two; also when an optional table took it by header): loading it reports the missing columns (a CSV's error names the file). Returns
     {table id: LoadedTable} (``sheet`` / ``source`` say where each came from); optional tables not found are
     absent. Raises DataValidationError for a missing required table (names the table and where it looked),
     for ambiguous sources, and for structural problems of a found table.
@@ -1390,6 +1417,7 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             if hit:
                 claim(spec, hit)
                 break
+    by_name = set(chosen)
     # (2) by header, only among sources that bear no canonical table name (a sheet 贷款 is the loans table
     # even when its headers happen to contain every required column of 定期存款明细)
     named = _canonically_named(cands)
@@ -1422,9 +1450,15 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
         left = [c for c in pool if id(c) not in used and c.is_data()]
         if len(left) == 1:
             claim(todo[0], left[0])
-    for spec in todo:  # (4) a near miss: the one source whose header lacks only a few required columns
-        near = [c for c in pool if spec.id not in chosen and id(c) not in used and _near_miss(c, spec)]
+    # (4) a near miss: the one source whose header lacks only a few required columns — also when an optional
+    # table took it by header (a 定期存款明细 without 到期日 also fits 客户): the missing columns are the news
+    optional_by_header = {id(c): t for t, c in chosen.items()
+                          if t not in by_name and not next(r for s, r in specs if s.id == t)}
+    for spec in todo:
+        near = [c for c in pool if spec.id not in chosen and (id(c) not in used or id(c) in optional_by_header)
+                and _near_miss(c, spec)]
         if len(near) == 1:  # loading it reports the missing column(s) and the headers found
+            chosen.pop(optional_by_header.get(id(near[0])), None)
             claim(spec, near[0])
 
     result: dict[str, LoadedTable] = {}

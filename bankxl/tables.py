@@ -52,6 +52,14 @@ class Column:
     #: a term in months (unit 月) whose header may say 天/日 (``存期(天)``): such a column is loaded into this
     #: sibling column (a term in days), never converted to months (365 days ≠ 12 months in general)
     days_col: str | None = None
+    #: a required column the header may lack when every column of one of these sets is there (a scenario
+    #: derives it, e.g. 到期日 from 起息日 + 期限): ``(("value_date", "term_m"), ("value_date", "term_d"))``
+    derivable_from: tuple[tuple[str, ...], ...] = ()
+    #: 处理 (数据问题 sheet) of a blank or unreadable value when the scenarios do more than keep the row with
+    #: the value blank, e.g. 「该行不计入存款统计(笔数与金额)」
+    if_missing: str = ""
+    #: 处理 of a negative value of a ``nonneg`` column when the scenarios do more than keep it
+    if_negative: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -84,6 +92,13 @@ class TableSpec:
     @property
     def required(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.required)
+
+    def missing_required(self, present) -> tuple[Column, ...]:
+        """The required columns absent from ``present`` (column ids) that cannot be derived from it either
+        (:attr:`Column.derivable_from`)."""
+        have = set(present)
+        return tuple(c for c in self.required if c.id not in have
+                     and not any(set(alt) <= have for alt in c.derivable_from))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -186,12 +201,14 @@ register_table(TableSpec("time_deposits", "定期存款明细", (
     C("value_date", "起息日", "date", aliases=("开户日期", "存入日期", "起存日", "起存日期", "起息日期", "存款日期",
                                             "开户日")),
     C("maturity_date", "到期日", "date", True, aliases=("到期日期", "到期时间", "到期"), blank_ok=True,
-      meaning="通知存款/定活两便可为空; 其他产品为空时由场景按起息日+期限推算或列为数据问题"),
+      meaning="通知存款/定活两便可为空; 其他产品为空时由场景按起息日+期限推算或列为数据问题",
+      derivable_from=(("value_date", "term_m"), ("value_date", "term_d"))),
     C("term_m", "期限", "int", unit="月", aliases=("存期", "期限(月)", "存期(月)", "存款期限", "期限月数"),
       days_col="term_d"),
     C("rate", "利率", "rate", unit="%", aliases=("执行利率", "年利率", "利率(%)", "存款利率", "年化利率", "挂牌利率")),
     C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "金额", "本金", "账户余额", "当前余额",
-                                                       "存款金额", "存单金额"), nonneg=True),
+                                                       "存款金额", "存单金额"), nonneg=True,
+      if_missing="该行不计入存款统计(笔数与金额)", if_negative="保留原值(含负号); 该行不计入存款统计(笔数与金额)"),
     C("auto_renew", "自动转存", "bool", aliases=("是否自动转存", "转存标志", "自动转存标志")),
     CCY,
     C("status", "状态", "category", aliases=("账户状态", "存款状态", "存单状态")),
@@ -205,7 +222,7 @@ register_table(TableSpec("org_daily_balances", "机构日余额", (
     C("date", "日期", "date", True, aliases=("余额日期", "统计日期", "数据日期", "业务日期", "会计日期")),
     ORG_ID,
     C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "各项存款余额", "时点余额"),
-      nonneg=True),
+      nonneg=True, if_missing="该日按前一日的余额计(前值填充)"),
     C("metric", "指标", "category", aliases=("指标名称", "存款类别"), meaning="默认 各项存款"),
 ), aliases=("日余额", "机构每日余额", "T_bal_daily"), key=("date", "org_id", "metric"),
     meaning="机构每日存款时点余额(非营业日可缺, 前值填充)"))

@@ -326,7 +326,8 @@ def test_negative_balance_kept_and_reported():
     t, log = load(td_rows(["A", "C", "1", "2024-01-05", -5], ["B", "C", "1", "2024-01-05", "(3)"]))
     assert t.df["balance"].tolist() == [-5.0, -3.0]
     assert codes(log) == [("NEG_BALANCE", 2), ("NEG_BALANCE", 3)]
-    assert log.problems[0].action == "保留原值(含负号), 行保留"
+    # the value is kept, but every time-deposit scenario leaves the row out (test_safety_followups)
+    assert log.problems[0].action == "保留原值(含负号); 该行不计入存款统计(笔数与金额)"
 
 
 @pytest.mark.parametrize("cell,expected", [
@@ -598,7 +599,8 @@ def test_implausible_money_blanked(cell, header):
     assert np.isnan(t.df["balance"].tolist()[1]) and t.n_rows == 2  # value blanked, row kept
     got = [(p.code, p.excel_row, p.column) for p in log.problems]
     assert got == [("VALUE_INVALID", 3, "余额(balance)")]
-    assert "金额超出合理范围" in log.problems[0].reason and log.problems[0].action == "该值置空, 行保留"
+    assert "金额超出合理范围" in log.problems[0].reason
+    assert log.problems[0].action == "该值置空; 该行不计入存款统计(笔数与金额)"  # as D2/D4/C3 do
     assert t.df["balance"].sum() == (1e7 if "万元" in header else 1000.0)
 
 

@@ -313,7 +313,8 @@ def test_d2_by_excel_table_name_without_title(tmp_path, deposits):
 
 
 def test_missing_column_error_names_sheet_and_column(tmp_path, deposits):
-    p = write_export(tmp_path / "m.xlsx", deposits.head(5), drop=("maturity_date",))
+    # without 起息日 too: 到期日 alone is derived from 起息日 + 期限 (test_safety_followups)
+    p = write_export(tmp_path / "m.xlsx", deposits.head(5), drop=("maturity_date", "value_date"))
     fb = FileBridge(p, "导出", "A4")
     res = ribbon.on_action("deposit.maturity", bridge=fb)
     assert not res.ok and res.report_path is None

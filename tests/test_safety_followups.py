@@ -1,0 +1,58 @@
+"""Issue 8 follow-ups found by a fresh user: currency contradictions, the CSV 参数 file, a derivable 到期日,
+truthful 处理 texts, English halves of errors, the as-of hint and range, --by outlet names and settings,
+masked strict-mode messages."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from bankxl.cli import main
+from bankxl.errors import DataValidationError, ProblemLog
+from bankxl.runner import run_scenario
+
+AS_OF = "2026-11-30"
+NO_MATURITY = pd.DataFrame({"账号": ["A1", "A2", "A3"], "客户号": ["C1", "C2", "C3"], "户名": ["张三", "李四", "王五"],
+                            "开户机构": ["001", "001", "002"],
+                            "起存日期": ["2026-01-05", "2026-03-01", "2026-06-10"], "存期(天)": [365, 180, 90],
+                            "账户余额": [100000, 50000, 20000]})
+
+
+def _detail(res) -> pd.DataFrame:
+    return res.report.tables()["maturity_detail"].df
+
+
+# ------------------------------------------------------------------------------ 3. 到期日 derivable
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_missing_maturity_column_is_derived_from_start_and_term(tmp_path, ext):
+    src = tmp_path / f"无到期日.{ext}"
+    NO_MATURITY.to_csv(src, index=False) if ext == "csv" else NO_MATURITY.to_excel(src, index=False)
+    res = run_scenario("D2", [src], tmp_path / "o.xlsx", as_of=AS_OF)
+    d = _detail(res).set_index("客户号")
+    # 起息日 + 存期(天): 2026-01-05 + 365 = 2027-01-05, 03-01 + 180 = 08-28, 06-10 + 90 = 09-08
+    assert d.loc[["C1", "C2", "C3"], "到期日"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2027-01-05", "2026-08-28", "2026-09-08"]
+    assert d.loc[["C1", "C2", "C3"], "余额(元)"].tolist() == [100000, 50000, 20000]
+    assert any("没有「到期日」列" in n for n in res.report.sheets[-1].blocks[-1].lines), "说明 says so"
+
+
+def test_missing_maturity_and_start_names_the_missing_column(tmp_path, capsys):
+    src = tmp_path / "无到期日.csv"
+    NO_MATURITY.drop(columns=["起存日期"]).to_csv(src, index=False)
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--as-of", AS_OF]) == 2
+    err = capsys.readouterr().err
+    assert "缺少必填列: 到期日(maturity_date)" in err and "无到期日.csv" in err and "未找到表" not in err, err
+    assert "起息日" in err  # says how it could be derived
+
+
+# ------------------------------------------------------------------------------ 4. truthful 处理
+def test_action_text_of_an_unusable_balance_says_the_row_is_not_counted(tmp_path):
+    src = tmp_path / "td.csv"
+    src.write_text("账号,客户号,机构号,到期日,余额\nA1,C1,001,2027-01-05,100\nA2,C1,001,2027-01-05,12%\n"
+                   "A3,C1,001,2027-01-05,abc\nA4,C1,001,2027-01-05,\nA5,C1,001,2027-01-05,-5\n", encoding="utf-8")
+    res = run_scenario("D2", [src], None, as_of=AS_OF)
+    acts = {p.excel_row: (p.code, p.action) for p in res.problems.problems if p.table == "time_deposits"}
+    assert acts == {3: ("NUM_INVALID", "该值置空; 该行不计入存款统计(笔数与金额)"),
+                    4: ("NUM_INVALID", "该值置空; 该行不计入存款统计(笔数与金额)"),
+                    5: ("REQUIRED_EMPTY", "该值为空; 该行不计入存款统计(笔数与金额)"),
+                    6: ("NEG_BALANCE", "保留原值(含负号); 该行不计入存款统计(笔数与金额)")}
+    assert _detail(res)["余额(元)"].tolist() == [100.0]  # what the 处理 says: the four rows are not counted
