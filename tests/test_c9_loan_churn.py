@@ -177,7 +177,8 @@ def test_workbook_written(tmp_path):
     rep = _run(six_loans())
     p = write_report(rep, tmp_path / "c9.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames == ["流失概览", "区域热力", "分产品", "挽回名单", "不良结清", "客户年度明细", "数据问题", "说明"]
+    assert wb.sheetnames == ["流失概览", "区域热力", "分产品", "挽回名单", "不良结清", "客户年度明细", "客户标签", "数据问题",
+                             "说明"]
     assert wb["流失概览"]._charts and wb["区域热力"]._charts
     assert "churn_by_year" in wb["流失概览"].tables and "heat_count" in wb["区域热力"].tables
     ref = wb["区域热力"].tables["heat_count"].ref

@@ -29,9 +29,13 @@ Definition (SCENARIOS.md C9 【假设】, parameters in brackets). For each year
   a loan table is one snapshot and carries no balance history (Berka has no balances at all); say so.
 
 Output sheets: 流失概览 (per year, trend chart), 区域热力 (region × year churn rates with a colour scale,
-bar chart of churned customers by region), 分产品, 挽回名单 (priority list, reasons, 建议动作; status-B
-finishes excluded), 不良结清 (reported separately, not for marketing), 客户年度明细 (every base customer ×
-year with the outcome, for audit).
+bar chart of churned customers by region), 分产品, 挽回名单 (SCENARIOS.md §6 名单表 via :mod:`bankxl.lists`:
+the rules of :func:`winback_rules` — every point a parameter —, levels/strategy parameters ``levels`` /
+``strategy``, 截止日 in working days, rank 得分 then 原贷款金额 then 结清日 then 客户号; a factor the data do
+not hold (no product_holdings table, an unknown term or amount) is not scored but listed in 未计算因素;
+status-B finishes excluded), 不良结清 (reported separately, not for marketing), 客户年度明细 (every base
+customer × year with the outcome, for audit), 客户标签 (§6 tags C9_CHURN 贷款流失, C9_WINBACK 流失挽回 =
+得分/等级, C9_BAD_FINISH 不良结清).
 
 Errors: a missing required table/column is raised by the runner; nothing else raises — row problems
 (LOAN_DATE_ORDER, LOAN_END_MISSING, LOAN_NO_CUSTOMER) go to ``ctx.problems``.
@@ -44,13 +48,17 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParameterError
+from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
-from ..common import customer_columns
+from ...tags import tag_rows, tag_sheet, tag_table
+from ..common import customer_columns, text_column
 
 STILL, RENEWED, CHURN, PENDING, BAD = "仍在贷", "续贷/新贷保留", "流失", "流失(观察期未满)", "不良结清"
 OUTCOMES = (STILL, RENEWED, CHURN, PENDING, BAD)
+#: columns of the win-back list frame an action of the 策略表 may name as {placeholder}
+ACTION_FIELDS = ("product", "held_txt", "year")
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,8 @@ class LoanChurnParams:
     count_pending: bool = param(True, "观察期未满计入流失", help="结清后窗口尚未走完(超过数据日期)时是否先计入流失")
     region_by: str = param("region", "区域口径", help="地区 = 机构表的地区列; 机构 = 按机构(网点)",
                            choices={"region": "地区", "org": "机构"})
-    list_limit: int = param(2000, "名单上限", "户", help="挽回名单最多列出的客户数(按得分排序)")
-    # 挽回名单得分(0–100)【假设】
+    list_limit: int = param(2000, "名单上限", "户", help="挽回名单最多列出的客户数(按排名)")
+    # 挽回名单得分(0–100)【假设】: the rules of :func:`winback_rules`
     recent_days: tuple = param((180, 365, 730), "挽回-结清距今分档", "天", increasing=True, min=1, max=3660,
                                help="结清距今天数分档上限(含): 默认 ≤180 / ≤365 / ≤730 / 更早")
     recent_points: tuple = param((40, 30, 20, 10), "挽回-结清距今得分", "分",
@@ -74,21 +82,25 @@ class LoanChurnParams:
     holding_points: float = param(20.0, "挽回-持有本行产品得分", "分", help="仍持有本行其他(非贷款)产品时加分")
     long_term_months: int = param(24, "挽回-长期贷款期限", "月", help="原贷款期限 ≥ 该值视为长期关系")
     long_term_points: float = param(10.0, "挽回-长期贷款得分", "分", help="原贷款期限达到上项时加分")
-    level_scores: tuple = param((70, 50), "挽回等级门槛A/B", "分", help="得分 ≥ 第一个值为 A, ≥ 第二个值为 B, 其余 C")
+    levels: tuple = levels_param((("A", 70), ("B", 50), ("C", 0)))
+    strategy: tuple = strategy_param(
+        (("A", "客户经理电话回访: 了解资金需求与结清原因, 推荐续贷/消费贷, 优先审批", 5),
+         ("B", "纳入外呼名单: 推送贷款产品与利率信息, 了解是否已在他行贷款", 20),
+         ("C", "短信/手机银行推送贷款产品; 持续关注资金需求", 20)),
+        help="每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日; 动作中可用 "
+             + "、".join("{" + f + "}" for f in ACTION_FIELDS) + "(原贷款品种、仍持有的产品、流失年份)")
 
     def check(self) -> None:
-        """Rules across values: one more 结清距今得分 than 分档; A above B. Raises ParameterError."""
+        """Rules across values: one more 结清距今得分 than 分档; 等级门槛 from high to low with one 策略表 row
+        per level, actions using only :data:`ACTION_FIELDS` (:func:`bankxl.lists.check_levels`). Raises
+        ParameterError."""
         if len(self.recent_points) != len(self.recent_days) + 1:
             raise ParameterError(
                 f"参数「挽回-结清距今得分(recent_points)」应比「挽回-结清距今分档(recent_days)」多一个值: 分档 "
                 f"{len(self.recent_days)} 个, 得分 {len(self.recent_points)} 个。",
                 f"recent_points needs one value more than recent_days ({len(self.recent_days)} bands, "
                 f"{len(self.recent_points)} points).")
-        if len(self.level_scores) != 2 or not self.level_scores[0] > self.level_scores[1]:
-            raise ParameterError(f"参数「挽回等级门槛A/B(level_scores)」应为两个数且 A 的门槛高于 B, 给定 "
-                                 f"{list(self.level_scores)}。",
-                                 "Parameter level_scores needs two numbers, the A threshold above the B one, "
-                                 f"got {list(self.level_scores)}.")
+        check_levels(self.levels, self.strategy, ACTION_FIELDS)
 
 
 # ============================================================================ core computation
@@ -147,8 +159,8 @@ def churn_by_customer_year(loans: pd.DataFrame, years, as_of, window_days: int =
     """Every (year, customer) of the churn base with its outcome.
 
     ``loans``: the frame of :func:`_prepare` (cust_id, start, end = finish date or NaT, code, amount ...).
-    Returns columns year, cust_id, n_loans (loans outstanding at S), start_balance (Σ amount of those),
-    first_end, last_end, outcome (one of :data:`OUTCOMES`), bad (any status B), loan_id/org_id/product/
+    Returns columns year, cust_id, n_loans (loans outstanding at S), start_balance (Σ amount of those;
+    NaN when none has an amount), first_end, last_end, outcome (one of :data:`OUTCOMES`), bad (any status B), loan_id/org_id/product/
     term_m/code of the customer's largest loan held at S.
     """
     as_of = pd.Timestamp(as_of)
@@ -164,8 +176,9 @@ def churn_by_customer_year(loans: pd.DataFrame, years, as_of, window_days: int =
             continue
         still = act["end"].isna() | (act["end"] > e)
         per = act.assign(still=still, isbad=act["code"].eq("B").fillna(False)).groupby("cust_id", sort=True).agg(
-            n_loans=("start", "size"), start_balance=("amount", "sum"), still=("still", "any"),
-            first_end=("end", "min"), last_end=("end", "max"), bad=("isbad", "any"))
+            n_loans=("start", "size"), start_balance=("amount", "sum"), n_amount=("amount", "count"),
+            still=("still", "any"), first_end=("end", "min"), last_end=("end", "max"), bad=("isbad", "any"))
+        per["start_balance"] = per["start_balance"].where(per.pop("n_amount") > 0)  # no amount: unknown, not 0
         top = act.sort_values(["cust_id", "amount", "start"], ascending=[True, False, False]) \
             .drop_duplicates("cust_id").set_index("cust_id")
         for c in ("loan_id", "org_id", "product", "term_m", "code"):
@@ -255,9 +268,11 @@ def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
     rep.sheets.append(_overview(detail, p, ctx, partial_year))
     rep.sheets.append(_heat(detail, p, ctx))
     rep.sheets.append(_by_product(detail, p, ctx))
-    rep.sheets.append(_winback(detail, customers, holdings, p, ctx, end_label))
+    winback, lst = _winback(detail, customers, holdings, p, ctx, end_label, notes)
+    rep.sheets.append(winback)
     rep.sheets.append(_bad_list(detail, customers, ctx, end_label))
     rep.sheets.append(_detail_sheet(detail, ctx, end_label))
+    rep.sheets.append(tag_sheet(_tags(detail, lst, p, ctx)))
     return rep
 
 
@@ -391,82 +406,117 @@ def _by_product(detail, p, ctx) -> Sheet:
     return Sheet("分产品", blocks)
 
 
-def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日") -> Sheet:
+def _churned(detail: pd.DataFrame) -> pd.DataFrame:
+    """The churned customers of ``detail`` (流失 and 流失(观察期未满)), one row each: their latest churn year."""
     ch = detail[detail["outcome"].isin([CHURN, PENDING])]
-    ch = ch.sort_values(["cust_id", "year"]).drop_duplicates("cust_id", keep="last").reset_index(drop=True)
-    blocks = [Note(title="挽回名单 (不含不良结清)", lines=[_score_text(p), "不良结清(状态 B)客户不营销, 见「不良结清」表。"])]
-    if ch.empty:
-        blocks.append(Note(lines=["没有流失客户。"]))
-        return Sheet("挽回名单", blocks)
-    days = (ctx.as_of - ch["last_end"]).dt.days
-    s_recent = np.select([days <= d for d in p.recent_days], list(p.recent_points[:-1]), p.recent_points[-1])
-    amt_pct = ch["start_balance"].rank(pct=True).fillna(0)
-    s_amt = (amt_pct * p.amount_weight).round(1)
-    held_txt = pd.Series("", index=ch.index)
+    return ch.sort_values(["cust_id", "year"]).drop_duplicates("cust_id", keep="last").reset_index(drop=True)
+
+
+def held_products(holdings: pd.DataFrame | None, cust_id: pd.Series) -> pd.Series:
+    """Per customer of ``cust_id``: the non-loan products still held (``held`` missing = held; product names
+    containing 贷款 are loans), sorted and joined with 、; '' = none (a customer without rows in the table
+    holds none). All <NA> when there is no product_holdings table (unknown, not "none"). Returns a
+    ``string`` Series on ``cust_id``'s index; one step per distinct product, not per customer."""
+    if holdings is None or not len(holdings):
+        return pd.Series(pd.NA, index=cust_id.index, dtype="string")
+    held = holdings["held"].astype("boolean").fillna(True).astype(bool) if "held" in holdings.columns else True
+    prod = text_column(holdings, "product")
+    keep = held & prod.ne("") & ~prod.str.contains("贷款")
+    pairs = pd.DataFrame({"cust_id": text_column(holdings, "cust_id")[keep], "product": prod[keep]})
+    txt = pd.Series(dtype="string")
+    if len(pairs):
+        m = pairs.groupby(["cust_id", "product"]).size().unstack(fill_value=0).gt(0)
+        txt = pd.Series("", index=m.index, dtype="string")
+        for x in sorted(m.columns):
+            has = m[x].to_numpy()
+            txt = txt.mask(has & txt.ne("").to_numpy(), txt + "、" + x).mask(has & txt.eq("").to_numpy(), x)
+    key = cust_id.astype("string").fillna("").str.strip()
+    return pd.Series(key.map(txt).fillna("").to_numpy(), index=cust_id.index, dtype="string")
+
+
+def winback_frame(ch: pd.DataFrame, holdings: pd.DataFrame | None, p: LoanChurnParams, as_of) -> pd.DataFrame:
+    """One row per churned customer (``ch`` from :func:`_churned`) with the columns the win-back rules,
+    templates and the list use: cust_id, org_id, region, year, last_end, days (finish → data date, days),
+    amount (start-of-year 原额, NaN unknown), amt_pct (its percentile among ``ch``, 0–1, NaN unknown),
+    product, term_m, outcome, status_txt, pending_txt, recent_pts (the 结清距今 band's points), finished,
+    held_txt / holds_other (NA without a holdings table), long_term (NA where the term is unknown)."""
+    days = (pd.Timestamp(as_of) - ch["last_end"]).dt.days
+    term = pd.to_numeric(ch["term_m"], errors="coerce").astype("float64")
+    held = held_products(holdings, ch["cust_id"])
+    pending = ch["outcome"].eq(PENDING).to_numpy()
+    window_end = (ch["last_end"] + pd.Timedelta(days=p.window_days)).dt.strftime("%Y-%m-%d")
+    return pd.DataFrame({
+        "cust_id": ch["cust_id"].astype("string"), "org_id": ch["org_id"].astype("string"),
+        "region": ch["region"].astype("string"), "year": ch["year"].astype(int), "last_end": ch["last_end"],
+        "days": days.astype("Int64"), "amount": ch["start_balance"].astype("float64"),
+        "amt_pct": ch["start_balance"].astype("float64").rank(pct=True),
+        "product": ch["product"].astype("string"), "term_m": term, "outcome": ch["outcome"].astype("string"),
+        "status_txt": ch["code"].astype("string").map(LOAN_STATUS).fillna("已结清").astype("string"),
+        "pending_txt": pd.Series(np.where(pending, "(观察期未满: " + str(p.window_days) + " 天窗口截至 " + window_end
+                                          + ")", ""), dtype="string"),
+        "recent_pts": np.select([days <= d for d in p.recent_days], list(p.recent_points[:-1]), p.recent_points[-1]),
+        "finished": days.notna(), "held_txt": held, "holds_other": held.ne(""),
+        "long_term": (term >= p.long_term_months).astype("boolean").mask(term.isna()),
+    })
+
+
+def winback_rules(p: LoanChurnParams, ctx: RunContext, end_label: str = "结清日") -> tuple[Rule, ...]:
+    """The win-back score (0–100 with the defaults, 【假设】) as :class:`bankxl.lists.Rule` s over
+    :func:`winback_frame`: 结清距今 band points (``recent_days`` / ``recent_points``), 原贷款金额 percentile ×
+    ``amount_weight``, still holding other products ``holding_points``, term ≥ ``long_term_months``
+    ``long_term_points``."""
+    return (
+        Rule("recent", f"{{year}}年结清全部贷款({{status_txt}}), {end_label}距今 {{days}} 天, 之后无新放款"
+                       "{pending_txt}", weight=1.0, value="recent_pts", when="finished", name="结清距今"),
+        Rule("amount", f"原贷款 {{amount:,.0f}} {ctx.base_unit}", weight=p.amount_weight, value="amt_pct",
+             name="原贷款金额"),
+        Rule("holding", "仍持有: {held_txt}", points=p.holding_points, when="holds_other", name="持有本行产品"),
+        Rule("long_term", "原贷款期限 {term_m:.0f} 个月(长期关系)", points=p.long_term_points, when="long_term",
+             name="长期贷款"),
+    )
+
+
+def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日", notes: list | None = None):
+    """挽回名单 sheet (:func:`bankxl.lists.score_list`) -> (sheet, ScoredList or None when nobody churned)."""
+    ch = _churned(detail)
+    lines = [_score_text(p), "不良结清(状态 B)客户不营销, 见「不良结清」表。"]
     if holdings is not None and len(holdings):
-        h = holdings
-        held = h["held"].fillna(True).astype(bool) if "held" in h.columns else pd.Series(True, index=h.index)
-        h = h[held & ~h["product"].astype("string").str.contains("贷款", na=False)]
-        prods = h.groupby("cust_id")["product"].agg(lambda s: "、".join(sorted(set(s.astype(str)))))
-        held_txt = ch["cust_id"].map(prods).fillna("")
-    s_hold = np.where(held_txt != "", p.holding_points, 0)
-    s_term = np.where(pd.to_numeric(ch["term_m"], errors="coerce").fillna(0) >= p.long_term_months,
-                      p.long_term_points, 0)
-    score = (s_recent + s_amt + s_hold + s_term).astype(float)
-    level = np.select([score >= p.level_scores[0], score >= p.level_scores[1]], ["A", "B"], "C")
-    unit = ctx.base_unit
-    reasons = []
-    for i in range(len(ch)):
-        r = [(f"{int(ch['year'].iloc[i])}年结清全部贷款({LOAN_STATUS.get(str(ch['code'].iloc[i]), '已结清')}), "
-             f"{end_label}距今 {int(days.iloc[i])} 天, 之后无新放款"),
-             f"原贷款 {ch['start_balance'].iloc[i]:,.0f} {unit}"
-             + (f", 期限 {int(ch['term_m'].iloc[i])} 个月" if pd.notna(ch["term_m"].iloc[i]) else "")]
-        if held_txt.iloc[i]:
-            r.append(f"仍持有: {held_txt.iloc[i]}")
-        if ch["outcome"].iloc[i] == PENDING:
-            r.append(f"观察期未满({p.window_days} 天窗口截至 "
-                     f"{(ch['last_end'].iloc[i] + pd.Timedelta(days=p.window_days)):%Y-%m-%d})")
-        reasons.append("; ".join(r))
-    action = np.select(
-        [level == "A", level == "B"],
-        ["7 日内客户经理电话回访: 了解资金需求与结清原因, 推荐续贷/消费贷, 优先审批",
-         "纳入本月外呼名单: 推送贷款产品与利率信息, 了解是否已在他行贷款"],
-        "短信/手机银行推送贷款产品; 持续关注资金需求")
-    out = customer_columns(ch["cust_id"], customers, ctx, extra=("mgr_id",))
-    out.insert(0, "排名", 0)
-    out["机构号"] = ch["org_id"].astype("string").to_numpy()
-    out["区域"] = ch["region"].astype("string").to_numpy()
-    out["流失年份"] = ch["year"].astype(int).to_numpy()
-    out[end_label] = ch["last_end"].to_numpy()
-    out[f"{end_label}距今(天)"] = days.astype(int).to_numpy()
-    out[ctx.base_label("原贷款金额")] = ch["start_balance"].to_numpy()
-    out["贷款品种"] = ch["product"].astype("string").to_numpy()
-    out["状态"] = ch["outcome"].to_numpy()
-    out["得分"] = score
-    out["等级"] = level
-    out["原因"] = reasons
-    out["建议动作"] = action
-    out = out.sort_values(["得分", end_label, "客户号"], ascending=[False, False, True]).reset_index(drop=True)
-    out["排名"] = np.arange(1, len(out) + 1)
-    total = len(out)
-    out = out.head(p.list_limit)
-    note = f"共 {total} 户流失客户" + (f", 按得分列出前 {p.list_limit} 户" if total > p.list_limit else "")
-    lv = out["等级"].value_counts()
-    blocks.append(Note(lines=[note + f"; A {int(lv.get('A', 0))} / B {int(lv.get('B', 0))} / C {int(lv.get('C', 0))}。"]))
-    blocks.append(Table(out, name="winback_list", title="流失客户挽回名单", text_columns=("客户号", "机构号"),
-                        formats={"流失年份": "0", "得分": "0.0", end_label: "date"},
-                        conditional=[Conditional(["等级"], kind="text", value="A", style="good")],
-                        widths={"原因": 60, "建议动作": 40}))
-    return Sheet("挽回名单", blocks)
+        lines.append("产品持有表中没有记录的客户视为未持有本行其他产品。")
+    if ch.empty:
+        return Sheet("挽回名单", [Note(title="流失客户挽回名单", lines=[*lines, "没有流失客户。"])]), None
+    frame = winback_frame(ch, holdings, p, ctx.as_of)
+    # identity from the 客户 table, 机构号 from the customer's loan
+    who = frame[["cust_id", "org_id"]].assign(cust_id=text_column(frame, "cust_id"))
+    if customers is not None and len(customers):
+        info = customers.drop(columns=["org_id"], errors="ignore").assign(cust_id=text_column(customers, "cust_id"))
+        who = who.merge(info.drop_duplicates("cust_id"), on="cust_id", how="left")
+    show = {"region": "区域", "year": "流失年份", "last_end": end_label, "days": f"{end_label}距今(天)",
+            "amount": ctx.base_label("原贷款金额"), "product": "贷款品种", "outcome": "状态"}
+    lst = score_list(frame, winback_rules(p, ctx, end_label), p.levels, p.strategy, ctx,
+                     sort_by=("amount", "last_end"), customers=who, show=show)
+    if notes is not None:
+        notes.append(f"挽回名单{lst.tie_break}")
+    return Sheet("挽回名单", lst.blocks("winback_list", "流失客户挽回名单", limit=p.list_limit, lines=lines,
+                                    formats={"流失年份": "0", end_label: "date"}, widths={"原因": 60})), lst
+
+
+def _tags(detail: pd.DataFrame, lst, p: LoanChurnParams, ctx: RunContext) -> pd.DataFrame:
+    """§6 tags: C9_CHURN 贷款流失 (value = latest churn year, level = 流失 / 流失(观察期未满)), C9_WINBACK 流失挽回
+    (得分 / 等级 of the list), C9_BAD_FINISH 不良结清 (value = year)."""
+    ch = _churned(detail)
+    bad = detail[detail["outcome"].eq(BAD)].sort_values(["cust_id", "year"]).drop_duplicates("cust_id", keep="last")
+    return tag_table(
+        tag_rows("C9", "C9_CHURN", "贷款流失", ch["cust_id"], ctx, p, value=ch["year"], level=ch["outcome"]),
+        *([lst.tag_rows("C9", "C9_WINBACK", "流失挽回", ctx, p)] if lst is not None else []),
+        tag_rows("C9", "C9_BAD_FINISH", "不良结清", bad["cust_id"], ctx, p, value=bad["year"]))
 
 
 def _score_text(p: LoanChurnParams) -> str:
-    """The win-back score rule in words, from the parameters (挽回名单 note)."""
+    """The win-back score rule in words, from the parameters (挽回名单 note; levels: the list's own note)."""
     bands = [f"≤{d} 天 {pts:g}" for d, pts in zip(p.recent_days, p.recent_points)] + [f"更早 {p.recent_points[-1]:g}"]
-    a, b = p.level_scores
     return (f"得分【假设】: 结清距今 {' / '.join(bands)}; 原贷款金额在名单中的分位 × {p.amount_weight:g}; "
             f"仍持有本行其他产品 +{p.holding_points:g}; 原贷款期限 ≥{p.long_term_months} 个月(长期关系) "
-            f"+{p.long_term_points:g}。A ≥{a:g}, B {b:g}–{a:g}, C <{b:g}(参数可调)。")
+            f"+{p.long_term_points:g}(参数可调)。")
 
 
 def _bad_list(detail, customers, ctx, end_label: str = "结清日") -> Sheet:
