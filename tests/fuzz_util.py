@@ -465,11 +465,8 @@ def run_case(c: Case, top: Path) -> dict:
     finally:
         os.chdir(cwd)
     after = snapshot(top)
-    record = {"code": c.code, "fmt": c.fmt, "encoding": c.encoding if c.fmt == "csv" else None,
-              "by_outlet": c.by_outlet, "strict": c.strict, "as_of": c.as_of, "params": c.params,
-              "raw": c.raw is not None, "mutations": [m[0] for m in c.mutations], "rc": rc,
-              "error": stderr.rsplit("错误 error:", 1)[1].strip().splitlines()[0][:200]
-              if "错误 error:" in stderr else None}
+    record = case_record(c, rc, stderr.rsplit("错误 error:", 1)[1].strip().splitlines()[0][:200]
+                         if "错误 error:" in stderr else None)
     what = f"bankxl {' '.join(args)}\n{stderr[-2500:]}"
     assert sha256(inp) == digest, f"input file changed\n{what}"
     mine = str(out_root.relative_to(top))
@@ -507,6 +504,14 @@ def run_case(c: Case, top: Path) -> dict:
     return record
 
 
+def case_record(c: Case, rc, error: str | None) -> dict:
+    """What the outcome log keeps of one run: the case's shape, the exit code (or 'FAIL') and the error."""
+    return {"code": c.code, "fmt": c.fmt, "encoding": c.encoding if c.fmt == "csv" else None,
+            "by_outlet": c.by_outlet, "strict": c.strict, "as_of": c.as_of, "params": c.params,
+            "raw": c.raw is not None, "twice": c.twice, "mutations": [m[0] for m in c.mutations], "rc": rc,
+            "error": error}
+
+
 def log_outcome(record: dict) -> None:
     """Append ``record`` as one JSON line to $BANKXL_FUZZ_LOG (if set)."""
     path = os.environ.get("BANKXL_FUZZ_LOG")
@@ -523,7 +528,8 @@ def summarize(path: str) -> str:
     lines = [f"{len(recs)} 个输入 inputs tried"]
     for title, key in [("场景×结果 scenario × exit", lambda r: f"{r['code']} {'by-outlet ' if r['by_outlet'] else ''}"
                                                           f"{r['fmt']} exit {r['rc']}"),
-                       ("变异 mutations", None), ("错误 errors (exit 2)", lambda r: r["error"] if r["rc"] == 2 else None)]:
+                       ("变异 mutations", None), ("错误 errors (exit 2)", lambda r: r["error"] if r["rc"] == 2 else None),
+                       ("违规 failures", lambda r: r["error"] if r["rc"] == "FAIL" else None)]:
         cnt = Counter(m for r in recs for m in r["mutations"]) if key is None else Counter(
             k for r in recs if (k := key(r)) is not None)
         lines.append(f"== {title}")
