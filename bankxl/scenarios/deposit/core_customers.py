@@ -35,11 +35,20 @@ campaign outcomes and are never read. Use :data:`DATASET_PARAMS` ["UCI"] (thresh
 months before the latest month × (1 + ``pdca_growth``); Check 实际日均 = the latest month's 存款日均, 完成率 =
 实际 / 目标; 接触次数 is left blank for the manager (the data hold no contact log); Act 下月动作 by 完成率.
 
-Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细 (then 数据问题, 说明). Inputs are never modified.
+核心客户名单 (:mod:`bankxl.lists`): 得分 = points of the rules that hold — F1 ``f1_core_points`` with F2 or F3
+(核心) else ``f1_points``; F2 ``f2_points`` with F1 or F3 (stability alone is 一般); F3 ``f3_points`` — and
+``levels`` whose names are the grades; ``check()`` refuses points/thresholds under which any F1/F2/F3
+combination would get another level than its grade, so the list's 等级 always equals 分级概览's. A factor the
+data cannot supply (F2 without 开户日期, F3 without flows) is not scored and is named in 未计算因素. 建议动作
+and 截止日 (working days) from the ``strategy`` 策略表; rank: 得分, 规模, 5年潜力值, then 客户号. Tag
+D4_CORE 核心客户分级 (value 得分, level 等级) on the 客户标签 sheet.
+
+Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细 · 客户标签 (then 数据问题, 说明). Inputs are never modified.
 Raises ParameterError for inconsistent parameters.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -47,16 +56,28 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParameterError
+from ...lists import Rule, ScoredList, check_levels, format_values, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...rules.identity import by_cust_id
 from ...rules.transactions import TransactionRuleParams, classify_transactions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
-from ..common import active_deposits, customer_ages, customer_columns, text_column
+from ...tags import tag_sheet, tag_table
+from ..common import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns, text_column
 
 GRADES = ("核心A", "核心B", "稳定潜力客户", "潜力客户", "规模客户", "一般")
 #: the graded customers that go on the lists (everything but 一般)
 LISTED = GRADES[:-1]
 BASIS_ZH = {"td_avg": "定期日均", "dep_avg": "存款日均"}
+#: 建议动作 per grade (the default 策略表)
+_ACTIONS = {
+    "核心A": "客户经理/理财经理重点维护: 每月 ≥1 次接触, 到期前 30 天预约续存, 配置大额存单/理财, 权益优先",
+    "核心B": "补齐短板: 稳定性不足 → 续存与自动转存; 潜力未显 → 了解他行资金, 引导归集",
+    "稳定潜力客户": "提升规模: 老客户有资金潜力, 了解他行资金与到期安排, 引导归集到本行定期/大额存单, 目标核心A",
+    "潜力客户": "挖掘潜力: 了解他行资金与大额流入, 推荐大额存单/定期, 目标进入核心",
+    "规模客户": "巩固规模: 关注到期与资金流向, 推荐定期续存",
+}
+#: list-frame columns a 策略表 action may use as {placeholders}
+STRATEGY_FIELDS = ("size", "potential", "months_ok")
 
 #: parameters to use on the public datasets (thresholds in the data's currency)
 DATASET_PARAMS: dict[str, dict] = {
@@ -72,8 +93,8 @@ class CoreParams(TransactionRuleParams):
     (:class:`bankxl.rules.transactions.TransactionRuleParams`, inherited: they decide the 本人互转 to other
     banks of F3's 他行资金迹象) and D4's own below."""
 
-    size_basis: str = param("td_avg", "规模口径", None,
-                            "td_avg = 定期日均(课程口径); dep_avg = 存款日均。数据无定期日均时自动改用存款日均并在说明中注明")
+    size_basis: str = param("td_avg", "规模口径", None, "定期日均为课程口径; 数据无定期日均时自动改用存款日均并在说明中注明",
+                            choices=BASIS_ZH)
     f1_threshold: float = param(200_000.0, "F1 规模门槛", "数据币种", "近 N 月规模日均 ≥ 该值(含等号)")
     f1_months: int = param(3, "F1 月数", "月", "规模 = 数据日期所在月及之前 N 个月的月日均平均")
     f2_years: int = param(3, "F2 关系年限", "年", "开户日期 ≤ 数据日期 − N 年(含等号)")
@@ -89,17 +110,56 @@ class CoreParams(TransactionRuleParams):
     pdca_per_mgr: int = param(10, "每位经理认领户数", "户", "10 户服务计划 PDCA")
     pdca_base_months: int = param(3, "PDCA 基期月数", "月", "目标日均 = 最近月之前 N 个月存款日均均值 × (1 + 增长)")
     pdca_growth: float = param(0.05, "PDCA 目标增长", None, "目标日均相对基期的增长比例【假设】")
+    # 核心客户名单 (bankxl.lists): points of the four rules, levels = the grades, 策略表 【假设】
+    f1_core_points: float = param(40.0, "F1 规模得分(核心)", "分", "F1 与 F2/F3 任一同时满足(核心)时 F1 的得分")
+    f1_points: float = param(10.0, "F1 规模得分(仅 F1)", "分", "只满足 F1(规模客户)时 F1 的得分")
+    f2_points: float = param(30.0, "F2 稳定得分", "分", "满足 F2 且满足 F1 或 F3 时计分(只稳定的客户为一般, 不列名单)")
+    f3_points: float = param(30.0, "F3 潜力得分", "分", "满足 F3 时的得分")
+    levels: tuple = levels_param((("核心A", 100), ("核心B", 70), ("稳定潜力客户", 60), ("潜力客户", 30),
+                                  ("规模客户", 10)),
+                                 help="名单等级即 D4 分级(名称固定), 门槛须与各要素得分一起使等级与三要素分级一致")
+    strategy: tuple = strategy_param(tuple((g, _ACTIONS[g], d) for g, d in zip(LISTED, (5, 10, 10, 15, 20))),
+                                     help="每个等级的建议动作与完成时限(工作日)【假设】; 可用 {size} 规模、{potential} "
+                                          "5年潜力值、{months_ok} 达标月数")
 
     def check(self) -> None:
-        """The classifier's rules (:meth:`TransactionRuleParams.check`), then D4's. Raises :class:`ParameterError`."""
+        """The classifier's rules (:meth:`TransactionRuleParams.check`), then D4's: windows and counts ≥ 1,
+        F2 达标月数 ≤ F2 观察月数, the 等级门槛/策略表 shape (:func:`bankxl.lists.check_levels`), level names =
+        the listed grades, and points + thresholds that give every F1/F2/F3 combination its :func:`grade`
+        (else the list's 等级 would differ from 分级概览). Raises :class:`ParameterError`."""
         super().check()
-        if self.size_basis not in BASIS_ZH:
-            raise ParameterError(f"参数「规模口径」应为 td_avg 或 dep_avg, 而不是 {self.size_basis!r}。", "size_basis")
-        if min(self.f1_months, self.f2_window, self.f3_window, self.pdca_per_mgr, self.pdca_base_months) < 1 \
-                or self.f2_years < 0:
-            raise ParameterError("月数、户数应为正整数。", "month/count parameters must be positive")
+        if min(self.f1_months, self.f2_window, self.f3_window, self.pdca_per_mgr, self.pdca_base_months) < 1:
+            raise ParameterError("参数「F1 月数」「F2 观察月数」「F3 观察月数」「每位经理认领户数」「PDCA 基期月数」应为正整数。",
+                                 "f1_months, f2_window, f3_window, pdca_per_mgr and pdca_base_months must be >= 1.")
         if self.f2_months_min > self.f2_window:
-            raise ParameterError("参数「F2 达标月数」不能大于「F2 观察月数」。", "f2_months_min > f2_window")
+            raise ParameterError(f"参数「F2 达标月数」({self.f2_months_min}) 不能大于「F2 观察月数」({self.f2_window})。",
+                                 f"f2_months_min ({self.f2_months_min}) must not exceed f2_window ({self.f2_window}).")
+        check_levels(self.levels, self.strategy, STRATEGY_FIELDS)
+        names = tuple(str(x[0]) for x in self.levels)
+        if names != LISTED:
+            raise ParameterError(f"参数「等级门槛(levels)」的等级应依次为 {'、'.join(LISTED)}(D4 分级, 名称固定, 门槛可调), "
+                                 f"给定 {'、'.join(names)}。",
+                                 f"Parameter levels must name the D4 grades in order ({', '.join(LISTED)}); "
+                                 f"got {', '.join(names)}.")
+        combos = pd.DataFrame(list(itertools.product((True, False), repeat=3)), columns=["f1", "f2", "f3"])
+        cond = _conditions(combos["f1"], combos["f2"].astype("boolean"), combos["f3"].astype("boolean"))
+        score = np.round(sum(np.where(cond[k], v, 0.0) for k, v in self.points().items()), 1)
+        level = np.select([score >= float(t) for _, t in self.levels], names, default=GRADES[-1])
+        want = grade(combos["f1"], combos["f2"], combos["f3"]).to_numpy()
+        bad = np.flatnonzero(level != want)
+        if len(bad):
+            i = bad[0]
+            combo = "+".join(k.upper() for k in ("f1", "f2", "f3") if combos.loc[i, k]) or "无要素"
+            raise ParameterError(
+                f"参数「F1/F2/F3 得分」与「等级门槛」不一致: {combo} 得 {score[i]:g} 分, 归入「{level[i]}」, 按 D4 分级应为"
+                f"「{want[i]}」(三项全满足 = 核心A; F1 + 任一 = 核心B; F2 + F3 = 稳定潜力客户; 仅 F3 = 潜力客户; "
+                "仅 F1 = 规模客户; 其余 = 一般)。",
+                f"Points f1_core_points/f1_points/f2_points/f3_points and levels disagree with the D4 grades: "
+                f"{combo} scores {score[i]:g} and falls in {level[i]!r}, but its grade is {want[i]!r}.")
+
+    def points(self) -> dict[str, float]:
+        """Points of the 核心客户名单 rules by rule id (:func:`_conditions`)."""
+        return {"f1_core": self.f1_core_points, "f1": self.f1_points, "f2": self.f2_points, "f3": self.f3_points}
 
 
 def _months_back(as_of: pd.Timestamp, n: int) -> pd.DatetimeIndex:
@@ -248,6 +308,15 @@ def grade(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> pd.Series:
     return pd.Series(g, index=f1.index, dtype="string")
 
 
+def _conditions(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> dict[str, pd.Series]:
+    """The conditions of the four 核心客户名单 rules by rule id: ``f1_core`` F1 with F2 or F3 (核心), ``f1`` F1
+    alone, ``f2`` F2 with F1 or F3, ``f3`` F3. In: ``f1`` bool, ``f2``/``f3`` boolean Series with NA where the
+    factor cannot be computed (that rule is then not scored and named in 未计算因素; for the F1 split and F2's
+    companion an unknown factor counts as not met, as in :func:`grade`). Out: bool/boolean Series, same index."""
+    f2m, f3m = f2.fillna(False).astype(bool), f3.fillna(False).astype(bool)
+    return {"f1_core": f1 & (f2m | f3m), "f1": f1 & ~(f2m | f3m), "f2": f2 & (f1 | f3m), "f3": f3}
+
+
 def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams) -> pd.Series:
     """Σ outgoing self-transfers to other banks per customer in the ``f3_window`` months up to ``as_of``, by the
     shared flow rules with D4's own params (:func:`bankxl.rules.transactions.self_transfers_out`); float
@@ -270,36 +339,49 @@ def _yes(s: pd.Series, ok: pd.Series | bool = True) -> np.ndarray:
     return np.where(~ok.astype(bool), "不可算", np.where(s.astype(bool), "✓", ""))
 
 
-def _reasons(f: pd.DataFrame, p: CoreParams, ctx: RunContext, basis_zh: str) -> list[str]:
-    u = ctx.base_unit
-    out = []
-    for r in f.itertuples():
-        rs = []
-        if r.f1:
-            rs.append(f"近{p.f1_months}月{basis_zh} {r.size:,.0f} {u} ≥ {p.f1_threshold:,.0f}")
-        if r.f2:
-            rs.append(f"关系 {r.rel_years:g} 年, 达标 {r.months_ok} 个月"
-                      + (f", 自动转存占比 {r.renew_share:.0%}" if pd.notna(r.renew_share) else ""))
-        if r.f3:
-            rs.append(f"5 年潜力值 {r.potential:,.0f} {u}")
-        cannot = [name for name, ok in (("F2 稳定", r.f2_ok), ("F3 潜力", r.f3_ok)) if not ok]
-        if cannot:
-            rs.append(f"{'、'.join(cannot)}不可算(数据缺开户日期/流水), 按未满足计")
-        out.append("; ".join(rs))
-    return out
+def _core_list(f: pd.DataFrame, customers: pd.DataFrame | None, p: CoreParams, ctx: RunContext, basis_zh: str,
+               size_col: str) -> ScoredList:
+    """核心客户名单 (:func:`bankxl.lists.score_list`) of the customers whose grade is listed (:data:`LISTED`).
 
-
-_ACTIONS = {
-    "核心A": "客户经理/理财经理重点维护: 每月 ≥1 次接触, 到期前 30 天预约续存, 配置大额存单/理财, 权益优先",
-    "核心B": "补齐短板: 稳定性不足 → 续存与自动转存; 潜力未显 → 了解他行资金, 引导归集",
-    "稳定潜力客户": "提升规模: 老客户有资金潜力, 了解他行资金与到期安排, 引导归集到本行定期/大额存单, 目标核心A",
-    "潜力客户": "挖掘潜力: 了解他行资金与大额流入, 推荐大额存单/定期, 目标进入核心",
-    "规模客户": "巩固规模: 关注到期与资金流向, 推荐定期续存",
-}
+    ``f``: the factor table of :func:`factors`. Rules: F1 规模 (``f1_core_points`` with F2/F3, else
+    ``f1_points``), F2 稳定 (``f2_points``, with F1 or F3), F3 潜力 (``f3_points``); ``check()`` guarantees
+    that the levels equal the grades. Rank: 得分, then 规模, then 5年潜力值 (descending), then 客户号.
+    """
+    x = f[f["grade"].isin(LISTED)]
+    ids = pd.Index(x.index, dtype="string")
+    f2 = x["f2"].astype("boolean").mask(~x["f2_ok"].astype(bool))
+    f3 = x["f3"].astype("boolean").mask(~x["f3_ok"].astype(bool))
+    cond = _conditions(x["f1"].astype(bool), f2, f3)
+    share = format_values(x["renew_share"].astype("float64"), ".0%")
+    frame = pd.DataFrame({
+        "cust_id": ids, **{f"c_{k}": v.to_numpy() for k, v in cond.items()},
+        "size": x["size"].astype("float64").round(2).to_numpy(), "months_ok": x["months_ok"].astype("int64").to_numpy(),
+        "rel_years": x["rel_years"].astype("float64").to_numpy(),
+        "rel_txt": x["rel_years"].astype("string").str.replace(r"\.0$", "", regex=True).to_numpy(),  # 1 decimal
+        "renew_txt": (", 自动转存占比 " + share).fillna("").to_numpy(),
+        "potential": x["potential"].astype("float64").round(2).to_numpy(),
+        "size_raw": x["size"].astype("float64").to_numpy(), "potential_raw": x["potential"].astype("float64").to_numpy(),
+        "f1_txt": _yes(x["f1"]), "f2_txt": _yes(x["f2"], x["f2_ok"]), "f3_txt": _yes(x["f3"], x["f3_ok"]),
+        "org_id": x["org_id"].to_numpy(), "mgr_id": x["mgr_id"].to_numpy()}, index=ids)
+    who = by_cust_id(customers)
+    for col in (c for c in IDENTITY_FIELDS if c in who.columns):
+        frame[col] = who[col].reindex(ids).to_numpy()
+    u, pts = ctx.base_unit, p.points()
+    f1_text = f"近{p.f1_months}月{basis_zh} {{size_raw:,.0f}} {u} ≥ {p.f1_threshold:,.0f}"  # unrounded: one rounding
+    rules = (
+        Rule("f1_core", f1_text, points=pts["f1_core"], when="c_f1_core", name="F1 规模"),
+        Rule("f1", f1_text, points=pts["f1"], when="c_f1", name="F1 规模"),
+        Rule("f2", "关系 {rel_txt} 年, 达标 {months_ok} 个月{renew_txt}", points=pts["f2"], when="c_f2", name="F2 稳定"),
+        Rule("f3", f"5 年潜力值 {{potential_raw:,.0f}} {u}", points=pts["f3"], when="c_f3", name="F3 潜力"),
+    )
+    show = {"size": size_col, "months_ok": "达标月数", "rel_years": "关系年限(年)",
+            "potential": ctx.base_label("5年潜力值"), "f1_txt": "F1规模", "f2_txt": "F2稳定", "f3_txt": "F3潜力"}
+    return score_list(frame.reset_index(drop=True), rules, p.levels, p.strategy, ctx, sort_by=("size", "potential"),
+                      show=show)
 
 
 def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext) -> Report:
-    """Run D4 (see the module docstring). Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细."""
+    """Run D4 (see the module docstring). Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细 · 客户标签."""
     p = params
     p.check()
     f, info = factors(tables, p, ctx.as_of, ctx.currency)
@@ -343,27 +425,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
                 Chart(table="d4_grades", categories="等级", series=["客户数"], kind="column", title="各等级客户数",
                       y_title="客户数", height=300), *org_blocks]
 
-    # ---- core list (核心A/核心B/潜力客户/规模客户)
-    order = {g: i for i, g in enumerate(GRADES)}
-    core = f[f["grade"].isin(LISTED)].copy()
-    core["_o"] = core["grade"].map(order)
-    core = core.sort_values(["_o", "size", "potential"], ascending=[True, False, False], kind="stable")
-    ids = pd.Series(core.index, dtype="string")
-    lst = customer_columns(ids, customers, ctx)
-    lst.insert(0, "排名", np.arange(1, len(core) + 1, dtype="int64"))
-    cv = core.reset_index(drop=True)
-    lst["机构号"] = cv["org_id"].astype("string").replace("", pd.NA)
-    lst["客户经理"] = cv["mgr_id"].astype("string").replace("", pd.NA)
-    lst["等级"] = cv["grade"].astype("string")
-    lst[size_col] = cv["size"].astype("float64").round(2)
-    lst["达标月数"] = cv["months_ok"].astype("int64")
-    lst["关系年限(年)"] = cv["rel_years"].astype("float64")
-    lst[base("5年潜力值")] = cv["potential"].astype("float64").round(2)
-    lst["F1规模"] = _yes(cv["f1"])
-    lst["F2稳定"] = _yes(cv["f2"], cv["f2_ok"])
-    lst["F3潜力"] = _yes(cv["f3"], cv["f3_ok"])
-    lst["原因"] = pd.Series(_reasons(cv, p, ctx, basis_zh), dtype="string")
-    lst["建议动作"] = cv["grade"].map(_ACTIONS).astype("string")
+    # ---- core list (核心A/核心B/稳定潜力客户/潜力客户/规模客户), bankxl.lists
+    lst = _core_list(f, customers, p, ctx, basis_zh, size_col)
+    score_line = (f"得分【假设】: F1 规模 {p.f1_core_points:g} 分(与 F2/F3 任一同时满足, 即核心)或 {p.f1_points:g} 分(仅 F1); "
+                  f"F2 稳定 {p.f2_points:g} 分(须同时满足 F1 或 F3); F3 潜力 {p.f3_points:g} 分。等级门槛与得分一起保证"
+                  "名单等级 = 三要素分级(参数检查)。")
+    tags = tag_table(lst.tag_rows("D4", "D4_CORE", "核心客户分级", ctx, p))
 
     # ---- PDCA
     pdca, pdca_note = _pdca(f, customers, p, ctx)
@@ -387,12 +454,11 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
     money_fmt = {size_col: "money0", base("5年潜力值"): "money0"}
     sheets = [
         Sheet("分级概览", overview),
-        Sheet("核心客户名单", [Table(lst, name="d4_core", title="核心A / 核心B / 稳定潜力客户 / 潜力客户 / 规模客户(仅 F1)",
-                                    text_columns=("客户号", "机构号", "客户经理"),
-                                    formats={"排名": "int", "达标月数": "int", "关系年限(年)": "0.0", **money_fmt},
-                                    conditional=[Conditional(["等级"], "text", value="核心A", style="good"),
-                                                 Conditional([size_col], "data_bar")],
-                                    widths={"原因": 56, "建议动作": 52})]),
+        Sheet("核心客户名单", lst.blocks("d4_core", "核心A / 核心B / 稳定潜力客户 / 潜力客户 / 规模客户(仅 F1)",
+                                       lines=[score_line],
+                                       formats={"达标月数": "int", "关系年限(年)": "0.0", **money_fmt},
+                                       conditional=[Conditional([size_col], "data_bar")],
+                                       widths={"原因": 56, "建议动作": 52})),
         Sheet("10户PDCA", [Note(lines=pdca_note),
                            Table(pdca, name="d4_pdca", title=f"10 户服务计划(每位客户经理 ≤{p.pdca_per_mgr} 户)",
                                  text_columns=("客户经理", "客户号"),
@@ -406,6 +472,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
                                  formats={"达标月数": "int", "关系年限(年)": "0.0", "自动转存占比": "pct1",
                                           "年龄": "int", base(f"近{p.f3_window}月净流入"): "money0",
                                           base("他行资金迹象额"): "money0", **money_fmt})]),
+        tag_sheet(tags),
     ]
     report = Report(title="存款核心客户定位", sheets=sheets)
     report.method = [
@@ -420,9 +487,10 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
         "仅 F1 = 规模客户(名单参考); 其余(含仅 F2) = 一般。",
         f"10 户 PDCA: Plan 目标日均 = 基期 {p.pdca_base_months} 个月存款日均均值 × (1 + {p.pdca_growth:.0%}); "
         "Check 实际日均 = 最近月存款日均, 完成率 = 实际/目标; Act 下月动作按完成率。",
+        score_line,
         "分层参考: 5 万/20 万/200 万分层维护【S28】; 私行门槛多为 600 万月日均【S27】。",
     ]
-    notes = [f"金额币种: {ctx.currency}(未折算); 门槛按数据币种设置。"]
+    notes = [f"金额币种: {ctx.currency}(未折算); 门槛按数据币种设置。", f"核心客户名单{lst.tie_break}"]
     if ctx.currency != "CNY" and p.f1_threshold == CoreParams().f1_threshold:
         notes.append(f"F1 门槛仍为人民币默认值 {p.f1_threshold:,.0f}, 却按 {ctx.currency} 计: 请按数据币种设置"
                      "「F1 规模门槛」(UCI 建议值见 bankxl.scenarios.deposit.core_customers.DATASET_PARAMS)。")
