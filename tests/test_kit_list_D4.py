@@ -145,3 +145,11 @@ def test_cli_inconsistent_points_exit_2_before_load(no_load, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "稳定潜力客户" in err and "F2" in err, err
     assert not (no_load.parent / "o.xlsx").exists()
+
+
+def test_size_basis_is_a_choice_by_id_or_label():
+    """规模口径 accepts its id or 中文 label and stores the id (a label was refused before); a typo lists both."""
+    assert make_params(CoreParams, {"size_basis": "存款日均"}).size_basis == "dep_avg"
+    assert make_params(CoreParams, {"规模口径": "td_avg"}).size_basis == "td_avg"
+    with pytest.raises(ParameterError, match=r"定期日均\(td_avg\)、存款日均\(dep_avg\)"):
+        make_params(CoreParams, {"size_basis": "月日均"})
