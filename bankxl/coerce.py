@@ -480,6 +480,29 @@ CURRENCY_SIGNS = {"¥": "CNY", "元": "CNY", "人民币": "CNY", "RMB": "CNY", "
                   "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP", "HKD": "HKD", "JPY": "JPY", "CZK": "CZK",
                   "Kč": "CZK"}
 _CUR_BY_KEY = {k.casefold(): k for k in CURRENCY_SIGNS}
+#: what a 币种 (ccy) column may say besides :data:`CURRENCY_SIGNS` / :data:`CURRENCY_WORDS`: ISO 4217 numeric
+#: codes and the 人民币 codes of Chinese core systems (01, 本币)
+CURRENCY_CELLS = {"156": "CNY", "01": "CNY", "本币": "CNY", "人民币元": "CNY", "840": "USD", "978": "EUR",
+                  "344": "HKD", "392": "JPY", "826": "GBP", "203": "CZK"}
+_RE_ALPHA3 = re.compile(r"[A-Za-z]{3}")
+
+
+def currency_code(text: str) -> str:
+    """One 币种 cell -> its ISO 4217 code when the text names a currency (CNY / cny / 人民币 / RMB / ¥ / 156 /
+    本币 -> ``CNY``; 欧元 / € / 978 / eur -> ``EUR``; any three letters upper-cased); other text trimmed."""
+    t = text.strip()
+    return (CURRENCY_CELLS.get(t) or CURRENCY_SIGNS.get(_CUR_BY_KEY.get(t.casefold(), ""))
+            or CURRENCY_WORDS.get(t.casefold()) or (t.upper() if _RE_ALPHA3.fullmatch(t) else t))
+
+
+def currency_codes(values: Any) -> pd.arrays.StringArray:
+    """A text column of currencies (``string`` dtype, blank = <NA>) -> the same length of ISO codes
+    (:func:`currency_code`, once per distinct value); missing stays missing."""
+    s = pd.Series(pd.array(values, dtype="string"))
+    ok = s.notna().to_numpy()
+    out = np.full(len(s), None, dtype=object)
+    out[ok] = unique_map(s[ok].to_numpy(dtype=object), currency_code)
+    return pd.array(out, dtype="string")
 _CUR_ALT = "|".join(re.escape(k) for k in sorted(CURRENCY_SIGNS, key=len, reverse=True))
 _RE_CURRENCY = re.compile(rf"^(?P<s>[-+]?)\s*(?P<c1>{_CUR_ALT})?\s*(?P<body>.*?)\s*(?P<c2>{_CUR_ALT})?$",
                           re.IGNORECASE)

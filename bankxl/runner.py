@@ -303,11 +303,13 @@ def resolve_currency(spec: Scenario, loaded: Mapping[str, Any], explicit: str | 
                      extra: Mapping[str, list[str]] | None = None) -> str:
     """The one currency of a run's money: ``explicit`` (CLI ``--currency`` / 参数 币种, an ISO code) else the
     currency the data state — a money header's unit (``余额(EUR)``; 元/万元 = CNY) or signs in its cells
-    (€, ¥), ``LoadedTable.currencies_seen`` — or ``extra`` ({code: [where]}) — else the tables' spec (CNY).
+    (€, ¥), ``LoadedTable.currencies_seen`` — or ``extra`` ({code: [where]}) — else the one currency of a
+    币种 (ccy) column, else the tables' spec (CNY).
 
     ``loaded``: {table id: :class:`bankxl.io.LoadedTable`}. Nothing is ever converted, so two different
     currencies (between columns, or between ``explicit`` and the data) raise DataValidationError naming
-    each column (表 / 列) and its currency."""
+    each column (表 / 列) and its currency; so does a currency that no row of a 币种 column holds (the
+    column may hold several: rows in the others are left out by the scenario)."""
     from .coerce import CURRENCY_SIGNS
 
     found: dict[str, list[str]] = {k: list(v) for k, v in (extra or {}).items()}
@@ -317,13 +319,29 @@ def resolve_currency(spec: Scenario, loaded: Mapping[str, Any], explicit: str | 
             where = f"表「{spec_t.zh}」列「{spec_t.column(col).zh}」({col})"
             for code in {CURRENCY_SIGNS.get(s, s) for s in signs}:
                 found.setdefault(code, []).append(where)
+    rows: dict[str, list[str]] = {}  # a 币种 column: {code: ["表「…」列「币种」(ccy) N 行"]}
+    for t, lt in loaded.items():
+        df = getattr(lt, "df", None)
+        if df is not None and "ccy" in df.columns:
+            spec_t = get_table(t)
+            for code, n in df["ccy"].value_counts(sort=False).items():
+                rows.setdefault(str(code), []).append(f"表「{spec_t.zh}」列「{spec_t.column('ccy').zh}」(ccy) {n} 行")
+
+    def conflict(given: str | None, data: dict[str, list[str]]) -> DataValidationError:
+        parts = [f"{c}: {'、'.join(data[c][:3])}" for c in sorted(data)]
+        given_zh = f"指定的币种为 {given}(--currency 或参数表「币种」); " if given else ""
+        return DataValidationError(
+            f"一次运行只能有一种币种, bankxl 不做汇率折算: {given_zh}数据中 {'; '.join(parts)}。"
+            "请统一币种或分开运行。",
+            f"One currency per run (nothing is converted): {'given ' + given + '; ' if given else ''}"
+            f"data: {'; '.join(parts)}.")
+
     codes = set(found) | ({explicit} if explicit else set())
     if len(codes) > 1:
-        parts = [f"{c}: {'、'.join(found[c][:3])}" for c in sorted(found)]
-        given = f"指定的币种为 {explicit}(--currency 或参数表「币种」); " if explicit else ""
-        raise DataValidationError(
-            f"一次运行只能有一种币种, bankxl 不做汇率折算: {given}数据中 {'; '.join(parts)}。"
-            "请统一币种或分开运行。",
-            f"One currency per run (nothing is converted): {'given ' + explicit + '; ' if explicit else ''}"
-            f"data: {'; '.join(parts)}.")
-    return explicit or (codes.pop() if codes else _currency_of(spec))
+        raise conflict(explicit, found)
+    # a 币种 column may mix currencies (rows in another one are left out by the scenario, with a note), but
+    # the run's currency must be one of them: otherwise no row would be counted
+    currency = explicit or (codes.pop() if codes else (next(iter(rows)) if len(rows) == 1 else _currency_of(spec)))
+    if rows and currency not in rows:
+        raise conflict(explicit, {**{k: v for k, v in found.items() if k != explicit}, **rows})
+    return currency

@@ -56,3 +56,36 @@ def test_action_text_of_an_unusable_balance_says_the_row_is_not_counted(tmp_path
                     5: ("REQUIRED_EMPTY", "该值为空; 该行不计入存款统计(笔数与金额)"),
                     6: ("NEG_BALANCE", "保留原值(含负号); 该行不计入存款统计(笔数与金额)")}
     assert _detail(res)["余额(元)"].tolist() == [100.0]  # what the 处理 says: the four rows are not counted
+
+
+# ------------------------------------------------------------------------------ 1. currency contradictions
+def _ccy_csv(path, ccys, unit=""):
+    rows = "".join(f"A{i},C{i},001,2027-01-05,{1000 * (i + 1)},{c}\n" for i, c in enumerate(ccys))
+    path.write_text(f"账号,客户号,机构号,到期日,余额{unit},币种\n{rows}", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("ccys", [["CNY", "人民币"], ["156", "RMB", "CNY"]])
+def test_explicit_currency_contradicting_the_currency_column_is_an_error(tmp_path, capsys, ccys):
+    src = _ccy_csv(tmp_path / "td.csv", ccys)
+    out = tmp_path / "o.xlsx"
+    assert main(["run", "D2", "-i", str(src), "-o", str(out), "--currency", "EUR", "--as-of", AS_OF]) == 2
+    err = capsys.readouterr().err
+    assert "一次运行只能有一种币种" in err and "EUR" in err and f"CNY: 表「定期存款明细」列「币种」(ccy) {len(ccys)} 行" in err
+    assert "One currency per run" in err and not out.exists()
+
+
+def test_currency_column_words_are_one_code_and_mixed_rows_still_run(tmp_path):
+    src = _ccy_csv(tmp_path / "td.csv", ["EUR", "CNY", "人民币", "156", "eur"])
+    res = run_scenario("D2", [src], None, currency="EUR", as_of=AS_OF)
+    assert res.report.meta["currency"] == "EUR"
+    assert sorted(_detail(res)["余额(EUR)"]) == [1000.0, 5000.0]
+    notes = [n for n in res.report.notes if "非 EUR 币种" in n]
+    assert len(notes) == 1 and "CNY: 3 笔, 余额 9,000.00" in notes[0] and "人民币" not in notes[0], notes
+    # without --currency: a column holding only EUR is the data's currency (no empty report labelled CNY)
+    only = _ccy_csv(tmp_path / "eur.csv", ["EUR", "eur"])
+    res = run_scenario("D2", [only], None, as_of=AS_OF)
+    assert res.report.meta["currency"] == "EUR" and sorted(_detail(res)["余额(EUR)"]) == [1000.0, 2000.0]
+    # a 元 header with a currency column of USD only: nothing would be counted, so it is an error
+    with pytest.raises(DataValidationError, match="USD"):
+        run_scenario("D2", [_ccy_csv(tmp_path / "usd.csv", ["USD"], unit="(元)")], None, as_of=AS_OF)
