@@ -51,7 +51,7 @@ import pandas as pd
 
 from . import coerce as C
 from .errors import INFO_CODES, DataValidationError, ProblemLog, RowProblem
-from .filesniff import check_extent, check_package, html_charset, html_tables, sheets_with_tables, sniff
+from .filesniff import check_extent, html_charset, html_tables, sheets_with_tables, sniff
 from .tables import ALIAS_DOC, TABLES, Column, TableSpec, get_table
 
 log = logging.getLogger(__name__)
@@ -419,7 +419,6 @@ class _Book:
         except OSError as exc:  # locked / no permission: say so, it is not a format problem
             raise DataValidationError(f"无法打开工作簿 {path.name}: {exc.strerror or exc}",
                                       f"Cannot open workbook {path.name}: {exc}") from exc
-        check_package(path)  # a shared-strings bomb aborts calamine while it opens the file
         try:
             try:
                 self.wb = CalamineWorkbook.from_path(str(path), load_tables=True)
@@ -443,33 +442,12 @@ class _Book:
         if name not in self._bounded:
             check_extent(self.path, name)
             self._bounded.add(name)
-        with self._cells(name):
-            return self.wb.get_sheet_by_name(name)
-
-    @contextlib.contextmanager
-    def _cells(self, sheet: str):
-        """Turns any error of calamine while it reads cells (a bad shared-string index, an unknown boolean,
-        a broken reference, malformed XML, an undefined entity; a Rust panic) into one DataValidationError
-        naming the file and the sheet; the library's own text goes to the debug log."""
-        try:
-            yield
-        except DataValidationError:
-            raise
-        except BaseException as exc:  # pyo3's PanicException derives from BaseException
-            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
-                raise
-            log.debug("calamine cannot read %s, sheet %s: %r", self.path, sheet, exc)
-            raise DataValidationError(
-                f"文件 {self.path.name} 工作表「{sheet}」已损坏或不是 Excel 生成的, 无法读取其单元格。请在 Excel 中"
-                f"打开并另存为 .xlsx 后再试。",
-                f"File {self.path.name}, sheet {sheet}: the file is damaged or was not made by Excel; its cells "
-                f"cannot be read. Open it in Excel, save it as .xlsx and try again.", sheet=sheet) from None
+        return self.wb.get_sheet_by_name(name)
 
     def sheet(self, name: str, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
         """(raw cells, Excel row of raw row 0)."""
         sh = self._sheet(name)
-        with self._cells(name):
-            rows = sh.to_python(skip_empty_area=True, nrows=nrows) if nrows else sh.to_python(skip_empty_area=True)
+        rows = sh.to_python(skip_empty_area=True, nrows=nrows) if nrows else sh.to_python(skip_empty_area=True)
         start = sh.start
         first = (start[0] + 1) if start else 1
         return _rows_frame(rows), first
@@ -481,8 +459,7 @@ class _Book:
         if m is None:
             for sheet in sheets_with_tables(self.path):  # calamine reads a table through its whole sheet
                 self._sheet(sheet)
-            with self._cells(f"Excel 表 {name}"):
-                t = self.wb.get_table_by_name(name)
+            t = self.wb.get_table_by_name(name)
             m = self._tmeta[name] = (t.sheet, (int(t.start[0]), int(t.start[1])),
                                      (int(t.end[0]), int(t.end[1])), [str(x) for x in t.columns])
         return m
@@ -499,13 +476,11 @@ class _Book:
         sheet, (r_data, c0), (r_end, c1), names = self.table_meta(name)
         h = r_data - 1  # 0-based sheet row of the header
         sh = self._sheet(sheet)
-        with self._cells(sheet):
-            rows = sh.to_python(skip_empty_area=True)
+        rows = sh.to_python(skip_empty_area=True)
         s_r, s_c = (int(sh.start[0]), int(sh.start[1])) if sh.start else (0, 0)
         if not rows or h < s_r:  # header row outside the used range (table without a header row)
-            with self._cells(sheet):
-                t = self.wb.get_table_by_name(name)
-                return _rows_frame([names] + list(t.to_python())), r_data, sheet, []
+            t = self.wb.get_table_by_name(name)
+            return _rows_frame([names] + list(t.to_python())), r_data, sheet, []
         stop = s_r + len(rows) - 1  # last used row of the sheet (0-based)
         for other in self.tables:
             if other == name:
