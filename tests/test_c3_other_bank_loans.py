@@ -207,13 +207,13 @@ def test_report_lists_and_multi_lender(tmp_path):
     hand = {c: 40 * min(float(annuity_principal(m, 0.04, n)) / 1e6, 1) + 20 * pay
             for c, m, n, pay in (("C001", 5000.0, 120, 1), ("C002", 3000.0, 36, 0), ("C011", 1800.0, 36, 1))}
     assert list(repl["客户号"]) == sorted(hand, key=hand.get, reverse=True) == ["C001", "C011", "C002"]
-    assert repl.set_index("客户号")["置换得分"].to_dict() == pytest.approx({c: round(v, 1) for c, v in hand.items()})
+    assert repl.set_index("客户号")["得分"].to_dict() == pytest.approx({c: round(v, 1) for c, v in hand.items()})
     r1 = repl.iloc[0]
     assert r1["估算月供(元)"] == 5000.0
     assert repl.set_index("客户号").loc["C002", "估算月供(元)"] == 3000.0  # median of 3,000 3,010 2,995 3,000
     assert r1["估算本金(万元)"] == pytest.approx(round(493_850.87 / 1e4, 2))
     # score by hand: size 40 × 493,850.87/1e6 + payroll 20 (C001 has payroll), nothing else
-    assert r1["置换得分"] == pytest.approx(round(40 * 493_850.8742866 / 1e6 + 20, 1))
+    assert r1["得分"] == pytest.approx(round(40 * 493_850.8742866 / 1e6 + 20, 1))
     assert r1["客户名称(脱敏)"] == "张*"
     multi = t["c3_multi"].df
     assert list(multi["客户号"]) == ["C006"] and multi["机构数"].iloc[0] == 3
@@ -223,12 +223,12 @@ def test_report_lists_and_multi_lender(tmp_path):
     assert online.loc["C005", "还款笔数"] == 2 and online.loc["C005", "最近放款金额(元)"] == 10000.0
     counts = t["c3_counts"].df.set_index("指标")["客户数"]
     assert counts["他行贷款客户"] == 3 and counts["多头客户"] == 1 and counts["信用卡还款客户"] == 1
-    tags = t["c3_tags"].df
-    assert set(tags.loc[tags["tag_code"] == "C3_OTHER_BANK_LOAN", "cust_id"]) == {"C001", "C002", "C011"}
+    tags = t["customer_tags"].df  # the shared 客户标签 sheet (bankxl.tags, issue 9): Chinese headers
+    assert set(tags.loc[tags["标签代码"] == "C3_OTHER_BANK_LOAN", "客户号"]) == {"C001", "C002", "C011"}
 
     p = write_report(rep, tmp_path / "c3.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames[:7] == ["概览", "他行贷款置换", "网贷客户", "多头风险提示", "机构清单", "识别明细", "标签"]
+    assert wb.sheetnames[:7] == ["概览", "他行贷款置换", "网贷客户", "多头风险提示", "机构清单", "识别明细", "客户标签"]
     ws = wb["他行贷款置换"]
     assert "c3_replacement" in ws.tables
     head = _table_header(ws, "c3_replacement")
@@ -332,14 +332,14 @@ def test_berka_uver_orders_independent_facts(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- sample bank
 def test_sample_bank_planted_borrowers_found(sample_bank):
-    if "transactions" not in sample_bank:
-        pytest.skip("sample bank has no transactions yet")
+    assert "transactions" in sample_bank  # issue 9: missing sample data fails, never skips
     from bankxl.sample import sample_truth
 
     truth = sample_truth(customers=300, seed=7, as_of="2026-11-30")
     rep = execute("credit.other_bank_loans", sample_bank, as_of=AS_OF)
     t = rep.tables()
-    other = set(t["c3_tags"].df.query("tag_code == 'C3_OTHER_BANK_LOAN'")["cust_id"])
+    tags = t["customer_tags"].df
+    other = set(tags.loc[tags["标签代码"] == "C3_OTHER_BANK_LOAN", "客户号"])
     online = set(t["c3_online"].df["客户号"])
     multi = set(t["c3_multi"].df["客户号"])
     planted_other = set(truth.loc[truth["profile"].isin(["他行房贷", "他行消费贷", "他行经营贷"]), "cust_id"])
@@ -395,8 +395,7 @@ def test_principal_term_by_loan_type():
 def test_sample_bank_consumer_loan_principal_uses_36_months(sample_bank):
     """The review's example: a planted 他行消费贷 was valued over 120 months; now 36 (其他贷款) while the
     planted 他行房贷 keep 120 and 他行经营贷 60."""
-    if "transactions" not in sample_bank:
-        pytest.skip("sample bank has no transactions yet")
+    assert "transactions" in sample_bank  # issue 9: missing sample data fails, never skips
     from bankxl.sample import sample_truth
 
     truth = sample_truth(customers=300, seed=7, as_of="2026-11-30").set_index("cust_id")
@@ -426,7 +425,7 @@ def test_own_deposits_only_active_in_data_currency():
     r1 = rep.tables()["c3_replacement"].df.set_index("客户号").loc["C001"]
     assert r1["本行存款(元)"] == 30_000.0  # d1 only
     # score: 40 × P/1e6 + 代发 20 + 存款 15 × 30,000/50,000
-    assert r1["置换得分"] == pytest.approx(round(40 * 493_850.8742866 / 1e6 + 20 + 15 * 0.6, 1))
+    assert r1["得分"] == pytest.approx(round(40 * 493_850.8742866 / 1e6 + 20 + 15 * 0.6, 1))
     notes = " ".join(rep.notes)
     assert "销户" in notes and "USD" in notes
 

@@ -40,13 +40,17 @@ remaining instalments by the inferred loan type (:func:`term_for`): 房贷 ``ter
 annuity loan with n payments left 【假设】; the lists show n (估算期数) beside P.
 
 Outputs: 网贷客户 (≥1 repayment in the window), 多头 (≥ ``multi_lender_min`` distinct lenders/banks: a risk
-hint, never marketing), 他行贷款客户 with monthly payment and principal, an institution list, and the
-ranked replacement list: score (0–100) = 规模 ``w_size``·min(P/``principal_full``, 1) + 代发 ``w_payroll`` +
-存款 ``w_deposit``·min(存款/``deposit_full``, 1) + 本行贷款记录良好 ``w_own_loan`` + 产品 ``w_product`` per
-product (信用卡/手机银行/理财, at most 3); customers with an own loan in arrears or finished unpaid (status
-D/B, overdue days > 0) and 多头 customers are left off the marketing list. Money: order amounts and flows
-in the data's currency (Berka CZK); customer-level amounts in the base unit (``ctx.base_label``), totals
-in the display unit (``ctx.money_label``).
+hint, never marketing; 机构数 descending, then 客户号), 他行贷款客户 with monthly payment and principal, an
+institution list, and the replacement list (:func:`replacement_list`, the shared :mod:`bankxl.lists`
+mechanism, SCENARIOS.md §6 名单表): 得分 (0–100) = 规模 ``w_size``·min(P/``principal_full``, 1) + 代发
+``w_payroll`` + 存款 ``w_deposit``·min(存款/``deposit_full``, 1) + 本行贷款记录良好 ``w_own_loan`` + 产品
+``w_product`` per product (信用卡/手机银行/理财); 等级 by ``levels`` (A 60 / B 40 / C 0), 建议动作 and 截止日
+(working days) by ``strategy``; rank by 得分, 估算本金, 客户号; a factor the data do not hold is not scored
+and is named under 未计算因素. Customers with an own loan in arrears or finished unpaid (status D/B, overdue
+days > 0) and 多头 customers are left off the marketing list. Tags (§6 标签长表, 客户标签 sheet):
+C3_OTHER_BANK_LOAN, C3_REPLACEMENT, C3_ONLINE_LOAN, C3_MULTI_LENDER, C3_CARD_REPAY (:func:`_tags`). Money:
+order amounts and flows in the data's currency (Berka CZK); customer-level amounts in the base unit
+(``ctx.base_label``), totals in the display unit (``ctx.money_label``).
 
 Row problems: VALUE_INVALID for a 借贷 value that is neither D nor C (row ignored).
 """
@@ -59,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParameterError
+from ...lists import REASON_SEP, Rule, ScoredList, check_levels, fill_template, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...rules import transactions as flow_rules
 from ...rules.identity import by_cust_id
@@ -82,9 +87,14 @@ from ...rules.transactions import (
 )
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
+from ...tags import tag_rows, tag_sheet, tag_table
 from ..common import active_deposits, customer_columns, masked, text_column
 
 _CONF_RANK = {"高": 3, "中": 2, "低": 1}
+#: the {…} placeholders a 策略表 action may use (columns of the replacement list frame)
+_ACTION_FIELDS = ("offer", "inst", "ltype")
+#: the bank's replacement product per inferred loan type (建议动作 {offer}); any other type: 个人消费贷款
+_OFFER = {"房贷": "本行个人住房贷款(按现行转按揭/存量房贷政策)", "经营贷": "本行个人经营贷款", "车贷": "本行汽车消费贷款"}
 
 
 @dataclass(frozen=True)
@@ -108,19 +118,23 @@ class OtherBankLoanParams(TransactionRuleParams):
     w_payroll: float = param(20.0, "权重: 代发", "分", "置换得分: 本行代发")
     w_deposit: float = param(15.0, "权重: 存款", "分", "置换得分: 本行存款")
     w_own_loan: float = param(10.0, "权重: 本行贷款记录", "分", "置换得分: 本行贷款正常还款/正常结清")
-    w_product: float = param(5.0, "权重: 每项产品", "分", "置换得分: 信用卡/手机银行/理财 各得该分(最多 3 项)")
-    level_a: float = param(60.0, "A 级分数线", "分", "得分 ≥ 该值为 A")
-    level_b: float = param(40.0, "B 级分数线", "分", "得分 ≥ 该值为 B, 以下为 C")
-    due_days: int = param(14, "跟进期限", "天", "名单截止日 = 数据日期 + 该天数")
+    w_product: float = param(5.0, "权重: 每项产品", "分", "置换得分: 信用卡/手机银行/理财 各得该分")
+    levels: tuple = levels_param((("A", 60), ("B", 40), ("C", 0)))
+    strategy: tuple = strategy_param(tuple((lvl, "联系客户, 比较利率与期限, 测算节省利息; {offer}", 10) for lvl in "ABC"),
+                                     help="每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日; "
+                                          "{offer} = 按推断的贷款类型推荐的本行产品, {inst} = 他行机构, {ltype} = 贷款类型")
 
     def check(self) -> None:
         """The classifier's rules (:meth:`TransactionRuleParams.check`), then C3's: ``order_loan_purpose`` is a
-        valid regex, ``window_months`` and the assumed terms are ≥ 1. Raises :class:`ParameterError`."""
+        valid regex, ``window_months`` and the assumed terms are ≥ 1, 等级门槛 from high to low with one 策略表
+        row per level using only {offer} / {inst} / {ltype} (:func:`bankxl.lists.check_levels`). Raises
+        :class:`ParameterError`."""
         super().check()
         check_regex(self, "order_loan_purpose")
         if self.window_months < 1 or min(self.term_months, self.term_business, self.term_car, self.term_other) < 1:
             raise ParameterError("参数「观察窗口」「估算剩余期数」应 ≥ 1 个月。",
                                  "Parameters window_months / term_* must be >= 1 month.")
+        check_levels(self.levels, self.strategy, _ACTION_FIELDS)
 
 
 #: parameters to use on the public datasets: Berka's bank codes are anonymised, the bank's own name or code is
@@ -313,10 +327,6 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
     return rel
 
 
-def _fmt_amount(x: float, unit: str) -> str:
-    return f"{x:,.0f} {unit}"
-
-
 #: customer columns of the C3 lists: 客户号, masked identity, then 机构号 and 客户经理
 _PEOPLE_EXTRA = ("org_id", "mgr_id")
 
@@ -325,7 +335,7 @@ _PEOPLE_EXTRA = ("org_id", "mgr_id")
 def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: RunContext) -> Report:
     """Run C3: classify flows/orders, aggregate per customer and institution, rank replacements.
 
-    Sheets: 概览 · 他行贷款置换 · 网贷客户 · 多头风险提示 · 机构清单 · 识别明细 · 标签 (then 数据问题, 说明).
+    Sheets: 概览 · 他行贷款置换 · 网贷客户 · 多头风险提示 · 机构清单 · 识别明细 · 客户标签 (then 数据问题, 说明).
     """
     p = params
     p.check()
@@ -374,27 +384,20 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
         ltype=("loan_type", lambda s: s.iloc[0]), conf=("confidence", lambda s: s.iloc[0]),
         rules=("rules", lambda s: "、".join(dict.fromkeys("、".join(s.astype(str)).split("、")))),
         last=("last", "max"))
-    if len(per_c):
-        r = rel.reindex(per_c.index)
-        size = np.minimum(per_c["P"] / p.principal_full, 1.0) * p.w_size
-        depo = np.minimum(r["deposit"] / p.deposit_full, 1.0).clip(lower=0) * p.w_deposit
-        prod_n = r[["card", "mobile", "wealth"]].sum(axis=1)
-        score = (size + np.where(r["payroll"], p.w_payroll, 0.0) + depo
-                 + np.where(r["loan_good"], p.w_own_loan, 0.0) + np.minimum(prod_n, 3) * p.w_product).round(1)
-        per_c = per_c.assign(score=score, **{f"r_{c}": r[c] for c in r.columns})
-        per_c["multi"] = per_c.index.isin(multi.index)
-    n_bad = int((per_c["r_loan_bad"] & ~per_c["multi"]).sum()) if len(per_c) else 0
-    n_multi_ob = int(per_c["multi"].sum()) if len(per_c) else 0
-    cand = per_c[~per_c["r_loan_bad"] & ~per_c["multi"]] if len(per_c) else per_c
-    cand = cand.sort_values(["score", "P"], ascending=[False, False], kind="stable") if len(cand) else cand
-    repl = _replacement_table(cand, customers, p, ctx, unknown)
+    r = rel.reindex(per_c.index)
+    is_multi = per_c.index.isin(multi.index)
+    bad = r["loan_bad"].fillna(False).to_numpy(dtype=bool)
+    n_bad, n_multi_ob = int((bad & ~is_multi).sum()), int(is_multi.sum())
+    keep = ~bad & ~is_multi
+    lst = replacement_list(per_c[keep], r[keep], customers, unknown, p, ctx)
+    repl = lst.df
 
     online = _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx)
     multi_tab = _multi_table(multi, lender_names, det, rel, customers, p, ctx)
     inst_tab = _institution_table(det, ob, p, ctx)
     inst_tab["机构"] = inst_tab["机构"].map(shown).astype("string")
     detail = _detail_table(det.assign(institution=det["institution"].map(shown)), ctx)
-    tags = _tags(ob, on, multi, det, p, ctx)
+    tags = _tags(ob, on, multi, det, lst, p, ctx)
 
     # --- overview
     n_card = det.loc[det["kind"] == KIND_CARD, "cust_id"].nunique()
@@ -425,7 +428,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     if loans is None:
         lines.append("未提供「贷款」表: 本行贷款还款只能靠对手行名识别, 置换名单不含本行贷款状态。")
     if unknown:
-        lines.append(f"数据中没有「{'、'.join(unknown)}」: 这些因素无法计算, 置换得分中不计分, 名单中留空(不是 否/0)。")
+        lines.append(f"数据中没有「{'、'.join(unknown)}」: 这些因素无法计算, 置换名单得分中不计分, 名单中留空(不是 否/0), 见「未计算因素」列。")
     if not p.own_bank:
         lines.append("本行行名/行号: 未知(参数留空, 如 Berka 行号已匿名); 本行贷款只按贷款表的月供识别。")
     lines.append("多头客户只做风险提示, 不进入营销名单。估算本金为假设利率与期数下的年金现值, 仅供排序参考。")
@@ -438,17 +441,15 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
 
     sheets = [
         Sheet("概览", overview),
-        Sheet("他行贷款置换", [Note(lines=[
-            f"排序: 置换得分(0–100) = 规模 {p.w_size:g}×min(估算本金/{p.principal_full:,.0f}, 1) + 代发 {p.w_payroll:g} + "
-            f"存款 {p.w_deposit:g}×min(存款/{p.deposit_full:,.0f}, 1) + 本行贷款记录良好 {p.w_own_loan:g} + "
-            f"产品 {p.w_product:g}/项(信用卡/手机银行/理财, 最多 3 项); A ≥{p.level_a:g}, B ≥{p.level_b:g}。",
-            "剔除: 多头客户(风险提示)与本行贷款逾期/不良客户。客户号不脱敏, 便于查询。"]),
-            Table(repl, name="c3_replacement", title="他行贷款置换名单",
-                  text_columns=("客户号", "机构号", "客户经理"),
-                  formats={"排名": "int", "置换得分": "0.0", "月供笔数": "int", base("估算月供"): "money0",
-                           disp("估算本金"): "money", base("本行存款"): "money0", "截止日": "date"},
-                  conditional=[Conditional(["置换得分"], "data_bar")],
-                  widths={"原因": 50, "建议动作": 46})]),
+        Sheet("他行贷款置换", lst.blocks(
+            "c3_replacement", "他行贷款置换名单", lines=[
+                f"得分(0–100) = 规模 {p.w_size:g}×min(估算本金/{p.principal_full:,.0f}, 1) + 代发 {p.w_payroll:g} + "
+                f"存款 {p.w_deposit:g}×min(存款/{p.deposit_full:,.0f}, 1) + 本行贷款记录良好 {p.w_own_loan:g} + "
+                f"产品 {p.w_product:g}/项(信用卡/手机银行/理财)。原因先写他行贷款(机构、类型、月供), 再写得分最高的规则。",
+                "剔除: 多头客户(风险提示)与本行贷款逾期/不良客户。客户号不脱敏, 便于查询。"],
+            formats={"月供笔数": "int", base("估算月供"): "money0", disp("估算本金"): "money",
+                     base("本行存款"): "money0"},
+            conditional=[Conditional(["得分"], "data_bar")], widths={"建议动作": 46})),
         Sheet("网贷客户", [Table(online, name="c3_online", title=f"网贷客户(近 {p.window_months} 个月有还款)",
                                   text_columns=("客户号", "机构号", "客户经理"),
                                   formats={"还款笔数": "int", "机构数": "int", base("月均还款"): "money0",
@@ -456,7 +457,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
                                   conditional=[Conditional(["多头"], "text", value="是", style="bad")],
                                   widths={"原因": 50, "建议动作": 44})]),
         Sheet("多头风险提示", [Note(lines=[f"同时在 ≥{p.multi_lender_min} 家网贷机构/他行有借贷往来的客户: 共债风险提示, "
-                                           "供贷前/贷后审查参考, 不做营销。"]),
+                                           "供贷前/贷后审查参考, 不做营销。排序: 机构数从多到少, 同数按客户号升序。"]),
                                Table(multi_tab, name="c3_multi", title="多头客户",
                                      text_columns=("客户号", "机构号", "客户经理"),
                                      formats={"机构数": "int", base("近期还款合计"): "money0"},
@@ -469,8 +470,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
         Sheet("识别明细", [Table(detail, name="c3_detail", title="识别明细(含排除项)",
                                   text_columns=("客户号", "对手户名/账号"),
                                   formats={"Excel 行号": "0", base("金额"): "money", "交易日期": "date"})]),
-        Sheet("标签", [Table(tags, name="c3_tags", title="标签长表(SCENARIOS.md §6)", text_columns=("cust_id",),
-                             formats={"as_of": "date", "value": "money"})]),
+        tag_sheet(tags),
     ]
     report = Report(title="交易流水 → 网贷客户、他行贷款客户", sheets=sheets)
     report.method = [
@@ -490,69 +490,69 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
         f"多头: 网贷机构与他行合计 ≥{p.multi_lender_min} 家 → 风险提示, 不营销。",
     ]
     report.notes = [f"金额币种: {ctx.currency}(未折算)。客户级金额为 {ctx.base_unit}, 汇总为 {ctx.unit}。",
-                    "网贷机构字典为常识整理, 需定期更新【假设】。"]
+                    "网贷机构字典为常识整理, 需定期更新【假设】。", f"他行贷款置换名单{lst.tie_break}"]
     report.notes += [f"「本行存款」(定期存款明细): {n}" for n in td_notes]
     if unknown:
-        report.notes.append(f"无法计算的因素(数据中没有): {'、'.join(unknown)} — 置换得分不计这些分, 名单中留空。")
+        report.notes.append(f"无法计算的因素(数据中没有): {'、'.join(unknown)} — 置换名单得分不计这些分, 名单中留空"
+                            "(见「未计算因素」列)。")
     if not p.own_bank:
         report.notes.append("本行行名/行号: 未知(参数「本行行名/行号」留空)。")
     return report
 
 
-def _level(score: pd.Series, p: OtherBankLoanParams) -> np.ndarray:
-    return np.where(score >= p.level_a, "A", np.where(score >= p.level_b, "B", "C"))
+def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFrame | None, unknown: list[str],
+                     p: OtherBankLoanParams, ctx: RunContext) -> ScoredList:
+    """他行贷款置换名单 on :func:`bankxl.lists.score_list`.
 
-
-def _replacement_table(cand: pd.DataFrame, customers, p: OtherBankLoanParams, ctx: RunContext,
-                       unknown: list[str] = ()) -> pd.DataFrame:
-    """他行贷款置换名单, one row per candidate (``cand``: per-customer aggregates and ``r_*`` relations, in
-    rank order). ``unknown``: Chinese names of the factors the data do not hold (:data:`FACTOR_ZH`): their
-    columns are blank and 原因 says they could not be computed."""
-    base, disp = ctx.base_label, ctx.money_label
-    cols_tail = ["他行机构", "贷款类型(推断)", "月供笔数", base("估算月供"), "估算期数(月)", disp("估算本金"), "置信度",
-                 "本行贷款", "代发", base("本行存款"), "信用卡", "置换得分", "等级", "原因", "建议动作", "截止日"]
-    ids = pd.Series(cand.index, dtype="string")
-    head = customer_columns(ids, customers, ctx, extra=_PEOPLE_EXTRA)
-    head.insert(0, "排名", np.arange(1, len(cand) + 1, dtype="int64"))
-    if len(cand) == 0:
-        for c in cols_tail:
-            head[c] = pd.Series(dtype="float64" if "(" in c and c not in ("贷款类型(推断)", "估算期数(月)") else "string")
-        head["截止日"] = pd.Series(dtype="datetime64[ns]")
-        head["月供笔数"] = pd.Series(dtype="int64")
-        head["置换得分"] = pd.Series(dtype="float64")
-        return head
-    c = cand.reset_index(drop=True)
-    u = ctx.base_unit
-    reasons, actions = [], []
-    for row in c.itertuples(index=False):
-        rs = [f"他行({row.inst}){row.ltype}月供约 {_fmt_amount(row.m, u)}"
-              + (f", 连续 {int(row.months)} 个月" if row.months and row.months > 1 else "")
-              + f", 按 {row.terms} 期估算本金约 {_fmt_amount(row.P, u)}"]
-        if row.r_payroll:
-            rs.append("本行代发")
-        if row.r_deposit > 0:
-            rs.append(f"本行存款 {_fmt_amount(row.r_deposit, u)}")
-        if row.r_loan_good:
-            rs.append(f"本行贷款{row.r_loan_state}")
-        if row.r_card:
-            rs.append("持本行信用卡")
-        reasons.append("; ".join(rs[:4]) + (f"; 无法计算(数据无, 未计分): {'、'.join(unknown)}" if unknown else ""))
-        prod = {"房贷": "本行个人住房贷款(按现行转按揭/存量房贷政策)", "经营贷": "本行个人经营贷款",
-                "车贷": "本行汽车消费贷款"}.get(row.ltype, "本行个人消费贷款")
-        actions.append(f"{p.due_days} 天内联系; 比较利率与期限, 测算节省利息; 推荐{prod}")
-    tail = pd.DataFrame({
-        "他行机构": c["inst"].astype("string"), "贷款类型(推断)": c["ltype"].astype("string"),
-        "月供笔数": c["n"].astype("int64"), base("估算月供"): c["m"].astype("float64").round(2),
-        "估算期数(月)": c["terms"].astype("string"),
-        disp("估算本金"): ctx.money(c["P"].astype("float64")).round(2), "置信度": c["conf"].astype("string"),
-        "本行贷款": c["r_loan_state"].astype("string"),
-        "代发": _yes_no(c["r_payroll"], "代发" not in unknown),
-        base("本行存款"): c["r_deposit"].astype("float64") * (np.nan if "本行存款" in unknown else 1.0),
-        "信用卡": _yes_no(c["r_card"], "信用卡" not in unknown), "置换得分": c["score"].astype("float64"),
-        "等级": _level(c["score"], p), "原因": reasons, "建议动作": actions,
-        "截止日": pd.Series(ctx.as_of + pd.Timedelta(days=p.due_days), index=c.index),
-    })
-    return pd.concat([head, tail], axis=1)
+    ``cand``: one row per candidate (index cust_id; columns inst, ltype, n, m, months, terms, P, conf — the
+    per-customer other-bank loan aggregates, money in the data's currency); ``rel``: :func:`_relations` on the
+    same index; ``unknown``: Chinese names (:data:`FACTOR_ZH`) of the factors the data do not hold — not
+    scored, listed under 未计算因素, shown blank. Rules (weights/points are parameters): 规模 ``w_size`` ×
+    min(P/``principal_full``, 1), 代发 ``w_payroll``, 本行存款 ``w_deposit`` × min(存款/``deposit_full``, 1),
+    信用卡/手机银行/理财 ``w_product`` each, 本行贷款记录良好 ``w_own_loan``; levels and 策略表 from ``levels`` /
+    ``strategy``; rank: 得分, then 估算本金, then 客户号. 原因 = the other-bank loan (机构, 类型, 月供 — why the
+    customer is on the list) followed by the top 3 scored reasons. Returns the ScoredList (``df`` as shown)."""
+    base, disp, u = ctx.base_label, ctx.money_label, ctx.base_unit
+    ltype = cand["ltype"].astype("string")
+    months = cand["months"].fillna(0).astype("int64")
+    P = cand["P"].astype("float64")
+    dep = rel["deposit"].astype("float64")
+    f = pd.DataFrame({
+        "cust_id": cand.index.astype("string"), "inst": cand["inst"].astype("string"), "ltype": ltype,
+        "n": cand["n"].astype("int64"), "m": cand["m"].astype("float64"), "terms": cand["terms"].astype("string"),
+        "P": P, "估算本金": P, "conf": cand["conf"].astype("string"),
+        "months_txt": np.where(months > 1, ", 连续 " + months.astype(str) + " 个月", ""),
+        "offer": "推荐" + ltype.map(_OFFER).fillna("本行个人消费贷款").astype("string"),
+        "size_share": np.minimum(P / p.principal_full, 1.0), "dep_share": np.minimum(dep / p.deposit_full, 1.0).clip(lower=0),
+        "deposit": dep, "loan_state": rel["loan_state"].astype("string"),
+        **{c: rel[c].fillna(False).astype(bool) for c in ("payroll", "card", "mobile", "wealth", "loan_good")},
+        "m_shown": cand["m"].astype("float64").round(2), "P_shown": ctx.money(P).round(2),
+        "payroll_shown": _yes_no(rel["payroll"], "代发" not in unknown),
+        "dep_shown": dep * (np.nan if "本行存款" in unknown else 1.0),
+        "card_shown": _yes_no(rel["card"], "信用卡" not in unknown),
+    }).reset_index(drop=True)
+    rules = (
+        Rule("size", f"按 {{terms}} 期估算本金约 {{P:,.0f}} {u}", weight=p.w_size, value="size_share", name="规模"),
+        Rule("payroll", "本行代发", points=p.w_payroll, when="payroll", name=FACTOR_ZH["payroll"]),
+        Rule("deposit", f"本行存款 {{deposit:,.0f}} {u}", weight=p.w_deposit, value="dep_share",
+             name=FACTOR_ZH["deposit"]),
+        Rule("card", "持本行信用卡", points=p.w_product, when="card", name=FACTOR_ZH["card"]),
+        Rule("mobile", "开通本行手机银行", points=p.w_product, when="mobile", name=FACTOR_ZH["mobile"]),
+        Rule("wealth", "持有本行理财", points=p.w_product, when="wealth", name=FACTOR_ZH["wealth"]),
+        Rule("loan", "本行贷款{loan_state}", points=p.w_own_loan, when="loan_good", name=FACTOR_ZH["loan"]),
+    )
+    show = {"inst": "他行机构", "ltype": "贷款类型(推断)", "n": "月供笔数", "m_shown": base("估算月供"),
+            "terms": "估算期数(月)", "P_shown": disp("估算本金"), "conf": "置信度", "loan_state": "本行贷款",
+            "payroll_shown": "代发", "dep_shown": base("本行存款"), "card_shown": "信用卡"}
+    lst = score_list(f, rules, p.levels, p.strategy, ctx, sort_by=("估算本金",), unknown=unknown,
+                     customers=customers, show=show)
+    if not len(f):  # (lists.format_values fails on an empty column with a thousands separator)
+        return lst
+    lead = fill_template(f"他行({{inst}}){{ltype}}月供约 {{m:,.0f}} {u}{{months_txt}}", f)
+    lead = lst.df["客户号"].map(lead.set_axis(f["cust_id"].to_numpy())).astype("string")
+    reasons = lst.df["原因"].fillna("")
+    lst.df["原因"] = lead.where(reasons.eq(""), lead + REASON_SEP + reasons)
+    return lst
 
 
 def _yes_no(flags: pd.Series, known: bool) -> pd.Series:
@@ -576,32 +576,25 @@ def _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx) -> 
     out["最近放款日"] = ids.map(lo["ts"]).astype("datetime64[ns]") if len(lo) else pd.Series(pd.NaT, index=ids.index,
                                                                                               dtype="datetime64[ns]")
     out[base("最近放款金额")] = ids.map(lo["amount"]).astype("float64") if len(lo) else np.nan
-    multi = nl >= p.multi_lender_min
+    multi = (nl >= p.multi_lender_min).to_numpy()
     out["多头"] = np.where(multi, "是", "否")
-    bad = ids.map(rel["loan_bad"]).fillna(False).astype(bool) if len(rel) else pd.Series(False, index=ids.index)
-    payroll = ids.map(rel["payroll"]).fillna(False).astype(bool) if len(rel) else pd.Series(False, index=ids.index)
-    reasons, actions = [], []
-    for i in range(len(ids)):
-        rs = [f"近 {p.window_months} 个月向 {out['网贷机构'].iloc[i]} 还款 {out['还款笔数'].iloc[i]} 笔"]
-        if payroll.iloc[i]:
-            rs.append("本行代发")
-        if multi.iloc[i]:
-            rs.append(f"多头({nl.iloc[i]} 家)")
-        reasons.append("; ".join(rs))
-        if multi.iloc[i]:
-            actions.append("风险提示: 纳入贷前/贷后关注, 不做营销")
-        elif bad.iloc[i]:
-            actions.append("本行贷款逾期/不良: 不营销, 关注还款能力")
-        else:
-            actions.append("推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷")
-    out["原因"] = reasons
-    out["建议动作"] = actions
+    bad = _flag(ids.map(rel["loan_bad"])) if len(rel) else np.zeros(len(ids), dtype=bool)
+    payroll = _flag(ids.map(rel["payroll"])) if len(rel) else np.zeros(len(ids), dtype=bool)
+    reason = (f"近 {p.window_months} 个月向 " + out["网贷机构"].fillna("") + " 还款 "
+              + out["还款笔数"].astype(str) + " 笔").to_numpy(dtype=object)
+    reason = reason + np.where(payroll, "; 本行代发", "")
+    reason = reason + np.where(multi, "; 多头(" + nl.astype(str).to_numpy(dtype=object) + " 家)", "")
+    out["原因"] = pd.Series(reason, index=out.index, dtype="string")
+    out["建议动作"] = pd.Series(np.select([multi, bad], ["风险提示: 纳入贷前/贷后关注, 不做营销",
+                                                      "本行贷款逾期/不良: 不营销, 关注还款能力"],
+                                         "推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷"),
+                                index=out.index, dtype="string")
     return out
 
 
 def _multi_table(multi, lender_names, det, rel, customers, p, ctx) -> pd.DataFrame:
     base = ctx.base_label
-    ids = pd.Series(multi.sort_values(ascending=False, kind="stable").index, dtype="string")
+    ids = pd.Series(multi.sort_index().sort_values(ascending=False, kind="stable").index, dtype="string")
     out = customer_columns(ids, customers, ctx, extra=_PEOPLE_EXTRA)
     out["机构数"] = ids.map(multi).astype("int64")
     out["机构"] = ids.map(lender_names).astype("string")
@@ -609,7 +602,7 @@ def _multi_table(multi, lender_names, det, rel, customers, p, ctx) -> pd.DataFra
     out[base("近期还款合计")] = ids.map(rep).astype("float64").fillna(0.0)
     state = ids.map(rel["loan_state"]).astype("string") if len(rel) else pd.Series(dtype="string")
     out["本行贷款"] = state  # 无 = no loan here; blank = no 贷款 table (unknown)
-    out["原因"] = [f"同时向 {n} 家机构还款/借款" for n in out["机构数"]]
+    out["原因"] = ("同时向 " + out["机构数"].astype(str) + " 家机构还款/借款").astype("string")
     out["建议动作"] = "风险提示: 共债风险, 贷前审查与贷后监测参考, 不做营销"
     return out
 
@@ -663,29 +656,20 @@ def _detail_table(det, ctx) -> pd.DataFrame:
     })
 
 
-def _tags(ob, on, multi, det, p, ctx) -> pd.DataFrame:
-    from ...scenario import params_hash
-
-    rv = params_hash(p)
-    rows = []
+def _tags(ob, on, multi, det, lst: ScoredList, p, ctx) -> pd.DataFrame:
+    """C3's customer tags (§6, :mod:`bankxl.tags`): C3_OTHER_BANK_LOAN 他行贷款 (value = Σ 估算月供, data
+    currency; no level — the marketing level is C3_REPLACEMENT's, and 多头 or 逾期 borrowers are not marketed),
+    C3_REPLACEMENT 他行贷款置换 (得分 / 等级 of the list), C3_ONLINE_LOAN 网贷客户 (还款笔数, 关注), C3_MULTI_LENDER
+    多头 (机构数, 风险), C3_CARD_REPAY 信用卡还款 (Σ amount, 信息)."""
     obc = ob.groupby("cust_id")["m_est"].sum()
-    rows.append(pd.DataFrame({"cust_id": obc.index, "tag_code": "C3_OTHER_BANK_LOAN", "tag_name": "他行贷款",
-                              "value": obc.to_numpy(), "level": "营销"}))
     onc = on.groupby("cust_id")["n"].sum()
-    rows.append(pd.DataFrame({"cust_id": onc.index, "tag_code": "C3_ONLINE_LOAN", "tag_name": "网贷客户",
-                              "value": onc.to_numpy(dtype="float64"), "level": "关注"}))
-    rows.append(pd.DataFrame({"cust_id": multi.index, "tag_code": "C3_MULTI_LENDER", "tag_name": "多头",
-                              "value": multi.to_numpy(dtype="float64"), "level": "风险"}))
     cc = det[det["kind"] == KIND_CARD].groupby("cust_id")["amount"].sum()
-    rows.append(pd.DataFrame({"cust_id": cc.index, "tag_code": "C3_CARD_REPAY", "tag_name": "信用卡还款(他行/本行)",
-                              "value": cc.to_numpy(), "level": "信息"}))
-    t = pd.concat(rows, ignore_index=True)
-    t = pd.DataFrame({"cust_id": t["cust_id"].astype("string"), "scenario": pd.Series("C3", index=t.index, dtype="string"),
-                      "tag_code": t["tag_code"].astype("string"), "tag_name": t["tag_name"].astype("string"),
-                      "value": t["value"].astype("float64"), "level": t["level"].astype("string"),
-                      "as_of": pd.Series(ctx.as_of, index=t.index, dtype="datetime64[ns]"),
-                      "rule_version": pd.Series(rv, index=t.index, dtype="string")})
-    return t.sort_values(["cust_id", "tag_code"], kind="stable").reset_index(drop=True)
+    return tag_table(
+        tag_rows("C3", "C3_OTHER_BANK_LOAN", "他行贷款", obc.index, ctx, p, value=obc),
+        lst.tag_rows("C3", "C3_REPLACEMENT", "他行贷款置换", ctx, p),
+        tag_rows("C3", "C3_ONLINE_LOAN", "网贷客户", onc.index, ctx, p, value=onc, level="关注"),
+        tag_rows("C3", "C3_MULTI_LENDER", "多头", multi.index, ctx, p, value=multi, level="风险"),
+        tag_rows("C3", "C3_CARD_REPAY", "信用卡还款(他行/本行)", cc.index, ctx, p, value=cc, level="信息"))
 
 
 SPEC = Scenario(
