@@ -92,7 +92,7 @@ def test_spec_registered():
 
 def test_sheets_in_order(report):
     assert report.sheet_names == ["到期结构", "到期透视", "到期分布", "到期日历", "排班", "提醒名单", "到期明细",
-                                  "数据问题", "说明"]
+                                  "客户标签", "数据问题", "说明"]  # 客户标签: the §6 tag table (issue 9)
 
 
 # --- 到期结构 -----------------------------------------------------------------------------------------
@@ -258,8 +258,11 @@ def test_calendar_sheet(report):
 # --- reminders ------------------------------------------------------------------------------------------
 def test_reminder_membership_and_value(report):
     rem = report.tables()["reminders"].df
-    assert list(zip(rem["提醒节点"], rem["账号"])) == [("到期前30天", "A01"), ("到期前15天", "A03"),
+    # ranked as every §6 list (issue 9): 得分 first — A03 (大额客户 + 大额存单续存, 70) — then the 0-point rows by
+    # 余额 (A01 100,000 > A04 49,999.99 > A05 12,000); before the kit the rows were ordered by node (30 → 1 天)
+    assert list(zip(rem["提醒节点"], rem["账号"])) == [("到期前15天", "A03"), ("到期前30天", "A01"),
                                                       ("到期前7天", "A04"), ("到期前1天", "A05")]
+    assert rem["排名"].tolist() == [1, 2, 3, 4]
     v = rem.set_index("账号")["到期本息(元)"]
     assert v["A01"] == pytest.approx(100_000 * (1 + 0.015 * 12 / 12))           # 101,500
     assert v["A03"] == pytest.approx(600_000 * (1 + 0.02 * 24 / 12))            # 624,000
@@ -350,7 +353,7 @@ def test_written_workbook(report, tmp_path):
     p = write_report(report, tmp_path / "d2.xlsx")
     wb = openpyxl.load_workbook(p)
     assert wb.sheetnames == ["到期结构", "到期透视", "到期分布", "到期日历", "排班", "提醒名单", "到期明细",
-                             "数据问题", "说明"]
+                             "客户标签", "数据问题", "说明"]
     assert {"maturity_amount", "maturity_count", "maturity_customers"} <= set(wb["到期结构"].tables)
     assert "maturity_detail" in wb["到期明细"].tables and "reminders" in wb["提醒名单"].tables
     assert len(wb["到期分布"]._charts) == 5 and len(wb["到期日历"]._charts) == 1
@@ -366,8 +369,9 @@ def test_written_workbook(report, tmp_path):
     rref = rem.tables["reminders"].ref
     hr = int("".join(ch for ch in rref.split(":")[0] if ch.isdigit()))
     rh = [c.value for c in rem[hr]]
-    assert rh[:2] == ["提醒节点", "客户号"] and rem.cell(hr + 1, 2).value == "C1"
-    assert rem.cell(hr + 1, rh.index("到期本息(元)") + 1).value == pytest.approx(101_500)
+    # the §6 list layout puts 排名 first (issue 9; was 提醒节点, 客户号)
+    assert rh[:3] == ["排名", "提醒节点", "客户号"] and rem.cell(hr + 1, 3).value == "C2"  # A03 ranks first
+    assert rem.cell(hr + 2, rh.index("到期本息(元)") + 1).value == pytest.approx(101_500)  # A01
     with zipfile.ZipFile(p) as z:
         assert sum(n.startswith("xl/pivotTables/pivotTable") and n.endswith(".xml") for n in z.namelist()) == 2
 

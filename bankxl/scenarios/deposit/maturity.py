@@ -48,10 +48,12 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParameterError
+from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ...report.pivot import DataField, PivotSpec
 from ...calendar import add_months
 from ...scenario import RunContext, Scenario, param
+from ...tags import tag_rows, tag_sheet, tag_table
 from ..common import active_deposit_mask, identity_columns, mask_label, masked
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -71,13 +73,20 @@ EXCEL_MAX_ROWS = 1_048_576
 DETAIL_OVERHEAD_ROWS = 3  # title, header and total row of the 到期明细 table
 COUNT_COL = "笔数"
 PIVOT_SOURCE_DETAIL, PIVOT_SOURCE_AGG = "maturity_detail", "maturity_pivot_source"
-#: highlight the 全行 and 分行 rows of the 到期结构 blocks (level column)
-_LEVEL_MARKS = [Conditional(["层级", "机构名称"], "text", value="全行", style="warn"),
-                Conditional(["层级"], "text", value="分行", style="good")]
+#: label of the top row of 到期结构: 全行 when the data hold the whole bank, else 合计 (:func:`total_label`)
+BANK, TOTAL = "全行", "合计"
+
+
+def _level_marks(total: str) -> list[Conditional]:
+    """Highlight the top (全行/合计) and 分行 rows of the 到期结构 blocks (level column)."""
+    return [Conditional(["层级", "机构名称"], "text", value=total, style="warn"),
+            Conditional(["层级"], "text", value="分行", style="good")]
 
 
 #: 到期日遇节假日 (``roll_rule``): id -> 中文标签; the ids are :meth:`bankxl.calendar.BankCalendar.roll` rules
 ROLL_RULES = {"following": "顺延", "preceding": "提前", "modified_following": "修正顺延"}
+#: the {placeholders} a 策略表 action may use (columns of the reminder frame, :func:`reminder_list`)
+ACTION_FIELDS = ("node_action", "auto_txt", "node", "dtm", "product", "outlet")
 #: how each rule moves a maturity on a non-working day (report text)
 ROLL_TEXT = {"following": "顺延至下一工作日", "preceding": "提前至上一工作日",
              "modified_following": "顺延至下一工作日(跨月则提前至上一工作日)"}
@@ -111,16 +120,52 @@ class MaturityParams:
                                  "「通知存款视同到期天数」到期计入", choices={"exclude": "不计入", "seven_days": "按通知期计入"})
     notice_days: int = param(7, "通知存款视同到期天数", "天", "通知存款处理 = 按通知期计入时, 到期日记为数据日期后该天数"
                              "(七天通知存款 7, 一天通知存款 1)", min=1, max=366)
+    # 提醒名单 (bankxl.lists): points of the rules, levels, strategy, 建议产品 per level, action per node
+    large_points: float = param(60.0, "大额客户得分", "分", "客户本节点到期合计 ≥ 大额客户门槛: 理财经理跟进", min=0)
+    cd_points: float = param(30.0, "转大额存单得分", "分", "单笔余额 ≥ 大额存单起存金额且不是大额存单: 邀约转大额存单", min=0)
+    cd_renew_points: float = param(10.0, "大额存单续存得分", "分", "到期的是大额存单: 邀约续存", min=0)
+    levels: tuple = levels_param((("A", 60), ("B", 30), ("C", 10), ("D", 0)),
+                                 help="提醒名单各等级的最低得分, 从高到低(默认: A 大额客户 / B 可转大额存单 / C 大额存单续存 / "
+                                      "D 其他); 低于最后一档的不列入名单")
+    strategy: tuple = strategy_param(
+        (("A", "{node_action}; 理财经理面访{auto_txt}", 2), ("B", "{node_action}; 邀约转大额存单{auto_txt}", 3),
+         ("C", "{node_action}; 电话邀约续存{auto_txt}", 5), ("D", "{node_action}; 电话/短信提醒{auto_txt}", 5)),
+        help="每个等级的建议动作与完成时限(工作日); {node_action} = 提醒节点动作表中本节点的动作, {auto_txt} = "
+             "已约定自动转存时「; 已约定自动转存, 确认意愿」; 截止日不晚于实际可支取日前一个工作日(不早于数据日期)")
+    level_products: tuple = param((("A", "大额存单/理财组合"), ("B", "大额存单"), ("C", "大额存单续存"),
+                                   ("D", "整存整取续存/理财")), "建议产品表", None, "每个等级的建议产品, 每个等级一行")
+    node_actions: tuple = param(((30, "了解资金用途"), (15, "推介续存方案"), (7, "预约到行/手机银行续存"),
+                                 (1, "确认到行时间")), "提醒节点动作表", "天",
+                                "到期前 N 天节点的动作({node_action}); 表中没有的节点为「到期前N天提醒」")
 
     def check(self) -> None:
         """Rules beyond one value's range: 剩余期限档 start at 0 (below 0 = 已到期未支取); the 高峰日 percentile
-        lies strictly between 0 and 1. Raises ParameterError."""
+        lies strictly between 0 and 1; 等级门槛/策略表 (:func:`bankxl.lists.check_levels`, actions using only
+        :data:`ACTION_FIELDS`); 建议产品表 one row per level; 提醒节点动作表 rows (days ≥ 1, text). Raises
+        ParameterError."""
         if not self.dtm_edges or float(self.dtm_edges[0]) != 0:
             raise ParameterError("参数「剩余期限档分界(dtm_edges)」的第一个值应为 0(小于 0 为已到期未支取)。",
                                  "Parameter dtm_edges must start at 0 (below 0 = matured, not withdrawn).")
         if not 0 < self.peak_percentile < 1:
             raise ParameterError(f"参数「高峰日分位数(peak_percentile)」应在 0 与 1 之间(不含), 给定 {self.peak_percentile:g}。",
                                  f"Parameter peak_percentile must lie strictly between 0 and 1, got {self.peak_percentile:g}.")
+        check_levels(self.levels, self.strategy, ACTION_FIELDS)
+        names = sorted(str(x[0]) for x in self.levels)
+        prods = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in self.level_products]
+        if any(len(x) != 2 or not isinstance(x[1], str) for x in prods) or sorted(str(x[0]) for x in prods) != names:
+            raise ParameterError(
+                f"参数「建议产品表(level_products)」应为每个等级({'、'.join(names)})各写一行 [等级, 建议产品], "
+                f"给定 {self.level_products!r}。",
+                f"Parameter level_products needs one [level, product] row per level ({', '.join(names)}); "
+                f"got {self.level_products!r}.")
+        nodes = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in self.node_actions]
+        if any(len(x) != 2 or isinstance(x[0], bool) or not isinstance(x[0], (int, float)) or x[0] < 1
+               or x[0] != int(x[0]) or not isinstance(x[1], str) for x in nodes):
+            raise ParameterError(
+                f"参数「提醒节点动作表(node_actions)」应为 [[30, \"了解资金用途\"], …] 形式(到期前天数 ≥ 1 的整数, 动作), "
+                f"给定 {self.node_actions!r}。",
+                f"Parameter node_actions must look like [[30, \"action\"], ...] (days before maturity >= 1, "
+                f"action); got {self.node_actions!r}.")
 
 
 # ------------------------------------------------------------------------------------------ labels
@@ -129,9 +174,14 @@ def _wan(x: float) -> str:
     return f"{v:g}万"
 
 
-def amount_band_labels(edges) -> list[str]:
-    """Labels of the amount bands for ``edges`` (元): ['<5万', '5–20万', …, '≥100万']."""
+def amount_band_labels(edges, currency: str = "CNY") -> list[str]:
+    """Labels of the amount bands for ``edges`` (in the data's ``currency``): CNY ['<5万', '5–20万', …,
+    '≥100万']; another currency in its own unit, never 万: ['<50,000 EUR', '50,000–200,000 EUR', …,
+    '≥1,000,000 EUR']."""
     e = [float(x) for x in edges]
+    if currency != "CNY":
+        return ([f"<{e[0]:,.0f} {currency}"] + [f"{a:,.0f}–{b:,.0f} {currency}" for a, b in itertools.pairwise(e)]
+                + [f"≥{e[-1]:,.0f} {currency}"])
     labels = [f"<{_wan(e[0])}"]
     labels += [f"{_wan(a).rstrip('万')}–{_wan(b)}" for a, b in itertools.pairwise(e)]
     labels.append(f"≥{_wan(e[-1])}")
@@ -145,9 +195,10 @@ def _band(values: pd.Series, edges, labels: list[str]) -> pd.Series:
     return pd.cut(values.astype("float64"), bins=e, right=False, labels=labels).astype("string")
 
 
-def amount_band(balance: pd.Series, edges) -> pd.Series:
-    """Band label per balance; bands are half-open [lo, hi) so a balance equal to an edge goes up."""
-    return _band(balance, edges, amount_band_labels(edges))
+def amount_band(balance: pd.Series, edges, currency: str = "CNY") -> pd.Series:
+    """Band label per balance (:func:`amount_band_labels`); bands are half-open [lo, hi) so a balance equal to
+    an edge goes up."""
+    return _band(balance, edges, amount_band_labels(edges, currency))
 
 
 def dtm_band_labels(edges) -> list[str]:
@@ -198,7 +249,8 @@ def month_periods(as_of: pd.Timestamp, n: int) -> list[str]:
 def _col(df: pd.DataFrame, name: str, dtype: str | None = None) -> pd.Series:
     if name in df.columns:
         return df[name]
-    return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT, index=df.index, dtype=dtype or "object")
+    na = {"datetime64[ns]": pd.NaT, "float64": np.nan}.get(dtype, pd.NA)  # float64 cannot hold pd.NA
+    return pd.Series(na, index=df.index, dtype=dtype or "object")
 
 
 MATURITY_LABEL = "到期日(maturity_date)"  # column label as the loader (bankxl.io) writes it
@@ -278,12 +330,6 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
                                "(该行剔除, 见同一行 REQUIRED_EMPTY)", column=TERM_LABEL)
         d.loc[bad_term, "term"] = pd.NA
 
-    # derived term where missing (months between value date and maturity)
-    months_between = ((d["maturity"].dt.year - d["value_date"].dt.year) * 12
-                      + (d["maturity"].dt.month - d["value_date"].dt.month)).astype("Int64")
-    d["term_derived"] = d["term"].isna() & months_between.notna() & (months_between > 0)
-    d["term"] = d["term"].fillna(months_between.where(months_between > 0))
-
     # 定活两便 has no fixed maturity by design: without a date it is not a data problem, just not a maturity
     flexible = keep & d["kind"].eq("定活两便") & d["maturity"].isna()
     if flexible.any():
@@ -337,6 +383,16 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
         keep &= ~order
     keep &= d["maturity"].notna()
 
+    # derived term where missing (after the maturity derivations, so that a 到期日 from 存期(天) gets one too):
+    # 存期(天) in months (90 天 -> 3, 365 -> 12: days / (365/12) rounded), else months between value date and
+    # maturity
+    months_between = ((d["maturity"].dt.year - d["value_date"].dt.year) * 12
+                      + (d["maturity"].dt.month - d["value_date"].dt.month)).astype("Int64")
+    by_days_m = (d["term_d"].where(d["term_d"].between(1, MAX_TERM_M * 31)) * 12 / 365).round().astype("Int64")
+    derived = by_days_m.where(by_days_m > 0).fillna(months_between.where(months_between > 0))
+    d["term_derived"] = (d["term"].isna() & derived.notna()).astype(bool)
+    d["term"] = d["term"].fillna(derived)
+
     d = d.loc[keep].reset_index(drop=True)
     d["actual"] = ctx.calendar.roll(d["maturity"], params.roll_rule) if len(d) else d["maturity"]
     # in whole days (datetime64[D]): a nanosecond difference overflows beyond 292 years
@@ -349,7 +405,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     period = period.mask(d["dtm"] < 0, P_OVERDUE)
     d["period"] = period.astype("string")
     d["dtm_band"] = dtm_band(d["dtm"], params.dtm_edges)
-    d["amount_band"] = amount_band(d["balance"], params.amount_edges)
+    d["amount_band"] = amount_band(d["balance"], params.amount_edges, ctx.currency)
     d["term_band"] = pd.Series([term_label(t) for t in d["term"]], index=d.index, dtype="string")
     d.loc[d["kind"].eq("通知存款"), "term_band"] = "通知存款"
     d.loc[d["kind"].eq("定活两便") & d["term"].isna(), "term_band"] = "定活两便"
@@ -427,16 +483,30 @@ def _metrics(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame({"amount": g["balance"].sum(), "count": g.size(), "customers": g["cust_id"].nunique()})
 
 
+def total_label(outlet_ids: pd.Series, orgs: pd.DataFrame | None) -> str:
+    """全行 when the deposits cover the whole bank, else 合计 (e.g. a ``--by outlet`` report, which holds one
+    outlet): with a 机构表, whole = every org without children in it (the outlets) has deposits; without one,
+    whole = the deposits are not all of one org. ``outlet_ids``: the deposits' org ids (string)."""
+    ids = set(outlet_ids.dropna().astype(str))
+    if orgs is None or len(orgs) == 0:
+        return TOTAL if len(ids) == 1 else BANK
+    oid = orgs["org_id"].astype("string").dropna()
+    parents = set(orgs["parent_id"].astype("string").dropna()) if "parent_id" in orgs.columns else set()
+    leaves = set(oid[~oid.isin(parents)].astype(str))
+    return BANK if leaves <= ids else TOTAL
+
+
 def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
-                     ctx: RunContext) -> dict[str, pd.DataFrame]:
+                     ctx: RunContext, total: str = BANK) -> dict[str, pd.DataFrame]:
     """The static pivot: one frame per metric ('amount' in display unit, 'count', 'customers').
 
-    Rows: 全行, then per 分行 its subtotal row followed by its 支行/网点 (without a 分行 level: 全行 then the
+    Rows: ``total`` (全行 / 合计, :func:`total_label`), then per 分行 its subtotal row followed by its 支行/网点
+    (without a 分行 level: the total then the
     outlets). Columns: 层级, 机构号, 机构名称, ``periods`` …, 合计. Every level is computed from the detail
     (distinct customers are distinct at that level, not the sum of the children).
     """
-    levels = [("全行", "_all", "_all_name")]
-    d = d.assign(_all="全行", _all_name="全行")
+    levels = [(total, "_all", "_all_name")]
+    d = d.assign(_all=total, _all_name=total)
     if has_branch:
         levels.append(("分行", "branch_id", "branch"))
     levels.append(("支行/网点" if has_branch else "网点", "outlet_id", "outlet"))
@@ -446,7 +516,7 @@ def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
         tot = _metrics(d, [key])
         per[key] = (by_p, tot)
 
-    order: list[tuple[str, str, str, str]] = [("全行", "_all", "全行", "全行")]
+    order: list[tuple[str, str, str, str]] = [(total, "_all", total, total)]
     if has_branch:
         branches = d[["branch_id", "branch"]].drop_duplicates().sort_values("branch_id")
         for bid, bname in branches.itertuples(index=False):
@@ -477,7 +547,7 @@ def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
                 sel_p = by_p.xs(kval, level=0) if kval in tot.index else None
                 total = tot.loc[kval, metric] if kval in tot.index else 0
             vals = {p: (sel_p[metric].get(p, 0) if sel_p is not None else 0) for p in periods}
-            row = {"层级": level, "机构号": "" if kval == "全行" else kval, "机构名称": kname, **vals, "合计": total}
+            row = {"层级": level, "机构号": "" if key == "_all" else kval, "机构名称": kname, **vals, "合计": total}
             rows.append(row)
         f = pd.DataFrame(rows, columns=["层级", "机构号", "机构名称", *periods, "合计"])
         num = [*periods, "合计"]
@@ -552,9 +622,10 @@ def customer_info(d: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFra
 def calendar_table(d: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> pd.DataFrame:
     """One row per day as_of+1 … as_of+calendar_days: contractual maturities, rolled (实际可支取) ones, 高峰日.
 
-    高峰日: a working day whose 实际可支取金额 is above the ``peak_percentile`` quantile (linear interpolation)
-    of 实际可支取金额 over all working days of the window (zero days included). Non-working days are never
-    高峰日: what matures on them is paid out on their 实际可支取日.
+    高峰日: a working day whose 实际可支取金额 is above the ``peak_percentile`` quantile (linear interpolation,
+    rounded to 6 decimals of the display unit) of 实际可支取金额 over all working days of the window (zero days
+    included), when that threshold is > 0 (with few maturities the quantile is 0: no 高峰日 rather than every
+    day with a maturity). Non-working days are never 高峰日: what matures on them is paid out on their 实际可支取日.
     """
     cal = ctx.calendar
     days = pd.date_range(ctx.as_of + pd.Timedelta(days=1), periods=params.calendar_days, freq="D")
@@ -582,10 +653,16 @@ def calendar_table(d: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> 
         "实际可支取客户数": get(by_a, "customers").astype("int64"),
     })
     amt = f[unit("实际可支取金额")]
-    thr = float(np.quantile(amt[wd], params.peak_percentile)) if wd.any() else 0.0
-    f[unit(f"P{round(params.peak_percentile * 100):g}阈值")] = thr
-    f["高峰日"] = np.where(wd & (amt > thr) & (amt > 0), "高峰日", "")
+    # rounded to 1e-6 of the display unit: the interpolation's float noise (10.999999999999996) is not shown
+    thr = round(float(np.quantile(amt[wd], params.peak_percentile)), 6) if wd.any() else 0.0
+    f[peak_threshold_column(params, ctx)] = thr
+    f["高峰日"] = np.where(wd & (amt > thr) & (thr > 0), "高峰日", "")
     return f
+
+
+def peak_threshold_column(params: MaturityParams, ctx: RunContext) -> str:
+    """Header of the 高峰日 threshold column of 到期日历, e.g. ``P90阈值(万元)``."""
+    return ctx.money_label(f"P{round(params.peak_percentile * 100):g}阈值")
 
 
 def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext,
@@ -598,7 +675,7 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
     w = d[(d["actual"] >= start) & (d["actual"] <= end)]
     w = w[np.asarray(ctx.calendar.is_workday(w["actual"].to_numpy()), dtype=bool)] if len(w) else w
     cols = ["实际可支取日", "星期", "分行", "机构号", "支行/网点", "到期客户数", "到期笔数", ctx.money_label("到期金额"),
-            "所需人天", f"大额客户数(≥{_wan(params.large_customer)})", "大额客户号", "建议安排"]
+            "所需人天", f"大额客户数(≥{_amount_text(params.large_customer, ctx)})", "大额客户号", "建议安排"]
     if len(w) == 0:
         staff = pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
         staff["实际可支取日"] = pd.Series(dtype="datetime64[ns]")
@@ -660,7 +737,7 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
         "最早实际可支取日": pd.Series(pd.to_datetime(agg["first"].to_numpy()), dtype="datetime64[ns]"),
         "产品": pd.Series(agg["products"].to_numpy(), dtype="string"),
     })
-    vip["原因"] = pd.Series(f"{params.calendar_days}天内到期合计≥{_wan(params.large_customer)}", index=vip.index,
+    vip["原因"] = pd.Series(f"{params.calendar_days}天内到期合计≥{_amount_text(params.large_customer, ctx)}", index=vip.index,
                           dtype="string")
     vip["建议动作"] = pd.Series("行长/理财经理提前面访, 配置大额存单/理财", index=vip.index, dtype="string")
     return staff, vip
@@ -673,11 +750,20 @@ def reminder_window(ctx: RunContext) -> int:
     return max(int((nxt - ctx.as_of).days), 1)
 
 
-def reminder_table(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
-                   ctx: RunContext) -> pd.DataFrame:
-    """The reminder list for the data date D: node k contains the deposits with k ≤ dtm < k + window
-    (:func:`reminder_window`; on an ordinary working day followed by a working day that is dtm == k). A
-    deposit in two nodes' windows (long holidays) is kept once, in the node with the largest k ≤ dtm."""
+def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext):
+    """The reminder list for the data date D (SCENARIOS.md §6 名单表 via :func:`bankxl.lists.score_list`).
+
+    Membership: node k holds the deposits with k ≤ dtm < k + window (:func:`reminder_window`; on an ordinary
+    working day followed by a working day that is dtm == k); a deposit in two nodes' windows (long holidays) is
+    kept once, in the node with the largest k ≤ dtm. One row per deposit. Score (rules, points parameters):
+    大额客户 (the customer's maturities at this node sum to ≥ ``large_customer``) ``large_points``, 转大额存单
+    (balance ≥ ``cd_threshold``, not a 大额存单) ``cd_points``, 大额存单续存 ``cd_renew_points``; the node itself
+    is a 0-point reason. 等级 from ``levels``; 建议产品 from ``level_products``; 建议动作 and 截止日 from
+    ``strategy`` ({node_action} from ``node_actions``); 截止日 is capped at the last working day before the
+    实际可支取日 and is never before D. 排名: 得分, then 余额, then 客户号, then 账号 — never input order.
+
+    Returns (list frame, the :class:`bankxl.lists.ScoredList` whose ``df`` is that frame, the sentence
+    stating the order)."""
     win = reminder_window(ctx)
     nodes = sorted({int(k) for k in params.reminder_days}, reverse=True)
     node = pd.Series(pd.NA, index=d.index, dtype="Int64")
@@ -685,55 +771,74 @@ def reminder_table(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
         hit = (d["dtm"] >= k) & (d["dtm"] < k + win) & node.isna()
         node = node.mask(hit, k)
     sel = node.notna()
-    r = d.loc[sel].copy()
-    r["node"] = node[sel].astype("int64")
+    r = d.loc[sel].assign(node=node[sel].astype("int64"))
+    r = r.sort_values("acct_no", kind="stable")  # the last tie-break: 账号
     ri = info.loc[r.index]
     value, vnote = maturity_value(r) if len(r) else (pd.Series(dtype="float64"), pd.Series(dtype="string"))
-    cust_node_total = r.groupby(["node", "cust_id"])["balance"].transform("sum") if len(r) else r["balance"]
-    big = cust_node_total >= params.large_customer
-    first_action = {30: "了解资金用途", 15: "推介续存方案", 7: "预约到行/手机银行续存", 1: "确认到行时间"}
-    actions, products, reasons = [], [], []
-    for k, bal, is_big, kind, auto, dtm, mat, prod in zip(
-            r["node"], r["balance"], big, r["kind"], r["auto_renew"], r["dtm"], r["maturity"], r["product"]):
-        a = first_action.get(int(k), f"到期前{int(k)}天提醒")
-        if is_big:
-            p = "大额存单/理财组合"
-            a += "; 理财经理面访"
-        elif bal >= params.cd_threshold and kind != "大额存单":
-            p = "大额存单"
-            a += "; 邀约转大额存单"
-        elif kind == "大额存单":
-            p = "大额存单续存"
-            a += "; 电话邀约续存"
-        else:
-            p = "整存整取续存/理财"
-            a += "; 电话/短信提醒"
-        if auto is True:
-            a += "; 已约定自动转存, 确认意愿"
-        actions.append(a)
-        products.append(p)
-        why = f"到期前{int(k)}天节点(距到期{int(dtm)}天)"
-        if is_big:
-            why += f"; 客户合计≥{_wan(params.large_customer)}"
-        reasons.append(why)
-    ident = identity_columns(ri, ctx, keep_empty=True).set_axis(r.index)
-    rows = {
-        "提醒节点": [f"到期前{int(k)}天" for k in r["node"]],
-        "客户号": r["cust_id"],
-        **{c: ident[c] for c in ident.columns},
-        "支行/网点": r["outlet"], "客户经理": r["mgr_id"], "账号": masked(r["acct_no"], "acct_no", ctx),
-        "产品": r["product"],
-        "存期": r["term_band"], ctx.base_label("余额"): r["balance"], "利率": r["rate"],
-        "起息日": r["value_date"], "到期日": r["maturity"], "实际可支取日": r["actual"],
-        "距到期天数": r["dtm"].astype("int64"), ctx.base_label("到期本息"): value, "本息说明": vnote,
-        "自动转存": r["auto_renew"].map({True: "是", False: "否"}).astype("string"),
-        "理财经理跟进": np.where(big, "是", "否"),
-        "建议产品": products, "建议动作": actions, "原因": reasons,
-    }
-    out = pd.DataFrame(rows, index=r.index)
-    out["_k"] = -r["node"]
-    out = out.sort_values(["_k", ctx.base_label("余额")], ascending=[True, False]).drop(columns="_k")
-    return out.reset_index(drop=True)
+    cust_total = r.groupby(["node", "cust_id"])["balance"].transform("sum") if len(r) else r["balance"]
+    big = (cust_total >= params.large_customer).astype("boolean")
+    is_cd = r["kind"].eq("大额存单")
+    node_action = r["node"].map({int(k): str(a) for k, a in params.node_actions})
+    node_action = node_action.fillna("到期前" + r["node"].astype(str) + "天提醒")
+    auto = r["auto_renew"].fillna(False).astype(bool)
+    unit = ctx.base_unit
+    frame = pd.DataFrame({
+        "cust_id": r["cust_id"], "cust_name": ri["cust_name"], "id_no": ri["id_no"], "phone": ri["phone"],
+        "node": r["node"], "node_label": "到期前" + r["node"].astype(str) + "天", "dtm": r["dtm"].astype("int64"),
+        "outlet_id": r["outlet_id"], "outlet": r["outlet"], "mgr_id": r["mgr_id"],
+        "acct": masked(r["acct_no"], "acct_no", ctx), "product": r["product"], "term_band": r["term_band"],
+        "balance": r["balance"], "rate": r["rate"], "value_date": r["value_date"], "maturity": r["maturity"],
+        "actual": r["actual"], "value": value, "vnote": vnote,
+        "auto_shown": r["auto_renew"].map({True: "是", False: "否"}).astype("string"),
+        "follow": np.where(big.fillna(False), "是", "否"), "cust_total": cust_total,
+        "big": big, "cd_up": (r["balance"] >= params.cd_threshold).astype("boolean") & ~is_cd, "cd_renew": is_cd,
+        "node_action": node_action, "auto_txt": np.where(auto, "; 已约定自动转存, 确认意愿", ""),
+        "always": True,
+    }).reset_index(drop=True)
+    rules = (
+        Rule("large", f"客户本节点到期合计 {{cust_total:,.0f}} {unit} ≥ {params.large_customer:,.0f} {unit}",
+             points=params.large_points, when="big", name="大额客户"),
+        Rule("cd_upgrade", f"单笔 {{balance:,.0f}} {unit} ≥ 大额存单起存 {params.cd_threshold:,.0f} {unit}",
+             points=params.cd_points, when="cd_up", name="转大额存单"),
+        Rule("cd_renew", "大额存单到期续存", points=params.cd_renew_points, when="cd_renew", name="大额存单续存"),
+        Rule("node", "{node_label}节点(距到期{dtm:d}天)", when="always", name="提醒节点"),
+    )
+    show = {"node_label": "提醒节点", "outlet": "支行/网点", "outlet_id": "机构号", "mgr_id": "客户经理",
+            "acct": "账号", "product": "产品", "term_band": "存期", "balance": ctx.base_label("余额"), "rate": "利率",
+            "value_date": "起息日", "maturity": "到期日", "actual": "实际可支取日", "dtm": "距到期天数",
+            "value": ctx.base_label("到期本息"), "vnote": "本息说明", "auto_shown": "自动转存", "follow": "理财经理跟进"}
+    lst = score_list(frame, rules, params.levels, params.strategy, ctx, sort_by=("balance",),
+                     customers=frame[["cust_id", "cust_name", "id_no", "phone"]], show=show)
+    out = lst.df
+    # 截止日 ≤ the last working day before the 实际可支取日, ≥ D
+    cap = pd.Series(ctx.calendar.roll((out["实际可支取日"] - pd.Timedelta(days=1)).to_numpy(), "preceding"),
+                    index=out.index).clip(lower=ctx.as_of)
+    out["截止日"] = out["截止日"].where(out["截止日"].isna() | (out["截止日"] <= cap), cap)
+    products = {str(k): str(v) for k, v in params.level_products}
+    out.insert(out.columns.get_loc("得分"), "建议产品", out["等级"].map(products).astype("string"))
+    first = ["排名", "提醒节点", "客户号"]
+    lst.df = out[first + [c for c in out.columns if c not in first]]
+    order = lst.tie_break.rstrip("。") + ", 同一客户再按账号升序。"
+    return lst.df, lst, order
+
+
+def _amount_text(x: float, ctx: RunContext) -> str:
+    """An amount threshold (base unit) as shown in labels: 50万 (CNY) or 500,000 EUR (another currency)."""
+    return _wan(x) if ctx.currency == "CNY" else f"{x:,.0f} {ctx.base_unit}"
+
+
+def customer_tags(d: pd.DataFrame, rem: pd.DataFrame, vip: pd.DataFrame, params: MaturityParams,
+                  ctx: RunContext) -> pd.DataFrame:
+    """The D2 §6 tag table (:mod:`bankxl.tags`): D2_REMINDER 到期提醒 (one per customer on the reminder list:
+    value = his highest 得分, level = that row's 等级), D2_LARGE_MATURITY 大额到期 (customers of the 行长/理财经理
+    list: value = 到期金额 in the base unit), D2_OVERDUE 已到期未支取 (value = the customer's balance matured
+    before the data date, base unit)."""
+    top = rem.sort_values("得分", ascending=False, kind="stable").drop_duplicates("客户号")
+    over = d[d["dtm"] < 0].groupby("cust_id")["balance"].sum()
+    return tag_table(
+        tag_rows("D2", "D2_REMINDER", "到期提醒", top["客户号"], ctx, params, value=top["得分"], level=top["等级"]),
+        tag_rows("D2", "D2_LARGE_MATURITY", "大额到期", vip["客户号"], ctx, params, value=vip[ctx.base_label("到期金额")]),
+        tag_rows("D2", "D2_OVERDUE", "已到期未支取", over.index, ctx, params, value=over.to_numpy()))
 
 
 def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
@@ -818,21 +923,24 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     unit = ctx.money_label
 
     # 1 到期结构
-    st = structure_tables(d, periods, has_branch, ctx)
+    top = total_label(d["outlet_id"], orgs)
+    st = structure_tables(d, periods, has_branch, ctx, top)
     hdr = (f"数据日期 {ctx.as_of:%Y-%m-%d}; 列 = 到期期间: 已到期未支取(到期日早于数据日期仍有余额) | 当日到期 | "
            f"{periods_m[0]} 至 {periods_m[-1]} 各月(合同到期日所在月) | 12个月以后 | 合计。")
-    hier_line = ("行 = 全行 → 分行 → 支行/网点(按机构表上级机构号)。" if has_branch else
-                 ("行 = 全行 → 网点(机构表两级)。" if orgs is not None and len(orgs) else
-                  "未提供机构表: 行 = 全行 + 机构号, 不分层级。"))
+    hier_line = (f"行 = {top} → 分行 → 支行/网点(按机构表上级机构号)。" if has_branch else
+                 (f"行 = {top} → 网点(机构表两级)。" if orgs is not None and len(orgs) else
+                  f"未提供机构表: 行 = {top} + 机构号, 不分层级。"))
+    if top == TOTAL:
+        hier_line += " 数据只含部分机构(如按网点拆分的报告), 首行为这些机构的合计, 不是全行。"
     s1 = Sheet("到期结构", [
         Note(title=f"D2 存款到期结构 — {ctx.as_of:%Y-%m-%d}",
-             lines=[hdr, hier_line, "去重客户数在每一层级单独去重(全行/分行不等于下级之和); 一客户当月多笔只计 1 户。"]),
+             lines=[hdr, hier_line, f"去重客户数在每一层级单独去重({top}/分行不等于下级之和); 一客户当月多笔只计 1 户。"]),
         Table(st["amount"], name="maturity_amount", title=f"到期金额({ctx.unit})", formats={p: "money" for p in periods},
-              text_columns=("机构号",), conditional=_LEVEL_MARKS),
-        Table(st["count"], name="maturity_count", title="到期笔数", text_columns=("机构号",), conditional=_LEVEL_MARKS,
+              text_columns=("机构号",), conditional=_level_marks(top)),
+        Table(st["count"], name="maturity_count", title="到期笔数", text_columns=("机构号",), conditional=_level_marks(top),
               formats={p: "int" for p in [*periods, "合计"]}),
         Table(st["customers"], name="maturity_customers", title="到期去重客户数", text_columns=("机构号",),
-              conditional=_LEVEL_MARKS,
+              conditional=_level_marks(top),
               formats={p: "int" for p in [*periods, "合计"]}),
     ])
 
@@ -877,7 +985,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     term_order = list(dict.fromkeys(term_order + [t for t in ("通知存款", "定活两便", "未知")
                                                   if t in set(w12["term_band"])]))
     by_term = bucket_table(w12, "term_band", term_order, "存期", ctx)
-    by_band = bucket_table(w12, "amount_band", amount_band_labels(params.amount_edges), "金额段", ctx)
+    by_band = bucket_table(w12, "amount_band", amount_band_labels(params.amount_edges, ctx.currency), "金额段", ctx)
     kinds = [k for k in PRODUCT_KINDS if k in set(w12["kind"])]
     by_prod = bucket_table(w12, "kind", kinds, "产品", ctx)
     amt_col = unit("到期金额")
@@ -903,16 +1011,18 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     ])
     # 3 到期日历
     cal = calendar_table(d, params, ctx)
-    thr_col = next(c for c in cal.columns if "阈值" in c)
+    thr_col = peak_threshold_column(params, ctx)
+    thr_zero = len(cal) and not cal[thr_col].iloc[0] > 0
     s3 = Sheet("到期日历", [
         Note(title=f"未来 {params.calendar_days} 天到期日历({(ctx.as_of + pd.Timedelta(days=1)):%Y-%m-%d} 起)",
              lines=["合同到期 = 按合同到期日; 实际可支取 = 到期日遇非工作日"
                     + ROLL_TEXT[params.roll_rule]
                     + " 后落在当日的到期(柜面实际压力)。",
                     (f"高峰日 = 工作日且实际可支取金额 > 本窗口全部工作日实际可支取金额的 P{params.peak_percentile * 100:g}"
-                    f"(当前阈值 {thr_col} 列)。")]),
+                    f"(当前阈值 {thr_col} 列, 阈值须大于 0)。")
+                    + (" 本窗口到期的工作日太少, 阈值为 0, 不标记高峰日。" if thr_zero else "")]),
         Table(cal, name="maturity_calendar", title="每日到期",
-              formats={"日期": "date", "实际可支取日": "date"},
+              formats={"日期": "date", "实际可支取日": "date", thr_col: "money"},
               conditional=[Conditional(["高峰日"], "text", value="高峰", style="bad"),
                            Conditional(["是否工作日"], "text", value="否", style="warn")]),
         Chart("maturity_calendar", "月日", [unit("实际可支取金额")], kind="column",
@@ -934,16 +1044,13 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     ])
 
     # 5 提醒名单
-    rem = reminder_table(d, info, params, ctx)
+    rem, lst, rem_order = reminder_list(d, info, params, ctx)
     win = reminder_window(ctx)
     node_labels = [f"到期前{int(k)}天" for k in params.reminder_days]
-    if len(rem):
-        summ = rem.groupby("提醒节点").agg(笔数=("账号", "size"), 客户数=("客户号", "nunique"),
-                                        amt=(ctx.base_label("余额"), "sum"),
-                                        理财经理跟进笔数=("理财经理跟进", lambda s: int((s == "是").sum())))
-    else:
-        summ = pd.DataFrame(columns=["笔数", "客户数", "amt", "理财经理跟进笔数"])
-    summ = summ.reindex(node_labels).fillna(0)
+    amt_col = ctx.base_label("余额")
+    g = rem.assign(_big=rem["理财经理跟进"].eq("是")).groupby("提醒节点")
+    summ = pd.DataFrame({"笔数": g.size(), "客户数": g["客户号"].nunique(), "amt": g[amt_col].sum(),
+                         "理财经理跟进笔数": g["_big"].sum()}).reindex(node_labels).fillna(0)
     summary = pd.DataFrame({"提醒节点": node_labels, "笔数": summ["笔数"].astype("int64").to_numpy(),
                             "客户数": summ["客户数"].astype("int64").to_numpy(),
                             unit("到期金额"): ctx.money(summ["amt"].astype("float64").to_numpy()),
@@ -955,12 +1062,16 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
              lines=[f"节点 到期前 N 天(N = {', '.join(str(int(k)) for k in params.reminder_days)}): {covers}。",
                     ("到期本息: 单利 = 本金 × (1 + 年利率 × 存期月数/12)(整存整取/大额存单); "
                     "零存整取近似 = 余额 × (1 + 年利率 × (n+1)/24); 通知存款/定活两便不计算。"),
-                    f"客户本节点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit} → 理财经理跟进; 单笔 ≥ "
-                    f"{params.cd_threshold:,.0f} {ctx.base_unit}建议大额存单。"
-                    + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else "")]),
+                    (f"得分: 客户本节点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit} {params.large_points:g} 分"
+                     f"(理财经理跟进); 单笔 ≥ {params.cd_threshold:,.0f} {ctx.base_unit}且不是大额存单 {params.cd_points:g} 分"
+                     f"(建议大额存单); 大额存单到期 {params.cd_renew_points:g} 分。建议产品按等级取自参数「建议产品表」, "
+                     "建议动作 = 参数「提醒节点动作表」中本节点的动作 + 等级的动作(参数「策略表」); 截止日不晚于实际可支取日"
+                     "的前一个工作日(不早于数据日期)。")
+                    + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else ""),
+                    lst.summary(), *(n for n in lst.note if n != lst.tie_break), rem_order]),
         Table(summary, name="reminder_summary", title="提醒汇总", formats={"笔数": "int", "客户数": "int"}),
-        Table(rem, name="reminders", title="提醒名单", text_columns=("客户号", "账号", "客户经理"),
-              formats={"利率": "pct", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
+        lst.table("reminders", "提醒名单", text_columns=("账号",),
+                  formats={"利率": "pct", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
     ])
 
     if pre_agg:
@@ -976,12 +1087,14 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
                   formats={"利率": "pct", "Excel行号": "0", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
         ])
 
-    report = Report(title="存款到期视图", sheets=[s1, s_pivot, s2, s3, s4, s5, s_detail])
+    report = Report(title="存款到期视图", sheets=[s1, s_pivot, s2, s3, s4, s5, s_detail,
+                                                  tag_sheet(customer_tags(d, rem, vip, params, ctx))])
     report.method = [
         "方法依据: SCENARIOS.md「D2 存款到期视图」。",
         f"距到期天数 dtm = 到期日 − 数据日期 {ctx.as_of:%Y-%m-%d}; 剩余期限档: {', '.join(dtm_band_labels(params.dtm_edges))}。",
         f"到期月份: 合同到期日所在月, 展示 {periods_m[0]} 至 {periods_m[-1]}(从数据日期次日所在月起 {params.months_ahead} 个月)。",
-        f"金额段按单笔余额, 区间左闭右开 [下限, 上限): {', '.join(amount_band_labels(params.amount_edges))}(5 万整归入 5–20 万)。",
+        f"金额段按单笔余额, 区间左闭右开 [下限, 上限): {', '.join(amount_band_labels(params.amount_edges, ctx.currency))}"
+        "(正好等于分界的余额归入上一档)。",
         f"实际可支取日: 到期日遇非工作日{ROLL_TEXT[params.roll_rule]}({params.roll_rule})【假设: 各行规则不同】; "
         "工作日按「注意」中的日历来源。",
         f"高峰日: 实际可支取金额 > 未来 {params.calendar_days} 天内全部工作日金额的 P{params.peak_percentile * 100:g}(线性插值)。",
@@ -991,6 +1104,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
         "到期日为空: 有起息日与期限时按 起息日 + 期限(月) 推算(按月, 2 月 29 日起息 1 年 → 次年 2 月 28 日; 期限 ≤ 0 或超过 600 个月记 TERM_INVALID, 不据此推算); 到期日早于起息日: 剔除并记 DATE_ORDER。",
         "通知存款: " + ("无到期日, 不计入(参数 exclude)。" if params.notice_handling == "exclude"
                     else f"按数据日期后 {params.notice_days} 天到期计入(参数 seven_days)。"),
+        f"提醒名单{rem_order}",
+        "客户标签: D2_REMINDER 到期提醒(标签值 = 客户在提醒名单中的最高得分, 等级同行); D2_LARGE_MATURITY 大额到期"
+        f"(未来 {params.calendar_days} 天内到期合计, {ctx.base_unit}); D2_OVERDUE 已到期未支取(余额合计, {ctx.base_unit})。",
     ]
     report.notes = notes + [
         ("续存率(到期后 7 天内同客户新做定期/大额存单/理财金额 ÷ 到期金额)未计算: 输入只有数据日期的定期存款快照, "
