@@ -1097,7 +1097,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
         "(正好等于分界的余额归入上一档)。",
         f"实际可支取日: 到期日遇非工作日{ROLL_TEXT[params.roll_rule]}({params.roll_rule})【假设: 各行规则不同】; "
         "工作日按「注意」中的日历来源。",
-        f"高峰日: 实际可支取金额 > 未来 {params.calendar_days} 天内全部工作日金额的 P{params.peak_percentile * 100:g}(线性插值)。",
+        f"高峰日: 实际可支取金额 > 未来 {params.calendar_days} 天内全部工作日金额的 P{params.peak_percentile * 100:g}(线性插值), 且阈值 > 0。",
         f"排班: 所需人天 = ceil(当日网点到期客户数 / {params.customers_per_staff_day})【假设】。",
         f"提醒: 到期前 {'/'.join(str(int(k)) for k in params.reminder_days)} 天; 名单按数据日期当天使用, 其后的非工作日的提醒并入当天。",
         "到期本息 = 本金 × (1 + 利率 × 存期/12) 单利; 零存整取 ≈ 余额 × (1 + 利率 × (n+1)/24)(余额 = 月存额 × n); 未扣税(储蓄存款利息个税 2008-10-09 起暂免)。",
