@@ -61,7 +61,7 @@ def _parse_kv(items) -> dict:
     out = {}
     for it in items or []:
         if "=" not in it:
-            raise BankxlError(f"参数格式应为 键=值: {it}\n--param expects key=value, got {it!r}")
+            raise BankxlError(f"参数格式应为 键=值: {it}", f"--param expects key=value, got {it!r}")
         k, v = it.split("=", 1)
         out[k.strip()] = v.strip()
     return out
@@ -88,7 +88,7 @@ def cmd_run(args) -> int:
                                "mask_accounts": False if args.no_mask_accounts else None}, common)
     for f in args.input:
         if not Path(f).exists():
-            raise BankxlError(f"找不到输入文件: {f}\nInput file not found: {f}")
+            raise BankxlError(f"找不到输入文件: {f}", f"Input file not found: {f}")
     t0 = time.perf_counter()
     _progress(f"{spec.code} {spec.title}: {len(args.input)} 个输入文件 input file(s)")
     if args.by:

@@ -105,7 +105,10 @@ def _read_frame(source: Any) -> pd.DataFrame:
 def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:
     """(scenario parameter overrides, common settings) from a 参数 table.
 
-    Overrides are keyed by English id; only non-blank 取值 are returned. Common settings: ``as_of``,
+    The 参数 and 名称 cells may each hold the English id or the 中文 name; a row with a blank (or no) 场景 is
+    this scenario's or 通用, so a name that is neither is an unknown parameter — the same rules for the .xlsx
+    and the .csv form (one code path). Overrides are keyed by English id; only non-blank 取值 are returned.
+    Common settings: ``as_of``,
     ``scale`` (1 or 10000), ``mask`` and ``mask_accounts`` (bool), ``currency`` (ISO 4217 code). Rows of other
     scenarios are ignored. Raises DataValidationError when the table lacks 取值 and 参数/名称 columns, and
     ParameterError for a bad value (naming the file, the 参数 sheet and the Excel row of the entry) or values
@@ -127,13 +130,16 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
         scen = str(r.get("场景", "") or "").strip()
         pid = str(r.get("参数", "") or "").strip()
         name = str(r.get("名称", "") or "").strip()
-        common_key = pid if pid in COMMON_KEYS else COMMON_NAMES.get(name)
+        # either cell may hold the English id or the 中文 name (a CSV 参数,取值 often has only 参数)
+        param_key = next((n if n in fields else zh[n] for n in (pid, name) if n in fields or n in zh), None)
+        common_key = next((n if n in COMMON_KEYS else COMMON_NAMES[n] for n in (pid, name)
+                           if n in COMMON_KEYS or n in COMMON_NAMES), None)
         try:
-            if scen == "通用" or (common_key and pid not in fields):
+            if scen == "通用" or (common_key and not param_key):
                 key = common_key or pid or name
                 common[key] = _common_value(key, val)
-            elif scen in keys or (not scen and (pid in fields or name in zh)):
-                key = pid if pid in fields else zh.get(name, pid or name)
+            elif scen in keys or not scen:  # an unknown name is refused here, naming the row
+                key = param_key or pid or name
                 make_params(spec.params, {key: val}, check=False)  # checked here, where the row is known
                 overrides[key] = val
         except ParameterError as e:

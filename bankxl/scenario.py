@@ -368,7 +368,9 @@ def make_params(cls: type, overrides: Any = None, *, check: bool = True) -> Any:
     for k, v in overrides.items():
         f = by_name.get(k) or by_zh.get(k)
         if f is None:
-            raise ParameterError(f"未知参数「{k}」; 可用参数: {', '.join(by_name)}\nUnknown parameter {k!r}.")
+            names = [f"{f.metadata.get('zh')}({n})" if f.metadata.get("zh") else n for n, f in by_name.items()]
+            raise ParameterError(f"未知参数「{k}」; 可用参数(中文名或 id): {'、'.join(names)}",
+                                 f"Unknown parameter {k!r}. Valid: {', '.join(by_name)}.")
         values[f.name] = parse_param_value(f, v)
     params = cls(**values)
     return check_params(params) if check else params

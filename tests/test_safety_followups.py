@@ -89,3 +89,92 @@ def test_currency_column_words_are_one_code_and_mixed_rows_still_run(tmp_path):
     # a 元 header with a currency column of USD only: nothing would be counted, so it is an error
     with pytest.raises(DataValidationError, match="USD"):
         run_scenario("D2", [_ccy_csv(tmp_path / "usd.csv", ["USD"], unit="(元)")], None, as_of=AS_OF)
+
+
+# ------------------------------------------------------------------------------ 2 + 5. the 参数 file, both forms
+def _about(path) -> dict:
+    df = pd.read_excel(path, sheet_name="说明", header=None, engine="calamine")
+    return {str(k): str(v) for k, v in zip(df[0], df[1]) if pd.notna(k) and pd.notna(v)}
+
+
+def _param_file(path, rows):
+    frame = pd.DataFrame(rows, columns=["参数", "取值"])
+    frame.to_csv(path, index=False) if path.suffix == ".csv" else frame.to_excel(path, sheet_name="参数", index=False)
+    return path
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_param_file_takes_chinese_names_in_both_forms(tmp_path, ext):
+    src = _ccy_csv(tmp_path / "td.csv", ["CNY"])
+    pf = _param_file(tmp_path / f"p.{ext}", [("数据日期", "2026-10-31"), ("大额客户门槛", "1,000,000"),
+                                             ("roll_rule", "提前"), ("脱敏", "否")])
+    out = tmp_path / "o.xlsx"
+    assert main(["run", "D2", "-i", str(src), "-o", str(out), "--params", str(pf)]) == 0
+    about = _about(out)
+    assert about["数据日期 as-of"] == "2026-10-31" and about["个人信息脱敏"] == "否"
+    params = pd.read_excel(out, sheet_name="说明", header=None, engine="calamine").astype(str)
+    row = params[params[0].eq("large_customer")].iloc[0].tolist()
+    assert row[2] == "1000000.0", row
+    assert params[params[0].eq("roll_rule")].iloc[0].tolist()[2].startswith("提前")
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_param_file_unknown_name_is_refused_naming_file_and_row(tmp_path, capsys, ext):
+    src = _ccy_csv(tmp_path / "td.csv", ["CNY"])
+    pf = _param_file(tmp_path / f"p.{ext}", [("数据日期", "2026-10-31"), ("提醒天数", "5")])
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--params", str(pf)]) == 2
+    zh, en = capsys.readouterr().err.split("错误 error: ", 1)[1].split("\n", 1)
+    assert f"参数文件 p.{ext}" in zh and "第 3 行" in zh and "未知参数「提醒天数」" in zh
+    assert "提醒节点(reminder_days)" in zh  # valid names listed as 中文名(id)
+    assert f"p.{ext}" in en and "row 3" in en and "Unknown parameter '提醒天数'" in en and "reminder_days" in en
+    assert "未知参数" not in en and "可用参数" not in en
+
+
+def test_unknown_parameter_error_has_an_english_half():
+    from bankxl.errors import ParameterError
+    from bankxl.scenario import get_scenario, make_params
+
+    with pytest.raises(ParameterError) as e:
+        make_params(get_scenario("D2").params, {"提醒天数": 5})
+    assert e.value.message_zh.startswith("未知参数「提醒天数」") and "大额客户门槛(large_customer)" in e.value.message_zh
+    assert e.value.message_en.startswith("Unknown parameter '提醒天数'") and "large_customer" in e.value.message_en
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in e.value.message_en.replace("提醒天数", ""))
+
+
+def test_every_error_raised_on_purpose_has_an_english_part():
+    """Scan every BankxlError / DataValidationError / ParameterError raised in bankxl: the English part (second
+    argument) exists and is English (more Latin letters than Chinese characters in its literal text; Chinese
+    names such as 数据日期 may appear in it); a single argument holds an English sentence too (two English
+    words at least, as ``未知操作 unknown action: …``)."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import bankxl
+
+    errors = {"BankxlError", "DataValidationError", "ParameterError", "HolidayTableError"}
+    bad = []
+    for path in Path(bankxl.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in errors):
+                continue
+            en = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "message_en"), None)
+
+            def text(n):
+                return "".join(v.value for v in ast.walk(n) if isinstance(v, ast.Constant) and isinstance(v.value, str))
+            if en is not None:
+                lit = text(en)
+                dynamic = not isinstance(en, ast.Constant) and not lit.strip(" :.,")  # e.g. f"{where_en}: {e.message_en}"
+            elif node.args:
+                words = re.findall(r"[A-Za-z]{3,}", text(node.args[0]).replace("bankxl", ""))
+                if len(words) < 2:
+                    bad.append(f"{path.name}:{node.lineno} {text(node.args[0])[:60]!r}")
+                continue
+            else:
+                continue  # a bare re-raise helper
+            if dynamic:
+                continue
+            if len(re.findall(r"[A-Za-z]", lit)) <= len(re.findall(r"[\u4e00-\u9fff]", lit)):
+                bad.append(f"{path.name}:{node.lineno} {lit[:60]!r}")
+    assert not bad, bad

@@ -601,7 +601,7 @@ def tool_check(bridge: Any, book: Any) -> ActionResult:
     info = bridge.book_info(book)
     sheet = info.active_sheet or (info.sheets[0] if info.sheets else None)
     if sheet is None:
-        raise BankxlError("工作簿中没有工作表。")
+        raise BankxlError("工作簿中没有工作表。", "The workbook has no worksheet.")
     table = next((t for t, s in info.tables if s == sheet), None)
     if info.region is not None and info.region.sheet == sheet and info.region.n_rows >= 2:
         src = Source("region", sheet, region=info.region)
@@ -614,7 +614,10 @@ def tool_check(bridge: Any, book: Any) -> ActionResult:
     if tid is None:
         raise BankxlError(f"工作表「{sheet}」中的选中区域不像任何一张标准表: 表头前 {bio.HEADER_SCAN_ROWS} 行中"
                           f"找不到某张表的全部必填列。请选中表格中的一个单元格再试, 或把工作表命名为标准表名"
-                          f"(如 定期存款明细)。")
+                          f"(如 定期存款明细)。",
+                          f"The selection on sheet {sheet} fits no canonical table: no row among the first "
+                          f"{bio.HEADER_SCAN_ROWS} holds all required columns of one. Select a cell inside the "
+                          f"table, or name the sheet after the table (e.g. 定期存款明细).")
     spec = get_table(tid)
     problems = ProblemLog()
     bridge.status(book, f"bankxl: 数据检查 — {sheet} 识别为「{spec.zh}」, 检查中 …")
