@@ -174,12 +174,15 @@ def format_values(values: pd.Series, spec: str = "") -> pd.Series:
     m = _SPEC.fullmatch(spec)
     if not m:
         raise ValueError(f"unsupported format spec {spec!r} (use [,][.N][f|d|%])")
+    if not len(values):
+        return pd.Series([], index=values.index, dtype="string")
     v = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     if m["kind"] == "%":
         v = v * 100
     dec = int(m["dec"] or 0)
     ok = np.isfinite(v)
-    scaled = np.where(ok, np.round(np.abs(v) * 10 ** dec), 0).astype(np.int64)
+    big = ok & (np.abs(np.where(ok, v, 0)) * 10 ** dec >= 2.0 ** 62)  # beyond int64: Python's format, rare
+    scaled = np.where(ok & ~big, np.round(np.abs(v) * 10 ** dec), 0).astype(np.int64)
     whole = scaled // 10 ** dec
     txt = _digits(whole, bool(m["comma"]))
     if dec:
@@ -187,7 +190,11 @@ def format_values(values: pd.Series, spec: str = "") -> pd.Series:
     txt = np.char.add(np.where((v < 0) & (scaled > 0), "-", ""), txt)
     if m["kind"] == "%":
         txt = np.char.add(txt, "%")
-    return pd.Series(txt, index=values.index, dtype="string").where(ok, pd.NA)
+    out = pd.Series(txt, index=values.index, dtype="object")
+    if big.any():
+        py = f"{',' if m['comma'] else ''}.{dec}f"
+        out[big] = [format(x, py) + ("%" if m["kind"] == "%" else "") for x in v[big]]
+    return out.astype("string").where(ok, pd.NA)
 
 
 def _digits(whole: np.ndarray, comma: bool) -> np.ndarray:

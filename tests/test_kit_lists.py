@@ -180,3 +180,12 @@ def test_tag_rows_shape():
     assert sheet.name == "客户标签"
     assert list(sheet.blocks[1].df.columns) == [TAG_HEADERS[c] for c in TAG_COLUMNS]
     assert tuple(tag_table().columns) == TAG_COLUMNS and len(tag_table()) == 0
+
+
+def test_format_values_empty_and_beyond_int64():
+    """An empty column formats to an empty column (it raised); values beyond int64 after scaling fall back to
+    Python's format with the same result."""
+    assert format_values(pd.Series([], dtype="float64"), ",.1f").tolist() == []
+    big = pd.Series([1e20, -2.5e19, 1234.5])
+    assert format_values(big, ",.0f").tolist() == [format(1e20, ",.0f"), format(-2.5e19, ",.0f"), "1,234"]
+    assert format_values(pd.Series([1e18]), ",.2%").tolist() == [format(1e20, ",.2f") + "%"]
