@@ -1,120 +1,163 @@
-"""Common checks run over every registered scenario (DESIGN.md: one contract test parametrised over the
-registry, in the spirit of scikit-learn's estimator checks)."""
+"""The scenario contract (issue 9 item 7): every registered scenario through the same named checks of
+``tests/contract_checks.py`` — ids like ``test_contract[D2-check_bad_param_fails_before_load]``. A check
+fails, never skips; there is no list of known gaps. Also here: the checks themselves fail on broken
+scenarios, and the worked example of CONTRIBUTING.md registers and passes the contract."""
 from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from bankxl.errors import DataValidationError
-from bankxl.report import Report, Table
-from bankxl.runner import execute, run_scenario
+import contract_checks as cc
+from bankxl import scenario as S
+from bankxl.report import Table
 from bankxl.scenario import registry
-from bankxl.tables import get_table
-
-AS_OF = "2026-11-30"
 
 SPECS = list(registry().values())
-IDS = [s.id for s in SPECS]
-
-
-def _tables_for(spec, sample_bank):
-    missing = [t for t in spec.inputs if t not in sample_bank]
-    if missing:
-        pytest.skip(f"sample bank lacks {missing}")
-    return {t: sample_bank[t] for t in (*spec.inputs, *spec.optional_inputs) if t in sample_bank}
-
-
-def check_report_well_formed(report: Report):
-    names = report.sheet_names
-    assert names[-2:] == ["数据问题", "说明"], names
-    assert len(set(names)) == len(names)
-    assert all(len(n) <= 31 for n in names)
-    for s in report.sheets:
-        for b in s.blocks:
-            if isinstance(b, Table):
-                assert not any(str(c).startswith("_") for c in b.df.columns), (s.name, list(b.df.columns))
-                assert not b.df.columns.duplicated().any(), (s.name, list(b.df.columns))
-    assert report.meta["as_of"] == pd.Timestamp(AS_OF)
+CASES = [pytest.param(spec, check, id=f"{spec.code}-{check.__name__}")
+         for spec in SPECS for check in cc.yield_checks(spec)]
 
 
 def test_registry_not_empty():
     assert {"deposit.maturity", "deposit.targets", "management.salary"} <= set(registry())
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_check_spec_declares_known_tables_and_params(spec):
-    for t in (*spec.inputs, *spec.optional_inputs):
-        get_table(t)
-    p = spec.default_params()
-    import dataclasses
-
-    for f in dataclasses.fields(p):
-        assert f.metadata.get("zh"), f"{spec.id}.{f.name} has no 中文 label"
-    assert spec.summary, f"{spec.id} has no one-line summary"
+@pytest.mark.parametrize("spec,check", CASES)
+def test_contract(spec, check):
+    check(spec, cc.sample_bank())
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_check_report_builds_and_writes(spec, sample_bank, tmp_path):
-    tables = _tables_for(spec, sample_bank)
-    report = execute(spec, tables, as_of=AS_OF)
-    check_report_well_formed(report)
-    from bankxl.report.xlsx import write_report
-    import openpyxl
-
-    p = write_report(report, tmp_path / "r.xlsx")
-    wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames == report.sheet_names
+def test_every_check_is_yielded_and_documented():
+    yielded = {c for spec in SPECS for c in cc.yield_checks(spec)}
+    assert set(cc.ALL_CHECKS) == yielded | {cc.check_missing_optional_inputs}
+    assert all(c.__doc__ and c.__doc__.strip() for c in cc.ALL_CHECKS)
+    assert set(cc.GOLDEN) <= set(registry()), set(cc.GOLDEN) - set(registry())
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_check_input_not_mutated_and_deterministic(spec, sample_bank):
-    tables = _tables_for(spec, sample_bank)
-    before = {k: v.copy(deep=True) for k, v in tables.items()}
-    r1 = execute(spec, tables, as_of=AS_OF)
-    for k in tables:
-        pd.testing.assert_frame_equal(tables[k], before[k])
-    r2 = execute(spec, tables, as_of=AS_OF)
-    assert r1.sheet_names == r2.sheet_names
-    for s1, s2 in zip(r1.sheets, r2.sheets):
-        for b1, b2 in zip(s1.blocks, s2.blocks):
-            if isinstance(b1, Table):
-                pd.testing.assert_frame_equal(b1.df, b2.df)
+# ------------------------------------------------------------------------------ the checks can fail
+def _broken(spec_id: str, **changes):
+    return dataclasses.replace(registry()[spec_id], **changes)
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_check_empty_input(spec, sample_bank):
-    tables = {t: get_table(t).empty().drop(columns="_row") for t in spec.inputs}
-    report = execute(spec, tables, as_of=AS_OF)
-    check_report_well_formed(report)
+def _wrap_run(spec_id: str, after=None, before=None):
+    run = registry()[spec_id].run
+
+    def wrapped(tables, params, ctx):
+        if before:
+            before(tables)
+        report = run(tables, params, ctx)
+        if after:
+            after(report)
+        return report
+    return wrapped
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_check_one_row(spec, sample_bank):
-    tables = _tables_for(spec, sample_bank)
-    one = {k: v.head(1) for k, v in tables.items()}
-    check_report_well_formed(execute(spec, one, as_of=AS_OF))
+def test_checks_fail_on_a_scenario_that_mutates_its_input():
+    def mutate(tables):
+        tables["customers"].loc[0, "cust_id"] = "X"
+    spec = _broken("credit.mortgage_cross_sell", run=_wrap_run("credit.mortgage_cross_sell", before=mutate))
+    with pytest.raises(AssertionError, match="input customers"):
+        cc.check_inputs_not_mutated(spec, cc.sample_bank())
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_check_missing_optional_input(spec, sample_bank):
-    tables = _tables_for(spec, sample_bank)
-    required_only = {k: v for k, v in tables.items() if k in spec.inputs}
-    check_report_well_formed(execute(spec, required_only, as_of=AS_OF))
+def test_checks_fail_on_a_nondeterministic_scenario():
+    calls = iter(range(100))
+    spec = _broken("credit.mortgage_cross_sell", run=_wrap_run(
+        "credit.mortgage_cross_sell", after=lambda r: r.sheets[0].blocks[0].lines.append(str(next(calls)))))
+    with pytest.raises(AssertionError):
+        cc.check_deterministic(spec, cc.sample_bank())
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_check_rejects_missing_required_column(spec, sample_bank):
-    tables = _tables_for(spec, sample_bank)
-    t = spec.inputs[0]
-    col = get_table(t).required[0]
-    broken = {k: (v.drop(columns=[col.id]) if k == t else v) for k, v in tables.items()}
-    with pytest.raises(DataValidationError) as e:
-        run_scenario(spec, [broken], None, as_of=AS_OF)
-    assert col.zh in str(e.value) and col.id in str(e.value)
+def test_checks_fail_without_sample_data_or_golden_case():
+    spec = _broken("credit.mortgage_cross_sell", sample_tables=("customers", "credit_reports"))
+    with pytest.raises(AssertionError, match="sample bank has no .*credit_reports"):
+        cc.check_sample_report_non_empty(spec, cc.sample_bank())
+    spec = _broken("credit.mortgage_cross_sell", sample_tables=("customers",))
+    with pytest.raises(AssertionError, match="required inputs .*product_holdings"):
+        cc.check_sample_report_non_empty(spec, cc.sample_bank())
+    with pytest.raises(AssertionError, match="no golden case"):
+        cc.check_golden_values(_broken("credit.mortgage_cross_sell", id="credit.no_golden"), cc.sample_bank())
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_check_missing_required_table(spec):
-    with pytest.raises(DataValidationError) as e:
-        execute(spec, {}, as_of=AS_OF)
-    assert get_table(spec.inputs[0]).zh in str(e.value)
+def test_checks_fail_on_a_list_without_due_date_or_tags():
+    def drop(report, column):
+        t = report.tables()["cross_sell_list"]
+        t.df = t.df.drop(columns=column)
+
+    spec = _broken("credit.mortgage_cross_sell",
+                   run=_wrap_run("credit.mortgage_cross_sell", after=lambda r: drop(r, "截止日")))
+    with pytest.raises(AssertionError, match=r"lacks the §6 list columns \['截止日'\]"):
+        cc.check_list_sheets_have_section6_columns(spec, cc.sample_bank())
+
+    def no_tags(report):
+        report.sheets = [s for s in report.sheets if s.name != "客户标签"]
+    spec = _broken("credit.mortgage_cross_sell", run=_wrap_run("credit.mortgage_cross_sell", after=no_tags))
+    with pytest.raises(AssertionError, match="no 客户标签 sheet"):
+        cc.check_tag_rows_have_section6_columns(spec, cc.sample_bank())
+
+
+def test_checks_fail_on_a_parameter_whose_range_is_not_enforced(monkeypatch):
+    """A declared max the parameter code ignores (simulated: the range check switched off) is caught."""
+    monkeypatch.setattr(S, "_check_range", lambda *a, **k: None)
+    with pytest.raises(AssertionError, match="months_ahead=61: AssertionError: an input was read"):
+        cc.check_bad_param_fails_before_load(registry()["deposit.maturity"], cc.sample_bank())
+
+
+def test_list_tables_found_by_rank_or_list_sheet():
+    from bankxl.report import Report, Sheet
+
+    ranked = pd.DataFrame({"排名": [1], "客户号": ["C1"]})
+    plain = pd.DataFrame({"客户号": ["C1"]})
+    other = pd.DataFrame({"x": [1]})
+    rep = Report("r", sheets=[Sheet("明细", [Table(ranked, name="a"), Table(plain, name="b")]),
+                              Sheet("提醒名单", [Table(plain, name="c"), Table(other, name="d")])])
+    assert [t.name for _, t in cc.list_tables(rep)] == ["a", "c"]
+
+
+# ------------------------------------------------------------------------------ CONTRIBUTING.md example
+CONTRIBUTING = Path(__file__).resolve().parents[1] / "CONTRIBUTING.md"
+
+
+def _doc_blocks() -> tuple[str, str]:
+    """(scenario module, its hand-computed test): the python code blocks of CONTRIBUTING.md's worked
+    example."""
+    blocks = re.findall(r"```python\n(.*?)```", CONTRIBUTING.read_text(encoding="utf-8"), flags=re.S)
+    module = [b for b in blocks if "SPEC = Scenario(" in b]
+    test = [b for b in blocks if re.search(r"^def test_", b, flags=re.M)]
+    assert len(module) == 1 and len(test) == 1, "CONTRIBUTING.md: one example module and one example test"
+    return module[0], test[0]
+
+
+@pytest.fixture
+def example_spec(tmp_path, monkeypatch):
+    """The example module of CONTRIBUTING.md saved as a scenario module, found by the registry, with its
+    hand-computed test registered as its golden case."""
+    import bankxl.scenarios as pkg
+
+    module, test = _doc_blocks()
+    (tmp_path / "zz_contributing_example.py").write_text(module, encoding="utf-8")
+    monkeypatch.setattr(pkg, "__path__", [*pkg.__path__, str(tmp_path)])
+    monkeypatch.setattr(S, "_REGISTRY", {})
+    new = set(registry()) - {s.id for s in SPECS}
+    assert len(new) == 1, new
+    spec = registry()[new.pop()]
+    namespace: dict = {}
+    exec(compile(test, str(CONTRIBUTING), "exec"), namespace)
+    name = next(k for k in namespace if k.startswith("test_"))
+    golden = namespace[name]
+    golden.__qualname__ = f"CONTRIBUTING.md {name}"
+    monkeypatch.setitem(cc.GOLDEN, spec.id, golden)
+    yield spec
+    sys.modules.pop("bankxl.scenarios.zz_contributing_example", None)
+
+
+@pytest.mark.parametrize("check", [c for c in cc.ALL_CHECKS], ids=lambda c: c.__name__)
+def test_contributing_example_passes_the_contract(example_spec, check):
+    if check in set(cc.yield_checks(example_spec)):
+        check(example_spec, cc.sample_bank())
+    else:
+        assert check is cc.check_missing_optional_inputs and not example_spec.optional_inputs
