@@ -232,8 +232,8 @@ def check_params_roundtrip_param_sheet(spec: Scenario, bank) -> None:
 
 def check_bad_param_fails_before_load(spec: Scenario, bank) -> None:
     """For every parameter with choices / min / max / increasing (and levels for a list): a bad value makes
-    ``runner.run_scenario`` raise ParameterError naming the parameter (and the allowed values of a choice)
-    within :data:`PARAM_SECONDS`, with the loader patched to fail if any input were read."""
+    ``runner.run_scenario`` raise ParameterError naming the parameter (a choice: also the value given and
+    every allowed value) within :data:`PARAM_SECONDS`, with the loader patched to fail if any input were read."""
     params, tried, failures = spec.default_params(), 0, []
     for f in dataclasses.fields(spec.params):
         for value in _bad_values(f, params):
@@ -247,8 +247,8 @@ def check_bad_param_fails_before_load(spec: Scenario, bank) -> None:
                 if f.name not in msg and f.metadata["zh"] not in msg:
                     failures.append(f"{f.name}={value}: message names neither {f.name} nor 中文 label: {msg}")
                 for label in (f.metadata.get("choices") or {}).values():
-                    if label not in msg:
-                        failures.append(f"{f.name}={value}: allowed value {label} not listed: {msg}")
+                    if label not in msg or value not in msg:
+                        failures.append(f"{f.name}={value}: value or allowed value {label} not named: {msg}")
                 if took > PARAM_SECONDS:
                     failures.append(f"{f.name}={value}: took {took:.2f} s")
             except Exception as e:  # noqa: BLE001 - collected: the check lists every parameter that fails
