@@ -94,9 +94,8 @@ def cmd_run(args) -> int:
     if args.by:
         from .split import run_by_outlet
 
-        paths = run_by_outlet(spec, args.input, Path(args.out), params=params, as_of=settings["as_of"],
-                              strict=args.strict, holidays=args.holidays, scale=settings["scale"],
-                              currency=settings["currency"], progress=_progress)
+        paths = run_by_outlet(spec, args.input, Path(args.out), params=params, strict=args.strict,
+                              holidays=args.holidays, progress=_progress, **settings)
         for p in paths:
             print(p)
         _progress(f"完成 done: {len(paths)} 个文件, {time.perf_counter() - t0:.1f}s")

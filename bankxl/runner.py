@@ -43,6 +43,47 @@ def data_dates(tables: Mapping[str, pd.DataFrame]) -> set[pd.Timestamp]:
     return found
 
 
+#: columns holding the date a record began (a deposit's 起息日, a loan's 放款日, an account's 开户日期, a balance's
+#: 日期, a month, a transaction's time): the data date is expected on or after them (:func:`as_of_warnings`)
+RECORD_DATES = ("value_date", "start_date", "open_date", "date", "month", "txn_ts")
+#: a data date this long after the latest record date is suspicious (:func:`as_of_warnings`)
+AS_OF_LATE = pd.DateOffset(years=1)
+
+
+def _record_date_ranges(tables: Mapping[str, pd.DataFrame]) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
+    """(「表」列, earliest, latest) of every :data:`RECORD_DATES` column with values in ``tables``."""
+    out = []
+    for t, df in tables.items():
+        for c in RECORD_DATES:
+            if c in df.columns and df[c].notna().any():
+                col = pd.to_datetime(df[c])
+                col = col.dt.tz_localize(None) if getattr(col.dt, "tz", None) is not None else col
+                where = f"「{get_table(t).zh}」{get_table(t).column(c).zh}"
+                out.append((where, col.min().normalize(), col.max().normalize()))
+    return out
+
+
+def latest_record_dates(tables: Mapping[str, pd.DataFrame]) -> list[tuple[str, pd.Timestamp]]:
+    """(「表」列, latest date) of the :data:`RECORD_DATES` columns in ``tables``, latest first."""
+    return sorted(((w, hi) for w, _lo, hi in _record_date_ranges(tables)), key=lambda x: x[1], reverse=True)
+
+
+def as_of_warnings(as_of: pd.Timestamp, tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Warnings (Chinese + English, one line each) when ``as_of`` lies before the earliest value of a
+    :data:`RECORD_DATES` column (records counted before they began) or more than :data:`AS_OF_LATE` after the
+    latest of all of them. A warning, never an error: the user may mean it."""
+    ranges = _record_date_ranges(tables)
+    out = [f"数据日期 {as_of:%Y-%m-%d} 早于{w}的最早日期 {lo:%Y-%m-%d}: 在数据日期时这些记录尚未发生, 请核对数据日期。"
+           f" The as-of date is before the earliest {w} ({lo:%Y-%m-%d})."
+           for w, lo, _hi in ranges if as_of < lo]
+    if ranges:
+        w, hi = max(((w, hi) for w, _lo, hi in ranges), key=lambda x: x[1])
+        if as_of > hi + AS_OF_LATE:
+            out.append(f"数据日期 {as_of:%Y-%m-%d} 晚于{w}的最晚日期 {hi:%Y-%m-%d} 一年以上, 请核对数据日期。"
+                       f" The as-of date is over a year after the latest {w} ({hi:%Y-%m-%d}).")
+    return out
+
+
 #: defaults of the shared settings when neither the caller nor the 参数 table gives one
 SETTING_DEFAULTS: dict[str, Any] = {"as_of": None, "scale": 10_000, "mask": True, "mask_accounts": True,
                                     "currency": None}
@@ -106,8 +147,12 @@ def _as_of_from_data(spec: Scenario, tables: Mapping[str, pd.DataFrame]) -> pd.T
     empty = [n for n, df in tables.items() if len(df) == 0]
     no_rows = f"(输入表 {'、'.join(f'「{get_table(n).zh}」({n})' for n in empty)} 没有数据行)" if empty else ""
     no_rows_en = f" (input table(s) {', '.join(empty)} have no data rows)" if empty else ""
-    how = "请用命令行参数 --as-of 2026-11-30, 或在参数表(--params 文件 / Excel 中的「参数」工作表)的「数据日期」行填写。"
-    how_en = "Pass --as-of YYYY-MM-DD, or fill 数据日期 in the parameter table (--params file / 参数 sheet)."
+    latest = latest_record_dates(tables)
+    seen = (f"(数据中最晚的日期: {'、'.join(f'{w} {d:%Y-%m-%d}' for w, d in latest[:3])}; 数据日期通常不早于它们)"
+            if latest else "")
+    seen_en = (f" (latest dates in the data: {', '.join(f'{d:%Y-%m-%d}' for _w, d in latest[:3])})" if latest else "")
+    how = f"请用命令行参数 --as-of YYYY-MM-DD{seen}, 或在参数表(--params 文件 / Excel 中的「参数」工作表)的「数据日期」行填写。"
+    how_en = f"Pass --as-of YYYY-MM-DD{seen_en}, or fill 数据日期 in the parameter table (--params file / 参数 sheet)."
     if has_col:
         raise DataValidationError(
             f"无法确定数据日期: 「数据日期」列存在但没有值{no_rows or '(该列全为空)'}。{how}",
@@ -225,6 +270,80 @@ def check_output(out: str | Path, sources: Sequence[Any], *, folder: bool = Fals
     return out
 
 
+@dataclass
+class Prepared:
+    """A run's inputs read once and its settings resolved (parameters checked, inputs loaded and conformed,
+    as-of date, calendar, currency), ready to run on the whole data or on parts of it (``--by outlet``): every
+    setting reaches every report. Made by :func:`prepare`."""
+
+    spec: Scenario
+    params: Any
+    tables: dict[str, pd.DataFrame]
+    inputs: dict[str, dict]
+    problems: ProblemLog
+    #: :class:`~bankxl.scenario.RunContext` fields: as_of, calendar, scale, mask, mask_accounts, strict, currency
+    options: dict[str, Any]
+    #: 说明 lines of the load (units read off headers, as-of override, as-of range warnings)
+    notes: list[str] = field(default_factory=list)
+
+    def run(self, tables: Mapping[str, pd.DataFrame] | None = None, *, problems: ProblemLog | None = None,
+            notes: Sequence[str] = ()) -> Report:
+        """The finished report of ``tables`` (default: all; a part keeps each input's source and counts its own
+        rows), with ``problems`` (default: the whole load's) and extra 说明 ``notes``. Raises
+        DataValidationError in strict mode when the run found any real row problem."""
+        part = self.tables if tables is None else dict(tables)
+        inputs = {k: {**info, "rows": len(part[k])} for k, info in self.inputs.items() if k in part}
+        ctx = RunContext(**self.options, problems=self.problems if problems is None else problems,
+                         notes=[*self.notes, *notes])
+        report = execute(self.spec, part, self.params, ctx=ctx, inputs=inputs)
+        n_real = ctx.problems.real_count()  # 合计/表尾 rows and similar notices (errors.INFO_CODES) do not count
+        if ctx.strict and n_real:
+            raise DataValidationError(f"严格模式: 发现 {n_real} 个数据问题: {ctx.problems.real_summary_text()}",
+                                      f"Strict mode: {n_real} data problem(s); the report was not written.")
+        return report
+
+
+def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = None, as_of: Any = None,
+            strict: bool = False, holidays: Any = None, scale: int = 10_000, mask: bool = True,
+            mask_accounts: bool = True, currency: str | None = None,
+            progress: Callable[[str], None] | None = None) -> Prepared:
+    """Check the parameters, --as-of and currency (before any file is read), then load the inputs once and
+    resolve the settings. Arguments as :func:`run_scenario`. Warnings (as-of far from the data) go to 说明 and
+    to ``progress``. Raises ParameterError / DataValidationError."""
+    from . import io as bio
+    from .calendar import BankCalendar
+
+    spec = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    params = make_params(spec.params, params)  # a typo in a parameter fails before a long load
+    if as_of is not None:
+        resolve_as_of(spec, {}, as_of)  # so does an impossible --as-of
+    if currency is not None and str(currency).strip():
+        currency = parse_currency(currency)  # and an unknown currency code
+    if holidays is not None and not isinstance(holidays, pd.DataFrame):
+        holidays = bio.read_holidays(holidays)
+    problems = ProblemLog()
+    say = progress or (lambda _msg: None)
+    say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
+    loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
+                             problems=problems, strict=strict)
+    tables = {k: v.df for k, v in loaded.items()}
+    inputs = {k: {"source": v.source, "sheet": v.sheet, "header_row": v.header_row, "rows": v.n_rows}
+              for k, v in loaded.items()}
+    day = resolve_as_of(spec, tables, as_of)
+    options = {"as_of": day, "calendar": BankCalendar(holidays), "scale": scale, "mask": mask,
+               "mask_accounts": mask_accounts, "strict": strict,
+               "currency": resolve_currency(spec, loaded, currency, _frame_currencies(sources))}
+    notes = [n for v in loaded.values() for n in v.unit_notes]
+    in_data = data_dates(tables)
+    if as_of is not None and in_data and day not in in_data:
+        shown = ", ".join(sorted(d.strftime("%Y-%m-%d") for d in in_data)[:3])
+        notes.append(f"数据日期按指定值 {day:%Y-%m-%d} 计算, 与数据中的「数据日期」({shown})不同。")
+    for w in as_of_warnings(day, tables):
+        notes.append(w)
+        say(f"警告 warning: {w}")
+    return Prepared(spec, params, tables, inputs, problems, options, notes)
+
+
 def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Path | None = None, *,
                  params: Any = None, as_of: Any = None, strict: bool = False, holidays: Any = None,
                  scale: int = 10_000, mask: bool = True, mask_accounts: bool = True,
@@ -234,48 +353,20 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
 
     ``sources``: paths (.xlsx/.xlsm/.csv) or DataFrames / mappings as accepted by ``bankxl.io.read_tables``.
     ``holidays``: a holiday table (DataFrame or file) overriding the calendar. ``strict``: row problems
-    raise DataValidationError. Returns a :class:`RunResult`; ``out=None`` skips writing.
+    raise DataValidationError. Returns a :class:`RunResult`; ``out=None`` skips writing. The pipeline
+    (:func:`prepare`, :meth:`Prepared.run`) is the one ``--by outlet`` uses (:func:`bankxl.split.run_by_outlet`).
     """
-    from . import io as bio
-    from .calendar import BankCalendar
-
-    spec = get_scenario(scenario) if isinstance(scenario, str) else scenario
     if out is not None:
         check_output(out, sources)
-    params = make_params(spec.params, params)  # a typo in a parameter fails before a long load
-    if as_of is not None:
-        resolve_as_of(spec, {}, as_of)  # so does an impossible --as-of
-    if currency is not None and str(currency).strip():
-        currency = parse_currency(currency)  # and an unknown currency code
-    problems = ProblemLog()
+    prep = prepare(scenario, sources, params=params, as_of=as_of, strict=strict, holidays=holidays, scale=scale,
+                   mask=mask, mask_accounts=mask_accounts, currency=currency, progress=progress)
     say = progress or (lambda _msg: None)
-    say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
-    loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
-                             problems=problems, strict=strict)
-    tables = {k: v.df for k, v in loaded.items()}
-    inputs = {k: {"source": v.source, "sheet": v.sheet, "header_row": v.header_row, "rows": v.n_rows}
-              for k, v in loaded.items()}
-    if holidays is not None and not isinstance(holidays, pd.DataFrame):
-        holidays = bio.read_holidays(holidays)
-    ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), calendar=BankCalendar(holidays),
-                     scale=scale, mask=mask, mask_accounts=mask_accounts, strict=strict, problems=problems,
-                     currency=resolve_currency(spec, loaded, currency, _frame_currencies(sources)))
-    for v in loaded.values():
-        ctx.notes.extend(v.unit_notes)
-    in_data = data_dates(tables)
-    if as_of is not None and in_data and ctx.as_of not in in_data:
-        shown = ", ".join(sorted(d.strftime("%Y-%m-%d") for d in in_data)[:3])
-        ctx.notes.append(f"数据日期按指定值 {ctx.as_of:%Y-%m-%d} 计算, 与数据中的「数据日期」({shown})不同。")
-    say(f"运行 running {spec.code} {spec.title} (数据日期 {ctx.as_of:%Y-%m-%d}) …")
-    report = execute(spec, tables, params, ctx=ctx, inputs=inputs)
-    n_real = problems.real_count()  # 合计/表尾 rows dropped and similar notices (errors.INFO_CODES) do not count
-    if strict and n_real:
-        raise DataValidationError(f"严格模式: 发现 {n_real} 个数据问题: {problems.real_summary_text()}",
-                                  f"Strict mode: {n_real} data problem(s); the report was not written.")
+    say(f"运行 running {prep.spec.code} {prep.spec.title} (数据日期 {prep.options['as_of']:%Y-%m-%d}) …")
+    report = prep.run()
     if out is not None:
         say(f"写出报告 writing {Path(out).name} …")
     path = write_report(report, out) if out is not None else None
-    return RunResult(report, path, problems, inputs)
+    return RunResult(report, path, prep.problems, prep.inputs)
 
 
 def _currency_of(spec: Scenario) -> str:

@@ -2,7 +2,9 @@
 
 Tables listed in the scenario's ``outlet_tables`` are filtered by ``org_id``; an outlet's report never
 contains another outlet's customers. Tables not listed (orgs, holiday tables...) are passed whole. Rows
-with a blank 机构号 go to one more report, ``<title>_未分配机构.xlsx``.
+with a blank 机构号 go to one more report, ``<title>_(未分配机构).xlsx`` (a name no real 机构号 takes: see
+:func:`outlet_paths`). A 机构号 with no letter, digit or 汉字 left once made safe (``..``, ``*``) is named
+``<title>_机构_<8 hex of its SHA-1>.xlsx``; the 说明 of every file whose name differs names its 机构号.
 
 File names come from data (机构号), so they are made safe (:func:`bankxl.report.xlsx.safe_filename`),
 de-duplicated case-insensitively (as Windows compares), checked to lie in the output folder and to be no
@@ -10,20 +12,24 @@ input file — all before the first report is written.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .calendar import BankCalendar
 from .errors import BankxlError, ProblemLog
 from .report.xlsx import safe_filename, write_report
-from .runner import execute, resolve_as_of
-from .scenario import RunContext, Scenario
+from .runner import check_output, prepare
+from .scenario import Scenario
 
-UNASSIGNED = "未分配机构"  # the report of rows without 机构号
+UNASSIGNED = "未分配机构"  # the rows without 机构号
+#: their file's name part: in brackets, so that it reads apart from any 机构号 (and is named first, see
+#: :func:`outlet_paths`, so that a real 机构号 「(未分配机构)」 gets ``(2)``, never this name)
+UNASSIGNED_FILE = f"({UNASSIGNED})"
 MAX_STEM_BYTES = 230  # file name without ".xlsx"; with a " (99)" suffix the name stays under 255 bytes
 
 
@@ -54,12 +60,24 @@ def split_by_outlet(spec: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str
     return out
 
 
+def _stem(title: str, org: str | None) -> str:
+    """``<title>_<org_id>`` as a safe file name; ``<title>_(未分配机构)`` for ``None``; an org_id left with no
+    letter, digit or 汉字 once made safe (``..``, ``*``) becomes ``机构_<8 hex of its SHA-1>``."""
+    if org is None:
+        return safe_filename(f"{title}_{UNASSIGNED_FILE}", max_bytes=MAX_STEM_BYTES)
+    name = safe_filename(org, max_bytes=MAX_STEM_BYTES)
+    if not re.search(r"[^\W_]", name):
+        name = f"机构_{hashlib.sha1(org.encode('utf-8')).hexdigest()[:8]}"
+    return safe_filename(f"{title}_{name}", max_bytes=MAX_STEM_BYTES)
+
+
 def outlet_paths(title: str, outlets: Sequence[str | None], out_dir: Path,
                  sources: Sequence[Any] = ()) -> dict[str | None, Path]:
     """The report path of every outlet: ``out_dir/<title>_<org_id>.xlsx`` with the org_id made a safe file
-    name (``None`` -> 未分配机构), ``(2)``, ``(3)`` … added when two names are equal ignoring case or a
-    name is one of the ``sources`` files. Raises BankxlError when a path would lie outside ``out_dir``
-    (e.g. through a symbolic link)."""
+    name (:func:`_stem`; ``None`` -> ``(未分配机构)``, named first so that a real 机构号 「(未分配机构)」 never
+    takes it), ``(2)``, ``(3)`` … added when two names are equal ignoring case or a name is one of the
+    ``sources`` files. Returns {org: path} in the order of ``outlets``. Raises BankxlError when a path would lie
+    outside ``out_dir`` (e.g. through a symbolic link)."""
     folder = Path(out_dir).resolve()
     inputs = [Path(s).resolve() for s in sources if isinstance(s, (str, os.PathLike))]
 
@@ -68,8 +86,8 @@ def outlet_paths(title: str, outlets: Sequence[str | None], out_dir: Path,
 
     used: set[str] = set()
     out = {}
-    for org in outlets:
-        stem = safe_filename(f"{title}_{UNASSIGNED if org is None else org}", max_bytes=MAX_STEM_BYTES)
+    for org in sorted(outlets, key=lambda o: o is not None):  # stable: None first, then the given order
+        stem = _stem(title, org)
         name, n = f"{stem}.xlsx", 2
         while name.casefold() in used or is_input(folder / name):
             name, n = f"{stem} ({n}).xlsx", n + 1
@@ -79,52 +97,39 @@ def outlet_paths(title: str, outlets: Sequence[str | None], out_dir: Path,
             raise BankxlError(f"报告文件「{path}」会写到输出文件夹「{folder}」之外, 已停止。",
                               f"Report {path} would be written outside the output folder {folder}; stopped.")
         out[org] = path
-    return out
+    return {org: out[org] for org in outlets}
 
 
 def run_by_outlet(spec: Scenario, sources: Sequence[Any], out_dir: Path, *, params: Any = None,
                   as_of: Any = None, strict: bool = False, holidays: Any = None, scale: int = 10_000,
-                  currency: str | None = None, progress: Callable[[str], None] = lambda m: None) -> list[Path]:
-    """Load once, then write one report per outlet into ``out_dir`` (:func:`outlet_paths`; every name is
-    fixed before the first file is written). Rows with a blank 机构号 get the report ``…_未分配机构.xlsx``,
-    and the progress line and its 说明 say how many rows. Returns the paths written. Raises BankxlError
-    (see :func:`bankxl.runner.check_output`, :func:`outlet_paths`) and the loader's errors."""
-    from . import io as bio
-    from .runner import check_output, resolve_currency
-    from .scenario import parse_currency
-
+                  mask: bool = True, mask_accounts: bool = True, currency: str | None = None,
+                  progress: Callable[[str], None] = lambda m: None) -> list[Path]:
+    """Load once (:func:`bankxl.runner.prepare`, the pipeline of ``run_scenario``, so every setting — masking,
+    as-of, currency, unit and as-of notes — reaches every file), then write one report per outlet into
+    ``out_dir`` (:func:`outlet_paths`; every name is fixed before the first file is written). Rows with a
+    blank 机构号 get the report ``…_(未分配机构).xlsx``, and the progress line and its 说明 say how many rows.
+    Returns the paths written. Raises BankxlError (see :func:`bankxl.runner.check_output`,
+    :func:`outlet_paths`) and the loader's errors."""
     check_output(out_dir, sources, folder=True)
-    currency = parse_currency(currency) if currency else None
-    problems = ProblemLog()
-    loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
-                             problems=problems, strict=strict)
-    tables = {k: v.df for k, v in loaded.items()}
-    day = resolve_as_of(spec, tables, as_of)
-    if holidays is not None and not isinstance(holidays, pd.DataFrame):
-        holidays = bio.read_holidays(holidays)
-    cal = BankCalendar(holidays)
-    currency = resolve_currency(spec, loaded, currency)
-    parts = split_by_outlet(spec, tables)
+    prep = prepare(spec, sources, params=params, as_of=as_of, strict=strict, holidays=holidays, scale=scale,
+                   mask=mask, mask_accounts=mask_accounts, currency=currency, progress=progress)
+    parts = split_by_outlet(spec, prep.tables)
     targets = outlet_paths(spec.title, list(parts), out_dir, sources)
     paths = []
     for i, (org, sub) in enumerate(parts.items(), 1):
-        # row problems of the whole load are shown only where their rows belong
-        ctx = RunContext(as_of=day, calendar=cal, scale=scale, currency=currency, strict=strict,
-                         problems=_problems_for(problems, sub))
         target = targets[org]
         if org is None:
             n_blank = sum(len(sub[t]) for t in spec.outlet_tables if t in sub)
-            ctx.notes.append(f"本文件含机构号为空的 {n_blank:,} 行({UNASSIGNED}), 这些行不属于任何网点的文件 (--by outlet)。")
+            notes = [f"本文件含机构号为空的 {n_blank:,} 行({UNASSIGNED}), 这些行不属于任何网点的文件 (--by outlet)。"]
             progress(f"机构号为空的 {n_blank:,} 行写入 {target.name} ({UNASSIGNED}); "
                      f"{n_blank:,} row(s) without 机构号 go to this file")
         else:
-            ctx.notes.append(f"本文件仅含机构号「{org}」的数据 (--by outlet)。")
+            notes = [f"本文件仅含机构号「{org}」的数据 (--by outlet)。"]
             if target.name != f"{spec.title}_{org}.xlsx":
-                ctx.notes.append(f"文件名「{target.name}」与机构号不同: 原机构号含文件名不允许的字符、过长, "
-                                 "或与另一机构(不分大小写)或输入文件同名。")
-        inputs = {k: {"source": loaded[k].source, "sheet": loaded[k].sheet, "header_row": loaded[k].header_row,
-                      "rows": len(v)} for k, v in sub.items()}
-        report = execute(spec, sub, params, ctx=ctx, inputs=inputs)
+                notes.append(f"文件名「{target.name}」与机构号「{org}」不同: 原机构号含文件名不允许的字符、过长, "
+                             f"或与另一机构(不分大小写)、{UNASSIGNED_FILE}或输入文件同名。")
+        # row problems of the whole load are shown only where their rows belong
+        report = prep.run(sub, problems=_problems_for(prep.problems, sub), notes=notes)
         p = write_report(report, target)
         paths.append(p)
         progress(f"[{i}/{len(parts)}] {p.name}")

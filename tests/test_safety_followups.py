@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from bankxl.cli import main
-from bankxl.errors import DataValidationError, ProblemLog
+from bankxl.errors import DataValidationError
 from bankxl.runner import run_scenario
 
 AS_OF = "2026-11-30"
@@ -97,6 +97,11 @@ def _about(path) -> dict:
     return {str(k): str(v) for k, v in zip(df[0], df[1]) if pd.notna(k) and pd.notna(v)}
 
 
+def _cells(path, sheet) -> list[str]:
+    df = pd.read_excel(path, sheet_name=sheet, header=None, engine="calamine")
+    return [str(v) for v in df.to_numpy(dtype=object).ravel() if pd.notna(v)]
+
+
 def _param_file(path, rows):
     frame = pd.DataFrame(rows, columns=["参数", "取值"])
     frame.to_csv(path, index=False) if path.suffix == ".csv" else frame.to_excel(path, sheet_name="参数", index=False)
@@ -178,3 +183,55 @@ def test_every_error_raised_on_purpose_has_an_english_part():
             if len(re.findall(r"[A-Za-z]", lit)) <= len(re.findall(r"[\u4e00-\u9fff]", lit)):
                 bad.append(f"{path.name}:{node.lineno} {lit[:60]!r}")
     assert not bad, bad
+
+
+# ------------------------------------------------------------------------------ 6 + 7. the as-of date
+def test_missing_as_of_suggests_no_fixed_date_but_names_the_latest_in_the_data(tmp_path, capsys):
+    src = tmp_path / "td.csv"
+    NO_MATURITY.to_csv(src, index=False)
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "--as-of YYYY-MM-DD" in err and "2026-11-30" not in err
+    assert "2026-06-10" in err  # the latest 起息日 in the file, for orientation
+
+
+@pytest.mark.parametrize("as_of,warned", [("2020-01-01", "早于"), ("2028-01-01", "晚于"), ("2026-11-30", None)])
+def test_as_of_far_from_the_data_is_warned_not_refused(tmp_path, capsys, as_of, warned):
+    src = tmp_path / "td.csv"
+    NO_MATURITY.assign(起存日期=["2026-06-01", "2026-06-15", "2026-06-30"]).to_csv(src, index=False)
+    out = tmp_path / "o.xlsx"
+    assert main(["run", "D2", "-i", str(src), "-o", str(out), "--as-of", as_of]) == 0
+    err = capsys.readouterr().err
+    lines = [x for x in _cells(out, "说明") if x.startswith("数据日期 ") and ("早于" in x or "晚于" in x)]
+    if warned is None:
+        assert not lines and "警告 warning: 数据日期" not in err
+    else:
+        assert len(lines) == 1 and warned in lines[0] and "起息日" in lines[0], lines
+        assert "2026-06-01" in lines[0] if warned == "早于" else "2026-06-30" in lines[0]
+        assert "警告 warning: 数据日期" in err and warned in err
+
+
+# ------------------------------------------------------------------------------ 8. --by outlet
+def test_by_outlet_names_and_settings(tmp_path, capsys):
+    orgs = ["..", "*", "未分配机构", None, "001"]
+    src = tmp_path / "td.csv"
+    pd.DataFrame({"账号": [f"A{i}" for i in range(5)], "客户号": [f"C{i}" for i in range(5)], "机构号": orgs,
+                  "到期日": "2027-01-05", "余额(万元)": [1, 2, 3, 4, 5], "数据日期": "2026-11-30"}).to_csv(src, index=False)
+    outdir = tmp_path / "out"
+    assert main(["run", "D2", "-i", str(src), "-o", str(outdir), "--by", "outlet", "--no-mask",
+                 "--as-of", "2026-11-29"]) == 0
+    import hashlib
+
+    def h(org):
+        return hashlib.sha1(org.encode("utf-8")).hexdigest()[:8]
+    names = sorted(p.name for p in outdir.iterdir())
+    assert names == sorted([f"存款到期视图_机构_{h('..')}.xlsx", f"存款到期视图_机构_{h('*')}.xlsx",
+                            "存款到期视图_未分配机构.xlsx", "存款到期视图_(未分配机构).xlsx", "存款到期视图_001.xlsx"])
+    for name, acct in [(f"存款到期视图_机构_{h('..')}.xlsx", "A0"), (f"存款到期视图_机构_{h('*')}.xlsx", "A1"),
+                       ("存款到期视图_未分配机构.xlsx", "A2"), ("存款到期视图_(未分配机构).xlsx", "A3")]:
+        detail = pd.read_excel(outdir / name, sheet_name="到期明细", engine="calamine", header=1)
+        assert detail["账号"].tolist() == [acct], name  # --no-mask reached every file: 账号 unmasked
+        text = "\n".join(_cells(outdir / name, "说明"))
+        assert "数据日期按指定值 2026-11-29" in text and "已换算为 元(×10000)" in text  # as-of and unit notes
+        assert _about(outdir / name)["个人信息脱敏"] == "否"
+    assert "机构号「..」" in "\n".join(_cells(outdir / f"存款到期视图_机构_{h('..')}.xlsx", "说明"))  # names the original

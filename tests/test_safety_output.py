@@ -69,7 +69,7 @@ def test_by_outlet_file_names_from_data_stay_inside_the_folder(sample_bank, tmp_
         assert len(n.encode("utf-8")) <= 255 and not FORBIDDEN & set(n) and ".." not in n, n
         assert n.endswith(".xlsx") and n.startswith("存款到期视图_")
     # the blank 机构号 rows have their own file, and the run says so
-    blank = outdir / "存款到期视图_未分配机构.xlsx"
+    blank = outdir / "存款到期视图_(未分配机构).xlsx"  # a name no 机构号 takes (test_safety_followups)
     assert "未分配机构" in err and "5 行" in err
     whole_out = tmp_path / "whole.xlsx"                         # the same input as one report: rows it shows
     assert main(["run", "D2", "-i", str(victim), "-o", str(whole_out)]) == 0
@@ -292,7 +292,7 @@ def test_outlet_paths_refuse_a_link_leading_out_of_the_folder(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     paths = outlet_paths("T", ["b", "B", None, "c"], out)
-    assert [p.name for p in paths.values()] == ["T_b.xlsx", "T_B (2).xlsx", "T_未分配机构.xlsx", "T_c.xlsx"]
+    assert [p.name for p in paths.values()] == ["T_b.xlsx", "T_B (2).xlsx", "T_(未分配机构).xlsx", "T_c.xlsx"]
     assert all(p.parent == out.resolve() for p in paths.values())
     (out / "T_c.xlsx").symlink_to(tmp_path / "elsewhere.xlsx")
     with pytest.raises(BankxlError, match="输出文件夹"):
