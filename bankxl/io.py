@@ -1083,7 +1083,7 @@ def _dtype(kind: str) -> str:
 
 def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_excel_row: int = 1,
                problems: ProblemLog | None = None, strict: bool = False, source: str = "",
-               date1904: bool = False) -> LoadedTable:
+               date1904: bool = False, mask: bool = True, mask_accounts: bool = True) -> LoadedTable:
     """Turn cells as read into a typed canonical table.
 
     ``raw``: cells (object dtype, no header applied; row 0 is Excel row ``first_excel_row``). The header is
@@ -1096,10 +1096,12 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     in a required column, row kept), NEG_BALANCE (``nonneg`` column < 0, value kept), DUP_KEY (same
     ``spec.key``: the last row is kept, earlier ones dropped). ``date1904``: plain-number dates are 1904
     serials. Raises DataValidationError: no header / required column missing; in ``strict`` mode also when
-    any row problem (other than the informational :data:`~bankxl.errors.INFO_CODES`) was found.
+    any row problem (other than the informational :data:`~bankxl.errors.INFO_CODES`) was found — its examples
+    show 原值 masked as on the 数据问题 sheet (``mask`` / ``mask_accounts``, :meth:`RowProblem.shown_value`).
     """
     if problems is None:
         problems = ProblemLog()
+    shown = (mask, mask_accounts)  # ``mask`` names row masks below
     arr = raw.to_numpy(dtype=object) if isinstance(raw, pd.DataFrame) else np.asarray(raw, dtype=object)
     if arr.ndim != 2:
         arr = arr.reshape(len(arr), -1)
@@ -1208,12 +1210,13 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     for nt in notes:
         log.info("%s: %s", spec.id, nt)
     if strict and sink.count:
-        ex = "; ".join(f"第 {p.excel_row} 行 {p.column or ''} {p.code} 原值「{p.value}」{p.reason}"
-                       for p in sink.samples)
+        ex = "; ".join(f"第 {p.excel_row} 行 {p.column or ''} {p.code} 原值「{p.shown_value(*shown)}」"
+                       f"{p.reason}" for p in sink.samples)
         raise DataValidationError(
             f"严格模式: 表「{spec.zh}」({spec.id}) 有 {sink.count} 个数据问题, 例如: {ex}",
             f"Strict mode: table {spec.id} has {sink.count} row problem(s), e.g. "
-            + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.value!r}" for p in sink.samples),
+            + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.shown_value(*shown)!r}"
+                        for p in sink.samples),
             table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
     return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes, currencies)
 
@@ -1387,7 +1390,7 @@ def _header_fits(c: _Cand, spec: TableSpec) -> bool:
 
 def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]],
                 wanted: Sequence[str], optional: Sequence[str] = (), problems: ProblemLog | None = None,
-                strict: bool = False) -> dict[str, LoadedTable]:
+                strict: bool = False, mask: bool = True, mask_accounts: bool = True) -> dict[str, LoadedTable]:
     """Find and load each wanted canonical table (ids or any name) in the sources.
 
     Sources: .xlsx/.xlsm/.xls (sheets and Excel tables/ListObjects), .csv/.txt/.tsv, DataFrames (headers
@@ -1404,7 +1407,8 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     required table still not found, the one source whose header lacks at most :data:`NEAR_MISS` required
     columns (holding at least two; also when an optional table took it by header): loading it reports the missing columns (a CSV's error names the file). Returns
     {table id: LoadedTable} (``sheet`` / ``source`` say where each came from); optional tables not found are
-    absent. Raises DataValidationError for a missing required table (names the table and where it looked),
+    absent. ``mask`` / ``mask_accounts``: how a strict-mode error shows 原值 (:func:`load_frame`).
+    Raises DataValidationError for a missing required table (names the table and where it looked),
     for ambiguous sources, and for structural problems of a found table.
     """
     if problems is None:
@@ -1498,7 +1502,8 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
         raw, first, sheet, d1904 = c.raw()
         try:
             result[spec.id] = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,
-                                         strict=strict, source=c.source, date1904=d1904)
+                                         strict=strict, source=c.source, date1904=d1904, mask=mask,
+                                         mask_accounts=mask_accounts)
         except DataValidationError as e:
             name = Path(c.source).name
             if c.kind != "csv" or name in str(e):

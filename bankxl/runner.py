@@ -325,7 +325,7 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
     say = progress or (lambda _msg: None)
     say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
     loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
-                             problems=problems, strict=strict)
+                             problems=problems, strict=strict, mask=mask, mask_accounts=mask_accounts)
     tables = {k: v.df for k, v in loaded.items()}
     inputs = {k: {"source": v.source, "sheet": v.sheet, "header_row": v.header_row, "rows": v.n_rows}
               for k, v in loaded.items()}

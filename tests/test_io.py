@@ -706,7 +706,7 @@ def test_runner_strict_message_counts_real_problems_once(monkeypatch):
     assert log.real_summary_text() == "time_deposits/NUM_INVALID 数值无法识别: 1 行"
     df = raw(td_rows(["A", "C", "1", "2026-12-05", 100]))
 
-    def fake_read_tables(sources, wanted, optional=(), problems=None, strict=False):
+    def fake_read_tables(sources, wanted, optional=(), problems=None, strict=False, **_masking):
         problems.extend(log.problems)
         return {"time_deposits": load_frame(df, TD, sheet="S", problems=ProblemLog())}
 
@@ -718,7 +718,7 @@ def test_runner_strict_message_counts_real_problems_once(monkeypatch):
     log2 = ProblemLog()
     log2.add(log.problems[0])
 
-    def only_summary(sources, wanted, optional=(), problems=None, strict=False):
+    def only_summary(sources, wanted, optional=(), problems=None, strict=False, **_masking):
         problems.extend(log2.problems)
         return {"time_deposits": load_frame(df, TD, sheet="S", problems=ProblemLog())}
 

@@ -235,3 +235,21 @@ def test_by_outlet_names_and_settings(tmp_path, capsys):
         assert "数据日期按指定值 2026-11-29" in text and "已换算为 元(×10000)" in text  # as-of and unit notes
         assert _about(outdir / name)["个人信息脱敏"] == "否"
     assert "机构号「..」" in "\n".join(_cells(outdir / f"存款到期视图_机构_{h('..')}.xlsx", "说明"))  # names the original
+
+
+# ------------------------------------------------------------------------------ 9. strict mode masks 原值
+@pytest.mark.parametrize("no_mask", [False, True])
+def test_strict_mode_message_masks_personal_values(tmp_path, capsys, no_mask):
+    bad_id = "110101199003071234"  # check digit wrong (…0307123X would be right? any wrong one will do)
+    from bankxl.idcard import normalize_with_reason
+
+    assert normalize_with_reason(pd.Series([bad_id], dtype=object))[1][0] == "ID_CHECKSUM"
+    src = tmp_path / "td.csv"
+    src.write_text(f"账号,客户号,机构号,到期日,余额,证件号码\nA1,C1,001,2027-01-05,100,{bad_id}\n", encoding="utf-8")
+    args = ["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--strict", "--as-of", AS_OF]
+    assert main(args + (["--no-mask"] if no_mask else [])) == 2
+    err = capsys.readouterr().err
+    assert "严格模式" in err and "ID_CHECKSUM" in err
+    assert (bad_id in err) == no_mask, err
+    if not no_mask:
+        assert "1234" in err  # the masked form keeps the ends, so the row can still be checked
