@@ -113,14 +113,14 @@ def blank_mask(arr: np.ndarray, *, distinct: bool = False) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------------ headers
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\u180e\ufeff\u00ad]")
 _WS = re.compile(r"\s+")
 
 
 def header_text(h: Any) -> str:
     """Normalised header as the user means it: NFKC (full-width -> half-width, U+3000 / NBSP -> space),
-    BOM and zero-width characters removed, all whitespace (incl. line breaks inside the cell) removed,
-    leading/trailing ``*`` (required-field markers) removed. Numbers become text (``2024.0`` -> ``2024``)."""
+    BOM, zero-width and bidi control characters (U+200E/F, U+202A–E, U+2066–9) removed, all whitespace
+    (incl. line breaks inside the cell) removed, leading/trailing ``*`` (required-field markers) removed. Numbers become text (``2024.0`` -> ``2024``)."""
     if h is None or (isinstance(h, float) and math.isnan(h)):
         return ""
     if isinstance(h, float) and h.is_integer():

@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import numpy as np
+
 from .errors import DataValidationError
 
 #: largest grid (rows x columns of a sheet's used range) read from one sheet: 50 million cells, e.g.
@@ -28,11 +30,18 @@ MAX_SHEET_CELLS = 50_000_000
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-#: a cell with an explicit reference that is not self-closing (``<c r="B7" t="s"><v>3</v></c>``); calamine
-#: skips ``<c r="B7" s="1"/>`` (format only, no value), so such cells do not widen the grid
-_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')
-_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})[0-9]{1,7}"[^>/]*>')
-_ROW_REF = re.compile(rb'<row\b[^>]*?\sr="([0-9]{1,7})"')
+#: a start tag of a ``c`` (cell) element that is not self-closing, with its ``r`` reference captured (any
+#: attribute order, either quote, any namespace prefix, either letter case as calamine reads them);
+#: calamine skips ``<c r="B7" s="1"/>`` (format only, no value), so such cells do not widen the grid
+_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c\s[^>]*?(?<=\s)r\s*=\s*["\']([A-Za-z]{1,7}[0-9]{1,10})["\'][^>]*(?<!/)>')
+#: a start tag of a cell with no ``r`` reference (calamine places it after the previous cell of its row)
+_NOREF_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c(?:>|\s(?![^>]*?(?<=\s)r\s*=)[^>]*>)')
+#: the same in the form nearly every writer uses (``<c r="B7" ...>``, references first): a faster scan
+_PLAIN_ROW = re.compile(rb'<c r="[A-Za-z]{1,7}([0-9]{1,10})"[^>/]*>')
+_PLAIN_WIDE = re.compile(rb'<c r="([A-Za-z]{2,7})[0-9]{1,10}"[^>/]*>')
+_ROW_TAG = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row[\s>/]')
+_ROW_REF = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\s[^>]*?(?<=\s)r\s*=\s*["\']([0-9]{1,10})["\']')
+_ANY_CELL = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?c[\s>/]')
 _CHUNK = 1 << 24
 
 
@@ -64,11 +73,17 @@ def col_letters(n: int) -> str:
     return s
 
 
-def _col_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
+def _ref_bounds(refs: list[bytes]) -> tuple[int, int, int]:
+    """(lowest row, highest row, rightmost column) of cell references such as ``b"XFD1048576"`` (letters in
+    either case, then digits), 1-based; vectorised over the references' bytes."""
+    u = np.array(refs).view(np.uint8).reshape(len(refs), -1).astype(np.int64)
+    col = np.zeros(len(refs), np.int64)
+    row = np.zeros(len(refs), np.int64)
+    for j in range(u.shape[1]):
+        c = u[:, j]
+        col = np.where(c >= 65, col * 26 + (c | 32) - 96, col)
+        row = np.where((c >= 48) & (c <= 57), row * 10 + c - 48, row)
+    return int(row.min()), int(row.max()), int(col.max())
 
 
 def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
@@ -104,11 +119,13 @@ def sheet_extent(path: Path, sheet: str) -> Extent | None:
     the sheet XML in 16 MB chunks (about 2 s per GB of XML); None when the file is no such zip (.xls, .ods,
     .xlsb: not checked here).
 
-    Rows: first to last cell with a value (calamine takes them from the first and last cell; rows that
-    only carry a format do not count). Columns: the rightmost cell with a value (Z when no cell is beyond
-    it). Cells without an ``r`` reference (allowed, rare) are bounded by counting: their column is at most
-    the widest explicit column plus the number of cells in the row, their row at most the last row
-    reference plus the rows without one."""
+    Rows: the lowest to the highest row of a cell with a value, whatever their order in the file (calamine
+    spans both; self-closing format-only cells do not count). Columns: the rightmost cell with a value,
+    counted from A (calamine does not stop at XFD). References are read as calamine reads them: any
+    attribute order, either quote, a namespace prefix (``<x:c>``), lower-case letters. ``<dimension ref>``
+    is ignored (calamine does not size its grid by it). Cells without an ``r`` reference (allowed, rare)
+    are bounded by counting: their column is at most the widest explicit column plus the number of cells
+    in the row, their row at most the highest row reference plus the rows without one."""
     try:
         z = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile):
@@ -130,34 +147,33 @@ def sheet_extent(path: Path, sheet: str) -> Extent | None:
                 if block:  # keep an unfinished element for the next chunk
                     cut = chunk.rfind(b"<")
                     chunk, tail = chunk[:cut], chunk[cut:]
-                cells = chunk.count(b"<c")  # with <col, <cfRule ...: exact counts below only when it differs
-                if cells:
-                    if not first_row:
-                        m = _CELL.search(chunk)
-                        first_row = int(m.group(2)) if m else 1
-                    for back in (1 << 20, len(chunk)):  # the last cell with a value, from the end
-                        found = _CELL.findall(chunk[-back:])
-                        if found:
-                            last_row = max(last_row, int(found[-1][1]))
-                            break
-                    wide = set(_WIDE_CELL.findall(chunk))
-                    last_col = max([last_col, 26 if _CELL.search(chunk) else 0]
-                                   + [_col_number(w) for w in wide])
-                    if chunk.count(b'<c r="') < cells and chunk.count(b'<c r="') < (
-                            chunk.count(b"<c ") + chunk.count(b"<c>") + chunk.count(b"<c/>")):
-                        # cells without a reference: count them per row
-                        extra_cols = max([extra_cols] + [r.count(b"<c ") + r.count(b"<c>") + r.count(b"<c/>")
-                                                         for r in chunk.split(b"<row")])
-                        rows = chunk.count(b"<row ") + chunk.count(b"<row>")
-                        refs = _ROW_REF.findall(chunk)
-                        last_row = max([last_row] + [int(r) for r in refs[-1:]])
-                        extra_rows += rows - len(refs)
-                        first_row = 1
+                if chunk.count(b"<c") == chunk.count(b'<c r="') and b":c" not in chunk:
+                    rows = _PLAIN_ROW.findall(chunk)  # the usual form: every cell tag starts <c r="
+                    if rows:
+                        r = np.fromstring(b" ".join(rows), dtype=np.int64, sep=" ")
+                        wide = set(_PLAIN_WIDE.findall(chunk))
+                        first_row = min(first_row or int(r.min()), int(r.min()))
+                        last_row = max(last_row, int(r.max()))
+                        last_col = max([last_col, 26] + [_ref_bounds([w + b"1"])[2] for w in wide])
+                    if not block:
+                        break
+                    continue
+                refs = _CELL.findall(chunk)
+                if refs:
+                    lo, hi, col = _ref_bounds(refs)
+                    first_row = min(first_row or lo, lo)
+                    last_row, last_col = max(last_row, hi), max(last_col, col)
+                if _NOREF_CELL.search(chunk):  # cells without a reference: count them per row
+                    extra_cols = max([extra_cols] + [len(_ANY_CELL.findall(r)) for r in _ROW_TAG.split(chunk)])
+                    row_refs = _ROW_REF.findall(chunk)
+                    last_row = max([last_row] + [int(r) for r in row_refs])
+                    extra_rows += len(_ROW_TAG.findall(chunk)) - len(row_refs)
+                    first_row = 1
                 if not block:
                     break
     if not last_row and not extra_rows:
         return Extent(1, 0, 0)
-    return Extent(first_row or 1, last_row + extra_rows, min(last_col + extra_cols, 16384))
+    return Extent(first_row or 1, last_row + extra_rows, last_col + extra_cols)
 
 
 def check_extent(path: Path, sheet: str) -> None:
@@ -175,6 +191,70 @@ def check_extent(path: Path, sheet: str) -> None:
         f"column {ext.last_col}), about {ext.cells:,} cells, over the limit of {MAX_SHEET_CELLS:,}. This is "
         f"usually a stray cell far away: press Ctrl+End in Excel, delete the extra rows and columns, save "
         f"and try again.", sheet=sheet)
+
+
+#: a part calamine reads whole (shared strings, workbook, styles ...) that unpacks to more than this many
+#: bytes at a compression ratio above :data:`MAX_RATIO` is a zip bomb (distinct strings compress ~5-20x)
+BOMB_PART_BYTES = 16 << 20
+MAX_RATIO = 100
+
+
+def check_package(path: Path) -> None:
+    """DataValidationError when an .xlsx/.xlsm would blow up while calamine opens it (it reads the shared
+    strings table whole, about 40 bytes per entry, before any sheet): a part other than a worksheet that
+    unpacks to over :data:`BOMB_PART_BYTES` at a ratio over :data:`MAX_RATIO`, or more shared strings
+    than cells in all sheets together (each entry is used by a cell; counted by streaming ``<si`` tags,
+    the ``count`` attributes are not trusted; the cells are counted only when the table holds over a
+    million entries). Nothing for other formats or ordinary workbooks."""
+    try:
+        z = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile):
+        return
+    with z:
+        for info in z.infolist():
+            if info.filename.startswith("xl/worksheets/") or info.file_size <= BOMB_PART_BYTES:
+                continue
+            if info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise _bomb(path, f"{info.filename} 压缩前 {info.file_size:,} 字节, 是压缩后的 "
+                                  f"{info.file_size // max(info.compress_size, 1):,} 倍",
+                            f"{info.filename} unpacks to {info.file_size:,} bytes, "
+                            f"{info.file_size // max(info.compress_size, 1):,} times its packed size")
+        sst = next((n for n in z.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
+        if sst is None:
+            return
+        strings = _count_tags(z, sst, (b"<si>", b"<si ", b":si>", b":si "), stop=1_000_000)
+        if strings <= 1_000_000:
+            return
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        cells = sum(_count_tags(z, n, (b"<c", b":c ", b":c>")) for n in sheets)
+        if strings > cells:
+            strings = _count_tags(z, sst, (b"<si>", b"<si ", b":si>", b":si "))
+            raise _bomb(path, f"共享字符串表有 {strings:,} 项, 多于全部工作表的单元格数 {cells:,}",
+                        f"the shared strings table holds {strings:,} entries, more than the {cells:,} "
+                        f"cells of all sheets")
+
+
+def _count_tags(z: zipfile.ZipFile, part: str, tags: tuple[bytes, ...], stop: int | None = None) -> int:
+    """Occurrences of ``tags`` in a zip member, streamed in 16 MB chunks; stops early past ``stop``."""
+    n, tail = 0, b""
+    with z.open(part) as fh:
+        while block := fh.read(_CHUNK):
+            chunk = tail + block
+            n += sum(chunk.count(t) for t in tags)
+            tail = chunk[-8:]
+            n -= sum(tail.count(t) for t in tags)  # counted again with the next chunk
+            if stop is not None and n > stop:
+                return n
+        n += sum(tail.count(t) for t in tags)
+    return n
+
+
+def _bomb(path: Path, why_zh: str, why_en: str) -> DataValidationError:
+    return DataValidationError(
+        f"文件 {path.name} 已损坏或不是 Excel 生成的工作簿, 读取它会耗尽内存({why_zh})。请在 Excel 中打开并另存为 "
+        f".xlsx 后再试, 或向导出系统的管理员反映。",
+        f"File {path.name} is damaged or was not made by Excel; reading it would exhaust memory ({why_en}). "
+        f"Open it in Excel, save it as .xlsx and try again, or report it to the system that exported it.")
 
 
 # ============================================================================================ file kind

@@ -110,7 +110,7 @@ def test_sheet_extent_counts_cells_without_reference(tmp_path):
                 d = d[:a] + body + d[b:]
             zout.writestr(i, d)
     ext = sheet_extent(dst, "定期存款明细")
-    assert ext.first_row == 1 and ext.last_row >= 1048576 and ext.last_col == 16384
+    assert ext.first_row == 1 and ext.last_row >= 1048576 and ext.last_col >= 16384  # an upper bound: calamine does not stop at XFD
     assert ext.cells > MAX_SHEET_CELLS
     out = _load_limited(dst)
     assert out.startswith("ERROR"), out
