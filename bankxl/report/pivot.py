@@ -58,6 +58,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.xmlwriter import XMLwriter
 
 __all__ = [
     "DataField",
@@ -491,8 +492,12 @@ def pivot_location(df: pd.DataFrame, spec: PivotSpec, target_cell: str) -> str:
 
 # --------------------------------------------------------------------------------------------- XML writing
 def _a(v: object) -> str:
-    """Attribute value, XML-escaped and quoted."""
-    return '"' + escape(str(v), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}) + '"'
+    """Attribute value, XML-escaped and quoted. Characters XML 1.0 cannot hold (control characters but tab
+    and line feed, U+FFFE/FFFF) are written ``_xHHHH_`` and a literal ``_xHHHH_`` as ``_x005F_xHHHH_``:
+    the OOXML string escape, exactly as XlsxWriter writes the same text in the source cells, so every
+    cache item still matches its cell (a raw BEL or NUL made the whole pivot cache invalid XML)."""
+    text = XMLwriter._escape_control_characters(str(v))
+    return '"' + escape(text, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}) + '"'
 
 
 def _num(v: float) -> str:

@@ -18,6 +18,7 @@ openpyxl is never used to write (a load-and-save drops charts and pivots).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
@@ -56,6 +57,9 @@ FOOTER_NOTE = "内部资料 注意保密"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_SHEETS = frozenset({"history"})  # Excel refuses a sheet called History (any case)
 _BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+#: bidi controls and zero-width characters: dropped from file names, so ``名单_\u202eCOM1.xlsx`` cannot show
+#: as another name or fake an extension
+_INVISIBLE_FILE_CHARS = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\u180e\ufeff]")
 _RESERVED_FILES = re.compile(r"(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.I)
 
 
@@ -83,11 +87,12 @@ def safe_sheet_name(name: str, taken: set[str]) -> str:
 def safe_filename(text: Any, max_bytes: int = 255) -> str:
     """``text`` (e.g. a 机构号 from data) as one file name valid on Windows, macOS and Linux.
 
+    Bidi controls (U+202A–E, U+2066–9, U+200E/F) and zero-width characters are dropped;
     <>:"/\\|?* and control characters become _, runs of dots become one dot (no ``..``), a leading dot
     becomes _ (no hidden files), trailing dots and spaces go (Windows drops them), Windows device names
     (CON, NUL, COM1, LPT1 … with or without an extension, any case) get a leading _, and the result is cut
     to ``max_bytes`` UTF-8 bytes without splitting a character. Never empty ("_")."""
-    s = re.sub(r"\.{2,}", ".", _BAD_FILE_CHARS.sub("_", str(text)))
+    s = re.sub(r"\.{2,}", ".", _BAD_FILE_CHARS.sub("_", _INVISIBLE_FILE_CHARS.sub("", str(text))))
     s = s.encode("utf-8")[:max_bytes].decode("utf-8", "ignore").rstrip(". ")
     if s.startswith("."):
         s = "_" + s[1:]
@@ -656,12 +661,14 @@ def write_report(report: Report, path: str | Path) -> Path:
 
     The workbook is built in a temporary file in the same folder and moved over ``path`` with
     ``os.replace`` only when complete; on any error the temporary file is removed and an existing
-    ``path`` is left untouched. Raises OSError when the folder is not writable (e.g. the file is open
+    ``path`` is left untouched. A new file gets the user's umask; a replaced one keeps its permission bits. Raises OSError when the folder is not writable (e.g. the file is open
     in Excel on Windows).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp, mode = _new_temp(path)
+    with contextlib.suppress(OSError):  # replacing a report: keep the mode its owner gave it (e.g. 0600)
+        mode = os.stat(path).st_mode & 0o777
     try:
         XlsxReportWriter(report, tmp).write()
         os.chmod(tmp, mode)  # the pivot step rewrites the file through mkstemp (0600)
