@@ -12,7 +12,11 @@ which asks for display masking of identity numbers, phone numbers, names and acc
   default 是); a counterparty's account (someone else's) is always masked when 脱敏 is on.
 * Address: keep the first 6 characters (province/city/district) -> ``北京市海淀区********``.
 * Counterparty name (对手户名): masked as a name unless it names an organisation (:data:`ORG_NAME_PATTERN`:
-  银行, 公司, 超市 …) -> ``张*`` but ``北京三快在线科技有限公司`` as is.
+  银行, 公司, 超市 …) -> ``张*`` but ``北京三快在线科技有限公司`` as is. A payment platform followed by a name
+  (:data:`PLATFORM_PREFIX`: ``支付宝-董国志``, ``微信转账-张三``) and a name marked ``(个人)`` are persons ->
+  ``支付宝-董**``, ``张*(个人)``.
+* Free text (摘要, 附言): identity, mobile and card numbers inside it masked by pattern, and the names the row
+  knows (the customer's, the counterparty's, a name after 还款人/姓名 …) masked as names (:func:`mask_free_text`).
 
 :data:`PERSONAL_FIELDS` says which canonical columns are personal and how each is masked;
 :func:`mask_field` masks a column by its id — the one rule the reports and the 数据问题 sheet share.
@@ -28,6 +32,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import re
 from typing import Any
 
 import numpy as np
@@ -35,8 +40,9 @@ import pandas as pd
 
 from bankxl.idcard import as_string, normalize_id
 
-__all__ = ["COMPOUND_SURNAMES", "ORG_NAME_PATTERN", "PERSONAL_FIELDS", "mask_account", "mask_address",
-           "mask_counterparty", "mask_field", "mask_id", "mask_name", "mask_phone"]
+__all__ = ["COMPOUND_SURNAMES", "ORG_NAME_PATTERN", "PERSONAL_FIELDS", "PLATFORM_PREFIX", "counterparty_person",
+           "mask_account", "mask_address", "mask_counterparty", "mask_field", "mask_free_text", "mask_id",
+           "mask_name", "mask_phone"]
 
 MASK_CHAR = "*"
 
@@ -257,14 +263,152 @@ ORG_NAME_PATTERN = ("银行|信用社|合作社|公司|集团|有限|股份|企�
                     "借呗|花呗|微粒贷|白条|金条|中国移动|中国联通|中国电信|电力|水务|燃气|物业|店$|厂$|馆$|局$|院$|所$")
 
 
+#: payment platforms whose counterparty names read 平台-收款人 (``支付宝-董国志``): what follows the platform and a
+#: separator (- : / _) is a person unless it ends like an organisation (:func:`mask_counterparty`)
+PLATFORM_PREFIX = (r"(?:支付宝|财付通|微信(?:支付|转账|红包|零钱)?|京东(?:支付|钱包)?|美团(?:支付)?|拼多多|抖音(?:支付)?|"
+                   r"云闪付|银联(?:在线)?|翼支付|快钱|壹钱包|和包|苏宁(?:支付)?)")
+_PLATFORM_SPLIT = rf"^(?P<pre>{PLATFORM_PREFIX}\s*[-－—–_:：/]\s*)(?P<core>.+)$"
+_PERSON_MARK = r"^(?P<core>.+?)(?P<suf>\s*[(（]\s*个人\s*[)）])$"
+_ORG_END = f"(?:{ORG_NAME_PATTERN})$"
+
+
+def _split_counterparty(t: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """(prefix, name, suffix, is_person) of stripped counterparty names ``t``: ``支付宝-董国志`` -> (``支付宝-``,
+    ``董国志``, ``""``, True); ``张三(个人)`` -> (``""``, ``张三``, ``(个人)``, True); ``财付通-微信支付`` ->
+    (``财付通-``, ``微信支付``, ``""``, False). A name after a platform is a person unless it ends with an
+    organisation word (so ``财付通-中国石化加油站张三`` is a person); a ``(个人)`` name always is; any other name
+    unless :data:`ORG_NAME_PATTERN` matches anywhere in it."""
+    mark = t.str.extract(_PERSON_MARK)
+    core = mark["core"].fillna(t).astype("string")
+    suf = mark["suf"].fillna("").astype("string")
+    plat = core.str.extract(_PLATFORM_SPLIT)
+    pre = plat["pre"].fillna("").astype("string")
+    name = plat["core"].fillna(core).astype("string")
+    person = (mark["core"].notna()
+              | (plat["core"].notna() & ~name.str.contains(_ORG_END, regex=True).fillna(False).astype(bool))
+              | ((pre == "") & ~t.str.contains(ORG_NAME_PATTERN, regex=True).fillna(False).astype(bool)))
+    return pre, name, suf, person.fillna(False).astype(bool) & t.notna()
+
+
 @_series_or_scalar
 def mask_counterparty(s: pd.Series) -> pd.Series:
     """Mask counterparty names (对手户名): a person's name as :func:`mask_name` (``赵英婷`` -> ``赵**``); a name
     matching :data:`ORG_NAME_PATTERN` (an organisation: ``光大银行代收专户``, ``北京三快在线科技有限公司``) is
-    kept whole. Returns a ``"string"`` Series; missing -> ``<NA>``."""
+    kept whole. A payment platform and a name (:data:`PLATFORM_PREFIX`) keep the platform and mask the name
+    unless it ends like an organisation: ``支付宝-董国志`` -> ``支付宝-董**``, ``财付通-微信支付`` as is; a name
+    marked ``(个人)`` is a person: ``张三(个人)`` -> ``张*(个人)``. Returns a ``"string"`` Series; missing ->
+    ``<NA>``."""
     t = s.str.strip()
-    org = t.str.contains(ORG_NAME_PATTERN, regex=True).fillna(False).astype(bool)
-    return t.where(org, mask_name(t))
+    pre, name, suf, person = _split_counterparty(t)
+    return t.where(~person, pre + mask_name(name) + suf)
+
+
+@_series_or_scalar
+def counterparty_person(s: pd.Series) -> pd.Series:
+    """The person's name in counterparty names (对手户名), ``<NA>`` for an organisation: ``支付宝-董国志`` ->
+    ``董国志``, ``张三(个人)`` -> ``张三``, ``赵英婷`` -> ``赵英婷``, ``某科技有限公司`` -> ``<NA>`` (the rule of
+    :func:`mask_counterparty`) — the names :func:`mask_free_text` looks for in the row's 摘要."""
+    t = s.str.strip()
+    _pre, name, _suf, person = _split_counterparty(t)
+    return name.where(person)
+
+
+_DIGIT = "[0-9０-９]"
+#: an identity number (15 or 18 characters, X last) or a card/account number of 16–19 digits, standing alone
+_LONG_NUMBER = re.compile(rf"(?<!{_DIGIT})(?:{_DIGIT}{{17}}[XxＸｘ]|{_DIGIT}{{15,19}})(?!{_DIGIT})")
+#: a card number written in groups of 4 (6222 0202 0011 2233 445)
+_GROUPED_CARD = re.compile(rf"(?<!{_DIGIT}){_DIGIT}{{4}}(?:[ -]{_DIGIT}{{4}}){{3}}(?:[ -]{_DIGIT}{{1,3}})?(?!{_DIGIT})")
+#: a mainland mobile number, with or without +86 / separators (+86 139-1234-5678)
+_MOBILE = re.compile(rf"(?<!{_DIGIT})(?:\+?86[\s-]?)?[1１][3-9３-９]{_DIGIT}[\s-]?{_DIGIT}{{4}}[\s-]?{_DIGIT}{{4}}(?!{_DIGIT})")
+#: a name written after a label (还款人上官婉儿, 姓名：张三)
+_LABELLED_NAME = (r"(?:还款人|收款人|付款人|借款人|汇款人|转账人|持卡人|联系人|户名|姓名)[:：\s]*"
+                  r"(?P<name>[\u4e00-\u9fff]{2,4}(?:[·•][\u4e00-\u9fff]{1,6})?)")
+_DIGITLIKE = re.compile(r"[0-9０-９XxＸｘ]")
+
+
+def _star_digits(text: str, head: int, tail: int) -> str:
+    """``text`` with every digit (and ID check letter X) starred but the first ``head`` and last ``tail``;
+    separators kept (one match of a pattern above: a few characters)."""
+    pos = [m.start() for m in _DIGITLIKE.finditer(text)]
+    hide = set(pos[head:len(pos) - tail])
+    return "".join(MASK_CHAR if i in hide else c for i, c in enumerate(text))
+
+
+def _long_number(m: re.Match) -> str:
+    text = m.group(0)
+    return _star_digits(text, 6 if len(text) in (15, 18) else 4, 4)  # an ID keeps 6 + 4 (mask_id), a card 4 + 4
+
+
+def _mobile(m: re.Match) -> str:
+    n = len(_DIGITLIKE.findall(m.group(0)))
+    return _star_digits(m.group(0), n - 11 + 3, 4)  # 139****5678, a leading 86 kept
+
+
+#: one name per row in front of the text: name \x1f masked name \x1e text (control characters that are
+#: stripped from the names); the backreference finds the row's own name in its own text
+_NAME_IN_ROW = re.compile("(?s)^([^\x1f]+)\x1f([^\x1e]*)\x1e(.*?)\\1")
+
+
+def _mask_name_in_rows(t: pd.Series, name: pd.Series) -> pd.Series:
+    """``t`` (unique index) with each occurrence of the same row's ``name`` (2+ characters) replaced by
+    :func:`mask_name` of it. Vectorised: a few regex passes over the column (one occurrence per row per pass),
+    no per-row loop."""
+    name = name.astype("string").str.replace(r"[\x1e\x1f]", "", regex=True).str.strip()
+    rep = mask_name(name)
+    ok = (t.notna() & (name.str.len() >= 2) & ~name.str.contains(MASK_CHAR, regex=False) & (rep != name)
+          ).fillna(False).astype(bool)
+    if not ok.any():
+        return t
+    work = name[ok] + "\x1f" + rep[ok] + "\x1e" + t[ok]
+    todo = work
+    while len(todo):  # ends: every pass replaces one occurrence of a name that the mask cannot recreate
+        new = todo.str.replace(_NAME_IN_ROW, "\\1\x1f\\2\x1e\\3\\2", regex=True)
+        changed = (new != todo).fillna(False).astype(bool)
+        work[changed[changed].index] = new[changed]
+        todo = new[changed]
+    out = t.copy()
+    out[ok] = work.str.split("\x1e", n=1).str[1]
+    return out
+
+
+def _name_series(names, index: pd.Index) -> list[pd.Series]:
+    """``names`` of :func:`mask_free_text` as Series with a RangeIndex aligned with ``index`` (a Series by
+    label, or as is when its index is ``index``)."""
+    if names is None:
+        return []
+    if isinstance(names, (str, pd.Series)):
+        names = [names]
+    out = []
+    for n in names:
+        if isinstance(n, pd.Series):
+            v = n if n.index.equals(index) else n.reindex(index)
+            out.append(pd.Series(v.to_numpy(), dtype="string"))
+        else:
+            out.append(pd.Series(n, index=range(len(index)), dtype="string"))
+    return out
+
+
+@_series_or_scalar
+def mask_free_text(s: pd.Series, names=None) -> pd.Series:
+    """Mask personal data inside free text (摘要, 附言, 用途): by pattern, identity numbers (15/18 characters,
+    X last: keep 6 + 4 as :func:`mask_id`), card and account numbers (16–19 digits, also in groups of 4: keep
+    4 + 4), mainland mobile numbers (1[3-9] + 9 digits, with +86 or separators: ``139****5678``); and names
+    as :func:`mask_name`: each of ``names`` (a str for every row, or a Series aligned with ``s`` by index —
+    e.g. the row's customer name and :func:`counterparty_person` of its counterparty) where it occurs in its
+    row, and a name written after 还款人/收款人/付款人/借款人/姓名/户名 … (``还款人上官婉儿`` -> ``还款人上官**``).
+    Dates (8 digits), amounts and shorter codes are kept; one-character names are not searched. Digits are
+    starred one for one and separators kept, so the text keeps its length. Returns a ``"string"`` Series with
+    the index of ``s``; missing -> ``<NA>``. Never raises for bad values."""
+    found = _name_series(names, s.index)
+    t = s.reset_index(drop=True).str.replace(_LONG_NUMBER, _long_number, regex=True)
+    t = t.str.replace(_GROUPED_CARD, lambda m: _star_digits(m.group(0), 4, 4), regex=True)
+    t = t.str.replace(_MOBILE, _mobile, regex=True)
+    labelled = t.str.extractall(_LABELLED_NAME)["name"]
+    for _k, g in labelled.groupby(level="match"):
+        found.append(g.droplevel("match").reindex(t.index).astype("string"))
+    for name in found:
+        t = _mask_name_in_rows(t, name)
+    return t.set_axis(s.index)
 
 
 #: personal columns of the canonical tables (bankxl.tables) -> how they are masked; 客户号, 员工号 and the
@@ -275,11 +419,13 @@ PERSONAL_FIELDS: dict[str, str] = {
     "cust_name": "name", "emp_name": "name",
     "address": "address",
     "cpty_name": "counterparty",
+    "memo": "free_text",                               # 摘要/附言: numbers and labelled names inside the text
     "acct_no": "account", "repay_acct": "account",     # the customer's own accounts: 账号脱敏
     "cpty_acct": "other_account", "acct_to": "other_account",  # someone else's account: always with 脱敏
 }
 _MASKERS = {"id": mask_id, "phone": mask_phone, "name": mask_name, "address": mask_address,
-            "counterparty": mask_counterparty, "account": mask_account, "other_account": mask_account}
+            "counterparty": mask_counterparty, "free_text": mask_free_text, "account": mask_account,
+            "other_account": mask_account}
 
 
 def mask_field(values, field: str, mask: bool = True, mask_accounts: bool = True):

@@ -111,6 +111,29 @@ def test_problem_values_masked_on_data_problem_sheet(tmp_path):
     assert bad_id in set(shown["原值"])
 
 
+def test_c3_free_text_and_platform_counterparty_masked(tmp_path):
+    """Sample-independent: C3 on flows whose 摘要 carries a phone, an ID, a card number and names, paid via
+    支付宝-<customer name> — no cell of the report shows any of them whole (识别明细 copied 摘要 and 对手户名 as is)."""
+    secrets = {"id": "110101199003071237", "phone": "13912345678", "card": "6222020200112233445",
+               "name": "董国志", "labelled": "上官婉儿", "cust_id_no": "610113196506159034"}
+    cust = pd.DataFrame({"客户号": ["C1"], "客户名称": [secrets["name"]], "证件号码": [secrets["cust_id_no"]],
+                         "手机号": ["17869692953"]})
+    memo = (f"贷款还款 {secrets['name']} {secrets['phone']} 身份证{secrets['id']} 卡号{secrets['card']} "
+            f"还款人{secrets['labelled']}")
+    txn = pd.DataFrame({"客户号": ["C1"] * 6, "交易时间": [f"2026-{m:02d}-08" for m in range(6, 12)],
+                        "交易金额": [5800.0] * 6, "借贷标志": ["D"] * 6, "对手户名": [f"支付宝-{secrets['name']}"] * 6,
+                        "对手行名": ["招商银行"] * 6, "摘要": [memo] * 6})
+    src = tmp_path / "in.xlsx"
+    with pd.ExcelWriter(src) as w:
+        cust.to_excel(w, sheet_name="客户", index=False)
+        txn.to_excel(w, sheet_name="交易流水", index=False)
+    res = run_scenario("credit.other_bank_loans", [src], tmp_path / "out.xlsx", as_of=AS_OF, mask=True)
+    cells = [c for _s, c in _cells(res.path)]
+    assert any("支付宝-董**" in c for c in cells) and any("139****5678" in c for c in cells)  # 识别明细 is there
+    shown = [f"{k} on {c!r}" for c in cells for k, v in secrets.items() if v in c]
+    assert not shown, shown
+
+
 def test_problem_log_masks_by_column():
     from bankxl.errors import ProblemLog, RowProblem
 

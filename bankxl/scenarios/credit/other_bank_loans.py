@@ -64,6 +64,7 @@ import pandas as pd
 
 from ...errors import ParameterError
 from ...lists import REASON_SEP, Rule, ScoredList, check_levels, fill_template, levels_param, score_list, strategy_param
+from ...masking import counterparty_person, mask_free_text
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...rules import transactions as flow_rules
 from ...rules.identity import by_cust_id
@@ -396,7 +397,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     multi_tab = _multi_table(multi, lender_names, det, rel, customers, p, ctx)
     inst_tab = _institution_table(det, ob, p, ctx)
     inst_tab["机构"] = inst_tab["机构"].map(shown).astype("string")
-    detail = _detail_table(det.assign(institution=det["institution"].map(shown)), ctx)
+    detail = _detail_table(det.assign(institution=det["institution"].map(shown)), names, p, ctx)
     tags = _tags(ob, on, multi, det, lst, p, ctx)
 
     # --- overview
@@ -639,18 +640,27 @@ def _shown_institutions(det: pd.DataFrame, p: OtherBankLoanParams, ctx: RunConte
     return dict(zip(names, names.where(names.isin(keep), masked(names, "cpty_name", ctx))))
 
 
-def _detail_table(det, ctx) -> pd.DataFrame:
+def _detail_table(det, names, p, ctx) -> pd.DataFrame:
     """识别明细: one row per classified flow/order; the counterparty (对手户名, or an order's 对方账号) masked
-    per ``ctx.mask`` — it is someone else's name or account."""
+    per ``ctx.mask`` — it is someone else's name or account; 摘要/用途 with ID, phone and card numbers and the
+    row's names masked (:func:`bankxl.masking.mask_free_text`): the customer's (``names``: cust_id -> 客户名称)
+    and the counterparty's when it is a person (:func:`bankxl.masking.counterparty_person`; a lender of
+    ``p.lenders`` such as 分期乐 is not)."""
     base = ctx.base_label
     order = det["source"].eq("代扣指令").fillna(False).to_numpy()
     cpty = masked(det["cpty_name"], "cpty_name", ctx).where(~order, masked(det["cpty_name"], "acct_to", ctx))
+    memo = det["memo"].astype("string")
+    if ctx.mask:
+        name = det["cpty_name"].astype("string")
+        lender = has_pattern(name, "|".join(f"(?:{pat})" for _n, pat in p.lenders))
+        person = counterparty_person(name).where(~order & ~lender.to_numpy())
+        memo = mask_free_text(memo, names=[person] + ([det["cust_id"].map(names)] if names is not None else []))
     return pd.DataFrame({
         "客户号": det["cust_id"].astype("string"), "来源": det["source"].astype("string"),
         "Excel 行号": det["_row"].astype("Int64"), "交易日期": det["ts"].astype("datetime64[ns]"),
         "借贷": det["dir"].astype("string"), base("金额"): det["amount"].astype("float64"),
         "对手户名/账号": cpty, "对手行": det["cpty_bank"].astype("string"),
-        "摘要/用途": det["memo"].astype("string"), "识别类型": det["kind"].astype("string"),
+        "摘要/用途": memo, "识别类型": det["kind"].astype("string"),
         "机构": det["institution"].astype("string"), "贷款类型(推断)": det["loan_type"].astype("string"),
         "识别规则": det["rules"].astype("string"), "置信度": det["confidence"].astype("string"),
     })
