@@ -3,6 +3,8 @@ payment-platform counterparty (支付宝-董国志), free text on the 数据问�
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bankxl.errors import ProblemLog, RowProblem
 from bankxl.masking import counterparty_person, mask_counterparty, mask_free_text
@@ -89,3 +91,16 @@ def test_c3_detail_masks_memo_and_platform_person():
     unmasked = execute(get_scenario("credit.other_bank_loans"), _c3_tables(),
                        ctx=RunContext(as_of="2026-11-30", mask=False))
     assert set(_sheet(unmasked, "识别明细").set_index("客户号").loc["C1", "摘要/用途"]) == {f"贷款还款 {MEMO}"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=8), st.sampled_from(["110101199003071237", "13912345678",
+                                                                   "6222020200112233445", "11010519900307123X"]),
+                          st.text(alphabet="元转账 /-：,。abc", max_size=5)), min_size=1, max_size=5))
+def test_free_text_never_shows_a_number_whole(parts):
+    """Whatever text surrounds them (except more digits, which make another number), the numbers are starred,
+    and the text keeps its length."""
+    texts = ["".join(f"{a}|{num}|{b}" for a, num, b in parts)]
+    out = mask_free_text(pd.Series(texts)).iloc[0]
+    assert len(out) == len(texts[0])
+    assert not any(num in out for _a, num, _b in parts)
