@@ -8,9 +8,12 @@ org_name).
 
 Checks (all rows of the file):
 
-* 应发合计 = Σ 应发项目 and 实发合计 = 应发合计 − Σ 扣款项目, within ``tolerance`` (missing item = 0); a
-  row outside is listed on 校验结果 with its Excel row and recorded as ``SUM_MISMATCH`` in ``ctx.problems``.
-  A check is skipped (with a note) when every item column of it is empty in the file.
+* 应发合计 = Σ 应发项目 and 实发合计 = 应发合计 − Σ 扣款项目, within ``tolerance``; a row outside is listed on
+  校验结果 with its Excel row and recorded as ``SUM_MISMATCH`` in ``ctx.problems``. An item column the file
+  lacks counts 0 (the bank has no such item), and so does a blank 应发 item (an item not paid that month);
+  a BLANK deduction cell (or 应发合计) of a column the file has is unknown, not 0: that row's 实发 check is
+  not made and the row is listed as ``MISSING_ITEM`` naming the blank items (never a mismatch computed
+  with 0); 说明 says so. A check is skipped (with a note) when every item column of it is empty in the file.
 * 个人所得税 recomputed by the cumulative withholding method (累计预扣法) with
   :func:`bankxl.tax.cumulative_iit_long` per employee and calendar year: income = 应发合计; 专项扣除 =
   养老 + 医疗 + 失业 + 住房公积金; 专项附加扣除 from the file; 其他扣除 = 企业年金个人缴费 up to
@@ -201,9 +204,27 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
                        "实发合计与 应发合计 − 扣款合计 不符", "核对扣款项目与实发金额, 必要时补发或扣回"))
     else:
         notes.append("文件中没有任何扣款项目列, 未校验 实发合计 = 应发合计 − Σ扣款。")
+    n_unchecked = 0
     for col, actual, expected, zh, how, reason, action in checks:
+        # a blank deduction (or 应发合计) is unknown, not 0: that row's 实发 cannot be checked; a blank 应发
+        # item is an item not paid that month (exports leave unpaid items blank), so it counts 0
+        parts = ["gross", *deds] if col == "net" else []
+        blank = _blank_names(pay, parts) if parts else pd.Series("", index=pay.index)
+        unknown = actual.notna() & (blank != "")
+        if unknown.any():
+            b = pay[unknown]
+            n_unchecked += int(unknown.sum())
+            _add_problems(ctx, sheet_name, b["_row"], f"{zh}({col})", "MISSING_ITEM", actual[unknown],
+                          [f"{names} 为空(金额未知), 无法核对 {zh} = {how}; 员工 {i} {m:%Y-%m}"
+                           for names, i, m in zip(blank[unknown], b["emp_id"], b["month"])],
+                          "保留; 未核对该行, 请补全空白项目(无此项请填 0)")
+            mism.append(pd.DataFrame({
+                "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
+                "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "MISSING_ITEM",
+                "核对项目": zh, "表内值(元)": actual[unknown], "应为(元)": np.nan, "差额(元)": np.nan,
+                "原因": blank[unknown] + " 为空, 无法核对", "建议动作": "补全空白项目(无此项请填 0)后重新核对"}))
         raw_diff = actual - expected
-        bad = actual.notna() & (raw_diff.abs() > tol + 1e-9)
+        bad = actual.notna() & ~unknown & (raw_diff.abs() > tol + 1e-9)
         diff = raw_diff.round(4)
         if bad.any():
             b = pay[bad]
@@ -216,6 +237,10 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
                 "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "SUM_MISMATCH",
                 "核对项目": zh, "表内值(元)": actual[bad], "应为(元)": expected[bad].round(2),
                 "差额(元)": diff[bad], "原因": reason, "建议动作": action}))
+
+    if n_unchecked:
+        notes.append(f"{n_unchecked} 行扣款项目为空(见校验结果 MISSING_ITEM): 空白扣款视为金额未知, 这些行未核对实发合计, "
+                     "不按 0 计; 空白应发项目视为当月未发放, 按 0 计。")
 
     # ---- one row per employee and month (一月多次发放 added up) ------------------------------------------
     grp = pay.groupby(["emp_id", "month"], sort=True)
@@ -324,6 +349,8 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
     summary = [
         f"核对 {len(pay):,} 行, {pay['emp_id'].nunique():,} 名员工, {pay['month'].nunique()} 个月; 容差 {tol:g} 元。",
         f"应发/实发与明细不符 (SUM_MISMATCH): {n_sum} 行。",
+        f"扣款项目为空、无法核对实发 (MISSING_ITEM): {n_unchecked} 行(空白扣款视为未知, 不按 0 计; "
+        f"空白应发项目视为当月未发放, 按 0 计)。",
         f"个税与累计预扣法不符 (TAX_MISMATCH): {n_tax} 个员工月。" if tax_checked
         else "个税未校验: " + "".join(tax_lines),
         *skipped_lines,
@@ -407,6 +434,12 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         f"年终奖月: 月应发总额 > {params.bonus_factor:g} × 各月应发总额中位数。",
     ]
     return report
+
+
+def _blank_names(pay: pd.DataFrame, cols: list[str]) -> pd.Series:
+    """Per row, the 中文 names of the blank cells among ``cols`` joined by 、 ("" when none)."""
+    names = pd.Series([_zh(c) + "、" for c in cols], index=cols, dtype=object)
+    return (pay[cols].isna().astype(object) * names).sum(axis=1).astype(str).str.rstrip("、")
 
 
 def _add_problems(ctx: RunContext, sheet: str | None, rows: pd.Series, column: str, code: str,
