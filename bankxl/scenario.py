@@ -279,6 +279,13 @@ def _check_range(f: dataclasses.Field, value: Any, label: str, text: Any = None)
     if hi is None and scalar:
         hi = PERIOD_MAX.get(f.metadata.get("unit"))
     values = value if isinstance(value, tuple) else (value,)
+    declared = f.metadata.get("min") is not None or f.metadata.get("max") is not None
+    if isinstance(value, tuple) and declared and len(_numbers(values)) != len(values):
+        raise ParameterError(f"参数「{label}」应为一组数字(给定「{given}」)。",
+                             f"Parameter {f.name} must be a list of numbers, got {given!r}.")
+    if f.metadata.get("increasing") and not values:
+        raise ParameterError(f"参数「{label}」至少需要一个分界值(给定为空)。",
+                             f"Parameter {f.name} needs at least one edge; it is empty.")
     if f.metadata.get("increasing") and (len(_numbers(values)) != len(values)
                                          or any(b <= a for a, b in itertools.pairwise(values))):
         raise ParameterError(f"参数「{label}」应为严格递增的一组数字(给定「{given}」)。",
@@ -429,6 +436,12 @@ class RunContext:
             from .calendar import BankCalendar
 
             self.calendar = BankCalendar()
+
+    def problem(self, table: str, rows, column: str | None, code: str, values, reason, action) -> int:
+        """Record row problems found inside a scenario on the 数据问题 sheet — the one way to do it:
+        :meth:`bankxl.errors.ProblemLog.record` (``rows`` = the flagged rows' ``_row``, e.g.
+        ``df.loc[bad, "_row"]``; ``column`` a column id of ``table``). Returns the number recorded."""
+        return self.problems.record(table, rows, column, code, values, reason, action)
 
     @property
     def unit(self) -> str:

@@ -168,3 +168,13 @@ def test_open_top_bracket_allows_plus_infinity_only(text, ok):
     else:
         with pytest.raises(ParameterError):
             make_params(SalaryParams, {"tax_brackets": text})
+
+
+@pytest.mark.parametrize("code,param", [("D2", "amount_edges="), ("D2", "dtm_edges="), ("C9", "years=abc"),
+                                        ("C9", "years=2020,是")])
+def test_empty_edges_and_text_in_number_lists_fail_before_load(no_load, capsys, code, param):
+    """Found by the fuzz test: an empty band-edge list was an IndexError and text in 统计年份 a ValueError (exit 1);
+    both are parameter errors (exit 2) before any input is read."""
+    assert main(["run", code, "-i", str(no_load), "-o", str(no_load.parent / "r.xlsx"), "-p", param]) == 2
+    err = capsys.readouterr().err
+    assert "参数" in err and "Parameter" in err
