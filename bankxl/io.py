@@ -51,7 +51,7 @@ import pandas as pd
 
 from . import coerce as C
 from .errors import INFO_CODES, DataValidationError, ProblemLog, RowProblem
-from .filesniff import check_extent, html_charset, html_tables, sheets_with_tables, sniff
+from .filesniff import check_extent, check_package, html_charset, html_tables, sheets_with_tables, sniff
 from .tables import ALIAS_DOC, TABLES, Column, TableSpec, get_table
 
 log = logging.getLogger(__name__)
@@ -174,19 +174,71 @@ def _first_lines(text: str, n: int) -> list[str]:
     return text.splitlines()[:n]
 
 
-def _decode_detected(data: bytes) -> tuple[str, str | None]:
-    """(encoding, text): :func:`detect_encoding` and the decode in one pass when the answer is UTF-8 or
-    GB18030 (detection decodes the whole file anyway; the text is kept instead of decoding twice); text
-    None for the other encodings (the caller decodes)."""
+def _decode_detected(data: bytes) -> tuple[str, str | None, str | None]:
+    """(encoding, text, note): :func:`detect_encoding` and the decode in one pass when the answer is UTF-8
+    or GB18030 (detection decodes the whole file anyway; the text is kept instead of decoding twice); text
+    None for the other encodings (the caller decodes). A file of UTF-8 lines and GBK lines (two exports
+    pasted together) is decoded line by line (:func:`_decode_lines`): encoding :data:`MIXED_ENCODING` and
+    a 说明 ``note`` naming the lines read as GB18030 (else note None)."""
     if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff")):
         sample = data[:8192]
         if not (sample and sample.count(0) > len(sample) // 4):
-            for enc in ("utf-8", "gb18030"):
-                try:
-                    return enc, data.decode(enc)
-                except UnicodeDecodeError:
-                    pass
-    return detect_encoding(data), None
+            try:
+                return "utf-8", data.decode("utf-8"), None
+            except UnicodeDecodeError:
+                pass
+            mixed = _decode_lines(data)
+            if mixed is not None:
+                return MIXED_ENCODING, *mixed
+            try:
+                return "gb18030", data.decode("gb18030"), None
+            except UnicodeDecodeError:
+                pass
+    return detect_encoding(data), None, None
+
+
+#: the encoding :func:`read_raw_csv` reports for a file of UTF-8 lines and GB18030/GBK lines
+MIXED_ENCODING = "utf-8+gb18030"
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+
+def _decode_lines(data: bytes) -> tuple[str, str] | None:
+    """(text, 说明 note) of bytes that are not valid UTF-8 as a whole but hold valid UTF-8 lines with
+    Chinese text (a UTF-8 export with GBK rows pasted in): a line that is valid UTF-8 is UTF-8, any other
+    line GB18030 (a superset of GBK; bytes it cannot decode either become U+FFFD and the note says so).
+    None when no valid UTF-8 line holds Chinese (a GBK file: decoded whole by the caller). Lines split at
+    LF, so CRLF and line breaks inside quoted fields survive; line numbers in the note are file lines."""
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    bad = [i for i, line in enumerate(lines) if _SURROGATE.search(line)]
+    badset = set(bad)
+    if not any(_CJK.search(line) for i, line in enumerate(lines) if i not in badset):
+        return None
+    broken = []
+    for i in bad:
+        raw = lines[i].encode("utf-8", "surrogateescape")
+        try:
+            lines[i] = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            lines[i] = raw.decode("gb18030", "replace")
+            broken.append(i + 1)
+    note = (f"编码: UTF-8, 其中 {len(bad)} 行不是有效的 UTF-8, 已按 GB18030(GBK) 解码: 第 "
+            f"{_line_list([i + 1 for i in bad])} 行, 请核对这些行的文字")
+    if broken:
+        note += f"; 第 {_line_list(broken)} 行含两种编码都无法解码的字节, 已显示为 �"
+    return "\n".join(lines), note
+
+
+def _line_list(lines: list[int], most: int = 20) -> str:
+    """``12–30、45`` (runs joined), at most ``most`` runs, then 等."""
+    runs: list[list[int]] = []
+    for n in lines:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    out = "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:most])
+    return out + (" 等" if len(runs) > most else "")
 
 
 def detect_delimiter(text: str, candidates: str = ",\t;|") -> str:
@@ -225,14 +277,17 @@ def read_raw_csv(path: str | Path, encoding: str | None = None, delimiter: str |
     """All cells of a CSV/TSV file as str, no header applied: an object DataFrame, row i = record i+1 (the
     row number Excel shows; blank lines kept as empty rows), blank cells ``None``. Codes such as ``001`` and
     ``1E5`` stay text. ``encoding`` / ``delimiter`` override detection (:func:`detect_encoding`,
-    :func:`detect_delimiter`). Raises DataValidationError if the file cannot be read or decoded."""
+    :func:`detect_delimiter`). ``df.attrs``: ``encoding``, ``delimiter`` and ``encoding_note`` (the 说明 line:
+    the encoding, and for a file of UTF-8 and GBK lines which lines were read as GB18030). Raises
+    DataValidationError if the file cannot be read or decoded, or a record is wider than
+    :data:`MAX_CSV_COLUMNS`."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise DataValidationError(f"无法读取文件 {path}: {exc}", f"Cannot read file {path}: {exc}") from exc
     _check_not_empty(path, data)
-    enc, text = (encoding, None) if encoding else _decode_detected(data)
+    enc, text, enc_note = (encoding, None, None) if encoding else _decode_detected(data)
     try:
         if text is None:
             text = data.decode(enc)
@@ -242,17 +297,30 @@ def read_raw_csv(path: str | Path, encoding: str | None = None, delimiter: str |
     text = text.lstrip("\ufeff")
     sep = delimiter or detect_delimiter(text)
     with _no_field_limit():  # a 200,000-character 备注 is data, not a csv.Error
-        arr = _parse_csv_fast(text, sep)
-        if arr is None:  # the C tokenizer refused (unterminated quote, ...): the csv module reads anything
-            arr = _parse_csv_py(text, sep)
+        try:
+            arr = _parse_csv_fast(text, sep)
+            if arr is None:  # the C tokenizer refused (unterminated quote, ...): the csv module reads anything
+                arr = _parse_csv_py(text, sep)
+        except _TooWide as w:
+            raise DataValidationError(
+                f"文件 {path.name} 第 {w.record} 条记录有 {w.width:,} 列, 超过 Excel 的上限 {MAX_CSV_COLUMNS:,} 列"
+                f"(多半是行尾多余的分隔符或分隔符识别错误)。请检查该行后再试。",
+                f"File {path.name}: record {w.record} has {w.width:,} fields, over Excel's limit of "
+                f"{MAX_CSV_COLUMNS:,} columns (often stray delimiters at the end of a line); check that line "
+                f"and try again.", excel_row=w.record) from None
         first_width = _first_record_width(text, sep) if len(arr) and arr.shape[1] else 0
     _check_swallowed(arr, text, sep, path)
     if len(arr) and arr.shape[1] and re.fullmatch(r"sep=.", (arr[0, 0] or "").strip()) \
             and all(v is None for v in arr[0, 1:]) and first_width == 1:
         arr[0, 0] = None  # the Excel hint line sep=; is no data (a record of one field)
     df = pd.DataFrame(arr, dtype=object)
-    df.attrs.update({"encoding": enc, "delimiter": sep})
+    df.attrs.update({"encoding": enc, "delimiter": sep, "encoding_note": enc_note or f"编码: {_ENC_NAMES.get(enc, enc)}"})
     return df
+
+
+#: how 说明 names the encodings :func:`read_raw_csv` detects
+_ENC_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8(带 BOM)", "gb18030": "GB18030(GBK)", "utf-16": "UTF-16",
+              "utf-16-le": "UTF-16", "utf-16-be": "UTF-16", "utf-32": "UTF-32"}
 
 
 @contextlib.contextmanager
@@ -303,6 +371,26 @@ def _check_swallowed(arr: np.ndarray, text: str, sep: str, path: Path) -> None:
             f"({lines} lines in the file, {n} records read). Close or remove the quote and try again.")
 
 
+#: widest CSV record read: Excel's 16,384 columns (XFD); a wider record is refused before it is parsed
+#: into columns (200,000 fields would cost minutes and gigabytes for what is never a bank table)
+MAX_CSV_COLUMNS = 16384
+
+
+class _TooWide(Exception):
+    """A CSV record wider than :data:`MAX_CSV_COLUMNS` (``record``: 1-based record = Excel row)."""
+
+    def __init__(self, width: int, record: int):
+        super().__init__(width, record)
+        self.width, self.record = width, record
+
+
+def _check_width(widths: Sequence[int], offset: int = 0) -> None:
+    """Raises :class:`_TooWide` for the first of ``widths`` (record ``offset + i + 1``) over the limit."""
+    for i, w in enumerate(widths):
+        if w > MAX_CSV_COLUMNS:
+            raise _TooWide(w, offset + i + 1)
+
+
 def _first_record_width(text: str, sep: str) -> int:
     return len(next(csv.reader(_io.StringIO(text, newline=""), delimiter=sep), []))
 
@@ -310,6 +398,7 @@ def _first_record_width(text: str, sep: str) -> int:
 def _parse_csv_py(text: str, sep: str) -> np.ndarray:
     """Records of ``text`` with the csv module: (n, max width) object array, blank fields None."""
     rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep))
+    _check_width([len(r) for r in rows])
     width = max((len(r) for r in rows), default=0)
     padded = [r + [""] * (width - len(r)) for r in rows]
     arr = np.array(padded, dtype=object).reshape(len(rows), width)
@@ -332,6 +421,7 @@ def _parse_csv_fast(text: str, sep: str) -> np.ndarray | None:
 
     probe = list(itertools.islice(csv.reader(_io.StringIO(text, newline=""), delimiter=sep),
                                   _WIDTH_PROBE_RECORDS))
+    _check_width([len(r) for r in probe])
     width = max((len(r) for r in probe), default=0)
     if width == 0:
         return None
@@ -347,10 +437,11 @@ def _parse_csv_fast(text: str, sep: str) -> np.ndarray | None:
                              doublequote=True, escapechar=None, skipinitialspace=False, comment=None,
                              low_memory=False)
         except pd.errors.ParserError as exc:
-            m = re.search(r"Expected \d+ fields in line \d+, saw (\d+)", str(exc))
-            if not m or int(m.group(1)) <= width:
+            m = re.search(r"Expected \d+ fields in line (\d+), saw (\d+)", str(exc))
+            if not m or int(m.group(2)) <= width:
                 return None
-            width = int(m.group(1))
+            width = int(m.group(2))
+            _check_width([width], int(m.group(1)) - 1)
             continue
         except Exception:  # noqa: BLE001 - anything odd: the csv module decides
             log.debug("C tokenizer failed", exc_info=True)
@@ -419,6 +510,7 @@ class _Book:
         except OSError as exc:  # locked / no permission: say so, it is not a format problem
             raise DataValidationError(f"无法打开工作簿 {path.name}: {exc.strerror or exc}",
                                       f"Cannot open workbook {path.name}: {exc}") from exc
+        check_package(path)  # a shared-strings bomb aborts calamine while it opens the file
         try:
             try:
                 self.wb = CalamineWorkbook.from_path(str(path), load_tables=True)
@@ -442,12 +534,33 @@ class _Book:
         if name not in self._bounded:
             check_extent(self.path, name)
             self._bounded.add(name)
-        return self.wb.get_sheet_by_name(name)
+        with self._cells(name):
+            return self.wb.get_sheet_by_name(name)
+
+    @contextlib.contextmanager
+    def _cells(self, sheet: str):
+        """Turns any error of calamine while it reads cells (a bad shared-string index, an unknown boolean,
+        a broken reference, malformed XML, an undefined entity; a Rust panic) into one DataValidationError
+        naming the file and the sheet; the library's own text goes to the debug log."""
+        try:
+            yield
+        except DataValidationError:
+            raise
+        except BaseException as exc:  # pyo3's PanicException derives from BaseException
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                raise
+            log.debug("calamine cannot read %s, sheet %s: %r", self.path, sheet, exc)
+            raise DataValidationError(
+                f"文件 {self.path.name} 工作表「{sheet}」已损坏或不是 Excel 生成的, 无法读取其单元格。请在 Excel 中"
+                f"打开并另存为 .xlsx 后再试。",
+                f"File {self.path.name}, sheet {sheet}: the file is damaged or was not made by Excel; its cells "
+                f"cannot be read. Open it in Excel, save it as .xlsx and try again.", sheet=sheet) from None
 
     def sheet(self, name: str, nrows: int | None = None) -> tuple[pd.DataFrame, int]:
         """(raw cells, Excel row of raw row 0)."""
         sh = self._sheet(name)
-        rows = sh.to_python(skip_empty_area=True, nrows=nrows) if nrows else sh.to_python(skip_empty_area=True)
+        with self._cells(name):
+            rows = sh.to_python(skip_empty_area=True, nrows=nrows) if nrows else sh.to_python(skip_empty_area=True)
         start = sh.start
         first = (start[0] + 1) if start else 1
         return _rows_frame(rows), first
@@ -459,7 +572,8 @@ class _Book:
         if m is None:
             for sheet in sheets_with_tables(self.path):  # calamine reads a table through its whole sheet
                 self._sheet(sheet)
-            t = self.wb.get_table_by_name(name)
+            with self._cells(f"Excel 表 {name}"):
+                t = self.wb.get_table_by_name(name)
             m = self._tmeta[name] = (t.sheet, (int(t.start[0]), int(t.start[1])),
                                      (int(t.end[0]), int(t.end[1])), [str(x) for x in t.columns])
         return m
@@ -476,11 +590,13 @@ class _Book:
         sheet, (r_data, c0), (r_end, c1), names = self.table_meta(name)
         h = r_data - 1  # 0-based sheet row of the header
         sh = self._sheet(sheet)
-        rows = sh.to_python(skip_empty_area=True)
+        with self._cells(sheet):
+            rows = sh.to_python(skip_empty_area=True)
         s_r, s_c = (int(sh.start[0]), int(sh.start[1])) if sh.start else (0, 0)
         if not rows or h < s_r:  # header row outside the used range (table without a header row)
-            t = self.wb.get_table_by_name(name)
-            return _rows_frame([names] + list(t.to_python())), r_data, sheet, []
+            with self._cells(sheet):
+                t = self.wb.get_table_by_name(name)
+                return _rows_frame([names] + list(t.to_python())), r_data, sheet, []
         stop = s_r + len(rows) - 1  # last used row of the sheet (0-based)
         for other in self.tables:
             if other == name:
@@ -612,8 +728,11 @@ def _find_header(arr: np.ndarray, spec: TableSpec, *, sheet: str | None, first_r
         return best_i, best_map
     where = f"工作表「{sheet}」" if sheet else "数据"
     if best_i < 0:
+        from .masking import mask_free_text  # the first row may be data: never show its IDs/phones whole
+
         first = next((r for r in arr[:HEADER_SCAN_ROWS] if any(C.header_text(x) for x in r)), [])
-        found = [C.header_text(x) for x in first if C.header_text(x)]
+        found = list(mask_free_text(pd.Series([C.header_text(x) for x in first if C.header_text(x)][:30],
+                                              dtype="string")))
         raise DataValidationError(
             f"在{where}前 {HEADER_SCAN_ROWS} 行中找不到表「{spec.zh}」({spec.id}) 的表头; "
             f"必填列: {'、'.join(_label(c) for c in spec.required)}; 首个非空行: {found[:30]}",
@@ -669,15 +788,15 @@ def _header_notes(row: np.ndarray, spec: TableSpec, mapping: dict) -> list[str]:
     that name no column of ``spec`` (not read), and each field that several columns could fill — which
     column was used and why (标准列名 > 英文 id > 别名, then the leftmost)."""
     lookup = _lookup(spec)
-    unused: list[str] = []
+    unused: dict[str, None] = {}  # ordered set: linear in the width of the header (16,384 columns)
     rivals: dict[str, list[tuple[int, str]]] = {}
     taken = {v[0] for v in mapping.values()}
     for pos, cell in enumerate(row):
         m = _match_header(cell, lookup)
         if m is None:
             txt = C.header_text(cell) if isinstance(cell, (str, int, float)) else ""
-            if txt and txt not in unused:
-                unused.append(txt)
+            if txt:
+                unused[txt] = None
         elif pos not in taken:
             rivals.setdefault(m[0].id, []).append((m[1], m[3]))
     why = {0: "标准列名优先于别名", 1: "英文列名优先于别名"}
@@ -689,8 +808,10 @@ def _header_notes(row: np.ndarray, spec: TableSpec, mapping: dict) -> list[str]:
         notes.append(f"{_label(col)}: 表头有 {len(others) + 1} 列可用(「{txt}」" + "".join(f"、「{t}」" for _, t in others)
                      + f"), 使用「{txt}」({reason}); 其余未读取")
     if unused:
+        shown = list(itertools.islice(unused, 30))
         notes.append(f"表「{spec.zh}」的表头中有 {len(unused)} 列未使用(不是本表的列名或别名): "
-                     + "、".join(f"「{u}」" for u in unused) + f"。如需读取, 请按 {ALIAS_DOC} 改表头")
+                     + "、".join(f"「{u}」" for u in shown) + (" 等" if len(unused) > len(shown) else "")
+                     + f"。如需读取, 请按 {ALIAS_DOC} 改表头")
     return notes
 
 
@@ -1251,13 +1372,16 @@ class _Cand:
         """(raw cells, Excel row of raw row 0, sheet, date1904)."""
         if self._raw is None:
             if self.kind == "table":
-                r, first, sh, self.notes = self.book.table(self.name)
+                r, first, sh, found = self.book.table(self.name)
+                self.notes = self.notes + found
                 self._raw = (r, first, sh, self.book.date1904)
             elif self.kind == "sheet":
                 r, first = self.book.sheet(self.name)
                 self._raw = (r, first, self.name, self.book.date1904)
             elif self.kind == "csv":
-                self._raw = (read_raw_csv(self.path), 1, None, False)
+                r = read_raw_csv(self.path)
+                self.notes = self.notes + [f"文件 {self.path.name}: {r.attrs['encoding_note']}"]
+                self._raw = (r, 1, None, False)
             else:
                 self._raw = (frame_to_raw(self.frame), 1, None, False)
         return self._raw
@@ -1281,7 +1405,10 @@ class _Cand:
 
 
 def _candidates(sources) -> list[_Cand]:
+    """The places tables may come from, in the order given. A file given twice (the same path, or another
+    path to the same file) is read once; its candidates carry a 说明 notice saying so."""
     out: list[_Cand] = []
+    seen: dict[tuple[int, int], str] = {}
     for src in sources:
         if isinstance(src, pd.DataFrame):
             out.append(_Cand("frame", None, "<DataFrame>", frame=src))
@@ -1292,6 +1419,13 @@ def _candidates(sources) -> list[_Cand]:
             p = Path(src)
             if not p.exists():
                 raise DataValidationError(f"文件不存在: {p}", f"File not found: {p}")
+            st = p.stat()
+            first = seen.setdefault((st.st_dev, st.st_ino), str(p))
+            if first != str(p) or any(c.source == str(p) for c in out):
+                for c in out:
+                    if c.source == first:
+                        c.notes.append(f"文件 {p.name} 被指定了不止一次(同一个文件), 只读取一次")
+                continue
             ext = p.suffix.lower()
             foreign = _foreign_cands(p) if ext == ".xls" else None
             if foreign is not None:  # a web page or text saved as .xls
@@ -1344,7 +1478,7 @@ def _foreign_cands(p: Path) -> list[_Cand] | None:
         except (LookupError, UnicodeDecodeError):
             text = None
     if text is None:
-        enc, text = _decode_detected(data)
+        enc, text, _note = _decode_detected(data)
         text = data.decode(enc) if text is None else text
     tables = [t for t in html_tables(text) if any(v is not None for r in t for v in r)]
     if not tables:
@@ -1428,14 +1562,21 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 if o.kind == "sheet" and o.book is c.book and o.name == c.raw()[2]:
                     used.add(id(o))
 
-    for spec, _req in specs:  # (1) by name; Excel tables before sheets
+    for spec, _req in specs:  # (1) by name; Excel tables before sheets; one source only
         keys = {C.header_key(n) for n in spec.names}
-        for kind in ("table", "sheet", "frame", "csv"):
-            hit = next((c for c in cands if c.kind == kind and id(c) not in used and c.name is not None
-                        and C.header_key(c.name) in keys), None)
-            if hit:
-                claim(spec, hit)
-                break
+        hits = [c for kind in ("table", "sheet", "frame", "csv") for c in cands if c.kind == kind
+                and id(c) not in used and c.name is not None and C.header_key(c.name) in keys]
+        if hits:
+            others = list({c.source: c for c in reversed(hits) if c.source != hits[0].source}.values())[::-1]
+            if others:  # two files both named as this table: never take the first silently
+                where = "; ".join(_where(c) for c in [hits[0]] + others)
+                raise DataValidationError(
+                    f"表「{spec.zh}」({spec.id}) 同时由多个文件提供: {where}。无法确定用哪一个。请只提供其中一个"
+                    f"(要用两个文件的数据, 请先把它们合并为一张表)。",
+                    f"Several files provide table {spec.id} ({spec.zh}) by name: {where}; bankxl does not "
+                    f"guess. Pass only one of them (merge them into one table first to use both).",
+                    table=spec.id)
+            claim(spec, hits[0])
     by_name = set(chosen)
     # (2) by header, only among sources that bear no canonical table name (a sheet 贷款 is the loans table
     # even when its headers happen to contain every required column of 定期存款明细)
