@@ -1404,6 +1404,20 @@ class _Cand:
                 "frame": f"DataFrame {self.name or ''}".strip()}[self.kind]
 
 
+def _same_content(a: _Cand, b: _Cand) -> bool:
+    """Whether two sources hold the same cells (the raw grid from its first row, trailing blanks ignored):
+    identical copies of one table in two files are one table, not an ambiguity."""
+    ra, rb = a.raw()[0], b.raw()[0]
+    if ra.shape != rb.shape:
+        return False
+    va, vb = ra.to_numpy(dtype=object), rb.to_numpy(dtype=object)
+    blank_a, blank_b = C.blank_mask(va.ravel()), C.blank_mask(vb.ravel())
+    if not np.array_equal(blank_a, blank_b):
+        return False
+    keep = ~blank_a
+    return bool(np.array_equal(va.ravel()[keep].astype(str), vb.ravel()[keep].astype(str)))
+
+
 def _candidates(sources) -> list[_Cand]:
     """The places tables may come from, in the order given. A file given twice (the same path, or another
     path to the same file) is read once; its candidates carry a 说明 notice saying so."""
@@ -1568,7 +1582,12 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 and id(c) not in used and c.name is not None and C.header_key(c.name) in keys]
         if hits:
             others = list({c.source: c for c in reversed(hits) if c.source != hits[0].source}.values())[::-1]
-            if others:  # two files both named as this table: never take the first silently
+            if others and all(_same_content(hits[0], o) for o in others):
+                # the same reference table in several files (e.g. 机构 in each export): one copy, said so
+                hits[0].notes.append(f"表「{spec.zh}」在 {len(others) + 1} 个文件中内容相同, 使用 {_where(hits[0])}"
+                                     f"(其余: {'; '.join(_where(o) for o in others)})")
+                others = []
+            if others:  # two files both named as this table with different content: never take one silently
                 where = "; ".join(_where(c) for c in [hits[0]] + others)
                 raise DataValidationError(
                     f"表「{spec.zh}」({spec.id}) 同时由多个文件提供: {where}。无法确定用哪一个。请只提供其中一个"

@@ -266,18 +266,23 @@ def test_encoding_is_said_in_notes(tmp_path):
 
 # ------------------------------------------------------------------ 7. the same table from two sources
 def test_two_files_named_as_one_table_is_an_error_listing_both(tmp_path):
+    """Two files both holding 定期存款明细 with different rows: an error listing both (never the first silently);
+    identical copies (e.g. the 机构 sheet every export carries) are one table, read once, said in 说明."""
     import xlsxwriter
 
-    for name in ("a.xlsx", "b.xlsx"):
+    for name, acct in (("a.xlsx", "A1"), ("b.xlsx", "A2"), ("c.xlsx", "A1")):
         wb = xlsxwriter.Workbook(str(tmp_path / name))
         ws = wb.add_worksheet("定期存款明细")
         ws.write_row(0, 0, TD_HEAD)
-        ws.write_row(1, 0, TD_ROW)
+        ws.write_row(1, 0, [acct] + TD_ROW[1:])
         wb.close()
     with pytest.raises(DataValidationError) as ei:
         read_tables([tmp_path / "a.xlsx", tmp_path / "b.xlsx"], ["time_deposits"])
     msg = ei.value.message_zh
     assert "文件 a.xlsx 工作表 定期存款明细" in msg and "文件 b.xlsx 工作表 定期存款明细" in msg and "多个文件" in msg
+    t = read_tables([tmp_path / "a.xlsx", tmp_path / "c.xlsx"], ["time_deposits"])["time_deposits"]
+    assert t.n_rows == 1 and t.df["acct_no"].tolist() == ["A1"]
+    assert any("内容相同" in n and "c.xlsx" in n for n in t.unit_notes), t.unit_notes
 
 
 def test_same_file_twice_is_read_once_with_a_note(tmp_path):
