@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 #: Problem codes and their Chinese meaning (SCENARIOS.md §6 问题表).
@@ -42,6 +43,18 @@ PROBLEM_CODES: dict[str, str] = {
 #: a dropped 合计/小计 row or export footer, a 15-digit ID turned back into text without loss. Strict mode
 #: (the loader's per-table check and the runner's final check) ignores them; see :meth:`ProblemLog.real_count`.
 INFO_CODES: frozenset[str] = frozenset({"SUMMARY_ROW", "FOOTER_ROW", "ID_AS_NUMBER"})
+
+
+def _column_label(table: str, column: str | None) -> str | None:
+    """``中文(id)`` for a column id of canonical table ``table``; anything else (a ready label, None)
+    unchanged."""
+    from .tables import TABLES
+
+    spec = TABLES.get(table)
+    if spec is None or column is None or "(" in column:
+        return column
+    c = next((c for c in spec.columns if c.id == column), None)
+    return f"{c.zh}({c.id})" if c else column
 
 
 def table_label(table: str) -> str:
@@ -190,12 +203,41 @@ class ProblemLog:
         for p in problems:
             self.add(p)
 
-    def add_rows(self, table: str, sheet: str | None, excel_rows: Iterable, column: str | None,
-                 code: str, values: Iterable, reason: str, action: str) -> None:
-        """Add one problem per (excel_row, value) pair — the vectorised path scenarios use."""
-        for r, v in zip(excel_rows, values):
-            self.add(RowProblem(table, sheet, None if r is None or pd.isna(r) else int(r), column, code,
-                                v, reason, action))
+    def record(self, table: str, rows, column: str | None, code: str, values, reason, action, *,
+               sheet: str | None = None) -> int:
+        """Record one problem per flagged row — the one way a scenario (``ctx.problem``) or a shared rule
+        records row problems.
+
+        ``rows``: the Excel row numbers of the flagged rows, e.g. ``df.loc[bad, "_row"]`` (Series / array /
+        list; ``<NA>`` = unknown, e.g. a frame not read from a file). ``column``: a canonical column id of
+        ``table`` (shown as ``中文(id)``, e.g. ``到期日(maturity_date)``), a ready label such as
+        ``应发合计(gross)``, or None for the whole row. ``values``: the original values aligned with ``rows``
+        (or one scalar for all). ``reason`` / ``action`` (问题说明 / 处理): one string, or one per row.
+        ``sheet``: the sheet the rows are on when known (else the report fills it from its inputs).
+        Only the first :attr:`cap` problems per (table, code) are kept in detail, the rest are counted
+        without building a :class:`RowProblem` each. Returns the number of rows recorded.
+        """
+        r = pd.array(rows, dtype="Int64") if not isinstance(rows, pd.Series) else rows.astype("Int64").array
+        n = len(r)
+        if not n:
+            return 0
+        col = _column_label(table, column)
+        key = (table, code)
+        room = max(self.cap - self.counts[key], 0)
+        k = min(n, room)
+
+        def at(x, i):
+            if isinstance(x, (str, type(None))) or not hasattr(x, "__len__"):
+                return x
+            return x.iloc[i] if isinstance(x, pd.Series) else x[i]
+
+        for i in range(k):
+            v = at(values, i)
+            v = v.item() if isinstance(v, np.generic) else v
+            self.problems.append(RowProblem(table, sheet, None if pd.isna(r[i]) else int(r[i]), col, code, v,
+                                            str(at(reason, i)), str(at(action, i))))
+        self.counts[key] += n
+        return n
 
     def __len__(self) -> int:
         return sum(self.counts.values())

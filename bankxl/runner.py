@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping, Sequence
 import pandas as pd
 
 from . import __version__
+from .conform import conform
 from .errors import BankxlError, DataValidationError, ProblemLog
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
@@ -170,8 +171,10 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
 
     ``tables``: canonical id -> typed DataFrame (as ``bankxl.io`` or ``bankxl.sample`` make them); a
     missing optional input may be absent. ``params``: the params dataclass, a mapping of overrides, or None.
-    Inputs are never modified (scenarios get the frames as given; tests check they stay equal).
-    Raises DataValidationError for a missing required table and ParameterError for bad parameters.
+    Each used table is conformed to its spec (:func:`bankxl.conform.conform`: dtypes, missing optional
+    columns added blank, ``_row``) before ``spec.run``; inputs are never modified (tests check they stay equal).
+    Raises DataValidationError for a missing required table, or a missing required column of a required table,
+    and ParameterError for bad parameters.
     """
     spec = get_scenario(spec) if isinstance(spec, str) else spec
     for t in spec.inputs:
@@ -181,7 +184,8 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
     params = make_params(spec.params, params)  # a mapping of overrides or an instance: checked either way
     if ctx is None:
         ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), **ctx_options)
-    used = {k: v for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}
+    used = {k: conform(k, v, problems=ctx.problems, required=k in spec.inputs)  # typed once, here: a scenario
+            for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}  # never re-casts them
     report = spec.run(used, params, ctx)
     report.scenario_id, report.code = spec.id, spec.code
     finish(report, spec, params, ctx, inputs or {k: {"rows": len(v)} for k, v in used.items()})

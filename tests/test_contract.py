@@ -56,12 +56,20 @@ def _wrap_run(spec_id: str, after=None, before=None):
     return wrapped
 
 
-def test_checks_fail_on_a_scenario_that_mutates_its_input():
+def test_checks_fail_on_a_scenario_that_mutates_its_input(monkeypatch):
     def mutate(tables):
         tables["customers"].loc[0, "cust_id"] = "X"
     spec = _broken("credit.mortgage_cross_sell", run=_wrap_run("credit.mortgage_cross_sell", before=mutate))
+    # the runner hands a scenario conformed copies (bankxl.conform), so the input is safe; without that copy
+    # the check must see the mutation
+    from bankxl.conform import conform
+
+    typed = {k: conform(k, v) for k, v in cc.sample_bank().items()}
+    monkeypatch.setattr("bankxl.runner.conform", lambda name, df, **kw: df)
     with pytest.raises(AssertionError, match="input customers"):
-        cc.check_inputs_not_mutated(spec, cc.sample_bank())
+        cc.check_inputs_not_mutated(spec, typed)
+    monkeypatch.undo()
+    cc.check_inputs_not_mutated(spec, cc.sample_bank())
 
 
 def test_checks_fail_on_a_nondeterministic_scenario():

@@ -284,7 +284,7 @@ def test_row_problems_with_excel_rows():
     rep = execute("deposit.targets", tables, as_of=AS_OF)
     probs = rep.problems.to_frame()
     assert ((probs["问题码"] == "DUP_KEY") & (probs["Excel 行号"] == 6)).any()
-    assert ((probs["问题码"] == "REQUIRED_EMPTY") & (probs["Excel 行号"] == 4) & (probs["字段"] == "potential")).any()
+    assert ((probs["问题码"] == "REQUIRED_EMPTY") & (probs["Excel 行号"] == 4) & (probs["字段"] == "市场潜力(potential)")).any()
 
 
 def test_written_workbook(report, tmp_path):

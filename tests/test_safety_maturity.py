@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from bankxl.calendar import add_months
+from bankxl.conform import conform
 from bankxl.runner import execute
 from bankxl.scenario import RunContext
 from bankxl.scenarios.deposit import maturity as m
@@ -26,7 +27,7 @@ def _td(rows) -> pd.DataFrame:
     td["term_m"] = td["term_m"].astype("Int64")
     td["rate"] = 0.015
     td["_row"] = pd.array(range(2, 2 + len(td)), dtype="Int64")
-    return td
+    return conform("time_deposits", td)  # as the runner hands it to the scenario
 
 
 def _prepare(rows, as_of=AS_OF):

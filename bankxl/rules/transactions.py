@@ -265,9 +265,8 @@ def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as
     dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
     bad = dirn.isna()
     if bad.any() and problems is not None:
-        rows = t["_row"] if "_row" in t.columns else pd.Series([None] * len(t), index=t.index)
-        problems.add_rows("transactions", None, rows[bad], "dc", "VALUE_INVALID", t.loc[bad, "dc"],
-                          "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
+        problems.record("transactions", t.loc[bad, "_row"], "dc", "VALUE_INVALID", t.loc[bad, "dc"],
+                        "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
     t = t.loc[~bad]
     dirn = dirn[~bad]
     d = pd.DataFrame({

@@ -105,13 +105,11 @@ class LoanChurnParams:
 
 # ============================================================================ core computation
 def _prepare(loans: pd.DataFrame, ctx: RunContext | None) -> pd.DataFrame:
-    """Normalised loan rows: cust_id, start, end (finish date or NaT = running), code, amount, org, product."""
+    """Normalised loan rows: cust_id, start, end (finish date or NaT = running), code, amount, org, product.
+    ``loans``: the conformed 贷款 table (:func:`bankxl.conform.conform`)."""
     df = loans
-    row = df["_row"] if "_row" in df.columns else pd.Series(pd.NA, index=df.index)
-    code = loan_status_code(df["status"]) if "status" in df.columns else pd.Series(pd.NA, index=df.index,
-                                                                                    dtype="string")
-    end_col = df["end_date"] if "end_date" in df.columns else pd.Series(pd.NaT, index=df.index)
-    mat = df["maturity_date"] if "maturity_date" in df.columns else pd.Series(pd.NaT, index=df.index)
+    code = loan_status_code(df["status"])
+    end_col, mat = df["end_date"], df["maturity_date"]
     finished = code.isin(["A", "B"]).fillna(False).astype(bool)
     no_status = code.isna().to_numpy()
     end = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
@@ -119,17 +117,9 @@ def _prepare(loans: pd.DataFrame, ctx: RunContext | None) -> pd.DataFrame:
     end = end.mask(no_status & end_col.notna().to_numpy(), end_col)
     code = code.mask(no_status & end_col.notna().to_numpy(), "A")
     out = pd.DataFrame({
-        "loan_id": df["loan_id"].astype("string") if "loan_id" in df.columns else pd.NA,
-        "cust_id": df["cust_id"].astype("string"),
-        "start": pd.to_datetime(df["start_date"]).astype("datetime64[ns]"),
-        "end": end.astype("datetime64[ns]"),
-        "code": code.astype("string"),
-        "amount": pd.to_numeric(df["amount"], errors="coerce").astype(float) if "amount" in df.columns
-        else np.nan,
-        "org_id": df["org_id"].astype("string") if "org_id" in df.columns else pd.NA,
-        "product": df["product"].astype("string") if "product" in df.columns else pd.NA,
-        "term_m": pd.to_numeric(df["term_m"], errors="coerce") if "term_m" in df.columns else np.nan,
-        "_row": row,
+        "loan_id": df["loan_id"], "cust_id": df["cust_id"], "start": df["start_date"], "end": end,
+        "code": code, "amount": df["amount"], "org_id": df["org_id"], "product": df["product"],
+        "term_m": df["term_m"], "_row": df["_row"],
     }, index=df.index)
     if ctx is not None:
         bad = finished & end.isna()
@@ -150,8 +140,7 @@ def _prepare(loans: pd.DataFrame, ctx: RunContext | None) -> pd.DataFrame:
 
 
 def _log(ctx, rows, column, code, values, reason, action):
-    if len(rows):
-        ctx.problems.add_rows("loans", None, rows["_row"].tolist(), column, code, list(values), reason, action)
+    ctx.problem("loans", rows["_row"], column, code, values, reason, action)
 
 
 def churn_by_customer_year(loans: pd.DataFrame, years, as_of, window_days: int = 180,

@@ -101,23 +101,19 @@ def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.Da
     held False rows make the product evaluated), customers.payroll_flag -> 代发, mobile_banking -> 手机银行,
     running loans -> their product (个人住房贷款 / 个人消费贷款 ...)."""
     h = holdings
-    held = h["held"].astype("boolean").fillna(True).astype(bool) if "held" in h.columns else \
-        pd.Series(True, index=h.index)
-    prod = h["product"].astype("string").str.strip()
-    rows = [pd.DataFrame({"cust_id": h["cust_id"].astype("string").to_numpy(), "product": prod.to_numpy(),
-                          "held": held.to_numpy()})]
+    rows = [pd.DataFrame({"cust_id": h["cust_id"].to_numpy(), "product": h["product"].to_numpy(),
+                          "held": h["held"].fillna(True).astype(bool).to_numpy()})]
     for col, name in (("payroll_flag", "代发"), ("mobile_banking", "手机银行")):
-        if col in customers.columns and customers[col].notna().any():
-            v = customers[col].astype("boolean")
-            rows.append(pd.DataFrame({"cust_id": customers["cust_id"].astype("string").to_numpy(),
-                                      "product": name, "held": v.fillna(False).astype(bool).to_numpy()}))
+        if customers[col].notna().any():
+            rows.append(pd.DataFrame({"cust_id": customers["cust_id"].to_numpy(), "product": name,
+                                      "held": customers[col].fillna(False).astype(bool).to_numpy()}))
     if loans is not None and len(loans):
         lo = running_loans(loans)
-        rows.append(pd.DataFrame({"cust_id": lo["cust_id"].astype("string").to_numpy(),
-                                  "product": lo["product"].astype("string").to_numpy(), "held": True}))
+        rows.append(pd.DataFrame({"cust_id": lo["cust_id"].to_numpy(), "product": lo["product"].to_numpy(),
+                                  "held": True}))
     long = pd.concat(rows, ignore_index=True).dropna(subset=["cust_id", "product"])
     evaluated = set(long["product"].astype(str))
-    ids = pd.Index(pd.concat([customers["cust_id"].astype("string"), long["cust_id"]]).dropna().unique(),
+    ids = pd.Index(pd.concat([customers["cust_id"], long["cust_id"].astype("string")]).dropna().unique(),
                    name="cust_id")
     m = long[long["held"]].assign(v=True).pivot_table(index="cust_id", columns="product", values="v",
                                                         aggfunc="any", fill_value=False)
@@ -131,13 +127,11 @@ def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.Da
 def running_loans(loans: pd.DataFrame) -> pd.DataFrame:
     """Loans still running: status C/D, or no status and no 结清日 (mortgage-like products recognised by
     住房/按揭/房贷 in the product name are named 个人住房贷款)."""
-    code = loan_status_code(loans["status"]) if "status" in loans.columns else \
-        pd.Series(pd.NA, index=loans.index, dtype="string")
-    end = loans["end_date"] if "end_date" in loans.columns else pd.Series(pd.NaT, index=loans.index)
+    code = loan_status_code(loans["status"])
+    end = loans["end_date"]
     run = code.isin(["C", "D"]).fillna(False).astype(bool) | (code.isna() & end.isna()).astype(bool)
     lo = loans[run.to_numpy()]
-    prod = lo["product"].astype("string").fillna("其他贷款") if "product" in lo.columns else \
-        pd.Series("其他贷款", index=lo.index, dtype="string")
+    prod = lo["product"].fillna("其他贷款")
     prod = prod.mask(prod.str.contains("住房|按揭|房贷", na=False), MORTGAGE)
     return lo.assign(product=prod, _code=code[run.to_numpy()])
 
@@ -178,20 +172,17 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
     rep = Report(title="按揭客户交叉营销", method=_method(p), notes=notes)
 
     m, evaluated = holding_matrix(holdings, customers, loans, ctx.as_of)
-    unknown = pd.Index(holdings["cust_id"].astype("string").dropna().unique()).difference(
-        pd.Index(customers["cust_id"].astype("string")))
+    unknown = pd.Index(holdings["cust_id"].dropna().unique()).difference(pd.Index(customers["cust_id"]))
     if len(unknown):
-        rows = holdings[holdings["cust_id"].astype("string").isin(unknown)].drop_duplicates("cust_id")
-        ctx.problems.add_rows("product_holdings", None,
-                              rows["_row"].tolist() if "_row" in rows.columns else [None] * len(rows),
-                              "cust_id", "HOLDING_NO_CUSTOMER", rows["cust_id"].tolist(),
-                              "产品持有表中的客户号不在客户表中", "计入覆盖率, 名单中无客户信息")
+        rows = holdings[holdings["cust_id"].isin(unknown)].drop_duplicates("cust_id")
+        ctx.problem("product_holdings", rows["_row"], "cust_id", "HOLDING_NO_CUSTOMER", rows["cust_id"],
+                    "产品持有表中的客户号不在客户表中", "计入覆盖率, 名单中无客户信息")
     is_holder = m[MORTGAGE] if MORTGAGE in m.columns else pd.Series(False, index=m.index)
     products = [x for x in p.products if x in evaluated and x != MORTGAGE]
     missing_products = [x for x in p.products if x not in evaluated]
     if missing_products:
         notes.append(f"数据中没有出现的产品(未提供, 不算缺口): {'、'.join(missing_products)}。")
-    cust = customers.assign(cust_id=customers["cust_id"].astype("string")).set_index("cust_id")
+    cust = customers.set_index("cust_id")
     outcome_cols = [c for c in cust.columns if str(c).startswith("outcome_") and c in OUTCOME_ZH]
     if outcome_cols:
         notes.append("outcome_* 列为营销结果(如 UCI y = 本次营销认购定期), 仅作为结果列示, 不参与任何得分或排序。")
@@ -202,7 +193,7 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
         return rep
 
     age = customer_ages(customers, ctx.as_of)
-    age.index = customers["cust_id"].astype("string")
+    age.index = customers["cust_id"]
     risk = _risk(cust, loans)
     rep.sheets.append(_overview(m, is_holder, products, cust, outcome_cols, ctx))
     groups = [("年龄段", age_band(age, p.age_bands)), ]
@@ -354,24 +345,23 @@ def mortgage_detail(mortgages: pd.DataFrame, as_of, min_paid: int, max_ratio: fl
     (SCENARIOS.md C6 consumer-loan condition, judged loan by loan so that the months of one loan are never
     paired with the balance ratio of another). Index cust_id (string)."""
     as_of = pd.Timestamp(as_of)
-    start = pd.to_datetime(mortgages["start_date"])
+    start = mortgages["start_date"]
     paid = (as_of.year - start.dt.year) * 12 + (as_of.month - start.dt.month)
-    ratio = (pd.to_numeric(mortgages["balance"], errors="coerce") / pd.to_numeric(mortgages["amount"], errors="coerce")) \
-        if {"balance", "amount"} <= set(mortgages.columns) else pd.Series(np.nan, index=mortgages.index)
+    ratio = mortgages["balance"] / mortgages["amount"]
     ok = ((paid >= min_paid) & (ratio < max_ratio)).fillna(False).astype(bool)
-    md = pd.DataFrame({"cust_id": mortgages["cust_id"].astype("string"), "paid": paid.astype("float64"), "ok": ok})
+    md = pd.DataFrame({"cust_id": mortgages["cust_id"], "paid": paid.astype("float64"), "ok": ok})
     return md.groupby("cust_id").agg(min_paid=("paid", "min"), max_paid=("paid", "max"), consumer_ok=("ok", "any"))
 
 
 def _deposit_size(ids, holdings, monthly) -> tuple[pd.Series, str]:
     if monthly is not None and len(monthly) and monthly["dep_avg"].notna().any():
         last = monthly.sort_values("month").drop_duplicates("cust_id", keep="last")
-        s = last.set_index(last["cust_id"].astype("string"))["dep_avg"]
+        s = last.set_index("cust_id")["dep_avg"]
         return s.reindex(ids), "客户月度存款表最近一个月的存款月日均"
     h = holdings
-    if "balance" in h.columns and h["balance"].notna().any():
-        nonloan = ~h["product"].astype("string").str.contains("贷款", na=False)
-        s = h[nonloan].groupby(h.loc[nonloan, "cust_id"].astype("string"))["balance"].sum(min_count=1)
+    if h["balance"].notna().any():
+        nonloan = ~h["product"].str.contains("贷款", na=False)
+        s = h[nonloan].groupby("cust_id")["balance"].sum(min_count=1)
         return s.reindex(ids), "产品持有表中非贷款产品余额之和"
     return pd.Series(np.nan, index=ids), "无存款数据"
 

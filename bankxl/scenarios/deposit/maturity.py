@@ -231,7 +231,7 @@ def term_label(m: Any) -> str:
 
 def product_kind(product: pd.Series) -> pd.Series:
     """整存整取/大额存单/零存整取/通知存款/定活两便/其他 from the bank's product name (substring rules)."""
-    p = product.astype("string").fillna("")
+    p = product.fillna("")
     out = pd.Series("其他", index=p.index, dtype="string")
     for pat, kind in (("整存整取|定期存款|^定期$|整整", "整存整取"), ("零存", "零存整取"), ("定活", "定活两便"),
                       ("通知", "通知存款"), ("大额|存单", "大额存单")):
@@ -246,30 +246,14 @@ def month_periods(as_of: pd.Timestamp, n: int) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ preparation
-def _col(df: pd.DataFrame, name: str, dtype: str | None = None) -> pd.Series:
-    if name in df.columns:
-        return df[name]
-    na = {"datetime64[ns]": pd.NaT, "float64": np.nan}.get(dtype, pd.NA)  # float64 cannot hold pd.NA
-    return pd.Series(na, index=df.index, dtype=dtype or "object")
-
-
-MATURITY_LABEL = "到期日(maturity_date)"  # column label as the loader (bankxl.io) writes it
-TERM_LABEL = "期限(term_m)"
 #: longest plausible 期限 in months (50 years); a longer, zero or negative one is TERM_INVALID
 MAX_TERM_M = 600
 
 
-def _log_maturity_problems(ctx: RunContext, code: str, rows: pd.Series, values, reason: str, action: str,
-                           column: str = MATURITY_LABEL) -> None:
-    """Record row problems on 到期日 (the loader leaves blank 到期日 to this scenario: the column is
-    ``blank_ok`` because 通知存款/定活两便 have none by design) or on ``column``."""
-    rows = [None if r is None or pd.isna(r) else int(r) for r in rows]
-    if rows:
-        ctx.problems.add_rows("time_deposits", None, rows, column, code, list(values), reason, action)
-
-
 def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[pd.DataFrame, list[str]]:
     """Clean the time deposits and derive the maturity fields.
+
+    ``td``: the conformed 定期存款明细 (:func:`bankxl.conform.conform`; the runner does it).
 
     Returns (frame, notes). The frame has one row per kept deposit with columns acct_no, cust_id, cust_name,
     id_no, org_id, mgr_id, product, kind, value_date, maturity (contractual), actual (实际可支取日), dtm
@@ -280,23 +264,11 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     notes: list[str] = []
     n0 = len(td)
     d = pd.DataFrame({
-        "acct_no": _col(td, "acct_no", "string").astype("string"),
-        "cust_id": _col(td, "cust_id", "string").astype("string"),
-        "cust_name": _col(td, "cust_name", "string").astype("string"),
-        "id_no": _col(td, "id_no", "string").astype("string"),
-        "org_id": _col(td, "org_id", "string").astype("string"),
-        "mgr_id": _col(td, "mgr_id", "string").astype("string"),
-        "product": _col(td, "product", "string").astype("string"),
-        "value_date": pd.to_datetime(_col(td, "value_date", "datetime64[ns]")).dt.normalize(),
-        "maturity": pd.to_datetime(_col(td, "maturity_date", "datetime64[ns]")).dt.normalize(),
-        "term": pd.to_numeric(_col(td, "term_m", "Int64"), errors="coerce").astype("Float64").round().astype("Int64"),
-        "term_d": pd.to_numeric(_col(td, "term_d", "Int64"), errors="coerce").astype("Float64"),
-        "rate": pd.to_numeric(_col(td, "rate", "float64"), errors="coerce").astype("float64"),
-        "balance": pd.to_numeric(_col(td, "balance", "float64"), errors="coerce").astype("float64"),
-        "auto_renew": _col(td, "auto_renew", "boolean").astype("boolean"),
-        "ccy": _col(td, "ccy", "string").astype("string"),
-        "status": _col(td, "status", "string").astype("string"),
-        "excel_row": _col(td, "_row", "Int64").astype("Int64"),
+        "acct_no": td["acct_no"], "cust_id": td["cust_id"], "cust_name": td["cust_name"], "id_no": td["id_no"],
+        "org_id": td["org_id"], "mgr_id": td["mgr_id"], "product": td["product"], "value_date": td["value_date"],
+        "maturity": td["maturity_date"], "term": td["term_m"], "term_d": td["term_d"], "rate": td["rate"],
+        "balance": td["balance"], "auto_renew": td["auto_renew"], "ccy": td["ccy"], "status": td["status"],
+        "excel_row": td["_row"],
     }, index=td.index).reset_index(drop=True)
     d["kind"] = product_kind(d["product"])
     d["product"] = d["product"].fillna(d["kind"])
@@ -324,10 +296,10 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     no_term_kind = d["kind"].isin(("通知存款", "定活两便"))  # 0 = no fixed term, by design
     bad_term = keep & d["term"].notna() & ((d["term"] > MAX_TERM_M) | ((d["term"] <= 0) & ~no_term_kind))
     if bad_term.any():
-        _log_maturity_problems(ctx, "TERM_INVALID", d.loc[bad_term, "excel_row"], d.loc[bad_term, "term"].tolist(),
-                               f"期限应为 1–{MAX_TERM_M} 个月",
-                               "保留, 期限置空: 有到期日时期限按起息日与到期日推算; 无到期日时不推算到期日"
-                               "(该行剔除, 见同一行 REQUIRED_EMPTY)", column=TERM_LABEL)
+        ctx.problem("time_deposits", d.loc[bad_term, "excel_row"], "term_m", "TERM_INVALID", d.loc[bad_term, "term"],
+                    f"期限应为 1–{MAX_TERM_M} 个月",
+                    "保留, 期限置空: 有到期日时期限按起息日与到期日推算; 无到期日时不推算到期日"
+                    "(该行剔除, 见同一行 REQUIRED_EMPTY)")
         d.loc[bad_term, "term"] = pd.NA
 
     # 定活两便 has no fixed maturity by design: without a date it is not a data problem, just not a maturity
@@ -344,10 +316,10 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     if by_days.any():
         d.loc[by_days, "maturity"] = d.loc[by_days, "value_date"] + pd.to_timedelta(
             d.loc[by_days, "term_d"].astype("float64"), unit="D")
-        _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[by_days, "excel_row"],
-                               "起息日 " + d.loc[by_days, "value_date"].dt.strftime("%Y-%m-%d").astype("string")
-                               + ", 期限 " + d.loc[by_days, "term_d"].astype("Int64").astype("string") + " 天",
-                               "到期日为空或无法识别(无法识别的原值见同一行的 DATE_INVALID)", "保留, 到期日按起息日 + 期限(天)推算")
+        ctx.problem("time_deposits", d.loc[by_days, "excel_row"], "maturity_date", "REQUIRED_EMPTY",
+                    "起息日 " + d.loc[by_days, "value_date"].dt.strftime("%Y-%m-%d").astype("string")
+                    + ", 期限 " + d.loc[by_days, "term_d"].astype("Int64").astype("string") + " 天",
+                    "到期日为空或无法识别(无法识别的原值见同一行的 DATE_INVALID)", "保留, 到期日按起息日 + 期限(天)推算")
         missing &= ~by_days
     if missing.any():
         can = missing & d["value_date"].notna() & d["term"].notna() & (d["term"] > 0)
@@ -357,29 +329,29 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
                      + d["term"].astype("string") + " 月")
             far = can & derived.isna()
             if far.any():
-                _log_maturity_problems(ctx, "DATE_INVALID", d.loc[far, "excel_row"], given[far],
-                                       "到期日为空, 按起息日 + 期限推算的到期日超出可处理的日期范围(1678–2261 年)",
-                                       "剔除该行")
+                ctx.problem("time_deposits", d.loc[far, "excel_row"], "maturity_date", "DATE_INVALID", given[far],
+                            "到期日为空, 按起息日 + 期限推算的到期日超出可处理的日期范围(1678–2261 年)",
+                            "剔除该行")
                 keep &= ~far
             ok = can & ~far
             d.loc[ok, "maturity"] = derived[ok]
-            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[ok, "excel_row"], given[ok],
-                                   "到期日为空或无法识别(无法识别的原值见同一行的 DATE_INVALID)",
-                                   "保留, 到期日按起息日 + 期限(月)推算(2 月 29 日起息 1 年 → 次年 2 月 28 日)")
+            ctx.problem("time_deposits", d.loc[ok, "excel_row"], "maturity_date", "REQUIRED_EMPTY", given[ok],
+                        "到期日为空或无法识别(无法识别的原值见同一行的 DATE_INVALID)",
+                        "保留, 到期日按起息日 + 期限(月)推算(2 月 29 日起息 1 年 → 次年 2 月 28 日)")
         cannot = missing & ~can
         if cannot.any():
-            _log_maturity_problems(ctx, "REQUIRED_EMPTY", d.loc[cannot, "excel_row"],
-                                   "账号 " + masked(d.loc[cannot, "acct_no"], "acct_no", ctx).fillna(""),
-                                   "到期日为空, 且无起息日或期限可推算", "剔除该行")
+            ctx.problem("time_deposits", d.loc[cannot, "excel_row"], "maturity_date", "REQUIRED_EMPTY",
+                        "账号 " + masked(d.loc[cannot, "acct_no"], "acct_no", ctx).fillna(""),
+                        "到期日为空, 且无起息日或期限可推算", "剔除该行")
             keep &= ~cannot
 
     # maturity before value date
     order = keep & d["maturity"].notna() & d["value_date"].notna() & (d["maturity"] < d["value_date"])
     if order.any():
-        _log_maturity_problems(ctx, "DATE_ORDER", d.loc[order, "excel_row"],
-                               [f"起息日 {v:%Y-%m-%d} > 到期日 {m:%Y-%m-%d}" for v, m in
-                                zip(d.loc[order, "value_date"], d.loc[order, "maturity"])],
-                               "到期日早于起息日", "剔除该行")
+        ctx.problem("time_deposits", d.loc[order, "excel_row"], "maturity_date", "DATE_ORDER",
+                    [f"起息日 {v:%Y-%m-%d} > 到期日 {m:%Y-%m-%d}" for v, m in
+                     zip(d.loc[order, "value_date"], d.loc[order, "maturity"])],
+                    "到期日早于起息日", "剔除该行")
         keep &= ~order
     keep &= d["maturity"].notna()
 
@@ -425,19 +397,17 @@ def org_hierarchy(org_ids: pd.Series, orgs: pd.DataFrame | None, ctx: RunContext
     has no 分行 level (``has_branch`` False). Without ``orgs``: rows are org_id only.
     Returns (frame aligned with ``org_ids``, has_branch, notes).
     """
-    ids = org_ids.astype("string").fillna("(空)")
+    ids = org_ids.fillna("(空)")
     if orgs is None or len(orgs) == 0:
         out = pd.DataFrame({"branch_id": NO_ORGS, "branch": NO_ORGS, "outlet_id": ids, "outlet": ids},
                            index=org_ids.index)
         return out, False, ["未提供机构表(orgs): 到期结构只按机构号列出, 不分分行/支行层级。"]
-    o = orgs.drop_duplicates("org_id").copy()
-    o["org_id"] = o["org_id"].astype("string")
-    name = dict(zip(o["org_id"], o["org_name"].astype("string").fillna(o["org_id"])))
+    o = orgs.drop_duplicates("org_id")
+    name = dict(zip(o["org_id"], o["org_name"].fillna(o["org_id"])))
     parent = {}
-    if "parent_id" in o.columns:
-        for k, p in zip(o["org_id"], o["parent_id"].astype("string")):
-            if p is not pd.NA and pd.notna(p) and p in name and p != k:
-                parent[k] = p
+    for k, p in zip(o["org_id"], o["parent_id"]):  # one step per org (the 机构 table), not per deposit
+        if p is not pd.NA and pd.notna(p) and p in name and p != k:
+            parent[k] = p
 
     def chain(k: str) -> list[str]:
         c = [k]
@@ -462,8 +432,8 @@ def org_hierarchy(org_ids: pd.Series, orgs: pd.DataFrame | None, ctx: RunContext
     unknown = ~ids.isin(list(mapping))
     if unknown.any():
         if rows is not None:
-            ctx.problems.add_rows("time_deposits", None, rows[unknown], "机构号(org_id)", "VALUE_INVALID",
-                                  ids[unknown], "机构号不在机构表中", f"保留, 归入「{UNMATCHED}」")
+            ctx.problem("time_deposits", rows[unknown], "org_id", "VALUE_INVALID", ids[unknown],
+                        "机构号不在机构表中", f"保留, 归入「{UNMATCHED}」")
         notes.append(f"{int(unknown.sum())} 笔存款的机构号不在机构表中, 归入「{UNMATCHED}」。")
     recs = [mapping.get(k, (UNMATCHED, UNMATCHED, k, k)) for k in ids]
     out = pd.DataFrame(recs, columns=["branch_id", "branch", "outlet_id", "outlet"], index=org_ids.index)
@@ -490,8 +460,8 @@ def total_label(outlet_ids: pd.Series, orgs: pd.DataFrame | None) -> str:
     ids = set(outlet_ids.dropna().astype(str))
     if orgs is None or len(orgs) == 0:
         return TOTAL if len(ids) == 1 else BANK
-    oid = orgs["org_id"].astype("string").dropna()
-    parents = set(orgs["parent_id"].astype("string").dropna()) if "parent_id" in orgs.columns else set()
+    oid = orgs["org_id"].dropna()
+    parents = set(orgs["parent_id"].dropna())
     leaves = set(oid[~oid.isin(parents)].astype(str))
     return BANK if leaves <= ids else TOTAL
 
@@ -609,13 +579,10 @@ def customer_info(d: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFra
     out = pd.DataFrame({"cust_name": d["cust_name"], "id_no": d["id_no"],
                         "phone": pd.Series(pd.NA, index=d.index, dtype="string")})
     if customers is not None and len(customers):
-        c = customers.drop_duplicates("cust_id").set_index(customers.drop_duplicates("cust_id")["cust_id"]
-                                                           .astype("string"))
+        c = customers.drop_duplicates("cust_id").set_index("cust_id")
         for col in ("cust_name", "id_no", "phone"):
-            if col in c.columns:
-                looked = d["cust_id"].map(c[col].astype("string"))
-                out[col] = looked.astype("string").fillna(out[col])
-    return out.astype("string")
+            out[col] = d["cust_id"].map(c[col]).fillna(out[col])
+    return out
 
 
 # ------------------------------------------------------------------------------------------ sheets
@@ -707,8 +674,8 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
             adv.append("; ".join(parts))
         staff["建议安排"] = adv
         staff = staff.sort_values(["实际可支取日", "机构号"], ignore_index=True)
-        if orgs is not None and "staff_count" in orgs.columns:
-            sc = orgs.drop_duplicates("org_id").set_index(orgs.drop_duplicates("org_id")["org_id"].astype("string"))
+        if orgs is not None:
+            sc = orgs.drop_duplicates("org_id").set_index("org_id")
             staff.insert(9, "网点人数", staff["机构号"].map(sc["staff_count"]).astype("Int64"))
 
     # 行长/理财经理 list: customers whose maturities in the window sum to >= large_customer

@@ -73,7 +73,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...errors import DataValidationError, ParameterError, RowProblem
+from ...errors import DataValidationError, ParameterError
 from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ...report.pivot import DataField, PivotSpec
 from ...scenario import RunContext, Scenario, param
@@ -319,25 +319,10 @@ def factor_shares(factors: pd.DataFrame, weights: Mapping[str, float]) -> tuple[
 
 
 # ============================================================================ helpers
-def _col(df: pd.DataFrame, name: str, dtype: str = "float64") -> pd.Series:
-    if name in df.columns:
-        if dtype == "float64":
-            return pd.to_numeric(df[name], errors="coerce").astype("float64")
-        return df[name]
-    if dtype == "float64":
-        return pd.Series(np.nan, index=df.index, dtype="float64")
-    return pd.Series(pd.NA, index=df.index, dtype="object")
-
-
 def _excel_row(df: pd.DataFrame, i) -> int | None:
-    if "_row" in df.columns:
-        v = df.at[i, "_row"]
-        return None if pd.isna(v) else int(v)
-    return None
-
-
-def _problem(ctx: RunContext, table: str, row, column, code, value, reason, action):
-    ctx.problems.add(RowProblem(table, None, row, column, code, value, reason, action))
+    """The Excel row of row ``i`` of a conformed frame (None when unknown)."""
+    v = df.at[i, "_row"]
+    return None if pd.isna(v) else int(v)
 
 
 def _period_of(start, end, as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -370,9 +355,8 @@ def _balances_of_metric(bal: pd.DataFrame, metric: str, notes: list[str]) -> pd.
     An absent or all-empty 指标 column: every row is taken as the target's metric (noted). Empty 指标 in a
     column with values counts as 各项存款 (the table default). Raises DataValidationError naming the metric,
     the table and the metrics found when none matches."""
-    has_col = "metric" in bal.columns
-    bm = bal["metric"].astype("string").str.strip() if has_col else None
-    choices = [v for v in pd.unique(bm.dropna()) if v] if has_col else []
+    bm = bal["metric"]
+    choices = [v for v in pd.unique(bm.dropna()) if v]
     if not choices:
         notes.append(f"机构日余额没有「指标」(metric) 值, 按考核指标「{metric}」的日余额使用。")
         return bal
@@ -427,9 +411,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     # -- metric selection ---------------------------------------------------------------------------
     metric = DEFAULT_METRIC
     tg = tg_all
-    if "metric" in tg_all.columns and tg_all["metric"].notna().any():
+    if tg_all["metric"].notna().any():
         metric = _choose_metric(tg_all["metric"], p.metric.strip()) or DEFAULT_METRIC
-        m = tg_all["metric"].astype("string").str.strip()
+        m = tg_all["metric"]
         keep = (m == metric) | m.isna() | (m == "")
         others = sorted(set(m[~keep].dropna()))
         if others:
@@ -438,22 +422,21 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     bal = _balances_of_metric(bal_all, metric, notes)
 
     # -- duplicates -----------------------------------------------------------------------------------
-    tg = tg[tg["org_id"].notna()] if "org_id" in tg.columns else tg
-    dup = tg["org_id"].astype(str).duplicated(keep="first")
-    for i in tg.index[dup]:
-        _problem(ctx, "deposit_targets", _excel_row(tg, i), "org_id", "DUP_KEY", tg.at[i, "org_id"],
-                 "同一机构同一指标有多行", "保留第一行, 该行未使用")
+    tg = tg[tg["org_id"].notna()]
+    dup = tg["org_id"].duplicated(keep="first")
+    ctx.problem("deposit_targets", tg.loc[dup, "_row"], "org_id", "DUP_KEY", tg.loc[dup, "org_id"],
+                "同一机构同一指标有多行", "保留第一行, 该行未使用")
     tg = tg[~dup]
 
     names, parents, staff_from_orgs, open_dates = {}, {}, {}, {}
-    if orgs is not None and len(orgs) and "org_id" in orgs.columns:
-        oid = orgs["org_id"].astype(str)
-        names = dict(zip(oid, _col(orgs, "org_name", "object")))
-        parents = dict(zip(oid, _col(orgs, "parent_id", "object")))
-        staff_from_orgs = dict(zip(oid, _col(orgs, "staff_count")))
-        open_dates = dict(zip(oid, pd.to_datetime(_col(orgs, "open_date", "object"), errors="coerce")))
+    if orgs is not None and len(orgs):
+        oid = orgs["org_id"]
+        names = dict(zip(oid, orgs["org_name"]))
+        parents = dict(zip(oid, orgs["parent_id"]))
+        staff_from_orgs = dict(zip(oid, orgs["staff_count"].astype("float64")))
+        open_dates = dict(zip(oid, orgs["open_date"]))
 
-    tgt = _col(tg, "target")
+    tgt = tg["target"]
     has_target = tgt.notna()
     n_target = int(has_target.sum())
     decompose = n_target == 1 and (~has_target).sum() >= 1
@@ -473,8 +456,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
         return "" if v is None or pd.isna(v) else str(v)
 
     def base_of(i) -> float:
-        b = tg.at[i, "base"] if "base" in tg.columns else np.nan
-        if pd.isna(b) and "prior_avg" in tg.columns:
+        b = tg.at[i, "base"]
+        if pd.isna(b):
             b = tg.at[i, "prior_avg"]
         return float(b) if not pd.isna(b) else np.nan
 
@@ -484,8 +467,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     if decompose:
         ri = tg.index[has_target][0]
         root_id = str(tg.at[ri, "org_id"])
-        start, end = _period_of(_col(tg, "period_start", "object").get(ri), _col(tg, "period_end", "object").get(ri),
-                                ctx.as_of)
+        start, end = _period_of(tg.at[ri, "period_start"], tg.at[ri, "period_end"], ctx.as_of)
         outs = tg[~has_target].copy()
         ids = outs["org_id"].astype(str)
         if parents:
@@ -494,23 +476,23 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
             if skip.any():
                 notes.append(f"{int(skip.sum())} 个上级机构行({', '.join(ids[skip])})未参与分解, 只分解到最末级机构。")
                 outs, ids = outs[~skip], ids[~skip]
-        fac = pd.DataFrame({k: _col(outs, k) for k in FACTORS}, index=outs.index)
+        fac = pd.DataFrame({k: outs[k].astype("float64") for k in FACTORS}, index=outs.index)
         if staff_from_orgs:
             fill = ids.map(lambda o: staff_from_orgs.get(o, np.nan)).astype("float64")
             fac["staff_count"] = fac["staff_count"].fillna(fill)
         for k in FACTORS:
-            for i in fac.index[fac[k].isna()]:
-                _problem(ctx, "deposit_targets", _excel_row(outs, i), k, "REQUIRED_EMPTY", None,
-                         f"分解因子「{_FACTOR_LABEL[k]}」为空", "按 0 计入占比")
+            na = fac[k].isna()
+            ctx.problem("deposit_targets", outs.loc[na, "_row"], k, "REQUIRED_EMPTY", None,
+                        f"分解因子「{_FACTOR_LABEL[k]}」为空", "按 0 计入占比")
             if k != "prior_increment":
-                for i in fac.index[fac[k] < 0]:
-                    _problem(ctx, "deposit_targets", _excel_row(outs, i), k, "NEG_BALANCE", fac.at[i, k],
-                             f"分解因子「{_FACTOR_LABEL[k]}」为负", "按 0 计入占比")
+                neg = fac[k] < 0
+                ctx.problem("deposit_targets", outs.loc[neg, "_row"], k, "NEG_BALANCE", fac.loc[neg, k],
+                            f"分解因子「{_FACTOR_LABEL[k]}」为负", "按 0 计入占比")
         shares, eff = factor_shares(fac, p.weights)
         bases = pd.Series([base_of(i) for i in outs.index], index=outs.index).fillna(0.0)
-        rb = _col(tg, "base").get(ri)
+        rb = tg.at[ri, "base"]
         if pd.isna(rb):
-            rb = _col(tg, "prior_avg").get(ri)
+            rb = tg.at[ri, "prior_avg"]
         bank_base = float(bases.sum()) if pd.isna(rb) else float(rb)
         bank_target = float(tg.at[ri, "target"])
         d_total = bank_target - bank_base
@@ -526,13 +508,11 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
                      _excel_row(tg, ri), is_root=True)
         factors_df = fac
     else:
-        for i in tg.index[~has_target]:
-            _problem(ctx, "deposit_targets", _excel_row(tg, i), "target", "REQUIRED_EMPTY", None,
-                     "文件含多个机构目标(跟踪模式), 此行无目标日均", "未参与跟踪")
-        for i in tg.index[bad_target]:
-            _problem(ctx, "deposit_targets", _excel_row(tg, i), "目标日均(target)", "VALUE_INVALID",
-                     _fmt_value(tgt[i]), f"机构 {tg.at[i, 'org_id']} 的目标日均 ≤ 0, 目标日均应为正数(元)",
-                     "该机构未参与跟踪, 请更正目标日均后重新运行")
+        ctx.problem("deposit_targets", tg.loc[~has_target, "_row"], "target", "REQUIRED_EMPTY", None,
+                    "文件含多个机构目标(跟踪模式), 此行无目标日均", "未参与跟踪")
+        ctx.problem("deposit_targets", tg.loc[bad_target, "_row"], "target", "VALUE_INVALID",
+                    tgt[bad_target].map(_fmt_value), "机构 " + tg.loc[bad_target, "org_id"]
+                    + " 的目标日均 ≤ 0, 目标日均应为正数(元)", "该机构未参与跟踪, 请更正目标日均后重新运行")
         if bad_target.any():
             notes.append(f"{int(bad_target.sum())} 个机构的目标日均 ≤ 0 "
                          f"({', '.join(tg.loc[bad_target, 'org_id'].astype(str))}), 未参与跟踪, 见 数据问题。")
@@ -540,15 +520,14 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
         units = []
         for i in rows.index:
             o = str(rows.at[i, "org_id"])
-            s, e = _period_of(_col(rows, "period_start", "object").get(i), _col(rows, "period_end", "object").get(i),
-                              ctx.as_of)
+            s, e = _period_of(rows.at[i, "period_start"], rows.at[i, "period_end"], ctx.as_of)
             b = base_of(i)
             t = float(rows.at[i, "target"])
             units.append(_Unit(o, name_of(o), b, t, t - b if not pd.isna(b) else np.nan, s, e, open_dates.get(o),
                                _excel_row(rows, i)))
             if pd.isna(b):
-                _problem(ctx, "deposit_targets", _excel_row(rows, i), "base", "REQUIRED_EMPTY", None,
-                         "基期日均与上年日均均为空", "不计算增量任务与任务进度")
+                ctx.problem("deposit_targets", [units[-1].row], "base", "REQUIRED_EMPTY", None,
+                            "基期日均与上年日均均为空", "不计算增量任务与任务进度")
         root = None
         start, end = units[0].start, units[0].end
         notes.append("文件中各机构已有各自的目标日均: 未做分解, 只做时间分解与跟踪(所需日均、偏离度、进度)。")
@@ -561,9 +540,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     for u in units:
         if u.org_id not in series:
             where = f"(存款目标表第 {u.row} 行的机构)" if u.row is not None else ""
-            _problem(ctx, "org_daily_balances", None, "机构号(org_id)", "REQUIRED_EMPTY", u.org_id,
-                     f"机构日余额中没有机构 {u.org_id}{' ' + u.name if u.name else ''} 的任何余额{where}",
-                     "该机构余额按 0 计(日均、进度为 0); 请补导该机构的机构日余额")
+            ctx.problem("org_daily_balances", [None], "org_id", "REQUIRED_EMPTY", [u.org_id],
+                        f"机构日余额中没有机构 {u.org_id}{' ' + u.name if u.name else ''} 的任何余额{where}",
+                        "该机构余额按 0 计(日均、进度为 0); 请补导该机构的机构日余额")
     neg = {o: s_ for o, s_ in series.items() if (s_ < 0).any()}
     if neg:
         n_neg = sum(int((s_ < 0).sum()) for s_ in neg.values())
@@ -645,15 +624,13 @@ _FACTOR_LABEL = {"prior_avg": "上年日均", "prior_increment": "上年日均�
 
 
 def _balance_series(bal: pd.DataFrame) -> tuple[dict[str, pd.Series], pd.Timestamp | None, pd.Timestamp | None]:
-    if bal is None or len(bal) == 0 or "date" not in bal.columns:
+    if bal is None or len(bal) == 0:
         return {}, None, None
     b = bal[bal["date"].notna() & bal["org_id"].notna()]
     if len(b) == 0:
         return {}, None, None
-    frame = pd.DataFrame({"org_id": b["org_id"].astype(str).to_numpy(),
-                          "date": pd.to_datetime(b["date"]).dt.normalize().to_numpy(),
-                          "balance": pd.to_numeric(b["balance"], errors="coerce").to_numpy(dtype="float64",
-                                                                                          na_value=np.nan)})
+    frame = pd.DataFrame({"org_id": b["org_id"].to_numpy(), "date": b["date"].to_numpy(),
+                          "balance": b["balance"].to_numpy()})
     frame = frame[frame["balance"].notna()]
     out = {o: _as_series(g[["date", "balance"]]) for o, g in frame.groupby("org_id", sort=True)}
     if not out:
