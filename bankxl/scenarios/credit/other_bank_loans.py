@@ -187,7 +187,7 @@ def classify_orders(orders: pd.DataFrame, p: OtherBankLoanParams, loans: pd.Data
     o = orders.loc[has_pattern(purpose, p.order_loan_purpose)]
     if len(o) == 0:
         return empty
-    amount = pd.to_numeric(o["amount"], errors="coerce").astype("float64")
+    amount = o["amount"]
     bank = text_column(o, "bank_to")
     own = own_loans(loans)
     by_acct = matches_own_instalment(text_column(o, "acct_no"), amount, own, "acct_no", p.own_loan_tol)
@@ -273,11 +273,10 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
     td = tables.get("time_deposits")
     loans = tables.get("loans")
     products = text_column(h, "product") if h is not None else pd.Series(dtype="string")
-    balance = pd.to_numeric(h["balance"], errors="coerce") if h is not None and "balance" in h.columns \
-        else pd.Series(np.nan, index=products.index)
+    balance = h["balance"] if h is not None else pd.Series(np.nan, index=products.index)
 
     def flag_known(col: str) -> bool:
-        return cust is not None and col in cust.columns and bool(cust[col].notna().any())
+        return cust is not None and bool(cust[col].notna().any())
 
     known = {
         "payroll": flag_known("payroll_flag") or bool(products.str.contains("代发", regex=False).any()),
@@ -290,16 +289,15 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
     rel.attrs["unknown"] = [FACTOR_ZH[k] for k, ok in known.items() if not ok]
     if loans is None:
         rel["loan_state"] = pd.Series(pd.NA, index=rel.index, dtype="string")
-    if cust is not None and len(cust) and "payroll_flag" in cust.columns:
+    if cust is not None and len(cust):
         pf = by_cust_id(cust)["payroll_flag"]
         rel["payroll"] = _flag(rel.index.map(pf.fillna(False).astype(bool)))
-    if cust is not None and len(cust) and "mobile_banking" in cust.columns:
+    if cust is not None and len(cust):
         mb = by_cust_id(cust)["mobile_banking"]
         rel["mobile"] = _flag(rel.index.map(mb.fillna(False).astype(bool)))
     if h is not None and len(h):
-        held = h["held"].fillna(True).astype(bool) if "held" in h.columns else pd.Series(True, index=h.index)
-        hh = pd.DataFrame({"k": text_column(h, "cust_id"), "p": text_column(h, "product"),
-                           "b": pd.to_numeric(h.get("balance"), errors="coerce") if "balance" in h.columns else np.nan})
+        held = h["held"].fillna(True).astype(bool)
+        hh = pd.DataFrame({"k": text_column(h, "cust_id"), "p": text_column(h, "product"), "b": h["balance"]})
         hh = hh[held.to_numpy()]
         for flag, pat in (("card", "信用卡"), ("mobile", "手机银行"), ("wealth", "理财"), ("payroll", "代发")):
             ks = set(hh.loc[hh["p"].str.contains(pat, regex=False), "k"])
@@ -309,13 +307,13 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
             rel["deposit"] = rel.index.map(dep).astype("float64")
     if td is not None and len(td):
         act, _ = active_deposits(td, currency)
-        dep = pd.to_numeric(act["balance"], errors="coerce").groupby(text_column(act, "cust_id")).sum()
+        dep = act["balance"].groupby(text_column(act, "cust_id")).sum()
         rel["deposit"] = rel.index.map(dep).astype("float64")
     rel["deposit"] = rel["deposit"].fillna(0.0)
     if loans is not None and len(loans):
-        st = loan_status_code(loans["status"]) if "status" in loans.columns else pd.Series(pd.NA, index=loans.index)
-        od = pd.to_numeric(loans["overdue_days"], errors="coerce").fillna(0) if "overdue_days" in loans.columns else 0
-        lf = pd.DataFrame({"k": text_column(loans, "cust_id"), "st": st.astype("string"),
+        st = loan_status_code(loans["status"])
+        od = loans["overdue_days"].fillna(0)
+        lf = pd.DataFrame({"k": text_column(loans, "cust_id"), "st": st,
                            "bad": (st.isin(["B", "D"]).fillna(False) | (od > 0)).astype(bool)})
         bad = lf.groupby("k")["bad"].any()
         good = lf.assign(g=lf["st"].isin(["A", "C"]).fillna(False)).groupby("k")["g"].any()
@@ -342,7 +340,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     p.check()
     customers = tables.get("customers")
     txn, orders, loans = tables.get("transactions"), tables.get("payment_orders"), tables.get("loans")
-    names = by_cust_id(customers)["cust_name"] if customers is not None and "cust_name" in customers.columns else None
+    names = by_cust_id(customers)["cust_name"] if customers is not None else None
     parts = []
     paths = []
     if txn is not None:

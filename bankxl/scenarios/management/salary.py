@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ... import tax
-from ...errors import ParameterError, RowProblem
+from ...errors import ParameterError
 from ...masking import mask_name
 from ...report import Chart, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
@@ -117,22 +117,9 @@ class SalaryParams:
 
 # -- helpers ---------------------------------------------------------------------------------------------
 
-def _num(df: pd.DataFrame, col: str) -> pd.Series:
-    """A money column as float64 (absent column -> all NaN)."""
-    if col not in df.columns:
-        return pd.Series(np.nan, index=df.index, dtype="float64")
-    return pd.to_numeric(df[col], errors="coerce").astype("float64")
-
-
 def _present(df: pd.DataFrame, cols) -> list[str]:
-    """Columns of ``cols`` holding at least one value."""
-    return [c for c in cols if c in df.columns and df[c].notna().any()]
-
-
-def _text(df: pd.DataFrame, col: str) -> pd.Series:
-    if col not in df.columns:
-        return pd.Series(pd.NA, index=df.index, dtype="string")
-    return df[col].astype("string")
+    """Columns of ``cols`` holding at least one value (a column the file lacks is all blank)."""
+    return [c for c in cols if df[c].notna().any()]
 
 
 def _month_label(s: pd.Series) -> pd.Series:
@@ -145,12 +132,10 @@ def _names(s: pd.Series, mask: bool) -> pd.Series:
 
 def _dept_of(pay: pd.DataFrame, orgs: pd.DataFrame | None) -> pd.Series:
     """部门/网点 of each row: ``dept``; else the org name from ``orgs``; else 机构号; else 未填部门."""
-    dept = _text(pay, "dept").str.strip()
-    dept = dept.mask(dept == "")
-    org = _text(pay, "org_id")
-    if orgs is not None and len(orgs) and {"org_id", "org_name"} <= set(orgs.columns):
-        names = orgs.drop_duplicates("org_id").set_index(orgs.drop_duplicates("org_id")["org_id"].astype("string"))
-        dept = dept.fillna(org.map(names["org_name"].astype("string")))
+    dept = pay["dept"].mask(pay["dept"] == "")
+    org = pay["org_id"]
+    if orgs is not None and len(orgs):
+        dept = dept.fillna(org.map(orgs.drop_duplicates("org_id").set_index("org_id")["org_name"]))
     dept = dept.fillna(org.map(lambda v: f"机构 {v}" if pd.notna(v) else pd.NA).astype("string"))
     return dept.fillna("未填部门").astype("string")
 
@@ -170,21 +155,16 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
     """
     raw = tables["payroll"]
     orgs = tables.get("orgs")
-    sheet_name = raw.attrs.get("sheet") if hasattr(raw, "attrs") else None
     tol = float(params.tolerance)
     report = Report(title="员工工资可视化")
     notes: list[str] = ["工资数据属敏感信息, 按权限使用; 报表默认不出个人排名, 姓名脱敏。"]
 
     pay = pd.DataFrame(index=raw.index)
-    pay["month"] = pd.to_datetime(raw["month"]).dt.to_period("M").dt.to_timestamp()
-    pay["emp_id"] = raw["emp_id"].astype("string")
-    pay["emp_name"] = _text(raw, "emp_name")
+    pay[["month", "emp_id", "emp_name"]] = raw[["month", "emp_id", "emp_name"]]
     pay["dept"] = _dept_of(raw, orgs)
-    pay["position"] = _text(raw, "position")
     money_cols = (*PAY_ITEMS, "gross", *PAY_DEDUCTIONS, "special_additional", "net")
-    for c in money_cols:
-        pay[c] = _num(raw, c)
-    pay["_row"] = raw["_row"] if "_row" in raw.columns else pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    for c in ("position", *money_cols, "_row"):
+        pay[c] = raw[c]
     pay = pay[pay["month"].notna() & pay["emp_id"].notna()]
 
     # ---- checks: 应发 / 实发 -----------------------------------------------------------------------
@@ -214,10 +194,10 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         if unknown.any():
             b = pay[unknown]
             n_unchecked += int(unknown.sum())
-            _add_problems(ctx, sheet_name, b["_row"], f"{zh}({col})", "MISSING_ITEM", actual[unknown],
-                          [f"{names} 为空(金额未知), 无法核对 {zh} = {how}; 员工 {i} {m:%Y-%m}"
-                           for names, i, m in zip(blank[unknown], b["emp_id"], b["month"])],
-                          "保留; 未核对该行, 请补全空白项目(无此项请填 0)")
+            ctx.problem("payroll", b["_row"], f"{zh}({col})", "MISSING_ITEM", actual[unknown],
+                        [f"{names} 为空(金额未知), 无法核对 {zh} = {how}; 员工 {i} {m:%Y-%m}"
+                         for names, i, m in zip(blank[unknown], b["emp_id"], b["month"])],
+                        "保留; 未核对该行, 请补全空白项目(无此项请填 0)")
             mism.append(pd.DataFrame({
                 "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
                 "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "MISSING_ITEM",
@@ -228,10 +208,10 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         diff = raw_diff.round(4)
         if bad.any():
             b = pay[bad]
-            _add_problems(ctx, sheet_name, b["_row"], f"{zh}({col})", "SUM_MISMATCH", actual[bad],
-                          [f"{zh} {a:,.2f} 元 ≠ {how} {e:,.2f} 元(差 {d:+,.2f}); 员工 {i} {m:%Y-%m}"
-                           for a, e, d, i, m in zip(actual[bad], expected[bad], diff[bad], b["emp_id"], b["month"])],
-                          "保留; 统计按表内金额, 请核对工资表")
+            ctx.problem("payroll", b["_row"], f"{zh}({col})", "SUM_MISMATCH", actual[bad],
+                        [f"{zh} {a:,.2f} 元 ≠ {how} {e:,.2f} 元(差 {d:+,.2f}); 员工 {i} {m:%Y-%m}"
+                         for a, e, d, i, m in zip(actual[bad], expected[bad], diff[bad], b["emp_id"], b["month"])],
+                        "保留; 统计按表内金额, 请核对工资表")
             mism.append(pd.DataFrame({
                 "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
                 "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "SUM_MISMATCH",
@@ -312,10 +292,10 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
                          "见 个税核对。")
         if bad.any():
             b = cum[bad]
-            _add_problems(ctx, sheet_name, b["_row"], f"{_zh('iit')}(iit)", "TAX_MISMATCH", b["iit"],
-                          [f"个税 {a:,.2f} 元, 累计预扣法重算 {e:,.2f} 元(差 {d:+,.2f}); 员工 {i} {m:%Y-%m}"
-                           for a, e, d, i, m in zip(b["iit"], b["expected_iit"], b["diff"], b["emp_id"], b["month"])],
-                          "保留; 请核对专项附加扣除、免税收入、年终奖是否单独计税")
+            ctx.problem("payroll", b["_row"], f"{_zh('iit')}(iit)", "TAX_MISMATCH", b["iit"],
+                        [f"个税 {a:,.2f} 元, 累计预扣法重算 {e:,.2f} 元(差 {d:+,.2f}); 员工 {i} {m:%Y-%m}"
+                         for a, e, d, i, m in zip(b["iit"], b["expected_iit"], b["diff"], b["emp_id"], b["month"])],
+                        "保留; 请核对专项附加扣除、免税收入、年终奖是否单独计税")
             mism.append(pd.DataFrame({
                 "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
                 "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "TAX_MISMATCH",
@@ -440,14 +420,6 @@ def _blank_names(pay: pd.DataFrame, cols: list[str]) -> pd.Series:
     """Per row, the 中文 names of the blank cells among ``cols`` joined by 、 ("" when none)."""
     names = pd.Series([_zh(c) + "、" for c in cols], index=cols, dtype=object)
     return (pay[cols].isna().astype(object) * names).sum(axis=1).astype(str).str.rstrip("、")
-
-
-def _add_problems(ctx: RunContext, sheet: str | None, rows: pd.Series, column: str, code: str,
-                  values: pd.Series, reasons: list[str], action: str) -> None:
-    """One RowProblem per flagged row (Excel row from ``_row``; None when the frame has none)."""
-    for r, v, why in zip(rows.tolist(), values.tolist(), reasons):
-        ctx.problems.add(RowProblem("payroll", sheet, None if r is None or pd.isna(r) else int(r), column, code,
-                                    v, why, action))
 
 
 def _contribution_hints(em: pd.DataFrame, p: SalaryParams, ctx: RunContext) -> pd.DataFrame:
