@@ -10,10 +10,17 @@ import pytest
 
 from bankxl.report.xlsx import write_report
 from bankxl.runner import execute
-from bankxl.scenarios.deposit.core_customers import CoreParams, factors, grade
+from bankxl.conform import conform
+from bankxl.scenarios.deposit import core_customers
+from bankxl.scenarios.deposit.core_customers import CoreParams, grade
 
 AS_OF = pd.Timestamp("2026-11-30")
 MONTHS = pd.period_range("2025-12", "2026-11", freq="M").to_timestamp()  # 12 months, oldest first
+
+
+def factors(tables, p, as_of):
+    """core_customers.factors on the tables as the runner hands them to D4 (conformed)."""
+    return core_customers.factors({k: conform(k, v, required=False) for k, v in tables.items()}, p, as_of)
 
 
 def _cm(spec: dict, mgr: dict | None = None) -> pd.DataFrame:

@@ -21,10 +21,17 @@ from bankxl.rules.transactions import KIND_SELF, TransactionRuleParams, classify
 from bankxl.runner import execute, run_scenario
 from bankxl.scenario import make_params, params_hash
 from bankxl.scenarios.credit.other_bank_loans import OtherBankLoanParams
-from bankxl.scenarios.deposit.core_customers import CoreParams, factors
+from bankxl.conform import conform
+from bankxl.scenarios.deposit import core_customers
+from bankxl.scenarios.deposit.core_customers import CoreParams
 
 AS_OF = pd.Timestamp("2026-11-30")
 MONTHS = pd.period_range("2025-12", "2026-11", freq="M").to_timestamp()
+
+
+def factors(tables, p, as_of):
+    """core_customers.factors on the tables as the runner hands them to D4 (conformed)."""
+    return core_customers.factors({k: conform(k, v, required=False) for k, v in tables.items()}, p, as_of)
 
 
 def _s(values) -> pd.Series:

@@ -62,7 +62,7 @@ from ...rules.identity import by_cust_id
 from ...rules.transactions import TransactionRuleParams, classify_transactions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
 from ...tags import tag_sheet, tag_table
-from ..common import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns, text_column
+from ..common import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns
 
 GRADES = ("核心A", "核心B", "稳定潜力客户", "潜力客户", "规模客户", "一般")
 #: the graded customers that go on the lists (everything but 一般)
@@ -183,14 +183,12 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     f1, f2, f3 (bool), f2_ok/f3_ok (computable), grade, latest_dep, base_dep, org_id, mgr_id.
     Info: basis (column used), basis_fallback (bool), months_f1 (months of the F1 window in the data),
     months_f2, f2_computable, f3_computable (any customer), latest_month, td_notes (time deposits left out
-    of the 自动转存 share: closed, zero, not in ``currency``).
+    of the 自动转存 share: closed, zero, not in ``currency``). ``tables``: conformed (:func:`bankxl.conform.conform`).
     """
     cm0 = tables["customer_monthly"]
-    cm = pd.DataFrame({"cust_id": text_column(cm0, "cust_id"), "month": pd.to_datetime(cm0["month"]).dt.to_period("M")
-                       .dt.to_timestamp()})
-    for c in ("dep_avg", "td_avg", "inflow", "outflow"):
-        cm[c] = pd.to_numeric(cm0[c], errors="coerce").astype("float64") if c in cm0.columns else np.nan
-    cm["org_id"], cm["mgr_id"] = text_column(cm0, "org_id"), text_column(cm0, "mgr_id")
+    cm = cm0[["cust_id", "month", "dep_avg", "td_avg", "inflow", "outflow", "org_id", "mgr_id"]].copy()
+    for c in ("cust_id", "org_id", "mgr_id"):  # "" = not given: compared and joined as text below
+        cm[c] = cm[c].fillna("")
     cm = cm[(cm["cust_id"] != "") & cm["month"].notna() & (cm["month"] <= as_of)]
     ids = pd.Index(sorted(cm["cust_id"].unique()), dtype="string", name="cust_id")
     info: dict = {}
@@ -225,11 +223,10 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     cinfo = pd.DataFrame(index=ids)
     if cust is not None and len(cust):
         c = by_cust_id(cust)
-        cinfo["open_date"] = c["open_date"].reindex(ids).astype("datetime64[ns]") if "open_date" in c.columns \
-            else pd.NaT
+        cinfo["open_date"] = c["open_date"].reindex(ids)
         cinfo["age"] = customer_ages(c, as_of).reindex(ids)
         for col in ("org_id", "mgr_id"):
-            cinfo[col] = text_column(c, col).reindex(ids).fillna("") if col in c.columns else ""
+            cinfo[col] = c[col].reindex(ids).fillna("")
     else:
         cinfo["open_date"] = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
         cinfo["age"] = np.nan
@@ -242,12 +239,13 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     renew = pd.Series(np.nan, index=ids)
     td = tables.get("time_deposits")
     info["td_notes"] = []
-    if p.f2_renew_share > 0 and td is not None and len(td) and "auto_renew" in td.columns:
+    if p.f2_renew_share > 0 and td is not None and len(td) and td["auto_renew"].notna().any():
         td, info["td_notes"] = active_deposits(td, currency)
-        termed = td["maturity_date"].notna() if "maturity_date" in td.columns else pd.Series(True, index=td.index)
-        bal = pd.to_numeric(td["balance"], errors="coerce").where(termed, 0.0).fillna(0.0)
+        # a 到期日 column with no value at all (not in the file) does not make every deposit termless
+        termed = td["maturity_date"].notna() if td["maturity_date"].notna().any() else True
+        bal = td["balance"].where(termed, 0.0).fillna(0.0)
         auto = bal.where(td["auto_renew"].fillna(False).astype(bool), 0.0)
-        k = text_column(td, "cust_id")
+        k = td["cust_id"].fillna("")
         tot = bal.groupby(k).sum()
         share = (auto.groupby(k).sum() / tot.where(tot > 0))
         renew = share.reindex(ids)
@@ -328,7 +326,7 @@ def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams)
     if len(txn) == 0:
         return pd.Series(0.0, index=ids)
     cust = tables.get("customers")
-    names = by_cust_id(cust)["cust_name"] if cust is not None and "cust_name" in cust.columns else None
+    names = by_cust_id(cust)["cust_name"] if cust is not None else None
     det = classify_transactions(txn, p, as_of, names, months=p.f3_window)
     return self_transfers_out(det, p).reindex(ids).fillna(0.0)
 
