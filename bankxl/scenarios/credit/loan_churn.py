@@ -269,10 +269,8 @@ def _end_label(loans: pd.DataFrame) -> tuple[str, str]:
     """(header of the finish date, note for 说明). A finished loan (status A/B) without 结清日 finishes on its
     到期日 (:func:`_prepare`): when no finished loan has a 结清日 (Berka: loan.csv gives none), every finish date
     is the scheduled end, so the lists call it 约定到期日; when only some lack one, 结清日 and a note."""
-    code = loan_status_code(loans["status"]) if "status" in loans.columns else pd.Series(pd.NA, index=loans.index)
-    finished = code.isin(["A", "B"]).fillna(False).astype(bool)
-    has_end = loans["end_date"].notna() if "end_date" in loans.columns else pd.Series(False, index=loans.index)
-    has_mat = loans["maturity_date"].notna() if "maturity_date" in loans.columns else pd.Series(False, index=loans.index)
+    finished = loan_status_code(loans["status"]).isin(["A", "B"]).fillna(False).astype(bool)
+    has_end, has_mat = loans["end_date"].notna(), loans["maturity_date"].notna()
     n_mat, n_act = int((finished & ~has_end & has_mat).sum()), int((finished & has_end).sum())
     if not n_mat:
         return "结清日", ""
@@ -301,18 +299,15 @@ def _years(p: LoanChurnParams, loans: pd.DataFrame, ctx: RunContext) -> list[int
 
 
 def _regions(detail: pd.DataFrame, customers, orgs, region_by: str) -> pd.Series:
-    org = detail["org_id"].astype("string")
-    if customers is not None and "org_id" in customers.columns:
-        cmap = customers.drop_duplicates("cust_id").set_index("cust_id")["org_id"]
-        org = org.fillna(detail["cust_id"].map(cmap).astype("string"))
+    org = detail["org_id"]
+    if customers is not None:
+        org = org.fillna(detail["cust_id"].map(customers.drop_duplicates("cust_id").set_index("cust_id")["org_id"]))
     if orgs is not None and len(orgs):
         o = orgs.drop_duplicates("org_id").set_index("org_id")
-        name = o["org_name"] if "org_name" in o.columns else pd.Series(dtype="string")
         if region_by == "org":
-            reg = org.map(name).fillna(org)
+            reg = org.map(o["org_name"]).fillna(org)
         else:
-            region = o["region"] if "region" in o.columns else pd.Series(dtype="string")
-            reg = org.map(region).fillna(org.map(name)).fillna(org)
+            reg = org.map(o["region"]).fillna(org.map(o["org_name"])).fillna(org)
     else:
         reg = org
     return reg.fillna("未知").astype("string")

@@ -214,7 +214,7 @@ def _risk(cust: pd.DataFrame, loans) -> pd.Series:
     risk = pd.Series(False, index=cust.index)
     if "credit_default" in cust.columns:
         risk |= cust["credit_default"].astype("boolean").fillna(False).astype(bool)
-    if loans is not None and len(loans) and "status" in loans.columns:
+    if loans is not None and len(loans):
         d = loans.loc[loan_status_code(loans["status"]).eq("D").fillna(False).astype(bool), "cust_id"]
         risk |= risk.index.isin(set(d.astype(str)))
     return risk
