@@ -1611,6 +1611,11 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             if spec.id in chosen:
                 continue
             opts = [c for c in fits[spec.id] if id(c) not in used]
+            if len(opts) > 1 and all(_same_content(opts[0], o) for o in opts[1:]):  # identical copies: one table
+                opts[0].notes.append(f"表「{spec.zh}」在 {len(opts)} 处内容相同, 使用 {_where(opts[0])}"
+                                     f"(其余: {'; '.join(_where(o) for o in opts[1:])})")
+                used.update(id(o) for o in opts[1:])
+                opts = opts[:1]
             if len(opts) == 1:
                 claim(spec, opts[0])
                 progress = True

@@ -154,12 +154,29 @@ def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str
     return overrides, common
 
 
+#: the words a 参数 cell may use for yes / no (case-insensitive; numbers 1 / 0 too)
+YES = frozenset({"是", "y", "yes", "true", "1", "1.0", "开", "启用"})
+NO = frozenset({"否", "n", "no", "false", "0", "0.0", "关", "不启用"})
+
+
 def _common_value(key: str, val: Any) -> Any:
+    """A 通用 row's cell -> the setting: 金额单位 元/1 or 万元/10000; 脱敏/账号脱敏 是/否 (:data:`YES` /
+    :data:`NO`); 数据日期; 币种. Raises ParameterError for anything else (never a silent default)."""
     s = str(val).strip()
     if key == "scale":
-        return 1 if s in ("元", "1") else 10_000
+        if s in ("元", "1", "1.0"):
+            return 1
+        if s in ("万元", "10000", "10000.0"):
+            return 10_000
+        raise ParameterError(f"参数表「金额单位」应为 元 或 万元, 而不是「{s}」。",
+                             f"金额单位 (display scale) must be 元 or 万元, not {s!r}.")
     if key in ("mask", "mask_accounts"):
-        return s not in ("否", "0", "false", "False", "N", "n")
+        t = s.casefold()
+        if t in YES or t in NO:
+            return t in YES
+        label = "脱敏" if key == "mask" else "账号脱敏"
+        raise ParameterError(f"参数表「{label}」应为 是 或 否, 而不是「{s}」。",
+                             f"{label} ({key}) must be 是 (yes) or 否 (no), not {s!r}.")
     if key == "as_of":
         return parse_as_of(val, "参数表「数据日期」")
     if key == "currency":

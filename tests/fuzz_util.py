@@ -524,7 +524,8 @@ def summarize(path: str) -> str:
     """Counts of outcomes (exit code × scenario, mutation kinds, first error lines) in a fuzz log."""
     from collections import Counter
 
-    recs = [json.loads(s) for s in Path(path).read_text(encoding="utf-8").splitlines() if s.strip()]
+    # split on "\n" only: str.splitlines() also breaks at \x85 / \u2028, which a logged input may hold
+    recs = [json.loads(s) for s in Path(path).read_text(encoding="utf-8").split("\n") if s.strip()]
     lines = [f"{len(recs)} 个输入 inputs tried"]
     for title, key in [("场景×结果 scenario × exit", lambda r: f"{r['code']} {'by-outlet ' if r['by_outlet'] else ''}"
                                                           f"{r['fmt']} exit {r['rc']}"),

@@ -577,7 +577,8 @@ def test_header_match_only_among_sheets_without_a_canonical_name(tmp_path):
 
 def test_several_fitting_sheets_raise_instead_of_guessing(tmp_path):
     row = ["A1", "C1", "0101", "2026-12-05", 100]
-    x = write_xlsx(tmp_path / "two.xlsx", {"Sheet1": [TD_HEAD, row], "导出2": [TD_HEAD, row]})
+    other = ["A2"] + row[1:]  # different rows: identical copies are one table (test_safety_breaker)
+    x = write_xlsx(tmp_path / "two.xlsx", {"Sheet1": [TD_HEAD, row], "导出2": [TD_HEAD, other]})
     with pytest.raises(DataValidationError) as ei:
         read_tables([x], ["time_deposits"])
     msg = str(ei.value)

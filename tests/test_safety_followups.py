@@ -253,3 +253,43 @@ def test_strict_mode_message_masks_personal_values(tmp_path, capsys, no_mask):
     assert (bad_id in err) == no_mask, err
     if not no_mask:
         assert "1234" in err  # the masked form keeps the ends, so the row can still be checked
+
+
+@pytest.mark.parametrize("name,value,ok", [("脱敏", "maybe", False), ("脱敏", "0", True), ("脱敏", "是", True),
+                                           ("账号脱敏", "2", False), ("金额单位", "千元", False),
+                                           ("金额单位", "元", True)])
+def test_general_settings_refuse_unknown_words(tmp_path, capsys, name, value, ok):
+    """A 通用 row with a value that is neither 是/否 (or 元/万元) was silently taken as a default (脱敏=maybe kept
+    masking on, 金额单位=千元 became 万元); now it stops naming the row, before any data is read."""
+    src = _ccy_csv(tmp_path / "td.csv", ["CNY"])
+    pf = _param_file(tmp_path / "p.csv", [("数据日期", "2026-10-31"), (name, value)])
+    rc = main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--params", str(pf)])
+    err = capsys.readouterr().err
+    assert rc == (0 if ok else 2), err
+    if not ok:
+        assert f"「{name}」" in err and value in err and "第 3 行" in err
+
+
+def test_identical_csv_copies_are_one_table_with_a_note(tmp_path):
+    """Two byte-identical CSVs matched by their headers were 'several sources fit' while two identical
+    workbooks named as the table were read once: the same rule for both (one table, said in 说明)."""
+    from bankxl.io import read_tables
+
+    a = _ccy_csv(tmp_path / "a.csv", ["CNY"])
+    b = tmp_path / "b.csv"
+    b.write_bytes(a.read_bytes())
+    t = read_tables([a, b], ["time_deposits"])["time_deposits"]
+    assert t.n_rows == 1 and any("内容相同" in n and "b.csv" in n for n in t.unit_notes), t.unit_notes
+
+
+def test_fuzz_log_summary_survives_next_line_characters(tmp_path):
+    """A logged input holding \\x85 (NEL) broke `make fuzz`'s summary: str.splitlines() split the JSON record."""
+    import json
+
+    from fuzz_util import summarize
+
+    log = tmp_path / "f.jsonl"
+    rec = {"code": "D2", "by_outlet": False, "fmt": "csv", "rc": 2, "mutations": ["a\x85b"], "error": "x\u2028y"}
+    log.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = summarize(str(log))
+    assert "1 个输入" in text and "a\x85b" in text
