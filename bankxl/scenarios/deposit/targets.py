@@ -56,7 +56,8 @@ Errors: :class:`~bankxl.errors.DataValidationError` when 机构日余额 has 指
 metric (the message names the metric and the metrics found), and when the bank-level 目标日均 of a
 decomposition (or every org's 目标日均 in tracking mode) is ≤ 0 (names sheet, column 目标日均(target) and the
 Excel row: the whole report hinges on that number). Otherwise none for data content — a file without any
-目标日均 gives a report that says so; row problems go to ``ctx.problems``: duplicate org rows (DUP_KEY),
+目标日均 gives a report that says so, and when every row with a 目标日均 has 考核期起 > 考核期止. Row problems go
+to ``ctx.problems``: duplicate org rows (DUP_KEY), a row with 考核期起 > 考核期止 (DATE_ORDER; left out),
 empty/negative factors, a tracking-mode org target ≤ 0 (``deposit_targets`` VALUE_INVALID, column
 目标日均(target); that org is not tracked), an org without any daily balance (``org_daily_balances``
 REQUIRED_EMPTY, column 机构号(org_id); its balance counts 0). Negative daily balances are flagged by the loader
@@ -427,6 +428,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     ctx.problem("deposit_targets", tg.loc[dup, "_row"], "org_id", "DUP_KEY", tg.loc[dup, "org_id"],
                 "同一机构同一指标有多行", "保留第一行, 该行未使用")
     tg = tg[~dup]
+    tg = _drop_reversed_periods(tg, ctx)
 
     names, parents, staff_from_orgs, open_dates = {}, {}, {}, {}
     if orgs is not None and len(orgs):
@@ -597,6 +599,36 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
 
 def _fmt_value(v) -> str:
     return "" if pd.isna(v) else f"{float(v):,.2f}"
+
+
+def _drop_reversed_periods(tg: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    """``tg`` without the rows whose 考核期起 > 考核期止 (both given), each recorded as DATE_ORDER on
+    考核期起(period_start) and left out of the decomposition / tracking. Raises DataValidationError (sheet,
+    column, first Excel row) when such a row held a 目标日均 and no row with a 目标日均 remains."""
+    rev = (tg["period_start"] > tg["period_end"]).fillna(False).to_numpy(dtype=bool)
+    if not rev.any():
+        return tg
+    bad = tg[rev]
+    shown = bad["period_start"].dt.strftime("%Y-%m-%d") + " > " + bad["period_end"].dt.strftime("%Y-%m-%d")
+    ctx.problem("deposit_targets", bad["_row"], "period_start", "DATE_ORDER", shown,
+                "考核期起晚于考核期止", "该机构行未参与分解与跟踪, 请更正考核期后重新运行")
+    keep = tg[~rev]
+    if bad["target"].notna().any() and not keep["target"].notna().any():
+        hit = bad["target"].notna()
+        bad, shown = bad[hit], shown[hit]
+        first = _excel_row(bad, bad.index[0])
+        where = "、".join(f"机构 {o}" + ("" if pd.isna(r) else f"(第 {int(r)} 行)") + f": {v}"
+                         for o, r, v in zip(bad["org_id"][:5], bad["_row"][:5], shown[:5]))
+        where += " 等" if len(bad) > 5 else ""
+        raise DataValidationError(
+            f"存款目标表(deposit_targets)中有目标日均的行考核期起晚于考核期止: {where}。没有可用的考核期, "
+            "无法分解或跟踪。请更正考核期起/考核期止后重新运行。",
+            f"Table 存款目标 (deposit_targets): the period start (考核期起) is after the period end (考核期止) on "
+            f"every row with a target ({', '.join(shown[:5])}{' …' if len(bad) > 5 else ''}); no usable period remains. Correct the period and run "
+            "again.",
+            table="deposit_targets", sheet=tg.attrs.get("sheet"), column="period_start", column_zh="考核期起",
+            excel_row=first)
+    return keep
 
 
 def _raise_bad_targets(tg: pd.DataFrame, idx, sheet: str | None, decompose: bool) -> None:
