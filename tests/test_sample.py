@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from bankxl import sample
+from bankxl.errors import ParameterError
 from bankxl.sample import PLANTED_PAYROLL_ERRORS, make_sample_bank, write_sample_workbooks
 from bankxl.tables import PAY_DEDUCTIONS, PAY_ITEMS, get_table
 
@@ -389,7 +390,7 @@ def test_workbooks_read_back(bank, tmp_path):
 
 def test_workbooks_refuse_too_many_rows(bank, tmp_path, monkeypatch):
     monkeypatch.setattr(sample, "_EXCEL_MAX_ROWS", 100)
-    with pytest.raises(ValueError, match="CSV"):
+    with pytest.raises(ParameterError, match="CSV"):
         write_sample_workbooks(bank, tmp_path)
     assert list(tmp_path.iterdir()) == []
 

@@ -119,6 +119,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import ParameterError
 from ..tables import get_table
 
 from ._common import _DAY, BANK_NAME, _finish, _settle_acct
@@ -259,11 +260,6 @@ def _write_sheet(wb, fmts: dict, table_id: str, df: pd.DataFrame) -> None:
     spec = get_table(table_id)
     cols = [c for c in spec.columns if c.id in df.columns]
     n = len(df)
-    if n + 1 > _EXCEL_MAX_ROWS:
-        raise ValueError(
-            f"{spec.zh}({table_id}) 有 {n:,} 行, 超过 Excel 工作表上限 {_EXCEL_MAX_ROWS - 1:,} 行; "
-            f"请减少客户数或改用 CSV (bankxl sample --csv)"
-        )
     ws = wb.add_worksheet(spec.zh)
     widths = []
     for j, c in enumerate(cols):
@@ -325,6 +321,19 @@ def _write_sheet(wb, fmts: dict, table_id: str, df: pd.DataFrame) -> None:
     ws.set_row(0, 20)
 
 
+def _check_sheet_rows(rows: dict[str, int]) -> None:
+    """Raise ParameterError naming every table whose ``rows`` (table id -> data rows) exceed one Excel sheet."""
+    over = {t: n for t, n in rows.items() if n + 1 > _EXCEL_MAX_ROWS}
+    if over:
+        zh = "、".join(f"{get_table(t).zh}({t}) {n:,} 行" for t, n in over.items())
+        en = ", ".join(f"{t} {n:,} rows" for t, n in over.items())
+        raise ParameterError(
+            f"示例数据超过 Excel 工作表上限 {_EXCEL_MAX_ROWS - 1:,} 行: {zh}; 未写入任何文件。"
+            f"请减少客户数 (--customers) 或改用 CSV (bankxl sample --csv)。",
+            f"The sample bank exceeds Excel's limit of {_EXCEL_MAX_ROWS - 1:,} rows per sheet: {en}; nothing "
+            f"was written. Use fewer --customers or write CSV files (bankxl sample --csv).")
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -358,25 +367,20 @@ def write_sample_workbooks(tables: dict[str, pd.DataFrame], folder: Path) -> lis
     code and ID columns as text (leading zeros and all 18 digits kept), dates as real Excel dates
     (yyyy-mm-dd; 月份 as yyyy-mm), rates as percentages, 是/否 for flags, a frozen header and fitted widths.
     Each file is written to a temporary file in ``folder`` and moved into place (``os.replace``), so a
-    reader never sees half a workbook. Raises ``ValueError`` when a table exceeds Excel's 1,048,575 data
-    rows (write CSV instead). Returns the paths written.
+    reader never sees half a workbook. Raises :class:`~bankxl.errors.ParameterError` (中文 + English, naming
+    every table over the limit and suggesting ``--csv``) before any file or folder is written when a table
+    exceeds Excel's 1,048,575 data rows. Returns the paths written.
     """
     import xlsxwriter
 
+    books = {fname: [t for t in ids if t in tables] for fname, ids in SAMPLE_WORKBOOKS.items()}
+    books = {f: ts for f, ts in books.items() if any(t not in _REFERENCE_SHEETS for t in ts)}  # 客户/机构 alone: none
+    _check_sheet_rows({t: len(tables[t]) for ts in books.values() for t in ts})  # before any file is touched
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     created = _data_date(tables)
     written = []
-    for fname, ids in SAMPLE_WORKBOOKS.items():
-        present = [t for t in ids if t in tables]
-        if not any(t not in _REFERENCE_SHEETS for t in present):  # 客户/机构 alone do not make a workbook
-            continue
-        for t in present:  # fail before writing anything
-            if len(tables[t]) + 1 > _EXCEL_MAX_ROWS:
-                raise ValueError(
-                    f"{get_table(t).zh}({t}) 有 {len(tables[t]):,} 行, 超过 Excel 工作表上限 "
-                    f"{_EXCEL_MAX_ROWS - 1:,} 行; 请减少客户数或改用 CSV (bankxl sample --csv)"
-                )
+    for fname, present in books.items():
         target = folder / fname
         fd, tmp = tempfile.mkstemp(prefix=".~" + target.stem, suffix=".xlsx", dir=folder)
         os.close(fd)

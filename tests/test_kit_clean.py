@@ -1,0 +1,43 @@
+"""Fixes from the design review of the scenario kit (issue 9) and one crash (issue 8)."""
+from __future__ import annotations
+
+import pytest
+
+from bankxl import sample
+from bankxl.errors import ParameterError
+
+
+@pytest.fixture
+def bank(sample_bank):
+    """The sample bank without its two long fixed-size tables (机构日余额, 员工工资), so 客户月度存款 is the longest."""
+    return {k: v for k, v in sample_bank.items() if k not in ("org_daily_balances", "payroll")}
+
+
+def _first_workbooks_limit(bank):
+    """An Excel row limit that the first three sample workbooks fit but 客户月度存款 (last workbook) does not."""
+    early = [t for f, ids in list(sample.SAMPLE_WORKBOOKS.items())[:3] for t in ids if t in bank]
+    limit = max(len(bank[t]) for t in early) + 2
+    assert len(bank["customer_monthly"]) + 1 > limit
+    return limit
+
+
+def test_sample_too_many_rows_fails_before_any_workbook(bank, tmp_path, monkeypatch):
+    # the late workbook (样例_贷款与流水) is over the limit: nothing at all may be written, not even the early ones
+    monkeypatch.setattr(sample, "_EXCEL_MAX_ROWS", _first_workbooks_limit(bank))
+    with pytest.raises(ParameterError) as e:
+        sample.write_sample_workbooks(bank, tmp_path / "out")
+    assert "客户月度存款(customer_monthly)" in str(e.value) and "--csv" in str(e.value)
+    assert e.value.message_en and "--csv" in e.value.message_en
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_cli_sample_too_many_rows_exit_2_no_files(bank, tmp_path, monkeypatch, capsys):
+    from bankxl import cli
+
+    monkeypatch.setattr(sample, "_EXCEL_MAX_ROWS", _first_workbooks_limit(bank))
+    monkeypatch.setattr(sample, "make_sample_bank", lambda **k: bank)
+    out = tmp_path / "out"
+    assert cli.main(["sample", "--customers", "300", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "内部错误" not in err and "Excel" in err and "--csv" in err
+    assert not out.exists() or list(out.iterdir()) == []
