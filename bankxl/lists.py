@@ -24,7 +24,7 @@ A scenario declares *why* a customer is on its list — rules, level thresholds,
 
 ``frame``: one row per customer (column ``cust_id``) holding every column the rules and templates use.
 What the shared code computes (columns of :attr:`ScoredList.df`, in this order): 排名 · 客户号 · 客户名称/
-证件号码/手机号 (masked per ``ctx.mask``, :func:`bankxl.scenarios.common.customer_columns`) · 机构号 · 客户经理 ·
+证件号码/手机号 (masked per ``ctx.mask``, :func:`bankxl.frames.customer_columns`) · 机构号 · 客户经理 ·
 the ``show`` columns · 得分 · 等级 · 原因 · 建议动作 · 截止日 · 未计算因素 (only when some factor could not be
 computed). Rules:
 
@@ -62,7 +62,7 @@ import pandas as pd
 from .errors import ParameterError
 from .report import Conditional, Note, Table
 from .scenario import param
-from .scenarios.common import customer_columns
+from .frames import customer_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import RunContext

@@ -271,7 +271,7 @@ def test_two_mortgages_judged_loan_by_loan():
 def test_age_from_birth_date_id_number_or_age_column():
     """Ages: birth_date first, then the ID number (bankxl.idcard.age_at), then an age column."""
     from bankxl.idcard import age_at, birth_date
-    from bankxl.scenarios.common import age_from_birth, customer_ages
+    from bankxl.frames import age_from_birth, customer_ages
 
     cust = pd.DataFrame({"birth_date": pd.to_datetime(["1980-12-01", None, None, "2000-02-29"]),
                          "id_no": pd.array([None, "11010519491231002X", None, None], dtype="string"),

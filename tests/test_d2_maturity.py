@@ -418,7 +418,7 @@ def test_inputs_not_mutated():
 
 
 def test_closed_zero_and_foreign_rows_left_out_with_notes():
-    """The closed/zero/currency filter (now bankxl.scenarios.common.active_deposit_mask, shared with D4 and
+    """The closed/zero/currency filter (now bankxl.frames.active_deposit_mask, shared with D4 and
     C3): A20 closed, A21 zero balance, A22 USD are left out; A23 has a blank currency (= the data's) and
     stays; A24 '人民币' is CNY."""
     extra = [("A20", "C1", "O11", "整存整取", "2025-10-09", "2026-10-09", 12, 0.015, 90_000.0),
@@ -430,7 +430,7 @@ def test_closed_zero_and_foreign_rows_left_out_with_notes():
     n = len(ROWS)
     td["status"] = pd.array(["正常"] * n + ["已销户", "正常", "正常", "正常", "正常"], dtype="string")
     td["ccy"] = pd.array(["CNY"] * n + ["CNY", "CNY", "USD", "  ", "人民币"], dtype="string")
-    from bankxl.scenarios.common import active_deposit_mask, active_deposits
+    from bankxl.frames import active_deposit_mask, active_deposits
 
     keep, notes = active_deposit_mask(td, "CNY")
     assert td.loc[~keep, "acct_no"].tolist() == ["A20", "A21", "A22"]

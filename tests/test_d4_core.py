@@ -237,10 +237,10 @@ def test_renew_share_ignores_closed_and_foreign_deposits(tables):
 
 
 def test_customer_columns_shared_helper():
-    """bankxl.scenarios.common.customer_columns (used by C3, C6, C9, D4): 客户号 unmasked and in list order,
+    """bankxl.frames.customer_columns (used by C3, C6, C9, D4): 客户号 unmasked and in list order,
     masked name/ID/phone when ctx.mask, 机构号/客户经理 on request, no empty columns unless asked."""
     from bankxl.scenario import RunContext
-    from bankxl.scenarios.common import customer_columns
+    from bankxl.frames import customer_columns
 
     cust = pd.DataFrame({"cust_id": pd.array([" K2", "K1", "K1"], dtype="string"),
                          "cust_name": pd.array(["欧阳娜娜", "张三", "重复行"], dtype="string"),

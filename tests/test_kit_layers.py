@@ -116,3 +116,15 @@ def test_templates_import_no_front_end_and_no_scenario():
     bad = [i for i in ALL if _under(i.module, ("bankxl.templates",))
            and _under(i.target, SCENARIOS + FRONT_ENDS)]
     assert not bad, _show(bad)
+
+
+#: shared rules (DESIGN.md layer below the scenarios): lists, tags, rules, input conforming and frame helpers
+SHARED = ("bankxl.lists", "bankxl.tags", "bankxl.rules", "bankxl.conform", "bankxl.frames")
+
+
+@pytest.mark.parametrize("shared", SHARED)
+def test_shared_rules_import_no_scenario(shared):
+    """The shared layer sits below the scenarios: a scenario imports it, never the other way."""
+    assert any(_under(i.module, (shared,)) for i in ALL), f"{shared} not found"
+    bad = [i for i in ALL if _under(i.module, (shared,)) and _under(i.target, SCENARIOS + FRONT_ENDS)]
+    assert not bad, _show(bad)

@@ -8,5 +8,5 @@
   one key order (证件号 → 客户号 → 姓名+手机号) to match customers across tables, conflicts listed.
 
 Rules import only the core (``bankxl.idcard``, ``bankxl.tables``, ``bankxl.errors``) and the frame helper
-``bankxl.scenarios.common.text_column``; they never import a scenario.
+``bankxl.frames.text_column``; they never import a scenario.
 """

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import idcard
-from ..scenarios.common import text_column
+from ..frames import text_column
 
 #: ``matched_on`` values of :func:`match`, in key order
 BY_ID, BY_CUST, BY_NAME_PHONE = "证件号", "客户号", "姓名+手机号"

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..scenario import param
-from ..scenarios.common import text_column
+from ..frames import text_column
 from ..tables import loan_status_code
 
 #: internet lenders: (机构, regex over counterparty name + memo); common knowledge, needs upkeep 【假设】

@@ -53,7 +53,7 @@ from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ..common import customer_columns, text_column
+from ...frames import customer_columns, text_column
 
 STILL, RENEWED, CHURN, PENDING, BAD = "仍在贷", "续贷/新贷保留", "流失", "流失(观察期未满)", "不良结清"
 OUTCOMES = (STILL, RENEWED, CHURN, PENDING, BAD)

@@ -45,7 +45,7 @@ from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ..common import customer_ages
+from ...frames import customer_ages
 
 MORTGAGE = "个人住房贷款"
 CONSUMER = "个人消费贷款"

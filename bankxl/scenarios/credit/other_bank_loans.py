@@ -89,7 +89,7 @@ from ...rules.transactions import (
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ..common import active_deposits, customer_columns, masked, text_column
+from ...frames import active_deposits, customer_columns, masked, text_column
 
 _CONF_RANK = {"高": 3, "中": 2, "低": 1}
 #: the {…} placeholders a 策略表 action may use (columns of the replacement list frame)
@@ -254,7 +254,7 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
     """What the bank holds for each customer: payroll, deposits, card/mobile/wealth, own-loan status.
 
     deposit = Σ balance of the customer's time deposits that still hold money in ``currency``
-    (:func:`bankxl.scenarios.common.active_deposits`: closed, zero and foreign-currency rows left out), else
+    (:func:`bankxl.frames.active_deposits`: closed, zero and foreign-currency rows left out), else
     (no time_deposits table) Σ balance of held deposit products in product_holdings.
 
     A factor the data do not hold at all (no 代发 flag or product, no deposit balance, no 信用卡/手机银行/理财

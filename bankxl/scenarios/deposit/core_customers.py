@@ -12,7 +12,7 @@ dep_avg 存款日均, inflow/outflow 入账/出账, optional org_id/mgr_id; mone
   ``f2_window`` months ≥ ``f2_months_min`` months with the monthly size ≥ ``f1_threshold``, OR — proxy for
   到期续存率 ≥ 80% 【假设】 — ≥ ``f2_renew_share`` of the customer's termed time-deposit balance set to
   自动转存; only deposits that still hold money in the data's currency count:
-  :func:`bankxl.scenarios.common.active_deposits`, as in D2). Not computable without 开户日期.
+  :func:`bankxl.frames.active_deposits`, as in D2). Not computable without 开户日期.
 * **F3 潜力**: 5 年潜力值 = max(Σ(inflow − outflow) over the last ``f3_window`` months, 0) × ``f3_years`` +
   他行资金迹象额 (outgoing self-transfers to the customer's own accounts at other banks in the same window,
   found with the shared flow rules :mod:`bankxl.rules.transactions` — the C3 rules — run with D4's own
@@ -62,7 +62,7 @@ from ...rules.identity import by_cust_id
 from ...rules.transactions import TransactionRuleParams, classify_transactions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
 from ...tags import tag_sheet, tag_table
-from ..common import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns
+from ...frames import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns
 
 GRADES = ("核心A", "核心B", "稳定潜力客户", "潜力客户", "规模客户", "一般")
 #: the graded customers that go on the lists (everything but 一般)

@@ -54,7 +54,7 @@ from ...report.pivot import DataField, PivotSpec
 from ...calendar import add_months
 from ...scenario import RunContext, Scenario, param
 from ...tags import tag_rows, tag_sheet, tag_table
-from ..common import active_deposit_mask, identity_columns, mask_label, masked
+from ...frames import active_deposit_mask, identity_columns, mask_label, masked
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 P_OVERDUE, P_TODAY, P_LATER = "已到期未支取", "当日到期", "12个月以后"

@@ -1,4 +1,4 @@
-"""Small frame helpers shared by the scenario modules.
+"""Small frame helpers shared by the scenarios and the shared rules (lists, rules); imports no scenario.
 
 * :func:`text_column` — a column as trimmed strings;
 * :func:`customer_columns` / :func:`identity_columns` / :func:`masked` / :func:`mask_label` — the customer
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import idcard
-from ..masking import mask_field, mask_id, mask_name, mask_phone
+from . import idcard
+from .masking import mask_field, mask_id, mask_name, mask_phone
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..scenario import RunContext
+    from .scenario import RunContext
 
 
 def text_column(df: pd.DataFrame, col: str) -> pd.Series:
