@@ -63,3 +63,99 @@ def test_d5_no_usable_period_stops_cleanly(mode):
     assert (err.table, err.sheet, err.column, err.excel_row) == ("deposit_targets", "存款目标", "period_start", first)
     msg = str(err)
     assert "考核期起" in msg and "考核期止" in msg and "2026-12-31" in msg and "period" in err.message_en
+
+
+# ------------------------------------------------------------------ M1: unknown taxable income
+def _m1(rows, as_of="2026-03-31"):
+    from tests.test_m1_salary import payroll, run
+    return run(payroll(rows), as_of=as_of)
+
+
+def _m1_row(month, emp, gross, **kw):
+    from tests.test_m1_salary import row
+    return row(month, emp, gross, **kw)
+
+
+def _probs(rep, code):
+    f = rep.problems.to_frame()
+    return f[f["问题码"] == code].reset_index(drop=True)
+
+
+def _tax_mismatches(rep):
+    """[(Excel row, 原值 as a number)] of the TAX_MISMATCH problems."""
+    t = _probs(rep, "TAX_MISMATCH")
+    return [(int(r), float(v)) for r, v in zip(t["Excel 行号"], t["原值"])]
+
+
+def _m1_three_months(b_iit=(678.0, 1322.0, 2260.0)):
+    """A and B: 30,000/month, 三险一金 1,400, 专项附加 1,000 -> monthly taxable 22,600: Jan 678, Feb
+    45,200 × 10% − 2,520 − 678 = 1,322, Mar 67,800 × 10% − 2,520 − 2,000 = 2,260. A's March is entered as
+    2,000 (a real TAX_MISMATCH of −260); rows: A Jan/Feb/Mar = Excel 2/3/4, B = 5/6/7."""
+    rows = [_m1_row(f"2026-0{m}-01", "A", 30000.0, iit=v) for m, v in zip((1, 2, 3), (678.0, 1322.0, 2000.0))]
+    rows += [_m1_row(f"2026-0{m}-01", "B", 30000.0, iit=v) for m, v in zip((1, 2, 3), b_iit)]
+    return rows
+
+
+def test_m1_blank_gross_makes_that_and_later_months_not_checkable():
+    """B's January 应发合计 blank: January's taxable income is unknown, so B's Jan–Mar tax cannot be checked
+    (3 员工月) — one MISSING_ITEM on 个人所得税 at B's January row (Excel 5), no TAX_MISMATCH for B (before:
+    January recomputed with income 0 -> tax 0, and every later month differed). A's wrong March stays."""
+    rows = _m1_three_months()
+    rows[3]["gross"] = None
+    rep = _m1(rows)
+    assert _tax_mismatches(rep) == [(4, 2000.0)]
+    mi = _probs(rep, "MISSING_ITEM")
+    iit = mi[mi["字段"] == "个人所得税(iit)"]
+    assert iit["Excel 行号"].tolist() == [5]
+    assert "2026-01" in iit["问题说明"].iloc[0] and "3 个员工月" in iit["问题说明"].iloc[0]
+    assert "应发合计" in iit["问题说明"].iloc[0]
+
+
+def test_m1_blank_social_item_stops_the_check_from_that_month():
+    """B's February 养老保险 blank (a column the file has): B's February and March are not checked; January
+    still is — B's January entered as 600 instead of 678 is the one TAX_MISMATCH of B (diff −78)."""
+    rows = _m1_three_months(b_iit=(600.0, 1322.0, 2260.0))
+    rows[4]["pension"] = None
+    rep = _m1(rows)
+    assert _tax_mismatches(rep) == [(4, 2000.0), (5, 600.0)]
+    iit = _probs(rep, "MISSING_ITEM").query("字段 == '个人所得税(iit)'")
+    assert iit["Excel 行号"].tolist() == [6]
+    assert "2026-02" in iit["问题说明"].iloc[0] and "2 个员工月" in iit["问题说明"].iloc[0]
+    assert "养老保险" in iit["问题说明"].iloc[0]
+
+
+def test_m1_blank_employee_id_is_not_checkable_and_not_a_gap():
+    """B's February row has no 员工号: it cannot be followed across months. B then seems to skip February
+    (before: March recomputed with 3 months of 减除费用 but only two incomes -> false TAX_MISMATCH). Now B's
+    February and March are not checked (B has no row in a month that has rows without 员工号), A (complete)
+    is checked as before; the blank-ID row is reported once, naming its Excel row 6."""
+    rows = _m1_three_months()
+    rows[4]["emp_id"] = None
+    rep = _m1(rows)
+    assert _tax_mismatches(rep) == [(4, 2000.0)]
+    iit = _probs(rep, "MISSING_ITEM").query("字段 == '个人所得税(iit)'")
+    assert iit["Excel 行号"].tolist() == [7]
+    assert "2026-02" in iit["问题说明"].iloc[0] and "员工号为空" in iit["问题说明"].iloc[0]
+    blank = _probs(rep, "REQUIRED_EMPTY").query("字段 == '员工号(emp_id)'")
+    assert len(blank) == 1 and "第 6 行" in blank["问题说明"].iloc[0]
+
+
+def test_m1_implausible_month_is_a_row_problem_and_not_used():
+    """B's January is dated 1900-01 and A's March 2099-12 (as-of 2026-03-31): DATE_INVALID on 月份 at Excel
+    rows 4 and 5, left out of checks and statistics; the employee of such a row cannot be checked (the
+    row's real month is unknown), so neither A's nor B's tax is compared: no TAX_MISMATCH at all (before:
+    B checked from February as a mid-year joiner -> false mismatches; A's 2099 row checked on its own)."""
+    rows = _m1_three_months()
+    rows[3]["month"] = pd.Timestamp("1900-01-01")
+    rows[2]["month"] = pd.Timestamp("2099-12-01")
+    rep = _m1(rows)
+    bad = _probs(rep, "DATE_INVALID")
+    assert bad[["Excel 行号", "字段"]].values.tolist() == [[4, "月份(month)"], [5, "月份(month)"]]
+    assert "2099-12" in str(bad["原值"].iloc[0]) and "晚于" in bad["问题说明"].iloc[0]
+    assert "1900-01" in str(bad["原值"].iloc[1]) and "早于" in bad["问题说明"].iloc[1]
+    assert _probs(rep, "TAX_MISMATCH").empty
+    iit = _probs(rep, "MISSING_ITEM").query("字段 == '个人所得税(iit)'")
+    assert sorted(iit["Excel 行号"].tolist()) == [4, 5]
+    trend = rep.tables()["monthly_trend"].df
+    assert trend["月份"].tolist() == ["2026-01", "2026-02", "2026-03"]      # no 1900-01
+    assert trend["发放人数"].tolist() == [1, 2, 1]                          # A Jan; A+B Feb; B Mar

@@ -25,6 +25,13 @@ Checks (all rows of the file):
   paid in month m may have January..m−1 income the file lacks, so their tax that year is NOT checked (note
   on 说明 and 个税核对: "文件缺少 1–(m−1) 月工资 ..."; never flagged); employees whose first month that year
   is later than m are mid-year joiners and are checked from their first month (listed on 个税核对).
+  Unknown is not zero: once an employee has a month whose taxable income is unknown (blank 应发合计 or a
+  blank 三险一金 item of a column the file has; a row of his with an unknown month; a month holding rows
+  without 员工号 in which he has no row), that month and every later month of his that year are not
+  checked — one ``MISSING_ITEM`` on 个人所得税 per employee and year names the first unknown month.
+* Rows that cannot be followed across months are left out of every check and statistic: a 月份 outside
+  ``month_range`` of the as-of month (``DATE_INVALID``), a blank 员工号 (reported once, never pooled into
+  one pseudo-employee).
 * 缴费比例提示 (information only, not a data problem): the contribution base implied by 养老保险 / 8% is used
   to check 医疗/失业 (difference > 1 元) and the 住房公积金 rate range; optional base limits.
 
@@ -90,6 +97,8 @@ class SalaryParams:
                                 "(累计应纳税所得额上限, 预扣率, 速算扣除数), 综合所得年度税率表; 最后一档上限写 Infinity",
                                 open_top=True)
     bonus_factor: float = param(1.5, "年终奖月倍数", help="月应发总额 > 倍数 × 各月中位数的月份标为年终奖月")
+    month_range: tuple = param((10, 1), "月份合理范围", "年", "(数据日期前 N 年, 数据日期后 M 年): 超出的月份记为 "
+                               "DATE_INVALID, 该行不参与核对与统计", min=0)
 
     def check(self) -> None:
         """Rules across values: (下限, 上限) pairs with 下限 ≤ 上限 (缴费基数: 0 = not checked); the tax table's
@@ -165,7 +174,7 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
     money_cols = (*PAY_ITEMS, "gross", *PAY_DEDUCTIONS, "special_additional", "net")
     for c in ("position", *money_cols, "_row"):
         pay[c] = raw[c]
-    pay = pay[pay["month"].notna() & pay["emp_id"].notna()]
+    pay, lost, blank_id_months = _followable(pay, params, ctx, notes)
 
     # ---- checks: 应发 / 实发 -----------------------------------------------------------------------
     items = _present(raw, PAY_ITEMS)
@@ -264,6 +273,10 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
                 f"此后入职的员工从其首个月份起算。")
         notes.extend(skipped_lines)
         em_tax = em[~unknown]
+        need = ["gross", *_present(raw, SOCIAL_ITEMS)]
+        unknown_rows = pay.assign(why=_blank_names(pay, need))
+        unknown_rows = unknown_rows[unknown_rows["why"] != ""]
+        unchecked, untaxed = _untaxable(em, unknown_rows, lost, blank_id_months)
         income = em_tax["gross"].fillna(0.0)
         rows = pd.DataFrame({
             "emp_id": em_tax["emp_id"], "month": em_tax["month"], "income": income,
@@ -279,9 +292,24 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
             notes.append("个税预扣率表为自定义参数, 按该表计算。")
         cum = cum.join(em[["iit", "_row", "emp_name", "dept"]])
         cum["diff"] = (cum["iit"].fillna(0.0) - cum["expected_iit"]).round(2)
-        bad = cum["iit"].notna() & (cum["diff"].abs() > tol + 1e-9)
+        bad = cum["iit"].notna() & (cum["diff"].abs() > tol + 1e-9) & ~unchecked.loc[cum.index]
+        n_unk = int(unchecked.loc[cum.index].sum())
+        if len(untaxed):
+            u = untaxed
+            ctx.problem("payroll", u["_row"], f"{_zh('iit')}(iit)", "MISSING_ITEM", u["iit"], u["reason"],
+                        "保留; 该员工此后各月个税未核对, 请补全后重新核对")
+            mism.append(pd.DataFrame({
+                "Excel 行号": u["_row"].astype("Int64"), "月份": _month_label(u["month"]), "员工号": u["emp_id"],
+                "姓名": _names(u["emp_name"], ctx.mask), "部门": u["dept"], "问题码": "MISSING_ITEM",
+                "核对项目": "个人所得税", "表内值(元)": u["iit"], "应为(元)": np.nan, "差额(元)": np.nan,
+                "原因": u["why"] + ", 该月起个税无法核对", "建议动作": "补全该月收入/扣除或员工号、月份后重新核对"}))
+            skipped_lines.append(
+                f"{u['emp_id'].nunique():,} 名员工的 {n_unk:,} 个员工月应纳税所得额未知(应发合计或三险一金为空、员工号为空的行、"
+                "月份无法识别的行): 累计预扣法依赖此前各月, 这些员工自首个未知月份起不核对个税, 不列为不符 (MISSING_ITEM)。")
+            notes.append(skipped_lines[-1])
         tax_lines += skipped_lines + [
-            f"已按累计预扣法重算 {len(cum):,} 个员工月的个税, {int(bad.sum())} 个与表内个税相差超过 {tol:g} 元。",
+            f"已按累计预扣法重算 {len(cum):,} 个员工月的个税, 核对 {len(cum) - n_unk:,} 个, "
+            f"{int(bad.sum())} 个与表内个税相差超过 {tol:g} 元。",
             ("收入 = 应发合计; 专项扣除 = 养老 + 医疗 + 失业 + 住房公积金; 专项附加扣除取自文件; "
              f"其他扣除 = 企业年金个人缴费(以当月应发的 {params.annuity_cap_rate:.0%} 为限)。"),
             "年终奖若按全年一次性奖金单独计税, 该月会显示不符; 免税收入(如符合规定的补贴)未单独识别。"]
@@ -414,6 +442,86 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         f"年终奖月: 月应发总额 > {params.bonus_factor:g} × 各月应发总额中位数。",
     ]
     return report
+
+
+def _followable(pay: pd.DataFrame, p: SalaryParams, ctx: RunContext, notes: list[str]
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Keep the rows that can be followed across months: a usable 月份 (within ``p.month_range`` years of the
+    as-of month) and a 员工号. Returns (kept rows, ``lost`` = rows (emp_id, _row) of a known employee whose
+    month is blank, unreadable or implausible, months that hold rows without 员工号).
+
+    An implausible month (e.g. 1900-01, 2099-12) is DATE_INVALID on 月份 (the loader records blank and
+    unreadable ones); rows without 员工号 are reported once (REQUIRED_EMPTY, 员工号, naming their Excel rows).
+    Neither kind enters the checks or the statistics, and they are never pooled into one pseudo-employee."""
+    as_of_m = ctx.as_of.to_period("M").to_timestamp()
+    back, ahead = p.month_range
+    lo = as_of_m - pd.DateOffset(months=round(float(back) * 12))
+    hi = as_of_m + pd.DateOffset(months=round(float(ahead) * 12))
+    mon = pay["month"]
+    early, late = (mon < lo).to_numpy(dtype=bool), (mon > hi).to_numpy(dtype=bool)
+    odd = early | late
+    if odd.any():
+        o = pay[odd]
+        ctx.problem("payroll", o["_row"], "month", "DATE_INVALID", _month_label(o["month"]),
+                    np.where(early[odd], f"月份早于数据日期 {ctx.as_of:%Y-%m-%d} 前 {back:g} 年({lo:%Y-%m}), 不合理",
+                             f"月份晚于数据日期 {ctx.as_of:%Y-%m-%d} 后 {ahead:g} 年({hi:%Y-%m}), 不合理"),
+                    "该行未参与核对与统计; 该员工个税不核对, 请更正月份")
+    no_month = mon.isna().to_numpy(dtype=bool) | odd
+    no_id = pay["emp_id"].isna().to_numpy(dtype=bool)
+    lost = pay.loc[no_month & ~no_id, ["emp_id", "_row"]]
+    if no_id.any():
+        r = pay.loc[no_id, "_row"].dropna().astype(int).tolist()
+        shown = "、".join(map(str, r[:10])) + (" 等" if len(r) > 10 else "")
+        ctx.problem("payroll", [None], "emp_id", "REQUIRED_EMPTY", f"{int(no_id.sum())} 行",
+                    f"{int(no_id.sum())} 行员工号为空" + (f"(第 {shown} 行)" if r else "")
+                    + ": 无法跨月跟踪该员工", "这些行未参与实发/个税核对与统计; 当月无记录的员工自该月起不核对个税")
+        notes.append(f"{int(no_id.sum())} 行员工号为空, 未参与核对与统计(不合并为一名员工); 这些行所在月份无记录的员工, "
+                     "个税自该月起不核对。")
+    return pay[~no_month & ~no_id], lost, pay.loc[~no_month & no_id, "month"]
+
+
+def _untaxable(em: pd.DataFrame, unknown_rows: pd.DataFrame, lost: pd.DataFrame, blank_id_months: pd.Series
+               ) -> tuple[pd.Series, pd.DataFrame]:
+    """Employee-months whose cumulative tax cannot be checked: from an employee's first month in a year
+    whose taxable income is unknown, every later month of that year (累计预扣法 depends on all earlier
+    months). Unknown months: ``unknown_rows`` (pay rows with a blank 应发合计 / 三险一金 item, ``why`` naming
+    them); every month of an employee with a ``lost`` row (its month is unknown); a month holding rows
+    without 员工号 (``blank_id_months``) in which the employee has no row, up to the employee's last month.
+
+    ``em``: one row per emp_id and month (columns emp_id, month, _row, iit, emp_name, dept). Returns (a bool
+    Series aligned with ``em``: not checkable; one row per employee and year: emp_id, month (the first
+    unknown month), _row, iit, emp_name, dept, why, reason)."""
+    e = em[["emp_id", "month", "_row"]].assign(year=em["month"].dt.year)
+    cands = [unknown_rows[["emp_id", "month", "_row", "why"]]]
+    if len(lost):
+        first = lost.drop_duplicates("emp_id").set_index("emp_id")["_row"]
+        f = e[e["emp_id"].isin(first.index)].sort_values("month").drop_duplicates(["emp_id", "year"])
+        cands.append(f.assign(_row=f["emp_id"].map(first),
+                              why="第 " + f["emp_id"].map(first).astype("string").fillna("?")
+                              + " 行月份无法识别或不合理(该行属于哪个月未知)"))
+    if len(blank_id_months):
+        bm = pd.DataFrame({"month": pd.unique(blank_id_months)})
+        span = e.groupby(["emp_id", "year"], as_index=False)["month"].max().rename(columns={"month": "last"})
+        pairs = span.merge(bm.assign(year=bm["month"].dt.year), on="year")
+        pairs = pairs[pairs["month"] <= pairs["last"]]
+        miss = pairs.merge(e[["emp_id", "month"]], on=["emp_id", "month"], how="left", indicator=True)
+        miss = miss[miss["_merge"] == "left_only"]
+        nxt = miss[["emp_id", "month"]].merge(e, on="emp_id", suffixes=("", "_e"))
+        nxt = nxt[nxt["month_e"] >= nxt["month"]].sort_values("month_e").drop_duplicates(["emp_id", "month"])
+        cands.append(nxt.assign(why=nxt["month"].dt.strftime("%Y-%m") + " 有员工号为空的工资行, 该员工该月无记录"
+                                "(可能即为其中一行)")[["emp_id", "month", "_row", "why"]])
+    c = pd.concat(cands, ignore_index=True)
+    c = c.assign(year=c["month"].dt.year).sort_values(["month", "_row"], kind="mergesort")
+    c = c.drop_duplicates(["emp_id", "year"])
+    fu = e.merge(c[["emp_id", "year", "month"]].rename(columns={"month": "from"}), on=["emp_id", "year"],
+                 how="left")["from"].to_numpy()
+    unchecked = pd.Series(e["month"].to_numpy() >= fu, index=em.index)
+    n = unchecked.groupby([e["emp_id"], e["year"]]).sum().rename("n").reset_index()
+    out = c.merge(n, on=["emp_id", "year"], how="left").merge(
+        em[["emp_id", "month", "iit", "emp_name", "dept"]], on=["emp_id", "month"], how="left")
+    out["reason"] = (out["why"] + "(员工 " + out["emp_id"] + " " + out["month"].dt.strftime("%Y-%m")
+                     + "): 累计预扣法依赖此前各月, 该月起 " + out["n"].astype(str) + " 个员工月的个税无法核对")
+    return unchecked, out.sort_values("_row", kind="mergesort").reset_index(drop=True)
 
 
 def _blank_names(pay: pd.DataFrame, cols: list[str]) -> pd.Series:
