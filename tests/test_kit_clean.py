@@ -41,3 +41,22 @@ def test_cli_sample_too_many_rows_exit_2_no_files(bank, tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert "内部错误" not in err and "Excel" in err and "--csv" in err
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_contributing_names_the_problem_api_that_exists():
+    """CONTRIBUTING step 4 documents ``ctx.problem`` with RunContext.problem's own parameters, and no API
+    that is gone (ProblemLog.add_rows) or a module that moved (scenarios.common -> frames)."""
+    import inspect
+    import re
+    from pathlib import Path
+
+    from bankxl.errors import ProblemLog
+    from bankxl.scenario import RunContext
+
+    text = (Path(__file__).resolve().parents[1] / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    params = [p for p in inspect.signature(RunContext.problem).parameters if p != "self"]
+    assert f"ctx.problem({', '.join(params)})" in text
+    assert "PROBLEM_CODES" in text and "test_problem_codes.py" in text
+    for name in re.findall(r"ProblemLog\.(\w+)", text):
+        assert hasattr(ProblemLog, name), name
+    assert "scenarios.common" not in text
