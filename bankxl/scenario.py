@@ -364,7 +364,9 @@ def make_params(cls: type, overrides: Any = None, *, check: bool = True) -> Any:
     dataclass (then only checked, see :func:`check_params`). ``check=False`` skips the cross-field ``check()``
     hook (for one entry of a 参数 table read on its own). Runs before any input is read (runner) and in
     microseconds. Raises :class:`ParameterError` (Chinese + English) naming the parameter for an unknown
-    name, a value of the wrong form, out of range or not among the choices, or a failed ``check()``.
+    name, a value of the wrong form, out of range or not among the choices, or a failed ``check()``. A name the
+    params class lists in its ``RENAMED`` class attribute (``{old id or 中文 label: new id}``: parameters that
+    were removed or folded into another) is refused naming its successor.
     """
     if dataclasses.is_dataclass(overrides) and not isinstance(overrides, type):
         return check_params(overrides) if check else overrides
@@ -374,6 +376,12 @@ def make_params(cls: type, overrides: Any = None, *, check: bool = True) -> Any:
     values = {}
     for k, v in overrides.items():
         f = by_name.get(k) or by_zh.get(k)
+        if f is None and k in getattr(cls, "RENAMED", {}):
+            new = by_name[cls.RENAMED[k]]
+            label = f"{new.metadata.get('zh', new.name)}({new.name})"
+            raise ParameterError(f"参数「{k}」已由「{label}」代替, 请改用「{label}」(取值形式见参数表)。",
+                                 f"Parameter {k!r} was replaced by {new.name!r} ({new.metadata.get('zh', '')}); "
+                                 f"give {new.name!r} instead (see the 参数 sheet for its form).")
         if f is None:
             names = [f"{f.metadata.get('zh')}({n})" if f.metadata.get("zh") else n for n, f in by_name.items()]
             raise ParameterError(f"未知参数「{k}」; 可用参数(中文名或 id): {'、'.join(names)}",

@@ -60,3 +60,31 @@ def test_contributing_names_the_problem_api_that_exists():
     for name in re.findall(r"ProblemLog\.(\w+)", text):
         assert hasattr(ProblemLog, name), name
     assert "scenarios.common" not in text
+
+
+# ------------------------------------------------------------------ removed parameter ids name their successor
+@pytest.mark.parametrize("scenario,old,new", [
+    ("C3", "level_a", "「等级门槛(levels)」"), ("C3", "level_b", "「等级门槛(levels)」"),
+    ("C3", "due_days", "「策略表(strategy)」"), ("C3", "A 级分数线", "「等级门槛(levels)」"),
+    ("C9", "level_scores", "「等级门槛(levels)」"), ("C9", "挽回等级门槛A/B", "「等级门槛(levels)」"),
+])
+def test_removed_parameter_names_its_successor(scenario, old, new):
+    from bankxl.scenario import get_scenario, make_params
+
+    spec = get_scenario(scenario)
+    with pytest.raises(ParameterError) as e:
+        make_params(spec.params, {old: "70"})
+    assert f"参数「{old}」已由{new}代替" in e.value.message_zh
+    assert "未知参数" not in e.value.message_zh
+    en_new = new.split("(")[1].rstrip(")」")
+    assert f"{old!r} was replaced by {en_new!r}" in e.value.message_en
+
+
+def test_cli_removed_parameter_exit_2_before_load(no_load, capsys):
+    from bankxl.cli import main
+
+    out = no_load.parent / "o.xlsx"
+    assert main(["run", "C9", "-i", str(no_load), "-o", str(out), "--param", "level_scores=70,50"]) == 2
+    err = capsys.readouterr().err
+    assert "已由「等级门槛(levels)」代替" in err and "replaced by 'levels'" in err
+    assert not out.exists()

@@ -232,8 +232,8 @@ def test_c9_score_note_follows_parameters_and_check_hook():
     with pytest.raises(ParameterError, match="从高到低"):
         make_params(LoanChurnParams, {"levels": '[["A", 50], ["B", 70], ["C", 0]]'})
     # the A/B thresholds are the list's 等级门槛 (levels) now; the short-lived level_scores (same issue,
-    # never released) is refused by name before any input is read, listing levels among the parameters
-    with pytest.raises(ParameterError, match="未知参数「level_scores」.*levels"):
+    # never released) is refused by name before any input is read, naming levels as its successor
+    with pytest.raises(ParameterError, match="参数「level_scores」已由「等级门槛\\(levels\\)」代替"):
         make_params(LoanChurnParams, {"level_scores": "80,40"})
 
 

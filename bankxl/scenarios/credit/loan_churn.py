@@ -43,6 +43,7 @@ Errors: a missing required table/column is raised by the runner; nothing else ra
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,8 @@ class LoanChurnParams:
     long_term_months: int = param(24, "挽回-长期贷款期限", "月", help="原贷款期限 ≥ 该值视为长期关系")
     long_term_points: float = param(10.0, "挽回-长期贷款得分", "分", help="原贷款期限达到上项时加分")
     levels: tuple = levels_param((("A", 70), ("B", 50), ("C", 0)))
+    #: removed ids (and their 中文 labels) -> the parameter that replaced them (refused naming it)
+    RENAMED: ClassVar[dict[str, str]] = {"level_scores": "levels", "挽回等级门槛A/B": "levels"}
     strategy: tuple = strategy_param(
         (("A", "客户经理电话回访: 了解资金需求与结清原因, 推荐续贷/消费贷, 优先审批", 5),
          ("B", "纳入外呼名单: 推送贷款产品与利率信息, 了解是否已在他行贷款", 20),

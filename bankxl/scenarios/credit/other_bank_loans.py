@@ -58,6 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -121,6 +122,9 @@ class OtherBankLoanParams(TransactionRuleParams):
     w_own_loan: float = param(10.0, "权重: 本行贷款记录", "分", "置换得分: 本行贷款正常还款/正常结清")
     w_product: float = param(5.0, "权重: 每项产品", "分", "置换得分: 信用卡/手机银行/理财 各得该分")
     levels: tuple = levels_param((("A", 60), ("B", 40), ("C", 0)))
+    #: removed ids (and their 中文 labels) -> the parameter that replaced them (refused naming it)
+    RENAMED: ClassVar[dict[str, str]] = {"level_a": "levels", "A 级分数线": "levels", "level_b": "levels",
+                                         "B 级分数线": "levels", "due_days": "strategy", "跟进期限": "strategy"}
     strategy: tuple = strategy_param(tuple((lvl, "联系客户, 比较利率与期限, 测算节省利息; {offer}", 10) for lvl in "ABC"),
                                      help="每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日; "
                                           "{offer} = 按推断的贷款类型推荐的本行产品, {inst} = 他行机构, {ltype} = 贷款类型")
