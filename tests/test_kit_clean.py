@@ -1,6 +1,7 @@
 """Fixes from the design review of the scenario kit (issue 9) and one crash (issue 8)."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from bankxl import sample
@@ -88,3 +89,23 @@ def test_cli_removed_parameter_exit_2_before_load(no_load, capsys):
     err = capsys.readouterr().err
     assert "已由「等级门槛(levels)」代替" in err and "replaced by 'levels'" in err
     assert not out.exists()
+
+
+# ------------------------------------------------------------------ D4 reports the classifier's row problems
+def test_d4_bad_dc_value_is_on_its_data_problems(sample_bank):
+    """A 借贷 value that is neither D nor C, inside D4's F3 window, is VALUE_INVALID on D4's 数据问题 (as in C3)
+    with the Excel row the user sees (the frame's ``_row``, as a loaded file carries it)."""
+    from bankxl.runner import execute
+
+    txn = sample_bank["transactions"].copy()
+    i = int(txn.index[txn["txn_ts"] > "2026-11-01"][0])
+    txn["dc"] = txn["dc"].astype("object")
+    txn.loc[i, "dc"] = "X"
+    txn["dc"] = txn["dc"].astype(sample_bank["transactions"]["dc"].dtype)
+    txn["_row"] = pd.array(range(2, len(txn) + 2), dtype="Int64")
+    tables = {k: sample_bank[k] for k in ("customer_monthly", "customers", "time_deposits")}
+    report = execute("D4", {**tables, "transactions": txn}, as_of="2026-11-30")
+    probs = report.problems.to_frame()
+    hit = probs[(probs["问题码"] == "VALUE_INVALID") & (probs["字段"] == "借贷(dc)")]
+    assert hit["原值"].tolist() == ["X"]
+    assert hit["Excel 行号"].tolist() == [txn.index.get_loc(i) + 2]

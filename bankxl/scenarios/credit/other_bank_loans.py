@@ -341,7 +341,6 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     Sheets: 概览 · 他行贷款置换 · 网贷客户 · 多头风险提示 · 机构清单 · 识别明细 · 客户标签 (then 数据问题, 说明).
     """
     p = params
-    p.check()
     customers = tables.get("customers")
     txn, orders, loans = tables.get("transactions"), tables.get("payment_orders"), tables.get("loans")
     names = by_cust_id(customers)["cust_name"] if customers is not None else None

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...errors import ParameterError
+from ...errors import ParameterError, ProblemLog
 from ...lists import Rule, ScoredList, check_levels, format_values, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...rules.identity import by_cust_id
@@ -176,7 +176,7 @@ def _wide(cm: pd.DataFrame, col: str, months: pd.DatetimeIndex, ids: pd.Index) -
 
 
 def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timestamp,
-            currency: str = "CNY") -> tuple[pd.DataFrame, dict]:
+            currency: str = "CNY", problems: ProblemLog | None = None) -> tuple[pd.DataFrame, dict]:
     """Per-customer factor table and info.
 
     Out frame (index cust_id): size, months_ok, rel_years, renew_share, net_flow, other_funds, age, potential,
@@ -184,6 +184,8 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     Info: basis (column used), basis_fallback (bool), months_f1 (months of the F1 window in the data),
     months_f2, f2_computable, f3_computable (any customer), latest_month, td_notes (time deposits left out
     of the 自动转存 share: closed, zero, not in ``currency``). ``tables``: conformed (:func:`bankxl.conform.conform`).
+    ``problems``: the run's :class:`~bankxl.errors.ProblemLog`; receives the flow rules' row problems
+    (VALUE_INVALID for a 借贷 value that is neither D nor C).
     """
     cm0 = tables["customer_monthly"]
     cm = cm0[["cust_id", "month", "dep_avg", "td_avg", "inflow", "outflow", "org_id", "mgr_id"]].copy()
@@ -263,7 +265,7 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     net = (x["inflow"].fillna(0) - x["outflow"].fillna(0)).groupby(x["cust_id"]).sum()
     has_flow = flow_ok.groupby(x["cust_id"]).any()
     f["net_flow"] = net.reindex(ids).where(has_flow.reindex(ids).fillna(False).astype(bool))
-    f["other_funds"] = _other_bank_funds(tables, ids, as_of, p)
+    f["other_funds"] = _other_bank_funds(tables, ids, as_of, p, problems)
     f["age"] = cinfo["age"]
     f3_ok = f["net_flow"].notna() | (f["other_funds"] > 0)
     pot = f["net_flow"].fillna(0.0).clip(lower=0) * p.f3_years + f["other_funds"].fillna(0.0)
@@ -315,11 +317,12 @@ def _conditions(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> dict[str, pd.Ser
     return {"f1_core": f1 & (f2m | f3m), "f1": f1 & ~(f2m | f3m), "f2": f2 & (f1 | f3m), "f3": f3}
 
 
-def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams) -> pd.Series:
+def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams,
+                      problems: ProblemLog | None = None) -> pd.Series:
     """Σ outgoing self-transfers to other banks per customer in the ``f3_window`` months up to ``as_of``, by the
     shared flow rules with D4's own params (:func:`bankxl.rules.transactions.self_transfers_out`); float
     Series on ``ids``, 0 for a customer without such flows, NaN for everybody when there is no 交易流水
-    (unknown, not 0)."""
+    (unknown, not 0). Row problems of the flow rules go to ``problems``."""
     txn = tables.get("transactions")
     if txn is None:
         return pd.Series(np.nan, index=ids)
@@ -327,7 +330,7 @@ def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams)
         return pd.Series(0.0, index=ids)
     cust = tables.get("customers")
     names = by_cust_id(cust)["cust_name"] if cust is not None else None
-    det = classify_transactions(txn, p, as_of, names, months=p.f3_window)
+    det = classify_transactions(txn, p, as_of, names, problems=problems, months=p.f3_window)
     return self_transfers_out(det, p).reindex(ids).fillna(0.0)
 
 
@@ -381,8 +384,7 @@ def _core_list(f: pd.DataFrame, customers: pd.DataFrame | None, p: CoreParams, c
 def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext) -> Report:
     """Run D4 (see the module docstring). Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细 · 客户标签."""
     p = params
-    p.check()
-    f, info = factors(tables, p, ctx.as_of, ctx.currency)
+    f, info = factors(tables, p, ctx.as_of, ctx.currency, ctx.problems)
     customers = tables.get("customers")
     basis_zh = BASIS_ZH[info["basis"]]
     base, disp = ctx.base_label, ctx.money_label
