@@ -159,3 +159,62 @@ def test_m1_implausible_month_is_a_row_problem_and_not_used():
     trend = rep.tables()["monthly_trend"].df
     assert trend["月份"].tolist() == ["2026-01", "2026-02", "2026-03"]      # no 1900-01
     assert trend["发放人数"].tolist() == [1, 2, 1]                          # A Jan; A+B Feb; B Mar
+
+
+# ------------------------------------------------------------------ C6: blank 代发标志 / invalid 持有 = unknown
+def _c6(tables):
+    return execute("credit.mortgage_cross_sell", tables, None, as_of="2026-11-30")
+
+
+def test_c6_blank_payroll_flag_is_unknown_not_a_gap():
+    """test_c6_mortgage's bank with k2's 代发标志 blank. Holders k1 (代发 yes), k2 (unknown), k3 (no):
+    代发 coverage = 1 of the 2 known = 50% (was 1/3 with k2 counted as not holding), 未持有 1 (k3).
+    k2's gaps are the known ones, 信用卡 + 定期存款 (weights 20 + 15) of the known products 消费贷 25 +
+    信用卡 20 + 定期 15 = 60: 50 × 35/60 = 29.17 + age 35 -> 15 = 44.2 (was 50 × 45/70 + 15 = 47.1 with a
+    代发 gap); 未计算因素 names 代发 and 存款规模. k1 (67.9) and k3 (50) unchanged."""
+    from tests.test_c6_mortgage import bank
+    t = bank()
+    c = t["customers"].copy()
+    c.loc[c["cust_id"] == "k2", "payroll_flag"] = pd.NA
+    t["customers"] = c
+    rep = _c6(t)
+    cov = rep.tables()["coverage"].df.set_index("产品")
+    assert cov.loc["代发", "按揭客户覆盖率"] == pytest.approx(0.5)
+    assert cov.loc["代发", "未持有客户数"] == 1 and cov.loc["代发", "按揭客户持有数"] == 1
+    assert cov.loc["信用卡", "按揭客户覆盖率"] == pytest.approx(1 / 3)
+    assert any("已知" in n for n in [rep.tables()["coverage"].note or ""])
+    lst = rep.tables()["cross_sell_list"].df.set_index("客户号")
+    assert lst.loc["k2", "得分"] == pytest.approx(round(50 * 35 / 60 + 15, 1))
+    assert lst.loc["k2", "缺口产品"] == "信用卡、定期存款" and lst.loc["k2", "缺口产品数"] == 2
+    assert "代发" in lst.loc["k2", "未计算因素"] and "存款规模" in lst.loc["k2", "未计算因素"]
+    assert lst.loc["k1", "得分"] == pytest.approx(round(50 * 25 / 70 + 35 + 15, 1)) and pd.isna(lst.loc["k1", "未计算因素"])
+    assert lst.loc["k3", "得分"] == 50
+    gaps = rep.tables()["gap_count"].df.set_index("缺口产品数")["按揭客户数"].to_dict()
+    assert gaps == {1: 1, 2: 1, 4: 1}
+
+
+def test_c6_invalid_held_value_is_unknown_blank_is_held(tmp_path):
+    """From files: k1's 信用卡 row has 持有 = maybe (VALUE_INVALID, blanked by the loader) -> unknown, not held;
+    k3's 个人住房贷款 row has a blank 持有 -> held (the documented default). 信用卡 coverage among holders:
+    k1 unknown, k2 and k3 no -> 0 of 2 known (was 1/3 with maybe counted as held); k1's list row names
+    信用卡 among 未计算因素 and its 处理 on 数据问题 says the value is unknown."""
+    from bankxl.runner import run_scenario
+    from tests.test_c6_mortgage import bank
+    t = bank()
+    cust = t["customers"][["cust_id", "cust_name", "sex", "birth_date", "payroll_flag"]]
+    cust.to_csv(tmp_path / "customers.csv", index=False)
+    h = t["product_holdings"][["cust_id", "product", "held", "balance"]].astype(object)
+    h.loc[(h["cust_id"] == "k1") & (h["product"] == "信用卡"), "held"] = "maybe"
+    h.to_csv(tmp_path / "product_holdings.csv", index=False)
+    res = run_scenario("credit.mortgage_cross_sell", [tmp_path / "customers.csv", tmp_path / "product_holdings.csv"],
+                       None, as_of="2026-11-30")
+    rep = res.report
+    cov = rep.tables()["coverage"].df.set_index("产品")
+    assert cov.loc["信用卡", "按揭客户覆盖率"] == 0 and cov.loc["信用卡", "按揭客户持有数"] == 0
+    assert cov.loc["信用卡", "未持有客户数"] == 2
+    lst = rep.tables()["cross_sell_list"].df.set_index("客户号")
+    assert set(lst.index) == {"k1", "k2", "k3"}                  # k3 (blank 持有) is still a mortgage holder
+    assert "信用卡" in lst.loc["k1", "未计算因素"]
+    p = rep.problems.to_frame()
+    inv = p[(p["问题码"] == "VALUE_INVALID") & (p["字段"] == "持有(held)")]
+    assert len(inv) == 1 and "未知" in inv["处理"].iloc[0]

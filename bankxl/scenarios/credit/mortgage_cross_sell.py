@@ -4,11 +4,13 @@ Inputs (canonical tables, ``bankxl.tables``):
 
 * ``customers`` 客户 (required) — cust_id; age from ``birth_date`` at the as-of date, else an ``age`` column
   (the UCI adapter's extra); optional grouping columns ``sex``, ``org_id`` and the extras ``job``,
-  ``marital``; ``payroll_flag`` / ``mobile_banking`` count as holding 代发 / 手机银行; an extra
+  ``marital``; ``payroll_flag`` / ``mobile_banking`` count as holding 代发 / 手机银行 (a blank flag is
+  unknown unless a product_holdings row says the customer holds it); an extra
   ``credit_default`` (UCI "default") marks a risk customer. Columns named ``outcome_*`` (UCI ``outcome_y``
   = took a term deposit in the campaign, ``outcome_duration``) are campaign **outcomes**: reported as
   outcomes, never used in the priority score.
-* ``product_holdings`` 产品持有 (required) — cust_id · product · held (missing = held) · balance.
+* ``product_holdings`` 产品持有 (required) — cust_id · product · held (blank = held; a value the loader
+  could not read, VALUE_INVALID, is unknown) · balance.
 * ``loans`` 贷款 (optional) — running 个人住房贷款 loans (status C/D or no status and no 结清日) also make a
   mortgage holder; 个人消费贷款 loans count as holding 个人消费贷款; with loan details the consumer-loan
   gap needs ≥ ``min_paid_periods`` instalments paid and balance/amount < ``max_balance_ratio`` (SCENARIOS
@@ -18,9 +20,12 @@ Inputs (canonical tables, ``bankxl.tables``):
   sum of the non-loan ``product_holdings.balance``.
 
 Method: mortgage holders H; a product is *evaluated* when the data show it for anybody (else "数据未提供",
-not a gap). Coverage of product X = share of H holding X (and, for comparison, of the other customers).
-Gap = evaluated product not held (risk customers get no credit-product gaps). Priority score (0–100,
-【假设】, :mod:`bankxl.lists`): gaps ``gap_points`` (50) × Σ weight(gap products) / Σ weight(evaluated products)
+not a gap). Holding is True / False / unknown per customer and product (held anywhere beats not held beats
+unknown; no record = not held). Coverage of product X = share of H holding X among those whose holding is
+known (and, for comparison, of the other customers). Gap = evaluated product known not held (risk customers
+get no credit-product gaps); an unknown holding is neither held nor a gap. Priority score (0–100, 【假设】,
+:mod:`bankxl.lists`): gaps ``gap_points`` (50) × Σ weight(gap products) / Σ weight(evaluated products whose
+holding is known; unknown ones are named in 未计算因素)
 (weights parameter) + deposit size percentile among holders × ``size_points`` (35) + age in ``prime_age``
 ``age_points`` (15); a factor the data do not hold (no deposit, no age) is not scored and is named in
 未计算因素. Levels, actions and due dates (working days) from the ``levels`` / ``strategy`` parameters.
@@ -43,7 +48,7 @@ import pandas as pd
 from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
-from ...tables import loan_status_code
+from ...tables import get_table, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import customer_ages
 
@@ -94,34 +99,62 @@ class MortgageParams:
 
 
 # ============================================================================ building blocks
+_HELD, _NOT_HELD, _UNKNOWN = 2.0, 1.0, 0.5  # held anywhere beats not held beats unknown (max)
+
+
 def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.DataFrame | None,
-                   as_of) -> tuple[pd.DataFrame, set[str]]:
-    """cust_id x product boolean matrix (index = every customer of ``customers`` and of ``holdings``) and the
-    set of products the data show at all (``evaluated``). Sources: product_holdings (held missing = held;
-    held False rows make the product evaluated), customers.payroll_flag -> 代发, mobile_banking -> 手机银行,
-    running loans -> their product (个人住房贷款 / 个人消费贷款 ...)."""
+                   as_of, invalid_held=None) -> tuple[pd.DataFrame, set[str]]:
+    """cust_id x product ``boolean`` matrix — True held, False not held, <NA> unknown — (index = every
+    customer of ``customers`` and of ``holdings``) and the set of products the data show at all
+    (``evaluated``). Sources: product_holdings (a blank held = held; rows flagged in ``invalid_held``, a
+    bool array over ``holdings``, had an unreadable value: unknown; held False rows make the product
+    evaluated), customers.payroll_flag -> 代发, mobile_banking -> 手机银行 (blank = unknown), running loans
+    -> their product (个人住房贷款 / 个人消费贷款 ...). Per customer and product: held by any source -> True,
+    else not held by any -> False, else unknown; a customer without any record of the product -> False."""
     h = holdings
+    held = h["held"].astype("boolean").fillna(True)
+    if invalid_held is not None:
+        held = held.mask(np.asarray(invalid_held, dtype=bool))
+
+    def code(v: pd.Series) -> np.ndarray:
+        b = v.astype("boolean")
+        return np.where(b.isna(), _UNKNOWN, np.where(b.fillna(False), _HELD, _NOT_HELD))
+
     rows = [pd.DataFrame({"cust_id": h["cust_id"].to_numpy(), "product": h["product"].to_numpy(),
-                          "held": h["held"].fillna(True).astype(bool).to_numpy()})]
+                          "v": code(held)})]
     for col, name in (("payroll_flag", "代发"), ("mobile_banking", "手机银行")):
         if customers[col].notna().any():
             rows.append(pd.DataFrame({"cust_id": customers["cust_id"].to_numpy(), "product": name,
-                                      "held": customers[col].fillna(False).astype(bool).to_numpy()}))
+                                      "v": code(customers[col])}))
     if loans is not None and len(loans):
         lo = running_loans(loans)
         rows.append(pd.DataFrame({"cust_id": lo["cust_id"].to_numpy(), "product": lo["product"].to_numpy(),
-                                  "held": True}))
+                                  "v": _HELD}))
     long = pd.concat(rows, ignore_index=True).dropna(subset=["cust_id", "product"])
-    evaluated = set(long["product"].astype(str))
+    long["product"] = long["product"].astype(str)
+    evaluated = set(long["product"])
     ids = pd.Index(pd.concat([customers["cust_id"], long["cust_id"].astype("string")]).dropna().unique(),
                    name="cust_id")
-    m = long[long["held"]].assign(v=True).pivot_table(index="cust_id", columns="product", values="v",
-                                                        aggfunc="any", fill_value=False)
-    m = m.reindex(index=ids, fill_value=False).astype(bool)
-    for p in evaluated - set(m.columns):
-        m[p] = False
+    g = long.groupby(["cust_id", "product"])["v"].max().unstack("product")
+    g = g.reindex(index=ids, columns=sorted(evaluated)).fillna(_NOT_HELD)
+    m = (g == _HELD).astype("boolean").mask(g == _UNKNOWN)
     m.columns = [str(c) for c in m.columns]
     return m, evaluated
+
+
+def _invalid_held(holdings: pd.DataFrame, ctx: RunContext) -> tuple[np.ndarray, bool]:
+    """Rows of ``holdings`` whose 持有 the loader could not read (VALUE_INVALID on 持有(held), blanked):
+    (bool array, complete). Found by Excel row in ``ctx.problems``; when the log kept only part of them in
+    detail (its cap), ``complete`` is False and every blank 持有 of a column with values counts unknown."""
+    label = f"{get_table('product_holdings').column('held').zh}(held)"
+    log = ctx.problems
+    rows = {p.excel_row for p in log.problems
+            if p.table == "product_holdings" and p.code == "VALUE_INVALID" and p.column == label}
+    kept = sum(1 for p in log.problems if p.table == "product_holdings" and p.code == "VALUE_INVALID")
+    complete = kept >= log.counts.get(("product_holdings", "VALUE_INVALID"), 0)
+    if not complete:
+        return (holdings["held"].isna() & holdings["held"].notna().any()).to_numpy(dtype=bool), False
+    return holdings["_row"].isin(rows).fillna(False).to_numpy(dtype=bool), True
 
 
 def running_loans(loans: pd.DataFrame) -> pd.DataFrame:
@@ -148,14 +181,20 @@ def age_band(age: pd.Series, bands) -> pd.Series:
 
 
 def coverage(m: pd.DataFrame, is_holder: pd.Series, products, group: pd.Series | None = None) -> pd.DataFrame:
-    """Per group: customers, mortgage holders, penetration, and per product the share of holders holding it."""
+    """Per group: customers, mortgage holders, penetration, and per product the share of holders holding it
+    among the holders whose holding of it is known (``m`` True / False / <NA> unknown)."""
     g = group if group is not None else pd.Series("全部", index=m.index)
     df = pd.DataFrame({"g": g.reindex(m.index).fillna("未知").astype(str), "h": is_holder.reindex(m.index)})
+    known = {}
+    for i, p in enumerate(products):
+        df[p] = m[p].fillna(False).to_numpy(dtype=bool) & df["h"]
+        known[p] = f"_known{i}"
+        df[known[p]] = m[p].notna().to_numpy(dtype=bool) & df["h"]
+    agg = df.groupby("g", sort=True).agg(n=("h", "size"), holders=("h", "sum"),
+                                         **{c: (c, "sum") for c in (*products, *known.values())})
     for p in products:
-        df[p] = m[p] & df["h"]
-    agg = df.groupby("g", sort=True).agg(n=("h", "size"), holders=("h", "sum"), **{p: (p, "sum") for p in products})
-    for p in products:
-        agg[p] = agg[p] / agg["holders"].where(agg["holders"] > 0)
+        agg[p] = agg[p] / agg[known[p]].where(agg[known[p]] > 0)
+    agg = agg.drop(columns=list(known.values()))
     agg["penetration"] = agg["holders"] / agg["n"]
     return agg.reset_index()
 
@@ -171,13 +210,19 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
     notes: list[str] = []
     rep = Report(title="按揭客户交叉营销", method=_method(p), notes=notes)
 
-    m, evaluated = holding_matrix(holdings, customers, loans, ctx.as_of)
+    invalid, complete = _invalid_held(holdings, ctx)
+    m, evaluated = holding_matrix(holdings, customers, loans, ctx.as_of, invalid)
+    if not complete:
+        notes.append("产品持有表中无法识别的「持有」值过多, 无法逐行区分: 该列中所有空白「持有」均按未知处理。")
     unknown = pd.Index(holdings["cust_id"].dropna().unique()).difference(pd.Index(customers["cust_id"]))
     if len(unknown):
         rows = holdings[holdings["cust_id"].isin(unknown)].drop_duplicates("cust_id")
         ctx.problem("product_holdings", rows["_row"], "cust_id", "HOLDING_NO_CUSTOMER", rows["cust_id"],
                     "产品持有表中的客户号不在客户表中", "计入覆盖率, 名单中无客户信息")
-    is_holder = m[MORTGAGE] if MORTGAGE in m.columns else pd.Series(False, index=m.index)
+    is_holder = (m[MORTGAGE].fillna(False).astype(bool) if MORTGAGE in m.columns
+                 else pd.Series(False, index=m.index))
+    if MORTGAGE in m.columns and m[MORTGAGE].isna().any():
+        notes.append(f"{int(m[MORTGAGE].isna().sum())} 户客户「{MORTGAGE}」持有情况未知(持有值无法识别), 未计为按揭客户。")
     products = [x for x in p.products if x in evaluated and x != MORTGAGE]
     missing_products = [x for x in p.products if x not in evaluated]
     if missing_products:
@@ -246,8 +291,11 @@ def _overview(m, is_holder, products, cust, outcome_cols, ctx) -> Sheet:
                                      "差异(百分点)", "未持有客户数"])
     blocks = [Note(title="按揭客户交叉营销 — 覆盖概览", lines=[
         f"客户 {len(m):,} 户, 其中按揭客户 {n_h:,} 户(渗透率 {n_h / len(m):.1%})。",
-        "覆盖率 = 持有该产品的按揭客户 / 按揭客户; 对比列为非按揭客户的同一比例。"])]
+        "覆盖率 = 持有该产品的按揭客户 / 持有情况已知的按揭客户; 对比列为非按揭客户的同一比例。"])]
+    unk = [f"{x} {int(m.loc[h, x].isna().sum()):,} 户" for x in products if m.loc[h, x].isna().any()]
     blocks.append(Table(df, name="coverage", title="按揭客户产品覆盖",
+                        note="覆盖率的分母为持有情况已知的客户: 空白的代发标志/手机银行签约、无法识别的持有值为未知, "
+                             "既不算持有也不算缺口" + (f"(按揭客户中未知: {'、'.join(unk)})" if unk else "") + "。",
                         formats={"按揭客户覆盖率": "pct1", "非按揭客户覆盖率": "pct1", "差异(百分点)": "0.0",
                                  "未持有客户数": "#,##0"},
                         conditional=[Conditional(["按揭客户覆盖率"], kind="data_bar")]))
@@ -303,7 +351,7 @@ def _band_key(lab: str):
 
 def _gaps(m, products, risk) -> pd.DataFrame:
     """Gap matrix: True where an evaluated product is not held (credit products not for risk customers)."""
-    gaps = ~m[products] if products else pd.DataFrame(index=m.index)
+    gaps = ~m[products] if products else pd.DataFrame(index=m.index)  # <NA> where the holding is unknown
     for x in products:
         if x in CREDIT_PRODUCTS:
             gaps[x] = gaps[x] & ~risk.reindex(m.index).fillna(False).to_numpy()
@@ -314,7 +362,7 @@ def _join_flags(flags: pd.DataFrame, products) -> pd.Series:
     """Per row, the names of the True columns joined with 、 (vectorised)."""
     out = pd.Series("", index=flags.index, dtype=object)
     for x in products:
-        has = flags[x].to_numpy()
+        has = flags[x].fillna(False).to_numpy(dtype=bool)
         out = out.mask(has & (out != ""), out + "、" + x).mask(has & (out == ""), x)
     return out.astype(str)
 
@@ -331,7 +379,8 @@ def _gaps_sheet(m, is_holder, products, risk) -> Sheet:
                        "占比": top.to_numpy() / max(1, len(n))})
     return Sheet("缺口矩阵", [
         Note(title="按揭客户产品缺口", lines=[
-            f"评估产品: {'、'.join(products) or '无'}; 风险客户(违约/逾期)不计信贷类缺口({'、'.join(CREDIT_PRODUCTS)})。"]),
+            f"评估产品: {'、'.join(products) or '无'}; 风险客户(违约/逾期)不计信贷类缺口({'、'.join(CREDIT_PRODUCTS)})。",
+            "持有情况未知的产品(空白标志、无法识别的持有值)不计缺口。"]),
         Table(d1, name="gap_count", title="缺口产品数分布", formats={"占比": "pct1"}),
         Chart(table="gap_count", categories="缺口产品数", series=["按揭客户数"], kind="column", title="缺口产品数分布"),
         Table(d2, name="gap_combo", title="最常见的缺口组合(前 20)", formats={"占比": "pct1"}),
@@ -392,8 +441,10 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
     if mort_detail is not None:
         recent = mort_detail.reindex(ids)["min_paid"] <= 24
         hints = hints.mask(recent.fillna(False).to_numpy(), "按揭放款 ≤24 个月: 装修分期需求")
-    gap_w = gaps.mul(pd.Series({x: weights.get(x, 0) for x in products})).sum(axis=1) if products \
-        else pd.Series(0.0, index=ids)
+    w = pd.Series({x: float(weights.get(x, 0)) for x in products}, dtype="float64")
+    gap_w = gaps.fillna(False).astype(float).mul(w).sum(axis=1) if products else pd.Series(0.0, index=ids)
+    w_known = gaps.notna().astype(float).mul(w).sum(axis=1) if products else pd.Series(0.0, index=ids)
+    unknown_products = [x for x in products if gaps[x].isna().any()]
     size, size_src = _deposit_size(ids, holdings, monthly)
     pct = size.clip(lower=0).rank(pct=True)
     a = age.reindex(ids)
@@ -404,24 +455,27 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
     first = pd.Series("", index=ids)   # highest-weight gap product
     second = pd.Series("", index=ids)  # the next one
     for x in reversed(ranked):
-        has = gaps[x].to_numpy()
+        has = gaps[x].fillna(False).to_numpy(dtype=bool)
         second = second.mask(has, first)
         first = first.mask(has, x)
     offer = first.map(ACTIONS).fillna("推荐" + first).where(first != "", "维护: 产品已齐全, 关注提前还款与续存")
     offer = offer + np.where(second != "", "; 其次: " + second, "")
-    offer = offer + np.where((hints != "") & ~(gaps["信用卡"] if "信用卡" in gaps.columns else
-                                               pd.Series(False, index=ids)), "; 推荐装修分期", "")
+    offer = offer + np.where((hints != "") & ~(gaps["信用卡"].fillna(False).astype(bool) if "信用卡" in gaps.columns
+                                               else pd.Series(False, index=ids)), "; 推荐装修分期", "")
     n_gap = gaps.sum(axis=1).astype(int)
     frame = pd.DataFrame({
         "cust_id": pd.Series(ids, dtype="string"), "age": a.to_numpy(), "size": size.to_numpy(),
         "n_gap": n_gap.to_numpy(), "gap_txt": gap_txt.to_numpy(), "risk_txt": np.where(rk.to_numpy(), "违约/逾期", ""),
-        "gap_share": (gap_w / w_eval).to_numpy() if w_eval > 0 else np.nan, "size_pct": pct.to_numpy(),
+        "gap_share": (gap_w / w_known.where(w_known > 0)).to_numpy() if w_eval > 0 else np.nan,
+        "size_pct": pct.to_numpy(),
         "top_pct": np.ceil((1 - pct) * 100).clip(lower=1).to_numpy(),
         "prime": ((a >= lo_age) & (a <= hi_age)).astype("boolean").mask(a.isna()).to_numpy(),
         "risk": rk.to_numpy(), "hint": (hints != "").to_numpy(), "hint_txt": hints.to_numpy(), "offer": offer.to_numpy()})
     for col, zh in (("job", "职业"), ("marital", "婚姻状况")):
         if col in cust.columns and cust[col].notna().any():
             frame[col] = cust[col].reindex(ids).astype("string").to_numpy()
+    for i, x in enumerate(unknown_products):  # 0-point rules that are unknown where x's holding is: 未计算因素
+        frame[f"_unknown{i}"] = pd.array(np.where(gaps[x].isna().to_numpy(), None, False), dtype="boolean")
     rules = (
         Rule("gap", "缺 {n_gap} 项产品: {gap_txt}", weight=p.gap_points, value="gap_share", name="产品缺口"),
         Rule("size", f"存款 {{size:,.0f}} {ctx.base_unit}(按揭客户中前 {{top_pct:d}}%)", weight=p.size_points,
@@ -429,6 +483,8 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         Rule("age", "{age:.0f} 岁, 家庭形成期", points=p.age_points, when="prime", name="重点年龄段"),
         Rule("risk", "有违约/逾期记录: 不推荐信贷类产品", when="risk", name="风险提示"),
         Rule("renovation", "{hint_txt}", when="hint", name="装修分期提示"),
+        *(Rule(f"unknown_{i}", f"{x}持有未知", when=f"_unknown{i}", name=f"{x}缺口(持有未知)")
+          for i, x in enumerate(unknown_products)),
     )
     show = {c: zh for c, zh in (("job", "职业"), ("marital", "婚姻状况")) if c in frame.columns}
     show.update({"age": "年龄", "size": ctx.base_label("存款"), "n_gap": "缺口产品数", "gap_txt": "缺口产品",
@@ -455,7 +511,8 @@ def _method(p: MortgageParams) -> list[str]:
     return [
         "来源: SCENARIOS.md C6 按揭客户交叉营销(产品缺口矩阵、消费贷条件为【假设】); issue 3。",
         "按揭客户: 产品持有表中持有「个人住房贷款」, 或贷款表中未结清的住房贷款(品种含 住房/按揭/房贷)。",
-        "覆盖率 = 持有该产品的按揭客户 / 按揭客户; 数据中完全没有出现的产品记为「未提供」, 不算缺口。",
+        "覆盖率 = 持有该产品的按揭客户 / 持有情况已知的按揭客户(空白代发/手机银行标志、无法识别的持有值为未知, 不算缺口); "
+        "数据中完全没有出现的产品记为「未提供」, 不算缺口。",
         (f"消费贷条件(有按揭明细时): 已还 ≥{p.min_paid_periods} 期且余额/原额 < {p.max_balance_ratio:.0%}; "
         "违约(credit_default)或逾期(状态 D)客户不推荐信贷类产品。"),
         "优先得分只用持有、存款规模与年龄; 营销结果(UCI y、通话时长 duration)只作为结果列示, 不参与得分(避免泄露答案)。",
