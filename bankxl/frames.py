@@ -1,6 +1,7 @@
 """Small frame helpers shared by the scenarios and the shared rules (lists, rules); imports no scenario.
 
-* :func:`text_column` — a column as trimmed strings;
+* :func:`text_column` — a column as trimmed strings; :func:`flag_text` — a flag as 是/否 (or ✓) text, blank
+  or 不可算 where unknown;
 * :func:`customer_columns` / :func:`identity_columns` / :func:`masked` / :func:`mask_label` — the customer
   columns of every list: 客户号 unmasked beside 客户名称/证件号码/手机号, masked when ``ctx.mask``
   (``bankxl.masking``), plus 机构号/客户经理 on request;
@@ -29,6 +30,16 @@ def text_column(df: pd.DataFrame, col: str) -> pd.Series:
     if col not in df.columns:
         return pd.Series("", index=df.index, dtype="string")
     return df[col].astype("string").fillna("").str.strip()
+
+
+def flag_text(flags: pd.Series, known: pd.Series | bool = True, yes: str = "是", no: str = "否",
+              unknown: Any = pd.NA) -> pd.Series:
+    """A flag column as the text a list shows: ``yes`` where set, ``no`` where not set or blank, ``unknown``
+    where the factor is not known — ``known`` one bool for the whole column (the data do not hold it) or a
+    bool Series on ``flags.index`` (per row). Returns a ``string`` Series on ``flags.index``."""
+    ok = known.to_numpy(dtype=bool) if isinstance(known, pd.Series) else np.full(len(flags), bool(known))
+    met = flags.fillna(False).to_numpy(dtype=bool)
+    return pd.Series(np.where(ok, np.where(met, yes, no), unknown), index=flags.index, dtype="string")
 
 
 # ============================================================================ customer / masking columns

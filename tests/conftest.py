@@ -18,6 +18,21 @@ def need_soffice():
         pytest.skip("LibreOffice (soffice) not installed; install libreoffice-calc to run this test")
 
 
+def nth_workday_after(day: str, n: int):
+    """The ``n``-th China working day after ``day`` (YYYY-MM-DD) as a Timestamp — a second method for due dates:
+    walks chinese_calendar day by day (the library uses the bank calendar's vectorised offsets)."""
+    import datetime as dt
+
+    import chinese_calendar as cc
+    import pandas as pd
+
+    d, k = dt.date.fromisoformat(day), 0
+    while k < n:
+        d += dt.timedelta(days=1)
+        k += cc.is_workday(d)
+    return pd.Timestamp(d)
+
+
 @lru_cache(maxsize=4)
 def _sample(customers: int, seed: int):
     from bankxl.sample import make_sample_bank

@@ -109,3 +109,16 @@ def test_d4_bad_dc_value_is_on_its_data_problems(sample_bank):
     hit = probs[(probs["问题码"] == "VALUE_INVALID") & (probs["字段"] == "借贷(dc)")]
     assert hit["原值"].tolist() == ["X"]
     assert hit["Excel 行号"].tolist() == [txn.index.get_loc(i) + 2]
+
+
+def test_flag_text_by_hand():
+    """One helper for the 是/否 (C3) and ✓/不可算 (D4) columns: a blank flag is not met, unknown where not known."""
+    from bankxl.frames import flag_text
+
+    flags = pd.Series([True, False, pd.NA, True], index=[10, 11, 12, 13], dtype="boolean")
+    out = flag_text(flags)
+    assert out.index.tolist() == [10, 11, 12, 13] and out.dtype == "string"
+    assert out.tolist() == ["是", "否", "否", "是"]
+    assert flag_text(flags, False).isna().all()
+    known = pd.Series([True, True, True, False], index=flags.index)
+    assert flag_text(flags, known, "✓", "", "不可算").tolist() == ["✓", "", "", "不可算"]

@@ -4,11 +4,9 @@ finish date, then 客户号 — never input order); unknown factors (no holdings
 but listed; the 客户标签 sheet with the §6 columns."""
 from __future__ import annotations
 
-import datetime as dt
-
-import chinese_calendar as cc
 import pandas as pd
 import pytest
+from conftest import nth_workday_after
 from test_c9_loan_churn import AS_OF, _frame, _run, six_loans
 
 from bankxl.errors import ParameterError
@@ -16,15 +14,6 @@ from bankxl.lists import LIST_COLUMNS, UNKNOWN_COLUMN
 from bankxl.scenario import make_params, params_hash
 from bankxl.scenarios.credit.loan_churn import LoanChurnParams
 from bankxl.tags import TAG_HEADERS
-
-
-def nth_workday_after(day: str, n: int) -> pd.Timestamp:
-    """Second method: walk chinese_calendar day by day."""
-    d, k = dt.date.fromisoformat(day), 0
-    while k < n:
-        d += dt.timedelta(days=1)
-        k += cc.is_workday(d)
-    return pd.Timestamp(d)
 
 
 def winback(rep) -> pd.DataFrame:

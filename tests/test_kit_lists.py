@@ -3,12 +3,11 @@ reasons, actions, working-day due dates and ranks of a 5-row frame computed by h
 an unknown factor reported, not scored; the §6 tag table."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-import chinese_calendar as cc
 import pandas as pd
 import pytest
+from conftest import nth_workday_after
 
 from bankxl.errors import ParameterError
 from bankxl.lists import Rule, check_levels, format_values, levels_param, score_list, strategy_param
@@ -46,15 +45,6 @@ def frame() -> pd.DataFrame:
 
 def ctx() -> RunContext:
     return RunContext(as_of=AS_OF)
-
-
-def nth_workday_after(day: str, n: int) -> pd.Timestamp:
-    """Second method: walk chinese_calendar day by day."""
-    d, k = dt.date.fromisoformat(day), 0
-    while k < n:
-        d += dt.timedelta(days=1)
-        k += cc.is_workday(d)
-    return pd.Timestamp(d)
 
 
 def test_scores_levels_reasons_actions_due_dates_by_hand():

@@ -90,7 +90,7 @@ from ...rules.transactions import (
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ...frames import active_deposits, customer_columns, masked, text_column
+from ...frames import active_deposits, customer_columns, flag_text, masked, text_column
 
 _CONF_RANK = {"高": 3, "中": 2, "低": 1}
 #: the {…} placeholders a 策略表 action may use (columns of the replacement list frame)
@@ -529,9 +529,9 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
         "deposit": dep, "loan_state": rel["loan_state"].astype("string"),
         **{c: rel[c].fillna(False).astype(bool) for c in ("payroll", "card", "mobile", "wealth", "loan_good")},
         "m_shown": cand["m"].astype("float64").round(2), "P_shown": ctx.money(P).round(2),
-        "payroll_shown": _yes_no(rel["payroll"], "代发" not in unknown),
+        "payroll_shown": flag_text(rel["payroll"], "代发" not in unknown),
         "dep_shown": dep * (np.nan if "本行存款" in unknown else 1.0),
-        "card_shown": _yes_no(rel["card"], "信用卡" not in unknown),
+        "card_shown": flag_text(rel["card"], "信用卡" not in unknown),
     }).reset_index(drop=True)
     rules = (
         Rule("size", f"按 {{terms}} 期估算本金约 {{P:,.0f}} {u}", weight=p.w_size, value="size_share", name="规模"),
@@ -555,12 +555,6 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
     reasons = lst.df["原因"].fillna("")
     lst.df["原因"] = lead.where(reasons.eq(""), lead + REASON_SEP + reasons)
     return lst
-
-
-def _yes_no(flags: pd.Series, known: bool) -> pd.Series:
-    """是/否 per row; all blank (``<NA>``) when the data do not hold the factor (``known`` False)."""
-    out = pd.Series(np.where(flags.fillna(False).astype(bool), "是", "否"), index=flags.index, dtype="string")
-    return out if known else pd.Series(pd.NA, index=flags.index, dtype="string")
 
 
 def _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx) -> pd.DataFrame:

@@ -62,7 +62,7 @@ from ...rules.identity import by_cust_id
 from ...rules.transactions import TransactionRuleParams, classify_transactions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
 from ...tags import tag_sheet, tag_table
-from ...frames import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns
+from ...frames import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns, flag_text
 
 GRADES = ("核心A", "核心B", "稳定潜力客户", "潜力客户", "规模客户", "一般")
 #: the graded customers that go on the lists (everything but 一般)
@@ -336,8 +336,8 @@ def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams,
 
 # ---------------------------------------------------------------------------------------------- lists
 def _yes(s: pd.Series, ok: pd.Series | bool = True) -> np.ndarray:
-    ok = ok if isinstance(ok, pd.Series) else pd.Series(ok, index=s.index)
-    return np.where(~ok.astype(bool), "不可算", np.where(s.astype(bool), "✓", ""))
+    """F1/F2/F3 as shown: ✓ met, "" not met, 不可算 where the factor cannot be computed (positional array)."""
+    return flag_text(s, ok, "✓", "", "不可算").to_numpy()
 
 
 def _core_list(f: pd.DataFrame, customers: pd.DataFrame | None, p: CoreParams, ctx: RunContext, basis_zh: str,

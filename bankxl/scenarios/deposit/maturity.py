@@ -55,6 +55,7 @@ from ...calendar import add_months
 from ...scenario import RunContext, Scenario, param
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import active_deposit_mask, identity_columns, mask_label, masked
+from .maturity_template import build_maturity_template
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 P_OVERDUE, P_TODAY, P_LATER = "已到期未支取", "当日到期", "12个月以后"
@@ -1083,18 +1084,11 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     return report
 
 
-def build_template(path):
-    """``SPEC.template``: write the D2 template workbook (:mod:`.maturity_template`) to ``path``; returns it."""
-    from .maturity_template import build_maturity_template
-
-    return build_maturity_template(path)
-
-
 SPEC = Scenario(
     id="deposit.maturity", code="D2", title="存款到期视图", group="存款营销",
     inputs=("time_deposits",), optional_inputs=("orgs", "customers"),
     params=MaturityParams, run=run,
     summary="定期存款按机构/月份/期限/金额段的到期结构、未来 60 天到期日历与排班、到期前 30/15/7/1 天提醒名单",
     as_of_from=None, outlet_tables=("time_deposits",),
-    template=build_template, template_file="存款到期视图模板.xlsx",
+    template=build_maturity_template, template_file="存款到期视图模板.xlsx",
 )
