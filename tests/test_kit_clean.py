@@ -122,3 +122,19 @@ def test_flag_text_by_hand():
     assert flag_text(flags, False).isna().all()
     known = pd.Series([True, True, True, False], index=flags.index)
     assert flag_text(flags, known, "✓", "", "不可算").tolist() == ["✓", "", "", "不可算"]
+
+
+def test_renamed_parameters_point_at_existing_fields():
+    """Every scenario's RENAMED map names a current parameter, and no old name is still a parameter."""
+    import dataclasses
+
+    from bankxl.scenario import registry
+
+    declared = 0
+    for spec in registry().values():
+        renamed = getattr(spec.params, "RENAMED", {})
+        fields = {f.name: f.metadata.get("zh") for f in dataclasses.fields(spec.params)}
+        assert set(renamed.values()) <= set(fields), spec.id
+        assert not set(renamed) & (set(fields) | set(fields.values())), spec.id
+        declared += len(renamed)
+    assert declared >= 8
