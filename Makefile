@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/bankxl demo --out demo_output $(if $(DATA),--data $(DATA))
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check -q bankxl tests
 	$(PY) -m pytest -q
 
 # the fuzz test with many more examples (tests/test_fuzz.py); every input and outcome -> build/fuzz_outcomes.jsonl

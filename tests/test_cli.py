@@ -10,7 +10,6 @@ from conftest import export_frame
 from bankxl.cli import main
 from bankxl.masking import mask_account
 from bankxl.scenario import registry
-from bankxl.tables import get_table
 
 AS_OF = "2026-11-30"
 

@@ -15,7 +15,6 @@ from bankxl.cli import main
 from bankxl.report import xlsx
 from bankxl.report.model import Note, Report, Sheet, Table
 from bankxl.report.xlsx import safe_sheet_name, write_report
-from bankxl.tables import get_table
 
 FORBIDDEN = set('<>:"/\\|?*')
 

@@ -10,7 +10,7 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from bankxl.errors import DataValidationError, ProblemLog
+from bankxl.errors import DataValidationError
 from bankxl.filesniff import MAX_SHEET_CELLS, col_letters, sheet_extent
 from bankxl.io import read_tables
 

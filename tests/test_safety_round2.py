@@ -2,7 +2,6 @@
 C6 blank 代发标志 / 手机银行签约 (unknown is not zero). Values computed by hand in the comments."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -171,7 +171,7 @@ def running_loans(loans: pd.DataFrame) -> pd.DataFrame:
 
 def age_band(age: pd.Series, bands) -> pd.Series:
     """年龄段 label per customer: ``age`` in whole years (float Series, NaN unknown — from
-    :func:`bankxl.scenarios.common.customer_ages`), ``bands`` the increasing edges in years
+    :func:`bankxl.frames.customer_ages`), ``bands`` the increasing edges in years
     (:attr:`MortgageParams.age_bands`, default 25/35/45/55/65). Bands are half-open [a, b): '<25', '25–34',
     …, '≥65'; a missing age is '未知'. Returns a ``string`` Series on ``age``'s index."""
     edges = [int(b) for b in bands]

@@ -211,7 +211,6 @@ def build_maturity_template(path: str | Path) -> Path:
     from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
     from .maturity import P_LATER, P_OVERDUE, P_TODAY, SPEC
-    from ...tables import get_table
     from ...paramsheet import default_param_rows
 
     path = Path(path)
@@ -294,7 +293,6 @@ def build_maturity_template(path: str | Path) -> Path:
     td_rng = {}  # filled below; the helper formulas on 参数 use the 定期存款明细 ranges
     first, last = MATURITY_FIRST, MATURITY_FIRST + MATURITY_ROWS - 1
     r1, r2 = first + 1, last + 1
-    spec = get_table("time_deposits")
     cols = maturity_input_columns()
     L = {c.id: xl_col_to_name(j) for j, c in enumerate(cols)}
     n_cols = len(cols)

@@ -78,6 +78,7 @@ from ...errors import DataValidationError, ParameterError
 from ...report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ...report.pivot import DataField, PivotSpec
 from ...scenario import RunContext, Scenario, param
+from .targets_template import build_targets_template
 
 FACTORS = ("prior_avg", "prior_increment", "potential", "staff_count")
 FACTOR_ZH = {"prior_avg": "存量", "prior_increment": "上年增量", "potential": "潜力", "staff_count": "人数"}
@@ -1059,18 +1060,11 @@ def _empty_report(p, ctx, method, notes) -> Report:
     return rep
 
 
-def build_template(path):
-    """``SPEC.template``: write the D5 template workbook (:mod:`.targets_template`) to ``path``; returns it."""
-    from .targets_template import build_targets_template
-
-    return build_targets_template(path)
-
-
 SPEC = Scenario(
     id="deposit.targets", code="D5", title="存款营销指标分解", group="存款营销",
     inputs=("deposit_targets", "org_daily_balances"), optional_inputs=("orgs",),
     params=TargetParams, run=run,
     summary="全行存款日均目标按存量/增量/潜力/人数分解到机构和季度、月度, 并计算所需日均、偏离度与进度",
     as_of_from=("org_daily_balances", "date"),
-    template=build_template, template_file="存款目标分解模板.xlsx",
+    template=build_targets_template, template_file="存款目标分解模板.xlsx",
 )

@@ -59,6 +59,7 @@ from ...masking import mask_name
 from ...report import Chart, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import PAY_DEDUCTIONS, PAY_ITEMS, get_table
+from .salary_template import build_salary_template
 
 FIXED_ITEMS = ("basic_pay", "post_pay", "allowance")
 PERF_ITEMS = ("perf_pay", "overtime", "other_pay")
@@ -743,17 +744,10 @@ def _bonus_cond():
     return Conditional(columns=("备注",), kind="text", value="年终奖", style="warn")
 
 
-def build_template(path):
-    """``SPEC.template``: write the M1 template workbook (:mod:`.salary_template`) to ``path``; returns it."""
-    from .salary_template import build_salary_template
-
-    return build_salary_template(path)
-
-
 SPEC = Scenario(
     id="management.salary", code="M1", title="员工工资可视化", group="综合管理",
     inputs=("payroll",), optional_inputs=("orgs",), params=SalaryParams, run=run,
     summary="核对应发/实发/个税(累计预扣法), 按部门展示工资结构、中位数排名、扣款构成和月度趋势",
     as_of_from=("payroll", "month"),
-    template=build_template, template_file="员工工资可视化模板.xlsx",
+    template=build_salary_template, template_file="员工工资可视化模板.xlsx",
 )
