@@ -1,5 +1,6 @@
 import os
 import shutil
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,3 +75,18 @@ def export_frame(td, drop=None):
         if c.kind == "rate":
             out[c.label] = (td[c.id] * 100).round(4)
     return out
+
+
+#: a child-process script that loads argv[1] as 定期存款明细 under a 2 GB address-space limit and prints
+#: "ROWS n" or "ERROR message": a reader regression that would exhaust memory fails the test, not pytest
+LIMITED_LOAD = textwrap.dedent("""
+    import resource, sys
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+    from bankxl.errors import DataValidationError
+    from bankxl.io import read_tables
+    try:
+        t = read_tables([sys.argv[1]], ["time_deposits"])["time_deposits"]
+        print("ROWS", t.n_rows)
+    except DataValidationError as e:
+        print("ERROR", e)
+""")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 import time
 import zipfile
 from pathlib import Path
@@ -17,6 +16,7 @@ from xml.etree import ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import LIMITED_LOAD
 
 from bankxl.errors import DataValidationError
 from bankxl.filesniff import sheet_extent
@@ -73,22 +73,11 @@ def _sheet(extra: str, body: str | None = None) -> str:
             f'{_rows(TD_HEAD, TD_ROW) if body is None else body}{extra}</sheetData></worksheet>')
 
 
-_LIMITED = textwrap.dedent("""
-    import resource, sys
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    from bankxl.errors import DataValidationError
-    from bankxl.io import read_tables
-    try:
-        t = read_tables([sys.argv[1]], ["time_deposits"])["time_deposits"]
-        print("ROWS", t.n_rows)
-    except DataValidationError as e:
-        print("ERROR", e)
-""")
 
 
 def _load_limited(path, timeout: int = 120) -> str:
     """Load in a child limited to 2 GB of address space: an abort (exit 134) fails the test, not pytest."""
-    p = subprocess.run([sys.executable, "-c", _LIMITED, str(path)], capture_output=True, text=True,
+    p = subprocess.run([sys.executable, "-c", LIMITED_LOAD, str(path)], capture_output=True, text=True,
                        timeout=timeout)
     assert p.returncode == 0, (p.returncode, p.stderr[-800:])
     return p.stdout

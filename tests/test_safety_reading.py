@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 
 import pytest
+from conftest import LIMITED_LOAD
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
@@ -34,23 +34,12 @@ def _xlsx(path, cells, table=False):
     return path
 
 
-_LIMITED = textwrap.dedent("""
-    import resource, sys
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    from bankxl.errors import DataValidationError
-    from bankxl.io import read_tables
-    try:
-        t = read_tables([sys.argv[1]], ["time_deposits"])["time_deposits"]
-        print("ROWS", t.n_rows)
-    except DataValidationError as e:
-        print("ERROR", e)
-""")
 
 
 def _load_limited(path) -> str:
     """Load in a child process limited to 2 GB of address space: a reader that tries to allocate a huge
     grid aborts the child (exit 134), not pytest."""
-    p = subprocess.run([sys.executable, "-c", _LIMITED, str(path)], capture_output=True, text=True, timeout=120)
+    p = subprocess.run([sys.executable, "-c", LIMITED_LOAD, str(path)], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, (p.returncode, p.stderr[-500:])
     return p.stdout
 
