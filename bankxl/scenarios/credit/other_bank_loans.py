@@ -217,6 +217,50 @@ def classify_orders(orders: pd.DataFrame, p: OtherBankLoanParams, loans: pd.Data
 
 
 # ---------------------------------------------------------------------------------------------- aggregate
+def _join_groups(codes: np.ndarray, texts: np.ndarray, n_groups: int, sep: str = "、") -> np.ndarray:
+    """Per group ``0 .. n_groups-1``, the texts of its rows joined with ``sep`` in row order (``""`` for a group
+    without rows). ``codes``: int (n,) group of each row (< 0: none, e.g. ``ngroup`` of a dropped key);
+    ``texts``: str (n,). Returns an object array (n_groups,). One vectorised step per position within a group
+    (the longest group's length), not per group."""
+    codes = np.asarray(codes, dtype="int64")
+    texts = np.asarray(texts, dtype=object)
+    ok = codes >= 0
+    codes, texts = codes[ok], texts[ok]
+    out = np.full(n_groups, "", dtype=object)
+    if len(codes) == 0:
+        return out
+    pos = pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy()
+    order = np.argsort(pos, kind="stable")
+    bounds = np.searchsorted(pos[order], np.arange(pos.max() + 2))
+    for j in range(len(bounds) - 1):
+        rows = order[bounds[j]:bounds[j + 1]]
+        c, t = codes[rows], texts[rows]
+        out[c] = t if j == 0 else out[c] + sep + t
+    return out
+
+
+def _group_codes(g) -> np.ndarray:
+    """``g.ngroup()`` as int64, rows of dropped (missing) keys as -1."""
+    return g.ngroup().fillna(-1).to_numpy(dtype="int64")
+
+
+def _join_distinct(codes: np.ndarray, values: pd.Series, n_groups: int, sep: str = "、") -> np.ndarray:
+    """Per group (``codes`` as in :func:`_join_groups`, one per row of ``values``), its distinct non-missing
+    ``values`` in order of first appearance joined with ``sep``; object array (n_groups,)."""
+    d = pd.DataFrame({"c": np.asarray(codes, dtype="int64"), "t": values.to_numpy(dtype=object)})
+    d = d[values.notna().to_numpy()].drop_duplicates()
+    return _join_groups(d["c"].to_numpy(), d["t"].astype(str).to_numpy(), n_groups, sep)
+
+
+def _mode_smallest(x: pd.DataFrame, keys: list[str], col: str) -> pd.Series:
+    """Per group of ``keys``, the most frequent non-missing ``col`` — ties: the smallest value (what
+    ``Series.mode().iloc[0]`` picks); groups with no value are absent (reindex gives NA)."""
+    v = x.loc[x[col].notna(), [*keys, col]]
+    cnt = v.groupby([*keys, col], sort=False, observed=True).size().rename("_n").reset_index()
+    top = cnt.sort_values(["_n", col], ascending=[False, True], kind="stable").drop_duplicates(keys)
+    return top.set_index(keys)[col]
+
+
 def _per_institution(det: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
     """Per (cust_id, institution): repayments, months, estimated monthly payment (median monthly sum; orders:
     sum of the orders), first/last date, loan type, best confidence, rules."""
@@ -233,9 +277,9 @@ def _per_institution(det: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
     out = pd.DataFrame({
         "n": g.size(), "months": g["month"].nunique(), "m_est": m_est,
         "first": g["ts"].min(), "last": g["ts"].max(),
-        "loan_type": g["loan_type"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else pd.NA),
+        "loan_type": _mode_smallest(x, ["cust_id", "institution"], "loan_type").reindex(g.size().index),
         "crank": g["crank"].max(),
-        "rules": g["rules"].agg(lambda s: "、".join(dict.fromkeys(s.dropna().astype(str)))),
+        "rules": pd.Series(_join_distinct(_group_codes(g), x["rules"], g.ngroups), index=g.size().index),
         "source": g["source"].first(),
     }).reset_index()
     inv = {v: k for k, v in _CONF_RANK.items()}
@@ -368,8 +412,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
                              ob[["cust_id", "institution"]]], ignore_index=True).drop_duplicates()
     n_lenders = lenders_all.groupby("cust_id").size()
     shown = _shown_institutions(det, p, ctx)
-    lender_names = lenders_all.assign(institution=lenders_all["institution"].map(shown)).groupby(
-        "cust_id")["institution"].agg(lambda s: "、".join(s.astype(str)))
+    gl = lenders_all.groupby("cust_id")
+    lender_names = pd.Series(_join_groups(_group_codes(gl), lenders_all["institution"].map(shown).astype(str).to_numpy(),
+                                          gl.ngroups), index=gl.size().index, name="institution")
     multi = n_lenders[n_lenders >= p.multi_lender_min]
 
     all_ids = pd.Index(sorted(set(ob["cust_id"]) | set(on["cust_id"]) | set(lenders_all["cust_id"])), dtype="string")
@@ -379,13 +424,16 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     td_notes = active_deposits(td, ctx.currency)[1] if td is not None and len(td) else []
 
     # --- replacement list
-    per_c = ob.assign(institution=ob["institution"].map(shown)).groupby("cust_id", sort=False).agg(
-        m=("m_est", "sum"), P=("P", "sum"), n=("n", "sum"), months=("months", "max"),
-        terms=("term", lambda s: "、".join(str(int(v)) for v in s)),
-        inst=("institution", lambda s: "、".join(s.astype(str))),
-        ltype=("loan_type", lambda s: s.iloc[0]), conf=("confidence", lambda s: s.iloc[0]),
-        rules=("rules", lambda s: "、".join(dict.fromkeys("、".join(s.astype(str)).split("、")))),
-        last=("last", "max"))
+    gc = ob.groupby("cust_id", sort=False)
+    codes, n_c = _group_codes(gc), gc.ngroups
+    per_c = gc.agg(m=("m_est", "sum"), P=("P", "sum"), n=("n", "sum"), months=("months", "max"))
+    per_c["terms"] = _join_groups(codes, ob["term"].to_numpy(dtype="int64").astype(str), n_c)
+    per_c["inst"] = _join_groups(codes, ob["institution"].map(shown).astype(str).to_numpy(), n_c)
+    first = ob[codes >= 0].drop_duplicates("cust_id")
+    per_c["ltype"], per_c["conf"] = first["loan_type"].to_numpy(), first["confidence"].to_numpy()
+    tok = ob["rules"].astype(str).str.split("、").explode()   # each rule text once, first appearance first
+    per_c["rules"] = _join_distinct(codes[ob.index.get_indexer(tok.index)], tok, n_c)
+    per_c["last"] = gc["last"].max()
     r = rel.reindex(per_c.index)
     is_multi = per_c.index.isin(multi.index)
     bad = r["loan_bad"].fillna(False).to_numpy(dtype=bool)
