@@ -234,6 +234,33 @@ def check_package(path: Path) -> None:
                         f"cells of all sheets")
 
 
+def formula_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """{(Excel row, 0-based column): '=formula'} of the cells of ``sheet`` that hold a formula (``<f>``) WITHOUT
+    a cached result (no or an empty ``<v>``: openpyxl and pandas write formulas so, and a reader then sees 0 or
+    blank); {} for a sheet that is absent or a file that is not an xlsx package. Formulas with a cached result
+    (Excel, LibreOffice, bankxl's own templates) are not listed: that result is what the user saw. For small
+    sheets (the 参数 sheet): parses the whole part."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            part = _sheet_parts(z).get(sheet)
+            if part is None or part not in z.namelist():
+                return {}
+            root = ET.fromstring(z.read(part))
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError):
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    for c in root.iter(f"{_NS_MAIN}c"):
+        f = c.find(f"{_NS_MAIN}f")
+        m = re.match(r"([A-Za-z]+)([0-9]+)$", c.get("r") or "")
+        v = c.find(f"{_NS_MAIN}v")
+        if f is not None and m and (v is None or not (v.text or "").strip()):
+            col = 0
+            for ch in m.group(1).upper():
+                col = col * 26 + ord(ch) - 64
+            out[(int(m.group(2)), col - 1)] = "=" + (f.text or "").strip()[:60]
+    return out
+
+
 def _count_tags(z: zipfile.ZipFile, part: str, tags: tuple[bytes, ...], stop: int | None = None) -> int:
     """Occurrences of ``tags`` in a zip member, streamed in 16 MB chunks; stops early past ``stop``."""
     n, tail = 0, b""

@@ -565,6 +565,11 @@ class _Book:
         first = (start[0] + 1) if start else 1
         return _rows_frame(rows), first
 
+    def first_column(self, name: str) -> int:
+        """0-based column of raw column 0 of :meth:`sheet` (calamine starts at the first used column)."""
+        start = self._sheet(name).start
+        return start[1] if start else 0
+
     def table_meta(self, name: str) -> tuple[str, tuple[int, int], tuple[int, int], list[str]]:
         """(sheet, first data cell, last cell, stored column names) of an Excel table; cells 0-based
         (row, col) as calamine gives them — the header row is the row above the first data cell."""

@@ -83,6 +83,7 @@ def _read_frame(source: Any) -> pd.DataFrame:
         raise DataValidationError(f"找不到参数文件 {p}", f"Parameter file not found: {p}")
     if p.suffix.lower() == ".csv":
         raw, first, where = read_raw_csv(p), 1, (f"参数文件 {p.name}", f"parameter file {p.name}")
+        col0 = 0
     else:
         book = _Book(p)  # junk / empty / encrypted files: one sentence naming the file
         if "参数" not in book.sheets:
@@ -90,6 +91,7 @@ def _read_frame(source: Any) -> pd.DataFrame:
                                       f"{p.name} has no sheet named 参数.", sheet="参数")
         (raw, first), where = book.sheet("参数"), (f"参数文件 {p.name} 工作表「参数」",
                                                   f"parameter file {p.name}, sheet 参数")
+        col0 = book.first_column("参数")
     arr = raw.to_numpy(dtype=object)
     filled = [i for i in range(len(arr)) if any(x is not None and str(x).strip() for x in arr[i])]
     if not filled:
@@ -98,8 +100,30 @@ def _read_frame(source: Any) -> pd.DataFrame:
         h = filled[0]
         df = pd.DataFrame([arr[i] for i in filled[1:]], columns=[str(c).strip() for c in arr[h]])
         df["_row"] = [first + i for i in filled[1:]]
+        if p.suffix.lower() != ".csv":
+            _refuse_formula_values(p, [str(c).strip() for c in arr[h]], col0, df["_row"].tolist(), where)
     df.attrs["where"] = where
     return df
+
+
+def _refuse_formula_values(path: Path, header: list[str], col0: int, rows: list[int],
+                           where: tuple[str, str]) -> None:
+    """Raise DataValidationError when a 取值 cell of a 参数 entry holds a formula without a cached result
+    (written by openpyxl/pandas, never calculated): bankxl does not evaluate formulas, and reading such a cell
+    gives 0 or blank. A formula Excel/LibreOffice calculated is read as the result it shows."""
+    from .filesniff import formula_cells
+
+    if "取值" not in header:
+        return
+    col, formulas = col0 + header.index("取值"), formula_cells(path, "参数")
+    bad = [(r, formulas[(r, col)]) for r in rows if (r, col) in formulas]
+    if bad:
+        shown = "; ".join(f"第 {r} 行 {f}" for r, f in bad[:5])
+        shown_en = "; ".join(f"row {r} {f}" for r, f in bad[:5])
+        raise DataValidationError(
+            f"{where[0]} 的「取值」是未经计算的公式({shown}); bankxl 不计算公式, 请在 Excel 中打开并保存该文件, 或填写数值本身。",
+            f"{where[1]}: 取值 holds formulas never calculated ({shown_en}); bankxl does not evaluate formulas: open "
+            f"and save the file in Excel, or type the value itself.", sheet="参数", column="取值")
 
 
 def read_settings(source: Any, spec: Scenario) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -293,3 +293,28 @@ def test_fuzz_log_summary_survives_next_line_characters(tmp_path):
     log.write_text(json.dumps(rec, ensure_ascii=False) + "\n", encoding="utf-8")
     text = summarize(str(log))
     assert "1 个输入" in text and "a\x85b" in text
+
+
+@pytest.mark.parametrize("offset", [0, 2])
+def test_param_file_formula_value_is_refused_naming_the_row(tmp_path, capsys, offset):
+    """A 取值 cell holding a never-calculated formula (openpyxl/pandas write no cached result) was read as 0, so
+    `=1e308*10` silently became large_customer = 0 and every customer counted as 大额. Now the run stops
+    naming the row (also when the table starts in column C). Calculated formulas (the maturity template's
+    参数 sheet) are still read as the result the user sees (test_templates_maturity)."""
+    import openpyxl
+
+    src = _ccy_csv(tmp_path / "td.csv", ["CNY"])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "参数"
+    rows = [["场景", "参数", "名称", "取值"], ["D2", "as_of", "数据日期", "2026-10-31"],
+            ["D2", "large_customer", "大额客户门槛", "=1e308*10"], ["通用", "脱敏", "", "是"]]
+    for r in rows:
+        ws.append([None] * offset + r)
+    ws["A1"] = "=1+1" if offset else ws["A1"].value  # a formula outside 取值 (a note, a helper) is fine
+    pf = tmp_path / "p.xlsx"
+    wb.save(pf)
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--params", str(pf)]) == 2
+    err = capsys.readouterr().err
+    assert "第 3 行" in err and "=1e308*10" in err and "公式" in err and "row 3" in err
+    assert not (tmp_path / "o.xlsx").exists()
