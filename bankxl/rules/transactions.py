@@ -158,7 +158,7 @@ def own_loans(loans: pd.DataFrame | None) -> pd.DataFrame:
     if loans is None or len(loans) == 0 or "monthly_payment" not in loans.columns:
         return pd.DataFrame({c: pd.Series(dtype="string" if c != "mp" else "float64") for c in cols})
     f = pd.DataFrame({
-        "cust_id": text_column(loans, "cust_id"), "acct_no": text_column(loans, "acct_no"),
+        "cust_id": loans["cust_id"].fillna(""), "acct_no": loans["acct_no"].fillna(""),
         "mp": pd.to_numeric(loans["monthly_payment"], errors="coerce").astype("float64"),
         "status": loan_status_code(loans["status"]) if "status" in loans.columns
         else pd.Series(pd.NA, index=loans.index, dtype="string"),
@@ -260,7 +260,7 @@ def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as
     t = txn.loc[keep]
     if len(t) == 0:
         return empty
-    dcs = text_column(t, "dc").str.upper()
+    dcs = t["dc"].fillna("").str.upper()
     dirn = pd.Series(pd.NA, index=t.index, dtype="string")
     dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
     bad = dirn.isna()
@@ -270,12 +270,12 @@ def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as
     t = t.loc[~bad]
     dirn = dirn[~bad]
     d = pd.DataFrame({
-        "cust_id": text_column(t, "cust_id"), "source": pd.Series("交易流水", index=t.index, dtype="string"),
+        "cust_id": t["cust_id"].fillna(""), "source": pd.Series("交易流水", index=t.index, dtype="string"),
         "_row": t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64"),
         "ts": ts[t.index], "dir": dirn, "amount": pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs(),
-        "cpty_name": text_column(t, "cpty_name"), "cpty_bank": text_column(t, "cpty_bank"), "memo": text_column(t, "memo"),
+        "cpty_name": t["cpty_name"].fillna(""), "cpty_bank": t["cpty_bank"].fillna(""), "memo": t["memo"].fillna(""),
     })
-    cacct = text_column(t, "cpty_acct")
+    cacct = text_column(t, "cpty_acct")   # optional: a direct caller's frame may lack it
     d["ckey"] = cacct.where(cacct != "", d["cpty_name"])
     text = d["cpty_name"] + " " + d["memo"]
     is_d, is_c = d["dir"] == "D", d["dir"] == "C"

@@ -187,24 +187,25 @@ def classify_orders(orders: pd.DataFrame, p: OtherBankLoanParams, loans: pd.Data
     empty = empty_detail()
     if orders is None or len(orders) == 0:
         return empty
-    purpose = text_column(orders, "purpose") + " " + text_column(orders, "purpose_code")
+    purpose = orders["purpose"].fillna("") + " " + orders["purpose_code"].fillna("")
     o = orders.loc[has_pattern(purpose, p.order_loan_purpose)]
     if len(o) == 0:
         return empty
     amount = o["amount"]
-    bank = text_column(o, "bank_to")
+    bank = o["bank_to"].fillna("")
     own = own_loans(loans)
-    by_acct = matches_own_instalment(text_column(o, "acct_no"), amount, own, "acct_no", p.own_loan_tol)
-    by_cust = matches_own_instalment(text_column(o, "cust_id"), amount, own, "cust_id", p.own_loan_tol)
+    by_acct = matches_own_instalment(o["acct_no"].fillna(""), amount, own, "acct_no", p.own_loan_tol)
+    by_cust = matches_own_instalment(o["cust_id"].fillna(""), amount, own, "cust_id", p.own_loan_tol)
     own_bank = is_own_bank(bank, p)
     is_own = own_bank | by_acct | by_cust
-    memo = (text_column(o, "purpose") + "(" + text_column(o, "purpose_code") + ")").str.replace("()", "", regex=False)
+    memo = (o["purpose"].fillna("") + "(" + o["purpose_code"].fillna("") + ")").str.replace("()", "", regex=False)
     d = pd.DataFrame({
-        "cust_id": text_column(o, "cust_id"), "source": pd.Series("代扣指令", index=o.index, dtype="string"),
+        "cust_id": o["cust_id"].fillna(""), "source": pd.Series("代扣指令", index=o.index, dtype="string"),
         "_row": o["_row"].astype("Int64") if "_row" in o.columns else pd.Series(pd.NA, index=o.index, dtype="Int64"),
         "ts": pd.Series(pd.NaT, index=o.index, dtype="datetime64[ns]"),
         "dir": pd.Series("D", index=o.index, dtype="string"), "amount": amount,
-        "cpty_name": text_column(o, "acct_to"), "cpty_bank": bank, "memo": memo,
+        "cpty_name": text_column(o, "acct_to"),  # optional: a direct caller's frame may lack it
+        "cpty_bank": bank, "memo": memo,
         "kind": pd.Series(np.where(is_own, KIND_OWN, KIND_OTHER_REPAY), index=o.index, dtype="string"),
         "institution": bank.where(bank != "", "(收款行未知)"),
         "loan_type": pd.Series(np.where(is_own, pd.NA, "其他贷款"), index=o.index, dtype="string"),
@@ -320,7 +321,7 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
     h = tables.get("product_holdings")
     td = tables.get("time_deposits")
     loans = tables.get("loans")
-    products = text_column(h, "product") if h is not None else pd.Series(dtype="string")
+    products = h["product"].fillna("") if h is not None else pd.Series(dtype="string")
     balance = h["balance"] if h is not None else pd.Series(np.nan, index=products.index)
 
     def flag_known(col: str) -> bool:
@@ -345,7 +346,7 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
         rel["mobile"] = _flag(rel.index.map(mb.fillna(False).astype(bool)))
     if h is not None and len(h):
         held = h["held"].fillna(True).astype(bool)
-        hh = pd.DataFrame({"k": text_column(h, "cust_id"), "p": text_column(h, "product"), "b": h["balance"]})
+        hh = pd.DataFrame({"k": h["cust_id"].fillna(""), "p": products, "b": h["balance"]})
         hh = hh[held.to_numpy()]
         for flag, pat in (("card", "信用卡"), ("mobile", "手机银行"), ("wealth", "理财"), ("payroll", "代发")):
             ks = set(hh.loc[hh["p"].str.contains(pat, regex=False), "k"])
@@ -355,13 +356,13 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
             rel["deposit"] = rel.index.map(dep).astype("float64")
     if td is not None and len(td):
         act, _ = active_deposits(td, currency)
-        dep = act["balance"].groupby(text_column(act, "cust_id")).sum()
+        dep = act["balance"].groupby(act["cust_id"].fillna("")).sum()
         rel["deposit"] = rel.index.map(dep).astype("float64")
     rel["deposit"] = rel["deposit"].fillna(0.0)
     if loans is not None and len(loans):
         st = loan_status_code(loans["status"])
         od = loans["overdue_days"].fillna(0)
-        lf = pd.DataFrame({"k": text_column(loans, "cust_id"), "st": st,
+        lf = pd.DataFrame({"k": loans["cust_id"].fillna(""), "st": st,
                            "bad": (st.isin(["B", "D"]).fillna(False) | (od > 0)).astype(bool)})
         bad = lf.groupby("k")["bad"].any()
         good = lf.assign(g=lf["st"].isin(["A", "C"]).fillna(False)).groupby("k")["g"].any()
@@ -370,7 +371,7 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
         names = {"A": "已结清(正常)", "B": "已结清(未还清)", "C": "正常还款中", "D": "逾期中"}
         rel["loan_bad"] = _flag(rel.index.map(bad))
         rel["loan_good"] = _flag(rel.index.map(good)) & ~rel["loan_bad"]
-        rel["loan_state"] = rel.index.map(state.map(lambda v: names.get(v, v))).fillna("无").astype("string")
+        rel["loan_state"] = rel.index.map(state.map(names).fillna(state)).fillna("无").astype("string")
     return rel
 
 
