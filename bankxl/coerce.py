@@ -503,6 +503,8 @@ def currency_codes(values: Any) -> pd.arrays.StringArray:
     out = np.full(len(s), None, dtype=object)
     out[ok] = unique_map(s[ok].to_numpy(dtype=object), currency_code)
     return pd.array(out, dtype="string")
+
+
 _CUR_ALT = "|".join(re.escape(k) for k in sorted(CURRENCY_SIGNS, key=len, reverse=True))
 _RE_CURRENCY = re.compile(rf"^(?P<s>[-+]?)\s*(?P<c1>{_CUR_ALT})?\s*(?P<body>.*?)\s*(?P<c2>{_CUR_ALT})?$",
                           re.IGNORECASE)

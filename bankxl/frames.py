@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import idcard
+from .coerce import currency_codes
 from .masking import mask_field, mask_id, mask_name, mask_phone
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -157,16 +158,13 @@ def customer_ages(customers: pd.DataFrame, as_of: Any) -> pd.Series:
 # ============================================================================ time deposits
 #: 状态 values of a closed time deposit (regex)
 CLOSED_STATUS = r"销户|结清|注销|关闭|已支取|撤销"
-#: currency codes meaning 人民币 (when the data currency is CNY)
-CNY_CODES = {"CNY", "RMB", "人民币", "156", "01", "本币"}
-
-
 def active_deposit_mask(td: pd.DataFrame, currency: str) -> tuple[pd.Series, list[str]]:
     """Which rows of ``time_deposits`` still hold money in the data's currency, and notes on the others.
 
     ``td``: time deposits (balance; optional status, ccy). Left out, in this order: status matching
     :data:`CLOSED_STATUS` (销户/结清…); balance 0, negative or empty; currency (``ccy``, blank = the data's
-    currency) other than ``currency`` (CNY also accepts :data:`CNY_CODES`) — never converted silently.
+    currency) other than ``currency`` (compared as ISO codes via :func:`bankxl.coerce.currency_codes`, so
+    人民币/RMB/156/本币 are CNY) — never converted silently.
     Returns (bool Series on ``td.index``, notes in Chinese, one per kind of exclusion present).
     """
     notes: list[str] = []
@@ -181,9 +179,8 @@ def active_deposit_mask(td: pd.DataFrame, currency: str) -> tuple[pd.Series, lis
     if zero_only.any():
         notes.append(f"余额为 0、为负或为空的 {int(zero_only.sum())} 笔未计入(负数余额见数据问题 NEG_BALANCE)。")
     ccy_raw = td["ccy"].astype("string") if "ccy" in td.columns else pd.Series(pd.NA, index=td.index, dtype="string")
-    ccy = ccy_raw.str.strip().replace("", pd.NA).fillna(currency).str.upper()
-    own = {currency.upper()} | (CNY_CODES if currency.upper() == "CNY" else set())
-    foreign = ~ccy.isin(own) & ~closed & ~zero
+    ccy = pd.Series(currency_codes(ccy_raw.str.strip().replace("", pd.NA)), index=td.index).fillna(currency)
+    foreign = ccy.ne(currency.upper()) & ~closed & ~zero
     if foreign.any():
         by = pd.DataFrame({"ccy": ccy_raw[foreign], "b": bal[foreign]}).groupby("ccy", dropna=False)["b"].agg(
             ["size", "sum"])
