@@ -1423,6 +1423,16 @@ def _same_content(a: _Cand, b: _Cand) -> bool:
     return bool(np.array_equal(va.ravel()[keep].astype(str), vb.ravel()[keep].astype(str)))
 
 
+def _identical_copies(spec: TableSpec, first: _Cand, others: list[_Cand]) -> bool:
+    """Whether ``others`` hold the same cells as ``first`` (:func:`_same_content`); if so ``first`` is the table
+    and its 说明 notice names the copies left aside."""
+    if not all(_same_content(first, o) for o in others):
+        return False
+    first.notes.append(f"表「{spec.zh}」在 {len(others) + 1} 处内容相同, 使用 {_where(first)}"
+                       f"(其余: {'; '.join(_where(o) for o in others)})")
+    return True
+
+
 def _candidates(sources) -> list[_Cand]:
     """The places tables may come from, in the order given. A file given twice (the same path, or another
     path to the same file) is read once; its candidates carry a 说明 notice saying so."""
@@ -1587,10 +1597,7 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 and id(c) not in used and c.name is not None and C.header_key(c.name) in keys]
         if hits:
             others = list({c.source: c for c in reversed(hits) if c.source != hits[0].source}.values())[::-1]
-            if others and all(_same_content(hits[0], o) for o in others):
-                # the same reference table in several files (e.g. 机构 in each export): one copy, said so
-                hits[0].notes.append(f"表「{spec.zh}」在 {len(others) + 1} 个文件中内容相同, 使用 {_where(hits[0])}"
-                                     f"(其余: {'; '.join(_where(o) for o in others)})")
+            if others and _identical_copies(spec, hits[0], others):  # e.g. 机构 in each export: one copy
                 others = []
             if others:  # two files both named as this table with different content: never take one silently
                 where = "; ".join(_where(c) for c in [hits[0]] + others)
@@ -1616,9 +1623,7 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             if spec.id in chosen:
                 continue
             opts = [c for c in fits[spec.id] if id(c) not in used]
-            if len(opts) > 1 and all(_same_content(opts[0], o) for o in opts[1:]):  # identical copies: one table
-                opts[0].notes.append(f"表「{spec.zh}」在 {len(opts)} 处内容相同, 使用 {_where(opts[0])}"
-                                     f"(其余: {'; '.join(_where(o) for o in opts[1:])})")
+            if len(opts) > 1 and _identical_copies(spec, opts[0], opts[1:]):
                 used.update(id(o) for o in opts[1:])
                 opts = opts[:1]
             if len(opts) == 1:
