@@ -35,6 +35,7 @@ PROBLEM_CODES: dict[str, str] = {
     "VALUE_INVALID": "取值不在允许范围内",
     "SUM_MISMATCH": "合计与明细不符",
     "TAX_MISMATCH": "个税与累计预扣法重算结果不符",
+    "FIELD_COUNT": "CSV 行的字段比表头多(列可能错位)",
     "MISSING_ITEM": "工资项目为空(金额未知), 该行实发或该员工此后个税无法核对",
     "ID_MISSING": "证件号为空",
     "LOAN_END_MISSING": "已结清贷款缺结清日",

@@ -1277,6 +1277,16 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
         sink.add(rows[foot], None, "FOOTER_ROW", ftext[foot], "表尾说明行(制表人/打印日期/单位等), 不是明细")
         data, blank, rows = data[~foot], blank[~foot], rows[~foot]
         fact = [f if f is None else (f[0][~foot], f[1], f[2]) for f in fact]
+    if sheet is None and len(data):  # a CSV record longer than its header: its fields may be shifted
+        named = np.flatnonzero(~C.blank_mask(arr[h]))
+        tail = blank[:, named.max() + 1:] if named.size else blank[:, :0]
+        longer = ~tail.all(axis=1) if tail.shape[1] else np.zeros(len(data), bool)
+        if longer.any():
+            extra = np.array([" | ".join(str(v) for v in r if v is not None)
+                              for r in data[longer][:, named.max() + 1:]], dtype=object)
+            sink.add(rows[longer], None, "FIELD_COUNT", extra,
+                     f"该行的字段比表头({named.max() + 1} 列)多, 多出的值可能是错位的结果, 各列的值可能不对",
+                     "行保留; 请核对该行的分隔符与引号")
     n = len(data)
 
     cols: dict[str, Any] = {}

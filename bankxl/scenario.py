@@ -283,6 +283,9 @@ def _check_range(f: dataclasses.Field, value: Any, label: str, text: Any = None)
     if isinstance(value, tuple) and declared and len(_numbers(values)) != len(values):
         raise ParameterError(f"参数「{label}」应为一组数字(给定「{given}」)。",
                              f"Parameter {f.name} must be a list of numbers, got {given!r}.")
+    if isinstance(value, tuple) and not value and isinstance(default, tuple) and _numbers(default):
+        raise ParameterError(f"参数「{label}」不能为空(默认 {_fmt_value(default)})。",
+                             f"Parameter {f.name} cannot be empty (default {_fmt_value(default)}).")
     if f.metadata.get("increasing") and not values:
         raise ParameterError(f"参数「{label}」至少需要一个分界值(给定为空)。",
                              f"Parameter {f.name} needs at least one edge; it is empty.")

@@ -318,3 +318,19 @@ def test_param_file_formula_value_is_refused_naming_the_row(tmp_path, capsys, of
     err = capsys.readouterr().err
     assert "第 3 行" in err and "=1e308*10" in err and "公式" in err and "row 3" in err
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_csv_record_longer_than_its_header_is_a_listed_problem(tmp_path):
+    """A CSV row with one field more than the header was read silently with its fields shifted (a stray 50 became
+    数据日期 1900-02-19); now the row is a FIELD_COUNT problem naming its line and the extra values."""
+    from bankxl.errors import ProblemLog
+    from bankxl.io import read_tables
+
+    f = tmp_path / "td.csv"
+    f.write_text("账号,客户号,户名,机构号,到期日,余额,数据日期\n"
+                 "1,0001,张三,010001,2027-01-05,1000,2026-11-30\n"
+                 "2,0002,李四,010001,2027-01-06,1000,50,2026-11-30\n", encoding="utf-8")
+    log = ProblemLog()
+    t = read_tables([f], ["time_deposits"], problems=log)["time_deposits"]
+    got = [(p.code, p.excel_row, p.value) for p in log.problems if p.code == "FIELD_COUNT"]
+    assert got == [("FIELD_COUNT", 3, "2026-11-30")] and t.n_rows == 2

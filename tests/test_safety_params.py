@@ -170,7 +170,8 @@ def test_open_top_bracket_allows_plus_infinity_only(text, ok):
             make_params(SalaryParams, {"tax_brackets": text})
 
 
-@pytest.mark.parametrize("code,param", [("D2", "amount_edges="), ("D2", "dtm_edges="), ("C9", "years=abc"),
+@pytest.mark.parametrize("code,param", [("D2", "amount_edges="), ("D2", "dtm_edges="), ("D2", "reminder_days="),
+                                        ("C9", "years=abc"),
                                         ("C9", "years=2020,是")])
 def test_empty_edges_and_text_in_number_lists_fail_before_load(no_load, capsys, code, param):
     """Found by the fuzz test: an empty band-edge list was an IndexError and text in 统计年份 a ValueError (exit 1);
