@@ -70,7 +70,9 @@ def test_scores_levels_reasons_actions_due_dates_by_hand(report):
     assert df["截止日"].to_dict() == {k: T(v) for k, v in want.items()}
     assert {k: nth_workday_after(AS_OF, n) for k, n in (("A", 5), ("K1", 10), ("D", 15), ("E", 20))} == \
         {k: T(want[k]) for k in ("A", "K1", "D", "E")}
-    assert "未计算因素" not in core.columns  # every factor computable here
+    # no 交易流水 here: 5年潜力值 is the net-inflow part only (a lower bound), so F3 is decided where it already
+    # reaches 500,000 (A, K1, D) and not computed below it (K2, E) — it used to count as "not met" (他行 part as 0)
+    assert df["未计算因素"].fillna("").to_dict() == {"A": "", "K2": "F3 潜力", "K1": "", "D": "", "E": "F3 潜力"}
 
 
 def test_rank_tie_break_is_size_then_customer_number(report):
@@ -153,3 +155,16 @@ def test_size_basis_is_a_choice_by_id_or_label():
     assert make_params(CoreParams, {"规模口径": "td_avg"}).size_basis == "td_avg"
     with pytest.raises(ParameterError, match=r"定期日均\(td_avg\)、存款日均\(dep_avg\)"):
         make_params(CoreParams, {"size_basis": "月日均"})
+
+
+def test_without_transactions_other_bank_funds_are_unknown_and_said(sample_bank):
+    """Found by a fresh user: without 交易流水 the 他行 part of 5年潜力值 was counted as 0 and nothing said so. Now
+    他行资金迹象额 is blank, F3 below the threshold is a not-computed factor, and 说明 says why."""
+    from bankxl.runner import execute
+
+    tables = {k: v for k, v in sample_bank.items() if k != "transactions"}
+    rep = execute("deposit.core_customers", tables, as_of="2026-11-30")
+    notes = [line for s in rep.sheets if s.name == "说明" for b in s.blocks for line in (getattr(b, "lines", None) or [])]
+    assert any("未提供交易流水" in n for n in notes)
+    detail = next(b.df for s in rep.sheets for b in s.blocks if getattr(b, "name", "") == "d4_factors")
+    assert detail[next(c for c in detail.columns if c.startswith("他行资金迹象额"))].isna().all()

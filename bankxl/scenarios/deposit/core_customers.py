@@ -267,13 +267,18 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     f["net_flow"] = net.reindex(ids).where(has_flow.reindex(ids).fillna(False).astype(bool))
     f["other_funds"] = _other_bank_funds(tables, ids, as_of, p, problems)
     f["age"] = cinfo["age"]
-    f3_ok = f["net_flow"].notna() | (f["other_funds"] > 0)
     pot = f["net_flow"].fillna(0.0).clip(lower=0) * p.f3_years + f["other_funds"].fillna(0.0)
     pot = pot.where(~(f["age"] >= p.elder_age), pot * p.elder_factor)
-    f["potential"] = pot.where(f3_ok)
+    # with one part unknown (no 交易流水, or no 入账/出账) the sum is a lower bound: it decides F3 only when it
+    # already reaches the threshold; below it F3 is not computed (未计算因素), never "not met"
+    some = f["net_flow"].notna() | (f["other_funds"] > 0)
+    both = f["net_flow"].notna() & f["other_funds"].notna()
+    f3_ok = both | (some & (pot >= p.f3_threshold))
+    f["potential"] = pot.where(some)
     f["f3_ok"] = f3_ok
     f["f3"] = (f["potential"] >= p.f3_threshold).fillna(False).astype(bool)
     info["f3_computable"] = bool(f3_ok.any())
+    info["no_flows"] = tables.get("transactions") is None
 
     f["grade"] = grade(f["f1"], f["f2"], f["f3"])
 
@@ -501,6 +506,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
     if not (info["f2_computable"] and info["f3_computable"]):
         notes.append("本数据仅 F1 可计算" + ("" if info["f2_computable"] or info["f3_computable"] else "(F2、F3 缺数据)")
                      + ": 分级只反映规模, 不能区分核心A/核心B。")
+    if info["no_flows"]:
+        notes.append("未提供交易流水: 他行资金迹象额未计算(空白, 不按 0); 5 年潜力值只含净流入部分(下限), 已达 F3 门槛时"
+                     "判定满足, 未达时 F3 列为未计算因素(不判为不满足)。")
     notes += [f"F2 自动转存占比(定期存款明细): {n}" for n in info["td_notes"]]
     report.notes = notes
     return report
