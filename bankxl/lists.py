@@ -299,14 +299,16 @@ class ScoredList:
     def table(self, name: str, title: str, *, limit: int | None = None, formats: Mapping[str, str] | None = None,
               text_columns: Sequence[str] = (), widths: Mapping[str, float] | None = None,
               conditional: Sequence[Conditional] = ()) -> Table:
-        """The list as a report Table (first ``limit`` rows): 客户号/机构号 as text, 得分 0.0, 截止日 date,
-        wide 原因/建议动作, the top level highlighted; ``formats`` etc. add to these."""
+        """The list as a report Table (first ``limit`` rows) marked ``role="list"`` (the contract finds §6
+        lists by it): 客户号/机构号 as text, 得分 0.0, 截止日 date, wide 原因/建议动作, the top level
+        highlighted; ``formats`` etc. add to these."""
         top = next(iter(self.counts), None)
         cond = [Conditional(["等级"], kind="text", value=top, style="good")] if top else []
         return Table(self.df if limit is None else self.df.head(limit), name=name, title=title,
                      text_columns=("客户号", "机构号", "客户经理", *text_columns),
                      formats={"排名": "int", "得分": "0.0", "截止日": "date", **(formats or {})},
-                     widths={"原因": 50, "建议动作": 40, **(widths or {})}, conditional=[*cond, *conditional])
+                     widths={"原因": 50, "建议动作": 40, **(widths or {})}, conditional=[*cond, *conditional],
+                     role="list")
 
     def blocks(self, name: str, title: str, *, limit: int | None = None, lines: Sequence[str] = (),
                **table_kw) -> list:

@@ -90,12 +90,12 @@ def tag_table(*parts: pd.DataFrame) -> pd.DataFrame:
 
 def tag_sheet(tags: pd.DataFrame, name: str = "客户标签") -> Sheet:
     """The 客户标签 sheet: the tag table with Chinese headers (:data:`TAG_HEADERS`) as an Excel table named
-    ``customer_tags``, and a note on how to stack it with other scenarios' tags."""
+    ``customer_tags`` (``role="tags"``), and a note on how to stack it with other scenarios' tags."""
     shown = tags.loc[:, list(TAG_COLUMNS)].rename(columns=TAG_HEADERS)
     return Sheet(name, [
         Note(title="客户标签(标签长表)", lines=[
             f"共 {len(tags):,} 条标签, {tags['cust_id'].nunique():,} 户客户。每行一个客户的一个标签; 各场景的标签表"
             "列相同, 可直接上下拼接(按客户号汇总即为客户视图)。规则版本 = 本报告参数的哈希, 与说明页一致。"]),
         Table(shown, name="customer_tags", title="客户标签", text_columns=("客户号", "标签代码", "规则版本"),
-              formats={"数据日期": "date", "标签值": "General"}),
+              formats={"数据日期": "date", "标签值": "General"}, role="tags"),
     ])

@@ -19,6 +19,10 @@ from typing import Any, Sequence
 import pandas as pd
 
 
+#: the roles of a table with a row per customer (:attr:`Table.role`)
+TABLE_ROLES = ("list", "detail", "tags")
+
+
 @dataclass
 class Conditional:
     """Conditional format on table columns.
@@ -44,6 +48,10 @@ class Table:
     ``text_columns``: columns always written as text (IDs, accounts) besides string-typed ones.
     ``title``: a bold line above the table. ``note``: a grey line under the title.
     ``total_row``: add a 合计 row summing the numeric columns (Excel SUBTOTAL formulas).
+    ``role``: what the rows are, for a table with a row per customer (客户号 column; :data:`TABLE_ROLES`):
+    ``"list"`` a §6 customer list (set by ``bankxl.lists.ScoredList.table``), ``"tags"`` the §6 tag table
+    (set by ``bankxl.tags.tag_sheet``), ``"detail"`` per-customer detail that is not a list (declared by the
+    scenario); None for other tables. The contract finds lists by it, never by sheet name.
     """
 
     df: pd.DataFrame
@@ -55,6 +63,11 @@ class Table:
     conditional: list[Conditional] = field(default_factory=list)
     total_row: bool = False
     widths: dict[str, float] = field(default_factory=dict)
+    role: str | None = None
+
+    def __post_init__(self):
+        if self.role is not None and self.role not in TABLE_ROLES:
+            raise ValueError(f"Table {self.name!r}: role {self.role!r} is not one of {TABLE_ROLES}")
 
 
 @dataclass

@@ -501,7 +501,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
             formats={"月供笔数": "int", base("估算月供"): "money0", disp("估算本金"): "money",
                      base("本行存款"): "money0"},
             conditional=[Conditional(["得分"], "data_bar")], widths={"建议动作": 46})),
-        Sheet("网贷客户", [Table(online, name="c3_online", title=f"网贷客户(近 {p.window_months} 个月有还款)",
+        Sheet("网贷客户", [Table(online, name="c3_online", title=f"网贷客户(近 {p.window_months} 个月有还款)", role="detail",
                                   text_columns=("客户号", "机构号", "客户经理"),
                                   formats={"还款笔数": "int", "机构数": "int", base("月均还款"): "money0",
                                            base("最近放款金额"): "money0", "最近还款日": "date", "最近放款日": "date"},
@@ -509,7 +509,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
                                   widths={"原因": 50, "建议动作": 44})]),
         Sheet("多头风险提示", [Note(lines=[f"同时在 ≥{p.multi_lender_min} 家网贷机构/他行有借贷往来的客户: 共债风险提示, "
                                            "供贷前/贷后审查参考, 不做营销。排序: 机构数从多到少, 同数按客户号升序。"]),
-                               Table(multi_tab, name="c3_multi", title="多头客户",
+                               Table(multi_tab, name="c3_multi", title="多头客户", role="detail",
                                      text_columns=("客户号", "机构号", "客户经理"),
                                      formats={"机构数": "int", base("近期还款合计"): "money0"},
                                      widths={"机构": 50, "建议动作": 40})]),
@@ -518,7 +518,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
                                            disp("估算月供合计"): "money"})]
               + ([Chart(table="c3_institutions", categories="机构", series=["客户数"], kind="bar",
                         title="各机构客户数", height=420)] if len(inst_tab) else [])),
-        Sheet("识别明细", [Table(detail, name="c3_detail", title="识别明细(含排除项)",
+        Sheet("识别明细", [Table(detail, name="c3_detail", title="识别明细(含排除项)", role="detail",
                                   text_columns=("客户号", "对手户名/账号"),
                                   formats={"Excel 行号": "0", base("金额"): "money", "交易日期": "date"})]),
         tag_sheet(tags),
