@@ -20,6 +20,7 @@ import pandas as pd
 from . import idcard
 from .coerce import currency_codes
 from .masking import mask_field, mask_id, mask_name, mask_phone
+from .rules.identity import by_cust_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import RunContext
@@ -97,7 +98,8 @@ def customer_columns(ids: pd.Series | pd.Index | Sequence, customers: pd.DataFra
     """客户号 (unmasked, first) + the identity columns + the ``extra`` columns for the customers ``ids``.
 
     ``ids``: customer numbers in list order. ``customers``: the 客户 table (cust_id + cust_name/id_no/phone/
-    org_id/mgr_id; None or empty = no details); looked up by the trimmed cust_id, first row per customer.
+    org_id/mgr_id; None or empty = no details); looked up by 客户号 through
+    :func:`bankxl.rules.identity.by_cust_id` (first row per customer).
     Returns a frame with a RangeIndex aligned positionally with ``ids``: 客户号 (string, as given), then
     客户名称/证件号码/手机号 (masked per ``ctx.mask``, see :func:`identity_columns`), then 机构号/客户经理 for
     ``extra`` in {"org_id", "mgr_id"}. Columns without any value are left out unless ``keep_empty``.
@@ -105,10 +107,7 @@ def customer_columns(ids: pd.Series | pd.Index | Sequence, customers: pd.DataFra
     idv = pd.Series(list(ids) if not isinstance(ids, pd.Series) else ids.to_numpy(), dtype="string")
     key = idv.fillna("").str.strip()
     out = pd.DataFrame({"客户号": idv})
-    if customers is not None and len(customers) and "cust_id" in customers.columns:
-        c = customers.assign(_k=text_column(customers, "cust_id")).drop_duplicates("_k").set_index("_k")
-    else:
-        c = pd.DataFrame(index=pd.Index([], dtype="string"))
+    c = by_cust_id(customers if customers is not None and len(customers) else None)
 
     def col(name: str) -> pd.Series:
         if name in c.columns:
@@ -168,8 +167,8 @@ def active_deposit_mask(td: pd.DataFrame, currency: str) -> tuple[pd.Series, lis
     Returns (bool Series on ``td.index``, notes in Chinese, one per kind of exclusion present).
     """
     notes: list[str] = []
-    status = text_column(td, "status")
-    closed = status.str.contains(CLOSED_STATUS, regex=True).fillna(False).astype(bool)
+    status = td["status"] if "status" in td.columns else pd.Series(pd.NA, index=td.index, dtype="string")
+    closed = status.astype("string").str.contains(CLOSED_STATUS, regex=True).fillna(False).astype(bool)
     if closed.any():
         notes.append(f"状态为销户/结清等的 {int(closed.sum())} 笔已剔除(不再有到期资金)。")
     bal = pd.to_numeric(td["balance"], errors="coerce").astype("float64") if "balance" in td.columns \

@@ -7,6 +7,6 @@
 * :mod:`bankxl.rules.identity` — customer identity: normalised IDs (15 → 18 digits, invalid never matched),
   one key order (证件号 → 客户号 → 姓名+手机号) to match customers across tables, conflicts listed.
 
-Rules import only the core (``bankxl.idcard``, ``bankxl.tables``, ``bankxl.errors``) and the frame helper
-``bankxl.frames.text_column``; they never import a scenario.
+Rules import only the core (``bankxl.idcard``, ``bankxl.tables``, ``bankxl.errors``) and the frame helpers
+(``bankxl.frames``; :mod:`~bankxl.rules.identity` none, as ``frames`` uses it); they never import a scenario.
 """

@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from .. import idcard
-from ..frames import text_column
 
 #: ``matched_on`` values of :func:`match`, in key order
 BY_ID, BY_CUST, BY_NAME_PHONE = "证件号", "客户号", "姓名+手机号"
@@ -95,7 +94,7 @@ def _frame(df: pd.DataFrame) -> pd.DataFrame:
     phone digits, for the name + phone join)."""
     n = len(df)
     col = (lambda c: df[c] if c in df.columns else pd.Series(pd.NA, index=df.index, dtype="string"))
-    cust = text_column(df, "cust_id").replace("", pd.NA) if "cust_id" in df.columns else col("cust_id")
+    cust = col("cust_id").astype("string").str.strip().replace("", pd.NA)  # any list: trimmed here
     f = pd.DataFrame({"pos": np.arange(n), "id": id_key(col("id_no")).to_numpy(),
                       "cust": cust.astype("string").to_numpy(), "name": name_text(col("cust_name")).to_numpy(),
                       "phone": phone_text(col("phone")).to_numpy()})
@@ -174,6 +173,6 @@ def by_cust_id(customers: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame(index=pd.Index([], dtype="string", name="cust_id"))
     if "cust_id" not in customers.columns:
         return customers.iloc[:0].set_axis(pd.Index([], dtype="string", name="cust_id"), axis=0)
-    k = text_column(customers, "cust_id")
+    k = customers["cust_id"].astype("string").fillna("")  # conformed: trimmed strings
     out = customers.set_axis(pd.Index(k, name="cust_id"), axis=0)
     return out[(k != "").to_numpy() & ~out.index.duplicated(keep="first")]

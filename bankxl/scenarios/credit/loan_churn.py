@@ -54,7 +54,7 @@ from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ...frames import customer_columns, text_column
+from ...frames import customer_columns
 
 STILL, RENEWED, CHURN, PENDING, BAD = "仍在贷", "续贷/新贷保留", "流失", "流失(观察期未满)", "不良结清"
 OUTCOMES = (STILL, RENEWED, CHURN, PENDING, BAD)
@@ -406,10 +406,10 @@ def held_products(holdings: pd.DataFrame | None, cust_id: pd.Series) -> pd.Serie
     ``string`` Series on ``cust_id``'s index; one step per distinct product, not per customer."""
     if holdings is None or not len(holdings):
         return pd.Series(pd.NA, index=cust_id.index, dtype="string")
-    held = holdings["held"].astype("boolean").fillna(True).astype(bool) if "held" in holdings.columns else True
-    prod = text_column(holdings, "product")
-    keep = held & prod.ne("") & ~prod.str.contains("贷款")
-    pairs = pd.DataFrame({"cust_id": text_column(holdings, "cust_id")[keep], "product": prod[keep]})
+    held = holdings["held"].fillna(True).to_numpy(dtype=bool)
+    prod = holdings["product"].fillna("")  # conformed: string, trimmed
+    keep = held & prod.ne("").to_numpy() & ~prod.str.contains("贷款", regex=False).to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"cust_id": holdings["cust_id"].fillna("")[keep], "product": prod[keep]})
     txt = pd.Series(dtype="string")
     if len(pairs):
         m = pairs.groupby(["cust_id", "product"]).size().unstack(fill_value=0).gt(0)
@@ -473,9 +473,9 @@ def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日", 
         return Sheet("挽回名单", [Note(title="流失客户挽回名单", lines=[*lines, "没有流失客户。"])]), None
     frame = winback_frame(ch, holdings, p, ctx.as_of)
     # identity from the 客户 table, 机构号 from the customer's loan
-    who = frame[["cust_id", "org_id"]].assign(cust_id=text_column(frame, "cust_id"))
+    who = frame[["cust_id", "org_id"]]
     if customers is not None and len(customers):
-        info = customers.drop(columns=["org_id"], errors="ignore").assign(cust_id=text_column(customers, "cust_id"))
+        info = customers.drop(columns=["org_id"], errors="ignore").assign(cust_id=customers["cust_id"].fillna(""))
         who = who.merge(info.drop_duplicates("cust_id"), on="cust_id", how="left")
     show = {"region": "区域", "year": "流失年份", "last_end": end_label, "days": f"{end_label}距今(天)",
             "amount": ctx.base_label("原贷款金额"), "product": "贷款品种", "outcome": "状态"}
@@ -523,7 +523,8 @@ def _bad_list(detail, customers, ctx, end_label: str = "结清日") -> Sheet:
     out["原因"] = "贷款状态 B: 已结清但未还清(不良结清/核销)"
     out["建议动作"] = "不营销; 风险部门核对追偿、征信报送"
     blocks.append(Table(out, name="bad_finish", title=f"不良结清客户 {len(out)} 户次",
-                        text_columns=("客户号", "机构号", "借据号"), formats={"年份": "0", end_label: "date"}))
+                        text_columns=("客户号", "机构号", "借据号"), formats={"年份": "0", end_label: "date"},
+                        role="detail"))
     return Sheet("不良结清", blocks)
 
 
@@ -535,7 +536,7 @@ def _detail_sheet(detail, ctx, end_label: str = "结清日") -> Sheet:
         "年初贷款笔数": d["n_loans"].astype(int), ctx.base_label("年初余额(原额)"): d["start_balance"],
         f"最早{end_label}": d["first_end"], f"最晚{end_label}": d["last_end"], "结果": d["outcome"].astype(str),
     })
-    return Sheet("客户年度明细", [Table(out, name="churn_detail", title="年初有贷客户 × 年份 明细(分母与结果)",
+    return Sheet("客户年度明细", [Table(out, name="churn_detail", title="年初有贷客户 × 年份 明细(分母与结果)", role="detail",
                                   text_columns=("客户号", "机构号"),
                                   formats={"年份": "0", f"最早{end_label}": "date", f"最晚{end_label}": "date"})])
 
