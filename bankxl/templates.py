@@ -2,7 +2,7 @@
 
 A scenario with a template declares it in its SPEC (``template=`` a ``build(path) -> Path`` function,
 ``template_file=`` its file name) and builds it next to its own code (e.g.
-:mod:`bankxl.scenarios.deposit.maturity_template`) with the helpers below (:class:`Styles`,
+:mod:`bankxl.scenarios.deposit.maturity.template`) with the helpers below (:class:`Styles`,
 :func:`new_workbook`, :func:`help_sheet`, :func:`heading`, :func:`header_row`, :func:`column_widths`,
 :func:`formula_cell`, :func:`print_setup`, :func:`excel_round`). This module imports no scenario. Rules every
 template follows:

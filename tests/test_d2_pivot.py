@@ -1,7 +1,7 @@
 """D2 到期透视: the native PivotTables of a real D2 report, checked end to end (issue 5).
 
 Reports are written by ``bankxl.report.xlsx.write_report`` from the hand-built frame of test_d2_maturity
-and from the sample bank (300 customers), and once more with :data:`maturity.EXCEL_MAX_ROWS` lowered so the
+and from the sample bank (300 customers), and once more with :data:`maturity.report.EXCEL_MAX_ROWS` lowered so the
 pivots are built over pre-aggregated rows. Independent checks: cross-part consistency
 (``check_pivot_package``), schema (openxml-audit), openpyxl, the pre-written cells and LibreOffice's own
 pivot output against ``pandas.pivot_table`` on the detail (the pre-written numbers blanked first so every
@@ -93,7 +93,7 @@ def sample(tmp_path_factory, sample_bank):
 
 def run_with_limit(limit: int):
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(m, "EXCEL_MAX_ROWS", limit)
+        mp.setattr(m.report, "EXCEL_MAX_ROWS", limit)  # where run() reads it (the package re-exports it)
         return execute("deposit.maturity", hand_tables(), as_of=HAND_AS_OF)
 
 

@@ -14,7 +14,7 @@ import pytest
 from lo_util import formula_cells, recalc_mismatches, recalc_to_xlsx, require_soffice
 
 from bankxl.tables import get_table
-from bankxl.scenarios.deposit.maturity_template import (
+from bankxl.scenarios.deposit.maturity.template import (
     MATURITY_AS_OF,
     MATURITY_EXAMPLE,
     MATURITY_FIRST,
@@ -397,7 +397,7 @@ def test_user_writes_new_data_and_libreoffice_follows(tpl, tmp_path):
     copy.parent.mkdir()
     wb = openpyxl.load_workbook(tpl)
     ws = wb["定期存款明细"]
-    from bankxl.scenarios.deposit.maturity_template import maturity_input_columns
+    from bankxl.scenarios.deposit.maturity.template import maturity_input_columns
 
     ids = [c.id for c in maturity_input_columns()]
     heads = [c.value for c in ws[HEAD]][:len(ids)]

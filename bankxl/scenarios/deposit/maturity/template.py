@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...templates import (
+from ....templates import (
     FONT,
     column_widths,
     excel_round,
@@ -87,7 +87,7 @@ def maturity_template_rows() -> pd.DataFrame:
     """The D2 template's example deposits as a canonical ``time_deposits`` frame (元, rate as a fraction):
     起息日 = 到期日 − 期限 (pandas DateOffset), 证件号码 with a valid check digit, 币种 CNY, 状态 正常, 数据日期
     :data:`MATURITY_AS_OF`. One 通知存款 without 到期日 (not counted, as in bankxl's report)."""
-    from ...idcard import calc_check_digit
+    from ....idcard import calc_check_digit
 
     rows = []
     for i, (cust, name, org, prod, mat, term, rate, bal, auto) in enumerate(MATURITY_EXAMPLE, start=1):
@@ -118,14 +118,8 @@ def maturity_template_values(df: pd.DataFrame | None = None, as_of=MATURITY_AS_O
     last one), 'total' — amounts in 元 (``amount``) and counts (``count``); ``all_amount`` = every row with a
     到期日; the 到期分布 blocks ``by_dtm`` (all rows with a 到期日) and ``by_band`` (0 ≤ dtm and month ≤ the
     last month), each {label: (amount 元, count)}."""
-    from .maturity import (
-        MaturityParams,
-        amount_band,
-        amount_band_labels,
-        dtm_band,
-        dtm_band_labels,
-        month_periods,
-    )
+    from .labels import amount_band, amount_band_labels, dtm_band, dtm_band_labels, month_periods
+    from .params import MaturityParams
 
     df = maturity_template_rows() if df is None else df
     p = MaturityParams()
@@ -188,7 +182,7 @@ def maturity_template_values(df: pd.DataFrame | None = None, as_of=MATURITY_AS_O
 def maturity_input_columns() -> list:
     """The 定期存款明细 columns of the maturity template, in order: every time_deposits column except term_d
     (期限天数): the template's formulas take 期限 in months only."""
-    from ...tables import get_table
+    from ....tables import get_table
 
     return [c for c in get_table("time_deposits").columns if c.id != "term_d"]
 
@@ -210,8 +204,9 @@ def build_maturity_template(path: str | Path) -> Path:
     """
     from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-    from .maturity import P_LATER, P_OVERDUE, P_TODAY, SPEC
-    from ...paramsheet import default_param_rows
+    from . import SPEC
+    from .labels import P_LATER, P_OVERDUE, P_TODAY
+    from ....paramsheet import default_param_rows
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,166 @@
+"""D2 aggregations: 到期结构 (:func:`structure_tables`), 到期分布 buckets (:func:`bucket_table`) and the
+到期日历 (:func:`calendar_table`). SCENARIOS.md D2 透视 / 日历."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ....scenario import RunContext
+from .labels import BANK, TOTAL, WEEKDAYS_ZH
+from .params import MaturityParams
+
+
+def _metrics(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """amount (元), count, customers (distinct cust_id) per ``keys``."""
+    if not keys:
+        return pd.DataFrame({"amount": [float(d["balance"].sum())], "count": [len(d)],
+                             "customers": [int(d["cust_id"].nunique())]})
+    g = d.groupby(keys, sort=True, observed=True, dropna=False)
+    return pd.DataFrame({"amount": g["balance"].sum(), "count": g.size(), "customers": g["cust_id"].nunique()})
+
+
+def total_label(outlet_ids: pd.Series, orgs: pd.DataFrame | None) -> str:
+    """全行 when the deposits cover the whole bank, else 合计 (e.g. a ``--by outlet`` report, which holds one
+    outlet): with a 机构表, whole = every org without children in it (the outlets) has deposits; without one,
+    whole = the deposits are not all of one org. ``outlet_ids``: the deposits' org ids (string)."""
+    ids = set(outlet_ids.dropna().astype(str))
+    if orgs is None or len(orgs) == 0:
+        return TOTAL if len(ids) == 1 else BANK
+    oid = orgs["org_id"].dropna()
+    parents = set(orgs["parent_id"].dropna())
+    leaves = set(oid[~oid.isin(parents)].astype(str))
+    return BANK if leaves <= ids else TOTAL
+
+
+def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
+                     ctx: RunContext, total: str = BANK) -> dict[str, pd.DataFrame]:
+    """The static pivot: one frame per metric ('amount' in display unit, 'count', 'customers').
+
+    Rows: ``total`` (全行 / 合计, :func:`total_label`), then per 分行 its subtotal row followed by its 支行/网点
+    (without a 分行 level: the total then the
+    outlets). Columns: 层级, 机构号, 机构名称, ``periods`` …, 合计. Every level is computed from the detail
+    (distinct customers are distinct at that level, not the sum of the children).
+    """
+    levels = [(total, "_all", "_all_name")]
+    d = d.assign(_all=total, _all_name=total)
+    if has_branch:
+        levels.append(("分行", "branch_id", "branch"))
+    levels.append(("支行/网点" if has_branch else "网点", "outlet_id", "outlet"))
+    per = {}
+    for label, key, _ in levels:
+        by_p = _metrics(d, [key, "period"])
+        tot = _metrics(d, [key])
+        per[key] = (by_p, tot)
+
+    order: list[tuple[str, str, str, str]] = [(total, "_all", total, total)]
+    if has_branch:
+        branches = d[["branch_id", "branch"]].drop_duplicates().sort_values("branch_id")
+        for bid, bname in branches.itertuples(index=False):
+            order.append(("分行", "branch_id", bid, bname))
+            outs = d.loc[d["branch_id"] == bid, ["outlet_id", "outlet"]].drop_duplicates().sort_values("outlet_id")
+            for oid, oname in outs.itertuples(index=False):
+                order.append(("支行/网点", "outlet_id_in_" + bid, oid, "　　" + str(oname)))
+    else:
+        outs = d[["outlet_id", "outlet"]].drop_duplicates().sort_values("outlet_id")
+        for oid, oname in outs.itertuples(index=False):
+            order.append(("网点", "outlet_id", oid, "　　" + str(oname)))
+
+    # an outlet id may sit under two branches only when unmatched; outlet figures are per (branch, outlet)
+    if has_branch:
+        per_out = (_metrics(d, ["branch_id", "outlet_id", "period"]), _metrics(d, ["branch_id", "outlet_id"]))
+
+    result = {}
+    for metric in ("amount", "count", "customers"):
+        rows = []
+        for level, key, kval, kname in order:
+            if key.startswith("outlet_id_in_"):
+                bid = key[len("outlet_id_in_"):]
+                by_p, tot = per_out
+                sel_p = by_p.xs((bid, kval), level=(0, 1)) if (bid, kval) in tot.index else None
+                total = tot.loc[(bid, kval), metric] if (bid, kval) in tot.index else 0
+            else:
+                by_p, tot = per[key]
+                sel_p = by_p.xs(kval, level=0) if kval in tot.index else None
+                total = tot.loc[kval, metric] if kval in tot.index else 0
+            vals = {p: (sel_p[metric].get(p, 0) if sel_p is not None else 0) for p in periods}
+            row = {"层级": level, "机构号": "" if key == "_all" else kval, "机构名称": kname, **vals, "合计": total}
+            rows.append(row)
+        f = pd.DataFrame(rows, columns=["层级", "机构号", "机构名称", *periods, "合计"])
+        num = [*periods, "合计"]
+        if metric == "amount":
+            f[num] = ctx.money(f[num].astype("float64"))
+        else:
+            f[num] = f[num].astype("int64")
+        result[metric] = f
+    return result
+
+
+def bucket_table(d: pd.DataFrame, key: str, order: list[str], label: str, ctx: RunContext) -> pd.DataFrame:
+    """金额 (display unit), 笔数, 去重客户数 and 金额占比 per bucket of ``key`` in the given ``order`` (empty
+    buckets kept as zero rows). No 合计 row (a chart plots every row); see :func:`bucket_total`."""
+    m = _metrics(d, [key]) if len(d) else pd.DataFrame(columns=["amount", "count", "customers"])
+    m = m.reindex(order).fillna(0)
+    tot_amount = float(d["balance"].sum())
+    f = pd.DataFrame({label: pd.Series(order, dtype="string"),
+                      ctx.money_label("到期金额"): ctx.money(m["amount"].astype("float64").to_numpy()),
+                      "笔数": m["count"].astype("int64").to_numpy(),
+                      "去重客户数": m["customers"].astype("int64").to_numpy()})
+    f["金额占比"] = (m["amount"].astype("float64").to_numpy() / tot_amount) if tot_amount else 0.0
+    return f
+
+
+def bucket_total(d: pd.DataFrame, ctx: RunContext) -> str:
+    """The 合计 line under a bucket table (distinct customers counted over the whole range)."""
+    return (f"合计: 到期金额 {ctx.money(float(d['balance'].sum())):,.2f} {ctx.unit}, {len(d)} 笔, "
+            f"{int(d['cust_id'].nunique())} 户(去重)。")
+
+
+
+def calendar_table(d: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> pd.DataFrame:
+    """One row per day as_of+1 … as_of+calendar_days: contractual maturities, rolled (实际可支取) ones, 高峰日.
+
+    高峰日: a working day whose 实际可支取金额 is above the ``peak_percentile`` quantile (linear interpolation,
+    rounded to 6 decimals of the display unit) of 实际可支取金额 over all working days of the window (zero days
+    included), when that threshold is > 0 (with few maturities the quantile is 0: no 高峰日 rather than every
+    day with a maturity). Non-working days are never 高峰日: what matures on them is paid out on their 实际可支取日.
+    """
+    cal = ctx.calendar
+    days = pd.date_range(ctx.as_of + pd.Timedelta(days=1), periods=params.calendar_days, freq="D")
+    wd = np.asarray(cal.is_workday(days.to_numpy()), dtype=bool)
+    hol = cal.holiday_name(days.to_numpy()) if hasattr(cal, "holiday_name") else np.full(len(days), None)
+    rolled = pd.DatetimeIndex(cal.roll(days.to_numpy(), params.roll_rule))
+    by_m = _metrics(d, ["maturity"]) if len(d) else None
+    by_a = _metrics(d, ["actual"]) if len(d) else None
+
+    def get(m, col):
+        if m is None:
+            return np.zeros(len(days))
+        return m[col].reindex(days).fillna(0).to_numpy()
+
+    unit = ctx.money_label
+    f = pd.DataFrame({
+        "日期": days, "月日": pd.Series(days.strftime("%m-%d"), dtype="string"),
+        "星期": [WEEKDAYS_ZH[x] for x in days.day_of_week],
+        "是否工作日": np.where(wd, "是", "否"),
+        "节假日": [("" if h is None or (isinstance(h, float) and math.isnan(h)) else str(h)) for h in hol],
+        "实际可支取日": rolled,
+        unit("合同到期金额"): ctx.money(get(by_m, "amount")), "合同到期笔数": get(by_m, "count").astype("int64"),
+        "合同到期客户数": get(by_m, "customers").astype("int64"),
+        unit("实际可支取金额"): ctx.money(get(by_a, "amount")), "实际可支取笔数": get(by_a, "count").astype("int64"),
+        "实际可支取客户数": get(by_a, "customers").astype("int64"),
+    })
+    amt = f[unit("实际可支取金额")]
+    # rounded to 1e-6 of the display unit: the interpolation's float noise (10.999999999999996) is not shown
+    thr = round(float(np.quantile(amt[wd], params.peak_percentile)), 6) if wd.any() else 0.0
+    f[peak_threshold_column(params, ctx)] = thr
+    f["高峰日"] = np.where(wd & (amt > thr) & (thr > 0), "高峰日", "")
+    return f
+
+
+def peak_threshold_column(params: MaturityParams, ctx: RunContext) -> str:
+    """Header of the 高峰日 threshold column of 到期日历, e.g. ``P90阈值(万元)``."""
+    return ctx.money_label(f"P{round(params.peak_percentile * 100):g}阈值")
+
+

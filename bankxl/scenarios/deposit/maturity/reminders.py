@@ -1,0 +1,109 @@
+"""D2 提醒名单 (:func:`reminder_list`, SCENARIOS.md §6 名单表 via :func:`bankxl.lists.score_list`) and the
+D2 customer tags (:func:`customer_tags`, §6 标签长表). SCENARIOS.md D2 活动计划."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ....frames import masked
+from ....lists import Rule, score_list
+from ....scenario import RunContext
+from ....tags import tag_rows, tag_table
+from .params import MaturityParams
+from .prepare import maturity_value
+
+
+def reminder_window(ctx: RunContext) -> int:
+    """Days covered by a reminder list made on the data date D: from D up to (excluding) the next working
+    day after D, so reminders that fall on the following weekend/holiday are made on D."""
+    nxt = pd.Timestamp(ctx.calendar.roll(ctx.as_of + pd.Timedelta(days=1), "following"))
+    return max(int((nxt - ctx.as_of).days), 1)
+
+
+def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext):
+    """The reminder list for the data date D (SCENARIOS.md §6 名单表 via :func:`bankxl.lists.score_list`).
+
+    Membership: node k holds the deposits with k ≤ dtm < k + window (:func:`reminder_window`; on an ordinary
+    working day followed by a working day that is dtm == k); a deposit in two nodes' windows (long holidays) is
+    kept once, in the node with the largest k ≤ dtm. One row per deposit. Score (rules, points parameters):
+    大额客户 (the customer's maturities at this node sum to ≥ ``large_customer``) ``large_points``, 转大额存单
+    (balance ≥ ``cd_threshold``, not a 大额存单) ``cd_points``, 大额存单续存 ``cd_renew_points``; the node itself
+    is a 0-point reason. 等级 from ``levels``; 建议产品 from ``level_products``; 建议动作 and 截止日 from
+    ``strategy`` ({node_action} from ``node_actions``); 截止日 is capped at the last working day before the
+    实际可支取日 and is never before D. 排名: 得分, then 余额, then 客户号, then 账号 — never input order.
+
+    Returns (list frame, the :class:`bankxl.lists.ScoredList` whose ``df`` is that frame, the sentence
+    stating the order)."""
+    win = reminder_window(ctx)
+    nodes = sorted({int(k) for k in params.reminder_days}, reverse=True)
+    node = pd.Series(pd.NA, index=d.index, dtype="Int64")
+    for k in nodes:  # largest first; keep the first (largest k) match
+        hit = (d["dtm"] >= k) & (d["dtm"] < k + win) & node.isna()
+        node = node.mask(hit, k)
+    sel = node.notna()
+    r = d.loc[sel].assign(node=node[sel].astype("int64"))
+    r = r.sort_values("acct_no", kind="stable")  # the last tie-break: 账号
+    ri = info.loc[r.index]
+    value, vnote = maturity_value(r) if len(r) else (pd.Series(dtype="float64"), pd.Series(dtype="string"))
+    cust_total = r.groupby(["node", "cust_id"])["balance"].transform("sum") if len(r) else r["balance"]
+    big = (cust_total >= params.large_customer).astype("boolean")
+    is_cd = r["kind"].eq("大额存单")
+    node_action = r["node"].map({int(k): str(a) for k, a in params.node_actions})
+    node_action = node_action.fillna("到期前" + r["node"].astype(str) + "天提醒")
+    auto = r["auto_renew"].fillna(False).astype(bool)
+    unit = ctx.base_unit
+    frame = pd.DataFrame({
+        "cust_id": r["cust_id"], "cust_name": ri["cust_name"], "id_no": ri["id_no"], "phone": ri["phone"],
+        "node": r["node"], "node_label": "到期前" + r["node"].astype(str) + "天", "dtm": r["dtm"].astype("int64"),
+        "outlet_id": r["outlet_id"], "outlet": r["outlet"], "mgr_id": r["mgr_id"],
+        "acct": masked(r["acct_no"], "acct_no", ctx), "product": r["product"], "term_band": r["term_band"],
+        "balance": r["balance"], "rate": r["rate"], "value_date": r["value_date"], "maturity": r["maturity"],
+        "actual": r["actual"], "value": value, "vnote": vnote,
+        "auto_shown": r["auto_renew"].map({True: "是", False: "否"}).astype("string"),
+        "follow": np.where(big.fillna(False), "是", "否"), "cust_total": cust_total,
+        "big": big, "cd_up": (r["balance"] >= params.cd_threshold).astype("boolean") & ~is_cd, "cd_renew": is_cd,
+        "node_action": node_action, "auto_txt": np.where(auto, "; 已约定自动转存, 确认意愿", ""),
+        "always": True,
+    }).reset_index(drop=True)
+    rules = (
+        Rule("large", f"客户本节点到期合计 {{cust_total:,.0f}} {unit} ≥ {params.large_customer:,.0f} {unit}",
+             points=params.large_points, when="big", name="大额客户"),
+        Rule("cd_upgrade", f"单笔 {{balance:,.0f}} {unit} ≥ 大额存单起存 {params.cd_threshold:,.0f} {unit}",
+             points=params.cd_points, when="cd_up", name="转大额存单"),
+        Rule("cd_renew", "大额存单到期续存", points=params.cd_renew_points, when="cd_renew", name="大额存单续存"),
+        Rule("node", "{node_label}节点(距到期{dtm:d}天)", when="always", name="提醒节点"),
+    )
+    show = {"node_label": "提醒节点", "outlet": "支行/网点", "outlet_id": "机构号", "mgr_id": "客户经理",
+            "acct": "账号", "product": "产品", "term_band": "存期", "balance": ctx.base_label("余额"), "rate": "利率",
+            "value_date": "起息日", "maturity": "到期日", "actual": "实际可支取日", "dtm": "距到期天数",
+            "value": ctx.base_label("到期本息"), "vnote": "本息说明", "auto_shown": "自动转存", "follow": "理财经理跟进"}
+    lst = score_list(frame, rules, params.levels, params.strategy, ctx, sort_by=("balance",),
+                     customers=frame[["cust_id", "cust_name", "id_no", "phone"]], show=show)
+    out = lst.df
+    # 截止日 ≤ the last working day before the 实际可支取日, ≥ D
+    cap = pd.Series(ctx.calendar.roll((out["实际可支取日"] - pd.Timedelta(days=1)).to_numpy(), "preceding"),
+                    index=out.index).clip(lower=ctx.as_of)
+    out["截止日"] = out["截止日"].where(out["截止日"].isna() | (out["截止日"] <= cap), cap)
+    products = {str(k): str(v) for k, v in params.level_products}
+    out.insert(out.columns.get_loc("得分"), "建议产品", out["等级"].map(products).astype("string"))
+    first = ["排名", "提醒节点", "客户号"]
+    lst.df = out[first + [c for c in out.columns if c not in first]]
+    order = lst.tie_break.rstrip("。") + ", 同一客户再按账号升序。"
+    return lst.df, lst, order
+
+
+
+def customer_tags(d: pd.DataFrame, rem: pd.DataFrame, vip: pd.DataFrame, params: MaturityParams,
+                  ctx: RunContext) -> pd.DataFrame:
+    """The D2 §6 tag table (:mod:`bankxl.tags`): D2_REMINDER 到期提醒 (one per customer on the reminder list:
+    value = his highest 得分, level = that row's 等级), D2_LARGE_MATURITY 大额到期 (customers of the 行长/理财经理
+    list: value = 到期金额 in the base unit), D2_OVERDUE 已到期未支取 (value = the customer's balance matured
+    before the data date, base unit)."""
+    top = rem.sort_values("得分", ascending=False, kind="stable").drop_duplicates("客户号")
+    over = d[d["dtm"] < 0].groupby("cust_id")["balance"].sum()
+    return tag_table(
+        tag_rows("D2", "D2_REMINDER", "到期提醒", top["客户号"], ctx, params, value=top["得分"], level=top["等级"]),
+        tag_rows("D2", "D2_LARGE_MATURITY", "大额到期", vip["客户号"], ctx, params, value=vip[ctx.base_label("到期金额")]),
+        tag_rows("D2", "D2_OVERDUE", "已到期未支取", over.index, ctx, params, value=over.to_numpy()))
+
+
