@@ -10,7 +10,7 @@ import pytest
 from lo_util import formula_cells, recalc_mismatches, recalc_to_xlsx, require_soffice
 
 from bankxl.scenarios.deposit.targets import reach_label
-from bankxl.scenarios.deposit.targets_template import (
+from bankxl.scenarios.deposit.targets.template import (
     TARGET_EXAMPLE,
     TARGET_FIRST,
     TARGET_ROWS,

@@ -9,7 +9,7 @@ import pytest
 from lo_util import formula_cells, recalc_mismatches, require_soffice
 
 from bankxl.tables import get_table
-from bankxl.scenarios.management.salary_template import (
+from bankxl.scenarios.management.salary.template import (
     SALARY_DEPTS,
     SALARY_EXAMPLE_ERROR,
     SALARY_FIRST,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...templates import (
+from ....templates import (
     column_widths,
     excel_round,
     formula_cell,
@@ -47,7 +47,7 @@ def targets_template_values(outlets: Sequence[tuple] = TARGET_EXAMPLE, p: dict |
     template's live formula; the exact largest remainder split is in the bankxl report), targets, N, d and
     R (``required_daily_balance``) and 可达性 (``reach_label``, the report's rule). Returns a dict of
     lists/scalars (keys used by the template writer and the tests)."""
-    from .targets import factor_shares, reach_label, required_daily_balance
+    from .formulas import factor_shares, reach_label, required_daily_balance
 
     p = {**TARGET_EXAMPLE_PARAMS, **(p or {})}
     cols = ["org_id", "name", "prior_avg", "prior_increment", "potential", "staff_count", "avg_to_date", "current"]

@@ -1,153 +1,18 @@
-"""M1 员工工资可视化 — staff salary checks and charts (SCENARIOS.md §5 "M1").
-
-Input ``payroll`` (canonical table 员工工资, one row per employee and month; see ``bankxl.tables``): month,
-emp_id, emp_name, dept, org_id, position, grade, the 应发 items :data:`~bankxl.tables.PAY_ITEMS`, gross,
-the deductions :data:`~bankxl.tables.PAY_DEDUCTIONS`, special_additional, net; money in 元 (float64),
-``_row`` = Excel row. Optional ``orgs`` (机构) names the department when ``dept`` is empty (org_id ->
-org_name).
-
-Checks (all rows of the file):
-
-* 应发合计 = Σ 应发项目 and 实发合计 = 应发合计 − Σ 扣款项目, within ``tolerance``; a row outside is listed on
-  校验结果 with its Excel row and recorded as ``SUM_MISMATCH`` in ``ctx.problems``. An item column the file
-  lacks counts 0 (the bank has no such item), and so does a blank 应发 item (an item not paid that month);
-  a BLANK deduction cell (or 应发合计) of a column the file has is unknown, not 0: that row's 实发 check is
-  not made and the row is listed as ``MISSING_ITEM`` naming the blank items (never a mismatch computed
-  with 0); 说明 says so. A check is skipped (with a note) when every item column of it is empty in the file.
-* 个人所得税 recomputed by the cumulative withholding method (累计预扣法) with
-  :func:`bankxl.tax.cumulative_iit_long` per employee and calendar year: income = 应发合计; 专项扣除 =
-  养老 + 医疗 + 失业 + 住房公积金; 专项附加扣除 from the file; 其他扣除 = 企业年金个人缴费 up to
-  ``annuity_cap_rate`` (4%) of the month's 应发合计 (the real cap is 4% of the 缴费工资计税基数, which the
-  file does not hold; 应发 stands in for it). |个税 − 重算| > tolerance -> ``TAX_MISMATCH``. When the file has
-  no 专项附加扣除 at all (or no 个人所得税) the tax check is skipped and 说明 says so — no employee is flagged.
-  Several rows of one employee in one month are added up first (tax compared per employee and month).
-  An export that starts after January of a tax year (file's first month m > 1 in that year): employees
-  paid in month m may have January..m−1 income the file lacks, so their tax that year is NOT checked (note
-  on 说明 and 个税核对: "文件缺少 1–(m−1) 月工资 ..."; never flagged); employees whose first month that year
-  is later than m are mid-year joiners and are checked from their first month (listed on 个税核对).
-  Unknown is not zero: once an employee has a month whose taxable income is unknown (blank 应发合计 or a
-  blank 三险一金 item of a column the file has; a row of his with an unknown month; a month holding rows
-  without 员工号 in which he has no row), that month and every later month of his that year are not
-  checked — one ``MISSING_ITEM`` on 个人所得税 per employee and year names the first unknown month.
-* Rows that cannot be followed across months are left out of every check and statistic: a 月份 outside
-  ``month_range`` of the as-of month (``DATE_INVALID``), a blank 员工号 (reported once, never pooled into
-  one pseudo-employee).
-* 缴费比例提示 (information only, not a data problem): the contribution base implied by 养老保险 / 8% is used
-  to check 医疗/失业 (difference > 1 元) and the 住房公积金 rate range; optional base limits.
-
-Visuals (window = the ``window_months`` months up to the as-of month): 工资结构 (fixed = 基本 + 岗位 + 津补贴,
-performance = 绩效 + 加班 + 其他, per department, stacked and 100% stacked columns), 部门排名 (median,
-P25/P75 of each employee's monthly average gross/net; min/P25/median/P75/max as a box-plot substitute;
-quantiles by linear interpolation = Excel PERCENTILE.INC), 扣款构成 (sum and share per deduction, pie,
-a waterfall table 应发 → −各扣款 → 实发 with its chart), 月度趋势 (all months up to the as-of month: gross,
-net, headcount; a month whose total gross exceeds ``bonus_factor`` × the median month is marked 年终奖月).
-Departments with fewer than ``min_group_size`` staff are pooled as 其他部门(合并) so no statistic shows one
-person's pay. Individual ranking only with ``show_individual`` (names always masked there).
-
-Raises nothing of its own: a missing required column is the loader's DataValidationError.
-"""
+"""M1 report: :func:`run` (checks, 个税 累计预扣法, analysis window) and its sheets 校验结果, 个税核对,
+工资结构, 部门排名, 个人排名, 扣款构成, 月度趋势 (SCENARIOS.md §5 M1)."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ... import tax
-from ...errors import ParameterError
-from ...masking import mask_name
-from ...report import Chart, Note, Report, Sheet, Table
-from ...scenario import RunContext, Scenario, param
-from ...tables import PAY_DEDUCTIONS, PAY_ITEMS, get_table
-from .salary_template import build_salary_template
-
-FIXED_ITEMS = ("basic_pay", "post_pay", "allowance")
-PERF_ITEMS = ("perf_pay", "overtime", "other_pay")
-SOCIAL_ITEMS = ("pension", "medical", "unemployment", "housing_fund")
-POOLED = "其他部门(合并)"
-
-_SPEC = get_table("payroll")
-
-
-def _zh(col: str) -> str:
-    return _SPEC.column(col).zh
-
-
-@dataclass(frozen=True)
-class SalaryParams:
-    """Parameters of M1 (defaults: SCENARIOS.md M1 and §8)."""
-
-    tolerance: float = param(0.01, "核对容差", "元", "应发/实发/个税核对允许的差额")
-    show_individual: bool = param(False, "显示个人排名", help="默认只出部门中位数; 个人排名需授权, 姓名始终脱敏")
-    window_months: int = param(12, "统计月数", "月", "结构/排名/扣款统计数据日期所在月及之前 N 个月; 趋势显示全部月份")
-    min_group_size: int = param(3, "部门最少人数", "人", "人数少于此值的部门合并为「其他部门(合并)」, 防止反推个人工资")
-    pension_rate: float = param(0.08, "养老保险个人比例", help="个人缴费比例, 用于推算缴费基数", max=1.0)
-    medical_rate: float = param(0.02, "医疗保险个人比例", max=1.0)
-    unemployment_rate: float = param(0.005, "失业保险个人比例", max=1.0)
-    housing_fund_range: tuple = param((0.05, 0.12), "住房公积金比例范围", help="(下限, 上限)", max=1.0)
-    base_limits: tuple = param((0.0, 0.0), "缴费基数上下限", "元",
-                               "(下限, 上限), 0 = 不检查; 常见为当地平均工资 60%–300%", min=0)
-    contribution_tolerance: float = param(1.0, "社保核对容差", "元", "医疗/失业保险与 基数×比例 相差超过该值才提示"
-                                          "(各地取整规则、大病医疗附加不同)")
-    housing_fund_slack: float = param(0.005, "公积金比例容差", help="公积金比例超出上下限该值以上才提示(0.005 = 0.5 个百分点)",
-                                      max=0.1)
-    basic_deduction: float = param(tax.BASIC_DEDUCTION, "基本减除费用", "元/月", "累计预扣法每月减除费用")
-    annuity_cap_rate: float = param(0.04, "企业年金扣除上限比例", max=1.0,
-                                    help="企业年金个人缴费不超过缴费工资计税基数 4% 的部分可税前扣除; 以当月应发代基数")
-    tax_brackets: tuple = param(tax.BRACKETS, "个税预扣率表", "元",
-                                "(累计应纳税所得额上限, 预扣率, 速算扣除数), 综合所得年度税率表; 最后一档上限写 Infinity",
-                                open_top=True)
-    bonus_factor: float = param(1.5, "年终奖月倍数", help="月应发总额 > 倍数 × 各月中位数的月份标为年终奖月")
-    month_range: tuple = param((10, 1), "月份合理范围", "年", "(数据日期前 N 年, 数据日期后 M 年): 超出的月份记为 "
-                               "DATE_INVALID, 该行不参与核对与统计", min=0)
-
-    def check(self) -> None:
-        """Rules across values: (下限, 上限) pairs with 下限 ≤ 上限 (缴费基数: 0 = not checked); the tax table's
-        rows (上限, 预扣率, 速算扣除数) with increasing 上限, the last Infinity, 预扣率 within 0–1. Raises
-        ParameterError."""
-        for name, zh, (lo_hi) in (("housing_fund_range", "住房公积金比例范围", self.housing_fund_range),
-                                  ("base_limits", "缴费基数上下限", self.base_limits)):
-            if len(lo_hi) != 2 or (lo_hi[0] > lo_hi[1] and not (name == "base_limits" and not lo_hi[1])):
-                raise ParameterError(f"参数「{zh}({name})」应为两个数 (下限, 上限) 且下限不大于上限, 给定 "
-                                     f"{', '.join(f'{x:g}' for x in lo_hi)}。",
-                                     f"Parameter {name} needs two numbers (lower, upper) with lower <= upper.")
-        rows = self.tax_brackets
-        bad = next((r for r in rows if not isinstance(r, tuple) or len(r) != 3
-                    or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in r)), None)
-        uppers = [r[0] for r in rows] if bad is None else []
-        why = ("每档应为 (累计应纳税所得额上限, 预扣率, 速算扣除数) 三个数" if bad is not None or not rows
-               else "各档上限应严格递增" if any(b <= a for a, b in zip(uppers, uppers[1:]))
-               else "最后一档上限应写 Infinity(无上限)" if uppers[-1] != float("inf")
-               else "预扣率应在 0 与 1 之间(如 3% 写 0.03)" if any(not 0 <= r[1] <= 1 for r in rows) else "")
-        if why:
-            raise ParameterError(f"参数「个税预扣率表(tax_brackets)」: {why}。",
-                                 "Parameter tax_brackets: rows of (upper bound, rate 0-1, quick deduction) with "
-                                 "strictly increasing upper bounds, the last Infinity.")
-
-
-# -- helpers ---------------------------------------------------------------------------------------------
-
-def _present(df: pd.DataFrame, cols) -> list[str]:
-    """Columns of ``cols`` holding at least one value (a column the file lacks is all blank)."""
-    return [c for c in cols if df[c].notna().any()]
-
-
-def _month_label(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s).dt.strftime("%Y-%m").astype("string")
-
-
-def _names(s: pd.Series, mask: bool) -> pd.Series:
-    return mask_name(s) if mask else s.astype("string")
-
-
-def _dept_of(pay: pd.DataFrame, orgs: pd.DataFrame | None) -> pd.Series:
-    """部门/网点 of each row: ``dept``; else the org name from ``orgs``; else 机构号; else 未填部门."""
-    dept = pay["dept"].mask(pay["dept"] == "")
-    org = pay["org_id"]
-    if orgs is not None and len(orgs):
-        dept = dept.fillna(org.map(orgs.drop_duplicates("org_id").set_index("org_id")["org_name"]))
-    dept = dept.fillna(org.map(lambda v: f"机构 {v}" if pd.notna(v) else pd.NA).astype("string"))
-    return dept.fillna("未填部门").astype("string")
+from .... import tax
+from ....masking import mask_name
+from ....report import Chart, Note, Report, Sheet, Table
+from ....scenario import RunContext
+from ....tables import PAY_DEDUCTIONS, PAY_ITEMS
+from .checks import (_blank_names, _contribution_hints, _dept_of, _followable, _month_label, _names, _present,
+                     _untaxable)
+from .params import FIXED_ITEMS, PERF_ITEMS, POOLED, SOCIAL_ITEMS, SalaryParams, _zh
 
 
 def _quantiles(s: pd.Series) -> dict:
@@ -445,128 +310,6 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
     return report
 
 
-def _followable(pay: pd.DataFrame, p: SalaryParams, ctx: RunContext, notes: list[str]
-                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Keep the rows that can be followed across months: a usable 月份 (within ``p.month_range`` years of the
-    as-of month) and a 员工号. Returns (kept rows, ``lost`` = rows (emp_id, _row) of a known employee whose
-    month is blank, unreadable or implausible, months that hold rows without 员工号).
-
-    An implausible month (e.g. 1900-01, 2099-12) is DATE_INVALID on 月份 (the loader records blank and
-    unreadable ones); rows without 员工号 are reported once (REQUIRED_EMPTY, 员工号, naming their Excel rows).
-    Neither kind enters the checks or the statistics, and they are never pooled into one pseudo-employee."""
-    as_of_m = ctx.as_of.to_period("M").to_timestamp()
-    back, ahead = p.month_range
-    lo = as_of_m - pd.DateOffset(months=round(float(back) * 12))
-    hi = as_of_m + pd.DateOffset(months=round(float(ahead) * 12))
-    mon = pay["month"]
-    early, late = (mon < lo).to_numpy(dtype=bool), (mon > hi).to_numpy(dtype=bool)
-    odd = early | late
-    if odd.any():
-        o = pay[odd]
-        ctx.problem("payroll", o["_row"], "month", "DATE_INVALID", _month_label(o["month"]),
-                    np.where(early[odd], f"月份早于数据日期 {ctx.as_of:%Y-%m-%d} 前 {back:g} 年({lo:%Y-%m}), 不合理",
-                             f"月份晚于数据日期 {ctx.as_of:%Y-%m-%d} 后 {ahead:g} 年({hi:%Y-%m}), 不合理"),
-                    "该行未参与核对与统计; 该员工个税不核对, 请更正月份")
-    no_month = mon.isna().to_numpy(dtype=bool) | odd
-    no_id = pay["emp_id"].isna().to_numpy(dtype=bool)
-    lost = pay.loc[no_month & ~no_id, ["emp_id", "_row"]]
-    if no_id.any():
-        r = pay.loc[no_id, "_row"].dropna().astype(int).tolist()
-        shown = "、".join(map(str, r[:10])) + (" 等" if len(r) > 10 else "")
-        ctx.problem("payroll", [None], "emp_id", "REQUIRED_EMPTY", f"{int(no_id.sum())} 行",
-                    f"{int(no_id.sum())} 行员工号为空" + (f"(第 {shown} 行)" if r else "")
-                    + ": 无法跨月跟踪该员工", "这些行未参与实发/个税核对与统计; 当月无记录的员工自该月起不核对个税")
-        notes.append(f"{int(no_id.sum())} 行员工号为空, 未参与核对与统计(不合并为一名员工); 这些行所在月份无记录的员工, "
-                     "个税自该月起不核对。")
-    return pay[~no_month & ~no_id], lost, pay.loc[~no_month & no_id, "month"]
-
-
-def _untaxable(em: pd.DataFrame, unknown_rows: pd.DataFrame, lost: pd.DataFrame, blank_id_months: pd.Series
-               ) -> tuple[pd.Series, pd.DataFrame]:
-    """Employee-months whose cumulative tax cannot be checked: from an employee's first month in a year
-    whose taxable income is unknown, every later month of that year (累计预扣法 depends on all earlier
-    months). Unknown months: ``unknown_rows`` (pay rows with a blank 应发合计 / 三险一金 item, ``why`` naming
-    them); every month of an employee with a ``lost`` row (its month is unknown); a month holding rows
-    without 员工号 (``blank_id_months``) in which the employee has no row, up to the employee's last month.
-
-    ``em``: one row per emp_id and month (columns emp_id, month, _row, iit, emp_name, dept). Returns (a bool
-    Series aligned with ``em``: not checkable; one row per employee and year: emp_id, month (the first
-    unknown month), _row, iit, emp_name, dept, why, reason)."""
-    e = em[["emp_id", "month", "_row"]].assign(year=em["month"].dt.year)
-    cands = [unknown_rows[["emp_id", "month", "_row", "why"]]]
-    if len(lost):
-        first = lost.drop_duplicates("emp_id").set_index("emp_id")["_row"]
-        f = e[e["emp_id"].isin(first.index)].sort_values("month").drop_duplicates(["emp_id", "year"])
-        cands.append(f.assign(_row=f["emp_id"].map(first),
-                              why="第 " + f["emp_id"].map(first).astype("string").fillna("?")
-                              + " 行月份无法识别或不合理(该行属于哪个月未知)"))
-    if len(blank_id_months):
-        bm = pd.DataFrame({"month": pd.unique(blank_id_months)})
-        span = e.groupby(["emp_id", "year"], as_index=False)["month"].max().rename(columns={"month": "last"})
-        pairs = span.merge(bm.assign(year=bm["month"].dt.year), on="year")
-        pairs = pairs[pairs["month"] <= pairs["last"]]
-        miss = pairs.merge(e[["emp_id", "month"]], on=["emp_id", "month"], how="left", indicator=True)
-        miss = miss[miss["_merge"] == "left_only"]
-        nxt = miss[["emp_id", "month"]].merge(e, on="emp_id", suffixes=("", "_e"))
-        nxt = nxt[nxt["month_e"] >= nxt["month"]].sort_values("month_e").drop_duplicates(["emp_id", "month"])
-        cands.append(nxt.assign(why=nxt["month"].dt.strftime("%Y-%m") + " 有员工号为空的工资行, 该员工该月无记录"
-                                "(可能即为其中一行)")[["emp_id", "month", "_row", "why"]])
-    c = pd.concat(cands, ignore_index=True)
-    c = c.assign(year=c["month"].dt.year).sort_values(["month", "_row"], kind="mergesort")
-    c = c.drop_duplicates(["emp_id", "year"])
-    fu = e.merge(c[["emp_id", "year", "month"]].rename(columns={"month": "from"}), on=["emp_id", "year"],
-                 how="left")["from"].to_numpy()
-    unchecked = pd.Series(e["month"].to_numpy() >= fu, index=em.index)
-    n = unchecked.groupby([e["emp_id"], e["year"]]).sum().rename("n").reset_index()
-    out = c.merge(n, on=["emp_id", "year"], how="left").merge(
-        em[["emp_id", "month", "iit", "emp_name", "dept"]], on=["emp_id", "month"], how="left")
-    out["reason"] = (out["why"] + "(员工 " + out["emp_id"] + " " + out["month"].dt.strftime("%Y-%m")
-                     + "): 累计预扣法依赖此前各月, 该月起 " + out["n"].astype(str) + " 个员工月的个税无法核对")
-    return unchecked, out.sort_values("_row", kind="mergesort").reset_index(drop=True)
-
-
-def _blank_names(pay: pd.DataFrame, cols: list[str]) -> pd.Series:
-    """Per row, the 中文 names of the blank cells among ``cols`` joined by 、 ("" when none)."""
-    names = pd.Series([_zh(c) + "、" for c in cols], index=cols, dtype=object)
-    return (pay[cols].isna().astype(object) * names).sum(axis=1).astype(str).str.rstrip("、")
-
-
-def _contribution_hints(em: pd.DataFrame, p: SalaryParams, ctx: RunContext) -> pd.DataFrame:
-    """Rows whose 医疗/失业/公积金 or base do not fit the pension-implied contribution base (information)."""
-    cols = ["Excel 行号", "月份", "员工号", "姓名", "推算缴费基数(元)", "提示", "建议动作"]
-    if not len(em) or not em["pension"].notna().any() or p.pension_rate <= 0:
-        return pd.DataFrame(columns=cols)
-    d = em[em["pension"] > 0]
-    base = d["pension"] / p.pension_rate
-    msgs = pd.Series("", index=d.index, dtype=object)
-
-    def add(mask, text):
-        nonlocal msgs
-        msgs = msgs.where(~mask, msgs + np.where(msgs == "", "", "; ") + text)
-
-    for col, rate, zh in (("medical", p.medical_rate, "医疗保险"), ("unemployment", p.unemployment_rate, "失业保险")):
-        if col in d and d[col].notna().any():
-            exp = base * rate
-            off = d[col].notna() & ((d[col] - exp).abs() > p.contribution_tolerance)
-            add(off, pd.Series([f"{zh} {a:,.2f} ≠ 基数×{rate:g} = {e:,.2f}" for a, e in zip(d[col], exp)],
-                               index=d.index))
-    lo, hi = p.housing_fund_range
-    hf_rate = d["housing_fund"] / base
-    off = d["housing_fund"].notna() & ((hf_rate < lo - p.housing_fund_slack) | (hf_rate > hi + p.housing_fund_slack))
-    add(off, pd.Series([f"公积金比例 {r:.1%} 不在 {lo:.0%}–{hi:.0%}" for r in hf_rate], index=d.index))
-    bmin, bmax = p.base_limits
-    if bmin:
-        add(base < bmin - p.contribution_tolerance, pd.Series(f"缴费基数低于下限 {bmin:,.0f}", index=d.index))
-    if bmax:
-        add(base > bmax + p.contribution_tolerance, pd.Series(f"缴费基数高于上限 {bmax:,.0f}", index=d.index))
-    hit = msgs != ""
-    h = d[hit]
-    return pd.DataFrame({
-        "Excel 行号": h["_row"].astype("Int64"), "月份": _month_label(h["month"]), "员工号": h["emp_id"],
-        "姓名": _names(h["emp_name"], ctx.mask), "推算缴费基数(元)": base[hit].round(2), "提示": msgs[hit].astype(str),
-        "建议动作": "核对缴费基数与当地比例(各地取整、大病医疗附加规则不同)"}).reset_index(drop=True)
-
-
 def _structure_sheet(win: pd.DataFrame, p: SalaryParams, ctx: RunContext, period: str) -> Sheet:
     """工资结构: per department fixed vs performance pay, totals and per person-month."""
     w = win.assign(fixed=win[list(FIXED_ITEMS)].fillna(0.0).sum(axis=1),
@@ -739,15 +482,6 @@ def _trend_sheet(upto: pd.DataFrame, p: SalaryParams, ctx: RunContext) -> tuple[
 
 
 def _bonus_cond():
-    from ...report import Conditional
+    from ....report import Conditional
 
     return Conditional(columns=("备注",), kind="text", value="年终奖", style="warn")
-
-
-SPEC = Scenario(
-    id="management.salary", code="M1", title="员工工资可视化", group="综合管理",
-    inputs=("payroll",), optional_inputs=("orgs",), params=SalaryParams, run=run,
-    summary="核对应发/实发/个税(累计预扣法), 按部门展示工资结构、中位数排名、扣款构成和月度趋势",
-    as_of_from=("payroll", "month"),
-    template=build_salary_template, template_file="员工工资可视化模板.xlsx",
-)

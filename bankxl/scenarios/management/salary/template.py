@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...templates import (
+from ....templates import (
     FONT,
     column_widths,
     excel_round,
@@ -45,8 +45,8 @@ def salary_template_rows() -> pd.DataFrame:
     """The M1 template's example payroll (canonical ``payroll`` columns, 元): 6 staff × 2 months; 五险一金 on
     应发 (养老 8%, 医疗 2%, 失业 0.5%, 公积金 10%), 工会会费 0.5% of 基本 as 其他扣款, 个税 by
     :func:`bankxl.tax.cumulative_iit_long`, 实发 = 应发 − Σ扣款; then :data:`SALARY_EXAMPLE_ERROR` applied."""
-    from ...tables import PAY_DEDUCTIONS, PAY_ITEMS
-    from ...tax import cumulative_iit_long, round_half_up
+    from ....tables import PAY_DEDUCTIONS, PAY_ITEMS
+    from ....tax import cumulative_iit_long, round_half_up
 
     rows = []
     for m_i, month in enumerate(SALARY_EXAMPLE_MONTHS):
@@ -75,7 +75,7 @@ def salary_template_values(df: pd.DataFrame | None = None, depts: Sequence[str] 
     per row 应发核对 = ROUND(Σ应发项目 − 应发合计, 2), 实发核对 = ROUND(应发 − Σ扣款 − 实发, 2), 核对结果; per
     department (``depts``, default: in order of appearance) 发放人次, 固定 (基本+岗位+津补贴), 绩效及其他
     (绩效+加班+其他应发), 应发, 扣款, 实发, 人均月应发/实发, 固定/绩效占比, 不符行数; and the 合计 row."""
-    from ...tables import PAY_DEDUCTIONS, PAY_ITEMS
+    from ....tables import PAY_DEDUCTIONS, PAY_ITEMS
 
     df = salary_template_rows() if df is None else df
     z = df.fillna({c: 0.0 for c in (*PAY_ITEMS, "gross", *PAY_DEDUCTIONS, "net")})
@@ -116,7 +116,7 @@ def build_salary_template(path: str | Path) -> Path:
     """
     from xlsxwriter.utility import xl_col_to_name
 
-    from ...tables import PAY_DEDUCTIONS, PAY_ITEMS, get_table
+    from ....tables import PAY_DEDUCTIONS, PAY_ITEMS, get_table
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
