@@ -15,7 +15,10 @@ Identifiers, strongest first (the **key order**):
 decide alone (equal → same customer, different → not, even with the same 客户号); else two 客户号; else name
 + phone. Pairs that share an ID but whose names disagree (both known), and pairs that share a 客户号 but
 hold different valid IDs, are **conflicts**: listed, never merged. :func:`customer_key` gives each row of
-one table its strongest key. Everything is vectorised (merges and numpy, no per-row Python).
+one table its strongest key. :func:`persons` applies the same order inside one bank's 客户 table: 客户号 of
+one person (the same valid ID, e.g. a 15-digit and an 18-digit 证件号) are one customer, so a scenario
+keyed by 客户号 (holdings, loans) counts them once (:meth:`Persons.of`). Everything is vectorised (merges
+and numpy, no per-row Python).
 
 Canonical columns read (each optional): ``id_no``, ``cust_id``, ``cust_name``, ``phone``.
 """
@@ -176,3 +179,76 @@ def by_cust_id(customers: pd.DataFrame | None) -> pd.DataFrame:
     k = customers["cust_id"].astype("string").fillna("")  # conformed: trimmed strings
     out = customers.set_axis(pd.Index(k, name="cust_id"), axis=0)
     return out[(k != "").to_numpy() & ~out.index.duplicated(keep="first")]
+
+
+class Persons(NamedTuple):
+    """Result of :func:`persons`.
+
+    ``person``: ``string`` Series indexed by 客户号 (name ``cust_id``) -> the 客户号 that stands for the person;
+    only 客户号 merged into another one appear. ``conflicts``: cust_id, other (another 客户号, or the same one
+    for two IDs under one 客户号), reason (:data:`CONFLICT_NAME` / :data:`CONFLICT_ID`) — listed, not merged.
+    """
+
+    person: pd.Series
+    conflicts: pd.DataFrame
+
+    def of(self, ids: pd.Series) -> pd.Series:
+        """``ids`` (客户号, any index) with every merged 客户号 replaced by the one standing for its person;
+        others unchanged (``ids`` itself when nothing was merged). ``string`` Series, same index."""
+        if not len(self.person):
+            return ids
+        ids = ids.astype("string")
+        return ids.map(self.person).fillna(ids).astype("string")
+
+    def notes(self) -> list[str]:
+        """说明 lines (中文) on the merges and conflicts, with up to 5 examples each; [] when none."""
+        out = []
+        if len(self.person):
+            ex = "、".join(f"{a}→{b}" for a, b in self.person.head(5).items())
+            out.append(f"同一证件号(15 位升为 18 位后相同)的 {len(self.person):,} 个客户号已并入 "
+                       f"{self.person.nunique():,} 位客户, 以最小的客户号代表并合并计算(如 {ex})。")
+        if len(self.conflicts):
+            c = self.conflicts.head(5)
+            ex = "、".join(f"{a}/{b}({r})" for a, b, r in zip(c["cust_id"], c["other"], c["reason"]))
+            out.append(f"客户身份冲突 {len(self.conflicts):,} 处未合并(如 {ex}), 请核对客户表。")
+        return out
+
+
+def persons(customers: pd.DataFrame | None) -> Persons:
+    """Which 客户号 of one bank's 客户 table are the same person (key order of the module docstring).
+
+    ``customers``: the conformed 客户 table (cust_id, id_no, optional cust_name). A 客户号 holds its first
+    valid normalised ID (:func:`id_key`; invalid, corrupt and missing IDs are no key and never merge); a
+    客户号 whose rows hold two different valid IDs keeps its first and is a :data:`CONFLICT_ID` conflict.
+    客户号 holding the same ID are one person, represented by the smallest 客户号 of the group — except a
+    客户号 whose name (both known, :func:`name_text`) disagrees with the representative's: not merged, a
+    :data:`CONFLICT_NAME` conflict. Rows without 客户号 are left out (nothing keyed by 客户号 can reach them).
+    Returns :class:`Persons`; vectorised (sort + groupby), ``customers`` untouched.
+    """
+    none = Persons(pd.Series([], index=pd.Index([], dtype="string", name="cust_id"), dtype="string"),
+                   pd.DataFrame({c: pd.Series([], dtype="string") for c in ("cust_id", "other", "reason")}))
+    if customers is None or not len(customers) or "cust_id" not in customers.columns \
+            or "id_no" not in customers.columns:
+        return none
+    f = _frame(customers)[["cust", "id", "name"]]
+    f = f[f["cust"].notna() & f["id"].notna()]
+    if not len(f):
+        return none
+    n_ids = f.groupby("cust", sort=False)["id"].nunique()
+    first = f.drop_duplicates("cust")  # the first valid ID per 客户号, with that row's name
+    two = first[first["cust"].isin(n_ids.index[n_ids > 1])]
+    first = first.sort_values(["id", "cust"], kind="stable")
+    head = first.drop_duplicates("id").set_index("id")  # the smallest 客户号 per ID, with its own name
+    rep = pd.DataFrame({"cust": first["id"].map(head["cust"]), "name": first["id"].map(head["name"])})
+    other = (first["cust"] != rep["cust"]).to_numpy()
+    both = (first["name"].notna() & rep["name"].notna()).to_numpy()
+    clash = other & both & ~_names_agree(first["name"], rep["name"])
+    merge = other & ~clash
+    person = pd.Series(rep["cust"].to_numpy()[merge], index=pd.Index(first["cust"].to_numpy()[merge],
+                                                                       dtype="string", name="cust_id"),
+                       dtype="string").sort_index()
+    conflicts = pd.concat([
+        pd.DataFrame({"cust_id": two["cust"].to_numpy(), "other": two["cust"].to_numpy(), "reason": CONFLICT_ID}),
+        pd.DataFrame({"cust_id": first["cust"].to_numpy()[clash], "other": rep["cust"].to_numpy()[clash],
+                      "reason": CONFLICT_NAME})], ignore_index=True).astype("string")
+    return Persons(person, conflicts.sort_values(["cust_id", "other"], kind="stable").reset_index(drop=True))

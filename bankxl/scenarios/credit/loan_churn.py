@@ -55,6 +55,7 @@ from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import customer_columns
+from ...rules.identity import by_cust_id, persons
 
 STILL, RENEWED, CHURN, PENDING, BAD = "仍在贷", "续贷/新贷保留", "流失", "流失(观察期未满)", "不良结清"
 OUTCOMES = (STILL, RENEWED, CHURN, PENDING, BAD)
@@ -231,6 +232,12 @@ def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
     method = _method(p, ctx)
     notes: list[str] = []
     rep = Report(title="贷款流失客户", method=method, notes=notes)
+    # one person, one customer (rules.identity): loans and holdings of 客户号 with the same 证件号 count together
+    who = persons(customers)
+    notes += who.notes()
+    loans = loans.assign(cust_id=who.of(loans["cust_id"]))
+    if holdings is not None:
+        holdings = holdings.assign(cust_id=who.of(holdings["cust_id"]))
 
     n_multi = int((loans.groupby("cust_id").size() >= 2).sum()) if len(loans) else 0
     notes.append(f"有 2 笔及以上贷款的客户: {n_multi} 户(共 {loans['cust_id'].nunique()} 户有贷款记录)。"
@@ -304,7 +311,7 @@ def _years(p: LoanChurnParams, loans: pd.DataFrame, ctx: RunContext) -> list[int
 def _regions(detail: pd.DataFrame, customers, orgs, region_by: str) -> pd.Series:
     org = detail["org_id"]
     if customers is not None:
-        org = org.fillna(detail["cust_id"].map(customers.drop_duplicates("cust_id").set_index("cust_id")["org_id"]))
+        org = org.fillna(detail["cust_id"].map(by_cust_id(customers)["org_id"]))
     if orgs is not None and len(orgs):
         o = orgs.drop_duplicates("org_id").set_index("org_id")
         if region_by == "org":
@@ -475,8 +482,7 @@ def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日", 
     # identity from the 客户 table, 机构号 from the customer's loan
     who = frame[["cust_id", "org_id"]]
     if customers is not None and len(customers):
-        info = customers.drop(columns=["org_id"], errors="ignore").assign(cust_id=customers["cust_id"].fillna(""))
-        who = who.merge(info.drop_duplicates("cust_id"), on="cust_id", how="left")
+        who = who.join(by_cust_id(customers).drop(columns=["cust_id", "org_id"], errors="ignore"), on="cust_id")
     show = {"region": "区域", "year": "流失年份", "last_end": end_label, "days": f"{end_label}距今(天)",
             "amount": ctx.base_label("原贷款金额"), "product": "贷款品种", "outcome": "状态"}
     lst = score_list(frame, winback_rules(p, ctx, end_label), p.levels, p.strategy, ctx,

@@ -51,6 +51,7 @@ from ...scenario import RunContext, Scenario, param
 from ...tables import get_table, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import customer_ages
+from ...rules.identity import by_cust_id, persons
 
 MORTGAGE = "个人住房贷款"
 CONSUMER = "个人消费贷款"
@@ -203,22 +204,33 @@ def coverage(m: pd.DataFrame, is_holder: pd.Series, products, group: pd.Series |
 def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
     """C6: see the module docstring. Returns the report; never mutates the inputs."""
     p = params
-    customers = tables["customers"].drop_duplicates("cust_id")
+    raw_customers = by_cust_id(tables["customers"]).reset_index(drop=True)  # one row per 客户号
     holdings = tables["product_holdings"]
     loans = tables.get("loans")
     monthly = tables.get("customer_monthly")
     notes: list[str] = []
     rep = Report(title="按揭客户交叉营销", method=_method(p), notes=notes)
 
-    invalid, complete = _invalid_held(holdings, ctx)
-    m, evaluated = holding_matrix(holdings, customers, loans, ctx.as_of, invalid)
-    if not complete:
-        notes.append("产品持有表中无法识别的「持有」值过多, 无法逐行区分: 该列中所有空白「持有」均按未知处理。")
-    unknown = pd.Index(holdings["cust_id"].dropna().unique()).difference(pd.Index(customers["cust_id"]))
+    unknown = pd.Index(holdings["cust_id"].dropna().unique()).difference(pd.Index(raw_customers["cust_id"]))
     if len(unknown):
         rows = holdings[holdings["cust_id"].isin(unknown)].drop_duplicates("cust_id")
         ctx.problem("product_holdings", rows["_row"], "cust_id", "HOLDING_NO_CUSTOMER", rows["cust_id"],
                     "产品持有表中的客户号不在客户表中", "计入覆盖率, 名单中无客户信息")
+    # one person, one row (rules.identity): 客户号 of the same 证件号 are merged into the smallest one
+    who = persons(tables["customers"])
+    notes += who.notes()
+    flags = raw_customers.assign(cust_id=who.of(raw_customers["cust_id"]))  # every 客户号's flags, per person
+    customers = raw_customers[flags["cust_id"].eq(raw_customers["cust_id"]).to_numpy()]  # the person's own row
+    holdings = holdings.assign(cust_id=who.of(holdings["cust_id"]))
+    if loans is not None:
+        loans = loans.assign(cust_id=who.of(loans["cust_id"]))
+    if monthly is not None:
+        monthly = monthly.assign(cust_id=who.of(monthly["cust_id"]))
+
+    invalid, complete = _invalid_held(holdings, ctx)
+    m, evaluated = holding_matrix(holdings, flags, loans, ctx.as_of, invalid)
+    if not complete:
+        notes.append("产品持有表中无法识别的「持有」值过多, 无法逐行区分: 该列中所有空白「持有」均按未知处理。")
     is_holder = (m[MORTGAGE].fillna(False).astype(bool) if MORTGAGE in m.columns
                  else pd.Series(False, index=m.index))
     if MORTGAGE in m.columns and m[MORTGAGE].isna().any():
@@ -404,8 +416,8 @@ def mortgage_detail(mortgages: pd.DataFrame, as_of, min_paid: int, max_ratio: fl
 
 def _deposit_size(ids, holdings, monthly) -> tuple[pd.Series, str]:
     if monthly is not None and len(monthly) and monthly["dep_avg"].notna().any():
-        last = monthly.sort_values("month").drop_duplicates("cust_id", keep="last")
-        s = last.set_index("cust_id")["dep_avg"]
+        last = monthly[monthly["month"].eq(monthly.groupby("cust_id")["month"].transform("max"))]
+        s = last.groupby("cust_id")["dep_avg"].sum(min_count=1)  # a person's 客户号 of that month together
         return s.reindex(ids), "客户月度存款表最近一个月的存款月日均"
     h = holdings
     if h["balance"].notna().any():
