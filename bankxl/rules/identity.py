@@ -230,8 +230,12 @@ def persons(customers: pd.DataFrame | None) -> Persons:
     if customers is None or not len(customers) or "cust_id" not in customers.columns \
             or "id_no" not in customers.columns:
         return none
-    f = _frame(customers)[["cust", "id", "name"]]
-    f = f[f["cust"].notna() & f["id"].notna()]
+    cust = customers["cust_id"].astype("string").str.strip().replace("", pd.NA)
+    key = id_key(customers["id_no"])
+    has = (cust.notna() & key.notna()).to_numpy()
+    names = customers["cust_name"][has] if "cust_name" in customers.columns else pd.Series(pd.NA, dtype="string")
+    f = pd.DataFrame({"cust": cust[has].to_numpy(), "id": key[has].to_numpy(),
+                      "name": name_text(names).reindex(customers.index[has]).to_numpy()}).astype("string")
     if not len(f):
         return none
     n_ids = f.groupby("cust", sort=False)["id"].nunique()
