@@ -369,7 +369,9 @@ def make_params(cls: type, overrides: Any = None, *, check: bool = True) -> Any:
     microseconds. Raises :class:`ParameterError` (Chinese + English) naming the parameter for an unknown
     name, a value of the wrong form, out of range or not among the choices, or a failed ``check()``. A name the
     params class lists in its ``RENAMED`` class attribute (``{old id or 中文 label: new id}``: parameters that
-    were removed or folded into another) is refused naming its successor.
+    were removed or folded into another) is refused naming its successor; a name in its ``REMOVED``
+    (``{old id or 中文 label: (中文原因, English reason)}``: parameters dropped without a successor) is refused
+    with that reason.
     """
     if dataclasses.is_dataclass(overrides) and not isinstance(overrides, type):
         return check_params(overrides) if check else overrides
@@ -385,6 +387,10 @@ def make_params(cls: type, overrides: Any = None, *, check: bool = True) -> Any:
             raise ParameterError(f"参数「{k}」已由「{label}」代替, 请改用「{label}」(取值形式见参数表)。",
                                  f"Parameter {k!r} was replaced by {new.name!r} ({new.metadata.get('zh', '')}); "
                                  f"give {new.name!r} instead (see the 参数 sheet for its form).")
+        if f is None and k in getattr(cls, "REMOVED", {}):
+            why_zh, why_en = cls.REMOVED[k]
+            raise ParameterError(f"参数「{k}」{why_zh}, 请不要再设置它(参数表中删除该行)。",
+                                 f"Parameter {k!r}: {why_en}; do not set it (delete its 参数 row).")
         if f is None:
             names = [f"{f.metadata.get('zh')}({n})" if f.metadata.get("zh") else n for n, f in by_name.items()]
             raise ParameterError(f"未知参数「{k}」; 可用参数(中文名或 id): {'、'.join(names)}",

@@ -17,9 +17,16 @@ import pytest
 
 from bankxl.errors import ParameterError
 from bankxl.rules import identity
-from bankxl.rules.transactions import KIND_SELF, TransactionRuleParams, classify_transactions
+from bankxl.paramsheet import read_settings
+from bankxl.rules.transactions import (
+    KIND_SELF,
+    SelfTransferParams,
+    TransactionRuleParams,
+    classify_exclusions,
+    classify_transactions,
+)
 from bankxl.runner import execute, run_scenario
-from bankxl.scenario import make_params, params_hash
+from bankxl.scenario import make_params, params_hash, params_table, registry
 from bankxl.scenarios.credit.other_bank_loans import OtherBankLoanParams
 from bankxl.conform import conform
 from bankxl.scenarios.deposit import core_customers
@@ -60,13 +67,67 @@ def _other_funds(rep) -> float:
 def test_c3_and_d4_params_carry_the_classifier_params():
     rule_fields = {f.name for f in dataclasses.fields(TransactionRuleParams)}
     assert {"own_bank", "lenders", "card_memo", "self_memo", "reversal_memo", "same_amount_tol"} <= rule_fields
-    for cls in (OtherBankLoanParams, CoreParams):
-        assert issubclass(cls, TransactionRuleParams)
+    # C3 carries the full classifier; D4 only the exclusion rules' parameters (SelfTransferParams), which the
+    # full classifier extends
+    d4_rule_fields = {f.name for f in dataclasses.fields(SelfTransferParams)}
+    assert d4_rule_fields == {"own_bank", "card_memo", "self_memo", "reversal_memo", "reversal_days"}
+    assert issubclass(TransactionRuleParams, SelfTransferParams)
+    for cls, mine in ((OtherBankLoanParams, rule_fields), (CoreParams, d4_rule_fields)):
+        assert issubclass(cls, SelfTransferParams)
         fields = {f.name: f for f in dataclasses.fields(cls)}
-        assert rule_fields <= set(fields)
-        assert all(fields[n].metadata.get("zh") for n in rule_fields)  # 中文 name on the 参数 sheet and 说明
+        assert mine <= set(fields)
+        assert all(fields[n].metadata.get("zh") for n in mine)  # 中文 name on the 参数 sheet and 说明
+    assert issubclass(OtherBankLoanParams, TransactionRuleParams) and not issubclass(CoreParams, TransactionRuleParams)
     # the window is the caller's (C3 window_months, D4 f3_window), not a rule parameter
     assert "window_months" not in rule_fields
+
+
+def test_d4_has_only_the_classifier_params_it_uses():
+    """D4 uses the flow rules for one thing: 本人互转 to other banks (他行资金迹象). Only 本行行名/行号 and the
+    exclusion rules (信用卡还款 / 本人互转 / 冲正 keywords, 冲正天数) decide those rows; the other 14 classifier
+    parameters are not on D4's 参数 sheet and are refused (id or 中文 label) naming why, before any input is read."""
+    d4 = {f.name for f in dataclasses.fields(CoreParams)}
+    unused = {f.name for f in dataclasses.fields(TransactionRuleParams)} - d4
+    assert len(unused) == 14 and {"lenders", "loan_memo", "interval_min", "own_loan_tol"} <= unused
+    shown = set(params_table(CoreParams())["参数"])
+    assert not unused & shown and {"own_bank", "self_memo", "reversal_days"} <= shown
+    for name in ("lenders", "网贷机构字典", "interval_min"):
+        with pytest.raises(ParameterError) as e:
+            make_params(CoreParams, {name: "1"})
+        assert f"参数「{name}」不影响 D4 的结果" in e.value.message_zh and "no longer a D4 parameter" in e.value.message_en
+    # a 参数 sheet row names it too (read_settings goes through make_params)
+    with pytest.raises(ParameterError, match="不影响 D4 的结果"):
+        read_settings(pd.DataFrame({"场景": ["deposit.core_customers"], "参数": ["same_amount_tol"],
+                                    "取值": ["0.02"]}), registry()["deposit.core_customers"])
+
+
+def test_d4_self_memo_changes_its_hash_and_its_output():
+    """Z1's two transfers to 中国工商银行 (300,000 + 200,000) go to 张某 (not her name 客户0) with memo 理财转存:
+    by default no 本人互转 -> 他行资金迹象额 0, 潜力值 0 (net flow 0) -> 一般, not listed. With 本人互转关键词 =
+    理财转存 they are 本人互转 to another bank -> 500,000 ≥ 500,000 -> 潜力客户 (F3 30 points)."""
+    t = _d4_tables()
+    t["transactions"] = t["transactions"].assign(cpty_name=_s(["张某", "张某"]), memo=_s(["理财转存", "理财转存"]))
+    base = execute("deposit.core_customers", t, as_of=AS_OF)
+    assert _other_funds(base) == 0.0 and "Z1" not in set(base.tables()["d4_core"].df["客户号"])
+    mine = execute("deposit.core_customers", t, {"本人互转关键词": "理财转存"}, as_of=AS_OF)
+    assert _other_funds(mine) == 500_000.0
+    row = mine.tables()["d4_core"].df.set_index("客户号").loc["Z1"]
+    assert (row["等级"], row["得分"]) == ("潜力客户", 30.0)
+    assert mine.meta["rule_version"] != base.meta["rule_version"]
+    assert params_hash(CoreParams(self_memo="理财转存")) != params_hash(CoreParams())
+
+
+def test_exclusions_alone_equal_the_full_classifier_rows():
+    """classify_exclusions (D4) gives exactly the 信用卡还款/本人互转/冲正 rows of the full classifier (C3), on the
+    hand-built C3 flows (C007 card repayments, C008 self transfers, C009 a reversal pair)."""
+    from tests.test_c3_other_bank_loans import NAMES, TXN
+
+    full = classify_transactions(TXN, TransactionRuleParams(), AS_OF, NAMES, months=6)
+    full = full[full["kind"].isin(["信用卡还款", "本人互转", "冲正"])].reset_index(drop=True)
+    ex = classify_exclusions(TXN, SelfTransferParams(), AS_OF, NAMES, months=6)
+    assert sorted(set(ex["cust_id"])) == ["C007", "C008", "C009"] and len(ex) == 8  # 3 + 3 + 2
+    pd.testing.assert_frame_equal(ex.drop(columns=["loan_type", "confidence"]),
+                                  full.drop(columns=["loan_type", "confidence"]))
 
 
 def test_d4_classifier_params_are_its_own():
@@ -139,7 +200,7 @@ def test_bad_rule_value_stops_before_any_file_is_read(scenario, tmp_path):
     assert "信用卡还款关键词" in e.value.message_zh and "card_memo" in e.value.message_en
     assert "信用卡(" in e.value.message_zh
     with pytest.raises(ParameterError, match="interval"):
-        make_params(CoreParams, {"interval_min": 40, "interval_max": 31})
+        make_params(OtherBankLoanParams, {"interval_min": 40, "interval_max": 31})
 
 
 # ============================================================================ customer identity

@@ -3,7 +3,9 @@
 * :mod:`bankxl.rules.transactions` — the flow classifier (网贷, 他行贷款, 信用卡还款, 本人互转, 冲正) and its
   :class:`~bankxl.rules.transactions.TransactionRuleParams`. A scenario that uses it derives its params
   dataclass from ``TransactionRuleParams`` (plain dataclass inheritance), so the rule's parameters appear on
-  its 参数 sheet, in 说明 and in its rule-version hash, and it calls the rule with its own params.
+  its 参数 sheet, in 说明 and in its rule-version hash, and it calls the rule with its own params. A scenario
+  that needs only the exclusions (本人互转 to other banks: D4) derives from the smaller
+  :class:`~bankxl.rules.transactions.SelfTransferParams` and calls ``classify_exclusions``.
 * :mod:`bankxl.rules.identity` — customer identity: normalised IDs (15 → 18 digits, invalid never matched),
   one key order (证件号 → 客户号 → 姓名+手机号) to match customers across tables, conflicts listed.
 

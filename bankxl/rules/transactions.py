@@ -34,7 +34,6 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..scenario import param
-from ..frames import text_column
 from ..tables import loan_status_code
 
 #: internet lenders: (机构, regex over counterparty name + memo); common knowledge, needs upkeep 【假设】
@@ -65,13 +64,35 @@ _C_WORDS = {"C", "贷", "贷方", "收入", "入账", "收", "收款", "转入",
 
 
 @dataclass(frozen=True)
-class TransactionRuleParams:
-    """Parameters of the flow classifier. Every text parameter is a regular expression. Scenarios that use
-    the classifier derive their params from this class (C3 ``OtherBankLoanParams``, D4 ``CoreParams``) and
-    call :meth:`check` from their own ``check``."""
+class SelfTransferParams:
+    """Parameters of the exclusion rules (信用卡还款, 本人互转, 冲正) and of ``own_bank``: all that decides the
+    本人互转 to other banks (:func:`classify_exclusions`, :func:`self_transfers_out`). D4 ``CoreParams``
+    derives from this class only (its 他行资金迹象 uses nothing else); the full classifier's
+    :class:`TransactionRuleParams` extends it. Every text parameter is a regular expression."""
 
     own_bank: str = param("示例银行", "本行行名/行号", None,
                           "正则: 对手行名/收款行匹配即为本行(多个用 | 分隔)。Berka 行号已匿名: 留空, 由贷款表识别本行贷款")
+    card_memo: str = param("信用卡|还卡|卡还款|贷记卡", "信用卡还款关键词", None, "信用卡还款单独标签, 不算贷款")
+    self_memo: str = param("本人|同名|自己账户|自有账户", "本人互转关键词", None,
+                           "摘要含这些词, 或对手户名 = 客户本人姓名 → 本人互转, 排除")
+    reversal_memo: str = param("冲正|冲账|撤销|退回", "冲正关键词", None, "摘要含这些词 → 冲正, 排除")
+    reversal_days: int = param(3, "冲正天数", "天", "同额反向且间隔 ≤ 该天数 → 冲正, 两笔都排除")
+
+    def check(self) -> None:
+        """Every text parameter of this class compiles as a regular expression. Raises :class:`ParameterError`
+        (Chinese + English) naming the parameter and value."""
+        for f in dataclasses.fields(SelfTransferParams):
+            if isinstance(f.default, str):
+                check_regex(self, f.name)
+
+
+@dataclass(frozen=True)
+class TransactionRuleParams(SelfTransferParams):
+    """Parameters of the full flow classifier (:func:`classify_transactions`): the exclusion rules'
+    (:class:`SelfTransferParams`, inherited) and those of 网贷 / 他行贷款 / 等额月供 / 本行贷款 below. Every text
+    parameter is a regular expression. Scenarios that use the full classifier derive their params from this
+    class (C3 ``OtherBankLoanParams``) and call :meth:`check` from their own ``check``."""
+
     lenders: tuple = param(DEFAULT_LENDERS, "网贷机构字典", None,
                            "[[机构名, 正则], ...]: 对手户名或摘要匹配该正则即为该机构; 常识整理, 需定期更新【假设】")
     lender_repay_memo: str = param(DEFAULT_LENDER_REPAY, "网贷还款关键词", None,
@@ -81,10 +102,6 @@ class TransactionRuleParams:
     mortgage_memo: str = param("房贷|按揭|住房|公积金贷", "房贷关键词", None, "用于推断贷款类型: 房贷")
     business_memo: str = param("经营|商贷|流水贷", "经营贷关键词", None, "用于推断贷款类型: 经营贷")
     car_memo: str = param("车贷|汽车", "车贷关键词", None, "用于推断贷款类型: 车贷")
-    card_memo: str = param("信用卡|还卡|卡还款|贷记卡", "信用卡还款关键词", None, "信用卡还款单独标签, 不算贷款")
-    self_memo: str = param("本人|同名|自己账户|自有账户", "本人互转关键词", None,
-                           "摘要含这些词, 或对手户名 = 客户本人姓名 → 本人互转, 排除")
-    reversal_memo: str = param("冲正|冲账|撤销|退回", "冲正关键词", None, "摘要含这些词 → 冲正, 排除")
     non_loan_memo: str = param("房租|租金|水费|电费|燃气|物业|保险|保费|话费|学费|工资|代发|会费|党费|社保|医保",
                                "非贷款固定支出关键词", None, "等额月供规则不看这些固定支出")
     channel_memo: str = param("支付宝|财付通|微信支付|银联|网联", "支付通道关键词", None,
@@ -95,16 +112,18 @@ class TransactionRuleParams:
     interval_min: int = param(28, "月供间隔下限", "天", "相邻两次还款间隔天数下限")
     interval_max: int = param(31, "月供间隔上限", "天", "相邻两次还款间隔天数上限")
     min_repeats: int = param(3, "等额月供最少次数", "次", "同对手等额按月 ≥ 该次数 → 等额月供")
-    reversal_days: int = param(3, "冲正天数", "天", "同额反向且间隔 ≤ 该天数 → 冲正, 两笔都排除")
     own_loan_tol: float = param(0.01, "本行月供匹配容差", None,
                                 "金额与客户本行贷款月供之差 ≤ 该比例 → 本行贷款还款(不算他行)")
 
     def check(self) -> None:
-        """Cross-field and form rules of the classifier: every text parameter compiles as a regular expression,
-        ``lenders`` is [[name, regex], ...], tolerances lie in [0, 1), ``interval_min`` ≤ ``interval_max``,
-        ``min_repeats`` ≥ 2. Raises :class:`ParameterError` (Chinese + English) naming the parameter and value."""
+        """Cross-field and form rules of the classifier: the exclusion rules' (:meth:`SelfTransferParams.check`),
+        every other text parameter compiles as a regular expression, ``lenders`` is [[name, regex], ...],
+        tolerances lie in [0, 1), ``interval_min`` ≤ ``interval_max``, ``min_repeats`` ≥ 2. Raises
+        :class:`ParameterError` (Chinese + English) naming the parameter and value."""
+        super().check()
+        own = {f.name for f in dataclasses.fields(SelfTransferParams)}
         for f in dataclasses.fields(TransactionRuleParams):
-            if isinstance(f.default, str):
+            if isinstance(f.default, str) and f.name not in own:
                 check_regex(self, f.name)
         try:
             for _name, pat in self.lenders:
@@ -236,6 +255,95 @@ def empty_detail() -> pd.DataFrame:
                                       else "Int64" if c == "_row" else "string") for c in DETAIL_COLS})
 
 
+def _window_flows(txn: pd.DataFrame | None, as_of: pd.Timestamp, months: int, problems: Any) -> pd.DataFrame | None:
+    """The flows of the window (as_of − ``months`` months, as_of] as the classifier's working frame: cust_id,
+    source, _row, ts (day), dir D/C, amount (float ≥ 0), cpty_name, cpty_bank, memo (``""`` = blank), ckey
+    (counterparty account, else name) — the conformed string columns used as they are (fillna only). A 借贷
+    value that is neither D nor C is VALUE_INVALID in ``problems`` and the row is left out. None when no
+    flow lies in the window."""
+    if txn is None or len(txn) == 0:
+        return None
+    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
+    start = as_of - pd.DateOffset(months=months)
+    t = txn.loc[(ts > start) & (ts <= as_of)]
+    if len(t) == 0:
+        return None
+    rows = t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64")
+    dcs = t["dc"].fillna("").str.upper()
+    dirn = pd.Series(pd.NA, index=t.index, dtype="string")
+    dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
+    bad = dirn.isna()
+    if bad.any() and problems is not None:
+        problems.record("transactions", rows[bad], "dc", "VALUE_INVALID", t.loc[bad, "dc"],
+                        "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
+    t, dirn, rows = t.loc[~bad], dirn[~bad], rows[~bad]
+    d = pd.DataFrame({
+        "cust_id": t["cust_id"].fillna(""), "source": pd.Series("交易流水", index=t.index, dtype="string"),
+        "_row": rows, "ts": ts[t.index], "dir": dirn,
+        "amount": pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs(),
+        "cpty_name": t["cpty_name"].fillna(""), "cpty_bank": t["cpty_bank"].fillna(""), "memo": t["memo"].fillna(""),
+    })
+    # cpty_acct is optional for a direct caller's frame (the runner's conformed table always has it)
+    cacct = t["cpty_acct"].fillna("") if "cpty_acct" in t.columns else pd.Series("", index=t.index, dtype="string")
+    d["ckey"] = cacct.where(cacct != "", d["cpty_name"])
+    return d
+
+
+def _exclusions(d: pd.DataFrame, p: SelfTransferParams, names) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(card, self_tr, reversal) bool Series on ``d.index`` (:func:`_window_flows`): rule 1 of the module
+    docstring — 信用卡还款 by ``card_memo``, 本人互转 (counterparty = the customer's name from ``names``, or
+    ``self_memo``), 冲正 (``reversal_memo`` or a same-amount opposite flow within ``reversal_days``)."""
+    text = d["cpty_name"] + " " + d["memo"]
+    card = has_pattern(text, p.card_memo)
+    own_name = d["cust_id"].map(names if names is not None else {}).astype("string").fillna("")
+    self_tr = ((own_name != "") & (d["cpty_name"] == own_name)) | has_pattern(d["memo"], p.self_memo)
+    reversal = has_pattern(d["memo"], p.reversal_memo) | _reversal_pairs(d, p.reversal_days)
+    return card, self_tr, reversal
+
+
+def _detail(d: pd.DataFrame, kind: pd.Series, rules: pd.Series, institution: pd.Series, loan_type: pd.Series,
+            confidence: pd.Series) -> pd.DataFrame:
+    """The classified rows (``kind`` not missing) of ``d`` as :data:`DETAIL_COLS`, sorted by cust_id, date."""
+    d = d.assign(kind=kind, rules=rules, institution=institution, loan_type=loan_type, confidence=confidence)
+    return d.loc[kind.notna(), DETAIL_COLS].sort_values(["cust_id", "ts"], kind="stable").reset_index(drop=True)
+
+
+def _institution(d: pd.DataFrame) -> pd.Series:
+    """The institution of a flow that is not an internet lender: the counterparty bank, else the counterparty
+    name, else ``(对手未知)``."""
+    inst_name = d["cpty_bank"].where(d["cpty_bank"] != "", d["cpty_name"])
+    return inst_name.where(inst_name != "", "(对手未知)")
+
+
+def _exclusion_kind(kind: pd.Series, rules: pd.Series, d: pd.DataFrame, card, self_tr, reversal,
+                    p: SelfTransferParams) -> tuple[pd.Series, pd.Series]:
+    """``kind`` / ``rules`` with the exclusions applied last (they win over every other rule)."""
+    is_d = d["dir"] == "D"
+    kind = kind.mask(self_tr, KIND_SELF).mask(card & is_d, KIND_CARD).mask(reversal, KIND_REV)
+    rules = rules.mask(self_tr, "本人互转(对手为本人或摘要)").mask(card & is_d, "信用卡还款关键词")
+    rules = rules.mask(reversal, f"冲正(摘要或 {p.reversal_days} 天内同额反向)")
+    return kind, rules
+
+
+def classify_exclusions(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Timestamp,
+                        names: Mapping[str, str] | pd.Series | None = None, problems: Any = None, *,
+                        months: int) -> pd.DataFrame:
+    """Rule 1 only (the exclusions) over the flows of the window (as_of − ``months`` months, as_of]: the rows
+    :func:`classify_transactions` gives kind 信用卡还款 / 本人互转 / 冲正, identical to its rows of those kinds
+    (the exclusions win over every other rule), with only the :class:`SelfTransferParams` they depend on.
+    Same inputs (no ``loans``: the exclusions do not use them), output columns and problems as
+    :func:`classify_transactions`; ``loan_type`` and ``confidence`` are blank. For D4's 他行资金迹象
+    (:func:`self_transfers_out`)."""
+    d = _window_flows(txn, as_of, months, problems)
+    if d is None:
+        return empty_detail()
+    card, self_tr, reversal = _exclusions(d, p, names)
+    kind, rules = _exclusion_kind(pd.Series(pd.NA, index=d.index, dtype="string"),
+                                  pd.Series("", index=d.index, dtype="string"), d, card, self_tr, reversal, p)
+    blank = pd.Series(pd.NA, index=d.index, dtype="string")
+    return _detail(d, kind, rules, _institution(d), blank, blank)
+
+
 def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as_of: pd.Timestamp,
                           names: Mapping[str, str] | pd.Series | None = None, loans: pd.DataFrame | None = None,
                           problems: Any = None, *, months: int) -> pd.DataFrame:
@@ -251,32 +359,9 @@ def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as
     高/中/低 for other-bank repayments), sorted by cust_id then date. Other flows are dropped. Pure: the
     input is not modified.
     """
-    empty = empty_detail()
-    if txn is None or len(txn) == 0:
-        return empty
-    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
-    start = as_of - pd.DateOffset(months=months)
-    keep = (ts > start) & (ts <= as_of)
-    t = txn.loc[keep]
-    if len(t) == 0:
-        return empty
-    dcs = t["dc"].fillna("").str.upper()
-    dirn = pd.Series(pd.NA, index=t.index, dtype="string")
-    dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
-    bad = dirn.isna()
-    if bad.any() and problems is not None:
-        problems.record("transactions", t.loc[bad, "_row"], "dc", "VALUE_INVALID", t.loc[bad, "dc"],
-                        "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
-    t = t.loc[~bad]
-    dirn = dirn[~bad]
-    d = pd.DataFrame({
-        "cust_id": t["cust_id"].fillna(""), "source": pd.Series("交易流水", index=t.index, dtype="string"),
-        "_row": t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64"),
-        "ts": ts[t.index], "dir": dirn, "amount": pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs(),
-        "cpty_name": t["cpty_name"].fillna(""), "cpty_bank": t["cpty_bank"].fillna(""), "memo": t["memo"].fillna(""),
-    })
-    cacct = text_column(t, "cpty_acct")   # optional: a direct caller's frame may lack it
-    d["ckey"] = cacct.where(cacct != "", d["cpty_name"])
+    d = _window_flows(txn, as_of, months, problems)
+    if d is None:
+        return empty_detail()
     text = d["cpty_name"] + " " + d["memo"]
     is_d, is_c = d["dir"] == "D", d["dir"] == "C"
 
@@ -284,10 +369,7 @@ def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as
     own_bank = is_own_bank(d["cpty_bank"], p)
     other_bank = bank_known & ~own_bank
 
-    card = has_pattern(text, p.card_memo)
-    own_name = d["cust_id"].map(names if names is not None else {}).astype("string").fillna("")
-    self_tr = ((own_name != "") & (d["cpty_name"] == own_name)) | has_pattern(d["memo"], p.self_memo)
-    reversal = has_pattern(d["memo"], p.reversal_memo) | _reversal_pairs(d, p.reversal_days)
+    card, self_tr, reversal = _exclusions(d, p, names)
     excluded = card | self_tr | reversal
 
     lender = pd.Series(pd.NA, index=d.index, dtype="string")
@@ -310,7 +392,6 @@ def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as
     kind = pd.Series(pd.NA, index=d.index, dtype="string")
     kind = kind.mask(other_lend, KIND_OTHER_LEND).mask(other_repay, KIND_OTHER_REPAY).mask(own_repay, KIND_OWN)
     kind = kind.mask(lender_ok & is_c, KIND_ONLINE_LEND).mask(lender_ok & is_d, KIND_ONLINE_REPAY)
-    kind = kind.mask(self_tr, KIND_SELF).mask(card & is_d, KIND_CARD).mask(reversal, KIND_REV)
 
     rules = pd.Series("", index=d.index, dtype="string")
     rules = rules.mask(lender_ok, "网贷字典: " + lender.fillna(""))
@@ -319,8 +400,7 @@ def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as
     rules = rules.mask(pattern & ~memo_rule, "等额月供")
     rules = rules.mask(own_repay, np.where(own_bank & loan_kw, "对手行为本行", "与本行贷款月供相同"))
     rules = rules.mask(kind == KIND_OTHER_LEND, "他行来账 + 放款关键词")
-    rules = rules.mask(self_tr, "本人互转(对手为本人或摘要)").mask(card & is_d, "信用卡还款关键词")
-    rules = rules.mask(reversal, f"冲正(摘要或 {p.reversal_days} 天内同额反向)")
+    kind, rules = _exclusion_kind(kind, rules, d, card, self_tr, reversal, p)
 
     channel = has_pattern(text, p.channel_memo)
     conf = pd.Series(pd.NA, index=d.index, dtype="string")
@@ -329,15 +409,13 @@ def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as
     conf = conf.mask(other_repay & channel, "低")
     conf = conf.mask(lender_ok, "高")
 
-    inst_name = d["cpty_bank"].where(bank_known, d["cpty_name"])
-    d["institution"] = lender.where(lender_ok, inst_name.where(inst_name != "", "(对手未知)"))
-    d["loan_type"] = pd.Series(pd.NA, index=d.index, dtype="string").mask(
+    institution = lender.where(lender_ok, _institution(d))
+    loan_type = pd.Series(pd.NA, index=d.index, dtype="string").mask(
         other_repay | other_lend, _loan_type(text, p)).mask(lender_ok, "网贷")
-    d["kind"], d["rules"], d["confidence"] = kind, rules, conf
-    return d.loc[kind.notna(), DETAIL_COLS].sort_values(["cust_id", "ts"], kind="stable").reset_index(drop=True)
+    return _detail(d, kind, rules, institution, loan_type, conf)
 
 
-def self_transfers_out(det: pd.DataFrame, p: TransactionRuleParams) -> pd.Series:
+def self_transfers_out(det: pd.DataFrame, p: SelfTransferParams) -> pd.Series:
     """Σ outgoing self-transfers to the customer's own accounts at OTHER banks, per cust_id (float Series in
     the data's currency): rows of ``det`` (:func:`classify_transactions`) of kind 本人互转, direction D, with a
     named counterparty bank that is not this bank (:func:`is_own_bank`). Money the customer keeps elsewhere."""

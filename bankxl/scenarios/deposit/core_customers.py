@@ -15,8 +15,9 @@ dep_avg 存款日均, inflow/outflow 入账/出账, optional org_id/mgr_id; mone
   :func:`bankxl.frames.active_deposits`, as in D2). Not computable without 开户日期.
 * **F3 潜力**: 5 年潜力值 = max(Σ(inflow − outflow) over the last ``f3_window`` months, 0) × ``f3_years`` +
   他行资金迹象额 (outgoing self-transfers to the customer's own accounts at other banks in the same window,
-  found with the shared flow rules :mod:`bankxl.rules.transactions` — the C3 rules — run with D4's own
-  parameters: money the customer keeps elsewhere 【假设】); halved from age ``elder_age``
+  found with the shared flow rules :mod:`bankxl.rules.transactions` — C3's exclusion rules (信用卡还款,
+  本人互转, 冲正) — run with D4's own parameters, the few that decide them (:class:`CoreParams`): money
+  the customer keeps elsewhere 【假设】); halved from age ``elder_age``
   (default 65); F3 = 潜力值 ≥ ``f3_threshold`` (500,000). Not computable without 入账/出账.
 
 Grades (SCENARIOS.md: 三项全满足 = 核心A; F1 + 任一 = 核心B; 仅 F3 = 潜力客户): 核心A = F1 ∧ F2 ∧ F3; 核心B =
@@ -50,7 +51,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -59,7 +61,7 @@ from ...errors import ParameterError, ProblemLog
 from ...lists import Rule, ScoredList, check_levels, format_values, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...rules.identity import by_cust_id
-from ...rules.transactions import TransactionRuleParams, classify_transactions, self_transfers_out
+from ...rules.transactions import SelfTransferParams, TransactionRuleParams, classify_exclusions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
 from ...tags import tag_sheet, tag_table
 from ...frames import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns, flag_text
@@ -88,10 +90,19 @@ DATASET_PARAMS: dict[str, dict] = {
 
 
 @dataclass(frozen=True)
-class CoreParams(TransactionRuleParams):
-    """Parameters of D4 (defaults: SCENARIOS.md D4; 【假设】 where the spec says so): the flow classifier's
-    (:class:`bankxl.rules.transactions.TransactionRuleParams`, inherited: they decide the 本人互转 to other
-    banks of F3's 他行资金迹象) and D4's own below."""
+class CoreParams(SelfTransferParams):
+    """Parameters of D4 (defaults: SCENARIOS.md D4; 【假设】 where the spec says so): the flow rules' exclusion
+    parameters (:class:`bankxl.rules.transactions.SelfTransferParams`, inherited: 本行行名/行号, 信用卡还款 /
+    本人互转 / 冲正 keywords and 冲正天数 — all that decides the 本人互转 to other banks of F3's 他行资金迹象)
+    and D4's own below. The full classifier's other parameters (网贷机构字典, 等额月供 …) do not change D4's
+    result: they are not D4 parameters and are refused naming why (:data:`REMOVED`)."""
+
+    #: the full classifier's parameters (id and 中文 label) that D4 carried until it took only the ones it uses
+    REMOVED: ClassVar[dict[str, tuple[str, str]]] = {
+        k: ("不影响 D4 的结果(只用于 C3 的网贷/他行贷款识别), 已不是 D4 的参数",
+            "it does not change D4's result (used by C3's loan rules only) and is no longer a D4 parameter")
+        for f in fields(TransactionRuleParams) if f.name not in {g.name for g in fields(SelfTransferParams)}
+        for k in (f.name, f.metadata["zh"])}
 
     size_basis: str = param("td_avg", "规模口径", None, "定期日均为课程口径; 数据无定期日均时自动改用存款日均并在说明中注明",
                             choices=BASIS_ZH)
@@ -123,7 +134,7 @@ class CoreParams(TransactionRuleParams):
                                           "5年潜力值、{months_ok} 达标月数")
 
     def check(self) -> None:
-        """The classifier's rules (:meth:`TransactionRuleParams.check`), then D4's: windows and counts ≥ 1,
+        """The flow rules' exclusion parameters (:meth:`SelfTransferParams.check`), then D4's: windows and counts ≥ 1,
         F2 达标月数 ≤ F2 观察月数, the 等级门槛/策略表 shape (:func:`bankxl.lists.check_levels`), level names =
         the listed grades, and points + thresholds that give every F1/F2/F3 combination its :func:`grade`
         (else the list's 等级 would differ from 分级概览). Raises :class:`ParameterError`."""
@@ -325,7 +336,8 @@ def _conditions(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> dict[str, pd.Ser
 def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams,
                       problems: ProblemLog | None = None) -> pd.Series:
     """Σ outgoing self-transfers to other banks per customer in the ``f3_window`` months up to ``as_of``, by the
-    shared flow rules with D4's own params (:func:`bankxl.rules.transactions.self_transfers_out`); float
+    shared flow rules' exclusions with D4's own params (:func:`bankxl.rules.transactions.classify_exclusions`,
+    :func:`~bankxl.rules.transactions.self_transfers_out`); float
     Series on ``ids``, 0 for a customer without such flows, NaN for everybody when there is no 交易流水
     (unknown, not 0). Row problems of the flow rules go to ``problems``."""
     txn = tables.get("transactions")
@@ -335,7 +347,7 @@ def _other_bank_funds(tables, ids: pd.Index, as_of: pd.Timestamp, p: CoreParams,
         return pd.Series(0.0, index=ids)
     cust = tables.get("customers")
     names = by_cust_id(cust)["cust_name"] if cust is not None else None
-    det = classify_transactions(txn, p, as_of, names, problems=problems, months=p.f3_window)
+    det = classify_exclusions(txn, p, as_of, names, problems, months=p.f3_window)
     return self_transfers_out(det, p).reindex(ids).fillna(0.0)
 
 
