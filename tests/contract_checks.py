@@ -36,6 +36,7 @@ from bankxl.lists import LIST_COLUMNS
 from bankxl.paramsheet import COLUMNS as PARAM_COLUMNS
 from bankxl.paramsheet import read_settings
 from bankxl.report import Chart, Note, PivotBlock, Report, Table
+from bankxl.report.model import TABLE_ROLES
 from bankxl.report.xlsx import write_report
 from bankxl.runner import execute, run_scenario
 from bankxl.scenario import GROUPS, PERIOD_MAX, Scenario, make_params, params_hash, params_table
@@ -47,7 +48,6 @@ AS_OF = "2026-11-30"
 SAMPLE_CUSTOMERS, SAMPLE_SEED = 200, 7
 #: a bad parameter must stop within this many seconds (no input is read)
 PARAM_SECONDS = 1.0
-LIST_SHEET = re.compile(r"名单$")
 TAG_SHEET = "客户标签"
 
 
@@ -141,16 +141,23 @@ def assert_report_well_formed(report: Report, spec: Scenario) -> None:
 
 
 def list_tables(report: Report) -> list[tuple[str, Table]]:
-    """The customer lists of a report (SCENARIOS.md §6 名单表) as (sheet name, Table): a table that ranks
-    customers (排名 and 客户号 columns), or a table with 客户号 on a sheet whose name ends in 名单."""
+    """The customer lists of a report (SCENARIOS.md §6 名单表) as (sheet name, Table): the tables marked
+    ``role="list"`` (:meth:`bankxl.lists.ScoredList.table` marks them), whatever their sheet is called."""
+    return [(s.name, b) for s in report.sheets for b in s.blocks if isinstance(b, Table) and b.role == "list"]
+
+
+def undeclared_customer_tables(report: Report) -> list[tuple[str, Table]]:
+    """Tables with a 客户号 column (a row per customer) whose ``role`` says neither what they are: not a §6
+    list, not the tag table, not declared per-customer detail (:data:`bankxl.report.model.TABLE_ROLES`)."""
     return [(s.name, b) for s in report.sheets for b in s.blocks if isinstance(b, Table)
-            and "客户号" in b.df.columns and ("排名" in b.df.columns or LIST_SHEET.search(s.name))]
+            and "客户号" in b.df.columns and b.role not in TABLE_ROLES]
 
 
 def _tag_like(report: Report) -> list[tuple[str, Table]]:
-    """Tables holding tag rows (an English ``tag_code`` or a 标签代码 column), wherever they are."""
+    """Tables holding tag rows (marked ``role="tags"``, or an English ``tag_code`` or a 标签代码 column),
+    wherever they are."""
     return [(s.name, b) for s in report.sheets for b in s.blocks if isinstance(b, Table)
-            and ({"tag_code", TAG_HEADERS["tag_code"]} & {str(c) for c in b.df.columns})]
+            and (b.role == "tags" or {"tag_code", TAG_HEADERS["tag_code"]} & {str(c) for c in b.df.columns})]
 
 
 def _blocks_equal(a, b, where: str) -> None:
@@ -336,6 +343,17 @@ def check_list_sheets_have_section6_columns(spec: Scenario, bank) -> None:
         assert not plain, f"{where}: identity columns not masked {plain}"
 
 
+def check_customer_tables_declared(spec: Scenario, bank) -> None:
+    """Every table with 客户号 per row says what it is (``Table.role``): a §6 list (``ScoredList.table``), the
+    tag table (``tag_sheet``) or ``role="detail"`` declared by the scenario — so a ranked customer list
+    built by hand, outside :mod:`bankxl.lists`, cannot escape the §6 list check by its sheet name."""
+    report = sample_report(spec, bank)
+    bad = [f"{sheet}/{t.name} (role={t.role!r})" for sheet, t in undeclared_customer_tables(report)]
+    assert not bad, (f"{spec.id}: tables with 客户号 per row that are neither a §6 list (build it with "
+                     "bankxl.lists.score_list -> ScoredList.table, role='list') nor the tag table nor declared "
+                     f"per-customer detail (Table(..., role='detail')): {bad}")
+
+
 def check_tag_rows_have_section6_columns(spec: Scenario, bank) -> None:
     """Tags sit on one 客户标签 sheet with the §6 columns under their Chinese headers (客户号 场景 标签代码 …
     规则版本), rows of this scenario (场景 = its code, 标签代码 ``<code>_…``, 数据日期 = the data date, 规则版本
@@ -467,6 +485,7 @@ def yield_checks(spec: Scenario) -> Iterator[Callable[[Scenario, dict], None]]:
     yield check_missing_optional_columns
     if spec.optional_inputs:
         yield check_missing_optional_inputs
+    yield check_customer_tables_declared
     yield check_list_sheets_have_section6_columns
     yield check_tag_rows_have_section6_columns
     yield check_deterministic

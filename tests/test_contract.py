@@ -115,15 +115,44 @@ def test_checks_fail_on_a_parameter_whose_range_is_not_enforced(monkeypatch):
         cc.check_bad_param_fails_before_load(registry()["deposit.maturity"], cc.sample_bank())
 
 
-def test_list_tables_found_by_rank_or_list_sheet():
+def test_lists_are_found_by_their_marker_not_their_sheet_name():
+    """A list is what ScoredList.table marks role="list", on any sheet; a ranked 客户号 table without a
+    marker is not a list (whatever its sheet is called) and is reported as undeclared; detail and tag
+    tables declared as such are not."""
     from bankxl.report import Report, Sheet
 
     ranked = pd.DataFrame({"排名": [1], "客户号": ["C1"]})
     plain = pd.DataFrame({"客户号": ["C1"]})
     other = pd.DataFrame({"x": [1]})
-    rep = Report("r", sheets=[Sheet("明细", [Table(ranked, name="a"), Table(plain, name="b")]),
-                              Sheet("提醒名单", [Table(plain, name="c"), Table(other, name="d")])])
-    assert [t.name for _, t in cc.list_tables(rep)] == ["a", "c"]
+    rep = Report("r", sheets=[
+        Sheet("明细", [Table(ranked, name="a"), Table(plain, name="b", role="detail")]),
+        Sheet("提醒名单", [Table(plain, name="c"), Table(other, name="d")]),
+        Sheet("排行", [Table(ranked, name="e", role="list"), Table(plain, name="f", role="tags")])])
+    assert [t.name for _, t in cc.list_tables(rep)] == ["e"]
+    assert [t.name for _, t in cc.undeclared_customer_tables(rep)] == ["a", "c"]
+    with pytest.raises(ValueError, match="role 'ranking'"):
+        Table(plain, role="ranking")
+
+
+def test_checks_fail_on_an_unmarked_ranked_list():
+    """A scenario adding a hand-made ranked customer list (排名, 客户号, 得分 … on a sheet named 名单) that
+    does not come from bankxl.lists fails the contract by name; the same table declared detail passes."""
+    from bankxl.report import Sheet
+
+    hand = pd.DataFrame({"排名": [1, 2], "客户号": ["C1", "C2"], "得分": [90.0, 80.0]})
+
+    def add(role):
+        return lambda r: r.sheets.insert(0, Sheet("挽留名单", [Table(hand, name="hand_list", role=role)]))
+
+    spec = _broken("credit.mortgage_cross_sell", run=_wrap_run("credit.mortgage_cross_sell", after=add(None)))
+    with pytest.raises(AssertionError, match=r"neither a §6 list .*挽留名单/hand_list \(role=None\)"):
+        cc.check_customer_tables_declared(spec, cc.sample_bank())
+    assert "hand_list" not in [t.name for _, t in cc.list_tables(cc.sample_report(spec, cc.sample_bank()))]
+    spec = _broken("credit.mortgage_cross_sell", run=_wrap_run("credit.mortgage_cross_sell", after=add("detail")))
+    cc.check_customer_tables_declared(spec, cc.sample_bank())
+    spec = _broken("credit.mortgage_cross_sell", run=_wrap_run("credit.mortgage_cross_sell", after=add("list")))
+    with pytest.raises(AssertionError, match=r"lacks the §6 list columns"):
+        cc.check_list_sheets_have_section6_columns(spec, cc.sample_bank())
 
 
 # ------------------------------------------------------------------------------ CONTRIBUTING.md example
