@@ -285,3 +285,51 @@ def test_age_from_birth_date_id_number_or_age_column():
     for d in ("2026-11-30", "2027-02-28", "2027-12-31"):
         assert age_from_birth(birth_date(ids, valid_only=False), d).tolist() == \
             age_at(ids, d, valid_only=False).astype("float64").tolist()
+
+
+def test_offer_texts_renovation_months_and_mortgage_pattern_are_parameters():
+    """Issue 9: C6's user-facing texts and thresholds are parameters (参数 sheet, hashed), each changing the
+    output on the hand-built bank.
+    * offers: k3's 个人消费贷款 gap goes (M3b's balance/amount 0.96 ≥ 0.7), so its highest-weight gap is 信用卡
+      (20), then 定期存款 -> 建议动作 starts with the 信用卡 offer text; no_gap_offer: k1 (no gap left with
+      the loan details below) gets that text.
+    * renovation_months: k3's newest mortgage M3b is 30 months old: no 装修 hint at 24, a hint at 36
+      ("按揭放款 ≤36 个月"); k1's M1b (11 months) has it either way.
+    * mortgage_pattern: k4's running 安居贷 loan is not a mortgage by default (住房|按揭|房贷); with the pattern
+      安居 k4 becomes a holder (4 holders instead of 3)."""
+    from bankxl.errors import ParameterError
+    from bankxl.scenario import make_params, params_table
+    from bankxl.scenarios.credit.mortgage_cross_sell import MortgageParams
+
+    t = bank()
+    t["loans"] = _frame("loans", [
+        {"loan_id": "M1b", "cust_id": "k1", "product": "个人住房贷款", "start_date": pd.Timestamp("2025-12-01"),
+         "amount": 400_000.0, "balance": 390_000.0, "status": "C"},     # 11 months paid, ratio 0.975
+        {"loan_id": "M3b", "cust_id": "k3", "product": "个人住房贷款", "start_date": pd.Timestamp("2024-05-01"),
+         "amount": 500_000.0, "balance": 480_000.0, "status": "C"},     # 30 months paid
+        {"loan_id": "A4", "cust_id": "k4", "product": "安居贷", "start_date": pd.Timestamp("2023-01-01"),
+         "amount": 300_000.0, "balance": 200_000.0, "status": "C"},
+    ])
+    base = _run(t)
+    lst = base.tables()["cross_sell_list"].df.set_index("客户号")
+    assert sorted(lst.index) == ["k1", "k2", "k3"]
+    assert lst.loc["k1", "建议动作"].startswith("维护: 产品已齐全") and "按揭放款 ≤24 个月" in lst.loc["k1", "原因"]
+    assert "装修分期" not in lst.loc["k3", "原因"] and lst.loc["k3", "建议动作"].startswith("推荐信用卡(装修分期")
+    changed = _run(t, offers='[["个人消费贷款", "主推装修贷"], ["信用卡", "办卡"]]', no_gap_offer="回访维护",
+                   renovation_months=36, mortgage_pattern="安居")
+    l2 = changed.tables()["cross_sell_list"].df.set_index("客户号")
+    assert l2.loc["k3", "建议动作"].startswith("办卡; 其次: 定期存款") and "按揭放款 ≤36 个月: 装修分期需求" in l2.loc["k3", "原因"]
+    assert l2.loc["k1", "建议动作"].startswith("回访维护")
+    assert sorted(l2.index) == ["k1", "k2", "k3", "k4"]   # 安居贷 now a mortgage
+    assert changed.meta["rule_version"] != base.meta["rule_version"]
+    shown = params_table(make_params(MortgageParams, {})).set_index("参数")
+    assert shown.loc["mortgage_pattern", "名称"] == "按揭贷款品种(正则)" and shown.loc["renovation_months", "单位"] == "月"
+    # checked before any input is read: an invalid regex, a blank pattern, an offer row that is not a pair
+    with pytest.raises(ParameterError, match="正则"):
+        make_params(MortgageParams, {"mortgage_pattern": "住房("})
+    with pytest.raises(ParameterError, match="mortgage_pattern|按揭贷款品种"):
+        make_params(MortgageParams, {"mortgage_pattern": " "})
+    with pytest.raises(ParameterError, match="offers"):
+        make_params(MortgageParams, {"offers": '[["信用卡"]]'})
+    with pytest.raises(ParameterError):
+        make_params(MortgageParams, {"renovation_months": -1})

@@ -11,11 +11,12 @@ Inputs (canonical tables, ``bankxl.tables``):
   outcomes, never used in the priority score.
 * ``product_holdings`` 产品持有 (required) — cust_id · product · held (blank = held; a value the loader
   could not read, VALUE_INVALID, is unknown) · balance.
-* ``loans`` 贷款 (optional) — running 个人住房贷款 loans (status C/D or no status and no 结清日) also make a
-  mortgage holder; 个人消费贷款 loans count as holding 个人消费贷款; with loan details the consumer-loan
-  gap needs ≥ ``min_paid_periods`` instalments paid and balance/amount < ``max_balance_ratio`` (SCENARIOS
-  C6), loans in arrears (status D) mark a risk customer, and a mortgage disbursed ≤ 24 months ago adds the
-  装修分期 hint.
+* ``loans`` 贷款 (optional) — running 个人住房贷款 loans (status C/D or no status and no 结清日; a product
+  matching the regex ``mortgage_pattern``, default 住房|按揭|房贷) also make a mortgage holder; 个人消费贷款
+  loans count as holding 个人消费贷款; with loan details the consumer-loan gap needs ≥ ``min_paid_periods``
+  instalments paid and balance/amount < ``max_balance_ratio`` (SCENARIOS C6), loans in arrears (status D)
+  mark a risk customer, and a mortgage disbursed ≤ ``renovation_months`` (24) months ago adds the 装修分期
+  hint.
 * ``customer_monthly`` 客户月度存款 (optional) — the latest month's 存款月日均 is the deposit size; else the
   sum of the non-loan ``product_holdings.balance``.
 
@@ -28,7 +29,9 @@ get no credit-product gaps); an unknown holding is neither held nor a gap. Prior
 holding is known; unknown ones are named in 未计算因素)
 (weights parameter) + deposit size percentile among holders × ``size_points`` (35) + age in ``prime_age``
 ``age_points`` (15); a factor the data do not hold (no deposit, no age) is not scored and is named in
-未计算因素. Levels, actions and due dates (working days) from the ``levels`` / ``strategy`` parameters.
+未计算因素. Levels, actions and due dates (working days) from the ``levels`` / ``strategy`` parameters;
+the action's ``{offer}`` is the ``offers`` text of the highest-weight gap product (``no_gap_offer`` without a
+gap). 客户号 of one person (same 证件号, :func:`bankxl.rules.identity.persons`) count as one customer.
 
 Output sheets: 覆盖概览 (coverage by product, holders vs others, chart), 按年龄段 / 按职业 / 按婚姻状况 /
 按性别 / 按机构 (coverage by group with charts, where the data have the column), 缺口矩阵 (customers by number
@@ -45,6 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...errors import ParameterError
 from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
@@ -52,23 +56,25 @@ from ...tables import get_table, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import customer_ages
 from ...rules.identity import by_cust_id, persons
+from ...rules.transactions import check_regex, has_pattern
 
 MORTGAGE = "个人住房贷款"
 CONSUMER = "个人消费贷款"
 CREDIT_PRODUCTS = ("个人消费贷款", "信用卡", "个人经营贷款")
 OUTCOME_ZH = {"outcome_y": "本次营销认购定期(结果)"}
 
-ACTIONS = {
-    "个人消费贷款": "推荐个人消费贷(装修/家电/教育), 核对收入与负债后预授信",
-    "信用卡": "推荐信用卡(装修分期/账单分期), 绑定房贷还款账户自动还款",
-    "定期存款": "推荐定期存款/大额存单, 锁定月供以外的闲置资金",
-    "理财": "推荐稳健型理财, 匹配月供周期的短期产品",
-    "代发": "营销代发工资, 把月供资金来源留在本行",
-    "手机银行": "开通手机银行, 月供提醒与线上还款",
-    "保险": "推荐房贷相关保障(意外/家财险)",
-    "借记卡": "开立借记卡作为还款账户",
-    "结算账户": "开立结算账户作为还款账户",
-}
+#: default 缺口产品推荐话术 (parameter ``offers``): product -> the offer of the list's 建议动作
+_OFFERS = (
+    ("个人消费贷款", "推荐个人消费贷(装修/家电/教育), 核对收入与负债后预授信"),
+    ("信用卡", "推荐信用卡(装修分期/账单分期), 绑定房贷还款账户自动还款"),
+    ("定期存款", "推荐定期存款/大额存单, 锁定月供以外的闲置资金"),
+    ("理财", "推荐稳健型理财, 匹配月供周期的短期产品"),
+    ("代发", "营销代发工资, 把月供资金来源留在本行"),
+    ("手机银行", "开通手机银行, 月供提醒与线上还款"),
+    ("保险", "推荐房贷相关保障(意外/家财险)"),
+    ("借记卡", "开立借记卡作为还款账户"),
+    ("结算账户", "开立结算账户作为还款账户"),
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,16 @@ class MortgageParams:
     gap_points: float = param(50.0, "缺口满分", "分", help="缺口得分 = 该值 × 缺口权重之和 / 已评估产品权重之和")
     size_points: float = param(35.0, "存款规模满分", "分", help="存款规模得分 = 该值 × 存款在按揭客户中的分位(0–1)")
     age_points: float = param(15.0, "重点年龄段加分", "分", help="年龄在重点年龄段内加的分")
+    mortgage_pattern: str = param("住房|按揭|房贷", "按揭贷款品种(正则)",
+                                  help="贷款表中品种名称含该正则匹配的未结清贷款记为「个人住房贷款」(按揭客户)",
+                                  pattern=r"(?s).*\S.*")
+    renovation_months: int = param(24, "装修分期-放款月数上限", "月", min=0, max=600,
+                                   help="有贷款明细时: 按揭放款(已还期数) ≤ 该月数的客户提示装修分期需求")
+    offers: tuple = param(_OFFERS, "缺口产品推荐话术",
+                          help="[[产品, 推荐话术], …]: 建议动作中 {offer} 先写缺口权重最高的产品的话术; "
+                               "未列出的产品写「推荐<产品>」")
+    no_gap_offer: str = param("维护: 产品已齐全, 关注提前还款与续存", "无缺口推荐话术",
+                              help="没有缺口产品的按揭客户的 {offer}", pattern=r"(?s).*\S.*")
     levels: tuple = levels_param((("A", 80), ("B", 60), ("C", 0)))
     strategy: tuple = strategy_param((("A", "{offer}; 客户经理面谈", 5), ("B", "{offer}; 电话联系", 10),
                                       ("C", "{offer}; 短信/手机银行推送", 20)),
@@ -95,8 +111,17 @@ class MortgageParams:
 
     def check(self) -> None:
         """等级门槛 from high to low, one 策略表 row per level, actions using only {offer} / {gap_txt}
-        (缺口产品) / {n_gap} (缺口产品数) (:func:`bankxl.lists.check_levels`). Raises ParameterError."""
+        (缺口产品) / {n_gap} (缺口产品数) (:func:`bankxl.lists.check_levels`); 按揭贷款品种 a valid regular
+        expression; 推荐话术 pairs of non-empty texts, one per product. Raises ParameterError."""
         check_levels(self.levels, self.strategy, ("offer", "gap_txt", "n_gap"))
+        check_regex(self, "mortgage_pattern")
+        if any(not isinstance(x, (tuple, list)) or len(x) != 2 or not all(isinstance(v, str) and v.strip() for v in x)
+               for x in self.offers) or len({x[0] for x in self.offers}) != len(self.offers):
+            raise ParameterError(
+                f"参数「缺口产品推荐话术(offers)」应为 [[\"产品\", \"推荐话术\"], …], 产品不重复且都不为空, 给定 "
+                f"{self.offers!r}。",
+                f"Parameter offers must look like [[\"product\", \"offer text\"], ...] with distinct, non-empty "
+                f"products and texts; got {self.offers!r}.")
 
 
 # ============================================================================ building blocks
@@ -104,13 +129,14 @@ _HELD, _NOT_HELD, _UNKNOWN = 2.0, 1.0, 0.5  # held anywhere beats not held beats
 
 
 def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.DataFrame | None,
-                   as_of, invalid_held=None) -> tuple[pd.DataFrame, set[str]]:
+                   as_of, invalid_held=None, mortgage_pattern: str = MortgageParams.mortgage_pattern,
+                   ) -> tuple[pd.DataFrame, set[str]]:
     """cust_id x product ``boolean`` matrix — True held, False not held, <NA> unknown — (index = every
     customer of ``customers`` and of ``holdings``) and the set of products the data show at all
     (``evaluated``). Sources: product_holdings (a blank held = held; rows flagged in ``invalid_held``, a
     bool array over ``holdings``, had an unreadable value: unknown; held False rows make the product
     evaluated), customers.payroll_flag -> 代发, mobile_banking -> 手机银行 (blank = unknown), running loans
-    -> their product (个人住房贷款 / 个人消费贷款 ...). Per customer and product: held by any source -> True,
+    -> their product (个人住房贷款 by ``mortgage_pattern`` / 个人消费贷款 ...). Per customer and product: held by any source -> True,
     else not held by any -> False, else unknown; a customer without any record of the product -> False."""
     h = holdings
     held = h["held"].astype("boolean").fillna(True)
@@ -128,7 +154,7 @@ def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.Da
             rows.append(pd.DataFrame({"cust_id": customers["cust_id"].to_numpy(), "product": name,
                                       "v": code(customers[col])}))
     if loans is not None and len(loans):
-        lo = running_loans(loans)
+        lo = running_loans(loans, mortgage_pattern)
         rows.append(pd.DataFrame({"cust_id": lo["cust_id"].to_numpy(), "product": lo["product"].to_numpy(),
                                   "v": _HELD}))
     long = pd.concat(rows, ignore_index=True).dropna(subset=["cust_id", "product"])
@@ -158,15 +184,15 @@ def _invalid_held(holdings: pd.DataFrame, ctx: RunContext) -> tuple[np.ndarray, 
     return holdings["_row"].isin(rows).fillna(False).to_numpy(dtype=bool), True
 
 
-def running_loans(loans: pd.DataFrame) -> pd.DataFrame:
-    """Loans still running: status C/D, or no status and no 结清日 (mortgage-like products recognised by
-    住房/按揭/房贷 in the product name are named 个人住房贷款)."""
+def running_loans(loans: pd.DataFrame, mortgage_pattern: str = MortgageParams.mortgage_pattern) -> pd.DataFrame:
+    """Loans still running: status C/D, or no status and no 结清日; a product named 个人住房贷款 or matching
+    the regex ``mortgage_pattern`` (parameter 按揭贷款品种, default 住房/按揭/房贷) is named 个人住房贷款."""
     code = loan_status_code(loans["status"])
     end = loans["end_date"]
     run = code.isin(["C", "D"]).fillna(False).astype(bool) | (code.isna() & end.isna()).astype(bool)
     lo = loans[run.to_numpy()]
     prod = lo["product"].fillna("其他贷款")
-    prod = prod.mask(prod.str.contains("住房|按揭|房贷", na=False), MORTGAGE)
+    prod = prod.mask(prod.eq(MORTGAGE) | has_pattern(prod, mortgage_pattern), MORTGAGE)
     return lo.assign(product=prod, _code=code[run.to_numpy()])
 
 
@@ -228,7 +254,7 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
         monthly = monthly.assign(cust_id=who.of(monthly["cust_id"]))
 
     invalid, complete = _invalid_held(holdings, ctx)
-    m, evaluated = holding_matrix(holdings, flags, loans, ctx.as_of, invalid)
+    m, evaluated = holding_matrix(holdings, flags, loans, ctx.as_of, invalid, p.mortgage_pattern)
     if not complete:
         notes.append("产品持有表中无法识别的「持有」值过多, 无法逐行区分: 该列中所有空白「持有」均按未知处理。")
     is_holder = (m[MORTGAGE].fillna(False).astype(bool) if MORTGAGE in m.columns
@@ -437,7 +463,7 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
     # consumer-loan eligibility with loan details (SCENARIOS C6)
     mort_detail = None
     if loans is not None and len(loans):
-        lo = running_loans(loans)
+        lo = running_loans(loans, p.mortgage_pattern)
         lo = lo[lo["product"].eq(MORTGAGE)]
         if len(lo):
             mort_detail = mortgage_detail(lo, ctx.as_of, p.min_paid_periods, p.max_balance_ratio)
@@ -451,8 +477,8 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         else:
             notes.append("没有按揭贷款明细(放款日/余额/原额), 消费贷缺口未核对已还期数与余额比。")
     if mort_detail is not None:
-        recent = mort_detail.reindex(ids)["min_paid"] <= 24
-        hints = hints.mask(recent.fillna(False).to_numpy(), "按揭放款 ≤24 个月: 装修分期需求")
+        recent = mort_detail.reindex(ids)["min_paid"] <= p.renovation_months
+        hints = hints.mask(recent.fillna(False).to_numpy(), f"按揭放款 ≤{p.renovation_months} 个月: 装修分期需求")
     w = pd.Series({x: float(weights.get(x, 0)) for x in products}, dtype="float64")
     gap_w = gaps.fillna(False).astype(float).mul(w).sum(axis=1) if products else pd.Series(0.0, index=ids)
     w_known = gaps.notna().astype(float).mul(w).sum(axis=1) if products else pd.Series(0.0, index=ids)
@@ -470,7 +496,7 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         has = gaps[x].fillna(False).to_numpy(dtype=bool)
         second = second.mask(has, first)
         first = first.mask(has, x)
-    offer = first.map(ACTIONS).fillna("推荐" + first).where(first != "", "维护: 产品已齐全, 关注提前还款与续存")
+    offer = first.map(dict(p.offers)).fillna("推荐" + first).where(first != "", p.no_gap_offer)
     offer = offer + np.where(second != "", "; 其次: " + second, "")
     offer = offer + np.where((hints != "") & ~(gaps["信用卡"].fillna(False).astype(bool) if "信用卡" in gaps.columns
                                                else pd.Series(False, index=ids)), "; 推荐装修分期", "")
@@ -522,7 +548,7 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
 def _method(p: MortgageParams) -> list[str]:
     return [
         "来源: SCENARIOS.md C6 按揭客户交叉营销(产品缺口矩阵、消费贷条件为【假设】); issue 3。",
-        "按揭客户: 产品持有表中持有「个人住房贷款」, 或贷款表中未结清的住房贷款(品种含 住房/按揭/房贷)。",
+        f"按揭客户: 产品持有表中持有「个人住房贷款」, 或贷款表中未结清的住房贷款(品种为个人住房贷款或匹配正则「{p.mortgage_pattern}」)。",
         "覆盖率 = 持有该产品的按揭客户 / 持有情况已知的按揭客户(空白代发/手机银行标志、无法识别的持有值为未知, 不算缺口); "
         "数据中完全没有出现的产品记为「未提供」, 不算缺口。",
         (f"消费贷条件(有按揭明细时): 已还 ≥{p.min_paid_periods} 期且余额/原额 < {p.max_balance_ratio:.0%}; "
