@@ -13,12 +13,13 @@ from .params import MaturityParams
 
 
 def _metrics(d: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """amount (元), count, customers (distinct cust_id) per ``keys``."""
+    """amount (元), count, customers (distinct customers: ``ckey`` of :func:`.prepare.customer_info`) per
+    ``keys``."""
     if not keys:
         return pd.DataFrame({"amount": [float(d["balance"].sum())], "count": [len(d)],
-                             "customers": [int(d["cust_id"].nunique())]})
+                             "customers": [int(d["ckey"].nunique())]})
     g = d.groupby(keys, sort=True, observed=True, dropna=False)
-    return pd.DataFrame({"amount": g["balance"].sum(), "count": g.size(), "customers": g["cust_id"].nunique()})
+    return pd.DataFrame({"amount": g["balance"].sum(), "count": g.size(), "customers": g["ckey"].nunique()})
 
 
 def total_label(outlet_ids: pd.Series, orgs: pd.DataFrame | None) -> str:
@@ -114,7 +115,7 @@ def bucket_table(d: pd.DataFrame, key: str, order: list[str], label: str, ctx: R
 def bucket_total(d: pd.DataFrame, ctx: RunContext) -> str:
     """The 合计 line under a bucket table (distinct customers counted over the whole range)."""
     return (f"合计: 到期金额 {ctx.money(float(d['balance'].sum())):,.2f} {ctx.unit}, {len(d)} 笔, "
-            f"{int(d['cust_id'].nunique())} 户(去重)。")
+            f"{int(d['ckey'].nunique())} 户(去重)。")
 
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from ....calendar import add_months
-from ....frames import active_deposit_mask, masked
+from ....frames import active_deposit_mask, masked, text_column
+from ....rules.identity import by_cust_id, customer_key, persons
 from ....scenario import RunContext
 from .labels import (NO_ORGS, P_LATER, P_OVERDUE, P_TODAY, UNMATCHED, amount_band, dtm_band, month_periods,
                      product_kind, term_label)
@@ -236,14 +237,32 @@ def maturity_value(d: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return val.round(2), note
 
 
-def customer_info(d: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
-    """cust_name, id_no, phone per deposit row: from ``customers`` when given, else from the deposit rows."""
+def customer_info(d: pd.DataFrame, customers: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+    """Who each deposit belongs to: the shown details and the customer identity (:mod:`bankxl.rules.identity`).
+
+    ``d``: the deposits of :func:`prepare` (cust_id, cust_name, id_no). ``customers``: the optional 客户 table
+    (cust_id, cust_name, id_no, phone), looked up by the trimmed 客户号 (:func:`~bankxl.rules.identity.by_cust_id`:
+    first row per customer); its values win, the deposit row's fill the gaps.
+
+    Returns (frame on ``d``'s index with cust_name, id_no, phone (string), ``cust`` (string: the 客户号 standing
+    for the customer) and ``ckey`` (Int64: one code per customer, <NA> for a deposit without any identifier);
+    说明 lines on merged 客户号 and identity conflicts). The shared key order: the 客户号 of one person — the
+    same valid 证件号, 15 digits normalised to 18; invalid or ID_CORRUPT numbers never match — are one customer
+    represented by the smallest 客户号 (:func:`~bankxl.rules.identity.persons`); a deposit without 客户号 is
+    keyed by its 证件号, else 姓名+手机号 (:func:`~bankxl.rules.identity.customer_key`). Vectorised.
+    """
     out = pd.DataFrame({"cust_name": d["cust_name"], "id_no": d["id_no"],
-                        "phone": pd.Series(pd.NA, index=d.index, dtype="string")})
-    if customers is not None and len(customers):
-        c = customers.drop_duplicates("cust_id").set_index("cust_id")
-        for col in ("cust_name", "id_no", "phone"):
-            out[col] = d["cust_id"].map(c[col]).fillna(out[col])
-    return out
-
-
+                        "phone": pd.Series(pd.NA, index=d.index, dtype="string")}).astype("string")
+    key = text_column(d, "cust_id")
+    c = by_cust_id(customers)
+    for col in ("cust_name", "id_no", "phone"):
+        if col in c.columns:
+            out[col] = key.map(c[col].astype("string")).fillna(out[col]).astype("string")
+    who = persons(pd.DataFrame({"cust_id": key, "id_no": out["id_no"], "cust_name": out["cust_name"]}))
+    cust = who.of(key.replace("", pd.NA)).astype("string")
+    ck = ("客户号:" + cust).fillna(customer_key(out.assign(cust_id=cust)))
+    codes = pd.factorize(ck)[0]
+    out["cust"] = cust
+    out["ckey"] = pd.array(codes, dtype="Int64")
+    out.loc[codes < 0, "ckey"] = pd.NA
+    return out, who.notes()

@@ -45,7 +45,7 @@ def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, c
     r = r.sort_values("acct_no", kind="stable")  # the last tie-break: 账号
     ri = info.loc[r.index]
     value, vnote = maturity_value(r) if len(r) else (pd.Series(dtype="float64"), pd.Series(dtype="string"))
-    cust_total = r.groupby(["node", "cust_id"])["balance"].transform("sum") if len(r) else r["balance"]
+    cust_total = r.groupby(["node", "ckey"])["balance"].transform("sum") if len(r) else r["balance"]
     big = (cust_total >= params.large_customer).astype("boolean")
     is_cd = r["kind"].eq("大额存单")
     node_action = r["node"].map({int(k): str(a) for k, a in params.node_actions})
@@ -53,7 +53,7 @@ def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, c
     auto = r["auto_renew"].fillna(False).astype(bool)
     unit = ctx.base_unit
     frame = pd.DataFrame({
-        "cust_id": r["cust_id"], "cust_name": ri["cust_name"], "id_no": ri["id_no"], "phone": ri["phone"],
+        "cust_id": r["cust"], "cust_name": ri["cust_name"], "id_no": ri["id_no"], "phone": ri["phone"],
         "node": r["node"], "node_label": "到期前" + r["node"].astype(str) + "天", "dtm": r["dtm"].astype("int64"),
         "outlet_id": r["outlet_id"], "outlet": r["outlet"], "mgr_id": r["mgr_id"],
         "acct": masked(r["acct_no"], "acct_no", ctx), "product": r["product"], "term_band": r["term_band"],
@@ -100,10 +100,11 @@ def customer_tags(d: pd.DataFrame, rem: pd.DataFrame, vip: pd.DataFrame, params:
     list: value = 到期金额 in the base unit), D2_OVERDUE 已到期未支取 (value = the customer's balance matured
     before the data date, base unit)."""
     top = rem.sort_values("得分", ascending=False, kind="stable").drop_duplicates("客户号")
-    over = d[d["dtm"] < 0].groupby("cust_id")["balance"].sum()
+    od = d[(d["dtm"] < 0).to_numpy() & d["cust"].notna().to_numpy()]
+    over = od.groupby("ckey").agg(cust=("cust", "first"), balance=("balance", "sum")).sort_values("cust")
     return tag_table(
         tag_rows("D2", "D2_REMINDER", "到期提醒", top["客户号"], ctx, params, value=top["得分"], level=top["等级"]),
         tag_rows("D2", "D2_LARGE_MATURITY", "大额到期", vip["客户号"], ctx, params, value=vip[ctx.base_label("到期金额")]),
-        tag_rows("D2", "D2_OVERDUE", "已到期未支取", over.index, ctx, params, value=over.to_numpy()))
+        tag_rows("D2", "D2_OVERDUE", "已到期未支取", over["cust"], ctx, params, value=over["balance"].to_numpy()))
 
 

@@ -114,7 +114,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     hier, has_branch, hnotes = org_hierarchy(d["org_id"], orgs, ctx, d["excel_row"])
     notes += hnotes
     d = pd.concat([d, hier], axis=1)
-    info = customer_info(d, customers)
+    info, id_notes = customer_info(d, customers)
+    d = d.assign(ckey=info["ckey"], cust=info["cust"])  # one customer per identity (rules.identity)
+    notes += id_notes
     periods_m = month_periods(ctx.as_of, params.months_ahead)
     periods = [P_OVERDUE, P_TODAY, *periods_m, P_LATER]
     unit = ctx.money_label
@@ -303,6 +305,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
         "通知存款: " + ("无到期日, 不计入(参数 exclude)。" if params.notice_handling == "exclude"
                     else f"按数据日期后 {params.notice_days} 天到期计入(参数 seven_days)。"),
         f"提醒名单{rem_order}",
+        ("同一客户: 按 标准化证件号(15 位转 18 位; 无效或损坏的证件号不参与匹配)→ 客户号 → 姓名+手机号 的顺序认定"
+         "(bankxl.rules.identity); 证件号相同的几个客户号计为 1 户(去重客户数、大额客户、提醒合计), 显示其中最小的"
+         "客户号; 姓名不一致的不合并, 列为冲突。"),
         "客户标签: D2_REMINDER 到期提醒(标签值 = 客户在提醒名单中的最高得分, 等级同行); D2_LARGE_MATURITY 大额到期"
         f"(未来 {params.calendar_days} 天内到期合计, {ctx.base_unit}); D2_OVERDUE 已到期未支取(余额合计, {ctx.base_unit})。",
     ]

@@ -31,10 +31,11 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
     else:
         keys = ["actual", "branch", "outlet_id", "outlet"]
         m = _metrics(w, keys).reset_index()
-        per_cust = w.groupby(keys + ["cust_id"], observed=True)["balance"].sum().reset_index()
+        per_cust = (w.groupby(keys + ["ckey"], observed=True)
+                    .agg(balance=("balance", "sum"), cust=("cust", "first")).reset_index())
         big = per_cust[per_cust["balance"] >= params.large_customer].sort_values("balance", ascending=False)
         big_n = big.groupby(keys, observed=True).size()
-        big_ids = big.groupby(keys, observed=True)["cust_id"].agg(lambda s: "、".join(list(s.astype(str))[:5])
+        big_ids = big.groupby(keys, observed=True)["cust"].agg(lambda s: "、".join(list(s.astype(str))[:5])
                                                                   + (" 等" if len(s) > 5 else ""))
         mi = pd.MultiIndex.from_frame(m[keys])
         staff = pd.DataFrame({
@@ -64,17 +65,17 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
     if len(w):
         wi = info.loc[w.index]
         g = w.assign(_name=wi["cust_name"], _phone=wi["phone"]).sort_values("balance", ascending=False)
-        agg = g.groupby("cust_id", sort=False).agg(
-            amount=("balance", "sum"), count=("balance", "size"), first=("actual", "min"),
+        agg = g.groupby("ckey", sort=False).agg(
+            cust=("cust", "first"), amount=("balance", "sum"), count=("balance", "size"), first=("actual", "min"),
             outlet=("outlet", "first"), mgr=("mgr_id", "first"), name=("_name", "first"), phone=("_phone", "first"),
             products=("kind", lambda s: "、".join(sorted(set(s.astype(str))))))
         agg = agg[agg["amount"] >= params.large_customer].sort_values(["first", "amount"], ascending=[True, False])
     else:
-        agg = pd.DataFrame(columns=["amount", "count", "first", "outlet", "mgr", "name", "phone", "products"])
+        agg = pd.DataFrame(columns=["cust", "amount", "count", "first", "outlet", "mgr", "name", "phone", "products"])
     ident = identity_columns(pd.DataFrame({"cust_name": agg["name"].to_numpy(), "phone": agg["phone"].to_numpy()}),
                              ctx, fields=("cust_name", "phone"), keep_empty=True)
     vip = pd.DataFrame({
-        "客户号": pd.Series(agg.index, dtype="string"),
+        "客户号": pd.Series(agg["cust"].to_numpy(), dtype="string"),
         vip_cols[1]: ident[vip_cols[1]],
         vip_cols[2]: ident[vip_cols[2]],
         "客户经理": pd.Series(agg["mgr"].to_numpy(), dtype="string"),
