@@ -1,0 +1,508 @@
+"""D3 存款流失客户 — deposit churn (SCENARIOS.md "D3 存款流失客户 Deposit churn", §0.7, §6, §7).
+
+Inputs: ``customer_monthly`` 客户月度存款 (required: cust_id, month, dep_avg 存款月日均 元; optional wm_bal
+理财余额 元, org_id); optional ``customers`` 客户 (open_date 开户日期, status 客户状态, payroll_flag 代发标志,
+names/ID/phone for the list, org_id/mgr_id), ``transactions`` 交易流水 (behaviour tags, 沉睡),
+``time_deposits`` 定期存款明细 (到期未续存). Money in the data's currency (元 for CNY).
+
+States (one per customer, first rule that applies; :mod:`.states`): windows by calendar month up to the
+data date's month — current = mean 存款月日均 of the last ``current_months`` (3) months, base = mean of the
+``base_months`` (6) months before them, or of the current months one year earlier (``baseline`` = 去年同期,
+§7 seasonal base); a window needs at least half of its months (缺月不补 0); negative 日均 count as 0.
+下降率 drop = 1 − cur/base. 已剔除 (客户状态 matches ``closed_status``: 销户/身故) · 新客不评 (开户 < ``new_months``
+months) · 数据不足 · 基数不足 (base < ``min_base`` 10,000) · 行内迁移 (drop ≥ 20% but 存款 + 理财 drop < 20%:
+money moved into this bank's wealth products, not churn) · 已流失 (drop ≥ 90% or cur < ``lost_floor`` 1,000)
+· 重度流失 (≥ 50%) · 轻度流失 (≥ 20%) · 沉睡 (no active flow in ``dormant_days`` 180 days; only where the
+flows cover the customer and reach back that far) · 稳定. Edges (``drop_edges``) include equality. The same
+is computed for the previous month-end: the 上月 → 本月 state-transition matrix.
+
+Behaviour over the last ``behaviour_days`` (90) days (:mod:`.behaviour`, flows classified by the shared
+:mod:`bankxl.rules.transactions` with D3's own parameters): 大额转他行 (a single outflow ≥ ``big_transfer``
+50,000 to another bank), 转证券/基金/第三方支付 (counterparty/memo regex), 代发中断 (no 代发 credit for
+``payroll_gap`` 2 months), 到期未续存 (shared :mod:`bankxl.rules.maturity`: a deposit matured in the
+``maturity_window`` and neither rolled over nor followed by a new deposit within ``renew_days``). 手机银行
+登录下降 needs a login table that bankxl does not have yet: never scored, named in 未计算因素.
+
+流失名单 (§6 via :mod:`bankxl.lists`): levels = the states 重度流失 / 已流失 / 轻度流失 / 沉睡 (the editable
+策略映射表 ``levels`` + ``strategy``: action and working days per state), 得分 = the state's points + the
+behaviour points (``check()`` keeps every customer in the level of its state); rank 得分, 下降金额, 客户号.
+Tags: D3_CHURN (listed customers: 得分/状态), D3_MIGRATION, D3_BIG_OUT, D3_INVEST_OUT, D3_PAYROLL_STOP,
+D3_MATURED. Sheets: 概览 · 状态分布 (全行, 网点 × 状态) · 状态迁移 · 流失名单 · 行为标签 · 客户状态明细 · 客户标签 (+ 数据问题, 说明).
+Errors: ParameterError for bad parameters (before any input is read); row problems (DUP_KEY of a
+customer-month, NEG_BALANCE of a negative 日均) go to 数据问题.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ....errors import ParameterError
+from ....frames import flag_text
+from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
+from ....report import Chart, Conditional, Note, Report, Sheet, Table
+from ....rules.identity import by_cust_id
+from ....rules.maturity import RenewalRuleParams, matured_not_renewed
+from ....rules.transactions import TransactionRuleParams, check_regex, has_pattern
+from ....scenario import RunContext, Scenario, param
+from ....tables import get_table
+from ....tags import tag_rows, tag_sheet, tag_table
+from .behaviour import behaviour, dormant, load_flows
+from .states import (CHURN, DORMANT, EXCLUDED, HEAVY, LIGHT, LISTED, LOST, MIGRATED, NEW, NO_DATA, SMALL, STABLE,
+                     STATES, judge, monthly_matrix, windows)
+
+BASELINES = {"prior": "前N个月", "yoy": "去年同期"}
+#: the default 策略映射表 (SCENARIOS.md D3): state -> (action, working days)
+_STRATEGY = ((HEAVY, "48 小时内理财经理联系, 了解资金去向, 申请挽留权益(下降 {drop_txt})", 2),
+             (LOST, "列入挽回名单, 登记流失原因, 客户经理上门/电话挽回", 5),
+             (LIGHT, "客户经理关怀回访, 提供到期续存方案", 10),
+             (DORMANT, "手机银行唤醒: 推送/短信权益提醒", 15))
+#: list-frame columns the 策略表 may use as {placeholders}
+STRATEGY_FIELDS = ("drop_txt", "base", "cur", "loss")
+#: behaviour rules: id -> (中文因素名, frame flag column)
+BEHAVIOURS = {"big_out": ("大额转他行", "big_out"), "matured": ("到期未续存", "matured"),
+              "payroll": ("代发中断", "payroll_stop"), "invest": ("转证券/基金/第三方支付", "invest"),
+              "mobile": ("手机银行登录下降", "mobile_down")}
+#: optional columns D3 reads: (table, column) -> what is not computed without them (说明 names each absent one)
+USED_COLUMNS = {
+    ("customer_monthly", "dep_avg"): "无法计算基线与当前日均, 客户均为数据不足",
+    ("customer_monthly", "wm_bal"): "行内迁移无法判断",
+    ("customer_monthly", "org_id"): "网点分布只用客户表的机构号",
+    ("customers", "open_date"): "新客无法识别",
+    ("customers", "payroll_flag"): "代发客户只按流水中的代发入账识别",
+    ("customers", "org_id"): "网点分布与名单的机构号取客户月度存款的机构号",
+    ("customers", "mgr_id"): "名单没有客户经理",
+    ("customers", "cust_name"): "本人互转无法按户名识别, 名单没有客户名称",
+    ("customers", "id_no"): "名单没有证件号码",
+    ("customers", "phone"): "名单没有手机号",
+    ("transactions", "cpty_name"): "对手户名规则(证券/基金/支付/代发关键词、本人互转)只看摘要",
+    ("transactions", "cpty_bank"): "无法判断对手行, 大额转他行未识别",
+    ("transactions", "memo"): "摘要规则(结息、代发、银证转账等)只看对手户名",
+    ("transactions", "cpty_acct"): "等额月供规则按对手户名识别",
+    ("time_deposits", "value_date"): "续存只认自动转存",
+    ("time_deposits", "auto_renew"): "续存只认到期前后新做的定期",
+    ("time_deposits", "ccy"): "全部按数据币种处理",
+}
+MODEL_NOTE = ("可选流失预测模型(逻辑回归)未建: SCENARIOS.md 要求它在留出样本上胜过规则状态才采用; 示例银行的流失是按规则植入的"
+              "(用同一规则检验只会量出生成器), 公开数据中没有客户逐月存款余额可作留出检验, 因此无法证明其优于规则, 按要求不提供。")
+
+
+@dataclass(frozen=True)
+class ChurnParams(TransactionRuleParams, RenewalRuleParams):
+    """Parameters of D3 (defaults: SCENARIOS.md D3; 【假设】 where the spec gives none): the flow classifier's
+    (:class:`~bankxl.rules.transactions.TransactionRuleParams`: own bank, reversal, loan repayment rules),
+    the renewal rule's (:class:`~bankxl.rules.maturity.RenewalRuleParams`) and D3's own below."""
+
+    base_months: int = param(6, "基线月数", "月", "基线 = 当前窗口之前 N 个月的存款月日均均值", min=1, max=24)
+    current_months: int = param(3, "当前月数", "月", "当前 = 数据日期所在月及之前共 N 个月的存款月日均均值", min=1, max=12)
+    baseline: str = param("prior", "基线口径", None, "前N个月(默认); 季节性强(春节/季末)时可用去年同期(需 15 个月数据)",
+                          choices=BASELINES)
+    min_base: float = param(10_000.0, "评估门槛", "元", "基线日均 ≥ 该值才评估(含等号)【假设】")
+    drop_edges: tuple = param((0.2, 0.5, 0.9), "下降率分档", None,
+                              "轻度/重度/已流失的下降率下限(含等号), 三个递增的比例", min=0, max=1, increasing=True)
+    lost_floor: float = param(1_000.0, "已流失余额线", "元", "当前日均低于该值也视为已流失")
+    new_months: int = param(6, "新客月数", "月", "开户不满 N 个月为新客, 不评估", max=60)
+    closed_status: str = param("销户|注销|身故|死亡|已故", "剔除的客户状态", None, "正则: 客户状态匹配即剔除(销户/身故)")
+    dormant_days: int = param(180, "沉睡天数", "天", "该天数内无主动交易为沉睡【S12】", min=30, max=730)
+    passive_memo: str = param("结息|利息|扣费|年费|管理费|短信费", "非主动交易关键词", None,
+                              "正则: 对手户名/摘要匹配的流水(结息、扣费)不算主动交易")
+    txn_covers_all: bool = param(False, "流水覆盖全部客户", None,
+                                 "是: 交易流水中没有的客户视为无交易; 否(默认): 视为未知, 不判沉睡与行为标签")
+    behaviour_days: int = param(90, "行为观察天数", "天", "行为标签统计数据日期前该天数内的流水", min=1, max=366)
+    big_transfer: float = param(50_000.0, "大额转出门槛", "元", "单笔转出 ≥ 该值且对手行不是本行 → 大额转他行")
+    securities_memo: str = param("证券|银证|期货", "证券关键词", None, "正则: 转出对手户名/摘要匹配 → 转证券")
+    fund_memo: str = param("基金|余额宝|理财通|零钱通", "基金关键词", None, "正则: 转出对手户名/摘要匹配 → 转基金")
+    payment_memo: str = param("(?:支付宝|财付通|微信|云闪付|京东支付).{0,8}(?:充值|转入|转账)|(?:充值|转入).{0,8}(?:支付宝|财付通|微信)",
+                              "第三方支付关键词", None, "正则: 转出对手户名/摘要匹配 → 转第三方支付(消费不算)")
+    invest_min: float = param(10_000.0, "转证券/基金/支付累计门槛", "元", "观察期内此类转出合计 ≥ 该值才打标签")
+    payroll_memo: str = param("代发|工资|薪", "代发关键词", None, "正则: 入账对手户名/摘要匹配 → 代发入账")
+    payroll_gap: int = param(2, "代发中断月数", "月", "代发客户连续 N 个月无代发入账 → 代发中断", min=1, max=12)
+    # 流失名单 (bankxl.lists): state points + behaviour points; levels = the states 【假设】
+    heavy_points: float = param(80.0, "重度流失得分", "分", "状态为重度流失的得分")
+    lost_points: float = param(60.0, "已流失得分", "分", "状态为已流失的得分")
+    light_points: float = param(40.0, "轻度流失得分", "分", "状态为轻度流失的得分")
+    dormant_points: float = param(20.0, "沉睡得分", "分", "状态为沉睡的得分")
+    big_out_points: float = param(6.0, "大额转他行得分", "分", "近期有大额转他行")
+    matured_points: float = param(5.0, "到期未续存得分", "分", "近期有定期到期未续存")
+    payroll_points: float = param(4.0, "代发中断得分", "分", "代发中断")
+    invest_points: float = param(3.0, "转证券/基金/支付得分", "分", "近期有转证券/基金/第三方支付")
+    mobile_points: float = param(1.0, "手机银行登录下降得分", "分", "登录次数下降 ≥50%(需手机银行登录数据; 目前没有, 列为未计算因素)")
+    levels: tuple = levels_param(((HEAVY, 80), (LOST, 60), (LIGHT, 40), (DORMANT, 20)),
+                                 help="名单等级即流失状态(名称固定, 门槛须与各状态得分一致); 行内迁移/稳定不列入")
+    strategy: tuple = strategy_param(_STRATEGY, help="策略映射表: 每个状态的建议动作与完成时限(工作日)【假设】; 可用 "
+                                                     "{drop_txt} 下降率、{base} 基线日均、{cur} 当前日均、{loss} 下降金额")
+
+    def check(self) -> None:
+        """The classifier's and the renewal rule's checks, then D3's: every regex compiles; the 策略表 shape
+        (:func:`bankxl.lists.check_levels`) with the states as level names in order; each state's points reach
+        its level and, with every behaviour point added, stay below the next higher level (so the list's 等级
+        is always the customer's state); three drop edges. Raises :class:`ParameterError`."""
+        TransactionRuleParams.check(self)
+        RenewalRuleParams.check(self)
+        for name in ("closed_status", "passive_memo", "securities_memo", "fund_memo", "payment_memo", "payroll_memo"):
+            check_regex(self, name)
+        if len(self.drop_edges) != 3:
+            raise ParameterError(f"参数「下降率分档(drop_edges)」应为三个递增比例(轻度, 重度, 已流失), 给定 {self.drop_edges}。",
+                                 f"Parameter drop_edges needs three increasing fractions, got {self.drop_edges}.")
+        check_levels(self.levels, self.strategy, STRATEGY_FIELDS)
+        names = tuple(str(x[0]) for x in self.levels)
+        if names != LISTED:
+            raise ParameterError(f"参数「等级门槛(levels)」的等级应依次为 {'、'.join(LISTED)}(流失状态, 名称固定, 门槛可调), "
+                                 f"给定 {'、'.join(names)}。",
+                                 f"Parameter levels must name the states in order ({', '.join(LISTED)}); "
+                                 f"got {', '.join(names)}.")
+        extra = sum(self.behaviour_points().values())
+        thresholds = [float(x[1]) for x in self.levels]
+        for i, (state, pts) in enumerate(self.state_points().items()):
+            above = thresholds[i - 1] if i else np.inf
+            if not (thresholds[i] <= pts and pts + extra < above):
+                raise ParameterError(
+                    f"参数「{state}得分」{pts:g} 与「等级门槛」不一致: 应 ≥ {thresholds[i]:g}, 且加上全部行为得分 "
+                    f"({extra:g}) 后仍低于上一等级门槛 {above:g}, 名单等级才等于流失状态。",
+                    f"Points of {state} ({pts:g}) disagree with levels: they must reach {thresholds[i]:g} and stay "
+                    f"below {above:g} with all behaviour points ({extra:g}) added.")
+
+    def state_points(self) -> dict[str, float]:
+        return {HEAVY: self.heavy_points, LOST: self.lost_points, LIGHT: self.light_points,
+                DORMANT: self.dormant_points}
+
+    def behaviour_points(self) -> dict[str, float]:
+        return {"big_out": self.big_out_points, "matured": self.matured_points, "payroll": self.payroll_points,
+                "invest": self.invest_points, "mobile": self.mobile_points}
+
+
+# ---------------------------------------------------------------------------------------------- inputs
+def _monthly(cm: pd.DataFrame, as_of: pd.Timestamp, ctx: RunContext) -> tuple[pd.DataFrame, int]:
+    """customer_monthly up to the data date's month, one row per (cust_id, month): a repeated pair is DUP_KEY
+    (the last row kept, as the loader does). Returns (rows, number of negative 日均 recorded)."""
+    x = cm[cm["month"].notna() & (cm["month"] <= as_of)]
+    dup = x.duplicated(["cust_id", "month"], keep="last") & x["cust_id"].notna()
+    if dup.any():
+        ctx.problem("customer_monthly", x.loc[dup, "_row"], "cust_id", "DUP_KEY",
+                    x.loc[dup, "cust_id"] + " " + x.loc[dup, "month"].dt.strftime("%Y-%m"),
+                    "同一客户同一月份有多行", "剔除该行, 保留同一客户同一月份的最后一条")
+        x = x[~dup]
+    neg = x["dep_avg"] < 0
+    if neg.fillna(False).any():
+        ctx.problem("customer_monthly", x.loc[neg.fillna(False), "_row"], "dep_avg", "NEG_BALANCE",
+                    x.loc[neg.fillna(False), "dep_avg"], "存款月日均为负(透支/冲正)", "客户分层时按 0 计(§0.7)")
+    return x, int(neg.fillna(False).sum())
+
+
+def _customer_facts(cust: pd.DataFrame | None, ids: pd.Index, p: ChurnParams):
+    """(open_date, excluded, payroll_flag, org_id) on ``ids`` from the 客户 table (NaT / <NA> where unknown)."""
+    c = by_cust_id(cust)
+    open_date = (c["open_date"].reindex(ids) if "open_date" in c.columns
+                 else pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]"))
+    status = c["status"].reindex(ids).astype("string") if "status" in c.columns \
+        else pd.Series(pd.NA, index=ids, dtype="string")
+    excluded = has_pattern(status.fillna(""), p.closed_status)
+    flag = c["payroll_flag"].reindex(ids).astype("boolean") if "payroll_flag" in c.columns \
+        else pd.Series(pd.NA, index=ids, dtype="boolean")
+    org = c["org_id"].reindex(ids).astype("string") if "org_id" in c.columns \
+        else pd.Series(pd.NA, index=ids, dtype="string")
+    return open_date, excluded, flag, org
+
+
+# ---------------------------------------------------------------------------------------------- compute
+def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext) -> tuple[pd.DataFrame, dict]:
+    """Every customer of 客户月度存款 with its states and flags (index cust_id): base, cur, drop, aum_drop,
+    loss, state (本月), prev_state (上月), org_id, big_out, big_out_amt, big_out_n, invest, invest_amt,
+    invest_kinds, payroll_stop, matured, matured_amt (boolean flags <NA> where unknown), mobile_down (<NA>).
+    Info: windows, months in the data, clipped, flows (None or :class:`.behaviour.Flows`), maturity info."""
+    as_of = ctx.as_of
+    cm, _ = _monthly(tables["customer_monthly"], as_of, ctx)
+    mx = monthly_matrix(cm, as_of)
+    ids = mx.ids
+    cust = tables.get("customers")
+    open_date, excluded, payroll_flag, org = _customer_facts(cust, ids, p)
+    names = by_cust_id(cust)["cust_name"] if cust is not None and "cust_name" in cust.columns else None
+    fl = load_flows(tables.get("transactions"), ids, p, as_of, names, ctx.problems)
+    prev_as_of = as_of.to_period("M").start_time - pd.Timedelta(days=1)
+    now = judge(mx, as_of, p, open_date=open_date, excluded=excluded, dormant=dormant(fl, ids, as_of, p))
+    prev = judge(mx, prev_as_of, p, open_date=open_date, excluded=excluded,
+                 dormant=dormant(fl, ids, prev_as_of, p))
+    f = now.copy()
+    f["prev_state"] = prev["state"]
+    f["org_id"] = org.fillna(mx.org).astype("string")
+    f = f.join(behaviour(fl, ids, as_of, p, payroll_flag))
+    td = tables.get("time_deposits")
+    mat, minfo = matured_not_renewed(td, p, as_of, ctx.currency)
+    nr = mat[~mat["renewed"]]
+    if td is None:
+        f["matured"] = pd.Series(pd.NA, index=ids, dtype="boolean")
+        f["matured_amt"] = np.nan
+    else:
+        f["matured"] = pd.Series(ids.isin(nr["cust_id"]), index=ids, dtype="boolean")
+        f["matured_amt"] = nr.groupby("cust_id")["balance"].sum().reindex(ids).fillna(0.0)
+    f["mobile_down"] = pd.Series(pd.NA, index=ids, dtype="boolean")
+    base_w, cur_w = windows(as_of, p.base_months, p.current_months, p.baseline)
+    pbase_w, pcur_w = windows(prev_as_of, p.base_months, p.current_months, p.baseline)
+    info = {"base_w": base_w, "cur_w": cur_w, "prev_w": (pbase_w, pcur_w), "prev_as_of": prev_as_of,
+            "months": mx.months, "clipped": mx.clipped, "wm_known": mx.wm_known, "flows": fl,
+            "maturity": minfo, "n_matured": len(mat), "n_not_renewed": len(nr), "td": td is not None,
+            "open_known": bool(open_date.notna().any()), "status_known": cust is not None and "status" in cust.columns
+            and bool(cust["status"].notna().any())}
+    return f, info
+
+
+# ---------------------------------------------------------------------------------------------- list
+def _pct(x: pd.Series) -> pd.Series:
+    return (x * 100).round(1).astype("string") + "%"
+
+
+def churn_list(f: pd.DataFrame, customers, p: ChurnParams, ctx: RunContext):
+    """流失名单 (:func:`bankxl.lists.score_list`) of the customers whose state is listed (:data:`LISTED`)."""
+    x = f[f["state"].isin(LISTED)]
+    ids = pd.Index(x.index, dtype="string")
+    u = ctx.base_unit
+    frame = pd.DataFrame({
+        "cust_id": ids, **{f"s_{i}": x["state"].eq(s).to_numpy() for i, s in enumerate(LISTED)},
+        **{k: x[col].to_numpy() for k, (_zh, col) in BEHAVIOURS.items()},
+        "base": x["base"].round(2).to_numpy(), "cur": x["cur"].round(2).to_numpy(),
+        "drop": x["drop"].round(4).to_numpy(), "drop_txt": _pct(x["drop"]).to_numpy(),
+        "loss": x["loss"].round(2).to_numpy(), "prev": x["prev_state"].to_numpy(),
+        "big_out_amt": x["big_out_amt"].to_numpy(), "big_out_n": x["big_out_n"].to_numpy(),
+        "invest_amt": x["invest_amt"].to_numpy(), "invest_kinds": x["invest_kinds"].to_numpy(),
+        "matured_amt": x["matured_amt"].to_numpy(), "org_id": x["org_id"].to_numpy()})
+    drop_reason = f"存款日均下降 {{drop_txt}}(基线 {{base:,.0f}} → 当前 {{cur:,.0f}} {u})"
+    sp, bp = p.state_points(), p.behaviour_points()
+    rules = [Rule(f"state_{i}", drop_reason if s != DORMANT else f"{p.dormant_days} 天无主动交易",
+                  points=sp[s], when=f"s_{i}", name=s) for i, s in enumerate(LISTED)]
+    rules += [Rule("big_out", f"近{p.behaviour_days}天大额转他行 {{big_out_n:.0f}} 笔, 合计 {{big_out_amt:,.0f}} {u}",
+                   points=bp["big_out"], when="big_out", name=BEHAVIOURS["big_out"][0]),
+              Rule("matured", f"定期到期未续存 {{matured_amt:,.0f}} {u}", points=bp["matured"], when="matured",
+                   name=BEHAVIOURS["matured"][0]),
+              Rule("payroll", f"代发中断(近 {p.payroll_gap} 个月无代发入账)", points=bp["payroll"], when="payroll",
+                   name=BEHAVIOURS["payroll"][0]),
+              Rule("invest", f"转{{invest_kinds}} {{invest_amt:,.0f}} {u}", points=bp["invest"], when="invest",
+                   name=BEHAVIOURS["invest"][0]),
+              Rule("mobile", "手机银行登录下降", points=bp["mobile"], when="mobile", name=BEHAVIOURS["mobile"][0])]
+    show = {"base": ctx.base_label("基线日均"), "cur": ctx.base_label("当前日均"), "drop": "下降率",
+            "loss": ctx.base_label("下降金额"), "prev": "上月状态"}
+    return score_list(frame.reset_index(drop=True), rules, p.levels, p.strategy, ctx, sort_by=("loss",),
+                      customers=customers, show=show, top=5, unknown=("mobile",))
+
+
+# ---------------------------------------------------------------------------------------------- report
+def _state_summary(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    g = f.groupby("state")
+    cnt = g.size().reindex(list(STATES), fill_value=0)
+    base = g["base"].sum().reindex(list(STATES), fill_value=0.0)
+    cur = g["cur"].sum().reindex(list(STATES), fill_value=0.0)
+    loss = g["loss"].sum().reindex(list(STATES), fill_value=0.0)
+    n = int(cnt.sum())
+    return pd.DataFrame({"状态": list(STATES), "客户数": cnt.astype("int64").to_numpy(),
+                         "占比": (cnt / n).to_numpy() if n else np.zeros(len(STATES)),
+                         ctx.money_label("基线日均合计"): ctx.money(base).round(2).to_numpy(),
+                         ctx.money_label("当前日均合计"): ctx.money(cur).round(2).to_numpy(),
+                         ctx.money_label("下降金额"): ctx.money(loss).round(2).to_numpy()})
+
+
+def _by_org(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    """网点 × 状态: customers per state, 合计, 流失户数 (轻度+重度+已流失), 流失率 = 流失户数 / 评估户数 (稳定 …
+    行内迁移), 流失下降金额 (the bank's totals are the 概览 state table)."""
+    org = f["org_id"].fillna("(无机构)")
+    pv = pd.crosstab(org, f["state"]).reindex(columns=list(STATES), fill_value=0)
+    judged = pv[[STABLE, LIGHT, HEAVY, LOST, DORMANT, MIGRATED]].sum(axis=1)
+    churn = pv[list(CHURN)].sum(axis=1)
+    loss = f[f["state"].isin(CHURN)].groupby(org)["loss"].sum()
+    out = pv.reset_index().rename(columns={"index": "机构号", "org_id": "机构号"})
+    out.columns.name = None
+    out.columns = ["机构号", *STATES]
+    out["合计"] = pv.sum(axis=1).to_numpy()
+    out["流失户数"] = churn.to_numpy()
+    out["流失率"] = (churn / judged.where(judged > 0)).to_numpy()
+    out[ctx.money_label("流失下降金额")] = ctx.money(loss.reindex(pv.index).fillna(0.0)).round(2).to_numpy()
+    return out.astype({s: "int64" for s in STATES} | {"合计": "int64", "流失户数": "int64", "机构号": "string"})
+
+
+def _transitions(f: pd.DataFrame) -> pd.DataFrame:
+    m = pd.crosstab(f["prev_state"], f["state"]).reindex(index=list(STATES), columns=list(STATES), fill_value=0)
+    out = m.reset_index()
+    out.columns = ["上月状态 \\ 本月状态", *STATES]
+    out["合计"] = m.sum(axis=1).to_numpy()
+    return out.astype({s: "int64" for s in STATES} | {"合计": "int64"})
+
+
+def _tag_counts(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    rows = []
+    for zh, col, amt in (("大额转他行", "big_out", "big_out_amt"), ("到期未续存", "matured", "matured_amt"),
+                         ("代发中断", "payroll_stop", None), ("转证券/基金/第三方支付", "invest", "invest_amt"),
+                         ("手机银行登录下降", "mobile_down", None), ("行内迁移", None, None)):
+        if col is None:
+            hit, known = f["state"].eq(MIGRATED), pd.Series(True, index=f.index)
+        else:
+            hit, known = f[col].fillna(False).astype(bool), f[col].notna()
+        total = f.loc[hit, amt].sum() if amt else np.nan
+        rows.append({"行为标签": zh, "客户数": int(hit.sum()), "可判断客户数": int(known.sum()),
+                     ctx.money_label("涉及金额"): ctx.money(total) if amt else np.nan,
+                     "说明": "无手机银行登录数据, 未计算" if col == "mobile_down" else ""})
+    return pd.DataFrame(rows).astype({"客户数": "int64", "可判断客户数": "int64"})
+
+
+def _tags(f: pd.DataFrame, lst, ctx: RunContext, p: ChurnParams) -> pd.DataFrame:
+    parts = [lst.tag_rows("D3", "D3_CHURN", "存款流失", ctx, p)]
+    mig = f[f["state"].eq(MIGRATED)]
+    parts.append(tag_rows("D3", "D3_MIGRATION", "行内迁移(存款转理财)", mig.index, ctx, p, value=mig["drop"]))
+    for code, zh, col, amt in (("D3_BIG_OUT", "大额转他行", "big_out", "big_out_amt"),
+                               ("D3_INVEST_OUT", "转证券/基金/第三方支付", "invest", "invest_amt"),
+                               ("D3_PAYROLL_STOP", "代发中断", "payroll_stop", None),
+                               ("D3_MATURED", "到期未续存", "matured", "matured_amt")):
+        hit = f[f[col].fillna(False).astype(bool)]
+        parts.append(tag_rows("D3", code, zh, hit.index, ctx, p, value=hit[amt] if amt else None,
+                              level=hit["invest_kinds"] if col == "invest" else None))
+    return tag_table(*parts)
+
+
+def _detail(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    base = ctx.base_label
+    out = pd.DataFrame({"客户号": pd.Series(f.index, dtype="string"), "机构号": f["org_id"].to_numpy(),
+                        "本月状态": f["state"].to_numpy(), "上月状态": f["prev_state"].to_numpy(),
+                        base("基线日均"): f["base"].round(2).to_numpy(), base("当前日均"): f["cur"].round(2).to_numpy(),
+                        "下降率": f["drop"].to_numpy(), "存款+理财下降率": f["aum_drop"].to_numpy()})
+    for zh, col in (("大额转他行", "big_out"), ("到期未续存", "matured"), ("代发中断", "payroll_stop"),
+                    ("转证券/基金/支付", "invest")):
+        out[zh] = flag_text(f[col].fillna(False), f[col].notna()).to_numpy()
+    return out.astype({"机构号": "string", "本月状态": "string", "上月状态": "string"})
+
+
+def _plain(action: str) -> str:
+    """A 策略表 action without its per-customer ``{…}`` parts (for the headline): ``(下降 {drop_txt})`` goes."""
+    return re.sub(r"\{[^}]*\}", "…", re.sub(r"[(（][^()（）{}]*\{[^}]*\}[^()（）]*[)）]", "", action))
+
+
+def _months_text(w: pd.PeriodIndex) -> str:
+    return f"{w[0]:%Y-%m} 至 {w[-1]:%Y-%m}" if len(w) > 1 else f"{w[0]:%Y-%m}"
+
+
+def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext) -> Report:
+    """Run D3 (see the module docstring)."""
+    p = params
+    f, info = compute(tables, p, ctx)
+    customers = tables.get("customers")
+    lst = churn_list(f, customers, p, ctx)
+    summary = _state_summary(f, ctx)
+    by_org = _by_org(f, ctx)
+    trans = _transitions(f)
+    tags = _tags(f, lst, ctx, p)
+    tag_counts = _tag_counts(f, ctx)
+    fl = info["flows"]
+
+    cnt = summary.set_index("状态")["客户数"]
+    judged = int(cnt[[STABLE, LIGHT, HEAVY, LOST, DORMANT, MIGRATED]].sum())
+    churn = int(cnt[list(CHURN)].sum())
+    loss = float(f.loc[f["state"].isin(CHURN), "loss"].sum())
+    base_txt = ("去年同期 " if p.baseline == "yoy" else "") + _months_text(info["base_w"])
+    key = [("数据日期", f"{ctx.as_of:%Y-%m-%d}"), ("当前窗口", _months_text(info["cur_w"])), ("基线窗口", base_txt),
+           ("客户总数", f"{len(f):,}"), ("评估客户", f"{judged:,}"),
+           ("流失客户(轻度+重度+已流失)", f"{churn:,}" + (f"({churn / judged:.1%})" if judged else "")),
+           ("流失客户日均下降", f"{ctx.money(loss):,.2f} {ctx.unit}"),
+           ("行内迁移(存款转理财, 不算流失)", f"{int(cnt[MIGRATED]):,}"), ("沉睡", f"{int(cnt[DORMANT]):,}"),
+           ("不评估", f"新客 {int(cnt[NEW]):,} · 基数不足 {int(cnt[SMALL]):,} · 数据不足 {int(cnt[NO_DATA]):,} · "
+                   f"剔除 {int(cnt[EXCLUDED]):,}")]
+    plan = {str(s): (str(a), int(d)) for s, a, d in p.strategy}
+    actions = [f"{s} {lst.counts.get(s, 0):,} 户: {_plain(plan[s][0])}(完成时限 {plan[s][1]} 个工作日)" for s in LISTED]
+    watch = summary[summary["状态"].isin([*LISTED, MIGRATED])].reset_index(drop=True)
+    overview = [Note(title="存款流失客户概览", pairs=key),
+                Note(title="本期行动", lines=actions + ["行内迁移: 资金转入本行理财, 不处理(不算流失)。"]),
+                Table(watch, name="d3_watch", title="需关注的状态",
+                      formats={"客户数": "int", "占比": "pct1"}),
+                Chart(table="d3_watch", categories="状态", series=[ctx.money_label("下降金额")], kind="column",
+                      title="各状态日均下降金额", y_title=ctx.unit, height=220)]
+    org_sheet = [Note(lines=["网点 × 状态(客户数); 流失率 = 轻度+重度+已流失 ÷ 评估客户(稳定、轻度、重度、已流失、沉睡、行内迁移); "
+                             "第一张表为全行合计。"]),
+                 Table(summary, name="d3_states", title="全行状态分布", formats={"客户数": "int", "占比": "pct1"}),
+                 Table(by_org, name="d3_by_org", title="网点 × 状态分布", text_columns=("机构号",),
+                       formats={s: "int" for s in STATES} | {"合计": "int", "流失户数": "int", "流失率": "pct1"},
+                       conditional=[Conditional(["流失率"], "data_bar")]),
+                 Chart(table="d3_by_org", categories="机构号", series=[LIGHT, HEAVY, LOST, DORMANT], kind="column",
+                       stacked=True, title="各网点流失与沉睡客户数", y_title="客户数", height=340)]
+    prev_txt = f"{info['prev_as_of']:%Y-%m-%d}"
+    stay = int(np.trace(trans[list(STATES)].to_numpy()))
+    trans_lines = [f"行 = 上月末({prev_txt})状态, 列 = 本月({ctx.as_of:%Y-%m-%d})状态; 两期按同一规则、各自的窗口计算"
+                   f"(上月: 基线 {_months_text(info['prev_w'][0])}, 当前 {_months_text(info['prev_w'][1])})。",
+                   f"状态不变 {stay:,} 户, 变化 {len(f) - stay:,} 户。"]
+    if fl is not None and not fl.reaches(info["prev_as_of"] - pd.Timedelta(days=p.dormant_days - 1)):
+        trans_lines.append(f"交易流水自 {fl.start:%Y-%m-%d} 起, 不足以判断上月末的 {p.dormant_days} 天沉睡: 上月无「沉睡」, "
+                           "这些客户上月按存款下降判断。")
+    sheets = [
+        Sheet("概览", overview),
+        Sheet("状态分布", org_sheet),
+        Sheet("状态迁移", [Note(lines=trans_lines),
+                          Table(trans, name="d3_transitions", title="上月 → 本月状态迁移矩阵(客户数)",
+                                formats={s: "int" for s in STATES} | {"合计": "int"})]),
+        Sheet("流失名单", lst.blocks("d3_churn_list", "存款流失名单(重度流失 / 已流失 / 轻度流失 / 沉睡)",
+                                   formats={"下降率": "pct1", ctx.base_label("基线日均"): "money0",
+                                            ctx.base_label("当前日均"): "money0", ctx.base_label("下降金额"): "money0"},
+                                   conditional=[Conditional([ctx.base_label("下降金额")], "data_bar")],
+                                   widths={"原因": 60, "建议动作": 48})),
+        Sheet("行为标签", [Note(lines=[f"近 {p.behaviour_days} 天的行为(到期未续存: 到期日在数据日期前 {p.maturity_window} 天内); "
+                                     "可判断客户数 = 数据能说明该行为的客户(交易流水覆盖的客户、有定期明细时的全部客户)。"]),
+                          Table(tag_counts, name="d3_tag_counts", title="行为标签客户数",
+                                formats={"客户数": "int", "可判断客户数": "int"}, widths={"说明": 30}),
+                          Chart(table="d3_tag_counts", categories="行为标签", series=["客户数"], kind="bar",
+                                title="行为标签客户数", height=300)]),
+        Sheet("客户状态明细", [Table(_detail(f, ctx), name="d3_detail", title="全部客户的状态与行为(审计用)", role="detail",
+                                   text_columns=("客户号", "机构号"),
+                                   formats={"下降率": "pct1", "存款+理财下降率": "pct1"})]),
+        tag_sheet(tags),
+    ]
+    report = Report(title="存款流失客户", sheets=sheets)
+    light, heavy, lost = p.drop_edges
+    report.method = [
+        "SCENARIOS.md D3 存款流失客户; §0.7 负余额 clip 0、缺月不补 0; §7 存款流失基线与「存款 vs AUM」。",
+        f"当前 cur = 近 {p.current_months} 个月存款月日均均值; 基线 base = "
+        + ("当前窗口各月的去年同期均值(季节性基线)" if p.baseline == "yoy" else f"当前窗口之前 {p.base_months} 个月均值")
+        + "; 窗口内有数据的月份不足一半 → 数据不足; 下降率 = 1 − cur/base。",
+        f"状态(依次判断, 含等号): 已剔除(客户状态匹配「{p.closed_status}」) → 新客不评(开户不满 {p.new_months} 个月) → 数据不足 → "
+        f"基数不足(base < {p.min_base:,.0f}) → 行内迁移(存款降 ≥{light:.0%} 但存款+理财降 <{light:.0%}) → 已流失(≥{lost:.0%} 或 "
+        f"cur < {p.lost_floor:,.0f}) → 重度流失(≥{heavy:.0%}) → 轻度流失(≥{light:.0%}) → 沉睡({p.dormant_days} 天无主动交易) → 稳定。",
+        f"行为标签(近 {p.behaviour_days} 天, 交易流水按共用流水规则分类, 冲正/还款不算转出): 大额转他行(单笔 ≥ {p.big_transfer:,.0f}, "
+        f"对手行非本行); 转证券/基金/第三方支付(对手户名/摘要正则, 合计 ≥ {p.invest_min:,.0f}); 代发中断(连续 {p.payroll_gap} 个月无"
+        f"代发入账); 到期未续存(共用到期规则: 到期后 {p.renew_days} 天内未新做定期且未自动转存)。",
+        "名单等级 = 流失状态, 建议动作与时限取自参数「策略表」(策略映射表); 得分 = 状态得分 + 行为得分(参数检查保证等级不越级)。",
+        MODEL_NOTE,
+    ]
+    notes = [f"流失名单{lst.tie_break}", "同一人多个客户号未合并(按客户号评估)。"]
+    if not info["wm_known"]:
+        notes.append("数据没有理财余额: 行内迁移无法判断, 存款下降的客户按流失状态列出(可能含转入本行理财者)。")
+    if info["clipped"]:
+        notes.append(f"{info['clipped']:,} 个客户月的存款月日均为负, 按 0 计(见数据问题 NEG_BALANCE)。")
+    if not info["open_known"]:
+        notes.append("没有开户日期: 新客无法识别, 全部按存款变化评估。")
+    if not info["status_known"]:
+        notes.append("客户表没有客户状态: 销户/身故客户无法剔除。")
+    if fl is None:
+        notes.append("未提供交易流水: 沉睡、大额转他行、转证券/基金/第三方支付、代发中断未计算(空白, 不按「否」)。")
+    else:
+        cov = int(fl.covered.sum())
+        notes.append(f"交易流水 {fl.start:%Y-%m-%d} 至 {fl.end:%Y-%m-%d}, 覆盖 {cov:,} 户"
+                     + ("(参数: 覆盖全部客户)" if p.txn_covers_all else "(流水中没有的客户: 沉睡与行为标签未知, 不按「否」)")
+                     + "。")
+    if not info["td"]:
+        notes.append("未提供定期存款明细: 到期未续存未计算。")
+    elif not info["maturity"]["value_date_known"]:
+        notes.append("定期存款明细没有起息日: 续存只认自动转存。")
+    notes.append("手机银行登录下降未计算: 没有手机银行登录数据(列为未计算因素, 不计分)。")
+    for (t, col), what in USED_COLUMNS.items():
+        df = tables.get(t)
+        if df is not None and len(df) and (col not in df.columns or not df[col].notna().any()):
+            c = get_table(t).column(col)
+            notes.append(f"{get_table(t).zh}没有「{c.zh}」({col}): {what}。")
+    if p.baseline == "yoy" and not np.isfinite(f["base"]).any():
+        notes.append("去年同期基线需要当前窗口一年前的月份, 数据中没有: 全部为数据不足。")
+    report.notes = notes
+    return report
+
+
+SPEC = Scenario(
+    id="deposit.churn", code="D3", title="存款流失客户", group="存款营销",
+    inputs=("customer_monthly",), optional_inputs=("customers", "transactions", "time_deposits"),
+    params=ChurnParams, run=run,
+    summary="按基线/当前日均判断稳定/轻度/重度/已流失/沉睡, 识别行内迁移与流失行为, 输出状态迁移矩阵与挽留名单",
+    as_of_from=("customer_monthly", "month"), outlet_tables=("customer_monthly",),
+)
