@@ -203,12 +203,16 @@ def cumulative_iit_long(
     year = m.astype("datetime64[Y]").astype(np.int64) + 1970
     mon = m.astype(np.int64) - (year - 1970) * 12  # 0..11
 
-    frame = pd.DataFrame({"emp": emp_id.astype(object).to_numpy(), "year": year, "mon": mon,
+    # employees as integer codes (a blank emp_id is one code of its own): grouping and mapping back stay on ints
+    emp = pd.factorize(emp_id, use_na_sentinel=False)[0].astype(np.int64)
+    frame = pd.DataFrame({"emp": emp, "year": year, "mon": mon,
                           "income": col(income), "special": col(special_deduction),
                           "special_additional": col(special_additional), "other": col(other_deduction)})
     amounts = ["income", "special", "special_additional", "other"]
-    # one line per employee, year and month
-    g = frame.groupby(["emp", "year", "mon"], sort=True, dropna=False)[amounts].sum().reset_index()
+    # one line per employee, year and month; ``line`` = each input row's line in ``g``
+    grouped = frame.groupby(["emp", "year", "mon"], sort=True)
+    g = grouped[amounts].sum().reset_index()
+    line = grouped.ngroup().to_numpy()
     key_change = (g["emp"].ne(g["emp"].shift()) | g["year"].ne(g["year"].shift())).to_numpy()
     grp = np.cumsum(key_change) - 1
     g["first_month"] = g.groupby(grp)["mon"].transform("min") + 1
@@ -227,10 +231,9 @@ def cumulative_iit_long(
 
     # back to the input rows: the tax goes on the first row of each (emp, year, month)
     keep = ["tax"] if not detail else [c for c in DETAIL_COLUMNS if c != "year"]
-    merged = frame[["emp", "year", "mon"]].merge(g[["emp", "year", "mon", *keep]], on=["emp", "year", "mon"],
-                                                 how="left", sort=False)
+    merged = g[["year", *keep]].take(line).reset_index(drop=True)
     tax = merged["tax"].to_numpy(dtype=np.float64, copy=True)
-    tax[frame.duplicated(["emp", "year", "mon"], keep="first").to_numpy()] = 0.0
+    tax[pd.Series(line).duplicated(keep="first").to_numpy()] = 0.0
     if not detail:
         return pd.Series(tax, index=idx, dtype="float64", name="iit")
     out = merged[list(DETAIL_COLUMNS)].copy()

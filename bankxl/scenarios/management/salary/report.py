@@ -5,19 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .... import tax
 from ....masking import mask_name
 from ....report import Chart, Note, Report, Sheet, Table
 from ....scenario import RunContext
-from ....tables import PAY_DEDUCTIONS, PAY_ITEMS
-from .checks import (_blank_names, _contribution_hints, _dept_of, _followable, _month_label, _names, _present,
-                     _untaxable)
-from .params import FIXED_ITEMS, PERF_ITEMS, POOLED, SOCIAL_ITEMS, SalaryParams, _zh
-
-
-def _quantiles(s: pd.Series) -> dict:
-    return {"min": s.min(), "p25": s.quantile(0.25), "median": s.median(), "p75": s.quantile(0.75),
-            "max": s.max()}
+from ....tables import PAY_DEDUCTIONS
+from .checks import (MISMATCH_COLUMNS, _contribution_hints, _followable, _month_label, _names, employee_months,
+                     group_quartiles, payroll_rows, sum_checks, tax_check)
+from .params import FIXED_ITEMS, PERF_ITEMS, POOLED, SalaryParams, _zh
 
 
 # -- the scenario ----------------------------------------------------------------------------------------
@@ -34,188 +28,25 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
     report = Report(title="员工工资可视化")
     notes: list[str] = ["工资数据属敏感信息, 按权限使用; 报表默认不出个人排名, 姓名脱敏。"]
 
-    pay = pd.DataFrame(index=raw.index)
-    pay[["month", "emp_id", "emp_name"]] = raw[["month", "emp_id", "emp_name"]]
-    pay["dept"] = _dept_of(raw, orgs)
-    money_cols = (*PAY_ITEMS, "gross", *PAY_DEDUCTIONS, "special_additional", "net")
-    for c in ("position", *money_cols, "_row"):
-        pay[c] = raw[c]
-    pay, lost, blank_id_months = _followable(pay, params, ctx, notes)
+    pay, lost, blank_id_months = _followable(payroll_rows(raw, orgs), params, ctx, notes)
 
-    # ---- checks: 应发 / 实发 -----------------------------------------------------------------------
-    items = _present(raw, PAY_ITEMS)
-    deds = _present(raw, PAY_DEDUCTIONS)
-    mism = []
-    sum_items = pay[list(PAY_ITEMS)].fillna(0.0).sum(axis=1)
-    sum_deds = pay[list(PAY_DEDUCTIONS)].fillna(0.0).sum(axis=1)
-    checks = []
-    if items:
-        checks.append(("gross", pay["gross"], sum_items, "应发合计", "各应发项目之和",
-                       "应发合计与各应发项目之和不符", "核对应发项目是否漏计/重复, 更正应发合计"))
-    else:
-        notes.append("文件中没有任何应发项目列, 未校验 应发合计 = Σ应发项目。")
-    if deds:
-        checks.append(("net", pay["net"], pay["gross"].fillna(0.0) - sum_deds, "实发合计", "应发 − 各扣款之和",
-                       "实发合计与 应发合计 − 扣款合计 不符", "核对扣款项目与实发金额, 必要时补发或扣回"))
-    else:
-        notes.append("文件中没有任何扣款项目列, 未校验 实发合计 = 应发合计 − Σ扣款。")
-    n_unchecked = 0
-    for col, actual, expected, zh, how, reason, action in checks:
-        # a blank deduction (or 应发合计) is unknown, not 0: that row's 实发 cannot be checked; a blank 应发
-        # item is an item not paid that month (exports leave unpaid items blank), so it counts 0
-        parts = ["gross", *deds] if col == "net" else []
-        blank = _blank_names(pay, parts) if parts else pd.Series("", index=pay.index)
-        unknown = actual.notna() & (blank != "")
-        if unknown.any():
-            b = pay[unknown]
-            n_unchecked += int(unknown.sum())
-            ctx.problem("payroll", b["_row"], f"{zh}({col})", "MISSING_ITEM", actual[unknown],
-                        [f"{names} 为空(金额未知), 无法核对 {zh} = {how}; 员工 {i} {m:%Y-%m}"
-                         for names, i, m in zip(blank[unknown], b["emp_id"], b["month"])],
-                        "保留; 未核对该行, 请补全空白项目(无此项请填 0)")
-            mism.append(pd.DataFrame({
-                "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
-                "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "MISSING_ITEM",
-                "核对项目": zh, "表内值(元)": actual[unknown], "应为(元)": np.nan, "差额(元)": np.nan,
-                "原因": blank[unknown] + " 为空, 无法核对", "建议动作": "补全空白项目(无此项请填 0)后重新核对"}))
-        raw_diff = actual - expected
-        bad = actual.notna() & ~unknown & (raw_diff.abs() > tol + 1e-9)
-        diff = raw_diff.round(4)
-        if bad.any():
-            b = pay[bad]
-            ctx.problem("payroll", b["_row"], f"{zh}({col})", "SUM_MISMATCH", actual[bad],
-                        [f"{zh} {a:,.2f} 元 ≠ {how} {e:,.2f} 元(差 {d:+,.2f}); 员工 {i} {m:%Y-%m}"
-                         for a, e, d, i, m in zip(actual[bad], expected[bad], diff[bad], b["emp_id"], b["month"])],
-                        "保留; 统计按表内金额, 请核对工资表")
-            mism.append(pd.DataFrame({
-                "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
-                "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "SUM_MISMATCH",
-                "核对项目": zh, "表内值(元)": actual[bad], "应为(元)": expected[bad].round(2),
-                "差额(元)": diff[bad], "原因": reason, "建议动作": action}))
-
-    if n_unchecked:
-        notes.append(f"{n_unchecked} 行扣款项目为空(见校验结果 MISSING_ITEM): 空白扣款视为金额未知, 这些行未核对实发合计, "
-                     "不按 0 计; 空白应发项目视为当月未发放, 按 0 计。")
-
-    # ---- one row per employee and month (一月多次发放 added up) ------------------------------------------
-    grp = pay.groupby(["emp_id", "month"], sort=True)
-    em = grp[list(money_cols)].sum(min_count=1).join(
-        grp.agg(_row=("_row", "first"), emp_name=("emp_name", "last"), dept=("dept", "last"),
-                position=("position", "last"), n_rows=("emp_id", "size"))).reset_index()
-    if (em["n_rows"] > 1).any():
-        notes.append(f"{int((em['n_rows'] > 1).sum())} 个「员工-月份」有多条发放记录(补发/一月多次发放), "
-                     "已按员工和月份合计后统计和计税。")
-
-    # ---- 个税 累计预扣法 ------------------------------------------------------------------------------
-    tax_detail = pd.DataFrame()
-    late_start = pd.DataFrame()
-    skipped_lines: list[str] = []
-    tax_checked = False
-    tax_lines: list[str] = []
-    if not len(em):
-        tax_lines.append("没有工资数据, 未校验个税。")
-    elif raw.get("special_additional") is None or not raw["special_additional"].notna().any():
-        tax_lines.append("缺少专项附加扣除, 未校验个税 (文件中「专项附加扣除」列为空, 无法按累计预扣法重算)。")
-    elif raw.get("iit") is None or not raw["iit"].notna().any():
-        tax_lines.append("缺少个人所得税, 未校验个税 (文件中「个人所得税」列为空)。")
-    else:
-        tax_checked = True
-        nsa = int(pay["special_additional"].isna().sum())
-        if nsa:
-            notes.append(f"{nsa} 行专项附加扣除为空, 按 0 计算个税。")
-        # an export that starts mid-year: whoever is paid in the file's first month of that year may have
-        # been paid in January..(m−1) too — unknown, so the cumulative tax cannot be checked for them
-        yr = em["month"].dt.year
-        file_first = em.groupby(yr)["month"].transform("min")
-        emp_first = em.groupby([em["emp_id"], yr])["month"].transform("min")
-        unknown = (file_first.dt.month > 1) & (emp_first == file_first)
-        for y, m0 in sorted(set(zip(yr[unknown].tolist(), file_first[unknown].dt.month.tolist()))):
-            n_emp = em.loc[unknown & (yr == y), "emp_id"].nunique()
-            n_em = int((unknown & (yr == y)).sum())
-            missing = "1 月" if m0 == 2 else f"1–{m0 - 1} 月"
-            skipped_lines.append(
-                f"{y} 年: 文件从 {m0} 月开始, 文件缺少 {missing}工资, 无法按累计预扣法核对这些员工的个税 — "
-                f"{y}-{m0:02d} 已在册的 {n_emp:,} 名员工({n_em:,} 个员工月)未核对个税, 不列为不符; "
-                f"此后入职的员工从其首个月份起算。")
-        notes.extend(skipped_lines)
-        em_tax = em[~unknown]
-        need = ["gross", *_present(raw, SOCIAL_ITEMS)]
-        unknown_rows = pay.assign(why=_blank_names(pay, need))
-        unknown_rows = unknown_rows[unknown_rows["why"] != ""]
-        unchecked, untaxed = _untaxable(em, unknown_rows, lost, blank_id_months)
-        income = em_tax["gross"].fillna(0.0)
-        rows = pd.DataFrame({
-            "emp_id": em_tax["emp_id"], "month": em_tax["month"], "income": income,
-            "special": em_tax[list(SOCIAL_ITEMS)].fillna(0.0).sum(axis=1),
-            "special_additional": em_tax["special_additional"].fillna(0.0),
-            "other": np.minimum(em_tax["annuity"].fillna(0.0), params.annuity_cap_rate * income.clip(lower=0.0)),
-        })
-        cum = rows.join(tax.cumulative_iit_long(
-            rows["emp_id"], rows["month"], rows["income"], rows["special"], rows["special_additional"],
-            rows["other"], basic_deduction=params.basic_deduction, brackets=params.tax_brackets, detail=True))
-        cum["expected_iit"] = cum["tax"]
-        if tuple(map(tuple, params.tax_brackets)) != tuple(map(tuple, tax.BRACKETS)):
-            notes.append("个税预扣率表为自定义参数, 按该表计算。")
-        cum = cum.join(em[["iit", "_row", "emp_name", "dept"]])
-        cum["diff"] = (cum["iit"].fillna(0.0) - cum["expected_iit"]).round(2)
-        bad = cum["iit"].notna() & (cum["diff"].abs() > tol + 1e-9) & ~unchecked.loc[cum.index]
-        n_unk = int(unchecked.loc[cum.index].sum())
-        if len(untaxed):
-            u = untaxed
-            ctx.problem("payroll", u["_row"], f"{_zh('iit')}(iit)", "MISSING_ITEM", u["iit"], u["reason"],
-                        "保留; 该员工此后各月个税未核对, 请补全后重新核对")
-            mism.append(pd.DataFrame({
-                "Excel 行号": u["_row"].astype("Int64"), "月份": _month_label(u["month"]), "员工号": u["emp_id"],
-                "姓名": _names(u["emp_name"], ctx.mask), "部门": u["dept"], "问题码": "MISSING_ITEM",
-                "核对项目": "个人所得税", "表内值(元)": u["iit"], "应为(元)": np.nan, "差额(元)": np.nan,
-                "原因": u["why"] + ", 该月起个税无法核对", "建议动作": "补全该月收入/扣除或员工号、月份后重新核对"}))
-            skipped_lines.append(
-                f"{u['emp_id'].nunique():,} 名员工的 {n_unk:,} 个员工月应纳税所得额未知(应发合计或三险一金为空、员工号为空的行、"
-                "月份无法识别的行): 累计预扣法依赖此前各月, 这些员工自首个未知月份起不核对个税, 不列为不符 (MISSING_ITEM)。")
-            notes.append(skipped_lines[-1])
-        tax_lines += skipped_lines + [
-            f"已按累计预扣法重算 {len(cum):,} 个员工月的个税, 核对 {len(cum) - n_unk:,} 个, "
-            f"{int(bad.sum())} 个与表内个税相差超过 {tol:g} 元。",
-            ("收入 = 应发合计; 专项扣除 = 养老 + 医疗 + 失业 + 住房公积金; 专项附加扣除取自文件; "
-             f"其他扣除 = 企业年金个人缴费(以当月应发的 {params.annuity_cap_rate:.0%} 为限)。"),
-            "年终奖若按全年一次性奖金单独计税, 该月会显示不符; 免税收入(如符合规定的补贴)未单独识别。"]
-        first = cum.drop_duplicates(["emp_id", "year"])
-        late_start = first[first["first_month"] > 1]
-        if len(late_start):
-            notes.append(f"{len(late_start)} 名员工晚于文件当年首个月份出现(年中入职): 累计个税从该员工当年首个月份起算, "
-                         "见 个税核对。")
-        if bad.any():
-            b = cum[bad]
-            ctx.problem("payroll", b["_row"], f"{_zh('iit')}(iit)", "TAX_MISMATCH", b["iit"],
-                        [f"个税 {a:,.2f} 元, 累计预扣法重算 {e:,.2f} 元(差 {d:+,.2f}); 员工 {i} {m:%Y-%m}"
-                         for a, e, d, i, m in zip(b["iit"], b["expected_iit"], b["diff"], b["emp_id"], b["month"])],
-                        "保留; 请核对专项附加扣除、免税收入、年终奖是否单独计税")
-            mism.append(pd.DataFrame({
-                "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
-                "姓名": _names(b["emp_name"], ctx.mask), "部门": b["dept"], "问题码": "TAX_MISMATCH",
-                "核对项目": "个人所得税", "表内值(元)": b["iit"], "应为(元)": b["expected_iit"],
-                "差额(元)": b["diff"], "原因": "个税与累计预扣法重算结果不符",
-                "建议动作": "核对专项附加扣除、免税收入与年终奖计税方式, 多扣退还/少扣补扣"}))
-            tax_detail = pd.DataFrame({
-                "Excel 行号": b["_row"].astype("Int64"), "月份": _month_label(b["month"]), "员工号": b["emp_id"],
-                "起算月份": b["year"].astype(str) + "-" + b["first_month"].map("{:02d}".format),
-                "累计收入(元)": b["cum_income"], "累计减除费用(元)": b["cum_basic"],
-                "累计专项扣除(元)": b["cum_special"], "累计专项附加扣除(元)": b["cum_special_additional"],
-                "累计其他扣除(元)": b["cum_other"], "累计应纳税所得额(元)": b["cum_taxable"],
-                "预扣率": b["rate"], "速算扣除数(元)": b["quick_deduction"],
-                "累计应预扣税额(元)": b["cum_tax_due"], "累计已预扣(元)": b["withheld_before"],
-                "本月应预扣(元)": b["expected_iit"],
-                "本月实扣(元)": b["iit"], "差额(元)": b["diff"]})
-
+    # ---- checks: 应发 / 实发, one row per employee and month, 个税 累计预扣法 -------------------------------
+    mism, n_unchecked, more = sum_checks(pay, raw, tol, ctx)
+    notes += more
+    em, more = employee_months(pay)
+    notes += more
+    tx = tax_check(raw, pay, em, lost, blank_id_months, params, ctx)
+    notes += tx.notes
+    mism += tx.mism
+    tax_detail, late_start, skipped_lines, tax_checked, tax_lines = (tx.detail, tx.late_start, tx.skipped,
+                                                                     tx.checked, tx.lines)
     notes.extend(t for t in tax_lines if t.startswith("缺少"))
 
     # ---- 缴费比例提示 (information) ---------------------------------------------------------------------
     hints = _contribution_hints(em, params, ctx)
 
     # ---- 校验结果 sheet -------------------------------------------------------------------------------
-    mism_df = (pd.concat(mism, ignore_index=True) if mism else pd.DataFrame(
-        columns=["Excel 行号", "月份", "员工号", "姓名", "部门", "问题码", "核对项目", "表内值(元)", "应为(元)",
-                 "差额(元)", "原因", "建议动作"]))
+    mism_df = pd.concat(mism, ignore_index=True) if mism else pd.DataFrame(columns=MISMATCH_COLUMNS)
     if len(mism_df):
         mism_df = mism_df.sort_values(["Excel 行号", "问题码"], kind="mergesort").reset_index(drop=True)
     n_sum = int((mism_df["问题码"] == "SUM_MISMATCH").sum()) if len(mism_df) else 0
@@ -266,14 +97,15 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         period = "无数据"
 
     # department of each employee = the one in his latest month of the window; pool small departments
-    emp = (win.groupby("emp_id", sort=True)
-           .agg(dept=("dept", "last"), emp_name=("emp_name", "last"), position=("position", "last"),
-                months=("month", "nunique"), gross_sum=("gross", "sum"), net_sum=("net", "sum"))
-           .reset_index())
+    emp = (win.groupby("emp", sort=True)  # integer employee code, in 员工号 order
+           .agg(emp_id=("emp_id", "first"), dept=("dept", "last"), emp_name=("emp_name", "last"),
+                position=("position", "last"), months=("month", "nunique"), gross_sum=("gross", "sum"),
+                net_sum=("net", "sum"))
+           .reset_index(drop=True))
     emp["gross_avg"] = emp["gross_sum"] / emp["months"]
     emp["net_avg"] = emp["net_sum"] / emp["months"]
-    size = emp.groupby("dept")["emp_id"].transform("size")
-    small = size < params.min_group_size
+    dept_code = pd.factorize(emp["dept"])[0]
+    small = pd.Series(np.bincount(dept_code, minlength=1)[dept_code] < params.min_group_size, index=emp.index)
     emp["group"] = emp["dept"].where(~small, POOLED)
     if small.any():
         notes.append(f"人数少于 {params.min_group_size} 人的部门({emp.loc[small, 'dept'].nunique()} 个)合并为"
@@ -314,11 +146,11 @@ def _structure_sheet(win: pd.DataFrame, p: SalaryParams, ctx: RunContext, period
     """工资结构: per department fixed vs performance pay, totals and per person-month."""
     w = win.assign(fixed=win[list(FIXED_ITEMS)].fillna(0.0).sum(axis=1),
                    perf=win[list(PERF_ITEMS)].fillna(0.0).sum(axis=1))
-    g = (w.groupby("group", sort=True)
-         .agg(staff=("emp_id", "nunique"), pm=("emp_id", "size"), fixed=("fixed", "sum"), perf=("perf", "sum"),
+    g = (w.groupby(w["group"].astype("category"), sort=True, observed=True)
+         .agg(staff=("emp", "nunique"), pm=("emp", "size"), fixed=("fixed", "sum"), perf=("perf", "sum"),
               gross=("gross", "sum"))
          .reset_index())
-    tot = pd.DataFrame([{"group": "全行合计", "staff": w["emp_id"].nunique(), "pm": len(w),
+    tot = pd.DataFrame([{"group": "全行合计", "staff": w["emp"].nunique(), "pm": len(w),
                          "fixed": w["fixed"].sum(), "perf": w["perf"].sum(), "gross": w["gross"].sum()}])
     g = g.sort_values("gross", ascending=False, kind="mergesort").reset_index(drop=True)
     df, total = _structure_frame(g, ctx), _structure_frame(tot if len(w) else tot.iloc[:0], ctx)
@@ -351,16 +183,16 @@ def _structure_frame(g: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
         "固定占比": (g["fixed"] / both).where(both != 0), "绩效占比": (g["perf"] / both).where(both != 0)})
 
 
+QUARTILES = ("min", "p25", "median", "p75", "max")
+
+
 def _ranking_sheet(emp: pd.DataFrame, p: SalaryParams, ctx: RunContext, period: str) -> Sheet:
     """部门排名: medians and quartiles of each employee's monthly average gross/net per department."""
-    rows = []
-    for grp, e in emp.groupby("group", sort=True):
-        qg, qn = _quantiles(e["gross_avg"]), _quantiles(e["net_avg"])
-        ok = len(e) >= p.min_group_size
-        rows.append({"group": grp, "n": len(e), **{f"g_{k}": (v if ok else np.nan) for k, v in qg.items()},
-                     **{f"n_{k}": (v if ok else np.nan) for k, v in qn.items()}})
-    r = pd.DataFrame(rows, columns=["group", "n"] + [f"{a}_{k}" for a in "gn" for k in
-                                                    ("min", "p25", "median", "p75", "max")])
+    qg, qn = group_quartiles(emp["group"], emp["gross_avg"]), group_quartiles(emp["group"], emp["net_avg"])
+    small = (qg["n"] < p.min_group_size).to_numpy()
+    r = pd.DataFrame({"group": qg.index.to_numpy(), "n": qg["n"].to_numpy(),
+                      **{f"g_{k}": np.where(small, np.nan, qg[k].to_numpy()) for k in QUARTILES},
+                      **{f"n_{k}": np.where(small, np.nan, qn[k].to_numpy()) for k in QUARTILES}})
     r = r.sort_values(["g_median", "group"], ascending=[False, True], kind="mergesort", na_position="last")
     r = r.reset_index(drop=True)
     rank = pd.DataFrame({
@@ -459,7 +291,7 @@ def _deduction_sheet(win: pd.DataFrame, p: SalaryParams, ctx: RunContext, period
 def _trend_sheet(upto: pd.DataFrame, p: SalaryParams, ctx: RunContext) -> tuple[Sheet, list[str]]:
     """月度趋势: monthly gross, net and headcount; 年终奖月 marked."""
     g = (upto.groupby("month", sort=True)
-         .agg(staff=("emp_id", "nunique"), gross=("gross", "sum"), net=("net", "sum")).reset_index())
+         .agg(staff=("emp", "nunique"), gross=("gross", "sum"), net=("net", "sum")).reset_index())
     med = float(g["gross"].median()) if len(g) else np.nan
     bonus = (g["gross"] > p.bonus_factor * med) if len(g) else pd.Series(dtype=bool)
     df = pd.DataFrame({
