@@ -218,3 +218,21 @@ def test_bad_parameter_fails_before_load(bad, no_load):
         run_scenario("deposit.churn", [no_load], None, params=bad, as_of=AS_OF)
     name = next(iter(bad))
     assert name in str(e.value) or {"light_points": "轻度流失得分"}.get(name, "-") in str(e.value)
+
+
+def test_one_person_with_two_customer_numbers_is_judged_once():
+    """P1 (18-digit ID) and P2 (the same person's 15-digit ID, 340524800101001 -> 34052419800101001X) moved
+    10,000 from P2 to P1: apart, P2 would be 已流失 (10,000 -> 0); as one person base 10,000 + 10,000 = 20,000,
+    current 20,000 + 0 = 20,000 -> 稳定, shown under the smaller 客户号 P1; 说明 names the merge."""
+    rows = [(c, m, v) for c, first, last in (("P1", 10_000.0, 20_000.0), ("P2", 10_000.0, 0.0))
+            for m, v in zip(MONTHS, _dep(first, last))]
+    cm = pd.DataFrame(rows, columns=["cust_id", "month", "dep_avg"]).astype({"cust_id": "string"})
+    cust = pd.DataFrame({"cust_id": ["P1", "P2"], "id_no": ["34052419800101001X", "340524800101001"],
+                         "cust_name": ["张三", "张三"]}).astype("string")
+    rep = execute("deposit.churn", {"customer_monthly": cm, "customers": cust}, as_of=AS_OF)
+    det = _states(rep)
+    assert list(det.index) == ["P1"] and det.loc["P1", "本月状态"] == "稳定"
+    assert det.loc["P1", "基线日均(元)"] == 20_000 and det.loc["P1", "当前日均(元)"] == 20_000
+    assert any("P2→P1" in n for n in rep.notes)
+    alone = _states(execute("deposit.churn", {"customer_monthly": cm}, as_of=AS_OF))
+    assert alone.loc["P2", "本月状态"] == "已流失"

@@ -5,6 +5,9 @@ Inputs: ``customer_monthly`` 客户月度存款 (required: cust_id, month, dep_a
 names/ID/phone for the list, org_id/mgr_id), ``transactions`` 交易流水 (behaviour tags, 沉睡),
 ``time_deposits`` 定期存款明细 (到期未续存). Money in the data's currency (元 for CNY).
 
+One person with several 客户号 (the same valid 证件号, :func:`bankxl.rules.identity.persons`) is judged once,
+under the smallest 客户号: the months, flows and deposits of the merged 客户号 add up (SCENARIOS.md D3 边界).
+
 States (one per customer, first rule that applies; :mod:`.states`): windows by calendar month up to the
 data date's month — current = mean 存款月日均 of the last ``current_months`` (3) months, base = mean of the
 ``base_months`` (6) months before them, or of the current months one year earlier (``baseline`` = 去年同期,
@@ -44,7 +47,7 @@ from ....errors import ParameterError
 from ....frames import flag_text
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Note, Report, Sheet, Table
-from ....rules.identity import by_cust_id
+from ....rules.identity import Persons, by_cust_id, persons
 from ....rules.maturity import RenewalRuleParams, matured_not_renewed
 from ....rules.transactions import TransactionRuleParams, check_regex, has_pattern
 from ....scenario import RunContext, Scenario, param
@@ -192,19 +195,32 @@ def _monthly(cm: pd.DataFrame, as_of: pd.Timestamp, ctx: RunContext) -> tuple[pd
     return x, int(neg.fillna(False).sum())
 
 
-def _customer_facts(cust: pd.DataFrame | None, ids: pd.Index, p: ChurnParams):
-    """(open_date, excluded, payroll_flag, org_id) on ``ids`` from the 客户 table (NaT / <NA> where unknown)."""
+def _customer_facts(cust: pd.DataFrame | None, ids: pd.Index, p: ChurnParams, who: Persons):
+    """(open_date, excluded, payroll_flag, org_id) on ``ids`` (persons) from the 客户 table (NaT / <NA> where
+    unknown). A person's 客户号 merged by ``who``: the earliest 开户日期, excluded only when every 客户号 is 销户/身故,
+    代发 when any is, the 机构号 of the 客户号 standing for the person."""
     c = by_cust_id(cust)
-    open_date = (c["open_date"].reindex(ids) if "open_date" in c.columns
+    key = who.of(pd.Series(c.index, index=c.index, dtype="string"))
+    open_date = (c["open_date"].groupby(key).min().reindex(ids) if "open_date" in c.columns
                  else pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]"))
-    status = c["status"].reindex(ids).astype("string") if "status" in c.columns \
-        else pd.Series(pd.NA, index=ids, dtype="string")
-    excluded = has_pattern(status.fillna(""), p.closed_status)
-    flag = c["payroll_flag"].reindex(ids).astype("boolean") if "payroll_flag" in c.columns \
-        else pd.Series(pd.NA, index=ids, dtype="boolean")
+    if "status" in c.columns:
+        closed = has_pattern(c["status"].astype("string").fillna(""), p.closed_status)
+        excluded = closed.groupby(key).all().reindex(ids).fillna(False).astype(bool)
+    else:
+        excluded = pd.Series(False, index=ids)
+    flag = c["payroll_flag"].astype("boolean").groupby(key).max().reindex(ids).astype("boolean") \
+        if "payroll_flag" in c.columns else pd.Series(pd.NA, index=ids, dtype="boolean")
     org = c["org_id"].reindex(ids).astype("string") if "org_id" in c.columns \
         else pd.Series(pd.NA, index=ids, dtype="string")
     return open_date, excluded, flag, org
+
+
+def _as_persons(df: pd.DataFrame | None, who: Persons) -> pd.DataFrame | None:
+    """``df`` with each merged 客户号 replaced by the one standing for its person (a new frame; ``df`` as is
+    when nothing was merged)."""
+    if df is None or not len(who.person):
+        return df
+    return df.assign(cust_id=who.of(df["cust_id"]))
 
 
 # ---------------------------------------------------------------------------------------------- compute
@@ -214,13 +230,20 @@ def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext)
     invest_kinds, payroll_stop, matured, matured_amt (boolean flags <NA> where unknown), mobile_down (<NA>).
     Info: windows, months in the data, clipped, flows (None or :class:`.behaviour.Flows`), maturity info."""
     as_of = ctx.as_of
+    cust = tables.get("customers")
+    who = persons(cust)
     cm, _ = _monthly(tables["customer_monthly"], as_of, ctx)
+    if len(who.person):  # one person, several 客户号 (same 证件号): their months add up
+        cm = _as_persons(cm, who)
+        g = cm.groupby(["cust_id", "month"], sort=False)
+        agg = g[["dep_avg", "wm_bal"]].sum(min_count=1)  # blank in every 客户号 stays blank, never 0
+        agg["org_id"] = g["org_id"].first()
+        cm = agg.reset_index()
     mx = monthly_matrix(cm, as_of)
     ids = mx.ids
-    cust = tables.get("customers")
-    open_date, excluded, payroll_flag, org = _customer_facts(cust, ids, p)
+    open_date, excluded, payroll_flag, org = _customer_facts(cust, ids, p, who)
     names = by_cust_id(cust)["cust_name"] if cust is not None and "cust_name" in cust.columns else None
-    fl = load_flows(tables.get("transactions"), ids, p, as_of, names, ctx.problems)
+    fl = load_flows(_as_persons(tables.get("transactions"), who), ids, p, as_of, names, ctx.problems)
     prev_as_of = as_of.to_period("M").start_time - pd.Timedelta(days=1)
     now = judge(mx, as_of, p, open_date=open_date, excluded=excluded, dormant=dormant(fl, ids, as_of, p))
     prev = judge(mx, prev_as_of, p, open_date=open_date, excluded=excluded,
@@ -229,7 +252,7 @@ def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext)
     f["prev_state"] = prev["state"]
     f["org_id"] = org.fillna(mx.org).astype("string")
     f = f.join(behaviour(fl, ids, as_of, p, payroll_flag))
-    td = tables.get("time_deposits")
+    td = _as_persons(tables.get("time_deposits"), who)
     mat, minfo = matured_not_renewed(td, p, as_of, ctx.currency)
     nr = mat[~mat["renewed"]]
     if td is None:
@@ -243,7 +266,8 @@ def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext)
     pbase_w, pcur_w = windows(prev_as_of, p.base_months, p.current_months, p.baseline)
     info = {"base_w": base_w, "cur_w": cur_w, "prev_w": (pbase_w, pcur_w), "prev_as_of": prev_as_of,
             "months": mx.months, "clipped": mx.clipped, "wm_known": mx.wm_known, "flows": fl,
-            "maturity": minfo, "n_matured": len(mat), "n_not_renewed": len(nr), "td": td is not None,
+            "maturity": minfo, "persons": who, "id_known": cust is not None and "id_no" in cust.columns
+            and bool(cust["id_no"].notna().any()), "n_matured": len(mat), "n_not_renewed": len(nr), "td": td is not None,
             "open_known": bool(open_date.notna().any()), "status_known": cust is not None and "status" in cust.columns
             and bool(cust["status"].notna().any())}
     return f, info
@@ -467,7 +491,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
         "名单等级 = 流失状态, 建议动作与时限取自参数「策略表」(策略映射表); 得分 = 状态得分 + 行为得分(参数检查保证等级不越级)。",
         MODEL_NOTE,
     ]
-    notes = [f"流失名单{lst.tie_break}", "同一人多个客户号未合并(按客户号评估)。"]
+    notes = [f"流失名单{lst.tie_break}"] + (info["persons"].notes() or [
+        "同一证件号下没有多个客户号需要合并。" if info["id_known"] else "没有证件号码: 同一人多个客户号无法合并(按客户号评估)。"])
     if not info["wm_known"]:
         notes.append("数据没有理财余额: 行内迁移无法判断, 存款下降的客户按流失状态列出(可能含转入本行理财者)。")
     if info["clipped"]:
