@@ -8,7 +8,9 @@ dates as strings). After it, a scenario may rely on:
 * every spec column present, in the dtype of :meth:`bankxl.tables.TableSpec.empty` — ``string`` for
   id_card/code/text/category, ``datetime64[ns]`` at day precision for date (first of the month for month),
   ``float64`` for money/number/rate, ``Int64`` for int, ``boolean`` for bool; an optional column the frame
-  lacks is added all-missing (blank, never 0 or False);
+  lacks is added all-missing (blank, never 0 or False) — or filled with the spec's blank rule
+  (:attr:`~bankxl.tables.Column.blank_value`, 产品持有.持有: blank = held), which cast columns' blank cells get
+  too; a column already in its dtype is taken as it is (its <NA> is unknown, what an unreadable value gives);
 * ``_row`` (``Int64``): the Excel row the user sees; ``<NA>`` when the frame did not come from a file;
 * extra (non-spec) columns kept as they are; the index kept.
 

@@ -1066,6 +1066,19 @@ def _factorize_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return codes, np.asarray(uniq, dtype=object)
 
 
+def _blank_rule(col: Column, values: Any, blank: np.ndarray) -> Any:
+    """``values`` (one column, loaded) with the spec's blank rule: where ``blank`` (the cell was empty) the
+    column's :attr:`~bankxl.tables.Column.blank_value` (产品持有.持有: blank = held); unchanged without a rule.
+    An unreadable value is not blank: it stays missing (and is on 数据问题). Used by :func:`load_frame` and
+    :func:`bankxl.conform.conform`."""
+    blank = np.asarray(blank, dtype=bool)
+    if col.blank_value is None or not blank.any():
+        return values
+    arr = pd.array(values, dtype=_dtype(col.kind)).copy()
+    arr[blank] = col.blank_value
+    return arr
+
+
 def _coerce_factorized(col: Column, codes: np.ndarray, uniq: np.ndarray, blank_u: np.ndarray,
                        unit: str | None, header: str, spec: TableSpec, date1904: bool) -> C.Coerced:
     """:func:`_coerce_column` run once per distinct text and spread to the cells (codes -1 = missing
@@ -1292,7 +1305,7 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     cols: dict[str, Any] = {}
     for col in spec.columns:
         if col.id not in mapping:
-            cols[col.id] = pd.Series(index=range(n), dtype=_dtype(col.kind)).array
+            cols[col.id] = _blank_rule(col, pd.Series(index=range(n), dtype=_dtype(col.kind)).array, np.ones(n, bool))
             continue
         pos, _c, unit, htxt = mapping[col.id]
         cells, b = data[:, pos], blank[:, pos]
@@ -1310,7 +1323,8 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
         for mask, code, reason in out.problems:
             sink.add(rows[mask], _label(col), code, cells[mask],
                      reason if isinstance(reason, str) else reason[mask], _action(col, code))
-        cols[col.id] = _currency_column(col, out.values, notes) if col.id in CURRENCY_COLUMNS else out.values
+        cols[col.id] = (_currency_column(col, out.values, notes) if col.id in CURRENCY_COLUMNS
+                        else _blank_rule(col, out.values, b))
         if col.required and not col.blank_ok and b.any():
             sink.add(rows[b], _label(col), "REQUIRED_EMPTY", cells[b], "必填列为空", _action(col, "REQUIRED_EMPTY"))
         if col.nonneg and col.kind in ("money", "number", "int", "rate"):

@@ -60,6 +60,10 @@ class Column:
     if_missing: str = ""
     #: 处理 of a negative value of a ``nonneg`` column when the scenarios do more than keep it
     if_negative: str = ""
+    #: what a blank cell means when the spec states a rule (产品持有.持有: True, blank = held): the loader and
+    #: :func:`bankxl.conform.conform` write it for blank cells and for an absent column; an unreadable value
+    #: stays missing (<NA>: unknown, on 数据问题). None = no rule: a blank is unknown.
+    blank_value: bool | str | float | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -380,7 +384,7 @@ register_table(TableSpec("product_holdings", "产品持有", (
     C("product", "产品", "category", True, aliases=("产品名称", "产品类别", "业务品种"),
       meaning="结算账户/借记卡/信用卡/手机银行/代发/理财/社保卡/ETC/个人住房贷款/个人消费贷款/定期存款 ..."),
     C("held", "持有", "bool", aliases=("是否持有", "持有标志"), meaning="空白视为持有; 无法识别的值为未知",
-      if_missing="持有情况未知: 既不算持有也不算缺口"),
+      if_missing="持有情况未知: 既不算持有也不算缺口", blank_value=True),
     C("balance", "余额", "money", unit="元", aliases=("持有余额", "金额")),
     C("open_date", "开立日期", "date", aliases=("开通日期", "签约日期", "开户日期")),
     C("org_id", "机构号", "code", aliases=ORG_ALIASES),

@@ -49,7 +49,9 @@ def bank() -> dict[str, pd.DataFrame]:
         {"cust_id": "k1", "product": "个人住房贷款", "held": True}, {"cust_id": "k1", "product": "信用卡", "held": True},
         {"cust_id": "k1", "product": "定期存款", "held": True, "balance": 300_000.0},
         {"cust_id": "k2", "product": "个人住房贷款", "held": True}, {"cust_id": "k2", "product": "个人消费贷款", "held": True},
-        {"cust_id": "k3", "product": "个人住房贷款"},  # held missing = held
+        # a blank 持有 cell = held: the loader and conform write the column's blank rule (True), so the typed
+        # frame holds True (issue 9 item 4; <NA> in a typed frame now means an unreadable value: unknown)
+        {"cust_id": "k3", "product": "个人住房贷款", "held": True},
         {"cust_id": "k4", "product": "信用卡", "held": True},
         {"cust_id": "k5", "product": "定期存款", "held": True, "balance": 10_000.0},
         {"cust_id": "k6", "product": "个人住房贷款", "held": False},
@@ -333,3 +335,50 @@ def test_offer_texts_renovation_months_and_mortgage_pattern_are_parameters():
         make_params(MortgageParams, {"offers": '[["信用卡"]]'})
     with pytest.raises(ParameterError):
         make_params(MortgageParams, {"renovation_months": -1})
+
+
+def test_held_blank_rule_is_applied_by_the_loader_and_c6_reads_the_typed_column(tmp_path):
+    """Issue 9 item 4: the 持有 spec states its blank rule (Column.blank_value=True); the loader (and conform)
+    write it, so C6 reads the typed column and no longer looks in the problem log. From a CSV (Excel rows =
+    CSV lines: header line 1): line 2 k1 个人住房贷款 是; 3 k1 信用卡 blank -> True (held); 4 k1 理财 乱码 ->
+    <NA> (unknown) with VALUE_INVALID on 数据问题 naming line 4; 5 k2 个人住房贷款 blank -> held; 6 k2 信用卡
+    否 -> False; 7 k2 理财 是.
+    C6 by hand (holders k1, k2): 信用卡 k1 yes, k2 no -> coverage 1/2; 理财 k1 unknown (neither held nor a
+    gap), k2 yes -> 1 of 1 known = 100%; k1's 未计算因素 names 理财, k1 has no gap (信用卡 held), k2 one (信用卡)."""
+    from bankxl.io import read_tables
+    from bankxl.runner import run_scenario
+
+    (tmp_path / "customers.csv").write_text("客户号,客户名称\nk1,张三\nk2,李四\n", encoding="utf-8")
+    (tmp_path / "product_holdings.csv").write_text(
+        "客户号,产品,持有\nk1,个人住房贷款,是\nk1,信用卡,\nk1,理财,乱码\nk2,个人住房贷款,\nk2,信用卡,否\nk2,理财,是\n",
+        encoding="utf-8")
+    tables = read_tables([tmp_path / "product_holdings.csv"], ["product_holdings"])
+    held = tables["product_holdings"].df.set_index("_row")["held"]
+    assert held.dtype == "boolean"
+    assert held.isna().to_dict() == {2: False, 3: False, 4: True, 5: False, 6: False, 7: False}
+    assert held.dropna().to_dict() == {2: True, 3: True, 5: True, 6: False, 7: True}
+    # a table without the 持有 column: every row held (the column is blank throughout)
+    (tmp_path / "h2.csv").write_text("客户号,产品\nk1,信用卡\n", encoding="utf-8")
+    no_col = read_tables([tmp_path / "h2.csv"], ["product_holdings"])["product_holdings"].df
+    assert no_col["held"].tolist() == [True]
+    # conform (a frame built in Python with object cells) follows the same rule
+    from bankxl.conform import conform
+    raw = pd.DataFrame({"cust_id": ["k1", "k1", "k1"], "product": ["信用卡", "理财", "代发"],
+                        "held": [None, "乱码", "否"]}, dtype=object)
+    got = conform("product_holdings", raw)["held"]
+    assert got.isna().tolist() == [False, True, False] and got.dropna().tolist() == [True, False]
+    assert conform("product_holdings", raw.drop(columns=["held"]))["held"].tolist() == [True, True, True]
+
+    res = run_scenario("credit.mortgage_cross_sell", [tmp_path / "customers.csv", tmp_path / "product_holdings.csv"],
+                       None, as_of=AS_OF)
+    rep = res.report
+    cov = rep.tables()["coverage"].df.set_index("产品")
+    assert cov.loc["信用卡", "按揭客户覆盖率"] == pytest.approx(1 / 2) and cov.loc["信用卡", "未持有客户数"] == 1
+    assert cov.loc["理财", "按揭客户覆盖率"] == 1 and cov.loc["理财", "按揭客户持有数"] == 1
+    assert cov.loc["理财", "未持有客户数"] == 0                      # unknown is not 否
+    lst = rep.tables()["cross_sell_list"].df.set_index("客户号")
+    assert lst.loc["k1", "缺口产品数"] == 0 and "理财" in lst.loc["k1", "未计算因素"]
+    assert lst.loc["k2", "缺口产品"] == "信用卡"
+    p = rep.problems.to_frame()
+    inv = p[(p["问题码"] == "VALUE_INVALID") & (p["字段"] == "持有(held)")]
+    assert inv["Excel 行号"].tolist() == [4] and inv["原值"].tolist() == ["乱码"] and "未知" in inv["处理"].iloc[0]

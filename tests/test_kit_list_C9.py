@@ -120,9 +120,17 @@ def test_held_products_by_hand():
 
     h = pd.DataFrame({"cust_id": pd.array(["a", "a", "a", "b", "b", "a"], dtype="string"),
                       "product": pd.array(["理财", "借记卡", "个人消费贷款", "信用卡", "理财", "借记卡"], dtype="string"),
-                      "held": pd.array([True, None, True, False, True, True], dtype="boolean")})
+                      "held": pd.array([True, True, True, False, True, True], dtype="boolean")})
     ids = pd.Series(["b", " a", "z"], index=[10, 11, 12], dtype="string")
-    # a: 理财 + 借记卡 (held missing = held; twice = once; the loan is not another product), sorted;
+    # a: 理财 + 借记卡 (a blank 持有 cell is held: the loader/conform write True, so the typed frame holds True
+    # — issue 9 item 4; twice = once; the loan is not another product), sorted;
     # b: 信用卡 no longer held; z: no rows = none; without a table: unknown
     assert held_products(h, ids).to_dict() == {10: "理财", 11: "借记卡、理财", 12: ""}
     assert held_products(None, ids).isna().all()
+    # <NA> = a 持有 the loader could not read: unknown. u: its only non-loan row unknown -> unknown (not '');
+    # a: 理财 known held beside an unknown 借记卡 -> 理财; v: unknown 个人消费贷款 is a loan -> none ('')
+    h2 = pd.DataFrame({"cust_id": pd.array(["u", "a", "a", "v"], dtype="string"),
+                       "product": pd.array(["理财", "理财", "借记卡", "个人消费贷款"], dtype="string"),
+                       "held": pd.array([None, True, None, None], dtype="boolean")})
+    got = held_products(h2, pd.Series(["u", "a", "v"], dtype="string"))
+    assert got.iloc[0] is pd.NA and got.iloc[1:].tolist() == ["理财", ""]

@@ -407,15 +407,19 @@ def _churned(detail: pd.DataFrame) -> pd.DataFrame:
 
 
 def held_products(holdings: pd.DataFrame | None, cust_id: pd.Series) -> pd.Series:
-    """Per customer of ``cust_id``: the non-loan products still held (``held`` missing = held; product names
-    containing 贷款 are loans), sorted and joined with 、; '' = none (a customer without rows in the table
-    holds none). All <NA> when there is no product_holdings table (unknown, not "none"). Returns a
-    ``string`` Series on ``cust_id``'s index; one step per distinct product, not per customer."""
+    """Per customer of ``cust_id``: the non-loan products still held (product names containing 贷款 are
+    loans), sorted and joined with 、; '' = none (a customer without rows in the table holds none); <NA> =
+    unknown: none known held but a 持有 the loader could not read (<NA>; a blank cell is already True, the
+    column's blank rule). All <NA> when there is no product_holdings table (unknown, not "none").
+    ``holdings``: the conformed 产品持有 table (cust_id, product, held ``boolean``). Returns a ``string``
+    Series on ``cust_id``'s index; one step per distinct product, not per customer."""
     if holdings is None or not len(holdings):
         return pd.Series(pd.NA, index=cust_id.index, dtype="string")
-    held = holdings["held"].fillna(True).to_numpy(dtype=bool)
     prod = holdings["product"].fillna("")  # conformed: string, trimmed
-    keep = held & prod.ne("").to_numpy() & ~prod.str.contains("贷款", regex=False).to_numpy(dtype=bool)
+    other = prod.ne("").to_numpy() & ~prod.str.contains("贷款", regex=False).to_numpy(dtype=bool)
+    held = holdings["held"]  # True / False / <NA> unknown
+    keep = held.fillna(False).to_numpy(dtype=bool) & other
+    unknown = pd.Index(holdings["cust_id"][held.isna().to_numpy() & other].dropna().unique())
     pairs = pd.DataFrame({"cust_id": holdings["cust_id"].fillna("")[keep], "product": prod[keep]})
     txt = pd.Series(dtype="string")
     if len(pairs):
@@ -425,7 +429,8 @@ def held_products(holdings: pd.DataFrame | None, cust_id: pd.Series) -> pd.Serie
             has = m[x].to_numpy()
             txt = txt.mask(has & txt.ne("").to_numpy(), txt + "、" + x).mask(has & txt.eq("").to_numpy(), x)
     key = cust_id.astype("string").fillna("").str.strip()
-    return pd.Series(key.map(txt).fillna("").to_numpy(), index=cust_id.index, dtype="string")
+    out = pd.Series(key.map(txt).fillna("").to_numpy(), index=cust_id.index, dtype="string")
+    return out.mask(out.eq("") & key.isin(unknown).to_numpy())
 
 
 def winback_frame(ch: pd.DataFrame, holdings: pd.DataFrame | None, p: LoanChurnParams, as_of) -> pd.DataFrame:
@@ -433,7 +438,8 @@ def winback_frame(ch: pd.DataFrame, holdings: pd.DataFrame | None, p: LoanChurnP
     templates and the list use: cust_id, org_id, region, year, last_end, days (finish → data date, days),
     amount (start-of-year 原额, NaN unknown), amt_pct (its percentile among ``ch``, 0–1, NaN unknown),
     product, term_m, outcome, status_txt, pending_txt, recent_pts (the 结清距今 band's points), finished,
-    held_txt / holds_other (NA without a holdings table), long_term (NA where the term is unknown)."""
+    held_txt / holds_other (NA without a holdings table, or where a 持有 is unknown and nothing is known
+    held: :func:`held_products`), long_term (NA where the term is unknown)."""
     days = (pd.Timestamp(as_of) - ch["last_end"]).dt.days
     term = pd.to_numeric(ch["term_m"], errors="coerce").astype("float64")
     held = held_products(holdings, ch["cust_id"])

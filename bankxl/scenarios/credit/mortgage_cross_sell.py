@@ -9,8 +9,9 @@ Inputs (canonical tables, ``bankxl.tables``):
   ``credit_default`` (UCI "default") marks a risk customer. Columns named ``outcome_*`` (UCI ``outcome_y``
   = took a term deposit in the campaign, ``outcome_duration``) are campaign **outcomes**: reported as
   outcomes, never used in the priority score.
-* ``product_holdings`` 产品持有 (required) — cust_id · product · held (blank = held; a value the loader
-  could not read, VALUE_INVALID, is unknown) · balance.
+* ``product_holdings`` 产品持有 (required) — cust_id · product · held (``boolean``: a blank cell is True by
+  the column's blank rule, applied by the loader/conform; <NA> = a value the loader could not read,
+  VALUE_INVALID on 数据问题: unknown) · balance.
 * ``loans`` 贷款 (optional) — running 个人住房贷款 loans (status C/D or no status and no 结清日; a product
   matching the regex ``mortgage_pattern``, default 住房|按揭|房贷) also make a mortgage holder; 个人消费贷款
   loans count as holding 个人消费贷款; with loan details the consumer-loan gap needs ≥ ``min_paid_periods``
@@ -52,7 +53,7 @@ from ...errors import ParameterError
 from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
-from ...tables import get_table, loan_status_code
+from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import customer_ages
 from ...rules.identity import by_cust_id, persons
@@ -129,19 +130,16 @@ _HELD, _NOT_HELD, _UNKNOWN = 2.0, 1.0, 0.5  # held anywhere beats not held beats
 
 
 def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.DataFrame | None,
-                   as_of, invalid_held=None, mortgage_pattern: str = MortgageParams.mortgage_pattern,
-                   ) -> tuple[pd.DataFrame, set[str]]:
+                   as_of, mortgage_pattern: str = MortgageParams.mortgage_pattern) -> tuple[pd.DataFrame, set[str]]:
     """cust_id x product ``boolean`` matrix — True held, False not held, <NA> unknown — (index = every
     customer of ``customers`` and of ``holdings``) and the set of products the data show at all
-    (``evaluated``). Sources: product_holdings (a blank held = held; rows flagged in ``invalid_held``, a
-    bool array over ``holdings``, had an unreadable value: unknown; held False rows make the product
-    evaluated), customers.payroll_flag -> 代发, mobile_banking -> 手机银行 (blank = unknown), running loans
+    (``evaluated``). Sources: product_holdings as the loader types it (held True; False not held, which still
+    makes the product evaluated; <NA> unknown: a value the loader could not read — a blank cell is already
+    True, the column's blank rule), customers.payroll_flag -> 代发, mobile_banking -> 手机银行 (blank = unknown), running loans
     -> their product (个人住房贷款 by ``mortgage_pattern`` / 个人消费贷款 ...). Per customer and product: held by any source -> True,
     else not held by any -> False, else unknown; a customer without any record of the product -> False."""
     h = holdings
-    held = h["held"].astype("boolean").fillna(True)
-    if invalid_held is not None:
-        held = held.mask(np.asarray(invalid_held, dtype=bool))
+    held = h["held"]  # boolean: True / False / <NA> unknown (conformed: blank cells are True already)
 
     def code(v: pd.Series) -> np.ndarray:
         b = v.astype("boolean")
@@ -167,21 +165,6 @@ def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.Da
     m = (g == _HELD).astype("boolean").mask(g == _UNKNOWN)
     m.columns = [str(c) for c in m.columns]
     return m, evaluated
-
-
-def _invalid_held(holdings: pd.DataFrame, ctx: RunContext) -> tuple[np.ndarray, bool]:
-    """Rows of ``holdings`` whose 持有 the loader could not read (VALUE_INVALID on 持有(held), blanked):
-    (bool array, complete). Found by Excel row in ``ctx.problems``; when the log kept only part of them in
-    detail (its cap), ``complete`` is False and every blank 持有 of a column with values counts unknown."""
-    label = f"{get_table('product_holdings').column('held').zh}(held)"
-    log = ctx.problems
-    rows = {p.excel_row for p in log.problems
-            if p.table == "product_holdings" and p.code == "VALUE_INVALID" and p.column == label}
-    kept = sum(1 for p in log.problems if p.table == "product_holdings" and p.code == "VALUE_INVALID")
-    complete = kept >= log.counts.get(("product_holdings", "VALUE_INVALID"), 0)
-    if not complete:
-        return (holdings["held"].isna() & holdings["held"].notna().any()).to_numpy(dtype=bool), False
-    return holdings["_row"].isin(rows).fillna(False).to_numpy(dtype=bool), True
 
 
 def running_loans(loans: pd.DataFrame, mortgage_pattern: str = MortgageParams.mortgage_pattern) -> pd.DataFrame:
@@ -253,10 +236,7 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
     if monthly is not None:
         monthly = monthly.assign(cust_id=who.of(monthly["cust_id"]))
 
-    invalid, complete = _invalid_held(holdings, ctx)
-    m, evaluated = holding_matrix(holdings, flags, loans, ctx.as_of, invalid, p.mortgage_pattern)
-    if not complete:
-        notes.append("产品持有表中无法识别的「持有」值过多, 无法逐行区分: 该列中所有空白「持有」均按未知处理。")
+    m, evaluated = holding_matrix(holdings, flags, loans, ctx.as_of, p.mortgage_pattern)
     is_holder = (m[MORTGAGE].fillna(False).astype(bool) if MORTGAGE in m.columns
                  else pd.Series(False, index=m.index))
     if MORTGAGE in m.columns and m[MORTGAGE].isna().any():
