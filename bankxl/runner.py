@@ -187,9 +187,25 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
     used = {k: conform(k, v, problems=ctx.problems, required=k in spec.inputs)  # typed once, here: a scenario
             for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}  # never re-casts them
     report = spec.run(used, params, ctx)
+    report.notes = [*report.notes, *missing_optional_notes(used)]
     report.scenario_id, report.code = spec.id, spec.code
     finish(report, spec, params, ctx, inputs or {k: {"rows": len(v)} for k, v in used.items()})
     return report
+
+
+def missing_optional_notes(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """One 说明 line per conformed input that lacked optional columns of its spec (``attrs['columns_found']``,
+    the columns its file or frame had; 数据日期 aside: 说明 states the date used), naming each column in
+    中文 and id: their values are unknown (blank), so what depends on them is blank or not computed."""
+    lines = []
+    for name, df in tables.items():
+        spec = get_table(name)
+        found = set(df.attrs.get("columns_found", df.columns))
+        missing = [c for c in spec.columns if not c.required and c.id != "as_of" and c.id not in found]
+        if missing:
+            names = "、".join(f"「{c.zh}」({c.id})" for c in missing)
+            lines.append(f"输入表「{spec.zh}」没有可选列 {names}: 这些值未知(空白), 依赖它们的结果为空或未计算, 不按 0 处理。")
+    return lines
 
 
 def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs: dict[str, dict]) -> None:

@@ -32,7 +32,7 @@ import pandas as pd
 from bankxl import io as bio
 from bankxl import runner
 from bankxl.errors import DataValidationError, ParameterError
-from bankxl.lists import LIST_COLUMNS
+from bankxl.lists import LIST_COLUMNS, UNKNOWN_COLUMN
 from bankxl.paramsheet import COLUMNS as PARAM_COLUMNS
 from bankxl.paramsheet import read_settings
 from bankxl.report import Chart, Note, PivotBlock, Report, Table
@@ -89,6 +89,7 @@ GOLDEN: dict[str, Callable[[], None]] = {
     "credit.other_bank_loans": _golden("test_c3_other_bank_loans", "test_principal_term_by_loan_type"),
     "credit.mortgage_cross_sell": _golden("test_c6_mortgage", "test_scores_gaps_and_order_by_hand"),
     "credit.loan_churn": _golden("test_c9_loan_churn", "test_rates_by_year_by_hand"),
+    "risk.npl_capacity": _golden("test_r1_npl_capacity", "test_npl_capacity_by_hand"),
     "management.salary": _golden("test_m1_salary", "test_department_medians_and_quartiles_by_hand"),
 }
 
@@ -292,23 +293,60 @@ def check_inputs_not_mutated(spec: Scenario, bank) -> None:
         assert tables[k].attrs == before[k].attrs, f"{spec.id}: attrs of input {k} changed"
 
 
+def _said_lines(report: Report) -> set[str]:
+    """What a report says about what it could not use: the lines of the 说明 sheet's notes (方法, 注意) and
+    the values of every 未计算因素 column (:data:`bankxl.lists.UNKNOWN_COLUMN`)."""
+    out: set[str] = set()
+    for s in report.sheets:
+        for b in s.blocks:
+            if isinstance(b, Note) and s.name == "说明":
+                out.update(str(x) for x in b.lines)
+            elif isinstance(b, Table) and UNKNOWN_COLUMN in b.df.columns:
+                out.update(str(x) for x in b.df[UNKNOWN_COLUMN].dropna().unique())
+    return out
+
+
+def _results_equal(a: Report, b: Report) -> bool:
+    """Same result sheets (every sheet but 数据问题 and 说明: names, blocks, table frames, notes)."""
+    if a.sheet_names != b.sheet_names:
+        return False
+    try:
+        for s1, s2 in zip(a.sheets[:-2], b.sheets[:-2]):
+            assert len(s1.blocks) == len(s2.blocks)
+            for b1, b2 in zip(s1.blocks, s2.blocks):
+                _blocks_equal(b1, b2, s1.name)
+    except AssertionError:
+        return False
+    return True
+
+
 def check_missing_optional_columns(spec: Scenario, bank) -> None:
-    """Each optional column of each input dropped in turn: the scenario still gives a well-formed report (a
-    note or a result); the only error allowed is a DataValidationError naming that column."""
+    """Each optional column of each input dropped in turn: the scenario still gives a well-formed report —
+    never an error, not even a DataValidationError — and when the result differs from the full data's, a
+    new line of 说明 (方法 / 注意) or a 未计算因素 entry names the column (its 中文名 or id), so the user is told
+    what was not computed and why. A column whose absence changes nothing (the scenario does not use it)
+    needs no note."""
     tables, failures = sample_tables(spec, bank), []
+    full = sample_report(spec, bank)
+    said = _said_lines(full)
     for t, df in tables.items():
         for col in get_table(t).columns:
             if col.required or col.id not in df.columns:
                 continue
             cut = {k: (v.drop(columns=col.id) if k == t else v) for k, v in tables.items()}
             try:
-                assert_report_well_formed(_execute(spec, cut), spec)
-            except DataValidationError as e:
-                if col.id not in str(e) and col.zh not in str(e):
-                    failures.append(f"{t}.{col.id}: DataValidationError not naming the column: {e}")
+                report = _execute(spec, cut)
+                assert_report_well_formed(report, spec)
             except Exception as e:  # noqa: BLE001 - collected: the check lists every column that fails
                 failures.append(f"{t}.{col.id}: {type(e).__name__}: {e}")
-    assert not failures, f"{spec.id}: missing optional columns break the run:\n" + "\n".join(failures)
+                continue
+            if _results_equal(report, full):
+                continue
+            new = _said_lines(report) - said
+            if not [line for line in new if col.zh in line or col.id in line]:
+                failures.append(f"{t}.{col.id} ({col.zh}): the result changes but no new 说明 line or 未计算因素 "
+                                f"entry names the column (new lines: {sorted(new)[:3]})")
+    assert not failures, f"{spec.id}: missing optional columns break the run or go unsaid:\n" + "\n".join(failures)
 
 
 def check_missing_optional_inputs(spec: Scenario, bank) -> None:

@@ -108,6 +108,24 @@ def test_checks_fail_on_a_list_without_due_date_or_tags():
         cc.check_tag_rows_have_section6_columns(spec, cc.sample_bank())
 
 
+def test_checks_fail_when_a_missing_optional_column_is_an_error_or_goes_unsaid(monkeypatch):
+    """A DataValidationError for a missing optional column (even one naming it) fails the check (it was
+    accepted); so does a changed result without a 说明 line or 未计算因素 entry naming the column (simulated:
+    the runner's generic note switched off; C6 without 客户名称 shows a blank masked name)."""
+    from bankxl import runner
+    from bankxl.errors import DataValidationError
+
+    def refuse(tables):
+        if tables["customers"]["phone"].isna().all():
+            raise DataValidationError("客户表缺少手机号(phone)。", "customers lacks phone.")
+    spec = _broken("credit.mortgage_cross_sell", run=_wrap_run("credit.mortgage_cross_sell", before=refuse))
+    with pytest.raises(AssertionError, match=r"customers\.phone: DataValidationError: 客户表缺少手机号"):
+        cc.check_missing_optional_columns(spec, cc.sample_bank())
+    monkeypatch.setattr(runner, "missing_optional_notes", lambda tables: [])
+    with pytest.raises(AssertionError, match=r"customers\.cust_name \(客户名称\): the result changes but no new 说明"):
+        cc.check_missing_optional_columns(registry()["credit.mortgage_cross_sell"], cc.sample_bank())
+
+
 def test_checks_fail_on_a_parameter_whose_range_is_not_enforced(monkeypatch):
     """A declared max the parameter code ignores (simulated: the range check switched off) is caught."""
     monkeypatch.setattr(S, "_check_range", lambda *a, **k: None)

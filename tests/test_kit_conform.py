@@ -213,3 +213,24 @@ def test_loader_output_of_a_million_rows_conforms_fast_and_hand_built_pays_one_t
     out = conform("time_deposits", big)
     took = time.perf_counter() - t0
     assert all(out[c].equals(big[c]) for c in text) and took < 0.25 * len(text), took
+
+
+def test_missing_optional_columns_are_named_in_the_notes(tmp_path):
+    """The runner names each optional column an input lacked (中文 + id) in 说明 — a file's missing header as
+    well as a hand-built frame's missing column; 数据日期 aside (说明 states the date used); a column present
+    but blank is not missing."""
+    from bankxl.runner import execute, missing_optional_notes
+
+    loaded = _loaded_td(tmp_path)  # the CSV has no 客户经理 / 币种 / 状态 … columns
+    lines = missing_optional_notes({"time_deposits": conform("time_deposits", loaded)})
+    assert len(lines) == 1 and lines[0].startswith("输入表「定期存款明细」没有可选列 ")
+    for c in get_table("time_deposits").columns:
+        said = f"「{c.zh}」({c.id})" in lines[0]
+        assert said == (not c.required and c.id != "as_of" and c.id not in loaded.attrs["columns_found"]), c.id
+    customers = pd.DataFrame({"cust_id": ["C1", "C2"], "phone": [None, None]}, dtype="string")
+    holdings = pd.DataFrame({"cust_id": ["C1"], "product": ["按揭贷款"]}, dtype="string")
+    report = execute("credit.mortgage_cross_sell", {"customers": customers, "product_holdings": holdings},
+                     as_of="2026-11-30")
+    line = next(n for n in report.notes if n.startswith("输入表「客户」"))
+    assert "「客户名称」(cust_name)" in line and "「证件号码」(id_no)" in line and "(phone)" not in line
+    assert any(n.startswith("输入表「产品持有」") and "「持有」(held)" in n for n in report.notes)
