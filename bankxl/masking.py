@@ -414,7 +414,7 @@ def mask_free_text(s: pd.Series, names=None) -> pd.Series:
 #: personal columns of the canonical tables (bankxl.tables) -> how they are masked; 客户号, 员工号 and the
 #: other internal keys are not personal data for the bank's staff and stay unmasked (DESIGN.md)
 PERSONAL_FIELDS: dict[str, str] = {
-    "id_no": "id", "co_borrower_id": "id",
+    "id_no": "id", "co_borrower_id": "id", "guarantor_id": "id",
     "phone": "phone",
     "cust_name": "name", "emp_name": "name",
     "address": "address",

@@ -407,6 +407,67 @@ register_table(TableSpec("customer_monthly", "客户月度存款", (
     meaning="客户 × 月份存款日均/月末余额/定活拆分/理财/流入流出"))
 
 
+# Issue 11 (R1 不良客户偿还能力): the NPL ledger and the deposit accounts of borrowers and guarantors ------------
+
+#: five-level loan classification (五级分类), mildest first; 次级/可疑/损失 are non-performing (不良)
+LOAN_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
+
+register_table(TableSpec("npl_loans", "不良贷款", (
+    C("loan_id", "借据号", "code", True, aliases=("借据编号", "贷款账号", "借据", "合同号", "贷款编号")),
+    CUST_ID, CUST_NAME, ID_NO,
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES + ("经办机构号", "放款机构号", "经办机构", "放款机构")),
+    MGR_ID,
+    C("classification", "五级分类", "category", aliases=("风险分类", "五级分类结果", "贷款分类", "资产分类"),
+      meaning="次级/可疑/损失(也认 关注/正常); 空白 = 未提供"),
+    C("overdue_days", "逾期天数", "int", unit="天", aliases=("当前逾期天数", "逾期天数(天)", "dpd")),
+    C("principal", "本金余额", "money", True, unit="元", aliases=("贷款余额", "余额", "欠本金额", "剩余本金", "欠本"),
+      nonneg=True, blank_ok=True, meaning="欠款本金; 空白 = 未知(覆盖率不计算, 不按 0 处理)"),
+    C("interest", "欠息", "money", unit="元", aliases=("欠息金额", "应收未收利息", "表内外欠息", "拖欠利息", "利息余额"),
+      nonneg=True, meaning="欠息(表内 + 表外); 空白 = 未知(覆盖率不计算)"),
+    C("guarantee", "担保方式", "category", aliases=("主要担保方式", "担保类型"), meaning="信用/保证/抵押/质押"),
+    C("guarantor_id", "保证人证件号", "id_card", aliases=("保证人证件号码", "担保人证件号", "担保人证件号码",
+                                                    "保证人身份证号")),
+    C("guarantee_end", "保证期间截止日", "date", aliases=("保证期间到期日", "保证到期日", "保证期限截止日"),
+      meaning="保证期间届满后不再计入保证人存款; 空白 = 未提供(按仍在保证期间内计, 说明页写明)"),
+    C("written_off", "核销标志", "bool", aliases=("是否核销", "已核销", "核销"), meaning="是 = 已核销(表外), 仍列入名单"),
+    C("amount", "贷款金额", "money", unit="元", aliases=("放款金额", "发放金额", "合同金额", "借款金额"), nonneg=True),
+    C("status", "贷款状态", "category", aliases=("状态", "借据状态"),
+      meaning="可选; Berka 原码 B 已结清未还清 / D 逾期中"),
+    C("start_date", "放款日", "date", aliases=("放款日期", "发放日期", "借款日期")),
+    C("maturity_date", "到期日", "date", aliases=("到期日期", "贷款到期日", "合同到期日")),
+    AS_OF,
+), aliases=("不良贷款台账", "不良贷款明细", "不良借据", "T_npl"), key=("loan_id",),
+    meaning="不良贷款台账(含已核销): 一行一笔借据; 同一客户多笔由场景按客户合并"))
+
+#: 账户性质 values; 社保/养老金 accounts are protected funds and never counted as available
+ACCOUNT_NATURES = ("工资", "社保/养老金", "一般")
+
+register_table(TableSpec("deposit_accounts", "存款账户", (
+    C("acct_no", "账号", "code", True, aliases=("存款账号", "账户", "账户号", "卡号", "客户账号", "结算账号", "账号/卡号")),
+    CUST_ID, CUST_NAME, ID_NO,
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES),
+    C("product", "存款种类", "category", aliases=("账户类型", "储种", "产品", "存款产品"), meaning="活期/定期/…(仅展示)"),
+    C("nature", "账户性质", "category", aliases=("账户用途", "资金性质", "账户类别"),
+      meaning="工资 / 社保/养老金 / 一般; 空白视为一般账户", if_missing="按一般账户计"),
+    C("balance", "余额", "money", True, unit="元", aliases=("账户余额", "存款余额", "当前余额", "可用余额"),
+      nonneg=True, if_negative="保留原值; 可用资金按 0 计"),
+    C("avg_12m", "近12月日均", "money", unit="元", aliases=("近12个月日均", "年日均", "近一年日均")),
+    C("inflow_12m", "近12月入账", "money", unit="元", aliases=("近12个月入账", "近12月贷方发生额", "近一年入账",
+                                                        "近12个月累计入账"), nonneg=True,
+      meaning="近 12 个月入账合计(交易流水按账户汇总); 空白 = 未知"),
+    C("frozen", "冻结标志", "bool", aliases=("是否冻结", "司法冻结", "冻结状态", "止付标志"),
+      meaning="是 = 冻结(司法/止付), 冻结金额空白时整户不计; 空白视为未冻结", if_missing="按未冻结计"),
+    C("frozen_amount", "冻结金额", "money", unit="元", aliases=("司法冻结金额", "止付金额"), nonneg=True,
+      meaning="部分冻结时的冻结金额; 可用 = 余额 − 冻结金额"),
+    C("joint", "联名标志", "bool", aliases=("是否联名", "联名账户"), meaning="是 = 联名账户(按参数计入比例)"),
+    C("last_txn_date", "最近交易日", "date", aliases=("最后交易日", "最近动户日", "最后动户日期", "最近交易日期")),
+    C("status", "账户状态", "category", aliases=("状态",), meaning="销户/注销等不计"),
+    CCY,
+    AS_OF,
+), aliases=("存款账户表", "存款账户明细", "分户账", "T_dep"), key=("acct_no",),
+    meaning="存款分户(借款人与保证人): 余额、账户性质、冻结、最近交易日、近 12 月入账"))
+
+
 # Alias table for users (docs/表头别名.md) -----------------------------------------------------------------
 ALIAS_DOC = "docs/表头别名.md"
 

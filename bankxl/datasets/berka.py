@@ -35,6 +35,11 @@ loan                     ``loans``: ``loan_id``, ``acct_no`` = ``repay_acct`` = 
                          of every A/B loan fall on or before 1998-12-28, of every C/D loan after 1998-12-31).
                          ``product`` 其他贷款 (the purpose is not given). Missing: ``balance`` (no balance
                          history; scenarios use the amount and say so), ``rate``, ``overdue_days``.
+loan (status B/D)        ``npl_loans`` (R1): the 76 bad loans (31 B finished unpaid + 45 D running in arrears) with
+                         ``loan_id``, ``cust_id`` (OWNER), ``org_id``, ``amount``, ``status``, ``start_date``,
+                         ``maturity_date``. Unknown, left blank (never 0): ``principal`` (no balance), ``interest``,
+                         ``classification``, ``overdue_days``, ``written_off``, guarantors. No ``deposit_accounts``:
+                         the transaction/balance relation is not part of the files, so R1's coverage is unknown.
 order                    ``payment_orders``: ``order_id``, ``acct_no`` = account_id, ``cust_id`` = the account's
                          OWNER, ``bank_to``, ``acct_to``, ``amount`` (CZK), ``purpose_code`` = k_symbol
                          (blank -> missing), ``purpose``: UVER 贷款还款 · SIPO 家庭费用 · POJISTNE 保险 · LEASING
@@ -119,7 +124,7 @@ def _add_months(d: pd.Series, m: pd.Series) -> pd.Series:
 def load_berka(folder: str | Path) -> dict[str, pd.DataFrame]:
     """Load the Berka files in ``folder`` as canonical tables (money in CZK).
 
-    Returns ``{"orgs", "customers", "loans", "payment_orders", "product_holdings"}`` typed as
+    Returns ``{"orgs", "customers", "loans", "npl_loans", "payment_orders", "product_holdings"}`` typed as
     ``bankxl.tables.get_table(id).empty()`` plus the extras of the module docstring; ``_row`` is the CSV
     line of the source row (header = line 1). Raises ``FileNotFoundError`` naming the missing files.
     """
@@ -190,6 +195,12 @@ def load_berka(folder: str | Path) -> dict[str, pd.DataFrame]:
         "status": status,  # end_date: unknown (loan.csv has no finish date), left empty
     }, rows=np.arange(2, len(loan) + 2))
 
+    # NPL ledger (R1): the bad loans B/D; outstanding principal, interest, classification: not in the data
+    bad = loans["status"].isin(["B", "D"]).to_numpy()
+    npl = typed_frame("npl_loans", {c: loans.loc[bad, c] for c in ("loan_id", "cust_id", "org_id", "amount",
+                                                                    "status", "start_date", "maturity_date")},
+                      rows=loans.loc[bad, "_row"].to_numpy())
+
     # payment orders
     k = order["k_symbol"].str.strip()
     orders = typed_frame("payment_orders", {
@@ -225,10 +236,11 @@ def load_berka(folder: str | Path) -> dict[str, pd.DataFrame]:
                                                                   "org_id")},
                            extras={"card_type": h["card_type"].astype("string")})
 
-    out = {"orgs": orgs, "customers": customers, "loans": loans, "payment_orders": orders,
+    out = {"orgs": orgs, "customers": customers, "loans": loans, "npl_loans": npl, "payment_orders": orders,
            "product_holdings": holdings}
     srcs = {"orgs": "district.csv", "customers": "client.csv + disp.csv + account.csv",
-            "loans": "loan.csv + disp.csv + account.csv", "payment_orders": "order.csv + disp.csv",
+            "loans": "loan.csv + disp.csv + account.csv", "npl_loans": "loan.csv (status B/D) + disp.csv + account.csv",
+            "payment_orders": "order.csv + disp.csv",
             "product_holdings": "disp.csv + account.csv + card.csv + loan.csv + order.csv"}
     for kk, df in out.items():
         df.attrs.update({"source": srcs[kk], "currency": CURRENCY, "dataset": "Berka"})

@@ -123,10 +123,13 @@ from ..errors import ParameterError
 from ..tables import get_table
 
 from ._common import _DAY, BANK_NAME, _finish, _settle_acct
+from .churn import _plant_churn
 from .customer_monthly import _make_monthly
 from .customers import _make_customers
+from .deposit_accounts import _make_deposit_accounts
 from .deposit_targets import _make_targets
 from .loans import _make_loans
+from .npl_loans import _make_npl_loans
 from .org_daily_balances import _make_balances
 from .orgs import _make_orgs
 from .payment_orders import _make_orders
@@ -151,12 +154,13 @@ __all__ = [
 
 #: the canonical tables :func:`make_sample_bank` makes (a scenario's ``SPEC.sample_inputs`` must be among them)
 TABLES = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll", "loans",
-          "payment_orders", "transactions", "product_holdings", "customer_monthly")
+          "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts")
 
 
 def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.datetime64):
     """The issue-3 tables (loans, payment_orders, transactions, product_holdings, customer_monthly) + truth."""
-    r_loan, r_flow, r_ord, r_mon, r_hold = (np.random.default_rng(s) for s in rng.spawn(5))
+    # spawn(6)'s first five children are spawn(5)'s: the D3 churn stream leaves the others unchanged
+    r_loan, r_flow, r_ord, r_mon, r_hold, r_churn = (np.random.default_rng(s) for s in rng.spawn(6))
     n = len(cust["cust_id"])
     cust = {**cust, "_acct": _settle_acct(cust["cust_id"])}  # settlement card per customer (not a column)
     loans, loan_ci = _make_loans(r_loan, cust, wealth, as_of)
@@ -167,6 +171,7 @@ def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.date
                   np.round(np.exp(np.log(150_000) + 0.7 * r_hold.normal(0, 1, n) + 0.3 * np.clip(wealth, -2, 2)), -3),
                   0.0)
     monthly, dd_last = _make_monthly(r_mon, cust, wealth, td, wm, as_of)
+    _plant_churn(r_churn, cust, monthly, flows, truth, as_of)  # D3: churn states and behaviour
     hold = _make_holdings(r_hold, cust, wealth, td, loans, loan_ci, orders, dd_last, wm, as_of)
     out = {"loans": _finish("loans", loans), "payment_orders": _finish("payment_orders", orders),
            "transactions": _finish("transactions", flows), "product_holdings": _finish("product_holdings", hold),
@@ -220,6 +225,10 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
     targets = _make_targets(r_bal, orgs, level0, as_of_d)  # continues r_bal's stream
     payroll = _make_payroll(r_pay, staff, as_of_d)
     ext, truth = _make_extended(r_ext, cust, wealth, td, as_of_d)
+    # R1: own stream (seeded apart), so the NPL tables leave every other table unchanged
+    r_npl = np.random.default_rng([seed, 0x5231])
+    npl, plan = _make_npl_loans(r_npl, _finish("customers", cust), ext["loans"], as_of_d)
+    dep = _make_deposit_accounts(r_npl, _finish("customers", cust), plan, as_of_d)
     tables = {
         "orgs": orgs,
         "customers": _finish("customers", cust),
@@ -228,6 +237,8 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
         "deposit_targets": targets,
         "payroll": payroll,
         **ext,
+        "npl_loans": _finish("npl_loans", npl),
+        "deposit_accounts": _finish("deposit_accounts", dep),
     }
     return tables, truth
 
@@ -243,6 +254,7 @@ SAMPLE_WORKBOOKS: dict[str, tuple[str, ...]] = {
     "样例_员工工资.xlsx": ("payroll",),
     "样例_贷款与流水.xlsx": ("transactions", "payment_orders", "loans", "product_holdings", "customer_monthly",
                           "customers"),
+    "样例_不良贷款与存款账户.xlsx": ("npl_loans", "deposit_accounts", "customers", "orgs"),
 }
 
 
