@@ -115,35 +115,40 @@ def strategy_param(default: tuple, help: str = "") -> Any:
                  help=help or "每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日")
 
 
-def check_levels(levels: Sequence, strategy: Sequence, fields: Iterable[str] | None = None) -> None:
+def check_levels(levels: Sequence, strategy: Sequence, fields: Iterable[str] | None = None, *,
+                 ids: tuple[str, str] = ("levels", "strategy"), labels: tuple[str, str] = ("等级门槛", "策略表")) -> None:
     """Raise :class:`ParameterError` unless ``levels`` is ((name, threshold), …) with distinct names and
     strictly decreasing finite thresholds, and ``strategy`` is ((level, action, days ≥ 0 integer), …) with
     exactly one row per level whose action's ``{…}`` placeholders are among ``fields`` (when given). Call it
-    from the params' ``check()`` hook so a bad value stops before any input is read."""
+    from the params' ``check()`` hook so a bad value stops before any input is read. ``ids`` / ``labels``:
+    the two parameters' ids and 中文 names the messages give (a scenario with a second list names its own)."""
     def bad(zh: str, en: str):
         raise ParameterError(zh, en)
+
+    lv_id, st_id = ids
+    lv_zh, st_zh = f"{labels[0]}({lv_id})", f"{labels[1]}({st_id})"
 
     lv = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in levels]
     if not lv or any(len(x) != 2 or not isinstance(x[0], str) or isinstance(x[1], bool)
                      or not isinstance(x[1], (int, float)) or not np.isfinite(x[1]) for x in lv):
-        bad(f"参数「等级门槛(levels)」应为 [[\"A\", 80], [\"B\", 60], …] 形式(等级名, 最低得分), 给定 {levels!r}。",
-            f"Parameter levels must look like [[\"A\", 80], [\"B\", 60], ...] (name, minimum score); got {levels!r}.")
+        bad(f"参数「{lv_zh}」应为 [[\"A\", 80], [\"B\", 60], …] 形式(等级名, 最低得分), 给定 {levels!r}。",
+            f"Parameter {lv_id} must look like [[\"A\", 80], [\"B\", 60], ...] (name, minimum score); got {levels!r}.")
     names = [x[0] for x in lv]
     if len(set(names)) != len(names) or any(b[1] >= a[1] for a, b in zip(lv, lv[1:])):
-        bad(f"参数「等级门槛(levels)」的等级名应互不相同, 最低得分应从高到低严格递减, 给定 {levels!r}。",
-            f"Parameter levels: names must be distinct and thresholds strictly decreasing; got {levels!r}.")
+        bad(f"参数「{lv_zh}」的等级名应互不相同, 最低得分应从高到低严格递减, 给定 {levels!r}。",
+            f"Parameter {lv_id}: names must be distinct and thresholds strictly decreasing; got {levels!r}.")
     st = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in strategy]
     if any(len(x) != 3 or not isinstance(x[1], str) or isinstance(x[2], bool) or not isinstance(x[2], (int, float))
            or x[2] < 0 or x[2] != int(x[2]) for x in st):
-        bad(f"参数「策略表(strategy)」应为 [[\"A\", \"建议动作\", 5], …] 形式(等级, 建议动作, 工作日数 ≥ 0), "
+        bad(f"参数「{st_zh}」应为 [[\"A\", \"建议动作\", 5], …] 形式(等级, 建议动作, 工作日数 ≥ 0), "
             f"给定 {strategy!r}。",
-            f"Parameter strategy must look like [[\"A\", \"action\", 5], ...] (level, action, working days >= 0); "
+            f"Parameter {st_id} must look like [[\"A\", \"action\", 5], ...] (level, action, working days >= 0); "
             f"got {strategy!r}.")
     levels_st = [x[0] for x in st]
     if sorted(levels_st, key=str) != sorted(names, key=str):
-        bad(f"参数「策略表(strategy)」应为每个等级({'、'.join(names)})各写一行, 给定的等级为 "
+        bad(f"参数「{st_zh}」应为每个等级({'、'.join(names)})各写一行, 给定的等级为 "
             f"{'、'.join(map(str, levels_st)) or '(无)'}。",
-            f"Parameter strategy needs exactly one row per level ({', '.join(names)}); got "
+            f"Parameter {st_id} needs exactly one row per level ({', '.join(names)}); got "
             f"{', '.join(map(str, levels_st)) or 'none'}.")
     if fields is not None:
         allowed = set(fields)
@@ -154,9 +159,9 @@ def check_levels(levels: Sequence, strategy: Sequence, fields: Iterable[str] | N
                 used = {"{"}
             if used - allowed:
                 ok = "、".join("{" + x + "}" for x in sorted(allowed)) or "(无)"
-                bad(f"参数「策略表(strategy)」等级「{lvl}」的建议动作「{action}」含无法识别的 {{…}} 占位符; "
+                bad(f"参数「{st_zh}」等级「{lvl}」的建议动作「{action}」含无法识别的 {{…}} 占位符; "
                     f"可用: {ok}(花括号本身请写成 {{{{ }}}})。",
-                    f"Parameter strategy, level {lvl}: action {action!r} has an unknown {{...}} placeholder; "
+                    f"Parameter {st_id}, level {lvl}: action {action!r} has an unknown {{...}} placeholder; "
                     f"allowed: {', '.join(sorted(allowed)) or 'none'}.")
 
 
@@ -298,12 +303,13 @@ class ScoredList:
 
     def table(self, name: str, title: str, *, limit: int | None = None, formats: Mapping[str, str] | None = None,
               text_columns: Sequence[str] = (), widths: Mapping[str, float] | None = None,
-              conditional: Sequence[Conditional] = ()) -> Table:
+              conditional: Sequence[Conditional] = (), top_style: str | None = "good") -> Table:
         """The list as a report Table (first ``limit`` rows) marked ``role="list"`` (the contract finds §6
         lists by it): 客户号/机构号 as text, 得分 0.0, 截止日 date, wide 原因/建议动作, the top level
-        highlighted; ``formats`` etc. add to these."""
+        highlighted in ``top_style`` ('good'; 'bad' for a risk list; None: not highlighted); ``formats`` etc.
+        add to these."""
         top = next(iter(self.counts), None)
-        cond = [Conditional(["等级"], kind="text", value=top, style="good")] if top else []
+        cond = [Conditional(["等级"], kind="text", value=top, style=top_style)] if top and top_style else []
         return Table(self.df if limit is None else self.df.head(limit), name=name, title=title,
                      text_columns=("客户号", "机构号", "客户经理", *text_columns),
                      formats={"排名": "int", "得分": "0.0", "截止日": "date", **(formats or {})},

@@ -130,11 +130,12 @@ def test_tags_on_the_shared_sheet():
 def test_online_and_multi_lists_text_vectorised():
     rep = _run()
     online = rep.tables()["c3_online"].df.set_index("客户号")
-    # C006: three lenders in the window (2026-10-02..04), no 代发 -> 多头 risk hint
-    assert online.loc["C006", "原因"] == f"近 6 个月向 {online.loc['C006', '网贷机构']} 还款 3 笔; 多头(3 家)"
+    # C006: three lenders in the window (2026-10-02..04), no 代发 -> 多头 risk hint. The reasons are joined with
+    # ；like every §6 list's since the 网贷客户名单 is on bankxl.lists (was "; ")
+    assert online.loc["C006", "原因"] == f"近 6 个月向 {online.loc['C006', '网贷机构']} 还款 3 笔；多头(3 家)"
     assert online.loc["C006", "建议动作"] == "风险提示: 纳入贷前/贷后关注, 不做营销"
     # C005 (代发 here): 借呗 twice, offered the bank's own consumer loan
-    assert online.loc["C005", "原因"] == "近 6 个月向 蚂蚁借呗/花呗 还款 2 笔; 本行代发"
+    assert online.loc["C005", "原因"] == "近 6 个月向 蚂蚁借呗/花呗 还款 2 笔；本行代发"
     assert online.loc["C005", "建议动作"] == "推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷"
     multi = rep.tables()["c3_multi"].df
     assert multi.loc[0, "原因"] == "同时向 3 家机构还款/借款"

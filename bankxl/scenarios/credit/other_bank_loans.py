@@ -39,13 +39,17 @@ remaining instalments by the inferred loan type (:func:`term_for`): 房贷 ``ter
 ``term_business`` 60, 车贷 ``term_car`` 60, 消费/其他 ``term_other`` 36 — the remaining principal of an
 annuity loan with n payments left 【假设】; the lists show n (估算期数) beside P.
 
-Outputs: 网贷客户 (≥1 repayment in the window), 多头 (≥ ``multi_lender_min`` distinct lenders/banks: a risk
-hint, never marketing; 机构数 descending, then 客户号), 他行贷款客户 with monthly payment and principal, an
-institution list, and the replacement list (:func:`replacement_list`, the shared :mod:`bankxl.lists`
-mechanism, SCENARIOS.md §6 名单表): 得分 (0–100) = 规模 ``w_size``·min(P/``principal_full``, 1) + 代发
+Outputs: three customer lists on the shared :mod:`bankxl.lists` mechanism (SCENARIOS.md §6 名单表: 排名,
+客户号, masked identity, 机构号, 客户经理, 得分, 等级, 原因, 建议动作 and 截止日 from each list's 等级门槛 /
+策略表 parameters, rank with a stated tie-break) — 网贷客户名单 (≥1 repayment in the window,
+:func:`online_list`: 多头 → 风险提示, own loan in arrears → 不营销, else marketing tiers), 多头风险名单
+(≥ ``multi_lender_min`` distinct lenders/banks: a risk hint, never marketing, :func:`multi_list`) and the
+他行贷款置换名单 (:func:`replacement_list`) — plus 他行贷款客户 with monthly payment and principal and an
+institution list (``institution_limit`` rows). Replacement score: 得分 (0–100) = 规模 ``w_size``·min(P/``principal_full``, 1) + 代发
 ``w_payroll`` + 存款 ``w_deposit``·min(存款/``deposit_full``, 1) + 本行贷款记录良好 ``w_own_loan`` + 产品
 ``w_product`` per product (信用卡/手机银行/理财); 等级 by ``levels`` (A 60 / B 40 / C 0), 建议动作 and 截止日
-(working days) by ``strategy``; rank by 得分, 估算本金, 客户号; a factor the data do not hold is not scored
+(working days) by ``strategy`` ({offer}: the bank's product for the inferred loan type, ``offers``);
+rank by 得分, 估算本金, 客户号; a factor the data do not hold is not scored
 and is named under 未计算因素. Customers with an own loan in arrears or finished unpaid (status D/B, overdue
 days > 0) and 多头 customers are left off the marketing list. Tags (§6 标签长表, 客户标签 sheet):
 C3_OTHER_BANK_LOAN, C3_REPLACEMENT, C3_ONLINE_LOAN, C3_MULTI_LENDER, C3_CARD_REPAY (:func:`_tags`). Money:
@@ -90,13 +94,16 @@ from ...rules.transactions import (
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ...frames import active_deposits, customer_columns, flag_text, masked, text_column
+from ...frames import active_deposits, flag_text, masked
 
 _CONF_RANK = {"高": 3, "中": 2, "低": 1}
 #: the {…} placeholders a 策略表 action may use (columns of the replacement list frame)
 _ACTION_FIELDS = ("offer", "inst", "ltype")
-#: the bank's replacement product per inferred loan type (建议动作 {offer}); any other type: 个人消费贷款
-_OFFER = {"房贷": "本行个人住房贷款(按现行转按揭/存量房贷政策)", "经营贷": "本行个人经营贷款", "车贷": "本行汽车消费贷款"}
+#: ... of the 网贷客户名单 and 多头风险名单 frames
+_ONLINE_FIELDS = ("lenders", "n_lenders", "n", "window")
+_MULTI_FIELDS = ("lenders", "n_lenders")
+#: the loan types of 置换推荐产品 (``offers``): the types the flow rules infer, 其他 = every other type
+OFFER_TYPES = ("房贷", "经营贷", "车贷", "其他")
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,13 @@ class OtherBankLoanParams(TransactionRuleParams):
     w_deposit: float = param(15.0, "权重: 存款", "分", "置换得分: 本行存款")
     w_own_loan: float = param(10.0, "权重: 本行贷款记录", "分", "置换得分: 本行贷款正常还款/正常结清")
     w_product: float = param(5.0, "权重: 每项产品", "分", "置换得分: 信用卡/手机银行/理财 各得该分")
+    offers: tuple = param((("房贷", "本行个人住房贷款(按现行转按揭/存量房贷政策)"), ("经营贷", "本行个人经营贷款"),
+                           ("车贷", "本行汽车消费贷款"), ("其他", "本行个人消费贷款")), "置换推荐产品", None,
+                          "[[贷款类型, 本行产品], ...]: 策略表 {offer} = 推荐 + 按推断的贷款类型(房贷/经营贷/车贷)取的本行产品, "
+                          "其余类型取「其他」一行")
+    deposit_products: str = param("定期|存款|结算账户|活期", "存款类产品", None,
+                                  "正则: 未提供定期存款明细时, 产品持有表中产品名匹配的余额计为本行存款")
+    institution_limit: int = param(50, "机构清单行数", "个", "机构清单(及其图表)按客户数列出的机构个数", min=1, max=1000)
     levels: tuple = levels_param((("A", 60), ("B", 40), ("C", 0)))
     #: removed ids (and their 中文 labels) -> the parameter that replaced them (refused naming it)
     RENAMED: ClassVar[dict[str, str]] = {"level_a": "levels", "A 级分数线": "levels", "level_b": "levels",
@@ -128,18 +142,81 @@ class OtherBankLoanParams(TransactionRuleParams):
     strategy: tuple = strategy_param(tuple((lvl, "联系客户, 比较利率与期限, 测算节省利息; {offer}", 10) for lvl in "ABC"),
                                      help="每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日; "
                                           "{offer} = 按推断的贷款类型推荐的本行产品, {inst} = 他行机构, {ltype} = 贷款类型")
+    # 网贷客户名单: the level says what to do — 多头 (risk), own loan in arrears (no marketing), else marketing
+    online_multi_points: float = param(100.0, "网贷名单得分: 多头", "分", "网贷客户同时是多头客户时的得分(使其进入第一档)")
+    online_bad_points: float = param(50.0, "网贷名单得分: 本行贷款逾期/不良", "分",
+                                     "本行贷款逾期中或已结清(未还清)时的得分(使其进入第二档)")
+    online_payroll_points: float = param(20.0, "网贷名单得分: 代发", "分", "本行代发客户的得分(营销档内优先)")
+    online_levels: tuple = param((("多头风险", 100), ("不营销", 50), ("A", 20), ("B", 0)), "网贷名单等级门槛", "分",
+                                 "各等级及其最低得分, 从高到低: 第一档 = 多头客户, 第二档 = 本行贷款逾期/不良客户, 其后为营销档; "
+                                 "门槛须与网贷名单得分一起使每位客户落在其档(参数检查)")
+    online_strategy: tuple = param((("多头风险", "风险提示: 纳入贷前/贷后关注, 不做营销", 10),
+                                    ("不营销", "本行贷款逾期/不良: 不营销, 关注还款能力", 10),
+                                    ("A", "推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷", 10),
+                                    ("B", "推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷", 20)),
+                                   "网贷名单策略表", "工作日",
+                                   "网贷客户名单每个等级的建议动作与完成时限(工作日); 可用 {lenders} 网贷机构、{n_lenders} "
+                                   "机构数、{n} 还款笔数、{window} 观察月数")
+    # 多头风险名单
+    multi_points: float = param(10.0, "多头名单得分: 每家机构", "分", "多头风险名单得分 = 该分 × 机构数")
+    multi_levels: tuple = param((("风险", 0),), "多头名单等级门槛", "分", "各等级及其最低得分, 从高到低")
+    multi_strategy: tuple = param((("风险", "风险提示: 共债风险, 贷前审查与贷后监测参考, 不做营销", 10),),
+                                  "多头名单策略表", "工作日",
+                                  "多头风险名单每个等级的建议动作与完成时限(工作日); 可用 {lenders} 机构、{n_lenders} 机构数")
 
     def check(self) -> None:
-        """The classifier's rules (:meth:`TransactionRuleParams.check`), then C3's: ``order_loan_purpose`` is a
-        valid regex, ``window_months`` and the assumed terms are ≥ 1, 等级门槛 from high to low with one 策略表
-        row per level using only {offer} / {inst} / {ltype} (:func:`bankxl.lists.check_levels`). Raises
+        """The classifier's rules (:meth:`TransactionRuleParams.check`), then C3's: ``order_loan_purpose`` and
+        ``deposit_products`` are valid regexes, ``window_months`` and the assumed terms are ≥ 1, ``offers`` is
+        one [贷款类型, 产品] row per type of :data:`OFFER_TYPES`, each list's 等级门槛 from high to low with one
+        策略表 row per level using only its placeholders (:func:`bankxl.lists.check_levels`), and the 网贷名单
+        points and thresholds put every customer in its tier (:meth:`check_online_tiers`). Raises
         :class:`ParameterError`."""
         super().check()
         check_regex(self, "order_loan_purpose")
+        check_regex(self, "deposit_products")
+        rows = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in self.offers]
+        types = [x[0] for x in rows]
+        if (any(len(x) != 2 or not all(isinstance(v, str) and v.strip() for v in x) for x in rows)
+                or sorted(types) != sorted(OFFER_TYPES)):
+            raise ParameterError(f"参数「置换推荐产品(offers)」应为 {'、'.join(OFFER_TYPES)} 各一行 [贷款类型, 本行产品], "
+                                 f"给定 {self.offers!r}。",
+                                 f"Parameter offers needs one [loan type, product] row for each of "
+                                 f"{', '.join(OFFER_TYPES)}; got {self.offers!r}.")
         if self.window_months < 1 or min(self.term_months, self.term_business, self.term_car, self.term_other) < 1:
             raise ParameterError("参数「观察窗口」「估算剩余期数」应 ≥ 1 个月。",
                                  "Parameters window_months / term_* must be >= 1 month.")
         check_levels(self.levels, self.strategy, _ACTION_FIELDS)
+        check_levels(self.online_levels, self.online_strategy, _ONLINE_FIELDS, ids=("online_levels", "online_strategy"),
+                     labels=("网贷名单等级门槛", "网贷名单策略表"))
+        check_levels(self.multi_levels, self.multi_strategy, _MULTI_FIELDS, ids=("multi_levels", "multi_strategy"),
+                     labels=("多头名单等级门槛", "多头名单策略表"))
+        self.check_online_tiers()
+
+    def check_online_tiers(self) -> None:
+        """网贷客户名单: with at least three levels, every 多头 customer scores ≥ the first threshold (多头
+        alone: ``online_multi_points``), every other customer whose own loan is in arrears scores in
+        [second, first) (``online_bad_points`` … + ``online_payroll_points``), every other customer in
+        [last, second) (0 … ``online_payroll_points``) — whatever is unknown (scored 0). Raises
+        :class:`ParameterError` naming the case that would fall into another tier."""
+        t = [float(x[1]) for x in self.online_levels]
+        m, b, pay = self.online_multi_points, self.online_bad_points, self.online_payroll_points
+        cases = [("多头客户", "multi-lenders", m, m + b + pay, t[0], None),
+                 ("本行贷款逾期/不良客户", "own loan in arrears", b, b + pay, t[1], t[0]),
+                 ("其他网贷客户", "other borrowers", 0.0, pay, t[-1], t[1])] if len(t) >= 3 else []
+        bad = [c for c in cases if c[2] < c[4] or (c[5] is not None and c[3] >= c[5])]
+        if len(t) >= 3 and not bad:
+            return
+        if bad:
+            zh, en, lo, hi, floor, top = bad[0]
+            want = f"≥ {floor:g}" + (f" 且 < {top:g}" if top is not None else "")
+            what_zh, what_en = f"{zh}得 {lo:g}–{hi:g} 分, 应 {want}", f"{en} score {lo:g}-{hi:g}"
+        else:
+            what_zh, what_en = f"只有 {len(t)} 档", f"{len(t)} levels"
+        raise ParameterError(
+            f"参数「网贷名单等级门槛(online_levels)」与「网贷名单得分」不一致: {what_zh}。应至少三档: 第一档 = 多头客户, "
+            "第二档 = 本行贷款逾期/不良客户, 其后为营销档, 每位客户都须落在其档(数据中没有的因素不计分)。",
+            f"Parameters online_levels and online_*_points disagree: {what_en}; need >= 3 levels: 1st multi-lenders, "
+            "2nd own loan in arrears, then marketing tiers, every customer inside its tier.")
 
 
 #: parameters to use on the public datasets: Berka's bank codes are anonymised, the bank's own name or code is
@@ -204,7 +281,8 @@ def classify_orders(orders: pd.DataFrame, p: OtherBankLoanParams, loans: pd.Data
         "_row": o["_row"].astype("Int64") if "_row" in o.columns else pd.Series(pd.NA, index=o.index, dtype="Int64"),
         "ts": pd.Series(pd.NaT, index=o.index, dtype="datetime64[ns]"),
         "dir": pd.Series("D", index=o.index, dtype="string"), "amount": amount,
-        "cpty_name": text_column(o, "acct_to"),  # optional: a direct caller's frame may lack it
+        "cpty_name": (o["acct_to"].fillna("") if "acct_to" in o.columns  # optional for a direct caller's frame
+                      else pd.Series("", index=o.index, dtype="string")),
         "cpty_bank": bank, "memo": memo,
         "kind": pd.Series(np.where(is_own, KIND_OWN, KIND_OTHER_REPAY), index=o.index, dtype="string"),
         "institution": bank.where(bank != "", "(收款行未知)"),
@@ -296,15 +374,16 @@ def _flag(values) -> np.ndarray:
 #: the relationship factors of the replacement score, in Chinese (说明 and 原因 name the unknown ones)
 FACTOR_ZH = {"payroll": "代发", "deposit": "本行存款", "card": "信用卡", "mobile": "手机银行", "wealth": "理财",
              "loan": "本行贷款记录"}
-_DEPOSIT_PRODUCTS = "定期|存款|结算账户|活期"
 
 
-def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency: str = "CNY") -> pd.DataFrame:
+def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency: str = "CNY",
+               deposit_products: str = OtherBankLoanParams().deposit_products) -> pd.DataFrame:
     """What the bank holds for each customer: payroll, deposits, card/mobile/wealth, own-loan status.
 
     deposit = Σ balance of the customer's time deposits that still hold money in ``currency``
     (:func:`bankxl.frames.active_deposits`: closed, zero and foreign-currency rows left out), else
-    (no time_deposits table) Σ balance of held deposit products in product_holdings.
+    (no time_deposits table) Σ balance of held products in product_holdings whose name matches the regex
+    ``deposit_products`` (parameter 存款类产品).
 
     A factor the data do not hold at all (no 代发 flag or product, no deposit balance, no 信用卡/手机银行/理财
     product, no 贷款 table) is False / 0 here, so it adds nothing to the score, and is listed by its Chinese
@@ -329,7 +408,7 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
 
     known = {
         "payroll": flag_known("payroll_flag") or bool(products.str.contains("代发", regex=False).any()),
-        "deposit": td is not None or bool(balance[products.str.contains(_DEPOSIT_PRODUCTS, regex=True)].notna().any()),
+        "deposit": td is not None or bool(balance[has_pattern(products, deposit_products)].notna().any()),
         "card": bool(products.str.contains("信用卡", regex=False).any()),
         "mobile": flag_known("mobile_banking") or bool(products.str.contains("手机银行", regex=False).any()),
         "wealth": bool(products.str.contains("理财", regex=False).any()),
@@ -352,7 +431,7 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
             ks = set(hh.loc[hh["p"].str.contains(pat, regex=False), "k"])
             rel[flag] = rel[flag] | rel.index.isin(ks)
         if "time_deposits" not in tables:
-            dep = hh[hh["p"].str.contains(_DEPOSIT_PRODUCTS, regex=True)].groupby("k")["b"].sum(min_count=1)
+            dep = hh[has_pattern(hh["p"], deposit_products)].groupby("k")["b"].sum(min_count=1)
             rel["deposit"] = rel.index.map(dep).astype("float64")
     if td is not None and len(td):
         act, _ = active_deposits(td, currency)
@@ -371,12 +450,9 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
         names = {"A": "已结清(正常)", "B": "已结清(未还清)", "C": "正常还款中", "D": "逾期中"}
         rel["loan_bad"] = _flag(rel.index.map(bad))
         rel["loan_good"] = _flag(rel.index.map(good)) & ~rel["loan_bad"]
-        rel["loan_state"] = rel.index.map(state.map(names).fillna(state)).fillna("无").astype("string")
+        rel["loan_state"] = pd.Series(rel.index.map(state.map(names).fillna(state)), index=rel.index,
+                                      dtype="string").fillna("无")
     return rel
-
-
-#: customer columns of the C3 lists: 客户号, masked identity, then 机构号 and 客户经理
-_PEOPLE_EXTRA = ("org_id", "mgr_id")
 
 
 # ---------------------------------------------------------------------------------------------- run
@@ -419,7 +495,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     multi = n_lenders[n_lenders >= p.multi_lender_min]
 
     all_ids = pd.Index(sorted(set(ob["cust_id"]) | set(on["cust_id"]) | set(lenders_all["cust_id"])), dtype="string")
-    rel = _relations(all_ids, tables, ctx.currency)
+    rel = _relations(all_ids, tables, ctx.currency, p.deposit_products)
     unknown = list(rel.attrs.get("unknown", []))
     td = tables.get("time_deposits")
     td_notes = active_deposits(td, ctx.currency)[1] if td is not None and len(td) else []
@@ -443,12 +519,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     lst = replacement_list(per_c[keep], r[keep], customers, unknown, p, ctx)
     repl = lst.df
 
-    online = _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx)
-    multi_tab = _multi_table(multi, lender_names, det, rel, customers, p, ctx)
+    online = online_list(on, lend, n_lenders, lender_names, rel, customers, unknown, p, ctx)
+    multi_lst = multi_list(multi, lender_names, det, rel, customers, p, ctx)
     inst_tab = _institution_table(det, ob, p, ctx)
     inst_tab["机构"] = inst_tab["机构"].map(shown).astype("string")
     detail = _detail_table(det.assign(institution=det["institution"].map(shown)), names, p, ctx)
-    tags = _tags(ob, on, multi, det, lst, p, ctx)
+    tags = _tags(ob, online, multi_lst, det, lst, p, ctx)
 
     # --- overview
     n_card = det.loc[det["kind"] == KIND_CARD, "cust_id"].nunique()
@@ -501,19 +577,22 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
             formats={"月供笔数": "int", base("估算月供"): "money0", disp("估算本金"): "money",
                      base("本行存款"): "money0"},
             conditional=[Conditional(["得分"], "data_bar")], widths={"建议动作": 46})),
-        Sheet("网贷客户", [Table(online, name="c3_online", title=f"网贷客户(近 {p.window_months} 个月有还款)", role="detail",
-                                  text_columns=("客户号", "机构号", "客户经理"),
-                                  formats={"还款笔数": "int", "机构数": "int", base("月均还款"): "money0",
-                                           base("最近放款金额"): "money0", "最近还款日": "date", "最近放款日": "date"},
-                                  conditional=[Conditional(["多头"], "text", value="是", style="bad")],
-                                  widths={"原因": 50, "建议动作": 44})]),
-        Sheet("多头风险提示", [Note(lines=[f"同时在 ≥{p.multi_lender_min} 家网贷机构/他行有借贷往来的客户: 共债风险提示, "
-                                           "供贷前/贷后审查参考, 不做营销。排序: 机构数从多到少, 同数按客户号升序。"]),
-                               Table(multi_tab, name="c3_multi", title="多头客户", role="detail",
-                                     text_columns=("客户号", "机构号", "客户经理"),
-                                     formats={"机构数": "int", base("近期还款合计"): "money0"},
-                                     widths={"机构": 50, "建议动作": 40})]),
-        Sheet("机构清单", [Table(inst_tab, name="c3_institutions", title="网贷机构与他行(按客户数, 前 50)",
+        Sheet("网贷客户", online.blocks(
+            "c3_online", f"网贷客户名单(近 {p.window_months} 个月有网贷还款)", lines=[
+                f"得分 = 多头 {p.online_multi_points:g} + 本行贷款逾期/不良 {p.online_bad_points:g} + 代发 "
+                f"{p.online_payroll_points:g}; 等级门槛使多头客户在第一档(风险提示, 不营销)、本行贷款逾期/不良客户在第二档"
+                "(不营销), 其余为营销档。原因先写网贷还款(机构、笔数), 再写命中的规则。"],
+            formats={"还款笔数": "int", "机构数": "int", base("月均还款"): "money0",
+                     base("最近放款金额"): "money0", "最近还款日": "date", "最近放款日": "date"},
+            conditional=[Conditional(["多头"], "text", value="是", style="bad")],
+            widths={"原因": 50, "建议动作": 44}, top_style="bad")),
+        Sheet("多头风险提示", multi_lst.blocks(
+            "c3_multi", "多头风险名单", lines=[
+                f"同时在 ≥{p.multi_lender_min} 家网贷机构/他行有借贷往来的客户: 共债风险提示, 供贷前/贷后审查参考, 不做营销。"
+                f"得分 = {p.multi_points:g} × 机构数。"],
+            formats={"机构数": "int", base("近期还款合计"): "money0"}, widths={"机构": 50, "建议动作": 40},
+            top_style="bad")),
+        Sheet("机构清单", [Table(inst_tab, name="c3_institutions", title=f"网贷机构与他行(按客户数, 前 {p.institution_limit})",
                                   formats={"客户数": "int", "还款笔数": "int", disp("还款金额"): "money",
                                            disp("估算月供合计"): "money"})]
               + ([Chart(table="c3_institutions", categories="机构", series=["客户数"], kind="bar",
@@ -541,7 +620,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
         f"多头: 网贷机构与他行合计 ≥{p.multi_lender_min} 家 → 风险提示, 不营销。",
     ]
     report.notes = [f"金额币种: {ctx.currency}(未折算)。客户级金额为 {ctx.base_unit}, 汇总为 {ctx.unit}。",
-                    "网贷机构字典为常识整理, 需定期更新【假设】。", f"他行贷款置换名单{lst.tie_break}"]
+                    "网贷机构字典为常识整理, 需定期更新【假设】。", f"他行贷款置换名单{lst.tie_break}",
+                    f"网贷客户名单{online.tie_break}", f"多头风险名单{multi_lst.tie_break}"]
     report.notes += [f"「本行存款」(定期存款明细): {n}" for n in td_notes]
     if unknown:
         report.notes.append(f"无法计算的因素(数据中没有): {'、'.join(unknown)} — 置换名单得分不计这些分, 名单中留空"
@@ -564,6 +644,7 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
     ``strategy``; rank: 得分, then 估算本金, then 客户号. 原因 = the other-bank loan (机构, 类型, 月供 — why the
     customer is on the list) followed by the top 3 scored reasons. Returns the ScoredList (``df`` as shown)."""
     base, disp, u = ctx.base_label, ctx.money_label, ctx.base_unit
+    offers = {str(t): str(prod) for t, prod in p.offers}
     ltype = cand["ltype"].astype("string")
     months = cand["months"].fillna(0).astype("int64")
     P = cand["P"].astype("float64")
@@ -573,7 +654,7 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
         "n": cand["n"].astype("int64"), "m": cand["m"].astype("float64"), "terms": cand["terms"].astype("string"),
         "P": P, "估算本金": P, "conf": cand["conf"].astype("string"),
         "months_txt": np.where(months > 1, ", 连续 " + months.astype(str) + " 个月", ""),
-        "offer": "推荐" + ltype.map(_OFFER).fillna("本行个人消费贷款").astype("string"),
+        "offer": "推荐" + ltype.map(offers).fillna(offers["其他"]).astype("string"),
         "size_share": np.minimum(P / p.principal_full, 1.0), "dep_share": np.minimum(dep / p.deposit_full, 1.0).clip(lower=0),
         "deposit": dep, "loan_state": rel["loan_state"].astype("string"),
         **{c: rel[c].fillna(False).astype(bool) for c in ("payroll", "card", "mobile", "wealth", "loan_good")},
@@ -597,59 +678,87 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
             "payroll_shown": "代发", "dep_shown": base("本行存款"), "card_shown": "信用卡"}
     lst = score_list(f, rules, p.levels, p.strategy, ctx, sort_by=("估算本金",), unknown=unknown,
                      customers=customers, show=show)
-    if not len(f):  # (lists.format_values fails on an empty column with a thousands separator)
+    return _with_lead(lst, f, f"他行({{inst}}){{ltype}}月供约 {{m:,.0f}} {u}{{months_txt}}")
+
+
+def _with_lead(lst: ScoredList, f: pd.DataFrame, template: str) -> ScoredList:
+    """``lst`` with ``template`` (filled from its list frame ``f``, one row per cust_id: why the customer is on
+    the list) before the scored reasons in 原因, joined with ``；``; modified in place and returned."""
+    if not len(f):
         return lst
-    lead = fill_template(f"他行({{inst}}){{ltype}}月供约 {{m:,.0f}} {u}{{months_txt}}", f)
+    lead = fill_template(template, f)
     lead = lst.df["客户号"].map(lead.set_axis(f["cust_id"].to_numpy())).astype("string")
     reasons = lst.df["原因"].fillna("")
     lst.df["原因"] = lead.where(reasons.eq(""), lead + REASON_SEP + reasons)
     return lst
 
 
-def _online_table(on, lend, n_lenders, lender_names, rel, customers, p, ctx) -> pd.DataFrame:
+def online_list(on: pd.DataFrame, lend: pd.DataFrame, n_lenders: pd.Series, lender_names: pd.Series,
+                rel: pd.DataFrame, customers: pd.DataFrame | None, unknown: list[str], p: OtherBankLoanParams,
+                ctx: RunContext) -> ScoredList:
+    """网贷客户名单 (every customer with ≥ 1 网贷 repayment in the window) on :func:`bankxl.lists.score_list`.
+
+    ``on``: :func:`_per_institution` of the 网贷还款 rows; ``lend``: the 放款 rows of the classified detail;
+    ``n_lenders`` / ``lender_names``: distinct lenders per cust_id (count / shown names); ``rel``:
+    :func:`_relations`; ``unknown``: factors the data do not hold (:data:`FACTOR_ZH` names). Rules (points
+    are parameters): 多头 (≥ ``multi_lender_min`` lenders) ``online_multi_points``, own loan in arrears or
+    finished unpaid ``online_bad_points`` (not computed without a 贷款 table), 代发 ``online_payroll_points``;
+    the ``online_levels`` tiers (:meth:`OtherBankLoanParams.check_online_tiers`): 多头 → first (风险提示),
+    逾期/不良 → second (不营销), the rest → the marketing tiers; 建议动作 / 截止日 from ``online_strategy``.
+    Rank: 得分, then 月均还款, then 客户号. 原因 starts with the repayments (近 N 个月向 … 还款 n 笔). Shown:
+    网贷机构, 机构数, 还款笔数, 月均还款 (data currency), 最近还款日, 最近放款日/金额, 多头 (是/否)."""
     base = ctx.base_label
     g = on.groupby("cust_id", sort=True).agg(n=("n", "sum"), m=("m_est", "sum"), last=("last", "max"))
     ids = pd.Series(g.index, dtype="string")
-    out = customer_columns(ids, customers, ctx, extra=_PEOPLE_EXTRA)
     lo = lend[lend["kind"] == KIND_ONLINE_LEND].sort_values("ts").groupby("cust_id").last()
     nl = ids.map(n_lenders).fillna(0).astype("int64")
-    out["网贷机构"] = ids.map(lender_names).astype("string")
-    out["机构数"] = nl
-    out["还款笔数"] = g["n"].astype("int64").to_numpy()
-    out[base("月均还款")] = g["m"].astype("float64").round(2).to_numpy()
-    out["最近还款日"] = g["last"].to_numpy()
-    out["最近放款日"] = ids.map(lo["ts"]).astype("datetime64[ns]") if len(lo) else pd.Series(pd.NaT, index=ids.index,
-                                                                                              dtype="datetime64[ns]")
-    out[base("最近放款金额")] = ids.map(lo["amount"]).astype("float64") if len(lo) else np.nan
     multi = (nl >= p.multi_lender_min).to_numpy()
-    out["多头"] = np.where(multi, "是", "否")
-    bad = _flag(ids.map(rel["loan_bad"])) if len(rel) else np.zeros(len(ids), dtype=bool)
-    payroll = _flag(ids.map(rel["payroll"])) if len(rel) else np.zeros(len(ids), dtype=bool)
-    reason = (f"近 {p.window_months} 个月向 " + out["网贷机构"].fillna("") + " 还款 "
-              + out["还款笔数"].astype(str) + " 笔").to_numpy(dtype=object)
-    reason = reason + np.where(payroll, "; 本行代发", "")
-    reason = reason + np.where(multi, "; 多头(" + nl.astype(str).to_numpy(dtype=object) + " 家)", "")
-    out["原因"] = pd.Series(reason, index=out.index, dtype="string")
-    out["建议动作"] = pd.Series(np.select([multi, bad], ["风险提示: 纳入贷前/贷后关注, 不做营销",
-                                                      "本行贷款逾期/不良: 不营销, 关注还款能力"],
-                                         "推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷"),
-                                index=out.index, dtype="string")
-    return out
+
+    def rel_col(col: str, dtype: str) -> pd.Series:
+        return (ids.map(rel[col]) if len(rel) else pd.Series(pd.NA, index=ids.index)).astype(dtype)
+
+    f = pd.DataFrame({
+        "cust_id": ids, "lenders": ids.map(lender_names).astype("string"), "n_lenders": nl,
+        "n": g["n"].astype("int64").to_numpy(), "m": g["m"].astype("float64").round(2).to_numpy(),
+        "last": g["last"].to_numpy(),
+        "lend_ts": (ids.map(lo["ts"]) if len(lo) else pd.Series(pd.NaT, index=ids.index)).astype("datetime64[ns]"),
+        "lend_amt": (ids.map(lo["amount"]) if len(lo) else pd.Series(np.nan, index=ids.index)).astype("float64"),
+        "multi": multi, "multi_txt": pd.Series(np.where(multi, "是", "否"), dtype="string"),
+        "bad": rel_col("loan_bad", "boolean"), "payroll": rel_col("payroll", "boolean"),
+        "loan_state": rel_col("loan_state", "string"), "window": p.window_months,
+    })
+    rules = (
+        Rule("multi", "多头({n_lenders} 家)", points=p.online_multi_points, when="multi", name="多头"),
+        Rule("loan", "本行贷款{loan_state}", points=p.online_bad_points, when="bad", name=FACTOR_ZH["loan"]),
+        Rule("payroll", "本行代发", points=p.online_payroll_points, when="payroll", name=FACTOR_ZH["payroll"]),
+    )
+    show = {"lenders": "网贷机构", "n_lenders": "机构数", "n": "还款笔数", "m": base("月均还款"), "last": "最近还款日",
+            "lend_ts": "最近放款日", "lend_amt": base("最近放款金额"), "multi_txt": "多头"}
+    lst = score_list(f, rules, p.online_levels, p.online_strategy, ctx, sort_by=("m",),
+                     unknown=[x for x in unknown if x in (FACTOR_ZH["loan"], FACTOR_ZH["payroll"])],
+                     customers=customers, show=show)
+    return _with_lead(lst, f, "近 {window} 个月向 {lenders} 还款 {n} 笔")
 
 
-def _multi_table(multi, lender_names, det, rel, customers, p, ctx) -> pd.DataFrame:
-    base = ctx.base_label
-    ids = pd.Series(multi.sort_index().sort_values(ascending=False, kind="stable").index, dtype="string")
-    out = customer_columns(ids, customers, ctx, extra=_PEOPLE_EXTRA)
-    out["机构数"] = ids.map(multi).astype("int64")
-    out["机构"] = ids.map(lender_names).astype("string")
-    rep = det[det["kind"].isin([KIND_ONLINE_REPAY, KIND_OTHER_REPAY])].groupby("cust_id")["amount"].sum()
-    out[base("近期还款合计")] = ids.map(rep).astype("float64").fillna(0.0)
-    state = ids.map(rel["loan_state"]).astype("string") if len(rel) else pd.Series(dtype="string")
-    out["本行贷款"] = state  # 无 = no loan here; blank = no 贷款 table (unknown)
-    out["原因"] = ("同时向 " + out["机构数"].astype(str) + " 家机构还款/借款").astype("string")
-    out["建议动作"] = "风险提示: 共债风险, 贷前审查与贷后监测参考, 不做营销"
-    return out
+def multi_list(multi: pd.Series, lender_names: pd.Series, det: pd.DataFrame, rel: pd.DataFrame,
+               customers: pd.DataFrame | None, p: OtherBankLoanParams, ctx: RunContext) -> ScoredList:
+    """多头风险名单 (customers with ≥ ``multi_lender_min`` distinct lenders/banks: a risk hint, never marketing) on
+    :func:`bankxl.lists.score_list`. ``multi``: 机构数 per cust_id; ``det``: the classified detail (近期还款合计 =
+    Σ 网贷/他行 repayments in the window, data currency); ``rel``: :func:`_relations` (本行贷款: 无 = no loan
+    here, blank = no 贷款 table). 得分 = ``multi_points`` × 机构数; levels / 建议动作 / 截止日 from ``multi_levels`` /
+    ``multi_strategy``; rank: 得分, then 近期还款合计, then 客户号."""
+    ids = pd.Series(multi.index, dtype="string")
+    repaid = det[det["kind"].isin([KIND_ONLINE_REPAY, KIND_OTHER_REPAY])].groupby("cust_id")["amount"].sum()
+    f = pd.DataFrame({
+        "cust_id": ids, "n_lenders": ids.map(multi).astype("int64"), "lenders": ids.map(lender_names).astype("string"),
+        "repaid": ids.map(repaid).astype("float64").fillna(0.0),
+        "loan_state": (ids.map(rel["loan_state"]) if len(rel) else pd.Series(pd.NA, index=ids.index)).astype("string"),
+    })
+    rules = (Rule("lenders", "同时向 {n_lenders} 家机构还款/借款", weight=p.multi_points, value="n_lenders",
+                  name="多头机构数"),)
+    show = {"n_lenders": "机构数", "lenders": "机构", "repaid": ctx.base_label("近期还款合计"), "loan_state": "本行贷款"}
+    return score_list(f, rules, p.multi_levels, p.multi_strategy, ctx, sort_by=("repaid",), customers=customers,
+                      show=show)
 
 
 def _institution_table(det, ob, p, ctx) -> pd.DataFrame:
@@ -671,7 +780,7 @@ def _institution_table(det, ob, p, ctx) -> pd.DataFrame:
                                                 g["institution"].map(m).fillna(0.0), np.nan)),
     })
     out = out.sort_values(["客户数", "还款笔数", "机构"], ascending=[False, False, True], kind="stable")
-    return out.head(50).reset_index(drop=True)  # the chart covers the table: keep it readable
+    return out.head(p.institution_limit).reset_index(drop=True)  # the chart covers the table: keep it readable
 
 
 def _shown_institutions(det: pd.DataFrame, p: OtherBankLoanParams, ctx: RunContext) -> dict[str, str]:
@@ -710,19 +819,20 @@ def _detail_table(det, names, p, ctx) -> pd.DataFrame:
     })
 
 
-def _tags(ob, on, multi, det, lst: ScoredList, p, ctx) -> pd.DataFrame:
+def _tags(ob, online: ScoredList, multi: ScoredList, det, lst: ScoredList, p, ctx) -> pd.DataFrame:
     """C3's customer tags (§6, :mod:`bankxl.tags`): C3_OTHER_BANK_LOAN 他行贷款 (value = Σ 估算月供, data
     currency; no level — the marketing level is C3_REPLACEMENT's, and 多头 or 逾期 borrowers are not marketed),
-    C3_REPLACEMENT 他行贷款置换 (得分 / 等级 of the list), C3_ONLINE_LOAN 网贷客户 (还款笔数, 关注), C3_MULTI_LENDER
-    多头 (机构数, 风险), C3_CARD_REPAY 信用卡还款 (Σ amount, 信息)."""
+    C3_REPLACEMENT 他行贷款置换 (得分 / 等级 of the list), C3_ONLINE_LOAN 网贷客户 (every customer of the 网贷客户名单:
+    还款笔数, 关注), C3_MULTI_LENDER 多头 (every customer of the 多头风险名单: 机构数, 风险), C3_CARD_REPAY 信用卡还款
+    (Σ amount, 信息)."""
     obc = ob.groupby("cust_id")["m_est"].sum()
-    onc = on.groupby("cust_id")["n"].sum()
     cc = det[det["kind"] == KIND_CARD].groupby("cust_id")["amount"].sum()
     return tag_table(
         tag_rows("C3", "C3_OTHER_BANK_LOAN", "他行贷款", obc.index, ctx, p, value=obc),
         lst.tag_rows("C3", "C3_REPLACEMENT", "他行贷款置换", ctx, p),
-        tag_rows("C3", "C3_ONLINE_LOAN", "网贷客户", onc.index, ctx, p, value=onc, level="关注"),
-        tag_rows("C3", "C3_MULTI_LENDER", "多头", multi.index, ctx, p, value=multi, level="风险"),
+        tag_rows("C3", "C3_ONLINE_LOAN", "网贷客户", online.df["客户号"], ctx, p, value=online.df["还款笔数"],
+                 level="关注"),
+        tag_rows("C3", "C3_MULTI_LENDER", "多头", multi.df["客户号"], ctx, p, value=multi.df["机构数"], level="风险"),
         tag_rows("C3", "C3_CARD_REPAY", "信用卡还款(他行/本行)", cc.index, ctx, p, value=cc, level="信息"))
 
 
