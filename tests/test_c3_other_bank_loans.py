@@ -228,8 +228,9 @@ def test_report_lists_and_multi_lender(tmp_path):
 
     p = write_report(rep, tmp_path / "c3.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames[:7] == ["概览", "他行贷款置换", "网贷客户", "多头风险提示", "机构清单", "识别明细", "客户标签"]
-    ws = wb["他行贷款置换"]
+    # list sheets end in 名单 like every scenario's (C6 营销名单, D2 提醒名单, D4 核心客户名单)
+    assert wb.sheetnames[:7] == ["概览", "他行贷款置换名单", "网贷客户名单", "多头风险名单", "机构清单", "识别明细", "客户标签"]
+    ws = wb["他行贷款置换名单"]
     assert "c3_replacement" in ws.tables
     head = _table_header(ws, "c3_replacement")
     assert "估算本金(万元)" in head and "原因" in head and "建议动作" in head
@@ -327,7 +328,7 @@ def test_berka_uver_orders_independent_facts(tmp_path):
     assert top["估算本金(千CZK)"] == pytest.approx(round(float(annuity_principal(m, 0.04, 36)) / 1e3, 2))
     p = write_report(rep, tmp_path / "berka_c3.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert "c3_replacement" in wb["他行贷款置换"].tables
+    assert "c3_replacement" in wb["他行贷款置换名单"].tables
 
 
 # ---------------------------------------------------------------------------------------------- sample bank
@@ -362,6 +363,7 @@ def test_sample_bank_planted_borrowers_found(sample_bank):
         assert repl.loc[c, "估算月供(元)"] == pytest.approx(inst[c], rel=1e-9)
 
 
+@pytest.mark.golden("credit.other_bank_loans")
 def test_principal_term_by_loan_type():
     """Review fix: n depends on the inferred loan type (房贷 120, 经营贷/车贷 60, 消费/其他 36) and is shown
     beside P; P by hand as Σ m/(1+r)^k (second method) for a 5,000 monthly payment."""

@@ -86,7 +86,7 @@ def test_c3_detail_masks_memo_and_platform_person():
     assert set(det.loc["C1", "摘要/用途"]) == {"贷款还款 转账 董** 139****5678 身份证110101********1237"}
     assert set(det.loc["C1", "对手户名/账号"]) == {"支付宝-董**"}
     assert set(det.loc["C2", "摘要/用途"]) == {"借呗还款 欧阳** 138****5678"}
-    repl = _sheet(rep, "他行贷款置换")
+    repl = _sheet(rep, "他行贷款置换名单")
     assert repl["他行机构"].tolist() == ["招商银行"]
     unmasked = execute(get_scenario("credit.other_bank_loans"), _c3_tables(),
                        ctx=RunContext(as_of="2026-11-30", mask=False))

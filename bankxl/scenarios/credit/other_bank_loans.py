@@ -459,7 +459,7 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
 def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: RunContext) -> Report:
     """Run C3: classify flows/orders, aggregate per customer and institution, rank replacements.
 
-    Sheets: 概览 · 他行贷款置换 · 网贷客户 · 多头风险提示 · 机构清单 · 识别明细 · 客户标签 (then 数据问题, 说明).
+    Sheets: 概览 · 他行贷款置换名单 · 网贷客户名单 · 多头风险名单 · 机构清单 · 识别明细 · 客户标签 (then 数据问题, 说明).
     """
     p = params
     customers = tables.get("customers")
@@ -532,7 +532,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
         ("他行贷款客户", len(per_c), "识别到他行贷款还款(摘要关键词/等额月供/代扣用途)"),
         ("其中 进入置换名单", len(repl), "剔除多头与本行贷款逾期/不良的客户"),
         ("其中 本行贷款逾期/不良剔除", n_bad, "本行贷款状态 B/D 或逾期天数 > 0: 不营销"),
-        ("其中 多头剔除", n_multi_ob, "同时也是多头客户: 见多头风险提示"),
+        ("其中 多头剔除", n_multi_ob, "同时也是多头客户: 见多头风险名单"),
         ("网贷客户", int(on["cust_id"].nunique()), f"近 {p.window_months} 个月 ≥1 次网贷还款"),
         ("多头客户", len(multi), f"网贷/他行机构 ≥ {p.multi_lender_min} 家: 风险提示, 不营销"),
         ("信用卡还款客户", int(n_card), "单独标签, 不算贷款"),
@@ -568,7 +568,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
 
     sheets = [
         Sheet("概览", overview),
-        Sheet("他行贷款置换", lst.blocks(
+        Sheet("他行贷款置换名单", lst.blocks(
             "c3_replacement", "他行贷款置换名单", lines=[
                 f"得分(0–100) = 规模 {p.w_size:g}×min(估算本金/{p.principal_full:,.0f}, 1) + 代发 {p.w_payroll:g} + "
                 f"存款 {p.w_deposit:g}×min(存款/{p.deposit_full:,.0f}, 1) + 本行贷款记录良好 {p.w_own_loan:g} + "
@@ -577,7 +577,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
             formats={"月供笔数": "int", base("估算月供"): "money0", disp("估算本金"): "money",
                      base("本行存款"): "money0"},
             conditional=[Conditional(["得分"], "data_bar")], widths={"建议动作": 46})),
-        Sheet("网贷客户", online.blocks(
+        Sheet("网贷客户名单", online.blocks(
             "c3_online", f"网贷客户名单(近 {p.window_months} 个月有网贷还款)", lines=[
                 f"得分 = 多头 {p.online_multi_points:g} + 本行贷款逾期/不良 {p.online_bad_points:g} + 代发 "
                 f"{p.online_payroll_points:g}; 等级门槛使多头客户在第一档(风险提示, 不营销)、本行贷款逾期/不良客户在第二档"
@@ -586,7 +586,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
                      base("最近放款金额"): "money0", "最近还款日": "date", "最近放款日": "date"},
             conditional=[Conditional(["多头"], "text", value="是", style="bad")],
             widths={"原因": 50, "建议动作": 44}, top_style="bad")),
-        Sheet("多头风险提示", multi_lst.blocks(
+        Sheet("多头风险名单", multi_lst.blocks(
             "c3_multi", "多头风险名单", lines=[
                 f"同时在 ≥{p.multi_lender_min} 家网贷机构/他行有借贷往来的客户: 共债风险提示, 供贷前/贷后审查参考, 不做营销。"
                 f"得分 = {p.multi_points:g} × 机构数。"],
