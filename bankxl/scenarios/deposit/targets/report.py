@@ -9,13 +9,13 @@ import pandas as pd
 
 from ....report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
 from ....report.pivot import DataField, PivotSpec
+from ....lists import format_values
 from ....scenario import RunContext
 from .compute import (_FACTOR_LABEL, _balance_series, _balances_of_metric, _choose_metric, _drop_reversed_periods,
                       _excel_row, _fmt_value, _month_days, _month_plan, _months, _period_of, _quarters,
                       _raise_bad_targets, _seasonal, _time_split, _tracking, _Unit)
 from .formulas import daily_balances, deviation, factor_shares, largest_remainder
-from .params import (DEFAULT_METRIC, FACTOR_ZH, FACTORS, NOT_REACHED, QUARTER_ZH, RAISE, REACHED, SATISFIED,
-                     UNREACHABLE, WARN, TargetParams)
+from .params import (DEFAULT_METRIC, FACTOR_ZH, FACTORS, QUARTER_ZH, UNREACHABLE, WARN, TargetParams)
 
 
 def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContext) -> Report:
@@ -98,7 +98,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
                 outs, ids = outs[~skip], ids[~skip]
         fac = pd.DataFrame({k: outs[k].astype("float64") for k in FACTORS}, index=outs.index)
         if staff_from_orgs:
-            fill = ids.map(lambda o: staff_from_orgs.get(o, np.nan)).astype("float64")
+            fill = ids.map(staff_from_orgs).astype("float64")  # an org not in 机构: NaN
             fac["staff_count"] = fac["staff_count"].fillna(fill)
         for k in FACTORS:
             na = fac[k].isna()
@@ -109,7 +109,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
                 ctx.problem("deposit_targets", outs.loc[neg, "_row"], k, "NEG_BALANCE", fac.loc[neg, k],
                             f"分解因子「{_FACTOR_LABEL[k]}」为负", "按 0 计入占比")
         shares, eff = factor_shares(fac, p.weights)
-        bases = pd.Series([base_of(i) for i in outs.index], index=outs.index).fillna(0.0)
+        bases = outs["base"].fillna(outs["prior_avg"]).astype("float64").fillna(0.0)  # base_of, column-wise
         rb = tg.at[ri, "base"]
         if pd.isna(rb):
             rb = tg.at[ri, "prior_avg"]
@@ -208,7 +208,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
                                            metric, start, end))
     rep.sheets.append(_sheet_monthly(tracked, months, m_split, season, season_src, ctx, start, end))
     track = _tracking(tracked, months, m_split, ctx, p, days_for)
-    rep.sheets.append(_sheet_required(track, ctx))
+    rep.sheets.append(_sheet_required(track, ctx, p))
     rep.sheets.append(_sheet_deviation(track, ctx, p))
     rep.sheets.append(_sheet_progress(track, ctx))
     rep.sheets.extend(_sheets_monthly_pivot(tracked, months, m_split, ctx))
@@ -254,13 +254,6 @@ def _sheets_monthly_pivot(tracked, months, m_split, ctx: RunContext) -> list[She
     ]
 
 
-_ACTION = {
-    SATISFIED: "保持余额, 防止月末/季末冲高后回落",
-    RAISE: "按缺口安排营销, 每日余额须达到所需日均",
-    UNREACHABLE: "所需日均超过当前余额的不可达倍数: 评估目标, 上报调整或集中重点客户",
-    REACHED: "期已结束, 已达成目标",
-    NOT_REACHED: "期已结束, 分析未达成原因",
-}
 
 
 # ============================================================================ sheets
@@ -356,7 +349,7 @@ def _sheet_monthly(tracked, months, m_split, season, season_src, ctx, start, end
     ])
 
 
-def _sheet_required(track: pd.DataFrame, ctx) -> Sheet:
+def _sheet_required(track: pd.DataFrame, ctx, p: TargetParams) -> Sheet:
     ml = ctx.money_label
     if len(track):
         df = pd.DataFrame({
@@ -365,7 +358,7 @@ def _sheet_required(track: pd.DataFrame, ctx) -> Sheet:
             "已过d(天)": track["d"].astype("int64"), f"累计余额S_d({ctx.unit}·日)": track["S"] / ctx.scale,
             ml("目标日均A*"): track["A"] / ctx.scale, ml("所需日均R"): track["R"] / ctx.scale,
             ml("当前余额"): track["current"] / ctx.scale, ml("缺口"): track["gap"] / ctx.scale,
-            "可达性": track["reach"], "建议动作": track["reach"].map(_ACTION).fillna("补齐日余额数据后重算"),
+            "可达性": track["reach"], "建议动作": track["reach"].map(dict(p.reach_actions)).fillna("补齐日余额数据后重算"),
         })
     else:
         df = pd.DataFrame(columns=["机构号", "机构名称", "口径", "可达性", "建议动作"])
@@ -384,32 +377,33 @@ def _sheet_required(track: pd.DataFrame, ctx) -> Sheet:
 
 
 def _sheet_deviation(track: pd.DataFrame, ctx, p: TargetParams) -> Sheet:
+    """偏离度预警: one row per org with a 本月 span covered by the daily balances and d > 0 (``track`` from
+    :func:`~.compute._tracking`), computed column-wise: mid-month the month-end balance is the current one and
+    the month's average (S_d + 当前余额 × (N − d))/N; 月末余额上限 = (1 + 上限)·(S_d + 当前余额·(N − d − 1))/(N − 1 − 上限)."""
     ml = ctx.money_label
-    mt = track[track["span"] == "本月"] if len(track) else track
-    rows = []
-    for r in mt.itertuples(index=False):
-        n, d, s, cur = r.N, r.d, r.S, r.current
-        if not r.covered or d == 0:
-            continue
-        if d >= n:
-            avg_pred, me = s / n, cur
-            cap = np.nan
-        else:
-            avg_pred = (s + cur * (n - d)) / n
-            me = cur
-            rest = s + cur * (n - d - 1)
-            cap = (1 + p.deviation_limit) * rest / (n - 1 - p.deviation_limit) if n - 1 - p.deviation_limit > 0 else np.nan
-        dev = deviation(me, avg_pred)
-        warn = WARN if (not pd.isna(dev) and dev > p.deviation_limit) else "正常"
-        rows.append({"机构号": r.org_id, "机构名称": r.name, "本月天数": n, "已过天数": d,
-                     ml("本月至今日均"): s / d / ctx.scale, ml("当前余额"): cur / ctx.scale,
-                     ml("预测月末余额"): me / ctx.scale, ml("预测当月日均"): avg_pred / ctx.scale,
-                     "偏离度": dev, "预警": warn, ml("月末余额上限"): cap / ctx.scale,
-                     "建议动作": (f"月末余额宜控制在 {cap / ctx.scale:,.2f}{ctx.unit} 以内, 避免冲时点" if warn == WARN
-                              and not pd.isna(cap) else ("月末偏离度超限, 说明原因" if warn == WARN else "正常"))})
     cols = ["机构号", "机构名称", "本月天数", "已过天数", ml("本月至今日均"), ml("当前余额"), ml("预测月末余额"),
             ml("预测当月日均"), "偏离度", "预警", ml("月末余额上限"), "建议动作"]
-    df = pd.DataFrame(rows, columns=cols)
+    mt = track[track["span"] == "本月"] if len(track) else track
+    mt = mt[mt["covered"].astype(bool) & (mt["d"] != 0)] if len(mt) else mt
+    if len(mt):
+        n, d = mt["N"].to_numpy(), mt["d"].to_numpy()
+        s, cur = mt["S"].to_numpy(dtype="float64"), mt["current"].to_numpy(dtype="float64")
+        lim = p.deviation_limit
+        done = d >= n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            avg_pred = np.where(done, s / n, (s + cur * (n - d)) / n)
+            den = n - 1 - lim
+            cap = np.where(done | ~(den > 0), np.nan, (1 + lim) * (s + cur * (n - d - 1)) / np.where(den > 0, den, 1.0))
+        dev = deviation(cur, avg_pred)
+        warn = ~np.isnan(dev) & (dev > lim)
+        cap_text = format_values(pd.Series(cap / ctx.scale), ",.2f").fillna("").to_numpy(dtype=object)
+        action = np.where(warn & ~np.isnan(cap), "月末余额宜控制在 " + cap_text + f"{ctx.unit} 以内, 避免冲时点",
+                          np.where(warn, "月末偏离度超限, 说明原因", "正常"))
+        df = pd.DataFrame(dict(zip(cols, [
+            mt["org_id"].to_numpy(), mt["name"].to_numpy(), n, d, s / d / ctx.scale, cur / ctx.scale,
+            cur / ctx.scale, avg_pred / ctx.scale, dev, np.where(warn, WARN, "正常"), cap / ctx.scale, action])))
+    else:
+        df = pd.DataFrame(columns=cols)
     df["本月天数"] = df["本月天数"].astype("int64")
     df["已过天数"] = df["已过天数"].astype("int64")
     return Sheet("偏离度预警", [
@@ -423,22 +417,29 @@ def _sheet_deviation(track: pd.DataFrame, ctx, p: TargetParams) -> Sheet:
 
 
 def _sheet_progress(track: pd.DataFrame, ctx) -> Sheet:
+    """进度: one row per org's 考核期 span (``track``), column-wise: 时间进度 d/N; 任务进度 = (日均至今 −
+    基期)/(目标 − 基期) (blank when the balances do not cover the period start, d = 0 or 目标 = 基期); 进度差 ≥ 0 领先."""
     ml = ctx.money_label
-    yt = track[track["span"] == "考核期"] if len(track) else track
-    rows = []
-    for r in yt.itertuples(index=False):
-        time_p = r.d / r.N if r.N else np.nan
-        avg = r.S / r.d if r.covered and r.d > 0 else np.nan
-        denom = r.target - r.base
-        task = (avg - r.base) / denom if not pd.isna(avg) and not pd.isna(denom) and denom != 0 else np.nan
-        diff = task - time_p if not pd.isna(task) else np.nan
-        state = "—" if pd.isna(diff) else ("领先" if diff >= 0 else "落后")
-        rows.append({"机构号": r.org_id, "机构名称": r.name or r.org_id, "时间进度": time_p,
-                     ml("期内日均(至今)"): avg / ctx.scale, ml("基期日均"): r.base / ctx.scale,
-                     ml("目标日均"): r.target / ctx.scale, "任务进度": task, "进度差": diff, "状态": state})
     cols = ["机构号", "机构名称", "时间进度", ml("期内日均(至今)"), ml("基期日均"), ml("目标日均"), "任务进度", "进度差",
             "状态"]
-    df = pd.DataFrame(rows, columns=cols)
+    yt = track[track["span"] == "考核期"] if len(track) else track
+    if len(yt):
+        n, d = yt["N"].to_numpy(), yt["d"].to_numpy()
+        s = yt["S"].to_numpy(dtype="float64")
+        base, target = yt["base"].to_numpy(dtype="float64"), yt["target"].to_numpy(dtype="float64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            time_p = np.where(n != 0, d / np.where(n != 0, n, 1), np.nan)
+            avg = np.where(yt["covered"].to_numpy(dtype=bool) & (d > 0), s / np.where(d > 0, d, 1), np.nan)
+            denom = target - base
+            task = np.where(~np.isnan(avg) & ~np.isnan(denom) & (denom != 0),
+                            (avg - base) / np.where(denom != 0, denom, 1.0), np.nan)
+        diff = np.where(~np.isnan(task), task - time_p, np.nan)
+        state = np.where(np.isnan(diff), "—", np.where(diff >= 0, "领先", "落后"))
+        name = yt["name"].where(yt["name"].astype(bool), yt["org_id"])  # a blank name shows the 机构号
+        df = pd.DataFrame(dict(zip(cols, [yt["org_id"].to_numpy(), name.to_numpy(), time_p, avg / ctx.scale,
+                                          base / ctx.scale, target / ctx.scale, task, diff, state])))
+    else:
+        df = pd.DataFrame(columns=cols)
     blocks = [Note(title="时间进度 vs 任务进度 Progress",
                    lines=["时间进度 = d/N; 任务进度 = (期内日均至今 − 基期日均)/(目标日均 − 基期日均); 进度差 < 0 为落后。"]),
               Table(df, name="progress", title="进度", text_columns=("机构号",),
