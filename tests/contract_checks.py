@@ -10,13 +10,15 @@ There is no list of known gaps: a failing check is fixed in the scenario, not re
 ``spec``: a :class:`bankxl.scenario.Scenario`; ``bank``: the sample bank (canonical table id -> typed frame,
 as :func:`bankxl.sample.make_sample_bank` makes it; read-only, :func:`sample_bank` caches one per session).
 
-Golden values: :data:`GOLDEN` maps each scenario id to its tiny hand-computed case, a test function of the
-scenario's own test file; :func:`check_golden_values` runs it and fails for a scenario that has none.
+Golden values: a scenario's tiny hand-computed case is a test of its own test file marked
+``@pytest.mark.golden("<scenario id>")`` (no shared file to edit); :func:`golden_cases` finds the marked tests
+under :data:`TEST_DIRS` and :func:`check_golden_values` runs them, failing for a scenario that has none.
 """
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import json
 import re
 import tempfile
@@ -61,37 +63,60 @@ def sample_bank() -> dict[str, pd.DataFrame]:
 
 
 # ============================================================================ golden cases
-def _golden(module: str, test: str, fixture: Callable[[object], dict] | None = None) -> Callable[[], None]:
-    """The test function ``test`` of ``tests/<module>.py`` as a no-argument callable; ``fixture(mod)`` gives
-    the keyword arguments of a test that takes fixtures (built from the module's own constants)."""
-    def run() -> None:
-        mod = importlib.import_module(module)
-        fn = getattr(mod, test, None)
-        assert fn is not None, f"golden case {module}.{test} not found (renamed? update GOLDEN)"
-        fn(**(fixture(mod) if fixture else {}))
-
-    run.__qualname__ = f"{module}.{test}"
-    return run
+#: where golden cases are looked for: test modules ``test_*.py`` of these folders (importable by module name)
+TEST_DIRS: list[Path] = [Path(__file__).resolve().parent]
+GOLDEN_MARK = "golden"
 
 
-def _d2_report(m) -> dict:
-    return {"report": execute("deposit.maturity", {"time_deposits": m.make_td(), "orgs": m.ORGS,
-                                                   "customers": m.CUSTOMERS}, as_of=m.AS_OF)}
+@dataclasses.dataclass(frozen=True)
+class GoldenCase:
+    """A test marked ``@pytest.mark.golden("<scenario id>")``: ``module`` (test module name) and ``test``
+    (function name); :meth:`run` calls it, its arguments taken from the module's own argument-less fixtures
+    (e.g. a module-scoped ``report`` fixture)."""
+
+    scenario: str
+    module: str
+    test: str
+
+    def run(self) -> None:
+        mod = importlib.import_module(self.module)
+        fn = getattr(mod, self.test)
+        kwargs = {}
+        for name in inspect.signature(fn).parameters:
+            fixture = getattr(mod, name, None)
+            make = getattr(fixture, "__wrapped__", None)
+            assert make is not None and not inspect.signature(make).parameters, (
+                f"golden case {self}: argument {name!r} is not an argument-less fixture of {self.module}")
+            kwargs[name] = make()
+        fn(**kwargs)
+
+    def __str__(self) -> str:
+        return f"{self.module}.{self.test}"
 
 
-#: scenario id -> its tiny golden input with hand-computed values (a test of the scenario's own test file)
-GOLDEN: dict[str, Callable[[], None]] = {
-    "deposit.maturity": _golden("test_d2_maturity", "test_structure_amounts_counts_customers_by_hand",
-                                _d2_report),
-    "deposit.core_customers": _golden("test_d4_core", "test_stable_potential_is_not_only_f3"),
-    "deposit.targets": _golden("test_d5_targets", "test_decomposition_by_hand",
-                               lambda m: {"report": execute("deposit.targets", m._bank(), as_of=m.AS_OF)}),
-    "credit.other_bank_loans": _golden("test_c3_other_bank_loans", "test_principal_term_by_loan_type"),
-    "credit.mortgage_cross_sell": _golden("test_c6_mortgage", "test_scores_gaps_and_order_by_hand"),
-    "credit.loan_churn": _golden("test_c9_loan_churn", "test_rates_by_year_by_hand"),
-    "risk.npl_capacity": _golden("test_r1_npl_capacity", "test_npl_capacity_by_hand"),
-    "management.salary": _golden("test_m1_salary", "test_department_medians_and_quartiles_by_hand"),
-}
+def golden_cases() -> dict[str, list[GoldenCase]]:
+    """Scenario id -> its golden cases: the tests marked ``@pytest.mark.golden(id)`` in the test modules of
+    :data:`TEST_DIRS` (only modules whose text holds the mark are imported; found once per set of folders)."""
+    return _golden_cases(tuple(TEST_DIRS))
+
+
+@lru_cache(maxsize=4)
+def _golden_cases(dirs: tuple[Path, ...]) -> dict[str, list[GoldenCase]]:
+    found: dict[str, list[GoldenCase]] = {}
+    for folder in dirs:
+        for path in sorted(folder.glob("test_*.py")):
+            if f"mark.{GOLDEN_MARK}(" not in path.read_text(encoding="utf-8"):
+                continue
+            mod = importlib.import_module(path.stem)
+            for name, fn in vars(mod).items():
+                if getattr(fn, "__module__", None) != mod.__name__:
+                    continue  # imported from elsewhere: registered where it is defined
+                for m in getattr(fn, "pytestmark", ()):
+                    if m.name == GOLDEN_MARK and callable(fn):
+                        assert len(m.args) == 1 and isinstance(m.args[0], str), \
+                            f"{path.name}::{name}: write @pytest.mark.golden(\"<scenario id>\")"
+                        found.setdefault(m.args[0], []).append(GoldenCase(m.args[0], path.stem, name))
+    return found
 
 
 # ============================================================================ helpers
@@ -455,21 +480,22 @@ def check_written_report_well_formed(spec: Scenario, bank) -> None:
 
 
 def check_golden_values(spec: Scenario, bank) -> None:
-    """The scenario's tiny golden input (:data:`GOLDEN`: a hand-computed test of its own test file) passes
-    and runs this scenario; a scenario without one fails."""
-    golden = GOLDEN.get(spec.id)
-    assert golden is not None, (f"{spec.id}: no golden case — write a tiny input with hand-computed values "
-                                "in its test file and add it to GOLDEN in tests/contract_checks.py")
-    ran: list[str] = []
+    """The scenario's tiny golden inputs (tests of its own test file marked ``@pytest.mark.golden("<id>")``,
+    :func:`golden_cases`) pass and run this scenario; a scenario without one fails."""
+    cases = golden_cases().get(spec.id)
+    assert cases, (f"{spec.id}: no golden case — write a tiny input with hand-computed values in its test file "
+                   f"and mark that test @pytest.mark.golden(\"{spec.id}\")")
     finish = runner.finish
+    for case in cases:
+        ran: list[str] = []
 
-    def spy(report, spec_, *a, **k):
-        ran.append(spec_.id)
-        return finish(report, spec_, *a, **k)
+        def spy(report, spec_, *a, **k):
+            ran.append(spec_.id)
+            return finish(report, spec_, *a, **k)
 
-    with mock.patch.object(runner, "finish", spy):
-        golden()
-    assert spec.id in ran, f"{spec.id}: its golden case {golden.__qualname__} never runs the scenario"
+        with mock.patch.object(runner, "finish", spy):
+            case.run()
+        assert spec.id in ran, f"{spec.id}: its golden case {case} never runs the scenario"
 
 
 def check_empty_input(spec: Scenario, bank) -> None:

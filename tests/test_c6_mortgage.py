@@ -80,6 +80,7 @@ def test_coverage_by_hand():
     assert any("理财" in n and "未提供" in n for n in rep.notes)
 
 
+@pytest.mark.golden("credit.mortgage_cross_sell")
 def test_scores_gaps_and_order_by_hand():
     rep = _run(bank())
     lst = rep.tables()["cross_sell_list"].df.set_index("客户号")

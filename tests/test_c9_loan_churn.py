@@ -84,6 +84,7 @@ def test_outcomes_per_customer_year():
     }
 
 
+@pytest.mark.golden("credit.loan_churn")
 def test_rates_by_year_by_hand():
     rep = _run(six_loans())
     df = rep.tables()["churn_by_year"].df.set_index("年份")

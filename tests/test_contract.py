@@ -35,7 +35,7 @@ def test_every_check_is_yielded_and_documented():
     yielded = {c for spec in SPECS for c in cc.yield_checks(spec)}
     assert set(cc.ALL_CHECKS) == yielded | {cc.check_missing_optional_inputs}
     assert all(c.__doc__ and c.__doc__.strip() for c in cc.ALL_CHECKS)
-    assert set(cc.GOLDEN) <= set(registry()), set(cc.GOLDEN) - set(registry())
+    assert set(cc.golden_cases()) <= set(registry()), set(cc.golden_cases()) - set(registry())
 
 
 # ------------------------------------------------------------------------------ the checks can fail
@@ -189,25 +189,40 @@ def _doc_blocks() -> tuple[str, str]:
 
 @pytest.fixture
 def example_spec(tmp_path, monkeypatch):
-    """The example module of CONTRIBUTING.md saved as a scenario module, found by the registry, with its
-    hand-computed test registered as its golden case."""
+    """The example module of CONTRIBUTING.md saved as a scenario module, found by the registry, and its
+    hand-computed test saved as a test module in a folder of the contract's TEST_DIRS, where the contract
+    finds it as the scenario's golden case by its @pytest.mark.golden line — nothing registered by hand."""
     import bankxl.scenarios as pkg
 
     module, test = _doc_blocks()
     (tmp_path / "zz_contributing_example.py").write_text(module, encoding="utf-8")
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_x1_mobile_gap.py").write_text(test, encoding="utf-8")
     monkeypatch.setattr(pkg, "__path__", [*pkg.__path__, str(tmp_path)])
     monkeypatch.setattr(S, "_REGISTRY", {})
+    monkeypatch.syspath_prepend(str(tests))
+    monkeypatch.setattr(cc, "TEST_DIRS", [*cc.TEST_DIRS, tests])
     new = set(registry()) - {s.id for s in SPECS}
     assert len(new) == 1, new
     spec = registry()[new.pop()]
-    namespace: dict = {}
-    exec(compile(test, str(CONTRIBUTING), "exec"), namespace)
-    name = next(k for k in namespace if k.startswith("test_"))
-    golden = namespace[name]
-    golden.__qualname__ = f"CONTRIBUTING.md {name}"
-    monkeypatch.setitem(cc.GOLDEN, spec.id, golden)
+    assert [str(c) for c in cc.golden_cases()[spec.id]] == ["test_x1_mobile_gap.test_mobile_gap_by_hand"]
     yield spec
     sys.modules.pop("bankxl.scenarios.zz_contributing_example", None)
+    sys.modules.pop("test_x1_mobile_gap", None)
+
+
+def test_golden_cases_are_found_by_their_mark():
+    """Every registered scenario's golden case is a test of its own test file marked
+    @pytest.mark.golden("<id>") — found by the mark, no shared list; a case whose argument is a module
+    fixture gets it."""
+    cases = cc.golden_cases()
+    assert set(cases) <= set(registry()), set(cases) - set(registry())  # a mark naming no scenario is a typo
+    assert {"deposit.maturity", "deposit.core_customers", "deposit.targets", "credit.other_bank_loans",
+            "credit.mortgage_cross_sell", "credit.loan_churn", "management.salary"} <= set(cases)
+    assert [str(c) for c in cases["deposit.maturity"]] == [
+        "test_d2_maturity.test_structure_amounts_counts_customers_by_hand"]
+    assert all(c.module.startswith("test_") for cs in cases.values() for c in cs)
 
 
 @pytest.mark.parametrize("check", [c for c in cc.ALL_CHECKS], ids=lambda c: c.__name__)

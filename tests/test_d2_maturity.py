@@ -96,6 +96,7 @@ def test_sheets_in_order(report):
 
 
 # --- 到期结构 -----------------------------------------------------------------------------------------
+@pytest.mark.golden("deposit.maturity")
 def test_structure_amounts_counts_customers_by_hand(report):
     t = report.tables()
     amt, cnt, cus = t["maturity_amount"].df, t["maturity_count"].df, t["maturity_customers"].df

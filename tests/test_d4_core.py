@@ -202,6 +202,7 @@ def test_other_bank_funds_from_self_transfers():
     assert f.loc["Z1", "other_funds"] == 500_000.0 and f.loc["Z1", "grade"] == "潜力客户"
 
 
+@pytest.mark.golden("deposit.core_customers")
 def test_stable_potential_is_not_only_f3():
     """Q1: 10 of 12 months ≥ 200,000 and opened 2010 (F2), last 3 months (250,000 + 100,000 + 100,000)/3 =
     150,000 < 200,000 (no F1), net inflow 150,000/12 a month -> potential 750,000 (F3) -> 稳定潜力客户;

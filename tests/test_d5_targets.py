@@ -146,6 +146,7 @@ def _t(report, name):
     return report.tables()[name].df
 
 
+@pytest.mark.golden("deposit.targets")
 def test_decomposition_by_hand(report):
     df = _t(report, "decomposition").set_index("机构号")
     # shares: 存量 .5/.3/.2, 增量 .5/0/.5 (B negative -> 0), 潜力 .5/.3/.2, 人数 .5/.3/.2

@@ -332,6 +332,7 @@ def _dept_frame():
     return payroll(rs)
 
 
+@pytest.mark.golden("management.salary")
 def test_department_medians_and_quartiles_by_hand():
     rep = run(_dept_frame())
     rank = rep.tables()["dept_rank"].df.set_index("部门")

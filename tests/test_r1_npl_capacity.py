@@ -71,6 +71,7 @@ def _run(**kw):
     return execute("risk.npl_capacity", {k: v for k, v in tables.items() if v is not None}, as_of=AS_OF, **kw)
 
 
+@pytest.mark.golden("risk.npl_capacity")
 def test_npl_capacity_by_hand():
     """Coverage CR = F / (本金 + 欠息), F = own available deposits + guarantor's + 近12月入账 / 12 × 3:
 
