@@ -71,11 +71,11 @@ class NplCapacityParams:
          ("C", "电话 + 上门催收, 关注账户入账, 督促保证人履约", 15),
          ("D", "催收并评估诉讼/财产保全, 核实财产线索", 20),
          ("E", "纳入诉讼、核销后管理或不良资产处置; 定期查询财产线索", 30)),
-        help="每个等级的清收动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日; 动作中可用 "
+        help="每个等级的清收动作与截止日(数据日期后第 N 个工作日); 动作中可用 "
              + "、".join("{" + f + "}" for f in ACTION_FIELDS) + "(可用账户、可用资金、欠款合计、覆盖率)")
     unknown_action: str = param("补齐存款账户/欠款数据后重新评估(无法评估, 不等于无偿还能力)", "无法评估的建议动作",
                                 help="等级为 未知/无法评估 的借款人的建议动作")
-    unknown_days: int = param(10, "无法评估的完成时限", "工作日", max=250, help="补齐数据的期限(工作日)")
+    unknown_days: int = param(10, "无法评估的截止日", "工作日", max=250, help="补齐数据的截止日: 数据日期后第 N 个工作日")
 
     def check(self) -> None:
         """Three 覆盖率分档 (C, B, A); one 策略表 row per grade A–E using only :data:`ACTION_FIELDS`. Raises
@@ -185,7 +185,8 @@ def _notes(npl, dep, cov, detail, p) -> list[str]:
         out.append("未提供保证期间截止日: 保证人存款按仍在保证期间内计入, 请法务核实保证期间。")
     if npl["guarantor_id"].notna().any():
         out.append("同一保证人为多个借款人担保时, 其可用存款在每个借款人处都计入(线索口径, 不做分摊)。")
-    out.append("账户性质空白按一般账户计; 冻结标志空白按未冻结计(存款账户表的约定)。")
+    if dep is not None:
+        out.append("账户性质空白按一般账户计; 冻结标志、联名标志空白按否计(存款账户表的约定)。")
     return out
 
 
@@ -273,7 +274,7 @@ def _score(frame: pd.DataFrame, p: NplCapacityParams, ctx: RunContext, customers
     show = {"loan_ids": "借据号", "n_loans": "借据笔数", "worst_class": "五级分类(最差)", "max_dpd": "最长逾期天数",
             "written_off": "含核销", "principal": u("本金余额"), "interest": u("欠息"), "owed": u("欠款合计"),
             "dep_avail": u("借款人可用存款"), "guar_avail": u("保证人可用存款"), "inflow_part": u("入账计入"),
-            "funds": u("可用资金"), "cr": "覆盖率", "accounts_txt": "可用账户"}
+            "funds": u("可用资金"), "cr": "覆盖率", "amount": u("贷款金额"), "accounts_txt": "可用账户"}
     frame = frame.assign(written_off=frame["written_off"].map({True: "是", False: "否"}).astype("string"))
     lst = score_list(frame, _rules(ctx), GRADE_LEVELS, p.strategy, ctx, sort_by=("owed", "amount"),
                      customers=who, show=show)
@@ -289,7 +290,7 @@ def _score(frame: pd.DataFrame, p: NplCapacityParams, ctx: RunContext, customers
         df.loc[unknown, "未计算因素"] = df.loc[unknown, "客户号"].map(why).astype("string")
         lst.counts[UNKNOWN] = int(unknown.sum())
         lst.note.append(f"等级「{UNKNOWN}」: 数据不足以计算覆盖率(见「未计算因素」), 得分空白、排在最后; "
-                        f"建议动作与期限取参数「无法评估的建议动作 / 完成时限」({p.unknown_days} 个工作日)。")
+                        f"建议动作与截止日取参数「无法评估的建议动作 / 无法评估的截止日」({p.unknown_days} 个工作日)。")
     return lst
 
 
