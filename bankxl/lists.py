@@ -109,10 +109,11 @@ def levels_param(default: tuple = (("A", 80), ("B", 60), ("C", 0)), help: str = 
 
 
 def strategy_param(default: tuple, help: str = "") -> Any:
-    """The ``strategy`` parameter of a list: ((等级, 建议动作, 完成时限(工作日)), …), one row per level; the
-    action may use ``{列}`` placeholders of the list frame (a params-dataclass field)."""
+    """The ``strategy`` parameter of a list: ((等级, 建议动作, N), …), one row per level — 截止日 (the list's
+    due-date column) = the N-th working day after the data date; the action may use ``{列}`` placeholders of
+    the list frame (a params-dataclass field). Users see one term for the due date, 截止日, everywhere."""
     return param(default, "策略表", "工作日",
-                 help=help or "每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日")
+                 help=help or "每个等级的建议动作与截止日(数据日期后第 N 个工作日, 节假日不计)")
 
 
 def check_levels(levels: Sequence, strategy: Sequence, fields: Iterable[str] | None = None, *,
@@ -140,7 +141,7 @@ def check_levels(levels: Sequence, strategy: Sequence, fields: Iterable[str] | N
     st = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in strategy]
     if any(len(x) != 3 or not isinstance(x[1], str) or isinstance(x[2], bool) or not isinstance(x[2], (int, float))
            or x[2] < 0 or x[2] != int(x[2]) for x in st):
-        bad(f"参数「{st_zh}」应为 [[\"A\", \"建议动作\", 5], …] 形式(等级, 建议动作, 工作日数 ≥ 0), "
+        bad(f"参数「{st_zh}」应为 [[\"A\", \"建议动作\", 5], …] 形式(等级, 建议动作, 截止日 = 数据日期后第 N 个工作日, N ≥ 0), "
             f"给定 {strategy!r}。",
             f"Parameter {st_id} must look like [[\"A\", \"action\", 5], ...] (level, action, working days >= 0); "
             f"got {strategy!r}.")

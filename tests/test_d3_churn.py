@@ -137,7 +137,7 @@ def test_states_and_transitions_by_hand():
     assert "大额转他行" in lst["未计算因素"].iloc[2] and "手机银行登录下降" in lst["未计算因素"].iloc[0]
 
     actions = next(b for b in rep.sheet("概览").blocks if getattr(b, "title", "") == "本期行动").lines
-    assert actions[0] == "重度流失 1 户: 48 小时内理财经理联系, 了解资金去向, 申请挽留权益(完成时限 2 个工作日)"
+    assert actions[0] == "重度流失 1 户: 48 小时内理财经理联系, 了解资金去向, 申请挽留权益(截止日: 数据日期后第 2 个工作日)"
 
     tags = rep.tables()["customer_tags"].df
     got = set(zip(tags["客户号"], tags["标签代码"]))

@@ -122,7 +122,7 @@ def test_levels_and_strategy_checked_and_round_trip():
         check_levels((("A", 60), ("B", 80)), (("A", "x", 1), ("B", "y", 2)))
     with pytest.raises(ParameterError, match="策略表.*A、B"):
         check_levels((("A", 80), ("B", 60)), (("A", "x", 1),))
-    with pytest.raises(ParameterError, match="工作日数"):
+    with pytest.raises(ParameterError, match="截止日 = 数据日期后第 N 个工作日, N ≥ 0"):
         check_levels((("A", 80),), (("A", "x", -1),))
     with pytest.raises(ParameterError, match=r"\{offer\}"):  # a typo in a placeholder, or a lone brace
         check_levels((("A", 80),), (("A", "{ofer} 面谈", 1),), fields=("offer",))

@@ -107,7 +107,7 @@ class MortgageParams:
     levels: tuple = levels_param((("A", 80), ("B", 60), ("C", 0)))
     strategy: tuple = strategy_param((("A", "{offer}; 客户经理面谈", 5), ("B", "{offer}; 电话联系", 10),
                                       ("C", "{offer}; 短信/手机银行推送", 20)),
-                                     help="每个等级的建议动作与完成时限(工作日); {offer} = 按缺口推荐的产品")
+                                     help="每个等级的建议动作与截止日(数据日期后第 N 个工作日); {offer} = 按缺口推荐的产品")
     list_limit: int = param(1000, "名单上限", "户", help="营销名单最多列出的客户数(按得分排序)")
 
     def check(self) -> None:

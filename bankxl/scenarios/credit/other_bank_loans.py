@@ -140,7 +140,7 @@ class OtherBankLoanParams(TransactionRuleParams):
     RENAMED: ClassVar[dict[str, str]] = {"level_a": "levels", "A 级分数线": "levels", "level_b": "levels",
                                          "B 级分数线": "levels", "due_days": "strategy", "跟进期限": "strategy"}
     strategy: tuple = strategy_param(tuple((lvl, "联系客户, 比较利率与期限, 测算节省利息; {offer}", 10) for lvl in "ABC"),
-                                     help="每个等级的建议动作与完成时限(工作日); 截止日 = 数据日期后第 N 个工作日; "
+                                     help="每个等级的建议动作与截止日(数据日期后第 N 个工作日); "
                                           "{offer} = 按推断的贷款类型推荐的本行产品, {inst} = 他行机构, {ltype} = 贷款类型")
     # 网贷客户名单: the level says what to do — 多头 (risk), own loan in arrears (no marketing), else marketing
     online_multi_points: float = param(100.0, "网贷名单得分: 多头", "分", "网贷客户同时是多头客户时的得分(使其进入第一档)")
@@ -155,14 +155,14 @@ class OtherBankLoanParams(TransactionRuleParams):
                                     ("A", "推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷", 10),
                                     ("B", "推荐本行线上消费贷(利率对比), 引导以本行产品替代网贷", 20)),
                                    "网贷名单策略表", "工作日",
-                                   "网贷客户名单每个等级的建议动作与完成时限(工作日); 可用 {lenders} 网贷机构、{n_lenders} "
+                                   "网贷客户名单每个等级的建议动作与截止日(数据日期后第 N 个工作日); 可用 {lenders} 网贷机构、{n_lenders} "
                                    "机构数、{n} 还款笔数、{window} 观察月数")
     # 多头风险名单
     multi_points: float = param(10.0, "多头名单得分: 每家机构", "分", "多头风险名单得分 = 该分 × 机构数")
     multi_levels: tuple = param((("风险", 0),), "多头名单等级门槛", "分", "各等级及其最低得分, 从高到低")
     multi_strategy: tuple = param((("风险", "风险提示: 共债风险, 贷前审查与贷后监测参考, 不做营销", 10),),
                                   "多头名单策略表", "工作日",
-                                  "多头风险名单每个等级的建议动作与完成时限(工作日); 可用 {lenders} 机构、{n_lenders} 机构数")
+                                  "多头风险名单每个等级的建议动作与截止日(数据日期后第 N 个工作日); 可用 {lenders} 机构、{n_lenders} 机构数")
 
     def check(self) -> None:
         """The classifier's rules (:meth:`TransactionRuleParams.check`), then C3's: ``order_loan_purpose`` and

@@ -130,7 +130,7 @@ class CoreParams(SelfTransferParams):
                                   ("规模客户", 10)),
                                  help="名单等级即 D4 分级(名称固定), 门槛须与各要素得分一起使等级与三要素分级一致")
     strategy: tuple = strategy_param(tuple((g, _ACTIONS[g], d) for g, d in zip(LISTED, (5, 10, 10, 15, 20))),
-                                     help="每个等级的建议动作与完成时限(工作日)【假设】; 可用 {size} 规模、{potential} "
+                                     help="每个等级的建议动作与截止日(数据日期后第 N 个工作日)【假设】; 可用 {size} 规模、{potential} "
                                           "5年潜力值、{months_ok} 达标月数")
 
     def check(self) -> None:

@@ -135,7 +135,7 @@ class ChurnParams(TransactionRuleParams, RenewalRuleParams):
     mobile_points: float = param(1.0, "手机银行登录下降得分", "分", "登录次数下降 ≥50%(需手机银行登录数据; 目前没有, 列为未计算因素)")
     levels: tuple = levels_param(((HEAVY, 80), (LOST, 60), (LIGHT, 40), (DORMANT, 20)),
                                  help="名单等级即流失状态(名称固定, 门槛须与各状态得分一致); 行内迁移/稳定不列入")
-    strategy: tuple = strategy_param(_STRATEGY, help="策略映射表: 每个状态的建议动作与完成时限(工作日)【假设】; 可用 "
+    strategy: tuple = strategy_param(_STRATEGY, help="策略映射表: 每个状态的建议动作与截止日(数据日期后第 N 个工作日)【假设】; 可用 "
                                                      "{drop_txt} 下降率、{base} 基线日均、{cur} 当前日均、{loss} 下降金额")
 
     def check(self) -> None:
@@ -429,7 +429,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
            ("不评估", f"新客 {int(cnt[NEW]):,} · 基数不足 {int(cnt[SMALL]):,} · 数据不足 {int(cnt[NO_DATA]):,} · "
                    f"剔除 {int(cnt[EXCLUDED]):,}")]
     plan = {str(s): (str(a), int(d)) for s, a, d in p.strategy}
-    actions = [f"{s} {lst.counts.get(s, 0):,} 户: {_plain(plan[s][0])}(完成时限 {plan[s][1]} 个工作日)" for s in LISTED]
+    actions = [f"{s} {lst.counts.get(s, 0):,} 户: {_plain(plan[s][0])}(截止日: 数据日期后第 {plan[s][1]} 个工作日)" for s in LISTED]
     watch = summary[summary["状态"].isin([*LISTED, MIGRATED])].reset_index(drop=True)
     overview = [Note(title="存款流失客户概览", pairs=key),
                 Note(title="本期行动", lines=actions + ["行内迁移: 资金转入本行理财, 不处理(不算流失)。"]),

@@ -55,7 +55,7 @@ class MaturityParams:
     strategy: tuple = strategy_param(
         (("A", "{node_action}; 理财经理面访{auto_txt}", 2), ("B", "{node_action}; 邀约转大额存单{auto_txt}", 3),
          ("C", "{node_action}; 电话邀约续存{auto_txt}", 5), ("D", "{node_action}; 电话/短信提醒{auto_txt}", 5)),
-        help="每个等级的建议动作与完成时限(工作日); {node_action} = 提醒节点动作表中本节点的动作, {auto_txt} = "
+        help="每个等级的建议动作与截止日(数据日期后第 N 个工作日); {node_action} = 提醒节点动作表中本节点的动作, {auto_txt} = "
              "已约定自动转存时「; 已约定自动转存, 确认意愿」; 截止日不晚于实际可支取日前一个工作日(不早于数据日期)")
     level_products: tuple = param((("A", "大额存单/理财组合"), ("B", "大额存单"), ("C", "大额存单续存"),
                                    ("D", "整存整取续存/理财")), "建议产品表", None, "每个等级的建议产品, 每个等级一行")
