@@ -176,7 +176,8 @@ def by_cust_id(customers: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame(index=pd.Index([], dtype="string", name="cust_id"))
     if "cust_id" not in customers.columns:
         return customers.iloc[:0].set_axis(pd.Index([], dtype="string", name="cust_id"), axis=0)
-    k = customers["cust_id"].astype("string").fillna("")  # conformed: trimmed strings
+    # conformed frames hold trimmed strings already; a hand-built frame (Python API) may not: trim once here
+    k = customers["cust_id"].astype("string").str.strip().fillna("")
     out = customers.set_axis(pd.Index(k, name="cust_id"), axis=0)
     return out[(k != "").to_numpy() & ~out.index.duplicated(keep="first")]
 
