@@ -1,7 +1,7 @@
 """bankxl worksheet formulas (xlwings UDFs, category ``bankxl``) — a column in, a column out.
 
 Every ``BANKXL_*`` function is a thin wrapper: it turns the 2-D block Excel hands over (``@xw.arg(...,
-np.array, ndim=2)``: a column, a row or a whole matrix; empty cells arrive as NaN) into a pandas Series,
+np.array, **CELLS)``: a column, a row or a whole matrix) into a pandas Series,
 calls a core function of bankxl (:mod:`bankxl.idcard`, :mod:`bankxl.masking`, :mod:`bankxl.tax`,
 :mod:`bankxl.indicators`, the D2 and D5 scenario modules, the runner) and gives back a block of the *same
 shape* (a list of rows), so one formula such as ``=BANKXL_ID_VALID(B2:B100001)`` serves a whole column and
@@ -19,6 +19,13 @@ The churn and merchant rules (:func:`~bankxl.indicators.churn_state`,
 this module only re-imports the names. Everything is testable without Excel: on Linux
 ``xw.func``/``xw.arg``/``xw.ret`` are no-op decorators, so the functions are plain Python taking 2-D numpy
 arrays.
+
+How cells arrive (:data:`CELLS`, the options of every range argument): xlwings' ``np.array`` converter
+calls ``np.array(values, dtype=…)``; without ``dtype=object`` numpy turns a text column with one empty cell
+(NaN) into a *string* array - every blank becomes the text ``'nan'`` and a phone or ID stored as a number
+becomes ``'13812345678.0'`` / ``'1.1010119900307451e+17'``. With ``dtype=object, empty=None`` each cell
+keeps its own type (str, float, bool, datetime) and an empty cell is ``None``, so a blank row gives a blank
+result whatever else the column holds, and a cell that really holds the text ``nan`` stays that text.
 
 Units: money in 元 (as in the cells); rates as fractions (0.05 = 5%, format the cell as %); dates are
 Excel dates (date-formatted cells, ``yyyy-mm-dd`` text or serial numbers).
@@ -47,6 +54,8 @@ __all__ = [
 ]
 
 CATEGORY = "bankxl"
+#: ``@xw.arg`` options of every range argument: cells keep their own Python type, an empty cell is None
+CELLS: dict[str, Any] = {"ndim": 2, "dtype": object, "empty": None}
 BLANK = ""  # what a blank input row gives back (Excel shows an empty cell; None would show 0)
 ID_REASONS = {
     "ID_FORMAT": "证件号格式错误",
@@ -100,10 +109,15 @@ def _block(x: Any) -> np.ndarray:
 
 
 def _series(x: Any) -> tuple[pd.Series, tuple[int, int]]:
-    """A block flattened row by row into an object Series (NaN/None/"" -> None) and its shape."""
+    """A block flattened row by row into an object Series (None/NaN/NaT/"" or spaces -> None) and its shape.
+    Cells keep their type: a number stays a number, the text ``'nan'`` stays text."""
     a = _block(x)
-    flat = [None if _is_blank(v) else v for v in a.ravel()]
-    return pd.Series(flat, dtype=object), a.shape
+    s = pd.Series(a.ravel(), dtype=object)
+    is_text = s.map(type).eq(str)
+    blank = s.isna()
+    if is_text.any():
+        blank |= is_text & s.where(is_text, "x").str.strip().eq("")
+    return s.mask(blank, None), a.shape
 
 
 def _is_blank(v: Any) -> bool:
@@ -167,7 +181,10 @@ def to_timestamp(v: Any) -> pd.Timestamp | None:
             return pd.Timestamp(str(int(f))).normalize()
         return (EXCEL_EPOCH + pd.Timedelta(days=int(math.floor(f)))).normalize()
     s = str(v).strip()
-    return pd.Timestamp(s).normalize()
+    t = pd.Timestamp(s)
+    if t is pd.NaT:  # pandas reads the text 'nan' / 'NaT' as a missing date: the cell is not blank, it is unreadable
+        raise ValueError(f"日期「{s}」无法识别")
+    return t.normalize()
 
 
 def _dates(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -210,10 +227,23 @@ def _as_of(x: Any) -> pd.Timestamp:
         raise UdfError(f"数据日期「{v}」无法识别") from e
 
 
+def _id_reasons(s: pd.Series) -> pd.Series:
+    """:func:`bankxl.idcard.check_reason` of an ID column as Excel hands it, plus ``ID_CORRUPT`` for a number
+    cell that cannot hold the ID (more than 15 digits, not whole: a double keeps 15-16 significant digits;
+    :func:`bankxl.idcard.numeric_id_problem`, the loader's rule). A 15-digit number is exact and is checked
+    as its digits."""
+    reason = idcard.check_reason(s)
+    numeric = s.map(type).isin([float, int, np.float64, np.int64, bool, np.bool_])
+    if numeric.any():
+        _text, problem = idcard.repair_numeric_ids(s[numeric])
+        reason = reason.mask(problem.reindex(s.index).eq(idcard.REASON_CORRUPT), idcard.REASON_CORRUPT)
+    return reason
+
+
 def _id_outputs(ids: Any, compute: Callable[[pd.Series], pd.Series]) -> list[list]:
     """Common path of the ID functions: blank -> "", invalid -> ``#VALUE! <reason>``, else compute()."""
     s, shape = _series(ids)
-    reason = idcard.check_reason(s)
+    reason = _id_reasons(s)
     out = compute(s).astype(object).to_numpy(copy=True)
     for i, r in enumerate(reason):
         if r == "ID_MISSING" or s.iloc[i] is None:
@@ -225,13 +255,13 @@ def _id_outputs(ids: Any, compute: Callable[[pd.Series], pd.Series]) -> list[lis
 
 def _ids_udf(func: Callable) -> Callable:
     """Declare a ``BANKXL_*`` function whose one argument ``ids`` is a column of ID numbers: the same as
-    ``@xw.func(category=CATEGORY)``, ``@xw.arg("ids", np.array, ndim=2, doc="证件号码列")``, ``@_udf``."""
-    return xw.func(category=CATEGORY)(xw.arg("ids", np.array, ndim=2, doc="证件号码列")(_udf(func)))
+    ``@xw.func(category=CATEGORY)``, ``@xw.arg("ids", np.array, **CELLS, doc="证件号码列")``, ``@_udf``."""
+    return xw.func(category=CATEGORY)(xw.arg("ids", np.array, **CELLS, doc="证件号码列")(_udf(func)))
 
 
 # ================================================================================ ID card / USCC
 @xw.func(category=CATEGORY)
-@xw.arg("ids", np.array, ndim=2, doc="证件号码列(18 位或 15 位居民身份证号, 文本)")
+@xw.arg("ids", np.array, **CELLS, doc="证件号码列(18 位或 15 位居民身份证号, 文本)")
 @_udf
 def BANKXL_ID_VALID(ids):
     """证件号是否有效: TRUE/FALSE(格式 + 出生日期 + 校验位, GB 11643; 地区码不校验)。空单元格返回空。
@@ -251,7 +281,7 @@ def BANKXL_ID_PROBLEM(ids):
     ids: 证件号码列。
     """
     s, shape = _series(ids)
-    reason = idcard.check_reason(s)
+    reason = _id_reasons(s)
     out = [BLANK if r in (None, "ID_MISSING") else f"{r} {ID_REASONS.get(r, r)}" for r in reason]
     return _shape_out(np.array(out, dtype=object), shape)
 
@@ -272,8 +302,8 @@ def BANKXL_BIRTH(ids):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("ids", np.array, ndim=2, doc="证件号码列")
-@xw.arg("as_of", np.array, ndim=2, doc="计算年龄的日期: 一个单元格, 或与证件号等长的一列")
+@xw.arg("ids", np.array, **CELLS, doc="证件号码列")
+@xw.arg("as_of", np.array, **CELLS, doc="计算年龄的日期: 一个单元格, 或与证件号等长的一列")
 @_udf
 def BANKXL_AGE(ids, as_of):
     """周岁年龄: as_of 年 − 出生年 − (当年生日未到 ? 1 : 0)(SCENARIOS §0.6)。
@@ -310,7 +340,7 @@ def BANKXL_REGION(ids):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("codes", np.array, ndim=2, doc="统一社会信用代码列(18 位)")
+@xw.arg("codes", np.array, **CELLS, doc="统一社会信用代码列(18 位)")
 @_udf
 def BANKXL_USCC_VALID(codes):
     """统一社会信用代码是否有效: TRUE/FALSE(GB 32100-2015 字符集与校验位)。空单元格返回空。"""
@@ -327,7 +357,7 @@ _MASKERS = {"证件": masking.mask_id, "证件号": masking.mask_id, "身份证"
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("values", np.array, ndim=2, doc="要脱敏的列")
+@xw.arg("values", np.array, **CELLS, doc="要脱敏的列")
 @xw.arg("kind", doc="类型: 证件(默认) / 手机 / 姓名 / 账号")
 @_udf
 def BANKXL_MASK(values, kind="证件"):
@@ -353,7 +383,7 @@ def _maturity_dtm(dates: Any, as_of: Any) -> tuple[pd.Series, np.ndarray, tuple[
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("maturity_dates", np.array, ndim=2, doc="到期日列")
+@xw.arg("maturity_dates", np.array, **CELLS, doc="到期日列")
 @xw.arg("as_of", doc="数据日期(一个单元格)")
 @_udf
 def BANKXL_DAYS_TO_MATURITY(maturity_dates, as_of):
@@ -368,7 +398,7 @@ def BANKXL_DAYS_TO_MATURITY(maturity_dates, as_of):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("maturity_dates", np.array, ndim=2, doc="到期日列")
+@xw.arg("maturity_dates", np.array, **CELLS, doc="到期日列")
 @xw.arg("as_of", doc="数据日期(一个单元格)")
 @_udf
 def BANKXL_MATURITY_BUCKET(maturity_dates, as_of):
@@ -386,8 +416,8 @@ def BANKXL_MATURITY_BUCKET(maturity_dates, as_of):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("balances", np.array, ndim=2, doc="每日余额列(元), 按日期先后")
-@xw.arg("dates", np.array, ndim=2, doc="可选: 与余额等长的日期列(缺的日期沿用前一日余额)")
+@xw.arg("balances", np.array, **CELLS, doc="每日余额列(元), 按日期先后")
+@xw.arg("dates", np.array, **CELLS, doc="可选: 与余额等长的日期列(缺的日期沿用前一日余额)")
 @_udf
 def BANKXL_DAILY_AVG(balances, dates=None):
     """日均余额(元) = 统计期内每日余额之和 / 日历天数(SCENARIOS §0.3)。
@@ -428,10 +458,10 @@ def _broadcast_numbers(*cols: Any) -> tuple[list[np.ndarray], tuple[int, int]]:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("target_avg", np.array, ndim=2, doc="目标日均 A*(元)")
-@xw.arg("n_days", np.array, ndim=2, doc="期长 N(天)")
-@xw.arg("cum_balance", np.array, ndim=2, doc="已过 d 天的余额累计 S_d(元·日)")
-@xw.arg("days_elapsed", np.array, ndim=2, doc="已过天数 d")
+@xw.arg("target_avg", np.array, **CELLS, doc="目标日均 A*(元)")
+@xw.arg("n_days", np.array, **CELLS, doc="期长 N(天)")
+@xw.arg("cum_balance", np.array, **CELLS, doc="已过 d 天的余额累计 S_d(元·日)")
+@xw.arg("days_elapsed", np.array, **CELLS, doc="已过天数 d")
 @_udf
 def BANKXL_REQUIRED_DAILY(target_avg, n_days, cum_balance, days_elapsed):
     """剩余每日所需平均余额 R = (A*·N − S_d)/(N − d)(元, D5); d = N 时返回实际日均 S_N/N。
@@ -445,8 +475,8 @@ def BANKXL_REQUIRED_DAILY(target_avg, n_days, cum_balance, days_elapsed):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("month_end", np.array, ndim=2, doc="月末余额(元)")
-@xw.arg("month_avg", np.array, ndim=2, doc="当月日均(元)")
+@xw.arg("month_end", np.array, **CELLS, doc="月末余额(元)")
+@xw.arg("month_avg", np.array, **CELLS, doc="当月日均(元)")
 @_udf
 def BANKXL_DEVIATION(month_end, month_avg):
     """月末存款偏离度 = (月末余额 − 当月日均)/当月日均(小数, 请设为百分比格式; 监管上限 4%)。
@@ -461,8 +491,8 @@ def BANKXL_DEVIATION(month_end, month_avg):
 
 # ================================================================================ D3 churn state
 @xw.func(category=CATEGORY)
-@xw.arg("baseline", np.array, ndim=2, doc="基线余额(元): 前 6 个月月日均的均值")
-@xw.arg("current", np.array, ndim=2, doc="当前余额(元): 近 3 个月月日均的均值")
+@xw.arg("baseline", np.array, **CELLS, doc="基线余额(元): 前 6 个月月日均的均值")
+@xw.arg("current", np.array, **CELLS, doc="当前余额(元): 近 3 个月月日均的均值")
 @_udf
 def BANKXL_CHURN(baseline, current):
     """存款流失状态(D3): 稳定(降幅<20%) / 轻度流失(20–50%) / 重度流失(50–90%) / 已流失(≥90% 或当前<1,000元)。
@@ -483,7 +513,7 @@ def _volume_matrix(volumes: Any) -> np.ndarray:
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("volumes", np.array, ndim=2, doc="商户月交易额(元): 每行一户, 每月一列, 最早的在左, 最右为当月(至少 4 列)")
+@xw.arg("volumes", np.array, **CELLS, doc="商户月交易额(元): 每行一户, 每月一列, 最早的在左, 最右为当月(至少 4 列)")
 @xw.arg("last_month", doc="可选: 当月的任一日期(用于按各月天数折算日均; 省略时每月按 30 天)")
 @_udf
 def BANKXL_MERCHANT_LEVEL(volumes, last_month=None):
@@ -498,7 +528,7 @@ def BANKXL_MERCHANT_LEVEL(volumes, last_month=None):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("volumes", np.array, ndim=2, doc="商户月交易额(元): 每行一户, 每月一列, 最右为当月")
+@xw.arg("volumes", np.array, **CELLS, doc="商户月交易额(元): 每行一户, 每月一列, 最右为当月")
 @xw.arg("last_month", doc="可选: 当月的任一日期")
 @_udf
 def BANKXL_MERCHANT_DROP(volumes, last_month=None):
@@ -511,12 +541,12 @@ def BANKXL_MERCHANT_DROP(volumes, last_month=None):
 
 # ================================================================================ M1 income tax
 @xw.func(category=CATEGORY)
-@xw.arg("emp_ids", np.array, ndim=2, doc="员工号列")
-@xw.arg("months", np.array, ndim=2, doc="月份列(该月任一日期)")
-@xw.arg("income", np.array, ndim=2, doc="当月收入额(元, 通常为应发合计)")
-@xw.arg("special", np.array, ndim=2, doc="专项扣除(元): 三险一金个人部分")
-@xw.arg("additional", np.array, ndim=2, doc="专项附加扣除(元)")
-@xw.arg("other", np.array, ndim=2, doc="其他扣除(元), 如企业年金个人缴费")
+@xw.arg("emp_ids", np.array, **CELLS, doc="员工号列")
+@xw.arg("months", np.array, **CELLS, doc="月份列(该月任一日期)")
+@xw.arg("income", np.array, **CELLS, doc="当月收入额(元, 通常为应发合计)")
+@xw.arg("special", np.array, **CELLS, doc="专项扣除(元): 三险一金个人部分")
+@xw.arg("additional", np.array, **CELLS, doc="专项附加扣除(元)")
+@xw.arg("other", np.array, **CELLS, doc="其他扣除(元), 如企业年金个人缴费")
 @_udf
 def BANKXL_IIT(emp_ids, months, income, special=0, additional=0, other=0):
     """本月应预扣个人所得税(元, 累计预扣法, 每人每年从任职首月累计; 国家税务总局公告 2018 年第 61 号)。
@@ -551,7 +581,7 @@ def BANKXL_IIT(emp_ids, months, income, special=0, additional=0, other=0):
 # ================================================================================ whole scenario
 @xw.func(category=CATEGORY)
 @xw.arg("scenario", doc="场景: id(deposit.maturity)、代码(D2)或中文名称")
-@xw.arg("data", np.array, ndim=2, doc="输入表区域, 含表头行")
+@xw.arg("data", np.array, **CELLS, doc="输入表区域, 含表头行")
 @xw.arg("sheet", doc="可选: 报告中的工作表名称(默认第一张)")
 @xw.arg("as_of", doc="可选: 数据日期(数据中无「数据日期」列时必填)")
 @_udf
