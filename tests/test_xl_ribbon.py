@@ -606,3 +606,24 @@ def test_param_sheet_settings_reach_the_run(tmp_path, deposits):
     about = {r[0]: r[1] for r in sheet_values(openpyxl.load_workbook(res.report_path), "说明") if r and r[0]}
     assert about["数据日期 as-of"] == "2026-11-30"
     assert str(about["金额单位"]).startswith("元(") and about["个人信息脱敏"] == "否"
+
+
+# ============================================================================ issue 15 item 4: no calling workbook
+def test_caller_book_failure_is_a_chinese_message_box_not_a_traceback():
+    """xw.Book.caller() fails (no workbook, Excel busy): on_action returns, the user sees bankxl's message."""
+
+    class NoBook(FileBridge):
+        def caller_book(self):
+            raise AttributeError("'NoneType' object has no attribute 'Name'")  # what COM gives without a workbook
+
+        def status(self, book, text):
+            assert book is not None, "status() called without a workbook"
+            super().status(book, text)
+
+    fb = NoBook(None, None, None, wb=openpyxl.Workbook())
+    res = ribbon.on_action("tools.sample", bridge=fb)
+    assert not res.ok
+    text, error = fb.alerts[-1]
+    assert error and text.startswith("「生成示例数据」未能完成。")
+    assert "未能连接到当前 Excel 工作簿" in text and "Could not reach the calling Excel workbook" in text
+    assert "Traceback" not in text and fb.statuses == []

@@ -107,9 +107,23 @@ def status(book: xw.Book, text: str | None) -> None:
     book.app.status_bar = text if text else False
 
 
-def alert(book: xw.Book, text: str, title: str, error: bool = False) -> None:
-    """A modal message box with an OK button: critical icon when ``error``, else information."""
-    book.app.alert(text, title=title, buttons="ok", mode="critical" if error else "info")
+def alert(book: xw.Book | None, text: str, title: str, error: bool = False) -> None:
+    """A modal message box with an OK button: critical icon when ``error``, else information. ``book`` None
+    (the calling workbook could not be found): Excel's active app when xlwings reaches one, else Windows'
+    own MessageBoxW (topmost), so the user still sees bankxl's message."""
+    mode = "critical" if error else "info"
+    if book is not None:
+        book.app.alert(text, title=title, buttons="ok", mode=mode)
+        return
+    try:
+        xw.apps.active.alert(text, title=title, buttons="ok", mode=mode)
+        return
+    except Exception:  # noqa: BLE001 - no Excel reachable through COM: fall back to the OS dialog
+        pass
+    import ctypes
+
+    mb_ok, mb_iconerror, mb_iconinfo, mb_topmost = 0x0, 0x10, 0x40, 0x40000
+    ctypes.windll.user32.MessageBoxW(None, text, title, mb_ok | mb_topmost | (mb_iconerror if error else mb_iconinfo))
 
 
 def open_workbook(book: xw.Book, path: str) -> xw.Book:

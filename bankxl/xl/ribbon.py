@@ -142,11 +142,15 @@ def _default_bridge():
 
 
 def on_action(control_id: str, *, bridge: Any = None, book: Any = None) -> ActionResult:
-    """Handle one ribbon click (called from VBA via RunPython). Never raises: errors go to a message box."""
+    """Handle one ribbon click (called from VBA via RunPython). Never raises: errors go to a message box.
+
+    Finding the calling workbook (``bridge.caller_book()``, xlwings ``Book.caller()``) is inside the same
+    guard: when it fails the user gets bankxl's Chinese message box (``bridge.alert(None, …)``), not a
+    traceback. (The VBA dispatcher opens a new workbook first when no workbook is open, issue 15 item 4.)"""
     bridge = bridge or _default_bridge()
-    if book is None:
-        book = bridge.caller_book()
     try:
+        if book is None:
+            book = _caller_book(bridge)
         if control_id in TOOLS:
             return _TOOL_ACTIONS[control_id](bridge, book)
         spec = get_scenario(control_id)
@@ -162,10 +166,25 @@ def on_action(control_id: str, *, bridge: Any = None, book: Any = None) -> Actio
             log.exception("alert failed")
         return ActionResult(control_id, False, text)
     finally:
-        try:
-            bridge.status(book, None)
-        except Exception:
-            log.debug("status reset failed", exc_info=True)
+        if book is not None:
+            try:
+                bridge.status(book, None)
+            except Exception:
+                log.debug("status reset failed", exc_info=True)
+
+
+def _caller_book(bridge: Any) -> Any:
+    """The workbook the click came from; a failure (no workbook, Excel busy in a cell edit or a dialog,
+    Protected View) becomes a :class:`~bankxl.errors.BankxlError` saying what to do."""
+    try:
+        return bridge.caller_book()
+    except Exception as e:  # noqa: BLE001 - xlwings/COM raise many kinds here
+        raise BankxlError(
+            "未能连接到当前 Excel 工作簿: 请先打开(或新建)一个工作簿, 结束单元格编辑、关闭对话框, 受保护视图中的文件"
+            f"请先点「启用编辑」, 然后再点按钮。({type(e).__name__}: {e})",
+            f"Could not reach the calling Excel workbook: open or create a workbook, finish editing the cell, "
+            f"close any dialog, enable editing of a Protected View file, then click again. ({type(e).__name__}: {e})",
+        ) from e
 
 
 def error_text(e: BaseException, control_id: str = "") -> str:
