@@ -45,3 +45,79 @@ def test_dispatcher_opens_a_workbook_first_and_never_shows_the_debug_dialog(buil
     assert _zh_text(codes) == ("bankxl 未能运行。请确认已安装 Python 与 bankxl(在命令提示符中运行 bankxl addin install), "
                                "然后重新启动 Excel。")
     assert "Private Function ZhText(codes As String) As String" in lines
+
+
+# ============================================================================ item 5: import path safety
+def conf_sheet(path: Path) -> dict[str, object]:
+    """The add-in's ``bankxl.conf`` sheet as xlwings' ``GetConfigFromSheet`` reads it: {UCase(A): B}."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(path) as zf:
+        sst = [si.findtext("m:t", namespaces=ns) for si in ET.fromstring(zf.read("xl/sharedStrings.xml"))]
+        sheet = ET.fromstring(zf.read("xl/worksheets/sheet1.xml"))
+    out: dict[str, object] = {}
+    for row in sheet.iter(f"{{{ns['m']}}}row"):
+        cells = {c.get("r")[0]: c for c in row}
+        a, b = cells["A"], cells.get("B")
+        key = sst[int(a.findtext("m:v", namespaces=ns))].upper()
+        if b is None:
+            out[key] = ""
+        elif b.get("t") == "s":
+            out[key] = sst[int(b.findtext("m:v", namespaces=ns))]
+        elif b.get("t") == "b":
+            out[key] = "True" if b.findtext("m:v", namespaces=ns) == "1" else "False"  # VBA CStr(Boolean)
+        else:
+            out[key] = b.findtext("m:v", namespaces=ns)
+    return out
+
+
+def vba_pythonpath(conf: dict[str, object], active_fullname: str, this_fullname: str) -> str:
+    """The string xlwings' VBA (RunPython / XLPyCommand) hands ``xlwings.utils.prepare_sys_path``:
+    GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true") ; ActiveWorkbook.FullName ; ThisWorkbook.FullName ;
+    the three OneDrive/SharePoint settings ; PYTHONPATH (none set here)."""
+    add = conf.get("ADD_WORKBOOK_TO_PYTHONPATH", "true")
+    return f"{add};{active_fullname};{this_fullname};;;;"
+
+
+@pytest.mark.parametrize("active", [
+    "https://d.docs.live.net/ab12cd34/Documents/存款明细.xlsx",                 # OneDrive (AutoSave on)
+    "https://bank.sharepoint.com/sites/branch/Shared Documents/存款明细.xlsx",  # SharePoint
+    "LOCAL",                                                                     # a folder with a pandas.py
+])
+def test_the_workbook_folder_is_not_put_on_pythons_path(built, tmp_path, monkeypatch, active):
+    import sys
+
+    import xlwings.utils
+
+    if active == "LOCAL":
+        (tmp_path / "pandas.py").write_text("raise ImportError('shadowed')\n", encoding="utf-8")
+        (tmp_path / "bankxl.py").write_text("raise ImportError('shadowed')\n", encoding="utf-8")
+        active = str(tmp_path / "存款明细.xlsx")
+    conf = conf_sheet(built)
+    assert conf["ADD_WORKBOOK_TO_PYTHONPATH"] == "false"
+    assert conf["UDF MODULES"] == "bankxl.xl.udfs"
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    before = list(sys.path)
+    xlwings.utils.fullname_url_to_local_path.cache_clear()
+    xlwings.utils.prepare_sys_path(vba_pythonpath(conf, active, str(tmp_path / "addins" / "bankxl.xlam")))
+    # nothing added but xlwings' "" for the empty PYTHONPATH setting, which `python -c` puts first anyway
+    # (RunPython starts Python in its own folder): the real pandas / bankxl are imported
+    assert [p for p in sys.path if p not in before] == [""] or sys.path == before
+    assert not any(str(tmp_path) in p or "docs.live.net" in p or "sharepoint" in p for p in sys.path)
+
+
+def test_without_the_setting_xlwings_fails_on_onedrive_and_shadows_packages(tmp_path, monkeypatch):
+    """What the setting prevents (xlwings' default "true"), shown with xlwings' own function."""
+    import sys
+
+    import xlwings.utils
+    from xlwings import XlwingsError
+
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    xlwings.utils.fullname_url_to_local_path.cache_clear()
+    with pytest.raises(XlwingsError, match="OneDrive"):
+        xlwings.utils.prepare_sys_path(vba_pythonpath({}, "https://d.docs.live.net/ab12cd34/Documents/a.xlsx", ""))
+    xlwings.utils.prepare_sys_path(vba_pythonpath({}, str(tmp_path / "a.xlsx"), ""))
+    assert str(tmp_path) in sys.path[:2]

@@ -12,10 +12,12 @@ The add-in starts from the template that ships in the pinned xlwings wheel
   dispatcher, ``addin/src/BankXL.bas``) and optionally ``xlwings_udfs``;
 * the xlwings config sheet - renamed from the template's inactive
   ``_myaddin.conf`` to ``bankxl.conf`` (xlwings reads ``PROJECT_NAME & ".conf"``)
-  holding only ``UDF Modules`` and the three boolean switches.  Interpreter,
-  Conda and PYTHONPATH are deliberately *not* on the sheet: an entry there,
-  even empty, would hide the user's ``%USERPROFILE%\\.bankxl\\bankxl.conf``.
-  Pass ``config={"Interpreter_Win": ...}`` to pin them at build time.
+  holding only ``UDF Modules``, the three boolean switches and
+  ``ADD_WORKBOOK_TO_PYTHONPATH`` = ``false`` (see :data:`NO_WORKBOOK_PATH`).
+  Interpreter, Conda and PYTHONPATH are deliberately *not* on the sheet: an
+  entry there, even empty, would hide the user's
+  ``%USERPROFILE%\\.bankxl\\bankxl.conf``. Pass
+  ``config={"Interpreter_Win": ...}`` to pin them at build time.
 
 The output is byte-for-byte deterministic: fixed zip timestamps and
 attributes, a fixed VBA project ID derived from the project name, zero CFB
@@ -224,12 +226,21 @@ def build_customui(buttons: Iterable) -> bytes:
 # --------------------------------------------------------------------------- workbook parts
 
 
+#: xlwings' RunPython and UDF server put the folder of the user's workbook (and of the add-in) first on
+#: Python's path unless this is false (``xlwings.utils.prepare_sys_path``): a ``pandas.py`` or ``bankxl.py``
+#: beside her file would shadow the real package, and a OneDrive/SharePoint workbook (its FullName a URL)
+#: makes xlwings raise "Couldn't find your local OneDrive file" before bankxl runs. bankxl is an installed
+#: package and needs neither folder. Text, not a boolean cell: xlwings compares the string with "true".
+NO_WORKBOOK_PATH = ("ADD_WORKBOOK_TO_PYTHONPATH", "false")
+
+
 def _conf_rows(udf: bool, config: Mapping[str, object] | None) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [
         ("UDF Modules", UDF_MODULE if udf else ""),
         ("Debug UDFs", False),
         ("Use UDF Server", False),
         ("Show Console", False),
+        NO_WORKBOOK_PATH,
     ]
     for key, value in (config or {}).items():
         rows = [r for r in rows if r[0].upper() != key.upper()] + [(key, value)]
