@@ -202,10 +202,20 @@ def missing_optional_notes(tables: Mapping[str, pd.DataFrame]) -> list[str]:
         spec = get_table(name)
         found = set(df.attrs.get("columns_found", df.columns))
         missing = [c for c in spec.columns if not c.required and c.id != "as_of" and c.id not in found]
-        if missing:
-            names = "、".join(f"「{c.zh}」({c.id})" for c in missing)
+        unknown = [c for c in missing if c.blank_value is None]
+        ruled = [c for c in missing if c.blank_value is not None]  # the spec's blank rule fills them
+        if unknown:
+            names = "、".join(f"「{c.zh}」({c.id})" for c in unknown)
             lines.append(f"输入表「{spec.zh}」没有可选列 {names}: 这些值未知(空白), 依赖它们的结果为空或未计算, 不按 0 处理。")
+        if ruled:
+            names = "、".join(f"「{c.zh}」({c.id}) 按「{_blank_text(c.blank_value)}」" for c in ruled)
+            lines.append(f"输入表「{spec.zh}」没有可选列 {names}计(表的约定: 空白即此值)。")
     return lines
+
+
+def _blank_text(value: Any) -> str:
+    """A spec's blank value as users read it (True -> 是, False -> 否)."""
+    return ("是" if value else "否") if isinstance(value, bool) else str(value)
 
 
 def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs: dict[str, dict]) -> None:

@@ -233,4 +233,5 @@ def test_missing_optional_columns_are_named_in_the_notes(tmp_path):
                      as_of="2026-11-30")
     line = next(n for n in report.notes if n.startswith("输入表「客户」"))
     assert "「客户名称」(cust_name)" in line and "「证件号码」(id_no)" in line and "(phone)" not in line
-    assert any(n.startswith("输入表「产品持有」") and "「持有」(held)" in n for n in report.notes)
+    held = [n for n in report.notes if n.startswith("输入表「产品持有」") and "(held)" in n]
+    assert held == ["输入表「产品持有」没有可选列 「持有」(held) 按「是」计(表的约定: 空白即此值)。"]  # the blank rule
