@@ -121,3 +121,47 @@ def test_without_the_setting_xlwings_fails_on_onedrive_and_shadows_packages(tmp_
         xlwings.utils.prepare_sys_path(vba_pythonpath({}, "https://d.docs.live.net/ab12cd34/Documents/a.xlsx", ""))
     xlwings.utils.prepare_sys_path(vba_pythonpath({}, str(tmp_path / "a.xlsx"), ""))
     assert str(tmp_path) in sys.path[:2]
+
+
+# ============================================================================ item 3: Chinese Windows user names
+ZS_PY = r"C:\Users\张三\AppData\Local\Programs\Python\Python312\python.exe"
+
+
+def vba_input(data: bytes, codepage: str) -> list[tuple[str, str]]:
+    """What xlwings' GetConfigFromFile reads (``Open … For Input`` + ``Input #f, name, value``): VBA decodes
+    the file in the ANSI code page and splits quoted, comma-separated fields at CR/CRLF line ends."""
+    import csv
+
+    text = data.decode(codepage)  # VBA file I/O: bytes -> Unicode through the system code page
+    assert "\n" not in text.replace("\r\n", ""), "VBA's Input # expects CRLF line ends"
+    return [(r[0], r[1]) for r in csv.reader(text.split("\r\n")) if r]
+
+
+def test_user_config_is_written_in_the_ansi_code_page_for_a_chinese_user_name(tmp_path):
+    home = tmp_path / "张三"
+    conf = A.write_user_config(home, exe=ZS_PY, encoding="cp936")
+    assert conf == home / ".bankxl" / "bankxl.conf"
+    data = conf.read_bytes()
+    assert data == ('"INTERPRETER_WIN","' + ZS_PY + '"\r\n').encode("cp936")
+    assert data[:40].count(b"\xd5\xc5\xc8\xfd") == 1  # 张三 in GB2312/GBK bytes (D5C5 C8FD), not UTF-8 (E5BCA0 E4B889)
+    assert vba_input(data, "cp936") == [("INTERPRETER_WIN", ZS_PY)]
+
+
+def test_user_config_keeps_other_lines_from_an_old_utf8_file(tmp_path):
+    conf = tmp_path / ".bankxl" / "bankxl.conf"
+    conf.parent.mkdir()
+    conf.write_bytes('"INTERPRETER_WIN","C:\\旧\\pythonw.exe"\n"PYTHONPATH","D:\\共享\\lib"\n'.encode("utf-8"))
+    A.write_user_config(tmp_path, exe=ZS_PY, encoding="cp936")
+    assert vba_input(conf.read_bytes(), "cp936") == [("PYTHONPATH", "D:\\共享\\lib"), ("INTERPRETER_WIN", ZS_PY)]
+    # run again (file now cp936): still one interpreter line, other lines intact
+    A.write_user_config(tmp_path, exe=ZS_PY, encoding="cp936")
+    assert vba_input(conf.read_bytes(), "cp936") == [("PYTHONPATH", "D:\\共享\\lib"), ("INTERPRETER_WIN", ZS_PY)]
+
+
+def test_user_config_path_the_code_page_cannot_hold_is_a_clear_error(tmp_path):
+    from bankxl.errors import BankxlError
+
+    with pytest.raises(BankxlError) as e:
+        A.write_user_config(tmp_path, exe=ZS_PY, encoding="cp1252")  # Chinese name on a Western-locale PC
+    assert "代码页 cp1252" in e.value.message_zh and "ANSI code page cp1252" in e.value.message_en
+    assert not (tmp_path / ".bankxl" / "bankxl.conf").exists()

@@ -24,6 +24,7 @@ import contextlib
 import importlib.util
 import io
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -251,20 +252,62 @@ def _close_open_addin() -> None:
         pass
 
 
-def write_user_config(home: Path | None = None) -> Path:
+def ansi_encoding() -> str:
+    """The encoding VBA's file I/O uses on this PC (``Open … For Input`` / ``Input #``, how xlwings' VBA
+    reads ``bankxl.conf``): Windows' ANSI code page (``GetACP``: ``cp936`` on Simplified-Chinese Windows,
+    ``cp1252`` on Western ones) - what xlwings itself writes its config in (``open(…, "w")`` takes the
+    locale's code page). Elsewhere the locale's encoding."""
+    if sys.platform.startswith("win"):
+        import ctypes
+
+        return f"cp{ctypes.windll.kernel32.GetACP()}"
+    import locale
+
+    return locale.getencoding()
+
+
+def write_user_config(home: Path | None = None, *, exe: Path | str | None = None,
+                      encoding: str | None = None) -> Path:
     """``~/.bankxl/bankxl.conf`` (xlwings' user config of the custom add-in ``bankxl``): the interpreter
-    = this Python, so the ribbon runs where bankxl is installed. Other lines are kept."""
+    = ``exe`` (default this Python; ``pythonw.exe`` beside it on Windows), so the ribbon runs where bankxl
+    is installed. Other lines are kept.
+
+    The file is written the way VBA reads it: in ``encoding`` (default :func:`ansi_encoding`, e.g. cp936)
+    with CRLF line ends, atomically. UTF-8 made ``C:\\Users\\张三\\…`` mojibake for VBA, and every button
+    then failed with "Could not find Interpreter!". An existing file is read as UTF-8 (what bankxl wrote
+    before) or else in ``encoding``. Raises :class:`~bankxl.errors.BankxlError` when the path cannot be
+    written in that code page at all (e.g. Chinese characters on a Western-locale Windows)."""
     home = home or Path.home()
+    enc = encoding or ansi_encoding()
     conf = home / ".bankxl" / "bankxl.conf"
     conf.parent.mkdir(parents=True, exist_ok=True)
-    exe = Path(sys.executable)
+    exe = Path(exe) if exe is not None else Path(sys.executable)
     key = "INTERPRETER_MAC" if sys.platform == "darwin" else "INTERPRETER_WIN"
-    if key == "INTERPRETER_WIN" and (exe.parent / "pythonw.exe").exists():
+    if key == "INTERPRETER_WIN" and exe.name.lower() == "python.exe" and (exe.parent / "pythonw.exe").exists():
         exe = exe.parent / "pythonw.exe"
-    lines = conf.read_text(encoding="utf-8").splitlines() if conf.exists() else []
+    lines: list[str] = []
+    if conf.exists():
+        raw = conf.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode(enc, errors="replace")
+        lines = [ln for ln in text.splitlines() if ln.strip()]
     lines = [ln for ln in lines if not ln.upper().startswith(f'"{key}"')]
     lines.append(f'"{key}","{exe}"')
-    conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        data = ("\r\n".join(lines) + "\r\n").encode(enc)
+    except UnicodeEncodeError as e:
+        raise BankxlError(
+            f"Python 的路径 {exe} 含有本机代码页 {enc} 无法表示的字符, Excel 的 VBA 读不到它。请把 Python 装在只含英文"
+            f"字母和数字的文件夹(如 C:\\Python312), 或在 控制面板 → 区域 → 管理 → 更改系统区域设置 中选择「中文(简体, 中国)」"
+            f"后重新运行 bankxl addin install。",
+            f"The Python path {exe} has characters the PC's ANSI code page {enc} cannot hold, so Excel's VBA "
+            f"cannot read it. Install Python into an ASCII-only folder (e.g. C:\\Python312) or set the system "
+            f"locale for non-Unicode programs to Chinese (Simplified), then run bankxl addin install again.") from e
+    tmp = conf.with_name(conf.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, conf)
     return conf
 
 
