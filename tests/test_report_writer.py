@@ -56,8 +56,10 @@ def test_values_formats_table_chart_and_print_setup(df, tmp_path):
     assert list(ws.tables) == ["lst"] and ws.tables["lst"].ref == "A4:H9"
     assert ws.freeze_panes == "A5"
     assert len(ws._charts) == 1
-    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.fitToHeight == 0 and ws.page_setup.fitToWidth in (None, 1)  # fit to width
+    # a summary sheet (issue 10): an explicit print scale and a print area, not "fit to page" (Excel ignores
+    # manual page breaks under fit-to); the scale and breaks are checked in tests/test_report_layout.py
+    assert ws.page_setup.orientation == "landscape" and not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert 10 <= ws.page_setup.scale <= 100 and ws.print_area
     assert "内部资料 注意保密" in ws.oddFooter.center.text and "2026-11-30" in ws.oddFooter.left.text
     assert ws.conditional_formatting
     # Chinese text widths: a CJK character counts double

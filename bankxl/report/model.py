@@ -3,8 +3,10 @@
 ``Report`` -> ordered ``Sheet`` s -> blocks stacked top to bottom: :class:`Table` (a DataFrame written as an
 Excel table with number formats and optional conditional formats), :class:`Chart` (a native Excel chart over a
 table block of the same sheet), :class:`Note` (lines of text), :class:`PivotBlock` (a native PivotTable
-over a table of another sheet, see ``bankxl.report.pivot``). The runner adds 说明 and 数据问题; the writer
-(``bankxl.report.xlsx``) turns it into a workbook. Scenarios build reports; they never touch files.
+over a table of another sheet, see ``bankxl.report.pivot``). ``Report.headline`` (:class:`Headline`: key
+figures, one chart, the top actions of the main list) becomes the first sheet. The runner adds 说明 and
+数据问题; the writer (``bankxl.report.xlsx``) turns it into a workbook and owns print layout
+(``bankxl.report.layout``). Scenarios build reports; they never touch files.
 
 Number formats by name (``Table.formats``): ``money`` #,##0.00 · ``money0`` #,##0 · ``int`` #,##0 ·
 ``pct`` 0.00% · ``pct1`` 0.0% · ``date`` yyyy-mm-dd · ``month`` yyyy-mm · ``text`` @ · ``ratio`` 0.00 ·
@@ -21,6 +23,8 @@ import pandas as pd
 
 #: the roles of a table with a row per customer (:attr:`Table.role`)
 TABLE_ROLES = ("list", "detail", "tags")
+#: how a sheet prints (:attr:`Sheet.print_role`): summaries print whole, details only their first page
+PRINT_ROLES = ("summary", "detail")
 
 
 @dataclass
@@ -52,6 +56,8 @@ class Table:
     ``"list"`` a §6 customer list (set by ``bankxl.lists.ScoredList.table``), ``"tags"`` the §6 tag table
     (set by ``bankxl.tags.tag_sheet``), ``"detail"`` per-customer detail that is not a list (declared by the
     scenario); None for other tables. The contract finds lists by it, never by sheet name.
+    ``empty_note``: why the table can be empty (e.g. "本期无到期存款"); an empty table is written as its
+    caption, a line ``无: <empty_note>`` (a generic reason when None) and the bare header.
     """
 
     df: pd.DataFrame
@@ -64,6 +70,7 @@ class Table:
     total_row: bool = False
     widths: dict[str, float] = field(default_factory=dict)
     role: str | None = None
+    empty_note: str | None = None
 
     def __post_init__(self):
         if self.role is not None and self.role not in TABLE_ROLES:
@@ -77,6 +84,10 @@ class Chart:
     ``kind``: 'column' | 'bar' | 'line' | 'pie' | 'area' | 'scatter'; ``stacked`` / ``percent_stacked``
     for column/bar/area; ``categories``: the category column; ``series``: value columns;
     ``secondary``: series drawn as a line on a secondary axis (combined chart).
+    ``y_min`` / ``y_max``: the value axis range; when both are None the axis includes zero (starts at 0 for
+    non-negative data, ends at 0 for non-positive data) unless ``zero_based`` is False (then the
+    application's automatic range; say so in the chart title or a note).
+    The :class:`Headline` chart may name a table on any sheet.
     """
 
     table: str
@@ -92,6 +103,9 @@ class Chart:
     width: int = 720
     height: int = 320
     number_format: str | None = None
+    y_min: float | None = None
+    y_max: float | None = None
+    zero_based: bool = True
 
 
 @dataclass
@@ -118,13 +132,72 @@ Block = Table | Chart | Note | PivotBlock
 
 
 @dataclass
+class Figure:
+    """One key figure of a :class:`Headline`.
+
+    ``label``: 中文 name (e.g. 本月到期金额); ``value``: a number, None when the data do not hold it (written
+    blank and said so, never 0); ``unit``: 万元 / 元 / 户 / 笔 / % …; ``format``: a named number format of
+    the writer (``money``, ``int``, ``pct`` …) or an Excel format code; ``compare_label``: what it is compared
+    with (较上月 / 目标 / 全行); ``compare``: that value in the same unit (None = unknown, blank);
+    ``note``: a short remark (why a value is unknown, the source sheet).
+    """
+
+    label: str
+    value: float | int | None
+    unit: str = ""
+    format: str = "money"
+    compare_label: str | None = None
+    compare: float | int | None = None
+    note: str | None = None
+
+
+@dataclass
+class Headline:
+    """The report's first sheet (DESIGN.md "Report model and writing"): what a branch head reads in one
+    minute, printed on one A4 landscape page.
+
+    ``figures``: 3–6 :class:`Figure` s; ``chart``: one :class:`Chart` over a table of any sheet (or None);
+    ``actions``: the name of the report's main list table (``Table.role == "list"`` usually); its first
+    ``top`` rows by 排名 are shown with who (机构号/客户经理), what (建议动作) and by when (截止日);
+    ``lines``: one or two sentences under the title; ``sheet``: the sheet name — when a scenario sheet
+    already has it, the writer uses ``fallback`` (so 概览 of a scenario keeps its name).
+    Raises ValueError for fewer than 3 or more than 6 figures.
+    """
+
+    figures: Sequence[Figure]
+    chart: Chart | None = None
+    actions: str | None = None
+    top: int = 10
+    lines: Sequence[str] = ()
+    sheet: str = "概览"
+    fallback: str = "报告概览"
+
+    def __post_init__(self):
+        if not 3 <= len(self.figures) <= 6:
+            raise ValueError(f"Headline: {len(self.figures)} figures; a headline shows 3 to 6")
+        if self.top < 1:
+            raise ValueError(f"Headline: top={self.top}; at least one action row")
+
+
+@dataclass
 class Sheet:
-    """A worksheet: Chinese name (<= 31 chars, no []:*?/\\), blocks stacked top to bottom."""
+    """A worksheet: Chinese name (<= 31 chars, no []:*?/\\), blocks stacked top to bottom.
+
+    ``print_role``: ``"summary"`` prints whole (print area = the content, 1–3 pages, charts and section
+    titles never split by a page break) or ``"detail"`` prints its first page only (a long list);
+    None = by rule (``bankxl.report.layout.print_role``: detail when a table has more than
+    ``DETAIL_ROWS`` rows or holds tags).
+    """
 
     name: str
     blocks: list[Block] = field(default_factory=list)
     tab_color: str | None = None
     landscape: bool = True
+    print_role: str | None = None
+
+    def __post_init__(self):
+        if self.print_role is not None and self.print_role not in PRINT_ROLES:
+            raise ValueError(f"Sheet {self.name!r}: print_role {self.print_role!r} is not one of {PRINT_ROLES}")
 
     def table(self, name: str) -> Table:
         for b in self.blocks:
@@ -147,6 +220,7 @@ class Report:
     problems: Any = None  # ProblemLog
     scenario_id: str = ""
     code: str = ""
+    headline: Headline | None = None
 
     def sheet(self, name: str) -> Sheet:
         for s in self.sheets:

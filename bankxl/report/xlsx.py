@@ -35,15 +35,23 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from .model import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
+from . import layout
+from .model import Chart, Conditional, Headline, Note, PivotBlock, Report, Sheet, Table
 
 log = logging.getLogger(__name__)
 
 LARGE_CELLS = 3_000_000
 WRAP_WIDTH = 40  # text columns wider than this (in Excel character units) wrap
-LINE_HEIGHT = 13.5  # points per line of 10-point text
-MAX_LINES = 8
 WIDE_SHEET = 220  # total column width (character units) above which a sheet prints on A3
+FREEZE_MAX_ROWS = 15  # never freeze more rows than this (the list's header row included)
+SCREEN_ROWS = 30  # rows a screen shows: a table ending above this needs no deep frozen header
+SCREEN_UNITS = 130  # column units a screen shows: wider lists freeze their identity columns
+IDENTITY_COLUMNS = ("排名", "客户号", "客户名称", "姓名", "户名")  # frozen at the left of wide lists
+CENTRED_COLUMNS = ("排名", "序号", "名次", "等级")  # short codes read apart from their neighbours
+ACTION_COLUMNS = ("排名", "客户号", "客户名称", "姓名", "机构号", "机构", "机构名称", "客户经理", "等级",
+                  "建议动作", "截止日")
+EMPTY_NOTE = "没有符合条件的记录"
+_THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CONTINUATION_SHEETS = 9  # a table continues on at most this many more sheets (~10 million rows in all)
 LOCAL_TZ = "Asia/Shanghai"  # tz-aware datetimes are shown in this zone, without tzinfo (naive = local)
@@ -215,6 +223,11 @@ class XlsxReportWriter:
         self._taken: set[str] = set()  # sheet names in use
         self._split: set[str] = set()  # tables continued on more sheets
         self.notes: list[str] = []  # what the writer did, for 说明
+        self._details: list[str] = []  # sheets printed as detail (first page only)
+        self._deferred: list[tuple] = []  # headline charts over tables written later: (ws, sheet, chart, row)
+        self._rows: dict[int, float] = {}  # row heights (points) set on the sheet being written
+        #: sheet name -> (print role, page plan, last printed row, last printed column), for tests and 说明
+        self.layouts: dict[str, tuple] = {}
         if self.large:
             self.notes.append("数据量大, 明细表以自动筛选代替 Excel 表格对象。")
 
@@ -232,47 +245,180 @@ class XlsxReportWriter:
         self.wb, self.fmt = wb, _Formats(wb)
         for sheet in self.report.sheets:
             sheet.name = safe_sheet_name(sheet.name, self._taken)
+        headline = self.report.headline
+        if headline is not None:
+            self._write_headline(headline)
         for sheet in self.report.sheets:
-            if sheet is self.report.sheets[-1] and sheet.name == "说明" and self.notes:
-                # the runner's 说明 comes last: it also records what the writer had to do
-                sheet = replace(sheet, blocks=[*sheet.blocks, Note(title="写出说明 Writing", lines=self.notes)])
+            if sheet is self.report.sheets[-1] and sheet.name == "说明":
+                if self._details:
+                    self.notes.append(
+                        f"明细表 {'、'.join(self._details)} 打印区域只含第一页(名单排名最前的部分), 打印整个工作簿得到"
+                        "各汇总表和每个明细表的第一页; 需全部打印时: 页面布局 → 打印区域 → 取消打印区域。")
+                if self.notes:
+                    # the runner's 说明 comes last: it also records what the writer had to do
+                    sheet = replace(sheet, blocks=[*sheet.blocks, Note(title="写出说明 Writing", lines=self.notes)])
             self._write_sheet(sheet)
+        for ws, sheet_name, chart, row in self._deferred:
+            self._write_chart(ws, sheet_name, chart, row, anywhere=True)
         wb.close()
         if self.pending_pivots:
             self._add_pivots()
 
     def _write_sheet(self, sheet: Sheet) -> None:
+        """Write the blocks top to bottom (one blank row between), then columns, panes and print layout.
+
+        Panes: the header row of the sheet's main table (its ``role="list"`` table, else its longest) is
+        frozen when at most ``FREEZE_MAX_ROWS`` rows are frozen and the table reaches below a screen
+        (``SCREEN_ROWS``) or sits in the first 5 rows; a customer list/detail table (``Table.role``) wider
+        than ``SCREEN_UNITS`` also freezes its leading identity columns (``IDENTITY_COLUMNS``). Printed pages repeat the header row only on a sheet
+        whose content is one table (no chart or pivot a repeated header could print over)."""
         ws = self.wb.add_worksheet(sheet.name)
         ws.hide_gridlines(2)
         if sheet.tab_color:
             ws.set_tab_color(sheet.tab_color)
-        row, first_header, widths, more = 0, None, {}, []
+        self._rows = {}
+        row, widths, more = 0, {}, []
+        spans: list[tuple] = []  # (block, first row, header row or None, next free row)
         for k, block in enumerate(sheet.blocks):
+            start, header_row = row, None
             if isinstance(block, Note):
                 row = self._write_note(ws, block, row, widths)
             elif isinstance(block, Table):
-                caption = bool(block.title) + bool(block.note)
+                caption = bool(block.title) + bool(block.note) + (len(block.df) == 0)
                 if len(block.df) > table_capacity(row + caption, block.total_row):
                     block, more = self._continue_table(sheet, block, row, sheet.blocks[k + 1:])
                 header_row, row = self._write_table(ws, sheet.name, block, row, widths)
-                if first_header is None:
-                    first_header = header_row
             elif isinstance(block, Chart):
                 row = self._write_chart(ws, sheet.name, block, row)
             elif isinstance(block, PivotBlock):
                 row = self._write_pivot(ws, sheet.name, block, row, widths)
+            spans.append((block, start, header_row, row))
             row += 1
             if more:
                 break  # the blocks after a continued table follow it on its last sheet
         for col, w in widths.items():
             ws.set_column(col, col, min(max(w + 2, 8), 60))
-        if first_header is not None:
-            ws.freeze_panes(first_header + 1, 0)
-            if sum(isinstance(b, Table) for b in sheet.blocks) == 1:
-                ws.repeat_rows(first_header)  # printed pages repeat the header of the sheet's only table
-        self._print_setup(ws, sheet, sum(min(max(w + 2, 8), 60) for w in widths.values()))
+        tables = [(b, h) for b, _, h, _ in spans if isinstance(b, Table)]
+        if tables:
+            self._freeze(ws, tables, widths)
+        one_table = len(tables) == 1 and not any(isinstance(b, (Chart, PivotBlock)) for b, *_ in spans)
+        repeat = tables[0][1] if one_table else None
+        if repeat is not None:
+            ws.repeat_rows(repeat)  # printed pages repeat the header of the sheet's only table
+        self._print_setup(ws, sheet, widths, spans, repeat, detail=bool(more) or None)
         for cont in more:
             self._write_sheet(cont)
+
+    def _freeze(self, ws, tables: list[tuple[Table, int]], widths: dict) -> None:
+        """Freeze the main table's header row (and a wide list's identity columns); rule in _write_sheet."""
+        lists = [t for t in tables if t[0].role == "list"]
+        block, header_row = lists[0] if lists else max(tables, key=lambda t: len(t[0].df))
+        frozen = header_row + 1
+        if frozen > FREEZE_MAX_ROWS or (header_row + len(block.df) + 1 <= SCREEN_ROWS and frozen > 5):
+            return
+        cols = [str(c) for c in block.df.columns]
+        left = 0
+        wide = sum(min(max(widths.get(j, 0) + 2, 8), 60) for j in range(len(cols))) > SCREEN_UNITS
+        if wide and block.role in ("list", "detail"):
+            for j, name in enumerate(cols[:4]):
+                if name.startswith(IDENTITY_COLUMNS):
+                    left = j + 1
+        ws.freeze_panes(frozen, left)
+
+    def _write_headline(self, h: Headline) -> None:
+        """The first sheet (``Headline.sheet``, or ``Headline.fallback`` when a scenario sheet has that name):
+        title and data date, the key figures (关键指标 | 数值 | 单位 | 对比 | 对比值 | 差额 | 说明; an unknown value
+        or comparison is blank and 说明 says so; 差额 = 数值 − 对比值 when both are known), the chart (over a
+        table of any sheet, inserted once that table is written), and the first ``top`` rows by 排名 of the
+        main list with the ``ACTION_COLUMNS`` it has (who, what, by when). Fitted to one A4 landscape page.
+        Raises ValueError when ``actions`` or the chart's table is not a table of the report or the list has
+        no 建议动作 column."""
+        taken = {t.lower() for t in self._taken}
+        name = safe_sheet_name(h.fallback if h.sheet.lower() in taken else h.sheet, self._taken)
+        ws = self.wb.add_worksheet(name)
+        ws.hide_gridlines(2)
+        ws.set_tab_color("#1F4E78")
+        ws.activate()
+        self._rows, widths, spans = {}, {}, []
+        tables = self.report.tables()
+        as_of = self.report.meta.get("as_of")
+        ws.write_string(0, 0, f"{self.report.title} — 概览", self.fmt.get(bold=True, font_size=16, font_color="#1F4E78"))
+        self._set_row(ws, 0, 24)
+        lines = ([f"数据日期 {pd.Timestamp(as_of):%Y-%m-%d}"] if as_of is not None else []) + list(h.lines)
+        for k, line in enumerate(lines, 1):
+            ws.write_string(k, 0, str(line), self.fmt.get(font_color="#595959"))
+        spans.append((None, 0, None, len(lines) + 1))
+        row = len(lines) + 2
+        spans.append((None, row, row, row + len(h.figures) + 1))
+        row = self._write_figures(ws, h.figures, row, widths) + 1
+        if h.chart is not None:
+            src = tables.get(h.chart.table)
+            if src is None:
+                raise ValueError(f"Headline chart: no table {h.chart.table!r} in the report")
+            if len(src.df):
+                self._deferred.append((ws, name, h.chart, row))
+                spans.append((h.chart, row, None, row + math.ceil(h.chart.height / 20) + 1))
+                row += math.ceil(h.chart.height / 20) + 2
+            else:
+                ws.write_string(row, 0, f"{h.chart.title or '图表'}: 无数据({src.empty_note or EMPTY_NOTE})",
+                                self.fmt.get(font_color="#595959"))
+                row += 2
+        if h.actions is not None:
+            lst = tables.get(h.actions)
+            if lst is None:
+                raise ValueError(f"Headline actions: no table {h.actions!r} in the report")
+            cols = [c for c in ACTION_COLUMNS if c in lst.df.columns]
+            if "建议动作" not in cols:
+                raise ValueError(f"Headline actions: table {h.actions!r} has no 建议动作 column")
+            df = lst.df.sort_values("排名", kind="stable") if "排名" in cols else lst.df
+            top = df.head(h.top)[cols].reset_index(drop=True)
+            where = next(s.name for s in self.report.sheets if any(b is lst for b in s.blocks))
+            block = Table(top, name="headline_actions", title=f"优先行动 前 {len(top)} 户(按排名)",
+                          note=f"完整名单见「{where}」, 共 {len(df):,} 户。",
+                          formats={k: v for k, v in lst.formats.items() if k in cols},
+                          text_columns=[c for c in lst.text_columns if c in cols], widths={"建议动作": 40},
+                          empty_note=lst.empty_note or "名单为空")
+            start = row
+            header_row, row = self._write_table(ws, name, block, row, widths)
+            spans.append((block, start, header_row, row))
+        for col, w in widths.items():
+            ws.set_column(col, col, min(max(w + 2, 8), 60))
+        self._print_setup(ws, Sheet(name), widths, spans, None, one_page=True)
+
+    def _write_figures(self, ws, figures, row: int, widths: dict) -> int:
+        """The key-figure block of the headline from 0-based ``row``; returns the next free row."""
+        head = ["关键指标", "数值", "单位", "对比", "对比值", "差额", "说明"]
+        header_fmt = self.fmt.get(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", align="center", border=1)
+        for j, text in enumerate(head):
+            ws.write_string(row, j, text, header_fmt)
+            widths[j] = max(widths.get(j, 0), display_width(text))
+        self._set_row(ws, row, 20)
+        for i, f in enumerate(figures, 1):
+            r = row + i
+            code = NAMED_FORMATS.get(f.format, f.format)
+            num = self.fmt.get(num_format=code, bold=True, font_size=12, border=1)
+            small = self.fmt.get(num_format=code, border=1)
+            text = self.fmt.get(border=1, align="left", indent=1)
+            value, comp = _figure_number(f.value), _figure_number(f.compare)
+            remarks = [f.note] if f.note else []
+            if value is None:
+                remarks.append("数据未提供, 未计算(不是 0)")
+            if f.compare_label and comp is None:
+                remarks.append(f"{f.compare_label}数据未提供")
+            cells = [(f.label, self.fmt.get(bold=True, border=1, align="left", indent=1)), (value, num),
+                     (f.unit, text), (f.compare_label or "", text), (comp, small),
+                     (None if value is None or comp is None else value - comp, small), ("; ".join(remarks), text)]
+            for j, (v, fmt) in enumerate(cells):
+                if v is None or v == "":
+                    ws.write_blank(r, j, None, fmt)
+                elif isinstance(v, str):
+                    ws.write_string(r, j, v, fmt)
+                    widths[j] = max(widths.get(j, 0), min(display_width(v), 50))
+                else:
+                    ws.write_number(r, j, v, fmt)
+                    widths[j] = max(widths.get(j, 0), len(f"{abs(v):,.2f}") + 3)
+            self._set_row(ws, r, 20)
+        return row + len(figures) + 1
 
     def _continue_table(self, sheet: Sheet, block: Table, row: int, after: list) -> tuple[Table, list[Sheet]]:
         """Split a table too long for ``sheet`` (its caption starts on 0-based ``row``) into the part written
@@ -304,17 +450,88 @@ class XlsxReportWriter:
         conts[-1].blocks.extend(after)
         return first, conts
 
-    def _print_setup(self, ws, sheet: Sheet, total_width: float = 0) -> None:
+    def _print_setup(self, ws, sheet: Sheet, widths: dict, spans: list, repeat: int | None,
+                     detail: bool | None = None, one_page: bool = False) -> layout.PagePlan:
+        """Paper, scale, page breaks and print area (rules in ``bankxl.report.layout``).
+
+        A4 landscape (A3 for a sheet wider than ``WIDE_SHEET`` units; 说明 portrait). A *summary* sheet
+        (``layout.print_role``) prints whole: print area = its content, an explicit print scale fitting the
+        width (shrunk to print on at most 3 pages, not below 50 %), and manual page breaks so a chart or a
+        section title with its header and first rows never straddles a page end (Excel ignores manual
+        breaks under "fit to page", hence the explicit scale). A *detail* sheet's print area is its first
+        page, fitted to one page. ``one_page`` (the headline): fit to one page. Returns the page plan."""
+        col_units = {c: min(max(w + 2, 8), 60) for c, w in widths.items()}
         if sheet.landscape:
             ws.set_landscape()
         # wide lists (> ~A4 landscape at a readable size) print on A3, still one page wide
-        ws.set_paper(8 if total_width > WIDE_SHEET else 9)  # 8 = A3, 9 = A4
-        ws.fit_to_pages(1, 0)
+        paper = 8 if sum(col_units.values()) > WIDE_SHEET else 9  # 8 = A3, 9 = A4
+        ws.set_paper(paper)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         as_of = self.report.meta.get("as_of")
         date_txt = pd.Timestamp(as_of).strftime("%Y-%m-%d") if as_of is not None else ""
-        ws.set_header(f"&L&\"等线,Bold\"{_escape_hf(self.report.title)}&R{_escape_hf(sheet.name)}")
+        role = "detail" if detail else layout.print_role(sheet)
+        right = _escape_hf(sheet.name) + (" (明细, 打印首页)" if role == "detail" and not one_page else "")
+        ws.set_header(f"&L&\"等线,Bold\"{_escape_hf(self.report.title)}&R{right}")
         ws.set_footer(f"&L数据日期: {date_txt}&C{FOOTER_NOTE}&R第 &P 页 / 共 &N 页")
+        heights, keeps, last_row, last_col = self._page_model(spans, col_units)
+        heights = heights[:last_row + 1]  # the printed rows
+        content_w = sum(layout.column_pt(col_units.get(c)) for c in range(last_col + 1))
+        repeat_h = heights[repeat] if repeat is not None and repeat < len(heights) else 0.0
+        if one_page:
+            plan = layout.PagePlan(layout.width_scale(content_w, layout.printable(paper, sheet.landscape)[0]), [])
+            ws.fit_to_pages(1, 1)
+        elif role == "detail":
+            plan = layout.plan_pages(heights, keeps, content_w, paper, sheet.landscape, repeat_h=repeat_h,
+                                     max_pages=None)
+            last_row = (plan.breaks[0] - 1) if plan.breaks else last_row
+            plan = layout.PagePlan(plan.scale, [])
+            ws.fit_to_pages(1, 1)
+            self._details.append(f"「{sheet.name}」")
+        else:
+            plan = layout.plan_pages(heights, keeps, content_w, paper, sheet.landscape, repeat_h=repeat_h)
+            ws.set_print_scale(plan.scale)
+            if plan.breaks:
+                ws.set_h_pagebreaks(plan.breaks)
+        ws.print_area(0, 0, max(last_row, 0), last_col)
+        self.layouts[sheet.name] = (role, plan, last_row, last_col)
+        return plan
+
+    def _page_model(self, spans: list, col_units: dict) -> tuple[np.ndarray, list, int, int]:
+        """(row heights in points, keep ranges, last used row, last used column) of the sheet just
+        written: a chart's anchor rows are one keep, a table's caption + header + first ``KEEP_ROWS`` rows
+        another (a table of up to 12 rows is kept whole), a note's title + first two lines another."""
+        last_row = max([end - 1 for *_, end in spans] + [0])
+        last_col = max(list(col_units) + [0])
+        heights = np.full(last_row + 2, layout.DEFAULT_ROW_PT)
+        for r, h in self._rows.items():
+            if r < len(heights):
+                heights[r] = h
+        keeps = []
+        for block, start, header_row, end in spans:
+            if isinstance(block, Chart):
+                n = layout.rows_for_height(heights, start, (block.height + 8) * layout.PX_PT)
+                keeps.append((start, start + n))
+                last_row = max(last_row, start + n - 1)
+                px, c = 4 + block.width, 0
+                while px > 0:
+                    px -= layout.column_pt(col_units.get(c)) / layout.PX_PT
+                    c += 1
+                last_col = max(last_col, c - 1)
+            elif isinstance(block, Table) and header_row is not None:
+                n = len(block.df)
+                keeps.append((start, end if n <= 12 else header_row + 1 + layout.KEEP_ROWS))
+            elif isinstance(block, Note):
+                keeps.append((start, min(end, start + bool(block.title) + 2)))
+            elif isinstance(block, PivotBlock):
+                keeps.append((start, min(end, start + 6)))
+        if len(heights) < last_row + 2:
+            heights = np.concatenate([heights, np.full(last_row + 2 - len(heights), layout.DEFAULT_ROW_PT)])
+        return heights, keeps, last_row, last_col
+
+    def _set_row(self, ws, r: int, height: float, fmt=None) -> None:
+        """``ws.set_row`` that the page model sees."""
+        self._rows[r] = float(height)
+        ws.set_row(r, height, fmt)
 
     # -- blocks --------------------------------------------------------------------------------------
     def _write_note(self, ws, note: Note, row: int, widths: dict) -> int:
@@ -346,6 +563,7 @@ class XlsxReportWriter:
         """A block's bold title line and grey note line; returns the next free row."""
         if title:
             ws.write_string(row, 0, title, self.fmt.get(bold=True, font_size=12, font_color="#1F4E78"))
+            self._set_row(ws, row, layout.TITLE_PT)
             row += 1
         if note:
             ws.write_string(row, 0, note, self.fmt.get(italic=True, font_color="#595959"))
@@ -356,8 +574,11 @@ class XlsxReportWriter:
         df = block.df
         columns = _unique_headers([str(c) for c in df.columns])
         row = self._write_caption(ws, block.title, block.note, row)
-        header_row = row
         n = len(df)
+        if n == 0:  # an empty table says 无 and why, above its bare header
+            ws.write_string(row, 0, f"无: {block.empty_note or EMPTY_NOTE}", self.fmt.get(bold=True, font_color="#595959"))
+            row += 1
+        header_row = row
         if n > table_capacity(header_row, block.total_row):  # _write_sheet continues long tables
             raise ValueError(f"table {block.name} has {n} rows, more than an Excel sheet holds")
         header_fmt = self.fmt.get(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", text_wrap=True,
@@ -371,7 +592,13 @@ class XlsxReportWriter:
                 kind = "text"
             fmt_name = block.formats.get(orig, _default_format(kind))
             code = NAMED_FORMATS.get(fmt_name, fmt_name) if fmt_name else None
-            cell_fmt = self.fmt.num(code)
+            # columns read apart: text is indented from a right-aligned number on its left; dates and
+            # short codes (排名, 等级) are centred
+            align = ({"align": "center"} if header in CENTRED_COLUMNS or kind in ("date", "bool") else
+                     {"align": "left", "indent": 1} if kind in ("object", "text") else {})
+            if code:
+                align["num_format"] = code
+            cell_fmt = self.fmt.get(**align)
             writers.append((kind, cell_fmt))
             spec = {"header": header, "header_format": header_fmt, "format": cell_fmt}
             if block.total_row:
@@ -399,7 +626,7 @@ class XlsxReportWriter:
                 w = min(w, WRAP_WIDTH)
             if kind in ("object", "text") and natural > w:
                 # long reasons/actions wrap inside a readable column instead of running across the page
-                wrap = self.fmt.get(num_format=code, text_wrap=True) if code else self.fmt.get(text_wrap=True)
+                wrap = self.fmt.get(**align, text_wrap=True)
                 writers[j] = (kind, wrap)
                 spec["format"] = wrap
                 wrapped[j] = w
@@ -419,7 +646,7 @@ class XlsxReportWriter:
             self.located[block.name] = _Located(sheet_name, header_row, 0, n, columns)
         for cond in block.conditional:
             self._conditional(ws, df, cond, header_row, n)
-        ws.set_row(header_row, 30)
+        self._set_row(ws, header_row, layout.HEADER_PT)
         return header_row, last_row + 1
 
     def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list,
@@ -453,35 +680,31 @@ class XlsxReportWriter:
             else:
                 obj = s.astype(object).tolist()
                 vals = [None if _is_missing(v) else v for v in obj]
-                if all(v is None or isinstance(v, str) for v in vals):
+                # text columns (IDs) stay text; elsewhere a '1,234.50' string is written as the number
+                formatted = kind == "object" and s.astype("string").str.strip().str.fullmatch(
+                    _THOUSANDS.pattern).fillna(False).any()
+                if not formatted and all(v is None or isinstance(v, str) for v in vals):
                     cols.append((ws.write_string, fmt, vals))
                 else:
                     cols.append((self._writer_for(ws), fmt, vals))
-        heights = self._wrapped_heights(cols, wrapped or {}, len(df))
+        lines = self._wrapped_lines(df, wrapped or {})
+        heights = layout.row_height(lines) if lines is not None else None
         for i in range(len(df)):
             r = first_row + i
-            if heights is not None and heights[i] > 1:
-                ws.set_row(r, LINE_HEIGHT * heights[i])
+            if lines is not None and lines[i] > 1:
+                self._set_row(ws, r, float(heights[i]))
             for j, (write, fmt, vals) in enumerate(cols):
                 v = vals[i]
                 if v is not None:
                     write(r, j, v, fmt)
 
     @staticmethod
-    def _wrapped_heights(cols: list, wrapped: dict[int, float], n: int) -> list[int] | None:
-        """Lines each row needs for its wrapped text columns. Row heights are set explicitly because
-        LibreOffice and WPS do not grow rows for wrapped text on load (Excel does)."""
-        if not wrapped or n == 0:
+    def _wrapped_lines(df: pd.DataFrame, wrapped: dict[int, float]) -> np.ndarray | None:
+        """Lines each row needs for its wrapped text columns (``layout.text_lines``, vectorised). Row heights
+        are set explicitly because LibreOffice and WPS do not grow rows for wrapped text on load (Excel does)."""
+        if not wrapped or len(df) == 0:
             return None
-        lines = [1] * n
-        for j, width in wrapped.items():
-            per_line = max(width - 1, 4)
-            for i, v in enumerate(cols[j][2]):
-                if v is not None:
-                    k = min(math.ceil(display_width(v) / per_line), MAX_LINES)
-                    if k > lines[i]:
-                        lines[i] = k
-        return lines
+        return np.max([layout.text_lines(df.iloc[:, j], width) for j, width in wrapped.items()], axis=0)
 
     def _writer_for(self, ws):
         return lambda r, c, v, fmt: self._write_value(ws, r, c, v, fmt)
@@ -501,6 +724,11 @@ class XlsxReportWriter:
             ws.write_number(r, c, float(v), fmt) if math.isfinite(v) else ws.write_string(r, c, str(v), fmt)
         elif isinstance(v, dt.datetime):  # pd.Timestamp too; tz-aware -> Shanghai local time
             ws.write_datetime(r, c, pd.Timestamp(_local_naive(v)).to_pydatetime(), self.fmt.num("yyyy-mm-dd"))
+        elif isinstance(v, str) and _THOUSANDS.fullmatch(v.strip()):
+            # a number formatted as text ('1,618,362.00'): numbers stay numbers, shown the same way
+            txt = v.strip()
+            code = "#,##0." + "0" * len(txt.split(".")[1]) if "." in txt else "#,##0"
+            ws.write_number(r, c, float(txt.replace(",", "")), self.fmt.num(code))
         else:
             ws.write_string(r, c, str(v), fmt)
 
@@ -532,10 +760,13 @@ class XlsxReportWriter:
                 ws.conditional_format(*rng, {"type": "text", "criteria": "containing", "value": str(cond.value),
                                              "format": self.fmt.get(font_color=font, bg_color=bg)})
 
-    def _write_chart(self, ws, sheet_name: str, chart: Chart, row: int) -> int:
+    def _write_chart(self, ws, sheet_name: str, chart: Chart, row: int, anywhere: bool = False) -> int:
+        """Insert ``chart`` at ``row`` over its table (on this sheet; on any sheet when ``anywhere``).
+        The value axis includes zero unless the chart sets ``y_min``/``y_max`` or ``zero_based=False``."""
         loc = self.located.get(chart.table)
-        if loc is None or loc.sheet != sheet_name or loc.n_rows == 0:
+        if loc is None or (loc.sheet != sheet_name and not anywhere) or loc.n_rows == 0:
             return row
+        sheet_name = loc.sheet  # series refer to the table's own sheet
         kind = chart.kind
         subtype = "percent_stacked" if chart.percent_stacked else ("stacked" if chart.stacked else None)
         spec = {"type": kind}
@@ -569,6 +800,7 @@ class XlsxReportWriter:
                                      "categories": [sheet_name, first, cat_col, last, cat_col],
                                      "values": [sheet_name, first, c, last, c], "y2_axis": True,
                                      "marker": {"type": "circle"}})
+            line.set_y2_axis(self._axis_range(chart, chart.secondary))
             ch.combine(line)
         ch.set_title({"name": chart.title, "name_font": {"size": 12, "bold": True}})
         if kind != "pie":
@@ -578,6 +810,7 @@ class XlsxReportWriter:
                 y["name"] = chart.y_title
             if chart.number_format:
                 y["num_format"] = chart.number_format
+            y.update(self._axis_range(chart, [n for n in chart.series if n not in chart.secondary]))
             x = {"num_font": {"size": 9}}
             if chart.x_title:
                 x["name"] = chart.x_title
@@ -591,6 +824,21 @@ class XlsxReportWriter:
         ch.set_chartarea({"border": {"none": True}})
         ws.insert_chart(row, 0, ch, {"x_offset": 4, "y_offset": 4, "object_position": 1})
         return row + math.ceil(chart.height / 20) + 1
+
+    def _axis_range(self, chart: Chart, series) -> dict:
+        """``{"min": …, "max": …}`` of a value axis: the chart's ``y_min``/``y_max``; else 0 as the lower
+        bound of non-negative data (upper bound of non-positive data) when ``zero_based``; else {}."""
+        if chart.y_min is not None or chart.y_max is not None:
+            return {k: v for k, v in (("min", chart.y_min), ("max", chart.y_max)) if v is not None}
+        table = self.report.tables().get(chart.table)
+        if not chart.zero_based or table is None or chart.kind in ("pie", "scatter") or chart.percent_stacked:
+            return {}
+        cols = [c for c in series if c in table.df.columns]
+        vals = table.df[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64").ravel()
+        vals = vals[np.isfinite(vals)]
+        if vals.size == 0:
+            return {}
+        return {"min": 0} if vals.min() >= 0 else ({"max": 0} if vals.max() <= 0 else {})
 
     def _write_pivot(self, ws, sheet_name: str, block: PivotBlock, row: int, widths: dict) -> int:
         from . import pivot
@@ -637,6 +885,14 @@ class XlsxReportWriter:
                 source_df=src.set_axis(loc.columns, axis=1), target_sheet=sheet_name,
                 target_cell=xl_rowcol_to_cell(r, c)))
         pivot.add_pivots(self.path, placements)
+
+
+def _figure_number(v: Any) -> float | None:
+    """A figure's value as a float; None for a missing/non-finite value or a bool (never a number)."""
+    if v is None or isinstance(v, (bool, np.bool_)) or _is_missing(v):
+        return None
+    x = float(v)
+    return x if math.isfinite(x) else None
 
 
 def _escape_hf(text: str) -> str:
