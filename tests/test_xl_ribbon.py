@@ -627,3 +627,29 @@ def test_caller_book_failure_is_a_chinese_message_box_not_a_traceback():
     assert error and text.startswith("「生成示例数据」未能完成。")
     assert "未能连接到当前 Excel 工作簿" in text and "Could not reach the calling Excel workbook" in text
     assert "Traceback" not in text and fb.statuses == []
+
+
+# ============================================================================ issue 15 item 7: numbers typed as numbers
+def test_phone_and_id_typed_as_numbers_reach_the_loader_as_excel_holds_them(tmp_path):
+    """A phone and an 18-digit ID stored as numbers (as xlwings reads them: floats) go through the snapshot
+    unchanged: the phone becomes its digits (masked 138****5678), the ID is ID_CORRUPT at its Excel row."""
+    from bankxl import io as bio
+    from bankxl import masking
+    from bankxl.errors import ProblemLog
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "客户"
+    ws.append(["客户号", "客户名称", "证件号码", "手机号"])
+    ws.append(["C001", "张三", 340524198001010010.0, 13812345678.0])
+    ws.append(["C002", "李四", "11010519491231002X", "13912345678"])
+    fb = FileBridge(None, "客户", None, wb=wb)
+    snap = ribbon.write_snapshot(fb, fb, [ribbon.Source("sheet", "客户")], tmp_path / "snap.xlsx")
+    problems = ProblemLog()
+    lt = bio.read_tables([snap], wanted=["customers"], problems=problems, mask=False)["customers"]
+    df = lt.df
+    assert df["phone"].tolist() == ["13812345678", "13912345678"]
+    assert masking.mask_phone(df["phone"]).tolist() == ["138****5678", "139****5678"]
+    corrupt = problems.to_frame()
+    corrupt = corrupt[corrupt["问题码"] == "ID_CORRUPT"]
+    assert len(corrupt) == 1 and int(corrupt["Excel 行号"].iloc[0]) == 2

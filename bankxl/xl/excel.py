@@ -84,22 +84,58 @@ def read_region(book: xw.Book, sheet: str, first_row: int, first_col: int, n_row
     return Block(_values(rng), first_row, first_col)
 
 
+TEXT_FORMAT = "@"  # Excel's Text number format: a value assigned afterwards is kept as typed
+
+
+def text_blocks(rows: list[list], first_row: int = 1, first_col: int = 1) -> list[tuple[int, int, int, int]]:
+    """Rectangles ``(row0, col0, row1, col1)`` (1-based, inclusive) covering exactly the ``str`` cells of
+    ``rows`` placed at (``first_row``, ``first_col``): runs of text cells down each column. Excel re-types a
+    string assigned to a General cell as if typed ("001" -> 1, "2023-01" -> a date, "1-2" -> 2 Jan, "1E3"
+    -> 1000); formatted "@" first, the cell keeps the text. Numbers, booleans, dates and None are left out."""
+    out = []
+    n_cols = max((len(r) for r in rows), default=0)
+    for j in range(n_cols):
+        start = None
+        for i, r in enumerate(rows + [[]]):
+            is_text = j < len(r) and isinstance(r[j], str)
+            if is_text and start is None:
+                start = i
+            elif not is_text and start is not None:
+                out.append((first_row + start, first_col + j, first_row + i - 1, first_col + j))
+                start = None
+    return out
+
+
+def write_rows(sheet: xw.Sheet, rows: list[list], first_row: int = 1, first_col: int = 1) -> None:
+    """Write ``rows`` (list of row lists) from (``first_row``, ``first_col``): the text cells are formatted
+    "@" (:func:`text_blocks`) *before* the values are assigned, so Excel keeps every string as text; the
+    other cells keep their format (numbers stay numbers)."""
+    if not rows:
+        return
+    width = max(len(r) for r in rows)
+    rows = [list(r) + [None] * (width - len(r)) for r in rows]
+    for r0, c0, r1, c1 in text_blocks(rows, first_row, first_col):
+        sheet.range((r0, c0), (r1, c1)).number_format = TEXT_FORMAT
+    sheet.range((first_row, first_col)).options(ndim=2).value = rows
+
+
 def add_sheet(book: xw.Book, name: str, rows: list[list]) -> None:
-    """Add sheet ``name`` after the last sheet with ``rows`` from A1 (bold header, fitted columns); the
-    previously active sheet stays active."""
+    """Add sheet ``name`` after the last sheet with ``rows`` from A1 (text kept as text, :func:`write_rows`;
+    bold header, fitted columns); the previously active sheet stays active."""
     active = book.sheets.active
     sh = book.sheets.add(name=name, after=book.sheets[-1])
     if rows:
-        sh.range("A1").options(ndim=2).value = rows
+        write_rows(sh, rows)
         sh.range((1, 1), (1, len(rows[0]))).font.bold = True
         sh.autofit("c")
     active.activate()
 
 
 def append_rows(book: xw.Book, sheet: str, rows: list[list], start_row: int) -> None:
-    """Write ``rows`` (list of row lists) into ``sheet`` from column A of ``start_row`` down; no-op when empty."""
+    """Write ``rows`` (list of row lists) into ``sheet`` from column A of ``start_row`` down (text kept as
+    text, :func:`write_rows`); no-op when empty."""
     if rows:
-        book.sheets[sheet].range((start_row, 1)).options(ndim=2).value = rows
+        write_rows(book.sheets[sheet], rows, start_row, 1)
 
 
 def status(book: xw.Book, text: str | None) -> None:

@@ -408,10 +408,13 @@ def relabel_sources(report: Report, snapshot: Path, info: BookInfo) -> None:
 
 # ======================================================================================= the 参数 sheet
 def _cell_value(v: Any) -> Any:
-    """A 取值 string as the cell a user would type: numbers as numbers, the rest as text."""
+    """A 取值 string as the cell a user would type: numbers as numbers, the rest as text. A number whose text
+    would change as a number stays text: leading zeros ("001", an org code), a "+" sign, "2023-01", "1-2"."""
     if not isinstance(v, str):
         return v
     s = v.strip()
+    if re.fullmatch(r"-?0\d+(\.\d*)?", s):
+        return v
     if re.fullmatch(r"-?\d+", s):
         return int(s)
     if re.fullmatch(r"-?\d+\.\d*(e-?\d+)?|-?\d+e-?\d+", s, flags=re.IGNORECASE):
