@@ -96,6 +96,7 @@ def _states(report) -> pd.DataFrame:
     return report.tables()["d3_detail"].df.set_index("客户号")
 
 
+@pytest.mark.golden("deposit.churn")
 def test_states_and_transitions_by_hand():
     """Golden case: the states of the module docstring (every state and each boundary), the transition matrix
     by hand, the list's score/level/due date for C3 and C4 and the tags."""

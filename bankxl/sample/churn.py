@@ -46,10 +46,10 @@ def _plant_churn(rng, cust: dict, monthly: dict, flows: dict, truth, as_of: np.d
     wm = monthly["wm_bal"].reshape(shape)
     base = dd[:, -9:-3].mean(axis=1) if k >= 9 else dd.mean(axis=1)
     year_ago = as_of - 365
-    in_tx = np.isin(cust["cust_id"], np.asarray(flows["cust_id"], dtype=object))
+    in_tx = pd.Index(cust["cust_id"]).isin(flows["cust_id"])  # hashed (np.isin on objects is quadratic)
     ok = (td.sum(axis=1) == 0) & (cust["open_date"] <= year_ago) & (base >= 15_000)
     prof = np.full(n, "", dtype=object)
-    ordinary = np.isin(cust["cust_id"], truth.loc[truth["profile"] == "普通", "cust_id"].to_numpy(dtype=object))
+    ordinary = pd.Index(cust["cust_id"]).isin(truth.loc[truth["profile"] == "普通", "cust_id"].to_numpy(dtype=object))
     # 沉睡: ordinary flow customers, not 代发 (their salary is an active credit), any balance ≥ 20,000
     dorm_pool = np.nonzero(in_tx & ordinary & ~cust["payroll_flag"].astype(bool) & (base >= 20_000)
                            & (cust["open_date"] <= year_ago) & (td.sum(axis=1) == 0))[0]
