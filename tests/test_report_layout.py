@@ -300,3 +300,13 @@ def test_column_points_match_excel():
     # Excel: width 8.43 -> 64 px -> 48 pt; width 10 -> 75 px -> 56.25 pt (Calibri 11, 7 px per digit)
     assert layout.column_pt(None) == 48.0 and layout.column_pt(10) == 56.25
     assert layout.width_scale(2 * A4_LANDSCAPE_W, A4_LANDSCAPE_W) == math.floor(100 * layout.FIT / 2)
+
+
+def test_print_scale_fits_the_widest_renderer(tmp_path):
+    """12 text columns of 40 units (+2 padding = 42): 504 units > 220 -> A3. Width for the scale at 9.4 px per
+    unit: int(42 x 9.4 + 0.5) + 5 = 400 px = 300 pt a column, 3,600 pt in all; A3 landscape printable
+    1190.6 - 57.6 = 1133.0 pt -> floor(100 x 0.96 x 1133.0 / 3600) = 30 %."""
+    df = pd.DataFrame({f"列{i}": ["x" * 40] for i in range(12)})
+    ws = openpyxl.load_workbook(write_report(Report("测试", [Sheet("宽表", [Table(df, name="w")])]),
+                                             tmp_path / "r.xlsx"))["宽表"]
+    assert ws.page_setup.paperSize == 8 and ws.page_setup.scale == 30

@@ -8,8 +8,11 @@ Rules (issue 10 items 2-3):
 * **Sizes.** A column of width ``w`` (Excel character units of the workbook's default font, Calibri 11:
   7 px per unit + 5 px padding, as Excel and WPS measure) is ``column_pt(w)`` points wide. A row is
   ``DEFAULT_ROW_PT`` (15 pt) unless the writer sets its height. LibreOffice measures columns with the same
-  metric only when a Calibri-compatible font (Carlito) is installed; without it columns render ~1.3x
-  wider (checked on the CI image), which can push the last columns of a wide sheet to an extra page there.
+  metric only when a Calibri-compatible font (Carlito) is installed; without it (the CI image) it falls
+  back to DejaVu Sans, 9.3 px per unit, and columns render ~1.33x wider. The print scale is therefore
+  fitted to the width measured with ``FIT_CHAR_PX`` (9.4 px per unit): no application pushes the last
+  columns of a summary to an extra page; in Excel a sheet whose scale is set by its width fills ~3/4 of
+  the page width.
 * **Wrapped text.** :func:`text_lines`: a CJK (East Asian wide/fullwidth) character is 2 units, anything
   else 1; a cell of width ``w`` holds ``w - 2`` units per line (1 unit of indent/padding, 1 of slack for a
   word that does not break); an explicit line break starts a new line; at most ``MAX_LINES`` lines.
@@ -44,6 +47,7 @@ HEADER_PT = 30.0  # a table's header row
 TITLE_PT = 18.0  # a block title (12-pt bold)
 MAX_LINES = 8
 CHAR_PX = 7.0  # Calibri 11 maximum digit width
+FIT_CHAR_PX = 9.4  # the widest renderer's unit (LibreOffice with DejaVu Sans for Calibri), for the print scale
 COL_PAD_PX = 5.0
 DEFAULT_COL_WIDTH = 8.43
 PX_PT = 0.75
@@ -58,10 +62,11 @@ MIN_SCALE = 50
 KEEP_ROWS = 3  # a section title stays with its header and this many rows
 
 
-def column_pt(width: float | None) -> float:
-    """Points of a column ``width`` Excel character units wide (None = Excel's default 8.43)."""
+def column_pt(width: float | None, char_px: float = CHAR_PX) -> float:
+    """Points of a column ``width`` Excel character units wide (None = Excel's default 8.43) when a unit is
+    ``char_px`` pixels (Excel: 7; ``FIT_CHAR_PX`` for the print scale)."""
     w = DEFAULT_COL_WIDTH if width is None else float(width)
-    px = int(w * (CHAR_PX + COL_PAD_PX) + 0.5) if w < 1 else int(w * CHAR_PX + 0.5) + COL_PAD_PX
+    px = int(w * (char_px + COL_PAD_PX) + 0.5) if w < 1 else int(w * char_px + 0.5) + COL_PAD_PX
     return px * PX_PT
 
 

@@ -475,7 +475,7 @@ class XlsxReportWriter:
         ws.set_footer(f"&L数据日期: {date_txt}&C{FOOTER_NOTE}&R第 &P 页 / 共 &N 页")
         heights, keeps, last_row, last_col = self._page_model(spans, col_units)
         heights = heights[:last_row + 1]  # the printed rows
-        content_w = sum(layout.column_pt(col_units.get(c)) for c in range(last_col + 1))
+        content_w = sum(layout.column_pt(col_units.get(c), layout.FIT_CHAR_PX) for c in range(last_col + 1))
         repeat_h = heights[repeat] if repeat is not None and repeat < len(heights) else 0.0
         if one_page:
             plan = layout.PagePlan(layout.width_scale(content_w, layout.printable(paper, sheet.landscape)[0]), [])
