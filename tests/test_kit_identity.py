@@ -107,3 +107,94 @@ def test_c9_merges_one_person_and_not_a_corrupt_id():
     assert detail == {"c1": "续贷/新贷保留", "c2": "流失"}
     assert rep.tables()["winback_list"].df["客户号"].tolist() == ["c2"]
     assert any("c8→c1" in n for n in rep.notes)
+
+
+def _id18(body17: str) -> str:
+    """An 18-digit ID with its check digit by the §0.6 formula, written out here (not bankxl.idcard)."""
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body17 + "10X98765432"[sum(int(c) * x for c, x in zip(body17, w)) % 11]
+
+
+NEW_ID = _id18("11010119800101123")  # a valid ID nobody at the bank holds
+
+
+def _bank_and_list():
+    """The bank: K1 张三 (18-digit ID) and K11 (the same person under its 15-digit ID: merged into K1), K2 李四,
+    K3 王五 (no ID), K4 赵六, K5 孙七 (not on the list), K6 周八 (corrupt ID), K8/K9 陈一 (no ID, same phone: two
+    records the bank cannot merge), K10 钱二 (no ID).
+    The list (e0..e10), worked by hand:
+    e0 '张 三' + the 15-digit ID -> K1 by 证件号 (upgraded to 18 digits; the space in the name is ignored)
+    e1 张三 + the 18-digit ID in full-width characters -> K1 by 证件号 (a second vehicle of the same person)
+    e2 王五, no ID, 137****2222 -> K3 by 姓名+手机号 (7 digits shown on both sides and equal)
+    e3 王五, no ID, *******2222 -> only 4 digits shown: no match -> 仅外部(新客)
+    e4 赵大六 + K4's ID -> 冲突 (证件号相同, 姓名不同), listed, not merged
+    e5 周八, corrupt ID, 134****5555 -> the corrupt ID is no key; K6 by 姓名+手机号
+    e6 吴九 + a valid ID the bank does not hold -> 仅外部(新客)
+    e7 郑十 + an ID with a wrong check digit (no key), phone nobody holds -> 仅外部(新客)
+    e8 李四 + K2's ID in 15 digits -> K2 by 证件号
+    e9 陈一 135****7777 -> K8 and K9 both agree: 冲突 (对应本行多位客户)
+    e10 钱二 with 客户号 K10 -> K10 by 客户号"""
+    bank = pd.DataFrame({
+        "cust_id": _s(["K1", "K2", "K3", "K4", "K5", "K6", "K8", "K9", "K10", "K11"]),
+        "cust_name": _s(["张三", "李四", "王五", "赵六", "孙七", "周八", "陈一", "陈一", "钱二", "张三"]),
+        "id_no": _s([ID18, "11010519491231002X", None, "360426199101010071", ID_B, CORRUPT, None, None, None, ID15]),
+        "phone": _s(["13812345678", "13900001111", "13700002222", "13600003333", "13500004444", "13400005555",
+                     "13500007777", "13500007777", "13300008888", "13812345678"]),
+        "org_id": _s(["001", "001", "002", "002", "002", "001", "003", "003", "003", "001"]),
+    })
+    ext = pd.DataFrame({
+        "cust_id": _s([None] * 10 + ["K10"]),
+        "cust_name": _s(["张 三", "张三", "王五", "王五", "赵大六", "周八", "吴九", "郑十", "李四", "陈一", "钱二"]),
+        "id_no": _s([ID15, "３４０５２４１９８００１０１００１Ｘ", None, None, "360426199101010071", CORRUPT, NEW_ID,
+                     "360426199101010072", "110105491231002", None, None]),
+        "phone": _s(["138****5678", None, "137****2222", "*******2222", None, "134****5555", None, "13100006666",
+                     None, "135****7777", None]),
+        "org_id": _s(["009", None, None, "002", None, None, "001", None, None, None, None]),
+    }).set_axis(pd.RangeIndex(100, 111))
+    return bank, ext
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_match_list_classes_keys_and_counts_by_hand(shuffle):
+    bank, ext = _bank_and_list()
+    if shuffle:  # row order of either table changes nothing
+        bank, ext = bank.iloc[::-1], ext.iloc[[5, 0, 10, 3, 8, 1, 9, 2, 7, 4, 6]]
+    b0, e0 = bank.copy(), ext.copy()
+    lm = identity.match_list(ext, bank)
+    pd.testing.assert_frame_equal(bank, b0)
+    pd.testing.assert_frame_equal(ext, e0)
+    r = lm.rows.loc[range(100, 111)]
+    I, X, C = identity.IN_BOTH, identity.EXTERNAL_ONLY, identity.CONFLICT
+    assert r["match_class"].tolist() == [I, I, I, X, C, I, X, X, I, C, I]
+    assert r["cust_id"].tolist() == ["K1", "K1", "K3", pd.NA, pd.NA, "K6", pd.NA, pd.NA, "K2", pd.NA, "K10"]
+    assert r["matched_on"].tolist() == ["证件号", "证件号", "姓名+手机号", pd.NA, pd.NA, "姓名+手机号", pd.NA, pd.NA,
+                                        "证件号", pd.NA, "客户号"]
+    assert r.loc[104, "reason"] == identity.CONFLICT_NAME and r.loc[109, "reason"] == identity.CONFLICT_MANY
+    assert r["reason"].isna().sum() == 9
+    # one person key per person: e0/e1 are K1; unmatched rows keep their own strongest key
+    assert r.loc[100, "person"] == r.loc[101, "person"] == "客户号:K1"
+    assert r.loc[106, "person"] == "证件号:" + NEW_ID and r.loc[107, "person"] == "姓名手机号:郑十|13100006666"
+    # branch: the matched / conflicting customer's, else the list's own (e0's 009 is overridden by K1's 001)
+    assert r["org_id"].tolist() == ["001", "001", "002", "002", "002", "001", "001", pd.NA, "001", "003", "003"]
+    conf = sorted(zip(lm.conflicts["ext_index"], lm.conflicts["cust_id"], lm.conflicts["reason"]))
+    assert conf == [(104, "K4", identity.CONFLICT_NAME), (109, "K8", identity.CONFLICT_MANY),
+                    (109, "K9", identity.CONFLICT_MANY)]
+    own = lm.customers["match_class"].to_dict()
+    assert own == {"K1": I, "K2": I, "K3": I, "K4": C, "K5": identity.INTERNAL_ONLY, "K6": I, "K8": C, "K9": C,
+                   "K10": I}  # K11 is K1 (same ID in 15 digits): no person of its own
+    cnt = lm.counts().set_index("org_id")
+    assert cnt.index.tolist() == ["001", "002", "003", "未知"]
+    assert cnt.loc["001"].tolist() == [3, 0, 1, 0, 4]   # K1 K2 K6 | - | e6 | -
+    assert cnt.loc["002"].tolist() == [1, 1, 1, 1, 4]   # K3 | K5 | e3 | e4
+    assert cnt.loc["003"].tolist() == [1, 0, 0, 1, 2]   # K10 | - | - | e9
+    assert cnt.loc["未知"].tolist() == [0, 0, 1, 0, 1]   # e7 (no branch anywhere)
+
+
+def test_match_list_without_a_bank_table_or_identifiers():
+    """No customers: every row is 仅外部(新客); a row without any identifier has no person key (counted alone)."""
+    ext = pd.DataFrame({"cust_name": _s(["张三", None]), "id_no": _s([ID18, None])})
+    lm = identity.match_list(ext, None)
+    assert lm.rows["match_class"].tolist() == [identity.EXTERNAL_ONLY] * 2
+    assert lm.rows["person"].tolist() == ["证件号:" + ID18, pd.NA]
+    assert len(lm.customers) == 0 and len(lm.conflicts) == 0
+    assert lm.counts().set_index("org_id").loc["未知"].tolist() == [0, 0, 2, 0, 2]

@@ -17,8 +17,11 @@ decide alone (equal → same customer, different → not, even with the same 客
 hold different valid IDs, are **conflicts**: listed, never merged. :func:`customer_key` gives each row of
 one table its strongest key. :func:`persons` applies the same order inside one bank's 客户 table: 客户号 of
 one person (the same valid ID, e.g. a 15-digit and an 18-digit 证件号) are one customer, so a scenario
-keyed by 客户号 (holdings, loans) counts them once (:meth:`Persons.of`). Everything is vectorised (merges
-and numpy, no per-row Python).
+keyed by 客户号 (holdings, loans) counts them once (:meth:`Persons.of`). :func:`match_list` matches an
+external list (ETC sign-ups, 公积金/机关事业单位 lists) to the bank's persons by the same rule and gives each
+row a result class — 内外都有 / 仅内部 / 仅外部(新客) / 冲突 (SCENARIOS.md C1 名单交叉) — with the key that
+matched, the conflicts listed, and the counts per branch (:meth:`ListMatch.counts`). Everything is
+vectorised (merges and numpy, no per-row Python).
 
 Canonical columns read (each optional): ``id_no``, ``cust_id``, ``cust_name``, ``phone``.
 """
@@ -257,3 +260,130 @@ def persons(customers: pd.DataFrame | None) -> Persons:
         pd.DataFrame({"cust_id": first["cust"].to_numpy()[clash], "other": rep["cust"].to_numpy()[clash],
                       "reason": CONFLICT_NAME})], ignore_index=True).astype("string")
     return Persons(person, conflicts.sort_values(["cust_id", "other"], kind="stable").reset_index(drop=True))
+
+
+# ============================================================================ external lists
+#: result classes of :func:`match_list` (SCENARIOS.md C1 名单交叉), in report order
+IN_BOTH, INTERNAL_ONLY, EXTERNAL_ONLY, CONFLICT = "内外都有", "仅内部", "仅外部(新客)", "冲突"
+MATCH_CLASSES = (IN_BOTH, INTERNAL_ONLY, EXTERNAL_ONLY, CONFLICT)
+#: conflict reason of :func:`match_list`: the strongest key both hold points to several of the bank's persons
+CONFLICT_MANY = "对应本行多位客户"
+_KEY_RANK = {BY_ID: 0, BY_CUST: 1, BY_NAME_PHONE: 2}
+_CONFLICT_RANK = {CONFLICT_NAME: 0, CONFLICT_ID: 1}
+
+
+class ListMatch(NamedTuple):
+    """Result of :func:`match_list`.
+
+    ``rows``: one row per external row (same index as the list): ``cust_id`` (the bank's 客户号 standing for
+    the matched person, <NA> unless 内外都有), ``matched_on`` (:data:`BY_ID` / :data:`BY_CUST` /
+    :data:`BY_NAME_PHONE`, <NA> unless matched), ``match_class`` (:data:`MATCH_CLASSES` but 仅内部),
+    ``reason`` (the conflict's reason, else <NA>), ``person`` (one key per person: ``客户号:<cust_id>`` when
+    matched, else the row's :func:`customer_key`; <NA> when the row holds no identifier), ``org_id`` (the
+    matched or conflicting customer's 机构号, else the list's own ``org_id``, else <NA>); all ``string``.
+    ``customers``: one row per person of the bank's 客户 table (index ``cust_id``, the representative of
+    :func:`persons`): ``match_class`` (内外都有 / 冲突 / 仅内部) and ``org_id``. ``conflicts``: ext_index
+    (label of the list's index), cust_id (the bank's person), reason — listed, never merged.
+    """
+
+    rows: pd.DataFrame
+    customers: pd.DataFrame
+    conflicts: pd.DataFrame
+
+    def counts(self) -> pd.DataFrame:
+        """Persons per branch and class: columns org_id (<NA> as 未知), 内外都有, 仅内部, 仅外部(新客), 冲突,
+        合计 (Int64 counts, sorted by org_id, 未知 last). Each person counts once: a matched customer once
+        however many list rows (e.g. vehicles) point to it, an unmatched person once per :attr:`rows` person
+        key (rows without any identifier count one each), in the branch of its first row."""
+        r = self.rows
+        key = r["person"].fillna("行:" + pd.Series(r.index.astype(str), index=r.index, dtype="string"))
+        ext = pd.DataFrame({"org": r["org_id"], "cls": r["match_class"], "key": key}).drop_duplicates(["cls", "key"])
+        ext = ext[ext["cls"] != IN_BOTH]  # matched persons counted on the bank's side (one row per person)
+        own = pd.DataFrame({"org": self.customers["org_id"].to_numpy(), "cls": self.customers["match_class"].to_numpy(),
+                            "key": self.customers.index.to_numpy()})
+        own = own[own["cls"] != CONFLICT]  # a conflict is counted on the list's side
+        both = pd.concat([ext, own], ignore_index=True).astype({"org": "string", "cls": "string"})
+        both["org"] = both["org"].fillna("未知")
+        t = pd.crosstab(both["org"], both["cls"]).reindex(columns=list(MATCH_CLASSES), fill_value=0)
+        order = sorted(t.index, key=lambda o: (o == "未知", o))
+        t = t.reindex(order).astype("Int64")
+        t["合计"] = t.sum(axis=1).astype("Int64")
+        t.columns.name = None
+        return t.rename_axis("org_id").reset_index()
+
+
+def match_list(external: pd.DataFrame, customers: pd.DataFrame | None) -> ListMatch:
+    """Match an external list (ETC sign-ups, 公积金/机关事业单位 lists …) to the bank's customers: the same rule
+    as :func:`match` (key order of the module docstring), then one result class per row.
+
+    ``external``: the list (any of id_no, cust_id, cust_name, phone, org_id; a row = one entry, several
+    rows may be one person). ``customers``: the bank's 客户 table (cust_id, id_no, cust_name, phone,
+    org_id); 客户号 of one person are merged first (:func:`persons`). Per list row, the strongest key that
+    decides anything (a matching pair or a conflict) wins: pairs on it that all point to one person ->
+    **内外都有** (``matched_on`` says which key); pairs pointing to several persons -> **冲突**
+    (:data:`CONFLICT_MANY`); only a conflict on it (same 证件号 but another name; same 客户号 but another
+    证件号) -> **冲突**; nothing -> **仅外部(新客)**. The bank's persons that no row matched are **仅内部**
+    (冲突 when only a conflict points to them). Conflicts are listed, never merged. Returns
+    :class:`ListMatch`; vectorised (merges, groupby), the inputs untouched.
+    """
+    ext = external.reset_index(drop=True)
+    cust = customers.reset_index(drop=True) if customers is not None else pd.DataFrame(
+        {"cust_id": pd.Series([], dtype="string")})
+    if "cust_id" not in cust.columns:
+        cust = cust.assign(cust_id=pd.Series(pd.NA, index=cust.index, dtype="string"))
+    who = persons(cust)
+    cid = cust["cust_id"].astype("string").str.strip().replace("", pd.NA)
+    rep = who.of(cid).to_numpy(dtype=object)
+    info = by_cust_id(cust)
+    org_of = (info["org_id"].astype("string") if "org_id" in info.columns
+              else pd.Series(pd.NA, index=info.index, dtype="string"))
+
+    m = match(ext, cust)
+    p = pd.DataFrame({"ext": m.pairs["left_index"].to_numpy(dtype=np.int64),
+                      "cust": rep[m.pairs["right_index"].to_numpy(dtype=np.int64)],
+                      "rank": m.pairs["matched_on"].map(_KEY_RANK).to_numpy(dtype=np.int64)})
+    p = p[p["cust"].notna()]  # a customer row without 客户号 cannot stand for anybody
+    c = pd.DataFrame({"ext": m.conflicts["left_index"].to_numpy(dtype=np.int64),
+                      "cust": rep[m.conflicts["right_index"].to_numpy(dtype=np.int64)],
+                      "rank": m.conflicts["reason"].map(_CONFLICT_RANK).to_numpy(dtype=np.int64),
+                      "reason": m.conflicts["reason"].to_numpy(dtype=object)})
+    c = c[c["cust"].notna()]
+    best = pd.concat([p[["ext", "rank"]], c[["ext", "rank"]]]).groupby("ext")["rank"].min()
+    p = p[p["rank"].to_numpy() == best.reindex(p["ext"]).to_numpy()]
+    c_best = c[c["rank"].to_numpy() == best.reindex(c["ext"]).to_numpy()]
+    n_persons = p.groupby("ext")["cust"].nunique()
+    one = p.drop_duplicates("ext").set_index("ext")
+    one = one[n_persons.reindex(one.index).to_numpy() == 1]
+    many = p[p["ext"].isin(n_persons.index[n_persons > 1])].drop_duplicates(["ext", "cust"])
+    conflicts = pd.concat([c_best[~c_best["ext"].isin(one.index)][["ext", "cust", "reason"]],
+                           many[["ext", "cust"]].assign(reason=CONFLICT_MANY)], ignore_index=True)
+    conflicts = conflicts.sort_values(["ext", "cust"], kind="stable").drop_duplicates(["ext", "cust"])
+
+    n = len(ext)
+    keys = np.array([BY_ID, BY_CUST, BY_NAME_PHONE], dtype=object)
+    matched = pd.Series(pd.NA, index=range(n), dtype="string")
+    on = pd.Series(pd.NA, index=range(n), dtype="string")
+    matched[one.index] = one["cust"].to_numpy(dtype=object)
+    on[one.index] = keys[one["rank"].to_numpy(dtype=np.int64)]
+    first_conflict = conflicts.drop_duplicates("ext").set_index("ext")
+    reason = pd.Series(pd.NA, index=range(n), dtype="string")
+    reason[first_conflict.index] = first_conflict["reason"].to_numpy(dtype=object)
+    cls = np.where(matched.notna(), IN_BOTH, np.where(reason.notna(), CONFLICT, EXTERNAL_ONLY))
+    candidate = matched.fillna(pd.Series(first_conflict["cust"], dtype="string").reindex(range(n)))
+    own_org = (ext["org_id"].astype("string").str.strip().replace("", pd.NA) if "org_id" in ext.columns
+               else pd.Series(pd.NA, index=range(n), dtype="string"))
+    org = pd.Series(candidate.map(org_of).to_numpy(), dtype="string").fillna(own_org)
+    person = ("客户号:" + matched).fillna(customer_key(ext).reset_index(drop=True))
+    rows = pd.DataFrame({"cust_id": matched.to_numpy(), "matched_on": on.to_numpy(), "match_class": cls,
+                         "reason": reason.to_numpy(), "person": person.to_numpy(), "org_id": org.to_numpy()},
+                        index=external.index).astype("string")
+
+    people = pd.Index(pd.Series(rep, dtype="string").dropna().unique(), name="cust_id")
+    own_cls = np.where(people.isin(one["cust"]), IN_BOTH, np.where(people.isin(conflicts["cust"]), CONFLICT,
+                                                                   INTERNAL_ONLY))
+    own = pd.DataFrame({"match_class": own_cls, "org_id": org_of.reindex(people).to_numpy()},
+                       index=people).astype("string")
+    conflict_frame = pd.DataFrame({"ext_index": external.index[conflicts["ext"].to_numpy(dtype=np.int64)],
+                                   "cust_id": pd.array(conflicts["cust"].to_numpy(dtype=object), dtype="string"),
+                                   "reason": pd.array(conflicts["reason"].to_numpy(dtype=object), dtype="string")})
+    return ListMatch(rows, own, conflict_frame)
