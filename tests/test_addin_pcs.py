@@ -120,7 +120,7 @@ def test_without_the_setting_xlwings_fails_on_onedrive_and_shadows_packages(tmp_
     with pytest.raises(XlwingsError, match="OneDrive"):
         xlwings.utils.prepare_sys_path(vba_pythonpath({}, "https://d.docs.live.net/ab12cd34/Documents/a.xlsx", ""))
     xlwings.utils.prepare_sys_path(vba_pythonpath({}, str(tmp_path / "a.xlsx"), ""))
-    assert str(tmp_path) in sys.path[:2]
+    assert str(tmp_path) in sys.path[:3]  # prepended (with its .zip and ""; xlwings orders them through a set)
 
 
 # ============================================================================ item 3: Chinese Windows user names
@@ -165,3 +165,95 @@ def test_user_config_path_the_code_page_cannot_hold_is_a_clear_error(tmp_path):
         A.write_user_config(tmp_path, exe=ZS_PY, encoding="cp1252")  # Chinese name on a Western-locale PC
     assert "代码页 cp1252" in e.value.message_zh and "ANSI code page cp1252" in e.value.message_en
     assert not (tmp_path / ".bankxl" / "bankxl.conf").exists()
+
+
+# ============================================================================ item 6: function wizard, ribbon groups, customUI rel
+def _eval_zh_assignments(lines: list[str]) -> dict[str, str]:
+    """Run the ``v = ZhText("…")`` / ``v = v & ZhText("…")`` statements of a generated Sub."""
+    vals: dict[str, str] = {}
+    for ln in lines:
+        m = re.fullmatch(r'(\w+) = (?:(\w+) & )?ZhText\("([0-9A-F ]*)"\)', ln)
+        if m:
+            assert m.group(2) in (None, m.group(1))
+            vals[m.group(1)] = (vals[m.group(1)] if m.group(2) else "") + _zh_text(m.group(3))
+    return vals
+
+
+def test_function_wizard_texts_are_registered_when_the_addin_opens(built):
+    import inspect
+
+    from xlwings_emulation import udf_module
+
+    from bankxl.xl import udfs
+
+    src = A.built_module_source(built, "BankXLUdfDocs").replace("\r\n", "\n")
+    assert all(len(ln) < 1024 for ln in src.split("\n"))  # VBA's line limit
+    lines = _code_lines(src)
+    this_wb = _code_lines(A.built_module_source(built, "ThisWorkbook"))
+    assert this_wb[-3:] == ["Private Sub Workbook_Open()", "BankXL_RegisterUdfs", "End Sub"]
+    reg = lines[lines.index("Public Sub BankXL_RegisterUdfs()"):]
+    reg = reg[:reg.index("End Sub")]
+    assert "On Error Resume Next" in reg and "ThisWorkbook.Saved = wasSaved" in reg
+    mod = udf_module()
+    for name in udfs.udf_names():
+        assert f"Udf_{name}" in reg
+        start = lines.index(f"Private Sub Udf_{name}()")
+        body = lines[start + 1:lines.index("End Sub", start)]
+        vals = _eval_zh_assignments(body)
+        call = body[-1]
+        assert call.startswith(f"Application.MacroOptions Macro:=\"'\" & ThisWorkbook.Name & \"'!{name}\"")
+        assert 'Category:="bankxl"' in call
+        # description: the docstring's first paragraph, as written in bankxl.xl.udfs
+        doc = inspect.getdoc(getattr(udfs, name)).split("\n\n")[0]
+        assert vals["d"] == " ".join(doc.replace("``", "").split())[:255]
+        # argument descriptions: one per parameter, in order, the @xw.arg(doc=…) texts
+        params = list(inspect.signature(getattr(udfs, name)).parameters)
+        arg_docs = {a["name"]: a["doc"] for a in getattr(mod, name).__xlfunc__["args"]}
+        want = [arg_docs[p][:255] for p in params]
+        assert call.endswith(f"ArgumentDescriptions:=Array({', '.join(f'a{i}' for i in range(1, len(params) + 1))})")
+        assert [vals[f"a{i}"] for i in range(1, len(params) + 1)] == want
+        assert not any(w.startswith("Positional argument") for w in want), (name, want)  # every argument documented
+    # spot check by hand
+    start = lines.index("Private Sub Udf_BANKXL_MASK()")
+    vals = _eval_zh_assignments(lines[start + 1:lines.index("End Sub", start)])
+    assert vals["a1"] == "要脱敏的列" and vals["a2"] == "类型: 证件(默认) / 手机 / 姓名 / 账号"
+
+
+def test_customui_relationship_type_matches_its_namespace(built, tmp_path):
+    import zipfile
+
+    from bankxl.xl.build.xlam import CUSTOMUI_NS, check_xlam
+
+    with zipfile.ZipFile(built) as zf:
+        rels = zf.read("_rels/.rels").decode()
+        ui = zf.read("customUI/customUI.xml").decode()
+    assert f'xmlns="{CUSTOMUI_NS}"' in ui and CUSTOMUI_NS.endswith("/office/2006/01/customui")
+    assert 'Type="http://schemas.microsoft.com/office/2006/relationships/ui/extensibility" ' \
+           'Target="customUI/customUI.xml"' in rels
+    # the xlwings template's type (for the 2009/07 namespace) is reported by the check
+    bad = tmp_path / "bad.xlam"
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "_rels/.rels":
+                data = data.replace(b"/2006/relationships/ui/extensibility", b"/2007/relationships/ui/extensibility")
+            dst.writestr(item, data)
+    assert any("relationship type does not match" in p for p in check_xlam(bad, schema=False))
+
+
+def test_ribbon_groups_follow_the_registry(built):
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    from bankxl.scenario import registry
+    from bankxl.xl.build.xlam import CUSTOMUI_NS, GROUPS, build_customui
+
+    with zipfile.ZipFile(built) as zf:
+        root = ET.fromstring(zf.read("customUI/customUI.xml"))
+    got = [g.get("label") for g in root.iter(f"{{{CUSTOMUI_NS}}}group")]
+    groups = {s.group for s in registry().values()}
+    assert got == [g for g in GROUPS if g in groups] + ["工具"]
+    # a scenario registering in 电子银行 brings its group, in course order
+    ui = build_customui([{"id": "ebank.x", "label": "手机银行", "group": "电子银行"},
+                         {"id": "risk.y", "label": "不良", "group": "风险管理"}]).decode()
+    assert ui.index('label="电子银行"') < ui.index('label="风险管理"')

@@ -72,6 +72,13 @@ TAB_ID = "bankxlTab"
 TAB_LABEL = "银行数据应用"
 CALLBACK = "BankXL_OnAction"
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2006/01/customui"
+#: package relationship type that goes with :data:`CUSTOMUI_NS` (Office 2007 customUI.xml). The 2009/07
+#: namespace (customUI14.xml) takes ``…/2007/relationships/ui/extensibility``; the xlwings template has that
+#: one, and Office only loads a ribbon whose namespace matches its relationship type (ECMA-376 / [MS-CUSTOMUI]).
+CUSTOMUI_REL = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+CUSTOMUI14_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+#: Sub of the UDF-docs module (``bankxl.xl.addin_cli.udf_docs_vba``) that ThisWorkbook's Workbook_Open calls
+REGISTER_SUB = "BankXL_RegisterUdfs"
 GROUPS = ("存款营销", "信贷营销", "电子银行", "风险管理", "综合管理", "工具")
 GROUP_IDS = {
     "存款营销": "bankxlGrpDeposit",
@@ -157,19 +164,33 @@ def _xlwings_module() -> VBAModule:
     return module_from_bas("xlwings", text)
 
 
-def addin_modules(template, udf_vba: str | None = None) -> list[VBAModule]:
-    """The add-in's VBA modules in project order (all cp1252, checked by :class:`VBAModule`)."""
+_WORKBOOK_OPEN = f"Private Sub Workbook_Open()\r\n    {REGISTER_SUB}\r\nEnd Sub\r\n"
+
+
+def addin_modules(template, udf_vba: str | None = None, udf_docs: str | None = None) -> list[VBAModule]:
+    """The add-in's VBA modules in project order (all cp1252, checked by :class:`VBAModule`).
+
+    ``udf_docs``: source of the module whose :data:`REGISTER_SUB` registers the function-wizard texts;
+    when given, ThisWorkbook gets a ``Workbook_Open`` that calls it."""
     docs = [
         m["name"]
         for m in template.dir.modules
         if m["type"] == 0x22 and 'VB_Base = "0{0002' in template.sources[m["name"]]
     ]
-    modules = [VBAModule(name, "document", template.sources[name]) for name in docs]
+    modules = []
+    for name in docs:
+        src = template.sources[name]
+        if udf_docs and name == "ThisWorkbook":
+            src = src.rstrip("\r\n") + "\r\n" + _WORKBOOK_OPEN
+        modules.append(VBAModule(name, "document", src))
     modules.append(module_from_cls("Dictionary", _read_text(_xlwings_dir() / "addin" / "Dictionary.cls")))
     modules.append(_xlwings_module())
     modules.append(module_from_bas("BankXL", _read_text(_addin_src_dir() / "BankXL.bas")))
     if udf_vba:
         modules.append(module_from_bas("xlwings_udfs", udf_vba))
+    if udf_docs:
+        name = re.search(r'^Attribute VB_Name = "([^"]+)"', udf_docs, re.MULTILINE)
+        modules.append(module_from_bas(name.group(1) if name else "BankXLUdfDocs", udf_docs))
     return modules
 
 
@@ -300,6 +321,15 @@ def _workbook_xml(xml: bytes) -> bytes:
     return text.encode("utf-8")
 
 
+def _rels_xml(xml: bytes) -> bytes:
+    """The package relationships with the customUI relationship type of :data:`CUSTOMUI_NS`."""
+    text = xml.decode("utf-8")
+    text, n = re.subn(r'Type="[^"]*/relationships/ui/extensibility"', f'Type="{CUSTOMUI_REL}"', text)
+    if n != 1:
+        raise RuntimeError("customUI relationship not found in template _rels/.rels")
+    return text.encode("utf-8")
+
+
 _CORE_XML = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     b'<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
@@ -328,6 +358,7 @@ def build_xlam(
     buttons: Iterable,
     udf_vba: str | None = None,
     *,
+    udf_docs: str | None = None,
     config: Mapping[str, object] | None = None,
     template: str | Path | None = None,
 ) -> Path:
@@ -336,6 +367,7 @@ def build_xlam(
     ``buttons``: dicts or objects with ``id``, ``label`` (中文), ``group`` (one of
     :data:`GROUPS`), ``screentip`` and optionally ``image`` (an ``imageMso`` name).
     ``udf_vba``: VBA text of the UDF wrappers (module ``xlwings_udfs``), or None.
+    ``udf_docs``: VBA text of the function-wizard module (registered on open), or None.
     ``config``: extra rows for the ``bankxl.conf`` sheet (e.g. ``Interpreter_Win``).
     """
     out_path = Path(out_path)
@@ -344,7 +376,7 @@ def build_xlam(
     with zipfile.ZipFile(template_path) as tz:
         parts = {name: tz.read(name) for name in tz.namelist()}
     tproject = read_template(parts["xl/vbaProject.bin"])
-    modules = addin_modules(tproject, udf_vba)
+    modules = addin_modules(tproject, udf_vba, udf_docs)
     sheet, sst = _sheet_and_strings(_conf_rows(bool(udf_vba), config))
     parts["customUI/customUI.xml"] = customui
     parts["xl/vbaProject.bin"] = build_vba_project(VBA_PROJECT_NAME, modules, tproject)
@@ -352,6 +384,7 @@ def build_xlam(
     parts["xl/worksheets/sheet1.xml"] = sheet
     parts["xl/sharedStrings.xml"] = sst
     parts["docProps/core.xml"] = _CORE_XML
+    parts["_rels/.rels"] = _rels_xml(parts["_rels/.rels"])
     first = ["[Content_Types].xml", "_rels/.rels"]
     order = first + sorted(n for n in parts if n not in first)
     buf = io.BytesIO()
@@ -485,8 +518,14 @@ def check_xlam(path: str | Path, *, libreoffice: bool = False, schema: bool = Tr
             problems.append("workbook content type is not an add-in (.xlam)")
         if "application/vnd.ms-office.vbaProject" not in ct:
             problems.append("vbaProject.bin has no content type override")
-        if "customUI/customUI.xml" not in zf.read("_rels/.rels").decode("utf-8"):
+        rels = zf.read("_rels/.rels").decode("utf-8")
+        if "customUI/customUI.xml" not in rels:
             problems.append("_rels/.rels does not point at customUI/customUI.xml")
+        ui_ns = re.search(r'<customUI\b[^>]*\bxmlns="([^"]+)"', zf.read("customUI/customUI.xml").decode("utf-8"))
+        want_rel = CUSTOMUI14_REL if ui_ns and "2009/07" in ui_ns.group(1) else CUSTOMUI_REL
+        if f'Type="{want_rel}"' not in rels:
+            problems.append(f"customUI relationship type does not match its namespace "
+                            f"({ui_ns.group(1) if ui_ns else '?'}): expected {want_rel}")
         workbook = zf.read("xl/workbook.xml").decode("utf-8")
         if f'name="{CONF_SHEET}"' not in workbook:
             problems.append(f"config sheet {CONF_SHEET!r} missing from workbook.xml")
