@@ -470,6 +470,76 @@ register_table(TableSpec("deposit_accounts", "存款账户", (
     meaning="存款分户(借款人与保证人): 余额、账户性质、冻结、最近交易日、近 12 月入账"))
 
 
+# Issue 12 (E1 商户四级预警, E2 商户五星级分层, C4 收单商户信贷营销): acquiring merchants -----------------------
+# The merchant columns are declared once and used by both tables: a bank that exports one monthly sheet carrying
+# the merchant columns too (商户名称, MCC, 网点 … on every month row) loads it as 收单商户月度 alone; a scenario
+# takes a merchant's attributes from 收单商户 where given, else from its latest month row (SCENARIOS.md C4 T_mch_m).
+MCH_ID = C("mch_id", "商户号", "code", True, aliases=("商户编号", "商户代码", "商户编码", "收单商户号", "特约商户号",
+                                                   "商户ID", "商户号码", "内部商户号"), meaning="收单商户编号")
+MCH_NAME = C("mch_name", "商户名称", "text", aliases=("商户名", "商户全称", "商户简称", "签购单名称", "商户注册名称"))
+MCC = C("mcc", "MCC", "code", aliases=("商户类别码", "商户类别代码", "MCC码", "行业类别码", "商户类别", "MCC代码"),
+        meaning="商户类别码(4 位, 如 8211 学校、7991 景区); 季节性商户按它识别")
+MCH_ORG = C("org_id", "网点", "code", aliases=ORG_ALIASES + ("机构号", "拓展网点", "签约网点", "收单网点"),
+            meaning="商户归属网点(机构号)")
+MCH_MGR = C("mgr_id", "客户经理", "code", aliases=MGR_ID.aliases + ("拓展人员", "商户经理", "拓展经理", "维护经理"))
+MCH_OPEN = C("open_date", "入网日期", "date", aliases=("入网时间", "签约日期", "开通日期", "商户入网日期", "进件日期"),
+             meaning="商户入网(签约)日期; 入网不满几个月为新商户观察期")
+MCH_STATUS = C("status", "商户状态", "category", aliases=("状态", "商户状态名称", "签约状态"),
+               meaning="正常/注销/冻结…; 注销(解约/清退)的商户不预警")
+MCH_LEGAL_ID = C("legal_id", "法人证件号", "id_card", aliases=("法人证件号码", "法人身份证号", "法定代表人证件号",
+                                                          "法定代表人证件号码", "负责人证件号", "经营者证件号"),
+                 meaning="法人(经营者)身份证号; 一人多商户按它汇总(C4)")
+MCH_USCC = C("uscc", "统一社会信用代码", "code", aliases=("社会信用代码", "信用代码", "营业执照号", "营业执照号码",
+                                                    "统一代码"), meaning="18 位统一社会信用代码(GB 32100)")
+MCH_LAST_TXN = C("last_txn_date", "最近交易日", "date", aliases=("最后交易日", "最近交易日期", "末笔交易日",
+                                                            "最后交易日期"),
+                 meaning="最近一笔交易的日期; 有它时按连续无交易天数判断四级(沉睡)")
+MERCHANT_COLUMNS = (MCH_NAME, MCC, MCH_ORG, MCH_MGR, MCH_OPEN, MCH_STATUS, MCH_LEGAL_ID, MCH_USCC, MCH_LAST_TXN)
+
+register_table(TableSpec("merchants", "收单商户", (MCH_ID, *MERCHANT_COLUMNS),
+                         aliases=("商户表", "商户信息", "收单商户表", "商户清单", "收单商户信息", "T_mch"), key=("mch_id",),
+                         meaning="收单商户基本信息: 一行一个商户"))
+
+register_table(TableSpec("merchant_monthly", "收单商户月度", (
+    MCH_ID,
+    C("month", "月份", "month", True, aliases=("交易月份", "统计月份", "数据月份", "年月")),
+    C("txn_count", "笔数", "int", unit="笔", aliases=("交易笔数", "消费笔数", "成功笔数", "总笔数", "月交易笔数"),
+      nonneg=True, meaning="当月交易笔数(含退货); 0 = 当月无交易"),
+    C("amount", "金额", "money", True, unit="元", aliases=("交易金额", "交易额", "消费金额", "收单金额", "净交易金额",
+                                                      "月交易额", "月交易金额"),
+      meaning="当月净交易额, 退货为负; 空白 = 未知(不按 0 处理)", if_missing="该月交易额未知: 不按 0 计, 依赖该月的基线与等级不评"),
+    C("settle_avg", "结算户日均", "money", unit="元", aliases=("结算账户日均", "结算户月日均", "结算账户月日均",
+                                                        "结算户存款日均")),
+    *MERCHANT_COLUMNS,
+), aliases=("商户月度交易", "收单商户月度交易", "商户月度", "商户交易月报", "收单月报", "T_mch_m"),
+    key=("mch_id", "month"),
+    meaning="商户 × 月份交易笔数/金额(退货为负)/结算户日均; 可同时带商户列(一张表即可)"))
+
+
+# Issue 13 (C5 ETC 客户): the ETC sign-up list as a bank receives it (the ETC issuer's export or its own) ----------
+register_table(TableSpec("etc_signups", "ETC签约", (
+    C("signup_id", "签约号", "code", aliases=("签约编号", "协议号", "ETC签约号", "OBU号", "合同号", "签约流水号")),
+    C("cust_id", "客户号", "code", aliases=CUST_ID.aliases, meaning="本行客户号(若有); 证件号缺失时按它匹配"),
+    C("cust_name", "姓名", "text", aliases=("客户姓名", "车主姓名", "车主", "客户名称", "户名", "签约人", "单位名称")),
+    C("id_no", "证件号", "id_card", aliases=("证件号码", "身份证号", "身份证号码", "车主证件号", "证件号(脱敏)"),
+      meaning="15 或 18 位身份证号(15 位自动升位); 单位签约为统一社会信用代码(记为证件问题, 不参与匹配)"),
+    C("phone", "手机", "code", aliases=("手机号", "手机号码", "联系电话", "手机(脱敏)", "手机号(脱敏)", "联系手机"),
+      meaning="常为脱敏号码 138****5678; 只比较双方都显示的数字"),
+    C("plate", "车牌", "text", True, aliases=("车牌号", "车牌号码", "号牌", "号牌号码", "车辆号牌")),
+    C("vehicle_type", "车型", "category", aliases=("车辆类型", "车种", "车型分类", "客货类型"),
+      meaning="客车/货车(货车 = 经营贷线索); 空白 = 未知"),
+    C("card_type", "绑定卡", "category", aliases=("绑定卡类型", "扣款卡类型", "卡种"), meaning="借记/信用"),
+    C("signup_date", "签约日期", "date", aliases=("签约日", "开通日期", "办理日期", "激活日期")),
+    C("status", "状态", "category", aliases=("签约状态", "ETC状态", "账户状态"), meaning="正常/注销(注销的签约不计)"),
+    C("signup_kind", "签约类型", "category", aliases=("客户类型", "签约主体", "个人/单位", "用户类型"),
+      meaning="个人/单位(单位 ETC 剔除); 空白按姓名判断(含 公司/有限/厂 … 为单位)"),
+    C("org_id", "签约机构", "code", aliases=("签约网点", "办理网点", "办理机构", "签约机构号") + ORG_ALIASES),
+    C("monthly_toll", "月通行扣费", "money", unit="元", aliases=("月均通行费", "月通行费", "通行费(月均)", "月扣费金额"),
+      nonneg=True, meaning="近几个月的月均通行扣费; 空白 = 未知(不按 0 计)"),
+    AS_OF,
+), aliases=("ETC签约名单", "ETC名单", "ETC客户", "ETC", "T_etc"), key=("signup_id",),
+    meaning="ETC 签约名单(外部名单口径: 证件号可 15 位、手机脱敏、一人多车): 一行一辆车"))
+
 # Alias table for users (docs/表头别名.md) -----------------------------------------------------------------
 ALIAS_DOC = "docs/表头别名.md"
 

@@ -14,8 +14,9 @@ Errors never surface as a Python traceback in a cell:
 * a bad call (unknown scenario, wrong argument) gives one cell ``#VALUE! <中文说明>``.
 
 The churn and merchant rules (:func:`~bankxl.indicators.churn_state`,
-:func:`~bankxl.indicators.merchant_drop`, :func:`~bankxl.indicators.merchant_level`) are defined in
-:mod:`bankxl.indicators`, shared with the D3 / E1 scenarios; BANKXL_CHURN / BANKXL_MERCHANT_* call them and
+:func:`~bankxl.rules.merchants.merchant_drop`, :func:`~bankxl.rules.merchants.merchant_level`) are defined in
+:mod:`bankxl.indicators` and :mod:`bankxl.rules.merchants` (the E1 scenario's rule); BANKXL_CHURN /
+BANKXL_MERCHANT_* call them and
 this module only re-imports the names. Everything is testable without Excel: on Linux
 ``xw.func``/``xw.arg``/``xw.ret`` are no-op decorators, so the functions are plain Python taking 2-D numpy
 arrays.
@@ -43,7 +44,8 @@ import pandas as pd
 import xlwings as xw
 
 from .. import idcard, masking
-from ..indicators import CHURN_STATES, MERCHANT_LEVELS, churn_state, merchant_drop, merchant_level  # noqa: F401
+from ..indicators import CHURN_STATES, churn_state  # noqa: F401
+from ..rules.merchants import MERCHANT_LEVELS, merchant_drop, merchant_level  # noqa: F401
 
 __all__ = [
     "BANKXL_AGE", "BANKXL_BIRTH", "BANKXL_CHURN", "BANKXL_DAILY_AVG", "BANKXL_DAYS_TO_MATURITY",
