@@ -124,10 +124,17 @@ def test_install_without_excel_is_a_clear_error(capsys, monkeypatch):
     assert cli.main(["addin", "uninstall"]) == 2
 
 
-def test_install_and_uninstall_into_a_folder(built, tmp_path, capsys):
+def test_install_and_uninstall_into_a_folder(built, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # install writes ~/.bankxl/bankxl.conf
     target = tmp_path / "XLSTART"
     assert cli.main(["addin", "install", "--file", str(built), "--out", str(target)]) == 0
     assert (target / "bankxl.xlam").read_bytes() == built.read_bytes()
+    # --out also writes the config (the add-in needs the interpreter wherever it is loaded from) and says
+    # how to register the add-in in Excel
+    conf = tmp_path / "home" / ".bankxl" / "bankxl.conf"
+    assert conf.read_bytes().decode(A.ansi_encoding()).startswith('"INTERPRETER_')
+    err = capsys.readouterr().err
+    assert "文件 → 选项 → 加载项" in err and str(target / "bankxl.xlam") in err and "File → Options → Add-ins" in err
     assert cli.main(["addin", "uninstall", "--out", str(target)]) == 0
     assert not (target / "bankxl.xlam").exists()
     assert cli.main(["addin", "uninstall", "--out", str(target)]) == 2

@@ -257,3 +257,71 @@ def test_ribbon_groups_follow_the_registry(built):
     ui = build_customui([{"id": "ebank.x", "label": "手机银行", "group": "电子银行"},
                          {"id": "risk.y", "label": "不良", "group": "风险管理"}]).decode()
     assert ui.index('label="电子银行"') < ui.index('label="风险管理"')
+
+
+# ============================================================================ item 2: Python installed for all users
+def _touch(p: Path) -> Path:
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(b"")
+    return p
+
+
+def test_dll_found_where_xlwings_vba_looks(tmp_path):
+    dll = "xlwings64-0.37.8.dll"
+    # python.org install for the user: C:\Users\张三\AppData\Local\Programs\Python\Python312 (DLL beside pythonw)
+    py = _touch(tmp_path / "Python312" / "pythonw.exe")
+    _touch(tmp_path / "Python312" / dll)
+    assert A.verify_xlwings_dll(py, dll=dll, installed=[]) == tmp_path / "Python312"
+    # a venv: venv\Scripts\pythonw.exe, the DLL in venv\ (the wheel's data files go to the prefix)
+    vpy = _touch(tmp_path / "venv" / "Scripts" / "pythonw.exe")
+    _touch(tmp_path / "venv" / dll)
+    assert A.verify_xlwings_dll(vpy, dll=dll, installed=[]) == tmp_path / "venv"
+    assert A.xlwings_dll_name(64) == f"xlwings64-{__import__('xlwings').__version__}.dll"
+
+
+def test_all_users_python_is_caught_and_the_fix_is_named(tmp_path):
+    import sysconfig
+
+    from bankxl.errors import BankxlError
+
+    dll = "xlwings64-0.37.8.dll"
+    py = _touch(tmp_path / "Program Files" / "Python312" / "pythonw.exe")  # IT's all-users install, read-only
+    # pip install --user puts the wheel's data files under the user base (%APPDATA%\Python): sysconfig's
+    # nt_user scheme, not next to pythonw.exe
+    userbase = tmp_path / "AppData" / "Roaming" / "Python"
+    data = Path(sysconfig.get_path("data", "nt_user", vars={"userbase": str(userbase)}))
+    assert data == userbase
+    _touch(data / dll)
+    with pytest.raises(BankxlError) as e:
+        A.verify_xlwings_dll(py, dll=dll, installed=[data])
+    zh, en = e.value.message_zh, e.value.message_en
+    assert f"它在 {data}" in zh and "为所有用户安装" in zh and f'Could not load {dll}' in zh
+    assert r'python -m venv "%LOCALAPPDATA%\bankxl\venv"' in zh
+    assert r'"%LOCALAPPDATA%\bankxl\venv\Scripts\python" -m bankxl.cli addin install' in en
+    assert "per-user venv" in en
+
+
+def test_install_checks_the_dll_before_copying(built, tmp_path, monkeypatch, capsys):
+    import sys
+
+    from bankxl import cli
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sys, "platform", "win32")  # this Python has no xlwings DLL beside it
+    target = tmp_path / "addins"
+    assert cli.main(["addin", "install", "--file", str(built), "--out", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"Could not load {A.xlwings_dll_name()}" in err and "per-user venv" in err
+    assert not target.exists() and not (tmp_path / "home" / ".bankxl").exists()
+
+
+def test_offline_installer_uses_a_per_user_venv():
+    bat = A.INSTALL_BAT
+    bat.encode("ascii")
+    assert 'set "VENV=%LOCALAPPDATA%\\bankxl\\venv"' in bat and 'python -m venv "%VENV%"' in bat
+    assert '"%VENV%\\Scripts\\python.exe" -m pip install --no-index --find-links "%~dp0wheels"' in bat
+    assert '"%VENV%\\Scripts\\python.exe" -m bankxl.cli addin install --file "%~dp0bankxl.xlam"' in bat
+    assert "\npython -m pip" not in bat  # never into the (possibly all-users) system Python
+    ps1 = A.INSTALL_PS1
+    assert 'Join-Path $env:LOCALAPPDATA "bankxl\\venv"' in ps1 and "& $vpy -m pip install --no-index" in ps1
+    assert "& $vpy -m bankxl.cli addin install" in ps1

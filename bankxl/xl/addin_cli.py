@@ -364,10 +364,8 @@ def write_user_config(home: Path | None = None, *, exe: Path | str | None = None
     enc = encoding or ansi_encoding()
     conf = home / ".bankxl" / "bankxl.conf"
     conf.parent.mkdir(parents=True, exist_ok=True)
-    exe = Path(exe) if exe is not None else Path(sys.executable)
+    exe = interpreter_path(exe)
     key = "INTERPRETER_MAC" if sys.platform == "darwin" else "INTERPRETER_WIN"
-    if key == "INTERPRETER_WIN" and exe.name.lower() == "python.exe" and (exe.parent / "pythonw.exe").exists():
-        exe = exe.parent / "pythonw.exe"
     lines: list[str] = []
     if conf.exists():
         raw = conf.read_bytes()
@@ -394,8 +392,89 @@ def write_user_config(home: Path | None = None, *, exe: Path | str | None = None
     return conf
 
 
+def interpreter_path(exe: Path | str | None = None) -> Path:
+    """The interpreter the add-in runs: ``exe`` (default this Python), ``pythonw.exe`` beside ``python.exe``
+    on Windows (no console window)."""
+    exe = Path(exe) if exe is not None else Path(sys.executable)
+    if exe.name.lower() == "python.exe" and (exe.parent / "pythonw.exe").exists():
+        exe = exe.parent / "pythonw.exe"
+    return exe
+
+
+def xlwings_dll_name(bits: int | None = None) -> str:
+    """The DLL xlwings' VBA loads (``XLPyDLLName``): ``xlwings64-<version>.dll`` for 64-bit Python/Office."""
+    import struct
+
+    import xlwings
+
+    return f"xlwings{bits or struct.calcsize('P') * 8}-{xlwings.__version__}.dll"
+
+
+def dll_search_folders(interpreter: Path) -> list[Path]:
+    """Where xlwings' VBA looks for its DLL (``XLPyLoadDLL``): the interpreter's folder (a normal install,
+    ``C:\\Python312``), then its parent (a venv: ``venv\\Scripts\\pythonw.exe`` -> ``venv``)."""
+    return [interpreter.parent, interpreter.parent.parent]
+
+
+def dll_install_folders() -> list[Path]:
+    """Where pip puts xlwings' DLL (a data file of the wheel: the install scheme's ``data`` path): the
+    environment's prefix for a normal or venv install; the user base (``%APPDATA%\\Python``) for
+    ``pip install --user`` - which pip chooses by itself when Python was installed for all users by IT and
+    its folder is not writable."""
+    import site
+    import sysconfig
+
+    out = [Path(sysconfig.get_path("data"))]
+    user_scheme = "nt_user" if os.name == "nt" else f"{os.name}_user"
+    if site.USER_BASE and user_scheme in sysconfig.get_scheme_names():
+        out.append(Path(sysconfig.get_path("data", user_scheme, vars={"userbase": site.USER_BASE})))
+    return list(dict.fromkeys(out))
+
+
+def verify_xlwings_dll(interpreter: Path, *, dll: str | None = None,
+                       installed: list[Path] | None = None) -> Path:
+    """The folder in which the add-in's VBA will find xlwings' DLL for ``interpreter``, or a
+    :class:`~bankxl.errors.BankxlError` saying where it is instead and how to fix it (a per-user venv:
+    there pip installs without admin rights and the DLL lands in the venv, where the VBA looks). Without
+    it every formula fails with "Could not load xlwings64-….dll"."""
+    dll = dll or xlwings_dll_name()
+    for folder in dll_search_folders(interpreter):
+        if (folder / dll).is_file():
+            return folder
+    found = [f for f in (installed if installed is not None else dll_install_folders()) if (f / dll).is_file()]
+    where_zh = f"它在 {found[0]}(pip 的「仅当前用户」安装位置)" if found else "本机找不到它"
+    where_en = f"it is in {found[0]} (pip's per-user location)" if found else "it was not found"
+    venv = r"%LOCALAPPDATA%\bankxl\venv"
+    steps = (f'  python -m venv "{venv}"\n'
+             f'  "{venv}\\Scripts\\python" -m pip install bankxl   (离线 offline: --no-index --find-links wheels bankxl)\n'
+             f'  "{venv}\\Scripts\\python" -m bankxl.cli addin install')
+    folders = " / ".join(str(f) for f in dll_search_folders(interpreter))
+    raise BankxlError(
+        f"Excel 加载项需要的 {dll} 不在 {folders} 中({where_zh}): 这台电脑的 Python 是为所有用户安装的, pip 只能装到"
+        f"当前用户目录, 公式会报 \"Could not load {dll}\"。请在命令提示符中把 bankxl 装进个人虚拟环境(无需管理员权限)"
+        f"后重新安装加载项(离线安装包的 install.bat 就是这样做的):\n{steps}",
+        f"{dll}, which the add-in's VBA loads, is not in {folders} ({where_en}): Python was installed for all "
+        f"users, so pip installed per user and formulas would fail with \"Could not load {dll}\". Install bankxl "
+        f"into a per-user venv (no admin rights needed) and install the add-in from there (install.bat does "
+        f"this):\n{steps}")
+
+
+#: how to register an add-in copied to a folder that is not XLSTART (``install --out``)
+REGISTER_STEPS_ZH = ("在 Excel 中: 文件 → 选项 → 加载项 → 管理「Excel 加载项」→ 转到 → 浏览, 选中 {path}, 确定并勾选"
+                     "「Bankxl」; 若该文件夹不是受信任位置, 请在 信任中心 → 受信任位置 中添加(网络文件夹需勾选"
+                     "「允许网络上的受信任位置」)。")
+REGISTER_STEPS_EN = ("In Excel: File → Options → Add-ins → Manage: Excel Add-ins → Go → Browse, pick {path}, OK and "
+                     "tick it; add the folder under Trust Center → Trusted Locations unless it is one already.")
+
+
 def install(src: str | Path | None = None, target_dir: str | Path | None = None) -> Path:
-    """Copy the add-in into XLSTART (or ``target_dir``). Builds it first when no built add-in is found."""
+    """Copy the add-in into XLSTART (or ``target_dir``) and point ``~/.bankxl/bankxl.conf`` at this Python
+    (also with ``target_dir``: the add-in needs the interpreter wherever it is loaded from). Builds the
+    add-in first when no built one is found. On Windows it first checks that xlwings' DLL is where the VBA
+    looks (:func:`verify_xlwings_dll`) and says so; with ``target_dir`` it tells how to register the add-in
+    in Excel (a folder other than XLSTART is not loaded by itself)."""
+    exe = interpreter_path()
+    dll_folder = verify_xlwings_dll(exe) if sys.platform.startswith("win") else None
     folder = Path(target_dir) if target_dir else _excel_startup_path()
     src = Path(src) if src else default_xlam()
     if not src.is_file():
@@ -407,10 +486,16 @@ def install(src: str | Path | None = None, target_dir: str | Path | None = None)
         shutil.copyfile(src, dest)
     except PermissionError as e:
         raise BankxlError(f"无法写入 {dest}: 请先退出 Excel 再安装。\nCannot write {dest}: quit Excel and retry.") from e
+    conf = write_user_config(exe=exe)
+    lines = [f"已安装加载项 add-in installed: {dest}",
+             f"Python: {exe}  (配置 config: {conf})"]
+    if dll_folder is not None:
+        lines.append(f"xlwings 组件 DLL: {dll_folder / xlwings_dll_name()}")
     if target_dir is None:
-        write_user_config()
-    _say(f"已安装加载项 add-in installed: {dest}\n重新启动 Excel 后可见「银行数据应用」选项卡。"
-         f" Restart Excel to see the 银行数据应用 tab.")
+        lines.append("重新启动 Excel 后可见「银行数据应用」选项卡。 Restart Excel to see the 银行数据应用 tab.")
+    else:
+        lines += [REGISTER_STEPS_ZH.format(path=dest), REGISTER_STEPS_EN.format(path=dest)]
+    _say("\n".join(lines))
     return dest
 
 
@@ -431,6 +516,9 @@ def uninstall(target_dir: str | Path | None = None) -> Path:
 # ======================================================================================= offline bundle
 INSTALL_BAT = r"""@echo off
 rem bankxl offline install: no internet needed. Run from this folder.
+rem bankxl goes into a per-user virtual environment (%LOCALAPPDATA%\bankxl\venv): no admin rights needed,
+rem and xlwings' DLL lands in the venv, where the add-in looks for it. (With a Python that IT installed
+rem "for all users", pip would install per user and put the DLL in %APPDATA%\Python: formulas would fail.)
 setlocal
 cd /d "%~dp0"
 where python >nul 2>nul
@@ -439,13 +527,22 @@ if errorlevel 1 (
   pause
   exit /b 1
 )
-python -m pip install --no-index --find-links "%~dp0wheels" --upgrade bankxl
+set "VENV=%LOCALAPPDATA%\bankxl\venv"
+if not exist "%VENV%\Scripts\python.exe" (
+  python -m venv "%VENV%"
+  if errorlevel 1 (
+    echo Could not create the virtual environment %VENV%.
+    pause
+    exit /b 1
+  )
+)
+"%VENV%\Scripts\python.exe" -m pip install --no-index --find-links "%~dp0wheels" --upgrade bankxl
 if errorlevel 1 (
   echo pip install failed. See the messages above.
   pause
   exit /b 1
 )
-python -m bankxl.cli addin install --file "%~dp0bankxl.xlam"
+"%VENV%\Scripts\python.exe" -m bankxl.cli addin install --file "%~dp0bankxl.xlam"
 if errorlevel 1 (
   pause
   exit /b 1
@@ -456,6 +553,8 @@ pause
 
 INSTALL_PS1 = """# bankxl 离线安装 offline install (无需联网 no internet needed)
 # 运行 Run:  powershell -ExecutionPolicy Bypass -File install.ps1
+# bankxl 装进个人虚拟环境 %LOCALAPPDATA%\\bankxl\\venv (无需管理员权限; xlwings 的 DLL 随之装在加载项查找的位置)
+# bankxl goes into a per-user venv (no admin rights; xlwings' DLL lands where the add-in looks for it)
 $ErrorActionPreference = "Stop"
 $here = Split-Path -Parent $MyInvocation.MyCommand.Path
 $py = Get-Command python -ErrorAction SilentlyContinue
@@ -463,9 +562,15 @@ if (-not $py) {
     Write-Host "未找到 Python(需要 64 位 Python 3.11/3.12/3.13)。Python not found." -ForegroundColor Red
     exit 1
 }
-python -m pip install --no-index --find-links "$here\\wheels" --upgrade bankxl
+$venv = Join-Path $env:LOCALAPPDATA "bankxl\\venv"
+$vpy = Join-Path $venv "Scripts\\python.exe"
+if (-not (Test-Path $vpy)) {
+    python -m venv "$venv"
+    if ($LASTEXITCODE -ne 0) { Write-Host "无法创建虚拟环境 cannot create $venv" -ForegroundColor Red; exit 1 }
+}
+& $vpy -m pip install --no-index --find-links "$here\\wheels" --upgrade bankxl
 if ($LASTEXITCODE -ne 0) { Write-Host "pip 安装失败 pip install failed" -ForegroundColor Red; exit 1 }
-python -m bankxl.cli addin install --file "$here\\bankxl.xlam"
+& $vpy -m bankxl.cli addin install --file "$here\\bankxl.xlam"
 if ($LASTEXITCODE -ne 0) { exit 1 }
 Write-Host "完成。请重新启动 Excel。Done: restart Excel." -ForegroundColor Green
 """
