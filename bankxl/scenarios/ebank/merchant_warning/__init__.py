@@ -323,7 +323,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
                 Table(dist, name="e1_levels", title="等级分布(全行)", formats={"商户数": "int"} | pct,
                       conditional=[Conditional(["商户数"], "data_bar")]),
                 Chart(table="e1_levels", categories="等级", series=["商户数"], kind="column", title="各等级商户数",
-                      y_title="商户数", height=240)]
+                      y_title="商户数", height=200)]
     states = [s for s in STATES if s != NOT_OPEN]
     org_sheet = [Note(lines=["网点 × 等级(商户数); 预警率 = 一级–四级 ÷ 参与评级(正常 + 一级–四级)。"]),
                  Table(by_org, name="e1_by_org", title="网点 × 等级分布", text_columns=("网点",),
@@ -335,12 +335,13 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
     stay = int(np.trace(trans[list(STATES)].to_numpy()))
     trans_lines = [f"行 = 上月({prev_end:%Y-%m-%d})等级, 列 = 本月({ctx.as_of:%Y-%m-%d})等级; 两期按同一规则、各自的基线计算。"
                    if prev_end is not None else "数据只有一个月: 没有上月等级。",
-                   f"等级不变 {stay:,} 户, 变化 {n - stay:,} 户。上月不看商户状态(注销时间未知)与最近交易日(只有当前值)。"]
+                   f"等级不变 {stay:,} 户, 变化 {n - stay:,} 户。",
+                   "上月不看商户状态(注销时间未知)与最近交易日(只有当前值)。"]
     trend_cols = [*WARNED[::-1]]
-    churn_lines = [f"年度商户流失率 = 年内流失 ÷ (年初活跃 + 年内新增)【S15】, 统计 {ch['y0'].year}-01-01 至 {ctx.as_of:%Y-%m-%d}; "
-                   f"年初活跃 = {ch['y0'] - ch['start']} 至 {ch['y0'] - 1} 有交易; 年内新增 = 入网日期在年内(无入网日期: 年内首次有交易); "
-                   f"流失 = 已注销或连续 ≥ {p.exit_days} 天无交易。行业参考 12–15%【S16】。",
-                   "全行: " + churn_txt + "。"]
+    churn_lines = [f"年度商户流失率 = 年内流失 ÷ (年初活跃 + 年内新增)【S15】, 统计 {ch['y0'].year}-01-01 至 {ctx.as_of:%Y-%m-%d}。",
+                   f"年初活跃 = {ch['y0'] - ch['start']} 至 {ch['y0'] - 1} 有交易; 年内新增 = 入网日期在年内"
+                   "(无入网日期: 此前几个月有数据而无交易, 年内有交易)。",
+                   f"流失 = 已注销或连续 ≥ {p.exit_days} 天无交易。行业参考 12–15%【S16】。全行: " + churn_txt + "。"]
     if ch.get("unknown"):
         churn_lines.append(f"{ch['unknown']:,} 户商户的数据没有覆盖 {ch['y0'] - ch['start']} 至 {ch['y0'] - 1}, 年初是否活跃未知: "
                            "不计入(不按不活跃处理)。")
