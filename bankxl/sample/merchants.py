@@ -54,7 +54,7 @@ def _uscc(rng, n: int, kind: np.ndarray) -> np.ndarray:
     body[:, 2:8] = np.array([int(c) for c in "350100"])
     body[:, 8:] = rng.integers(0, 10, (n, 9))
     check = (31 - (body * _USCC_W).sum(axis=1) % 31) % 31
-    text = np.array(["".join(map(str, r)) for r in body], dtype=object) if n else np.array([], dtype=object)
+    text = _digits(body @ (10 ** np.arange(16, -1, -1, dtype=np.int64)), 17)
     return text + np.array(list(_USCC_ALPHABET), dtype=object)[check]
 
 
@@ -80,9 +80,8 @@ def _make_merchants(rng, customers: pd.DataFrame, orgs: pd.DataFrame, as_of: np.
     kind_i = rng.integers(0, len(_KINDS), n)
     mcc = np.array([k[0] for k in _KINDS], dtype=object)[kind_i]
     ticket = np.array([k[2] for k in _KINDS])[kind_i]
-    suffix = np.array([k[1][i % len(k[1])] for k, i in zip(np.array(_KINDS, dtype=object)[kind_i],
-                                                              rng.integers(0, 5, n))], dtype=object) \
-        if n else np.array([], dtype=object)
+    suffixes = np.array([[k[1][i % len(k[1])] for i in range(5)] for k in _KINDS], dtype=object)  # kinds × 5
+    suffix = suffixes[kind_i, rng.integers(0, 5, n)]
     surname = np.array(["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周"], dtype=object)[rng.integers(0, 10, n)]
     place = np.array(_PLACES, dtype=object)[rng.integers(0, len(_PLACES), n)]
     name = np.where(rng.random(n) < 0.5, surname + "记" + suffix, place + suffix)
