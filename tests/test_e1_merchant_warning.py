@@ -245,3 +245,31 @@ def test_sample_bank_has_every_level():
     import stdnum.cn.uscc as uscc
 
     assert b["merchants"]["uscc"].map(uscc.is_valid).all()
+
+
+def test_mid_month_data_date_counts_the_days_so_far():
+    """Data date 2026-11-15: November counts 15 days. M1 with 75,000 元 so far = 5,000/day against 10,000/day
+    -> r = 50% -> 二级 (over 30 days it would read 2,500/day, r = 75%)."""
+    b = bank()
+    mm = b["merchant_monthly"]
+    mm.loc[(mm["mch_id"] == "M1") & (mm["month"] == "2026-11-01"), "amount"] = 75_000.0
+    rep = execute("ebank.merchant_warning", b, as_of="2026-11-15")
+    det = _detail(rep)
+    assert det.loc["M1", "下降率"] == pytest.approx(0.5) and det.loc["M1", "当月日均(元)"] == 5_000
+    assert det.loc["M1", "本月等级"] == "二级"
+
+
+def test_repeated_month_and_zero_count_with_amount_are_data_problems():
+    """A second M2 row for November (the last one kept, as the loader does: 9,000/day -> r = 10% -> 正常) is
+    DUP_KEY; M14's October with 笔数 0 but 金额 279,000 is MCH_COUNT_ZERO and still a month with transactions."""
+    b = bank()
+    mm = b["merchant_monthly"]
+    extra = mm[(mm["mch_id"] == "M2") & (mm["month"] == "2026-11-01")].assign(amount=270_000.0)
+    mm.loc[(mm["mch_id"] == "M14") & (mm["month"] == "2026-10-01"), "txn_count"] = 0
+    b["merchant_monthly"] = pd.concat([mm, extra], ignore_index=True)
+    rep = execute("ebank.merchant_warning", b, as_of=AS_OF)
+    det = _detail(rep)
+    assert det.loc["M2", "本月等级"] == "正常" and det.loc["M2", "下降率"] == pytest.approx(0.1)
+    assert det.loc["M14", "本月等级"] == "正常" and det.loc["M14", "上月等级"] == "正常"
+    codes = rep.problems.to_frame()["问题码"].tolist()
+    assert codes.count("DUP_KEY") == 1 and codes.count("MCH_COUNT_ZERO") == 1
