@@ -75,6 +75,11 @@ def cmd_run(args) -> int:
     from .runner import merge_settings, run_scenario
     from .scenario import get_scenario
 
+    if args.scenario.strip().lower() == "all":
+        return cmd_run_all(args)
+    if args.by == "manager" or args.do_not_disturb or args.contacts:
+        raise BankxlError("--by manager、--do-not-disturb 与 --contacts 只用于 bankxl run all(营销任务清单)。",
+                          "--by manager, --do-not-disturb and --contacts are options of bankxl run all only.")
     spec = get_scenario(args.scenario)
     params, common = {}, {}
     if args.params:
@@ -116,6 +121,62 @@ def cmd_run(args) -> int:
     return 0
 
 
+#: files ``run all`` takes from an --input folder
+INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv")
+
+
+def input_files(items, out: Path | None = None) -> list[Path]:
+    """``--input`` items as files: a file as given, a folder as its data files (:data:`INPUT_SUFFIXES`, sorted by
+    name, not recursive; Excel lock files ``~$…`` and anything inside ``out`` left out). Raises BankxlError for a
+    path that does not exist or a folder without data files."""
+    files: list[Path] = []
+    skip = out.resolve() if out is not None else None
+    for item in items:
+        p = Path(item)
+        if not p.exists():
+            raise BankxlError(f"找不到输入文件或文件夹: {item}", f"Input file or folder not found: {item}")
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
+                           and not f.name.startswith("~$") and (skip is None or skip not in f.resolve().parents))
+            if not found:
+                raise BankxlError(f"文件夹「{p}」中没有 .xlsx/.csv 数据文件。", f"Folder {p} holds no .xlsx/.csv files.")
+            files.extend(found)
+        else:
+            files.append(p)
+    return files
+
+
+def cmd_run_all(args) -> int:
+    """``bankxl run all``: every registered scenario whose required tables are in ``--input`` (files or folders),
+    one load of each table, one report each plus 客户画像.xlsx and 营销任务清单.xlsx in the folder ``--out``
+    (:func:`bankxl.crossview.run_all`). ``--param k=v`` sets a cross-view parameter, ``--param D3.k=v`` one
+    scenario's. Exit code: 0 when at least one ran and none had an internal error, 1 internal error, 2 none ran."""
+    from .crossview import run_all
+    from .crossview.runall import scenario_overrides
+    from .runner import merge_settings
+
+    if args.params:
+        raise BankxlError("bankxl run all 暂不读取 --params 参数文件; 请用 --param 键=值 或 --param 场景代码.键=值。",
+                          "bankxl run all does not read --params yet; use --param key=value or --param CODE.key=value.")
+    cross, per = scenario_overrides(_parse_kv(args.param))
+    settings = merge_settings({"as_of": args.as_of, "scale": args.scale, "currency": args.currency,
+                               "mask": False if args.no_mask else None,
+                               "mask_accounts": False if args.no_mask_accounts else None}, {})
+    out = Path(args.out)
+    files = input_files(args.input, out)
+    t0 = time.perf_counter()
+    _progress(f"全部场景 run all: {len(files)} 个输入文件 input file(s)")
+    res = run_all(files, out, params=cross, scenario_params=per, strict=args.strict, holidays=args.holidays,
+                  by=args.by, do_not_disturb=args.do_not_disturb, contacts=args.contacts, progress=_progress,
+                  **settings)
+    ran = sum(r.status == "已运行" for r in res.runs)
+    _progress(f"运行 {ran} 个场景, 跳过/出错 {len(res.runs) - ran} 个 (ran {ran}, not run {len(res.runs) - ran})")
+    for p in res.paths:
+        print(p)
+    _progress(f"完成 done: {out} ({time.perf_counter() - t0:.1f}s), exit {res.exit_code}")
+    return res.exit_code
+
+
 def cmd_demo(args) -> int:
     """``bankxl demo``: run every scenario on the sample bank (and public data under ``--data``) into ``--out``."""
     from .demo import run_demo
@@ -149,15 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--csv", action="store_true", help="write one CSV per table instead of workbooks")
     s.set_defaults(func=cmd_sample)
 
-    r = sub.add_parser("run", help="运行一个场景 run one scenario")
-    r.add_argument("scenario", help="场景 id / 代码 / 名称, e.g. deposit.maturity or D2")
-    r.add_argument("--input", "-i", action="append", required=True, help=".xlsx/.csv (repeatable)")
-    r.add_argument("--out", "-o", required=True, help="report .xlsx (a folder with --by outlet)")
+    r = sub.add_parser("run", help="运行一个场景(或 all: 全部能运行的场景) run one scenario, or all")
+    r.add_argument("scenario", help="场景 id / 代码 / 名称, e.g. deposit.maturity or D2; all = 全部场景 + 客户画像 + 营销任务清单")
+    r.add_argument("--input", "-i", action="append", required=True,
+                   help=".xlsx/.csv (repeatable); with all also a folder of them")
+    r.add_argument("--out", "-o", required=True, help="report .xlsx (a folder with --by outlet and with all)")
     r.add_argument("--param", "-p", action="append", help="key=value (repeatable)")
     r.add_argument("--params", help="parameter file (.xlsx 参数 sheet or .csv 参数,取值)")
     r.add_argument("--as-of", help="数据日期 YYYY-MM-DD")
     r.add_argument("--holidays", help="节假日表 holiday table file (日期, 是否工作日, 节假日名称)")
-    r.add_argument("--by", choices=["outlet"], help="one file per outlet with only its own rows")
+    r.add_argument("--by", choices=["outlet", "manager"],
+                   help="one file per outlet with only its own rows; with all: one task list per outlet / manager")
+    r.add_argument("--do-not-disturb", help="run all: 免打扰名单 file (客户号)")
+    r.add_argument("--contacts", help="run all: 接触记录 file (客户号, 联系日期)")
     r.add_argument("--strict", action="store_true", help="数据问题视为错误 row problems are fatal")
     r.add_argument("--scale", type=int, choices=[1, 10000], default=None,
                    help="金额展示单位 1=元 10000=万元 (默认: 参数表「金额单位」, 否则万元; 外币 10000 显示为 千, 如 千EUR)")

@@ -1577,7 +1577,8 @@ def _header_fits(c: _Cand, spec: TableSpec) -> bool:
 
 def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]],
                 wanted: Sequence[str], optional: Sequence[str] = (), problems: ProblemLog | None = None,
-                strict: bool = False, mask: bool = True, mask_accounts: bool = True) -> dict[str, LoadedTable]:
+                strict: bool = False, mask: bool = True, mask_accounts: bool = True,
+                errors: dict[str, DataValidationError] | None = None) -> dict[str, LoadedTable]:
     """Find and load each wanted canonical table (ids or any name) in the sources.
 
     Sources: .xlsx/.xlsm/.xls (sheets and Excel tables/ListObjects), .csv/.txt/.tsv, DataFrames (headers
@@ -1596,7 +1597,10 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     {table id: LoadedTable} (``sheet`` / ``source`` say where each came from); optional tables not found are
     absent. ``mask`` / ``mask_accounts``: how a strict-mode error shows 原值 (:func:`load_frame`).
     Raises DataValidationError for a missing required table (names the table and where it looked),
-    for ambiguous sources, and for structural problems of a found table.
+    for ambiguous sources, and for structural problems of a found table. ``errors``: when given (a dict), the
+    DataValidationError of an *optional* table (ambiguous sources, header or required column missing, strict
+    mode) is stored there under its id and the table left out, instead of raised — ``bankxl run all`` loads
+    every table once and skips only the scenarios that need a table that failed.
     """
     if problems is None:
         problems = ProblemLog()
@@ -1606,6 +1610,13 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     cands = _candidates(sources)
     chosen: dict[str, _Cand] = {}
     used: set[int] = set()
+
+    required = {s.id for s, r in specs if r}
+
+    def failed(spec, err: DataValidationError) -> None:
+        if errors is None or spec.id in required:
+            raise err
+        errors[spec.id] = err
 
     def claim(spec, c):
         chosen[spec.id] = c
@@ -1625,12 +1636,13 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 others = []
             if others:  # two files both named as this table with different content: never take one silently
                 where = "; ".join(_where(c) for c in [hits[0]] + others)
-                raise DataValidationError(
+                failed(spec, DataValidationError(
                     f"表「{spec.zh}」({spec.id}) 同时由多个文件提供: {where}。无法确定用哪一个。请只提供其中一个"
                     f"(要用两个文件的数据, 请先把它们合并为一张表)。",
                     f"Several files provide table {spec.id} ({spec.zh}) by name: {where}; bankxl does not "
                     f"guess. Pass only one of them (merge them into one table first to use both).",
-                    table=spec.id)
+                    table=spec.id))
+                continue
             claim(spec, hits[0])
     by_name = set(chosen)
     # (2) by header, only among sources that bear no canonical table name (a sheet 贷款 is the loans table
@@ -1657,12 +1669,12 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
         opts = [c for c in fits[spec.id] if id(c) not in used] if spec.id not in chosen else []
         if len(opts) > 1:  # never guess between sheets
             where = "; ".join(_where(c) for c in opts)
-            raise DataValidationError(
+            failed(spec, DataValidationError(
                 f"表「{spec.zh}」({spec.id}) 的表头同时匹配多个工作表/文件: {where}。无法确定用哪一个。"
                 f"请把要用的工作表(或 Excel 表、CSV 文件)命名为 {' / '.join(spec.names)}, 或只提供其中一个。",
                 f"Several sources fit table {spec.id} ({spec.zh}) by their headers: {where}; bankxl does not "
                 f"guess. Name the one to use {' / '.join(spec.names)} (sheet, Excel table or CSV file name), "
-                f"or pass only one of them.", table=spec.id)
+                f"or pass only one of them.", table=spec.id))
     todo = [s for s, req in specs if req and s.id not in chosen]
     if len(todo) == 1 and len(wanted) == 1:  # (3) the single data source
         left = [c for c in pool if id(c) not in used and c.is_data()]
@@ -1706,10 +1718,14 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
         except DataValidationError as e:
             name = Path(c.source).name
             if c.kind != "csv" or name in str(e):
-                raise
-            raise DataValidationError(f"文件 {name}: {e.message_zh}", f"File {name}: {e.message_en}",
+                failed(spec, e)
+                continue
+            err = DataValidationError(f"文件 {name}: {e.message_zh}", f"File {name}: {e.message_en}",
                                       table=e.table, sheet=e.sheet, column=e.column, column_zh=e.column_zh,
-                                      excel_row=e.excel_row) from e
+                                      excel_row=e.excel_row)
+            err.__cause__ = e
+            failed(spec, err)
+            continue
         if c.notes:  # notices about where the cells came from come first (说明 lines, not row problems)
             result[spec.id].unit_notes[:0] = c.notes
             for nt in c.notes:

@@ -282,6 +282,19 @@ def _join_top(texts: np.ndarray, keys: np.ndarray, holds: np.ndarray, top: int, 
 
 
 @dataclass
+class ListTable(Table):
+    """The Table of a §6 list (:meth:`ScoredList.table`), with what a cross-scenario view needs to combine lists
+    (``bankxl.crossview``): ``levels`` — the level names from best to worst (the ``levels`` parameter);
+    ``amount`` — the money the list is about per row (its first ``sort_by`` column, in the data's currency,
+    unscaled; index = the rows of ``df``), None when the list has none; ``risk_only`` — a risk list (e.g. 多头
+    风险名单): its customers are risk cases and must never be marketed."""
+
+    levels: tuple[str, ...] = ()
+    amount: pd.Series | None = None
+    risk_only: bool = False
+
+
+@dataclass
 class ScoredList:
     """The result of :func:`score_list`. ``df``: every listed customer in rank order (columns in the
     module docstring); ``note``: lines stating score, levels, reasons, strategy and the tie-break (put them
@@ -295,6 +308,8 @@ class ScoredList:
     not_computed: dict[str, int] = field(default_factory=dict)
     excluded: int = 0
     tie_break: str = ""
+    #: the first ``sort_by`` column per listed row (the amount the list is about, unscaled; index = ``df``'s)
+    amount: pd.Series | None = None
 
     def summary(self, limit: int | None = None) -> str:
         """One line: 共 N 户: A a / B b / C c (+ 列出前 limit 户 when capped)."""
@@ -304,18 +319,21 @@ class ScoredList:
 
     def table(self, name: str, title: str, *, limit: int | None = None, formats: Mapping[str, str] | None = None,
               text_columns: Sequence[str] = (), widths: Mapping[str, float] | None = None,
-              conditional: Sequence[Conditional] = (), top_style: str | None = "good") -> Table:
+              conditional: Sequence[Conditional] = (), top_style: str | None = "good",
+              risk_only: bool = False) -> ListTable:
         """The list as a report Table (first ``limit`` rows) marked ``role="list"`` (the contract finds §6
         lists by it): 客户号/机构号 as text, 得分 0.0, 截止日 date, wide 原因/建议动作, the top level
         highlighted in ``top_style`` ('good'; 'bad' for a risk list; None: not highlighted); ``formats`` etc.
-        add to these."""
+        add to these. ``risk_only``: a risk list whose customers are never marketed (:class:`ListTable`)."""
         top = next(iter(self.counts), None)
         cond = [Conditional(["等级"], kind="text", value=top, style=top_style)] if top and top_style else []
-        return Table(self.df if limit is None else self.df.head(limit), name=name, title=title,
-                     text_columns=("客户号", "机构号", "客户经理", *text_columns),
-                     formats={"排名": "int", "得分": "0.0", "截止日": "date", **(formats or {})},
-                     widths={"原因": 50, "建议动作": 40, **(widths or {})}, conditional=[*cond, *conditional],
-                     role="list")
+        df = self.df if limit is None else self.df.head(limit)
+        amount = None if self.amount is None else self.amount.reindex(df.index)
+        return ListTable(df, name=name, title=title,
+                         text_columns=("客户号", "机构号", "客户经理", *text_columns),
+                         formats={"排名": "int", "得分": "0.0", "截止日": "date", **(formats or {})},
+                         widths={"原因": 50, "建议动作": 40, **(widths or {})}, conditional=[*cond, *conditional],
+                         role="list", levels=tuple(self.counts), amount=amount, risk_only=risk_only)
 
     def blocks(self, name: str, title: str, *, limit: int | None = None, lines: Sequence[str] = (),
                **table_kw) -> list:
@@ -419,4 +437,6 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
     if not_computed:
         note.append("数据中没有、无法计算的因素不计分(不按 0 分处理), 见「未计算因素」列: "
                     + "、".join(f"{k} {v:,} 户" for k, v in not_computed.items()) + "。")
-    return ScoredList(out, note, counts, not_computed, excluded, tie_break)
+    amount = (pd.Series(pd.to_numeric(f.loc[order, sort_by[0]], errors="coerce").astype("float64").to_numpy(),
+                        index=out.index) if sort_by else None)
+    return ScoredList(out, note, counts, not_computed, excluded, tie_break, amount)

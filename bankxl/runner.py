@@ -336,10 +336,16 @@ class Prepared:
 def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = None, as_of: Any = None,
             strict: bool = False, holidays: Any = None, scale: int = 10_000, mask: bool = True,
             mask_accounts: bool = True, currency: str | None = None,
-            progress: Callable[[str], None] | None = None) -> Prepared:
+            progress: Callable[[str], None] | None = None, loaded: Mapping[str, Any] | None = None,
+            load_problems: ProblemLog | None = None) -> Prepared:
     """Check the parameters, --as-of and currency (before any file is read), then load the inputs once and
     resolve the settings. Arguments as :func:`run_scenario`. Warnings (as-of far from the data) go to 说明 and
-    to ``progress``. Raises ParameterError / DataValidationError."""
+    to ``progress``. Raises ParameterError / DataValidationError.
+
+    ``loaded``: tables already loaded from ``sources`` ({id: :class:`bankxl.io.LoadedTable`}, e.g. one load
+    shared by every scenario of ``bankxl run all``) — then nothing is read: the scenario takes its inputs from
+    it (a missing required table raises DataValidationError) and ``load_problems`` (that load's ProblemLog)
+    gives it the row problems of its own tables only."""
     from . import io as bio
     from .calendar import BankCalendar
 
@@ -353,9 +359,17 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
         holidays = bio.read_holidays(holidays)
     problems = ProblemLog()
     say = progress or (lambda _msg: None)
-    say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
-    loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
-                             problems=problems, strict=strict, mask=mask, mask_accounts=mask_accounts)
+    if loaded is None:
+        say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
+        loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
+                                 problems=problems, strict=strict, mask=mask, mask_accounts=mask_accounts)
+    else:
+        for t in spec.inputs:
+            if t not in loaded:
+                raise DataValidationError(f"缺少输入表「{get_table(t).zh}」({t})。", f"Missing input table {t}.",
+                                          table=t)
+        loaded = {k: v for k, v in loaded.items() if k in spec.inputs or k in spec.optional_inputs}
+        problems = tables_problems(load_problems or ProblemLog(), loaded)
     tables = {k: v.df for k, v in loaded.items()}
     inputs = {k: {"source": v.source, "sheet": v.sheet, "header_row": v.header_row, "rows": v.n_rows}
               for k, v in loaded.items()}
@@ -372,6 +386,16 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
         notes.append(w)
         say(f"警告 warning: {w}")
     return Prepared(spec, params, tables, inputs, problems, options, notes)
+
+
+def tables_problems(problems: ProblemLog, tables: Any) -> ProblemLog:
+    """A new ProblemLog holding the problems (detail and counts) of ``problems`` whose table is one of
+    ``tables`` (ids; a mapping's keys)."""
+    keep = set(tables)
+    out = ProblemLog(cap=problems.cap)
+    out.problems = [p for p in problems.problems if p.table in keep]
+    out.counts.update({k: n for k, n in problems.counts.items() if k[0] in keep})
+    return out
 
 
 def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Path | None = None, *,

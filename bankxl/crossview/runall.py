@@ -1,0 +1,284 @@
+"""``bankxl run all``: every registered scenario whose required tables are in the inputs, on ONE load of each table.
+
+Order of work (DESIGN.md runner): every parameter (each scenario's and :class:`~.params.CrossParams`), --as-of and
+--currency are checked before any file is read; then the union of all scenarios' tables is read once
+(:func:`bankxl.io.read_tables`, every table optional; a table that cannot be read — required column missing,
+two sources — is recorded, not raised); then each scenario runs through the one runner
+(:func:`bankxl.runner.prepare` with ``loaded=``: its own tables, its own row problems, its own as-of date and
+currency) and writes its report. A scenario whose required table is absent or failed is skipped with the reason;
+a scenario that raises a :class:`~bankxl.errors.BankxlError` (its data or parameters) is reported 出错 and the
+others still run; any other exception is 内部错误 (a bug), reported, and the others still run. Last come the
+客户画像 (:mod:`.profile`) and 营销任务清单 (:mod:`.tasks`) over the reports that ran.
+
+Exit code (:attr:`RunAllResult.exit_code`): 0 when at least one scenario ran and none had an internal error,
+1 when one had an internal error, 2 when none ran.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import pandas as pd
+
+from ..conform import conform
+from ..errors import BankxlError, DataValidationError, ParameterError, ProblemLog
+from ..report import Report
+from ..report.xlsx import safe_filename, write_report
+from ..runner import finish, prepare, tables_problems
+from ..scenario import (RunContext, Scenario, get_scenario, make_params, parse_as_of, parse_currency,
+                        registry)
+from ..tables import get_table
+from .params import CrossParams
+
+log = logging.getLogger(__name__)
+
+RAN, SKIPPED, FAILED, CRASHED = "已运行", "跳过", "出错", "内部错误"
+PROFILE_FILE, TASKS_FILE = "客户画像.xlsx", "营销任务清单.xlsx"
+
+
+@dataclass
+class ScenarioRun:
+    """One scenario's outcome: ``status`` (:data:`RAN` / :data:`SKIPPED` / :data:`FAILED` / :data:`CRASHED`),
+    ``reason`` (中文, why it was skipped or failed; notes for a run), its report and file, seconds taken."""
+
+    spec: Scenario
+    status: str
+    reason: str = ""
+    report: Report | None = None
+    path: Path | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class RunAllResult:
+    """What ``run all`` did: one :class:`ScenarioRun` per registered scenario, the files written (scenario
+    reports, 客户画像, 营销任务清单 and its split files), the two cross views, and the loaded tables' sources."""
+
+    runs: list[ScenarioRun]
+    paths: list[Path] = field(default_factory=list)
+    profile: Report | None = None
+    tasks: Report | None = None
+    inputs: dict[str, dict] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0: at least one ran, none crashed; 1: an internal error; 2: nothing ran."""
+        if any(r.status == CRASHED for r in self.runs):
+            return 1
+        return 0 if any(r.status == RAN for r in self.runs) else 2
+
+    def status_frame(self) -> pd.DataFrame:
+        """运行情况: one row per scenario (代码, 场景, 状态, 原因/说明, 报告文件, 用时(秒))."""
+        return pd.DataFrame({
+            "代码": [r.spec.code for r in self.runs], "场景": [r.spec.title for r in self.runs],
+            "场景 id": [r.spec.id for r in self.runs], "状态": [r.status for r in self.runs],
+            "原因/说明": [r.reason for r in self.runs],
+            "报告文件": [r.path.name if r.path else "" for r in self.runs],
+            "用时(秒)": [round(r.seconds, 1) for r in self.runs]}).astype(
+            {"代码": "string", "场景": "string", "场景 id": "string", "状态": "string", "原因/说明": "string",
+             "报告文件": "string"})
+
+
+def scenario_overrides(items: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Split ``--param`` pairs of ``run all``: ``key=value`` is a :class:`CrossParams` parameter, ``D3.levels=…``
+    (scenario code, id or title, a dot, then the parameter) one scenario's. Returns (cross, {scenario id: {k: v}}).
+    Raises ParameterError for an unknown scenario prefix."""
+    cross: dict[str, Any] = {}
+    per: dict[str, dict[str, Any]] = {}
+    for key, value in (items or {}).items():
+        head, dot, rest = str(key).rpartition(".")
+        if not dot:
+            cross[key] = value
+            continue
+        try:
+            spec = get_scenario(head)
+        except KeyError:
+            raise ParameterError(f"参数「{key}」: 没有场景「{head}」; 场景参数写成 场景代码.参数=值, 如 D3.base_months=6。",
+                                 f"Parameter {key!r}: no scenario {head!r}; write CODE.param=value, "
+                                 f"e.g. D3.base_months=6.") from None
+        per.setdefault(spec.id, {})[rest] = value
+    return cross, per
+
+
+def _target(out_dir: Path, name: str, sources: Sequence[Any]) -> Path:
+    """``out_dir/name`` (a safe file name), with `` (2)`` … when that is one of the input files."""
+    inputs = {Path(s).resolve() for s in sources if isinstance(s, (str, os.PathLike))}
+    stem, suffix = os.path.splitext(safe_filename(name))
+    path, n = out_dir / f"{stem}{suffix}", 2
+    while path.resolve() in inputs:
+        path, n = out_dir / f"{stem} ({n}){suffix}", n + 1
+    return path
+
+
+def _skip_reason(spec: Scenario, loaded: Mapping[str, Any], errors: Mapping[str, DataValidationError]) -> str:
+    """Why ``spec`` cannot run ("" when its required tables are all loaded)."""
+    parts = []
+    for t in spec.inputs:
+        if t in loaded:
+            continue
+        if t in errors:
+            parts.append(f"输入表「{get_table(t).zh}」({t}) 未能读取: {errors[t].message_zh}")
+        else:
+            parts.append(f"输入中没有表「{get_table(t).zh}」({t})")
+    return "; ".join(parts)
+
+
+def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str, Any] | None = None,
+            scenario_params: Mapping[str, Mapping[str, Any]] | None = None, as_of: Any = None,
+            strict: bool = False, holidays: Any = None, scale: int = 10_000, mask: bool = True,
+            mask_accounts: bool = True, currency: str | None = None, by: str | None = None,
+            do_not_disturb: Any = None, contacts: Any = None, scenarios: Sequence[Scenario] | None = None,
+            progress: Callable[[str], None] | None = None) -> RunAllResult:
+    """Run every scenario that can run on ``sources`` and write its report, the 客户画像 and the 营销任务清单 into
+    ``out_dir`` (created; nothing is written elsewhere, no input file is overwritten).
+
+    ``params``: :class:`CrossParams` overrides; ``scenario_params``: {scenario id / code: overrides}; ``by``:
+    None, ``"manager"`` or ``"outlet"`` — also one task file per 客户经理 / 机构 (:func:`.tasks.split_tasks`);
+    ``do_not_disturb`` / ``contacts``: optional 免打扰名单 / 接触记录 (file or DataFrame, :mod:`.tasks`);
+    ``scenarios``: default every registered one. Other settings as :func:`bankxl.runner.run_scenario`.
+    Raises ParameterError (any bad parameter, before reading), BankxlError when ``out_dir`` is a file;
+    a scenario's own error never stops the others (:class:`ScenarioRun`).
+    """
+    from .. import io as bio
+    from .profile import build_profile
+    from .tasks import build_tasks, read_constraint, split_tasks
+
+    t_start = time.perf_counter()
+    say = progress or (lambda _m: None)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BankxlError(f"--out 应为文件夹, 但「{out_dir}」是一个已有的文件。",
+                          f"--out must be a folder; {out_dir} is an existing file.")
+    if by not in (None, "manager", "outlet"):
+        raise ParameterError(f"--by 只能是 manager(按客户经理) 或 outlet(按机构), 给定 {by}。",
+                             f"--by must be manager or outlet, got {by!r}.")
+    specs = list(scenarios) if scenarios is not None else list(registry().values())
+    # every parameter first: a typo stops in milliseconds, before a long load
+    cross = make_params(CrossParams, params)
+    given = {get_scenario(k).id if k not in {s.id for s in specs} else k: v
+             for k, v in (scenario_params or {}).items()}
+    sparams = {s.id: make_params(s.params, given.get(s.id)) for s in specs}
+    if as_of is not None and str(as_of).strip():
+        as_of = parse_as_of(as_of)
+    if currency is not None and str(currency).strip():
+        currency = parse_currency(currency)
+    if holidays is not None and not isinstance(holidays, pd.DataFrame):
+        holidays = bio.read_holidays(holidays)
+    own_problems = ProblemLog()  # the constraint tables' row problems (shown on the task list's 数据问题)
+    dnd = read_constraint("do_not_disturb", do_not_disturb, own_problems)
+    contact = read_constraint("contacts", contacts, own_problems)
+
+    wanted = list(dict.fromkeys(t for s in specs for t in (*s.inputs, *s.optional_inputs)))
+    say(f"读取输入(每张表只读一次) reading inputs once: {', '.join(wanted)} …")
+    load_problems = ProblemLog()
+    errors: dict[str, DataValidationError] = {}
+    loaded = bio.read_tables(sources, wanted=(), optional=wanted, problems=load_problems, strict=strict,
+                             mask=mask, mask_accounts=mask_accounts, errors=errors)
+    inputs = {k: {"source": v.source, "sheet": v.sheet, "header_row": v.header_row, "rows": v.n_rows}
+              for k, v in loaded.items()}
+    say("已读取 loaded: " + ", ".join(f"{k} ({v.n_rows} 行)" for k, v in loaded.items())
+        + ("; 未能读取 failed: " + ", ".join(errors) if errors else ""))
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    runs: list[ScenarioRun] = []
+    paths: list[Path] = []
+    for spec in specs:
+        t0 = time.perf_counter()
+        why = _skip_reason(spec, loaded, errors)
+        if why:
+            runs.append(ScenarioRun(spec, SKIPPED, why))
+            say(f"  - {spec.code} {spec.title}: 跳过 skipped — {why}")
+            continue
+        notes = [f"可选输入表「{get_table(t).zh}」({t}) 未能读取, 本报告未使用它: {errors[t].message_zh}"
+                 for t in spec.optional_inputs if t in errors]
+        try:
+            prep = prepare(spec, sources, params=sparams[spec.id], as_of=as_of, strict=strict, holidays=holidays,
+                           scale=scale, mask=mask, mask_accounts=mask_accounts, currency=currency,
+                           loaded=loaded, load_problems=load_problems)
+            report = prep.run(notes=notes)
+            path = write_report(report, _target(out_dir, f"{spec.code}_{spec.title}.xlsx", sources))
+        except BankxlError as e:
+            runs.append(ScenarioRun(spec, FAILED, str(e), seconds=time.perf_counter() - t0))
+            say(f"  ✗ {spec.code} {spec.title}: 出错 error — {e}")
+            continue
+        except Exception as e:  # noqa: BLE001 — one scenario's bug must not stop the others; reported
+            log.exception("scenario %s crashed", spec.id)
+            runs.append(ScenarioRun(spec, CRASHED, f"{type(e).__name__}: {e}", seconds=time.perf_counter() - t0))
+            say(f"  ✗ {spec.code} {spec.title}: 内部错误 internal error — {type(e).__name__}: {e}")
+            continue
+        runs.append(ScenarioRun(spec, RAN, "; ".join(notes), report, path, time.perf_counter() - t0))
+        paths.append(path)
+        say(f"  ✓ {spec.code} {spec.title} -> {path.name} ({time.perf_counter() - t0:.1f}s)")
+
+    result = RunAllResult(runs, paths, inputs=inputs)
+    ran = [r for r in runs if r.status == RAN]
+    if ran:
+        ctx, date_note = _cross_context(ran, as_of, holidays, scale, mask, mask_accounts)
+        ctx.problems = own_problems
+        typed = {t: conform(t, lt.df) for t, lt in loaded.items()}
+        tables_inputs = {t: inputs[t] for t in loaded}
+        status = result.status_frame()
+        notes = [date_note] if date_note else []
+        profile = build_profile(ran, typed.get("customers"), cross, ctx, status=status)
+        profile.notes += notes
+        _finish(profile, "客户画像", cross, ctx, tables_inputs, load_problems)
+        result.profile = profile
+        paths.append(write_report(profile, _target(out_dir, PROFILE_FILE, sources)))
+        say(f"  ✓ 客户画像 -> {paths[-1].name}")
+        tasks = build_tasks(ran, typed, cross, ctx, do_not_disturb=dnd, contacts=contact)
+        tasks.notes += notes
+        _finish(tasks, "营销任务清单", cross, ctx, tables_inputs, load_problems)
+        result.tasks = tasks
+        paths.append(write_report(tasks, _target(out_dir, TASKS_FILE, sources)))
+        say(f"  ✓ 营销任务清单 -> {paths[-1].name}")
+        if by:
+            parts = split_tasks(tasks, by, out_dir, sources)
+            for part, report in parts:
+                _finish(report, "营销任务清单", cross, ctx, tables_inputs, load_problems)
+                paths.append(write_report(report, part))
+            say(f"  ✓ 按{'客户经理' if by == 'manager' else '机构'}拆分 {len(parts)} 个文件 -> "
+                f"{parts[0][0].parent if parts else out_dir}")
+    result.paths = paths
+    result.seconds = time.perf_counter() - t_start
+    return result
+
+
+def _cross_context(ran: list[ScenarioRun], as_of: Any, holidays: Any, scale: int, mask: bool,
+                   mask_accounts: bool) -> tuple[RunContext, str]:
+    """The RunContext of the cross views: the given as-of date, else the one data date of the reports that
+    ran (the latest when they differ, said in the returned note); their currency (the first report's)."""
+    from ..calendar import BankCalendar
+
+    dates = sorted({pd.Timestamp(r.report.meta["as_of"]) for r in ran})
+    day = pd.Timestamp(as_of) if as_of is not None and str(as_of).strip() else dates[-1]
+    note = ""
+    if len(dates) > 1:
+        note = ("各场景的数据日期不同(" + "、".join(f"{d:%Y-%m-%d}" for d in dates)
+                + f"): 汇总视图按 {day:%Y-%m-%d} 计; 每条标签与任务明细保留其场景的数据日期。")
+    currencies = list(dict.fromkeys(r.report.meta.get("currency", "CNY") for r in ran))
+    if len(currencies) > 1:
+        note += f" 各场景的币种不同({'、'.join(currencies)}), 涉及金额按各名单原币种列示, 未折算。"
+    ctx = RunContext(as_of=day, calendar=BankCalendar(holidays), currency=currencies[0], scale=scale, mask=mask,
+                     mask_accounts=mask_accounts)
+    return ctx, note.strip()
+
+
+def _finish(report: Report, title: str, params: CrossParams, ctx: RunContext, inputs: dict[str, dict],
+            problems: ProblemLog) -> None:
+    """说明 and 数据问题 as every report has them (:func:`bankxl.runner.finish`), under a pseudo scenario
+    ``crossview`` (not registered: it is not a scenario of SCENARIOS.md). ``problems``: the load's row problems
+    (the constraint tables' own problems are added by :mod:`.tasks` to ``ctx.problems``)."""
+    spec = Scenario(id="crossview", code="ALL", title=title, group="综合管理", inputs=(), params=CrossParams,
+                    run=lambda *_a: None)
+    own = ctx.problems
+    ctx.problems = tables_problems(problems, inputs)
+    ctx.problems.extend(own.problems)
+    try:
+        finish(report, spec, params, ctx, inputs)
+    finally:
+        ctx.problems = own
