@@ -469,7 +469,9 @@ def check_written_report_well_formed(spec: Scenario, bank) -> None:
     report = sample_report(spec, bank)
     with tempfile.TemporaryDirectory() as tmp:
         wb = openpyxl.load_workbook(write_report(report, Path(tmp) / "r.xlsx"))
-    assert wb.sheetnames == report.sheet_names, spec.id
+    head = report.headline  # the writer puts the headline first (Headline.fallback if a sheet has its name)
+    first = [] if head is None else [head.fallback if head.sheet in report.sheet_names else head.sheet]
+    assert wb.sheetnames == first + report.sheet_names, spec.id
     assert {"说明", "数据问题"} <= set(wb.sheetnames), spec.id
     formulas = []
     for ws in wb.worksheets:

@@ -205,3 +205,38 @@ def test_berka_lists_exactly_the_76_bad_loans():
     assert len(lst) == loans["借款人客户号"].nunique() == 76  # one loan per account in Berka
     assert set(lst["等级"]) == {"未知/无法评估"} and lst["覆盖率"].isna().all()
     assert "贷款金额(CZK)" in rep.tables()["npl_loans_detail"].df.columns
+
+
+def test_headline_figures_by_hand(tmp_path):
+    """Issue 10: the report opens on one overview, the headline. On the hand bank (test_npl_capacity_by_hand):
+    8 borrowers of 9 loans, C5 written off; 欠款 100,000 × 4 (C1 C2 C4 C8) + 80,000 + 50,000 + 200,000 + 30,000 =
+    760,000 元 = 76 万元; 可用资金 known for all but C6: 100,000 + 66,000 + 40,000 + 20,000 + 5,000 + 0 + 0 =
+    231,000 = 23.1 万元 against those 7 borrowers' 欠款 760,000 − 200,000 = 56 万元 (差额 −32.9); A/B: C2 C1 C3
+    = 3 户 owing 280,000 = 28 万元; E: C5 C7; unknown: C6. Without deposits 可用资金 is blank, never 0."""
+    import openpyxl
+
+    from bankxl.report.xlsx import XlsxReportWriter, write_report
+
+    rep = _run()
+    got = {f.label: (f.value, f.compare) for f in rep.headline.figures}
+    assert got == {"不良借款人": (8, None), "欠款合计(本金 + 欠息)": (76.0, None),
+                   "可用资金合计": (pytest.approx(23.1), pytest.approx(56.0)), "有偿还能力(A/B 级)": (3, None),
+                   "无可用资金(E 级)": (2, None), "未知/无法评估": (1, None)}
+    notes = {f.label: f.note for f in rep.headline.figures}
+    assert notes["不良借款人"] == "9 笔借据; 含已核销借款人 1 户" and notes["有偿还能力(A/B 级)"].startswith("欠款 28.00 万元")
+    assert rep.headline.actions == "npl_list" and rep.headline.chart.table == "grade_summary"
+    grades = rep.tables()["grade_summary"].df.set_index("等级")["借款人数"]
+    assert grades.to_dict() == {"A": 1, "B": 2, "C": 1, "D": 1, "E": 2, "未知/无法评估": 1}
+    wb = openpyxl.load_workbook(write_report(rep, tmp_path / "r1.xlsx"))
+    assert wb.sheetnames[:3] == ["概览", "清收名单", "网点分布"] and wb.sheetnames.count("概览") == 1
+    ws = wb["概览"]
+    assert [ws.cell(r, 2).value for r in range(6, 12)] == [8, 76, pytest.approx(23.1), 3, 2, 1]
+    assert ws["E8"].value == 56 and ws["F8"].value == pytest.approx(-32.9)
+    head = next(r for r in range(1, 60) if ws.cell(r, 1).value == "排名")
+    assert [ws.cell(head + i, 2).value for i in range(1, 9)] == ["C2", "C1", "C3", "C8", "C4", "C5", "C7", "C6"]
+    # 9 loans / 10 accounts are few rows, yet both are detail sheets (print their first page), 网点分布 a summary
+    w = XlsxReportWriter(rep, tmp_path / "r1b.xlsx")
+    w.write()
+    assert [w.layouts[s][0] for s in ("借据明细", "可用账户", "网点分布")] == ["detail", "detail", "summary"]
+    no_dep = {f.label: (f.value, f.compare) for f in _run(tables={"deposit_accounts": None}).headline.figures}
+    assert no_dep["可用资金合计"] == (None, None) and no_dep["未知/无法评估"] == (8, None)

@@ -20,10 +20,12 @@ CR = F / (本金余额 + 欠息). Grades (``cr_bands`` = C/B/A lower bounds): A 
 a transaction within ``activity_months`` (or some funds), E no available funds and no transaction. A part that
 is unknown makes F unknown: the grade is 未知/无法评估 unless the known part alone already reaches A.
 
-Output sheets: 概览 (headline: key figures, grade chart, top actions, the legal caveat), 清收名单 (SCENARIOS.md
-§6 list via :mod:`bankxl.lists`: priority A→E, then 欠款合计 descending; reasons; 建议动作 and 截止日 per grade
-from ``strategy``; available accounts with masked numbers), 网点分布 (table + stacked chart), 可用账户 (every
-matched account: counted or why not), 借据明细 (each loan), 客户标签 (R1_REPAY_GRADE = CR / grade).
+Output: the headline 概览 (``Report.headline``, :func:`_headline`: key figures — borrowers, 欠款合计, 可用资金
+against the 欠款 of the same borrowers, A/B borrowers, E and unknown borrowers —, the grade chart, the top 10 of
+清收名单, the legal caveat), then the sheets 清收名单 (SCENARIOS.md §6 list via :mod:`bankxl.lists`: priority
+A→E, then 欠款合计 descending; reasons; 建议动作 and 截止日 per grade from ``strategy``; available accounts with
+masked numbers), 网点分布 (the grade distribution of the whole bank, then per branch: table + stacked chart),
+可用账户 and 借据明细 (detail sheets: print their first page), 客户标签 (R1_REPAY_GRADE = CR / grade).
 Row problems: NPL_CLASS_DPD (五级分类 milder than its overdue days allow), REQUIRED_EMPTY (本金余额 blank while
 others are given). Errors: ParameterError for bad parameters (before any input is read); the runner raises
 DataValidationError for a missing table/required column.
@@ -38,7 +40,7 @@ import pandas as pd
 from ....errors import ParameterError
 from ....frames import masked
 from ....lists import Rule, check_levels, fill_template, score_list, strategy_param
-from ....report import Chart, Note, Report, Sheet, Table
+from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....scenario import RunContext, Scenario, param
 from ....tables import LOAN_STATUS
 from ....tags import tag_rows, tag_sheet, tag_table
@@ -48,7 +50,7 @@ from .capacity import (CLASS_RANK, GRADE_LEVELS, GRADE_POINTS, GRADE_ZH, GRADES,
 #: list-frame columns the 策略表 actions may name as {placeholder}
 ACTION_FIELDS = ("accounts_txt", "funds", "owed", "cr_txt")
 CAVEAT = ("本名单只提供清收线索: 系统不自动扣款; 扣划/抵销在司法实践中有争议, 须依借款/保证合同并经法务审核后"
-          "方可办理(SCENARIOS.md R1【S21】)。")
+          "方可办理。")  # source: SCENARIOS.md R1 【S21】 (说明 names it in the method lines, not the user's sheets)
 
 
 @dataclass(frozen=True)
@@ -102,14 +104,14 @@ def run(tables, p: NplCapacityParams, ctx: RunContext) -> Report:
     notes += _notes(npl, dep, cov, detail, p) + _absent_notes(tables)
     frame = _list_frame(cov, detail, ctx)
     lst = _score(frame, p, ctx, customers, npl)
-    rep.sheets.append(_overview(cov, lst, ctx))
+    rep.headline = _headline(cov, lst, ctx)
     rep.sheets.append(Sheet("清收名单", lst.blocks("npl_list", "不良客户清收名单", limit=p.list_limit,
                                                  lines=[CAVEAT, _grade_text(p)],
                                                  formats={"覆盖率": "0.00", "最长逾期天数": "#,##0",
                                                           "借据笔数": "0"},
                                                  widths={"可用账户": 48, "借据号": 30}, text_columns=("借据号",))))
     notes.append(f"清收名单{lst.tie_break}")
-    rep.sheets.append(_branches(cov, orgs, ctx))
+    rep.sheets.append(_branches(cov, orgs, ctx, _grade_summary(cov, ctx)))
     rep.sheets.append(_accounts_sheet(detail, cov, ctx))
     rep.sheets.append(_loans_sheet(npl, keys, cov, ctx))
     tags = tag_table(tag_rows("R1", "R1_REPAY_GRADE", "不良客户偿还能力", lst.df["客户号"], ctx, p,
@@ -313,23 +315,42 @@ def _grade_summary(cov: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     return df
 
 
-def _overview(cov: pd.DataFrame, lst, ctx: RunContext) -> Sheet:
-    s = _grade_summary(cov, ctx)
+def _headline(cov: pd.DataFrame, lst, ctx: RunContext) -> Headline:
+    """The report's first sheet (issue 10): key figures in the display unit (``ctx.unit``) — 不良借款人 (户; note:
+    借据 and written-off borrowers), 欠款合计 (Σ 本金 + 欠息; unknown when no borrower's is known), 可用资金 compared
+    with the 欠款合计 of the same borrowers (those whose funds and 欠款 are both known: 差额 = what their funds
+    leave unpaid), 有偿还能力(A/B 级) borrowers (note: their 欠款), 无可用资金(E 级) and 未知/无法评估 borrowers —,
+    the chart of borrowers per grade (``grade_summary`` on 网点分布) and the top 10 of 清收名单 (``npl_list``).
+    ``cov``: :func:`.capacity.coverage` (one row per borrower: grade, owed, funds, n_loans, written_off, 元)."""
+    grade, owed, funds = cov["grade"], cov["owed"], cov["funds"]
+    both = owed.notna() & funds.notna()
     n_wo = int(cov["written_off"].fillna(False).astype(bool).sum())
-    pairs = [("不良借款人", f"{len(cov):,} 户({int(cov['n_loans'].sum()):,} 笔借据; 含已核销借款人 {n_wo:,} 户)"),
-             ("欠款合计", _money_txt(cov["owed"], ctx)), ("可用资金合计", _money_txt(cov["funds"], ctx)),
-             ("等级分布", " / ".join(f"{g} {n:,}" for g, n in zip(s["等级"], s["借款人数"]) if n))]
-    top = lst.df.head(5)[["排名", "客户号", "等级", *[c for c in lst.df.columns if c.startswith("欠款合计")],
-                            "建议动作", "截止日"]]
-    return Sheet("概览", [
-        Note(title="不良客户偿还能力 — 概览", pairs=pairs, lines=[CAVEAT]),
-        Table(s, name="grade_summary", title="偿还能力等级分布",
-              formats={"覆盖率": "0.00", "借款人数": "#,##0"}),
-        Chart(table="grade_summary", categories="等级", series=["借款人数"], kind="column", title="各等级借款人数",
-              height=260),
-        Table(top, name="top_actions", title="优先清收(前 5 户, 完整名单见「清收名单」)", text_columns=("客户号",), role="detail",
-              formats={"截止日": "date", "排名": "0"}, widths={"建议动作": 50}),
-    ])
+    ab = grade.isin(["A", "B"])
+    n_unknown = int((grade == UNKNOWN).sum())
+    n_owed = int(owed.notna().sum())
+
+    def total(v: pd.Series, mask=None):
+        v = v if mask is None else v[mask]
+        return float(ctx.money(v.sum())) if v.notna().any() else None
+
+    figures = [
+        Figure("不良借款人", len(cov), "户", format="int",
+               note=f"{int(cov['n_loans'].sum()):,} 笔借据; 含已核销借款人 {n_wo:,} 户"),
+        Figure("欠款合计(本金 + 欠息)", total(owed), ctx.unit,
+               note=None if n_owed in (0, len(cov)) else f"仅 {n_owed:,} 户已知"),
+        Figure("可用资金合计", total(funds, both), ctx.unit, compare_label="同口径欠款合计",
+               compare=total(owed, both),
+               note=f"{int(both.sum()):,} 户可用资金与欠款均已知" + ("" if both.all() else
+                                                           f"; 其余 {int((~both).sum()):,} 户未计入(未知, 不是 0)")),
+        Figure("有偿还能力(A/B 级)", int(ab.sum()), "户", format="int",
+               note=f"欠款 {ctx.money(owed[ab].sum()):,.2f} {ctx.unit}, 优先协商清收" if ab.any() else None),
+        Figure("无可用资金(E 级)", int((grade == "E").sum()), "户", format="int", note="无余额且近期无交易"),
+        Figure("未知/无法评估", n_unknown, "户", format="int",
+               note="数据不足, 补齐后重新评估(不是 E 级)" if n_unknown else None),
+    ]
+    return Headline(figures=figures, actions="npl_list", lines=[CAVEAT],
+                    chart=Chart(table="grade_summary", categories="等级", series=["借款人数"], kind="column",
+                                title="各偿还能力等级的借款人数", height=240))
 
 
 def _money_txt(v: pd.Series, ctx: RunContext) -> str:
@@ -339,7 +360,9 @@ def _money_txt(v: pd.Series, ctx: RunContext) -> str:
     return f"{ctx.money(v.sum()):,.2f} {ctx.unit}" + ("" if known == len(v) else f"(仅 {known:,} 户已知)")
 
 
-def _branches(cov: pd.DataFrame, orgs, ctx: RunContext) -> Sheet:
+def _branches(cov: pd.DataFrame, orgs, ctx: RunContext, grades: pd.DataFrame) -> Sheet:
+    """网点分布: the whole bank's grade distribution (``grades`` = :func:`_grade_summary`, charted on the
+    headline), then borrowers per branch and grade (table + stacked chart)."""
     order = [*GRADES, UNKNOWN]
     org = cov["org_id"].astype("string").fillna("未知机构")
     ct = pd.crosstab(org, pd.Categorical(cov["grade"], categories=order), dropna=False).reindex(columns=order,
@@ -357,6 +380,8 @@ def _branches(cov: pd.DataFrame, orgs, ctx: RunContext) -> Sheet:
     df = df.sort_values(["借款人数", "机构号"], ascending=[False, True]).reset_index(drop=True)
     series = [c for c in order if df[c].sum() > 0] or [UNKNOWN]
     return Sheet("网点分布", [
+        Table(grades, name="grade_summary", title="全行偿还能力等级分布",
+              formats={"覆盖率": "0.00", "借款人数": "#,##0"}),
         Note(title="网点分布(按借款人主借据的机构)", lines=["每个借款人计一次, 机构取其本金余额最大的借据的机构号。"]),
         Table(df, name="branch_grades", title="各机构偿还能力等级分布", text_columns=("机构号",), total_row=True),
         Chart(table="branch_grades", categories="机构名称" if "机构名称" in df.columns else "机构号", series=series, kind="column", stacked=True,
@@ -378,7 +403,7 @@ def _accounts_sheet(detail, cov, ctx: RunContext) -> Sheet:
         "处理": d["excluded"].mask(d["excluded"].eq(""), "计入").where(d["in_period"].astype(bool),
                                                                  "保证期间已届满, 不计"),
     })
-    return Sheet("可用账户", [
+    return Sheet("可用账户", print_role="detail", blocks=[
         Note(title="借款人及保证人的存款账户", lines=[
             "「计入可用」= 余额 − 冻结部分(社保/养老金、销户、外币账户为 0; 联名账户按参数比例); 空白 = 余额未知。", CAVEAT]),
         Table(out, name="npl_accounts", title=f"匹配到的存款账户 {len(out):,} 个", role="detail",
@@ -400,7 +425,7 @@ def _loans_sheet(npl, keys, cov, ctx: RunContext) -> Sheet:
         "保证期间截止日": npl["guarantee_end"].to_numpy(),
     })
     out = out.sort_values(["借款人客户号", "借据号"]).reset_index(drop=True)
-    return Sheet("借据明细", [Table(out, name="npl_loans_detail", title=f"不良借据 {len(out):,} 笔(含核销)",
+    return Sheet("借据明细", print_role="detail", blocks=[Table(out, name="npl_loans_detail", title=f"不良借据 {len(out):,} 笔(含核销)",
                                   role="detail", text_columns=("借据号", "借款人客户号", "机构号"),
                                   formats={"保证期间截止日": "date", "逾期天数": "#,##0"})])
 
@@ -408,7 +433,7 @@ def _loans_sheet(npl, keys, cov, ctx: RunContext) -> Sheet:
 def _method(p: NplCapacityParams, ctx: RunContext) -> list[str]:
     c, b, a = p.cr_bands
     return [
-        "来源: SCENARIOS.md §4 R1 不良客户偿还能力(公式与等级为【假设】, 须业务确认); issue 11。",
+        "来源: SCENARIOS.md §4 R1 不良客户偿还能力(公式与等级为【假设】, 须业务确认; 扣划/抵销的争议见【S21】); issue 11。",
         (f"可用资金 F = 借款人可用存款(扣除冻结资金、社保/养老金账户、销户与外币账户) + 保证人可用存款(保证期间内"
          f"{'' if p.count_guarantor else '; 本次按参数不计'}) + 近12月月均入账 × {p.inflow_months:g}"
          f"(= 近12月入账 ÷ 12 × {p.inflow_months:g})。"),
