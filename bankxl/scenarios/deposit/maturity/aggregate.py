@@ -2,13 +2,11 @@
 到期日历 (:func:`calendar_table`). SCENARIOS.md D2 透视 / 日历."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from ....scenario import RunContext
-from .labels import BANK, TOTAL, WEEKDAYS_ZH
+from .labels import BANK, TOTAL, weekday_labels
 from .params import MaturityParams
 
 
@@ -58,9 +56,10 @@ def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
     order: list[tuple[str, str, str, str]] = [(total, "_all", total, total)]
     if has_branch:
         branches = d[["branch_id", "branch"]].drop_duplicates().sort_values("branch_id")
-        for bid, bname in branches.itertuples(index=False):
+        placed = d[["branch_id", "outlet_id", "outlet"]].drop_duplicates()  # the orgs, once: not a scan per branch
+        for bid, bname in branches.itertuples(index=False):  # one row of the sheet per org
             order.append(("分行", "branch_id", bid, bname))
-            outs = d.loc[d["branch_id"] == bid, ["outlet_id", "outlet"]].drop_duplicates().sort_values("outlet_id")
+            outs = placed.loc[placed["branch_id"] == bid, ["outlet_id", "outlet"]].sort_values("outlet_id")
             for oid, oname in outs.itertuples(index=False):
                 order.append(("支行/网点", "outlet_id_in_" + bid, oid, "　　" + str(oname)))
     else:
@@ -143,9 +142,9 @@ def calendar_table(d: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> 
     unit = ctx.money_label
     f = pd.DataFrame({
         "日期": days, "月日": pd.Series(days.strftime("%m-%d"), dtype="string"),
-        "星期": [WEEKDAYS_ZH[x] for x in days.day_of_week],
+        "星期": weekday_labels(days),
         "是否工作日": np.where(wd, "是", "否"),
-        "节假日": [("" if h is None or (isinstance(h, float) and math.isnan(h)) else str(h)) for h in hol],
+        "节假日": pd.Series(hol, dtype=object).where(pd.notna(pd.Series(hol, dtype=object)), "").astype(str).to_numpy(dtype=object),
         "实际可支取日": rolled,
         unit("合同到期金额"): ctx.money(get(by_m, "amount")), "合同到期笔数": get(by_m, "count").astype("int64"),
         "合同到期客户数": get(by_m, "customers").astype("int64"),

@@ -82,6 +82,20 @@ def term_label(m: Any) -> str:
     return f"{m // 12}年" if m >= 12 and m % 12 == 0 else f"{m}个月"
 
 
+def term_labels(terms: pd.Series) -> pd.Series:
+    """:func:`term_label` for a whole column of terms in months (Int64-like; NA -> 未知), vectorised: a
+    ``string`` Series on ``terms``' index."""
+    m = pd.to_numeric(terms).astype("Int64")
+    years = ((m >= 12) & (m % 12 == 0)).fillna(False).to_numpy(dtype=bool)
+    out = (m.astype("string") + "个月").where(~years, (m // 12).astype("string") + "年")
+    return out.fillna("未知").astype("string")
+
+
+def weekday_labels(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """周一 … 周日 per date (object array, positional)."""
+    return np.array(WEEKDAYS_ZH, dtype=object)[pd.DatetimeIndex(dates).day_of_week.to_numpy()]
+
+
 def product_kind(product: pd.Series) -> pd.Series:
     """整存整取/大额存单/零存整取/通知存款/定活两便/其他 from the bank's product name (substring rules)."""
     p = product.fillna("")

@@ -11,7 +11,7 @@ from ....frames import active_deposit_mask, masked, text_column
 from ....rules.identity import by_cust_id, customer_key, persons
 from ....scenario import RunContext
 from .labels import (NO_ORGS, P_LATER, P_OVERDUE, P_TODAY, UNMATCHED, amount_band, dtm_band, month_periods,
-                     product_kind, term_label)
+                     product_kind, term_labels)
 from .params import MaturityParams
 
 #: longest plausible 期限 in months (50 years); a longer, zero or negative one is TERM_INVALID
@@ -117,8 +117,8 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     order = keep & d["maturity"].notna() & d["value_date"].notna() & (d["maturity"] < d["value_date"])
     if order.any():
         ctx.problem("time_deposits", d.loc[order, "excel_row"], "maturity_date", "DATE_ORDER",
-                    [f"起息日 {v:%Y-%m-%d} > 到期日 {m:%Y-%m-%d}" for v, m in
-                     zip(d.loc[order, "value_date"], d.loc[order, "maturity"])],
+                    "起息日 " + d.loc[order, "value_date"].dt.strftime("%Y-%m-%d").astype("string") + " > 到期日 "
+                    + d.loc[order, "maturity"].dt.strftime("%Y-%m-%d").astype("string"),
                     "到期日早于起息日", "剔除该行")
         keep &= ~order
     keep &= d["maturity"].notna()
@@ -146,7 +146,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     d["period"] = period.astype("string")
     d["dtm_band"] = dtm_band(d["dtm"], params.dtm_edges)
     d["amount_band"] = amount_band(d["balance"], params.amount_edges, ctx.currency)
-    d["term_band"] = pd.Series([term_label(t) for t in d["term"]], index=d.index, dtype="string")
+    d["term_band"] = term_labels(d["term"])
     d.loc[d["kind"].eq("通知存款"), "term_band"] = "通知存款"
     d.loc[d["kind"].eq("定活两便") & d["term"].isna(), "term_band"] = "定活两便"
     if n0 and len(d) < n0:
@@ -203,9 +203,14 @@ def org_hierarchy(org_ids: pd.Series, orgs: pd.DataFrame | None, ctx: RunContext
             ctx.problem("time_deposits", rows[unknown], "org_id", "VALUE_INVALID", ids[unknown],
                         "机构号不在机构表中", f"保留, 归入「{UNMATCHED}」")
         notes.append(f"{int(unknown.sum())} 笔存款的机构号不在机构表中, 归入「{UNMATCHED}」。")
-    recs = [mapping.get(k, (UNMATCHED, UNMATCHED, k, k)) for k in ids]
-    out = pd.DataFrame(recs, columns=["branch_id", "branch", "outlet_id", "outlet"], index=org_ids.index)
-    out = out.astype("string")
+    cols = ["branch_id", "branch", "outlet_id", "outlet"]
+    table = pd.DataFrame(list(mapping.values()), index=pd.Index(list(mapping), dtype="string"), columns=cols)
+    out = table.reindex(ids.to_numpy()).set_axis(org_ids.index).astype("string")  # one lookup, not per deposit
+    unk = unknown.to_numpy()
+    out.loc[unk, "branch_id"] = UNMATCHED
+    out.loc[unk, "branch"] = UNMATCHED
+    out.loc[unk, "outlet_id"] = ids[unk]
+    out.loc[unk, "outlet"] = ids[unk]
     if not has_branch:
         notes.append("机构表只有两级(全行 → 网点), 到期结构不设分行层级。")
     return out, has_branch, notes

@@ -43,7 +43,7 @@ def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     balance_col, amount_col = detail_money_columns(ctx)
     return pd.DataFrame({
         "分行": d["branch"], "支行/网点": d["outlet"], "机构号": d["outlet_id"],
-        "到期月份": d["month"], "到期期间": d["period"].map(lambda p: P_SORT.get(p, p)).astype("string"),
+        "到期月份": d["month"], "到期期间": d["period"].map(P_SORT).fillna(d["period"]).astype("string"),
         "剩余期限档": d["dtm_band"], "产品": d["product"], "产品类别": d["kind"], "期限档": d["term_band"],
         "金额段": d["amount_band"], balance_col: d["balance"], amount_col: ctx.money(d["balance"]),
         "客户号": d["cust_id"], "账号": masked(d["acct_no"], "acct_no", ctx), "客户经理": d["mgr_id"],
@@ -181,11 +181,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     by_dtm = bucket_table(d, "dtm_band", dtm_band_labels(params.dtm_edges), "剩余期限档", ctx)
     terms = sorted(w12["term"].dropna().astype(int).unique().tolist())
     term_order = [term_label(t) for t in terms]
-    term_order = list(dict.fromkeys(term_order + [t for t in ("通知存款", "定活两便", "未知")
-                                                  if t in set(w12["term_band"])]))
+    bands_present = set(w12["term_band"].dropna().unique())
+    term_order = list(dict.fromkeys(term_order + [t for t in ("通知存款", "定活两便", "未知") if t in bands_present]))
     by_term = bucket_table(w12, "term_band", term_order, "存期", ctx)
     by_band = bucket_table(w12, "amount_band", amount_band_labels(params.amount_edges, ctx.currency), "金额段", ctx)
-    kinds = [k for k in PRODUCT_KINDS if k in set(w12["kind"])]
+    kinds_present = set(w12["kind"].dropna().unique())
+    kinds = [k for k in PRODUCT_KINDS if k in kinds_present]
     by_prod = bucket_table(w12, "kind", kinds, "产品", ctx)
     amt_col = unit("到期金额")
 

@@ -8,8 +8,38 @@ import pandas as pd
 from ....frames import identity_columns, mask_label
 from ....scenario import RunContext
 from .aggregate import _metrics
-from .labels import WEEKDAYS_ZH, _amount_text
+from .labels import _amount_text, weekday_labels
 from .params import MaturityParams
+
+
+def first_ids(rows: pd.DataFrame, keys: list[str], col: str, limit: int = 5) -> pd.Series:
+    """Per group of ``keys`` (observed combinations), the first ``limit`` values of ``col`` in row order joined
+    with 「、」, plus 「 等」 when the group has more: a ``string`` Series indexed by ``keys``. Vectorised: cumcount
+    ranks the rows, a pivot on the integer group code lays out at most ``limit`` columns that are joined."""
+    if not len(rows):
+        return pd.Series([], dtype="string", index=pd.MultiIndex.from_arrays([[]] * len(keys), names=keys))
+    g = rows.groupby(keys, observed=True, sort=True)
+    f = pd.DataFrame({"g": g.ngroup().to_numpy(), "r": g.cumcount().to_numpy(),
+                      "v": rows[col].astype("string").fillna("").to_numpy()})
+    wide = f[f["r"] < limit].pivot(index="g", columns="r", values="v")
+    txt = wide[0].astype("string")
+    for j in wide.columns[1:]:
+        txt = txt + ("、" + wide[j].astype("string")).fillna("")
+    more = f.groupby("g").size().reindex(txt.index).to_numpy() > limit
+    txt = txt.where(~more, txt + " 等")
+    heads = rows[keys].iloc[f.drop_duplicates("g").sort_values("g").index]
+    return pd.Series(txt.to_numpy(), index=pd.MultiIndex.from_frame(heads.reset_index(drop=True)), dtype="string")
+
+
+def kinds_held(rows: pd.DataFrame, ckeys: pd.Index) -> pd.Series:
+    """Per customer code of ``ckeys``, the distinct 产品 kinds (``kind``) of his ``rows`` joined with 「、」 in
+    sorted order; a ``string`` Series on ``ckeys`` (vectorised: a crosstab, then one pass per kind)."""
+    held = pd.crosstab(rows["ckey"], rows["kind"]).gt(0).reindex(ckeys, fill_value=False)
+    txt = pd.Series("", index=ckeys, dtype="string")
+    for k in sorted(str(c) for c in held.columns):
+        add = held[k].to_numpy(dtype=bool)
+        txt = txt.where(~add, txt.where(txt.eq(""), txt + "、") + k)
+    return txt
 
 
 def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext,
@@ -35,25 +65,22 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
                     .agg(balance=("balance", "sum"), cust=("cust", "first")).reset_index())
         big = per_cust[per_cust["balance"] >= params.large_customer].sort_values("balance", ascending=False)
         big_n = big.groupby(keys, observed=True).size()
-        big_ids = big.groupby(keys, observed=True)["cust"].agg(lambda s: "、".join(list(s.astype(str))[:5])
-                                                                  + (" 等" if len(s) > 5 else ""))
+        big_ids = first_ids(big, keys, "cust", limit=5)
         mi = pd.MultiIndex.from_frame(m[keys])
+        n_staff = np.ceil(m["customers"] / params.customers_per_staff_day).astype("int64")
+        n_big = big_n.reindex(mi).fillna(0).astype("int64").to_numpy()
+        plan = "安排" + pd.Series(n_staff.to_numpy()).astype("string") + "人天"
+        plan = plan.where(n_big == 0, plan + "; 行长/理财经理在岗, 预约" + pd.Series(n_big).astype("string") + "位大额客户")
         staff = pd.DataFrame({
-            "实际可支取日": m["actual"], "星期": [WEEKDAYS_ZH[x] for x in m["actual"].dt.day_of_week],
+            "实际可支取日": m["actual"], "星期": weekday_labels(m["actual"]),
             "分行": m["branch"], "机构号": m["outlet_id"], "支行/网点": m["outlet"],
             "到期客户数": m["customers"].astype("int64"), "到期笔数": m["count"].astype("int64"),
             ctx.money_label("到期金额"): ctx.money(m["amount"]),
-            "所需人天": np.ceil(m["customers"] / params.customers_per_staff_day).astype("int64"),
-            cols[9]: big_n.reindex(mi).fillna(0).astype("int64").to_numpy(),
+            "所需人天": n_staff,
+            cols[9]: n_big,
             "大额客户号": big_ids.reindex(mi).fillna("").astype("string").to_numpy(),
+            "建议安排": plan.to_numpy(dtype=object),
         })
-        adv = []
-        for n_staff, n_big in zip(staff["所需人天"], staff[cols[9]]):
-            parts = [f"安排{n_staff}人天"]
-            if n_big:
-                parts.append(f"行长/理财经理在岗, 预约{n_big}位大额客户")
-            adv.append("; ".join(parts))
-        staff["建议安排"] = adv
         staff = staff.sort_values(["实际可支取日", "机构号"], ignore_index=True)
         if orgs is not None:
             sc = orgs.drop_duplicates("org_id").set_index("org_id")
@@ -67,9 +94,9 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
         g = w.assign(_name=wi["cust_name"], _phone=wi["phone"]).sort_values("balance", ascending=False)
         agg = g.groupby("ckey", sort=False).agg(
             cust=("cust", "first"), amount=("balance", "sum"), count=("balance", "size"), first=("actual", "min"),
-            outlet=("outlet", "first"), mgr=("mgr_id", "first"), name=("_name", "first"), phone=("_phone", "first"),
-            products=("kind", lambda s: "、".join(sorted(set(s.astype(str))))))
+            outlet=("outlet", "first"), mgr=("mgr_id", "first"), name=("_name", "first"), phone=("_phone", "first"))
         agg = agg[agg["amount"] >= params.large_customer].sort_values(["first", "amount"], ascending=[True, False])
+        agg["products"] = kinds_held(g, agg.index)
     else:
         agg = pd.DataFrame(columns=["cust", "amount", "count", "first", "outlet", "mgr", "name", "phone", "products"])
     ident = identity_columns(pd.DataFrame({"cust_name": agg["name"].to_numpy(), "phone": agg["phone"].to_numpy()}),
