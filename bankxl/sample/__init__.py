@@ -99,6 +99,15 @@ planted only when the month is in the data):
 Tax and net use the true gross, so every other row passes all checks, including a recomputation of the
 tax with :func:`bankxl.tax.cumulative_iit_long` over the reported gross.
 
+``merchants`` / ``merchant_monthly`` (收单商户 / 收单商户月度; issue 12, :mod:`.merchants`, :mod:`.merchant_monthly`)
+    One merchant per 8 customers (80–20,000), each planted with a trajectory (growing, seasonal school or
+    scenic spot, declining to each E1 level, dormant, new, closed, a missing month) over 24 months of
+    笔数/金额 (refunds negative)/结算户日均, so that every E1 level appears; own random stream.
+``etc_signups`` (ETC签约; issue 13, :mod:`.etc_signups`)
+    The ETC sign-up list as an external list arrives: ≈12% of customers (1–3 vehicles each), people outside
+    the bank, a few 单位 sign-ups, 货车, 注销; 15-digit / full-width / corrupt IDs, masked phones, names with
+    spaces, a few conflicts; own random stream.
+
 :func:`write_sample_workbooks` writes the tables as tidy input workbooks (the files users copy their
 own data into).
 
@@ -128,7 +137,10 @@ from .customer_monthly import _make_monthly
 from .customers import _make_customers
 from .deposit_accounts import _make_deposit_accounts
 from .deposit_targets import _make_targets
+from .etc_signups import _make_etc_signups
 from .loans import _make_loans
+from .merchant_monthly import _make_merchant_monthly
+from .merchants import _make_merchants, merchant_count
 from .npl_loans import _make_npl_loans
 from .org_daily_balances import _make_balances
 from .orgs import _make_orgs
@@ -154,7 +166,8 @@ __all__ = [
 
 #: the canonical tables :func:`make_sample_bank` makes (a scenario's ``SPEC.sample_inputs`` must be among them)
 TABLES = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll", "loans",
-          "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts")
+          "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts",
+          "merchants", "merchant_monthly", "etc_signups")
 
 
 def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.datetime64):
@@ -229,6 +242,12 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
     r_npl = np.random.default_rng([seed, 0x5231])
     npl, plan = _make_npl_loans(r_npl, _finish("customers", cust), ext["loans"], as_of_d)
     dep = _make_deposit_accounts(r_npl, _finish("customers", cust), plan, as_of_d)
+    # E1/E2/C4 merchants: own stream too (every other table unchanged)
+    r_mch = np.random.default_rng([seed, 0x4531])
+    mch, mplan = _make_merchants(r_mch, _finish("customers", cust), orgs, as_of_d, merchant_count(customers))
+    mm, mch["last_txn_date"] = _make_merchant_monthly(r_mch, mplan, as_of_d)
+    # C5 ETC sign-ups: own stream (every other table unchanged)
+    etc = _make_etc_signups(np.random.default_rng([seed, 0x4554]), _finish("customers", cust), orgs, as_of_d)
     tables = {
         "orgs": orgs,
         "customers": _finish("customers", cust),
@@ -239,6 +258,9 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
         **ext,
         "npl_loans": _finish("npl_loans", npl),
         "deposit_accounts": _finish("deposit_accounts", dep),
+        "merchants": _finish("merchants", mch),
+        "merchant_monthly": _finish("merchant_monthly", mm),
+        "etc_signups": _finish("etc_signups", etc),
     }
     return tables, truth
 
@@ -255,6 +277,8 @@ SAMPLE_WORKBOOKS: dict[str, tuple[str, ...]] = {
     "样例_贷款与流水.xlsx": ("transactions", "payment_orders", "loans", "product_holdings", "customer_monthly",
                           "customers"),
     "样例_不良贷款与存款账户.xlsx": ("npl_loans", "deposit_accounts", "customers", "orgs"),
+    "样例_收单商户.xlsx": ("merchant_monthly", "merchants", "orgs"),
+    "样例_ETC签约.xlsx": ("etc_signups", "customers", "orgs"),
 }
 
 
