@@ -310,3 +310,24 @@ def test_print_scale_fits_the_widest_renderer(tmp_path):
     ws = openpyxl.load_workbook(write_report(Report("测试", [Sheet("宽表", [Table(df, name="w")])]),
                                              tmp_path / "r.xlsx"))["宽表"]
     assert ws.page_setup.paperSize == 8 and ws.page_setup.scale == 30
+
+
+def test_colour_scale_only_on_the_rows_it_names(tmp_path):
+    """Conditional.rows (issue 10 item 5: no colour for groups too small to mean anything): rows 1, 2 and 4 of
+    5 (0-based; header on Excel row 1) -> one format over B3:B4 B6:B6; no row -> no format; a Series mask is
+    aligned on the index (reversed frame)."""
+    from bankxl.report import Conditional
+
+    df = pd.DataFrame({"组": list("abcde"), "比例": [1.0, 0.2, 0.5, 0.0, 0.9]})
+    keep = [False, True, True, False, True]
+    r = Report("测试", [Sheet("s", [Table(df, name="t", conditional=[
+        Conditional(["比例"], "color_scale", rows=keep)])]),
+        Sheet("s2", [Table(df, name="u", conditional=[Conditional(["比例"], "color_scale", rows=[False] * 5)])]),
+        Sheet("s3", [Table(df.iloc[::-1], name="v", conditional=[
+            Conditional(["比例"], "color_scale", rows=pd.Series(keep, index=df.index))])])])
+    p = write_report(r, tmp_path / "r.xlsx")
+    x1, x2, x3 = (_xml(p, _sheet_part(p, s)) for s in ("s", "s2", "s3"))
+    assert re.findall(r'<conditionalFormatting sqref="([^"]+)"', x1) == ["B3:B4 B6"]
+    assert "conditionalFormatting" not in x2
+    # reversed: rows e d c b a -> keep e, c, b = positions 0, 2, 3 -> B2 B4:B5
+    assert re.findall(r'<conditionalFormatting sqref="([^"]+)"', x3) == ["B2 B4:B5"]

@@ -34,6 +34,10 @@ class Conditional:
     ``kind``: 'data_bar' | 'color_scale' (green-low to red-high unless ``reverse``) | 'cell'
     (``criteria`` like '>', '>=', '==', 'between'; ``value`` a number or string; ``style`` 'bad' | 'warn' | 'good')
     | 'text' (cell text contains ``value``; ``style``).
+    ``rows``: the rows it applies to — a boolean per row of the table (a pandas Series is aligned on the
+    table's index, so it holds for a table continued on more sheets; any other sequence by position); None =
+    every row. A colour scale over some rows takes its low/high from those rows only (e.g. groups large
+    enough for a rate to mean something; say in a note why the others are not coloured).
     """
 
     columns: Sequence[str]
@@ -42,6 +46,7 @@ class Conditional:
     value: Any = None
     style: str = "bad"
     reverse: bool = False
+    rows: Any = None
 
 
 @dataclass

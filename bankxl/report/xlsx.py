@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
 from . import layout
 from .model import Chart, Conditional, Headline, Note, PivotBlock, Report, Sheet, Table
@@ -733,20 +733,34 @@ class XlsxReportWriter:
             ws.write_string(r, c, str(v), fmt)
 
     def _conditional(self, ws, df: pd.DataFrame, cond: Conditional, header_row: int, n: int) -> None:
+        """Add ``cond`` over its columns' data rows (only the runs of ``cond.rows`` when given: one
+        multi-range format, so a colour scale's extremes come from those rows)."""
         if n == 0:
             return
+        runs = [(0, n - 1)]
+        if cond.rows is not None:
+            mask = (cond.rows.reindex(df.index) if isinstance(cond.rows, pd.Series) else pd.Series(list(cond.rows)))
+            keep = np.flatnonzero(mask.fillna(False).astype(bool).to_numpy()[:n])
+            if not len(keep):
+                return
+            cut = np.flatnonzero(np.diff(keep) > 1)
+            runs = list(zip(keep[np.r_[0, cut + 1]].tolist(), keep[np.r_[cut, len(keep) - 1]].tolist()))
         cols = list(df.columns)
         for name in cond.columns:
             if name not in cols:
                 continue
             c = cols.index(name)
-            rng = (header_row + 1, c, header_row + n, c)
+            rng = (header_row + 1 + runs[0][0], c, header_row + 1 + runs[0][1], c)
+            multi = " ".join(xl_range(header_row + 1 + a, c, header_row + 1 + b, c) for a, b in runs)
+
+            def add(opts, rng=rng, multi=multi):
+                ws.conditional_format(*rng, {**opts, "multi_range": multi} if len(runs) > 1 else opts)
+
             if cond.kind == "data_bar":
-                ws.conditional_format(*rng, {"type": "data_bar", "bar_color": "#5B9BD5", "bar_solid": True})
+                add({"type": "data_bar", "bar_color": "#5B9BD5", "bar_solid": True})
             elif cond.kind == "color_scale":
                 lo, hi = ("#F8696B", "#63BE7B") if cond.reverse else ("#63BE7B", "#F8696B")
-                ws.conditional_format(*rng, {"type": "3_color_scale", "min_color": lo, "mid_color": "#FFEB84",
-                                             "max_color": hi})
+                add({"type": "3_color_scale", "min_color": lo, "mid_color": "#FFEB84", "max_color": hi})
             elif cond.kind == "cell":
                 font, bg = STYLE_COLORS[cond.style]
                 opts = {"type": "cell", "criteria": cond.criteria, "format": self.fmt.get(font_color=font, bg_color=bg)}
@@ -754,11 +768,11 @@ class XlsxReportWriter:
                     opts["minimum"], opts["maximum"] = cond.value
                 else:
                     opts["value"] = f'"{cond.value}"' if isinstance(cond.value, str) else cond.value
-                ws.conditional_format(*rng, opts)
+                add(opts)
             elif cond.kind == "text":
                 font, bg = STYLE_COLORS[cond.style]
-                ws.conditional_format(*rng, {"type": "text", "criteria": "containing", "value": str(cond.value),
-                                             "format": self.fmt.get(font_color=font, bg_color=bg)})
+                add({"type": "text", "criteria": "containing", "value": str(cond.value),
+                     "format": self.fmt.get(font_color=font, bg_color=bg)})
 
     def _write_chart(self, ws, sheet_name: str, chart: Chart, row: int, anywhere: bool = False) -> int:
         """Insert ``chart`` at ``row`` over its table (on this sheet; on any sheet when ``anywhere``).
