@@ -132,8 +132,18 @@ def test_uci_shape_only_f1(tmp_path):
     t = rep.tables()
     core = t["d4_core"].df
     assert list(core["客户号"]) == ["U1"] and core["等级"].iloc[0] == "规模客户"
-    assert core["F2稳定"].iloc[0] == "不可算" and core["F3潜力"].iloc[0] == "不可算"
+    # issue 10 item 5: the columns no customer can have (F2/F3 不可算, 关系年限, 5年潜力值; 达标月数 from one month
+    # of data < F2 达标月数 10) were shown empty on all 829 UCI rows — now left out and named in the list's note
+    hidden = ["关系年限(年)", "5年潜力值(EUR)", "F2稳定", "F3潜力", "达标月数"]
+    assert not set(hidden) & set(core.columns) and core["未计算因素"].iloc[0] == "F2 稳定、F3 潜力"
+    note = " ".join(rep.sheet("核心客户名单").blocks[0].lines)
+    assert f"本数据不含的信息不显示: {'、'.join(hidden)}" in note and "数据只有 1 个月" in note
+    det = t["d4_factors"].df
+    assert list(det.columns) == ["客户号", "规模: 近3月存款日均(EUR)", "达标月数", "F1规模", "等级"]
     assert "规模: 近3月存款日均(EUR)" in core.columns
+    h = rep.headline  # one month of data: no 上月 (blank, said so), never 0
+    assert [f.value for f in h.figures] == [0, 0, 0, 0.0, 0.0] and all(f.compare is None for f in h.figures)
+    assert h.figures[0].note == "数据中没有上月的月度存款, 无上月对比"
     notes = " ".join(rep.notes)
     assert "仅 F1 可计算" in notes and "duration" in notes
     lines = " ".join(rep.sheets[0].blocks[0].lines)
@@ -171,7 +181,8 @@ def test_pdca_at_most_ten_per_manager_and_hand_values(tmp_path):
 
     p = write_report(rep, tmp_path / "d4.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames[:4] == ["分级概览", "核心客户名单", "10户PDCA", "要素明细"]
+    # issue 10 item 1: the headline sheet 概览 comes first
+    assert wb.sheetnames[:5] == ["概览", "分级概览", "核心客户名单", "10户PDCA", "要素明细"]
     assert "d4_pdca" in wb["10户PDCA"].tables and "d4_core" in wb["核心客户名单"].tables
     assert wb["分级概览"]._charts
 
@@ -259,3 +270,42 @@ def test_customer_columns_shared_helper():
     assert list(off.columns) == ["客户号", "客户名称", "证件号码", "手机号"]
     assert off["客户名称"].iloc[1] == "欧阳娜娜" and off["证件号码"].iloc[1] == "11010519491231002X"
     assert list(customer_columns(ids, None, RunContext(as_of="2026-11-30")).columns) == ["客户号"]
+
+
+def test_headline_figures_now_and_last_month(tables):
+    """概览 (issue 10 item 1) on the hand bank. Now (2026-11-30): 核心A A1; 核心B B1, B2, R1; 潜力 P1 (test above).
+    Last month end 2026-10-31, by hand (data Dec 2025 – Oct 2026, 11 months):
+    A1 F1 200,000; open 2023-11-30 > 2023-10-31 -> no F2; F3 11 × 8,333.33 × 5 = 458,333 < 500,000 -> 规模客户.
+    B1 F1 (150,000 + 250,000 + 250,000)/3 = 216,666.67; F2 2 months; F3 11 × 16,666.67 × 5 = 916,667 -> 核心B.
+    B2 F1 + F2 (11 months ≥ 10) -> 核心B. P1 F3 687,500 -> 潜力客户. R1 (0 + 210,000 + 210,000)/3 < 200,000 ->
+    F2 alone (renewal proxy) -> 一般. M1 (300,000 + 0 + 300,000)/3 = 200,000 -> 规模客户. 9 customers both times.
+    核心规模: now 200,000 + 250,000 + 300,000 + 210,000 = 96 万元; last month 216,666.67 + 300,000 = 51.67 万元."""
+    rep = execute("deposit.core_customers", tables, as_of=AS_OF)
+    h = rep.headline
+    assert [f.label for f in h.figures] == ["核心客户(核心A+核心B)", "其中 核心A", "潜力客户(稳定潜力+潜力)",
+                                            "核心客户规模(定期日均)", "核心客户占全部客户"]
+    assert [f.value for f in h.figures[:3]] == [4, 1, 1] and [f.compare for f in h.figures[:3]] == [2, 0, 1]
+    assert h.figures[3].value == pytest.approx(96.0) and h.figures[3].unit == "万元"
+    assert h.figures[3].compare == pytest.approx((216_666.0 + 2 / 3 + 300_000.0) / 10_000)
+    assert h.figures[4].value == pytest.approx(4 / 9) and h.figures[4].compare == pytest.approx(2 / 9)
+    assert all(f.compare_label == "上月末" for f in h.figures)
+    assert h.actions == "d4_core" and h.chart.table == "d4_grades"
+    assert [s.print_role for s in rep.sheets[1:4]] == ["detail"] * 3
+
+
+def test_pdca_tiny_target_is_not_a_completion_rate():
+    """Issue 10 item 5: a base of 1,000 元 a month gives 目标日均 1,050 and 完成率 369,958 / 1,050 = 35,234%: with
+    the default PDCA 最低目标日均 10,000 元 it is blank and the action says to set a new target; 0 keeps the ratio."""
+    spec = {"Z1": dict(td=300_000.0, dep=[1_000.0] * 11 + [369_958.0]),
+            "Z2": dict(td=300_000.0, dep=[300_000.0] * 11 + [330_000.0])}
+    tables = {"customer_monthly": _cm(spec), "customers": _customers({"Z1": "2015-01-01", "Z2": "2015-01-01"})}
+    rep = execute("deposit.core_customers", tables, as_of=AS_OF)
+    x = rep.tables()["d4_pdca"].df.set_index("客户号")
+    assert x.loc["Z1", "目标日均(元)"] == pytest.approx(1_050.0) and pd.isna(x.loc["Z1", "完成率"])
+    assert x.loc["Z1", "下月动作"].startswith("重定目标: 基期日均很少(目标 < 10,000)")
+    assert x.loc["Z2", "完成率"] == pytest.approx(330_000.0 / 315_000.0)
+    note = " ".join(rep.sheet("10户PDCA").blocks[0].lines)
+    assert "最低目标日均」10,000 元 的 1 户完成率不计" in note
+    rep0 = execute("deposit.core_customers", tables, {"pdca_min_target": 0}, as_of=AS_OF)
+    x0 = rep0.tables()["d4_pdca"].df.set_index("客户号")
+    assert x0.loc["Z1", "完成率"] == pytest.approx(369_958.0 / 1_050.0)

@@ -167,4 +167,6 @@ def test_without_transactions_other_bank_funds_are_unknown_and_said(sample_bank)
     notes = [line for s in rep.sheets if s.name == "说明" for b in s.blocks for line in (getattr(b, "lines", None) or [])]
     assert any("未提供交易流水" in n for n in notes)
     detail = next(b.df for s in rep.sheets for b in s.blocks if getattr(b, "name", "") == "d4_factors")
-    assert detail[next(c for c in detail.columns if c.startswith("他行资金迹象额"))].isna().all()
+    # issue 10 item 5: a column blank for every customer is not shown (it was, empty); the sheet's note names it
+    assert not any(c.startswith("他行资金迹象额") for c in detail.columns)
+    assert "他行资金迹象额(元)" in rep.sheet("要素明细").blocks[0].lines[0]

@@ -59,7 +59,7 @@ import pandas as pd
 
 from ...errors import ParameterError, ProblemLog
 from ...lists import Rule, ScoredList, check_levels, format_values, levels_param, score_list, strategy_param
-from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ...rules.identity import by_cust_id
 from ...rules.transactions import SelfTransferParams, TransactionRuleParams, classify_exclusions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
@@ -121,6 +121,8 @@ class CoreParams(SelfTransferParams):
     pdca_per_mgr: int = param(10, "每位经理认领户数", "户", "10 户服务计划 PDCA")
     pdca_base_months: int = param(3, "PDCA 基期月数", "月", "目标日均 = 最近月之前 N 个月存款日均均值 × (1 + 增长)")
     pdca_growth: float = param(0.05, "PDCA 目标增长", None, "目标日均相对基期的增长比例【假设】")
+    pdca_min_target: float = param(10_000.0, "PDCA 最低目标日均", "数据币种",
+                                   "目标日均低于该值时不计完成率(空白并注明): 基期存款很少时比率无意义【假设】; 0 = 都计")
     # 核心客户名单 (bankxl.lists): points of the four rules, levels = the grades, 策略表 【假设】
     f1_core_points: float = param(40.0, "F1 规模得分(核心)", "分", "F1 与 F2/F3 任一同时满足(核心)时 F1 的得分")
     f1_points: float = param(10.0, "F1 规模得分(仅 F1)", "分", "只满足 F1(规模客户)时 F1 的得分")
@@ -398,6 +400,51 @@ def _core_list(f: pd.DataFrame, customers: pd.DataFrame | None, p: CoreParams, c
                       show=show)
 
 
+def _hide_unknown(df: pd.DataFrame, columns, also=()) -> tuple[pd.DataFrame, list[str]]:
+    """Drop those of ``columns`` that no row knows (every value blank or 不可算), and the columns ``also``;
+    an empty ``df`` keeps its header. Returns (the frame, the dropped headers in order) — say them in a note."""
+    if not len(df):
+        return df, []
+    gone = [c for c in columns if c in df.columns and (df[c].isna() | df[c].astype("string").eq("不可算")).all()]
+    gone += [c for c in also if c in df.columns and c not in gone]
+    return df.drop(columns=gone), gone
+
+
+def _previous(tables, p: CoreParams, as_of: pd.Timestamp, currency: str) -> pd.DataFrame | None:
+    """The factor table (:func:`factors`) graded as of the end of the month before ``as_of``'s month, or None
+    when ``customer_monthly`` holds no row of that month (no 上月 to compare with)."""
+    start = as_of.to_period("M").to_timestamp() - pd.offsets.MonthBegin(1)
+    if not tables["customer_monthly"]["month"].eq(start).any():
+        return None
+    prev, _ = factors(tables, p, start + pd.offsets.MonthEnd(0), currency)
+    return prev
+
+
+def _headline(f: pd.DataFrame, prev: pd.DataFrame | None, ctx: RunContext, basis_zh: str) -> Headline:
+    """概览 (issue 10 item 1): 核心客户 (核心A+核心B) 户数 and 规模, 其中核心A, 潜力客户 (稳定潜力+潜力) and the
+    core share of all customers, each against 上月末 (the same rules with the previous month end as data date:
+    :func:`_previous`; blank when the data hold no previous month); chart: customers per grade; top 10 of
+    核心客户名单. Units: 户, the display money unit (``ctx.unit``), %."""
+    def figures(x: pd.DataFrame | None) -> list:
+        if x is None:
+            return [None] * 5
+        core = x["grade"].isin(["核心A", "核心B"])
+        return [int(core.sum()), int(x["grade"].eq("核心A").sum()),
+                int(x["grade"].isin(["稳定潜力客户", "潜力客户"]).sum()),
+                float(ctx.money(x.loc[core, "size"].astype("float64").sum())),
+                float(core.mean()) if len(x) else None]
+    now, before = figures(f), figures(prev)
+    why = None if prev is not None else "数据中没有上月的月度存款, 无上月对比"
+    spec = [("核心客户(核心A+核心B)", "户", "int"), ("其中 核心A", "户", "int"), ("潜力客户(稳定潜力+潜力)", "户", "int"),
+            (f"核心客户规模({basis_zh})", ctx.unit, "money"), ("核心客户占全部客户", "%", "pct1")]
+    figs = [Figure(label, v, unit, fmt, "上月末", b, why) for (label, unit, fmt), v, b in zip(spec, now, before)]
+    lines = ["核心客户 = 核心A(规模+稳定+潜力) + 核心B(规模 + 稳定或潜力); 上月末 = 以上月末为数据日期按同一规则重算"
+             "(定期自动转存占比用本期定期明细)。"]
+    chart = Chart(table="d4_grades", categories="等级", series=["客户数"], kind="column", title="各等级客户数",
+                  y_title="客户数", height=260)
+    return Headline(figs, chart=chart, actions="d4_core", lines=lines)
+
+
 def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext) -> Report:
     """Run D4 (see the module docstring). Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细 · 客户标签."""
     p = params
@@ -444,6 +491,17 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
 
     # ---- core list (核心A/核心B/稳定潜力客户/潜力客户/规模客户), bankxl.lists
     lst = _core_list(f, customers, p, ctx, basis_zh, size_col)
+    list_lines = []
+    lst.df, hidden = _hide_unknown(lst.df, [size_col, "关系年限(年)", base("5年潜力值"), "F2稳定", "F3潜力"],
+                                   also=["达标月数"] if info["months_f2"] < p.f2_months_min else [])
+    if hidden:
+        list_lines.append(f"本数据不含的信息不显示: {'、'.join(hidden)}(全部客户都无法计算"
+                          + (f"; 数据只有 {info['months_f2']} 个月, 不足 F2 达标月数 {p.f2_months_min}" if "达标月数" in hidden
+                             else "") + "), 见「未计算因素」与说明。")
+    if len(lst.df) > 1 and lst.df["建议动作"].nunique() == 1:
+        only = lst.df["等级"].iloc[0]
+        list_lines.append(f"全部 {len(lst.df):,} 户建议动作相同: 名单中的客户都是「{only}」, 参数「策略表」每个等级一个动作; "
+                          "请按排名先后安排(原因列给出每户的规模)。")
     score_line = (f"得分【假设】: F1 规模 {p.f1_core_points:g} 分(与 F2/F3 任一同时满足, 即核心)或 {p.f1_points:g} 分(仅 F1); "
                   f"F2 稳定 {p.f2_points:g} 分(须同时满足 F1 或 F3); F3 潜力 {p.f3_points:g} 分。等级门槛与得分一起保证"
                   "名单等级 = 三要素分级(参数检查)。")
@@ -467,15 +525,17 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
                         "F1规模": _yes(f["f1"]), "F2稳定": _yes(f["f2"], f["f2_ok"]),
                         "F3潜力": _yes(f["f3"], f["f3_ok"]), "等级": f["grade"].astype("string").to_numpy()})
     det["年龄"] = det["年龄"].round(0).astype("Int64")
+    det, det_hidden = _hide_unknown(det, ["机构号", "客户经理", "关系年限(年)", "自动转存占比", base(f"近{p.f3_window}月净流入"),
+                                          base("他行资金迹象额"), "年龄", base("5年潜力值"), "F2稳定", "F3潜力"])
 
     money_fmt = {size_col: "money0", base("5年潜力值"): "money0"}
     sheets = [
         Sheet("分级概览", overview),
         Sheet("核心客户名单", lst.blocks("d4_core", "核心A / 核心B / 稳定潜力客户 / 潜力客户 / 规模客户(仅 F1)",
-                                       lines=[score_line],
+                                       lines=[score_line, *list_lines],
                                        formats={"达标月数": "int", "关系年限(年)": "0.0", **money_fmt},
                                        conditional=[Conditional([size_col], "data_bar")],
-                                       widths={"原因": 56, "建议动作": 52})),
+                                       widths={"原因": 56, "建议动作": 52}), print_role="detail"),
         Sheet("10户PDCA", [Note(lines=pdca_note),
                            Table(pdca, name="d4_pdca", title=f"10 户服务计划(每位客户经理 ≤{p.pdca_per_mgr} 户)",
                                  text_columns=("客户经理", "客户号"),
@@ -483,15 +543,18 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
                                           "完成率": "pct1", "接触次数": "int", base("下月目标日均"): "money0"},
                                  conditional=[Conditional(["完成率"], "cell", criteria="<", value=0.8, style="bad"),
                                               Conditional(["完成率"], "cell", criteria=">=", value=1.0, style="good")],
-                                 widths={"下月动作": 56}, role="detail")]),
-        Sheet("要素明细", [Table(det, name="d4_factors", title="三要素明细(全部客户)", role="detail",
+                                 widths={"下月动作": 56}, role="detail")], print_role="detail"),
+        Sheet("要素明细", [*([Note(lines=[f"本数据不含的信息不显示: {'、'.join(det_hidden)}(全部客户都没有该值)。"])]
+                            if det_hidden else []),
+                           Table(det, name="d4_factors", title="三要素明细(全部客户)", role="detail",
                                  text_columns=("客户号", "机构号", "客户经理"),
                                  formats={"达标月数": "int", "关系年限(年)": "0.0", "自动转存占比": "pct1",
                                           "年龄": "int", base(f"近{p.f3_window}月净流入"): "money0",
-                                          base("他行资金迹象额"): "money0", **money_fmt})]),
+                                          base("他行资金迹象额"): "money0", **money_fmt})], print_role="detail"),
         tag_sheet(tags),
     ]
-    report = Report(title="存款核心客户定位", sheets=sheets)
+    report = Report(title="存款核心客户定位", sheets=sheets,
+                    headline=_headline(f, _previous(tables, p, ctx.as_of, ctx.currency), ctx, basis_zh))
     report.method = [
         "SCENARIOS.md D4 核心存款客户: 三要素分级; 阈值含等号; 默认值见参数表。",
         f"F1 规模: 近 {p.f1_months} 个月{basis_zh}的月日均平均 ≥ {p.f1_threshold:,.0f}(课程示例: 定期日均 ≥20 万元)。",
@@ -538,9 +601,12 @@ def _pdca(f: pd.DataFrame, customers, p: CoreParams, ctx: RunContext) -> tuple[p
     xv = x.reset_index(drop=True)
     target = xv["base_dep"].astype("float64") * (1 + p.pdca_growth)
     actual = xv["latest_dep"].astype("float64")
-    rate = actual / target.where(target > 0)
-    act = np.select([rate.isna(), rate >= 1.0, rate >= 0.8],
-                    ["建立基线: 首次接触建档(CRM 6 条线), 了解资金安排与到期",
+    # a target under the minimum (a tiny base) makes 完成率 explode (1,982 -> 369,958 = 18,663.8%): not computed
+    low = (target > 0) & (target < p.pdca_min_target)
+    rate = actual / target.where((target > 0) & ~low)
+    act = np.select([low, rate.isna(), rate >= 1.0, rate >= 0.8],
+                    [f"重定目标: 基期日均很少(目标 < {p.pdca_min_target:,.0f}), 完成率不计; 以实际日均为基线制定维护计划",
+                     "建立基线: 首次接触建档(CRM 6 条线), 了解资金安排与到期",
                      "巩固: 每月 ≥1 次接触, 到期前 30 天预约续存, 推荐大额存单/理财",
                      "加强: 本月 2 次接触, 了解资金去向, 推荐大额存单/定期"],
                     "调整: 面谈了解原因(到期未续/资金转出), 制定挽留方案, 必要时行长陪访")
@@ -559,6 +625,9 @@ def _pdca(f: pd.DataFrame, customers, p: CoreParams, ctx: RunContext) -> tuple[p
     note = [f"{n_mgr} 位客户经理, 共 {len(out)} 户; 每位认领 ≤{p.pdca_per_mgr} 户(核心A → 核心B → 稳定潜力 → 潜力 → 规模, 同级按规模)。",
             "Plan: 目标日均; Do: 接触次数由客户经理按接触日志填写(数据中无接触记录); Check: 完成率 = 实际日均/目标日均; "
             "Act: 下月动作与下月目标。"]
+    if low.any():
+        note.append(f"目标日均低于「PDCA 最低目标日均」{p.pdca_min_target:,.0f} {ctx.base_unit} 的 {int(low.sum())} 户完成率不计"
+                    "(空白, 不是 0): 基期存款很少时实际/目标可达数十倍, 比率没有意义; 下月动作为重定目标。")
     if len(f) and not (f["mgr_id"] != "").any():
         note.insert(0, "数据没有客户经理(mgr_id): 无法生成 10 户服务计划。")
     return out, note
