@@ -1,0 +1,253 @@
+"""bankxl run all, the 客户画像 and the 营销任务清单 (issue 18 items 1–3) on a hand-made bank.
+
+Three list scenarios (test doubles built on the kit: score_list, tag_rows) list overlapping customers; every
+expected value below is worked out by hand in the comments. Data date Mon 2026-11-30: +2 working days =
+2026-12-02, +3 = 12-03, +5 = 12-07, +10 = 12-14.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+import bankxl.io as bio
+from bankxl.cli import main
+from bankxl.crossview import run_all
+from bankxl.crossview.runall import CRASHED, FAILED, RAN, SKIPPED
+from bankxl.errors import DataValidationError, ParameterError
+from bankxl.lists import Rule, check_levels, levels_param, score_list, strategy_param
+from bankxl.report import Report, Sheet, Table
+from bankxl.scenario import Scenario, param
+from bankxl.tags import tag_sheet, tag_table
+
+AS_OF = "2026-11-30"
+
+
+@dataclass(frozen=True)
+class P:
+    levels: tuple = levels_param((("A", 80), ("B", 40)))
+    strategy: tuple = strategy_param((("A", "面谈", 3), ("B", "电话", 10)))
+    bonus: float = param(0.0, "加分", "分", "test")
+
+    def check(self):
+        check_levels(self.levels, self.strategy)
+
+
+@dataclass(frozen=True)
+class PB:
+    levels: tuple = levels_param((("A", 80), ("B", 40)))
+    strategy: tuple = strategy_param((("A", "上门", 5), ("B", "短信", 2)))
+
+
+def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: bool = False, detail=()):
+    """A scenario run listing ``rows`` {客户号: (得分, 金额)} through score_list (one rule: points = the score)."""
+    def run(tables, p, ctx):
+        cust = tables["customers"]
+        frame = pd.DataFrame({"cust_id": list(rows), "pts": [v[0] for v in rows.values()],
+                              "amount": [v[1] for v in rows.values()]}).astype({"cust_id": "string"})
+        lst = score_list(frame, [Rule("r", f"{code}原因{{pts:.0f}}", weight=1, value="pts")], p.levels, p.strategy,
+                         ctx, sort_by=("amount",), customers=cust)
+        rep = Report(f"{code} 名单")
+        rep.sheets.append(Sheet(f"{code}名单", lst.blocks(f"{code.lower()}_list", f"{code} 名单", risk_only=risk_only)))
+        if detail:
+            rep.sheets.append(Sheet(f"{code}保证人", [Table(pd.DataFrame({"客户号": list(detail)}), name=f"{code}_g",
+                                                          role="detail")]))
+        rep.sheets.append(tag_sheet(tag_table(lst.tag_rows(code, f"{code}_T", f"{code}标签", ctx, p))))
+        return rep
+    return run
+
+
+def _spec(code, group, rows, params=P, **kw):
+    return Scenario(id=f"test.{code.lower()}", code=code, title=f"{code}场景", group=group, inputs=("customers",),
+                    optional_inputs=("time_deposits",), params=params, run=_list_run(code, rows, **kw))
+
+
+# XA: K1 90 A 100,000; K3 50 B 20,000; K6 41 B; K7 45 B
+XA = _spec("XA", "存款营销", {"K1": (90, 100_000), "K3": (50, 20_000), "K6": (41, 1), "K7": (45, 1)})
+# XB: K2 (= K1's person) 85 A 300,000; K3 45 B 70,000; K4 90 A; K8 60 B; K9 95 A 500,000 (not in 客户 table)
+XB = _spec("XB", "信贷营销", {"K2": (85, 300_000), "K3": (45, 70_000), "K4": (90, 1), "K8": (60, 1),
+                           "K9": (95, 500_000)}, params=PB)
+# XC (风险管理): K4 listed, K5 a guarantor in a detail table -> neither is marketed
+XC = _spec("XC", "风险管理", {"K4": (90, 1)}, detail=("K5",))
+# XD: a risk_only list (flag, any group): K7 never marketed
+XD = _spec("XD", "信贷营销", {"K7": (90, 1)}, risk_only=True)
+# XE needs a table the bank does not have
+XE = Scenario(id="test.xe", code="XE", title="XE场景", group="信贷营销", inputs=("loans",), params=P,
+              run=_list_run("XE", {}))
+
+
+def bank() -> dict[str, pd.DataFrame]:
+    customers = pd.DataFrame({
+        "客户号": ["K1", "K2", "K3", "K4", "K5", "K6", "K7", "K8"],
+        # K1 and K2: one person (18- and 15-digit forms of one ID)
+        "证件号码": ["34052419800101001X", "340524800101001", "11010519491231002X", "360426199101010071",
+                 None, None, None, None],
+        "客户名称": ["张三", "张三", "李四", "王五", "赵六", "钱七", "孙八", "周九"],
+        "机构号": ["O1", "O1", "O2", "O1", "O2", "O2", "O1", "O2"],
+        "客户经理": ["M1", "M2", None, "M1", "M2", "M3", "M3", "M3"]})
+    # K3 has no 客户经理 in 客户: M4 holds the larger balance (80,000 > 50,000) -> owner M4, M3 another manager
+    deposits = pd.DataFrame({"账号": ["A1", "A2", "A3"], "客户号": ["K3", "K3", "K3"], "机构号": ["O2"] * 3,
+                             "客户经理": ["M3", "M4", "M4"], "到期日": ["2027-01-01"] * 3,
+                             "余额": [50_000, 30_000, 50_000]})
+    return {"客户": customers, "定期存款明细": deposits}
+
+
+def run(tmp_path, scenarios=(XA, XB, XC, XD, XE), **kw):
+    contacts = pd.DataFrame({"客户号": ["K8", "K3"], "联系日期": ["2026-11-25", "2026-10-01"]})
+    dnd = pd.DataFrame({"客户号": ["K6"]})
+    kw = {"do_not_disturb": dnd, "contacts": contacts, **kw}
+    return run_all([bank()], tmp_path / "out", scenarios=list(scenarios), as_of=AS_OF, **kw)
+
+
+def test_task_list_by_hand(tmp_path):
+    """Persons marketed: K1 (K1+K2), K9, K3. K4 (XC risk list), K5 (XC guarantor), K7 (XD risk_only), K6 (免打扰),
+    K8 (contacted 11-25, 5 days ≤ 30) are held; K3's contact (60 days ago) does not hold him.
+    K1: XA A (90, 100,000, +3 wd) and XB A via K2 (85, 300,000, +5 wd): best level 1, 2 lists, money max 300,000,
+    best row XA (same level, 90 > 85) -> 面谈, due 12-03; owner 客户表 M1, other M2 (K2's manager).
+    K9: XB A 95, 500,000, +5 wd -> 12-07; no 客户经理 anywhere -> unknown owner.
+    K3: XA B (50, 20,000, +10 -> 12-14), XB B (45, 70,000, +2 -> 12-02): level 2, 2 lists, money 70,000, best row XA
+    -> 电话, due 12-02; owner by largest balance M4 (80,000 vs 50,000), other M3.
+    Priority level, lists, money: K1 (1, 2) > K9 (1, 1) > K3 (2)."""
+    res = run(tmp_path)
+    assert [r.status for r in res.runs] == [RAN, RAN, RAN, RAN, SKIPPED]
+    assert "贷款" in res.runs[-1].reason and res.exit_code == 0
+    t = res.tasks.meta["crossview_tasks"]["tasks"]
+    assert t["客户号"].tolist() == ["K1", "K9", "K3"] and t["排名"].tolist() == [1, 2, 3]
+    assert t["客户经理"].tolist()[0] == "M1" and pd.isna(t["客户经理"][1]) and t["客户经理"][2] == "M4"
+    assert t["归属依据"].tolist() == ["客户表", "未知(数据中没有客户经理)", "最大余额"]
+    assert t["其他服务经理"][0] == "M2" and t["其他服务经理"][2] == "M3"
+    assert t["名单数"].tolist() == [2, 1, 2]
+    assert t["涉及金额(元)"].tolist() == [300_000.0, 500_000.0, 70_000.0]
+    assert t["建议动作"].tolist() == ["面谈", "上门", "电话"]
+    assert t["截止日"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-03", "2026-12-07", "2026-12-02"]
+    assert t["原因"][0] == "【XA XA名单·A】XA原因90；【XB XB名单·A】XB原因85"
+    assert t["原因"][2] == "【XA XA名单·B】XA原因50；【XB XB名单·B】XB原因45"
+    assert t["最好等级"].tolist() == ["XA XA名单·A", "XB XB名单·A", "XA XA名单·B"]
+    assert t["证件号码(脱敏)"][0] != "34052419800101001X"  # masked
+    held = res.tasks.meta["crossview_tasks"]["held"].set_index("客户号")["限制"]
+    assert sorted(held.index) == ["K4", "K5", "K6", "K7", "K8"]
+    assert held["K4"] == "风险名单: XC XC名单" and held["K5"] == "风险名单: XC XC保证人"
+    assert held["K7"] == "风险名单: XD XD名单" and held["K6"] == "免打扰名单"
+    assert held["K8"] == "近 30 天内已联系(最近 2026-11-25)"
+    d = res.tasks.meta["crossview_tasks"]["detail"]
+    k1 = d[d["客户号"] == "K1"]
+    assert k1["原客户号"].tolist() == ["K1", "K2"] and k1["名单键"].tolist() == ["test.xa:xa_list", "test.xb:xb_list"]
+    assert (k1["数据日期"] == pd.Timestamp(AS_OF)).all()
+
+
+def test_priority_and_owner_rules_are_parameters(tmp_path):
+    """priority money first: K9 500,000 > K1 300,000 > K3 70,000. owner_rule balance: K3 still M4 (balance),
+    K1 has no balance row -> 客户表 M1. recontact_days 0: K8 is marketed (XB B 60, 1 元, +2 -> 12-02)."""
+    res = run(tmp_path, params={"priority": "money,level,lists", "owner_rule": "balance", "recontact_days": 0})
+    t = res.tasks.meta["crossview_tasks"]["tasks"]
+    assert t["客户号"].tolist() == ["K9", "K1", "K3", "K8"]
+    assert t.set_index("客户号").loc[["K1", "K3"], "归属依据"].tolist() == ["客户表", "最大余额"]
+
+
+def test_bad_cross_parameter_stops_before_any_load(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(bio, "load_frame", lambda *a, **k: calls.append(1))
+    with pytest.raises(ParameterError, match="优先级规则"):
+        run(tmp_path, params={"priority": "level,level,money"})
+    with pytest.raises(ParameterError, match="等级门槛"):
+        run(tmp_path, scenario_params={"test.xa": {"levels": '[["A", 10], ["B", 20]]'}})
+    assert calls == [] and not (tmp_path / "out").exists()
+
+
+def test_each_table_is_loaded_once(tmp_path, monkeypatch):
+    """Four scenarios read 客户 (and may read 定期存款明细); the loader runs once per table."""
+    seen = []
+    real = bio.load_frame
+
+    def spy(raw, spec, **kw):
+        seen.append(spec.id)
+        return real(raw, spec, **kw)
+
+    monkeypatch.setattr(bio, "load_frame", spy)
+    res = run(tmp_path)
+    assert sorted(seen) == ["contacts", "customers", "do_not_disturb", "time_deposits"]
+    assert sum(r.status == RAN for r in res.runs) == 4
+
+
+def test_a_scenario_error_is_reported_and_the_others_run(tmp_path):
+    def boom(tables, p, ctx):
+        raise DataValidationError("坏数据", "bad data")
+
+    def bug(tables, p, ctx):
+        raise ZeroDivisionError("x")
+
+    bad = Scenario(id="test.bad", code="XF", title="坏", group="信贷营销", inputs=("customers",), params=P, run=boom)
+    crash = Scenario(id="test.crash", code="XG", title="崩", group="信贷营销", inputs=("customers",), params=P, run=bug)
+    res = run(tmp_path, scenarios=(XA, bad, crash))
+    assert [r.status for r in res.runs] == [RAN, FAILED, CRASHED]
+    assert "坏数据" in res.runs[1].reason and "ZeroDivisionError" in res.runs[2].reason
+    assert res.exit_code == 1 and res.tasks is not None
+    assert run(tmp_path, scenarios=(XA, bad)).exit_code == 0
+    assert run(tmp_path, scenarios=(XE,)).exit_code == 2
+
+
+def test_missing_required_column_skips_only_its_scenarios(tmp_path):
+    """定期存款明细 without 余额 cannot load: XH (needs it) is skipped naming the column; XA (optional) runs."""
+    b = bank()
+    b["定期存款明细"] = b["定期存款明细"].drop(columns="余额")
+    xh = Scenario(id="test.xh", code="XH", title="XH场景", group="存款营销", inputs=("time_deposits",), params=P,
+                  run=_list_run("XH", {}))
+    res = run_all([b], tmp_path / "o", scenarios=[XA, xh], as_of=AS_OF)
+    assert [r.status for r in res.runs] == [RAN, SKIPPED]
+    assert "余额" in res.runs[1].reason and "定期存款明细" in res.runs[1].reason
+
+
+def test_customer_view_merges_persons_and_counts_pairs(tmp_path):
+    """K1 and K2 are one person (K1): one wide row with XA标签 A and XB标签 A; pair (XA标签·A, XB标签·A) held by
+    K1 only; K3 holds (XA标签·B, XB标签·B). Org counts: XA标签·B: K3 (O2), K6 (O2), K7 (O1) -> O1 1, O2 2."""
+    res = run(tmp_path)
+    prof = res.profile.tables()
+    wide = prof["customer_view"].df.set_index("客户号")
+    assert "K2" not in wide.index and wide.loc["K1", "XA XA标签"] == "A" and wide.loc["K1", "XB XB标签"] == "A"
+    assert wide.loc["K1", "并入客户号数"] == 1 and wide.loc["K1", "标签数"] == 2
+    pairs = prof["tag_pairs"].df
+    got = {(a, b): n for a, b, n in zip(pairs["标签A"], pairs["标签B"], pairs["客户数"])}
+    assert got[("XA XA标签·A", "XB XB标签·A")] == 1 and got[("XA XA标签·B", "XB XB标签·B")] == 1
+    counts = prof["org_tag_counts"].df.set_index("标签")
+    assert counts.loc["XA标签·B", ["O1", "O2", "合计"]].tolist() == [1, 2, 3]
+    merged = prof["identity_merged"].df
+    assert merged.values.tolist() == [["K2", "K1"]]
+    assert prof["run_status"].df["状态"].tolist() == [RAN, RAN, RAN, RAN, SKIPPED]
+
+
+def test_by_manager_writes_one_file_each_with_safe_names(tmp_path):
+    run(tmp_path, by="manager")
+    folder = tmp_path / "out" / "营销任务清单_按客户经理"
+    names = sorted(p.name for p in folder.iterdir())
+    # owners M1 (K1), M4 (K3), none (K9); held customers' managers M1 (K4), M2 (K5), M3 (K6, K7, K8)
+    assert names == ["营销任务清单_(未分配客户经理).xlsx", "营销任务清单_M1.xlsx", "营销任务清单_M2.xlsx",
+                     "营销任务清单_M3.xlsx", "营销任务清单_M4.xlsx"]
+    m1 = pd.read_excel(folder / "营销任务清单_M1.xlsx", sheet_name="营销任务", header=None, engine="calamine")
+    assert "K1" in m1.values and "K3" not in m1.values
+
+
+def test_cli_run_all_on_the_sample_bank(tmp_path, capsys):
+    """The real registry on a small sample bank written to workbooks (a folder as --input)."""
+    from bankxl.sample import make_sample_bank, write_sample_workbooks
+
+    write_sample_workbooks(make_sample_bank(customers=300, seed=7, as_of=AS_OF), tmp_path / "in")
+    code = main(["run", "all", "--input", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
+                 "--as-of", AS_OF])
+    assert code == 0
+    out = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {"客户画像.xlsx", "营销任务清单.xlsx", "D3_存款流失客户.xlsx"} <= out
+    err = capsys.readouterr().err
+    assert "✓ D3" in err and "每张表只读一次" in err
+
+
+def test_crossview_sits_above_the_scenarios():
+    """DESIGN.md layers: the cross views use the runner and the registry, never a scenario module directly;
+    nothing in the scenarios, the shared rules or the core imports them."""
+    from test_kit_layers import ALL, CORE, SCENARIOS, SHARED, _show, _under
+
+    up = [i for i in ALL if _under(i.module, ("bankxl.crossview",)) and _under(i.target, SCENARIOS + ("xlwings",))]
+    down = [i for i in ALL if _under(i.module, CORE + SHARED + SCENARIOS + ("bankxl.runner",))
+            and _under(i.target, ("bankxl.crossview",))]
+    assert not up and not down, _show(up + down)
+    assert any(_under(i.module, ("bankxl.crossview",)) and i.target == "bankxl.runner" for i in ALL)
