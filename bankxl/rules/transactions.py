@@ -59,8 +59,9 @@ DEFAULT_LENDER_REPAY = ("还款|还贷|借款|贷款|放款|月供|分期|借呗
 KIND_ONLINE_REPAY, KIND_ONLINE_LEND = "网贷还款", "网贷放款"
 KIND_OTHER_REPAY, KIND_OTHER_LEND = "他行贷款还款", "他行放款"
 KIND_OWN, KIND_CARD, KIND_SELF, KIND_REV = "本行贷款还款", "信用卡还款", "本人互转", "冲正"
-_D_WORDS = {"D", "借", "借方", "支出", "出账", "付", "付款", "转出", "-"}
-_C_WORDS = {"C", "贷", "贷方", "收入", "入账", "收", "收款", "转入", "+"}
+#: 借贷 values (upper-cased) meaning money out of the customer's account (D) / into it (C), as exports write them
+DEBIT_WORDS = frozenset({"D", "借", "借方", "支出", "出账", "付", "付款", "转出", "-"})
+CREDIT_WORDS = frozenset({"C", "贷", "贷方", "收入", "入账", "收", "收款", "转入", "+"})
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,16 @@ def check_regex(params: Any, name: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def flow_direction(dc: pd.Series) -> pd.Series:
+    """A flow's direction from its 借贷 column: string Series (same index) ``"D"`` (支出: money leaves the
+    customer's account; :data:`DEBIT_WORDS`, e.g. D/借/借方/支出/转出/-), ``"C"`` (收入; :data:`CREDIT_WORDS`,
+    e.g. C/贷/贷方/收入/转入/+) or ``<NA>`` for a blank or any other value (the caller decides: the classifier
+    records it as VALUE_INVALID and leaves the flow out). Case-insensitive; ``dc`` as conformed (string)."""
+    dcs = dc.astype("string").fillna("").str.upper()
+    out = pd.Series(pd.NA, index=dc.index, dtype="string")
+    return out.mask(dcs.isin(DEBIT_WORDS), "D").mask(dcs.isin(CREDIT_WORDS), "C")
+
+
 def has_pattern(s: pd.Series, pattern: str) -> pd.Series:
     """Bool Series (same index): ``s`` (strings) contains a match of the regex ``pattern``; all False for an
     empty pattern (an empty parameter switches the rule off) and for missing values."""
@@ -269,9 +280,7 @@ def _window_flows(txn: pd.DataFrame | None, as_of: pd.Timestamp, months: int, pr
     if len(t) == 0:
         return None
     rows = t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64")
-    dcs = t["dc"].fillna("").str.upper()
-    dirn = pd.Series(pd.NA, index=t.index, dtype="string")
-    dirn = dirn.mask(dcs.isin(_D_WORDS), "D").mask(dcs.isin(_C_WORDS), "C")
+    dirn = flow_direction(t["dc"])
     bad = dirn.isna()
     if bad.any() and problems is not None:
         problems.record("transactions", rows[bad], "dc", "VALUE_INVALID", t.loc[bad, "dc"],

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ....rules.transactions import (
-    _C_WORDS, _D_WORDS, KIND_CARD, KIND_ONLINE_REPAY, KIND_OTHER_REPAY, KIND_OWN, KIND_REV, classify_transactions,
+    KIND_CARD, KIND_ONLINE_REPAY, KIND_OTHER_REPAY, KIND_OWN, KIND_REV, classify_transactions, flow_direction,
     has_pattern, is_own_bank)
 
 #: flow kinds that are not a transfer of the customer's money away (repayments, reversals)
@@ -45,11 +45,9 @@ def load_flows(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timestamp, 
     if txn is None:
         return None
     ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
-    dcs = txn["dc"].fillna("").str.upper()
     d = pd.DataFrame({
         "cust_id": txn["cust_id"].fillna(""), "ts": ts,
-        "dir": pd.Series(pd.NA, index=txn.index, dtype="string").mask(dcs.isin(_D_WORDS), "D")
-        .mask(dcs.isin(_C_WORDS), "C"),
+        "dir": flow_direction(txn["dc"]),
         "amount": pd.to_numeric(txn["amount"], errors="coerce").astype("float64").abs(),
         "cpty_name": txn["cpty_name"].fillna(""), "cpty_bank": txn["cpty_bank"].fillna(""),
         "memo": txn["memo"].fillna("")})
