@@ -203,17 +203,59 @@ def test_coverage_by_age_band_and_sex():
 def test_workbook_written(tmp_path):
     rep = _run(bank())
     wb = openpyxl.load_workbook(write_report(rep, tmp_path / "c6.xlsx"))
-    assert wb.sheetnames[:3] == ["覆盖概览", "按年龄段", "按性别"]
+    # issue 10: the report opens on the headline 概览; the coverage sheet (was 覆盖概览) is 产品覆盖, so the
+    # workbook does not open on two overviews
+    assert wb.sheetnames[:4] == ["概览", "产品覆盖", "按年龄段", "按性别"]
     assert wb.sheetnames[-5:] == ["缺口矩阵", "营销名单", "客户标签", "数据问题", "说明"]
     assert "customer_tags" in wb["客户标签"].tables
-    assert wb["覆盖概览"]._charts and wb["按年龄段"]._charts and "cross_sell_list" in wb["营销名单"].tables
+    assert wb["产品覆盖"]._charts and wb["按年龄段"]._charts and "cross_sell_list" in wb["营销名单"].tables
 
 
 def test_no_mortgage_holders_gives_a_note():
     t = bank()
     t["product_holdings"] = t["product_holdings"][t["product_holdings"]["product"] != "个人住房贷款"]
     rep = _run(t)
-    assert rep.sheet_names == ["覆盖概览", "数据问题", "说明"]
+    assert rep.sheet_names == ["产品覆盖", "数据问题", "说明"]  # issue 10: was 覆盖概览 (see test_workbook_written)
+    assert rep.headline is None and "没有按揭客户" in rep.sheets[0].blocks[0].lines[0]
+
+
+def test_headline_figures_by_hand(tmp_path):
+    """Issue 10 headline on the hand bank: 3 holders (k1 k2 k3) of 6 customers = 50.0%; the two highest-weight
+    products 个人消费贷款 (25: k2 of 3 holders = 1/3 vs non-holders k4 k5 k6: 0) and 信用卡 (20: k1 = 1/3 vs k4 =
+    1/3); gaps 1 + 3 + 4 -> 3 holders with a gap, 8 / 3 = 2.7 per holder; levels k1 B, k2 k3 C -> A 0."""
+    rep = _run(bank())
+    got = [(f.label, f.value, f.compare) for f in rep.headline.figures]
+    assert got == [("按揭客户", 3, None), ("个人消费贷款覆盖率(按揭客户)", pytest.approx(1 / 3), 0.0),
+                   ("信用卡覆盖率(按揭客户)", pytest.approx(1 / 3), pytest.approx(1 / 3)),
+                   ("有产品缺口的按揭客户", 3, None), ("营销名单 A 级", 0, None)]
+    notes = [f.note for f in rep.headline.figures]
+    assert notes[0] == "占全部 6 户客户的 50.0%" and notes[3] == "平均每户缺 2.7 项" and notes[4] == "B 级 1 户 / C 级 2 户"
+    assert rep.headline.actions == "cross_sell_list" and rep.headline.chart.table == "coverage"
+    ws = openpyxl.load_workbook(write_report(rep, tmp_path / "c6.xlsx"))["概览"]
+    head = next(r for r in range(1, 80) if ws.cell(r, 1).value == "排名")
+    assert [ws.cell(head + i, 2).value for i in (1, 2, 3)] == ["k1", "k3", "k2"]
+
+
+def test_small_groups_are_not_coloured(tmp_path):
+    """Issue 10 item 5: a rate over 1 or 2 holders (100% / 0%) gets no colour. 按性别: 男 2 holders (k1 k3),
+    女 1 (k2). Default 着色最小分组 30: no colour scale at all and the note says why; with 2: only 男's row (the
+    first data row, Excel row 4 under title, note and header) in every rate column D..I (按揭渗透率, 4 products,
+    the outcome rate)."""
+    import re
+    import zipfile
+
+    def sex_sheet(rep):
+        path = write_report(rep, tmp_path / f"c6_{len(list(tmp_path.iterdir()))}.xlsx")
+        names = re.findall(r'<sheet name="([^"]+)"', zipfile.ZipFile(path).read("xl/workbook.xml").decode())
+        part = f"xl/worksheets/sheet{names.index('按性别') + 1}.xml"
+        return zipfile.ZipFile(path).read(part).decode()
+
+    rep = _run(bank())
+    assert rep.sheet("按性别").blocks[0].note.startswith("按揭客户少于 30 户的分组(2 个)不着色")
+    assert "conditionalFormatting" not in sex_sheet(rep)
+    rep = _run(bank(), min_group_size=2)
+    assert re.findall(r'<conditionalFormatting sqref="([^"]+)"', sex_sheet(rep)) == [f"{c}4" for c in "DEFGHI"]
+    assert rep.sheet("按性别").blocks[0].note.startswith("按揭客户少于 2 户的分组(1 个)不着色")
 
 
 def test_uci_coverage_recomputed_from_raw():

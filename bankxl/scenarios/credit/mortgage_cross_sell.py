@@ -34,9 +34,12 @@ holding is known; unknown ones are named in 未计算因素)
 the action's ``{offer}`` is the ``offers`` text of the highest-weight gap product (``no_gap_offer`` without a
 gap). 客户号 of one person (same 证件号, :func:`bankxl.rules.identity.persons`) count as one customer.
 
-Output sheets: 覆盖概览 (coverage by product, holders vs others, chart), 按年龄段 / 按职业 / 按婚姻状况 /
-按性别 / 按机构 (coverage by group with charts, where the data have the column), 缺口矩阵 (customers by number
-of gaps and by gap combination), 营销名单 (priority list, SCENARIOS.md §6 名单表), 客户标签 (§6 tags
+Output: the headline 概览 (``Report.headline``, :func:`_headline`: 按揭客户, the coverage of the two
+highest-weight products against non-holders, holders with a gap, the list's top level; the coverage chart;
+the top 10 of 营销名单), then the sheets 产品覆盖 (coverage by product, holders vs others, chart), 按年龄段 /
+按职业 / 按婚姻状况 / 按性别 / 按机构 (coverage by group with charts, where the data have the column; the colour
+scale only on groups of at least ``min_group_size`` holders), 缺口矩阵 (customers by number of gaps and by gap
+combination), 营销名单 (priority list, SCENARIOS.md §6 名单表), 客户标签 (§6 tags
 C6_MORTGAGE 按揭客户, C6_CROSS_SELL 按揭交叉营销 = 得分/等级, C6_PRODUCT_GAP 产品缺口 = 缺口产品数).
 Errors: none beyond the runner's structural checks; customers in holdings but not in ``customers`` are
 row problems (HOLDING_NO_CUSTOMER, counted once per customer).
@@ -51,7 +54,7 @@ import pandas as pd
 
 from ...errors import ParameterError
 from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
-from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
@@ -109,6 +112,9 @@ class MortgageParams:
                                       ("C", "{offer}; 短信/手机银行推送", 20)),
                                      help="每个等级的建议动作与截止日(数据日期后第 N 个工作日); {offer} = 按缺口推荐的产品")
     list_limit: int = param(1000, "名单上限", "户", help="营销名单最多列出的客户数(按得分排序)")
+    min_group_size: int = param(30, "着色最小分组", "户", min=1, max=100_000,
+                                help="分组表(按年龄段/职业/…)中按揭客户少于该数的分组不着色: 比例基于太少的客户, "
+                                     "100% 或 0% 并无意义")
 
     def check(self) -> None:
         """等级门槛 from high to low, one 策略表 row per level, actions using only {offer} / {gap_txt}
@@ -248,17 +254,18 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
     cust = customers.set_index("cust_id")
     outcome_cols = [c for c in cust.columns if str(c).startswith("outcome_") and c in OUTCOME_ZH]
     if outcome_cols:
-        notes.append("outcome_* 列为营销结果(如 UCI y = 本次营销认购定期), 仅作为结果列示, 不参与任何得分或排序。")
+        notes.append("营销结果列(如 UCI 的 y = 本次营销认购定期, 列名 outcome_y)仅作为结果列示, 不参与任何得分或排序。")
     n_hold = int(is_holder.sum())
     if n_hold == 0:
-        rep.sheets.append(Sheet("覆盖概览", [Note(title="按揭客户交叉营销", lines=[
+        rep.sheets.append(Sheet("产品覆盖", [Note(title="按揭客户交叉营销", lines=[
             f"数据中没有按揭客户(产品「{MORTGAGE}」持有 / 未结清住房贷款), 无法计算覆盖率。"])]))
         return rep
 
     age = customer_ages(customers, ctx.as_of)
     age.index = customers["cust_id"]
     risk = _risk(cust, loans)
-    rep.sheets.append(_overview(m, is_holder, products, cust, outcome_cols, ctx))
+    overview = _overview(m, is_holder, products, cust, outcome_cols, ctx)
+    rep.sheets.append(overview)
     groups = [("年龄段", age_band(age, p.age_bands)), ]
     for col, zh in (("job", "职业"), ("marital", "婚姻状况"), ("sex", "性别"), ("org_id", "机构")):
         if col in cust.columns and cust[col].notna().any():
@@ -266,11 +273,45 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
         elif col in ("job", "marital"):
             notes.append(f"客户表没有「{zh}」列, 不做按{zh}的覆盖分析。")
     for zh, g in groups:
-        rep.sheets.append(_group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx))
-    rep.sheets.append(_gaps_sheet(m, is_holder, products, risk))
-    sheet, tags = _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx, notes)
+        rep.sheets.append(_group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx, p.min_group_size))
+    gap_sheet = _gaps_sheet(m, is_holder, products, risk)
+    rep.sheets.append(gap_sheet)
+    sheet, tags, lst = _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx, notes)
     rep.sheets += [sheet, tag_sheet(tags)]
+    rep.headline = _headline(len(m), n_hold, overview.table("coverage").df, gap_sheet.table("gap_count").df,
+                             lst.counts, products, p)
     return rep
+
+
+def _headline(n_cust: int, n_hold: int, cov: pd.DataFrame, gap_count: pd.DataFrame, counts: dict, products,
+              p: MortgageParams) -> Headline:
+    """The report's first sheet (issue 10): 按揭客户 (户; note: penetration among all customers), the coverage
+    (%) of the two highest-weight evaluated products among holders compared with non-holders (``cov`` =
+    产品覆盖's table: 按揭客户覆盖率 / 非按揭客户覆盖率; blank when there are no non-holders), holders with at
+    least one gap (``gap_count``: 缺口产品数 × 按揭客户数), the list's first level (``counts``: customers per
+    level, the other levels in the note); the coverage chart and the top 10 of 营销名单."""
+    weights = {k: float(v) for k, v in p.weights}
+    top2 = sorted(products, key=lambda x: -weights.get(x, 0))[:2]
+    c = cov.set_index("产品")
+    with_gap = gap_count.loc[gap_count["缺口产品数"] > 0]
+    n_gap = int(with_gap["按揭客户数"].sum())
+    mean_gap = float((gap_count["缺口产品数"] * gap_count["按揭客户数"]).sum()) / max(n_hold, 1)
+    first, *rest = list(counts) or ["A"]
+
+    def num(v):
+        return None if pd.isna(v) else float(v)
+
+    figures = [Figure("按揭客户", n_hold, "户", format="int", note=f"占全部 {n_cust:,} 户客户的 {n_hold / n_cust:.1%}")]
+    figures += [Figure(f"{x}覆盖率(按揭客户)", num(c.loc[x, "按揭客户覆盖率"]), "%", format="pct1",
+                       compare_label="非按揭客户", compare=num(c.loc[x, "非按揭客户覆盖率"]),
+                       note="差额为百分点; 分母为持有情况已知的客户") for x in top2]
+    figures += [Figure("有产品缺口的按揭客户", n_gap, "户", format="int", note=f"平均每户缺 {mean_gap:.1f} 项"),
+                Figure(f"营销名单 {first} 级", counts.get(first, 0), "户", format="int",
+                       note=" / ".join(f"{k} 级 {counts[k]:,} 户" for k in rest) or None)]
+    chart = Chart(table="coverage", categories="产品", series=["按揭客户覆盖率", "非按揭客户覆盖率"], kind="bar",
+                  title="按揭客户 vs 非按揭客户 产品覆盖率", number_format="0%", height=240)
+    return Headline(figures=figures, chart=chart, actions="cross_sell_list",
+                    lines=["覆盖率 = 持有该产品的按揭客户 / 持有情况已知的按揭客户; 缺口 = 已评估而未持有的产品。"])
 
 
 def _risk(cust: pd.DataFrame, loans) -> pd.Series:
@@ -307,7 +348,7 @@ def _overview(m, is_holder, products, cust, outcome_cols, ctx) -> Sheet:
                      "未持有客户数": np.nan})
     df = pd.DataFrame(rows, columns=["产品", "类型", "按揭客户持有数", "按揭客户覆盖率", "非按揭客户覆盖率",
                                      "差异(百分点)", "未持有客户数"])
-    blocks = [Note(title="按揭客户交叉营销 — 覆盖概览", lines=[
+    blocks = [Note(title="按揭客户交叉营销 — 产品覆盖", lines=[
         f"客户 {len(m):,} 户, 其中按揭客户 {n_h:,} 户(渗透率 {n_h / len(m):.1%})。",
         "覆盖率 = 持有该产品的按揭客户 / 持有情况已知的按揭客户; 对比列为非按揭客户的同一比例。"])]
     unk = [f"{x} {int(m.loc[h, x].isna().sum()):,} 户" for x in products if m.loc[h, x].isna().any()]
@@ -321,13 +362,16 @@ def _overview(m, is_holder, products, cust, outcome_cols, ctx) -> Sheet:
         blocks.append(Chart(table="coverage", categories="产品", series=["按揭客户覆盖率", "非按揭客户覆盖率"],
                             kind="bar", title="按揭客户 vs 非按揭客户 产品覆盖率", number_format="0%",
                             height=max(300, 40 * len(df) + 100)))
-    return Sheet("覆盖概览", blocks)
+    return Sheet("产品覆盖", blocks)
 
 
 _SHEET_NAMES = {"年龄段": "按年龄段", "职业": "按职业", "婚姻状况": "按婚姻状况", "性别": "按性别", "机构": "按机构"}
 
 
-def _group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx) -> Sheet:
+def _group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx, min_group: int = 1) -> Sheet:
+    """按<zh>: per group of ``g`` the customers, holders, penetration and coverage per product (rates 0–1); the
+    colour scale (green high) only on groups with at least ``min_group`` holders (parameter 着色最小分组),
+    a note names the rule when some group is smaller."""
     c = coverage(m, is_holder, products, g)
     df = pd.DataFrame({zh: c["g"].astype(str), "客户数": c["n"].astype(int), "按揭客户数": c["holders"].astype(int),
                        "按揭渗透率": c["penetration"]})
@@ -344,9 +388,12 @@ def _group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx) -> Shee
         df = df.sort_values("按揭客户数", ascending=False).reset_index(drop=True)
     rate_cols = [c for c in df.columns if c.endswith("率")]
     name = f"cov_{list(_SHEET_NAMES).index(zh)}"
+    big = df["按揭客户数"] >= min_group
+    small = "" if big.all() else (f"按揭客户少于 {min_group} 户的分组({int((~big).sum())} 个)不着色: 比例基于太少的客户, "
+                                  "100% 或 0% 并无意义(参数「着色最小分组」)。")
     blocks = [Table(df, name=name, title=f"按{zh}: 按揭渗透率与按揭客户产品覆盖率",
-                    formats={c: "pct1" for c in rate_cols},
-                    conditional=[Conditional([c], kind="color_scale", reverse=True) for c in rate_cols])]
+                    formats={c: "pct1" for c in rate_cols}, note=small or None,
+                    conditional=[Conditional([c], kind="color_scale", reverse=True, rows=big) for c in rate_cols])]
     if outcome_cols:
         blocks.append(Note(lines=["「(结果)」列是营销结果, 仅供复盘, 不参与评分。"]))
     series = ["按揭渗透率"] + [f"{x}覆盖率" for x in products]
@@ -505,8 +552,11 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
           for i, x in enumerate(unknown_products)),
     )
     show = {c: zh for c, zh in (("job", "职业"), ("marital", "婚姻状况")) if c in frame.columns}
-    show.update({"age": "年龄", "size": ctx.base_label("存款"), "n_gap": "缺口产品数", "gap_txt": "缺口产品",
-                 "risk_txt": "风险提示"})
+    show.update({"age": "年龄", "size": ctx.base_label("存款"), "n_gap": "缺口产品数", "gap_txt": "缺口产品"})
+    if rk.any():
+        show["risk_txt"] = "风险提示"
+    else:  # an empty column tells nothing: left out, and said
+        notes.append("营销名单不列「风险提示」: 按揭客户中没有违约/逾期记录(或数据没有违约标志与贷款状态)。")
     lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("size",), customers=cust.reset_index(),
                      show=show)
     notes += [f"营销名单存款规模来源: {size_src}。", f"营销名单{lst.tie_break}"]
@@ -519,10 +569,10 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         "cross_sell_list", "按揭客户交叉营销名单", limit=p.list_limit, lines=[
             (f"得分(0–100)【假设】: 缺口 {p.gap_points:g} × 缺口权重/已评估权重 + 存款规模在按揭客户中的分位 × "
              f"{p.size_points:g} + 年龄 {lo_age}–{hi_age} 岁 {p.age_points:g}。"
-             "营销结果列(outcome_*)不参与评分。")],
+             + ("营销结果列不参与评分。" if any(str(c).startswith("outcome_") for c in cust.columns) else ""))],
         formats={"年龄": "0"},
         conditional=[Conditional(["风险提示"], kind="text", value="违约", style="bad")]))
-    return sheet, tags
+    return sheet, tags, lst
 
 
 def _method(p: MortgageParams) -> list[str]:
