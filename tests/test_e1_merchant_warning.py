@@ -273,3 +273,15 @@ def test_repeated_month_and_zero_count_with_amount_are_data_problems():
     assert det.loc["M14", "本月等级"] == "正常" and det.loc["M14", "上月等级"] == "正常"
     codes = rep.problems.to_frame()["问题码"].tolist()
     assert codes.count("DUP_KEY") == 1 and codes.count("MCH_COUNT_ZERO") == 1
+
+
+def test_headline_figures_by_hand(report):
+    """概览: 预警 now M1 M2 M4 M5 M6 M7 M13 = 7, last month M5 (一级) M7 M10 (四级) = 3; 三级+四级 now M4 M13 M6 M7
+    = 4, last month M7 M10 = 2; 临界 M3 M14 = 2; November amounts sum to 1,892,300 元 = 189.23 万元 (October:
+    7 × 310,000 + 201,500 + 682,000 + 220,000 + 310,000 + 279,000 = 3,862,500 = 386.25 万元); churn 50%."""
+    h = report.headline
+    got = [(f.label, f.value, f.compare) for f in h.figures]
+    assert [g[1] for g in got[:3]] == [7, 4, 2] and [g[2] for g in got[:2]] == [3, 2]
+    assert got[3][1] == pytest.approx(189.23) and got[3][2] == pytest.approx(386.25)
+    assert got[4][1] == pytest.approx(0.5)
+    assert h.actions == "e1_warning_list"

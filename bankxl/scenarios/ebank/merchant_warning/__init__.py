@@ -16,7 +16,7 @@ transaction in the month, or ≥ ``idle_days`` 30 days since 最近交易日). T
 数据不足 (a month it needs has no row — 缺月不补 0 unless ``missing_as_zero`` — or a blank 金额). Months before
 入网日期 are known zero. 笔数 0 with 金额 ≠ 0 is MCH_COUNT_ZERO (counted as a month with transactions).
 
-Outputs: 概览 (figures, level distribution + chart) · 等级分布 (网点 × 等级 + stacked chart) · 预警名单 (§6 via
+Outputs: 概览 (Report.headline: figures vs 上月, chart, top 10 of the list) · 等级概况 (figures, level distribution + chart) · 等级分布 (网点 × 等级 + stacked chart) · 预警名单 (§6 via
 :mod:`bankxl.lists`: 一级–四级, 得分 = the level's points, action and due date from the editable 策略表, monitoring
 frequency from the 监测频率 table; 客户号 = 商户号, ranked by 得分, 下降金额, 商户号) · 临界名单 (r within ``near_gap``
 5 pp below the next edge, or 正常 and falling ≥ ``near_slope`` a month over the last 3 months; §6 list) ·
@@ -37,7 +37,7 @@ import pandas as pd
 
 from ....errors import ParameterError
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
-from ....report import Chart, Conditional, Note, Report, Sheet, Table
+from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.merchants import MerchantLevelParams
 from ....rules.transactions import check_regex
 from ....scenario import RunContext, Scenario, param
@@ -278,6 +278,36 @@ def _detail(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     }).astype({"商户号": "string", "网点": "string", "客户经理": "string", "本月等级": "string", "上月等级": "string"})
 
 
+def _headline(f: pd.DataFrame, res, n_near: int, p: MerchantWarningParams, ctx: RunContext) -> Headline:
+    """概览 (issue 10): 预警商户 (一级–四级), 其中 三级+四级, 临界商户, 当月交易额 (display unit) against 上月 (the
+    same rule one month earlier; blank when the data hold one month only), the year's churn rate; chart: merchants
+    per level; top 10 of 预警名单."""
+    has_prev = len(res.months) >= 2
+    why = None if has_prev else "数据只有一个月, 无上月对比"
+    serious = (L3, L4)
+    amount = np.nansum(res.amount, axis=0) if res.amount.size else np.zeros(len(res.months))
+    amount_known = np.isfinite(res.amount).any(axis=0) if res.amount.size else np.zeros(len(res.months), dtype=bool)
+
+    def month_amount(i: int):
+        return float(ctx.money(amount[i])) if len(amount) >= -i and amount_known[i] else None
+
+    rate = res.churn.get("rate")
+    figs = [Figure("预警商户(一级–四级)", int(f["state"].isin(WARNED).sum()), "户", "int", "上月",
+                   int(f["prev"].isin(WARNED).sum()) if has_prev else None, why),
+            Figure("其中 三级 + 四级", int(f["state"].isin(serious).sum()), "户", "int", "上月",
+                   int(f["prev"].isin(serious).sum()) if has_prev else None, why),
+            Figure("临界商户", n_near, "户", "int"),
+            Figure("当月交易额", month_amount(-1), ctx.unit, "money", "上月", month_amount(-2) if has_prev else None, why),
+            Figure(f"{res.churn['y0'].year} 年商户流失率", None if rate is None else float(rate), "%", "pct1",
+                   note=None if rate is not None else f"未计算: {res.churn['reason']}")]
+    e1, e2, e3 = (float(x) for x in p.drop_edges)
+    lines = [f"下降率 = 1 − 当月日均 ÷ 前 {p.base_months} 月日均(季节性商户比去年同月); {e1:.0%} / {e2:.0%} / {e3:.0%} 分一级 / 二级 / "
+             "三级, 当月无交易为四级。"]
+    chart = Chart(table="e1_levels", categories="等级", series=["商户数"], kind="column", title="各等级商户数",
+                  y_title="商户数", height=240)
+    return Headline(figs, chart=chart, actions="e1_warning_list", lines=lines)
+
+
 # ---------------------------------------------------------------------------------------------- run
 def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: RunContext) -> Report:
     """Run E1 (see the module docstring)."""
@@ -346,7 +376,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
         churn_lines.append(f"{ch['unknown']:,} 户商户的数据没有覆盖 {ch['y0'] - ch['start']} 至 {ch['y0'] - 1}, 年初是否活跃未知: "
                            "不计入(不按不活跃处理)。")
     sheets = [
-        Sheet("概览", overview),
+        Sheet("等级概况", overview),
         Sheet("等级分布", org_sheet),
         Sheet("预警名单", lst.blocks("e1_warning_list", "商户预警名单(四级 / 三级 / 二级 / 一级)",
                                    lines=["客户号 = 商户号; 法人证件号脱敏显示。监测频率取自参数「监测频率」。"],
@@ -383,7 +413,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
                                formats={"下降率": "pct1", "入网日期": "date", "连续无交易天数": "int", "当月笔数": "int"})]),
         tag_sheet(tags),
     ]
-    report = Report(title="商户四级预警", sheets=sheets)
+    report = Report(title="商户四级预警", sheets=sheets, headline=_headline(f, res, len(near.df), p, ctx))
     e1, e2, e3 = (float(x) for x in p.drop_edges)
     report.method = [
         "SCENARIOS.md E1 商户四级预警模型; §7 商户预警基线(前 3 月日均按天数归一, 季节商户同比); §0.5 分母 ≤ 0 不计算; §0.7 缺月不补 0。",
