@@ -193,6 +193,8 @@ register_table(TableSpec("customers", "客户", (
     C("payroll_flag", "代发标志", "bool", aliases=("是否代发", "代发工资")),
     C("mobile_banking", "手机银行签约", "bool", aliases=("手机银行", "是否签约手机银行")),
     C("address", "地址", "text", aliases=("联系地址", "住址")),
+    C("cust_status", "客户状态", "category", aliases=("状态", "客户状态码", "客户状态代码", "客户当前状态", "客户状态名称"),
+      meaning="正常/销户/身故/冻结…(销户、身故的客户不参与存款流失判断)"),
 ), aliases=("客户表", "客户信息"), key=("cust_id",), meaning="个人客户基本信息"))
 
 register_table(TableSpec("time_deposits", "定期存款明细", (

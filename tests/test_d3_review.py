@@ -33,3 +33,81 @@ def test_d3_imports_no_private_names_of_other_modules():
             if isinstance(node, ast.ImportFrom) and node.level > 1:
                 private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
     assert private == []
+
+
+# ---------------------------------------------------------------------------------------------- 销户/身故
+AS_OF = "2026-11-30"
+MONTHS = pd.date_range("2026-02-01", "2026-11-01", freq="MS")  # base Mar–Aug, current Sep–Nov
+
+
+def _bank(status: dict | None) -> dict:
+    """S1 10,000 -> 8,000 (−20%: 轻度流失), S2 20,000 -> 10,000 (−50%: 重度流失, a 50,000 transfer to another
+    bank), S3 100,000 -> 10,000 (−90%: 已流失), S4 10,000 flat (稳定); P1/P2: one person (the same ID,
+    18 and 15 digits) 10,000 -> 0 each (together −100%: 已流失). ``status``: 客户状态 per 客户号 (None: no
+    such column)."""
+    dep = {"S1": (10_000, 8_000), "S2": (20_000, 10_000), "S3": (100_000, 10_000), "S4": (10_000, 10_000),
+           "P1": (10_000, 0), "P2": (10_000, 0)}
+    rows = [(c, m, a if i < 7 else b) for c, (a, b) in dep.items() for i, m in enumerate(MONTHS)]
+    cm = pd.DataFrame(rows, columns=["cust_id", "month", "dep_avg"]).astype({"cust_id": "string"})
+    cust = pd.DataFrame({"cust_id": list(dep), "cust_name": ["甲", "乙", "丙", "丁", "张三", "张三"],
+                         "id_no": [None, None, None, None, "34052419800101001X", "340524800101001"]}).astype("string")
+    if status is not None:
+        cust["cust_status"] = pd.array([status.get(c) for c in dep], dtype="string")
+    txn = pd.DataFrame({"cust_id": ["S2", "S2"], "txn_ts": pd.to_datetime(["2026-05-01", "2026-11-01"]),
+                        "amount": [100.0, 50_000.0], "dc": ["C", "D"], "cpty_name": ["某公司", "李四"],
+                        "cpty_bank": ["示例银行", "中国工商银行"], "memo": ["转账", "转账"]})  # flows reach back 90 days
+    txn = txn.astype({c: "string" for c in ("cust_id", "dc", "cpty_name", "cpty_bank", "memo")})
+    return {"customer_monthly": cm, "customers": cust, "transactions": txn}
+
+
+def _run(status):
+    from bankxl.runner import execute
+
+    rep = execute("deposit.churn", _bank(status), as_of=AS_OF)
+    return rep, rep.tables()["d3_detail"].df.set_index("客户号")["本月状态"].to_dict()
+
+
+def test_closed_and_deceased_customers_are_excluded_and_counted():
+    """S2 销户 and S3 身故 -> 已剔除 (not 重度流失/已流失), off 流失名单, no D3_BIG_OUT tag for S2's transfer;
+    S1 冻结 is judged (轻度流失); S4 blank -> judged (稳定), said as unknown; P1 销户 + P2 正常: one person, not
+    every 客户号 closed -> judged under P1 (已流失). 说明: 已剔除 2 户 (身故 1, 销户 1), 客户状态为空 1 户."""
+    rep, states = _run({"S1": "冻结", "S2": "销户", "S3": "身故", "P1": "销户", "P2": "正常"})
+    assert states == {"S1": "轻度流失", "S2": "已剔除", "S3": "已剔除", "S4": "稳定", "P1": "已流失"}
+    lst = rep.tables()["d3_churn_list"].df
+    assert lst["客户号"].tolist() == ["P1", "S1"]
+    tags = rep.tables()["customer_tags"].df
+    assert "D3_BIG_OUT" not in set(tags["标签代码"]) and "S2" not in set(tags["客户号"])
+    summary = rep.tables()["d3_states"].df.set_index("状态")["客户数"]
+    assert summary["已剔除"] == 2 and summary.sum() == 5
+    note = next(n for n in rep.notes if n.startswith("已剔除"))
+    assert note.startswith("已剔除 2 户: 客户状态匹配「销户|注销|身故|死亡|已故」(身故 1 户、销户 1 户)")
+    assert "客户状态为空 1 户" in note
+    # both 客户号 of the person closed -> the person is left out
+    rep, both = _run({"P1": "销户", "P2": "已销户"})
+    assert both["P1"] == "已剔除" and both["S2"] == "重度流失"
+    assert ("S2", "D3_BIG_OUT") in set(zip(rep.tables()["customer_tags"].df["客户号"],
+                                           rep.tables()["customer_tags"].df["标签代码"]))  # judged: tagged
+
+
+def test_without_customer_status_nothing_is_excluded_and_it_is_said():
+    """No 客户状态 column: S2/S3 are judged as their deposits say (重度流失/已流失), and 说明 says the status is
+    unknown — not guessed from the deposits."""
+    rep, states = _run(None)
+    assert states["S2"] == "重度流失" and states["S3"] == "已流失" and "已剔除" not in states.values()
+    assert any(n.startswith("客户表没有客户状态") for n in rep.notes)
+
+
+def test_customer_status_header_aliases_load(tmp_path):
+    """A 客户 sheet whose status column is headed 状态 (or 客户状态码) loads into cust_status; D3 run from the
+    files excludes the 销户 customer S2."""
+    from bankxl.runner import run_scenario
+
+    bank = _bank(None)
+    cm = bank["customer_monthly"].assign(month=bank["customer_monthly"]["month"].dt.strftime("%Y-%m"))
+    cm.rename(columns={"cust_id": "客户号", "month": "月份", "dep_avg": "存款月日均"}).to_csv(
+        tmp_path / "客户月度存款.csv", index=False)
+    for header in ("状态", "客户状态码"):
+        pd.DataFrame({"客户号": ["S1", "S2"], header: ["正常", "销户"]}).to_csv(tmp_path / "客户.csv", index=False)
+        res = run_scenario("deposit.churn", [tmp_path / "客户月度存款.csv", tmp_path / "客户.csv"], as_of=AS_OF)
+        det = res.report.tables()["d3_detail"].df.set_index("客户号")["本月状态"]
+        assert det["S2"] == "已剔除" and det["S1"] == "轻度流失", header

@@ -14,6 +14,8 @@ opened their account more than a year before the data date, and changes their la
 * 沉睡: customers with flows but none of the planted loan-like profiles: every flow replaced by two
   quarterly 结息 credits (passive, not a customer's own transaction).
 
+客户状态 (:func:`_plant_status`): some 已流失 customers 销户, a few others 身故 or 冻结.
+
 月末余额 follows 活期 (no time deposits) and 出账 is set so that 入账 − 出账 = the change of 月末余额.
 Transactions keep their ids; added rows get new ids after the last one.
 """
@@ -87,7 +89,24 @@ def _plant_churn(rng, cust: dict, monthly: dict, flows: dict, truth, as_of: np.d
     outflow[:, 1:] = np.where(changed, np.round(inn - delta, 2), outflow[:, 1:])
     monthly["inflow"], monthly["outflow"] = inflow.ravel(), outflow.ravel()
     _plant_flows(rng, cust, flows, prof, base, in_tx, as_of)
+    _plant_status(rng, cust, prof, in_tx, ok)
     return {c: p for c, p in zip(cust["cust_id"], prof) if p}
+
+
+def _plant_status(rng, cust: dict, prof: np.ndarray, in_tx: np.ndarray, ok: np.ndarray) -> None:
+    """客户状态 (``cust["cust_status"]``, changed in place; absent = nothing to do): a third of the 已流失
+    customers without flows (at least 1) closed their accounts (销户: 存款 already 0 this month), about 0.1% of
+    the other eligible customers (at least 1) 身故 with their deposits still there, as many 冻结 (still judged).
+    Drawn after every other draw of the churn stream, so the planted states and flows stay as they were."""
+    status = cust.get("cust_status")
+    if status is None or not len(status):
+        return
+    lost = rng.permutation(np.nonzero((prof == "已流失") & ~in_tx)[0])
+    status[lost[:max(1, len(lost) // 3)]] = "销户"
+    others = rng.permutation(np.nonzero(ok & (prof == ""))[0])
+    k = max(1, int(round(len(status) * 0.001)))
+    status[others[:k]] = "身故"
+    status[others[k:2 * k]] = "冻结"
 
 
 def _plant_flows(rng, cust: dict, flows: dict, prof: np.ndarray, base: np.ndarray, in_tx: np.ndarray,

@@ -200,6 +200,8 @@ def _make_customers(rng, n, as_of, orgs, outlet_district, staff):
         "payroll_flag": payroll_flag,
         "mobile_banking": mobile,
         "address": addr,
+        # 客户状态: 正常 here; the D3 churn planting (sample/churn.py) closes/marks a few, in place
+        "cust_status": np.full(n, "正常", dtype=object),
     }
     wealth = rng.normal(0.0, 0.9, n) + 0.012 * (age - 45)
     return data, wealth

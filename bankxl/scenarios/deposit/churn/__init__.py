@@ -1,7 +1,7 @@
 """D3 存款流失客户 — deposit churn (SCENARIOS.md "D3 存款流失客户 Deposit churn", §0.7, §6, §7).
 
 Inputs: ``customer_monthly`` 客户月度存款 (required: cust_id, month, dep_avg 存款月日均 元; optional wm_bal
-理财余额 元, org_id); optional ``customers`` 客户 (open_date 开户日期, status 客户状态, payroll_flag 代发标志,
+理财余额 元, org_id); optional ``customers`` 客户 (open_date 开户日期, cust_status 客户状态, payroll_flag 代发标志,
 names/ID/phone for the list, org_id/mgr_id), ``transactions`` 交易流水 (behaviour tags, 沉睡),
 ``time_deposits`` 定期存款明细 (到期未续存). Money in the data's currency (元 for CNY).
 
@@ -12,7 +12,7 @@ States (one per customer, first rule that applies; :mod:`.states`): windows by c
 data date's month — current = mean 存款月日均 of the last ``current_months`` (3) months, base = mean of the
 ``base_months`` (6) months before them, or of the current months one year earlier (``baseline`` = 去年同期,
 §7 seasonal base); a window needs at least half of its months (缺月不补 0); negative 日均 count as 0.
-下降率 drop = 1 − cur/base. 已剔除 (客户状态 matches ``closed_status``: 销户/身故) · 新客不评 (开户 < ``new_months``
+下降率 drop = 1 − cur/base. 已剔除 (客户状态 ``cust_status`` matches ``closed_status``: 销户/身故; counted per status in 说明) · 新客不评 (开户 < ``new_months``
 months) · 数据不足 · 基数不足 (base < ``min_base`` 10,000) · 行内迁移 (drop ≥ 20% but 存款 + 理财 drop < 20%:
 money moved into this bank's wealth products, not churn) · 已流失 (drop ≥ 90% or cur < ``lost_floor`` 1,000)
 · 重度流失 (≥ 50%) · 轻度流失 (≥ 20%) · 沉睡 (no active flow in ``dormant_days`` 180 days; only where the
@@ -205,8 +205,8 @@ def _customer_facts(cust: pd.DataFrame | None, ids: pd.Index, p: ChurnParams, wh
     key = who.of(pd.Series(c.index, index=c.index, dtype="string"))
     open_date = (c["open_date"].groupby(key).min().reindex(ids) if "open_date" in c.columns
                  else pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]"))
-    if "status" in c.columns:
-        closed = has_pattern(c["status"].astype("string").fillna(""), p.closed_status)
+    if "cust_status" in c.columns:
+        closed = has_pattern(c["cust_status"].astype("string").fillna(""), p.closed_status)
         excluded = closed.groupby(key).all().reindex(ids).fillna(False).astype(bool)
     else:
         excluded = pd.Series(False, index=ids)
@@ -215,6 +215,20 @@ def _customer_facts(cust: pd.DataFrame | None, ids: pd.Index, p: ChurnParams, wh
     org = c["org_id"].reindex(ids).astype("string") if "org_id" in c.columns \
         else pd.Series(pd.NA, index=ids, dtype="string")
     return open_date, excluded, flag, org
+
+
+def _status_counts(cust: pd.DataFrame | None, ids: pd.Index, excluded: pd.Series, who: Persons) -> dict | None:
+    """What 说明 says about 客户状态: None when the 客户 table or its 客户状态 column is absent or all blank;
+    else ``{"excluded": {客户状态: persons left out (已剔除)}, "blank": persons of ``ids`` whose 客户状态 is blank
+    in every 客户号 (judged, their status unknown)}``."""
+    if cust is None or "cust_status" not in cust.columns or not cust["cust_status"].notna().any():
+        return None
+    c = by_cust_id(cust)
+    st = c["cust_status"].astype("string").str.strip().replace("", pd.NA)
+    key = who.of(pd.Series(c.index, index=c.index, dtype="string"))
+    first = st.groupby(key).first().reindex(ids)  # a person's status: its first non-blank one
+    out = first[excluded.to_numpy()].value_counts().sort_index()
+    return {"excluded": {str(k): int(v) for k, v in out.items()}, "blank": int(first.isna().sum())}
 
 
 def _as_persons(df: pd.DataFrame | None, who: Persons) -> pd.DataFrame | None:
@@ -270,8 +284,7 @@ def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext)
             "months": mx.months, "clipped": mx.clipped, "wm_known": mx.wm_known, "flows": fl,
             "maturity": minfo, "persons": who, "id_known": cust is not None and "id_no" in cust.columns
             and bool(cust["id_no"].notna().any()), "n_matured": len(mat), "n_not_renewed": len(nr), "td": td is not None,
-            "open_known": bool(open_date.notna().any()), "status_known": cust is not None and "status" in cust.columns
-            and bool(cust["status"].notna().any())}
+            "open_known": bool(open_date.notna().any()), "status": _status_counts(cust, ids, excluded, who)}
     return f, info
 
 
@@ -414,8 +427,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
     summary = _state_summary(f, ctx)
     by_org = _by_org(f, ctx)
     trans = _transitions(f)
-    tags = _tags(f, lst, ctx, p)
-    tag_counts = _tag_counts(f, ctx)
+    kept = f[f["state"].ne(EXCLUDED)]  # 销户/身故: no behaviour tags either
+    tags = _tags(kept, lst, ctx, p)
+    tag_counts = _tag_counts(kept, ctx)
     fl = info["flows"]
 
     cnt = summary.set_index("状态")["客户数"]
@@ -467,7 +481,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
                                    conditional=[Conditional([ctx.base_label("下降金额")], "data_bar")],
                                    widths={"原因": 60, "建议动作": 48})),
         Sheet("行为标签", [Note(lines=[f"近 {p.behaviour_days} 天的行为(到期未续存: 到期日在数据日期前 {p.maturity_window} 天内); "
-                                     "可判断客户数 = 数据能说明该行为的客户(交易流水覆盖的客户、有定期明细时的全部客户)。"]),
+                                     "可判断客户数 = 数据能说明该行为的客户(交易流水覆盖的客户、有定期明细时的全部客户); 已剔除(销户/身故)的客户不计。"]),
                           Table(tag_counts, name="d3_tag_counts", title="行为标签客户数",
                                 formats={"客户数": "int", "可判断客户数": "int"}, widths={"说明": 30}),
                           Chart(table="d3_tag_counts", categories="行为标签", series=["客户数"], kind="bar",
@@ -501,8 +515,15 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
         notes.append(f"{info['clipped']:,} 个客户月的存款月日均为负, 按 0 计(见数据问题 NEG_BALANCE)。")
     if not info["open_known"]:
         notes.append("没有开户日期: 新客无法识别, 全部按存款变化评估。")
-    if not info["status_known"]:
-        notes.append("客户表没有客户状态: 销户/身故客户无法剔除。")
+    st = info["status"]
+    if st is None:
+        notes.append("客户表没有客户状态(或全部为空): 销户/身故客户无法识别, 未剔除, 按存款变化评估。")
+    else:
+        gone = st["excluded"]
+        notes.append(f"已剔除 {sum(gone.values()):,} 户: 客户状态匹配「{p.closed_status}」"
+                     + (f"({'、'.join(f'{k} {v:,} 户' for k, v in gone.items())})" if gone else "")
+                     + ", 不参与流失判断、不列入名单(同一人多个客户号时, 全部销户/身故才剔除)。"
+                     + (f" 客户状态为空 {st['blank']:,} 户: 状态未知, 按存款变化评估。" if st["blank"] else ""))
     if fl is None:
         notes.append("未提供交易流水: 沉睡、大额转他行、转证券/基金/第三方支付、代发中断未计算(空白, 不按「否」)。")
     else:
