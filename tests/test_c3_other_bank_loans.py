@@ -211,7 +211,8 @@ def test_report_lists_and_multi_lender(tmp_path):
     r1 = repl.iloc[0]
     assert r1["估算月供(元)"] == 5000.0
     assert repl.set_index("客户号").loc["C002", "估算月供(元)"] == 3000.0  # median of 3,000 3,010 2,995 3,000
-    assert r1["估算本金(万元)"] == pytest.approx(round(493_850.87 / 1e4, 2))
+    # issue 10 item 6: one unit per list row — 估算本金 in 元 like 估算月供 (was 万元 beside 元)
+    assert r1["估算本金(元)"] == pytest.approx(493_850.87, abs=0.005)
     # score by hand: size 40 × 493,850.87/1e6 + payroll 20 (C001 has payroll), nothing else
     assert r1["得分"] == pytest.approx(round(40 * 493_850.8742866 / 1e6 + 20, 1))
     assert r1["客户名称(脱敏)"] == "张*"
@@ -229,11 +230,13 @@ def test_report_lists_and_multi_lender(tmp_path):
     p = write_report(rep, tmp_path / "c3.xlsx")
     wb = openpyxl.load_workbook(p)
     # list sheets end in 名单 like every scenario's (C6 营销名单, D2 提醒名单, D4 核心客户名单)
-    assert wb.sheetnames[:7] == ["概览", "他行贷款置换名单", "网贷客户名单", "多头风险名单", "机构清单", "识别明细", "客户标签"]
+    # issue 10: 概览 is the headline; C3's own overview (counts, 识别结果) is folded into 识别汇总 after the lists
+    assert wb.sheetnames[:8] == ["概览", "他行贷款置换名单", "网贷客户名单", "多头风险名单", "识别汇总", "机构清单",
+                                 "识别明细", "客户标签"]
     ws = wb["他行贷款置换名单"]
     assert "c3_replacement" in ws.tables
     head = _table_header(ws, "c3_replacement")
-    assert "估算本金(万元)" in head and "原因" in head and "建议动作" in head
+    assert "估算本金(元)" in head and "原因" in head and "建议动作" in head
     assert wb["概览"]._charts and wb["机构清单"]._charts
 
 
@@ -282,9 +285,32 @@ def test_orders_path_own_loan_rule():
 
 def test_no_evidence_tables_says_so():
     rep = execute("credit.other_bank_loans", {"customers": CUSTOMERS}, as_of=AS_OF)
-    lines = " ".join(rep.sheets[0].blocks[0].lines)
+    lines = " ".join(rep.headline.lines)  # issue 10: on the headline (was C3's own 概览)
     assert "未提供「交易流水」或「代扣指令」" in lines
     assert len(rep.tables()["c3_replacement"].df) == 0
+    # an empty table says 无 and why (issue 10 item 5)
+    assert rep.tables()["c3_replacement"].empty_note == "未提供交易流水或代扣指令, 无法识别他行贷款"
+    assert rep.tables()["c3_online"].empty_note.startswith("未提供交易流水(只有代扣指令)")
+    assert [f.value for f in rep.headline.figures] == [0, None, 0, 0, 0]  # 估算本金 unknown: blank, not 0
+
+
+def test_headline_figures_by_hand():
+    """Issue 10 headline on the hand bank of test_report_lists_and_multi_lender: other-bank borrowers C001 (房贷,
+    5,000 × 120 months), C002 (3,000 × 36) and C011 (1,800 × 36), all on the 置换名单, all level C (scores 39.8,
+    22.4, 4.1 < 40); Σ P = 493,850.87 + annuity(3,000, 36) + annuity(1,800, 36) in 万元; 网贷客户 C005 C006;
+    多头 C006. 他行贷款 by type: 房贷 1 (P of C001), 其他贷款 2."""
+    rep = execute("credit.other_bank_loans", {"customers": CUSTOMERS, "transactions": TXN, "loans": LOANS},
+                  as_of=AS_OF)
+    p_other = float(annuity_principal(3000.0, 0.04, 36) + annuity_principal(1800.0, 0.04, 36))
+    got = [(f.label, f.value) for f in rep.headline.figures]
+    assert got == [("他行贷款客户", 3), ("估算他行贷款本金", pytest.approx((493_850.87 + p_other) / 1e4)),
+                   ("置换名单 A 级", 0), ("网贷客户", 2), ("多头客户", 1)]
+    assert rep.headline.figures[2].note == "B 级 0 户 / C 级 3 户"
+    assert rep.headline.actions == "c3_replacement" and rep.headline.chart.table == "c3_types"
+    types = rep.tables()["c3_types"].df.set_index("贷款类型(推断)")
+    assert types["客户数"].to_dict() == {"房贷": 1, "其他贷款": 2}
+    assert types.loc["房贷", "估算本金合计(万元)"] == pytest.approx(49.385087, abs=1e-6)
+    assert types.loc["其他贷款", "估算本金合计(万元)"] == pytest.approx(p_other / 1e4)
 
 
 # ---------------------------------------------------------------------------------------------- Berka
@@ -319,13 +345,13 @@ def test_berka_uver_orders_independent_facts(tmp_path):
         owner = {d["account_id"]: d["client_id"] for d in csv.DictReader(fh, delimiter=";") if d["type"] == "OWNER"}
     repl = t["c3_replacement"].df
     assert set(repl["客户号"]) == {owner[a] for a in other_accts}
-    assert "估算月供(CZK)" in repl.columns and "估算本金(千CZK)" in repl.columns
+    assert "估算月供(CZK)" in repl.columns and "估算本金(CZK)" in repl.columns  # issue 10: one unit (was 千CZK)
     top = repl.iloc[0]
     m = max(float(o["amount"]) for o in other if owner[o["account_id"]] == top["客户号"])
     assert top["估算月供(CZK)"] == pytest.approx(m)
     # order path: the loan type is unknown (其他贷款) -> n = 36 (review fix: was 120)
-    assert top["估算期数(月)"] == "36"
-    assert top["估算本金(千CZK)"] == pytest.approx(round(float(annuity_principal(m, 0.04, 36)) / 1e3, 2))
+    assert top["估算期数(月)"] == 36  # issue 10 item 6: a number (was the text '36')
+    assert top["估算本金(CZK)"] == pytest.approx(round(float(annuity_principal(m, 0.04, 36)), 2))
     p = write_report(rep, tmp_path / "berka_c3.xlsx")
     wb = openpyxl.load_workbook(p)
     assert "c3_replacement" in wb["他行贷款置换名单"].tables
@@ -384,14 +410,14 @@ def test_principal_term_by_loan_type():
         return sum(5000.0 / (1 + r) ** k for k in range(1, n + 1))
 
     for c, typ, n in (("C001", "房贷", 120), ("C002", "经营贷", 60), ("C003", "车贷", 60), ("C004", "其他贷款", 36)):
-        assert repl.loc[c, "贷款类型(推断)"] == typ and repl.loc[c, "估算期数(月)"] == str(n)
-        assert repl.loc[c, "估算本金(万元)"] == pytest.approx(round(by_sum(n) / 1e4, 2))
+        assert repl.loc[c, "贷款类型(推断)"] == typ and repl.loc[c, "估算期数(月)"] == n
+        assert repl.loc[c, "估算本金(元)"] == pytest.approx(round(by_sum(n), 2))
         assert f"按 {n} 期估算本金" in repl.loc[c, "原因"]
     # the ranking uses the corrected P: same payment, longer term -> larger principal -> higher score
     # (C001 and C003 both have 代发; C002 and C004 not)
     assert list(repl.index) == ["C001", "C003", "C002", "C004"]
     cols = list(repl.columns)
-    assert cols.index("估算期数(月)") + 1 == cols.index("估算本金(万元)")
+    assert cols.index("估算期数(月)") + 1 == cols.index("估算本金(元)")
 
 
 def test_sample_bank_consumer_loan_principal_uses_36_months(sample_bank):
@@ -408,9 +434,9 @@ def test_sample_bank_consumer_loan_principal_uses_36_months(sample_bank):
         prof = truth.loc[row.客户号, "profile"] if row.客户号 in truth.index else None
         if prof in n_of:
             m = truth.loc[row.客户号, "monthly_payment"]
-            assert repl.loc[row.Index, "估算期数(月)"] == str(n_of[prof])
-            assert repl.loc[row.Index, "估算本金(万元)"] == pytest.approx(
-                round(float(annuity_principal(m, 0.04, n_of[prof])) / 1e4, 2))
+            assert repl.loc[row.Index, "估算期数(月)"] == n_of[prof]
+            assert repl.loc[row.Index, "估算本金(元)"] == pytest.approx(
+                round(float(annuity_principal(m, 0.04, n_of[prof])), 2))
             checked += 1
     assert checked >= 3 and any(truth.loc[c, "profile"] == "他行消费贷" for c in repl["客户号"] if c in truth.index)
 

@@ -70,7 +70,7 @@ import pandas as pd
 from ...errors import ParameterError
 from ...lists import REASON_SEP, Rule, ScoredList, check_levels, fill_template, levels_param, score_list, strategy_param
 from ...masking import counterparty_person, mask_free_text
-from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ...rules import transactions as flow_rules
 from ...rules.identity import by_cust_id
 from ...rules.transactions import (
@@ -508,6 +508,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     per_c["inst"] = _join_groups(codes, ob["institution"].map(shown).astype(str).to_numpy(), n_c)
     first = ob[codes >= 0].drop_duplicates("cust_id")
     per_c["ltype"], per_c["conf"] = first["loan_type"].to_numpy(), first["confidence"].to_numpy()
+    per_c["term_main"] = first["term"].to_numpy()  # ob is sorted by m_est descending within a customer
     tok = ob["rules"].astype(str).str.split("、").explode()   # each rule text once, first appearance first
     per_c["rules"] = _join_distinct(codes[ob.index.get_indexer(tok.index)], tok, n_c)
     per_c["last"] = gc["last"].max()
@@ -559,22 +560,25 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     if not p.own_bank:
         lines.append("本行行名/行号: 未知(参数留空, 如 Berka 行号已匿名); 本行贷款只按贷款表的月供识别。")
     lines.append("多头客户只做风险提示, 不进入营销名单。估算本金为假设利率与期数下的年金现值, 仅供排序参考。")
-    overview = [Note(title="C3 交易流水 → 网贷客户、他行贷款客户", lines=lines),
+    by_type = _type_table(per_c, p, ctx)
+    # the old 概览 folded into 识别汇总 after the lists: the headline is the one overview (issue 10); the
+    # chart of every 识别类型's customers is gone — one bar (本行贷款还款: 682 of Berka's 717) dwarfed the rest
+    overview = [Note(title="识别汇总", lines=lines),
                 Table(counts, name="c3_counts", title="客户数", formats={"客户数": "int"}),
+                Table(by_type, name="c3_types", title="他行贷款(按推断的贷款类型)",
+                      formats={"客户数": "int"}, empty_note=_no_other_bank(paths)),
                 Table(by_kind, name="c3_kinds", title="识别结果(笔数与金额)", formats={"笔数": "int", "客户数": "int"})]
-    if len(by_kind) and by_kind["客户数"].sum() > 0:
-        overview.append(Chart(table="c3_kinds", categories="识别类型", series=["客户数"], kind="bar",
-                              title="各类识别结果的客户数", height=300))
+    no_flows = ("未提供交易流水(只有代扣指令): 网贷还款与放款只能从流水识别" if txn is None else None)
 
     sheets = [
-        Sheet("概览", overview),
         Sheet("他行贷款置换名单", lst.blocks(
             "c3_replacement", "他行贷款置换名单", lines=[
                 f"得分(0–100) = 规模 {p.w_size:g}×min(估算本金/{p.principal_full:,.0f}, 1) + 代发 {p.w_payroll:g} + "
                 f"存款 {p.w_deposit:g}×min(存款/{p.deposit_full:,.0f}, 1) + 本行贷款记录良好 {p.w_own_loan:g} + "
                 f"产品 {p.w_product:g}/项(信用卡/手机银行/理财)。原因先写他行贷款(机构、类型、月供), 再写得分最高的规则。",
-                "剔除: 多头客户(风险提示)与本行贷款逾期/不良客户。客户号不脱敏, 便于查询。"],
-            formats={"月供笔数": "int", base("估算月供"): "money0", disp("估算本金"): "money",
+                "剔除: 多头客户(风险提示)与本行贷款逾期/不良客户。客户号不脱敏, 便于查询。",
+                f"金额单位: {ctx.base_unit}。估算期数: 一户有多笔他行贷款时为月供最大的一笔的期数, 各笔期数见原因。"],
+            formats={"月供笔数": "int", base("估算月供"): "money0", "估算期数(月)": "int", base("估算本金"): "money0",
                      base("本行存款"): "money0"},
             conditional=[Conditional(["得分"], "data_bar")], widths={"建议动作": 46})),
         Sheet("网贷客户名单", online.blocks(
@@ -592,17 +596,25 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
                 f"得分 = {p.multi_points:g} × 机构数。"],
             formats={"机构数": "int", base("近期还款合计"): "money0"}, widths={"机构": 50, "建议动作": 40},
             top_style="bad")),
+        Sheet("识别汇总", overview),
         Sheet("机构清单", [Table(inst_tab, name="c3_institutions", title=f"网贷机构与他行(按客户数, 前 {p.institution_limit})",
                                   formats={"客户数": "int", "还款笔数": "int", disp("还款金额"): "money",
                                            disp("估算月供合计"): "money"})]
               + ([Chart(table="c3_institutions", categories="机构", series=["客户数"], kind="bar",
                         title="各机构客户数", height=420)] if len(inst_tab) else [])),
-        Sheet("识别明细", [Table(detail, name="c3_detail", title="识别明细(含排除项)", role="detail",
+        Sheet("识别明细", print_role="detail", blocks=[Table(detail, name="c3_detail", title="识别明细(含排除项)", role="detail",
                                   text_columns=("客户号", "对手户名/账号"),
                                   formats={"Excel 行号": "0", base("金额"): "money", "交易日期": "date"})]),
         tag_sheet(tags),
     ]
+    for name, why in (("c3_online", no_flows or f"近 {p.window_months} 个月没有识别到网贷还款"),
+                      ("c3_multi", f"没有客户同时在 ≥{p.multi_lender_min} 家网贷机构/他行有借贷往来"
+                       + (f"({no_flows})" if no_flows else "")),
+                      ("c3_replacement", _no_other_bank(paths) if not len(per_c) else
+                       "他行贷款客户都是多头客户或本行贷款逾期/不良客户(不营销)")):
+        next(b for sh in sheets for b in sh.blocks if isinstance(b, Table) and b.name == name).empty_note = why
     report = Report(title="交易流水 → 网贷客户、他行贷款客户", sheets=sheets)
+    report.headline = _headline(per_c, lst, online, multi, lines, p, ctx)
     report.method = [
         "SCENARIOS.md C3 交易流水 → 网贷客户、他行贷款客户; 规则字典与阈值见参数表, 均可修改。",
         "排除在先: 信用卡还款(单独标签)、本人互转(对手户名 = 客户姓名或摘要)、冲正(摘要或 "
@@ -631,19 +643,62 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
     return report
 
 
+def _no_other_bank(paths: list[str]) -> str:
+    """Why no other-bank loan was found (the 无 line of an empty table)."""
+    return ("未提供交易流水或代扣指令, 无法识别他行贷款" if not paths else
+            f"{'、'.join(paths)}中没有识别到他行贷款还款")
+
+
+def _type_table(per_c: pd.DataFrame, p: OtherBankLoanParams, ctx: RunContext) -> pd.DataFrame:
+    """他行贷款 by inferred loan type (the type of each customer's largest loan): 贷款类型, 客户数, 估算月供合计 and
+    估算本金合计 (display unit, ``ctx.money_label``), largest principal first. ``per_c``: one row per other-bank
+    borrower (ltype, m, P in the data's currency)."""
+    disp = ctx.money_label
+    g = per_c.assign(t=per_c["ltype"].astype("string").fillna("其他贷款")).groupby("t", sort=True)
+    out = pd.DataFrame({"贷款类型(推断)": pd.Series(g.size().index, dtype="string"),
+                        "客户数": g.size().to_numpy().astype("int64"),
+                        disp("估算月供合计"): ctx.money(g["m"].sum().to_numpy(dtype="float64")),
+                        disp("估算本金合计"): ctx.money(g["P"].sum().to_numpy(dtype="float64"))})
+    return out.sort_values([disp("估算本金合计"), "贷款类型(推断)"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _headline(per_c, lst: ScoredList, online: ScoredList, multi: pd.Series, lines: list[str],
+              p: OtherBankLoanParams, ctx: RunContext) -> Headline:
+    """The report's first sheet (issue 10): 他行贷款客户 (户; note: how many are on the 置换名单),
+    估算他行贷款本金 (Σ P, display unit), the 置换名单's first level (户; other levels in the note), 网贷客户 and
+    多头客户 (户); no comparison (the flows cover one window: last month is not in them); the chart of
+    他行贷款 by inferred type (``c3_types``) and the top 10 of 他行贷款置换名单. ``lines``: the data paths and
+    what is missing (were on C3's own 概览)."""
+    first, *rest = list(lst.counts) or ["A"]
+    figures = [
+        Figure("他行贷款客户", len(per_c), "户", format="int", note=f"其中进入置换名单 {len(lst.df):,} 户"),
+        Figure("估算他行贷款本金", float(ctx.money(per_c["P"].sum())) if len(per_c) else None, ctx.unit,
+               note="年金现值估算(假设利率与期数), 仅供排序参考" if len(per_c) else "未识别到他行贷款"),
+        Figure(f"置换名单 {first} 级", lst.counts.get(first, 0), "户", format="int",
+               note=" / ".join(f"{k} 级 {lst.counts[k]:,} 户" for k in rest) or None),
+        Figure("网贷客户", len(online.df), "户", format="int", note=f"近 {p.window_months} 个月 ≥1 次网贷还款"),
+        Figure("多头客户", len(multi), "户", format="int", note=f"≥{p.multi_lender_min} 家机构: 风险提示, 不营销"),
+    ]
+    chart = Chart(table="c3_types", categories="贷款类型(推断)", series=[ctx.money_label("估算本金合计")], kind="bar",
+                  title="他行贷款估算本金(按推断的贷款类型)", height=200)
+    basis = lines[0].split("; ", 1)[-1]  # 依据: … (the 数据日期 is on the headline already)
+    return Headline(figures=figures, chart=chart, actions="c3_replacement", lines=[basis, *lines[1:-1]])
+
+
 def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFrame | None, unknown: list[str],
                      p: OtherBankLoanParams, ctx: RunContext) -> ScoredList:
     """他行贷款置换名单 on :func:`bankxl.lists.score_list`.
 
-    ``cand``: one row per candidate (index cust_id; columns inst, ltype, n, m, months, terms, P, conf — the
-    per-customer other-bank loan aggregates, money in the data's currency); ``rel``: :func:`_relations` on the
+    ``cand``: one row per candidate (index cust_id; columns inst, ltype, n, m, months, terms (every loan's n,
+    text), term_main (n of the loan with the largest monthly payment, a number), P, conf — the per-customer
+    other-bank loan aggregates, money in the data's currency); ``rel``: :func:`_relations` on the
     same index; ``unknown``: Chinese names (:data:`FACTOR_ZH`) of the factors the data do not hold — not
     scored, listed under 未计算因素, shown blank. Rules (weights/points are parameters): 规模 ``w_size`` ×
     min(P/``principal_full``, 1), 代发 ``w_payroll``, 本行存款 ``w_deposit`` × min(存款/``deposit_full``, 1),
     信用卡/手机银行/理财 ``w_product`` each, 本行贷款记录良好 ``w_own_loan``; levels and 策略表 from ``levels`` /
     ``strategy``; rank: 得分, then 估算本金, then 客户号. 原因 = the other-bank loan (机构, 类型, 月供 — why the
     customer is on the list) followed by the top 3 scored reasons. Returns the ScoredList (``df`` as shown)."""
-    base, disp, u = ctx.base_label, ctx.money_label, ctx.base_unit
+    base, u = ctx.base_label, ctx.base_unit
     offers = {str(t): str(prod) for t, prod in p.offers}
     ltype = cand["ltype"].astype("string")
     months = cand["months"].fillna(0).astype("int64")
@@ -652,13 +707,14 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
     f = pd.DataFrame({
         "cust_id": cand.index.astype("string"), "inst": cand["inst"].astype("string"), "ltype": ltype,
         "n": cand["n"].astype("int64"), "m": cand["m"].astype("float64"), "terms": cand["terms"].astype("string"),
+        "term_main": cand["term_main"].astype("Int64"),
         "P": P, "估算本金": P, "conf": cand["conf"].astype("string"),
         "months_txt": np.where(months > 1, ", 连续 " + months.astype(str) + " 个月", ""),
         "offer": "推荐" + ltype.map(offers).fillna(offers["其他"]).astype("string"),
         "size_share": np.minimum(P / p.principal_full, 1.0), "dep_share": np.minimum(dep / p.deposit_full, 1.0).clip(lower=0),
         "deposit": dep, "loan_state": rel["loan_state"].astype("string"),
         **{c: rel[c].fillna(False).astype(bool) for c in ("payroll", "card", "mobile", "wealth", "loan_good")},
-        "m_shown": cand["m"].astype("float64").round(2), "P_shown": ctx.money(P).round(2),
+        "m_shown": cand["m"].astype("float64").round(2), "P_shown": P.round(2),
         "payroll_shown": flag_text(rel["payroll"], "代发" not in unknown),
         "dep_shown": dep * (np.nan if "本行存款" in unknown else 1.0),
         "card_shown": flag_text(rel["card"], "信用卡" not in unknown),
@@ -673,8 +729,9 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
         Rule("wealth", "持有本行理财", points=p.w_product, when="wealth", name=FACTOR_ZH["wealth"]),
         Rule("loan", "本行贷款{loan_state}", points=p.w_own_loan, when="loan_good", name=FACTOR_ZH["loan"]),
     )
+    # one unit per row (issue 10): every amount of the list in the base unit (元 / the data's currency)
     show = {"inst": "他行机构", "ltype": "贷款类型(推断)", "n": "月供笔数", "m_shown": base("估算月供"),
-            "terms": "估算期数(月)", "P_shown": disp("估算本金"), "conf": "置信度", "loan_state": "本行贷款",
+            "term_main": "估算期数(月)", "P_shown": base("估算本金"), "conf": "置信度", "loan_state": "本行贷款",
             "payroll_shown": "代发", "dep_shown": base("本行存款"), "card_shown": "信用卡"}
     lst = score_list(f, rules, p.levels, p.strategy, ctx, sort_by=("估算本金",), unknown=unknown,
                      customers=customers, show=show)
