@@ -290,7 +290,7 @@ class ListTable(Table):
     风险名单): its customers are risk cases and must never be marketed."""
 
     levels: tuple[str, ...] = ()
-    amount: pd.Series | None = None
+    amount: pd.Series | None = field(default=None, compare=False)  # data beside df: not compared
     risk_only: bool = False
 
 
