@@ -178,14 +178,56 @@ def test_workbook_written(tmp_path):
     rep = _run(six_loans())
     p = write_report(rep, tmp_path / "c9.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames == ["流失概览", "区域热力", "分产品", "挽回名单", "不良结清", "客户年度明细", "客户标签", "数据问题",
-                             "说明"]
+    # issue 10 item 1: the headline 概览 comes first
+    assert wb.sheetnames == ["概览", "流失概览", "区域热力", "分产品", "挽回名单", "不良结清", "客户年度明细", "客户标签",
+                             "数据问题", "说明"]
     assert wb["流失概览"]._charts and wb["区域热力"]._charts
     assert "churn_by_year" in wb["流失概览"].tables and "heat_count" in wb["区域热力"].tables
     ref = wb["区域热力"].tables["heat_count"].ref
     rows = [[c.value for c in r] for r in wb["区域热力"][ref]]
     assert rows[0] == ["区域", "2020年", "2021年", "2022年"]
-    assert any(rule.type == "colorScale" for cf in wb["区域热力"].conditional_formatting for rule in cf.rules)
+    # issue 10 item 5: every region-year here has at most 2 base customers (< 着色最小分组 30): no colour
+    assert not any(rule.type == "colorScale" for cf in wb["区域热力"].conditional_formatting for rule in cf.rules)
+    wb2 = openpyxl.load_workbook(write_report(_run(six_loans(), heat_min_base=2), tmp_path / "c9b.xlsx"))
+    assert any(rule.type == "colorScale" for cf in wb2["区域热力"].conditional_formatting for rule in cf.rules)
+
+
+def test_heat_colours_only_groups_of_the_minimum_size():
+    """Issue 10 item 5 (C9 turned a cell red for one churned customer). Base customers per region × year
+    (test_region_heat_by_hand): 2020 东区 2 / 西区 2; 2021 东区 1 / 西区 2; 2022 东区 1 / 西区 2. With
+    着色最小分组 = 2 the 2020 column colours both regions, 2021 and 2022 only 西区; the default 30 colours none
+    and says so."""
+    rep = _run(six_loans(), heat_min_base=2)
+    t = rep.tables()["heat_count"]
+    assert list(t.df["区域"]) == ["东区", "西区"]
+    got = {tuple(c.columns): list(c.rows) for c in t.conditional}
+    assert got == {("2020年",): [True, True], ("2021年",): [False, True], ("2022年",): [False, True]}
+    assert all(c.kind == "color_scale" for c in t.conditional) and t.note == "2 个格子年初有贷客户少于 2 户, 不着色。"
+    d = _run(six_loans()).tables()
+    assert d["heat_count"].conditional == [] and d["heat_balance"].conditional == []
+    assert d["heat_count"].note == "6 个格子年初有贷客户少于 30 户, 不着色。"
+
+
+def test_headline_leads_with_the_current_year():
+    """Issue 10 item 1: 概览 shows 2022 (the data date's year, full: as-of 12-31) against 2021. 2022: base c2 c4 c5
+    (3), c5 churned (window open: 观察期未满), 户数 1/3, 余额 120k / (150k + 80k + 120k); 2021: base 3, no churn,
+    c3 不良结清. Chart over the 近 5 年 table (3 years here); top of 挽回名单."""
+    rep = _run(six_loans())
+    h = rep.headline
+    assert [f.label for f in h.figures] == ["2022年 流失客户数", "2022年 户数流失率", "2022年 余额流失率",
+                                            "2022年 年初有贷客户数", "2022年 不良结清客户数"]
+    assert [f.value for f in h.figures] == [1, pytest.approx(1 / 3), pytest.approx(120 / 350), 3, 0]
+    assert [f.compare for f in h.figures] == [0, 0, 0, 3, 1] and {f.compare_label for f in h.figures} == {"上年"}
+    assert h.figures[0].note == "其中观察期未满 1 户" and h.actions == "winback_list"
+    recent = rep.tables()["churn_recent"].df
+    assert list(recent["年份"]) == ["2020", "2021", "2022"] and h.chart.table == "churn_recent"
+    # as of 2022-11-30 the year is partial: compared with 2021 全年 and said so
+    part = execute("credit.loan_churn", six_loans(), {"years": "[2020, 2021, 2022]"}, as_of="2022-11-30").headline
+    assert {f.compare_label for f in part.figures} == {"上年全年"} and "非全年" in part.lines[0]
+    # only one year: no 上年 (blank, said), never 0
+    one = execute("credit.loan_churn", six_loans(), {"years": "[2022]"}, as_of=AS_OF).headline
+    assert all(f.compare is None for f in one.figures) and "2021 年没有年初有贷客户" in one.figures[1].note
+    assert [s.print_role for s in rep.sheets if s.name in ("挽回名单", "不良结清", "客户年度明细")] == ["detail"] * 3
 
 
 def test_empty_years_gives_a_note():

@@ -50,7 +50,7 @@ import pandas as pd
 
 from ...errors import ParameterError
 from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
-from ...report import Chart, Conditional, Note, Report, Sheet, Table
+from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
@@ -75,6 +75,8 @@ class LoanChurnParams:
     region_by: str = param("region", "区域口径", help="地区 = 机构表的地区列; 机构 = 按机构(网点)",
                            choices={"region": "地区", "org": "机构"})
     list_limit: int = param(2000, "名单上限", "户", help="挽回名单最多列出的客户数(按排名)")
+    heat_min_base: int = param(30, "着色最小分组", "户", min=1, max=100_000,
+                               help="区域热力中年初有贷客户少于该值的格子不着色: 比率基于太少的客户(1 户流失即 50%), 并无意义")
     # 挽回名单得分(0–100)【假设】: the rules of :func:`winback_rules`
     recent_days: tuple = param((180, 365, 730), "挽回-结清距今分档", "天", increasing=True, min=1, max=3660,
                                help="结清距今天数分档上限(含): 默认 ≤180 / ≤365 / ≤730 / 更早")
@@ -246,7 +248,7 @@ def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
     notes.append("年初余额口径: 贷款金额(原额)。贷款表是一个时点的快照, 没有历史余额"
                  + ("(本数据没有任何余额)" if "balance" not in tables["loans"] or
                     tables["loans"]["balance"].isna().all() else "") + ", 余额流失率以原额近似。")
-    notes.append("SCENARIOS C9 要求剔除身故客户: 数据中没有身故标志, 未剔除。")
+    notes.append("场景定义要求剔除身故客户: 数据中没有身故标志, 未剔除。")
     end_label, end_note = _end_label(tables["loans"])
     if end_note:
         notes.append(end_note)
@@ -272,7 +274,44 @@ def run(tables, params: LoanChurnParams, ctx: RunContext) -> Report:
     rep.sheets.append(_bad_list(detail, customers, ctx, end_label))
     rep.sheets.append(_detail_sheet(detail, ctx, end_label))
     rep.sheets.append(tag_sheet(_tags(detail, lst, p, ctx)))
+    rep.headline = _headline(detail, p, ctx, partial_year, lst is not None)
     return rep
+
+
+def _headline(detail: pd.DataFrame, p: LoanChurnParams, ctx: RunContext, partial_year: int | None,
+              has_list: bool) -> Headline:
+    """概览 (issue 10 item 1) leading with the latest year Y of ``detail`` (the data date's year; it may be
+    partial): Y's 流失客户数 (户), 户数流失率 and 余额流失率 (%), 年初有贷客户数 and 不良结清客户数 (户), each
+    against year Y−1 (上年, or 上年全年 when Y is counted only to the data date; blank when Y−1 has no base
+    customers); chart: the 近年 table (``churn_recent``, up to 5 years) on 流失概览; top 10 of 挽回名单."""
+    r = rates(detail, ["year"], p.count_pending)
+    r = r.assign(year=r["year"].astype(int)).set_index("year")
+    y = int(r.index.max())
+    cur, prev = r.loc[y], (r.loc[y - 1] if y - 1 in r.index else None)
+    label = "上年全年" if partial_year == y else "上年"
+    why = None if prev is not None else f"{y - 1} 年没有年初有贷客户, 无上年对比"
+
+    def was(col):
+        return None if prev is None else float(prev[col])
+    pending = int(cur["pending"])
+    figs = [Figure(f"{y}年 流失客户数", int(cur["churn"]), "户", "int", label, was("churn"),
+                   f"其中观察期未满 {pending} 户" if pending and p.count_pending else why),
+            Figure(f"{y}年 户数流失率", _num(cur["rate_count"]), "%", "pct1", label, _num(was("rate_count")), why),
+            Figure(f"{y}年 余额流失率", _num(cur["rate_balance"]), "%", "pct1", label, _num(was("rate_balance")),
+                   why or "年初余额以贷款原额近似"),
+            Figure(f"{y}年 年初有贷客户数", int(cur["base"]), "户", "int", label, was("base"), why),
+            Figure(f"{y}年 不良结清客户数", int(cur["bad"]), "户", "int", label, was("bad"),
+                   why or "不计入流失, 见「不良结清」")]
+    lines = [f"{y} 年只统计到数据日期 {ctx.as_of:%Y-%m-%d}(非全年), 上年为全年: 流失数与流失率偏低, 对比时注意。"
+             if partial_year == y else f"{y} 年全年。"]
+    chart = Chart(table="churn_recent", categories="年份", series=["户数流失率", "余额流失率"], kind="column",
+                  title="近年流失率", y_title="流失率", number_format="0%", height=240)
+    return Headline(figs, chart=chart, actions="winback_list" if has_list else None, lines=lines)
+
+
+def _num(v) -> float | None:
+    """A rate as a float, None when unknown (NaN: no base)."""
+    return None if v is None or pd.isna(v) else float(v)
 
 
 def _end_label(loans: pd.DataFrame) -> tuple[str, str]:
@@ -335,6 +374,8 @@ def _rate_frame(r: pd.DataFrame, ctx: RunContext, key: str, key_zh: str) -> pd.D
     })
 
 
+#: years of the 近年 table behind the headline chart
+RECENT_YEARS = 5
 _RATE_FMT = {"户数流失率": "pct1", "余额流失率": "pct1", "不良结清率": "pct1"}
 
 
@@ -356,6 +397,9 @@ def _overview(detail, p, ctx, partial_year) -> Sheet:
               conditional=[Conditional(["户数流失率"], kind="data_bar")]),
         Chart(table="churn_by_year", categories="年份", series=["户数流失率", "余额流失率", "不良结清率"],
               kind="line", title="流失率年度趋势", y_title="流失率", number_format="0%"),
+        Table(df.tail(RECENT_YEARS)[["年份", "口径", "年初有贷客户数", "流失客户数", "户数流失率", "余额流失率"]]
+              .reset_index(drop=True), name="churn_recent", title=f"近 {RECENT_YEARS} 年(概览图表的数据)",
+              formats=_RATE_FMT),
     ]
     return Sheet("流失概览", blocks)
 
@@ -365,14 +409,23 @@ def _heat(detail, p, ctx) -> Sheet:
     r["year"] = r["year"].astype(int).astype(str) + "年"
     blocks = [Note(title="区域 × 年份", lines=[
         (f"区域口径: {'机构表「地区」' if p.region_by == 'region' else '机构(网点)'}; 色阶: 绿 = 低, 红 = 高; "
-        "空白 = 该区域当年没有年初有贷客户。")])]
+        "空白 = 该区域当年没有年初有贷客户。"),
+        f"年初有贷客户少于 {p.heat_min_base} 户的格子不着色(参数「着色最小分组」): 比率基于太少的客户, "
+        "一户流失就成了高比率, 并无意义; 比率仍显示, 分母见下方客户数表。"])]
+    nbase = r.pivot(index="region", columns="year", values="base")
+    nbase.columns = [str(c) for c in nbase.columns]
+    nbase = nbase.reset_index(drop=True)  # same region order as the rate tables (pivot sorts the index)
     for key, title, name in (("rate_count", "户数流失率", "heat_count"), ("rate_balance", "余额流失率", "heat_balance")):
         wide = r.pivot(index="region", columns="year", values=key)
         wide.columns = [str(c) for c in wide.columns]
         wide = wide.reset_index().rename(columns={"region": "区域"})
         ycols = [c for c in wide.columns if c != "区域"]
+        big = {c: nbase[c].ge(p.heat_min_base).fillna(False) for c in ycols}
+        n_small = sum(int((~big[c] & wide[c].notna()).sum()) for c in ycols)
         blocks.append(Table(wide, name=name, title=f"{title}(区域 × 年份)", formats={c: "pct1" for c in ycols},
-                            conditional=[Conditional(ycols, kind="color_scale")]))
+                            note=(f"{n_small} 个格子年初有贷客户少于 {p.heat_min_base} 户, 不着色。" if n_small else None),
+                            conditional=[Conditional([c], kind="color_scale", rows=big[c]) for c in ycols
+                                         if big[c].any()]))
     base = r.pivot(index="region", columns="year", values="base").fillna(0).astype(int)
     base.columns = [str(c) for c in base.columns]
     base = base.reset_index().rename(columns={"region": "区域"})
@@ -496,7 +549,8 @@ def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日", 
     if notes is not None:
         notes.append(f"挽回名单{lst.tie_break}")
     return Sheet("挽回名单", lst.blocks("winback_list", "流失客户挽回名单", limit=p.list_limit, lines=lines,
-                                    formats={"流失年份": "0", end_label: "date"}, widths={"原因": 60})), lst
+                                    formats={"流失年份": "0", end_label: "date"}, widths={"原因": 60}),
+                 print_role="detail"), lst
 
 
 def _tags(detail: pd.DataFrame, lst, p: LoanChurnParams, ctx: RunContext) -> pd.DataFrame:
@@ -524,7 +578,7 @@ def _bad_list(detail, customers, ctx, end_label: str = "结清日") -> Sheet:
         "这些客户不计入流失, 也不进入挽回名单; 请交风险/资产保全部门核对追偿与征信报送。"])]
     if b.empty:
         blocks.append(Note(lines=["没有不良结清客户。"]))
-        return Sheet("不良结清", blocks)
+        return Sheet("不良结清", blocks, print_role="detail")
     out = customer_columns(b["cust_id"], customers, ctx, extra=("mgr_id",))
     out["机构号"] = b["org_id"].astype("string")
     out["区域"] = b["region"].astype("string")
@@ -537,7 +591,7 @@ def _bad_list(detail, customers, ctx, end_label: str = "结清日") -> Sheet:
     blocks.append(Table(out, name="bad_finish", title=f"不良结清客户 {len(out)} 户次",
                         text_columns=("客户号", "机构号", "借据号"), formats={"年份": "0", end_label: "date"},
                         role="detail"))
-    return Sheet("不良结清", blocks)
+    return Sheet("不良结清", blocks, print_role="detail")
 
 
 def _detail_sheet(detail, ctx, end_label: str = "结清日") -> Sheet:
@@ -550,12 +604,13 @@ def _detail_sheet(detail, ctx, end_label: str = "结清日") -> Sheet:
     })
     return Sheet("客户年度明细", [Table(out, name="churn_detail", title="年初有贷客户 × 年份 明细(分母与结果)", role="detail",
                                   text_columns=("客户号", "机构号"),
-                                  formats={"年份": "0", f"最早{end_label}": "date", f"最晚{end_label}": "date"})])
+                                  formats={"年份": "0", f"最早{end_label}": "date", f"最晚{end_label}": "date"})],
+                 print_role="detail")
 
 
 def _method(p: LoanChurnParams, ctx: RunContext) -> list[str]:
     return [
-        "来源: SCENARIOS.md C9 贷款流失客户(定义为【假设】, 须业务确认); issue 3。",
+        "来源: 场景 C9 贷款流失客户(流失定义为【假设】, 须业务确认)。",
         "分母: 年初(1 月 1 日)有未结清贷款的客户; 结清日: 状态 A/B 的结清日, 缺失时取到期日。",
         (f"流失: 当年结清全部贷款, 结清后 {p.window_days} 天内无新放款, 且结清前 {p.refinance_grace_days} 天内"
         "无借新还旧; 不良结清(状态 B, 含核销)不算流失, 单列。"),
