@@ -72,6 +72,7 @@ def _make_merchant_monthly(rng, plan: dict, as_of: np.datetime64) -> tuple[dict,
     count = np.where(amount == 0, 0, np.maximum(1, np.round(np.abs(amount) / ticket[:, None]))).astype(np.int64)
     count = np.where((prof == "refund")[:, None] & (j == last)[None, :], np.maximum(count, 3), count)
     ratio = np.exp(rng.normal(np.log(0.15), 0.6, n)).clip(0.05, 0.5)
+    ratio = np.where(prof == "star5", 0.45, ratio)  # E2's ★5: 结算户日均 ≈ 31.5 万元 ≥ 20 万
     settle = np.round(level[:, None] * ratio[:, None] * np.clip(f, 0, None) * rng.uniform(0.9, 1.1, (n, m)), -2)
     settle[rng.random(n) < 0.1] = np.nan
 

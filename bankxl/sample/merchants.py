@@ -34,6 +34,7 @@ PROFILES = {
     "new": (0.04, 2),          # 入网 in the last 2 months: 观察期
     "closed": (0.03, 2),       # 注销, no transaction for 2 months: not warned
     "gap": (0.01, 1),          # the month before last is missing (no row): 数据不足 (缺月不补 0)
+    "star5": (0.02, 2),        # E2: a large merchant (70 万元 a month, 结算户日均 ≈ 45% of it): ★5; 正常 in E1
 }
 #: kinds of shop: (MCC, name suffixes, average ticket 元)
 _KINDS = (("5812", ("面馆", "饭店", "小馆", "火锅店", "酒家"), 85.0), ("5411", ("超市", "生活超市", "便民超市"), 60.0),
@@ -112,6 +113,7 @@ def _make_merchants(rng, customers: pd.DataFrame, orgs: pd.DataFrame, as_of: np.
     open_date = np.minimum(open_date, as_of)
     level = np.round(np.exp(rng.normal(np.log(80_000), 0.9, n)), -2)  # 元 per 30-day month
     level = np.where(school, level * 3, level)
+    level = np.where(profile == "star5", 700_000.0, level)
     status = np.where(profile == "closed", "注销", "正常").astype(object)
     company = np.where(rng.random(n) < 0.3, "企业", "个体")
     data = {"mch_id": "89811" + _digits(np.arange(1, n + 1) * 37 + 1_000, 10), "mch_name": name, "mcc": mcc,

@@ -1,0 +1,151 @@
+"""Merchants × months matrices of the acquiring-merchant tables, shared by E2 商户五星级分层 and C4 收单商户信贷营销
+(SCENARIOS.md E2, C4, §0.7; the warning level itself is :mod:`bankxl.rules.merchants`).
+
+:func:`merchant_months` turns the conformed ``merchant_monthly`` 收单商户月度 (商户号, 月份, 笔数, 金额 元 with
+refunds negative, 结算户日均 元, optional merchant columns) and the optional ``merchants`` 收单商户 into
+:class:`MerchantMonths`: merchants are integer rows (sorted 商户号), months are columns (oldest first, ending
+with the data date's month), NaN = unknown (缺月不补 0). A merchant's columns (商户名称, MCC, 网点, 客户经理,
+入网日期, 商户状态, 法人证件号, 统一社会信用代码, 最近交易日) come from 收单商户 where it holds them, else from its
+latest month row, so one monthly sheet carrying the merchant columns is enough. Row problems: a repeated
+商户号 + 月份 (or 商户号 in 收单商户) is DUP_KEY (the last row kept, as the loader keeps); 笔数 0 with 金额 ≠ 0 is
+MCH_COUNT_ZERO (counted as a month with transactions). Months after the data date are left out (counted).
+
+:func:`known_volumes` applies what the merchant columns say about the months: months before 入网日期 are known
+zero; with ``missing_as_zero`` a month without a row is zero too (an export holding only months with
+transactions). :func:`merchant_identity` is the identity a merchant list shows (客户号 = 商户号, the legal
+person's masked ID). Vectorised: no Python over merchants or months.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..tables import MERCHANT_COLUMNS
+
+#: the merchant columns carried by both tables (ids)
+ATTRS = tuple(c.id for c in MERCHANT_COLUMNS)
+#: how many months the matrices hold at most
+MAX_MONTHS = 60
+
+
+@dataclass
+class MerchantMonths:
+    """``ids`` (商户号, string Index, sorted) · ``months`` (PeriodIndex, oldest first, ending with the data
+    date's month) · ``amt`` (金额 元, n × m, NaN unknown) · ``cnt`` (笔数, NaN unknown) · ``settle`` (结算户日均
+    元, NaN unknown) · ``row`` (bool: the data hold a row) · ``attrs`` (frame on ``ids``: :data:`ATTRS`) ·
+    ``future`` (rows after the data date, not used)."""
+
+    ids: pd.Index
+    months: pd.PeriodIndex
+    amt: np.ndarray
+    cnt: np.ndarray
+    settle: np.ndarray
+    row: np.ndarray
+    attrs: pd.DataFrame
+    future: int = 0
+
+
+def _dedupe(df: pd.DataFrame, key: list[str], table: str, ctx) -> pd.DataFrame:
+    """``df`` without repeated ``key`` rows, each recorded as DUP_KEY (the last kept, as the loader does)."""
+    dup = df.duplicated(key, keep="last")
+    if dup.any():
+        shown = df.loc[dup, key[0]].astype("string")
+        if len(key) > 1:
+            shown = shown + " " + df.loc[dup, key[1]].dt.strftime("%Y-%m")
+        ctx.problem(table, df.loc[dup, "_row"], key[0], "DUP_KEY", shown, "主键重复",
+                    "剔除该行, 保留同一主键的最后一条")
+        df = df[~dup]
+    return df
+
+
+def _col(df: pd.DataFrame, name: str, dtype: str) -> pd.Series:
+    return df[name] if name in df.columns else pd.Series(pd.NA, index=df.index, dtype=dtype)
+
+
+def merchant_months(mm: pd.DataFrame, mch: pd.DataFrame | None, ctx, *, max_months: int = MAX_MONTHS
+                    ) -> MerchantMonths:
+    """:class:`MerchantMonths` of conformed ``merchant_monthly`` (``mm``: mch_id, month, amount 元; optional
+    txn_count, settle_avg and the merchant columns; ``_row`` = Excel row) and ``merchants`` (``mch``, optional).
+    ``ctx``: the run's context (as_of, problem sink). At most ``max_months`` months, ending with the data date's
+    month. Row problems DUP_KEY / MCH_COUNT_ZERO go to ``ctx.problem``."""
+    end = ctx.as_of.to_period("M")
+    x = mm[mm["mch_id"].fillna("").str.strip().ne("") & mm["month"].notna()]
+    period = x["month"].dt.to_period("M")
+    future = int((period > end).sum())
+    x = _dedupe(x[(period <= end).to_numpy()], ["mch_id", "month"], "merchant_monthly", ctx)
+    own = None
+    if mch is not None and len(mch):
+        own = _dedupe(mch[mch["mch_id"].fillna("").str.strip().ne("")], ["mch_id"], "merchants", ctx)
+    ids = pd.Index(sorted(set(x["mch_id"]) | (set(own["mch_id"]) if own is not None else set())),
+                   dtype="string", name="mch_id")
+    first = x["month"].min().to_period("M") if len(x) else end
+    months = pd.period_range(max(min(first, end), end - (max_months - 1)), end, freq="M")
+    x = x[(x["month"].dt.to_period("M") >= months[0]).to_numpy()]
+    code = ids.get_indexer(x["mch_id"])
+    col = (x["month"].dt.year * 12 + x["month"].dt.month - (months[0].year * 12 + months[0].month)).to_numpy(np.int64)
+    n, m = len(ids), len(months)
+    amt, cnt, settle = np.full((n, m), np.nan), np.full((n, m), np.nan), np.full((n, m), np.nan)
+    row = np.zeros((n, m), dtype=bool)
+    amt[code, col] = x["amount"].to_numpy(dtype="float64", na_value=np.nan)
+    cnt[code, col] = _col(x, "txn_count", "Int64").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    settle[code, col] = _col(x, "settle_avg", "Float64").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    row[code, col] = True
+    odd = (_col(x, "txn_count", "Int64") == 0).fillna(False) & (x["amount"] != 0).fillna(False)
+    if odd.any():
+        ctx.problem("merchant_monthly", x.loc[odd, "_row"], "txn_count", "MCH_COUNT_ZERO", x.loc[odd, "txn_count"],
+                    "笔数为 0 但金额不为 0", "按当月有交易处理(金额照计)")
+    attrs_in = [a for a in ATTRS if a in x.columns]
+    mono = (x.assign(_c=code).sort_values(["_c", "month"], kind="stable").groupby("_c")[attrs_in].last()
+            .reindex(range(n)))
+    for a in ATTRS:
+        if a not in mono.columns:
+            spec = next(c for c in MERCHANT_COLUMNS if c.id == a)
+            mono[a] = pd.Series(pd.NaT if spec.kind == "date" else pd.NA, index=mono.index,
+                                dtype="datetime64[ns]" if spec.kind == "date" else "string")
+    mono = mono[list(ATTRS)]
+    if own is not None:
+        have = own.assign(_c=ids.get_indexer(own["mch_id"])).set_index("_c")
+        attrs = pd.DataFrame({a: (have[a].reindex(range(n)).where(lambda s: s.notna(), mono[a])
+                                  if a in have.columns else mono[a]) for a in ATTRS})
+    else:
+        attrs = mono
+    attrs.index = ids
+    dtypes = {a: ("datetime64[ns]" if next(c for c in MERCHANT_COLUMNS if c.id == a).kind == "date" else "string")
+              for a in ATTRS}
+    return MerchantMonths(ids, months, amt, cnt, settle, row, attrs.astype(dtypes), future)
+
+
+def month_ends(months: pd.PeriodIndex, as_of: pd.Timestamp) -> np.ndarray:
+    """Each month's last day (datetime64), the data date's month ending on the data date."""
+    ends = months.to_timestamp(how="end").normalize().to_numpy()
+    return np.minimum(ends, pd.Timestamp(as_of).to_datetime64())
+
+
+def known_volumes(mx: MerchantMonths, as_of: pd.Timestamp, missing_as_zero: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(amt, cnt, before_open) with what the merchant columns say: a month ending before 入网日期 that has no
+    row is known zero (the merchant did not exist; ``before_open`` n × m bool); with ``missing_as_zero`` every
+    month without a row is zero. Other unknowns stay NaN (缺月不补 0, SCENARIOS.md §0.7)."""
+    open_date = mx.attrs["open_date"].to_numpy(dtype="datetime64[ns]")
+    before_open = month_ends(mx.months, as_of)[None, :] < open_date[:, None]  # NaT compares False
+    fill = before_open & ~mx.row
+    if missing_as_zero:
+        fill |= ~mx.row
+    amt, cnt = mx.amt.copy(), mx.cnt.copy()
+    amt[fill], cnt[fill] = 0.0, 0.0
+    return amt, cnt, before_open
+
+
+def merchant_identity(attrs: pd.DataFrame) -> pd.DataFrame:
+    """The identity a merchant list shows, as a 客户 frame for :func:`bankxl.lists.score_list` (``customers=``):
+    客户号 = 商户号, 证件号码 = 法人证件号 (masked by the list), 机构号 = 网点, 客户经理. ``attrs``: indexed by
+    商户号 with legal_id, org_id, mgr_id."""
+    return pd.DataFrame({"cust_id": attrs.index.astype("string"), "id_no": attrs["legal_id"].to_numpy(),
+                         "org_id": attrs["org_id"].to_numpy(), "mgr_id": attrs["mgr_id"].to_numpy()})
+
+
+def legal_person_header(lst) -> None:
+    """Rename a merchant list's 证件号码 columns to 法人证件号码 (the ID shown is the legal person's)."""
+    lst.df = lst.df.rename(columns={c: "法人" + c for c in lst.df.columns if str(c).startswith("证件号码")})
