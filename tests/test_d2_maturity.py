@@ -453,3 +453,82 @@ def test_band_and_term_labels_documented_examples():
     assert m.dtm_band(pd.Series([-1, 0, 7, 8, 365, 366]), (0, 8, 31, 91, 181, 366)).tolist() == [
         "已到期未支取", "0–7天", "0–7天", "8–30天", "181–365天", ">365天"]
     assert [m.term_label(x) for x in (3, 12, 18, 36, None)] == ["3个月", "1年", "18个月", "3年", "未知"]
+
+
+# --- 行长/理财经理名单 and the texts that are parameters (issue 9 leftovers) ---------------------------------
+STAFF_ROWS = [("S1", "K1", "O11", "整存整取", "2025-09-15", "2026-09-15", 12, 0.015, 300_000.0),
+              ("S2", "K1", "O11", "大额存单", "2025-09-15", "2026-09-15", 12, 0.02, 250_000.0),
+              ("S3", "K2", "O11", "整存整取", "2025-09-15", "2026-09-15", 12, 0.015, 20_000.0),
+              ("S4", "K3", "O11", "整存整取", "2025-09-15", "2026-09-15", 12, 0.015, 490_000.0)]
+K_CUSTOMERS = pd.DataFrame({"cust_id": ["K1", "K3"], "cust_name": ["赵大海", "钱小江"],
+                            "id_no": ["11010519491231002X", "110105194912310038"],
+                            "phone": ["13812345678", "13900001111"]}).astype("string")
+
+
+def _staff_report(params=None):
+    tables = {"time_deposits": make_td(STAFF_ROWS), "orgs": ORGS, "customers": K_CUSTOMERS}
+    return execute("deposit.maturity", tables, {"customers_per_staff_day": 2, **(params or {})}, as_of=AS_OF)
+
+
+def test_large_customer_list_is_a_section6_list_from_its_strategy_parameter():
+    """K1: 300,000 + 250,000 = 550,000 ≥ 500,000 (K3's 490,000 is below) -> one row, 得分 = 大额客户得分 60, 等级 A
+    (大额名单等级门槛 A ≥ 0). Default strategy: the former fixed action, 5 working days after Wed 2026-09-09 =
+    Wed 09-16, capped at the last working day before his 实际可支取日 Tue 09-15 -> Mon 2026-09-14. With
+    large_strategy [A, "行长面访{products}, 共{count}笔", 1]: 1 working day -> Thu 09-10 (not capped);
+    products sorted: 大额存单 (U+5927) before 整存整取 (U+6574)."""
+    r = _staff_report()
+    t = r.tables()["large_customers"]
+    vip = t.df
+    assert t.role == "list"
+    # §6 identity columns (客户经理 is left out: the hand data have no 客户经理)
+    assert list(vip.columns[:6]) == ["排名", "客户号", "客户名称(脱敏)", "证件号码(脱敏)", "手机号(脱敏)", "机构号"]
+    assert {"得分", "等级", "原因", "建议动作", "截止日"} <= set(vip.columns)
+    row = vip.iloc[0]
+    assert len(vip) == 1 and row["客户号"] == "K1" and row["排名"] == 1
+    assert row["证件号码(脱敏)"] == "110105********002X" and row["手机号(脱敏)"] == "138****5678"
+    assert row["客户名称(脱敏)"] != "赵大海" and row["机构号"] == "O11"
+    assert row["到期金额(元)"] == 550_000.0 and row["到期笔数"] == 2 and row["产品"] == "大额存单、整存整取"
+    assert (row["得分"], row["等级"]) == (60.0, "A")
+    assert row["原因"] == "60天内到期合计 550,000 元 ≥ 50万"
+    assert row["建议动作"] == "行长/理财经理提前面访, 配置大额存单/理财" and row["截止日"] == T("2026-09-14")
+    mine = _staff_report({"large_strategy": [["A", "行长面访{products}, 共{count}笔", 1]]}).tables()
+    row = mine["large_customers"].df.iloc[0]
+    assert row["建议动作"] == "行长面访大额存单、整存整取, 共2笔" and row["截止日"] == T("2026-09-10")
+
+
+def test_staffing_texts_and_id_count_are_parameters():
+    """On 2026-09-15 at O11: K1 550,000 and K3 490,000; with 大额客户门槛 200,000 both are large (K2's 20,000
+    not): 大额客户号 by amount = "K1、K3"; 排班大额客户号个数 1 -> "K1 等". 所需人天 = ceil(3 / 2) = 2; the
+    sentence after it comes from 大额客户排班建议 ({n_big} = 2)."""
+    st = _staff_report({"large_customer": 200_000.0}).tables()["staffing"].df.iloc[0]
+    assert st["大额客户号"] == "K1、K3" and st["建议安排"] == "安排2人天; 行长/理财经理在岗, 预约2位大额客户"
+    st = _staff_report({"large_customer": 200_000.0, "large_ids_shown": 1,
+                        "staff_large_action": "{n_big}位大额客户请行长接待"}).tables()["staffing"].df.iloc[0]
+    assert st["大额客户号"] == "K1 等" and st["建议安排"] == "安排2人天; 2位大额客户请行长接待"
+    with pytest.raises(ParameterError) as e:
+        _staff_report({"staff_large_action": "预约{n}位"})
+    assert "staff_large_action" in e.value.message_zh and "{n_big}" in e.value.message_zh
+    with pytest.raises(ParameterError):
+        _staff_report({"large_strategy": [["A", "面访{nope}", 1]]})
+
+
+def test_auto_renew_text_is_a_parameter(report):
+    """A05 (C4, matures 2026-09-10 = node 1) set to 自动转存: its action ends with the 自动转存提示."""
+    td = make_td().assign(auto_renew=lambda f: f["acct_no"].eq("A05").astype("boolean"))
+    tables = {"time_deposits": td, "orgs": ORGS, "customers": CUSTOMERS}
+    act = lambda r: _row(r.tables()["reminders"].df, "账号", "A05")["建议动作"]  # noqa: E731
+    assert act(execute("deposit.maturity", tables, as_of=AS_OF)).endswith("; 已约定自动转存, 确认意愿")
+    mine = execute("deposit.maturity", tables, {"auto_renew_text": "(已约定自动转存)"}, as_of=AS_OF)
+    assert act(mine).endswith("(已约定自动转存)") and "确认意愿" not in act(mine)
+
+
+def test_max_term_is_a_parameter():
+    """T1 has no 到期日, 起息日 2000-01-15 and 期限 360 months: by default 2030-01-15 (12个月以后); with 最长期限
+    240 months the term is TERM_INVALID (Excel row 2) and the deposit cannot be dated: left out."""
+    rows = [("T1", "K9", "O11", "整存整取", "2000-01-15", None, 360, 0.03, 10_000.0)]
+    r = execute("deposit.maturity", {"time_deposits": make_td(rows)}, as_of=AS_OF)
+    assert r.tables()["maturity_detail"].df["到期日"].tolist() == [T("2030-01-15")]
+    r = execute("deposit.maturity", {"time_deposits": make_td(rows)}, {"max_term_m": 240}, as_of=AS_OF)
+    probs = r.problems.to_frame()
+    assert probs.loc[probs["问题码"] == "TERM_INVALID", "Excel 行号"].tolist() == [2]
+    assert "maturity_detail" not in r.tables() or r.tables()["maturity_detail"].df.empty

@@ -31,7 +31,7 @@ deposit's balance (5 万整 → 5–20 万). 到期本息 = 本金 × (1 + 年�
 Row problems (into ``ctx.problems``): DATE_ORDER (到期日 < 起息日: row excluded), REQUIRED_EMPTY (到期日 empty
 for a product other than 通知存款 / 定活两便 — those have no fixed maturity and are excluded with a note: computed as 起息日 + 期限 months
 (:func:`bankxl.calendar.add_months`, as DateOffset: 2024-02-29 + 12 月 = 2025-02-28) when both are given, else
-excluded), TERM_INVALID (期限 > 600 months, or ≤ 0 for a product with a term: the term is blanked — derived from
+excluded), TERM_INVALID (期限 > ``max_term_m`` (600) months, or ≤ 0 for a product with a term: the term is blanked — derived from
 the dates when 到期日 is given, no maturity derived otherwise), DATE_INVALID (a derived 到期日 beyond 2261: row
 excluded), VALUE_INVALID (机构号 not in the 机构 table: kept under 未匹配机构).
 Raises :class:`~bankxl.errors.ParameterError` for inconsistent parameters. Inputs are never modified.

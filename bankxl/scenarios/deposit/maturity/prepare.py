@@ -14,8 +14,6 @@ from .labels import (NO_ORGS, P_LATER, P_OVERDUE, P_TODAY, UNMATCHED, amount_ban
                      product_kind, term_labels)
 from .params import MaturityParams
 
-#: longest plausible 期限 in months (50 years); a longer, zero or negative one is TERM_INVALID
-MAX_TERM_M = 600
 
 
 def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[pd.DataFrame, list[str]]:
@@ -31,6 +29,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     """
     notes: list[str] = []
     n0 = len(td)
+    max_term = int(params.max_term_m)  # 最长期限 (月): a longer, zero or negative 期限 is TERM_INVALID
     d = pd.DataFrame({
         "acct_no": td["acct_no"], "cust_id": td["cust_id"], "cust_name": td["cust_name"], "id_no": td["id_no"],
         "org_id": td["org_id"], "mgr_id": td["mgr_id"], "product": td["product"], "value_date": td["value_date"],
@@ -62,10 +61,10 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
 
     # implausible 期限: never used to derive a maturity (1e4 months would overflow, 0 gives 到期日 = 起息日)
     no_term_kind = d["kind"].isin(("通知存款", "定活两便"))  # 0 = no fixed term, by design
-    bad_term = keep & d["term"].notna() & ((d["term"] > MAX_TERM_M) | ((d["term"] <= 0) & ~no_term_kind))
+    bad_term = keep & d["term"].notna() & ((d["term"] > max_term) | ((d["term"] <= 0) & ~no_term_kind))
     if bad_term.any():
         ctx.problem("time_deposits", d.loc[bad_term, "excel_row"], "term_m", "TERM_INVALID", d.loc[bad_term, "term"],
-                    f"期限应为 1–{MAX_TERM_M} 个月",
+                    f"期限应为 1–{max_term} 个月",
                     "保留, 期限置空: 有到期日时期限按起息日与到期日推算; 无到期日时不推算到期日"
                     "(该行剔除, 见同一行 REQUIRED_EMPTY)")
         d.loc[bad_term, "term"] = pd.NA
@@ -80,7 +79,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     # missing maturity for the other non-notice products
     missing = keep & d["maturity"].isna() & ~d["kind"].eq("通知存款")
     # a term in days (表头「存期(天)」, loaded as term_d): 起息日 + 天数 — a 365-day deposit matures 365 days later
-    by_days = missing & d["value_date"].notna() & d["term_d"].between(1, MAX_TERM_M * 31).fillna(False)
+    by_days = missing & d["value_date"].notna() & d["term_d"].between(1, max_term * 31).fillna(False)
     if by_days.any():
         d.loc[by_days, "maturity"] = d.loc[by_days, "value_date"] + pd.to_timedelta(
             d.loc[by_days, "term_d"].astype("float64"), unit="D")
@@ -128,7 +127,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     # maturity
     months_between = ((d["maturity"].dt.year - d["value_date"].dt.year) * 12
                       + (d["maturity"].dt.month - d["value_date"].dt.month)).astype("Int64")
-    by_days_m = (d["term_d"].where(d["term_d"].between(1, MAX_TERM_M * 31)) * 12 / 365).round().astype("Int64")
+    by_days_m = (d["term_d"].where(d["term_d"].between(1, max_term * 31)) * 12 / 365).round().astype("Int64")
     derived = by_days_m.where(by_days_m > 0).fillna(months_between.where(months_between > 0))
     d["term_derived"] = (d["term"].isna() & derived.notna()).astype(bool)
     d["term"] = d["term"].fillna(derived)

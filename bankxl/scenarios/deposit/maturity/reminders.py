@@ -20,6 +20,14 @@ def reminder_window(ctx: RunContext) -> int:
     return max(int((nxt - ctx.as_of).days), 1)
 
 
+def cap_due(due: pd.Series, actual: pd.Series, ctx: RunContext) -> pd.Series:
+    """截止日 (``due``, datetime Series) capped at the last working day before ``actual`` (实际可支取日, same
+    index) and never before the data date; a blank 截止日 stays blank."""
+    cap = pd.Series(ctx.calendar.roll((actual - pd.Timedelta(days=1)).to_numpy(), "preceding"),
+                    index=due.index).clip(lower=ctx.as_of)
+    return due.where(due.isna() | (due <= cap), cap)
+
+
 def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext):
     """The reminder list for the data date D (SCENARIOS.md §6 名单表 via :func:`bankxl.lists.score_list`).
 
@@ -62,7 +70,7 @@ def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, c
         "auto_shown": r["auto_renew"].map({True: "是", False: "否"}).astype("string"),
         "follow": np.where(big.fillna(False), "是", "否"), "cust_total": cust_total,
         "big": big, "cd_up": (r["balance"] >= params.cd_threshold).astype("boolean") & ~is_cd, "cd_renew": is_cd,
-        "node_action": node_action, "auto_txt": np.where(auto, "; 已约定自动转存, 确认意愿", ""),
+        "node_action": node_action, "auto_txt": np.where(auto, params.auto_renew_text, ""),
         "always": True,
     }).reset_index(drop=True)
     rules = (
@@ -80,10 +88,7 @@ def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, c
     lst = score_list(frame, rules, params.levels, params.strategy, ctx, sort_by=("balance",),
                      customers=frame[["cust_id", "cust_name", "id_no", "phone"]], show=show)
     out = lst.df
-    # 截止日 ≤ the last working day before the 实际可支取日, ≥ D
-    cap = pd.Series(ctx.calendar.roll((out["实际可支取日"] - pd.Timedelta(days=1)).to_numpy(), "preceding"),
-                    index=out.index).clip(lower=ctx.as_of)
-    out["截止日"] = out["截止日"].where(out["截止日"].isna() | (out["截止日"] <= cap), cap)
+    out["截止日"] = cap_due(out["截止日"], out["实际可支取日"], ctx)
     products = {str(k): str(v) for k, v in params.level_products}
     out.insert(out.columns.get_loc("得分"), "建议产品", out["等级"].map(products).astype("string"))
     first = ["排名", "提醒节点", "客户号"]

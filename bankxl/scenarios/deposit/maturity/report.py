@@ -230,17 +230,23 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     ])
 
     # 4 排班
-    staff, vip = staffing_tables(d, info, params, ctx, orgs)
+    staff, large = staffing_tables(d, info, params, ctx, orgs)
+    vip = large.df
+    thr = f"{params.large_customer:,.0f} {ctx.base_unit}"
     s4 = Sheet("排班", [
         Note(title="到期排班建议",
              lines=[f"按实际可支取日(工作日)× 网点: 所需人天 = ceil(到期客户数 / {params.customers_per_staff_day})【假设: 人均日处理量】。",
-                    f"大额客户: 当日在该网点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit}, 请行长/理财经理在岗接待。",
-                    (f"行长/理财经理名单: 未来 {params.calendar_days} 天内(按实际可支取日)到期合计 ≥ "
-                    f"{params.large_customer:,.0f} {ctx.base_unit}的客户, 建议提前一周面访, 配置大额存单/理财。")]),
+                    f"大额客户: 当日在该网点到期合计 ≥ {thr}; 建议安排加上参数「大额客户排班建议」"
+                    f"(「{params.staff_large_action}」), 大额客户号最多列 {params.large_ids_shown} 个(按金额从大到小)。"]),
         Table(staff, name="staffing", title=f"未来 {params.calendar_days} 天排班", text_columns=("机构号", "大额客户号"),
               formats={"实际可支取日": "date"}, conditional=[Conditional(["所需人天"], "data_bar")]),
-        Table(vip, name="large_customers", title="大额到期客户(行长/理财经理名单)", text_columns=("客户号",),
-              formats={"最早实际可支取日": "date"}, role="detail"),
+        Note(title="大额到期客户(行长/理财经理名单)",
+             lines=[f"未来 {params.calendar_days} 天内(按实际可支取日, 工作日)到期合计 ≥ {thr} 的客户, 每户一行; 得分 = "
+                    f"大额客户得分 {params.large_points:g}; 建议动作与截止日按参数「大额名单策略表」, 截止日不晚于最早实际可支取日的"
+                    "前一个工作日(不早于数据日期); 主要网点/机构号/客户经理取其金额最大的一笔。"
+                    + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else ""),
+                    large.summary(), *(n.replace("参数「策略表」", "参数「大额名单策略表」") for n in large.note)]),
+        large.table("large_customers", "大额到期客户(行长/理财经理名单)", formats={"最早实际可支取日": "date"}),
     ])
 
     # 5 提醒名单
@@ -302,7 +308,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
         f"排班: 所需人天 = ceil(当日网点到期客户数 / {params.customers_per_staff_day})【假设】。",
         f"提醒: 到期前 {'/'.join(str(int(k)) for k in params.reminder_days)} 天; 名单按数据日期当天使用, 其后的非工作日的提醒并入当天。",
         "到期本息 = 本金 × (1 + 利率 × 存期/12) 单利; 零存整取 ≈ 余额 × (1 + 利率 × (n+1)/24)(余额 = 月存额 × n); 未扣税(储蓄存款利息个税 2008-10-09 起暂免)。",
-        "到期日为空: 有起息日与期限时按 起息日 + 期限(月) 推算(按月, 2 月 29 日起息 1 年 → 次年 2 月 28 日; 期限 ≤ 0 或超过 600 个月记 TERM_INVALID, 不据此推算); 到期日早于起息日: 剔除并记 DATE_ORDER。",
+        "到期日为空: 有起息日与期限时按 起息日 + 期限(月) 推算(按月, 2 月 29 日起息 1 年 → 次年 2 月 28 日; 期限 ≤ 0 或超过 " + f"{params.max_term_m} 个月(参数「最长期限」)记 TERM_INVALID, 不据此推算); 到期日早于起息日: 剔除并记 DATE_ORDER。",
         "通知存款: " + ("无到期日, 不计入(参数 exclude)。" if params.notice_handling == "exclude"
                     else f"按数据日期后 {params.notice_days} 天到期计入(参数 seven_days)。"),
         f"提醒名单{rem_order}",

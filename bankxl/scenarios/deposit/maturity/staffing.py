@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ....frames import identity_columns, mask_label
+from ....lists import Rule, ScoredList, fill_template, score_list
 from ....scenario import RunContext
 from .aggregate import _metrics
 from .labels import _amount_text, weekday_labels
 from .params import MaturityParams
+from .reminders import cap_due
 
 
 def first_ids(rows: pd.DataFrame, keys: list[str], col: str, limit: int = 5) -> pd.Series:
@@ -43,7 +44,7 @@ def kinds_held(rows: pd.DataFrame, ckeys: pd.Index) -> pd.Series:
 
 
 def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext,
-                    orgs: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    orgs: pd.DataFrame | None) -> tuple[pd.DataFrame, ScoredList]:
     """(排班 per working day × outlet, 大额到期客户 list) for maturities whose 实际可支取日 falls in the calendar
     window. 所需人天 = ceil(到期客户数 / customers_per_staff_day). A customer is large when the sum of his
     maturing balances at that outlet that day (排班) / in the window (list) is ≥ ``large_customer``."""
@@ -65,12 +66,12 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
                     .agg(balance=("balance", "sum"), cust=("cust", "first")).reset_index())
         big = per_cust[per_cust["balance"] >= params.large_customer].sort_values("balance", ascending=False)
         big_n = big.groupby(keys, observed=True).size()
-        big_ids = first_ids(big, keys, "cust", limit=5)
+        big_ids = first_ids(big, keys, "cust", limit=params.large_ids_shown)
         mi = pd.MultiIndex.from_frame(m[keys])
         n_staff = np.ceil(m["customers"] / params.customers_per_staff_day).astype("int64")
         n_big = big_n.reindex(mi).fillna(0).astype("int64").to_numpy()
         plan = "安排" + pd.Series(n_staff.to_numpy()).astype("string") + "人天"
-        plan = plan.where(n_big == 0, plan + "; 行长/理财经理在岗, 预约" + pd.Series(n_big).astype("string") + "位大额客户")
+        plan = plan.where(n_big == 0, plan + "; " + fill_template(params.staff_large_action, pd.DataFrame({"n_big": n_big})))
         staff = pd.DataFrame({
             "实际可支取日": m["actual"], "星期": weekday_labels(m["actual"]),
             "分行": m["branch"], "机构号": m["outlet_id"], "支行/网点": m["outlet"],
@@ -86,35 +87,53 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
             sc = orgs.drop_duplicates("org_id").set_index("org_id")
             staff.insert(9, "网点人数", staff["机构号"].map(sc["staff_count"]).astype("Int64"))
 
-    # 行长/理财经理 list: customers whose maturities in the window sum to >= large_customer
-    vip_cols = ["客户号", mask_label("客户名称", ctx), mask_label("手机号", ctx), "客户经理", "主要网点",
-                "到期笔数", ctx.base_label("到期金额"), "最早实际可支取日", "产品", "原因", "建议动作"]
+    # 行长/理财经理 list (§6 名单表): customers whose maturities in the window sum to >= large_customer
+    return staff, large_customer_list(w, info, params, ctx)
+
+
+def large_customer_list(w: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> ScoredList:
+    """The 行长/理财经理 list (SCENARIOS.md D2 排班 "≥50 万客户进行长/理财经理名单", §6 名单表 via
+    :func:`bankxl.lists.score_list`): one row per customer (``ckey``) whose maturities ``w`` (working days of
+    the calendar window, by 实际可支取日) sum to ≥ ``large_customer``. Rule 大额到期 scores ``large_points``;
+    等级 from ``large_levels``; 建议动作 and 截止日 from ``large_strategy`` (截止日 capped at the last working day
+    before his earliest 实际可支取日, never before the data date). Shown: 主要网点 (outlet of his largest deposit;
+    机构号/客户经理 likewise), 到期笔数, 到期金额 (base unit), 最早实际可支取日, 产品 (kinds, sorted). Identity columns
+    masked per ``ctx.mask``. Rank: 得分, then 到期金额, then 客户号."""
+    cols = ["ckey", "cust", "amount", "count", "first", "outlet", "outlet_id", "mgr"]
     if len(w):
         wi = info.loc[w.index]
-        g = w.assign(_name=wi["cust_name"], _phone=wi["phone"]).sort_values("balance", ascending=False)
+        g = w.assign(_name=wi["cust_name"], _id=wi["id_no"], _phone=wi["phone"]).sort_values("balance", ascending=False)
         agg = g.groupby("ckey", sort=False).agg(
             cust=("cust", "first"), amount=("balance", "sum"), count=("balance", "size"), first=("actual", "min"),
-            outlet=("outlet", "first"), mgr=("mgr_id", "first"), name=("_name", "first"), phone=("_phone", "first"))
-        agg = agg[agg["amount"] >= params.large_customer].sort_values(["first", "amount"], ascending=[True, False])
+            outlet=("outlet", "first"), outlet_id=("outlet_id", "first"), mgr=("mgr_id", "first"),
+            name=("_name", "first"), id_no=("_id", "first"), phone=("_phone", "first"))
+        agg = agg[agg["amount"] >= params.large_customer]
         agg["products"] = kinds_held(g, agg.index)
+        agg = agg.reset_index()
     else:
-        agg = pd.DataFrame(columns=["cust", "amount", "count", "first", "outlet", "mgr", "name", "phone", "products"])
-    ident = identity_columns(pd.DataFrame({"cust_name": agg["name"].to_numpy(), "phone": agg["phone"].to_numpy()}),
-                             ctx, fields=("cust_name", "phone"), keep_empty=True)
-    vip = pd.DataFrame({
-        "客户号": pd.Series(agg["cust"].to_numpy(), dtype="string"),
-        vip_cols[1]: ident[vip_cols[1]],
-        vip_cols[2]: ident[vip_cols[2]],
-        "客户经理": pd.Series(agg["mgr"].to_numpy(), dtype="string"),
-        "主要网点": pd.Series(agg["outlet"].to_numpy(), dtype="string"),
-        "到期笔数": pd.Series(agg["count"].to_numpy(), dtype="int64"),
-        vip_cols[6]: pd.Series(agg["amount"].to_numpy(), dtype="float64"),
-        "最早实际可支取日": pd.Series(pd.to_datetime(agg["first"].to_numpy()), dtype="datetime64[ns]"),
-        "产品": pd.Series(agg["products"].to_numpy(), dtype="string"),
+        agg = pd.DataFrame({c: pd.Series(dtype="float64" if c == "amount" else "object") for c in cols})
+        agg = agg.assign(count=pd.Series(dtype="int64"), first=pd.Series(dtype="datetime64[ns]"),
+                         name=pd.Series(dtype="string"), id_no=pd.Series(dtype="string"),
+                         phone=pd.Series(dtype="string"), products=pd.Series(dtype="string"))
+    first = pd.to_datetime(agg["first"])
+    frame = pd.DataFrame({
+        "cust_id": agg["cust"].astype("string"), "cust_name": agg["name"].astype("string"),
+        "id_no": agg["id_no"].astype("string"), "phone": agg["phone"].astype("string"),
+        "org_id": agg["outlet_id"].astype("string"), "mgr_id": agg["mgr"].astype("string"),
+        "outlet": agg["outlet"].astype("string"), "count": agg["count"].astype("int64"),
+        "amount": agg["amount"].astype("float64"), "first": first,
+        "first_day": first.dt.strftime("%Y-%m-%d").astype("string"), "products": agg["products"].astype("string"),
+        "large": True,
     })
-    vip["原因"] = pd.Series(f"{params.calendar_days}天内到期合计≥{_amount_text(params.large_customer, ctx)}", index=vip.index,
-                          dtype="string")
-    vip["建议动作"] = pd.Series("行长/理财经理提前面访, 配置大额存单/理财", index=vip.index, dtype="string")
-    return staff, vip
+    unit = ctx.base_unit
+    rules = (Rule("large", f"{params.calendar_days}天内到期合计 {{amount:,.0f}} {unit} ≥ "
+                           f"{_amount_text(params.large_customer, ctx)}", points=params.large_points, when="large",
+                  name="大额到期"),)
+    show = {"outlet": "主要网点", "count": "到期笔数", "amount": ctx.base_label("到期金额"), "first": "最早实际可支取日",
+            "products": "产品"}
+    lst = score_list(frame, rules, params.large_levels, params.large_strategy, ctx, sort_by=("amount",),
+                     customers=frame, show=show)
+    lst.df["截止日"] = cap_due(lst.df["截止日"], lst.df["最早实际可支取日"], ctx)
+    return lst
 
 
