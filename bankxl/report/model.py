@@ -48,6 +48,20 @@ class Conditional:
     reverse: bool = False
     rows: Any = None
 
+    def __eq__(self, other):
+        """Field by field; ``rows`` (a Series or sequence) compared by value, not by truth of a Series."""
+        if not isinstance(other, Conditional):
+            return NotImplemented
+        fields = ("columns", "kind", "criteria", "value", "style", "reverse")
+        if any(getattr(self, f) != getattr(other, f) for f in fields):
+            return False
+        a, b = self.rows, other.rows
+        if a is None or b is None:
+            return a is b
+        if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+            return a.equals(b)
+        return list(a) == list(b)
+
 
 @dataclass
 class Table:
