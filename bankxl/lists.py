@@ -287,11 +287,13 @@ class ListTable(Table):
     (``bankxl.crossview``): ``levels`` — the level names from best to worst (the ``levels`` parameter);
     ``amount`` — the money the list is about per row (its first ``sort_by`` column, in the data's currency,
     unscaled; index = the rows of ``df``), None when the list has none; ``risk_only`` — a risk list (e.g. 多头
-    风险名单): its customers are risk cases and must never be marketed."""
+    风险名单): its customers are risk cases and must never be marketed; ``hold_levels`` — levels of a mixed list
+    whose customers must not be marketed either (e.g. C3 网贷客户名单's 多头风险 and 不营销 tiers)."""
 
     levels: tuple[str, ...] = ()
     amount: pd.Series | None = field(default=None, compare=False)  # data beside df: not compared
     risk_only: bool = False
+    hold_levels: tuple[str, ...] = ()
 
 
 @dataclass
@@ -320,11 +322,16 @@ class ScoredList:
     def table(self, name: str, title: str, *, limit: int | None = None, formats: Mapping[str, str] | None = None,
               text_columns: Sequence[str] = (), widths: Mapping[str, float] | None = None,
               conditional: Sequence[Conditional] = (), top_style: str | None = "good",
-              risk_only: bool = False) -> ListTable:
+              risk_only: bool = False, hold_levels: Sequence[str] = ()) -> ListTable:
         """The list as a report Table (first ``limit`` rows) marked ``role="list"`` (the contract finds §6
         lists by it): 客户号/机构号 as text, 得分 0.0, 截止日 date, wide 原因/建议动作, the top level
         highlighted in ``top_style`` ('good'; 'bad' for a risk list; None: not highlighted); ``formats`` etc.
-        add to these. ``risk_only``: a risk list whose customers are never marketed (:class:`ListTable`)."""
+        add to these. ``risk_only``: a risk list whose customers are never marketed; ``hold_levels``: the levels
+        (of the ``levels`` parameter) whose customers are never marketed (:class:`ListTable`). Raises ValueError for
+        a hold level that is not one of the list's levels."""
+        unknown = [lv for lv in hold_levels if lv not in self.counts]
+        if unknown:
+            raise ValueError(f"hold_levels {unknown} not among the list's levels {list(self.counts)}")
         top = next(iter(self.counts), None)
         cond = [Conditional(["等级"], kind="text", value=top, style=top_style)] if top and top_style else []
         df = self.df if limit is None else self.df.head(limit)
@@ -333,7 +340,8 @@ class ScoredList:
                          text_columns=("客户号", "机构号", "客户经理", *text_columns),
                          formats={"排名": "int", "得分": "0.0", "截止日": "date", **(formats or {})},
                          widths={"原因": 50, "建议动作": 40, **(widths or {})}, conditional=[*cond, *conditional],
-                         role="list", levels=tuple(self.counts), amount=amount, risk_only=risk_only)
+                         role="list", levels=tuple(self.counts), amount=amount, risk_only=risk_only,
+                         hold_levels=tuple(hold_levels))
 
     def blocks(self, name: str, title: str, *, limit: int | None = None, lines: Sequence[str] = (),
                **table_kw) -> list:

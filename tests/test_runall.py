@@ -40,7 +40,7 @@ class PB:
     strategy: tuple = strategy_param((("A", "上门", 5), ("B", "短信", 2)))
 
 
-def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: bool = False, detail=()):
+def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: bool = False, detail=(), hold=()):
     """A scenario run listing ``rows`` {客户号: (得分, 金额)} through score_list (one rule: points = the score)."""
     def run(tables, p, ctx):
         cust = tables["customers"]
@@ -49,7 +49,8 @@ def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: boo
         lst = score_list(frame, [Rule("r", f"{code}原因{{pts:.0f}}", weight=1, value="pts")], p.levels, p.strategy,
                          ctx, sort_by=("amount",), customers=cust)
         rep = Report(f"{code} 名单")
-        rep.sheets.append(Sheet(f"{code}名单", lst.blocks(f"{code.lower()}_list", f"{code} 名单", risk_only=risk_only)))
+        rep.sheets.append(Sheet(f"{code}名单", lst.blocks(f"{code.lower()}_list", f"{code} 名单", risk_only=risk_only,
+                                                          hold_levels=hold)))
         if detail:
             rep.sheets.append(Sheet(f"{code}保证人", [Table(pd.DataFrame({"客户号": list(detail)}), name=f"{code}_g",
                                                           role="detail")]))
@@ -134,6 +135,34 @@ def test_task_list_by_hand(tmp_path):
     k1 = d[d["客户号"] == "K1"]
     assert k1["原客户号"].tolist() == ["K1", "K2"] and k1["名单键"].tolist() == ["test.xa:xa_list", "test.xb:xb_list"]
     assert (k1["数据日期"] == pd.Timestamp(AS_OF)).all()
+
+
+def test_held_levels_of_a_mixed_list_are_never_marketed(tmp_path):
+    """XF lists K3 at A (90: a risk tier, hold_levels=("A",)) and K8 at B (50: marketed). K3 is also on XA (B):
+    a risk tier anywhere holds the person, so K3 leaves the task list; K8 is on it (no contact constraint here)."""
+    xf = _spec("XF", "信贷营销", {"K3": (90, 1), "K8": (50, 1)}, hold=("A",))
+    res = run(tmp_path, scenarios=(XA, xf), contacts=None)
+    t = res.tasks.meta["crossview_tasks"]["tasks"]
+    assert "K3" not in t["客户号"].tolist() and "K8" in t["客户号"].tolist()
+    held = res.tasks.meta["crossview_tasks"]["held"].set_index("客户号")["限制"]
+    assert held["K3"] == "风险名单: XF XF名单(A)"
+
+
+def test_c3_marks_its_risk_lists_for_the_task_list():
+    """C3's 多头风险名单 is risk-only and the first two tiers of its 网贷客户名单 (多头风险, 不营销) are held."""
+    from bankxl.scenario import get_scenario
+
+    from bankxl.lists import ListTable
+    from bankxl.sample import make_sample_bank
+    from bankxl.runner import execute
+
+    bank = make_sample_bank(customers=300, seed=7, as_of=AS_OF)
+    spec = get_scenario("C3")
+    rep = execute(spec.id, {t: bank[t] for t in spec.sample_inputs if t in bank}, as_of=AS_OF)
+    lists = {s.name: b for s in rep.sheets for b in s.blocks if isinstance(b, ListTable)}
+    assert lists["多头风险名单"].risk_only and not lists["网贷客户名单"].risk_only
+    assert lists["网贷客户名单"].hold_levels == ("多头风险", "不营销")
+    assert not lists["他行贷款置换名单"].risk_only and not lists["他行贷款置换名单"].hold_levels
 
 
 def test_priority_and_owner_rules_are_parameters(tmp_path):

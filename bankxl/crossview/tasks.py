@@ -125,8 +125,13 @@ def list_rows(runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
             df = t.df
             title = f"{spec.code} {sheet}"
             is_risk = bool(getattr(t, "risk_only", False)) or spec.group == RISK_GROUP
+            hold = tuple(getattr(t, "hold_levels", ()) or ())
             if is_risk:
                 risk.append(pd.DataFrame({"cust_id": df["客户号"].astype("string").to_numpy(), "source": title}))
+            elif hold and "等级" in df.columns:  # a mixed list: its risk tiers are held, the rest marketed
+                at = df["等级"].isin(hold).to_numpy()
+                risk.append(pd.DataFrame({"cust_id": df.loc[at, "客户号"].astype("string").to_numpy(),
+                                          "source": title + "(" + df.loc[at, "等级"].astype("string") + ")"}))
             if t.role != "list":
                 continue
             n = len(df)
@@ -153,7 +158,8 @@ def list_rows(runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "reason": col("原因").astype("string").to_numpy(), "action": col("建议动作").astype("string").to_numpy(),
                 "due": pd.to_datetime(col("截止日", "datetime64[ns]")).to_numpy(), "amount": amount,
                 "org": col("机构号").astype("string").to_numpy(), "mgr": col("客户经理").astype("string").to_numpy(),
-                "as_of": pd.Timestamp(report.meta.get("as_of")), "risk": is_risk}))
+                "as_of": pd.Timestamp(report.meta.get("as_of")),
+                "risk": level.isin(hold).fillna(False).to_numpy(dtype=bool) | is_risk}))
     cols = {"cust_id": "string", "scenario": "string", "list_key": "string", "list_title": "string",
             "level": "string", "level_rank": "int64", "score": "float64", "reason": "string", "action": "string",
             "due": "datetime64[ns]", "amount": "float64", "org": "string", "mgr": "string",

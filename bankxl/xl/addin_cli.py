@@ -155,8 +155,8 @@ _ZH_CHUNK = 100  # code points per ZhText(...) call: a VBA line stays far below 
 
 def udf_wizard_texts() -> list[tuple[str, str, list[str]]]:
     """(function, description, argument descriptions) of every ``BANKXL_*`` function, as Excel's function
-    wizard shows them: the description is the docstring's first paragraph (whitespace collapsed, ``\`\```
-    dropped) and the argument texts are the ``@xw.arg(doc=…)`` texts, each cut to 255 characters as xlwings'
+    wizard shows them: the description is the docstring's first paragraph (whitespace collapsed, double
+    backquotes dropped) and the argument texts are the ``@xw.arg(doc=…)`` texts, each cut to 255 characters as xlwings'
     "Import Functions" (``xlwings.udfs.import_udfs``) cuts them for ``Application.MacroOptions``."""
     mod = load_udf_module()
     out = []

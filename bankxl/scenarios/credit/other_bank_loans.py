@@ -589,13 +589,14 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
             formats={"还款笔数": "int", "机构数": "int", base("月均还款"): "money0",
                      base("最近放款金额"): "money0", "最近还款日": "date", "最近放款日": "date"},
             conditional=[Conditional(["多头"], "text", value="是", style="bad")],
-            widths={"原因": 50, "建议动作": 44}, top_style="bad")),
+            widths={"原因": 50, "建议动作": 44}, top_style="bad",
+            hold_levels=[str(x[0]) for x in p.online_levels[:2]])),  # check_online_tiers: 多头 / 逾期不良 tiers
         Sheet("多头风险名单", multi_lst.blocks(
             "c3_multi", "多头风险名单", lines=[
                 f"同时在 ≥{p.multi_lender_min} 家网贷机构/他行有借贷往来的客户: 共债风险提示, 供贷前/贷后审查参考, 不做营销。"
                 f"得分 = {p.multi_points:g} × 机构数。"],
             formats={"机构数": "int", base("近期还款合计"): "money0"}, widths={"机构": 50, "建议动作": 40},
-            top_style="bad")),
+            top_style="bad", risk_only=True)),
         Sheet("识别汇总", overview),
         Sheet("机构清单", [Table(inst_tab, name="c3_institutions", title=f"网贷机构与他行(按客户数, 前 {p.institution_limit})",
                                   formats={"客户数": "int", "还款笔数": "int", disp("还款金额"): "money",
