@@ -137,8 +137,8 @@ def test_states_and_transitions_by_hand():
     # C2 has no flows: its flow factors are unknown, named, not scored 0
     assert "大额转他行" in lst["未计算因素"].iloc[2] and "手机银行登录下降" in lst["未计算因素"].iloc[0]
 
-    actions = next(b for b in rep.sheet("概览").blocks if getattr(b, "title", "") == "本期行动").lines
-    assert actions[0] == "重度流失 1 户: 48 小时内理财经理联系, 了解资金去向, 申请挽留权益(截止日: 数据日期后第 2 个工作日)"
+    assert rep.headline.lines[1] == ("流失名单 4 户(重度流失 1 · 已流失 1 · 轻度流失 1 · 沉睡 1), 截止日依次为数据日期后第 "
+                                     "2 / 5 / 10 / 15 个工作日; 行内迁移不处理。")
 
     tags = rep.tables()["customer_tags"].df
     got = set(zip(tags["客户号"], tags["标签代码"]))
@@ -206,6 +206,48 @@ def test_duplicate_and_negative_months_are_data_problems():
     assert set(probs["问题码"]) == {"DUP_KEY", "NEG_BALANCE"}
     assert probs.loc[probs["问题码"] == "DUP_KEY", "Excel 行号"].tolist() == [2]
     assert len(probs[probs["问题码"] == "NEG_BALANCE"]) == 3
+
+
+def test_headline_figures_by_hand(tmp_path):
+    """Issue 10: D3 opens on one overview. From the states of the module docstring (上月 = the 上月状态 column):
+    流失 now C2 C3 C4 = 3, last month C3 C4 = 2; 日均下降 now 2,000 + 10,000 + 90,000 = 102,000 元 = 10.2 万元,
+    last month C3 20,000 − (20,000 + 2 × 10,000)/3 = 6,666.67 and C4 100,000 − (100,000 + 2 × 10,000)/3 =
+    60,000 -> 66,666.67 元; 重度+已流失 now C3 C4 = 2 of 8 judged (C1 C2 C3 C4 C8 C9 C10 C11) = 25%, last month
+    C4 = 1 of 7 (C8 was 新客); 行内迁移 C9 both months. Outlets: no outlet has 30 judged customers (default) ->
+    blank; with min_org_judged = 4: N1 2/4 = 50% against 全行 25% (N2 0/4)."""
+    import openpyxl
+
+    from bankxl.report.xlsx import XlsxReportWriter, write_report
+
+    rep = execute("deposit.churn", bank(), as_of=AS_OF)
+    got = {f.label: (f.value, f.compare) for f in rep.headline.figures}
+    assert got == {"流失客户(轻度+重度+已流失)": (3, 2), "流失客户日均下降": (pytest.approx(10.2), pytest.approx(6.666667)),
+                   "其中 重度流失 + 已流失": (2, 1), "重度+已流失占评估客户": (0.25, pytest.approx(1 / 7)),
+                   "重度+已流失占比最高网点": (None, 0.25), "行内迁移(转本行理财, 不算流失)": (1, 1)}
+    assert rep.headline.actions == "d3_churn_list" and rep.headline.chart.table == "d3_by_org"
+    assert rep.headline.figures[4].note == "没有评估客户 ≥ 30 户的网点, 不比较"
+    org = execute("deposit.churn", bank(), {"min_org_judged": 4}, as_of=AS_OF).headline.figures[4]
+    assert (org.label, org.value, org.compare) == ("重度+已流失占比最高网点 N1", 0.5, 0.25)
+    wb = openpyxl.load_workbook(write_report(rep, tmp_path / "d3.xlsx"))
+    assert wb.sheetnames[:3] == ["概览", "状态分布", "状态迁移"] and wb.sheetnames.count("概览") == 1
+    ws = wb["概览"]
+    head = next(r for r in range(1, 20) if ws.cell(r, 1).value == "关键指标")
+    assert [ws.cell(head + i, 2).value for i in range(1, 7)] == [3, pytest.approx(10.2), 2, 0.25, None, 1]
+    assert ws.cell(head + 1, 6).value == 1  # 差额 3 − 2
+    top = next(r for r in range(head, 80) if ws.cell(r, 1).value == "排名")
+    assert [ws.cell(top + i, 2).value for i in range(1, 5)] == ["C3", "C4", "C2", "C10"]
+    w = XlsxReportWriter(rep, tmp_path / "d3b.xlsx")
+    w.write()
+    assert [w.layouts[s][0] for s in ("流失名单", "客户状态明细", "状态分布", "行为标签")] == \
+        ["detail", "detail", "summary", "summary"]
+    # October and November only, 1-month windows: now base Oct / current Nov; last month-end needs September,
+    # which the data lack -> nobody judged then -> every 上月末 comparison blank and said, not 0
+    cm = monthly()
+    two = execute("deposit.churn", {"customer_monthly": cm[cm["month"] >= "2026-10-01"]},
+                  {"base_months": 1, "current_months": 1}, as_of=AS_OF).headline.figures
+    prev = [f for f in two if f.compare_label == "上月末"]
+    assert len(prev) == 5 and all(f.compare is None and "无上月对比" in f.note for f in prev)
+    assert two[0].value == 0  # every customer flat from October to November: nobody churned
 
 
 @pytest.mark.parametrize("bad", [{"drop_edges": "0.5,0.2,0.9"}, {"light_points": "75"},

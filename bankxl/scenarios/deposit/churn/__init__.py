@@ -30,13 +30,14 @@ Behaviour over the last ``behaviour_days`` (90) days (:mod:`.behaviour`, flows c
 策略映射表 ``levels`` + ``strategy``: action and working days per state), 得分 = the state's points + the
 behaviour points (``check()`` keeps every customer in the level of its state); rank 得分, 下降金额, 客户号.
 Tags: D3_CHURN (listed customers: 得分/状态), D3_MIGRATION, D3_BIG_OUT, D3_INVEST_OUT, D3_PAYROLL_STOP,
-D3_MATURED. Sheets: 概览 · 状态分布 (全行, 网点 × 状态) · 状态迁移 · 流失名单 · 行为标签 · 客户状态明细 · 客户标签 (+ 数据问题, 说明).
+D3_MATURED. Sheets: 概览 (``Report.headline``: 流失客户, 日均下降, 重度+已流失 and its share, 行内迁移 vs 上月末, the
+worst outlet vs 全行; chart per outlet; top 10 of 流失名单) · 状态分布 (全行, 网点 × 状态, 需关注状态) · 状态迁移 ·
+流失名单 (detail) · 行为标签 · 客户状态明细 (detail) · 客户标签 (+ 数据问题, 说明).
 Errors: ParameterError for bad parameters (before any input is read); row problems (DUP_KEY of a
 customer-month, NEG_BALANCE of a negative 日均) go to 数据问题.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ import pandas as pd
 from ....errors import ParameterError
 from ....frames import flag_text
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
-from ....report import Chart, Conditional, Note, Report, Sheet, Table
+from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import Persons, by_cust_id, persons
 from ....rules.maturity import RenewalRuleParams, matured_not_renewed
 from ....rules.transactions import TransactionRuleParams, check_regex, has_pattern
@@ -56,6 +57,9 @@ from ....tags import tag_rows, tag_sheet, tag_table
 from .behaviour import behaviour, dormant, load_flows
 from .states import (CHURN, DORMANT, EXCLUDED, HEAVY, LIGHT, LISTED, LOST, MIGRATED, NEW, NO_DATA, SMALL, STABLE,
                      STATES, judge, monthly_matrix, windows)
+
+#: states that were judged (the denominator of 流失率 and of the 重度+已流失 share)
+JUDGED = (STABLE, LIGHT, HEAVY, LOST, DORMANT, MIGRATED)
 
 BASELINES = {"prior": "前N个月", "yoy": "去年同期"}
 #: the default 策略映射表 (SCENARIOS.md D3): state -> (action, working days)
@@ -125,6 +129,9 @@ class ChurnParams(TransactionRuleParams, RenewalRuleParams):
     invest_min: float = param(10_000.0, "转证券/基金/支付累计门槛", "元", "观察期内此类转出合计 ≥ 该值才打标签")
     payroll_memo: str = param("代发|工资|薪", "代发关键词", None, "正则: 入账对手户名/摘要匹配 → 代发入账")
     payroll_gap: int = param(2, "代发中断月数", "月", "代发客户连续 N 个月无代发入账 → 代发中断", min=1, max=12)
+    min_org_judged: int = param(30, "网点比较最少评估户数", "户",
+                                "概览比较各网点「重度+已流失」占比时, 评估客户少于该数的网点不参与(户数少, 比率不稳定)【假设】",
+                                min=1, max=100_000)
     # 流失名单 (bankxl.lists): state points + behaviour points; levels = the states 【假设】
     heavy_points: float = param(80.0, "重度流失得分", "分", "状态为重度流失的得分")
     lost_points: float = param(60.0, "已流失得分", "分", "状态为已流失的得分")
@@ -266,6 +273,7 @@ def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext)
                  dormant=dormant(fl, ids, prev_as_of, p))
     f = now.copy()
     f["prev_state"] = prev["state"]
+    f["prev_loss"] = prev["loss"]
     f["org_id"] = org.fillna(mx.org).astype("string")
     f = f.join(behaviour(fl, ids, as_of, p, payroll_flag))
     td = _as_persons(tables.get("time_deposits"), who)
@@ -346,7 +354,7 @@ def _by_org(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     行内迁移), 流失下降金额 (the bank's totals are the 概览 state table)."""
     org = f["org_id"].fillna("(无机构)")
     pv = pd.crosstab(org, f["state"]).reindex(columns=list(STATES), fill_value=0)
-    judged = pv[[STABLE, LIGHT, HEAVY, LOST, DORMANT, MIGRATED]].sum(axis=1)
+    judged = pv[list(JUDGED)].sum(axis=1)
     churn = pv[list(CHURN)].sum(axis=1)
     loss = f[f["state"].isin(CHURN)].groupby(org)["loss"].sum()
     out = pv.reset_index().rename(columns={"index": "机构号", "org_id": "机构号"})
@@ -409,13 +417,68 @@ def _detail(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     return out.astype({"机构号": "string", "本月状态": "string", "上月状态": "string"})
 
 
-def _plain(action: str) -> str:
-    """A 策略表 action without its per-customer ``{…}`` parts (for the headline): ``(下降 {drop_txt})`` goes."""
-    return re.sub(r"\{[^}]*\}", "…", re.sub(r"[(（][^()（）{}]*\{[^}]*\}[^()（）]*[)）]", "", action))
-
-
 def _months_text(w: pd.PeriodIndex) -> str:
     return f"{w[0]:%Y-%m} 至 {w[-1]:%Y-%m}" if len(w) > 1 else f"{w[0]:%Y-%m}"
+
+
+def _headline(f: pd.DataFrame, by_org: pd.DataFrame, lst, info: dict, p: ChurnParams, ctx: RunContext) -> Headline:
+    """概览 (issue 10 item 1), from ``f`` (:func:`compute`: state, prev_state, loss, prev_loss per customer, 元)
+    and ``by_org`` (:func:`_by_org`). Figures, each against 上月末 (the same rules with the previous month end
+    as data date; blank and said when nobody could be judged then): 流失客户 (轻度+重度+已流失, 户), their
+    日均下降 (Σ base − cur, ``ctx.unit``), 其中 重度+已流失 (户) and their share of the judged customers (%),
+    行内迁移 (户); and the outlet with the highest 重度+已流失 share among those with at least
+    ``min_org_judged`` judged customers against 全行. Chart: churned and dormant customers per outlet
+    (``d3_by_org``); actions: the top 10 of 流失名单 (``d3_churn_list``)."""
+    now, before = f["state"], f["prev_state"]
+    prev_known = bool(before.isin(JUDGED).any())
+    why = None if prev_known else "上月末无可评估客户(数据月份不足), 无上月对比"
+    severe = [HEAVY, LOST]
+
+    def count(states, s):
+        return int(states.isin(s).sum())
+
+    def share(states):
+        n = count(states, JUDGED)
+        return count(states, severe) / n if n else None
+
+    def loss(states, col):
+        return float(ctx.money(f.loc[states.isin(CHURN), col].sum()))
+
+    def prev(v):
+        return v if prev_known else None
+
+    judged_org = by_org[list(JUDGED)].sum(axis=1)
+    org_share = (by_org[severe].sum(axis=1) / judged_org).where(judged_org >= p.min_org_judged)
+    bank = share(now)
+    if org_share.notna().any():
+        i = org_share.idxmax()
+        org = Figure(f"重度+已流失占比最高网点 {by_org.loc[i, '机构号']}", float(org_share[i]), "%", "pct1", "全行", bank,
+                     f"该网点评估客户 {int(judged_org[i]):,} 户; 只比较评估客户 ≥ {p.min_org_judged:,} 户的网点")
+    else:
+        org = Figure("重度+已流失占比最高网点", None, "%", "pct1", "全行", bank,
+                     f"没有评估客户 ≥ {p.min_org_judged:,} 户的网点, 不比较")
+    figures = [
+        Figure("流失客户(轻度+重度+已流失)", count(now, CHURN), "户", "int", "上月末", prev(count(before, CHURN)), why),
+        Figure("流失客户日均下降", loss(now, "loss"), ctx.unit, "money", "上月末", prev(loss(before, "prev_loss")),
+               why or "基线日均 − 当前日均, 流失客户合计"),
+        Figure("其中 重度流失 + 已流失", count(now, severe), "户", "int", "上月末", prev(count(before, severe)), why),
+        Figure("重度+已流失占评估客户", bank, "%", "pct1", "上月末", prev(share(before)),
+               why or f"评估客户 {count(now, JUDGED):,} 户"),
+        org,
+        Figure("行内迁移(转本行理财, 不算流失)", count(now, [MIGRATED]), "户", "int", "上月末",
+               prev(count(before, [MIGRATED])), why or ("无理财余额, 未判断" if not info["wm_known"] else None)),
+    ]
+    base_txt = ("去年同期 " if p.baseline == "yoy" else "") + _months_text(info["base_w"])
+    days = {str(s): int(d) for s, _a, d in p.strategy}
+    listed = " · ".join(f"{s} {lst.counts.get(s, 0):,}" for s in LISTED)
+    due = " / ".join(str(days[s]) for s in LISTED)
+    lines = [f"当前 {_months_text(info['cur_w'])} 与基线 {base_txt} 的存款月日均比较; 不评估: 新客 {count(now, [NEW]):,} · "
+             f"基数不足 {count(now, [SMALL]):,} · 数据不足 {count(now, [NO_DATA]):,} · 已剔除(销户/身故) "
+             f"{count(now, [EXCLUDED]):,} 户。上月末 = 以上月末为数据日期按同一规则重算。",
+             f"流失名单 {len(lst.df):,} 户({listed}), 截止日依次为数据日期后第 {due} 个工作日; 行内迁移不处理。"]
+    chart = Chart(table="d3_by_org", categories="机构号", series=[LIGHT, HEAVY, LOST, DORMANT], kind="column",
+                  stacked=True, title="各网点流失与沉睡客户数", y_title="客户数", height=260)
+    return Headline(figures, chart=chart, actions="d3_churn_list", lines=lines)
 
 
 def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext) -> Report:
@@ -432,35 +495,17 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
     tag_counts = _tag_counts(kept, ctx)
     fl = info["flows"]
 
-    cnt = summary.set_index("状态")["客户数"]
-    judged = int(cnt[[STABLE, LIGHT, HEAVY, LOST, DORMANT, MIGRATED]].sum())
-    churn = int(cnt[list(CHURN)].sum())
-    loss = float(f.loc[f["state"].isin(CHURN), "loss"].sum())
-    base_txt = ("去年同期 " if p.baseline == "yoy" else "") + _months_text(info["base_w"])
-    key = [("数据日期", f"{ctx.as_of:%Y-%m-%d}"), ("当前窗口", _months_text(info["cur_w"])), ("基线窗口", base_txt),
-           ("客户总数", f"{len(f):,}"), ("评估客户", f"{judged:,}"),
-           ("流失客户(轻度+重度+已流失)", f"{churn:,}" + (f"({churn / judged:.1%})" if judged else "")),
-           ("流失客户日均下降", f"{ctx.money(loss):,.2f} {ctx.unit}"),
-           ("行内迁移(存款转理财, 不算流失)", f"{int(cnt[MIGRATED]):,}"), ("沉睡", f"{int(cnt[DORMANT]):,}"),
-           ("不评估", f"新客 {int(cnt[NEW]):,} · 基数不足 {int(cnt[SMALL]):,} · 数据不足 {int(cnt[NO_DATA]):,} · "
-                   f"剔除 {int(cnt[EXCLUDED]):,}")]
-    plan = {str(s): (str(a), int(d)) for s, a, d in p.strategy}
-    actions = [f"{s} {lst.counts.get(s, 0):,} 户: {_plain(plan[s][0])}(截止日: 数据日期后第 {plan[s][1]} 个工作日)" for s in LISTED]
     watch = summary[summary["状态"].isin([*LISTED, MIGRATED])].reset_index(drop=True)
-    overview = [Note(title="存款流失客户概览", pairs=key),
-                Note(title="本期行动", lines=actions + ["行内迁移: 资金转入本行理财, 不处理(不算流失)。"]),
-                Table(watch, name="d3_watch", title="需关注的状态",
-                      formats={"客户数": "int", "占比": "pct1"}),
-                Chart(table="d3_watch", categories="状态", series=[ctx.money_label("下降金额")], kind="column",
-                      title="各状态日均下降金额", y_title=ctx.unit, height=220)]
     org_sheet = [Note(lines=["网点 × 状态(客户数); 流失率 = 轻度+重度+已流失 ÷ 评估客户(稳定、轻度、重度、已流失、沉睡、行内迁移); "
                              "第一张表为全行合计。"]),
                  Table(summary, name="d3_states", title="全行状态分布", formats={"客户数": "int", "占比": "pct1"}),
                  Table(by_org, name="d3_by_org", title="网点 × 状态分布", text_columns=("机构号",),
                        formats={s: "int" for s in STATES} | {"合计": "int", "流失户数": "int", "流失率": "pct1"},
                        conditional=[Conditional(["流失率"], "data_bar")]),
-                 Chart(table="d3_by_org", categories="机构号", series=[LIGHT, HEAVY, LOST, DORMANT], kind="column",
-                       stacked=True, title="各网点流失与沉睡客户数", y_title="客户数", height=340)]
+                 Table(watch, name="d3_watch", title="需关注的状态: 日均下降金额",
+                       formats={"客户数": "int", "占比": "pct1"}),
+                 Chart(table="d3_watch", categories="状态", series=[ctx.money_label("下降金额")], kind="column",
+                       title="各状态日均下降金额", y_title=ctx.unit, height=220)]
     prev_txt = f"{info['prev_as_of']:%Y-%m-%d}"
     stay = int(np.trace(trans[list(STATES)].to_numpy()))
     trans_lines = [f"行 = 上月末({prev_txt})状态, 列 = 本月({ctx.as_of:%Y-%m-%d})状态; 两期按同一规则、各自的窗口计算"
@@ -470,12 +515,11 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
         trans_lines.append(f"交易流水自 {fl.start:%Y-%m-%d} 起, 不足以判断上月末的 {p.dormant_days} 天沉睡: 上月无「沉睡」, "
                            "这些客户上月按存款下降判断。")
     sheets = [
-        Sheet("概览", overview),
         Sheet("状态分布", org_sheet),
         Sheet("状态迁移", [Note(lines=trans_lines),
                           Table(trans, name="d3_transitions", title="上月 → 本月状态迁移矩阵(客户数)",
                                 formats={s: "int" for s in STATES} | {"合计": "int"})]),
-        Sheet("流失名单", lst.blocks("d3_churn_list", "存款流失名单(重度流失 / 已流失 / 轻度流失 / 沉睡)",
+        Sheet("流失名单", print_role="detail", blocks=lst.blocks("d3_churn_list", "存款流失名单(重度流失 / 已流失 / 轻度流失 / 沉睡)",
                                    formats={"下降率": "pct1", ctx.base_label("基线日均"): "money0",
                                             ctx.base_label("当前日均"): "money0", ctx.base_label("下降金额"): "money0"},
                                    conditional=[Conditional([ctx.base_label("下降金额")], "data_bar")],
@@ -486,12 +530,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
                                 formats={"客户数": "int", "可判断客户数": "int"}, widths={"说明": 30}),
                           Chart(table="d3_tag_counts", categories="行为标签", series=["客户数"], kind="bar",
                                 title="行为标签客户数", height=300)]),
-        Sheet("客户状态明细", [Table(_detail(f, ctx), name="d3_detail", title="全部客户的状态与行为(审计用)", role="detail",
+        Sheet("客户状态明细", print_role="detail", blocks=[Table(_detail(f, ctx), name="d3_detail", title="全部客户的状态与行为(审计用)", role="detail",
                                    text_columns=("客户号", "机构号"),
                                    formats={"下降率": "pct1", "存款+理财下降率": "pct1"})]),
         tag_sheet(tags),
     ]
-    report = Report(title="存款流失客户", sheets=sheets)
+    report = Report(title="存款流失客户", sheets=sheets, headline=_headline(f, by_org, lst, info, p, ctx))
     light, heavy, lost = p.drop_edges
     report.method = [
         "SCENARIOS.md D3 存款流失客户; §0.7 负余额 clip 0、缺月不补 0; §7 存款流失基线与「存款 vs AUM」。",
