@@ -291,7 +291,8 @@ def test_row_problems_with_excel_rows():
 def test_written_workbook(report, tmp_path):
     p = write_report(report, tmp_path / "d5.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames[:5] == ["指标分解", "月度分解", "所需日均", "偏离度预警", "进度"]
+    # issue 10 item 1: the headline 概览 comes first
+    assert wb.sheetnames[:6] == ["概览", "指标分解", "月度分解", "所需日均", "偏离度预警", "进度"]
     assert wb["指标分解"]._charts and wb["进度"]._charts
     assert wb["指标分解"].tables and wb["所需日均"].tables
     assert wb["所需日均"].conditional_formatting
@@ -527,3 +528,28 @@ def test_negative_daily_balance_flagged_by_the_loader_and_noted():
     req = _t(rep, "required")
     b = req[(req["机构号"] == "B") & (req["口径"] == "考核期")].iloc[0]
     assert b["累计余额S_d(万元·日)"] == pytest.approx((324 * 62e6 - 62e6 - 1.77e9) / WAN)  # 324 days, one replaced
+
+
+def test_headline_and_outlets_furthest_behind(report):
+    """Issue 10 item 1 on the 3-outlet bank (as of 2026-11-20: N 365, d 324). 全行 (000, sum of the outlets'
+    balances): target 23,001 万元 vs base 20,000; S = A 323×100e6 + 110e6, B 324×62e6, C 314×45e6 (10 days
+    before opening count 0); task progress (S/324 − 200e6)/30.01e6 vs time 324/365. Every outlet is behind:
+    A (S_A/324 − 100e6)/15.01e6 = 0.2%, B (62 − 60)/6.3 = 31.7%, C (314×45/324 − 40)/8.7 = 41.5% -> most
+    behind first A, B, C. 基本不可达: A only (R 233.4 百万 > 2 × 110); 偏离度预警: A only."""
+    h = report.headline
+    s_a = 323 * 100e6 + 110e6
+    s = s_a + 324 * 62e6 + 314 * 45e6
+    f = {x.label: x for x in h.figures}
+    assert (f["全行目标日均"].value, f["全行目标日均"].compare) == (pytest.approx(23001), pytest.approx(20000))
+    assert f["全行期内日均(至今)"].value == pytest.approx(s / 324 / WAN) and f["全行期内日均(至今)"].compare == 23001
+    assert f["全行任务进度"].value == pytest.approx((s / 324 - 200e6) / 30.01e6)
+    assert f["全行任务进度"].compare == pytest.approx(324 / 365)
+    assert (f["落后机构数"].value, f["落后机构数"].compare) == (3, 3)
+    assert f["基本不可达机构数"].value == 1 and f["偏离度预警机构数"].value == 1
+    b = report.tables()["behind"].df
+    assert list(b["机构号"]) == ["A", "B", "C"] and list(b["排名"]) == [1, 2, 3]
+    gap_pts = (324 / 365 - (s_a / 324 - 100e6) / 15.01e6) * 100
+    r = (115.01e6 * 365 - s_a) / 41
+    assert b["建议动作"].iloc[0].startswith(f"落后 {gap_pts:.1f} 个百分点; 剩余每天需日均 {r / WAN:,.0f} 万元, "
+                                          f"缺口 {(r - 110e6) / WAN:,.0f} 万元: ")
+    assert b["可达性"].tolist() == ["基本不可达", "需提升", "需提升"] and h.actions == "behind"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ....report import Chart, Conditional, Note, PivotBlock, Report, Sheet, Table
+from ....report import Chart, Conditional, Figure, Headline, Note, PivotBlock, Report, Sheet, Table
 from ....report.pivot import DataField, PivotSpec
 from ....lists import format_values
 from ....scenario import RunContext
@@ -211,8 +211,87 @@ def run(tables: Mapping[str, pd.DataFrame], params: TargetParams, ctx: RunContex
     rep.sheets.append(_sheet_required(track, ctx, p))
     rep.sheets.append(_sheet_deviation(track, ctx, p))
     rep.sheets.append(_sheet_progress(track, ctx))
+    rep.sheet("进度").blocks.append(_behind_table(rep, track, ctx, p))
     rep.sheets.extend(_sheets_monthly_pivot(tracked, months, m_split, ctx))
+    rep.headline = _headline(rep, track, ctx)
     return rep
+
+
+def _behind_table(rep: Report, track: pd.DataFrame, ctx, p: TargetParams) -> Table:
+    """落后机构 (the headline's action list): the outlets whose 任务进度 is behind 时间进度 (进度差 < 0, 考核期),
+    most behind first (then 机构号), with 排名, the 考核期 所需日均 R, 缺口 and 可达性 of 所需日均 and a 建议动作
+    that states how far behind and what each day must hold (money in ``ctx.unit``), then the 可达性 action
+    of the ``reach_actions`` parameter."""
+    ml = ctx.money_label
+    pr = rep.tables()["progress"].df
+    req = rep.tables()["required"].df
+    req = req[req["口径"].eq("考核期")] if "口径" in req.columns and len(req) else req.iloc[0:0]
+    root_ids = set(track.loc[track["root"].astype(bool), "org_id"]) if len(track) else set()
+    x = pr[pd.to_numeric(pr["进度差"], errors="coerce").lt(0) & ~pr["机构号"].isin(root_ids)] if len(pr) else pr
+    x = x.sort_values(["进度差", "机构号"], kind="stable").reset_index(drop=True)
+    r = req.drop_duplicates("机构号").set_index("机构号").reindex(x["机构号"]) if len(req) else None
+    cols = ["排名", "机构号", "机构名称", "时间进度", "任务进度", "进度差", ml("所需日均R"), ml("缺口"), "可达性", "建议动作"]
+    if not len(x) or r is None:
+        return Table(pd.DataFrame(columns=cols), name="behind", title="落后机构(任务进度低于时间进度, 最落后在前)",
+                     empty_note="没有任务进度落后于时间进度的机构")
+    action = r["可达性"].map(dict(p.reach_actions)).fillna("补齐日余额数据后重算").to_numpy()
+    txt = ("落后 " + format_values(-x["进度差"].astype("float64") * 100, ".1f") + " 个百分点; 剩余每天需日均 "
+           + format_values(pd.Series(r[ml("所需日均R")].to_numpy(), dtype="float64"), ",.0f") + f" {ctx.unit}, 缺口 "
+           + format_values(pd.Series(r[ml("缺口")].to_numpy(), dtype="float64"), ",.0f") + f" {ctx.unit}: ")
+    df = pd.DataFrame({"排名": np.arange(1, len(x) + 1, dtype="int64"), "机构号": x["机构号"].to_numpy(),
+                       "机构名称": x["机构名称"].to_numpy(), "时间进度": x["时间进度"].to_numpy(dtype="float64"),
+                       "任务进度": x["任务进度"].to_numpy(dtype="float64"), "进度差": x["进度差"].to_numpy(dtype="float64"),
+                       ml("所需日均R"): r[ml("所需日均R")].to_numpy(dtype="float64"),
+                       ml("缺口"): r[ml("缺口")].to_numpy(dtype="float64"), "可达性": r["可达性"].to_numpy(),
+                       "建议动作": (txt.fillna("").to_numpy(dtype=object) + action)})
+    return Table(df, name="behind", title="落后机构(任务进度低于时间进度, 最落后在前)", text_columns=("机构号",),
+                 formats={"时间进度": "pct1", "任务进度": "pct1", "进度差": "pct1"}, widths={"建议动作": 60},
+                 conditional=[Conditional(["可达性"], kind="text", value=UNREACHABLE, style="bad")])
+
+
+def _headline(rep: Report, track: pd.DataFrame, ctx) -> Headline:
+    """概览 (issue 10 item 1) from the 考核期 rows of ``track`` (:func:`~.compute._tracking`): 目标日均 vs 基期日均,
+    期内日均(至今) vs 目标日均, 任务进度 vs 时间进度 of the bank (its 全行 row; in tracking mode without one the
+    sum over the orgs when all share one period and their balances cover it, else blank and said), 落后机构数
+    vs 机构数, 基本不可达 and 偏离度预警 机构数 (个); chart 时间进度 vs 任务进度 (``progress``); actions: the
+    落后机构 table (most behind first). Money in ``ctx.unit``."""
+    yt = track[track["span"].eq("考核期")] if len(track) else track
+    orgs = yt[~yt["root"].astype(bool)] if len(yt) else yt
+    root = yt[yt["root"].astype(bool)] if len(yt) else yt
+    why = None
+    if len(root):
+        t, b, n, d = (float(root[k].iloc[0]) for k in ("target", "base", "N", "d"))
+        s, cov = float(root["S"].iloc[0]), bool(root["covered"].iloc[0])
+    elif len(orgs) and orgs["d"].nunique() == 1 and orgs["N"].nunique() == 1:
+        t, b = float(orgs["target"].sum()), float(orgs["base"].sum(min_count=len(orgs)))
+        n, d = float(orgs["N"].iloc[0]), float(orgs["d"].iloc[0])
+        s, cov = float(orgs["S"].sum()), bool(orgs["covered"].all())
+    else:
+        t = b = n = d = s = np.nan
+        cov, why = False, "各机构考核期不同, 不汇总全行"
+    avg = s / d if cov and d > 0 else None
+    task = (avg - b) / (t - b) if avg is not None and t != b and not np.isnan(b) else None
+    time_p = d / n if n and not np.isnan(n) else None
+    pr = rep.tables()["progress"].df
+    ids = set(orgs["org_id"]) if len(orgs) else set()
+    behind = int(pr["状态"].eq("落后")[pr["机构号"].isin(ids)].sum()) if len(pr) else 0
+    unreach = int(orgs["reach"].eq(UNREACHABLE).sum()) if len(orgs) else 0
+    dv = rep.tables()["deviation"].df
+    warn = int((dv["预警"].eq(WARN) & dv["机构号"].isin(ids)).sum()) if len(dv) else 0
+
+    def money(v):
+        return None if v is None or np.isnan(v) else float(v) / ctx.scale
+    figs = [Figure("全行目标日均", money(t), ctx.unit, "money", "基期日均", money(b), why),
+            Figure("全行期内日均(至今)", money(avg if avg is not None else np.nan), ctx.unit, "money", "目标日均",
+                   money(t), why or (None if cov else "日余额未覆盖考核期初, 未计算")),
+            Figure("全行任务进度", task, "%", "pct1", "时间进度", time_p, why),
+            Figure("落后机构数", behind, "个", "int", "机构数", len(ids), "任务进度低于时间进度, 见下表"),
+            Figure("基本不可达机构数", unreach, "个", "int", note="考核期所需日均超过不可达倍数 × 当前余额"),
+            Figure("偏离度预警机构数", warn, "个", "int", note="月末余额偏离当月日均超过上限, 见「偏离度预警」")]
+    chart = Chart(table="progress", categories="机构名称", series=["时间进度", "任务进度"], kind="column",
+                  title="时间进度 vs 任务进度", number_format="0%", height=240)
+    return Headline(figs, chart=chart if len(pr) else None, actions="behind",
+                    lines=["任务进度 = (期内日均至今 − 基期日均)/(目标日均 − 基期日均); 落后 = 任务进度低于时间进度。"])
 
 
 def monthly_task_table(tracked, months, m_split, ctx: RunContext) -> pd.DataFrame:
@@ -244,13 +323,13 @@ def _sheets_monthly_pivot(tracked, months, m_split, ctx: RunContext) -> list[She
     return [
         Sheet("月度透视", [
             Note(title="月度增量任务 — Excel 数据透视表",
-                 lines=[("数据源: 「月度任务明细」表 monthly_tasks, 每行一个机构一个月; 打开文件时 Excel 自动刷新"
+                 lines=[("数据源: 「月度任务明细」表, 每行一个机构一个月; 打开文件时 Excel 自动刷新"
                          "(受保护的视图下需先点「启用编辑」), 可拖动 机构/季度/月份 调整行列。"),
                         f"数值 = 月度增量任务({ctx.unit}), 与「月度分解」一致。"]),
             PivotBlock(monthly_pivot_spec(ctx), "monthly_tasks", title=f"各机构月度增量任务({ctx.unit})"),
         ]),
         Sheet("月度任务明细", [Table(df, name="monthly_tasks", title="月度任务明细(透视表数据源)",
-                                   text_columns=("机构号", "月份"))]),
+                                   text_columns=("机构号", "月份"))], print_role="detail"),
     ]
 
 
@@ -408,7 +487,7 @@ def _sheet_deviation(track: pd.DataFrame, ctx, p: TargetParams) -> Sheet:
     df["已过天数"] = df["已过天数"].astype("int64")
     return Sheet("偏离度预警", [
         Note(title="月末存款偏离度 Month-end deviation",
-             lines=[f"偏离度 = (月末余额 − 当月日均)/当月日均, 超过 {p.deviation_limit:.0%} 预警(SCENARIOS §0.4)。",
+             lines=[f"偏离度 = (月末余额 − 当月日均)/当月日均, 超过 {p.deviation_limit:.0%} 预警(月末存款偏离度考核口径)。",
                     ("月中: 预测月末余额 = 当前余额(假设余额保持), 预测当月日均 = (S_d + 当前余额×剩余天数)/N;"
                     " 月末余额上限 = 使偏离度不超限的最高月末余额。")]),
         Table(df, name="deviation", title="月末偏离度", text_columns=("机构号",), formats={"偏离度": "pct"},
@@ -453,7 +532,7 @@ def _sheet_progress(track: pd.DataFrame, ctx) -> Sheet:
 
 def _method_lines(p: TargetParams) -> list[str]:
     return [
-        "方法依据 SCENARIOS.md D5(指标分解)、§0.3(日均)、§0.4(月末偏离度)。",
+        "方法依据: 场景 D5 指标分解; 日均与月末偏离度的通用口径(课程 §0.3、§0.4)。",
         "增量任务 ΔT = 全行目标日均 − 全行基期日均(默认上年日均; 全行行未填时取各机构基期之和); 允许负增量。",
         (f"机构分解 ΔT_i = ΔT × Σ_k w_k·s_(k,i); 权重 存量 {p.weight_stock} / 上年增量 {p.weight_increment} / "
         f"潜力 {p.weight_potential} / 人数 {p.weight_staff}【假设】; 因子份额中负值按 0; 某因子全部为 0 或空时其权重按比例"
