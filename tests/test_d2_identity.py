@@ -55,3 +55,20 @@ def test_one_person_two_cust_ids_is_one_customer_corrupt_id_is_not(where):
     # 说明 names the merge (C32 -> C31)
     notes = "\n".join(r.notes)
     assert "C32→C31" in notes
+
+
+def test_deposits_without_cust_id_are_keyed_by_their_id():
+    """Two deposits without 客户号 holding the same valid ID (15- and 18-digit forms) are one customer; a third
+    without 客户号 and with a corrupt ID has no key and is not counted as a customer. 2026-10: C31, the two
+    ID-only deposits (one) -> 2 customers from 4 deposits (counting 客户号 alone gave 1)."""
+    rows = [ROWS[0], ("Y1", None, "孙七", "340524800101001", "O1", "2026-10-23", 10_000.0),
+            ("Y2", None, "孙七", "34052419800101001X", "O1", "2026-10-26", 10_000.0),
+            ("Y3", None, None, CORRUPT, "O1", "2026-10-27", 10_000.0)]
+    td = pd.DataFrame([(a, c, o, "整存整取", pd.Timestamp(m) - pd.DateOffset(years=1), pd.Timestamp(m), 12, 0.015, b,
+                        n, i) for a, c, n, i, o, m, b in rows],
+                      columns=["acct_no", "cust_id", "org_id", "product", "value_date", "maturity_date", "term_m",
+                               "rate", "balance", "cust_name", "id_no"])
+    r = execute("deposit.maturity", {"time_deposits": td}, as_of=AS_OF)
+    t = r.tables()
+    assert t["maturity_count"].df["2026-10"].iloc[0] == 4
+    assert t["maturity_customers"].df["2026-10"].iloc[0] == 2

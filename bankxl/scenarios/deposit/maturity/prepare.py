@@ -262,9 +262,14 @@ def customer_info(d: pd.DataFrame, customers: pd.DataFrame | None) -> tuple[pd.D
     for col in ("cust_name", "id_no", "phone"):
         if col in c.columns:
             out[col] = key.map(c[col].astype("string")).fillna(out[col]).astype("string")
-    who = persons(pd.DataFrame({"cust_id": key, "id_no": out["id_no"], "cust_name": out["cust_name"]}))
+    # distinct (客户号, ID, name) rows, first occurrences in order: persons() sees the same first ID per 客户号
+    who = persons(pd.DataFrame({"cust_id": key, "id_no": out["id_no"], "cust_name": out["cust_name"]})
+                  .drop_duplicates())
     cust = who.of(key.replace("", pd.NA)).astype("string")
-    ck = ("客户号:" + cust).fillna(customer_key(out.assign(cust_id=cust)))
+    ck = "客户号:" + cust
+    loose = ck.isna().to_numpy()  # no 客户号: keyed by 证件号, else 姓名+手机号
+    if loose.any():
+        ck[loose] = customer_key(out[loose].assign(cust_id=cust[loose]))
     codes = pd.factorize(ck)[0]
     out["cust"] = cust
     out["ckey"] = pd.array(codes, dtype="Int64")
