@@ -484,6 +484,9 @@ class RunContext:
         return f"{zh}({self.base_unit})"
 
 
+#: what a scenario's lists and tags are keyed by (:attr:`Scenario.subject`)
+SUBJECTS = ("customer", "merchant")
+
 @dataclass(frozen=True)
 class Scenario:
     """One registered scenario (DESIGN.md): stable id, course code, title, group, inputs, params, run."""
@@ -513,10 +516,15 @@ class Scenario:
     #: file name ``template_file`` (e.g. 存款到期视图模板.xlsx); None when it has none
     template: Callable[[Any], Any] | None = None
     template_file: str = ""
+    #: what its lists and tags are keyed by: ``"customer"`` (客户号, SCENARIOS.md §6) or ``"merchant"`` (商户号 in
+    #: the 客户号 column, e.g. E1): the cross-scenario view (:mod:`bankxl.crossview`) stacks customer scenarios only
+    subject: str = "customer"
 
     def __post_init__(self):
         if self.group not in GROUPS:
             raise ValueError(f"{self.id}: unknown group {self.group}")
+        if self.subject not in SUBJECTS:
+            raise ValueError(f"{self.id}: unknown subject {self.subject!r}; one of {SUBJECTS}")
         if (self.template is None) != (not self.template_file):
             raise ValueError(f"{self.id}: template and template_file go together")
 

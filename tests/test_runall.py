@@ -59,9 +59,10 @@ def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: boo
     return run
 
 
-def _spec(code, group, rows, params=P, **kw):
+def _spec(code, group, rows, params=P, subject="customer", **kw):
     return Scenario(id=f"test.{code.lower()}", code=code, title=f"{code}场景", group=group, inputs=("customers",),
-                    optional_inputs=("time_deposits",), params=params, run=_list_run(code, rows, **kw))
+                    optional_inputs=("time_deposits",), params=params, run=_list_run(code, rows, **kw),
+                    subject=subject)
 
 
 # XA: K1 90 A 100,000; K3 50 B 20,000; K6 41 B; K7 45 B
@@ -146,6 +147,24 @@ def test_held_levels_of_a_mixed_list_are_never_marketed(tmp_path):
     assert "K3" not in t["客户号"].tolist() and "K8" in t["客户号"].tolist()
     held = res.tasks.meta["crossview_tasks"]["held"].set_index("客户号")["限制"]
     assert held["K3"] == "风险名单: XF XF名单(A)"
+
+
+def test_merchant_lists_and_tags_are_not_customers(tmp_path):
+    """XM lists merchant numbers in its 客户号 column (subject="merchant", as E1): K3 here is merchant K3, not
+    customer K3 — the task list keeps only XA's customers and the profile only XA's tags."""
+    xm = _spec("XM", "电子银行", {"K3": (95, 9), "M77": (90, 9)}, subject="merchant")
+    res = run(tmp_path, scenarios=(XA, xm), contacts=None)
+    t = res.tasks.meta["crossview_tasks"]["tasks"]
+    assert sorted(t["客户号"]) == ["K1", "K3", "K7"]  # XA's customers but K6 (免打扰); M77 nowhere
+    assert t.set_index("客户号").loc["K3", "原因"] == "【XA XA名单·B】XA原因50"
+    from bankxl.crossview.profile import stacked_tags
+
+    assert set(stacked_tags(res.runs)["scenario"]) == {"XA"}
+    with pytest.raises(ValueError, match="subject"):
+        _spec("XX", "电子银行", {}, subject="shop")
+    from bankxl.scenario import get_scenario
+
+    assert get_scenario("E1").subject == "merchant" and get_scenario("C3").subject == "customer"
 
 
 def test_c3_marks_its_risk_lists_for_the_task_list():

@@ -38,7 +38,8 @@ def stacked_tags(runs: Sequence) -> pd.DataFrame:
     :data:`bankxl.tags.TAG_COLUMNS`, :func:`bankxl.tags.tag_table` order)."""
     back = {v: k for k, v in TAG_HEADERS.items()}
     parts = [t.df.rename(columns=back).loc[:, list(TAG_COLUMNS)]
-             for r in runs for t in r.report.tables().values() if t.role == "tags" and len(t.df)]
+             for r in runs if r.spec.subject == "customer"  # merchant tags are keyed by 商户号, not a customer
+             for t in r.report.tables().values() if t.role == "tags" and len(t.df)]
     return tag_table(*parts) if parts else empty_tags()
 
 

@@ -118,6 +118,8 @@ def list_rows(runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
     parts, risk = [], []
     for r in runs:
         spec, report = r.spec, r.report
+        if spec.subject != "customer":  # e.g. E1: its lists are merchants (商户号), not customers to call
+            continue
         blocks = [(sh.name, b) for sh in report.sheets for b in sh.blocks if isinstance(b, Table)]
         for sheet, t in blocks:
             if "客户号" not in t.df.columns or t.role not in ("list", "detail"):

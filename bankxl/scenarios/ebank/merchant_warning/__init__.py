@@ -454,5 +454,5 @@ SPEC = Scenario(
     id="ebank.merchant_warning", code="E1", title="商户四级预警", group="电子银行",
     inputs=("merchant_monthly",), optional_inputs=("merchants",), params=MerchantWarningParams, run=run,
     summary="收单商户按日均交易额较前 3 月(季节商户同比)的下降率分正常/一级/二级/三级/四级, 输出预警名单、临界名单、迁移矩阵与流失率",
-    as_of_from=("merchant_monthly", "month"),
+    as_of_from=("merchant_monthly", "month"), subject="merchant",
 )
