@@ -275,6 +275,11 @@ def test_gross_and_net_mismatch_rows_with_excel_rows():
     assert mism["差额(元)"].tolist() == [-100.0, -200.0]
     assert mism["应为(元)"].tolist() == [10100.0, 8600.0]   # 10,000 − 1,400 三险一金
     assert (mism["原因"].str.len() > 0).all() and (mism["建议动作"].str.len() > 0).all()
+    # the headline's 待处理核对: the largest difference first (|−200| > |−100|), what and how much in 建议动作
+    fix = rep.tables()["fix_first"].df
+    assert fix["员工号"].tolist() == ["E3", "E2"] and fix["排名"].tolist() == [1, 2]
+    assert fix["建议动作"].iloc[0].startswith("E3 2026-01 实发合计 差 -200.00 元: ")
+    assert fix["建议动作"].iloc[0].endswith(mism["建议动作"].iloc[1])
     # a tighter tolerance flags the 0.005 row too
     rep2 = execute(SPEC, {"payroll": df}, {"tolerance": 0.001}, as_of="2026-01-31")
     assert problems(rep2, "SUM_MISMATCH")["Excel 行号"].tolist() == [8, 9, 10]
@@ -414,6 +419,15 @@ def test_trend_headcount_and_bonus_month():
     # median month 25,000; January 80,000 > 1.5 × 25,000
     assert tr["备注"].tolist() == ["年终奖月(集中发放)", "", "", ""]
     assert any("年终奖月" in n and "2026-01" in n for n in rep.notes)
+    # issue 10 item 1: 概览 = April against March: 应发 3 × 10,000 = 3.0 万元 vs 2.0; 3 people vs 2; 人均 10,000 both
+    f = {x.label: x for x in rep.headline.figures}
+    assert (f["2026-04 应发合计"].value, f["2026-04 应发合计"].compare) == (3.0, 2.0)
+    assert (f["2026-04 发放人数"].value, f["2026-04 发放人数"].compare) == (3, 2)
+    assert (f["2026-04 人均应发"].value, f["2026-04 人均应发"].compare) == (10_000.0, 10_000.0)
+    assert f["2026-04 实发合计"].compare == tr["实发合计(万元)"].iloc[2] and f["核对不符"].value == 0
+    assert rep.headline.actions == "fix_first" and len(rep.tables()["fix_first"].df) == 0
+    one = run(payroll(rs[:2]), as_of="2026-01-31").headline  # one month: no 上月 (blank, said), never 0
+    assert all(x.compare is None for x in one.figures[:4]) and one.figures[0].note == "数据中没有上月工资, 无上月对比"
 
 
 def test_window_and_later_months():
@@ -509,7 +523,8 @@ def test_written_workbook_has_sheets_tables_and_charts(sample_bank, tmp_path):
     rep = execute(SPEC, {"payroll": sample_bank["payroll"], "orgs": sample_bank["orgs"]}, None, as_of="2026-11-30")
     p = write_report(rep, tmp_path / "m1.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames == ["校验结果", "个税核对", "工资结构", "部门排名", "扣款构成", "月度趋势", "数据问题", "说明"]
+    # issue 10 item 1: the headline 概览 comes first
+    assert wb.sheetnames == ["概览", "校验结果", "个税核对", "工资结构", "部门排名", "扣款构成", "月度趋势", "数据问题", "说明"]
     charts = {ws.title: len(ws._charts) for ws in wb.worksheets}
     assert charts["工资结构"] == 2 and charts["部门排名"] == 2 and charts["扣款构成"] == 2 and charts["月度趋势"] == 1
     assert "pay_mismatch" in wb["校验结果"].tables and "tax_recalc" in wb["个税核对"].tables

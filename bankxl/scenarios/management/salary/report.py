@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from ....masking import mask_name
-from ....report import Chart, Note, Report, Sheet, Table
+from ....lists import format_values
+from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....scenario import RunContext
 from ....tables import PAY_DEDUCTIONS
 from .checks import (MISMATCH_COLUMNS, _contribution_hints, _followable, _month_label, _names, employee_months,
@@ -53,10 +54,10 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
     n_tax = int((mism_df["问题码"] == "TAX_MISMATCH").sum()) if len(mism_df) else 0
     summary = [
         f"核对 {len(pay):,} 行, {pay['emp_id'].nunique():,} 名员工, {pay['month'].nunique()} 个月; 容差 {tol:g} 元。",
-        f"应发/实发与明细不符 (SUM_MISMATCH): {n_sum} 行。",
-        f"扣款项目为空、无法核对实发 (MISSING_ITEM): {n_unchecked} 行(空白扣款视为未知, 不按 0 计; "
+        f"应发/实发与明细不符: {n_sum} 行。",
+        f"扣款项目为空、无法核对实发: {n_unchecked} 行(空白扣款视为未知, 不按 0 计; "
         f"空白应发项目视为当月未发放, 按 0 计)。",
-        f"个税与累计预扣法不符 (TAX_MISMATCH): {n_tax} 个员工月。" if tax_checked
+        f"个税与累计预扣法不符: {n_tax} 个员工月。" if tax_checked
         else "个税未校验: " + "".join(tax_lines),
         *skipped_lines,
     ]
@@ -81,6 +82,7 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
         blocks.append(Table(hints, name="contrib_hints", title="缴费比例提示(仅供核对, 不计入数据问题)",
                             note="由 养老保险 ÷ 个人比例 推算缴费基数; 各地取整与附加规则不同, 差额 > 1 元才提示。",
                             text_columns=("员工号", "月份"), formats={"Excel 行号": "0", "公积金比例": "pct"}))
+    blocks.insert(2, _fix_first(mism_df))
     sheets = [Sheet("校验结果", blocks, tab_color="#C00000"), Sheet("个税核对", tax_blocks, tab_color="#C00000")]
 
     # ---- analysis window ---------------------------------------------------------------------------
@@ -125,6 +127,7 @@ def run(tables, params: SalaryParams, ctx: RunContext) -> Report:
 
     report.sheets = sheets
     report.notes = notes
+    report.headline = _headline(report, len(mism_df), ctx)
     report.method = [
         "来源: SCENARIOS.md §5 M1 员工工资可视化; 个税: 累计预扣法(国家税务总局公告 2018 年第 61 号)【S25】, bankxl.tax。",
         ("应发合计 = Σ(基本工资, 岗位工资, 绩效工资, 津补贴, 加班工资, 其他应发); 实发合计 = 应发合计 − Σ(养老, 医疗, 失业, "
@@ -286,6 +289,57 @@ def _deduction_sheet(win: pd.DataFrame, p: SalaryParams, ctx: RunContext, period
               stacked=True, title=f"应发 → 各项扣款 → 实发({ctx.unit})", number_format="#,##0"),
     ]
     return Sheet("扣款构成", blocks, tab_color="#1F4E78")
+
+
+def _fix_first(mism: pd.DataFrame) -> Table:
+    """待处理核对 (the headline's action list): the rows of 校验结果 (``mism``, :data:`MISMATCH_COLUMNS`) by
+    |差额(元)| descending (then Excel 行号), with 排名 and a 建议动作 naming 员工号, 月份, 核对项目 and the
+    difference (元) before the check's own action. Columns: 排名, 员工号, 姓名, 部门, 月份, 核对项目, 差额(元), 建议动作."""
+    cols = ["排名", "员工号", "姓名", "部门", "月份", "核对项目", "差额(元)", "建议动作"]
+    if not len(mism):
+        return Table(pd.DataFrame(columns=cols), name="fix_first", title="待处理核对(按差额从大到小)",
+                     empty_note="应发/实发与个税核对全部相符")
+    order = mism.assign(_abs=pd.to_numeric(mism["差额(元)"], errors="coerce").abs()).sort_values(
+        ["_abs", "Excel 行号"], ascending=[False, True], na_position="last", kind="mergesort").reset_index(drop=True)
+    diff = format_values(pd.to_numeric(order["差额(元)"], errors="coerce").astype("float64"), ",.2f").fillna("未知")
+    what = (order["员工号"].astype("string") + " " + order["月份"].astype("string") + " " + order["核对项目"].astype("string")
+            + " 差 " + diff + " 元: " + order["建议动作"].astype("string").fillna(""))
+    df = pd.DataFrame({"排名": np.arange(1, len(order) + 1, dtype="int64"), "员工号": order["员工号"].to_numpy(),
+                       "姓名": order["姓名"].to_numpy(), "部门": order["部门"].to_numpy(), "月份": order["月份"].to_numpy(),
+                       "核对项目": order["核对项目"].to_numpy(),
+                       "差额(元)": pd.to_numeric(order["差额(元)"], errors="coerce").to_numpy(dtype="float64"),
+                       "建议动作": what.to_numpy()})
+    return Table(df, name="fix_first", title="待处理核对(按差额从大到小)", text_columns=("员工号", "月份"),
+                 widths={"建议动作": 60})
+
+
+def _headline(report: Report, n_checks: int, ctx: RunContext) -> Headline:
+    """概览 (issue 10 item 1): the latest month of 月度趋势 (the data date's month or the last before it) —
+    应发合计 and 实发合计 (``ctx.unit``), 发放人数 (人), 人均应发 (元) — each vs the month before (上月; blank and
+    said when the data hold no such month), and the number of 校验结果 rows to fix (行); chart 应发/实发 by month;
+    actions: the largest differences first (:func:`_fix_first`)."""
+    t = report.tables()["monthly_trend"].df
+    gross, net = ctx.money_label("应发合计"), ctx.money_label("实发合计")
+    cur = t.iloc[-1] if len(t) else None
+    prev = None
+    if cur is not None:
+        last = pd.Period(str(cur["月份"]), "M")
+        hit = t[t["月份"].astype(str).eq(str(last - 1))]
+        prev = hit.iloc[0] if len(hit) else None
+    why = None if prev is not None else "数据中没有上月工资, 无上月对比"
+
+    def v(row, col):
+        return None if row is None or pd.isna(row[col]) else float(row[col])
+    month = f"{cur['月份']} " if cur is not None else ""
+    figs = [Figure(f"{month}应发合计", v(cur, gross), ctx.unit, "money", "上月", v(prev, gross), why),
+            Figure(f"{month}实发合计", v(cur, net), ctx.unit, "money", "上月", v(prev, net), why),
+            Figure(f"{month}发放人数", v(cur, "发放人数"), "人", "int", "上月", v(prev, "发放人数"), why),
+            Figure(f"{month}人均应发", v(cur, "人均应发(元)"), "元", "money0", "上月", v(prev, "人均应发(元)"), why),
+            Figure("核对不符", n_checks, "行", "int", note="应发/实发与明细不符及个税不符, 见「校验结果」")]
+    chart = Chart("monthly_trend", "月份", [gross, net], kind="line", title=f"月度应发/实发({ctx.unit})", y_title=ctx.unit,
+                  height=240)
+    return Headline(figs, chart=chart if len(t) else None, actions="fix_first",
+                    lines=["工资数据属敏感信息, 按权限使用; 姓名已脱敏。"])
 
 
 def _trend_sheet(upto: pd.DataFrame, p: SalaryParams, ctx: RunContext) -> tuple[Sheet, list[str]]:
