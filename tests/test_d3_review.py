@@ -111,3 +111,40 @@ def test_customer_status_header_aliases_load(tmp_path):
         res = run_scenario("deposit.churn", [tmp_path / "客户月度存款.csv", tmp_path / "客户.csv"], as_of=AS_OF)
         det = res.report.tables()["d3_detail"].df.set_index("客户号")["本月状态"]
         assert det["S2"] == "已剔除" and det["S1"] == "轻度流失", header
+
+
+# ---------------------------------------------------------------------------------------------- report reading
+def test_unknown_behaviour_counts_are_blank_and_empty_state_columns_hidden():
+    """行为标签客户数: 手机银行登录下降 has no data -> 客户数 blank (was 0); without flows 大额转他行 is unknown for
+    everybody -> 客户数 and 涉及金额 blank, 到期未续存 (no 定期明细 either) likewise. 网点 × 状态: the sample of
+    :func:`_bank` has no 新客/基数不足/数据不足/行内迁移 and (no 客户状态) no 已剔除 -> those columns are left out
+    and the note names them; the 全行 table keeps all ten states."""
+    from bankxl.runner import execute
+
+    rep = execute("deposit.churn", _bank(None), as_of=AS_OF)
+    counts = rep.tables()["d3_tag_counts"].df.set_index("行为标签")
+    assert pd.isna(counts.loc["手机银行登录下降", "客户数"]) and counts.loc["大额转他行", "客户数"] == 1
+    assert counts.loc["大额转他行", "可判断客户数"] == 1 and counts.loc["大额转他行", "涉及金额(万元)"] == 5.0
+    assert pd.isna(counts.loc["到期未续存", "客户数"]) and pd.isna(counts.loc["到期未续存", "涉及金额(万元)"])
+    bank = _bank(None)
+    del bank["transactions"]
+    none = execute("deposit.churn", bank, as_of=AS_OF).tables()["d3_tag_counts"].df.set_index("行为标签")
+    assert pd.isna(none.loc["大额转他行", "客户数"]) and pd.isna(none.loc["大额转他行", "涉及金额(万元)"])
+    org = rep.tables()["d3_by_org"].df
+    assert list(org.columns[:6]) == ["机构号", "稳定", "轻度流失", "重度流失", "已流失", "沉睡"]
+    assert not {"行内迁移", "新客不评", "基数不足", "数据不足", "已剔除"} & set(org.columns)
+    assert any("各网点均为 0 户的状态未列出: 行内迁移、新客不评、基数不足、数据不足、已剔除。" in line
+               for b in rep.sheet("状态分布").blocks for line in getattr(b, "lines", ()))
+    assert len(rep.tables()["d3_states"].df) == 10
+
+
+def test_churn_list_reads_as_a_warning():
+    """流失名单: its top level (重度流失) is marked in the warning colour ('bad', was the marketing 'good' green)
+    and the sheet carries one heading (the note's), the table its own short caption."""
+    from bankxl.runner import execute
+
+    rep = execute("deposit.churn", _bank(None), as_of=AS_OF)
+    lst = rep.tables()["d3_churn_list"]
+    assert [(list(c.columns), c.value, c.style) for c in lst.conditional if c.kind == "text"] == [(["等级"], "重度流失", "bad")]
+    titles = [b.title for b in rep.sheet("流失名单").blocks]
+    assert titles == ["存款流失名单(重度流失 / 已流失 / 轻度流失 / 沉睡)", "名单(按排名)"]

@@ -31,7 +31,7 @@ Behaviour over the last ``behaviour_days`` (90) days (:mod:`.behaviour`, flows c
 behaviour points (``check()`` keeps every customer in the level of its state); rank 得分, 下降金额, 客户号.
 Tags: D3_CHURN (listed customers: 得分/状态), D3_MIGRATION, D3_BIG_OUT, D3_INVEST_OUT, D3_PAYROLL_STOP,
 D3_MATURED. Sheets: 概览 (``Report.headline``: 流失客户, 日均下降, 重度+已流失 and its share, 行内迁移 vs 上月末, the
-worst outlet vs 全行; chart per outlet; top 10 of 流失名单) · 状态分布 (全行, 网点 × 状态, 需关注状态) · 状态迁移 ·
+worst outlet vs 全行; chart per outlet; top 10 of 流失名单) · 状态分布 (全行, 网点 × 状态) · 状态迁移 ·
 流失名单 (detail) · 行为标签 · 客户状态明细 (detail) · 客户标签 (+ 数据问题, 说明).
 Errors: ParameterError for bad parameters (before any input is read); row problems (DUP_KEY of a
 customer-month, NEG_BALANCE of a negative 日均) go to 数据问题.
@@ -93,10 +93,12 @@ USED_COLUMNS = {
     ("time_deposits", "auto_renew"): "续存只认到期前后新做的定期",
     ("time_deposits", "ccy"): "全部按数据币种处理",
 }
-MODEL_NOTE = ("可选流失预测模型(逻辑回归, y = 未来 3 个月进入已流失)未采用: 在示例银行上留出 30% 检验(特征取 3 个月前的下降率、"
-              "基线、存款+理财下降率与行为标签), 3 个随机种子的留出正例只有 6/2/8 户, AUC 规则状态 0.49/0.49/0.56、逻辑回归 "
-              "0.64/0.61/0.81 —— 样本太少, 且示例银行的流失是按规则植入的(模型学到的是植入条件: 无定期、基线 ≥1.5 万), "
-              "不能说明它在真实数据上胜过规则; 公开数据中没有客户逐月存款余额可作检验。按 SCENARIOS.md 的要求不提供模型。")
+#: why no churn model is offered (说明, one printed line each: a longer line is cut at the print edge)
+MODEL_NOTE = ("可选流失预测模型(逻辑回归, y = 未来 3 个月进入已流失)未采用: 在示例银行上留出 30% 检验",
+              "(特征取 3 个月前的下降率、基线、存款+理财下降率与行为标签), 3 个随机种子的留出正例只有 6/2/8 户,",
+              "AUC 规则状态 0.49/0.49/0.56、逻辑回归 0.64/0.61/0.81 —— 样本太少, 且示例银行的流失是按规则植入的",
+              "(模型学到的是植入条件: 无定期、基线 ≥1.5 万), 不能说明它在真实数据上胜过规则;",
+              "公开数据中没有客户逐月存款余额可作检验。按场景要求(模型须在留出数据上胜过规则状态)不提供模型。")
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,8 @@ def _transitions(f: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tag_counts(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    """行为标签客户数: per behaviour 客户数 (flag true), 可判断客户数 (flag known), 涉及金额 (display unit);
+    客户数 and 涉及金额 blank when no customer's flag is known (no flows / no login data: unknown, not 0)."""
     rows = []
     for zh, col, amt in (("大额转他行", "big_out", "big_out_amt"), ("到期未续存", "matured", "matured_amt"),
                          ("代发中断", "payroll_stop", None), ("转证券/基金/第三方支付", "invest", "invest_amt"),
@@ -384,11 +388,11 @@ def _tag_counts(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
             hit, known = f["state"].eq(MIGRATED), pd.Series(True, index=f.index)
         else:
             hit, known = f[col].fillna(False).astype(bool), f[col].notna()
-        total = f.loc[hit, amt].sum() if amt else np.nan
-        rows.append({"行为标签": zh, "客户数": int(hit.sum()), "可判断客户数": int(known.sum()),
+        total = f.loc[hit, amt].sum() if amt and known.any() else np.nan
+        rows.append({"行为标签": zh, "客户数": int(hit.sum()) if known.any() else pd.NA, "可判断客户数": int(known.sum()),
                      ctx.money_label("涉及金额"): ctx.money(total) if amt else np.nan,
                      "说明": "无手机银行登录数据, 未计算" if col == "mobile_down" else ""})
-    return pd.DataFrame(rows).astype({"客户数": "int64", "可判断客户数": "int64"})
+    return pd.DataFrame(rows).astype({"客户数": "Int64", "可判断客户数": "int64"})
 
 
 def _tags(f: pd.DataFrame, lst, ctx: RunContext, p: ChurnParams) -> pd.DataFrame:
@@ -495,17 +499,14 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
     tag_counts = _tag_counts(kept, ctx)
     fl = info["flows"]
 
-    watch = summary[summary["状态"].isin([*LISTED, MIGRATED])].reset_index(drop=True)
+    zero = [s for s in (MIGRATED, NEW, SMALL, NO_DATA, EXCLUDED) if not by_org[s].any()]  # no outlet has one
     org_sheet = [Note(lines=["网点 × 状态(客户数); 流失率 = 轻度+重度+已流失 ÷ 评估客户(稳定、轻度、重度、已流失、沉睡、行内迁移); "
-                             "第一张表为全行合计。"]),
+                             "第一张表为全行合计。"]
+                      + ([f"各网点均为 0 户的状态未列出: {'、'.join(zero)}。"] if zero else [])),
                  Table(summary, name="d3_states", title="全行状态分布", formats={"客户数": "int", "占比": "pct1"}),
-                 Table(by_org, name="d3_by_org", title="网点 × 状态分布", text_columns=("机构号",),
+                 Table(by_org.drop(columns=zero), name="d3_by_org", title="网点 × 状态分布", text_columns=("机构号",),
                        formats={s: "int" for s in STATES} | {"合计": "int", "流失户数": "int", "流失率": "pct1"},
-                       conditional=[Conditional(["流失率"], "data_bar")]),
-                 Table(watch, name="d3_watch", title="需关注的状态: 日均下降金额",
-                       formats={"客户数": "int", "占比": "pct1"}),
-                 Chart(table="d3_watch", categories="状态", series=[ctx.money_label("下降金额")], kind="column",
-                       title="各状态日均下降金额", y_title=ctx.unit, height=220)]
+                       conditional=[Conditional(["流失率"], "data_bar")])]
     prev_txt = f"{info['prev_as_of']:%Y-%m-%d}"
     stay = int(np.trace(trans[list(STATES)].to_numpy()))
     trans_lines = [f"行 = 上月末({prev_txt})状态, 列 = 本月({ctx.as_of:%Y-%m-%d})状态; 两期按同一规则、各自的窗口计算"
@@ -519,13 +520,17 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
         Sheet("状态迁移", [Note(lines=trans_lines),
                           Table(trans, name="d3_transitions", title="上月 → 本月状态迁移矩阵(客户数)",
                                 formats={s: "int" for s in STATES} | {"合计": "int"})]),
-        Sheet("流失名单", print_role="detail", blocks=lst.blocks("d3_churn_list", "存款流失名单(重度流失 / 已流失 / 轻度流失 / 沉睡)",
-                                   formats={"下降率": "pct1", ctx.base_label("基线日均"): "money0",
-                                            ctx.base_label("当前日均"): "money0", ctx.base_label("下降金额"): "money0"},
-                                   conditional=[Conditional([ctx.base_label("下降金额")], "data_bar")],
-                                   widths={"原因": 60, "建议动作": 48})),
+        Sheet("流失名单", print_role="detail", blocks=[
+            Note(title="存款流失名单(重度流失 / 已流失 / 轻度流失 / 沉睡)", lines=[lst.summary(), *lst.note]),
+            lst.table("d3_churn_list", "名单(按排名)", top_style="bad",
+                      formats={"下降率": "pct1", ctx.base_label("基线日均"): "money0",
+                               ctx.base_label("当前日均"): "money0", ctx.base_label("下降金额"): "money0"},
+                      conditional=[Conditional([ctx.base_label("下降金额")], "data_bar")],
+                      widths={"原因": 60, "建议动作": 48})]),
         Sheet("行为标签", [Note(lines=[f"近 {p.behaviour_days} 天的行为(到期未续存: 到期日在数据日期前 {p.maturity_window} 天内); "
-                                     "可判断客户数 = 数据能说明该行为的客户(交易流水覆盖的客户、有定期明细时的全部客户); 已剔除(销户/身故)的客户不计。"]),
+                                     "已剔除(销户/身故)的客户不计。",
+                                     "可判断客户数 = 数据能说明该行为的客户(交易流水覆盖的客户、有定期明细时的全部客户); "
+                                     "数据不能说明的行为客户数留空(未知, 不是 0)。"]),
                           Table(tag_counts, name="d3_tag_counts", title="行为标签客户数",
                                 formats={"客户数": "int", "可判断客户数": "int"}, widths={"说明": 30}),
                           Chart(table="d3_tag_counts", categories="行为标签", series=["客户数"], kind="bar",
@@ -542,14 +547,17 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
         f"当前 cur = 近 {p.current_months} 个月存款月日均均值; 基线 base = "
         + ("当前窗口各月的去年同期均值(季节性基线)" if p.baseline == "yoy" else f"当前窗口之前 {p.base_months} 个月均值")
         + "; 窗口内有数据的月份不足一半 → 数据不足; 下降率 = 1 − cur/base。",
-        f"状态(依次判断, 含等号): 已剔除(客户状态匹配「{p.closed_status}」) → 新客不评(开户不满 {p.new_months} 个月) → 数据不足 → "
-        f"基数不足(base < {p.min_base:,.0f}) → 行内迁移(存款降 ≥{light:.0%} 但存款+理财降 <{light:.0%}) → 已流失(≥{lost:.0%} 或 "
-        f"cur < {p.lost_floor:,.0f}) → 重度流失(≥{heavy:.0%}) → 轻度流失(≥{light:.0%}) → 沉睡({p.dormant_days} 天无主动交易) → 稳定。",
+        f"状态(依次判断, 含等号): 已剔除(客户状态匹配「{p.closed_status}」) → 新客不评(开户不满 {p.new_months} 个月)",
+        f"→ 数据不足 → 基数不足(base < {p.min_base:,.0f}) → 行内迁移(存款降 ≥{light:.0%} 但存款+理财降 <{light:.0%})",
+        f"→ 已流失(≥{lost:.0%} 或 cur < {p.lost_floor:,.0f}) → 重度流失(≥{heavy:.0%}) → 轻度流失(≥{light:.0%}) "
+        f"→ 沉睡({p.dormant_days} 天无主动交易) → 稳定。",
         f"行为标签(近 {p.behaviour_days} 天, 交易流水按共用流水规则分类, 冲正/还款不算转出): 大额转他行(单笔 ≥ {p.big_transfer:,.0f}, "
-        f"对手行非本行); 转证券/基金/第三方支付(对手户名/摘要正则, 合计 ≥ {p.invest_min:,.0f}); 代发中断(连续 {p.payroll_gap} 个月无"
-        f"代发入账); 到期未续存(共用到期规则: 到期后 {p.renew_days} 天内未新做定期且未自动转存)。",
-        "名单等级 = 流失状态, 建议动作与时限取自参数「策略表」(策略映射表); 得分 = 状态得分 + 行为得分(参数检查保证等级不越级)。",
-        MODEL_NOTE,
+        "对手行非本行);",
+        f"转证券/基金/第三方支付(对手户名/摘要正则, 合计 ≥ {p.invest_min:,.0f}); 代发中断(连续 {p.payroll_gap} 个月无代发入账);",
+        f"到期未续存(共用到期规则: 到期后 {p.renew_days} 天内未新做定期且未自动转存)。",
+        "名单等级 = 流失状态, 建议动作与时限取自参数「策略表」(策略映射表);",
+        "得分 = 状态得分 + 行为得分(参数检查保证等级不越级)。",
+        *MODEL_NOTE,
     ]
     notes = [f"流失名单{lst.tie_break}"] + (info["persons"].notes() or [
         "同一证件号下没有多个客户号需要合并。" if info["id_known"] else "没有证件号码: 同一人多个客户号无法合并(按客户号评估)。"])
