@@ -160,6 +160,8 @@ def params_table(params: Any) -> pd.DataFrame:
 
 
 def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool):  # users read 是/否 (the 参数 sheet reads them back), never True/False
+        return "是" if v else "否"
     if isinstance(v, tuple):
         return json.dumps(v, ensure_ascii=False)
     return str(v)

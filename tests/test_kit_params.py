@@ -59,6 +59,19 @@ def test_choice_shown_as_label_and_id_with_allowed_values():
     assert t.loc["rule", "说明"].endswith("可选: 顺延(following)、提前(preceding)、修正顺延(modified_following)")
 
 
+def test_bool_shown_as_yes_no_and_read_back():
+    """A switch shows 是/否 on the 参数 sheet and in 说明 (never True/False), and that text reads back."""
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class B:
+        on: bool = param(True, "开关")
+
+    t = params_table(make_params(B, {"on": "否"})).set_index("参数")
+    assert t.loc["on", "取值"] == "否" and params_table(B()).set_index("参数").loc["on", "取值"] == "是"
+    assert make_params(B, {"on": t.loc["on", "取值"]}).on is False
+
+
 def test_instance_with_label_is_normalised_and_bad_instance_refused():
     assert make_params(K, K(rule="提前")).rule == "preceding"
     with pytest.raises(ParameterError, match="可选"):

@@ -119,6 +119,25 @@ def test_headline_is_the_first_sheet_with_figures_chart_and_top_actions(tmp_path
     assert ws.page_setup.orientation == "landscape" and ws.print_area
 
 
+def test_headline_actions_show_masked_names_and_count_items_that_are_not_customers(tmp_path):
+    """A list with 客户名称(脱敏) shows it among the actions; actions over outlets (no 客户号, e.g. D5's 落后机构)
+    are counted in 项, not 户."""
+    r = headline_report(list_rows=3)
+    lst = r.tables()["remind"]
+    lst.df = lst.df.rename(columns={"客户名称": "客户名称(脱敏)"})
+    outlets = pd.DataFrame({"排名": [1, 2], "机构号": ["O1", "O2"], "建议动作": ["补足 3 个百分点", "补足 1 个百分点"]})
+    r.sheets.append(Sheet("落后机构", [Table(outlets, name="behind", title="落后机构")]))
+    ws = openpyxl.load_workbook(write_report(r, tmp_path / "a.xlsx"))["概览"]
+    head = next(r_ for r_ in range(1, ws.max_row + 1) if ws.cell(r_, 1).value == "排名")
+    assert "客户名称(脱敏)" in [c.value for c in ws[head]]
+    assert ws.cell(head - 2, 1).value == "优先行动 前 3 户(按排名)"
+    r.headline.actions = "behind"
+    ws = openpyxl.load_workbook(write_report(r, tmp_path / "b.xlsx"))["概览"]
+    head = next(r_ for r_ in range(1, ws.max_row + 1) if ws.cell(r_, 1).value == "排名")
+    assert ws.cell(head - 2, 1).value == "优先行动 前 2 项(按排名)"
+    assert ws.cell(head - 1, 1).value == "完整名单见「落后机构」, 共 2 项。"
+
+
 def test_headline_name_when_a_scenario_sheet_is_called_overview(tmp_path):
     wb = openpyxl.load_workbook(write_report(headline_report(scenario_overview=True), tmp_path / "r.xlsx"))
     assert wb.sheetnames[:2] == ["报告概览", "概览"] and wb["概览"]["A1"].value == "场景自己的概览"

@@ -48,8 +48,8 @@ SCREEN_ROWS = 30  # rows a screen shows: a table ending above this needs no deep
 SCREEN_UNITS = 130  # column units a screen shows: wider lists freeze their identity columns
 IDENTITY_COLUMNS = ("排名", "客户号", "客户名称", "姓名", "户名")  # frozen at the left of wide lists
 CENTRED_COLUMNS = ("排名", "序号", "名次", "等级")  # short codes read apart from their neighbours
-ACTION_COLUMNS = ("排名", "客户号", "客户名称", "姓名", "机构号", "机构", "机构名称", "客户经理", "等级",
-                  "建议动作", "截止日")
+ACTION_COLUMNS = ("排名", "客户号", "客户名称", "客户名称(脱敏)", "姓名", "姓名(脱敏)", "机构号", "机构", "机构名称",
+                  "客户经理", "等级", "建议动作", "截止日")
 EMPTY_NOTE = "没有符合条件的记录"
 _THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 EXCEL_MAX_ROWS = 1_048_576
@@ -373,8 +373,9 @@ class XlsxReportWriter:
             df = lst.df.sort_values("排名", kind="stable") if "排名" in cols else lst.df
             top = df.head(h.top)[cols].reset_index(drop=True)
             where = next(s.name for s in self.report.sheets if any(b is lst for b in s.blocks))
-            block = Table(top, name="headline_actions", title=f"优先行动 前 {len(top)} 户(按排名)",
-                          note=f"完整名单见「{where}」, 共 {len(df):,} 户。",
+            unit = "户" if "客户号" in lst.df.columns else "项"  # customers, or outlets / checks (D5, M1)
+            block = Table(top, name="headline_actions", title=f"优先行动 前 {len(top)} {unit}(按排名)",
+                          note=f"完整名单见「{where}」, 共 {len(df):,} {unit}。",
                           formats={k: v for k, v in lst.formats.items() if k in cols},
                           text_columns=[c for c in lst.text_columns if c in cols], widths={"建议动作": 40},
                           empty_note=lst.empty_note or "名单为空")
