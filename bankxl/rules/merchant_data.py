@@ -117,6 +117,13 @@ def merchant_months(mm: pd.DataFrame, mch: pd.DataFrame | None, ctx, *, max_mont
     return MerchantMonths(ids, months, amt, cnt, settle, row, attrs.astype(dtypes), future)
 
 
+def whole_month_end(as_of: pd.Timestamp) -> pd.Period:
+    """The last whole month at the data date: its own month when the data date is the month's last day, else
+    the month before (月均 over whole months: E2's window, C4's 6 months)."""
+    p = pd.Timestamp(as_of).to_period("M")
+    return p if pd.Timestamp(as_of).is_month_end else p - 1
+
+
 def month_ends(months: pd.PeriodIndex, as_of: pd.Timestamp) -> np.ndarray:
     """Each month's last day (datetime64), the data date's month ending on the data date."""
     ends = months.to_timestamp(how="end").normalize().to_numpy()

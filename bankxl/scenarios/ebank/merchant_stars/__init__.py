@@ -491,5 +491,5 @@ SPEC = Scenario(
     id=SPEC_ID, code="E2", title="商户五星级分层", group="电子银行",
     inputs=("merchant_monthly",), optional_inputs=("merchants",), params=MerchantStarParams, run=run,
     summary="收单商户按月均交易额、笔数与结算户日均分五星, 输出存款贡献、升星/保级名单与员工积分",
-    as_of_from=("merchant_monthly", "month"),
+    as_of_from=("merchant_monthly", "month"), subject="merchant",
 )

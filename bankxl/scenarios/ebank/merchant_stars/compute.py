@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ....rules.merchant_data import MerchantMonths, known_volumes
+from ....rules.merchant_data import whole_month_end as end_month  # noqa: F401 - the window's last month
 from ....rules.transactions import has_pattern
 
 #: star labels: index = number of stars (0 = 无星: not every month with a transaction)
@@ -36,13 +37,6 @@ class Window:
     new: np.ndarray
     start: pd.Period
     end: pd.Period
-
-
-def end_month(as_of: pd.Timestamp) -> pd.Period:
-    """The window's last month: the data date's month when the data date is its last day, else the month
-    before (月均 over whole months)."""
-    p = as_of.to_period("M")
-    return p if as_of.is_month_end else p - 1
 
 
 def window(mx: MerchantMonths, amt: np.ndarray, cnt: np.ndarray, end: pd.Period, k: int,
