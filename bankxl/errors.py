@@ -47,6 +47,7 @@ PROBLEM_CODES: dict[str, str] = {
     "NPL_CLASS_DPD": "五级分类轻于逾期天数对应的最低分类(零售: 逾期 >90 天至少次级, >270 天至少可疑, >360 天损失)",
     "MCH_COUNT_ZERO": "商户月度笔数为 0 但金额不为 0(按当月有交易处理)",
     "LIST_CONFLICT": "外部名单与本行客户身份冲突(证件号相同姓名不同, 或姓名+手机对应多位客户), 未合并",
+    "REPAY_INVALID": "征信近24月还款状态串无法解读(长度不是 24 位, 或含 N、1–7、C、G、D、Z、*、# 以外的字符)",
 }
 
 #: Informational codes: recorded on the 数据问题 sheet so the user sees what was done, but not data errors —
