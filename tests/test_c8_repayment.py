@@ -81,3 +81,27 @@ def test_many_rows_vectorised():
     s = pd.Series([s24("111"), s24(""), None] * 20_000)
     got = parse_repayment(s)
     assert got["streak"].sum() == 20_000 and got["clean"].sum() == 20_000 and got["streak"].isna().sum() == 20_000
+
+
+def test_worksheet_formula_through_xlwings_conversion():
+    """BANKXL_REPAY_STRING fed as Excel feeds a range (tests/xlwings_emulation.py): text cells, an empty cell
+    (None -> blank row), a lower-case string with spaces, a wrong length, an unknown character, a number cell."""
+    from xlwings_emulation import MISSING, call_udf, column
+
+    cells = column(s24("111"), None, "n n" + N * 21 + "2", N * 23, "X" + N * 23, s24("", "11#1"), s24("#"), 12.0)
+
+    def flat(what):
+        args = (cells,) if what is MISSING else (cells, what)
+        return [r[0] for r in call_udf("BANKXL_REPAY_STRING", *args)]
+
+    bad_len, bad_chr = "#VALUE! 长度 23 位, 应为 24 位", "#VALUE! 含无法识别的字符「X」(应为 N、1–7、C、G、D、Z、*、#)"
+    # a number cell 12.0 arrives as a float: '12.0' is no repayment string
+    num = "#VALUE! 含无法识别的字符「.」(应为 N、1–7、C、G、D、Z、*、#); 长度 4 位, 应为 24 位"
+    assert flat(MISSING) == ["是", "", "否", bad_len, bad_chr, "未知", "否", num]  # default: 连三累六
+    assert flat("最高逾期档") == [1, "", 2, bad_len, bad_chr, 1, 0, num]
+    assert flat("逾期月数") == [3, "", 1, bad_len, bad_chr, 3, 0, num]
+    assert flat("run") == [3, "", 1, bad_len, bad_chr, 2, 0, num]
+    assert flat("未知月数")[5:7] == [1, 1]
+    assert flat("干净")[:3] == ["否", "", "否"] and flat("干净")[6] == "未知"
+    assert flat("当前状态")[:3] == ["1 逾期1–30天", "", "2 逾期31–60天"] and flat("current")[6] == "# 状态未知"
+    assert call_udf("BANKXL_REPAY_STRING", cells, "别的")[0][0].startswith("#VALUE! 未知的返回项「别的」")

@@ -45,13 +45,14 @@ import xlwings as xw
 
 from .. import idcard, masking
 from ..indicators import CHURN_STATES, churn_state  # noqa: F401
+from ..rules.credit_report import REPAY_MEANING, parse_repayment
 from ..rules.merchants import MERCHANT_LEVELS, merchant_drop, merchant_level  # noqa: F401
 
 __all__ = [
     "BANKXL_AGE", "BANKXL_BIRTH", "BANKXL_CHURN", "BANKXL_DAILY_AVG", "BANKXL_DAYS_TO_MATURITY",
     "BANKXL_DEVIATION", "BANKXL_ID18", "BANKXL_ID_PROBLEM", "BANKXL_ID_VALID", "BANKXL_IIT",
     "BANKXL_MASK", "BANKXL_MATURITY_BUCKET", "BANKXL_MERCHANT_DROP", "BANKXL_MERCHANT_LEVEL",
-    "BANKXL_REGION", "BANKXL_REQUIRED_DAILY", "BANKXL_RUN", "BANKXL_SEX", "BANKXL_USCC_VALID",
+    "BANKXL_REGION", "BANKXL_REPAY_STRING", "BANKXL_REQUIRED_DAILY", "BANKXL_RUN", "BANKXL_SEX", "BANKXL_USCC_VALID",
     "CATEGORY", "churn_state", "merchant_drop", "merchant_level", "udf_names",
 ]
 
@@ -539,6 +540,44 @@ def BANKXL_MERCHANT_DROP(volumes, last_month=None):
     lm = _scalar(last_month, "当月日期") if last_month is not None else None
     r, _ = merchant_drop(v, lm)
     return [[_cell(x)] for x in r]
+
+
+# ================================================================================ C8 credit report
+#: what BANKXL_REPAY_STRING returns: accepted words -> column of parse_repayment
+_REPAY_WHAT = {"最高逾期档": "worst", "worst": "worst", "逾期月数": "overdue_months", "months": "overdue_months",
+               "最长连续逾期": "longest_run", "run": "longest_run", "未知月数": "unknown_months",
+               "unknown": "unknown_months", "连三累六": "streak", "streak": "streak", "干净": "clean",
+               "clean": "clean", "当前状态": "current", "current": "current"}
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("text", np.array, **CELLS, doc="征信近24月还款状态串列(24 位, 从早到晚: N、1–7、C、G、D、Z、*、#)")
+@xw.arg("what", doc="返回: 连三累六(默认) / 最高逾期档 / 逾期月数 / 最长连续逾期 / 未知月数 / 干净 / 当前状态")
+@_udf
+def BANKXL_REPAY_STRING(text, what="连三累六"):
+    """解读征信近24月还款状态串(C8; C1/C10 准入的「连三累六」), 与场景使用同一规则 (bankxl.rules.credit_report)。
+
+    text: 一列状态串(小写、空格、全角自动规范); what: 连三累六(是/否/未知) / 最高逾期档(0–7) / 逾期月数 /
+    最长连续逾期(月) / 未知月数(#) / 干净(无 1–7/D/Z: 是/否/未知) / 当前状态(最近一月, 如「N 正常」)。
+    「#」月状态未知: 能否判断见规则说明, 不能判断时返回「未知」。长度不是 24 位或含其他字符时返回 ``#VALUE! 原因``;
+    空白返回空白。例: NNNNNNNNNNNNNNNNNNNNN111 -> 连三累六 是, 最高逾期档 1, 逾期月数 3。
+    """
+    w = str(_scalar(what, "返回项") or "连三累六").strip()
+    col = _REPAY_WHAT.get(w) or _REPAY_WHAT.get(w.lower())
+    if col is None:
+        raise UdfError(f"未知的返回项「{w}」, 可用: 连三累六 / 最高逾期档 / 逾期月数 / 最长连续逾期 / 未知月数 / 干净 / 当前状态")
+    s, shape = _series(text)
+    parsed = parse_repayment(s.astype("string"))
+    v = parsed[col]
+    if col in ("streak", "clean"):
+        out = np.where(v.isna(), "未知", np.where(v.fillna(False), "是", "否")).astype(object)
+    elif col == "current":
+        out = (v + " " + v.map(REPAY_MEANING).astype("string")).astype(object).to_numpy()
+    else:
+        out = v.astype(object).to_numpy()
+    out = np.where(parsed["problem"].notna().to_numpy(), ("#VALUE! " + parsed["problem"]).astype(object), out)
+    out = np.where(parsed["text"].isna().to_numpy(), BLANK, out)
+    return _shape_out(out, shape)
 
 
 # ================================================================================ M1 income tax
