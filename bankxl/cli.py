@@ -1,4 +1,4 @@
-"""``bankxl`` command line: list, sample, run, demo, addin.
+"""``bankxl`` command line: list, sample, run, feedback, demo, addin.
 
 Exit codes: 0 ok · 1 internal error · 2 bad input (DataValidationError / ParameterError / missing file).
 Errors are one paragraph in Chinese followed by English; ``--debug`` shows the traceback.
@@ -77,9 +77,9 @@ def cmd_run(args) -> int:
 
     if args.scenario.strip().lower() == "all":
         return cmd_run_all(args)
-    if args.by == "manager" or args.do_not_disturb or args.contacts:
-        raise BankxlError("--by manager、--do-not-disturb 与 --contacts 只用于 bankxl run all(营销任务清单)。",
-                          "--by manager, --do-not-disturb and --contacts are options of bankxl run all only.")
+    if args.by == "manager" or args.do_not_disturb or args.contacts or args.feedback:
+        raise BankxlError("--by manager、--do-not-disturb、--contacts 与 --feedback 只用于 bankxl run all(营销任务清单)。",
+                          "--by manager, --do-not-disturb, --contacts and --feedback are options of bankxl run all only.")
     spec = get_scenario(args.scenario)
     params, common = {}, {}
     if args.params:
@@ -167,14 +167,30 @@ def cmd_run_all(args) -> int:
     t0 = time.perf_counter()
     _progress(f"全部场景 run all: {len(files)} 个输入文件 input file(s)")
     res = run_all(files, out, params=cross, scenario_params=per, strict=args.strict, holidays=args.holidays,
-                  by=args.by, do_not_disturb=args.do_not_disturb, contacts=args.contacts, progress=_progress,
-                  **settings)
+                  by=args.by, do_not_disturb=args.do_not_disturb, contacts=args.contacts, feedback=args.feedback,
+                  progress=_progress, **settings)
     ran = sum(r.status == "已运行" for r in res.runs)
     _progress(f"运行 {ran} 个场景, 跳过/出错 {len(res.runs) - ran} 个 (ran {ran}, not run {len(res.runs) - ran})")
     for p in res.paths:
         print(p)
     _progress(f"完成 done: {out} ({time.perf_counter() - t0:.1f}s), exit {res.exit_code}")
     return res.exit_code
+
+
+def cmd_feedback(args) -> int:
+    """``bankxl feedback --lists DIR --out FILE``: read the returned 营销任务清单 under DIR and write the 营销反馈
+    report (:func:`bankxl.crossview.feedback.run_feedback`). Exit 0, or 2 for bad input."""
+    from .crossview.feedback import run_feedback
+
+    t0 = time.perf_counter()
+    path, report = run_feedback(args.lists, args.out, params=_parse_kv(args.param), as_of=args.as_of,
+                                mask=not args.no_mask)
+    fb = report.meta["feedback"]
+    _progress(f"反馈 feedback: {len(fb['matched']):,} 个任务, 未匹配 {len(fb['unmatched']):,} 行; "
+              + report.problems.summary_text())
+    print(path)
+    _progress(f"完成 done: {path} ({time.perf_counter() - t0:.1f}s)")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -223,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one file per outlet with only its own rows; with all: one task list per outlet / manager")
     r.add_argument("--do-not-disturb", help="run all: 免打扰名单 file (客户号)")
     r.add_argument("--contacts", help="run all: 接触记录 file (客户号, 联系日期)")
+    r.add_argument("--feedback", help="run all: 退回的营销任务清单所在文件夹; 拒绝的客户 N 天内不再列入(refusal_days)")
     r.add_argument("--strict", action="store_true", help="数据问题视为错误 row problems are fatal")
     r.add_argument("--scale", type=int, choices=[1, 10000], default=None,
                    help="金额展示单位 1=元 10000=万元 (默认: 参数表「金额单位」, 否则万元; 外币 10000 显示为 千, 如 千EUR)")
@@ -232,6 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-mask-accounts", action="store_true",
                    help="客户本人账号不脱敏 (证件/手机/姓名仍脱敏; 默认: 参数表「账号脱敏」, 否则脱敏)")
     r.set_defaults(func=cmd_run)
+
+    f = sub.add_parser("feedback", help="汇总退回的营销任务清单 read returned task lists back: conversion report")
+    f.add_argument("--lists", required=True, help="folder of returned 营销任务清单 .xlsx (sub-folders too)")
+    f.add_argument("--out", "-o", required=True, help="report .xlsx")
+    f.add_argument("--param", "-p", action="append", help="key=value, e.g. min_contacted=30")
+    f.add_argument("--as-of", help="报告日期 YYYY-MM-DD (默认: 名单中最新的数据日期)")
+    f.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
+    f.set_defaults(func=cmd_feedback)
 
     d = sub.add_parser("demo", help="在示例银行和公开数据上运行全部场景 run every scenario on bundled data")
     d.add_argument("--out", default="demo_output")

@@ -48,6 +48,9 @@ PROBLEM_CODES: dict[str, str] = {
     "MCH_COUNT_ZERO": "商户月度笔数为 0 但金额不为 0(按当月有交易处理)",
     "LIST_CONFLICT": "外部名单与本行客户身份冲突(证件号相同姓名不同, 或姓名+手机对应多位客户), 未合并",
     "REPAY_INVALID": "征信近24月还款状态串无法解读(长度不是 24 位, 或含 N、1–7、C、G、D、Z、*、# 以外的字符)",
+    "FEEDBACK_KEY": "退回的营销任务行: 客户号与其名单键/数据日期对不上(或同一文件中重复), 未计入",
+    "FEEDBACK_CONFLICT": "同一客户同一轮次在几份退回的名单中反馈不同",
+    "USCC_INVALID": "统一社会信用代码格式或校验位错误(GB 32100)",
 }
 
 #: Informational codes: recorded on the 数据问题 sheet so the user sees what was done, but not data errors —

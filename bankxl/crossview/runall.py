@@ -132,7 +132,8 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
             scenario_params: Mapping[str, Mapping[str, Any]] | None = None, as_of: Any = None,
             strict: bool = False, holidays: Any = None, scale: int = 10_000, mask: bool = True,
             mask_accounts: bool = True, currency: str | None = None, by: str | None = None,
-            do_not_disturb: Any = None, contacts: Any = None, scenarios: Sequence[Scenario] | None = None,
+            do_not_disturb: Any = None, contacts: Any = None, feedback: Any = None,
+            scenarios: Sequence[Scenario] | None = None,
             progress: Callable[[str], None] | None = None) -> RunAllResult:
     """Run every scenario that can run on ``sources`` and write its report, the 客户画像 and the 营销任务清单 into
     ``out_dir`` (created; nothing is written elsewhere, no input file is overwritten).
@@ -140,6 +141,8 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     ``params``: :class:`CrossParams` overrides; ``scenario_params``: {scenario id / code: overrides}; ``by``:
     None, ``"manager"`` or ``"outlet"`` — also one task file per 客户经理 / 机构 (:func:`.tasks.split_tasks`);
     ``do_not_disturb`` / ``contacts``: optional 免打扰名单 / 接触记录 (file or DataFrame, :mod:`.tasks`);
+    ``feedback``: optional folder of returned task lists (:mod:`.feedback`): their 拒绝 customers are held for
+    ``refusal_days`` (read before the inputs; its row problems go to the task list's 数据问题);
     ``scenarios``: default every registered one. Other settings as :func:`bankxl.runner.run_scenario`.
     Raises ParameterError (any bad parameter, before reading), BankxlError when ``out_dir`` is a file;
     a scenario's own error never stops the others (:class:`ScenarioRun`).
@@ -172,6 +175,16 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     own_problems = ProblemLog()  # the constraint tables' row problems (shown on the task list's 数据问题)
     dnd = read_constraint("do_not_disturb", do_not_disturb, own_problems)
     contact = read_constraint("contacts", contacts, own_problems)
+    refused, fb_note = None, ""
+    if feedback is not None and str(feedback).strip():
+        from .feedback import match_rows, read_lists, refusals
+
+        ret = read_lists(feedback, exclude=[], problems=own_problems)
+        refused = refusals(match_rows(ret, own_problems)[0])
+        n_files = int((ret.files["状态"] == "已读取").sum())
+        fb_note = (f"已读取退回名单 {n_files} 个文件(--feedback {feedback}): 拒绝 {len(refused):,} 位; "
+                   f"拒绝后 {cross.refusal_days} 天内不再列入任务。")
+        say(fb_note)
 
     wanted = list(dict.fromkeys(t for s in specs for t in (*s.inputs, *s.optional_inputs)))
     say(f"读取输入(每张表只读一次) reading inputs once: {', '.join(wanted)} …")
@@ -230,8 +243,8 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
         result.profile = profile
         paths.append(write_report(profile, _target(out_dir, PROFILE_FILE, sources)))
         say(f"  ✓ 客户画像 -> {paths[-1].name}")
-        tasks = build_tasks(ran, typed, cross, ctx, do_not_disturb=dnd, contacts=contact)
-        tasks.notes += notes
+        tasks = build_tasks(ran, typed, cross, ctx, do_not_disturb=dnd, contacts=contact, refused=refused)
+        tasks.notes += notes + ([fb_note] if fb_note else [])
         _finish(tasks, "营销任务清单", cross, ctx, tables_inputs, load_problems)
         result.tasks = tasks
         paths.append(write_report(tasks, _target(out_dir, TASKS_FILE, sources)))

@@ -194,10 +194,12 @@ def _balances(tables: dict[str, pd.DataFrame], ps: Persons) -> pd.DataFrame:
 
 
 def build_tasks(runs: Sequence, tables: dict[str, pd.DataFrame], p: CrossParams, ctx: RunContext, *,
-                do_not_disturb: pd.DataFrame | None = None, contacts: pd.DataFrame | None = None) -> Report:
+                do_not_disturb: pd.DataFrame | None = None, contacts: pd.DataFrame | None = None,
+                refused: pd.DataFrame | None = None) -> Report:
     """The 营销任务清单 report (rules and sheets in the module docstring) over the :class:`~.runall.ScenarioRun` s
     that ran. ``tables``: conformed input tables by id (客户 for identity and owner; balance tables).
-    ``do_not_disturb`` / ``contacts``: typed constraint tables (:func:`read_constraint`) or None. Returns a
+    ``do_not_disturb`` / ``contacts``: typed constraint tables (:func:`read_constraint`) or None; ``refused``:
+    the 拒绝 of returned lists (:func:`.feedback.refusals`: cust_id, date, basis) or None. Returns a
     Report without 说明/数据问题; ``report.meta['crossview_tasks']`` holds the frames :func:`split_tasks` uses."""
     customers = tables.get("customers")
     ps = persons(customers)
@@ -240,7 +242,7 @@ def build_tasks(runs: Sequence, tables: dict[str, pd.DataFrame], p: CrossParams,
     tasks["来源名单"] = sources.to_numpy()
     tasks["数据日期"] = ctx.as_of
 
-    held = _constraints(pd.Series(people, dtype="string"), risk, ps, ctx, p, do_not_disturb, contacts)
+    held = _constraints(pd.Series(people, dtype="string"), risk, ps, ctx, p, do_not_disturb, contacts, refused)
     keep = held.isna().to_numpy()
     keys = {"level": ("_rank", True), "lists": ("名单数", False), "money": (ctx.base_label("涉及金额"), False)}
     by = [keys[k][0] for k in p.priority] + ["客户号"]
@@ -268,8 +270,9 @@ def build_tasks(runs: Sequence, tables: dict[str, pd.DataFrame], p: CrossParams,
     report = Report("营销任务清单", method=_method(p, ctx), notes=[
         f"营销任务 {len(out):,} 位客户(来自 {market['list_key'].nunique()} 张名单); 暂不联系 {len(stop):,} 位。",
         "同一客户的多个名单合并为一行: 原因逐条列出并注明来源场景与名单, 建议动作取最优名单行, 截止日取最早。"])
-    report.sheets = task_sheets(out, detail, stop, ctx)
+    report.sheets = task_sheets(out, detail, stop, ctx, protect=p.protect_tasks)
     report.meta["crossview_tasks"] = {"tasks": out, "detail": detail, "held": stop}
+    report.meta["crossview_params"] = p
     report.meta["crossview_ctx"] = ctx
     return report
 
@@ -284,7 +287,8 @@ def _method(p: CrossParams, ctx: RunContext) -> list[str]:
         f"优先级: {order} → 客户号升序。等级按各名单自身的档位比较(第 1 档最好); 涉及金额取各名单金额列(名单的首要排序金额, "
         f"{ctx.base_unit})的最大值, 不跨名单相加。",
         "不营销: 风险名单(risk_only 标记的名单, 以及风险管理类场景的全部客户表: 如 R1 的借款人与保证人)、免打扰名单、"
-        f"{p.recontact_days} 天内已联系的客户(接触记录), 列于「暂不联系」。",
+        f"{p.recontact_days} 天内已联系的客户(接触记录)、{p.refusal_days} 天内在退回的营销任务清单中「拒绝」的客户"
+        "(run all --feedback; 按跟进日期, 未填时按该名单的数据日期), 列于「暂不联系」。",
     ]
 
 
@@ -341,9 +345,11 @@ def _owners(people: pd.Index, best: pd.DataFrame, market: pd.DataFrame, tables: 
 
 
 def _constraints(people: pd.Series, risk: pd.DataFrame, ps: Persons, ctx: RunContext, p: CrossParams,
-                 dnd: pd.DataFrame | None, contacts: pd.DataFrame | None) -> pd.Series:
+                 dnd: pd.DataFrame | None, contacts: pd.DataFrame | None,
+                 refused: pd.DataFrame | None = None) -> pd.Series:
     """Per person (aligned with ``people``) why he is not marketed now (<NA> = marketed): 风险名单: <sources>,
-    免打扰名单, 近 N 天内已联系(最近 yyyy-mm-dd); several joined with ；."""
+    免打扰名单, 近 N 天内已联系(最近 yyyy-mm-dd), 近 N 天内拒绝(yyyy-mm-dd, 按跟进日期|名单数据日期) — a 拒绝
+    at most ``refusal_days`` days before the data date, or after it; several joined with ；."""
     idx = pd.Index(people)
     n = len(people)
     parts = []
@@ -363,6 +369,16 @@ def _constraints(people: pd.Series, risk: pd.DataFrame, ps: Persons, ctx: RunCon
         recent = (days <= p.recontact_days).fillna(False).to_numpy(dtype=bool)
         text = (f"近 {p.recontact_days} 天内已联系(最近 " + last.dt.strftime("%Y-%m-%d").astype("string") + ")")
         parts.append(pd.Series(np.where(recent, text.to_numpy(dtype=object), None), dtype="string"))
+    if refused is not None and len(refused) and p.refusal_days > 0:
+        r = pd.DataFrame({"person": ps.of(refused["cust_id"].astype("string").str.strip()).to_numpy(),
+                          "date": pd.to_datetime(refused["date"]).to_numpy(),
+                          "basis": refused["basis"].astype("string").to_numpy()}).dropna(subset=["person", "date"])
+        r = r.sort_values(["person", "date"], kind="stable").drop_duplicates("person", keep="last")
+        r = r.set_index("person").reindex(people.to_numpy())
+        near = ((ctx.as_of - r["date"]).dt.days <= p.refusal_days).fillna(False).to_numpy(dtype=bool)
+        text = (f"近 {p.refusal_days} 天内拒绝(" + r["date"].dt.strftime("%Y-%m-%d").astype("string")
+                + ", 按" + r["basis"] + ")")
+        parts.append(pd.Series(np.where(near, text.to_numpy(dtype=object), None), dtype="string"))
     out = pd.Series(pd.NA, index=range(n), dtype="string")
     for part in parts:
         out = out.where(part.isna(), (out + "；" + part).fillna(part))
@@ -388,20 +404,32 @@ def manager_summary(tasks: pd.DataFrame, held: pd.DataFrame, ctx: RunContext) ->
     return out
 
 
-def task_sheets(tasks: pd.DataFrame, detail: pd.DataFrame, held: pd.DataFrame, ctx: RunContext) -> list[Sheet]:
-    """The sheets of a task report (whole or one manager's / outlet's part)."""
+def task_sheets(tasks: pd.DataFrame, detail: pd.DataFrame, held: pd.DataFrame, ctx: RunContext, *,
+                protect: bool = False) -> list[Sheet]:
+    """The sheets of a task report (whole or one manager's / outlet's part). The 营销任务 table ends with the
+    feedback columns a manager fills in (:mod:`.feedback`: 跟进日期, 跟进方式, 结果, 金额(元), 备注 — data
+    validation, unlocked); ``protect``: protect that sheet with :data:`.feedback.PROTECT_OPTIONS`."""
+    from .feedback import PROTECT_OPTIONS, FEEDBACK_HELP, feedback_frame, feedback_validations, protection_note
+
     money = ctx.base_label("涉及金额")
     summary = manager_summary(tasks, held, ctx)
+    fb = feedback_frame(len(tasks), ctx)
+    shown = pd.concat([tasks.reset_index(drop=True), fb], axis=1)
     return [
         Sheet("营销任务", [
             Note(title="营销任务清单", lines=[
                 f"{len(tasks):,} 位客户, 每位只出现一次, 归属一位客户经理; 按优先级排名(规则见说明页)。",
-                "客户号不脱敏, 姓名/证件/手机脱敏; 原因逐条注明来源场景与名单。"]),
-            Table(tasks, name="tasks", title="营销任务", role="list",
-                  text_columns=("客户号", "机构号", "客户经理", "其他服务经理", "来源名单"),
-                  formats={"排名": "int", "名单数": "int", money: "money0", "截止日": "date", "数据日期": "date"},
-                  widths={"原因": 70, "建议动作": 40, "最好等级": 24, "来源名单": 40},
-                  empty_note="没有可营销的名单客户")]),
+                "客户号不脱敏, 姓名/证件/手机脱敏; 原因逐条注明来源场景与名单。", FEEDBACK_HELP,
+                protection_note(protect)]),
+            Table(shown, name="tasks", title="营销任务", role="list",
+                  text_columns=("客户号", "机构号", "客户经理", "其他服务经理", "来源名单", "跟进方式", "结果", "备注"),
+                  formats={"排名": "int", "名单数": "int", money: "money0", "截止日": "date", "数据日期": "date",
+                           "跟进日期": "date", ctx.base_label("金额"): "money0"},
+                  widths={"原因": 70, "建议动作": 40, "最好等级": 24, "来源名单": 40, "跟进日期": 12,
+                          "跟进方式": 10, "结果": 10, ctx.base_label("金额"): 14, "备注": 30},
+                  input_columns=tuple(fb.columns), validations=feedback_validations(ctx),
+                  empty_note="没有可营销的名单客户")],
+              protection=PROTECT_OPTIONS if protect else None),
         Sheet("经理汇总", [Table(summary, name="manager_summary", title="各客户经理任务数",
                                  text_columns=("客户经理",), total_row=True,
                                  formats={"最早截止日": "date", ctx.money_label("涉及金额"): "money"})],
@@ -451,6 +479,7 @@ def split_tasks(report: Report, by: str, out_dir: Path, sources: Sequence[Any] =
         label = part if part is not None else "(未分配机构)"
         sub = Report(f"营销任务清单 {label}", method=list(report.method),
                      notes=[f"本文件只含{col}「{label}」的任务 (--by {by}); 排名为本文件内的顺序。", *report.notes])
-        sub.sheets = task_sheets(tasks, detail, held, ctx_like)
+        p = report.meta.get("crossview_params")
+        sub.sheets = task_sheets(tasks, detail, held, ctx_like, protect=bool(p and p.protect_tasks))
         out.append((paths[part], sub))
     return out

@@ -77,6 +77,10 @@ class Table:
     scenario); None for other tables. The contract finds lists by it, never by sheet name.
     ``empty_note``: why the table can be empty (e.g. "本期无到期存款"); an empty table is written as its
     caption, a line ``无: <empty_note>`` (a generic reason when None) and the bare header.
+    ``input_columns``: columns the reader fills in (e.g. a task list's 跟进日期/结果): every data cell is
+    written (blank ones too) unlocked and shaded, so they stay editable when the sheet is protected.
+    ``validations``: column -> XlsxWriter ``data_validation`` options (``validate``, ``criteria``, ``source``,
+    ``input_message``, ``error_message`` …) applied to the column's data rows.
     """
 
     df: pd.DataFrame
@@ -90,6 +94,8 @@ class Table:
     widths: dict[str, float] = field(default_factory=dict)
     role: str | None = None
     empty_note: str | None = None
+    input_columns: Sequence[str] = ()
+    validations: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.role is not None and self.role not in TABLE_ROLES:
@@ -206,6 +212,8 @@ class Sheet:
     titles never split by a page break) or ``"detail"`` prints its first page only (a long list);
     None = by rule (``bankxl.report.layout.print_role``: detail when a table has more than
     ``DETAIL_ROWS`` rows or holds tags).
+    ``protection``: None (not protected) or the options of XlsxWriter ``worksheet.protect`` (no password),
+    e.g. ``{"sort": True, "autofilter": True}``; cells of :attr:`Table.input_columns` stay unlocked.
     """
 
     name: str
@@ -213,6 +221,7 @@ class Sheet:
     tab_color: str | None = None
     landscape: bool = True
     print_role: str | None = None
+    protection: dict | None = None
 
     def __post_init__(self):
         if self.print_role is not None and self.print_role not in PRINT_ROLES:

@@ -276,6 +276,8 @@ class XlsxReportWriter:
         ws.hide_gridlines(2)
         if sheet.tab_color:
             ws.set_tab_color(sheet.tab_color)
+        if sheet.protection is not None:
+            ws.protect("", dict(sheet.protection))
         self._rows = {}
         row, widths, more = 0, {}, []
         spans: list[tuple] = []  # (block, first row, header row or None, next free row)
@@ -585,7 +587,8 @@ class XlsxReportWriter:
         header_fmt = self.fmt.get(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", text_wrap=True,
                                   align="center", border=1)
         text_cols = set(block.text_columns)
-        col_specs, writers, wrapped = [], [], {}
+        inputs = set(block.input_columns)
+        col_specs, writers, wrapped, blanks = [], [], {}, {}
         for j, (orig, header) in enumerate(zip(df.columns, columns)):
             s = df[orig]
             kind = _column_kind(s)
@@ -599,6 +602,8 @@ class XlsxReportWriter:
                      {"align": "left", "indent": 1} if kind in ("object", "text") else {})
             if code:
                 align["num_format"] = code
+            if orig in inputs:  # to be filled in: unlocked (editable on a protected sheet) and shaded
+                align.update(locked=False, bg_color="#FFF2CC")
             cell_fmt = self.fmt.get(**align)
             writers.append((kind, cell_fmt))
             spec = {"header": header, "header_format": header_fmt, "format": cell_fmt}
@@ -631,6 +636,8 @@ class XlsxReportWriter:
                 writers[j] = (kind, wrap)
                 spec["format"] = wrap
                 wrapped[j] = w
+            if orig in inputs:
+                blanks[j] = writers[j][1]
             widths[j] = max(widths.get(j, 0), min(w, 50))
         last_row = header_row + max(n, 1) + (1 if block.total_row else 0)
         if self.large:
@@ -640,7 +647,11 @@ class XlsxReportWriter:
             opts = {"columns": col_specs, "name": self._table_name(block), "style": "Table Style Light 9",
                     "total_row": block.total_row, "autofilter": True}
             ws.add_table(header_row, 0, last_row, len(columns) - 1, opts)
-        self._write_rows(ws, df, header_row + 1, writers, wrapped)
+        self._write_rows(ws, df, header_row + 1, writers, wrapped, blanks)
+        for name, opts in block.validations.items():
+            if name in df.columns:
+                c = list(df.columns).index(name)
+                ws.data_validation(header_row + 1, c, header_row + max(n, 1), c, dict(opts))
         if self.large:
             ws.autofilter(header_row, 0, header_row + max(n, 1), len(columns) - 1)
         if block.name:
@@ -651,10 +662,11 @@ class XlsxReportWriter:
         return header_row, last_row + 1
 
     def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list,
-                    wrapped: dict[int, float] | None = None) -> None:
+                    wrapped: dict[int, float] | None = None, blanks: dict | None = None) -> None:
         """Write the data rows, row by row (constant_memory needs row order), with one typed fast path
         per column: numbers (write_number; >15 significant digits as text), dates, text (write_string,
-        so '=...' from data never becomes a formula), and a generic path for mixed object columns."""
+        so '=...' from data never becomes a formula), and a generic path for mixed object columns.
+        ``blanks``: column position -> format written into the column's empty cells (input columns)."""
         cols = []
         for (kind, fmt), name in zip(writers, df.columns):
             s = df[name]
@@ -698,6 +710,8 @@ class XlsxReportWriter:
                 v = vals[i]
                 if v is not None:
                     write(r, j, v, fmt)
+                elif blanks and j in blanks:
+                    ws.write_blank(r, j, None, blanks[j])
 
     @staticmethod
     def _wrapped_lines(df: pd.DataFrame, wrapped: dict[int, float]) -> np.ndarray | None:
