@@ -360,7 +360,7 @@ class ScoredList:
 def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, strategy: Sequence,
                ctx: RunContext, *, sort_by: Sequence[str] = (), unknown: Sequence[str] = (),
                customers: pd.DataFrame | None = None, show: Mapping[str, str] | None = None,
-               top: int = 3, decimals: int = 1) -> ScoredList:
+               top: int = 3, decimals: int = 1, strategy_label: str = "策略表") -> ScoredList:
     """Score, level, explain, assign actions and due dates, and rank the customers of ``frame``.
 
     ``frame``: one row per customer with ``cust_id`` and the columns the rules, templates, ``sort_by`` and
@@ -370,7 +370,9 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
     ``unknown``: rule ids or names the dataset cannot supply at all (not computed for every row).
     ``customers``: the table the identity columns (客户名称/证件号码/手机号, 机构号/客户经理) come from
     (default ``frame``). ``show``: frame column -> header of extra columns shown after the identity.
-    ``top``: reasons kept; ``decimals``: rounding of 得分. Returns a :class:`ScoredList`. Raises
+    ``top``: reasons kept; ``decimals``: rounding of 得分. ``strategy_label``: the 中文名 of the scenario's
+    ``strategy`` parameter, named in the note (a second list's own strategy, e.g. 大额名单策略表). Returns a
+    :class:`ScoredList`. Raises
     ParameterError for bad levels/strategy, KeyError for a template placeholder that is not a column.
     """
     check_levels(levels, strategy, frame.columns)
@@ -437,7 +439,7 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
         + " / ".join(f"{a} ≥{b:g}" for a, b in zip(names, thresholds))
         + (f"; 低于 {thresholds[-1]:g} 分的 {excluded:,} 户未列入名单" if excluded else "") + "。",
         f"原因: 命中的规则按得分从高到低取前 {top} 条, 以「{REASON_SEP}」分隔。",
-        "建议动作与截止日按等级取自参数「策略表」: "
+        f"建议动作与截止日按等级取自参数「{strategy_label}」: "
         + " / ".join(f"{k} {plan[k][1]} 个工作日" for k in names)
         + "; 截止日 = 数据日期后第 N 个工作日(银行日历, 节假日不计)。",
         tie_break,

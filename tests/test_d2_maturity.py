@@ -91,8 +91,11 @@ def test_spec_registered():
 
 
 def test_sheets_in_order(report):
-    assert report.sheet_names == ["到期结构", "到期透视", "到期分布", "到期日历", "排班", "提醒名单", "到期明细",
-                                  "客户标签", "数据问题", "说明"]  # 客户标签: the §6 tag table (issue 9)
+    # 客户标签: the §6 tag table (issue 9); 大额到期客户 on its own sheet (issue 10: under the 排班 schedule it never
+    # printed); the writer puts the headline 概览 first
+    assert report.sheet_names == ["到期结构", "到期透视", "到期分布", "到期日历", "排班", "大额到期客户", "提醒名单",
+                                  "到期明细", "客户标签", "数据问题", "说明"]
+    assert report.headline is not None and report.headline.actions == "reminders"
 
 
 # --- 到期结构 -----------------------------------------------------------------------------------------
@@ -333,7 +336,7 @@ def test_empty_input_gives_well_formed_report(tmp_path):
     assert amt["层级"].tolist() == ["全行"] and amt["合计"].item() == 0
     assert len(t["maturity_calendar"].df) == 60 and t["maturity_calendar"].df["高峰日"].eq("").all()
     p = write_report(r, tmp_path / "empty.xlsx")
-    assert openpyxl.load_workbook(p).sheetnames == r.sheet_names
+    assert openpyxl.load_workbook(p).sheetnames == ["概览", *r.sheet_names]
 
 
 def test_bad_params_raise():
@@ -353,8 +356,8 @@ def test_custom_amount_bands_from_param_text():
 def test_written_workbook(report, tmp_path):
     p = write_report(report, tmp_path / "d2.xlsx")
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames == ["到期结构", "到期透视", "到期分布", "到期日历", "排班", "提醒名单", "到期明细",
-                             "客户标签", "数据问题", "说明"]
+    assert wb.sheetnames == ["概览", "到期结构", "到期透视", "到期分布", "到期日历", "排班", "大额到期客户", "提醒名单",
+                             "到期明细", "客户标签", "数据问题", "说明"]  # issue 10: the headline first
     assert {"maturity_amount", "maturity_count", "maturity_customers"} <= set(wb["到期结构"].tables)
     assert "maturity_detail" in wb["到期明细"].tables and "reminders" in wb["提醒名单"].tables
     assert len(wb["到期分布"]._charts) == 5 and len(wb["到期日历"]._charts) == 1

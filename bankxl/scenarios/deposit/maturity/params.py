@@ -3,7 +3,7 @@ its 中文 name, unit and range (shown on 参数 and in 说明, hashed into the 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ....errors import ParameterError
 from ....lists import check_levels, levels_param, strategy_param
@@ -34,6 +34,8 @@ class MaturityParams:
                              increasing=True)
     months_ahead: int = param(12, "到期月份数", "月", "到期结构展示的未来月份数(从数据日期次日所在月起)",
                               min=1, max=60)
+    headline_days: int = param(30, "概览到期天数", "天", "概览的到期金额/笔数/自动转存占比统计数据日期次日起的该天数"
+                               "(按合同到期日), 对比其后同样天数的到期", min=1, max=366)
     calendar_days: int = param(60, "到期日历天数", "天", "到期日历与排班覆盖数据日期之后的天数", min=1, max=731)
     peak_percentile: float = param(0.9, "高峰日分位数", None, max=1.0, help=
                                    "高峰日 = 实际可支取金额 > 日历窗口内全部工作日金额的该分位数(默认 P90)")
@@ -125,3 +127,11 @@ class MaturityParams:
                 f"Parameter node_actions must look like [[30, \"action\"], ...] (days before maturity >= 1, "
                 f"action); got {self.node_actions!r}.")
 
+
+def param_label(params: MaturityParams, name: str) -> str:
+    """The 中文名 of parameter ``name`` of ``params`` (as on the 参数 sheet), e.g. 大额名单策略表 for
+    ``large_strategy``. Raises KeyError for a name that is not a parameter."""
+    for f in fields(params):
+        if f.name == name:
+            return str(f.metadata["zh"])
+    raise KeyError(name)

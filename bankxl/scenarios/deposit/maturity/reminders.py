@@ -7,10 +7,22 @@ import pandas as pd
 
 from ....frames import masked
 from ....lists import Rule, score_list
+from ....report import Note, Table
 from ....scenario import RunContext
 from ....tags import tag_rows, tag_table
 from .params import MaturityParams
 from .prepare import maturity_value
+
+
+#: 提醒名单 columns a 客户经理 does not need on paper (the deposit's particulars, kept for the screen after
+#: 截止日; the 证件号码 column is matched by prefix: 证件号码(脱敏) or 证件号码). Issue 10 item 3.
+SCREEN_COLUMNS = ("账号", "证件号码", "支行/网点", "存期", "利率", "起息日", "距到期天数", "本息说明", "自动转存", "理财经理跟进")
+
+
+def screen_columns(columns) -> list[str]:
+    """The columns of ``columns`` that are on-screen only (:data:`SCREEN_COLUMNS`), in that order."""
+    cols = [str(c) for c in columns]
+    return [c for key in SCREEN_COLUMNS for c in cols if c == key or (key == "证件号码" and c.startswith(key))]
 
 
 def reminder_window(ctx: RunContext) -> int:
@@ -92,7 +104,8 @@ def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, c
     products = {str(k): str(v) for k, v in params.level_products}
     out.insert(out.columns.get_loc("得分"), "建议产品", out["等级"].map(products).astype("string"))
     first = ["排名", "提醒节点", "客户号"]
-    lst.df = out[first + [c for c in out.columns if c not in first]]
+    screen = screen_columns(out.columns)
+    lst.df = out[first + [c for c in out.columns if c not in first and c not in screen] + screen]
     order = lst.tie_break.rstrip("。") + ", 同一客户再按账号升序。"
     return lst.df, lst, order
 
@@ -113,3 +126,42 @@ def customer_tags(d: pd.DataFrame, rem: pd.DataFrame, vip: pd.DataFrame, params:
         tag_rows("D2", "D2_OVERDUE", "已到期未支取", over["cust"], ctx, params, value=over["balance"].to_numpy()))
 
 
+def reminder_blocks(rem: pd.DataFrame, lst, rem_order: str, params: MaturityParams, ctx: RunContext) -> list:
+    """The 提醒名单 sheet: a short note (what the list covers, its counts), 提醒汇总 (per node: 笔数, 客户数,
+    到期金额 in the display unit, 理财经理跟进笔数), the list (``reminders``) and, under it, how it is scored.
+    The list's header sits within the first rows of the sheet so that the writer freezes it (not the
+    summary's); columns a 客户经理 needs on paper come first (排名 … 截止日), the deposit's particulars
+    (:data:`SCREEN_COLUMNS`) after them."""
+    win = reminder_window(ctx)
+    node_labels = [f"到期前{int(k)}天" for k in params.reminder_days]
+    amt_col = ctx.base_label("余额")
+    g = rem.assign(_big=rem["理财经理跟进"].eq("是")).groupby("提醒节点")
+    summ = pd.DataFrame({"笔数": g.size(), "客户数": g["客户号"].nunique(), "amt": g[amt_col].sum(),
+                         "理财经理跟进笔数": g["_big"].sum()}).reindex(node_labels).fillna(0)
+    summary = pd.DataFrame({"提醒节点": node_labels, "笔数": summ["笔数"].astype("int64").to_numpy(),
+                            "客户数": summ["客户数"].astype("int64").to_numpy(),
+                            ctx.money_label("到期金额"): ctx.money(summ["amt"].astype("float64").to_numpy()),
+                            "理财经理跟进笔数": summ["理财经理跟进笔数"].astype("int64").to_numpy()})
+    covers = ("到期日 = 数据日期 + N 天" if win == 1 else
+              f"到期日在数据日期 + N 至 + N + {win - 1} 天(之后 {win - 1} 天为非工作日, 提醒提前到数据日期)")
+    screen = [c for c in screen_columns(rem.columns)]
+    method = [
+        ("到期本息: 单利 = 本金 × (1 + 年利率 × 存期月数/12)(整存整取/大额存单); "
+         "零存整取近似 = 余额 × (1 + 年利率 × (n+1)/24); 通知存款/定活两便不计算。"),
+        (f"得分: 客户本节点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit} {params.large_points:g} 分"
+         f"(理财经理跟进); 单笔 ≥ {params.cd_threshold:,.0f} {ctx.base_unit}且不是大额存单 {params.cd_points:g} 分"
+         f"(建议大额存单); 大额存单到期 {params.cd_renew_points:g} 分。建议产品按等级取自参数「建议产品表」, "
+         "建议动作 = 参数「提醒节点动作表」中本节点的动作 + 等级的动作(参数「策略表」); 截止日不晚于实际可支取日"
+         "的前一个工作日(不早于数据日期)。"),
+        *(n for n in lst.note if n != lst.tie_break), rem_order,
+        f"「截止日」之后的列({'、'.join(screen)})是存款明细, 供屏幕核对。" if screen else "",
+    ]
+    return [
+        Note(title=f"到期提醒名单 — {ctx.as_of:%Y-%m-%d} 使用",
+             lines=[f"节点 到期前 N 天(N = {', '.join(str(int(k)) for k in params.reminder_days)}): {covers}; "
+                    + lst.summary() + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else "")]),
+        Table(summary, name="reminder_summary", title="提醒汇总", formats={"笔数": "int", "客户数": "int"}),
+        lst.table("reminders", "提醒名单", text_columns=("账号",),
+                  formats={"利率": "pct", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
+        Note(title="名单说明", lines=[x for x in method if x]),
+    ]

@@ -17,8 +17,9 @@ from .labels import (P_LATER, P_OVERDUE, P_SORT, P_TODAY, PRODUCT_KINDS, TOTAL, 
                      month_periods, term_label)
 from .params import ROLL_TEXT, MaturityParams
 from .prepare import customer_info, org_hierarchy, prepare
-from .reminders import customer_tags, reminder_list, reminder_window
-from .staffing import staffing_tables
+from .headline import maturity_headline
+from .reminders import customer_tags, reminder_blocks, reminder_list
+from .staffing import staffing_blocks, staffing_tables
 
 DETAIL_PIVOT_ROWS = ("分行", "支行/网点")
 DETAIL_PIVOT_COLUMNS = ("到期期间",)
@@ -229,56 +230,26 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
               title="每日实际可支取金额与客户数", secondary=["实际可支取客户数"], y_title=ctx.unit, width=900),
     ])
 
-    # 4 排班
+    # 4 排班 + 大额到期客户 (the list on its own sheet: under a schedule of more than a page it never printed)
     staff, large = staffing_tables(d, info, params, ctx, orgs)
     vip = large.df
     thr = f"{params.large_customer:,.0f} {ctx.base_unit}"
-    s4 = Sheet("排班", [
-        Note(title="到期排班建议",
-             lines=[f"按实际可支取日(工作日)× 网点: 所需人天 = ceil(到期客户数 / {params.customers_per_staff_day})【假设: 人均日处理量】。",
-                    f"大额客户: 当日在该网点到期合计 ≥ {thr}; 建议安排加上参数「大额客户排班建议」"
-                    f"(「{params.staff_large_action}」), 大额客户号最多列 {params.large_ids_shown} 个(按金额从大到小)。"]),
-        Table(staff, name="staffing", title=f"未来 {params.calendar_days} 天排班", text_columns=("机构号", "大额客户号"),
-              formats={"实际可支取日": "date"}, conditional=[Conditional(["所需人天"], "data_bar")]),
+    s4 = Sheet("排班", staffing_blocks(staff, params, ctx))
+    s_large = Sheet("大额到期客户", [
         Note(title="大额到期客户(行长/理财经理名单)",
              lines=[f"未来 {params.calendar_days} 天内(按实际可支取日, 工作日)到期合计 ≥ {thr} 的客户, 每户一行; 得分 = "
                     f"大额客户得分 {params.large_points:g}; 建议动作与截止日按参数「大额名单策略表」, 截止日不晚于最早实际可支取日的"
                     "前一个工作日(不早于数据日期); 主要网点/机构号/客户经理取其金额最大的一笔。"
                     + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else ""),
-                    large.summary(), *(n.replace("参数「策略表」", "参数「大额名单策略表」") for n in large.note)]),
+                    large.summary(), *large.note]),
         large.table("large_customers", "大额到期客户(行长/理财经理名单)", formats={"最早实际可支取日": "date"}),
     ])
+    large_tbl = s_large.blocks[-1]
+    large_tbl.empty_note = f"未来 {params.calendar_days} 天内没有到期合计 ≥ {thr} 的客户"
 
     # 5 提醒名单
     rem, lst, rem_order = reminder_list(d, info, params, ctx)
-    win = reminder_window(ctx)
-    node_labels = [f"到期前{int(k)}天" for k in params.reminder_days]
-    amt_col = ctx.base_label("余额")
-    g = rem.assign(_big=rem["理财经理跟进"].eq("是")).groupby("提醒节点")
-    summ = pd.DataFrame({"笔数": g.size(), "客户数": g["客户号"].nunique(), "amt": g[amt_col].sum(),
-                         "理财经理跟进笔数": g["_big"].sum()}).reindex(node_labels).fillna(0)
-    summary = pd.DataFrame({"提醒节点": node_labels, "笔数": summ["笔数"].astype("int64").to_numpy(),
-                            "客户数": summ["客户数"].astype("int64").to_numpy(),
-                            unit("到期金额"): ctx.money(summ["amt"].astype("float64").to_numpy()),
-                            "理财经理跟进笔数": summ["理财经理跟进笔数"].astype("int64").to_numpy()})
-    covers = ("到期日 = 数据日期 + N 天" if win == 1 else
-              f"到期日在数据日期 + N 至 + N + {win - 1} 天(之后 {win - 1} 天为非工作日, 提醒提前到数据日期)")
-    s5 = Sheet("提醒名单", [
-        Note(title=f"到期提醒名单 — {ctx.as_of:%Y-%m-%d} 使用",
-             lines=[f"节点 到期前 N 天(N = {', '.join(str(int(k)) for k in params.reminder_days)}): {covers}。",
-                    ("到期本息: 单利 = 本金 × (1 + 年利率 × 存期月数/12)(整存整取/大额存单); "
-                    "零存整取近似 = 余额 × (1 + 年利率 × (n+1)/24); 通知存款/定活两便不计算。"),
-                    (f"得分: 客户本节点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit} {params.large_points:g} 分"
-                     f"(理财经理跟进); 单笔 ≥ {params.cd_threshold:,.0f} {ctx.base_unit}且不是大额存单 {params.cd_points:g} 分"
-                     f"(建议大额存单); 大额存单到期 {params.cd_renew_points:g} 分。建议产品按等级取自参数「建议产品表」, "
-                     "建议动作 = 参数「提醒节点动作表」中本节点的动作 + 等级的动作(参数「策略表」); 截止日不晚于实际可支取日"
-                     "的前一个工作日(不早于数据日期)。")
-                    + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else ""),
-                    lst.summary(), *(n for n in lst.note if n != lst.tie_break), rem_order]),
-        Table(summary, name="reminder_summary", title="提醒汇总", formats={"笔数": "int", "客户数": "int"}),
-        lst.table("reminders", "提醒名单", text_columns=("账号",),
-                  formats={"利率": "pct", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
-    ])
+    s5 = Sheet("提醒名单", reminder_blocks(rem, lst, rem_order, params, ctx))
 
     if pre_agg:
         s_detail = Sheet(source_sheet, [
@@ -294,8 +265,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
                   role="detail"),
         ])
 
-    report = Report(title="存款到期视图", sheets=[s1, s_pivot, s2, s3, s4, s5, s_detail,
+    report = Report(title="存款到期视图", sheets=[s1, s_pivot, s2, s3, s4, s_large, s5, s_detail,
                                                   tag_sheet(customer_tags(d, rem, vip, params, ctx))])
+    report.headline = maturity_headline(d, rem, len(vip), params, ctx, unit("到期金额"))
     report.method = [
         "方法依据: SCENARIOS.md「D2 存款到期视图」。",
         f"距到期天数 dtm = 到期日 − 数据日期 {ctx.as_of:%Y-%m-%d}; 剩余期限档: {', '.join(dtm_band_labels(params.dtm_edges))}。",

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 
 from ....lists import Rule, ScoredList, fill_template, score_list
+from ....report import Conditional, Note, Table
 from ....scenario import RunContext
 from .aggregate import _metrics
 from .labels import _amount_text, weekday_labels
-from .params import MaturityParams
+from .params import MaturityParams, param_label
 from .reminders import cap_due
 
 
@@ -132,8 +133,33 @@ def large_customer_list(w: pd.DataFrame, info: pd.DataFrame, params: MaturityPar
     show = {"outlet": "主要网点", "count": "到期笔数", "amount": ctx.base_label("到期金额"), "first": "最早实际可支取日",
             "products": "产品"}
     lst = score_list(frame, rules, params.large_levels, params.large_strategy, ctx, sort_by=("amount",),
-                     customers=frame, show=show)
+                     customers=frame, show=show,
+                     strategy_label=param_label(params, "large_strategy"))
     lst.df["截止日"] = cap_due(lst.df["截止日"], lst.df["最早实际可支取日"], ctx)
     return lst
 
 
+
+
+def staffing_blocks(staff: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> list:
+    """The 排班 sheet: a note and the schedule (``staffing``: one row per working day × outlet, columns of
+    :func:`staffing_tables`). 所需人天 gets a data bar only when it differs between rows: a column that is the
+    same on every row (e.g. 1 everywhere when no outlet has more than ``customers_per_staff_day`` maturing
+    customers a day) under a full bar looks informative and is not (issue 10 item 5); the note says so."""
+    per = params.customers_per_staff_day
+    lines = [f"按实际可支取日(工作日)× 网点: 所需人天 = ceil(到期客户数 / {per})【假设: 人均日处理量】。",
+             f"大额客户: 当日在该网点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit}; 建议安排加上参数「大额客户排班建议」"
+             f"(「{params.staff_large_action}」), 大额客户号最多列 {params.large_ids_shown} 个(按金额从大到小); "
+             "客户名单见「大额到期客户」。"]
+    need = staff["所需人天"]
+    varies = len(need) > 0 and need.nunique() > 1
+    if varies:
+        lines.append(f"所需人天的数据条: 最长 = {int(need.max())} 人天; 所需人天 ≥ 2 的 {int((need > 1).sum()):,} 行需多于 1 人接待。")
+    elif len(need):
+        lines.append(f"所需人天 在全部 {len(need):,} 行都是 {int(need.iloc[0])}(每个网点每天到期客户数不超过 "
+                     f"{per * int(need.iloc[0])} 户), 不加数据条; 按「建议安排」照常排班即可。")
+    return [Note(title="到期排班建议", lines=lines),
+            Table(staff, name="staffing", title=f"未来 {params.calendar_days} 天排班", text_columns=("机构号", "大额客户号"),
+                  formats={"实际可支取日": "date"},
+                  conditional=[Conditional(["所需人天"], "data_bar")] if varies else [],
+                  empty_note=f"未来 {params.calendar_days} 天的工作日没有到期(按实际可支取日)")]
