@@ -170,3 +170,65 @@ def test_sample_bank_populates_every_case():
     reasons = " ".join(det["原因"].fillna(""))
     for text in ("入网不满", "交易不稳定", "月均交易额不足", "预警等级", "已注销"):
         assert text in reasons
+
+
+def _same_bank_for_e1_and_c4() -> dict:
+    """Three merchants, rows 2025-08 … 2026-11 at 100,000 元 a month (1,000 笔), 入网 2020-01-01, MCC 5812:
+    S1 阳光小学食堂 (a school by its name, not its MCC): Nov 2025 and Nov 2026 30,000 元 — on 去年同期 (the
+    name rule) A = B = 1,000/day → r = 0 → 正常; on the 3 months before (MCC only) B = (100,000/31 + 100,000/30 +
+    100,000/31)/3 = 3,261.6, r = 1 − 1,000/3,261.6 = 69.3% → 二级.
+    Z1: Nov 2026 金额 0 with 笔数 blank → no transaction known → 四级 (as E1 and the formula: 笔数 unknown, judged
+    by 金额; r = 100% would be 三级). R1: flat → 正常."""
+    months = pd.period_range("2025-08", "2026-11", freq="M")
+    rows = []
+    for mch in ("S1", "Z1", "R1"):
+        for p in months:
+            amount, count = 100_000.0, 1_000
+            if mch == "S1" and p.month == 11:
+                amount, count = 30_000.0, 300
+            if mch == "Z1" and p == months[-1]:
+                amount, count = 0.0, None
+            rows.append((mch, p.to_timestamp(), count, amount))
+    mm = pd.DataFrame(rows, columns=["mch_id", "month", "txn_count", "amount"]).astype(
+        {"mch_id": "string", "txn_count": "Int64"})
+    mch = pd.DataFrame({"mch_id": ["S1", "Z1", "R1"], "mch_name": ["阳光小学食堂", "便利店", "餐馆"],
+                        "mcc": ["5812"] * 3, "open_date": pd.to_datetime(["2020-01-01"] * 3),
+                        "status": ["正常"] * 3}).astype({c: "string" for c in ("mch_id", "mch_name", "mcc", "status")})
+    return {"merchant_monthly": mm, "merchants": mch}
+
+
+def test_c4_level_is_e1_level_with_the_same_parameters():
+    """C4's 预警等级 is E1's 本月等级 for the same merchants (SCENARIOS.md C4: 预警等级调用 E1): seasonal by name
+    too, and 笔数 unknown with 金额 0 is 四级 — C4 had its own copy of the seasonal MCC / base months and read a
+    blank 笔数 as a transaction (S1 二级, Z1 三级 before). The shared 季节性商户名称 works in C4: blank → MCC only."""
+    b = _same_bank_for_e1_and_c4()
+    expected = {"S1": "正常", "Z1": "四级", "R1": "正常"}
+    c4 = execute("C4", b, as_of=AS_OF).tables()["c4_detail"].df.set_index("商户号")["预警等级"]
+    e1 = execute("E1", b, as_of=AS_OF).tables()["e1_detail"].df.set_index("商户号")["本月等级"]
+    assert c4.to_dict() == expected and e1.to_dict() == expected
+    off = {"seasonal_name": ""}
+    c4 = execute("C4", b, off, as_of=AS_OF).tables()["c4_detail"].df.set_index("商户号")["预警等级"]
+    e1 = execute("E1", b, off, as_of=AS_OF).tables()["e1_detail"].df.set_index("商户号")["本月等级"]
+    assert c4["S1"] == e1["S1"] == "二级"
+
+
+def test_shared_parameters_are_defined_once():
+    """One parameter id means one thing (issue 12 review): the level rule's and the merchant data's parameters
+    are the shared classes' own fields in E1, E2 and C4 (no scenario redefines them), so their 参数 rows, labels
+    and defaults are the same everywhere and each shows once per scenario."""
+    import dataclasses
+
+    from bankxl.rules.merchant_data import MerchantDataParams
+    from bankxl.rules.merchants import MerchantLevelParams
+    from bankxl.scenario import get_scenario, params_table
+
+    level = {f.name: f for f in dataclasses.fields(MerchantLevelParams)}
+    data = {f.name: f for f in dataclasses.fields(MerchantDataParams)}
+    assert {"base_months", "seasonal_mcc", "seasonal_name"} <= set(level)
+    assert set(data) == {"missing_as_zero", "closed_status"}
+    for code, shared in (("E1", level | data), ("C4", level | data), ("E2", data)):
+        cls = get_scenario(code).params
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        assert all(fields[k] is f for k, f in shared.items()), code
+        ids = params_table(cls())["参数"].tolist()
+        assert len(ids) == len(set(ids)), code

@@ -285,3 +285,29 @@ def test_headline_figures_by_hand(report):
     assert got[3][1] == pytest.approx(189.23) and got[3][2] == pytest.approx(386.25)
     assert got[4][1] == pytest.approx(0.5)
     assert h.actions == "e1_warning_list"
+
+
+def test_merchant_scenarios_repeat_no_function_of_the_shared_rules():
+    """Issue 12 review: E1 kept its own copy of the merchants × months setup (DUP_KEY / MCH_COUNT_ZERO, the
+    attribute merge) and E2/C4 each a copy of the 注销 test and the known-zero volumes. No function body (its
+    statements, docstring left out, as the AST prints them) of the E1/E2/C4 packages may equal another one of
+    them or one of bankxl.rules.merchants / merchant_data; and E1 reads the data through merchant_months."""
+    import ast
+    import importlib
+    import inspect
+
+    names = ["bankxl.rules.merchant_data", "bankxl.rules.merchants",
+             *[f"bankxl.scenarios.{p}{m}" for p in ("ebank.merchant_warning", "ebank.merchant_stars",
+                                                   "credit.merchant_credit") for m in ("", ".compute")]]
+    mods = [importlib.import_module(n) for n in names]  # modules (a package's `compute` attribute is a function)
+    md, e1, e1c = mods[0], mods[2], mods[3]
+    seen: dict[str, str] = {}
+    for mod in mods:
+        for node in ast.walk(ast.parse(inspect.getsource(mod))):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                body = node.body[1:] if ast.get_docstring(node) else node.body
+                key = ast.dump(ast.Module(body=body, type_ignores=[]))
+                where = f"{mod.__name__}.{node.name}"
+                assert key not in seen, f"{where} repeats {seen.get(key)}"
+                seen[key] = where
+    assert e1.merchant_months is md.merchant_months and not hasattr(e1c, "matrices")

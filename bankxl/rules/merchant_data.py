@@ -1,5 +1,5 @@
-"""Merchants × months matrices of the acquiring-merchant tables, shared by E2 商户五星级分层 and C4 收单商户信贷营销
-(SCENARIOS.md E2, C4, §0.7; the warning level itself is :mod:`bankxl.rules.merchants`).
+"""Merchants × months matrices of the acquiring-merchant tables, shared by E1 商户四级预警, E2 商户五星级分层 and
+C4 收单商户信贷营销 (SCENARIOS.md E1, E2, C4, §0.7; the warning level itself is :mod:`bankxl.rules.merchants`).
 
 :func:`merchant_months` turns the conformed ``merchant_monthly`` 收单商户月度 (商户号, 月份, 笔数, 金额 元 with
 refunds negative, 结算户日均 元, optional merchant columns) and the optional ``merchants`` 收单商户 into
@@ -12,8 +12,10 @@ MCH_COUNT_ZERO (counted as a month with transactions). Months after the data dat
 
 :func:`known_volumes` applies what the merchant columns say about the months: months before 入网日期 are known
 zero; with ``missing_as_zero`` a month without a row is zero too (an export holding only months with
-transactions). :func:`merchant_identity` is the identity a merchant list shows (客户号 = 商户号, the legal
-person's masked ID). Vectorised: no Python over merchants or months.
+transactions). :func:`closed_merchants` marks 注销 merchants. :func:`merchant_identity` is the identity a merchant
+list shows (客户号 = 商户号, the legal person's masked ID). :class:`MerchantDataParams` holds the two data
+parameters every merchant scenario shares (缺月按无交易, 注销状态): the scenarios derive their params from it.
+Vectorised: no Python over merchants or months.
 """
 from __future__ import annotations
 
@@ -22,12 +24,30 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..scenario import param
 from ..tables import MERCHANT_COLUMNS
+from .transactions import check_regex, has_pattern
 
 #: the merchant columns carried by both tables (ids)
 ATTRS = tuple(c.id for c in MERCHANT_COLUMNS)
 #: how many months the matrices hold at most
 MAX_MONTHS = 60
+
+
+@dataclass(frozen=True)
+class MerchantDataParams:
+    """What the merchant tables mean, shared by E1, E2 and C4 (one id, one meaning, one 参数 row each): a
+    month without a row (unknown unless ``missing_as_zero``) and the 商户状态 of a closed merchant. A scenario
+    derives its params from this class and calls :meth:`check` from its own ``check``."""
+
+    missing_as_zero: bool = param(False, "缺月按无交易", None,
+                                  "否(默认): 某月没有数据行为未知(缺月不补 0); 是: 导出只含有交易的商户月份时, 缺月按无交易")
+    closed_status: str = param("注销|解约|清退|撤销|关闭|停用", "注销状态(正则)", None,
+                               "商户状态匹配即为已注销: 不预警、不定星、不准入")
+
+    def check(self) -> None:
+        """注销状态 compiles. Raises :class:`ParameterError`."""
+        check_regex(self, "closed_status")
 
 
 @dataclass
@@ -143,6 +163,11 @@ def known_volumes(mx: MerchantMonths, as_of: pd.Timestamp, missing_as_zero: bool
     amt, cnt = mx.amt.copy(), mx.cnt.copy()
     amt[fill], cnt[fill] = 0.0, 0.0
     return amt, cnt, before_open
+
+
+def closed_merchants(attrs: pd.DataFrame, pattern: str) -> np.ndarray:
+    """Bool (n): 商户状态 (``attrs["status"]``) matches the regex ``pattern`` (注销 / 解约 …); blank: not closed."""
+    return has_pattern(attrs["status"].astype("string"), pattern).to_numpy(bool)
 
 
 def merchant_identity(attrs: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,11 @@ over merchants or months):
   :class:`MerchantLevelParams`): 正常 r < 30% · 一级 30% ≤ r < 50% · 二级 50% ≤ r < 80%, or r ≥ 30% for
   ``streak_months`` (2) months running · 三级 r ≥ 80% · 四级 no transaction in the month · 观察期 B ≤ 0
   (a merchant without a baseline: new). Edges include equality (r = 50% is 二级). ``None`` where the month
-  or its baseline is unknown.
+  or its baseline is unknown;
+* :func:`is_seasonal` / :func:`seasonal_baseline` / :func:`month_levels` — the whole rule on a scenario's
+  matrices (E1 and C4 call it, so both give a merchant the same level): seasonal merchants by MCC
+  (``seasonal_mcc``) or name (``seasonal_name``) on 去年同期, falling back to the ``base_months`` months
+  before when last year is not in the data.
 
 :func:`merchant_drop` and :func:`merchant_level` are the worksheet-formula form (a volume block whose last
 column is the current month, default parameters). What only a scenario knows — 注销 status, 入网日期 (a
@@ -32,6 +36,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..scenario import param
+from .transactions import check_regex, has_pattern
 
 #: the warning levels from mildest to most severe (SCENARIOS.md E1)
 MERCHANT_LEVELS = ("正常", "一级", "二级", "三级", "四级")
@@ -41,8 +46,9 @@ NEW_LEVEL = "观察期"
 
 @dataclass(frozen=True)
 class MerchantLevelParams:
-    """The level conditions of E1 (SCENARIOS.md E1 table, 【假设】: no industry standard). A scenario that uses
-    the rule derives its params from this class and calls :meth:`check` from its own ``check``."""
+    """The level rule of E1 (SCENARIOS.md E1 table and baseline, 【假设】: no industry standard). A scenario that
+    uses the rule (E1, C4) derives its params from this class and calls :meth:`check` from its own ``check``:
+    one parameter id means one thing in every scenario, and its 参数 rows and rule hash carry it once."""
 
     drop_edges: tuple = param((0.3, 0.5, 0.8), "下降率分档", None,
                               "一级/二级/三级的下降率下限(含等号); 下降率 = 1 − 当月日均/基线日均", min=0, max=1,
@@ -50,13 +56,25 @@ class MerchantLevelParams:
     streak_months: int = param(2, "连续下降月数", "月", "连续该月数下降率 ≥「连续下降门槛」也为二级(若尚未更高)",
                                min=2, max=12)
     streak_drop: float = param(0.3, "连续下降门槛", None, "连续下降判断用的下降率(含等号)", min=0, max=1)
+    base_months: int = param(3, "基线月数", "月", "预警基线 = 前 N 个月日均(各月按天数折算)的均值", min=1, max=12)
+    seasonal_mcc: tuple = param(("8211", "8220", "8241", "8244", "8249", "8299", "7991", "7996", "7998"),
+                                "季节性商户MCC", None, "这些 MCC 的商户按去年同期比较(学校 82xx、景区/游乐园 799x)")
+    seasonal_name: str = param("学校|小学|中学|幼儿园|景区|风景区|游乐园|度假区", "季节性商户名称(正则)", None,
+                               "商户名称匹配也按去年同期比较; 留空 = 只看 MCC")
 
     def check(self) -> None:
-        """Three drop edges. Raises :class:`ParameterError`."""
+        """Three drop edges; 季节性商户名称 compiles. Raises :class:`ParameterError`."""
         if len(self.drop_edges) != 3:
             raise ParameterError(
                 f"参数「下降率分档(drop_edges)」应为三个递增比例(一级, 二级, 三级), 给定 {self.drop_edges}。",
                 f"Parameter drop_edges needs three increasing fractions (一级, 二级, 三级), got {self.drop_edges}.")
+        check_regex(self, "seasonal_name")
+
+    def rule_text(self) -> str:
+        """The level conditions in one line (说明 / 概览 of the scenarios using the rule)."""
+        e1, e2, e3 = (float(x) for x in self.drop_edges)
+        return (f"正常 r < {e1:.0%} · 一级 {e1:.0%}–{e2:.0%} · 二级 {e2:.0%}–{e3:.0%} 或连续 {self.streak_months} 个月 "
+                f"r ≥ {self.streak_drop:.0%} · 三级 ≥ {e3:.0%} · 四级 当月无交易(含等号)")
 
 
 DEFAULT = MerchantLevelParams()
@@ -136,6 +154,59 @@ def warning_levels(daily: np.ndarray, base: np.ndarray, no_txn: np.ndarray, know
     return np.where(np.asarray(known, dtype=bool), out, None).astype(object), r
 
 
+def is_seasonal(mcc: pd.Series, name: pd.Series, p: MerchantLevelParams = DEFAULT) -> np.ndarray:
+    """Seasonal merchants (bool, n; SCENARIOS.md E1 季节商户: schools, scenic spots): MCC (trimmed) among
+    ``p.seasonal_mcc``, or 商户名称 matching the regex ``p.seasonal_name`` (blank: MCC only). ``mcc`` / ``name``:
+    string Series, one per merchant; a missing value is not seasonal."""
+    code = mcc.astype("string").str.strip()
+    by_mcc = code.isin([str(x) for x in p.seasonal_mcc]).fillna(False)
+    return (by_mcc | has_pattern(name.astype("string"), p.seasonal_name)).to_numpy(bool)
+
+
+def seasonal_baseline(daily: np.ndarray, seasonal: np.ndarray, base_months: int) -> tuple[np.ndarray, np.ndarray]:
+    """(B, fallback), n × m: :func:`baseline` — seasonal rows on the same month a year earlier, falling back to
+    the ``base_months`` months before where last year is unknown (``fallback`` True there, said by the scenario)."""
+    prior = baseline(daily, base_months)
+    yoy = baseline(daily, base_months, yoy=seasonal)
+    fallback = np.asarray(seasonal, dtype=bool)[:, None] & np.isnan(yoy) & np.isfinite(prior)
+    return np.where(fallback, prior, yoy), fallback
+
+
+@dataclass
+class MonthLevels:
+    """:func:`month_levels` per merchant and month (n × m unless said): ``days`` (m,) counted days, ``daily``
+    日均 元/day, ``base`` B 元/day, ``fallback`` (seasonal on the months before), ``r`` 下降率, ``levels``
+    (object: 正常 … 四级, 观察期, None unknown), ``known`` (金额 known), ``has_txn``, ``no_txn``."""
+
+    days: np.ndarray
+    daily: np.ndarray
+    base: np.ndarray
+    fallback: np.ndarray
+    r: np.ndarray
+    levels: np.ndarray
+    known: np.ndarray
+    has_txn: np.ndarray
+    no_txn: np.ndarray
+
+
+def month_levels(amt: np.ndarray, cnt: np.ndarray, months: pd.PeriodIndex, as_of: Any, seasonal: np.ndarray,
+                 p: MerchantLevelParams = DEFAULT) -> MonthLevels:
+    """The E1 rule on a scenario's matrices (E1 and C4 both call it): ``amt`` 金额 元 and ``cnt`` 笔数 (n × m,
+    oldest month first, NaN unknown), ``months`` their months, ``as_of`` the data date (its month counts the
+    days up to it), ``seasonal`` (:func:`is_seasonal`). A month has a transaction when 笔数 > 0 or 金额 ≠ 0
+    (笔数 unknown: by 金额 alone, as the formula); 金额 unknown: the month is unknown (level None)."""
+    a = np.asarray(amt, dtype="float64")
+    c = np.asarray(cnt, dtype="float64")
+    known = np.isfinite(a)
+    has_txn = known & ((c > 0) | (a != 0))
+    no_txn = known & ~has_txn
+    days = month_days(months, as_of)
+    daily = daily_average(a, days)
+    base, fallback = seasonal_baseline(daily, seasonal, int(p.base_months))
+    levels, r = warning_levels(daily, base, no_txn, known, p)
+    return MonthLevels(days, daily, base, fallback, r, levels, known, has_txn, no_txn)
+
+
 # ---------------------------------------------------------------------------------------- formula form
 def _formula_days(last_month: Any, k: int) -> np.ndarray:
     """Days of the k consecutive months ending with ``last_month``'s month (30 each when None)."""
@@ -171,4 +242,4 @@ def merchant_level(volumes, last_month: Any = None, p: MerchantLevelParams = DEF
     ``volumes`` / ``last_month`` as in :func:`merchant_drop`."""
     v = _formula_matrix(volumes)
     daily = daily_average(v, _formula_days(last_month, v.shape[1]))
-    return warning_levels(daily, baseline(daily), v == 0, ~np.isnan(v), p)[0][:, -1]
+    return warning_levels(daily, baseline(daily, p.base_months), v == 0, ~np.isnan(v), p)[0][:, -1]

@@ -11,7 +11,8 @@ Method (parameters in brackets; defaults SCENARIOS.md C4 【假设】): over the
 均值 μ, CV = σ/μ (σ: population, STDEV.P), 最低月/μ, 趋势斜率/μ (least squares per month); 稳定 = all months
 active and CV ≤ ``cv_max`` 0.5 and 最低月 ≥ ``min_ratio`` 0.3 μ. Warning level = E1's rule
 (:mod:`bankxl.rules.merchants`, C4's params derive from its :class:`MerchantLevelParams`) for the data date's
-month, baseline ``base_months`` 3 (MCC in ``seasonal_mcc``: same month last year). Admission: 入网 ≥
+month, baseline ``base_months`` 3 (MCC in ``seasonal_mcc`` or name matching ``seasonal_name``: same month last
+year; the parameters are E1's own, so E1 and C4 give a merchant the same level). Admission: 入网 ≥
 ``open_months`` 12 months · 稳定 · μ ≥ ``min_monthly`` 3 万元 · level ≤ ``max_warning`` (一级) · legal person
 without an overdue loan here (逾期天数 > 0 or 状态 in ``overdue_status``). A merchant whose only open question
 is the unknown overdue check is 待核实 (listed, flagged). Chain merchants are one borrower: merchants sharing a
@@ -37,24 +38,24 @@ from ....errors import ParameterError
 from ....lists import Rule, check_levels, format_values, levels_param, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import id_key
-from ....rules.merchant_data import legal_person_header, merchant_identity, merchant_months
+from ....rules.merchant_data import (MerchantDataParams, closed_merchants, known_volumes, legal_person_header,
+                                     merchant_identity, merchant_months)
 from ....rules.merchants import MERCHANT_LEVELS, MerchantLevelParams
-from ....rules.transactions import check_regex
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_sheet, tag_table
-from .compute import (NO, PENDING, YES, annual_volume, borrower_keys, closed, level_rank, overdue_legal, stability,
-                      tenure_ok, volumes, warning_level, whole_month_end)
+from .compute import (NO, PENDING, YES, annual_volume, borrower_keys, level_rank, overdue_legal, stability,
+                      tenure_ok, warning_level, whole_month_end)
 
 ACTION_FIELDS = ("limit_txt", "check_txt", "mch_name", "n_members")
 
 
 @dataclass(frozen=True)
-class MerchantCreditParams(MerchantLevelParams):
-    """Parameters of C4: the E1 level rule's (下降率分档, 连续下降) and C4's own (SCENARIOS.md C4 【假设】)."""
+class MerchantCreditParams(MerchantDataParams, MerchantLevelParams):
+    """Parameters of C4: the E1 level rule's (:class:`~bankxl.rules.merchants.MerchantLevelParams`: 下降率分档,
+    连续下降, 基线月数, 季节性商户 — the same ids and meaning as in E1), the merchant data's
+    (:class:`~bankxl.rules.merchant_data.MerchantDataParams`: 缺月按无交易, 注销状态) and C4's own
+    (SCENARIOS.md C4 【假设】)."""
 
-    base_months: int = param(3, "基线月数", "月", "预警等级基线 = 前 N 个月日均的均值(同 E1)", min=1, max=12)
-    seasonal_mcc: tuple = param(("8211", "8220", "8241", "8244", "8249", "8299", "7991", "7996", "7998"),
-                                "季节性商户MCC", None, "这些 MCC 的商户预警等级按去年同期比较(同 E1)")
     stab_months: int = param(6, "稳定性月数", "月", "稳定性按最近 N 个整月计算", min=3, max=24)
     cv_max: float = param(0.5, "变异系数上限", None, "稳定: 变异系数 CV = σ/μ ≤ 该值(含等号)", max=10)
     min_ratio: float = param(0.3, "最低月占均值下限", None, "稳定: 最低月交易额 ≥ 该比例 × 均值(含等号)", max=1)
@@ -67,19 +68,19 @@ class MerchantCreditParams(MerchantLevelParams):
     annual_share: float = param(0.30, "年交易额比例", None, "额度规则二: 近 12 个月交易额 × 该比例", max=1)
     product_cap: float = param(500_000.0, "产品上限", "元", "额度规则三: 商户贷产品的单户上限")
     limit_step: float = param(1_000.0, "额度取整", "元", "参考额度向下取整到该金额的整数倍(0 = 不取整)")
-    missing_as_zero: bool = param(False, "缺月按无交易", None, "否(默认): 某月没有数据行为未知(缺月不补 0); 是: 缺月按无交易")
-    closed_status: str = param("注销|解约|清退|撤销|关闭|停用", "注销状态(正则)", None, "商户状态匹配即为已注销, 不准入")
     levels: tuple = levels_param((("A", 60), ("B", 30), ("C", 0)),
                                  help="得分 = 50 × 参考额度 ÷ 产品上限 + 30 × (1 − CV ÷ 变异系数上限) + 趋势上升 10")
     strategy: tuple = strategy_param((("A", "客户经理上门营销商户贷, 参考额度 {limit_txt}{check_txt}", 5),
                                       ("B", "电话营销商户贷, 参考额度 {limit_txt}{check_txt}", 10),
                                       ("C", "纳入商户贷储备名单{check_txt}", 20)),
-                                     help="可用 {limit_txt} 参考额度、{check_txt} 待核实提示、{mch_name}、{n_members} 商户数")
+                                     help="每个等级的建议动作与截止日(数据日期后第 N 个工作日); 可用 {limit_txt} 参考额度、"
+                                          "{check_txt} 待核实提示、{mch_name} 商户名称、{n_members} 商户数")
 
     def check(self) -> None:
-        """The level rule's check, then C4's: regex, list levels/strategy. Raises :class:`ParameterError`."""
+        """The level rule's and the merchant data's checks, then C4's: 视为逾期的贷款状态 not empty, list
+        levels/strategy. Raises :class:`ParameterError`."""
         MerchantLevelParams.check(self)
-        check_regex(self, "closed_status")
+        MerchantDataParams.check(self)
         if not self.overdue_status:
             raise ParameterError("参数「视为逾期的贷款状态(overdue_status)」不能为空。", "overdue_status must not be empty.")
         check_levels(self.levels, self.strategy, ACTION_FIELDS)
@@ -91,14 +92,14 @@ def merchant_frame(tables: Mapping[str, pd.DataFrame], p: MerchantCreditParams, 
     annual (元), level / level_rank, the admission conditions (boolean, <NA> unknown), admit (是/否/待核实),
     reason, borrower key / kind, the merchant columns. Info: counts for the notes."""
     mx = merchant_months(tables["merchant_monthly"], tables.get("merchants"), ctx)
-    amt, cnt = volumes(mx, ctx.as_of, p.missing_as_zero)
+    amt, cnt, _ = known_volumes(mx, ctx.as_of, p.missing_as_zero)
     end = whole_month_end(ctx.as_of)
     st = stability(amt, mx.months, end, int(p.stab_months))
     annual = annual_volume(amt, mx.months, end)
     level = warning_level(mx, amt, cnt, p, ctx.as_of)
     rank = level_rank(level)
     attrs = mx.attrs
-    is_closed = closed(attrs, p.closed_status)
+    is_closed = closed_merchants(attrs, p.closed_status)
     key, kind, uscc_bad = borrower_keys(attrs)
     mch = tables.get("merchants")
     if mch is not None and uscc_bad.any():  # report the bad codes of 收单商户 rows (attrs of the month rows: not)
@@ -350,7 +351,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantCreditParams, ctx: R
         f"稳定性(近 {k} 个整月 {w0:%Y-%m} 至 {w1:%Y-%m}): 活跃月数(金额 > 0)、均值 μ、变异系数 CV = σ/μ(σ 为总体标准差, "
         "同 Excel STDEV.P)、最低月/μ、趋势斜率(最小二乘, 每月)/μ。",
         f"预警等级: E1 等级规则(bankxl.rules.merchants, 与 E1 及 BANKXL_MERCHANT_LEVEL 同一实现), 数据日期所在月, 基线 = 前 "
-        f"{p.base_months} 个月日均(季节性 MCC 用去年同期); 下降率分档 {e1:.0%}/{e2:.0%}/{e3:.0%}。",
+        f"{p.base_months} 个月日均(季节性商户: MCC 属「季节性商户MCC」或名称匹配「季节性商户名称」, 用去年同月); 下降率分档 {e1:.0%}/{e2:.0%}/{e3:.0%}。",
         "借款主体: 法人证件号(15/18 位标准化后有效)相同的商户合并, 否则统一社会信用代码(GB 32100 校验通过)相同的合并; "
         "额度规则按合并后的月均与年交易额计算, 产品上限每个主体一次。",
         "准入 = 是: 各条件都满足; 待核实: 仅「法人本行无逾期」无法核对(未提供贷款表或法人证件号缺失/无效), 仍列入名单并在「未计算因素」标注。",

@@ -11,9 +11,8 @@ import pandas as pd
 
 from .... import idcard
 from ....rules.identity import id_key
-from ....rules.merchant_data import MerchantMonths, known_volumes, whole_month_end
-from ....rules.merchants import MERCHANT_LEVELS, baseline, daily_average, month_days, warning_levels
-from ....rules.transactions import has_pattern
+from ....rules.merchant_data import MerchantMonths, whole_month_end
+from ....rules.merchants import MERCHANT_LEVELS, is_seasonal, month_levels
 
 YES, NO, PENDING = "是", "否", "待核实"
 
@@ -54,21 +53,15 @@ def annual_volume(amt: np.ndarray, months: pd.PeriodIndex, end: pd.Period) -> np
 
 
 def warning_level(mx: MerchantMonths, amt: np.ndarray, cnt: np.ndarray, p, as_of: pd.Timestamp) -> np.ndarray:
-    """E1's warning level of the data date's month (object array: 正常 … 四级, 观察期, None unknown) by the shared
-    rule :func:`bankxl.rules.merchants.warning_levels` with C4's copy of its parameters: baseline = mean daily
-    average of the ``base_months`` months before; MCC in ``seasonal_mcc`` on the same month a year earlier
-    (the months before when last year is not in the data)."""
+    """E1's warning level of the data date's month (object array: 正常 … 四级, 观察期, None unknown): the shared
+    rule :func:`bankxl.rules.merchants.month_levels` with the rule's parameters C4 inherits (the same as E1's:
+    baseline = mean daily average of the ``base_months`` months before; seasonal merchants — MCC in
+    ``seasonal_mcc`` or name matching ``seasonal_name`` — on the same month a year earlier, the months before
+    when last year is not in the data). ``amt`` / ``cnt``: :func:`bankxl.rules.merchant_data.known_volumes`."""
     if not len(mx.months):
         return np.full(len(mx.ids), None, dtype=object)
-    known = np.isfinite(amt)
-    has_txn = known & ((np.nan_to_num(cnt, nan=1) > 0) | (amt != 0))
-    daily = daily_average(amt, month_days(mx.months, as_of))
-    seasonal = mx.attrs["mcc"].astype("string").str.strip().isin([str(s) for s in p.seasonal_mcc]).to_numpy(bool)
-    prior = baseline(daily, p.base_months)
-    yoy = baseline(daily, p.base_months, yoy=seasonal)
-    base = np.where(seasonal[:, None] & np.isnan(yoy) & np.isfinite(prior), prior, yoy)
-    level, _ = warning_levels(daily, base, known & ~has_txn, known, p)
-    return level[:, -1]
+    seasonal = is_seasonal(mx.attrs["mcc"], mx.attrs["mch_name"], p)
+    return month_levels(amt, cnt, mx.months, as_of, seasonal, p).levels[:, -1]
 
 
 def level_rank(level: np.ndarray) -> np.ndarray:
@@ -130,14 +123,5 @@ def tenure_ok(mx: MerchantMonths, months_needed: int, as_of: pd.Timestamp) -> pd
     return out
 
 
-def closed(attrs: pd.DataFrame, pattern: str) -> np.ndarray:
-    return has_pattern(attrs["status"].astype("string"), pattern).to_numpy(bool)
-
-
-def volumes(mx: MerchantMonths, as_of, missing_as_zero: bool):
-    amt, cnt, _ = known_volumes(mx, as_of, missing_as_zero)
-    return amt, cnt
-
-
 __all__ = ["stability", "annual_volume", "warning_level", "level_rank", "overdue_legal", "borrower_keys",
-           "tenure_ok", "closed", "volumes", "whole_month_end", "YES", "NO", "PENDING"]
+           "tenure_ok", "whole_month_end", "YES", "NO", "PENDING"]

@@ -37,12 +37,12 @@ import pandas as pd
 from ....errors import ParameterError
 from ....lists import Rule, check_levels, format_values, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
-from ....rules.merchant_data import legal_person_header, merchant_identity, merchant_months
-from ....rules.transactions import check_regex
+from ....rules.merchant_data import (MerchantDataParams, closed_merchants, known_volumes, legal_person_header,
+                                     merchant_identity, merchant_months, whole_month_end)
 from ....scenario import RunContext, Scenario, param, params_table
 from ....tags import tag_rows, tag_sheet, tag_table
-from .compute import (STAR_LABELS, STATES, calibrate, closed_mask, deposit_impact, end_month,
-                      gaps, staff_points, stars, state, volumes, window)
+from .compute import (STAR_LABELS, STATES, calibrate, deposit_impact, gaps, staff_points, stars, state,
+                      window)
 
 UP_FIELDS = ("next_star", "gap_txt", "gain_txt", "mch_name", "star")
 KEEP_FIELDS = ("star", "down_star", "margin_txt", "loss_txt", "mch_name")
@@ -50,8 +50,10 @@ RIGHTS_HEAD = ("星级", "费率优惠", "机具", "贷款优先", "专属经理
 
 
 @dataclass(frozen=True)
-class MerchantStarParams:
-    """Parameters of E2 (defaults SCENARIOS.md E2 【假设】: 同时满足, 首次可用分位数校准后固化)."""
+class MerchantStarParams(MerchantDataParams):
+    """Parameters of E2: the merchant data's (:class:`~bankxl.rules.merchant_data.MerchantDataParams`: 缺月按无交易,
+    注销状态 — the same ids and meaning as in E1 and C4) and E2's own (defaults SCENARIOS.md E2 【假设】: 同时满足,
+    首次可用分位数校准后固化)."""
 
     window_months: int = param(3, "统计月数", "月", "月均交易额/月均笔数/结算户日均按最近 N 个整月计算"
                                "(数据日期为月末时含当月, 否则到上月)", min=1, max=12)
@@ -72,9 +74,6 @@ class MerchantStarParams:
     near_keep: float = param(0.10, "保级临界距离", None, "本星级某项门槛的超出比例 ≤ 该值时列入保级名单", min=0, max=0.5)
     up_points: float = param(10.0, "升星积分", "分/星", "员工积分: 管户商户每升一星加分", max=1000)
     down_points: float = param(10.0, "降星扣分", "分/星", "员工积分: 管户商户每降一星扣分(注销按降至 0 星)", max=1000)
-    missing_as_zero: bool = param(False, "缺月按无交易", None,
-                                  "否(默认): 某月没有数据行为未知(缺月不补 0, 该商户数据不足); 是: 缺月按无交易")
-    closed_status: str = param("注销|解约|清退|撤销|关闭|停用", "注销状态(正则)", None, "商户状态匹配即为已注销, 不定星")
     rights: tuple = param((("★1", "标准费率", "基础 POS", "—", "网点服务"),
                            ("★2", "费率优惠 0.05 个百分点", "免费 POS", "—", "网点服务"),
                            ("★3", "费率优惠 0.10 个百分点", "智能 POS + 扫码", "商户贷优先审批", "客户经理维护"),
@@ -95,8 +94,9 @@ class MerchantStarParams:
                                  "保级名单每个等级的动作与截止日; 可用 {star} 当前星级、{down_star}、{margin_txt}")
 
     def check(self) -> None:
-        """Edges of the right length, shares, the rights table (★1–★5, 5 columns), regex, list levels.
-        Raises :class:`ParameterError`."""
+        """The merchant data's check, then E2's: edges of the right length, shares, the rights table (★1–★5, 5
+        columns), list levels. Raises :class:`ParameterError`."""
+        MerchantDataParams.check(self)
         if len(self.amount_edges) != 4 or len(self.deposit_edges) != 3:
             raise ParameterError(
                 f"参数「月均交易额门槛(amount_edges)」应为 4 个递增金额(★2–★5), 「结算户日均门槛(deposit_edges)」应为 3 个"
@@ -112,7 +112,6 @@ class MerchantStarParams:
             raise ParameterError(f"参数「权益表(rights)」应为 ★1–★5 各一行 [{', '.join(RIGHTS_HEAD)}], 给定 {self.rights!r}。",
                                  f"Parameter rights needs one row per ★1–★5 with {len(RIGHTS_HEAD)} columns; "
                                  f"got {self.rights!r}.")
-        check_regex(self, "closed_status")
         check_levels(self.levels, self.strategy, UP_FIELDS)
         check_levels(self.keep_levels, self.keep_strategy, KEEP_FIELDS, ids=("keep_levels", "keep_strategy"),
                      labels=("保级名单等级", "保级名单策略"))
@@ -156,12 +155,12 @@ def compute(tables: Mapping[str, pd.DataFrame], p: MerchantStarParams, ctx: RunC
     count, deposit (元), rate (沉淀率), dep_unknown, count_unknown, closed, the gaps of
     :func:`.compute.gaps` and the merchant columns."""
     mx = merchant_months(tables["merchant_monthly"], tables.get("merchants"), ctx)
-    amt, cnt = volumes(mx, ctx.as_of, p.missing_as_zero)
-    end = end_month(ctx.as_of)
+    amt, cnt, _ = known_volumes(mx, ctx.as_of, p.missing_as_zero)
+    end = whole_month_end(ctx.as_of)
     k = int(p.window_months)
     w = window(mx, amt, cnt, end, k, p.active_count)
     wp = window(mx, amt, cnt, end - 1, k, p.active_count)
-    closed = closed_mask(mx.attrs, p.closed_status)
+    closed = closed_merchants(mx.attrs, p.closed_status)
     cal = None
     if p.calibrate and w is not None:
         ok = w.known & ~w.new & ~closed & w.active

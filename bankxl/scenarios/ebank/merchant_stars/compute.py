@@ -11,9 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ....rules.merchant_data import MerchantMonths, known_volumes
-from ....rules.merchant_data import whole_month_end as end_month  # noqa: F401 - the window's last month
-from ....rules.transactions import has_pattern
+from ....rules.merchant_data import MerchantMonths
 
 #: star labels: index = number of stars (0 = 无星: not every month with a transaction)
 STAR_LABELS = ("无星", "★1", "★2", "★3", "★4", "★5")
@@ -206,14 +204,3 @@ def staff_points(f: pd.DataFrame, up: float, down: float) -> pd.DataFrame:
         "降星级数": t["down"].to_numpy(dtype="int64")})
     out["积分"] = (out["升星级数"] * float(up) - out["降星级数"] * float(down)).astype("float64")
     return out.sort_values(["积分", "网点", "客户经理"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
-
-
-def closed_mask(attrs: pd.DataFrame, pattern: str) -> np.ndarray:
-    """商户状态 matching ``pattern`` (regex): 注销 / 解约 … (not starred)."""
-    return has_pattern(attrs["status"].astype("string"), pattern).to_numpy(bool)
-
-
-def volumes(mx: MerchantMonths, as_of: pd.Timestamp, missing_as_zero: bool):
-    """(amt, cnt) with months before 入网 known zero (:func:`bankxl.rules.merchant_data.known_volumes`)."""
-    amt, cnt, _ = known_volumes(mx, as_of, missing_as_zero)
-    return amt, cnt

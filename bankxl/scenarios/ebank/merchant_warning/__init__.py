@@ -38,11 +38,11 @@ import pandas as pd
 from ....errors import ParameterError
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
+from ....rules.merchant_data import MerchantDataParams, legal_person_header, merchant_identity, merchant_months
 from ....rules.merchants import MerchantLevelParams
-from ....rules.transactions import check_regex
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_sheet, tag_table
-from .compute import CLOSED, L1, L2, L3, L4, NEW, NO_DATA, NORMAL, NOT_OPEN, STATES, WARNED, compute, matrices
+from .compute import CLOSED, L1, L2, L3, L4, NEW, NO_DATA, NORMAL, NOT_OPEN, STATES, WARNED, compute
 
 #: level -> (colour word, condition shown on 等级策略 and 说明)
 COLOURS = {NORMAL: "绿", L1: "蓝", L2: "黄", L3: "橙", L4: "红"}
@@ -56,43 +56,36 @@ NEAR_FIELDS = ("next_level", "next_freq", "r_txt", "mch_name")
 
 
 @dataclass(frozen=True)
-class MerchantWarningParams(MerchantLevelParams):
+class MerchantWarningParams(MerchantDataParams, MerchantLevelParams):
     """Parameters of E1: the level rule's (:class:`~bankxl.rules.merchants.MerchantLevelParams`: 下降率分档,
-    连续下降) and E1's own (defaults: SCENARIOS.md E1; 【假设】 where it gives none)."""
+    连续下降, 基线月数, 季节性商户), the merchant data's (:class:`~bankxl.rules.merchant_data.MerchantDataParams`:
+    缺月按无交易, 注销状态) and E1's own (defaults: SCENARIOS.md E1; 【假设】 where it gives none)."""
 
-    base_months: int = param(3, "基线月数", "月", "基线 = 前 N 个月日均(各月按天数折算)的均值", min=1, max=12)
-    seasonal_mcc: tuple = param(("8211", "8220", "8241", "8244", "8249", "8299", "7991", "7996", "7998"),
-                                "季节性商户MCC", None, "这些 MCC 的商户按去年同期比较(学校 82xx、景区/游乐园 799x)")
-    seasonal_name: str = param("学校|小学|中学|幼儿园|景区|风景区|游乐园|度假区", "季节性商户名称(正则)", None,
-                               "商户名称匹配也按去年同期比较; 留空 = 只看 MCC")
     new_months: int = param(3, "新商户观察月数", "月", "入网不满 N 个月为新商户观察期(不预警)", max=24)
-    closed_status: str = param("注销|解约|清退|撤销|关闭|停用", "注销状态(正则)", None, "商户状态匹配即为已注销, 不预警")
     idle_days: int = param(30, "沉睡天数", "天", "自最近交易日起连续 ≥ 该天数无交易为四级(沉睡)", min=1, max=366)
     exit_days: int = param(90, "清退天数", "天", "连续 ≥ 该天数无交易: 建议清退/收回机具【S13】, 并计为流失",
                            min=1, max=730)
-    missing_as_zero: bool = param(False, "缺月按无交易", None,
-                                  "否(默认): 某月没有数据行为未知(缺月不补 0); 是: 导出只含有交易的商户月份时, 缺月按无交易")
     near_gap: float = param(0.05, "临界距离", None, "下降率距下一档门槛 ≤ 该值(5 个百分点)为临界", min=0, max=0.3)
     near_slope: float = param(0.05, "临界下降斜率", None,
                               "正常商户近 3 月日均每月下降 ≥ 均值的该比例为临界(SCENARIOS.md: 斜率 < 0; 默认 5% 避免噪声)【假设】",
                               min=0, max=1)
     levels: tuple = levels_param(((L4, 40), (L3, 30), (L2, 20), (L1, 10)),
                                  help="预警名单的等级即预警等级(名称固定, 从重到轻), 得分 = 等级的门槛分")
-    strategy: tuple = strategy_param(_STRATEGY, help="每个预警等级的动作与完成时限(工作日); 可用 {r_txt} 下降率、"
-                                                     "{exit_hint} 清退提示、{idle_txt} 无交易天数、{basis} 基线口径")
+    strategy: tuple = strategy_param(_STRATEGY, help="每个预警等级的建议动作与截止日(数据日期后第 N 个工作日); 可用 "
+                                                     "{r_txt} 下降率、{exit_hint} 清退提示、{idle_txt} 无交易天数、{basis} 基线口径")
     monitoring: tuple = param(((NORMAL, "月"), (L1, "双周"), (L2, "周"), (L3, "日"), (L4, "日")), "监测频率", None,
                               "每个等级的监测频率(正常/一级/二级/三级/四级 各一行)")
     near_levels: tuple = param((("临界", 10),), "临界名单等级", "分", "临界名单的等级与最低得分")
     near_strategy: tuple = param((("临界", "纳入临界观察, 按{next_level}频率({next_freq})监测", 10),),
-                                 "临界名单策略", "工作日", "临界名单的动作与时限; 可用 {next_level} 下一等级、{next_freq} 其监测频率")
+                                 "临界名单策略", "工作日", "临界名单的建议动作与截止日(数据日期后第 N 个工作日); "
+                                 "可用 {next_level} 下一等级、{next_freq} 其监测频率")
 
     def check(self) -> None:
-        """The level rule's check, then E1's: regexes compile; 清退天数 ≥ 沉睡天数; the 策略表 names the four
-        warned levels from 四级 to 一级; 监测频率 one non-empty row per level; the 临界 list's levels/strategy.
-        Raises :class:`ParameterError`."""
+        """The level rule's and the merchant data's checks, then E1's: 清退天数 ≥ 沉睡天数; the 策略表 names the
+        four warned levels from 四级 to 一级; 监测频率 one non-empty row per level; the 临界 list's
+        levels/strategy. Raises :class:`ParameterError`."""
         MerchantLevelParams.check(self)
-        for name in ("seasonal_name", "closed_status"):
-            check_regex(self, name)
+        MerchantDataParams.check(self)
         if self.exit_days < self.idle_days:
             raise ParameterError(f"参数「清退天数(exit_days)」{self.exit_days} 应不小于「沉睡天数(idle_days)」{self.idle_days}。",
                                  f"Parameter exit_days ({self.exit_days}) must be >= idle_days ({self.idle_days}).")
@@ -120,16 +113,6 @@ class MerchantWarningParams(MerchantLevelParams):
 def _pct(x: pd.Series | np.ndarray) -> np.ndarray:
     v = pd.Series(np.asarray(x, dtype="float64"))
     return np.where(v.notna(), (v * 100).round(1).astype(str) + "%", "")
-
-
-def _merchant_info(f: pd.DataFrame) -> pd.DataFrame:
-    """The identity the lists show, as a 客户 frame: 客户号 = 商户号, 证件号码 = 法人证件号 (masked), 网点, 经理."""
-    return pd.DataFrame({"cust_id": f.index.astype("string"), "id_no": f["legal_id"].to_numpy(),
-                         "org_id": f["org_id"].to_numpy(), "mgr_id": f["mgr_id"].to_numpy()})
-
-
-def _legal_header(lst) -> None:
-    lst.df = lst.df.rename(columns={c: "法人" + c for c in lst.df.columns if str(c).startswith("证件号码")})
 
 
 def warning_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
@@ -160,9 +143,9 @@ def warning_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
     show = {"mch_name": "商户名称", "mcc": "MCC", "basis": "基线口径", "base": ctx.base_label("基线日均"),
             "cur": ctx.base_label("当月日均"), "r": "下降率", "loss": ctx.base_label("当月下降金额"),
             "prev": "上月等级", "idle": "连续无交易天数", "freq": "监测频率"}
-    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("loss",), customers=_merchant_info(f),
+    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("loss",), customers=merchant_identity(f),
                      show=show, top=3)
-    _legal_header(lst)
+    legal_person_header(lst)
     return lst
 
 
@@ -183,8 +166,8 @@ def near_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
     show = {"mch_name": "商户名称", "mcc": "MCC", "state": "当前等级", "basis": "基线口径",
             "base": ctx.base_label("基线日均"), "cur": ctx.base_label("当月日均"), "r": "下降率"}
     lst = score_list(frame, rules, p.near_levels, p.near_strategy, ctx, sort_by=("base",),
-                     customers=_merchant_info(f), show=show)
-    _legal_header(lst)
+                     customers=merchant_identity(f), show=show)
+    legal_person_header(lst)
     return lst
 
 
@@ -312,7 +295,7 @@ def _headline(f: pd.DataFrame, res, n_near: int, p: MerchantWarningParams, ctx: 
 def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: RunContext) -> Report:
     """Run E1 (see the module docstring)."""
     p = params
-    mx = matrices(tables["merchant_monthly"], tables.get("merchants"), ctx)
+    mx = merchant_months(tables["merchant_monthly"], tables.get("merchants"), ctx)
     res = compute(mx, p, ctx)
     f = res.frame
     lst = warning_list(f, p, ctx)

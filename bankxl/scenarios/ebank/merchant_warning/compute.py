@@ -1,10 +1,11 @@
-"""E1 computation: merchants × months matrices, levels of every month, 临界, churn (SCENARIOS.md E1, §0.5, §0.7).
+"""E1 computation: levels of every month, 临界, churn (SCENARIOS.md E1, §0.5, §0.7).
 
 Vectorised: merchants are integer codes (rows), months are columns; no Python over merchants or months.
-The level rule itself is :mod:`bankxl.rules.merchants` (shared with the BANKXL_MERCHANT_LEVEL formula); this
-module adds what only the scenario knows: 注销 status, 入网日期 (新商户观察期, months before 入网 are known
-zero), missing months (unknown unless ``missing_as_zero``), seasonal merchants on 去年同期, days without a
-transaction (最近交易日), the 临界 rules and the annual churn rate.
+The merchants × months matrices are :mod:`bankxl.rules.merchant_data`'s (shared with E2 and C4; months before
+入网 known zero, missing months unknown unless ``missing_as_zero``); the level rule, seasonal merchants on
+去年同期 included, is :mod:`bankxl.rules.merchants` (shared with C4 and the BANKXL_MERCHANT_LEVEL formula).
+This module adds what only the scenario knows: 注销 status, 入网日期 (新商户观察期), days without a transaction
+(最近交易日), the 临界 rules and the annual churn rate.
 """
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ....rules.merchants import MERCHANT_LEVELS, NEW_LEVEL, baseline, daily_average, month_days, warning_levels
-from ....rules.transactions import has_pattern
-from ....tables import MERCHANT_COLUMNS
+from ....rules.merchant_data import MerchantMonths, closed_merchants, known_volumes, month_ends
+from ....rules.merchants import MERCHANT_LEVELS, NEW_LEVEL, is_seasonal, month_levels
 
 NORMAL, L1, L2, L3, L4 = MERCHANT_LEVELS
 NEW, NO_DATA, CLOSED, NOT_OPEN = NEW_LEVEL, "数据不足", "已注销", "未入网"
@@ -23,79 +23,6 @@ NEW, NO_DATA, CLOSED, NOT_OPEN = NEW_LEVEL, "数据不足", "已注销", "未入
 STATES = (NORMAL, L1, L2, L3, L4, NEW, NO_DATA, CLOSED, NOT_OPEN)
 #: the warned levels, most severe first (the levels of 预警名单)
 WARNED = (L4, L3, L2, L1)
-#: how many months of the data the matrices hold at most (trend: 12, 去年同期: 13 + streak)
-MAX_MONTHS = 60
-ATTRS = tuple(c.id for c in MERCHANT_COLUMNS)
-
-
-@dataclass
-class Matrices:
-    """``ids`` (商户号, string Index, sorted) · ``months`` (PeriodIndex, oldest first, ending with the data
-    date's month) · ``amt`` (元, n × m, NaN unknown) · ``cnt`` (笔, NaN unknown) · ``row`` (whether the data hold
-    a row) · ``attrs`` (frame on ids: the merchant columns, 收单商户 first, else the latest month row's)."""
-
-    ids: pd.Index
-    months: pd.PeriodIndex
-    amt: np.ndarray
-    cnt: np.ndarray
-    row: np.ndarray
-    attrs: pd.DataFrame
-    future: int = 0
-
-
-def _dedupe(df: pd.DataFrame, key: list[str], table: str, ctx) -> pd.DataFrame:
-    """Rows of ``df`` with a repeated ``key`` recorded as DUP_KEY (the last kept, as the loader does)."""
-    dup = df.duplicated(key, keep="last")
-    if dup.any():
-        shown = df.loc[dup, key[0]].astype("string")
-        if len(key) > 1:
-            shown = shown + " " + df.loc[dup, key[1]].dt.strftime("%Y-%m")
-        ctx.problem(table, df.loc[dup, "_row"], key[0], "DUP_KEY", shown, "主键重复",
-                    "剔除该行, 保留同一主键的最后一条")
-        df = df[~dup]
-    return df
-
-
-def matrices(mm: pd.DataFrame, mch: pd.DataFrame | None, ctx) -> Matrices:
-    """Build :class:`Matrices` from conformed ``merchant_monthly`` (mch_id, month, txn_count, amount 元 and the
-    optional merchant columns) and ``merchants`` (optional). Months after the data date are left out (counted
-    in ``future``); repeated keys are DUP_KEY; 笔数 0 with an amount ≠ 0 is MCH_COUNT_ZERO (counted as a month
-    with transactions)."""
-    end = ctx.as_of.to_period("M")
-    x = mm[mm["mch_id"].fillna("").str.strip().ne("") & mm["month"].notna()]
-    future = int((x["month"].dt.to_period("M") > end).sum())
-    x = _dedupe(x[x["month"].dt.to_period("M") <= end], ["mch_id", "month"], "merchant_monthly", ctx)
-    m_ok = None
-    if mch is not None and len(mch):
-        m_ok = _dedupe(mch[mch["mch_id"].fillna("").str.strip().ne("")], ["mch_id"], "merchants", ctx)
-    ids = pd.Index(sorted(set(x["mch_id"]) | (set(m_ok["mch_id"]) if m_ok is not None else set())),
-                   dtype="string", name="mch_id")
-    first = x["month"].min().to_period("M") if len(x) else end
-    months = pd.period_range(max(min(first, end), end - (MAX_MONTHS - 1)), end, freq="M")
-    x = x[x["month"].dt.to_period("M") >= months[0]]
-    code = ids.get_indexer(x["mch_id"])
-    col = (x["month"].dt.year * 12 + x["month"].dt.month - (months[0].year * 12 + months[0].month)).to_numpy(np.int64)
-    n, m = len(ids), len(months)
-    amt, cnt = np.full((n, m), np.nan), np.full((n, m), np.nan)
-    row = np.zeros((n, m), dtype=bool)
-    amt[code, col] = x["amount"].to_numpy(dtype="float64", na_value=np.nan)
-    cnt[code, col] = x["txn_count"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    row[code, col] = True
-    odd = (x["txn_count"] == 0).fillna(False) & (x["amount"] != 0).fillna(False)
-    if odd.any():
-        ctx.problem("merchant_monthly", x.loc[odd, "_row"], "txn_count", "MCH_COUNT_ZERO", x.loc[odd, "txn_count"],
-                    "笔数为 0 但金额不为 0", "按当月有交易处理(金额照计)")
-
-    # attributes: 收单商户 where it has the value, else the merchant's latest month row holding one
-    mono = x.assign(_c=code).sort_values(["_c", "month"], kind="stable").groupby("_c")[list(ATTRS)].last() \
-        .reindex(range(n))
-    if m_ok is not None:
-        own = m_ok.assign(_c=ids.get_indexer(m_ok["mch_id"])).set_index("_c")[list(ATTRS)].reindex(range(n))
-        attrs = pd.DataFrame({a: own[a].where(own[a].notna(), mono[a]) for a in ATTRS})
-    else:
-        attrs = mono
-    attrs.index = ids
-    return Matrices(ids, months, amt, cnt, row, attrs.astype(mono.dtypes.to_dict()), future)
 
 
 @dataclass
@@ -114,38 +41,19 @@ class Result:
     info: dict
 
 
-def _month_ends(months: pd.PeriodIndex, as_of: pd.Timestamp) -> pd.DatetimeIndex:
-    ends = months.to_timestamp(how="end").normalize()
-    return pd.DatetimeIndex(np.minimum(ends.to_numpy(), as_of.to_datetime64()))
-
-
-def compute(mx: Matrices, p, ctx) -> Result:
-    """Levels, 临界 and churn of every merchant (SCENARIOS.md E1; ``p``: E1's params)."""
+def compute(mx: MerchantMonths, p, ctx) -> Result:
+    """Levels, 临界 and churn of every merchant (SCENARIOS.md E1; ``mx``:
+    :func:`bankxl.rules.merchant_data.merchant_months`; ``p``: E1's params)."""
     n, m = mx.amt.shape
     as_of = ctx.as_of
-    ends = _month_ends(mx.months, as_of)
+    ends = pd.DatetimeIndex(month_ends(mx.months, as_of))
     attrs = mx.attrs
     open_date = attrs["open_date"].to_numpy(dtype="datetime64[ns]")
-    amt, cnt = mx.amt.copy(), mx.cnt.copy()
-    before_open = ends.to_numpy()[None, :] < open_date[:, None]  # NaT compares False
-    fill = before_open & ~mx.row  # a merchant that did not exist yet: known zero
-    if p.missing_as_zero:
-        fill |= ~mx.row
-    amt[fill], cnt[fill] = 0.0, 0.0
-    known = np.isfinite(amt)
-    has_txn = known & ((cnt > 0) | (amt != 0))
-    no_txn = known & ~has_txn
-
-    days = month_days(mx.months, as_of)
-    daily = daily_average(amt, days)
-    name = attrs["mch_name"].astype("string").fillna("")
-    mcc = attrs["mcc"].astype("string").fillna("").str.strip()
-    seasonal = (mcc.isin([str(s) for s in p.seasonal_mcc]) | has_pattern(name, p.seasonal_name)).to_numpy(bool)
-    prior = baseline(daily, p.base_months)
-    yoy = baseline(daily, p.base_months, yoy=seasonal)
-    fallback = seasonal[:, None] & np.isnan(yoy) & np.isfinite(prior)
-    base = np.where(fallback, prior, yoy)
-    rule, r = warning_levels(daily, base, no_txn, known, p)
+    amt, cnt, before_open = known_volumes(mx, as_of, p.missing_as_zero)
+    seasonal = is_seasonal(attrs["mcc"], attrs["mch_name"], p)
+    lv = month_levels(amt, cnt, mx.months, as_of, seasonal, p)
+    known, has_txn, no_txn = lv.known, lv.has_txn, lv.no_txn
+    days, daily, base, fallback, rule, r = lv.days, lv.daily, lv.base, lv.fallback, lv.levels, lv.r
 
     # what the scenario knows on top of the rule, month by month
     state = np.where(rule == None, NO_DATA, rule).astype(object)  # noqa: E711 - elementwise on an object array
@@ -166,7 +74,7 @@ def compute(mx: Matrices, p, ctx) -> Result:
     exact = (as_of.to_datetime64() - last_txn) / np.timedelta64(1, "D")
     idle = np.where(np.isfinite(exact), exact, lb) if m else np.full(n, np.nan)
     idle_exact = np.isfinite(exact)
-    closed = has_pattern(attrs["status"].astype("string"), p.closed_status).to_numpy(bool)
+    closed = closed_merchants(attrs, p.closed_status)
     cur = state[:, t].copy() if m else np.full(n, NO_DATA, dtype=object)
     idle4 = (idle >= p.idle_days) & (np.isin(cur, [NORMAL, L1, L2, L3, L4]) | ((cur == NO_DATA) & idle_exact))
     cur = np.where(idle4, L4, cur)
@@ -217,7 +125,7 @@ def compute(mx: Matrices, p, ctx) -> Result:
     return Result(frame, mx.months, state, amt, churn, info)
 
 
-def _churn(mx: Matrices, has_txn: np.ndarray, known: np.ndarray, open_date: np.ndarray, idle: np.ndarray,
+def _churn(mx: MerchantMonths, has_txn: np.ndarray, known: np.ndarray, open_date: np.ndarray, idle: np.ndarray,
            closed: np.ndarray, p, as_of: pd.Timestamp) -> tuple[dict, dict]:
     """年度商户流失率 (SCENARIOS.md E1【S15】) for the data date's year up to the data date: 年内流失 / (年初活跃
     + 新增). 年初活跃 = a transaction in the ceil(exit_days / 30) months before 1 January; 新增 = 入网 in the
