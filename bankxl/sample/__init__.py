@@ -107,6 +107,11 @@ tax with :func:`bankxl.tax.cumulative_iit_long` over the reported gross.
     The ETC sign-up list as an external list arrives: ≈12% of customers (1–3 vehicles each), people outside
     the bank, a few 单位 sign-ups, 货车, 注销; 15-digit / full-width / corrupt IDs, masked phones, names with
     spaces, a few conflicts; own random stream.
+``businesses`` (个体工商户; issue 13, :mod:`.businesses`)
+    The market-regulation bureau's registration list: operators with a 个人经营贷款, the customers behind 个体
+    acquiring merchants (same USCC and name), a few other customers and people outside the bank; 1–3
+    registrations per operator, 注销/吊销; bad USCC check characters, full-width USCCs and IDs, 15-digit and
+    corrupt IDs, masked phones, names with spaces, a few conflicts; own random stream.
 
 :func:`write_sample_workbooks` writes the tables as tidy input workbooks (the files users copy their
 own data into).
@@ -132,6 +137,7 @@ from ..errors import ParameterError
 from ..tables import get_table
 
 from ._common import _DAY, BANK_NAME, _finish, _settle_acct
+from .businesses import _make_businesses
 from .churn import _plant_churn
 from .customer_monthly import _make_monthly
 from .customers import _make_customers
@@ -167,7 +173,7 @@ __all__ = [
 #: the canonical tables :func:`make_sample_bank` makes (a scenario's ``SPEC.sample_inputs`` must be among them)
 TABLES = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll", "loans",
           "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts",
-          "merchants", "merchant_monthly", "etc_signups")
+          "merchants", "merchant_monthly", "etc_signups", "businesses")
 
 
 def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.datetime64):
@@ -262,6 +268,9 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
         "merchant_monthly": _finish("merchant_monthly", mm),
         "etc_signups": _finish("etc_signups", etc),
     }
+    # C2 个体工商户: own stream (every other table unchanged)
+    tables["businesses"] = _finish("businesses", _make_businesses(
+        np.random.default_rng([seed, 0x4332]), tables["customers"], orgs, tables["merchants"], tables["loans"], as_of_d))
     return tables, truth
 
 
@@ -279,6 +288,7 @@ SAMPLE_WORKBOOKS: dict[str, tuple[str, ...]] = {
     "样例_不良贷款与存款账户.xlsx": ("npl_loans", "deposit_accounts", "customers", "orgs"),
     "样例_收单商户.xlsx": ("merchant_monthly", "merchants", "orgs"),
     "样例_ETC签约.xlsx": ("etc_signups", "customers", "orgs"),
+    "样例_个体工商户.xlsx": ("businesses", "customers", "orgs"),
 }
 
 
