@@ -571,6 +571,64 @@ register_table(TableSpec("businesses", "个体工商户", (
 ), aliases=("个体户", "个体工商户名单", "个体工商户登记", "个体工商户登记信息", "市场主体名单", "T_ind"),
     meaning="市场监管部门的个体工商户登记名单(外部名单口径: 证件号可 15 位、全角字符、手机脱敏、一人多户): 一行一户"))
 
+# Issue 13 (C1 线上贷款白名单优先级): an external whitelist, the credit reports held under authorisation, a blacklist --
+register_table(TableSpec("external_lists", "外部名单", (
+    C("list_source", "名单来源", "category", aliases=("来源", "名单类型", "名单名称", "名单类别", "来源单位"),
+      meaning="公积金/机关事业单位/优质企业 …; 空白 = 未注明"),
+    C("cust_name", "姓名", "text", True, aliases=("客户姓名", "职工姓名", "员工姓名", "人员姓名", "缴存人姓名", "客户名称",
+                                              "户名")),
+    C("id_no", "证件号", "id_card", aliases=("证件号码", "身份证号", "身份证号码", "公民身份号码", "证件号(脱敏)"),
+      meaning="15 或 18 位身份证号(15 位自动升位); 以数值保存而损坏的为 ID_CORRUPT, 只能按 姓名+手机 匹配"),
+    C("phone", "手机", "code", aliases=("手机号", "手机号码", "联系电话", "联系手机", "手机(脱敏)", "手机号(脱敏)")),
+    C("employer", "单位", "text", aliases=("单位名称", "工作单位", "缴存单位", "所在单位", "任职单位")),
+    C("income_base", "缴存基数", "money", unit="元", aliases=("月缴存基数", "公积金基数", "缴存工资基数", "工资基数", "月收入",
+                                                         "月均收入"), nonneg=True,
+      meaning="公积金缴存基数或名单给出的月收入(元/月); 空白 = 未知"),
+    C("cust_id", "客户号", "code", aliases=CUST_ID.aliases, meaning="本行客户号(名单已由本行预匹配时)"),
+    C("org_id", "分配机构", "code", aliases=("分配网点", "营销机构", "归属网点") + ORG_ALIASES,
+      meaning="名单分配到的网点(仅外部的新客按它统计)"),
+    AS_OF,
+), aliases=("白名单", "外部白名单", "公积金名单", "机关事业单位名单", "优质单位名单", "L_ext"),
+    meaning="外部名单(公积金缴存/机关事业单位/优质企业员工): 一行一人, 证件号可 15 位、手机脱敏"))
+
+register_table(TableSpec("credit_reports", "征信明细", (
+    C("id_no", "证件号", "id_card", True, aliases=("证件号码", "身份证号", "身份证号码", "被查询人证件号", "证件号(脱敏)")),
+    C("cust_id", "客户号", "code", aliases=CUST_ID.aliases),
+    C("cust_name", "姓名", "text", aliases=("客户姓名", "被查询人姓名", "客户名称")),
+    C("report_date", "报告日期", "date", aliases=("征信报告日期", "报告时间", "报告生成日期"),
+      meaning="一人多份报告取最新一份"),
+    C("account_type", "账户类型", "category", aliases=("账户类别",), meaning="D1 非循环贷/R1 循环贷/R2 贷记卡/R3 准贷记卡/R4"),
+    C("lender", "管理机构", "text", aliases=("业务管理机构", "授信机构", "发放机构", "贷款机构")),
+    C("business_type", "业务种类", "category", aliases=("贷款种类", "业务类型")),
+    C("open_date", "开立日期", "date", aliases=("开户日期", "发放日期")),
+    C("maturity_date", "到期日期", "date", aliases=("到期日",)),
+    C("amount", "借款金额", "money", unit="元", aliases=("授信额度", "合同金额", "贷款金额"), nonneg=True),
+    C("balance", "余额", "money", unit="元", aliases=("本金余额", "已用额度"), nonneg=True),
+    C("account_status", "账户状态", "category", aliases=("状态",), meaning="正常/逾期/结清/呆账/转出"),
+    C("overdue_amount", "当前逾期总额", "money", unit="元", aliases=("当前逾期金额", "逾期金额"), nonneg=True),
+    C("repay_24m", "近24月还款状态", "text", aliases=("近24个月还款状态", "24个月还款状态", "还款记录", "还款状态串"),
+      meaning="24 个字符, 从早到晚: N 正常, 1–7 逾期月数档, C 结清, G/D/Z/*/# 其他; 空白 = 未知"),
+    C("classification", "五级分类", "category", aliases=("风险分类",)),
+    C("guarantee", "担保方式", "category", aliases=("担保类型",)),
+    C("hard_queries_3m", "近3月硬查询次数", "int", unit="次", aliases=("近3个月硬查询次数", "近3月审批查询次数",
+                                                                  "近3个月贷款及信用卡审批查询次数"), nonneg=True,
+      meaning="报告中近 3 个月贷款审批与信用卡审批的查询次数(同一报告各行相同); 空白 = 未知"),
+    AS_OF,
+), aliases=("征信", "征信报告", "征信账户明细", "T_cr_acct"),
+    meaning="依授权取得的个人征信报告(贷款审批/贷后管理): 一行一个信贷账户, 仅限授权用途"))
+
+register_table(TableSpec("blacklist", "黑名单", (
+    C("cust_name", "姓名", "text", True, aliases=("客户姓名", "被执行人姓名", "被执行人", "客户名称", "户名")),
+    C("id_no", "证件号", "id_card", aliases=("证件号码", "身份证号", "身份证号码")),
+    C("cust_id", "客户号", "code", aliases=CUST_ID.aliases),
+    C("phone", "手机", "code", aliases=("手机号", "手机号码", "联系电话")),
+    C("source", "来源", "category", aliases=("黑名单类型", "名单类型", "列入原因"), meaning="失信被执行人/本行黑名单/欺诈 …"),
+    C("list_date", "列入日期", "date", aliases=("发布日期", "登记日期")),
+    C("status", "状态", "category", aliases=("名单状态",), meaning="有效/已移出(移出、撤销的不计)"),
+    AS_OF,
+), aliases=("失信被执行人", "失信被执行人名单", "黑名单表", "风险名单"),
+    meaning="黑名单/失信被执行人名单: 一行一人; 状态为 已移出/撤销 的不计"))
+
 # Alias table for users (docs/表头别名.md) -----------------------------------------------------------------
 ALIAS_DOC = "docs/表头别名.md"
 

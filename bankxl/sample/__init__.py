@@ -107,6 +107,12 @@ tax with :func:`bankxl.tax.cumulative_iit_long` over the reported gross.
     The ETC sign-up list as an external list arrives: ≈12% of customers (1–3 vehicles each), people outside
     the bank, a few 单位 sign-ups, 货车, 注销; 15-digit / full-width / corrupt IDs, masked phones, names with
     spaces, a few conflicts; own random stream.
+``external_lists`` / ``credit_reports`` / ``blacklist`` (外部名单 / 征信明细 / 黑名单; issue 13 C1,
+    :mod:`.external_lists`, :mod:`.credit_reports`, :mod:`.blacklist`)
+    A 公积金/机关事业单位/优质企业 list (≈10% of customers aged 22–55, more 代发, plus non-customers; 15-digit /
+    full-width / corrupt IDs, masked phones, names with spaces, conflicts); credit reports for ≈35% of customers
+    (1–4 accounts, 近24月还款状态 with planted 连三 / 累六 / current overdue, 近3月硬查询次数, older and stale
+    reports); a blacklist (≈1.5% of customers + as many outsiders, 已移出 rows); one own random stream.
 ``businesses`` (个体工商户; issue 13, :mod:`.businesses`)
     The market-regulation bureau's registration list: operators with a 个人经营贷款, the customers behind 个体
     acquiring merchants (same USCC and name), a few other customers and people outside the bank; 1–3
@@ -138,12 +144,15 @@ from ..tables import get_table
 
 from ._common import _DAY, BANK_NAME, _finish, _settle_acct
 from .businesses import _make_businesses
+from .blacklist import _make_blacklist
 from .churn import _plant_churn
+from .credit_reports import _make_credit_reports
 from .customer_monthly import _make_monthly
 from .customers import _make_customers
 from .deposit_accounts import _make_deposit_accounts
 from .deposit_targets import _make_targets
 from .etc_signups import _make_etc_signups
+from .external_lists import _make_external_lists
 from .loans import _make_loans
 from .merchant_monthly import _make_merchant_monthly
 from .merchants import _make_merchants, merchant_count
@@ -173,7 +182,8 @@ __all__ = [
 #: the canonical tables :func:`make_sample_bank` makes (a scenario's ``SPEC.sample_inputs`` must be among them)
 TABLES = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll", "loans",
           "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts",
-          "merchants", "merchant_monthly", "etc_signups", "businesses")
+          "merchants", "merchant_monthly", "etc_signups", "external_lists", "credit_reports",
+          "blacklist", "businesses")
 
 
 def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.datetime64):
@@ -271,6 +281,13 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
     # C2 个体工商户: own stream (every other table unchanged)
     tables["businesses"] = _finish("businesses", _make_businesses(
         np.random.default_rng([seed, 0x4332]), tables["customers"], orgs, tables["merchants"], tables["loans"], as_of_d))
+    # C1 外部名单 / 征信明细 / 黑名单: one own stream (every other table unchanged)
+    r_c1 = np.random.default_rng([seed, 0x4331])
+    tables["external_lists"] = _finish("external_lists", _make_external_lists(r_c1, tables["customers"], orgs,
+                                                                          as_of_d))
+    tables["credit_reports"] = _finish("credit_reports", _make_credit_reports(r_c1, tables["customers"],
+                                                                          tables["loans"], as_of_d))
+    tables["blacklist"] = _finish("blacklist", _make_blacklist(r_c1, tables["customers"], as_of_d))
     return tables, truth
 
 
@@ -288,6 +305,7 @@ SAMPLE_WORKBOOKS: dict[str, tuple[str, ...]] = {
     "样例_不良贷款与存款账户.xlsx": ("npl_loans", "deposit_accounts", "customers", "orgs"),
     "样例_收单商户.xlsx": ("merchant_monthly", "merchants", "orgs"),
     "样例_ETC签约.xlsx": ("etc_signups", "customers", "orgs"),
+    "样例_外部名单与征信.xlsx": ("external_lists", "credit_reports", "blacklist"),
     "样例_个体工商户.xlsx": ("businesses", "customers", "orgs"),
 }
 

@@ -1,0 +1,261 @@
+"""C1 线上贷款白名单优先级: the computations (monthly flows, age-band curve, admission, score inputs), vectorised.
+
+Every function takes conformed canonical tables (``bankxl.tables``) and returns frames indexed by the person's
+客户号 (the representative of :func:`bankxl.rules.identity.persons`); nothing here reads files or builds report
+blocks. No per-row or per-group Python: groupby on integer codes, numpy over (customer × month) matrices.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ....frames import customer_ages
+from ....rules.identity import IN_BOTH, CONFLICT, ListMatch, by_cust_id
+from ....rules.transactions import KIND_REV, KIND_SELF, classify_exclusions, flow_direction, has_pattern
+from ....tables import loan_status_code
+
+#: account-status words of a credit account that is overdue now (征信 账户状态)
+OVERDUE_STATUS = "逾期|呆账|止付|代偿"
+
+
+def age_bands(step: int, low: int, top: int) -> tuple[list[float], list[str]]:
+    """Band edges and labels of ``step``-year bands: '<low', 'low–low+step−1', …, '≥top' (edges for
+    ``pd.cut(..., right=False)``)."""
+    edges = list(range(low, top + 1, step))
+    labels = [f"<{low}"] + [f"{a}–{a + step - 1}" for a in edges[:-1]] + [f"≥{edges[-1]}"]
+    return [-np.inf, *edges, np.inf], labels
+
+
+def monthly_flows(txn: pd.DataFrame | None, customers: pd.DataFrame, who, p, as_of: pd.Timestamp, ctx) -> dict | None:
+    """Per person (index = representative 客户号) the flows of the window (as_of − ``p.flow_months`` months,
+    as_of], own-account transfers and reversals left out by the shared classifier
+    (:func:`bankxl.rules.transactions.classify_exclusions` with the scenario's :class:`SelfTransferParams`).
+
+    Returns None without flows in the window, else a dict: ``people`` — frame with income (月均收入, 元 or the
+    data's currency: Σ credits / months covered), spend (月均支出), ratio (spend / income; NaN when income is 0),
+    pay_run (consecutive months with a 代发 credit (``p.payroll_memo`` on counterparty + memo) up to the last
+    covered month; one month of grace when the last month has none yet), income_months (months with income);
+    ``months`` — the covered months: from the month of the first flow in the window to as_of's month, a month at
+    either end counted only when the data cover at least half of it (first flow on day ≤ 15; as_of day ≥ 15) —
+    the flows of a month left out do not count; None when no month is left; ``excluded`` — counts of the
+    flows left out per kind (本人互转 / 冲正) and ``invalid`` (借贷 neither D nor C: VALUE_INVALID on 数据问题).
+    """
+    if txn is None or not len(txn):
+        return None
+    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
+    start = as_of - pd.DateOffset(months=p.flow_months)
+    in_win = ((ts > start) & (ts <= as_of)).to_numpy()
+    if not in_win.any():
+        return None
+    # positions as _row so that the classifier's excluded rows map back to ours (problems: ours, below)
+    pos = txn.assign(_row=pd.array(np.arange(len(txn)), dtype="Int64"))
+    names = by_cust_id(customers)["cust_name"] if "cust_name" in customers.columns else None
+    det = classify_exclusions(pos, p, as_of, names, None, months=p.flow_months)
+    drop_kinds = det[det["kind"].isin([KIND_SELF, KIND_REV])]
+    dropped = np.zeros(len(txn), dtype=bool)
+    dropped[drop_kinds["_row"].to_numpy(dtype=np.int64)] = True
+    dirn = flow_direction(txn["dc"])
+    bad = in_win & dirn.isna().to_numpy()
+    if bad.any() and "_row" in txn.columns:
+        ctx.problem("transactions", txn.loc[bad, "_row"], "dc", "VALUE_INVALID", txn.loc[bad, "dc"],
+                    "借贷标志应为 D(支出)或 C(收入)", "该笔流水不计入收支")
+    # months the data cover: a month at either end counts only when at least half of it is covered
+    first = ts[in_win].min()
+    m0 = first.to_period("M") + (0 if first.day <= 15 else 1)
+    m1 = as_of.to_period("M") - (0 if as_of.day >= 15 else 1)
+    if m0 > m1:
+        return None
+    months = pd.period_range(m0, m1, freq="M")
+    tm = ts.dt.to_period("M")
+    in_months = ((tm >= m0) & (tm <= m1)).fillna(False).to_numpy(dtype=bool)
+    keep = in_win & in_months & ~bad & ~dropped & txn["cust_id"].notna().to_numpy()
+    t = txn[keep]
+    person = who.of(t["cust_id"].astype("string").str.strip())
+    amount = pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs().fillna(0.0).to_numpy()
+    is_c = (dirn[keep] == "C").to_numpy()
+    text = t["cpty_name"].fillna("") + " " + t["memo"].fillna("") if "cpty_name" in t.columns else t["memo"].fillna("")
+    payroll = is_c & has_pattern(text, p.payroll_memo).to_numpy()
+    tk = ts[keep]
+    m_code = (tk.dt.year.to_numpy() * 12 + tk.dt.month.to_numpy()) - (months[0].year * 12 + months[0].month)
+    p_code, p_ids = pd.factorize(person, sort=True)
+    n_p, n_m = len(p_ids), len(months)
+    flat = p_code * n_m + m_code
+    inc = np.bincount(flat, weights=np.where(is_c, amount, 0.0), minlength=n_p * n_m).reshape(n_p, n_m)
+    out = np.bincount(flat, weights=np.where(is_c, 0.0, amount), minlength=n_p * n_m).reshape(n_p, n_m)
+    pay = np.bincount(flat, weights=payroll.astype(float), minlength=n_p * n_m).reshape(n_p, n_m) > 0
+    run = _trailing_run(pay)
+    grace = _trailing_run(pay[:, :-1]) if n_m > 1 else np.zeros(n_p, dtype=np.int64)
+    run = np.where(pay[:, -1], run, grace)
+    income, spend = inc.sum(axis=1) / n_m, out.sum(axis=1) / n_m
+    people = pd.DataFrame({"income": income, "spend": spend,
+                           "ratio": np.where(income > 0, spend / np.where(income > 0, income, 1.0), np.nan),
+                           "pay_run": run.astype("int64"), "income_months": (inc > 0).sum(axis=1).astype("int64")},
+                          index=pd.Index(p_ids.astype("string"), name="cust_id"))
+    return {"people": people, "months": months, "invalid": int(bad.sum()),
+            "excluded": drop_kinds["kind"].value_counts().to_dict()}
+
+
+def _trailing_run(m: np.ndarray) -> np.ndarray:
+    """Per row of a bool matrix: how many of the last columns are True in a row (0 when the last is False)."""
+    if m.shape[1] == 0:
+        return np.zeros(m.shape[0], dtype=np.int64)
+    return np.cumprod(m[:, ::-1], axis=1).sum(axis=1).astype(np.int64)
+
+
+def age_curve(people: pd.DataFrame, age: pd.Series, p) -> pd.DataFrame:
+    """The age-band income and spending curve (SCENARIOS.md C1): one row per ``p.band_step``-year band
+    (:func:`age_bands`) — 年龄段, 客户数 (persons with flows and a known age), 收入中位数 / 支出中位数 (of the
+    persons' monthly averages), 支出收入比 (= 支出中位数 / 收入中位数; blank when the income median is 0 or the band
+    is empty), 需求段 (是 when the ratio lies in ``p.demand_ratio`` and the band holds ≥ ``p.band_min``
+    persons; 样本不足 below that; blank when empty). ``people``: :func:`monthly_flows`'s; ``age``: years per
+    person (index cust_id)."""
+    edges, labels = age_bands(p.band_step, p.band_low, p.band_top)
+    a = age.reindex(people.index)
+    ok = a.notna().to_numpy()
+    band = pd.cut(a[ok], edges, right=False, labels=labels)
+    f = pd.DataFrame({"band": band, "income": people["income"].to_numpy()[ok], "spend": people["spend"].to_numpy()[ok]})
+    g = f.groupby("band", observed=False)
+    med = g[["income", "spend"]].median().reindex(labels)
+    n = g.size().reindex(labels, fill_value=0).astype("int64")
+    ratio = (med["spend"] / med["income"].where(med["income"] > 0)).astype("float64")
+    lo, hi = p.demand_ratio
+    judged = (n >= p.band_min) & ratio.notna()
+    demand = pd.Series(np.where(judged, np.where((ratio >= lo) & (ratio <= hi), "是", "否"),
+                                np.where(n > 0, "样本不足", "")), index=labels)
+    return pd.DataFrame({"年龄段": labels, "客户数": n.to_numpy(), "收入中位数": med["income"].to_numpy(),
+                         "支出中位数": med["spend"].to_numpy(), "支出收入比": ratio.to_numpy(),
+                         "需求段": demand.to_numpy()})
+
+
+def person_info(customers: pd.DataFrame, who, as_of) -> pd.DataFrame:
+    """One row per person of the 客户 table (index = representative 客户号): age (years, NaN unknown; birth
+    date, else ID, else an ``age`` column — :func:`bankxl.frames.customer_ages`), payroll_flag (boolean, <NA>
+    unknown), org_id, cust_status."""
+    c = by_cust_id(customers)
+    rep = who.of(pd.Series(c.index, index=c.index, dtype="string"))
+    keep = (rep == c.index.to_series()).to_numpy()  # the representative's own row stands for the person
+    c = c[keep]
+    col = (lambda name, dtype: c[name].astype(dtype) if name in c.columns
+           else pd.Series(pd.NA, index=c.index, dtype=dtype))
+    return pd.DataFrame({"age": customer_ages(c, as_of).to_numpy(), "payroll_flag": col("payroll_flag", "boolean"),
+                         "org_id": col("org_id", "string"), "cust_status": col("cust_status", "string")},
+                        index=pd.Index(c.index, dtype="string", name="cust_id"))
+
+
+def own_overdue(loans: pd.DataFrame | None, who, ids: pd.Index, housing_pattern: str) -> tuple[pd.Series, pd.Series] | None:
+    """From the bank's own ``loans``: (overdue now, running housing loan) per person (boolean, index ``ids``):
+    overdue = a running loan (status C/D or no status and no 结清日) with status D or 逾期天数 > 0; housing = a
+    running loan whose 贷款品种 matches ``housing_pattern``. Persons without loans: False (the table is the
+    bank's whole book). None without the table."""
+    if loans is None:
+        return None
+    st = loan_status_code(loans["status"]) if "status" in loans.columns else pd.Series(pd.NA, index=loans.index,
+                                                                                         dtype="string")
+    ended = loans["end_date"].notna() if "end_date" in loans.columns else pd.Series(False, index=loans.index)
+    running = (st.isin(["C", "D"]) | (st.isna() & ~ended)).fillna(False).to_numpy(dtype=bool)
+    od_days = pd.to_numeric(loans["overdue_days"], errors="coerce") if "overdue_days" in loans.columns else \
+        pd.Series(np.nan, index=loans.index)
+    od = running & ((st == "D").fillna(False).to_numpy(dtype=bool) | (od_days > 0).to_numpy())
+    prod = loans["product"].fillna("") if "product" in loans.columns else pd.Series("", index=loans.index)
+    house = running & has_pattern(prod.astype("string"), housing_pattern).to_numpy()
+    person = who.of(loans["cust_id"].astype("string").str.strip())
+    f = pd.DataFrame({"p": person.to_numpy(), "od": od, "house": house})
+    g = f.groupby("p")[["od", "house"]].any()
+    g = g.reindex(ids, fill_value=False)
+    return g["od"].astype("boolean"), g["house"].astype("boolean")
+
+
+def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+    """Per person with a usable credit report (index = representative 客户号): cur_overdue (boolean: an account
+    of the latest report is 逾期/呆账 by 账户状态, holds 当前逾期总额 > 0, or ends its 近24月还款状态 in 1–7; <NA>
+    when none of these is known), streak (连三累六: some account has ``p.streak_consecutive`` overdue months
+    (1–7) in a row, or the report's accounts hold ``p.streak_total`` overdue months together; <NA> when no
+    还款状态 is known), worst_run, total_overdue (months), queries (近3月硬查询次数, the report's largest; NaN
+    unknown), report_date. Only rows matched to the bank's persons (内外都有) count; a person's latest report
+    (报告日期; a report older than ``p.credit_max_age`` days before the data date is not used). Second value:
+    counts for 说明 (unmatched rows, persons with a stale report)."""
+    cls = lm.rows["match_class"]
+    m = (cls == IN_BOTH).fillna(False).to_numpy()
+    d = cr[m].assign(_p=lm.rows["cust_id"][m].to_numpy())
+    info = {"rows": len(cr), "unmatched": int((~m).sum()), "conflicts": int((cls == CONFLICT).fillna(False).sum()),
+            "stale": 0}
+    empty = pd.DataFrame({"cur_overdue": pd.Series(dtype="boolean"), "streak": pd.Series(dtype="boolean"),
+                          "worst_run": pd.Series(dtype="float64"), "total_overdue": pd.Series(dtype="float64"),
+                          "queries": pd.Series(dtype="float64"), "report_date": pd.Series(dtype="datetime64[ns]")},
+                         index=pd.Index([], dtype="string", name="cust_id"))
+    if not len(d):
+        return empty, info
+    rd = d["report_date"] if "report_date" in d.columns else pd.Series(pd.NaT, index=d.index)
+    latest = rd.groupby(d["_p"]).transform("max")
+    d = d[(rd.eq(latest) | latest.isna()).to_numpy()]
+    rd = rd[d.index]
+    stale = (rd < as_of - pd.Timedelta(days=p.credit_max_age)).fillna(False).to_numpy()
+    info["stale"] = int(d.loc[stale, "_p"].nunique())
+    d, rd = d[~stale], rd[~stale]
+    if not len(d):
+        return empty, info
+    rep = d["repay_24m"].astype("string").str.strip().str.upper().replace("", pd.NA) if "repay_24m" in d.columns \
+        else pd.Series(pd.NA, index=d.index, dtype="string")
+    status = d["account_status"].astype("string") if "account_status" in d.columns else pd.Series(
+        pd.NA, index=d.index, dtype="string")
+    amt = pd.to_numeric(d["overdue_amount"], errors="coerce") if "overdue_amount" in d.columns else pd.Series(
+        np.nan, index=d.index)
+    runs = _longest_run(rep)
+    total = rep.str.count(r"[1-7]").astype("float64")
+    last_od = rep.str.slice(-1).str.match(r"[1-7]")
+    ind = pd.DataFrame({
+        "st_od": has_pattern(status.fillna(""), OVERDUE_STATUS).to_numpy(),
+        "st_known": status.notna().to_numpy(),
+        "amt_od": (amt > 0).to_numpy(), "amt_known": amt.notna().to_numpy(),
+        "rep_od": last_od.fillna(False).to_numpy(dtype=bool), "rep_known": rep.notna().to_numpy(),
+        "run": runs.to_numpy(dtype="float64"), "total": total.to_numpy(),
+        "q": pd.to_numeric(d["hard_queries_3m"], errors="coerce").to_numpy(dtype="float64")
+        if "hard_queries_3m" in d.columns else np.full(len(d), np.nan),
+        "rd": rd.to_numpy(), "p": d["_p"].to_numpy()})
+    g = ind.groupby("p")
+    any_od = g[["st_od", "amt_od", "rep_od"]].any().any(axis=1)
+    known = g[["st_known", "amt_known", "rep_known"]].any().any(axis=1)
+    rep_known = g["rep_known"].any()
+    worst = g["run"].max()
+    tot = g["total"].sum(min_count=1)
+    streak = (worst >= p.streak_consecutive) | (tot >= p.streak_total)
+    out = pd.DataFrame({
+        "cur_overdue": pd.array(np.where(any_od, True, np.where(known, False, None)), dtype="boolean"),
+        "streak": pd.array(np.where(rep_known, streak, None), dtype="boolean"),
+        "worst_run": worst.where(rep_known).to_numpy(), "total_overdue": tot.where(rep_known).to_numpy(),
+        "queries": g["q"].max().to_numpy(), "report_date": g["rd"].max().to_numpy()},
+        index=pd.Index(any_od.index.astype("string"), name="cust_id"))
+    return out, info
+
+
+def _longest_run(rep: pd.Series) -> pd.Series:
+    """Longest run of overdue months (characters 1–7) per 还款状态 string (float, NaN when blank), vectorised over
+    a (rows × 24) character matrix."""
+    t = rep.fillna("")
+    width = int(max(t.str.len().max() if len(t) else 0, 1))
+    mat = t.to_numpy(dtype=object).astype(f"U{width}").view(np.uint32).reshape(-1, width)
+    od = (mat >= ord("1")) & (mat <= ord("7"))
+    run = np.zeros(od.shape[0], dtype=np.int64)
+    best = np.zeros(od.shape[0], dtype=np.int64)
+    for j in range(width):  # over the (at most 24) months, not over customers
+        run = np.where(od[:, j], run + 1, 0)
+        best = np.maximum(best, run)
+    return pd.Series(np.where(rep.isna().to_numpy(), np.nan, best.astype("float64")), index=rep.index)
+
+
+def blacklist_hits(bl: pd.DataFrame, lm: ListMatch, active_pattern_out: str) -> tuple[pd.Series, int]:
+    """Persons on the blacklist (index = representative 客户号, value = 来源 text, '身份冲突待核实' for a conflict):
+    rows whose 状态 matches ``active_pattern_out`` (移出/撤销 …) do not count. Second value: rows left out as
+    removed."""
+    removed = has_pattern(bl["status"].astype("string").fillna(""), active_pattern_out).to_numpy() \
+        if "status" in bl.columns else np.zeros(len(bl), dtype=bool)
+    r = lm.rows
+    src = bl["source"].astype("string").fillna("黑名单") if "source" in bl.columns else pd.Series(
+        "黑名单", index=bl.index, dtype="string")
+    hit = ((r["match_class"] == IN_BOTH).fillna(False).to_numpy()) & ~removed
+    a = pd.Series(src[hit].to_numpy(), index=pd.Index(r["cust_id"][hit].to_numpy(), dtype="string"), dtype="string")
+    c = lm.conflicts
+    ok = ~removed[bl.index.get_indexer(c["ext_index"])] if len(c) else np.zeros(0, dtype=bool)
+    b = pd.Series("身份冲突待核实", index=pd.Index(c["cust_id"][ok].to_numpy(), dtype="string"), dtype="string")
+    both = pd.concat([a, b])
+    return both[~both.index.duplicated(keep="first")], int(removed.sum())
