@@ -12,8 +12,9 @@ MCH_COUNT_ZERO (counted as a month with transactions). Months after the data dat
 
 :func:`known_volumes` applies what the merchant columns say about the months: months before 入网日期 are known
 zero; with ``missing_as_zero`` a month without a row is zero too (an export holding only months with
-transactions). :func:`closed_merchants` marks 注销 merchants. :func:`merchant_identity` is the identity a merchant
-list shows (客户号 = 商户号, the legal person's masked ID). :class:`MerchantDataParams` holds the two data
+transactions). :func:`closed_merchants` marks 注销 merchants. :func:`merchant_list` scores a merchant list with the identity of
+:func:`merchant_identity` (客户号 = 商户号, the legal person's masked ID); :func:`transition_table` and
+:func:`org_table` are the 上月 → 本月 and 网点 × state counts of E1 and E2. :class:`MerchantDataParams` holds the two data
 parameters every merchant scenario shares (缺月按无交易, 注销状态): the scenarios derive their params from it.
 Vectorised: no Python over merchants or months.
 """
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..lists import ScoredList, score_list
 from ..scenario import param
 from ..tables import MERCHANT_COLUMNS
 from .transactions import check_regex, has_pattern
@@ -178,6 +180,32 @@ def merchant_identity(attrs: pd.DataFrame) -> pd.DataFrame:
                          "org_id": attrs["org_id"].to_numpy(), "mgr_id": attrs["mgr_id"].to_numpy()})
 
 
-def legal_person_header(lst) -> None:
-    """Rename a merchant list's 证件号码 columns to 法人证件号码 (the ID shown is the legal person's)."""
+def merchant_list(frame: pd.DataFrame, rules, levels, strategy, ctx, attrs: pd.DataFrame, **kw) -> ScoredList:
+    """A merchant list (SCENARIOS.md §6, E1/E2/C4): :func:`bankxl.lists.score_list` with the identity of
+    :func:`merchant_identity` (客户号 = 商户号; ``attrs`` indexed by 商户号) and the masked ID shown as
+    法人证件号码 (the legal person's). ``frame`` / ``rules`` / ``levels`` / ``strategy`` / ``kw`` (sort_by, show,
+    top, strategy_label …) as for score_list. Raises what score_list raises."""
+    lst = score_list(frame, rules, levels, strategy, ctx, customers=merchant_identity(attrs), **kw)
     lst.df = lst.df.rename(columns={c: "法人" + c for c in lst.df.columns if str(c).startswith("证件号码")})
+    return lst
+
+
+def transition_table(prev: pd.Series, cur: pd.Series, states, corner: str) -> pd.DataFrame:
+    """Last month → this month counts (merchants): one row per state of ``prev`` and one column per state of
+    ``cur`` (both in the order ``states``; other values not counted), the first column ``corner`` (the row
+    labels), then 合计 per row. Integer counts."""
+    states = list(states)
+    m = pd.crosstab(prev, cur).reindex(index=states, columns=states, fill_value=0)
+    out = m.reset_index()
+    out.columns = [corner, *states]
+    out["合计"] = m.sum(axis=1).to_numpy()
+    return out.astype({s: "int64" for s in states} | {"合计": "int64"})
+
+
+def org_table(org: pd.Series, state: pd.Series, states) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """网点 × state counts: (table with 网点 (blank: (无网点)) and one integer column per state in the order
+    ``states``, the crosstab itself on 网点 for further columns). Rows in 网点 order."""
+    pv = pd.crosstab(org.astype("string").fillna("(无网点)"), state).reindex(columns=list(states), fill_value=0)
+    out = pv.reset_index()
+    out.columns = ["网点", *states]
+    return out.astype({s: "int64" for s in states} | {"网点": "string"}), pv

@@ -35,11 +35,11 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
-from ....lists import Rule, check_levels, format_values, levels_param, score_list, strategy_param
+from ....lists import Rule, check_levels, format_values, levels_param, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import id_key
-from ....rules.merchant_data import (MerchantDataParams, closed_merchants, known_volumes, legal_person_header,
-                                     merchant_identity, merchant_months)
+from ....rules.merchant_data import (MerchantDataParams, closed_merchants, known_volumes, merchant_list,
+                                     merchant_months)
 from ....rules.merchants import MERCHANT_LEVELS, MerchantLevelParams
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_sheet, tag_table
@@ -216,10 +216,7 @@ def marketing_list(b: pd.DataFrame, f: pd.DataFrame, p: MerchantCreditParams, ct
     b_ = ctx.base_label
     show = {"mch_name": "商户名称", "n_members": "商户数", "mu": b_(f"近{p.stab_months}月月均交易额"), "annual": b_("年交易额"),
             "cv": "变异系数", "level": "预警等级", "limit": b_("参考额度"), "bind": "约束规则"}
-    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("limit", "mu"),
-                     customers=merchant_identity(f), show=show)
-    legal_person_header(lst)
-    return lst
+    return merchant_list(frame, rules, p.levels, p.strategy, ctx, f, sort_by=("limit", "mu"), show=show)
 
 
 # ---------------------------------------------------------------------------------------------- tables

@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
-from ....lists import Rule, check_levels, format_values, levels_param, score_list, strategy_param
+from ....lists import Rule, check_levels, format_values, levels_param, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
-from ....rules.merchant_data import (MerchantDataParams, closed_merchants, known_volumes, legal_person_header,
-                                     merchant_identity, merchant_months, whole_month_end)
+from ....rules.merchant_data import (MerchantDataParams, closed_merchants, known_volumes, merchant_list,
+                                     merchant_months, org_table, transition_table, whole_month_end)
 from ....scenario import RunContext, Scenario, param, params_table
 from ....tags import tag_rows, tag_sheet, tag_table
 from .compute import (STAR_LABELS, STATES, calibrate, deposit_impact, gaps, staff_points, stars, state,
@@ -228,10 +228,7 @@ def upgrade_list(f: pd.DataFrame, impact: pd.DataFrame, p: MerchantStarParams, c
     b = ctx.base_label
     show = {"mch_name": "商户名称", "star_txt": "当前星级", "next_star": "目标星级", "amount": b("月均交易额"),
             "count": "月均笔数", "deposit": b("结算户日均"), "gain": b("升星预期日均增量")}
-    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("gain", "amount"),
-                     customers=merchant_identity(f), show=show)
-    legal_person_header(lst)
-    return lst
+    return merchant_list(frame, rules, p.levels, p.strategy, ctx, f, sort_by=("gain", "amount"), show=show)
 
 
 def keep_list(f: pd.DataFrame, impact: pd.DataFrame, p: MerchantStarParams, ctx: RunContext):
@@ -264,10 +261,8 @@ def keep_list(f: pd.DataFrame, impact: pd.DataFrame, p: MerchantStarParams, ctx:
     b = ctx.base_label
     show = {"mch_name": "商户名称", "star_txt": "当前星级", "amount": b("月均交易额"), "count": "月均笔数",
             "deposit": b("结算户日均")}
-    lst = score_list(frame, rules, p.keep_levels, p.keep_strategy, ctx, sort_by=("deposit", "amount"),
-                     customers=merchant_identity(f), show=show)
-    legal_person_header(lst)
-    return lst
+    return merchant_list(frame, rules, p.keep_levels, p.keep_strategy, ctx, f, sort_by=("deposit", "amount"),
+                         show=show, strategy_label="保级名单策略")
 
 
 # ---------------------------------------------------------------------------------------------- tables
@@ -281,22 +276,11 @@ def _distribution(f: pd.DataFrame) -> pd.DataFrame:
                          "本月占比": (cur / n).to_numpy() if n else np.zeros(len(STATES))})
 
 
-def _migration(f: pd.DataFrame) -> pd.DataFrame:
-    m = pd.crosstab(f["prev_state"], f["state"]).reindex(index=list(STATES), columns=list(STATES), fill_value=0)
-    out = m.reset_index()
-    out.columns = ["上月 \\ 本月", *STATES]
-    out["合计"] = m.sum(axis=1).to_numpy()
-    return out.astype({s: "int64" for s in STATES} | {"合计": "int64"})
-
-
 def _by_org(f: pd.DataFrame) -> pd.DataFrame:
-    org = f["org_id"].astype("string").fillna("(无网点)")
-    pv = pd.crosstab(org, f["state"]).reindex(columns=list(STATES), fill_value=0)
-    out = pv.reset_index()
-    out.columns = ["网点", *STATES]
+    out, pv = org_table(f["org_id"], f["state"], STATES)
     out["★3及以上"] = pv[list(STAR_LABELS[3:])].sum(axis=1).to_numpy()
     out["合计"] = pv.sum(axis=1).to_numpy()
-    return out.astype({s: "int64" for s in STATES} | {"★3及以上": "int64", "合计": "int64", "网点": "string"})
+    return out.astype({"★3及以上": "int64", "合计": "int64"})
 
 
 def _impact_table(impact: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
@@ -414,7 +398,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
             Note(lines=[f"星级按统计期 {win} 计算, 上月按 {pwin}; 同一门槛。新商户 = 入网晚于统计期首日; "
                         "数据不足 = 统计期某月无数据行或金额为空(缺月不补 0)。"]),
             Table(dist, name="e2_stars", title="星级分布(本月 vs 上月)", formats={"本月占比": "pct1"}),
-            Table(_migration(f), name="e2_migration", title="上月 → 本月星级迁移(商户数)"),
+            Table(transition_table(f["prev_state"], f["state"], STATES, "上月 \\ 本月"), name="e2_migration",
+                  title="上月 → 本月星级迁移(商户数)"),
             Table(_by_org(f), name="e2_by_org", title="网点 × 星级(商户数)", text_columns=("网点",))]),
         Sheet("存款贡献", [
             Note(lines=["低成本存款贡献(SCENARIOS.md E2): 只计有结算户日均的商户; 沉淀率 = 结算户日均合计 ÷ 月均交易额合计; "

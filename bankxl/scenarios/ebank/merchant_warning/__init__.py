@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
-from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
+from ....lists import Rule, check_levels, levels_param, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
-from ....rules.merchant_data import MerchantDataParams, legal_person_header, merchant_identity, merchant_months
+from ....rules.merchant_data import MerchantDataParams, merchant_list, merchant_months, org_table, transition_table
 from ....rules.merchants import MerchantLevelParams
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_sheet, tag_table
@@ -143,10 +143,7 @@ def warning_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
     show = {"mch_name": "商户名称", "mcc": "MCC", "basis": "基线口径", "base": ctx.base_label("基线日均"),
             "cur": ctx.base_label("当月日均"), "r": "下降率", "loss": ctx.base_label("当月下降金额"),
             "prev": "上月等级", "idle": "连续无交易天数", "freq": "监测频率"}
-    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("loss",), customers=merchant_identity(f),
-                     show=show, top=3)
-    legal_person_header(lst)
-    return lst
+    return merchant_list(frame, rules, p.levels, p.strategy, ctx, f, sort_by=("loss",), show=show, top=3)
 
 
 def near_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
@@ -165,10 +162,8 @@ def near_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
              Rule("declining", "近 3 月日均持续下降(每月 {slope_txt})", points=10, when="declining", name="近3月下降")]
     show = {"mch_name": "商户名称", "mcc": "MCC", "state": "当前等级", "basis": "基线口径",
             "base": ctx.base_label("基线日均"), "cur": ctx.base_label("当月日均"), "r": "下降率"}
-    lst = score_list(frame, rules, p.near_levels, p.near_strategy, ctx, sort_by=("base",),
-                     customers=merchant_identity(f), show=show)
-    legal_person_header(lst)
-    return lst
+    return merchant_list(frame, rules, p.near_levels, p.near_strategy, ctx, f, sort_by=("base",), show=show,
+                         strategy_label="临界名单策略")
 
 
 # ---------------------------------------------------------------------------------------------- tables
@@ -184,25 +179,13 @@ def _distribution(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
 
 
 def _by_org(f: pd.DataFrame) -> pd.DataFrame:
-    states = [s for s in STATES if s != NOT_OPEN]
-    org = f["org_id"].fillna("(无网点)")
-    pv = pd.crosstab(org, f["state"]).reindex(columns=states, fill_value=0)
-    out = pv.reset_index()
-    out.columns = ["网点", *states]
-    out["合计"] = pv.sum(axis=1).to_numpy()
+    out, pv = org_table(f["org_id"], f["state"], [s for s in STATES if s != NOT_OPEN])
     warned = pv[list(WARNED)].sum(axis=1)
     judged = pv[[NORMAL, *WARNED]].sum(axis=1)
+    out["合计"] = pv.sum(axis=1).to_numpy()
     out["预警商户"] = warned.to_numpy()
     out["预警率"] = (warned / judged.where(judged > 0)).to_numpy()
-    return out.astype({s: "int64" for s in states} | {"合计": "int64", "预警商户": "int64", "网点": "string"})
-
-
-def _transitions(f: pd.DataFrame) -> pd.DataFrame:
-    m = pd.crosstab(f["prev"], f["state"]).reindex(index=list(STATES), columns=list(STATES), fill_value=0)
-    out = m.reset_index()
-    out.columns = ["上月等级 \\ 本月等级", *STATES]
-    out["合计"] = m.sum(axis=1).to_numpy()
-    return out.astype({s: "int64" for s in STATES} | {"合计": "int64"})
+    return out.astype({"合计": "int64", "预警商户": "int64"})
 
 
 def _trend(res, ctx: RunContext, months: int = 12) -> pd.DataFrame:
@@ -302,7 +285,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
     near = near_list(f, p, ctx)
     dist = _distribution(f, ctx)
     by_org = _by_org(f)
-    trans = _transitions(f)
+    trans = transition_table(f["prev"], f["state"], STATES, "上月等级 \\ 本月等级")
     trend = _trend(res, ctx)
     churn_t = _churn_table(f, res.churn)
     counts = dist.set_index("等级")["商户数"]
