@@ -390,6 +390,7 @@ def build_feedback_report(matched: pd.DataFrame, unmatched: pd.DataFrame, detail
     by_best = rates(m, ["最好档位"], money)
     by_best["最好档位"] = pd.to_numeric(by_best["最好档位"], errors="coerce").astype("Int64")
     by_best = by_best.sort_values("最好档位", kind="stable").reset_index(drop=True)
+    by_best.insert(1, "档位", ("第 " + by_best["最好档位"].astype("string") + " 档").fillna("未定档"))
     by_org = rates(m, ["机构号"], money)
     by_mgr = rates(m, ["客户经理"], money)
     by_round = rates(m, ["数据日期"], money)
@@ -427,7 +428,7 @@ def build_feedback_report(matched: pd.DataFrame, unmatched: pd.DataFrame, detail
         "列入数据问题, 该客户本轮反馈按未知计。"],
         notes=[f"读取 {int((files['状态'] == '已读取').sum())} 个文件, {len(m):,} 个任务(客户 × 轮次), "
                f"{n_rounds} 个轮次; 未匹配 {len(un):,} 行。"])
-    rep.headline = Headline(figures, chart=Chart("by_best_level", "最好档位", ["转化率"], kind="column",
+    rep.headline = Headline(figures, chart=Chart("by_best_level", "档位", ["转化率"], kind="column",
                                                  title="各最好档位的转化率(已成交/已联系)", number_format="0%"),
                             lines=calib[:2], sheet="反馈概览")
     rep.sheets = [

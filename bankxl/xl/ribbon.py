@@ -4,8 +4,9 @@ The add-in's only VBA callback (``addin/src/BankXL.bas``) runs, through xlwings 
 
     import bankxl.xl.ribbon as r; r.on_action('<button id>')
 
-A button id is a scenario id (``deposit.maturity``; one button per registered scenario) or a tool id
-(:data:`TOOLS`: 生成示例数据, 参数表, 数据检查, 帮助). A scenario click:
+A button id is a scenario id (``deposit.maturity``; one button per registered scenario), a tool id
+(:data:`TOOLS`: 生成示例数据, 参数表, 数据检查, 帮助) or :data:`RUN_ALL_ID` (全部运行, group 综合管理:
+:func:`run_all_button`). A scenario click:
 
 1. reads the 参数 sheet of the calling workbook (creates it with defaults on first use; appends the
    scenario's block when missing) -> parameter overrides + 通用 settings (数据日期, 金额单位, 脱敏,
@@ -73,6 +74,10 @@ TOOLS: dict[str, tuple[str, str]] = {
     "tools.help": ("帮助", "使用说明: 数据怎么放、参数怎么改、公式有哪些"),
 }
 MAX_REPORT_FOLDER = "bankxl"
+#: the 全部运行 button (group 综合管理): every scenario the workbook's tables allow, 客户画像, 营销任务清单
+RUN_ALL_ID = "crossview.run_all"
+RUN_ALL_LABEL = ("全部运行", "运行当前工作簿的数据能运行的全部场景, 生成各场景报告、客户画像和营销任务清单,"
+                              " 保存在本文件旁的新文件夹中")
 
 
 # ======================================================================================= data shapes
@@ -153,6 +158,8 @@ def on_action(control_id: str, *, bridge: Any = None, book: Any = None) -> Actio
             book = _caller_book(bridge)
         if control_id in TOOLS:
             return _TOOL_ACTIONS[control_id](bridge, book)
+        if control_id == RUN_ALL_ID:
+            return run_all_button(bridge, book)
         spec = get_scenario(control_id)
         return run_button(spec, bridge, book)
     except Exception as e:  # noqa: BLE001 - last resort: one Chinese message, never a Python traceback
@@ -190,12 +197,17 @@ def _caller_book(bridge: Any) -> Any:
 def error_text(e: BaseException, control_id: str = "") -> str:
     """The message box text of an error, Chinese first: what failed, then where (sheet, column, row)."""
     what = control_id
+    if control_id == RUN_ALL_ID:
+        return _error_body(e, f"「{RUN_ALL_LABEL[0]}」未能完成。")
     try:
         what = f"「{get_scenario(control_id).title}」" if control_id and control_id not in TOOLS else \
             f"「{TOOLS[control_id][0]}」" if control_id in TOOLS else control_id
     except KeyError:
         pass
-    head = f"{what}未能完成。"
+    return _error_body(e, f"{what}未能完成。")
+
+
+def _error_body(e: BaseException, head: str) -> str:
     if isinstance(e, DataValidationError):
         return f"{head}\n\n{e}"
     if isinstance(e, BankxlError):
@@ -579,6 +591,77 @@ def insert_report_sheets(bridge: Any, book: Any, info: BookInfo, report: Report,
     return created
 
 
+# ======================================================================================= 全部运行
+def run_all_sources(info: BookInfo) -> list[Source]:
+    """Where ``run all`` reads from: every table or sheet *named* by a canonical table (as :func:`plan_inputs`),
+    then every other data sheet (not bankxl's own), whose tables the loader finds by their headers."""
+    wanted = tuple(dict.fromkeys(t for s in registry().values() for t in (*s.inputs, *s.optional_inputs)))
+    every = Scenario(id="crossview.all", code="ALL", title=RUN_ALL_LABEL[0], group="综合管理", inputs=(),
+                     optional_inputs=wanted, params=None, run=lambda *_a: None)
+    sources = plan_inputs(info, every)
+    used = {s.sheet for s in sources}
+    return sources + [Source("sheet", sh) for sh in info.sheets if sh not in used and sh not in OWN_SHEETS]
+
+
+def run_all_folder(info: BookInfo) -> Path:
+    """A new folder beside the workbook (the temp folder when unsaved, as :func:`report_folder`):
+    ``<workbook>_全部场景``, `` (2)`` … when it exists; a safe name (:func:`bankxl.report.xlsx.safe_filename`)."""
+    from ..report.xlsx import safe_filename
+
+    base = report_folder(info)
+    stem = safe_filename(f"{Path(info.name).stem or 'workbook'}_全部场景")
+    path, n = base / stem, 2
+    while path.exists():
+        path, n = base / f"{stem} ({n})", n + 1
+    return path
+
+
+def run_all_button(bridge: Any, book: Any) -> ActionResult:
+    """全部运行: :func:`bankxl.crossview.run_all` on the calling workbook's tables (:func:`run_all_sources`, copied
+    into a snapshot as a scenario click does; her workbook is only read), 参数 sheet settings when it exists
+    (通用 rows, each scenario's block), reports written into :func:`run_all_folder` only; then a message box
+    listing what ran and what was skipped (and why), and 营销任务清单 opened. Nothing ran -> an error box."""
+    from ..crossview import run_all
+    from ..crossview.runall import RAN, TASKS_FILE
+    from ..runner import merge_settings
+
+    info = bridge.book_info(book)
+    per, common = {}, {}
+    if PARAM_SHEET in info.sheets:
+        df = block_frame(bridge.read_sheet(book, PARAM_SHEET))
+        for spec in registry().values():
+            over, common = read_param_settings(df, spec)
+            if over:
+                per[spec.id] = over
+    sources = run_all_sources(info)
+    if not sources:
+        raise BankxlError("工作簿中没有数据工作表。", "The workbook has no data sheet.")
+    bridge.status(book, f"bankxl: 全部运行 — 读取数据 ({describe_sources(sources)}) …")
+    out = run_all_folder(info)
+    with tempfile.TemporaryDirectory(prefix="bankxl_") as tmp:
+        snap = write_snapshot(bridge, book, sources, Path(tmp) / _snapshot_name(info))
+        settings = merge_settings({}, common)
+        res = run_all([snap], out, scenario_params=per, progress=lambda m: bridge.status(book, f"bankxl: {m.strip()}"),
+                      **settings)
+    ran = [r for r in res.runs if r.status == RAN]
+    rest = [r for r in res.runs if r.status != RAN]
+    lines = [f"已运行 {len(ran)} 个场景: " + ("、".join(f"{r.spec.code} {r.spec.title}" for r in ran) or "无")]
+    if rest:
+        lines.append(f"未运行 {len(rest)} 个:")
+        lines += [f"  {r.spec.code} {r.spec.title}: {r.status} — {r.reason}" for r in rest]
+    tasks = out / TASKS_FILE
+    if not ran:
+        msg = "\n".join(["没有场景运行成功(原因见下)。", *lines])
+        bridge.alert(book, msg, TITLE, True)
+        return ActionResult(RUN_ALL_ID, False, msg)
+    lines.append(f"报告保存在: {out}")
+    msg = "\n".join(lines)
+    path = next((p for p in res.paths if p.name == TASKS_FILE), tasks)
+    bridge.open_workbook(book, str(path))
+    bridge.alert(book, msg, TITLE, False)
+    return ActionResult(RUN_ALL_ID, True, msg, path)
+
+
 # ======================================================================================= tools
 def tool_sample(bridge: Any, book: Any) -> ActionResult:
     """生成示例数据: write the sample workbooks into ``<folder>/bankxl示例数据`` and open the first one."""
@@ -713,6 +796,8 @@ def buttons() -> list[dict]:
            for s in registry().values()]
     images = {"tools.sample": "TableInsert", "tools.params": "PropertySheet", "tools.check": "ReviewProtectWorkbook",
               "tools.help": "Help"}
+    out.append({"id": RUN_ALL_ID, "label": RUN_ALL_LABEL[0], "group": "综合管理", "screentip": RUN_ALL_LABEL[1],
+                "image": "MacroPlay"})
     out += [{"id": k, "label": v[0], "group": "工具", "screentip": v[1], "image": images[k]}
             for k, v in TOOLS.items()]
     return out
@@ -722,6 +807,7 @@ def callbacks() -> dict[str, Callable]:
     """control id -> the Python function a click ends in (for the every-callback-exists check)."""
     out: dict[str, Callable] = {s.id: run_button for s in registry().values()}
     out.update(_TOOL_ACTIONS)
+    out[RUN_ALL_ID] = run_all_button
     return out
 
 
@@ -743,6 +829,7 @@ __all__ = [
     "plan_inputs",
     "plan_insert",
     "report_folder",
+    "run_all_button",
     "run_button",
     "save_report",
     "self_contained_sheets",
