@@ -146,3 +146,30 @@ def test_reminder_list_paper_columns_first_and_header_frozen(report, tmp_path):
     ref = ws.tables["reminders"].ref
     header_row = int("".join(ch for ch in ref.split(":")[0] if ch.isdigit()))
     assert ws.freeze_panes is not None and int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) == header_row + 1
+
+
+def test_screen_columns_are_collapsed_and_not_printed(report, tmp_path):
+    """The deposit particulars after 截止日 are hidden in a collapsed column group (one click shows them) and lie
+    outside the print area, which ends at 截止日; the 60-day calendar chart is a date axis labelled every 7
+    days (60 daily labels overprinted each other in LibreOffice)."""
+    import re
+    import zipfile
+
+    from openpyxl.utils import get_column_letter
+
+    p = write_report(report, tmp_path / "d2.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["提醒名单"]
+    ref = ws.tables["reminders"].ref
+    header_row = int(re.sub(r"\D", "", ref.split(":")[0]))
+    heads = [c.value for c in ws[header_row]]
+    due = heads.index("截止日") + 1
+    hidden = {j for d in ws.column_dimensions.values() if d.hidden and d.outline_level == 1
+              for j in range(d.min, d.max + 1)}  # a <col> entry may cover a run of columns
+    assert hidden == set(range(due + 1, len(heads) + 1))
+    area = ws.print_area if isinstance(ws.print_area, str) else ws.print_area[0]
+    assert re.search(r":\$?([A-Z]+)\$?\d+$", area).group(1) == get_column_letter(due)
+    with zipfile.ZipFile(p) as z:
+        xml = next(z.read(n).decode() for n in z.namelist()
+                   if n.startswith("xl/charts/") and "每日实际可支取金额" in z.read(n).decode())
+    assert "<c:dateAx>" in xml and '<c:majorUnit val="7"/>' in xml and 'formatCode="mm-dd"' in xml

@@ -81,6 +81,8 @@ class Table:
     written (blank ones too) unlocked and shaded, so they stay editable when the sheet is protected.
     ``validations``: column -> XlsxWriter ``data_validation`` options (``validate``, ``criteria``, ``source``,
     ``input_message``, ``error_message`` …) applied to the column's data rows.
+    ``screen_columns``: columns for the screen, not for paper (e.g. a list's account particulars): written,
+    grouped and collapsed (the + above the column letters shows them), left out of the printed width.
     """
 
     df: pd.DataFrame
@@ -96,6 +98,7 @@ class Table:
     empty_note: str | None = None
     input_columns: Sequence[str] = ()
     validations: dict[str, dict] = field(default_factory=dict)
+    screen_columns: Sequence[str] = ()
 
     def __post_init__(self):
         if self.role is not None and self.role not in TABLE_ROLES:
@@ -113,6 +116,9 @@ class Chart:
     non-negative data, ends at 0 for non-positive data) unless ``zero_based`` is False (then the
     application's automatic range; say so in the chart title or a note).
     The :class:`Headline` chart may name a table on any sheet.
+    ``label_every``: show every n-th category label (e.g. 7 on a 60-day daily chart, whose labels overprint
+    each other otherwise); over a datetime category column the axis is a date axis labelled every n days
+    (mm-dd), which LibreOffice honours too; None = the application's choice.
     """
 
     table: str
@@ -131,6 +137,7 @@ class Chart:
     y_min: float | None = None
     y_max: float | None = None
     zero_based: bool = True
+    label_every: int | None = None
 
 
 @dataclass

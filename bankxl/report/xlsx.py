@@ -226,6 +226,7 @@ class XlsxReportWriter:
         self._details: list[str] = []  # sheets printed as detail (first page only)
         self._deferred: list[tuple] = []  # headline charts over tables written later: (ws, sheet, chart, row)
         self._rows: dict[int, float] = {}  # row heights (points) set on the sheet being written
+        self._screen: set[int] = set()  # columns of the sheet being written shown on screen only (not printed)
         #: sheet name -> (print role, page plan, last printed row, last printed column), for tests and 说明
         self.layouts: dict[str, tuple] = {}
         if self.large:
@@ -278,7 +279,7 @@ class XlsxReportWriter:
             ws.set_tab_color(sheet.tab_color)
         if sheet.protection is not None:
             ws.protect("", dict(sheet.protection))
-        self._rows = {}
+        self._rows, self._screen = {}, set()
         row, widths, more = 0, {}, []
         spans: list[tuple] = []  # (block, first row, header row or None, next free row)
         for k, block in enumerate(sheet.blocks):
@@ -299,7 +300,10 @@ class XlsxReportWriter:
             if more:
                 break  # the blocks after a continued table follow it on its last sheet
         for col, w in widths.items():
-            ws.set_column(col, col, min(max(w + 2, 8), 60))
+            ws.set_column(col, col, min(max(w + 2, 8), 60), None,
+                          {"level": 1, "hidden": True} if col in self._screen else None)
+        if self._screen:  # the group of screen-only columns is collapsed: its + button on the next column
+            ws.set_column(max(self._screen) + 1, max(self._screen) + 1, None, None, {"collapsed": True})
         tables = [(b, h) for b, _, h, _ in spans if isinstance(b, Table)]
         if tables:
             self._freeze(ws, tables, widths)
@@ -342,6 +346,7 @@ class XlsxReportWriter:
         ws.set_tab_color("#1F4E78")
         ws.activate()
         self._rows, widths, spans = {}, {}, []
+        self._screen = set()
         tables = self.report.tables()
         as_of = self.report.meta.get("as_of")
         ws.write_string(0, 0, f"{self.report.title} — 概览", self.fmt.get(bold=True, font_size=16, font_color="#1F4E78"))
@@ -463,7 +468,8 @@ class XlsxReportWriter:
         section title with its header and first rows never straddles a page end (Excel ignores manual
         breaks under "fit to page", hence the explicit scale). A *detail* sheet's print area is its first
         page, fitted to one page. ``one_page`` (the headline): fit to one page. Returns the page plan."""
-        col_units = {c: min(max(w + 2, 8), 60) for c, w in widths.items()}
+        # screen-only columns (Table.screen_columns) are hidden: they neither print nor take printed width
+        col_units = {c: min(max(w + 2, 8), 60) for c, w in widths.items() if c not in self._screen}
         if sheet.landscape:
             ws.set_landscape()
         # wide lists (> ~A4 landscape at a readable size) print on A3, still one page wide
@@ -478,7 +484,8 @@ class XlsxReportWriter:
         ws.set_footer(f"&L数据日期: {date_txt}&C{FOOTER_NOTE}&R第 &P 页 / 共 &N 页")
         heights, keeps, last_row, last_col = self._page_model(spans, col_units)
         heights = heights[:last_row + 1]  # the printed rows
-        content_w = sum(layout.column_pt(col_units.get(c), layout.FIT_CHAR_PX) for c in range(last_col + 1))
+        content_w = sum(layout.column_pt(col_units.get(c), layout.FIT_CHAR_PX) for c in range(last_col + 1)
+                        if c not in self._screen)
         repeat_h = heights[repeat] if repeat is not None and repeat < len(heights) else 0.0
         if one_page:
             plan = layout.PagePlan(layout.width_scale(content_w, layout.printable(paper, sheet.landscape)[0]), [])
@@ -638,6 +645,8 @@ class XlsxReportWriter:
                 wrapped[j] = w
             if orig in inputs:
                 blanks[j] = writers[j][1]
+            if orig in block.screen_columns:
+                self._screen.add(j)
             widths[j] = max(widths.get(j, 0), min(w, 50))
         last_row = header_row + max(n, 1) + (1 if block.total_row else 0)
         if self.large:
@@ -841,6 +850,14 @@ class XlsxReportWriter:
                 y["num_format"] = chart.number_format
             y.update(self._axis_range(chart, [n for n in chart.series if n not in chart.secondary]))
             x = {"num_font": {"size": 9}}
+            if chart.label_every:
+                cats = self.report.tables()[chart.table].df.get(chart.categories)
+                if cats is not None and pd.api.types.is_datetime64_any_dtype(cats):
+                    # a date axis labelled every n days (LibreOffice ignores a category axis's label skip)
+                    x.update(date_axis=True, major_unit=int(chart.label_every), major_unit_type="days",
+                             base_unit="days", num_format="mm-dd")
+                else:
+                    x["interval_unit"] = int(chart.label_every)
             if chart.x_title:
                 x["name"] = chart.x_title
             if kind == "bar":

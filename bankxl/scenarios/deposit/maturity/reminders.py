@@ -144,7 +144,7 @@ def reminder_blocks(rem: pd.DataFrame, lst, rem_order: str, params: MaturityPara
                             "理财经理跟进笔数": summ["理财经理跟进笔数"].astype("int64").to_numpy()})
     covers = ("到期日 = 数据日期 + N 天" if win == 1 else
               f"到期日在数据日期 + N 至 + N + {win - 1} 天(之后 {win - 1} 天为非工作日, 提醒提前到数据日期)")
-    screen = [c for c in screen_columns(rem.columns)]
+    screen = screen_columns(rem.columns)
     method = [
         ("到期本息: 单利 = 本金 × (1 + 年利率 × 存期月数/12)(整存整取/大额存单); "
          "零存整取近似 = 余额 × (1 + 年利率 × (n+1)/24); 通知存款/定活两便不计算。"),
@@ -154,14 +154,17 @@ def reminder_blocks(rem: pd.DataFrame, lst, rem_order: str, params: MaturityPara
          "建议动作 = 参数「提醒节点动作表」中本节点的动作 + 等级的动作(参数「策略表」); 截止日不晚于实际可支取日"
          "的前一个工作日(不早于数据日期)。"),
         *(n for n in lst.note if n != lst.tie_break), rem_order,
-        f"「截止日」之后的列({'、'.join(screen)})是存款明细, 供屏幕核对。" if screen else "",
+        (f"「截止日」之后的列({'、'.join(screen)})是存款明细, 供屏幕核对: 已折叠、不打印, 点列标上方的「+」展开。"
+         if screen else ""),
     ]
+    table = lst.table("reminders", "提醒名单", text_columns=("账号",),
+                      formats={"利率": "pct", "起息日": "date", "到期日": "date", "实际可支取日": "date"})
+    table.screen_columns = tuple(screen)  # hidden (one click shows them) and not printed
     return [
         Note(title=f"到期提醒名单 — {ctx.as_of:%Y-%m-%d} 使用",
              lines=[f"节点 到期前 N 天(N = {', '.join(str(int(k)) for k in params.reminder_days)}): {covers}; "
                     + lst.summary() + (" 姓名/证件/手机已脱敏, 客户号不脱敏。" if ctx.mask else "")]),
         Table(summary, name="reminder_summary", title="提醒汇总", formats={"笔数": "int", "客户数": "int"}),
-        lst.table("reminders", "提醒名单", text_columns=("账号",),
-                  formats={"利率": "pct", "起息日": "date", "到期日": "date", "实际可支取日": "date"}),
+        table,
         Note(title="名单说明", lines=[x for x in method if x]),
     ]

@@ -226,8 +226,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
               formats={"日期": "date", "实际可支取日": "date", thr_col: "money"},
               conditional=[Conditional(["高峰日"], "text", value="高峰", style="bad"),
                            Conditional(["是否工作日"], "text", value="否", style="warn")]),
-        Chart("maturity_calendar", "月日", [unit("实际可支取金额")], kind="column",
-              title="每日实际可支取金额与客户数", secondary=["实际可支取客户数"], y_title=ctx.unit, width=900),
+        Chart("maturity_calendar", "日期", [unit("实际可支取金额")], kind="column",
+              title="每日实际可支取金额与客户数", secondary=["实际可支取客户数"], y_title=ctx.unit, width=900,
+              label_every=7),  # 60 daily labels overprint each other: one a week
     ])
 
     # 4 排班 + 大额到期客户 (the list on its own sheet: under a schedule of more than a page it never printed)
