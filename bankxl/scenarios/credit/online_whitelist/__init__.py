@@ -214,15 +214,19 @@ def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams, c
                      + (f"; {ci['stale']:,} 人的报告早于数据日期 {p.credit_max_age} 天以上, 征信规则未计算" if ci["stale"] else "")
                      + "。征信数据仅限授权用途(贷款审批/贷后管理), 不得为营销而查询。")
     else:
-        notes.append("没有征信明细: 连三累六、近3月硬查询未计算; 当前逾期只看本行贷款。")
+        notes.append("没有征信明细: 连三累六、近3月硬查询未计算; 当前逾期不看征信。")
     od_own = own[0] if own is not None else pd.Series(pd.NA, index=ids, dtype="boolean")
     od_cr = cs["cur_overdue"] if cs is not None else pd.Series(pd.NA, index=ids, dtype="boolean")
-    any_od = od_own.fillna(False) | od_cr.fillna(False)
-    known = od_own.notna() | od_cr.notna()
+    od_ds = _dataset_default(customers, who, ids)
+    any_od = od_own.fillna(False) | od_cr.fillna(False) | od_ds.fillna(False)
+    known = od_own.notna() | od_cr.notna() | od_ds.notna()
+    if od_ds.notna().any():
+        notes.append(f"客户表带数据集的违约标志(credit_default, 如 UCI 的 default): 「有违约信贷」的 {int(od_ds.sum()):,} 人按当前逾期"
+                     "计(未通过)。")
     out["overdue"] = pd.array(np.where(any_od, False, np.where(known, True, None)), dtype="boolean")
     out["od_own"], out["od_cr"] = od_own, od_cr
     if own is None:
-        notes.append("没有本行贷款表: 当前逾期只看征信" + ("" if cr is not None else "(也没有征信: 未计算)") + "。")
+        notes.append("没有本行贷款表: 当前逾期不看本行贷款; 本行关系的「住房贷款」未知。")
     out["streak"] = ~cs["streak"] if cs is not None else pd.Series(pd.NA, index=ids, dtype="boolean")
     out["worst_run"] = cs["worst_run"] if cs is not None else np.nan
     out["total_overdue"] = cs["total_overdue"] if cs is not None else np.nan
@@ -244,6 +248,19 @@ def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams, c
         notes.append("没有黑名单: 「非黑名单」未计算。")
     out["house"] = own[1] if own is not None else pd.Series(pd.NA, index=ids, dtype="boolean")
     return out, notes
+
+
+def _dataset_default(customers: pd.DataFrame, who, ids: pd.Index) -> pd.Series:
+    """A public dataset's default flag per person (boolean, <NA> unknown): the 客户 frame's extra column
+    ``credit_default`` (UCI Bank Marketing ``default``: has credit in default, :mod:`bankxl.datasets.uci`) —
+    any 客户号 of the person in default; all <NA> when the column is absent (a bank's 客户 table has none)."""
+    if "credit_default" not in customers.columns:
+        return pd.Series(pd.NA, index=ids, dtype="boolean")
+    f = pd.DataFrame({"p": who.of(customers["cust_id"].astype("string").str.strip()).to_numpy(),
+                      "d": customers["credit_default"].astype("boolean").to_numpy()})
+    g = f.assign(t=f["d"].fillna(False), k=f["d"].notna()).groupby("p")[["t", "k"]].any()
+    return pd.Series(pd.array(np.where(g["t"], True, np.where(g["k"], False, None)), dtype="boolean"),
+                     index=g.index.astype("string")).reindex(ids)
 
 
 def _frame(info, adm, people, curve, lm, ext, tables, who, p: WhitelistParams, ctx) -> pd.DataFrame:
@@ -367,8 +384,8 @@ def _score_text(p: WhitelistParams) -> str:
 # ---------------------------------------------------------------------------------------------- sheets
 def _curve_sheet(curve, p: WhitelistParams, ctx) -> Sheet:
     lo, hi = p.demand_ratio
-    lines = [f"有流水的客户按 {p.band_step} 岁分段: 月均收入、月均支出(本人互转与冲正已排除)的中位数, 支出收入比 = 支出中位数 / "
-             f"收入中位数; 比值在 {lo:.0%}–{hi:.0%} 且客户数 ≥ {p.band_min} 的年龄段为需求段(【假设】)。"]
+    lines = [f"有流水的客户按 {p.band_step} 岁分段: 月均收入、月均支出(本人互转与冲正已排除)的中位数;",
+             f"支出收入比 = 支出中位数 / 收入中位数; 比值在 {lo:.0%}–{hi:.0%} 且客户数 ≥ {p.band_min} 的年龄段为需求段(【假设】)。"]
     if curve is None:
         return Sheet("年龄曲线", [Note(title="年龄收支曲线", lines=lines + ["没有流水: 未计算。"])])
     df = curve.rename(columns={"收入中位数": ctx.base_label("收入中位数"), "支出中位数": ctx.base_label("支出中位数")})
@@ -545,8 +562,9 @@ def _method(p: WhitelistParams) -> list[str]:
         f"非黑名单; 近 3 月硬查询 ≤ {p.max_queries} 次。数据中没有的规则为未计算, 不算通过也不算未通过。",
         f"收支: 近 {p.flow_months} 个月交易流水, 本人互转与冲正按共用流水规则排除; 代发 = 入账且对手户名/摘要匹配「{p.payroll_memo}」。",
         _score_text(p),
-        "真实公开数据: UCI Bank Marketing 与 Berka 没有交易流水、征信或外部名单(UCI 只有年龄与违约标志), 无法得到年龄收支曲线与"
-        "优先分, 本场景只在示例银行上演示; German Credit 尚无 bankxl.datasets 适配器。",
+        "真实公开数据: 在 UCI Bank Marketing 上运行准入规则 — 年龄(UCI age)与当前无逾期(UCI default = 有违约信贷, 映射为客户表"
+        " credit_default); UCI 没有交易流水、征信、黑名单和外部名单, 连三累六/黑名单/查询为未计算, 所有准入客户为「信息不足」, "
+        "年龄收支曲线与优先分无法计算。Berka 只有代扣指令没有流水; German Credit 尚无 bankxl.datasets 适配器(且无流水), 均未运行。",
     ]
 
 
@@ -554,6 +572,6 @@ SPEC = Scenario(
     id="credit.online_whitelist", code="C1", title="线上贷款白名单", group="信贷营销",
     inputs=("customers",),
     optional_inputs=("transactions", "external_lists", "credit_reports", "blacklist", "loans", "customer_monthly"),
-    params=WhitelistParams, run=run,
+    params=WhitelistParams, run=run, dataset_params={"UCI": {}},
     summary="准入规则(年龄/逾期/连三累六/黑名单/查询)、年龄收支曲线、优先分五项与 A/B/C、内外名单交叉、参考额度; 无流水为信息不足",
 )
