@@ -248,7 +248,7 @@ def test_simulated_round_on_the_sample_bank(tmp_path):
             e["任务数"] += 1
             e["已联系"] += r in ("已成交", "有意向", "拒绝")
             e["已成交"] += r == "已成交"
-            e["金额"] += line[cols["金额(元)"] - 1] or 0.0 if r == "已成交" else 0.0
+            e["金额"] += (line[cols["金额(元)"] - 1] or 0.0) if r == "已成交" else 0.0
     assert changed is not None
     _, rep = run_feedback(ret, tmp_path / "反馈.xlsx")
     fb = rep.meta["feedback"]
@@ -267,6 +267,7 @@ def test_simulated_round_on_the_sample_bank(tmp_path):
             assert pd.isna(row["转化率"])
         assert (row["成交金额(元)"] if pd.notna(row["成交金额(元)"]) else 0.0) == pytest.approx(e["金额"])
     assert fb["total"].iloc[0]["任务数"] == sum(e["任务数"] for e in expect.values()) == len(tasks) - 1
+    assert fb["total"].iloc[0]["已联系"] == sum(e["已联系"] for e in expect.values()) > 0
 
 
 # ============================================================================ 拒绝 suppression in run all
