@@ -173,3 +173,17 @@ def test_screen_columns_are_collapsed_and_not_printed(report, tmp_path):
         xml = next(z.read(n).decode() for n in z.namelist()
                    if n.startswith("xl/charts/") and "每日实际可支取金额" in z.read(n).decode())
     assert "<c:dateAx>" in xml and '<c:majorUnit val="7"/>' in xml and 'formatCode="mm-dd"' in xml
+
+
+def test_no_developer_words_on_user_sheets(report):
+    """Notes, 说明 method lines and the headline speak Chinese: no 'SCENARIOS.md', module paths, Excel table ids
+    or parameter choice ids (following / exclude …) — issue 10 item 7. The parameter choices are named by their
+    中文 labels (到期日遇节假日 = 顺延, 通知存款处理 = 不计入)."""
+    import re
+
+    texts = [*report.method, *report.notes, *report.headline.lines]
+    texts += [str(x) for s in report.sheets for b in s.blocks if hasattr(b, "lines") for x in b.lines]
+    words = re.compile(r"SCENARIOS|bankxl\.|maturity_|\b(following|preceding|exclude|seven_days)\b")
+    assert not [t for t in texts if words.search(t)]
+    assert any("参数「到期日遇节假日」= 顺延" in t for t in report.method)
+    assert any("参数「通知存款处理」= 不计入" in t for t in report.method)

@@ -50,7 +50,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     if notice.any():
         if params.notice_handling == "exclude":
             notes.append(f"通知存款 {int(notice.sum())} 笔、余额 {d.loc[notice, 'balance'].sum():,.2f} {ctx.base_unit}无到期日, "
-                         "按参数「通知存款处理」= 不计入(exclude)未计入。")
+                         "按参数「通知存款处理」= 不计入, 未计入。")
             keep &= ~notice
         else:
             fill = notice & d["maturity"].isna()

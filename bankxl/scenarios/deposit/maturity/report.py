@@ -15,7 +15,7 @@ from .aggregate import (bucket_table, bucket_total, calendar_table, peak_thresho
                         total_label)
 from .labels import (P_LATER, P_OVERDUE, P_SORT, P_TODAY, PRODUCT_KINDS, TOTAL, amount_band_labels, dtm_band_labels,
                      month_periods, term_label)
-from .params import ROLL_TEXT, MaturityParams
+from .params import ROLL_RULES, ROLL_TEXT, MaturityParams
 from .prepare import customer_info, org_hierarchy, prepare
 from .headline import maturity_headline
 from .reminders import customer_tags, reminder_blocks, reminder_list
@@ -154,13 +154,13 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     if pre_agg:
         notes.append(
             f"到期明细共 {len(detail):,} 笔, 超过 Excel 单表上限 {EXCEL_MAX_ROWS:,} 行, 未写入工作簿; 「到期透视」的数据透视表"
-            f"改以按 分行 × 支行/网点 × 到期期间 预汇总的 {len(pivot_source):,} 行(「{source_sheet}」表 {source_name})为数据源: "
+            f"改以按 分行 × 支行/网点 × 到期期间 预汇总的 {len(pivot_source):,} 行(「{source_sheet}」工作表)为数据源: "
             f"金额为各组余额之和, 到期笔数 = 求和项:{COUNT_COL}(非计数), 合计与明细一致; 产品、期限档、金额段等字段不在汇总中, "
             "无法拖入透视表(按这些维度的分布见「到期分布」)。")
     if len(detail):
-        src_line = (f"数据源: 「{source_sheet}」表 {source_name}(明细超过 Excel 行数上限, 已按分行/支行/到期期间预汇总, "
+        src_line = (f"数据源: 「{source_sheet}」工作表(明细超过 Excel 行数上限, 已按分行/支行/到期期间预汇总, "
                     f"笔数为「{COUNT_COL}」列求和, 见「说明」)。" if pre_agg else
-                    f"数据源: 「{source_sheet}」表 {source_name}, 每行一笔定期存款; 可把 产品类别、期限档、金额段、"
+                    f"数据源: 「{source_sheet}」工作表, 每行一笔定期存款; 可把 产品类别、期限档、金额段、"
                     "剩余期限档 等字段拖入行/列/筛选。")
         pblocks = [
             Note(title=f"D2 到期透视(Excel 数据透视表)— 数据日期 {ctx.as_of:%Y-%m-%d}",
@@ -270,23 +270,23 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
                                                   tag_sheet(customer_tags(d, rem, vip, params, ctx))])
     report.headline = maturity_headline(d, rem, len(vip), params, ctx, unit("到期金额"))
     report.method = [
-        "方法依据: SCENARIOS.md「D2 存款到期视图」。",
+        "方法依据: 课程场景 D2「存款到期视图」。",
         f"距到期天数 dtm = 到期日 − 数据日期 {ctx.as_of:%Y-%m-%d}; 剩余期限档: {', '.join(dtm_band_labels(params.dtm_edges))}。",
         f"到期月份: 合同到期日所在月, 展示 {periods_m[0]} 至 {periods_m[-1]}(从数据日期次日所在月起 {params.months_ahead} 个月)。",
         f"金额段按单笔余额, 区间左闭右开 [下限, 上限): {', '.join(amount_band_labels(params.amount_edges, ctx.currency))}"
         "(正好等于分界的余额归入上一档)。",
-        f"实际可支取日: 到期日遇非工作日{ROLL_TEXT[params.roll_rule]}({params.roll_rule})【假设: 各行规则不同】; "
+        f"实际可支取日: 到期日遇非工作日{ROLL_TEXT[params.roll_rule]}(参数「到期日遇节假日」= {ROLL_RULES[params.roll_rule]})【假设: 各行规则不同】; "
         "工作日按「注意」中的日历来源。",
         f"高峰日: 实际可支取金额 > 未来 {params.calendar_days} 天内全部工作日金额的 P{params.peak_percentile * 100:g}(线性插值), 且阈值 > 0。",
         f"排班: 所需人天 = ceil(当日网点到期客户数 / {params.customers_per_staff_day})【假设】。",
         f"提醒: 到期前 {'/'.join(str(int(k)) for k in params.reminder_days)} 天; 名单按数据日期当天使用, 其后的非工作日的提醒并入当天。",
         "到期本息 = 本金 × (1 + 利率 × 存期/12) 单利; 零存整取 ≈ 余额 × (1 + 利率 × (n+1)/24)(余额 = 月存额 × n); 未扣税(储蓄存款利息个税 2008-10-09 起暂免)。",
         "到期日为空: 有起息日与期限时按 起息日 + 期限(月) 推算(按月, 2 月 29 日起息 1 年 → 次年 2 月 28 日; 期限 ≤ 0 或超过 " + f"{params.max_term_m} 个月(参数「最长期限」)记 TERM_INVALID, 不据此推算); 到期日早于起息日: 剔除并记 DATE_ORDER。",
-        "通知存款: " + ("无到期日, 不计入(参数 exclude)。" if params.notice_handling == "exclude"
-                    else f"按数据日期后 {params.notice_days} 天到期计入(参数 seven_days)。"),
+        "通知存款: " + ("无到期日, 不计入(参数「通知存款处理」= 不计入)。" if params.notice_handling == "exclude"
+                    else f"按数据日期后 {params.notice_days} 天到期计入(参数「通知存款处理」= 按通知期计入)。"),
         f"提醒名单{rem_order}",
         ("同一客户: 按 标准化证件号(15 位转 18 位; 无效或损坏的证件号不参与匹配)→ 客户号 → 姓名+手机号 的顺序认定"
-         "(bankxl.rules.identity); 证件号相同的几个客户号计为 1 户(去重客户数、大额客户、提醒合计), 显示其中最小的"
+         "; 证件号相同的几个客户号计为 1 户(去重客户数、大额客户、提醒合计), 显示其中最小的"
          "客户号; 姓名不一致的不合并, 列为冲突。"),
         "客户标签: D2_REMINDER 到期提醒(标签值 = 客户在提醒名单中的最高得分, 等级同行); D2_LARGE_MATURITY 大额到期"
         f"(未来 {params.calendar_days} 天内到期合计, {ctx.base_unit}); D2_OVERDUE 已到期未支取(余额合计, {ctx.base_unit})。",
