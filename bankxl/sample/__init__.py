@@ -113,6 +113,9 @@ tax with :func:`bankxl.tax.cumulative_iit_long` over the reported gross.
     full-width / corrupt IDs, masked phones, names with spaces, conflicts); credit reports for ≈35% of customers
     (1–4 accounts, 近24月还款状态 with planted 连三 / 累六 / current overdue, 近3月硬查询次数, older and stale
     reports); a blacklist (≈1.5% of customers + as many outsiders, 已移出 rows); one own random stream.
+    C8 (issue 14, :mod:`.credit_poaching`) adds rows to 征信明细 on its own stream: the bank's own running loans as
+    示例银行 accounts, one more other-bank 经营/消费贷 for ≈25% (≈60% of them maturing within 6 months), a few
+    汽车贷/循环贷/准贷记卡/结清 accounts, and dirty 还款状态 strings (lower case, spaces, wrong length, '?', '#').
 ``businesses`` (个体工商户; issue 13, :mod:`.businesses`)
     The market-regulation bureau's registration list: operators with a 个人经营贷款, the customers behind 个体
     acquiring merchants (same USCC and name), a few other customers and people outside the bank; 1–3
@@ -146,6 +149,7 @@ from ._common import _DAY, BANK_NAME, _finish, _settle_acct
 from .businesses import _make_businesses
 from .blacklist import _make_blacklist
 from .churn import _plant_churn
+from .credit_poaching import _plant_credit_poaching
 from .credit_reports import _make_credit_reports
 from .customer_monthly import _make_monthly
 from .customers import _make_customers
@@ -285,8 +289,10 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
     r_c1 = np.random.default_rng([seed, 0x4331])
     tables["external_lists"] = _finish("external_lists", _make_external_lists(r_c1, tables["customers"], orgs,
                                                                           as_of_d))
-    tables["credit_reports"] = _finish("credit_reports", _make_credit_reports(r_c1, tables["customers"],
-                                                                          tables["loans"], as_of_d))
+    cr = _make_credit_reports(r_c1, tables["customers"], tables["loans"], as_of_d)
+    # C8: the bank's own accounts, 转贷窗口 loans and dirty strings added on an own stream (C1's rows unchanged)
+    cr = _plant_credit_poaching(np.random.default_rng([seed, 0x4338]), cr, tables["loans"], as_of_d)
+    tables["credit_reports"] = _finish("credit_reports", cr)
     tables["blacklist"] = _finish("blacklist", _make_blacklist(r_c1, tables["customers"], as_of_d))
     return tables, truth
 
