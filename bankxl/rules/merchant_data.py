@@ -190,12 +190,14 @@ def merchant_list(frame: pd.DataFrame, rules, levels, strategy, ctx, attrs: pd.D
     return lst
 
 
-def transition_table(prev: pd.Series, cur: pd.Series, states, corner: str) -> pd.DataFrame:
-    """Last month → this month counts (merchants): one row per state of ``prev`` and one column per state of
-    ``cur`` (both in the order ``states``; other values not counted), the first column ``corner`` (the row
-    labels), then 合计 per row. Integer counts."""
+def transition_table(prev: pd.Series, cur: pd.Series, states, corner: str, rows=None) -> pd.DataFrame:
+    """Last month → this month counts (merchants): one column per state of ``cur`` in the order ``states``, one
+    row per state of ``prev`` in the order ``rows`` (default ``states``; leave out a state last month cannot
+    hold), the first column ``corner`` (the row labels), then 合计 per row. Integer counts; a merchant whose
+    state is not among the rows / columns is not counted."""
     states = list(states)
-    m = pd.crosstab(prev, cur).reindex(index=states, columns=states, fill_value=0)
+    rows = states if rows is None else list(rows)
+    m = pd.crosstab(prev, cur).reindex(index=rows, columns=states, fill_value=0)
     out = m.reset_index()
     out.columns = [corner, *states]
     out["合计"] = m.sum(axis=1).to_numpy()

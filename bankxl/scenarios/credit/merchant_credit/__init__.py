@@ -230,7 +230,7 @@ def _funnel(f: pd.DataFrame, p: MerchantCreditParams) -> pd.DataFrame:
         acc = acc & f[col].fillna(False).to_numpy(bool)
         steps.append(("且" + label, acc.copy()))
     steps.append(("且法人本行无逾期(已核实)", acc & f["no_overdue"].fillna(False).to_numpy(bool)))
-    steps.append(("其中待核实逾期", acc & f["no_overdue"].isna().to_numpy()))
+    steps.append(("另: 法人逾期待核实(列入名单)", acc & f["no_overdue"].isna().to_numpy()))
     return pd.DataFrame({"环节": [s[0] for s in steps], "商户数": [int(s[1].sum()) for s in steps]}).astype(
         {"商户数": "int64"})
 
@@ -245,19 +245,22 @@ def _scatter(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
                          "准入": x["admit"].to_numpy()}).sort_values(ctx.money_label("月均交易额"), kind="stable")
 
 
-def _tasks(lst, ctx: RunContext) -> pd.DataFrame:
+def _tasks(lst, levels, ctx: RunContext) -> pd.DataFrame:
+    """经理任务: per 网点 × 客户经理 of the list — 可营销户数, one count per list level (names of ``levels``, in
+    their order), 待核实逾期, 参考额度合计 (display unit); most 可营销户数 first, then 网点, 客户经理."""
     df = lst.df
+    names = [str(x[0]) for x in levels]
     lim = ctx.base_label("参考额度")
     keys = pd.DataFrame({c: (df[c] if c in df.columns else pd.Series(pd.NA, index=df.index))
                          for c in ("机构号", "客户经理")}).astype("string").fillna("(未分配)").astype("category")
-    g = pd.DataFrame({"n": 1, "A": df["等级"].eq("A").to_numpy(), "B": df["等级"].eq("B").to_numpy(),
-                      "C": df["等级"].eq("C").to_numpy(), "limit": df[lim].to_numpy(dtype="float64"),
+    lv = {f"_lv{i}": df["等级"].eq(name).to_numpy() for i, name in enumerate(names)}
+    g = pd.DataFrame({"n": 1, **lv, "limit": df[lim].to_numpy(dtype="float64"),
                       "pending": df.get("未计算因素", pd.Series(pd.NA, index=df.index)).notna().to_numpy()},
                      index=df.index).groupby([keys["机构号"], keys["客户经理"]], observed=True).sum(min_count=1)
     out = pd.DataFrame({"网点": g.index.get_level_values(0).astype("string"),
                         "客户经理": g.index.get_level_values(1).astype("string"),
-                        "可营销户数": g["n"].to_numpy(dtype="int64"), "A": g["A"].to_numpy(dtype="int64"),
-                        "B": g["B"].to_numpy(dtype="int64"), "C": g["C"].to_numpy(dtype="int64"),
+                        "可营销户数": g["n"].to_numpy(dtype="int64"),
+                        **{name: g[f"_lv{i}"].to_numpy(dtype="int64") for i, name in enumerate(names)},
                         "待核实逾期": g["pending"].to_numpy(dtype="int64"),
                         ctx.money_label("参考额度合计"): ctx.money(g["limit"]).round(2).to_numpy()})
     return out.sort_values(["可营销户数", "网点", "客户经理"], ascending=[False, True, True], kind="stable").reset_index(drop=True)
@@ -288,7 +291,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantCreditParams, ctx: R
     b = borrowers(f, p)
     lst = marketing_list(b, f, p, ctx)
     funnel = _funnel(f, p)
-    tasks = _tasks(lst, ctx)
+    tasks = _tasks(lst, p.levels, ctx)
     tags = tag_table(lst.tag_rows("C4", "C4_MERCHANT_LOAN", "收单商户贷营销", ctx, p))
     k = int(p.stab_months)
     w0, w1 = info["window"]
@@ -304,7 +307,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantCreditParams, ctx: R
         Figure("交易稳定商户", n_stable, "户", format="int", note=f"近 {k} 月 {w0:%Y-%m} 至 {w1:%Y-%m}"),
         Figure("可营销借款主体", len(b), "户", format="int",
                note=(f"{chains:,} 个连锁主体按法人/信用代码合并" if chains else None)),
-        Figure(f"参考额度合计({ctx.unit})", None if total_limit is None else ctx.money(total_limit), ctx.unit,
+        Figure("参考额度合计", None if total_limit is None else ctx.money(total_limit), ctx.unit,
                note="min(月均×倍数, 年交易额×比例, 产品上限)"),
         Figure("其中待核实逾期", n_pending, "户", format="int",
                note=None if loans_given else "未提供贷款表: 法人本行逾期未核实"),
@@ -322,9 +325,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantCreditParams, ctx: R
         f"向下取整到 {p.limit_step:,.0f} 元。"], formats=money0 | {"变异系数": "0.00"})
     blocks[-1].empty_note = "没有满足准入条件的商户"
     sheets = [
-        Sheet("准入漏斗", [Note(lines=[f"准入条件(SCENARIOS.md C4【假设】): 入网 ≥ {p.open_months} 个月; 近 {k} 个月每月交易额 > 0 且 "
-                                    f"CV ≤ {p.cv_max:g} 且最低月 ≥ {p.min_ratio:.0%} × 均值; 月均 ≥ {p.min_monthly:,.0f} 元; "
-                                    f"预警 ≤ {MERCHANT_LEVELS[int(p.max_warning)]}(E1 等级规则); 法人本行无逾期。"]),
+        Sheet("准入漏斗", [Note(lines=["准入条件(参数, 默认值【假设】):",
+                                    f"入网 ≥ {p.open_months} 个月; 近 {k} 个月每月交易额 > 0,",
+                                    f"且 CV ≤ {p.cv_max:g}, 且最低月 ≥ {p.min_ratio:.0%} × 均值;",
+                                    f"月均 ≥ {p.min_monthly:,.0f} 元; 预警 ≤ {MERCHANT_LEVELS[int(p.max_warning)]}"
+                                    "(与 E1 同一等级规则);",
+                                    "法人本行无逾期(无法核实的列入名单, 标注待核实)。"]),
                           Table(funnel, name="c4_funnel", title="准入漏斗(逐项累计)"),
                           Chart(table="c4_funnel", categories="环节", series=["商户数"], kind="bar",
                                 title="准入漏斗(商户数)", height=260)]),
@@ -333,8 +339,10 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantCreditParams, ctx: R
                           Table(_scatter(f, ctx), name="c4_scatter", title="散点数据", text_columns=("商户号",),
                                 formats={"CV(可营销)": "0.00", "CV(不准入)": "0.00"})], print_role="detail"),
         Sheet("营销名单", blocks, print_role="detail"),
-        Sheet("经理任务", [Table(tasks, name="c4_tasks", title="网点 × 客户经理 营销任务", text_columns=("网点", "客户经理"),
-                               empty_note="没有可营销的商户")]),
+        Sheet("经理任务", [Note(lines=[f"按营销名单的网点与客户经理汇总; {'/'.join(str(x[0]) for x in p.levels)} = 名单等级"
+                                    "(参数「等级门槛」), 待核实逾期 = 法人本行逾期未能核实的借款主体。"]),
+                          Table(tasks, name="c4_tasks", title="网点 × 客户经理 营销任务", text_columns=("网点", "客户经理"),
+                                empty_note="没有可营销的商户")]),
         Sheet("商户明细", [Table(_detail(f, ctx, k), name="c4_detail", title="全部商户的稳定性与准入(审计用)", role="detail",
                                text_columns=("商户号", "网点", "客户经理"),
                                formats={"入网日期": "date", "变异系数": "0.00", "最低月/均值": "pct1", "斜率/均值": "pct1",
@@ -342,13 +350,13 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantCreditParams, ctx: R
         tag_sheet(tags),
     ]
     report = Report(title="收单商户信贷营销", sheets=sheets, headline=headline)
-    e1, e2, e3 = (float(x) for x in p.drop_edges)
     report.method = [
-        "SCENARIOS.md C4 收单商户信贷营销; §7 商户贷额度取各口径最小值; §0.5 分母 ≤ 0 不计算; §0.7 缺月不补 0。",
+        "方法依据: 场景 C4 收单商户信贷营销; 商户贷额度取各口径最小值; 分母 ≤ 0 不计算; 缺月不补 0。",
         f"稳定性(近 {k} 个整月 {w0:%Y-%m} 至 {w1:%Y-%m}): 活跃月数(金额 > 0)、均值 μ、变异系数 CV = σ/μ(σ 为总体标准差, "
         "同 Excel STDEV.P)、最低月/μ、趋势斜率(最小二乘, 每月)/μ。",
-        f"预警等级: E1 等级规则(bankxl.rules.merchants, 与 E1 及 BANKXL_MERCHANT_LEVEL 同一实现), 数据日期所在月, 基线 = 前 "
-        f"{p.base_months} 个月日均(季节性商户: MCC 属「季节性商户MCC」或名称匹配「季节性商户名称」, 用去年同月); 下降率分档 {e1:.0%}/{e2:.0%}/{e3:.0%}。",
+        f"预警等级: 与商户四级预警(E1)及工作表公式 BANKXL_MERCHANT_LEVEL 同一规则与参数, 数据日期所在月, 基线 = 前 "
+        f"{p.base_months} 个月日均(季节性商户: MCC 属「季节性商户MCC」或名称匹配「季节性商户名称」, 用去年同月); "
+        f"{p.rule_text()}。",
         "借款主体: 法人证件号(15/18 位标准化后有效)相同的商户合并, 否则统一社会信用代码(GB 32100 校验通过)相同的合并; "
         "额度规则按合并后的月均与年交易额计算, 产品上限每个主体一次。",
         "准入 = 是: 各条件都满足; 待核实: 仅「法人本行无逾期」无法核对(未提供贷款表或法人证件号缺失/无效), 仍列入名单并在「未计算因素」标注。",

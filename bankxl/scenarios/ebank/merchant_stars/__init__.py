@@ -36,12 +36,12 @@ import pandas as pd
 
 from ....errors import ParameterError
 from ....lists import Rule, check_levels, format_values, levels_param, strategy_param
-from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
+from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.merchant_data import (MerchantDataParams, closed_merchants, known_volumes, merchant_list,
                                      merchant_months, org_table, transition_table, whole_month_end)
 from ....scenario import RunContext, Scenario, param, params_table
 from ....tags import tag_rows, tag_sheet, tag_table
-from .compute import (STAR_LABELS, STATES, calibrate, deposit_impact, gaps, staff_points, stars, state,
+from .compute import (CLOSED, STAR_LABELS, STATES, calibrate, deposit_impact, gaps, staff_points, stars, state,
                       window)
 
 UP_FIELDS = ("next_star", "gap_txt", "gain_txt", "mch_name", "star")
@@ -371,10 +371,10 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
                note=f"统计期 {win}"),
         Figure("★3 及以上商户", high, "户", format="int", compare_label="上月",
                compare=high_prev if res.prev_window else None),
-        Figure(f"结算户日均合计({ctx.unit})", None if dep_sum is None else ctx.money(dep_sum), ctx.unit,
+        Figure("结算户日均合计", None if dep_sum is None else ctx.money(dep_sum), ctx.unit,
                note=(f"{n_dep_unknown:,} 户无结算户数据, 仅按交易定星(未计入)" if n_dep_unknown else None)),
         Figure("升星名单", len(up.df), "户", format="int", note=f"距上一星门槛 ≤ {p.near_up:.0%}"),
-        Figure(f"升星预期日均增量({ctx.unit})", None if gain_sum is None else ctx.money(gain_sum), ctx.unit,
+        Figure("升星预期日均增量", None if gain_sum is None else ctx.money(gain_sum), ctx.unit,
                note="升星名单商户各升一星, 按上一星与本星结算户日均中位数之差"),
         Figure("员工积分净额", float(points["积分"].sum()) if len(points) else 0.0, "分", format="0.0",
                note=f"升一星 +{p.up_points:g} / 降一星 −{p.down_points:g}"),
@@ -396,13 +396,15 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
     sheets = [
         Sheet("星级分布", [
             Note(lines=[f"星级按统计期 {win} 计算, 上月按 {pwin}; 同一门槛。新商户 = 入网晚于统计期首日; "
-                        "数据不足 = 统计期某月无数据行或金额为空(缺月不补 0)。"]),
+                        "数据不足 = 统计期某月无数据行或金额为空(缺月不补 0)。",
+                        "上月星级不看商户状态(注销时间未知): 迁移表没有上月「已注销」一行, 本月注销的商户在「已注销」列。"]),
             Table(dist, name="e2_stars", title="星级分布(本月 vs 上月)", formats={"本月占比": "pct1"}),
-            Table(transition_table(f["prev_state"], f["state"], STATES, "上月 \\ 本月"), name="e2_migration",
+            Table(transition_table(f["prev_state"], f["state"], STATES, "上月 \\ 本月",
+                                   rows=[x for x in STATES if x != CLOSED]), name="e2_migration",
                   title="上月 → 本月星级迁移(商户数)"),
             Table(_by_org(f), name="e2_by_org", title="网点 × 星级(商户数)", text_columns=("网点",))]),
         Sheet("存款贡献", [
-            Note(lines=["低成本存款贡献(SCENARIOS.md E2): 只计有结算户日均的商户; 沉淀率 = 结算户日均合计 ÷ 月均交易额合计; "
+            Note(lines=["低成本存款贡献: 只计有结算户日均的商户; 沉淀率 = 结算户日均合计 ÷ 月均交易额合计; "
                         "升一星预期日均增量 = 上一星结算户日均中位数 − 本星中位数(上一星无数据时为空)。"]),
             Table(impact_t, name="e2_deposit", title="各星级结算户日均与沉淀率",
                   formats={"日均占比": "pct1", "沉淀率": "pct1", b("结算户日均中位数"): "money0",
@@ -418,13 +420,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
                                        lines=["客户号 = 商户号。★1 → 无星取决于每月是否有交易, 不在此名单。"],
                                        formats=money0, top_style="warn"), print_role="detail"),
         Sheet("员工积分", [
-            Note(lines=[f"积分 = Σ 升星级数 × {p.up_points:g} − Σ 降星级数 × {p.down_points:g}(SCENARIOS.md E2【假设】); "
-                        "只计本月与上月星级都已知的商户; 注销商户按降至 0 星。按客户经理(商户表的客户经理)汇总。"]),
+            Note(lines=[f"积分 = Σ 升星级数 × {p.up_points:g} − Σ 降星级数 × {p.down_points:g}【假设】;",
+                        "只计本月与上月星级都已知的商户; 注销商户按降至 0 星;", "按客户经理(商户表的客户经理)汇总。"]),
             Table(points, name="e2_points", title="员工星级积分", text_columns=("网点", "客户经理"),
-                  formats={"积分": "0.0"}, conditional=[Conditional(["积分"], "data_bar")],
-                  empty_note="没有两个月星级都已知的商户")]),
+                  formats={"积分": "0.0"}, empty_note="没有两个月星级都已知的商户")]),
         Sheet("门槛与权益", [
-            Note(lines=["门槛为参数(SCENARIOS.md E2 默认值【假设】), 含等号; 各星级须同时满足本星条件及以下各星条件。"
+            Note(lines=["门槛为参数(默认值【假设】), 含等号; 各星级须同时满足本星条件及以下各星条件。"
                         + ("" if not cal_line else " 本次门槛为分位数校准值。")]),
             Table(_thresholds(p, counts), name="e2_thresholds", title="星级门槛(本次使用)",
                   formats={"月均交易额下限(元)": "money0", "结算户日均下限(元)": "money0", "月均笔数下限": "int"},
@@ -442,7 +443,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
     ]
     report = Report(title="商户五星级分层", sheets=sheets, headline=headline)
     report.method = [
-        "SCENARIOS.md E2 商户五星级分层; §0.7 缺月不补 0; §6 名单与标签。",
+        "方法依据: 场景 E2 商户五星级分层; 缺月不补 0; 名单与标签按统一的名单规则。",
         f"统计期: 最近 {p.window_months} 个整月({win}); 月均交易额 = 金额合计(退货为负) ÷ 月数; 月均笔数同理; "
         "结算户日均 = 各月结算户日均按当月天数加权。",
         "星级(同时满足, 逐级): " + "; ".join(_thresholds(p, counts)["条件(同时满足)"].radd(
@@ -454,7 +455,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
     ]
     notes = [f"升星名单{up.tie_break}", f"保级名单{keep.tie_break}",
              "名单的「客户号」为商户号; 客户标签按商户号(商户导出不含法人的客户号)。",
-             "SCENARIOS.md 所列的活跃天数、产品持有数两项指标不在收单商户表中, 未用于定星。"]
+             "方法所列的活跃天数、产品持有数两项指标不在收单商户表中, 未用于定星。"]
     if n_dep_unknown:
         notes.append(f"{n_dep_unknown:,} 户商户统计期内缺结算户日均: 仅按交易定星(标注「仅按交易定星」), 不计入存款贡献。")
     n_cnt = int(f["count_unknown"].sum())

@@ -63,11 +63,11 @@ class MerchantWarningParams(MerchantDataParams, MerchantLevelParams):
 
     new_months: int = param(3, "新商户观察月数", "月", "入网不满 N 个月为新商户观察期(不预警)", max=24)
     idle_days: int = param(30, "沉睡天数", "天", "自最近交易日起连续 ≥ 该天数无交易为四级(沉睡)", min=1, max=366)
-    exit_days: int = param(90, "清退天数", "天", "连续 ≥ 该天数无交易: 建议清退/收回机具【S13】, 并计为流失",
+    exit_days: int = param(90, "清退天数", "天", "连续 ≥ 该天数无交易: 建议清退/收回机具, 并计为流失",
                            min=1, max=730)
     near_gap: float = param(0.05, "临界距离", None, "下降率距下一档门槛 ≤ 该值(5 个百分点)为临界", min=0, max=0.3)
     near_slope: float = param(0.05, "临界下降斜率", None,
-                              "正常商户近 3 月日均每月下降 ≥ 均值的该比例为临界(SCENARIOS.md: 斜率 < 0; 默认 5% 避免噪声)【假设】",
+                              "正常商户近 3 月日均每月下降 ≥ 均值的该比例为临界(方法: 斜率 < 0; 默认 5% 避免噪声)【假设】",
                               min=0, max=1)
     levels: tuple = levels_param(((L4, 40), (L3, 30), (L2, 20), (L1, 10)),
                                  help="预警名单的等级即预警等级(名称固定, 从重到轻), 得分 = 等级的门槛分")
@@ -222,7 +222,7 @@ def _strategy_table(p: MerchantWarningParams, counts: Mapping[str, int]) -> pd.D
     freq = p.frequency()
     rows = [{"等级": lvl, "颜色": COLOURS[lvl], "条件": cond[lvl], "监测频率": freq[lvl],
              "动作": _plain(plan[lvl][0]) if lvl in plan else "常规维护",
-             "完成时限(工作日)": plan[lvl][1] if lvl in plan else np.nan, "商户数": int(counts.get(lvl, 0))}
+             "截止日(第 N 个工作日)": plan[lvl][1] if lvl in plan else np.nan, "商户数": int(counts.get(lvl, 0))}
             for lvl in (NORMAL, L1, L2, L3, L4)]
     return pd.DataFrame(rows).astype({"商户数": "int64"})
 
@@ -285,7 +285,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
     near = near_list(f, p, ctx)
     dist = _distribution(f, ctx)
     by_org = _by_org(f)
-    trans = transition_table(f["prev"], f["state"], STATES, "上月等级 \\ 本月等级")
+    cols = [s for s in STATES if s != NOT_OPEN or (f["state"] == NOT_OPEN).any()]
+    trans = transition_table(f["prev"], f["state"], cols, "上月等级 \\ 本月等级", rows=[s for s in STATES if s != CLOSED])
     trend = _trend(res, ctx)
     churn_t = _churn_table(f, res.churn)
     counts = dist.set_index("等级")["商户数"]
@@ -311,36 +312,38 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
            ("当月交易额", f"{ctx.money(amt):,.2f} {ctx.unit}")]
     plan = {str(a): (str(b), int(c)) for a, b, c in p.strategy}
     freq = p.frequency()
-    actions = [f"{lvl} {lst.counts.get(lvl, 0):,} 户: {_plain(plan[lvl][0])}(时限 {plan[lvl][1]} 个工作日, 监测: {freq[lvl]})"
-               for lvl in WARNED]
+    actions = [f"{lvl} {lst.counts.get(lvl, 0):,} 户: {_plain(plan[lvl][0])}(截止日: 第 {plan[lvl][1]} 个工作日, "
+               f"监测: {freq[lvl]})" for lvl in WARNED]
     pct = {"占比": "pct1"}
-    overview = [Note(title="商户四级预警概览", pairs=key),
+    # the level chart is the headline's (概览), over this table: not drawn twice
+    overview = [Note(title="等级概况", pairs=key),
                 Note(title="本期行动", lines=actions + [f"临界 {len(near.df):,} 户: 纳入临界观察(见临界名单)。"]),
                 Table(dist, name="e1_levels", title="等级分布(全行)", formats={"商户数": "int"} | pct,
-                      conditional=[Conditional(["商户数"], "data_bar")]),
-                Chart(table="e1_levels", categories="等级", series=["商户数"], kind="column", title="各等级商户数",
-                      y_title="商户数", height=200)]
+                      conditional=[Conditional(["商户数"], "data_bar")])]
     states = [s for s in STATES if s != NOT_OPEN]
-    org_sheet = [Note(lines=["网点 × 等级(商户数); 预警率 = 一级–四级 ÷ 参与评级(正常 + 一级–四级)。"]),
+    org_sheet = [Note(lines=["网点 × 等级(商户数); 预警率 = 一级–四级 ÷ 参与评级(正常 + 一级–四级)。",
+                             "数据条画在预警商户数上: 商户少的网点的预警率不宜比较。"]),
                  Table(by_org, name="e1_by_org", title="网点 × 等级分布", text_columns=("网点",),
                        formats={s: "int" for s in states} | {"合计": "int", "预警商户": "int", "预警率": "pct1"},
-                       conditional=[Conditional(["预警率"], "data_bar")]),
+                       conditional=[Conditional(["预警商户"], "data_bar")]),
                  Chart(table="e1_by_org", categories="网点", series=list(WARNED[::-1]), kind="column", stacked=True,
                        title="各网点预警商户(一级–四级)", y_title="商户数", height=340)]
     prev_end = res.info["ends"][-2] if len(res.months) >= 2 else None
-    stay = int(np.trace(trans[list(STATES)].to_numpy()))
+    stay = int((f["prev"] == f["state"]).sum())
     trans_lines = [f"行 = 上月({prev_end:%Y-%m-%d})等级, 列 = 本月({ctx.as_of:%Y-%m-%d})等级; 两期按同一规则、各自的基线计算。"
                    if prev_end is not None else "数据只有一个月: 没有上月等级。",
                    f"等级不变 {stay:,} 户, 变化 {n - stay:,} 户。",
-                   "上月不看商户状态(注销时间未知)与最近交易日(只有当前值)。"]
+                   "上月不看商户状态(注销时间未知)与最近交易日(只有当前值): 上月没有「已注销」。"]
     trend_cols = [*WARNED[::-1]]
-    churn_lines = [f"年度商户流失率 = 年内流失 ÷ (年初活跃 + 年内新增)【S15】, 统计 {ch['y0'].year}-01-01 至 {ctx.as_of:%Y-%m-%d}。",
-                   f"年初活跃 = {ch['y0'] - ch['start']} 至 {ch['y0'] - 1} 有交易; 年内新增 = 入网日期在年内"
-                   "(无入网日期: 此前几个月有数据而无交易, 年内有交易)。",
-                   f"流失 = 已注销或连续 ≥ {p.exit_days} 天无交易。行业参考 12–15%【S16】。全行: " + churn_txt + "。"]
+    churn_lines = ["年度商户流失率 = 年内流失 ÷ (年初活跃 + 年内新增);",
+                   f"统计 {ch['y0'].year}-01-01 至 {ctx.as_of:%Y-%m-%d}。全行: {churn_txt}。",
+                   f"年初活跃 = {ch['y0'] - ch['start']} 至 {ch['y0'] - 1} 有交易;",
+                   "年内新增 = 入网日期在年内(无入网日期: 此前几个月",
+                   "有数据而无交易, 年内有交易)。",
+                   f"流失 = 已注销或连续 ≥ {p.exit_days} 天无交易。行业参考 12–15%。"]
     if ch.get("unknown"):
-        churn_lines.append(f"{ch['unknown']:,} 户商户的数据没有覆盖 {ch['y0'] - ch['start']} 至 {ch['y0'] - 1}, 年初是否活跃未知: "
-                           "不计入(不按不活跃处理)。")
+        churn_lines += [f"{ch['unknown']:,} 户商户的数据没有覆盖 {ch['y0'] - ch['start']} 至 {ch['y0'] - 1},",
+                        "年初是否活跃未知: 不计入(不按不活跃处理)。"]
     sheets = [
         Sheet("等级概况", overview),
         Sheet("等级分布", org_sheet),
@@ -360,7 +363,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
                                     top_style="warn")),
         Sheet("等级迁移", [Note(lines=trans_lines),
                           Table(trans, name="e1_transitions", title="上月 → 本月等级迁移矩阵(商户数)",
-                                formats={s: "int" for s in STATES} | {"合计": "int"})]),
+                                formats={s: "int" for s in STATES} | {"合计": "int"}, text_columns=("上月等级 \\ 本月等级",))]),
         Sheet("趋势", [Note(lines=["近 12 个月每月末的等级(按同一规则逐月计算; 历史月份不看商户状态与最近交易日)。"]),
                       Table(trend, name="e1_trend", title="各月预警商户数与交易额",
                             formats={s: "int" for s in (*WARNED, NORMAL, NEW, NO_DATA, "预警商户")}),
@@ -373,21 +376,19 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantWarningParams, ctx: 
                                  formats={"流失率": "pct1"} | {c: "int" for c in ("年初活跃", "年内新增", "考察商户", "年内流失")})]),
         Sheet("等级策略", [Note(lines=["等级条件、监测频率与动作(参数「下降率分档」「监测频率」「策略表」, 可在参数表修改)。"]),
                           Table(strat, name="e1_strategy", title="预警等级与策略", widths={"条件": 40, "动作": 40},
-                                formats={"商户数": "int", "完成时限(工作日)": "int"})]),
+                                formats={"商户数": "int", "截止日(第 N 个工作日)": "int"})]),
         Sheet("商户明细", [Table(_detail(f, ctx), name="e1_detail", title="全部商户的等级(审计用)", role="detail",
                                text_columns=("商户号", "MCC", "网点", "客户经理"),
                                formats={"下降率": "pct1", "入网日期": "date", "连续无交易天数": "int", "当月笔数": "int"})]),
         tag_sheet(tags),
     ]
     report = Report(title="商户四级预警", sheets=sheets, headline=_headline(f, res, len(near.df), p, ctx))
-    e1, e2, e3 = (float(x) for x in p.drop_edges)
     report.method = [
-        "SCENARIOS.md E1 商户四级预警模型; §7 商户预警基线(前 3 月日均按天数归一, 季节商户同比); §0.5 分母 ≤ 0 不计算; §0.7 缺月不补 0。",
+        "方法依据: 场景 E1 商户四级预警模型与商户预警基线(各月日均按天数归一, 季节商户同比); 分母 ≤ 0 不计算; 缺月不补 0。",
         f"日均 = 当月金额(退货为负) ÷ 当月天数(数据日期所在月只算到数据日期); 基线 = 前 {p.base_months} 个月日均的均值; "
         "季节性商户(MCC 属「季节性商户MCC」或名称匹配「季节性商户名称」)用去年同月日均; 下降率 r = 1 − 当月日均 ÷ 基线。",
-        f"等级(含等号): 正常 r < {e1:.0%} · 一级 {e1:.0%}–{e2:.0%} · 二级 {e2:.0%}–{e3:.0%} 或连续 {p.streak_months} 个月 r ≥ "
-        f"{p.streak_drop:.0%} · 三级 ≥ {e3:.0%} · 四级 当月无交易或连续 ≥ {p.idle_days} 天无交易。等级规则与工作表公式 "
-        "BANKXL_MERCHANT_LEVEL 为同一实现(bankxl.rules.merchants)。",
+        f"等级: {p.rule_text()}; 连续 ≥ {p.idle_days} 天无交易(最近交易日)也为四级。等级规则与工作表公式 "
+        "BANKXL_MERCHANT_LEVEL、收单商户信贷营销(C4)的预警等级相同。",
         f"不预警: 已注销(商户状态匹配「{p.closed_status}」) · 观察期(入网不满 {p.new_months} 个月, 或基线为 0: 新商户观察期) · "
         "数据不足(所需月份没有数据行或金额为空; 入网前的月份按 0)。",
         "预警名单等级 = 预警等级, 得分 = 等级门槛分, 建议动作与时限取自参数「策略表」; 同分按当月下降金额(基线日均 − 当月日均)× 当月天数排序。",
