@@ -128,3 +128,52 @@ def test_shared_rules_import_no_scenario(shared):
     assert any(_under(i.module, (shared,)) for i in ALL), f"{shared} not found"
     bad = [i for i in ALL if _under(i.module, (shared,)) and _under(i.target, SCENARIOS + FRONT_ENDS)]
     assert not bad, _show(bad)
+
+
+def _scenario_of(name: str) -> str | None:
+    """The scenario a module belongs to: ``bankxl.scenarios.<group>.<name>`` (a one-file scenario, or the folder
+    of a scenario that outgrew one file: CONTRIBUTING.md step 1); None for ``bankxl.scenarios`` and a group
+    package, which belong to no scenario."""
+    parts = name.split(".")
+    return ".".join(parts[:4]) if _under(name, SCENARIOS) and len(parts) >= 4 else None
+
+
+def _cross_scenario(imports: list[Import]) -> list[Import]:
+    """Imports by a module under ``bankxl.scenarios`` of anything under ``bankxl.scenarios`` outside its own
+    scenario: another scenario (module, folder or a name in it), a group package (``from .. import x`` in a
+    one-file scenario reaches a sibling) or the scenarios package itself."""
+    return [i for i in imports if _under(i.module, SCENARIOS) and _under(i.target, SCENARIOS)
+            and (_scenario_of(i.module) is None or _scenario_of(i.target) != _scenario_of(i.module))]
+
+
+def test_cross_scenario_check_itself():
+    """The checker on hand-made imports: a folder's own modules pass; another scenario, a name in it, a sibling
+    reached through the group package, or a group package importing a scenario are caught."""
+    def imp(module, target):
+        return Import(module, target, "", 1)
+
+    ok = [imp("bankxl.scenarios.credit.etc_customers.compute", "bankxl.scenarios.credit.etc_customers.params"),
+          imp("bankxl.scenarios.credit.etc_customers", "bankxl.scenarios.credit.etc_customers"),
+          imp("bankxl.scenarios.credit.etc_customers", "bankxl.scenarios.credit.etc_customers.compute.run"),
+          imp("bankxl.scenarios.credit.etc_customers.compute", "bankxl.rules.holdings"),
+          imp("bankxl.scenarios.credit.loan_churn", "bankxl.scenario")]
+    bad = [imp("bankxl.scenarios.credit.etc_customers.compute", "bankxl.scenarios.credit.mortgage_cross_sell"),
+           imp("bankxl.scenarios.credit.etc_customers.compute",
+               "bankxl.scenarios.credit.mortgage_cross_sell.holding_matrix"),
+           imp("bankxl.scenarios.credit.etc_customers", "bankxl.scenarios.credit.etc"),  # a prefix, not the folder
+           imp("bankxl.scenarios.credit.loan_churn", "bankxl.scenarios.credit"),  # from . import sibling
+           imp("bankxl.scenarios.credit.loan_churn", "bankxl.scenarios.deposit.maturity.prepare"),
+           imp("bankxl.scenarios.credit", "bankxl.scenarios.credit.loan_churn"),
+           imp("bankxl.scenarios", "bankxl.scenarios.credit")]
+    assert _cross_scenario(ok) == []
+    assert _cross_scenario(bad) == bad
+
+
+def test_no_scenario_imports_another_scenario():
+    """CONTRIBUTING.md step 1: a scenario imports its own folder's modules, the shared rules and the core, never
+    another scenario (logic two scenarios need lives in ``bankxl.rules``). The tree holds folder scenarios whose
+    modules import each other, so the check has something to let through."""
+    own = [i for i in ALL if _under(i.module, SCENARIOS) and _under(i.target, SCENARIOS)]
+    assert len({i.module for i in own if _scenario_of(i.target) == _scenario_of(i.module)}) >= 5
+    bad = _cross_scenario(ALL)
+    assert not bad, _show(bad)

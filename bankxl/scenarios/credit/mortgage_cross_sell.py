@@ -23,7 +23,8 @@ Inputs (canonical tables, ``bankxl.tables``):
 
 Method: mortgage holders H; a product is *evaluated* when the data show it for anybody (else "数据未提供",
 not a gap). Holding is True / False / unknown per customer and product (held anywhere beats not held beats
-unknown; no record = not held). Coverage of product X = share of H holding X among those whose holding is
+unknown; no record = not held: :func:`bankxl.rules.holdings.holding_matrix`, shared with C2 and C5).
+Coverage of product X = share of H holding X among those whose holding is
 known (and, for comparison, of the other customers). Gap = evaluated product known not held (risk customers
 get no credit-product gaps); an unknown holding is neither held nor a gap. Priority score (0–100, 【假设】,
 :mod:`bankxl.lists`): gaps ``gap_points`` (50) × Σ weight(gap products) / Σ weight(evaluated products whose
@@ -59,10 +60,10 @@ from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import customer_ages
+from ...rules.holdings import MORTGAGE, MORTGAGE_PATTERN, holding_matrix, running_loans
 from ...rules.identity import by_cust_id, persons
-from ...rules.transactions import check_regex, has_pattern
+from ...rules.transactions import check_regex
 
-MORTGAGE = "个人住房贷款"
 CONSUMER = "个人消费贷款"
 CREDIT_PRODUCTS = ("个人消费贷款", "信用卡", "个人经营贷款")
 OUTCOME_ZH = {"outcome_y": "本次营销认购定期(结果)"}
@@ -97,7 +98,7 @@ class MortgageParams:
     gap_points: float = param(50.0, "缺口满分", "分", help="缺口得分 = 该值 × 缺口权重之和 / 已评估产品权重之和")
     size_points: float = param(35.0, "存款规模满分", "分", help="存款规模得分 = 该值 × 存款在按揭客户中的分位(0–1)")
     age_points: float = param(15.0, "重点年龄段加分", "分", help="年龄在重点年龄段内加的分")
-    mortgage_pattern: str = param("住房|按揭|房贷", "按揭贷款品种(正则)",
+    mortgage_pattern: str = param(MORTGAGE_PATTERN, "按揭贷款品种(正则)",
                                   help="贷款表中品种名称含该正则匹配的未结清贷款记为「个人住房贷款」(按揭客户)",
                                   pattern=r"(?s).*\S.*")
     renovation_months: int = param(24, "装修分期-放款月数上限", "月", min=0, max=600,
@@ -132,59 +133,6 @@ class MortgageParams:
 
 
 # ============================================================================ building blocks
-_HELD, _NOT_HELD, _UNKNOWN = 2.0, 1.0, 0.5  # held anywhere beats not held beats unknown (max)
-
-
-def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.DataFrame | None,
-                   as_of, mortgage_pattern: str = MortgageParams.mortgage_pattern) -> tuple[pd.DataFrame, set[str]]:
-    """cust_id x product ``boolean`` matrix — True held, False not held, <NA> unknown — (index = every
-    customer of ``customers`` and of ``holdings``) and the set of products the data show at all
-    (``evaluated``). Sources: product_holdings as the loader types it (held True; False not held, which still
-    makes the product evaluated; <NA> unknown: a value the loader could not read — a blank cell is already
-    True, the column's blank rule), customers.payroll_flag -> 代发, mobile_banking -> 手机银行 (blank = unknown), running loans
-    -> their product (个人住房贷款 by ``mortgage_pattern`` / 个人消费贷款 ...). Per customer and product: held by any source -> True,
-    else not held by any -> False, else unknown; a customer without any record of the product -> False."""
-    h = holdings
-    held = h["held"]  # boolean: True / False / <NA> unknown (conformed: blank cells are True already)
-
-    def code(v: pd.Series) -> np.ndarray:
-        b = v.astype("boolean")
-        return np.where(b.isna(), _UNKNOWN, np.where(b.fillna(False), _HELD, _NOT_HELD))
-
-    rows = [pd.DataFrame({"cust_id": h["cust_id"].to_numpy(), "product": h["product"].to_numpy(),
-                          "v": code(held)})]
-    for col, name in (("payroll_flag", "代发"), ("mobile_banking", "手机银行")):
-        if customers[col].notna().any():
-            rows.append(pd.DataFrame({"cust_id": customers["cust_id"].to_numpy(), "product": name,
-                                      "v": code(customers[col])}))
-    if loans is not None and len(loans):
-        lo = running_loans(loans, mortgage_pattern)
-        rows.append(pd.DataFrame({"cust_id": lo["cust_id"].to_numpy(), "product": lo["product"].to_numpy(),
-                                  "v": _HELD}))
-    long = pd.concat(rows, ignore_index=True).dropna(subset=["cust_id", "product"])
-    long["product"] = long["product"].astype(str)
-    evaluated = set(long["product"])
-    ids = pd.Index(pd.concat([customers["cust_id"], long["cust_id"].astype("string")]).dropna().unique(),
-                   name="cust_id")
-    g = long.groupby(["cust_id", "product"])["v"].max().unstack("product")
-    g = g.reindex(index=ids, columns=sorted(evaluated)).fillna(_NOT_HELD)
-    m = (g == _HELD).astype("boolean").mask(g == _UNKNOWN)
-    m.columns = [str(c) for c in m.columns]
-    return m, evaluated
-
-
-def running_loans(loans: pd.DataFrame, mortgage_pattern: str = MortgageParams.mortgage_pattern) -> pd.DataFrame:
-    """Loans still running: status C/D, or no status and no 结清日; a product named 个人住房贷款 or matching
-    the regex ``mortgage_pattern`` (parameter 按揭贷款品种, default 住房/按揭/房贷) is named 个人住房贷款."""
-    code = loan_status_code(loans["status"])
-    end = loans["end_date"]
-    run = code.isin(["C", "D"]).fillna(False).astype(bool) | (code.isna() & end.isna()).astype(bool)
-    lo = loans[run.to_numpy()]
-    prod = lo["product"].fillna("其他贷款")
-    prod = prod.mask(prod.eq(MORTGAGE) | has_pattern(prod, mortgage_pattern), MORTGAGE)
-    return lo.assign(product=prod, _code=code[run.to_numpy()])
-
-
 def age_band(age: pd.Series, bands) -> pd.Series:
     """年龄段 label per customer: ``age`` in whole years (float Series, NaN unknown — from
     :func:`bankxl.frames.customer_ages`), ``bands`` the increasing edges in years

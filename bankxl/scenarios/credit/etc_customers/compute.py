@@ -13,7 +13,7 @@ from ....idcard import age_at, sex
 from ....rules.identity import IN_BOTH, ListMatch, by_cust_id, id_key
 from ....rules.transactions import has_pattern
 from ....tables import get_table
-from ..mortgage_cross_sell import holding_matrix
+from ....rules.holdings import holding_matrix
 
 #: coverage products (SCENARIOS.md C5): column of the coverage table -> products of the holding matrix
 COVERAGE = {"贷款": None, "信用卡": ("信用卡",), "社保卡": ("社保卡",), "手机银行": ("手机银行",), "代发": ("代发",)}
@@ -96,7 +96,7 @@ def holdings_of(ids: pd.Index, tables, who, as_of) -> tuple[pd.DataFrame, list[s
     """Per matched person (index ``ids``, the representative 客户号) and coverage product (:data:`COVERAGE`):
     True held / False not held / <NA> unknown, and the products the data cannot tell at all (未计算).
 
-    Sources (:func:`bankxl.scenarios.credit.mortgage_cross_sell.holding_matrix`): 产品持有 (持有 as typed),
+    Sources (:func:`bankxl.rules.holdings.holding_matrix`): 产品持有 (持有 as typed),
     客户.代发标志 / 手机银行签约, running 贷款 (status C/D or no status and no 结清日). 贷款 = any loan product
     (a product whose name holds 贷款) held; known not held when every loan product the data show is known not
     held. A product no table shows is blank for everybody (not 0, not 否)."""

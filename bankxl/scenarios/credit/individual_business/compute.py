@@ -12,9 +12,9 @@ from ....frames import customer_ages
 from ....rules.identity import CONFLICT, EXTERNAL_ONLY, IN_BOTH, ListMatch, by_cust_id, id_key
 from ....rules.transactions import has_pattern
 from ....tables import get_table
-from ..mortgage_cross_sell import holding_matrix, running_loans
+from ....rules.holdings import HELD as _HELD, NOT_HELD as _NOT_HELD, UNKNOWN as _UNKNOWN  # the matrix's codes
+from ....rules.holdings import holding_matrix, running_loans
 
-_HELD, _NOT_HELD, _UNKNOWN = 2.0, 1.0, 0.5  # held anywhere beats not held beats unknown (max), as C6's matrix
 #: the products whose holding drives an opportunity (always in the 产品积分 parameter)
 LOAN, ACQUIRING, SETTLEMENT = "经营贷", "收单", "结算账户"
 
@@ -80,7 +80,8 @@ def holdings(ops: pd.DataFrame, code: np.ndarray, biz: pd.DataFrame, tables, who
     """Per operator (index = ``ops``' positions) and C2 product: True held / False not held / <NA> unknown;
     收单活跃 per operator; the products no table tells (未计算); notes.
 
-    Sources (held by any source beats not held beats unknown, as C6's :func:`holding_matrix`): 产品持有 (a product
+    Sources (held by any source beats not held beats unknown, as :func:`bankxl.rules.holdings.holding_matrix`):
+    产品持有 (a product
     name matching the product's 识别正则; a product no row names is not evaluated there), 客户.代发标志 / 手机银行签约,
     running 贷款 whose 品种 matches 经营贷's 识别正则 (the table given: every customer known), 收单商户 not cancelled
     whose 统一社会信用代码 is a registration's or whose 法人证件号 is the operator's (the table given: every operator
