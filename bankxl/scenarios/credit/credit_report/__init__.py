@@ -53,7 +53,7 @@ from .compute import by_kind, latest_accounts, person_keys, person_summary
 KINDS = (("住房贷", r"^1[123]$|住房|公积金|商用房"), ("汽车贷", r"^21$|汽车"), ("助学贷", r"^3[123]$|助学"),
          ("经营贷", r"^41$|经营"), ("农户贷", r"^5[123]$|农户"), ("消费贷", r"^91$|消费"), ("其他贷款", r"^99$|其他"))
 COMPLIANCE = ("合规: 仅使用依客户授权(贷款审批/贷后管理)已合法取得的征信报告, 不得为营销目的查询征信; 名单仅供本行客户经理"
-              "内部使用, 导出时证件号、姓名脱敏(征信业务管理办法, SCENARIOS.md §0.9)。")
+              "内部使用, 导出时证件号、姓名脱敏(征信业务管理办法)。")
 _FIELDS = ("other_bal", "target_bal", "n_window", "window_bal", "first_txt", "main_kind", "n_other", "n_lenders")
 
 
@@ -264,7 +264,7 @@ def _kind_sheet(kind_df: pd.DataFrame, ctx) -> Sheet:
     money = [c for c in kind_df.columns if c.endswith(f"({ctx.unit})")]
     return Sheet("他行业务结构", [
         Note(title="他行 vs 本行未结清业务(按业务种类)", lines=[
-            "每人最新一份报告中未结清的账户; 他行占比 = 他行余额/(他行余额 + 本行余额)。"]),
+            "每人最新一份报告中未结清的账户; 他行占比 = 他行余额/(他行余额 + 本行余额); 合计见概览。"]),
         Table(kind_df, name="c8_kinds", title="按业务种类", formats={"他行占比": "pct1", **{c: "money" for c in money}},
               empty_note="没有未结清账户"),
         Chart(table="c8_kinds", categories="业务种类", series=money, kind="bar",

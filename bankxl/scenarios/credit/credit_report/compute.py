@@ -228,7 +228,8 @@ def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def by_kind(acc: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
-    """Open accounts per kind (rows ``kinds`` + those present, 合计 last): n_other / people_other / other_bal,
+    """Open accounts per kind (rows: the ``kinds`` present, then 信用卡 and 未知种类; no 合计 row — the totals are the
+    headline's, and a 合计 bar would dwarf the kinds in the chart): n_other / people_other / other_bal,
     n_own / own_bal (元), share = other/(other + own)."""
     a = acc[acc["open"].to_numpy(dtype=bool) & (acc["other"] | acc["own"]).to_numpy(dtype=bool)]
     order = list(dict.fromkeys([*kinds, CARD_KIND, UNKNOWN_KIND]))
@@ -239,11 +240,6 @@ def by_kind(acc: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
         g = pd.DataFrame({"n": by.size(), "people": by["person"].nunique(), "bal": by["balance"].sum(min_count=1)})
         rows.append(g.add_prefix(side + "_"))
     t = pd.concat(rows, axis=1).reindex([k for k in order if k in set(a["kind"])])
-    tot = pd.DataFrame({"other_n": [len(a[a["other"]])], "other_people": [a.loc[a["other"], "person"].nunique()],
-                        "other_bal": [a.loc[a["other"], "balance"].sum(min_count=1)],
-                        "own_n": [len(a[a["own"]])], "own_people": [a.loc[a["own"], "person"].nunique()],
-                        "own_bal": [a.loc[a["own"], "balance"].sum(min_count=1)]}, index=["合计"])
-    t = pd.concat([t, tot])
     for c in ("other_n", "other_people", "own_n", "own_people"):
         t[c] = t[c].fillna(0).astype("int64")
     base = t["other_bal"].fillna(0) + t["own_bal"].fillna(0)
