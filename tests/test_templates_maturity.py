@@ -126,7 +126,7 @@ def test_sheets_tables_headers_and_names(tpl):
     assert "余额(元)" in heads and heads[0] == "账号" and "数据日期" in heads
     par = wb["参数"]
     assert list(par.tables) == ["机构"]
-    assert [c.value for c in par[1]][:6] == ["场景", "参数", "名称", "取值", "单位", "说明"]
+    assert [c.value for c in par[1]][:6] == ["场景", "名称", "单位", "取值", "说明", "参数"]  # English ids last, hidden
     assert {"P_AsOf", "P_M1", "P_M12", "P_DtmLo", "P_DtmBand", "P_AmtLo", "P_AmtBand"} <= set(wb.defined_names)
     assert wb.defined_names["P_AsOf"].attr_text == "'参数'!$D$2"
     help_text = " ".join(str(c.value) for c in wb["使用说明"]["A"] if c.value)
@@ -269,6 +269,30 @@ def test_param_sheet_is_a_bankxl_parameter_table(tpl):
     p = make_params(spec.params, overrides)
     assert p.dtm_edges == (0, 8, 31, 91, 181, 366)
     assert [float(x) for x in p.amount_edges] == [50000.0, 200000.0, 500000.0, 1000000.0]
+
+
+def test_param_sheet_offers_what_the_template_uses_in_chinese(tpl):
+    """Issue 10 item 7: the 参数 sheet offers the 通用 settings and only the D2 parameters the template's formulas
+    use (剩余期限档分界, 金额段分界) — 到期月份数 / 大额客户门槛 changed nothing here and are gone; 场景 is the
+    scenario's 中文 title, the English ids sit in a hidden last column and in 说明; no choice id (following,
+    exclude) anywhere on the sheet. Printing: 参数 on one page, 定期存款明细 only its header and example rows
+    (the 2,000-row input grid printed 28 empty pages)."""
+    import re
+
+    wb = openpyxl.load_workbook(tpl)
+    par = wb["参数"]
+    rows = [[c.value for c in r] for r in par.iter_rows(min_row=2, max_row=20)]
+    rows = rows[:next(i for i, r in enumerate(rows) if not r[0])]
+    d2 = [r for r in rows if r[0] != "通用"]
+    assert [r[1] for r in d2] == ["金额段分界", "剩余期限档分界"] and {r[0] for r in d2} == {"存款到期视图"}
+    assert [r[5] for r in d2] == ["amount_edges", "dtm_edges"] and all(f"(参数 {r[5]})" in r[4] for r in d2)
+    assert par.column_dimensions["F"].hidden
+    assert not any(r[1] in ("到期月份数", "大额客户门槛", "到期日遇节假日") for r in rows)
+    shown = " ".join(str(c.value) for r in par.iter_rows() for c in r[:5] if c.value is not None)
+    assert not re.search(r"\b(following|exclude|seven_days|deposit\.maturity)\b", shown)
+    assert par.sheet_properties.pageSetUpPr.fitToPage and par.page_setup.fitToHeight in (None, 1)  # 1 = default
+    td = wb["定期存款明细"]
+    assert td.print_area == [f"'定期存款明细'!$A$1:$U${HEAD + N_EX}"] or td.print_area == f"'定期存款明细'!$A$1:$U${HEAD + N_EX}"
 
 
 def test_ribbon_reads_the_param_sheet_without_appending(tpl):

@@ -179,6 +179,27 @@ def maturity_template_values(df: pd.DataFrame | None = None, as_of=MATURITY_AS_O
             "dtm_labels": dtm_band_labels(p.dtm_edges), "amount_labels": amount_band_labels(p.amount_edges)}
 
 
+#: the D2 parameters the template's formulas use (its 参数 sheet offers only these, besides the 通用 rows)
+TEMPLATE_PARAMS = ("dtm_edges", "amount_edges")
+
+
+def template_param_rows() -> pd.DataFrame:
+    """The rows of the template's 参数 table (场景 | 名称 | 单位 | 取值 | 说明 | 参数 — the English id last, a hidden
+    column: bankxl and the add-in read it, users see Chinese): the 通用 rows of
+    :func:`bankxl.paramsheet.default_param_rows` and the D2 parameters the template's formulas use
+    (:data:`TEMPLATE_PARAMS`), 场景 = the scenario's 中文 title (bankxl and the add-in accept it like the id).
+    A parameter the template's formulas do not use (到期月份数, 大额客户门槛 …) would change nothing here, so it is
+    not offered (issue 10 item 7); the 使用说明 says how to set one for the bankxl report."""
+    from ....paramsheet import default_param_rows
+    from . import SPEC
+
+    rows = default_param_rows([SPEC])
+    keep = rows["场景"].eq("通用") | rows["参数"].isin(TEMPLATE_PARAMS)
+    rows = rows[keep].reset_index(drop=True)
+    rows["场景"] = rows["场景"].replace({SPEC.id: SPEC.title})
+    return rows[["场景", "名称", "单位", "取值", "说明", "参数"]]
+
+
 def maturity_input_columns() -> list:
     """The 定期存款明细 columns of the maturity template, in order: every time_deposits column except term_d
     (期限天数): the template's formulas take 期限 in months only."""
@@ -190,8 +211,9 @@ def maturity_input_columns() -> list:
 def build_maturity_template(path: str | Path) -> Path:
     """Write ``存款到期视图模板.xlsx`` (D2) to ``path`` and return the path.
 
-    Sheets: 使用说明; 参数 (the bankxl 参数 table 场景 | 参数 | 名称 | 取值 | 单位 | 说明 — 通用 rows with 数据日期
-    (Excel name ``P_AsOf``) and the D2 block, so the add-in and ``bankxl run --params`` read it; below it the
+    Sheets: 使用说明; 参数 (the bankxl 参数 table of :func:`template_param_rows`, 场景 | 名称 | 单位 | 取值 | 说明 |
+    参数 (hidden English ids) — 通用 rows with 数据日期 (Excel name ``P_AsOf``) and the D2 parameters the formulas
+    use, printed on one page, so the add-in and ``bankxl run --params`` read it; below it the
     formula helpers ``P_M1``/``P_M12`` (first/last month column), the 剩余期限档 and 金额段 edges (inputs;
     ``P_DtmLo``/``P_DtmBand``, ``P_AmtLo``/``P_AmtBand``; labels are formulas; the D2 ``dtm_edges`` and
     ``amount_edges`` 取值 cells join them) and the Excel table ``机构`` = the org list); 定期存款明细 (Excel
@@ -204,9 +226,7 @@ def build_maturity_template(path: str | Path) -> Path:
     """
     from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-    from . import SPEC
     from .labels import P_LATER, P_OVERDUE, P_TODAY
-    from ....paramsheet import default_param_rows
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -232,10 +252,11 @@ def build_maturity_template(path: str | Path) -> Path:
 
     # -- 参数 -------------------------------------------------------------------------------------------
     # first non-empty row = the 参数 table header (bankxl.paramsheet / the ribbon read it that way)
-    prows = default_param_rows([SPEC])
-    heads = list(prows.columns)  # 场景 | 参数 | 名称 | 取值 | 单位 | 说明
+    prows = template_param_rows()
+    heads = list(prows.columns)  # 场景 | 名称 | 单位 | 取值 | 说明 | 参数
     header_row(ws_par, 0, heads, st)
-    column_widths(ws_par, (16, 22, 18, 34, 8, 96))
+    column_widths(ws_par, (16, 18, 15, 34, 100))  # C also holds the bands' 上限
+    ws_par.set_column(5, 5, 16, None, {"hidden": True})  # 参数 = English id, for bankxl and the add-in (also in 说明)
     # layout of the helper blocks below the 参数 table (0-based rows)
     n_p = len(prows)
     r_help = n_p + 2                    # section title
@@ -258,20 +279,19 @@ def build_maturity_template(path: str | Path) -> Path:
     amt_join_v = "[" + ", ".join(_num_text(x) for x in v["amount_edges"]) + "]"
     notes = {"as_of": "本模板所有公式的数据日期(名称 P_AsOf); 应与明细表「数据日期」列一致(见下方检查)。bankxl 报告也用这一天",
              "amount_edges": "公式: 由下方「金额段」表的黄色下限拼接, 请改下方黄色格。" ,
-             "dtm_edges": "公式: 由下方「剩余期限档」表的黄色下限拼接, 请改下方黄色格。",
-             "months_ahead": "本模板「到期结构」固定展示 12 个月; 本值只影响 bankxl 报告"}
-    for i, row in enumerate(prows.itertuples(index=False)):
-        scen, pid, name, val, unit, note = row
+             "dtm_edges": "公式: 由下方「剩余期限档」表的黄色下限拼接, 请改下方黄色格。"}
+    for i, row in enumerate(prows.to_dict("records")):
+        scen, pid, name, val, unit, note = (row[k] for k in ("场景", "参数", "名称", "取值", "单位", "说明"))
         r = 1 + i
         ws_par.write_string(r, 0, scen, st.text)
-        ws_par.write_string(r, 1, pid, st.text)
-        ws_par.write_string(r, 2, name, st.label)
+        ws_par.write_string(r, 1, name, st.label)
+        ws_par.write_string(r, 5, pid, st.text)
         if pid == "as_of":
             ws_par.write_datetime(r, 3, _dt.datetime.combine(MATURITY_AS_OF, _dt.time()), st.in_date)
             wb.define_name("P_AsOf", f"='参数'!$D${r + 1}")
-        elif pid == "dtm_edges" and scen == SPEC.id:
+        elif pid == "dtm_edges" and scen != "通用":
             formula_cell(ws_par, r, 3, dtm_join, st.calc_text, dtm_join_v)
-        elif pid == "amount_edges" and scen == SPEC.id:
+        elif pid == "amount_edges" and scen != "通用":
             formula_cell(ws_par, r, 3, amt_join, st.calc_text, amt_join_v)
         else:
             s = str(val).strip()
@@ -282,8 +302,8 @@ def build_maturity_template(path: str | Path) -> Path:
                 ws_par.write_number(r, 3, x, st.in_money if abs(x) >= 1 else st.in_general)
             else:
                 ws_par.write_string(r, 3, s, st.in_text)
-        ws_par.write_string(r, 4, unit, st.text)
-        ws_par.write_string(r, 5, notes.get(pid, note), st.text)
+        ws_par.write_string(r, 2, unit, st.text)
+        ws_par.write_string(r, 4, f"{notes.get(pid, note)}(参数 {pid})", st.text)
 
     td_rng = {}  # filled below; the helper formulas on 参数 use the 定期存款明细 ranges
     first, last = MATURITY_FIRST, MATURITY_FIRST + MATURITY_ROWS - 1
@@ -320,8 +340,7 @@ def build_maturity_template(path: str | Path) -> Path:
         ws_par.write_blank(r, 1, None, st.label)
         ws_par.write_blank(r, 2, None, st.label)
         formula_cell(ws_par, r, 3, f, fmt, val)
-        ws_par.write_string(r, 4, nm or "", st.text)
-        ws_par.write_string(r, 5, note, st.text)
+        ws_par.write_string(r, 4, note + (f"(公式名称 {nm})" if nm else ""), st.text)
         if nm:
             wb.define_name(nm, f"='参数'!$D${r + 1}")
     ws_par.conditional_format(r_chk, 3, r_chk, 3, {"type": "text", "criteria": "not containing", "value": "一致",
@@ -396,11 +415,13 @@ def build_maturity_template(path: str | Path) -> Path:
             ws_par.write_blank(org_first + k, 1, None, st.in_text)
     ws_par.freeze_panes(1, 0)
     print_setup(ws_par)
+    ws_par.fit_to_pages(1, 1)  # one screenful of settings: one page
 
     # -- 定期存款明细 -----------------------------------------------------------------------------------------
     heading(ws_td, "定期存款明细(元)",
              f"黄色区域粘贴系统导出的定期存款明细(第 {r1} 行起, 最多 {MATURITY_ROWS:,} 行, 表头勿改); "
-             "右侧灰色列为公式。日期列须为日期格式, 利率填小数或百分比格式(1.35% 即 0.0135)。", st)
+             "右侧灰色列为公式。日期列须为日期格式, 利率填小数或百分比格式(1.35% 即 0.0135)。"
+             f"打印区域只含表头与 {n_ex} 行示例; 打印自己的明细请先在「页面布局 → 打印区域」重设。", st)
     heads = [("期限(月)" if c.id == "term_m" else c.label) for c in cols]
     heads += ["剩余天数", "剩余期限档", "金额段", "到期月份", "到期本息(元)"]
     fmt_in = {"date": st.in_date, "money": st.in_money, "int": st.in_int, "rate": in_rate}
@@ -450,6 +471,9 @@ def build_maturity_template(path: str | Path) -> Path:
             formula_cell(ws_td, r, n_cols + k, f, fmt, val)
     ws_td.freeze_panes(first, 1)
     print_setup(ws_td)
+    # printing the workbook gives the summaries, not 2,000 empty input rows: the header and the example rows
+    ws_td.print_area(0, 0, first + n_ex - 1, n_cols + len(f_cols) - 1)
+    ws_td.repeat_rows(first - 1)
 
     # -- 到期结构 ---------------------------------------------------------------------------------------------
     bal, org, dtm, mon = td_rng["balance"], td_rng["org_id"], td_rng["dtm"], td_rng["month"]
@@ -616,7 +640,9 @@ def build_maturity_template(path: str | Path) -> Path:
         "",
         "第 1 步 「参数」: 第 2 行「数据日期」填明细的数据截至日(名称 P_AsOf, 所有公式以它为准)。",
         "        下方「机构清单」(Excel 表「机构」)填写要统计的机构号和机构名称(最多 20 个), 它们就是「到期结构」的行。",
-        "        「剩余期限档」「金额段」两张小表的黄色下限可改, 档位名称和上限自动生成; 参数表里的 dtm_edges / amount_edges 两行随之更新。",
+        "        「剩余期限档」「金额段」两张小表的黄色下限可改, 档位名称和上限自动生成; 参数表里的「剩余期限档分界」「金额段分界」两行随之更新。",
+        "        参数表只列本模板公式用到的参数; bankxl 完整报告的其他参数(如 到期月份数、大额客户门槛、提醒节点)取默认值,",
+        "        要改时在参数表末尾加一行: 场景 填 存款到期视图, 名称 填参数中文名, 取值 填新值(参数中文名见 bankxl 报告「说明」)。",
         (f"第 2 步 「定期存款明细」: 从系统导出定期存款分户明细, 按表头顺序粘贴到第 {r1} 行起的黄色区域(覆盖示例数据, "
          f"最多 {MATURITY_ROWS:,} 行), 金额单位 元;"),
         "        表头与 bankxl 的「定期存款明细」表一致, 请勿改动。右侧灰色公式列:",
