@@ -629,6 +629,51 @@ register_table(TableSpec("blacklist", "黑名单", (
 ), aliases=("失信被执行人", "失信被执行人名单", "黑名单表", "风险名单"),
     meaning="黑名单/失信被执行人名单: 一行一人; 状态为 已移出/撤销 的不计"))
 
+# Issue 14 (E3 手机银行活跃 vs 存款; 授信未用): monthly mobile-banking activity and the granted credit lines ----------
+#: 签约状态 words meaning the customer has no mobile banking (the data say so: 未签约, not unknown)
+MB_UNSIGNED = "未签约|已解约|解约|注销|未开通|已关闭"
+
+register_table(TableSpec("mobile_banking_monthly", "手机银行月度", (
+    CUST_ID,
+    C("month", "月份", "month", True, aliases=("统计月份", "数据月份", "年月", "活跃月份")),
+    C("logins", "登录次数", "int", unit="次", aliases=("登录笔数", "月登录次数", "登录数", "手机银行登录次数", "登录次数(次)"),
+      nonneg=True, meaning="当月登录次数; 0 = 当月未登录, 空白 = 未知(不按 0 处理)"),
+    C("txn_count", "动账笔数", "int", unit="笔", aliases=("动账交易笔数", "交易笔数", "月动账笔数", "金融交易笔数"),
+      nonneg=True, meaning="当月动账(金融)交易笔数; 空白 = 未知"),
+    C("txn_amount", "动账金额", "money", unit="元", aliases=("动账交易金额", "交易金额", "月动账金额", "金融交易金额"),
+      nonneg=True),
+    C("transfers", "转账笔数", "int", unit="笔", aliases=("转账汇款笔数", "转账次数"), nonneg=True,
+      meaning="积分提升法的分项(可选): 转账"),
+    C("payments", "缴费笔数", "int", unit="笔", aliases=("生活缴费笔数", "缴费次数"), nonneg=True),
+    C("wm_buys", "理财申购笔数", "int", unit="笔", aliases=("理财购买笔数", "理财交易笔数", "申购笔数"), nonneg=True),
+    C("loan_draws", "贷款支用笔数", "int", unit="笔", aliases=("线上支用笔数", "贷款提款笔数", "支用笔数"), nonneg=True),
+    C("last_login", "最后登录日", "date", aliases=("最近登录日", "最后登录日期", "最近登录日期", "最后登录时间")),
+    C("signup_date", "签约日", "date", aliases=("签约日期", "开通日期", "手机银行签约日", "注册日期")),
+    C("signup_status", "签约状态", "category", aliases=("手机银行状态", "签约标志", "状态"),
+      meaning="已签约/未签约/已解约 …; 未签约、解约的客户为「未签约」(数据明示), 其余按签约计"),
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES),
+), aliases=("手机银行月度活跃", "手机银行活跃", "手机银行月报", "手机银行登录", "T_mb_m"), key=("cust_id", "month"),
+    meaning="客户 × 月份手机银行登录次数、动账笔数/金额及分项, 签约日与签约状态"))
+
+register_table(TableSpec("credit_lines", "授信", (
+    C("line_id", "授信编号", "code", aliases=("额度编号", "授信协议号", "额度合同号", "授信合同号", "额度号")),
+    CUST_ID, CUST_NAME, ID_NO,
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES),
+    MGR_ID,
+    C("product", "产品", "category", aliases=("授信产品", "额度产品", "产品名称", "贷款产品", "业务品种")),
+    C("limit", "授信额度", "money", True, unit="元", aliases=("额度", "授信金额", "核定额度", "循环额度", "授信总额"),
+      nonneg=True, meaning="核定的授信额度(元)"),
+    C("used", "已用额度", "money", unit="元", aliases=("已用余额", "用信余额", "贷款余额", "已用金额", "占用额度"),
+      nonneg=True, meaning="当前已用(用信)余额; 空白 = 未知(不按未用处理)"),
+    C("start_date", "授信日", "date", aliases=("授信日期", "授信起始日", "额度生效日", "生效日期", "起始日期", "授信起日")),
+    C("end_date", "到期日", "date", aliases=("到期日期", "授信到期日", "额度到期日", "授信止日", "失效日期", "终止日期")),
+    C("last_draw", "最近支用日", "date", aliases=("最近用信日", "最后支用日", "最近支用日期", "最后提款日")),
+    C("status", "额度状态", "category", aliases=("状态", "授信状态", "额度状态名称"),
+      meaning="正常/冻结/失效/终止 …(冻结、失效的额度不列入授信未用)"),
+    AS_OF,
+), aliases=("授信明细", "授信台账", "授信额度", "额度明细", "个人授信", "T_credit"), key=("line_id",),
+    meaning="个人授信额度: 一行一笔额度(一人可多笔), 额度、已用、授信起止日、产品、状态"))
+
 # Alias table for users (docs/表头别名.md) -----------------------------------------------------------------
 ALIAS_DOC = "docs/表头别名.md"
 

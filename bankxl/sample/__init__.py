@@ -122,6 +122,13 @@ tax with :func:`bankxl.tax.cumulative_iit_long` over the reported gross.
     registrations per operator, 注销/吊销; bad USCC check characters, full-width USCCs and IDs, 15-digit and
     corrupt IDs, masked phones, names with spaces, a few conflicts; own random stream.
 
+``mobile_banking_monthly`` / ``credit_lines`` (手机银行月度 / 授信; issue 14, :mod:`.mobile_banking_monthly`,
+:mod:`.credit_lines`)
+    12 months of 手机银行 logins, 动账笔数/金额 and their parts (转账/缴费/理财申购/贷款支用) for the customers with
+    手机银行签约, activity following deposits, with declining, rising, never-used, new, 已解约 and missing-month
+    users; granted credit lines (≈18% of customers, some two) with limits, 已用 0 / under 10% / more, lines
+    younger than 30 days, expiring within 60 days, expired, 冻结/失效; own random streams.
+
 :func:`write_sample_workbooks` writes the tables as tidy input workbooks (the files users copy their
 own data into).
 
@@ -151,6 +158,7 @@ from .blacklist import _make_blacklist
 from .churn import _plant_churn
 from .credit_poaching import _plant_credit_poaching
 from .credit_reports import _make_credit_reports
+from .credit_lines import _make_credit_lines
 from .customer_monthly import _make_monthly
 from .customers import _make_customers
 from .deposit_accounts import _make_deposit_accounts
@@ -160,6 +168,7 @@ from .external_lists import _make_external_lists
 from .loans import _make_loans
 from .merchant_monthly import _make_merchant_monthly
 from .merchants import _make_merchants, merchant_count
+from .mobile_banking_monthly import _make_mobile_banking
 from .npl_loans import _make_npl_loans
 from .org_daily_balances import _make_balances
 from .orgs import _make_orgs
@@ -186,7 +195,7 @@ __all__ = [
 #: the canonical tables :func:`make_sample_bank` makes (a scenario's ``SPEC.sample_inputs`` must be among them)
 TABLES = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll", "loans",
           "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts",
-          "merchants", "merchant_monthly", "etc_signups", "external_lists", "credit_reports",
+          "merchants", "merchant_monthly", "etc_signups", "mobile_banking_monthly", "credit_lines", "external_lists", "credit_reports",
           "blacklist", "businesses")
 
 
@@ -294,6 +303,11 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
     cr = _plant_credit_poaching(np.random.default_rng([seed, 0x4338]), cr, tables["loans"], as_of_d)
     tables["credit_reports"] = _finish("credit_reports", cr)
     tables["blacklist"] = _finish("blacklist", _make_blacklist(r_c1, tables["customers"], as_of_d))
+    # E3 手机银行月度 and 授信: own streams (every other table unchanged)
+    tables["mobile_banking_monthly"] = _finish("mobile_banking_monthly", _make_mobile_banking(
+        np.random.default_rng([seed, 0x4533]), tables["customers"], tables["customer_monthly"], as_of_d))
+    tables["credit_lines"] = _finish("credit_lines", _make_credit_lines(
+        np.random.default_rng([seed, 0x4543]), tables["customers"], as_of_d))
     return tables, truth
 
 
@@ -313,6 +327,7 @@ SAMPLE_WORKBOOKS: dict[str, tuple[str, ...]] = {
     "样例_ETC签约.xlsx": ("etc_signups", "customers", "orgs"),
     "样例_外部名单与征信.xlsx": ("external_lists", "credit_reports", "blacklist"),
     "样例_个体工商户.xlsx": ("businesses", "customers", "orgs"),
+    "样例_手机银行与授信.xlsx": ("mobile_banking_monthly", "credit_lines", "customer_monthly", "customers"),
 }
 
 
