@@ -68,3 +68,15 @@ def test_c4_tasks_count_the_list_levels_the_parameters_name():
     rep = execute("C4", c4_bank(), {"levels": levels, "strategy": strategy}, as_of=AS_OF)
     tasks = rep.tables()["c4_tasks"].df
     assert tasks[["客户经理", "可营销户数", "优先", "一般", "储备"]].values.tolist() == [["E1", 4, 3, 1, 0]]
+
+
+@pytest.mark.parametrize("code,bank,sheet,own,other", [("E1", e1_bank, "临界名单", "临界名单策略", "预警名单"),
+                                                       ("E2", e2_bank, "保级名单", "保级名单策略", "升星名单")])
+def test_each_list_note_names_its_own_strategy_parameter(code, bank, sheet, own, other):
+    """The second list's note (E1 临界名单, E2 保级名单) says its actions come from its own strategy parameter
+    (near_strategy / keep_strategy), the main list's from 「策略表」; both named 「策略表」 before: the wrong
+    parameter to edit."""
+    rep = execute(code, bank(), as_of=AS_OF)
+    notes = {s.name: " ".join(" ".join(b.lines) for b in s.blocks if isinstance(b, Note)) for s in rep.sheets}
+    assert f"取自参数「{own}」" in notes[sheet] and "取自参数「策略表」" not in notes[sheet]
+    assert "取自参数「策略表」" in notes[other]

@@ -311,12 +311,3 @@ def test_merchant_scenarios_repeat_no_function_of_the_shared_rules():
                 assert key not in seen, f"{where} repeats {seen.get(key)}"
                 seen[key] = where
     assert e1.merchant_months is md.merchant_months and not hasattr(e1c, "matrices")
-
-
-def test_each_list_note_names_its_own_strategy_parameter(report):
-    """The 临界名单's note says its actions come from 「临界名单策略」 (near_strategy), the 预警名单's from 「策略表」
-    (it named 「策略表」 for both before: the wrong parameter to edit)."""
-    notes = {s.name: " ".join(" ".join(b.lines) for b in s.blocks if hasattr(b, "lines") and b.lines)
-             for s in report.sheets}
-    assert "取自参数「临界名单策略」" in notes["临界名单"] and "取自参数「策略表」" not in notes["临界名单"]
-    assert "取自参数「策略表」" in notes["预警名单"]

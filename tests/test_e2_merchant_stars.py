@@ -201,12 +201,3 @@ def test_sample_bank_has_every_star():
     states = set(rep.tables()["e2_detail"].df["本月星级"])
     assert {"★5", "★4", "★3", "★2", "★1", "无星", "新商户", "已注销"} <= states
     assert len(rep.tables()["e2_upgrade_list"].df) > 0 and len(rep.tables()["e2_keep_list"].df) > 0
-
-
-def test_each_list_note_names_its_own_strategy_parameter(report):
-    """The 保级名单's note says its actions come from 「保级名单策略」 (keep_strategy), the 升星名单's from 「策略表」
-    (it named 「策略表」 for both before: the wrong parameter to edit)."""
-    notes = {s.name: " ".join(" ".join(b.lines) for b in s.blocks if hasattr(b, "lines") and b.lines)
-             for s in report.sheets}
-    assert "取自参数「保级名单策略」" in notes["保级名单"] and "取自参数「策略表」" not in notes["保级名单"]
-    assert "取自参数「策略表」" in notes["升星名单"]
