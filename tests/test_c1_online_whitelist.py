@@ -198,6 +198,14 @@ def test_no_flows_means_information_gap_not_a_low_score():
     assert len(rep.tables()["whitelist"].df) == 0
     assert sorted(rep.tables()["info_gap"].df["客户号"]) == ["K1", "K2", "K8", "K9"]
     assert "age_curve" not in rep.tables()
+    figs = {f.label: f for f in rep.headline.figures}
+    assert figs["白名单 A 级"].value is None and "未计算" in figs["白名单 A 级"].note  # unknown, not 0
+    assert figs["信息不足"].value == 4
+    assert {f.label: f.value for f in report_figures()}["白名单 A 级"] == 1
+
+
+def report_figures():
+    return execute("credit.online_whitelist", _bank(), P, as_of=AS_OF).headline.figures
 
 
 def test_bad_parameter_fails_before_load():

@@ -538,8 +538,9 @@ def _headline(frame: pd.DataFrame, lst, counts, by_org: pd.DataFrame, ctx) -> He
     figs = [
         Figure("准入通过客户", int(frame["admitted"].sum()), "人", "int",
                note=f"共 {len(frame):,} 人; 未通过 {int((~frame['admitted']).sum()):,} 人"),
-        Figure(f"白名单 {top} 级" if top else "白名单", lst.counts.get(top, 0) if top else 0, "人", "int",
-               note=lst.summary()),
+        Figure(f"白名单 {top} 级" if top else "白名单",
+               lst.counts.get(top, 0) if top and frame["has_flows"].any() else None, "人", "int",
+               note=lst.summary() if frame["has_flows"].any() else "没有流水: 无人可评分(未计算, 不是 0)"),
         Figure(INFO_GAP, int((frame["admitted"] & ~frame["has_flows"]).sum()), "人", "int", note="准入通过但无流水, 不评分"),
         Figure("外部名单中的本行客户", None if tot is None else int(tot[IN_BOTH]), "人", "int",
                note="没有外部名单" if tot is None else f"仅外部(新客) {int(tot[EXTERNAL_ONLY]):,} 人, 冲突 {int(tot[CONFLICT]):,} 人"),
