@@ -8,6 +8,8 @@
   :class:`~bankxl.rules.transactions.SelfTransferParams` and calls ``classify_exclusions``.
 * :mod:`bankxl.rules.identity` — customer identity: normalised IDs (15 → 18 digits, invalid never matched),
   one key order (证件号 → 客户号 → 姓名+手机号) to match customers across tables, conflicts listed.
+* :mod:`bankxl.rules.holdings` — product holdings (C6, C2, C5): the customer × product matrix (True held /
+  False not held / <NA> unknown) from 产品持有, the 客户 flags and running 贷款, and the running loans.
 
 Rules import only the core (``bankxl.idcard``, ``bankxl.tables``, ``bankxl.errors``) and the frame helpers
 (``bankxl.frames``; :mod:`~bankxl.rules.identity` none, as ``frames`` uses it); they never import a scenario.
