@@ -17,7 +17,7 @@ from bankxl.scenario import get_scenario, registry
 from bankxl.xl import addin_cli as A
 from bankxl.xl import udfs
 from bankxl.xl.build.xlam import CALLBACK, CUSTOMUI_NS, TAB_LABEL
-from bankxl.xl.ribbon import TOOLS
+from bankxl.xl.ribbon import RUN_ALL_ID, TOOLS
 
 NS = {"c": CUSTOMUI_NS}
 
@@ -77,7 +77,7 @@ def test_ribbon_tab_tools_and_nothing_else(built):
     tab = root.find(".//c:tab", NS)
     assert tab.get("label") == TAB_LABEL
     buttons = _buttons(built)
-    assert set(buttons) == set(registry()) | set(TOOLS)
+    assert set(buttons) == set(registry()) | set(TOOLS) | {RUN_ALL_ID}  # 全部运行 in 综合管理
     tools = [g for g in root.iter(f"{{{CUSTOMUI_NS}}}group") if g.get("label") == "工具"][0]
     assert [b.get("label") for b in tools] == ["生成示例数据", "参数表", "数据检查", "帮助"]
     # one callback, and it exists as a Sub in the dispatcher module

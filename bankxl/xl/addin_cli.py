@@ -280,7 +280,7 @@ def verify(path: str | Path, libreoffice: bool | None = None) -> list[str]:
 
     from ..scenario import registry
     from .build.xlam import CUSTOMUI_NS, check_xlam
-    from .ribbon import TOOLS
+    from .ribbon import RUN_ALL_ID, TOOLS
 
     if libreoffice is None:
         libreoffice = bool(shutil.which("soffice") or shutil.which("libreoffice"))
@@ -288,10 +288,11 @@ def verify(path: str | Path, libreoffice: bool | None = None) -> list[str]:
     with zipfile.ZipFile(path) as zf:
         root = ET.fromstring(zf.read("customUI/customUI.xml"))
     ids = [b.get("id") for b in root.iter(f"{{{CUSTOMUI_NS}}}button")]
-    for want in list(registry()) + list(TOOLS):
+    known = [*registry(), *TOOLS, RUN_ALL_ID]  # every scenario, the tools and 全部运行: one button each
+    for want in known:
         if ids.count(want) != 1:
             problems.append(f"ribbon has {ids.count(want)} buttons for {want}, expected 1")
-    extra = set(ids) - set(registry()) - set(TOOLS)
+    extra = set(ids) - set(known)
     if extra:
         problems.append(f"ribbon buttons without a scenario or tool: {sorted(extra)}")
     got = built_module_source(path, "xlwings_udfs")
