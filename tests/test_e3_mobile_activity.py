@@ -76,6 +76,7 @@ def _bank(parts: bool = False) -> dict[str, pd.DataFrame]:
         ("L8", "C9", 30_000, np.nan, "2025-01-01", "2027-06-30", "正常"),  # 已用 blank: unknown
         ("L9", "C10", 50_000, 0, "2025-01-01", "2027-06-30", "正常"),      # closed customer
         ("L10", "C5", 40_000, 0, "2025-01-01", None, "正常"),              # no 到期日
+        ("L11", "C9", 20_000, 0, "2025-01-01", "2027-06-30", "正常"),      # 中活: App unless app_tiers = high
     ]
     cl = pd.DataFrame(lines, columns=["line_id", "cust_id", "limit", "used", "start_date", "end_date", "status"])
     cl["product"] = "消费额度"
@@ -112,6 +113,7 @@ def test_tiers_active_flags_medians_and_spearman_by_hand(report):
     assert t["客户数"].tolist() == [1, 2, 1, 1, 2, 2]
     assert t["存款日均中位数(元)"].tolist() == [100_000, 130_000, 30_000, 10_000, 12_500, 60_000]
     assert t.loc["中活", "占比(分层客户)"] == pytest.approx(2 / 5) and pd.isna(t.loc["未知", "占比(分层客户)"])
+    assert t.loc["高活", "月均登录次数"] == 8.0 and pd.isna(t.loc["未签约", "月均登录次数"])  # C8's zeros: not usage
     # Spearman over C1 C2 C3 C4 C9: logins 8, 2, 1/3, 0, 5 vs deposits 100k 60k 30k 10k 200k -> ranks differ only
     # for C1 (5 vs 4) and C9 (4 vs 5): Σd² = 2, ρ = 1 − 6·2 / (5·24) = 0.9
     rho = report.headline.figures[2]
@@ -174,32 +176,36 @@ def test_points_from_parts():
 
 def test_unused_credit_list_order_reasons_and_due_dates(report):
     lst = report.tables()["e3_unused_credit"].df
-    # C1 80 (expires in 51 days + never drawn), C3 60 (in 3 days, 8% used); B: C6 20 (70k), C5 20 (40k), C4 0
-    assert lst["客户号"].tolist() == ["C1", "C3", "C6", "C5", "C4"]
-    assert lst["得分"].tolist() == [80.0, 60.0, 20.0, 20.0, 0.0] and lst["等级"].tolist() == ["A", "A", "B", "B", "B"]
-    assert lst["未用额度(元)"].tolist() == [100_000, 46_000, 70_000, 40_000, 295_000]
-    assert lst["触达渠道"].tolist() == ["App 推送", "电话外呼", "电话外呼", "电话外呼", "电话外呼"]
+    # C1 80 (expires in 51 days + never drawn), C3 60 (in 3 days, 8% used); B: C6 20 (70k), C5 20 (40k),
+    # C9 20 (20k; its other line's 已用 is blank: that line is unknown), C4 0 (295k: two lines, 5k drawn)
+    assert lst["客户号"].tolist() == ["C1", "C3", "C6", "C5", "C9", "C4"]
+    assert lst["得分"].tolist() == [80.0, 60.0, 20.0, 20.0, 20.0, 0.0]
+    assert lst["等级"].tolist() == ["A", "A", "B", "B", "B", "B"]
+    assert lst["未用额度(元)"].tolist() == [100_000, 46_000, 70_000, 40_000, 20_000, 295_000]
+    # 高活 C1 and 中活 C9 by App, the others (低活, 未签约, 未知, 沉默) by a call
+    assert lst["建议动作"].str.split(":").str[0].tolist() == ["App 推送", "电话外呼", "电话外呼", "电话外呼", "App 推送",
+                                                          "电话外呼"]
     # A: 3 working days -> Thu 12-03; C3's line ends 12-03 -> the working day before: Wed 12-02; B: 10 -> Mon 12-14
-    assert lst["截止日"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-03", "2026-12-02", "2026-12-14", "2026-12-14",
-                                                         "2026-12-14"]
+    assert lst["截止日"].dt.strftime("%Y-%m-%d").tolist() == ["2026-12-03", "2026-12-02"] + ["2026-12-14"] * 4
     assert lst["原因"].iloc[0] == "额度 2027-01-20 到期(剩 51 天)；授信后未支用(已用 0 元)；手机银行高活(App 推送)"
     assert lst["原因"].iloc[1] == "额度 2026-12-03 到期(剩 3 天)；使用率 8.0%；手机银行低活(电话外呼)"
     assert lst["建议动作"].iloc[0] == "App 推送: 额度 2027-01-20 到期, 到期前提醒用信或续授信(未用 100,000 元)"
     # C5: no 到期日 and activity unknown -> both not computed, not scored 0 silently
     assert lst.set_index("客户号").loc["C5", "未计算因素"] == "授信到期日、手机银行活跃度"
     figs = report.headline.figures
-    assert (figs[4].value, figs[5].value) == (5, 2)
+    assert (figs[4].value, figs[5].value) == (6, 2)
     assert report.headline.actions == "e3_unused_credit"
-    line = next(n for n in report.notes if n.startswith("授信 11 笔"))
+    line = next(n for n in report.notes if n.startswith("授信 12 笔"))
     assert "冻结/失效等状态 1 笔" in line and "授信不满 30 天 1 笔" in line and "(未知, 不列入) 1 笔" in line
-    assert "客户已剔除 1 笔" in line and "列入 6 笔" in line
+    assert "客户已剔除 1 笔" in line and "列入 7 笔" in line
     tags = report.tables()["customer_tags"].df
-    assert sorted(tags.loc[tags["标签代码"] == "E3_UNUSED_CREDIT", "客户号"]) == ["C1", "C3", "C4", "C5", "C6"]
+    assert sorted(tags.loc[tags["标签代码"] == "E3_UNUSED_CREDIT", "客户号"]) == ["C1", "C3", "C4", "C5", "C6", "C9"]
 
 
 def test_app_for_high_only_and_no_credit_table():
     lst = _run({"app_tiers": "high"}).tables()["e3_unused_credit"].df
-    assert lst.set_index("客户号").loc["C1", "触达渠道"] == "App 推送"
+    assert lst.set_index("客户号")["建议动作"].str.split(":").str[0].to_dict() == {
+        "C1": "App 推送", "C3": "电话外呼", "C6": "电话外呼", "C5": "电话外呼", "C9": "电话外呼", "C4": "电话外呼"}
     t = _bank()
     del t["credit_lines"]
     r = execute("ebank.mobile_activity", t, as_of=AS_OF)

@@ -269,7 +269,8 @@ def activity(tables: Mapping[str, pd.DataFrame], p: MobileActivityParams, ctx: R
         org = pd.Series(cust["org_id"].reindex(ids).to_numpy(), dtype="string").fillna(org)
     frame = pd.DataFrame({
         "group": group, "tier": pd.array(np.array(GROUPS, dtype=object)[group], dtype="string"),
-        "avg_logins": avg_l, "avg_txn": avg_t, "measure": np.where(unsigned, np.nan, measure),
+        "avg_logins": np.where(unsigned, np.nan, avg_l), "avg_txn": np.where(unsigned, np.nan, avg_t),
+        "measure": np.where(unsigned, np.nan, measure),
         "active_now": active_now, "dep": dep, "points": points,
         "band": band_of(points, p.point_bands), "signup_date": signup, "org_id": org.to_numpy(),
     }, index=pd.Index(ids, name="cust_id"))
@@ -436,8 +437,8 @@ def credit_list(cr: Credit, customers: pd.DataFrame | None, p: MobileActivityPar
              Rule("low", "使用率 {rate_txt}", when="low", name="使用率"),
              Rule("tier", "手机银行{tier}({channel})", when="tier_known", name="手机银行活跃度")]
     b = ctx.base_label
-    show = {"product": "产品", "n_lines": "未用授信笔数", "limit": b("授信额度"), "unused": b("未用额度"),
-            "use_rate": "使用率", "end": "最早到期日", "tier": "活跃层级", "channel": "触达渠道"}
+    show = {"product": "产品", "n_lines": "未用授信笔数", "unused": b("未用额度"), "use_rate": "使用率",
+            "end": "最早到期日"}  # 活跃层级 and 渠道 are in 原因 / 建议动作 (a list that prints on one page width)
     lst = score_list(fr, rules, p.levels, p.strategy, ctx, sort_by=("unused",),
                      customers=customers if customers is not None and len(customers) else fr, show=show)
     if len(lst.df):
@@ -456,8 +457,8 @@ def push_list(frame: pd.DataFrame, customers: pd.DataFrame | None, p: MobileActi
     rules = [Rule("close", "月均积分 {points:.1f}, 距「{next_band}」档差 {gap:.1f} 分", weight=1.0, value="score",
                   name="积分差距")]
     b = ctx.base_label
-    show = {"tier": "活跃层级", "points": "月均积分", "band": "当前积分档", "next_band": "下一积分档", "gap": "差距(分)",
-            "dep": b("存款日均"), "gain": b("升一档预期增量")}
+    show = {"points": "月均积分", "next_band": "下一积分档", "gap": "差距(分)", "dep": b("存款日均"),
+            "gain": b("升一档预期增量")}
     return score_list(frame, rules, p.push_levels, p.push_strategy, ctx, sort_by=("gain", "dep"),
                       customers=customers if customers is not None and len(customers) else frame, show=show)
 
@@ -532,7 +533,8 @@ def run(tables: Mapping[str, pd.DataFrame], p: MobileActivityParams, ctx: RunCon
     ]
     headline = Headline(figures=figures,
                         chart=Chart(table="e3_tiers", categories="层级", series=[ctx.base_label("存款日均中位数")],
-                                    kind="column", title="各活跃层级存款日均中位数", y_title="元", height=220),
+                                    kind="column", title="各活跃层级存款日均中位数", y_title="元", height=220,
+                                    number_format="#,##0"),
                         actions="e3_unused_credit",
                         lines=[f"统计期 {win}; 分层口径: {basis_zh}; 月活口径: 当月{BASIS[p.active_basis][1][:2]}"
                                f" ≥ {p.active_min} 次。未签约 = 数据明示未签约/解约; 无手机银行数据的客户为未知(不按沉默计)。"])
@@ -557,13 +559,13 @@ def run(tables: Mapping[str, pd.DataFrame], p: MobileActivityParams, ctx: RunCon
                   y_title="户", height=220),
             Table(mau, name="e3_mau", title=f"月活趋势(口径: 当月{BASIS[p.active_basis][1][:2]} ≥ {p.active_min} 次)",
                   formats={"月活率": "pct1"}, empty_note="手机银行月度表没有数据"),
-            Chart(table="e3_mau", categories="月份", series=["月活客户数"], secondary=["月活率"], kind="column",
-                  title="月活客户数与月活率", y_title="户", height=220)]),
+            Chart(table="e3_mau", categories="月份", series=["月活率"], kind="line", title="月活率", y_min=0, y_max=1,
+                  number_format="0%", height=220)]),
         Sheet("提升测算", [
             Note(title="结构提升法", lines=[
                 "预期存款变化 = Σ 各层(目标客户数 − 当前客户数) × 该层存款日均中位数; 目标占比为参数「目标层级结构」【假设】。",
                 f"合计: {'—' if struct_gain is None else f'{struct_gain:,.0f} 元'}。"]),
-            Table(struct, name="e3_structure", title="结构提升法",
+            Table(struct, name="e3_structure", title="各层级目标人数与预期存款变化",
                   formats={"当前占比": "pct1", "目标占比": "pct1", "目标客户数": "0.00", "客户数差": "0.00",
                            b("存款日均中位数"): "money0", b("预期存款变化"): "money0"}),
             Note(title="积分提升法", lines=[
@@ -580,7 +582,7 @@ def run(tables: Mapping[str, pd.DataFrame], p: MobileActivityParams, ctx: RunCon
             lines=[f"授信额度 > 0、授信满 {p.min_days_granted} 天、未到期、状态正常, 已用为 0 或使用率 < {p.unused_rate:.0%}; "
                    f"{p.expiry_days} 天内到期的优先; {'、'.join(('高活', '中活') if p.app_tiers == 'mid' else ('高活',))}"
                    f"客户{p.channel_app}, 其他{p.channel_call}。"],
-            formats={b("授信额度"): "money0", b("未用额度"): "money0", "使用率": "pct1", "最早到期日": "date"}),
+            formats={b("未用额度"): "money0", "使用率": "pct1", "最早到期日": "date"}),
             print_role="detail"),
         Sheet("积分推送名单", _list_blocks(
             push, "e3_points_push", "积分推送名单", "本期没有接近下一积分档的客户",
