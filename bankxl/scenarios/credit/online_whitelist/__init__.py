@@ -57,7 +57,7 @@ from ....rules.transactions import SelfTransferParams, check_regex, has_pattern
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_rows, tag_sheet, tag_table
 from .compute import (age_bands, age_curve, blacklist_hits, credit_summary, monthly_flows, own_overdue,
-                      person_info)
+                      person_codes, person_info)
 
 #: list-frame columns the 策略表 actions may name as {placeholder}
 FIELDS = ("limit", "income", "ratio", "pay_run", "ext_source", "age")
@@ -256,11 +256,12 @@ def _dataset_default(customers: pd.DataFrame, who, ids: pd.Index) -> pd.Series:
     any 客户号 of the person in default; all <NA> when the column is absent (a bank's 客户 table has none)."""
     if "credit_default" not in customers.columns:
         return pd.Series(pd.NA, index=ids, dtype="boolean")
-    f = pd.DataFrame({"p": who.of(customers["cust_id"].astype("string").str.strip()).to_numpy(),
-                      "d": customers["credit_default"].astype("boolean").to_numpy()})
-    g = f.assign(t=f["d"].fillna(False), k=f["d"].notna()).groupby("p")[["t", "k"]].any()
+    codes, keys = person_codes(who.of(customers["cust_id"].astype("string").str.strip()))
+    d = customers["credit_default"].astype("boolean")
+    f = pd.DataFrame({"c": codes, "t": d.fillna(False).to_numpy(dtype=bool), "k": d.notna().to_numpy()})
+    g = f[codes >= 0].groupby("c")[["t", "k"]].any()
     return pd.Series(pd.array(np.where(g["t"], True, np.where(g["k"], False, None)), dtype="boolean"),
-                     index=g.index.astype("string")).reindex(ids)
+                     index=keys[g.index.to_numpy()]).reindex(ids)
 
 
 def _frame(info, adm, people, curve, lm, ext, tables, who, p: WhitelistParams, ctx) -> pd.DataFrame:
@@ -309,11 +310,12 @@ def _frame(info, adm, people, curve, lm, ext, tables, who, p: WhitelistParams, c
     if lm is not None:
         r = lm.rows[lm.rows["match_class"].eq(IN_BOTH).fillna(False).to_numpy()]
         src = ext.loc[r.index, "list_source"].astype("string").fillna("外部名单")
-        first = pd.Series(src.to_numpy(), index=r["cust_id"].to_numpy()).groupby(level=0).first()
+        codes, keys = person_codes(r["cust_id"])
+        first = pd.Series(src.to_numpy()).groupby(codes).first().set_axis(keys, axis=0)
         f["ext_source"] = pd.Series(first.reindex(ids).to_numpy(), index=ids, dtype="string")
         f["in_ext"] = pd.array(f["ext_source"].notna().to_numpy(), dtype="boolean")
         inc = pd.to_numeric(ext.loc[r.index, "income_base"], errors="coerce")
-        f["ext_income"] = pd.Series(inc.to_numpy(), index=r["cust_id"].to_numpy()).groupby(level=0).max().reindex(ids)
+        f["ext_income"] = pd.Series(inc.to_numpy()).groupby(codes).max().set_axis(keys, axis=0).reindex(ids)
     else:
         f["ext_source"] = pd.Series(pd.NA, index=ids, dtype="string")
         f["in_ext"] = pd.array([pd.NA] * len(ids), dtype="boolean")
@@ -335,9 +337,11 @@ def _deposit(monthly: pd.DataFrame | None, who, ids: pd.Index) -> pd.Series:
     """本行日均 (元) per person: the latest month's 存款月日均 summed over the person's 客户号; NaN unknown."""
     if monthly is None or not len(monthly) or not monthly["dep_avg"].notna().any():
         return pd.Series(np.nan, index=ids)
-    mo = monthly.assign(cust_id=who.of(monthly["cust_id"].astype("string")))
-    last = mo[mo["month"].eq(mo.groupby("cust_id")["month"].transform("max"))]
-    return last.groupby("cust_id")["dep_avg"].sum(min_count=1).reindex(ids)
+    codes, keys = person_codes(who.of(monthly["cust_id"].astype("string")))
+    mo = monthly[codes >= 0].assign(_c=codes[codes >= 0])
+    last = mo[mo["month"].eq(mo.groupby("_c")["month"].transform("max"))]
+    s = last.groupby("_c")["dep_avg"].sum(min_count=1)
+    return s.set_axis(keys[s.index.to_numpy()], axis=0).reindex(ids)
 
 
 def _record_conflicts(table: str, df: pd.DataFrame, lm, ctx: RunContext) -> None:

@@ -18,6 +18,13 @@ from ....tables import loan_status_code
 OVERDUE_STATUS = "逾期|呆账|止付|代偿"
 
 
+def person_codes(keys) -> tuple[np.ndarray, pd.Index]:
+    """Integer group codes of person keys (客户号 strings; -1 for missing) and the keys in code order (a
+    ``string`` Index named cust_id): group on the codes, then label the result with the keys."""
+    codes, uniq = pd.factorize(pd.Series(np.asarray(keys, dtype=object), dtype="string"), sort=True)
+    return codes, pd.Index(np.asarray(uniq, dtype=object), dtype="string", name="cust_id")
+
+
 def age_bands(step: int, low: int, top: int) -> tuple[list[float], list[str]]:
     """Band edges and labels of ``step``-year bands: '<low', 'low–low+step−1', …, '≥top' (edges for
     ``pd.cut(..., right=False)``)."""
@@ -158,10 +165,10 @@ def own_overdue(loans: pd.DataFrame | None, who, ids: pd.Index, housing_pattern:
     od = running & ((st == "D").fillna(False).to_numpy(dtype=bool) | (od_days > 0).to_numpy())
     prod = loans["product"].fillna("") if "product" in loans.columns else pd.Series("", index=loans.index)
     house = running & has_pattern(prod.astype("string"), housing_pattern).to_numpy()
-    person = who.of(loans["cust_id"].astype("string").str.strip())
-    f = pd.DataFrame({"p": person.to_numpy(), "od": od, "house": house})
-    g = f.groupby("p")[["od", "house"]].any()
-    g = g.reindex(ids, fill_value=False)
+    codes, keys = person_codes(who.of(loans["cust_id"].astype("string").str.strip()))
+    f = pd.DataFrame({"c": codes, "od": od, "house": house})
+    g = f[codes >= 0].groupby("c")[["od", "house"]].any()
+    g = g.set_axis(keys[g.index.to_numpy()], axis=0).reindex(ids, fill_value=False)
     return g["od"].astype("boolean"), g["house"].astype("boolean")
 
 
@@ -186,7 +193,7 @@ def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, as_of: pd.Timestamp) -> t
     if not len(d):
         return empty, info
     rd = d["report_date"] if "report_date" in d.columns else pd.Series(pd.NaT, index=d.index)
-    latest = rd.groupby(d["_p"]).transform("max")
+    latest = rd.groupby(person_codes(d["_p"])[0]).transform("max")
     d = d[(rd.eq(latest) | latest.isna()).to_numpy()]
     rd = rd[d.index]
     stale = (rd < as_of - pd.Timedelta(days=p.credit_max_age)).fillna(False).to_numpy()
@@ -211,8 +218,9 @@ def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, as_of: pd.Timestamp) -> t
         "run": runs.to_numpy(dtype="float64"), "total": total.to_numpy(),
         "q": pd.to_numeric(d["hard_queries_3m"], errors="coerce").to_numpy(dtype="float64")
         if "hard_queries_3m" in d.columns else np.full(len(d), np.nan),
-        "rd": rd.to_numpy(), "p": d["_p"].to_numpy()})
-    g = ind.groupby("p")
+        "rd": rd.to_numpy()})
+    codes, keys = person_codes(d["_p"])  # every row here is a matched person (no -1)
+    g = ind.groupby(codes)
     any_od = g[["st_od", "amt_od", "rep_od"]].any().any(axis=1)
     known = g[["st_known", "amt_known", "rep_known"]].any().any(axis=1)
     rep_known = g["rep_known"].any()
@@ -224,7 +232,7 @@ def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, as_of: pd.Timestamp) -> t
         "streak": pd.array(np.where(rep_known, streak, None), dtype="boolean"),
         "worst_run": worst.where(rep_known).to_numpy(), "total_overdue": tot.where(rep_known).to_numpy(),
         "queries": g["q"].max().to_numpy(), "report_date": g["rd"].max().to_numpy()},
-        index=pd.Index(any_od.index.astype("string"), name="cust_id"))
+        index=keys[any_od.index.to_numpy()])
     return out, info
 
 
