@@ -62,6 +62,8 @@ Tables (``dict`` keys, shapes for the default ``customers=2000``; columns and dt
     annuity balance after the months paid; status C ≈80% / D ≈3% (``overdue_days`` 1–180) / A / B
     (finished: balance 0, ``end_date``); a loan never starts before the customer's 开户日期;
     ``acct_no`` = ``repay_acct`` = the customer's settlement card ``62178…``.
+    C10 columns (own stream, :mod:`.loan_limits`): 授信额度 (消费贷 above the amount, ≈5% blank), 申报月收入 (per
+    customer, ≈8% blank), 已还期数 (≈60% given), 近24月逾期, 五级分类 (关注/次级 for arrears), 重组标志 (≈3%).
 ``payment_orders`` (代扣指令)
     One order per running own loan (``bank_to`` 示例银行, amount = monthly payment, 贷款还款/LOAN), half of
     the planted other-bank mortgages/business loans (``bank_to`` = the other bank), 家庭费用 (UTIL, ≈25% of
@@ -166,6 +168,7 @@ from .deposit_targets import _make_targets
 from .etc_signups import _make_etc_signups
 from .external_lists import _make_external_lists
 from .loans import _make_loans
+from .loan_limits import _add_loan_limits
 from .merchant_monthly import _make_merchant_monthly
 from .merchants import _make_merchants, merchant_count
 from .mobile_banking_monthly import _make_mobile_banking
@@ -291,6 +294,8 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
         "merchant_monthly": _finish("merchant_monthly", mm),
         "etc_signups": _finish("etc_signups", etc),
     }
+    # C10 提额: the loans' 授信额度/申报月收入/已还期数/近24月逾期/五级分类/重组标志, own stream (every other column unchanged)
+    tables["loans"] = _add_loan_limits(np.random.default_rng([seed, 0x4310]), tables["loans"], as_of_d)
     # C2 个体工商户: own stream (every other table unchanged)
     tables["businesses"] = _finish("businesses", _make_businesses(
         np.random.default_rng([seed, 0x4332]), tables["customers"], orgs, tables["merchants"], tables["loans"], as_of_d))

@@ -218,7 +218,7 @@ def _finish(table_id: str, data: dict) -> pd.DataFrame:
     for c in empty.columns:
         v = data.get(c)
         if v is None:
-            cols[c] = pd.Series(pd.array([pd.NA] * n, dtype=empty[c].dtype))
+            cols[c] = empty[c].reindex(range(n))  # all missing, the spec dtype (float64: NaN)
         else:
             if isinstance(v, np.ndarray) and np.issubdtype(v.dtype, np.datetime64):
                 v = v.astype("datetime64[ns]")
