@@ -222,3 +222,16 @@ def test_bad_parameter_fails_before_load(bad):
     with mock.patch.object(bio, "read_tables", refuse), pytest.raises(ParameterError) as e:
         run_scenario("ebank.mobile_activity", [Path("never_read.xlsx")], None, params=bad, as_of=AS_OF)
     assert next(iter(bad)) in str(e.value)
+
+
+def test_spearman_with_ties_by_hand():
+    from bankxl.scenarios.ebank.mobile_activity.compute import spearman
+
+    # x ranks 1, 2.5, 2.5, 4 (tie shares the mean rank), y ranks 1..4; the NaN pair is dropped:
+    # cov = 1.5·1.5 + 0 + 0 + 1.5·1.5 = 4.5, Σdx² = 4.5, Σdy² = 5 -> ρ = 4.5 / √(4.5 · 5) = 0.948683
+    x = pd.Series([1.0, 2.0, 2.0, 3.0, np.nan])
+    y = pd.Series([10.0, 20.0, 30.0, 40.0, 50.0])
+    rho, n = spearman(x, y)
+    assert n == 4 and rho == pytest.approx(4.5 / (4.5 * 5) ** 0.5)
+    assert spearman(x.head(2), y.head(2)) == (None, 2)  # fewer than 3 pairs
+    assert spearman(pd.Series([1.0, 1.0, 1.0]), y.head(3))[0] is None  # a constant variable
