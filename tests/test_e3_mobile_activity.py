@@ -235,3 +235,21 @@ def test_spearman_with_ties_by_hand():
     assert n == 4 and rho == pytest.approx(4.5 / (4.5 * 5) ** 0.5)
     assert spearman(x.head(2), y.head(2)) == (None, 2)  # fewer than 3 pairs
     assert spearman(pd.Series([1.0, 1.0, 1.0]), y.head(3))[0] is None  # a constant variable
+
+
+def test_sample_bank_has_every_tier_and_list_case():
+    from bankxl.sample import make_sample_bank
+
+    bank = make_sample_bank()
+    tables = {k: bank[k] for k in ("mobile_banking_monthly", "customer_monthly", "customers", "credit_lines")}
+    r = execute("ebank.mobile_activity", tables, as_of=AS_OF)
+    tiers = r.tables()["e3_tiers"].df.set_index("层级")["客户数"]
+    assert (tiers > 0).all(), tiers.to_dict()  # 高活 中活 低活 沉默 未签约 未知
+    lst = r.tables()["e3_unused_credit"].df
+    assert set(lst["等级"]) == {"A", "B"} and lst["未计算因素"].notna().any()
+    assert lst["原因"].str.contains("已用 0 元").any() and lst["原因"].str.contains("使用率").any()
+    assert set(lst["建议动作"].str.split(":").str[0]) == {"App 推送", "电话外呼"}
+    line = next(n for n in r.notes if n.startswith("授信 "))
+    for part in ("冻结/失效等状态 0 笔", "授信不满 30 天 0 笔", "(未知, 不列入) 0 笔"):
+        assert part not in line  # frozen/expired, young and unknown lines all occur
+    assert len(r.tables()["e3_points_push"].df) > 0
