@@ -45,7 +45,7 @@ def test_run_on_gbk_csv_export(td, tmp_path, capsys):
     assert main(["run", "deposit.maturity", "--input", str(src), "--out", str(out)]) == 0
     assert src.read_bytes() == before                      # the user's file is never modified
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[0] == "到期结构" and wb.sheetnames[-2:] == ["数据问题", "说明"]
+    assert wb.sheetnames[:2] == ["概览", "到期结构"] and wb.sheetnames[-2:] == ["数据问题", "说明"]  # headline first
     err = capsys.readouterr().err
     assert "time_deposits ← 文件 定期存款导出.csv (120 行)" in err and "2026-11-30" in err
     # the 合计 line is skipped and reported with its file line number (title 1, header 2, data 3..122)
