@@ -46,14 +46,16 @@ Templates use ``str.format`` syntax with frame columns: ``{col}`` (as text) or `
 
 Convention: a scenario names its parameters ``levels`` and ``strategy`` (:func:`levels_param`,
 :func:`strategy_param`, tuple-of-tuples so they round-trip through the 参数 sheet) and passes them here;
-:func:`check_levels` validates them (ParameterError, Chinese + English).
+:func:`check_levels` validates them (ParameterError, Chinese + English). A second list has its own pair
+(``near_levels`` / ``near_strategy`` …); pass ``params=p`` and the list's note names the parameter its
+strategy came from (:func:`strategy_source`), never 「策略表」 by mistake.
 """
 from __future__ import annotations
 
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -357,10 +359,56 @@ class ScoredList:
                         value=self.df["得分"], level=self.df["等级"])
 
 
+def param_labels(params: Any) -> dict[str, str]:
+    """Field name -> 中文名 (as on the 参数 sheet) of every parameter of the params dataclass ``params``."""
+    return {f.name: str(f.metadata.get("zh", f.name)) for f in fields(params)}
+
+
+def strategy_source(strategy: Sequence, params: Any = None, label: str | Sequence[str] | None = None) -> str:
+    """How a list's note names the parameter its strategy came from: 「中文名」 (several joined with 与).
+
+    With ``params`` (the scenario's params dataclass instance) the parameter is the field whose value *is*
+    ``strategy`` (the object the scenario passed, ``p.online_strategy``; else the one field equal to it), so the
+    name cannot drift from the parameter: 网贷名单策略表 for C3's ``online_strategy``. ``label``: the 中文名(s) for
+    a strategy built in code from scalar parameters (not a field); with ``params`` each must be one of its
+    parameters and, when the strategy is a field, that field's name. Without either: 「策略表」 (the
+    ``strategy`` parameter of :func:`strategy_param`). Raises ValueError for a ``label`` that is not a parameter
+    of ``params`` or contradicts the field found, and for a strategy of no field of ``params`` without
+    ``label`` or one held by several fields."""
+    names = [label] if isinstance(label, str) else list(label or ())
+    if params is None:
+        return "与".join(f"「{x}」" for x in names or ["策略表"])
+    zh = param_labels(params)
+    hits = [k for k in zh if getattr(params, k) is strategy]
+    if not hits:
+        hits = [k for k in zh if _same(getattr(params, k), strategy)]
+    unknown = [x for x in names if x not in zh.values()]
+    if unknown:
+        raise ValueError(f"strategy_label {unknown} are not parameters of {type(params).__name__}")
+    if names:
+        if hits and not set(names) & {zh[k] for k in hits}:
+            raise ValueError(f"strategy_label {names} contradicts the strategy's parameter "
+                             f"{[zh[k] for k in hits]} of {type(params).__name__}")
+        return "与".join(f"「{x}」" for x in names)
+    if len(hits) != 1:
+        raise ValueError(f"the strategy is {'held by several' if hits else 'no'} parameter(s) of "
+                         f"{type(params).__name__} {hits or ''}: name its parameter(s) with strategy_label=")
+    return f"「{zh[hits[0]]}」"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as nested tuples/lists (a strategy table), False for anything that does not compare plainly."""
+    try:
+        return bool(a == b) and isinstance(a, (tuple, list))
+    except Exception:  # e.g. a DataFrame-valued field: not a strategy
+        return False
+
+
 def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, strategy: Sequence,
                ctx: RunContext, *, sort_by: Sequence[str] = (), unknown: Sequence[str] = (),
                customers: pd.DataFrame | None = None, show: Mapping[str, str] | None = None,
-               top: int = 3, decimals: int = 1, strategy_label: str = "策略表") -> ScoredList:
+               top: int = 3, decimals: int = 1, params: Any = None,
+               strategy_label: str | Sequence[str] | None = None) -> ScoredList:
     """Score, level, explain, assign actions and due dates, and rank the customers of ``frame``.
 
     ``frame``: one row per customer with ``cust_id`` and the columns the rules, templates, ``sort_by`` and
@@ -370,12 +418,18 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
     ``unknown``: rule ids or names the dataset cannot supply at all (not computed for every row).
     ``customers``: the table the identity columns (客户名称/证件号码/手机号, 机构号/客户经理) come from
     (default ``frame``). ``show``: frame column -> header of extra columns shown after the identity.
-    ``top``: reasons kept; ``decimals``: rounding of 得分. ``strategy_label``: the 中文名 of the scenario's
-    ``strategy`` parameter, named in the note (a second list's own strategy, e.g. 大额名单策略表). Returns a
-    :class:`ScoredList`. Raises
-    ParameterError for bad levels/strategy, KeyError for a template placeholder that is not a column.
+    ``top``: reasons kept; ``decimals``: rounding of 得分. ``params``: the scenario's params dataclass — the
+    note names the parameter the strategy came from by the 中文名 of the field whose value ``strategy`` is
+    (:func:`strategy_source`), so a second list names its own (网贷名单策略表, 临界名单策略 …), never 「策略表」.
+    ``strategy_label``: the 中文名(s) of the parameter(s) a strategy built in code comes from (e.g. C8's
+    排除名单建议动作 and 排除名单截止日); each must be a parameter of ``params`` when given. Without ``params``
+    the note says 「策略表」 (the ``strategy`` convention). Returns a :class:`ScoredList`. Raises
+    ParameterError for bad levels/strategy, KeyError for a template placeholder that is not a column,
+    ValueError when ``params`` is given and the strategy's parameter cannot be named (see
+    :func:`strategy_source`).
     """
     check_levels(levels, strategy, frame.columns)
+    source = strategy_source(strategy, params, strategy_label)
     show = dict(show or {})
     f = frame.reset_index(drop=True)
     n, off = len(f), set(unknown)
@@ -439,7 +493,7 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
         + " / ".join(f"{a} ≥{b:g}" for a, b in zip(names, thresholds))
         + (f"; 低于 {thresholds[-1]:g} 分的 {excluded:,} 户未列入名单" if excluded else "") + "。",
         f"原因: 命中的规则按得分从高到低取前 {top} 条, 以「{REASON_SEP}」分隔。",
-        f"建议动作与截止日按等级取自参数「{strategy_label}」: "
+        f"建议动作与截止日按等级取自参数{source}: "
         + " / ".join(f"{k} {plan[k][1]} 个工作日" for k in names)
         + "; 截止日 = 数据日期后第 N 个工作日(银行日历, 节假日不计)。",
         tie_break,

@@ -11,7 +11,7 @@ from conftest import nth_workday_after
 
 from bankxl.errors import ParameterError
 from bankxl.lists import Rule, check_levels, format_values, levels_param, score_list, strategy_param
-from bankxl.scenario import RunContext, make_params, params_hash, params_table
+from bankxl.scenario import RunContext, make_params, param, params_hash, params_table
 from bankxl.tags import TAG_COLUMNS, TAG_HEADERS, tag_rows, tag_sheet, tag_table
 
 AS_OF = "2026-09-30"  # the day before 国庆节 2026 (10-01..10-07 off, Saturday 10-10 a make-up working day)
@@ -179,3 +179,95 @@ def test_format_values_empty_and_beyond_int64():
     big = pd.Series([1e20, -2.5e19, 1234.5])
     assert format_values(big, ",.0f").tolist() == [format(1e20, ",.0f"), format(-2.5e19, ",.0f"), "1,234"]
     assert format_values(pd.Series([1e18]), ",.2%").tolist() == [format(1e20, ",.2f") + "%"]
+
+
+# ------------------------------------------------------------------ which parameter a list's note names
+@dataclass(frozen=True)
+class TwoListParams:
+    levels: tuple = levels_param((("A", 80), ("B", 60), ("C", 30)))
+    strategy: tuple = strategy_param((("A", "面谈", 3), ("B", "电话", 5), ("C", "短信", 10)))
+    near_levels: tuple = levels_param((("临界", 0),))
+    near_strategy: tuple = param((("临界", "观察", 10),), "临界名单策略表", "工作日", "test")
+    near_days: int = param(7, "临界名单截止日", "工作日", "test")
+
+
+def _source_line(lst) -> str:
+    return next(x for x in lst.note if "建议动作与截止日" in x)
+
+
+def test_note_names_the_parameter_the_strategy_came_from():
+    """With params= the note names the field whose value the strategy is: 「策略表」 for ``strategy``,
+    「临界名单策略表」 for ``near_strategy`` — also after the user changed it (a new object, equal to nothing
+    else); a strategy built in code names its scalar parameters; a wrong or missing name is a ValueError."""
+    p = KitParams()
+    two = TwoListParams()
+    f = frame()
+    assert "参数「策略表」:" in _source_line(score_list(f, RULES, two.levels, two.strategy, ctx(), params=two))
+    near = score_list(f, RULES, two.near_levels, two.near_strategy, ctx(), params=two)
+    assert "取自参数「临界名单策略表」: 临界 10 个工作日" in _source_line(near)
+    edited = make_params(TwoListParams, {"near_strategy": '[["临界", "上门", 2]]'})
+    near = score_list(f, RULES, edited.near_levels, edited.near_strategy, ctx(), params=edited)
+    assert "取自参数「临界名单策略表」: 临界 2 个工作日" in _source_line(near)
+    built = (("临界", "观察", two.near_days),)
+    named = score_list(f, RULES, two.near_levels, built, ctx(), params=two, strategy_label=("临界名单截止日",))
+    assert "取自参数「临界名单截止日」:" in _source_line(named)
+    with pytest.raises(ValueError, match="strategy_label"):  # built in code: its parameters must be named
+        score_list(f, RULES, two.near_levels, built, ctx(), params=two)
+    with pytest.raises(ValueError, match="not parameters"):
+        score_list(f, RULES, two.near_levels, built, ctx(), params=two, strategy_label="临界策略")
+    with pytest.raises(ValueError, match="contradicts"):
+        score_list(f, RULES, two.near_levels, two.near_strategy, ctx(), params=two, strategy_label="策略表")
+    # without params: the ``strategy`` convention, or the label given
+    assert "参数「策略表」:" in _source_line(score_list(f, RULES, p.levels, p.strategy, ctx()))
+
+
+def _strategy_names(sheet) -> list[str]:
+    """The parameters a list sheet's notes name as its strategy («…取自参数「X」与「Y」: …»)."""
+    import re
+
+    out = []
+    for b in sheet.blocks:
+        for line in getattr(b, "lines", ()) or ():
+            m = re.search(r"建议动作与截止日按等级取自参数((?:「[^」]+」与?)+)", str(line))
+            if m:
+                out.append(tuple(re.findall(r"「([^」]+)」", m.group(1))))
+    return out
+
+
+def test_every_list_of_every_scenario_names_its_own_strategy_parameter(sample_bank):
+    """Each §6 list of every registered scenario, run on the sample bank: its sheet's note names the
+    parameter(s) its actions and due dates come from; each is a parameter of the scenario; a strategy table named
+    has only levels of the list (a list may add a level with its own parameters, C10's 待核实); two lists of one report never name the same parameter (C3 网贷客户名单 and
+    多头风险名单 said 「策略表」, whose levels are A/B/C, before score_list named the field it was given)."""
+    from dataclasses import fields
+
+    from bankxl.lists import ListTable
+    from bankxl.runner import execute
+    from bankxl.scenario import registry
+
+    checked = {}
+    for spec in registry().values():
+        rep = execute(spec, {t: sample_bank[t] for t in spec.sample_inputs if t in sample_bank}, as_of="2026-11-30")
+        zh = {str(fd.metadata.get("zh")): fd for fd in fields(spec.params)}
+        p = spec.params()
+        named = []
+        for sheet in rep.sheets:
+            lists = [b for b in sheet.blocks if isinstance(b, ListTable)]
+            if not lists:
+                continue
+            assert len(lists) == 1, f"{spec.code} {sheet.name}: one list per sheet"
+            names = _strategy_names(sheet)
+            assert names and len(set(names)) == 1, f"{spec.code} {sheet.name}: strategy named {names}"
+            for label in names[0]:
+                assert label in zh, f"{spec.code} {sheet.name}: 「{label}」 is not a parameter of {spec.code}"
+                value = getattr(p, zh[label].name)
+                if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+                    assert {str(x[0]) for x in value} <= set(lists[0].levels), (spec.code, sheet.name, label)
+            named.append(names[0])
+        assert len(set(named)) == len(named), f"{spec.code}: two lists name one strategy {named}"
+        checked[spec.code] = named
+    assert checked["C3"] == [("策略表",), ("网贷名单策略表",), ("多头名单策略表",)]
+    assert checked["C8"] == [("策略表",), ("排除名单建议动作", "排除名单截止日")]
+    assert checked["E1"] == [("策略表",), ("临界名单策略",)] and checked["E2"] == [("策略表",), ("保级名单策略",)]
+    assert checked["E3"] == [("策略表",), ("推送名单策略",)]
+    assert sorted(checked["D2"]) == [("大额名单策略表",), ("策略表",)]

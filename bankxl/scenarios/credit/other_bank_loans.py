@@ -735,7 +735,7 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
             "term_main": "估算期数(月)", "P_shown": base("估算本金"), "conf": "置信度", "loan_state": "本行贷款",
             "payroll_shown": "代发", "dep_shown": base("本行存款"), "card_shown": "信用卡"}
     lst = score_list(f, rules, p.levels, p.strategy, ctx, sort_by=("估算本金",), unknown=unknown,
-                     customers=customers, show=show)
+                     customers=customers, show=show, params=p)
     return _with_lead(lst, f, f"他行({{inst}}){{ltype}}月供约 {{m:,.0f}} {u}{{months_txt}}")
 
 
@@ -794,7 +794,7 @@ def online_list(on: pd.DataFrame, lend: pd.DataFrame, n_lenders: pd.Series, lend
             "lend_ts": "最近放款日", "lend_amt": base("最近放款金额"), "multi_txt": "多头"}
     lst = score_list(f, rules, p.online_levels, p.online_strategy, ctx, sort_by=("m",),
                      unknown=[x for x in unknown if x in (FACTOR_ZH["loan"], FACTOR_ZH["payroll"])],
-                     customers=customers, show=show)
+                     customers=customers, show=show, params=p)
     return _with_lead(lst, f, "近 {window} 个月向 {lenders} 还款 {n} 笔")
 
 
@@ -816,7 +816,7 @@ def multi_list(multi: pd.Series, lender_names: pd.Series, det: pd.DataFrame, rel
                   name="多头机构数"),)
     show = {"n_lenders": "机构数", "lenders": "机构", "repaid": ctx.base_label("近期还款合计"), "loan_state": "本行贷款"}
     return score_list(f, rules, p.multi_levels, p.multi_strategy, ctx, sort_by=("repaid",), customers=customers,
-                      show=show)
+                      show=show, params=p)
 
 
 def _institution_table(det, ob, p, ctx) -> pd.DataFrame:

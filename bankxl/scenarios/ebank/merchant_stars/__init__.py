@@ -228,7 +228,8 @@ def upgrade_list(f: pd.DataFrame, impact: pd.DataFrame, p: MerchantStarParams, c
     b = ctx.base_label
     show = {"mch_name": "商户名称", "star_txt": "当前星级", "next_star": "目标星级", "amount": b("月均交易额"),
             "count": "月均笔数", "deposit": b("结算户日均"), "gain": b("升星预期日均增量")}
-    return merchant_list(frame, rules, p.levels, p.strategy, ctx, f, sort_by=("gain", "amount"), show=show)
+    return merchant_list(frame, rules, p.levels, p.strategy, ctx, f, sort_by=("gain", "amount"), show=show,
+                         params=p)
 
 
 def keep_list(f: pd.DataFrame, impact: pd.DataFrame, p: MerchantStarParams, ctx: RunContext):
@@ -262,7 +263,7 @@ def keep_list(f: pd.DataFrame, impact: pd.DataFrame, p: MerchantStarParams, ctx:
     show = {"mch_name": "商户名称", "star_txt": "当前星级", "amount": b("月均交易额"), "count": "月均笔数",
             "deposit": b("结算户日均")}
     return merchant_list(frame, rules, p.keep_levels, p.keep_strategy, ctx, f, sort_by=("deposit", "amount"),
-                         show=show, strategy_label="保级名单策略")
+                         show=show, params=p)
 
 
 # ---------------------------------------------------------------------------------------------- tables

@@ -143,7 +143,8 @@ def warning_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
     show = {"mch_name": "商户名称", "mcc": "MCC", "basis": "基线口径", "base": ctx.base_label("基线日均"),
             "cur": ctx.base_label("当月日均"), "r": "下降率", "loss": ctx.base_label("当月下降金额"),
             "prev": "上月等级", "idle": "连续无交易天数", "freq": "监测频率"}
-    return merchant_list(frame, rules, p.levels, p.strategy, ctx, f, sort_by=("loss",), show=show, top=3)
+    return merchant_list(frame, rules, p.levels, p.strategy, ctx, f, sort_by=("loss",), show=show, top=3,
+                         params=p)
 
 
 def near_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
@@ -163,7 +164,7 @@ def near_list(f: pd.DataFrame, p: MerchantWarningParams, ctx: RunContext):
     show = {"mch_name": "商户名称", "mcc": "MCC", "state": "当前等级", "basis": "基线口径",
             "base": ctx.base_label("基线日均"), "cur": ctx.base_label("当月日均"), "r": "下降率"}
     return merchant_list(frame, rules, p.near_levels, p.near_strategy, ctx, f, sort_by=("base",), show=show,
-                         strategy_label="临界名单策略")
+                         params=p)
 
 
 # ---------------------------------------------------------------------------------------------- tables

@@ -460,7 +460,8 @@ def push_list(frame: pd.DataFrame, customers: pd.DataFrame | None, p: MobileActi
     show = {"points": "月均积分", "next_band": "下一积分档", "gap": "差距(分)", "dep": b("存款日均"),
             "gain": b("升一档预期增量")}
     return score_list(frame, rules, p.push_levels, p.push_strategy, ctx, sort_by=("gain", "dep"),
-                      customers=customers if customers is not None and len(customers) else frame, show=show)
+                      customers=customers if customers is not None and len(customers) else frame, show=show,
+                      params=p)
 
 
 # ---------------------------------------------------------------------------------------------- report
