@@ -29,6 +29,8 @@ B 10 / C 20 / 待核实 15 working days after 2026-11-30.
 """
 from __future__ import annotations
 
+import csv
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -151,7 +153,7 @@ def test_admission_tiers_and_new_limits_by_hand(report):
     due = [nth_workday_after(AS_OF, n) for n in (5, 5, 10, 20, 15, 15)]
     assert lst["截止日"].tolist() == due
     assert lst["建议动作"].iloc[0] == "客户经理致电, 主动提额至 150,000 元(现额度 100,000 元, 借据 LP1)"
-    assert lst["增信路径"].iloc[3] == ("公积金授权(提升10%) → 55,000 元；保证人(提升15%) → 57,000 元；"
+    assert lst["建议动作"].iloc[3] == ("邀约办理增信后提额: 公积金授权(提升10%) → 55,000 元；保证人(提升15%) → 57,000 元；"
                                    "抵押(提升20%) → 60,000 元")
     assert lst["建议动作"].iloc[5] == "补齐 DTI(月收入/月供) 后复核准入与提额"
     assert "月收入按代发月均 8,000 元" in lst["原因"].iloc[2]
@@ -163,10 +165,10 @@ def test_planning_headline_and_key_counts(report):
     """二轮规划 by hand: 0101 = A P1 (50,000) + B P2 (20,000) → 一轮 2 户 7 万元; C P4 10,000 → target ⌈1 × 30%⌉ = 1,
     1 万元; 待核实 P8. 0102 = A P3 2 万元, no C (target 0), 待核实 P10. Key counts from the table above."""
     plan = report.tables()["c10_plan"].df.set_index("机构号")
-    assert plan.loc["0101", ["A(户)", "B(户)", "一轮提额户数", "C需增信(户)", "二轮目标户数", "待核实(户)"]].tolist() == \
+    assert plan.loc["0101", ["A层(户)", "B层(户)", "一轮提额户数", "C层需增信(户)", "二轮目标户数", "待核实(户)"]].tolist() == \
         [1, 1, 2, 1, 1, 1]
     assert plan.loc["0101", "一轮新增额度(万元)"] == 7.0 and plan.loc["0101", "二轮目标新增额度(万元)"] == 1.0
-    assert plan.loc["0102", ["A(户)", "C需增信(户)", "二轮目标户数", "待核实(户)"]].tolist() == [1, 0, 0, 1]
+    assert plan.loc["0102", ["A层(户)", "C层需增信(户)", "二轮目标户数", "待核实(户)"]].tolist() == [1, 0, 0, 1]
     keys = report.tables()["c10_keys"].df.set_index("条件")
     assert keys.loc["② 征信(合计)"].tolist() == [8, 1, 1]       # P9 连三; P10 no report
     assert keys.loc["③ DTI ≤ 50%"].tolist() == [9, 0, 1]         # P8 unknown income
@@ -190,7 +192,7 @@ def test_planning_targets_from_rate_and_from_parameter():
     assert out.loc["X", "二轮目标户数"] == 2 and out.loc["X", "二轮目标新增额度(元)"] == 50_000
     assert out.loc["Y", "二轮目标户数"] == 1 and out.loc["Y", "二轮目标新增额度(元)"] == 5_000
     assert out.loc["Y", "目标来源"] == "参数指定" and out.loc["X", "目标来源"] == "C 户数 × 50%"
-    assert out.loc["(未分配)", "B(户)"] == 1 and out.loc["X", "一轮新增额度(元)"] == 1_000
+    assert out.loc["(未分配)", "B层(户)"] == 1 and out.loc["X", "一轮新增额度(元)"] == 1_000
 
 
 @pytest.mark.parametrize("name,value", [("max_dti", "-0.1"), ("a_dti", "0.8"), ("products", '[["个人消费贷款", 0]]'),
@@ -215,3 +217,48 @@ def test_sample_bank_populates_every_case():
     reasons = " ".join(det["原因"].fillna(""))
     for text in ("重组贷款", "剩余期限", "年龄", "① 本行", "② ", "③ DTI"):
         assert text in reasons
+
+
+def _german_rows() -> list[list[str]]:
+    with open(GERMAN, newline="", encoding="ascii") as fh:
+        return [r for r in csv.reader(fh, delimiter=" ", skipinitialspace=True) if r]
+
+
+def test_german_credit_admission_counts_against_the_raw_file():
+    """German Credit (1,000 applicants) read with the csv module, independently of the adapter: attribute 2 =
+    duration (剩余期限, months), 13 = age, 3 = credit history (A33 delay → 近24月有逾期; A30–A32 none; A34 unknown).
+    排除 = duration < 6 or age + duration/12 > 60; 不准入 = not excluded and A33; everyone else 待核实 (no income,
+    deposits, report, start date, 五级分类 or 重组标志 in the data) — never A/B/C, no limit computed."""
+    if not GERMAN.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"German Credit data required in CI at {GERMAN}")
+        pytest.skip(f"German Credit data not found at {GERMAN}")
+    from bankxl.datasets import load_german
+    from bankxl.datasets.german import AS_OF as G_AS_OF
+    from bankxl.scenario import RunContext, registry
+
+    rows = _german_rows()
+    assert len(rows) == 1000 and all(len(r) == 21 for r in rows)
+    dur = [int(r[1]) for r in rows]
+    age = [int(r[12]) for r in rows]
+    hist = [r[2] for r in rows]
+    short = [d < 6 for d in dur]
+    old = [a + d / 12 > 60 for a, d in zip(age, dur)]
+    excluded = [s or o for s, o in zip(short, old)]
+    refused = [not x and h == "A33" for x, h in zip(excluded, hist)]
+    data = load_german(GERMAN.parent)
+    params = registry()["credit.limit_increase"].dataset_params["German"]
+    rep = execute("C10", data, params, ctx=RunContext(as_of=G_AS_OF, currency="DEM"))
+    tiers = rep.tables()["c10_tiers"].df.set_index("结果")["户数"]
+    assert tiers["排除"] == sum(excluded) and tiers["不准入"] == sum(refused)
+    assert tiers["待核实"] == 1000 - sum(excluded) - sum(refused)
+    assert tiers[["A", "B", "C", "无提额空间"]].sum() == 0
+    keys = rep.tables()["c10_keys"].df.set_index("条件")
+    assert keys.loc["排除: 剩余期限 < 6 个月"].tolist() == [sum(short), 1000 - sum(short), 0]
+    assert keys.loc["排除: 年龄 + 剩余期限 > 60"].tolist() == [sum(old), 1000 - sum(old), 0]
+    assert keys.loc["  近 24 月无逾期"].tolist() == [sum(h in ("A30", "A31", "A32") for h in hist),
+                                                 hist.count("A33"), hist.count("A34")]
+    assert keys.loc["③ DTI ≤ 50%", "未知(户)"] == 1000 and keys.loc["② 征信(合计)", "未知(户)"] == 1000
+    det = rep.tables()["c10_detail"].df
+    assert det["新额度(DEM)"].isna().all() and "现额度(DEM)" in det.columns
+    assert (det["现额度来源"] == "贷款金额").all()

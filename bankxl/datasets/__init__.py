@@ -4,8 +4,10 @@
   under CC BY 4.0, see ``bankxl/data/UCI_BANK_MARKETING_LICENSE.md``); mapping in :mod:`bankxl.datasets.uci`.
 * :func:`load_berka` — Berka / PKDD'99 Financial (Czech bank 1993–1998, CZK; *not* shipped: no explicit
   licence; give its folder); mapping in :mod:`bankxl.datasets.berka`.
+* :func:`load_german` — Statlog German Credit (1,000 applicants, DEM; *not* shipped; give its folder); mapping in
+  :mod:`bankxl.datasets.german` (C10's admission rules on real distributions).
 * :func:`demo_runs` — what ``bankxl demo`` runs on them: every registered scenario whose SPEC names the
-  dataset in ``dataset_params`` (today D4 and C6 on UCI, C3 and C9 on Berka), with those parameters.
+  dataset in ``dataset_params`` (e.g. D4 and C6 on UCI, C3 and C9 on Berka, C10 on German), with those parameters.
 
 Money stays in the data's own currency; reports are run with ``RunContext(currency=...)`` so every header
 names EUR / CZK (never 元).
@@ -16,16 +18,17 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from . import berka, uci
+from . import berka, german, uci
 from .berka import load_berka
+from .german import load_german
 from .uci import load_uci_bank_marketing
 
-__all__ = ["DATASETS", "demo_plan", "demo_runs", "load_berka", "load_uci_bank_marketing"]
+__all__ = ["DATASETS", "demo_plan", "demo_runs", "load_berka", "load_german", "load_uci_bank_marketing"]
 
 log = logging.getLogger(__name__)
 
 #: the public datasets the adapters load, by the name a scenario's ``SPEC.dataset_params`` uses
-DATASETS = ("UCI", "Berka")
+DATASETS = ("UCI", "Berka", "German")
 
 
 def demo_plan(dataset: str) -> list:
@@ -52,6 +55,7 @@ def _run_one(dataset: str, spec, data: dict, meta: dict, out: Path, progress) ->
     ctx = RunContext(as_of=meta["as_of"], currency=meta["currency"])
     ctx.notes.append(f"数据集: {meta['name']}; 币种 {meta['currency']}(未折算); 数据日期 {meta['as_of']:%Y-%m-%d}"
                      f"({meta['as_of_note']})。映射说明见 bankxl.datasets.{meta['module']}。")
+    ctx.notes.extend(meta.get("notes", ()))  # what maps and what does not (a module's MAPPING_NOTES)
     params = dict(spec.dataset_params[dataset])  # thresholds in the data's currency, declared in SPEC
     try:
         report = execute(spec, tables, params, ctx=ctx, inputs=inputs)
@@ -69,7 +73,7 @@ def _meta(label: str, module, as_of_note: str) -> dict:
     label, name, citation, currency, as_of, module (short name) and ``as_of_note`` (how as_of was chosen)."""
     return {"label": label, "name": module.SOURCE_NAME, "citation": module.CITATION,
             "currency": module.CURRENCY, "as_of": module.AS_OF, "module": module.__name__.rsplit(".", 1)[-1],
-            "as_of_note": as_of_note}
+            "as_of_note": as_of_note, "notes": tuple(getattr(module, "MAPPING_NOTES", ()))}
 
 
 def _run_planned(dataset: str, data: dict, meta: dict, out: Path, progress: Callable[[str], None]) -> list[dict]:
@@ -79,9 +83,10 @@ def _run_planned(dataset: str, data: dict, meta: dict, out: Path, progress: Call
 
 def demo_runs(out: Path, data_dir: Path | None, progress: Callable[[str], None] = print) -> list[dict]:
     """Run the real-data scenarios of :func:`demo_plan`, write ``UCI_<code>_<title>.xlsx`` /
-    ``Berka_<code>_<title>.xlsx`` into ``out`` and return one row per report sheet
+    ``Berka_<code>_<title>.xlsx`` / ``German_<code>_<title>.xlsx`` into ``out`` and return one row per report sheet
     (数据集, 场景, 文件, 工作表, 行数). UCI always runs (shipped); Berka runs when ``data_dir`` (or its
-    ``berka_pkdd99_financial`` subfolder) holds the Berka files, else the progress says it is skipped."""
+    ``berka_pkdd99_financial`` subfolder) holds the Berka files, German Credit when it (or its
+    ``uci_statlog_german_credit`` subfolder) holds german.data; else the progress says it is skipped."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
@@ -97,10 +102,24 @@ def demo_runs(out: Path, data_dir: Path | None, progress: Callable[[str], None] 
         where = "未指定 --data DIR" if data_dir is None else f"{data_dir} 中没有 {', '.join(berka.FILES)}"
         progress(f"  未找到 Berka 数据 ({where}), 跳过。Berka 没有明确许可, 不随包附带; "
                  "用 bankxl demo --data DIR 指向其所在文件夹。")
-        return rows
+        return rows + _german_runs(out, data_dir, progress)
     data = load_berka(folder)
     progress(f"  输入: {folder} — {len(data['customers']):,} 客户, {len(data['loans']):,} 笔贷款, "
              f"{len(data['payment_orders']):,} 条代扣指令")
     meta = _meta("Berka PKDD'99", berka, "数据截至 1998 年 12 月")
     rows.extend(_run_planned("Berka", data, meta, out, progress))
+    rows.extend(_german_runs(out, data_dir, progress))
     return rows
+
+
+def _german_runs(out: Path, data_dir: Path | None, progress: Callable[[str], None]) -> list[dict]:
+    """The scenarios planned on German Credit when ``data_dir`` (or its subfolder) holds german.data."""
+    folder = german.find_folder(data_dir)
+    progress("== 真实数据 Statlog German Credit (德国某银行贷款申请人, DEM) ==")
+    if folder is None:
+        progress(f"  未找到 {german.FILE}, 跳过; 用 bankxl demo --data DIR 指向其所在文件夹。")
+        return []
+    data = load_german(folder)
+    progress(f"  输入: {folder} — {len(data['loans']):,} 笔贷款申请")
+    meta = _meta("Statlog German Credit", german, "数据不含日期, 取 UCI Index 文件日期为名义数据日期")
+    return _run_planned("German", data, meta, out, progress)

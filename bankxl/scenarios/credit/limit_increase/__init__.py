@@ -156,9 +156,8 @@ def limit_list(f: pd.DataFrame, p: LimitParams, ctx: RunContext, customers: pd.D
              Rule("raise", "可提额 {raise_txt}(约束: {bind})", when="has_raise", name="提额空间"),
              Rule("payroll", f"月收入按代发月均 {{pay_txt}} {b}", when="is_pay", name="代发收入")]
     bl = ctx.base_label
-    show = {"loan_id": "借据号", "product": "贷款品种", "limit": bl("现额度"), "rate": "提升率", "new": bl("新额度"),
-            "raise": bl("提额金额"), "bind": "约束", "income": bl("月收入"), "income_src": "收入来源", "dti": "DTI",
-            "deposit": bl("本行日均"), "remaining": "剩余期限(月)", "paths_txt": "增信路径"}
+    show = {"loan_id": "借据号", "limit": bl("现额度"), "rate": "提升率", "new": bl("新额度"), "raise": bl("提额金额"),
+            "bind": "约束", "income": bl("月收入"), "income_src": "收入来源", "dti": "DTI", "deposit": bl("本行日均")}
     who = customers if customers is not None and len(customers) else frame
     lst = score_list(frame, rules, TIER_LEVELS, p.strategy, ctx, sort_by=("raise", "limit"), customers=who, show=show,
                      decimals=0)
@@ -209,21 +208,21 @@ def planning(lst_df: pd.DataFrame, p: LimitParams, ctx: RunContext) -> pd.DataFr
     take = is_c & (pos < target[codes])
     m = ctx.money
     out = pd.DataFrame({
-        "机构号": pd.array(orgs, dtype="string"), "A(户)": count(is_a), "B(户)": count(is_b),
+        "机构号": pd.array(orgs, dtype="string"), "A层(户)": count(is_a), "B层(户)": count(is_b),
         "一轮提额户数": count(is_a | is_b), ctx.money_label("一轮新增额度"): m(total(is_a | is_b)).round(2),
-        "C需增信(户)": n_c, ctx.money_label("C增信后可提额"): m(total(is_c)).round(2),
+        "C层需增信(户)": n_c, ctx.money_label("C增信后可提额"): m(total(is_c)).round(2),
         "二轮目标户数": target, ctx.money_label("二轮目标新增额度"): m(total(take)).round(2),
         "目标来源": np.where(given, "参数指定", f"C 户数 × {p.round2_rate:.0%}"),
         "待核实(户)": count(lv.eq(PENDING).fillna(False).to_numpy())})
     return out
 
 
-def key_stats(f: pd.DataFrame, p: LimitParams) -> pd.DataFrame:
+def key_stats(f: pd.DataFrame, p: LimitParams, ctx: RunContext) -> pd.DataFrame:
     """准入统计: per admission key and exclusion, customers 满足/不满足/未知 (exclusions: 触发/未触发/未知)."""
     rows = [("① 本行(合计)", "k1"), (f"  正常还款 ≥ {p.min_terms} 期", "k1_terms"), ("  近 24 月无逾期", "k1_overdue"),
             ("  五级分类正常", "k1_class"), ("② 征信(合计)", "k2"), ("  当前无逾期", "k2_overdue"),
             ("  近 24 月无连三累六", "k2_streak"), (f"  近 3 月硬查询 ≤ {p.max_queries}", "k2_queries"),
-            (f"③ DTI ≤ {p.max_dti:.0%}", "k3"), (f"④ 关系: 日均 ≥ {p.min_deposit / 10_000:g} 万或代发/公积金", "k4"),
+            (f"③ DTI ≤ {p.max_dti:.0%}", "k3"), (f"④ 关系: 日均 ≥ {p.min_deposit:,.0f} {ctx.base_unit}或代发/公积金", "k4"),
             ("排除: 重组贷款", "x_restr"), (f"排除: 剩余期限 < {p.min_remaining} 个月", "x_short"),
             (f"排除: 年龄 + 剩余期限 > {p.max_end_age}", "x_age")]
     yes = [int(f[c].astype("boolean").eq(True).sum()) for _, c in rows]
@@ -275,7 +274,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
     f, info = evaluate(tables, p, ctx)
     lst = limit_list(f, p, ctx, tables.get("customers"))
     plan = planning(lst.df, p, ctx)
-    stats = key_stats(f, p)
+    stats = key_stats(f, p, ctx)
     tiers = tier_counts(f)
     tags = tag_table(lst.tag_rows("C10", "C10_LIMIT_UP", "存量个贷提额", ctx, p))
     m, ml, bl = ctx.money, ctx.money_label, ctx.base_label
@@ -299,7 +298,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
         f"新额度 = min(现额度 × (1 + 提升率), 月收入 × {p.income_multiple:g}, 产品上限), 向下取整到 {p.limit_step:,.0f} "
         f"{ctx.base_unit}; A {p.rate_a:.0%} / B {p.rate_b:.0%} / C 按增信路径({paths}), 名单按最高提升率测算。",
         "月收入 = 代发月均(有代发时), 否则申报月收入; 「收入来源」列写明。"],
-        formats=money0 | {"提升率": "pct1", "DTI": "pct1", "剩余期限(月)": "0"}, widths={"增信路径": 60})
+        formats=money0 | {"提升率": "pct1", "DTI": "pct1"})
     blocks[-1].empty_note = "没有可提额或待核实的客户"
     plan_note = (f"一轮 = A、B 层直接提额; 二轮 = C 层增信后提额, 目标户数 = 参数「机构二轮目标户数」中指定的数, 否则 C 户数 × "
                  f"{p.round2_rate:.0%} 向上取整; 二轮目标新增额度 = 该机构按排名前 N 户 C 层客户的提额金额之和。")
@@ -308,13 +307,13 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
         Sheet("二轮规划", [Note(lines=[plan_note]),
                          Table(plan, name="c10_plan", title="机构提额规划(一轮 + 二轮目标)", text_columns=("机构号",),
                                total_row=True, empty_note="没有可提额或待核实的客户"),
-                         Chart(table="c10_plan", categories="机构号", series=["A(户)", "B(户)", "C需增信(户)"],
+                         Chart(table="c10_plan", categories="机构号", series=["A层(户)", "B层(户)", "C层需增信(户)"],
                                kind="column", stacked=True, title="各机构提额客户(户)", height=260)]),
         Sheet("准入统计", [Table(tiers.assign(**{ml("现额度"): m(tiers["现额度"]).round(2),
                                                ml("提额金额"): m(tiers["提额金额"]).round(2)})
                                .drop(columns=["现额度", "提额金额"]), name="c10_tiers", title="结果分布"),
                          Chart(table="c10_tiers", categories="结果", series=["户数"], kind="bar", title="结果分布(户)",
-                               height=240),
+                               height=300),
                          Table(stats, name="c10_keys", title="四项准入与排除条件(逐项, 不累计)")]),
         Sheet("客户明细", [Table(detail(f, ctx), name="c10_detail", title="存量个贷客户的准入、分层与新额度(审计用)",
                                role="detail", text_columns=("客户号", "借据号", "机构号", "客户经理"),
@@ -324,7 +323,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
         tag_sheet(tags),
     ]
     headline = Headline(figures=figures,
-                        chart=Chart(table="c10_plan", categories="机构号", series=["A(户)", "B(户)", "C需增信(户)"],
+                        chart=Chart(table="c10_plan", categories="机构号", series=["A层(户)", "B层(户)", "C层需增信(户)"],
                                     kind="column", stacked=True, title="各机构提额客户(户)", height=240),
                         actions="c10_list",
                         lines=[f"A {n_tier[TIER_A]:,} 户、B {n_tier[TIER_B]:,} 户可直接提额; C {n_tier[TIER_C]:,} 户需增信; "
@@ -378,6 +377,11 @@ def _notes(f: pd.DataFrame, info: dict, lst, tables, p: LimitParams) -> list[str
     return notes
 
 
+#: real-data parameters (bankxl.datasets): German Credit's purposes map to four 贷款品种, all in scope; the caps are
+#: parameters only (DEM; the data hold no income, so no new limit is computed there)
+DATASET_PARAMS = {"German": {"products": (("个人消费贷款", 200_000.0), ("个人汽车贷款", 200_000.0),
+                                          ("个人经营贷款", 200_000.0), ("其他贷款", 200_000.0))}}
+
 SPEC = Scenario(
     id="credit.limit_increase", code="C10", title="存量个贷提额增信", group="信贷营销",
     inputs=("loans",), optional_inputs=("customers", "transactions", "customer_monthly", "product_holdings",
@@ -385,5 +389,5 @@ SPEC = Scenario(
     params=LimitParams, run=run,
     summary="存量个贷客户按本行/征信/能力/关系四项准入与排除条件分 A/B/C 层, 测算新额度(现额度×提升率、月收入×15、产品上限取小), "
             "C 层给出增信路径, 按机构做二轮规划",
-    outlet_tables=("loans",),
+    outlet_tables=("loans",), dataset_params=DATASET_PARAMS,
 )
