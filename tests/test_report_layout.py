@@ -164,6 +164,42 @@ def test_headline_validates_its_parts():
         XlsxReportWriter(r, "/dev/null").write()
 
 
+def test_headline_counts_rows_in_the_declared_unit_and_shows_merchant_names(tmp_path):
+    """Headline(unit="笔"): a list with a row per deposit is counted in 笔 although it has 客户号 (3 rows: 前 3 笔,
+    共 3 笔); a merchant list (客户号 = 商户号) shows its 商户名称 beside the number and counts 户 by default;
+    a blank unit is refused."""
+    r = headline_report(list_rows=3)
+    r.headline.unit = "笔"
+    ws = openpyxl.load_workbook(write_report(r, tmp_path / "a.xlsx"))["概览"]
+    head = next(r_ for r_ in range(1, ws.max_row + 1) if ws.cell(r_, 1).value == "排名")
+    assert ws.cell(head - 2, 1).value == "优先行动 前 3 笔(按排名)"
+    assert ws.cell(head - 1, 1).value == "完整名单见「提醒名单」, 共 3 笔。"
+    r = headline_report(list_rows=2)
+    lst = r.tables()["remind"]
+    lst.df = lst.df.drop(columns="客户名称")
+    lst.df["商户名称"] = lst.df["排名"].map({1: "甲便利店", 2: "乙餐馆"})  # the list is given in reverse rank order
+    ws = openpyxl.load_workbook(write_report(r, tmp_path / "b.xlsx"))["概览"]
+    head = next(r_ for r_ in range(1, ws.max_row + 1) if ws.cell(r_, 1).value == "排名")
+    assert [c.value for c in ws[head]][:4] == ["排名", "客户号", "商户名称", "机构号"]
+    assert [ws.cell(head + k, 3).value for k in (1, 2)] == ["甲便利店", "乙餐馆"]
+    assert ws.cell(head - 2, 1).value == "优先行动 前 2 户(按排名)"
+    with pytest.raises(ValueError, match="unit"):
+        Headline(figures=[Figure("a", 1), Figure("b", 2), Figure("c", 3)], unit=" ")
+
+
+def test_maturity_headline_counts_deposits(tmp_path, sample_bank):
+    """D2's 提醒名单 has a row per deposit: its headline caption and note count 笔, with the list's row count."""
+    from bankxl.runner import execute
+
+    rep = execute("deposit.maturity", {"time_deposits": sample_bank["time_deposits"]}, as_of="2026-11-30")
+    n = len(rep.tables()["reminders"].df)
+    assert rep.headline.unit == "笔" and n > 0
+    ws = openpyxl.load_workbook(write_report(rep, tmp_path / "d2.xlsx"))["概览"]
+    head = next(r_ for r_ in range(1, ws.max_row + 1) if ws.cell(r_, 1).value == "排名")
+    assert ws.cell(head - 2, 1).value == f"优先行动 前 {min(n, 10)} 笔(按排名)"
+    assert ws.cell(head - 1, 1).value == f"完整名单见「提醒名单」, 共 {n:,} 笔。"
+
+
 # ------------------------------------------------------------------ pages
 def _long_summary() -> Report:
     """A summary sheet: a 25-row table, a 320-px chart, another 25-row table with a title."""

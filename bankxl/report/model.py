@@ -192,8 +192,11 @@ class Headline:
     ``actions``: the name of the report's main list table (``Table.role == "list"`` usually); its first
     ``top`` rows by 排名 are shown with who (机构号/客户经理), what (建议动作) and by when (截止日);
     ``lines``: one or two sentences under the title; ``sheet``: the sheet name — when a scenario sheet
-    already has it, the writer uses ``fallback`` (so 概览 of a scenario keeps its name).
-    Raises ValueError for fewer than 3 or more than 6 figures.
+    already has it, the writer uses ``fallback`` (so 概览 of a scenario keeps its name). ``unit``: what one
+    row of the actions list is, counted in its caption and note (优先行动 前 10 笔, 共 N 笔): e.g. 笔 for a list
+    with a row per deposit (D2 提醒名单); None = 户 when the list has a 客户号 column (customers, merchants),
+    else 项 (outlets, checks).
+    Raises ValueError for fewer than 3 or more than 6 figures or a blank ``unit``.
     """
 
     figures: Sequence[Figure]
@@ -203,12 +206,15 @@ class Headline:
     lines: Sequence[str] = ()
     sheet: str = "概览"
     fallback: str = "报告概览"
+    unit: str | None = None
 
     def __post_init__(self):
         if not 3 <= len(self.figures) <= 6:
             raise ValueError(f"Headline: {len(self.figures)} figures; a headline shows 3 to 6")
         if self.top < 1:
             raise ValueError(f"Headline: top={self.top}; at least one action row")
+        if self.unit is not None and not str(self.unit).strip():
+            raise ValueError("Headline: unit is blank; give 户/笔/项 … or None")
 
 
 @dataclass

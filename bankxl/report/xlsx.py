@@ -48,8 +48,8 @@ SCREEN_ROWS = 30  # rows a screen shows: a table ending above this needs no deep
 SCREEN_UNITS = 130  # column units a screen shows: wider lists freeze their identity columns
 IDENTITY_COLUMNS = ("排名", "客户号", "客户名称", "姓名", "户名")  # frozen at the left of wide lists
 CENTRED_COLUMNS = ("排名", "序号", "名次", "等级")  # short codes read apart from their neighbours
-ACTION_COLUMNS = ("排名", "客户号", "客户名称", "客户名称(脱敏)", "姓名", "姓名(脱敏)", "机构号", "机构", "机构名称",
-                  "客户经理", "等级", "建议动作", "截止日")
+ACTION_COLUMNS = ("排名", "客户号", "客户名称", "客户名称(脱敏)", "姓名", "姓名(脱敏)", "商户名称", "机构号", "机构",
+                  "机构名称", "客户经理", "等级", "建议动作", "截止日")
 EMPTY_NOTE = "没有符合条件的记录"
 _THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 EXCEL_MAX_ROWS = 1_048_576
@@ -336,7 +336,8 @@ class XlsxReportWriter:
         title and data date, the key figures (关键指标 | 数值 | 单位 | 对比 | 对比值 | 差额 | 说明; an unknown value
         or comparison is blank and 说明 says so; 差额 = 数值 − 对比值 when both are known), the chart (over a
         table of any sheet, inserted once that table is written), and the first ``top`` rows by 排名 of the
-        main list with the ``ACTION_COLUMNS`` it has (who, what, by when). Fitted to one A4 landscape page.
+        main list with the ``ACTION_COLUMNS`` it has (who, what, by when), counted in ``Headline.unit`` (default
+        户 for a list with 客户号, else 项). Fitted to one A4 landscape page.
         Raises ValueError when ``actions`` or the chart's table is not a table of the report or the list has
         no 建议动作 column."""
         taken = {t.lower() for t in self._taken}
@@ -380,7 +381,7 @@ class XlsxReportWriter:
             df = lst.df.sort_values("排名", kind="stable") if "排名" in cols else lst.df
             top = df.head(h.top)[cols].reset_index(drop=True)
             where = next(s.name for s in self.report.sheets if any(b is lst for b in s.blocks))
-            unit = "户" if "客户号" in lst.df.columns else "项"  # customers, or outlets / checks (D5, M1)
+            unit = h.unit or ("户" if "客户号" in lst.df.columns else "项")  # customers, or outlets / checks
             block = Table(top, name="headline_actions", title=f"优先行动 前 {len(top)} {unit}(按排名)",
                           note=f"完整名单见「{where}」, 共 {len(df):,} {unit}。",
                           formats={k: v for k, v in lst.formats.items() if k in cols},

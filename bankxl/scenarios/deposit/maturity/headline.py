@@ -74,4 +74,5 @@ def maturity_headline(d: pd.DataFrame, rem: pd.DataFrame, n_large: int, params: 
     lines = [f"到期按合同到期日; 对比 = 其后 {n} 天(第 {n + 1}–{2 * n} 天)的到期, 看到期高峰是来还是走; "
              "已过去的到期(已支取或已转存)不在数据日期的明细中, 无法对比。",
              "优先行动 = 今日提醒名单按排名(得分, 再按余额), 一行一笔存款。"]
-    return Headline(headline_figures(d, rem, n_large, params, ctx), chart=chart, actions="reminders", lines=lines)
+    return Headline(headline_figures(d, rem, n_large, params, ctx), chart=chart, actions="reminders", lines=lines,
+                    unit="笔")  # 提醒名单: a row per deposit
