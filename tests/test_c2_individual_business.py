@@ -207,6 +207,31 @@ def test_without_optional_tables_products_are_not_computed_not_zero():
     assert [f.value for f in rep.headline.figures][3:5] == [None, None]
 
 
+def test_business_loan_decided_by_its_own_regex_and_the_data_date():
+    """Which 贷款 rows hold 经营贷 (rules.holdings.running_loans on 2026-11-30, then 经营贷's 识别正则 经营 on the
+    品种 as written): K1's L3 经营性物业按揭贷款 正常 is a business loan — no 按揭 rule renames it 个人住房贷款
+    first —, so K1 holds 经营贷 and is no C4 lead; K3's L4 个人经营贷款 结清 on 12-15, after the data date, was
+    running on 11-30: K3 holds 经营贷 too. 经营贷 held 3 of 4 known (K1 K2 K3; 吴九 not; the conflict unknown).
+    积分 K1 60 + 经营贷 30 = 90 (>80), K3 30 + 30 = 60 (51–80). List: K1's gap 理财 10/100 × 30 = 3 < C's 10, not
+    listed; K3 (holds 结算账户: no 资金回流) gap 代发 15 信用卡 10 理财 10 手机银行 5 = 40/100 × 30 = 12 -> C."""
+    t = _bank()
+    more = _frame("loans", [
+        {"loan_id": "L3", "cust_id": "K1", "product": "经营性物业按揭贷款", "status": "C", "amount": 1_000_000.0,
+         "start_date": pd.Timestamp("2024-01-01")},
+        {"loan_id": "L4", "cust_id": "K3", "product": "个人经营贷款", "status": "A", "amount": 100_000.0,
+         "start_date": pd.Timestamp("2025-01-01"), "end_date": pd.Timestamp("2026-12-15")}])
+    t["loans"] = pd.concat([t["loans"], more], ignore_index=True)
+    rep = execute("C2", t, as_of=AS_OF)
+    prod = rep.tables()["product_holding"].df.set_index("产品")
+    assert prod.loc["经营贷", ["持有人数", "已知人数"]].tolist() == [3, 4]
+    lst = rep.tables()["biz_list"].df.set_index("客户号")
+    assert lst.index.tolist() == ["K2", "K3"] and lst.loc["K3", ["得分", "等级"]].tolist() == [12.0, "C"]
+    tags = rep.tables()["customer_tags"].df
+    assert "C2_C4_LEAD" not in set(tags["标签代码"])
+    pts = tags[tags["标签代码"] == "C2_POINTS"].set_index("客户号")
+    assert pts.loc[["K1", "K3"], "标签值"].tolist() == [90.0, 60.0]
+
+
 def test_bad_parameter_fails_before_load():
     def refuse(*a, **k):
         raise AssertionError("input read")

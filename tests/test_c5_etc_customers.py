@@ -151,6 +151,25 @@ def test_without_optional_tables_factors_are_not_computed_not_zero():
     assert cov[["贷款覆盖率", "信用卡覆盖率", "社保卡覆盖率", "手机银行覆盖率", "代发覆盖率"]].isna().all().all()
 
 
+def test_every_running_loan_is_a_loan_whatever_its_name():
+    """贷款 coverage and 无贷款 read every 贷款 row running on the data date, whatever its 品种: K1's 按揭 and K3's
+    车贷 (no 贷款 in the name; before, only a name the 按揭 regex turned into 个人住房贷款 counted, 车贷 never) are
+    loans; K3's 结清 on 2026-12-10, after the data date 11-30, was still running then. Coverage 001: K1 K2 2/2,
+    002: K3 1/1. Scores lose 无贷款 30: K1 100 -> 70 (A), K3 50 -> 20 (C)."""
+    t = _bank()
+    more = _frame("loans", [
+        {"loan_id": "L2", "cust_id": "K1", "product": "按揭", "status": "C", "start_date": pd.Timestamp("2021-01-01")},
+        {"loan_id": "L3", "cust_id": "K3", "product": "车贷", "status": "A", "start_date": pd.Timestamp("2024-01-01"),
+         "end_date": pd.Timestamp("2026-12-10")}])
+    t["loans"] = pd.concat([t["loans"], more], ignore_index=True)
+    rep = execute("C5", t, as_of=AS_OF)
+    cov = rep.tables()["coverage"].df.set_index("机构号")
+    assert cov["贷款覆盖率"].tolist() == [1.0, 1.0, 1.0]  # 001, 002, 全部
+    lst = rep.tables()["etc_list"].df.set_index("客户号")
+    assert lst.loc[["K1", "K3", "K2"], "得分"].tolist() == [70.0, 20.0, 0.0]
+    assert lst.loc["K1", "等级"] == "A" and lst.loc["K3", "等级"] == "C"
+
+
 def test_bad_parameter_fails_before_load():
     def refuse(*a, **k):
         raise AssertionError("input read")

@@ -81,9 +81,53 @@ def test_running_loans_by_hand():
     more = _loans([("L5", "C2", None, None, "2025-01-01", None),
                    ("L6", "C3", "个人消费贷款", "核销", "2019-01-01", "2023-01-01"),
                    ("L7", "C3", "个人消费贷款", "D", "2024-01-01", None)])
-    lo = running_loans(pd.concat([loans, more], ignore_index=True))
+    lo = running_loans(pd.concat([loans, more], ignore_index=True), AS_OF)
     assert lo["loan_id"].tolist() == ["L1", "L4", "L5", "L7"]
     assert lo["product"].tolist() == [MORTGAGE, MORTGAGE, "其他贷款", "个人消费贷款"]
     assert lo["_code"].astype(object).where(lo["_code"].notna(), None).tolist() == ["C", "D", None, "D"]
     assert lo.index.tolist() == [0, 3, 4, 6]  # the input's rows, not renumbered
-    assert running_loans(loans, "")["product"].tolist() == ["按揭贷款", "房贷"]  # empty regex: names kept
+    assert running_loans(loans, AS_OF, "")["product"].tolist() == ["按揭贷款", "房贷"]  # empty regex: names kept
+
+
+def test_running_loans_on_the_data_date():
+    """The 贷款 table is read as it stood on the data date 2026-11-30 (the export may be later):
+    S1 结清 (A) on 12-15, after the data date -> still running on 11-30 (held); S2 no status, 结清日 12-01 -> running;
+    S3 结清 on 11-30 itself -> settled by the data date, not running; S4 正常 (C) disbursed 12-01 -> not yet lent
+    on 11-30, not running; S5 逾期 (D) disbursed on 11-30 -> running; S6 正常, 放款日 unreadable (blank) -> running
+    (an unknown date is not read as later). In the matrix: C1 (S1) holds 个人消费贷款, C2 (S4 only) does not,
+    C3 (S3, S5) holds 个人住房贷款 through S5 only."""
+    loans = _loans([("S1", "C1", "个人消费贷款", "A", "2024-01-01", "2026-12-15"),
+                    ("S2", "C1", "个人汽车贷款", None, "2024-01-01", "2026-12-01"),
+                    ("S3", "C3", "个人消费贷款", "结清", "2023-01-01", "2026-11-30"),
+                    ("S4", "C2", "个人消费贷款", "正常", "2026-12-01", None),
+                    ("S5", "C3", "房贷", "D", "2026-11-30", None),
+                    ("S6", "C2", "个人经营贷款", "正常", "不详", None)])
+    assert loans["start_date"].isna().tolist() == [False] * 5 + [True]
+    assert running_loans(loans, AS_OF)["loan_id"].tolist() == ["S1", "S2", "S5", "S6"]
+    assert running_loans(loans, "2026-12-31")["loan_id"].tolist() == ["S4", "S5", "S6"]  # a month later
+    customers, holdings, _ = _bank()
+    m, _ = holding_matrix(holdings, customers, loans, AS_OF)
+    assert m["个人消费贷款"].tolist() == [True, False, False]
+    assert m[MORTGAGE].tolist() == [False, False, True]
+    assert m["个人汽车贷款"].tolist() == [True, False, False]
+
+
+def test_holding_params_carry_the_mortgage_pattern():
+    """HoldingParams: the one 按揭贷款品种 parameter (C6 carries it: same id, label, default, rule hash), its
+    regex checked before any input is read."""
+    import dataclasses
+
+    import pytest
+
+    from bankxl.errors import ParameterError
+    from bankxl.rules.holdings import MORTGAGE_PATTERN, HoldingParams
+    from bankxl.scenario import make_params, params_hash, params_table
+    from bankxl.scenarios.credit.mortgage_cross_sell import MortgageParams
+
+    assert issubclass(MortgageParams, HoldingParams)
+    f = {x.name: x for x in dataclasses.fields(MortgageParams)}["mortgage_pattern"]
+    assert f.default == MORTGAGE_PATTERN == "住房|按揭|房贷" and f.metadata["zh"] == "按揭贷款品种(正则)"
+    assert params_table(HoldingParams()).set_index("参数").loc["mortgage_pattern", "名称"] == "按揭贷款品种(正则)"
+    assert params_hash(MortgageParams()) == "49302c94"  # C6's rule version before the field moved here
+    with pytest.raises(ParameterError, match="mortgage_pattern"):
+        make_params(MortgageParams, {"mortgage_pattern": "房贷("})

@@ -12,12 +12,12 @@ Inputs (canonical tables, ``bankxl.tables``):
 * ``product_holdings`` 产品持有 (required) — cust_id · product · held (``boolean``: a blank cell is True by
   the column's blank rule, applied by the loader/conform; <NA> = a value the loader could not read,
   VALUE_INVALID on 数据问题: unknown) · balance.
-* ``loans`` 贷款 (optional) — running 个人住房贷款 loans (status C/D or no status and no 结清日; a product
-  matching the regex ``mortgage_pattern``, default 住房|按揭|房贷) also make a mortgage holder; 个人消费贷款
-  loans count as holding 个人消费贷款; with loan details the consumer-loan gap needs ≥ ``min_paid_periods``
-  instalments paid and balance/amount < ``max_balance_ratio`` (SCENARIOS C6), loans in arrears (status D)
-  mark a risk customer, and a mortgage disbursed ≤ ``renovation_months`` (24) months ago adds the 装修分期
-  hint.
+* ``loans`` 贷款 (optional) — 个人住房贷款 loans running on the data date
+  (:func:`bankxl.rules.holdings.running_loans`; a product matching the regex ``mortgage_pattern``, default
+  住房|按揭|房贷) also make a mortgage holder; 个人消费贷款 loans count as holding 个人消费贷款; with loan
+  details the consumer-loan gap needs ≥ ``min_paid_periods`` instalments paid and balance/amount <
+  ``max_balance_ratio`` (SCENARIOS C6), loans in arrears (status D) mark a risk customer, and a mortgage
+  disbursed ≤ ``renovation_months`` (24) months ago adds the 装修分期 hint.
 * ``customer_monthly`` 客户月度存款 (optional) — the latest month's 存款月日均 is the deposit size; else the
   sum of the non-loan ``product_holdings.balance``.
 
@@ -60,9 +60,8 @@ from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import customer_ages
-from ...rules.holdings import MORTGAGE, MORTGAGE_PATTERN, holding_matrix, running_loans
+from ...rules.holdings import MORTGAGE, HoldingParams, holding_matrix, running_loans
 from ...rules.identity import by_cust_id, persons
-from ...rules.transactions import check_regex
 
 CONSUMER = "个人消费贷款"
 CREDIT_PRODUCTS = ("个人消费贷款", "信用卡", "个人经营贷款")
@@ -83,8 +82,9 @@ _OFFERS = (
 
 
 @dataclass(frozen=True)
-class MortgageParams:
-    """Parameters of C6 (defaults SCENARIOS.md C6 【假设】)."""
+class MortgageParams(HoldingParams):
+    """Parameters of C6 (defaults SCENARIOS.md C6 【假设】) and of the holding rule it uses
+    (:class:`bankxl.rules.holdings.HoldingParams`: 按揭贷款品种 ``mortgage_pattern``)."""
 
     products: tuple = param(("个人消费贷款", "信用卡", "定期存款", "理财", "代发", "手机银行", "保险"),
                             "交叉营销产品", help="评估覆盖率与缺口的产品; 数据中没有出现的产品不算缺口")
@@ -98,9 +98,6 @@ class MortgageParams:
     gap_points: float = param(50.0, "缺口满分", "分", help="缺口得分 = 该值 × 缺口权重之和 / 已评估产品权重之和")
     size_points: float = param(35.0, "存款规模满分", "分", help="存款规模得分 = 该值 × 存款在按揭客户中的分位(0–1)")
     age_points: float = param(15.0, "重点年龄段加分", "分", help="年龄在重点年龄段内加的分")
-    mortgage_pattern: str = param(MORTGAGE_PATTERN, "按揭贷款品种(正则)",
-                                  help="贷款表中品种名称含该正则匹配的未结清贷款记为「个人住房贷款」(按揭客户)",
-                                  pattern=r"(?s).*\S.*")
     renovation_months: int = param(24, "装修分期-放款月数上限", "月", min=0, max=600,
                                    help="有贷款明细时: 按揭放款(已还期数) ≤ 该月数的客户提示装修分期需求")
     offers: tuple = param(_OFFERS, "缺口产品推荐话术",
@@ -122,7 +119,7 @@ class MortgageParams:
         (缺口产品) / {n_gap} (缺口产品数) (:func:`bankxl.lists.check_levels`); 按揭贷款品种 a valid regular
         expression; 推荐话术 pairs of non-empty texts, one per product. Raises ParameterError."""
         check_levels(self.levels, self.strategy, ("offer", "gap_txt", "n_gap"))
-        check_regex(self, "mortgage_pattern")
+        HoldingParams.check(self)
         if any(not isinstance(x, (tuple, list)) or len(x) != 2 or not all(isinstance(v, str) and v.strip() for v in x)
                for x in self.offers) or len({x[0] for x in self.offers}) != len(self.offers):
             raise ParameterError(
@@ -438,7 +435,7 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
     # consumer-loan eligibility with loan details (SCENARIOS C6)
     mort_detail = None
     if loans is not None and len(loans):
-        lo = running_loans(loans, p.mortgage_pattern)
+        lo = running_loans(loans, ctx.as_of, p.mortgage_pattern)
         lo = lo[lo["product"].eq(MORTGAGE)]
         if len(lo):
             mort_detail = mortgage_detail(lo, ctx.as_of, p.min_paid_periods, p.max_balance_ratio)

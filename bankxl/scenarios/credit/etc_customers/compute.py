@@ -15,8 +15,10 @@ from ....rules.transactions import has_pattern
 from ....tables import get_table
 from ....rules.holdings import holding_matrix
 
+#: the holding-matrix product of every running loan of the 贷款 table (its 品种 is not read)
+LOAN = "贷款"
 #: coverage products (SCENARIOS.md C5): column of the coverage table -> products of the holding matrix
-COVERAGE = {"贷款": None, "信用卡": ("信用卡",), "社保卡": ("社保卡",), "手机银行": ("手机银行",), "代发": ("代发",)}
+COVERAGE = {LOAN: None, "信用卡": ("信用卡",), "社保卡": ("社保卡",), "手机银行": ("手机银行",), "代发": ("代发",)}
 
 
 def in_scope(etc: pd.DataFrame, cancelled_pattern: str, corporate_pattern: str) -> tuple[pd.Series, pd.Series]:
@@ -97,9 +99,11 @@ def holdings_of(ids: pd.Index, tables, who, as_of) -> tuple[pd.DataFrame, list[s
     True held / False not held / <NA> unknown, and the products the data cannot tell at all (未计算).
 
     Sources (:func:`bankxl.rules.holdings.holding_matrix`): 产品持有 (持有 as typed),
-    客户.代发标志 / 手机银行签约, running 贷款 (status C/D or no status and no 结清日). 贷款 = any loan product
-    (a product whose name holds 贷款) held; known not held when every loan product the data show is known not
-    held. A product no table shows is blank for everybody (not 0, not 否)."""
+    客户.代发标志 / 手机银行签约, the 贷款 table's loans running on ``as_of``
+    (:func:`bankxl.rules.holdings.running_loans`). 贷款 = a running loan of the 贷款 table, whatever its 品种
+    (车贷, 按揭 …: no product-name rule decides it), or a 产品持有 product whose name holds 贷款 held; known not
+    held when every loan product the data show is known not held (the 贷款 table given: no running loan). A
+    product no table shows is blank for everybody (not 0, not 否)."""
     customers = tables["customers"]
     holdings = tables.get("product_holdings")
     if holdings is None:
@@ -108,14 +112,15 @@ def holdings_of(ids: pd.Index, tables, who, as_of) -> tuple[pd.DataFrame, list[s
     flags = by_cust_id(customers).reset_index(drop=True)
     flags = flags.assign(cust_id=who.of(flags["cust_id"]))
     holdings = holdings.assign(cust_id=who.of(holdings["cust_id"]))
-    if loans is not None:
-        loans = loans.assign(cust_id=who.of(loans["cust_id"]))
-    m, evaluated = holding_matrix(holdings, flags, loans, as_of)  # a person's 客户号 together (held beats not)
+    if loans is not None:  # every running row of 贷款 is a loan: one product 贷款, named by no regex
+        loans = loans.assign(cust_id=who.of(loans["cust_id"]), product=LOAN)
+    m, evaluated = holding_matrix(holdings, flags, loans, as_of, mortgage_pattern="")  # a person's 客户号
+    # together (held beats not)
     m = m.reindex(ids)
     out = pd.DataFrame(index=ids)
     not_computed = []
     for name, products in COVERAGE.items():
-        cols = [c for c in m.columns if "贷款" in c] if products is None else [c for c in products if c in evaluated]
+        cols = [c for c in m.columns if LOAN in c] if products is None else [c for c in products if c in evaluated]
         if not cols:
             out[name] = pd.array([pd.NA] * len(ids), dtype="boolean")
             not_computed.append(name)

@@ -74,7 +74,8 @@ class BusinessParams:
                                    pattern=r"(?s).*\S.*")
     products: tuple = param(_DEFAULT_PRODUCTS, "产品积分", "分",
                             help="[[产品, 分值, 识别正则], …]: 产品为 " + "/".join(PRODUCTS) + " 之一(经营贷、收单、"
-                                 "结算账户必须有); 产品持有表中名称匹配识别正则的记为该产品; 积分 = 持有产品的分值之和")
+                                 "结算账户必须有); 产品持有表中名称匹配识别正则的记为该产品, 贷款表中数据日期未结清且品种"
+                                 "匹配「经营贷」识别正则的贷款记为持有经营贷; 积分 = 持有产品的分值之和")
     point_bands: tuple = param((20, 50, 80), "积分分档", "分", increasing=True,
                                help="积分档的分界(含上界): 0–20 / 21–50 / 51–80 / >80")
     holding_top: int = param(5, "持有度最高档", "个", min=1, max=9, help="持有产品数 ≥ 该值合为一档(5+)")

@@ -13,7 +13,7 @@ from ....rules.identity import CONFLICT, EXTERNAL_ONLY, IN_BOTH, ListMatch, by_c
 from ....rules.transactions import has_pattern
 from ....tables import get_table
 from ....rules.holdings import HELD as _HELD, NOT_HELD as _NOT_HELD, UNKNOWN as _UNKNOWN  # the matrix's codes
-from ....rules.holdings import holding_matrix, running_loans
+from ....rules.holdings import holding_code, holding_matrix, holding_of, running_loans
 
 #: the products whose holding drives an opportunity (always in the 产品积分 parameter)
 LOAN, ACQUIRING, SETTLEMENT = "经营贷", "收单", "结算账户"
@@ -83,7 +83,8 @@ def holdings(ops: pd.DataFrame, code: np.ndarray, biz: pd.DataFrame, tables, who
     Sources (held by any source beats not held beats unknown, as :func:`bankxl.rules.holdings.holding_matrix`):
     产品持有 (a product
     name matching the product's 识别正则; a product no row names is not evaluated there), 客户.代发标志 / 手机银行签约,
-    running 贷款 whose 品种 matches 经营贷's 识别正则 (the table given: every customer known), 收单商户 not cancelled
+    贷款 running on the data date (:func:`bankxl.rules.holdings.running_loans`) whose 品种 as written matches
+    经营贷's 识别正则 — no other rule renames it first (the table given: every customer known), 收单商户 not cancelled
     whose 统一社会信用代码 is a registration's or whose 法人证件号 is the operator's (the table given: every operator
     known). Operators not in the bank (仅外部) hold nothing of the customer-keyed tables (False where evaluated);
     冲突 operators are unknown there. 收单活跃: True when one of the operator's merchants had a positive 金额 in
@@ -122,14 +123,12 @@ def holdings(ops: pd.DataFrame, code: np.ndarray, biz: pd.DataFrame, tables, who
     for col, prod in cols.items():
         if pd.isna(prod):
             continue
-        b = sub[col].astype("boolean")
-        v = np.where(b.isna(), _UNKNOWN, np.where(b.fillna(False), _HELD, _NOT_HELD))
-        add(op_of_cust.to_numpy(), prod, v)
+        add(op_of_cust.to_numpy(), prod, holding_code(sub[col]))
         everyone(prod, base=np.nan)  # 仅外部 not held, 冲突 unknown; the bank's own come from the rows above
     # running 经营贷 (the 贷款 table given: every matched customer known)
     loans = tables.get("loans")
     if loans is not None and LOAN in names:
-        lo = running_loans(loans)
+        lo = running_loans(loans, as_of, mortgage_pattern="")  # 经营贷 by its own 识别正则 only, names kept
         pattern = dict((p[0], p[2]) for p in products)[LOAN]
         lo = lo[has_pattern(lo["product"].astype("string"), pattern).to_numpy()]
         holders = who.of(lo["cust_id"].astype("string")).dropna().unique()
@@ -148,8 +147,7 @@ def holdings(ops: pd.DataFrame, code: np.ndarray, biz: pd.DataFrame, tables, who
     g = long.groupby(["op", "product"])["v"].max().unstack("product") if len(long) else pd.DataFrame()
     computed = [p for p in names if p in g.columns]
     g = g.reindex(index=range(n), columns=computed)
-    held = pd.DataFrame({p: pd.array(np.where(g[p] == _HELD, True, np.where(g[p] == _NOT_HELD, False, None)),
-                                     dtype="boolean") for p in computed}, index=range(n))
+    held = holding_of(g).rename_axis(index=None, columns=None)
     held = held.reindex(columns=names)  # 未计算 products: <NA> for everybody
     for p in names:
         if p not in computed:
@@ -202,8 +200,7 @@ def acquiring_active(links: pd.DataFrame, monthly: pd.DataFrame | None, n: int, 
     s = pd.Series(state, index=per.index.astype("string"))
     lk = links.assign(v=links["mch_id"].astype("string").map(s).fillna(_UNKNOWN).to_numpy())
     best = lk.groupby("op")["v"].max().reindex(range(n)).fillna(_NOT_HELD)  # no merchant: not active
-    return pd.Series(pd.array(np.where(best == _HELD, True, np.where(best == _NOT_HELD, False, None)),
-                              dtype="boolean"))
+    return holding_of(best).reset_index(drop=True)
 
 
 def count_label(n_held: pd.Series, top: int) -> pd.Series:
