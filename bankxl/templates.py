@@ -32,7 +32,7 @@ import xlsxwriter
 ALLOWED_FUNCTIONS = frozenset({
     "SUM", "SUMIF", "SUMPRODUCT", "IF", "IFERROR", "AND", "OR", "NOT", "MAX", "MIN", "ROUND", "ABS",
     "COUNTA", "COUNT", "COUNTIF", "AVERAGE", "DATE", "YEAR", "MONTH", "DAY", "EOMONTH", "INDEX", "MATCH",
-    "VLOOKUP", "TEXT", "LEN", "SUMIFS", "COUNTIFS", "LOOKUP", "EDATE",
+    "VLOOKUP", "TEXT", "LEN", "SUMIFS", "COUNTIFS", "LOOKUP", "EDATE", "INT",
 })
 
 TEMPLATE_DATE = _dt.datetime(2026, 1, 1)  # document created date: byte-stable rebuilds

@@ -6,9 +6,11 @@ functions only, cached values computed by the scenario's own functions, byte-sta
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ....templates import (
@@ -41,13 +43,51 @@ TARGET_ROWS = 30          # outlet rows on 分解 / 所需日均
 TARGET_FIRST = 5          # 0-based row of the first outlet (Excel row 6)
 
 
+def lr_helper_values(weights: Sequence[float | None], total: float) -> dict:
+    """Cached values of the template's largest-remainder helper columns (their formulas, in Python).
+
+    ``weights``: one entry per template row, ``None`` for an empty row (机构号 blank); ``total``: the amount
+    split (万元; ΔT for the annual split, ΔT_i for one outlet's quarters). Mirrors the formulas written by
+    :func:`build_targets_template`: w = MAX(weight, 0) (all ≤ 0 -> 1 each; empty row -> −1), K =
+    INT(ROUND(|total|, 9)) whole 万元, 零头 = ROUND(|total| − K, 9), 整数部分 = INT(ROUND(K·w/Σw, 9)), 余数 =
+    ROUND(K·w/Σw − 整数部分, 9) (empty row −1), 权重名次 = 1 + #larger w + #equal w in earlier rows, 余数名次 =
+    1 + #larger 余数 + #equal 余数 with a smaller 权重名次, part = sign·(整数部分 + [余数名次 ≤ K − Σ整数部分] +
+    [权重名次 = 1]·零头). That is :func:`~bankxl.scenarios.deposit.targets.formulas.largest_remainder` with
+    unit 1 (SCENARIOS.md D5) on quotas rounded to 9 decimals. Returns a dict of float ndarrays (w, prio,
+    floor, rem, rank, part; NaN for empty rows in prio/rank/part) and the scalars wsum, k, rest, left, sign.
+    """
+    blank = np.array([x is None for x in weights])
+    raw = np.array([0.0 if x is None or not math.isfinite(float(x)) else float(x) for x in weights])
+    pos = np.where(blank, 0.0, np.maximum(raw, 0.0))
+    w = np.where(blank, -1.0, pos if pos.sum() > 0 else 1.0)
+    wsum = float(w[w > 0].sum())
+    k = float(math.floor(excel_round(abs(total), 9)))
+    rest = excel_round(abs(total) - k, 9)
+    sign = -1.0 if total < 0 else 1.0
+    quota = k * np.where(blank, 0.0, w) / (wsum if wsum > 0 else 1.0)
+    rq = np.array([excel_round(q, 9) for q in quota])
+    floor = np.where(blank, 0.0, np.floor(rq))
+    rem = np.where(blank, -1.0, np.array([excel_round(q, 9) for q in quota - floor]))
+    idx = np.arange(len(w))
+    earlier = idx[None, :] < idx[:, None]
+    prio = 1 + (w[None, :] > w[:, None]).sum(1) + ((w[None, :] == w[:, None]) & earlier).sum(1)
+    rank = 1 + (rem[None, :] > rem[:, None]).sum(1) + ((rem[None, :] == rem[:, None])
+                                                      & (prio[None, :] < prio[:, None])).sum(1)
+    left = k - float(floor.sum())
+    part = sign * (floor + (rank <= left) + (prio == 1) * rest)
+    nan = np.where(blank, np.nan, 1.0)
+    return {"w": w, "prio": prio * nan, "floor": floor, "rem": rem, "rank": rank * nan, "part": part * nan,
+            "wsum": wsum, "k": k, "rest": rest, "left": left, "sign": sign}
+
+
 def targets_template_values(outlets: Sequence[tuple] = TARGET_EXAMPLE, p: dict | None = None) -> dict:
     """The D5 template's computed values for ``outlets`` (same layout as :data:`TARGET_EXAMPLE`), by the
-    library's functions: factor shares (``factor_shares``), ΔT_i = ROUND(ΔT × 综合占比, 0) in 万元 (the
-    template's live formula; the exact largest remainder split is in the bankxl report), targets, N, d and
-    R (``required_daily_balance``) and 可达性 (``reach_label``, the report's rule). Returns a dict of
-    lists/scalars (keys used by the template writer and the tests)."""
-    from .formulas import factor_shares, reach_label, required_daily_balance
+    library's functions — the bankxl report's own path: factor shares (``factor_shares``), ΔT_i =
+    ``largest_remainder(综合占比, ΔT, 1)`` in 万元 (parts sum to ΔT exactly), targets, the quarterly split
+    ``largest_remainder(季度进度, ΔT_i, 1)``, N, d and R (``required_daily_balance``) and 可达性
+    (``reach_label``, the report's rule); plus the template's helper columns (:func:`lr_helper_values`).
+    Returns a dict of lists/scalars (keys used by the template writer and the tests)."""
+    from .formulas import factor_shares, largest_remainder, reach_label, required_daily_balance
 
     p = {**TARGET_EXAMPLE_PARAMS, **(p or {})}
     cols = ["org_id", "name", "prior_avg", "prior_increment", "potential", "staff_count", "avg_to_date", "current"]
@@ -57,9 +97,13 @@ def targets_template_values(outlets: Sequence[tuple] = TARGET_EXAMPLE, p: dict |
     base = df["prior_avg"].astype(float)
     bank_base = float(base.sum())
     delta = p["target"] - bank_base
-    d_i = [excel_round(delta * s) for s in shares["combined"]]
+    d_i = [float(x) for x in largest_remainder(shares["combined"].to_numpy(), delta, 1.0)]
     target_i = [b + d for b, d in zip(base, d_i)]
-    quarters = [[excel_round(d * q) for q in p["quarters"]] for d in d_i]
+    q_w = [max(float(q), 0.0) for q in p["quarters"]]
+    q_w = q_w if sum(q_w) > 0 else [1.0] * 4
+    quarters = [[float(x) for x in largest_remainder(q_w, d, 1.0)] for d in d_i]
+    helpers = lr_helper_values(list(shares["combined"]) + [None] * (TARGET_ROWS - len(df)), delta)
+    q_helpers = [lr_helper_values(q_w, d) for d in d_i]
     start, end, as_of = (pd.Timestamp(p[k]) for k in ("start", "end", "as_of"))
     n = (end - start).days + 1
     d = min(max((as_of - start).days + 1, 0), n)
@@ -70,7 +114,94 @@ def targets_template_values(outlets: Sequence[tuple] = TARGET_EXAMPLE, p: dict |
     reach = [reach_label(ri, c, t, n, d, True, p["factor"]) for ri, c, t in zip(r, cur, target_i)]
     return {"df": df, "shares": shares, "eff": eff, "base": list(base), "bank_base": bank_base,
             "delta": delta, "delta_i": d_i, "target_i": target_i, "quarters": quarters, "N": n, "d": d,
-            "S_d": s_d, "R": r, "current": cur, "gap": gap, "reach": reach, "params": p}
+            "S_d": s_d, "R": r, "current": cur, "gap": gap, "reach": reach, "params": p,
+            "helpers": helpers, "q_weights": q_w, "q_helpers": q_helpers}
+
+
+#: hidden helper columns of 分解 (0-based): the largest-remainder split of ΔT over the outlets
+H_W, H_PRIO, H_FLOOR, H_REM, H_RANK = 18, 19, 20, 21, 22          # S..W
+#: ... and of each outlet's ΔT_i over the four quarters
+Q_K, Q_FLOOR, Q_REM, Q_LEFT, Q_REST = 23, 24, 28, 32, 33          # X, Y..AB, AC..AF, AG, AH
+_QN = ("一", "二", "三", "四")
+
+
+def _col(j: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(j)
+
+
+def _num(x) -> float | str:
+    """A cached helper value: NaN (empty row) -> '' (the formula's blank)."""
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _helper_block(wb, ws, st, v: dict, r1: int, r2: int) -> None:
+    """The hidden helper columns' labels (Excel row 3), scalars (row 4, with the names H_WSum, H_Rest, H_K,
+    H_Left, H_Sign) and headers (row 5) on 分解; the columns S..AH are hidden in an outline group."""
+    h, qh = v["helpers"], v["q_helpers"]
+    q0 = qh[0] if qh else lr_helper_values(v["q_weights"], 0.0)
+    labels = {H_W: "权重合计", H_PRIO: "零头(万元)", H_FLOOR: "整数单位K", H_REM: "剩余单位", H_RANK: "符号",
+              Q_K: "季度权重合计", Q_FLOOR: "季度权重 →", Q_REM: "季度权重名次 →"}
+    for j, text in labels.items():
+        ws.write_string(2, j, text, st.label)
+    scalars = [(H_W, "H_WSum", f'=SUMIF({_col(H_W)}{r1}:{_col(H_W)}{r2},">0")', h["wsum"]),
+               (H_PRIO, "H_Rest", "=ROUND(ABS(P_DeltaT)-H_K,9)", h["rest"]),
+               (H_FLOOR, "H_K", "=INT(ROUND(ABS(P_DeltaT),9))", h["k"]),
+               (H_REM, "H_Left", f"=H_K-SUM({_col(H_FLOOR)}{r1}:{_col(H_FLOOR)}{r2})", h["left"]),
+               (H_RANK, "H_Sign", "=IF(P_DeltaT<0,-1,1)", h["sign"])]
+    for j, name, f, val in scalars:
+        formula_cell(ws, 3, j, f, st.calc_text, val)
+        wb.define_name(name, f"='分解'!${_col(j)}$4")
+    qw = [f"{_col(Q_FLOOR + q)}$4" for q in range(4)]
+    formula_cell(ws, 3, Q_K, f"=SUM({qw[0]}:{qw[3]})", st.calc_text, float(sum(v["q_weights"])))
+    pos = "+".join(f"MAX(P_Q{q + 1},0)" for q in range(4))
+    for q in range(4):
+        formula_cell(ws, 3, Q_FLOOR + q, f"=IF({pos}>0,MAX(P_Q{q + 1},0),1)", st.calc_text, v["q_weights"][q])
+        terms = [f"({qw[k]}>={qw[q]})" for k in range(q)] + [f"({qw[k]}>{qw[q]})" for k in range(q + 1, 4)]
+        formula_cell(ws, 3, Q_REM + q, "=1+" + "+".join(terms), st.calc_text, float(q0["prio"][q]))
+    heads = {H_W: "分配权重", H_PRIO: "权重名次", H_FLOOR: "整数部分", H_REM: "余数", H_RANK: "余数名次",
+             Q_K: "季度整数单位", Q_LEFT: "季度剩余单位", Q_REST: "季度零头"}
+    heads.update({Q_FLOOR + q: f"{_QN[q]}季度整数部分" for q in range(4)})
+    heads.update({Q_REM + q: f"{_QN[q]}季度余数" for q in range(4)})
+    for j, text in heads.items():
+        ws.write_string(r1 - 2, j, text, st.header)
+    ws.set_column(H_W, Q_REST, 11, None, {"hidden": True, "level": 1})
+    ws.set_column(Q_REST + 1, Q_REST + 1, None, None, {"collapsed": True})
+
+
+def _helper_row(ws, st, r: int, i: int, v: dict, r1: int, r2: int) -> None:
+    """One outlet row's helper formulas (S..AH; ``r`` 0-based, ``i`` the row's index in the outlet block),
+    cached values from :func:`lr_helper_values`."""
+    er = r + 1
+    blank = f'$A{er}=""'
+    h = v["helpers"]
+    ex = i < len(v["df"])
+    c = {j: _col(j) for j in range(H_W, Q_REST + 1)}
+    w, pr, fl, rm = (c[H_W], c[H_PRIO], c[H_FLOOR], c[H_REM])
+    cells = [
+        (H_W, f'=IF({blank},-1,IF(SUMIF($L${r1}:$L${r2},">0")>0,MAX(L{er},0),1))', h["w"][i]),
+        (H_PRIO, f'=IF({blank},"",1+SUMPRODUCT((${w}${r1}:${w}${r2}>{w}{er})*1)'
+                 f'+SUMPRODUCT((${w}${r1 - 1}:{w}{er - 1}={w}{er})*1))', h["prio"][i]),
+        (H_FLOOR, f"=IF({blank},0,INT(ROUND(H_K*{w}{er}/H_WSum,9)))", h["floor"][i]),
+        (H_REM, f"=IF({blank},-1,ROUND(H_K*{w}{er}/H_WSum-{fl}{er},9))", h["rem"][i]),
+        (H_RANK, f'=IF({blank},"",1+SUMPRODUCT((${rm}${r1}:${rm}${r2}>{rm}{er})'
+                 f'+(${rm}${r1}:${rm}${r2}={rm}{er})*(${pr}${r1}:${pr}${r2}<{pr}{er})))', h["rank"][i]),
+    ]
+    qh = v["q_helpers"][i] if ex else None
+    k = c[Q_K]
+    cells.append((Q_K, f"=IF({blank},0,INT(ROUND(ABS(M{er}),9)))", qh["k"] if ex else 0.0))
+    for q in range(4):
+        fq = c[Q_FLOOR + q]
+        cells.append((Q_FLOOR + q, f"=IF({blank},0,INT(ROUND(${k}{er}*{fq}$4/${k}$4,9)))",
+                      qh["floor"][q] if ex else 0.0))
+        cells.append((Q_REM + q, f"=IF({blank},-1,ROUND(${k}{er}*{fq}$4/${k}$4-{fq}{er},9))",
+                      qh["rem"][q] if ex else -1.0))
+    cells.append((Q_LEFT, f"=IF({blank},0,{k}{er}-SUM({c[Q_FLOOR]}{er}:{c[Q_FLOOR + 3]}{er}))",
+                  qh["left"] if ex else 0.0))
+    cells.append((Q_REST, f"=IF({blank},0,ROUND(ABS(M{er})-{k}{er},9))", qh["rest"] if ex else 0.0))
+    for j, f, val in cells:
+        formula_cell(ws, r, j, f, st.calc_text, _num(val))
 
 
 def build_targets_template(path: str | Path) -> Path:
@@ -78,8 +209,10 @@ def build_targets_template(path: str | Path) -> Path:
 
     Sheets: 使用说明; 参数 (目标日均, 全行基期日均 and ΔT as formulas, 考核期起/止, 数据日期, weights,
     quarterly progress, 不可达倍数; each value has an Excel name such as ``P_Target``); 分解 (30 outlet rows:
-    factors as inputs; shares, 综合占比, ΔT_i = ROUND(ΔT × 综合占比, 0), 目标日均 and the quarterly split as
-    live formulas; 合计 and 取整差额 rows); 所需日均 (per outlet N, d, S_d, A*, R = IF(d>=N, S_d/N,
+    factors as inputs; shares, 综合占比, ΔT_i = ΔT split by 综合占比 into whole 万元 with the largest-remainder
+    method (as the bankxl report, SCENARIOS.md D5: Σ ΔT_i = ΔT exactly), 目标日均 and the quarterly split of
+    ΔT_i by 季度进度 (largest remainder, Σ = ΔT_i) as live formulas; 合计 and 核对 rows; the helper columns
+    S..AH — see :func:`lr_helper_values` — hidden in an outline group); 所需日均 (per outlet N, d, S_d, A*, R = IF(d>=N, S_d/N,
     (A*·N − S_d)/(N − d)), 当前余额, 缺口, 可达性; 基本不可达 in red). Money in 万元. Formulas carry
     cached values from :func:`targets_template_values`. Raises OSError when ``path`` is not writable.
     """
@@ -110,16 +243,21 @@ def build_targets_template(path: str | Path) -> Path:
         "计算口径(与 bankxl 报告一致):",
         "· 增量任务 ΔT = 全行目标日均 − 全行基期日均(默认为各机构基期日均之和)。",
         "· 机构增量 ΔT_i = ΔT × Σ 权重 × 因子占比; 因子占比中负值按 0; 某个因子全部为 0 时, 其权重按比例分给其余因子(参数表「有效权重」)。",
-        "· 目标日均 = 基期日均 + ΔT_i; 季度增量 = ΔT_i × 季度进度。",
+        "· 目标日均 = 基期日均 + ΔT_i; 季度增量 = ΔT_i × 季度进度(取整见下方取整说明)。",
         "· 所需日均 R = (A*×N − S_d)/(N − d); d ≥ N(期已结束)时显示实际日均 S_d/N。缺口 = R − 当前余额。",
         "· 可达性(与 bankxl 报告同一规则): R ≤ 当前余额 → 当前余额已满足; 当前余额为空或 ≤ 0, 或 R > 不可达倍数 × 当前余额",
         "  → 基本不可达(红色); 其余 → 需提升; d ≥ N(期已结束) → 实际日均 ≥ 目标日均为 已达成, 否则 未达成(期已结束)。",
         "",
-        "取整说明: 本模板的公式用 ROUND 取整到万元, 各机构之和可能与 ΔT 相差几万元(见「分解」表下方的取整差额)。",
-        "          精确的最大余数法取整(合计恰等于 ΔT)以及月度分解、偏离度预警、进度图, 请用 bankxl 的「存款营销指标分解」功能生成报告。",
+        "取整说明(与 bankxl 报告相同的最大余数法, 合计恰等于 ΔT, 不会出现 520,001 对 520,000 这类差额):",
+        "· 机构增量任务取整到 1 万元: 先给每个机构 ΔT × 综合占比 的整数部分, 剩下的整万元按小数部分(余数)从大到小每个机构各加 1 万元;",
+        "  余数相同时先给综合占比大的机构, 再相同时先给表中靠上的机构; ΔT 不是整万元时, 不足 1 万元的零头给综合占比最大的机构。",
+        "· 季度增量同样用最大余数法把 ΔT_i 按季度进度分到四个季度, 四个季度之和恰等于 ΔT_i; 季度进度合计不是 100% 时按比例折算。",
+        "· 计算过程在「分解」表 S 列起的辅助列(已隐藏并分组: 点击列标上方的「+」展开): 分配权重、权重名次、整数部分、余数、余数名次,",
+        "  以及季度的整数部分、余数、剩余单位; 第 4 行是全表用到的合计、整数单位数、剩余单位、零头和季度权重。辅助列是公式, 请勿修改。",
+        "· 月度分解、偏离度预警、进度图, 请用 bankxl 的「存款营销指标分解」功能生成报告。",
         "",
         "表内数据为示例, 请替换为本行数据。黄色 = 填写, 灰色 = 公式(请勿删除)。",
-        "函数只用 Excel 2010 及以上与 WPS、LibreOffice 通用的函数(SUM、SUMIF、IF、MAX、MIN、ROUND、AND、OR)。",
+        "函数只用 Excel 2010 及以上与 WPS、LibreOffice 通用的函数(SUM、SUMIF、SUMPRODUCT、IF、MAX、MIN、ROUND、INT、ABS、AND、OR)。",
     ], st, landscape=False)
 
     # -- 参数 -------------------------------------------------------------------------------------------
@@ -142,7 +280,7 @@ def build_targets_template(path: str | Path) -> Path:
         rows.append((f"权重-{zh}", nm, "比例", ("num", w, st.in_ratio), "四个权重按比例使用"))
     for q, w in enumerate(p["quarters"], 1):
         rows.append((f"{('一', '二', '三', '四')[q - 1]}季度增量进度", f"P_Q{q}", "比例", ("num", w, st.in_pct),
-                     "开门红前置, 四个季度合计应为 100%"))
+                     "开门红前置, 四个季度合计应为 100%(不是 100% 时按比例折算)"))
     rows.append(("不可达倍数", "P_Factor", "倍", ("num", p["factor"], st.in_ratio), "所需日均 > 倍数 × 当前余额 → 基本不可达"))
     # effective weights: a factor with no positive value anywhere gives its weight to the others
     ew_terms = []
@@ -172,8 +310,8 @@ def build_targets_template(path: str | Path) -> Path:
 
     # -- 分解 -------------------------------------------------------------------------------------------
     heading(ws_dec, "存款目标分解(万元)",
-             "黄色格填写机构与因子; 灰色格为公式。取整: 本表用 ROUND 取整到万元, 合计可能与 ΔT 有几万元差额"
-             "(见下方取整差额); 精确的最大余数法结果见 bankxl 报告。", st)
+             "黄色格填写机构与因子; 灰色格为公式。取整: 最大余数法取整到 1 万元, 增量任务合计恰等于 ΔT, 各季度之和恰等于"
+             "机构增量(与 bankxl 报告相同); 计算过程在隐藏的辅助列(S 列起)。", st)
     ws_dec.write_string(2, 0, "增量任务 ΔT(万元):", st.label)
     formula_cell(ws_dec, 2, 2, "=P_DeltaT", st.calc_money, v["delta"])
     heads = ["机构号", "机构名称", "上年日均(万元)", "上年日均增量(万元)", "市场潜力(万元)", "人数", "基期日均(万元)",
@@ -182,6 +320,7 @@ def build_targets_template(path: str | Path) -> Path:
     header_row(ws_dec, first - 1, heads, st, height=32)
     widths = [10, 18, 14, 14, 14, 8, 14, 9, 9, 9, 9, 9, 14, 14, 12, 12, 12, 12]
     column_widths(ws_dec, widths)
+    _helper_block(wb, ws_dec, st, v, r1, r2)
     share_cols = {"C": ("H", "prior_avg"), "D": ("I", "prior_increment"), "E": ("J", "potential"),
                   "F": ("K", "staff_count")}
     for i in range(TARGET_ROWS):
@@ -208,12 +347,17 @@ def build_targets_template(path: str | Path) -> Path:
                      st.calc_pct, float(v["shares"][k].iloc[i]) if ex else "")
         formula_cell(ws_dec, r, 11, f'=IF({blank},"",EW_Stock*H{er}+EW_Incr*I{er}+EW_Pot*J{er}+EW_Staff*K{er})',
                  st.calc_pct, float(v["shares"]["combined"].iloc[i]) if ex else "")
-        formula_cell(ws_dec, r, 12, f'=IF({blank},"",ROUND(P_DeltaT*L{er},0))', st.calc_money,
-                 v["delta_i"][i] if ex else "")
+        formula_cell(ws_dec, r, 12, f'=IF({blank},"",H_Sign*(U{er}+(W{er}<=H_Left)+(T{er}=1)*H_Rest))',
+                     st.calc_money, v["delta_i"][i] if ex else "")
         formula_cell(ws_dec, r, 13, f'=IF({blank},"",G{er}+M{er})', st.calc_money, v["target_i"][i] if ex else "")
+        q_rems, q_prios = f"${_col(Q_REM)}{er}:${_col(Q_REM + 3)}{er}", f"${_col(Q_REM)}$4:${_col(Q_REM + 3)}$4"
         for q in range(4):
-            formula_cell(ws_dec, r, 14 + q, f'=IF({blank},"",ROUND(M{er}*P_Q{q + 1},0))', st.calc_money,
-                     v["quarters"][i][q] if ex else "")
+            fc, rc = _col(Q_FLOOR + q), _col(Q_REM + q)
+            rank = f"1+SUMPRODUCT(({q_rems}>{rc}{er})+({q_rems}={rc}{er})*({q_prios}<{rc}$4))"
+            formula_cell(ws_dec, r, 14 + q,
+                         f'=IF({blank},"",IF(M{er}<0,-1,1)*({fc}{er}+(({rank})<=${_col(Q_LEFT)}{er})'
+                         f'+({rc}$4=1)*${_col(Q_REST)}{er}))', st.calc_money, v["quarters"][i][q] if ex else "")
+        _helper_row(ws_dec, st, r, i, v, r1, r2)
     tr = last + 1
     ws_dec.write_string(tr, 0, "合计", st.total_label)
     ws_dec.write_blank(tr, 1, None, st.total_label)
@@ -229,7 +373,7 @@ def build_targets_template(path: str | Path) -> Path:
         col = chr(65 + j)
         fmt = st.total_pct if 7 <= j <= 11 else (st.total_int if j == 5 else st.total_money)
         formula_cell(ws_dec, tr, j, f"=SUM({col}{r1}:{col}{r2})", fmt, val)
-    ws_dec.write_string(tr + 1, 0, "取整差额 = ΔT − 增量任务合计(万元)", st.note)
+    ws_dec.write_string(tr + 1, 0, "核对: ΔT − 增量任务合计(万元), 应为 0", st.note)
     formula_cell(ws_dec, tr + 1, 12, f"=P_DeltaT-M{tr + 1}", st.calc_money, v["delta"] - sum(v["delta_i"]))
     ws_dec.freeze_panes(first, 2)
     ws_dec.autofilter(first - 1, 0, last, len(heads) - 1)
