@@ -17,8 +17,9 @@ def test_dataset_params_are_spec_fields_and_plan_the_demo():
     from bankxl.scenarios.credit.other_bank_loans import DATASET_PARAMS as C3_PARAMS
     from bankxl.scenarios.deposit.core_customers import DATASET_PARAMS as D4_PARAMS
 
-    assert [s.code for s in demo_plan("UCI")] == ["D4", "C6"]      # registry order: 存款营销 before 信贷营销
+    assert [s.code for s in demo_plan("UCI")] == ["D4", "C1", "C6"]  # registry order: 存款营销 before 信贷营销
     assert [s.code for s in demo_plan("Berka")] == ["C3", "C9", "R1"]  # 信贷营销 before 风险管理
+    assert [s.code for s in demo_plan("German")] == ["C10"]
     reg = registry()
     assert reg["deposit.core_customers"].dataset_params is D4_PARAMS
     assert reg["credit.other_bank_loans"].dataset_params["Berka"] == C3_PARAMS["Berka"] == {"own_bank": ""}
