@@ -85,7 +85,9 @@ PREV = {"M1": "★5", "M2": "★4", "M3": "★3", "M4": "★1", "M5": "无星", 
 
 @pytest.fixture(scope="module")
 def report():
-    return execute("ebank.merchant_stars", bank(), as_of=AS_OF)
+    """The hand bank has one merchant with 结算户日均 per star: 增量最小分组 1 lets the gains of the docstring be
+    computed (the default 30 blanks them: :func:`test_gain_needs_enough_merchants_per_star`)."""
+    return execute("ebank.merchant_stars", bank(), {"min_star_group": 1}, as_of=AS_OF)
 
 
 @pytest.mark.golden("ebank.merchant_stars")
@@ -153,6 +155,49 @@ def test_headline_distribution_and_tags(report):
     assert star["标签值"].to_dict() == {"M1": 5, "M10": 3, "M2": 4, "M3": 3, "M4": 2, "M5": 1, "M6": 0}
     assert sorted(tags.loc[tags["标签代码"] == "E2_UPGRADE", "客户号"]) == ["M10", "M2", "M5"]
     assert sorted(tags.loc[tags["标签代码"] == "E2_KEEP", "客户号"]) == ["M1", "M3", "M4"]
+
+
+def test_gain_needs_enough_merchants_per_star():
+    """升一星预期日均增量 = median(star + 1) − median(star) only where both stars have ≥ 增量最小分组 merchants with
+    结算户日均. The hand bank plus M11 ★5 (500,000 / 1,000 / 400,000) and M12 ★4 (220,000 / 500 / 60,000): merchants
+    with 日均 per star 无星 1 · ★1 1 · ★2 1 · ★3 1 (M10) · ★4 2 (M2 250,000, M12 60,000: median 155,000) · ★5 2 (M1
+    300,000, M11 400,000: median 350,000).
+    * 增量最小分组 2 (= the ★4/★5 counts): ★4 → ★5 = 350,000 − 155,000 = 195,000; every other gain blank (a group of
+      1); the 升星 list's M10 (★3 → ★4) and M5 (★1 → ★2) get a blank gain and no 升星预期 text, M2 (★4) 195,000.
+    * 3: every gain blank; the headline figure is blank and says the 3 listed merchants are left out.
+    * default 30 on the hand bank alone: all blank; 存款贡献 names every star with its count (无星 1 户 …)."""
+    t = bank()
+    extra = pd.DataFrame([(m, pd.Timestamp(ym + "-01"), *v) for m, v in
+                          (("M11", (500_000.0, 1000, 400_000.0)), ("M12", (220_000.0, 500, 60_000.0)))
+                          for ym in MONTHS], columns=["mch_id", "month", "amount", "txn_count", "settle_avg"])
+    t["merchant_monthly"] = pd.concat([t["merchant_monthly"], extra.astype({"mch_id": "string", "txn_count": "Int64"})],
+                                      ignore_index=True)
+    m = pd.DataFrame({"mch_id": ["M11", "M12"], "mch_name": ["商户M11", "商户M12"], "org_id": ["N1", "N2"],
+                      "mgr_id": ["E1", "E2"], "open_date": pd.to_datetime(["2020-01-01"] * 2),
+                      "status": ["正常", "正常"], "legal_id": [None, None]}).astype(t["merchants"].dtypes.to_dict())
+    t["merchants"] = pd.concat([t["merchants"], m], ignore_index=True)
+    col = "升一星预期日均增量(元)"
+    rep = execute("E2", t, {"min_star_group": 2}, as_of=AS_OF)
+    dep = rep.tables()["e2_deposit"].df.set_index("星级")
+    assert dep["有存款数据"].tolist() == [1, 1, 1, 1, 2, 2]
+    assert dep.loc[["★4", "★5"], "结算户日均中位数(元)"].tolist() == [155_000, 350_000]
+    gain = dep[col]
+    assert gain["★4"] == 195_000 and gain.drop("★4").isna().all()
+    up = rep.tables()["e2_upgrade_list"].df.set_index("客户号")
+    assert up.loc["M2", "升星预期日均增量(元)"] == 195_000 and "+195,000 元" in up.loc["M2", "原因"]
+    assert up.loc[["M10", "M5"], "升星预期日均增量(元)"].isna().all()
+    assert not up.loc[["M10", "M5"], "原因"].str.contains("升星预期").any()
+
+    rep = execute("E2", t, {"min_star_group": 3}, as_of=AS_OF)
+    assert rep.tables()["e2_deposit"].df[col].isna().all()
+    fig = {f.label: f for f in rep.headline.figures}["升星预期日均增量"]
+    assert fig.value is None and "3 户未计入" in fig.note
+
+    rep = execute("E2", bank(), as_of=AS_OF)
+    assert rep.tables()["e2_deposit"].df[col].isna().all()
+    lines = [x for b in rep.sheets if b.name == "存款贡献" for blk in b.blocks if hasattr(blk, "lines")
+             for x in blk.lines]
+    assert any("少于 30 户的星级(无星 1 户、★1 1 户、★2 1 户、★3 1 户、★4 1 户、★5 1 户)" in x for x in lines)
 
 
 def test_calibration_once_from_quantiles_then_saved_as_parameters():

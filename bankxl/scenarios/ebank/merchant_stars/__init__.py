@@ -74,6 +74,9 @@ class MerchantStarParams(MerchantDataParams):
     near_keep: float = param(0.10, "保级临界距离", None, "本星级某项门槛的超出比例 ≤ 该值时列入保级名单", min=0, max=0.5)
     up_points: float = param(10.0, "升星积分", "分/星", "员工积分: 管户商户每升一星加分", max=1000)
     down_points: float = param(10.0, "降星扣分", "分/星", "员工积分: 管户商户每降一星扣分(注销按降至 0 星)", max=1000)
+    min_star_group: int = param(30, "增量最小分组", "户",
+                                "升一星预期日均增量只在本星与上一星各有 ≥ 该数的有结算户日均商户时计算, 否则留空: "
+                                "几户商户的中位数之差不代表升星的效果", min=1, max=100_000)
     rights: tuple = param((("★1", "标准费率", "基础 POS", "—", "网点服务"),
                            ("★2", "费率优惠 0.05 个百分点", "免费 POS", "—", "网点服务"),
                            ("★3", "费率优惠 0.10 个百分点", "智能 POS + 扫码", "商户贷优先审批", "客户经理维护"),
@@ -320,6 +323,18 @@ def _calibrated_rows(spec_id: str, p: MerchantStarParams) -> pd.DataFrame:
     return t.reset_index(drop=True)
 
 
+def _small_groups(impact: pd.DataFrame, min_group: int) -> str | None:
+    """The note on the stars whose 升一星预期日均增量 is left blank for too few merchants with a known 结算户日均
+    (fewer than ``min_group``, parameter 增量最小分组), e.g. ``★1 3 户、★4 14 户``; None when there are none.
+    ``impact``: :func:`.compute.deposit_impact`'s frame."""
+    few = impact[impact["有存款数据"] < min_group]
+    if not len(few):
+        return None
+    counts = "、".join(f"{s} {n:,} 户" for s, n in zip(few["星级"], few["有存款数据"]))
+    return (f"有结算户日均的商户少于 {min_group} 户的星级({counts}): 它与相邻星级之间的升一星预期日均增量留空"
+            "(参数「增量最小分组」), 几户商户的中位数之差不代表升星的效果; 中位数照列, 仅供参考。")
+
+
 def _list_blocks(lst, name: str, title: str, empty: str, **kw) -> list:
     """``lst.blocks(...)`` with the table's :attr:`Table.empty_note` set (why the list can be empty)."""
     blocks = lst.blocks(name, title, **kw)
@@ -345,7 +360,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
     """Run E2 (see the module docstring)."""
     res = compute(tables, params, ctx)
     p, f = res.params, res.frame
-    impact = deposit_impact(f)
+    impact = deposit_impact(f, p.min_star_group)
     up = upgrade_list(f, impact, p, ctx)
     keep = keep_list(f, impact, p, ctx)
     points = staff_points(f, p.up_points, p.down_points)
@@ -364,6 +379,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
     dep_sum = float(f.loc[known_dep, "deposit"].sum()) if known_dep.any() else None
     up_gain = up.df[ctx.base_label("升星预期日均增量")] if len(up.df) else pd.Series(dtype="float64")
     gain_sum = float(up_gain.sum()) if up_gain.notna().any() else None
+    small = _small_groups(impact, p.min_star_group)
+    n_gain_blank = int(up_gain.isna().sum())
+    gain_note = "升星名单商户各升一星, 按上一星与本星结算户日均中位数之差"
+    if n_gain_blank:
+        gain_note += (f"; {n_gain_blank:,} 户未计入(本星或上一星有结算户日均的商户少于 {p.min_star_group} 户"
+                      "或没有, 增量未计算)")
     n_dep_unknown = int(f["dep_unknown"].sum())
     win = (f"{res.window[0]:%Y-%m} 至 {res.window[1]:%Y-%m}" if res.window else "数据未覆盖统计期")
     pwin = (f"{res.prev_window[0]:%Y-%m} 至 {res.prev_window[1]:%Y-%m}" if res.prev_window else "数据未覆盖")
@@ -376,7 +397,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
                note=(f"{n_dep_unknown:,} 户无结算户数据, 仅按交易定星(未计入)" if n_dep_unknown else None)),
         Figure("升星名单", len(up.df), "户", format="int", note=f"距上一星门槛 ≤ {p.near_up:.0%}"),
         Figure("升星预期日均增量", None if gain_sum is None else ctx.money(gain_sum), ctx.unit,
-               note="升星名单商户各升一星, 按上一星与本星结算户日均中位数之差"),
+               note=gain_note),
         Figure("员工积分净额", float(points["积分"].sum()) if len(points) else 0.0, "分", format="0.0",
                note=f"升一星 +{p.up_points:g} / 降一星 −{p.down_points:g}"),
     ]
@@ -406,7 +427,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
             Table(_by_org(f), name="e2_by_org", title="网点 × 星级(商户数)", text_columns=("网点",))]),
         Sheet("存款贡献", [
             Note(lines=["低成本存款贡献: 只计有结算户日均的商户; 沉淀率 = 结算户日均合计 ÷ 月均交易额合计; "
-                        "升一星预期日均增量 = 上一星结算户日均中位数 − 本星中位数(上一星无数据时为空)。"]),
+                        "升一星预期日均增量 = 上一星结算户日均中位数 − 本星中位数(上一星无数据时为空)。",
+                        *([small] if small else [])]),
             Table(impact_t, name="e2_deposit", title="各星级结算户日均与沉淀率",
                   formats={"日均占比": "pct1", "沉淀率": "pct1", b("结算户日均中位数"): "money0",
                            b("升一星预期日均增量"): "money0"}),
@@ -414,7 +436,10 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
                   title="各星级结算户日均合计", y_title=ctx.unit, height=240)]),
         Sheet("升星名单", _list_blocks(up, "e2_upgrade_list", f"升星名单(距上一星门槛 ≤ {p.near_up:.0%})",
                                        "本期没有接近上一星门槛的商户",
-                                       lines=["客户号 = 商户号; 法人证件号脱敏显示。无星 → ★1 取决于每月是否有交易, 不在此名单。"],
+                                       lines=["客户号 = 商户号; 法人证件号脱敏显示。无星 → ★1 取决于每月是否有交易, 不在此名单。",
+                                              *([f"升星预期日均增量空白的 {n_gain_blank:,} 户: 本星或目标星级有结算户日均"
+                                                 f"的商户少于 {p.min_star_group} 户(参数「增量最小分组」)或没有, "
+                                                 "增量未计算, 见「存款贡献」。"] if n_gain_blank else [])],
                                        formats=money0), print_role="detail"),
         Sheet("保级名单", _list_blocks(keep, "e2_keep_list", f"保级名单(本星门槛余量 ≤ {p.near_keep:.0%})",
                                        "本期没有接近降星的商户",

@@ -129,12 +129,13 @@ def gaps(w: Window, n_star: np.ndarray, p) -> dict[str, np.ndarray]:
             "keep_min": keep_min}
 
 
-def deposit_impact(f: pd.DataFrame) -> pd.DataFrame:
+def deposit_impact(f: pd.DataFrame, min_group: int = 1) -> pd.DataFrame:
     """低成本存款 by star (SCENARIOS.md E2): per star 0–5 (rows 无星, ★1 … ★5) — 商户数, 有存款数据 (merchants with
     a known 结算户日均), 结算户日均合计 元 and its share, 月均交易额合计 元 of those merchants, 沉淀率 = Σ 结算户日均 /
     Σ 月均交易额 (NaN when the sum is ≤ 0), 结算户日均中位数, 升一星预期日均增量 = median(star + 1) − median(star)
-    (NaN for ★5 or an unknown median). ``f``: per merchant ``star`` (float, NaN not starred), ``amount``,
-    ``deposit`` (元)."""
+    (NaN for ★5, an unknown median, or when the star or the next one has fewer than ``min_group`` merchants with
+    a known 结算户日均: a difference of medians of a few merchants says nothing about an upgrade). ``f``: per
+    merchant ``star`` (float, NaN not starred), ``amount``, ``deposit`` (元)."""
     starred = f[f["star"].notna()]
     s = starred["star"].astype(int)
     dep = starred["deposit"]
@@ -146,7 +147,8 @@ def deposit_impact(f: pd.DataFrame) -> pd.DataFrame:
     asum = starred.loc[has, "amount"].groupby(s[has]).sum().reindex(idx, fill_value=0.0)
     med = dep[has].groupby(s[has]).median().reindex(idx)
     total = float(dsum.sum())
-    gain = med.shift(-1) - med
+    big = n_dep >= min_group
+    gain = (med.shift(-1) - med).where(big & big.shift(-1, fill_value=False))
     return pd.DataFrame({
         "star": list(idx), "星级": list(STAR_LABELS), "商户数": cnt.to_numpy(dtype="int64"),
         "有存款数据": n_dep.to_numpy(dtype="int64"), "deposit_sum": dsum.to_numpy(),
