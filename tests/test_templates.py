@@ -47,6 +47,22 @@ def test_sheets_and_headers(tpl):
     assert "最大余数法" in " ".join(str(c.value) for c in wb["使用说明"]["A"] if c.value)
 
 
+def test_help_lines_fit_the_column(tpl):
+    """使用说明 lines are not clipped on screen or paper: a line's width (CJK characters count 2, others 1 —
+    the rule a 10-point 等线 line showed in LibreOffice's PDF: width 99 fits the 110-wide column, 112 was cut)
+    stays within the column width minus a margin of 10."""
+    import unicodedata
+
+    ws = openpyxl.load_workbook(tpl)["使用说明"]
+    width = ws.column_dimensions["A"].width
+    assert width >= 100
+    lines = [c.value for c in ws["A"][2:] if c.value]
+    assert len(lines) > 15
+    for line in lines:
+        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+        assert w <= width - 10, (w, line)
+
+
 def test_live_formulas(tpl):
     wb = openpyxl.load_workbook(tpl)
     dec, req = wb["分解"], wb["所需日均"]
