@@ -137,6 +137,23 @@ def _piece(cond, text: pd.Series) -> pd.Series:
     return pd.Series(np.where(np.asarray(cond, dtype=bool), text.fillna("").to_numpy(dtype=object), ""), dtype="string")
 
 
+def _closeness(dist: pd.Series, near: float):
+    """A list's 0–1 closeness per merchant: 1 − distance / ``near`` (the 临界距离 parameter) clipped to [0, 1], 1
+    where the distance is unknown; 1.0 for everybody when ``near`` is 0."""
+    return (1 - dist / near).clip(0, 1).fillna(1).to_numpy() if near > 0 else 1.0
+
+
+def _money_txt(v: np.ndarray, prefix: str) -> np.ndarray:
+    """``prefix`` + the amount (元, thousands separators, no decimals) + ``元)`` per value; '' where it is unknown."""
+    return np.where(np.isfinite(v), prefix + format_values(pd.Series(v), ",.0f").fillna("").to_numpy() + " 元)", "")
+
+
+def _shown(x: pd.DataFrame) -> dict:
+    """The merchant figures both lists show: 月均交易额 / 结算户日均 (元, 2 decimals), 月均笔数 (1 decimal), 商户名称."""
+    return {"amount": x["amount"].round(2).to_numpy(), "count": x["count"].round(1).to_numpy(),
+            "deposit": x["deposit"].round(2).to_numpy(), "mch_name": x["mch_name"].to_numpy()}
+
+
 def _star_text(x) -> pd.Series:
     v = pd.Series(np.asarray(x, dtype="float64"))
     return pd.Series(np.where(v.notna(), v.fillna(0).astype(int).astype(str), ""), dtype="string")
@@ -220,11 +237,8 @@ def upgrade_list(f: pd.DataFrame, impact: pd.DataFrame, p: MerchantStarParams, c
     frame = pd.DataFrame({
         "cust_id": x.index.astype("string"), "star": x["star"].to_numpy(), "next_star": nxt.to_numpy(),
         "star_txt": ("★" + x["star"].astype(int).astype(str)).to_numpy(), "gap_txt": gap_txt.to_numpy(),
-        "closeness": (1 - x["up_max"] / p.near_up).clip(0, 1).fillna(1).to_numpy() if p.near_up > 0 else 1.0,
-        "gain": gain, "gain_txt": np.where(np.isfinite(gain), "(升星预期结算户日均 +"
-                                           + format_values(pd.Series(gain), ",.0f").fillna("").to_numpy() + " 元)", ""),
-        "dep_ok": dep_ok, "amount": x["amount"].round(2).to_numpy(), "count": x["count"].round(1).to_numpy(),
-        "deposit": x["deposit"].round(2).to_numpy(), "mch_name": x["mch_name"].to_numpy()})
+        "closeness": _closeness(x["up_max"], p.near_up), "gain": gain,
+        "gain_txt": _money_txt(gain, "(升星预期结算户日均 +"), "dep_ok": dep_ok, **_shown(x)})
     rules = [Rule("close", "距★{next_star}: {gap_txt}", weight=50, value="closeness", name="门槛差距"),
              Rule("target", "目标★{next_star}{gain_txt}", weight=10, value="next_star", name="目标星级"),
              Rule("deposit", "结算户日均已达★{next_star}门槛", when="dep_ok", name="结算户日均")]
@@ -254,11 +268,8 @@ def keep_list(f: pd.DataFrame, impact: pd.DataFrame, p: MerchantStarParams, ctx:
     frame = pd.DataFrame({
         "cust_id": x.index.astype("string"), "star": own.to_numpy(), "down_star": (own - 1).to_numpy(),
         "star_txt": ("★" + own.astype(str)).to_numpy(), "margin_txt": margin_txt.to_numpy(),
-        "closeness": (1 - x["keep_min"] / p.near_keep).clip(0, 1).fillna(1).to_numpy() if p.near_keep > 0 else 1.0,
-        "loss": loss, "loss_txt": np.where(np.isfinite(loss), "(降一星预期结算户日均 −"
-                                           + format_values(pd.Series(loss), ",.0f").fillna("").to_numpy() + " 元)", ""),
-        "dep_known": dep_known, "amount": x["amount"].round(2).to_numpy(), "count": x["count"].round(1).to_numpy(),
-        "deposit": x["deposit"].round(2).to_numpy(), "mch_name": x["mch_name"].to_numpy()})
+        "closeness": _closeness(x["keep_min"], p.near_keep), "loss": loss,
+        "loss_txt": _money_txt(loss, "(降一星预期结算户日均 −"), "dep_known": dep_known, **_shown(x)})
     rules = [Rule("margin", "★{star}门槛边缘: {margin_txt}", weight=50, value="closeness", name="门槛余量"),
              Rule("own", "当前★{star}{loss_txt}", weight=10, value="star", name="当前星级"),
              Rule("deposit", "", when="dep_known", name="结算户日均")]
