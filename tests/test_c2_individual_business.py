@@ -16,7 +16,7 @@ from bankxl import io as bio
 from bankxl.errors import ParameterError
 from bankxl.runner import execute, run_scenario
 from bankxl.scenarios.credit.individual_business.compute import co_holding
-from bankxl.tables import get_table
+from table_util import table
 
 AS_OF = "2026-11-30"  # a Monday: +5 / +10 / +20 working days = 12-07 / 12-14 / 12-28
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -39,15 +39,6 @@ U2_BAD = _uscc("92350102000000002")[:-1] + ("0" if _uscc("92350102000000002")[-1
 NEW_ID = _id18("11010119800101123")
 
 
-def _frame(table_id: str, rows: list[dict]) -> pd.DataFrame:
-    empty = get_table(table_id).empty()
-    df = pd.DataFrame(rows)
-    out = pd.DataFrame({c: (df[c].astype(empty[c].dtype) if c in df.columns
-                            else pd.Series(index=df.index, dtype=empty[c].dtype)) for c in empty.columns})
-    out["_row"] = pd.array(np.arange(2, len(out) + 2), dtype="Int64")
-    return out
-
-
 def _bank():
     """Customers K1 张三 (001, 代发 + 手机银行), K2 李四 (001), K3 王五 (002), K4 赵六 (002).
     Registrations (Excel rows 2–9):
@@ -59,7 +50,7 @@ def _bank():
     贷款 K2 个人经营贷款 running, K3 个人住房贷款 (not 经营贷); 收单商户 M1 by U1 (K1; active: Sep–Nov > 0), M2 by
     法人证件号 = K3's ID (Oct 笔数 0: not active), M3 by U5 注销 (no link)."""
     ida, idb, idc, idd = "34052419800101001X", "11010519491231002X", "360426199101010071", "110101199003070134"
-    cust = _frame("customers", [
+    cust = table("customers", [
         {"cust_id": "K1", "cust_name": "张三", "id_no": ida, "phone": "13812345678", "org_id": "001",
          "payroll_flag": True, "mobile_banking": True},
         {"cust_id": "K2", "cust_name": "李四", "id_no": idb, "phone": "13900001111", "org_id": "001",
@@ -68,7 +59,7 @@ def _bank():
          "payroll_flag": False, "mobile_banking": False},
         {"cust_id": "K4", "cust_name": "赵六", "id_no": idd, "phone": "13600003333", "org_id": "002",
          "payroll_flag": False, "mobile_banking": False}])
-    biz = _frame("businesses", [
+    biz = table("businesses", [
         {"biz_name": "张三面馆", "uscc": U1, "cust_name": "张 三", "id_no": "340524800101001", "industry": "住宿和餐饮业",
          "reg_date": pd.Timestamp("2016-11-30"), "status": "存续"},
         {"biz_name": "张三超市", "uscc": U2_BAD, "cust_name": "张三", "id_no": "３４０５２４１９８００１０１００１Ｘ",
@@ -85,21 +76,21 @@ def _bank():
          "status": "注销"},
         {"biz_name": "孙八饭店", "cust_name": "孙八", "status": "吊销"}])
     biz["uscc"] = biz["uscc"].replace("", pd.NA)
-    hold = _frame("product_holdings", [
+    hold = table("product_holdings", [
         {"cust_id": "K1", "product": "结算账户", "held": True}, {"cust_id": "K1", "product": "信用卡", "held": True},
         {"cust_id": "K2", "product": "结算账户", "held": False}, {"cust_id": "K2", "product": "理财", "held": True},
         {"cust_id": "K3", "product": "结算账户", "held": True}])
-    loans = _frame("loans", [
+    loans = table("loans", [
         {"loan_id": "L1", "cust_id": "K2", "product": "个人经营贷款", "status": "C", "amount": 300_000.0,
          "balance": 200_000.0, "start_date": pd.Timestamp("2025-01-01")},
         {"loan_id": "L2", "cust_id": "K3", "product": "个人住房贷款", "status": "C", "amount": 900_000.0,
          "balance": 800_000.0, "start_date": pd.Timestamp("2020-01-01")}])
-    mch = _frame("merchants", [
+    mch = table("merchants", [
         {"mch_id": "M1", "mch_name": "张三面馆", "uscc": U1, "status": "正常"},
         {"mch_id": "M2", "mch_name": "王五修理", "legal_id": idc, "status": "正常"},
         {"mch_id": "M3", "mch_name": "吴九小吃", "uscc": U5, "status": "注销"}])
     months = [pd.Timestamp(f"2026-{m:02d}-01") for m in (8, 9, 10, 11)]
-    mm = _frame("merchant_monthly", [
+    mm = table("merchant_monthly", [
         *({"mch_id": "M1", "month": m, "txn_count": 50, "amount": 30_000.0} for m in months),
         *({"mch_id": "M2", "month": m, "txn_count": 0 if m.month == 10 else 10,
            "amount": 0.0 if m.month == 10 else 5_000.0} for m in months)])
@@ -215,7 +206,7 @@ def test_business_loan_decided_by_its_own_regex_and_the_data_date():
     积分 K1 60 + 经营贷 30 = 90 (>80), K3 30 + 30 = 60 (51–80). List: K1's gap 理财 10/100 × 30 = 3 < C's 10, not
     listed; K3 (holds 结算账户: no 资金回流) gap 代发 15 信用卡 10 理财 10 手机银行 5 = 40/100 × 30 = 12 -> C."""
     t = _bank()
-    more = _frame("loans", [
+    more = table("loans", [
         {"loan_id": "L3", "cust_id": "K1", "product": "经营性物业按揭贷款", "status": "C", "amount": 1_000_000.0,
          "start_date": pd.Timestamp("2024-01-01")},
         {"loan_id": "L4", "cust_id": "K3", "product": "个人经营贷款", "status": "A", "amount": 100_000.0,

@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from unittest import mock
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from bankxl import io as bio
 from bankxl.errors import ParameterError
 from bankxl.runner import execute, run_scenario
-from bankxl.tables import get_table
+from table_util import table
 
 AS_OF = "2026-11-30"  # a Monday: +5 / +10 / +20 working days = 12-07 / 12-14 / 12-28
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -25,15 +24,6 @@ def _id18(body17: str) -> str:
 
 
 NEW_ID = _id18("11010119800101123")  # born 1980-01-01, digit 17 = 3: a man, 46 on the data date
-
-
-def _frame(table_id: str, rows: list[dict]) -> pd.DataFrame:
-    empty = get_table(table_id).empty()
-    df = pd.DataFrame(rows)
-    out = pd.DataFrame({c: (df[c].astype(empty[c].dtype) if c in df.columns
-                            else pd.Series(index=df.index, dtype=empty[c].dtype)) for c in empty.columns})
-    out["_row"] = pd.array(np.arange(2, len(out) + 2), dtype="Int64")
-    return out
 
 
 def _bank():
@@ -48,14 +38,14 @@ def _bank():
     e6 吴九 (a valid ID the bank does not hold) 货车 2,000 元, 签约机构 001 -> 仅外部(新客), truck lead
     e7 郑十 (wrong check digit), no branch -> 仅外部(新客), age/sex unknown
     e8 孙七 注销 -> left out, so K5 is 仅内部; e9 单位 and e10 (type blank, a company name) -> left out."""
-    cust = _frame("customers", [
+    cust = table("customers", [
         {"cust_id": "K1", "cust_name": "张三", "id_no": "34052419800101001X", "phone": "13812345678", "org_id": "001"},
         {"cust_id": "K2", "cust_name": "李四", "id_no": "11010519491231002X", "phone": "13900001111", "org_id": "001"},
         {"cust_id": "K3", "cust_name": "王五", "phone": "13700002222", "org_id": "002",
          "birth_date": pd.Timestamp("1990-06-15"), "sex": "男"},
         {"cust_id": "K4", "cust_name": "赵六", "id_no": "360426199101010071", "phone": "13600003333", "org_id": "002"},
         {"cust_id": "K5", "cust_name": "孙七", "id_no": "110101199003070134", "phone": "13500004444", "org_id": "002"}])
-    etc = _frame("etc_signups", [
+    etc = table("etc_signups", [
         {"signup_id": "E1", "cust_name": "张 三", "id_no": "340524800101001", "plate": "京A00001", "vehicle_type": "客车",
          "status": "正常", "signup_kind": "个人", "monthly_toll": 300.0},
         {"signup_id": "E2", "cust_name": "张三", "id_no": "３４０５２４１９８００１０１００１Ｘ", "plate": "京A00002",
@@ -72,12 +62,12 @@ def _bank():
         {"signup_id": "E8", "cust_name": "孙七", "id_no": "110101199003070134", "plate": "京A00008", "status": "注销"},
         {"signup_id": "E9", "cust_name": "某某物流", "plate": "京A00009", "signup_kind": "单位", "vehicle_type": "货车"},
         {"signup_id": "E10", "cust_name": "滨江货运有限公司", "plate": "京A00010", "vehicle_type": "货车"}])
-    loans = _frame("loans", [{"loan_id": "L1", "cust_id": "K2", "product": "个人住房贷款", "status": "C",
+    loans = table("loans", [{"loan_id": "L1", "cust_id": "K2", "product": "个人住房贷款", "status": "C",
                               "start_date": pd.Timestamp("2020-01-01"), "amount": 500_000.0, "balance": 300_000.0}])
-    hold = _frame("product_holdings", [{"cust_id": "K1", "product": "信用卡", "held": True},
+    hold = table("product_holdings", [{"cust_id": "K1", "product": "信用卡", "held": True},
                                        {"cust_id": "K1", "product": "手机银行", "held": True},
                                        {"cust_id": "K3", "product": "代发", "held": True}])
-    monthly = _frame("customer_monthly", [{"cust_id": "K1", "month": pd.Timestamp("2026-11-01"), "dep_avg": 80_000.0},
+    monthly = table("customer_monthly", [{"cust_id": "K1", "month": pd.Timestamp("2026-11-01"), "dep_avg": 80_000.0},
                                           {"cust_id": "K2", "month": pd.Timestamp("2026-11-01"), "dep_avg": 10_000.0}])
     return {"etc_signups": etc, "customers": cust, "loans": loans, "product_holdings": hold,
             "customer_monthly": monthly}
@@ -157,7 +147,7 @@ def test_every_running_loan_is_a_loan_whatever_its_name():
     loans; K3's 结清 on 2026-12-10, after the data date 11-30, was still running then. Coverage 001: K1 K2 2/2,
     002: K3 1/1. Scores lose 无贷款 30: K1 100 -> 70 (A), K3 50 -> 20 (C)."""
     t = _bank()
-    more = _frame("loans", [
+    more = table("loans", [
         {"loan_id": "L2", "cust_id": "K1", "product": "按揭", "status": "C", "start_date": pd.Timestamp("2021-01-01")},
         {"loan_id": "L3", "cust_id": "K3", "product": "车贷", "status": "A", "start_date": pd.Timestamp("2024-01-01"),
          "end_date": pd.Timestamp("2026-12-10")}])
