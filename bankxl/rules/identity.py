@@ -290,14 +290,33 @@ class ListMatch(NamedTuple):
     customers: pd.DataFrame
     conflicts: pd.DataFrame
 
+    def person_key(self) -> pd.Series:
+        """One key per person of the list (``string``, same index as :attr:`rows`): ``rows.person``, and for a
+        row without any identifier a key of its own, ``行:<index label>`` (such a row is a person of its own)."""
+        r = self.rows
+        return r["person"].fillna("行:" + pd.Series(r.index.astype(str), index=r.index, dtype="string"))
+
+    def record_conflicts(self, table: str, external: pd.DataFrame, ctx,
+                         action: str = "未与本行客户合并, 列入「身份冲突」待核实") -> int:
+        """Record one LIST_CONFLICT row problem (``ctx.problem``, 数据问题) per 冲突 row of ``external`` — the list
+        given to :func:`match_list`, in the same row order — on canonical table ``table``: column 证件号 (its value
+        when the list has the column), 问题说明 = the conflict's reason, 处理 = ``action``. Nothing is recorded
+        without the list's ``_row`` (Excel rows). Returns the number of 冲突 rows."""
+        bad = self.rows["match_class"].eq(CONFLICT).fillna(False).to_numpy()
+        if bad.any() and "_row" in external.columns:
+            rows = external[bad]
+            ctx.problem(table, rows["_row"], "id_no", "LIST_CONFLICT", rows["id_no"] if "id_no" in rows else None,
+                        self.rows.loc[bad, "reason"].astype(str).tolist(), action)
+        return int(bad.sum())
+
     def counts(self) -> pd.DataFrame:
         """Persons per branch and class: columns org_id (<NA> as 未知), 内外都有, 仅内部, 仅外部(新客), 冲突,
         合计 (Int64 counts, sorted by org_id, 未知 last). Each person counts once: a matched customer once
         however many list rows (e.g. vehicles) point to it, an unmatched person once per :attr:`rows` person
         key (rows without any identifier count one each), in the branch of its first row."""
         r = self.rows
-        key = r["person"].fillna("行:" + pd.Series(r.index.astype(str), index=r.index, dtype="string"))
-        ext = pd.DataFrame({"org": r["org_id"], "cls": r["match_class"], "key": key}).drop_duplicates(["cls", "key"])
+        ext = pd.DataFrame({"org": r["org_id"], "cls": r["match_class"], "key": self.person_key()}).drop_duplicates(
+            ["cls", "key"])
         ext = ext[ext["cls"] != IN_BOTH]  # matched persons counted on the bank's side (one row per person)
         own = pd.DataFrame({"org": self.customers["org_id"].to_numpy(), "cls": self.customers["match_class"].to_numpy(),
                             "key": self.customers.index.to_numpy()})

@@ -113,7 +113,7 @@ def run(tables, p: EtcParams, ctx: RunContext) -> Report:
     notes += who.notes()
     lm = match_list(etc, customers)
     people = person_frame(etc, lm, p.truck_pattern)
-    _record_conflicts(etc, lm, ctx)
+    lm.record_conflicts("etc_signups", etc, ctx)  # LIST_CONFLICT per conflicting sign-up, never merged
 
     matched = people[people["match_class"].eq(IN_BOTH).fillna(False).to_numpy()]
     ids = pd.Index(matched["cust_id"], name="cust_id")
@@ -145,15 +145,6 @@ def run(tables, p: EtcParams, ctx: RunContext) -> Report:
         tag_rows("C5", "C5_TRUCK", "货车车主(经营贷线索)", matched["cust_id"], ctx, p, when=matched["truck"]))
     rep.sheets.append(tag_sheet(tags))
     return rep
-
-
-def _record_conflicts(etc: pd.DataFrame, lm, ctx: RunContext) -> None:
-    """One LIST_CONFLICT row problem per conflicting sign-up (kept out of the matched customers)."""
-    bad = lm.rows["match_class"].eq(CONFLICT).fillna(False).to_numpy()
-    if bad.any() and "_row" in etc.columns:
-        rows = etc[bad]
-        ctx.problem("etc_signups", rows["_row"], "id_no", "LIST_CONFLICT", rows["id_no"],
-                    lm.rows.loc[bad, "reason"].astype(str).tolist(), "未与本行客户合并, 列入「身份冲突」待核实")
 
 
 def _score(matched: pd.DataFrame, held: pd.DataFrame, age: pd.Series, dep, p: EtcParams, ctx, customers,

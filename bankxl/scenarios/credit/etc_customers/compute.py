@@ -41,7 +41,7 @@ def person_frame(etc: pd.DataFrame, lm: ListMatch, truck_pattern: str) -> pd.Dat
     known), toll_unknown (vehicles whose 扣费 is blank), first (index label of the person's first row). Persons
     are grouped on integer codes of the person key (a row without any identifier is a person of its own)."""
     r = lm.rows
-    key = r["person"].fillna("行:" + pd.Series(r.index.astype(str), index=r.index, dtype="string"))
+    key = lm.person_key()
     code, _ = pd.factorize(key, sort=False)
     truck = has_pattern(etc["vehicle_type"].fillna(""), truck_pattern).astype(bool).to_numpy()
     toll = etc["monthly_toll"].to_numpy(dtype="float64")

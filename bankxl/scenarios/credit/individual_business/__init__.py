@@ -48,7 +48,7 @@ from ....errors import ParameterError
 from ....frames import masked, mask_label
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
-from ....rules.identity import (BY_CUST, BY_ID, BY_NAME_PHONE, CONFLICT, EXTERNAL_ONLY, IN_BOTH, MATCH_CLASSES,
+from ....rules.identity import (BY_CUST, BY_ID, BY_NAME_PHONE, EXTERNAL_ONLY, IN_BOTH, MATCH_CLASSES,
                                 match_list, persons)
 from ....rules.transactions import check_regex
 from ....scenario import RunContext, Scenario, param
@@ -139,7 +139,7 @@ def run(tables, p: BusinessParams, ctx: RunContext) -> Report:
     who = persons(customers)
     notes += who.notes()
     lm = match_list(biz, customers)
-    _record_conflicts(biz, lm, ctx)
+    lm.record_conflicts("businesses", biz, ctx)  # LIST_CONFLICT per conflicting registration, never merged
     ops, code = operators(biz, lm, ctx.as_of)
     held, active, not_computed, hold_notes = holdings(ops, code, biz, tables, who, p.products,
                                                       p.cancelled_pattern, p.active_months, ctx.as_of)
@@ -211,15 +211,6 @@ def _record(biz: pd.DataFrame, bad: pd.Series, dup: pd.Series, key: pd.Series, c
         kept = last.reindex(key[d].to_numpy()).to_numpy()
         ctx.problem("businesses", biz.loc[d, "_row"], "uscc", "DUP_KEY", biz.loc[d, "uscc"], "统一社会信用代码重复",
                     [f"剔除该行, 保留同一代码的最后一条(第 {int(r)} 行)" for r in kept])
-
-
-def _record_conflicts(biz: pd.DataFrame, lm, ctx: RunContext) -> None:
-    """One LIST_CONFLICT row problem per conflicting registration (kept out of the matched customers)."""
-    c = lm.rows["match_class"].eq(CONFLICT).fillna(False).to_numpy()
-    if c.any() and "_row" in biz.columns:
-        rows = biz[c]
-        ctx.problem("businesses", rows["_row"], "id_no", "LIST_CONFLICT", rows["id_no"],
-                    lm.rows.loc[c, "reason"].astype(str).tolist(), "未与本行客户合并, 列入「身份冲突」待核实")
 
 
 def _scope_notes(biz_all, cancelled, bad, dup, biz) -> list[str]:

@@ -46,7 +46,7 @@ def operators(biz: pd.DataFrame, lm: ListMatch, as_of) -> tuple[pd.DataFrame, np
     biz_name (that registration's 字号), years (经营年限: years since the earliest 成立日期, NaN unknown),
     main (index label of that registration). Grouped on integer codes of the person key."""
     r = lm.rows
-    key = r["person"].fillna("行:" + pd.Series(r.index.astype(str), index=r.index, dtype="string"))
+    key = lm.person_key()
     code, _ = pd.factorize(key, sort=False)
     f = pd.DataFrame({"code": code, "date": biz["reg_date"].to_numpy(), "pos": np.arange(len(biz))})
     main = f.sort_values(["code", "date", "pos"], na_position="last", kind="stable").drop_duplicates("code")
