@@ -290,12 +290,16 @@ class ListTable(Table):
     ``amount`` — the money the list is about per row (its first ``sort_by`` column, in the data's currency,
     unscaled; index = the rows of ``df``), None when the list has none; ``risk_only`` — a risk list (e.g. 多头
     风险名单): its customers are risk cases and must never be marketed; ``hold_levels`` — levels of a mixed list
-    whose customers must not be marketed either (e.g. C3 网贷客户名单's 多头风险 and 不营销 tiers)."""
+    whose customers must not be marketed either (e.g. C3 网贷客户名单's 多头风险 and 不营销 tiers);
+    ``credit_report`` — the list derives from 征信明细 (credit reports: authorised use only, SCENARIOS.md §0.9, e.g.
+    C8's lists): a cross-scenario view leaves its rows out unless its parameter allows them, and then shows
+    no credit-report detail (reasons, actions, amounts)."""
 
     levels: tuple[str, ...] = ()
     amount: pd.Series | None = field(default=None, compare=False)  # data beside df: not compared
     risk_only: bool = False
     hold_levels: tuple[str, ...] = ()
+    credit_report: bool = False
 
 
 @dataclass
@@ -324,13 +328,14 @@ class ScoredList:
     def table(self, name: str, title: str, *, limit: int | None = None, formats: Mapping[str, str] | None = None,
               text_columns: Sequence[str] = (), widths: Mapping[str, float] | None = None,
               conditional: Sequence[Conditional] = (), top_style: str | None = "good",
-              risk_only: bool = False, hold_levels: Sequence[str] = ()) -> ListTable:
+              risk_only: bool = False, hold_levels: Sequence[str] = (), credit_report: bool = False) -> ListTable:
         """The list as a report Table (first ``limit`` rows) marked ``role="list"`` (the contract finds §6
         lists by it): 客户号/机构号 as text, 得分 0.0, 截止日 date, wide 原因/建议动作, the top level
         highlighted in ``top_style`` ('good'; 'bad' for a risk list; None: not highlighted); ``formats`` etc.
         add to these. ``risk_only``: a risk list whose customers are never marketed; ``hold_levels``: the levels
-        (of the ``levels`` parameter) whose customers are never marketed (:class:`ListTable`). Raises ValueError for
-        a hold level that is not one of the list's levels."""
+        (of the ``levels`` parameter) whose customers are never marketed; ``credit_report``: the list derives from
+        征信明细 (authorised use only) (:class:`ListTable`). Raises ValueError for a hold level that is not one of
+        the list's levels."""
         unknown = [lv for lv in hold_levels if lv not in self.counts]
         if unknown:
             raise ValueError(f"hold_levels {unknown} not among the list's levels {list(self.counts)}")
@@ -343,7 +348,7 @@ class ScoredList:
                          formats={"排名": "int", "得分": "0.0", "截止日": "date", **(formats or {})},
                          widths={"原因": 50, "建议动作": 40, **(widths or {})}, conditional=[*cond, *conditional],
                          role="list", levels=tuple(self.counts), amount=amount, risk_only=risk_only,
-                         hold_levels=tuple(hold_levels))
+                         hold_levels=tuple(hold_levels), credit_report=credit_report)
 
     def blocks(self, name: str, title: str, *, limit: int | None = None, lines: Sequence[str] = (),
                **table_kw) -> list:

@@ -40,7 +40,8 @@ class PB:
     strategy: tuple = strategy_param((("A", "上门", 5), ("B", "短信", 2)))
 
 
-def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: bool = False, detail=(), hold=()):
+def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: bool = False, detail=(), hold=(),
+              credit: bool = False):
     """A scenario run listing ``rows`` {客户号: (得分, 金额)} through score_list (one rule: points = the score)."""
     def run(tables, p, ctx):
         cust = tables["customers"]
@@ -50,7 +51,7 @@ def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: boo
                          ctx, sort_by=("amount",), customers=cust)
         rep = Report(f"{code} 名单")
         rep.sheets.append(Sheet(f"{code}名单", lst.blocks(f"{code.lower()}_list", f"{code} 名单", risk_only=risk_only,
-                                                          hold_levels=hold)))
+                                                          hold_levels=hold, credit_report=credit)))
         if detail:
             rep.sheets.append(Sheet(f"{code}保证人", [Table(pd.DataFrame({"客户号": list(detail)}), name=f"{code}_g",
                                                           role="detail")]))
@@ -165,6 +166,70 @@ def test_merchant_lists_and_tags_are_not_customers(tmp_path):
     from bankxl.scenario import get_scenario
 
     assert get_scenario("E1").subject == "merchant" and get_scenario("C3").subject == "customer"
+
+
+def test_credit_report_lists_are_left_out_unless_allowed_and_then_show_no_detail(tmp_path):
+    """XK lists from 征信明细 (credit_report): K8 A 95 (1 元), K3 A 90 (50,000); XR, a credit risk_only list, holds
+    K1. 使用征信名单 否 (default): XK and XR are not used — K8 is on no task, K3 only on XA (B, 20,000, 1 list), K1
+    marketed (XA A); 说明 counts XK 2 rows, XR 1 row. 是: K8 from XK (原因 only 征信数据(已授权), the credit action,
+    amount unknown, 1 list); K3's best row is XK's A (level 1 < XA's B): 原因 【XK XK名单·A】征信数据(已授权)；
+    【XA XA名单·B】XA原因50, the credit action, 2 lists, 涉及金额 20,000 (XA's; XK's 50,000 is credit detail);
+    K1 held by XR. No text of XK's reasons (XK原因…) appears on any task sheet either way. The 客户画像 likewise:
+    XK/XR tags only when allowed, and then without 标签值."""
+    from bankxl.crossview.tasks import CREDIT_ACTION, CREDIT_REASON
+
+    xk = _spec("XK", "信贷营销", {"K8": (95, 1), "K3": (90, 50_000)}, credit=True)
+    xr = _spec("XR", "信贷营销", {"K1": (90, 1)}, risk_only=True, credit=True)
+
+    def texts(report) -> str:
+        return " ".join(" ".join(map(str, b.df.astype("string").fillna("").to_numpy().ravel()))
+                        for k, b in report.tables().items() if k in ("tasks", "task_detail", "held"))
+
+    res = run(tmp_path, scenarios=(XA, xk, xr), contacts=None)
+    t = res.tasks.meta["crossview_tasks"]["tasks"].set_index("客户号")
+    assert sorted(t.index) == ["K1", "K3", "K7"]  # XA's customers but K6 (免打扰); not K8
+    assert t.loc["K3", "原因"] == "【XA XA名单·B】XA原因50" and t.loc["K3", "名单数"] == 1
+    assert t.loc["K3", "涉及金额(元)"] == 20_000.0
+    assert "K1" not in res.tasks.meta["crossview_tasks"]["held"]["客户号"].tolist()
+    assert not res.tasks.meta["crossview_tasks"]["detail"]["名单键"].str.startswith(("test.xk", "test.xr")).any()
+    assert any("XK XK名单 2 行、XR XR名单 1 行" in n and "使用征信名单" in n for n in res.tasks.notes)
+    assert "XK原因" not in texts(res.tasks) and CREDIT_REASON not in texts(res.tasks)
+
+    res = run(tmp_path, scenarios=(XA, xk, xr), contacts=None, params={"credit_lists": True})
+    t = res.tasks.meta["crossview_tasks"]["tasks"].set_index("客户号")
+    assert t.index.tolist() == ["K3", "K8", "K7"]  # K3: level 1, 2 lists > K8: level 1, 1 list > K7: level 2
+    assert t.loc["K8", "原因"] == f"【XK XK名单·A】{CREDIT_REASON}" and t.loc["K8", "建议动作"] == CREDIT_ACTION
+    assert pd.isna(t.loc["K8", "涉及金额(元)"]) and t.loc["K8", "名单数"] == 1
+    assert t.loc["K3", "原因"] == f"【XK XK名单·A】{CREDIT_REASON}；【XA XA名单·B】XA原因50"
+    assert t.loc["K3", "建议动作"] == CREDIT_ACTION and t.loc["K3", "名单数"] == 2
+    assert t.loc["K3", "涉及金额(元)"] == 20_000.0
+    held = res.tasks.meta["crossview_tasks"]["held"].set_index("客户号")["限制"]
+    assert held["K1"] == "风险名单: XR XR名单"
+    d = res.tasks.meta["crossview_tasks"]["detail"]
+    assert d.loc[d["名单键"] == "test.xk:xk_list", "原因"].tolist() == [CREDIT_REASON, CREDIT_REASON]
+    assert "XK原因" not in texts(res.tasks)
+    assert any("已按参数「使用征信名单」使用(XK XK名单、XR XR名单)" in n for n in res.tasks.notes)
+    # 客户画像: XK/XR tags only when allowed, levels without their 标签值 (XK's 得分 95/90)
+    wide = res.profile.tables()["customer_view"].df.set_index("客户号")
+    assert wide.loc["K8", "XK XK标签"] == "A" and wide.loc["K1", "XR XR标签"] == "A"
+    tags = res.profile.tables()["customer_tags"].df
+    assert tags.loc[tags["场景"].isin(["XK", "XR"]), "标签值"].isna().all()
+    assert tags.loc[tags["场景"] == "XA", "标签值"].notna().all()
+    res = run(tmp_path, scenarios=(XA, xk, xr), contacts=None)
+    assert set(res.profile.tables()["customer_tags"].df["场景"]) == {"XA"}
+
+
+def test_c8_lists_are_marked_as_credit_report_lists(sample_bank):
+    """C8's 挖掘名单 and 排除名单 derive from 征信明细: both carry credit_report (the 排除名单 is also risk-only)."""
+    from bankxl.lists import ListTable
+    from bankxl.runner import execute
+    from bankxl.scenario import get_scenario
+
+    spec = get_scenario("C8")
+    rep = execute(spec.id, {t: sample_bank[t] for t in spec.sample_inputs if t in sample_bank}, as_of=AS_OF)
+    lists = {s.name: b for s in rep.sheets for b in s.blocks if isinstance(b, ListTable)}
+    assert set(lists) == {"挖掘名单", "排除名单"} and all(t.credit_report for t in lists.values())
+    assert lists["排除名单"].risk_only and len(lists["挖掘名单"].df) > 0
 
 
 def test_c3_marks_its_risk_lists_for_the_task_list():

@@ -33,13 +33,29 @@ from .params import CrossParams
 UNKNOWN_ORG = "(未知机构)"
 
 
-def stacked_tags(runs: Sequence) -> pd.DataFrame:
+def from_credit_reports(report: Report) -> bool:
+    """True when a list of ``report`` derives from 征信明细 (``ListTable.credit_report``, e.g. C8): its tags do too."""
+    return any(getattr(t, "credit_report", False) for t in report.tables().values())
+
+
+def stacked_tags(runs: Sequence, credit: bool = False) -> pd.DataFrame:
     """Every tags table (``role == "tags"``) of the reports of ``runs`` as one §6 tag table (English ids,
-    :data:`bankxl.tags.TAG_COLUMNS`, :func:`bankxl.tags.tag_table` order)."""
+    :data:`bankxl.tags.TAG_COLUMNS`, :func:`bankxl.tags.tag_table` order). The tags of a report with a list
+    derived from 征信明细 (:func:`from_credit_reports`; authorised use only) are left out unless ``credit``
+    (parameter ``credit_lists``), and then carry no 标签值 (credit-report figures such as 他行余额): their level,
+    else 是, shows."""
     back = {v: k for k, v in TAG_HEADERS.items()}
-    parts = [t.df.rename(columns=back).loc[:, list(TAG_COLUMNS)]
-             for r in runs if r.spec.subject == "customer"  # merchant tags are keyed by 商户号, not a customer
-             for t in r.report.tables().values() if t.role == "tags" and len(t.df)]
+    parts = []
+    for r in runs:
+        if r.spec.subject != "customer":  # merchant tags are keyed by 商户号, not a customer
+            continue
+        restricted = from_credit_reports(r.report)
+        if restricted and not credit:
+            continue
+        for t in r.report.tables().values():
+            if t.role == "tags" and len(t.df):
+                df = t.df.rename(columns=back).loc[:, list(TAG_COLUMNS)]
+                parts.append(df.assign(value=np.nan) if restricted else df)
     return tag_table(*parts) if parts else empty_tags()
 
 
@@ -63,7 +79,7 @@ def build_profile(runs: Sequence, customers: pd.DataFrame | None, p: CrossParams
     not shown (标签值 as each scenario gave it). Returns a :class:`~bankxl.report.Report` without 说明/数据问题
     (the caller adds them). Vectorised: pivots and merges on integer codes, no per-customer Python.
     """
-    tags = stacked_tags(runs)
+    tags = stacked_tags(runs, p.credit_lists)
     ps = person_of(customers)
     tags = tags.assign(person=ps.of(tags["cust_id"]))
     family, label = tag_labels(tags)
@@ -81,7 +97,10 @@ def build_profile(runs: Sequence, customers: pd.DataFrame | None, p: CrossParams
         "各场景报告的「客户标签」表上下拼接(§6 标签长表); 客户按统一的客户身份规则(rules.identity.persons: 同一有效证件号, "
         "15 位升 18 位后相同)合并为一人, 以最小客户号代表; 身份冲突只列出, 不合并。",
         "客户视图每人一行, 每个标签族(场景 + 标签名称)一列: 有等级的显示等级, 否则显示标签值, 都没有显示「是」; 没有该标签为空。",
-        "机构分布按客户表的机构号计人数; 标签组合为同一客户同时带有的两个标签(含等级), 取最常见的若干对。"],
+        "机构分布按客户表的机构号计人数; 标签组合为同一客户同时带有的两个标签(含等级), 取最常见的若干对。",
+        "征信数据仅限授权用途: 有征信明细名单的场景(如 C8)的标签" + (
+            "按参数「使用征信名单」列入, 不显示标签值(征信金额)。" if p.credit_lists
+            else "不列入(参数「使用征信名单」为否)。")],
         notes=[f"共 {len(tags):,} 条标签, {n_persons:,} 位客户, 来自 {tags['scenario'].nunique()} 个场景。"])
     if status is not None:
         rep.sheets.append(Sheet("运行情况", [

@@ -24,6 +24,10 @@ Rules (parameters of :class:`~.params.CrossParams`; shown on 说明):
   distinct lists; 涉及金额 = per list the sum of its amount column over the person's rows (the list's first
   tie-break amount, 元), then the largest over his lists (lists measure overlapping money, so no sum across
   lists; unknown when no list has one). Sorted by the keys in the given order, then 客户号 ascending.
+* **Credit reports** (``credit_lists``, default 否): the rows of a list derived from 征信明细
+  (``ListTable.credit_report``, C8) are left out — neither marketed nor held — since credit data are for
+  authorised use only; 是: used, their 原因 only :data:`CREDIT_REASON`, 建议动作 :data:`CREDIT_ACTION`, amount
+  unknown (no credit-report detail leaves the scenario's report).
 * **Reasons**: every list row as 【场景 名单·等级】原因, best row first; **建议动作** from the best row (best level,
   then higher 得分, then larger amount, then list key); **截止日** the earliest of the person's rows.
 
@@ -48,6 +52,10 @@ from ..tables import CUST_ID, ID_NO, MGR_ID, Column, TableSpec
 from .params import PRIORITY_KEYS, CrossParams
 
 RISK_GROUP = "风险管理"
+#: what a task shows for a row of a list derived from 征信明细 (``ListTable.credit_report``), instead of its 原因 and
+#: 建议动作: credit data are for authorised use only (SCENARIOS.md §0.9); the detail stays in the scenario's report
+CREDIT_REASON = "征信数据(已授权)"
+CREDIT_ACTION = "按征信名单跟进(明细限授权人员在原报告查看)"
 
 #: the optional constraint tables (not canonical tables of a scenario: read only by ``run all``)
 CONSTRAINT_SPECS = {
@@ -107,15 +115,21 @@ def _join(keys: np.ndarray, texts: pd.Series, sep: str, n_keys: int) -> pd.Serie
     return out
 
 
-def list_rows(runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(list rows, risk rows) of the reports of ``runs``.
+def list_rows(runs: Sequence, credit: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """(list rows, risk rows, left out) of the reports of ``runs``.
+
+    ``credit``: use the lists derived from 征信明细 (``ListTable.credit_report``; parameter ``credit_lists``).
+    False: their rows are left out entirely — neither marketed nor held — and counted in *left out* (list title
+    -> rows); True: used, with 原因 = :data:`CREDIT_REASON`, 建议动作 = :data:`CREDIT_ACTION` and amount unknown
+    (the list's money is credit-report detail), so no credit detail reaches the task list.
 
     list rows: one per row of every list table — cust_id, scenario (code), list_key (``<scenario id>:<table>``,
     stable), list_title (``<code> <sheet name>``, e.g. ``D3 挽留名单``), level, level_rank (1 = the list's best level), score, reason,
-    action, due, amount (元, NaN unknown), org, mgr, as_of, risk (a risk-only list, or a 风险管理 scenario).
+    action, due, amount (元, NaN unknown), org, mgr, as_of, risk (a risk-only list, or a 风险管理 scenario), credit
+    (a list derived from 征信明细, used).
     risk rows: cust_id, source (the list or table title) of every per-customer table of a 风险管理 scenario and
     of every ``risk_only`` list."""
-    parts, risk = [], []
+    parts, risk, left_out = [], [], {}
     for r in runs:
         spec, report = r.spec, r.report
         if spec.subject != "customer":  # e.g. E1: its lists are merchants (商户号), not customers to call
@@ -126,6 +140,10 @@ def list_rows(runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
                 continue
             df = t.df
             title = f"{spec.code} {sheet}"
+            from_credit = bool(getattr(t, "credit_report", False))
+            if from_credit and not credit:
+                left_out[title] = left_out.get(title, 0) + len(df)
+                continue
             is_risk = bool(getattr(t, "risk_only", False)) or spec.group == RISK_GROUP
             hold = tuple(getattr(t, "hold_levels", ()) or ())
             if is_risk:
@@ -150,27 +168,31 @@ def list_rows(runs: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
                 order = {lv: i + 1 for i, lv in enumerate(uniq)}
                 rank = level.map(order).astype("float64").fillna(len(uniq) + 1)
             amount = getattr(t, "amount", None)
-            amount = (amount.reindex(df.index).to_numpy(dtype="float64") if amount is not None
+            amount = (amount.reindex(df.index).to_numpy(dtype="float64") if amount is not None and not from_credit
                       else np.full(n, np.nan))
+            reason, action = col("原因").astype("string"), col("建议动作").astype("string")
+            if from_credit:  # authorised use only: no credit-report detail beyond the list's name and level
+                reason = pd.Series(CREDIT_REASON, index=df.index, dtype="string")
+                action = pd.Series(CREDIT_ACTION, index=df.index, dtype="string")
             parts.append(pd.DataFrame({
                 "cust_id": df["客户号"].astype("string").str.strip().to_numpy(), "scenario": spec.code,
                 "list_key": f"{spec.id}:{t.name}", "list_title": title, "level": level.to_numpy(),
                 "level_rank": rank.to_numpy(dtype="int64"),
                 "score": pd.to_numeric(col("得分", "float64"), errors="coerce").to_numpy(dtype="float64"),
-                "reason": col("原因").astype("string").to_numpy(), "action": col("建议动作").astype("string").to_numpy(),
+                "reason": reason.to_numpy(), "action": action.to_numpy(),
                 "due": pd.to_datetime(col("截止日", "datetime64[ns]")).to_numpy(), "amount": amount,
                 "org": col("机构号").astype("string").to_numpy(), "mgr": col("客户经理").astype("string").to_numpy(),
                 "as_of": pd.Timestamp(report.meta.get("as_of")),
-                "risk": level.isin(hold).fillna(False).to_numpy(dtype=bool) | is_risk}))
+                "risk": level.isin(hold).fillna(False).to_numpy(dtype=bool) | is_risk, "credit": from_credit}))
     cols = {"cust_id": "string", "scenario": "string", "list_key": "string", "list_title": "string",
             "level": "string", "level_rank": "int64", "score": "float64", "reason": "string", "action": "string",
             "due": "datetime64[ns]", "amount": "float64", "org": "string", "mgr": "string",
-            "as_of": "datetime64[ns]", "risk": "bool"}
+            "as_of": "datetime64[ns]", "risk": "bool", "credit": "bool"}
     rows = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(cols))).astype(cols)
     rows = rows[rows["cust_id"].notna() & rows["cust_id"].ne("")].reset_index(drop=True)
     rk = (pd.concat(risk, ignore_index=True) if risk else pd.DataFrame(columns=["cust_id", "source"]))
     rk = rk.astype({"cust_id": "string", "source": "string"})
-    return rows, rk[rk["cust_id"].notna()].drop_duplicates().reset_index(drop=True)
+    return rows, rk[rk["cust_id"].notna()].drop_duplicates().reset_index(drop=True), left_out
 
 
 def _balances(tables: dict[str, pd.DataFrame], ps: Persons) -> pd.DataFrame:
@@ -203,7 +225,7 @@ def build_tasks(runs: Sequence, tables: dict[str, pd.DataFrame], p: CrossParams,
     Report without 说明/数据问题; ``report.meta['crossview_tasks']`` holds the frames :func:`split_tasks` uses."""
     customers = tables.get("customers")
     ps = persons(customers)
-    rows, risk = list_rows(runs)
+    rows, risk, left_out = list_rows(runs, p.credit_lists)
     rows["person"] = ps.of(rows["cust_id"]).astype("string")
     risk["person"] = ps.of(risk["cust_id"]).astype("string")
     market = rows[~rows["risk"].to_numpy()].reset_index(drop=True)
@@ -269,12 +291,27 @@ def build_tasks(runs: Sequence, tables: dict[str, pd.DataFrame], p: CrossParams,
     detail = detail[detail["客户号"].isin(out["客户号"])].reset_index(drop=True)
     report = Report("营销任务清单", method=_method(p, ctx), notes=[
         f"营销任务 {len(out):,} 位客户(来自 {market['list_key'].nunique()} 张名单); 暂不联系 {len(stop):,} 位。",
-        "同一客户的多个名单合并为一行: 原因逐条列出并注明来源场景与名单, 建议动作取最优名单行, 截止日取最早。"])
+        "同一客户的多个名单合并为一行: 原因逐条列出并注明来源场景与名单, 建议动作取最优名单行, 截止日取最早。",
+        *_credit_notes(left_out, rows, p)])
     report.sheets = task_sheets(out, detail, stop, ctx, protect=p.protect_tasks)
     report.meta["crossview_tasks"] = {"tasks": out, "detail": detail, "held": stop}
     report.meta["crossview_params"] = p
     report.meta["crossview_ctx"] = ctx
     return report
+
+
+def _credit_notes(left_out: dict[str, int], rows: pd.DataFrame, p: CrossParams) -> list[str]:
+    """说明 lines on the lists derived from 征信明细: how many rows were left out (``credit_lists`` 否), or that
+    they were used without credit detail (是)."""
+    if left_out:
+        lists = "、".join(f"{k} {v:,} 行" for k, v in left_out.items())
+        return [f"由征信明细得出的名单未使用({lists}): 征信数据仅限授权用途, 参数「使用征信名单」为否; 这些客户既不据此营销, "
+                "也不据此暂不联系。"]
+    used = rows.loc[rows["credit"], "list_title"].unique().tolist()
+    if p.credit_lists and used:
+        return [f"由征信明细得出的名单已按参数「使用征信名单」使用({'、'.join(used)}): 原因只显示「{CREDIT_REASON}」, "
+                f"建议动作为「{CREDIT_ACTION}」, 涉及金额不取其金额; 征信明细只在原报告中、限授权人员查看。"]
+    return []
 
 
 def _method(p: CrossParams, ctx: RunContext) -> list[str]:
@@ -289,6 +326,9 @@ def _method(p: CrossParams, ctx: RunContext) -> list[str]:
         "不营销: 风险名单(risk_only 标记的名单, 以及风险管理类场景的全部客户表: 如 R1 的借款人与保证人)、免打扰名单、"
         f"{p.recontact_days} 天内已联系的客户(接触记录)、{p.refusal_days} 天内在退回的营销任务清单中「拒绝」的客户"
         "(run all --feedback; 按跟进日期, 未填时按该名单的数据日期), 列于「暂不联系」。",
+        "征信数据仅限授权用途: 由征信明细得出的名单" + (
+            f"按参数「使用征信名单」使用, 原因只显示「{CREDIT_REASON}」, 不显示征信明细与金额。" if p.credit_lists
+            else "不使用(参数「使用征信名单」为否)。"),
     ]
 
 

@@ -215,10 +215,12 @@ def run(tables, p: CreditReportParams, ctx) -> Report:
             f"候选: 有他行未结清账户、未被排除的客户 {len(frame):,} 人。得分(0–100)【假设】: 他行{kinds_txt}余额分位 × "
             f"{p.target_points:g} + 转贷窗口 {p.window_points:g} + 记录干净 {p.clean_points:g} + 本行存款/代发 "
             f"{p.relation_points:g} + 抵押担保 {p.collateral_points:g}。", COMPLIANCE],
-            formats={"他行占比": "pct1", "最早到期日": "text"}), print_role="detail"),
+            formats={"他行占比": "pct1", "最早到期日": "text"}, credit_report=True), print_role="detail"),
         Sheet("排除名单", hold.blocks("c8_hold", "排除名单(不营销)", lines=[
             f"当前逾期/呆账/不良, 多头 > {p.max_lenders} 家, 或近3月硬查询 > {p.max_queries} 次的客户: 不列入挖掘名单, "
-            "也不在其他场景中营销(风险名单)。"], top_style="bad", risk_only=True), print_role="detail"),
+            "营销任务清单(run all)在参数「使用征信名单」为是时将其列为暂不联系(风险名单)。"], top_style="bad", risk_only=True,
+            credit_report=True),
+              print_role="detail"),
         _people_sheet(per, excl, info, ctx),
         tag_sheet(tags),
     ]
