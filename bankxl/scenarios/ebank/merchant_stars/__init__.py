@@ -393,9 +393,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: MerchantStarParams, ctx: Run
     small = _small_groups(impact, p.min_star_group)
     n_gain_blank = int(up_gain.isna().sum())
     gain_note = "升星名单商户各升一星, 按上一星与本星结算户日均中位数之差"
-    if n_gain_blank:
-        gain_note += (f"; {n_gain_blank:,} 户未计入(本星或上一星有结算户日均的商户少于 {p.min_star_group} 户"
-                      "或没有, 增量未计算)")
+    if n_gain_blank:  # why: on 存款贡献 and 升星名单 (the 说明 cell prints one line)
+        gain_note = f"各升一星: 上一星与本星日均中位数之差; {n_gain_blank:,} 户未计入(分组过少)"
     n_dep_unknown = int(f["dep_unknown"].sum())
     win = (f"{res.window[0]:%Y-%m} 至 {res.window[1]:%Y-%m}" if res.window else "数据未覆盖统计期")
     pwin = (f"{res.prev_window[0]:%Y-%m} 至 {res.prev_window[1]:%Y-%m}" if res.prev_window else "数据未覆盖")
