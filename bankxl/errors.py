@@ -51,6 +51,7 @@ PROBLEM_CODES: dict[str, str] = {
     "FEEDBACK_KEY": "退回的营销任务行: 客户号与其名单键/数据日期对不上(或同一文件中重复), 未计入",
     "FEEDBACK_CONFLICT": "同一客户同一轮次在几份退回的名单中反馈不同",
     "USCC_INVALID": "统一社会信用代码格式或校验位错误(GB 32100)",
+    "POLICY_LIMIT": "助学贷款超出政策参数(年度额度上限或最长期限)",
 }
 
 #: Informational codes: recorded on the 数据问题 sheet so the user sees what was done, but not data errors —

@@ -687,6 +687,45 @@ register_table(TableSpec("credit_lines", "授信", (
 ), aliases=("授信明细", "授信台账", "授信额度", "额度明细", "个人授信", "T_credit"), key=("line_id",),
     meaning="个人授信额度: 一行一笔额度(一人可多笔), 额度、已用、授信起止日、产品、状态"))
 
+# Issue 14 (C7 助学贷款客户): the student-loan ledger (生源地/校园地国家助学贷款), one row per 借据 (usually one per academic year)
+register_table(TableSpec("student_loans", "助学贷款", (
+    C("loan_id", "借据号", "code", True, aliases=("借据编号", "合同号", "贷款合同号", "贷款账号", "借据", "合同编号")),
+    C("cust_id", "客户号", "code", aliases=CUST_ID.aliases, meaning="学生的本行客户号(若有)"),
+    C("cust_name", "学生姓名", "text", aliases=("借款学生姓名", "借款人姓名", "借款人", "姓名", "学生", "客户名称")),
+    C("id_no", "学生证件号", "id_card", aliases=("学生证件号码", "学生身份证号", "借款人证件号", "借款人证件号码", "借款人身份证号",
+                                          "证件号码", "证件号", "身份证号", "身份证号码"),
+      meaning="学生(借款人)身份证号; 15 位自动升位"),
+    C("phone", "学生手机", "code", aliases=("手机号", "手机号码", "学生手机号", "联系电话", "借款人手机")),
+    C("org_id", "机构号", "code", aliases=ORG_ALIASES + ("经办机构号", "经办网点", "受理机构", "县级资助中心")),
+    MGR_ID,
+    C("school", "学校", "text", aliases=("就读学校", "学校名称", "高校名称", "院校名称", "院校")),
+    C("degree", "学历", "category", aliases=("学历层次", "培养层次", "就读学历", "学生类别"),
+      meaning="本专科(本科/专科/高职)/研究生(硕士/博士); 空白 = 未知"),
+    C("study_years", "学制", "int", unit="年", aliases=("学制(年)", "学制年限"), nonneg=True),
+    C("enroll_year", "入学年份", "int", unit="年", aliases=("入学年", "入学年度", "入学年月", "入学时间")),
+    C("grad_year", "毕业年份", "int", unit="年", aliases=("预计毕业年份", "预计毕业年", "毕业年", "毕业年度", "届别"),
+      meaning="预计(或实际)毕业年份; 空白时按 入学年份 + 学制 推算"),
+    C("grace_end", "宽限期到期日", "date", aliases=("宽限期截止日", "还本宽限期到期日", "宽限期结束日"),
+      meaning="还本宽限期的最后一天; 空白时按 毕业日 + 宽限期(参数) 推算; 延期毕业的以此为准"),
+    C("start_date", "放款日", "date", aliases=("放款日期", "发放日期", "贷款发放日", "借款日期")),
+    C("maturity_date", "到期日", "date", aliases=("到期日期", "贷款到期日", "合同到期日")),
+    C("amount", "贷款金额", "money", unit="元", aliases=("年度贷款额", "年度贷款金额", "放款金额", "合同金额", "借款金额"),
+      nonneg=True, meaning="该借据(学年)的贷款金额"),
+    C("balance", "余额", "money", unit="元", aliases=("贷款余额", "本金余额", "借据余额", "剩余本金"), nonneg=True,
+      meaning="空白 = 未知(不按 0 计)"),
+    C("status", "还款状态", "category", aliases=("贷款状态", "状态", "借据状态"),
+      meaning="正常/逾期/结清(或 A/B/C/D 码, 同贷款表)"),
+    C("overdue_days", "逾期天数", "int", unit="天", aliases=("当前逾期天数",), nonneg=True),
+    C("end_date", "结清日", "date", aliases=("结清日期", "实际结清日")),
+    C("co_borrower_id", "共同借款人证件号", "id_card", aliases=("共同借款人证件号码", "共同借款人身份证号", "共借人证件号"),
+      meaning="共同借款人(多为父母)的身份证号"),
+    C("co_borrower_name", "共同借款人姓名", "text", aliases=("共同借款人", "共借人姓名", "共同借款人名称")),
+    C("co_borrower_phone", "共同借款人手机", "code", aliases=("共同借款人手机号", "共同借款人电话", "共借人手机")),
+    C("co_borrower_rel", "共同借款人关系", "category", aliases=("与学生关系", "共借人关系", "关系")),
+    AS_OF,
+), aliases=("助学贷款明细", "助学贷款台账", "国家助学贷款", "生源地助学贷款", "生源地信用助学贷款", "T_sl"), key=("loan_id",),
+    meaning="国家助学贷款借据(生源地/校园地): 学生、学校、学历、学制、入学/毕业年份、余额、还款状态、共同借款人"))
+
 # Alias table for users (docs/表头别名.md) -----------------------------------------------------------------
 ALIAS_DOC = "docs/表头别名.md"
 
