@@ -131,6 +131,12 @@ tax with :func:`bankxl.tax.cumulative_iit_long` over the reported gross.
     users; granted credit lines (≈18% of customers, some two) with limits, 已用 0 / under 10% / more, lines
     younger than 30 days, expiring within 60 days, expired, 冻结/失效; own random streams.
 
+``student_loans`` (助学贷款; issue 14 C7, :mod:`.student_loans`)
+    国家助学贷款 of ≈30% of the customers aged 18–31: one 借据 per academic year (本专科/研究生, yearly policy caps,
+    ≈1% above the cap), students 在读 / in the 5-year grace period / repaying (结清, 逾期 with 逾期天数), a few 延期毕业
+    with a stated 宽限期到期日, rows without 入学/毕业年份 or 学历 or 客户号; 共同借款人 (父亲/母亲) ≈45% existing
+    customers, the others outside the bank; own random stream.
+
 :func:`write_sample_workbooks` writes the tables as tidy input workbooks (the files users copy their
 own data into).
 
@@ -178,6 +184,7 @@ from .orgs import _make_orgs
 from .payment_orders import _make_orders
 from .payroll import CONTRIB_BASE, PLANTED_PAYROLL_ERRORS, SOCIAL_RATES, PlantedPayrollError, _make_payroll, _make_staff
 from .product_holdings import _make_holdings
+from .student_loans import _make_student_loans
 from .time_deposits import _make_time_deposits
 from .transactions import FLOW_PROFILES, _make_flows
 
@@ -199,7 +206,7 @@ __all__ = [
 TABLES = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll", "loans",
           "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts",
           "merchants", "merchant_monthly", "etc_signups", "mobile_banking_monthly", "credit_lines", "external_lists", "credit_reports",
-          "blacklist", "businesses")
+          "blacklist", "businesses", "student_loans")
 
 
 def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.datetime64):
@@ -313,6 +320,9 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
         np.random.default_rng([seed, 0x4533]), tables["customers"], tables["customer_monthly"], as_of_d))
     tables["credit_lines"] = _finish("credit_lines", _make_credit_lines(
         np.random.default_rng([seed, 0x4543]), tables["customers"], as_of_d))
+    # C7 助学贷款: own stream (every other table unchanged)
+    tables["student_loans"] = _finish("student_loans", _make_student_loans(
+        np.random.default_rng([seed, 0x4337]), tables["customers"], as_of_d))
     return tables, truth
 
 
@@ -333,6 +343,7 @@ SAMPLE_WORKBOOKS: dict[str, tuple[str, ...]] = {
     "样例_外部名单与征信.xlsx": ("external_lists", "credit_reports", "blacklist"),
     "样例_个体工商户.xlsx": ("businesses", "customers", "orgs"),
     "样例_手机银行与授信.xlsx": ("mobile_banking_monthly", "credit_lines", "customer_monthly", "customers"),
+    "样例_助学贷款.xlsx": ("student_loans", "customers"),
 }
 
 
