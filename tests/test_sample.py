@@ -16,7 +16,7 @@ AS_OF = pd.Timestamp("2026-11-30")
 TABLE_IDS = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll",
              "loans", "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans",
              "deposit_accounts", "merchants", "merchant_monthly", "etc_signups", "mobile_banking_monthly", "credit_lines", "external_lists", "credit_reports",
-             "blacklist", "businesses")
+             "blacklist", "businesses", "student_loans")
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
@@ -349,7 +349,7 @@ def test_workbooks_read_back(bank, tmp_path):
     paths = write_sample_workbooks(small, tmp_path / "out")
     assert [p.name for p in paths] == ["样例_定期存款.xlsx", "样例_存款目标.xlsx", "样例_员工工资.xlsx",
                                        "样例_贷款与流水.xlsx", "样例_不良贷款与存款账户.xlsx", "样例_收单商户.xlsx",
-                                       "样例_ETC签约.xlsx", "样例_外部名单与征信.xlsx", "样例_个体工商户.xlsx", "样例_手机银行与授信.xlsx"]
+                                       "样例_ETC签约.xlsx", "样例_外部名单与征信.xlsx", "样例_个体工商户.xlsx", "样例_手机银行与授信.xlsx", "样例_助学贷款.xlsx"]
     assert sorted(x.name for x in (tmp_path / "out").iterdir()) == sorted(
         p.name for p in paths
     )  # no temp files
@@ -364,6 +364,7 @@ def test_workbooks_read_back(bank, tmp_path):
         "样例_手机银行与授信.xlsx": ["手机银行月度", "授信", "客户月度存款", "客户"],
         "样例_外部名单与征信.xlsx": ["外部名单", "征信明细", "黑名单"],
         "样例_个体工商户.xlsx": ["个体工商户", "客户", "机构"],
+        "样例_助学贷款.xlsx": ["助学贷款", "客户"],
     }
     for path in paths:
         wb = openpyxl.load_workbook(path)
