@@ -67,7 +67,8 @@ def headline_figures(d: pd.DataFrame, rem: pd.DataFrame, n_large: int, params: M
 def maturity_headline(d: pd.DataFrame, rem: pd.DataFrame, n_large: int, params: MaturityParams, ctx: RunContext,
                       amount_col: str) -> Headline:
     """概览: :func:`headline_figures`, the chart 未来 12 个月到期金额 over 到期分布's ``by_month`` table
-    (``amount_col`` = its amount header) and the top 10 of 提醒名单 (``reminders``) with who/what/by when."""
+    (``amount_col`` = its amount header) and the top 10 of 提醒名单 (``reminders``) with who/what/by when, counted
+    in 笔 (``Headline.unit``: a row per deposit, not per customer)."""
     n = int(params.headline_days)
     chart = Chart(table="by_month", categories="到期月份", series=[amount_col], kind="column",
                   title=f"未来 12 个月到期金额({ctx.unit})", y_title=ctx.unit, height=240)
