@@ -394,8 +394,9 @@ def run(tables: Mapping[str, pd.DataFrame], p: StudentLoanParams, ctx: RunContex
 
     cohort_word = "入学年份" if p.cohort_by == "enroll" else "毕业年份"
     state_line = (f"毕业日 = 毕业年份(空白时 入学年份 + 学制)的 {p.grad_month_day}; 宽限期到期 = 台账的宽限期到期日, 否则毕业日 + "
-                  f"{p.grace_years} 年。状态: 结清 > 逾期 > 在读(数据日期 ≤ 毕业日) / 宽限期(≤ 宽限期到期日) / 还款期; 日期不全为未知"
-                  "(不猜测)。一人多笔取最靠后的状态(逾期 > 还款期 > 宽限期 > 在读)。")
+                  f"{p.grace_years} 年。")
+    state_rule = ("状态: 结清 > 逾期 > 在读(数据日期 ≤ 毕业日) / 宽限期(≤ 宽限期到期日) / 还款期; 日期不全为未知(不猜测)。"
+                  "一人多笔取最靠后的状态(逾期 > 还款期 > 宽限期 > 在读)。")
     rate_line = (f"逾期率 = 逾期人数 ÷ 已离校人数(宽限期 + 还款期 + 逾期); 在读学生由财政贴息、不还本, 不计入分母。人数少于 "
                  f"{p.min_cohort} 的届别不着色。")
     figures = [
@@ -435,7 +436,7 @@ def run(tables: Mapping[str, pd.DataFrame], p: StudentLoanParams, ctx: RunContex
               empty_note="没有有客户号的学生")])
     sheets = [
         Sheet("届别状态", [
-            Note(lines=[state_line, rate_line]),
+            Note(lines=[state_line, state_rule, rate_line]),
             Table(counts, name="c7_cohort_counts", title=f"{cohort_word} × 状态(人)", text_columns=(head,),
                   formats={"逾期率": "pct1", "逾期余额率": "pct1"}, conditional=cond, empty_note="助学贷款表没有数据"),
             Chart(table="c7_cohort_counts", categories=head, series=["逾期率"], kind="line", title=f"各{cohort_word}逾期率",
@@ -483,7 +484,7 @@ def run(tables: Mapping[str, pd.DataFrame], p: StudentLoanParams, ctx: RunContex
     report = Report(title="助学贷款客户", sheets=sheets, headline=headline)
     report.method = [
         "方法依据: 场景 C7 助学贷款客户(政策参数【自有知识, 需核对最新文件】); 网贷客户按场景 C3 的流水规则; 身份按证件号 > 客户号 > 姓名+手机。",
-        state_line, rate_line,
+        state_line, state_rule, rate_line,
     ]
     notes = [f"宽限期提醒名单{remind.tie_break}", f"共同借款人存款线索{leads.tie_break}",
              f"共同借款人 {lc['co']:,} 人次: 本行客户 {lc['matched']:,}, 非本行(新客线索) {lc['new']:,} 人; 子女逾期的不营销。"]
