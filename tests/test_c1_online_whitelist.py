@@ -251,3 +251,52 @@ def test_uci_admission_on_real_ages_and_defaults():
     assert len(rep.tables()["info_gap"].df) == int((ok_age & ~default).sum())
     assert len(rep.tables()["whitelist"].df) == 0
     assert "UCI" in registry()["credit.online_whitelist"].dataset_params
+
+
+def _streak_bank() -> dict:
+    """Seven customers aged 30 (born 1996-03-01), no flows, no other table: only the 征信 rules decide.
+    近24月还款状态 (oldest first, 24 months) per customer's accounts in one report of 2026-11-01:
+      S1 two accounts, each overdue (1) in the same three scattered months (positions 3, 9, 15): each account 3
+         months, no two in a row -> no 连三, no 累六 (6 = 3 + 3 was counted across accounts before: the same three
+         calendar months twice) -> 通过.
+      S2 one month at level 3 (61–90 days, i.e. 3 instalments in a row) in the middle -> 连三 -> 未通过 (C1's own
+         copy saw a run of 1 month only and passed it); current month N, so 当前无逾期 passes.
+      S3 a clean account and one with a blank string -> the blank account may hide 连三累六 -> 未计算 (was 通过).
+      S4 a clean account and a 23-character string -> REPAY_INVALID (Excel row 6), unknown -> 未计算 (was 通过).
+      S5 three 1s in a row (months 19–21) -> 连三 -> 未通过.
+      S6 two overdue months then a '#' (status unknown) -> a third overdue month may hide there -> 未计算 (was 通过).
+      S7 no report -> 未计算 (and 当前无逾期/近3月硬查询 未计算: no report, no loans)."""
+    born = "1996-03-01"
+    cust = _frame("customers", [{"cust_id": f"S{i}", "cust_name": f"客户{i}", "birth_date": born, "org_id": "001"}
+                                for i in range(1, 8)])
+    n24 = "N" * 24
+    scattered = "".join("1" if i in (3, 9, 15) else "N" for i in range(24))
+    rows = [("S1", scattered), ("S1", scattered), ("S2", "N" * 10 + "3" + "N" * 13), ("S3", n24), ("S3", None),
+            ("S4", "N" * 23), ("S4", n24), ("S5", "N" * 18 + "111" + "NNN"), ("S6", "N" * 20 + "11#N")]
+    cr = _frame("credit_reports", [{"id_no": None, "cust_id": c, "report_date": "2026-11-01", "repay_24m": s,
+                                    "account_status": "正常", "hard_queries_3m": 1} for c, s in rows])
+    bl = _frame("blacklist", [{"cust_name": "外人", "id_no": NEW, "status": "有效"}])  # nobody here: 非黑名单 通过
+    return {"customers": cust, "credit_reports": cr, "blacklist": bl}
+
+
+def test_streak_by_the_shared_repayment_rule():
+    """连三累六 comes from bankxl.rules.credit_report (per account, three-valued, invalid strings on 数据问题),
+    with C1's parameters 连三/累六 (streak_consecutive/streak_total) from RepaymentParams. Cases: _streak_bank."""
+    rep = execute("credit.online_whitelist", _streak_bank(), P, as_of=AS_OF)
+    rules = rep.tables()["admission_rules"].df.set_index("准入规则")
+    assert rules.loc["近24月无连三累六"].tolist() == [1, 2, 4]  # 通过 S1; 未通过 S2 S5; 未计算 S3 S4 S6 S7
+    failed = rep.tables()["admission_failed"].df.set_index("客户号")
+    assert failed["未通过规则"].to_dict() == {"S2": "近24月无连三累六", "S5": "近24月无连三累六"}
+    assert failed.loc["S2", "近24月最高逾期档"] == 3 and failed.loc["S2", "近24月最长连续逾期(月)"] == 1
+    assert failed.loc["S5", "近24月最长连续逾期(月)"] == 3 and failed.loc["S5", "近24月单账户累计逾期(月)"] == 3
+    gap = rep.tables()["info_gap"].df.set_index("客户号")["准入未计算"].to_dict()  # admitted, no flows
+    assert gap["S1"] == "" and all(gap[c] == "近24月无连三累六" for c in ("S3", "S4", "S6"))
+    assert gap["S7"] == "当前无逾期、近24月无连三累六、近3月硬查询"
+    bad = [(p.code, p.excel_row) for p in rep.problems.problems if p.code == "REPAY_INVALID"]
+    assert bad == [("REPAY_INVALID", 7)]  # S4's 23-character string: the 6th data row -> Excel row 7
+    # a tighter 累六 (3 months) makes S1's accounts fail on their own; 连三 > 累六 is refused before any input
+    rep3 = execute("credit.online_whitelist", _streak_bank(), {**P, "streak_total": 3}, as_of=AS_OF)
+    assert "S1" in set(rep3.tables()["admission_failed"].df["客户号"])
+    with pytest.raises(ParameterError, match="streak_consecutive"):
+        execute("credit.online_whitelist", _streak_bank(), {**P, "streak_consecutive": 4, "streak_total": 3},
+                as_of=AS_OF)

@@ -18,8 +18,9 @@ Method (defaults SCENARIOS.md C1; 【假设】 where it says so):
 
 1. 准入 per person (a person = 客户号 of one ID, :func:`bankxl.rules.identity.persons`): 年龄 in ``age_range``
    (22–55); 当前无逾期 (本行贷款 status D / 逾期天数 > 0, and the credit report's 逾期/呆账 accounts, 当前逾期总额,
-   last month of 近24月还款状态); 近 24 月无连三累六 (``streak_consecutive`` 3 overdue months in a row on an
-   account, or ``streak_total`` 6 overdue months in all); 不在黑名单 (active entries; an identity conflict counts
+   last month of 近24月还款状态); 近 24 月无连三累六 (the shared rule :mod:`bankxl.rules.credit_report`, per
+   account: ``streak_consecutive`` 3 overdue months in a row or a month at level ≥ 3, or ``streak_total`` 6
+   overdue months; an unreadable string is REPAY_INVALID); 不在黑名单 (active entries; an identity conflict counts
    as a hit to be checked); 近 3 月硬查询 ≤ ``max_queries`` (6) where a report exists. A person passes when no
    computed rule fails; the rules not computed are listed per person (准入未计算).
 2. 年龄收支曲线: persons with flows in ``band_step``-year bands: medians of monthly income and spending and
@@ -51,6 +52,7 @@ from ....errors import ParameterError
 from ....frames import customer_columns, mask_label, masked
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
+from ....rules.credit_report import RepaymentParams
 from ....rules.identity import (CONFLICT, EXTERNAL_ONLY, IN_BOTH, MATCH_CLASSES, by_cust_id, match_list,
                                 persons)
 from ....rules.transactions import SelfTransferParams, check_regex, has_pattern
@@ -68,9 +70,10 @@ INFO_GAP = "信息不足"
 
 
 @dataclass(frozen=True)
-class WhitelistParams(SelfTransferParams):
+class WhitelistParams(SelfTransferParams, RepaymentParams):
     """Parameters of C1: the flow rules' exclusion parameters (本人互转/冲正 …, inherited from
-    :class:`bankxl.rules.transactions.SelfTransferParams`) and C1's own (defaults SCENARIOS.md C1)."""
+    :class:`bankxl.rules.transactions.SelfTransferParams`), the shared 连三累六 rule's (streak_consecutive /
+    streak_total, :class:`bankxl.rules.credit_report.RepaymentParams`) and C1's own (defaults SCENARIOS.md C1)."""
 
     flow_months: int = param(12, "流水月数", "月", "取数据日期前 N 个月的流水计算月均收支", min=1, max=36)
     payroll_memo: str = param("代发|工资|薪|奖金|劳务费", "代发关键词", None,
@@ -78,8 +81,6 @@ class WhitelistParams(SelfTransferParams):
     closed_status: str = param("销户|身故|死亡|注销", "剔除的客户状态", None, "客户状态匹配该正则的客户不参与")
     age_range: tuple = param((22, 55), "准入年龄", "岁", "年龄在该区间内(含两端)才准入(常见区间 18–60)",
                              increasing=True)
-    streak_consecutive: int = param(3, "连续逾期月数", "月", "近 24 月某账户连续逾期达该月数 → 连三", min=1, max=24)
-    streak_total: int = param(6, "累计逾期月数", "月", "近 24 月各账户逾期月数合计达该值 → 累六", min=1, max=24)
     max_queries: int = param(6, "近3月硬查询上限", "次", "征信近 3 个月贷款/信用卡审批查询超过该次数不准入")
     credit_max_age: int = param(180, "征信报告有效天数", "天", "早于数据日期该天数以上的报告不用(征信规则未计算)")
     blacklist_removed: str = param("移出|撤销|解除|失效", "黑名单已移出状态", None, "黑名单状态匹配该正则的不计")
@@ -109,9 +110,11 @@ class WhitelistParams(SelfTransferParams):
     list_limit: int = param(5000, "名单上限", "户", min=1, help="白名单最多列出的客户数(按排名)")
 
     def check(self) -> None:
-        """Exclusion rules (:meth:`SelfTransferParams.check`); regexes valid; bands low < top; weights sum to 100
-        (a score of 0–100); levels/strategy (:func:`bankxl.lists.check_levels`). Raises ParameterError."""
-        super().check()
+        """Exclusion rules (:meth:`SelfTransferParams.check`); 连三 ≤ 累六 (:meth:`RepaymentParams.check`); regexes
+        valid; bands low < top; weights sum to 100 (a score of 0–100); levels/strategy
+        (:func:`bankxl.lists.check_levels`). Raises ParameterError."""
+        SelfTransferParams.check(self)
+        RepaymentParams.check(self)
         for f in ("payroll_memo", "closed_status", "blacklist_removed", "housing_pattern"):
             check_regex(self, f)
         if self.band_low >= self.band_top:
@@ -207,11 +210,12 @@ def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams, c
     cs = None
     if cr is not None:
         clm = match_list(cr, customers)
-        cs, ci = credit_summary(cr, clm, p, ctx.as_of)
+        cs, ci = credit_summary(cr, clm, p, ctx)
         cs = cs.reindex(ids)
         notes.append(f"征信明细 {ci['rows']:,} 行, 用到 {int(cs.notna().any(axis=1).sum()):,} 位本行客户的报告"
                      f"(一人多份报告取最新); 未匹配到本行客户 {ci['unmatched']:,} 行(其中身份冲突 {ci['conflicts']:,} 行)不用"
                      + (f"; {ci['stale']:,} 人的报告早于数据日期 {p.credit_max_age} 天以上, 征信规则未计算" if ci["stale"] else "")
+                     + (f"; {ci['invalid']:,} 行近24月还款状态无法解读(见数据问题), 按未知处理" if ci["invalid"] else "")
                      + "。征信数据仅限授权用途(贷款审批/贷后管理), 不得为营销而查询。")
     else:
         notes.append("没有征信明细: 连三累六、近3月硬查询未计算; 当前逾期不看征信。")
@@ -230,6 +234,7 @@ def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams, c
     out["streak"] = ~cs["streak"] if cs is not None else pd.Series(pd.NA, index=ids, dtype="boolean")
     out["worst_run"] = cs["worst_run"] if cs is not None else np.nan
     out["total_overdue"] = cs["total_overdue"] if cs is not None else np.nan
+    out["worst_level"] = cs["worst_level"] if cs is not None else np.nan
     q = cs["queries"] if cs is not None else pd.Series(np.nan, index=ids)
     out["queries"] = pd.array(np.where(q.isna(), None, q <= p.max_queries), dtype="boolean")
     out["n_queries"] = q
@@ -416,7 +421,8 @@ def _admission_sheet(adm: pd.DataFrame, frame: pd.DataFrame, customers, ctx) -> 
     df["年龄"] = bad["age"].to_numpy()
     df["黑名单来源"] = a["bl_source"].to_numpy()
     df["近24月最长连续逾期(月)"] = a["worst_run"].to_numpy()
-    df["近24月累计逾期(月)"] = a["total_overdue"].to_numpy()
+    df["近24月单账户累计逾期(月)"] = a["total_overdue"].to_numpy()
+    df["近24月最高逾期档"] = a["worst_level"].to_numpy()
     df["近3月硬查询(次)"] = a["n_queries"].to_numpy()
     df["本行贷款逾期"] = pd.Series(a["od_own"].to_numpy(), dtype="boolean").map({True: "是", False: "否"}).to_numpy()
     df["征信当前逾期"] = pd.Series(a["od_cr"].to_numpy(), dtype="boolean").map({True: "是", False: "否"}).to_numpy()
@@ -428,10 +434,14 @@ def _admission_sheet(adm: pd.DataFrame, frame: pd.DataFrame, customers, ctx) -> 
             "逐条判断, 数据中没有的规则为「未计算」(不算通过也不算未通过); 没有任何规则未通过的客户进入评分, 其未计算的规则列在"
             "白名单的「准入未计算」列。",
             "当前无逾期: 本行贷款(状态 D 逾期中或逾期天数 > 0)与征信(账户状态 逾期/呆账、当前逾期总额 > 0、近24月还款状态最后一月为"
-            " 1–7)任一为逾期即未通过; 连三累六与近3月硬查询只在有征信报告时判断; 黑名单身份冲突(证件号相同姓名不同)按命中处理, 待核实。"]),
+            " 1–7)任一为逾期即未通过; 连三累六与近3月硬查询只在有征信报告时判断; 黑名单身份冲突(证件号相同姓名不同)按命中处理, 待核实。",
+            "连三累六按账户判断(共用征信规则 bankxl.rules.credit_report): 某账户近 24 月连续逾期达「连三」月数(或某月逾期档 ≥ 该"
+            "值), 或某账户逾期月数累计达「累六」月数; 还款状态为空、无法解读或含「#」(状态未知)的账户可能藏有逾期, 其他账户都没有"
+            "连三累六时该规则为未计算。最长连续、累计逾期与最高逾期档取各账户中最大的(可解读的还款状态)。"]),
         Table(per_rule, name="admission_rules", title="各准入规则结果(人)", formats=n),
         Table(df, name="admission_failed", title="准入未通过客户", role="detail", empty_note="没有准入未通过的客户",
-              formats={"年龄": "0", "近24月最长连续逾期(月)": "0", "近24月累计逾期(月)": "0", "近3月硬查询(次)": "0"}),
+              formats={"年龄": "0", "近24月最长连续逾期(月)": "0", "近24月单账户累计逾期(月)": "0",
+                       "近24月最高逾期档": "0", "近3月硬查询(次)": "0"}),
     ], print_role="detail")
 
 
@@ -563,7 +573,8 @@ def _method(p: WhitelistParams) -> list[str]:
     return [
         "来源: SCENARIOS.md C1 线上贷款白名单优先级(准入 S17、额度上限 S19; 优先分权重与需求段为【假设】); 名单交叉用本行统一的"
         "客户身份规则 bankxl.rules.identity.match_list。",
-        f"准入: 年龄 {lo}–{hi} 岁; 当前无逾期; 近 24 月无连三累六(连续 {p.streak_consecutive} 月或累计 {p.streak_total} 月逾期); "
+        f"准入: 年龄 {lo}–{hi} 岁; 当前无逾期; 近 24 月无连三累六(某账户连续 {p.streak_consecutive} 月或累计 {p.streak_total} 月逾期, "
+        "共用征信规则); "
         f"非黑名单; 近 3 月硬查询 ≤ {p.max_queries} 次。数据中没有的规则为未计算, 不算通过也不算未通过。",
         f"收支: 近 {p.flow_months} 个月交易流水, 本人互转与冲正按共用流水规则排除; 代发 = 入账且对手户名/摘要匹配「{p.payroll_memo}」。",
         _score_text(p),

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ....frames import customer_ages
+from ....rules.credit_report import parse_with, record_problems
 from ....rules.identity import IN_BOTH, CONFLICT, ListMatch, by_cust_id
 from ....rules.transactions import KIND_REV, KIND_SELF, classify_exclusions, flow_direction, has_pattern
 from ....tables import loan_status_code
@@ -172,22 +173,28 @@ def own_overdue(loans: pd.DataFrame | None, who, ids: pd.Index, housing_pattern:
     return g["od"].astype("boolean"), g["house"].astype("boolean")
 
 
-def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, as_of: pd.Timestamp) -> tuple[pd.DataFrame, dict]:
+def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, ctx) -> tuple[pd.DataFrame, dict]:
     """Per person with a usable credit report (index = representative 客户号): cur_overdue (boolean: an account
     of the latest report is 逾期/呆账 by 账户状态, holds 当前逾期总额 > 0, or ends its 近24月还款状态 in 1–7; <NA>
-    when none of these is known), streak (连三累六: some account has ``p.streak_consecutive`` overdue months
-    (1–7) in a row, or the report's accounts hold ``p.streak_total`` overdue months together; <NA> when no
-    还款状态 is known), worst_run, total_overdue (months), queries (近3月硬查询次数, the report's largest; NaN
-    unknown), report_date. Only rows matched to the bank's persons (内外都有) count; a person's latest report
-    (报告日期; a report older than ``p.credit_max_age`` days before the data date is not used). Second value:
-    counts for 说明 (unmatched rows, persons with a stale report)."""
+    when none of these is known), streak (连三累六 of the shared rule :mod:`bankxl.rules.credit_report` with C1's
+    ``p.streak_consecutive`` / ``p.streak_total``, per account: True when an account of the report has it, <NA>
+    when none has it but an account's string is blank, unreadable or holds a ``#`` month that could hide it),
+    worst_run (the longest run of overdue months of an account, months), total_overdue (the most overdue
+    months of one account), worst_level (the highest overdue level 1–7 of a month, 0 none), queries
+    (近3月硬查询次数, the report's largest; NaN unknown), report_date; worst_run/total_overdue/worst_level count
+    the readable strings (NaN when none). Only rows matched to the bank's persons (内外都有) count; a person's
+    latest report (报告日期; a report older than ``p.credit_max_age`` days before the data date is not used).
+    Invalid 还款状态 strings of the rows used are REPAY_INVALID on 数据问题 (``ctx``). Second value: counts for
+    说明 (rows, unmatched rows, conflicts, persons with a stale report, invalid strings)."""
+    as_of = ctx.as_of
     cls = lm.rows["match_class"]
     m = (cls == IN_BOTH).fillna(False).to_numpy()
     d = cr[m].assign(_p=lm.rows["cust_id"][m].to_numpy())
     info = {"rows": len(cr), "unmatched": int((~m).sum()), "conflicts": int((cls == CONFLICT).fillna(False).sum()),
-            "stale": 0}
+            "stale": 0, "invalid": 0}
     empty = pd.DataFrame({"cur_overdue": pd.Series(dtype="boolean"), "streak": pd.Series(dtype="boolean"),
                           "worst_run": pd.Series(dtype="float64"), "total_overdue": pd.Series(dtype="float64"),
+                          "worst_level": pd.Series(dtype="float64"),
                           "queries": pd.Series(dtype="float64"), "report_date": pd.Series(dtype="datetime64[ns]")},
                          index=pd.Index([], dtype="string", name="cust_id"))
     if not len(d):
@@ -201,21 +208,26 @@ def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, as_of: pd.Timestamp) -> t
     d, rd = d[~stale], rd[~stale]
     if not len(d):
         return empty, info
-    rep = d["repay_24m"].astype("string").str.strip().str.upper().replace("", pd.NA) if "repay_24m" in d.columns \
-        else pd.Series(pd.NA, index=d.index, dtype="string")
+    parsed = parse_with(d["repay_24m"] if "repay_24m" in d.columns
+                        else pd.Series(pd.NA, index=d.index, dtype="string"), p)
+    if "repay_24m" in d.columns:
+        info["invalid"] = record_problems(ctx, "credit_reports", d, "repay_24m", parsed)
     status = d["account_status"].astype("string") if "account_status" in d.columns else pd.Series(
         pd.NA, index=d.index, dtype="string")
     amt = pd.to_numeric(d["overdue_amount"], errors="coerce") if "overdue_amount" in d.columns else pd.Series(
         np.nan, index=d.index)
-    runs = _longest_run(rep)
-    total = rep.str.count(r"[1-7]").astype("float64")
-    last_od = rep.str.slice(-1).str.match(r"[1-7]")
+    current = parsed["current"]
+    streak = parsed["streak"]
     ind = pd.DataFrame({
         "st_od": has_pattern(status.fillna(""), OVERDUE_STATUS).to_numpy(),
         "st_known": status.notna().to_numpy(),
         "amt_od": (amt > 0).to_numpy(), "amt_known": amt.notna().to_numpy(),
-        "rep_od": last_od.fillna(False).to_numpy(dtype=bool), "rep_known": rep.notna().to_numpy(),
-        "run": runs.to_numpy(dtype="float64"), "total": total.to_numpy(),
+        "rep_od": current.str.match(r"[1-7]").fillna(False).to_numpy(dtype=bool),
+        "rep_known": current.notna().to_numpy(),
+        "streak_yes": streak.eq(True).fillna(False).to_numpy(dtype=bool), "streak_unk": streak.isna().to_numpy(),
+        "run": parsed["longest_run"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
+        "total": parsed["overdue_months"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
+        "level": parsed["worst"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
         "q": pd.to_numeric(d["hard_queries_3m"], errors="coerce").to_numpy(dtype="float64")
         if "hard_queries_3m" in d.columns else np.full(len(d), np.nan),
         "rd": rd.to_numpy()})
@@ -223,32 +235,15 @@ def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, as_of: pd.Timestamp) -> t
     g = ind.groupby(codes)
     any_od = g[["st_od", "amt_od", "rep_od"]].any().any(axis=1)
     known = g[["st_known", "amt_known", "rep_known"]].any().any(axis=1)
-    rep_known = g["rep_known"].any()
-    worst = g["run"].max()
-    tot = g["total"].sum(min_count=1)
-    streak = (worst >= p.streak_consecutive) | (tot >= p.streak_total)
+    s_yes, s_unk = g["streak_yes"].any(), g["streak_unk"].any()
     out = pd.DataFrame({
         "cur_overdue": pd.array(np.where(any_od, True, np.where(known, False, None)), dtype="boolean"),
-        "streak": pd.array(np.where(rep_known, streak, None), dtype="boolean"),
-        "worst_run": worst.where(rep_known).to_numpy(), "total_overdue": tot.where(rep_known).to_numpy(),
+        "streak": pd.array(np.where(s_yes, True, np.where(s_unk, None, False)), dtype="boolean"),
+        "worst_run": g["run"].max().to_numpy(), "total_overdue": g["total"].max().to_numpy(),
+        "worst_level": g["level"].max().to_numpy(),
         "queries": g["q"].max().to_numpy(), "report_date": g["rd"].max().to_numpy()},
         index=keys[any_od.index.to_numpy()])
     return out, info
-
-
-def _longest_run(rep: pd.Series) -> pd.Series:
-    """Longest run of overdue months (characters 1–7) per 还款状态 string (float, NaN when blank), vectorised over
-    a (rows × 24) character matrix."""
-    t = rep.fillna("")
-    width = int(max(t.str.len().max() if len(t) else 0, 1))
-    mat = t.to_numpy(dtype=object).astype(f"U{width}").view(np.uint32).reshape(-1, width)
-    od = (mat >= ord("1")) & (mat <= ord("7"))
-    run = np.zeros(od.shape[0], dtype=np.int64)
-    best = np.zeros(od.shape[0], dtype=np.int64)
-    for j in range(width):  # over the (at most 24) months, not over customers
-        run = np.where(od[:, j], run + 1, 0)
-        best = np.maximum(best, run)
-    return pd.Series(np.where(rep.isna().to_numpy(), np.nan, best.astype("float64")), index=rep.index)
 
 
 def blacklist_hits(bl: pd.DataFrame, lm: ListMatch, active_pattern_out: str) -> tuple[pd.Series, int]:
