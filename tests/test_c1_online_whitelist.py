@@ -300,3 +300,17 @@ def test_streak_by_the_shared_repayment_rule():
     with pytest.raises(ParameterError, match="streak_consecutive"):
         execute("credit.online_whitelist", _streak_bank(), {**P, "streak_consecutive": 4, "streak_total": 3},
                 as_of=AS_OF)
+
+
+def test_blacklist_identity_conflict_counts_as_a_hit_and_says_so_on_data_problems():
+    """A blacklist row with K5's ID under another name (周伍 vs 周五) is a 冲突: never merged, counted as a hit to be
+    checked (非黑名单 未通过, 来源 身份冲突待核实) and listed once on 数据问题 (Excel row 2) — its 处理 says what
+    happened to it (it is not on the 身份冲突 sheet, which lists the external list's conflicts)."""
+    b = _bank()
+    b["blacklist"] = _frame("blacklist", [{"cust_name": "周伍", "id_no": ID5, "source": "失信被执行人", "status": "有效"}])
+    rep = execute("credit.online_whitelist", b, P, as_of=AS_OF)
+    failed = rep.tables()["admission_failed"].df.set_index("客户号")
+    assert failed.loc["K5", "未通过规则"] == "非黑名单" and failed.loc["K5", "黑名单来源"] == "身份冲突待核实"
+    got = [(p.table, p.excel_row, p.action) for p in rep.problems.problems if p.code == "LIST_CONFLICT"]
+    assert ("blacklist", 2, "按命中黑名单处理(不通过「非黑名单」), 未与本行客户合并, 待核实") in got
+    assert ("external_lists", 4, "未与本行客户合并, 列入「身份冲突」待核实") in got and len(got) == 2

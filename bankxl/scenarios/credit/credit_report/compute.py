@@ -33,10 +33,7 @@ def person_keys(cr: pd.DataFrame, customers: pd.DataFrame | None, ctx) -> tuple[
         lm = match_list(cr, customers)
         cls = lm.rows["match_class"]
         conflict = (cls == CONFLICT).fillna(False).to_numpy()
-        if conflict.any() and "_row" in cr.columns:
-            ctx.problem("credit_reports", cr.loc[conflict, "_row"], "id_no", "LIST_CONFLICT",
-                        cr.loc[conflict, "id_no"], lm.rows.loc[conflict, "reason"].astype(str).to_numpy(),
-                        "该行征信不计入(身份待核实)")
+        lm.record_conflicts("credit_reports", cr, ctx, "该行征信不计入(身份待核实)")
         key = lm.rows["cust_id"].where((cls == IN_BOTH).fillna(False))
         info = {"unmatched": int(((cls != IN_BOTH) & ~(cls == CONFLICT)).fillna(True).sum()),
                 "conflicts": int(conflict.sum()), "by": "客户表"}

@@ -150,7 +150,7 @@ def run(tables, p: WhitelistParams, ctx: RunContext) -> Report:
     ext = tables.get("external_lists")
     lm = match_list(ext, customers) if ext is not None else None
     if lm is not None:
-        _record_conflicts("external_lists", ext, lm, ctx)
+        lm.record_conflicts("external_lists", ext, ctx)
 
     frame = _frame(info, adm, people, curve, lm, ext, tables, who, p, ctx)
     scored = frame[frame["admitted"] & frame["has_flows"]]
@@ -241,7 +241,7 @@ def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams, c
     bl = tables.get("blacklist")
     if bl is not None:
         blm = match_list(bl, customers)
-        _record_conflicts("blacklist", bl, blm, ctx)
+        blm.record_conflicts("blacklist", bl, ctx, "按命中黑名单处理(不通过「非黑名单」), 未与本行客户合并, 待核实")
         hits, removed = blacklist_hits(bl, blm, p.blacklist_removed)
         out["bl_source"] = hits.reindex(ids)
         out["blacklist"] = pd.array(~ids.isin(hits.index), dtype="boolean")
@@ -347,15 +347,6 @@ def _deposit(monthly: pd.DataFrame | None, who, ids: pd.Index) -> pd.Series:
     last = mo[mo["month"].eq(mo.groupby("_c")["month"].transform("max"))]
     s = last.groupby("_c")["dep_avg"].sum(min_count=1)
     return s.set_axis(keys[s.index.to_numpy()], axis=0).reindex(ids)
-
-
-def _record_conflicts(table: str, df: pd.DataFrame, lm, ctx: RunContext) -> None:
-    """One LIST_CONFLICT row problem per conflicting list row (kept out of the matched customers)."""
-    bad = lm.rows["match_class"].eq(CONFLICT).fillna(False).to_numpy()
-    if bad.any() and "_row" in df.columns:
-        rows = df[bad]
-        ctx.problem(table, rows["_row"], "id_no", "LIST_CONFLICT", rows["id_no"] if "id_no" in rows else None,
-                    lm.rows.loc[bad, "reason"].astype(str).tolist(), "未与本行客户合并, 列入「身份冲突」待核实")
 
 
 # ---------------------------------------------------------------------------------------------- score
@@ -506,7 +497,7 @@ def _leads_sheet(ext: pd.DataFrame, lm, ctx) -> Sheet:
     """仅外部(新客): one row per person (first row of the person), masked, by 缴存基数 descending."""
     r = lm.rows
     new = r[r["match_class"].eq(EXTERNAL_ONLY).fillna(False).to_numpy()]
-    key = new["person"].fillna("行:" + pd.Series(new.index.astype(str), index=new.index, dtype="string"))
+    key = lm.person_key()[new.index]
     first = ext.loc[new.index[~key.duplicated().to_numpy()]]
     df = pd.DataFrame({
         mask_label("姓名", ctx): masked(first["cust_name"], "cust_name", ctx).to_numpy(),
