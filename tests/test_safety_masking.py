@@ -32,7 +32,15 @@ def _personal_values(tables: dict, kinds=tuple(PERSONAL)) -> dict[str, set[str]]
             for col in PERSONAL[kind]:
                 if col in df.columns:
                     v = df[col].dropna().astype(str).str.strip()
+                    # a value the source already masks (external lists: 138****5678) is no longer personal
+                    v = v[~v.str.contains("*", regex=False)]
                     out[kind].update(x for x in v if len(x) >= 2)
+    # the bank's own 借据号 (loans/npl_loans.loan_id) is an internal key shown whole like 客户号, also where a
+    # repayment order or transfer names it as the counterparty account
+    loan_ids = {str(x).strip() for t in ("loans", "npl_loans") if t in tables and "loan_id" in tables[t].columns
+                for x in tables[t]["loan_id"].dropna()}
+    if "account" in out:
+        out["account"] -= loan_ids
     # a transaction counterparty that is one of the customers is a personal name too
     names = out.get("name", set())
     if "transactions" in tables and names:
