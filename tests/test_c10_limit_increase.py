@@ -161,6 +161,22 @@ def test_admission_tiers_and_new_limits_by_hand(report):
     assert sorted(tags["客户号"]) == sorted(["P1", "P2", "P3", "P4", "P8", "P10"])
 
 
+def test_list_is_a_credit_report_list_only_when_a_report_was_used(report):
+    """② 征信 read P1–P9's reports: the list is marked as derived from 征信明细 (a cross-scenario view leaves it out
+    unless allowed). Without 征信明细, or with reports older than 征信报告有效天数 only (nobody's report used), it is
+    not: ② is unknown for everybody then (P1–P4 待核实 like P10)."""
+    assert report.tables()["c10_list"].credit_report is True
+    b = bank()
+    del b["credit_reports"]
+    rep = execute("credit.limit_increase", b, as_of=AS_OF)
+    assert rep.tables()["c10_list"].credit_report is False
+    b = bank()
+    b["credit_reports"] = b["credit_reports"].assign(report_date=pd.Timestamp("2026-01-15"))  # 319 days > 180
+    rep = execute("credit.limit_increase", b, as_of=AS_OF)
+    lst = rep.tables()["c10_list"]
+    assert lst.credit_report is False and set(lst.df["等级"]) == {"待核实"}
+
+
 def test_planning_headline_and_key_counts(report):
     """二轮规划 by hand: 0101 = A P1 (50,000) + B P2 (20,000) → 一轮 2 户 7 万元; C P4 10,000 → target ⌈1 × 30%⌉ = 1,
     1 万元; 待核实 P8. 0102 = A P3 2 万元, no C (target 0), 待核实 P10. Key counts from the table above."""

@@ -314,3 +314,16 @@ def test_blacklist_identity_conflict_counts_as_a_hit_and_says_so_on_data_problem
     got = [(p.table, p.excel_row, p.action) for p in rep.problems.problems if p.code == "LIST_CONFLICT"]
     assert ("blacklist", 2, "按命中黑名单处理(不通过「非黑名单」), 未与本行客户合并, 待核实") in got
     assert ("external_lists", 4, "未与本行客户合并, 列入「身份冲突」待核实") in got and len(got) == 2
+
+
+def test_whitelist_is_a_credit_report_list_only_when_a_report_was_used(report):
+    """The admission read K1's/K4's/K6's reports: the whitelist is marked as derived from 征信明细 (a cross-scenario
+    view leaves it out unless allowed); without 征信明细, or with one whose only report is stale, it is not."""
+    assert report.tables()["whitelist"].credit_report is True
+    rep = execute("credit.online_whitelist", _bank(with_credit=False), P, as_of=AS_OF)
+    assert rep.tables()["whitelist"].credit_report is False
+    b = _bank()
+    b["credit_reports"] = b["credit_reports"].iloc[[1]]  # K1's 2025-01-01 report only: older than 180 days
+    rep = execute("credit.online_whitelist", b, P, as_of=AS_OF)
+    assert rep.tables()["admission_rules"].df.set_index("准入规则").loc["近3月硬查询", "未计算"] == 9
+    assert rep.tables()["whitelist"].credit_report is False

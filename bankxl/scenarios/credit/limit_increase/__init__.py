@@ -298,7 +298,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
         f"新额度 = min(现额度 × (1 + 提升率), 月收入 × {p.income_multiple:g}, 产品上限), 向下取整到 {p.limit_step:,.0f} "
         f"{ctx.base_unit}; A {p.rate_a:.0%} / B {p.rate_b:.0%} / C 按增信路径({paths}), 名单按最高提升率测算。",
         "月收入 = 代发月均(有代发时), 否则申报月收入; 「收入来源」列写明。"],
-        formats=money0 | {"提升率": "pct1", "DTI": "pct1"})
+        formats=money0 | {"提升率": "pct1", "DTI": "pct1"},
+        credit_report=bool(f["has_report"].any()))  # ② 征信 read a report: a credit-report list (authorised use)
     blocks[-1].empty_note = "没有可提额或待核实的客户"
     plan_note = (f"一轮 = A、B 层直接提额; 二轮 = C 层增信后提额, 目标户数 = 参数「机构二轮目标户数」中指定的数, 否则 C 户数 × "
                  f"{p.round2_rate:.0%} 向上取整; 二轮目标新增额度 = 该机构按排名前 N 户 C 层客户的提额金额之和。")

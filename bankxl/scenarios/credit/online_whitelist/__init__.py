@@ -144,7 +144,7 @@ def run(tables, p: WhitelistParams, ctx: RunContext) -> Report:
 
     flows = monthly_flows(tables.get("transactions"), customers, who, p, ctx.as_of, ctx)
     people = flows["people"].reindex(ids).dropna(how="all") if flows else None
-    adm, adm_notes = _admission(tables, customers, info, who, p, ctx)
+    adm, adm_notes, credit_used = _admission(tables, customers, info, who, p, ctx)
     notes += adm_notes
     curve = age_curve(people, info["age"], p) if people is not None else None
     ext = tables.get("external_lists")
@@ -171,7 +171,8 @@ def run(tables, p: WhitelistParams, ctx: RunContext) -> Report:
         "whitelist", "线上贷款白名单(优先级)", limit=p.list_limit, lines=[_score_text(p)],
         formats={"年龄": "0", "代发连续月数": "0", "支出收入比": "0%", "收入分位": "0%", "内外都有": '"是";;"否"',
                  ctx.base_label("月均收入"): "#,##0", ctx.base_label("月均支出"): "#,##0",
-                 ctx.base_label("参考额度"): "#,##0"}), print_role="detail"))
+                 ctx.base_label("参考额度"): "#,##0"}, credit_report=credit_used),
+        print_role="detail"))
     rep.sheets.append(_curve_sheet(curve, p, ctx))
     rep.sheets.append(_admission_sheet(adm, frame, customers, ctx))
     rep.sheets.append(_gap_sheet(gap, customers, ctx))
@@ -196,9 +197,12 @@ def run(tables, p: WhitelistParams, ctx: RunContext) -> Report:
 
 
 # ---------------------------------------------------------------------------------------------- admission
-def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams, ctx) -> tuple[pd.DataFrame, list[str]]:
+def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams,
+               ctx) -> tuple[pd.DataFrame, list[str], bool]:
     """Per person (index = ``info``'s): one boolean column per rule of :data:`RULES` — True passed, False failed,
-    <NA> 未计算 — plus detail columns (blacklist source, queries, worst run …) and the 说明 lines."""
+    <NA> 未计算 — plus detail columns (blacklist source, queries, worst run …), the 说明 lines, and whether some
+    person's credit report (征信明细) was used — the whitelist is then a credit-report list
+    (:class:`bankxl.lists.ListTable` ``credit_report``: a cross-scenario view leaves it out unless allowed)."""
     ids = info.index
     notes = []
     lo, hi = p.age_range
@@ -252,7 +256,8 @@ def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams, c
         out["blacklist"] = pd.array([pd.NA] * len(ids), dtype="boolean")
         notes.append("没有黑名单: 「非黑名单」未计算。")
     out["house"] = own[1] if own is not None else pd.Series(pd.NA, index=ids, dtype="boolean")
-    return out, notes
+    # the admission read somebody's credit report: the whitelist derives from 征信明细 (authorised use only)
+    return out, notes, bool(cs is not None and cs.notna().any(axis=1).any())
 
 
 def _dataset_default(customers: pd.DataFrame, who, ids: pd.Index) -> pd.Series:
