@@ -327,3 +327,24 @@ def test_whitelist_is_a_credit_report_list_only_when_a_report_was_used(report):
     rep = execute("credit.online_whitelist", b, P, as_of=AS_OF)
     assert rep.tables()["admission_rules"].df.set_index("准入规则").loc["近3月硬查询", "未计算"] == 9
     assert rep.tables()["whitelist"].credit_report is False
+
+
+@pytest.mark.parametrize("sid", ["credit.online_whitelist", "credit.limit_increase", "credit.credit_report"])
+def test_every_list_passes_its_params_so_its_note_names_its_own_strategy(sid):
+    """C1, C10 and C8 (review follow-up): every score_list call passes the scenario's params, so the note names the
+    parameter its strategy came from (bankxl.lists.strategy_source) and a strategy of no parameter is refused."""
+    import importlib
+
+    from bankxl import lists
+    from contract_checks import sample_bank
+
+    mod = importlib.import_module("bankxl.scenarios." + sid)
+    calls = []
+
+    def spy(*a, **k):
+        calls.append(k.get("params"))
+        return lists.score_list(*a, **k)
+
+    with mock.patch.object(mod, "score_list", spy):
+        execute(sid, sample_bank(), as_of=AS_OF)
+    assert calls and all(isinstance(c, mod.SPEC.params) for c in calls), calls

@@ -160,7 +160,7 @@ def limit_list(f: pd.DataFrame, p: LimitParams, ctx: RunContext, customers: pd.D
             "bind": "约束", "income": bl("月收入"), "income_src": "收入来源", "dti": "DTI", "deposit": bl("本行日均")}
     who = customers if customers is not None and len(customers) else frame
     lst = score_list(frame, rules, TIER_LEVELS, p.strategy, ctx, sort_by=("raise", "limit"), customers=who, show=show,
-                     decimals=0)
+                     decimals=0, params=p)
     df = lst.df
     unk = df["等级"].isna()
     if unk.any():
