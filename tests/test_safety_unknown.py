@@ -83,8 +83,10 @@ def test_d4_other_bank_funds_unknown_without_transactions():
                        "dep_avg": [300_000.0, 1000.0], "td_avg": [250_000.0, 0.0]})
     rep = execute("deposit.core_customers", {"customer_monthly": cm}, as_of="2026-11-30")
     det = rep.tables()["d4_factors"].df.set_index("客户号")
-    other = [c for c in det.columns if c.startswith("他行资金迹象额")][0]
-    assert det[other].isna().all()  # no 交易流水: unknown, not 0
+    # no 交易流水: 他行资金迹象额 is unknown for everyone, so the column is left out (never 0) and the note says so
+    assert not [c for c in det.columns if c.startswith("他行资金迹象额")]
+    hidden = next(b for s in rep.sheets if s.name == "要素明细" for b in s.blocks if hasattr(b, "lines"))
+    assert "他行资金迹象额(元)" in hidden.lines[0] and "全部客户都没有该值" in hidden.lines[0]
     assert (det["F2稳定"] == "不可算").all() and (det["F3潜力"] == "不可算").all()
     core = rep.tables()["d4_core"].df.set_index("客户号")
     assert core.loc["A", "等级"] == "规模客户"

@@ -205,8 +205,8 @@ __all__ = [
 #: the canonical tables :func:`make_sample_bank` makes (a scenario's ``SPEC.sample_inputs`` must be among them)
 TABLES = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll", "loans",
           "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts",
-          "merchants", "merchant_monthly", "etc_signups", "mobile_banking_monthly", "credit_lines", "external_lists", "credit_reports",
-          "blacklist", "businesses", "student_loans")
+          "merchants", "merchant_monthly", "etc_signups", "businesses", "external_lists", "credit_reports", "blacklist",
+          "mobile_banking_monthly", "credit_lines", "student_loans")  # the order make_sample_bank builds them
 
 
 def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.datetime64):
