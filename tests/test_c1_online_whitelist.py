@@ -348,3 +348,23 @@ def test_every_list_passes_its_params_so_its_note_names_its_own_strategy(sid):
     with mock.patch.object(mod, "score_list", spy):
         execute(sid, sample_bank(), as_of=AS_OF)
     assert calls and all(isinstance(c, mod.SPEC.params) for c in calls), calls
+
+
+def test_age_curve_chart_leaves_out_bands_with_too_few_customers():
+    """With 需求段最少客户数 2: 35–39 (K1, K9: 2 persons) is judged, 30–34 (K2 alone) is 样本不足 — kept in the table
+    with its values (20,000 / 4,000 / 0.2) but blank in 作图数据, which the chart draws. With 3 every band is
+    样本不足: no chart, and the note says why."""
+    rep = execute("credit.online_whitelist", _bank(), {"band_min": 2}, as_of=AS_OF)
+    c = rep.tables()["age_curve"].df.set_index("年龄段")
+    assert c.loc["30–34", "需求段"] == "样本不足" and c.loc["30–34", "收入中位数(元)"] == pytest.approx(20_000)
+    assert c.loc["30–34", "支出收入比"] == pytest.approx(0.2) and c.loc["35–39", "需求段"] == "是"
+    plot = rep.tables()["age_curve_chart"].df.set_index("年龄段")
+    assert plot.loc["30–34"].isna().all()
+    assert plot.loc["35–39"].tolist() == pytest.approx([7_000, 5_500, 5_500 / 7_000])
+    assert plot.index.tolist() == c.index.tolist()  # same bands: the axis keeps its order, gaps where blank
+    sheet = next(s for s in rep.sheets if s.name == "年龄曲线")
+    assert [b.table for b in sheet.blocks if type(b).__name__ == "Chart"] == ["age_curve_chart"]
+    rep3 = execute("credit.online_whitelist", _bank(), {"band_min": 3}, as_of=AS_OF)
+    sheet = next(s for s in rep3.sheets if s.name == "年龄曲线")
+    assert not [b for b in sheet.blocks if type(b).__name__ == "Chart"] and "age_curve_chart" not in rep3.tables()
+    assert any("未作图" in line for b in sheet.blocks if type(b).__name__ == "Note" for line in b.lines)

@@ -388,6 +388,9 @@ def _score_text(p: WhitelistParams) -> str:
 
 # ---------------------------------------------------------------------------------------------- sheets
 def _curve_sheet(curve, p: WhitelistParams, ctx) -> Sheet:
+    """年龄曲线: the curve table (every band, 样本不足 marked) and a line chart over 作图数据 — the same bands with
+    the values of the bands below ``p.band_min`` persons left blank (a median of two people is no band's curve;
+    Excel leaves a gap there). No chart when no band has enough persons (the note says so)."""
     lo, hi = p.demand_ratio
     lines = [f"有流水的客户按 {p.band_step} 岁分段: 月均收入、月均支出(本人互转与冲正已排除)的中位数;",
              f"支出收入比 = 支出中位数 / 收入中位数; 比值在 {lo:.0%}–{hi:.0%} 且客户数 ≥ {p.band_min} 的年龄段为需求段(【假设】)。"]
@@ -395,13 +398,22 @@ def _curve_sheet(curve, p: WhitelistParams, ctx) -> Sheet:
         return Sheet("年龄曲线", [Note(title="年龄收支曲线", lines=lines + ["没有流水: 未计算。"])])
     df = curve.rename(columns={"收入中位数": ctx.base_label("收入中位数"), "支出中位数": ctx.base_label("支出中位数")})
     inc, sp = ctx.base_label("收入中位数"), ctx.base_label("支出中位数")
-    return Sheet("年龄曲线", [
-        Note(title="年龄收支曲线", lines=lines),
-        Table(df, name="age_curve", title="年龄段收支中位数", formats={"客户数": "#,##0", inc: "#,##0", sp: "#,##0",
-                                                               "支出收入比": "0%"}),
-        Chart(table="age_curve", categories="年龄段", series=[inc, sp], secondary=["支出收入比"], kind="line",
-              title="年龄收支曲线(月均中位数; 右轴: 支出收入比)", height=340),
-    ])
+    fmt = {inc: "#,##0", sp: "#,##0", "支出收入比": "0%"}
+    thin = df["需求段"].eq("样本不足").to_numpy()
+    plot = df[["年龄段", inc, sp, "支出收入比"]].copy()
+    plot.loc[thin, [inc, sp, "支出收入比"]] = np.nan
+    judged = plot[[inc, sp]].notna().any(axis=1).any()
+    lines.append(f"客户数少于 {p.band_min} 的年龄段标为「样本不足」: 表中保留其数值, 但不画入曲线(作图数据留空), 几个人的中位数"
+                 "不代表该年龄段。" + ("" if judged else " 本次每个年龄段都样本不足或没有客户, 未作图。"))
+    blocks = [Note(title="年龄收支曲线", lines=lines),
+              Table(df, name="age_curve", title="年龄段收支中位数", formats={"客户数": "#,##0", **fmt})]
+    if judged:
+        blocks += [Table(plot, name="age_curve_chart", title=f"作图数据(样本不足的年龄段留空: 客户数 < {p.band_min})",
+                         formats=fmt),
+                   Chart(table="age_curve_chart", categories="年龄段", series=[inc, sp], secondary=["支出收入比"],
+                         kind="line", title=f"年龄收支曲线(月均中位数; 右轴: 支出收入比; 不含客户数 < {p.band_min} 的年龄段)",
+                         height=340)]
+    return Sheet("年龄曲线", blocks)
 
 
 def _admission_sheet(adm: pd.DataFrame, frame: pd.DataFrame, customers, ctx) -> Sheet:
