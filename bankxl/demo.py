@@ -13,6 +13,7 @@ from typing import Callable
 import pandas as pd
 
 from .report.summary import report_rows, report_sizes
+from .report.xlsx import report_file_name
 from .runner import run_scenario
 from .scenario import registry
 
@@ -34,7 +35,7 @@ def run_demo(out: Path, data_dir: Path | None = None, customers: int = 2000, see
             lacking = sorted(set(spec.sample_inputs) - set(tables))
             progress(f"  - {spec.code} {spec.title}: 跳过, 示例银行缺少 {lacking}")
             continue
-        path = out / f"示例银行_{spec.code}_{spec.title}.xlsx"
+        path = out / report_file_name(spec.code, spec.title, "示例银行")
         res = run_scenario(spec, inputs, path, as_of=as_of)
         rows.extend(report_rows("示例银行", spec, res.report, res.path))
         progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({report_sizes(res.report)})")

@@ -41,7 +41,7 @@ def demo_plan(dataset: str) -> list:
 
 def _run_one(dataset: str, spec, data: dict, meta: dict, out: Path, progress) -> list[dict]:
     from ..report.summary import report_rows, report_sizes
-    from ..report.xlsx import write_report
+    from ..report.xlsx import report_file_name, write_report
     from ..runner import execute
     from ..scenario import RunContext
 
@@ -63,7 +63,7 @@ def _run_one(dataset: str, spec, data: dict, meta: dict, out: Path, progress) ->
         log.exception("demo run %s on %s failed", spec.id, dataset)
         progress(f"  ✗ {spec.code} {spec.title} ({dataset}): {type(e).__name__}: {e}")
         return []
-    path = write_report(report, out / f"{dataset}_{spec.code}_{spec.title}.xlsx")
+    path = write_report(report, out / report_file_name(spec.code, spec.title, dataset))
     progress(f"  ✓ {spec.code} {spec.title} -> {path.name}  ({report_sizes(report)})")
     return report_rows(meta["label"], spec, report, path)
 

@@ -10,7 +10,8 @@ datetimes converted to Asia/Shanghai local time, and an atomic write (temp file 
 
 A table longer than a sheet holds (:func:`table_capacity`, Excel's 1,048,576 rows) continues on sheets
 ``名单(2)``, ``名单(3)`` … each with its own header (at most ``MAX_CONTINUATION_SHEETS`` of them; rows beyond are
-not written), and the sheet and 说明 say so. :func:`safe_filename` turns text from data into one safe file name.
+not written), and the sheet and 说明 say so. :func:`safe_filename` turns text from data into one safe file name,
+:func:`report_file_name` names a scenario's report file.
 
 Very large reports (more than ``LARGE_CELLS`` cells) switch XlsxWriter to ``constant_memory``; Excel tables
 are not available there, so sheets get a plain autofilter instead, and 说明 says so.
@@ -64,10 +65,11 @@ STYLE_COLORS = {"bad": ("#9C0006", "#FFC7CE"), "warn": ("#9C5700", "#FFEB9C"), "
 FOOTER_NOTE = "内部资料 注意保密"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _RESERVED_SHEETS = frozenset({"history"})  # Excel refuses a sheet called History (any case)
-_BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 #: bidi controls and zero-width characters: dropped from file names, so ``名单_\u202eCOM1.xlsx`` cannot show
 #: as another name or fake an extension
 _INVISIBLE_FILE_CHARS = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\u061c\u180e\ufeff]")
+#: a character safe_filename replaces, with the spaces and _ beside it: folded into one _
+_SEPARATOR_RUN = re.compile(r'[ _]*[<>:"/\\|?*\x00-\x1f\x7f][ _]*')
 _RESERVED_FILES = re.compile(r"(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[0-9¹²³]|LPT[0-9¹²³])(\..*)?", re.I)
 
 
@@ -99,14 +101,24 @@ def safe_filename(text: Any, max_bytes: int = 255) -> str:
     <>:"/\\|?* and control characters become _, runs of dots become one dot (no ``..``), a leading dot
     becomes _ (no hidden files), trailing dots and spaces go (Windows drops them), Windows device names
     (CON, NUL, COM1, LPT1 … with or without an extension, any case) get a leading _, and the result is cut
-    to ``max_bytes`` UTF-8 bytes without splitting a character. Never empty ("_")."""
-    s = re.sub(r"\.{2,}", ".", _BAD_FILE_CHARS.sub("_", _INVISIBLE_FILE_CHARS.sub("", str(text))))
+    to ``max_bytes`` UTF-8 bytes without splitting a character. Never empty ("_"). Spaces and _ around a
+    replaced character fold into its _ (``征信数据: 他行客户挖掘`` -> ``征信数据_他行客户挖掘``, not ``征信数据_ 他行…``)."""
+    s = re.sub(r"\.{2,}", ".", _SEPARATOR_RUN.sub("_", _INVISIBLE_FILE_CHARS.sub("", str(text))))
     s = s.encode("utf-8")[:max_bytes].decode("utf-8", "ignore").rstrip(". ")
     if s.startswith("."):
         s = "_" + s[1:]
     if _RESERVED_FILES.fullmatch(s):
         return safe_filename("_" + s, max_bytes)
     return s or "_"
+
+
+def report_file_name(code: str, title: str, prefix: str | None = None) -> str:
+    """The one file name of a scenario's report, ``[<prefix>_]<code>_<title>.xlsx``, used by ``bankxl demo``
+    (prefix 示例银行 / UCI / Berka / German) and ``bankxl run all`` (no prefix): :func:`safe_filename` of the
+    stem, so it is valid on Windows (``C8`` 征信数据: 他行客户挖掘 -> ``C8_征信数据_他行客户挖掘.xlsx``); the stem is
+    cut to 250 UTF-8 bytes so the name stays within 255."""
+    stem = "_".join(str(p) for p in (prefix, code, title) if p not in (None, ""))
+    return safe_filename(stem, max_bytes=250) + ".xlsx"
 
 
 def table_capacity(header_row: int, total_row: bool) -> int:
