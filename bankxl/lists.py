@@ -287,8 +287,10 @@ def _join_top(texts: np.ndarray, keys: np.ndarray, holds: np.ndarray, top: int, 
 class ListTable(Table):
     """The Table of a §6 list (:meth:`ScoredList.table`), with what a cross-scenario view needs to combine lists
     (``bankxl.crossview``): ``levels`` — the level names from best to worst (the ``levels`` parameter);
-    ``amount`` — the money the list is about per row (its first ``sort_by`` column, in the data's currency,
-    unscaled; index = the rows of ``df``), None when the list has none; ``risk_only`` — a risk list (e.g. 多头
+    ``amount`` — the money the list is about per row, as the scenario declared it (``score_list(amount=…)``: a
+    shown money column in the data's currency — 元 — unscaled; index = the rows of ``df``), None when the list
+    declares none (a list ranked by 积分, a 0/1 flag or a monthly flow is not about an amount of money);
+    ``amount_header`` — the header of that shown column (e.g. ``余额(元)``); ``risk_only`` — a risk list (e.g. 多头
     风险名单): its customers are risk cases and must never be marketed; ``hold_levels`` — levels of a mixed list
     whose customers must not be marketed either (e.g. C3 网贷客户名单's 多头风险 and 不营销 tiers);
     ``credit_report`` — the list derives from 征信明细 (credit reports: authorised use only, SCENARIOS.md §0.9, e.g.
@@ -297,6 +299,7 @@ class ListTable(Table):
 
     levels: tuple[str, ...] = ()
     amount: pd.Series | None = field(default=None, compare=False)  # data beside df: not compared
+    amount_header: str | None = None
     risk_only: bool = False
     hold_levels: tuple[str, ...] = ()
     credit_report: bool = False
@@ -316,8 +319,10 @@ class ScoredList:
     not_computed: dict[str, int] = field(default_factory=dict)
     excluded: int = 0
     tie_break: str = ""
-    #: the first ``sort_by`` column per listed row (the amount the list is about, unscaled; index = ``df``'s)
+    #: the declared money column per listed row (``score_list(amount=…)``, 元 unscaled; index = ``df``'s), or None
     amount: pd.Series | None = None
+    #: the header the declared money column is shown under (``show[amount]``, e.g. ``余额(元)``), or None
+    amount_header: str | None = None
 
     def summary(self, limit: int | None = None) -> str:
         """One line: 共 N 户: A a / B b / C c (+ 列出前 limit 户 when capped)."""
@@ -347,7 +352,8 @@ class ScoredList:
                          text_columns=("客户号", "机构号", "客户经理", *text_columns),
                          formats={"排名": "int", "得分": "0.0", "截止日": "date", **(formats or {})},
                          widths={"原因": 50, "建议动作": 40, **(widths or {})}, conditional=[*cond, *conditional],
-                         role="list", levels=tuple(self.counts), amount=amount, risk_only=risk_only,
+                         role="list", levels=tuple(self.counts), amount=amount,
+                         amount_header=self.amount_header if amount is not None else None, risk_only=risk_only,
                          hold_levels=tuple(hold_levels), credit_report=credit_report)
 
     def blocks(self, name: str, title: str, *, limit: int | None = None, lines: Sequence[str] = (),
@@ -413,7 +419,7 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
                ctx: RunContext, *, sort_by: Sequence[str] = (), unknown: Sequence[str] = (),
                customers: pd.DataFrame | None = None, show: Mapping[str, str] | None = None,
                top: int = 3, decimals: int = 1, params: Any = None,
-               strategy_label: str | Sequence[str] | None = None) -> ScoredList:
+               strategy_label: str | Sequence[str] | None = None, amount: str | None = None) -> ScoredList:
     """Score, level, explain, assign actions and due dates, and rank the customers of ``frame``.
 
     ``frame``: one row per customer with ``cust_id`` and the columns the rules, templates, ``sort_by`` and
@@ -428,12 +434,19 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
     (:func:`strategy_source`), so a second list names its own (网贷名单策略表, 临界名单策略 …), never 「策略表」.
     ``strategy_label``: the 中文名(s) of the parameter(s) a strategy built in code comes from (e.g. C8's
     排除名单建议动作 and 排除名单截止日); each must be a parameter of ``params`` when given. Without ``params``
-    the note says 「策略表」 (the ``strategy`` convention). Returns a :class:`ScoredList`. Raises
-    ParameterError for bad levels/strategy, KeyError for a template placeholder that is not a column,
-    ValueError when ``params`` is given and the strategy's parameter cannot be named (see
-    :func:`strategy_source`).
+    the note says 「策略表」 (the ``strategy`` convention). ``amount``: the ``show`` column holding the money
+    the list is about, in the data's currency unscaled (元: deposit balance, loan principal, unused credit …),
+    whose header names that unit (``ctx.base_label``); it becomes :attr:`ScoredList.amount` (the 涉及金额 of
+    the cross-scenario task list). None (default): the list is not about an amount of money — never declare a
+    score, 积分, a 0/1 flag or a count. Returns a :class:`ScoredList`. Raises ParameterError for bad
+    levels/strategy, KeyError for a template placeholder that is not a column, ValueError when ``params`` is
+    given and the strategy's parameter cannot be named (see :func:`strategy_source`), or when ``amount`` is not
+    a ``show`` column whose header says ``({ctx.base_unit})``.
     """
     check_levels(levels, strategy, frame.columns)
+    if amount is not None and not str((show or {}).get(amount, "")).endswith(f"({ctx.base_unit})"):
+        raise ValueError(f"amount={amount!r} must be a shown money column whose header ends with "
+                         f"({ctx.base_unit}); show = {dict(show or {})!r}")
     source = strategy_source(strategy, params, strategy_label)
     show = dict(show or {})
     f = frame.reset_index(drop=True)
@@ -506,6 +519,7 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
     if not_computed:
         note.append("数据中没有、无法计算的因素不计分(不按 0 分处理), 见「未计算因素」列: "
                     + "、".join(f"{k} {v:,} 户" for k, v in not_computed.items()) + "。")
-    amount = (pd.Series(pd.to_numeric(f.loc[order, sort_by[0]], errors="coerce").astype("float64").to_numpy(),
-                        index=out.index) if sort_by else None)
-    return ScoredList(out, note, counts, not_computed, excluded, tie_break, amount)
+    money = (pd.Series(pd.to_numeric(f.loc[order, amount], errors="coerce").astype("float64").to_numpy(),
+                       index=out.index) if amount is not None else None)
+    return ScoredList(out, note, counts, not_computed, excluded, tie_break, money,
+                      show[amount] if amount is not None else None)

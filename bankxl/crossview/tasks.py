@@ -1,7 +1,7 @@
 """营销任务清单: every customer on any list once, under one owning manager, with one priority (issue 18 item 3).
 
 Input: the §6 lists (``Table.role == "list"`` with a 客户号 column) of the reports that ran — a
-:class:`bankxl.lists.ListTable` also gives its level order (best first), the money it is about per row and
+:class:`bankxl.lists.ListTable` also gives its level order (best first), the money it declares it is about per row (``amount``, None when undeclared) and
 ``risk_only`` — the conformed input tables (客户 for identity and 客户经理; 定期存款明细 / 贷款 / 客户月度存款 for
 the largest balance), and two optional constraint tables (:data:`CONSTRAINT_SPECS`: 免打扰名单, 接触记录).
 
@@ -21,9 +21,10 @@ Rules (parameters of :class:`~.params.CrossParams`; shown on 说明):
   list row's.
 * **Priority** (``priority``, default level, lists, money): 最好等级 = the best level over the person's lists,
   as its place in its own list (1 = the list's top level; a blank level comes after the list's last one); 名单数 =
-  distinct lists; 涉及金额 = per list the sum of its amount column over the person's rows (the list's first
-  tie-break amount, 元), then the largest over his lists (lists measure overlapping money, so no sum across
-  lists; unknown when no list has one). Sorted by the keys in the given order, then 客户号 ascending.
+  distinct lists; 涉及金额 = per list the sum of its declared money over the person's rows (``ListTable.amount``:
+  the money column the scenario declares with ``score_list(amount=…)``, 元 — a list ranked by 积分, a flag or a
+  monthly flow declares none), then the largest over his lists (lists measure overlapping money, so no sum
+  across lists; blank — unknown, never 0 — when none of his lists declares money). Sorted by the keys in the given order, then 客户号 ascending.
 * **Credit reports** (``credit_lists``, default 否): the rows of a list derived from 征信明细
   (``ListTable.credit_report``, C8) are left out — neither marketed nor held — since credit data are for
   authorised use only; 是: used, their 原因 only :data:`CREDIT_REASON`, 建议动作 :data:`CREDIT_ACTION`, amount
@@ -321,8 +322,8 @@ def _method(p: CrossParams, ctx: RunContext) -> list[str]:
     return [
         "汇总本次运行的全部名单(各场景 role=list 的表), 每位客户(按统一身份规则合并客户号)只出现一次。",
         f"归属客户经理({p.owner_rule}): {rule}; 其余服务过该客户的经理列在「其他服务经理」。",
-        f"优先级: {order} → 客户号升序。等级按各名单自身的档位比较(第 1 档最好); 涉及金额取各名单金额列(名单的首要排序金额, "
-        f"{ctx.base_unit})的最大值, 不跨名单相加。",
+        f"优先级: {order} → 客户号升序。等级按各名单自身的档位比较(第 1 档最好); 涉及金额取各名单声明的金额列(如余额、本金、未用额度, "
+        f"{ctx.base_unit})的最大值, 不跨名单相加; 按积分、标志或月度流水排名的名单不声明金额, 只在这些名单上的客户涉及金额为空(未知, 不是 0)。",
         "不营销: 风险名单(risk_only 标记的名单, 以及风险管理类场景的全部客户表: 如 R1 的借款人与保证人)、免打扰名单、"
         f"{p.recontact_days} 天内已联系的客户(接触记录)、{p.refusal_days} 天内在退回的营销任务清单中「拒绝」的客户"
         "(run all --feedback; 按跟进日期, 未填时按该名单的数据日期), 列于「暂不联系」。",

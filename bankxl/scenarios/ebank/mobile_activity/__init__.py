@@ -439,7 +439,7 @@ def credit_list(cr: Credit, customers: pd.DataFrame | None, p: MobileActivityPar
     b = ctx.base_label
     show = {"product": "产品", "n_lines": "未用授信笔数", "unused": b("未用额度"), "use_rate": "使用率",
             "end": "最早到期日"}  # 活跃层级 and 渠道 are in 原因 / 建议动作 (a list that prints on one page width)
-    lst = score_list(fr, rules, p.levels, p.strategy, ctx, sort_by=("unused",),
+    lst = score_list(fr, rules, p.levels, p.strategy, ctx, sort_by=("unused",), amount="unused",
                      customers=customers if customers is not None and len(customers) else fr, show=show)
     if len(lst.df):
         end = pd.to_datetime(lst.df["最早到期日"])
@@ -459,7 +459,7 @@ def push_list(frame: pd.DataFrame, customers: pd.DataFrame | None, p: MobileActi
     b = ctx.base_label
     show = {"points": "月均积分", "next_band": "下一积分档", "gap": "差距(分)", "dep": b("存款日均"),
             "gain": b("升一档预期增量")}
-    return score_list(frame, rules, p.push_levels, p.push_strategy, ctx, sort_by=("gain", "dep"),
+    return score_list(frame, rules, p.push_levels, p.push_strategy, ctx, sort_by=("gain", "dep"), amount="gain",
                       customers=customers if customers is not None and len(customers) else frame, show=show,
                       params=p)
 
