@@ -278,7 +278,7 @@ def _score(frame: pd.DataFrame, p: NplCapacityParams, ctx: RunContext, customers
             "dep_avail": u("借款人可用存款"), "guar_avail": u("保证人可用存款"), "inflow_part": u("入账计入"),
             "funds": u("可用资金"), "cr": "覆盖率", "amount": u("贷款金额"), "accounts_txt": "可用账户"}
     frame = frame.assign(written_off=frame["written_off"].map({True: "是", False: "否"}).astype("string"))
-    lst = score_list(frame, _rules(ctx), GRADE_LEVELS, p.strategy, ctx, sort_by=("owed", "amount"),
+    lst = score_list(frame, _rules(ctx), GRADE_LEVELS, p.strategy, ctx, sort_by=("owed", "amount"), amount="owed",
                      customers=who, show=show)
     df = lst.df
     unknown = df["等级"].isna()
