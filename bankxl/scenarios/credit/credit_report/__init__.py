@@ -183,7 +183,7 @@ def run(tables, p: CreditReportParams, ctx) -> Report:
     ]
     show = {"other_bal": ctx.base_label("他行余额"), "share": "他行占比", "n_lenders": "多头机构数",
             "window_bal": ctx.base_label("转贷窗口余额"), "first_txt": "最早到期日"}
-    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("other_bal",), customers=info, show=show,
+    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("other_bal",), customers=info, show=show, amount="other_bal",
                      params=p)
     # ---- 排除名单 (risk only: never marketed)
     hf = held.reset_index()
@@ -194,7 +194,7 @@ def run(tables, p: CreditReportParams, ctx) -> Report:
                   Rule("many", f"多头: {{n_lenders}} 家机构 > {p.max_lenders}", when="many", name="多头"),
                   Rule("asks", f"近3月硬查询 {{queries:.0f}} 次 > {p.max_queries}", when="asks", name="查询过多")]
     hold = score_list(hf, hold_rules, (("不营销", 0),), (("不营销", p.hold_action, p.hold_days),), ctx,
-                      sort_by=("other_bal",), customers=info, params=p, strategy_label=("排除名单建议动作", "排除名单截止日"),
+                      sort_by=("other_bal",), customers=info, params=p, amount="other_bal", strategy_label=("排除名单建议动作", "排除名单截止日"),
                       show={"other_bal": ctx.base_label("他行余额"), "n_lenders": "多头机构数", "queries": "近3月硬查询"})
     tags = tag_table(
         lst.tag_rows("C8", "C8_POACH", "他行客户挖掘", ctx, p),
