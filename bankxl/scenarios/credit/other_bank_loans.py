@@ -734,7 +734,7 @@ def replacement_list(cand: pd.DataFrame, rel: pd.DataFrame, customers: pd.DataFr
     show = {"inst": "他行机构", "ltype": "贷款类型(推断)", "n": "月供笔数", "m_shown": base("估算月供"),
             "term_main": "估算期数(月)", "P_shown": base("估算本金"), "conf": "置信度", "loan_state": "本行贷款",
             "payroll_shown": "代发", "dep_shown": base("本行存款"), "card_shown": "信用卡"}
-    lst = score_list(f, rules, p.levels, p.strategy, ctx, sort_by=("估算本金",), unknown=unknown,
+    lst = score_list(f, rules, p.levels, p.strategy, ctx, sort_by=("估算本金",), unknown=unknown, amount="P_shown",
                      customers=customers, show=show, params=p)
     return _with_lead(lst, f, f"他行({{inst}}){{ltype}}月供约 {{m:,.0f}} {u}{{months_txt}}")
 
