@@ -545,7 +545,7 @@ def _winback(detail, customers, holdings, p, ctx, end_label: str = "结清日", 
     show = {"region": "区域", "year": "流失年份", "last_end": end_label, "days": f"{end_label}距今(天)",
             "amount": ctx.base_label("原贷款金额"), "product": "贷款品种", "outcome": "状态"}
     lst = score_list(frame, winback_rules(p, ctx, end_label), p.levels, p.strategy, ctx,
-                     sort_by=("amount", "last_end"), customers=who, show=show)
+                     sort_by=("amount", "last_end"), customers=who, show=show, amount="amount")
     if notes is not None:
         notes.append(f"挽回名单{lst.tie_break}")
     return Sheet("挽回名单", lst.blocks("winback_list", "流失客户挽回名单", limit=p.list_limit, lines=lines,
