@@ -269,7 +269,7 @@ def _remind_list(people: pd.DataFrame, customers: pd.DataFrame | None, p: Studen
              Rule("bal", "余额 {balance:,.0f} 元", when=lambda f: f["balance"].notna() & (f["balance"] > 0),
                   name="贷款余额")]
     b = ctx.base_label
-    lst = score_list(frame[has], rules, p.levels, p.strategy, ctx, sort_by=("balance",),
+    lst = score_list(frame[has], rules, p.levels, p.strategy, ctx, sort_by=("balance",), amount="balance",
                      customers=customers if customers is not None and len(customers) else people.assign(
                          cust_id=people["cust_id"]),
                      show={"grace_end": "宽限期到期日", "school": "学校", "balance": b("余额")})
@@ -320,7 +320,7 @@ def _lead_list(people: pd.DataFrame, customers: pd.DataFrame | None, cm: pd.Data
                   name="子女已毕业"),
              Rule("sch", "子女在读({school})", points=p.school_points, when="sch", name="子女在读")]
     b = ctx.base_label
-    lst = score_list(frame, rules, p.lead_levels, p.lead_strategy, ctx, sort_by=("dep",),
+    lst = score_list(frame, rules, p.lead_levels, p.lead_strategy, ctx, sort_by=("dep",), amount="dep",
                      unknown=("low",) if dep is None else (), customers=customers,
                      show={"child_state": "子女状态", "n_children": "子女人数", "dep": b("存款月日均")},
                      strategy_label="线索名单策略")
