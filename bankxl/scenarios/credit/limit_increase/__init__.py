@@ -159,7 +159,7 @@ def limit_list(f: pd.DataFrame, p: LimitParams, ctx: RunContext, customers: pd.D
     show = {"loan_id": "借据号", "limit": bl("现额度"), "rate": "提升率", "new": bl("新额度"), "raise": bl("提额金额"),
             "bind": "约束", "income": bl("月收入"), "income_src": "收入来源", "dti": "DTI", "deposit": bl("本行日均")}
     who = customers if customers is not None and len(customers) else frame
-    lst = score_list(frame, rules, TIER_LEVELS, p.strategy, ctx, sort_by=("raise", "limit"), customers=who, show=show,
+    lst = score_list(frame, rules, TIER_LEVELS, p.strategy, ctx, sort_by=("raise", "limit"), customers=who, show=show, amount="raise",
                      decimals=0, params=p)
     df = lst.df
     unk = df["等级"].isna()
