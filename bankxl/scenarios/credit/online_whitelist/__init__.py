@@ -369,7 +369,7 @@ def _score(scored: pd.DataFrame, p: WhitelistParams, ctx, customers, tables):
         Rule("external", "外部名单: {ext_source}", when="in_ext", name="外部名单"),
     )
     unknown = [] if tables.get("external_lists") is not None else ["外部名单"]
-    return score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("in_both", "income"), unknown=unknown,
+    return score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("in_both", "income"), unknown=unknown, amount="limit",
                       customers=customers, params=p,
                       show={"age": "年龄", "income": ctx.base_label("月均收入"), "spend": ctx.base_label("月均支出"),
                             "ratio": "支出收入比", "pay_run": "代发连续月数", "income_pct": "收入分位",
