@@ -502,7 +502,7 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
         show["risk_txt"] = "风险提示"
     else:  # an empty column tells nothing: left out, and said
         notes.append("营销名单不列「风险提示」: 按揭客户中没有违约/逾期记录(或数据没有违约标志与贷款状态)。")
-    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("size",), customers=cust.reset_index(),
+    lst = score_list(frame, rules, p.levels, p.strategy, ctx, sort_by=("size",), customers=cust.reset_index(), amount="size",
                      show=show)
     notes += [f"营销名单存款规模来源: {size_src}。", f"营销名单{lst.tie_break}"]
     tags = tag_table(
