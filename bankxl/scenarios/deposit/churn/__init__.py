@@ -332,7 +332,7 @@ def churn_list(f: pd.DataFrame, customers, p: ChurnParams, ctx: RunContext):
               Rule("mobile", "手机银行登录下降", points=bp["mobile"], when="mobile", name=BEHAVIOURS["mobile"][0])]
     show = {"base": ctx.base_label("基线日均"), "cur": ctx.base_label("当前日均"), "drop": "下降率",
             "loss": ctx.base_label("下降金额"), "prev": "上月状态"}
-    return score_list(frame.reset_index(drop=True), rules, p.levels, p.strategy, ctx, sort_by=("loss",),
+    return score_list(frame.reset_index(drop=True), rules, p.levels, p.strategy, ctx, sort_by=("loss",), amount="loss",
                       customers=customers, show=show, top=5, unknown=("mobile",))
 
 
