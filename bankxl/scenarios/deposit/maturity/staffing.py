@@ -132,7 +132,7 @@ def large_customer_list(w: pd.DataFrame, info: pd.DataFrame, params: MaturityPar
                   name="大额到期"),)
     show = {"outlet": "主要网点", "count": "到期笔数", "amount": ctx.base_label("到期金额"), "first": "最早实际可支取日",
             "products": "产品"}
-    lst = score_list(frame, rules, params.large_levels, params.large_strategy, ctx, sort_by=("amount",),
+    lst = score_list(frame, rules, params.large_levels, params.large_strategy, ctx, sort_by=("amount",), amount="amount",
                      customers=frame, show=show,
                      strategy_label=param_label(params, "large_strategy"))
     lst.df["截止日"] = cap_due(lst.df["截止日"], lst.df["最早实际可支取日"], ctx)
