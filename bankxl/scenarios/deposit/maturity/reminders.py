@@ -97,7 +97,7 @@ def reminder_list(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, c
             "acct": "账号", "product": "产品", "term_band": "存期", "balance": ctx.base_label("余额"), "rate": "利率",
             "value_date": "起息日", "maturity": "到期日", "actual": "实际可支取日", "dtm": "距到期天数",
             "value": ctx.base_label("到期本息"), "vnote": "本息说明", "auto_shown": "自动转存", "follow": "理财经理跟进"}
-    lst = score_list(frame, rules, params.levels, params.strategy, ctx, sort_by=("balance",),
+    lst = score_list(frame, rules, params.levels, params.strategy, ctx, sort_by=("balance",), amount="balance",
                      customers=frame[["cust_id", "cust_name", "id_no", "phone"]], show=show)
     out = lst.df
     out["截止日"] = cap_due(out["截止日"], out["实际可支取日"], ctx)
