@@ -396,7 +396,7 @@ def _core_list(f: pd.DataFrame, customers: pd.DataFrame | None, p: CoreParams, c
     )
     show = {"size": size_col, "months_ok": "达标月数", "rel_years": "关系年限(年)",
             "potential": ctx.base_label("5年潜力值"), "f1_txt": "F1规模", "f2_txt": "F2稳定", "f3_txt": "F3潜力"}
-    return score_list(frame.reset_index(drop=True), rules, p.levels, p.strategy, ctx, sort_by=("size", "potential"),
+    return score_list(frame.reset_index(drop=True), rules, p.levels, p.strategy, ctx, sort_by=("size", "potential"), amount="size",
                       show=show)
 
 
