@@ -106,6 +106,25 @@ def test_tie_break_is_amount_then_customer_number_never_input_order():
     assert again == order
 
 
+def test_amount_is_the_declared_money_column_only():
+    """ListTable.amount (the 涉及金额 of the task list) is the money column the scenario declares with amount=,
+    per listed row in rank order — never the first sort_by column by default (积分, a 0/1 flag …)."""
+    p = KitParams()
+    f = frame().assign(pts=[5.0, 9.0, 7.0, 1.0, 3.0])
+    plain = score_list(f, RULES, p.levels, p.strategy, ctx(), sort_by=("pts",), show={"pts": "积分"})
+    assert plain.amount is None and plain.table("t", "t").amount is None
+    money = score_list(f, RULES, p.levels, p.strategy, ctx(), sort_by=("pts",), show={"bal": "余额(元)"},
+                       amount="bal")
+    by_hand = {"c1": 200_000.0, "c3": 150_000.0, "c4": 120_000.0, "c2": 50_000.0, "c5": 80_000.0}
+    assert money.amount.tolist() == [by_hand[c] for c in money.df["客户号"]]
+    t = money.table("t", "t", limit=2)
+    assert t.amount_header == "余额(元)" and t.amount.tolist() == money.amount.tolist()[:2]
+    with pytest.raises(ValueError, match="amount='pts'"):  # not money: its header names no currency
+        score_list(f, RULES, p.levels, p.strategy, ctx(), show={"pts": "积分"}, amount="pts")
+    with pytest.raises(ValueError, match="amount='bal'"):  # money not shown: the user could not see it
+        score_list(f, RULES, p.levels, p.strategy, ctx(), amount="bal")
+
+
 def test_below_lowest_level_not_listed_and_empty_frame():
     p = KitParams()
     levels = (("A", 80), ("B", 50))

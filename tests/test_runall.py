@@ -41,14 +41,17 @@ class PB:
 
 
 def _list_run(code: str, rows: dict[str, tuple[float, float]], *, risk_only: bool = False, detail=(), hold=(),
-              credit: bool = False):
-    """A scenario run listing ``rows`` {客户号: (得分, 金额)} through score_list (one rule: points = the score)."""
+              credit: bool = False, money: bool = True):
+    """A scenario run listing ``rows`` {客户号: (得分, 金额)} through score_list (one rule: points = the score),
+    ranked by the second value; ``money``: it is 金额(元), declared as the list's money (``amount=``), else
+    积分 (not money: undeclared)."""
     def run(tables, p, ctx):
         cust = tables["customers"]
         frame = pd.DataFrame({"cust_id": list(rows), "pts": [v[0] for v in rows.values()],
                               "amount": [v[1] for v in rows.values()]}).astype({"cust_id": "string"})
         lst = score_list(frame, [Rule("r", f"{code}原因{{pts:.0f}}", weight=1, value="pts")], p.levels, p.strategy,
-                         ctx, sort_by=("amount",), customers=cust)
+                         ctx, sort_by=("amount",), customers=cust,
+                         show={"amount": "金额(元)" if money else "积分"}, amount="amount" if money else None)
         rep = Report(f"{code} 名单")
         rep.sheets.append(Sheet(f"{code}名单", lst.blocks(f"{code.lower()}_list", f"{code} 名单", risk_only=risk_only,
                                                           hold_levels=hold, credit_report=credit)))
@@ -137,6 +140,61 @@ def test_task_list_by_hand(tmp_path):
     k1 = d[d["客户号"] == "K1"]
     assert k1["原客户号"].tolist() == ["K1", "K2"] and k1["名单键"].tolist() == ["test.xa:xa_list", "test.xb:xb_list"]
     assert (k1["数据日期"] == pd.Timestamp(AS_OF)).all()
+
+
+def test_amount_comes_only_from_a_list_that_declares_its_money(tmp_path):
+    """XP ranks by 积分 (undeclared, not money): K1 (XA 100,000 元, XP 900,000 积分) has 涉及金额 100,000, not
+    900,000; K5 is only on XP: 涉及金额 blank (unknown, never 0), and so is 经理汇总's 涉及金额 of his manager M2
+    (no task with a known amount); 任务明细 shows XP's rows with a blank amount. (Before money was declared, the
+    first sort_by column was taken: 900,000 and 5,000.)"""
+    xp = _spec("XP", "信贷营销", {"K1": (90, 900_000), "K5": (70, 5_000)}, money=False)
+    res = run(tmp_path, scenarios=(XA, xp), contacts=None, do_not_disturb=None)
+    data = res.tasks.meta["crossview_tasks"]
+    t = data["tasks"].set_index("客户号")
+    assert t.loc["K1", "涉及金额(元)"] == 100_000.0 and t.loc["K1", "名单数"] == 2
+    assert pd.isna(t.loc["K5", "涉及金额(元)"]) and t.loc["K5", "客户经理"] == "M2"
+    s = res.tasks.tables()["manager_summary"].df.set_index("客户经理")
+    money = [c for c in s.columns if str(c).startswith("涉及金额")][0]
+    assert pd.isna(s.loc["M2", money]) and s.loc["M1", money] > 0
+    d = data["detail"]
+    assert d.loc[d["场景"].eq("XP"), "涉及金额(元)"].isna().all()
+    assert d.loc[d["场景"].eq("XA") & d["原客户号"].eq("K1"), "涉及金额(元)"].tolist() == [100_000.0]
+
+
+def test_every_declared_list_amount_is_money_in_the_data_currency(sample_bank):
+    """Over the registry on the sample bank: every list that declares its money (ListTable.amount) shows it under a
+    header in 元 (or 万元 / the data's currency), the amount equals that shown column row by row, and the lists
+    that rank by 积分 / a 0/1 flag / a monthly flow (C2, C5, C3 网贷 and 多头) declare none."""
+    from bankxl.lists import ListTable
+    from bankxl.runner import execute
+    from bankxl.scenario import registry
+
+    declared, undeclared = {}, set()
+    for spec in registry().values():
+        if spec.subject != "customer" or not set(spec.inputs) <= set(sample_bank):
+            continue  # (a scenario whose tables the sample lacks: the exact sets below still require every list)
+        rep = execute(spec.id, {t: sample_bank[t] for t in spec.sample_inputs if t in sample_bank}, as_of=AS_OF)
+        for sh in rep.sheets:
+            for b in sh.blocks:
+                if not isinstance(b, ListTable):
+                    continue
+                if b.amount is None:
+                    assert b.amount_header is None
+                    undeclared.add(f"{spec.code} {sh.name}")
+                    continue
+                h = b.amount_header
+                assert h in b.df.columns and h.endswith(("(元)", "(万元)")), (spec.code, sh.name, h)
+                shown = pd.to_numeric(b.df[h], errors="coerce").astype("float64")
+                pd.testing.assert_series_equal(b.amount.astype("float64"), shown, check_names=False)
+                declared[f"{spec.code} {sh.name}"] = h
+    assert undeclared == {"C2 营销名单", "C5 营销名单", "C3 网贷客户名单", "C3 多头风险名单"}
+    assert declared == {
+        "D2 大额到期客户": "到期金额(元)", "D2 提醒名单": "余额(元)", "D3 流失名单": "下降金额(元)",
+        "D4 核心客户名单": "规模: 近3月定期日均(元)", "C1 白名单": "参考额度(元)", "C10 提额名单": "提额金额(元)",
+        "C3 他行贷款置换名单": "估算本金(元)", "C6 营销名单": "存款(元)", "C7 宽限期提醒": "余额(元)",
+        "C7 共同借款人线索": "存款月日均(元)", "C8 挖掘名单": "他行余额(元)", "C8 排除名单": "他行余额(元)",
+        "C9 挽回名单": "原贷款金额(元)", "E3 授信未用名单": "未用额度(元)", "E3 积分推送名单": "升一档预期增量(元)",
+        "R1 清收名单": "欠款合计(元)"}
 
 
 def test_held_levels_of_a_mixed_list_are_never_marketed(tmp_path):
