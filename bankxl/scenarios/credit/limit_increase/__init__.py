@@ -38,7 +38,7 @@ from ....errors import ParameterError
 from ....lists import Rule, check_levels, fill_template, format_values, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.credit_report import RepaymentParams
-from ....rules.transactions import check_regex
+from ....rules.payroll import PayrollParams, payroll_memo_param
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_sheet, tag_table
 from .compute import (EXCLUDED, NO_ROOM, PENDING, REFUSED, TIER_A, TIER_B, TIER_C, evaluate)
@@ -49,8 +49,9 @@ ACTION_FIELDS = ("limit_txt", "new_txt", "raise_txt", "paths_txt", "loan_id", "p
 
 
 @dataclass(frozen=True)
-class LimitParams(RepaymentParams):
-    """Parameters of C10 (SCENARIOS.md C10 【假设】) and of the shared 连三累六 rule (:class:`RepaymentParams`)."""
+class LimitParams(RepaymentParams, PayrollParams):
+    """Parameters of C10 (SCENARIOS.md C10 【假设】), of the shared 连三累六 rule (:class:`RepaymentParams`) and of the
+    shared 代发 rule (:class:`PayrollParams`, C10's default 代发关键词)."""
 
     products: tuple = param((("个人消费贷款", 200_000.0),), "提额产品与上限", "元",
                             "参与提额的贷款品种及其单户产品上限 [[\"贷款品种\", 上限], …]; 新额度不超过上限")
@@ -62,8 +63,7 @@ class LimitParams(RepaymentParams):
     income_months: int = param(6, "代发观察月数", "月", "代发月均按最近 N 个月的流水计算", min=1, max=24)
     min_pay_months: int = param(3, "代发最少月数", "月", "N 个月中有代发的月数 ≥ 该值才按代发月均计收入并算作有代发",
                                 min=1, max=24)
-    payroll_memo: str = param("代发|工资|薪|奖金|绩效", "代发关键词", None, "入账的对手户名或摘要含这些词 → 代发(正则)",
-                              pattern=r"(?s).*\S.*")
+    payroll_memo: str = payroll_memo_param("代发|工资|薪|奖金|绩效")  # the shared 代发 rule, C10's default
     dep_months: int = param(3, "日均月数", "月", "本行日均 = 最近 N 个月存款月日均的均值(缺月不补 0)", min=1, max=24)
     min_deposit: float = param(50_000.0, "关系日均下限", "元", "④ 关系: 本行日均 ≥ 该值(含等号), 或有代发/公积金")
     relation_products: tuple = param(("代发", "公积金", "公积金授权"), "关系产品", None,
@@ -94,7 +94,7 @@ class LimitParams(RepaymentParams):
         """The 连三累六 rule's check, then C10's: products/caps, paths, rates, targets, regex, strategy. Raises
         :class:`ParameterError` (Chinese + English) before any input is read."""
         RepaymentParams.check(self)
-        check_regex(self, "payroll_memo")
+        PayrollParams.check(self)
         _pairs(self.products, "提额产品与上限(products)", "products", positive=True)
         _pairs(self.enhance_paths, "增信路径(enhance_paths)", "enhance_paths", positive=True, upper=10)
         _pairs(self.branch_targets, "机构二轮目标户数(branch_targets)", "branch_targets", positive=False, allow_empty=True,

@@ -14,7 +14,8 @@ import pandas as pd
 from ....frames import customer_ages
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.identity import id_key
-from ....rules.transactions import flow_direction, has_pattern
+from ....rules.payroll import payroll_months
+from ....rules.transactions import has_pattern
 from ....tables import loan_status_code
 
 #: tier names (A/B/C are the list levels; the others are outcomes without a raise)
@@ -120,25 +121,21 @@ def _month_day(months: pd.Series, start: pd.Series) -> pd.Series:
 
 # ---------------------------------------------------------------------------------------------- income, relation
 def payroll_income(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
-    """代发 from 交易流水: credits whose 对手户名 or 摘要 match ``p.payroll_memo`` in (data date − ``income_months``
-    months, data date]. Returns (months with 代发, 代发月均 = 代发合计 ÷ 有代发的月数, 元) per customer of ``ids``;
-    both NaN without flows; months 0 / average NaN for a customer without 代发 in the window."""
+    """代发 from 交易流水 (the shared rule :mod:`bankxl.rules.payroll`: credits whose 对手户名 or 摘要 match
+    ``p.payroll_memo``) in (data date − ``income_months`` months, data date], rows with a readable amount. Returns
+    (months with 代发, 代发月均 = 代发合计 ÷ 有代发的月数, 元) per customer of ``ids``; both NaN without flows; months 0 /
+    average NaN for a customer without 代发 in the window."""
     n = len(ids)
     if txn is None:
         return pd.Series(np.nan, index=ids), pd.Series(np.nan, index=ids)
     lo = as_of - pd.DateOffset(months=int(p.income_months))
     ts = pd.to_datetime(txn["txn_ts"]).dt.normalize()
-    text = (_col(txn, "cpty_name", "string").astype("string").fillna("") + " "
-            + _col(txn, "memo", "string").astype("string").fillna(""))
-    pay = ((flow_direction(txn["dc"]) == "C").fillna(False).to_numpy() & (ts > lo).fillna(False).to_numpy()
-           & (ts <= as_of).fillna(False).to_numpy() & has_pattern(text, p.payroll_memo).to_numpy())
+    keep = ((ts > lo).fillna(False).to_numpy() & (ts <= as_of).fillna(False).to_numpy()
+            & pd.to_numeric(txn["amount"], errors="coerce").notna().to_numpy())
     code = ids.get_indexer(txn["cust_id"].astype("string").str.strip())
-    keep = pay & (code >= 0) & pd.to_numeric(txn["amount"], errors="coerce").notna().to_numpy()
-    c = code[keep]
-    month = (ts[keep].dt.year * 12 + ts[keep].dt.month).to_numpy()
-    total = np.bincount(c, weights=pd.to_numeric(txn["amount"], errors="coerce").to_numpy()[keep], minlength=n)
-    pairs = np.unique(np.stack([c, month]), axis=1) if len(c) else np.zeros((2, 0), dtype=np.int64)
-    n_months = np.bincount(pairs[0], minlength=n).astype("float64")
+    months = pd.period_range(lo.to_period("M"), as_of.to_period("M"), freq="M")
+    amount, present = payroll_months(txn, code, n, months, p.payroll_memo, keep)
+    total, n_months = amount.sum(axis=1), present.sum(axis=1).astype("float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         avg = np.where(n_months > 0, total / n_months, np.nan)
     return pd.Series(n_months, index=ids), pd.Series(avg, index=ids)

@@ -53,6 +53,7 @@ from ....frames import customer_columns, mask_label, masked
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.credit_report import RepaymentParams
+from ....rules.payroll import PayrollParams, payroll_memo_param
 from ....rules.identity import (CONFLICT, EXTERNAL_ONLY, IN_BOTH, MATCH_CLASSES, by_cust_id, match_list,
                                 persons)
 from ....rules.transactions import SelfTransferParams, check_regex, has_pattern
@@ -70,14 +71,14 @@ INFO_GAP = "信息不足"
 
 
 @dataclass(frozen=True)
-class WhitelistParams(SelfTransferParams, RepaymentParams):
+class WhitelistParams(SelfTransferParams, RepaymentParams, PayrollParams):
     """Parameters of C1: the flow rules' exclusion parameters (本人互转/冲正 …, inherited from
     :class:`bankxl.rules.transactions.SelfTransferParams`), the shared 连三累六 rule's (streak_consecutive /
-    streak_total, :class:`bankxl.rules.credit_report.RepaymentParams`) and C1's own (defaults SCENARIOS.md C1)."""
+    streak_total, :class:`bankxl.rules.credit_report.RepaymentParams`), the 代发 rule's (payroll_memo,
+    :class:`bankxl.rules.payroll.PayrollParams`, C1's default) and C1's own (defaults SCENARIOS.md C1)."""
 
     flow_months: int = param(12, "流水月数", "月", "取数据日期前 N 个月的流水计算月均收支", min=1, max=36)
-    payroll_memo: str = param("代发|工资|薪|奖金|劳务费", "代发关键词", None,
-                              "入账的对手户名或摘要含这些词 → 代发(收入稳定按连续月数计)", pattern=r"(?s).*\S.*")
+    payroll_memo: str = payroll_memo_param("代发|工资|薪|奖金|劳务费")  # the shared 代发 rule, C1's default
     closed_status: str = param("销户|身故|死亡|注销", "剔除的客户状态", None, "客户状态匹配该正则的客户不参与")
     age_range: tuple = param((22, 55), "准入年龄", "岁", "年龄在该区间内(含两端)才准入(常见区间 18–60)",
                              increasing=True)
@@ -115,7 +116,8 @@ class WhitelistParams(SelfTransferParams, RepaymentParams):
         (:func:`bankxl.lists.check_levels`). Raises ParameterError."""
         SelfTransferParams.check(self)
         RepaymentParams.check(self)
-        for f in ("payroll_memo", "closed_status", "blacklist_removed", "housing_pattern"):
+        PayrollParams.check(self)
+        for f in ("closed_status", "blacklist_removed", "housing_pattern"):
             check_regex(self, f)
         if self.band_low >= self.band_top:
             raise ParameterError(f"参数「曲线最低分段(band_low)」{self.band_low} 应小于「曲线最高分段(band_top)」"

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ....frames import customer_ages
 from ....rules.credit_report import parse_with, record_problems
+from ....rules.payroll import payroll_months
 from ....rules.identity import IN_BOTH, CONFLICT, ListMatch, by_cust_id
 from ....rules.transactions import KIND_REV, KIND_SELF, classify_exclusions, flow_direction, has_pattern
 from ....tables import loan_status_code
@@ -41,7 +42,7 @@ def monthly_flows(txn: pd.DataFrame | None, customers: pd.DataFrame, who, p, as_
 
     Returns None without flows in the window, else a dict: ``people`` — frame with income (月均收入, 元 or the
     data's currency: Σ credits / months covered), spend (月均支出), ratio (spend / income; NaN when income is 0),
-    pay_run (consecutive months with a 代发 credit (``p.payroll_memo`` on counterparty + memo) up to the last
+    pay_run (consecutive months with a 代发 credit (:mod:`bankxl.rules.payroll`, ``p.payroll_memo``) up to the last
     covered month; one month of grace when the last month has none yet), income_months (months with income);
     ``months`` — the covered months: from the month of the first flow in the window to as_of's month, a month at
     either end counted only when the data cover at least half of it (first flow on day ≤ 15; as_of day ≥ 15) —
@@ -81,8 +82,6 @@ def monthly_flows(txn: pd.DataFrame | None, customers: pd.DataFrame, who, p, as_
     person = who.of(t["cust_id"].astype("string").str.strip())
     amount = pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs().fillna(0.0).to_numpy()
     is_c = (dirn[keep] == "C").to_numpy()
-    text = t["cpty_name"].fillna("") + " " + t["memo"].fillna("") if "cpty_name" in t.columns else t["memo"].fillna("")
-    payroll = is_c & has_pattern(text, p.payroll_memo).to_numpy()
     tk = ts[keep]
     m_code = (tk.dt.year.to_numpy() * 12 + tk.dt.month.to_numpy()) - (months[0].year * 12 + months[0].month)
     p_code, p_ids = pd.factorize(person, sort=True)
@@ -90,7 +89,7 @@ def monthly_flows(txn: pd.DataFrame | None, customers: pd.DataFrame, who, p, as_
     flat = p_code * n_m + m_code
     inc = np.bincount(flat, weights=np.where(is_c, amount, 0.0), minlength=n_p * n_m).reshape(n_p, n_m)
     out = np.bincount(flat, weights=np.where(is_c, 0.0, amount), minlength=n_p * n_m).reshape(n_p, n_m)
-    pay = np.bincount(flat, weights=payroll.astype(float), minlength=n_p * n_m).reshape(n_p, n_m) > 0
+    pay = payroll_months(t, p_code, n_p, months, p.payroll_memo)[1]  # the shared 代发 rule (rules.payroll)
     run = _trailing_run(pay)
     grace = _trailing_run(pay[:, :-1]) if n_m > 1 else np.zeros(n_p, dtype=np.int64)
     run = np.where(pay[:, -1], run, grace)
