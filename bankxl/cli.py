@@ -22,12 +22,18 @@ def _progress(msg: str) -> None:
 
 
 def cmd_list(args) -> int:
-    """``bankxl list``: one line per registered scenario (id, code, group, title, inputs) and its summary."""
+    """``bankxl list``: one line per registered scenario (id, code, group, title, inputs) and its summary; each
+    input table by its Chinese name and its id (``定期存款明细 time_deposits``: the name a user's sheet or file
+    is matched on, the id the Python API and ``--param`` use)."""
     from .scenario import registry
+    from .tables import get_table
+
+    def named(ids) -> str:
+        return ", ".join(f"{get_table(t).zh} {t}" for t in ids)
 
     for s in registry().values():
-        opt = f" [可选: {', '.join(s.optional_inputs)}]" if s.optional_inputs else ""
-        print(f"{s.id:28s} {s.code:4s} {s.group}  {s.title} — 输入: {', '.join(s.inputs)}{opt}")
+        opt = f" [可选: {named(s.optional_inputs)}]" if s.optional_inputs else ""
+        print(f"{s.id:28s} {s.code:4s} {s.group}  {s.title} — 输入: {named(s.inputs)}{opt}")
         if s.summary:
             print(f"{'':34s}{s.summary}")
     return 0

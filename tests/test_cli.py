@@ -38,6 +38,19 @@ def test_list_shows_every_scenario(capsys):
         assert sid in out
 
 
+def test_list_names_input_tables_in_chinese_with_their_id(capsys):
+    """A user knows his export as 定期存款明细, not time_deposits: every input (and optional input) of every
+    scenario is shown as 中文名 + id."""
+    from bankxl.tables import get_table
+
+    assert main(["list"]) == 0
+    lines = {ln.split()[0]: ln for ln in capsys.readouterr().out.splitlines() if ln and not ln.startswith(" ")}
+    assert "输入: 定期存款明细 time_deposits [可选: " in lines["deposit.maturity"]
+    for sid, s in registry().items():
+        for t in (*s.inputs, *s.optional_inputs):
+            assert f"{get_table(t).zh} {t}" in lines[sid], (sid, t)
+
+
 def test_run_on_gbk_csv_export(td, tmp_path, capsys):
     src = _export_csv(td, tmp_path / "定期存款导出.csv")
     before = src.read_bytes()
