@@ -338,17 +338,25 @@ def churn_list(f: pd.DataFrame, customers, p: ChurnParams, ctx: RunContext):
 
 # ---------------------------------------------------------------------------------------------- report
 def _state_summary(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    """全行状态分布, one row per state (``STATES`` order): 客户数, 占比, 基线日均合计, 当前日均合计 (display unit),
+    基线−当前 (the row's 基线 − 当前; negative when the state's deposits grew) and 下降客户的下降金额 (the sum of
+    each customer's max(基线 − 当前, 0), the 下降金额 of 流失名单: customers whose deposits grew add 0). The two
+    decline columns are blank (not 0) for 新客不评 / 基数不足 / 数据不足 / 已剔除, whose decline is not assessed;
+    a judged state without customers shows 0 (SCENARIOS.md D3)."""
     g = f.groupby("state")
     cnt = g.size().reindex(list(STATES), fill_value=0)
     base = g["base"].sum().reindex(list(STATES), fill_value=0.0)
     cur = g["cur"].sum().reindex(list(STATES), fill_value=0.0)
-    loss = g["loss"].sum().reindex(list(STATES), fill_value=0.0)
+    judged = pd.Series(np.isin(list(STATES), JUDGED), index=list(STATES))
+    net = (base - cur).where(judged)
+    loss = g["loss"].sum().reindex(list(STATES), fill_value=0.0).where(judged)
     n = int(cnt.sum())
     return pd.DataFrame({"状态": list(STATES), "客户数": cnt.astype("int64").to_numpy(),
                          "占比": (cnt / n).to_numpy() if n else np.zeros(len(STATES)),
                          ctx.money_label("基线日均合计"): ctx.money(base).round(2).to_numpy(),
                          ctx.money_label("当前日均合计"): ctx.money(cur).round(2).to_numpy(),
-                         ctx.money_label("下降金额"): ctx.money(loss).round(2).to_numpy()})
+                         ctx.money_label("基线−当前"): ctx.money(net).round(2).to_numpy(),
+                         ctx.money_label("下降客户的下降金额"): ctx.money(loss).round(2).to_numpy()})
 
 
 def _by_org(f: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
@@ -501,7 +509,10 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
 
     zero = [s for s in (MIGRATED, NEW, SMALL, NO_DATA, EXCLUDED) if not by_org[s].any()]  # no outlet has one
     org_sheet = [Note(lines=["网点 × 状态(客户数); 流失率 = 轻度+重度+已流失 ÷ 评估客户(稳定、轻度、重度、已流失、沉睡、行内迁移); "
-                             "第一张表为全行合计。"]
+                             "第一张表为全行合计。",
+                             "全行表: 基线−当前 = 该状态基线日均合计 − 当前日均合计(负数 = 日均上升); 下降客户的下降金额 = "
+                             "各客户 max(基线 − 当前, 0) 之和(日均上升的客户计 0, 与流失名单的下降金额同口径), 故可大于"
+                             "基线−当前; 新客不评、基数不足、数据不足、已剔除不评估下降, 两列留空。"]
                       + ([f"各网点均为 0 户的状态未列出: {'、'.join(zero)}。"] if zero else [])),
                  Table(summary, name="d3_states", title="全行状态分布", formats={"客户数": "int", "占比": "pct1"}),
                  Table(by_org.drop(columns=zero), name="d3_by_org", title="网点 × 状态分布", text_columns=("机构号",),
