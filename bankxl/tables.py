@@ -86,6 +86,10 @@ class TableSpec:
     key: tuple[str, ...] = ()
     meaning: str = ""
     currency: str = "CNY"
+    #: a wide layout the loader also reads (``bankxl.io``): ``(date column, row-label column, column-header column,
+    #: value column)``, e.g. ``("stat_date", "item", "bank_name", "balance")`` = one sheet per date (the sheet name
+    #: is the date), a row per 指标, a column per 机构名称; the cells are 余额. () = no wide layout.
+    wide: tuple[str, ...] = ()
 
     def column(self, col_id: str) -> Column:
         for c in self.columns:
@@ -725,6 +729,34 @@ register_table(TableSpec("student_loans", "助学贷款", (
     AS_OF,
 ), aliases=("助学贷款明细", "助学贷款台账", "国家助学贷款", "生源地助学贷款", "生源地信用助学贷款", "T_sl"), key=("loan_id",),
     meaning="国家助学贷款借据(生源地/校园地): 学生、学校、学历、学制、入学/毕业年份、余额、还款状态、共同借款人"))
+
+# Issue 11 (D1 人行市场份额报表分析): the PBOC interbank deposit report and a bank-name alias table ------------------
+#: the 指标 of the PBOC deposit report (SCENARIOS.md D1)
+PBOC_ITEMS = ("各项存款", "单位存款", "单位活期", "单位定期", "个人存款", "个人活期", "个人定期", "财政性存款", "其他")
+
+register_table(TableSpec("market_share", "人行市场份额", (
+    C("stat_date", "统计日期", "date", True, aliases=("报表日期", "月份", "统计月份", "数据日期", "日期", "报告期", "期末日期"),
+      meaning="月报的月末日(写 2024-01 读作当月; 同月多期取最后一期)"),
+    C("bank_name", "机构名称", "text", True, aliases=("银行", "银行名称", "金融机构", "金融机构名称", "机构", "单位名称"),
+      meaning="报表上的银行名称(经「机构别名」归一: 简称、更名前名称、被合并机构)"),
+    C("item", "指标", "category", True, aliases=("项目", "指标名称", "科目", "存款种类", "存款类别"),
+      meaning="各项存款/单位存款/单位活期/单位定期/个人存款/个人活期/个人定期/财政性存款/其他"),
+    C("balance", "余额", "money", True, unit="元", aliases=("存款余额", "期末余额", "本期余额", "金额", "余额合计"),
+      meaning="表头写单位: 余额(万元) / 余额(亿元) 按单位换算; 空白 = 未报(不按 0 计)"),
+    C("region", "地区", "text", aliases=("区域", "辖区", "地市", "统计地区")),
+), aliases=("人行存款同业报表", "存款同业统计", "人行报表", "市场份额", "同业存款报表", "T_pboc"),
+    meaning="人民银行分支机构通报的存款同业统计(月报): 长表一行 = 日期 × 机构 × 指标; 宽表(每月一张工作表, "
+            "一行一个指标, 一列一家银行, 表头上方写单位)读入时转为长表",
+    wide=("stat_date", "item", "bank_name", "balance")))
+
+register_table(TableSpec("bank_aliases", "机构别名", (
+    C("alias", "别名", "text", True, aliases=("原名称", "报表名称", "机构别名", "简称", "曾用名", "被合并机构")),
+    C("bank_name", "标准名称", "text", True, aliases=("现名称", "归并名称", "机构名称", "合并后机构", "标准机构名称")),
+    C("valid_from", "生效日期", "date", aliases=("起始日期", "开始日期", "自")),
+    C("valid_to", "失效日期", "date", aliases=("截止日期", "结束日期", "至")),
+    C("reason", "原因", "category", aliases=("类型", "变更类型", "说明"), meaning="简称/更名/合并"),
+), aliases=("银行别名", "别名表", "bank_alias"),
+    meaning="机构名称归一: 报表日期在 [生效日期, 失效日期] 内(空白 = 不限)的「别名」计入「标准名称」(更名、合并)"))
 
 # Alias table for users (docs/表头别名.md) -----------------------------------------------------------------
 ALIAS_DOC = "docs/表头别名.md"
