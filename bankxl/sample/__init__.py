@@ -173,6 +173,7 @@ from .deposit_accounts import _make_deposit_accounts
 from .deposit_targets import _make_targets
 from .etc_signups import _make_etc_signups
 from .external_lists import _make_external_lists
+from .market_share import _make_market_share, write_market_share_books
 from .loans import _make_loans
 from .loan_limits import _add_loan_limits
 from .merchant_monthly import _make_merchant_monthly
@@ -206,7 +207,7 @@ __all__ = [
 TABLES = ("orgs", "customers", "time_deposits", "org_daily_balances", "deposit_targets", "payroll", "loans",
           "payment_orders", "transactions", "product_holdings", "customer_monthly", "npl_loans", "deposit_accounts",
           "merchants", "merchant_monthly", "etc_signups", "businesses", "external_lists", "credit_reports", "blacklist",
-          "mobile_banking_monthly", "credit_lines", "student_loans")  # the order make_sample_bank builds them
+          "mobile_banking_monthly", "credit_lines", "student_loans", "market_share", "bank_aliases")  # the order make_sample_bank builds them
 
 
 def _make_extended(rng, cust: dict, wealth: np.ndarray, td: dict, as_of: np.datetime64):
@@ -323,6 +324,10 @@ def _generate(customers: int, seed: int, as_of: str) -> tuple[dict[str, pd.DataF
     # C7 助学贷款: own stream (every other table unchanged)
     tables["student_loans"] = _finish("student_loans", _make_student_loans(
         np.random.default_rng([seed, 0x4337]), tables["customers"], as_of_d))
+    # D1 人行市场份额 and 机构别名: own stream (every other table unchanged); written in two layouts (see .market_share)
+    ms, bank_aliases = _make_market_share(np.random.default_rng([seed, 0x4431]), as_of_d)
+    tables["market_share"] = _finish("market_share", ms)
+    tables["bank_aliases"] = _finish("bank_aliases", bank_aliases)
     return tables, truth
 
 
@@ -516,4 +521,6 @@ def write_sample_workbooks(tables: dict[str, pd.DataFrame], folder: Path) -> lis
             if os.path.exists(tmp):
                 os.remove(tmp)
         written.append(target)
+    if "market_share" in tables:  # D1: the long and the wide layout of the PBOC report (万元, one sheet per month)
+        written += write_market_share_books(tables["market_share"], tables.get("bank_aliases"), folder, created)
     return written
