@@ -194,6 +194,37 @@ def test_changed_customer_number_is_reported_not_guessed(tmp_path):
     assert sorted(probs["Excel 行号"].astype(int)) == sorted([rows["K1"], rows["K9"], rows["K3"]])
 
 
+def test_source_lists_are_chinese_and_lists_written_with_keys_still_match(tmp_path):
+    """Users see 来源名单 as 中文 list names (XA XA名单), not developer ids (test.xa:xa_list); 任务明细 keeps the
+    stable 名单键 in a grouped, collapsed column. A returned list counts either way: K1's row with 来源名单 in the
+    old form (名单键, as task lists were written before) matches; K9's row naming a list K9 is not on (XA XA名单,
+    K9 is on XB only) does not."""
+    run(tmp_path)
+    path = tmp_path / "out" / "营销任务清单.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["营销任务"]
+    _, cols = _table(ws)
+    rows = _rows(ws)
+    src = {c: ws.cell(r, cols["来源名单"]).value for c, r in rows.items()}
+    assert src == {"K1": "XA XA名单、XB XB名单", "K9": "XB XB名单", "K3": "XA XA名单、XB XB名单"}
+    det = wb["任务明细"]
+    hdr = next(r for r in range(1, 30) if det.cell(r, 1).value == "客户号")
+    heads = {det.cell(hdr, c).value: c for c in range(1, det.max_column + 1)}
+    letter = openpyxl.utils.get_column_letter(heads["名单键"])
+    dim = det.column_dimensions[letter]
+    assert dim.outline_level >= 1 and dim.hidden
+    assert det.cell(hdr + 1, heads["名单键"]).value == "test.xa:xa_list"
+    ret = tmp_path / "returned"
+    _fill(path, ret / "a.xlsx", {"K1": {"来源名单": "test.xa:xa_list、test.xb:xb_list", "结果": "已成交"},
+                                 "K9": {"来源名单": "XA XA名单", "结果": "拒绝"},
+                                 "K3": {"结果": "有意向"}})
+    _, rep = run_feedback(ret, tmp_path / "反馈.xlsx")
+    fb = rep.meta["feedback"]
+    m = fb["matched"].set_index("cust_id")["result"]
+    assert m.to_dict() == {"K1": "已成交", "K3": "有意向"}
+    assert fb["unmatched"]["客户号"].tolist() == ["K9"]
+
+
 # ============================================================================ a simulated round on the sample bank
 def test_simulated_round_on_the_sample_bank(tmp_path):
     """Fixed seed: every manager fills about 70% of his rows with random results and amounts, re-sorts his

@@ -14,8 +14,9 @@ resized), the feedback cells unlocked.
 **Reading back** (:func:`read_lists`, :func:`match_rows`): every .xlsx under a folder (sub-folders too; Excel lock
 files ``~$…`` and the report being written are left out) that has a 营销任务 sheet; its 营销任务 rows (header found
 wherever the rows start; re-sorted and filtered sheets read the same: hidden rows are still rows) and its
-任务明细 sheet. A row counts when its 客户号 holds exactly the list keys (名单键) its 来源名单 names in the same
-file's 任务明细 (客户号 + 名单键), its 数据日期 the round. A row whose 客户号 does not (edited 客户号), or a 客户号
+任务明细 sheet. A row counts when its 客户号 holds exactly the lists its 来源名单 names in the same file's 任务明细
+(客户号 + 名单键; 来源名单 names each list by its 名单 such as ``D2 提醒名单``, or — task lists written before it
+showed Chinese — by its 名单键, both resolved through that 任务明细), its 数据日期 the round. A row whose 客户号 does not (edited 客户号), or a 客户号
 on two rows of one file, is reported (问题码 FEEDBACK_KEY), never matched to a guessed customer. The same
 customer and round in several files (the whole list and a manager's file): the filled-in row counts; two
 different filled-in rows are FEEDBACK_CONFLICT (the task counts, its feedback is blank).
@@ -110,7 +111,7 @@ def protection_note(protect: bool) -> str:
 # ============================================================================================== reading back
 TASK_SPEC = TableSpec("task_feedback", TASK_SHEET, (
     CUST_ID,
-    Column("lists", "来源名单", "text", True, meaning="名单键, 以、分隔"),
+    Column("lists", "来源名单", "text", True, meaning="名单名(或早期文件的名单键), 以、分隔"),
     replace(AS_OF, required=True),
     Column("org_id", "机构号", "code"),
     MGR_ID,
@@ -250,13 +251,19 @@ def match_rows(ret: Returned, problems: ProblemLog) -> tuple[pd.DataFrame, pd.Da
     Vectorised: one explode + merge over all rows."""
     t = ret.tasks.reset_index(drop=True).assign(rid=lambda d: np.arange(len(d)))
     d = ret.detail.dropna(subset=["cust_id", "list_key"]).drop_duplicates(["file", "cust_id", "list_key"])
-    keys = t[["rid", "file", "cust_id", "lists"]].assign(list_key=t["lists"].str.split("、")).explode("list_key")
-    keys["list_key"] = keys["list_key"].astype("string").str.strip().replace("", pd.NA)
-    keys = keys.dropna(subset=["list_key"]).drop_duplicates(["rid", "list_key"])
-    hit = keys.merge(d[["file", "cust_id", "list_key"]].assign(hit=True), on=["file", "cust_id", "list_key"],
-                     how="left")
-    all_hit = hit["hit"].notna().groupby(hit["rid"]).all().reindex(t["rid"]).fillna(False).to_numpy(dtype=bool)
-    n_keys = keys.groupby("rid").size().reindex(t["rid"]).fillna(0).to_numpy()
+    keys = t[["rid", "file", "cust_id", "lists"]].assign(token=t["lists"].str.split("、")).explode("token")
+    keys["token"] = keys["token"].astype("string").str.strip().replace("", pd.NA)
+    keys = keys.dropna(subset=["token"]).drop_duplicates(["rid", "token"])
+    # 来源名单 names a list by its 名单 (中文, e.g. D2 提醒名单) or by its 名单键 (task lists
+    # written before 来源名单 showed 中文): either resolves
+    # to the 名单键 through the same file's 任务明细 rows of that 客户号
+    lookup = pd.concat([d[["file", "cust_id", "list_key"]].assign(token=d["list_key"]),
+                        d[["file", "cust_id", "list_key"]].assign(token=d["list_title"])], ignore_index=True)
+    lookup = lookup.astype({"token": "string"}).dropna(subset=["token"]).drop_duplicates()
+    hit = keys.merge(lookup, on=["file", "cust_id", "token"], how="left")
+    all_hit = hit["list_key"].notna().groupby(hit["rid"]).all().reindex(t["rid"]).fillna(False).to_numpy(dtype=bool)
+    found = hit.dropna(subset=["list_key"]).drop_duplicates(["rid", "list_key"])
+    n_keys = found.groupby("rid").size().reindex(t["rid"]).fillna(0).to_numpy()
     n_det = d.groupby(["file", "cust_id"]).size().rename("n").reset_index()
     n_have = t[["file", "cust_id"]].merge(n_det, on=["file", "cust_id"], how="left")["n"].fillna(0).to_numpy()
     ok = all_hit & (n_keys > 0) & (n_keys == n_have)

@@ -32,8 +32,10 @@ Rules (parameters of :class:`~.params.CrossParams`; shown on 说明):
 * **Reasons**: every list row as 【场景 名单·等级】原因, best row first; **建议动作** from the best row (best level,
   then higher 得分, then larger amount, then list key); **截止日** the earliest of the person's rows.
 
-Sheets: 营销任务 (role list), 经理汇总 (counts per owning manager), 任务明细 (one row per person and list row with the
-stable keys 客户号 + 名单键 + 数据日期 a returned list is matched on), 暂不联系. ``--by manager`` / ``--by outlet``:
+Sheets: 营销任务 (role list; 来源名单 names the lists in Chinese, ``<场景代码> <名单表>`` such as ``D2 提醒名单``),
+经理汇总 (counts per owning manager), 任务明细 (one row per person and list row: 名单 (the same Chinese name), and the
+stable 名单键 ``<scenario id>:<table>`` in a grouped, collapsed screen-only column — with 客户号 and 数据日期 the keys
+a returned list is matched on, :func:`.feedback.match_rows`), 暂不联系. ``--by manager`` / ``--by outlet``:
 :func:`split_tasks`.
 """
 from __future__ import annotations
@@ -245,7 +247,7 @@ def build_tasks(runs: Sequence, tables: dict[str, pd.DataFrame], p: CrossParams,
     tag = "【" + market["list_title"] + ("·" + market["level"]).fillna("") + "】"
     reasons = _join(pcode, tag + market["reason"].fillna(""), "；", n)
     lk = market.drop_duplicates(["person", "list_key"])
-    sources = _join(pd.Index(people).get_indexer(lk["person"]), lk["list_key"], "、", n)
+    sources = _join(pd.Index(people).get_indexer(lk["person"]), lk["list_title"], "、", n)  # users see 中文名单名
 
     owner, basis, org, others = _owners(people, best, market, tables, ps, p.owner_rule)
     ident = customer_columns(pd.Series(people, dtype="string"), customers, ctx)
@@ -476,7 +478,7 @@ def task_sheets(tasks: pd.DataFrame, detail: pd.DataFrame, held: pd.DataFrame, c
                                  formats={"最早截止日": "date", ctx.money_label("涉及金额"): "money"})],
               print_role="summary"),
         Sheet("任务明细", [Table(detail, name="task_detail", title="任务明细(每位客户每条名单一行)", role="detail",
-                                 text_columns=("客户号", "原客户号", "名单键"),
+                                 text_columns=("客户号", "原客户号", "名单键"), screen_columns=("名单键",),
                                  formats={"截止日": "date", "数据日期": "date", money: "money0", "档位": "int"},
                                  widths={"原因": 60, "建议动作": 40}, empty_note="没有名单行")]),
         Sheet("暂不联系", [Table(held, name="held", title="暂不联系的客户(风险名单、免打扰、近期已联系)", role="detail",
