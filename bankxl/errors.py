@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import numpy as np
@@ -58,6 +58,9 @@ PROBLEM_CODES: dict[str, str] = {
 #: a dropped 合计/小计 row or export footer, a 15-digit ID turned back into text without loss. Strict mode
 #: (the loader's per-table check and the runner's final check) ignores them; see :meth:`ProblemLog.real_count`.
 INFO_CODES: frozenset[str] = frozenset({"SUMMARY_ROW", "FOOTER_ROW", "ID_AS_NUMBER"})
+#: codes with which the loader blanks a cell it could not read (the row stays): a scenario's later check of
+#: the same cell joins that problem (:meth:`ProblemLog.record`) instead of calling the cell empty
+BLANKED_CODES: frozenset[str] = frozenset({"DATE_INVALID", "NUM_INVALID", "VALUE_INVALID", "REQUIRED_EMPTY"})
 
 
 def _column_label(table: str, column: str | None) -> str | None:
@@ -231,12 +234,34 @@ class ProblemLog:
         ``sheet``: the sheet the rows are on when known (else the report fills it from its inputs).
         Only the first :attr:`cap` problems per (table, code) are kept in detail, the rest are counted
         without building a :class:`RowProblem` each. Returns the number of rows recorded.
+
+        A cell the loader already blanked (:data:`BLANKED_CODES` on the same table, Excel row and column, e.g.
+        放款日 ``2026/13/45`` -> DATE_INVALID) is not recorded twice: its one row keeps the loader's 原值, code
+        and 问题说明 (what the cell held) and takes this ``action`` (what finally happened to the row), so a
+        scenario's "放款日为空" check cannot claim an invalid date was empty.
         """
         r = pd.array(rows, dtype="Int64") if not isinstance(rows, pd.Series) else rows.astype("Int64").array
         n = len(r)
         if not n:
             return 0
         col = _column_label(table, column)
+        blanked = {(p.excel_row, i) for i, p in enumerate(self.problems)
+                   if p.table == table and p.column == col and p.code in BLANKED_CODES and p.excel_row is not None}
+        where = dict(blanked)
+        rows_ = r.to_numpy(dtype="float64", na_value=np.nan)
+        seen = np.isin(rows_, np.fromiter(where, dtype="float64")) if where else np.zeros(n, dtype=bool)
+        if seen.any():
+            act = [action] * n if isinstance(action, str) or not hasattr(action, "__len__") else list(action)
+            for j in np.flatnonzero(seen):
+                i = where[int(rows_[j])]
+                self.problems[i] = replace(self.problems[i], action=str(act[j]))
+            if seen.all():
+                return n
+            keep = np.flatnonzero(~seen)
+            pick = (lambda x: x if isinstance(x, (str, type(None))) or not hasattr(x, "__len__")
+                    else [x.iloc[k] if isinstance(x, pd.Series) else x[k] for k in keep])
+            return int(seen.sum()) + self.record(table, r[keep], column, code, pick(values),
+                                                 pick(reason), pick(action), sheet=sheet)
         key = (table, code)
         room = max(self.cap - self.counts[key], 0)
         k = min(n, room)

@@ -42,7 +42,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from . import coerce as C
-from .errors import INFO_CODES, DataValidationError, ProblemLog, RowProblem
+from .errors import BLANKED_CODES, INFO_CODES, DataValidationError, ProblemLog, RowProblem
 from .filesniff import check_extent, check_package, html_charset, html_tables, sheets_with_tables, sniff
 from .tables import ALIAS_DOC, TABLES, Column, TableSpec, get_table
 
@@ -82,7 +82,7 @@ ACTIONS = {
     "DUP_KEY": "剔除该行, 保留同一主键的最后一条",
 }
 #: codes whose value is blanked (or was blank): their 处理 depends on the column's role (:func:`_action`)
-BLANKED = frozenset({"DATE_INVALID", "NUM_INVALID", "VALUE_INVALID", "REQUIRED_EMPTY"})
+BLANKED = BLANKED_CODES
 
 
 def _action(col: Column, code: str) -> str | None:
@@ -1575,6 +1575,84 @@ def _header_fits(c: _Cand, spec: TableSpec) -> bool:
         return False
 
 
+#: a sheet named by a date or a month (the wide layout of :attr:`bankxl.tables.TableSpec.wide`): 2024-01, 202401,
+#: 2024年1月, 2024.01, 2024-01-31, 20240131
+_SHEET_DATE = re.compile(r"^\s*(\d{4})\s*[-./年]?\s*(\d{1,2})\s*(?:[-./月]?\s*(\d{1,2})\s*日?)?\s*月?(?:末)?\s*$")
+_WIDE_UNIT = re.compile(r"(万亿元|亿元|万元|千元|元)")
+
+
+def _sheet_date(name: str | None) -> str | None:
+    """The date a sheet's name gives (``yyyy-mm-dd``; a month = its last day), or None."""
+    m = _SHEET_DATE.match(str(name or ""))
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    month = pd.Period(year=int(m.group(1)), month=int(m.group(2)), freq="M")
+    day = int(m.group(3)) if m.group(3) else month.days_in_month
+    return f"{month}-{day:02d}" if 1 <= day <= month.days_in_month else None
+
+
+def _wide_sheets(spec: TableSpec, cands: list, used: set[int]) -> list:
+    """The unused sheets of one workbook named by a date whose header names the wide layout's row-label column
+    (:attr:`TableSpec.wide`), or []: the wide layout of ``spec`` (one sheet per date)."""
+    lookup = _lookup(spec)
+    label = spec.column(spec.wide[1])
+    out = []
+    for c in cands:
+        if c.kind != "sheet" or id(c) in used or _sheet_date(c.name) is None:
+            continue
+        head = c.head()
+        if any((m := _match_header(r[0] if len(r) else None, lookup)) and m[0] is label for r in head):
+            out.append(c)
+    return [c for c in out if c.source == out[0].source] if out else []
+
+
+def _load_wide(spec: TableSpec, sheets: list, problems: ProblemLog, **kw) -> LoadedTable:
+    """The long table of the wide layout (:attr:`TableSpec.wide` = date, row label, column header, value):
+    each sheet's header row is the row whose first cell names the row-label column (e.g. 项目/指标); the cells
+    right of it are the column headers (bank names), the first column below the row labels, each cell a value.
+    The unit is read from the sheet's cells above or on the header row (``单位: 万元``, ``项目(亿元)``); a sheet
+    without one raises DataValidationError (a value in 万元 read as 元 would be 10,000 times off). Each sheet is
+    loaded by :func:`load_frame` as a long table; row problems and ``_row`` name the sheet and the Excel row of
+    the value's row."""
+    d_col, l_col, h_col, v_col = (spec.column(c) for c in spec.wide)
+    lookup = _lookup(spec)
+    frames, notes, units = [], [], set()
+    for c in sheets:  # one sheet per month: tens of sheets
+        raw, first, sheet, _d1904 = c.raw()
+        arr = raw.to_numpy(dtype=object)
+        h = next(i for i in range(min(len(arr), HEADER_SCAN_ROWS))
+                 if (m := _match_header(arr[i][0], lookup)) and m[0] is l_col)
+        unit = _WIDE_UNIT.search(" ".join(str(v) for v in arr[:h + 1].ravel() if v is not None))
+        if unit is None:
+            raise DataValidationError(
+                f"工作表「{sheet}」(宽表: 每月一张工作表)没有写金额单位; 请在表头上方写「单位: 万元」或「单位: 亿元」。",
+                f"Sheet {sheet!r} (wide layout) states no unit; write 单位: 万元 or 单位: 亿元 above the header.",
+                table=spec.id, sheet=sheet, column=v_col.id, column_zh=v_col.zh)
+        units.add(unit.group(1))
+        cols = np.flatnonzero(~C.blank_mask(arr[h, 1:])) + 1
+        body = arr[h + 1:]
+        rows = np.flatnonzero(~C.blank_mask(body[:, 0])) if len(body) else np.zeros(0, dtype=np.int64)
+        r, k = np.repeat(rows, len(cols)), np.tile(cols, len(rows))
+        cells = np.vstack([np.array([[d_col.zh, l_col.zh, h_col.zh, f"{v_col.zh}({unit.group(1)})"]], dtype=object),
+                           np.column_stack([np.full(len(r), _sheet_date(sheet), dtype=object), body[r, 0],
+                                            arr[h, k], body[r, k]]).reshape(-1, 4)])
+        excel = first + h + 1 + r  # the Excel row of each melted cell's 指标 row
+        own = ProblemLog(cap=problems.cap)
+        lt = load_frame(pd.DataFrame(cells), spec, sheet=sheet, first_excel_row=1, problems=own, **kw)
+        lt.df["_row"] = pd.array(excel[lt.df["_row"].to_numpy(dtype=np.int64) - 2], dtype="Int64")
+        for p in own.problems:  # back to the row the user sees
+            ok = p.excel_row is not None and 2 <= p.excel_row < len(excel) + 2
+            problems.add(replace(p, excel_row=int(excel[p.excel_row - 2])) if ok else p)
+        frames.append(lt.df)
+        notes += [n for n in lt.unit_notes if n not in notes]
+    names = [c.raw()[2] for c in sheets]
+    label = f"{names[0]}…{names[-1]}" if len(names) > 1 else names[0]
+    df = pd.concat(frames, ignore_index=True)
+    notes.insert(0, f"表「{spec.zh}」按宽表读取: {len(sheets)} 个按日期命名的工作表({label}), 每表一行一个{l_col.zh}、"
+                    f"一列一个{h_col.zh}, 单位 {'/'.join(sorted(units))}")
+    return LoadedTable(spec.id, df, label, sheets[0].source, 0, len(df), notes)
+
+
 def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]],
                 wanted: Sequence[str], optional: Sequence[str] = (), problems: ProblemLog | None = None,
                 strict: bool = False, mask: bool = True, mask_accounts: bool = True,
@@ -1644,6 +1722,14 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                     table=spec.id))
                 continue
             claim(spec, hits[0])
+    wide: dict[str, list] = {}
+    for spec, _req in specs:  # (1b) the wide layout of a table that declares one: sheets named by dates
+        if spec.id not in chosen and spec.wide:
+            found = _wide_sheets(spec, cands, used)
+            if found:
+                wide[spec.id] = found
+                chosen[spec.id] = found[0]
+                used.update(id(c) for c in found)
     by_name = set(chosen)
     # (2) by header, only among sources that bear no canonical table name (a sheet 贷款 is the loans table
     # even when its headers happen to contain every required column of 定期存款明细)
@@ -1710,6 +1796,13 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 f"Table {spec.id} ({spec.zh}) not found. Looked in: {looked}. Name a sheet or Excel table "
                 f"{' / '.join(spec.names)}, or give it a header with the required columns "
                 f"{', '.join(col.id for col in spec.required)}.", table=spec.id)
+        if spec.id in wide:
+            try:
+                result[spec.id] = _load_wide(spec, wide[spec.id], problems, strict=strict, source=c.source,
+                                             mask=mask, mask_accounts=mask_accounts)
+            except DataValidationError as e:
+                failed(spec, e)
+            continue
         raw, first, sheet, d1904 = c.raw()
         try:
             result[spec.id] = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,

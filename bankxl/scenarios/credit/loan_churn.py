@@ -136,10 +136,10 @@ def _prepare(loans: pd.DataFrame, ctx: RunContext | None) -> pd.DataFrame:
         _log(ctx, out[order], "end_date", "LOAN_DATE_ORDER", out.loc[order, "end"].dt.strftime("%Y-%m-%d"),
              "结清日早于放款日", "该笔贷款不参与计算")
         nost = out["start"].isna()
-        _log(ctx, out[nost], "start_date", "DATE_INVALID", out.loc[nost, "loan_id"], "放款日为空",
+        _log(ctx, out[nost], "start_date", "DATE_INVALID", out.loc[nost, "start"], "放款日为空",
              "该笔贷款不参与计算")
         nocust = out["cust_id"].isna() | (out["cust_id"].str.strip() == "")
-        _log(ctx, out[nocust.fillna(True)], "cust_id", "LOAN_NO_CUSTOMER", out.loc[nocust.fillna(True), "loan_id"],
+        _log(ctx, out[nocust.fillna(True)], "cust_id", "LOAN_NO_CUSTOMER", out.loc[nocust.fillna(True), "cust_id"],
              "借据没有客户号", "该笔贷款不参与计算")
         out = out[~order & ~nost & ~nocust.fillna(True)]
     return out
