@@ -131,3 +131,69 @@ def test_cagr_and_target_share_by_hand():
 def test_bad_parameter_fails_before_any_file_is_read(bad, tmp_path):
     with pytest.raises(ParameterError):
         run_scenario("D1", [tmp_path / "no_such_file.xlsx"], tmp_path / "out.xlsx", params=bad)
+
+
+def _read(path):
+    from bankxl.io import read_tables
+    from bankxl.errors import ProblemLog
+
+    log = ProblemLog()
+    return read_tables([path], wanted=["market_share"], optional=["bank_aliases"], problems=log), log
+
+
+def test_wide_layout_reads_as_the_long_table(tmp_path):
+    """The sample's two workbooks (long: 余额(万元) rows; wide: one sheet per month, banks as columns, 单位: 万元)
+    load to the same long table (same dates, names, items and 元 balances) and give the same shares."""
+    from bankxl.sample import make_sample_bank
+    from bankxl.sample.market_share import write_market_share_books
+
+    bank = make_sample_bank(customers=20)
+    long_p, wide_p = write_market_share_books(bank["market_share"], bank["bank_aliases"], tmp_path)
+    (lt, _), (wt, wlog) = _read(long_p), _read(wide_p)
+    assert not wlog.problems  # the sample is clean
+    key = ["stat_date", "bank_name", "item"]
+    a = lt["market_share"].df[key + ["balance"]].sort_values(key).reset_index(drop=True)
+    b = wt["market_share"].df[key + ["balance"]].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    assert len(a) == len(bank["market_share"]) == 72 * 8 * 5
+    exp = bank["market_share"][key + ["balance"]].sort_values(key).reset_index(drop=True)
+    assert np.allclose(a["balance"], exp["balance"], atol=0.5)  # rounded to 0.01 万元 = 100 元 at most off by 50
+    # the wide rows point at the user's row: sheet 2026-11, header in row 3, 各项存款 (first item) in row 4
+    w = wt["market_share"].df
+    first = w[(w["stat_date"] == "2026-11-30") & (w["item"] == "各项存款")]
+    assert set(first["_row"]) == {4} and len(first) == 8
+    assert wt["bank_aliases"].df["alias"].tolist() == lt["bank_aliases"].df["alias"].tolist()
+    r1 = run_scenario("D1", [long_p], None).report.tables()["rank"].df
+    r2 = run_scenario("D1", [wide_p], None).report.tables()["rank"].df
+    pd.testing.assert_frame_equal(r1, r2)
+    assert "东方农村合作银行" not in set(r1["机构名称"]) and len(r1) == 8  # the rename merged in both layouts
+
+
+def test_wide_sheet_without_unit_and_a_bad_cell(tmp_path):
+    """A wide sheet states its unit (else a clear error naming the sheet); a text cell is a row problem on the
+    sheet and Excel row the user sees (the 指标 row), the value blank (not 0)."""
+    import xlsxwriter
+
+    def book(path, unit_line):
+        wb = xlsxwriter.Workbook(path)
+        for name, vals in (("2024-01", [[100, 200], [60, "见附注"]]), ("2024-02", [[110, 210], [65, 120]])):
+            ws = wb.add_worksheet(name)
+            ws.write(0, 0, "存款同业统计表")
+            if unit_line:
+                ws.write(1, 0, "单位: 亿元")
+            ws.write_row(2, 0, ["项目", "A", "B"])
+            ws.write_row(3, 0, ["各项存款"] + vals[0])
+            ws.write_row(4, 0, ["个人存款"] + vals[1])
+        wb.close()
+        return path
+    with pytest.raises(DataValidationError, match="2024-01"):
+        _read(book(tmp_path / "nounit.xlsx", False))
+    t, log = _read(book(tmp_path / "ok.xlsx", True))
+    df = t["market_share"].df
+    got = df.set_index(["stat_date", "bank_name", "item"])["balance"]
+    assert got[(pd.Timestamp("2024-02-29"), "B", "各项存款")] == pytest.approx(210e8)
+    assert pd.isna(got[(pd.Timestamp("2024-01-31"), "B", "个人存款")])
+    bad = [p for p in log.problems if p.table == "market_share"]
+    assert [(p.sheet, p.excel_row, p.value) for p in bad] == [("2024-01", 5, "见附注")]
+    r = run_scenario("D1", [tmp_path / "ok.xlsx"], None, params={"own_bank": "A"}).report
+    assert r.tables()["trend"].df.set_index("月份").loc["2024-02", "份额"] == pytest.approx(110 / 320)

@@ -11,7 +11,7 @@ was 东方农村合作银行 until 2023-06 (a rename: alias with 失效日期 20
 
 :func:`write_market_share_books` writes the two layouts: ``样例_人行市场份额.xlsx`` (long: sheet 人行市场份额 with
 余额(万元), sheet 机构别名) and ``样例_人行市场份额_宽表.xlsx`` (one sheet per month named ``yyyy-mm``, a title row,
-``单位: 万元``, then 项目 × banks).
+``单位: 万元``, then 项目 × banks; and the sheet 机构别名).
 """
 from __future__ import annotations
 
@@ -107,6 +107,8 @@ def write_market_share_books(ms: pd.DataFrame, aliases: pd.DataFrame | None, fol
                     _alias_sheet(wb, f, aliases)
             else:
                 _wide_sheets(wb, f, ms)
+                if aliases is not None:
+                    _alias_sheet(wb, f, aliases)
             wb.close()
             mask = os.umask(0o022)
             os.umask(mask)
