@@ -191,7 +191,7 @@ def test_planning_headline_and_key_counts(report):
     assert keys.loc["排除: 重组贷款"].tolist() == [1, 9, 0]
     h = {f.label: f.value for f in report.headline.figures}
     assert h["存量个贷客户"] == 10 and h["可直接提额(A+B)"] == 3 and h["A+B 新增额度(万元)"] == 9.0
-    assert h["C 需增信"] == 1 and h["待核实"] == 2 and h["排除/不准入"] == 4
+    assert h["C 需增信"] == 1 and h["待核实"] == 2 and h["不提额"] == 4     # 排除 P5–P7, 不准入 P9
 
 
 def test_planning_targets_from_rate_and_from_parameter():
@@ -278,3 +278,20 @@ def test_german_credit_admission_counts_against_the_raw_file():
     det = rep.tables()["c10_detail"].df
     assert det["新额度(DEM)"].isna().all() and "现额度(DEM)" in det.columns
     assert (det["现额度来源"] == "贷款金额").all()
+
+
+def test_headline_buckets_add_up_to_every_customer():
+    """概览 puts every customer in exactly one bucket. P3's 现额度 raised to 200,000 = 产品上限: admitted as A, but
+    min(300,000, 450,000, 200,000) = 200,000 is no raise → 无提额空间, counted in 不提额 on 概览 (it was shown only on
+    准入统计). By hand: A P1 (1), B P2 (1), C P4 (1), 待核实 P8/P10 (2), 不提额 = 排除 P5–P7 + 不准入 P9 + 无提额空间 P3
+    (5) = 10."""
+    b = bank()
+    b["loans"].loc[b["loans"]["cust_id"] == "P3", ["amount", "credit_limit"]] = 200_000.0
+    rep = execute("credit.limit_increase", b, as_of=AS_OF)
+    h = {f.label: f.value for f in rep.headline.figures}
+    assert h["存量个贷客户"] == 10 and h["可直接提额(A+B)"] == 2 and h["C 需增信"] == 1 and h["待核实"] == 2
+    assert h["不提额"] == 5
+    assert sum(h[k] for k in ("可直接提额(A+B)", "C 需增信", "待核实", "不提额")) == h["存量个贷客户"]
+    note = {f.label: f.note for f in rep.headline.figures}["不提额"]
+    assert note == "排除 3(重组/期限/年龄), 不准入 1, 无提额空间 1(准入通过但新额度不高于现额度)"
+    assert "不提额 5 户(其中无提额空间 1 户); 合计 10 户" in rep.headline.lines[0]

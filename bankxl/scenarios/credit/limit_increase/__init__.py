@@ -20,7 +20,8 @@ last ``income_months`` months: Σ 代发 ÷ months with 代发) else 申报月�
 ``enhance_paths`` (公积金授权 10% / 保证人 15% / 抵押 20%). 新额度 = min(现额度 × (1 + 提升率), 月收入 ×
 ``income_multiple`` 15, 产品上限), rounded down to ``limit_step``; C at the highest path rate, each path listed.
 
-Outputs: 概览 (headline) · 提额名单 (§6 list, A/B/C + 待核实, :mod:`bankxl.lists`) · 二轮规划 (per 机构: first round A+B,
+Outputs: 概览 (headline; every customer in exactly one of A+B · C · 待核实 · 不提额 = 排除/不准入/无提额空间) · 提额名单
+(§6 list, A/B/C + 待核实, :mod:`bankxl.lists`) · 二轮规划 (per 机构: first round A+B,
 second-round targets for C by ``round2_rate`` or ``branch_targets``) · 准入统计 (per key 满足/不满足/未知, tiers) ·
 客户明细 (every customer in scope) · 客户标签 (C10_LIMIT_UP). Errors: ParameterError before any input is read;
 DataValidationError for a missing required table/column (runner). Row problems: VALUE_INVALID (a 提额借据 without
@@ -290,8 +291,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
                note=None if ab.any() else "没有 A/B 层客户"),
         Figure("C 需增信", n_tier[TIER_C], "户", format="int", note=paths),
         Figure("待核实", n_tier[PENDING], "户", format="int", note="数据不足以判断准入, 见「未计算因素」"),
-        Figure("排除/不准入", n_tier[EXCLUDED] + n_tier[REFUSED], "户", format="int",
-               note=f"排除 {n_tier[EXCLUDED]:,}(重组/期限/年龄), 不准入 {n_tier[REFUSED]:,}"),
+        Figure("不提额", n_tier[EXCLUDED] + n_tier[REFUSED] + n_tier[NO_ROOM], "户", format="int",
+               note=f"排除 {n_tier[EXCLUDED]:,}(重组/期限/年龄), 不准入 {n_tier[REFUSED]:,}, "
+                    f"无提额空间 {n_tier[NO_ROOM]:,}(准入通过但新额度不高于现额度)"),
     ]
     money0 = {bl(c): "money0" for c in ("现额度", "新额度", "提额金额", "月收入", "本行日均")}
     blocks = lst.blocks("c10_list", "存量个贷提额名单", lines=[
@@ -328,7 +330,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
                                     kind="column", stacked=True, title="各机构提额客户(户)", height=240),
                         actions="c10_list",
                         lines=[f"A {n_tier[TIER_A]:,} 户、B {n_tier[TIER_B]:,} 户可直接提额; C {n_tier[TIER_C]:,} 户需增信; "
-                               f"待核实 {n_tier[PENDING]:,} 户。"])
+                               f"待核实 {n_tier[PENDING]:,} 户; 不提额 {n_tier[EXCLUDED] + n_tier[REFUSED] + n_tier[NO_ROOM]:,} 户"
+                               f"(其中无提额空间 {n_tier[NO_ROOM]:,} 户); 合计 {len(f):,} 户。"])
     report = Report(title="存量个贷提额增信", sheets=sheets, headline=headline)
     report.method = _method(p)
     report.notes = _notes(f, info, lst, tables, p)
