@@ -61,6 +61,8 @@ def test_share_bp_rank_gap_and_incremental_share_by_hand(report):
     assert figs["同业排名"].value == 3 and figs["追赶上一名差额"].value == pytest.approx(35)
     assert figs["份额较年初"].value == pytest.approx(253.0253, abs=1e-4)
     assert "上一名: C" in figs["追赶上一名差额"].note
+    watch = report.tables()["watch"].df  # 份额 −73.8 bp ≤ −5 bp; gap to C 35; incremental 45.45% > stock 24.75%: no row
+    assert watch["建议动作"].str.split(":").str[0].tolist() == ["份额较上月下降 73.8 bp", "距上一名「C」差 35 万元(本行排名 3)"]
 
 
 def test_rename_is_merged_by_its_validity_dates(report):

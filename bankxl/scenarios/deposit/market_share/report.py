@@ -5,7 +5,7 @@ Shapes (money in ``ctx.unit``, shares as fractions shown in %, changes of share 
 同业排名 (``rank``): 排名 · 机构名称 · 余额 · 份额 · 较上月(bp) · 较年初(bp) · 追赶差额 (peer − own; 本行 0 …);
 增量份额 (``incremental``): 起点 · 本行增量 · 市场增量 · 增量份额 (number or 不适用) · 存量份额;
 Δ热力图 (``heat``): 年份 × 1月…12月 (bp); 关键时点 (``key_dates``); 春节 (``spring``); 季节因子 (``seasonal``);
-冲时点 (``peaks``); 对公潜力 (``potential``); 关注事项 (``watch``: 排名 · 机构名称 · 事项 · 建议动作).
+冲时点 (``peaks``); 对公潜力 (``potential``); 关注事项 (``watch``: 排名 · 机构名称 · 建议动作 = finding: action).
 """
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def _empty_report(p, ctx) -> Report:
     ml = ctx.money_label
     trend = Table(pd.DataFrame(columns=["月份", ml("本行余额"), ml("市场余额"), "份额"]), name="trend", title="份额趋势(月末)",
                   empty_note=why)
-    watch = Table(pd.DataFrame(columns=["排名", "机构名称", "事项", "建议动作"]), name="watch", title="关注事项(分析提示, 不作考核)",
+    watch = Table(pd.DataFrame(columns=["排名", "机构名称", "建议动作"]), name="watch", title="关注事项(分析提示, 不作考核)",
                   empty_note=why)
     rep = Report("人行市场份额报表分析", method=[KPI_RULE], notes=[why + ", 未计算份额(不是 0)。"])
     rep.sheets += [Sheet("份额趋势", [trend]), Sheet("关注事项", [watch, Note([KPI_RULE])])]
@@ -209,7 +209,7 @@ def _heat(s) -> Table:
     cols = [f"{m}月" for m in range(1, 13)]
     return Table(piv, name="heat", title="份额较上月变动(bp): 年 × 月", formats=dict.fromkeys(cols, "0.0") | {"年份": "0"},
                  conditional=[Conditional(cols, kind="color_scale", reverse=True)],
-                 note="红 = 份额下降多, 绿 = 上升多; 空白 = 缺月或上月未报。")
+                 note="每个月份一列单独着色(同一月份历年相比): 红 = 份额下降多, 绿 = 上升多; 空白 = 缺月或上月未报。")
 
 
 def _key_dates(s, p, ctx) -> Table:
@@ -368,9 +368,10 @@ def _watch(s, t, rank, inc, peaks, pot, own, p, ctx) -> Table:
     per_year = pv.get(ml("年均需增"))
     if per_year is not None and not pd.isna(per_year) and not isinstance(per_year, str):
         rows.append((own, f"{p.corp_item} 5 年潜力: 年均需增 {per_year:,.0f} {ctx.unit}", "纳入对公营销规划(分析口径, 非考核指标)"))
-    df = pd.DataFrame(rows, columns=["机构名称", "事项", "建议动作"])
-    df.insert(0, "排名", np.arange(1, len(df) + 1, dtype="int64"))
-    return Table(df, name="watch", title="关注事项(分析提示, 不作考核)", widths={"事项": 50, "建议动作": 50},
+    df = pd.DataFrame(rows, columns=["机构名称", "事项", "动作"])
+    df = pd.DataFrame({"排名": np.arange(1, len(df) + 1, dtype="int64"), "机构名称": df["机构名称"],
+                       "建议动作": df["事项"] + ": " + df["动作"]})
+    return Table(df, name="watch", title="关注事项(分析提示, 不作考核)", widths={"建议动作": 80},
                  empty_note="份额、排名、增量与冲时点均无需关注的变化")
 
 
