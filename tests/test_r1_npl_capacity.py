@@ -240,3 +240,18 @@ def test_headline_figures_by_hand(tmp_path):
     assert [w.layouts[s][0] for s in ("借据明细", "可用账户", "网点分布")] == ["detail", "detail", "summary"]
     no_dep = {f.label: (f.value, f.compare) for f in _run(tables={"deposit_accounts": None}).headline.figures}
     assert no_dep["可用资金合计"] == (None, None) and no_dep["未知/无法评估"] == (8, None)
+
+
+def test_unknown_action_fits_one_line_of_the_top_10():
+    """Berka 概览 前 10: every borrower is 未知/无法评估 and its 建议动作 wrapped with a lone ")" on the second line.
+    The default action now fits one line of a wrapped text column (display width ≤ xlsx.WRAP_WIDTH = 40 units,
+    a CJK character counting 2); that it is not the same as having no capacity (not E) moved to the list note."""
+    from bankxl.report.xlsx import WRAP_WIDTH, display_width
+
+    rep = _run(tables={"deposit_accounts": None})
+    lst = rep.tables()["npl_list"].df
+    actions = set(lst["建议动作"])
+    assert actions == {"补齐存款账户与欠款数据后重新评估"}
+    assert all(display_width(a) <= WRAP_WIDTH for a in actions)  # 16 CJK = 32 units
+    notes = " ".join(line for sheet in rep.sheets for block in sheet.blocks for line in getattr(block, "lines", ()))
+    assert "不等于无偿还能力(不是 E 级)" in notes

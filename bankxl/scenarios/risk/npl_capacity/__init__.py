@@ -75,7 +75,7 @@ class NplCapacityParams:
          ("E", "纳入诉讼、核销后管理或不良资产处置; 定期查询财产线索", 30)),
         help="每个等级的清收动作与截止日(数据日期后第 N 个工作日); 动作中可用 "
              + "、".join("{" + f + "}" for f in ACTION_FIELDS) + "(可用账户、可用资金、欠款合计、覆盖率)")
-    unknown_action: str = param("补齐存款账户/欠款数据后重新评估(无法评估, 不等于无偿还能力)", "无法评估的建议动作",
+    unknown_action: str = param("补齐存款账户与欠款数据后重新评估", "无法评估的建议动作",
                                 help="等级为 未知/无法评估 的借款人的建议动作")
     unknown_days: int = param(10, "无法评估的截止日", "工作日", max=250, help="补齐数据的截止日: 数据日期后第 N 个工作日")
 
@@ -291,7 +291,8 @@ def _score(frame: pd.DataFrame, p: NplCapacityParams, ctx: RunContext, customers
             df["未计算因素"] = pd.Series(pd.NA, index=df.index, dtype="string")
         df.loc[unknown, "未计算因素"] = df.loc[unknown, "客户号"].map(why).astype("string")
         lst.counts[UNKNOWN] = int(unknown.sum())
-        lst.note.append(f"等级「{UNKNOWN}」: 数据不足以计算覆盖率(见「未计算因素」), 得分空白、排在最后; "
+        lst.note.append(f"等级「{UNKNOWN}」: 数据不足以计算覆盖率(见「未计算因素」), 不等于无偿还能力(不是 E 级), "
+                        f"得分空白、排在最后; "
                         f"建议动作与截止日取参数「无法评估的建议动作 / 无法评估的截止日」({p.unknown_days} 个工作日)。")
     return lst
 
