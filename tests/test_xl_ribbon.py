@@ -653,3 +653,20 @@ def test_phone_and_id_typed_as_numbers_reach_the_loader_as_excel_holds_them(tmp_
     corrupt = problems.to_frame()
     corrupt = corrupt[corrupt["问题码"] == "ID_CORRUPT"]
     assert len(corrupt) == 1 and int(corrupt["Excel 行号"].iloc[0]) == 2
+
+
+def test_report_file_name_is_windows_safe_for_every_scenario():
+    """The ribbon saves ``<title>_<数据日期>.xlsx``; C8's title has a colon (征信数据: 他行客户挖掘), which Windows
+    refuses in a file name."""
+    from bankxl.report import Report
+    from bankxl.scenario import get_scenario, registry
+    from bankxl.xl.ribbon import report_filename
+
+    rep = Report("x")
+    rep.meta["as_of"] = pd.Timestamp("2026-11-30")
+    assert report_filename(rep, get_scenario("C8")) == "征信数据_他行客户挖掘_2026-11-30.xlsx"
+    for spec in registry().values():
+        name = report_filename(rep, spec)
+        assert not set(name) & set('\\/:*?"<>|'), name
+        assert name.endswith("_2026-11-30.xlsx"), name
+

@@ -57,7 +57,7 @@ from ..coerce import header_key
 from ..errors import BankxlError, DataValidationError, ProblemLog
 from ..paramsheet import RIBBON_COMMON, default_param_rows
 from ..report.model import Note, PivotBlock, Report, Sheet, Table
-from ..report.xlsx import safe_sheet_name, unique_path, write_report
+from ..report.xlsx import safe_filename, safe_sheet_name, unique_path, write_report
 from ..scenario import Scenario, get_scenario, registry
 from ..tables import get_table
 
@@ -512,10 +512,11 @@ def report_folder(info: BookInfo) -> Path:
 
 
 def report_filename(report: Report, spec: Scenario) -> str:
-    """``<scenario title>_<数据日期 yyyy-mm-dd>.xlsx`` (no date part when ``report.meta`` has no as_of)."""
+    """``<scenario title>_<数据日期 yyyy-mm-dd>.xlsx`` (no date part when ``report.meta`` has no as_of), made
+    safe for Windows by :func:`bankxl.report.xlsx.safe_filename` (C8 征信数据: 他行客户挖掘 -> 征信数据_他行客户挖掘)."""
     as_of = report.meta.get("as_of")
     stamp = f"_{pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else ""
-    return f"{spec.title}{stamp}.xlsx"
+    return safe_filename(f"{spec.title}{stamp}", max_bytes=250) + ".xlsx"
 
 
 def save_report(report: Report, spec: Scenario, info: BookInfo) -> Path:
@@ -606,8 +607,6 @@ def run_all_sources(info: BookInfo) -> list[Source]:
 def run_all_folder(info: BookInfo) -> Path:
     """A new folder beside the workbook (the temp folder when unsaved, as :func:`report_folder`):
     ``<workbook>_全部场景``, `` (2)`` … when it exists; a safe name (:func:`bankxl.report.xlsx.safe_filename`)."""
-    from ..report.xlsx import safe_filename
-
     base = report_folder(info)
     stem = safe_filename(f"{Path(info.name).stem or 'workbook'}_全部场景")
     path, n = base / stem, 2
