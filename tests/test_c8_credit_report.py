@@ -161,3 +161,31 @@ def test_bad_parameters_fail_before_any_load(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code != 0 and "own_bank" in err and "不是有效的正则表达式" in err and "坏文件" not in err
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_known_zero_balances_are_zero_and_unknown_ones_blank(report):
+    """他行业务结构 and 客户征信汇总: a side without any open account of the kind holds a known 0 (信用卡: 本行笔数 0
+    → 本行余额 0, was blank; 住房贷: only P6's 本行 200,000 open → 他行余额 0, 他行占比 0; C6 has no other-bank
+    account → 他行余额 0; C3 none here → 本行余额 0). An open account whose balance is blank leaves its side unknown:
+    with P1's 本行 消费贷 balance blank, 消费贷 本行余额 is blank (1 account, balance unknown) and so is 他行占比 —
+    not 12 / (12 + 0) = 100% — and C1's 本行余额 / 他行占比 are blank too."""
+    k = report.tables()["c8_kinds"].df.set_index("业务种类")
+    assert k.loc["信用卡", "本行笔数"] == 0 and k.loc["信用卡", "本行余额(万元)"] == 0.0
+    assert k.loc["汽车贷", "本行余额(万元)"] == 0.0 and k.loc["经营贷", "本行余额(万元)"] == 0.0
+    assert k.loc["住房贷", "他行笔数"] == 0 and k.loc["住房贷", "他行余额(万元)"] == 0.0 and k.loc["住房贷", "他行占比"] == 0.0
+    assert k.loc["信用卡", "他行占比"] == 1.0 and k.loc["消费贷", "他行占比"] == pytest.approx(12 / 22)
+    ppl = report.tables()["c8_people"].df.set_index("客户号")
+    assert ppl.loc["C6", "他行余额(元)"] == 0.0 and ppl.loc["C6", "本行余额(元)"] == 200_000.0
+    assert ppl.loc["C3", "本行余额(元)"] == 0.0 and ppl.loc["C3", "他行占比"] == 1.0
+
+    b = bank()
+    cr = b["credit_reports"]
+    own_p1 = (cr["lender"] == "示例银行股份有限公司").to_numpy()
+    b["credit_reports"] = cr.assign(balance=cr["balance"].mask(own_p1))
+    rep = execute("credit.credit_report", b, as_of=AS_OF, mask=False)
+    k = rep.tables()["c8_kinds"].df.set_index("业务种类")
+    assert k.loc["消费贷", "本行笔数"] == 1 and pd.isna(k.loc["消费贷", "本行余额(万元)"])
+    assert pd.isna(k.loc["消费贷", "他行占比"]) and k.loc["消费贷", "他行余额(万元)"] == pytest.approx(12.0)
+    ppl = rep.tables()["c8_people"].df.set_index("客户号")
+    assert pd.isna(ppl.loc["C1", "本行余额(元)"]) and pd.isna(ppl.loc["C1", "他行占比"])
+    assert ppl.loc["C1", "他行余额(元)"] == 320_000.0

@@ -160,10 +160,22 @@ def _any3(flag: pd.Series, codes: np.ndarray, n: int, absent_false: bool = False
     return pd.Series(pd.array(out, dtype="boolean"))
 
 
+def known_sum(total: pd.Series, n: pd.Series) -> pd.Series:
+    """A balance sum (元) with its known zero: 0 where the group holds no account (``n`` = 0), ``total`` (NaN when
+    every balance of its accounts is unknown) otherwise. Same index."""
+    return total.mask(n.eq(0).to_numpy(), 0.0)
+
+
+def other_share(other_bal: pd.Series, own_bal: pd.Series) -> pd.Series:
+    """他行占比 = 他行余额 / (他行余额 + 本行余额): NaN when either side is unknown (NaN) or both are 0."""
+    base = other_bal + own_bal
+    return other_bal / base.where(base > 0)
+
+
 def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
     """One row per person of ``acc`` (index = 客户号, sorted): report_date, n_other (他行未结清笔数), other_bal
-    (他行未结清余额, 元; NaN when every balance is unknown), own_bal (本行), share (他行/(他行+本行), NaN when
-    both 0/unknown), target_bal (他行 ``p.target_kinds`` 余额), n_window / window_bal / first_maturity (他行未结清
+    (他行未结清余额, 元; 0 without such an account, NaN when every balance is unknown), n_own / own_bal (本行, the
+    same way), share (他行/(他行+本行), NaN when a side is unknown or both are 0), target_bal (他行 ``p.target_kinds`` 余额), n_window / window_bal / first_maturity (他行未结清
     贷款 (not cards) maturing in (as_of, as_of + ``p.window_months`` months], edges included), n_lenders (机构数
     of open loan accounts, cards not counted, the bank included), queries (近3月硬查询, the report's largest; NaN
     unknown), bad_now / clean / streak (boolean, <NA> unknown: clean = every account clean by its 近24月还款状态
@@ -188,9 +200,9 @@ def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
     def count(mask):
         return pd.Series(np.bincount(codes[mask], minlength=n), dtype="int64")
 
-    other_bal, own_bal = total(other), total(own)
-    base = other_bal.fillna(0) + own_bal.fillna(0)
-    share = (other_bal.fillna(0) / base.where(base > 0)).where(other_bal.notna() | own_bal.notna())
+    n_other, n_own = count(other), count(own)
+    other_bal, own_bal = known_sum(total(other), n_other), known_sum(total(own), n_own)
+    share = other_share(other_bal, own_bal)
     first = pd.DataFrame({"p": codes[window], "d": mat[window].to_numpy()}).groupby("p")["d"].min().reindex(range(n))
     loans_open = is_open & ~card & ~acc["lender"].isna().to_numpy()
     lenders = pd.DataFrame({"p": codes[loans_open], "l": acc["lender"].to_numpy()[loans_open]})
@@ -215,8 +227,8 @@ def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
     kb = kb.groupby(["p", "k"], as_index=False)["b"].sum().sort_values(["p", "b", "k"], ascending=[True, False, True])
     main_kind = kb.drop_duplicates("p").set_index("p")["k"].reindex(range(n))
     out = pd.DataFrame({
-        "report_date": rd.reindex(range(n)).to_numpy(), "n_other": count(other), "other_bal": other_bal,
-        "n_own": count(own), "own_bal": own_bal, "share": share, "target_bal": total(target),
+        "report_date": rd.reindex(range(n)).to_numpy(), "n_other": n_other, "other_bal": other_bal,
+        "n_own": n_own, "own_bal": own_bal, "share": share, "target_bal": total(target),
         "n_window": count(window), "window_bal": total(window), "first_maturity": first,
         "n_lenders": n_lenders.astype("int64"), "queries": queries, "bad_now": bad_now, "clean": clean,
         "streak": streak, "collateral": collateral, "main_kind": main_kind.astype("string")})
@@ -227,7 +239,8 @@ def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
 def by_kind(acc: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
     """Open accounts per kind (rows: the ``kinds`` present, then 信用卡 and 未知种类; no 合计 row — the totals are the
     headline's, and a 合计 bar would dwarf the kinds in the chart): n_other / people_other / other_bal,
-    n_own / own_bal (元), share = other/(other + own)."""
+    n_own / own_bal (元; 0 when the side holds no account of the kind, blank only when every balance is unknown),
+    share = other/(other + own) (blank when a side is unknown or both are 0)."""
     a = acc[acc["open"].to_numpy(dtype=bool) & (acc["other"] | acc["own"]).to_numpy(dtype=bool)]
     order = list(dict.fromkeys([*kinds, CARD_KIND, UNKNOWN_KIND]))
     rows = []
@@ -239,6 +252,7 @@ def by_kind(acc: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
     t = pd.concat(rows, axis=1).reindex([k for k in order if k in set(a["kind"])])
     for c in ("other_n", "other_people", "own_n", "own_people"):
         t[c] = t[c].fillna(0).astype("int64")
-    base = t["other_bal"].fillna(0) + t["own_bal"].fillna(0)
-    t["share"] = (t["other_bal"].fillna(0) / base.where(base > 0))
+    for side in ("other", "own"):  # no account of the kind on this side: a known 0, not blank
+        t[side + "_bal"] = known_sum(t[side + "_bal"], t[side + "_n"])
+    t["share"] = other_share(t["other_bal"], t["own_bal"])
     return t.rename_axis("kind").reset_index()
