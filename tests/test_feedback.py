@@ -355,3 +355,87 @@ def test_cli_feedback_and_run_all_feedback(tmp_path, capsys):
     assert "不能覆盖" in capsys.readouterr().err
     assert main(["feedback", "--lists", str(tmp_path / "nope"), "--out", str(out)]) == 2
     assert main(["run", "D3", "--input", str(out), "--out", str(tmp_path / "x.xlsx"), "--feedback", str(ret)]) == 2
+
+
+# ============================================================================ breaker findings: masking, broken files
+MEMO = "客户本人 110105199001011232 电话 13812345678, 其妻李四 13987654321"
+ODD = "打了 13800001111 没人接"  # not one of RESULTS: VALUE_INVALID, its 原值 on 数据问题
+
+
+def _cells(path: Path) -> dict[str, list]:
+    """{sheet: every cell value} of a written workbook."""
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [c.value for row in ws.iter_rows() for c in row] for ws in wb.worksheets}
+
+
+def test_feedback_masks_the_text_managers_typed(tmp_path):
+    """A manager's 备注 holds an 18-digit ID and two mobiles, 跟进方式 a mobile, and another row's 结果 a mobile
+    (VALUE_INVALID): with masking (the default) no sheet of the report shows them whole — 备注 reads
+    ``110105********1232`` (6 + 4 kept) and ``138****5678`` / ``139****4321`` (3 + 4 kept), the rest of the text
+    as typed; the 数据问题 原值 of 结果 reads ``138****1111``. An unmatched row (K9 with 客户号 changed to K4)
+    shows its 结果 masked on 未匹配. With --no-mask the 备注 is shown as typed."""
+    run(tmp_path)
+    ret = tmp_path / "returned"
+    _fill(tmp_path / "out" / "营销任务清单.xlsx", ret / "a.xlsx", {
+        "K1": {"结果": "已成交", "备注": MEMO, "跟进方式": "13700002222"}, "K3": {"结果": ODD},
+        "K9": {"客户号": "K4", "结果": "13600003333"}})
+    out = tmp_path / "反馈.xlsx"
+    assert main(["feedback", "--lists", str(ret), "--out", str(out)]) == 0
+    cells = _cells(out)
+    flat = [str(v) for vs in cells.values() for v in vs if v is not None]
+    for whole in ("110105199001011232", "13812345678", "13987654321", "13700002222", "13800001111", "13600003333"):
+        assert not any(whole in v for v in flat), whole
+    assert "客户本人 110105********1232 电话 138****5678, 其妻李四 139****4321" in cells["反馈明细"]
+    assert "137****2222" in cells["反馈明细"]
+    assert "打了 138****1111 没人接" in cells["数据问题"]
+    assert "136****3333" in cells["未匹配"]
+    raw = tmp_path / "反馈_raw.xlsx"
+    assert main(["feedback", "--lists", str(ret), "--out", str(raw), "--no-mask"]) == 0
+    assert MEMO in _cells(raw)["反馈明细"]
+
+
+def _broken(tmp_path, sheet: str, headers: tuple[str, ...]) -> Path:
+    """The hand bank's task list returned twice: ``ok.xlsx`` with K1 已成交, ``broken.xlsx`` (K9 拒绝) with the
+    ``headers`` columns deleted from ``sheet``. Returns the folder."""
+    run(tmp_path)
+    ret = tmp_path / "returned"
+    _fill(tmp_path / "out" / "营销任务清单.xlsx", ret / "ok.xlsx", {"K1": {"结果": "已成交"}})
+    _fill(tmp_path / "out" / "营销任务清单.xlsx", ret / "broken.xlsx", {"K9": {"结果": "拒绝"}})
+    wb = openpyxl.load_workbook(ret / "broken.xlsx")
+    ws = wb[sheet]
+    ws.tables.clear()  # Excel would shrink the table; openpyxl leaves a stale one
+    hdr = next(r for r in range(1, 30) if ws.cell(r, 1).value in ("排名", "客户号"))
+    for h in headers:
+        ws.delete_cols(next(c for c in range(1, ws.max_column + 1) if ws.cell(hdr, c).value == h))
+    wb.save(ret / "broken.xlsx")
+    return ret
+
+
+@pytest.mark.parametrize("sheet, headers, named", [
+    ("营销任务", ("客户号",), ["客户号(cust_id)"]),
+    ("营销任务", ("来源名单", "数据日期"), ["来源名单(lists)", "数据日期(as_of)"]),
+    ("任务明细", ("名单键",), ["名单键(list_key)"])])
+def test_a_list_with_a_deleted_column_is_reported_and_skipped(tmp_path, capsys, caplog, sheet, headers, named):
+    """A returned list whose 营销任务 lost 客户号 (or 来源名单 + 数据日期), or whose 任务明细 lost 名单键: that file
+    is skipped and said — file, sheet and missing column(s), 中文 and English — and the other file still counts
+    (K1 已成交: 3 tasks, 1 已成交; K9's 拒绝 from the broken file is not counted). Only the broken file: exit 2
+    with those reasons, not 'no task list in the folder'."""
+    ret = _broken(tmp_path, sheet, headers)
+    out = tmp_path / "反馈.xlsx"
+    assert main(["feedback", "--lists", str(ret), "--out", str(out)]) == 0
+    err = caplog.text  # the CLI shows warnings on stderr (logging.basicConfig); pytest captures them here
+    assert "broken.xlsx" in err and f"工作表「{sheet}」" in err and f"sheet {sheet}" in err
+    assert all(n in err for n in named)
+    files = openpyxl.load_workbook(out)["读取文件"]
+    rows = {r[0]: r for r in files.iter_rows(values_only=True) if r[0] in ("ok.xlsx", "broken.xlsx")}
+    assert rows["ok.xlsx"][1:3] == ("已读取", 3) and rows["broken.xlsx"][1:3] == ("未能读取", 0)
+    assert f"文件「broken.xlsx」工作表「{sheet}」" in rows["broken.xlsx"][3] and all(
+        n in rows["broken.xlsx"][3] for n in named)
+    _, rep = run_feedback(ret, tmp_path / "反馈2.xlsx")
+    tot = rep.meta["feedback"]["total"].iloc[0]
+    assert (tot["任务数"], tot["已反馈"], tot["已成交"], tot["拒绝"]) == (3, 1, 1, 0)
+    (ret / "ok.xlsx").unlink()
+    assert main(["feedback", "--lists", str(ret), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "没有可读取的营销任务清单" not in err and "都未能读取" in err and "could be read" in err
+    assert "broken.xlsx" in err and all(n in err for n in named) and f"sheet {sheet}" in err

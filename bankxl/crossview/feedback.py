@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataValidationError, ProblemLog
+from ..masking import mask_free_text
 from ..report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ..scenario import RunContext, param
 from ..tables import AS_OF, CUST_ID, MGR_ID, Column, TableSpec
@@ -137,12 +138,15 @@ DETAIL_SPEC = TableSpec("task_detail", DETAIL_SHEET, (
 class Returned:
     """What :func:`read_lists` read: ``tasks`` (one row per 营销任务 row: file, sheet, row (Excel), cust_id, lists,
     as_of, org_id, mgr_id, best, follow_date, channel, result, amount, remark), ``detail`` (file, cust_id,
-    list_key, scenario, list_title, level, rank, as_of), ``files`` (文件, 状态, 任务行数, 说明)."""
+    list_key, scenario, list_title, level, rank, as_of), ``files`` (文件, 状态, 任务行数, 说明), ``errors``
+    (why each 未能读取 file was not read: DataValidationError naming file, sheet and missing column(s), 中文 +
+    English)."""
 
     tasks: pd.DataFrame
     detail: pd.DataFrame
     files: pd.DataFrame
     problems: ProblemLog = field(default_factory=ProblemLog)
+    errors: list[DataValidationError] = field(default_factory=list)
 
 
 def list_files(folder: str | Path, exclude: Sequence[str | Path] = ()) -> list[Path]:
@@ -159,31 +163,44 @@ def list_files(folder: str | Path, exclude: Sequence[str | Path] = ()) -> list[P
 def read_lists(folder: str | Path, *, exclude: Sequence[str | Path] = (),
                problems: ProblemLog | None = None) -> Returned:
     """Read every returned task list under ``folder`` (module docstring). A file without a 营销任务 sheet is
-    skipped and said (状态 跳过); a file that cannot be read or lacks a required column (客户号, 来源名单, 数据日期)
-    is 未能读取 with the reason. Row problems (a bad date, a negative 金额) go to ``problems`` under the file's
-    name. Raises DataValidationError when ``folder`` does not exist."""
+    skipped and said (状态 跳过); a file that cannot be read, or whose 营销任务 lacks a required column (客户号,
+    来源名单, 数据日期) or whose 任务明细 lacks 客户号/名单键, is 未能读取: skipped whole, its reason (file, sheet,
+    missing column, 中文) in 说明, the error (中文 + English) in :attr:`Returned.errors` and a log warning; the
+    other files are still read. Row problems (a bad date, a negative 金额) of the files read go to ``problems``
+    under the file's name. Raises DataValidationError when ``folder`` does not exist."""
     from .. import io as bio
 
     problems = problems if problems is not None else ProblemLog()
     folder = Path(folder)
-    tasks, details, files = [], [], []
+    tasks, details, files, errors = [], [], [], []
     for path in list_files(folder, exclude):
         name = str(path.relative_to(folder))
+        sheet = None
+        own = ProblemLog(cap=problems.cap)  # merged only when the whole file is read
         try:
             book = bio._Book(path)
             if TASK_SHEET not in book.sheets:
                 files.append((name, "跳过", 0, f"没有「{TASK_SHEET}」工作表, 不是营销任务清单"))
                 continue
-            t = _load(book, TASK_SHEET, replace(TASK_SPEC, id=name), problems, name)
-            note = ""
+            sheet = TASK_SHEET
+            t = _load(book, TASK_SHEET, replace(TASK_SPEC, id=name), own, name)
+            note, d = "", None
             if DETAIL_SHEET in book.sheets:
-                d = _load(book, DETAIL_SHEET, replace(DETAIL_SPEC, id=name), problems, name)
-                details.append(d.assign(file=name))
+                sheet = DETAIL_SHEET
+                d = _load(book, DETAIL_SHEET, replace(DETAIL_SPEC, id=name), own, name)
             else:
                 note = f"没有「{DETAIL_SHEET}」工作表: 本文件各行无法核对客户号, 均未计入"
         except DataValidationError as e:
-            files.append((name, "未能读取", 0, e.message_zh))
+            err = _file_error(name, e.sheet or sheet, e)
+            log.warning("%s\n%s", err.message_zh, err.message_en)
+            errors.append(err)
+            files.append((name, "未能读取", 0, err.message_zh))
             continue
+        problems.extend(own.problems)
+        for key, n in own.counts.items():  # rows beyond the cap are counted, not kept
+            problems.counts[key] += n - min(n, own.cap)
+        if d is not None:
+            details.append(d.assign(file=name))
         tasks.append(t.assign(file=name, sheet=TASK_SHEET))
         files.append((name, "已读取", len(t), note))
     tcols = {"file": "string", "sheet": "string", "row": "Int64", "cust_id": "string", "lists": "string",
@@ -194,7 +211,20 @@ def read_lists(folder: str | Path, *, exclude: Sequence[str | Path] = (),
              "list_title": "string", "level": "string", "rank": "Int64", "as_of": "datetime64[ns]"}
     return Returned(_frame(tasks, tcols), _frame(details, dcols),
                     pd.DataFrame(files, columns=["文件", "状态", "任务行数", "说明"]).astype(
-                        {"文件": "string", "状态": "string", "任务行数": "int64", "说明": "string"}), problems)
+                        {"文件": "string", "状态": "string", "任务行数": "int64", "说明": "string"}), problems,
+                    errors)
+
+
+def _file_error(name: str, sheet: str | None, e: DataValidationError) -> DataValidationError:
+    """``e`` (raised reading the returned list ``name``) as one error naming the file and the sheet (and the
+    column, when ``e`` names one), 中文 + English; the column and row attributes of ``e`` are kept."""
+    where_zh = f"文件「{name}」" + (f"工作表「{sheet}」" if sheet else "")
+    where_en = f"File {name}" + (f", sheet {sheet}" if sheet else "")
+    err = DataValidationError(f"{where_zh}: {e.message_zh} 该文件未读取。",
+                              f"{where_en}: {e.message_en} The file was skipped.", table=e.table, sheet=sheet,
+                              column=e.column, column_zh=e.column_zh, excel_row=e.excel_row)
+    err.__cause__ = e
+    return err
 
 
 def _is_task_list(path: Path) -> bool:
@@ -236,18 +266,25 @@ def _frame(parts: list[pd.DataFrame], cols: dict[str, str]) -> pd.DataFrame:
     return df
 
 
+def _shown(text: pd.Series, mask: bool) -> pd.Series:
+    """Text a manager typed (``"string"`` Series) as a report shows it: ID, phone and card numbers and labelled
+    names masked (:func:`bankxl.masking.mask_free_text`) when ``mask``, else as is."""
+    return mask_free_text(text) if mask else text.astype("string")
+
+
 KEY_REASON = ("客户号与本行「来源名单」在本文件「任务明细」中的名单对不上(可能改动了客户号), 未计入; 请改回原客户号")
 DUP_REASON = "同一文件中该客户号出现在多行(可能改动了其中一行的客户号), 无法确定哪一行属于该客户, 均未计入"
 NODETAIL_REASON = f"文件没有「{DETAIL_SHEET}」工作表, 无法核对客户号, 未计入"
 
 
-def match_rows(ret: Returned, problems: ProblemLog) -> tuple[pd.DataFrame, pd.DataFrame]:
+def match_rows(ret: Returned, problems: ProblemLog, mask: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(matched, unmatched) task rows of ``ret`` (rule in the module docstring).
 
     matched: one row per (cust_id, as_of) — the returned task with its feedback, ``file`` it was taken
     from and ``conflict`` (True: different feedback in two files, feedback blanked); 结果 outside
     :data:`RESULTS` is blanked (VALUE_INVALID). unmatched: the rows not counted with ``reason``. Problems
-    (FEEDBACK_KEY, FEEDBACK_CONFLICT, VALUE_INVALID) are recorded in ``problems`` under the file's name.
+    (FEEDBACK_KEY, FEEDBACK_CONFLICT, VALUE_INVALID) are recorded in ``problems`` under the file's name; with
+    ``mask`` their 结果 原值 (text a manager typed) through :func:`bankxl.masking.mask_free_text`.
     Vectorised: one explode + merge over all rows."""
     t = ret.tasks.reset_index(drop=True).assign(rid=lambda d: np.arange(len(d)))
     d = ret.detail.dropna(subset=["cust_id", "list_key"]).drop_duplicates(["file", "cust_id", "list_key"])
@@ -279,7 +316,7 @@ def match_rows(ret: Returned, problems: ProblemLog) -> tuple[pd.DataFrame, pd.Da
     res = m["result"].str.replace(r"\s+", "", regex=True)
     odd = res.notna() & ~res.isin(RESULTS)
     for file, g in m[odd.to_numpy()].groupby("file", sort=True):
-        problems.record(str(file), g["row"], "结果", "VALUE_INVALID", g["result"].to_numpy(dtype=object),
+        problems.record(str(file), g["row"], "结果", "VALUE_INVALID", _shown(g["result"], mask).to_numpy(dtype=object),
                         "结果应为 " + "/".join(RESULTS), "按未反馈计", sheet=TASK_SHEET)
     m["result"] = res.where(~odd)
     fb_cols = ["follow_date", "channel", "result", "amount", "remark"]
@@ -296,7 +333,8 @@ def match_rows(ret: Returned, problems: ProblemLog) -> tuple[pd.DataFrame, pd.Da
     if len(clash):
         c = m[m["conflict"].to_numpy() & m["has_fb"].to_numpy()]
         for file, g in c.groupby("file", sort=True):
-            problems.record(str(file), g["row"], "结果", "FEEDBACK_CONFLICT", g["result"].fillna("").to_numpy(dtype=object),
+            problems.record(str(file), g["row"], "结果", "FEEDBACK_CONFLICT",
+                            _shown(g["result"], mask).fillna("").to_numpy(dtype=object),
                             "同一客户同一轮次在几个文件中的反馈不同", "该客户本轮反馈按未知计(任务仍计入)", sheet=TASK_SHEET)
     m = m.drop_duplicates(["cust_id", "as_of"]).reset_index(drop=True)
     m.loc[m["conflict"].to_numpy(dtype=bool), fb_cols] = pd.NA
@@ -377,7 +415,8 @@ def build_feedback_report(matched: pd.DataFrame, unmatched: pd.DataFrame, detail
 
     ``matched`` / ``unmatched``: :func:`match_rows`; ``detail``: :attr:`Returned.detail` (the lists of each
     task: a task counts for every list it is on, in the file it was taken from); ``files``: :attr:`Returned.files`.
-    Money in 元 (``ctx.base_label``)."""
+    Money in 元 (``ctx.base_label``). With ``ctx.mask`` the text a manager typed (备注, 跟进方式, 最好等级 on
+    反馈明细; 来源名单, 结果 on 未匹配) is masked (:func:`bankxl.masking.mask_free_text`)."""
     money = ctx.base_label("成交金额")
     m = matched.assign(机构号=matched["org_id"], 客户经理=matched["mgr_id"],
                        数据日期=matched["as_of"].dt.strftime("%Y-%m-%d"))
@@ -419,8 +458,11 @@ def build_feedback_report(matched: pd.DataFrame, unmatched: pd.DataFrame, detail
     shown = detail_cols[["cust_id", "数据日期", "机构号", "客户经理", "最好等级", "最好档位", "来源名单", "跟进日期",
                          "跟进方式", "结果", "金额", "备注", "文件", "反馈冲突"]].rename(
         columns={"cust_id": "客户号", "金额": ctx.base_label("金额")})
+    for c in ("备注", "跟进方式", "最好等级"):  # typed by a manager: may hold an ID or phone number
+        shown[c] = _shown(shown[c], ctx.mask)
     un = unmatched.assign(客户号=unmatched["cust_id"], 文件=unmatched["file"], Excel行号=unmatched["row"],
-                          来源名单=unmatched["lists"], 数据日期=unmatched["as_of"], 结果=unmatched["result"],
+                          来源名单=_shown(unmatched["lists"], ctx.mask), 数据日期=unmatched["as_of"],
+                          结果=_shown(unmatched["result"], ctx.mask),
                           原因=unmatched["reason"])[["文件", "Excel行号", "客户号", "来源名单", "数据日期", "结果", "原因"]]
     un = un.rename(columns={"Excel行号": "Excel 行号"})
     n_rounds = m["数据日期"].nunique()
@@ -474,8 +516,12 @@ def run_feedback(lists_dir: str | Path, out: str | Path, *, params: Any = None, 
                  mask: bool = True) -> tuple[Path, Report]:
     """``bankxl feedback``: read the returned lists under ``lists_dir`` and write the 营销反馈 report to ``out``
     (an .xlsx; written atomically; ``out`` is never read as a list). Parameters are checked before reading.
-    Raises ParameterError (bad parameter), DataValidationError (no folder, no task list found),
-    BankxlError (``out`` is one of the returned lists: it would be overwritten)."""
+    A returned list that cannot be read (a required column deleted …) is skipped and said (读取文件 sheet, a
+    log warning); the others are read. ``mask`` (default): the text a manager typed (备注, 跟进方式, 最好等级,
+    and 来源名单 / 结果 of unmatched rows and on 数据问题) is shown through :func:`bankxl.masking.mask_free_text`.
+    Raises ParameterError (bad parameter), DataValidationError (no folder; no task list found; no file could
+    be read: then each file's reason — file, sheet, missing column, 中文 + English), BankxlError (``out`` is one
+    of the returned lists: it would be overwritten)."""
     from ..calendar import BankCalendar
     from ..errors import BankxlError
     from ..report.xlsx import write_report
@@ -492,11 +538,15 @@ def run_feedback(lists_dir: str | Path, out: str | Path, *, params: Any = None, 
         raise BankxlError(f"--out「{out}」是一份退回的名单, 不能覆盖; 请换一个文件名。",
                           f"--out {out} is one of the returned lists; it is never overwritten.")
     ret = read_lists(lists_dir, exclude=[out], problems=problems)
+    if ret.errors and not (ret.files["状态"] == "已读取").any():
+        raise DataValidationError(
+            f"文件夹「{lists_dir}」中的营销任务清单都未能读取: " + " ".join(e.message_zh for e in ret.errors),
+            f"No task list in folder {lists_dir} could be read: " + " ".join(e.message_en for e in ret.errors))
     if not (ret.files["状态"] == "已读取").any():
         raise DataValidationError(
             f"文件夹「{lists_dir}」中没有可读取的营销任务清单(含「{TASK_SHEET}」工作表的 .xlsx)。",
             f"Folder {lists_dir} holds no task list (.xlsx with a {TASK_SHEET} sheet).")
-    matched, unmatched = match_rows(ret, problems)
+    matched, unmatched = match_rows(ret, problems, mask=mask)
     if day is None:
         dates = ret.tasks["as_of"].dropna()
         if not len(dates):
