@@ -197,6 +197,27 @@ def test_every_declared_list_amount_is_money_in_the_data_currency(sample_bank):
         "R1 清收名单": "欠款合计(元)"}
 
 
+def test_task_sheet_prints_the_columns_a_manager_calls_from(tmp_path):
+    """On paper (not hidden): 排名, 客户号, masked name/phone, 机构号, 最好等级, 原因 (wraps when long), 建议动作, 截止日
+    and the five feedback columns — 14, not 22; the rest (证件号码, 客户经理, 归属依据, 其他服务经理, 名单数,
+    涉及金额, 来源名单, 数据日期) are written but grouped and collapsed (screen only). (The hand bank has no
+    手机号; the sample bank's list shows 手机号(脱敏) between 客户名称 and 机构号.)"""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    run(tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "out" / "营销任务清单.xlsx")["营销任务"]
+    hdr = next(r for r in range(1, 30) if ws.cell(r, 1).value == "排名")
+    heads = {ws.cell(hdr, c).value: c for c in range(1, ws.max_column + 1) if ws.cell(hdr, c).value}
+    hidden = {h for h, c in heads.items() if ws.column_dimensions[get_column_letter(c)].hidden}
+    paper = [h for h in heads if h not in hidden]
+    assert paper == ["排名", "客户号", "客户名称(脱敏)", "机构号", "最好等级", "原因", "建议动作",  # (no 手机号 here)
+                     "截止日", "跟进日期", "跟进方式", "结果", "金额(元)", "备注"]
+    assert hidden == {"证件号码(脱敏)", "客户经理", "归属依据", "其他服务经理", "名单数", "涉及金额(元)", "来源名单",
+                      "数据日期"}
+    assert all(ws.column_dimensions[get_column_letter(heads[h])].outline_level >= 1 for h in hidden)
+
+
 def test_held_levels_of_a_mixed_list_are_never_marketed(tmp_path):
     """XF lists K3 at A (90: a risk tier, hold_levels=("A",)) and K8 at B (50: marketed). K3 is also on XA (B):
     a risk tier anywhere holds the person, so K3 leaves the task list; K8 is on it (no contact constraint here)."""

@@ -55,6 +55,9 @@ from ..tables import CUST_ID, ID_NO, MGR_ID, Column, TableSpec
 from .params import PRIORITY_KEYS, CrossParams
 
 RISK_GROUP = "风险管理"
+#: columns of the 营销任务 sheet shown on screen only (besides the masked 证件号码 and 涉及金额): the paper copy a
+#: 客户经理 calls from holds 排名, 客户号, masked name/phone, 机构号, 最好等级, 原因, 建议动作, 截止日 and the feedback
+SCREEN_ONLY = ("客户经理", "归属依据", "其他服务经理", "名单数", "来源名单", "数据日期")
 #: what a task shows for a row of a list derived from 征信明细 (``ListTable.credit_report``), instead of its 原因 and
 #: 建议动作: credit data are for authorised use only (SCENARIOS.md §0.9); the detail stays in the scenario's report
 CREDIT_REASON = "征信数据(已授权)"
@@ -458,6 +461,9 @@ def task_sheets(tasks: pd.DataFrame, detail: pd.DataFrame, held: pd.DataFrame, c
     summary = manager_summary(tasks, held, ctx)
     fb = feedback_frame(len(tasks), ctx)
     shown = pd.concat([tasks.reset_index(drop=True), fb], axis=1)
+    # paper: what a 客户经理 calls from (排名, 客户号, masked name/phone, 机构号, 最好等级, 原因 wrapped, 建议动作,
+    # 截止日, the feedback columns); the rest on screen only (grouped, collapsed; still read back by feedback)
+    screen = [c for c in shown.columns if c in SCREEN_ONLY or str(c).startswith("证件号码") or c == money]
     return [
         Sheet("营销任务", [
             Note(title="营销任务清单", lines=[
@@ -468,8 +474,9 @@ def task_sheets(tasks: pd.DataFrame, detail: pd.DataFrame, held: pd.DataFrame, c
                   text_columns=("客户号", "机构号", "客户经理", "其他服务经理", "来源名单", "跟进方式", "结果", "备注"),
                   formats={"排名": "int", "名单数": "int", money: "money0", "截止日": "date", "数据日期": "date",
                            "跟进日期": "date", ctx.base_label("金额"): "money0"},
-                  widths={"原因": 70, "建议动作": 40, "最好等级": 24, "来源名单": 40, "跟进日期": 12,
-                          "跟进方式": 10, "结果": 10, ctx.base_label("金额"): 14, "备注": 30},
+                  widths={"原因": 60, "建议动作": 30, "最好等级": 16, "来源名单": 30, "跟进日期": 11,
+                          "跟进方式": 9, "结果": 8, ctx.base_label("金额"): 11, "备注": 16},
+                  screen_columns=tuple(screen),
                   input_columns=tuple(fb.columns), validations=feedback_validations(ctx),
                   empty_note="没有可营销的名单客户")],
               protection=PROTECT_OPTIONS if protect else None),
