@@ -48,6 +48,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..scenario import param
+from .transactions import check_regex
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenario import RunContext
@@ -65,6 +66,12 @@ REPAY_MEANING = {
 _CODES_RE = "[" + re.escape(REPAY_CODES) + "]"
 #: the 问题码 of an invalid string (meaning in :data:`bankxl.errors.PROBLEM_CODES`)
 PROBLEM_CODE = "REPAY_INVALID"
+#: 账户状态 words of a credit account that is in trouble now (征信 账户状态, a regex): the union of the words C1
+#: (逾期|呆账|止付|代偿) and C10 (逾期|呆账|止付|冻结) used before and C8's list. Union because each word marks a
+#: current default signal for an admission or marketing screen — 逾期 overdue, 呆账 written off, 止付/冻结 a card
+#: stopped or frozen by its issuer (PBOC 贷记卡 账户状态), 代偿 a guarantor or insurer paid for the borrower — and a
+#: missed signal admits a customer in trouble, while an extra one only sends him to review or leaves him out.
+OVERDUE_STATUS = "逾期|呆账|止付|冻结|代偿"
 #: the columns of :func:`parse_repayment`
 COLUMNS = ("text", "problem", "worst", "overdue_months", "longest_run", "unknown_months", "bad_months", "current",
            "clean", "streak")
@@ -72,16 +79,21 @@ COLUMNS = ("text", "problem", "worst", "overdue_months", "longest_run", "unknown
 
 @dataclass(frozen=True)
 class RepaymentParams:
-    """连三累六 (SCENARIOS.md C1/C10 准入【S17】). A scenario that uses the rule derives its params from this class
-    (its fields then show on its 参数 sheet and change its rule hash) and calls :meth:`check` from its own."""
+    """连三累六 (SCENARIOS.md C1/C10 准入【S17】) and the 账户状态 words of an account overdue now (C1, C8, C10 当前逾期).
+    A scenario that uses the rule derives its params from this class (its fields then show on its 参数 sheet and
+    change its rule hash) and calls :meth:`check` from its own."""
 
     streak_consecutive: int = param(3, "连三: 连续逾期月数", "月",
                                     "近 24 月中连续逾期(1–7)达到该月数, 或某月逾期档 ≥ 该值, 为「连三」", min=1, max=24)
     streak_total: int = param(6, "累六: 累计逾期月数", "月", "近 24 月中逾期(1–7)的月数累计达到该值为「累六」",
                               min=1, max=24)
+    overdue_status: str = param(OVERDUE_STATUS, "当前逾期账户状态", None,
+                                "征信账户状态匹配该正则(如 逾期、呆账、止付、冻结、代偿)的账户为当前逾期", pattern=r"(?s).*\S.*")
 
     def check(self) -> None:
-        """连三 ≤ 累六 (a run of N months is N months). Raises :class:`ParameterError`."""
+        """连三 ≤ 累六 (a run of N months is N months); 当前逾期账户状态 is a valid regular expression. Raises
+        :class:`ParameterError`."""
+        check_regex(self, "overdue_status")
         if self.streak_consecutive > self.streak_total:
             raise ParameterError(
                 f"参数「连三: 连续逾期月数(streak_consecutive)」({self.streak_consecutive}) 不能大于「累六: 累计逾期月数"

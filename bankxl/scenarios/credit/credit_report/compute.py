@@ -16,8 +16,7 @@ from ....rules.transactions import has_pattern
 CARD_TYPES = r"^R[23]$|贷记卡|信用卡"
 #: 账户状态 of a closed account (not 未结清)
 SETTLED = r"结清|销户|转出|终止|关闭"
-#: 账户状态 / 五级分类 of an account in trouble now (with 当前逾期总额 > 0 and a latest month 1–7)
-OVERDUE_STATUS = r"逾期|呆账|止付|冻结|代偿"
+#: 五级分类 of an account in trouble now (with 账户状态 matching 参数「当前逾期账户状态」, 当前逾期总额 > 0 and a latest month 1–7)
 BAD_CLASS = r"次级|可疑|损失"
 UNKNOWN_KIND = "未知种类"
 CARD_KIND = "信用卡"
@@ -116,7 +115,7 @@ def latest_accounts(cr: pd.DataFrame, key: pd.Series, p, ctx) -> tuple[pd.DataFr
     od_amt = _num(d, "overdue_amount")
     cls = _text(d, "classification")
     signs = pd.DataFrame({
-        "status": has_pattern(status, OVERDUE_STATUS), "amount": (od_amt > 0),
+        "status": has_pattern(status, p.overdue_status), "amount": (od_amt > 0),
         "repay": current.str.match(r"[1-7]").fillna(False).astype(bool), "class": has_pattern(cls, BAD_CLASS)})
     known = status.notna() | od_amt.notna() | current.notna() | cls.notna()
     bad_now = signs.any(axis=1).to_numpy() & ~settled

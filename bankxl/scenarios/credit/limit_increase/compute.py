@@ -22,8 +22,6 @@ from ....tables import loan_status_code
 TIER_A, TIER_B, TIER_C, PENDING, NO_ROOM, REFUSED, EXCLUDED = "A", "B", "C", "待核实", "无提额空间", "不准入", "排除"
 #: the terms of new limit = min(...), in this order (ties: the first binds)
 BIND_TERMS = ("现额度×(1+提升率)", "月收入×倍数", "产品上限")
-#: credit-report account states that are overdue now
-OVERDUE_STATUS = "逾期|呆账|止付|冻结"
 
 
 def _col(df: pd.DataFrame, name: str, dtype: str) -> pd.Series:
@@ -193,7 +191,7 @@ def relation_flags(tables: Mapping[str, pd.DataFrame], ids: pd.Index, pay_months
 # ---------------------------------------------------------------------------------------------- credit reports
 def credit_keys(cr: pd.DataFrame | None, people: pd.DataFrame, p, ctx) -> tuple[pd.DataFrame, dict]:
     """② 征信 per customer of ``people`` (index cust_id; column ``id_key``): the latest report per person (报告日期;
-    older than ``report_max_age`` days = no usable report), then cur_overdue (账户状态 逾期/呆账, 当前逾期总额 > 0,
+    older than ``report_max_age`` days = no usable report), then cur_overdue (账户状态 matching ``p.overdue_status``, 当前逾期总额 > 0,
     or the last month of 近24月还款状态 in 1–7), streak (连三累六 on an account, :mod:`bankxl.rules.credit_report`),
     queries (近3月硬查询次数, the report's largest), report_date. A person is matched by 证件号 (15/18 digits
     normalised), else by 客户号. Unknown stays <NA>. Info: counts for the notes."""
@@ -235,7 +233,7 @@ def credit_keys(cr: pd.DataFrame | None, people: pd.DataFrame, p, ctx) -> tuple[
     status = _col(d, "account_status", "string").astype("string")
     amt = pd.to_numeric(_col(d, "overdue_amount", "float64"), errors="coerce")
     cur_code = parsed["current"].astype("string")
-    od = (has_pattern(status.fillna(""), OVERDUE_STATUS).to_numpy() | (amt > 0).fillna(False).to_numpy()
+    od = (has_pattern(status.fillna(""), p.overdue_status).to_numpy() | (amt > 0).fillna(False).to_numpy()
           | cur_code.str.match(r"[1-7]").fillna(False).to_numpy())
     known = status.notna().to_numpy() | amt.notna().to_numpy() | cur_code.notna().to_numpy()
     code = d["_c"].to_numpy()

@@ -16,8 +16,6 @@ from ....rules.identity import IN_BOTH, CONFLICT, ListMatch, by_cust_id
 from ....rules.transactions import KIND_REV, KIND_SELF, classify_exclusions, flow_direction, has_pattern
 from ....tables import loan_status_code
 
-#: account-status words of a credit account that is overdue now (征信 账户状态)
-OVERDUE_STATUS = "逾期|呆账|止付|代偿"
 
 
 def person_codes(keys) -> tuple[np.ndarray, pd.Index]:
@@ -174,7 +172,7 @@ def own_overdue(loans: pd.DataFrame | None, who, ids: pd.Index, housing_pattern:
 
 def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, ctx) -> tuple[pd.DataFrame, dict]:
     """Per person with a usable credit report (index = representative 客户号): cur_overdue (boolean: an account
-    of the latest report is 逾期/呆账 by 账户状态, holds 当前逾期总额 > 0, or ends its 近24月还款状态 in 1–7; <NA>
+    of the latest report matches ``p.overdue_status`` by 账户状态, holds 当前逾期总额 > 0, or ends its 近24月还款状态 in 1–7; <NA>
     when none of these is known), streak (连三累六 of the shared rule :mod:`bankxl.rules.credit_report` with C1's
     ``p.streak_consecutive`` / ``p.streak_total``, per account: True when an account of the report has it, <NA>
     when none has it but an account's string is blank, unreadable or holds a ``#`` month that could hide it),
@@ -218,7 +216,7 @@ def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, ctx) -> tuple[pd.DataFram
     current = parsed["current"]
     streak = parsed["streak"]
     ind = pd.DataFrame({
-        "st_od": has_pattern(status.fillna(""), OVERDUE_STATUS).to_numpy(),
+        "st_od": has_pattern(status.fillna(""), p.overdue_status).to_numpy(),
         "st_known": status.notna().to_numpy(),
         "amt_od": (amt > 0).to_numpy(), "amt_known": amt.notna().to_numpy(),
         "rep_od": current.str.match(r"[1-7]").fillna(False).to_numpy(dtype=bool),
