@@ -27,6 +27,7 @@ PROBLEM_CODES: dict[str, str] = {
     "ID_AS_NUMBER": "证件号以数值存储(15 位, 已无损转回文本)",
     "DATE_INVALID": "日期无法识别或不存在",
     "DATE_ORDER": "日期先后矛盾",
+    "DATE_OUTLIER": "日期晚于推断的数据日期所在月份, 且该月行数过少(疑为录入错误), 未参与计算",
     "TERM_INVALID": "期限不合理: ≤ 0 或超过 600 个月(50 年)",
     "NUM_INVALID": "数值无法识别",
     "NEG_BALANCE": "金额为负",

@@ -126,6 +126,55 @@ def resolve_as_of(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any
     return day
 
 
+#: the data date taken from a ``spec.as_of_from`` column is set by the latest month that holds at least this
+#: share of the column's median rows per month (months with any row): a lone row dated far ahead (a typo
+#: 2099-01) does not move it; rows dated after that month are DATE_OUTLIER (:func:`as_of_outliers`)
+AS_OF_MIN_SHARE = 0.02
+
+
+@dataclass
+class AsOfCut:
+    """The data date a ``spec.as_of_from`` column gives (:func:`as_of_outliers`): ``day``; ``month`` the latest
+    material month; ``beyond`` a boolean mask (index of the table) of the rows dated after that month."""
+
+    table: str
+    column: str
+    day: pd.Timestamp
+    month: pd.Period
+    beyond: pd.Series
+
+
+def as_of_outliers(spec: Scenario, tables: Mapping[str, pd.DataFrame]) -> AsOfCut | None:
+    """The data date of ``spec.as_of_from`` = (table, column) and the rows left out to find it; None when the
+    scenario has no such column or it holds no date.
+
+    Rule (vectorised): count the column's rows per calendar month; a month is material when it holds at least
+    :data:`AS_OF_MIN_SHARE` (2%) of the median count of the months with rows (and at least one row); the data
+    date is the end of the latest material month for a month column (月份), else the latest date on or before
+    that month's end. Rows dated after that month are returned in ``beyond`` (the runner records them as
+    DATE_OUTLIER and leaves them out). With every month material nothing changes: the data date is the latest
+    date, as before."""
+    if not spec.as_of_from:
+        return None
+    t, c = spec.as_of_from
+    df = tables.get(t)
+    if df is None or c not in df.columns or not df[c].notna().any():
+        return None
+    dates = pd.to_datetime(df[c])
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    months = dates.dt.to_period("M")
+    counts = months.value_counts()
+    need = max(1.0, AS_OF_MIN_SHARE * float(counts.median()))
+    last = counts.index[counts.to_numpy() >= need].max()
+    beyond = months.notna() & (months > last)
+    if get_table(t).column(c).kind == "month":
+        day = last.to_timestamp() + pd.offsets.MonthEnd(0)
+    else:
+        day = pd.Timestamp(dates[~beyond].max()).normalize()
+    return AsOfCut(t, c, pd.Timestamp(day).normalize(), last, beyond)
+
+
 def _as_of_from_data(spec: Scenario, tables: Mapping[str, pd.DataFrame]) -> pd.Timestamp:
     found = data_dates(tables)
     if len(found) == 1:
@@ -135,13 +184,9 @@ def _as_of_from_data(spec: Scenario, tables: Mapping[str, pd.DataFrame]) -> pd.T
         raise DataValidationError(
             f"输入数据中有多个数据日期({dates}), 请用 --as-of 或参数表的「数据日期」指定一个。",
             "The inputs hold several as-of dates; give one with --as-of.", column="as_of", column_zh="数据日期")
-    if spec.as_of_from:
-        t, c = spec.as_of_from
-        if t in tables and c in tables[t].columns and tables[t][c].notna().any():
-            d = pd.Timestamp(tables[t][c].max()).normalize()
-            if get_table(t).column(c).kind == "month":
-                d = d + pd.offsets.MonthEnd(0)
-            return d
+    cut = as_of_outliers(spec, tables)
+    if cut is not None:
+        return cut.day
     # a loaded frame lists the columns its file had (attrs["columns_found"]); a typed frame has them all
     has_col = [n for n, df in tables.items() if "as_of" in df.columns
                and "as_of" in df.attrs.get("columns_found", ["as_of"])]
@@ -164,6 +209,39 @@ def _as_of_from_data(spec: Scenario, tables: Mapping[str, pd.DataFrame]) -> pd.T
         f"No as-of date: the data has no 数据日期 (as_of) column{no_rows_en}. {how_en}")
 
 
+def leave_out_date_outliers(spec: Scenario, tables: Mapping[str, pd.DataFrame], as_of: Any,
+                            problems: ProblemLog) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """When the data date comes from ``spec.as_of_from`` (no explicit ``as_of``, no 数据日期 column value):
+    the rows of that column dated after the data date's month (:func:`as_of_outliers`) are recorded on 数据问题
+    as DATE_OUTLIER (Excel row, 原值) and left out. Returns (the tables, that table filtered; 说明 lines naming
+    the rule). An explicit ``as_of`` leaves every row in: the user said which date the data are."""
+    out = dict(tables)
+    if (as_of is not None and str(as_of).strip()) or data_dates(tables):
+        return out, []
+    cut = as_of_outliers(spec, tables)
+    if cut is None or not cut.beyond.any():
+        return out, []
+    df = tables[cut.table]
+    col = get_table(cut.table).column(cut.column)
+    bad = df.loc[cut.beyond.to_numpy()]
+    dates = pd.to_datetime(bad[cut.column])
+    shown = dates.dt.strftime("%Y-%m" if col.kind == "month" else "%Y-%m-%d")
+    rows = bad["_row"] if "_row" in bad.columns else pd.Series(pd.NA, index=bad.index)
+    n = len(bad)
+    rule = (f"数据日期取「{get_table(cut.table).zh}」{col.zh}({cut.column})中最晚的、行数不少于各月行数中位数 "
+            f"{AS_OF_MIN_SHARE:.0%} 的月份 {cut.month}")
+    problems.record(cut.table, rows, cut.column, "DATE_OUTLIER", shown.reset_index(drop=True),
+                    f"{col.zh}晚于数据日期所在月份 {cut.month}, 且该月份行数过少(不足各月中位数的 {AS_OF_MIN_SHARE:.0%})",
+                    "该行未参与计算, 也不用于推断数据日期; 如日期无误请用 --as-of 指定数据日期")
+    out[cut.table] = df.loc[~cut.beyond.to_numpy()]
+    latest = shown.loc[dates.idxmax()]
+    note = (f"{rule}: {cut.day:%Y-%m-%d}。晚于该月的 {n} 行(最晚 {latest})视为异常日期(DATE_OUTLIER), "
+            "列在「数据问题」, 未参与计算; 如这些日期无误, 请用 --as-of 指定数据日期。"
+            f" The as-of date is the end of the latest month holding at least {AS_OF_MIN_SHARE:.0%} of the median "
+            f"monthly rows of {cut.table}.{cut.column} ({cut.day:%Y-%m-%d}); {n} row(s) dated later are left out.")
+    return out, [note]
+
+
 def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: Any = None, *,
             as_of: Any = None, ctx: RunContext | None = None, inputs: dict[str, dict] | None = None,
             **ctx_options) -> Report:
@@ -184,6 +262,8 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
     params = make_params(spec.params, params)  # a mapping of overrides or an instance: checked either way
     if ctx is None:
         ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), **ctx_options)
+        tables, cut_notes = leave_out_date_outliers(spec, tables, as_of, ctx.problems)
+        ctx.notes = [*ctx.notes, *cut_notes]
     used = {k: conform(k, v, problems=ctx.problems, required=k in spec.inputs)  # typed once, here: a scenario
             for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}  # never re-casts them
     report = spec.run(used, params, ctx)
@@ -370,14 +450,18 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
                                           table=t)
         loaded = {k: v for k, v in loaded.items() if k in spec.inputs or k in spec.optional_inputs}
         problems = tables_problems(load_problems or ProblemLog(), loaded)
+    loaded, empty_notes = _empty_tables(spec, loaded)
     tables = {k: v.df for k, v in loaded.items()}
     inputs = {k: {"source": v.source, "sheet": v.sheet, "header_row": v.header_row, "rows": v.n_rows}
               for k, v in loaded.items()}
     day = resolve_as_of(spec, tables, as_of)
+    tables, cut_notes = leave_out_date_outliers(spec, tables, as_of, problems)
+    for w in cut_notes:
+        say(f"警告 warning: {w}")
     options = {"as_of": day, "calendar": BankCalendar(holidays), "scale": scale, "mask": mask,
                "mask_accounts": mask_accounts, "strict": strict,
                "currency": resolve_currency(spec, loaded, currency, _frame_currencies(sources))}
-    notes = [n for v in loaded.values() for n in v.unit_notes]
+    notes = [n for v in loaded.values() for n in v.unit_notes] + empty_notes + cut_notes
     in_data = data_dates(tables)
     if as_of is not None and in_data and day not in in_data:
         shown = ", ".join(sorted(d.strftime("%Y-%m-%d") for d in in_data)[:3])
@@ -386,6 +470,32 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
         notes.append(w)
         say(f"警告 warning: {w}")
     return Prepared(spec, params, tables, inputs, problems, options, notes)
+
+
+def _where(lt: Any) -> tuple[str, str]:
+    """(中文, English) naming a loaded table's file and sheet, e.g. 文件「a.xlsx」工作表「客户」."""
+    src = Path(str(lt.source)).name if lt.source else "DataFrame"
+    zh = f"文件「{src}」" + (f"工作表「{lt.sheet}」" if lt.sheet else "")
+    en = f"file {src}" + (f", sheet {lt.sheet}" if lt.sheet else "")
+    return zh, en
+
+
+def _empty_tables(spec: Scenario, loaded: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """One rule for input tables without data rows (a header-only sheet or file), applied before the data date
+    is looked for: an empty REQUIRED table (``spec.inputs``) raises DataValidationError「表「X」没有数据行」naming
+    the table, file and sheet; an empty OPTIONAL table is dropped — treated as not provided, its values unknown
+    (never 0) — and named in the returned 说明 lines. ``loaded``: {table id: LoadedTable}; returns the tables
+    kept and the notes."""
+    empty = [t for t, lt in loaded.items() if len(lt.df) == 0]
+    required = [t for t in empty if t in spec.inputs]
+    if required:
+        zh = "; ".join(f"表「{get_table(t).zh}」({t})没有数据行({_where(loaded[t])[0]}只有表头)" for t in required)
+        en = "; ".join(f"table {t} has no data rows ({_where(loaded[t])[1]})" for t in required)
+        raise DataValidationError(f"{zh}。{spec.code} {spec.title} 需要这些表的数据, 请检查导出的文件。",
+                                  f"{en}. {spec.code} needs its data; check the export.", table=required[0])
+    notes = [f"输入表「{get_table(t).zh}」({t})没有数据行({_where(loaded[t])[0]}只有表头), 按未提供处理: "
+             "依赖它的值未知(空白), 不按 0 计。" for t in empty]
+    return {t: lt for t, lt in loaded.items() if t not in empty}, notes
 
 
 def tables_problems(problems: ProblemLog, tables: Any) -> ProblemLog:

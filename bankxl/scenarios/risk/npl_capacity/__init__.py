@@ -42,7 +42,7 @@ from ....frames import masked
 from ....lists import Rule, check_levels, fill_template, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....scenario import RunContext, Scenario, param
-from ....tables import LOAN_STATUS
+from ....tables import LOAN_STATUS, get_table
 from ....tags import tag_rows, tag_sheet, tag_table
 from .capacity import (CLASS_RANK, GRADE_LEVELS, GRADE_POINTS, GRADE_ZH, GRADES, UNKNOWN, borrowers, coverage,
                        required_class)
@@ -92,8 +92,12 @@ class NplCapacityParams:
 def run(tables, p: NplCapacityParams, ctx: RunContext) -> Report:
     """R1: see the module docstring. Returns the report; never mutates the inputs."""
     npl = tables["npl_loans"]
+    # an optional table without rows is not provided (its values unknown, never 0 — the runner drops one read
+    # from a header-only sheet, bankxl.runner._empty_tables); same here for frames passed directly
+    empty = [t for t in ("deposit_accounts", "customers", "orgs") if t in tables and len(tables[t]) == 0]
+    tables = {k: v for k, v in tables.items() if k not in empty}
     dep, customers, orgs = tables.get("deposit_accounts"), tables.get("customers"), tables.get("orgs")
-    notes: list[str] = []
+    notes: list[str] = [f"输入表「{get_table(t).zh}」({t})没有数据行, 按未提供处理(值未知, 不按 0 计)。" for t in empty]
     rep = Report(title="不良客户偿还能力", method=_method(p, ctx), notes=notes)
     _check_rows(npl, ctx)
     if npl.empty:
