@@ -50,6 +50,7 @@ from ....lists import Rule, check_levels, levels_param, score_list, strategy_par
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import Persons, by_cust_id, persons
 from ....rules.maturity import RenewalRuleParams, matured_not_renewed
+from ....rules.payroll import PayrollParams, payroll_memo_param
 from ....rules.transactions import TransactionRuleParams, check_regex, has_pattern
 from ....scenario import RunContext, Scenario, param
 from ....tables import get_table
@@ -102,10 +103,11 @@ MODEL_NOTE = ("可选流失预测模型(逻辑回归, y = 未来 3 个月进入�
 
 
 @dataclass(frozen=True)
-class ChurnParams(TransactionRuleParams, RenewalRuleParams):
+class ChurnParams(TransactionRuleParams, RenewalRuleParams, PayrollParams):
     """Parameters of D3 (defaults: SCENARIOS.md D3; 【假设】 where the spec gives none): the flow classifier's
     (:class:`~bankxl.rules.transactions.TransactionRuleParams`: own bank, reversal, loan repayment rules),
-    the renewal rule's (:class:`~bankxl.rules.maturity.RenewalRuleParams`) and D3's own below."""
+    the renewal rule's (:class:`~bankxl.rules.maturity.RenewalRuleParams`), the 代发 rule's
+    (:class:`~bankxl.rules.payroll.PayrollParams`, D3's default 代发关键词) and D3's own below."""
 
     base_months: int = param(6, "基线月数", "月", "基线 = 当前窗口之前 N 个月的存款月日均均值", min=1, max=24)
     current_months: int = param(3, "当前月数", "月", "当前 = 数据日期所在月及之前共 N 个月的存款月日均均值", min=1, max=12)
@@ -129,7 +131,7 @@ class ChurnParams(TransactionRuleParams, RenewalRuleParams):
     payment_memo: str = param("(?:支付宝|财付通|微信|云闪付|京东支付).{0,8}(?:充值|转入|转账)|(?:充值|转入).{0,8}(?:支付宝|财付通|微信)",
                               "第三方支付关键词", None, "正则: 转出对手户名/摘要匹配 → 转第三方支付(消费不算)")
     invest_min: float = param(10_000.0, "转证券/基金/支付累计门槛", "元", "观察期内此类转出合计 ≥ 该值才打标签")
-    payroll_memo: str = param("代发|工资|薪", "代发关键词", None, "正则: 入账对手户名/摘要匹配 → 代发入账")
+    payroll_memo: str = payroll_memo_param("代发|工资|薪")  # the shared 代发 rule, D3's default
     payroll_gap: int = param(2, "代发中断月数", "月", "代发客户连续 N 个月无代发入账 → 代发中断", min=1, max=12)
     min_org_judged: int = param(30, "网点比较最少评估户数", "户",
                                 "概览比较各网点「重度+已流失」占比时, 评估客户少于该数的网点不参与(户数少, 比率不稳定)【假设】",
@@ -156,7 +158,8 @@ class ChurnParams(TransactionRuleParams, RenewalRuleParams):
         is always the customer's state); three drop edges. Raises :class:`ParameterError`."""
         TransactionRuleParams.check(self)
         RenewalRuleParams.check(self)
-        for name in ("closed_status", "passive_memo", "securities_memo", "fund_memo", "payment_memo", "payroll_memo"):
+        PayrollParams.check(self)
+        for name in ("closed_status", "passive_memo", "securities_memo", "fund_memo", "payment_memo"):
             check_regex(self, name)
         if len(self.drop_edges) != 3:
             raise ParameterError(f"参数「下降率分档(drop_edges)」应为三个递增比例(轻度, 重度, 已流失), 给定 {self.drop_edges}。",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ....rules.payroll import payroll_credits
 from ....rules.transactions import (
     KIND_CARD, KIND_ONLINE_REPAY, KIND_OTHER_REPAY, KIND_OWN, KIND_REV, classify_transactions, flow_direction,
     has_pattern, is_own_bank)
@@ -93,8 +94,9 @@ def behaviour(fl: Flows | None, ids: pd.Index, as_of: pd.Timestamp, p, payroll_f
       customer's own account elsewhere counts (the money leaves);
     * invest / invest_amt / invest_kinds — outgoing flows whose counterparty name or memo matches
       ``securities_memo`` (证券) / ``fund_memo`` (基金) / ``payment_memo`` (第三方支付), total ≥ ``invest_min``;
-    * payroll_stop — a 代发 customer (``payroll_flag`` true, or a credit matching ``payroll_memo`` before the
-      gap) without such a credit in the last ``payroll_gap`` months.
+    * payroll_stop — a 代发 customer (``payroll_flag`` true, or a 代发 credit before the gap: the shared rule
+      :func:`bankxl.rules.payroll.payroll_credits` with ``payroll_memo``, reversals left out) without such a
+      credit in the last ``payroll_gap`` months.
     """
     out = pd.DataFrame(index=ids)
     if fl is None:
@@ -131,7 +133,8 @@ def behaviour(fl: Flows | None, ids: pd.Index, as_of: pd.Timestamp, p, payroll_f
     out["invest_kinds"] = kinds.replace("", pd.NA).where(known, pd.NA)
 
     gap_start = as_of - pd.DateOffset(months=p.payroll_gap)
-    pay = d[d["dir"].eq("C") & d["kind"].ne(KIND_REV).fillna(True) & has_pattern(d["text"], p.payroll_memo)]
+    flows = pd.DataFrame({"dc": d["dir"], "cpty_name": d["cpty_name"], "memo": d["memo"]})
+    pay = d[payroll_credits(flows, p.payroll_memo) & d["kind"].ne(KIND_REV).fillna(True).to_numpy(dtype=bool)]
     recent = ids.isin(pay.loc[(pay["ts"] > gap_start) & (pay["ts"] <= as_of), "cust_id"])
     before = ids.isin(pay.loc[pay["ts"] <= gap_start, "cust_id"])
     is_payroll = pd.Series(before, index=ids) | payroll_flag.reindex(ids).fillna(False).astype(bool)
