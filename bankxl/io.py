@@ -13,7 +13,8 @@ problems in a :class:`~bankxl.errors.ProblemLog`.
 Structural problems raise one :class:`~bankxl.errors.DataValidationError` (Chinese + English): file
 unreadable (one sentence for a file that is not a workbook — HTML export, empty or damaged — and 「文件为空」
 for an empty CSV), table not found, several sheets fitting one table by header, header not found, required
-column missing (names sheet and column 中文 + id and lists the headers found). Row problems are logged with the Excel row the user sees (title rows and
+column missing (names the file — its own name, without the folder —, sheet and column 中文 + id and lists
+the headers found). Row problems are logged with the Excel row the user sees (title rows and
 leading blank rows counted; for a CSV the record number = the row Excel shows), the column as ``中文(id)``,
 the problem code, the original value, the reason and the handling. ``strict=True`` raises after the table is
 loaded if it had any row problem other than the informational :data:`bankxl.errors.INFO_CODES` (SUMMARY_ROW,
@@ -1801,7 +1802,7 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 result[spec.id] = _load_wide(spec, wide[spec.id], problems, strict=strict, source=c.source,
                                              mask=mask, mask_accounts=mask_accounts)
             except DataValidationError as e:
-                failed(spec, e)
+                failed(spec, _in_file(c, e))
             continue
         raw, first, sheet, d1904 = c.raw()
         try:
@@ -1809,21 +1810,28 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                                          strict=strict, source=c.source, date1904=d1904, mask=mask,
                                          mask_accounts=mask_accounts)
         except DataValidationError as e:
-            name = Path(c.source).name
-            if c.kind != "csv" or name in str(e):
-                failed(spec, e)
-                continue
-            err = DataValidationError(f"文件 {name}: {e.message_zh}", f"File {name}: {e.message_en}",
-                                      table=e.table, sheet=e.sheet, column=e.column, column_zh=e.column_zh,
-                                      excel_row=e.excel_row)
-            err.__cause__ = e
-            failed(spec, err)
+            failed(spec, _in_file(c, e))
             continue
         if c.notes:  # notices about where the cells came from come first (说明 lines, not row problems)
             result[spec.id].unit_notes[:0] = c.notes
             for nt in c.notes:
                 log.info("%s: %s", spec.id, nt)
     return result
+
+
+def _in_file(c: _Cand, e: DataValidationError) -> DataValidationError:
+    """``e`` (a table from source ``c`` failed to load: required column or header missing, strict mode …)
+    naming the file ``文件 a.xlsx: …`` / ``File a.xlsx: …`` — the file's own name (for the add-in that is the
+    snapshot named after the user's workbook), never its folder; as is for a DataFrame or when it names the
+    file already. The table/sheet/column/row attributes are kept."""
+    name = Path(c.source).name
+    if c.kind == "frame" or name in str(e):
+        return e
+    err = DataValidationError(f"文件 {name}: {e.message_zh}", f"File {name}: {e.message_en}",
+                              table=e.table, sheet=e.sheet, column=e.column, column_zh=e.column_zh,
+                              excel_row=e.excel_row)
+    err.__cause__ = e
+    return err
 
 
 def _canonical_owner(name: str | None) -> str | None:
