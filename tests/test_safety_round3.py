@@ -171,3 +171,67 @@ def test_r1_header_only_deposits_note_in_about_sheet(tmp_path):
     text = " ".join(str(c) for row in wb["说明"].iter_rows(values_only=True) for c in row if c)
     assert re.search(r"输入表「存款账户」\(deposit_accounts\)没有数据行.*按未提供处理", text)
     zipfile.ZipFile(out).testzip()
+
+
+# ------------------------------------------------------------------ 4/5. writer guards
+def _sheet_xml(path, sheet_index: int) -> tuple[str, list[str]]:
+    """(sheet XML, the cellXfs <xf> elements of styles.xml in order) of a written workbook."""
+    with zipfile.ZipFile(path) as z:
+        xml = z.read(f"xl/worksheets/sheet{sheet_index}.xml").decode()
+        styles = z.read("xl/styles.xml").decode()
+    xfs = re.search(r"<cellXfs[^>]*>(.*?)</cellXfs>", styles, re.S).group(1)
+    return xml, re.findall(r"<xf [^>]*?(?:/>|>.*?</xf>)", xfs, re.S)
+
+
+def _guard_report(df: pd.DataFrame, **kw):
+    from bankxl.report import Note, Report, Sheet, Table
+
+    return Report(title="测试", sheets=[Sheet("名单", [Table(df, name="t", **kw)]),
+                                      Sheet("说明", [Note(title="说明", lines=["x"])])])
+
+
+def test_formula_like_text_keeps_a_quote_prefix(tmp_path):
+    """Name cells '=HYPERLINK("http://x","y")', '+86 1', '@SUM(A1)', '-5' are strings whose style carries
+    quotePrefix="1" (F2+Enter keeps them text); '张三' does not; the total row stays a live SUBTOTAL formula."""
+    from bankxl.report.xlsx import write_report
+
+    names = ['=HYPERLINK("http://x","y")', "张三", "+86 1", "@SUM(A1)", "-5"]
+    df = pd.DataFrame({"客户名称": names, "余额": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    out = write_report(_guard_report(df, total_row=True), tmp_path / "q.xlsx")
+    xml, xfs = _sheet_xml(out, 1)
+    with zipfile.ZipFile(out) as z:
+        sst = re.findall(r"<si><t[^>]*>(.*?)</t></si>", z.read("xl/sharedStrings.xml").decode(), re.S)
+    import html
+    sst = [html.unescape(t) for t in sst]
+    cells = dict(re.findall(r'<c r="(A\d+)" s="(\d+)" t="s"><v>\d+</v></c>', xml))
+    values = {r: sst[int(v)] for r, v in re.findall(r'<c r="(A\d+)"[^>]*t="s"><v>(\d+)</v></c>', xml)}
+    by_value = {values[r]: xfs[int(cells[r])] for r in cells}
+    for v in ('=HYPERLINK("http://x","y")', "+86 1", "@SUM(A1)", "-5"):
+        assert 'quotePrefix="1"' in by_value[v], v
+    assert 'quotePrefix="1"' not in by_value["张三"]
+    assert "<f>" not in re.search(r'<c r="A2".*?</c>', xml).group(0)  # the data cell is no formula
+    assert re.search(r"<f>SUBTOTAL\(109,", xml)  # the writer's own total formula is kept
+    wb = openpyxl.load_workbook(out)
+    assert wb["名单"]["A2"].value == '=HYPERLINK("http://x","y")' and wb["名单"]["A2"].data_type == "s"
+    assert wb["名单"]["A2"].quotePrefix and not wb["名单"]["A3"].quotePrefix
+
+
+def test_oversized_cells_are_cut_and_said(tmp_path):
+    """Two 备注 cells of 40,000 characters (Excel holds 32,767): each is written as exactly 32,767 characters
+    ending in the cut mark, the 32,000-character one whole, and 说明 says 工作表「名单」列「备注」有 2 个单元格 …
+    已截断."""
+    from bankxl.report.xlsx import CELL_MAX, CUT_MARK, write_report
+
+    assert CELL_MAX == 32767
+    long = "长" * 40_000
+    df = pd.DataFrame({"客户号": ["1", "2", "3"], "备注": [long, "短", "x" * 32_000]})
+    df.loc[1, "备注"] = "y" * 40_000
+    out = write_report(_guard_report(df), tmp_path / "c.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["名单"]
+    got = [ws["B2"].value, ws["B3"].value, ws["B4"].value]
+    assert len(got[0]) == 32767 and got[0].endswith(CUT_MARK) and got[0].startswith("长" * 100)
+    assert len(got[1]) == 32767 and got[1].endswith(CUT_MARK)
+    assert got[2] == "x" * 32_000
+    text = " ".join(str(c) for row in wb["说明"].iter_rows(values_only=True) for c in row if c)
+    assert "工作表「名单」列「备注」有 2 个单元格" in text and "已截断" in text

@@ -52,6 +52,13 @@ CENTRED_COLUMNS = ("排名", "序号", "名次", "等级")  # short codes read a
 ACTION_COLUMNS = ("排名", "客户号", "客户名称", "客户名称(脱敏)", "姓名", "姓名(脱敏)", "商户名称", "机构号", "机构",
                   "机构名称", "客户经理", "等级", "建议动作", "截止日")
 EMPTY_NOTE = "没有符合条件的记录"
+#: Excel's limit on a cell's text, in UTF-16 code units: longer text is cut to it, its end replaced by CUT_MARK,
+#: and the cut counted per sheet and column in 写出说明 on 说明 (Excel cannot hold more)
+CELL_MAX = 32767
+CUT_MARK = "…(已截断: 超过 Excel 单元格 32767 字符上限)"
+#: text from data starting with one of these is written as text with Excel's quote prefix (the "'" of a typed
+#: value), so editing the cell (F2 + Enter) keeps it text instead of turning it into a live formula
+FORMULA_LEAD = ("=", "+", "-", "@")
 _THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 EXCEL_MAX_ROWS = 1_048_576
 MAX_CONTINUATION_SHEETS = 9  # a table continues on at most this many more sheets (~10 million rows in all)
@@ -164,6 +171,7 @@ class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook):
         self.wb = wb
         self._cache: dict[tuple, Any] = {}
+        self._props: dict[int, dict] = {}  # id(format) -> the properties it was made from
 
     def get(self, **props) -> Any:
         key = tuple(sorted(props.items()))
@@ -171,7 +179,13 @@ class _Formats:
             base = {"font_name": "等线", "font_size": 10, "valign": "vcenter"}
             base.update(props)
             self._cache[key] = self.wb.add_format(base)
+            self._props[id(self._cache[key])] = dict(props)
         return self._cache[key]
+
+    def quoted(self, fmt: Any) -> Any:
+        """``fmt`` (made by :meth:`get`, or None) with Excel's quote prefix: the cell stays text when edited."""
+        props = dict(self._props.get(id(fmt), {})) if fmt is not None else {}
+        return self.get(**props, quote_prefix=True)
 
     def num(self, code: str | None):
         return self.get(num_format=code) if code else self.get()
@@ -235,6 +249,7 @@ class XlsxReportWriter:
         self._taken: set[str] = set()  # sheet names in use
         self._split: set[str] = set()  # tables continued on more sheets
         self.notes: list[str] = []  # what the writer did, for 说明
+        self._cut: dict[tuple[str, str], int] = {}  # (sheet, column) -> cells cut at CELL_MAX
         self._details: list[str] = []  # sheets printed as detail (first page only)
         self._deferred: list[tuple] = []  # headline charts over tables written later: (ws, sheet, chart, row)
         self._rows: dict[int, float] = {}  # row heights (points) set on the sheet being written
@@ -263,6 +278,7 @@ class XlsxReportWriter:
             self._write_headline(headline)
         for sheet in self.report.sheets:
             if sheet is self.report.sheets[-1] and sheet.name == "说明":
+                self.notes.extend(self._cut_notes())
                 if self._details:
                     self.notes.append(
                         f"明细表 {'、'.join(self._details)} 打印区域只含第一页(名单排名最前的部分), 打印整个工作簿得到"
@@ -669,7 +685,7 @@ class XlsxReportWriter:
             opts = {"columns": col_specs, "name": self._table_name(block), "style": "Table Style Light 9",
                     "total_row": block.total_row, "autofilter": True}
             ws.add_table(header_row, 0, last_row, len(columns) - 1, opts)
-        self._write_rows(ws, df, header_row + 1, writers, wrapped, blanks)
+        self._write_rows(ws, df, header_row + 1, writers, wrapped, blanks, where=(sheet_name, columns))
         for name, opts in block.validations.items():
             if name in df.columns:
                 c = list(df.columns).index(name)
@@ -684,13 +700,17 @@ class XlsxReportWriter:
         return header_row, last_row + 1
 
     def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list,
-                    wrapped: dict[int, float] | None = None, blanks: dict | None = None) -> None:
+                    wrapped: dict[int, float] | None = None, blanks: dict | None = None,
+                    where: tuple[str, list[str]] | None = None) -> None:
         """Write the data rows, row by row (constant_memory needs row order), with one typed fast path
         per column: numbers (write_number; >15 significant digits as text), dates, text (write_string,
         so '=...' from data never becomes a formula), and a generic path for mixed object columns.
-        ``blanks``: column position -> format written into the column's empty cells (input columns)."""
+        ``blanks``: column position -> format written into the column's empty cells (input columns).
+        ``where``: (sheet name, column headers) for the 说明 line on text cut at :data:`CELL_MAX`. A text column
+        holding a value that starts with :data:`FORMULA_LEAD` or exceeds :data:`CELL_MAX` (a vectorised check)
+        is written through :meth:`_guard_text` (quote prefix / cut)."""
         cols = []
-        for (kind, fmt), name in zip(writers, df.columns):
+        for j, ((kind, fmt), name) in enumerate(zip(writers, df.columns)):
             s = df[name]
             if kind == "date":
                 vals = [None if v is None or v is pd.NaT or v != v else v
@@ -718,10 +738,13 @@ class XlsxReportWriter:
                 # text columns (IDs) stay text; elsewhere a '1,234.50' string is written as the number
                 formatted = kind == "object" and s.astype("string").str.strip().str.fullmatch(
                     _THOUSANDS.pattern).fillna(False).any()
-                if not formatted and all(v is None or isinstance(v, str) for v in vals):
-                    cols.append((ws.write_string, fmt, vals))
-                else:
-                    cols.append((self._writer_for(ws), fmt, vals))
+                write = (ws.write_string if not formatted and all(v is None or isinstance(v, str) for v in vals)
+                         else self._writer_for(ws))
+                text = s.astype("string")
+                if (text.str[:1].isin(FORMULA_LEAD) | (text.str.len() > CELL_MAX // 2)).any():
+                    sheet, headers = where or ("", [str(c) for c in df.columns])
+                    write = self._guard_text(write, sheet, headers[j])
+                cols.append((write, fmt, vals))
         lines = self._wrapped_lines(df, wrapped or {})
         heights = layout.row_height(lines) if lines is not None else None
         for i in range(len(df)):
@@ -742,6 +765,31 @@ class XlsxReportWriter:
         if not wrapped or len(df) == 0:
             return None
         return np.max([layout.text_lines(df.iloc[:, j], width) for j, width in wrapped.items()], axis=0)
+
+    def _guard_text(self, write, sheet: str, column: str):
+        """``write`` (r, c, v, fmt) for a text column: a string longer than :data:`CELL_MAX` UTF-16 units is cut
+        (its end replaced by :data:`CUT_MARK`, counted for 说明); one starting with :data:`FORMULA_LEAD` gets the
+        quote-prefix variant of its format. Other values pass through unchanged."""
+        def guarded(r: int, c: int, v: Any, fmt=None) -> Any:
+            if isinstance(v, str):
+                if len(v) > CELL_MAX // 2 and len(v.encode("utf-16-le")) // 2 > CELL_MAX:
+                    keep = CELL_MAX - len(CUT_MARK)
+                    head = v.encode("utf-16-le")[:2 * keep].decode("utf-16-le", errors="ignore")
+                    v = head + CUT_MARK
+                    self._cut[(sheet, column)] = self._cut.get((sheet, column), 0) + 1
+                if v[:1] in FORMULA_LEAD:
+                    fmt = self.fmt.quoted(fmt)
+            return write(r, c, v, fmt)
+        return guarded
+
+    def _cut_notes(self) -> list[str]:
+        """One 说明 line per sheet and column whose text was cut at :data:`CELL_MAX`."""
+        if self._cut:
+            log.warning("text cut at Excel's %d-character cell limit: %s", CELL_MAX, self._cut)
+        return [f"工作表「{sheet}」列「{column}」有 {n} 个单元格的文本超过 Excel 单元格上限 {CELL_MAX} 字符, 已截断"
+                f"(单元格末尾标「…(已截断…)」), 完整内容请查看原始数据。"
+                f" {n} cell(s) of {sheet}!{column} exceeded Excel's {CELL_MAX}-character limit and were cut."
+                for (sheet, column), n in self._cut.items()]
 
     def _writer_for(self, ws):
         return lambda r, c, v, fmt: self._write_value(ws, r, c, v, fmt)
