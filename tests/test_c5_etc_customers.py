@@ -189,3 +189,27 @@ def test_sample_list_carries_the_planted_dirt():
                                               "customer_monthly")}, as_of=AS_OF)
     cnt = rep.tables()["match_counts"].df[["内外都有", "仅内部", "仅外部(新客)", "冲突"]].sum()
     assert (cnt > 0).all()
+
+
+@pytest.mark.golden("credit.etc_customers")
+def test_headline_figures_by_hand(report):
+    """The 概览 (issue 10) on the hand bank: 7 sign-up rows left after 注销/单位 are 6 persons (K1 with 2 vehicles,
+    K3, e4, K2, e6, e7); 本行客户 K1 K2 K3 = 3 of the 5 persons of 客户 (差额 -2: K5 仅内部, K4 冲突), 50.0% of
+    the sign-ups; 新客 e6 e7 = 2; trucks K1 (本行) + e6 (新客) = 2; 营销名单 3 户 of which A 1 (K1); 冲突 e4 = 1.
+    The old 概览 sheet is gone (one overview): its per-branch table and chart are on 名单匹配, the headline chart
+    draws that table and its actions are 营销名单 by 排名."""
+    h = report.headline
+    got = {f.label: (f.value, f.unit, f.compare_label, f.compare) for f in h.figures}
+    assert got == {"个人 ETC 签约": (6, "人", None, None),
+                   "其中本行客户(内外都有)": (3, "人", "全行客户", 5),
+                   "新客线索(仅外部)": (2, "人", None, None),
+                   "货车经营贷线索": (2, "人", None, None),
+                   "营销名单": (3, "户", "其中 A 级", 1),
+                   "身份冲突(待核实)": (1, "人", None, None)}
+    notes = {f.label: f.note for f in h.figures}
+    assert notes["个人 ETC 签约"].startswith("7 辆车") and notes["其中本行客户(内外都有)"].startswith("占签约人数 50.0%")
+    assert notes["货车经营贷线索"] == "本行客户 1 + 新客 1"
+    assert "概览" not in report.sheet_names
+    assert any(b is report.tables()["match_counts"] for b in report.sheet("名单匹配").blocks)
+    assert h.chart.table == "match_counts" and h.actions == "etc_list" and h.sheet == "概览"
+    assert "本行客户 3 人、新客 2 人、冲突 1 人" in h.lines[0]

@@ -24,7 +24,8 @@ else the matched customer's. Coverage per branch = share of the ETC customers (�
 ``truck_points`` 15 (经营贷线索); levels, actions and 截止日 from ``levels`` / ``strategy``. 仅外部(新客) persons
 form a masked new-customer lead list (货车 marked as 经营贷线索).
 
-Sheets: 概览, 名单匹配 (classes per branch, keys used, chart), 年龄性别 (pyramid + chart), 产品覆盖 (per branch +
+Sheets: 概览 (``Report.headline``, :func:`_headline`: key figures, the per-branch match chart, top 10 of
+营销名单), 名单匹配 (classes, keys used, classes per branch — charted on 概览), 年龄性别 (pyramid + chart), 产品覆盖 (per branch +
 chart), 营销名单 (§6 list), 新客线索, 身份冲突, 客户标签 (C5_ETC ETC客户 = 车辆数, C5_ETC_CROSS_SELL = 得分/等级,
 C5_TRUCK 货车车主). Errors: ParameterError for bad parameters (before any input is read); the runner raises
 DataValidationError for a missing table or required column. Row problems: the loader's ID_* codes on 证件号,
@@ -40,8 +41,8 @@ import pandas as pd
 from ....errors import ParameterError
 from ....frames import masked, mask_label
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
-from ....report import Chart, Note, Report, Sheet, Table
-from ....rules.identity import (BY_CUST, BY_ID, BY_NAME_PHONE, CONFLICT, EXTERNAL_ONLY, IN_BOTH, INTERNAL_ONLY,
+from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
+from ....rules.identity import (BY_CUST, BY_ID, BY_NAME_PHONE, CONFLICT, EXTERNAL_ONLY, IN_BOTH,
                                 MATCH_CLASSES, match_list, persons)
 from ....rules.transactions import check_regex
 from ....scenario import RunContext, Scenario, param
@@ -130,7 +131,7 @@ def run(tables, p: EtcParams, ctx: RunContext) -> Report:
     lst = _score(matched, held, age, dep, p, ctx, customers, not_computed)
     notes.append(f"营销名单{lst.tie_break}")
     counts = lm.counts()
-    rep.sheets.append(_overview(people, counts, lst, etc, lm))
+    rep.headline = _headline(people, counts, lst, etc, lm)
     rep.sheets.append(_match_sheet(counts, lm, etc, people))
     rep.sheets.append(_pyramid_sheet(pyr, unknown_age, p))
     rep.sheets.append(_coverage_sheet(cov, not_computed))
@@ -201,23 +202,35 @@ def _score_text(p: EtcParams) -> str:
             f"{p.truck_points:g}(经营贷线索)。一人多车按人计一次(通行费为名下车辆之和)。")
 
 
-def _overview(people, counts, lst, etc, lm) -> Sheet:
+def _headline(people: pd.DataFrame, counts: pd.DataFrame, lst, etc: pd.DataFrame, lm) -> Headline:
+    """The 概览 (issue 10): six key figures — 个人 ETC 签约人数 (persons, rows of ``people``), 其中本行客户
+    (内外都有) against 全行客户 (persons of the 客户 table, ``lm.customers``; 差额 = customers without a
+    confirmed ETC), 新客线索 (仅外部), 货车经营贷线索 (truck owners among 本行客户 + 新客), 营销名单 against
+    its top level, 冲突 — in 人/户; the per-branch match chart (名单匹配) and the top 10 of 营销名单."""
     total = counts.drop(columns="org_id").sum()
-    pairs = [("参与匹配的个人 ETC 签约(行 / 人)", f"{len(etc):,} / {len(people):,}"),
-             ("内外都有(本行 ETC 客户)", f"{int(total[IN_BOTH]):,} 人"),
-             ("仅外部(新客线索)", f"{int(total[EXTERNAL_ONLY]):,} 人"),
-             ("冲突(待核实)", f"{int(total[CONFLICT]):,} 人"),
-             ("仅内部(本行客户未办 ETC)", f"{int(total[INTERNAL_ONLY]):,} 人"),
-             ("货车车主", f"{int(people['truck'].sum()):,} 人"),
-             ("营销名单", lst.summary())]
-    head = counts.rename(columns={"org_id": "机构号"})
-    return Sheet("概览", [
-        Note(title="ETC 客户 — 概览", pairs=pairs),
-        Table(head, name="match_counts", title="各机构名单匹配结果(人)", text_columns=("机构号",),
-              formats={c: "#,##0" for c in (*MATCH_CLASSES, "合计")}),
-        Chart(table="match_counts", categories="机构号", series=[IN_BOTH, EXTERNAL_ONLY, CONFLICT], kind="column",
-              stacked=True, title="各机构 ETC 个人客户: 本行客户 / 新客 / 冲突(人)", height=300),
-    ])
+    n_people, n_both, n_new = len(people), int(total[IN_BOTH]), int(total[EXTERNAL_ONLY])
+    n_bank = len(lm.customers)
+    cls = people["match_class"].astype("string")
+    truck = people["truck"].to_numpy(dtype=bool)
+    t_both = int((truck & cls.eq(IN_BOTH).fillna(False).to_numpy()).sum())
+    t_new = int((truck & cls.eq(EXTERNAL_ONLY).fillna(False).to_numpy()).sum())
+    top = next(iter(lst.counts), None)
+    share = f"占签约人数 {n_both / n_people:.1%}" if n_people else "无个人签约"
+    figures = [
+        Figure("个人 ETC 签约", n_people, "人", format="int", note=f"{len(etc):,} 辆车; 一人多车计一次"),
+        Figure("其中本行客户(内外都有)", n_both, "人", format="int", compare_label="全行客户", compare=n_bank,
+               note=f"{share}; 差额 = 本行客户未办(或待核实)"),
+        Figure("新客线索(仅外部)", n_new, "人", format="int", note="非本行客户, 见「新客线索」"),
+        Figure("货车经营贷线索", t_both + t_new, "人", format="int", note=f"本行客户 {t_both:,} + 新客 {t_new:,}"),
+        Figure("营销名单", len(lst.df), "户", format="int", compare_label=f"其中 {top} 级" if top else None,
+               compare=int(lst.counts[top]) if top else None, note="本行 ETC 客户交叉营销"),
+        Figure("身份冲突(待核实)", int(total[CONFLICT]), "人", format="int", note="未合并, 见「身份冲突」"),
+    ]
+    chart = Chart(table="match_counts", categories="机构号", series=[IN_BOTH, EXTERNAL_ONLY, CONFLICT], kind="column",
+                  stacked=True, title="各机构 ETC 个人客户: 本行客户 / 新客 / 冲突(人)", height=240)
+    return Headline(figures, chart=chart, actions="etc_list", lines=[
+        f"个人 ETC 签约 {n_people:,} 人: 本行客户 {n_both:,} 人、新客 {n_new:,} 人、冲突 {int(total[CONFLICT]):,} 人; "
+        f"营销名单{lst.summary()}"])
 
 
 def _match_sheet(counts, lm, etc, people) -> Sheet:
@@ -239,7 +252,9 @@ def _match_sheet(counts, lm, etc, people) -> Sheet:
             "人数: 一人多车只计一次; 内外都有、仅内部按本行客户的机构统计, 仅外部、冲突按签约机构(冲突按对应客户的机构)。"]),
         Table(cls, name="match_classes", title="匹配结果", formats={"签约行数": "#,##0", "人数": "#,##0"}),
         Table(keys, name="match_keys", title="匹配依据(内外都有)", formats={"签约行数": "#,##0", "人数": "#,##0"}),
-    ])
+        Table(counts.rename(columns={"org_id": "机构号"}), name="match_counts", title="各机构名单匹配结果(人)",
+              text_columns=("机构号",), formats={c: "#,##0" for c in (*MATCH_CLASSES, "合计")}),
+    ])  # its chart is the headline's (概览)
 
 
 def _pyramid_sheet(pyr: pd.DataFrame, unknown_age: int, p: EtcParams) -> Sheet:
