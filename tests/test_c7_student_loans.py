@@ -169,3 +169,17 @@ def test_bad_parameters_fail_before_any_load(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code != 0 and "grace_years" in err and "坏文件" not in err
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_loans_without_any_identifier_are_each_a_person_by_the_identity_rule():
+    """Students are keyed by the identity rule (rules.identity.ListMatch.person_key): two loans with no 借据号,
+    客户号, 证件号 or 姓名+手机 (both 2021 graduates, grace ended 2026-06-30 = as_of → 宽限期) are two students
+    of their own — not dropped. The 2021 cohort: S03, S06, S07, S10, S11 + these two = 7 students."""
+    b = bank()
+    extra = frame("student_loans", [loan(None, None, grad=2021), loan(None, None, grad=2021)])
+    b["student_loans"] = pd.concat([b["student_loans"], extra], ignore_index=True)
+    rep = execute("credit.student_loans", b, {"cohort_by": "grad"}, as_of=AS_OF)
+    counts = rep.tables()["c7_cohort_counts"].df
+    row = counts[counts.iloc[:, 0].astype(str) == "2021"].iloc[0]
+    assert row["人数"] == 7 and row["宽限期"] == 7
+    assert len(rep.tables()["c7_students"].df) == 13

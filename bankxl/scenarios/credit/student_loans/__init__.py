@@ -325,7 +325,7 @@ def _lead_list(people: pd.DataFrame, customers: pd.DataFrame | None, cm: pd.Data
                      show={"child_state": "子女状态", "n_children": "子女人数", "dep": b("存款月日均")},
                      strategy_label="线索名单策略")
     new = x[cls.eq(EXTERNAL_ONLY).fillna(False).to_numpy(dtype=bool) & ~risky]
-    newkey = lm.rows.loc[new.index, "person"].fillna("行:" + pd.Series(new.index.astype(str), index=new.index))
+    newkey = lm.person_key().loc[new.index]
     new = new[~newkey.duplicated().to_numpy()]
     leads = pd.DataFrame({
         mask_label("共同借款人", ctx): masked(new["co_borrower_name"], "cust_name", ctx).to_numpy(),
@@ -371,7 +371,7 @@ def run(tables: Mapping[str, pd.DataFrame], p: StudentLoanParams, ctx: RunContex
     lm = match_list(ident, customers if customers is not None and len(customers) else None)
     own = sl["cust_id"].astype("string").str.strip().replace("", pd.NA)
     cust = lm.rows["cust_id"].fillna(own) if customers is not None and len(customers) else own
-    person = lm.rows["person"].fillna("借据:" + sl["loan_id"].astype("string"))
+    person = lm.person_key()  # the identity rule's key; a loan without any identifier is a person of its own
     people = person_frame(sl, st, person, cust)
     counts, balances, big = cohort_tables(people, p.cohort_by, int(p.min_cohort))
     hold, n_hold = _holdings(people, loans, customers, p, ctx.as_of)
