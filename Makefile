@@ -19,9 +19,11 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/bankxl demo --out demo_output $(if $(DATA),--data $(DATA))
 
+# the suite runs on two worker processes (pytest-xdist): ~1,900 tests, most of them whole-scenario runs
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(VENV)/bin/ruff check -q bankxl tests
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 # the fuzz test with many more examples (tests/test_fuzz.py); every input and outcome -> build/fuzz_outcomes.jsonl
 FUZZ_EXAMPLES ?= 1000
