@@ -119,6 +119,9 @@ class Chart:
     ``label_every``: show every n-th category label (e.g. 7 on a 60-day daily chart, whose labels overprint
     each other otherwise); over a datetime category column the axis is a date axis labelled every n days
     (mm-dd), which LibreOffice honours too; None = the application's choice.
+    ``integer``: the values are counts (户, 人, 笔): the value axis ticks at whole numbers only (major unit
+    1, 2 or 5 × 10^k, at most 8 intervals over the data, stacked series summed), formatted ``#,##0`` unless
+    ``number_format``; False = the application's ticks (1 户 reads 0.2, 0.4 … 1.2).
     """
 
     table: str
@@ -138,6 +141,7 @@ class Chart:
     y_max: float | None = None
     zero_based: bool = True
     label_every: int | None = None
+    integer: bool = False
 
 
 @dataclass

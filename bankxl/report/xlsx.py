@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 LARGE_CELLS = 3_000_000
 WRAP_WIDTH = 40  # text columns wider than this (in Excel character units) wrap
+INTEGER_TICKS = 8  # at most this many intervals on a count axis (Chart.integer)
+FIGURE_NOTE_WIDTH = 50  # the headline's 说明 column is at least this wide when a note reaches it; longer wraps
 WIDE_SHEET = 220  # total column width (character units) above which a sheet prints on A3
 FREEZE_MAX_ROWS = 15  # never freeze more rows than this (the list's header row included)
 SCREEN_ROWS = 30  # rows a screen shows: a table ending above this needs no deep frozen header
@@ -423,7 +425,8 @@ class XlsxReportWriter:
         self._print_setup(ws, Sheet(name), widths, spans, None, one_page=True)
 
     def _write_figures(self, ws, figures, row: int, widths: dict) -> int:
-        """The key-figure block of the headline from 0-based ``row``; returns the next free row."""
+        """The key-figure block of the headline from 0-based ``row``; returns the next free row. A 说明 longer than
+        ``FIGURE_NOTE_WIDTH`` wraps inside the table (its row as tall as its lines, ``layout.text_lines``)."""
         head = ["关键指标", "数值", "单位", "对比", "对比值", "差额", "说明"]
         header_fmt = self.fmt.get(bold=True, bg_color="#1F4E78", font_color="#FFFFFF", align="center", border=1)
         for j, text in enumerate(head):
@@ -442,19 +445,23 @@ class XlsxReportWriter:
                 remarks.append("数据未提供, 未计算(不是 0)")
             if f.compare_label and comp is None:
                 remarks.append(f"{f.compare_label}数据未提供")
+            remark = "; ".join(remarks)
+            wrap = self.fmt.get(border=1, align="left", valign="vcenter", indent=1, text_wrap=True)
             cells = [(f.label, self.fmt.get(bold=True, border=1, align="left", indent=1)), (value, num),
                      (f.unit, text), (f.compare_label or "", text), (comp, small),
-                     (None if value is None or comp is None else value - comp, small), ("; ".join(remarks), text)]
+                     (None if value is None or comp is None else value - comp, small), (remark, wrap)]
             for j, (v, fmt) in enumerate(cells):
                 if v is None or v == "":
                     ws.write_blank(r, j, None, fmt)
                 elif isinstance(v, str):
                     ws.write_string(r, j, v, fmt)
-                    widths[j] = max(widths.get(j, 0), min(display_width(v), 50))
+                    widths[j] = max(widths.get(j, 0), min(display_width(v), FIGURE_NOTE_WIDTH))
                 else:
                     ws.write_number(r, j, v, fmt)
                     widths[j] = max(widths.get(j, 0), len(f"{abs(v):,.2f}") + 3)
-            self._set_row(ws, r, 20)
+            # 说明 longer than its column (capped at FIGURE_NOTE_WIDTH) wraps, the row grows to its lines
+            lines = int(layout.text_lines([remark], FIGURE_NOTE_WIDTH)[0])
+            self._set_row(ws, r, max(20.0, float(layout.row_height(lines))))
         return row + len(figures) + 1
 
     def _continue_table(self, sheet: Sheet, block: Table, row: int, after: list) -> tuple[Table, list[Sheet]]:
@@ -910,6 +917,8 @@ class XlsxReportWriter:
             if chart.number_format:
                 y["num_format"] = chart.number_format
             y.update(self._axis_range(chart, [n for n in chart.series if n not in chart.secondary]))
+            if chart.integer:
+                y.update(self._integer_ticks(chart, [n for n in chart.series if n not in chart.secondary]))
             x = {"num_font": {"size": 9}}
             if chart.label_every:
                 cats = self.report.tables()[chart.table].df.get(chart.categories)
@@ -946,6 +955,25 @@ class XlsxReportWriter:
         if vals.size == 0:
             return {}
         return {"min": 0} if vals.min() >= 0 else ({"max": 0} if vals.max() <= 0 else {})
+
+    def _integer_ticks(self, chart: Chart, series) -> dict:
+        """Major unit and number format of a count axis (:attr:`Chart.integer`): the smallest of 1, 2, 5 × 10^k
+        that divides the axis span (0 or ``y_min`` to the largest value or ``y_max``; stacked series summed per
+        category) into at most ``INTEGER_TICKS`` intervals, so every tick is a whole number."""
+        table = self.report.tables().get(chart.table)
+        cols = [c for c in series if table is not None and c in table.df.columns]
+        vals = table.df[cols].apply(pd.to_numeric, errors="coerce") if cols else pd.DataFrame(dtype="float64")
+        if chart.stacked and cols:
+            hi, lo = vals.clip(lower=0).sum(axis=1).max(), vals.clip(upper=0).sum(axis=1).min()
+        else:
+            hi, lo = vals.max().max() if cols else 0.0, vals.min().min() if cols else 0.0
+        hi = chart.y_max if chart.y_max is not None else (hi if pd.notna(hi) else 0.0)
+        lo = chart.y_min if chart.y_min is not None else (lo if pd.notna(lo) else 0.0)
+        span, unit, k = max(hi, 0.0) - min(lo, 0.0), 1, 0
+        while unit * INTEGER_TICKS < span:
+            k += 1
+            unit = (1, 2, 5)[k % 3] * 10 ** (k // 3)
+        return {"major_unit": unit, "num_format": chart.number_format or "#,##0"}
 
     def _write_pivot(self, ws, sheet_name: str, block: PivotBlock, row: int, widths: dict) -> int:
         from . import pivot

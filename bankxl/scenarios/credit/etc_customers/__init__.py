@@ -227,7 +227,7 @@ def _headline(people: pd.DataFrame, counts: pd.DataFrame, lst, etc: pd.DataFrame
         Figure("身份冲突(待核实)", int(total[CONFLICT]), "人", format="int", note="未合并, 见「身份冲突」"),
     ]
     chart = Chart(table="match_counts", categories="机构号", series=[IN_BOTH, EXTERNAL_ONLY, CONFLICT], kind="column",
-                  stacked=True, title="各机构 ETC 个人客户: 本行客户 / 新客 / 冲突(人)", height=240)
+                  stacked=True, title="各机构 ETC 个人客户: 本行客户 / 新客 / 冲突(人)", height=240, integer=True)
     return Headline(figures, chart=chart, actions="etc_list", lines=[
         f"个人 ETC 签约 {n_people:,} 人: 本行客户 {n_both:,} 人、新客 {n_new:,} 人、冲突 {int(total[CONFLICT]):,} 人; "
         f"营销名单{lst.summary()}"])
@@ -269,7 +269,8 @@ def _pyramid_sheet(pyr: pd.DataFrame, unknown_age: int, p: EtcParams) -> Sheet:
         Table(df, name="pyramid", title="年龄性别分布(人)", formats={"男": "#,##0", "女": "#,##0", "合计": "#,##0",
                                                                    "男(图左侧)": "#,##0;#,##0"}),
         Chart(table="pyramid", categories="年龄段", series=["男(图左侧)", "女"], kind="bar", stacked=True,
-              title="ETC 客户年龄性别金字塔(左男右女)", number_format="#,##0;#,##0", height=380),
+              title="ETC 客户年龄性别金字塔(左男右女)", number_format="#,##0;#,##0", height=380,
+              integer=True),
     ])
 
 

@@ -311,12 +311,12 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
                          Table(plan, name="c10_plan", title="机构提额规划(一轮 + 二轮目标)", text_columns=("机构号",),
                                total_row=True, empty_note="没有可提额或待核实的客户"),
                          Chart(table="c10_plan", categories="机构号", series=["A层(户)", "B层(户)", "C层需增信(户)"],
-                               kind="column", stacked=True, title="各机构提额客户(户)", height=260)]),
+                               kind="column", stacked=True, title="各机构提额客户(户)", height=260, integer=True)]),
         Sheet("准入统计", [Table(tiers.assign(**{ml("现额度"): m(tiers["现额度"]).round(2),
                                                ml("提额金额"): m(tiers["提额金额"]).round(2)})
                                .drop(columns=["现额度", "提额金额"]), name="c10_tiers", title="结果分布"),
                          Chart(table="c10_tiers", categories="结果", series=["户数"], kind="bar", title="结果分布(户)",
-                               height=300),
+                               height=300, integer=True),
                          Table(stats, name="c10_keys", title="四项准入与排除条件(逐项, 不累计)")]),
         Sheet("客户明细", [Table(detail(f, ctx), name="c10_detail", title="存量个贷客户的准入、分层与新额度(审计用)",
                                role="detail", text_columns=("客户号", "借据号", "机构号", "客户经理"),
@@ -327,7 +327,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: LimitParams, ctx: RunContext
     ]
     headline = Headline(figures=figures,
                         chart=Chart(table="c10_plan", categories="机构号", series=["A层(户)", "B层(户)", "C层需增信(户)"],
-                                    kind="column", stacked=True, title="各机构提额客户(户)", height=240),
+                                    kind="column", stacked=True, title="各机构提额客户(户)", height=240,
+                                    integer=True),
                         actions="c10_list",
                         lines=[f"A {n_tier[TIER_A]:,} 户、B {n_tier[TIER_B]:,} 户可直接提额; C {n_tier[TIER_C]:,} 户需增信; "
                                f"待核实 {n_tier[PENDING]:,} 户; 不提额 {n_tier[EXCLUDED] + n_tier[REFUSED] + n_tier[NO_ROOM]:,} 户"
