@@ -623,23 +623,22 @@ def test_percent_still_fine_in_rate_column_and_not_in_int():
     assert [(p.code, p.column) for p in log.problems] == [("NUM_INVALID", "期限(term_m)")]
 
 
-def test_header_only_file_as_of_message_and_cli_warning(tmp_path, capsys):
+def test_header_only_required_table_is_one_clear_error(tmp_path, capsys):
+    """An empty REQUIRED table stops first with what is wrong — the table has no data rows, naming file and sheet —
+    with or without 数据日期 or --as-of (issue 8 said so through the as-of message; the breaker round made it one rule
+    for every scenario, tests/test_safety_round3.py)."""
     from bankxl.runner import run_scenario
 
     x = write_xlsx(tmp_path / "head.xlsx", {"定期存款明细": [TD_HEAD + ["数据日期"]]})
-    with pytest.raises(DataValidationError) as ei:
-        run_scenario("D2", [x], None)
-    msg = str(ei.value)
-    assert "没有「数据日期」列" not in msg and "no 数据日期 (as_of) column" not in msg
-    assert "「数据日期」列存在但没有值" in msg and "「定期存款明细」(time_deposits) 没有数据行" in msg
-    # without the column the message says so (and still names the empty table)
     y = write_xlsx(tmp_path / "nocol.xlsx", {"定期存款明细": [TD_HEAD]})
-    with pytest.raises(DataValidationError, match="数据中没有「数据日期」列"):
-        run_scenario("D2", [y], None)
+    for path in (x, y):
+        with pytest.raises(DataValidationError) as ei:
+            run_scenario("D2", [path], None)
+        msg = str(ei.value)
+        assert "「定期存款明细」(time_deposits)没有数据行" in msg and f"文件「{path.name}」工作表「定期存款明细」" in msg
+        assert "数据日期" not in msg.split("\n")[0]
     rc, out, err = _cli(["run", "D2", "-i", str(x), "--as-of", "2026-11-30", "-o", str(tmp_path / "o.xlsx")], capsys)
-    assert rc == 0, err
-    assert "time_deposits ← 文件 head.xlsx 工作表 定期存款明细 (0 行)" in err
-    assert "警告 warning: 输入表 time_deposits" in err and "没有数据行" in err
+    assert rc == 2 and "没有数据行" in err and not (tmp_path / "o.xlsx").exists()
 
 
 NOT_BOOK = "不是有效的 Excel 工作簿(可能是网页/HTML 导出或文件已损坏), 请在 Excel 中另存为 .xlsx 后再试。"

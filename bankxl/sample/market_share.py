@@ -1,4 +1,4 @@
-"""人行市场份额 (market_share) and 机构别名 (bank_aliases) of the sample bank (D1; issue 11).
+"""Sample ``market_share`` 人行市场份额 of the sample bank (D1; issue 11), with its 机构别名 (:mod:`.bank_aliases`).
 
 A PBOC interbank deposit report of the sample bank's city (江城市) as banks receive it: 8 banks, month ends from
 December ``as_of year − 6`` to the as-of month (72 months for 2026-11-30), 指标 单位存款 / 个人存款 / 财政性存款 /
@@ -24,13 +24,12 @@ import pandas as pd
 
 from ..calendar import chuxi
 from ._common import BANK_NAME
+from .bank_aliases import FULL_NAME, RENAMED, _make_bank_aliases
 
 #: (bank — the sample bank first —, 单位存款 level 亿元, 个人存款 level 亿元, yearly growth, quarter-end corporate spike)
 BANKS = ((BANK_NAME, 260, 230, 0.062, 0.06), ("工商银行", 620, 540, 0.055, 0.02), ("农业银行", 480, 700, 0.060, 0.015), ("中国银行", 390, 330, 0.045, 0.02),
          ("建设银行", 560, 500, 0.050, 0.02), ("邮储银行", 60, 520, 0.070, 0.005),
          ("东方农商银行", 210, 380, 0.065, 0.03), ("江城银行", 300, 260, 0.080, 0.025))
-RENAMED = ("东方农村合作银行", "东方农商银行", "2023-06-30")
-FULL_NAME = ("中国邮政储蓄银行", "邮储银行", "2022-01-01")
 ITEMS = ("各项存款", "单位存款", "个人存款", "财政性存款", "其他")
 CITY = "江城市"
 FILES = ("样例_人行市场份额.xlsx", "样例_人行市场份额_宽表.xlsx")
@@ -71,12 +70,7 @@ def _make_market_share(rng: np.random.Generator, as_of: np.datetime64) -> tuple[
     name[(name == FULL_NAME[1]) & (stat[mi] < np.datetime64(FULL_NAME[2]))] = FULL_NAME[0]
     ms = {"stat_date": stat[mi], "bank_name": name, "item": np.array(ITEMS, dtype=object)[ii],
           "balance": bal[bi, ii, mi] * 1e4, "region": np.full(len(mi), CITY, dtype=object)}
-    aliases = {"alias": np.array([RENAMED[0], FULL_NAME[0], "示例行"], dtype=object),
-               "bank_name": np.array([RENAMED[1], FULL_NAME[1], BANK_NAME], dtype=object),
-               "valid_from": np.array(["NaT", "NaT", "NaT"], dtype="datetime64[ns]"),
-               "valid_to": np.array([RENAMED[2], "NaT", "NaT"], dtype="datetime64[ns]"),
-               "reason": np.array(["更名", "简称", "简称"], dtype=object)}
-    return ms, aliases
+    return ms, _make_bank_aliases()
 
 
 def write_market_share_books(ms: pd.DataFrame, aliases: pd.DataFrame | None, folder: Path, created=None) -> list[Path]:
