@@ -4,14 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 from unittest import mock
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from bankxl import io as bio
 from bankxl.errors import ParameterError
 from bankxl.runner import execute, run_scenario
-from bankxl.tables import get_table
+from table_util import table
 
 AS_OF = "2026-11-30"  # a Monday: +5 / +10 / +20 working days = 12-07 / 12-14 / 12-28
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
@@ -29,13 +28,7 @@ ID9 = _id18("11010119880101123")  # born 1988-01-01 -> 38
 NEW = "34052419800101001X"  # §8 vector, a person outside the bank
 
 
-def _frame(table_id: str, rows: list[dict]) -> pd.DataFrame:
-    empty = get_table(table_id).empty()
-    df = pd.DataFrame(rows)
-    out = pd.DataFrame({c: (df[c].astype(empty[c].dtype) if c in df.columns
-                            else pd.Series(index=df.index, dtype=empty[c].dtype)) for c in empty.columns})
-    out["_row"] = pd.array(np.arange(2, len(out) + 2), dtype="Int64")
-    return out
+_frame = table  # tests/table_util.py: rows -> the canonical table a loader would hand the scenario
 
 
 def _months(day: int, first: int = 6) -> list[str]:
