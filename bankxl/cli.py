@@ -97,9 +97,8 @@ def cmd_run(args) -> int:
     settings = merge_settings({"as_of": args.as_of, "scale": args.scale, "currency": args.currency,
                                "mask": False if args.no_mask else None,
                                "mask_accounts": False if args.no_mask_accounts else None}, common)
-    for f in args.input:
-        if not Path(f).exists():
-            raise BankxlError(f"找不到输入文件: {f}", f"Input file not found: {f}")
+    # a folder stands for its data files, as in `run all` (the --out file or folder is never read as input)
+    args.input = input_files(args.input, Path(args.out) if args.out else None)
     t0 = time.perf_counter()
     _progress(f"{spec.code} {spec.title}: {len(args.input)} 个输入文件 input file(s)")
     if args.by:
@@ -133,8 +132,8 @@ INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv")
 
 def input_files(items, out: Path | None = None) -> list[Path]:
     """``--input`` items as files: a file as given, a folder as its data files (:data:`INPUT_SUFFIXES`, sorted by
-    name, not recursive; Excel lock files ``~$…`` and anything inside ``out`` left out). Raises BankxlError for a
-    path that does not exist or a folder without data files."""
+    name, not recursive; Excel lock files ``~$…``, the ``out`` file itself and anything inside an ``out`` folder left
+    out). Raises BankxlError for a path that does not exist or a folder without data files."""
     files: list[Path] = []
     skip = out.resolve() if out is not None else None
     for item in items:
@@ -143,7 +142,8 @@ def input_files(items, out: Path | None = None) -> list[Path]:
             raise BankxlError(f"找不到输入文件或文件夹: {item}", f"Input file or folder not found: {item}")
         if p.is_dir():
             found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
-                           and not f.name.startswith("~$") and (skip is None or skip not in f.resolve().parents))
+                           and not f.name.startswith("~$")
+                           and (skip is None or (f.resolve() != skip and skip not in f.resolve().parents)))
             if not found:
                 raise BankxlError(f"文件夹「{p}」中没有 .xlsx/.csv 数据文件。", f"Folder {p} holds no .xlsx/.csv files.")
             files.extend(found)

@@ -189,3 +189,28 @@ def test_bad_param_and_impossible_as_of_fail_before_loading(tmp_path, capsys, mo
     monkeypatch.undo()
     assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--as-of", "2026-02-30"]) == 2
     assert "不是有效日期" in capsys.readouterr().err
+
+
+def test_run_takes_a_folder_as_its_data_files(td, tmp_path, capsys):
+    """`bankxl run D2 -i 文件夹` reads the folder's data files as `run all` does (it said 不支持的文件类型); the --out
+    file is never read as an input, and a missing path is one clear error."""
+    folder = tmp_path / "导出"
+    folder.mkdir()
+    src = _export_csv(td, folder / "定期存款导出.csv")
+    (folder / "说明.docx").write_bytes(b"not data")  # not a data file: left out
+    out = folder / "到期视图.xlsx"
+    assert main(["run", "D2", "-i", str(folder), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "1 个输入文件" in err and "定期存款导出.csv" in err
+    assert openpyxl.load_workbook(out).sheetnames[0] == "概览"
+    assert main(["run", "D2", "-i", str(folder), "-o", str(out)]) == 0  # a rerun: the old report is not an input
+    assert "1 个输入文件" in capsys.readouterr().err
+    # the report now in the folder is a data file too: its 到期明细 matches 定期存款明细 as well — refused, never guessed
+    before = src.read_bytes()
+    assert main(["run", "D2", "-i", str(folder), "-o", str(tmp_path / "b.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "同时匹配多个工作表/文件" in err and "到期视图.xlsx" in err and "定期存款导出.csv" in err
+    assert src.read_bytes() == before and not (tmp_path / "b.xlsx").exists()
+    assert main(["run", "D2", "-i", str(tmp_path / "没有"), "-o", str(tmp_path / "c.xlsx")]) == 2
+    assert "找不到输入文件或文件夹" in capsys.readouterr().err
+
