@@ -294,7 +294,8 @@ def check_bad_param_fails_before_load(spec: Scenario, bank) -> None:
 
 def check_sample_report_non_empty(spec: Scenario, bank) -> None:
     """On the sample bank: a well-formed report, every sheet with at least one block, a non-empty table
-    besides 数据问题/说明, and the main list (the first §6 list, when the report has one) not empty."""
+    besides 数据问题/说明, the main list (the first §6 list, when the report has one) not empty, and a chart whose
+    value axis does not start at 0 says so in its title (不从 0 起)."""
     report = sample_report(spec, bank)
     assert_report_well_formed(report, spec)
     empty = [s.name for s in report.sheets if not s.blocks]
@@ -305,6 +306,11 @@ def check_sample_report_non_empty(spec: Scenario, bank) -> None:
     if lists:
         sheet, table = lists[0]
         assert len(table.df), f"{spec.id}: the main list {sheet}/{table.name} is empty on the sample bank"
+    # a value axis that does not start at zero says so where the reader looks (issue 10 item 5)
+    charts = [b for s in report.sheets for b in s.blocks if isinstance(b, Chart)]
+    charts += [report.headline.chart] if report.headline is not None and report.headline.chart is not None else []
+    unsaid = [c.title for c in charts if (not c.zero_based or (c.y_min or 0) > 0) and "不从 0 起" not in (c.title or "")]
+    assert not unsaid, f"{spec.id}: charts whose value axis does not start at 0 without saying so: {unsaid}"
 
 
 def check_inputs_not_mutated(spec: Scenario, bank) -> None:

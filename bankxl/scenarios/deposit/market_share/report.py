@@ -90,7 +90,7 @@ def build_report(tables, p, ctx) -> Report:
             f"本行: {own}; 最新月份 {t}; 缺月不插值, 未报的机构当月不计入市场。",
             "本报告不含客户名单(市场报表); 关注事项是分析提示, 不是考核任务。"])
     rep.sheets += [
-        Sheet("份额趋势", [trend, Chart("trend", "月份", ["份额"], kind="line", title=f"本行{p.item}份额趋势",
+        Sheet("份额趋势", [trend, Chart("trend", "月份", ["份额"], kind="line", title=f"本行{p.item}份额趋势(纵轴不从 0 起)",
                                         number_format="0.00%", zero_based=False, label_every=6)]),
         Sheet("同业排名", [rank, Chart("rank", "机构名称", [ml("余额")], kind="bar", title=f"{t} {p.item}余额")]),
         Sheet("增量份额", [inc]),
@@ -393,7 +393,7 @@ def _headline(s, t, rank, own, watch, ctx, p) -> Headline:
             Figure("同业排名", int(me["排名"]), "名", "int", "上月排名", num(me["上月排名"]), f"共 {len(r)} 家"),
             Figure("追赶上一名差额", gap, ctx.unit, "money",
                    note=(f"上一名: {above['机构名称'].iloc[0]}" if len(above) else "本行已排第一"))]
-    chart = Chart("trend", "月份", ["份额"], kind="line", title=f"本行{p.item}份额趋势", number_format="0.00%",
+    chart = Chart("trend", "月份", ["份额"], kind="line", title=f"本行{p.item}份额趋势(纵轴不从 0 起)", number_format="0.00%",
                   zero_based=False, label_every=6, height=240)
     return Headline(figs, chart=chart, actions="watch", unit="项",
                     lines=[f"本行: {own}; 数据截至 {t}。市场份额仅作分析, 不得作为员工考核指标(见「关注事项」与说明)。"])
