@@ -173,6 +173,18 @@ _SPEC = re.compile(r"(?P<comma>,)?(?:\.(?P<dec>\d+))?(?P<kind>[fd%])?")
 _FORMATTER = string.Formatter()
 
 
+
+def check_level_names(levels: Sequence, names: Sequence[str], what_zh: str, what_en: str, tune_zh: str = "门槛") -> None:
+    """Raise :class:`ParameterError` unless the level names of ``levels`` are exactly ``names`` in order — for a
+    list whose levels ARE fixed states of the scenario (D3 流失状态, D4 分级, E1 预警等级): the names are fixed, the
+    thresholds (``tune_zh``: 门槛 / 分数) adjustable. ``what_zh`` / ``what_en`` name the states in the message."""
+    given = tuple(str(x[0]) for x in levels)
+    if given != tuple(names):
+        raise ParameterError(f"参数「等级门槛(levels)」的等级应依次为 {'、'.join(names)}({what_zh}, 名称固定, {tune_zh}可调), "
+                             f"给定 {'、'.join(given)}。",
+                             f"Parameter levels must name {what_en} in order ({', '.join(names)}); "
+                             f"got {', '.join(given)}.")
+
 def format_values(values: pd.Series, spec: str = "") -> pd.Series:
     """``values`` as text (``string`` Series, same index, missing -> <NA>), vectorised. ``spec``: '' (as
     text) or a number format ``[,][.N][f|d|%]`` — thousands separator, N decimals (default 0), percent

@@ -58,7 +58,8 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ParameterError, ProblemLog
-from ...lists import Rule, ScoredList, check_levels, format_values, levels_param, score_list, strategy_param
+from ...lists import (Rule, ScoredList, check_level_names, check_levels, format_values, levels_param, score_list,
+                     strategy_param)
 from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ...rules.identity import by_cust_id
 from ...rules.transactions import SelfTransferParams, TransactionRuleParams, classify_exclusions, self_transfers_out
@@ -148,16 +149,11 @@ class CoreParams(SelfTransferParams):
             raise ParameterError(f"参数「F2 达标月数」({self.f2_months_min}) 不能大于「F2 观察月数」({self.f2_window})。",
                                  f"f2_months_min ({self.f2_months_min}) must not exceed f2_window ({self.f2_window}).")
         check_levels(self.levels, self.strategy, STRATEGY_FIELDS)
-        names = tuple(str(x[0]) for x in self.levels)
-        if names != LISTED:
-            raise ParameterError(f"参数「等级门槛(levels)」的等级应依次为 {'、'.join(LISTED)}(D4 分级, 名称固定, 门槛可调), "
-                                 f"给定 {'、'.join(names)}。",
-                                 f"Parameter levels must name the D4 grades in order ({', '.join(LISTED)}); "
-                                 f"got {', '.join(names)}.")
+        check_level_names(self.levels, LISTED, "D4 分级", "the D4 grades")
         combos = pd.DataFrame(list(itertools.product((True, False), repeat=3)), columns=["f1", "f2", "f3"])
         cond = _conditions(combos["f1"], combos["f2"].astype("boolean"), combos["f3"].astype("boolean"))
         score = np.round(sum(np.where(cond[k], v, 0.0) for k, v in self.points().items()), 1)
-        level = np.select([score >= float(t) for _, t in self.levels], names, default=GRADES[-1])
+        level = np.select([score >= float(t) for _, t in self.levels], LISTED, default=GRADES[-1])
         want = grade(combos["f1"], combos["f2"], combos["f3"]).to_numpy()
         bad = np.flatnonzero(level != want)
         if len(bad):

@@ -46,7 +46,7 @@ import pandas as pd
 
 from ....errors import ParameterError
 from ....frames import flag_text
-from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
+from ....lists import Rule, check_level_names, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import Persons, by_cust_id, persons
 from ....rules.maturity import RenewalRuleParams, matured_not_renewed
@@ -165,12 +165,7 @@ class ChurnParams(TransactionRuleParams, RenewalRuleParams, PayrollParams):
             raise ParameterError(f"参数「下降率分档(drop_edges)」应为三个递增比例(轻度, 重度, 已流失), 给定 {self.drop_edges}。",
                                  f"Parameter drop_edges needs three increasing fractions, got {self.drop_edges}.")
         check_levels(self.levels, self.strategy, STRATEGY_FIELDS)
-        names = tuple(str(x[0]) for x in self.levels)
-        if names != LISTED:
-            raise ParameterError(f"参数「等级门槛(levels)」的等级应依次为 {'、'.join(LISTED)}(流失状态, 名称固定, 门槛可调), "
-                                 f"给定 {'、'.join(names)}。",
-                                 f"Parameter levels must name the states in order ({', '.join(LISTED)}); "
-                                 f"got {', '.join(names)}.")
+        check_level_names(self.levels, LISTED, "流失状态", "the states")
         extra = sum(self.behaviour_points().values())
         thresholds = [float(x[1]) for x in self.levels]
         for i, (state, pts) in enumerate(self.state_points().items()):

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
-from ....lists import Rule, check_levels, levels_param, strategy_param
+from ....lists import Rule, check_level_names, check_levels, levels_param, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.merchant_data import MerchantDataParams, merchant_list, merchant_months, org_table, transition_table
 from ....rules.merchants import MerchantLevelParams
@@ -90,12 +90,7 @@ class MerchantWarningParams(MerchantDataParams, MerchantLevelParams):
             raise ParameterError(f"参数「清退天数(exit_days)」{self.exit_days} 应不小于「沉睡天数(idle_days)」{self.idle_days}。",
                                  f"Parameter exit_days ({self.exit_days}) must be >= idle_days ({self.idle_days}).")
         check_levels(self.levels, self.strategy, STRATEGY_FIELDS)
-        names = tuple(str(x[0]) for x in self.levels)
-        if names != WARNED:
-            raise ParameterError(f"参数「等级门槛(levels)」的等级应依次为 {'、'.join(WARNED)}(预警等级, 名称固定, 分数可调), "
-                                 f"给定 {'、'.join(names)}。",
-                                 f"Parameter levels must name the warning levels in order ({', '.join(WARNED)}); "
-                                 f"got {', '.join(names)}.")
+        check_level_names(self.levels, WARNED, "预警等级", "the warning levels", tune_zh="分数")
         rows = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in self.monitoring]
         if (sorted(str(r[0]) for r in rows) != sorted((NORMAL, L1, L2, L3, L4)) or
                 any(len(r) != 2 or not isinstance(r[1], str) or not r[1].strip() for r in rows)):
