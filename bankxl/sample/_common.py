@@ -251,3 +251,19 @@ def _months_back(as_of: np.datetime64, k: int) -> np.ndarray:
     """First days of the k calendar months ending with the as-of month, oldest first (datetime64[D])."""
     m = as_of.astype("datetime64[M]")
     return (m - np.arange(k - 1, -1, -1)).astype("datetime64[D]")
+
+
+def _valid_ids(rng, birth: np.ndarray, male_share: float, regions) -> tuple[np.ndarray, np.ndarray]:
+    """Valid 18-digit IDs for ``birth`` (datetime64[D]) and sex (True = male, share ``male_share``): region code
+    drawn from ``regions`` (6-digit ints), order code even/odd by sex, check digit by GB 11643. Draws from ``rng``
+    in this order: sex, region, order code (callers rely on it for byte-stable samples)."""
+    n = len(birth)
+    y = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    m = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    d = (birth - birth.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+    male = rng.random(n) < male_share
+    region = rng.choice(np.array(regions, dtype=np.int64), n)
+    body17 = _digits(region * 10**11 + (y * 10000 + m * 100 + d) * 1000 + rng.integers(0, 500, n) * 2 + male, 17)
+    from ..idcard import check_digit
+
+    return body17 + check_digit(pd.Series(body17, dtype=object)).to_numpy(dtype=object), male

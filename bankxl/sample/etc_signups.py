@@ -19,8 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..idcard import check_digit
-from ._common import _DAY, _digits, _names
+from ._common import _DAY, _digits, _names, _valid_ids
 
 _PLATE_PROV = np.array(list("京沪粤苏浙皖赣闽鲁豫鄂湘川渝"), dtype=object)
 _PLATE_CHARS = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"), dtype=object)
@@ -33,13 +32,7 @@ def _ids(rng, n: int, as_of: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
     """Valid 18-digit IDs (ages 20–70) and sex (True = male) for people outside the bank."""
     age_days = rng.integers(20 * 365, 70 * 365, n)
     birth = as_of - age_days.astype("timedelta64[D]")
-    y = birth.astype("datetime64[Y]").astype(np.int64) + 1970
-    m = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    d = (birth - birth.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
-    male = rng.random(n) < 0.6
-    region = rng.choice(np.array([110105, 310104, 440305, 340524, 360426, 510107], dtype=np.int64), n)
-    body17 = _digits(region * 10**11 + (y * 10000 + m * 100 + d) * 1000 + rng.integers(0, 500, n) * 2 + male, 17)
-    return body17 + check_digit(pd.Series(body17, dtype=object)).to_numpy(dtype=object), male
+    return _valid_ids(rng, birth, 0.6, (110105, 310104, 440305, 340524, 360426, 510107))
 
 
 def _plates(rng, n: int) -> np.ndarray:

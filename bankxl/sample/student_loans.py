@@ -19,8 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..idcard import check_digit
-from ._common import _DAY, _digits, _names
+from ._common import _DAY, _digits, _names, _valid_ids
 
 #: (from year, 本专科 cap, 研究生 cap) in 元/年 — the sample's policy history 【自有知识】
 CAPS = ((2014, 8_000.0, 12_000.0), (2021, 12_000.0, 16_000.0), (2023, 16_000.0, 20_000.0))
@@ -37,13 +36,7 @@ def _cap(year: np.ndarray, grad: np.ndarray) -> np.ndarray:
 def _parent_ids(rng, n: int, as_of: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
     """Valid 18-digit IDs of people aged 40–60 and their sex (True = male)."""
     birth = as_of - rng.integers(40 * 365, 60 * 365, n).astype("timedelta64[D]")
-    y = birth.astype("datetime64[Y]").astype(np.int64) + 1970
-    m = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    d = (birth - birth.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
-    male = rng.random(n) < 0.5
-    region = rng.choice(np.array([340524, 360426, 510107, 420102, 430103, 410105], dtype=np.int64), n)
-    body17 = _digits(region * 10**11 + (y * 10000 + m * 100 + d) * 1000 + rng.integers(0, 500, n) * 2 + male, 17)
-    return body17 + check_digit(pd.Series(body17, dtype=object)).to_numpy(dtype=object), male
+    return _valid_ids(rng, birth, 0.5, (340524, 360426, 510107, 420102, 430103, 410105))
 
 
 def _make_student_loans(rng, customers: pd.DataFrame, as_of: np.datetime64) -> dict:
