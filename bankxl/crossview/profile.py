@@ -59,11 +59,6 @@ def stacked_tags(runs: Sequence, credit: bool = False) -> pd.DataFrame:
     return tag_table(*parts) if parts else empty_tags()
 
 
-def person_of(customers: pd.DataFrame | None) -> Persons:
-    """The identity merge of the 客户 table (:func:`bankxl.rules.identity.persons`)."""
-    return persons(customers)
-
-
 def tag_labels(tags: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """(family, label) per tag row: family = ``场景 标签名称``; label = family + ``·标签等级`` when a level is given."""
     family = tags["scenario"].astype("string") + " " + tags["tag_name"].astype("string")
@@ -72,7 +67,7 @@ def tag_labels(tags: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def build_profile(runs: Sequence, customers: pd.DataFrame | None, p: CrossParams, ctx: RunContext, *,
-                  status: pd.DataFrame | None = None) -> Report:
+                  status: pd.DataFrame | None = None, ps: Persons | None = None) -> Report:
     """The 客户画像 report (sheets in the module docstring) over the :class:`~.runall.ScenarioRun` s that ran.
 
     ``customers``: the conformed 客户 table or None (then no merging, no identity or 机构号 columns). Money is
@@ -80,7 +75,7 @@ def build_profile(runs: Sequence, customers: pd.DataFrame | None, p: CrossParams
     (the caller adds them). Vectorised: pivots and merges on integer codes, no per-customer Python.
     """
     tags = stacked_tags(runs, p.credit_lists)
-    ps = person_of(customers)
+    ps = persons(customers) if ps is None else ps  # run all passes the one merge it made for both reports
     tags = tags.assign(person=ps.of(tags["cust_id"]))
     family, label = tag_labels(tags)
     tags = tags.assign(family=family, label=label)

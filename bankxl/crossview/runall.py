@@ -27,7 +27,8 @@ import pandas as pd
 from ..conform import conform
 from ..errors import BankxlError, DataValidationError, ParameterError, ProblemLog
 from ..report import Report
-from ..report.xlsx import safe_filename, write_report
+from ..report.xlsx import report_file_name, safe_filename, write_report
+from ..rules.identity import persons
 from ..runner import finish, prepare, tables_problems
 from ..scenario import (RunContext, Scenario, get_scenario, make_params, parse_as_of, parse_currency,
                         registry)
@@ -149,7 +150,7 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     """
     from .. import io as bio
     from .profile import build_profile
-    from .tasks import build_tasks, read_constraint, split_tasks
+    from .tasks import TASK_TABLES, build_tasks, read_constraint, split_tasks
 
     t_start = time.perf_counter()
     say = progress or (lambda _m: None)
@@ -214,7 +215,7 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
                            scale=scale, mask=mask, mask_accounts=mask_accounts, currency=currency,
                            loaded=loaded, load_problems=load_problems)
             report = prep.run(notes=notes)
-            path = write_report(report, _target(out_dir, f"{spec.code}_{spec.title}.xlsx", sources))
+            path = write_report(report, _target(out_dir, report_file_name(spec.code, spec.title), sources))
         except BankxlError as e:
             runs.append(ScenarioRun(spec, FAILED, str(e), seconds=time.perf_counter() - t0))
             say(f"  ✗ {spec.code} {spec.title}: 出错 error — {e}")
@@ -233,17 +234,18 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     if ran:
         ctx, date_note = _cross_context(ran, as_of, holidays, scale, mask, mask_accounts)
         ctx.problems = own_problems
-        typed = {t: conform(t, lt.df) for t, lt in loaded.items()}
+        typed = {t: conform(t, loaded[t].df) for t in TASK_TABLES if t in loaded}  # what the two views read
+        ps = persons(typed.get("customers"))  # one identity merge for both views
         tables_inputs = {t: inputs[t] for t in loaded}
         status = result.status_frame()
         notes = [date_note] if date_note else []
-        profile = build_profile(ran, typed.get("customers"), cross, ctx, status=status)
+        profile = build_profile(ran, typed.get("customers"), cross, ctx, status=status, ps=ps)
         profile.notes += notes
         _finish(profile, "客户画像", cross, ctx, tables_inputs, load_problems)
         result.profile = profile
         paths.append(write_report(profile, _target(out_dir, PROFILE_FILE, sources)))
         say(f"  ✓ 客户画像 -> {paths[-1].name}")
-        tasks = build_tasks(ran, typed, cross, ctx, do_not_disturb=dnd, contacts=contact, refused=refused)
+        tasks = build_tasks(ran, typed, cross, ctx, do_not_disturb=dnd, contacts=contact, refused=refused, ps=ps)
         tasks.notes += notes + ([fb_note] if fb_note else [])
         _finish(tasks, "营销任务清单", cross, ctx, tables_inputs, load_problems)
         result.tasks = tasks

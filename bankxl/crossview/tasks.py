@@ -201,11 +201,17 @@ def list_rows(runs: Sequence, credit: bool = False) -> tuple[pd.DataFrame, pd.Da
     return rows, rk[rk["cust_id"].notna()].drop_duplicates().reset_index(drop=True), left_out
 
 
+#: the balance tables the owner rule reads (table, balance column); with 客户 the only inputs the task list reads
+BALANCE_TABLES = (("time_deposits", "balance"), ("loans", "balance"), ("customer_monthly", "dep_avg"))
+#: every input table :func:`build_tasks` reads (``run all`` conforms only these again)
+TASK_TABLES = ("customers", *(t for t, _c in BALANCE_TABLES))
+
+
 def _balances(tables: dict[str, pd.DataFrame], ps: Persons) -> pd.DataFrame:
     """person, mgr, balance: per balance table (定期存款明细 余额, 贷款 余额, 客户月度存款 latest month 存款月日均)
     the sum per person and manager (rows with both known)."""
     parts = []
-    for name, col in (("time_deposits", "balance"), ("loans", "balance"), ("customer_monthly", "dep_avg")):
+    for name, col in BALANCE_TABLES:
         df = tables.get(name)
         if df is None or not {"cust_id", "mgr_id", col} <= set(df.columns) or not len(df):
             continue
@@ -223,14 +229,14 @@ def _balances(tables: dict[str, pd.DataFrame], ps: Persons) -> pd.DataFrame:
 
 def build_tasks(runs: Sequence, tables: dict[str, pd.DataFrame], p: CrossParams, ctx: RunContext, *,
                 do_not_disturb: pd.DataFrame | None = None, contacts: pd.DataFrame | None = None,
-                refused: pd.DataFrame | None = None) -> Report:
+                refused: pd.DataFrame | None = None, ps: Persons | None = None) -> Report:
     """The 营销任务清单 report (rules and sheets in the module docstring) over the :class:`~.runall.ScenarioRun` s
     that ran. ``tables``: conformed input tables by id (客户 for identity and owner; balance tables).
     ``do_not_disturb`` / ``contacts``: typed constraint tables (:func:`read_constraint`) or None; ``refused``:
     the 拒绝 of returned lists (:func:`.feedback.refusals`: cust_id, date, basis) or None. Returns a
     Report without 说明/数据问题; ``report.meta['crossview_tasks']`` holds the frames :func:`split_tasks` uses."""
     customers = tables.get("customers")
-    ps = persons(customers)
+    ps = persons(customers) if ps is None else ps  # run all passes the one merge it made for both reports
     rows, risk, left_out = list_rows(runs, p.credit_lists)
     rows["person"] = ps.of(rows["cust_id"]).astype("string")
     risk["person"] = ps.of(risk["cust_id"]).astype("string")
