@@ -323,7 +323,7 @@ def _lead_list(people: pd.DataFrame, customers: pd.DataFrame | None, cm: pd.Data
     lst = score_list(frame, rules, p.lead_levels, p.lead_strategy, ctx, sort_by=("dep",), amount="dep",
                      unknown=("low",) if dep is None else (), customers=customers,
                      show={"child_state": "子女状态", "n_children": "子女人数", "dep": b("存款月日均")},
-                     strategy_label="线索名单策略")
+                     params=p)
     new = x[cls.eq(EXTERNAL_ONLY).fillna(False).to_numpy(dtype=bool) & ~risky]
     newkey = lm.person_key().loc[new.index]
     new = new[~newkey.duplicated().to_numpy()]

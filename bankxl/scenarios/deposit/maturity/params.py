@@ -3,7 +3,7 @@ its 中文 name, unit and range (shown on 参数 and in 说明, hashed into the 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from ....errors import ParameterError
 from ....lists import check_levels, levels_param, strategy_param
@@ -127,11 +127,3 @@ class MaturityParams:
                 f"Parameter node_actions must look like [[30, \"action\"], ...] (days before maturity >= 1, "
                 f"action); got {self.node_actions!r}.")
 
-
-def param_label(params: MaturityParams, name: str) -> str:
-    """The 中文名 of parameter ``name`` of ``params`` (as on the 参数 sheet), e.g. 大额名单策略表 for
-    ``large_strategy``. Raises KeyError for a name that is not a parameter."""
-    for f in fields(params):
-        if f.name == name:
-            return str(f.metadata["zh"])
-    raise KeyError(name)

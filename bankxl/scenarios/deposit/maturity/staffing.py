@@ -10,7 +10,7 @@ from ....report import Conditional, Note, Table
 from ....scenario import RunContext
 from .aggregate import _metrics
 from .labels import _amount_text, weekday_labels
-from .params import MaturityParams, param_label
+from .params import MaturityParams
 from .reminders import cap_due
 
 
@@ -133,8 +133,7 @@ def large_customer_list(w: pd.DataFrame, info: pd.DataFrame, params: MaturityPar
     show = {"outlet": "主要网点", "count": "到期笔数", "amount": ctx.base_label("到期金额"), "first": "最早实际可支取日",
             "products": "产品"}
     lst = score_list(frame, rules, params.large_levels, params.large_strategy, ctx, sort_by=("amount",), amount="amount",
-                     customers=frame, show=show,
-                     strategy_label=param_label(params, "large_strategy"))
+                     customers=frame, show=show, params=params)
     lst.df["截止日"] = cap_due(lst.df["截止日"], lst.df["最早实际可支取日"], ctx)
     return lst
 
