@@ -160,7 +160,7 @@ def _pypi_reachable() -> bool:
         return False
 
 
-@pytest.mark.slow
+@pytest.mark.network
 def test_bundle_resolves_offline_for_windows(tmp_path_factory):
     if not _pypi_reachable():
         if os.environ.get("CI"):
