@@ -1,0 +1,237 @@
+"""Engine queries: one SQL definition per heavy aggregation (DuckDB dialect), its declared shape, the
+sqlglot transpilation to another dialect with a check that nothing passed through untranslated, and the
+one output contract every engine's result is normalised to.
+
+A query file ``bankxl/engine/queries/<name>.sql`` starts with comment lines that declare its shape::
+
+    -- input deposits: branch_id text, period text, balance money, ckey int
+    -- param as_of: date
+    -- output: level level, branch_id text, period text, amount money, count count, customers count
+    -- order: level, branch_id, period
+
+Column types (:data:`TYPES`): ``text`` (pandas ``string``), ``money`` / ``float`` (float64; money in the
+base unit, 元), ``count`` / ``level`` (int64, never NULL), ``int`` (nullable Int64), ``date``
+(datetime64[ns], day precision), ``bool`` (nullable ``boolean``). Parameters are written into the SQL as
+literals through the sqlglot syntax tree (``$name`` in the query text), never pasted as text.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import sqlglot
+from sqlglot import exp
+
+from ..errors import BankxlError
+
+#: column types a query may declare, see the module docstring
+TYPES = ("text", "money", "float", "count", "level", "int", "date", "bool")
+#: the dialect the queries are written in
+SOURCE_DIALECT = "duckdb"
+
+_HEADER = re.compile(r"^--\s*(input\s+\w+|param\s+\w+|output|order)\s*:(.*)$")
+
+
+class EngineError(BankxlError):
+    """A query that cannot run as declared: unknown query, undeclared or missing column or parameter, or SQL
+    that sqlglot cannot carry into the target dialect (see :func:`check_translated`)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """One engine query: ``name``, its DuckDB-dialect ``sql`` and the declared shape (``inputs``: table ->
+    {column: type}; ``params``: name -> type; ``outputs``: column -> type; ``order``: output columns the
+    result is sorted by, nulls last, so every engine returns the same row order)."""
+
+    name: str
+    sql: str
+    inputs: dict
+    params: dict
+    outputs: dict
+    order: tuple
+
+    def tree(self, params: dict | None = None) -> exp.Expression:
+        """The parsed query with every ``$param`` replaced by its literal value. Raises EngineError for a
+        missing or undeclared parameter."""
+        params = dict(params or {})
+        extra = set(params) - set(self.params)
+        missing = set(self.params) - set(params)
+        if extra or missing:
+            raise EngineError(f"查询 {self.name} 的参数不符: 缺少 {sorted(missing)}, 未声明 {sorted(extra)}。",
+                              f"Query {self.name}: missing parameters {sorted(missing)}, undeclared {sorted(extra)}.")
+        tree = sqlglot.parse_one(self.sql, read=SOURCE_DIALECT)
+        if params:
+            tree = exp.replace_placeholders(tree, **{k: _literal(v, self.params[k]) for k, v in params.items()})
+        return tree
+
+    def render(self, dialect: str, params: dict | None = None, names: dict | None = None) -> str:
+        """The SQL text for ``dialect`` ("duckdb", "spark", …) with parameters bound and input tables renamed
+        (``names``: input -> table or view name in the engine). For a dialect other than the source one the
+        text is checked by :func:`check_translated` (raises EngineError)."""
+        tree = self.tree(params)
+        for t in tree.find_all(exp.Table):
+            if names and t.name in names:
+                t.replace(exp.to_table(names[t.name], dialect=dialect).as_(t.alias_or_name))
+        if dialect == SOURCE_DIALECT:
+            return tree.sql(dialect=dialect, comments=False)
+        return check_translated(tree, dialect, self.name)
+
+
+def _literal(value, kind: str) -> exp.Expression:
+    """A parameter value as a SQL literal of its declared type."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return exp.null()
+    if kind == "date":
+        return exp.cast(exp.Literal.string(pd.Timestamp(value).strftime("%Y-%m-%d")), "DATE")
+    if kind in ("count", "int", "level"):
+        return exp.convert(int(value))
+    if kind in ("money", "float"):
+        return exp.convert(float(value))
+    if kind == "bool":
+        return exp.convert(bool(value))
+    return exp.convert(str(value))
+
+
+def _function_names(tree: exp.Expression) -> Counter:
+    return Counter(type(f).__name__ if not isinstance(f, exp.Anonymous) else "Anonymous:" + f.name.upper()
+                   for f in tree.find_all(exp.Func))
+
+
+def check_translated(tree: exp.Expression, dialect: str, name: str = "query") -> str:
+    """``tree`` (parsed from the DuckDB dialect) written in ``dialect``, refusing what sqlglot did not
+    translate (it passes such SQL through silently; found with Spark in issue 17):
+
+    * a function sqlglot does not know (``exp.Anonymous``, e.g. ``LIST_AGG`` or a UDF) — copied as is;
+    * ``GROUPING`` with more than one argument — Spark's ``grouping()`` takes one (use ``GROUPING_ID``);
+    * ``GROUPING_ID`` whose arguments are not the GROUPING SETS columns in order of first appearance (Spark);
+    * a function that does not read back as the same function from the written text (re-parsed with
+      ``read=dialect``): the multisets of sqlglot function classes must be equal.
+
+    Returns the SQL text; raises :class:`EngineError` naming the functions."""
+    bad = sorted({f.name.upper() for f in tree.find_all(exp.Anonymous)})
+    bad += [f"GROUPING({len(g.expressions)} args)" for g in tree.find_all(exp.Grouping) if len(g.expressions) > 1]
+    bad += _grouping_id_mismatches(tree)
+    text = tree.sql(dialect=dialect, comments=False)
+    if not bad:
+        before, after = _function_names(tree), _function_names(sqlglot.parse_one(text, read=dialect))
+        bad = sorted(((before - after) + (after - before)).keys())
+    if bad:
+        raise EngineError(f"查询 {name} 无法可靠地转换为 {dialect} SQL: {'; '.join(bad)} 未被翻译或不被 {dialect} 接受。",
+                          f"Query {name} does not translate to {dialect}: {'; '.join(bad)} pass through sqlglot "
+                          f"untranslated or are refused by {dialect}; rewrite them with what both dialects know.")
+    return text
+
+
+def _grouping_id_mismatches(tree: exp.Expression) -> list[str]:
+    """GROUPING_ID calls whose arguments are not the GROUPING SETS columns in their order of first appearance:
+    DuckDB accepts them, Spark refuses them (GROUPING_ID_COLUMN_MISMATCH)."""
+    bad = []
+    for select in tree.find_all(exp.Select):
+        group = select.args.get("group")
+        sets = [s for gs in (group.find_all(exp.GroupingSets) if group else []) for s in gs.expressions]
+        if not sets:
+            continue
+        cols = []
+        for s in sets:
+            s = s.unnest() if isinstance(s, exp.Paren) else s
+            for c in (s.expressions if isinstance(s, exp.Tuple) else [s]):
+                if c.sql() not in cols:
+                    cols.append(c.sql())
+        for g in select.find_all(exp.GroupingId):
+            args = [a.sql() for a in g.expressions]
+            if args and args != cols:
+                bad.append(f"GROUPING_ID({', '.join(args)}) vs GROUPING SETS order ({', '.join(cols)})")
+    return bad
+
+
+def _columns(spec: str, where: str) -> dict:
+    cols = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        col, _, kind = part.partition(" ")
+        kind = kind.strip()
+        if kind not in TYPES:
+            raise EngineError(f"{where}: 列 {col} 的类型 {kind!r} 未知。", f"{where}: column {col} has unknown type "
+                              f"{kind!r} (one of {', '.join(TYPES)}).")
+        cols[col] = kind
+    return cols
+
+
+def parse_query(name: str, sql: str) -> Query:
+    """A :class:`Query` from the text of a query file (header lines as in the module docstring)."""
+    inputs, params, outputs, order = {}, {}, {}, ()
+    for line in sql.splitlines():
+        m = _HEADER.match(line.strip())
+        if not m:
+            continue
+        head, body = m.group(1).split(), m.group(2)
+        if head[0] == "input":
+            inputs[head[1]] = _columns(body, f"{name} input {head[1]}")
+        elif head[0] == "param":
+            params.update(_columns(f"{head[1]} {body.strip()}", f"{name} param"))
+        elif head[0] == "output":
+            outputs = _columns(body, f"{name} output")
+        else:
+            order = tuple(c.strip() for c in body.split(",") if c.strip())
+    if not inputs or not outputs:
+        raise EngineError(f"查询 {name} 未声明输入或输出列。", f"Query {name} declares no input or no output.")
+    if set(order) - set(outputs):
+        raise EngineError(f"查询 {name} 的排序列不在输出中。", f"Query {name}: order columns not in its output.")
+    return Query(name, sql, inputs, params, outputs, order)
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> Query:
+    """The query ``bankxl/engine/queries/<name>.sql``. Raises EngineError for an unknown name."""
+    f = resources.files(__package__).joinpath("queries", f"{name}.sql")
+    if not re.fullmatch(r"\w+", name) or not f.is_file():
+        raise EngineError(f"没有名为 {name} 的引擎查询。", f"No engine query named {name!r}.")
+    return parse_query(name, f.read_text(encoding="utf-8"))
+
+
+def input_frame(query: Query, table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The declared columns of input ``table`` (a column selection, no copy of the data). Raises EngineError
+    naming the missing columns."""
+    cols = list(query.inputs[table])
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise EngineError(f"查询 {query.name} 的输入表 {table} 缺少列 {', '.join(missing)}。",
+                          f"Query {query.name}: input {table} lacks columns {', '.join(missing)}.")
+    return df[cols]
+
+
+def normalise(query: Query, df: pd.DataFrame) -> pd.DataFrame:
+    """An engine's raw result as the one output contract: the declared columns in order, typed (text ->
+    ``string``; money/float -> float64, Decimal included; count/level -> int64; int -> Int64; date ->
+    datetime64[ns] from Python dates or timestamps; bool -> ``boolean``), sorted by the declared order
+    (nulls last), index 0..n-1. Raises EngineError when a column is missing or a count/level is NULL."""
+    missing = [c for c in query.outputs if c not in df.columns]
+    if missing:
+        raise EngineError(f"查询 {query.name} 的结果缺少列 {', '.join(missing)}。",
+                          f"Query {query.name}: result lacks columns {', '.join(missing)}.")
+    out = {}
+    for col, kind in query.outputs.items():
+        s = df[col]
+        if kind == "text":
+            s = s.astype(object).where(s.notna(), None).astype("string")
+        elif kind in ("money", "float"):
+            s = pd.to_numeric(s.astype(object).where(s.notna(), np.nan), errors="raise").astype("float64")
+        elif kind in ("count", "level"):
+            if s.isna().any():
+                raise EngineError(f"查询 {query.name} 的计数列 {col} 有空值。", f"Query {query.name}: count {col} is NULL.")
+            s = s.astype("int64")
+        elif kind == "int":
+            s = s.astype("Int64")
+        elif kind == "date":
+            s = pd.to_datetime(s.astype(object).where(s.notna(), None)).astype("datetime64[ns]")
+        else:
+            s = s.astype("boolean")
+        out[col] = s.to_numpy() if kind in ("money", "float", "count", "level") else s.array
+    res = pd.DataFrame(out)
+    if query.order:
+        res = res.sort_values(list(query.order), na_position="last", kind="stable")
+    return res.reset_index(drop=True)
