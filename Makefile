@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # public datasets that are not shipped (Berka): used by the demo when the folder exists
 DATA   ?= $(wildcard ../shared/data)
 
-.PHONY: setup demo test fuzz bench clean
+.PHONY: setup demo test fuzz bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,14 @@ fuzz: $(STAMP)
 	BANKXL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BANKXL_FUZZ_LOG=build/fuzz_outcomes.jsonl $(PY) -m pytest -q tests/test_fuzz.py; \
 	  rc=$$?; $(PY) tests/fuzz_util.py build/fuzz_outcomes.jsonl; exit $$rc
 
+# every scenario per stage (load/run/write) at 10k, 100k, 1M beside references measured in the same run (issue 16);
+# prints a markdown report for bench/RESULTS.md. BENCH_ARGS e.g. --data DIR --lock /tmp/h/big.lock --json out.json
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+# smoke run: 10k customers only, no run all
+bench-quick: $(STAMP)
+	$(PY) -m bench.run --sizes 10k --parquet-sizes 10k --xlsx-sizes 10k --runall-sizes "" $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache
