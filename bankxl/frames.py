@@ -1,7 +1,7 @@
 """Small frame helpers shared by the scenarios and the shared rules (lists, rules); imports no scenario.
 
 * :func:`text_column` — a column as trimmed strings; :func:`flag_text` — a flag as 是/否 (or ✓) text, blank
-  or 不可算 where unknown;
+  or 不可算 where unknown; :func:`join_values` — the (distinct) values of a column per key joined into one text;
 * :func:`customer_columns` / :func:`identity_columns` / :func:`masked` / :func:`mask_label` — the customer
   columns of every list: 客户号 unmasked beside 客户名称/证件号码/手机号, masked when ``ctx.mask``
   (``bankxl.masking``), plus 机构号/客户经理 on request;
@@ -42,6 +42,77 @@ def flag_text(flags: pd.Series, known: pd.Series | bool = True, yes: str = "是"
     ok = known.to_numpy(dtype=bool) if isinstance(known, pd.Series) else np.full(len(flags), bool(known))
     met = flags.fillna(False).to_numpy(dtype=bool)
     return pd.Series(np.where(ok, np.where(met, yes, no), unknown), index=flags.index, dtype="string")
+
+
+def join_values(keys: pd.Series | pd.DataFrame, values: pd.Series, *, sep: str = "、", order: str = "sorted",
+                distinct: bool = True, limit: int | None = None, more: str = " 等") -> pd.Series:
+    """Per key, its values joined into one text: e.g. the 产品种类 of each customer as ``定期、理财``.
+
+    ``keys``: a Series (one key) or a DataFrame (several key columns), positionally aligned with ``values``
+    (any dtype, shown as text). Rows whose value or any key is missing are left out. ``order``: ``"sorted"``
+    (values in code-point order, as Python's ``sorted``) or ``"first"`` (order of the rows as given: sort the
+    rows first, e.g. by amount). ``distinct``: each value once per key (else every row's value). ``limit``:
+    at most that many values per key, then ``more`` is appended (``{n}`` in it = the key's number of values
+    before the cut: ``" 等 {n} 笔"``).
+    Returns a ``string`` Series indexed by the keys that have a value (sorted; a MultiIndex for several key
+    columns, named like them). Vectorised: the (key, value) pairs are factorised and sorted once, then all
+    texts are built by one string join and one split, not per key. Raises ValueError for a bad ``order``.
+    """
+    if order not in ("sorted", "first"):
+        raise ValueError(f"order must be 'sorted' or 'first', not {order!r}")
+    kf = keys.to_frame() if isinstance(keys, pd.Series) else keys
+    vals = pd.Series(values.to_numpy(), dtype="string") if not isinstance(values.dtype, pd.StringDtype) else \
+        pd.Series(values.to_numpy(), dtype=values.dtype)
+    ok = vals.notna().to_numpy() & kf.notna().all(axis=1).to_numpy()
+    kx = kf[ok]
+    if isinstance(keys, pd.Series):
+        kc, kuniq = pd.factorize(kx.iloc[:, 0], sort=True)
+        kidx = pd.Index(kuniq, name=keys.name)
+    else:
+        g = kx.groupby(list(kx.columns), sort=True, observed=True)
+        kc, kidx = g.ngroup().to_numpy(), g.size().index
+    vc, vuniq = pd.factorize(vals[ok], sort=order == "sorted")
+    kc, vc = np.asarray(kc, dtype="int64"), np.asarray(vc, dtype="int64")
+    if distinct:
+        pair = kc * max(len(vuniq), 1) + vc
+        if order == "sorted":
+            pair = np.unique(pair)
+            k, v = pair // max(len(vuniq), 1), pair % max(len(vuniq), 1)
+        else:
+            _, first = np.unique(pair, return_index=True)
+            first = first[np.lexsort((first, kc[first]))]  # by key, then first appearance
+            k, v = kc[first], vc[first]
+    else:
+        rows = np.lexsort((vc, kc)) if order == "sorted" else np.argsort(kc, kind="stable")
+        k, v = kc[rows], vc[rows]
+    if not len(k):
+        empty = kidx[:0]
+        return pd.Series([], index=empty, dtype="string")
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    counts = np.diff(np.r_[starts, len(k)])
+    heads = kidx[k[starts]]
+    if limit is not None:
+        pos = np.arange(len(k)) - np.repeat(starts, counts)
+        cut = pos < limit
+        k, v = k[cut], v[cut]
+    text = np.asarray(vuniq, dtype=object)[v]
+    last = np.r_[k[1:] != k[:-1], True]
+    for mark in ("\x1f", "\x1e", "\x1d", "\x00"):  # a separator of groups that no value contains
+        parts = np.empty(2 * len(k), dtype=object)
+        parts[0::2] = text
+        parts[1::2] = np.where(last, mark, sep)
+        joined = "".join(parts.tolist())
+        if joined.count(mark) == len(starts):
+            break
+    else:  # pragma: no cover - every control character above occurs in the values
+        raise ValueError("values contain every group separator")
+    out = pd.Series(joined.split(mark)[:-1], index=heads, dtype="string")
+    if limit is not None and (counts > limit).any():
+        over = counts > limit
+        pre, _, post = more.partition("{n}")
+        tail = pre + pd.Series(counts.astype(str), index=out.index, dtype="string") + post if "{n}" in more else more
+        out = out.where(~over, out + tail)
+    return out
 
 
 # ============================================================================ customer / masking columns

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ....frames import join_values
 from ....lists import Rule, ScoredList, fill_template, score_list
 from ....report import Conditional, Note, Table
 from ....scenario import RunContext
@@ -16,32 +17,18 @@ from .reminders import cap_due
 
 def first_ids(rows: pd.DataFrame, keys: list[str], col: str, limit: int = 5) -> pd.Series:
     """Per group of ``keys`` (observed combinations), the first ``limit`` values of ``col`` in row order joined
-    with 「、」, plus 「 等」 when the group has more: a ``string`` Series indexed by ``keys``. Vectorised: cumcount
-    ranks the rows, a pivot on the integer group code lays out at most ``limit`` columns that are joined."""
+    with 「、」, plus 「 等」 when the group has more: a ``string`` Series indexed by ``keys``
+    (:func:`bankxl.frames.join_values`; a missing value shows as "")."""
     if not len(rows):
         return pd.Series([], dtype="string", index=pd.MultiIndex.from_arrays([[]] * len(keys), names=keys))
-    g = rows.groupby(keys, observed=True, sort=True)
-    f = pd.DataFrame({"g": g.ngroup().to_numpy(), "r": g.cumcount().to_numpy(),
-                      "v": rows[col].astype("string").fillna("").to_numpy()})
-    wide = f[f["r"] < limit].pivot(index="g", columns="r", values="v")
-    txt = wide[0].astype("string")
-    for j in wide.columns[1:]:
-        txt = txt + ("、" + wide[j].astype("string")).fillna("")
-    more = f.groupby("g").size().reindex(txt.index).to_numpy() > limit
-    txt = txt.where(~more, txt + " 等")
-    heads = rows[keys].iloc[f.drop_duplicates("g").sort_values("g").index]
-    return pd.Series(txt.to_numpy(), index=pd.MultiIndex.from_frame(heads.reset_index(drop=True)), dtype="string")
+    return join_values(rows[keys], rows[col].astype("string").fillna(""), order="first", distinct=False,
+                       limit=limit, more=" 等")
 
 
 def kinds_held(rows: pd.DataFrame, ckeys: pd.Index) -> pd.Series:
     """Per customer code of ``ckeys``, the distinct 产品 kinds (``kind``) of his ``rows`` joined with 「、」 in
-    sorted order; a ``string`` Series on ``ckeys`` (vectorised: a crosstab, then one pass per kind)."""
-    held = pd.crosstab(rows["ckey"], rows["kind"]).gt(0).reindex(ckeys, fill_value=False)
-    txt = pd.Series("", index=ckeys, dtype="string")
-    for k in sorted(str(c) for c in held.columns):
-        add = held[k].to_numpy(dtype=bool)
-        txt = txt.where(~add, txt.where(txt.eq(""), txt + "、") + k)
-    return txt
+    sorted order ("" for none); a ``string`` Series on ``ckeys`` (:func:`bankxl.frames.join_values`)."""
+    return join_values(rows["ckey"], rows["kind"]).reindex(ckeys).fillna("")
 
 
 def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams, ctx: RunContext,

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
-from ....frames import masked
+from ....frames import join_values, masked
 from ....lists import Rule, check_levels, fill_template, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....scenario import RunContext, Scenario, param
@@ -242,14 +242,7 @@ def _accounts_text(f: pd.DataFrame, detail: pd.DataFrame | None, ctx: RunContext
     d["acct_txt"] = masked(d["acct_no"], "acct_no", ctx).fillna("") + np.where(d["role"] == "保证人", "(保证人)", "") \
         + " 可用 " + _fmt_money(d["available"]) + " 元"
     d = d.sort_values(["key", "available", "acct_no"], ascending=[True, False, True])
-    d["n"] = d.groupby("key").cumcount()
-    total = d.groupby("key").size()
-    wide = d[d["n"] < 3].pivot(index="key", columns="n", values="acct_txt")
-    txt = wide[0].astype("string")
-    for j in (1, 2):
-        if j in wide.columns:
-            txt = txt.where(wide[j].isna(), txt + "；" + wide[j].astype("string"))
-    txt = txt.where(total.reindex(txt.index) <= 3, txt + " 等 " + total.reindex(txt.index).astype(str) + " 户")
+    txt = join_values(d["key"], d["acct_txt"], sep="；", order="first", distinct=False, limit=3, more=" 等 {n} 户")
     return pd.Series(f["key"].map(txt).fillna("").to_numpy(), index=f.index, dtype="string")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ....coerce import currency_codes
-from ....frames import CLOSED_STATUS, text_column
+from ....frames import CLOSED_STATUS, join_values, text_column
 from ....rules.identity import id_key, match
 from ....tables import LOAN_CLASSES
 
@@ -83,14 +83,8 @@ def borrowers(npl: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
                          na_position="last").drop_duplicates("key").set_index("key")
     out["org_id"] = main["org_id"]
     out["mgr_id"] = main["mgr_id"]
-    ranked = d.sort_values(["key", "loan_id"])
-    ranked["n"] = ranked.groupby("key").cumcount()
-    first3 = ranked[ranked["n"] < 3].pivot(index="key", columns="n", values="loan_id").reindex(out.index)
-    ids_txt = first3[0].astype("string")
-    for j in (1, 2):
-        if j in first3.columns:
-            ids_txt = ids_txt.where(first3[j].isna(), ids_txt + "、" + first3[j].astype("string"))
-    out["loan_ids"] = ids_txt.where(out["n_loans"] <= 3, ids_txt + " 等 " + out["n_loans"].astype(str) + " 笔")
+    ids_txt = join_values(d["key"], d["loan_id"], distinct=False, limit=3, more=" 等 {n} 笔").reindex(out.index)
+    out["loan_ids"] = ids_txt
     worst = g["rank"].max()
     out["worst_class"] = pd.Series(np.asarray(LOAN_CLASSES, dtype=object)[worst.fillna(0).astype(int)],
                                    index=worst.index, dtype="string").where(worst.notna())
