@@ -197,14 +197,14 @@ class CoreRef:
     ``target``: "module:function" — the function the scenario calls for that aggregation, patched in ``module``
     (the module whose global name the scenario looks up) for the run so its CPU time, inputs and output are
     captured; ``inputs(call)`` -> {duckdb table name: DataFrame} from the first call's arguments; ``sql`` the
-    DuckDB query (DuckDB dialect); ``bankxl(call)`` and ``duckdb(result_df, call)`` both return the compared
+    DuckDB query (DuckDB dialect; or a function of the call giving it, e.g. for a column list); ``bankxl(call)`` and ``duckdb(result_df, call)`` both return the compared
     table in one long form (same columns; ``keys`` sort it; ``money`` columns compared to the cent, every
     other column exactly). ``note``: what the aggregation is (shown in RESULTS.md)."""
 
     code: str
     target: str
     what: str
-    sql: str
+    sql: str | Callable[[Call], str]
     inputs: Callable[[Call], dict[str, pd.DataFrame]]
     bankxl: Callable[[Call], pd.DataFrame]
     duckdb: Callable[[pd.DataFrame, Call], pd.DataFrame]
@@ -267,15 +267,15 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], money: list[str],
 
 def run_core_reference(ref: CoreRef, calls: list[Call], repeat: int = 3) -> dict:
     """Time ``ref.sql`` on DuckDB over the first call's inputs (loaded into DuckDB tables beforehand, not timed;
-    best CPU of ``repeat``) and compare its table with bankxl's. Returns {status: equal|mismatch|no call|error,
-    bankxl_cpu, bankxl_wall (sum over the calls), duckdb_cpu, duckdb_wall, diffs}."""
+    best CPU of ``repeat``) and compare its table with bankxl's first call. Returns {status: equal|mismatch|no
+    call|error, calls, bankxl_cpu, bankxl_wall (the first call), duckdb_cpu, duckdb_wall, diffs}."""
     import duckdb
 
     if not calls:
         return {"status": "no call", "what": ref.what}
-    out = {"what": ref.what, "calls": len(calls), "bankxl_cpu": sum(c.cpu for c in calls),
-           "bankxl_wall": sum(c.wall for c in calls)}
     call = calls[0]
+    out = {"what": ref.what, "calls": len(calls), "bankxl_cpu": call.cpu, "bankxl_wall": call.wall}
+    sql = ref.sql(call) if callable(ref.sql) else ref.sql
     con = duckdb.connect()
     for name, df in ref.inputs(call).items():
         con.register("_v", df)
@@ -284,7 +284,7 @@ def run_core_reference(ref: CoreRef, calls: list[Call], repeat: int = 3) -> dict
     best = None
     for _ in range(repeat):
         with measure() as st:
-            res = con.execute(ref.sql).df()
+            res = con.execute(sql).df()
         if best is None or st.cpu < best.cpu:
             best = st
     out.update(duckdb_cpu=best.cpu, duckdb_wall=best.wall)
