@@ -213,9 +213,21 @@ class CoreRef:
     money_unit: Callable[[Call], float] = lambda call: 1.0
 
 
+def _snapshot(v: Any) -> Any:
+    """``v`` as returned, safe from later changes by the caller: frames (also inside a tuple, list or dict) are
+    shallow copies (copy-on-write: a column the scenario adds or changes afterwards does not reach the copy)."""
+    if isinstance(v, (pd.DataFrame, pd.Series)):
+        return v.copy(deep=False)
+    if isinstance(v, (tuple, list)):
+        return type(v)(_snapshot(x) for x in v) if not hasattr(v, "_fields") else v
+    if isinstance(v, dict):
+        return {k: _snapshot(x) for k, x in v.items()}
+    return v
+
+
 class Capture:
-    """Wraps ``target`` ("module:function") for the duration of a ``with`` block: every call's inputs, output,
-    wall and CPU seconds are kept in :attr:`calls`."""
+    """Wraps ``target`` ("module:function") for the duration of a ``with`` block: every call's inputs and output
+    (snapshots, :func:`_snapshot`), wall and CPU seconds are kept in :attr:`calls`."""
 
     def __init__(self, target: str):
         mod, _, name = target.partition(":")
@@ -228,7 +240,8 @@ class Capture:
         def wrapped(*args, **kwargs):
             w0, c0 = time.perf_counter(), time.process_time()
             out = fn(*args, **kwargs)
-            self.calls.append(Call(args, kwargs, out, time.perf_counter() - w0, time.process_time() - c0))
+            w, c = time.perf_counter() - w0, time.process_time() - c0
+            self.calls.append(Call(_snapshot(args), _snapshot(kwargs), _snapshot(out), w, c))
             return out
 
         setattr(self.module, self.name, wrapped)
