@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .... import engine
 from ....scenario import RunContext
 from .labels import BANK, TOTAL, weekday_labels
 from .params import MaturityParams
@@ -33,6 +34,11 @@ def total_label(outlet_ids: pd.Series, orgs: pd.DataFrame | None) -> str:
     return BANK if leaves <= ids else TOTAL
 
 
+#: GROUPING_ID levels of the engine query ``maturity_structure`` (bankxl/engine/queries/maturity_structure.sql):
+#: (level of an org's 合计 row, level of its per-period rows)
+_TOTAL_LEVELS, _BRANCH_LEVELS, _OUTLET_LEVELS = (31, 30), (7, 6), (1, 0)
+
+
 def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
                      ctx: RunContext, total: str = BANK) -> dict[str, pd.DataFrame]:
     """The static pivot: one frame per metric ('amount' in display unit, 'count', 'customers').
@@ -40,54 +46,43 @@ def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
     Rows: ``total`` (全行 / 合计, :func:`total_label`), then per 分行 its subtotal row followed by its 支行/网点
     (without a 分行 level: the total then the
     outlets). Columns: 层级, 机构号, 机构名称, ``periods`` …, 合计. Every level is computed from the detail
-    (distinct customers are distinct at that level, not the sum of the children).
+    (distinct customers are distinct at that level, not the sum of the children): the engine query
+    ``maturity_structure`` (GROUPING SETS over 分行 → 支行/网点 × 到期期间, :mod:`bankxl.engine`) on whichever
+    engine is the default; ``d`` needs branch_id, branch, outlet_id, outlet, period, balance (元), ckey.
+    A period outside ``periods`` counts in 合计 only.
     """
-    levels = [(total, "_all", "_all_name")]
-    d = d.assign(_all=total, _all_name=total)
-    if has_branch:
-        levels.append(("分行", "branch_id", "branch"))
-    levels.append(("支行/网点" if has_branch else "网点", "outlet_id", "outlet"))
-    per = {}
-    for label, key, _ in levels:
-        by_p = _metrics(d, [key, "period"])
-        tot = _metrics(d, [key])
-        per[key] = (by_p, tot)
+    s = engine.run("maturity_structure", {"deposits": d})
+    lvl = s["level"].to_numpy()
+    org_levels = [_BRANCH_LEVELS[0], _OUTLET_LEVELS[0]] if has_branch else [_OUTLET_LEVELS[0]]
+    orgs = s[np.isin(lvl, org_levels)]
+    # sheet order: per 分行 (by 机构号) its row, then its 支行/网点 by 机构号; without 分行: outlets by 机构号
+    orgs = orgs.sort_values(["branch_id", "level", "outlet_id"] if has_branch else ["outlet_id"],
+                            ascending=[True, False, True] if has_branch else True, kind="stable")
+    is_branch = orgs["level"].to_numpy() == _BRANCH_LEVELS[0]
+    outlet_label = "支行/网点" if has_branch else "网点"
+    n = len(orgs) + 1
+    level = [total, *np.where(is_branch, "分行", outlet_label).tolist()]
+    org_id = ["", *np.where(is_branch, orgs["branch_id"].astype(object), orgs["outlet_id"].astype(object)).tolist()]
+    org_name = [total, *np.where(is_branch, orgs["branch"].astype(object),
+                                 "　　" + orgs["outlet"].astype(object).astype(str)).tolist()]
 
-    order: list[tuple[str, str, str, str]] = [(total, "_all", total, total)]
-    if has_branch:
-        branches = d[["branch_id", "branch"]].drop_duplicates().sort_values("branch_id")
-        placed = d[["branch_id", "outlet_id", "outlet"]].drop_duplicates()  # the orgs, once: not a scan per branch
-        for bid, bname in branches.itertuples(index=False):  # one row of the sheet per org
-            order.append(("分行", "branch_id", bid, bname))
-            outs = placed.loc[placed["branch_id"] == bid, ["outlet_id", "outlet"]].sort_values("outlet_id")
-            for oid, oname in outs.itertuples(index=False):
-                order.append(("支行/网点", "outlet_id_in_" + bid, oid, "　　" + str(oname)))
-    else:
-        outs = d[["outlet_id", "outlet"]].drop_duplicates().sort_values("outlet_id")
-        for oid, oname in outs.itertuples(index=False):
-            order.append(("网点", "outlet_id", oid, "　　" + str(oname)))
-
-    # an outlet id may sit under two branches only when unmatched; outlet figures are per (branch, outlet)
-    if has_branch:
-        per_out = (_metrics(d, ["branch_id", "outlet_id", "period"]), _metrics(d, ["branch_id", "outlet_id"]))
+    # per-period rows of each org row: row number 0 = total, 1.. = orgs in sheet order
+    keys = ["branch_id", "outlet_id"]
+    row_of = orgs[["level", *keys]].assign(row=np.arange(1, n)).assign(level=lambda f: f["level"] - 1)
+    per = s[np.isin(lvl, [lv - 1 for lv in org_levels])].merge(row_of, on=["level", *keys], how="inner")
+    tot_p = s[lvl == _TOTAL_LEVELS[1]].assign(row=0)
+    per = pd.concat([tot_p, per], ignore_index=True)
+    tot = pd.concat([s[lvl == _TOTAL_LEVELS[0]].assign(row=0), orgs.assign(row=np.arange(1, n))],
+                    ignore_index=True).set_index("row")
 
     result = {}
     for metric in ("amount", "count", "customers"):
-        rows = []
-        for level, key, kval, kname in order:
-            if key.startswith("outlet_id_in_"):
-                bid = key[len("outlet_id_in_"):]
-                by_p, tot = per_out
-                sel_p = by_p.xs((bid, kval), level=(0, 1)) if (bid, kval) in tot.index else None
-                total = tot.loc[(bid, kval), metric] if (bid, kval) in tot.index else 0
-            else:
-                by_p, tot = per[key]
-                sel_p = by_p.xs(kval, level=0) if kval in tot.index else None
-                total = tot.loc[kval, metric] if kval in tot.index else 0
-            vals = {p: (sel_p[metric].get(p, 0) if sel_p is not None else 0) for p in periods}
-            row = {"层级": level, "机构号": "" if key == "_all" else kval, "机构名称": kname, **vals, "合计": total}
-            rows.append(row)
-        f = pd.DataFrame(rows, columns=["层级", "机构号", "机构名称", *periods, "合计"])
+        wide = per.pivot_table(index="row", columns="period", values=metric, aggfunc="sum", observed=True)
+        wide = wide.reindex(index=range(n), columns=periods).fillna(0)
+        f = pd.DataFrame({"层级": level, "机构号": org_id, "机构名称": org_name})
+        vals = {p: wide[p].to_numpy() for p in periods}
+        vals["合计"] = tot[metric].reindex(range(n)).fillna(0).to_numpy()
+        f = pd.concat([f, pd.DataFrame(vals)], axis=1)
         num = [*periods, "合计"]
         if metric == "amount":
             f[num] = ctx.money(f[num].astype("float64"))
