@@ -17,7 +17,6 @@ literals through the sqlglot syntax tree (``$name`` in the query text), never pa
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 import sqlglot
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from ..errors import BankxlError
 
@@ -97,11 +97,6 @@ def _literal(value, kind: str) -> exp.Expression:
     return exp.convert(str(value))
 
 
-def _function_names(tree: exp.Expression) -> Counter:
-    return Counter(type(f).__name__ if not isinstance(f, exp.Anonymous) else "Anonymous:" + f.name.upper()
-                   for f in tree.find_all(exp.Func))
-
-
 def check_translated(tree: exp.Expression, dialect: str, name: str = "query") -> str:
     """``tree`` (parsed from the DuckDB dialect) written in ``dialect``, refusing what sqlglot did not
     translate (it passes such SQL through silently; found with Spark in issue 17):
@@ -109,17 +104,23 @@ def check_translated(tree: exp.Expression, dialect: str, name: str = "query") ->
     * a function sqlglot does not know (``exp.Anonymous``, e.g. ``LIST_AGG`` or a UDF) — copied as is;
     * ``GROUPING`` with more than one argument — Spark's ``grouping()`` takes one (use ``GROUPING_ID``);
     * ``GROUPING_ID`` whose arguments are not the GROUPING SETS columns in order of first appearance (Spark);
-    * a function that does not read back as the same function from the written text (re-parsed with
-      ``read=dialect``): the multisets of sqlglot function classes must be equal.
+    * what sqlglot itself knows the target lacks (generated with ``unsupported_level=RAISE``);
+    * a function the written text does not read back as (re-parsed with ``read=dialect``: no unknown
+      function, and writing it again gives the same text).
 
     Returns the SQL text; raises :class:`EngineError` naming the functions."""
     bad = sorted({f.name.upper() for f in tree.find_all(exp.Anonymous)})
     bad += [f"GROUPING({len(g.expressions)} args)" for g in tree.find_all(exp.Grouping) if len(g.expressions) > 1]
     bad += _grouping_id_mismatches(tree)
-    text = tree.sql(dialect=dialect, comments=False)
+    try:
+        text = tree.sql(dialect=dialect, comments=False, unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as e:
+        text, bad = "", [*bad, str(e).splitlines()[0]]
     if not bad:
-        before, after = _function_names(tree), _function_names(sqlglot.parse_one(text, read=dialect))
-        bad = sorted(((before - after) + (after - before)).keys())
+        back = sqlglot.parse_one(text, read=dialect)
+        bad = sorted({f"{f.name.upper()} (read back)" for f in back.find_all(exp.Anonymous)})
+        if not bad and back.sql(dialect=dialect) != text:
+            bad = ["the written SQL does not read back the same"]
     if bad:
         raise EngineError(f"查询 {name} 无法可靠地转换为 {dialect} SQL: {'; '.join(bad)} 未被翻译或不被 {dialect} 接受。",
                           f"Query {name} does not translate to {dialect}: {'; '.join(bad)} pass through sqlglot "
