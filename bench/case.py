@@ -106,9 +106,15 @@ def run_case(cfg: dict, references: dict | None = None) -> dict:
                 st.info["rows"] = sum(len(R.pandas_typed_csv(p, t)) for t, p in files.items())
             res["refs"]["load"] = {**st.as_dict(), "name": "pandas read_csv typed"}
         elif kind == "xlsx":
+            from bankxl.filesniff import sheet_extent
+
             with measure() as st:
                 st.info["rows"] = sum(R.fastexcel_sheet(p) for p in files.values())
             res["refs"]["load"] = {**st.as_dict(), "name": "fastexcel load_sheet (Arrow)"}
+            # the loader's pre-check of each sheet's grid (streamed XML scan), beside the parse it guards
+            with measure() as st:
+                st.info["cells"] = sum(e.cells for t, p in files.items() if (e := sheet_extent(p, t)) is not None)
+            res["refs"]["extent"] = {**st.as_dict(), "name": "filesniff.sheet_extent"}
         if cfg.get("write", True):
             with measure() as st:
                 st.info["cells"] = R.write_raw_xlsx(report, tmp / "raw.xlsx")

@@ -139,6 +139,17 @@ def core_table(results: list[dict]) -> str:
     return "\n".join(out)
 
 
+def extent_md(results: list[dict]) -> str:
+    """filesniff.sheet_extent (the xlsx loader's grid pre-check) beside fastexcel's parse of the same files."""
+    out = []
+    for r in results:
+        e, f = (r.get("refs") or {}).get("extent"), (r.get("refs") or {}).get("load")
+        if e and f:
+            out.append(f"- {r['scenario']} {r['size']} xlsx: filesniff.sheet_extent {e['cpu']:.2f} s CPU over "
+                       f"{e['cells']:,} cells = {_r(_ratio(e['cpu'], f['cpu']))} fastexcel's load of the same sheets")
+    return "\n".join(out)
+
+
 def targets_md(results: list[dict]) -> str:
     """The whole-run figures against issue 16 item 2: D2's run at the largest size, run all."""
     lines = []
@@ -232,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     print("## 各阶段 stages (CPU s; × = ratio to the reference in the same case)\n\n" + stage_table(results) + "\n")
     print("## 核心聚合 core aggregation vs DuckDB\n\n" + core_table(results) + "\n")
     print("## 目标 targets\n\n" + (targets_md(results) or "- (no 1M case in this run)") + "\n" +
-          missing_refs_md(codes), flush=True)
+          missing_refs_md(codes) + ("\n" + extent_md(results) if extent_md(results) else ""), flush=True)
     return 0
 
 
