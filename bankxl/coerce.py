@@ -624,9 +624,12 @@ def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, in
     codes = np.full(n, None, dtype=object)
     reasons = np.full(n, None, dtype=object)
     seen: set[str] = set()
-    kind = pd.api.types.infer_dtype(np.where(blank, None, arr), skipna=True)
+    typed = arr.dtype.kind == "f"  # parsed as numbers already (NaN = blank)
+    kind = "floating" if typed else pd.api.types.infer_dtype(np.where(blank, None, arr), skipna=True)
     with np.errstate(over="ignore", invalid="ignore"):
-        if kind in ("floating", "integer", "mixed-integer-float", "decimal"):  # fast path: numbers
+        if typed:
+            vals = arr * factor
+        elif kind in ("floating", "integer", "mixed-integer-float", "decimal"):  # fast path: numbers
             nb = ~blank
             vals[nb] = np.asarray(arr[nb], dtype=np.float64) * factor
         else:

@@ -309,10 +309,9 @@ def read_raw_csv(path: str | Path, encoding: str | None = None, delimiter: str |
                 f"File {path.name}: record {w.record} has {w.width:,} fields, over Excel's limit of "
                 f"{MAX_CSV_COLUMNS:,} columns (often stray delimiters at the end of a line); check that line "
                 f"and try again.", excel_row=w.record) from None
-        first_width = _first_record_width(text, sep) if len(arr) and arr.shape[1] else 0
     _check_swallowed(arr, text, sep, path)
     if len(arr) and arr.shape[1] and re.fullmatch(r"sep=.", (arr[0, 0] or "").strip()) \
-            and all(v is None for v in arr[0, 1:]) and first_width == 1:
+            and all(v is None for v in arr[0, 1:]) and len(_probe_records(text, sep, 1)[0]) == 1:
         arr[0, 0] = None  # the Excel hint line sep=; is no data (a record of one field)
     df = pd.DataFrame(arr, dtype=object)
     df.attrs.update({"encoding": enc, "delimiter": sep, "encoding_note": enc_note or f"编码: {_ENC_NAMES.get(enc, enc)}"})
@@ -392,8 +391,16 @@ def _check_width(widths: Sequence[int], offset: int = 0) -> None:
             raise _TooWide(w, offset + i + 1)
 
 
-def _first_record_width(text: str, sep: str) -> int:
-    return len(next(csv.reader(_io.StringIO(text, newline=""), delimiter=sep), []))
+def _probe_records(text: str, sep: str, k: int) -> list[list[str]]:
+    """The first ``k`` records of ``text`` (csv module), read from a prefix of the text: a ``StringIO`` of a
+    whole 200 MB file would copy it. A prefix holding more than ``k`` records holds the first ``k`` whole."""
+    size = 65536
+    while True:
+        with _no_field_limit():
+            recs = list(itertools.islice(csv.reader(_io.StringIO(text[:size], newline=""), delimiter=sep), k + 1))
+        if len(recs) > k or size >= len(text):
+            return recs[:k]
+        size *= 4
 
 
 def _parse_csv_py(text: str, sep: str) -> np.ndarray:
@@ -418,10 +425,7 @@ def _parse_csv_fast(text: str, sep: str) -> np.ndarray | None:
     The width is the widest of the first records (read with the csv module); a later, wider record makes
     the tokenizer stop with ``Expected W fields ... saw M`` and the read is repeated with width M, so the
     width is always that of a record actually present — as in the csv-module path."""
-    import itertools
-
-    probe = list(itertools.islice(csv.reader(_io.StringIO(text, newline=""), delimiter=sep),
-                                  _WIDTH_PROBE_RECORDS))
+    probe = _probe_records(text, sep, _WIDTH_PROBE_RECORDS)
     _check_width([len(r) for r in probe])
     width = max((len(r) for r in probe), default=0)
     if width == 0:
@@ -430,13 +434,32 @@ def _parse_csv_fast(text: str, sep: str) -> np.ndarray | None:
         utf8 = text.encode("utf-8")  # the C tokenizer reads bytes much faster than a StringIO
     except UnicodeEncodeError:  # lone surrogates (utf-16 with broken pairs ...): the csv module
         return None
+    df = _c_read(utf8, sep, width, dtype=object, na_filter=False)
+    if df is None:
+        return None
+    arr = df.to_numpy(dtype=object)
+    if len(probe) < _WIDTH_PROBE_RECORDS and len(arr) != len(probe):
+        return None  # the two readers disagree on the records: trust the csv module
+    for j, r in enumerate(probe[:20]):  # the same fields in the first records
+        if [v for v in arr[j, :len(r)]] != r:
+            return None
+    return np.where(arr == "", None, arr)
+
+
+def _c_read(utf8: bytes, sep: str, width: int, *, skip: int = 0, **kw: Any) -> pd.DataFrame | None:
+    """Records of UTF-8 CSV bytes through pandas' C tokenizer, columns ``0 … width-1`` (the quoting rules of
+    :func:`_parse_csv_py`), after ``skip`` lines. A record wider than ``width`` makes the tokenizer stop with
+    ``Expected W fields ... saw M``: the read is repeated with width M (raising :class:`_TooWide` over
+    :data:`MAX_CSV_COLUMNS`; its record number is right for ``skip=0``), so the width is always that of a record present. ``kw``: ``dtype`` /
+    ``na_filter`` / ``na_values`` / ``usecols`` … of :func:`pandas.read_csv`. None when the tokenizer cannot
+    read the bytes (the caller falls back to the csv module)."""
     for _attempt in range(8):
         try:
-            df = pd.read_csv(_io.BytesIO(utf8), encoding="utf-8", sep=sep, header=None, names=list(range(width)),
-                             index_col=False, dtype=object, na_filter=False, keep_default_na=False,
-                             skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, quotechar='"',
-                             doublequote=True, escapechar=None, skipinitialspace=False, comment=None,
-                             low_memory=False)
+            return pd.read_csv(_io.BytesIO(utf8), encoding="utf-8", sep=sep, header=None, names=list(range(width)),
+                               index_col=False, keep_default_na=False, skiprows=skip,
+                               skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, quotechar='"',
+                               doublequote=True, escapechar=None, skipinitialspace=False, comment=None,
+                               low_memory=False, **kw)
         except pd.errors.ParserError as exc:
             m = re.search(r"Expected \d+ fields in line (\d+), saw (\d+)", str(exc))
             if not m or int(m.group(2)) <= width:
@@ -447,13 +470,6 @@ def _parse_csv_fast(text: str, sep: str) -> np.ndarray | None:
         except Exception:  # noqa: BLE001 - anything odd: the csv module decides
             log.debug("C tokenizer failed", exc_info=True)
             return None
-        arr = df.to_numpy(dtype=object)
-        if len(probe) < _WIDTH_PROBE_RECORDS and len(arr) != len(probe):
-            return None  # the two readers disagree on the records: trust the csv module
-        for j, r in enumerate(probe[:20]):  # the same fields in the first records
-            if [v for v in arr[j, :len(r)]] != r:
-                return None
-        return np.where(arr == "", None, arr)
     return None
 
 
@@ -885,10 +901,11 @@ def identify_table(raw: pd.DataFrame | np.ndarray | Sequence[Sequence[Any]], *,
 _SUMMARY_RE = re.compile(r"^(?:总计|合计|小计|总合计|累计合计)|(?:合计|总计|小计)[:：]?$")
 
 
-def _summary_rows(arr: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _summary_rows(columns: Sequence[np.ndarray], blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows whose first two non-blank cells include text 合计/总计/小计 (e.g. ``合计``, ``一分行 小计``).
-    Returns (mask, the matched text)."""
-    n, w = arr.shape
+    ``columns``: the cells column by column (a typed column holds no text, so no 合计); ``blank``: (rows,
+    columns) mask. Returns (mask, the matched text)."""
+    n, w = blank.shape
     hit = np.zeros(n, dtype=bool)
     text = np.full(n, None, dtype=object)
     seen = np.zeros(n, dtype=np.int64)
@@ -900,7 +917,7 @@ def _summary_rows(arr: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.nd
             seen += ~blank[:, j]
             continue
         idx = np.flatnonzero(look)
-        col = arr[idx, j]
+        col = columns[j][idx]
         s = C.is_str_array(col)
         if s.any():
             vals = col[s]
@@ -933,7 +950,7 @@ _FOOTER_RE = re.compile(r"[:：]|^(?:注|备注|说明|数据来源|来源|制�
 FOOTER_MAX_CELLS = 2
 
 
-def _footer_rows(arr: np.ndarray, blank: np.ndarray, required_pos: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _footer_rows(cell: Any, blank: np.ndarray, required_pos: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Export footer lines at the bottom of a table (``制表人: 张三  复核: 李四``, ``打印日期: …``, ``单位: 元``).
 
     Rule (rows already without blank and 合计 rows): walking up from the last row, a row is a footer while it
@@ -942,8 +959,9 @@ def _footer_rows(arr: np.ndarray, blank: np.ndarray, required_pos: list[int]) ->
     and at least one required column of the row is blank — every required cell other than the footer text
     itself is empty (a number or date anywhere makes it data), so a complete data row is never taken. The first row that fails ends the footer block:
     footer-like rows between data rows stay data (and get their REQUIRED_EMPTY problems).
+    ``cell(i, j)``: the cell of row ``i``, column ``j`` as read (text for a column typed by the parser).
     Returns (mask, the joined footer text)."""
-    n = len(arr)
+    n = len(blank)
     hit = np.zeros(n, dtype=bool)
     text = np.full(n, None, dtype=object)
     for i in range(n - 1, -1, -1):
@@ -952,7 +970,7 @@ def _footer_rows(arr: np.ndarray, blank: np.ndarray, required_pos: list[int]) ->
             break
         if required_pos and not blank[i, required_pos].any():
             break
-        cells = [arr[i, j] for j in nb]
+        cells = [cell(i, j) for j in nb]
         if not all(isinstance(x, str) for x in cells):  # text only: a number or date makes it data
             break
         if not any(_FOOTER_RE.search(C.header_text(x)) for x in cells):
@@ -1241,7 +1259,6 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
     """
     if problems is None:
         problems = ProblemLog()
-    shown = (mask, mask_accounts)  # ``mask`` names row masks below
     arr = raw.to_numpy(dtype=object) if isinstance(raw, pd.DataFrame) else np.asarray(raw, dtype=object)
     if arr.ndim != 2:
         arr = arr.reshape(len(arr), -1)
@@ -1251,57 +1268,96 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
                                   f"{'Sheet ' + sheet if sheet else 'The data'} is empty: no header of "
                                   f"table {spec.id}", table=spec.id, sheet=sheet)
     h, mapping = _find_header(arr, spec, sheet=sheet, first_row=first_excel_row)
-    header_row = first_excel_row + h
     data = arr[h + 1:]
-    rows = np.arange(header_row + 1, header_row + 1 + len(data), dtype=np.int64)
+    return _load_body(arr[h], [data[:, j] for j in range(data.shape[1])], spec, mapping, sheet=sheet,
+                      header_row=first_excel_row + h, problems=problems, strict=strict, source=source,
+                      date1904=date1904, mask=mask, mask_accounts=mask_accounts)
+
+
+def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, mapping: dict, *,
+               sheet: str | None, header_row: int, problems: ProblemLog, strict: bool, source: str,
+               date1904: bool, mask: bool, mask_accounts: bool,
+               text_of: Any = None) -> LoadedTable:
+    """:func:`load_frame` after the header is found: the data rows below it, one array per column.
+
+    ``header``: the header row's cells; ``columns[j]``: column ``j``'s cells in data-row order (Excel rows
+    ``header_row + 1 …``), each an ``object`` array of cells as read, or a typed array read by the parser —
+    ``float64`` (numbers; NaN = blank cell), ``datetime64[ns]`` (dates; NaT = blank). A typed column gets the
+    same rules as its text (:func:`bankxl.coerce.coerce_number` / :func:`~bankxl.coerce.coerce_date` take
+    both); ``text_of(j)``: the original cells of typed column ``j`` (all data rows, object), asked only when
+    a problem of that column must show 原值 or a footer test needs its text — None when every column is
+    ``object``. Returns the :class:`LoadedTable`; raises as :func:`load_frame`."""
+    shown = (mask, mask_accounts)  # ``mask`` names row masks below
+    n0 = len(columns[0]) if columns else 0
+    rows = np.arange(header_row + 1, header_row + 1 + n0, dtype=np.int64)
+    sel = np.arange(n0)  # data rows kept, as indexes of the rows read (for ``text_of``)
     sink = _Sink(spec, sheet, problems)
-    notes: list[str] = _header_notes(arr[h], spec, mapping)
+    notes: list[str] = _header_notes(header, spec, mapping)
     notes += [f"表「{spec.zh}」的表头中没有「{c.zh}」列({c.id}), 由场景按 {_derivable_text(spec, c)[3:-1]} 推算"
               for c in spec.required if c.id not in mapping]  # derivable: else _find_header raised
     currencies: dict[str, set[str]] = {}
+    texts: dict[int, np.ndarray] = {}
+
+    def cells(j: int) -> np.ndarray:
+        """Column ``j``'s original cells of the rows kept (the text of a typed column)."""
+        if columns[j].dtype == object:
+            return columns[j]
+        if j not in texts:
+            texts[j] = np.asarray(text_of(j), dtype=object)
+        return texts[j][sel]
+
+    def select(m: np.ndarray) -> None:
+        nonlocal columns, blank, rows, sel, fact
+        columns = [c[m] for c in columns]
+        blank, rows, sel = blank[m], rows[m], sel[m]
+        fact = [f if f is None else (f[0][m], f[1], f[2]) for f in fact]
 
     # text-only columns (every CSV column) are factorised once: blank test and coercion run per distinct
     # value and are spread back by index (:func:`_factorize_text`); other columns go cell by cell
-    fact: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = [None] * data.shape[1]
-    if len(data):
+    fact: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = [None] * len(columns)
+    if n0:
         bl = []
-        for j in range(data.shape[1]):
-            f = _factorize_text(data[:, j])
+        for j, col_cells in enumerate(columns):
+            if col_cells.dtype.kind in "fM":  # typed by the parser: missing = blank
+                bl.append(np.isnan(col_cells) if col_cells.dtype.kind == "f" else np.isnat(col_cells))
+                continue
+            f = _factorize_text(col_cells)
             if f is None:
-                bl.append(C.blank_mask(data[:, j]))
+                bl.append(C.blank_mask(col_cells))
             else:
                 codes, uniq = f
                 bu = C.blank_mask(uniq, distinct=True)
                 fact[j] = (codes, uniq, bu)
                 bl.append(np.append(bu, True)[codes])
-        blank = np.column_stack(bl)
+        blank = np.column_stack(bl) if bl else np.zeros((n0, 0), dtype=bool)
     else:
-        blank = np.zeros((0, arr.shape[1]), dtype=bool)
-    keep = ~blank.all(axis=1) if len(data) else np.zeros(0, bool)
-    summ, stext = _summary_rows(data, blank) if len(data) else (np.zeros(0, bool), None)
+        blank = np.zeros((0, len(columns)), dtype=bool)
+    keep = ~blank.all(axis=1) if n0 else np.zeros(0, bool)
+    summ, stext = _summary_rows(columns, blank) if n0 else (np.zeros(0, bool), None)
     summ &= keep
     if summ.any():
         sink.add(rows[summ], None, "SUMMARY_ROW", stext[summ], "合计/小计行(非明细数据)")
     keep &= ~summ
-    data, blank, rows = data[keep], blank[keep], rows[keep]
-    fact = [f if f is None else (f[0][keep], f[1], f[2]) for f in fact]
+    if not keep.all():
+        select(keep)
     req_pos = [mapping[c.id][0] for c in spec.required if c.id in mapping]
-    foot, ftext = _footer_rows(data, blank, req_pos)
+    foot, ftext = _footer_rows(lambda i, j: columns[j][i] if columns[j].dtype == object else cells(j)[i],
+                               blank, req_pos)
     if foot.any():
         sink.add(rows[foot], None, "FOOTER_ROW", ftext[foot], "表尾说明行(制表人/打印日期/单位等), 不是明细")
-        data, blank, rows = data[~foot], blank[~foot], rows[~foot]
-        fact = [f if f is None else (f[0][~foot], f[1], f[2]) for f in fact]
-    if sheet is None and len(data):  # a CSV record longer than its header: its fields may be shifted
-        named = np.flatnonzero(~C.blank_mask(arr[h]))
+        select(~foot)
+    if sheet is None and len(rows):  # a CSV record longer than its header: its fields may be shifted
+        named = np.flatnonzero(~C.blank_mask(header))
         tail = blank[:, named.max() + 1:] if named.size else blank[:, :0]
-        longer = ~tail.all(axis=1) if tail.shape[1] else np.zeros(len(data), bool)
+        longer = ~tail.all(axis=1) if tail.shape[1] else np.zeros(len(rows), bool)
         if longer.any():
-            extra = np.array([" | ".join(str(v) for v in r if v is not None)
-                              for r in data[longer][:, named.max() + 1:]], dtype=object)
+            first_extra = named.max() + 1 if named.size else 0
+            extra_cells = np.column_stack([cells(j)[longer] for j in range(first_extra, len(columns))])
+            extra = np.array([" | ".join(str(v) for v in r if v is not None) for r in extra_cells], dtype=object)
             sink.add(rows[longer], None, "FIELD_COUNT", extra,
                      f"该行的字段比表头({named.max() + 1} 列)多, 多出的值可能是错位的结果, 各列的值可能不对",
                      "行保留; 请核对该行的分隔符与引号")
-    n = len(data)
+    n = len(rows)
 
     cols: dict[str, Any] = {}
     for col in spec.columns:
@@ -1309,11 +1365,11 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
             cols[col.id] = _blank_rule(col, pd.Series(index=range(n), dtype=_dtype(col.kind)).array, np.ones(n, bool))
             continue
         pos, _c, unit, htxt = mapping[col.id]
-        cells, b = data[:, pos], blank[:, pos]
+        b = blank[:, pos]
         if fact[pos] is not None:
             out = _coerce_factorized(col, *fact[pos], unit, htxt, spec, date1904)
         else:
-            out = _coerce_column(col, cells, b, unit, htxt, spec, date1904)
+            out = _coerce_column(col, columns[pos], b, unit, htxt, spec, date1904)
         notes.extend(out.notes)
         if out.currencies:
             currencies[col.id] = set(out.currencies)
@@ -1321,18 +1377,19 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
             cur = "CNY" if C.money_factor(unit) is not None else C.CURRENCY_WORDS.get(unit.casefold())
             if cur:
                 currencies.setdefault(col.id, set()).add(cur)
-        for mask, code, reason in out.problems:
-            sink.add(rows[mask], _label(col), code, cells[mask],
-                     reason if isinstance(reason, str) else reason[mask], _action(col, code))
+        for m, code, reason in out.problems:
+            sink.add(rows[m], _label(col), code, cells(pos)[m],
+                     reason if isinstance(reason, str) else reason[m], _action(col, code))
         cols[col.id] = (_currency_column(col, out.values, notes) if col.id in CURRENCY_COLUMNS
                         else _blank_rule(col, out.values, b))
         if col.required and not col.blank_ok and b.any():
-            sink.add(rows[b], _label(col), "REQUIRED_EMPTY", cells[b], "必填列为空", _action(col, "REQUIRED_EMPTY"))
+            sink.add(rows[b], _label(col), "REQUIRED_EMPTY", cells(pos)[b], "必填列为空",
+                     _action(col, "REQUIRED_EMPTY"))
         if col.nonneg and col.kind in ("money", "number", "int", "rate"):
             v = np.asarray(pd.array(out.values).to_numpy(dtype=np.float64, na_value=np.nan))
             neg = v < 0
             if neg.any():
-                sink.add(rows[neg], _label(col), "NEG_BALANCE", cells[neg],
+                sink.add(rows[neg], _label(col), "NEG_BALANCE", cells(pos)[neg],
                          "金额为负(透支/冲正?), 该列不应为负", _action(col, "NEG_BALANCE"))
     df = pd.DataFrame(cols, index=pd.RangeIndex(n))
     for col in spec.columns:  # enforce dtypes exactly as TableSpec.empty()
@@ -1370,6 +1427,92 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
                         for p in sink.samples),
             table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
     return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes, currencies)
+
+
+#: column kinds a CSV is parsed into as numbers by pandas' C parser (:func:`_load_csv_typed`)
+TYPED_KINDS = frozenset({"money", "number", "int", "rate"})
+
+
+def _load_csv_typed(path: Path, spec: TableSpec, notes: list[str], **kw: Any) -> LoadedTable | None:
+    """One CSV file as ``spec``, parsed typed: the number columns of the table (:data:`TYPED_KINDS`) by
+    pandas' C parser straight into float64, every other column as text (IDs keep their leading zeros), then
+    :func:`_load_body` — the same rules, problems, row numbers and messages as :func:`read_raw_csv` +
+    :func:`load_frame` (a typed column goes through the same coercer; its text is read again only for the
+    original values of the cells with a problem). ``notes``: the encoding note is appended (as
+    :meth:`_Cand.raw` does). ``kw``: :func:`load_frame`'s options.
+
+    A number column the parser cannot take whole (a ``1,234`` / ``1.2万`` / ``--`` cell, text, ``inf``)
+    is read as text, only that column, by the text rules. None — the caller then reads the file the
+    general way — whenever this path could differ: a file of mixed encodings, an ``sep=`` line, a header not
+    found in the first rows (the general path raises its error), a field holding a line break (records ≠
+    lines), or the C tokenizer and the csv module disagreeing on the first records."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.replace(b"\x00", b"").strip():
+        return None
+    enc, text, enc_note = _decode_detected(data)
+    if text is None or enc == MIXED_ENCODING:
+        return None
+    text = text.lstrip("\ufeff")
+    sep = detect_delimiter(text)
+    probe = _probe_records(text, sep, HEADER_SCAN_ROWS + 20)
+    if not probe or (probe[0] and re.fullmatch(r"sep=.", probe[0][0].strip())):
+        return None
+    width = max(len(r) for r in probe)
+    if width > MAX_CSV_COLUMNS:
+        return None
+    top = np.full((len(probe), width), None, dtype=object)
+    for i, r in enumerate(probe):
+        top[i, :len(r)] = [v if v != "" else None for v in r]
+    try:
+        h, mapping = _find_header(top[:HEADER_SCAN_ROWS], spec, sheet=None, first_row=1)
+    except DataValidationError:
+        return None
+    if any("\n" in v or "\r" in v for r in probe[:h + 1] for v in r):
+        return None  # skipping h + 1 lines must skip h + 1 records
+    typed = sorted(pos for cid, (pos, col, unit, _t) in mapping.items()
+                   if col.kind in TYPED_KINDS and not (col.unit == "月" and unit in DAY_UNITS))
+    try:
+        utf8 = data if enc == "utf-8" else text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: the general path (csv module)
+        return None
+    try:
+        df = _c_read(utf8, sep, width, skip=h + 1, dtype={j: object for j in range(width) if j not in typed},
+                     na_values={j: sorted(C.BLANK_TEXTS) for j in typed})
+    except _TooWide:
+        return None
+    if df is None:
+        return None
+    n = len(df)
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if h + 1 + n != lines:
+        return None  # a field with a line break, a lone CR …: the general path reads it
+    width = df.shape[1]
+
+    def text_of(j: int) -> np.ndarray:
+        col = _c_read(utf8, sep, width, skip=h + 1, usecols=[j], dtype=object, na_filter=False)[j].to_numpy(dtype=object)
+        return np.where(col == "", None, col)
+
+    columns: list[np.ndarray] = []
+    for j in range(width):
+        col = df[j].to_numpy()
+        if j in typed:
+            if col.dtype.kind in "iuf" and not np.isinf(col := col.astype(np.float64, copy=False)).any():
+                columns.append(col)
+                continue
+            col = text_of(j)  # a cell the parser could not take as a number: the column as text
+        else:
+            col = np.where(col == "", None, col)
+        columns.append(col)
+    for k, r in enumerate(probe[h + 1:h + 21]):  # the tokenizer and the csv module read the same fields
+        if k >= n or any(columns[j][k] != (v or None) for j, v in enumerate(r) if columns[j].dtype == object):
+            return None
+    header = np.full(width, None, dtype=object)
+    header[:top.shape[1]] = top[h, :width]
+    notes.append(f"文件 {path.name}: {enc_note or f'编码: {_ENC_NAMES.get(enc, enc)}'}")
+    return _load_body(header, columns, spec, mapping, sheet=None, header_row=1 + h, text_of=text_of, **kw)
 
 
 # ============================================================================================ read_tables
@@ -1804,11 +1947,17 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             except DataValidationError as e:
                 failed(spec, _in_file(c, e))
             continue
-        raw, first, sheet, d1904 = c.raw()
         try:
-            result[spec.id] = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,
-                                         strict=strict, source=c.source, date1904=d1904, mask=mask,
-                                         mask_accounts=mask_accounts)
+            typed = None
+            if c.kind == "csv" and c._raw is None and c.path is not None:  # typed at parse time
+                typed = _load_csv_typed(c.path, spec, c.notes, problems=problems, strict=strict,
+                                        source=c.source, date1904=False, mask=mask, mask_accounts=mask_accounts)
+            if typed is None:
+                raw, first, sheet, d1904 = c.raw()
+                typed = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,
+                                   strict=strict, source=c.source, date1904=d1904, mask=mask,
+                                   mask_accounts=mask_accounts)
+            result[spec.id] = typed
         except DataValidationError as e:
             failed(spec, _in_file(c, e))
             continue
