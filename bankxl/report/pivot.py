@@ -44,15 +44,18 @@ Limits, by design:
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import os
 import posixpath
 import re
+import struct
 import tempfile
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
@@ -83,6 +86,9 @@ REL_WORKSHEET = NS_R + "/worksheet"
 CT_CACHE_DEF = "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml"
 CT_CACHE_REC = "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheRecords+xml"
 CT_PIVOT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotTable+xml"
+
+#: Whether add_pivots writes pivotCacheRecords (see the module docstring for the measurement behind it).
+SHIP_RECORDS = True
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
@@ -162,11 +168,59 @@ class PivotPlacement:
 
 
 # --------------------------------------------------------------------------------------------- data model
+_WHOLE_MAX = 2.0**53  # whole numbers below this are written and shown as integers
+
+
 @dataclass
 class _Column:
+    """One source column as the pivot cache sees it, factorised: ``codes[i]`` is source row i's index into
+    ``uniques`` (the sorted distinct present values), -1 for a blank cell.
+
+    ``kind == "num"``: ``uniques`` is float64 ascending (non-finite values are blank);
+    ``kind == "str"``: ``uniques`` is an object array of str in code-point order (dates as ``YYYY-MM-DD``
+    text, booleans ``TRUE``/``FALSE``; the empty string is blank). Shared items are ``uniques`` plus one
+    blank item last when the column has blanks — the order ``pandas.pivot_table`` and Excel use.
+    """
+
     name: str
     kind: str  # "num" | "str"
-    values: list  # python float/int/str or None
+    codes: np.ndarray  # int64, one per source row
+    uniques: np.ndarray
+
+    @cached_property
+    def has_blank(self) -> bool:
+        return bool((self.codes < 0).any())
+
+    @property
+    def n_items(self) -> int:
+        """Shared items, the blank one included."""
+        return len(self.uniques) + int(self.has_blank)
+
+    def item_codes(self) -> np.ndarray:
+        """Per source row: the index of its shared item (blank = the last item)."""
+        return np.where(self.codes < 0, len(self.uniques), self.codes)
+
+    def items(self) -> list:
+        """The shared items as Python values (whole numbers as int), blank (None) last: one per distinct value."""
+        if self.kind == "num":
+            out = [int(v) if v.is_integer() and abs(v) < _WHOLE_MAX else v for v in self.uniques.tolist()]
+        else:
+            out = self.uniques.tolist()
+        return [*out, None] if self.has_blank else out
+
+    def numbers(self) -> np.ndarray:
+        """Per source row: the value as float64, NaN for blank (``num`` columns)."""
+        out = np.full(len(self.codes), np.nan)
+        present = self.codes >= 0
+        out[present] = self.uniques[self.codes[present]]
+        return out
+
+    def number_texts(self) -> np.ndarray:
+        """``uniques`` as the cache writes them (``num`` columns): whole values below 2**53 as integers,
+        others as Python's shortest repr (numpy's float64 ``str`` is the same text) — a 'U' array."""
+        u = self.uniques
+        whole = (u == np.floor(u)) & (np.abs(u) < _WHOLE_MAX)
+        return np.where(whole, np.where(whole, u, 0).astype(np.int64).astype(str), u.astype(str))
 
 
 def _is_missing(v: object) -> bool:
@@ -188,48 +242,74 @@ def _py_number(v: object) -> int | float:
     return int(f) if f.is_integer() and abs(f) < 2**53 else f
 
 
-def _numbers(values: np.ndarray) -> list:
-    """float array -> Python numbers (whole floats as int, NaN as None), one pass over a plain list."""
-    values = np.where(np.isfinite(values), values, np.nan)
-    return [None if v != v else (int(v) if v.is_integer() and abs(v) < 2**53 else v) for v in values.tolist()]
+def _num_column(name: str, values: np.ndarray) -> _Column:
+    """A ``num`` column from float64 values (NaN/±inf = blank): one sort of the present values."""
+    present = np.isfinite(values)
+    uniques, inverse = np.unique(values[present], return_inverse=True)
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[present] = inverse.reshape(-1)
+    return _Column(name, "num", codes, uniques)
+
+
+def _str_column(name: str, codes: np.ndarray, texts: np.ndarray) -> _Column:
+    """A ``str`` column from ``codes`` (-1 = blank) into ``texts`` (object array of str in any order,
+    repeats allowed, ``""`` = blank): texts sorted by code point and merged, codes remapped."""
+    out = np.full(len(codes), -1, dtype=np.int64)
+    if len(texts) == 0:
+        return _Column(name, "str", out, np.empty(0, dtype=object))
+    uniques, inverse = np.unique(texts, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if uniques[0] == "":  # sorts first; an empty text is a blank cell
+        uniques, inverse = uniques[1:], inverse - 1
+    present = codes >= 0
+    out[present] = inverse[codes[present]]
+    return _Column(name, "str", out, uniques)
 
 
 def _normalise_column(name: str, s: pd.Series) -> _Column:
     """One source column as cache values: numbers, or text (dates as YYYY-MM-DD, booleans TRUE/FALSE).
-    Vectorised per column: a 125k-row detail sheet has millions of cells."""
+
+    Vectorised: the column is factorised once (``pd.factorize`` / ``np.unique``) and only its distinct
+    values are converted, so the work per source cell is C-level (a 125k-row detail has millions)."""
     if pd.api.types.is_bool_dtype(s.dtype):
-        return _Column(name, "str", [None if _is_missing(v) else ("TRUE" if v else "FALSE") for v in s])
+        codes, uniques = pd.factorize(s)
+        return _str_column(name, codes, np.array(["TRUE" if v else "FALSE" for v in uniques], dtype=object))
     if pd.api.types.is_numeric_dtype(s.dtype):
-        return _Column(name, "num", _numbers(s.to_numpy(dtype="float64", na_value=np.nan)))
+        return _num_column(name, s.to_numpy(dtype="float64", na_value=np.nan))
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        d = pd.to_datetime(s)
-        fmt = "%Y-%m-%d" if (d.dropna() == d.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
-        txt = d.dt.strftime(fmt)
-        return _Column(name, "str", [None if v is None or v != v else v for v in txt.astype(object).tolist()])
-    obj = s.astype(object).tolist()
-    na = pd.isna(s).to_numpy().tolist()
-    vals = [None if m or (v.__class__ is str and v == "") or (v.__class__ is not str and _is_missing(v)) else v
-            for v, m in zip(obj, na)]
-    present = [v for v in vals if v is not None]
-    if present and all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool | np.bool_)
-                       for v in present):
-        return _Column(name, "num", [None if v is None else _py_number(v) for v in vals])
-    return _Column(name, "str", [None if v is None else (v if isinstance(v, str) else str(v)) for v in vals])
+        codes, uniques = pd.factorize(s)  # NaT -> -1
+        days = pd.DatetimeIndex(uniques)
+        fmt = "%Y-%m-%d" if (days == days.normalize()).all() else "%Y-%m-%d %H:%M:%S"
+        return _str_column(name, codes, np.asarray(days.strftime(fmt), dtype=object))
+    codes, uniques = pd.factorize(s)  # None / NaN / NA / NaT -> -1
+    uniques = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+        return _str_column(name, codes, uniques)
+    # Mixed object column: decided per distinct value (numbers only -> num, else everything as text).
+    missing = np.array([_is_missing(v) for v in uniques], dtype=bool)
+    present = uniques[~missing]
+    if len(present) and all(isinstance(v, int | float | np.integer | np.floating)
+                            and not isinstance(v, bool | np.bool_) for v in present):
+        per_unique = np.array([np.nan if m else float(_py_number(v)) for v, m in zip(uniques, missing)])
+        values = np.full(len(codes), np.nan)
+        values[codes >= 0] = per_unique[codes[codes >= 0]]
+        return _num_column(name, values)
+    texts = np.array(["" if m else (v if isinstance(v, str) else str(v)) for v, m in zip(uniques, missing)],
+                     dtype=object)
+    return _str_column(name, codes, texts)
 
 
-def _normalise(df: pd.DataFrame) -> list[_Column]:
+def _column_names(df: pd.DataFrame) -> list[str]:
     names = [str(c) for c in df.columns]
     if len(set(names)) != len(names):
         raise ValueError(f"source columns must be unique: {names}")
-    return [_normalise_column(n, df.iloc[:, i]) for i, n in enumerate(names)]
+    return names
 
 
-def _sort_key(v: object) -> tuple:
-    if v is None:
-        return (2, 0, "")
-    if isinstance(v, str):
-        return (1, 0, v)
-    return (0, v, "")
+def _normalise(df: pd.DataFrame, only: set[str] | None = None) -> list[_Column | None]:
+    """Every source column factorised (``only``: just these, the others None)."""
+    return [_normalise_column(n, df.iloc[:, i]) if only is None or n in only else None
+            for i, n in enumerate(_column_names(df))]
 
 
 @dataclass
@@ -237,7 +317,7 @@ class _Layout:
     """Everything about one pivot's shape and numbers, shared by pivot_grid and the XML writer."""
 
     spec: PivotSpec
-    columns: list[_Column]
+    columns: list[_Column | None]  # None: not factorised (pivot_grid needs only its fields)
     field_index: dict[str, int]
     items: dict[str, list]  # axis field -> sorted distinct values (None = blank, last)
     row_keys: list[tuple[int, ...]]
@@ -295,31 +375,26 @@ def _resolve_data_names(spec: PivotSpec, source_names: Sequence[str]) -> list[st
 
 
 def _build_layout(df: pd.DataFrame, spec: PivotSpec, columns: list[_Column] | None = None) -> _Layout:
-    columns = columns if columns is not None else _normalise(df)
-    field_index = {c.name: i for i, c in enumerate(columns)}
-    for f in (*spec.rows, *spec.columns, *(v.field for v in spec.values)):
+    """The pivot's items and cell values from the factorised columns (``columns``: all of ``df``'s, as
+    the cache writer has them; None = factorise only the fields the pivot uses). Groups on the integer
+    item codes. Raises ValueError for an unknown field or a sum/average of a text field."""
+    names = _column_names(df) if columns is None else [c.name for c in columns]
+    field_index = {n: i for i, n in enumerate(names)}
+    used = (*spec.rows, *spec.columns, *(v.field for v in spec.values))
+    for f in used:
         if f not in field_index:
             raise ValueError(f"pivot {spec.name!r}: field {f!r} is not a source column ({list(field_index)})")
+    if columns is None:
+        columns = _normalise(df, only=set(used))
     for v in spec.values:
         if v.agg != "count" and columns[field_index[v.field]].kind != "num":
             raise ValueError(f"pivot {spec.name!r}: {v.agg} of non-numeric field {v.field!r}")
     axis = (*spec.rows, *spec.columns)
-    items: dict[str, list] = {}
-    codes: dict[str, np.ndarray] = {}
-    for f in axis:
-        vals = columns[field_index[f]].values
-        distinct = sorted(set(vals), key=_sort_key)
-        items[f] = distinct
-        pos = {v: i for i, v in enumerate(distinct)}
-        codes[f] = np.fromiter((pos[v] for v in vals), dtype=np.int64, count=len(vals))
-    frame = pd.DataFrame({f"k{i}": codes[f] for i, f in enumerate(axis)})
+    items = {f: columns[field_index[f]].items() for f in axis}
+    frame = pd.DataFrame({f"k{i}": columns[field_index[f]].item_codes() for i, f in enumerate(axis)})
     for d, v in enumerate(spec.values):
-        raw = columns[field_index[v.field]].values
-        if v.agg == "count":
-            frame[f"d{d}"] = np.fromiter((0.0 if x is None else 1.0 for x in raw), dtype=float, count=len(raw))
-        else:
-            frame[f"d{d}"] = np.fromiter((np.nan if x is None else float(x) for x in raw), dtype=float,
-                                         count=len(raw))
+        col = columns[field_index[v.field]]
+        frame[f"d{d}"] = (col.codes >= 0).astype(float) if v.agg == "count" else col.numbers()
     nr = len(spec.rows)
     rkeys = [f"k{i}" for i in range(nr)]
     ckeys = [f"k{nr + i}" for i in range(len(spec.columns))]
@@ -365,8 +440,7 @@ def _build_layout(df: pd.DataFrame, spec: PivotSpec, columns: list[_Column] | No
             cells[(key, ())] = vals
         for vals in agg([]).values():
             cells[(None, ())] = vals
-    return _Layout(spec, columns, field_index, items, row_keys, col_keys,
-                   _resolve_data_names(spec, [c.name for c in columns]), cells)
+    return _Layout(spec, columns, field_index, items, row_keys, col_keys, _resolve_data_names(spec, names), cells)
 
 
 def _repeat(prev: tuple | None, cur: tuple) -> int:
@@ -491,89 +565,131 @@ def pivot_location(df: pd.DataFrame, spec: PivotSpec, target_cell: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- XML writing
+def _esc(text: str) -> str:
+    """XML attribute text (unquoted): the OOXML ``_xHHHH_`` escape, then XML entities. Every substitution
+    is local to one character or to one ``_xHHHH_`` run, so escaping a join of texts equals joining the
+    escaped texts when the separator is a character neither touches (:func:`_items_body` relies on it)."""
+    text = XMLwriter._escape_control_characters(text)
+    return escape(text, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
 def _a(v: object) -> str:
     """Attribute value, XML-escaped and quoted. Characters XML 1.0 cannot hold (control characters but tab
     and line feed, U+FFFE/FFFF) are written ``_xHHHH_`` and a literal ``_xHHHH_`` as ``_x005F_xHHHH_``:
     the OOXML string escape, exactly as XlsxWriter writes the same text in the source cells, so every
     cache item still matches its cell (a raw BEL or NUL made the whole pivot cache invalid XML)."""
-    text = XMLwriter._escape_control_characters(str(v))
-    return '"' + escape(text, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}) + '"'
-
-
-def _num(v: float) -> str:
-    if isinstance(v, int):
-        return str(v)
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(float(v))
+    return '"' + _esc(str(v)) + '"'
 
 
 _XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_SEP = "\ue000"  # private-use character: untouched by _esc, and a text containing it takes the slow path
 
 
-def _shared_items_xml(col: _Column, with_items: bool) -> tuple[str, list | None]:
-    """``<sharedItems>`` (§18.10.1.90). Returns the XML and the item list (None = values stored inline)."""
-    present = [v for v in col.values if v is not None]
-    has_blank = len(present) != len(col.values)
+def _items_body(texts: np.ndarray, tag: str) -> str:
+    """``<tag v="text"/>`` for every text, escaped with one pass over the joined texts (not one per item)."""
+    if len(texts) == 0:
+        return ""
+    joined = _SEP.join(texts.tolist())
+    if joined.count(_SEP) != len(texts) - 1:  # a text holds the separator itself: escape one by one
+        return "".join(f"<{tag} v={_a(t)}/>" for t in texts.tolist())
+    return f'<{tag} v="' + _esc(joined).replace(_SEP, f'"/><{tag} v="') + '"/>'
+
+
+def _shared_items_xml(col: _Column, with_items: bool) -> str:
+    """``<sharedItems>`` (§18.10.1.90): type flags, min/max of numbers and, ``with_items``, the items
+    (``col.uniques`` in order, then ``<m/>`` for blank; records index them with ``<x v>``)."""
+    present = len(col.uniques) > 0
     attrs: list[str] = []
     if col.kind == "num":
-        if has_blank:
+        if col.has_blank:
             attrs.append('containsString="0" containsBlank="1"')
         else:
             attrs.append('containsSemiMixedTypes="0" containsString="0"')
         if present:
             attrs.append('containsNumber="1"')
-            if all(isinstance(v, int) for v in present):
+            u = col.uniques
+            if bool(((u == np.floor(u)) & (np.abs(u) < _WHOLE_MAX)).all()):
                 attrs.append('containsInteger="1"')
-            attrs.append(f"minValue={_a(_num(min(present)))} maxValue={_a(_num(max(present)))}")
-    else:
-        if has_blank:
-            attrs.append('containsBlank="1"')
+            texts = col.number_texts()
+            attrs.append(f"minValue={_a(texts[0])} maxValue={_a(texts[-1])}")
+    elif col.has_blank:
+        attrs.append('containsBlank="1"')
     if not with_items:
         # No count attribute at all: openpyxl's count="0" next to inline values is what trips readers.
-        return f"<sharedItems{(' ' + ' '.join(attrs)) if attrs else ''}/>", None
-    distinct = sorted(set(col.values), key=_sort_key)
-    body = []
-    for v in distinct:
-        if v is None:
-            body.append("<m/>")
-        elif isinstance(v, str):
-            body.append(f"<s v={_a(v)}/>")
-        else:
-            body.append(f"<n v={_a(_num(v))}/>")
-    attrs.append(f'count="{len(distinct)}"')
-    return f"<sharedItems {' '.join(attrs)}>{''.join(body)}</sharedItems>", distinct
+        return f"<sharedItems{(' ' + ' '.join(attrs)) if attrs else ''}/>"
+    body = _items_body(col.number_texts() if col.kind == "num" else col.uniques, "n" if col.kind == "num" else "s")
+    attrs.append(f'count="{col.n_items}"')
+    return f"<sharedItems {' '.join(attrs)}>{body}{'<m/>' if col.has_blank else ''}</sharedItems>"
 
 
-def _cache_xml(columns: list[_Column], shared_fields: set[str], sheet: str, ref: str,
-               records_rid: str) -> tuple[str, str]:
-    """pivotCacheDefinition (§18.10.1.67) and pivotCacheRecords (§18.10.1.68) for one source range."""
-    n = len(columns[0].values) if columns else 0
-    fields_xml = []
-    lookups: list[dict | None] = []
-    for col in columns:
-        sx, distinct = _shared_items_xml(col, col.kind == "str" or col.name in shared_fields)
-        fields_xml.append(f'<cacheField name={_a(col.name)} numFmtId="0">{sx}</cacheField>')
-        lookups.append(None if distinct is None else {v: i for i, v in enumerate(distinct)})
-    definition = (
-        f'{_XML_DECL}<pivotCacheDefinition xmlns="{NS_MAIN}" xmlns:r="{NS_R}" r:id="{records_rid}" '
+def _shared(col: _Column, shared_fields: set[str]) -> bool:
+    """Whether the cache keeps the field's values as shared items (text always; numbers on an axis)."""
+    return col.kind == "str" or col.name in shared_fields
+
+
+def _cache_definition_xml(columns: list[_Column], shared_fields: set[str], sheet: str, ref: str,
+                          records_rid: str | None) -> str:
+    """pivotCacheDefinition (§18.10.1.67) for one source range. ``records_rid`` None: no records part,
+    ``saveData="0"`` (MS-OI29500 §2.1.782 e: r:id may be empty when saveData is 0)."""
+    n = len(columns[0].codes) if columns else 0
+    fields_xml = [f'<cacheField name={_a(col.name)} numFmtId="0">{_shared_items_xml(col, _shared(col, shared_fields))}'
+                  "</cacheField>" for col in columns]
+    saved = f'r:id="{records_rid}" ' if records_rid else 'saveData="0" '
+    return (
+        f'{_XML_DECL}<pivotCacheDefinition xmlns="{NS_MAIN}" xmlns:r="{NS_R}" {saved}'
         f'refreshOnLoad="1" refreshedBy="bankxl" createdVersion="6" refreshedVersion="6" '
         f'minRefreshableVersion="3" recordCount="{n}">'
         f'<cacheSource type="worksheet"><worksheetSource ref={_a(ref)} sheet={_a(sheet)}/></cacheSource>'
         f'<cacheFields count="{len(columns)}">{"".join(fields_xml)}</cacheFields></pivotCacheDefinition>'
     )
-    rec = [f'{_XML_DECL}<pivotCacheRecords xmlns="{NS_MAIN}" xmlns:r="{NS_R}" count="{n}">']
-    for i in range(n):
-        rec.append("<r>")
-        for col, lk in zip(columns, lookups):
-            v = col.values[i]
-            if lk is not None:
-                rec.append(f'<x v="{lk[v]}"/>')  # CT_Index: v is required (LibreOffice reads <x/> as blank)
-            elif v is None:
-                rec.append("<m/>")
-            else:
-                rec.append(f'<n v="{_num(v)}"/>')
-        rec.append("</r>")
-    rec.append("</pivotCacheRecords>")
-    return definition, "".join(rec)
+
+
+_RECORD_ROWS = 1 << 15  # source rows per chunk of records XML
+
+
+def _record_fragments(columns: list[_Column], shared_fields: set[str]) -> list[np.ndarray]:
+    """Per field, the XML of each of its values (object array indexed by :meth:`_Column.item_codes`):
+    ``<x v="k"/>`` (CT_Index; v is required, LibreOffice reads ``<x/>`` as blank) for shared fields,
+    ``<n v="…"/>`` / ``<m/>`` inline for the others; ``<r>`` opens the first field, ``</r>`` closes the last."""
+    out = []
+    for col in columns:
+        if _shared(col, shared_fields):
+            texts = np.strings.add(np.strings.add('<x v="', np.arange(col.n_items).astype(str)), '"/>')
+        else:
+            texts = np.strings.add(np.strings.add('<n v="', col.number_texts()), '"/>')
+            texts = np.append(texts.astype(object), "<m/>")  # index len(uniques) = blank
+        out.append(np.asarray(texts, dtype=object))
+    if out:
+        out[0] = np.asarray(np.strings.add("<r>", out[0].astype(str)), dtype=object)
+        out[-1] = np.asarray(np.strings.add(out[-1].astype(str), "</r>"), dtype=object)
+    return out
+
+
+def _records_xml(columns: list[_Column], shared_fields: set[str]) -> Iterator[str]:
+    """pivotCacheRecords (§18.10.1.68), one ``<r>`` per source row, in chunks of text.
+
+    No Python object per source cell is built: each field's value XML exists once per distinct value
+    (:func:`_record_fragments`), a chunk of rows is a 2-D object array of references to them picked by
+    the integer codes, and one ``str.join`` writes it."""
+    n = len(columns[0].codes) if columns else 0
+    yield f'{_XML_DECL}<pivotCacheRecords xmlns="{NS_MAIN}" xmlns:r="{NS_R}" count="{n}">'
+    if columns:
+        frags = _record_fragments(columns, shared_fields)
+        codes = [col.item_codes() for col in columns]
+        for start in range(0, n, _RECORD_ROWS):
+            stop = min(n, start + _RECORD_ROWS)
+            block = np.empty((stop - start, len(columns)), dtype=object)
+            for k, (frag, code) in enumerate(zip(frags, codes)):
+                block[:, k] = frag[code[start:stop]]
+            yield "".join(block.ravel().tolist())
+    yield "</pivotCacheRecords>"
+
+
+def _records_size_bound(columns: list[_Column], shared_fields: set[str]) -> int:
+    """An upper bound of the records part's size in bytes (to ask the zip writer for ZIP64 in advance)."""
+    n = len(columns[0].codes) if columns else 0
+    per_row = sum(len(f'<x v="{c.n_items}"/>') if _shared(c, shared_fields) else 40 for c in columns) + 7
+    return 512 + n * per_row
 
 
 def _items_xml(tag: str, entries: list, width: int, data_index: list[int] | None) -> str:
@@ -778,27 +894,111 @@ def _next_index(names: Sequence[str], pattern: str) -> int:
     return max(nums, default=0) + 1
 
 
-def add_pivots(xlsx_path: str | os.PathLike, placements: Sequence[PivotPlacement]) -> None:
+class _Parts(Mapping):
+    """The package's parts by name, each read (inflated) only when asked for: add_pivots reads the few
+    small XML parts it edits, never the sheets."""
+
+    def __init__(self, z: zipfile.ZipFile) -> None:
+        self._z, self._names, self._read = z, [i.filename for i in z.infolist()], {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._read:
+            if name not in self._z.NameToInfo:
+                raise KeyError(name)
+            self._read[name] = self._z.read(name)
+        return self._read[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._z.NameToInfo
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+_LOCAL_HEADER = b"PK\x03\x04"  # APPNOTE 4.3.7: 30 fixed bytes, name length at 26, extra length at 28
+_ZIP64_EXTRA = 0x0001
+
+
+def _without_zip64_extra(extra: bytes) -> bytes:
+    """A central-directory extra field without its ZIP64 block (its sizes/offset belong to the source
+    archive; zipfile adds a new one where the copy needs it)."""
+    out, i = b"", 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, i)
+        if tag != _ZIP64_EXTRA:
+            out += extra[i:i + 4 + size]
+        i += 4 + size
+    return out
+
+
+def _copy_member(src, zin: zipfile.ZipFile, info: zipfile.ZipInfo, zout: zipfile.ZipFile) -> bool:
+    """Copy one member as it is stored — local header and compressed bytes, no inflate/deflate — and
+    register it in ``zout``'s central directory. Uses ZipFile's ``fp``/``start_dir``/``filelist``/
+    ``NameToInfo`` (stable since Python 2, not documented); where a member cannot be copied that way (data
+    descriptor, encryption) or those attributes are missing it is re-deflated instead. Returns True when
+    copied raw."""
+    raw_ok = (not info.flag_bits & 0x09 and all(hasattr(zout, a) for a in ("fp", "start_dir", "filelist",
+                                                                           "NameToInfo")))
+    if raw_ok:
+        src.seek(info.header_offset)
+        head = src.read(30)
+        raw_ok = len(head) == 30 and head[:4] == _LOCAL_HEADER
+    if not raw_ok:
+        zout.writestr(info, zin.read(info))
+        return False
+    name_len, extra_len = struct.unpack_from("<HH", head, 26)
+    left = name_len + extra_len + info.compress_size
+    out = copy.copy(info)
+    out.extra = _without_zip64_extra(info.extra)
+    zout.fp.seek(zout.start_dir)
+    out.header_offset = zout.start_dir
+    zout.fp.write(head)
+    while left:
+        block = src.read(min(left, 1 << 20))
+        if not block:
+            raise zipfile.BadZipFile(f"{info.filename}: member data truncated")
+        zout.fp.write(block)
+        left -= len(block)
+    zout.start_dir = zout.fp.tell()
+    zout.filelist.append(out)
+    zout.NameToInfo[out.filename] = out
+    return True
+
+
+def add_pivots(xlsx_path: str | os.PathLike, placements: Sequence[PivotPlacement], *,
+               records: bool = SHIP_RECORDS) -> None:
     """Add native, refreshable PivotTables to an existing .xlsx (ECMA-376 Part 1 §18.10).
 
-    For every distinct (source_sheet, source_ref) one pivot cache (definition + full records) is written
-    and shared by the pivots on it; for every placement one pivotTableDefinition. Relationships,
-    ``<pivotCaches>`` and content-type overrides are added; all other parts are copied byte for byte;
-    the package is written to a temporary file in the same folder and moved over ``xlsx_path``
-    (``os.replace``), so a failure never leaves a half-written workbook.
+    For every distinct (source_sheet, source_ref) one pivot cache is written (definition and, with
+    ``records``, the records part; see the module docstring for that choice) and shared by the pivots on
+    it; for every placement one pivotTableDefinition. Relationships, ``<pivotCaches>`` and content-type
+    overrides are added. Only the parts that change are inflated; every other member is copied as stored
+    (compressed bytes, CRC and timestamps unchanged). The package is written to a temporary file in the
+    same folder and moved over ``xlsx_path`` (``os.replace``), so a failure never leaves a half-written
+    workbook.
 
     The source range must hold the DataFrame exactly: header row + one row per DataFrame row (≤ 1,048,576
     rows in all — pre-aggregate bigger data). Pre-write :func:`pivot_grid` at ``target_cell``.
+    Raises ValueError for an unknown sheet, a source_ref that does not fit the DataFrame, a source past
+    Excel's last row, two pivots of one name on a sheet, or a bad field (:func:`pivot_grid`).
     """
     if not placements:
         return
     path = os.fspath(xlsx_path)
     with zipfile.ZipFile(path) as zin:
         infos = zin.infolist()
-        parts = {i.filename: zin.read(i) for i in infos}
-    wb_part = _workbook_part(parts)
-    sheets = _sheet_parts(parts, wb_part)
-    numfmts = _style_numfmts(parts, wb_part)
+        parts = _Parts(zin)
+        wb_part = _workbook_part(parts)
+        sheets = _sheet_parts(parts, wb_part)
+        numfmts = _style_numfmts(parts, wb_part)
+        wb_xml = parts[wb_part]
+        wb_rels_xml = parts[_rels_path(wb_part)]
+        ct_xml = parts["[Content_Types].xml"]
+        sheet_rels_xml = {sh: parts.get(_rels_path(sh)) for sh in sheets.values() if sh}
+    names = [i.filename for i in infos]
 
     # Validate and group placements by source.
     groups: dict[tuple[str, str], list[PivotPlacement]] = {}
@@ -823,13 +1023,12 @@ def add_pivots(xlsx_path: str | os.PathLike, placements: Sequence[PivotPlacement
         key = (p.source_sheet, _make_ref(r1, c1, r2, c2))
         groups.setdefault(key, []).append(p)
 
-    names = list(parts)
     cache_no = _next_index(names, r"xl/pivotCache/pivotCacheDefinition(\d+)\.xml")
     table_no = _next_index(names, r"xl/pivotTables/pivotTable(\d+)\.xml")
-    existing_ids = [int(x) for x in re.findall(rb'<pivotCache\s[^>]*cacheId="(\d+)"', parts[wb_part])]
+    existing_ids = [int(x) for x in re.findall(rb'<pivotCache\s[^>]*cacheId="(\d+)"', wb_xml)]
     cache_id = max(existing_ids, default=0) + 1
 
-    new_parts: dict[str, bytes] = {}
+    new_parts: dict[str, bytes | _Stream] = {}
     overrides: list[tuple[str, str]] = []
     wb_rel_new: list[tuple[str, str]] = []
     cache_meta: list[tuple[int, str]] = []  # (cacheId, definition part)
@@ -838,25 +1037,27 @@ def add_pivots(xlsx_path: str | os.PathLike, placements: Sequence[PivotPlacement
         columns = _normalise(plist[0].source_df)
         axis_fields = {f for p in plist for f in (*p.spec.rows, *p.spec.columns)}
         def_part = f"xl/pivotCache/pivotCacheDefinition{cache_no}.xml"
-        rec_part = f"xl/pivotCache/pivotCacheRecords{cache_no}.xml"
         cache_no += 1
-        definition, records = _cache_xml(columns, axis_fields, sheet, ref, "rId1")
-        new_parts[def_part] = definition.encode("utf-8")
-        new_parts[rec_part] = records.encode("utf-8")
-        new_parts[_rels_path(def_part)] = _rels_xml(
-            [("rId1", REL_CACHE_REC, _rel_target(def_part, rec_part))]).encode()
-        overrides += [("/" + def_part, CT_CACHE_DEF), ("/" + rec_part, CT_CACHE_REC)]
-        wb_rel_new.append((REL_CACHE_DEF, _rel_target(wb_part, def_part)))
-        cache_meta.append((cache_id, def_part))
+        new_parts[def_part] = _cache_definition_xml(columns, axis_fields, sheet, ref,
+                                                    "rId1" if records else None).encode("utf-8")
+        overrides.append(("/" + def_part, CT_CACHE_DEF))
+        if records:
+            rec_part = f"xl/pivotCache/pivotCacheRecords{cache_no - 1}.xml"
+            new_parts[rec_part] = _Stream(_records_xml(columns, axis_fields), _records_size_bound(columns, axis_fields))
+            new_parts[_rels_path(def_part)] = _rels_xml(
+                [("rId1", REL_CACHE_REC, _rel_target(def_part, rec_part))]).encode()
+            overrides.append(("/" + rec_part, CT_CACHE_REC))
         for p in plist:
             table_meta.append((p, _build_layout(p.source_df, p.spec, columns), cache_id, def_part))
+        wb_rel_new.append((REL_CACHE_DEF, _rel_target(wb_part, def_part)))
+        cache_meta.append((cache_id, def_part))
         cache_id += 1
 
     wb_rels_part = _rels_path(wb_part)
-    new_wb_rels, rids = _add_rels(parts[wb_rels_part], wb_rel_new)
+    new_wb_rels, rids = _add_rels(wb_rels_xml, wb_rel_new)
     modified: dict[str, bytes] = {
         wb_rels_part: new_wb_rels,
-        wb_part: _insert_pivot_caches(parts[wb_part], [(cid, rid) for (cid, _), rid in zip(cache_meta, rids)]),
+        wb_part: _insert_pivot_caches(wb_xml, [(cid, rid) for (cid, _), rid in zip(cache_meta, rids)]),
     }
     sheet_new_rels: dict[str, list[tuple[str, str]]] = {}
     for p, layout, cid, def_part in table_meta:
@@ -870,19 +1071,46 @@ def add_pivots(xlsx_path: str | os.PathLike, placements: Sequence[PivotPlacement
         sheet_new_rels.setdefault(sh_part, []).append((REL_PIVOT_TABLE, _rel_target(sh_part, t_part)))
     for sh_part, rels in sheet_new_rels.items():
         rp = _rels_path(sh_part)
-        data, _ = _add_rels(parts.get(rp), rels)
-        (modified if rp in parts else new_parts)[rp] = data
-    modified["[Content_Types].xml"] = _add_overrides(parts["[Content_Types].xml"], overrides)
+        data, _ = _add_rels(sheet_rels_xml.get(sh_part), rels)
+        (modified if rp in names else new_parts)[rp] = data
+    modified["[Content_Types].xml"] = _add_overrides(ct_xml, overrides)
+    _write_package(path, infos, modified, new_parts, wb_part)
 
+
+@dataclass
+class _Stream:
+    """A new part written chunk by chunk (the cache records): its text chunks and a bound of its size."""
+
+    chunks: Iterator[str]
+    size_bound: int
+
+
+def _write_package(path: str, infos: list[zipfile.ZipInfo], modified: Mapping[str, bytes],
+                   new_parts: Mapping[str, bytes | _Stream], wb_part: str) -> None:
+    """Rewrite the package at ``path``: its members in their order, ``modified`` ones replaced (deflated),
+    the others copied as stored (:func:`_copy_member`), then ``new_parts`` (a :class:`_Stream` written
+    chunk by chunk). New parts get workbook.xml's timestamp: byte-stable output. Atomic (temp file in the
+    same folder, then ``os.replace``)."""
     fd, tmp = tempfile.mkstemp(prefix=".pivot-", suffix=".xlsx", dir=os.path.dirname(os.path.abspath(path)))
     os.close(fd)
     try:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        with zipfile.ZipFile(path) as zin, open(path, "rb") as src, \
+                zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
             for info in infos:
-                zout.writestr(info, modified.get(info.filename, parts[info.filename]))
+                if info.filename in modified:
+                    zout.writestr(info, modified[info.filename])
+                else:
+                    _copy_member(src, zin, info, zout)
             stamp = next((i.date_time for i in infos if i.filename == wb_part), (1980, 1, 1, 0, 0, 0))
-            for name, data in new_parts.items():  # same timestamp as workbook.xml: byte-stable output
-                zout.writestr(zipfile.ZipInfo(name, date_time=stamp), data, compress_type=zipfile.ZIP_DEFLATED)
+            for name, data in new_parts.items():
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                if isinstance(data, bytes):
+                    zout.writestr(info, data)
+                    continue
+                with zout.open(info, "w", force_zip64=data.size_bound > zipfile.ZIP64_LIMIT) as dest:
+                    for chunk in data.chunks:
+                        dest.write(chunk.encode("utf-8"))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
