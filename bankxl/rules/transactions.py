@@ -27,11 +27,15 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import sqlglot.expressions as sx
 
+from ..engine import default_engine, load, parse_query
+from ..engine.regex import portable_regex
 from ..errors import ParameterError
 from ..scenario import param
 from ..tables import loan_status_code
@@ -84,7 +88,7 @@ class SelfTransferParams:
         (Chinese + English) naming the parameter and value."""
         for f in dataclasses.fields(SelfTransferParams):
             if isinstance(f.default, str):
-                check_regex(self, f.name)
+                check_regex(self, f.name, portable=True)
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,15 @@ class TransactionRuleParams(SelfTransferParams):
         own = {f.name for f in dataclasses.fields(SelfTransferParams)}
         for f in dataclasses.fields(TransactionRuleParams):
             if isinstance(f.default, str) and f.name not in own:
-                check_regex(self, f.name)
+                check_regex(self, f.name, portable=True)
         try:
             for _name, pat in self.lenders:
                 re.compile(pat)
         except (ValueError, TypeError, re.error) as e:
             raise ParameterError("参数「网贷机构字典(lenders)」应为 [[机构名, 正则], ...], 且正则有效。",
                                  f"Parameter lenders: expected [[name, regex], ...] with valid regexes ({e}).") from e
+        for lender, pat in self.lenders:
+            portable_regex(pat, f"lenders[{lender}]", f"网贷机构字典 {lender}")
         if not (0 <= self.same_amount_tol < 1 and 0 <= self.own_loan_tol < 1):
             raise ParameterError("参数「等额容差」「本行月供匹配容差」应在 0 与 1 之间(不含 1)。",
                                  "Parameters same_amount_tol / own_loan_tol must be in [0, 1).")
@@ -144,9 +150,11 @@ class TransactionRuleParams(SelfTransferParams):
                                  f"Parameter min_repeats must be >= 2, got {self.min_repeats}.")
 
 
-def check_regex(params: Any, name: str) -> None:
+def check_regex(params: Any, name: str, *, portable: bool = False) -> None:
     """Raise :class:`ParameterError` when the text parameter ``name`` of ``params`` is not a valid regular
-    expression (message names its 中文 label, id and value)."""
+    expression (message names its 中文 label, id and value); with ``portable`` also when the engines (DuckDB's
+    RE2, Spark's Java regex) would read it differently from Python (:func:`bankxl.engine.regex.portable_regex`:
+    e.g. ``\\d``, ``$``, look-around) — the rules the engine layer evaluates."""
     value = getattr(params, name)
     try:
         re.compile(value)
@@ -154,6 +162,9 @@ def check_regex(params: Any, name: str) -> None:
         f = {f.name: f for f in dataclasses.fields(params)}[name]
         raise ParameterError(f"参数「{f.metadata.get('zh', name)}({name})」的取值「{value}」不是有效的正则表达式: {e}。",
                              f"Parameter {name}: {value!r} is not a valid regular expression ({e}).") from e
+    if portable:
+        f = {f.name: f for f in dataclasses.fields(params)}[name]
+        portable_regex(value, name, f.metadata.get("zh", name))
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -211,50 +222,6 @@ def matches_own_instalment(keys: pd.Series, amount: pd.Series, own: pd.DataFrame
     return out
 
 
-def _monthly_runs(d: pd.DataFrame, p: TransactionRuleParams) -> pd.Series:
-    """True for rows in a same-amount monthly run: d has cust_id, ckey, ts, amount (candidates only)."""
-    if len(d) == 0:
-        return pd.Series(False, index=d.index)
-    s = d.sort_values(["cust_id", "ckey", "ts", "amount"])
-    same = (s["cust_id"] == s["cust_id"].shift()) & (s["ckey"] == s["ckey"].shift())
-    gap = (s["ts"] - s["ts"].shift()).dt.days
-    prev = s["amount"].shift()
-    link = same & gap.between(p.interval_min, p.interval_max) & ((s["amount"] - prev).abs() <= p.same_amount_tol * prev)
-    link = link.fillna(False).astype(bool)
-    run_id = (~link).cumsum()
-    size = run_id.map(run_id.value_counts())
-    return (size >= p.min_repeats).reindex(d.index)
-
-
-def _reversal_pairs(d: pd.DataFrame, days: int) -> pd.Series:
-    """True for rows that have a same-amount opposite-direction row of the same customer within ``days``
-    (and the same counterparty when both rows name one). d: cust_id, ts, amount, dir ('D'/'C'), ckey."""
-    out = pd.Series(False, index=d.index)
-    if len(d) == 0:
-        return out
-    base = pd.DataFrame({"cust_id": d["cust_id"], "cents": np.round(d["amount"].to_numpy() * 100).astype("int64"),
-                         "ts": d["ts"], "ckey": d["ckey"], "i": np.arange(len(d))})
-    dd = base[d["dir"].to_numpy() == "D"]
-    cc = base[d["dir"].to_numpy() == "C"]
-    mm = dd.merge(cc, on=["cust_id", "cents"], suffixes=("_d", "_c"))
-    if len(mm) == 0:
-        return out
-    near = (mm["ts_d"] - mm["ts_c"]).abs() <= pd.Timedelta(days=days)
-    same_cp = (mm["ckey_d"] == "") | (mm["ckey_c"] == "") | (mm["ckey_d"] == mm["ckey_c"])
-    hit = mm[near & same_cp]
-    idx = np.unique(np.concatenate([hit["i_d"].to_numpy(), hit["i_c"].to_numpy()]))
-    out.iloc[idx] = True
-    return out
-
-
-def _loan_type(text: pd.Series, p: TransactionRuleParams) -> pd.Series:
-    t = pd.Series("其他贷款", index=text.index, dtype="string")
-    t = t.mask(has_pattern(text, p.car_memo), "车贷")
-    t = t.mask(has_pattern(text, p.business_memo), "经营贷")
-    t = t.mask(has_pattern(text, p.mortgage_memo), "房贷")
-    return t
-
-
 # ---------------------------------------------------------------------------------------------- classify
 DETAIL_COLS = ["cust_id", "source", "_row", "ts", "dir", "amount", "cpty_name", "cpty_bank", "memo", "kind",
                "institution", "loan_type", "rules", "confidence"]
@@ -266,162 +233,115 @@ def empty_detail() -> pd.DataFrame:
                                       else "Int64" if c == "_row" else "string") for c in DETAIL_COLS})
 
 
-def _window_flows(txn: pd.DataFrame | None, as_of: pd.Timestamp, months: int, problems: Any) -> pd.DataFrame | None:
-    """The flows of the window (as_of − ``months`` months, as_of] as the classifier's working frame: cust_id,
-    source, _row, ts (day), dir D/C, amount (float ≥ 0), cpty_name, cpty_bank, memo (``""`` = blank), ckey
-    (counterparty account, else name) — the conformed string columns used as they are (fillna only). A 借贷
-    value that is neither D nor C is VALUE_INVALID in ``problems`` and the row is left out. None when no
-    flow lies in the window."""
-    if txn is None or len(txn) == 0:
-        return None
-    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
-    start = as_of - pd.DateOffset(months=months)
-    t = txn.loc[(ts > start) & (ts <= as_of)]
-    if len(t) == 0:
-        return None
-    rows = t["_row"].astype("Int64") if "_row" in t.columns else pd.Series(pd.NA, index=t.index, dtype="Int64")
-    dirn = flow_direction(t["dc"])
-    bad = dirn.isna()
-    if bad.any() and problems is not None:
-        problems.record("transactions", rows[bad], "dc", "VALUE_INVALID", t.loc[bad, "dc"],
-                        "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
-    t, dirn, rows = t.loc[~bad], dirn[~bad], rows[~bad]
-    d = pd.DataFrame({
-        "cust_id": t["cust_id"].fillna(""), "source": pd.Series("交易流水", index=t.index, dtype="string"),
-        "_row": rows, "ts": ts[t.index], "dir": dirn,
-        "amount": pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs(),
-        "cpty_name": t["cpty_name"].fillna(""), "cpty_bank": t["cpty_bank"].fillna(""), "memo": t["memo"].fillna(""),
-    })
-    # cpty_acct is optional for a direct caller's frame (the runner's conformed table always has it)
-    cacct = t["cpty_acct"].fillna("") if "cpty_acct" in t.columns else pd.Series("", index=t.index, dtype="string")
-    d["ckey"] = cacct.where(cacct != "", d["cpty_name"])
-    return d
-
-
-def _exclusions(d: pd.DataFrame, p: SelfTransferParams, names) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(card, self_tr, reversal) bool Series on ``d.index`` (:func:`_window_flows`): rule 1 of the module
-    docstring — 信用卡还款 by ``card_memo``, 本人互转 (counterparty = the customer's name from ``names``, or
-    ``self_memo``), 冲正 (``reversal_memo`` or a same-amount opposite flow within ``reversal_days``)."""
-    text = d["cpty_name"] + " " + d["memo"]
-    card = has_pattern(text, p.card_memo)
-    own_name = d["cust_id"].map(names if names is not None else {}).astype("string").fillna("")
-    self_tr = ((own_name != "") & (d["cpty_name"] == own_name)) | has_pattern(d["memo"], p.self_memo)
-    reversal = has_pattern(d["memo"], p.reversal_memo) | _reversal_pairs(d, p.reversal_days)
-    return card, self_tr, reversal
-
-
-def _detail(d: pd.DataFrame, kind: pd.Series, rules: pd.Series, institution: pd.Series, loan_type: pd.Series,
-            confidence: pd.Series) -> pd.DataFrame:
-    """The classified rows (``kind`` not missing) of ``d`` as :data:`DETAIL_COLS`, sorted by cust_id, date."""
-    d = d.assign(kind=kind, rules=rules, institution=institution, loan_type=loan_type, confidence=confidence)
-    return d.loc[kind.notna(), DETAIL_COLS].sort_values(["cust_id", "ts"], kind="stable").reset_index(drop=True)
-
-
-def _institution(d: pd.DataFrame) -> pd.Series:
-    """The institution of a flow that is not an internet lender: the counterparty bank, else the counterparty
-    name, else ``(对手未知)``."""
-    inst_name = d["cpty_bank"].where(d["cpty_bank"] != "", d["cpty_name"])
-    return inst_name.where(inst_name != "", "(对手未知)")
-
-
-def _exclusion_kind(kind: pd.Series, rules: pd.Series, d: pd.DataFrame, card, self_tr, reversal,
-                    p: SelfTransferParams) -> tuple[pd.Series, pd.Series]:
-    """``kind`` / ``rules`` with the exclusions applied last (they win over every other rule)."""
-    is_d = d["dir"] == "D"
-    kind = kind.mask(self_tr, KIND_SELF).mask(card & is_d, KIND_CARD).mask(reversal, KIND_REV)
-    rules = rules.mask(self_tr, "本人互转(对手为本人或摘要)").mask(card & is_d, "信用卡还款关键词")
-    rules = rules.mask(reversal, f"冲正(摘要或 {p.reversal_days} 天内同额反向)")
-    return kind, rules
-
-
 def classify_exclusions(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Timestamp,
                         names: Mapping[str, str] | pd.Series | None = None, problems: Any = None, *,
-                        months: int) -> pd.DataFrame:
+                        months: int, engine: Any = None) -> pd.DataFrame:
     """Rule 1 only (the exclusions) over the flows of the window (as_of − ``months`` months, as_of]: the rows
     :func:`classify_transactions` gives kind 信用卡还款 / 本人互转 / 冲正, identical to its rows of those kinds
     (the exclusions win over every other rule), with only the :class:`SelfTransferParams` they depend on.
     Same inputs (no ``loans``: the exclusions do not use them), output columns and problems as
     :func:`classify_transactions`; ``loan_type`` and ``confidence`` are blank. For D4's 他行资金迹象
-    (:func:`self_transfers_out`)."""
-    d = _window_flows(txn, as_of, months, problems)
-    if d is None:
-        return empty_detail()
-    card, self_tr, reversal = _exclusions(d, p, names)
-    kind, rules = _exclusion_kind(pd.Series(pd.NA, index=d.index, dtype="string"),
-                                  pd.Series("", index=d.index, dtype="string"), d, card, self_tr, reversal, p)
-    blank = pd.Series(pd.NA, index=d.index, dtype="string")
-    return _detail(d, kind, rules, _institution(d), blank, blank)
+    (:func:`self_transfers_out`). Computed by the engine layer (:func:`engine_flows`, ``full=False``)."""
+    return engine_flows(txn, p, as_of, months, names, None, problems, full=False, engine=engine)
 
 
 def classify_transactions(txn: pd.DataFrame | None, p: TransactionRuleParams, as_of: pd.Timestamp,
                           names: Mapping[str, str] | pd.Series | None = None, loans: pd.DataFrame | None = None,
-                          problems: Any = None, *, months: int) -> pd.DataFrame:
+                          problems: Any = None, *, months: int, engine: Any = None) -> pd.DataFrame:
     """Classify the flows of the window (as_of − ``months`` months, as_of] (rules: module docstring).
 
     In: ``txn`` — ``transactions`` (cust_id, txn_ts, amount 元 or the data's currency, dc D/C (借/贷 …),
     cpty_name, cpty_acct, cpty_bank, memo; ``_row`` used when present); ``p`` — the caller's params (a
     :class:`TransactionRuleParams` or a subclass); ``names`` cust_id -> 客户名称 for the self-transfer rule;
     own ``loans``; ``problems`` — a :class:`bankxl.errors.ProblemLog` that receives VALUE_INVALID for a 借贷
-    value that is neither D nor C (the row is ignored). Out: one row per flow in the window whose ``kind`` is
-    one of 网贷还款/网贷放款/他行贷款还款/他行放款/本行贷款还款/信用卡还款/本人互转/冲正 — columns
+    value that is neither D nor C (the row is ignored); ``engine`` — None = the default engine of
+    :mod:`bankxl.engine` (DuckDB), or e.g. a ``SparkEngine``. Out: one row per flow in the window whose
+    ``kind`` is one of 网贷还款/网贷放款/他行贷款还款/他行放款/本行贷款还款/信用卡还款/本人互转/冲正 — columns
     :data:`DETAIL_COLS` (``ts`` datetime, ``dir`` D/C, ``amount`` float ≥ 0, ``rules`` text, ``confidence``
-    高/中/低 for other-bank repayments), sorted by cust_id then date. Other flows are dropped. Pure: the
-    input is not modified.
+    高/中/低 for other-bank repayments), sorted by cust_id, date, then input order. Other flows are dropped.
+    Pure: the input is not modified. Computed by the engine layer (:func:`engine_flows`, query
+    ``classify_flows``); the pandas code it replaced is the test oracle (tests/test_engine_transactions.py).
     """
-    d = _window_flows(txn, as_of, months, problems)
-    if d is None:
+    return engine_flows(txn, p, as_of, months, names, loans, problems, full=True, engine=engine)
+
+
+#: the engine query of the classifier (bankxl/engine/queries/classify_flows.sql)
+FLOW_QUERY = "classify_flows"
+_LENDER_LINE = "CAST(NULL AS VARCHAR) AS lender"
+#: the text parameters of the classifier bound into the engine query, made portable (bankxl.engine.regex)
+_REGEX_PARAMS = ("own_bank", "card_memo", "self_memo", "reversal_memo", "lender_repay_memo", "loan_memo",
+                 "mortgage_memo", "business_memo", "car_memo", "non_loan_memo", "channel_memo", "disburse_memo")
+
+
+@lru_cache(maxsize=16)
+def _flow_query(lenders: tuple):
+    """The classifier's engine query with the lender dictionary's CASE in place of its lender line: the first
+    lender (dictionary order) whose regex (made portable) matches 对手户名 + 摘要; lenders with an empty
+    regex never match (as :func:`has_pattern`)."""
+    base = load(FLOW_QUERY)
+    whens = " ".join(
+        f"WHEN REGEXP_MATCHES(f.text, {sx.Literal.string(portable_regex(pat, 'lenders', '网贷机构字典')).sql('duckdb')}) "
+        f"THEN {sx.Literal.string(str(name)).sql('duckdb')}" for name, pat in lenders if pat)
+    case = f"CASE WHEN $full THEN CASE {whens} END END AS lender" if whens else _LENDER_LINE
+    assert base.sql.count(_LENDER_LINE) == 1
+    return parse_query(FLOW_QUERY, base.sql.replace(_LENDER_LINE, case))
+
+
+def _names_frame(names) -> pd.DataFrame:
+    """cust_id -> 客户名称 (Mapping or Series) as a frame (cust_id, cust_name), one row per customer."""
+    s = pd.Series(dict(names) if isinstance(names, Mapping) else names, dtype="object") if names is not None \
+        else pd.Series(dtype="object")
+    s = s[~s.index.duplicated(keep="first")]
+    return pd.DataFrame({"cust_id": pd.array(s.index.astype(str), dtype="string"),
+                         "cust_name": s.astype("string").to_numpy()})
+
+
+def engine_flows(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Timestamp, months: int,
+                 names=None, loans: pd.DataFrame | None = None, problems: Any = None, *, full: bool,
+                 engine: Any = None) -> pd.DataFrame:
+    """The classified flows of the window (as_of − ``months`` months, as_of] computed by the engine layer
+    (:mod:`bankxl.engine`, query ``classify_flows``: DuckDB by default, Spark unchanged): the rows of kind
+    网贷/他行/本行/信用卡还款/本人互转/冲正 as :data:`DETAIL_COLS` sorted by cust_id, date, input order. ``full``:
+    every rule (:class:`TransactionRuleParams`) or the exclusions only (:class:`SelfTransferParams`).
+    A 借贷 value that is neither D nor C is VALUE_INVALID in ``problems`` (row left out). ``engine``: None =
+    the default engine. Raises ParameterError for a regex the engines would read differently
+    (:func:`bankxl.engine.regex.portable_regex`)."""
+    if txn is None or len(txn) == 0:
         return empty_detail()
-    text = d["cpty_name"] + " " + d["memo"]
-    is_d, is_c = d["dir"] == "D", d["dir"] == "C"
-
-    bank_known = d["cpty_bank"] != ""
-    own_bank = is_own_bank(d["cpty_bank"], p)
-    other_bank = bank_known & ~own_bank
-
-    card, self_tr, reversal = _exclusions(d, p, names)
-    excluded = card | self_tr | reversal
-
-    lender = pd.Series(pd.NA, index=d.index, dtype="string")
-    for name, pat in p.lenders:
-        lender = lender.mask(lender.isna() & has_pattern(text, pat), name)
-    lender_ok = lender.notna() & has_pattern(text, p.lender_repay_memo) & ~excluded
-
-    own = own_loans(loans)
-    inst = matches_own_instalment(d["cust_id"], d["amount"], own, "cust_id", p.own_loan_tol) & ~other_bank
-    loan_kw = has_pattern(text, p.loan_memo)
-    cand = is_d & ~excluded & ~lender_ok
-    own_repay = cand & ((own_bank & loan_kw) | inst)
-    memo_rule = cand & loan_kw & ~own_bank & ~inst
-    pat_cand = cand & ~own_bank & ~inst & ~has_pattern(text, p.non_loan_memo) & (d["ckey"] != "") & (d["amount"] > 0)
-    pattern = _monthly_runs(d.loc[pat_cand, ["cust_id", "ckey", "ts", "amount"]], p).reindex(d.index, fill_value=False)
-    pattern = pattern.fillna(False).astype(bool) & pat_cand
-    other_repay = memo_rule | pattern
-    other_lend = is_c & ~excluded & ~lender_ok & other_bank & has_pattern(text, p.disburse_memo)
-
-    kind = pd.Series(pd.NA, index=d.index, dtype="string")
-    kind = kind.mask(other_lend, KIND_OTHER_LEND).mask(other_repay, KIND_OTHER_REPAY).mask(own_repay, KIND_OWN)
-    kind = kind.mask(lender_ok & is_c, KIND_ONLINE_LEND).mask(lender_ok & is_d, KIND_ONLINE_REPAY)
-
-    rules = pd.Series("", index=d.index, dtype="string")
-    rules = rules.mask(lender_ok, "网贷字典: " + lender.fillna(""))
-    rules = rules.mask(memo_rule & pattern, "摘要关键词 + 等额月供")
-    rules = rules.mask(memo_rule & ~pattern, "摘要关键词")
-    rules = rules.mask(pattern & ~memo_rule, "等额月供")
-    rules = rules.mask(own_repay, np.where(own_bank & loan_kw, "对手行为本行", "与本行贷款月供相同"))
-    rules = rules.mask(kind == KIND_OTHER_LEND, "他行来账 + 放款关键词")
-    kind, rules = _exclusion_kind(kind, rules, d, card, self_tr, reversal, p)
-
-    channel = has_pattern(text, p.channel_memo)
-    conf = pd.Series(pd.NA, index=d.index, dtype="string")
-    conf = conf.mask(other_repay & other_bank & memo_rule, "高").mask(other_repay & other_bank & ~memo_rule, "中")
-    conf = conf.mask(other_repay & ~bank_known, np.where(memo_rule & pattern, "中", "低"))
-    conf = conf.mask(other_repay & channel, "低")
-    conf = conf.mask(lender_ok, "高")
-
-    institution = lender.where(lender_ok, _institution(d))
-    loan_type = pd.Series(pd.NA, index=d.index, dtype="string").mask(
-        other_repay | other_lend, _loan_type(text, p)).mask(lender_ok, "网贷")
-    return _detail(d, kind, rules, institution, loan_type, conf)
+    n = len(txn)
+    blank = pd.Series(pd.array([""] * n, dtype="string"), index=txn.index)
+    flows = pd.DataFrame({
+        "_i": np.arange(n, dtype="int64"),
+        "_row": txn["_row"] if "_row" in txn.columns else pd.Series(pd.NA, index=txn.index, dtype="Int64"),
+        **{c: txn[c] for c in ("cust_id", "txn_ts", "amount", "dc", "cpty_name")},
+        "cpty_acct": txn["cpty_acct"] if "cpty_acct" in txn.columns else blank,
+        "cpty_bank": txn["cpty_bank"], "memo": txn["memo"]}, index=txn.index)
+    own = own_loans(loans) if full else own_loans(None)
+    words = pd.DataFrame({"word": [*sorted(DEBIT_WORDS), *sorted(CREDIT_WORDS)],
+                          "dir": ["D"] * len(DEBIT_WORDS) + ["C"] * len(CREDIT_WORDS)}, dtype="string")
+    labels = {f.name: f.metadata.get("zh", f.name) for f in dataclasses.fields(p)}
+    rp = TransactionRuleParams() if not full else p  # the loan rules are off without full (values unused)
+    params = {name: portable_regex(getattr(rp if not hasattr(p, name) else p, name), name, labels.get(name))
+              for name in _REGEX_PARAMS}
+    params.update(start=as_of - pd.DateOffset(months=months), as_of=as_of, full=full,
+                  reversal_days=int(p.reversal_days), same_amount_tol=float(rp.same_amount_tol),
+                  interval_min=int(rp.interval_min), interval_max=int(rp.interval_max),
+                  min_repeats=int(rp.min_repeats), own_loan_tol=float(rp.own_loan_tol),
+                  reversal_rule=f"冲正(摘要或 {p.reversal_days} 天内同额反向)")
+    query = _flow_query(tuple(tuple(x) for x in rp.lenders))
+    out = (engine or default_engine()).run(query, {"txn": flows, "names": _names_frame(names),
+                                                   "own": own.loc[own["cust_id"] != "", ["cust_id", "mp"]],
+                                                   "dc_words": words}, params)
+    bad = out["dir"].isna().to_numpy()
+    if bad.any() and problems is not None:
+        b = out[bad].sort_values("_i")
+        problems.record("transactions", b["_row"], "dc", "VALUE_INVALID", b["dc"],
+                        "借贷标志应为 D(支出)或 C(收入)", "该笔流水不参与识别")
+    det = out[~bad]
+    if len(det) == 0:
+        return empty_detail()
+    det = det.assign(source=pd.Series("交易流水", index=det.index, dtype="string"))
+    return det[DETAIL_COLS].reset_index(drop=True)
 
 
 def self_transfers_out(det: pd.DataFrame, p: SelfTransferParams) -> pd.Series:
