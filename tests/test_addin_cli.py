@@ -190,3 +190,26 @@ def test_bundle_resolves_offline_for_windows(tmp_path_factory):
              *extra, "bankxl"], capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "Would install" in proc.stdout and "bankxl-" in proc.stdout
+
+
+def _fake_wheel(folder, filename: str, requires: tuple[str, ...] = ()) -> None:
+    import zipfile
+    name, version = filename.split("-")[:2]
+    with zipfile.ZipFile(folder / filename, "w") as zf:
+        zf.writestr(f"{name}-{version}.dist-info/METADATA",
+                    "Metadata-Version: 2.1\n" f"Name: {name}\nVersion: {version}\n"
+                    + "".join(f"Requires-Dist: {r}\n" for r in requires))
+
+
+def test_missing_for_windows_reads_wheel_tags_as_pip_does(tmp_path):
+    # offline: which wheels count for which Windows Python follows pip's tag rules (packaging.tags), including
+    # abi3 wheels built for an older CPython (duckdb 2.0 ships only cp312-abi3 for Windows)
+    _fake_wheel(tmp_path, "app-1.0-py3-none-any.whl", ("duckdb>=1.2", "pywin32>=300; sys_platform == 'win32'",
+                                                        "uvloop; sys_platform != 'win32'"))
+    _fake_wheel(tmp_path, "duckdb-2.0.1-cp312-abi3-win_amd64.whl")
+    _fake_wheel(tmp_path, "pywin32-311-cp311-cp311-win_amd64.whl")
+    _fake_wheel(tmp_path, "pywin32-311-cp313-cp313-win_amd64.whl")
+    _fake_wheel(tmp_path, "numpy-2.3.0-cp313-cp313-manylinux_2_28_x86_64.whl")  # not a Windows wheel
+    assert A.missing_for_windows(tmp_path, "3.13") == []
+    assert A.missing_for_windows(tmp_path, "3.12") == ["pywin32>=300"]      # no cp312 pywin32 wheel
+    assert A.missing_for_windows(tmp_path, "3.11") == ["duckdb>=1.2"]       # abi3 from 3.12 on only

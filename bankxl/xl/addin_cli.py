@@ -609,21 +609,26 @@ def missing_for_windows(wheels: Path, py: str) -> list[str]:
     """Requirements (``name>=x``) of the wheels in ``wheels`` that apply on Windows x64 / Python ``py``
     but have no wheel in the folder — evaluated with a Windows marker environment."""
     try:
+        from packaging import tags as ptags
         from packaging.requirements import Requirement
         from packaging.utils import parse_wheel_filename
     except ImportError:  # pragma: no cover - pip's vendored copy
+        from pip._vendor.packaging import tags as ptags
         from pip._vendor.packaging.requirements import Requirement
         from pip._vendor.packaging.utils import parse_wheel_filename
     import zipfile
 
     env = _windows_env(py)
+    version_tuple = tuple(int(x) for x in py.split(".")[:2])
+    # the tags CPython `py` on Windows x64 accepts, as pip computes them: cp3XX, abi3 from older versions
+    # (duckdb ships cp312-abi3 for 3.12 and later), py3 and none-any
+    supported = {*ptags.cpython_tags(version_tuple, platforms=[BUNDLE_PLATFORM]),
+                 *ptags.compatible_tags(version_tuple, f"cp{py.replace('.', '')}", platforms=[BUNDLE_PLATFORM])}
     have: dict[str, list] = {}
     reqs: list = []
     for whl in sorted(Path(wheels).glob("*.whl")):
         name, version, _b, tags = parse_wheel_filename(whl.name)
-        ok = any((t.platform in ("any", "win_amd64")) and (t.interpreter.startswith(("py3", f"cp{py.replace('.', '')}"))
-                 or t.interpreter == "py2.py3") for t in tags)
-        if not ok:
+        if not any(t in supported for t in tags):
             continue
         have.setdefault(_canon(str(name)), []).append(version)
         with zipfile.ZipFile(whl) as zf:
