@@ -127,7 +127,7 @@ def cmd_run(args) -> int:
 
 
 #: files ``run all`` takes from an --input folder
-INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv")
+INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".parquet")
 
 
 def input_files(items, out: Path | None = None) -> list[Path]:
@@ -145,7 +145,8 @@ def input_files(items, out: Path | None = None) -> list[Path]:
                            and not f.name.startswith("~$")
                            and (skip is None or (f.resolve() != skip and skip not in f.resolve().parents)))
             if not found:
-                raise BankxlError(f"文件夹「{p}」中没有 .xlsx/.csv 数据文件。", f"Folder {p} holds no .xlsx/.csv files.")
+                raise BankxlError(f"文件夹「{p}」中没有 .xlsx/.csv/.parquet 数据文件。",
+                                  f"Folder {p} holds no .xlsx/.csv/.parquet files.")
             files.extend(found)
         else:
             files.append(p)
@@ -235,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="运行一个场景(或 all: 全部能运行的场景) run one scenario, or all")
     r.add_argument("scenario", help="场景 id / 代码 / 名称, e.g. deposit.maturity or D2; all = 全部场景 + 客户画像 + 营销任务清单")
     r.add_argument("--input", "-i", action="append", required=True,
-                   help=".xlsx/.csv (repeatable); with all also a folder of them")
+                   help=".xlsx/.csv/.parquet (repeatable); with all also a folder of them")
     r.add_argument("--out", "-o", required=True, help="report .xlsx (a folder with --by outlet and with all)")
     r.add_argument("--param", "-p", action="append", help="key=value (repeatable)")
     r.add_argument("--params", help="parameter file (.xlsx 参数 sheet or .csv 参数,取值)")

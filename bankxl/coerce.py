@@ -443,7 +443,10 @@ def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date
     """date / month -> ``datetime64[ns]`` ndarray (day precision); problems DATE_INVALID. One time-zone rule:
     a time with a zone (text ``…Z`` / ``…+03:00`` / ``…+0800``, or a zone-aware datetime / Timestamp, e.g.
     from a tz-aware DataFrame column) is converted to :data:`LOCAL_TZ` and its date taken; a naive time is
-    local; the zone is dropped. A note says so when it happened."""
+    local; the zone is dropped. A note says so when it happened. ``arr`` may also be a naive ``datetime64``
+    array (dates typed by the reader, e.g. Parquet; NaT = blank): the same day, month and range rules."""
+    if arr.dtype.kind == "M":
+        return _typed_dates(arr, month)
     idx, res_u, code_u, why_u = _per_unique_idx(arr, blank, lambda x: _parse_date(x, month=month,
                                                                                 date1904=date1904))
     days_u = np.array([np.iinfo(np.int64).min if r is None else r for r in res_u], dtype=np.int64)
@@ -456,6 +459,20 @@ def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date
     if tz.any():
         out.notes.append(f"带时区的时间(如「{_cell_text(arr[np.flatnonzero(tz)[0]])}」)已换算为北京时间 "
                          f"({LOCAL_TZ}) 后取日期; 不带时区的时间按北京时间读取")
+    return out
+
+
+def _typed_dates(arr: np.ndarray, month: bool) -> Coerced:
+    """:func:`coerce_date` of a naive ``datetime64`` array: the day (a month column: its first day), as
+    :func:`_parse_date` gives for a datetime cell; a year outside :data:`_NS_MIN_YEAR`–:data:`_NS_MAX_YEAR`
+    is DATE_INVALID (value NaT) with the same reason."""
+    day = arr.astype("datetime64[M]" if month else "datetime64[D]")
+    nat = np.isnat(day)
+    year = day.astype("datetime64[Y]").astype(np.int64) + 1970
+    bad = ~nat & ((year < _NS_MIN_YEAR) | (year > _NS_MAX_YEAR))
+    vals = np.where(nat | bad, np.datetime64("NaT", "D"), day.astype("datetime64[D]")).astype("datetime64[ns]")
+    out = Coerced(vals)
+    out.add(bad, "DATE_INVALID", f"日期超出可处理范围 {_NS_MIN_YEAR}-{_NS_MAX_YEAR}")
     return out
 
 

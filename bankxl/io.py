@@ -1515,6 +1515,85 @@ def _load_csv_typed(path: Path, spec: TableSpec, notes: list[str], **kw: Any) ->
     return _load_body(header, columns, spec, mapping, sheet=None, header_row=1 + h, text_of=text_of, **kw)
 
 
+#: Parquet input (read through DuckDB): one table per file, named by its stem like a CSV
+PARQUET_EXT = {".parquet"}
+
+
+def _read_parquet(path: Path, limit: int | None = None) -> pd.DataFrame:
+    """All columns of a Parquet file (its first ``limit`` rows) as a pandas DataFrame, through DuckDB
+    (numbers, dates and booleans keep their types; text as ``str``). Raises DataValidationError (Chinese + English, naming the file) when
+    DuckDB cannot read it (not a Parquet file, damaged)."""
+    import duckdb
+
+    try:
+        con = duckdb.connect()
+        try:
+            sql = "SELECT * FROM read_parquet(?)" + ("" if limit is None else f" LIMIT {int(limit)}")
+            return con.execute(sql, [str(path)]).df()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        log.debug("duckdb cannot read %s: %s", path, exc)
+        raise DataValidationError(f"文件 {path.name} 不是有效的 Parquet 文件(或已损坏), 无法读取。",
+                                  f"File {path.name} is not a valid Parquet file (or is damaged); cannot read it."
+                                  ) from None
+
+
+def _parquet_columns(df: pd.DataFrame, spec: TableSpec, mapping: dict) -> tuple[list[np.ndarray], list[str]]:
+    """The columns of a Parquet frame for :func:`_load_body`, and 说明 notes. A column whose stored type fits
+    its kind is handed over typed — numbers (:data:`TYPED_KINDS`) as float64, dates (date / month) as
+    datetime64 — every other column as ``object`` cells (text, ints, bools, Timestamps; missing = None) and
+    goes through the same text rules as a CSV or a workbook's cells. A code or ID column stored as integers
+    has lost its leading zeros (the rules turn the numbers into text, an ID of more than 15 digits is
+    ID_CORRUPT as from Excel); a note says so."""
+    kinds = {pos: col for pos, col, _u, _t in mapping.values()}
+    columns, notes = [], []
+    for j, name in enumerate(df.columns):
+        s = df[name]
+        col = kinds.get(j)
+        if col is not None and col.kind in TYPED_KINDS and (pd.api.types.is_float_dtype(s.dtype)
+                                                           or pd.api.types.is_integer_dtype(s.dtype)):
+            vals = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            if not np.isinf(vals).any():  # inf: the cell rules say NUM_INVALID
+                columns.append(vals)
+                continue
+        if col is not None and col.kind in ("date", "month") and isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":
+            columns.append(s.to_numpy())
+            continue
+        if col is not None and col.kind in ("code", "id_card") and pd.api.types.is_integer_dtype(s.dtype):
+            notes.append(f"{_label(col)}: Parquet 文件中以整数存储, 前导 0 已丢失、无法恢复(如 0001012 存为 1012); "
+                         f"请以文本(字符串)列导出")
+        cells = s.to_numpy(dtype=object)
+        missing = np.asarray(pd.isna(s), dtype=bool)
+        if missing.any():
+            cells = cells.copy()
+            cells[missing] = None
+        columns.append(cells)
+    return columns, notes
+
+
+def _load_parquet(path: Path, spec: TableSpec, notes: list[str], **kw: Any) -> LoadedTable:
+    """One Parquet file as ``spec`` (:func:`_read_parquet`, :func:`_parquet_columns`, then the loader's
+    rules, :func:`_load_body`). The column names are the header (names, ids, aliases, units as in a CSV).
+    Row numbers are the file's data rows (1 = the first record; Parquet has no header row): problems show
+    them in the 行号 column and a 说明 note says so. Raises DataValidationError as :func:`load_frame`
+    (a required column missing names the file's columns)."""
+    df = _read_parquet(path)
+    header = np.array([str(c) for c in df.columns], dtype=object)
+    _h, mapping = _find_header(header.reshape(1, -1), spec, sheet=None, first_row=1)
+    columns, col_notes = _parquet_columns(df, spec, mapping)
+
+    def cells(j: int) -> np.ndarray:  # a typed column's values as cells (floats, Timestamps; missing None)
+        s = pd.Series(columns[j])
+        return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
+
+    notes.append(f"文件 {path.name}: Parquet 文件, 数据问题中的行号为数据行号(第 N 行（数据行）= 第 N 条记录) / "
+                 f"row numbers are data rows (data row N = record N)")
+    lt = _load_body(header, columns, spec, mapping, sheet=None, header_row=0, text_of=cells, **kw)
+    lt.unit_notes[:0] = col_notes
+    return lt
+
+
 # ============================================================================================ read_tables
 def frame_to_raw(df: pd.DataFrame) -> pd.DataFrame:
     """A DataFrame with headers as columns -> raw cells (header as row 0). A frame with a default
@@ -1530,7 +1609,7 @@ def frame_to_raw(df: pd.DataFrame) -> pd.DataFrame:
 class _Cand:
     """A place a table may come from."""
 
-    kind: str  # "table" | "sheet" | "csv" | "frame"
+    kind: str  # "table" | "sheet" | "csv" | "parquet" | "frame"
     name: str | None
     source: str
     book: _Book | None = None
@@ -1555,6 +1634,8 @@ class _Cand:
                 r = read_raw_csv(self.path)
                 self.notes = self.notes + [f"文件 {self.path.name}: {r.attrs['encoding_note']}"]
                 self._raw = (r, 1, None, False)
+            elif self.kind == "parquet":  # raw row 0 = the column names, data row N = row N
+                self._raw = (frame_to_raw(_read_parquet(self.path)), 0, None, False)
             else:
                 self._raw = (frame_to_raw(self.frame), 1, None, False)
         return self._raw
@@ -1564,6 +1645,8 @@ class _Cand:
         if self.kind == "sheet" and self._raw is None:
             r, _ = self.book.sheet(self.name, nrows=HEADER_SCAN_ROWS)
             return r.to_numpy(dtype=object)
+        if self.kind == "parquet" and self._raw is None:
+            return frame_to_raw(_read_parquet(self.path, limit=HEADER_SCAN_ROWS - 1)).to_numpy(dtype=object)
         return self.raw()[0].iloc[:HEADER_SCAN_ROWS].to_numpy(dtype=object)
 
     def is_data(self) -> bool:
@@ -1574,7 +1657,7 @@ class _Cand:
 
     def describe(self) -> str:
         return {"table": f"Excel 表 {self.name}", "sheet": f"工作表 {self.name}", "csv": "CSV",
-                "frame": f"DataFrame {self.name or ''}".strip()}[self.kind]
+                "parquet": "Parquet", "frame": f"DataFrame {self.name or ''}".strip()}[self.kind]
 
 
 def _same_content(a: _Cand, b: _Cand) -> bool:
@@ -1633,6 +1716,8 @@ def _candidates(sources) -> list[_Cand]:
                     out.append(_Cand("table", t, str(p), book=book))
                 for s in book.sheets:
                     out.append(_Cand("sheet", s, str(p), book=book))
+            elif ext in PARQUET_EXT:
+                out.append(_Cand("parquet", p.stem, str(p), path=p))
             elif ext in CSV_EXT:
                 try:
                     with open(p, "rb") as fh:
@@ -1643,8 +1728,8 @@ def _candidates(sources) -> list[_Cand]:
                     _check_not_empty(p, head)
                 out.append(_Cand("csv", p.stem, str(p), path=p))
             else:
-                raise DataValidationError(f"不支持的文件类型: {p.name}(支持 .xlsx/.xlsm/.xls/.csv)",
-                                          f"Unsupported file type: {p.name} (use .xlsx/.xlsm/.xls/.csv)")
+                raise DataValidationError(f"不支持的文件类型: {p.name}(支持 .xlsx/.xlsm/.xls/.csv/.parquet)",
+                                          f"Unsupported file type: {p.name} (use .xlsx/.xlsm/.xls/.csv/.parquet)")
     return out
 
 
@@ -1850,7 +1935,7 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
 
     for spec, _req in specs:  # (1) by name; Excel tables before sheets; one source only
         keys = {C.header_key(n) for n in spec.names}
-        hits = [c for kind in ("table", "sheet", "frame", "csv") for c in cands if c.kind == kind
+        hits = [c for kind in ("table", "sheet", "frame", "csv", "parquet") for c in cands if c.kind == kind
                 and id(c) not in used and c.name is not None and C.header_key(c.name) in keys]
         if hits:
             others = list({c.source: c for c in reversed(hits) if c.source != hits[0].source}.values())[::-1]
@@ -1949,7 +2034,10 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             continue
         try:
             typed = None
-            if c.kind == "csv" and c._raw is None and c.path is not None:  # typed at parse time
+            if c.kind == "parquet":
+                typed = _load_parquet(c.path, spec, c.notes, problems=problems, strict=strict, source=c.source,
+                                      date1904=False, mask=mask, mask_accounts=mask_accounts)
+            elif c.kind == "csv" and c._raw is None and c.path is not None:  # typed at parse time
                 typed = _load_csv_typed(c.path, spec, c.notes, problems=problems, strict=strict,
                                         source=c.source, date1904=False, mask=mask, mask_accounts=mask_accounts)
             if typed is None:
@@ -2017,7 +2105,7 @@ def _where(c: _Cand) -> str:
     if c.kind == "frame":
         return c.describe()
     f = f"文件 {Path(c.source).name}"
-    return f if c.kind == "csv" else f"{f} {c.describe()}"
+    return f if c.kind in ("csv", "parquet") else f"{f} {c.describe()}"
 
 
 def _looked(cands: list[_Cand]) -> str:
