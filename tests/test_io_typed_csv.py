@@ -1,0 +1,98 @@
+"""CSV typed at parse time (bankxl.io._load_csv_typed): number columns parsed by pandas' C parser, the rest as
+text; results and problems must equal the general path (read_raw_csv + load_frame: every cell as text)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from bankxl import io as bio
+from bankxl.errors import ProblemLog
+from bankxl.io import load_frame, read_raw_csv, read_tables
+from bankxl.tables import get_table
+
+TD = get_table("time_deposits")
+
+HEAD = "账号,客户号,机构号,到期日,余额(万元),利率,期限"
+BODY = ["001,0000001,0101,2027-01-05,-100.50,0.0165,12",   # NEG_BALANCE: 原值 is the text -100.50
+        "002,0000002,0101,2027/1/6,NULL,,6",                # NULL = blank: REQUIRED_EMPTY 原值 NULL
+        "003,0000003,0101,20270107, 12 ,2.5,12.5",          # rate 2.5 > 1 -> VALUE_INVALID; 12.5 月 NUM_INVALID
+        "004,0000004,0101,2027-01-08,1e16,-0.01,3"]         # 1e16 万元 too large; negative rate
+
+
+def both(tmp_path, lines, name="time_deposits.csv"):
+    p = tmp_path / name
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    la, lb = ProblemLog(), ProblemLog()
+    a = read_tables([p], ["time_deposits"], problems=la)["time_deposits"]
+    b = load_frame(read_raw_csv(p), TD, sheet=None, problems=lb)
+    return a, b, la, lb
+
+
+def probs(log):
+    return [(p.excel_row, p.column, p.code, p.value, p.reason, p.action) for p in log.problems]
+
+
+def test_typed_number_columns_keep_the_text_rules(tmp_path):
+    """Number columns parsed as float64 give the text path's values; a problem shows the cell's text."""
+    a, b, la, lb = both(tmp_path, [HEAD, *BODY])
+    assert a.df.equals(b.df) and probs(la) == probs(lb) and a.unit_notes[1:] == b.unit_notes
+    assert a.df["acct_no"].tolist() == ["001", "002", "003", "004"]  # IDs as text, leading zeros kept
+    assert a.df["balance"].tolist()[0] == -1_005_000.0  # -100.50 万元
+    got = {(r, code): v for r, _c, code, v, *_ in probs(la)}
+    assert got[(2, "NEG_BALANCE")] == "-100.50" and got[(3, "REQUIRED_EMPTY")] == "NULL"
+    assert got[(4, "NUM_INVALID")] == "12.5" and got[(5, "VALUE_INVALID")] in ("1e16", "-0.01")
+
+
+@pytest.mark.parametrize("cell", ["1,234.50", "12.5万", "abc", "inf", "--", "True"])
+def test_a_column_the_parser_cannot_take_is_read_as_text(tmp_path, cell):
+    """One cell the C parser does not take as a number: that column goes the text way; same results."""
+    rows = [HEAD, *BODY[:2], f"005,0000005,0101,2027-01-09,{cell},0.01,6"]
+    a, b, la, lb = both(tmp_path, rows)
+    assert a.df.equals(b.df) and probs(la) == probs(lb)
+    assert len(a.df) == 3
+
+
+def test_title_rows_summary_footer_and_long_records(tmp_path):
+    """A title above the header, a 合计 row, a footer line and a record longer than the header: same rows,
+    row numbers and problems as the text path."""
+    rows = ["定期存款明细表", "", HEAD, *BODY, "005,0000005,0101,2027-01-09,3,0.01,6,多余", "合计,,,,100,,",
+            "制表人: 张三"]
+    a, b, la, lb = both(tmp_path, rows)
+    assert a.df.equals(b.df) and probs(la) == probs(lb)
+    assert a.header_row == 3 and a.df["_row"].tolist() == [4, 5, 6, 7, 8]
+    assert {p[2] for p in probs(la)} >= {"SUMMARY_ROW", "FOOTER_ROW", "FIELD_COUNT"}
+
+
+def test_files_it_does_not_take_go_the_general_way(tmp_path, monkeypatch):
+    """A quoted line break (records ≠ lines) and GBK text: the typed reader declines (None) and the general
+    path loads them; the results are the text path's."""
+    calls = []
+    real = bio._load_csv_typed
+    monkeypatch.setattr(bio, "_load_csv_typed", lambda *a, **k: calls.append(r := real(*a, **k)) or r)
+    rows = [HEAD, '001,0000001,0101,2027-01-05,"1\n2",0.01,6', *BODY[1:]]
+    a, b, la, lb = both(tmp_path, rows)
+    assert calls == [None] and a.df.equals(b.df) and probs(la) == probs(lb)
+    (tmp_path / "gbk").mkdir()
+    p = tmp_path / "gbk" / "time_deposits.csv"
+    p.write_bytes(("\n".join([HEAD, *BODY]) + "\n").encode("gbk"))
+    got = read_tables([p], ["time_deposits"])["time_deposits"]
+    assert isinstance(calls[-1], bio.LoadedTable) and "GB18030" in got.unit_notes[0]
+    assert got.df.equals(load_frame(read_raw_csv(p), TD, sheet=None, problems=ProblemLog()).df)
+
+
+def test_the_sample_bank_loads_the_same_both_ways(tmp_path):
+    """Every table of the 300-customer sample bank: typed CSV read == text read (frame, dtypes, problems)."""
+    from bankxl.sample import make_sample_bank
+    from bankxl.tables import TABLES
+
+    for t, df in make_sample_bank(customers=300, seed=1, as_of="2026-11-30").items():
+        if t not in TABLES:
+            continue
+        p = tmp_path / f"{t}.csv"
+        df.to_csv(p, index=False)
+        la, lb = ProblemLog(), ProblemLog()
+        a = read_tables([p], [t], problems=la)[t]
+        b = load_frame(read_raw_csv(p), get_table(t), sheet=None, problems=lb)
+        assert a.df.equals(b.df) and list(a.df.dtypes) == list(b.df.dtypes), t
+        assert probs(la) == probs(lb), t
+        assert pd.Index(a.df.columns).equals(pd.Index(b.df.columns))
