@@ -1125,7 +1125,7 @@ def check_pivot_package(path: str | os.PathLike) -> list[str]:
     Checks: every internal relationship target exists; every part has a content type and every override
     names an existing part; each ``<pivotCache>`` of workbook.xml resolves to a pivotCacheDefinition;
     each pivot table's ``cacheId`` is one of those and its own relationship points to the same
-    definition; records: count = recordCount = number of ``<r>``, one value per cache field, ``<x v>``
+    definition; records (unless the cache says ``saveData="0"`` and has no r:id): count = recordCount = number of ``<r>``, one value per cache field, ``<x v>``
     only on fields with shared items and inside them; shared-item counts; pivot fields match cache
     fields, item/field/data-field indexes in range; ``location`` ref = firstDataRow + rowItems by
     firstDataCol + colItems; the cache source sheet exists and its ref has one column per cache field.
@@ -1241,6 +1241,8 @@ def check_pivot_package(path: str | os.PathLike) -> list[str]:
                 except ValueError:
                     problems.append(f"{def_part}: bad worksheetSource ref {ws.get('ref')!r}")
         rec_rid = cd.get(f"{{{NS_R}}}id")
+        if rec_rid is None and cd.get("saveData") in ("0", "false"):
+            continue  # saved without records (Excel rebuilds them on refresh)
         typ, rec_part = rels_of.get(def_part, {}).get(rec_rid or "", ("", ""))
         if typ != REL_CACHE_REC or rec_part not in parts:
             problems.append(f"{def_part}: r:id={rec_rid} does not resolve to pivotCacheRecords")
