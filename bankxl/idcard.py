@@ -55,6 +55,7 @@ __all__ = [
     "sex",
     "to_18",
     "uscc_is_valid",
+    "valid_18",
 ]
 
 REASON_FORMAT = "ID_FORMAT"
@@ -320,14 +321,27 @@ def to_18(s: pd.Series) -> pd.Series:
     normalised but otherwise unchanged (the birth date is not required to be valid for the upgrade).
     Returns: ``"string"`` Series, same index; missing -> ``<NA>``.
     """
-    p = _parse(s)
+    return _upgraded(_parse(s), s.index)
+
+
+def _upgraded(p: _Parsed, index: pd.Index) -> pd.Series:
+    """:func:`to_18` of an already parsed Series (``index``: the input's)."""
     out = p.norm.copy()
     if p.m15.any():
         v = p.norm[p.m15]
         chk = pd.Series(p.check18[p.m15].view("S1").astype(str), index=v.index)
         out[p.m15] = v.str.slice(0, 6) + "19" + v.str.slice(6) + chk
-    out.index = s.index
+    out.index = index
     return out
+
+
+@_scalar_wrap
+def valid_18(s: pd.Series) -> pd.Series:
+    """``to_18(s).where(is_valid(s))`` from one parse: the normalised 18-digit number where the ID is valid
+    (:func:`is_valid`; 15-digit numbers upgraded as :func:`to_18`), else ``<NA>``. ``"string"`` Series, same
+    index. Never raises."""
+    p = _parse(s)
+    return _upgraded(p, s.index).where(p.valid).astype("string")
 
 
 @_scalar_wrap

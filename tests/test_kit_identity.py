@@ -198,3 +198,69 @@ def test_match_list_without_a_bank_table_or_identifiers():
     assert lm.rows["person"].tolist() == ["证件号:" + ID18, pd.NA]
     assert len(lm.customers) == 0 and len(lm.conflicts) == 0
     assert lm.counts().set_index("org_id").loc["未知"].tolist() == [0, 0, 2, 0, 2]
+
+
+def test_a_prepared_bank_matches_several_lists_like_the_table_itself():
+    """identity.bank_identity(bank) normalises the bank's IDs, names and phones once; matching the list against it
+    gives exactly match_list(list, bank) (the hand-worked classes of the test above), again on a second list, and its
+    persons are persons(bank): K11 (15-digit ID) merged into K1."""
+    bank, ext = _bank_and_list()
+    prepared = identity.bank_identity(bank)
+    assert prepared.persons.person.to_dict() == {"K11": "K1"}
+    pd.testing.assert_series_equal(prepared.persons.person, identity.persons(bank).person)
+    for lst in (ext, ext.iloc[[9, 2, 0]]):
+        got, want = identity.match_list(lst, prepared), identity.match_list(lst, bank)
+        for a, b in zip(got, want):
+            pd.testing.assert_frame_equal(a, b)
+    assert identity.match_list(ext, prepared).rows["cust_id"].tolist() == [
+        "K1", "K1", "K3", pd.NA, pd.NA, "K6", pd.NA, pd.NA, "K2", pd.NA, "K10"]
+
+
+def _regex_names(s):
+    """name_text written out as its three regex passes on every row (the rule before its fast path)."""
+    t = s.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    t = t.str.replace(r"[*＊●•]", "*", regex=True)
+    return t.mask(t.str.len() == 0)
+
+
+def _regex_phones(s):
+    t = s.astype("string").str.normalize("NFKC").str.replace(r"[*＊×xX●•]", "*", regex=True)
+    t = t.str.replace(r"[^0-9*]", "", regex=True).str.replace(r"^(?:0086|86)([0-9*]{11})$", r"\1", regex=True)
+    return t.mask(t.str.len() == 0)
+
+
+def test_name_and_phone_text_skip_only_text_the_rule_leaves_unchanged():
+    """name_text / phone_text leave plain text (CJK ideographs, ASCII letters, ·; 11 ASCII digits) as it is without
+    their regex passes; every other value still goes through them: the result equals the regex passes on every row
+    (second method) and the values worked by hand: '张 三' -> 张三, '⼀二' (Kangxi radical) -> 一二, '金（' -> '金(',
+    a trailing NUL stays in a name but is dropped from a phone, full-width digits and +86 are normalised."""
+    names = _s(["张三", "张 三", None, "", "张*", "阿依古丽·买买提", "Tom", "张三\x00", "\x00张三", "金（", "⼀二",
+                "　", "李" * 30, "王＊"])
+    phones = _s(["13812345678", "138 1234 5678", None, "", "+86 138-1234-5678", "13812345678\x00", "138****5678",
+                 "1381234567", "１３８１２３４５６７８", "138××××5678", "8613812345678", "   ", "0" * 30])
+    got_n, got_p = identity.name_text(names), identity.phone_text(phones)
+    pd.testing.assert_series_equal(got_n, _regex_names(names))
+    pd.testing.assert_series_equal(got_p, _regex_phones(phones))
+    assert got_n.tolist()[:4] == ["张三", "张三", pd.NA, pd.NA]
+    assert got_n[7] == "张三\x00" and got_n[9] == "金(" and got_n[10] == "一二" and got_n[13] == "王*"
+    assert got_p.tolist()[:5] == ["13812345678", "13812345678", pd.NA, pd.NA, "13812345678"]
+    assert got_p[5] == "13812345678" and got_p[8] == "13812345678" and got_p[9] == "138****5678"
+    assert got_p[10] == "13812345678" and pd.isna(got_p[11])
+
+
+def test_plain_name_characters_are_unchanged_by_the_name_rule():
+    """Every code point the fast path calls plain is left as it is by NFKC, is not whitespace and no mask
+    character — checked over the whole ranges with unicodedata (a second method)."""
+    import re
+    import unicodedata
+    chars = [chr(c) for lo, hi in identity._PLAIN_NAME for c in range(lo, hi + 1)]
+    assert len(chars) == 0x9FFF - 0x4E00 + 1 + 52 + 1
+    assert [c for c in chars if unicodedata.normalize("NFKC", c) != c or re.fullmatch(r"\s", c) or c in "*＊●•"] == []
+
+
+def test_id_key_is_the_valid_18_digit_form():
+    """id_key (now one parse, idcard.valid_18): 15 digits upgraded (ID15 -> ID18), full-width digits normalised,
+    a wrong check digit / a corrupt number / missing -> <NA>."""
+    got = identity.id_key(_s([ID15, ID18, "３４０５２４１９８００１０１００１Ｘ", ID18[:-1] + "1", CORRUPT, None]))
+    assert got.tolist() == [ID18, ID18, ID18, pd.NA, pd.NA, pd.NA]
+    assert str(got.dtype) == "string"

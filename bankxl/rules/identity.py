@@ -48,22 +48,70 @@ def id_key(ids: pd.Series) -> pd.Series:
     """The 证件号 key: ``ids`` (any dtype) normalised to 18 digits where valid, else ``<NA>``. ``string``
     Series, same index. ``340524800101001`` and ``34052419800101001X`` give ``34052419800101001X``."""
     ids = ids.astype("string") if not isinstance(ids.dtype, pd.StringDtype) else ids
-    return idcard.to_18(ids).where(idcard.is_valid(ids)).astype("string")
+    return idcard.valid_18(ids)  # to_18 where is_valid, one parse
+
+
+#: the longest text the fast path of :func:`_plain` looks at (longer text takes the regex passes)
+_PLAIN_WIDTH = 24
+#: code-point ranges (inclusive) a name may consist of and be left unchanged by :func:`name_text`: CJK Unified
+#: Ideographs (no NFKC decomposition), ASCII letters and the middle dot of transcribed names (阿依古丽·买买提)
+_PLAIN_NAME = ((0x4E00, 0x9FFF), (0x41, 0x5A), (0x61, 0x7A), (0xB7, 0xB7))
+_PLAIN_PHONE = ((0x30, 0x39),)  # ASCII digits
+
+
+def _plain(t: pd.Series, ranges: tuple[tuple[int, int], ...], length: int | None = None) -> np.ndarray:
+    """Bool array (positional): the rows of the ``string`` Series ``t`` that are present, 1 to
+    :data:`_PLAIN_WIDTH` characters long (exactly ``length`` when given) and made only of code points in
+    ``ranges`` — text a normaliser leaves as it is, so it need not run its regex passes there. numpy over an
+    (n, width) code-point matrix; a trailing NUL (lost by numpy's fixed-width text) makes a row not plain."""
+    lens = t.str.len().fillna(0).to_numpy(dtype=np.int64)
+    ok = (lens > 0) & (lens <= _PLAIN_WIDTH) if length is None else lens == length
+    if not ok.any():
+        return ok
+    width = int(lens[ok].max())
+    u = t.to_numpy(dtype=object, na_value="")[ok].astype(f"U{width}").view(np.uint32).reshape(-1, width)
+    inside = np.zeros(u.shape, dtype=bool)
+    for lo, hi in ranges:
+        inside |= (u >= lo) & (u <= hi)
+    pos = np.arange(width)
+    ok[ok] = (inside | (pos >= lens[ok][:, None])).all(axis=1) & ((u != 0).sum(axis=1) == lens[ok])
+    return ok
+
+
+def _normalise_rest(t: pd.Series, plain: np.ndarray, passes) -> pd.Series:
+    """``passes(t)`` applied to the rows of ``t`` that are not ``plain`` (plain rows kept as they are), then
+    empty text as ``<NA>``; a ``string`` Series, same index."""
+    if plain.all():
+        return t.astype("string")
+    rest = passes(t[~plain])
+    out = t.astype("string")
+    out[~plain] = rest
+    return out.mask(out.str.len() == 0)
+
+
+def _phone_passes(t: pd.Series) -> pd.Series:
+    t = t.str.normalize("NFKC").str.replace(_MASK_CHARS, _MASK, regex=True)
+    return t.str.replace(r"[^0-9*]", "", regex=True).str.replace(r"^(?:0086|86)([0-9*]{11})$", r"\1", regex=True)
+
+
+def _name_passes(t: pd.Series) -> pd.Series:
+    return t.str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.replace(r"[*＊●•]", _MASK, regex=True)
 
 
 def phone_text(phones: pd.Series) -> pd.Series:
     """Phones compared as digits and ``*``: NFKC, mask characters (＊ × x ●) as ``*``, separators dropped, a
-    leading +86/0086/86 before an 11-character mobile number removed; ``<NA>`` when nothing is left."""
-    t = phones.astype("string").str.normalize("NFKC").str.replace(_MASK_CHARS, _MASK, regex=True)
-    t = t.str.replace(r"[^0-9*]", "", regex=True).str.replace(r"^(?:0086|86)([0-9*]{11})$", r"\1", regex=True)
-    return t.mask(t.str.len() == 0)
+    leading +86/0086/86 before an 11-character mobile number removed; ``<NA>`` when nothing is left.
+    ``string`` Series, same index. 11 ASCII digits are already in that form and skip the regex passes."""
+    t = phones.astype("string")
+    return _normalise_rest(t, _plain(t, _PLAIN_PHONE, length=11), _phone_passes)
 
 
 def name_text(names: pd.Series) -> pd.Series:
-    """Names compared as NFKC text without whitespace, mask characters as ``*``; ``<NA>`` when empty."""
-    t = names.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
-    t = t.str.replace(r"[*＊●•]", _MASK, regex=True)
-    return t.mask(t.str.len() == 0)
+    """Names compared as NFKC text without whitespace, mask characters as ``*``; ``<NA>`` when empty.
+    ``string`` Series, same index. Names of CJK ideographs / ASCII letters / ``·`` only (:data:`_PLAIN_NAME`)
+    are already in that form and skip the regex passes."""
+    t = names.astype("string")
+    return _normalise_rest(t, _plain(t, _PLAIN_NAME), _name_passes)
 
 
 def _compare(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -107,8 +155,8 @@ def _frame(df: pd.DataFrame) -> pd.DataFrame:
     f = f.astype({"id": "string", "cust": "string", "name": "string", "phone": "string"})
     last4 = f["phone"].str.slice(-4)
     head = f["name"].str.slice(0, 1)
-    f["block"] = (head + "|" + last4).where(last4.str.fullmatch(r"[0-9]{4}").fillna(False)
-                                             & head.ne(_MASK).fillna(False))
+    f["block"] = (head + "|" + last4).where(_plain(last4, _PLAIN_PHONE, length=4)  # 4 ASCII digits
+                                             & head.ne(_MASK).fillna(False).to_numpy(dtype=bool))
     return f
 
 
@@ -128,7 +176,21 @@ def match(left: pd.DataFrame, right: pd.DataFrame) -> Matches:
     :class:`Matches`; a row may match several rows of the other side (duplicates are not merged here).
     Pairs are sorted by left position, key order, right position.
     """
-    lf, rf = _frame(left), _frame(right)
+    p, c = _match(_frame(left), _frame(right))
+    keys = np.array([BY_ID, BY_CUST, BY_NAME_PHONE], dtype=object)
+    pair_frame = pd.DataFrame({"left_index": left.index[p["pos_l"].to_numpy(dtype=np.int64)],
+                               "right_index": right.index[p["pos_r"].to_numpy(dtype=np.int64)],
+                               "matched_on": pd.array(keys[p["on"].to_numpy(dtype=np.int64)], dtype="string")})
+    conflict_frame = pd.DataFrame({"left_index": left.index[c["pos_l"].to_numpy(dtype=np.int64)],
+                                   "right_index": right.index[c["pos_r"].to_numpy(dtype=np.int64)],
+                                   "reason": pd.array(c["reason"].to_numpy(dtype=object), dtype="string")})
+    return Matches(pair_frame, conflict_frame)
+
+
+def _match(lf: pd.DataFrame, rf: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`match` on two identity frames (:func:`_frame`), by position: (pairs pos_l, pos_r, on = 0/1/2 for
+    :data:`BY_ID` / :data:`BY_CUST` / :data:`BY_NAME_PHONE`, sorted by pos_l, on, pos_r; conflicts pos_l,
+    pos_r, reason, sorted by pos_l, pos_r)."""
     pairs, conflicts = [], []
 
     by_id = lf[lf["id"].notna()].merge(rf[rf["id"].notna()], on="id", suffixes=("_l", "_r"))
@@ -151,14 +213,7 @@ def match(left: pd.DataFrame, right: pd.DataFrame) -> Matches:
 
     p = pd.concat(pairs, ignore_index=True).sort_values(["pos_l", "on", "pos_r"], kind="stable")
     c = pd.concat(conflicts, ignore_index=True).sort_values(["pos_l", "pos_r"], kind="stable")
-    keys = np.array([BY_ID, BY_CUST, BY_NAME_PHONE], dtype=object)
-    pair_frame = pd.DataFrame({"left_index": left.index[p["pos_l"].to_numpy(dtype=np.int64)],
-                               "right_index": right.index[p["pos_r"].to_numpy(dtype=np.int64)],
-                               "matched_on": pd.array(keys[p["on"].to_numpy(dtype=np.int64)], dtype="string")})
-    conflict_frame = pd.DataFrame({"left_index": left.index[c["pos_l"].to_numpy(dtype=np.int64)],
-                                   "right_index": right.index[c["pos_r"].to_numpy(dtype=np.int64)],
-                                   "reason": pd.array(c["reason"].to_numpy(dtype=object), dtype="string")})
-    return Matches(pair_frame, conflict_frame)
+    return p, c
 
 
 def customer_key(df: pd.DataFrame) -> pd.Series:
@@ -166,9 +221,13 @@ def customer_key(df: pd.DataFrame) -> pd.Series:
     (valid IDs only), else ``客户号:<cust_id>``, else ``姓名手机号:<name>|<phone>`` (both present; the phone as
     :func:`phone_text`), else ``<NA>``. For grouping the rows of ONE table; to join two tables use
     :func:`match` (a key held on one side only is compared there by the next key both hold)."""
-    f = _frame(df)
+    return _key(_frame(df), df.index)
+
+
+def _key(f: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """:func:`customer_key` of an identity frame (:func:`_frame`), on ``index``."""
     key = ("证件号:" + f["id"]).fillna("客户号:" + f["cust"]).fillna("姓名手机号:" + f["name"] + "|" + f["phone"])
-    return pd.Series(key.to_numpy(), index=df.index, dtype="string")
+    return pd.Series(key.to_numpy(), index=index, dtype="string")
 
 
 def by_cust_id(customers: pd.DataFrame | None) -> pd.DataFrame:
@@ -229,19 +288,23 @@ def persons(customers: pd.DataFrame | None) -> Persons:
     :data:`CONFLICT_NAME` conflict. Rows without 客户号 are left out (nothing keyed by 客户号 can reach them).
     Returns :class:`Persons`; vectorised (sort + groupby), ``customers`` untouched.
     """
-    none = Persons(pd.Series([], index=pd.Index([], dtype="string", name="cust_id"), dtype="string"),
-                   pd.DataFrame({c: pd.Series([], dtype="string") for c in ("cust_id", "other", "reason")}))
     if customers is None or not len(customers) or "cust_id" not in customers.columns \
             or "id_no" not in customers.columns:
-        return none
-    cust = customers["cust_id"].astype("string").str.strip().replace("", pd.NA)
-    key = id_key(customers["id_no"])
-    has = (cust.notna() & key.notna()).to_numpy()
-    names = customers["cust_name"][has] if "cust_name" in customers.columns else pd.Series(pd.NA, dtype="string")
-    f = pd.DataFrame({"cust": cust[has].to_numpy(), "id": key[has].to_numpy(),
-                      "name": name_text(names).reindex(customers.index[has]).to_numpy()}).astype("string")
+        return _no_persons()
+    return _persons(_frame(customers))
+
+
+def _no_persons() -> Persons:
+    return Persons(pd.Series([], index=pd.Index([], dtype="string", name="cust_id"), dtype="string"),
+                   pd.DataFrame({c: pd.Series([], dtype="string") for c in ("cust_id", "other", "reason")}))
+
+
+def _persons(g: pd.DataFrame) -> Persons:
+    """:func:`persons` of the 客户 table's identity frame (:func:`_frame`: cust, id, name by position)."""
+    has = (g["cust"].notna() & g["id"].notna()).to_numpy()
+    f = g.loc[has, ["cust", "id", "name"]].reset_index(drop=True)
     if not len(f):
-        return none
+        return _no_persons()
     n_ids = f.groupby("cust", sort=False)["id"].nunique()
     first = f.drop_duplicates("cust")  # the first valid ID per 客户号, with that row's name
     two = first[first["cust"].isin(n_ids.index[n_ids > 1])]
@@ -331,13 +394,45 @@ class ListMatch(NamedTuple):
         return t.rename_axis("org_id").reset_index()
 
 
-def match_list(external: pd.DataFrame, customers: pd.DataFrame | None) -> ListMatch:
+class BankIdentity(NamedTuple):
+    """The bank's 客户 table prepared once (:func:`bank_identity`) for :func:`persons` and any number of
+    :func:`match_list` calls — each would otherwise normalise every customer's ID, name and phone again.
+
+    ``persons``: :func:`persons` of the table. ``frame``: its identity columns by position (id key, trimmed
+    客户号, name, phone, block). ``rep``: object array, per row of the table, the 客户号 standing for its person
+    (<NA> without 客户号). ``org_of``: 机构号 (``string``) by 客户号 (:func:`by_cust_id`; <NA> without the column).
+    """
+
+    persons: Persons
+    frame: pd.DataFrame
+    rep: np.ndarray
+    org_of: pd.Series
+
+
+def bank_identity(customers: pd.DataFrame | None) -> BankIdentity:
+    """Prepare the bank's 客户 table (cust_id, id_no, cust_name, phone, org_id; each optional; None = no table)
+    for :func:`match_list`; ``bank_identity(c).persons`` equals ``persons(c)``. ``customers`` untouched."""
+    cust = customers.reset_index(drop=True) if customers is not None else pd.DataFrame(
+        {"cust_id": pd.Series([], dtype="string")})
+    if "cust_id" not in cust.columns:
+        cust = cust.assign(cust_id=pd.Series(pd.NA, index=cust.index, dtype="string"))
+    f = _frame(cust)
+    who = _persons(f)
+    rep = who.of(f["cust"]).to_numpy(dtype=object)
+    info = by_cust_id(cust)
+    org_of = (info["org_id"].astype("string") if "org_id" in info.columns
+              else pd.Series(pd.NA, index=info.index, dtype="string"))
+    return BankIdentity(who, f, rep, org_of)
+
+
+def match_list(external: pd.DataFrame, customers: pd.DataFrame | BankIdentity | None) -> ListMatch:
     """Match an external list (ETC sign-ups, 公积金/机关事业单位 lists …) to the bank's customers: the same rule
     as :func:`match` (key order of the module docstring), then one result class per row.
 
     ``external``: the list (any of id_no, cust_id, cust_name, phone, org_id; a row = one entry, several
     rows may be one person). ``customers``: the bank's 客户 table (cust_id, id_no, cust_name, phone,
-    org_id); 客户号 of one person are merged first (:func:`persons`). Per list row, the strongest key that
+    org_id), or that table prepared by :func:`bank_identity` (to match several lists against it);
+    客户号 of one person are merged first (:func:`persons`). Per list row, the strongest key that
     decides anything (a matching pair or a conflict) wins: pairs on it that all point to one person ->
     **内外都有** (``matched_on`` says which key); pairs pointing to several persons -> **冲突**
     (:data:`CONFLICT_MANY`); only a conflict on it (same 证件号 but another name; same 客户号 but another
@@ -345,27 +440,18 @@ def match_list(external: pd.DataFrame, customers: pd.DataFrame | None) -> ListMa
     (冲突 when only a conflict points to them). Conflicts are listed, never merged. Returns
     :class:`ListMatch`; vectorised (merges, groupby), the inputs untouched.
     """
+    bank = customers if isinstance(customers, BankIdentity) else bank_identity(customers)
+    rep, org_of = bank.rep, bank.org_of
     ext = external.reset_index(drop=True)
-    cust = customers.reset_index(drop=True) if customers is not None else pd.DataFrame(
-        {"cust_id": pd.Series([], dtype="string")})
-    if "cust_id" not in cust.columns:
-        cust = cust.assign(cust_id=pd.Series(pd.NA, index=cust.index, dtype="string"))
-    who = persons(cust)
-    cid = cust["cust_id"].astype("string").str.strip().replace("", pd.NA)
-    rep = who.of(cid).to_numpy(dtype=object)
-    info = by_cust_id(cust)
-    org_of = (info["org_id"].astype("string") if "org_id" in info.columns
-              else pd.Series(pd.NA, index=info.index, dtype="string"))
+    ef = _frame(ext)
 
-    m = match(ext, cust)
-    p = pd.DataFrame({"ext": m.pairs["left_index"].to_numpy(dtype=np.int64),
-                      "cust": rep[m.pairs["right_index"].to_numpy(dtype=np.int64)],
-                      "rank": m.pairs["matched_on"].map(_KEY_RANK).to_numpy(dtype=np.int64)})
+    mp, mc = _match(ef, bank.frame)  # positions; rank = key order (_KEY_RANK) and conflict order (_CONFLICT_RANK)
+    p = pd.DataFrame({"ext": mp["pos_l"].to_numpy(dtype=np.int64), "cust": rep[mp["pos_r"].to_numpy(dtype=np.int64)],
+                      "rank": mp["on"].to_numpy(dtype=np.int64)})
     p = p[p["cust"].notna()]  # a customer row without 客户号 cannot stand for anybody
-    c = pd.DataFrame({"ext": m.conflicts["left_index"].to_numpy(dtype=np.int64),
-                      "cust": rep[m.conflicts["right_index"].to_numpy(dtype=np.int64)],
-                      "rank": m.conflicts["reason"].map(_CONFLICT_RANK).to_numpy(dtype=np.int64),
-                      "reason": m.conflicts["reason"].to_numpy(dtype=object)})
+    c = pd.DataFrame({"ext": mc["pos_l"].to_numpy(dtype=np.int64), "cust": rep[mc["pos_r"].to_numpy(dtype=np.int64)],
+                      "rank": mc["reason"].map(_CONFLICT_RANK).to_numpy(dtype=np.int64),
+                      "reason": mc["reason"].to_numpy(dtype=object)})
     c = c[c["cust"].notna()]
     best = pd.concat([p[["ext", "rank"]], c[["ext", "rank"]]]).groupby("ext")["rank"].min()
     p = p[p["rank"].to_numpy() == best.reindex(p["ext"]).to_numpy()]
@@ -392,7 +478,7 @@ def match_list(external: pd.DataFrame, customers: pd.DataFrame | None) -> ListMa
     own_org = (ext["org_id"].astype("string").str.strip().replace("", pd.NA) if "org_id" in ext.columns
                else pd.Series(pd.NA, index=range(n), dtype="string"))
     org = pd.Series(candidate.map(org_of).to_numpy(), dtype="string").fillna(own_org)
-    person = ("客户号:" + matched).fillna(customer_key(ext).reset_index(drop=True))
+    person = ("客户号:" + matched).fillna(_key(ef, ext.index))
     rows = pd.DataFrame({"cust_id": matched.to_numpy(), "matched_on": on.to_numpy(), "match_class": cls,
                          "reason": reason.to_numpy(), "person": person.to_numpy(), "org_id": org.to_numpy()},
                         index=external.index).astype("string")

@@ -43,7 +43,7 @@ from ....frames import masked, mask_label
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import (BY_CUST, BY_ID, BY_NAME_PHONE, CONFLICT, EXTERNAL_ONLY, IN_BOTH,
-                                MATCH_CLASSES, match_list, persons)
+                                MATCH_CLASSES, bank_identity, match_list)
 from ....rules.transactions import check_regex
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_rows, tag_sheet, tag_table
@@ -110,9 +110,10 @@ def run(tables, p: EtcParams, ctx: RunContext) -> Report:
     etc = etc_all[keep]
     notes.append(f"ETC 签约 {len(etc_all):,} 行: 已注销 {int(cancelled.sum()):,} 行、单位签约 "
                  f"{int((corporate & ~cancelled).sum()):,} 行不计, 其余 {len(etc):,} 行(个人、正常)参与匹配。")
-    who = persons(customers)
+    bank = bank_identity(customers)  # the customers' identities normalised once for persons and the match
+    who = bank.persons
     notes += who.notes()
-    lm = match_list(etc, customers)
+    lm = match_list(etc, bank)
     people = person_frame(etc, lm, p.truck_pattern)
     lm.record_conflicts("etc_signups", etc, ctx)  # LIST_CONFLICT per conflicting sign-up, never merged
 

@@ -49,7 +49,7 @@ from ....frames import masked, mask_label
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import (BY_CUST, BY_ID, BY_NAME_PHONE, EXTERNAL_ONLY, IN_BOTH, MATCH_CLASSES,
-                                match_list, persons)
+                                bank_identity, match_list)
 from ....rules.transactions import check_regex
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_rows, tag_sheet, tag_table
@@ -136,9 +136,10 @@ def run(tables, p: BusinessParams, ctx: RunContext) -> Report:
     _record(biz_all, bad, dup, key, ctx)
     biz = biz_all[~(cancelled | dup).to_numpy()].assign(_uscc=key[~(cancelled | dup)])
     notes += _scope_notes(biz_all, cancelled, bad, dup, biz)
-    who = persons(customers)
+    bank = bank_identity(customers)  # the customers' identities normalised once for persons and the match
+    who = bank.persons
     notes += who.notes()
-    lm = match_list(biz, customers)
+    lm = match_list(biz, bank)
     lm.record_conflicts("businesses", biz, ctx)  # LIST_CONFLICT per conflicting registration, never merged
     ops, code = operators(biz, lm, ctx.as_of)
     held, active, not_computed, hold_notes = holdings(ops, code, biz, tables, who, p.products,

@@ -54,8 +54,8 @@ from ....lists import Rule, check_levels, levels_param, score_list, strategy_par
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.credit_report import RepaymentParams
 from ....rules.payroll import PayrollParams, payroll_memo_param
-from ....rules.identity import (CONFLICT, EXTERNAL_ONLY, IN_BOTH, MATCH_CLASSES, by_cust_id, match_list,
-                                persons)
+from ....rules.identity import (CONFLICT, EXTERNAL_ONLY, IN_BOTH, MATCH_CLASSES, bank_identity, by_cust_id,
+                                match_list)
 from ....rules.transactions import SelfTransferParams, check_regex, has_pattern
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_rows, tag_sheet, tag_table
@@ -134,7 +134,8 @@ def run(tables, p: WhitelistParams, ctx: RunContext) -> Report:
     """C1: see the module docstring. Returns the report; the inputs are not modified."""
     customers = tables["customers"]
     notes: list[str] = []
-    who = persons(customers)
+    bank = bank_identity(customers)  # the customers' IDs, names and phones normalised once for the three lists
+    who = bank.persons
     notes += who.notes()
     info = person_info(customers, who, ctx.as_of)
     closed = has_pattern(info["cust_status"].fillna(""), p.closed_status).to_numpy() if p.closed_status else \
@@ -146,11 +147,11 @@ def run(tables, p: WhitelistParams, ctx: RunContext) -> Report:
 
     flows = monthly_flows(tables.get("transactions"), customers, who, p, ctx.as_of, ctx)
     people = flows["people"].reindex(ids).dropna(how="all") if flows else None
-    adm, adm_notes, credit_used = _admission(tables, customers, info, who, p, ctx)
+    adm, adm_notes, credit_used = _admission(tables, customers, bank, info, who, p, ctx)
     notes += adm_notes
     curve = age_curve(people, info["age"], p) if people is not None else None
     ext = tables.get("external_lists")
-    lm = match_list(ext, customers) if ext is not None else None
+    lm = match_list(ext, bank) if ext is not None else None
     if lm is not None:
         lm.record_conflicts("external_lists", ext, ctx)
 
@@ -199,12 +200,14 @@ def run(tables, p: WhitelistParams, ctx: RunContext) -> Report:
 
 
 # ---------------------------------------------------------------------------------------------- admission
-def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams,
+def _admission(tables, customers, bank, info: pd.DataFrame, who, p: WhitelistParams,
                ctx) -> tuple[pd.DataFrame, list[str], bool]:
     """Per person (index = ``info``'s): one boolean column per rule of :data:`RULES` — True passed, False failed,
     <NA> 未计算 — plus detail columns (blacklist source, queries, worst run …), the 说明 lines, and whether some
     person's credit report (征信明细) was used — the whitelist is then a credit-report list
-    (:class:`bankxl.lists.ListTable` ``credit_report``: a cross-scenario view leaves it out unless allowed)."""
+    (:class:`bankxl.lists.ListTable` ``credit_report``: a cross-scenario view leaves it out unless allowed).
+    ``bank``: :func:`bankxl.rules.identity.bank_identity` of ``customers`` (the credit reports and the blacklist are
+    matched against it)."""
     ids = info.index
     notes = []
     lo, hi = p.age_range
@@ -215,7 +218,7 @@ def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams,
     cr = tables.get("credit_reports")
     cs = None
     if cr is not None:
-        clm = match_list(cr, customers)
+        clm = match_list(cr, bank)
         cs, ci = credit_summary(cr, clm, p, ctx)
         cs = cs.reindex(ids)
         notes.append(f"征信明细 {ci['rows']:,} 行, 用到 {int(cs.notna().any(axis=1).sum()):,} 位本行客户的报告"
@@ -246,7 +249,7 @@ def _admission(tables, customers, info: pd.DataFrame, who, p: WhitelistParams,
     out["n_queries"] = q
     bl = tables.get("blacklist")
     if bl is not None:
-        blm = match_list(bl, customers)
+        blm = match_list(bl, bank)
         blm.record_conflicts("blacklist", bl, ctx, "按命中黑名单处理(不通过「非黑名单」), 未与本行客户合并, 待核实")
         hits, removed = blacklist_hits(bl, blm, p.blacklist_removed)
         out["bl_source"] = hits.reindex(ids)

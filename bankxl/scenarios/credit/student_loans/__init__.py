@@ -50,7 +50,7 @@ from ....frames import customer_ages, mask_label, masked
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.holdings import running_loans
-from ....rules.identity import EXTERNAL_ONLY, IN_BOTH, by_cust_id, match_list, persons
+from ....rules.identity import EXTERNAL_ONLY, IN_BOTH, BankIdentity, Persons, bank_identity, by_cust_id, match_list
 from ....rules.transactions import KIND_ONLINE_REPAY, TransactionRuleParams, check_regex, classify_transactions
 from ....scenario import RunContext, Scenario, param
 from ....tags import tag_rows, tag_sheet, tag_table
@@ -175,13 +175,13 @@ def _policy(sl: pd.DataFrame, st: pd.DataFrame, p: StudentLoanParams, ctx: RunCo
         "问题": np.where(above[bad] & long[bad], "超额度且超期限", np.where(above[bad], "超过年度额度上限", "超过政策期限"))})
 
 
-def _holdings(people: pd.DataFrame, loans: pd.DataFrame | None, customers: pd.DataFrame | None,
+def _holdings(people: pd.DataFrame, loans: pd.DataFrame | None, who: Persons,
               p: StudentLoanParams, as_of: pd.Timestamp) -> tuple[pd.DataFrame | None, int]:
     """Other running loan products of the students with a 客户号 (None without ``loans``): 贷款品种 | 持有学生数 |
-    占有客户号学生 | 其中逾期学生; a first row 任一其他贷款. Returns (table, students evaluated)."""
+    占有客户号学生 | 其中逾期学生; a first row 任一其他贷款 (``who``: the 客户 table's persons). Returns (table,
+    students evaluated)."""
     if loans is None:
         return None, 0
-    who = persons(customers)
     stu = people[people["cust_id"].notna().to_numpy()]
     ids = who.of(stu["cust_id"].astype("string")).to_numpy(dtype=object)
     lo = running_loans(loans, as_of, "")
@@ -282,15 +282,16 @@ def _remind_list(people: pd.DataFrame, customers: pd.DataFrame | None, p: Studen
     return lst, x[~has]
 
 
-def _lead_list(people: pd.DataFrame, customers: pd.DataFrame | None, cm: pd.DataFrame | None,
+def _lead_list(people: pd.DataFrame, customers: pd.DataFrame | None, bank: BankIdentity, cm: pd.DataFrame | None,
                p: StudentLoanParams, ctx: RunContext):
-    """共同借款人 → 存款线索 (§6) for co-borrowers who are the bank's customers; (list, new leads frame, counts)."""
+    """共同借款人 → 存款线索 (§6) for co-borrowers who are the bank's customers (``bank``: the 客户 table's
+    :func:`bank_identity`); (list, new leads frame, counts)."""
     x = people[(people["co_borrower_id"].notna() | people["co_borrower_name"].notna()).to_numpy()
                & people["state"].ne("结清").to_numpy(dtype=bool)]
     ext = pd.DataFrame({"id_no": x["co_borrower_id"].to_numpy(), "cust_name": x["co_borrower_name"].to_numpy(),
                         "phone": x["co_borrower_phone"].to_numpy(), "org_id": x["org_id"].to_numpy()},
                        index=x.index).astype("string")
-    lm = match_list(ext, customers)
+    lm = match_list(ext, bank)
     cls = lm.rows["match_class"]
     risky = x["state"].eq("逾期").to_numpy(dtype=bool)
     m = (cls.eq(IN_BOTH).fillna(False).to_numpy(dtype=bool))
@@ -368,16 +369,17 @@ def run(tables: Mapping[str, pd.DataFrame], p: StudentLoanParams, ctx: RunContex
     policy = _policy(sl, st, p, ctx)
 
     ident = pd.DataFrame({c: sl[c] for c in ("id_no", "cust_id", "cust_name", "phone", "org_id")}).astype("string")
-    lm = match_list(ident, customers if customers is not None and len(customers) else None)
+    bank = bank_identity(customers if customers is not None and len(customers) else None)  # normalised once
+    lm = match_list(ident, bank)
     own = sl["cust_id"].astype("string").str.strip().replace("", pd.NA)
     cust = lm.rows["cust_id"].fillna(own) if customers is not None and len(customers) else own
     person = lm.person_key()  # the identity rule's key; a loan without any identifier is a person of its own
     people = person_frame(sl, st, person, cust)
     counts, balances, big = cohort_tables(people, p.cohort_by, int(p.min_cohort))
-    hold, n_hold = _holdings(people, loans, customers, p, ctx.as_of)
+    hold, n_hold = _holdings(people, loans, bank.persons, p, ctx.as_of)
     age_t, online, with_flows, both, age_unknown, ages = _ages(people, customers, txn, loans, p, ctx)
     remind, remind_nocust = _remind_list(people, customers, p, ctx)
-    leads, new_leads, lc = _lead_list(people, customers, cm, p, ctx)
+    leads, new_leads, lc = _lead_list(people, customers, bank, cm, p, ctx)
 
     b = ctx.base_label
     head = counts.columns[0]
