@@ -2,6 +2,7 @@
 
 * :func:`text_column` — a column as trimmed strings; :func:`flag_text` — a flag as 是/否 (or ✓) text, blank
   or 不可算 where unknown; :func:`join_values` — the (distinct) values of a column per key joined into one text;
+  :func:`per_distinct` — a vectorised function run once per distinct value and taken back per row;
 * :func:`customer_columns` / :func:`identity_columns` / :func:`masked` / :func:`mask_label` — the customer
   columns of every list: 客户号 unmasked beside 客户名称/证件号码/手机号, masked when ``ctx.mask``
   (``bankxl.masking``), plus 机构号/客户经理 on request;
@@ -113,6 +114,17 @@ def join_values(keys: pd.Series | pd.DataFrame, values: pd.Series, *, sep: str =
         tail = pre + pd.Series(counts.astype(str), index=out.index, dtype="string") + post if "{n}" in more else more
         out = out.where(~over, out + tail)
     return out
+
+
+def per_distinct(values: pd.Series, fn: Any) -> pd.Series:
+    """``fn`` (a vectorised function Series -> Series of the same length, e.g. a date's ``yyyy-mm`` text or a
+    label) run once on the distinct values of ``values`` (a missing value is one of them) and taken back per
+    row: a Series on ``values``' index with ``fn``'s dtype. For columns that repeat (dates, terms, product
+    names): a string operation over a million rows becomes one over their few thousand distinct values."""
+    codes, uniq = pd.factorize(values, use_na_sentinel=False)
+    res = fn(pd.Series(uniq, dtype=values.dtype))
+    return pd.Series(res.to_numpy()[codes] if len(codes) else res.to_numpy()[:0], index=values.index,
+                     dtype=res.dtype)
 
 
 # ============================================================================ customer / masking columns

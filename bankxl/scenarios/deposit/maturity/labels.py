@@ -97,13 +97,15 @@ def weekday_labels(dates: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 
 
 def product_kind(product: pd.Series) -> pd.Series:
-    """整存整取/大额存单/零存整取/通知存款/定活两便/其他 from the bank's product name (substring rules)."""
-    p = product.fillna("")
+    """整存整取/大额存单/零存整取/通知存款/定活两便/其他 from the bank's product name (substring rules; the rules
+    run once per distinct name, then are taken per row). A ``string`` Series on ``product``'s index."""
+    codes, names = pd.factorize(product.astype("string").fillna(""))
+    p = pd.Series(names, dtype="string")
     out = pd.Series("其他", index=p.index, dtype="string")
     for pat, kind in (("整存整取|定期存款|^定期$|整整", "整存整取"), ("零存", "零存整取"), ("定活", "定活两便"),
                       ("通知", "通知存款"), ("大额|存单", "大额存单")):
         out = out.mask(p.str.contains(pat, regex=True), kind)
-    return out
+    return pd.Series(out.to_numpy()[codes] if len(codes) else [], index=product.index, dtype="string")
 
 
 def month_periods(as_of: pd.Timestamp, n: int) -> list[str]:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ....calendar import add_months
-from ....frames import active_deposit_mask, masked, text_column
+from ....frames import active_deposit_mask, masked, per_distinct, text_column
 from ....rules.identity import by_cust_id, customer_key, persons
 from ....scenario import RunContext
 from .labels import (NO_ORGS, P_LATER, P_OVERDUE, P_TODAY, UNMATCHED, amount_band, dtm_band, month_periods,
@@ -136,7 +136,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     d["actual"] = ctx.calendar.roll(d["maturity"], params.roll_rule) if len(d) else d["maturity"]
     # in whole days (datetime64[D]): a nanosecond difference overflows beyond 292 years
     d["dtm"] = (d["maturity"].to_numpy(dtype="datetime64[D]") - np.datetime64(ctx.as_of.date(), "D")).astype("int64")
-    d["month"] = d["maturity"].dt.strftime("%Y-%m").astype("string")
+    d["month"] = per_distinct(d["maturity"], lambda m: m.dt.strftime("%Y-%m").astype("string"))
     months = month_periods(ctx.as_of, params.months_ahead)
     period = d["month"].copy()
     period = period.mask(d["month"] > months[-1], P_LATER)
@@ -145,7 +145,7 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     d["period"] = period.astype("string")
     d["dtm_band"] = dtm_band(d["dtm"], params.dtm_edges)
     d["amount_band"] = amount_band(d["balance"], params.amount_edges, ctx.currency)
-    d["term_band"] = term_labels(d["term"])
+    d["term_band"] = per_distinct(d["term"], term_labels)
     d.loc[d["kind"].eq("通知存款"), "term_band"] = "通知存款"
     d.loc[d["kind"].eq("定活两便") & d["term"].isna(), "term_band"] = "定活两便"
     if n0 and len(d) < n0:
@@ -259,17 +259,22 @@ def customer_info(d: pd.DataFrame, customers: pd.DataFrame | None) -> tuple[pd.D
                         "phone": pd.Series(pd.NA, index=d.index, dtype="string")}).astype("string")
     key = text_column(d, "cust_id")
     c = by_cust_id(customers)
-    for col in ("cust_name", "id_no", "phone"):
-        if col in c.columns:
-            out[col] = key.map(c[col].astype("string")).fillna(out[col]).astype("string")
+    cols = [col for col in ("cust_name", "id_no", "phone") if col in c.columns]
+    if cols:
+        at = c.index.get_indexer(key)  # one hash lookup for the three columns (-1: not in the 客户 table)
+        for col in cols:
+            found = pd.Series(c[col].astype("string").array.take(at, allow_fill=True), index=key.index)
+            out[col] = found.fillna(out[col]).astype("string")
     # distinct (客户号, ID, name) rows, first occurrences in order: persons() sees the same first ID per 客户号
     who = persons(pd.DataFrame({"cust_id": key, "id_no": out["id_no"], "cust_name": out["cust_name"]})
                   .drop_duplicates())
     cust = who.of(key.replace("", pd.NA)).astype("string")
-    ck = "客户号:" + cust
-    loose = ck.isna().to_numpy()  # no 客户号: keyed by 证件号, else 姓名+手机号
+    loose = cust.isna().to_numpy()  # no 客户号: keyed by 证件号, else 姓名+手机号
     if loose.any():
+        ck = "客户号:" + cust
         ck[loose] = customer_key(out[loose].assign(cust_id=cust[loose]))
+    else:  # the same codes as for "客户号:" + cust (first appearance), without a million string copies
+        ck = cust
     codes = pd.factorize(ck)[0]
     out["cust"] = cust
     out["ckey"] = pd.array(codes, dtype="Int64")

@@ -79,6 +79,20 @@ def aggregate_for_pivot(detail: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     return out.reset_index()
 
 
+def pivot_source_rows(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
+    """到期汇总 straight from the prepared deposits ``d`` (branch, outlet, period, balance): the frame
+    ``aggregate_for_pivot(detail_table(d, ctx), ctx)`` gives, without building the 到期明细 it would not write.
+    Grouped on the raw 到期期间 (the sort labels of :data:`P_SORT` are put on the aggregated rows), then sorted by
+    the keys as :func:`aggregate_for_pivot` sorts them."""
+    keys = [*DETAIL_PIVOT_ROWS, *DETAIL_PIVOT_COLUMNS]
+    balance_col, amount_col = detail_money_columns(ctx)
+    src = pd.DataFrame({"分行": d["branch"], "支行/网点": d["outlet"], "到期期间": d["period"],
+                        balance_col: d["balance"], amount_col: ctx.money(d["balance"])})
+    out = aggregate_for_pivot(src, ctx)
+    out["到期期间"] = out["到期期间"].map(P_SORT).fillna(out["到期期间"]).astype("string")
+    return out.sort_values(keys, ignore_index=True)
+
+
 def pivot_specs(ctx: RunContext | None = None, pre_aggregated: bool = False) -> tuple[PivotSpec, PivotSpec]:
     """The native PivotTables over 到期明细: (金额 by 分行/支行 × 到期期间, 笔数 by the same).
 
@@ -145,19 +159,19 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     ])
 
     # 到期明细 + native pivots (over pre-aggregated rows when the detail does not fit on one sheet)
-    detail = detail_table(d, ctx)
-    pre_agg = not detail_fits(len(detail))
+    pre_agg = not detail_fits(len(d))  # then 到期明细 is not written: not built either (1.3M × 22 at 1M customers)
+    detail = None if pre_agg else detail_table(d, ctx)
     amt_spec, cnt_spec = pivot_specs(ctx, pre_aggregated=pre_agg)
-    pivot_source = aggregate_for_pivot(detail, ctx) if pre_agg else detail
+    pivot_source = pivot_source_rows(d, ctx) if pre_agg else detail
     source_name = PIVOT_SOURCE_AGG if pre_agg else PIVOT_SOURCE_DETAIL
     source_sheet = "到期汇总" if pre_agg else "到期明细"
     if pre_agg:
         notes.append(
-            f"到期明细共 {len(detail):,} 笔, 超过 Excel 单表上限 {EXCEL_MAX_ROWS:,} 行, 未写入工作簿; 「到期透视」的数据透视表"
+            f"到期明细共 {len(d):,} 笔, 超过 Excel 单表上限 {EXCEL_MAX_ROWS:,} 行, 未写入工作簿; 「到期透视」的数据透视表"
             f"改以按 分行 × 支行/网点 × 到期期间 预汇总的 {len(pivot_source):,} 行(「{source_sheet}」工作表)为数据源: "
             f"金额为各组余额之和, 到期笔数 = 求和项:{COUNT_COL}(非计数), 合计与明细一致; 产品、期限档、金额段等字段不在汇总中, "
             "无法拖入透视表(按这些维度的分布见「到期分布」)。")
-    if len(detail):
+    if len(d):
         src_line = (f"数据源: 「{source_sheet}」工作表(明细超过 Excel 行数上限, 已按分行/支行/到期期间预汇总, "
                     f"笔数为「{COUNT_COL}」列求和, 见「说明」)。" if pre_agg else
                     f"数据源: 「{source_sheet}」工作表, 每行一笔定期存款; 可把 产品类别、期限档、金额段、"
