@@ -63,3 +63,19 @@ def test_join_values_equals_a_python_oracle(order, distinct):
     got = join_values(keys, vals, order=order, distinct=distinct, limit=3, more=" 等 {n} 个")
     assert list(got.index) == sorted(want)
     assert got.to_dict() == {k: "、".join(v[:3]) + (f" 等 {len(v)} 个" if len(v) > 3 else "") for k, v in want.items()}
+
+
+def test_per_distinct_equals_the_function_on_every_row():
+    """frames.per_distinct runs a vectorised function once per distinct value (missing included) and gives what
+    the function gives on every row, on the original index and dtype."""
+    from bankxl.frames import per_distinct
+    from bankxl.scenarios.deposit.maturity.labels import term_labels
+    dates = pd.Series(pd.to_datetime(["2026-12-31", None, "2027-01-01", "2026-12-31"]), index=[9, 7, 5, 3])
+    month = lambda s: s.dt.strftime("%Y-%m").astype("string")  # noqa: E731
+    got = per_distinct(dates, month)
+    pd.testing.assert_series_equal(got, month(dates))
+    assert got.tolist()[0] == "2026-12" and pd.isna(got.tolist()[1])
+    terms = pd.Series([12, None, 3, 36, 12], dtype="Int64", index=list("abcde"))
+    pd.testing.assert_series_equal(per_distinct(terms, term_labels), term_labels(terms))
+    assert per_distinct(terms, term_labels).tolist() == ["1年", "未知", "3个月", "3年", "1年"]
+    assert len(per_distinct(terms[:0], term_labels)) == 0
