@@ -42,6 +42,7 @@ from .model import Chart, Conditional, Headline, Note, PivotBlock, Report, Sheet
 log = logging.getLogger(__name__)
 
 LARGE_CELLS = 3_000_000
+LONG_TABLE_ROWS = 1_000  # a longer table is added without XlsxWriter's per-cell overlap check (_add_table)
 WRAP_WIDTH = 40  # text columns wider than this (in Excel character units) wrap
 INTEGER_TICKS = 8  # at most this many intervals on a count axis (Chart.integer)
 FIGURE_NOTE_WIDTH = 50  # the headline's 说明 column is at least this wide when a note reaches it; longer wraps
@@ -691,7 +692,7 @@ class XlsxReportWriter:
         else:
             opts = {"columns": col_specs, "name": self._table_name(block), "style": "Table Style Light 9",
                     "total_row": block.total_row, "autofilter": True}
-            ws.add_table(header_row, 0, last_row, len(columns) - 1, opts)
+            _add_table(ws, header_row, last_row, len(columns) - 1, opts)
         self._write_rows(ws, df, header_row + 1, writers, wrapped, blanks, where=(sheet_name, columns))
         for name, opts in block.validations.items():
             if name in df.columns:
@@ -709,60 +710,85 @@ class XlsxReportWriter:
     def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list,
                     wrapped: dict[int, float] | None = None, blanks: dict | None = None,
                     where: tuple[str, list[str]] | None = None) -> None:
-        """Write the data rows, row by row (constant_memory needs row order), with one typed fast path
-        per column: numbers (write_number; >15 significant digits as text), dates, text (write_string,
-        so '=...' from data never becomes a formula), and a generic path for mixed object columns.
+        """Write the data rows with one typed writer per column, its format resolved once: numbers
+        (write_number; integers beyond 15 significant digits as text, ±inf as text), dates (their Excel serial
+        numbers computed vectorised by :func:`_excel_serials`, written with write_number and the column's date
+        format: the cells write_datetime makes), text (write_string, so '=...' from data never becomes a
+        formula), and a generic per-value path for mixed object columns. Missing values are found vectorised
+        and left empty; only the present values are passed to the writer. Column by column (XlsxWriter sorts
+        the cells of a row when it saves); row by row in ``constant_memory`` mode, which needs row order.
         ``blanks``: column position -> format written into the column's empty cells (input columns).
         ``where``: (sheet name, column headers) for the 说明 line on text cut at :data:`CELL_MAX`. A text column
         holding a value that starts with :data:`FORMULA_LEAD` or exceeds :data:`CELL_MAX` (a vectorised check)
         is written through :meth:`_guard_text` (quote prefix / cut)."""
-        cols = []
+        n = len(df)
+        cols = []  # (write, format, present positions (0-based), their values)
         for j, ((kind, fmt), name) in enumerate(zip(writers, df.columns)):
             s = df[name]
             if kind == "date":
-                vals = [None if v is None or v is pd.NaT or v != v else v
-                        for v in _local_naive(pd.to_datetime(s)).dt.to_pydatetime().tolist()] if len(s) else []
-                cols.append((ws.write_datetime, fmt, vals))
+                arr = _excel_serials(_local_naive(pd.to_datetime(s)))
+                keep = np.flatnonzero(~np.isnan(arr))
+                cols.append((ws.write_number, fmt, keep, arr[keep].tolist()))
             elif kind == "bool":
-                cols.append((ws.write_string, fmt, [None if _is_missing(v) else ("是" if v else "否") for v in s]))
+                keep = np.flatnonzero(s.notna().to_numpy())
+                cols.append((ws.write_string, fmt, keep,
+                             np.where(s.iloc[keep].to_numpy(dtype=bool), "是", "否").tolist()))
             elif kind == "int":
+                keep = np.flatnonzero(s.notna().to_numpy())
+                arr = s.iloc[keep].to_numpy(dtype="int64")
                 # integers (counts, codes) beyond 15 significant digits lose precision in Excel: text
-                vals = [None if _is_missing(v) else int(v) for v in s.astype(object).tolist()]
-                big = any(v is not None and abs(v) >= 10**15 for v in vals)
-                cols.append((self._writer_for(ws) if big else ws.write_number, fmt, vals))
+                big = bool(len(arr)) and bool((np.abs(arr) >= 10**15).any())
+                cols.append((self._writer_for(ws) if big else ws.write_number, fmt, keep, arr.tolist()))
             elif kind == "float":
                 # amounts stay numbers (sums keep working); ±inf is shown as text
                 arr = pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+                keep = np.flatnonzero(~np.isnan(arr))
+                arr = arr[keep]
                 if np.isinf(arr).any():
-                    vals = [("∞" if v > 0 else "-∞") if math.isinf(v) else (None if v != v else v)
-                            for v in arr.tolist()]
-                    cols.append((self._writer_for(ws), fmt, vals))
+                    cols.append((self._writer_for(ws), fmt, keep,
+                                 [("∞" if v > 0 else "-∞") if math.isinf(v) else v for v in arr.tolist()]))
                 else:
-                    cols.append((ws.write_number, fmt, [None if v != v else v for v in arr.tolist()]))
+                    cols.append((ws.write_number, fmt, keep, arr.tolist()))
             else:
-                obj = s.astype(object).tolist()
-                vals = [None if _is_missing(v) else v for v in obj]
+                keep = np.flatnonzero(s.notna().to_numpy())
+                vals = s.iloc[keep].astype(object).tolist()
                 # text columns (IDs) stay text; elsewhere a '1,234.50' string is written as the number
-                formatted = kind == "object" and s.astype("string").str.strip().str.fullmatch(
-                    _THOUSANDS.pattern).fillna(False).any()
-                write = (ws.write_string if not formatted and all(v is None or isinstance(v, str) for v in vals)
-                         else self._writer_for(ws))
                 text = s.astype("string")
+                formatted = kind == "object" and text.str.strip().str.fullmatch(_THOUSANDS.pattern).fillna(False).any()
+                plain = isinstance(s.dtype, pd.StringDtype) or all(isinstance(v, str) for v in vals)
+                write = ws.write_string if not formatted and plain else self._writer_for(ws)
                 if (text.str[:1].isin(FORMULA_LEAD) | (text.str.len() > CELL_MAX // 2)).any():
                     sheet, headers = where or ("", [str(c) for c in df.columns])
                     write = self._guard_text(write, sheet, headers[j])
-                cols.append((write, fmt, vals))
+                cols.append((write, fmt, keep, vals))
         lines = self._wrapped_lines(df, wrapped or {})
-        heights = layout.row_height(lines) if lines is not None else None
-        for i in range(len(df)):
-            r = first_row + i
-            if lines is not None and lines[i] > 1:
-                self._set_row(ws, r, float(heights[i]))
-            for j, (write, fmt, vals) in enumerate(cols):
-                v = vals[i]
-                if v is not None:
-                    write(r, j, v, fmt)
-                elif blanks and j in blanks:
+        if lines is not None:
+            heights = layout.row_height(lines)
+            for i in np.flatnonzero(lines > 1).tolist():
+                self._set_row(ws, first_row + i, float(heights[i]))
+        blanks = blanks or {}
+        if self.large:  # constant_memory: cells in row order
+            dense = []
+            for write, fmt, keep, vals in cols:
+                full = [None] * n
+                for i, v in zip(keep.tolist(), vals):
+                    full[i] = v
+                dense.append((write, fmt, full))
+            for i in range(n):
+                r = first_row + i
+                for j, (write, fmt, full) in enumerate(dense):
+                    v = full[i]
+                    if v is not None:
+                        write(r, j, v, fmt)
+                    elif j in blanks:
+                        ws.write_blank(r, j, None, blanks[j])
+            return
+        for j, (write, fmt, keep, vals) in enumerate(cols):
+            for r, v in zip((keep + first_row).tolist(), vals):
+                write(r, j, v, fmt)
+            if j in blanks and len(keep) < n:
+                missing = np.setdiff1d(np.arange(n), keep, assume_unique=True) + first_row
+                for r in missing.tolist():
                     ws.write_blank(r, j, None, blanks[j])
 
     @staticmethod
@@ -1020,6 +1046,58 @@ class XlsxReportWriter:
                 source_df=src.set_axis(loc.columns, axis=1), target_sheet=sheet_name,
                 target_cell=xl_rowcol_to_cell(r, c)))
         pivot.add_pivots(self.path, placements)
+
+
+def _add_table(ws, header_row: int, last_row: int, last_col: int, opts: dict) -> None:
+    """``ws.add_table(header_row, 0, last_row, last_col, opts)`` without XlsxWriter's per-cell overlap check
+    for a long table.
+
+    XlsxWriter checks every cell of a new table against earlier tables and merged ranges and records each
+    cell in a dict (3.3: a Python loop over rows × columns, ~5 % of writing a 2.75M-cell detail table, and a
+    dict entry per cell). The report writer lays blocks out top to bottom, one below the other, and merges
+    no cells inside a table, so no table can overlap another: a table of more than ``LONG_TABLE_ROWS`` data
+    rows and no 合计 row is added over its header and first data row and its stored ranges (table and
+    autofilter) are then widened to ``last_row``. Should a later XlsxWriter store them under other keys, the
+    short table is taken back and the table is added the ordinary way (same file either way;
+    ``tests/test_report_writer_speed.py`` reads the ranges back)."""
+    if opts.get("total_row") or last_row - header_row <= LONG_TABLE_ROWS:
+        ws.add_table(header_row, 0, last_row, last_col, opts)
+        return
+    n_tables = len(ws.tables)
+    ws.add_table(header_row, 0, header_row + 1, last_col, opts)
+    table = ws.tables[-1] if len(ws.tables) == n_tables + 1 else {}
+    if not {"range", "a_range"} <= table.keys():
+        del ws.tables[n_tables:]
+        for c in range(last_col + 1):
+            for r in (header_row, header_row + 1):
+                ws.table_cells.pop((r, c), None)
+        ws.add_table(header_row, 0, last_row, last_col, opts)
+        return
+    ref = xl_range(header_row, 0, last_row, last_col)
+    table["range"] = table["a_range"] = ref
+    if table.get("autofilter"):
+        table["autofilter"] = ref
+
+
+_EXCEL_EPOCH = np.datetime64("1899-12-31", "us")
+_DAY_US = 86_400 * 10**6
+
+
+def _excel_serials(s: pd.Series) -> np.ndarray:
+    """Naive datetimes (a datetime64 Series, NaT allowed) as Excel serial date numbers (float64, NaN for NaT),
+    vectorised: the same numbers as XlsxWriter's ``write_datetime`` (its ``_datetime_to_excel_datetime``, 1900
+    date system: days since 1899-12-31 + seconds and microseconds / 86,400, 1900-01-01 as 0 … and +1 after
+    1900-02-28 for Excel's 1900 leap-year bug; nanoseconds are dropped as ``to_pydatetime`` drops them). In
+    microseconds, so 9999-12-31 (a common "no end date") converts as well."""
+    v = s.to_numpy(dtype="datetime64[us]")
+    nat = np.isnat(v)
+    us = (v - _EXCEL_EPOCH).astype("int64")
+    days = us // _DAY_US
+    rest = us - days * _DAY_US
+    out = days + ((rest // 10**6).astype("float64") + (rest % 10**6).astype("float64") / 1e6) / 86_400
+    out = out - (days == 1) + (out > 59)  # 1900-01-01 (any time) is day 0 in XlsxWriter; the leap-year bug
+    out[nat] = np.nan
+    return out
 
 
 def _figure_number(v: Any) -> float | None:
