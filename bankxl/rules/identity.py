@@ -305,10 +305,13 @@ def _persons(g: pd.DataFrame) -> Persons:
     f = g.loc[has, ["cust", "id", "name"]].reset_index(drop=True)
     if not len(f):
         return _no_persons()
-    n_ids = f.groupby("cust", sort=False)["id"].nunique()
-    first = f.drop_duplicates("cust")  # the first valid ID per 客户号, with that row's name
-    two = first[first["cust"].isin(n_ids.index[n_ids > 1])]
-    first = first.sort_values(["id", "cust"], kind="stable")
+    is_first = ~f["cust"].duplicated().to_numpy()
+    first = f[is_first]  # the first valid ID per 客户号, with that row's name
+    # a 客户号 holds two IDs when one of its rows is the first of its (客户号, ID) pair but not of its 客户号
+    again = ~f.duplicated(["cust", "id"]).to_numpy() & ~is_first
+    two = first[first["cust"].isin(f["cust"][again])]
+    # only IDs held by several 客户号 can merge or clash (the others stand for themselves): sort just those
+    first = first[first["id"].duplicated(keep=False).to_numpy()].sort_values(["id", "cust"], kind="stable")
     head = first.drop_duplicates("id").set_index("id")  # the smallest 客户号 per ID, with its own name
     rep = pd.DataFrame({"cust": first["id"].map(head["cust"]), "name": first["id"].map(head["name"])})
     other = (first["cust"] != rep["cust"]).to_numpy()
