@@ -12,7 +12,28 @@ the three parts of ECMA-376 Part 1 §18.10 for every pivot:
 
 plus the relationships (workbook -> cache definition -> records, sheet -> pivot table -> cache definition),
 ``<pivotCaches>`` in ``workbook.xml`` (placed where CT_Workbook's sequence requires it) and the
-content-type overrides. Every other part is copied byte for byte; the file is replaced atomically.
+content-type overrides. Every other member is copied as stored — its compressed bytes, not inflated and
+deflated again — and the file is replaced atomically.
+
+Speed (issue 16 item 5). Each source column is factorised once (``pd.factorize`` / ``np.unique``: integer
+codes into its sorted distinct values); Python touches distinct values only. The layout groups on the
+codes; the records are joined from one XML fragment per distinct value picked by the codes, in chunks of
+rows streamed into the zip. Measured on D2 at 100k customers (124,813 × 22 source cells, 2.96M report
+cells; CPU seconds in one process, ``write_report`` with the previous module swapped in, then this one):
+pivot step (``pivot_grid`` + ``add_pivots``) 3.28 s -> 0.60 s; whole write 15.1 s -> 12.4 s against
+11.3 s for raw XlsxWriter on the same cells (1.34× -> 1.10×); the workbook is byte-identical. What is left
+is deflating the 30 MB of records (0.25 s at zlib level 6; level 1 would save 0.16 s for +1 MB) and
+factorising the 22 columns (≈0.25 s).
+
+Cache records: shipped (``SHIP_RECORDS``; ``add_pivots(records=False)`` writes ``saveData="0"`` and no
+records part, which ISO/IEC 29500 §12.3.13 and MS-OI29500 §2.1.782 e allow). Measured at D2 100k: records
+cost 0.37 s CPU and 2.3 MB (workbook 11.75 -> 14.08 MB, +20 %). Without them the file is the same to
+LibreOffice (it recomputes from the source range: same pivot, same rendered page) and to Excel once it
+refreshes on open (``refreshOnLoad``), but a reader that does not refresh on open — Excel with editing not
+yet enabled, or with refresh blocked, other spreadsheet programs (WPS is common in banks) — has an empty
+cache and refuses to change the pivot until a manual refresh. For 2 % of the write time the pivot works
+everywhere from the file alone, which is the configuration verified in LibreOffice and openpyxl; so they
+stay. No Excel was available to check ``saveData="0"`` directly.
 
 Layout: *tabular form* (``compact="0" outline="0"``, §18.10.1.73) without subtotals
 (``defaultSubtotal="0"`` on axis fields), so every row field is its own column and the cell layout is
@@ -38,6 +59,8 @@ Limits, by design:
 * Dates: datetime columns are stored as text labels ``YYYY-MM-DD`` in the cache; callers that want
   months should pass text such as ``"2024-01"``. Booleans become ``"TRUE"``/``"FALSE"`` text.
 * Empty strings count as blank cells (Excel does not distinguish them in a pivot).
+* Numbers are cached as float64, as XlsxWriter writes them into the cells (an integer above 2**53 in an
+  object column is rounded like its cell).
 * Number formats for data fields must be built in (``'#,##0.00'`` …) or already present in
   ``styles.xml`` (they are when the writer pre-wrote the cells with that format).
 """
