@@ -230,16 +230,24 @@ def per_unique(arr: np.ndarray, blank: np.ndarray, fn: Callable[[Any], tuple[Any
 
 
 def _per_unique_idx(arr: np.ndarray, blank: np.ndarray, fn: Callable[[Any], tuple[Any, str | None, str | None]],
-                    missing: Any = None):
+                    missing: Any = None, fast: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None):
     """:func:`per_unique` before spreading: ``(idx, results, codes, reasons)`` where the three object
     arrays hold one entry per distinct value plus a last one for blank cells, and ``idx`` (int array
-    aligned with ``arr``) points into them."""
+    aligned with ``arr``) points into them. ``fast(uniques) -> (done, results)``: a vectorised parse of the
+    common form; the values it marks done get its result and no problem (it must give what ``fn`` gives
+    for them), ``fn`` runs on the rest only."""
     work = np.where(blank, None, _bool_cells_to_text(arr))
     codes_idx, uniques = pd.factorize(work, use_na_sentinel=True)
     res_u = np.empty(len(uniques) + 1, dtype=object)
     code_u = np.empty(len(uniques) + 1, dtype=object)
     why_u = np.empty(len(uniques) + 1, dtype=object)
-    for i, u in enumerate(uniques):
+    todo = range(len(uniques))
+    if fast is not None and len(uniques):
+        done, res = fast(uniques)
+        res_u[:-1][done] = res[done]
+        todo = np.flatnonzero(~done).tolist()
+    for i in todo:
+        u = uniques[i]
         try:
             res_u[i], code_u[i], why_u[i] = fn(u)
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop a load: the cell becomes a problem
@@ -447,8 +455,8 @@ def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date
     array (dates typed by the reader, e.g. Parquet; NaT = blank): the same day, month and range rules."""
     if arr.dtype.kind == "M":
         return _typed_dates(arr, month)
-    idx, res_u, code_u, why_u = _per_unique_idx(arr, blank, lambda x: _parse_date(x, month=month,
-                                                                                date1904=date1904))
+    idx, res_u, code_u, why_u = _per_unique_idx(arr, blank, lambda x: _parse_date(x, month=month, date1904=date1904),
+                                                fast=lambda u: _iso_days(u, month))
     days_u = np.array([np.iinfo(np.int64).min if r is None else r for r in res_u], dtype=np.int64)
     days, codes, why = days_u[idx], code_u[idx], why_u[idx]
     vals = days.view("datetime64[D]").astype("datetime64[ns]") if len(days) else np.array([], "datetime64[ns]")
@@ -460,6 +468,36 @@ def coerce_date(arr: np.ndarray, blank: np.ndarray, *, month: bool = False, date
         out.notes.append(f"带时区的时间(如「{_cell_text(arr[np.flatnonzero(tz)[0]])}」)已换算为北京时间 "
                          f"({LOCAL_TZ}) 后取日期; 不带时区的时间按北京时间读取")
     return out
+
+
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _iso_days(values: np.ndarray, month: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(done, days)``: the distinct cells that are ASCII ``YYYY-MM-DD`` text of a real date within
+    :data:`_NS_MIN_YEAR`–:data:`_NS_MAX_YEAR` (the form of nearly every export), parsed in one numpy pass
+    into days since 1970-01-01 (a month column: its first day) — what :func:`_parse_date` gives them; every
+    other value (other forms, impossible dates, other years) is left to it (done False)."""
+    n = len(values)
+    done, days = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    s = is_str_array(values)
+    if s.any():
+        s[s] = np.fromiter(map(len, values[s]), dtype=np.int64, count=int(s.sum())) == 10
+    if not s.any():
+        return done, days
+    idx = np.flatnonzero(s)
+    c = np.array(values[idx].tolist(), dtype="U10").view(np.uint32).reshape(-1, 10).astype(np.int64)
+    digits = ((c >= 48) & (c <= 57))[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & (c[:, 4] == 45) & (c[:, 7] == 45)
+    v = c - 48
+    y = v[:, 0] * 1000 + v[:, 1] * 100 + v[:, 2] * 10 + v[:, 3]
+    m, d = v[:, 5] * 10 + v[:, 6], v[:, 8] * 10 + v[:, 9]
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    dim = _DAYS_IN_MONTH[np.clip(m, 1, 12) - 1] + (leap & (m == 2))
+    ok = digits & (m >= 1) & (m <= 12) & (d >= 1) & (d <= dim) & (y >= _NS_MIN_YEAR) & (y <= _NS_MAX_YEAR)
+    first = np.where(ok, (y - 1970) * 12 + m - 1, 0).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    done[idx] = ok
+    days[idx] = first if month else first + d - 1
+    return done, days
 
 
 def _typed_dates(arr: np.ndarray, month: bool) -> Coerced:

@@ -96,3 +96,24 @@ def test_the_sample_bank_loads_the_same_both_ways(tmp_path):
         assert a.df.equals(b.df) and list(a.df.dtypes) == list(b.df.dtypes), t
         assert probs(la) == probs(lb), t
         assert pd.Index(a.df.columns).equals(pd.Index(b.df.columns))
+
+
+def test_iso_dates_fast_path_equals_the_cell_parser():
+    """coerce._iso_days (numpy, YYYY-MM-DD only) against coerce._parse_date (the per-value parser) on 20,000
+    random texts of that shape, impossible ones included (month 0/13, day 0/32, 02-29 of non-leap years,
+    years outside 1678–2261), and other forms it must leave to the parser."""
+    import numpy as np
+
+    from bankxl import coerce as C
+
+    rng = np.random.default_rng(7)
+    y, m, d = rng.integers(1600, 2400, 20_000), rng.integers(0, 14, 20_000), rng.integers(0, 33, 20_000)
+    vals = np.array([f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y, m, d)]
+                    + ["2024/01/05", "２０２４-01-05", "2024-1-5", " 2024-01-05", "1900-02-29", "2000-02-29"],
+                    dtype=object)
+    for month in (False, True):
+        done, days = C._iso_days(vals, month)
+        slow = [C._parse_date(v, month=month, date1904=False) for v in vals]
+        assert [s[1] is None for s in slow] == list(done[:-6]) + [True, True, True, True, False, True]
+        assert all(days[i] == slow[i][0] for i in np.flatnonzero(done))
+        assert not done[-6:-2].any() and done[-1] and 10_000 < done.sum() < 15_000
