@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ProblemLog
-from ..frames import customer_columns
+from ..frames import customer_columns, join_values
 from ..report import Note, Report, Sheet, Table
 from ..rules.identity import Persons, by_cust_id, persons
 from ..scenario import RunContext
@@ -104,21 +104,11 @@ def read_constraint(kind: str, source: Any, problems: ProblemLog | None = None) 
 
 def _join(keys: np.ndarray, texts: pd.Series, sep: str, n_keys: int) -> pd.Series:
     """Per integer key 0…n_keys-1, the non-missing ``texts`` of its rows joined with ``sep`` in row order
-    (``string``, <NA> for a key without text). Vectorised: rows pivoted by their place within the key, then
-    one string operation per place (as many as the most rows of one key)."""
-    t = pd.Series(texts.to_numpy(dtype=object), dtype="string")
-    ok = t.notna().to_numpy()
-    k, t = keys[ok], t[ok].reset_index(drop=True)
-    out = pd.Series(pd.NA, index=range(n_keys), dtype="string")
-    if not len(t):
-        return out
-    pos = pd.Series(k).groupby(k).cumcount().to_numpy()
-    for j in range(int(pos.max()) + 1):
-        at = pos == j
-        idx, val = k[at], t[at].to_numpy(dtype=object)
-        cur = out.iloc[idx]
-        out.iloc[idx] = np.where(cur.isna().to_numpy(), val, (cur.fillna("") + sep).to_numpy(dtype=object) + val)
-    return out
+    (``string`` on 0…n_keys-1, <NA> for a key without text; :func:`bankxl.frames.join_values`)."""
+    k = pd.Series(np.asarray(keys, dtype="int64"))
+    got = join_values(k.where(k >= 0), pd.Series(texts.to_numpy(dtype=object), dtype="string"), sep=sep,
+                      order="first", distinct=False)
+    return pd.Series(got.reindex(range(n_keys)).to_numpy(), index=range(n_keys), dtype="string")
 
 
 def list_rows(runs: Sequence, credit: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
