@@ -1,14 +1,25 @@
-"""Benchmark: loading the sample bank's CSV inputs of D2 (customers, time_deposits, orgs) through
-``bankxl.io.read_tables``; prints seconds and rows/s per table for 100k and 1M customers.
+"""Benchmark: loading the sample bank's inputs of D2 (customers, time_deposits, orgs) through
+``bankxl.io.read_tables``, with the reference parsers measured in the same process (issue 16 item 4).
 
-The CSVs are made once per size with ``make_sample_bank(customers=N, seed=1, as_of="2026-11-30")`` and
-``DataFrame.to_csv`` (1M customers: ~2 min, ~250 MB) in ``--data`` (default: a temp dir, removed at the
-end). Each table is loaded in its own subprocess (a clean interpreter, as a user's run). With
-``--baseline DIR`` (a folder holding another copy of the ``bankxl`` package, e.g. an older checkout) every
-load is run with that copy too, alternating with the current one on the same files, and the ratio is
-printed. Usage:
+Per table and size it prints CPU seconds (``time.process_time``; wall seconds beside them, noisy on a loaded
+machine) of bankxl's load and of the reference on the same file, and their ratio (target ≤ 1.5):
 
-    python bench/bench_load.py [--sizes 100000,1000000] [--data DIR] [--baseline DIR] [--repeat 1]
+- CSV: pandas ``read_csv`` (C engine) typed by the table spec — codes/text str, money/numbers float64, int
+  Int64, bool boolean, dates parsed (``parse_dates``); no validation;
+- Parquet (``--parquet``): DuckDB ``read_parquet`` into pandas (the loader reads Parquet through it);
+- xlsx (``--xlsx``, one sheet per table written once with XlsxWriter, typed cells, dates as text as in an
+  export): fastexcel loading the sheet into Arrow memory (pyarrow is not installed, so nothing turns it into
+  pandas: the parser's floor) and python-calamine's ``to_python`` (what the loader uses).
+
+Data: ``--data DIR`` holding ``c<N>/<table>.csv`` or the /tmp/bank layout ``<size>/csv/<table>.csv`` and
+``<size>/parquet/<table>.parquet`` (``100k``, ``1m``); missing CSVs are made with ``make_sample_bank(customers=N,
+seed=1, as_of="2026-11-30")`` (1M customers: ~2 min, ~250 MB). Each table is loaded in its own subprocess (a
+clean interpreter, as a user's run), reference and bankxl alternating ``--repeat`` times (best of each). With
+``--baseline DIR`` (a folder holding another copy of the ``bankxl`` package) that copy is measured too.
+Usage:
+
+    python bench/bench_load.py [--sizes 100000,1000000] [--data DIR] [--baseline DIR] [--repeat 2]
+                               [--parquet] [--xlsx] [--tables customers,time_deposits,orgs]
 """
 from __future__ import annotations
 
@@ -35,16 +46,68 @@ for t in sys.argv[3:]:
     tb[t].to_csv(out / f"{t}.csv", index=False)
 """
 
+XLSX = r"""
+import sys
+import pandas as pd, xlsxwriter
+from bankxl.tables import get_table
+src, dst, table = sys.argv[1:4]
+df = pd.read_csv(src, dtype=str, keep_default_na=False)
+num = {c.id for c in get_table(table).columns if c.kind in ("money", "number", "int", "rate")}
+wb = xlsxwriter.Workbook(dst, {"constant_memory": True})
+ws = wb.add_worksheet(get_table(table).zh)
+ws.write_row(0, 0, list(df.columns))
+isnum = [c in num for c in df.columns]
+for i, row in enumerate(df.itertuples(index=False), start=1):
+    for j, v in enumerate(row):
+        if v != "":
+            ws.write_number(i, j, float(v)) if isnum[j] else ws.write_string(i, j, v)
+wb.close()
+"""
+
 LOAD = r"""
 import json, sys, time
+import pandas as pd
 from bankxl import io as bio
 from bankxl.errors import ProblemLog
-path, table = sys.argv[1], sys.argv[2]
-p = ProblemLog()
-t0 = time.perf_counter()
-lt = bio.read_tables([path], wanted=(table,), problems=p)[table]
-dt = time.perf_counter() - t0
-print(json.dumps({"rows": lt.n_rows, "s": dt, "problems": sum(p.counts.values()), "module": bio.__file__}))
+from bankxl.tables import get_table
+path, table, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+kinds = {c.id: c.kind for c in get_table(table).columns}
+DT = {"id_card": str, "code": str, "text": str, "category": str, "money": "float64", "number": "float64",
+      "rate": "float64", "int": "Int64", "bool": "boolean"}
+
+def ref_csv():
+    header = pd.read_csv(path, nrows=0).columns.tolist()
+    return len(pd.read_csv(path, dtype={h: DT[kinds[h]] for h in header if kinds.get(h) in DT},
+                           parse_dates=[h for h in header if kinds.get(h) in ("date", "month")]))
+
+def ref_parquet():
+    import duckdb
+    return len(duckdb.connect().execute("SELECT * FROM read_parquet(?)", [path]).df())
+
+def ref_fastexcel():
+    import fastexcel
+    return fastexcel.read_excel(path).load_sheet(0).height
+
+def calamine():
+    from python_calamine import CalamineWorkbook
+    return len(CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python(skip_empty_area=True))
+
+def ours():
+    p = ProblemLog()
+    lt = bio.read_tables([path], wanted=(table,), problems=p)[table]
+    return lt.n_rows, sum(p.counts.values())
+
+refs = {".csv": [("pandas read_csv typed", ref_csv)], ".parquet": [("duckdb read_parquet", ref_parquet)],
+        ".xlsx": [("fastexcel (arrow)", ref_fastexcel), ("calamine to_python", calamine)]}[path[path.rfind("."):]]
+best = {}
+for _ in range(repeat):
+    for name, f in refs + [("bankxl", ours)]:
+        c0, t0 = time.process_time(), time.perf_counter()
+        r = f()
+        cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+        if name not in best or cpu < best[name]["cpu"]:
+            best[name] = {"cpu": cpu, "wall": wall, "r": r}
+print(json.dumps({"best": best, "module": bio.__file__}))
 """
 
 
@@ -58,42 +121,57 @@ def _run(code: str, args: list[str], pythonpath: Path) -> str:
     return r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
 
 
+def _size_dir(data: Path, n: int) -> Path:
+    """The /tmp/bank name of a size (100k, 1m) when that layout is present, else ``c<N>``."""
+    name = f"{n // 1_000_000}m" if n % 1_000_000 == 0 else f"{n // 1000}k"
+    return data / name if (data / name / "csv").is_dir() else data / f"c{n}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100000,1000000")
-    ap.add_argument("--data", default=None, help="folder for the CSVs (kept; reused when present)")
+    ap.add_argument("--data", default=None, help="folder of the inputs (kept; reused when present)")
     ap.add_argument("--baseline", default=None, help="folder holding another bankxl package to compare")
-    ap.add_argument("--repeat", type=int, default=1, help="loads per table and version (the best is shown)")
+    ap.add_argument("--repeat", type=int, default=2, help="loads per table and version (the best is shown)")
+    ap.add_argument("--tables", default=",".join(TABLES))
+    ap.add_argument("--parquet", action="store_true", help="also load the Parquet files (/tmp/bank layout)")
+    ap.add_argument("--xlsx", action="store_true", help="also load each table from an .xlsx (written once)")
     args = ap.parse_args()
     data = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="bankxl_bench_load_"))
+    tables = args.tables.split(",")
     versions = [("当前 current", ROOT)]
     if args.baseline:
         versions.insert(0, ("基线 baseline", Path(args.baseline).resolve()))
-    print(f"{'客户数':>10s} {'表 table':15s} {'版本 version':16s}{'行数 rows':>12s}{'秒 s':>9s}{'行/秒 rows/s':>14s}")
+    print("| 客户数 | 表 table | 格式 | 版本 version | 行数 rows | CPU s | wall s | 参照 reference | 参照 CPU s | "
+          "倍数 ratio |\n|---:|---|---|---|---:|---:|---:|---|---:|---:|")
     try:
         for n in [int(x) for x in args.sizes.split(",")]:
-            d = data / f"c{n}"
-            if not all((d / f"{t}.csv").exists() for t in TABLES):
-                _run(GEN, [str(n), str(d.resolve()), *TABLES], ROOT)
-            totals = {name: 0.0 for name, _ in versions}
-            for t in TABLES:
-                best: dict[str, dict] = {}
-                for _ in range(args.repeat):
-                    for name, pp in versions:  # alternate versions on the same file
-                        m = json.loads(_run(LOAD, [str((d / f"{t}.csv").resolve()), t], pp))
-                        if name not in best or m["s"] < best[name]["s"]:
-                            best[name] = m
-                for name, pp in versions:
-                    m = best[name]
-                    assert Path(m["module"]).resolve().is_relative_to(pp), (m["module"], pp)
-                    totals[name] += m["s"]
-                    print(f"{n:>10,d} {t:15s} {name:16s}{m['rows']:>12,d}{m['s']:>9.2f}{m['rows'] / m['s']:>14,.0f}",
-                          flush=True)
-            line = "  ".join(f"{name} {s:.1f}s" for name, s in totals.items())
-            if args.baseline:
-                b, c = totals[versions[0][0]], totals[versions[1][0]]
-                line += f"  加速 speed-up x{b / c:.1f}"
-            print(f"{n:>10,d} {'合计 total':15s} {line}", flush=True)
+            d = _size_dir(data, n)
+            csv_dir = d / "csv" if (d / "csv").is_dir() else d
+            if not all((csv_dir / f"{t}.csv").exists() for t in tables):
+                _run(GEN, [str(n), str(csv_dir.resolve()), *tables], ROOT)
+            for t in tables:
+                files = [csv_dir / f"{t}.csv"]
+                if args.parquet and (d / "parquet" / f"{t}.parquet").exists():
+                    files.append(d / "parquet" / f"{t}.parquet")
+                if args.xlsx:
+                    x = data / f"{d.name}_xlsx" / f"{t}.xlsx"
+                    if not x.exists():
+                        x.parent.mkdir(parents=True, exist_ok=True)
+                        _run(XLSX, [str(files[0].resolve()), str(x.resolve()), t], ROOT)
+                    files.append(x)
+                for f in files:
+                    for name, pp in versions:
+                        if f.suffix == ".parquet" and name != versions[-1][0]:
+                            continue  # Parquet input is new: the current version only
+                        m = json.loads(_run(LOAD, [str(f.resolve()), t, str(args.repeat)], pp))
+                        assert Path(m["module"]).resolve().is_relative_to(pp), (m["module"], pp)
+                        b = m["best"]
+                        ours = b.pop("bankxl")
+                        for i, (ref, r) in enumerate(b.items()):
+                            lead = (f"| {n:,} | {t} | {f.suffix[1:]} | {name} | {ours['r'][0]:,} | {ours['cpu']:.2f} | "
+                                    f"{ours['wall']:.2f}") if i == 0 else "| | | | | | |"
+                            print(f"{lead} | {ref} | {r['cpu']:.2f} | {ours['cpu'] / r['cpu']:.2f} |", flush=True)
     finally:
         if not args.data:
             shutil.rmtree(data, ignore_errors=True)
