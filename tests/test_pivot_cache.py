@@ -9,6 +9,7 @@ openpyxl and LibreOffice.
 
 from __future__ import annotations
 
+import io
 import struct
 import zipfile
 from pathlib import Path
@@ -215,3 +216,49 @@ def test_libreoffice_same_pivot_without_records(tmp_path):
         rows[records] = sheet_csv(convert, path, tmp_path / f"csv{int(records)}", 2)
     assert rows[False] == rows[True]
     assert rows[True][2] == ["丙", "", "8", "8"] and rows[True][5] == ["Total Result", "6.75", "10", "16.75"]
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream without seek/tell: zipfile then writes a data descriptor after every member
+    (flag bit 3), as rust_xlsxwriter does."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.data += b
+        return len(b)
+
+
+def test_members_with_data_descriptors_copied_as_stored(tmp_path, df):
+    first = tmp_path / "first.xlsx"
+    wb = xlsxwriter.Workbook(str(first))
+    src = wb.add_worksheet("src")
+    wb.add_worksheet("pv")
+    src.write_row(0, 0, list(df.columns))
+    for i in range(1, 200):
+        src.write_row(i, 6, [f"行{i}列{j}" for j in range(20)])
+    wb.close()
+    stream = _Unseekable()
+    with zipfile.ZipFile(first) as zin, zipfile.ZipFile(stream, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    path = tmp_path / "descriptors.xlsx"
+    path.write_bytes(bytes(stream.data))
+    with zipfile.ZipFile(path) as z:
+        assert all(i.flag_bits & 0x08 for i in z.infolist())
+    before = _stored(path)
+    add_pivots(path, [PivotPlacement(SPEC, "src", f"A1:F{len(df) + 1}", df, "pv", "B2")])
+    after = _stored(path)
+    assert {n for n in before if before[n] != after[n]} == {
+        "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        kept = [i for i in z.infolist() if i.filename in before and i.filename != "[Content_Types].xml"
+                and not i.filename.startswith("xl/workbook") and "_rels/workbook" not in i.filename]
+        assert kept and all(i.flag_bits & 0x08 for i in kept)  # stored form (descriptor included) kept
+    assert check_pivot_package(path) == []
+    assert openpyxl.load_workbook(path)["pv"]._pivots[0].name == SPEC.name

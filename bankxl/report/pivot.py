@@ -957,34 +957,64 @@ def _without_zip64_extra(extra: bytes) -> bytes:
     return out
 
 
+def _has_zip64_extra(extra: bytes) -> bool:
+    i = 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, i)
+        if tag == _ZIP64_EXTRA:
+            return True
+        i += 4 + size
+    return False
+
+
+def _stored_length(src, info: zipfile.ZipInfo, head: bytes) -> int | None:
+    """Bytes of the member as stored from its local header on: header, name, extra, compressed data and
+    the data descriptor when flag bit 3 is set (rust_xlsxwriter writes one per member; APPNOTE 4.3.9:
+    optional signature, CRC, sizes of 8 bytes when the local header has a ZIP64 extra, else 4). None when
+    the descriptor does not repeat the central directory's CRC and sizes (then the member is re-deflated)."""
+    name_len, extra_len = struct.unpack_from("<HH", head, 26)
+    length = 30 + name_len + extra_len + info.compress_size
+    if not info.flag_bits & 0x08:
+        return length
+    src.seek(info.header_offset + 30 + name_len)
+    wide = _has_zip64_extra(src.read(extra_len))
+    src.seek(info.header_offset + length)
+    tail = src.read(24)
+    skip = 4 if tail[:4] == b"PK\x07\x08" else 0
+    fmt = "<LQQ" if wide else "<LLL"
+    if len(tail) < skip + struct.calcsize(fmt):
+        return None
+    if struct.unpack_from(fmt, tail, skip) != (info.CRC, info.compress_size, info.file_size):
+        return None
+    return length + skip + struct.calcsize(fmt)
+
+
 def _copy_member(src, zin: zipfile.ZipFile, info: zipfile.ZipInfo, zout: zipfile.ZipFile) -> bool:
-    """Copy one member as it is stored — local header and compressed bytes, no inflate/deflate — and
-    register it in ``zout``'s central directory. Uses ZipFile's ``fp``/``start_dir``/``filelist``/
-    ``NameToInfo`` (stable since Python 2, not documented); where a member cannot be copied that way (data
-    descriptor, encryption) or those attributes are missing it is re-deflated instead. Returns True when
-    copied raw."""
-    raw_ok = (not info.flag_bits & 0x09 and all(hasattr(zout, a) for a in ("fp", "start_dir", "filelist",
-                                                                           "NameToInfo")))
-    if raw_ok:
+    """Copy one member as it is stored — local header, compressed bytes and data descriptor, no
+    inflate/deflate — and register it in ``zout``'s central directory. Uses ZipFile's ``fp``/``start_dir``/
+    ``filelist``/``NameToInfo`` (stable since Python 2, not documented); where a member cannot be copied
+    that way (encrypted, unreadable descriptor) or those attributes are missing it is re-deflated instead
+    (same content). Returns True when copied as stored."""
+    length = None
+    if not info.flag_bits & 0x01 and all(hasattr(zout, a) for a in ("fp", "start_dir", "filelist", "NameToInfo")):
         src.seek(info.header_offset)
         head = src.read(30)
-        raw_ok = len(head) == 30 and head[:4] == _LOCAL_HEADER
-    if not raw_ok:
+        if len(head) == 30 and head[:4] == _LOCAL_HEADER:
+            length = _stored_length(src, info, head)
+    if length is None:
         zout.writestr(info, zin.read(info))
         return False
-    name_len, extra_len = struct.unpack_from("<HH", head, 26)
-    left = name_len + extra_len + info.compress_size
     out = copy.copy(info)
     out.extra = _without_zip64_extra(info.extra)
+    src.seek(info.header_offset)
     zout.fp.seek(zout.start_dir)
     out.header_offset = zout.start_dir
-    zout.fp.write(head)
-    while left:
-        block = src.read(min(left, 1 << 20))
+    while length:
+        block = src.read(min(length, 1 << 20))
         if not block:
             raise zipfile.BadZipFile(f"{info.filename}: member data truncated")
         zout.fp.write(block)
-        left -= len(block)
+        length -= len(block)
     zout.start_dir = zout.fp.tell()
     zout.filelist.append(out)
     zout.NameToInfo[out.filename] = out
