@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import __version__
 from .conform import conform
+from .engine import usage as engine_usage
 from .errors import BankxlError, DataValidationError, ProblemLog
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
@@ -266,8 +267,12 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
         ctx.notes = [*ctx.notes, *cut_notes]
     used = {k: conform(k, v, problems=ctx.problems, required=k in spec.inputs)  # typed once, here: a scenario
             for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}  # never re-casts them
-    report = spec.run(used, params, ctx)
-    report.notes = [*report.notes, *missing_optional_notes(used)]
+    with engine_usage.recording() as engine_runs:  # what the engine layer computed (issue 17 item 5)
+        report = spec.run(used, params, ctx)
+    report.notes = [*report.notes, *missing_optional_notes(used), *engine_usage.notes(engine_runs)]
+    big_input = engine_usage.headline_line(engine_runs)
+    if big_input and report.headline is not None:
+        report.headline.lines = [*report.headline.lines, big_input]
     report.scenario_id, report.code = spec.id, spec.code
     finish(report, spec, params, ctx, inputs or {k: {"rows": len(v)} for k, v in used.items()})
     return report

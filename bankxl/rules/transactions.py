@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import sqlglot.expressions as sx
 
-from ..engine import default_engine, load, parse_query
+from ..engine import default_engine, load, parse_query, usage
 from ..engine.regex import portable_regex
 from ..errors import ParameterError
 from ..scenario import param
@@ -329,9 +329,11 @@ def engine_flows(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Time
                   min_repeats=int(rp.min_repeats), own_loan_tol=float(rp.own_loan_tol),
                   reversal_rule=f"冲正(摘要或 {p.reversal_days} 天内同额反向)")
     query = _flow_query(tuple(tuple(x) for x in rp.lenders))
-    out = (engine or default_engine()).run(query, {"txn": flows, "names": _names_frame(names),
-                                                   "own": own.loc[own["cust_id"] != "", ["cust_id", "mp"]],
-                                                   "dc_words": words}, params)
+    eng = engine or default_engine()
+    out = eng.run(query, {"txn": flows, "names": _names_frame(names),
+                          "own": own.loc[own["cust_id"] != "", ["cust_id", "mp"]], "dc_words": words}, params)
+    usage.record("交易流水识别(网贷/他行贷款/本行贷款/信用卡还款/本人互转/冲正)" if full
+                 else "交易流水排除项识别(信用卡还款/本人互转/冲正)", eng, "交易流水", n, len(out))
     bad = out["dir"].isna().to_numpy()
     if bad.any() and problems is not None:
         b = out[bad].sort_values("_i")

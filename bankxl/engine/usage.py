@@ -1,0 +1,87 @@
+"""What the engine layer did during one scenario run, for the report (issue 17 item 5): which engine ran which
+query, how many input rows it read, how many rows came back (details aggregated in the engine).
+
+The runner opens :func:`recording` around a scenario's ``run``; code that hands data to an engine calls
+:func:`record` after each query (a no-op outside a recording, e.g. in a direct library call). :func:`notes`
+turns the records into 说明 lines and :func:`headline_line` into the headline sentence shown when an input is
+larger than one Excel sheet. Context-local (``contextvars``): concurrent runs in threads do not mix.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+#: rows of one Excel worksheet (header included)
+EXCEL_MAX_ROWS = 1_048_576
+#: engine name (``engine.name``) -> how 说明 names it
+ENGINE_LABELS = {"duckdb": "DuckDB(本机)", "spark": "Spark"}
+
+_RUNS: ContextVar[list | None] = ContextVar("bankxl_engine_runs", default=None)
+
+
+@dataclass(frozen=True)
+class EngineRun:
+    """One query run: ``what`` (中文: what was computed), ``engine`` (``engine.name``: duckdb / spark), ``table``
+    (中文 name of the input read in detail), ``rows_in`` (its rows handed to the engine; None = not known here,
+    e.g. a cluster table), ``rows_out`` (rows that came back)."""
+
+    what: str
+    engine: str
+    table: str
+    rows_in: int | None
+    rows_out: int
+
+
+@contextmanager
+def recording():
+    """``with recording() as runs:`` — every :func:`record` inside the block is appended to ``runs`` (a list of
+    :class:`EngineRun`)."""
+    runs: list[EngineRun] = []
+    token = _RUNS.set(runs)
+    try:
+        yield runs
+    finally:
+        _RUNS.reset(token)
+
+
+def record(what: str, engine, table: str, rows_in: int | None, rows_out: int) -> None:
+    """Note one query run in the current :func:`recording` (nothing outside one). ``engine``: the engine object
+    (its ``name``) or a name."""
+    runs = _RUNS.get()
+    if runs is not None:
+        runs.append(EngineRun(what, str(getattr(engine, "name", engine)), table,
+                              None if rows_in is None else int(rows_in), int(rows_out)))
+
+
+def _label(engine: str) -> str:
+    return ENGINE_LABELS.get(engine, engine)
+
+
+def notes(runs) -> list[str]:
+    """说明 lines: one per (what, engine, table) in order of first run — the engine, the input rows read (the
+    most read by one run), how many times it ran (e.g. this month and last month), that the detail was
+    aggregated in the engine and the rows that came back (all runs). Empty when no engine ran."""
+    groups: dict = {}
+    for r in runs:
+        groups.setdefault((r.what, r.engine, r.table), []).append(r)
+    out = []
+    for (what, engine, table), rs in groups.items():
+        rows_in = None if any(r.rows_in is None for r in rs) else max(r.rows_in for r in rs)
+        read = f"读入「{table}」{rows_in:,} 行" if rows_in is not None else f"读取「{table}」(行数由引擎端统计)"
+        times = f" {len(rs)} 次" if len(rs) > 1 else ""
+        out.append(f"计算引擎: {_label(engine)} 计算「{what}」{times}, {read}; 明细在引擎中汇总/识别, 只返回结果 "
+                   f"{sum(r.rows_out for r in rs):,} 行到报表(明细未整体载入 Excel)。")
+    return out
+
+
+def headline_line(runs, limit: int | None = None) -> str | None:
+    """The headline sentence when an engine read an input larger than one Excel sheet (``rows_in`` ≥ ``limit``,
+    default :data:`EXCEL_MAX_ROWS`): engine(s), rows read, details aggregated; None otherwise."""
+    limit = EXCEL_MAX_ROWS if limit is None else limit
+    big = [r for r in runs if r.rows_in is not None and r.rows_in >= limit]
+    if not big:
+        return None
+    engines = "、".join(dict.fromkeys(_label(r.engine) for r in big))
+    tables = "、".join(dict.fromkeys(f"「{r.table}」{r.rows_in:,} 行" for r in big))
+    return f"数据量超过 Excel 单表上限: 由 {engines} 读入 {tables}, 明细在引擎中汇总, 报表只含汇总与名单。"
