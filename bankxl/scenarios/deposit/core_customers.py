@@ -178,10 +178,18 @@ def _months_back(as_of: pd.Timestamp, n: int) -> pd.DatetimeIndex:
 
 
 def _wide(cm: pd.DataFrame, col: str, months: pd.DatetimeIndex, ids: pd.Index) -> pd.DataFrame:
-    """cust × month matrix of ``col`` for ``months`` (missing cell -> 0 when the month is in the data)."""
-    x = cm[cm["month"].isin(months)]
-    w = x.pivot_table(index="cust_id", columns="month", values=col, aggfunc="sum", dropna=False)
-    return w.reindex(index=ids, columns=months)
+    """cust × month matrix of ``col`` for ``months`` (the sum of a customer's rows of the month; a blank value adds
+    0; NaN where the customer has no row that month — callers read it as 0). ``cm["_c"]``: each row's position
+    in ``ids`` (integer customer codes, computed once by :func:`factors`). Vectorised: one bincount."""
+    code = cm["_c"].to_numpy(dtype=np.int64)
+    mpos = months.get_indexer(cm["month"])
+    ok = (mpos >= 0) & (code >= 0)
+    flat = code[ok] * len(months) + mpos[ok]
+    size = len(ids) * len(months)
+    vals = cm[col].to_numpy(dtype="float64", na_value=np.nan)[ok]
+    total = np.bincount(flat, weights=np.nan_to_num(vals, nan=0.0), minlength=size)
+    has = np.bincount(flat, minlength=size) > 0
+    return pd.DataFrame(np.where(has, total, np.nan).reshape(len(ids), len(months)), index=ids, columns=months)
 
 
 def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timestamp,
@@ -202,6 +210,7 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
         cm[c] = cm[c].fillna("")
     cm = cm[(cm["cust_id"] != "") & cm["month"].notna() & (cm["month"] <= as_of)]
     ids = pd.Index(sorted(cm["cust_id"].unique()), dtype="string", name="cust_id")
+    cm["_c"] = ids.get_indexer(cm["cust_id"])  # integer customer codes for the cust × month matrices
     info: dict = {}
 
     basis = p.size_basis
