@@ -147,9 +147,35 @@ def _stars(n: pd.Series) -> pd.Series:
     return n.map(table).astype("string")
 
 
-def _keep_ends(t: pd.Series, head: pd.Series | int, tail: pd.Series | int) -> pd.Series:
-    """Keep ``head`` leading and ``tail`` trailing characters of each string, star the rest (vectorised
-    per distinct (length, head, tail) combination)."""
+#: the longest text :func:`_keep_ends` stars in one numpy pass (longer text, rare, takes the per-pattern slices)
+_KEEP_WIDTH = 64
+
+
+def plain_rows(t: pd.Series, ranges: tuple[tuple[int, int], ...], length: int | None = None) -> np.ndarray:
+    """Bool array (positional): the rows of the ``string`` Series ``t`` that are present, 1 to 24 characters
+    long (exactly ``length`` when given) and made only of code points in ``ranges`` (inclusive pairs) — text a
+    normaliser (NFKC, separators and masks replaced) leaves as it is, so it can skip its regex passes there.
+    numpy over an (n, width) code-point matrix; a trailing NUL (lost by numpy's fixed-width text) makes a row
+    not plain."""
+    lens = t.str.len().fillna(0).to_numpy(dtype=np.int64)
+    ok = (lens > 0) & (lens <= 24) if length is None else lens == length
+    if not ok.any():
+        return ok
+    width = int(lens[ok].max())
+    u = t.to_numpy(dtype=object, na_value="")[ok].astype(f"U{width}").view(np.uint32).reshape(-1, width)
+    inside = np.zeros(u.shape, dtype=bool)
+    for lo, hi in ranges:
+        inside |= (u >= lo) & (u <= hi)
+    pos = np.arange(width)
+    ok[ok] = (inside | (pos >= lens[ok][:, None])).all(axis=1) & ((u != 0).sum(axis=1) == lens[ok])
+    return ok
+
+
+def _keep_ends(t: pd.Series, head: pd.Series | int, tail: pd.Series | int, keep: str = "") -> pd.Series:
+    """Keep ``head`` leading and ``tail`` trailing characters of each string, star the rest; characters in
+    ``keep`` (separators) are never starred. ``string`` Series, same index; missing -> ``<NA>``. Text up to
+    :data:`_KEEP_WIDTH` characters (``head + tail`` within its length) is starred in one numpy pass over its
+    code-point matrix; the rest per distinct (head, tail) pair by slicing."""
     lens = t.str.len()
     head = pd.Series(head, index=t.index) if not isinstance(head, pd.Series) else head
     tail = pd.Series(tail, index=t.index) if not isinstance(tail, pd.Series) else tail
@@ -157,13 +183,43 @@ def _keep_ends(t: pd.Series, head: pd.Series | int, tail: pd.Series | int) -> pd
     ok = t.notna()
     if not ok.any():
         return out
+    n_ = lens.fillna(0).to_numpy(dtype=np.int64)
+    h_, k_ = head.to_numpy(dtype=np.int64), tail.to_numpy(dtype=np.int64)
+    fast = ok.to_numpy(dtype=bool) & (n_ <= _KEEP_WIDTH) & (h_ >= 0) & (k_ >= 0) & (h_ + k_ <= n_)
+    if fast.any():
+        width = max(int(n_[fast].max()), 1)
+        u = t.to_numpy(dtype=object, na_value="")[fast].astype(f"U{width}")
+        m = u.view(np.uint32).reshape(-1, width)
+        whole = (m != 0).sum(axis=1) == n_[fast]  # a NUL inside or at the end: left to the slices
+        pos = np.arange(width)
+        star = (pos >= h_[fast][:, None]) & (pos < (n_[fast] - k_[fast])[:, None])
+        if keep:
+            star &= ~np.isin(m, np.array([ord(c) for c in keep], dtype=np.uint32))
+        m[star] = ord(MASK_CHAR)
+        done = np.flatnonzero(fast)[whole]
+        vals = out.to_numpy(dtype=object)
+        vals[done] = u[whole].astype(object)
+        out = pd.Series(vals, index=t.index, dtype="string")
+        fast[np.flatnonzero(fast)[~whole]] = False
+        ok = ok & ~fast
+        if not ok.any():
+            return out
     key = pd.DataFrame({"h": head[ok].astype(np.int64), "t": tail[ok].astype(np.int64)})
     for (h, k), idx in key.groupby(["h", "t"]).groups.items():
         sub = t[idx]
         mid = lens[idx] - h - k
         tail_part = sub.str.slice(-k) if k > 0 else pd.Series("", index=idx, dtype="string")
         out[idx] = sub.str.slice(0, h) + _stars(mid) + tail_part
+    if keep:
+        sep = ok & t.str.contains(f"[{re.escape(keep)}]", regex=True).fillna(False)
+        if sep.any():
+            out[sep] = [_restore(o, m, keep) for o, m in zip(t[sep], out[sep])]
     return out
+
+
+def _restore(orig: str, masked: str, keep: str) -> str:
+    """``masked`` with the characters of ``orig`` that are in ``keep`` put back (position by position)."""
+    return "".join(o if o in keep else m for o, m in zip(orig, masked))
 
 
 @_series_or_scalar
@@ -182,6 +238,22 @@ def mask_id(s: pd.Series) -> pd.Series:
     return _keep_ends(t, head, tail)
 
 
+def _phone_digits(s: pd.Series) -> pd.Series:
+    """The digits :func:`mask_phone` keeps of each phone (NFKC, non-digits dropped, +86/0086/86 before a mobile
+    number removed; the stripped text when no digit is left; ``<NA>`` when empty)."""
+    t = s.str.normalize("NFKC").str.replace(r"[^0-9]", "", regex=True)
+    t = t.str.replace(r"^(?:0086|86)(1[0-9]{10})$", r"\1", regex=True)
+    t = t.mask(t.str.len() == 0, s.str.normalize("NFKC").str.strip()).mask(s.isna())
+    return t.mask(t.str.len() == 0)
+
+
+def _with(s: pd.Series, rows: np.ndarray, values: pd.Series) -> pd.Series:
+    """``s`` (``string``) with its ``rows`` (bool, positional) replaced by ``values`` (in row order)."""
+    vals = s.to_numpy(dtype=object, na_value=pd.NA).copy()
+    vals[rows] = values.to_numpy(dtype=object, na_value=pd.NA)
+    return pd.Series(vals, index=s.index, dtype="string")
+
+
 @_series_or_scalar
 def mask_phone(s: pd.Series) -> pd.Series:
     """Mask phone numbers: keep the first 3 and last 4 digits -> ``138****5678``.
@@ -191,10 +263,8 @@ def mask_phone(s: pd.Series) -> pd.Series:
     digits keep 3 + 4 (``0591-87654321`` -> ``059*****4321``); shorter ones are masked completely.
     Returns a ``"string"`` Series; missing -> ``<NA>``.
     """
-    t = s.str.normalize("NFKC").str.replace(r"[^0-9]", "", regex=True)
-    t = t.str.replace(r"^(?:0086|86)(1[0-9]{10})$", r"\1", regex=True)
-    t = t.mask(t.str.len() == 0, s.str.normalize("NFKC").str.strip()).mask(s.isna())
-    t = t.mask(t.str.len() == 0)
+    plain = plain_rows(s, ((0x30, 0x39),), length=11)  # 11 ASCII digits: already in the cleaned form
+    t = s if plain.all() else _phone_digits(s) if not plain.any() else _with(s, ~plain, _phone_digits(s[~plain]))
     lens = t.str.len().fillna(0)
     long = lens >= 8
     head = pd.Series(np.where(long, 3, 0), index=t.index)
@@ -216,15 +286,7 @@ def mask_name(s: pd.Series) -> pd.Series:
     lens = t.str.len().fillna(0)
     compound = t.str.slice(0, 2).isin(COMPOUND_SURNAMES).fillna(False) & (lens >= 3)
     keep = pd.Series(np.where(compound, 2, np.where(lens >= 2, 1, 0)), index=t.index)
-    out = _keep_ends(t, keep, 0)
-    has_sep = t.str.contains(r"[·•・ ]", regex=True).fillna(False)
-    if has_sep.any():
-
-        def restore(orig: str, masked: str) -> str:
-            return "".join(o if o in "·•・ " else m for o, m in zip(orig, masked))
-
-        out[has_sep] = [restore(o, m) for o, m in zip(t[has_sep], out[has_sep])]
-    return out
+    return _keep_ends(t, keep, 0, keep="·•・ ")
 
 
 @_series_or_scalar

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .. import idcard
+from ..masking import plain_rows
 
 #: ``matched_on`` values of :func:`match`, in key order
 BY_ID, BY_CUST, BY_NAME_PHONE = "证件号", "客户号", "姓名+手机号"
@@ -51,31 +52,10 @@ def id_key(ids: pd.Series) -> pd.Series:
     return idcard.valid_18(ids)  # to_18 where is_valid, one parse
 
 
-#: the longest text the fast path of :func:`_plain` looks at (longer text takes the regex passes)
-_PLAIN_WIDTH = 24
 #: code-point ranges (inclusive) a name may consist of and be left unchanged by :func:`name_text`: CJK Unified
 #: Ideographs (no NFKC decomposition), ASCII letters and the middle dot of transcribed names (阿依古丽·买买提)
 _PLAIN_NAME = ((0x4E00, 0x9FFF), (0x41, 0x5A), (0x61, 0x7A), (0xB7, 0xB7))
 _PLAIN_PHONE = ((0x30, 0x39),)  # ASCII digits
-
-
-def _plain(t: pd.Series, ranges: tuple[tuple[int, int], ...], length: int | None = None) -> np.ndarray:
-    """Bool array (positional): the rows of the ``string`` Series ``t`` that are present, 1 to
-    :data:`_PLAIN_WIDTH` characters long (exactly ``length`` when given) and made only of code points in
-    ``ranges`` — text a normaliser leaves as it is, so it need not run its regex passes there. numpy over an
-    (n, width) code-point matrix; a trailing NUL (lost by numpy's fixed-width text) makes a row not plain."""
-    lens = t.str.len().fillna(0).to_numpy(dtype=np.int64)
-    ok = (lens > 0) & (lens <= _PLAIN_WIDTH) if length is None else lens == length
-    if not ok.any():
-        return ok
-    width = int(lens[ok].max())
-    u = t.to_numpy(dtype=object, na_value="")[ok].astype(f"U{width}").view(np.uint32).reshape(-1, width)
-    inside = np.zeros(u.shape, dtype=bool)
-    for lo, hi in ranges:
-        inside |= (u >= lo) & (u <= hi)
-    pos = np.arange(width)
-    ok[ok] = (inside | (pos >= lens[ok][:, None])).all(axis=1) & ((u != 0).sum(axis=1) == lens[ok])
-    return ok
 
 
 def _normalise_rest(t: pd.Series, plain: np.ndarray, passes) -> pd.Series:
@@ -85,7 +65,7 @@ def _normalise_rest(t: pd.Series, plain: np.ndarray, passes) -> pd.Series:
         return t.astype("string")
     rest = passes(t[~plain])
     out = t.astype("string")
-    out[~plain] = rest
+    out[~plain] = rest.to_numpy(dtype=object, na_value=pd.NA)  # by position
     return out.mask(out.str.len() == 0)
 
 
@@ -103,7 +83,7 @@ def phone_text(phones: pd.Series) -> pd.Series:
     leading +86/0086/86 before an 11-character mobile number removed; ``<NA>`` when nothing is left.
     ``string`` Series, same index. 11 ASCII digits are already in that form and skip the regex passes."""
     t = phones.astype("string")
-    return _normalise_rest(t, _plain(t, _PLAIN_PHONE, length=11), _phone_passes)
+    return _normalise_rest(t, plain_rows(t, _PLAIN_PHONE, length=11), _phone_passes)
 
 
 def name_text(names: pd.Series) -> pd.Series:
@@ -111,7 +91,7 @@ def name_text(names: pd.Series) -> pd.Series:
     ``string`` Series, same index. Names of CJK ideographs / ASCII letters / ``·`` only (:data:`_PLAIN_NAME`)
     are already in that form and skip the regex passes."""
     t = names.astype("string")
-    return _normalise_rest(t, _plain(t, _PLAIN_NAME), _name_passes)
+    return _normalise_rest(t, plain_rows(t, _PLAIN_NAME), _name_passes)
 
 
 def _compare(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +135,7 @@ def _frame(df: pd.DataFrame) -> pd.DataFrame:
     f = f.astype({"id": "string", "cust": "string", "name": "string", "phone": "string"})
     last4 = f["phone"].str.slice(-4)
     head = f["name"].str.slice(0, 1)
-    f["block"] = (head + "|" + last4).where(_plain(last4, _PLAIN_PHONE, length=4)  # 4 ASCII digits
+    f["block"] = (head + "|" + last4).where(plain_rows(last4, _PLAIN_PHONE, length=4)  # 4 ASCII digits
                                              & head.ne(_MASK).fillna(False).to_numpy(dtype=bool))
     return f
 
