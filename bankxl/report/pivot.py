@@ -677,14 +677,14 @@ def _record_fragments(columns: list[_Column], shared_fields: set[str]) -> list[n
     out = []
     for col in columns:
         if _shared(col, shared_fields):
-            texts = np.strings.add(np.strings.add('<x v="', np.arange(col.n_items).astype(str)), '"/>')
+            texts = np.char.add(np.char.add('<x v="', np.arange(col.n_items).astype(str)), '"/>')
         else:
-            texts = np.strings.add(np.strings.add('<n v="', col.number_texts()), '"/>')
+            texts = np.char.add(np.char.add('<n v="', col.number_texts()), '"/>')
             texts = np.append(texts.astype(object), "<m/>")  # index len(uniques) = blank
         out.append(np.asarray(texts, dtype=object))
     if out:
-        out[0] = np.asarray(np.strings.add("<r>", out[0].astype(str)), dtype=object)
-        out[-1] = np.asarray(np.strings.add(out[-1].astype(str), "</r>"), dtype=object)
+        out[0] = np.asarray(np.char.add("<r>", out[0].astype(str)), dtype=object)
+        out[-1] = np.asarray(np.char.add(out[-1].astype(str), "</r>"), dtype=object)
     return out
 
 
@@ -922,17 +922,18 @@ class _Parts(Mapping):
     small XML parts it edits, never the sheets."""
 
     def __init__(self, z: zipfile.ZipFile) -> None:
-        self._z, self._names, self._read = z, [i.filename for i in z.infolist()], {}
+        self._z, self._names, self._read = z, z.namelist(), {}
+        self._known = set(self._names)
 
     def __getitem__(self, name: str) -> bytes:
         if name not in self._read:
-            if name not in self._z.NameToInfo:
+            if name not in self._known:
                 raise KeyError(name)
             self._read[name] = self._z.read(name)
         return self._read[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._z.NameToInfo
+        return name in self._known
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
