@@ -398,7 +398,7 @@ def test_sample_bank_smoke(tmp_path):
     det, amt, cnt = t["maturity_detail"].df, t["maturity_amount"].df, t["maturity_count"].df
     assert len(det) > 0
     bank = amt["层级"] == "全行"
-    assert amt.loc[bank, "合计"].item() == pytest.approx(det["余额(元)"].sum() / 10_000)
+    assert amt.loc[bank, "合计"].item() == pytest.approx(det["金额(万元)"].sum())
     assert cnt.loc[bank, "合计"].item() == len(det)
     # every branch row equals the sum of its outlets for amounts (additive), distinct customers at most that
     write_report(r, tmp_path / "sample.xlsx")

@@ -188,10 +188,10 @@ def test_pre_aggregated_source_and_note(aggregated):
                    ("一分行", "甲支行", "2026-09"): 1, ("一分行", "甲支行", "2026-10"): 2,
                    ("二分行", "丙支行", "0 已到期未支取"): 2, ("二分行", "丙支行", "2027-01"): 1,
                    ("二分行", "丙支行", "9 12个月以后"): 1}
-    assert agg["余额(元)"].sum() == pytest.approx(2_471_999.99)
+    assert "余额(元)" not in agg  # one money column (issue 16 item 6): 2,471,999.99 元
     assert agg["金额(万元)"].sum() == pytest.approx(247.199999)
     row = agg[(agg["支行/网点"] == "乙支行") & (agg["到期期间"] == "2026-09")]
-    assert row["余额(元)"].item() == pytest.approx(12_000 + 49_999.99 + 50_000)
+    assert row["金额(万元)"].item() * 10_000 == pytest.approx(12_000 + 49_999.99 + 50_000)
     note = next(n for n in r.notes if "预汇总" in n)
     limit = 11 + m.DETAIL_OVERHEAD_ROWS - 1  # the lowered limit of the fixture
     assert "11 笔" in note and f"上限 {limit} 行" in note and "求和项:笔数" in note and "预汇总的 7 行" in note
@@ -225,7 +225,7 @@ def test_pre_aggregated_source_is_built_without_the_detail(sample, sample_bank):
     want = m.aggregate_for_pivot(sample.detail, RunContext(as_of=pd.Timestamp(SAMPLE_AS_OF)))
     assert len(got) > 10 and m.PIVOT_SOURCE_DETAIL not in r.tables()
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=0.0)  # floats; the rest exact
-    money = ["余额(元)", "金额(万元)"]
+    money = ["金额(万元)"]
     assert (got[money] - want[money]).abs().max().max() < 1e-9
 
 
@@ -234,9 +234,9 @@ def test_aggregate_keeps_blank_keys():
     det = pd.DataFrame({"分行": pd.array(["甲", None, None], dtype="string"),
                         "支行/网点": pd.array(["a", "b", "b"], dtype="string"),
                         "到期期间": pd.array(["2026-10"] * 3, dtype="string"),
-                        "余额(元)": [1.0, 2.0, 3.0], "金额(万元)": [1e-4, 2e-4, 3e-4]})
+                        "金额(万元)": [1.0, 2.0, 3.0]})
     out = m.aggregate_for_pivot(det, c)
-    assert len(out) == 2 and out["笔数"].tolist() == [1, 2] and out["余额(元)"].tolist() == [1.0, 5.0]
+    assert len(out) == 2 and out["笔数"].tolist() == [1, 2] and out["金额(万元)"].tolist() == [1.0, 5.0]
     assert out["分行"].isna().tolist() == [False, True]
 
 

@@ -40,13 +40,15 @@ def _level_marks(total: str) -> list[Conditional]:
 
 
 def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
-    """到期明细 (name ``maturity_detail``): the pivot source, one row per deposit."""
-    balance_col, amount_col = detail_money_columns(ctx)
+    """到期明细 (name ``maturity_detail``): the pivot source, one row per deposit. One money column (the
+    pivots' amount field, :func:`detail_money_column`: unscaled, shown to the 元); 到期月份 is not a column of its
+    own (到期日 has it, Excel's filter groups dates by month, and 到期期间 is the pivots' month column)."""
+    amount_col = detail_money_column(ctx)
     return pd.DataFrame({
         "分行": d["branch"], "支行/网点": d["outlet"], "机构号": d["outlet_id"],
-        "到期月份": d["month"], "到期期间": d["period"].map(P_SORT).fillna(d["period"]).astype("string"),
+        "到期期间": d["period"].map(P_SORT).fillna(d["period"]).astype("string"),
         "剩余期限档": d["dtm_band"], "产品": d["product"], "产品类别": d["kind"], "期限档": d["term_band"],
-        "金额段": d["amount_band"], balance_col: d["balance"], amount_col: ctx.money(d["balance"]),
+        "金额段": d["amount_band"], amount_col: ctx.money(d["balance"]),
         "客户号": d["cust_id"], "账号": masked(d["acct_no"], "acct_no", ctx), "客户经理": d["mgr_id"],
         "起息日": d["value_date"], "到期日": d["maturity"], "实际可支取日": d["actual"],
         "距到期天数": d["dtm"].astype("int64"), "利率": d["rate"],
@@ -55,10 +57,10 @@ def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     }).sort_values(["分行", "机构号", "到期日", "账号"], ignore_index=True)
 
 
-def detail_money_columns(ctx: RunContext) -> tuple[str, str]:
-    """Headers of (balance in the base unit, amount in the display unit) in 到期明细."""
-    return ("余额(元)" if ctx.base_unit == "元" else ctx.base_label("余额"),
-            ctx.money_label("金额") if ctx.scale != 1 else "金额")
+def detail_money_column(ctx: RunContext) -> str:
+    """Header of the one money column of 到期明细 and 到期汇总: the amount in the display unit (``金额(万元)``;
+    ``金额`` when nothing is scaled), the pivots' amount field. The balance in 元 is not written a second time."""
+    return ctx.money_label("金额") if ctx.scale != 1 else "金额"
 
 
 def detail_fits(n_rows: int) -> bool:
@@ -68,11 +70,11 @@ def detail_fits(n_rows: int) -> bool:
 
 def aggregate_for_pivot(detail: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     """到期汇总 (name ``maturity_pivot_source``): 到期明细 grouped by the pivots' row and column fields
-    (分行, 支行/网点, 到期期间; blanks kept as their own group) with the sums of the balance (base unit) and the
-    display amount and 笔数 = number of deposits. Sorted by the keys. A pivot over it gives the same sums as over
+    (分行, 支行/网点, 到期期间; blanks kept as their own group) with the sum of the amount (display unit,
+    :func:`detail_money_column`) and 笔数 = number of deposits. Sorted by the keys. A pivot over it gives the same sums as over
     the detail; counts become 求和项:笔数."""
     keys = [*DETAIL_PIVOT_ROWS, *DETAIL_PIVOT_COLUMNS]
-    money = list(dict.fromkeys(detail_money_columns(ctx)))
+    money = [detail_money_column(ctx)]
     g = detail.groupby(keys, dropna=False, sort=True)
     out = g[money].sum()
     out[COUNT_COL] = g.size().astype("int64")
@@ -85,9 +87,8 @@ def pivot_source_rows(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
     Grouped on the raw 到期期间 (the sort labels of :data:`P_SORT` are put on the aggregated rows), then sorted by
     the keys as :func:`aggregate_for_pivot` sorts them."""
     keys = [*DETAIL_PIVOT_ROWS, *DETAIL_PIVOT_COLUMNS]
-    balance_col, amount_col = detail_money_columns(ctx)
     src = pd.DataFrame({"分行": d["branch"], "支行/网点": d["outlet"], "到期期间": d["period"],
-                        balance_col: d["balance"], amount_col: ctx.money(d["balance"])})
+                        detail_money_column(ctx): ctx.money(d["balance"])})
     out = aggregate_for_pivot(src, ctx)
     out["到期期间"] = out["到期期间"].map(P_SORT).fillna(out["到期期间"]).astype("string")
     return out.sort_values(keys, ignore_index=True)
@@ -275,8 +276,9 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
     else:
         s_detail = Sheet(source_sheet, [
             Table(detail, name=source_name, title="到期明细(透视表数据源)",
-                  text_columns=("客户号", "账号", "机构号", "客户经理", "到期月份"),
-                  formats={"利率": "pct", "Excel行号": "0", "起息日": "date", "到期日": "date", "实际可支取日": "date"},
+                  text_columns=("客户号", "账号", "机构号", "客户经理"),
+                  formats={"利率": "pct", "Excel行号": "0", "起息日": "date", "到期日": "date", "实际可支取日": "date",
+                           detail_money_column(ctx): "#,##0.00##"},  # 万元 to the 元: 8.86, 8.8601
                   role="detail"),
         ])
 
