@@ -54,7 +54,7 @@ from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet,
 from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ...frames import customer_columns
+from ...frames import customer_columns, join_values
 from ...rules.identity import by_cust_id, persons
 
 STILL, RENEWED, CHURN, PENDING, BAD = "仍在贷", "续贷/新贷保留", "流失", "流失(观察期未满)", "不良结清"
@@ -465,7 +465,7 @@ def held_products(holdings: pd.DataFrame | None, cust_id: pd.Series) -> pd.Serie
     unknown: none known held but a 持有 the loader could not read (<NA>; a blank cell is already True, the
     column's blank rule). All <NA> when there is no product_holdings table (unknown, not "none").
     ``holdings``: the conformed 产品持有 table (cust_id, product, held ``boolean``). Returns a ``string``
-    Series on ``cust_id``'s index; one step per distinct product, not per customer."""
+    Series on ``cust_id``'s index; the texts by :func:`bankxl.frames.join_values` (one pass, not per product)."""
     if holdings is None or not len(holdings):
         return pd.Series(pd.NA, index=cust_id.index, dtype="string")
     prod = holdings["product"].fillna("")  # conformed: string, trimmed
@@ -473,14 +473,7 @@ def held_products(holdings: pd.DataFrame | None, cust_id: pd.Series) -> pd.Serie
     held = holdings["held"]  # True / False / <NA> unknown
     keep = held.fillna(False).to_numpy(dtype=bool) & other
     unknown = pd.Index(holdings["cust_id"][held.isna().to_numpy() & other].dropna().unique())
-    pairs = pd.DataFrame({"cust_id": holdings["cust_id"].fillna("")[keep], "product": prod[keep]})
-    txt = pd.Series(dtype="string")
-    if len(pairs):
-        m = pairs.groupby(["cust_id", "product"]).size().unstack(fill_value=0).gt(0)
-        txt = pd.Series("", index=m.index, dtype="string")
-        for x in sorted(m.columns):
-            has = m[x].to_numpy()
-            txt = txt.mask(has & txt.ne("").to_numpy(), txt + "、" + x).mask(has & txt.eq("").to_numpy(), x)
+    txt = join_values(holdings["cust_id"].fillna("")[keep], prod[keep])  # distinct, sorted, joined with 、
     key = cust_id.astype("string").fillna("").str.strip()
     out = pd.Series(key.map(txt).fillna("").to_numpy(), index=cust_id.index, dtype="string")
     return out.mask(out.eq("") & key.isin(unknown).to_numpy())
