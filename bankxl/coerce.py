@@ -93,8 +93,24 @@ def _stripped_blank(u: str) -> bool:
 
 
 def _stripped_blank_many(values: np.ndarray) -> np.ndarray:
-    """``[v.strip() in BLANK_TEXTS for v in values]`` with C-level maps (no Python frame per value)."""
-    return np.fromiter(map(BLANK_TEXTS.__contains__, map(str.strip, values)), dtype=bool, count=len(values))
+    """``[v.strip() in BLANK_TEXTS for v in values]`` with C-level maps (no Python frame per value); the
+    strip is skipped when no value holds whitespace (:func:`_no_space`)."""
+    texts = values if _no_space(values) else map(str.strip, values)
+    return np.fromiter(map(BLANK_TEXTS.__contains__, texts), dtype=bool, count=len(values))
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _no_space(values: np.ndarray, ascii_only: bool = False) -> bool:
+    """True when no ``str`` of ``values`` holds whitespace (``str.strip`` and ``\\s`` use the same Unicode
+    whitespace) — then stripping each value changes nothing; with ``ascii_only`` also every character is
+    ASCII and none is ``'`` (then NFKC and the ``'`` rule of :func:`_clean_code` change nothing either).
+    One pass over the joined text instead of a call per value."""
+    joined = "".join(values)
+    if ascii_only and (not joined.isascii() or "'" in joined):
+        return False
+    return _SPACE.search(joined) is None
 
 
 def blank_mask(arr: np.ndarray, *, distinct: bool = False) -> np.ndarray:
@@ -299,7 +315,10 @@ def coerce_text(arr: np.ndarray, blank: np.ndarray, *, code: bool = False, disti
         vals = arr[strs]
         if not distinct:
             codes_, vals = pd.factorize(vals, use_na_sentinel=True)
-        res = _clean_codes(vals) if code else np.fromiter(map(str.strip, vals), dtype=object, count=len(vals))
+        if _no_space(vals, ascii_only=code):  # nothing to strip or normalise (the usual export)
+            res = np.asarray(vals, dtype=object)
+        else:
+            res = _clean_codes(vals) if code else np.fromiter(map(str.strip, vals), dtype=object, count=len(vals))
         out_vals[strs] = res if distinct else res[codes_]
     other = ~strs & ~blank
     out = Coerced(None)

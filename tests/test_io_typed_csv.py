@@ -117,3 +117,20 @@ def test_iso_dates_fast_path_equals_the_cell_parser():
         assert [s[1] is None for s in slow] == list(done[:-6]) + [True, True, True, True, False, True]
         assert all(days[i] == slow[i][0] for i in np.flatnonzero(done))
         assert not done[-6:-2].any() and done[-1] and 10_000 < done.sum() < 15_000
+
+
+def test_code_cleaning_shortcut_only_when_nothing_to_clean():
+    """coerce_text skips strip/NFKC/'-removal only when no value needs it: one value with U+3000, a leading
+    ', full-width digits or a space anywhere sends the column through the per-value cleaning."""
+    import numpy as np
+
+    from bankxl import coerce as C
+
+    def text(vals, code=True):
+        arr = np.array(vals, dtype=object)
+        return list(C.coerce_text(arr, C.blank_mask(arr), code=code).values)
+
+    assert text(["A1", "B2", "C3"]) == ["A1", "B2", "C3"]
+    assert text(["A1", "\u3000B2", "'003", "００4", " 5 "]) == ["A1", "B2", "003", "004", "5"]
+    assert text(["张三", " 李四\u3000"], code=False) == ["张三", "李四"]
+    assert list(C.blank_mask(np.array(["x", " NULL", "nan", "y"], dtype=object))) == [False, True, True, False]
