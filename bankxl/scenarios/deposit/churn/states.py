@@ -43,10 +43,10 @@ def monthly_matrix(cm: pd.DataFrame, as_of: pd.Timestamp) -> Matrices:
     caller. Negative 存款月日均 are clipped to 0 (§0.7: 客户分层时 clip 0)."""
     end = as_of.to_period("M")
     x = cm[cm["cust_id"].fillna("").ne("") & cm["month"].notna()]
-    ids = pd.Index(sorted(x["cust_id"].unique()), dtype="string", name="cust_id")
+    code, uniq = pd.factorize(x["cust_id"].astype("string"), sort=True)  # integer codes in 客户号 order
+    ids = pd.Index(uniq, dtype="string", name="cust_id")
     first = x["month"].min().to_period("M") if len(x) else end
     months = pd.period_range(min(first, end), end, freq="M")
-    code = ids.get_indexer(x["cust_id"])
     col = (x["month"].dt.year * 12 + x["month"].dt.month - (months[0].year * 12 + months[0].month)).to_numpy(
         dtype=np.int64)
     dep = np.full((len(ids), len(months)), np.nan)
@@ -58,8 +58,13 @@ def monthly_matrix(cm: pd.DataFrame, as_of: pd.Timestamp) -> Matrices:
         if "wm_bal" in x.columns else np.full(len(x), np.nan)
     wm[code, col] = np.where(w < 0, 0.0, w)
     if "org_id" in x.columns:
-        last = x.assign(_o=x["org_id"].astype("string").str.strip().replace("", pd.NA)).dropna(subset=["_o"])
-        org = last.sort_values(["cust_id", "month"]).groupby("cust_id")["_o"].last().reindex(ids)
+        o = x["org_id"].astype("string").str.strip().replace("", pd.NA)
+        has = o.notna().to_numpy()
+        # per customer the 机构号 of his latest month holding one: rows ordered by month, the last per code
+        last = pd.DataFrame({"c": code[has], "m": x["month"].to_numpy()[has], "o": o.to_numpy()[has]})
+        last = last.sort_values("m", kind="stable").drop_duplicates("c", keep="last")
+        org = pd.Series(pd.NA, index=ids, dtype="string")
+        org.iloc[last["c"].to_numpy()] = last["o"].to_numpy()
     else:
         org = pd.Series(pd.NA, index=ids, dtype="string")
     return Matrices(ids, months, dep, wm, bool(np.isfinite(w).any()), org.astype("string"), clipped)
