@@ -105,3 +105,17 @@ def test_worksheet_formula_through_xlwings_conversion():
     assert flat("干净")[:3] == ["否", "", "否"] and flat("干净")[6] == "未知"
     assert flat("当前状态")[:3] == ["1 逾期1–30天", "", "2 逾期31–60天"] and flat("current")[6] == "# 状态未知"
     assert call_udf("BANKXL_REPAY_STRING", cells, "别的")[0][0].startswith("#VALUE! 未知的返回项「别的」")
+
+
+def test_clean_strings_and_strings_needing_cleaning_parse_alike():
+    """24 valid codes skip the cleaning and checking passes; the same strings written with lower case, spaces or
+    full-width letters go through them: every parsed column must agree row by row (two paths, one rule), invalid
+    rows still carry their reason, and the latest month's code is the string's last character."""
+    plain = ["N" * 24, "NNNNNNNNNNNN123456CGDZ*#", "#" * 24, "N" * 22 + "12"]
+    dirty = ["n" * 24, " ".join("NNNNNNNNNNNN123456CGDZ*#"), "#" * 12 + " " + "#" * 12, "Ｎ" * 22 + "１２"]
+    got = parse_repayment(pd.Series(plain + dirty + ["N" * 23 + "X", "N" * 23], dtype="string"))
+    a, b = got.iloc[:4].reset_index(drop=True), got.iloc[4:8].reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert a["text"].tolist() == plain and a["problem"].isna().all()
+    assert a["current"].tolist() == ["N", "#", "#", "2"] and a["worst"].tolist() == [0, 6, 0, 2]
+    assert got["problem"].iloc[8].startswith("含无法识别的字符「X」") and got["problem"].iloc[9] == "长度 23 位, 应为 24 位"

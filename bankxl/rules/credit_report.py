@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
+from ..masking import plain_rows
 from ..scenario import param
 from .transactions import check_regex
 
@@ -106,13 +107,36 @@ DEFAULT = RepaymentParams()
 
 def clean_repayment(values: pd.Series) -> pd.Series:
     """``values`` (any dtype) as repayment strings: NFKC, whitespace removed, upper case; ``<NA>`` when nothing is
-    left. ``string`` Series, same index."""
-    t = values.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.upper()
-    return t.mask(t.str.len() == 0)
+    left. ``string`` Series, same index. Strings of exactly 24 codes (:data:`REPAY_CODES`) are already clean and
+    skip the text passes."""
+    t = values.astype("string")
+    plain = _plain(t)
+    if plain.all():
+        return t
+    rest = t[~plain].str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.upper()
+    rest = rest.mask(rest.str.len() == 0)
+    vals = t.to_numpy(dtype=object, na_value=pd.NA).copy()
+    vals[~plain] = rest.to_numpy(dtype=object, na_value=pd.NA)
+    return pd.Series(vals, index=t.index, dtype="string")
+
+
+def _plain(text: pd.Series) -> np.ndarray:
+    """Bool array: the strings of exactly :data:`REPAY_MONTHS` characters, each one of :data:`REPAY_CODES` — clean
+    and valid as they are (positional)."""
+    return plain_rows(text, tuple((ord(c), ord(c)) for c in REPAY_CODES), length=REPAY_MONTHS)
 
 
 def _problems(text: pd.Series) -> pd.Series:
-    """Why each cleaned string is invalid (中文, ``<NA>`` when valid or blank)."""
+    """Why each cleaned string is invalid (中文, ``<NA>`` when valid or blank); the checks run on the strings that
+    are not already 24 valid codes."""
+    plain = _plain(text)
+    if plain.any():
+        reason = pd.Series(pd.NA, index=text.index, dtype="string")
+        if not plain.all():
+            vals = reason.to_numpy(dtype=object, na_value=pd.NA)
+            vals[~plain] = _problems(text[~plain]).to_numpy(dtype=object, na_value=pd.NA)
+            reason = pd.Series(vals, index=text.index, dtype="string")
+        return reason
     n = text.str.len()
     bad_chars = text.str.replace(_CODES_RE, "", regex=True)
     first_bad = bad_chars.str.slice(0, 1)
@@ -173,7 +197,7 @@ def parse_repayment(values: pd.Series, consecutive: int = DEFAULT.streak_consecu
             ints[c][ok] = v
         streak[ok] = np.where(holds, True, np.where(may, None, False))
         clean[ok] = np.where(dirty, False, np.where(n_unk > 0, None, True))
-        current[ok] = text[ok].str.slice(-1).to_numpy(dtype=object)
+        current[ok] = mat[:, -1:].copy().view("U1").ravel().astype(object)  # the latest month's code
     for c, v in ints.items():
         out[c] = pd.array(np.where(ok, v, 0), dtype="Int64")
         out.loc[~ok, c] = pd.NA
