@@ -41,6 +41,7 @@ import itertools
 import operator
 import re
 import unicodedata
+import warnings
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -455,11 +456,13 @@ def _c_read(utf8: bytes, sep: str, width: int, *, skip: int = 0, **kw: Any) -> p
     read the bytes (the caller falls back to the csv module)."""
     for _attempt in range(8):
         try:
-            return pd.read_csv(_io.BytesIO(utf8), encoding="utf-8", sep=sep, header=None, names=list(range(width)),
-                               index_col=False, keep_default_na=False, skiprows=skip,
-                               skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, quotechar='"',
-                               doublequote=True, escapechar=None, skipinitialspace=False, comment=None,
-                               low_memory=False, **kw)
+            with warnings.catch_warnings():  # chunks typed differently (low_memory): the caller checks dtypes
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                return pd.read_csv(_io.BytesIO(utf8), encoding="utf-8", sep=sep, header=None,
+                                   names=list(range(width)), index_col=False, keep_default_na=False, skiprows=skip,
+                                   skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, quotechar='"',
+                                   doublequote=True, escapechar=None, skipinitialspace=False, comment=None,
+                                   low_memory=True, **kw)
         except pd.errors.ParserError as exc:
             m = re.search(r"Expected \d+ fields in line (\d+), saw (\d+)", str(exc))
             if not m or int(m.group(2)) <= width:

@@ -134,3 +134,13 @@ def test_code_cleaning_shortcut_only_when_nothing_to_clean():
     assert text(["A1", "\u3000B2", "'003", "００4", " 5 "]) == ["A1", "B2", "003", "004", "5"]
     assert text(["张三", " 李四\u3000"], code=False) == ["张三", "李四"]
     assert list(C.blank_mask(np.array(["x", " NULL", "nan", "y"], dtype=object))) == [False, True, True, False]
+
+
+def test_a_late_text_cell_in_a_long_file(tmp_path):
+    """The parser reads a long file in chunks; a number column whose text cell sits in the last chunk only
+    (row 60,002: 1,234.50) still goes the text way as a whole column: same values and problems."""
+    rows = [HEAD] + [f"{i:06d},C{i},0101,2027-01-05,{i % 97}.5,0.01,{1 + i % 36}" for i in range(60_000)]
+    rows += ["999999,C9,0101,2027-01-05,\"1,234.50\",0.01,6", "999998,C8,0101,2027-01-05,-3,0.01,6"]
+    a, b, la, lb = both(tmp_path, rows)
+    assert a.df.equals(b.df) and probs(la) == probs(lb)
+    assert a.df["balance"].iloc[-2] == 12_345_000.0 and [p[2:4] for p in probs(la)] == [("NEG_BALANCE", "-3")]
