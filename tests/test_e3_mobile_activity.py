@@ -253,3 +253,13 @@ def test_sample_bank_has_every_tier_and_list_case():
     for part in ("冻结/失效等状态 0 笔", "授信不满 30 天 0 笔", "(未知, 不列入) 0 笔"):
         assert part not in line  # frozen/expired, young and unknown lines all occur
     assert len(r.tables()["e3_points_push"].df) > 0
+
+
+def test_customer_ids_are_trimmed_once_per_distinct_value():
+    """The monthly rows find their customer by the trimmed 客户号, the trim done per distinct value: ' C1' and 'C1 '
+    are C1 (position 0), a blank or unknown 客户号 is -1; the distinct trimmed ids leave missing values out."""
+    from bankxl.scenarios.ebank.mobile_activity import _codes, _distinct_ids
+    vals = pd.Series([" C1", "C2", "C1 ", None, "C9", "C2", ""], dtype="string")
+    assert _codes(vals, pd.Index(["C1", "C2"], dtype="string")).tolist() == [0, 1, 0, -1, -1, 1, -1]
+    assert sorted(_distinct_ids(vals).tolist()) == ["", "C1", "C1", "C2", "C9"]
+    assert _codes(pd.Series([None, None], dtype="string"), pd.Index(["C1"], dtype="string")).tolist() == [-1, -1]

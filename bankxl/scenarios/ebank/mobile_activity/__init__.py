@@ -154,7 +154,16 @@ class Activity:
 
 
 def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
-    return ids.get_indexer(pd.Index(values.astype("string").str.strip().fillna("")))
+    """Position in ``ids`` of each 客户号 of ``values`` after trimming (-1: missing or not in ``ids``); the trim runs
+    once per distinct 客户号, not per monthly row."""
+    codes, uniq = pd.factorize(values.astype("string"))
+    pos = ids.get_indexer(pd.Index(pd.Series(uniq, dtype="string").str.strip().fillna("")))
+    return np.where(codes >= 0, pos[np.maximum(codes, 0)], -1) if len(uniq) else np.full(len(values), -1)
+
+
+def _distinct_ids(values: pd.Series) -> pd.Series:
+    """The distinct trimmed 客户号 of ``values`` (``string``; missing left out), trimmed once per distinct value."""
+    return pd.Series(values.astype("string").unique(), dtype="string").str.strip().dropna()
 
 
 def _mpos(months: pd.Series, first: pd.Period, k: int) -> np.ndarray:
@@ -176,10 +185,8 @@ def activity(tables: Mapping[str, pd.DataFrame], p: MobileActivityParams, ctx: R
     months = window(ctx.as_of, int(p.window_months))
     k, end = len(months), months[-1]
 
-    def ids_of(df):
-        return df["cust_id"].astype("string").str.strip().dropna()
-
-    all_ids = pd.Index(pd.concat([pd.Series(cust.index, dtype="string"), ids_of(mb), ids_of(cm)]).unique())
+    all_ids = pd.Index(pd.concat([pd.Series(cust.index, dtype="string"), _distinct_ids(mb["cust_id"]),
+                                  _distinct_ids(cm["cust_id"])]).unique())
     all_ids = all_ids[all_ids != ""].sort_values()
     closed_ids = pd.Index([], dtype="string")
     if "cust_status" in cust.columns:
