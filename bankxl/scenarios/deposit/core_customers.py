@@ -209,8 +209,9 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     for c in ("cust_id", "org_id", "mgr_id"):  # "" = not given: compared and joined as text below
         cm[c] = cm[c].fillna("")
     cm = cm[(cm["cust_id"] != "") & cm["month"].notna() & (cm["month"] <= as_of)]
-    ids = pd.Index(sorted(cm["cust_id"].unique()), dtype="string", name="cust_id")
-    cm["_c"] = ids.get_indexer(cm["cust_id"])  # integer customer codes for the cust × month matrices
+    codes, uniq = pd.factorize(cm["cust_id"], sort=True)  # integer customer codes, in 客户号 order
+    ids = pd.Index(uniq, dtype="string", name="cust_id")
+    cm["_c"] = codes  # for the cust × month matrices and the per-customer sums below
     info: dict = {}
 
     basis = p.size_basis
@@ -280,9 +281,10 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     w3 = _months_back(as_of, p.f3_window)
     x = cm[cm["month"].isin(w3)]
     flow_ok = x["inflow"].notna() | x["outflow"].notna()
-    net = (x["inflow"].fillna(0) - x["outflow"].fillna(0)).groupby(x["cust_id"]).sum()
-    has_flow = flow_ok.groupby(x["cust_id"]).any()
-    f["net_flow"] = net.reindex(ids).where(has_flow.reindex(ids).fillna(False).astype(bool))
+    xc = x["_c"].to_numpy(dtype=np.int64)  # grouped on the integer codes (pandas' compensated sum, as before)
+    net = (x["inflow"].fillna(0) - x["outflow"].fillna(0)).groupby(xc).sum().reindex(range(len(ids)))
+    has_flow = np.bincount(xc, weights=flow_ok.to_numpy(dtype="float64"), minlength=len(ids)) > 0
+    f["net_flow"] = pd.Series(net.to_numpy(), index=ids).where(has_flow)
     f["other_funds"] = _other_bank_funds(tables, ids, as_of, p, problems)
     f["age"] = cinfo["age"]
     pot = f["net_flow"].fillna(0.0).clip(lower=0) * p.f3_years + f["other_funds"].fillna(0.0)
@@ -311,9 +313,11 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
         f["latest_dep"] = _wide(cm, dep_col, pd.DatetimeIndex([last]), ids).fillna(0.0).iloc[:, 0]
         f["base_dep"] = (_wide(cm, dep_col, pd.DatetimeIndex(base_p), ids).fillna(0.0).mean(axis=1)
                          if base_p else np.nan)
-        lastrow = cm.sort_values("month").drop_duplicates("cust_id", keep="last").set_index("cust_id")
-        f["org_id"] = lastrow["org_id"].reindex(ids).fillna("")
-        f["mgr_id"] = lastrow["mgr_id"].reindex(ids).fillna("")
+        lastrow = cm.sort_values("month").drop_duplicates("_c", keep="last")  # each customer's latest month
+        at = np.full(len(ids), -1, dtype=np.int64)
+        at[lastrow["_c"].to_numpy(dtype=np.int64)] = np.arange(len(lastrow))
+        for col in ("org_id", "mgr_id"):
+            f[col] = pd.Series(lastrow[col].array.take(at, allow_fill=True), index=ids).fillna("")
     else:
         f["latest_dep"] = f["base_dep"] = np.nan
         f["org_id"] = f["mgr_id"] = ""
