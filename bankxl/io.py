@@ -1436,6 +1436,35 @@ def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, m
 TYPED_KINDS = frozenset({"money", "number", "int", "rate"})
 
 
+def _csv_top(path: Path) -> tuple[bytes, str, str, str | None, str, list[list[str]], np.ndarray] | None:
+    """The first records of a CSV without parsing the whole file: ``(bytes, encoding, text, encoding note,
+    delimiter, records, cells)`` — the first ``HEADER_SCAN_ROWS + 20`` records (csv module) and the same as
+    an object array (blank cells None, short records padded), as :func:`read_raw_csv` detects encoding and
+    delimiter. None for what :func:`read_raw_csv` must decide (unreadable, empty, mixed or undetected
+    encoding, a record over :data:`MAX_CSV_COLUMNS`)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data.replace(b"\x00", b"").strip():
+        return None
+    enc, text, enc_note = _decode_detected(data)
+    if text is None or enc == MIXED_ENCODING:
+        return None
+    text = text.lstrip("\ufeff")
+    sep = detect_delimiter(text)
+    probe = _probe_records(text, sep, HEADER_SCAN_ROWS + 20)
+    if not probe:
+        return None
+    width = max(len(r) for r in probe)
+    if width > MAX_CSV_COLUMNS:
+        return None
+    top = np.full((len(probe), width), None, dtype=object)
+    for i, r in enumerate(probe):
+        top[i, :len(r)] = [v if v != "" else None for v in r]
+    return data, enc, text, enc_note, sep, probe, top
+
+
 def _load_csv_typed(path: Path, spec: TableSpec, notes: list[str], **kw: Any) -> LoadedTable | None:
     """One CSV file as ``spec``, parsed typed: the number columns of the table (:data:`TYPED_KINDS`) by
     pandas' C parser straight into float64, every other column as text (IDs keep their leading zeros), then
@@ -1449,26 +1478,13 @@ def _load_csv_typed(path: Path, spec: TableSpec, notes: list[str], **kw: Any) ->
     general way — whenever this path could differ: a file of mixed encodings, an ``sep=`` line, a header not
     found in the first rows (the general path raises its error), a field holding a line break (records ≠
     lines), or the C tokenizer and the csv module disagreeing on the first records."""
-    try:
-        data = path.read_bytes()
-    except OSError:
+    top_ = _csv_top(path)
+    if top_ is None:
         return None
-    if not data.replace(b"\x00", b"").strip():
+    data, enc, text, enc_note, sep, probe, top = top_
+    if probe[0] and re.fullmatch(r"sep=.", probe[0][0].strip()):
         return None
-    enc, text, enc_note = _decode_detected(data)
-    if text is None or enc == MIXED_ENCODING:
-        return None
-    text = text.lstrip("\ufeff")
-    sep = detect_delimiter(text)
-    probe = _probe_records(text, sep, HEADER_SCAN_ROWS + 20)
-    if not probe or (probe[0] and re.fullmatch(r"sep=.", probe[0][0].strip())):
-        return None
-    width = max(len(r) for r in probe)
-    if width > MAX_CSV_COLUMNS:
-        return None
-    top = np.full((len(probe), width), None, dtype=object)
-    for i, r in enumerate(probe):
-        top[i, :len(r)] = [v if v != "" else None for v in r]
+    width = top.shape[1]
     try:
         h, mapping = _find_header(top[:HEADER_SCAN_ROWS], spec, sheet=None, first_row=1)
     except DataValidationError:
@@ -1650,6 +1666,10 @@ class _Cand:
             return r.to_numpy(dtype=object)
         if self.kind == "parquet" and self._raw is None:
             return frame_to_raw(_read_parquet(self.path, limit=HEADER_SCAN_ROWS - 1)).to_numpy(dtype=object)
+        if self.kind == "csv" and self._raw is None and self.path is not None:
+            top = _csv_top(self.path)  # the first records only: the file is then loaded typed
+            if top is not None and not (top[5][0] and re.fullmatch(r"sep=.", top[5][0][0].strip())):
+                return top[6][:HEADER_SCAN_ROWS]
         return self.raw()[0].iloc[:HEADER_SCAN_ROWS].to_numpy(dtype=object)
 
     def is_data(self) -> bool:

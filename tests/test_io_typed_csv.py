@@ -144,3 +144,15 @@ def test_a_late_text_cell_in_a_long_file(tmp_path):
     a, b, la, lb = both(tmp_path, rows)
     assert a.df.equals(b.df) and probs(la) == probs(lb)
     assert a.df["balance"].iloc[-2] == 12_345_000.0 and [p[2:4] for p in probs(la)] == [("NEG_BALANCE", "-3")]
+
+
+def test_a_csv_found_by_its_header_is_loaded_typed_too(tmp_path, monkeypatch):
+    """export.csv (no table name): header sniffing reads only its first records, then the typed reader
+    loads it — same frame and problems as the text path."""
+    seen = []
+    real = bio._load_csv_typed
+    monkeypatch.setattr(bio, "_load_csv_typed", lambda *a, **k: seen.append(r := real(*a, **k)) or r)
+    monkeypatch.setattr(bio, "read_raw_csv", lambda *a, **k: pytest.fail("whole file read as text"))
+    a, b, la, lb = both(tmp_path, ["定期存款明细表", HEAD, *BODY], name="export.csv")
+    assert isinstance(seen[0], bio.LoadedTable) and a.header_row == 2
+    assert probs(la) == probs(lb) and a.df.equals(b.df)
