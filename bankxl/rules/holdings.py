@@ -122,11 +122,15 @@ def holding_matrix(holdings: pd.DataFrame, customers: pd.DataFrame, loans: pd.Da
                                   "v": HELD}))
     long = pd.concat(rows, ignore_index=True).dropna(subset=["cust_id", "product"])
     long["product"] = long["product"].astype(str)
-    evaluated = set(long["product"])
+    evaluated = set(long["product"].unique())  # distinct first: iterating every row is per-element Python
     ids = pd.Index(pd.concat([customers["cust_id"], long["cust_id"].astype("string")]).dropna().unique(),
                    name="cust_id")
-    g = long.groupby(["cust_id", "product"])["v"].max().unstack("product")
-    g = g.reindex(index=ids, columns=sorted(evaluated)).fillna(NOT_HELD)
-    m = holding_of(g)
-    m.columns = [str(c) for c in m.columns]
+    cols = sorted(evaluated)
+    # the maximum code per (customer, product) into a customers × products matrix, by integer positions
+    r = ids.get_indexer(long["cust_id"].astype("string"))
+    c = pd.Index(cols).get_indexer(long["product"])
+    best = np.full((len(ids), len(cols)), -np.inf)
+    np.maximum.at(best, (r, c), long["v"].to_numpy(dtype="float64"))
+    best[np.isneginf(best)] = NOT_HELD  # no record of an evaluated product: not held
+    m = holding_of(pd.DataFrame(best, index=ids, columns=[str(x) for x in cols]))
     return m, evaluated
