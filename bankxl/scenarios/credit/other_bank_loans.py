@@ -94,7 +94,7 @@ from ...rules.transactions import (
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ...frames import active_deposits, flag_text, masked
+from ...frames import active_deposits, flag_text, masked, per_distinct
 
 _CONF_RANK = {"高": 3, "中": 2, "低": 1}
 #: the {…} placeholders a 策略表 action may use (columns of the replacement list frame)
@@ -859,12 +859,15 @@ def _detail_table(det, names, p, ctx) -> pd.DataFrame:
     ``p.lenders`` such as 分期乐 is not)."""
     base = ctx.base_label
     order = det["source"].eq("代扣指令").fillna(False).to_numpy()
-    cpty = masked(det["cpty_name"], "cpty_name", ctx).where(~order, masked(det["cpty_name"], "acct_to", ctx))
+    # counterparties repeat (platforms, lenders, payees): each rule runs once per distinct name (per_distinct)
+    cpty = per_distinct(det["cpty_name"], lambda v: masked(v, "cpty_name", ctx)).where(
+        ~order, per_distinct(det["cpty_name"], lambda v: masked(v, "acct_to", ctx)))
     memo = det["memo"].astype("string")
     if ctx.mask:
         name = det["cpty_name"].astype("string")
-        lender = has_pattern(name, "|".join(f"(?:{pat})" for _n, pat in p.lenders))
-        person = counterparty_person(name).where(~order & ~lender.to_numpy())
+        lenders = "|".join(f"(?:{pat})" for _n, pat in p.lenders)
+        lender = per_distinct(name, lambda v: has_pattern(v, lenders).astype(bool))
+        person = per_distinct(name, counterparty_person).where(~order & ~lender.to_numpy(dtype=bool))
         memo = mask_free_text(memo, names=[person] + ([det["cust_id"].map(names)] if names is not None else []))
     return pd.DataFrame({
         "客户号": det["cust_id"].astype("string"), "来源": det["source"].astype("string"),
