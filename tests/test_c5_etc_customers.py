@@ -213,3 +213,19 @@ def test_headline_figures_by_hand(report):
     assert any(b is report.tables()["match_counts"] for b in report.sheet("名单匹配").blocks)
     assert h.chart.table == "match_counts" and h.actions == "etc_list" and h.sheet == "概览"
     assert "本行客户 3 人、新客 2 人、冲突 1 人" in h.lines[0]
+
+
+def test_coverage_by_branch_by_hand():
+    """Matched persons a, b (branch 001), c (002), d (no branch -> 未知); e is not matched (not counted).
+    信用卡: a yes, b no, c unknown, d yes -> 001 1/2, 002 blank (nothing known), 未知 1/1, 全部 2/3;
+    手机银行 is 未计算 (no table tells it) -> blank everywhere; ETC客户数 2 / 1 / 1 / 4."""
+    from bankxl.scenarios.credit.etc_customers.compute import COVERAGE, coverage_by_branch
+    persons = pd.DataFrame({"cust_id": ["a", "b", "c", "d", "e"], "org_id": ["001", "001", "002", None, "001"],
+                            "match_class": ["内外都有"] * 4 + ["仅外部(新客)"]}).astype("string")
+    held = pd.DataFrame({p: pd.array([True, False, None, True, True], dtype="boolean") for p in COVERAGE},
+                        index=pd.Index(["a", "b", "c", "d", "e"], name="cust_id"))
+    t = coverage_by_branch(persons, held, ["手机银行"]).set_index("机构号")
+    assert t.index.tolist() == ["001", "002", "未知", "全部"]
+    assert t["ETC客户数"].tolist() == [2, 1, 1, 4]
+    assert t["信用卡覆盖率"].iloc[[0, 2, 3]].tolist() == [0.5, 1.0, 2 / 3] and pd.isna(t.loc["002", "信用卡覆盖率"])
+    assert t["手机银行覆盖率"].isna().all()

@@ -134,18 +134,26 @@ def holdings_of(ids: pd.Index, tables, who, as_of) -> tuple[pd.DataFrame, list[s
 
 def coverage_by_branch(persons: pd.DataFrame, held: pd.DataFrame, not_computed: list[str]) -> pd.DataFrame:
     """Per branch (机构号 of the matched customer) and 全部: ETC 客户数 (matched persons) and, per coverage
-    product, the share holding it among those whose holding is known (blank where no table tells it)."""
+    product, the share holding it among those whose holding is known (blank where no table tells it). Counted by
+    one groupby per product; the rows are built per branch (a bank's branches, not its customers)."""
     m = persons[persons["match_class"].eq(IN_BOTH).fillna(False).to_numpy()]
-    org = m["org_id"].fillna("未知").to_numpy()
+    org = m["org_id"].fillna("未知").to_numpy(dtype=object)
     h = held.reindex(m["cust_id"]).reset_index(drop=True)
+    # one groupby per coverage product over the persons (holders, known) — the loop below is over branches only
+    n_of = pd.Series(1, index=range(len(org))).groupby(org).sum()
+    held_of, known_of = {}, {}
+    for p in COVERAGE:
+        v = h[p] if len(h) else pd.Series([], dtype="boolean")
+        held_of[p] = v.fillna(False).astype("int64").groupby(org).sum()
+        known_of[p] = v.notna().astype("int64").groupby(org).sum()
     rows = []
-    for label, sel in [*((o, org == o) for o in sorted(set(org), key=lambda o: (o == "未知", o))),
-                       ("全部", np.ones(len(m), dtype=bool))]:
-        row = {"机构号": label, "ETC客户数": int(sel.sum())}
+    for label in [*sorted(set(org), key=lambda o: (o == "未知", o)), "全部"]:
+        every = label == "全部"
+        row = {"机构号": label, "ETC客户数": int(len(org) if every else n_of[label])}
         for p in COVERAGE:
-            v = h.loc[sel, p] if len(h) else pd.Series([], dtype="boolean")
-            known = int(v.notna().sum())
-            row[f"{p}覆盖率"] = (float(v.fillna(False).sum()) / known) if known and p not in not_computed else np.nan
+            known = int(known_of[p].sum() if every else known_of[p][label])
+            yes = int(held_of[p].sum() if every else held_of[p][label])
+            row[f"{p}覆盖率"] = (float(yes) / known) if known and p not in not_computed else np.nan
         rows.append(row)
     return pd.DataFrame(rows, columns=["机构号", "ETC客户数", *[f"{p}覆盖率" for p in COVERAGE]])
 
