@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ....frames import per_distinct
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.identity import CONFLICT, IN_BOTH, match_list, persons
 from ....rules.transactions import has_pattern
@@ -96,13 +97,11 @@ def latest_accounts(cr: pd.DataFrame, key: pd.Series, p, ctx) -> tuple[pd.DataFr
         ctx.problem("credit_reports", d.loc[no_lender, "_row"], "lender", "REQUIRED_EMPTY", "",
                     "管理机构为空: 无法区分本行与他行", "该账户不计入他行/本行统计")
     counts["no_lender"] = int(no_lender.sum())
-    own = has_pattern(lender, p.own_bank).to_numpy() & ~no_lender
-    acct_type = _text(d, "account_type").str.upper()
-    card = has_pattern(acct_type, CARD_TYPES).to_numpy()
+    # lenders, account types, business types, states and classes repeat: each text rule runs once per distinct value
+    own = _has(lender, p.own_bank) & ~no_lender
+    card = per_distinct(_text(d, "account_type"), lambda v: has_pattern(v.str.upper(), CARD_TYPES)).to_numpy(dtype=bool)
     biz = _text(d, "business_type")
-    kind = pd.Series(pd.NA, index=d.index, dtype="string")
-    for name, pattern in p.kinds:
-        kind = kind.mask(kind.isna() & has_pattern(biz, pattern), name)
+    kind = per_distinct(biz, lambda v: _kind_of(v, p.kinds))
     unknown_biz = (kind.isna() & biz.notna()).to_numpy() & ~card
     if unknown_biz.any() and "_row" in d.columns:
         ctx.problem("credit_reports", d.loc[unknown_biz, "_row"], "business_type", "VALUE_INVALID",
@@ -111,12 +110,12 @@ def latest_accounts(cr: pd.DataFrame, key: pd.Series, p, ctx) -> tuple[pd.DataFr
     kind = kind.mask(pd.Series(card, index=d.index), CARD_KIND).fillna(UNKNOWN_KIND)
     status = _text(d, "account_status")
     current = parsed["current"]
-    settled = has_pattern(status, SETTLED).to_numpy() | current.isin(["C", "G"]).fillna(False).to_numpy()
+    settled = _has(status, SETTLED) | current.isin(["C", "G"]).fillna(False).to_numpy()
     od_amt = _num(d, "overdue_amount")
     cls = _text(d, "classification")
     signs = pd.DataFrame({
-        "status": has_pattern(status, p.overdue_status), "amount": (od_amt > 0),
-        "repay": current.str.match(r"[1-7]").fillna(False).astype(bool), "class": has_pattern(cls, BAD_CLASS)})
+        "status": _has(status, p.overdue_status), "amount": (od_amt > 0).to_numpy(),
+        "repay": current.isin(list("1234567")).fillna(False).to_numpy(dtype=bool), "class": _has(cls, BAD_CLASS)})
     known = status.notna() | od_amt.notna() | current.notna() | cls.notna()
     bad_now = signs.any(axis=1).to_numpy() & ~settled
     acc = pd.DataFrame({
@@ -136,6 +135,19 @@ def latest_accounts(cr: pd.DataFrame, key: pd.Series, p, ctx) -> tuple[pd.DataFr
     acc = acc.astype({"person": "string", "lender": "string", "kind": "string", "guarantee": "string",
                       "business_type": "string", "current": "string", "clean": "boolean", "streak": "boolean"})
     return acc, counts
+
+
+def _has(text: pd.Series, pattern: str) -> np.ndarray:
+    """:func:`bankxl.rules.transactions.has_pattern` as a bool array, run once per distinct value of ``text``."""
+    return per_distinct(text, lambda v: has_pattern(v, pattern)).to_numpy(dtype=bool)
+
+
+def _kind_of(biz: pd.Series, kinds) -> pd.Series:
+    """业务种类 -> the first kind of ``kinds`` ((name, regex) pairs) whose regex it matches, else <NA>."""
+    kind = pd.Series(pd.NA, index=biz.index, dtype="string")
+    for name, pattern in kinds:
+        kind = kind.mask(kind.isna() & has_pattern(biz, pattern), name)
+    return kind
 
 
 def _empty_accounts() -> pd.DataFrame:
@@ -248,7 +260,8 @@ def by_kind(acc: pd.DataFrame, kinds: list[str]) -> pd.DataFrame:
         by = s.groupby("kind")
         g = pd.DataFrame({"n": by.size(), "people": by["person"].nunique(), "bal": by["balance"].sum(min_count=1)})
         rows.append(g.add_prefix(side + "_"))
-    t = pd.concat(rows, axis=1).reindex([k for k in order if k in set(a["kind"])])
+    present = set(a["kind"].dropna().unique())  # once (the comprehension re-read every account per kind)
+    t = pd.concat(rows, axis=1).reindex([k for k in order if k in present])
     for c in ("other_n", "other_people", "own_n", "own_people"):
         t[c] = t[c].fillna(0).astype("int64")
     for side in ("other", "own"):  # no account of the kind on this side: a known 0, not blank
