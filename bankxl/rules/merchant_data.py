@@ -20,11 +20,14 @@ Vectorised: no Python over merchants or months.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from ..engine import default_engine, load
+from ..engine.regex import portable_regex
 from ..lists import ScoredList, score_list
 from ..scenario import param
 from ..tables import MERCHANT_COLUMNS
@@ -86,17 +89,40 @@ def _col(df: pd.DataFrame, name: str, dtype: str) -> pd.Series:
     return df[name] if name in df.columns else pd.Series(pd.NA, index=df.index, dtype=dtype)
 
 
-def merchant_months(mm: pd.DataFrame, mch: pd.DataFrame | None, ctx, *, max_months: int = MAX_MONTHS
-                    ) -> MerchantMonths:
+#: the engine query that selects the rows of the table (bankxl/engine/queries/merchant_months.sql)
+MONTHS_QUERY = "merchant_months"
+#: a portable regex (bankxl.engine.regex) "the text holds a character that is not whitespace" (str.strip's set)
+_HAS_TEXT = portable_regex("[^" + "".join(re.escape(chr(c)) for c in range(0x110000) if chr(c).isspace()) + "]")
+
+
+def month_rows(mm: pd.DataFrame, end: pd.Period, ctx, engine=None) -> tuple[pd.DataFrame, int]:
+    """(rows, future): the rows of conformed ``merchant_monthly`` the table holds — a 商户号 that is not blank
+    after stripping whitespace, a 月份 not after ``end`` and, of rows repeating a 商户号 + 月份, the last (the
+    others DUP_KEY in ``ctx.problem``, as the loader keeps the last) — in input order with ``mm``'s columns
+    (a selection of ``mm``'s rows), and the number of rows dated after ``end`` (not used). Computed by the
+    engine layer (:mod:`bankxl.engine`, query ``merchant_months``; ``engine`` None = the default, DuckDB)."""
+    end_ym = end.year * 12 + end.month
+    frame = pd.DataFrame({"_i": np.arange(len(mm), dtype="int64"), "mch_id": mm["mch_id"], "month": mm["month"]},
+                         index=mm.index)
+    out = (engine or default_engine()).run(load(MONTHS_QUERY), {"mm": frame}, {"end_ym": end_ym, "has_text": _HAS_TEXT})
+    pos, state = out["_i"].to_numpy(), out["state"].to_numpy()
+    dup = mm.iloc[pos[state == "dup"]]
+    if len(dup):
+        ctx.problem("merchant_monthly", dup["_row"], "mch_id", "DUP_KEY",
+                    dup["mch_id"].astype("string") + " " + dup["month"].dt.strftime("%Y-%m"), "主键重复",
+                    "剔除该行, 保留同一主键的最后一条")
+    return mm.iloc[pos[state == "kept"]], int((state == "future").sum())
+
+
+def merchant_months(mm: pd.DataFrame, mch: pd.DataFrame | None, ctx, *, max_months: int = MAX_MONTHS,
+                    engine=None) -> MerchantMonths:
     """:class:`MerchantMonths` of conformed ``merchant_monthly`` (``mm``: mch_id, month, amount 元; optional
     txn_count, settle_avg and the merchant columns; ``_row`` = Excel row) and ``merchants`` (``mch``, optional).
     ``ctx``: the run's context (as_of, problem sink). At most ``max_months`` months, ending with the data date's
-    month. Row problems DUP_KEY / MCH_COUNT_ZERO go to ``ctx.problem``."""
+    month. Row problems DUP_KEY / MCH_COUNT_ZERO go to ``ctx.problem``. The rows are selected by the engine
+    layer (:func:`month_rows`; ``engine`` None = the default), the matrices are shaped here."""
     end = ctx.as_of.to_period("M")
-    x = mm[mm["mch_id"].fillna("").str.strip().ne("") & mm["month"].notna()]
-    period = x["month"].dt.to_period("M")
-    future = int((period > end).sum())
-    x = _dedupe(x[(period <= end).to_numpy()], ["mch_id", "month"], "merchant_monthly", ctx)
+    x, future = month_rows(mm, end, ctx, engine)
     own = None
     if mch is not None and len(mch):
         own = _dedupe(mch[mch["mch_id"].fillna("").str.strip().ne("")], ["mch_id"], "merchants", ctx)
