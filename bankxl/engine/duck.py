@@ -6,6 +6,7 @@ import os
 import tempfile
 import threading
 import uuid
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -25,8 +26,12 @@ class DuckDBEngine:
     ``memory_limit``: DuckDB's limit (e.g. ``"4GB"``; default the environment variable
     ``BANKXL_DUCKDB_MEMORY`` or ``"4GB"``): beyond it DuckDB spills to ``temp_directory`` (default
     ``<tmp>/bankxl-duckdb``) instead of growing. ``threads``: default the cores this process may use.
-    Pandas inputs are registered as views over the frames (DuckDB scans them in place, no copy into DuckDB);
-    only their declared columns are selected. Thread-safe: one query at a time per engine.
+    An input table is a pandas DataFrame (registered as a view over the frame: DuckDB scans it in place, no
+    copy into DuckDB), a Parquet path (``str`` / ``os.PathLike``, a glob such as ``"txn/*.parquet"`` allowed:
+    read by DuckDB where it lies, never loaded into pandas) or a DuckDB relation made on this engine's ``con``
+    (e.g. ``engine.con.sql("SELECT … FROM read_parquet([...])")`` for derived columns); only the declared
+    columns are selected. Results larger than memory go to Parquet with :meth:`write`. Thread-safe: one
+    query at a time per engine.
     """
 
     name = "duckdb"
@@ -44,20 +49,48 @@ class DuckDBEngine:
         self._lock = threading.Lock()
 
     def run(self, query: Query, tables: dict, params: dict | None = None) -> pd.DataFrame:
-        """``query`` over ``tables`` (input name -> pandas DataFrame holding at least the declared columns),
-        normalised by :func:`bankxl.engine.query.normalise`."""
+        """``query`` over ``tables`` (input name -> pandas DataFrame, Parquet path or relation holding at least
+        the declared columns), normalised by :func:`bankxl.engine.query.normalise`."""
+        with self._views(query, tables, params) as sql:
+            raw = self.con.execute(sql).df()
+        return normalise(query, raw)
+
+    def write(self, query: Query, tables: dict, params: dict | None, path) -> int:
+        """``query`` over ``tables`` (as :meth:`run`) written by DuckDB to the Parquet file ``path`` instead of
+        being returned: for results too large for memory (DuckDB's column types, not normalised; rows in no
+        particular order). Returns the number of rows written."""
+        with self._views(query, tables, params) as sql:
+            target = str(os.fspath(path)).replace("'", "''")
+            return int(self.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)").fetchall()[0][0])
+
+    @contextmanager
+    def _views(self, query: Query, tables: dict, params: dict | None):
+        """The query's SQL over its inputs registered under names of their own for this run (unregistered
+        after it), holding the engine's lock."""
         tag = uuid.uuid4().hex[:12]
         names = {t: f"{t}_{tag}" for t in query.inputs}
         sql = query.render(SOURCE_DIALECT, params, names)
         with self._lock:
             try:
                 for t, view in names.items():
-                    self.con.register(view, input_frame(query, t, tables[t]))
-                raw = self.con.execute(sql).df()
+                    self.con.register(view, self._input(query, t, tables[t]))
+                yield sql
             finally:
                 for view in names.values():
                     self.con.unregister(view)
-        return normalise(query, raw)
+
+    def _input(self, query: Query, table: str, src):
+        """The declared columns of one input: a pandas frame (:func:`input_frame`), or a Parquet path or a
+        relation of this connection (projected). Raises EngineError naming missing columns
+        (:func:`input_frame`)."""
+        import duckdb
+
+        if isinstance(src, pd.DataFrame):
+            return input_frame(query, table, src)
+        if isinstance(src, (str, os.PathLike)):
+            src = self.con.read_parquet(os.fspath(src))
+        input_frame(query, table, pd.DataFrame(columns=src.columns))  # the same missing-column check
+        return src.select(*(duckdb.ColumnExpression(c) for c in query.inputs[table]))
 
     def close(self) -> None:
         self.con.close()
