@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -91,8 +92,13 @@ def _col(df: pd.DataFrame, name: str, dtype: str) -> pd.Series:
 
 #: the engine query that selects the rows of the table (bankxl/engine/queries/merchant_months.sql)
 MONTHS_QUERY = "merchant_months"
-#: a portable regex (bankxl.engine.regex) "the text holds a character that is not whitespace" (str.strip's set)
-_HAS_TEXT = portable_regex("[^" + "".join(re.escape(chr(c)) for c in range(0x110000) if chr(c).isspace()) + "]")
+
+
+@lru_cache(maxsize=1)
+def _has_text() -> str:
+    """A portable regex (:mod:`bankxl.engine.regex`): the text holds a character that is not whitespace (the
+    characters ``str.strip`` removes, ``str.isspace``)."""
+    return portable_regex("[^" + "".join(re.escape(chr(c)) for c in range(0x110000) if chr(c).isspace()) + "]")
 
 
 def month_rows(mm: pd.DataFrame, end: pd.Period, ctx, engine=None) -> tuple[pd.DataFrame, int]:
@@ -104,7 +110,7 @@ def month_rows(mm: pd.DataFrame, end: pd.Period, ctx, engine=None) -> tuple[pd.D
     end_ym = end.year * 12 + end.month
     frame = pd.DataFrame({"_i": np.arange(len(mm), dtype="int64"), "mch_id": mm["mch_id"], "month": mm["month"]},
                          index=mm.index)
-    out = (engine or default_engine()).run(load(MONTHS_QUERY), {"mm": frame}, {"end_ym": end_ym, "has_text": _HAS_TEXT})
+    out = (engine or default_engine()).run(load(MONTHS_QUERY), {"mm": frame}, {"end_ym": end_ym, "has_text": _has_text()})
     pos, state = out["_i"].to_numpy(), out["state"].to_numpy()
     dup = mm.iloc[pos[state == "dup"]]
     if len(dup):
