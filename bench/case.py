@@ -105,6 +105,10 @@ def run_case(cfg: dict, references: dict | None = None) -> dict:
             with measure() as st:
                 st.info["rows"] = sum(len(R.pandas_typed_csv(p, t)) for t, p in files.items())
             res["refs"]["load"] = {**st.as_dict(), "name": "pandas read_csv typed"}
+        elif kind == "parquet":
+            with measure() as st:
+                st.info["rows"] = sum(R.duckdb_parquet(p) for p in files.values())
+            res["refs"]["load"] = {**st.as_dict(), "name": "DuckDB read_parquet -> pandas"}
         elif kind == "xlsx":
             from bankxl.filesniff import sheet_extent
 

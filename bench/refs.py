@@ -3,7 +3,8 @@
 - load: :func:`pandas_typed_csv` — pandas ``read_csv`` (C engine) with the dtypes the table spec implies (codes and
   text as str, money / numbers float64, int Int64, bool boolean, dates parsed by the parser) on the same CSV;
   :func:`fastexcel_sheet` — fastexcel (calamine, Rust) loading the same sheet into Arrow memory (no pyarrow here:
-  the Arrow table is not turned into pandas, so this is the parser's floor).
+  the Arrow table is not turned into pandas, so this is the parser's floor); :func:`duckdb_parquet` — DuckDB
+  reading the same Parquet file into pandas (no target in issue 16; shown for scale).
 - write: :func:`write_raw_xlsx` — plain XlsxWriter writing exactly the cells of the Report model's tables, notes and
   headline figures (typed write_number / write_string / write_datetime / write_boolean, no formats, no tables, no
   charts, no pivots): a fair floor for the same cells.
@@ -48,6 +49,13 @@ def pandas_typed_csv(path: Path, table: str) -> pd.DataFrame:
     """The load reference: pandas ``read_csv`` typed by the table spec (see :func:`typed_csv_args`)."""
     header = pd.read_csv(path, nrows=0).columns.tolist()
     return pd.read_csv(path, **typed_csv_args(table, header))
+
+
+def duckdb_parquet(path: Path) -> int:
+    """The Parquet load reference: DuckDB reads the file into a pandas frame (no pyarrow here); returns rows."""
+    import duckdb
+
+    return len(duckdb.connect().execute("SELECT * FROM read_parquet(?)", [str(path)]).df())
 
 
 def fastexcel_sheet(path: Path) -> int:
@@ -196,7 +204,8 @@ class CoreRef:
 
     ``target``: "module:function" — the function the scenario calls for that aggregation, patched in ``module``
     (the module whose global name the scenario looks up) for the run so its CPU time, inputs and output are
-    captured; ``inputs(call)`` -> {duckdb table name: DataFrame} from the first call's arguments; ``sql`` the
+    captured; ``inputs(call)`` -> {duckdb table name: DataFrame} from the compared call's arguments (the heaviest,
+    :func:`run_core_reference`); ``sql`` the
     DuckDB query (DuckDB dialect; or a function of the call giving it, e.g. for a column list); ``bankxl(call)`` and ``duckdb(result_df, call)`` both return the compared
     table in one long form (same columns; ``keys`` sort it; ``money`` columns compared to the cent, every
     other column exactly). ``note``: what the aggregation is (shown in RESULTS.md)."""
@@ -279,14 +288,15 @@ def compare(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], money: list[str],
 
 
 def run_core_reference(ref: CoreRef, calls: list[Call], repeat: int = 3) -> dict:
-    """Time ``ref.sql`` on DuckDB over the first call's inputs (loaded into DuckDB tables beforehand, not timed;
-    best CPU of ``repeat``) and compare its table with bankxl's first call. Returns {status: equal|mismatch|no
-    call|error, calls, bankxl_cpu, bankxl_wall (the first call), duckdb_cpu, duckdb_wall, diffs}."""
+    """Time ``ref.sql`` on DuckDB over the inputs of bankxl's heaviest call (most CPU; a scenario may call the
+    function several times, e.g. per window or for the month before), loaded into DuckDB tables beforehand (not
+    timed; best CPU of ``repeat``), and compare its table with that call's. Returns {status: equal|mismatch|no
+    call|error, calls, bankxl_cpu, bankxl_wall (that call), duckdb_cpu, duckdb_wall, diffs}."""
     import duckdb
 
     if not calls:
         return {"status": "no call", "what": ref.what}
-    call = calls[0]
+    call = max(calls, key=lambda c: c.cpu)
     out = {"what": ref.what, "calls": len(calls), "bankxl_cpu": call.cpu, "bankxl_wall": call.wall}
     sql = ref.sql(call) if callable(ref.sql) else ref.sql
     con = duckdb.connect()

@@ -114,9 +114,9 @@ def stage_table(results: list[dict]) -> str:
         st, rf = r["stages"], r["refs"]
         ld, rn, wr = st.get("load", {}), st.get("run", {}), st.get("write", {})
         rl, rw = rf.get("load", {}), rf.get("write", {})
-        tgt = TARGET_LOAD_XLSX if r["input"] == "xlsx" else TARGET_LOAD_CSV
+        tgt = {"xlsx": TARGET_LOAD_XLSX, "csv": TARGET_LOAD_CSV}.get(r["input"])  # Parquet: no target
         out.append(f"{who} {ld.get('rows', 0):,} | {_s(ld.get('cpu'))} ({_s(ld.get('wall'))}) | {_s(rl.get('cpu'))} | "
-                   f"{_r(_ratio(ld.get('cpu'), rl.get('cpu')), tgt if rl else None)} | "
+                   f"{_r(_ratio(ld.get('cpu'), rl.get('cpu')), tgt if rl and tgt else None)} | "
                    f"{_s(rn.get('cpu'))} ({_s(rn.get('wall'))}) | {_s(wr.get('cpu'))} ({_s(wr.get('wall'))}) | "
                    f"{_s(rw.get('cpu'))} | {_r(_ratio(wr.get('cpu'), rw.get('cpu')), TARGET_WRITE if rw else None)} | "
                    f"{wr.get('cells', 0):,} | {max(ld.get('peak_mb', 0), rn.get('peak_mb', 0), wr.get('peak_mb', 0)):,.0f} |")

@@ -1,6 +1,6 @@
-"""D4 客户 × 月 matrix: the size basis (存款/定期日均, 元) summed per customer and month over the F1 window — the
-pivot the 规模 factor (mean over the window's months) is taken from. bankxl: ``core_customers._wide(cm, col,
-months, ids)`` (``pivot_table`` sum, reindexed to every customer × month); its first call is the F1 window."""
+"""D4 客户 × 月 matrix: a 日均 column (元) summed per customer and month over a window (a blank value adds 0; no
+row: no value) — the matrices the 规模 / 稳定 factors and the PDCA figures are taken from. bankxl:
+``core_customers._wide(cm, col, months, ids)`` (8 calls per run; the heaviest is compared)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,7 @@ import pandas as pd
 from ..refs import Call, CoreRef
 
 SQL = """
-SELECT cust_id, month, SUM(v) AS v
+SELECT cust_id, month, COALESCE(SUM(v), 0) AS v
 FROM cm
 WHERE month IN (SELECT month FROM months)
 GROUP BY cust_id, month
@@ -33,11 +33,11 @@ def _long(w: pd.DataFrame) -> pd.DataFrame:
 
 def _duckdb(res: pd.DataFrame, call: Call) -> pd.DataFrame:
     ids = set(call.args[3])
-    res = res[res["cust_id"].isin(ids) & res["v"].notna()]
+    res = res[res["cust_id"].isin(ids)]
     return pd.DataFrame({"cust_id": res["cust_id"].astype(object).to_numpy(),
                          "month": res["month"].astype("datetime64[ns]").to_numpy(), "v": res["v"].to_numpy()})
 
 
 REF = CoreRef(code="D4", target="bankxl.scenarios.deposit.core_customers:_wide",
-              what="客户 × 月 规模口径日均 (F1 window pivot, Σ per customer and month)", sql=SQL, inputs=_inputs,
+              what="客户 × 月 日均 matrix (Σ per customer and month over a window)", sql=SQL, inputs=_inputs,
               bankxl=lambda call: _long(call.result), duckdb=_duckdb, keys=["cust_id", "month"], money=["v"])
