@@ -361,3 +361,15 @@ def test_age_curve_chart_leaves_out_bands_with_too_few_customers():
     sheet = next(s for s in rep3.sheets if s.name == "年龄曲线")
     assert not [b for b in sheet.blocks if type(b).__name__ == "Chart"] and "age_curve_chart" not in rep3.tables()
     assert any("未作图" in line for b in sheet.blocks if type(b).__name__ == "Note" for line in b.lines)
+
+
+def test_join_names_per_row_by_hand():
+    """_join (未通过/未计算/本行关系 texts): per row the names whose column holds, in column order, 、-joined; '' when
+    none; no rows -> no texts."""
+    import numpy as np
+    from bankxl.scenarios.credit.online_whitelist import _join
+    m = np.array([[True, False, True], [False, False, False], [True, True, True], [True, False, True]])
+    names = np.array(["年龄", "逾期", "黑名单"], dtype=object)
+    assert _join(m, names).tolist() == ["年龄、黑名单", "", "年龄、逾期、黑名单", "年龄、黑名单"]
+    assert _join(m[:0], names).tolist() == []
+    assert _join(m[:, :1], names[:1], sep="/").tolist() == ["年龄", "", "年龄", "年龄"]

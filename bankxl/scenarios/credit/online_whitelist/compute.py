@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ....frames import customer_ages
+from ....frames import customer_ages, per_distinct
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.payroll import payroll_months
 from ....rules.identity import IN_BOTH, CONFLICT, ListMatch, by_cust_id
@@ -216,10 +216,10 @@ def credit_summary(cr: pd.DataFrame, lm: ListMatch, p, ctx) -> tuple[pd.DataFram
     current = parsed["current"]
     streak = parsed["streak"]
     ind = pd.DataFrame({
-        "st_od": has_pattern(status.fillna(""), p.overdue_status).to_numpy(),
+        "st_od": per_distinct(status.fillna(""), lambda v: has_pattern(v, p.overdue_status)).to_numpy(dtype=bool),
         "st_known": status.notna().to_numpy(),
         "amt_od": (amt > 0).to_numpy(), "amt_known": amt.notna().to_numpy(),
-        "rep_od": current.str.match(r"[1-7]").fillna(False).to_numpy(dtype=bool),
+        "rep_od": current.isin(list("1234567")).fillna(False).to_numpy(dtype=bool),  # the latest month 1–7
         "rep_known": current.notna().to_numpy(),
         "streak_yes": streak.eq(True).fillna(False).to_numpy(dtype=bool), "streak_unk": streak.isna().to_numpy(),
         "run": parsed["longest_run"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
