@@ -387,18 +387,22 @@ def _mb(v) -> str:
     return "" if v is None else f"{v / 2**20:,.0f}"
 
 
+def _n(v) -> str:
+    return f"{v:,}" if isinstance(v, int) else ""
+
+
 def table(rows: list[dict]) -> str:
-    """The figures as a markdown table."""
-    lines = ["| engine | stage | customers | rows in | rows out | wall s | CPU s | rows/s per CPU s | "
+    """The figures as a markdown table (engine peak: DuckDB's peak buffer memory, or the Spark JVM's peak RSS)."""
+    lines = ["| engine | stage | customers | rows in | rows out | wall s | CPU s | rows in per CPU s | "
              "process peak RSS MB | engine peak MB | spilled MB | limit |", "|" + "---|" * 12]
     for r in rows:
         rate = f"{r['rows_in'] / r['cpu_s']:,.0f}" if r.get("rows_in") and r.get("cpu_s") else ""
         peak = _mb(r.get("peak_buffer_memory")) if "peak_buffer_memory" in r else \
             (f"JVM {r['jvm_peak_rss_mb']:,.0f}" if "jvm_peak_rss_mb" in r else "")
-        lines.append(f"| {r['engine']} | {r['stage']} | {size_name(r['customers'])} | {r.get('rows_in', ''):,} | "
-                     f"{r.get('rows_out', ''):,} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {rate} | "
+        lines.append(f"| {r['engine']} | {r['stage']} | {size_name(r['customers'])} | {_n(r.get('rows_in'))} | "
+                     f"{_n(r.get('rows_out'))} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {rate} | "
                      f"{r['process_peak_rss_mb']:,.0f} | {peak} | {_mb(r.get('total_bytes_spilled'))} | "
-                     f"{r.get('memory_limit') or r.get('driver_memory', '')} |".replace("| , |", "|  |"))
+                     f"{r.get('memory_limit') or r.get('driver_memory', '')} |")
     return "\n".join(lines)
 
 
@@ -408,7 +412,7 @@ def _maxrss_mb() -> float:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["generate", "duckdb", "spark", "_stage"])
+    ap.add_argument("command", choices=["generate", "duckdb", "spark", "table", "_stage"])
     ap.add_argument("--data", default=str(DEFAULT_DATA))
     ap.add_argument("--customers", default="10m", help="generate: the size to complete")
     ap.add_argument("--sizes", default="100k,1m,10m", help="duckdb/spark: sizes to run (customers)")
@@ -419,12 +423,15 @@ def main(argv=None) -> None:
     ap.add_argument("--max-minutes", type=float, default=9.0)
     ap.add_argument("--memory-limit", default="1GB", help="DuckDB's memory_limit")
     ap.add_argument("--driver-memory", default="3g", help="Spark driver memory (local mode)")
-    ap.add_argument("--json", help="append the figures (JSON lines) to this file")
+    ap.add_argument("--json", help="append the figures (JSON lines) to this file; table: read them")
     ap.add_argument("--engine", default="duckdb", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.command == "generate":
         done = generate(Path(a.data), parse_size(a.customers), a.chunk, a.seed, a.txn_draws, a.max_minutes)
         raise SystemExit(0 if done else 3)
+    if a.command == "table":  # the markdown table of the figures collected with --json
+        print(table([json.loads(line) for line in Path(a.json).read_text(encoding="utf-8").splitlines() if line]))
+        return
     folder = data_dir(Path(a.data), a.chunk, a.seed)
     work = Path(a.data) / "work"
     work.mkdir(parents=True, exist_ok=True)
