@@ -196,6 +196,13 @@ def maturity_input_sql(as_of: str = AS_OF, months: int = 12) -> str:
         WHERE d.balance > 0 AND COALESCE(d.status, '') NOT IN ('销户', '结清')"""
 
 
+def _maturity_totals(out: pd.DataFrame) -> dict:
+    """The grand-total row of a maturity_structure result (every key rolled up): amount, deposits, customers."""
+    total = out[out[["branch_id", "outlet_id", "period"]].isna().all(axis=1)].iloc[0]
+    return {"total_amount": float(total["amount"]), "total_count": int(total["count"]),
+            "total_customers": int(total["customers"])}
+
+
 def classifier_call(txn: pd.DataFrame | None = None, names=None, loans: pd.DataFrame | None = None):
     """(query, tables, params) of the flow classifier exactly as
     :func:`bankxl.rules.transactions.classify_transactions` binds them for its default rules (as_of AS_OF,
@@ -268,8 +275,7 @@ def duck_stage(folder: Path, stage: str, customers: int, chunk: int, draws: int,
         res["rows_in"] = con.execute("SELECT COUNT(*) FROM td").fetchall()[0][0]
         out = engine.run("maturity_structure", {"deposits": con.sql(maturity_input_sql())}, engine=eng)
         res["rows_out"] = len(out)
-        res["check"] = {"total_amount": float(out.loc[out["level"] == 31, "amount"].sum()),
-                        "total_customers": int(out.loc[out["level"] == 31, "customers"].sum())}
+        res["check"] = _maturity_totals(out)
     elif stage == "classify":
         txn = con.sql(TXN_SQL_DUCKDB.format(files=_duck_list(part_paths(folder, "transactions", chunks, draws))))
         res["rows_in"] = con.execute(f"SELECT COUNT(*) FROM read_parquet({_duck_list(part_paths(folder, 'transactions', chunks, draws))})").fetchall()[0][0]
@@ -315,7 +321,7 @@ def spark_stages(folder: Path, stages: list[str], customers: int, chunk: int, dr
     chunks = customers // chunk
     out = []
     c0, w0 = time.process_time(), time.perf_counter()
-    spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
+    spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
              .config("spark.driver.memory", driver_memory).config("spark.sql.shuffle.partitions", "8")
              .config("spark.local.dir", str(out_dir / "spark_tmp")).getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
@@ -336,9 +342,7 @@ def spark_stages(folder: Path, stages: list[str], customers: int, chunk: int, dr
             spark.read.parquet(str(folder / "orgs.parquet")).createOrReplaceTempView("orgs")
             dep = spark.sql(sqlglot.transpile(maturity_input_sql(), read="duckdb", write="spark")[0])
             res = engine.run("maturity_structure", {"deposits": dep}, engine=eng)
-            out.append(row(stage, c0, w0, j0, rows_in=spark.table("td").count(), rows_out=len(res), check={
-                "total_amount": float(res.loc[res["level"] == 31, "amount"].sum()),
-                "total_customers": int(res.loc[res["level"] == 31, "customers"].sum())}))
+            out.append(row(stage, c0, w0, j0, rows_in=spark.table("td").count(), rows_out=len(res), check=_maturity_totals(res)))
         elif stage == "classify":
             query, captured, params = classifier_call()
             txn = spark.read.parquet(*map(str, part_paths(folder, "transactions", chunks, draws))).selectExpr(
