@@ -16,7 +16,7 @@ from bankxl.engine import DuckDBEngine, EngineError, SparkEngine, check_translat
 from engine_spark import spark  # noqa: F401  (session-scoped fixture: one Spark session for all tests)
 
 FLOWS_SQL = """-- flows per customer in a window
--- input flows: cust_id text, day date, amount money, memo text
+-- input flows: cust_id key, day date, amount money, memo text
 -- param since: date
 -- param memo: text
 -- output: cust_id text, first_day date, n count, total money, memo_total money, month text
@@ -55,7 +55,7 @@ PARAMS = {"since": "2026-10-01", "memo": "O'Brien 工资"}
 def test_duckdb_runs_a_declared_query_with_bound_parameters():
     """The quote in the text parameter is a literal (bound through the syntax tree), the date a DATE."""
     q = parse_query("flows", FLOWS_SQL)
-    assert q.inputs == {"flows": {"cust_id": "text", "day": "date", "amount": "money", "memo": "text"}}
+    assert q.inputs == {"flows": {"cust_id": "key", "day": "date", "amount": "money", "memo": "text"}}
     assert q.params == {"since": "date", "memo": "text"} and q.order == ("cust_id",)
     got = DuckDBEngine(threads=1).run(q, {"flows": flows()}, PARAMS)
     pd.testing.assert_frame_equal(got, want_flows(), check_exact=True)
@@ -96,7 +96,7 @@ def test_spark_translation_keeps_grouping_sets_and_translates_dates():
     text = parse_query("flows", FLOWS_SQL).render("spark", PARAMS)
     assert "DATE_FORMAT(MIN(day), 'yyyy-MM')" in text and "CAST('2026-10-01' AS DATE)" in text
     st = engine.load("maturity_structure").render("spark", names={"deposits": "dw.td"})
-    assert "GROUPING SETS" in st and "GROUPING_ID(branch_id, branch, outlet_id, outlet, period)" in st
+    assert "GROUPING SETS" in st and "GROUPING_ID(branch_id, outlet_id, period)" in st
     assert "FROM dw.td AS deposits" in st and "--" not in st and "/*" not in st
 
 
@@ -141,3 +141,18 @@ def test_spark_gives_the_same_contract(spark):  # noqa: F811
     one = SparkEngine(spark).run(q, {"flows": sdf}, PARAMS)
     assert one["cust_id"].tolist() == ["C9"] and one["first_day"].tolist() == [pd.Timestamp("2026-11-03")]
     assert one["memo_total"].tolist() == [0.0] and one["total"].tolist() == [5.0]
+
+
+def test_key_columns_reach_duckdb_as_categoricals_and_come_back_as_text():
+    """A ``key`` input is handed to DuckDB as a categorical (an ENUM: grouped on integer codes), a ``text`` one
+    untouched; the caller's frame keeps its dtypes; the result's key column is text again."""
+    from bankxl.engine.duck import _as_keys
+    q = parse_query("flows", FLOWS_SQL)
+    f = flows()
+    got = _as_keys(q, "flows", f)
+    assert isinstance(got["cust_id"].dtype, pd.CategoricalDtype) and got["memo"].dtype == "string"
+    assert f["cust_id"].dtype == "string"
+    e = DuckDBEngine(threads=1)
+    e.con.register("probe", got)
+    assert e.con.execute("SELECT typeof(cust_id) FROM probe").fetchall()[0][0].startswith("ENUM")
+    assert e.run(q, {"flows": f}, PARAMS)["cust_id"].dtype == "string"

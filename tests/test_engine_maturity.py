@@ -188,4 +188,5 @@ def test_spark_and_duckdb_give_the_same_long_result(spark, cases):  # noqa: F811
     assert a.dtypes.to_dict() == b.dtypes.to_dict()
     pd.testing.assert_frame_equal(a.drop(columns="amount"), b.drop(columns="amount"), check_exact=True)
     assert np.allclose(a["amount"], b["amount"], rtol=0, atol=0.005)
-    assert sorted(a["level"].unique()) == [0, 1, 6, 7, 30, 31]
+    assert sorted(a["level"].unique()) == [0, 1, 2, 3, 6, 7]
+    assert a.loc[a["level"] >= 2, "outlet"].isna().all() and a.loc[a["level"] <= 3, "branch"].notna().all()

@@ -20,6 +20,13 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _as_keys(query: Query, table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The input's ``key`` columns as pandas categoricals (DuckDB scans them as ENUMs: it groups on the
+    integer codes instead of hashing Python strings); other columns untouched, the frame not copied."""
+    keys = [c for c, k in query.inputs[table].items() if k == "key" and not isinstance(df[c].dtype, pd.CategoricalDtype)]
+    return df.astype(dict.fromkeys(keys, "category")) if keys else df
+
+
 class DuckDBEngine:
     """Runs engine queries in one in-memory DuckDB connection.
 

@@ -8,7 +8,7 @@ import pandas as pd
 from .query import Query, input_frame, normalise
 
 #: the Spark SQL type of each declared column type (inputs handed over as pandas frames)
-SPARK_TYPES = {"text": "string", "money": "double", "float": "double", "count": "bigint", "level": "bigint",
+SPARK_TYPES = {"text": "string", "key": "string", "money": "double", "float": "double", "count": "bigint", "level": "bigint",
                "int": "bigint", "date": "date", "bool": "boolean"}
 
 

@@ -36,7 +36,7 @@ def total_label(outlet_ids: pd.Series, orgs: pd.DataFrame | None) -> str:
 
 #: GROUPING_ID levels of the engine query ``maturity_structure`` (bankxl/engine/queries/maturity_structure.sql):
 #: (level of an org's 合计 row, level of its per-period rows)
-_TOTAL_LEVELS, _BRANCH_LEVELS, _OUTLET_LEVELS = (31, 30), (7, 6), (1, 0)
+_TOTAL_LEVELS, _BRANCH_LEVELS, _OUTLET_LEVELS = (7, 6), (3, 2), (1, 0)
 
 
 def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
