@@ -180,3 +180,11 @@ def test_spark_gives_the_oracle_table(spark, sample):  # noqa: F811
     mm, mch = sample
     assert_same(mm.iloc[:3000], mch, engine=eng)
     assert_same(hand_monthly(), engine=eng)
+
+
+def test_merchant_sql_translates_to_spark_without_java():
+    from test_engine_transactions import SparkTextEngine
+    eng = SparkTextEngine()
+    assert_same(hand_monthly(), engine=eng)
+    (text,) = eng.texts
+    assert " RLIKE " in text and "ROW_NUMBER() OVER" in text
