@@ -70,8 +70,29 @@ def test_second_scenario_and_parquet_input(data):
     m1 = run_case({"scenario": "M1", "folder": str(data / "csv"), "input": "csv"})
     assert m1["stages"]["load"]["rows"] == len(pd.read_csv(data / "csv" / "payroll.csv")) + \
         len(pd.read_csv(data / "csv" / "orgs.csv"))
-    assert m1["refs"]["write"]["cells"] == m1["stages"]["write"]["cells"] > 0
+    assert set(m1["stages"]) == {"load", "run", "write"} and m1["refs"]["write"]["cells"] > 0
     pq = run_case({"scenario": "M1", "folder": str(data / "parquet"), "input": "parquet", "write": False})
     # the loader reads Parquet (the same rows) or the case says it does not, never loads it by itself
     assert ("unsupported" in pq and pq["unsupported"].startswith("Parquet: not supported")) or \
         pq["stages"]["load"]["rows"] == m1["stages"]["load"]["rows"]
+
+
+def test_raw_writer_writes_exactly_the_report_cells_typed(tmp_path):
+    """The write reference: every table cell (header + non-missing values) and note line, typed, counted."""
+    import openpyxl
+
+    from bankxl.report import Note, Report, Sheet, Table
+    from bench.refs import write_raw_xlsx
+
+    df = pd.DataFrame({"客户号": pd.array(["0012", "=1+1", None], dtype="string"), "余额": [1.5, None, 3.0],
+                       "日期": pd.to_datetime(["2026-11-30", None, "2026-12-01"])})
+    rep = Report("t", sheets=[Sheet("名单", [Note(title="说明", lines=["第一行"]), Table(df, name="t1")])])
+    n = write_raw_xlsx(rep, tmp_path / "raw.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "raw.xlsx")["名单"]
+    cells = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    # note: title + 1 line (rows 1-2); header row 3; 6 values (3 missing not written)
+    assert n == len(cells) == 2 + 3 + 6
+    assert cells[(4, 1)] == "0012" and cells[(5, 1)] == "=1+1"  # text stays text, no formula
+    assert cells[(4, 2)] == 1.5 and (5, 2) not in cells and cells[(6, 2)] == 3.0
+    # write_datetime without a format (none in the floor): Excel's day serial, days since 1899-12-30
+    assert cells[(6, 3)] == (pd.Timestamp("2026-12-01") - pd.Timestamp("1899-12-30")).days
