@@ -79,3 +79,33 @@ def test_long_and_short_tables_read_back_equal(tmp_path, n):
         assert flag.value == (None if k % 9 == 0 else ("是" if k % 2 else "否"))
         assert todo.value is None and todo.protection.locked is False  # the input column's formatted blank
         assert todo.fill.fgColor.rgb.endswith("FFF2CC")
+
+
+def test_long_table_falls_back_to_the_plain_add_table_when_xlsxwriter_stores_ranges_elsewhere(tmp_path, monkeypatch):
+    """A later XlsxWriter that keeps a table's ranges under other keys: the short table is taken back and the
+    table added over every row the ordinary way (no duplicate table, full range)."""
+    from xlsxwriter.worksheet import Worksheet
+    real = Worksheet.add_table
+
+    def renamed(self, *args, **kw):
+        out = real(self, *args, **kw)
+        t = self.tables[-1]
+        t["ref_v2"] = t.pop("range")
+        t.pop("a_range")
+        return out
+
+    def put_back(self, *a):  # restore the keys at save time so the file can be written by this XlsxWriter
+        for t in self.tables:
+            if "ref_v2" in t:
+                t["range"] = t.pop("ref_v2")
+                t["a_range"] = t["range"]
+        return real_prepare(self, *a)
+
+    real_prepare = Worksheet._prepare_tables
+    monkeypatch.setattr(Worksheet, "add_table", renamed)
+    monkeypatch.setattr(Worksheet, "_prepare_tables", put_back)
+    n = xlsx.LONG_TABLE_ROWS + 3
+    r = Report("测试", [Sheet("明细", [Table(_long_frame(n), name="detail", title="明细", text_columns=("客户号",))])])
+    r.meta["as_of"] = pd.Timestamp("2026-11-30")
+    ws = openpyxl.load_workbook(write_report(r, tmp_path / "r.xlsx"))["明细"]
+    assert [t.ref for t in ws.tables.values()] == [f"A2:G{2 + n}"]
