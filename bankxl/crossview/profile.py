@@ -143,24 +143,33 @@ def _wide(tags: pd.DataFrame, ps: Persons, customers: pd.DataFrame | None, ctx: 
     has_value = t.groupby("family")["value"].count() > 0
     lev = t["family"].map(has_level).to_numpy(dtype=bool)
     val = t["family"].map(has_value).to_numpy(dtype=bool) & ~lev
-    frame = pd.DataFrame({"person": t["person"].to_numpy(), "family": t["family"].to_numpy(),
-                          "level": t["level"].astype("object").to_numpy(),
-                          "value": t["value"].to_numpy(dtype="float64"),
-                          "yes": np.where(lev | val, None, "是").astype(object)})
-    grids = {k: frame.pivot(index="person", columns="family", values=k) for k in ("level", "value", "yes")}
-    grid = grids["level"].index
+    # person × family grids on integer codes (one row per pair after the drop_duplicates above): persons in
+    # 客户号 order, a cell without the tag blank
+    pc, people = pd.factorize(t["person"].astype("string"), sort=True)
+    fc, fams = pd.factorize(t["family"].astype("string"))
+    ok = (pc >= 0) & (fc >= 0)  # a tag without 客户号 or family has no cell (tag rows always carry both)
+    t, pc, fc, lev, val = t[ok], pc[ok], fc[ok], lev[ok], val[ok]
+    col_of = {f: i for i, f in enumerate(fams)}
+    grids = {"level": np.full((len(people), len(fams)), None, dtype=object),
+             "value": np.full((len(people), len(fams)), np.nan),
+             "yes": np.full((len(people), len(fams)), None, dtype=object)}
+    grids["level"][pc, fc] = t["level"].astype("object").to_numpy()
+    grids["value"][pc, fc] = t["value"].to_numpy(dtype="float64")
+    grids["yes"][pc, fc] = np.where(lev | val, None, "是").astype(object)
+    grid = pd.Index(people, dtype="string", name="person")
     ids = pd.Series(grid, dtype="string")
     out = customer_columns(ids, customers, ctx, extra=("org_id", "mgr_id"))
     out["标签数"] = tags.groupby("person")["tag_code"].size().reindex(grid).to_numpy(dtype="int64")
     merged = ps.person.value_counts() if len(ps.person) else pd.Series(dtype="int64")
     out["并入客户号数"] = ids.map(merged).fillna(0).astype("int64").to_numpy()
     for f in fam_order:
+        j = col_of[f]
         if has_level[f]:
-            out[f] = pd.array(grids["level"][f].to_numpy(dtype=object), dtype="string")
+            out[f] = pd.array(grids["level"][:, j], dtype="string")
         elif has_value[f]:
-            out[f] = grids["value"][f].to_numpy(dtype="float64")
+            out[f] = grids["value"][:, j]
         else:
-            out[f] = pd.array(grids["yes"][f].to_numpy(dtype=object), dtype="string")
+            out[f] = pd.array(grids["yes"][:, j], dtype="string")
     return out
 
 
