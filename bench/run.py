@@ -125,8 +125,8 @@ def stage_table(results: list[dict]) -> str:
 
 def core_table(results: list[dict]) -> str:
     """Core aggregations: bankxl's function (timed inside the run) vs DuckDB on the same inputs, checked equal."""
-    out = ["| 场景 | 客户 | 聚合 aggregation | bankxl CPU s | DuckDB CPU s (wall) | × DuckDB | 结果 check |",
-           "|---|---:|---|---:|---:|---:|---|"]
+    out = ["| 场景 | 客户 | 输入 | 聚合 aggregation | bankxl CPU s | DuckDB CPU s (wall) | × DuckDB | 结果 check |",
+           "|---|---:|---|---|---:|---:|---:|---|"]
     for r in results:
         c = (r.get("refs") or {}).get("core")
         if not c:
@@ -134,7 +134,7 @@ def core_table(results: list[dict]) -> str:
         ok = c.get("status") == "equal"
         ratio = _ratio(c.get("bankxl_cpu"), c.get("duckdb_cpu")) if ok else None
         check = "equal" if ok else f"{c.get('status')}: {'; '.join(c.get('diffs', []))[:200]}"
-        out.append(f"| {r['scenario']} | {r['size']} | {c.get('what', '')} | {_s(c.get('bankxl_cpu'), 3)} | "
+        out.append(f"| {r['scenario']} | {r['size']} | {r['input']} | {c.get('what', '')} | {_s(c.get('bankxl_cpu'), 3)} | "
                    f"{_s(c.get('duckdb_cpu'), 3)} ({_s(c.get('duckdb_wall'), 3)}) | {_r(ratio, TARGET_CORE)} | {check} |")
     return "\n".join(out)
 
