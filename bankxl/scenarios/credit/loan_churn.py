@@ -183,7 +183,7 @@ def churn_by_customer_year(loans: pd.DataFrame, years, as_of, window_days: int =
         oth = oth.join(per[["first_end", "last_end"]], on="cust_id")
         near = (oth["start"] >= oth["first_end"] - g) & (oth["start"] <= oth["last_end"] + w)
         running = (oth["start"] < oth["first_end"] - g) & (oth["end"].isna() | (oth["end"] > oth["last_end"]))
-        renewed = set(oth.loc[near | running, "cust_id"])
+        renewed = oth.loc[near | running, "cust_id"].unique()  # distinct first: set() iterated every row
         outcome = np.where(per["still"], STILL,
                   np.where(per["bad"], BAD,
                   np.where(per.index.isin(renewed), RENEWED,
