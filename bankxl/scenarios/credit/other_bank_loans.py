@@ -428,7 +428,7 @@ def _relations(cust_ids: pd.Index, tables: Mapping[str, pd.DataFrame], currency:
         hh = pd.DataFrame({"k": h["cust_id"].fillna(""), "p": products, "b": h["balance"]})
         hh = hh[held.to_numpy()]
         for flag, pat in (("card", "信用卡"), ("mobile", "手机银行"), ("wealth", "理财"), ("payroll", "代发")):
-            ks = set(hh.loc[hh["p"].str.contains(pat, regex=False), "k"])
+            ks = hh.loc[hh["p"].str.contains(pat, regex=False), "k"].unique()
             rel[flag] = rel[flag] | rel.index.isin(ks)
         if "time_deposits" not in tables:
             dep = hh[has_pattern(hh["p"], deposit_products)].groupby("k")["b"].sum(min_count=1)
@@ -494,7 +494,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: OtherBankLoanParams, ctx: Ru
                                           gl.ngroups), index=gl.size().index, name="institution")
     multi = n_lenders[n_lenders >= p.multi_lender_min]
 
-    all_ids = pd.Index(sorted(set(ob["cust_id"]) | set(on["cust_id"]) | set(lenders_all["cust_id"])), dtype="string")
+    all_ids = pd.Index(sorted(set(ob["cust_id"].unique()) | set(on["cust_id"].unique())
+                              | set(lenders_all["cust_id"].unique())), dtype="string")
     rel = _relations(all_ids, tables, ctx.currency, p.deposit_products)
     unknown = list(rel.attrs.get("unknown", []))
     td = tables.get("time_deposits")
@@ -847,7 +848,7 @@ def _shown_institutions(det: pd.DataFrame, p: OtherBankLoanParams, ctx: RunConte
     ``ctx.mask`` (:func:`bankxl.masking.mask_counterparty` keeps organisations' names). Applied after every
     count, so two people with the same masked name still count as two institutions."""
     names = pd.Series(det["institution"].dropna().unique(), dtype="string")
-    keep = {n for n, _ in p.lenders} | set(det["cpty_bank"].dropna()) | {"(对手未知)", "(收款行未知)"}
+    keep = {n for n, _ in p.lenders} | set(det["cpty_bank"].dropna().unique()) | {"(对手未知)", "(收款行未知)"}
     return dict(zip(names, names.where(names.isin(keep), masked(names, "cpty_name", ctx))))
 
 

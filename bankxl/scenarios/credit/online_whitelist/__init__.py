@@ -141,7 +141,7 @@ def run(tables, p: WhitelistParams, ctx: RunContext) -> Report:
     closed = has_pattern(info["cust_status"].fillna(""), p.closed_status).to_numpy() if p.closed_status else \
         np.zeros(len(info), dtype=bool)
     if closed.any():
-        notes.append(f"客户状态为 {'/'.join(sorted(set(info.loc[closed, 'cust_status'])))} 的 {int(closed.sum()):,} 位客户不参与。")
+        notes.append(f"客户状态为 {'/'.join(sorted(set(info.loc[closed, 'cust_status'].unique())))} 的 {int(closed.sum()):,} 位客户不参与。")
     info = info[~closed]
     ids = info.index
 
