@@ -57,7 +57,14 @@ def load_flows(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timestamp, 
     months = int((as_of - start).days // 28 + 2) if len(d) else 1
     det = classify_transactions(txn, p, as_of, names, problems=problems, months=months)
     kinds = det[_KEY + ["kind"]].drop_duplicates(_KEY)  # identical flows get identical kinds
-    d = d.reset_index(drop=True).merge(kinds, on=_KEY, how="left")
+    d = d.reset_index(drop=True)
+    # only flows whose day and amount occur among the classified ones can match: the 7-column join (4 of them
+    # text) runs on those, not on every flow; the others keep kind <NA>, as the left join gave them
+    cand = (d["ts"].isin(kinds["ts"]) & d["amount"].isin(kinds["amount"])).to_numpy()
+    hit = d.loc[cand, _KEY].reset_index().merge(kinds, on=_KEY, how="left")
+    kind = pd.Series(pd.NA, index=d.index, dtype=kinds["kind"].dtype)
+    kind.iloc[hit["index"].to_numpy()] = hit["kind"].to_numpy()
+    d["kind"] = kind
     d["text"] = d["cpty_name"] + " " + d["memo"]
     covered = pd.Series(True, index=ids) if p.txn_covers_all else pd.Series(ids.isin(d["cust_id"]), index=ids)
     return Flows(d, start, end, covered)
