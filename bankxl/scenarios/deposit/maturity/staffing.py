@@ -38,7 +38,8 @@ def staffing_tables(d: pd.DataFrame, info: pd.DataFrame, params: MaturityParams,
     maturing balances at that outlet that day (排班) / in the window (list) is ≥ ``large_customer``."""
     start = ctx.as_of + pd.Timedelta(days=1)
     end = ctx.as_of + pd.Timedelta(days=params.calendar_days)
-    w = d[(d["actual"] >= start) & (d["actual"] <= end)]
+    used = ["actual", "branch", "outlet_id", "outlet", "ckey", "cust", "balance", "mgr_id", "kind"]
+    w = d.loc[((d["actual"] >= start) & (d["actual"] <= end)).to_numpy(), used]  # only the columns read below
     w = w[np.asarray(ctx.calendar.is_workday(w["actual"].to_numpy()), dtype=bool)] if len(w) else w
     cols = ["实际可支取日", "星期", "分行", "机构号", "支行/网点", "到期客户数", "到期笔数", ctx.money_label("到期金额"),
             "所需人天", f"大额客户数(≥{_amount_text(params.large_customer, ctx)})", "大额客户号", "建议安排"]
