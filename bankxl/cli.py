@@ -76,8 +76,10 @@ def _parse_kv(items) -> dict:
 def cmd_run(args) -> int:
     """``bankxl run``: load ``--input`` files, run the scenario, write ``--out`` (one file per outlet with
     ``--by outlet``). Settings: explicit option > ``--params`` 通用 rows > data
-    (:func:`bankxl.runner.merge_settings`); ``--param`` overrides ``--params`` scenario rows. Raises
-    BankxlError (exit 2) for a missing input file, bad parameter or data problem."""
+    (:func:`bankxl.runner.merge_settings`); ``--param`` overrides ``--params`` scenario rows. ``--engine`` /
+    ``--spark-master``: the engine of this run only (:func:`bankxl.engine.choice.engine_for`). Raises
+    BankxlError (exit 2) for a missing input file, bad parameter, data problem, an unknown engine or a Spark
+    that cannot start (no pyspark, no Java)."""
     from .runner import merge_settings, run_scenario
     from .scenario import get_scenario
 
@@ -104,14 +106,20 @@ def cmd_run(args) -> int:
     if args.by:
         from .split import run_by_outlet
 
-        paths = run_by_outlet(spec, args.input, Path(args.out), params=params, strict=args.strict,
-                              holidays=args.holidays, progress=_progress, **settings)
+        from .engine import using
+        from .engine.choice import engine_for
+        from .scenario import make_params
+
+        make_params(spec.params, params)  # a typo in a parameter fails before a Spark session starts
+        with using(engine_for(args.engine, args.spark_master)):  # this run only
+            paths = run_by_outlet(spec, args.input, Path(args.out), params=params, strict=args.strict,
+                                  holidays=args.holidays, progress=_progress, **settings)
         for p in paths:
             print(p)
         _progress(f"完成 done: {len(paths)} 个文件, {time.perf_counter() - t0:.1f}s")
         return 0
     res = run_scenario(spec, args.input, args.out, params=params, strict=args.strict, holidays=args.holidays,
-                       progress=_progress, **settings)
+                       progress=_progress, engine=args.engine, spark_master=args.spark_master, **settings)
     rows = "; ".join(f"{k} ← 文件 {Path(str(v['source'])).name}" + (f" 工作表 {v['sheet']}" if v.get("sheet") else "")
                      + f" ({v['rows']} 行)" for k, v in res.inputs.items())
     _progress(f"读取 read: {rows}; 数据日期 as-of {res.report.meta['as_of']:%Y-%m-%d}")
@@ -175,7 +183,7 @@ def cmd_run_all(args) -> int:
     _progress(f"全部场景 run all: {len(files)} 个输入文件 input file(s)")
     res = run_all(files, out, params=cross, scenario_params=per, strict=args.strict, holidays=args.holidays,
                   by=args.by, do_not_disturb=args.do_not_disturb, contacts=args.contacts, feedback=args.feedback,
-                  progress=_progress, **settings)
+                  progress=_progress, engine=args.engine, spark_master=args.spark_master, **settings)
     ran = sum(r.status == "已运行" for r in res.runs)
     _progress(f"运行 {ran} 个场景, 跳过/出错 {len(res.runs) - ran} 个 (ran {ran}, not run {len(res.runs) - ran})")
     for p in res.paths:
@@ -252,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="金额展示单位 1=元 10000=万元 (默认: 参数表「金额单位」, 否则万元; 外币 10000 显示为 千, 如 千EUR)")
     r.add_argument("--currency", help="金额币种 ISO 4217, 如 EUR (默认: 参数表「币种」, 否则表头/数据中的币种, 否则 CNY); "
                                       "不做汇率折算")
+    r.add_argument("--engine", metavar="{duckdb,spark}", default=None,
+                   help="重计算(汇总/流水识别)的计算引擎: duckdb 本机(默认) 或 spark; 只对本次运行有效 "
+                        "engine of the heavy aggregations for this run (default duckdb)")
+    r.add_argument("--spark-master", metavar="URL",
+                   help="--engine spark 的 Spark master, 如 local[2]、yarn、spark://host:7077 (默认: local[*]); "
+                        "需要 pip install 'bankxl[spark]' 与 Java 17")
     r.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
     r.add_argument("--no-mask-accounts", action="store_true",
                    help="客户本人账号不脱敏 (证件/手机/姓名仍脱敏; 默认: 参数表「账号脱敏」, 否则脱敏)")

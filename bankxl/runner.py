@@ -517,21 +517,37 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
                  params: Any = None, as_of: Any = None, strict: bool = False, holidays: Any = None,
                  scale: int = 10_000, mask: bool = True, mask_accounts: bool = True,
                  currency: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> RunResult:
+                 progress: Callable[[str], None] | None = None, engine: Any = None,
+                 spark_master: str | None = None) -> RunResult:
     """Load the inputs from files/DataFrames, run the scenario and write the report to ``out``.
 
     ``sources``: paths (.xlsx/.xlsm/.csv) or DataFrames / mappings as accepted by ``bankxl.io.read_tables``.
     ``holidays``: a holiday table (DataFrame or file) overriding the calendar. ``strict``: row problems
-    raise DataValidationError. Returns a :class:`RunResult`; ``out=None`` skips writing. The pipeline
-    (:func:`prepare`, :meth:`Prepared.run`) is the one ``--by outlet`` uses (:func:`bankxl.split.run_by_outlet`).
+    raise DataValidationError. ``engine``: the engine of this run's heavy aggregations (:mod:`bankxl.engine`) —
+    None = the default (DuckDB), ``"duckdb"`` / ``"spark"``, or an engine object such as
+    ``SparkEngine(session)`` of the caller's own Spark session; ``spark_master``: the master URL of a Spark
+    session bankxl builds (``local[2]``, ``yarn``; implies Spark) — as ``bankxl run --engine/--spark-master``
+    (:func:`bankxl.engine.choice.engine_for`). The engine is set for this run only (context-local: the next run
+    uses the default again). Returns a :class:`RunResult`;
+    ``out=None`` skips writing. The pipeline (:func:`prepare`, :meth:`Prepared.run`) is the one ``--by outlet``
+    uses (:func:`bankxl.split.run_by_outlet`). Raises EngineError when the engine cannot be made (no pyspark or
+    Java: checked after the parameters, before any input is read).
     """
+    from .engine import using
+    from .engine.choice import engine_for
+
     if out is not None:
         check_output(out, sources)
+    if engine is not None or spark_master:
+        spec = get_scenario(scenario) if isinstance(scenario, str) else scenario
+        make_params(spec.params, params)  # a typo in a parameter fails before a Spark session starts
+        engine = engine_for(engine, spark_master)
     prep = prepare(scenario, sources, params=params, as_of=as_of, strict=strict, holidays=holidays, scale=scale,
                    mask=mask, mask_accounts=mask_accounts, currency=currency, progress=progress)
     say = progress or (lambda _msg: None)
     say(f"运行 running {prep.spec.code} {prep.spec.title} (数据日期 {prep.options['as_of']:%Y-%m-%d}) …")
-    report = prep.run()
+    with using(engine):
+        report = prep.run()
     if out is not None:
         say(f"写出报告 writing {Path(out).name} …")
     path = write_report(report, out) if out is not None else None

@@ -135,7 +135,8 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
             mask_accounts: bool = True, currency: str | None = None, by: str | None = None,
             do_not_disturb: Any = None, contacts: Any = None, feedback: Any = None,
             scenarios: Sequence[Scenario] | None = None,
-            progress: Callable[[str], None] | None = None) -> RunAllResult:
+            progress: Callable[[str], None] | None = None, engine: Any = None,
+            spark_master: str | None = None) -> RunAllResult:
     """Run every scenario that can run on ``sources`` and write its report, the 客户画像 and the 营销任务清单 into
     ``out_dir`` (created; nothing is written elsewhere, no input file is overwritten).
 
@@ -144,11 +145,15 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     ``do_not_disturb`` / ``contacts``: optional 免打扰名单 / 接触记录 (file or DataFrame, :mod:`.tasks`);
     ``feedback``: optional folder of returned task lists (:mod:`.feedback`): their 拒绝 customers are held for
     ``refusal_days`` (read before the inputs; its row problems go to the task list's 数据问题);
-    ``scenarios``: default every registered one. Other settings as :func:`bankxl.runner.run_scenario`.
+    ``scenarios``: default every registered one. ``engine`` / ``spark_master``: the engine of every scenario's
+    heavy aggregations in this call only, made after the parameters are checked (as
+    :func:`bankxl.runner.run_scenario`). Other settings as :func:`bankxl.runner.run_scenario`.
     Raises ParameterError (any bad parameter, before reading), BankxlError when ``out_dir`` is a file;
     a scenario's own error never stops the others (:class:`ScenarioRun`).
     """
     from .. import io as bio
+    from ..engine import using
+    from ..engine.choice import engine_for
     from .profile import build_profile
     from .tasks import TASK_TABLES, build_tasks, read_constraint, split_tasks
 
@@ -167,6 +172,7 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     given = {get_scenario(k).id if k not in {s.id for s in specs} else k: v
              for k, v in (scenario_params or {}).items()}
     sparams = {s.id: make_params(s.params, given.get(s.id)) for s in specs}
+    engine = engine_for(engine, spark_master)  # None = the default (DuckDB); Spark errors before any read
     if as_of is not None and str(as_of).strip():
         as_of = parse_as_of(as_of)
     if currency is not None and str(currency).strip():
@@ -214,7 +220,8 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
             prep = prepare(spec, sources, params=sparams[spec.id], as_of=as_of, strict=strict, holidays=holidays,
                            scale=scale, mask=mask, mask_accounts=mask_accounts, currency=currency,
                            loaded=loaded, load_problems=load_problems)
-            report = prep.run(notes=notes)
+            with using(engine):
+                report = prep.run(notes=notes)
             path = write_report(report, _target(out_dir, report_file_name(spec.code, spec.title), sources))
         except BankxlError as e:
             runs.append(ScenarioRun(spec, FAILED, str(e), seconds=time.perf_counter() - t0))

@@ -18,8 +18,10 @@ API::
   type``, ``-- output: col type, …``, ``-- order: col, …``) and is written in DuckDB SQL; for Spark, sqlglot
   transpiles it and :func:`~bankxl.engine.query.check_translated` refuses what sqlglot passed through
   untranslated (an unknown function, multi-argument ``GROUPING``).
-* :func:`load` gives the parsed :class:`Query`; :func:`set_default_engine` swaps the default (e.g. a Spark
-  session for a whole run).
+* :func:`load` gives the parsed :class:`Query`; :func:`set_default_engine` swaps the process's default;
+  ``with using(engine):`` sets the engine of one run only (context-local: the next run in the same process,
+  e.g. the Excel add-in's, uses the default again); :func:`bankxl.engine.choice.engine_for` makes an engine from
+  the command line's ``--engine duckdb|spark`` / ``--spark-master URL``.
 
 Queries: ``maturity_structure`` (D2 到期结构: amount, deposits and distinct customers per 分行/支行 level x
 到期期间 via GROUPING SETS).
@@ -29,6 +31,8 @@ parameter not declared, or SQL that does not translate to the target dialect.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import pandas as pd
 
@@ -36,17 +40,22 @@ from .duck import DuckDBEngine
 from .query import EngineError, Query, check_translated, load, normalise, parse_query
 from .spark import SparkEngine
 
-__all__ = ["run", "load", "default_engine", "set_default_engine", "DuckDBEngine", "SparkEngine", "Query",
+__all__ = ["run", "load", "default_engine", "set_default_engine", "using", "DuckDBEngine", "SparkEngine", "Query",
            "EngineError", "check_translated", "normalise", "parse_query"]
 
 _default = None
 _default_lock = threading.Lock()
+#: the engine of the current run (:func:`using`); None = the process's default
+_current: ContextVar = ContextVar("bankxl_engine", default=None)
 
 
 def default_engine():
-    """The process's default engine: a :class:`DuckDBEngine` made on first use (or the one set by
-    :func:`set_default_engine`)."""
+    """The engine of the current run when one is set (:func:`using`), else the process's default: a
+    :class:`DuckDBEngine` made on first use (or the one set by :func:`set_default_engine`)."""
     global _default
+    current = _current.get()
+    if current is not None:
+        return current
     with _default_lock:
         if _default is None:
             _default = DuckDBEngine()
@@ -58,6 +67,21 @@ def set_default_engine(engine) -> None:
     global _default
     with _default_lock:
         _default = engine
+
+
+@contextmanager
+def using(engine):
+    """``with using(engine):`` — every :func:`run` (and every rule calling :func:`default_engine`) without an
+    explicit engine inside the block uses ``engine``; ``None`` changes nothing. Context-local
+    (``contextvars``): it does not leak into the next run of the process nor into a concurrent one."""
+    if engine is None:
+        yield default_engine()
+        return
+    token = _current.set(engine)
+    try:
+        yield engine
+    finally:
+        _current.reset(token)
 
 
 def run(name: str, tables: dict, params: dict | None = None, engine=None) -> pd.DataFrame:

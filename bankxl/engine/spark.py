@@ -47,6 +47,11 @@ class SparkEngine:
     def __init__(self, session):
         self.session = session
 
+    @property
+    def where(self) -> str | None:
+        """The session's master (``local[1]``, ``yarn``, ``spark://host:7077``), named in 说明; None if not set."""
+        return self.session.conf.get("spark.master", None)
+
     def run(self, query: Query, tables: dict, params: dict | None = None) -> pd.DataFrame:
         tag = uuid.uuid4().hex[:12]
         names, views = {}, []

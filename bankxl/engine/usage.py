@@ -24,13 +24,15 @@ _RUNS: ContextVar[list | None] = ContextVar("bankxl_engine_runs", default=None)
 class EngineRun:
     """One query run: ``what`` (中文: what was computed), ``engine`` (``engine.name``: duckdb / spark), ``table``
     (中文 name of the input read in detail), ``rows_in`` (its rows handed to the engine; None = not known here,
-    e.g. a cluster table), ``rows_out`` (rows that came back)."""
+    e.g. a cluster table), ``rows_out`` (rows that came back), ``where`` (where it ran when the engine says,
+    ``engine.where``: a Spark session's master such as ``local[1]`` or ``yarn``; None for DuckDB in this process)."""
 
     what: str
     engine: str
     table: str
     rows_in: int | None
     rows_out: int
+    where: str | None = None
 
 
 @contextmanager
@@ -50,27 +52,31 @@ def record(what: str, engine, table: str, rows_in: int | None, rows_out: int) ->
     (its ``name``) or a name."""
     runs = _RUNS.get()
     if runs is not None:
+        where = getattr(engine, "where", None)
         runs.append(EngineRun(what, str(getattr(engine, "name", engine)), table,
-                              None if rows_in is None else int(rows_in), int(rows_out)))
+                              None if rows_in is None else int(rows_in), int(rows_out),
+                              None if where is None else str(where)))
 
 
-def _label(engine: str) -> str:
-    return ENGINE_LABELS.get(engine, engine)
+def _label(engine: str, where: str | None = None) -> str:
+    """How 说明 names an engine: :data:`ENGINE_LABELS`, with where it ran (``Spark(master local[1])``)."""
+    label = ENGINE_LABELS.get(engine, engine)
+    return f"{label}(master {where})" if where else label
 
 
 def notes(runs) -> list[str]:
-    """说明 lines: one per (what, engine, table) in order of first run — the engine, the input rows read (the
+    """说明 lines: one per (what, engine and where, table) in order of first run — the engine, the input rows read (the
     most read by one run), how many times it ran (e.g. this month and last month), that the detail was
     aggregated in the engine and the rows that came back (all runs). Empty when no engine ran."""
     groups: dict = {}
     for r in runs:
-        groups.setdefault((r.what, r.engine, r.table), []).append(r)
+        groups.setdefault((r.what, r.engine, r.where, r.table), []).append(r)
     out = []
-    for (what, engine, table), rs in groups.items():
+    for (what, engine, where, table), rs in groups.items():
         rows_in = None if any(r.rows_in is None for r in rs) else max(r.rows_in for r in rs)
         read = f"读入「{table}」{rows_in:,} 行" if rows_in is not None else f"读取「{table}」(行数由引擎端统计)"
         times = f" {len(rs)} 次" if len(rs) > 1 else ""
-        out.append(f"计算引擎: {_label(engine)} 计算「{what}」{times}, {read}; 明细在引擎中汇总/识别, 只返回结果 "
+        out.append(f"计算引擎: {_label(engine, where)} 计算「{what}」{times}, {read}; 明细在引擎中汇总/识别, 只返回结果 "
                    f"{sum(r.rows_out for r in rs):,} 行到报表(明细未整体载入 Excel)。")
     return out
 
@@ -82,6 +88,6 @@ def headline_line(runs, limit: int | None = None) -> str | None:
     big = [r for r in runs if r.rows_in is not None and r.rows_in >= limit]
     if not big:
         return None
-    engines = "、".join(dict.fromkeys(_label(r.engine) for r in big))
+    engines = "、".join(dict.fromkeys(_label(r.engine, r.where) for r in big))
     tables = "、".join(dict.fromkeys(f"「{r.table}」{r.rows_in:,} 行" for r in big))
     return f"数据量超过 Excel 单表上限: 由 {engines} 读入 {tables}, 明细在引擎中汇总, 报表只含汇总与名单。"

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .... import engine
+from ....engine import usage
 from ....scenario import RunContext
 from .labels import BANK, TOTAL, weekday_labels
 from .params import MaturityParams
@@ -51,7 +52,9 @@ def structure_tables(d: pd.DataFrame, periods: list[str], has_branch: bool,
     engine is the default; ``d`` needs branch_id, branch, outlet_id, outlet, period, balance (元), ckey.
     A period outside ``periods`` counts in 合计 only.
     """
-    s = engine.run("maturity_structure", {"deposits": d})
+    eng = engine.default_engine()  # the run's engine (bankxl.engine.using), named in 说明 by the usage record
+    s = engine.run("maturity_structure", {"deposits": d}, engine=eng)
+    usage.record("到期结构(分行/支行 × 到期期间, 含去重客户数)", eng, "定期存款明细", len(d), len(s))
     lvl = s["level"].to_numpy()
     org_levels = [_BRANCH_LEVELS[0], _OUTLET_LEVELS[0]] if has_branch else [_OUTLET_LEVELS[0]]
     orgs = s[np.isin(lvl, org_levels)]
