@@ -205,10 +205,9 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     (VALUE_INVALID for a 借贷 value that is neither D nor C).
     """
     cm0 = tables["customer_monthly"]
-    cm = cm0[["cust_id", "month", "dep_avg", "td_avg", "inflow", "outflow", "org_id", "mgr_id"]].copy()
-    for c in ("cust_id", "org_id", "mgr_id"):  # "" = not given: compared and joined as text below
-        cm[c] = cm[c].fillna("")
-    cm = cm[(cm["cust_id"] != "") & cm["month"].notna() & (cm["month"] <= as_of)]
+    cm = cm0[["cust_id", "month", "dep_avg", "td_avg", "inflow", "outflow", "org_id", "mgr_id"]]
+    given = cm["cust_id"].ne("").fillna(False).to_numpy(dtype=bool)  # a blank 客户号: not a customer
+    cm = cm[given & cm["month"].notna().to_numpy() & (cm["month"] <= as_of).to_numpy()].copy()
     codes, uniq = pd.factorize(cm["cust_id"], sort=True)  # integer customer codes, in 客户号 order
     ids = pd.Index(uniq, dtype="string", name="cust_id")
     cm["_c"] = codes  # for the cust × month matrices and the per-customer sums below
@@ -313,7 +312,8 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
         f["latest_dep"] = _wide(cm, dep_col, pd.DatetimeIndex([last]), ids).fillna(0.0).iloc[:, 0]
         f["base_dep"] = (_wide(cm, dep_col, pd.DatetimeIndex(base_p), ids).fillna(0.0).mean(axis=1)
                          if base_p else np.nan)
-        lastrow = cm.sort_values("month").drop_duplicates("_c", keep="last")  # each customer's latest month
+        lastrow = (cm[["_c", "month", "org_id", "mgr_id"]].sort_values("month")  # each customer's latest month
+                   .drop_duplicates("_c", keep="last"))
         at = np.full(len(ids), -1, dtype=np.int64)
         at[lastrow["_c"].to_numpy(dtype=np.int64)] = np.arange(len(lastrow))
         for col in ("org_id", "mgr_id"):
