@@ -213,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(r, ensure_ascii=False, indent=1))
         return 0
 
+    def save(results: list[dict]) -> None:  # after every case: a long run that stops keeps what it measured
+        if a.json:
+            Path(a.json).write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+
     results = []
     for n in sizes(a.sizes):
         d = ensure_data(data, n, say)
@@ -229,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
                                "write": not a.no_write}, lock)
                 r["size"] = size_name(n)
                 results.append(r)
+                save(results)
                 if "unsupported" in r:
                     say(r["unsupported"])
         if n in sizes(a.runall_sizes):
@@ -236,9 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             r = run_child({"runall": True, "folder": str(d / "csv")}, lock)
             r["size"] = size_name(n)
             results.append(r)
-
-    if a.json:
-        Path(a.json).write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str))
+            save(results)
     print("## 环境 machine\n\n" + machine_md() + "\n")
     print("## 各阶段 stages (CPU s; × = ratio to the reference in the same case)\n\n" + stage_table(results) + "\n")
     print("## 核心聚合 core aggregation vs DuckDB\n\n" + core_table(results) + "\n")
