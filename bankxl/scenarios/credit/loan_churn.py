@@ -465,16 +465,18 @@ def held_products(holdings: pd.DataFrame | None, cust_id: pd.Series) -> pd.Serie
     unknown: none known held but a 持有 the loader could not read (<NA>; a blank cell is already True, the
     column's blank rule). All <NA> when there is no product_holdings table (unknown, not "none").
     ``holdings``: the conformed 产品持有 table (cust_id, product, held ``boolean``). Returns a ``string``
-    Series on ``cust_id``'s index; the texts by :func:`bankxl.frames.join_values` (one pass, not per product)."""
+    Series on ``cust_id``'s index; only the rows of those customers are read (filtered first), the texts by
+    :func:`bankxl.frames.join_values` (one pass, not per product)."""
     if holdings is None or not len(holdings):
         return pd.Series(pd.NA, index=cust_id.index, dtype="string")
-    prod = holdings["product"].fillna("")  # conformed: string, trimmed
-    other = prod.ne("").to_numpy() & ~prod.str.contains("贷款", regex=False).to_numpy(dtype=bool)
-    held = holdings["held"]  # True / False / <NA> unknown
-    keep = held.fillna(False).to_numpy(dtype=bool) & other
-    unknown = pd.Index(holdings["cust_id"][held.isna().to_numpy() & other].dropna().unique())
-    txt = join_values(holdings["cust_id"].fillna("")[keep], prod[keep])  # distinct, sorted, joined with 、
     key = cust_id.astype("string").fillna("").str.strip()
+    h = holdings[holdings["cust_id"].fillna("").isin(key).to_numpy()]  # the asked customers' rows only
+    prod = h["product"].fillna("")  # conformed: string, trimmed
+    other = prod.ne("").to_numpy() & ~prod.str.contains("贷款", regex=False).to_numpy(dtype=bool)
+    held = h["held"]  # True / False / <NA> unknown
+    keep = held.fillna(False).to_numpy(dtype=bool) & other
+    unknown = pd.Index(h["cust_id"][held.isna().to_numpy() & other].dropna().unique())
+    txt = join_values(h["cust_id"].fillna("")[keep], prod[keep])  # distinct, sorted, joined with 、
     out = pd.Series(key.map(txt).fillna("").to_numpy(), index=cust_id.index, dtype="string")
     return out.mask(out.eq("") & key.isin(unknown).to_numpy())
 
