@@ -114,6 +114,67 @@ def sheets_with_tables(path: Path) -> list[str]:
         return []
 
 
+def _xml_chunks(path: Path, sheet: str):
+    """The XML of ``sheet`` as an iterator of chunks of about 16 MB, each ending before an element that
+    continues in the next one; None when the file is no .xlsx/.xlsm zip or has no such sheet."""
+    try:
+        z = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile):
+        return None
+    try:
+        part = _sheet_parts(z).get(sheet)
+        fh = z.open(part) if part else None
+    except (KeyError, ET.ParseError):
+        fh = None
+    if fh is None:
+        z.close()
+        return None
+
+    def chunks():
+        with z, fh:
+            tail = b""
+            while True:
+                block = fh.read(_CHUNK)
+                chunk = tail + block
+                if block:  # keep an unfinished element for the next chunk
+                    cut = chunk.rfind(b"<")
+                    chunk, tail = chunk[:cut], chunk[cut:]
+                yield chunk
+                if not block:
+                    return
+    return chunks()
+
+
+def _plain(chunk: bytes) -> bool:
+    """Every cell tag of ``chunk`` is written ``<c r="…`` without a namespace prefix (nearly every writer)."""
+    return chunk.count(b"<c") == chunk.count(b'<c r="') and b":c" not in chunk
+
+
+#: a cell reference of the usual form in row 1,000,000 or beyond
+_PLAIN_DEEP = re.compile(rb'<c r="[A-Za-z]{1,7}[0-9]{7}')
+#: rows below 1,000,000 (six digits at most)
+_NEAR_ROWS = 999_999
+
+
+def _near_bound(path: Path, sheet: str) -> int | None:
+    """An upper bound of the grid of ``sheet`` read cheaply: when every cell tag has the usual form and no
+    reference reaches row 1,000,000, the grid has at most 999,999 rows × the rightmost column of any cell
+    tag (value or not; A–Z without reading the narrow references). None when it cannot tell (a cell in
+    another form or far down): then :func:`sheet_extent` measures. Two searches per chunk instead of reading
+    every reference."""
+    chunks = _xml_chunks(path, sheet)
+    if chunks is None:
+        return None
+    last_col = 26
+    for chunk in chunks:
+        if not _plain(chunk) or _PLAIN_DEEP.search(chunk):
+            return None
+        wide = set(_PLAIN_WIDE.findall(chunk))
+        if wide:
+            last_col = max(last_col, _ref_bounds([w + b"1" for w in wide])[2])
+    return _NEAR_ROWS * last_col
+
+
 def sheet_extent(path: Path, sheet: str) -> Extent | None:
     """The grid calamine would build for ``sheet`` of an .xlsx/.xlsm (an upper bound), streamed through
     the sheet XML in 16 MB chunks (about 2 s per GB of XML); None when the file is no such zip (.xls, .ods,
@@ -126,51 +187,31 @@ def sheet_extent(path: Path, sheet: str) -> Extent | None:
     is ignored (calamine does not size its grid by it). Cells without an ``r`` reference (allowed, rare)
     are bounded by counting: their column is at most the widest explicit column plus the number of cells
     in the row, their row at most the highest row reference plus the rows without one."""
-    try:
-        z = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile):
+    chunks = _xml_chunks(path, sheet)
+    if chunks is None:
         return None
-    with z:
-        try:
-            part = _sheet_parts(z).get(sheet)
-            fh = z.open(part) if part else None
-        except (KeyError, ET.ParseError):
-            return None
-        if fh is None:
-            return None
-        first_row, last_row, last_col, extra_cols, extra_rows = 0, 0, 0, 0, 0
-        tail = b""
-        with fh:
-            while True:
-                block = fh.read(_CHUNK)
-                chunk = tail + block
-                if block:  # keep an unfinished element for the next chunk
-                    cut = chunk.rfind(b"<")
-                    chunk, tail = chunk[:cut], chunk[cut:]
-                if chunk.count(b"<c") == chunk.count(b'<c r="') and b":c" not in chunk:
-                    rows = _PLAIN_ROW.findall(chunk)  # the usual form: every cell tag starts <c r="
-                    if rows:
-                        r = np.fromstring(b" ".join(rows), dtype=np.int64, sep=" ")
-                        wide = set(_PLAIN_WIDE.findall(chunk))
-                        first_row = min(first_row or int(r.min()), int(r.min()))
-                        last_row = max(last_row, int(r.max()))
-                        last_col = max([last_col, 26] + [_ref_bounds([w + b"1"])[2] for w in wide])
-                    if not block:
-                        break
-                    continue
-                refs = _CELL.findall(chunk)
-                if refs:
-                    lo, hi, col = _ref_bounds(refs)
-                    first_row = min(first_row or lo, lo)
-                    last_row, last_col = max(last_row, hi), max(last_col, col)
-                if _NOREF_CELL.search(chunk):  # cells without a reference: count them per row
-                    extra_cols = max([extra_cols] + [len(_ANY_CELL.findall(r)) for r in _ROW_TAG.split(chunk)])
-                    row_refs = _ROW_REF.findall(chunk)
-                    last_row = max([last_row] + [int(r) for r in row_refs])
-                    extra_rows += len(_ROW_TAG.findall(chunk)) - len(row_refs)
-                    first_row = 1
-                if not block:
-                    break
+    first_row, last_row, last_col, extra_cols, extra_rows = 0, 0, 0, 0, 0
+    for chunk in chunks:
+        if _plain(chunk):
+            rows = _PLAIN_ROW.findall(chunk)  # the usual form: every cell tag starts <c r="
+            if rows:
+                r = np.fromstring(b" ".join(rows), dtype=np.int64, sep=" ")
+                wide = set(_PLAIN_WIDE.findall(chunk))
+                first_row = min(first_row or int(r.min()), int(r.min()))
+                last_row = max(last_row, int(r.max()))
+                last_col = max([last_col, 26] + [_ref_bounds([w + b"1"])[2] for w in wide])
+            continue
+        refs = _CELL.findall(chunk)
+        if refs:
+            lo, hi, col = _ref_bounds(refs)
+            first_row = min(first_row or lo, lo)
+            last_row, last_col = max(last_row, hi), max(last_col, col)
+        if _NOREF_CELL.search(chunk):  # cells without a reference: count them per row
+            extra_cols = max([extra_cols] + [len(_ANY_CELL.findall(r)) for r in _ROW_TAG.split(chunk)])
+            row_refs = _ROW_REF.findall(chunk)
+            last_row = max([last_row] + [int(r) for r in row_refs])
+            extra_rows += len(_ROW_TAG.findall(chunk)) - len(row_refs)
+            first_row = 1
     if not last_row and not extra_rows:
         return Extent(1, 0, 0)
     return Extent(first_row or 1, last_row + extra_rows, last_col + extra_cols)
@@ -179,6 +220,9 @@ def sheet_extent(path: Path, sheet: str) -> Extent | None:
 def check_extent(path: Path, sheet: str) -> None:
     """DataValidationError when the used range of ``sheet`` is over :data:`MAX_SHEET_CELLS` cells (names
     the file, the sheet and the far cell); nothing for other formats or sheets within the bound."""
+    bound = _near_bound(path, sheet)
+    if bound is not None and bound <= MAX_SHEET_CELLS:  # the common sheet: no need to measure it exactly
+        return
     ext = sheet_extent(path, sheet)
     if ext is None or ext.cells <= MAX_SHEET_CELLS:
         return

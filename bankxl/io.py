@@ -1271,7 +1271,7 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
                                   f"{'Sheet ' + sheet if sheet else 'The data'} is empty: no header of "
                                   f"table {spec.id}", table=spec.id, sheet=sheet)
     h, mapping = _find_header(arr, spec, sheet=sheet, first_row=first_excel_row)
-    data = arr[h + 1:]
+    data = np.asfortranarray(arr[h + 1:])  # column by column below: each column contiguous
     return _load_body(arr[h], [data[:, j] for j in range(data.shape[1])], spec, mapping, sheet=sheet,
                       header_row=first_excel_row + h, problems=problems, strict=strict, source=source,
                       date1904=date1904, mask=mask, mask_accounts=mask_accounts)
