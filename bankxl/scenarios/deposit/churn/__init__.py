@@ -210,14 +210,21 @@ def _customer_facts(cust: pd.DataFrame | None, ids: pd.Index, p: ChurnParams, wh
     代发 when any is, the 机构号 of the 客户号 standing for the person."""
     c = by_cust_id(cust)
     key = who.of(pd.Series(c.index, index=c.index, dtype="string"))
-    open_date = (c["open_date"].groupby(key).min().reindex(ids) if "open_date" in c.columns
+    kc, persons_ = pd.factorize(key)  # integer person codes: the groupbys below run on them, not on text
+
+    def per_person(s: pd.Series, how: str) -> pd.Series:
+        ok = kc >= 0  # (a 客户号 always has a person; kept safe)
+        got = s[ok].groupby(kc[ok]).agg(how)
+        return pd.Series(got.to_numpy(), index=pd.Index(persons_, dtype="string")[got.index]).reindex(ids)
+
+    open_date = (per_person(c["open_date"], "min") if "open_date" in c.columns
                  else pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]"))
     if "cust_status" in c.columns:
         closed = has_pattern(c["cust_status"].astype("string").fillna(""), p.closed_status)
-        excluded = closed.groupby(key).all().reindex(ids).fillna(False).astype(bool)
+        excluded = per_person(closed, "all").fillna(False).astype(bool)
     else:
         excluded = pd.Series(False, index=ids)
-    flag = c["payroll_flag"].astype("boolean").groupby(key).max().reindex(ids).astype("boolean") \
+    flag = per_person(c["payroll_flag"].astype("boolean"), "max").astype("boolean") \
         if "payroll_flag" in c.columns else pd.Series(pd.NA, index=ids, dtype="boolean")
     org = c["org_id"].reindex(ids).astype("string") if "org_id" in c.columns \
         else pd.Series(pd.NA, index=ids, dtype="string")
