@@ -179,6 +179,9 @@ def test_cli_without_pyspark_names_what_to_install(files, tmp_path, capsys, monk
     assert main(_cli(files, out, "--engine", "spark", "--param", "no_such_param=1")) == 2
     err = capsys.readouterr().err
     assert "no_such_param" in err and "pyspark" not in err
+    parts = tmp_path / "by_outlet"  # --by outlet takes the same engine
+    assert main(_cli(files, parts, "--by", "outlet", "--engine", "spark")) == 2
+    assert "pip install 'bankxl[spark]'" in capsys.readouterr().err and not parts.exists()
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="needs pyspark installed to reach the Java check")
