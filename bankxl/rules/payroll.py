@@ -49,9 +49,11 @@ def _text(txn: pd.DataFrame, col: str) -> pd.Series:
 def payroll_credits(txn: pd.DataFrame, pattern: str) -> np.ndarray:
     """Bool array (positional, one per row of ``txn``): the row is a 代发 credit — 借贷 C and 对手户名 + 摘要 match
     ``pattern``. ``txn``: 交易流水 rows (dc; cpty_name and memo optional). A row with an unreadable 借贷 is not one."""
-    text = _text(txn, "cpty_name") + " " + _text(txn, "memo")
     credit = (flow_direction(txn["dc"]) == "C").fillna(False).to_numpy(dtype=bool)
-    return credit & has_pattern(text, pattern).to_numpy(dtype=bool)
+    rows = txn[credit]  # the text is built and matched on the credit rows only
+    out = credit.copy()
+    out[credit] = has_pattern(_text(rows, "cpty_name") + " " + _text(rows, "memo"), pattern).to_numpy(dtype=bool)
+    return out
 
 
 def payroll_months(txn: pd.DataFrame, codes: np.ndarray, n: int, months: pd.PeriodIndex, pattern: str,
