@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -111,6 +112,8 @@ def main(argv=None) -> None:
     print("| method | wall s | CPU s | CPU vs pandas |\n|---|---|---|---|")
     for k, wall, cpu, ratio in rows:
         print(f"| {k} | {wall:.3f} | {cpu:.3f} | {ratio} |")
+    if a.spark:
+        shutil.rmtree(tmp.parent, ignore_errors=True)
     if not all(equal.values()):
         raise SystemExit("results differ")
 
