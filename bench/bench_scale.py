@@ -135,11 +135,11 @@ def data_dir(root: Path, chunk: int, seed: int) -> Path:
     return Path(root) / f"c{chunk}_s{seed}"
 
 
-def part_paths(folder: Path, table: str, chunks: int, draws: int) -> list[Path]:
-    """The files of ``table`` for the first ``chunks`` chunks."""
+def part_paths(folder: Path, table: str, chunks: int, draws: int, first: int = 0) -> list[Path]:
+    """The files of ``table`` for chunks ``first`` … ``chunks - 1``."""
     if table == "transactions":
-        return [folder / table / f"part-{k:05d}-{d}.parquet" for k in range(chunks) for d in range(draws)]
-    return [folder / table / f"part-{k:05d}.parquet" for k in range(chunks)]
+        return [folder / table / f"part-{k:05d}-{d}.parquet" for k in range(first, chunks) for d in range(draws)]
+    return [folder / table / f"part-{k:05d}.parquet" for k in range(first, chunks)]
 
 
 def generate(root: Path, customers: int, chunk: int, seed: int, draws: int, max_minutes: float, log=None) -> bool:
@@ -251,11 +251,28 @@ def _profile(con, path: Path) -> dict:
     return {k: sysinfo.get(k) for k in ("peak_buffer_memory", "peak_temp_dir_size", "total_bytes_spilled")}
 
 
+def classify_chunks(eng, folder: Path, first: int, last: int, draws: int, target: Path, call=None) -> int:
+    """classify_flows (the classifier's query and parameters, :func:`classifier_call`) over the transactions,
+    names and own loans of chunks ``first`` … ``last - 1``, written by ``eng`` (a DuckDBEngine) to ``target``.
+    Every rule of the classifier looks at one customer's flows (windows, reversal pairs and instalments per
+    cust_id, names and own loans joined on it), so batches of whole customers give the rows of one run over all
+    (tests/test_bench_scale.py). Returns the rows written."""
+    query, captured, params = call or classifier_call()
+    con = eng.con
+    txn = con.sql(TXN_SQL_DUCKDB.format(files=_duck_list(part_paths(folder, "transactions", last, draws, first))))
+    names = con.sql(f"SELECT cust_id, cust_name FROM read_parquet({_duck_list(part_paths(folder, 'customers', last, draws, first))})")
+    own = con.sql(f"SELECT cust_id, mp FROM read_parquet({_duck_list(part_paths(folder, 'own_loans', last, draws, first))})")
+    return eng.write(query, {"txn": txn, "names": names, "own": own, "dc_words": captured["dc_words"]}, params, target)
+
+
 def duck_stage(folder: Path, stage: str, customers: int, chunk: int, draws: int, memory_limit: str,
-               out_dir: Path) -> dict:
+               out_dir: Path, batch: int | None = None, batches: tuple[int, int] | None = None) -> dict:
     """One stage on DuckDB in this process: ``maturity`` (maturity_structure over the deposits of the first
-    customers/chunk chunks, result to pandas through engine.run) or ``classify`` (classify_flows over their
-    transactions, result written to Parquet through DuckDBEngine.write). Returns the figures."""
+    customers/chunk chunks in one query, result to pandas through engine.run) or ``classify`` (classify_flows
+    over their transactions, result written to Parquet through DuckDBEngine.write; in batches of ``batch``
+    customers when given — ``batches`` = (first, end) batch numbers run by this call). Returns the figures
+    (per classify batch too): wall/CPU of this process (DuckDB's threads included), DuckDB's profile of each
+    engine query (peak buffer memory, peak temp dir, bytes spilled)."""
     from bankxl import engine
 
     chunks = customers // chunk
@@ -263,10 +280,10 @@ def duck_stage(folder: Path, stage: str, customers: int, chunk: int, draws: int,
     eng = engine.DuckDBEngine(memory_limit=memory_limit, temp_directory=str(tmp), threads=2)
     prof = out_dir / f"profile-{os.getpid()}.json"
     res = {"engine": "duckdb", "stage": stage, "customers": customers, "memory_limit": memory_limit}
-    if stage == "classify":
-        query, captured, params = classifier_call()
-    c0, w0 = time.process_time(), time.perf_counter()
     con = eng.con
+    if stage == "classify":
+        call = classifier_call()
+    c0, w0 = time.process_time(), time.perf_counter()
     con.execute("PRAGMA enable_profiling='json'")  # the profile of the last query is kept in prof
     con.execute(f"PRAGMA profiling_output='{_sql_text(prof)}'")
     if stage == "maturity":
@@ -274,27 +291,37 @@ def duck_stage(folder: Path, stage: str, customers: int, chunk: int, draws: int,
         con.execute(f"CREATE VIEW orgs AS SELECT * FROM read_parquet('{_sql_text(folder / 'orgs.parquet')}')")
         res["rows_in"] = con.execute("SELECT COUNT(*) FROM td").fetchall()[0][0]
         out = engine.run("maturity_structure", {"deposits": con.sql(maturity_input_sql())}, engine=eng)
-        res["rows_out"] = len(out)
-        res["check"] = _maturity_totals(out)
+        res.update(rows_out=len(out), check=_maturity_totals(out), **_profile(con, prof))
     elif stage == "classify":
-        txn = con.sql(TXN_SQL_DUCKDB.format(files=_duck_list(part_paths(folder, "transactions", chunks, draws))))
-        res["rows_in"] = con.execute(f"SELECT COUNT(*) FROM read_parquet({_duck_list(part_paths(folder, 'transactions', chunks, draws))})").fetchall()[0][0]
-        names = con.sql(f"SELECT cust_id, cust_name FROM read_parquet({_duck_list(part_paths(folder, 'customers', chunks, draws))})")
-        own = con.sql(f"SELECT cust_id, mp FROM read_parquet({_duck_list(part_paths(folder, 'own_loans', chunks, draws))})")
-        target = out_dir / f"classified-{size_name(customers)}.parquet"
-        res["rows_out"] = eng.write(query, {"txn": txn, "names": names, "own": own, "dc_words": captured["dc_words"]},
-                                    params, target)
-        con.execute("PRAGMA disable_profiling")
-        res["check"] = dict(zip(("classified", "kinds"), con.execute(
-            f"SELECT COUNT(kind), COUNT(DISTINCT kind) FROM read_parquet('{_sql_text(target)}')").fetchall()[0]))
-        target.unlink()
+        per = (batch or customers) // chunk
+        n = -(-chunks // per)
+        first, end = batches or (0, n)
+        res.update(batches=f"{first}-{end - 1} of {n}", batch_customers=per * chunk, rows_in=0, rows_out=0,
+                   classified=0, per_batch=[])
+        for b in range(first, end):
+            bc, bw = time.process_time(), time.perf_counter()
+            k0, k1 = b * per, min(chunks, (b + 1) * per)
+            target = out_dir / f"classified-{b}.parquet"
+            con.execute("PRAGMA enable_profiling='json'")
+            written = classify_chunks(eng, folder, k0, k1, draws, target, call)
+            con.execute("PRAGMA disable_profiling")
+            one = {"batch": b, "rows_out": written, "wall_s": time.perf_counter() - bw,
+                   "cpu_s": time.process_time() - bc, **_profile(con, prof)}
+            one["rows_in"], one["classified"] = con.execute(
+                f"SELECT (SELECT COUNT(*) FROM read_parquet({_duck_list(part_paths(folder, 'transactions', k1, draws, k0))})), "
+                f"(SELECT COUNT(kind) FROM read_parquet('{_sql_text(target)}'))").fetchall()[0]
+            target.unlink()
+            res["per_batch"].append(one)
+            for k in ("rows_in", "rows_out", "classified"):
+                res[k] += one[k]
+        for k, agg in (("peak_buffer_memory", max), ("peak_temp_dir_size", max), ("total_bytes_spilled", sum)):
+            res[k] = agg(one.get(k) or 0 for one in res["per_batch"])
     else:
         raise SystemExit(f"unknown stage {stage}")
-    res.update(wall_s=time.perf_counter() - w0, cpu_s=time.process_time() - c0, **_profile(con, prof))
+    res.update(wall_s=time.perf_counter() - w0, cpu_s=time.process_time() - c0)
     prof.unlink(missing_ok=True)
     eng.close()
     return res
-
 
 
 def _jvm(pid: int) -> tuple[float, float]:
@@ -403,7 +430,9 @@ def table(rows: list[dict]) -> str:
         rate = f"{r['rows_in'] / r['cpu_s']:,.0f}" if r.get("rows_in") and r.get("cpu_s") else ""
         peak = _mb(r.get("peak_buffer_memory")) if "peak_buffer_memory" in r else \
             (f"JVM {r['jvm_peak_rss_mb']:,.0f}" if "jvm_peak_rss_mb" in r else "")
-        lines.append(f"| {r['engine']} | {r['stage']} | {size_name(r['customers'])} | {_n(r.get('rows_in'))} | "
+        stage = f"{r['stage']} (batches {r['batches']}, {size_name(r['batch_customers'])} customers each)" \
+            if "batches" in r else r["stage"]
+        lines.append(f"| {r['engine']} | {stage} | {size_name(r['customers'])} | {_n(r.get('rows_in'))} | "
                      f"{_n(r.get('rows_out'))} | {r['wall_s']:.1f} | {r['cpu_s']:.1f} | {rate} | "
                      f"{r['process_peak_rss_mb']:,.0f} | {peak} | {_mb(r.get('total_bytes_spilled'))} | "
                      f"{r.get('memory_limit') or r.get('driver_memory', '')} |")
@@ -427,6 +456,8 @@ def main(argv=None) -> None:
     ap.add_argument("--max-minutes", type=float, default=9.0)
     ap.add_argument("--memory-limit", default="1GB", help="DuckDB's memory_limit")
     ap.add_argument("--driver-memory", default="3g", help="Spark driver memory (local mode)")
+    ap.add_argument("--batch", help="duckdb classify: customers per engine call (default: all in one call)")
+    ap.add_argument("--batch-range", help="duckdb classify: batches FIRST:END of this call (default: all)")
     ap.add_argument("--json", help="append the figures (JSON lines) to this file; table: read them")
     ap.add_argument("--engine", default="duckdb", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -443,7 +474,9 @@ def main(argv=None) -> None:
     if a.command == "_stage":
         n = parse_size(a.sizes)
         if a.engine == "duckdb":
-            res = duck_stage(folder, stages[0], n, a.chunk, a.txn_draws, a.memory_limit, work)
+            res = duck_stage(folder, stages[0], n, a.chunk, a.txn_draws, a.memory_limit, work,
+                             parse_size(a.batch) if a.batch else None,
+                             tuple(map(int, a.batch_range.split(":"))) if a.batch_range else None)
         else:
             res = spark_stages(folder, stages, n, a.chunk, a.txn_draws, work, a.driver_memory)
         print(json.dumps(res, ensure_ascii=False))
@@ -456,8 +489,10 @@ def main(argv=None) -> None:
         if missing:
             raise SystemExit(f"{len(missing)} transaction parts missing for {size}: run generate first")
         if a.command == "duckdb":
+            batching = [*(["--batch", a.batch] if a.batch else []), *(["--batch-range", a.batch_range] if a.batch_range else [])]
             got = [run_child([*common, "--engine", "duckdb", "--sizes", size, "--stages", st,
-                              "--memory-limit", a.memory_limit]) for st in stages]
+                              "--memory-limit", a.memory_limit, *(batching if st == "classify" else [])])
+                   for st in stages]
         else:
             got = run_child([*common, "--engine", "spark", "--sizes", size, "--stages", a.stages,
                              "--driver-memory", a.driver_memory])
