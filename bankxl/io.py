@@ -1,4 +1,5 @@
-"""Read canonical tables from a bank's exports: .xlsx/.xlsm/.xls (python-calamine), .csv, DataFrames.
+"""Read canonical tables from a bank's exports: .xlsx/.xlsm/.xls (python-calamine), .csv (typed at parse time by
+pandas' C parser, :func:`_load_csv_typed`), .parquet (DuckDB, :func:`_load_parquet`), DataFrames.
 
 Pipeline (DESIGN.md "Canonical tables"): read cells as they are -> find the header row -> normalise headers
 (trim, NFKC full-width -> half-width, U+3000/NBSP/BOM/line breaks removed, case-insensitive English id,
@@ -1911,8 +1912,8 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 errors: dict[str, DataValidationError] | None = None) -> dict[str, LoadedTable]:
     """Find and load each wanted canonical table (ids or any name) in the sources.
 
-    Sources: .xlsx/.xlsm/.xls (sheets and Excel tables/ListObjects), .csv/.txt/.tsv, DataFrames (headers
-    as columns), mappings name -> DataFrame. Lookup per table, in order: (1) an Excel table, sheet, CSV file
+    Sources: .xlsx/.xlsm/.xls (sheets and Excel tables/ListObjects), .csv/.txt/.tsv, .parquet (one table per
+    file like a CSV; row numbers are data rows), DataFrames (headers as columns), mappings name -> DataFrame. Lookup per table, in order: (1) an Excel table, sheet, CSV / Parquet file
     stem or mapping key named by one of the table's names (id, 中文名, aliases; normalised, case-insensitive);
     (2) header matching, only as a fallback among sources that bear no canonical table name: a sheet / Excel
     table / CSV / mapping key named after ANY canonical table (:data:`bankxl.tables.TABLES`, e.g. 贷款), and a
