@@ -1079,14 +1079,15 @@ def _coerce_id(arr: np.ndarray, blank: np.ndarray) -> C.Coerced:
     return out
 
 
-def _factorize_text(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _factorize_text(cells: np.ndarray, text: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
     """``(codes, uniques)`` of a column whose cells are all ``str`` or missing (codes -1 = missing), else
-    None. Only text is factorised: the hash table would merge ``1``, ``1.0`` and ``True`` (equal in
-    Python) although they read differently; distinct ``str`` values are never merged."""
-    if pd.api.types.infer_dtype(cells, skipna=True) != "string":
+    None (also for a column of missing cells only). Only text is factorised: the hash table would merge
+    ``1``, ``1.0`` and ``True`` (equal in Python) although they read differently; distinct ``str`` values are
+    never merged. ``text=True``: the caller knows every cell is ``str`` or None (a CSV column), no check."""
+    if not text and pd.api.types.infer_dtype(cells, skipna=True) != "string":
         return None
     codes, uniq = pd.factorize(cells, use_na_sentinel=True)
-    return codes, np.asarray(uniq, dtype=object)
+    return (codes, np.asarray(uniq, dtype=object)) if len(uniq) else None
 
 
 def _blank_rule(col: Column, values: Any, blank: np.ndarray) -> Any:
@@ -1281,7 +1282,7 @@ def load_frame(raw: pd.DataFrame, spec: TableSpec, *, sheet: str | None, first_e
 def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, mapping: dict, *,
                sheet: str | None, header_row: int, problems: ProblemLog, strict: bool, source: str,
                date1904: bool, mask: bool, mask_accounts: bool,
-               text_of: Any = None) -> LoadedTable:
+               text_of: Any = None, text_cells: bool = False) -> LoadedTable:
     """:func:`load_frame` after the header is found: the data rows below it, one array per column.
 
     ``header``: the header row's cells; ``columns[j]``: column ``j``'s cells in data-row order (Excel rows
@@ -1290,7 +1291,8 @@ def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, m
     same rules as its text (:func:`bankxl.coerce.coerce_number` / :func:`~bankxl.coerce.coerce_date` take
     both); ``text_of(j)``: the original cells of typed column ``j`` (all data rows, object), asked only when
     a problem of that column must show 原值 or a footer test needs its text — None when every column is
-    ``object``. Returns the :class:`LoadedTable`; raises as :func:`load_frame`."""
+    ``object``; ``text_cells``: every ``object`` column holds ``str`` or None only (a CSV). Returns the
+    :class:`LoadedTable`; raises as :func:`load_frame`."""
     shown = (mask, mask_accounts)  # ``mask`` names row masks below
     n0 = len(columns[0]) if columns else 0
     rows = np.arange(header_row + 1, header_row + 1 + n0, dtype=np.int64)
@@ -1325,12 +1327,12 @@ def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, m
             if col_cells.dtype.kind in "fM":  # typed by the parser: missing = blank
                 bl.append(np.isnan(col_cells) if col_cells.dtype.kind == "f" else np.isnat(col_cells))
                 continue
-            f = _factorize_text(col_cells)
+            f = _factorize_text(col_cells, text=text_cells)
             if f is None:
                 bl.append(C.blank_mask(col_cells))
             else:
                 codes, uniq = f
-                bu = C.blank_mask(uniq, distinct=True)
+                bu = C._stripped_blank_many(uniq)  # distinct str, none missing: C.blank_mask(uniq) less its checks
                 fact[j] = (codes, uniq, bu)
                 bl.append(np.append(bu, True)[codes])
         blank = np.column_stack(bl) if bl else np.zeros((n0, 0), dtype=bool)
@@ -1532,7 +1534,8 @@ def _load_csv_typed(path: Path, spec: TableSpec, notes: list[str], **kw: Any) ->
     header = np.full(width, None, dtype=object)
     header[:top.shape[1]] = top[h, :width]
     notes.append(f"文件 {path.name}: {enc_note or f'编码: {_ENC_NAMES.get(enc, enc)}'}")
-    return _load_body(header, columns, spec, mapping, sheet=None, header_row=1 + h, text_of=text_of, **kw)
+    return _load_body(header, columns, spec, mapping, sheet=None, header_row=1 + h, text_of=text_of,
+                      text_cells=True, **kw)
 
 
 #: Parquet input (read through DuckDB): one table per file, named by its stem like a CSV
