@@ -123,11 +123,13 @@ def _names_agree(a: pd.Series, b: pd.Series) -> np.ndarray:
     return ok & (shown >= 1)
 
 
-def _frame(df: pd.DataFrame) -> pd.DataFrame:
+def _frame(df: pd.DataFrame, phones: bool = True) -> pd.DataFrame:
     """The identity columns of ``df`` by position: id (key), cust, name, phone, block (surname + last 4
-    phone digits, for the name + phone join)."""
+    phone digits, for the name + phone join). ``phones=False`` (:func:`persons`, which does not read them):
+    phone and block left blank."""
     n = len(df)
-    col = (lambda c: df[c] if c in df.columns else pd.Series(pd.NA, index=df.index, dtype="string"))
+    col = (lambda c: df[c] if c in df.columns and (phones or c != "phone")
+           else pd.Series(pd.NA, index=df.index, dtype="string"))
     cust = col("cust_id").astype("string").str.strip().replace("", pd.NA)  # any list: trimmed here
     f = pd.DataFrame({"pos": np.arange(n), "id": id_key(col("id_no")).to_numpy(),
                       "cust": cust.astype("string").to_numpy(), "name": name_text(col("cust_name")).to_numpy(),
@@ -271,7 +273,7 @@ def persons(customers: pd.DataFrame | None) -> Persons:
     if customers is None or not len(customers) or "cust_id" not in customers.columns \
             or "id_no" not in customers.columns:
         return _no_persons()
-    return _persons(_frame(customers))
+    return _persons(_frame(customers, phones=False))
 
 
 def _no_persons() -> Persons:
