@@ -4,16 +4,15 @@ ratios to the reference measured in the same run:
 
 * ``bankxl``          — :func:`bankxl.report.xlsx.write_report` as a user's run does it (pivots included);
 * ``bankxl -pivots``  — the same without the native-pivot post-processing step (``pivot.add_pivots``);
-* ``raw XlsxWriter``  — the reference: every cell of every report ``Table`` (headers and data) written with
-  XlsxWriter's typed calls (``write_string`` / ``write_number`` / ``write_datetime``, one pre-made format per
-  column, values from ``Series.tolist()``), no Excel tables, charts or print setup, then ``close()``;
+* ``raw XlsxWriter``  — the project's write reference :func:`bench.refs.write_raw_xlsx` (the report's table,
+  note and headline cells through XlsxWriter's typed calls; no formats, tables, charts or print setup);
 * ``rustpy-xlsxwriter`` — the same cells written by rustpy-xlsxwriter (one worksheet per table: it writes one
   table per sheet), when it is installed.
 
 The report is built once (``make_sample_bank(customers=N, seed=1, as_of="2026-11-30")`` -> ``execute``), or
 read from a pickle (``--pickle``, e.g. made by an earlier ``--save``). Usage:
 
-    python bench/bench_write.py [--scenario D2] [--customers 100000] [--repeat 3] [--pickle F] [--save F]
+    python -m bench.bench_write [--scenario D2] [--customers 100000] [--repeat 3] [--pickle F] [--save F]
 """
 from __future__ import annotations
 
@@ -26,12 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import xlsxwriter
 
 from bankxl.report.model import Table
 from bankxl.report.xlsx import XlsxReportWriter, write_report
+from bench.refs import write_raw_xlsx
 
 
 def build(scenario: str, customers: int):
@@ -50,38 +49,6 @@ def report_tables(report) -> list[Table]:
 
 def cells(report) -> int:
     return sum(len(t.df) * len(t.df.columns) for t in report_tables(report))
-
-
-def raw_xlsxwriter(report, path: Path) -> None:
-    """The reference: the report's table cells through XlsxWriter's public typed write calls."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False, "nan_inf_to_errors": True})
-    fmts = {k: wb.add_format({"num_format": c}) for k, c in
-            (("num", "#,##0.00"), ("int", "#,##0"), ("date", "yyyy-mm-dd"), ("text", "@"))}
-    head = wb.add_format({"bold": True})
-    for i, t in enumerate(report_tables(report)):
-        ws = wb.add_worksheet(f"T{i}")
-        df = t.df
-        for j, c in enumerate(df.columns):
-            ws.write_string(0, j, str(c), head)
-            s = df[c]
-            if pd.api.types.is_datetime64_any_dtype(s):
-                vals, write, fmt = s.dt.to_pydatetime().tolist(), ws.write_datetime, fmts["date"]
-                vals = [None if v is pd.NaT or v is None or v != v else v for v in vals]
-            elif pd.api.types.is_bool_dtype(s):
-                vals, write, fmt = [None if pd.isna(v) else ("是" if v else "否") for v in s.tolist()], \
-                    ws.write_string, fmts["text"]
-            elif pd.api.types.is_numeric_dtype(s):
-                arr = s.to_numpy(dtype="float64", na_value=np.nan)
-                vals = [None if v != v else v for v in arr.tolist()]
-                write, fmt = ws.write_number, fmts["int" if pd.api.types.is_integer_dtype(s) else "num"]
-            else:
-                vals = [None if v is None or v is pd.NA or v != v else str(v) for v in s.astype(object).tolist()]
-                write, fmt = ws.write_string, fmts["text"]
-            for r, v in enumerate(vals, 1):
-                if v is not None:
-                    write(r, j, v, fmt)
-    wb.close()
 
 
 def rustpy(report, path: Path) -> None:
@@ -139,7 +106,7 @@ def main() -> None:
     if args.save:
         with open(args.save, "wb") as f:
             pickle.dump(report, f)
-    runs = {"bankxl": write_report, "bankxl-pivots": no_pivots, "raw": raw_xlsxwriter, "rustpy": rustpy}
+    runs = {"bankxl": write_report, "bankxl-pivots": no_pivots, "raw": write_raw_xlsx, "rustpy": rustpy}
     wanted = args.only.split(",")
     if "rustpy" in wanted:
         try:
