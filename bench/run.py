@@ -50,7 +50,7 @@ def run_child(cfg: dict, lock: str | None = None) -> dict:
     if r.returncode != 0:
         tail = (r.stderr or "").strip().splitlines()
         return {"scenario": cfg.get("scenario", "run all"), "input": cfg.get("input", "csv"),
-                "error": tail[-1] if tail else f"exit {r.returncode}"}
+                "error": f"exit {r.returncode}" + (f", last message: {tail[-1]}" if tail else "")}
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
