@@ -31,7 +31,7 @@ def test_missing_maturity_column_is_derived_from_start_and_term(tmp_path, ext):
     # 起息日 + 存期(天): 2026-01-05 + 365 = 2027-01-05, 03-01 + 180 = 08-28, 06-10 + 90 = 09-08
     assert d.loc[["C1", "C2", "C3"], "到期日"].dt.strftime("%Y-%m-%d").tolist() == [
         "2027-01-05", "2026-08-28", "2026-09-08"]
-    assert d.loc[["C1", "C2", "C3"], "余额(元)"].tolist() == [100000, 50000, 20000]
+    assert d.loc[["C1", "C2", "C3"], "金额(万元)"].tolist() == [10.0, 5.0, 2.0]
     assert any("没有「到期日」列" in n for n in res.report.sheets[-1].blocks[-1].lines), "说明 says so"
 
 
@@ -55,7 +55,7 @@ def test_action_text_of_an_unusable_balance_says_the_row_is_not_counted(tmp_path
                     4: ("NUM_INVALID", "该值置空; 该行不计入存款统计(笔数与金额)"),
                     5: ("REQUIRED_EMPTY", "该值为空; 该行不计入存款统计(笔数与金额)"),
                     6: ("NEG_BALANCE", "保留原值(含负号); 该行不计入存款统计(笔数与金额)")}
-    assert _detail(res)["余额(元)"].tolist() == [100.0]  # what the 处理 says: the four rows are not counted
+    assert _detail(res)["金额(万元)"].tolist() == [0.01]  # what the 处理 says: the four rows are not counted
 
 
 # ------------------------------------------------------------------------------ 1. currency contradictions
@@ -79,13 +79,13 @@ def test_currency_column_words_are_one_code_and_mixed_rows_still_run(tmp_path):
     src = _ccy_csv(tmp_path / "td.csv", ["EUR", "CNY", "人民币", "156", "eur"])
     res = run_scenario("D2", [src], None, currency="EUR", as_of=AS_OF)
     assert res.report.meta["currency"] == "EUR"
-    assert sorted(_detail(res)["余额(EUR)"]) == [1000.0, 5000.0]
+    assert sorted(_detail(res)["金额(千EUR)"]) == [1.0, 5.0]
     notes = [n for n in res.report.notes if "非 EUR 币种" in n]
     assert len(notes) == 1 and "CNY: 3 笔, 余额 9,000.00" in notes[0] and "人民币" not in notes[0], notes
     # without --currency: a column holding only EUR is the data's currency (no empty report labelled CNY)
     only = _ccy_csv(tmp_path / "eur.csv", ["EUR", "eur"])
     res = run_scenario("D2", [only], None, as_of=AS_OF)
-    assert res.report.meta["currency"] == "EUR" and sorted(_detail(res)["余额(EUR)"]) == [1000.0, 2000.0]
+    assert res.report.meta["currency"] == "EUR" and sorted(_detail(res)["金额(千EUR)"]) == [1.0, 2.0]
     # a 元 header with a currency column of USD only: nothing would be counted, so it is an error
     with pytest.raises(DataValidationError, match="USD"):
         run_scenario("D2", [_ccy_csv(tmp_path / "usd.csv", ["USD"], unit="(元)")], None, as_of=AS_OF)
