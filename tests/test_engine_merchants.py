@@ -3,8 +3,8 @@
 of repeated 商户号 + 月份, DUP_KEY for the others, rows after the data date counted) equals the pandas code it
 replaced.
 
-The oracle below is merchant_months as it was before the engine (commit f001f6c, copied unchanged; its helpers
-_dedupe/_col are the module's, unchanged). DuckDB (default) and Spark (local, marked ``spark``) must give the
+The oracle below is the row selection of merchant_months as it was before the engine (commit f001f6c; its
+helper _dedupe is the module's, unchanged); the matrices are shaped by the same code after either selection. DuckDB (default) and Spark (local, marked ``spark``) must give the
 same MerchantMonths (ids, months, the amount / count / 结算户日均 / row matrices exactly, attrs, future count)
 and the same problems, on the sample bank and on a hand table with every edge.
 """
@@ -17,8 +17,8 @@ import pytest
 from bankxl.conform import conform
 from bankxl.engine import SparkEngine
 from bankxl.errors import ProblemLog
-from bankxl.rules.merchant_data import (ATTRS, MAX_MONTHS, MERCHANT_COLUMNS, MerchantMonths, _col, _dedupe,
-                                        merchant_months)
+from bankxl.rules import merchant_data
+from bankxl.rules.merchant_data import MAX_MONTHS, MerchantMonths, _dedupe, merchant_months
 from bankxl.sample import make_sample_bank
 from bankxl.scenario import RunContext
 from engine_spark import spark  # noqa: F401  (session-scoped fixture: one Spark session for all tests)
@@ -27,57 +27,22 @@ AS_OF = pd.Timestamp("2026-11-30")
 
 
 # ------------------------------------------------------------------ the pandas oracle (before the engine)
-def oracle_merchant_months(mm: pd.DataFrame, mch: pd.DataFrame | None, ctx, *, max_months: int = MAX_MONTHS
-                    ) -> MerchantMonths:
-    """:class:`MerchantMonths` of conformed ``merchant_monthly`` (``mm``: mch_id, month, amount 元; optional
-    txn_count, settle_avg and the merchant columns; ``_row`` = Excel row) and ``merchants`` (``mch``, optional).
-    ``ctx``: the run's context (as_of, problem sink). At most ``max_months`` months, ending with the data date's
-    month. Row problems DUP_KEY / MCH_COUNT_ZERO go to ``ctx.problem``."""
-    end = ctx.as_of.to_period("M")
+def oracle_month_rows(mm: pd.DataFrame, end: pd.Period, ctx) -> tuple[pd.DataFrame, int]:
+    """The row selection of merchant_months as it was before the engine (commit f001f6c; the matrix shaping
+    after it did not change and is shared): 商户号 not blank after strip, 月份 known and not after ``end``, the
+    last of a repeated 商户号 + 月份 (DUP_KEY for the others); rows after ``end`` counted."""
     x = mm[mm["mch_id"].fillna("").str.strip().ne("") & mm["month"].notna()]
     period = x["month"].dt.to_period("M")
     future = int((period > end).sum())
-    x = _dedupe(x[(period <= end).to_numpy()], ["mch_id", "month"], "merchant_monthly", ctx)
-    own = None
-    if mch is not None and len(mch):
-        own = _dedupe(mch[mch["mch_id"].fillna("").str.strip().ne("")], ["mch_id"], "merchants", ctx)
-    ids = pd.Index(sorted(set(x["mch_id"]) | (set(own["mch_id"]) if own is not None else set())),
-                   dtype="string", name="mch_id")
-    first = x["month"].min().to_period("M") if len(x) else end
-    months = pd.period_range(max(min(first, end), end - (max_months - 1)), end, freq="M")
-    x = x[(x["month"].dt.to_period("M") >= months[0]).to_numpy()]
-    code = ids.get_indexer(x["mch_id"])
-    col = (x["month"].dt.year * 12 + x["month"].dt.month - (months[0].year * 12 + months[0].month)).to_numpy(np.int64)
-    n, m = len(ids), len(months)
-    amt, cnt, settle = np.full((n, m), np.nan), np.full((n, m), np.nan), np.full((n, m), np.nan)
-    row = np.zeros((n, m), dtype=bool)
-    amt[code, col] = x["amount"].to_numpy(dtype="float64", na_value=np.nan)
-    cnt[code, col] = _col(x, "txn_count", "Int64").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    settle[code, col] = _col(x, "settle_avg", "Float64").astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    row[code, col] = True
-    odd = (_col(x, "txn_count", "Int64") == 0).fillna(False) & (x["amount"] != 0).fillna(False)
-    if odd.any():
-        ctx.problem("merchant_monthly", x.loc[odd, "_row"], "txn_count", "MCH_COUNT_ZERO", x.loc[odd, "txn_count"],
-                    "笔数为 0 但金额不为 0", "按当月有交易处理(金额照计)")
-    attrs_in = [a for a in ATTRS if a in x.columns]
-    mono = (x.assign(_c=code).sort_values(["_c", "month"], kind="stable").groupby("_c")[attrs_in].last()
-            .reindex(range(n)))
-    for a in ATTRS:
-        if a not in mono.columns:
-            spec = next(c for c in MERCHANT_COLUMNS if c.id == a)
-            mono[a] = pd.Series(pd.NaT if spec.kind == "date" else pd.NA, index=mono.index,
-                                dtype="datetime64[ns]" if spec.kind == "date" else "string")
-    mono = mono[list(ATTRS)]
-    if own is not None:
-        have = own.assign(_c=ids.get_indexer(own["mch_id"])).set_index("_c")
-        attrs = pd.DataFrame({a: (have[a].reindex(range(n)).where(lambda s: s.notna(), mono[a])
-                                  if a in have.columns else mono[a]) for a in ATTRS})
-    else:
-        attrs = mono
-    attrs.index = ids
-    dtypes = {a: ("datetime64[ns]" if next(c for c in MERCHANT_COLUMNS if c.id == a).kind == "date" else "string")
-              for a in ATTRS}
-    return MerchantMonths(ids, months, amt, cnt, settle, row, attrs.astype(dtypes), future)
+    return _dedupe(x[(period <= end).to_numpy()], ["mch_id", "month"], "merchant_monthly", ctx), future
+
+
+def oracle_merchant_months(mm: pd.DataFrame, mch: pd.DataFrame | None, ctx, *, max_months: int = MAX_MONTHS
+                           ) -> MerchantMonths:
+    """merchant_months with the oracle's row selection in place of the engine query."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(merchant_data, "month_rows", lambda mm, end, ctx, engine=None: oracle_month_rows(mm, end, ctx))
+        return merchant_months(mm, mch, ctx, max_months=max_months)
 
 
 # ------------------------------------------------------------------ helpers
