@@ -425,7 +425,7 @@ def test_portable_regexes_match_the_same_texts_on_duckdb():
 
 
 @pytest.mark.parametrize("pattern, why", [
-    (r"\d+", "\\d"), ("还款$", "$"), ("(?i)abc", "(?i)"), ("(?s)a.b", "(?s)"), ("(?<=借)呗", "前后断言"),
+    (r"\d+", "\\d"), ("还款$", "$"), ("(?i)abc", "(?i)"), ("(?s)a.b", "(?s)"), ("(?<=借)呗", "前后查找"),
     (r"(a)\1", "反向引用"), ("a{1001}", "1000"), (r"\bloan", "\\b")])
 def test_a_pattern_the_engines_read_differently_is_refused_naming_the_parameter(pattern, why):
     with pytest.raises(ParameterError) as e:

@@ -6,7 +6,7 @@ everything a Python pattern may hold: ``\\d``/``\\w``/``\\s``/``\\b`` are Unicod
 in RE2 and Java; ``.`` excludes only ``\\n`` in Python and RE2 but also ``\\r``, U+0085, U+2028 and U+2029 in
 Java; ``$`` also matches before a final newline in Python and Java but not in RE2; RE2 has no look-around or
 back-references (Java has); ``{,n}`` is a quantifier in Python, a literal in RE2 and an error in Java; RE2
-caps a repeat count at 1,000; inline flags differ. :func:`portable_regex` parses a Python pattern
+caps a repeat count at 1,000, nested repeats multiplied together too; inline flags differ. :func:`portable_regex` parses a Python pattern
 (``re._parser``, the parser ``re.compile`` uses) and writes the same language in the subset all three read
 alike — every literal that is not a letter or digit as ``\\x{HHHH}``, ``.`` as ``[^\\n]`` — and refuses
 anything else with a :class:`~bankxl.errors.ParameterError` naming the parameter. A rule is evaluated as
@@ -52,11 +52,27 @@ def _class_item(op, av) -> str:
         return f"{_char(av[0])}-{_char(av[1])}"
     if op is _c.CATEGORY:
         raise _Unportable("不能用 \\d \\w \\s 等字符类别(各引擎含义不同), 请写成 [0-9] 这样的明确范围",
-                          "character categories such as \\d \\w \\s differ between engines; write [0-9] etc.")
+                          "character categories such as \\d \\w \\s differ between engines; write an explicit range "
+                          "such as [0-9]")
     raise _Unportable(f"不支持的字符集写法 {op}", f"unsupported character-set item {op}")
 
 
-def _emit(items) -> str:
+#: constructs only some engines have, in user words (Chinese, English), by the ``re`` parser's opcode name
+_UNSUPPORTED = {
+    "ASSERT": ("前后查找 (?=…) (?<=…)", "look-around (?=…) (?<=…)"),
+    "ASSERT_NOT": ("否定前后查找 (?!…) (?<!…)", "negative look-around (?!…) (?<!…)"),
+    "GROUPREF": ("反向引用 \\1 (?P=名称)", "back-references \\1 (?P=name)"),
+    "GROUPREF_EXISTS": ("条件分组 (?(1)…|…)", "conditional groups (?(1)…|…)"),
+    "ATOMIC_GROUP": ("原子分组 (?>…)", "atomic groups (?>…)"),
+    "POSSESSIVE_REPEAT": ("占有量词 *+ ++ ?+", "possessive quantifiers *+ ++ ?+"),
+}
+
+
+def _emit(items, budget: int = MAX_REPEAT) -> str:
+    """``items`` (a ``re._parser`` tree) in the portable subset. ``budget``: what is left of RE2's repeat cap
+    under the enclosing repeats — RE2's parser (parse.cc, ``RepetitionWalker``) divides 1,000 by each nested
+    repeat's count (its upper bound, or its lower bound when unbounded; 0 counts as 1) and refuses the pattern
+    when that reaches 0, i.e. when the counts along one nesting path multiply to more than 1,000."""
     out = []
     for op, av in items:
         if op is _c.LITERAL:
@@ -70,26 +86,33 @@ def _emit(items) -> str:
             body = "".join(_class_item(o, a) for o, a in (av[1:] if neg else av))
             out.append(f"[{'^' if neg else ''}{body}]")
         elif op is _c.BRANCH:
-            out.append("(?:" + "|".join(_emit(b) for b in av[1]) + ")")
+            out.append("(?:" + "|".join(_emit(b, budget) for b in av[1]) + ")")
         elif op is _c.SUBPATTERN:
             _group, add, remove, sub = av
             if add or remove:
                 raise _Unportable("不能用 (?i) 等内联标志", "inline flags such as (?i) are not portable")
-            out.append("(?:" + _emit(sub) + ")")
+            out.append("(?:" + _emit(sub, budget) + ")")
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
             lo, hi, sub = av
             if lo > MAX_REPEAT or (hi is not _c.MAXREPEAT and hi > MAX_REPEAT):
                 raise _Unportable(f"重复次数不能超过 {MAX_REPEAT}", f"repeat counts above {MAX_REPEAT} (RE2's cap)")
+            count = lo if hi is _c.MAXREPEAT else hi
+            inner = budget // count if count > 0 else budget
+            if inner == 0:
+                raise _Unportable(f"嵌套重复的次数相乘不能超过 {MAX_REPEAT}(如 (贷{{40}}){{30}} 为 1200 次)",
+                                  f"nested repeat counts multiplied above {MAX_REPEAT} (RE2's cap; "
+                                  "(x{40}){30} is 1200)")
             q = "{%d,}" % lo if hi is _c.MAXREPEAT else ("{%d}" % lo if lo == hi else "{%d,%d}" % (lo, hi))
-            out.append("(?:" + _emit(sub) + ")" + q + ("?" if op is _c.MIN_REPEAT else ""))
+            out.append("(?:" + _emit(sub, inner) + ")" + q + ("?" if op is _c.MIN_REPEAT else ""))
         elif op is _c.AT and av in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
             out.append("^")
         elif op is _c.AT:
             raise _Unportable("不能用 $ \\b \\Z 等位置断言(各引擎含义不同)",
                               "anchors such as $ \\b \\Z differ between engines")
         else:
-            raise _Unportable(f"不能用 {str(op).lower()}(前后断言、反向引用等只有部分引擎支持)",
-                              f"{str(op).lower()} (look-around, back-references …) is not supported by every engine")
+            zh, en = _UNSUPPORTED.get(str(op), (f"「{op}」写法", f"the construct {op}"))
+            raise _Unportable(f"不能用{zh}(前后查找、反向引用等只有部分引擎支持)",
+                              f"{en} (look-around, back-references and the like) are not supported by every engine")
     return "".join(out)
 
 
