@@ -11,7 +11,7 @@ column with 3,000 distinct dates costs 3,000 parses.
 Rules (SCENARIOS.md §0.1 / §0.7):
 
 * blank: ``None``, NaN, NaT, ``''``, whitespace-only text, Excel error texts (``#N/A``, ``#DIV/0!`` ...),
-  ``NULL`` and the texts ``nan``/``None``/``NaT``/``<NA>`` (left by an earlier ``str(NaN)``) are missing;
+  ``NULL``, dashes (``-``, ``--``, ``—``, ``－``; :data:`_DASHES`) and the texts ``nan``/``None``/``NaT``/``<NA>`` (left by an earlier ``str(NaN)``) are missing;
   the loader never produces the string ``"nan"``.
 * code / text / category: str; a whole-number float (calamine reads every number as float) becomes text
   without ``.0`` (``1001.0`` -> ``'1001'``); codes are NFKC-normalised (full-width digits) and lose a leading
@@ -29,7 +29,7 @@ Rules (SCENARIOS.md §0.1 / §0.7):
   ``€-5``, ``2.000,50 €``, ``CZK 1,000``; :data:`CURRENCY_SIGNS`, recorded per column), commas only as
   thousands separators or in the European ``1.000,50`` form (any other comma, ``1,5``, is NUM_INVALID —
   never guessed; :func:`_separators`), ``1.2万`` -> 12000, ``3亿``, ``12.5%`` -> 0.125 (rate columns only: in a
-  money / number / int column a ``%``/``‰`` cell is NUM_INVALID); ``-``, ``--``, ``—`` -> missing; anything
+  money / number / int column a ``%``/``‰`` cell is NUM_INVALID); anything
   else -> NaN + NUM_INVALID; non-finite values (``inf``, ``∞``, overflow after scaling) are NUM_INVALID,
   so loaded numbers are finite or NaN. Rates outside 0–100% (:data:`RATE_MIN`/:data:`RATE_MAX`) are
   blanked by the loader as VALUE_INVALID. Money values whose size in 元 is at least :data:`MAX_MONEY_YUAN` (100 万亿元)
@@ -54,11 +54,12 @@ import numpy as np
 import pandas as pd
 
 # ------------------------------------------------------------------------------------------ blanks
+#: dashes written for "no value" (``-``, ``--``, ``—`` …): blank like ``NULL`` in every column kind
+_DASHES = frozenset({"-", "--", "---", "—", "——", "－", "–"})
 BLANK_TEXTS = frozenset({"", "NULL", "null", "Null", "#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!",
                          "#NAME?", "#NUM!", "#N/A!",
                          # text left behind by an earlier str(NaN)/str(None) in someone's script
-                         "nan", "NaN", "None", "NaT", "<NA>"})
-_DASHES = frozenset({"-", "--", "---", "—", "——", "－", "–"})
+                         "nan", "NaN", "None", "NaT", "<NA>"}) | _DASHES
 
 
 def is_str_array(arr: np.ndarray) -> np.ndarray:
@@ -616,8 +617,6 @@ def _parse_number_text(t: str, *, months: bool, percent: bool = True, days: bool
     a term in months (``3个月``, ``1年`` = 12; ``90天`` is an error); ``days``: a term in days (``90天``; a
     text in months or years is an error: it has no exact number of days)."""
     t = unicodedata.normalize("NFKC", t).strip().strip("'")
-    if t in _DASHES:
-        return None, False, None, None
     neg = False
     if len(t) >= 2 and t[0] == "(" and t[-1] == ")":
         neg, t = True, t[1:-1].strip()

@@ -304,7 +304,7 @@ def test_months(cell):
 
 
 @pytest.mark.parametrize("cell,expected", [
-    ("1,234.56", 1234.56), ("(1,234.56)", -1234.56), ("-", None), ("--", None), ("１，２３４．５", 1234.5),
+    ("1,234.56", 1234.56), ("(1,234.56)", -1234.56), ("１，２３４．５", 1234.5),
     ("1.2万", 12000.0), ("¥1,000元", 1000.0), (1234.5, 1234.5), (7, 7.0), ("  12  ", 12.0), ("3亿", 3e8),
     ("1e3", 1000.0),
 ])
@@ -313,6 +313,15 @@ def test_numbers(cell, expected):
     v = t.df.loc[0, "balance"]
     assert (np.isnan(v) if expected is None else v == pytest.approx(expected))
     assert [c for c, _ in codes(log) if c != "NEG_BALANCE"] == []
+
+
+@pytest.mark.parametrize("cell", ["-", "--", "—", "－", "NULL"])
+def test_a_dash_in_a_required_number_is_blank_like_null(cell):
+    """A dash means "no value" like NULL (breaker s16 finding 3): the required 余额 is REQUIRED_EMPTY at row 2,
+    原值 the dash, the row kept with a blank balance (it used to be a silent NaN)."""
+    t, log = load(td_rows(["A", "C", "1", "2024-01-05", cell]))
+    assert len(t.df) == 1 and np.isnan(t.df.loc[0, "balance"])
+    assert [(p.code, p.excel_row, p.value) for p in log.problems] == [("REQUIRED_EMPTY", 2, cell)]
 
 
 @pytest.mark.parametrize("cell", ["abc", "1.2.3", "12元5", True, dt.date(2024, 1, 1), "inf", "1,2x"])

@@ -156,3 +156,17 @@ def test_a_csv_found_by_its_header_is_loaded_typed_too(tmp_path, monkeypatch):
     a, b, la, lb = both(tmp_path, ["定期存款明细表", HEAD, *BODY], name="export.csv")
     assert isinstance(seen[0], bio.LoadedTable) and a.header_row == 2
     assert probs(la) == probs(lb) and a.df.equals(b.df)
+
+
+@pytest.mark.parametrize("dash", ["-", "--", "—", "－", " - "])
+def test_a_dash_is_blank_like_null_on_both_paths(tmp_path, dash):
+    """breaker s16 finding 3: a dash in the required 余额 column is a blank cell like NULL — REQUIRED_EMPTY
+    with 原值 the dash, row kept — on the typed and the text path; a dash in a text column (产品) is blank too."""
+    head = HEAD + ",产品"
+    rows = [head, BODY[0] + ",整存整取", f"005,0000005,0101,2027-01-09,{dash},0.01,6,{dash}"]
+    a, b, la, lb = both(tmp_path, rows)
+    assert a.df.equals(b.df) and probs(la) == probs(lb)
+    got = [(r, c, code, v) for r, c, code, v, *_ in probs(la) if code == "REQUIRED_EMPTY"]
+    assert [(r, code, v) for r, _c, code, v in got] == [(3, "REQUIRED_EMPTY", dash)]
+    assert "余额" in got[0][1]
+    assert len(a.df) == 2 and pd.isna(a.df["balance"].iloc[1]) and pd.isna(a.df["product"].iloc[1])
