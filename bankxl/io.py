@@ -1542,17 +1542,32 @@ def _load_csv_typed(path: Path, spec: TableSpec, notes: list[str], **kw: Any) ->
 PARQUET_EXT = {".parquet"}
 
 
+#: DuckDB types of Parquet columns that hold no single cell value: lists (``DOUBLE[]``), fixed arrays
+#: (``INTEGER[3]``), STRUCT / MAP / UNION, and binary data (BLOB, BIT)
+_UNSUPPORTED_PARQUET_TYPE = re.compile(r"\[\d*\]$|^(STRUCT|MAP|UNION|BLOB|BIT)\b")
+
+
 def _read_parquet(path: Path, limit: int | None = None) -> pd.DataFrame:
     """All columns of a Parquet file (its first ``limit`` rows) as a pandas DataFrame, through DuckDB
-    (numbers, dates and booleans keep their types; text as ``str``). Raises DataValidationError (Chinese + English, naming the file) when
-    DuckDB cannot read it (not a Parquet file, damaged)."""
+    (numbers, dates and booleans keep their types; text as ``str``). A column of a type that holds no cell
+    value (:data:`_UNSUPPORTED_PARQUET_TYPE`: list, struct, map, binary) is not read: it comes back all
+    missing, and ``df.attrs["unsupported"]`` maps its position to its DuckDB type (``{6: 'BLOB'}``) for
+    :func:`_load_parquet`. Raises DataValidationError (Chinese + English, naming the file) when DuckDB cannot
+    read it (not a Parquet file, damaged)."""
     import duckdb
 
     try:
         con = duckdb.connect()
         try:
-            sql = "SELECT * FROM read_parquet(?)" + ("" if limit is None else f" LIMIT {int(limit)}")
-            return con.execute(sql, [str(path)]).df()
+            schema = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+            bad = {j: str(r[1]) for j, r in enumerate(schema) if _UNSUPPORTED_PARQUET_TYPE.search(str(r[1]))}
+            select = "*" if not bad else ", ".join(
+                ("NULL AS " if j in bad else "") + '"' + str(r[0]).replace('"', '""') + '"'
+                for j, r in enumerate(schema))
+            sql = f"SELECT {select} FROM read_parquet(?)" + ("" if limit is None else f" LIMIT {int(limit)}")
+            df = con.execute(sql, [str(path)]).df()
+            df.attrs["unsupported"] = bad
+            return df
         finally:
             con.close()
     except duckdb.Error as exc:
@@ -1604,6 +1619,15 @@ def _load_parquet(path: Path, spec: TableSpec, notes: list[str], **kw: Any) -> L
     df = _read_parquet(path)
     header = np.array([str(c) for c in df.columns], dtype=object)
     _h, mapping = _find_header(header.reshape(1, -1), spec, sheet=None, first_row=1)
+    for pos, col, _unit, _txt in mapping.values():
+        if (typ := df.attrs["unsupported"].get(pos)) is not None:
+            raise DataValidationError(
+                f"文件 {path.name} 的「{header[pos]}」列(表「{spec.zh}」的 {_label(col)})在 Parquet 中的存储类型是 "
+                f"{typ}(列表/结构/映射/二进制), 不支持: 一个单元格应是一个文本、数值或日期。请将该列导出为普通的文本/数值/日期列",
+                f"File {path.name}: column 「{header[pos]}」 (table {spec.id}, {col.id}) is stored in Parquet as {typ} "
+                f"(list / struct / map / binary), which is not supported: each cell must be one text, number or "
+                f"date. Export the column as a plain text / number / date column.",
+                table=spec.id, column=col.id, column_zh=col.zh)
     columns, col_notes = _parquet_columns(df, spec, mapping)
 
     def cells(j: int) -> np.ndarray:  # a typed column's values as cells (floats, Timestamps; missing None)

@@ -111,3 +111,35 @@ def test_parquet_and_csv_of_the_same_table_load_equal(tmp_path):
     b = read_tables([tmp_path / "td.parquet"], ["time_deposits"])["time_deposits"].df
     assert a.drop(columns="_row").equals(b.drop(columns="_row"))
     assert a["_row"].tolist() == [2, 3] and b["_row"].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("value,shown", [("{'id': 'x', 'n': 1}", "STRUCT"), ("[1.0, 2.0]", "[]"),
+                                         ("MAP {'a': 1}", "MAP"), ("'ab'::BLOB", "BLOB")])
+def test_parquet_nested_or_binary_column_used_by_the_table_is_refused(tmp_path, value, shown):
+    """breaker s16 finding 1: a list / struct / map / BLOB column that the table uses (余额) stops the load with
+    a DataValidationError naming the file, the column and its stored type (it was an internal TypeError)."""
+    p = write_parquet(tmp_path / "time_deposits.parquet", f"""
+        SELECT '0001' AS "账号", '1012' AS "客户号", '020004' AS "机构号", DATE '2027-01-05' AS "到期日",
+               {value} AS "余额" FROM range(2)""")
+    with pytest.raises(DataValidationError) as ei:
+        read_tables([p], ["time_deposits"], problems=ProblemLog())
+    e = ei.value
+    assert (e.table, e.column, e.column_zh) == ("time_deposits", "balance", "余额")
+    for text in (e.message_zh, e.message_en):
+        assert "time_deposits.parquet" in text and "「余额」" in text and shown in text
+    assert "不支持" in e.message_zh and "not supported" in e.message_en
+
+
+def test_parquet_unused_nested_and_binary_columns_are_ignored(tmp_path):
+    """A nested or BLOB column the table does not use is not read; it is listed in 说明 as an unused column;
+    the table's own columns load as usual."""
+    p = write_parquet(tmp_path / "time_deposits.parquet", """
+        SELECT lpad(range::VARCHAR, 4, '0') AS "账号", '1012' AS "客户号", '020004' AS "机构号",
+               DATE '2027-01-05' AS "到期日", 18.0::DOUBLE AS "余额", {'id': 'x', 'n': 1} AS "附加", [1.0, 2.0] AS "明细", 'ab'::BLOB AS "原件"
+        FROM range(2)""")
+    log = ProblemLog()
+    lt = read_tables([p], ["time_deposits"], problems=log)["time_deposits"]
+    assert lt.df["balance"].tolist() == [18.0, 18.0] and lt.df["acct_no"].tolist() == ["0000", "0001"]
+    assert not log.problems
+    notes = " ".join(lt.unit_notes)
+    assert "3 列未使用" in notes and "「附加」" in notes and "「明细」" in notes and "「原件」" in notes
