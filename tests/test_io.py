@@ -223,6 +223,23 @@ def test_xlsx_codes_ids_and_excel_rows_with_title(tmp_path):
     assert df["id_no"].dtype == "string" and df["acct_no"].dtype == "string"
 
 
+def test_xlsx_codes_stored_as_numbers_get_the_lost_zeros_note(tmp_path):
+    """breaker s16 finding 4: 客户号 and 机构号 stored as Excel numbers (0000002108 shown as 2108) lose their leading
+    zeros; 说明 says so per column, with the count of number cells, as for a Parquet integer column; 账号 (all
+    text) gets no such note."""
+    p = write_xlsx(tmp_path / "td.xlsx", {"定期存款明细": [
+        ["账号", "客户号", "机构号", "到期日", "余额"],
+        ["0001", 2108.0, 10001.0, dt.date(2027, 1, 5), 1000.5],
+        ["0002", "0000002109", 10001.0, dt.date(2027, 1, 6), 2000],
+    ]})
+    t = read_tables([p], ["time_deposits"], problems=ProblemLog())["time_deposits"]
+    assert t.df["cust_id"].tolist() == ["2108", "0000002109"] and t.df["org_id"].tolist() == ["10001", "10001"]
+    lost = [n for n in t.unit_notes if "前导 0 已丢失" in n]
+    assert len(lost) == 2
+    assert lost[0].startswith("客户号(cust_id): 1 个值以数字(不是文本)存储") and "如 0001012 存为 1012" in lost[0]
+    assert lost[1].startswith("机构号(org_id): 2 个值以数字(不是文本)存储")
+
+
 def test_xlsx_leading_empty_rows_and_columns(tmp_path):
     p = tmp_path / "off.xlsx"
     wb = xlsxwriter.Workbook(str(p))

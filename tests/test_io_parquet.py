@@ -47,7 +47,7 @@ def test_parquet_typed_columns_rules_and_data_rows(tmp_path):
                    ("NEG_BALANCE", 2, "余额(balance)", -5.0),
                    ("REQUIRED_EMPTY", 3, "余额(balance)", None)]
     notes = " ".join(lt.unit_notes)
-    assert "客户号(cust_id): Parquet 文件中以整数存储, 前导 0 已丢失" in notes
+    assert "客户号(cust_id): 3 个值以数字(不是文本)存储, 前导 0 已丢失" in notes
     assert "第 N 行（数据行）" in notes and "data row N" in notes
     assert "已换算为 元(×10000)" in notes
 
