@@ -194,7 +194,7 @@ def test_cli_without_java_says_so_before_starting_spark(files, tmp_path, capsys,
     out = tmp_path / "d2.xlsx"
     assert main(_cli(files, out, "--engine", "spark", "--spark-master", "local[1]")) == 2
     err = capsys.readouterr().err
-    assert "需要 Java 运行环境, 但PATH 中找不到 java" in err and "Java 17" in err
+    assert "需要 Java 运行环境, 但 PATH 中找不到 java" in err and "Java 17" in err
     assert "pip install 'bankxl[spark]'" in err and "no java on PATH" in err and not out.exists()
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))  # a JAVA_HOME without bin/java
     assert main(_cli(files, out, "--engine", "spark")) == 2
