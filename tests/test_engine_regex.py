@@ -66,3 +66,17 @@ def test_no_double_full_stop_in_the_category_message():
     with pytest.raises(ParameterError) as e:
         portable_regex(r"\d+", "loan_memo")
     assert ".." not in str(e.value) and "[0-9]" in str(e.value)
+
+
+def test_a_pattern_too_large_for_re2_is_refused_before_any_data_is_read():
+    """RE2's program-size budget: .{1000} written 20 times compiles in DuckDB, 60 times does not ("pattern too
+    large"); Python and Java take both, so the larger one is refused with the parameter named."""
+    con = duckdb.connect()
+    small, large = ".{1000}" * 20, ".{1000}" * 60
+    assert con.execute("SELECT regexp_matches('', ?)", [portable_regex(small)]).fetchone() == (False,)
+    with pytest.raises(duckdb.InvalidInputException, match="pattern too large"):
+        con.execute("SELECT regexp_matches('', ?)", ["(?:[^\\n]){1000}" * 60]).fetchone()
+    with pytest.raises(ParameterError) as e:
+        TransactionRuleParams(loan_memo=large).check()
+    msg = str(e.value)
+    assert "贷款摘要关键词(loan_memo)" in msg and "DuckDB(RE2)无法编译" in msg and "pattern too large" in msg

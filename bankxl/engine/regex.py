@@ -121,7 +121,23 @@ def _portable(pattern: str) -> str:
     tree = _p.parse(pattern)
     if tree.state.flags & ~(_c.SRE_FLAG_UNICODE | _c.SRE_FLAG_VERBOSE):
         raise _Unportable("不能用 (?i) (?s) 等标志", "flags such as (?i) (?s) are not portable")
-    return _emit(tree)
+    out = _emit(tree)
+    _re2_compiles(out)
+    return out
+
+
+def _re2_compiles(pattern: str) -> None:
+    """Compiles the portable ``pattern`` in DuckDB (``regexp_matches``: RE2 with DuckDB's memory budget), the
+    one engine with a size limit: RE2 refuses a program that outgrows its memory budget ("pattern too large -
+    compile failed", e.g. ``.{1000}`` written 60 times), a count of instructions no simpler rule predicts.
+    Raises :class:`_Unportable` then; the parse errors are refused earlier by :func:`_emit` (same rule)."""
+    import duckdb
+
+    try:
+        duckdb.connect().execute("SELECT regexp_matches('', ?)", [pattern]).fetchone()
+    except duckdb.InvalidInputException as e:
+        raise _Unportable(f"表达式展开后太大, DuckDB(RE2)无法编译({e})",
+                          f"the expression is too large once expanded for DuckDB's RE2 to compile ({e})") from e
 
 
 def portable_regex(pattern: str, name: str = "pattern", label: str | None = None) -> str:
