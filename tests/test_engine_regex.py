@@ -42,6 +42,7 @@ def test_nested_repeats_are_refused_exactly_where_duckdb_refuses_them(pattern, o
         msg = str(e.value)
         assert "贷款摘要关键词(loan_memo)" in msg and pattern in msg
         assert "嵌套重复的次数相乘不能超过 1000" in msg and "nested repeat counts multiplied above 1000" in msg
+        assert "不能在 DuckDB/Spark 上按 Python 的含义执行" in msg and "cannot run on DuckDB/Spark as Python reads it" in msg
 
 
 @pytest.mark.parametrize("pattern, zh, en", [

@@ -156,6 +156,6 @@ def portable_regex(pattern: str, name: str = "pattern", label: str | None = None
         raise ParameterError(f"参数{shown}的取值「{pattern}」不是有效的正则表达式: {e}。",
                              f"Parameter {name}: {pattern!r} is not a valid regular expression ({e}).") from e
     except _Unportable as e:
-        raise ParameterError(f"参数{shown}的取值「{pattern}」在 DuckDB/Spark 上的含义与 Python 不同: {e.zh}。",
-                             f"Parameter {name}: {pattern!r} would match differently on DuckDB/Spark than in "
-                             f"Python: {e.en}.") from e
+        raise ParameterError(f"参数{shown}的取值「{pattern}」不能在 DuckDB/Spark 上按 Python 的含义执行: {e.zh}。",
+                             f"Parameter {name}: {pattern!r} cannot run on DuckDB/Spark as Python reads it: "
+                             f"{e.en}.") from e
