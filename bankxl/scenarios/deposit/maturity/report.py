@@ -58,9 +58,10 @@ def detail_table(d: pd.DataFrame, ctx: RunContext) -> pd.DataFrame:
 
 
 def detail_money_column(ctx: RunContext) -> str:
-    """Header of the one money column of 到期明细 and 到期汇总: the amount in the display unit (``金额(万元)``;
-    ``金额`` when nothing is scaled), the pivots' amount field. The balance in 元 is not written a second time."""
-    return ctx.money_label("金额") if ctx.scale != 1 else "金额"
+    """Header of the one money column of 到期明细 and 到期汇总: the amount in the display unit (``金额(万元)``,
+    ``金额(元)`` at scale 1, ``金额(EUR)`` / ``金额(千EUR)`` for EUR), the pivots' amount field. The balance is not
+    written a second time."""
+    return ctx.money_label("金额")
 
 
 def detail_fits(n_rows: int) -> bool:
@@ -101,8 +102,7 @@ def pivot_specs(ctx: RunContext | None = None, pre_aggregated: bool = False) -> 
     笔数 column instead of a count of 账号.
     Distinct customers cannot be a classic PivotTable value (Excel needs the data model for 非重复计数); they
     are on the static 到期结构 sheet."""
-    amount_field = ctx.money_label("金额") if ctx is not None and ctx.scale != 1 else (
-        "金额" if ctx is not None else "金额(万元)")
+    amount_field = detail_money_column(ctx) if ctx is not None else "金额(万元)"
     captions = {"到期期间": "到期期间"}
     amt = PivotSpec(name="到期金额透视", rows=DETAIL_PIVOT_ROWS, columns=DETAIL_PIVOT_COLUMNS,
                     values=(DataField(amount_field, "sum", caption=f"到期{amount_field}", num_format="#,##0.00"),),
