@@ -296,3 +296,47 @@ def test_outlet_paths_refuse_a_link_leading_out_of_the_folder(tmp_path):
     (out / "T_c.xlsx").symlink_to(tmp_path / "elsewhere.xlsx")
     with pytest.raises(BankxlError, match="输出文件夹"):
         outlet_paths("T", ["b", "c"], out)
+
+
+def _fail_replace(exc):
+    def replace(src, dst, *a, **k):
+        raise exc
+    return replace
+
+
+def _fail_temp(exc):
+    def new_temp(path):
+        raise exc
+    return new_temp
+
+
+@pytest.mark.parametrize(("where", "exc", "reason_zh"), [
+    ("replace", PermissionError(13, "Permission denied"), "没有写入权限"),  # -o /sys/x.xlsx as root
+    ("temp", FileNotFoundError(2, "No such file or directory"), "不能在其中新建文件"),  # -o /proc/x.xlsx
+])
+def test_unwritable_output_folder_is_a_clean_error(sample_bank, tmp_path, capsys, monkeypatch, where, exc,
+                                                   reason_zh):
+    """A folder the report cannot be written into (breaker s16 finding 7: /sys gave an internal
+    PermissionError with exit 1, /proc printed only "错误 error: 2") is a Chinese + English error naming the
+    folder and the file, exit 2; nothing is left in the folder (the input stays alone)."""
+    src = _export_xlsx(sample_bank["time_deposits"].head(20), tmp_path / "in.xlsx")
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    if where == "replace":
+        monkeypatch.setattr(xlsx.os, "replace", _fail_replace(exc))
+    else:
+        monkeypatch.setattr(xlsx, "_new_temp", _fail_temp(exc))
+    assert main(["run", "D2", "-i", str(src), "-o", str(outdir / "r.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert f"无法在文件夹「{outdir}」中写入报告「r.xlsx」" in err and reason_zh in err
+    assert f"Cannot write the report r.xlsx into the folder {outdir}" in err
+    assert "internal error" not in err and "内部错误" not in err
+    assert list(outdir.iterdir()) == []
+
+
+def test_unwritable_folder_error_is_still_an_oserror(tmp_path, monkeypatch):
+    """Callers that fall back to another folder on OSError (the add-in's save_report) keep working."""
+    monkeypatch.setattr(xlsx, "_new_temp", _fail_temp(PermissionError(13, "Permission denied")))
+    with pytest.raises(OSError) as info:
+        write_report(_tiny(), tmp_path / "r.xlsx")
+    assert str(tmp_path) in str(info.value) and "没有写入权限" in str(info.value)

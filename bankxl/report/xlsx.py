@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
 import math
 import os
@@ -36,6 +37,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 
+from ..errors import BankxlError
 from . import layout
 from .model import Chart, Conditional, Headline, Note, PivotBlock, Report, Sheet, Table
 
@@ -1130,24 +1132,55 @@ def write_report(report: Report, path: str | Path) -> Path:
 
     The workbook is built in a temporary file in the same folder and moved over ``path`` with
     ``os.replace`` only when complete; on any error the temporary file is removed and an existing
-    ``path`` is left untouched. A new file gets the user's umask; a replaced one keeps its permission bits. Raises OSError when the folder is not writable (e.g. the file is open
-    in Excel on Windows).
+    ``path`` is left untouched. A new file gets the user's umask; a replaced one keeps its permission bits.
+    Raises :class:`ReportWriteError` (a BankxlError and an OSError) naming the folder when the folder cannot be
+    made or written (no permission, a read-only or pseudo file system such as /sys or /proc, disk full, the file
+    open in Excel on Windows).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp, mode = _new_temp(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp, mode = _new_temp(path)
+    except OSError as exc:
+        raise _write_error(path, exc) from exc
     with contextlib.suppress(OSError):  # replacing a report: keep the mode its owner gave it (e.g. 0600)
         mode = os.stat(path).st_mode & 0o777
     try:
         XlsxReportWriter(report, tmp).write()
         os.chmod(tmp, mode)  # the pivot step rewrites the file through mkstemp (0600)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, ReportWriteError):
+            raise _write_error(path, exc) from exc
         raise
     log.info("wrote %s", path)
     return path
+
+
+class ReportWriteError(BankxlError, OSError):
+    """The report cannot be written into its folder: one Chinese + English sentence naming the folder, the file
+    and the reason. Also an OSError, so a caller that falls back to another folder on OSError (the add-in's
+    ``save_report``) still does."""
+
+
+#: errno -> why the folder cannot take the report, in Chinese (anything else: 无法写入)
+_WRITE_REASONS = {errno.EACCES: "该文件夹没有写入权限", errno.EPERM: "该文件夹没有写入权限",
+                  errno.EROFS: "该文件夹是只读的", errno.ENOENT: "该文件夹不存在或不能在其中新建文件",
+                  errno.ENOTDIR: "路径中有一部分是文件而不是文件夹", errno.EEXIST: "路径中有一部分是文件而不是文件夹",
+                  errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "磁盘配额已满"}
+
+
+def _write_error(path: Path, exc: OSError) -> ReportWriteError:
+    """The :class:`ReportWriteError` for ``exc`` raised while writing ``path``."""
+    reason = _WRITE_REASONS.get(exc.errno, "无法写入")
+    detail = exc.strerror or str(exc)
+    return ReportWriteError(
+        f"无法在文件夹「{path.parent}」中写入报告「{path.name}」: {reason}({detail}); 请换一个可写的文件夹"
+        f"(若同名报告正在 Excel 中打开, 请先关闭)。",
+        f"Cannot write the report {path.name} into the folder {path.parent}: {detail}. Choose a folder you can "
+        f"write to (or close the report if it is open in Excel).")
 
 
 def _new_temp(path: Path) -> tuple[Path, int]:
