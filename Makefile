@@ -34,11 +34,21 @@ fuzz: $(STAMP)
 
 # every scenario per stage (load/run/write) at 10k, 100k, 1M beside references measured in the same run (issue 16);
 # prints a markdown report for bench/RESULTS.md. BENCH_ARGS e.g. --data DIR --lock /tmp/h/big.lock --json out.json
-bench: $(STAMP)
+# the references' parsers/writers (fastexcel, rustpy-xlsxwriter) are the bench extra, pyspark the spark extra
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@
+SPARK_STAMP := $(VENV)/.spark-installed
+$(SPARK_STAMP): $(BENCH_STAMP)
+	$(PY) -m pip install -q -e '.[test,bench,spark]'
+	touch $@
+
+bench: $(BENCH_STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 # smoke run: 10k customers only, no run all
-bench-quick: $(STAMP)
+bench-quick: $(BENCH_STAMP)
 	$(PY) -m bench.run --sizes 10k --parquet-sizes 10k --xlsx-sizes 10k --runall-sizes "" $(BENCH_ARGS)
 
 # issue 17 item 4: 10M customers / 100M transactions generated as Parquet in chunks (build/scale_data, ~1.5 GB,
@@ -47,7 +57,7 @@ bench-quick: $(STAMP)
 # every step under that flock; SCALE_ARGS e.g. --data DIR --json build/scale.jsonl
 SCALE_LOCK ?=
 SCALE_RUN  := $(if $(SCALE_LOCK),flock $(SCALE_LOCK)) $(PY) -m bench.bench_scale
-bench-scale: $(STAMP)
+bench-scale: $(SPARK_STAMP)
 	until $(SCALE_RUN) generate --customers 10m $(SCALE_ARGS); do test $$? -eq 3 || exit 1; done
 	$(SCALE_RUN) duckdb --sizes 100k,1m,10m $(SCALE_ARGS)
 	$(SCALE_RUN) spark --sizes 1m $(SCALE_ARGS)
