@@ -1604,14 +1604,25 @@ def _parquet_columns(df: pd.DataFrame, spec: TableSpec, mapping: dict) -> tuple[
     """The columns of a Parquet frame for :func:`_load_body`, and 说明 notes. A column whose stored type fits
     its kind is handed over typed — numbers (:data:`TYPED_KINDS`) as float64, dates (date / month) as
     datetime64 — every other column as ``object`` cells (text, ints, bools, Timestamps; missing = None) and
-    goes through the same text rules as a CSV or a workbook's cells. A code or ID column stored as integers
-    has lost its leading zeros (the rules turn the numbers into text, an ID of more than 15 digits is
-    ID_CORRUPT as from Excel); :func:`_coerce_column` notes it (:func:`_codes_as_numbers_note`)."""
+    goes through the same text rules as a CSV or a workbook's cells. A code or ID column (账号, 客户号, 证件号 …)
+    stored as INTEGERS (BIGINT, INT64, UBIGINT …) holds every digit exactly, however many (a 16-digit 账号, an
+    18-digit 证件号): it is handed over as the integers' decimal text, so no precision rule applies (only a
+    FLOAT column, like an Excel number cell, has lost digits past 15: VALUE_INVALID / ID_CORRUPT by
+    :func:`bankxl.coerce.coerce_text` / :func:`_coerce_id`); its leading zeros are gone, which ``notes`` says
+    (:func:`_codes_as_numbers_note`)."""
     kinds = {pos: col for pos, col, _u, _t in mapping.values()}
     columns, notes = [], []
     for j, name in enumerate(df.columns):
         s = df[name]
         col = kinds.get(j)
+        if col is not None and col.kind in ("code", "id_card") and pd.api.types.is_integer_dtype(s.dtype) \
+                and not pd.api.types.is_bool_dtype(s.dtype):
+            missing = np.asarray(pd.isna(s), dtype=bool)
+            notes.extend(_codes_as_numbers_note(col, s.to_numpy(dtype=object), missing))
+            cells = s.astype("string").to_numpy(dtype=object)  # exact decimal digits of each integer
+            cells[missing] = None
+            columns.append(cells)
+            continue
         if col is not None and col.kind in TYPED_KINDS and (pd.api.types.is_float_dtype(s.dtype)
                                                            or pd.api.types.is_integer_dtype(s.dtype)):
             vals = s.to_numpy(dtype=np.float64, na_value=np.nan)

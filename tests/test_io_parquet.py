@@ -55,7 +55,7 @@ def test_parquet_typed_columns_rules_and_data_rows(tmp_path):
 def test_parquet_text_cells_follow_the_csv_rules(tmp_path):
     """Columns stored as text go through the CSV rules: '1,234.50' -> 1234.5, '12.5万' -> 125000, 'abc' ->
     NUM_INVALID (row 3, 原值 'abc'); dates '2027/1/5' and '20270106'; an 18-digit ID stored as BIGINT is exact
-    in Parquet but the ID rule still says ID_CORRUPT (> 15 digits as a number, as from Excel)."""
+    in Parquet: loaded as its text, no problem (only a float column lost digits past 15)."""
     p = write_parquet(tmp_path / "定期存款明细.parquet", """
         SELECT * FROM (VALUES
           ('A1', 'C1', '0101', '2027/1/5', '1,234.50', 330105197604295272::BIGINT),
@@ -66,9 +66,9 @@ def test_parquet_text_cells_follow_the_csv_rules(tmp_path):
     df = read_tables([p], ["time_deposits"], problems=log)["time_deposits"].df
     assert df["balance"].tolist()[:2] == [1234.5, 125000.0] and np.isnan(df["balance"].iloc[2])
     assert df["maturity_date"].dt.strftime("%Y-%m-%d").tolist() == ["2027-01-05", "2027-01-06", "2027-01-07"]
-    assert df["id_no"].isna().all()
+    assert df["id_no"].iloc[0] == "330105197604295272" and df["id_no"].iloc[1:].isna().all()
     got = sorted((p.code, p.excel_row, p.value) for p in log.problems)
-    assert got == [("ID_CORRUPT", 1, 330105197604295272), ("NUM_INVALID", 3, "abc")]
+    assert got == [("NUM_INVALID", 3, "abc")]
 
 
 def test_parquet_month_column_typed(tmp_path):
@@ -143,3 +143,52 @@ def test_parquet_unused_nested_and_binary_columns_are_ignored(tmp_path):
     assert not log.problems
     notes = " ".join(lt.unit_notes)
     assert "3 列未使用" in notes and "「附加」" in notes and "「明细」" in notes and "「原件」" in notes
+
+
+def test_parquet_integer_codes_and_ids_are_exact_float_ones_lost_digits(tmp_path):
+    """A Parquet made the obvious way (DuckDB stores digit columns as BIGINT) holds every digit: a 16- and a
+    19-digit 账号 (BIGINT) and an 18-digit 证件号 (INT64, valid check digit) load as their exact text, no
+    problem; only the DOUBLE 客户号 of 17 digits has lost digits (12345678901234567 is stored as
+    12345678901234568.0): VALUE_INVALID at data row 1, blanked; DOUBLE 1037.0 -> '1037'. Each integer code
+    column still gets the leading-zeros note (counted by hand: 账号 2 values, 证件号码 1)."""
+    from stdnum.cn import ric
+
+    from bankxl.idcard import calc_check_digit
+    body = "33010519760429527"
+    pid = body + calc_check_digit(body)
+    assert ric.calc_check_digit(pid) == pid[-1] == "2"  # python-stdnum's MOD 11-2 agrees (digit, fits BIGINT)
+    p = write_parquet(tmp_path / "time_deposits.parquet", f"""
+        SELECT * FROM (VALUES
+          (6222021234567890::BIGINT,    12345678901234567::DOUBLE, {pid}::BIGINT, '0101', DATE '2027-01-05', 1.0),
+          (6222021234567890123::BIGINT, 1037::DOUBLE,              NULL::BIGINT,  '0101', DATE '2027-01-06', 2.0)
+        ) AS t("账号", "客户号", "证件号码", "机构号", "到期日", "余额")""")
+    assert [r[1] for r in duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{p}')").fetchall()][:3] == \
+        ["BIGINT", "DOUBLE", "BIGINT"]
+    log = ProblemLog()
+    lt = read_tables([p], ["time_deposits"], problems=log)["time_deposits"]
+    df = lt.df
+    assert df["acct_no"].tolist() == ["6222021234567890", "6222021234567890123"]
+    assert df["id_no"].iloc[0] == pid and pd.isna(df["id_no"].iloc[1])
+    assert pd.isna(df["cust_id"].iloc[0]) and df["cust_id"].iloc[1] == "1037"
+    got = sorted((p.code, p.excel_row, p.column) for p in log.problems)
+    assert got == [("VALUE_INVALID", 1, "客户号(cust_id)")]
+    notes = " ".join(lt.unit_notes)
+    assert "账号(acct_no): 2 个值以数字(不是文本)存储, 前导 0 已丢失" in notes
+    assert "证件号码(id_no): 1 个值以数字(不是文本)存储" in notes
+    assert "客户号(cust_id): 2 个值以数字(不是文本)存储" in notes
+
+
+def test_parquet_double_id_over_15_digits_is_still_corrupt(tmp_path):
+    """A DOUBLE 证件号 column has lost the digits past 15 (as an Excel number cell): ID_CORRUPT at data row
+    1, blanked; the 15-digit old ID in the same DOUBLE column is exact (ID_AS_NUMBER, text
+    '330105760429527')."""
+    p = write_parquet(tmp_path / "time_deposits.parquet", """
+        SELECT * FROM (VALUES
+          ('A1', 'C1', 330105197604295272::DOUBLE, '0101', DATE '2027-01-05', 1.0),
+          ('A2', 'C2', 330105760429527::DOUBLE,    '0101', DATE '2027-01-06', 2.0)
+        ) AS t(acct_no, cust_id, id_no, org_id, maturity_date, balance)""")
+    log = ProblemLog()
+    df = read_tables([p], ["time_deposits"], problems=log)["time_deposits"].df
+    assert pd.isna(df["id_no"].iloc[0]) and df["id_no"].iloc[1] == "330105760429527"
+    got = sorted((p.code, p.excel_row) for p in log.problems)
+    assert got == [("ID_AS_NUMBER", 2), ("ID_CORRUPT", 1)]
