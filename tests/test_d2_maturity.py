@@ -527,11 +527,13 @@ def test_auto_renew_text_is_a_parameter(report):
 
 def test_max_term_is_a_parameter():
     """T1 has no 到期日, 起息日 2000-01-15 and 期限 360 months: by default 2030-01-15 (12个月以后); with 最长期限
-    240 months the term is TERM_INVALID (Excel row 2) and the deposit cannot be dated: left out."""
-    rows = [("T1", "K9", "O11", "整存整取", "2000-01-15", None, 360, 0.03, 10_000.0)]
+    240 months the term is TERM_INVALID (Excel row 2) and the deposit cannot be dated: left out. T2 (row 3, dated)
+    keeps the table usable (a table with no usable row stops the run: test_d2_no_usable_rows)."""
+    rows = [("T1", "K9", "O11", "整存整取", "2000-01-15", None, 360, 0.03, 10_000.0),
+            ("T2", "K9", "O11", "整存整取", "2025-10-09", "2026-10-09", 12, 0.015, 20_000.0)]
     r = execute("deposit.maturity", {"time_deposits": make_td(rows)}, as_of=AS_OF)
-    assert r.tables()["maturity_detail"].df["到期日"].tolist() == [T("2030-01-15")]
+    assert r.tables()["maturity_detail"].df["到期日"].tolist() == [T("2026-10-09"), T("2030-01-15")]
     r = execute("deposit.maturity", {"time_deposits": make_td(rows)}, {"max_term_m": 240}, as_of=AS_OF)
     probs = r.problems.to_frame()
     assert probs.loc[probs["问题码"] == "TERM_INVALID", "Excel 行号"].tolist() == [2]
-    assert "maturity_detail" not in r.tables() or r.tables()["maturity_detail"].df.empty
+    assert r.tables()["maturity_detail"].df["Excel行号"].tolist() == [3]

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from ....calendar import add_months
-from ....frames import active_deposit_mask, masked, per_distinct, text_column
+from ....errors import DataValidationError
+from ....frames import CLOSED_STATUS, active_deposit_mask, masked, per_distinct, text_column
 from ....rules.identity import by_cust_id, customer_key, persons
 from ....scenario import RunContext
 from .labels import (NO_ORGS, P_LATER, P_OVERDUE, P_TODAY, UNMATCHED, amount_band, dtm_band, month_periods,
@@ -132,6 +133,8 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     d["term_derived"] = (d["term"].isna() & derived.notna()).astype(bool)
     d["term"] = d["term"].fillna(derived)
 
+    if n0 and not keep.any():
+        _no_usable_rows(d, n0, max_term, keep_reasons=bool(active_notes) or notice.any() or flexible.any())
     d = d.loc[keep].reset_index(drop=True)
     d["actual"] = ctx.calendar.roll(d["maturity"], params.roll_rule) if len(d) else d["maturity"]
     # in whole days (datetime64[D]): a nanosecond difference overflows beyond 292 years
@@ -151,6 +154,34 @@ def prepare(td: pd.DataFrame, params: MaturityParams, ctx: RunContext) -> tuple[
     if n0 and len(d) < n0:
         notes.append(f"定期存款明细 {n0} 行, 计入到期视图 {len(d)} 笔。")
     return d, notes
+
+
+def _no_usable_rows(d: pd.DataFrame, n0: int, max_term: int, keep_reasons: bool) -> None:
+    """Stop the run when a 定期存款明细 of ``n0`` rows keeps no deposit and some row was left out because a value
+    it needs is unknown (余额 blank, 到期日 blank with no 起息日 + 期限 to derive it, or a row problem): the report
+    would show 到期金额 0 where the amount is unknown. Same rule as a required table without data rows
+    (:func:`bankxl.runner._empty_tables`). ``d``: :func:`prepare`'s frame before the rows are dropped.
+    Rows all left out for a known reason (closed, balance 0, another currency) return quietly: 0 is a fact.
+    Raises DataValidationError (table time_deposits) with the counts per cause."""
+    fixed = d["kind"].isin(("通知存款", "定活两便"))
+    derivable = d["value_date"].notna() & ((d["term"] > 0).fillna(False).astype(bool)
+                                           | d["term_d"].between(1, max_term * 31).fillna(False).astype(bool))
+    closed = d["status"].astype("string").str.contains(CLOSED_STATUS, regex=True).fillna(False).astype(bool)
+    no_balance = int((d["balance"].isna() & ~closed).sum())  # a closed account without a balance holds nothing
+    no_maturity = int((d["maturity"].isna() & ~derivable & ~fixed).sum())
+    if not (no_balance or no_maturity) and keep_reasons:
+        return
+    causes = [f"{label}为空{extra} {k:,} 行" for label, extra, k in (("余额", "", no_balance),
+                                                                    ("到期日", "且无法推算", no_maturity)) if k]
+    causes_en = [f"{col} blank in {k:,} rows" for col, k in (("balance", no_balance),
+                                                             ("maturity date (not derivable)", no_maturity)) if k]
+    raise DataValidationError(
+        f"表「定期存款明细」(time_deposits)有 {n0:,} 行, 但没有一行可用: {'、'.join(causes) or '每行都有数据问题'}"
+        f"(见数据问题)。到期金额未知, 不按 0 计; D2 存款到期视图 需要这些数据, 请检查导出的文件。",
+        f"Table time_deposits has {n0:,} rows but none is usable ({'; '.join(causes_en) or 'a data problem on every row'})"
+        f"; the amounts due are unknown, not 0. D2 needs this data; check the export.",
+        table="time_deposits", column="balance" if no_balance else "maturity_date",
+        column_zh="余额" if no_balance else "到期日")
 
 
 # ------------------------------------------------------------------------------------------ hierarchy
