@@ -53,14 +53,19 @@ bench-quick: $(BENCH_STAMP)
 
 # issue 17 item 4: 10M customers / 100M transactions generated as Parquet in chunks (build/scale_data, ~1.5 GB,
 # reused; each generate call stops after 9 minutes and is called again), then the engine stages on DuckDB
-# (memory limit 1GB) at 100k/1m/10m customers and on Spark local[2] at 1m. SCALE_LOCK=/tmp/h/big.lock runs
-# every step under that flock; SCALE_ARGS e.g. --data DIR --json build/scale.jsonl
+# (memory limit 1GB) at 100k/1m/10m customers — the classifier at 10m in batches of 100k customers (in one query it
+# would spill ~58 GB) — and on Spark local[2] at 1m; each step holds SCALE_LOCK (e.g. /tmp/h/big.lock) < ~10 min.
+# SCALE_ARGS e.g. --data DIR --json build/scale.jsonl (then: python -m bench.bench_scale table --json build/scale.jsonl)
 SCALE_LOCK ?=
 SCALE_RUN  := $(if $(SCALE_LOCK),flock $(SCALE_LOCK)) $(PY) -m bench.bench_scale
 bench-scale: $(SPARK_STAMP)
 	until $(SCALE_RUN) generate --customers 10m $(SCALE_ARGS); do test $$? -eq 3 || exit 1; done
-	$(SCALE_RUN) duckdb --sizes 100k,1m,10m $(SCALE_ARGS)
-	$(SCALE_RUN) spark --sizes 1m $(SCALE_ARGS)
+	$(SCALE_RUN) duckdb --sizes 100k,1m $(SCALE_ARGS)
+	$(SCALE_RUN) duckdb --sizes 10m --stages maturity $(SCALE_ARGS)
+	$(SCALE_RUN) duckdb --sizes 10m --stages classify --batch 100k --batch-range 0:50 $(SCALE_ARGS)
+	$(SCALE_RUN) duckdb --sizes 10m --stages classify --batch 100k --batch-range 50:100 $(SCALE_ARGS)
+	$(SCALE_RUN) spark --sizes 1m --stages maturity $(SCALE_ARGS)
+	$(SCALE_RUN) spark --sizes 1m --stages classify $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) demo_output .pytest_cache

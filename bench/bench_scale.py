@@ -5,9 +5,12 @@ limit and spilling, and Spark local on a smaller size. Figures and the extrapola
     # 1. the data, in chunks (reused when present; each call stops starting chunks after --max-minutes,
     #    call again to go on; DONE marks a complete set)
     flock /tmp/h/big.lock .venv/bin/python -m bench.bench_scale generate --customers 10m --max-minutes 9
-    # 2. the engine stages at several sizes (each stage x size in its own subprocess: its own peak memory)
-    flock /tmp/h/big.lock .venv/bin/python -m bench.bench_scale duckdb --sizes 100k,1m,10m --memory-limit 1GB
-    flock /tmp/h/big.lock .venv/bin/python -m bench.bench_scale spark --sizes 1m
+    # 2. the engine stages at several sizes (each stage x size in its own subprocess: its own peak memory);
+    #    the classifier at 10m in batches of 100k customers, two calls (see make bench-scale)
+    flock /tmp/h/big.lock .venv/bin/python -m bench.bench_scale duckdb --sizes 100k,1m --memory-limit 1GB
+    flock /tmp/h/big.lock .venv/bin/python -m bench.bench_scale duckdb --sizes 10m --stages classify \
+        --batch 100k --batch-range 0:50
+    flock /tmp/h/big.lock .venv/bin/python -m bench.bench_scale spark --sizes 1m --stages classify
 
 Data (``--data DIR``, default build/scale_data; layout ``DIR/c<chunk>_s<seed>/``): the sample bank's own
 generators (:mod:`bankxl.sample`), run per chunk of ``--chunk`` customers (:func:`chunk_tables`: the first
