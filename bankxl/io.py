@@ -1568,11 +1568,15 @@ PARQUET_EXT = {".parquet"}
 #: DuckDB types of Parquet columns that hold no single cell value: lists (``DOUBLE[]``), fixed arrays
 #: (``INTEGER[3]``), STRUCT / MAP / UNION, and binary data (BLOB, BIT)
 _UNSUPPORTED_PARQUET_TYPE = re.compile(r"\[\d*\]$|^(STRUCT|MAP|UNION|BLOB|BIT)\b")
+#: a whole-number DECIMAL (``DECIMAL(18,0)``, Oracle NUMBER(18) exported): DuckDB's pandas conversion makes it a
+#: float (digits past 15 lost); up to 18 digits it is read as BIGINT instead, exact like any integer column
+_WHOLE_DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*0\)$")
 
 
 def _read_parquet(path: Path, limit: int | None = None) -> pd.DataFrame:
     """All columns of a Parquet file (its first ``limit`` rows) as a pandas DataFrame, through DuckDB
-    (numbers, dates and booleans keep their types; text as ``str``). A column of a type that holds no cell
+    (numbers, dates and booleans keep their types, a whole-number DECIMAL of up to 18 digits as BIGINT
+    (:data:`_WHOLE_DECIMAL`); text as ``str``). A column of a type that holds no cell
     value (:data:`_UNSUPPORTED_PARQUET_TYPE`: list, struct, map, binary) is not read: it comes back all
     missing, and ``df.attrs["unsupported"]`` maps its position to its DuckDB type (``{6: 'BLOB'}``) for
     :func:`_load_parquet`. Raises DataValidationError (Chinese + English, naming the file) when DuckDB cannot
@@ -1584,9 +1588,12 @@ def _read_parquet(path: Path, limit: int | None = None) -> pd.DataFrame:
         try:
             schema = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
             bad = {j: str(r[1]) for j, r in enumerate(schema) if _UNSUPPORTED_PARQUET_TYPE.search(str(r[1]))}
-            select = "*" if not bad else ", ".join(
-                ("NULL AS " if j in bad else "") + '"' + str(r[0]).replace('"', '""') + '"'
-                for j, r in enumerate(schema))
+            whole = {j for j, r in enumerate(schema) if (m := _WHOLE_DECIMAL.match(str(r[1]))) and int(m[1]) <= 18}
+
+            def expr(j: int, name: str) -> str:
+                q = '"' + name.replace('"', '""') + '"'
+                return f"NULL AS {q}" if j in bad else f"CAST({q} AS BIGINT) AS {q}" if j in whole else q
+            select = "*" if not (bad or whole) else ", ".join(expr(j, str(r[0])) for j, r in enumerate(schema))
             sql = f"SELECT {select} FROM read_parquet(?)" + ("" if limit is None else f" LIMIT {int(limit)}")
             df = con.execute(sql, [str(path)]).df()
             df.attrs["unsupported"] = bad

@@ -192,3 +192,19 @@ def test_parquet_double_id_over_15_digits_is_still_corrupt(tmp_path):
     assert pd.isna(df["id_no"].iloc[0]) and df["id_no"].iloc[1] == "330105760429527"
     got = sorted((p.code, p.excel_row) for p in log.problems)
     assert got == [("ID_AS_NUMBER", 2), ("ID_CORRUPT", 1)]
+
+
+def test_parquet_whole_decimal_ids_are_exact(tmp_path):
+    """A DECIMAL(18,0) column (Oracle NUMBER(18) exported) is an integer column: DuckDB's pandas conversion
+    would make it a float and lose the digits past 15; read as BIGINT it keeps them: 18-digit 证件号
+    '330105197604295272' and 16-digit 账号 '6222021234567890' as text, no problem; a DECIMAL(18,0) 余额 of
+    1,000 元 stays 1000.0."""
+    p = write_parquet(tmp_path / "time_deposits.parquet", """
+        SELECT * FROM (VALUES
+          (6222021234567890::DECIMAL(18,0), 'C1', 330105197604295272::DECIMAL(18,0), '0101', DATE '2027-01-05',
+           1000::DECIMAL(18,0))
+        ) AS t(acct_no, cust_id, id_no, org_id, maturity_date, "余额(元)")""")
+    log = ProblemLog()
+    df = read_tables([p], ["time_deposits"], problems=log)["time_deposits"].df
+    assert df["acct_no"].tolist() == ["6222021234567890"] and df["id_no"].tolist() == ["330105197604295272"]
+    assert df["balance"].tolist() == [1000.0] and log.problems == []
