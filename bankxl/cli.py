@@ -111,12 +111,17 @@ def cmd_run(args) -> int:
         from .scenario import make_params
 
         make_params(spec.params, params)  # a typo in a parameter fails before a Spark session starts
+        skipped: list = []
         with using(engine_for(args.engine, args.spark_master)):  # this run only
             paths = run_by_outlet(spec, args.input, Path(args.out), params=params, strict=args.strict,
-                                  holidays=args.holidays, progress=_progress, **settings)
+                                  holidays=args.holidays, progress=_progress, skipped=skipped, **settings)
         for p in paths:
             print(p)
         _progress(f"完成 done: {len(paths)} 个文件, {time.perf_counter() - t0:.1f}s")
+        if skipped:  # some outlets' data could not give a report: said per file above, exit 1 (as run all)
+            _progress(f"未写 {len(skipped)} 个网点文件(原因见上): " + ", ".join(name for _o, name, _e in skipped)
+                      + f"; {len(skipped)} outlet file(s) not written, see the reasons above.")
+            return 1
         return 0
     res = run_scenario(spec, args.input, args.out, params=params, strict=args.strict, holidays=args.holidays,
                        progress=_progress, engine=args.engine, spark_master=args.spark_master, **settings)

@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import BankxlError, ProblemLog
+from .errors import BankxlError, DataValidationError, ProblemLog
 from .report.xlsx import safe_filename, write_report
 from .runner import check_output, prepare
 from .scenario import Scenario
@@ -103,11 +103,16 @@ def outlet_paths(title: str, outlets: Sequence[str | None], out_dir: Path,
 def run_by_outlet(spec: Scenario, sources: Sequence[Any], out_dir: Path, *, params: Any = None,
                   as_of: Any = None, strict: bool = False, holidays: Any = None, scale: int = 10_000,
                   mask: bool = True, mask_accounts: bool = True, currency: str | None = None,
-                  progress: Callable[[str], None] = lambda m: None) -> list[Path]:
+                  progress: Callable[[str], None] = lambda m: None,
+                  skipped: list[tuple[str | None, str, DataValidationError]] | None = None) -> list[Path]:
     """Load once (:func:`bankxl.runner.prepare`, the pipeline of ``run_scenario``, so every setting — masking,
     as-of, currency, unit and as-of notes — reaches every file), then write one report per outlet into
     ``out_dir`` (:func:`outlet_paths`; every name is fixed before the first file is written). Rows with a
     blank 机构号 get the report ``…_(未分配机构).xlsx``, and the progress line and its 说明 say how many rows.
+    An outlet whose own data cannot give a report (a DataValidationError of its run, e.g. no usable deposit:
+    every 余额 blank) is skipped — its file is not written, the progress line says why, and
+    ``(org, file name, error)`` is appended to ``skipped`` when given — so the other outlets' files are all
+    written; when every outlet is skipped the first error is raised.
     Returns the paths written. Raises BankxlError (see :func:`bankxl.runner.check_output`,
     :func:`outlet_paths`) and the loader's errors."""
     check_output(out_dir, sources, folder=True)
@@ -115,7 +120,8 @@ def run_by_outlet(spec: Scenario, sources: Sequence[Any], out_dir: Path, *, para
                    mask=mask, mask_accounts=mask_accounts, currency=currency, progress=progress)
     parts = split_by_outlet(spec, prep.tables)
     targets = outlet_paths(spec.title, list(parts), out_dir, sources)
-    paths = []
+    paths: list[Path] = []
+    errors: list[DataValidationError] = []
     for i, (org, sub) in enumerate(parts.items(), 1):
         target = targets[org]
         if org is None:
@@ -129,10 +135,19 @@ def run_by_outlet(spec: Scenario, sources: Sequence[Any], out_dir: Path, *, para
                 notes.append(f"文件名「{target.name}」与机构号「{org}」不同: 原机构号含文件名不允许的字符、过长, "
                              f"或与另一机构(不分大小写)、{UNASSIGNED_FILE}或输入文件同名。")
         # row problems of the whole load are shown only where their rows belong
-        report = prep.run(sub, problems=_problems_for(prep.problems, sub), notes=notes)
+        try:
+            report = prep.run(sub, problems=_problems_for(prep.problems, sub), notes=notes)
+        except DataValidationError as err:
+            progress(f"[{i}/{len(parts)}] 跳过 skipped {target.name}: {err}")
+            errors.append(err)
+            if skipped is not None:
+                skipped.append((org, target.name, err))
+            continue
         p = write_report(report, target)
         paths.append(p)
         progress(f"[{i}/{len(parts)}] {p.name}")
+    if errors and not paths:
+        raise errors[0]
     return paths
 
 

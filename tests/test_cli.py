@@ -214,3 +214,24 @@ def test_run_takes_a_folder_as_its_data_files(td, tmp_path, capsys):
     assert main(["run", "D2", "-i", str(tmp_path / "没有"), "-o", str(tmp_path / "c.xlsx")]) == 2
     assert "找不到输入文件或文件夹" in capsys.readouterr().err
 
+
+
+def test_by_outlet_skips_an_outlet_without_usable_rows_and_writes_the_others(td, tmp_path, capsys):
+    # outlet X's deposits all have a blank 余额: its own report would show an unknown amount as 0, so that one
+    # file is skipped with the reason (exit 1, as run all) and every other outlet's file is still written
+    td = td.copy()
+    bad = td["org_id"] == sorted(td["org_id"].unique())[0]
+    td["balance"] = td["balance"].astype("float64").where(~bad)
+    src = _export_csv(td, tmp_path / "x.csv")
+    outdir = tmp_path / "按网点"
+    assert main(["run", "D2", "-i", str(src), "-o", str(outdir), "--by", "outlet"]) == 1
+    err = capsys.readouterr().err
+    skipped_org = sorted(td["org_id"].unique())[0]
+    assert "跳过 skipped" in err and f"_{skipped_org}.xlsx" in err and "未写 1 个网点文件" in err, err
+    written = {f.name.rsplit("_", 1)[1].removesuffix(".xlsx") for f in outdir.glob("*.xlsx")}
+    assert written == set(td["org_id"].unique()) - {skipped_org}
+    # every outlet skipped: the run stops with that error (exit 2), nothing written
+    td["balance"] = float("nan")
+    src = _export_csv(td, tmp_path / "y.csv")
+    assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "全坏"), "--by", "outlet"]) == 2
+    assert not list((tmp_path / "全坏").glob("*.xlsx"))
