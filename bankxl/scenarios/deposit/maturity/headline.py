@@ -29,8 +29,8 @@ def headline_figures(d: pd.DataFrame, rem: pd.DataFrame, n_large: int, params: M
     Figures (money in the display unit ``ctx.unit``): N天内到期金额 and 笔数 (N = ``headline_days``, dtm 1…N)
     each against 其后N天 (dtm N+1…2N: the data are a snapshot, so the maturities of the past N days — paid
     out or renewed — are not in them; the next window is the comparison they hold); 已到期未支取 (dtm < 0,
-    amount, 笔数 in the note); 大额到期客户 (户, the list of 排班); 今日提醒 <top level> 级 (笔) against the
-    whole reminder list; N天内到期自动转存占比 = amount with 自动转存 是 ÷ amount whose 自动转存 is known (blank
+    amount, 笔数 in the note); 大额到期客户 (户, the list of 排班); 今日提醒 <top level> 级 (笔; the whole
+    reminder list's size in its note, not as a comparison); N天内到期自动转存占比 = amount with 自动转存 是 ÷ amount whose 自动转存 is known (blank
     when no deposit of the window says, never 0)."""
     n = int(params.headline_days)
     now, nxt = window_masks(d, n)
@@ -58,8 +58,10 @@ def headline_figures(d: pd.DataFrame, rem: pd.DataFrame, n_large: int, params: M
                note=f"{int(overdue.sum()):,} 笔: 到期日早于数据日期仍有余额"),
         Figure("大额到期客户", int(n_large), "户", "int",
                note=f"{params.calendar_days} 天内到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit}, 见「大额到期客户」"),
-        Figure(f"今日提醒 {top} 级", n_top, "笔", "int", "提醒名单合计", int(len(rem)),
-               note="见「提醒名单」"),
+        # a part of the list, not a value to subtract from it: the list's size goes in the note (a 对比 column
+        # would show 差额 = top level − whole list, which means nothing)
+        Figure(f"今日提醒 {top} 级", n_top, "笔", "int",
+               note=f"提醒名单共 {len(rem):,} 笔, 见「提醒名单」"),
         Figure(f"{n}天内到期自动转存占比", share, "%", "pct1", note=auto_note),
     ]
 
