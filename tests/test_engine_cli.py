@@ -138,9 +138,9 @@ def test_spark_with_its_master_is_named_in_the_notes():
         usage.record("到期结构", "duckdb", "定期存款明细", 10, 4)
     assert usage.notes(runs) == [
         "计算引擎: Spark(master yarn) 计算「到期结构」, 读入「定期存款明细」2,000,000 行; 明细在引擎中汇总/识别, "
-        "只返回结果 40 行到报表(明细未整体载入 Excel)。",
+        "只返回结果 40 行到报表。",
         "计算引擎: DuckDB(本机) 计算「到期结构」, 读入「定期存款明细」10 行; 明细在引擎中汇总/识别, "
-        "只返回结果 4 行到报表(明细未整体载入 Excel)。"]
+        "只返回结果 4 行到报表。"]
     assert "由 Spark(master yarn) 读入" in usage.headline_line(runs)
 
 

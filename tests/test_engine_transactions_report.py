@@ -49,7 +49,7 @@ def test_c3_says_engine_rows_read_and_rows_returned(bank):
     assert len(want) > 50
     assert _engine_lines(rep) == [
         f"计算引擎: DuckDB(本机) 计算「交易流水识别(网贷/他行贷款/本行贷款/信用卡还款/本人互转/冲正)」, 读入「交易流水」"
-        f"{len(bank['transactions']):,} 行; 明细在引擎中汇总/识别, 只返回结果 {len(want):,} 行到报表(明细未整体载入 Excel)。"]
+        f"{len(bank['transactions']):,} 行; 明细在引擎中汇总/识别, 只返回结果 {len(want):,} 行到报表。"]
     assert not any("超过 Excel 单表上限" in x for x in rep.headline.lines)  # 400 customers fit a sheet
 
 
@@ -66,7 +66,7 @@ def test_d4_says_exclusions_and_headline_when_input_exceeds_a_sheet(bank, monkey
     n = len(bank["transactions"])
     assert _engine_lines(rep) == [
         f"计算引擎: DuckDB(本机) 计算「交易流水排除项识别(信用卡还款/本人互转/冲正)」 2 次, 读入「交易流水」{n:,} 行; "
-        f"明细在引擎中汇总/识别, 只返回结果 {want:,} 行到报表(明细未整体载入 Excel)。"]
+        f"明细在引擎中汇总/识别, 只返回结果 {want:,} 行到报表。"]
     assert rep.headline.lines[-1] == (f"数据量超过 Excel 单表上限: 由 DuckDB(本机) 读入 「交易流水」{n:,} 行, "
                                       "明细在引擎中汇总, 报表只含汇总与名单。")
 
@@ -76,5 +76,5 @@ def test_record_outside_a_run_is_ignored_and_unknown_rows_are_said():
     with usage.recording() as runs:
         usage.record("交易流水识别", "spark", "交易流水", None, 3)
     assert usage.notes(runs) == ["计算引擎: Spark 计算「交易流水识别」, 读取「交易流水」(行数由引擎端统计); "
-                                 "明细在引擎中汇总/识别, 只返回结果 3 行到报表(明细未整体载入 Excel)。"]
+                                 "明细在引擎中汇总/识别, 只返回结果 3 行到报表。"]
     assert usage.headline_line(runs, limit=1) is None

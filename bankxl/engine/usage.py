@@ -77,7 +77,7 @@ def notes(runs) -> list[str]:
         read = f"读入「{table}」{rows_in:,} 行" if rows_in is not None else f"读取「{table}」(行数由引擎端统计)"
         times = f" {len(rs)} 次" if len(rs) > 1 else ""
         out.append(f"计算引擎: {_label(engine, where)} 计算「{what}」{times}, {read}; 明细在引擎中汇总/识别, 只返回结果 "
-                   f"{sum(r.rows_out for r in rs):,} 行到报表(明细未整体载入 Excel)。")
+                   f"{sum(r.rows_out for r in rs):,} 行到报表。")
     return out
 
 
