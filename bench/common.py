@@ -1,6 +1,6 @@
 """Shared parts of the bench harness: size names, the sample-bank data cache, and stage measurement.
 
-Data layout (the same as /tmp/bank, made by :func:`ensure_data`): ``DIR/<size>/csv/<table>.csv``,
+Data layout (made by :func:`ensure_data`): ``DIR/<size>/csv/<table>.csv``,
 ``DIR/<size>/parquet/<table>.parquet`` (duckdb COPY of the generated frame) and ``DIR/<size>/DONE`` once they are
 complete; ``DIR/<size>_xlsx/<table>.xlsx`` is written on demand (one sheet, plain XlsxWriter; a folder of its own so
 that a size folder may be a read-only link to shared data). The sample bank is ``make_sample_bank(customers=N, seed=1, as_of=AS_OF)``.
