@@ -1,7 +1,7 @@
 """D2 到期结构 on pandas vs DuckDB vs Spark local (issue 17; figures in docs/engine.md).
 
-    .venv/bin/python -m bench.bench_engine --data /tmp/bank --size 100k [--spark] [--repeat 3]
-    flock /tmp/h/big.lock .venv/bin/python -m bench.bench_engine --data /tmp/bank --size 1m --spark
+    .venv/bin/python -m bench.bench_engine --data build/bench_data --size 100k [--spark] [--repeat 3]
+    .venv/bin/python -m bench.bench_engine --data build/bench_data --size 1m --spark
 
 Reads ``DATA/<size>/parquet/{time_deposits,orgs,customers}.parquet``, conforms them and prepares D2's detail
 as ``run`` does (not timed), then times, in the same process, warm and interleaved (best of ``--repeat``):
@@ -58,7 +58,7 @@ def _same(a: dict, b: dict) -> bool:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/tmp/bank")
+    ap.add_argument("--data", default="build/bench_data")  # the cache make bench fills
     ap.add_argument("--size", default="100k")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--spark", action="store_true")

@@ -1,7 +1,7 @@
 """C3 / D4 / D3 with the flow classifier on the engine layer vs the pandas classifier it replaced (issue 17).
 
-    .venv/bin/python -m bench.bench_flows --data /tmp/bank --size 100k [--repeat 2] [--scenarios C3,D4]
-    flock /tmp/h/big.lock .venv/bin/python -m bench.bench_flows --data /tmp/bank --size 1m
+    .venv/bin/python -m bench.bench_flows --data build/bench_data --size 100k [--repeat 2] [--scenarios C3,D4]
+    .venv/bin/python -m bench.bench_flows --data build/bench_data --size 1m
 
 Reads ``DATA/<size>/parquet/<table>.parquet`` (through DuckDB: no pyarrow) for the scenario's sample tables, then
 in the same process, interleaved (best of ``--repeat`` by CPU), runs the whole scenario (``runner.execute``:
@@ -60,7 +60,7 @@ def _tables(report) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/tmp/bank")
+    ap.add_argument("--data", default="build/bench_data")  # the cache make bench fills
     ap.add_argument("--size", default="100k")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--scenarios", default="C3,D4")
