@@ -47,3 +47,14 @@ def spark():
             pytest.fail(f"Spark tests must run in CI: {why}")
         pytest.skip(why)
     return spark_session()
+
+
+@pytest.fixture
+def pyspark_installed():
+    """For tests that need the pyspark package but no session (marked ``spark`` too, so they run in .ci/run's
+    Spark step where it is installed): skips outside CI, fails under CI, when pyspark is missing."""
+    if importlib.util.find_spec("pyspark") is None:
+        why = "pyspark is not installed (pip install '.[spark]')"
+        if os.environ.get("CI"):
+            pytest.fail(f"Spark tests must run in CI: {why}")
+        pytest.skip(why)

@@ -22,7 +22,7 @@ from bankxl.engine.choice import engine_for
 from bankxl.runner import run_scenario
 from bankxl.sample import make_sample_bank
 from bankxl.scenario import get_scenario
-from engine_spark import spark  # noqa: F401  (session-scoped fixture: one Spark session for all tests)
+from engine_spark import pyspark_installed, spark  # noqa: F401  (fixtures: the shared Spark session; pyspark present)
 
 D2 = "deposit.maturity"
 STRUCTURE = "到期结构(分行/支行 × 到期期间, 含去重客户数)"
@@ -184,7 +184,8 @@ def test_cli_without_pyspark_names_what_to_install(files, tmp_path, capsys, monk
     assert "pip install 'bankxl[spark]'" in capsys.readouterr().err and not parts.exists()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="needs pyspark installed to reach the Java check")
+@pytest.mark.spark  # needs the pyspark package to reach the Java check: runs in .ci/run's Spark step
+@pytest.mark.usefixtures("pyspark_installed")
 def test_cli_without_java_says_so_before_starting_spark(files, tmp_path, capsys, monkeypatch):
     from pyspark.sql import SparkSession
 

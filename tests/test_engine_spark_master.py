@@ -4,7 +4,6 @@ JVM's output stays out of the terminal: the message carries the JVM's last meani
 frames or pyspark's error class (JAVA_GATEWAY_EXITED)."""
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import subprocess
@@ -18,9 +17,8 @@ from bankxl.engine import choice
 from bankxl.engine.choice import _MASTER, _jvm_reason
 from bankxl.engine.query import EngineError
 from bankxl.sample import make_sample_bank
-from engine_spark import spark  # noqa: F401  (the shared session fixture; skips without pyspark/Java)
+from engine_spark import pyspark_installed, spark  # noqa: F401  (fixtures; skip outside CI, fail in CI)
 
-needs_pyspark = pytest.mark.skipif(importlib.util.find_spec("pyspark") is None, reason="needs pyspark installed")
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +53,7 @@ def test_spark_master_forms_refused(master):
     assert not _MASTER.fullmatch(master)
 
 
-@needs_pyspark
+@pytest.mark.spark  # needs the pyspark package (no session): runs in .ci/run's Spark step
 @pytest.mark.parametrize("master, zh, en", [
     ("nonsense", "--spark-master「nonsense」不是 Spark 的 master 写法, 可用: local、local[N]",
      "--spark-master 'nonsense' is not a Spark master URL; use local, local[N]"),
@@ -64,6 +62,7 @@ def test_spark_master_forms_refused(master):
     ("spark://127.0.0.1:{port}", "无法连接 Spark master: 127.0.0.1:{port} (Connection refused)",
      "Cannot connect to the Spark master: 127.0.0.1:{port} (Connection refused)"),
 ])
+@pytest.mark.usefixtures("pyspark_installed")
 def test_bad_master_refused_before_a_jvm_starts(master, zh, en, files, tmp_path, capfd, monkeypatch):
     from pyspark import SparkContext
 
