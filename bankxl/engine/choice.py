@@ -70,8 +70,8 @@ def spark_session(master: str | None = None, app_name: str = APP_NAME):
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
-    if active is None and master:
-        check_master(master)
+    if master:  # a master the caller named is checked even when a session is active (getOrCreate would
+        check_master(master)  # hand that session back and silently ignore a wrong URL)
     if active is None and _java() is None:
         where = "JAVA_HOME 指向的目录中没有 bin/java" if os.environ.get("JAVA_HOME") else "PATH 中找不到 java"
         where_en = "JAVA_HOME has no bin/java" if os.environ.get("JAVA_HOME") else "no java on PATH"
