@@ -48,45 +48,28 @@ for t in sys.argv[3:]:
 
 XLSX = r"""
 import sys
-import pandas as pd, xlsxwriter
-from bankxl.tables import get_table
+from pathlib import Path
+from bench.refs import pandas_typed_csv, write_frames_xlsx
 src, dst, table = sys.argv[1:4]
-df = pd.read_csv(src, dtype=str, keep_default_na=False)
-num = {c.id for c in get_table(table).columns if c.kind in ("money", "number", "int", "rate")}
-wb = xlsxwriter.Workbook(dst, {"constant_memory": True})
-ws = wb.add_worksheet(get_table(table).zh)
-ws.write_row(0, 0, list(df.columns))
-isnum = [c in num for c in df.columns]
-for i, row in enumerate(df.itertuples(index=False), start=1):
-    for j, v in enumerate(row):
-        if v != "":
-            ws.write_number(i, j, float(v)) if isnum[j] else ws.write_string(i, j, v)
-wb.close()
+write_frames_xlsx({table: pandas_typed_csv(Path(src), table)}, Path(dst))  # as bench.common.ensure_xlsx
 """
 
 LOAD = r"""
 import json, sys, time
-import pandas as pd
 from bankxl import io as bio
 from bankxl.errors import ProblemLog
-from bankxl.tables import get_table
 path, table, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
-kinds = {c.id: c.kind for c in get_table(table).columns}
-DT = {"id_card": str, "code": str, "text": str, "category": str, "money": "float64", "number": "float64",
-      "rate": "float64", "int": "Int64", "bool": "boolean"}
+sys.path.append(sys.argv[4])  # the references come from this checkout's bench/ (after the measured bankxl copy)
+from bench.refs import duckdb_parquet, fastexcel_sheet, pandas_typed_csv
 
 def ref_csv():
-    header = pd.read_csv(path, nrows=0).columns.tolist()
-    return len(pd.read_csv(path, dtype={h: DT[kinds[h]] for h in header if kinds.get(h) in DT},
-                           parse_dates=[h for h in header if kinds.get(h) in ("date", "month")]))
+    return len(pandas_typed_csv(path, table))
 
 def ref_parquet():
-    import duckdb
-    return len(duckdb.connect().execute("SELECT * FROM read_parquet(?)", [path]).df())
+    return duckdb_parquet(path)
 
 def ref_fastexcel():
-    import fastexcel
-    return fastexcel.read_excel(path).load_sheet(0).height
+    return fastexcel_sheet(path)
 
 def calamine():
     from python_calamine import CalamineWorkbook
@@ -164,7 +147,7 @@ def main() -> None:
                     for name, pp in versions:
                         if f.suffix == ".parquet" and name != versions[-1][0]:
                             continue  # Parquet input is new: the current version only
-                        m = json.loads(_run(LOAD, [str(f.resolve()), t, str(args.repeat)], pp))
+                        m = json.loads(_run(LOAD, [str(f.resolve()), t, str(args.repeat), str(ROOT)], pp))
                         assert Path(m["module"]).resolve().is_relative_to(pp), (m["module"], pp)
                         b = m["best"]
                         ours = b.pop("bankxl")
