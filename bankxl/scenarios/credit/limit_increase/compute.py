@@ -51,13 +51,9 @@ def group_all(v: pd.Series, codes: np.ndarray, n: int) -> pd.Series:
 
 
 def group_any(v: pd.Series, codes: np.ndarray, n: int) -> pd.Series:
-    """Three-valued ANY per group: True when any is True, else <NA> when any is unknown or no rows, else False."""
-    v = pd.Series(v.to_numpy(), dtype="boolean")
-    true = np.bincount(codes, weights=v.eq(True).fillna(False).to_numpy(float), minlength=n) > 0
-    unk = np.bincount(codes, weights=v.isna().to_numpy(float), minlength=n) > 0
-    rows = np.bincount(codes, minlength=n) > 0
-    out = np.where(true, True, np.where(unk | ~rows, None, False))
-    return pd.Series(pd.array(out, dtype="boolean"))
+    """Three-valued ANY per group: True when any is True, else <NA> when any is unknown or no rows, else False
+    (= NOT ALL NOT: Kleene negation keeps <NA>)."""
+    return ~group_all(~pd.Series(v.to_numpy(), dtype="boolean"), codes, n)
 
 
 def tri(values, known) -> pd.Series:
