@@ -55,7 +55,7 @@ import pandas as pd
 
 # ------------------------------------------------------------------------------------------ blanks
 #: dashes written for "no value" (``-``, ``--``, ``—`` …): blank like ``NULL`` in every column kind
-_DASHES = frozenset({"-", "--", "---", "—", "——", "－", "–"})
+_DASHES = frozenset({"-", "--", "---", "—", "——", "－", "–", "−"})
 BLANK_TEXTS = frozenset({"", "NULL", "null", "Null", "#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!",
                          "#NAME?", "#NUM!", "#N/A!",
                          # text left behind by an earlier str(NaN)/str(None) in someone's script
@@ -608,6 +608,11 @@ def _separators(t: str) -> str | None:
     return t.replace(",", "") if _RE_THOUSANDS.match(t) else None
 
 
+#: minus signs other than ``-`` that a typeset or Unicode export writes: U+2212 MINUS SIGN (NFKC keeps it) and
+#: U+FE63 / U+FF0D (NFKC makes them ``-`` already); read as ``-`` by :func:`_parse_number_text`
+_MINUS = str.maketrans({"\u2212": "-"})
+
+
 def _parse_number_text(t: str, *, months: bool, percent: bool = True, days: bool = False
                        ) -> tuple[float | None, bool, str | None, str | None]:
     """Text -> (value, explicit, reason, currency sign). ``explicit``: the text carried its own scale (%,
@@ -616,7 +621,7 @@ def _parse_number_text(t: str, *, months: bool, percent: bool = True, days: bool
     one of :data:`CURRENCY_SIGNS` (as spelled there) or None. Separators: :func:`_separators`. ``months``:
     a term in months (``3个月``, ``1年`` = 12; ``90天`` is an error); ``days``: a term in days (``90天``; a
     text in months or years is an error: it has no exact number of days)."""
-    t = unicodedata.normalize("NFKC", t).strip().strip("'")
+    t = unicodedata.normalize("NFKC", t).translate(_MINUS).strip().strip("'")
     neg = False
     if len(t) >= 2 and t[0] == "(" and t[-1] == ")":
         neg, t = True, t[1:-1].strip()
@@ -688,6 +693,7 @@ def coerce_number(arr: np.ndarray, blank: np.ndarray, *, factor: float = 1.0, in
     are taken at face value. ``percent``: whether ``12.5%`` / ``3‰`` text is accepted (rate columns only;
     the loader passes False for money / number / int, where such a cell is NUM_INVALID rather than
     silently 0.125). ``months`` / ``days``: a term column in months / days (:func:`_parse_number_text`).
+    A minus is ``-``, U+2212 ``−``, full-width ``－`` or brackets (``(1,234.00)``, accounting style).
     Currency signs (:data:`CURRENCY_SIGNS`) around the number are accepted and collected
     in ``Coerced.currencies``; commas follow :func:`_separators`. Problems NUM_INVALID (NaN): text that is
     no number, an ambiguous comma, and every non-finite value (``inf``, ``∞``, ``1e400``, or a finite value
