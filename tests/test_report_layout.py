@@ -94,10 +94,13 @@ def test_headline_is_the_first_sheet_with_figures_chart_and_top_actions(tmp_path
     assert ws["A1"].value == "存款到期视图 — 概览" and ws["A2"].value == "数据日期 2026-11-30"
     assert ws["A3"].value == "本月到期集中在 4 月, 请提前安排。"
     assert [c.value for c in ws[5]][:7] == ["关键指标", "数值", "单位", "对比", "对比值", "差额", "说明"]
-    # 差额 = 1234.5 - 1000 = 234.5; 0.625 - 0.7 = -0.075 (percentage points, shown in the value's format)
+    # 差额 = 1234.5 - 1000 = 234.5 in the value's format; 62.5% - 70.0% = -7.5 percentage points, written as
+    # -7.5 with a 个百分点 format (not -0.075 shown as "-7.5%", which reads as a relative change)
     assert [ws.cell(6, c).value for c in range(1, 7)] == ["本月到期金额", 1234.5, "万元", "上月", 1000, 234.5]
-    assert ws["B6"].number_format == "#,##0.00" and ws["B8"].number_format == "0.0%"
-    assert ws["F8"].value == pytest.approx(-0.075)
+    assert ws["B6"].number_format == "#,##0.00" and ws["F6"].number_format == "#,##0.00"
+    assert ws["B8"].number_format == "0.0%"
+    assert ws["F8"].value == pytest.approx(-7.5) and "个百分点" in ws["F8"].number_format
+    assert ws["F8"].number_format.startswith('+0.0"个百分点";-0.0')
     # unknown comparison / value: blank, and 说明 says so (never 0)
     assert ws["E7"].value is None and ws["F7"].value is None and ws["G7"].value == "目标数据未提供"
     assert ws["B9"].value is None and ws["F9"].value is None

@@ -450,9 +450,10 @@ class XlsxReportWriter:
                 remarks.append(f"{f.compare_label}数据未提供")
             remark = "; ".join(remarks)
             wrap = self.fmt.get(border=1, align="left", valign="vcenter", indent=1, text_wrap=True)
+            diff, diff_fmt = _figure_difference(value, comp, code)
             cells = [(f.label, self.fmt.get(bold=True, border=1, align="left", indent=1)), (value, num),
                      (f.unit, text), (f.compare_label or "", text), (comp, small),
-                     (None if value is None or comp is None else value - comp, small), (remark, wrap)]
+                     (diff, self.fmt.get(num_format=diff_fmt, border=1)), (remark, wrap)]
             for j, (v, fmt) in enumerate(cells):
                 if v is None or v == "":
                     ws.write_blank(r, j, None, fmt)
@@ -461,7 +462,8 @@ class XlsxReportWriter:
                     widths[j] = max(widths.get(j, 0), min(display_width(v), FIGURE_NOTE_WIDTH))
                 else:
                     ws.write_number(r, j, v, fmt)
-                    widths[j] = max(widths.get(j, 0), len(f"{abs(v):,.2f}") + 3)
+                    pp = 8 if j == 5 and diff_fmt != code else 0  # 个百分点
+                    widths[j] = max(widths.get(j, 0), len(f"{abs(v):,.2f}") + 3 + pp)
             # 说明 longer than its column (capped at FIGURE_NOTE_WIDTH) wraps, the row grows to its lines
             lines = int(layout.text_lines([remark], FIGURE_NOTE_WIDTH)[0])
             self._set_row(ws, r, max(20.0, float(layout.row_height(lines))))
@@ -1100,6 +1102,24 @@ def _excel_serials(s: pd.Series) -> np.ndarray:
     out = out - (days == 1) + (out > 59)  # 1900-01-01 (any time) is day 0 in XlsxWriter; the leap-year bug
     out[nat] = np.nan
     return out
+
+
+_PERCENT_FORMAT = re.compile(r"^0(?:\.(0+))?%$")
+
+
+def _figure_difference(value: float | None, comp: float | None, code: str) -> tuple[float | None, str]:
+    """The headline's 差额 cell: ``value - comp`` in the figure's number format — except for a percentage
+    (format ``0%`` / ``0.0%`` / ``0.00%``), whose difference is in percentage points, not a percent of
+    anything: written ×100 with the format ``+0.0"个百分点"`` (same decimals), so 62.5% against 70.0% reads
+    −7.5个百分点, never "−7.5%" (which would read as a relative change). Unknown side -> None (blank)."""
+    if value is None or comp is None:
+        return None, code
+    m = _PERCENT_FORMAT.match(code or "")
+    if not m:
+        return value - comp, code
+    body = "0" + (f".{m.group(1)}" if m.group(1) else "")
+    unit = '"个百分点"'
+    return (value - comp) * 100, f"+{body}{unit};-{body}{unit};{body}{unit}"
 
 
 def _figure_number(v: Any) -> float | None:

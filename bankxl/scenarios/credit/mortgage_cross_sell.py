@@ -249,7 +249,7 @@ def _headline(n_cust: int, n_hold: int, cov: pd.DataFrame, gap_count: pd.DataFra
     figures = [Figure("按揭客户", n_hold, "户", format="int", note=f"占全部 {n_cust:,} 户客户的 {n_hold / n_cust:.1%}")]
     figures += [Figure(f"{x}覆盖率(按揭客户)", num(c.loc[x, "按揭客户覆盖率"]), "%", format="pct1",
                        compare_label="非按揭客户", compare=num(c.loc[x, "非按揭客户覆盖率"]),
-                       note="差额为百分点; 分母为持有情况已知的客户") for x in top2]
+                       note="分母为持有情况已知的客户") for x in top2]
     figures += [Figure("有产品缺口的按揭客户", n_gap, "户", format="int", note=f"平均每户缺 {mean_gap:.1f} 项"),
                 Figure(f"营销名单 {first} 级", counts.get(first, 0), "户", format="int",
                        note=" / ".join(f"{k} 级 {counts[k]:,} 户" for k in rest) or None)]
