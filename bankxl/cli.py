@@ -299,12 +299,28 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _extra_inputs_message(inputs: list[str], extra: list[str]) -> str:
+    """Chinese + English for words left over after ``bankxl run``'s arguments — several files after one ``-i``
+    (``-i a.csv b.csv``): argparse takes one path per ``-i``. Names the extra words and shows the user's own files
+    with ``-i`` repeated, or a folder."""
+    shown = " ".join(f"-i {x}" for x in [*inputs[-1:], *extra])
+    return (f"多余的参数{''.join(f'「{x}」' for x in extra)}: 一个 -i/--input 只接一个文件或文件夹; 有几个输入文件时"
+            f"每个输入文件前写一次 -i(如 {shown}), 或把它们放进一个文件夹, 用 -i 给出该文件夹。\n"
+            f"Unexpected argument(s) {' '.join(extra)}: -i/--input takes one file or folder; repeat -i for each "
+            f"input file ({shown}) or give a folder.")
+
+
 def main(argv=None) -> int:
     """Entry point: parse ``argv`` and run the sub-command. Returns the exit code (0 ok, 2 bad input:
     BankxlError / KeyError / FileNotFoundError, 1 internal error); errors print one paragraph to stderr,
     ``--debug`` re-raises with the traceback."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if getattr(args, "cmd", None) != "run" or any(x.startswith("-") for x in extra):
+            parser.error("unrecognized arguments: " + " ".join(extra))  # argparse's own error, exit 2
+        print(f"错误 error: {_extra_inputs_message(args.input or [], extra)}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
