@@ -96,3 +96,53 @@ def test_raw_writer_writes_exactly_the_report_cells_typed(tmp_path):
     assert cells[(4, 2)] == 1.5 and (5, 2) not in cells and cells[(6, 2)] == 3.0
     # write_datetime without a format (none in the floor): Excel's day serial, days since 1899-12-30
     assert cells[(6, 3)] == (pd.Timestamp("2026-12-01") - pd.Timestamp("1899-12-30")).days
+
+
+# ---- the core references of issue 16 item 1 beyond D2: each equal to bankxl on the sample bank and each
+# reporting a reference made to differ (one count more, one cent more, …) as a mismatch on that column
+
+def _captured_calls(data: Path, ref) -> list:
+    """Load the scenario's tables from the sample CSVs and run it with ``ref.target`` captured."""
+    from bankxl import io as bio
+    from bankxl.errors import ProblemLog
+    from bankxl.runner import execute
+    from bankxl.scenario import get_scenario
+    from bench.case import input_files
+    from bench.common import AS_OF
+    from bench.refs import Capture
+
+    spec = get_scenario(ref.code)
+    files = input_files(spec, data / "csv", "csv")
+    loaded = bio.read_tables(list(files.values()), wanted=spec.inputs,
+                             optional=[t for t in spec.optional_inputs if t in files], problems=ProblemLog())
+    with Capture(ref.target) as cap:
+        execute(spec, {k: v.df for k, v in loaded.items()}, as_of=AS_OF)
+    return cap.calls
+
+
+#: (scenario, text of its reference query, replaced by, the column that must then differ)
+CHANGED = [
+    ("C1", "(SELECT nm FROM n) AS income", "(SELECT nm FROM n) + 0.01 AS income", "income"),  # a cent a month more
+    ("C1", "ELSE 0 END AS pay_run", "ELSE 0 END + (person = (SELECT MIN(person) FROM pay))::INT AS pay_run",
+     "pay_run"),  # one month more for one person
+    ("E2", "COUNT(*) AS n_rows", "COUNT(*) + (mch_id = (SELECT MIN(mch_id) FROM mm))::INT AS n_rows", "n_rows"),
+    ("C4", "COALESCE(SUM(amount), 0) AS amt", "COALESCE(SUM(amount), 0) + 0.01 AS amt", "amt"),
+]
+
+
+@pytest.mark.parametrize("code, sql_from, sql_to, column", CHANGED)
+def test_core_reference_is_equal_and_reports_a_difference(data, code, sql_from, sql_to, column):
+    from bench.refs import run_core_reference
+
+    ref = references()[code]
+    calls = _captured_calls(data, ref)
+    assert calls, f"{code} did not call {ref.target}"
+    ok = run_core_reference(ref, calls, repeat=1)
+    assert ok["status"] == "equal", ok["diffs"]
+    call = max(calls, key=lambda c: c.cpu)
+    assert len(ref.bankxl(call)) > 0  # something was compared
+    sql = ref.sql(call) if callable(ref.sql) else ref.sql
+    assert sql_from in sql
+    bad = dataclasses.replace(ref, sql=sql.replace(sql_from, sql_to))
+    r = run_core_reference(bad, calls, repeat=1)
+    assert r["status"] == "mismatch" and r["diffs"][0].startswith(column + ":"), r
