@@ -71,12 +71,14 @@ def test_c1_and_c10_carry_the_rule_parameter_with_their_own_defaults():
 
 def test_d3_uses_the_rule_with_its_own_default_and_finds_payroll_stops_by_hand():
     """D3's params derive from PayrollParams (default 代发|工资|薪 kept; the rule's label, help and regex check), and
-    behaviour.payroll_stop reads 代发 credits through payroll_credits. As of 2026-11-30, gap 2 months (since
-    2026-09-30): X 代发 credit 08-10 only → stop; Y 08-10 and 11-10 → no; Z only a debit 「工资」 → not a 代发
-    customer → no; W a 代发 credit that is a 冲正 → not counted → no; V no 代发 flow but 代发标志 → stop."""
-    from bankxl.rules.transactions import KIND_REV
+    behaviour.payroll_stop reads 代发 credits (借贷 C, 对手户名 + 摘要 match payroll_memo: the rule of payroll_credits,
+    evaluated by the engine query customer_flows). As of 2026-11-30, gap 2 months (since 2026-09-30): X 代发
+    credit 08-10 only → stop; Y 08-10 and 11-10 → no; Z only a debit 「工资」 → not a 代发 customer → no; W a 代发
+    credit that is a 冲正 (摘要 冲正: the classifier's kind) → not counted → no; V no 代发 flow but 代发标志 → stop."""
+    from bankxl.conform import conform
+    from bankxl.errors import ProblemLog
     from bankxl.scenarios.deposit.churn import ChurnParams
-    from bankxl.scenarios.deposit.churn.behaviour import Flows, behaviour
+    from bankxl.scenarios.deposit.churn.behaviour import behaviour, load_flows
 
     assert issubclass(ChurnParams, PayrollParams)
     f = {x.name: x for x in dataclasses.fields(ChurnParams)}["payroll_memo"]
@@ -85,15 +87,15 @@ def test_d3_uses_the_rule_with_its_own_default_and_finds_payroll_stops_by_hand()
     with pytest.raises(ParameterError, match="payroll_memo"):
         make_params(ChurnParams, {"payroll_memo": "代发("})
     p = make_params(ChurnParams, {})
-    rows = [("X", "2026-08-10", "C", "某公司", "工资", None), ("Y", "2026-08-10", "C", "某公司", "代发", None),
-            ("Y", "2026-11-10", "C", "某公司", "代发", None), ("Z", "2026-08-10", "D", "张三", "工资", None),
-            ("W", "2026-08-10", "C", "某公司", "代发工资", KIND_REV), ("V", "2026-08-10", "C", "李四", "转账", None)]
-    df = pd.DataFrame(rows, columns=["cust_id", "ts", "dir", "cpty_name", "memo", "kind"]).assign(
-        ts=lambda x: pd.to_datetime(x["ts"]), amount=5_000.0, cpty_bank="")
-    df["text"] = df["cpty_name"] + " " + df["memo"]
-    df = df.astype({"cust_id": "string", "dir": "string", "kind": "string"})
+    rows = [("X", "2026-08-10", "C", "某公司", "工资"), ("Y", "2026-08-10", "C", "某公司", "代发"),
+            ("Y", "2026-11-10", "C", "某公司", "代发"), ("Z", "2026-08-10", "D", "张三", "工资"),
+            ("W", "2026-08-10", "C", "某公司", "代发工资冲正"), ("V", "2026-08-10", "C", "李四", "转账")]
+    df = pd.DataFrame(rows, columns=["cust_id", "txn_ts", "dc", "cpty_name", "memo"]).assign(
+        txn_ts=lambda x: pd.to_datetime(x["txn_ts"]), amount=5_000.0, cpty_bank="", cpty_acct="")
+    txn = conform("transactions", df, problems=ProblemLog(), required=True)
     ids = pd.Index(["X", "Y", "Z", "W", "V"], dtype="string")
-    fl = Flows(df, df["ts"].min(), df["ts"].max(), pd.Series(True, index=ids))
+    as_of = pd.Timestamp("2026-11-30")
+    fl = load_flows(txn, ids, p, as_of, pd.Timestamp("2026-10-31"), None, ProblemLog())
     flag = pd.Series([False, False, False, False, True], index=ids, dtype="boolean")
-    out = behaviour(fl, ids, pd.Timestamp("2026-11-30"), p, flag)
+    out = behaviour(fl, ids, as_of, p, flag)
     assert out["payroll_stop"].tolist() == [True, False, False, False, True]

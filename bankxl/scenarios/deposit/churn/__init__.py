@@ -159,8 +159,9 @@ class ChurnParams(TransactionRuleParams, RenewalRuleParams, PayrollParams):
         TransactionRuleParams.check(self)
         RenewalRuleParams.check(self)
         PayrollParams.check(self)
-        for name in ("closed_status", "passive_memo", "securities_memo", "fund_memo", "payment_memo"):
-            check_regex(self, name)
+        check_regex(self, "closed_status")  # 客户状态: matched in pandas
+        for name in ("passive_memo", "securities_memo", "fund_memo", "payment_memo", "payroll_memo"):
+            check_regex(self, name, portable=True)  # matched by the engine query customer_flows
         if len(self.drop_edges) != 3:
             raise ParameterError(f"参数「下降率分档(drop_edges)」应为三个递增比例(轻度, 重度, 已流失), 给定 {self.drop_edges}。",
                                  f"Parameter drop_edges needs three increasing fractions, got {self.drop_edges}.")
@@ -273,8 +274,8 @@ def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext)
     ids = mx.ids
     open_date, excluded, payroll_flag, org = _customer_facts(cust, ids, p, who)
     names = by_cust_id(cust)["cust_name"] if cust is not None and "cust_name" in cust.columns else None
-    fl = load_flows(_as_persons(tables.get("transactions"), who), ids, p, as_of, names, ctx.problems)
     prev_as_of = as_of.to_period("M").start_time - pd.Timedelta(days=1)
+    fl = load_flows(_as_persons(tables.get("transactions"), who), ids, p, as_of, prev_as_of, names, ctx.problems)
     now = judge(mx, as_of, p, open_date=open_date, excluded=excluded, dormant=dormant(fl, ids, as_of, p))
     prev = judge(mx, prev_as_of, p, open_date=open_date, excluded=excluded,
                  dormant=dormant(fl, ids, prev_as_of, p))
