@@ -127,6 +127,14 @@ CHANGED = [
      "pay_run"),  # one month more for one person
     ("E2", "COUNT(*) AS n_rows", "COUNT(*) + (mch_id = (SELECT MIN(mch_id) FROM mm))::INT AS n_rows", "n_rows"),
     ("C4", "COALESCE(SUM(amount), 0) AS amt", "COALESCE(SUM(amount), 0) + 0.01 AS amt", "amt"),
+    ("C7", "SELECT cust_id, dep_avg FROM", "SELECT cust_id, dep_avg + 0.01 AS dep_avg FROM", "dep_avg"),
+    ("C7", "ORDER BY month DESC", "ORDER BY month ASC", "dep_avg"),  # the first month instead of the latest
+    ("C10", "SUM(dep_avg) / COUNT(*) AS dep", "SUM(dep_avg) / COUNT(*) + 0.01 AS dep", "dep"),
+    ("C6", "WHEN held THEN 2.0 ELSE 1.0 END AS v FROM holdings", "WHEN held THEN 2.0 ELSE 2.0 END AS v FROM holdings",
+     "held"),  # a 产品持有 row saying 未持有 read as held
+    ("C5", "SELECT cust_id, product, 2.0 FROM runs", "SELECT cust_id, product, 1.0 FROM runs", "held"),  # loans
+    # running on the data date not read as held
+    ("C2", "COUNT(DISTINCT product) FROM best)", "COUNT(DISTINCT product) + 1 FROM best)", "n_products"),
 ]
 
 
