@@ -1321,9 +1321,7 @@ def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, m
     rows = np.arange(header_row + 1, header_row + 1 + n0, dtype=np.int64)
     sel = np.arange(n0)  # data rows kept, as indexes of the rows read (for ``text_of``)
     sink = _Sink(spec, sheet, problems)
-    notes: list[str] = _header_notes(header, spec, mapping)
-    notes += [f"表「{spec.zh}」的表头中没有「{c.zh}」列({c.id}), 由场景按 {_derivable_text(spec, c)[3:-1]} 推算"
-              for c in spec.required if c.id not in mapping]  # derivable: else _find_header raised
+    notes: list[str] = _body_notes(header, spec, mapping)
     currencies: dict[str, set[str]] = {}
     texts: dict[int, np.ndarray] = {}
 
@@ -1447,15 +1445,31 @@ def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, m
     for nt in notes:
         log.info("%s: %s", spec.id, nt)
     if strict and sink.count:
-        ex = "; ".join(f"第 {p.excel_row} 行 {p.column or ''} {p.code} 原值「{p.shown_value(*shown)}」"
-                       f"{p.reason}" for p in sink.samples)
-        raise DataValidationError(
-            f"严格模式: 表「{spec.zh}」({spec.id}) 有 {sink.count} 个数据问题, 例如: {ex}",
-            f"Strict mode: table {spec.id} has {sink.count} row problem(s), e.g. "
-            + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.shown_value(*shown)!r}"
-                        for p in sink.samples),
-            table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
+        raise _strict_error(spec, sheet, sink, shown)
     return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes, currencies)
+
+
+def _body_notes(header: np.ndarray, spec: TableSpec, mapping: dict) -> list[str]:
+    """The 说明 lines of a table's header once ``mapping`` is chosen (:func:`_header_notes`, and a required
+    column the scenario derives). One definition for :func:`_load_body` and the DuckDB loader
+    (:mod:`bankxl.engine.load`)."""
+    notes = _header_notes(header, spec, mapping)
+    notes += [f"表「{spec.zh}」的表头中没有「{c.zh}」列({c.id}), 由场景按 {_derivable_text(spec, c)[3:-1]} 推算"
+              for c in spec.required if c.id not in mapping]  # derivable: else _find_header raised
+    return notes
+
+
+def _strict_error(spec: TableSpec, sheet: str | None, sink: _Sink, shown: tuple) -> DataValidationError:
+    """Strict mode's error for a table whose ``sink`` counted row problems (examples masked as ``shown`` =
+    (mask, mask_accounts)). One definition for :func:`_load_body` and the DuckDB loader."""
+    ex = "; ".join(f"第 {p.excel_row} 行 {p.column or ''} {p.code} 原值「{p.shown_value(*shown)}」"
+                   f"{p.reason}" for p in sink.samples)
+    return DataValidationError(
+        f"严格模式: 表「{spec.zh}」({spec.id}) 有 {sink.count} 个数据问题, 例如: {ex}",
+        f"Strict mode: table {spec.id} has {sink.count} row problem(s), e.g. "
+        + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.shown_value(*shown)!r}"
+                    for p in sink.samples),
+        table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
 
 
 #: column kinds a CSV is parsed into as numbers by pandas' C parser (:func:`_load_csv_typed`)

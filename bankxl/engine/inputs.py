@@ -1,0 +1,517 @@
+"""Inputs read through DuckDB without their raw rows in pandas (issue 17 item 2): the loader's rules of
+:mod:`bankxl.io`, each defined once there, evaluated on the DISTINCT values of each column.
+
+How (a CSV; see docs/engine.md "Inputs through DuckDB"): the header is found in the file's first records
+with the loader's own :func:`bankxl.io._find_header`; DuckDB reads the records below it as text into a table
+of this engine's connection (``rid`` = record index, so the row number is the one the pandas path reports:
+header row + 1 + rid); for every column DuckDB groups the cells (GROUP BY: value, count, first rid — in the
+order of first appearance, exactly the uniques :func:`pandas.factorize` gives the pandas path) and the
+loader's rule functions run on those distinct values only — the blank test (``coerce._stripped_blank_many``),
+合计/小计 (:func:`bankxl.io._is_summary_text`), the column's coercion (:func:`bankxl.io._coerce_column`: IDs as
+text, units from the header, dates, codes, money plausibility…), the blank rule and the 币种 codes. What a
+rule says per distinct value comes back to DuckDB as a small table (text columns: only the values the rule
+changes; other kinds: value -> typed value) and problems map back to rows there: the count is exact (COUNT),
+the first :attr:`ProblemLog.cap` rows per problem are listed (ORDER BY rid LIMIT cap), as the pandas path's
+cap does. Footer lines (a walk up from the last row) run :func:`bankxl.io._footer_rows` on the last rows
+fetched; duplicate keys are a GROUP BY in DuckDB. The result is a :class:`DuckTable`: a DuckDB view of the
+typed table (spec columns + ``_row``), never a pandas frame of its rows, consumed by the engine queries
+(:func:`bankxl.rules.transactions.engine_flows`) where it lies; :meth:`DuckTable.to_pandas` materialises it
+for code that needs pandas.
+
+Memory: pandas holds the distinct values of one column at a time (text columns in batches of
+:data:`BATCH` distinct values — an ID column of 100M rows never whole), DuckDB the rows (spilling under its
+``memory_limit``). The pandas path is used instead (``None`` returned) wherever the two could differ:
+not UTF-8 (GB18030, mixed, BOM), a ``sep=`` line, a header not found, a line break inside a quoted field or
+a blank line (records ≠ lines), a record wider than the first ones, DuckDB's tokenizer and the csv module
+disagreeing on the first records, an unlabelled rate column (its ÷100 rule takes the median of all cells).
+"""
+from __future__ import annotations
+
+import itertools
+import operator
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import coerce as C
+from .. import io as bio
+from ..errors import DataValidationError
+from ..tables import TableSpec
+
+__all__ = ["DuckTable", "load_csv", "BATCH", "AUTO_CSV_BYTES", "use_duckdb"]
+
+#: distinct values of a text column handed to the pandas rule at a time
+BATCH = 1_000_000
+#: bytes read from the top of a CSV to find its header
+HEAD_BYTES = 1 << 22
+#: a CSV at least this large is read through DuckDB when the engine is automatic (measured: docs/engine.md)
+AUTO_CSV_BYTES = int(os.environ.get("BANKXL_DUCKDB_CSV_BYTES", 200 * 1024 * 1024))
+#: column kinds whose rule is applied value by value (batched; only the changed values go back to DuckDB)
+TEXT_KINDS = ("code", "text", "category", "id_card")
+_SQL_TYPE = {"id_card": "VARCHAR", "code": "VARCHAR", "text": "VARCHAR", "category": "VARCHAR",
+             "date": "TIMESTAMP", "month": "TIMESTAMP", "money": "DOUBLE", "number": "DOUBLE", "int": "BIGINT",
+             "rate": "DOUBLE", "bool": "BOOLEAN"}
+
+
+def use_duckdb(path: Path, engine: Any = None) -> bool:
+    """Whether an input file is read through DuckDB: always for ``--engine duckdb`` (``engine`` a
+    :class:`~bankxl.engine.DuckDBEngine`), never for another engine object, and when the engine is automatic
+    (None) for a CSV of at least :data:`AUTO_CSV_BYTES` bytes."""
+    from .duck import DuckDBEngine
+
+    if isinstance(engine, DuckDBEngine):
+        return True
+    if engine is not None:
+        return False
+    try:
+        return path.stat().st_size >= AUTO_CSV_BYTES
+    except OSError:
+        return False
+
+
+class DuckTable:
+    """A loaded table that lives in DuckDB: the typed view ``view`` on connection ``con`` — the spec columns
+    (DuckDB types: text VARCHAR, dates TIMESTAMP, money DOUBLE, int BIGINT, bool BOOLEAN), ``_row`` (the row
+    number the pandas path reports) and ``_rid`` (the record's index in the file: input order). ``len()`` =
+    rows kept; ``columns`` the spec columns + ``_row``; ``attrs`` as the pandas frame's (table, sheet, source,
+    columns_found). :meth:`relation` gives the DuckDB relation, :meth:`to_pandas` the frame the pandas path
+    would give (the same dtypes and values)."""
+
+    def __init__(self, con, view: str, n: int, spec: TableSpec, attrs: dict, tables: list[str],
+                 views: list[str] = ()):
+        self.con, self.view, self.n, self.spec, self.attrs = con, view, n, spec, attrs
+        self._tables, self._views = list(tables), list(views) or [view]
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def columns(self) -> pd.Index:
+        return pd.Index([c.id for c in self.spec.columns] + ["_row"])
+
+    def relation(self):
+        """The typed rows as a DuckDB relation of ``con`` (lazy: nothing is read until it is consumed)."""
+        return self.con.sql(f"SELECT * FROM {self.view}")
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The typed table as the pandas loader gives it: spec columns in order with their dtypes
+        (:meth:`TableSpec.empty`), ``_row`` Int64, rows in file order, index 0..n-1, ``attrs``."""
+        cols = ", ".join(f'"{c.id}"' for c in self.spec.columns)
+        raw = self.con.execute(f"SELECT {cols}, _row FROM {self.view} ORDER BY _rid").df()
+        out = {}
+        for c in self.spec.columns:
+            s = raw[c.id]
+            want = bio._dtype(c.kind)
+            if want == "string":
+                out[c.id] = pd.array(s.astype(object).where(s.notna(), None).to_numpy(dtype=object), dtype="string")
+            elif want == "datetime64[ns]":
+                out[c.id] = s.astype("datetime64[ns]").to_numpy()
+            elif want == "float64":
+                out[c.id] = s.astype("float64").to_numpy()
+            else:
+                out[c.id] = s.astype(want).array
+        df = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
+        df["_row"] = pd.array(raw["_row"].to_numpy(), dtype="Int64")
+        df.attrs.update(self.attrs)
+        return df
+
+    def close(self) -> None:
+        """Drop the DuckDB objects of this table."""
+        for v in self._views:
+            self.con.execute(f"DROP VIEW IF EXISTS {v}")
+        for t in self._tables:
+            self.con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+def _q(s: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def _in_list(col: str, values) -> str:
+    return f"{col} IN ({', '.join(_q(v) for v in values)})"
+
+
+def _csv_head(path: Path):
+    """``(sep, probe records, top cells)`` of a UTF-8 CSV from its first :data:`HEAD_BYTES` bytes, as
+    :func:`bankxl.io._csv_top` gives them for the whole file; None where the pandas path must decide."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(HEAD_BYTES)
+    except OSError:
+        return None
+    if len(data) == HEAD_BYTES:
+        data = data[:data.rfind(b"\n") + 1]
+    if not data.replace(b"\x00", b"").strip() or data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff",
+                                                                   b"\x00\x00\xfe\xff")):
+        return None
+    sample = data[:8192]
+    if sample.count(0) > len(sample) // 4:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    sep = bio.detect_delimiter(text)
+    probe = bio._probe_records(text, sep, bio.HEADER_SCAN_ROWS + 20)
+    if not probe or (probe[0] and probe[0][0].strip().startswith("sep=") and len(probe[0][0].strip()) == 5):
+        return None
+    width = max(len(r) for r in probe)
+    if width > bio.MAX_CSV_COLUMNS:
+        return None
+    top = np.full((len(probe), width), None, dtype=object)
+    for i, r in enumerate(probe):
+        top[i, :len(r)] = [v if v != "" else None for v in r]
+    return sep, probe, top
+
+
+def _line_count(path: Path) -> int:
+    """Lines of the file as :func:`bankxl.io._load_csv_typed` counts them (LF count, + 1 without a final LF)."""
+    n, last = 0, b""
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (0 if last == b"\n" or not last else 1)
+
+
+def load_csv(path: str | Path, spec: TableSpec, notes: list[str], *, con=None, problems, strict: bool = False,
+             source: str = "", mask: bool = True, mask_accounts: bool = True, date1904: bool = False
+             ) -> bio.LoadedTable | None:
+    """One CSV file as ``spec`` through DuckDB: a :class:`~bankxl.io.LoadedTable` whose ``df`` is a
+    :class:`DuckTable` on ``con`` (default: the default engine's connection when it is DuckDB) with the same
+    typed values, row problems (code, column, row number, 原值, 说明, 处理; the first ``problems.cap`` rows per
+    (table, code) listed, all counted), 说明 notes and currencies as :func:`bankxl.io._load_csv_typed` gives.
+    ``notes``: the encoding note is appended (as the pandas path does). None where the pandas path must read
+    the file (module docstring). Raises DataValidationError as the pandas path (strict mode)."""
+    path = Path(path)
+    head = _csv_head(path)
+    if head is None:
+        return None
+    sep, probe, top = head
+    try:
+        h, mapping = bio._find_header(top[:bio.HEADER_SCAN_ROWS], spec, sheet=None, first_row=1)
+    except DataValidationError:
+        return None  # the pandas path raises its error
+    if any("\n" in v or "\r" in v for r in probe[:h + 1] for v in r):
+        return None
+    for pos, col, unit, _t in mapping.values():
+        if col.kind == "rate" and unit is None and "%" not in _t and "‰" not in _t:
+            return None  # its ÷100 rule takes the median of all cells: the pandas path
+    if con is None:
+        from . import default_engine
+        eng = default_engine()
+        if not hasattr(eng, "con"):
+            return None
+        con = eng.con
+    width = top.shape[1]
+    tag = uuid.uuid4().hex[:12]
+    raw = f"bx_raw_{tag}"
+    colspec = "{" + ", ".join(f"'c{j}': 'VARCHAR'" for j in range(width)) + "}"
+    import duckdb
+
+    base = f"bx_cells_{tag}"
+    try:  # a table's rowid is its insertion order: the record's index in the file
+        con.execute(f"CREATE TABLE {base} AS SELECT "
+                    + ", ".join(f"NULLIF(c{j}, '') AS c{j}" for j in range(width))
+                    + f" FROM read_csv({_q(path)}, delim={_q(sep)}, quote='\"', escape='\"', header=false, "
+                    f"skip={h + 1}, columns={colspec}, null_padding=true, auto_detect=false, encoding='utf-8')")
+    except duckdb.Error:
+        con.execute(f"DROP TABLE IF EXISTS {base}")
+        return None  # invalid UTF-8, a wider record, a quoted line break …: the pandas path
+    con.execute(f"CREATE VIEW {raw} AS SELECT rowid AS rid, * FROM {base}")
+    n0 = con.execute(f"SELECT COUNT(*) FROM {raw}").fetchall()[0][0]
+    first = con.execute(f"SELECT * FROM {raw} ORDER BY rid LIMIT 20").fetchall()
+    same = h + 1 + n0 == _line_count(path) and all(
+        k < len(first) and all(first[k][1 + j] == (v or None) for j, v in enumerate(r))
+        for k, r in enumerate(probe[h + 1:h + 21]))
+    if not same:
+        con.execute(f"DROP VIEW {raw}")
+        con.execute(f"DROP TABLE {base}")
+        return None
+    header = np.full(width, None, dtype=object)
+    header[:top.shape[1]] = top[h, :width]
+    notes.append(f"文件 {path.name}: 编码: {bio._ENC_NAMES.get('utf-8', 'utf-8')}")
+    try:
+        return _Body(con, raw, tag, n0, header, spec, mapping, header_row=1 + h, problems=problems,
+                     source=source, date1904=date1904).load(strict=strict, shown=(mask, mask_accounts))
+    except BaseException:
+        con.execute(f"DROP VIEW IF EXISTS {raw}")
+        con.execute(f"DROP TABLE IF EXISTS {base}")
+        raise
+
+
+class _Body:
+    """:func:`bankxl.io._load_body` over the raw text table ``raw`` (rid, c0 … c{w-1}) in DuckDB."""
+
+    def __init__(self, con, raw: str, tag: str, n0: int, header: np.ndarray, spec: TableSpec, mapping: dict, *,
+                 header_row: int, problems, source: str, date1904: bool):
+        self.con, self.raw, self.tag, self.n0 = con, raw, tag, n0
+        self.header, self.spec, self.mapping = header, spec, mapping
+        self.header_row, self.source, self.date1904 = header_row, source, date1904
+        self.width = len(header)
+        self.sink = bio._Sink(spec, None, problems)
+        self.tables = [raw.replace("bx_raw_", "bx_cells_")]
+        self.cap = problems.cap
+
+    # ------------------------------------------------------------------------------------------ helpers
+    def _name(self, what: str) -> str:
+        return f"bx_{what}_{self.tag}"
+
+    def _table(self, what: str, df: pd.DataFrame, types: dict) -> str:
+        """``df`` as a DuckDB table named after ``what`` with the column ``types`` (SQL)."""
+        name = self._name(what)
+        view = name + "_df"
+        self.con.register(view, df)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT "
+                             + ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in types.items()) + f" FROM {view}")
+        finally:
+            self.con.unregister(view)
+        self.tables.append(name)
+        return name
+
+    def _distinct(self, j: int, where: str = "TRUE", batch: int | None = None):
+        """Chunks ``(values, counts, first rid)`` of column ``j``'s distinct non-NULL texts over the rows
+        ``where``, in the order of first appearance."""
+        res = self.con.execute(f"SELECT c{j} AS v, COUNT(*) AS n, MIN(rid) AS f FROM {self.raw} "
+                               f"WHERE c{j} IS NOT NULL AND {where} GROUP BY c{j} ORDER BY f")
+        while True:
+            chunk = res.fetch_df_chunk(max(1, (batch or 1 << 40) // 2048)) if batch else res.df()
+            if len(chunk) == 0:
+                return
+            yield (chunk["v"].to_numpy(dtype=object), chunk["n"].to_numpy(dtype=np.int64),
+                   chunk["f"].to_numpy(dtype=np.int64))
+            if not batch:
+                return
+
+    def _add(self, sql_rows: str, column: str | None, code: str, shown: str, reason: str, action=None) -> None:
+        """Problem ``code`` for the rows of ``sql_rows`` (a SELECT of rid, the 原值 as ``shown``, and
+        optionally ``reason`` / ``action`` columns): the first ``cap`` rows listed, all counted (exact)."""
+        total = self.con.execute(f"SELECT COUNT(*) FROM ({sql_rows})").fetchall()[0][0]
+        if not total:
+            return
+        first = self.con.execute(f"SELECT * FROM ({sql_rows}) ORDER BY rid LIMIT {self.cap}").df()
+        rows = self.header_row + 1 + first["rid"].to_numpy(dtype=np.int64)
+        vals = first[shown].astype(object).where(first[shown].notna(), None).to_numpy(dtype=object)
+        why = reason if reason not in first.columns else first[reason].to_numpy(dtype=object)
+        act = action if action is None or action not in first.columns else first[action].to_numpy(dtype=object)
+        self.sink.add(rows, column, code, vals, why, act)
+        extra = total - len(first)
+        if extra > 0:
+            if code not in bio.NOT_FATAL:
+                self.sink.count += extra
+            self.sink.log.counts[(self.spec.id, code)] += extra
+
+    # ------------------------------------------------------------------------------------------ load
+    def load(self, *, strict: bool, shown: tuple) -> bio.LoadedTable:
+        spec, mapping, con = self.spec, self.mapping, self.con
+        notes: list[str] = bio._body_notes(self.header, spec, mapping)
+        currencies: dict[str, set[str]] = {}
+        # blank texts and 合计 texts per column: the loader's tests on each distinct value
+        nb, summ = [], []
+        for j in range(self.width):
+            blanks, sums = [], []
+            for v, _n, _f in self._distinct(j, batch=BATCH):
+                b = C._stripped_blank_many(v)
+                blanks.extend(v[b])
+                s = np.fromiter(map(operator.contains, v, itertools.repeat("计")), dtype=bool, count=len(v)) & ~b
+                if s.any():
+                    s[s] = C.unique_map(v[s], bio._is_summary_text, bool)
+                    sums.extend(v[s])
+            nb.append(f"(c{j} IS NOT NULL" + (f" AND NOT {_in_list(f'c{j}', blanks)})" if blanks else ")"))
+            summ.append(_in_list(f"c{j}", sums) if sums else None)
+        self.nb = nb
+        any_cell = " OR ".join(nb) if nb else "FALSE"
+        drop = self._name("drop")
+        con.execute(f"CREATE TABLE {drop} (rid BIGINT)")
+        self.tables.append(drop)
+        # 合计/小计 rows: a summary text among a row's first two non-blank cells (bankxl.io._summary_rows)
+        if any(s is not None for s in summ):
+            hits = [f"CASE WHEN {s} AND ({' + '.join(f'CAST({nb[i]} AS INT)' for i in range(j)) or '0'}) < 2 "
+                    f"THEN c{j} END" for j, s in enumerate(summ) if s is not None]
+            sq = f"SELECT rid, COALESCE({', '.join(hits)}) AS v FROM {self.raw} WHERE ({any_cell})"
+            sq = f"SELECT * FROM ({sq}) WHERE v IS NOT NULL"
+            self._add(sq, None, "SUMMARY_ROW", "v", "合计/小计行(非明细数据)")
+            con.execute(f"INSERT INTO {drop} SELECT rid FROM ({sq})")
+        pre = f"({any_cell}) AND rid NOT IN (SELECT rid FROM {drop})"
+        # footer lines at the bottom (bankxl.io._footer_rows on the last rows)
+        req_pos = [mapping[c.id][0] for c in spec.required if c.id in mapping]
+        tail = 64
+        while True:
+            last = con.execute(f"SELECT rid, {', '.join(f'c{j}' for j in range(self.width))}, "
+                               f"{', '.join(f'{e} AS nb{j}' for j, e in enumerate(nb))} FROM {self.raw} "
+                               f"WHERE {pre} ORDER BY rid DESC LIMIT {tail}").df().iloc[::-1]
+            cells = last[[f"c{j}" for j in range(self.width)]].astype(object)
+            cells = cells.where(cells.notna(), None).to_numpy(dtype=object)
+            blank = ~last[[f"nb{j}" for j in range(self.width)]].to_numpy(dtype=bool)
+            foot, ftext = bio._footer_rows(lambda i, j: cells[i, j], blank, req_pos)
+            if foot.all() and len(last) == tail:
+                tail *= 4
+                continue
+            break
+        if foot.any():
+            fr = last["rid"].to_numpy(dtype=np.int64)[foot]
+            self.sink.add(self.header_row + 1 + fr, None, "FOOTER_ROW", ftext[foot],
+                          "表尾说明行(制表人/打印日期/单位等), 不是明细")
+            con.execute(f"INSERT INTO {drop} SELECT UNNEST(?::BIGINT[])", [fr.tolist()])
+        kept = self._name("kept")
+        con.execute(f"CREATE VIEW {kept} AS SELECT * FROM {self.raw} WHERE {pre}")
+        self.kept = kept
+        # a record longer than its header (bankxl.io._load_body: FIELD_COUNT)
+        named = np.flatnonzero(~C.blank_mask(self.header))
+        first_extra = named.max() + 1 if named.size else 0
+        if first_extra < self.width:
+            extra = " OR ".join(nb[first_extra:])
+            parts = [f"c{j}" for j in range(first_extra, self.width)]
+            self._add(f"SELECT rid, CONCAT_WS(' | ', {', '.join(parts)}) AS v FROM {kept} WHERE {extra}", None,
+                      "FIELD_COUNT", "v", f"该行的字段比表头({named.max() + 1} 列)多, 多出的值可能是错位的结果, 各列的值可能不对",
+                      "行保留; 请核对该行的分隔符与引号")
+        # the columns: the loader's rule per distinct value
+        select, joins = [], []
+        for col in spec.columns:
+            sqlt = _SQL_TYPE[col.kind]
+            if col.id not in mapping:
+                bv = bio._blank_rule(col, pd.Series([None], dtype=bio._dtype(col.kind)).array, np.ones(1, bool))[0]
+                select.append(f"CAST({'NULL' if pd.isna(bv) else _lit(bv)} AS {sqlt}) AS \"{col.id}\"")
+                continue
+            expr, join = self._column(col, notes, currencies)
+            select.append(f"{expr} AS \"{col.id}\"")
+            joins.extend(join)
+        # duplicate keys: all but the last row of each key (bankxl.io._load_body: DUP_KEY)
+        typed = self._name("typed")
+        con.execute(f"CREATE VIEW {typed}_all AS SELECT k.rid AS _rid, CAST({self.header_row + 1} + k.rid AS BIGINT) "
+                    f"AS _row, {', '.join(select)} FROM {kept} AS k {' '.join(joins)}")
+        key = [k for k in spec.key if k in mapping]
+        dup_filter = ""
+        if key and len(key) == len(spec.key):
+            kc = ", ".join(f'"{k}"' for k in key)
+            full = " AND ".join(f'"{k}" IS NOT NULL' for k in key)
+            dups = self._name("dups")
+            con.execute(f"CREATE TABLE {dups} AS SELECT t._rid, t._row, l.last_row, "
+                        + ", ".join(f't."{k}"' for k in key)
+                        + f" FROM {typed}_all AS t JOIN (SELECT {kc}, MAX(_rid) AS last_rid, MAX(_row) AS last_row "
+                        f"FROM {typed}_all WHERE {full} GROUP BY {kc} HAVING COUNT(*) > 1) AS l USING ({kc}) "
+                        f"WHERE t._rid < l.last_rid")
+            self.tables.append(dups)
+            ndup = con.execute(f"SELECT COUNT(*) FROM {dups}").fetchall()[0][0]
+            if ndup:
+                first = con.execute(f"SELECT * FROM {dups} ORDER BY _rid LIMIT {self.cap}").df()
+                kv = pd.DataFrame({k: _as_dtype(first[k], spec.column(k).kind) for k in key})
+                keyvals = kv.astype(str).agg(" / ".join, axis=1).to_numpy(dtype=object)
+                acts = np.array([f"剔除该行, 保留同一主键的最后一条(第 {int(r)} 行)" for r in first["last_row"]],
+                                dtype=object)
+                label = "、".join(bio._label(spec.column(k)) for k in key)
+                self.sink.add(first["_row"].to_numpy(dtype=np.int64), label, "DUP_KEY", keyvals, "主键重复", acts)
+                extra = ndup - len(first)
+                if extra > 0:
+                    self.sink.count += extra
+                    self.sink.log.counts[(spec.id, "DUP_KEY")] += extra
+                dup_filter = f" WHERE _rid NOT IN (SELECT _rid FROM {dups})"
+        con.execute(f"CREATE VIEW {typed} AS SELECT * FROM {typed}_all{dup_filter}")
+        n = con.execute(f"SELECT COUNT(*) FROM {typed}").fetchall()[0][0]
+        attrs = {"table": spec.id, "sheet": None, "source": self.source,
+                 "columns_found": [c.id for c in spec.columns if c.id in mapping], "engine": "duckdb"}
+        for nt in notes:
+            bio.log.info("%s: %s", spec.id, nt)
+        dt = DuckTable(con, typed, n, spec, attrs, self.tables, [typed, f"{typed}_all", kept, self.raw])
+        if strict and self.sink.count:
+            dt.close()
+            raise bio._strict_error(spec, None, self.sink, shown)
+        return bio.LoadedTable(spec.id, dt, None, self.source, self.header_row, n, notes, currencies)
+
+    def _column(self, col, notes: list[str], currencies: dict) -> tuple[str, list[str]]:
+        """The SQL expression of ``col``'s typed value (and its joins) after its rule ran on the distinct
+        values; its problems go to the sink in the pandas path's order (coercion groups, REQUIRED_EMPTY,
+        NEG_BALANCE)."""
+        pos, _c, unit, htxt = self.mapping[col.id]
+        j, k, spec = pos, col.kind, self.spec
+        batched = k in TEXT_KINDS and col.id not in bio.CURRENCY_COLUMNS
+        rows_where = f"rid IN (SELECT rid FROM {self.kept})"
+        groups: dict[Any, list] = {}  # (order key) -> [code, values, reasons]
+        order: list = []
+        maps = []  # frames v -> val
+        col_notes: list[str] = []
+        for bi, (v, cnt, _f) in enumerate(self._distinct(j, rows_where, batch=BATCH if batched else None)):
+            blank_u = C._stripped_blank_many(v)
+            codes = np.repeat(np.arange(len(v)), cnt) if k == "rate" else np.zeros(0, np.int64)
+            out = bio._coerce_column(col, v, blank_u, unit, htxt, spec, self.date1904, codes=codes)
+            if bi == 0 or (k in ("date", "month") and not col_notes):
+                col_notes = list(out.notes) if bi == 0 or out.notes else col_notes
+            currencies.update({col.id: currencies.get(col.id, set()) | set(out.currencies)} if out.currencies else {})
+            for gi, (m, code, reason) in enumerate(out.problems):
+                gk = code if batched else gi
+                if gk not in groups:
+                    groups[gk] = [code, [], []]
+                    order.append(gk)
+                groups[gk][1].append(v[m])
+                groups[gk][2].append(np.full(int(m.sum()), reason, dtype=object) if isinstance(reason, str)
+                                     else np.asarray(reason, dtype=object)[m])
+            if col.id in bio.CURRENCY_COLUMNS:
+                vals = bio._currency_column(col, out.values, col_notes)
+            else:
+                vals = bio._blank_rule(col, out.values, blank_u)
+            vals = _as_dtype(pd.Series(vals), k)
+            if batched:  # only what the rule changed
+                same = (vals.astype(object) == pd.Series(v, dtype=object)).fillna(False).to_numpy(dtype=bool)
+                maps.append(pd.DataFrame({"v": v[~same], "val": vals[~same].astype(object).where(vals[~same].notna(), None)}))
+            else:
+                maps.append(pd.DataFrame({"v": v, "val": vals.to_numpy() if k not in TEXT_KINDS
+                                          else vals.astype(object).where(vals.notna(), None).to_numpy()}))
+        notes.extend(col_notes)
+        if k == "money" and unit is not None:  # the header's currency: 余额(EUR); 余额(万元) is CNY
+            cur = "CNY" if C.money_factor(unit) is not None else C.CURRENCY_WORDS.get(unit.casefold())
+            if cur:
+                currencies.setdefault(col.id, set()).add(cur)
+        label = bio._label(col)
+        for gk in order:
+            code, vs, rs = groups[gk]
+            pv = self._table(f"p{j}_{len(self.tables)}", pd.DataFrame({"v": np.concatenate(vs),
+                                                                       "reason": np.concatenate(rs)}),
+                             {"v": "VARCHAR", "reason": "VARCHAR"})
+            self._add(f"SELECT k.rid, k.c{j} AS v, p.reason FROM {self.kept} AS k JOIN {pv} AS p ON k.c{j} = p.v",
+                      label, code, "v", "reason", bio._action(col, code))
+        sqlt = _SQL_TYPE[k]
+        mp = pd.concat(maps, ignore_index=True) if maps else pd.DataFrame({"v": [], "val": []})
+        if k in ("date", "month"):
+            mp["val"] = pd.to_datetime(mp["val"])
+        m = self._table(f"m{j}", mp, {"v": "VARCHAR", "val": sqlt})
+        alias = f"m{j}"
+        bv = None
+        if col.blank_value is not None:
+            bv = bio._blank_rule(col, pd.Series([None], dtype=bio._dtype(k)).array, np.ones(1, bool))[0]
+        null_val = "NULL" if bv is None else _lit(bv)
+        if batched:
+            expr = f"CASE WHEN k.c{j} IS NULL THEN CAST({null_val} AS {sqlt}) WHEN {alias}.v IS NOT NULL " \
+                   f"THEN {alias}.val ELSE k.c{j} END"
+        else:
+            expr = f"CASE WHEN k.c{j} IS NULL THEN CAST({null_val} AS {sqlt}) ELSE {alias}.val END"
+        join = [f"LEFT JOIN {m} AS {alias} ON {alias}.v = k.c{j}"]
+        if col.required and not col.blank_ok:
+            self._add(f"SELECT rid, c{j} AS v FROM {self.kept} WHERE NOT {self.nb[j]}", label, "REQUIRED_EMPTY", "v",
+                      "必填列为空", bio._action(col, "REQUIRED_EMPTY"))
+        if col.nonneg and k in ("money", "number", "int", "rate"):
+            self._add(f"SELECT k.rid, k.c{j} AS v FROM {self.kept} AS k JOIN {m} AS {alias} ON {alias}.v = k.c{j} "
+                      f"WHERE {alias}.val < 0", label, "NEG_BALANCE", "v", "金额为负(透支/冲正?), 该列不应为负",
+                      bio._action(col, "NEG_BALANCE"))
+        return expr, join
+
+
+def _lit(v: Any) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return repr(float(v)) if isinstance(v, (float, np.floating)) else str(int(v))
+    return _q(v)
+
+
+def _as_dtype(s: pd.Series, kind: str) -> pd.Series:
+    """``s`` with the loader's dtype of ``kind`` (:func:`bankxl.io._dtype`)."""
+    want = bio._dtype(kind)
+    if want == "string":
+        return pd.Series(pd.array(s.astype(object).where(s.notna(), None).to_numpy(dtype=object), dtype="string"))
+    return s.astype(want)

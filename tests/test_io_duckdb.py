@@ -1,0 +1,167 @@
+"""The DuckDB input path (bankxl.engine.inputs, issue 17 item 2) gives what the pandas loader gives: the same
+typed table, the same row problems (code, column, row number, 原值, 说明, 处理) with the same counts where the
+detail is capped, the same 说明 notes — and the rows are never a pandas frame."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bankxl import io as bio
+from bankxl.engine import DuckDBEngine
+from bankxl.engine import inputs as duck_inputs
+from bankxl.errors import DataValidationError, ProblemLog
+from bankxl.tables import get_table
+
+TXN_HEAD = "交易流水明细\n\n流水号,客户号,账号,交易时间,金额(万元),借贷,对手户名,对手账号,对手行名,摘要,渠道,备用\n"
+TXN_ROWS = [
+    "T1,0001,6217001,2026-05-31,1.49,C,李诗萍,,中国工商银行,转账,手机银行,",
+    "T2,0002,6217002,2026/13/45,0.5,D,财付通,,,消费,快捷支付,",          # bad date
+    "T3,0003,6217003,2026-06-02,abc,D,京东,,,还款,,",                      # text in money
+    "T4,,6217004,2026-06-03,0.2,D,美团,,,消费,,",                          # blank required 客户号
+    "T5,0005,6217005,2026-06-04,-0.3,C,张三,,,冲正,,",                     # negative amount
+    "T1,0006,6217006,2026-06-05,0.1,X,李四,,,工资,,",                      # duplicate key T1, unknown 借贷 kept
+    "T7, 0007 ,6217007,2026-06-06,\"1,234\",D,王五,,,房租,,",              # spaces around an ID, 1,234
+    "T8,NULL,6217008,2026-06-07,20000000000,D,赵六,,,转账,,",               # NULL text = blank; too large money
+    "T9,0009,6217009,2026-06-08,0.1,C,钱七,,,利息,,多出来",                # a field past the header
+    ",,,,,,,,,,,",                                                        # blank record
+    "合计,,,,3.2,,,,,,,",                                                  # summary row
+    "T10,0010,6217010,2026-06-09,1e400,D,孙八,,,转账,,",                   # overflow
+    "T11,0011,6217011,2026-06-10, ,D,周九,,,转账,,",                       # blank amount (required)
+    "制表人: 张三,,,,,,,,,,,",                                              # footer
+]
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / name
+    p.write_bytes(text.encode("utf-8"))
+    return p
+
+
+def _both(path: Path, table: str, cap: int = 5000):
+    """(pandas LoadedTable, its ProblemLog, notes), (DuckDB LoadedTable, ProblemLog, notes)."""
+    spec = get_table(table)
+    p1, n1 = ProblemLog(cap=cap), []
+    a = bio._load_csv_typed(path, spec, n1, problems=p1, strict=False, source=str(path), date1904=False, mask=True,
+                            mask_accounts=True)
+    assert a is not None, "the pandas typed path read the file"
+    p2, n2 = ProblemLog(cap=cap), []
+    b = duck_inputs.load_csv(path, spec, n2, con=DuckDBEngine(memory_limit="1GB").con, problems=p2, source=str(path))
+    assert b is not None, "the DuckDB path read the file"
+    return (a, p1, n1), (b, p2, n2)
+
+
+def _assert_same(pa, pb):
+    (a, p1, n1), (b, p2, n2) = pa, pb
+    assert isinstance(b.df, duck_inputs.DuckTable)
+    got = b.df.to_pandas()
+    pd.testing.assert_frame_equal(got, a.df)
+    assert len(b.df) == len(a.df) == b.n_rows == a.n_rows
+    assert p2.problems == p1.problems
+    assert p2.counts == p1.counts
+    assert n2 + b.unit_notes == n1 + a.unit_notes
+    assert b.currencies_seen == a.currencies_seen
+    assert b.header_row == a.header_row
+
+
+def test_bad_transactions_give_the_same_problems(tmp_path):
+    path = _write(tmp_path, "交易流水.csv", TXN_HEAD + "\n".join(TXN_ROWS) + "\n")
+    pa, pb = _both(path, "transactions")
+    _assert_same(pa, pb)
+    # the problems themselves, by hand: header on line 3, data from line 4
+    got = {(p.code, p.column, p.excel_row) for p in pb[1].problems}
+    assert ("DATE_INVALID", "交易时间(txn_ts)", 5) in got
+    assert ("NUM_INVALID", "金额(amount)", 6) in got
+    assert ("REQUIRED_EMPTY", "客户号(cust_id)", 7) in got
+    assert ("NEG_BALANCE", "金额(amount)", 8) in got
+    assert ("DUP_KEY", "流水号(txn_id)", 4) in got
+    assert ("REQUIRED_EMPTY", "客户号(cust_id)", 11) in got          # NULL is blank
+    assert ("VALUE_INVALID", "金额(amount)", 11) in got              # 2e9 万元 ≥ 100 万亿元
+    assert ("SUMMARY_ROW", None, 14) in got
+    assert ("NUM_INVALID", "金额(amount)", 15) in got
+    assert ("REQUIRED_EMPTY", "金额(amount)", 16) in got
+    assert ("FOOTER_ROW", None, 17) in got
+    df = pb[0].df.to_pandas()
+    assert df["_row"].tolist() == [5, 6, 7, 8, 9, 10, 11, 12, 15, 16]   # T1 at row 4 dropped (dup), 13/14/17 gone
+    assert df.loc[df["txn_id"] == "T7", "cust_id"].item() == "0007"
+    assert df.loc[df["txn_id"] == "T7", "amount"].item() == 1234 * 10_000
+    assert any("万元" in n for n in pb[0].unit_notes)
+
+
+def test_capped_problems_keep_exact_counts(tmp_path):
+    rows = [f"T{i},{i:04d},62{i},2026-06-{1 + i % 28:02d},{'x' if i % 3 else '1'},D,a,,,m,," for i in range(40)]
+    path = _write(tmp_path, "交易流水.csv", TXN_HEAD + "\n".join(rows) + "\n")
+    pa, pb = _both(path, "transactions", cap=4)
+    _assert_same(pa, pb)
+    assert pb[1].counts[("transactions", "NUM_INVALID")] == 26  # i % 3 != 0 for 26 of 0..39
+    assert [p.excel_row for p in pb[1].problems if p.code == "NUM_INVALID"] == [5, 6, 8, 9]
+
+
+def test_id_cards_codes_and_bools(tmp_path):
+    text = ("客户号,客户名称,证件号码,出生日期,代发标志,手机号\n"
+            "C1,甲,11010519491231002X,1949-12-31,是,13800000000\n"
+            "C2,乙,110105194912310021,1949-12-31,否,\n"          # bad check digit
+            "C3,丙,1.10105E+17,19491231,,\n"                   # e-notation ID
+            "C4,丁,110105491231002,2026-02-30,maybe,'0138\n"   # 15-digit; impossible date; unknown bool
+            "C1,戊,,2001-01-01,Y,\n")                          # duplicate key
+    path = _write(tmp_path, "客户.csv", text)
+    pa, pb = _both(path, "customers")
+    _assert_same(pa, pb)
+    codes = {(p.code, p.excel_row) for p in pb[1].problems}
+    assert {("ID_CHECKSUM", 3), ("ID_CORRUPT", 4), ("DATE_INVALID", 5), ("VALUE_INVALID", 5), ("DUP_KEY", 2)} <= codes
+
+
+def test_time_deposits_units_and_notes(tmp_path):
+    text = ("账号,客户号,余额(元),开户日期,起息日,到期日,存期(月),执行利率(%),机构号,不认识的列\n"
+            "A1,0001,1000,2025-01-01,2025-01-01,2026-01-01,12,1.5,01,x\n"
+            "A2,0002,2000.5,2025-02-01,2025-02-01,2027-02-01,24,150,01,y\n"
+            "A3,0003,--,2025-03-01,2025-03-01,,abc,1.1%,01,\n")
+    path = _write(tmp_path, "定期存款明细.csv", text)
+    pa, pb = _both(path, "time_deposits")
+    _assert_same(pa, pb)
+
+
+def test_strict_mode_raises_the_same_error(tmp_path):
+    path = _write(tmp_path, "交易流水.csv", TXN_HEAD + "\n".join(TXN_ROWS) + "\n")
+    spec = get_table("transactions")
+    with pytest.raises(DataValidationError) as e1:
+        bio._load_csv_typed(path, spec, [], problems=ProblemLog(), strict=True, source="x", date1904=False,
+                            mask=True, mask_accounts=True)
+    with pytest.raises(DataValidationError) as e2:
+        duck_inputs.load_csv(path, spec, [], con=DuckDBEngine().con, problems=ProblemLog(), strict=True, source="x")
+    assert str(e2.value) == str(e1.value)
+
+
+def test_what_the_pandas_path_must_read_is_left_to_it(tmp_path):
+    spec = get_table("transactions")
+    quoted = TXN_HEAD + 'T1,0001,6217001,2026-05-31,1.49,C,"李\n诗萍",,,转账,,\n'
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes((TXN_HEAD + TXN_ROWS[0] + "\n").encode("gb18030"))
+    for p in (_write(tmp_path, "q.csv", quoted), gbk):
+        assert duck_inputs.load_csv(p, spec, [], con=DuckDBEngine().con, problems=ProblemLog()) is None
+
+
+def test_the_rows_never_become_a_pandas_frame(tmp_path, monkeypatch):
+    rows = [f"T{i},{i % 50:04d},62{i % 50},2026-06-{1 + i % 28:02d},{i % 97}.5,{'DC'[i % 2]},a{i % 7},,,m,,"
+            for i in range(5000)]
+    path = _write(tmp_path, "交易流水.csv", TXN_HEAD + "\n".join(rows) + "\n")
+    built = []
+    real_init = pd.DataFrame.__init__
+
+    def spy(self, *a, **kw):
+        real_init(self, *a, **kw)
+        built.append(self.shape)
+
+    monkeypatch.setattr(pd.DataFrame, "__init__", spy)
+    lt = duck_inputs.load_csv(path, get_table("transactions"), [], con=DuckDBEngine().con, problems=ProblemLog())
+    monkeypatch.undo()
+    assert isinstance(lt.df, duck_inputs.DuckTable) and len(lt.df) == 5000
+    # pandas saw distinct values only: the 5,000 distinct 流水号 (value, count, first row: 3 columns); every
+    # other frame is at most the 97 distinct amounts or the last rows looked at for footer lines (64)
+    assert built and all(r <= 97 or (r == 5000 and c <= 3) for r, c in built)
+    assert sum(r == 5000 for r, _c in built) <= 2
+    assert lt.df.relation().aggregate("COUNT(*)").fetchall()[0][0] == 5000
+    assert np.isclose(lt.df.relation().aggregate("SUM(amount)").fetchall()[0][0],
+                      sum(i % 97 + 0.5 for i in range(5000)) * 10_000)  # 金额(万元)
