@@ -165,3 +165,48 @@ def test_the_rows_never_become_a_pandas_frame(tmp_path, monkeypatch):
     assert lt.df.relation().aggregate("COUNT(*)").fetchall()[0][0] == 5000
     assert np.isclose(lt.df.relation().aggregate("SUM(amount)").fetchall()[0][0],
                       sum(i % 97 + 0.5 for i in range(5000)) * 10_000)  # 金额(万元)
+
+
+# ---------------------------------------------------------------------------- the classifier reads DuckDB's rows
+@pytest.fixture(scope="module")
+def sample_5k(tmp_path_factory):
+    """The sample bank (5,000 customers) with its 交易流水 written as a CSV, as an export gives it."""
+    from bankxl.sample import make_sample_bank
+
+    b = make_sample_bank(customers=5000, seed=1, as_of="2026-11-30")
+    d = tmp_path_factory.mktemp("bank5k")
+    b["transactions"].to_csv(d / "transactions.csv", index=False)
+    return b, d / "transactions.csv"
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["classify_transactions", "classify_exclusions"])
+def test_classifier_on_the_duckdb_table_equals_the_pandas_one(sample_5k, full):
+    from bankxl.rules.transactions import (SelfTransferParams, TransactionRuleParams, classify_exclusions,
+                                           classify_transactions)
+
+    b, path = sample_5k
+    spec = get_table("transactions")
+    a = bio._load_csv_typed(path, spec, [], problems=ProblemLog(), strict=False, source=str(path), date1904=False,
+                            mask=True, mask_accounts=True)
+    eng = DuckDBEngine(memory_limit="1GB")
+    d = duck_inputs.load_csv(path, spec, [], con=eng.con, problems=ProblemLog(), source=str(path))
+    assert isinstance(d.df, duck_inputs.DuckTable) and len(d.df) == len(a.df) == len(b["transactions"])
+    names = b["customers"].drop_duplicates("cust_id").set_index("cust_id")["cust_name"]
+    as_of = pd.Timestamp("2026-11-30")
+    logs = ProblemLog(), ProblemLog()
+    if full:
+        want = classify_transactions(a.df, TransactionRuleParams(), as_of, names, b["loans"], logs[0], months=12,
+                                     engine=eng)
+        got = classify_transactions(d.df, TransactionRuleParams(), as_of, names, b["loans"], logs[1], months=12,
+                                    engine=eng)
+    else:
+        want = classify_exclusions(a.df, SelfTransferParams(), as_of, names, logs[0], months=6, engine=eng)
+        got = classify_exclusions(d.df, SelfTransferParams(), as_of, names, logs[1], months=6, engine=eng)
+    assert len(want) > 100  # the sample plants loans, self-transfers, reversals …
+    pd.testing.assert_frame_equal(got, want)
+    assert logs[1].problems == logs[0].problems
+    # on another engine than the table's connection, the frame is materialised and gives the same
+    other = DuckDBEngine(memory_limit="1GB")
+    again = classify_exclusions(d.df, SelfTransferParams(), as_of, names, None, months=6, engine=other) if not full \
+        else classify_transactions(d.df, TransactionRuleParams(), as_of, names, b["loans"], None, months=12, engine=other)
+    pd.testing.assert_frame_equal(again, want)

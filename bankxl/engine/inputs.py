@@ -97,9 +97,46 @@ class DuckTable:
         """The typed rows as a DuckDB relation of ``con`` (lazy: nothing is read until it is consumed)."""
         return self.con.sql(f"SELECT * FROM {self.view}")
 
+    def __getitem__(self, column: str) -> pd.Series:
+        """ONE column as a pandas Series in row order (index 0..n-1), with the loader's dtype — for the
+        runner's checks of a date column (data date, date ranges); the other columns stay in DuckDB."""
+        if column == "_row" or column == "_rid":
+            s = self.con.execute(f'SELECT "{column}" FROM {self.view} ORDER BY _rid').df()[column]
+            return pd.Series(pd.array(s.to_numpy(), dtype="Int64" if column == "_row" else "int64"))
+        kind = self.spec.column(column).kind
+        raw = self.con.execute(f'SELECT "{column}" FROM {self.view} ORDER BY _rid').df()[column]
+        return _as_dtype(raw, kind).reset_index(drop=True)
+
+    @property
+    def loc(self) -> "_Loc":
+        """``t.loc[mask]`` (a boolean array aligned with the rows): the rows kept, as a DuckTable (a view of
+        the same connection; nothing copied)."""
+        return _Loc(self)
+
+    def _where(self, mask: np.ndarray) -> "DuckTable":
+        mask = np.asarray(mask, dtype=bool)
+        rid = self["_rid"].to_numpy()
+        keep = mask.all() or not mask.any()
+        tag = uuid.uuid4().hex[:12]
+        view = f"{self.view}_sel_{tag}"
+        if keep:
+            cond = "TRUE" if mask.all() else "FALSE"
+        else:  # the smaller side of the mask goes to DuckDB as a list of record indexes
+            flip = mask.sum() > len(mask) / 2
+            name = f"bx_sel_{tag}"
+            self.con.execute(f"CREATE TABLE {name} AS SELECT UNNEST(?::BIGINT[]) AS _rid",
+                             [rid[~mask if flip else mask].tolist()])
+            self._tables.append(name)
+            cond = f"_rid {'NOT ' if flip else ''}IN (SELECT _rid FROM {name})"
+        self.con.execute(f"CREATE VIEW {view} AS SELECT * FROM {self.view} WHERE {cond}")
+        self._views.insert(0, view)
+        return DuckTable(self.con, view, int(mask.sum()), self.spec, dict(self.attrs), [], [view])
+
     def to_pandas(self) -> pd.DataFrame:
         """The typed table as the pandas loader gives it: spec columns in order with their dtypes
         (:meth:`TableSpec.empty`), ``_row`` Int64, rows in file order, index 0..n-1, ``attrs``."""
+        if getattr(self, "_frame", None) is not None:
+            return self._frame
         cols = ", ".join(f'"{c.id}"' for c in self.spec.columns)
         raw = self.con.execute(f"SELECT {cols}, _row FROM {self.view} ORDER BY _rid").df()
         out = {}
@@ -117,6 +154,7 @@ class DuckTable:
         df = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
         df["_row"] = pd.array(raw["_row"].to_numpy(), dtype="Int64")
         df.attrs.update(self.attrs)
+        self._frame = df
         return df
 
     def close(self) -> None:
@@ -125,6 +163,14 @@ class DuckTable:
             self.con.execute(f"DROP VIEW IF EXISTS {v}")
         for t in self._tables:
             self.con.execute(f"DROP TABLE IF EXISTS {t}")
+
+
+class _Loc:
+    def __init__(self, t: DuckTable):
+        self.t = t
+
+    def __getitem__(self, mask) -> DuckTable:
+        return self.t._where(np.asarray(mask, dtype=bool))
 
 
 def _q(s: str) -> str:

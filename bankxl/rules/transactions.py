@@ -309,13 +309,15 @@ def engine_flows(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Time
     if txn is None or len(txn) == 0:
         return empty_detail()
     n = len(txn)
-    blank = pd.Series(pd.array([""] * n, dtype="string"), index=txn.index)
-    flows = pd.DataFrame({
-        "_i": np.arange(n, dtype="int64"),
-        "_row": txn["_row"] if "_row" in txn.columns else pd.Series(pd.NA, index=txn.index, dtype="Int64"),
-        **{c: txn[c] for c in ("cust_id", "txn_ts", "amount", "dc", "cpty_name")},
-        "cpty_acct": txn["cpty_acct"] if "cpty_acct" in txn.columns else blank,
-        "cpty_bank": txn["cpty_bank"], "memo": txn["memo"]}, index=txn.index)
+    eng = engine or default_engine()
+    if hasattr(txn, "relation"):  # read through DuckDB (bankxl.engine.inputs.DuckTable): the flows stay there
+        if getattr(eng, "con", None) is txn.con:
+            flows = txn.con.sql(f"SELECT _rid AS _i, _row, cust_id, txn_ts, amount, dc, cpty_name, cpty_acct, "
+                                f"cpty_bank, memo FROM {txn.view}")
+        else:  # another engine (Spark): the frame the pandas loader gives
+            txn = txn.to_pandas()
+    if not hasattr(txn, "relation"):
+        flows = _flow_frame(txn)
     own = own_loans(loans) if full else own_loans(None)
     words = pd.DataFrame({"word": [*sorted(DEBIT_WORDS), *sorted(CREDIT_WORDS)],
                           "dir": ["D"] * len(DEBIT_WORDS) + ["C"] * len(CREDIT_WORDS)}, dtype="string")
@@ -329,7 +331,6 @@ def engine_flows(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Time
                   min_repeats=int(rp.min_repeats), own_loan_tol=float(rp.own_loan_tol),
                   reversal_rule=f"冲正(摘要或 {p.reversal_days} 天内同额反向)")
     query = _flow_query(tuple(tuple(x) for x in rp.lenders))
-    eng = engine or default_engine()
     out = eng.run(query, {"txn": flows, "names": _names_frame(names),
                           "own": own.loc[own["cust_id"] != "", ["cust_id", "mp"]], "dc_words": words}, params)
     usage.record("交易流水识别(网贷/他行贷款/本行贷款/信用卡还款/本人互转/冲正)" if full
@@ -344,6 +345,19 @@ def engine_flows(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Time
         return empty_detail()
     det = det.assign(source=pd.Series("交易流水", index=det.index, dtype="string"))
     return det[DETAIL_COLS].reset_index(drop=True)
+
+
+def _flow_frame(txn: pd.DataFrame) -> pd.DataFrame:
+    """The classifier's ``txn`` input from a loaded pandas frame: _i (position), _row and the flow columns
+    (cpty_acct blank when absent)."""
+    n = len(txn)
+    blank = pd.Series(pd.array([""] * n, dtype="string"), index=txn.index)
+    return pd.DataFrame({
+        "_i": np.arange(n, dtype="int64"),
+        "_row": txn["_row"] if "_row" in txn.columns else pd.Series(pd.NA, index=txn.index, dtype="Int64"),
+        **{c: txn[c] for c in ("cust_id", "txn_ts", "amount", "dc", "cpty_name")},
+        "cpty_acct": txn["cpty_acct"] if "cpty_acct" in txn.columns else blank,
+        "cpty_bank": txn["cpty_bank"], "memo": txn["memo"]}, index=txn.index)
 
 
 def self_transfers_out(det: pd.DataFrame, p: SelfTransferParams) -> pd.Series:
