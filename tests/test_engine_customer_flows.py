@@ -248,7 +248,7 @@ def test_spark_gives_the_oracle(spark):  # noqa: F811
         prm = params_of(p)
         got = engine.run(QUERY, {"txn": txn, "kinds": kinds_of(det), "dc_words": _dc_words()}, prm, engine=eng)
         assert_equal(got, oracle(txn, det, prm))
-        assert len(got) > 200
+        assert len(got) > 40  # of 300 customers, ~15% have flows
     h = hand_txn()
     prm = params_of(ChurnParams())
     got = engine.run(QUERY, {"txn": h, "kinds": kinds_of(hand_kinds(h)), "dc_words": _dc_words()}, prm, engine=eng)
