@@ -99,7 +99,14 @@ def test_raw_writer_writes_exactly_the_report_cells_typed(tmp_path):
 
 
 # ---- the core references of issue 16 item 1 beyond D2: each equal to bankxl on the sample bank and each
-# reporting a reference made to differ (one count more, one cent more, …) as a mismatch on that column
+# reporting a reference made to differ (one count more, one cent more, a rule branch changed) as a mismatch on that
+# column. 2,000 customers: enough that every branch changed below occurs (e.g. C9's 续贷 outcome, C8's clean flag)
+
+
+@pytest.fixture(scope="module")
+def data2k(tmp_path_factory) -> Path:
+    return ensure_data(tmp_path_factory.mktemp("bench2k"), 2000, log=lambda _m: None)
+
 
 def _captured_calls(data: Path, ref) -> list:
     """Load the scenario's tables from the sample CSVs and run it with ``ref.target`` captured."""
@@ -135,15 +142,20 @@ CHANGED = [
     ("C5", "SELECT cust_id, product, 2.0 FROM runs", "SELECT cust_id, product, 1.0 FROM runs", "held"),  # loans
     # running on the data date not read as held
     ("C2", "COUNT(DISTINCT product) FROM best)", "COUNT(DISTINCT product) + 1 FROM best)", "n_products"),
+    ("C8", "COUNT(*) FILTER (WHERE oth) AS n_other",
+     "COUNT(*) FILTER (WHERE oth) + (person = (SELECT MIN(person) FROM acc))::INT AS n_other", "n_other"),
+    ("C8", "WHEN bool_or(secured) FILTER (WHERE coll) THEN true", "WHEN false THEN true", "collateral"),  # 抵押 unseen
+    ("C9", "WHEN oth.cust_id IS NOT NULL THEN", "WHEN false THEN", "outcome"),  # 续贷 not seen: 流失
+    ("C9", "SUM(amount) AS start_balance", "SUM(amount) + 0.01 AS start_balance", "start_balance"),
 ]
 
 
 @pytest.mark.parametrize("code, sql_from, sql_to, column", CHANGED)
-def test_core_reference_is_equal_and_reports_a_difference(data, code, sql_from, sql_to, column):
+def test_core_reference_is_equal_and_reports_a_difference(data2k, code, sql_from, sql_to, column):
     from bench.refs import run_core_reference
 
     ref = references()[code]
-    calls = _captured_calls(data, ref)
+    calls = _captured_calls(data2k, ref)
     assert calls, f"{code} did not call {ref.target}"
     ok = run_core_reference(ref, calls, repeat=1)
     assert ok["status"] == "equal", ok["diffs"]
