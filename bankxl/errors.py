@@ -53,6 +53,7 @@ PROBLEM_CODES: dict[str, str] = {
     "FEEDBACK_CONFLICT": "同一客户同一轮次在几份退回的名单中反馈不同",
     "USCC_INVALID": "统一社会信用代码格式或校验位错误(GB 32100)",
     "POLICY_LIMIT": "助学贷款超出政策参数(年度额度上限或最长期限)",
+    "KEY_UNMATCHED": "本表的客户号大多在客户表中找不到(常因客户号以数字存储丢失前导 0), 按客户关联的结果不完整",
 }
 
 #: Informational codes: recorded on the 数据问题 sheet so the user sees what was done, but not data errors —

@@ -19,6 +19,7 @@ from .engine import usage as engine_usage
 from .errors import BankxlError, DataValidationError, ProblemLog
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
+from .rules.identity import check_cust_id_coverage
 from .scenario import (RunContext, Scenario, check_as_of_range, get_scenario, make_params, params_hash, params_table,
                        parse_as_of, parse_currency)
 from .tables import get_table
@@ -261,12 +262,15 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
             tz = get_table(t).zh
             raise DataValidationError(f"缺少输入表「{tz}」({t})。", f"Missing input table {t}.", table=t)
     params = make_params(spec.params, params)  # a mapping of overrides or an instance: checked either way
+    own_ctx = ctx is None  # else prepare() made it and checked the whole load's 客户号 (before any outlet split)
     if ctx is None:
         ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), **ctx_options)
         tables, cut_notes = leave_out_date_outliers(spec, tables, as_of, ctx.problems)
         ctx.notes = [*ctx.notes, *cut_notes]
     used = {k: conform(k, v, problems=ctx.problems, required=k in spec.inputs)  # typed once, here: a scenario
             for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}  # never re-casts them
+    if own_ctx:
+        check_cust_id_coverage(used, ctx.problems)
     with engine_usage.recording() as engine_runs:  # what the engine layer computed (issue 17 item 5)
         report = spec.run(used, params, ctx)
     report.notes = [*report.notes, *missing_optional_notes(used), *engine_usage.notes(engine_runs)]
@@ -461,7 +465,7 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
               for k, v in loaded.items()}
     day = resolve_as_of(spec, tables, as_of)
     tables, cut_notes = leave_out_date_outliers(spec, tables, as_of, problems)
-    for w in cut_notes:
+    for w in cut_notes + check_cust_id_coverage(tables, problems):  # 客户号 that find no customer: on 数据问题
         say(f"警告 warning: {w}")
     options = {"as_of": day, "calendar": BankCalendar(holidays), "scale": scale, "mask": mask,
                "mask_accounts": mask_accounts, "strict": strict,

@@ -477,3 +477,105 @@ def match_list(external: pd.DataFrame, customers: pd.DataFrame | BankIdentity | 
                                    "cust_id": pd.array(conflicts["cust"].to_numpy(dtype=object), dtype="string"),
                                    "reason": pd.array(conflicts["reason"].to_numpy(dtype=object), dtype="string")})
     return ListMatch(rows, own, conflict_frame)
+
+
+# ============================================================================ 客户号 across the tables of a run
+#: a table's 客户号 must be found in the 客户 table for at least this share of its distinct values
+#: (:func:`check_cust_id_coverage`); the bank's own tables normally match (nearly) all of them
+KEY_MATCH_MIN_SHARE = 0.5
+#: ... checked only for a table holding at least this many distinct 客户号 (a few hand-typed rows prove nothing)
+KEY_MATCH_MIN_KEYS = 20
+
+
+def _source_name(df: pd.DataFrame, table: str) -> tuple[str, str]:
+    """(中文, English) naming where ``df`` was read: 「交易流水」(文件「t.csv」工作表「S」) from the loader's
+    ``attrs`` (source, sheet); a frame not read from a file is named by its table only."""
+    from ..errors import table_label
+
+    src, sheet = df.attrs.get("source") or "", df.attrs.get("sheet")
+    name = src.replace("\\", "/").rsplit("/", 1)[-1] if src and not src.startswith("<") else ""
+    zh = table_label(table) + (f"(文件「{name}」" + (f"工作表「{sheet}」" if sheet else "") + ")" if name else "")
+    en = table + (f" (file {name}" + (f", sheet {sheet}" if sheet else "") + ")" if name else "")
+    return zh, en
+
+
+def _digits_without_zeros(ids: pd.Series) -> pd.Series:
+    """Digit-only 客户号 with their leading zeros taken off (``00012345`` -> ``12345``), others <NA>: two IDs equal
+    here but not as text differ only by leading zeros, which a number cell loses."""
+    digits = ids.str.fullmatch(r"[0-9]+").fillna(False).to_numpy(dtype=bool)
+    return ids.where(digits).str.lstrip("0")
+
+
+def check_cust_id_coverage(tables, problems) -> list[str]:
+    """The cross-table check of a run: the 客户号 of each of the bank's own tables (``cust_id`` a required column:
+    定期存款, 贷款, 交易流水 … — not the external lists, where a 客户号 is optional and new customers are expected)
+    must be found in the 客户 table (``customers.cust_id``) for at least :data:`KEY_MATCH_MIN_SHARE` of its
+    distinct values, when it holds at least :data:`KEY_MATCH_MIN_KEYS` of them. Otherwise every join with the
+    客户 table (names, lists, tags) silently drops most rows — typically because one side's 客户号 was saved as
+    numbers (BIGINT Parquet, an Excel number column: ``00012345`` -> ``12345``).
+
+    ``tables``: {table id: loaded or conformed frame} of one run (trimmed ``string`` 客户号; ``attrs`` source and
+    sheet name the files). ``problems``: a :class:`~bankxl.errors.ProblemLog`; one KEY_UNMATCHED problem per table
+    that fails, on its 客户号 column, Excel row blank (the whole table; one example row named in the text), 原值 an
+    unmatched 客户号, 问题说明 naming both tables' files / sheets / columns, the share found, one example of each
+    side, and — when digit-only IDs equal after their leading zeros are taken off on both sides (= zero-padding to
+    the other side's width) — that the zeros are lost, certainly, and on which side. Data are not changed.
+    Returns the 问题说明 texts (Chinese + English), one per table flagged. Vectorised over distinct values."""
+    cust = tables.get("customers")
+    if cust is None or "cust_id" not in cust.columns:
+        return []
+    known = pd.Index(cust["cust_id"].dropna().unique(), dtype="string")
+    if not len(known):
+        return []
+    from ..errors import table_label
+    from ..tables import TABLES
+
+    k_zh, k_en = _source_name(cust, "customers")
+    out = []
+    for t, df in tables.items():
+        spec = TABLES.get(t)
+        if t == "customers" or spec is None or "cust_id" not in df.columns \
+                or not any(c.id == "cust_id" and c.required for c in spec.columns):
+            continue
+        ids = pd.Index(df["cust_id"].dropna().unique(), dtype="string")
+        if len(ids) < KEY_MATCH_MIN_KEYS:
+            continue
+        hit = ids.isin(known)
+        n_hit = int(hit.sum())
+        if n_hit >= KEY_MATCH_MIN_SHARE * len(ids):
+            continue
+        missing = pd.Series(ids[~hit], dtype="string")
+        strip_known = _digits_without_zeros(pd.Series(known, dtype="string"))
+        by_digits = pd.Series(known, dtype="string").groupby(strip_known.to_numpy()).first()  # '12345' -> '00012345'
+        twin = _digits_without_zeros(missing).map(by_digits)
+        padded = twin.notna().to_numpy(dtype=bool)
+        n_pad = int(padded.sum())
+        if n_pad:
+            ex, ex_k = missing[padded].iloc[0], twin[padded].iloc[0]
+        else:
+            ex, ex_k = missing.iloc[0], known[0]
+        rows = df.loc[(df["cust_id"] == ex).fillna(False).to_numpy(dtype=bool), "_row"] \
+            if "_row" in df.columns else pd.Series([], dtype="Int64")
+        row = int(rows.iloc[0]) if len(rows) and pd.notna(rows.iloc[0]) else None
+        at, at_en = (f"第 {row} 行的", f"row {row}: ") if row else ("", "")
+        t_zh, t_en = _source_name(df, t)
+        share = n_hit / len(ids)
+        zh = (f"{t_zh}的客户号(cust_id)中只有 {share:.1%}({n_hit:,}/{len(ids):,} 个)能在{k_zh}的客户号(cust_id)中找到, "
+              f"与客户表关联的结果(姓名、名单、标签、汇总)会漏掉其余客户。例: 本表{at}「{ex}」, 客户表「{ex_k}」。")
+        en = (f"Only {share:.1%} ({n_hit:,} of {len(ids):,}) of the customer IDs (cust_id) of {t_en} are found in the "
+              f"cust_id of {k_en}: joins with the customer table miss the rest. E.g. {at_en}{ex!r}; customers: {ex_k!r}.")
+        if n_pad:
+            lost, lost_en = (t, t) if len(ex) < len(ex_k) else ("customers", "customers")
+            zh += (f"其中 {n_pad:,} 个补齐前导 0 后与客户表的客户号一致(「{ex}」=「{ex_k}」): {table_label(lost)}的客户号以数字存储, "
+                   "前导 0 已丢失。")
+            en += (f" {n_pad:,} of them equal a customer's ID once leading zeros are restored ({ex!r} = {ex_k!r}): the "
+                   f"IDs of {lost_en} were stored as numbers and lost their leading zeros.")
+        else:
+            zh += "可能原因: 客户号以数字存储丢失了前导 0, 或两张表来自不同系统/不同范围。"
+            en += " Likely cause: IDs stored as numbers lost their leading zeros, or the tables come from different systems."
+        zh += "请把客户号列作为文本重新导出(Excel 中设为「文本」格式, Parquet 中用字符串列)后再运行。"
+        en += " Export the customer-ID columns as text (Excel text format, a Parquet string column) and run again."
+        problems.record(t, [None], "cust_id", "KEY_UNMATCHED", [ex], f"{zh}\n{en}",
+                        "数据未改动, 行保留; 按客户号与客户表关联的结果(姓名、名单、标签等)不完整")
+        out.append(f"{zh} {en}")
+    return out

@@ -1,0 +1,153 @@
+"""Breaker finding: a table whose 客户号 column was saved as numbers (BIGINT Parquet, an Excel number column:
+0000001025 -> 1025) joins none of the 客户 table's IDs, yet C3 exited 0 with 未发现数据问题 and a different list.
+One cross-table rule (bankxl.rules.identity.check_cust_id_coverage, run by the runner on the whole load): a bank
+table whose distinct 客户号 are found in the 客户 table for less than half of them is a KEY_UNMATCHED problem naming
+both files, the share, one example of each side and — when they agree once leading zeros are restored — that the
+zeros were lost and on which side. The expected texts below are built from the sample bank independently."""
+from __future__ import annotations
+
+import duckdb
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from bankxl.cli import main
+from bankxl.errors import ProblemLog
+from bankxl.rules.identity import KEY_MATCH_MIN_KEYS, check_cust_id_coverage
+from bankxl.runner import execute, run_scenario
+from bankxl.sample import make_sample_bank
+
+AS_OF = "2026-11-30"
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return make_sample_bank(customers=400, seed=1, as_of=AS_OF)
+
+
+def _plain(df):
+    return df.drop(columns=[c for c in df.columns if c.startswith("_")])
+
+
+def _numeric_parquet(df, path):
+    """``df`` as Parquet with 客户号 a BIGINT column (what DuckDB's read_csv_auto / a database export makes)."""
+    d = _plain(df)  # noqa: F841 - read by DuckDB
+    duckdb.sql(f"COPY (SELECT * REPLACE (CAST(cust_id AS BIGINT) AS cust_id) FROM d) TO '{path}' (FORMAT parquet)")
+    return path
+
+
+def _key_problems(log):
+    return [p for p in log.problems if p.code == "KEY_UNMATCHED"]
+
+
+def test_numeric_cust_id_parquet_is_flagged_c3(bank, tmp_path):
+    cust = tmp_path / "客户.csv"
+    _plain(bank["customers"]).to_csv(cust, index=False)
+    txn = _numeric_parquet(bank["transactions"], tmp_path / "交易流水.parquet")
+    ids = bank["transactions"]["cust_id"]
+    n = ids.nunique()
+    assert n >= KEY_MATCH_MIN_KEYS and ids.str.startswith("0").all()  # the data the test needs
+    first = ids.iloc[0]  # first row of the file (Parquet rows are numbered from 1)
+    short = first.lstrip("0")
+    res = run_scenario("C3", [cust, txn], None, as_of=AS_OF)
+    probs = _key_problems(res.problems)
+    assert len(probs) == 1
+    p = probs[0]
+    assert (p.table, p.column, p.excel_row, p.value) == ("transactions", "客户号(cust_id)", None, short)
+    zh, en = p.reason.split("\n")
+    assert zh.startswith(f"交易流水(transactions)(文件「交易流水.parquet」)的客户号(cust_id)中只有 0.0%(0/{n} 个)"
+                         f"能在客户(customers)(文件「客户.csv」)的客户号(cust_id)中找到")
+    assert f"例: 本表第 1 行的「{short}」, 客户表「{first}」。" in zh
+    assert (f"其中 {n} 个补齐前导 0 后与客户表的客户号一致(「{short}」=「{first}」): 交易流水(transactions)的客户号以数字存储, "
+            "前导 0 已丢失。") in zh
+    assert en.startswith(f"Only 0.0% (0 of {n}) of the customer IDs (cust_id) of transactions (file 交易流水.parquet) "
+                         "are found in the cust_id of customers (file 客户.csv)")
+    assert "the IDs of transactions were stored as numbers and lost their leading zeros" in en
+    assert "KEY_UNMATCHED" in res.problems.summary_text() and "未发现数据问题" not in res.problems.summary_text()
+
+
+def test_cli_warns_and_writes_it_on_the_problem_sheet(bank, tmp_path, capsys):
+    cust = tmp_path / "客户.csv"
+    _plain(bank["customers"]).to_csv(cust, index=False)
+    txn = _numeric_parquet(bank["transactions"], tmp_path / "交易流水.parquet")
+    out = tmp_path / "c3.xlsx"
+    assert main(["run", "C3", "-i", str(cust), "-i", str(txn), "-o", str(out), "--as-of", AS_OF]) == 0
+    err = capsys.readouterr().err
+    assert "警告 warning: 交易流水(transactions)(文件「交易流水.parquet」)的客户号(cust_id)中只有 0.0%" in err
+    ws = openpyxl.load_workbook(out, read_only=True)["数据问题"]
+    rows = [r for r in ws.iter_rows(values_only=True) if "KEY_UNMATCHED" in r]
+    assert len(rows) == 2  # 问题汇总 and 问题明细
+    detail = next(r for r in rows if "客户号(cust_id)" in r)
+    assert "前导 0 已丢失" in " ".join(str(x) for x in detail if x)
+
+
+def test_numeric_customer_table_is_named_as_the_side_that_lost_zeros(bank, tmp_path):
+    """客户 saved from Excel with 客户号 as number cells, 定期存款明细 as text: the 客户 table lost the zeros."""
+    path = tmp_path / "客户.xlsx"
+    c = _plain(bank["customers"])[["cust_id", "cust_name", "id_no", "org_id"]]
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("客户")
+    ws.write_row(0, 0, ["客户号", "客户名称", "证件号码", "机构号"])
+    for i, r in enumerate(c.itertuples(index=False), 1):
+        ws.write_number(i, 0, int(r.cust_id))
+        ws.write_row(i, 1, [r.cust_name, r.id_no, r.org_id])
+    wb.close()
+    td = tmp_path / "定期存款明细.csv"
+    _plain(bank["time_deposits"]).to_csv(td, index=False)
+    res = run_scenario("D2", [path, td], None, as_of=AS_OF)
+    p, = _key_problems(res.problems)
+    ids = bank["time_deposits"]["cust_id"]
+    n, first = ids.nunique(), ids.iloc[0]
+    assert (p.table, p.excel_row, p.value) == ("time_deposits", None, first)
+    assert f"只有 0.0%(0/{n} 个)" in p.reason and "客户(customers)(文件「客户.xlsx」工作表「客户」)" in p.reason
+    assert f"例: 本表第 2 行的「{first}」" in p.reason  # CSV: header on row 1
+    assert f"(「{first}」=「{first.lstrip('0')}」): 客户(customers)的客户号以数字存储, 前导 0 已丢失" in p.reason
+    assert "the IDs of customers were stored as numbers" in p.reason
+
+
+def _txn(ids):
+    return pd.DataFrame({"txn_id": [f"T{i}" for i in range(len(ids))], "cust_id": ids,
+                         "txn_ts": pd.Timestamp(AS_OF), "amount": 1.0, "dc": "D"}).astype(
+        {"txn_id": "string", "cust_id": "string"})
+
+
+def _cust(n):
+    return pd.DataFrame({"cust_id": [f"{i:08d}" for i in range(1, n + 1)]}, dtype="string")
+
+
+def test_other_system_ids_say_likely_cause_not_certain():
+    """IDs of another system (no digit match): the share and the likely cause, no claim that zeros were lost.
+    Execute on frames (API path): the runner checks there too. 25 of 40 keys unknown: 15/40 = 37.5 % < 50 %."""
+    ids = [f"{i:08d}" for i in range(1, 16)] + [f"X{i}" for i in range(25)]
+    rep = execute("C3", {"customers": _cust(100), "transactions": _txn(ids)}, as_of=AS_OF)
+    p, = _key_problems(rep.problems)
+    assert p.value == "X0" and p.excel_row is None
+    assert "中只有 37.5%(15/40 个)能在客户(customers)的客户号(cust_id)中找到" in p.reason
+    assert "可能原因: 客户号以数字存储丢失了前导 0, 或两张表来自不同系统/不同范围" in p.reason
+    assert "已丢失" not in p.reason
+
+
+@pytest.mark.parametrize("ids,flagged", [
+    ([f"{i:08d}" for i in range(1, 21)] + [str(i) for i in range(21, 41)], False),  # 20/40 = 50 %: not below
+    ([f"{i:08d}" for i in range(1, 20)] + [str(i) for i in range(20, 41)], True),   # 19/40 < 50 %
+    ([str(i) for i in range(1, KEY_MATCH_MIN_KEYS)], False),  # 19 distinct keys: too few to judge
+    ([str(i) for i in range(1, KEY_MATCH_MIN_KEYS + 1)], True),  # 20: judged, 0 %
+])
+def test_threshold_and_minimum(ids, flagged):
+    log = ProblemLog()
+    check_cust_id_coverage({"customers": _cust(100), "transactions": _txn(ids)}, log)
+    assert len(_key_problems(log)) == int(flagged)
+
+
+def test_external_list_without_bank_ids_is_not_flagged():
+    """外部名单: 客户号 optional, new customers expected (C1 仅外部) — not the bank's own records."""
+    ext = pd.DataFrame({"cust_id": [f"E{i}" for i in range(50)], "cust_name": "张三"}, dtype="string")
+    log = ProblemLog()
+    assert check_cust_id_coverage({"customers": _cust(10), "external_lists": ext}, log) == []
+    assert len(log) == 0
+
+
+def test_sample_bank_is_not_flagged(bank):
+    log = ProblemLog()
+    assert check_cust_id_coverage(bank, log) == [] and len(log) == 0
