@@ -1686,11 +1686,16 @@ def _load_parquet(path: Path, spec: TableSpec, notes: list[str], **kw: Any) -> L
         s = pd.Series(columns[j])
         return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
 
-    notes.append(f"文件 {path.name}: Parquet 文件, 数据问题中的行号为数据行号(第 N 行（数据行）= 第 N 条记录) / "
-                 f"row numbers are data rows (data row N = record N)")
+    notes.append(_parquet_rows_note(path))
     lt = _load_body(header, columns, spec, mapping, sheet=None, header_row=0, text_of=cells, **kw)
     lt.unit_notes[:0] = col_notes
     return lt
+
+
+def _parquet_rows_note(path: Path) -> str:
+    """The 说明 line of a Parquet input: its row numbers are data rows (one text for both loaders)."""
+    return (f"文件 {path.name}: Parquet 文件, 数据问题中的行号为数据行号(第 N 行（数据行）= 第 N 条记录) / "
+            f"row numbers are data rows (data row N = record N)")
 
 
 # ============================================================================================ read_tables

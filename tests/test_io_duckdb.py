@@ -210,3 +210,59 @@ def test_classifier_on_the_duckdb_table_equals_the_pandas_one(sample_5k, full):
     again = classify_exclusions(d.df, SelfTransferParams(), as_of, names, None, months=6, engine=other) if not full \
         else classify_transactions(d.df, TransactionRuleParams(), as_of, names, b["loans"], None, months=12, engine=other)
     pd.testing.assert_frame_equal(again, want)
+
+
+# ---------------------------------------------------------------------------- Parquet
+def _both_parquet(path: Path, table: str, cap: int = 5000):
+    spec = get_table(table)
+    p1, n1 = ProblemLog(cap=cap), []
+    a = bio._load_parquet(path, spec, n1, problems=p1, strict=False, source=str(path), date1904=False, mask=True,
+                          mask_accounts=True)
+    p2, n2 = ProblemLog(cap=cap), []
+    b = duck_inputs.load_parquet(path, spec, n2, con=DuckDBEngine(memory_limit="1GB").con, problems=p2,
+                                 source=str(path))
+    assert b is not None, "the DuckDB path read the file"
+    return (a, p1, n1), (b, p2, n2)
+
+
+def test_parquet_text_cells_give_the_same_problems(tmp_path):
+    """The bad 交易流水 as a Parquet file of text columns (all_varchar), header = column names."""
+    import duckdb
+
+    csv_path = _write(tmp_path, "t.csv", "\n".join(TXN_HEAD.splitlines()[2:] + TXN_ROWS) + "\n")
+    pq = tmp_path / "交易流水.parquet"
+    duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar=true, header=true)) "
+                             f"TO '{pq}' (FORMAT parquet)")
+    pa, pb = _both_parquet(pq, "transactions", cap=2)
+    _assert_same(pa, pb)
+    assert ("DUP_KEY", 1) in {(p.code, p.excel_row) for p in pb[1].problems}  # data row 1 = record 1
+
+
+def test_parquet_typed_columns_give_the_same_problems(tmp_path):
+    """Numbers stored as DOUBLE (NaN, inf, negative, too large) and dates as DATE/TIMESTAMP."""
+    import duckdb
+
+    pq = tmp_path / "交易流水.parquet"
+    duckdb.connect().execute(f"""COPY (SELECT * FROM (VALUES
+        ('T1', '0001', DATE '2026-05-31', 1.5::DOUBLE, 'C', TIMESTAMP '2026-01-01 10:00:00'),
+        ('T2', '0002', DATE '1600-01-01', 'nan'::DOUBLE, 'D', NULL),
+        ('T3', NULL, NULL, 'inf'::DOUBLE, 'D', TIMESTAMP '2026-02-01 00:00:00'),
+        ('T4', '0004', DATE '2026-06-01', -2.25::DOUBLE, 'X', NULL),
+        ('T1', '', DATE '2026-06-02', 1e20::DOUBLE, '', NULL),
+        ('T6', ' 0006 ', DATE '2026-06-03', NULL, 'D', NULL)
+        ) AS t(流水号, 客户号, 交易时间, "金额(万元)", 借贷, 其他时间)) TO '{pq}' (FORMAT parquet)""")
+    pa, pb = _both_parquet(pq, "transactions")
+    _assert_same(pa, pb)
+    codes = {(p.code, p.excel_row) for p in pb[1].problems}
+    assert {("DATE_INVALID", 2), ("REQUIRED_EMPTY", 3), ("NUM_INVALID", 3), ("NEG_BALANCE", 4),
+            ("VALUE_INVALID", 5), ("DUP_KEY", 1)} <= codes
+
+
+def test_parquet_integer_ids_are_left_to_the_pandas_path(tmp_path):
+    import duckdb
+
+    pq = tmp_path / "交易流水.parquet"
+    duckdb.connect().execute(f"COPY (SELECT 'T1' AS 流水号, 12::BIGINT AS 客户号, DATE '2026-01-01' AS 交易时间, "
+                             f"1.0 AS 金额, 'D' AS 借贷) TO '{pq}' (FORMAT parquet)")
+    assert duck_inputs.load_parquet(pq, get_table("transactions"), [], con=DuckDBEngine().con,
+                                    problems=ProblemLog()) is None

@@ -42,7 +42,7 @@ from .. import io as bio
 from ..errors import DataValidationError
 from ..tables import TableSpec
 
-__all__ = ["DuckTable", "load_csv", "BATCH", "AUTO_CSV_BYTES", "use_duckdb"]
+__all__ = ["DuckTable", "load_csv", "load_parquet", "BATCH", "AUTO_CSV_BYTES", "use_duckdb"]
 
 #: distinct values of a text column handed to the pandas rule at a time
 BATCH = 1_000_000
@@ -291,17 +291,91 @@ def load_csv(path: str | Path, spec: TableSpec, notes: list[str], *, con=None, p
         raise
 
 
+#: DuckDB types of Parquet columns the DuckDB path reads typed, as bankxl.io._parquet_columns hands them over
+_NUM_TYPES = ("DOUBLE", "FLOAT", "REAL", "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT",
+              "USMALLINT", "UINTEGER", "UBIGINT")
+_DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+
+
+def load_parquet(path: str | Path, spec: TableSpec, notes: list[str], *, con=None, problems, strict: bool = False,
+                 source: str = "", mask: bool = True, mask_accounts: bool = True, date1904: bool = False
+                 ) -> bio.LoadedTable | None:
+    """One Parquet file as ``spec`` through DuckDB (where it lies: a view over ``read_parquet``, row number =
+    ``file_row_number`` + 1 as :func:`bankxl.io._load_parquet` numbers data rows), with the same values,
+    problems and notes as that function. Columns are taken as it hands them to the rules: text (VARCHAR) by
+    the text rules, numbers of a number column as float64, DATE/TIMESTAMP of a date column as dates. None —
+    the pandas path reads the file — for a type it treats otherwise (an integer or DECIMAL code/ID column, a
+    number or date in a text column, a boolean, lists/structs/blobs), an unreadable file, a header not found,
+    an unlabelled rate column."""
+    import duckdb
+
+    path = Path(path)
+    if con is None:
+        from . import default_engine
+        eng = default_engine()
+        if not hasattr(eng, "con"):
+            return None
+        con = eng.con
+    try:
+        schema = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_q(path)})").fetchall()
+    except duckdb.Error:
+        return None
+    header = np.array([str(r[0]) for r in schema], dtype=object)
+    types = [str(r[1]).upper() for r in schema]
+    try:
+        _h, mapping = bio._find_header(header.reshape(1, -1), spec, sheet=None, first_row=1)
+    except DataValidationError:
+        return None
+    kinds = {pos: (col, unit, txt) for pos, col, unit, txt in mapping.values()}
+    ctypes = []
+    for j, t in enumerate(types):
+        col = kinds.get(j, (None,))[0]
+        if t == "VARCHAR":
+            ct = "text"
+        elif col is None:
+            ct = "num" if t in _NUM_TYPES else "date" if t in _DATE_TYPES else None
+        elif col.kind in bio.TYPED_KINDS and t in _NUM_TYPES:
+            ct = "num"
+        elif col.kind in ("date", "month") and t in _DATE_TYPES:
+            ct = "date"
+        else:
+            ct = None
+        if ct is None:
+            return None
+        if col is not None and col.kind == "rate" and kinds[j][1] is None and not any(x in kinds[j][2] for x in "%‰"):
+            return None
+        ctypes.append(ct)
+    tag = uuid.uuid4().hex[:12]
+    raw = f"bx_raw_{tag}"
+    cols = ", ".join(f'{"CAST(" if ct == "num" else ""}"{str(n).replace(chr(34), chr(34) * 2)}"'
+                     f'{" AS DOUBLE)" if ct == "num" else ""} AS c{j}' for j, (n, ct) in enumerate(zip(header, ctypes)))
+    con.execute(f"CREATE VIEW {raw} AS SELECT file_row_number AS rid, {cols} "
+                f"FROM read_parquet({_q(path)}, file_row_number=true)")
+    n0 = con.execute(f"SELECT COUNT(*) FROM {raw}").fetchall()[0][0]
+    notes.append(bio._parquet_rows_note(path))
+    try:
+        return _Body(con, raw, tag, n0, header, spec, mapping, header_row=0, problems=problems, source=source,
+                     date1904=date1904, ctypes=ctypes, base=None).load(strict=strict, shown=(mask, mask_accounts))
+    except BaseException:
+        con.execute(f"DROP VIEW IF EXISTS {raw}")
+        raise
+
+
 class _Body:
     """:func:`bankxl.io._load_body` over the raw text table ``raw`` (rid, c0 … c{w-1}) in DuckDB."""
 
     def __init__(self, con, raw: str, tag: str, n0: int, header: np.ndarray, spec: TableSpec, mapping: dict, *,
-                 header_row: int, problems, source: str, date1904: bool):
+                 header_row: int, problems, source: str, date1904: bool, ctypes: list[str] | None = None,
+                 base: str | None = ""):
         self.con, self.raw, self.tag, self.n0 = con, raw, tag, n0
+        #: per column: "text" (VARCHAR cells, the text rules), "num" (numbers: float64, NaN = blank), "date"
+        #: (datetime64), "other" (a typed cell of no kind the loader reads typed: blank test only)
+        self.ctypes = ctypes or ["text"] * len(header)
         self.header, self.spec, self.mapping = header, spec, mapping
         self.header_row, self.source, self.date1904 = header_row, source, date1904
         self.width = len(header)
         self.sink = bio._Sink(spec, None, problems)
-        self.tables = [raw.replace("bx_raw_", "bx_cells_")]
+        self.tables = [raw.replace("bx_raw_", "bx_cells_")] if base is not None else []
         self.cap = problems.cap
 
     # ------------------------------------------------------------------------------------------ helpers
@@ -324,16 +398,23 @@ class _Body:
     def _distinct(self, j: int, where: str = "TRUE", batch: int | None = None):
         """Chunks ``(values, counts, first rid)`` of column ``j``'s distinct non-NULL texts over the rows
         ``where``, in the order of first appearance."""
+        ct = self.ctypes[j]
         res = self.con.execute(f"SELECT c{j} AS v, COUNT(*) AS n, MIN(rid) AS f FROM {self.raw} "
-                               f"WHERE c{j} IS NOT NULL AND {where} GROUP BY c{j} ORDER BY f")
+                               f"WHERE {self._present(j)} AND {where} GROUP BY c{j} ORDER BY f")
         while True:
             chunk = res.fetch_df_chunk(max(1, (batch or 1 << 40) // 2048)) if batch else res.df()
             if len(chunk) == 0:
                 return
-            yield (chunk["v"].to_numpy(dtype=object), chunk["n"].to_numpy(dtype=np.int64),
-                   chunk["f"].to_numpy(dtype=np.int64))
+            v = chunk["v"]
+            v = (v.to_numpy(dtype=np.float64) if ct == "num" else v.to_numpy()
+                 if ct == "date" else v.to_numpy(dtype=object))
+            yield v, chunk["n"].to_numpy(dtype=np.int64), chunk["f"].to_numpy(dtype=np.int64)
             if not batch:
                 return
+
+    def _present(self, j: int) -> str:
+        """SQL: column ``j``'s cell is there (not NULL; a number not NaN — pandas' missing)."""
+        return f"(c{j} IS NOT NULL AND NOT isnan(c{j}))" if self.ctypes[j] == "num" else f"(c{j} IS NOT NULL)"
 
     def _add(self, sql_rows: str, column: str | None, code: str, shown: str, reason: str, action=None) -> None:
         """Problem ``code`` for the rows of ``sql_rows`` (a SELECT of rid, the 原值 as ``shown``, and
@@ -362,6 +443,10 @@ class _Body:
         nb, summ = [], []
         for j in range(self.width):
             blanks, sums = [], []
+            if self.ctypes[j] != "text":  # a typed cell: blank when missing, never 合计 (bankxl.io._summary_rows)
+                nb.append(self._present(j))
+                summ.append(None)
+                continue
             for v, _n, _f in self._distinct(j, batch=BATCH):
                 b = C._stripped_blank_many(v)
                 blanks.extend(v[b])
@@ -476,14 +561,15 @@ class _Body:
         NEG_BALANCE)."""
         pos, _c, unit, htxt = self.mapping[col.id]
         j, k, spec = pos, col.kind, self.spec
-        batched = k in TEXT_KINDS and col.id not in bio.CURRENCY_COLUMNS
+        ct = self.ctypes[j]
+        batched = k in TEXT_KINDS and col.id not in bio.CURRENCY_COLUMNS and ct == "text"
         rows_where = f"rid IN (SELECT rid FROM {self.kept})"
         groups: dict[Any, list] = {}  # (order key) -> [code, values, reasons]
         order: list = []
         maps = []  # frames v -> val
         col_notes: list[str] = []
         for bi, (v, cnt, _f) in enumerate(self._distinct(j, rows_where, batch=BATCH if batched else None)):
-            blank_u = C._stripped_blank_many(v)
+            blank_u = C._stripped_blank_many(v) if ct == "text" else np.zeros(len(v), bool)
             codes = np.repeat(np.arange(len(v)), cnt) if k == "rate" else np.zeros(0, np.int64)
             out = bio._coerce_column(col, v, blank_u, unit, htxt, spec, self.date1904, codes=codes)
             if bi == 0 or (k in ("date", "month") and not col_notes):
@@ -514,18 +600,19 @@ class _Body:
             if cur:
                 currencies.setdefault(col.id, set()).add(cur)
         label = bio._label(col)
+        vtype = {"text": "VARCHAR", "num": "DOUBLE", "date": "TIMESTAMP"}[ct]
         for gk in order:
             code, vs, rs = groups[gk]
             pv = self._table(f"p{j}_{len(self.tables)}", pd.DataFrame({"v": np.concatenate(vs),
                                                                        "reason": np.concatenate(rs)}),
-                             {"v": "VARCHAR", "reason": "VARCHAR"})
+                             {"v": vtype, "reason": "VARCHAR"})
             self._add(f"SELECT k.rid, k.c{j} AS v, p.reason FROM {self.kept} AS k JOIN {pv} AS p ON k.c{j} = p.v",
                       label, code, "v", "reason", bio._action(col, code))
         sqlt = _SQL_TYPE[k]
         mp = pd.concat(maps, ignore_index=True) if maps else pd.DataFrame({"v": [], "val": []})
         if k in ("date", "month"):
             mp["val"] = pd.to_datetime(mp["val"])
-        m = self._table(f"m{j}", mp, {"v": "VARCHAR", "val": sqlt})
+        m = self._table(f"m{j}", mp, {"v": vtype, "val": sqlt})
         alias = f"m{j}"
         bv = None
         if col.blank_value is not None:
