@@ -147,6 +147,10 @@ CHANGED = [
     ("C8", "WHEN bool_or(secured) FILTER (WHERE coll) THEN true", "WHEN false THEN true", "collateral"),  # 抵押 unseen
     ("C9", "WHEN oth.cust_id IS NOT NULL THEN", "WHEN false THEN", "outcome"),  # 续贷 not seen: 流失
     ("C9", "SUM(amount) AS start_balance", "SUM(amount) + 0.01 AS start_balance", "start_balance"),
+    ("R1", "COALESCE(SUM(available), 0) AS dep_avail", "COALESCE(SUM(available), 0) + 0.01 AS dep_avail", "dep_avail"),
+    ("R1", "CASE WHEN pension THEN bal ELSE 0 END AS pension_amt", "0 AS pension_amt", "pension_amt"),
+    ("D5", "ELSE COALESCE(b.balance,", "ELSE COALESCE(b.balance + 0.01,", "balance"),
+    ("D1", "SUM(bal) AS bal", "SUM(bal) + 0.01 AS bal", "bal"),
 ]
 
 
