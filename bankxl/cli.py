@@ -170,7 +170,9 @@ def cmd_run_all(args) -> int:
     """``bankxl run all``: every registered scenario whose required tables are in ``--input`` (files or folders),
     one load of each table, one report each plus 客户画像.xlsx and 营销任务清单.xlsx in the folder ``--out``
     (:func:`bankxl.crossview.run_all`). ``--param k=v`` sets a cross-view parameter, ``--param D3.k=v`` one
-    scenario's. Exit code: 0 when at least one ran and none had an internal error, 1 internal error, 2 none ran."""
+    scenario's. ``--jobs N``: processes running the scenarios after the load (default None: as many as cores and
+    memory allow, :func:`bankxl.crossview.runall.resolve_jobs`). Exit code: 0 when at least one ran and none had an
+    internal error, 1 internal error, 2 none ran."""
     from .crossview import run_all
     from .crossview.runall import scenario_overrides
     from .runner import merge_settings
@@ -188,7 +190,8 @@ def cmd_run_all(args) -> int:
     _progress(f"全部场景 run all: {len(files)} 个输入文件 input file(s)")
     res = run_all(files, out, params=cross, scenario_params=per, strict=args.strict, holidays=args.holidays,
                   by=args.by, do_not_disturb=args.do_not_disturb, contacts=args.contacts, feedback=args.feedback,
-                  progress=_progress, engine=args.engine, spark_master=args.spark_master, **settings)
+                  progress=_progress, engine=args.engine, spark_master=args.spark_master, jobs=args.jobs,
+                  **settings)
     ran = sum(r.status == "已运行" for r in res.runs)
     _progress(f"运行 {ran} 个场景, 跳过/出错 {len(res.runs) - ran} 个 (ran {ran}, not run {len(res.runs) - ran})")
     for p in res.paths:
@@ -271,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--spark-master", metavar="URL",
                    help="--engine spark 的 Spark master, 如 local[2]、yarn、spark://host:7077 (默认: local[*]); "
                         "需要 pip install 'bankxl[spark]' 与 Java 17")
+    r.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                   help="run all: 读入后用 N 个进程并行运行并写出各场景(默认: CPU 核数, 内存不够时减少; 1 = 依次运行; "
+                        "Windows/macOS 上总是依次运行) processes running the scenarios after the one load "
+                        "(default: the cores, fewer when memory is short)")
     r.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
     r.add_argument("--no-mask-accounts", action="store_true",
                    help="客户本人账号不脱敏 (证件/手机/姓名仍脱敏; 默认: 参数表「账号脱敏」, 否则脱敏)")

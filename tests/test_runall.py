@@ -443,3 +443,140 @@ def test_crossview_sits_above_the_scenarios():
             and _under(i.target, ("bankxl.crossview",))]
     assert not up and not down, _show(up + down)
     assert any(_under(i.module, ("bankxl.crossview",)) and i.target == "bankxl.runner" for i in ALL)
+
+
+def _cells(folder) -> dict:
+    """Every cell value of every sheet of every workbook under ``folder`` (openpyxl), by relative path and sheet;
+    运行情况's 用时(秒) (seconds taken, differs run to run) left out."""
+    import openpyxl
+
+    out = {}
+    for path in sorted(folder.rglob("*.xlsx")):
+        book = openpyxl.load_workbook(path)
+        for ws in book.worksheets:
+            rows = [[c.value for c in r] for r in ws.iter_rows()]
+            if ws.title == "运行情况":
+                hdr = next(i for i, r in enumerate(rows) if "用时(秒)" in r)
+                j = rows[hdr].index("用时(秒)")
+                rows = [r[:j] + r[j + 1:] if i >= hdr else r for i, r in enumerate(rows)]
+            out[(str(path.relative_to(folder)), ws.title)] = rows
+    return out
+
+
+def _parallel_case(tmp_path, scenarios, jobs, **kw):
+    return run_all([bank()], tmp_path / f"j{jobs}", scenarios=list(scenarios), as_of=AS_OF, jobs=jobs,
+                   contacts=pd.DataFrame({"客户号": ["K8"], "联系日期": ["2026-11-25"]}), **kw)
+
+
+def test_parallel_run_writes_the_same_cells_as_sequential(tmp_path):
+    """jobs=2 (forked workers) against jobs=1 on the hand bank, --by manager too: the same files, every sheet's
+    cells equal (openpyxl), runs in registry order with the same statuses, reasons and paths; the cross views
+    built from what the workers sent back (for_cross_views) list the same tasks."""
+    from bankxl.crossview.runall import fork_available
+
+    if not fork_available():
+        pytest.skip("no fork on this platform: run all is sequential there")
+    one = _parallel_case(tmp_path, (XA, XB, XC, XD, XE), 1, by="manager")
+    two = _parallel_case(tmp_path, (XA, XB, XC, XD, XE), 2, by="manager")
+    assert [(r.spec.code, r.status, r.reason) for r in two.runs] == [(r.spec.code, r.status, r.reason)
+                                                                      for r in one.runs]
+    assert [r.status for r in two.runs] == [RAN, RAN, RAN, RAN, SKIPPED]
+    assert [p.relative_to(tmp_path / "j2") for p in two.paths] == [p.relative_to(tmp_path / "j1") for p in one.paths]
+    a, b = _cells(tmp_path / "j1"), _cells(tmp_path / "j2")
+    assert len(a) > 20 and a.keys() == b.keys()
+    for key in a:
+        assert a[key] == b[key], key
+    # as test_task_list_by_hand, but no 免打扰名单 here: K6 (XA B 41) is marketed last
+    assert two.tasks.meta["crossview_tasks"]["tasks"]["客户号"].tolist() == ["K1", "K9", "K3", "K6"]
+    # the workers' reports carry only the per-customer tables (charts, summaries and notes stay in the file)
+    assert all(b.role for r in two.runs if r.report for sh in r.report.sheets for b in sh.blocks)
+
+
+def test_parallel_run_equals_sequential_on_real_scenarios(tmp_path):
+    """Five registered scenarios (lists, a risk list, a credit-report list, tags, D2's pivot) on a 300-customer
+    sample bank written as CSV: jobs=2 writes the same cells as jobs=1 in every report and both cross views."""
+    from bankxl.crossview.runall import fork_available
+    from bankxl.sample import make_sample_bank
+    from bankxl.scenario import get_scenario
+
+    if not fork_available():
+        pytest.skip("no fork on this platform: run all is sequential there")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, df in make_sample_bank(customers=300, seed=7, as_of=AS_OF).items():
+        df.to_csv(folder / f"{name}.csv", index=False)
+    specs = [get_scenario(c) for c in ("D2", "D3", "C3", "C8", "R1")]
+    files = sorted(folder.iterdir())
+    res = {j: run_all(files, tmp_path / f"j{j}", scenarios=specs, as_of=AS_OF, jobs=j) for j in (1, 2)}
+    assert [r.status for r in res[2].runs] == [r.status for r in res[1].runs] == [RAN] * 5
+    a, b = _cells(tmp_path / "j1"), _cells(tmp_path / "j2")
+    assert len(a) > 30 and a.keys() == b.keys()
+    for key in a:
+        assert a[key] == b[key], key
+
+
+def test_a_scenario_error_in_a_worker_is_reported_as_in_a_sequential_run(tmp_path):
+    """A BankxlError (出错) and a bug (内部错误) inside worker processes: the same statuses and reasons as one after the
+    other, the other scenarios ran and were written, exit code 1, the task list still built."""
+    from bankxl.crossview.runall import fork_available
+
+    if not fork_available():
+        pytest.skip("no fork on this platform: run all is sequential there")
+
+    def boom(tables, p, ctx):
+        raise DataValidationError("坏数据", "bad data")
+
+    def bug(tables, p, ctx):
+        raise ZeroDivisionError("x")
+
+    bad = Scenario(id="test.bad", code="XF", title="坏", group="信贷营销", inputs=("customers",), params=P, run=boom)
+    crash = Scenario(id="test.crash", code="XG", title="崩", group="信贷营销", inputs=("customers",), params=P, run=bug)
+    got = {j: _parallel_case(tmp_path, (XA, bad, crash, XB), j) for j in (1, 2)}
+    for j in (1, 2):
+        assert [r.status for r in got[j].runs] == [RAN, FAILED, CRASHED, RAN]
+        assert got[j].exit_code == 1 and got[j].tasks is not None
+        assert sorted(p.name for p in (tmp_path / f"j{j}").iterdir()) == [
+            "XA_XA场景.xlsx", "XB_XB场景.xlsx", "客户画像.xlsx", "营销任务清单.xlsx"]
+    assert [r.reason for r in got[2].runs] == [r.reason for r in got[1].runs]
+    assert got[2].runs[1].reason.startswith("坏数据") and got[2].runs[2].reason == "ZeroDivisionError: x"
+
+
+def test_a_worker_that_dies_is_an_internal_error_not_a_hang(tmp_path):
+    """A worker process that ends abruptly (as the kernel's out-of-memory killer would end it) leaves its
+    scenario 内部错误 naming the broken pool; run all returns (exit 1) and leaves no temporary file."""
+    import os
+
+    from bankxl.crossview.runall import fork_available
+
+    if not fork_available():
+        pytest.skip("no fork on this platform: run all is sequential there")
+
+    def die(tables, p, ctx):
+        os._exit(9)
+
+    dead = Scenario(id="test.dead", code="XK", title="死", group="信贷营销", inputs=("customers",), params=P, run=die)
+    res = _parallel_case(tmp_path, (XA, dead), 2)
+    assert res.runs[1].status == CRASHED and "BrokenProcessPool" in res.runs[1].reason
+    assert res.exit_code == 1
+    assert not [p for p in (tmp_path / "j2").iterdir() if p.suffix != ".xlsx"]
+
+
+def test_jobs_is_checked_before_any_load(tmp_path, monkeypatch):
+    """--jobs 0 / -1 / 1.5 stop with a ParameterError before a file is read; the default (None) is the cores, one
+    worker per resident size of memory available, never more than the scenarios to run."""
+    from bankxl.crossview.runall import fork_available, resolve_jobs
+
+    calls = []
+    monkeypatch.setattr(bio, "load_frame", lambda *a, **k: calls.append(1))
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ParameterError, match="--jobs"):
+            run(tmp_path, jobs=bad)
+    assert calls == [] and not (tmp_path / "out").exists()
+    monkeypatch.setattr("bankxl.engine.duck._cores", lambda: 8)
+    if fork_available():
+        assert resolve_jobs(None) == 8 and resolve_jobs(None, tasks=3) == 3 and resolve_jobs(3) == 3
+        assert resolve_jobs(None, memory=(4 << 30, 10 << 30)) == 2  # 10 GB available / 4 GB resident
+        assert resolve_jobs(None, memory=(4 << 30, 3 << 30)) == 1 and resolve_jobs(5, memory=(4 << 30, 1)) == 5
+        assert resolve_jobs(None, engine=object()) == 1  # e.g. a Spark engine: not forked
+    else:
+        assert resolve_jobs(None) == 1 and resolve_jobs(4) == 1

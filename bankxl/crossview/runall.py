@@ -16,9 +16,12 @@ Exit code (:attr:`RunAllResult.exit_code`): 0 when at least one scenario ran and
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
 import os
+import sys
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -26,7 +29,7 @@ import pandas as pd
 
 from ..conform import conform
 from ..errors import BankxlError, DataValidationError, ParameterError, ProblemLog
-from ..report import Report
+from ..report import Report, Table
 from ..report.xlsx import report_file_name, safe_filename, write_report
 from ..rules.identity import persons
 from ..runner import finish, prepare, tables_problems
@@ -129,6 +132,151 @@ def _skip_reason(spec: Scenario, loaded: Mapping[str, Any], errors: Mapping[str,
     return "; ".join(parts)
 
 
+def _run_one(spec: Scenario, *, sparams: Mapping[str, Any], loaded: Mapping[str, Any],
+             errors: Mapping[str, DataValidationError], load_problems: ProblemLog, sources: Sequence[Any],
+             out_dir: Path, engine: Any, settings: Mapping[str, Any]) -> tuple[ScenarioRun, str]:
+    """Run ``spec`` on the shared load and write its report: (its :class:`ScenarioRun`, its progress line).
+    A :class:`~bankxl.errors.BankxlError` gives :data:`FAILED`, any other exception :data:`CRASHED` (logged with
+    its traceback); neither is raised. Its required tables must be in ``loaded`` (:func:`_skip_reason`)."""
+    from ..engine import using
+
+    t0 = time.perf_counter()
+    notes = [f"可选输入表「{get_table(t).zh}」({t}) 未能读取, 本报告未使用它: {errors[t].message_zh}"
+             for t in spec.optional_inputs if t in errors]
+    try:
+        prep = prepare(spec, sources, params=sparams[spec.id], loaded=loaded, load_problems=load_problems,
+                       **settings)
+        with using(engine):
+            report = prep.run(notes=notes)
+        path = write_report(report, _target(out_dir, report_file_name(spec.code, spec.title), sources))
+    except BankxlError as e:
+        return (ScenarioRun(spec, FAILED, str(e), seconds=time.perf_counter() - t0),
+                f"  ✗ {spec.code} {spec.title}: 出错 error — {e}")
+    except Exception as e:  # noqa: BLE001 — one scenario's bug must not stop the others; reported
+        log.exception("scenario %s crashed", spec.id)
+        return (ScenarioRun(spec, CRASHED, f"{type(e).__name__}: {e}", seconds=time.perf_counter() - t0),
+                f"  ✗ {spec.code} {spec.title}: 内部错误 internal error — {type(e).__name__}: {e}")
+    secs = time.perf_counter() - t0
+    return (ScenarioRun(spec, RAN, "; ".join(notes), report, path, secs),
+            f"  ✓ {spec.code} {spec.title} -> {path.name} ({secs:.1f}s)")
+
+
+def fork_available() -> bool:
+    """True where worker processes can be forked from the loaded process (Linux and other POSIX systems but
+    macOS): they then share the loaded tables copy-on-write. Not on Windows (no fork: a spawned worker would
+    re-import and re-load everything) nor macOS (Apple's system libraries are not fork-safe; Python's own
+    default there is spawn since 3.8)."""
+    return "fork" in mp.get_all_start_methods() and sys.platform != "darwin"
+
+
+def _memory() -> tuple[int, int] | None:
+    """(resident bytes of this process, bytes the system still has available: MemAvailable) from /proc on
+    Linux; None elsewhere or when unreadable."""
+    try:
+        with open("/proc/self/statm") as f:
+            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo") as f:
+            avail = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+        return rss, avail
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def resolve_jobs(jobs: int | None, engine: Any = None, tasks: int | None = None,
+                 memory: tuple[int, int] | None = None) -> int:
+    """How many processes run the scenarios of ``run all``: ``jobs``, or when None the cores this process may
+    use (:func:`bankxl.engine.duck._cores`) capped by memory — ``memory`` = (bytes resident after the load,
+    bytes available, :func:`_memory`): one worker per resident size still available, since a forked worker
+    may come to copy most of the loaded tables (their text cells are Python objects: reading one writes its
+    reference count) besides its own run; at most ``tasks``; 1 where :func:`fork_available` is False or the
+    engine is not DuckDB (a Spark session lives in its JVM and is not forked). An explicit ``jobs`` is not
+    capped by memory. Raises ParameterError for ``jobs`` < 1 or not an integer."""
+    from ..engine.duck import DuckDBEngine, _cores
+
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ParameterError(f"--jobs 应为不小于 1 的整数, 给定 {jobs}。", f"--jobs must be an integer >= 1, got {jobs!r}.")
+    n = jobs
+    if n is None:
+        n = _cores()
+        if memory is not None and memory[0] > 0:
+            n = min(n, max(1, memory[1] // memory[0]))
+    if tasks is not None:
+        n = min(n, max(1, tasks))
+    if n > 1 and (not fork_available() or not (engine is None or isinstance(engine, DuckDBEngine))):
+        return 1
+    return n
+
+
+def for_cross_views(report: Report | None) -> Report | None:
+    """``report`` with only what the cross views read (:mod:`.profile`, :mod:`.tasks`, :func:`_cross_context`):
+    its per-customer tables (``Table.role`` set: lists, details, tags), meta, notes; no charts, notes blocks,
+    summary tables or problem log. What a worker process of ``run all`` sends back (pickled) once it has
+    written the whole report."""
+    if report is None:
+        return None
+    sheets = [replace(sh, blocks=[b for b in sh.blocks if isinstance(b, Table) and b.role]) for sh in report.sheets]
+    return replace(report, sheets=[sh for sh in sheets if sh.blocks], problems=None)
+
+
+#: what the worker processes of :func:`_run_forked` read: set before they are forked, shared copy-on-write
+_FORKED: dict[str, Any] = {}
+
+
+def _worker_start() -> None:
+    """In a freshly forked worker: its own DuckDB engines (a connection's threads do not survive fork). The
+    inherited connections are kept referenced, never closed or collected here: their destructor would touch
+    the parent's threads (a segmentation fault); the worker ends with ``os._exit`` (multiprocessing)."""
+    from .. import engine as eng
+    from ..engine.duck import DuckDBEngine
+
+    _FORKED["inherited"] = (eng._default, _FORKED["kw"]["engine"])
+    eng.set_default_engine(None)
+    e = _FORKED["kw"]["engine"]
+    if isinstance(e, DuckDBEngine):
+        _FORKED["kw"]["engine"] = DuckDBEngine(e.memory_limit, e.temp_directory, e.threads)
+
+
+def _worker_run(i: int) -> tuple[str, str, Report | None, Path | None, float, str]:
+    """Scenario ``i`` of ``_FORKED["specs"]`` in a worker (:func:`_run_one`): what the parent needs back."""
+    run, msg = _run_one(_FORKED["specs"][i], **_FORKED["kw"])
+    return run.status, run.reason, for_cross_views(run.report), run.path, run.seconds, msg
+
+
+def _run_forked(specs: Sequence[Scenario], todo: Sequence[int], jobs: int, kw: dict[str, Any],
+                say: Callable[[str], None]) -> dict[int, ScenarioRun]:
+    """Run ``specs[i]`` for ``i`` in ``todo`` in ``jobs`` forked worker processes; {i: its ScenarioRun}, progress
+    lines as each finishes. Largest inputs first (rows loaded; the longest runs start first so the last one
+    ends soon after the others). A worker that dies (killed, out of memory) makes its scenarios 内部错误 and
+    the rest still run; Ctrl-C cancels what has not started, waits for the running ones (each report is
+    written atomically, so no half-written file is left) and is raised."""
+    loaded = kw["loaded"]
+    size = {i: sum(loaded[t].n_rows for t in (*specs[i].inputs, *specs[i].optional_inputs) if t in loaded)
+            for i in todo}
+    order = sorted(todo, key=lambda i: -size[i])
+    _FORKED.update(specs=list(specs), kw=dict(kw))
+    out: dict[int, ScenarioRun] = {}
+    try:
+        pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_worker_start)
+        try:
+            futures = {pool.submit(_worker_run, i): i for i in order}
+            for f in as_completed(futures):
+                spec = specs[futures[f]]
+                try:
+                    status, reason, report, path, secs, msg = f.result()
+                except Exception as e:  # noqa: BLE001 — a dead worker, an unpicklable result: reported
+                    status, reason, report, path, secs = CRASHED, f"{type(e).__name__}: {e}", None, None, 0.0
+                    msg = f"  ✗ {spec.code} {spec.title}: 内部错误 internal error — {reason}"
+                out[futures[f]] = ScenarioRun(spec, status, reason, report, path, secs)
+                say(msg)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+    finally:
+        _FORKED.clear()
+    return out
+
+
 def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str, Any] | None = None,
             scenario_params: Mapping[str, Mapping[str, Any]] | None = None, as_of: Any = None,
             strict: bool = False, holidays: Any = None, scale: int = 10_000, mask: bool = True,
@@ -136,7 +284,7 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
             do_not_disturb: Any = None, contacts: Any = None, feedback: Any = None,
             scenarios: Sequence[Scenario] | None = None,
             progress: Callable[[str], None] | None = None, engine: Any = None,
-            spark_master: str | None = None) -> RunAllResult:
+            spark_master: str | None = None, jobs: int | None = 1) -> RunAllResult:
     """Run every scenario that can run on ``sources`` and write its report, the 客户画像 and the 营销任务清单 into
     ``out_dir`` (created; nothing is written elsewhere, no input file is overwritten).
 
@@ -147,12 +295,15 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     ``refusal_days`` (read before the inputs; its row problems go to the task list's 数据问题);
     ``scenarios``: default every registered one. ``engine`` / ``spark_master``: the engine of every scenario's
     heavy aggregations in this call only, made after the parameters are checked (as
-    :func:`bankxl.runner.run_scenario`). Other settings as :func:`bankxl.runner.run_scenario`.
+    :func:`bankxl.runner.run_scenario`). ``jobs``: processes that run and write the scenarios after the one load
+    (:func:`resolve_jobs`; 1 = one after the other in this process, None = as many as cores and memory allow);
+    reports, 客户画像 and 营销任务清单 are the same whatever ``jobs`` (with ``jobs > 1`` a :class:`ScenarioRun`'s
+    ``report`` holds only the per-customer tables and meta the two cross views read, :func:`for_cross_views`).
+    Other settings as :func:`bankxl.runner.run_scenario`.
     Raises ParameterError (any bad parameter, before reading), BankxlError when ``out_dir`` is a file;
     a scenario's own error never stops the others (:class:`ScenarioRun`).
     """
     from .. import io as bio
-    from ..engine import using
     from ..engine.choice import engine_for
     from .profile import build_profile
     from .tasks import TASK_TABLES, build_tasks, read_constraint, split_tasks
@@ -173,6 +324,7 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
              for k, v in (scenario_params or {}).items()}
     sparams = {s.id: make_params(s.params, given.get(s.id)) for s in specs}
     engine = engine_for(engine, spark_master)  # None = the default (DuckDB); Spark errors before any read
+    resolve_jobs(jobs, engine)  # a bad --jobs too
     if as_of is not None and str(as_of).strip():
         as_of = parse_as_of(as_of)
     if currency is not None and str(currency).strip():
@@ -205,36 +357,28 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
         + ("; 未能读取 failed: " + ", ".join(errors) if errors else ""))
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    runs: list[ScenarioRun] = []
-    paths: list[Path] = []
-    for spec in specs:
-        t0 = time.perf_counter()
-        why = _skip_reason(spec, loaded, errors)
-        if why:
-            runs.append(ScenarioRun(spec, SKIPPED, why))
-            say(f"  - {spec.code} {spec.title}: 跳过 skipped — {why}")
-            continue
-        notes = [f"可选输入表「{get_table(t).zh}」({t}) 未能读取, 本报告未使用它: {errors[t].message_zh}"
-                 for t in spec.optional_inputs if t in errors]
-        try:
-            prep = prepare(spec, sources, params=sparams[spec.id], as_of=as_of, strict=strict, holidays=holidays,
-                           scale=scale, mask=mask, mask_accounts=mask_accounts, currency=currency,
-                           loaded=loaded, load_problems=load_problems)
-            with using(engine):
-                report = prep.run(notes=notes)
-            path = write_report(report, _target(out_dir, report_file_name(spec.code, spec.title), sources))
-        except BankxlError as e:
-            runs.append(ScenarioRun(spec, FAILED, str(e), seconds=time.perf_counter() - t0))
-            say(f"  ✗ {spec.code} {spec.title}: 出错 error — {e}")
-            continue
-        except Exception as e:  # noqa: BLE001 — one scenario's bug must not stop the others; reported
-            log.exception("scenario %s crashed", spec.id)
-            runs.append(ScenarioRun(spec, CRASHED, f"{type(e).__name__}: {e}", seconds=time.perf_counter() - t0))
-            say(f"  ✗ {spec.code} {spec.title}: 内部错误 internal error — {type(e).__name__}: {e}")
-            continue
-        runs.append(ScenarioRun(spec, RAN, "; ".join(notes), report, path, time.perf_counter() - t0))
-        paths.append(path)
-        say(f"  ✓ {spec.code} {spec.title} -> {path.name} ({time.perf_counter() - t0:.1f}s)")
+    kw = {"sparams": sparams, "loaded": loaded, "errors": errors, "load_problems": load_problems,
+          "sources": sources, "out_dir": out_dir, "engine": engine,
+          "settings": {"as_of": as_of, "strict": strict, "holidays": holidays, "scale": scale, "mask": mask,
+                       "mask_accounts": mask_accounts, "currency": currency}}
+    why = [_skip_reason(spec, loaded, errors) for spec in specs]
+    todo = [i for i, w in enumerate(why) if not w]
+    jobs = resolve_jobs(jobs, engine, len(todo), _memory() if jobs is None else None)
+    if not all(isinstance(v.df, pd.DataFrame) for v in loaded.values()):
+        jobs = 1  # a table that lives in this process's DuckDB (not a pandas frame) cannot be used after fork
+    done: dict[int, ScenarioRun] = {}
+    for i, spec in enumerate(specs):  # in registry order: skipped ones, and each run when sequential
+        if why[i]:
+            done[i] = ScenarioRun(spec, SKIPPED, why[i])
+            say(f"  - {spec.code} {spec.title}: 跳过 skipped — {why[i]}")
+        elif jobs == 1:
+            done[i], msg = _run_one(spec, **kw)
+            say(msg)
+    if jobs > 1:
+        say(f"  {len(todo)} 个场景在 {jobs} 个进程中运行 running {len(todo)} scenarios in {jobs} processes")
+        done.update(_run_forked(specs, todo, jobs, kw, say))
+    runs = [done[i] for i in range(len(specs))]
+    paths = [r.path for r in runs if r.status == RAN]
 
     result = RunAllResult(runs, paths, inputs=inputs)
     ran = [r for r in runs if r.status == RAN]
