@@ -53,7 +53,7 @@ PARAMS = {"since": "2026-10-01", "memo": "O'Brien 工资"}
 
 
 def test_duckdb_runs_a_declared_query_with_bound_parameters():
-    """The quote in the text parameter is a literal (bound through the syntax tree), the date a DATE."""
+    """The quote in the text parameter is kept (bound by DuckDB as a parameter, never pasted), the date a DATE."""
     q = parse_query("flows", FLOWS_SQL)
     assert q.inputs == {"flows": {"cust_id": "key", "day": "date", "amount": "money", "memo": "text"}}
     assert q.params == {"since": "date", "memo": "text"} and q.order == ("cust_id",)

@@ -8,7 +8,8 @@ API::
 
 * ``run(name, tables, params=None, engine=None) -> pandas.DataFrame``: the query
   ``bankxl/engine/queries/<name>.sql`` over ``tables`` (input name -> pandas DataFrame; on Spark also a Spark
-  DataFrame or a table name), with ``params`` (name -> value, bound as SQL literals). ``engine``: None = the
+  DataFrame or a table name), with ``params`` (name -> value; bound by DuckDB as statement parameters, on
+  Spark as SQL literals — never pasted as text). ``engine``: None = the
   process's default :class:`DuckDBEngine` (:func:`default_engine`), or an engine object such as
   ``SparkEngine(spark_session)``. The result always has the query's declared output columns and types, in
   its declared row order (see :mod:`bankxl.engine.query`: money float64 in the base unit, counts int64, a

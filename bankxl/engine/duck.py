@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-import uuid
 from contextlib import contextmanager
 
 import pandas as pd
 
-from .query import SOURCE_DIALECT, Query, input_frame, normalise
+from .query import VIEW_PREFIX, Query, input_frame, normalise
 
 
 def _cores() -> int:
@@ -58,30 +57,31 @@ class DuckDBEngine:
     def run(self, query: Query, tables: dict, params: dict | None = None) -> pd.DataFrame:
         """``query`` over ``tables`` (input name -> pandas DataFrame, Parquet path or relation holding at least
         the declared columns), normalised by :func:`bankxl.engine.query.normalise`."""
-        with self._views(query, tables, params) as sql:
-            raw = self.con.execute(sql).df()
+        with self._views(query, tables, params) as (sql, values):
+            raw = self.con.execute(sql, values).df()
         return normalise(query, raw)
 
     def write(self, query: Query, tables: dict, params: dict | None, path) -> int:
         """``query`` over ``tables`` (as :meth:`run`) written by DuckDB to the Parquet file ``path`` instead of
         being returned: for results too large for memory (DuckDB's column types, not normalised; rows in no
         particular order). Returns the number of rows written."""
-        with self._views(query, tables, params) as sql:
+        with self._views(query, tables, params) as (sql, values):
             target = str(os.fspath(path)).replace("'", "''")
-            return int(self.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)").fetchall()[0][0])
+            return int(self.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet)", values).fetchall()[0][0])
 
     @contextmanager
     def _views(self, query: Query, tables: dict, params: dict | None):
-        """The query's SQL over its inputs registered under names of their own for this run (unregistered
-        after it), holding the engine's lock."""
-        tag = uuid.uuid4().hex[:12]
-        names = {t: f"{t}_{tag}" for t in query.inputs}
-        sql = query.render(SOURCE_DIALECT, params, names)
+        """(SQL text, parameter values) of the query (:meth:`Query.duckdb_sql`: made once per process, the
+        parameters bound by DuckDB) over its inputs registered as the views it reads (:data:`VIEW_PREFIX` +
+        input; unregistered after the run), holding the engine's lock (one query at a time: the names are
+        this run's)."""
+        sql, values = query.duckdb_sql(params)
+        names = {t: VIEW_PREFIX + t for t in query.inputs}
         with self._lock:
             try:
                 for t, view in names.items():
                     self.con.register(view, self._input(query, t, tables[t]))
-                yield sql
+                yield sql, values
             finally:
                 for view in names.values():
                     self.con.unregister(view)

@@ -13,8 +13,11 @@ Column types (:data:`TYPES`): ``text`` (pandas ``string``), ``key`` (text with f
 query groups on — org ids, periods: DuckDB gets a pandas input as a categorical, i.e. an ENUM of integer
 codes, measured 2.5x less CPU for D2's GROUPING SETS than the strings; Spark and the output see text), ``money`` / ``float`` (float64; money in the
 base unit, 元), ``count`` / ``level`` (int64, never NULL), ``int`` (nullable Int64), ``date``
-(datetime64[ns], day precision), ``bool`` (nullable ``boolean``). Parameters are written into the SQL as
-literals through the sqlglot syntax tree (``$name`` in the query text), never pasted as text.
+(datetime64[ns], day precision), ``bool`` (nullable ``boolean``). Parameters (``$name`` in the query text) are
+never pasted as text: DuckDB binds them as parameters of the statement (:meth:`Query.duckdb_sql`; it folds them
+as constants, e.g. a regex compiled once), other dialects get them as literals through the sqlglot syntax tree
+(:meth:`Query.render`). A query text is parsed once per process (:func:`_parsed`) and its DuckDB text made once
+(:func:`_duckdb_text`): a run costs no sqlglot parse after the first of that query (issue 16).
 """
 from __future__ import annotations
 
@@ -57,46 +60,104 @@ class Query:
     outputs: dict
     order: tuple
 
-    def tree(self, params: dict | None = None) -> exp.Expression:
-        """The parsed query with every ``$param`` replaced by its literal value. Raises EngineError for a
-        missing or undeclared parameter."""
+    def _params(self, params: dict | None) -> dict:
+        """``params`` as a dict, checked against the declared ones. Raises EngineError for a missing or
+        undeclared parameter."""
         params = dict(params or {})
         extra = set(params) - set(self.params)
         missing = set(self.params) - set(params)
         if extra or missing:
             raise EngineError(f"查询 {self.name} 的参数不符: 缺少 {sorted(missing)}, 未声明 {sorted(extra)}。",
                               f"Query {self.name}: missing parameters {sorted(missing)}, undeclared {sorted(extra)}.")
-        tree = sqlglot.parse_one(self.sql, read=SOURCE_DIALECT)
-        if params:
-            tree = exp.replace_placeholders(tree, **{k: _literal(v, self.params[k]) for k, v in params.items()})
-        return tree
+        return params
+
+    def tree(self, params: dict | None = None) -> exp.Expression:
+        """The parsed query (a copy of the once-parsed tree, :func:`_parsed`) with every ``$param`` replaced by
+        its literal value. Raises EngineError for a missing or undeclared parameter."""
+        params = self._params(params)
+        tree = _parsed(self.sql)
+        if params:  # transform copies: the shared tree is never changed
+            return exp.replace_placeholders(tree, **{k: _literal(v, self.params[k]) for k, v in params.items()})
+        return tree.copy()
 
     def render(self, dialect: str, params: dict | None = None, names: dict | None = None) -> str:
-        """The SQL text for ``dialect`` ("duckdb", "spark", …) with parameters bound and input tables renamed
-        (``names``: input -> table or view name in the engine). For a dialect other than the source one the
-        text is checked by :func:`check_translated` (raises EngineError)."""
-        tree = self.tree(params)
-        for t in tree.find_all(exp.Table):
-            if names and t.name in names:
-                t.replace(exp.to_table(names[t.name], dialect=dialect).as_(t.alias_or_name))
+        """The SQL text for ``dialect`` ("duckdb", "spark", …) with parameters bound as literals and input
+        tables renamed (``names``: input -> table or view name in the engine). For a dialect other than the
+        source one the text is checked by :func:`check_translated` (raises EngineError)."""
+        tree = _rename_tables(self.tree(params), names, dialect)
         if dialect == SOURCE_DIALECT:
             return tree.sql(dialect=dialect, comments=False)
         return check_translated(tree, dialect, self.name)
 
+    def duckdb_sql(self, params: dict | None = None) -> tuple[str, dict]:
+        """(SQL text, parameter values) for DuckDB's ``execute(text, values)``: the query with each input
+        table read from the view :data:`VIEW_PREFIX` + input name (``deposits`` -> ``_bankxl_in_deposits``) and
+        its ``$params`` left for DuckDB to bind (``values``: name -> Python value of the declared type,
+        :func:`_value`; only the parameters the text uses — DuckDB refuses others). The text is made once per
+        query text and process (:func:`_duckdb_text`). Raises EngineError for a missing or undeclared
+        parameter."""
+        params = self._params(params)
+        text, used = _duckdb_text(self.sql, tuple(self.inputs))
+        unknown = sorted(used - set(params))
+        if unknown:
+            raise EngineError(f"查询 {self.name} 使用了未声明的参数 {unknown}。",
+                              f"Query {self.name} uses undeclared parameters {unknown}.")
+        return text, {k: _value(params[k], self.params[k]) for k in sorted(used)}
+
+
+#: DuckDBEngine registers input ``t`` of a query as the view ``VIEW_PREFIX + t`` (:meth:`Query.duckdb_sql`)
+VIEW_PREFIX = "_bankxl_in_"
+
+
+@lru_cache(maxsize=128)
+def _parsed(sql: str) -> exp.Expression:
+    """The sqlglot tree of a query text (DuckDB dialect), parsed once per process. Shared between calls:
+    never changed — :meth:`Query.tree` copies it."""
+    return sqlglot.parse_one(sql, read=SOURCE_DIALECT)
+
+
+@lru_cache(maxsize=128)
+def _duckdb_text(sql: str, inputs: tuple) -> tuple[str, frozenset]:
+    """(DuckDB text, names of the ``$params`` it uses) of a query text whose input tables ``inputs`` are read
+    from :data:`VIEW_PREFIX` + name; made once per process per query text."""
+    tree = _rename_tables(_parsed(sql).copy(), {t: VIEW_PREFIX + t for t in inputs}, SOURCE_DIALECT)
+    return tree.sql(dialect=SOURCE_DIALECT, comments=False), frozenset(p.name for p in tree.find_all(exp.Placeholder))
+
+
+def _rename_tables(tree: exp.Expression, names: dict | None, dialect: str) -> exp.Expression:
+    """``tree`` (changed in place) with each table named in ``names`` (input -> engine name) replaced, aliased
+    by its query name so column references keep working."""
+    for t in tree.find_all(exp.Table):
+        if names and t.name in names:
+            t.replace(exp.to_table(names[t.name], dialect=dialect).as_(t.alias_or_name))
+    return tree
+
+
+def _value(value, kind: str):
+    """A parameter value as the Python value of its declared type (None for a missing one): ``date`` ->
+    ``datetime.date`` (the day of a timestamp), count/int/level -> int, money/float -> float, bool -> bool,
+    text/key -> str."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if kind == "date":
+        return pd.Timestamp(value).date()
+    if kind in ("count", "int", "level"):
+        return int(value)
+    if kind in ("money", "float"):
+        return float(value)
+    if kind == "bool":
+        return bool(value)
+    return str(value)
+
 
 def _literal(value, kind: str) -> exp.Expression:
-    """A parameter value as a SQL literal of its declared type."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    """A parameter value as a SQL literal of its declared type (:func:`_value`)."""
+    v = _value(value, kind)
+    if v is None:
         return exp.null()
     if kind == "date":
-        return exp.cast(exp.Literal.string(pd.Timestamp(value).strftime("%Y-%m-%d")), "DATE")
-    if kind in ("count", "int", "level"):
-        return exp.convert(int(value))
-    if kind in ("money", "float"):
-        return exp.convert(float(value))
-    if kind == "bool":
-        return exp.convert(bool(value))
-    return exp.convert(str(value))
+        return exp.cast(exp.Literal.string(v.strftime("%Y-%m-%d")), "DATE")
+    return exp.convert(v)
 
 
 def check_translated(tree: exp.Expression, dialect: str, name: str = "query") -> str:
@@ -219,18 +280,21 @@ def normalise(query: Query, df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for col, kind in query.outputs.items():
         s = df[col]
-        if kind in ("text", "key"):
-            s = s.astype(object).where(s.notna(), None).astype("string")
+        if kind in ("text", "key"):  # DuckDB's VARCHAR: pandas str (NaN for NULL) -> string (<NA>) in one step
+            s = s.astype("string") if isinstance(s.dtype, pd.StringDtype) else \
+                s.astype(object).where(s.notna(), None).astype("string")
         elif kind in ("money", "float"):
-            s = pd.to_numeric(s.astype(object).where(s.notna(), np.nan), errors="raise").astype("float64")
+            s = s.astype("float64") if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu" else \
+                pd.to_numeric(s.astype(object).where(s.notna(), np.nan), errors="raise").astype("float64")
         elif kind in ("count", "level"):
             if s.isna().any():
                 raise EngineError(f"查询 {query.name} 的计数列 {col} 有空值。", f"Query {query.name}: count {col} is NULL.")
             s = s.astype("int64")
         elif kind == "int":
             s = s.astype("Int64")
-        elif kind == "date":
-            s = pd.to_datetime(s.astype(object).where(s.notna(), None)).astype("datetime64[ns]")
+        elif kind == "date":  # DuckDB's DATE / TIMESTAMP: datetime64 of another unit; Spark: Python dates
+            s = s.astype("datetime64[ns]") if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M" else \
+                pd.to_datetime(s.astype(object).where(s.notna(), None)).astype("datetime64[ns]")
         else:
             s = s.astype("boolean")
         out[col] = s.to_numpy() if kind in ("money", "float", "count", "level") else s.array
