@@ -83,6 +83,7 @@ ACTIONS = {
     "SUMMARY_ROW": "剔除该行(合计/小计行不是明细)",
     "FOOTER_ROW": "剔除该行(表尾说明, 不是明细)",
     "DUP_KEY": "剔除该行, 保留同一主键的最后一条",
+    "TEXT_CONTROL": "已删除控制字符, 其余文字保留, 行保留",
 }
 #: codes whose value is blanked (or was blank): their 处理 depends on the column's role (:func:`_action`)
 BLANKED = BLANKED_CODES
@@ -1039,7 +1040,7 @@ def _coerce_id(arr: np.ndarray, blank: np.ndarray) -> C.Coerced:
     codes = np.full(n, None, dtype=object)
     reasons = np.full(n, None, dtype=object)
     strs = C.is_str_array(arr) & ~blank
-    text[strs] = arr[strs]
+    text[strs], ctrl = C.strip_controls(arr[strs])  # the rule of every text cell (coerce_text)
     other = ~strs & ~blank
     if strs.any():  # text in e-notation (a corrupted ID saved to CSV) is corrupt too
         vals = arr[strs]
@@ -1076,6 +1077,10 @@ def _coerce_id(arr: np.ndarray, blank: np.ndarray) -> C.Coerced:
     reasons[bad] = [why_id.get(c, c) for c in chk[bad]]
     out = C.Coerced(pd.array(norm.to_numpy(dtype=object), dtype="string"))
     C._groups(out, codes, reasons)
+    if ctrl is not None:
+        why = np.full(n, None, dtype=object)
+        why[strs] = ctrl
+        out.add(np.asarray(pd.notna(why), dtype=bool), "TEXT_CONTROL", why)
     return out
 
 
@@ -1993,7 +1998,8 @@ def _load_wide(spec: TableSpec, sheets: list, problems: ProblemLog, **kw) -> Loa
 def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]],
                 wanted: Sequence[str], optional: Sequence[str] = (), problems: ProblemLog | None = None,
                 strict: bool = False, mask: bool = True, mask_accounts: bool = True,
-                errors: dict[str, DataValidationError] | None = None) -> dict[str, LoadedTable]:
+                errors: dict[str, DataValidationError] | None = None, engine_tables: Sequence[str] = (),
+                engine: Any = None) -> dict[str, LoadedTable]:
     """Find and load each wanted canonical table (ids or any name) in the sources.
 
     Sources: .xlsx/.xlsm/.xls (sheets and Excel tables/ListObjects), .csv/.txt/.tsv, .parquet (one table per
@@ -2015,7 +2021,10 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     for ambiguous sources, and for structural problems of a found table. ``errors``: when given (a dict), the
     DataValidationError of an *optional* table (ambiguous sources, header or required column missing, strict
     mode) is stored there under its id and the table left out, instead of raised — ``bankxl run all`` loads
-    every table once and skips only the scenarios that need a table that failed.
+    every table once and skips only the scenarios that need a table that failed. ``engine_tables``: table ids
+    that may be read through DuckDB without their rows in pandas (:func:`bankxl.engine.inputs.load_file`:
+    a Parquet file, or a CSV with ``engine`` DuckDB or over the size threshold); their ``df`` is then a
+    :class:`bankxl.engine.inputs.DuckTable` with the same values and problems.
     """
     if problems is None:
         problems = ProblemLog()
@@ -2142,10 +2151,14 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             continue
         try:
             typed = None
-            if c.kind == "parquet":
+            if spec.id in engine_tables and c.kind in ("csv", "parquet") and c._raw is None:  # rows stay in DuckDB
+                from .engine.inputs import load_file
+                typed = load_file(c.kind, c.path, spec, c.notes, engine, problems=problems, strict=strict,
+                                  source=c.source, mask=mask, mask_accounts=mask_accounts)
+            if typed is None and c.kind == "parquet":
                 typed = _load_parquet(c.path, spec, c.notes, problems=problems, strict=strict, source=c.source,
                                       date1904=False, mask=mask, mask_accounts=mask_accounts)
-            elif c.kind == "csv" and c._raw is None and c.path is not None:  # typed at parse time
+            elif typed is None and c.kind == "csv" and c._raw is None and c.path is not None:  # typed at parse time
                 typed = _load_csv_typed(c.path, spec, c.notes, problems=problems, strict=strict,
                                         source=c.source, date1904=False, mask=mask, mask_accounts=mask_accounts)
             if typed is None:

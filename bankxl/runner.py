@@ -16,6 +16,7 @@ import pandas as pd
 from . import __version__
 from .conform import conform
 from .engine import usage as engine_usage
+from .engine.inputs import RELATION_READY
 from .errors import BankxlError, DataValidationError, ProblemLog
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
@@ -267,8 +268,10 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
         ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), **ctx_options)
         tables, cut_notes = leave_out_date_outliers(spec, tables, as_of, ctx.problems)
         ctx.notes = [*ctx.notes, *cut_notes]
-    used = {k: conform(k, v, problems=ctx.problems, required=k in spec.inputs)  # typed once, here: a scenario
-            for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}  # never re-casts them
+    used = {k: v if hasattr(v, "relation") and k in RELATION_READY.get(spec.code, ()) else  # read in DuckDB, typed
+            conform(k, v.to_pandas() if hasattr(v, "relation") else v, problems=ctx.problems,  # typed once, here:
+                    required=k in spec.inputs)  # a scenario never re-casts them
+            for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}
     if own_ctx:
         check_cust_id_coverage(used, ctx.problems)
     with engine_usage.recording() as engine_runs:  # what the engine layer computed (issue 17 item 5)
@@ -426,7 +429,7 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
             strict: bool = False, holidays: Any = None, scale: int = 10_000, mask: bool = True,
             mask_accounts: bool = True, currency: str | None = None,
             progress: Callable[[str], None] | None = None, loaded: Mapping[str, Any] | None = None,
-            load_problems: ProblemLog | None = None) -> Prepared:
+            load_problems: ProblemLog | None = None, engine: Any = None) -> Prepared:
     """Check the parameters, --as-of and currency (before any file is read), then load the inputs once and
     resolve the settings. Arguments as :func:`run_scenario`. Warnings (as-of far from the data) go to 说明 and
     to ``progress``. Raises ParameterError / DataValidationError.
@@ -434,7 +437,10 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
     ``loaded``: tables already loaded from ``sources`` ({id: :class:`bankxl.io.LoadedTable`}, e.g. one load
     shared by every scenario of ``bankxl run all``) — then nothing is read: the scenario takes its inputs from
     it (a missing required table raises DataValidationError) and ``load_problems`` (that load's ProblemLog)
-    gives it the row problems of its own tables only."""
+    gives it the row problems of its own tables only. ``engine``: the run's engine object (None = automatic):
+    the tables the scenario reads as DuckDB relations (:data:`bankxl.engine.inputs.RELATION_READY`) are read
+    through DuckDB without their rows in pandas (Parquet, a CSV with ``engine`` DuckDB or over the size
+    threshold: :func:`bankxl.engine.inputs.load_file`)."""
     from . import io as bio
     from .calendar import BankCalendar
 
@@ -451,7 +457,8 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
     if loaded is None:
         say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
         loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
-                                 problems=problems, strict=strict, mask=mask, mask_accounts=mask_accounts)
+                                 problems=problems, strict=strict, mask=mask, mask_accounts=mask_accounts,
+                                 engine_tables=RELATION_READY.get(spec.code, ()), engine=engine)
     else:
         for t in spec.inputs:
             if t not in loaded:
@@ -547,7 +554,7 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
         make_params(spec.params, params)  # a typo in a parameter fails before a Spark session starts
         engine = engine_for(engine, spark_master)
     prep = prepare(scenario, sources, params=params, as_of=as_of, strict=strict, holidays=holidays, scale=scale,
-                   mask=mask, mask_accounts=mask_accounts, currency=currency, progress=progress)
+                   mask=mask, mask_accounts=mask_accounts, currency=currency, progress=progress, engine=engine)
     say = progress or (lambda _msg: None)
     say(f"运行 running {prep.spec.code} {prep.spec.title} (数据日期 {prep.options['as_of']:%Y-%m-%d}) …")
     with using(engine):

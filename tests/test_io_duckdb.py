@@ -266,3 +266,56 @@ def test_parquet_integer_ids_are_left_to_the_pandas_path(tmp_path):
                              f"1.0 AS 金额, 'D' AS 借贷) TO '{pq}' (FORMAT parquet)")
     assert duck_inputs.load_parquet(pq, get_table("transactions"), [], con=DuckDBEngine().con,
                                     problems=ProblemLog()) is None
+
+
+# ---------------------------------------------------------------------------- end to end: C3 and D4 reports
+@pytest.fixture(scope="module")
+def bank_files(tmp_path_factory):
+    """The 5k sample bank written as one CSV and one Parquet file per table (as bench.common.ensure_data)."""
+    import duckdb
+
+    from bankxl.sample import make_sample_bank
+
+    d = tmp_path_factory.mktemp("bank5k_files")
+    (d / "csv").mkdir()
+    (d / "parquet").mkdir()
+    con = duckdb.connect()
+    for name, df in make_sample_bank(customers=5000, seed=1, as_of="2026-11-30").items():
+        df.to_csv(d / "csv" / f"{name}.csv", index=False)
+        con.register("df", df)
+        con.execute(f"COPY df TO '{d / 'parquet' / (name + '.parquet')}' (FORMAT parquet)")
+        con.unregister("df")
+    return d
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("code", ["C3", "D4"])
+def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code, monkeypatch):
+    from bankxl.runner import run_scenario
+    from bankxl.scenario import get_scenario
+
+    spec = get_scenario(code)
+    files = [bank_files / fmt / f"{t}.{fmt}" for t in (*spec.inputs, *spec.optional_inputs)
+             if (bank_files / fmt / f"{t}.{fmt}").exists()]
+    with monkeypatch.context() as m:  # the reference: every table through the pandas loader
+        m.delitem(duck_inputs.RELATION_READY, code)
+        want = run_scenario(code, files, None)
+    loads = []
+    real = duck_inputs.load_file
+
+    def spy(*a, **kw):
+        loads.append(out := real(*a, **kw))
+        return out
+
+    with monkeypatch.context() as m:
+        m.setattr(duck_inputs, "load_file", spy)
+        m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
+        got = run_scenario(code, files, None, engine="duckdb")
+    assert len(loads) == 1 and isinstance(loads[0].df, duck_inputs.DuckTable)  # 交易流水 read in DuckDB
+    assert len(loads[0].df) == len(pd.read_csv(bank_files / "csv" / "transactions.csv", usecols=[0]))
+    wt, gt = want.report.tables(), got.report.tables()
+    assert list(gt) == list(wt)
+    for name in wt:
+        assert gt[name].df.equals(wt[name].df), name
+    assert got.problems.problems == want.problems.problems
+    assert got.problems.counts == want.problems.counts

@@ -42,7 +42,7 @@ from .. import io as bio
 from ..errors import DataValidationError
 from ..tables import TableSpec
 
-__all__ = ["DuckTable", "load_csv", "load_parquet", "BATCH", "AUTO_CSV_BYTES", "use_duckdb"]
+__all__ = ["DuckTable", "RELATION_READY", "load_csv", "load_file", "load_parquet", "BATCH", "AUTO_CSV_BYTES", "use_duckdb"]
 
 #: distinct values of a text column handed to the pandas rule at a time
 BATCH = 1_000_000
@@ -71,6 +71,28 @@ def use_duckdb(path: Path, engine: Any = None) -> bool:
         return path.stat().st_size >= AUTO_CSV_BYTES
     except OSError:
         return False
+
+
+#: tables a scenario reads as a DuckDB relation (its code uses only ``len`` and the engine queries on them):
+#: only these are read through DuckDB in a run (:func:`bankxl.runner.prepare`); every other scenario gets the
+#: pandas loader's frame, as before
+RELATION_READY = {"C3": ("transactions",), "D4": ("transactions",)}
+
+
+def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: Any = None, **kw: Any
+              ) -> bio.LoadedTable | None:
+    """A ``kind`` ("csv" / "parquet") input file through DuckDB when :func:`use_duckdb` says so (a Parquet file
+    whenever the engine is DuckDB or automatic), on ``engine``'s connection (None: the default engine's);
+    None when it is not, or when that path hands the file back to the pandas loader. ``kw``: the loader's
+    options (problems, strict, source, mask, mask_accounts, date1904)."""
+    from . import default_engine
+
+    eng = engine if engine is not None else default_engine()
+    con = getattr(eng, "con", None)
+    if con is None or not (kind == "parquet" and (engine is None or hasattr(engine, "con"))
+                           or kind == "csv" and use_duckdb(path, engine)):
+        return None
+    return (load_parquet if kind == "parquet" else load_csv)(path, spec, notes, con=con, **kw)
 
 
 class DuckTable:
