@@ -580,3 +580,28 @@ def test_jobs_is_checked_before_any_load(tmp_path, monkeypatch):
         assert resolve_jobs(None, engine=object()) == 1  # e.g. a Spark engine: not forked
     else:
         assert resolve_jobs(None) == 1 and resolve_jobs(4) == 1
+
+
+def test_cross_view_write_error_is_raised_with_parallel_writes(tmp_path, monkeypatch):
+    """The two cross views (and --by parts) are written by forked workers when jobs > 1: a write that fails raises
+    the same BankxlError as with jobs=1, and every other file the run wrote is complete."""
+    import bankxl.crossview.runall as ra
+    from bankxl.errors import BankxlError
+    from bankxl.crossview.runall import fork_available
+
+    if not fork_available():
+        pytest.skip("no fork on this platform: run all is sequential there")
+    real = ra.write_report
+
+    def failing(report, path):
+        if path.name == "营销任务清单.xlsx":
+            raise BankxlError("写不了", "cannot write")
+        return real(report, path)
+
+    monkeypatch.setattr(ra, "write_report", failing)
+    for j in (1, 2):
+        with pytest.raises(BankxlError, match="写不了"):
+            _parallel_case(tmp_path, (XA, XB), j, by="manager")
+        names = sorted(p.name for p in (tmp_path / f"j{j}").iterdir() if p.is_file())
+        assert "营销任务清单.xlsx" not in names and {"XA_XA场景.xlsx", "XB_XB场景.xlsx"} <= set(names)
+        assert not [n for n in names if n.endswith(".tmp")]

@@ -222,14 +222,22 @@ def for_cross_views(report: Report | None) -> Report | None:
 _FORKED: dict[str, Any] = {}
 
 
+def _keep_inherited() -> None:
+    """In a freshly forked worker: keep the DuckDB engines inherited from the parent referenced for the worker's
+    life (never closed or collected here: a connection's destructor touches the parent's threads, which do not
+    exist after fork — a segmentation fault; the worker ends with ``os._exit``, multiprocessing)."""
+    from .. import engine as eng
+
+    _FORKED["inherited"] = (eng._default, _FORKED.get("kw", {}).get("engine"))
+
+
 def _worker_start() -> None:
-    """In a freshly forked worker: its own DuckDB engines (a connection's threads do not survive fork). The
-    inherited connections are kept referenced, never closed or collected here: their destructor would touch
-    the parent's threads (a segmentation fault); the worker ends with ``os._exit`` (multiprocessing)."""
+    """In a freshly forked scenario worker: its own DuckDB engines (a connection's threads do not survive fork;
+    the inherited ones are kept, :func:`_keep_inherited`)."""
     from .. import engine as eng
     from ..engine.duck import DuckDBEngine
 
-    _FORKED["inherited"] = (eng._default, _FORKED["kw"]["engine"])
+    _keep_inherited()
     eng.set_default_engine(None)
     e = _FORKED["kw"]["engine"]
     if isinstance(e, DuckDBEngine):
@@ -275,6 +283,31 @@ def _run_forked(specs: Sequence[Scenario], todo: Sequence[int], jobs: int, kw: d
     finally:
         _FORKED.clear()
     return out
+
+
+def _worker_write(i: int) -> Path:
+    """Write ``_FORKED["writes"][i]`` = (report, path) in a worker (:func:`_write_all`)."""
+    return write_report(*_FORKED["writes"][i])
+
+
+def _write_all(writes: Sequence[tuple[Report, Path]], jobs: int) -> list[Path]:
+    """:func:`~bankxl.report.xlsx.write_report` of each (report, path), in ``jobs`` forked processes when
+    ``jobs`` > 1 (the cross views: 客户画像 and 营销任务清单 are independent files); the paths in the order
+    given. The first write that fails raises its error (as one after the other), the writes not started are
+    cancelled; each file is written atomically."""
+    if jobs <= 1 or len(writes) < 2:
+        return [write_report(report, path) for report, path in writes]
+    _FORKED.update(writes=list(writes))
+    try:
+        pool = ProcessPoolExecutor(min(jobs, len(writes)), mp_context=mp.get_context("fork"),
+                                   initializer=_keep_inherited)
+        try:
+            futures = [pool.submit(_worker_write, i) for i in range(len(writes))]
+            return [f.result() for f in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        _FORKED.clear()
 
 
 def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str, Any] | None = None,
@@ -394,19 +427,20 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
         profile.notes += notes
         _finish(profile, "客户画像", cross, ctx, tables_inputs, load_problems)
         result.profile = profile
-        paths.append(write_report(profile, _target(out_dir, PROFILE_FILE, sources)))
-        say(f"  ✓ 客户画像 -> {paths[-1].name}")
         tasks = build_tasks(ran, typed, cross, ctx, do_not_disturb=dnd, contacts=contact, refused=refused, ps=ps)
         tasks.notes += notes + ([fb_note] if fb_note else [])
         _finish(tasks, "营销任务清单", cross, ctx, tables_inputs, load_problems)
         result.tasks = tasks
-        paths.append(write_report(tasks, _target(out_dir, TASKS_FILE, sources)))
-        say(f"  ✓ 营销任务清单 -> {paths[-1].name}")
+        writes = [(profile, _target(out_dir, PROFILE_FILE, sources)), (tasks, _target(out_dir, TASKS_FILE, sources))]
+        parts = split_tasks(tasks, by, out_dir, sources) if by else []
+        for part, report in parts:
+            _finish(report, "营销任务清单", cross, ctx, tables_inputs, load_problems)
+            writes.append((report, part))
+        written = _write_all(writes, jobs)
+        paths += written
+        say(f"  ✓ 客户画像 -> {written[0].name}")
+        say(f"  ✓ 营销任务清单 -> {written[1].name}")
         if by:
-            parts = split_tasks(tasks, by, out_dir, sources)
-            for part, report in parts:
-                _finish(report, "营销任务清单", cross, ctx, tables_inputs, load_problems)
-                paths.append(write_report(report, part))
             say(f"  ✓ 按{'客户经理' if by == 'manager' else '机构'}拆分 {len(parts)} 个文件 -> "
                 f"{parts[0][0].parent if parts else out_dir}")
     result.paths = paths
