@@ -40,33 +40,52 @@ class Matrices:
 def monthly_matrix(cm: pd.DataFrame, as_of: pd.Timestamp) -> Matrices:
     """``cm``: customer_monthly (cust_id, month, dep_avg 元, optional wm_bal 元, org_id), conformed, one row
     per (cust_id, month) (duplicates dropped by the caller), months after the data date left out by the
-    caller. Negative 存款月日均 are clipped to 0 (§0.7: 客户分层时 clip 0)."""
+    caller. Negative 存款月日均 are clipped to 0 (§0.7: 客户分层时 clip 0). Rows without a 客户号 (blank or
+    missing) or without a month are left out.
+
+    Vectorised on integer codes (issue 16): 客户号 factorised once (the kept ones sorted into ``ids``), months
+    as column numbers, 机构号 factorised and stripped per distinct value; each customer's 机构号 is the one of
+    his latest month holding one, read from a customer × month matrix of 机构号 codes (one row per customer
+    and month, as for ``dep``)."""
     end = as_of.to_period("M")
-    x = cm[cm["cust_id"].fillna("").ne("") & cm["month"].notna()]
-    code, uniq = pd.factorize(x["cust_id"].astype("string"), sort=True)  # integer codes in 客户号 order
-    ids = pd.Index(uniq, dtype="string", name="cust_id")
-    first = x["month"].min().to_period("M") if len(x) else end
+    c_all, uniq = pd.factorize(cm["cust_id"].astype("string").to_numpy(dtype=object))  # -1 = missing (<NA>)
+    month = cm["month"].to_numpy(dtype="datetime64[ns]")
+    keep = (c_all >= 0) & ~np.isnat(month)
+    blank = np.flatnonzero(uniq == "")
+    if len(blank):
+        keep &= c_all != blank[0]
+    rows = np.flatnonzero(keep)
+    used = np.flatnonzero(np.bincount(c_all[rows], minlength=len(uniq)) > 0)
+    names = uniq[used]
+    order = np.argsort(names, kind="stable")  # 客户号 order, as factorize(sort=True)
+    rank = np.full(len(uniq), -1, dtype=np.int64)
+    rank[used[order]] = np.arange(len(used))
+    code = rank[c_all[rows]]
+    ids = pd.Index(pd.array(names[order], dtype="string"), dtype="string", name="cust_id")
+    ym = month[rows].astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    first = pd.Period(np.int64(ym.min()).astype("datetime64[M]"), freq="M") if len(rows) else end
     months = pd.period_range(min(first, end), end, freq="M")
-    col = (x["month"].dt.year * 12 + x["month"].dt.month - (months[0].year * 12 + months[0].month)).to_numpy(
-        dtype=np.int64)
+    col = ym - (months[0].year * 12 + months[0].month - (1970 * 12 + 1))
     dep = np.full((len(ids), len(months)), np.nan)
     wm = np.full((len(ids), len(months)), np.nan)
-    v = pd.to_numeric(x["dep_avg"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    v = pd.to_numeric(cm["dep_avg"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[rows]
     clipped = int((v < 0).sum())
     dep[code, col] = np.where(v < 0, 0.0, v)
-    w = pd.to_numeric(x["wm_bal"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan) \
-        if "wm_bal" in x.columns else np.full(len(x), np.nan)
+    w = pd.to_numeric(cm["wm_bal"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[rows] \
+        if "wm_bal" in cm.columns else np.full(len(rows), np.nan)
     wm[code, col] = np.where(w < 0, 0.0, w)
-    if "org_id" in x.columns:
-        o = x["org_id"].astype("string").str.strip().replace("", pd.NA)
-        has = o.notna().to_numpy()
-        # per customer the 机构号 of his latest month holding one: rows ordered by month, the last per code
-        last = pd.DataFrame({"c": code[has], "m": x["month"].to_numpy()[has], "o": o.to_numpy()[has]})
-        last = last.sort_values("m", kind="stable").drop_duplicates("c", keep="last")
-        org = pd.Series(pd.NA, index=ids, dtype="string")
-        org.iloc[last["c"].to_numpy()] = last["o"].to_numpy()
-    else:
-        org = pd.Series(pd.NA, index=ids, dtype="string")
+    org = pd.Series(pd.NA, index=ids, dtype="string")
+    if "org_id" in cm.columns and len(rows):
+        oc, ou = pd.factorize(cm["org_id"].astype("string").to_numpy(dtype=object)[rows])  # few distinct 机构号
+        ou = pd.Series(ou, dtype="string").str.strip().replace("", pd.NA)  # per distinct value
+        oc = np.where(oc >= 0, oc, len(ou))
+        oc = np.where(np.append(ou.notna().to_numpy(), False)[oc], oc, -1)  # -1: no 机构号 in that row
+        om = np.full((len(ids), len(months)), -1, dtype=np.int64)
+        om[code, col] = oc
+        has = om >= 0
+        latest = len(months) - 1 - np.argmax(has[:, ::-1], axis=1)  # per customer: his latest month with one
+        got = has.any(axis=1)
+        org.iloc[np.flatnonzero(got)] = ou.to_numpy()[om[np.flatnonzero(got), latest[got]]]
     return Matrices(ids, months, dep, wm, bool(np.isfinite(w).any()), org.astype("string"), clipped)
 
 
