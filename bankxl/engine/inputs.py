@@ -398,6 +398,7 @@ class _Body:
         self.width = len(header)
         self.sink = bio._Sink(spec, None, problems)
         self.tables = [raw.replace("bx_raw_", "bx_cells_")] if base is not None else []
+        self._cache: dict[int, Any] = {}  # column -> its distinct values over all rows, when one chunk
         self.cap = problems.cap
 
     # ------------------------------------------------------------------------------------------ helpers
@@ -469,7 +470,8 @@ class _Body:
                 nb.append(self._present(j))
                 summ.append(None)
                 continue
-            for v, _n, _f in self._distinct(j, batch=BATCH):
+            for ci, (v, _n, _f) in enumerate(self._distinct(j, batch=BATCH)):
+                self._cache[j] = (v, _n, _f) if ci == 0 and len(v) < BATCH else None  # one chunk: reused below
                 b = C._stripped_blank_many(v)
                 blanks.extend(v[b])
                 s = np.fromiter(map(operator.contains, v, itertools.repeat("计")), dtype=bool, count=len(v)) & ~b
@@ -515,6 +517,7 @@ class _Body:
         kept = self._name("kept")
         con.execute(f"CREATE VIEW {kept} AS SELECT * FROM {self.raw} WHERE {pre}")
         self.kept = kept
+        self.all_kept = con.execute(f"SELECT COUNT(*) FROM {kept}").fetchall()[0][0] == self.n0
         # a record longer than its header (bankxl.io._load_body: FIELD_COUNT)
         named = np.flatnonzero(~C.blank_mask(self.header))
         first_extra = named.max() + 1 if named.size else 0
@@ -590,7 +593,9 @@ class _Body:
         order: list = []
         maps = []  # frames v -> val
         col_notes: list[str] = []
-        for bi, (v, cnt, _f) in enumerate(self._distinct(j, rows_where, batch=BATCH if batched else None)):
+        cached = self._cache.get(j) if self.all_kept else None  # no row dropped: the first pass's values
+        chunks = [cached] if cached is not None else self._distinct(j, rows_where, batch=BATCH if batched else None)
+        for bi, (v, cnt, _f) in enumerate(chunks):
             blank_u = C._stripped_blank_many(v) if ct == "text" else np.zeros(len(v), bool)
             codes = np.repeat(np.arange(len(v)), cnt) if k == "rate" else np.zeros(0, np.int64)
             out = bio._coerce_column(col, v, blank_u, unit, htxt, spec, self.date1904, codes=codes)
