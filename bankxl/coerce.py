@@ -13,6 +13,10 @@ Rules (SCENARIOS.md §0.1 / §0.7):
 * blank: ``None``, NaN, NaT, ``''``, whitespace-only text, Excel error texts (``#N/A``, ``#DIV/0!`` ...),
   ``NULL``, dashes (``-``, ``--``, ``—``, ``－``; :data:`_DASHES`) and the texts ``nan``/``None``/``NaT``/``<NA>`` (left by an earlier ``str(NaN)``) are missing;
   the loader never produces the string ``"nan"``.
+* control characters in text (:data:`CONTROL_CHARS`: C0 controls but tab and line breaks, DEL, C1 controls, the
+  bidi marks / overrides / isolates U+061C, U+200E/F, U+202A–E, U+2066–9) are removed from code / text /
+  category / ID cells and recorded as TEXT_CONTROL (:func:`strip_controls`): an RLO (U+202E) in a name shows
+  its text reversed in Excel, a NUL breaks other tools.
 * code / text / category: str; a whole-number float (calamine reads every number as float) becomes text
   without ``.0`` (``1001.0`` -> ``'1001'``); codes are NFKC-normalised (full-width digits) and lose a leading
   ``'`` (Excel's text marker); a code stored as a number with more than 15 digits has lost precision ->
@@ -312,17 +316,22 @@ def coerce_text(arr: np.ndarray, blank: np.ndarray, *, code: bool = False, disti
     are known to be distinct (each is cleaned once without hashing)."""
     strs = is_str_array(arr) & ~blank
     out_vals = np.full(len(arr), None, dtype=object)
+    out = Coerced(None)
     if strs.any():
         vals = arr[strs]
         if not distinct:
             codes_, vals = pd.factorize(vals, use_na_sentinel=True)
+        vals, why = strip_controls(np.asarray(vals, dtype=object))
         if _no_space(vals, ascii_only=code):  # nothing to strip or normalise (the usual export)
             res = np.asarray(vals, dtype=object)
         else:
             res = _clean_codes(vals) if code else np.fromiter(map(str.strip, vals), dtype=object, count=len(vals))
         out_vals[strs] = res if distinct else res[codes_]
+        if why is not None:
+            cell_why = np.full(len(arr), None, dtype=object)
+            cell_why[strs] = why if distinct else why[codes_]
+            out.add(np.asarray(pd.notna(cell_why), dtype=bool), "TEXT_CONTROL", cell_why)
     other = ~strs & ~blank
-    out = Coerced(None)
     if other.any():
         def fn(x):
             if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
@@ -340,6 +349,35 @@ def coerce_text(arr: np.ndarray, blank: np.ndarray, *, code: bool = False, disti
     out_vals[out_vals == ""] = None
     out.values = pd.array(out_vals, dtype="string")
     return out
+
+
+#: characters removed from text cells on load (:func:`strip_controls`): C0 controls except tab, line feed and
+#: carriage return; DEL and the C1 controls; the bidi controls (ALM U+061C, LRM/RLM U+200E/F, the embeddings and
+#: overrides U+202A–E, the isolates U+2066–9) — an RLO in a customer name makes Excel show the rest reversed
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: 问题说明 of TEXT_CONTROL (the code points removed follow)
+CONTROL_REASON = "文本含不可见的控制字符(如 U+202E 从右到左覆盖会让 Excel 倒序显示文字), 已删除"
+
+
+def strip_controls(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """``values`` (object array of ``str``) without :data:`CONTROL_CHARS`, and per value the 问题说明 naming the
+    code points removed (``None`` where there were none); ``(values, None)`` unchanged when no value holds one —
+    one ``str.isprintable`` pass over the joined text (every control character is unprintable; it is twice as fast
+    as the regex), the regex only when something is unprintable (a tab, U+3000 …), then a pass over the values."""
+    if not len(values):
+        return values, None
+    joined = "".join(values)
+    if joined.isprintable() or CONTROL_CHARS.search(joined) is None:
+        return values, None
+    found = np.fromiter((CONTROL_CHARS.search(v) is not None for v in values), dtype=bool, count=len(values))
+    out = np.array(values, dtype=object, copy=True)
+    why = np.full(len(values), None, dtype=object)
+    for i in np.flatnonzero(found):
+        v = values[i]
+        points = sorted({f"U+{ord(ch):04X}" for ch in CONTROL_CHARS.findall(v)})
+        out[i] = CONTROL_CHARS.sub("", v)
+        why[i] = f"{CONTROL_REASON}: {'、'.join(points)}"
+    return out, why
 
 
 def _clean_code(u: str) -> str:

@@ -53,6 +53,7 @@ PROBLEM_CODES: dict[str, str] = {
     "FEEDBACK_CONFLICT": "同一客户同一轮次在几份退回的名单中反馈不同",
     "USCC_INVALID": "统一社会信用代码格式或校验位错误(GB 32100)",
     "POLICY_LIMIT": "助学贷款超出政策参数(年度额度上限或最长期限)",
+    "TEXT_CONTROL": "文本含不可见的控制字符(如 U+202E 从右到左覆盖、NUL), 已删除",
     "KEY_UNMATCHED": "本表的客户号大多在客户表中找不到(常因客户号以数字存储丢失前导 0), 按客户关联的结果不完整",
 }
 
@@ -167,7 +168,8 @@ class RowProblem:
     action: str
 
     def shown_value(self, mask: bool = True, mask_accounts: bool = True) -> str:
-        """原值 as shown to the user: ``""`` for a missing value; masked (:func:`bankxl.masking.mask_field`)
+        """原值 as shown to the user: ``""`` for a missing value; control characters (:data:`bankxl.coerce.CONTROL_CHARS`)
+        left out; masked (:func:`bankxl.masking.mask_field`)
         when ``mask`` and the column is personal (证件号码(id_no), 手机号(phone), 客户名称(cust_name),
         账号(acct_no) …; the English id in brackets names the field). A key of several columns
         (``账号(acct_no)、客户号(cust_id)`` with value ``6217… / 0000…``) is masked part by part. The Excel
@@ -176,6 +178,9 @@ class RowProblem:
         if v is None or (isinstance(v, float) and pd.isna(v)):
             return ""
         text = str(v)
+        from .coerce import CONTROL_CHARS
+
+        text = CONTROL_CHARS.sub("", text)  # never a raw RLO / NUL on the sheet (问题说明 names the code points)
         fields = _FIELD_ID.findall(self.column or "")
         if not mask or not fields:
             return text
