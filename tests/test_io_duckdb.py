@@ -319,3 +319,30 @@ def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code,
         assert gt[name].df.equals(wt[name].df), name
     assert got.problems.problems == want.problems.problems
     assert got.problems.counts == want.problems.counts
+
+
+def test_date_outliers_are_cut_the_same_on_the_duckdb_table(bank_files, tmp_path, monkeypatch):
+    """C3 takes its data date from 交易时间: two flows dated 2099 are DATE_OUTLIER and left out (the runner's cut
+    of a DuckTable: DuckTable[col] and .loc) — the same report and problems as the pandas loader's frame."""
+    from bankxl.runner import run_scenario
+
+    d = tmp_path / "in"
+    d.mkdir()
+    for t in ("customers",):  # no table with a 数据日期 column: the data date comes from 交易时间
+        (d / f"{t}.csv").write_bytes((bank_files / "csv" / f"{t}.csv").read_bytes())
+    text = (bank_files / "csv" / "transactions.csv").read_text(encoding="utf-8")
+    extra = [line.replace("2026-", "2099-", 1).replace("TX", "TZ", 1) for line in text.splitlines()[1:3]]
+    (d / "transactions.csv").write_text(text + "\n".join(extra) + "\n", encoding="utf-8")
+    files = sorted(d.iterdir())
+    with monkeypatch.context() as m:
+        m.delitem(duck_inputs.RELATION_READY, "C3")
+        want = run_scenario("C3", files, None)
+    with monkeypatch.context() as m:
+        m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
+        got = run_scenario("C3", files, None, engine="duckdb")
+    outliers = [p for p in got.problems.problems if p.code == "DATE_OUTLIER"]
+    assert [p.value for p in outliers] == ["2099-" + x.split(",")[3][5:] for x in extra]
+    assert got.problems.problems == want.problems.problems
+    wt, gt = want.report.tables(), got.report.tables()
+    for name in wt:
+        assert gt[name].df.equals(wt[name].df), name
