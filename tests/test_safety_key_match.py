@@ -151,3 +151,21 @@ def test_external_list_without_bank_ids_is_not_flagged():
 def test_sample_bank_is_not_flagged(bank):
     log = ProblemLog()
     assert check_cust_id_coverage(bank, log) == [] and len(log) == 0
+
+
+def test_transactions_read_through_duckdb_are_checked_too(bank, tmp_path):
+    """A text (VARCHAR) Parquet 交易流水 is read by DuckDB for C3 (a relation, not a pandas frame): the same
+    problem, with the example's row (before the .loc fix: ValueError from DuckTable.loc[mask, column])."""
+    from bankxl.engine.inputs import DuckTable
+    from bankxl.runner import prepare
+
+    cust = tmp_path / "客户.csv"
+    _plain(bank["customers"]).to_csv(cust, index=False)
+    d = _plain(bank["transactions"])  # noqa: F841 - read by DuckDB
+    txn = tmp_path / "流水.parquet"
+    duckdb.sql(f"COPY (SELECT * REPLACE (ltrim(cust_id, '0') AS cust_id) FROM d) TO '{txn}' (FORMAT parquet)")
+    prep = prepare("C3", [cust, txn], as_of=AS_OF)
+    assert isinstance(prep.tables["transactions"], DuckTable)
+    p, = _key_problems(prep.problems)
+    first = bank["transactions"]["cust_id"].iloc[0]
+    assert p.value == first.lstrip("0") and f"例: 本表第 1 行的「{first.lstrip('0')}」, 客户表「{first}」。" in p.reason

@@ -554,7 +554,8 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
             ex, ex_k = missing[padded].iloc[0], twin[padded].iloc[0]
         else:
             ex, ex_k = missing.iloc[0], known[0]
-        rows = df.loc[(df["cust_id"] == ex).fillna(False).to_numpy(dtype=bool), "_row"] \
+        # the example's rows: a boolean row filter, then one column (a DuckDB-read table takes .loc[mask] only)
+        rows = df.loc[(df["cust_id"] == ex).fillna(False).to_numpy(dtype=bool)]["_row"] \
             if "_row" in df.columns else pd.Series([], dtype="Int64")
         row = int(rows.iloc[0]) if len(rows) and pd.notna(rows.iloc[0]) else None
         at, at_en = (f"第 {row} 行的", f"row {row}: ") if row else ("", "")
