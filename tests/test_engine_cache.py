@@ -136,3 +136,16 @@ def test_a_placeholder_not_declared_is_an_engine_error():
     q = parse_query("bad", "-- input t: x money\n-- output: y money\nSELECT x * $rate AS y FROM t")
     with pytest.raises(EngineError, match="rate"):
         DuckDBEngine(threads=1).run(q, {"t": pd.DataFrame({"x": [1.0]})})
+
+
+def test_key_columns_reach_duckdb_as_enums_in_a_run():
+    """A ``key`` input column is scanned by DuckDB as an ENUM (integer codes) in a real run, not only by the
+    helper (measured for D2's maturity_structure at 100k: 0.059 s CPU vs 0.087 s on the strings); a ``text``
+    one stays VARCHAR; the caller's frame keeps its dtypes; the output is text either way."""
+    q = parse_query("kinds", "-- input t: k key, s text\n-- output: tk text, ts text, k text\n-- order: k\n"
+                             "SELECT typeof(k) AS tk, typeof(s) AS ts, k FROM t")
+    f = pd.DataFrame({"k": pd.array(["b", "a", None], dtype="string"), "s": pd.array(["x", "y", "z"], dtype="string")})
+    got = DuckDBEngine(threads=1).run(q, {"t": f})
+    assert got["tk"].str.startswith("ENUM").all() and (got["ts"] == "VARCHAR").all()
+    assert got["k"].tolist() == ["a", "b", pd.NA] and got["k"].dtype == "string"
+    assert f["k"].dtype == "string"

@@ -87,13 +87,13 @@ class DuckDBEngine:
                     self.con.unregister(view)
 
     def _input(self, query: Query, table: str, src):
-        """The declared columns of one input: a pandas frame (:func:`input_frame`), or a Parquet path or a
-        relation of this connection (projected). Raises EngineError naming missing columns
-        (:func:`input_frame`)."""
+        """The declared columns of one input: a pandas frame (:func:`input_frame`; its ``key`` columns as
+        categoricals, :func:`_as_keys`), or a Parquet path or a relation of this connection (projected). Raises
+        EngineError naming missing columns (:func:`input_frame`)."""
         import duckdb
 
         if isinstance(src, pd.DataFrame):
-            return input_frame(query, table, src)
+            return _as_keys(query, table, input_frame(query, table, src))
         if isinstance(src, (str, os.PathLike)):
             src = self.con.read_parquet(os.fspath(src))
         input_frame(query, table, pd.DataFrame(columns=src.columns))  # the same missing-column check
