@@ -65,18 +65,20 @@ def test_a_second_run_does_not_parse_again(parses):
 
 def test_new_parameter_values_bind_without_parsing(parses):
     """merchant_months with two data dates: the second binds other values to the same text (no parse) and its
-    result follows them. Rows: M1 2026-10 and 2026-11 (twice: the first is dup), M2 2026-12. end 2026-11: M2's
-    row is future; end 2026-12: it is kept."""
-    mm = pd.DataFrame({"_i": np.arange(4, dtype="int64"), "mch_id": pd.array(["M1", "M1", "M1", "M2"], dtype="string"),
-                       "month": pd.to_datetime(["2026-10-01", "2026-11-01", "2026-11-01", "2026-12-01"])})
+    result follows them. Rows: M1 2026-10 and 2026-11 (twice: the first is dup), M2 2026-12, and a row with a
+    blank 商户号. Only the rows left out come back: end 2026-11: the dup, the blank one and M2's row (future);
+    end 2026-12: M2's row is held, so it is not listed."""
+    mm = pd.DataFrame({"_i": np.arange(5, dtype="int64"),
+                       "mch_id": pd.array(["M1", "M1", "M1", "M2", " "], dtype="string"),
+                       "month": pd.to_datetime(["2026-10-01", "2026-11-01", "2026-11-01", "2026-12-01", "2026-11-01"])})
     eng = DuckDBEngine(threads=1)
     q = engine.load("merchant_months")
     has_text = r"\S"
     nov = eng.run(q, {"mm": mm}, {"end_ym": 2026 * 12 + 11, "has_text": has_text})
     dec = eng.run(q, {"mm": mm}, {"end_ym": 2026 * 12 + 12, "has_text": has_text})
     assert parses.count(q.sql) == 1
-    assert nov["state"].tolist() == ["kept", "dup", "kept", "future"]
-    assert dec["state"].tolist() == ["kept", "dup", "kept", "kept"]
+    assert nov["_i"].tolist() == [1, 3, 4] and nov["state"].tolist() == ["dup", "future", "blank"]
+    assert dec["_i"].tolist() == [1, 4] and dec["state"].tolist() == ["dup", "blank"]
 
 
 TYPES_SQL = """-- every parameter type
