@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..conform import conform
 from ..errors import BankxlError, DataValidationError, ParameterError, ProblemLog
+from ..lists import ListTable
 from ..report import Report, Table
 from ..report.xlsx import report_file_name, safe_filename, write_report
 from ..rules.identity import persons
@@ -207,14 +208,27 @@ def resolve_jobs(jobs: int | None, engine: Any = None, tasks: int | None = None,
     return n
 
 
+#: the columns of a ``role="detail"`` table the cross views read: who is on it (a risk scenario's detail holds
+#: its customers, :func:`.tasks.list_rows`); 等级 kept with it should a detail ever carry levels
+DETAIL_COLUMNS = ("客户号", "等级")
+
+
 def for_cross_views(report: Report | None) -> Report | None:
     """``report`` with only what the cross views read (:mod:`.profile`, :mod:`.tasks`, :func:`_cross_context`):
-    its per-customer tables (``Table.role`` set: lists, details, tags), meta, notes; no charts, notes blocks,
-    summary tables or problem log. What a worker process of ``run all`` sends back (pickled) once it has
-    written the whole report."""
+    its per-customer tables (``Table.role`` set) — lists and tags whole, details with their
+    :data:`DETAIL_COLUMNS` only — meta and notes; no charts, notes blocks, summary tables or problem log. What a
+    worker process of ``run all`` sends back (pickled) once it has written the whole report (at 100k customers
+    the details are most of a report's frames)."""
     if report is None:
         return None
-    sheets = [replace(sh, blocks=[b for b in sh.blocks if isinstance(b, Table) and b.role]) for sh in report.sheets]
+
+    def keep(b: Table) -> Table:
+        if b.role != "detail" or isinstance(b, ListTable):
+            return b
+        return replace(b, df=b.df.loc[:, [c for c in DETAIL_COLUMNS if c in b.df.columns]])
+
+    sheets = [replace(sh, blocks=[keep(b) for b in sh.blocks if isinstance(b, Table) and b.role])
+              for sh in report.sheets]
     return replace(report, sheets=[sh for sh in sheets if sh.blocks], problems=None)
 
 
