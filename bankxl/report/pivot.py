@@ -86,6 +86,8 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.xmlwriter import XMLwriter
 
+from .xlsx import CELL_MAX, cut_cell_text
+
 __all__ = [
     "DataField",
     "PivotPlacement",
@@ -276,10 +278,14 @@ def _num_column(name: str, values: np.ndarray) -> _Column:
 
 def _str_column(name: str, codes: np.ndarray, texts: np.ndarray) -> _Column:
     """A ``str`` column from ``codes`` (-1 = blank) into ``texts`` (object array of str in any order,
-    repeats allowed, ``""`` = blank): texts sorted by code point and merged, codes remapped."""
+    repeats allowed, ``""`` = blank): texts sorted by code point and merged, codes remapped. A text over Excel's
+    cell limit is cut as its cell on the source sheet is (:func:`bankxl.report.xlsx.cut_cell_text`), so the
+    cache holds what the cells hold."""
     out = np.full(len(codes), -1, dtype=np.int64)
     if len(texts) == 0:
         return _Column(name, "str", out, np.empty(0, dtype=object))
+    if max(map(len, texts)) > CELL_MAX // 2:  # the item a source cell shows: cut as the writer cuts the cell
+        texts = np.array([c if (c := cut_cell_text(t)) is not None else t for t in texts], dtype=object)
     uniques, inverse = np.unique(texts, return_inverse=True)
     inverse = inverse.reshape(-1)
     if uniques[0] == "":  # sorts first; an empty text is a blank cell

@@ -61,6 +61,21 @@ EMPTY_NOTE = "没有符合条件的记录"
 #: and the cut counted per sheet and column in 写出说明 on 说明 (Excel cannot hold more)
 CELL_MAX = 32767
 CUT_MARK = "…(已截断: 超过 Excel 单元格 32767 字符上限)"
+
+
+def cut_cell_text(v: str) -> str | None:
+    """``v`` cut to :data:`CELL_MAX` UTF-16 units (Excel's cell limit), its end replaced by :data:`CUT_MARK`;
+    None when it fits. The one cut of every cell and pivot-cache item the writer makes."""
+    if len(v) <= CELL_MAX // 2 or len(v.encode("utf-16-le")) // 2 <= CELL_MAX:
+        return None
+    keep = CELL_MAX - len(CUT_MARK)
+    return v.encode("utf-16-le")[:2 * keep].decode("utf-16-le", errors="ignore") + CUT_MARK
+
+
+#: how many Excel rows of cut cells a 说明 line lists per sheet and column
+CUT_ROWS_SHOWN = 10
+#: the 「列」 of a cut 说明 / 概览 text line (a Note's lines and pairs are written in columns A and B)
+NOTE_COLUMN = "A(说明文字)"
 #: text from data starting with one of these is written as text with Excel's quote prefix (the "'" of a typed
 #: value), so editing the cell (F2 + Enter) keeps it text instead of turning it into a live formula
 FORMULA_LEAD = ("=", "+", "-", "@")
@@ -254,7 +269,7 @@ class XlsxReportWriter:
         self._taken: set[str] = set()  # sheet names in use
         self._split: set[str] = set()  # tables continued on more sheets
         self.notes: list[str] = []  # what the writer did, for 说明
-        self._cut: dict[tuple[str, str], int] = {}  # (sheet, column) -> cells cut at CELL_MAX
+        self._cut: dict[tuple[str, str], list[int]] = {}  # (sheet, column) -> Excel rows of cells cut at CELL_MAX
         self._details: list[str] = []  # sheets printed as detail (first page only)
         self._deferred: list[tuple] = []  # headline charts over tables written later: (ws, sheet, chart, row)
         self._rows: dict[int, float] = {}  # row heights (points) set on the sheet being written
@@ -386,8 +401,9 @@ class XlsxReportWriter:
         ws.write_string(0, 0, f"{self.report.title} — 概览", self.fmt.get(bold=True, font_size=16, font_color="#1F4E78"))
         self._set_row(ws, 0, 24)
         lines = ([f"数据日期 {pd.Timestamp(as_of):%Y-%m-%d}"] if as_of is not None else []) + list(h.lines)
+        line_write = self._guard_text(ws.write_string, name, NOTE_COLUMN, quote=False)  # over CELL_MAX: cut, said
         for k, line in enumerate(lines, 1):
-            ws.write_string(k, 0, str(line), self.fmt.get(font_color="#595959"))
+            line_write(k, 0, str(line), self.fmt.get(font_color="#595959"))
         spans.append((None, 0, None, len(lines) + 1))
         row = len(lines) + 2
         spans.append((None, row, row, row + len(h.figures) + 1))
@@ -587,12 +603,14 @@ class XlsxReportWriter:
     # -- blocks --------------------------------------------------------------------------------------
     def _write_note(self, ws, note: Note, row: int, widths: dict) -> int:
         row = self._write_caption(ws, note.title, None, row)
+        line_write = self._guard_text(ws.write_string, ws.name, NOTE_COLUMN, quote=False)  # over CELL_MAX: cut, said
+        value_write = self._guard_text(self._writer_for(ws), ws.name, "B(取值)", quote=False)
         for line in note.lines:
-            ws.write_string(row, 0, str(line), self.fmt.get(text_wrap=False))
+            line_write(row, 0, str(line), self.fmt.get(text_wrap=False))
             row += 1
         for k, v in note.pairs:
             ws.write_string(row, 0, str(k), self.fmt.get(bold=True, bg_color="#F2F2F2", border=1))
-            self._write_value(ws, row, 1, v, self.fmt.get(border=1, text_wrap=True))
+            value_write(row, 1, v, self.fmt.get(border=1, text_wrap=True))
             widths[0] = max(widths.get(0, 0), display_width(k))
             widths[1] = max(widths.get(1, 0), min(display_width(v), 80))
             row += 1
@@ -803,30 +821,37 @@ class XlsxReportWriter:
             return None
         return np.max([layout.text_lines(df.iloc[:, j], width) for j, width in wrapped.items()], axis=0)
 
-    def _guard_text(self, write, sheet: str, column: str):
+    def _guard_text(self, write, sheet: str, column: str, quote: bool = True):
         """``write`` (r, c, v, fmt) for a text column: a string longer than :data:`CELL_MAX` UTF-16 units is cut
-        (its end replaced by :data:`CUT_MARK`, counted for 说明); one starting with :data:`FORMULA_LEAD` gets the
-        quote-prefix variant of its format. Other values pass through unchanged."""
+        (its end replaced by :data:`CUT_MARK`, its Excel row kept for 说明); one starting with :data:`FORMULA_LEAD`
+        gets the quote-prefix variant of its format (``quote=False``: not — a note line the report wrote). Other
+        values pass through unchanged."""
         def guarded(r: int, c: int, v: Any, fmt=None) -> Any:
             if isinstance(v, str):
-                if len(v) > CELL_MAX // 2 and len(v.encode("utf-16-le")) // 2 > CELL_MAX:
-                    keep = CELL_MAX - len(CUT_MARK)
-                    head = v.encode("utf-16-le")[:2 * keep].decode("utf-16-le", errors="ignore")
-                    v = head + CUT_MARK
-                    self._cut[(sheet, column)] = self._cut.get((sheet, column), 0) + 1
-                if v[:1] in FORMULA_LEAD:
+                cut = cut_cell_text(v)
+                if cut is not None:
+                    v = cut
+                    self._cut.setdefault((sheet, column), []).append(r + 1)
+                if quote and v[:1] in FORMULA_LEAD:
                     fmt = self.fmt.quoted(fmt)
             return write(r, c, v, fmt)
         return guarded
 
     def _cut_notes(self) -> list[str]:
-        """One 说明 line per sheet and column whose text was cut at :data:`CELL_MAX`."""
+        """One 说明 line per sheet and column whose text was cut at :data:`CELL_MAX`, naming the Excel rows
+        (the first :data:`CUT_ROWS_SHOWN`, then how many more)."""
         if self._cut:
-            log.warning("text cut at Excel's %d-character cell limit: %s", CELL_MAX, self._cut)
-        return [f"工作表「{sheet}」列「{column}」有 {n} 个单元格的文本超过 Excel 单元格上限 {CELL_MAX} 字符, 已截断"
-                f"(单元格末尾标「…(已截断…)」), 完整内容请查看原始数据。"
-                f" {n} cell(s) of {sheet}!{column} exceeded Excel's {CELL_MAX}-character limit and were cut."
-                for (sheet, column), n in self._cut.items()]
+            log.warning("text cut at Excel's %d-character cell limit: %s", CELL_MAX,
+                        {k: len(v) for k, v in self._cut.items()})
+        out = []
+        for (sheet, column), rows in self._cut.items():
+            n, shown = len(rows), "、".join(map(str, rows[:CUT_ROWS_SHOWN]))
+            more, more_en = (f" 等 {n} 行", f" … ({n} rows)") if n > CUT_ROWS_SHOWN else ("", "")
+            out.append(f"工作表「{sheet}」列「{column}」有 {n} 个单元格的文本超过 Excel 单元格上限 {CELL_MAX} 字符, 已截断"
+                       f"(第 {shown} 行{more}; 单元格末尾标「…(已截断…)」), 完整内容请查看原始数据。"
+                       f" {n} cell(s) of {sheet}!{column} (row {', '.join(map(str, rows[:CUT_ROWS_SHOWN]))}{more_en})"
+                       f" exceeded Excel's {CELL_MAX}-character limit and were cut.")
+        return out
 
     def _writer_for(self, ws):
         return lambda r, c, v, fmt: self._write_value(ws, r, c, v, fmt)
