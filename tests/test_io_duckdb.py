@@ -346,3 +346,18 @@ def test_date_outliers_are_cut_the_same_on_the_duckdb_table(bank_files, tmp_path
     wt, gt = want.report.tables(), got.report.tables()
     for name in wt:
         assert gt[name].df.equals(wt[name].df), name
+
+
+def test_unlabelled_rate_and_an_empty_column(tmp_path):
+    """利率 without a unit whose median is > 1 is read as percent (÷100, the median over CELLS: 1.5 is in two
+    rows, so the median is 1.5, not (0.9 + 1.5) / 2); an all-blank 期限天数 column still gets its header note."""
+    text = ("账号,客户号,余额,起息日,到期日,利率,期限天数,机构号\n"
+            "A1,0001,1000,2025-01-01,2026-01-01,1.5,,01\n"
+            "A2,0002,2000,2025-02-01,2027-02-01,1.5,,01\n"
+            "A3,0003,3000,2025-03-01,2026-03-01,0.9,,01\n")
+    path = _write(tmp_path, "定期存款明细.csv", text)
+    pa, pb = _both(path, "time_deposits")
+    _assert_same(pa, pb)
+    assert pb[0].df.to_pandas()["rate"].tolist() == [1.5 / 100, 1.5 / 100, 0.9 / 100]
+    assert any("中位数 1.5" in n for n in pb[0].unit_notes)
+    assert any(n.startswith("期限天数(term_d)") for n in pb[0].unit_notes)

@@ -23,7 +23,8 @@ Memory: pandas holds the distinct values of one column at a time (text columns i
 ``memory_limit``). The pandas path is used instead (``None`` returned) wherever the two could differ:
 not UTF-8 (GB18030, mixed, BOM), a ``sep=`` line, a header not found, a line break inside a quoted field or
 a blank line (records ≠ lines), a record wider than the first ones, DuckDB's tokenizer and the csv module
-disagreeing on the first records, an unlabelled rate column (its ÷100 rule takes the median of all cells).
+disagreeing on the first records. An unlabelled rate column's ÷100 rule (the median of all cells) gets each
+distinct value's count of cells.
 """
 from __future__ import annotations
 
@@ -267,9 +268,6 @@ def load_csv(path: str | Path, spec: TableSpec, notes: list[str], *, con=None, p
         return None  # the pandas path raises its error
     if any("\n" in v or "\r" in v for r in probe[:h + 1] for v in r):
         return None
-    for pos, col, unit, _t in mapping.values():
-        if col.kind == "rate" and unit is None and "%" not in _t and "‰" not in _t:
-            return None  # its ÷100 rule takes the median of all cells: the pandas path
     if con is None:
         from . import default_engine
         eng = default_engine()
@@ -327,8 +325,7 @@ def load_parquet(path: str | Path, spec: TableSpec, notes: list[str], *, con=Non
     problems and notes as that function. Columns are taken as it hands them to the rules: text (VARCHAR) by
     the text rules, numbers of a number column as float64, DATE/TIMESTAMP of a date column as dates. None —
     the pandas path reads the file — for a type it treats otherwise (an integer or DECIMAL code/ID column, a
-    number or date in a text column, a boolean, lists/structs/blobs), an unreadable file, a header not found,
-    an unlabelled rate column."""
+    number or date in a text column, a boolean, lists/structs/blobs), an unreadable file, a header not found."""
     import duckdb
 
     path = Path(path)
@@ -363,8 +360,6 @@ def load_parquet(path: str | Path, spec: TableSpec, notes: list[str], *, con=Non
         else:
             ct = None
         if ct is None:
-            return None
-        if col is not None and col.kind == "rate" and kinds[j][1] is None and not any(x in kinds[j][2] for x in "%‰"):
             return None
         ctypes.append(ct)
     tag = uuid.uuid4().hex[:12]
@@ -621,6 +616,10 @@ class _Body:
             else:
                 maps.append(pd.DataFrame({"v": v, "val": vals.to_numpy() if k not in TEXT_KINDS
                                           else vals.astype(object).where(vals.notna(), None).to_numpy()}))
+        if not maps:  # no value at all: the rule's notes on the header alone (the pandas path calls it too)
+            empty = np.empty(0, dtype=np.float64 if ct == "num" else object)
+            col_notes = list(bio._coerce_column(col, empty, np.zeros(0, bool), unit, htxt, spec, self.date1904,
+                                                codes=np.zeros(0, np.int64)).notes)
         notes.extend(col_notes)
         if k == "money" and unit is not None:  # the header's currency: 余额(EUR); 余额(万元) is CNY
             cur = "CNY" if C.money_factor(unit) is not None else C.CURRENCY_WORDS.get(unit.casefold())
