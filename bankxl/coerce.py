@@ -118,6 +118,12 @@ def _no_space(values: np.ndarray, ascii_only: bool = False) -> bool:
     return _SPACE.search(joined) is None
 
 
+def has_space(values: np.ndarray) -> bool:
+    """True when some ``str`` of ``values`` (all ``str``) holds whitespace, i.e. ``str.strip`` may change it
+    (one regex pass over the joined text, :func:`_no_space`)."""
+    return not _no_space(values)
+
+
 def blank_mask(arr: np.ndarray, *, distinct: bool = False) -> np.ndarray:
     """True where a cell counts as blank (None/NaN/NaT/'' /whitespace/Excel error text/NULL).
     ``distinct=True``: the cells are known to be distinct (skips hashing them)."""

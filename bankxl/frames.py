@@ -3,6 +3,8 @@
 * :func:`text_column` — a column as trimmed strings; :func:`flag_text` — a flag as 是/否 (or ✓) text, blank
   or 不可算 where unknown; :func:`join_values` — the (distinct) values of a column per key joined into one text;
   :func:`per_distinct` — a vectorised function run once per distinct value and taken back per row;
+  :func:`stripped` / :func:`id_positions` — text trimmed (per distinct value, only when needed) and the position
+  of each trimmed key in an index of keys (integer codes to group on);
 * :func:`customer_columns` / :func:`identity_columns` / :func:`masked` / :func:`mask_label` — the customer
   columns of every list: 客户号 unmasked beside 客户名称/证件号码/手机号, masked when ``ctx.mask``
   (``bankxl.masking``), plus 机构号/客户经理 on request;
@@ -19,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import idcard
-from .coerce import currency_codes
+from .coerce import currency_codes, has_space
 from .masking import mask_field, mask_id, mask_name, mask_phone
 from .rules.identity import by_cust_id
 
@@ -125,6 +127,25 @@ def per_distinct(values: pd.Series, fn: Any) -> pd.Series:
     res = fn(pd.Series(uniq, dtype=values.dtype))
     return pd.Series(res.to_numpy()[codes] if len(codes) else res.to_numpy()[:0], index=values.index,
                      dtype=res.dtype)
+
+
+def stripped(values: pd.Series) -> pd.Series:
+    """``values`` as ``string`` with surrounding whitespace trimmed (``str.strip``; missing stays ``<NA>``), same
+    index and name. Cheap when nothing needs trimming (the usual export: one regex pass over the joined text,
+    :func:`bankxl.coerce.has_space`); otherwise the trim runs once per distinct value (:func:`per_distinct`),
+    not per row."""
+    s = values.astype("string")
+    arr = s.to_numpy(dtype=object, na_value="")
+    if not has_space(arr):
+        return s
+    return per_distinct(s, lambda u: u.str.strip()).rename(s.name)
+
+
+def id_positions(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Position (int64) in ``ids`` (distinct trimmed keys, e.g. 客户号) of each of ``values`` after trimming
+    (:func:`stripped`); -1 where the value is missing or not in ``ids``: group on these codes (``np.bincount``)
+    instead of on the text."""
+    return ids.get_indexer(stripped(values)).astype(np.int64, copy=False)
 
 
 # ============================================================================ customer / masking columns

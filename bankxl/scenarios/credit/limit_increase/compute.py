@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ....frames import customer_ages
+from ....frames import customer_ages, id_positions, stripped
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.identity import id_key
 from ....rules.payroll import payroll_months
@@ -69,13 +69,15 @@ def loan_scope(loans: pd.DataFrame, caps: Mapping[str, float], as_of: pd.Timesta
     A/B, no 结清日 on or before the data date), ``target`` (running and 贷款品种 among ``caps``), ``limit`` (授信额度,
     else 贷款金额; 元), ``limit_src``, ``maturity`` (到期日, else 放款日 + 期限), ``paid`` (已还期数, else whole months
     放款日 → data date / 结清日). Row problems: a target loan without a limit or amount (VALUE_INVALID, left out)."""
-    d = loans[loans["cust_id"].astype("string").str.strip().fillna("").ne("").to_numpy()].copy()
-    d["cust_id"] = d["cust_id"].astype("string").str.strip()
+    cid = stripped(loans["cust_id"])
+    has_id = cid.fillna("").ne("").to_numpy()
+    d = loans[has_id].copy()
+    d["cust_id"] = cid[has_id]
     st = loan_status_code(_col(d, "status", "string"))
     end = pd.to_datetime(_col(d, "end_date", "datetime64[ns]"))
     d["running"] = (~st.isin(["A", "B"]).fillna(False) & ~(end <= as_of).fillna(False)).to_numpy()
     d["status_code"] = st
-    prod = _col(d, "product", "string").astype("string").str.strip()
+    prod = stripped(_col(d, "product", "string"))
     lim = pd.to_numeric(_col(d, "credit_limit", "float64"), errors="coerce").astype("float64")
     amt = pd.to_numeric(_col(d, "amount", "float64"), errors="coerce").astype("float64")
     d["limit"] = lim.where(lim.notna(), amt)
@@ -126,7 +128,7 @@ def payroll_income(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timesta
     ts = pd.to_datetime(txn["txn_ts"]).dt.normalize()
     keep = ((ts > lo).fillna(False).to_numpy() & (ts <= as_of).fillna(False).to_numpy()
             & pd.to_numeric(txn["amount"], errors="coerce").notna().to_numpy())
-    code = ids.get_indexer(txn["cust_id"].astype("string").str.strip())
+    code = id_positions(txn["cust_id"], ids)
     months = pd.period_range(lo.to_period("M"), as_of.to_period("M"), freq="M")
     amount, present = payroll_months(txn, code, n, months, p.payroll_memo, keep)
     total, n_months = amount.sum(axis=1), present.sum(axis=1).astype("float64")
@@ -142,13 +144,15 @@ def deposit_average(monthly: pd.DataFrame | None, ids: pd.Index, months: int, as
         return pd.Series(np.nan, index=ids)
     m = pd.to_datetime(monthly["month"])
     idx = as_of.year * 12 + as_of.month
-    k = (m.dt.year * 12 + m.dt.month).to_numpy()
-    inwin = (k > idx - int(months)) & (k <= idx)
-    code = ids.get_indexer(monthly["cust_id"].astype("string").str.strip())
+    mc, mu = pd.factorize(m)  # month index per distinct month (a dozen), not per row
+    k = np.append(mu.year * 12 + mu.month, -1)[mc]  # NaT (code -1) -> -1: outside any window
     v = pd.to_numeric(_col(monthly, "dep_avg", "float64"), errors="coerce").to_numpy(dtype="float64")
-    keep = inwin & (code >= 0) & np.isfinite(v)
-    s = np.bincount(code[keep], weights=v[keep], minlength=len(ids))
-    c = np.bincount(code[keep], minlength=len(ids))
+    rows = np.flatnonzero((k > idx - int(months)) & (k <= idx) & np.isfinite(v))  # keys read for these only
+    code = id_positions(monthly["cust_id"].iloc[rows], ids)
+    keep = rows[code >= 0]
+    code = code[code >= 0]
+    s = np.bincount(code, weights=v[keep], minlength=len(ids))
+    c = np.bincount(code, minlength=len(ids))
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.Series(np.where(c > 0, s / np.maximum(c, 1), np.nan), index=ids)
 
@@ -164,13 +168,12 @@ def relation_flags(tables: Mapping[str, pd.DataFrame], ids: pd.Index, pay_months
     if cust is not None and "payroll_flag" in cust.columns:
         c = cust.drop_duplicates("cust_id")
         f = pd.Series(c["payroll_flag"].astype("boolean").to_numpy(),
-                      index=c["cust_id"].astype("string").str.strip()).reindex(ids)
+                      index=stripped(c["cust_id"])).reindex(ids)
         parts.append(pd.Series(f.to_numpy(), dtype="boolean"))
     hold = tables.get("product_holdings")
     if hold is not None:
-        h = hold[_col(hold, "product", "string").astype("string").str.strip().isin(list(p.relation_products))
-                 .fillna(False).to_numpy()]
-        code = ids.get_indexer(h["cust_id"].astype("string").str.strip())
+        h = hold[stripped(_col(hold, "product", "string")).isin(list(p.relation_products)).fillna(False).to_numpy()]
+        code = id_positions(h["cust_id"], ids)
         held = _col(h, "held", "boolean").astype("boolean")
         ok = code >= 0
         yes = np.bincount(code[ok], weights=held[ok].eq(True).fillna(False).to_numpy(float), minlength=len(ids)) > 0
@@ -207,7 +210,7 @@ def credit_keys(cr: pd.DataFrame | None, people: pd.DataFrame, p, ctx) -> tuple[
     by_id = by_id[by_id.index.notna() & ~by_id.index.duplicated()]
     cust = by_id.reindex(key.to_numpy()).to_numpy()
     if "cust_id" in cr.columns:
-        own = cr["cust_id"].astype("string").str.strip()
+        own = stripped(cr["cust_id"])
         cust = np.where(pd.isna(cust), np.where(own.isin(ids).fillna(False).to_numpy(), own.to_numpy(dtype=object),
                                                 None), cust)
     matched = ~pd.isna(cust)
@@ -288,7 +291,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], p, ctx) -> tuple[pd.DataFrame, 
     paid = pd.Series(L["paid"].to_numpy())
     f["paid"] = paid.groupby(code).max().reindex(range(n)).to_numpy()
     f["k1_terms"] = tri(f["paid"].to_numpy() >= p.min_terms, f["paid"].notna().to_numpy()).to_numpy()
-    cls = _col(L, "classification", "string").astype("string").str.strip()
+    cls = stripped(_col(L, "classification", "string"))
     f["k1_class"] = group_all(tri(cls.eq("正常").fillna(False).to_numpy(), cls.notna().to_numpy())[run],
                               code[run], n).to_numpy()
     f["k1"] = (f["k1_terms"].astype("boolean") & f["k1_overdue"].astype("boolean")
@@ -309,8 +312,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], p, ctx) -> tuple[pd.DataFrame, 
     who = pd.DataFrame({"id_no": main["id_no"].astype("string").to_numpy() if "id_no" in main.columns else pd.NA},
                        index=ids).astype({"id_no": "string"})
     if cust is not None:
-        c = cust.drop_duplicates("cust_id").set_index(cust.drop_duplicates("cust_id")["cust_id"].astype("string")
-                                                      .str.strip())
+        c = cust.drop_duplicates("cust_id").set_index(stripped(cust.drop_duplicates("cust_id")["cust_id"]))
         for col in ("birth_date", "age"):
             if col in c.columns:
                 who[col] = c[col].reindex(ids).to_numpy()
