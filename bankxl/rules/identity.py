@@ -27,6 +27,7 @@ Canonical columns read (each optional): ``id_no``, ``cust_id``, ``cust_name``, `
 """
 from __future__ import annotations
 
+import weakref
 from typing import NamedTuple
 
 import numpy as np
@@ -499,6 +500,27 @@ def _source_name(df: pd.DataFrame, table: str) -> tuple[str, str]:
     return zh, en
 
 
+#: distinct 客户号 per frame, kept while the frame lives (id -> (weak reference, Index)): ``bankxl run all`` checks
+#: the same loaded tables once per scenario, and the distinct values are the check's whole cost
+_DISTINCT: dict[int, tuple[weakref.ref, pd.Index]] = {}
+
+
+def _distinct_ids(df) -> pd.Index:
+    """The distinct non-missing ``cust_id`` of ``df`` (a frame or a DuckDB-read table), ``string`` Index in order of
+    appearance; computed once per frame object (the inputs of a run are never modified)."""
+    key = id(df)
+    hit = _DISTINCT.get(key)
+    if hit is not None and hit[0]() is df:
+        return hit[1]
+    ids = pd.Index(df["cust_id"].dropna().unique(), dtype="string")
+    try:
+        ref = weakref.ref(df, lambda _r, k=key: _DISTINCT.pop(k, None))
+    except TypeError:  # an object without weak references: not kept
+        return ids
+    _DISTINCT[key] = (ref, ids)
+    return ids
+
+
 def _digits_without_zeros(ids: pd.Series) -> pd.Series:
     """Digit-only 客户号 with their leading zeros taken off (``00012345`` -> ``12345``), others <NA>: two IDs equal
     here but not as text differ only by leading zeros, which a number cell loses."""
@@ -524,7 +546,7 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
     cust = tables.get("customers")
     if cust is None or "cust_id" not in cust.columns:
         return []
-    known = pd.Index(cust["cust_id"].dropna().unique(), dtype="string")
+    known = _distinct_ids(cust)
     if not len(known):
         return []
     from ..errors import table_label
@@ -537,7 +559,7 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
         if t == "customers" or spec is None or "cust_id" not in df.columns \
                 or not any(c.id == "cust_id" and c.required for c in spec.columns):
             continue
-        ids = pd.Index(df["cust_id"].dropna().unique(), dtype="string")
+        ids = _distinct_ids(df)
         if len(ids) < KEY_MATCH_MIN_KEYS:
             continue
         hit = ids.isin(known)
