@@ -151,3 +151,36 @@ def test_key_columns_reach_duckdb_as_enums_in_a_run():
     assert got["tk"].str.startswith("ENUM").all() and (got["ts"] == "VARCHAR").all()
     assert got["k"].tolist() == ["a", "b", pd.NA] and got["k"].dtype == "string"
     assert f["k"].dtype == "string"
+
+
+def test_regex_checks_share_one_duckdb_database(monkeypatch):
+    """portable_regex compiles each new pattern in DuckDB (RE2's size budget): in one database per process,
+    not a new one per pattern (~10 ms CPU each; the classifier checks ~20 patterns per run). The verdicts stay:
+    a plain pattern passes, one too large for RE2 is refused."""
+    import duckdb
+
+    from bankxl.engine import regex as R
+    from bankxl.errors import ParameterError
+
+    monkeypatch.setattr(R, "_checker", None)
+    opened = []
+    real = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: opened.append(1) or real(*a, **k))
+    for i in range(3):
+        assert R.portable_regex(f"房贷{i}|车贷") == f"(?:房贷{i}|车贷)"
+    with pytest.raises(ParameterError, match="pattern too large"):
+        R.portable_regex(".{1000}" * 60)
+    assert R.portable_regex(".{1000}" * 20)  # checked on the same database: still compiles
+    assert len(opened) == 1
+
+
+def test_has_text_class_is_pythons_whitespace():
+    """merchant_data's "contains a non-whitespace character" regex class, built with numpy's isspace over every
+    code point, holds exactly the characters Python's str.isspace (what str.strip removes) calls whitespace."""
+    import re
+
+    from bankxl.rules.merchant_data import _has_text
+
+    _has_text.cache_clear()
+    got = {int(h, 16) for h in re.findall(r"\\x\{([0-9A-F]+)\}", _has_text())}
+    assert got == {c for c in range(0x110000) if chr(c).isspace()} and len(got) == 29
