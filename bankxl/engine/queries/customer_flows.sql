@@ -17,7 +17,9 @@
 -- relation). Input kinds: the classified flows (bankxl.rules.transactions.classify_transactions, rows in its
 -- order _i) with the flags the caller derives from their kind; a flow takes the flags of the first classified
 -- flow identical to it in cust_id, day, 借贷, amount, 对手户名, 对手行, 摘要 (identical flows, identical kind).
--- An empty regex parameter switches its rule off ($p <> '' AND ...), as has_pattern does.
+-- An empty regex parameter switches its rule off ($p <> '' AND ...), as has_pattern does. The 转出 patterns are
+-- matched only on the window's outflows (CASE evaluates its branch on the rows it selects: 0.44 -> 0.37 s CPU at
+-- 100k customers, 523k flows, than matching every flow).
 -- input txn: cust_id text, txn_ts date, amount money, dc text, cpty_name text, cpty_bank text, memo text
 -- input kinds: _i count, cust_id text, ts date, dir text, amount money, cpty_name text, cpty_bank text, memo text, reversal bool, not_out bool
 -- input dc_words: word text, dir text
@@ -61,27 +63,28 @@ f AS (
                    AND k.cpty_name = d.cpty_name AND k.cpty_bank = d.cpty_bank AND k.memo = d.memo
 ),
 g AS (
-    SELECT cust_id, ts, amount,
+    SELECT cust_id, ts, amount, out_w,
            NOT reversal AND NOT ($passive_memo <> '' AND REGEXP_MATCHES(text, $passive_memo)) AS active,
-           dir = 'D' AND NOT not_out AND ts > $behaviour_start AS out_w,
-           cpty_bank <> '' AND NOT ($own_bank <> '' AND REGEXP_MATCHES(cpty_bank, $own_bank)) AS other_bank,
-           $securities_memo <> '' AND REGEXP_MATCHES(text, $securities_memo) AS sec,
-           $fund_memo <> '' AND REGEXP_MATCHES(text, $fund_memo) AS fund,
-           $payment_memo <> '' AND REGEXP_MATCHES(text, $payment_memo) AS pay3,
-           dir = 'C' AND NOT reversal AND $payroll_memo <> '' AND REGEXP_MATCHES(text, $payroll_memo) AS payroll
-    FROM f
+           CASE WHEN out_w AND amount >= $big_transfer AND cpty_bank <> ''
+                THEN NOT ($own_bank <> '' AND REGEXP_MATCHES(cpty_bank, $own_bank)) ELSE FALSE END AS big,
+           CASE WHEN out_w THEN $securities_memo <> '' AND REGEXP_MATCHES(text, $securities_memo) ELSE FALSE END AS sec,
+           CASE WHEN out_w THEN $fund_memo <> '' AND REGEXP_MATCHES(text, $fund_memo) ELSE FALSE END AS fund,
+           CASE WHEN out_w THEN $payment_memo <> '' AND REGEXP_MATCHES(text, $payment_memo) ELSE FALSE END AS pay3,
+           CASE WHEN dir = 'C' AND NOT reversal THEN $payroll_memo <> '' AND REGEXP_MATCHES(text, $payroll_memo)
+                ELSE FALSE END AS payroll
+    FROM (SELECT f.*, dir = 'D' AND NOT not_out AND ts > $behaviour_start AS out_w FROM f) AS fw
 )
 SELECT cust_id,
        MIN(ts) AS first_day,
        MAX(ts) AS last_day,
        SUM(CASE WHEN active AND ts > $dormant_start THEN 1 ELSE 0 END) AS active_now,
        SUM(CASE WHEN active AND ts > $prev_dormant_start AND ts <= $prev_as_of THEN 1 ELSE 0 END) AS active_prev,
-       SUM(CASE WHEN out_w AND other_bank AND amount >= $big_transfer THEN 1 ELSE 0 END) AS big_n,
-       COALESCE(SUM(CASE WHEN out_w AND other_bank AND amount >= $big_transfer THEN amount END), 0.0) AS big_amt,
-       COALESCE(SUM(CASE WHEN out_w AND (sec OR fund OR pay3) THEN amount END), 0.0) AS invest_amt,
-       SUM(CASE WHEN out_w AND sec THEN 1 ELSE 0 END) AS n_securities,
-       SUM(CASE WHEN out_w AND fund THEN 1 ELSE 0 END) AS n_fund,
-       SUM(CASE WHEN out_w AND pay3 THEN 1 ELSE 0 END) AS n_payment,
+       SUM(CASE WHEN big THEN 1 ELSE 0 END) AS big_n,
+       COALESCE(SUM(CASE WHEN big THEN amount END), 0.0) AS big_amt,
+       COALESCE(SUM(CASE WHEN sec OR fund OR pay3 THEN amount END), 0.0) AS invest_amt,
+       SUM(CASE WHEN sec THEN 1 ELSE 0 END) AS n_securities,
+       SUM(CASE WHEN fund THEN 1 ELSE 0 END) AS n_fund,
+       SUM(CASE WHEN pay3 THEN 1 ELSE 0 END) AS n_payment,
        SUM(CASE WHEN payroll AND ts > $gap_start THEN 1 ELSE 0 END) AS payroll_recent,
        SUM(CASE WHEN payroll AND ts <= $gap_start THEN 1 ELSE 0 END) AS payroll_before
 FROM g
