@@ -368,8 +368,9 @@ def _per_institution(det: pd.DataFrame, kinds: tuple[str, ...]) -> pd.DataFrame:
     gm, gm_pairs = pd.factorize(g.astype("int64") * span + ym)  # (pair, month) code
     monthly = pd.Series(x["amount"].to_numpy(dtype="float64", na_value=np.nan)).groupby(gm, sort=True).sum()
     m_est = monthly.groupby(gm_pairs // span, sort=True).median().to_numpy()
-    by = pd.DataFrame({"ts": ts, "crank": x["confidence"].map(_CONF_RANK).fillna(0).to_numpy(dtype="float64"),
-                       "source": x["source"].array}).groupby(g, sort=True)
+    conf, conf_u = pd.factorize(x["confidence"].to_numpy(dtype=object))  # 高/中/低: ranked per distinct value
+    crank = np.array([float(_CONF_RANK.get(v, 0)) for v in conf_u] + [0.0])[conf]  # -1 (blank) -> 0
+    by = pd.DataFrame({"ts": ts, "crank": crank, "source": x["source"].array}).groupby(g, sort=True)
     loan_type = _mode_smallest(pd.DataFrame({"g": g, "loan_type": x["loan_type"].array}), ["g"], "loan_type")
     rules = join_values(pd.Series(g), x["rules"], order="first").reindex(range(n_g)).fillna("")
     out = pd.DataFrame({
