@@ -557,8 +557,13 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
                    mask=mask, mask_accounts=mask_accounts, currency=currency, progress=progress, engine=engine)
     say = progress or (lambda _msg: None)
     say(f"运行 running {prep.spec.code} {prep.spec.title} (数据日期 {prep.options['as_of']:%Y-%m-%d}) …")
-    with using(engine):
-        report = prep.run()
+    try:
+        with using(engine):
+            report = prep.run()
+    finally:  # inputs read into DuckDB (bankxl.engine.inputs.DuckTable) leave the engine's connection with the run
+        for t in prep.tables.values():
+            if hasattr(t, "relation"):
+                t.close()
     if out is not None:
         say(f"写出报告 writing {Path(out).name} …")
     path = write_report(report, out) if out is not None else None

@@ -337,9 +337,15 @@ def test_date_outliers_are_cut_the_same_on_the_duckdb_table(bank_files, tmp_path
     with monkeypatch.context() as m:
         m.delitem(duck_inputs.RELATION_READY, "C3")
         want = run_scenario("C3", files, None)
+    from bankxl.engine import default_engine
+
+    con = default_engine().con
+    left = "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name LIKE 'bx_%'"
+    before = con.execute(left).fetchall()[0][0]
     with monkeypatch.context() as m:
         m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
         got = run_scenario("C3", files, None, engine="duckdb")
+    assert con.execute(left).fetchall()[0][0] == before  # the cut's selection and the table it cut: dropped
     outliers = [p for p in got.problems.problems if p.code == "DATE_OUTLIER"]
     assert [p.value for p in outliers] == ["2099-" + x.split(",")[3][5:] for x in extra]
     assert got.problems.problems == want.problems.problems
@@ -361,3 +367,19 @@ def test_unlabelled_rate_and_an_empty_column(tmp_path):
     assert pb[0].df.to_pandas()["rate"].tolist() == [1.5 / 100, 1.5 / 100, 0.9 / 100]
     assert any("中位数 1.5" in n for n in pb[0].unit_notes)
     assert any(n.startswith("期限天数(term_d)") for n in pb[0].unit_notes)
+
+
+def test_a_run_leaves_nothing_in_the_engine(bank_files):
+    """The Excel add-in runs many reports in one process: the DuckDB tables and views of a run's inputs are
+    dropped when the run ends (else each run's 交易流水 would stay in the engine's memory)."""
+    from bankxl.engine import default_engine
+    from bankxl.runner import run_scenario
+
+    con = default_engine().con
+    left = "SELECT COUNT(*) FROM duckdb_{}() WHERE {}_name LIKE 'bx_%'"
+    before = [con.execute(left.format(k, k[:-1])).fetchall()[0][0] for k in ("tables", "views")]
+    files = [bank_files / "parquet" / f"{t}.parquet" for t in ("customers", "transactions")]
+    res = run_scenario("C3", files, None, engine="duckdb")
+    assert res.inputs["transactions"]["rows"] > 0
+    after = [con.execute(left.format(k, k[:-1])).fetchall()[0][0] for k in ("tables", "views")]
+    assert after == before

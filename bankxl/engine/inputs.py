@@ -153,7 +153,9 @@ class DuckTable:
             cond = f"_rid {'NOT ' if flip else ''}IN (SELECT _rid FROM {name})"
         self.con.execute(f"CREATE VIEW {view} AS SELECT * FROM {self.view} WHERE {cond}")
         self._views.insert(0, view)
-        return DuckTable(self.con, view, int(mask.sum()), self.spec, dict(self.attrs), [], [view])
+        child = DuckTable(self.con, view, int(mask.sum()), self.spec, dict(self.attrs), [], [view])
+        child._parent = self  # closing the selection closes the table it selects from
+        return child
 
     def to_pandas(self) -> pd.DataFrame:
         """The typed table as the pandas loader gives it: spec columns in order with their dtypes
@@ -186,6 +188,10 @@ class DuckTable:
             self.con.execute(f"DROP VIEW IF EXISTS {v}")
         for t in self._tables:
             self.con.execute(f"DROP TABLE IF EXISTS {t}")
+        self._frame = None
+        parent, self._parent = getattr(self, "_parent", None), None
+        if parent is not None:
+            parent.close()
 
 
 class _Loc:
