@@ -557,6 +557,7 @@ def test_a_worker_that_dies_is_an_internal_error_not_a_hang(tmp_path):
     dead = Scenario(id="test.dead", code="XK", title="死", group="信贷营销", inputs=("customers",), params=P, run=die)
     res = _parallel_case(tmp_path, (XA, dead), 2)
     assert res.runs[1].status == CRASHED and "BrokenProcessPool" in res.runs[1].reason
+    assert res.runs[1].reason.startswith("工作进程意外终止") and "--jobs 1" in res.runs[1].reason
     assert res.exit_code == 1
     assert not [p for p in (tmp_path / "j2").iterdir() if p.suffix != ".xlsx"]
 

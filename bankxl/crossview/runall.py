@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -286,7 +287,11 @@ def _run_forked(specs: Sequence[Scenario], todo: Sequence[int], jobs: int, kw: d
                 try:
                     status, reason, report, path, secs, msg = f.result()
                 except Exception as e:  # noqa: BLE001 — a dead worker, an unpicklable result: reported
-                    status, reason, report, path, secs = CRASHED, f"{type(e).__name__}: {e}", None, None, 0.0
+                    reason = f"{type(e).__name__}: {e}"
+                    if isinstance(e, BrokenProcessPool):
+                        reason = ("工作进程意外终止(例如内存不足被系统结束), 可用 --jobs 1 依次运行重试 "
+                                  f"(a worker process ended abruptly, e.g. out of memory; retry with --jobs 1): {reason}")
+                    status, report, path, secs = CRASHED, None, None, 0.0
                     msg = f"  ✗ {spec.code} {spec.title}: 内部错误 internal error — {reason}"
                 out[futures[f]] = ScenarioRun(spec, status, reason, report, path, secs)
                 say(msg)
