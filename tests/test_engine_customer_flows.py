@@ -253,3 +253,19 @@ def test_spark_gives_the_oracle(spark):  # noqa: F811
     prm = params_of(ChurnParams())
     got = engine.run(QUERY, {"txn": h, "kinds": kinds_of(hand_kinds(h)), "dc_words": _dc_words()}, prm, engine=eng)
     assert_equal(got, oracle(h, hand_kinds(h), prm))
+
+
+def test_every_flow_up_to_the_data_date_is_checked_for_its_direction():
+    """D3 reads every flow up to the data date, so a 借贷 that is neither D nor C is VALUE_INVALID wherever it
+    lies (the classifier's window now starts before the first flow, any flow: it started before the first
+    usable one, so a bad row dated earlier than every usable flow — row 2, 2026-03-01 — went unreported).
+    Rows after the data date are not read: row 4 is not reported."""
+    rows = [("A", "2026-03-01", "X"), ("A", "2026-06-01", "D"), ("A", "2026-12-05", "Y")]
+    df = pd.DataFrame(rows, columns=["cust_id", "txn_ts", "dc"]).assign(
+        txn_ts=lambda x: pd.to_datetime(x["txn_ts"]), amount=100.0, cpty_name="某人", cpty_bank="", memo="转账",
+        cpty_acct="", _row=pd.array([2, 3, 4], dtype="Int64"))
+    txn = conform("transactions", df, problems=ProblemLog(), required=True)
+    log = ProblemLog()
+    fl = load_flows(txn, pd.Index(["A"], dtype="string"), ChurnParams(), AS_OF, PREV, None, log)
+    assert [(q.excel_row, q.code, str(q.value)) for q in log.problems] == [(2, "VALUE_INVALID", "X")]
+    assert fl.start == pd.Timestamp("2026-06-01")  # the data's first usable day is unchanged

@@ -251,6 +251,8 @@ def _as_persons(df: pd.DataFrame | None, who: Persons) -> pd.DataFrame | None:
     when nothing was merged)."""
     if df is None or not len(who.person):
         return df
+    if hasattr(df, "relation"):  # read through DuckDB (bankxl.engine.inputs.DuckTable): merged in pandas
+        df = df.to_pandas()
     return df.assign(cust_id=who.of(df["cust_id"]))
 
 

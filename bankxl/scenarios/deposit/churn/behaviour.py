@@ -19,7 +19,7 @@ from ....engine import default_engine, load, usage
 from ....engine.regex import portable_regex
 from ....rules.transactions import (
     CREDIT_WORDS, DEBIT_WORDS, KIND_CARD, KIND_ONLINE_REPAY, KIND_OTHER_REPAY, KIND_OWN, KIND_REV,
-    classify_transactions, flow_direction)
+    classify_transactions)
 
 #: flow kinds that are not a transfer of the customer's money away (repayments, reversals)
 NOT_OUTFLOW = (KIND_REV, KIND_CARD, KIND_OTHER_REPAY, KIND_ONLINE_REPAY, KIND_OWN)
@@ -65,17 +65,21 @@ def _dc_words() -> pd.DataFrame:
 def load_flows(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timestamp, prev_as_of: pd.Timestamp, names,
                problems, engine=None) -> Flows | None:
     """The per-customer flow aggregates up to ``as_of`` (query ``customer_flows``); None without a 交易流水
-    table. ``ids``: the customers judged. ``prev_as_of``: the second day whose 沉睡 is judged (上月末).
+    table. ``txn``: a pandas frame, or a :class:`bankxl.engine.inputs.DuckTable` (read through DuckDB: its rows
+    stay there; only 交易时间 comes to pandas, for the classifier's window, which starts before the first flow
+    up to ``as_of``). ``ids``: the customers judged. ``prev_as_of``: the second day whose 沉睡 is judged (上月末).
     ``names``: cust_id -> 客户名称 (the classifier's 本人互转 rule). Row problems (a 借贷 value that is neither D
     nor C) go to ``problems`` through the classifier. ``engine``: None = the default engine of
     :mod:`bankxl.engine`. Raises ParameterError for a regex the engines would read differently."""
     if txn is None:
         return None
-    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
-    usable = (ts <= as_of) & flow_direction(txn["dc"]).notna() & txn["cust_id"].fillna("").ne("")
-    first = ts[usable.to_numpy(dtype=bool)].min()  # the classifier's window must hold every usable flow
+    eng = engine or default_engine()
+    if hasattr(txn, "relation") and getattr(eng, "con", None) is not txn.con:
+        txn = txn.to_pandas()  # read through DuckDB, run on another engine (Spark): the pandas loader's frame
+    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()  # a DuckTable gives this one column
+    first = ts[(ts <= as_of).to_numpy(dtype=bool)].min()  # the classifier's window holds every flow up to as_of
     months = int((as_of - first).days // 28 + 2) if pd.notna(first) else 1
-    det = classify_transactions(txn, p, as_of, names, problems=problems, months=months, engine=engine)
+    det = classify_transactions(txn, p, as_of, names, problems=problems, months=months, engine=eng)
     kinds = pd.DataFrame({"_i": np.arange(len(det), dtype="int64"),
                           **{c: det[c] for c in ("cust_id", "ts", "dir", "amount", "cpty_name", "cpty_bank", "memo")},
                           "reversal": det["kind"].eq(KIND_REV).astype("boolean"),
@@ -86,8 +90,8 @@ def load_flows(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timestamp, 
                   prev_dormant_start=prev_as_of - pd.Timedelta(days=p.dormant_days),
                   behaviour_start=as_of - pd.Timedelta(days=p.behaviour_days),
                   gap_start=as_of - pd.DateOffset(months=p.payroll_gap), big_transfer=float(p.big_transfer))
-    eng = engine or default_engine()
-    per = eng.run(load(QUERY), {"txn": txn, "kinds": kinds, "dc_words": _dc_words()}, params)
+    src = txn.relation() if hasattr(txn, "relation") else txn  # a DuckTable's rows stay in DuckDB
+    per = eng.run(load(QUERY), {"txn": src, "kinds": kinds, "dc_words": _dc_words()}, params)
     usage.record("客户流水汇总(沉睡/大额转他行/转证券基金支付/代发入账)", eng, "交易流水", len(txn), len(per))
     per = per.set_index("cust_id")
     start, end = (per["first_day"].min(), per["last_day"].max()) if len(per) else (pd.NaT, pd.NaT)
