@@ -143,6 +143,19 @@ def test_what_the_pandas_path_must_read_is_left_to_it(tmp_path):
         assert duck_inputs.load_csv(p, spec, [], con=DuckDBEngine().con, problems=ProblemLog()) is None
 
 
+def test_invalid_utf8_past_the_head_is_left_to_the_pandas_path(tmp_path, monkeypatch):
+    """Only the head is decoded in Python: a GBK line further down is refused by DuckDB's UTF-8 reader, and the
+    pandas loader (which decodes such a file line by line) reads it."""
+    monkeypatch.setattr(duck_inputs, "HEAD_BYTES", 400)
+    p = tmp_path / "mixed.csv"
+    p.write_bytes((TXN_HEAD + "\n".join(TXN_ROWS[:3]) + "\n").encode("utf-8") * 1
+                  + ("\n".join(TXN_ROWS[3:6]) + "\n").encode("utf-8")
+                  + "T20,0020,6217020,2026-06-01,0.5,D,王五,,中国银行,转账,,\n".encode("gb18030"))
+    assert len(p.read_bytes()) > 400
+    assert duck_inputs.load_csv(p, get_table("transactions"), [], con=DuckDBEngine().con,
+                                problems=ProblemLog()) is None
+
+
 def test_the_rows_never_become_a_pandas_frame(tmp_path, monkeypatch):
     rows = [f"T{i},{i % 50:04d},62{i % 50},2026-06-{1 + i % 28:02d},{i % 97}.5,{'DC'[i % 2]},a{i % 7},,,m,,"
             for i in range(5000)]
@@ -289,7 +302,7 @@ def bank_files(tmp_path_factory):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-@pytest.mark.parametrize("code", ["C3", "D4"])
+@pytest.mark.parametrize("code", ["C3", "D4", "D3"])
 def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code, monkeypatch):
     from bankxl.runner import run_scenario
     from bankxl.scenario import get_scenario
