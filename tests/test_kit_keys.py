@@ -48,3 +48,59 @@ def test_c10_deposit_average_by_hand():
     assert got.iloc[:2].tolist() == [150.0, 50.0] and np.isnan(got.iloc[2])
     assert deposit_average(monthly, ids, 1, pd.Timestamp("2026-11-30")).iloc[0] == 100.0
     assert deposit_average(None, ids, 3, pd.Timestamp("2026-11-30")).isna().all()
+
+
+def _c9_loans(order=None) -> pd.DataFrame:
+    rows = [  # loan_id, 客户号, 放款日, 结清日 (None: running), 状态, 金额
+        ("L1", "b", "2019-01-01", None, "C", 100.0),
+        ("L2", "a", "2019-05-01", "2021-03-01", "A", 100.0),
+        ("L3", "a", "2019-06-01", "2020-08-01", "B", np.nan),
+        ("L4", "a", "2019-06-01", "2021-09-01", "A", 100.0),
+        ("L5", None, "2018-01-01", None, "C", 900.0),
+        ("L6", "c", "2019-02-01", "2020-05-01", "A", np.nan),
+        ("L7", "c", "2020-06-01", None, "C", 50.0),
+        ("L8", "b", "2019-01-01", None, "C", 100.0),
+    ]
+    if order is not None:
+        rows = [rows[i] for i in order]
+    n = len(rows)
+    return pd.DataFrame({
+        "loan_id": pd.array([r[0] for r in rows], dtype="string"),
+        "cust_id": pd.array([r[1] for r in rows], dtype="string"),
+        "start": pd.to_datetime([r[2] for r in rows]).astype("datetime64[ns]"),
+        "end": pd.to_datetime([r[3] for r in rows]).astype("datetime64[ns]"),
+        "code": pd.array([r[4] for r in rows], dtype="string"), "amount": [r[5] for r in rows],
+        "org_id": pd.array(["o1"] * n, dtype="string"), "product": pd.array(["p"] * n, dtype="string"),
+        "term_m": pd.array([12] * n, dtype="Int64"), "_row": pd.array(range(2, n + 2), dtype="Int64")},
+        index=range(100, 100 + n))
+
+
+def test_c9_churn_by_customer_year_by_hand():
+    """C9's base per (year, customer) in one pass over the years: worked out by hand (as_of 2022-06-30, window
+    180 days, grace 30 days; years given 2021 then 2020)."""
+    from bankxl.scenarios.credit.loan_churn import CHURN, RENEWED, STILL, churn_by_customer_year
+
+    d = churn_by_customer_year(_c9_loans(), [2021, 2020], pd.Timestamp("2022-06-30"), 180, 30)
+    # 2021 (held on 1 Jan 2021): a = L2 + L4 (both end in 2021; L3 ended 2020 and is no renewal) -> 流失 (last end
+    # 2021-09-01 + 180 d < data date); b = L1 + L8 running; c = L7 running.  2020: a = L2 L3 L4 (L2 runs past
+    # 2020 -> 仍在贷; L3 不良 B; Σ 100 + blank + 100), b as 2021, c = L6 only (blank amount: Σ unknown) ended
+    # 2020-05-01, L7 started 2020-06-01 within [end − 30 d, end + 180 d] -> 续贷; L5 has no 客户号: no row
+    assert list(zip(d["year"], d["cust_id"])) == [(2021, "a"), (2021, "b"), (2021, "c"),
+                                                  (2020, "a"), (2020, "b"), (2020, "c")]
+    assert d["n_loans"].tolist() == [2, 2, 1, 3, 2, 1]
+    assert d["start_balance"].tolist()[:5] == [200.0, 200.0, 50.0, 200.0, 200.0] and np.isnan(d["start_balance"][5])
+    assert d["outcome"].tolist() == [CHURN, STILL, STILL, STILL, STILL, RENEWED]
+    assert d["bad"].tolist() == [False, False, False, True, False, False]
+    fe = pd.to_datetime(["2021-03-01", None, None, "2020-08-01", None, "2020-05-01"])
+    le = pd.to_datetime(["2021-09-01", None, None, "2021-09-01", None, "2020-05-01"])
+    assert d["first_end"].equals(pd.Series(fe, name="first_end").astype("datetime64[ns]"))
+    assert d["last_end"].equals(pd.Series(le, name="last_end").astype("datetime64[ns]"))
+    # largest loan: amount (blank last), then the later 放款日 (L4 over L2), then input order (L1 before L8)
+    assert d["loan_id"].tolist() == ["L4", "L1", "L7", "L4", "L1", "L6"]
+    assert d["year_end"].tolist() == [pd.Timestamp("2021-12-31"), pd.Timestamp("2021-12-31"),
+                                      pd.Timestamp("2021-12-31")] + [pd.Timestamp("2020-12-31")] * 3
+    # input order only breaks the last tie: L8 before L1 makes L8 b's loan; every other value unchanged
+    e = churn_by_customer_year(_c9_loans([7, 6, 5, 4, 3, 2, 1, 0]), [2021, 2020], pd.Timestamp("2022-06-30"), 180, 30)
+    assert e["loan_id"].tolist() == ["L4", "L8", "L7", "L4", "L8", "L6"]
+    assert e.drop(columns="loan_id").equals(d.drop(columns="loan_id"))
+    assert churn_by_customer_year(_c9_loans(), [2018], pd.Timestamp("2022-06-30")).empty  # nothing held on 1 Jan

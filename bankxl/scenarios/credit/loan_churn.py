@@ -156,47 +156,78 @@ def churn_by_customer_year(loans: pd.DataFrame, years, as_of, window_days: int =
     ``loans``: the frame of :func:`_prepare` (cust_id, start, end = finish date or NaT, code, amount ...).
     Returns columns year, cust_id, n_loans (loans outstanding at S), start_balance (Σ amount of those;
     NaN when none has an amount), first_end, last_end, outcome (one of :data:`OUTCOMES`), bad (any status B), loan_id/org_id/product/
-    term_m/code of the customer's largest loan held at S.
+    term_m/code of the customer's largest loan held at S (largest amount, then the later 放款日, then input order);
+    rows by year (in the order of ``years``), then 客户号.
+
+    Method (issue 16 item 3): one pass over all years on integer codes — 客户号 factorised once (sorted), the
+    (year, loan) pairs outstanding at S from a years × loans mask, per (year, customer) group reductions on the
+    sorted pairs; Σ amount by pandas' groupby sum over the same rows in the same order as a per-year groupby.
     """
     as_of = pd.Timestamp(as_of)
-    w = pd.Timedelta(days=int(window_days))
-    g = pd.Timedelta(days=int(refinance_grace_days))
-    out = []
-    for y in years:
-        s = pd.Timestamp(year=int(y), month=1, day=1)
-        e = min(pd.Timestamp(year=int(y), month=12, day=31), as_of)
-        act_mask = (loans["start"] < s) & (loans["end"].isna() | (loans["end"] >= s))
-        act = loans[act_mask]
-        if act.empty:
-            continue
-        still = act["end"].isna() | (act["end"] > e)
-        per = act.assign(still=still, isbad=act["code"].eq("B").fillna(False)).groupby("cust_id", sort=True).agg(
-            n_loans=("start", "size"), start_balance=("amount", "sum"), n_amount=("amount", "count"),
-            still=("still", "any"), first_end=("end", "min"), last_end=("end", "max"), bad=("isbad", "any"))
-        per["start_balance"] = per["start_balance"].where(per.pop("n_amount") > 0)  # no amount: unknown, not 0
-        top = act.sort_values(["cust_id", "amount", "start"], ascending=[True, False, False]) \
-            .drop_duplicates("cust_id").set_index("cust_id")
-        for c in ("loan_id", "org_id", "product", "term_m", "code"):
-            per[c] = top[c].reindex(per.index)
-        # other loans of these customers: not outstanding at S
-        oth = loans[~act_mask & loans["cust_id"].isin(per.index)]
-        oth = oth.join(per[["first_end", "last_end"]], on="cust_id")
-        near = (oth["start"] >= oth["first_end"] - g) & (oth["start"] <= oth["last_end"] + w)
-        running = (oth["start"] < oth["first_end"] - g) & (oth["end"].isna() | (oth["end"] > oth["last_end"]))
-        renewed = oth.loc[near | running, "cust_id"].unique()  # distinct first: set() iterated every row
-        outcome = np.where(per["still"], STILL,
-                  np.where(per["bad"], BAD,
-                  np.where(per.index.isin(renewed), RENEWED,
-                  np.where(per["last_end"] + w > as_of, PENDING, CHURN))))
-        per["outcome"] = outcome
-        per["year"] = int(y)
-        per["year_end"] = e
-        out.append(per.reset_index())
+    w = np.timedelta64(int(window_days), "D")
+    g = np.timedelta64(int(refinance_grace_days), "D")
     cols = ["year", "cust_id", "n_loans", "start_balance", "first_end", "last_end", "outcome", "bad",
             "loan_id", "org_id", "product", "term_m", "code", "year_end"]
-    if not out:
+    years = [int(y) for y in years]
+    ys = np.array([pd.Timestamp(year=y, month=1, day=1).to_datetime64() for y in years], dtype="datetime64[ns]")
+    ye = np.array([min(pd.Timestamp(year=y, month=12, day=31), as_of).to_datetime64() for y in years],
+                  dtype="datetime64[ns]")
+    cc, cust = pd.factorize(loans["cust_id"], sort=True)  # groupby's sorted keys; a missing 客户号 (-1) is no group
+    st = loans["start"].to_numpy(dtype="datetime64[ns]")
+    en = loans["end"].to_numpy(dtype="datetime64[ns]")
+    running = np.isnat(en)
+    # outstanding at S of each year: years × loans (NaT comparisons are False, as in pandas)
+    act = (st[None, :] < ys[:, None]) & (running[None, :] | (en[None, :] >= ys[:, None]))
+    if not act.any():
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
-    return pd.concat(out, ignore_index=True)[cols]
+    act &= (cc >= 0)[None, :]
+    yj, r = np.nonzero(act)  # by year, then input order (the order of a per-year filter)
+    key = yj.astype(np.int64) * len(cust) + cc[r]
+    o = np.argsort(key, kind="stable")  # group order (year, 客户号); input order kept within a group
+    yj, r, key = yj[o], r[o], key[o]
+    new_grp = np.r_[True, key[1:] != key[:-1]][:len(key)]
+    head, grp = np.flatnonzero(new_grp), np.cumsum(new_grp) - 1
+    n = len(head)
+    gy, gc = yj[head], cc[r[head]]
+    amount = loans["amount"].to_numpy(dtype="float64", na_value=np.nan)[r]
+    total = pd.Series(amount).groupby(grp, sort=True).sum().to_numpy()  # pandas' (compensated) sum, as before
+    n_amount = np.bincount(grp, weights=~np.isnan(amount), minlength=n)
+    end_r = en[r]
+    still = np.bincount(grp, weights=np.isnat(end_r) | (end_r > ye[yj]), minlength=n) > 0
+    e64 = end_r.view(np.int64)  # NaT is int64's minimum: last_end = max as is; first_end skips it
+    nat, big = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    first_end = np.minimum.reduceat(np.where(e64 == nat, big, e64), head) if n else e64[:0]
+    first_end = np.where(first_end == big, nat, first_end).view("datetime64[ns]")
+    last_end = (np.maximum.reduceat(e64, head) if n else e64[:0]).view("datetime64[ns]")
+    bad = np.bincount(grp, weights=loans["code"].eq("B").fillna(False).to_numpy(dtype=bool)[r], minlength=n) > 0
+    # the largest loan held at S: amount descending (missing last), then the later 放款日, then input order
+    top_order = np.lexsort((r, -st[r].view(np.int64), np.where(np.isnan(amount), 0.0, -amount), np.isnan(amount),
+                            grp))
+    top = r[top_order[head]]
+    # 续贷/新贷保留: another loan of the customer (not outstanding at S) started within [first end − grace,
+    # last end + window], or started before first end − grace and running past the last end
+    by_cust = np.argsort(cc, kind="stable")
+    c_start = np.searchsorted(cc[by_cust], np.arange(len(cust) + 1))
+    cnt = c_start[gc + 1] - c_start[gc]
+    pg = np.repeat(np.arange(n), cnt)
+    pos = np.arange(len(pg)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    lo = by_cust[c_start[gc][pg] + pos]
+    lo_st, lo_en = st[lo], en[lo]
+    fe, le = first_end[pg], last_end[pg]
+    near = (lo_st >= fe - g) & (lo_st <= le + w)
+    run_past = (lo_st < fe - g) & (np.isnat(lo_en) | (lo_en > le))
+    renewed = np.bincount(pg, weights=(near | run_past) & ~act[gy[pg], lo], minlength=n) > 0
+    outcome = np.where(still, STILL, np.where(bad, BAD, np.where(renewed, RENEWED,
+                       np.where(last_end + w > as_of.to_datetime64(), PENDING, CHURN))))
+    out = pd.DataFrame({
+        "year": np.asarray(years, dtype=np.int64)[gy], "cust_id": cust.take(gc),
+        "n_loans": np.diff(np.r_[head, len(r)]).astype(np.int64),
+        "start_balance": np.where(n_amount > 0, total, np.nan), "first_end": first_end, "last_end": last_end,
+        "outcome": outcome, "bad": pd.array(bad, dtype="boolean")})
+    for c in ("loan_id", "org_id", "product", "term_m", "code"):
+        out[c] = loans[c].array.take(top)
+    out["year_end"] = ye[gy]
+    return out[cols]
 
 
 def rates(detail: pd.DataFrame, by: list[str], count_pending: bool = True) -> pd.DataFrame:
