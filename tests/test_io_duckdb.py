@@ -396,3 +396,20 @@ def test_a_run_leaves_nothing_in_the_engine(bank_files):
     assert res.inputs["transactions"]["rows"] > 0
     after = [con.execute(left.format(k, k[:-1])).fetchall()[0][0] for k in ("tables", "views")]
     assert after == before
+
+
+def test_parquet_boolean_columns(tmp_path):
+    """BOOLEAN columns (代发标志 with a NULL, an unused 是否VIP) as the pandas Parquet path reads them; 手机银行签约 as
+    text with an unknown value (VALUE_INVALID) — the 100k sample's 客户 / 定期存款明细 Parquet files go this way."""
+    import duckdb
+
+    pq = tmp_path / "客户.parquet"
+    duckdb.connect().execute(f"""COPY (SELECT * FROM (VALUES
+        ('C1', '甲', TRUE, '是', FALSE), ('C2', '乙', NULL, 'maybe', TRUE), ('C3', '丙', FALSE, NULL, NULL),
+        ('C1', '丁', TRUE, '否', FALSE)) AS t(客户号, 客户名称, 代发标志, 手机银行签约, 是否VIP)) TO '{pq}' (FORMAT parquet)""")
+    pa, pb = _both_parquet(pq, "customers")
+    _assert_same(pa, pb)
+    df = pb[0].df.to_pandas()
+    assert df["payroll_flag"].isna().tolist() == [True, False, False]  # C2 (NULL), C3, C1's last row
+    assert df["payroll_flag"].iloc[1:].tolist() == [False, True]
+    assert {(p.code, p.excel_row) for p in pb[1].problems} == {("VALUE_INVALID", 2), ("DUP_KEY", 1)}

@@ -77,7 +77,7 @@ def use_duckdb(path: Path, engine: Any = None) -> bool:
 #: tables a scenario reads as a DuckDB relation (its code uses only ``len`` and the engine queries on them):
 #: only these are read through DuckDB in a run (:func:`bankxl.runner.prepare`); every other scenario gets the
 #: pandas loader's frame, as before
-RELATION_READY = {"C3": ("transactions",), "D4": ("transactions",)}
+RELATION_READY = {"C3": ("transactions",), "D4": ("transactions",), "D3": ("transactions",)}
 
 
 def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: Any = None, **kw: Any
@@ -331,7 +331,8 @@ def load_parquet(path: str | Path, spec: TableSpec, notes: list[str], *, con=Non
     problems and notes as that function. Columns are taken as it hands them to the rules: text (VARCHAR) by
     the text rules, numbers of a number column as float64, DATE/TIMESTAMP of a date column as dates. None —
     the pandas path reads the file — for a type it treats otherwise (an integer or DECIMAL code/ID column, a
-    number or date in a text column, a boolean, lists/structs/blobs), an unreadable file, a header not found."""
+    number or date in a text column, a boolean outside a bool column, lists/structs/blobs), an unreadable file,
+    a header not found."""
     import duckdb
 
     path = Path(path)
@@ -358,7 +359,9 @@ def load_parquet(path: str | Path, spec: TableSpec, notes: list[str], *, con=Non
         if t == "VARCHAR":
             ct = "text"
         elif col is None:
-            ct = "num" if t in _NUM_TYPES else "date" if t in _DATE_TYPES else None
+            ct = "num" if t in _NUM_TYPES else "date" if t in _DATE_TYPES else "bool" if t == "BOOLEAN" else None
+        elif col.kind == "bool" and t == "BOOLEAN":  # Python bools as cells, the 是/否 rule per value
+            ct = "bool"
         elif col.kind in bio.TYPED_KINDS and t in _NUM_TYPES:
             ct = "num"
         elif col.kind in ("date", "month") and t in _DATE_TYPES:
@@ -392,7 +395,7 @@ class _Body:
                  base: str | None = ""):
         self.con, self.raw, self.tag, self.n0 = con, raw, tag, n0
         #: per column: "text" (VARCHAR cells, the text rules), "num" (numbers: float64, NaN = blank), "date"
-        #: (datetime64), "other" (a typed cell of no kind the loader reads typed: blank test only)
+        #: (datetime64), "bool" (BOOLEAN: Python bools as object cells, as bankxl.io._parquet_columns gives them)
         self.ctypes = ctypes or ["text"] * len(header)
         self.header, self.spec, self.mapping = header, spec, mapping
         self.header_row, self.source, self.date1904 = header_row, source, date1904
@@ -632,7 +635,7 @@ class _Body:
             if cur:
                 currencies.setdefault(col.id, set()).add(cur)
         label = bio._label(col)
-        vtype = {"text": "VARCHAR", "num": "DOUBLE", "date": "TIMESTAMP"}[ct]
+        vtype = {"text": "VARCHAR", "num": "DOUBLE", "date": "TIMESTAMP", "bool": "BOOLEAN"}[ct]
         for gk in order:
             code, vs, rs = groups[gk]
             pv = self._table(f"p{j}_{len(self.tables)}", pd.DataFrame({"v": np.concatenate(vs),
