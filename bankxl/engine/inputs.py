@@ -521,7 +521,8 @@ class _Body:
         kept = self._name("kept")
         con.execute(f"CREATE VIEW {kept} AS SELECT * FROM {self.raw} WHERE {pre}")
         self.kept = kept
-        self.all_kept = con.execute(f"SELECT COUNT(*) FROM {kept}").fetchall()[0][0] == self.n0
+        self.n_kept = con.execute(f"SELECT COUNT(*) FROM {kept}").fetchall()[0][0]
+        self.all_kept = self.n_kept == self.n0
         # a record longer than its header (bankxl.io._load_body: FIELD_COUNT)
         named = np.flatnonzero(~C.blank_mask(self.header))
         first_extra = named.max() + 1 if named.size else 0
@@ -532,7 +533,7 @@ class _Body:
                       "FIELD_COUNT", "v", f"该行的字段比表头({named.max() + 1} 列)多, 多出的值可能是错位的结果, 各列的值可能不对",
                       "行保留; 请核对该行的分隔符与引号")
         # the columns: the loader's rule per distinct value
-        select, joins = [], []
+        select, joins, by_col = [], [], {}
         for col in spec.columns:
             sqlt = _SQL_TYPE[col.kind]
             if col.id not in mapping:
@@ -542,20 +543,24 @@ class _Body:
             expr, join = self._column(col, notes, currencies)
             select.append(f"{expr} AS \"{col.id}\"")
             joins.extend(join)
+            by_col[col.id] = (f"{expr} AS \"{col.id}\"", join)
         # duplicate keys: all but the last row of each key (bankxl.io._load_body: DUP_KEY)
         typed = self._name("typed")
         con.execute(f"CREATE VIEW {typed}_all AS SELECT k.rid AS _rid, CAST({self.header_row + 1} + k.rid AS BIGINT) "
                     f"AS _row, {', '.join(select)} FROM {kept} AS k {' '.join(joins)}")
         key = [k for k in spec.key if k in mapping]
-        dup_filter = ""
+        dup_filter, ndup = "", 0
         if key and len(key) == len(spec.key):
             kc = ", ".join(f'"{k}"' for k in key)
             full = " AND ".join(f'"{k}" IS NOT NULL' for k in key)
             dups = self._name("dups")
+            keys = (f"(SELECT k.rid AS _rid, CAST({self.header_row + 1} + k.rid AS BIGINT) AS _row, "
+                    + ", ".join(by_col[k][0] for k in key) + f" FROM {kept} AS k "
+                    + " ".join(j for k in key for j in by_col[k][1]) + ")")  # the key's columns only
             con.execute(f"CREATE TABLE {dups} AS SELECT t._rid, t._row, l.last_row, "
                         + ", ".join(f't."{k}"' for k in key)
-                        + f" FROM {typed}_all AS t JOIN (SELECT {kc}, MAX(_rid) AS last_rid, MAX(_row) AS last_row "
-                        f"FROM {typed}_all WHERE {full} GROUP BY {kc} HAVING COUNT(*) > 1) AS l USING ({kc}) "
+                        + f" FROM {keys} AS t JOIN (SELECT {kc}, MAX(_rid) AS last_rid, MAX(_row) AS last_row "
+                        f"FROM {keys} WHERE {full} GROUP BY {kc} HAVING COUNT(*) > 1) AS l USING ({kc}) "
                         f"WHERE t._rid < l.last_rid")
             self.tables.append(dups)
             ndup = con.execute(f"SELECT COUNT(*) FROM {dups}").fetchall()[0][0]
@@ -573,7 +578,7 @@ class _Body:
                     self.sink.log.counts[(spec.id, "DUP_KEY")] += extra
                 dup_filter = f" WHERE _rid NOT IN (SELECT _rid FROM {dups})"
         con.execute(f"CREATE VIEW {typed} AS SELECT * FROM {typed}_all{dup_filter}")
-        n = con.execute(f"SELECT COUNT(*) FROM {typed}").fetchall()[0][0]
+        n = self.n_kept - ndup
         attrs = {"table": spec.id, "sheet": None, "source": self.source,
                  "columns_found": [c.id for c in spec.columns if c.id in mapping], "engine": "duckdb"}
         for nt in notes:
