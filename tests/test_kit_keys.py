@@ -104,3 +104,68 @@ def test_c9_churn_by_customer_year_by_hand():
     assert e["loan_id"].tolist() == ["L4", "L8", "L7", "L4", "L8", "L6"]
     assert e.drop(columns="loan_id").equals(d.drop(columns="loan_id"))
     assert churn_by_customer_year(_c9_loans(), [2018], pd.Timestamp("2022-06-30")).empty  # nothing held on 1 Jan
+
+
+def test_has_pattern_and_flow_direction_per_distinct_value():
+    """rules.transactions: the regex and the 借贷 words are read once per distinct value — same answers per row
+    (by hand), missing never matches, the Series keeps its index (and has_pattern its name)."""
+    from bankxl.rules.transactions import flow_direction, has_pattern
+
+    g = pd.Series(["房产抵押", None, "信用", "房产抵押", "股权质押", "信用"], index=[9, 8, 7, 6, 5, 4], dtype="string",
+                  name="guarantee")
+    got = has_pattern(g, "抵押|质押")
+    assert got.tolist() == [True, False, False, True, True, False]
+    assert got.index.tolist() == [9, 8, 7, 6, 5, 4] and got.name == "guarantee" and got.dtype == bool
+    assert has_pattern(g, "").tolist() == [False] * 6
+    dc = pd.Series(["d", "贷", None, "X", "借", "c", "", "转出"], index=list("abcdefgh"), dtype="string")
+    got = flow_direction(dc)
+    assert got.index.tolist() == list("abcdefgh") and got.dtype == "string"
+    assert got.tolist() == ["D", "C", pd.NA, pd.NA, "D", "C", pd.NA, "D"]
+
+
+def test_c8_person_summary_by_hand():
+    """C8 per person on integer codes: lenders counted once per (person, lender), 主要品种 the kind with the
+    largest 他行 balance (tie: the smallest name; a blank kind is no kind), collateral by the 担保方式 regex,
+    the three-valued flags — worked out by hand."""
+    from bankxl.scenarios.credit.credit_report import CreditReportParams
+    from bankxl.scenarios.credit.credit_report.compute import person_summary
+
+    rows = [  # person, lender, own, other, card, kind, open, balance, guarantee, bad_now, clean, streak
+        ("p2", "甲行", False, True, False, "消费贷", True, 100.0, "信用", False, True, False),
+        ("p2", "乙行", False, True, False, "经营贷", True, 100.0, "房产抵押", True, True, False),
+        ("p2", "甲行", False, True, False, "消费贷", True, np.nan, None, None, True, None),
+        ("p2", None, False, True, True, "信用卡", True, 50.0, None, False, True, False),
+        ("p1", "示例银行", True, False, False, "房贷", True, 300.0, "抵押", None, True, False),
+        ("p1", "丙行", False, True, False, None, True, 20.0, None, False, None, False),
+        ("p3", "丁行", False, True, False, "经营贷", False, 10.0, "质押", False, True, False),
+    ]
+    col = list(zip(*rows))
+    acc = pd.DataFrame({
+        "person": pd.array(col[0], dtype="string"), "lender": pd.array(col[1], dtype="string"),
+        "own": np.array(col[2]), "other": np.array(col[3]), "card": np.array(col[4]),
+        "kind": pd.array(col[5], dtype="string"), "open": np.array(col[6]), "balance": np.array(col[7]),
+        "maturity_date": pd.Series([pd.NaT] * 7, dtype="datetime64[ns]"),
+        "guarantee": pd.array(col[8], dtype="string"), "bad_now": pd.array(col[9], dtype="boolean"),
+        "queries": np.full(7, np.nan), "report_date": pd.Series([pd.Timestamp("2026-10-01")] * 7),
+        "clean": pd.array(col[10], dtype="boolean"), "streak": pd.array(col[11], dtype="boolean")})
+    s = person_summary(acc, CreditReportParams(), pd.Timestamp("2026-11-30"))
+    assert s.index.tolist() == ["p1", "p2", "p3"]
+    # p1: 示例银行 + 丙行 (open loans, the bank included); p2: 甲行 twice + 乙行 (the card has no lender); p3 closed
+    assert s["n_lenders"].tolist() == [2, 2, 0]
+    # p2: 消费贷 100 + blank (0) = 100 ties 经营贷 100 -> the smaller name 消费贷 (U+6D88 < U+7ECF); p1's only
+    # 他行 account has no kind; p3 has no open 他行 account
+    assert s["main_kind"].tolist() == [pd.NA, "消费贷", pd.NA]
+    # p2 房产抵押 matches 抵押|质押; p1's 他行 loan has a blank 担保方式 (unknown); p3: no open 他行 loan -> False
+    assert s["collateral"].tolist() == [pd.NA, True, False]
+    assert s["bad_now"].tolist() == [pd.NA, True, False]
+    assert s["clean"].tolist() == [pd.NA, False, True]
+    assert s["streak"].tolist() == [False, pd.NA, False]
+    assert s["n_other"].tolist() == [1, 4, 0] and s["other_bal"].tolist() == [20.0, 250.0, 0.0]
+    assert s["n_own"].tolist() == [1, 0, 0] and s["own_bal"].tolist() == [300.0, 0.0, 0.0]
+    t = s["target_bal"].to_numpy()
+    assert np.isnan(t[0]) and t[1] == 200.0 and np.isnan(t[2])
+    # persons coded by latest_accounts (pcode: position among the sorted persons, gaps where a person's rows were
+    # dropped) give the same summary without hashing the text
+    coded = person_summary(acc.assign(pcode=np.array([3, 3, 3, 3, 1, 1, 7])), CreditReportParams(),
+                           pd.Timestamp("2026-11-30"))
+    pd.testing.assert_frame_equal(coded, s)

@@ -37,6 +37,7 @@ import sqlglot.expressions as sx
 from ..engine import default_engine, load, parse_query, usage
 from ..engine.regex import portable_regex
 from ..errors import ParameterError
+from ..frames import per_distinct
 from ..scenario import param
 from ..tables import loan_status_code
 
@@ -173,17 +174,21 @@ def flow_direction(dc: pd.Series) -> pd.Series:
     customer's account; :data:`DEBIT_WORDS`, e.g. D/借/借方/支出/转出/-), ``"C"`` (收入; :data:`CREDIT_WORDS`,
     e.g. C/贷/贷方/收入/转入/+) or ``<NA>`` for a blank or any other value (the caller decides: the classifier
     records it as VALUE_INVALID and leaves the flow out). Case-insensitive; ``dc`` as conformed (string)."""
-    dcs = dc.astype("string").fillna("").str.upper()
-    out = pd.Series(pd.NA, index=dc.index, dtype="string")
-    return out.mask(dcs.isin(DEBIT_WORDS), "D").mask(dcs.isin(CREDIT_WORDS), "C")
+    def direction(u: pd.Series) -> pd.Series:  # run once per distinct 借贷 value (frames.per_distinct)
+        up = u.astype("string").fillna("").str.upper()
+        out = pd.Series(pd.NA, index=u.index, dtype="string")
+        return out.mask(up.isin(DEBIT_WORDS), "D").mask(up.isin(CREDIT_WORDS), "C")
+
+    return per_distinct(dc, direction)
 
 
 def has_pattern(s: pd.Series, pattern: str) -> pd.Series:
     """Bool Series (same index): ``s`` (strings) contains a match of the regex ``pattern``; all False for an
-    empty pattern (an empty parameter switches the rule off) and for missing values."""
+    empty pattern (an empty parameter switches the rule off) and for missing values. The regex runs once per
+    distinct value (:func:`bankxl.frames.per_distinct`): a column of a few kinds/words is not searched row by row."""
     if not pattern:
         return pd.Series(False, index=s.index)
-    return s.str.contains(pattern, regex=True).fillna(False).astype(bool)
+    return per_distinct(s, lambda u: u.str.contains(pattern, regex=True).fillna(False).astype(bool)).rename(s.name)
 
 
 def is_own_bank(banks: pd.Series, p: TransactionRuleParams) -> pd.Series:

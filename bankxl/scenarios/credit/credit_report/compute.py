@@ -64,7 +64,8 @@ def latest_accounts(cr: pd.DataFrame, key: pd.Series, p, ctx) -> tuple[pd.DataFr
     ``cr``: conformed 征信明细 rows; ``key``: :func:`person_keys`. A person's latest report = the largest 报告日期 of
     his rows (rows without 报告日期 count only when none of his rows has one; with a 报告编号 column, the largest
     编号 among that day's). Returns (accounts, counts) — accounts: one row per account of those reports with
-    person, lender, own (管理机构 matches ``p.own_bank``), other (known lender, not own), card (R2/R3), kind
+    person, pcode (the person's position among the sorted persons: :func:`person_summary` groups on it), lender,
+    own (管理机构 matches ``p.own_bank``), other (known lender, not own), card (R2/R3), kind
     (``p.kinds`` on 业务种类; 信用卡 for cards; 未知种类), open (not 结清/销户/转出 by 账户状态 and latest month not
     C/G), balance (元, NaN unknown), maturity_date, guarantee, bad_now (逾期/呆账 状态, 当前逾期总额 > 0, latest
     month 1–7 or 五级分类 次级/可疑/损失: boolean, <NA> unknown), the repayment columns of
@@ -82,14 +83,15 @@ def latest_accounts(cr: pd.DataFrame, key: pd.Series, p, ctx) -> tuple[pd.DataFr
     if not len(d):
         return _empty_accounts(), counts
     rd = d["report_date"] if "report_date" in d.columns else pd.Series(pd.NaT, index=d.index)
-    latest = rd.groupby(d["_person"]).transform("max")
+    pcode = pd.factorize(d["_person"], sort=True)[0]  # persons coded once, in 客户号 order: integer groupbys
+    latest = rd.groupby(pcode).transform("max")
     on_latest = (rd.eq(latest) | latest.isna()).to_numpy()
     if "report_id" in d.columns:
         rid = _text(d, "report_id").where(on_latest)
-        top = rid.groupby(d["_person"]).transform("max")
+        top = rid.groupby(pcode).transform("max")
         on_latest &= (rid.eq(top) | top.isna()).fillna(False).to_numpy()
     counts["reports_dropped"] = int((~on_latest).sum())
-    d, parsed = d[on_latest], parsed[on_latest]
+    d, parsed, pcode = d[on_latest], parsed[on_latest], pcode[on_latest]
 
     lender = _text(d, "lender")
     no_lender = lender.isna().to_numpy()
@@ -119,7 +121,7 @@ def latest_accounts(cr: pd.DataFrame, key: pd.Series, p, ctx) -> tuple[pd.DataFr
     known = status.notna() | od_amt.notna() | current.notna() | cls.notna()
     bad_now = signs.any(axis=1).to_numpy() & ~settled
     acc = pd.DataFrame({
-        "person": d["_person"].to_numpy(), "lender": lender.to_numpy(), "own": own,
+        "person": d["_person"].to_numpy(), "pcode": pcode.astype(np.int64), "lender": lender.to_numpy(), "own": own,
         "other": ~own & ~no_lender, "card": card, "kind": kind.to_numpy(), "open": ~settled,
         "balance": _num(d, "balance").to_numpy(), "amount": _num(d, "amount").to_numpy(),
         "maturity_date": (d["maturity_date"] if "maturity_date" in d.columns
@@ -151,8 +153,8 @@ def _kind_of(biz: pd.Series, kinds) -> pd.Series:
 
 
 def _empty_accounts() -> pd.DataFrame:
-    cols = {"person": "string", "lender": "string", "own": bool, "other": bool, "card": bool, "kind": "string",
-            "open": bool, "balance": "float64", "amount": "float64", "maturity_date": "datetime64[ns]",
+    cols = {"person": "string", "pcode": "int64", "lender": "string", "own": bool, "other": bool, "card": bool,
+            "kind": "string", "open": bool, "balance": "float64", "amount": "float64", "maturity_date": "datetime64[ns]",
             "guarantee": "string", "business_type": "string", "bad_now": "boolean", "queries": "float64",
             "report_date": "datetime64[ns]", "_row": "Int64", "clean": "boolean", "streak": "boolean",
             "worst": "Int64", "overdue_months": "Int64", "current": "string"}
@@ -160,14 +162,14 @@ def _empty_accounts() -> pd.DataFrame:
 
 
 def _any3(flag: pd.Series, codes: np.ndarray, n: int, absent_false: bool = False) -> pd.Series:
-    """Per person (positions 0..n-1): True when some row is True, False when every row is False, else <NA>."""
-    f = pd.DataFrame({"p": codes, "t": flag.fillna(False).to_numpy(dtype=bool),
-                      "na": flag.isna().to_numpy()})
-    g = f.groupby("p")[["t", "na"]].any().reindex(range(n), fill_value=False)
-    has = pd.Series(np.bincount(codes, minlength=n) > 0)
-    out = np.where(g["t"].to_numpy(), True, np.where(g["na"].to_numpy() | ~has.to_numpy(), None, False))
+    """Per person (positions 0..n-1 of ``codes``): True when some row is True, False when every row is False,
+    else <NA> (also for a person without rows, unless ``absent_false``). Counts per code (``np.bincount``)."""
+    t = np.bincount(codes, weights=flag.fillna(False).to_numpy(dtype=bool), minlength=n) > 0
+    na = np.bincount(codes, weights=flag.isna().to_numpy(), minlength=n) > 0
+    has = np.bincount(codes, minlength=n) > 0
+    out = np.where(t, True, np.where(na | ~has, None, False))
     if absent_false:
-        out = np.where(~has.to_numpy(), False, out)
+        out = np.where(~has, False, out)
     return pd.Series(pd.array(out, dtype="boolean"))
 
 
@@ -183,6 +185,20 @@ def other_share(other_bal: pd.Series, own_bal: pd.Series) -> pd.Series:
     return other_bal / base.where(base > 0)
 
 
+def _person_codes(acc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(code per account row, the persons in code order): the persons sorted, codes 0..n-1. From ``pcode`` when
+    :func:`latest_accounts` coded them (gaps closed up, no text hashed), else by factorising ``person``."""
+    if "pcode" not in acc.columns:
+        codes, people = pd.factorize(acc["person"], sort=True)
+        return codes, np.asarray(people, dtype=object)
+    pc = acc["pcode"].to_numpy(dtype=np.int64)
+    held = np.bincount(pc) > 0
+    codes = (np.cumsum(held) - 1)[pc]
+    first = np.empty(int(held.sum()), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # a row of each person (the first)
+    return codes, acc["person"].to_numpy(dtype=object)[first]
+
+
 def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
     """One row per person of ``acc`` (index = 客户号, sorted): report_date, n_other (他行未结清笔数), other_bal
     (他行未结清余额, 元; 0 without such an account, NaN when every balance is unknown), n_own / own_bal (本行, the
@@ -192,14 +208,15 @@ def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
     unknown), bad_now / clean / streak (boolean, <NA> unknown: clean = every account clean by its 近24月还款状态
     and none in trouble now), collateral (an open other-bank loan secured by ``p.collateral``; <NA> when their
     担保方式 are all blank), main_kind (the 他行 kind holding the largest balance)."""
-    codes, people = pd.factorize(acc["person"], sort=True)
+    codes, people = _person_codes(acc)
     n = len(people)
     is_open = acc["open"].to_numpy(dtype=bool)
     other = acc["other"].to_numpy(dtype=bool) & is_open
     own = acc["own"].to_numpy(dtype=bool) & is_open
     card = acc["card"].to_numpy(dtype=bool)
     bal = acc["balance"].to_numpy(dtype="float64")
-    target = other & acc["kind"].isin(list(p.target_kinds)).to_numpy()
+    kc, ku = pd.factorize(acc["kind"], sort=True)  # kinds coded once (sorted: ties of 主要品种 by name)
+    target = other & np.isin(kc, np.flatnonzero(pd.Index(ku).isin(list(p.target_kinds))))
     mat = pd.to_datetime(acc["maturity_date"])
     end = as_of + pd.DateOffset(months=p.window_months)
     window = other & ~card & ((mat > as_of) & (mat <= end)).to_numpy()
@@ -215,9 +232,10 @@ def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
     other_bal, own_bal = known_sum(total(other), n_other), known_sum(total(own), n_own)
     share = other_share(other_bal, own_bal)
     first = pd.DataFrame({"p": codes[window], "d": mat[window].to_numpy()}).groupby("p")["d"].min().reindex(range(n))
-    loans_open = is_open & ~card & ~acc["lender"].isna().to_numpy()
-    lenders = pd.DataFrame({"p": codes[loans_open], "l": acc["lender"].to_numpy()[loans_open]})
-    n_lenders = lenders.groupby("p")["l"].nunique().reindex(range(n), fill_value=0)
+    lc, lu = pd.factorize(acc["lender"])  # missing lender: -1
+    loans_open = is_open & ~card & (lc >= 0)
+    pairs = np.unique(codes[loans_open].astype(np.int64) * max(len(lu), 1) + lc[loans_open])  # distinct (人, 机构)
+    n_lenders = pd.Series(np.bincount(pairs // max(len(lu), 1), minlength=n))
     queries = pd.DataFrame({"p": codes, "q": acc["queries"].to_numpy()}).groupby("p")["q"].max().reindex(range(n))
     rd = pd.DataFrame({"p": codes, "d": pd.to_datetime(acc["report_date"]).to_numpy()}).groupby("p")["d"].max()
     bad_now = _any3(acc["bad_now"], codes, n)
@@ -228,15 +246,22 @@ def person_summary(acc: pd.DataFrame, p, as_of: pd.Timestamp) -> pd.DataFrame:
     streak = _any3(acc["streak"], codes, n)
     coll_rows = other & ~card
     g = acc["guarantee"]
-    secured = has_pattern(g, p.collateral).to_numpy()
+    secured = has_pattern(g, p.collateral).to_numpy()  # once per distinct 担保方式
     g_known = g.notna().to_numpy()
-    f = pd.DataFrame({"p": codes[coll_rows], "s": secured[coll_rows], "k": g_known[coll_rows]})
-    gg = f.groupby("p")[["s", "k"]].any().reindex(range(n), fill_value=False)
-    collateral = pd.Series(pd.array(np.where(gg["s"], True, np.where(gg["k"], False, None)), dtype="boolean"))
+    gs = np.bincount(codes[coll_rows], weights=secured[coll_rows], minlength=n) > 0
+    gk = np.bincount(codes[coll_rows], weights=g_known[coll_rows], minlength=n) > 0
+    collateral = pd.Series(pd.array(np.where(gs, True, np.where(gk, False, None)), dtype="boolean"))
     collateral = collateral.mask(count(coll_rows).eq(0), False)  # no other-bank loan: nothing to take over
-    kb = pd.DataFrame({"p": codes[other], "k": acc["kind"].to_numpy()[other], "b": np.nan_to_num(bal[other])})
-    kb = kb.groupby(["p", "k"], as_index=False)["b"].sum().sort_values(["p", "b", "k"], ascending=[True, False, True])
-    main_kind = kb.drop_duplicates("p").set_index("p")["k"].reindex(range(n))
+    # 主要品种: per (person, kind) Σ balance on one integer key (kinds coded in sorted order, so a tie on the
+    # balance goes to the smallest name), then per person the largest
+    ko = other & (kc >= 0)  # a missing kind is no group (as groupby's)
+    nk = max(len(ku), 1)
+    kb = pd.Series(np.nan_to_num(bal[ko])).groupby(codes[ko].astype(np.int64) * nk + kc[ko], sort=True).sum()
+    key = kb.index.to_numpy()
+    best = np.lexsort((key % nk, -kb.to_numpy(), key // nk))
+    first_of = best[np.r_[True, np.diff(key[best] // nk) != 0][:len(best)]]
+    main_kind = pd.Series(np.asarray(ku, dtype=object)[key[first_of] % nk], index=key[first_of] // nk,
+                          dtype="string").reindex(range(n))
     out = pd.DataFrame({
         "report_date": rd.reindex(range(n)).to_numpy(), "n_other": n_other, "other_bal": other_bal,
         "n_own": n_own, "own_bal": own_bal, "share": share, "target_bal": total(target),
