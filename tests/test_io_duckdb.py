@@ -302,7 +302,7 @@ def bank_files(tmp_path_factory):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-@pytest.mark.parametrize("code", ["C3", "D4", "D3"])
+@pytest.mark.parametrize("code", ["C3", "D4", "D3", "C7"])
 def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code, monkeypatch):
     from bankxl.runner import run_scenario
     from bankxl.scenario import get_scenario

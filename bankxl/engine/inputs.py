@@ -74,10 +74,11 @@ def use_duckdb(path: Path, engine: Any = None) -> bool:
         return False
 
 
-#: tables a scenario reads as a DuckDB relation (its code uses only ``len`` and the engine queries on them):
+#: tables a scenario reads as a DuckDB relation (its code uses only ``len``, the engine queries and one column
+#: (``t["cust_id"]``, C7) on them):
 #: only these are read through DuckDB in a run (:func:`bankxl.runner.prepare`); every other scenario gets the
 #: pandas loader's frame, as before
-RELATION_READY = {"C3": ("transactions",), "D4": ("transactions",), "D3": ("transactions",)}
+RELATION_READY = {"C3": ("transactions",), "D4": ("transactions",), "D3": ("transactions",), "C7": ("transactions",)}
 
 
 def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: Any = None, **kw: Any
