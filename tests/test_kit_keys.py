@@ -169,3 +169,34 @@ def test_c8_person_summary_by_hand():
     coded = person_summary(acc.assign(pcode=np.array([3, 3, 3, 3, 1, 1, 7])), CreditReportParams(),
                            pd.Timestamp("2026-11-30"))
     pd.testing.assert_frame_equal(coded, s)
+
+
+def test_has_space_by_hand():
+    """coerce.has_space (one str.split pass over the joined text): whitespace anywhere — leading, trailing, inside,
+    only whitespace, full-width U+3000, NBSP, tab/newline — is found; none in '' or plain text."""
+    from bankxl.coerce import has_space
+
+    def arr(*v):
+        return np.array(v, dtype=object)
+
+    assert not has_space(arr()) and not has_space(arr("")) and not has_space(arr("", "a1", "客户"))
+    for v in (" a", "a ", "a b", "   ", "\u3000", "a\u00a0", "\t", "x\ny"):
+        assert has_space(arr("ok", v)), repr(v)
+        assert has_space(arr(v, "ok")), repr(v)
+
+
+def test_payroll_credits_with_a_given_direction_by_hand():
+    """rules.payroll: the caller's flow_direction is used as is (C1 passes the one it computed); by hand: a 代发
+    credit needs 借贷 C and the keyword in 对手户名 + 摘要."""
+    from bankxl.rules.payroll import payroll_credits
+    from bankxl.rules.transactions import flow_direction
+
+    txn = pd.DataFrame({"dc": pd.array(["C", "c", "D", None, "贷"], dtype="string"),
+                        "cpty_name": pd.array(["某公司", None, "某公司", "某公司", "张三"], dtype="string"),
+                        "memo": pd.array(["工资", "代发工资", "工资", "工资", "转账"], dtype="string")})
+    want = [True, True, False, False, False]
+    assert payroll_credits(txn, "工资|代发").tolist() == want
+    assert payroll_credits(txn, "工资|代发", flow_direction(txn["dc"])).tolist() == want
+    # a direction that says otherwise is what counts (it is the caller's reading of the same column)
+    other = pd.Series(["D", "D", "C", "C", "C"], dtype="string")
+    assert payroll_credits(txn, "工资|代发", other).tolist() == [False, False, True, True, False]

@@ -46,23 +46,28 @@ def _text(txn: pd.DataFrame, col: str) -> pd.Series:
     return txn[col].astype("string").fillna("")
 
 
-def payroll_credits(txn: pd.DataFrame, pattern: str) -> np.ndarray:
+def payroll_credits(txn: pd.DataFrame, pattern: str, direction: pd.Series | None = None) -> np.ndarray:
     """Bool array (positional, one per row of ``txn``): the row is a 代发 credit — 借贷 C and 对手户名 + 摘要 match
-    ``pattern``. ``txn``: 交易流水 rows (dc; cpty_name and memo optional). A row with an unreadable 借贷 is not one."""
-    credit = (flow_direction(txn["dc"]) == "C").fillna(False).to_numpy(dtype=bool)
-    rows = txn[credit]  # the text is built and matched on the credit rows only
+    ``pattern``. ``txn``: 交易流水 rows (dc; cpty_name and memo optional). A row with an unreadable 借贷 is not one.
+    ``direction``: :func:`~bankxl.rules.transactions.flow_direction` of ``txn["dc"]`` when the caller has it."""
+    if direction is None:
+        direction = flow_direction(txn["dc"])
+    credit = (direction == "C").fillna(False).to_numpy(dtype=bool)
+    rows = txn[[c for c in ("cpty_name", "memo") if c in txn.columns]][credit]  # the text of the credits only
     out = credit.copy()
     out[credit] = has_pattern(_text(rows, "cpty_name") + " " + _text(rows, "memo"), pattern).to_numpy(dtype=bool)
     return out
 
 
 def payroll_months(txn: pd.DataFrame, codes: np.ndarray, n: int, months: pd.PeriodIndex, pattern: str,
-                   keep: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   keep: np.ndarray | None = None, direction: pd.Series | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """The 代发 credits of ``txn`` per (customer, month).
 
     ``codes``: integer customer code per row of ``txn`` (0..n−1; −1 = none, left out); ``months``: the calendar
     months of the grid (consecutive, ``freq="M"``); a row whose 交易时间 falls outside them is left out;
-    ``keep``: bool per row, the rows the scenario counts (default all). Returns (amount, present): two
+    ``keep``: bool per row, the rows the scenario counts (default all); ``direction``: as for
+    :func:`payroll_credits`. Returns (amount, present): two
     (n × len(months)) arrays — the 代发 amounts summed (元; a blank amount adds 0) and whether the month holds a
     代发 credit.
     """
@@ -72,7 +77,7 @@ def payroll_months(txn: pd.DataFrame, codes: np.ndarray, n: int, months: pd.Peri
     ts = pd.to_datetime(txn["txn_ts"], errors="coerce")
     k = (ts.dt.year * 12 + ts.dt.month).to_numpy(dtype="float64") - (months[0].year * 12 + months[0].month)
     codes = np.asarray(codes)
-    rows = payroll_credits(txn, pattern) & (codes >= 0) & (k >= 0) & (k < m)  # NaN month: False
+    rows = payroll_credits(txn, pattern, direction) & (codes >= 0) & (k >= 0) & (k < m)  # NaN month: False
     if keep is not None:
         rows &= np.asarray(keep, dtype=bool)
     flat = codes[rows].astype(np.int64) * m + k[rows].astype(np.int64)

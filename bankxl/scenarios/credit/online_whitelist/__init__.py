@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
-from ....frames import customer_columns, mask_label, masked
+from ....frames import customer_columns, mask_label, masked, stripped
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.credit_report import RepaymentParams
@@ -271,7 +271,7 @@ def _dataset_default(customers: pd.DataFrame, who, ids: pd.Index) -> pd.Series:
     any 客户号 of the person in default; all <NA> when the column is absent (a bank's 客户 table has none)."""
     if "credit_default" not in customers.columns:
         return pd.Series(pd.NA, index=ids, dtype="boolean")
-    codes, keys = person_codes(who.of(customers["cust_id"].astype("string").str.strip()))
+    codes, keys = person_codes(who.of(stripped(customers["cust_id"])))
     d = customers["credit_default"].astype("boolean")
     f = pd.DataFrame({"c": codes, "t": d.fillna(False).to_numpy(dtype=bool), "k": d.notna().to_numpy()})
     g = f[codes >= 0].groupby("c")[["t", "k"]].any()

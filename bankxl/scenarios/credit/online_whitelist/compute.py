@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ....frames import customer_ages, per_distinct
+from ....frames import customer_ages, per_distinct, stripped
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.payroll import payroll_months
 from ....rules.identity import IN_BOTH, CONFLICT, ListMatch, by_cust_id
@@ -76,8 +76,8 @@ def monthly_flows(txn: pd.DataFrame | None, customers: pd.DataFrame, who, p, as_
     tm = ts.dt.to_period("M")
     in_months = ((tm >= m0) & (tm <= m1)).fillna(False).to_numpy(dtype=bool)
     keep = in_win & in_months & ~bad & ~dropped & txn["cust_id"].notna().to_numpy()
-    t = txn[keep]
-    person = who.of(t["cust_id"].astype("string").str.strip())
+    t = txn[[c for c in ("cust_id", "amount", "txn_ts", "dc", "cpty_name", "memo") if c in txn.columns]][keep]
+    person = who.of(stripped(t["cust_id"]))
     amount = pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs().fillna(0.0).to_numpy()
     is_c = (dirn[keep] == "C").to_numpy()
     tk = ts[keep]
@@ -87,7 +87,7 @@ def monthly_flows(txn: pd.DataFrame | None, customers: pd.DataFrame, who, p, as_
     flat = p_code * n_m + m_code
     inc = np.bincount(flat, weights=np.where(is_c, amount, 0.0), minlength=n_p * n_m).reshape(n_p, n_m)
     out = np.bincount(flat, weights=np.where(is_c, 0.0, amount), minlength=n_p * n_m).reshape(n_p, n_m)
-    pay = payroll_months(t, p_code, n_p, months, p.payroll_memo)[1]  # the shared 代发 rule (rules.payroll)
+    pay = payroll_months(t, p_code, n_p, months, p.payroll_memo, direction=dirn[keep])[1]  # rules.payroll
     run = _trailing_run(pay)
     grace = _trailing_run(pay[:, :-1]) if n_m > 1 else np.zeros(n_p, dtype=np.int64)
     run = np.where(pay[:, -1], run, grace)
@@ -163,7 +163,7 @@ def own_overdue(loans: pd.DataFrame | None, who, ids: pd.Index, housing_pattern:
     od = running & ((st == "D").fillna(False).to_numpy(dtype=bool) | (od_days > 0).to_numpy())
     prod = loans["product"].fillna("") if "product" in loans.columns else pd.Series("", index=loans.index)
     house = running & has_pattern(prod.astype("string"), housing_pattern).to_numpy()
-    codes, keys = person_codes(who.of(loans["cust_id"].astype("string").str.strip()))
+    codes, keys = person_codes(who.of(stripped(loans["cust_id"])))
     f = pd.DataFrame({"c": codes, "od": od, "house": house})
     g = f[codes >= 0].groupby("c")[["od", "house"]].any()
     g = g.set_axis(keys[g.index.to_numpy()], axis=0).reindex(ids, fill_value=False)
