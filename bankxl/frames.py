@@ -34,7 +34,7 @@ def text_column(df: pd.DataFrame, col: str) -> pd.Series:
     index) when ``df`` has no such column."""
     if col not in df.columns:
         return pd.Series("", index=df.index, dtype="string")
-    return df[col].astype("string").fillna("").str.strip()
+    return stripped(df[col]).fillna("")  # trimmed per distinct value, only when some value needs it
 
 
 def flag_text(flags: pd.Series, known: pd.Series | bool = True, yes: str = "是", no: str = "否",

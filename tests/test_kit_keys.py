@@ -200,3 +200,27 @@ def test_payroll_credits_with_a_given_direction_by_hand():
     # a direction that says otherwise is what counts (it is the caller's reading of the same column)
     other = pd.Series(["D", "D", "C", "C", "C"], dtype="string")
     assert payroll_credits(txn, "工资|代发", other).tolist() == [False, False, True, True, False]
+
+
+def test_r1_link_accounts_guarantor_through_the_customer_table_by_hand():
+    """R1 link_accounts: a guarantor's accounts are found by the accounts' 证件号 or through the 客户 table (his
+    证件号 -> 客户号 -> accounts); only account holders' 客户 rows are read — a customer of the same 证件号
+    without an account here adds nothing, a holder with another 证件号 is not linked."""
+    from bankxl.scenarios.risk.npl_capacity.capacity import link_accounts
+
+    g15, g18 = "340524800101001", "34052419800101001X"  # the guarantor (15 digits in one table, 18 in another)
+    npl = pd.DataFrame({"cust_id": pd.array(["B1"], dtype="string"),
+                        "id_no": pd.array(["110105491231002"], dtype="string"),
+                        "guarantor_id": pd.array([g18], dtype="string"),
+                        "guarantee_end": pd.Series([pd.Timestamp("2027-01-01")])})
+    keys = pd.Series(["证件号:11010519491231002X"], dtype="string")
+    dep = pd.DataFrame({"cust_id": pd.array([" c1", "c2", "c3", "B1"], dtype="string"),
+                        "id_no": pd.array([None, None, g15, None], dtype="string")}, index=[10, 11, 12, 13])
+    customers = pd.DataFrame({"cust_id": pd.array(["c9", "c1 ", "c2", "B1"], dtype="string"),
+                              "id_no": pd.array([g18, g15, "110105491231002", "110105491231002"], dtype="string")})
+    own, guar = link_accounts(npl, keys, dep, customers, pd.Timestamp("2026-11-30"))
+    # own: B1's account 13 (客户号; its 证件号 blank on the account); guarantor: 12 by the account's 证件号,
+    # 10 through 客户 c1 (trimmed 客户号 on both sides); c9 has the 证件号 but no account; c2 is someone else
+    assert own.to_dict("list") == {"key": ["证件号:11010519491231002X"], "acct": [13]}
+    assert sorted(guar["acct"].tolist()) == [10, 12]
+    assert guar["in_period"].tolist() == [True, True] and set(guar["gid"]) == {g18}

@@ -162,9 +162,13 @@ def link_accounts(npl: pd.DataFrame, keys: pd.Series, dep: pd.DataFrame, custome
         by_id = g.merge(pd.DataFrame({"gid": acc_key, "acct": dep.index}).dropna(subset=["gid"]), on="gid")
         pairs.append(by_id[["key", "gid", "acct"]])
         if customers is not None and len(customers):
-            cm = pd.DataFrame({"gid": id_key(customers["id_no"]), "cust": text_column(customers, "cust_id")})
-            cm = cm[cm["gid"].notna() & cm["cust"].ne("")].drop_duplicates()
             acc_c = pd.DataFrame({"cust": text_column(dep, "cust_id"), "acct": dep.index})
+            # only the 客户 rows of account holders can link a guarantor to an account: their 证件号 are
+            # normalised, not every customer's (the 客户 table grows with the bank, the accounts here do not)
+            cust = text_column(customers, "cust_id")
+            holder = cust.isin(acc_c["cust"]).to_numpy()
+            cm = pd.DataFrame({"gid": id_key(customers["id_no"][holder]), "cust": cust[holder]})
+            cm = cm[cm["gid"].notna() & cm["cust"].ne("")].drop_duplicates()
             by_c = g.merge(cm, on="gid").merge(acc_c, on="cust")
             pairs.append(by_c[["key", "gid", "acct"]])
     gp = pd.concat(pairs, ignore_index=True).drop_duplicates(["key", "acct"])
