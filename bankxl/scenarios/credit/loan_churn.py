@@ -54,7 +54,7 @@ from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet,
 from ...scenario import RunContext, Scenario, param
 from ...tables import LOAN_STATUS, loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
-from ...frames import customer_columns, join_values
+from ...frames import customer_columns, join_values, per_distinct, stripped
 from ...rules.identity import by_cust_id, persons
 
 STILL, RENEWED, CHURN, PENDING, BAD = "仍在贷", "续贷/新贷保留", "流失", "流失(观察期未满)", "不良结清"
@@ -138,7 +138,7 @@ def _prepare(loans: pd.DataFrame, ctx: RunContext | None) -> pd.DataFrame:
         nost = out["start"].isna()
         _log(ctx, out[nost], "start_date", "DATE_INVALID", out.loc[nost, "start"], "放款日为空",
              "该笔贷款不参与计算")
-        nocust = out["cust_id"].isna() | (out["cust_id"].str.strip() == "")
+        nocust = out["cust_id"].isna() | (stripped(out["cust_id"]) == "")
         _log(ctx, out[nocust.fillna(True)], "cust_id", "LOAN_NO_CUSTOMER", out.loc[nocust.fillna(True), "cust_id"],
              "借据没有客户号", "该笔贷款不参与计算")
         out = out[~order & ~nost & ~nocust.fillna(True)]
@@ -500,10 +500,11 @@ def held_products(holdings: pd.DataFrame | None, cust_id: pd.Series) -> pd.Serie
     :func:`bankxl.frames.join_values` (one pass, not per product)."""
     if holdings is None or not len(holdings):
         return pd.Series(pd.NA, index=cust_id.index, dtype="string")
-    key = cust_id.astype("string").fillna("").str.strip()
+    key = stripped(cust_id).fillna("")
     h = holdings[holdings["cust_id"].fillna("").isin(key).to_numpy()]  # the asked customers' rows only
     prod = h["product"].fillna("")  # conformed: string, trimmed
-    other = prod.ne("").to_numpy() & ~prod.str.contains("贷款", regex=False).to_numpy(dtype=bool)
+    loan = per_distinct(prod, lambda u: u.str.contains("贷款", regex=False))  # once per product name
+    other = prod.ne("").to_numpy() & ~loan.to_numpy(dtype=bool)
     held = h["held"]  # True / False / <NA> unknown
     keep = held.fillna(False).to_numpy(dtype=bool) & other
     unknown = pd.Index(h["cust_id"][held.isna().to_numpy() & other].dropna().unique())

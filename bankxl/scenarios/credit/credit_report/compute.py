@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ....frames import per_distinct
+from ....frames import per_distinct, stripped
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.identity import CONFLICT, IN_BOTH, match_list, persons
 from ....rules.transactions import has_pattern
@@ -38,7 +38,7 @@ def person_keys(cr: pd.DataFrame, customers: pd.DataFrame | None, ctx) -> tuple[
         info = {"unmatched": int(((cls != IN_BOTH) & ~(cls == CONFLICT)).fillna(True).sum()),
                 "conflicts": int(conflict.sum()), "by": "客户表"}
         return pd.Series(key.to_numpy(), index=cr.index, dtype="string"), info
-    own = cr["cust_id"].astype("string").str.strip().replace("", pd.NA) if "cust_id" in cr.columns \
+    own = stripped(cr["cust_id"]).replace("", pd.NA) if "cust_id" in cr.columns \
         else pd.Series(pd.NA, index=cr.index, dtype="string")
     who = persons(cr.assign(cust_id=own))
     key = who.of(own)
@@ -49,7 +49,7 @@ def person_keys(cr: pd.DataFrame, customers: pd.DataFrame | None, ctx) -> tuple[
 def _text(df: pd.DataFrame, col: str) -> pd.Series:
     if col not in df.columns:
         return pd.Series(pd.NA, index=df.index, dtype="string")
-    return df[col].astype("string").str.strip().replace("", pd.NA)
+    return stripped(df[col]).replace("", pd.NA)
 
 
 def _num(df: pd.DataFrame, col: str) -> pd.Series:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
-from ....frames import join_values, masked
+from ....frames import join_values, masked, stripped
 from ....lists import Rule, check_levels, fill_template, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....scenario import RunContext, Scenario, param
@@ -128,7 +128,7 @@ def _check_rows(npl: pd.DataFrame, ctx: RunContext) -> None:
     """Row problems: a 五级分类 milder than the overdue days allow (NPL_CLASS_DPD, kept as given) and a blank
     本金余额 among given ones (REQUIRED_EMPTY: that borrower's coverage is not computed)."""
     need = required_class(npl["overdue_days"])
-    have = npl["classification"].astype("string").str.strip()
+    have = stripped(npl["classification"])
     milder = (have.map(CLASS_RANK).astype("float64") < need.map(CLASS_RANK).astype("float64")).fillna(False)
     if milder.any():
         ctx.problem("npl_loans", npl.loc[milder, "_row"], "classification", "NPL_CLASS_DPD",
@@ -181,7 +181,7 @@ def _notes(npl, dep, cov, detail, p) -> list[str]:
         if p.joint_share == 0 and detail is not None and detail["excluded"].str.startswith("联名").any():
             out.append("联名账户按参数不计入可用资金(权属须法务确认)。")
     if npl["status"].notna().any():
-        vc = npl["status"].astype("string").str.strip().value_counts().sort_index()
+        vc = stripped(npl["status"]).value_counts().sort_index()
         out.append("贷款状态: " + "; ".join(f"{k} {LOAN_STATUS.get(k, k)} {v:,} 笔" for k, v in vc.items()) + "。")
     if npl["principal"].isna().all():
         out.append("不良贷款表没有本金余额: 欠款合计未知, 覆盖率不计算; 名单按贷款金额(原额)排序。")

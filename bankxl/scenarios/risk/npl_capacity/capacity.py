@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from ....coerce import currency_codes
-from ....frames import CLOSED_STATUS, join_values, text_column
+from ....frames import CLOSED_STATUS, join_values, stripped, text_column
 from ....rules.identity import id_key, match
+from ....rules.transactions import has_pattern
 from ....tables import LOAN_CLASSES
 
 UNKNOWN = "未知/无法评估"
@@ -66,7 +67,7 @@ def borrowers(npl: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
                       "loan_id": text_column(npl, "loan_id"),
                       "principal": npl["principal"].astype("float64"), "interest": npl["interest"].astype("float64"),
                       "amount": npl["amount"].astype("float64"),
-                      "rank": npl["classification"].astype("string").str.strip().map(CLASS_RANK).astype("float64"),
+                      "rank": stripped(npl["classification"]).map(CLASS_RANK).astype("float64"),
                       "dpd": pd.to_numeric(npl["overdue_days"], errors="coerce").astype("float64"),
                       "wo": npl["written_off"].astype("boolean")})
     g = d.groupby("key", sort=True)
@@ -105,11 +106,11 @@ def account_funds(dep: pd.DataFrame, currency: str, joint_share: float, as_of: p
     frozen money (司法冻结); a negative balance counts 0; a 联名 account counts ``joint_share``."""
     bal_raw = dep["balance"].astype("float64")
     bal = bal_raw.clip(lower=0)
-    closed = text_column(dep, "status").str.contains(CLOSED_STATUS, regex=True).fillna(False).astype(bool)
+    closed = has_pattern(text_column(dep, "status"), CLOSED_STATUS)  # per distinct value
     ccy = pd.Series(currency_codes(text_column(dep, "ccy").replace("", pd.NA)), index=dep.index).fillna(currency)
     foreign = ccy.ne(currency.upper()) & ~closed
     nature = text_column(dep, "nature")
-    pension = nature.str.contains("社保|养老", regex=True).fillna(False).astype(bool) & ~closed & ~foreign
+    pension = has_pattern(nature, "社保|养老") & ~closed & ~foreign
     flag = dep["frozen"].astype("boolean").fillna(False).astype(bool)
     famt = dep["frozen_amount"].astype("float64")
     part = pd.Series(np.where(famt.notna(), np.minimum(famt, bal), np.where(flag, bal, 0.0)), index=dep.index)
