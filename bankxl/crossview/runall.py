@@ -5,7 +5,9 @@ Order of work (DESIGN.md runner): every parameter (each scenario's and :class:`~
 (:func:`bankxl.io.read_tables`, every table optional; a table that cannot be read — required column missing,
 two sources — is recorded, not raised); then each scenario runs through the one runner
 (:func:`bankxl.runner.prepare` with ``loaded=``: its own tables, its own row problems, its own as-of date and
-currency) and writes its report. A scenario whose required table is absent or failed is skipped with the reason;
+currency) and writes its report — one after the other, or with ``jobs`` > 1 in that many worker processes forked
+after the load (:func:`resolve_jobs`: they share the loaded tables copy-on-write; the same files, cells and
+summary order as one after the other). A scenario whose required table is absent or failed is skipped with the reason;
 a scenario that raises a :class:`~bankxl.errors.BankxlError` (its data or parameters) is reported 出错 and the
 others still run; any other exception is 内部错误 (a bug), reported, and the others still run. Last come the
 客户画像 (:mod:`.profile`) and 营销任务清单 (:mod:`.tasks`) over the reports that ran.
