@@ -224,3 +224,16 @@ def test_r1_link_accounts_guarantor_through_the_customer_table_by_hand():
     assert own.to_dict("list") == {"key": ["证件号:11010519491231002X"], "acct": [13]}
     assert sorted(guar["acct"].tolist()) == [10, 12]
     assert guar["in_period"].tolist() == [True, True] and set(guar["gid"]) == {g18}
+
+
+def test_by_cust_id_trims_only_when_needed_by_hand():
+    """rules.identity.by_cust_id: 客户号 trimmed (first row per customer, blank/missing dropped) — the same with
+    and without whitespace in the column (the trim is skipped when no value holds any)."""
+    from bankxl.rules.identity import by_cust_id
+
+    c = pd.DataFrame({"cust_id": pd.array([" c1", "c2\u3000", None, "c1", "", "c3"], dtype="string"),
+                      "cust_name": ["甲", "乙", "丙", "丁", "戊", "己"]})
+    got = by_cust_id(c)
+    assert got.index.tolist() == ["c1", "c2", "c3"] and got["cust_name"].tolist() == ["甲", "乙", "己"]
+    clean = by_cust_id(c.assign(cust_id=pd.array(["c1", "c2", None, "c1", "", "c3"], dtype="string")))
+    assert clean.index.tolist() == ["c1", "c2", "c3"] and clean["cust_name"].tolist() == ["甲", "乙", "己"]

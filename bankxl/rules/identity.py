@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .. import idcard
+from ..coerce import has_space
 from ..masking import plain_rows
 
 #: ``matched_on`` values of :func:`match`, in key order
@@ -221,8 +222,12 @@ def by_cust_id(customers: pd.DataFrame | None) -> pd.DataFrame:
         return pd.DataFrame(index=pd.Index([], dtype="string", name="cust_id"))
     if "cust_id" not in customers.columns:
         return customers.iloc[:0].set_axis(pd.Index([], dtype="string", name="cust_id"), axis=0)
-    # conformed frames hold trimmed strings already; a hand-built frame (Python API) may not: trim once here
-    k = customers["cust_id"].astype("string").str.strip().fillna("")
+    # conformed frames hold trimmed strings already; a hand-built frame (Python API) may not: trim once here,
+    # and only when some 客户号 holds whitespace (one pass over the joined text, not a strip per row)
+    k = customers["cust_id"].astype("string")
+    if has_space(k.to_numpy(dtype=object, na_value="")):
+        k = k.str.strip()
+    k = k.fillna("")
     out = customers.set_axis(pd.Index(k, name="cust_id"), axis=0)
     return out[(k != "").to_numpy() & ~out.index.duplicated(keep="first")]
 
