@@ -413,3 +413,18 @@ def test_parquet_boolean_columns(tmp_path):
     assert df["payroll_flag"].isna().tolist() == [True, False, False]  # C2 (NULL), C3, C1's last row
     assert df["payroll_flag"].iloc[1:].tolist() == [False, True]
     assert {(p.code, p.excel_row) for p in pb[1].problems} == {("VALUE_INVALID", 2), ("DUP_KEY", 1)}
+
+
+def test_a_table_dropped_without_close_leaves_nothing(tmp_path):
+    """A run that fails after loading (no close): the DuckDB objects go with the DuckTable object."""
+    import gc
+
+    eng = DuckDBEngine()
+    path = _write(tmp_path, "交易流水.csv", TXN_HEAD + "\n".join(TXN_ROWS) + "\n")
+    lt = duck_inputs.load_csv(path, get_table("transactions"), [], con=eng.con, problems=ProblemLog())
+    sel = lt.df.loc[np.arange(len(lt.df)) % 2 == 0]
+    count = "SELECT (SELECT COUNT(*) FROM duckdb_tables()) + (SELECT COUNT(*) FROM duckdb_views() WHERE NOT internal)"
+    assert eng.con.execute(count).fetchall()[0][0] > 0 and len(sel) == 5
+    del lt, sel
+    gc.collect()
+    assert eng.con.execute(count).fetchall()[0][0] == 0

@@ -29,9 +29,11 @@ distinct value's count of cells.
 from __future__ import annotations
 
 import itertools
+import logging
 import operator
 import os
 import uuid
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,8 @@ from .. import coerce as C
 from .. import io as bio
 from ..errors import DataValidationError
 from ..tables import TableSpec
+
+log = logging.getLogger(__name__)
 
 __all__ = ["DuckTable", "RELATION_READY", "load_csv", "load_file", "load_parquet", "BATCH", "AUTO_CSV_BYTES", "use_duckdb"]
 
@@ -109,6 +113,8 @@ class DuckTable:
                  views: list[str] = ()):
         self.con, self.view, self.n, self.spec, self.attrs = con, view, n, spec, attrs
         self._tables, self._views = list(tables), list(views) or [view]
+        # dropped when this object goes away too (a run that failed after loading; the add-in's long process)
+        self._drop = weakref.finalize(self, _drop_objects, con, self._views, self._tables)
 
     def __len__(self) -> int:
         return self.n
@@ -184,15 +190,25 @@ class DuckTable:
         return df
 
     def close(self) -> None:
-        """Drop the DuckDB objects of this table."""
-        for v in self._views:
-            self.con.execute(f"DROP VIEW IF EXISTS {v}")
-        for t in self._tables:
-            self.con.execute(f"DROP TABLE IF EXISTS {t}")
+        """Drop the DuckDB objects of this table (and of the table a selection was made from)."""
+        self._drop()
         self._frame = None
         parent, self._parent = getattr(self, "_parent", None), None
         if parent is not None:
             parent.close()
+
+
+def _drop_objects(con, views: list[str], tables: list[str]) -> None:
+    """DROP the views then the tables (IF EXISTS); a connection already closed or busy is left as it is."""
+    import duckdb
+
+    try:
+        for v in views:
+            con.execute(f"DROP VIEW IF EXISTS {v}")
+        for t in tables:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+    except duckdb.Error:
+        log.debug("DuckDB objects of an input not dropped (connection closed or busy)")
 
 
 class _Loc:
