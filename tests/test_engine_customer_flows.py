@@ -283,3 +283,21 @@ def test_query_translates_to_spark_without_java():
     assert " RLIKE " in text and "REGEXP_MATCHES" not in text.upper()
     assert "CAST('2026-06-03' AS DATE)" in text and "CAST('2026-09-30' AS DATE)" in text  # 沉睡 start, 代发 gap
     assert "IS NOT DISTINCT FROM" in text.upper() or "<=>" in text  # an unknown amount matches its classified twin
+
+
+@pytest.mark.spark
+def test_d3_report_on_spark_equals_duckdb(spark):  # noqa: F811
+    """The whole D3 run with every engine query on Spark (classify_flows, customer_flows) gives the report tables of
+    the default DuckDB run: the scenario does not know which engine ran."""
+    from bankxl.runner import execute
+    b = make_sample_bank(customers=300, seed=1, as_of="2026-11-30")
+    want = execute("D3", b, as_of="2026-11-30").tables()
+    with engine.using(SparkEngine(spark)):
+        rep = execute("D3", b, as_of="2026-11-30")
+    got = rep.tables()
+    lines = [x for x in rep.notes if "计算引擎" in x and "客户流水汇总" in x]  # 说明: the engine that ran it
+    assert len(lines) == 1 and "Spark" in lines[0] and "DuckDB" not in lines[0], rep.notes
+    assert list(got) == list(want)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name].df, want[name].df, check_exact=False, atol=0.005, rtol=0)
+    assert want["d3_tag_counts"].df["可判断客户数"].max() > 0  # the flows were judged, not all unknown
