@@ -301,3 +301,43 @@ def test_d3_report_on_spark_equals_duckdb(spark):  # noqa: F811
     for name in want:
         pd.testing.assert_frame_equal(got[name].df, want[name].df, check_exact=False, atol=0.005, rtol=0)
     assert want["d3_tag_counts"].df["可判断客户数"].max() > 0  # the flows were judged, not all unknown
+
+
+def test_d3_with_merged_persons_reads_the_flows_in_duckdb(tmp_path, monkeypatch):
+    """D3 from CSV files where 6 customers with flows share a 证件号 (and name) with another one: their 客户号 are
+    merged (the smaller stands for the person). With 交易流水 read through DuckDB the merge happens there
+    (the rows never come to pandas) and the report equals the pandas loader's: every table, the problems."""
+    import bankxl.scenarios.deposit.churn as churn
+    from bankxl.engine import inputs as duck_inputs
+    from bankxl.rules.identity import persons
+    from bankxl.runner import run_scenario
+
+    b = make_sample_bank(customers=2000, seed=1, as_of="2026-11-30")
+    cust = b["customers"].copy()
+    with_flows = pd.Index(b["transactions"]["cust_id"].dropna().unique()).sort_values()[:12]
+    pos = cust.index[cust["cust_id"].isin(with_flows)]
+    for a, c in zip(pos[0::2], pos[1::2]):  # pairs: the second takes the first's 证件号 and name
+        cust.loc[c, ["id_no", "cust_name"]] = cust.loc[a, ["id_no", "cust_name"]].to_numpy()
+    b["customers"] = cust
+    assert len(persons(conform("customers", cust, problems=ProblemLog(), required=True)).person) == 6
+    files = []
+    for t in ("customer_monthly", "customers", "transactions", "time_deposits"):
+        b[t].to_csv(tmp_path / f"{t}.csv", index=False)
+        files.append(tmp_path / f"{t}.csv")
+    with monkeypatch.context() as m:
+        m.delitem(duck_inputs.RELATION_READY, "D3")
+        want = run_scenario("D3", files, None)
+    loads, merged, real, real_merge = [], [], duck_inputs.load_file, churn._duck_as_persons
+    with monkeypatch.context() as m:
+        m.setattr(duck_inputs, "load_file", lambda *a, **kw: loads.append(real(*a, **kw)) or loads[-1])
+        m.setattr(churn, "_duck_as_persons", lambda *a: merged.append(real_merge(*a)) or merged[-1])
+        m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
+        got = run_scenario("D3", files, None, engine="duckdb")
+    assert [type(x.df) for x in loads] == [duck_inputs.DuckTable] and len(merged) == 1  # read and merged in DuckDB
+    wt, gt = want.report.tables(), got.report.tables()
+    assert list(gt) == list(wt)
+    for name in wt:
+        assert gt[name].df.equals(wt[name].df), name
+    assert got.problems.problems == want.problems.problems
+    detail = wt["d3_detail"].df
+    assert not detail["客户号"].isin(list(pos[1::2].map(cust["cust_id"]))).any()  # merged away, in both

@@ -38,6 +38,7 @@ customer-month, NEG_BALANCE of a negative 日均) go to 数据问题.
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -251,9 +252,28 @@ def _as_persons(df: pd.DataFrame | None, who: Persons) -> pd.DataFrame | None:
     when nothing was merged)."""
     if df is None or not len(who.person):
         return df
-    if hasattr(df, "relation"):  # read through DuckDB (bankxl.engine.inputs.DuckTable): merged in pandas
-        df = df.to_pandas()
+    if hasattr(df, "relation"):  # read through DuckDB (bankxl.engine.inputs.DuckTable): replaced there
+        return _duck_as_persons(df, who)
     return df.assign(cust_id=who.of(df["cust_id"]))
+
+
+def _duck_as_persons(t, who: Persons):
+    """:func:`_as_persons` of a DuckTable ``t``: a DuckTable over a view of the same rows whose 客户号 is the one
+    standing for its person (``who.person`` as a small table joined on 客户号; the others unchanged, as
+    :meth:`Persons.of`); its DuckDB objects are dropped when it is closed or garbage-collected."""
+    from ....engine.inputs import DuckTable
+    tag = uuid.uuid4().hex[:12]
+    m, view = f"bx_person_{tag}", f"{t.view}_person_{tag}"
+    pm = pd.DataFrame({"cust_id": who.person.index.astype(str), "person": who.person.astype(str).to_numpy()})
+    t.con.register(f"{m}_src", pm)
+    try:
+        t.con.execute(f"CREATE TABLE {m} AS SELECT * FROM {m}_src")
+    finally:
+        t.con.unregister(f"{m}_src")
+    cols = ", ".join("COALESCE(p.person, r.cust_id) AS cust_id" if c == "cust_id" else f'r."{c}"'
+                     for c in t.relation().columns)
+    t.con.execute(f"CREATE VIEW {view} AS SELECT {cols} FROM {t.view} AS r LEFT JOIN {m} AS p ON p.cust_id = r.cust_id")
+    return DuckTable(t.con, view, len(t), t.spec, dict(t.attrs), [m], [view])
 
 
 # ---------------------------------------------------------------------------------------------- compute
