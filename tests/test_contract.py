@@ -18,7 +18,10 @@ from bankxl.report import Table
 from bankxl.scenario import registry
 
 SPECS = list(registry().values())
-CASES = [pytest.param(spec, check, id=f"{spec.code}-{check.__name__}")
+# a check of cc.SLOW_CHECKS (breadth: hundreds of runs) is marked slow: make test deselects it (pyproject addopts),
+# .ci/run runs it in its slow step after make test
+CASES = [pytest.param(spec, check, id=f"{spec.code}-{check.__name__}",
+                      marks=[pytest.mark.slow] if check in cc.SLOW_CHECKS else [])
          for spec in SPECS for check in cc.yield_checks(spec)]
 
 
@@ -34,6 +37,7 @@ def test_contract(spec, check):
 def test_every_check_is_yielded_and_documented():
     yielded = {c for spec in SPECS for c in cc.yield_checks(spec)}
     assert set(cc.ALL_CHECKS) == yielded | {cc.check_missing_optional_inputs}
+    assert cc.SLOW_CHECKS <= yielded
     assert all(c.__doc__ and c.__doc__.strip() for c in cc.ALL_CHECKS)
     assert set(cc.golden_cases()) <= set(registry()), set(cc.golden_cases()) - set(registry())
 
@@ -109,6 +113,7 @@ def test_checks_fail_on_a_list_without_due_date_or_tags():
         cc.check_tag_rows_have_section6_columns(spec, cc.sample_bank())
 
 
+@pytest.mark.slow  # runs the per-column check (one run per optional column of C6) twice
 def test_checks_fail_when_a_missing_optional_column_is_an_error_or_goes_unsaid(monkeypatch):
     """A DataValidationError for a missing optional column (even one naming it) fails the check (it was
     accepted); so does a changed result without a 说明 line or 未计算因素 entry naming the column (simulated:
@@ -125,6 +130,26 @@ def test_checks_fail_when_a_missing_optional_column_is_an_error_or_goes_unsaid(m
     monkeypatch.setattr(runner, "missing_optional_notes", lambda tables: [])
     with pytest.raises(AssertionError, match=r"customers\.cust_name \(客户名称\): the result changes but no new 说明"):
         cc.check_missing_optional_columns(registry()["credit.mortgage_cross_sell"], cc.sample_bank())
+
+
+def test_checks_fail_when_optional_columns_missing_together_are_an_error_or_go_unsaid(monkeypatch):
+    """The representative check make test runs (each input's optional columns dropped together) fails on the
+    same two broken scenarios as the per-column check: a DataValidationError when 手机号 is missing (among the
+    other optional columns of 客户表), and a changed result (C6's masked 客户名称 blank) whose 说明 names no
+    column (simulated: the runner's generic note switched off)."""
+    from bankxl import runner
+    from bankxl.errors import DataValidationError
+
+    def refuse(tables):
+        if tables["customers"]["phone"].isna().all():
+            raise DataValidationError("客户表缺少手机号(phone)。", "customers lacks phone.")
+    spec = _broken("credit.mortgage_cross_sell", run=_wrap_run("credit.mortgage_cross_sell", before=refuse))
+    with pytest.raises(AssertionError, match=r"customers\.phone[+.\w]*: DataValidationError: 客户表缺少手机号"):
+        cc.check_missing_optional_columns_by_table(spec, cc.sample_bank())
+    cc.check_missing_optional_columns_by_table(registry()["credit.mortgage_cross_sell"], cc.sample_bank())
+    monkeypatch.setattr(runner, "missing_optional_notes", lambda tables: [])
+    with pytest.raises(AssertionError, match=r"customers\.cust_name \(客户名称\): the result changes but no new 说明"):
+        cc.check_missing_optional_columns_by_table(registry()["credit.mortgage_cross_sell"], cc.sample_bank())
 
 
 def test_checks_fail_on_a_parameter_whose_range_is_not_enforced(monkeypatch):
