@@ -17,12 +17,12 @@ from bankxl.conform import conform
 from bankxl.engine import SparkEngine
 from bankxl.errors import ParameterError, ProblemLog
 from bankxl.rules.payroll import payroll_credits
-from bankxl.rules.transactions import KIND_OTHER_REPAY, KIND_REV, classify_transactions, flow_direction, has_pattern
+from bankxl.rules.transactions import (
+    KIND_OTHER_REPAY, KIND_REV, classify_transactions, dc_words, flow_direction, has_pattern)
 from bankxl.sample import make_sample_bank
 from bankxl.scenario import make_params
 from bankxl.scenarios.deposit.churn import ChurnParams
-from bankxl.scenarios.deposit.churn.behaviour import (
-    NOT_OUTFLOW, QUERY, _dc_words, behaviour, dormant, load_flows)
+from bankxl.scenarios.deposit.churn.behaviour import NOT_OUTFLOW, QUERY, behaviour, dormant, load_flows
 from engine_spark import spark  # noqa: F401  (session-scoped fixture: one Spark session for all tests)
 
 AS_OF, PREV = pd.Timestamp("2026-11-30"), pd.Timestamp("2026-10-31")
@@ -162,7 +162,7 @@ def test_hand_table_by_hand():
     C, D, the blank customers: no usable flow, no row. E: 2 flows (支出 = D, c = C), active now 2, 0 last month."""
     txn = hand_txn()
     prm = params_of(ChurnParams())
-    got = engine.run(QUERY, {"txn": txn, "kinds": kinds_of(hand_kinds(txn)), "dc_words": _dc_words()}, prm)
+    got = engine.run(QUERY, {"txn": txn, "kinds": kinds_of(hand_kinds(txn)), "dc_words": dc_words()}, prm)
     assert got["cust_id"].tolist() == ["A", "B", "E"]
     day = [str(x.date()) for x in got["first_day"]], [str(x.date()) for x in got["last_day"]]
     assert day == (["2026-07-10", "2026-03-01", "2026-11-28"], ["2026-11-26", "2026-11-15", "2026-11-29"])
@@ -176,7 +176,7 @@ def test_empty_window_gives_no_rows():
     txn = hand_txn()
     prm = params_of(ChurnParams(), as_of=pd.Timestamp("2026-01-31"), prev=pd.Timestamp("2025-12-31"))
     for t in (txn, txn.iloc[:0]):
-        got = engine.run(QUERY, {"txn": t, "kinds": kinds_of(hand_kinds(txn).iloc[:0]), "dc_words": _dc_words()},
+        got = engine.run(QUERY, {"txn": t, "kinds": kinds_of(hand_kinds(txn).iloc[:0]), "dc_words": dc_words()},
                          prm)
         assert len(got) == 0 and list(got.columns) == list(engine.load(QUERY).outputs)
 
@@ -229,7 +229,7 @@ def test_sample_bank_equals_the_oracle(bank, changed):
     p = make_params(ChurnParams, CHANGED if changed else {})
     det = classify_transactions(txn, p, AS_OF, names, months=36)
     prm = params_of(p)
-    got = engine.run(QUERY, {"txn": txn, "kinds": kinds_of(det), "dc_words": _dc_words()}, prm)
+    got = engine.run(QUERY, {"txn": txn, "kinds": kinds_of(det), "dc_words": dc_words()}, prm)
     assert_equal(got, oracle(txn, det, prm))
     # not vacuous: the sample bank (flows for ~15% of its customers) gives every aggregate on several
     assert len(got) > 400 and (got[COUNTS + ["big_amt", "invest_amt"]] > 0).sum().min() >= 5
@@ -246,12 +246,12 @@ def test_spark_gives_the_oracle(spark):  # noqa: F811
         p = make_params(ChurnParams, over)
         det = classify_transactions(txn, p, AS_OF, names, months=36)
         prm = params_of(p)
-        got = engine.run(QUERY, {"txn": txn, "kinds": kinds_of(det), "dc_words": _dc_words()}, prm, engine=eng)
+        got = engine.run(QUERY, {"txn": txn, "kinds": kinds_of(det), "dc_words": dc_words()}, prm, engine=eng)
         assert_equal(got, oracle(txn, det, prm))
         assert len(got) > 40  # of 300 customers, ~15% have flows
     h = hand_txn()
     prm = params_of(ChurnParams())
-    got = engine.run(QUERY, {"txn": h, "kinds": kinds_of(hand_kinds(h)), "dc_words": _dc_words()}, prm, engine=eng)
+    got = engine.run(QUERY, {"txn": h, "kinds": kinds_of(hand_kinds(h)), "dc_words": dc_words()}, prm, engine=eng)
     assert_equal(got, oracle(h, hand_kinds(h), prm))
 
 

@@ -182,6 +182,13 @@ def flow_direction(dc: pd.Series) -> pd.Series:
     return per_distinct(dc, direction)
 
 
+def dc_words() -> pd.DataFrame:
+    """The 借贷 words as an engine query's ``dc_words`` input: word (upper case, :data:`DEBIT_WORDS` /
+    :data:`CREDIT_WORDS`) -> dir ``D`` / ``C`` — what :func:`flow_direction` reads, for the SQL join."""
+    return pd.DataFrame({"word": [*sorted(DEBIT_WORDS), *sorted(CREDIT_WORDS)],
+                         "dir": ["D"] * len(DEBIT_WORDS) + ["C"] * len(CREDIT_WORDS)}, dtype="string")
+
+
 def has_pattern(s: pd.Series, pattern: str) -> pd.Series:
     """Bool Series (same index): ``s`` (strings) contains a match of the regex ``pattern``; all False for an
     empty pattern (an empty parameter switches the rule off) and for missing values. The regex runs once per
@@ -324,8 +331,7 @@ def engine_flows(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Time
     if not hasattr(txn, "relation"):
         flows = _flow_frame(txn)
     own = own_loans(loans) if full else own_loans(None)
-    words = pd.DataFrame({"word": [*sorted(DEBIT_WORDS), *sorted(CREDIT_WORDS)],
-                          "dir": ["D"] * len(DEBIT_WORDS) + ["C"] * len(CREDIT_WORDS)}, dtype="string")
+    words = dc_words()
     labels = {f.name: f.metadata.get("zh", f.name) for f in dataclasses.fields(p)}
     rp = TransactionRuleParams() if not full else p  # the loan rules are off without full (values unused)
     params = {name: portable_regex(getattr(rp if not hasattr(p, name) else p, name), name, labels.get(name))

@@ -18,8 +18,7 @@ import pandas as pd
 from ....engine import default_engine, load, usage
 from ....engine.regex import portable_regex
 from ....rules.transactions import (
-    CREDIT_WORDS, DEBIT_WORDS, KIND_CARD, KIND_ONLINE_REPAY, KIND_OTHER_REPAY, KIND_OWN, KIND_REV,
-    classify_transactions)
+    KIND_CARD, KIND_ONLINE_REPAY, KIND_OTHER_REPAY, KIND_OWN, KIND_REV, classify_transactions, dc_words)
 
 #: flow kinds that are not a transfer of the customer's money away (repayments, reversals)
 NOT_OUTFLOW = (KIND_REV, KIND_CARD, KIND_OTHER_REPAY, KIND_ONLINE_REPAY, KIND_OWN)
@@ -56,12 +55,6 @@ class Flows:
         return self.per[name].reindex(ids).fillna(0)
 
 
-def _dc_words() -> pd.DataFrame:
-    """The 借贷 words (upper case) -> D / C, as :func:`bankxl.rules.transactions.flow_direction` reads them."""
-    return pd.DataFrame({"word": [*sorted(DEBIT_WORDS), *sorted(CREDIT_WORDS)],
-                         "dir": ["D"] * len(DEBIT_WORDS) + ["C"] * len(CREDIT_WORDS)}, dtype="string")
-
-
 def load_flows(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timestamp, prev_as_of: pd.Timestamp, names,
                problems, engine=None) -> Flows | None:
     """The per-customer flow aggregates up to ``as_of`` (query ``customer_flows``); None without a 交易流水
@@ -91,7 +84,7 @@ def load_flows(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timestamp, 
                   behaviour_start=as_of - pd.Timedelta(days=p.behaviour_days),
                   gap_start=as_of - pd.DateOffset(months=p.payroll_gap), big_transfer=float(p.big_transfer))
     src = txn.relation() if hasattr(txn, "relation") else txn  # a DuckTable's rows stay in DuckDB
-    per = eng.run(load(QUERY), {"txn": src, "kinds": kinds, "dc_words": _dc_words()}, params)
+    per = eng.run(load(QUERY), {"txn": src, "kinds": kinds, "dc_words": dc_words()}, params)
     usage.record("客户流水汇总(沉睡/大额转他行/转证券基金支付/代发入账)", eng, "交易流水", len(txn), len(per))
     per = per.set_index("cust_id")
     start, end = (per["first_day"].min(), per["last_day"].max()) if len(per) else (pd.NaT, pd.NaT)
