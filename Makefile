@@ -19,7 +19,9 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/bankxl demo --out demo_output $(if $(DATA),--data $(DATA))
 
-# the suite runs on two worker processes (pytest-xdist): ~1,900 tests, most of them whole-scenario runs
+# the suite runs on two worker processes (pytest-xdist): ~2,300 tests, most of them whole-scenario runs; tests
+# marked slow/network/spark are deselected (pyproject addopts) and run by .ci/run's later steps, as is the fuzz
+# test's full breadth (make test: 20 generated examples per fuzz test)
 TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(VENV)/bin/ruff check -q bankxl tests
