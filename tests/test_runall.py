@@ -542,24 +542,39 @@ def test_a_scenario_error_in_a_worker_is_reported_as_in_a_sequential_run(tmp_pat
 
 
 def test_a_worker_that_dies_is_an_internal_error_not_a_hang(tmp_path):
-    """A worker process that ends abruptly (as the kernel's out-of-memory killer would end it) leaves its
-    scenario 内部错误 naming the broken pool; run all returns (exit 1) and leaves no temporary file."""
+    """A worker process that ends abruptly (as the kernel's out-of-memory killer would end it) while the other
+    worker is writing a report: the pool ends that one too; both scenarios are 内部错误 naming the broken pool
+    (Chinese + English), run all returns (exit 1) and no temporary file is left (XW's half-written .tmp was left
+    behind before the workers removed theirs on SIGTERM)."""
     import os
+    import time
 
     from bankxl.crossview.runall import fork_available
 
     if not fork_available():
         pytest.skip("no fork on this platform: run all is sequential there")
+    out = tmp_path / "j2"
 
-    def die(tables, p, ctx):
+    def big(tables, p, ctx):  # a report that takes about a second to write
+        n = 150_000
+        return Report("XW", sheets=[Sheet("大表", [Table(pd.DataFrame({"a": range(n), "b": ["文本"] * n}),
+                                                          name="big")])])
+
+    def die(tables, p, ctx):  # dies while XW's temporary file is being written
+        end = time.monotonic() + 60
+        while time.monotonic() < end and not list(out.glob(".XW*.tmp")):
+            time.sleep(0.001)
         os._exit(9)
 
+    xw = Scenario(id="test.xw", code="XW", title="大", group="信贷营销", inputs=("customers",), params=P, run=big)
     dead = Scenario(id="test.dead", code="XK", title="死", group="信贷营销", inputs=("customers",), params=P, run=die)
-    res = _parallel_case(tmp_path, (XA, dead), 2)
-    assert res.runs[1].status == CRASHED and "BrokenProcessPool" in res.runs[1].reason
-    assert res.runs[1].reason.startswith("工作进程意外终止") and "--jobs 1" in res.runs[1].reason
+    res = _parallel_case(tmp_path, (xw, dead), 2)
+    assert [r.status for r in res.runs] == [CRASHED, CRASHED]
+    for r in res.runs:
+        assert "BrokenProcessPool" in r.reason
+        assert r.reason.startswith("工作进程意外终止") and "--jobs 1" in r.reason
     assert res.exit_code == 1
-    assert not [p for p in (tmp_path / "j2").iterdir() if p.suffix != ".xlsx"]
+    assert [p.name for p in out.iterdir()] == []
 
 
 def test_jobs_is_checked_before_any_load(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -239,13 +240,40 @@ def for_cross_views(report: Report | None) -> Report | None:
 _FORKED: dict[str, Any] = {}
 
 
+class _Terminated(BaseException):
+    """Raised in a busy worker on SIGTERM (the pool ends the other workers when one died): unwinds the write
+    so :func:`~bankxl.report.xlsx.write_report` removes its temporary file, then the worker exits."""
+
+
+_BUSY: list[bool] = [False]
+
+
+def _on_sigterm(signum: int, _frame: Any) -> None:
+    if _BUSY[0]:
+        raise _Terminated()
+    os._exit(128 + signum)
+
+
+def _busy(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a worker, ending the process (no half-written temporary file left) on SIGTERM."""
+    _BUSY[0] = True
+    try:
+        return fn(*args)
+    except _Terminated:
+        os._exit(128 + signal.SIGTERM)
+    finally:
+        _BUSY[0] = False
+
+
 def _keep_inherited() -> None:
     """In a freshly forked worker: keep the DuckDB engines inherited from the parent referenced for the worker's
     life (never closed or collected here: a connection's destructor touches the parent's threads, which do not
-    exist after fork — a segmentation fault; the worker ends with ``os._exit``, multiprocessing)."""
+    exist after fork — a segmentation fault; the worker ends with ``os._exit``, multiprocessing); SIGTERM ends
+    a busy worker through :class:`_Terminated` (its temporary report file removed)."""
     from .. import engine as eng
 
     _FORKED["inherited"] = (eng._default, _FORKED.get("kw", {}).get("engine"))
+    signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def _worker_start() -> None:
@@ -263,7 +291,7 @@ def _worker_start() -> None:
 
 def _worker_run(i: int) -> tuple[str, str, Report | None, Path | None, float, str]:
     """Scenario ``i`` of ``_FORKED["specs"]`` in a worker (:func:`_run_one`): what the parent needs back."""
-    run, msg = _run_one(_FORKED["specs"][i], **_FORKED["kw"])
+    run, msg = _busy(lambda: _run_one(_FORKED["specs"][i], **_FORKED["kw"]))
     return run.status, run.reason, for_cross_views(run.report), run.path, run.seconds, msg
 
 
@@ -308,7 +336,7 @@ def _run_forked(specs: Sequence[Scenario], todo: Sequence[int], jobs: int, kw: d
 
 def _worker_write(i: int) -> Path:
     """Write ``_FORKED["writes"][i]`` = (report, path) in a worker (:func:`_write_all`)."""
-    return write_report(*_FORKED["writes"][i])
+    return _busy(write_report, *_FORKED["writes"][i])
 
 
 def _write_all(writes: Sequence[tuple[Report, Path]], jobs: int) -> list[Path]:
