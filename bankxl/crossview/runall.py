@@ -37,6 +37,7 @@ from ..lists import ListTable
 from ..report import Report, Table
 from ..report.xlsx import report_file_name, safe_filename, write_report
 from ..rules.identity import persons
+from ..engine.inputs import RELATION_READY, DuckTable
 from ..runner import finish, prepare, tables_problems
 from ..scenario import (RunContext, Scenario, get_scenario, make_params, parse_as_of, parse_currency,
                         registry)
@@ -387,8 +388,7 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     """
     from .. import io as bio
     from ..engine.choice import engine_for
-    from .profile import build_profile
-    from .tasks import TASK_TABLES, build_tasks, read_constraint, split_tasks
+    from .tasks import read_constraint
 
     t_start = time.perf_counter()
     say = progress or (lambda _m: None)
@@ -431,8 +431,34 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     say(f"读取输入(每张表只读一次) reading inputs once: {', '.join(wanted)} …")
     load_problems = ProblemLog()
     errors: dict[str, DataValidationError] = {}
+    # a table some scenario reads as a DuckDB relation is read through DuckDB as `bankxl run` reads it (Parquet,
+    # a large CSV, --engine duckdb: bankxl.engine.inputs.load_file); the others get its pandas frame (cached)
+    relation = tuple(dict.fromkeys(t for s in specs for t in RELATION_READY.get(s.code, ())))
     loaded = bio.read_tables(sources, wanted=(), optional=wanted, problems=load_problems, strict=strict,
-                             mask=mask, mask_accounts=mask_accounts, errors=errors)
+                             mask=mask, mask_accounts=mask_accounts, errors=errors, engine_tables=relation,
+                             engine=engine)
+    in_duckdb = [v.df for v in loaded.values() if isinstance(v.df, DuckTable)]
+    try:
+        return _run_loaded(specs, sparams, cross, loaded, errors, load_problems, in_duckdb, sources, out_dir,
+                           engine, jobs, say, t_start, own_problems, dnd, contact, refused, fb_note,
+                           as_of=as_of, strict=strict, holidays=holidays, scale=scale, mask=mask,
+                           mask_accounts=mask_accounts, currency=currency, by=by)
+    finally:  # the inputs read into DuckDB leave the engine's connection with the run (as run_scenario)
+        for t in in_duckdb:
+            t.close()
+
+
+def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossParams, loaded: dict[str, Any],
+                errors: dict[str, DataValidationError], load_problems: ProblemLog, in_duckdb: list[Any],
+                sources: Sequence[Any], out_dir: Path, engine: Any, jobs: int | None, say: Callable[[str], None],
+                t_start: float, own_problems: ProblemLog, dnd: Any, contact: Any, refused: Any, fb_note: str, *,
+                as_of: Any, strict: bool, holidays: Any, scale: int, mask: bool, mask_accounts: bool,
+                currency: str | None, by: str | None) -> RunAllResult:
+    """The part of :func:`run_all` after the one load (arguments as there; ``in_duckdb``: the loaded tables that
+    live in DuckDB, closed by the caller): each scenario, then the two cross views."""
+    from .profile import build_profile
+    from .tasks import TASK_TABLES, build_tasks, split_tasks
+
     inputs = {k: {"source": v.source, "sheet": v.sheet, "header_row": v.header_row, "rows": v.n_rows}
               for k, v in loaded.items()}
     say("已读取 loaded: " + ", ".join(f"{k} ({v.n_rows} 行)" for k, v in loaded.items())
@@ -446,8 +472,10 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     why = [_skip_reason(spec, loaded, errors) for spec in specs]
     todo = [i for i, w in enumerate(why) if not w]
     jobs = resolve_jobs(jobs, engine, len(todo), _memory() if jobs is None else None)
-    if not all(isinstance(v.df, pd.DataFrame) for v in loaded.values()):
-        jobs = 1  # a table that lives in this process's DuckDB (not a pandas frame) cannot be used after fork
+    if jobs > 1 and in_duckdb:  # a table that lives in this process's DuckDB cannot be used after fork
+        say(f"  {'、'.join(t.attrs.get('table', '') for t in in_duckdb)} 在 DuckDB 中读取, 各场景依次运行(不分进程) "
+            f"read through DuckDB: the scenarios run one after the other, not in {jobs} processes")
+        jobs = 1
     done: dict[int, ScenarioRun] = {}
     for i, spec in enumerate(specs):  # in registry order: skipped ones, and each run when sequential
         if why[i]:
