@@ -445,6 +445,7 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
     from .calendar import BankCalendar
 
     spec = get_scenario(scenario) if isinstance(scenario, str) else scenario
+    sources = input_sources(sources)
     params = make_params(spec.params, params)  # a typo in a parameter fails before a long load
     if as_of is not None:
         resolve_as_of(spec, {}, as_of)  # so does an impossible --as-of
@@ -524,6 +525,26 @@ def tables_problems(problems: ProblemLog, tables: Any) -> ProblemLog:
     return out
 
 
+def input_sources(sources: Any, out: str | Path | None = None) -> list[Any]:
+    """``sources`` of :func:`run_scenario` / :func:`prepare` as the list :func:`bankxl.io.read_tables` reads,
+    accepting what ``bankxl run -i`` accepts: a folder stands for its data files (the CLI's own expansion,
+    :func:`bankxl.cli.input_files`: .xlsx/.csv/.parquet …, sorted by name, not recursive, the ``out`` report
+    left out); a single mapping {table name: DataFrame}, DataFrame or path is one source. Other items (files,
+    DataFrames, mappings) pass unchanged — a missing file is reported by the load (DataValidationError)."""
+    from .cli import input_files
+
+    if isinstance(sources, (Mapping, pd.DataFrame, str, Path)):
+        sources = [sources]
+    skip = Path(out) if out is not None else None
+    items: list[Any] = []
+    for src in sources:
+        if isinstance(src, (str, Path)) and Path(src).is_dir():
+            items.extend(input_files([src], skip))
+        else:
+            items.append(src)
+    return items
+
+
 def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Path | None = None, *,
                  params: Any = None, as_of: Any = None, strict: bool = False, holidays: Any = None,
                  scale: int = 10_000, mask: bool = True, mask_accounts: bool = True,
@@ -532,7 +553,9 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
                  spark_master: str | None = None) -> RunResult:
     """Load the inputs from files/DataFrames, run the scenario and write the report to ``out``.
 
-    ``sources``: paths (.xlsx/.xlsm/.csv) or DataFrames / mappings as accepted by ``bankxl.io.read_tables``.
+    ``sources``: paths (.xlsx/.xlsm/.csv/.parquet, or a folder of them as ``bankxl run -i``) or DataFrames /
+    mappings as accepted by ``bankxl.io.read_tables``; a single mapping {table name: DataFrame} or path is one
+    source (:func:`input_sources`).
     ``holidays``: a holiday table (DataFrame or file) overriding the calendar. ``strict``: row problems
     raise DataValidationError. ``engine``: the engine of this run's heavy aggregations (:mod:`bankxl.engine`) —
     None = the default (DuckDB), ``"duckdb"`` / ``"spark"``, or an engine object such as
@@ -547,6 +570,7 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     from .engine import using
     from .engine.choice import engine_for
 
+    sources = input_sources(sources, out)
     if out is not None:
         check_output(out, sources)
     if engine is not None or spark_master:
