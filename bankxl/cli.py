@@ -343,6 +343,12 @@ def main(argv=None) -> int:
         msg = e.args[0] if e.args else str(e)
         print(f"错误 error: {msg}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: reports are written atomically, so none is half-written
+        if args.debug:
+            raise
+        print("已中断 interrupted (Ctrl-C): 已写完的报告保留, 未写完的没有写出。 Reports already finished are kept; "
+              "unfinished ones were not written.", file=sys.stderr)
+        return 130
     except Exception as e:  # noqa: BLE001 — last resort: one paragraph, not a traceback
         if args.debug:
             raise

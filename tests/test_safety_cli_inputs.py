@@ -34,3 +34,21 @@ def test_other_argparse_errors_unchanged(capsys):
         main(["run", "D2", "-i", "a.csv", "-o", "r.xlsx", "--bogus"])
     assert e.value.code == 2
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
+    """Ctrl-C during a run (KeyboardInterrupt out of the sub-command) ends with one Chinese + English line and exit
+    130 (128 + SIGINT, what a shell reports), not a Python traceback (breaker finding: 20 lines, exit -2)."""
+    from bankxl import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    parser.set_defaults(func=interrupted)
+    for sub in parser._subparsers._group_actions[0].choices.values():
+        sub.set_defaults(func=interrupted)
+    assert cli.main(["list"]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("已中断 interrupted (Ctrl-C)") and "Traceback" not in err and err.count("\n") == 1
