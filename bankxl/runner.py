@@ -352,7 +352,7 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
     blocks = [Note(title=f"说明 — {report.title}", pairs=about)]
     if len(input_rows):
         blocks.append(Table(input_rows, name="inputs", title="输入数据", formats={"标题行(Excel 行号)": "0"}))
-    ptab = params_table(params)
+    ptab = params_table(params, grouped=True)  # 1,000,000 for people; the 参数 sheet keeps 1000000
     ptab["单位"] = ptab["单位"].replace("元", ctx.base_unit)  # thresholds are in the data's currency
     blocks.append(Table(ptab, name="params", title="参数(可在「参数」工作表或 --param 修改)",
                         text_columns=("取值",)))

@@ -143,8 +143,10 @@ def _check_pattern(f: dataclasses.Field, value: Any, label: str) -> None:
                          + "。", f"Parameter {f.name}: {value!r} does not match the pattern {pattern}.")
 
 
-def params_table(params: Any) -> pd.DataFrame:
-    """The parameters as rows: 参数 (id), 名称, 取值, 单位, 说明 — for the 参数 sheet and 说明.
+def params_table(params: Any, *, grouped: bool = False) -> pd.DataFrame:
+    """The parameters as rows: 参数 (id), 名称, 取值, 单位, 说明 — for the 参数 sheet and 说明. 取值 as
+    :func:`_fmt_value` shows it; ``grouped``: numbers from 10,000 up with thousands separators (说明, read by
+    people); without it (the 参数 sheet) 500000, so the Excel front end writes the cell as a number.
 
     A choice shows as ``顺延 (following)`` and its 说明 ends with the allowed values (可选: 顺延(following)、…).
     """
@@ -154,16 +156,29 @@ def params_table(params: Any) -> pd.DataFrame:
         if f.metadata.get("choices"):
             note = (note + " " if note else "") + "可选: " + _choices_listed(f.metadata["choices"])[0]
         rows.append({"参数": f.name, "名称": f.metadata.get("zh", f.name),
-                     "取值": choice_text(f, value) if f.metadata.get("choices") else _fmt_value(value),
+                     "取值": choice_text(f, value) if f.metadata.get("choices") else _fmt_value(value, grouped=grouped),
                      "单位": f.metadata.get("unit") or "", "说明": note})
     return pd.DataFrame(rows, columns=["参数", "名称", "取值", "单位", "说明"])
 
 
-def _fmt_value(v: Any) -> str:
+def _fmt_value(v: Any, *, grouped: bool = True) -> str:
+    """A parameter value as a bank user reads it, in a form :func:`parse_param_value` reads back: 是/否 (never
+    True/False); a number without Python's ``.0`` (1000000.0 -> 1,000,000, 0.035 -> 0.035), thousands
+    separated from 10,000 up (``grouped``; years and day counts stay 2026 / 30); a flat list joined by 、
+    with plain numbers (30、7 — a separator there would split an element); a nested list as JSON (the form
+    the 参数 sheet needs for it, as an empty list or one holding a text with a separator); anything else its
+    text."""
     if isinstance(v, bool):  # users read 是/否 (the 参数 sheet reads them back), never True/False
         return "是" if v else "否"
-    if isinstance(v, tuple):
-        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+        v = int(v)
+    if isinstance(v, (int, float)):
+        return f"{v:,}" if grouped and abs(v) >= 10_000 else str(v)
+    if isinstance(v, (tuple, list)):
+        if not v or any(isinstance(x, (tuple, list, dict)) or (isinstance(x, str) and (_SEP.search(x) or not x))
+                        for x in v):
+            return json.dumps(v, ensure_ascii=False)
+        return "、".join(_fmt_value(x, grouped=False) for x in v)
     return str(v)
 
 

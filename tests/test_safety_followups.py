@@ -119,7 +119,7 @@ def test_param_file_takes_chinese_names_in_both_forms(tmp_path, ext):
     assert about["数据日期 as-of"] == "2026-10-31" and about["个人信息脱敏"] == "否"
     params = pd.read_excel(out, sheet_name="说明", header=None, engine="calamine").astype(str)
     row = params[params[0].eq("large_customer")].iloc[0].tolist()
-    assert row[2] == "1000000.0", row
+    assert row[2] == "1,000,000", row
     assert params[params[0].eq("roll_rule")].iloc[0].tolist()[2].startswith("提前")
 
 
