@@ -392,7 +392,7 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
 
     t_start = time.perf_counter()
     say = progress or (lambda _m: None)
-    out_dir = Path(out_dir)
+    out_dir = Path(os.path.realpath(out_dir))  # "a/../b" names b: no stray folder a is made on the way
     if out_dir.exists() and not out_dir.is_dir():
         raise BankxlError(f"--out 应为文件夹, 但「{out_dir}」是一个已有的文件。",
                           f"--out must be a folder; {out_dir} is an existing file.")
