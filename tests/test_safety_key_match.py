@@ -169,3 +169,81 @@ def test_transactions_read_through_duckdb_are_checked_too(bank, tmp_path):
     p, = _key_problems(prep.problems)
     first = bank["transactions"]["cust_id"].iloc[0]
     assert p.value == first.lstrip("0") and f"例: 本表第 1 行的「{first.lstrip('0')}」, 客户表「{first}」。" in p.reason
+
+
+@pytest.fixture(scope="module")
+def bank3000():
+    return make_sample_bank(customers=3000, seed=1, as_of=AS_OF)
+
+
+def _csv_pair(bank, tmp_path, txn_ids):
+    """客户.csv as sampled (10-digit text 客户号) and 交易流水.csv with its 客户号 replaced by ``txn_ids(cust_id)``."""
+    cust = tmp_path / "客户.csv"
+    _plain(bank["customers"]).to_csv(cust, index=False)
+    t = _plain(bank["transactions"])
+    t["cust_id"] = txn_ids(t["cust_id"])
+    txn = tmp_path / "交易流水.csv"
+    t.to_csv(txn, index=False)
+    return cust, txn
+
+
+def test_longer_ids_do_not_blame_the_intact_customer_table(bank3000, tmp_path):
+    """交易流水 holds "00" + 客户号 (12 digits), 客户 the intact 10-digit text: the IDs agree without leading zeros,
+    but the 客户 IDs hold their own leading zeros — they were not numbers. Before: "客户(customers)的客户号以数字存储,
+    前导 0 已丢失" (certain, and wrong). Now: uncertain, naming no side."""
+    ids = bank3000["customers"]["cust_id"]
+    assert (ids.str.len() == 10).all() and ids.str.startswith("0").all()  # the data the test needs
+    cust, txn = _csv_pair(bank3000, tmp_path, lambda s: "00" + s)
+    p, = _key_problems(run_scenario("C3", [cust, txn], None, as_of=AS_OF).problems)
+    first = bank3000["transactions"]["cust_id"].iloc[0]
+    n = bank3000["transactions"]["cust_id"].nunique()
+    assert p.value == "00" + first
+    assert f"例: 本表第 2 行的「00{first}」, 客户表「{first}」。" in p.reason
+    assert "以数字存储, 前导 0 已丢失" not in p.reason and "stored as numbers and lost" not in p.reason
+    assert f"其中 {n:,} 个去掉前导 0 后与客户表的客户号一致(「00{first}」与「{first}」)" in p.reason
+    assert "不能确定哪一方被改动" in p.reason and "which side changed is uncertain" in p.reason
+
+
+def _excel_number(s):
+    """客户号 as Excel writes numbers: even positions ``1025.0``, odd ones ``1.025E+03``."""
+    n = s.str.lstrip("0").astype("int64")
+    dot = n.astype(str) + ".0"
+    sci = n.map(lambda v: f"{v:.{len(str(v)) - 1}E}")  # test data only: builds the expected Excel texts
+    return dot.where(pd.Series(range(len(s)), index=s.index) % 2 == 0, sci)
+
+
+def test_excel_number_texts_are_recognised_as_lost_zeros(bank3000, tmp_path):
+    """"1025.0" / "1.025E+03": numbers that lost their zeros, on the 交易流水 side; the example is the padded pair."""
+    cust, txn = _csv_pair(bank3000, tmp_path, _excel_number)
+    t = pd.read_csv(txn, dtype=str)
+    assert t["cust_id"].str.contains("E+", regex=False).any() and t["cust_id"].str.endswith(".0").any()
+    p, = _key_problems(run_scenario("C3", [cust, txn], None, as_of=AS_OF).problems)
+    first = bank3000["transactions"]["cust_id"].iloc[0]
+    n = t["cust_id"].nunique()
+    written = t["cust_id"].iloc[0]
+    assert written == first.lstrip("0") + ".0"
+    assert p.value == written
+    assert f"例: 本表第 2 行的「{written}」, 客户表「{first}」。" in p.reason
+    assert (f"其中 {n:,} 个补齐前导 0 后与客户表的客户号一致(「{written}」=「{first}」): 交易流水(transactions)的客户号以数字存储, "
+            "前导 0 已丢失。") in p.reason
+
+
+def test_e_notation_ids_alone_are_padded_to_their_match():
+    """Only E-notation IDs: each is the number of one customer's 客户号; the example shows that customer."""
+    ids = [f"{i:.2E}" for i in range(101, 141)]  # '1.01E+02' … 40 distinct
+    rep = ProblemLog()
+    check_cust_id_coverage({"customers": _cust(200), "transactions": _txn(ids)}, rep)
+    p, = _key_problems(rep)
+    assert p.value == "1.01E+02"
+    assert "(「1.01E+02」=「00000101」): 交易流水(transactions)的客户号以数字存储, 前导 0 已丢失" in p.reason
+
+
+def test_unmatched_example_is_labelled_as_examples_not_a_pair():
+    """No padded match: one ID of each table, said to be examples — not the 客户 table's first ID shown as the match."""
+    ids = [f"X{i}" for i in range(30)]
+    log = ProblemLog()
+    check_cust_id_coverage({"customers": _cust(100), "transactions": _txn(ids)}, log)
+    p, = _key_problems(log)
+    assert "示例(两表各举一个, 并非对应): 本表「X0」; 客户表如「00000001」。" in p.reason
+    assert "Examples (one of each table, not a pair): 'X0'; customers e.g. '00000001'." in p.reason
+    assert "例: 本表" not in p.reason

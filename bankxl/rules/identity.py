@@ -526,11 +526,33 @@ def _distinct_ids(df) -> pd.Index:
     return ids
 
 
-def _digits_without_zeros(ids: pd.Series) -> pd.Series:
-    """Digit-only 客户号 with their leading zeros taken off (``00012345`` -> ``12345``), others <NA>: two IDs equal
-    here but not as text differ only by leading zeros, which a number cell loses."""
-    digits = ids.str.fullmatch(r"[0-9]+").fillna(False).to_numpy(dtype=bool)
-    return ids.where(digits).str.lstrip("0")
+#: how Excel writes a number that was a 客户号: ``1145.0`` (a trailing .0), ``1.145E+03`` (E-notation)
+_DOT_ZERO, _E_NOTATION = r"[0-9]+\.0+", r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+"
+
+
+def _id_digits(ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """(digits, damaged) of 客户号 ``ids`` (``string``): ``digits`` the ID's digits as written for a digit-only ID, the
+    integer for an ID Excel wrote as a number (``1145.0`` / ``1.145E+03`` -> ``1145``; an E-notation value only when
+    exactly an integer below 2**53), else <NA> (``string``, same index); ``damaged`` (bool array) marks the latter —
+    IDs that certainly were numbers and so lost any leading zeros."""
+    plain = ids.str.fullmatch(r"[0-9]+").fillna(False).to_numpy(dtype=bool)
+    dot0 = ids.str.fullmatch(_DOT_ZERO).fillna(False).to_numpy(dtype=bool)
+    sci = ids.str.fullmatch(_E_NOTATION).fillna(False).to_numpy(dtype=bool)
+    out = ids.where(plain).astype("string")
+    if dot0.any():
+        out[dot0] = ids[dot0].str.replace(r"\.0+$", "", regex=True).to_numpy(dtype=object)
+    if sci.any():
+        num = pd.to_numeric(ids[sci], errors="coerce").to_numpy(dtype=float)
+        exact = np.isfinite(num) & (num == np.floor(num)) & (num < 2.0 ** 53) & (num >= 0)
+        sci[np.flatnonzero(sci)[~exact]] = False
+        out[sci] = num[exact].astype(np.int64).astype(str).astype(object)
+    return out, dot0 | sci
+
+
+def _usual_width(digits: pd.Series) -> int:
+    """The most common length of the digit IDs ``digits`` (0 when none)."""
+    n = digits.str.len().dropna()
+    return int(n.mode().iloc[0]) if len(n) else 0
 
 
 def check_cust_id_coverage(tables, problems) -> list[str]:
@@ -545,8 +567,12 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
     sheet name the files). ``problems``: a :class:`~bankxl.errors.ProblemLog`; one KEY_UNMATCHED problem per table
     that fails, on its 客户号 column, Excel row blank (the whole table; one example row named in the text), 原值 an
     unmatched 客户号, 问题说明 naming both tables' files / sheets / columns, the share found, one example of each
-    side, and — when digit-only IDs equal after their leading zeros are taken off on both sides (= zero-padding to
-    the other side's width) — that the zeros are lost, certainly, and on which side. Data are not changed.
+    side (the padded pair when there is one, else one ID of each table labelled as examples, not a pair), and —
+    when digit IDs equal after their leading zeros are taken off on both sides — which side lost its zeros, said
+    as certain only for a side whose IDs Excel wrote as numbers (``1145.0``, ``1.145E+03``) or are digits without a
+    leading 0, shorter than the other side's usual width, equal to the other side once zero-padded; when both
+    sides hold leading zeros at different widths (``00`` + a 10-digit 客户号) it says the side is uncertain.
+    Data are not changed.
     Returns the 问题说明 texts (Chinese + English), one per table flagged. Vectorised over distinct values."""
     cust = tables.get("customers")
     if cust is None or "cust_id" not in cust.columns:
@@ -572,15 +598,36 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
         if n_hit >= KEY_MATCH_MIN_SHARE * len(ids):
             continue
         missing = pd.Series(ids[~hit], dtype="string")
-        strip_known = _digits_without_zeros(pd.Series(known, dtype="string"))
-        by_digits = pd.Series(known, dtype="string").groupby(strip_known.to_numpy()).first()  # '12345' -> '00012345'
-        twin = _digits_without_zeros(missing).map(by_digits)
-        padded = twin.notna().to_numpy(dtype=bool)
+        k_all = pd.Series(known, dtype="string")
+        k_digits, k_damaged = _id_digits(k_all)
+        t_digits, t_damaged = _id_digits(missing)
+        k_strip = k_digits.str.lstrip("0").to_numpy(dtype=object, na_value=None)
+        first_k = ~pd.Series(k_strip).duplicated().to_numpy() & pd.notna(k_strip)
+        by_digits = pd.Series(np.flatnonzero(first_k), index=k_strip[first_k])  # '12345' -> its first known position
+        at_k = t_digits.str.lstrip("0").map(by_digits)
+        padded = at_k.notna().to_numpy(dtype=bool)
         n_pad = int(padded.sum())
+        lost = None  # the side that certainly stored its 客户号 as numbers (lost its leading zeros)
         if n_pad:
-            ex, ex_k = missing[padded].iloc[0], twin[padded].iloc[0]
+            pos = at_k[padded].to_numpy(dtype=np.int64)
+            td = t_digits[padded].to_numpy(dtype=str)
+            kd = k_digits.to_numpy(dtype=object)[pos].astype(str)
+            # a side lost its zeros when its IDs are numbers as written by Excel, or digits without a leading 0
+            # SHORTER than the other side's usual width that equal the other side once zero-padded to it
+            t_short = t_damaged[padded] | ((np.char.str_len(td) < _usual_width(k_digits))
+                                          & ~np.char.startswith(td, "0") & (np.char.str_len(td) < np.char.str_len(kd)))
+            k_short = k_damaged[pos] | ((np.char.str_len(kd) < _usual_width(t_digits))
+                                        & ~np.char.startswith(kd, "0") & (np.char.str_len(kd) < np.char.str_len(td)))
+            if t_short.sum() >= max(int(k_short.sum()), 1):
+                lost, pick = t, t_short
+            elif k_short.any():
+                lost, pick = "customers", k_short
+            else:
+                pick = np.ones(n_pad, dtype=bool)
+            i = int(np.flatnonzero(pick)[0])
+            ex, ex_k = missing[padded].iloc[i], k_all.iloc[int(pos[i])]
         else:
-            ex, ex_k = missing.iloc[0], known[0]
+            ex, ex_k = missing.iloc[0], k_all.iloc[0]
         # the example's rows: a boolean row filter, then one column (a DuckDB-read table takes .loc[mask] only)
         rows = df.loc[(df["cust_id"] == ex).fillna(False).to_numpy(dtype=bool)]["_row"] \
             if "_row" in df.columns else pd.Series([], dtype="Int64")
@@ -588,16 +635,27 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
         at, at_en = (f"第 {row} 行的", f"row {row}: ") if row else ("", "")
         t_zh, t_en = _source_name(df, t)
         share = n_hit / len(ids)
-        zh = (f"{t_zh}的客户号(cust_id)中只有 {share:.1%}({n_hit:,}/{len(ids):,} 个)能在{k_zh}的客户号(cust_id)中找到, "
-              f"与客户表关联的结果(姓名、名单、标签、汇总)会漏掉其余客户。例: 本表{at}「{ex}」, 客户表「{ex_k}」。")
+        zh = f"{t_zh}的客户号(cust_id)中只有 {share:.1%}({n_hit:,}/{len(ids):,} 个)能在{k_zh}的客户号(cust_id)中找到, " \
+             "与客户表关联的结果(姓名、名单、标签、汇总)会漏掉其余客户。"
         en = (f"Only {share:.1%} ({n_hit:,} of {len(ids):,}) of the customer IDs (cust_id) of {t_en} are found in the "
-              f"cust_id of {k_en}: joins with the customer table miss the rest. E.g. {at_en}{ex!r}; customers: {ex_k!r}.")
+              f"cust_id of {k_en}: joins with the customer table miss the rest.")
         if n_pad:
-            lost, lost_en = (t, t) if len(ex) < len(ex_k) else ("customers", "customers")
+            zh += f"例: 本表{at}「{ex}」, 客户表「{ex_k}」。"
+            en += f" E.g. {at_en}{ex!r}; customers: {ex_k!r}."
+        else:  # no pair: one ID of each side, not a match
+            zh += f"示例(两表各举一个, 并非对应): 本表{at}「{ex}」; 客户表如「{ex_k}」。"
+            en += f" Examples (one of each table, not a pair): {at_en}{ex!r}; customers e.g. {ex_k!r}."
+        if lost is not None:
             zh += (f"其中 {n_pad:,} 个补齐前导 0 后与客户表的客户号一致(「{ex}」=「{ex_k}」): {table_label(lost)}的客户号以数字存储, "
                    "前导 0 已丢失。")
             en += (f" {n_pad:,} of them equal a customer's ID once leading zeros are restored ({ex!r} = {ex_k!r}): the "
-                   f"IDs of {lost_en} were stored as numbers and lost their leading zeros.")
+                   f"IDs of {lost} were stored as numbers and lost their leading zeros.")
+        elif n_pad:  # equal without leading zeros, but neither side looks like numbers (both hold leading zeros)
+            zh += (f"其中 {n_pad:,} 个去掉前导 0 后与客户表的客户号一致(「{ex}」与「{ex_k}」), 但两表的客户号位数不同且都带前导 0, "
+                   "不能确定哪一方被改动: 可能一方以数字存储丢失了前导 0, 或两个系统的客户号位数不同。")
+            en += (f" {n_pad:,} of them equal a customer's ID without leading zeros ({ex!r} and {ex_k!r}), but both tables "
+                   "hold leading zeros at different widths: which side changed is uncertain (numbers that lost zeros, or "
+                   "two systems with different ID widths).")
         else:
             zh += "可能原因: 客户号以数字存储丢失了前导 0, 或两张表来自不同系统/不同范围。"
             en += " Likely cause: IDs stored as numbers lost their leading zeros, or the tables come from different systems."
