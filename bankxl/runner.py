@@ -310,6 +310,11 @@ def _blank_text(value: Any) -> str:
     return ("是" if value else "否") if isinstance(value, bool) else str(value)
 
 
+def _is_parquet(source: Any) -> bool:
+    """Whether an input's ``source`` (a path, or None / "<DataFrame …>") is a Parquet file."""
+    return isinstance(source, (str, Path)) and str(source).lower().endswith(".parquet")
+
+
 def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs: dict[str, dict]) -> None:
     """Fill ``report.meta`` and append the 数据问题 and 说明 sheets (every report has both)."""
     years = sorted({ctx.as_of.year, ctx.as_of.year + 1})
@@ -321,9 +326,11 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
                         "currency": ctx.currency, "unit": ctx.unit})
     report.problems = ctx.problems
     probs = ctx.problems
+    parquet = {t for t, info in inputs.items() if _is_parquet(info.get("source"))}
+    rows_are = "CSV 为文件行号" + ("; Parquet 为数据行号(第 1 行 = 第一条记录)" if parquet else "")
     blocks: list = [Note(title="数据问题 Data problems",
                          lines=[probs.summary_text(),
-                                "行号为打开原文件时看到的 Excel 行号(CSV 为文件行号); 「处理」列说明该行如何处理。"])]
+                                f"行号为打开原文件时看到的 Excel 行号({rows_are}); 「处理」列说明该行如何处理。"])]
     if probs:
         blocks.append(Table(probs.summary(), name="problem_summary", title="问题汇总"))
         sheets = {t: info.get("sheet") or Path(str(info.get("source") or "")).name
@@ -338,7 +345,8 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
 
     input_rows = pd.DataFrame([
         {"输入表": f"{get_table(t).zh}({t})", "来源": info.get("source", "DataFrame"),
-         "工作表": info.get("sheet") or "", "标题行(Excel 行号)": info.get("header_row"),
+         "工作表": info.get("sheet") or "",
+         "标题行(Excel 行号)": None if t in parquet else info.get("header_row"),  # a Parquet has no header row
          "行数": info.get("rows")} for t, info in inputs.items()])
     about = [
         ("场景", f"{spec.code} {spec.title} ({spec.id})"),
