@@ -247,3 +247,25 @@ def test_unmatched_example_is_labelled_as_examples_not_a_pair():
     assert "示例(两表各举一个, 并非对应): 本表「X0」; 客户表如「00000001」。" in p.reason
     assert "Examples (one of each table, not a pair): 'X0'; customers e.g. '00000001'." in p.reason
     assert "例: 本表" not in p.reason
+
+
+def test_run_all_warns_once_and_lists_it_on_both_cross_views(bank, tmp_path, capsys):
+    """`bankxl run all`: one 警告 line for the shared load (before: none — each scenario's check had no console),
+    and the KEY_UNMATCHED row on 客户画像's and 营销任务清单's 数据问题 (before: 0 rows there), as on C3's own report."""
+    src = tmp_path / "in"
+    src.mkdir()
+    _plain(bank["customers"]).to_csv(src / "客户.csv", index=False)
+    _numeric_parquet(bank["transactions"], src / "交易流水.parquet")
+    out = tmp_path / "out"
+    assert main(["run", "all", "--input", str(src), "--out", str(out), "--as-of", AS_OF]) == 0
+    err = capsys.readouterr().err
+    line = "警告 warning: 交易流水(transactions)(文件「交易流水.parquet」)的客户号(cust_id)中只有 0.0%"
+    assert err.count(line) == 1
+    short = bank["transactions"]["cust_id"].iloc[0].lstrip("0")
+    for name in ("客户画像.xlsx", "营销任务清单.xlsx", "C3_" ):
+        path = next(p for p in out.iterdir() if p.name.startswith(name.removesuffix(".xlsx")))
+        ws = openpyxl.load_workbook(path, read_only=True)["数据问题"]
+        rows = [r for r in ws.iter_rows(values_only=True) if "KEY_UNMATCHED" in r]
+        detail = [r for r in rows if short in r]
+        assert len(detail) == 1, (path.name, rows)
+        assert "交易流水(transactions)的客户号以数字存储, 前导 0 已丢失" in " ".join(str(x) for x in detail[0] if x)

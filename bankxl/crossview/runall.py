@@ -36,7 +36,7 @@ from ..errors import BankxlError, DataValidationError, ParameterError, ProblemLo
 from ..lists import ListTable
 from ..report import Report, Table
 from ..report.xlsx import report_file_name, safe_filename, write_report
-from ..rules.identity import persons
+from ..rules.identity import check_cust_id_coverage, persons
 from ..engine.inputs import RELATION_READY, DuckTable
 from ..runner import finish, prepare, tables_problems
 from ..scenario import (RunContext, Scenario, get_scenario, make_params, parse_as_of, parse_currency,
@@ -463,6 +463,11 @@ def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossPara
               for k, v in loaded.items()}
     say("已读取 loaded: " + ", ".join(f"{k} ({v.n_rows} 行)" for k, v in loaded.items())
         + ("; 未能读取 failed: " + ", ".join(errors) if errors else ""))
+    # the 客户号 cross-table check on the shared load, once: its 警告 line, and its KEY_UNMATCHED problems on the two
+    # cross views' 数据问题 (each scenario's prepare still checks its own tables for its own report)
+    view_problems = tables_problems(load_problems, loaded)
+    for w in check_cust_id_coverage({k: v.df for k, v in loaded.items()}, view_problems):
+        say(f"警告 warning: {w}")
     out_dir.mkdir(parents=True, exist_ok=True)
 
     kw = {"sparams": sparams, "loaded": loaded, "errors": errors, "load_problems": load_problems,
@@ -502,16 +507,16 @@ def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossPara
         notes = [date_note] if date_note else []
         profile = build_profile(ran, typed.get("customers"), cross, ctx, status=status, ps=ps)
         profile.notes += notes
-        _finish(profile, "客户画像", cross, ctx, tables_inputs, load_problems)
+        _finish(profile, "客户画像", cross, ctx, tables_inputs, view_problems)
         result.profile = profile
         tasks = build_tasks(ran, typed, cross, ctx, do_not_disturb=dnd, contacts=contact, refused=refused, ps=ps)
         tasks.notes += notes + ([fb_note] if fb_note else [])
-        _finish(tasks, "营销任务清单", cross, ctx, tables_inputs, load_problems)
+        _finish(tasks, "营销任务清单", cross, ctx, tables_inputs, view_problems)
         result.tasks = tasks
         writes = [(profile, _target(out_dir, PROFILE_FILE, sources)), (tasks, _target(out_dir, TASKS_FILE, sources))]
         parts = split_tasks(tasks, by, out_dir, sources) if by else []
         for part, report in parts:
-            _finish(report, "营销任务清单", cross, ctx, tables_inputs, load_problems)
+            _finish(report, "营销任务清单", cross, ctx, tables_inputs, view_problems)
             writes.append((report, part))
         written = _write_all(writes, jobs)
         paths += written
