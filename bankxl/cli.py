@@ -88,6 +88,10 @@ def cmd_run(args) -> int:
     if args.by == "manager" or args.do_not_disturb or args.contacts or args.feedback:
         raise BankxlError("--by manager、--do-not-disturb、--contacts 与 --feedback 只用于 bankxl run all(营销任务清单)。",
                           "--by manager, --do-not-disturb, --contacts and --feedback are options of bankxl run all only.")
+    if args.jobs is not None:  # one scenario runs in one process: refused, not silently ignored
+        raise BankxlError(f"--jobs 只用于 bankxl run all(并行运行多个场景); bankxl run {args.scenario} 只运行一个场景, "
+                          "请去掉 --jobs。",
+                          f"--jobs is an option of bankxl run all only; bankxl run {args.scenario} runs one scenario.")
     spec = get_scenario(args.scenario)
     params, common = {}, {}
     if args.params:
@@ -171,7 +175,8 @@ def cmd_run_all(args) -> int:
     one load of each table, one report each plus 客户画像.xlsx and 营销任务清单.xlsx in the folder ``--out``
     (:func:`bankxl.crossview.run_all`). ``--param k=v`` sets a cross-view parameter, ``--param D3.k=v`` one
     scenario's. ``--jobs N``: processes running the scenarios after the load (default None: as many as cores and
-    memory allow, :func:`bankxl.crossview.runall.resolve_jobs`). Exit code: 0 when at least one ran and none had an
+    memory allow, :func:`bankxl.crossview.runall.resolve_jobs`; more than the cores is cut to the cores, with a
+    line saying so). Exit code: 0 when at least one ran and none had an
     internal error, 1 internal error, 2 none ran."""
     from .crossview import run_all
     from .crossview.runall import scenario_overrides
@@ -188,6 +193,14 @@ def cmd_run_all(args) -> int:
     files = input_files(args.input, out)
     t0 = time.perf_counter()
     _progress(f"全部场景 run all: {len(files)} 个输入文件 input file(s)")
+    if args.jobs is not None and args.jobs > 1:
+        from .engine.duck import _cores
+
+        cores = _cores()
+        if args.jobs > cores:  # more processes than cores: no faster, each one more copy of the loaded tables
+            _progress(f"--jobs {args.jobs} 多于本机可用的 {cores} 个 CPU 核, 改为 {cores} 个进程 "
+                      f"(more processes than cores only add memory; using {cores}).")
+            args.jobs = cores
     res = run_all(files, out, params=cross, scenario_params=per, strict=args.strict, holidays=args.holidays,
                   by=args.by, do_not_disturb=args.do_not_disturb, contacts=args.contacts, feedback=args.feedback,
                   progress=_progress, engine=args.engine, spark_master=args.spark_master, jobs=args.jobs,
@@ -276,8 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "需要 pip install 'bankxl[spark]' 与 Java 17")
     r.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help="run all: 读入后用 N 个进程并行运行并写出各场景(默认: CPU 核数, 内存不够时减少; 1 = 依次运行; "
-                        "Windows/macOS 上总是依次运行) processes running the scenarios after the one load "
-                        "(default: the cores, fewer when memory is short)")
+                        "多于 CPU 核数时按核数; Windows/macOS 上总是依次运行) processes running the scenarios after the one "
+                        "load (default: the cores, fewer when memory is short; at most the cores)")
     r.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
     r.add_argument("--no-mask-accounts", action="store_true",
                    help="客户本人账号不脱敏 (证件/手机/姓名仍脱敏; 默认: 参数表「账号脱敏」, 否则脱敏)")
