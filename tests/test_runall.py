@@ -362,15 +362,20 @@ def test_each_table_is_loaded_once(tmp_path, monkeypatch):
     assert sum(r.status == RAN for r in res.runs) == 4
 
 
-def test_a_scenario_error_is_reported_and_the_others_run(tmp_path):
+def _failing_scenarios() -> tuple[Scenario, Scenario]:
+    """XF stops on bad data (DataValidationError: 失败), XG has a bug (ZeroDivisionError: 内部错误)."""
     def boom(tables, p, ctx):
         raise DataValidationError("坏数据", "bad data")
 
     def bug(tables, p, ctx):
         raise ZeroDivisionError("x")
 
-    bad = Scenario(id="test.bad", code="XF", title="坏", group="信贷营销", inputs=("customers",), params=P, run=boom)
-    crash = Scenario(id="test.crash", code="XG", title="崩", group="信贷营销", inputs=("customers",), params=P, run=bug)
+    return (Scenario(id="test.bad", code="XF", title="坏", group="信贷营销", inputs=("customers",), params=P, run=boom),
+            Scenario(id="test.crash", code="XG", title="崩", group="信贷营销", inputs=("customers",), params=P, run=bug))
+
+
+def test_a_scenario_error_is_reported_and_the_others_run(tmp_path):
+    bad, crash = _failing_scenarios()
     res = run(tmp_path, scenarios=(XA, bad, crash))
     assert [r.status for r in res.runs] == [RAN, FAILED, CRASHED]
     assert "坏数据" in res.runs[1].reason and "ZeroDivisionError" in res.runs[2].reason
@@ -523,14 +528,7 @@ def test_a_scenario_error_in_a_worker_is_reported_as_in_a_sequential_run(tmp_pat
     if not fork_available():
         pytest.skip("no fork on this platform: run all is sequential there")
 
-    def boom(tables, p, ctx):
-        raise DataValidationError("坏数据", "bad data")
-
-    def bug(tables, p, ctx):
-        raise ZeroDivisionError("x")
-
-    bad = Scenario(id="test.bad", code="XF", title="坏", group="信贷营销", inputs=("customers",), params=P, run=boom)
-    crash = Scenario(id="test.crash", code="XG", title="崩", group="信贷营销", inputs=("customers",), params=P, run=bug)
+    bad, crash = _failing_scenarios()
     got = {j: _parallel_case(tmp_path, (XA, bad, crash, XB), j) for j in (1, 2)}
     for j in (1, 2):
         assert [r.status for r in got[j].runs] == [RAN, FAILED, CRASHED, RAN]
