@@ -1148,8 +1148,23 @@ def _codes_as_numbers_note(col: Column, arr: np.ndarray, blank: np.ndarray) -> l
     n = int(num.sum())
     if not n:
         return []
-    return [f"{_label(col)}: {n} 个值以数字(不是文本)存储, 前导 0 已丢失、无法恢复(如 0001012 存为 1012); "
+    return [f"{_label(col)}: {n} {_AS_NUMBERS}, 前导 0 已丢失、无法恢复(如 0001012 存为 1012); "
             f"请把该列作为文本导出(Excel 中设为「文本」格式, Parquet 中用字符串列)"]
+
+
+#: the words of :func:`_codes_as_numbers_note` after the count (read back by :func:`codes_stored_as_numbers`)
+_AS_NUMBERS = "个值以数字(不是文本)存储"
+
+
+def codes_stored_as_numbers(lt: LoadedTable) -> set[str]:
+    """The code / ID columns (ids, e.g. ``{'cust_id'}``) of a loaded table whose cells were numbers — Excel number
+    cells, a Parquet integer or float column — as its 说明 says (:func:`_codes_as_numbers_note`); empty for a
+    DataFrame source or an unknown table."""
+    spec = TABLES.get(lt.table)
+    if spec is None:
+        return set()
+    return {c.id for c in spec.columns if c.kind in ("code", "id_card")
+            and any(n.startswith(f"{_label(c)}: ") and _AS_NUMBERS in n for n in lt.unit_notes)}
 
 
 def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | None, header: str,

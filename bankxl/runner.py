@@ -481,7 +481,8 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
               for k, v in loaded.items()}
     day = resolve_as_of(spec, tables, as_of)
     tables, cut_notes = leave_out_date_outliers(spec, tables, as_of, problems)
-    for w in cut_notes + check_cust_id_coverage(tables, problems):  # 客户号 that find no customer: on 数据问题
+    numeric = {k for k, v in loaded.items() if "cust_id" in bio.codes_stored_as_numbers(v)}
+    for w in cut_notes + check_cust_id_coverage(tables, problems, numeric):  # 客户号 finding no customer: 数据问题
         say(f"警告 warning: {w}")
     options = {"as_of": day, "calendar": BankCalendar(holidays), "scale": scale, "mask": mask,
                "mask_accounts": mask_accounts, "strict": strict,

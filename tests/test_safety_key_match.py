@@ -64,6 +64,10 @@ def test_numeric_cust_id_parquet_is_flagged_c3(bank, tmp_path):
     assert en.startswith(f"Only 0.0% (0 of {n}) of the customer IDs (cust_id) of transactions (file 交易流水.parquet) "
                          "are found in the cust_id of customers (file 客户.csv)")
     assert "the IDs of transactions were stored as numbers and lost their leading zeros" in en
+    # the loader saw a BIGINT column: the text says how the IDs were stored
+    assert zh.endswith("(交易流水(transactions)的客户号列读入时即为数字: Excel 数字单元格或 Parquet 数值列, 不是文本。)"
+                       "请把客户号列作为文本重新导出(Excel 中设为「文本」格式, Parquet 中用字符串列)后再运行。")
+    assert "(The cust_id column of transactions was read as numbers: Excel number cells or a Parquet numeric column.)" in en
     assert "KEY_UNMATCHED" in res.problems.summary_text() and "未发现数据问题" not in res.problems.summary_text()
 
 
@@ -104,6 +108,7 @@ def test_numeric_customer_table_is_named_as_the_side_that_lost_zeros(bank, tmp_p
     assert f"例: 本表第 2 行的「{first}」" in p.reason  # CSV: header on row 1
     assert f"(「{first}」=「{first.lstrip('0')}」): 客户(customers)的客户号以数字存储, 前导 0 已丢失" in p.reason
     assert "the IDs of customers were stored as numbers" in p.reason
+    assert "(客户(customers)的客户号列读入时即为数字: Excel 数字单元格或 Parquet 数值列, 不是文本。)" in p.reason
 
 
 def _txn(ids):
@@ -226,6 +231,7 @@ def test_excel_number_texts_are_recognised_as_lost_zeros(bank3000, tmp_path):
     assert f"例: 本表第 2 行的「{written}」, 客户表「{first}」。" in p.reason
     assert (f"其中 {n:,} 个补齐前导 0 后与客户表的客户号一致(「{written}」=「{first}」): 交易流水(transactions)的客户号以数字存储, "
             "前导 0 已丢失。") in p.reason
+    assert "读入时即为数字" not in p.reason  # a CSV: text cells, only their form says numbers
 
 
 def test_e_notation_ids_alone_are_padded_to_their_match():
@@ -268,4 +274,6 @@ def test_run_all_warns_once_and_lists_it_on_both_cross_views(bank, tmp_path, cap
         rows = [r for r in ws.iter_rows(values_only=True) if "KEY_UNMATCHED" in r]
         detail = [r for r in rows if short in r]
         assert len(detail) == 1, (path.name, rows)
-        assert "交易流水(transactions)的客户号以数字存储, 前导 0 已丢失" in " ".join(str(x) for x in detail[0] if x)
+        text = " ".join(str(x) for x in detail[0] if x)
+        assert "交易流水(transactions)的客户号以数字存储, 前导 0 已丢失" in text
+        assert "交易流水(transactions)的客户号列读入时即为数字" in text

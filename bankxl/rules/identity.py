@@ -555,7 +555,7 @@ def _usual_width(digits: pd.Series) -> int:
     return int(n.mode().iloc[0]) if len(n) else 0
 
 
-def check_cust_id_coverage(tables, problems) -> list[str]:
+def check_cust_id_coverage(tables, problems, numeric=()) -> list[str]:
     """The cross-table check of a run: the 客户号 of each of the bank's own tables (``cust_id`` a required column:
     定期存款, 贷款, 交易流水 … — not the external lists, where a 客户号 is optional and new customers are expected)
     must be found in the 客户 table (``customers.cust_id``) for at least :data:`KEY_MATCH_MIN_SHARE` of its
@@ -572,7 +572,9 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
     as certain only for a side whose IDs Excel wrote as numbers (``1145.0``, ``1.145E+03``) or are digits without a
     leading 0, shorter than the other side's usual width, equal to the other side once zero-padded; when both
     sides hold leading zeros at different widths (``00`` + a 10-digit 客户号) it says the side is uncertain.
-    Data are not changed.
+    ``numeric``: the table ids whose 客户号 cells were read as numbers (Excel number cells, a Parquet integer / float
+    column: :func:`bankxl.io.codes_stored_as_numbers`); such a side, when its IDs match zero-padded, is the side
+    that lost its zeros, and the text says how it was stored. Data are not changed.
     Returns the 问题说明 texts (Chinese + English), one per table flagged. Vectorised over distinct values."""
     cust = tables.get("customers")
     if cust is None or "cust_id" not in cust.columns:
@@ -618,6 +620,8 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
                                           & ~np.char.startswith(td, "0") & (np.char.str_len(td) < np.char.str_len(kd)))
             k_short = k_damaged[pos] | ((np.char.str_len(kd) < _usual_width(t_digits))
                                         & ~np.char.startswith(kd, "0") & (np.char.str_len(kd) < np.char.str_len(td)))
+            t_short |= t in numeric  # the column's cells were numbers: certain
+            k_short |= "customers" in numeric
             if t_short.sum() >= max(int(k_short.sum()), 1):
                 lost, pick = t, t_short
             elif k_short.any():
@@ -650,6 +654,9 @@ def check_cust_id_coverage(tables, problems) -> list[str]:
                    "前导 0 已丢失。")
             en += (f" {n_pad:,} of them equal a customer's ID once leading zeros are restored ({ex!r} = {ex_k!r}): the "
                    f"IDs of {lost} were stored as numbers and lost their leading zeros.")
+            if lost in numeric:
+                zh += f"({table_label(lost)}的客户号列读入时即为数字: Excel 数字单元格或 Parquet 数值列, 不是文本。)"
+                en += f" (The cust_id column of {lost} was read as numbers: Excel number cells or a Parquet numeric column.)"
         elif n_pad:  # equal without leading zeros, but neither side looks like numbers (both hold leading zeros)
             zh += (f"其中 {n_pad:,} 个去掉前导 0 后与客户表的客户号一致(「{ex}」与「{ex_k}」), 但两表的客户号位数不同且都带前导 0, "
                    "不能确定哪一方被改动: 可能一方以数字存储丢失了前导 0, 或两个系统的客户号位数不同。")
