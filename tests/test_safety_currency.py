@@ -58,7 +58,8 @@ def test_currency_option_labels_money_in_that_currency(td, tmp_path):
     # thresholds are in the data's currency too: 说明's parameter units and the D2 notes say EUR, not 元
     about = pd.read_excel(out, sheet_name="说明", header=None, engine="calamine").astype(object)
     row = about[about[0].eq("large_customer")].iloc[0].tolist()
-    assert row[:4] == ["large_customer", "大额客户门槛", "500000.0", "EUR"], row
+    # 说明 shows values as a bank user reads them (scenario._fmt_value: 500000.0 -> 500,000)
+    assert row[:4] == ["large_customer", "大额客户门槛", "500,000", "EUR"], row
     cells = [str(v) for df in pd.read_excel(out, sheet_name=None, header=None, engine="calamine").values()
              for v in df.to_numpy().ravel()]
     assert any("≥ 500,000 EUR" in c for c in cells) and not any("500,000 元" in c for c in cells)
