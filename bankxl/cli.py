@@ -149,18 +149,29 @@ INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".parquet")
 
 def input_files(items, out: Path | None = None) -> list[Path]:
     """``--input`` items as files: a file as given, a folder as its data files (:data:`INPUT_SUFFIXES`, sorted by
-    name, not recursive; Excel lock files ``~$…``, the ``out`` file itself and anything inside an ``out`` folder left
-    out). Raises BankxlError for a path that does not exist or a folder without data files."""
+    name, not recursive; Excel lock files ``~$…`` and the ``out`` file itself left out; inside an ``out`` folder —
+    the input folder may be the output folder: reports beside the data — the reports bankxl wrote there before,
+    :func:`bankxl.report.xlsx.is_report`, left out). Raises BankxlError for a path that does not exist or a folder
+    without data files."""
+    from .report.xlsx import is_report
+
     files: list[Path] = []
     skip = out.resolve() if out is not None else None
+
+    def wanted(f: Path) -> bool:
+        if f.name.startswith("~$") or f.suffix.lower() not in INPUT_SUFFIXES or not f.is_file():
+            return False
+        if skip is None:
+            return True
+        r = f.resolve()
+        return r != skip and (skip not in r.parents or not is_report(r))
+
     for item in items:
         p = Path(item)
         if not p.exists():
             raise BankxlError(f"找不到输入文件或文件夹: {item}", f"Input file or folder not found: {item}")
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in INPUT_SUFFIXES
-                           and not f.name.startswith("~$")
-                           and (skip is None or (f.resolve() != skip and skip not in f.resolve().parents)))
+            found = sorted(f for f in p.iterdir() if wanted(f))
             if not found:
                 raise BankxlError(f"文件夹「{p}」中没有 .xlsx/.csv/.parquet 数据文件。",
                                   f"Folder {p} holds no .xlsx/.csv/.parquet files.")

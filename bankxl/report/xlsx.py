@@ -139,6 +139,22 @@ def safe_filename(text: Any, max_bytes: int = 255) -> str:
     return s or "_"
 
 
+def is_report(path: str | Path) -> bool:
+    """True when ``path`` is a workbook bankxl wrote as a report (its document properties: company ``bankxl`` and
+    the comment :data:`FOOTER_NOTE`, set by :class:`XlsxWriter`'s ``write``; templates carry another comment).
+    Used to leave earlier reports out of an input folder that is also the output folder. Not a workbook, or
+    unreadable: False."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            app = z.read("docProps/app.xml").decode("utf-8", "replace")
+            core = z.read("docProps/core.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return "<Company>bankxl</Company>" in app and f">{FOOTER_NOTE}</dc:description>" in core
+
+
 def report_file_name(code: str, title: str, prefix: str | None = None) -> str:
     """The one file name of a scenario's report, ``[<prefix>_]<code>_<title>.xlsx``, used by ``bankxl demo``
     (prefix 示例银行 / UCI / Berka / German) and ``bankxl run all`` (no prefix): :func:`safe_filename` of the
@@ -284,12 +300,14 @@ class XlsxReportWriter:
         opts = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                 "nan_inf_to_errors": True, "constant_memory": self.large, "use_zip64": True}
         wb = xlsxwriter.Workbook(str(self.path), opts)
-        wb.set_properties({"title": self.report.title, "subject": self.report.code,
-                           "company": "bankxl", "comments": FOOTER_NOTE})
-        # fixed creation date so reports are byte-stable apart from the data (DESIGN.md conventions)
+        props = {"title": self.report.title, "subject": self.report.code, "company": "bankxl",
+                 "comments": FOOTER_NOTE}
+        # fixed creation date so reports are byte-stable apart from the data (DESIGN.md conventions); one call:
+        # set_properties replaces the earlier set (a second call had dropped title/company/comments)
         as_of = self.report.meta.get("as_of")
         if as_of is not None:
-            wb.set_properties({"created": _local_naive(pd.Timestamp(as_of)).to_pydatetime()})
+            props["created"] = _local_naive(pd.Timestamp(as_of)).to_pydatetime()
+        wb.set_properties(props)
         self.wb, self.fmt = wb, _Formats(wb)
         for sheet in self.report.sheets:
             sheet.name = safe_sheet_name(sheet.name, self._taken)
