@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,6 +197,12 @@ class Call:
     result: Any
     wall: float
     cpu: float
+
+    def bound(self, fn) -> dict:
+        """This call's arguments by parameter name of ``fn`` (the captured function), defaults filled in."""
+        b = inspect.signature(fn).bind(*self.args, **self.kwargs)
+        b.apply_defaults()
+        return dict(b.arguments)
 
 
 @dataclass

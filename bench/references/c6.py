@@ -7,7 +7,6 @@ products unknown (each joined in name order) and the number of products evaluate
 integer positions), wrapped where the scenario looks it up."""
 from __future__ import annotations
 
-import inspect
 
 import numpy as np
 import pandas as pd
@@ -50,9 +49,7 @@ GROUP BY ids.cust_id
 
 
 def _args(call: Call) -> dict:
-    b = inspect.signature(holding_matrix).bind(*call.args, **call.kwargs)
-    b.apply_defaults()
-    return b.arguments
+    return call.bound(holding_matrix)
 
 
 def _sql(call: Call) -> str:

@@ -7,7 +7,6 @@ window_days, refinance_grace_days)`` (one groupby per year). The day counts reac
 intervals by ``to_days``: a pandas Timedelta of 180 days registered as a DuckDB INTERVAL became 6 months."""
 from __future__ import annotations
 
-import inspect
 
 import pandas as pd
 
@@ -47,9 +46,7 @@ FROM per LEFT JOIN oth ON oth.year = per.year AND oth.cust_id = per.cust_id
 
 
 def _args(call: Call) -> dict:
-    b = inspect.signature(churn_by_customer_year).bind(*call.args, **call.kwargs)
-    b.apply_defaults()
-    return b.arguments
+    return call.bound(churn_by_customer_year)
 
 
 def _inputs(call: Call) -> dict[str, pd.DataFrame]:

@@ -6,7 +6,6 @@ open_date, fill_leading)`` as D5's ``days_for`` calls it per org and span (~80 c
 heaviest is compared). D5's input (机构日余额) grows with orgs and days, not with customers."""
 from __future__ import annotations
 
-import inspect
 
 import numpy as np
 import pandas as pd
@@ -30,9 +29,7 @@ FROM days ASOF LEFT JOIN b ON b."date" <= days."date"
 
 
 def _args(call: Call) -> dict:
-    a = inspect.signature(daily_balances).bind(*call.args, **call.kwargs)
-    a.apply_defaults()
-    return a.arguments
+    return call.bound(daily_balances)
 
 
 def _inputs(call: Call) -> dict[str, pd.DataFrame]:

@@ -9,7 +9,6 @@ identity matching, recomputed with the same arguments, not timed) and each accou
 profile at 100k customers), so its ratio is an upper bound."""
 from __future__ import annotations
 
-import inspect
 
 import pandas as pd
 
@@ -25,9 +24,7 @@ def _lit(s: str) -> str:
 
 
 def _args(call: Call) -> dict:
-    b = inspect.signature(coverage).bind(*call.args, **call.kwargs)
-    b.apply_defaults()
-    return b.arguments
+    return call.bound(coverage)
 
 
 def _sql(call: Call) -> str:
