@@ -10,11 +10,14 @@
   (``bankxl.masking``), plus 机构号/客户经理 on request;
 * :func:`customer_ages` / :func:`age_from_birth` — age in whole years at the data date;
 * :func:`active_deposits` / :func:`active_deposit_mask` — the time deposits that still hold money in the
-  data's currency (closed accounts, zero/negative balances and other currencies left out, with notes).
+  data's currency (closed accounts, zero/negative balances and other currencies left out, with notes);
+* :func:`coded_columns` — a table's key (客户号) as sorted integer codes plus the columns a computation uses, from a
+  pandas frame or from a table read through DuckDB (computed there: the key's text per row never in pandas).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -297,3 +300,77 @@ def active_deposits(td: pd.DataFrame, currency: str) -> tuple[pd.DataFrame, list
     and the notes."""
     keep, notes = active_deposit_mask(td, currency)
     return td[keep.to_numpy()], notes
+
+
+# ============================================================================ coded columns
+@dataclass(frozen=True)
+class Coded:
+    """A table's rows with its key as integer codes (made by :func:`coded_columns`).
+
+    * ``codes``: int64 array, one per row in row (file) order: the position of the row's key in ``keys``;
+      -1 where the key is missing (<NA>) or blank (``""``) — such a row belongs to no key.
+    * ``keys``: the distinct keys present (not missing, not blank), sorted in code-point order (= Python's
+      ``sorted`` = UTF-8 byte order), ``string`` Index named after the key column: ``codes`` and ``keys`` are
+      exactly ``pandas.factorize(key, sort=True)`` of the same values with blank also -1.
+    * ``frame``: the other columns asked for, in row order (index 0..n-1) with the loader's dtypes (money
+      float64, dates datetime64[ns], text ``string``, ``_row`` Int64); a column asked for as categorical is a
+      pandas ``Categorical`` whose categories are its distinct non-missing values sorted the same way
+      (``string``), a missing value code -1 — the same values as the text column, held as small codes.
+    """
+
+    codes: np.ndarray
+    keys: pd.Index
+    frame: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def select(self, mask: Any) -> "Coded":
+        """The rows where ``mask`` (bool, one per row) is true, with the codes renumbered to the keys those rows
+        still hold (= :func:`coded_columns` of the kept rows: ``factorize(sort=True)`` of their keys); a
+        categorical column keeps its categories."""
+        mask = np.asarray(mask, dtype=bool)
+        codes = self.codes[mask]
+        present = np.bincount(codes[codes >= 0], minlength=len(self.keys)) > 0
+        remap = np.where(present, np.cumsum(present) - 1, -1)
+        new = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1).astype(np.int64, copy=False)
+        return Coded(new, self.keys[present], self.frame[mask].reset_index(drop=True))
+
+
+def coded_columns(table: Any, key: str, columns: Sequence[str] = (), *, categorical: Sequence[str] = ()) -> Coded:
+    """``table``'s key column ``key`` (e.g. ``cust_id`` 客户号) as integer codes + its sorted distinct keys, and
+    the ``columns`` the caller uses, in row order (:class:`Coded`) — what a per-customer computation needs to
+    group with ``np.bincount`` / matrices without the key's text per row.
+
+    ``table``: a typed pandas frame (loaded / conformed) or a table read through DuckDB
+    (:class:`bankxl.engine.inputs.DuckTable`, also a ``.loc`` selection of it): then the codes, the distinct keys
+    and the categorical codes are computed in DuckDB (DISTINCT keys ranked in ``COLLATE C`` = byte order, joined
+    back) and only integer codes, the distinct keys and the asked columns come to pandas — the key's text per
+    row never does. Both give identical results. ``columns``: column ids of the table (``_row`` allowed);
+    ``categorical``: those of ``columns`` to return as ``Categorical`` (low-cardinality text: 机构号, 客户经理).
+    Raises KeyError for a column the table does not have."""
+    if hasattr(table, "coded"):  # bankxl.engine.inputs.DuckTable: computed in DuckDB
+        codes, keys, frame = table.coded(key, list(columns), list(categorical))
+        return Coded(codes, pd.Index(keys, dtype="string", name=key), frame)
+    codes, keys = _sorted_codes(table[key])
+    out = {}
+    for c in columns:
+        s = table[c]
+        if c in categorical:
+            cc, cats = pd.factorize(s.astype("string"), sort=True)
+            out[c] = pd.Categorical.from_codes(cc, categories=pd.Index(cats, dtype="string"))
+        else:
+            out[c] = s.array
+    frame = pd.DataFrame(out, index=pd.RangeIndex(len(codes)))
+    return Coded(codes, pd.Index(keys, dtype="string", name=key), frame)
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(codes int64, keys) of ``values``: ``factorize(sort=True)`` with a missing or blank (``""``) key -1."""
+    codes, uniq = pd.factorize(values.astype("string"), sort=True)
+    codes = codes.astype(np.int64, copy=False)
+    keys = pd.Index(uniq, dtype="string")
+    if len(keys) and keys[0] == "":  # "" sorts first
+        codes = np.where(codes > 0, codes - 1, -1)
+        keys = keys[1:]
+    return codes, keys

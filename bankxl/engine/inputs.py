@@ -137,6 +137,53 @@ class DuckTable:
         raw = self.con.execute(f'SELECT "{column}" FROM {self.view} ORDER BY _rid').df()[column]
         return _as_dtype(raw, kind).reset_index(drop=True)
 
+    def coded(self, key: str, columns: list[str], categorical: list[str] = ()
+              ) -> tuple[np.ndarray, pd.Series, pd.DataFrame]:
+        """The DuckDB side of :func:`bankxl.frames.coded_columns` (use that): ``(codes, keys, frame)`` —
+        ``codes`` int64 per row in row order (``_rid``), the rank of the row's ``key`` among the distinct keys
+        that are neither NULL nor ``''`` sorted ``COLLATE C`` (byte order of UTF-8 = Python's str order), -1 for
+        a NULL/blank key; ``keys`` those distinct keys in that order; ``frame`` ``columns`` (spec columns or
+        ``_row``) with the loader's dtypes, index 0..n-1, those in ``categorical`` as ``Categorical`` (codes
+        ranked in DuckDB the same way, categories = the sorted distinct non-NULL values). Only these come to
+        pandas; ranks are computed in small tables of this connection, dropped before returning."""
+        for c in [key, *columns]:
+            if c != "_row":
+                self.spec.column(c)  # KeyError for a column the table does not have
+        tag = uuid.uuid4().hex[:12]
+        ranked = {key: f"bx_keys_{tag}"} | {c: f"bx_cat{i}_{tag}" for i, c in enumerate(categorical)}
+        try:
+            for c, name in ranked.items():
+                blank = " AND v <> ''" if c == key else ""
+                self.con.execute(f'CREATE TABLE {name} AS SELECT v, CAST(ROW_NUMBER() OVER (ORDER BY v COLLATE C) - 1 '
+                                 f'AS BIGINT) AS c FROM (SELECT DISTINCT "{c}" AS v FROM {self.view}) '
+                                 f'WHERE v IS NOT NULL{blank}')
+            sel = ["COALESCE(r0.c, -1) AS __code"]
+            joins = [f'LEFT JOIN {ranked[key]} AS r0 ON r0.v = t."{key}"']
+            for i, c in enumerate(columns):
+                if c in categorical:
+                    sel.append(f'COALESCE(r{i + 1}.c, -1) AS "{c}"')
+                    joins.append(f'LEFT JOIN {ranked[c]} AS r{i + 1} ON r{i + 1}.v = t."{c}"')
+                else:
+                    sel.append(f't."{c}"')
+            raw = self.con.execute(f"SELECT {', '.join(sel)} FROM {self.view} AS t {' '.join(joins)} "
+                                   f"ORDER BY t._rid").df()
+            uniq = {c: self.con.execute(f"SELECT v FROM {name} ORDER BY c").df()["v"] for c, name in ranked.items()}
+        finally:
+            for name in ranked.values():
+                self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        out = {}
+        for c in columns:
+            if c in categorical:
+                cats = pd.Index(uniq[c].astype(object).to_numpy(dtype=object), dtype="string")
+                out[c] = pd.Categorical.from_codes(raw[c].to_numpy(dtype=np.int64), categories=cats)
+            elif c == "_row":
+                out[c] = pd.array(raw[c].to_numpy(), dtype="Int64")
+            else:
+                out[c] = _as_dtype(raw[c], self.spec.column(c).kind).array
+        frame = pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
+        keys = pd.Series(uniq[key].astype(object).to_numpy(dtype=object), dtype="string")
+        return raw["__code"].to_numpy(dtype=np.int64), keys, frame
+
     @property
     def loc(self) -> "_Loc":
         """``t.loc[mask]`` (a boolean array aligned with the rows): the rows kept, as a DuckTable (a view of
@@ -483,6 +530,7 @@ class _Body:
         spec, mapping, con = self.spec, self.mapping, self.con
         notes: list[str] = bio._body_notes(self.header, spec, mapping)
         currencies: dict[str, set[str]] = {}
+        self.as_numbers: set[str] = set()  # code / ID columns whose cells were numbers (set by _column)
         # blank texts and 合计 texts per column: the loader's tests on each distinct value
         nb, summ = [], []
         for j in range(self.width):
@@ -604,7 +652,8 @@ class _Body:
         if strict and self.sink.count:
             dt.close()
             raise bio._strict_error(spec, None, self.sink, shown)
-        return bio.LoadedTable(spec.id, dt, None, self.source, self.header_row, n, notes, currencies)
+        return bio.LoadedTable(spec.id, dt, None, self.source, self.header_row, n, notes, currencies,
+                               frozenset(self.as_numbers))
 
     def _column(self, col, notes: list[str], currencies: dict) -> tuple[str, list[str]]:
         """The SQL expression of ``col``'s typed value (and its joins) after its rule ran on the distinct
@@ -628,6 +677,8 @@ class _Body:
             if bi == 0 or (k in ("date", "month") and not col_notes):
                 col_notes = list(out.notes) if bi == 0 or out.notes else col_notes
             currencies.update({col.id: currencies.get(col.id, set()) | set(out.currencies)} if out.currencies else {})
+            if out.as_numbers:  # as the pandas path (bankxl.io._load_body): LoadedTable.as_numbers
+                self.as_numbers.add(col.id)
             for gi, (m, code, reason) in enumerate(out.problems):
                 gk = code if batched else gi
                 if gk not in groups:
