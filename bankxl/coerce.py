@@ -224,6 +224,8 @@ class Coerced:
     notes: list[str] = field(default_factory=list)
     #: currency signs written in the cells (keys of :data:`CURRENCY_SIGNS`, e.g. ``{'¥', '€'}``)
     currencies: set[str] = field(default_factory=set)
+    #: a code / ID column: how many of its cells were numbers, not text (leading zeros lost; ``bankxl.io``)
+    as_numbers: int = 0
 
     def add(self, mask: np.ndarray, code: str, reason: np.ndarray | str) -> None:
         if mask.any():

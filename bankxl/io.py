@@ -116,7 +116,10 @@ class LoadedTable:
     ``n_rows``: data rows kept; ``unit_notes``: what was read off headers (e.g. 万元 scaling, unused or
     competing header columns, time zones converted), in Chinese — the runner copies them to 说明;
     ``currencies_seen``: {column id: currency signs written in its cells} (keys of
-    :data:`bankxl.coerce.CURRENCY_SIGNS`, e.g. ``{'balance': {'€'}}``; columns without signs absent).
+    :data:`bankxl.coerce.CURRENCY_SIGNS`, e.g. ``{'balance': {'€'}}``; columns without signs absent);
+    ``as_numbers``: the code / ID columns (ids, e.g. ``{'cust_id'}``) whose cells were numbers — Excel number
+    cells, a Parquet integer or float column — so their leading zeros are lost (set where the loader finds them,
+    beside their 说明 line :func:`_codes_as_numbers_note`; empty for a DataFrame source).
     """
 
     table: str
@@ -127,6 +130,7 @@ class LoadedTable:
     n_rows: int
     unit_notes: list[str] = field(default_factory=list)
     currencies_seen: dict[str, set[str]] = field(default_factory=dict)
+    as_numbers: frozenset[str] = frozenset()
 
 
 def _label(col: Column) -> str:
@@ -1132,39 +1136,28 @@ def _coerce_factorized(col: Column, codes: np.ndarray, uniq: np.ndarray, blank_u
     return out
 
 
-def _codes_as_numbers_note(col: Column, arr: np.ndarray, blank: np.ndarray) -> list[str]:
-    """The 说明 line for a code / ID column (客户号, 机构号, 证件号 …) whose cells ``arr`` (object, as read; ``blank``
-    mask aligned) hold numbers — an Excel number cell, a Parquet integer or float column: leading zeros are
-    gone and cannot be restored. ``[]`` when every non-blank cell is text (a CSV, a text-formatted column).
-    One wording for every source (breaker s16 finding 4)."""
+def _codes_as_numbers(arr: np.ndarray, blank: np.ndarray) -> int:
+    """How many cells of a code / ID column (客户号, 机构号, 证件号 …) ``arr`` (object, as read; ``blank`` mask
+    aligned) hold numbers — an Excel number cell, a Parquet integer or float column: their leading zeros are gone
+    and cannot be restored. 0 when every non-blank cell is text (a CSV, a text-formatted column)."""
     kind = pd.api.types.infer_dtype(arr, skipna=True)
     if kind in ("string", "empty"):
-        return []
+        return 0
     if kind in ("floating", "integer", "mixed-integer-float", "decimal"):
-        num = ~blank
-    else:
-        num = ~blank & np.fromiter((isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
-                                    for x in arr), dtype=bool, count=len(arr))
-    n = int(num.sum())
+        return int((~blank).sum())
+    return int((~blank & np.fromiter((isinstance(x, (int, float, np.integer, np.floating))
+                                      and not isinstance(x, (bool, np.bool_)) for x in arr),
+                                     dtype=bool, count=len(arr))).sum())
+
+
+def _codes_as_numbers_note(col: Column, n: int) -> list[str]:
+    """The 说明 line for a code / ID column ``col`` of which ``n`` cells were numbers (:func:`_codes_as_numbers`);
+    ``[]`` for 0. One wording for every source (breaker s16 finding 4); the loaders also put ``col.id`` into
+    :attr:`LoadedTable.as_numbers`."""
     if not n:
         return []
-    return [f"{_label(col)}: {n} {_AS_NUMBERS}, 前导 0 已丢失、无法恢复(如 0001012 存为 1012); "
+    return [f"{_label(col)}: {n} 个值以数字(不是文本)存储, 前导 0 已丢失、无法恢复(如 0001012 存为 1012); "
             f"请把该列作为文本导出(Excel 中设为「文本」格式, Parquet 中用字符串列)"]
-
-
-#: the words of :func:`_codes_as_numbers_note` after the count (read back by :func:`codes_stored_as_numbers`)
-_AS_NUMBERS = "个值以数字(不是文本)存储"
-
-
-def codes_stored_as_numbers(lt: LoadedTable) -> set[str]:
-    """The code / ID columns (ids, e.g. ``{'cust_id'}``) of a loaded table whose cells were numbers — Excel number
-    cells, a Parquet integer or float column — as its 说明 says (:func:`_codes_as_numbers_note`); empty for a
-    DataFrame source or an unknown table."""
-    spec = TABLES.get(lt.table)
-    if spec is None:
-        return set()
-    return {c.id for c in spec.columns if c.kind in ("code", "id_card")
-            and any(n.startswith(f"{_label(c)}: ") and _AS_NUMBERS in n for n in lt.unit_notes)}
 
 
 def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | None, header: str,
@@ -1176,7 +1169,8 @@ def _coerce_column(col: Column, arr: np.ndarray, blank: np.ndarray, unit: str | 
     if k in ("id_card", "code"):
         out = _coerce_id(arr, blank) if k == "id_card" else C.coerce_text(arr, blank, code=True,
                                                                            distinct=codes is not None)
-        out.notes.extend(_codes_as_numbers_note(col, arr, blank))
+        out.as_numbers = _codes_as_numbers(arr, blank)
+        out.notes.extend(_codes_as_numbers_note(col, out.as_numbers))
         return out
     if k in ("text", "category"):
         return C.coerce_text(arr, blank, code=False, distinct=codes is not None)
@@ -1343,6 +1337,7 @@ def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, m
     sink = _Sink(spec, sheet, problems)
     notes: list[str] = _body_notes(header, spec, mapping)
     currencies: dict[str, set[str]] = {}
+    as_numbers: set[str] = set()  # code / ID columns whose cells were numbers (LoadedTable.as_numbers)
     texts: dict[int, np.ndarray] = {}
 
     def cells(j: int) -> np.ndarray:
@@ -1418,6 +1413,8 @@ def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, m
         else:
             out = _coerce_column(col, columns[pos], b, unit, htxt, spec, date1904)
         notes.extend(out.notes)
+        if out.as_numbers:
+            as_numbers.add(col.id)
         if out.currencies:
             currencies[col.id] = set(out.currencies)
         if col.kind == "money" and unit is not None:  # the header's currency: 余额(EUR); 余额(万元) is CNY
@@ -1466,7 +1463,7 @@ def _load_body(header: np.ndarray, columns: list[np.ndarray], spec: TableSpec, m
         log.info("%s: %s", spec.id, nt)
     if strict and sink.count:
         raise _strict_error(spec, sheet, sink, shown)
-    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes, currencies)
+    return LoadedTable(spec.id, df, sheet, source, header_row, len(df), notes, currencies, frozenset(as_numbers))
 
 
 def _body_notes(header: np.ndarray, spec: TableSpec, mapping: dict) -> list[str]:
@@ -1641,8 +1638,10 @@ def _read_parquet(path: Path, limit: int | None = None) -> pd.DataFrame:
                                   ) from None
 
 
-def _parquet_columns(df: pd.DataFrame, spec: TableSpec, mapping: dict) -> tuple[list[np.ndarray], list[str]]:
-    """The columns of a Parquet frame for :func:`_load_body`, and 说明 notes. A column whose stored type fits
+def _parquet_columns(df: pd.DataFrame, spec: TableSpec, mapping: dict
+                     ) -> tuple[list[np.ndarray], list[str], set[str]]:
+    """The columns of a Parquet frame for :func:`_load_body`, 说明 notes, and the code / ID columns stored as
+    integers (:attr:`LoadedTable.as_numbers`). A column whose stored type fits
     its kind is handed over typed — numbers (:data:`TYPED_KINDS`) as float64, dates (date / month) as
     datetime64 — every other column as ``object`` cells (text, ints, bools, Timestamps; missing = None) and
     goes through the same text rules as a CSV or a workbook's cells. A code or ID column (账号, 客户号, 证件号 …)
@@ -1652,14 +1651,17 @@ def _parquet_columns(df: pd.DataFrame, spec: TableSpec, mapping: dict) -> tuple[
     :func:`bankxl.coerce.coerce_text` / :func:`_coerce_id`); its leading zeros are gone, which ``notes`` says
     (:func:`_codes_as_numbers_note`)."""
     kinds = {pos: col for pos, col, _u, _t in mapping.values()}
-    columns, notes = [], []
+    columns, notes, as_numbers = [], [], set()
     for j, name in enumerate(df.columns):
         s = df[name]
         col = kinds.get(j)
         if col is not None and col.kind in ("code", "id_card") and pd.api.types.is_integer_dtype(s.dtype) \
                 and not pd.api.types.is_bool_dtype(s.dtype):
             missing = np.asarray(pd.isna(s), dtype=bool)
-            notes.extend(_codes_as_numbers_note(col, s.to_numpy(dtype=object), missing))
+            n = _codes_as_numbers(s.to_numpy(dtype=object), missing)
+            notes.extend(_codes_as_numbers_note(col, n))
+            if n:
+                as_numbers.add(col.id)
             cells = s.astype("string").to_numpy(dtype=object)  # exact decimal digits of each integer
             cells[missing] = None
             columns.append(cells)
@@ -1679,7 +1681,7 @@ def _parquet_columns(df: pd.DataFrame, spec: TableSpec, mapping: dict) -> tuple[
             cells = cells.copy()
             cells[missing] = None
         columns.append(cells)
-    return columns, notes
+    return columns, notes, as_numbers
 
 
 def _load_parquet(path: Path, spec: TableSpec, notes: list[str], **kw: Any) -> LoadedTable:
@@ -1700,7 +1702,7 @@ def _load_parquet(path: Path, spec: TableSpec, notes: list[str], **kw: Any) -> L
                 f"(list / struct / map / binary), which is not supported: each cell must be one text, number or "
                 f"date. Export the column as a plain text / number / date column.",
                 table=spec.id, column=col.id, column_zh=col.zh)
-    columns, col_notes = _parquet_columns(df, spec, mapping)
+    columns, col_notes, as_numbers = _parquet_columns(df, spec, mapping)
 
     def cells(j: int) -> np.ndarray:  # a typed column's values as cells (floats, Timestamps; missing None)
         s = pd.Series(columns[j])
@@ -1709,6 +1711,7 @@ def _load_parquet(path: Path, spec: TableSpec, notes: list[str], **kw: Any) -> L
     notes.append(_parquet_rows_note(path))
     lt = _load_body(header, columns, spec, mapping, sheet=None, header_row=0, text_of=cells, **kw)
     lt.unit_notes[:0] = col_notes
+    lt.as_numbers |= as_numbers
     return lt
 
 
@@ -1973,7 +1976,7 @@ def _load_wide(spec: TableSpec, sheets: list, problems: ProblemLog, **kw) -> Loa
     the value's row."""
     d_col, l_col, h_col, v_col = (spec.column(c) for c in spec.wide)
     lookup = _lookup(spec)
-    frames, notes, units = [], [], set()
+    frames, notes, units, as_numbers = [], [], set(), frozenset()
     for c in sheets:  # one sheet per month: tens of sheets
         raw, first, sheet, _d1904 = c.raw()
         arr = raw.to_numpy(dtype=object)
@@ -2002,12 +2005,13 @@ def _load_wide(spec: TableSpec, sheets: list, problems: ProblemLog, **kw) -> Loa
             problems.add(replace(p, excel_row=int(excel[p.excel_row - 2])) if ok else p)
         frames.append(lt.df)
         notes += [n for n in lt.unit_notes if n not in notes]
+        as_numbers |= lt.as_numbers
     names = [c.raw()[2] for c in sheets]
     label = f"{names[0]}…{names[-1]}" if len(names) > 1 else names[0]
     df = pd.concat(frames, ignore_index=True)
     notes.insert(0, f"表「{spec.zh}」按宽表读取: {len(sheets)} 个按日期命名的工作表({label}), 每表一行一个{l_col.zh}、"
                     f"一列一个{h_col.zh}, 单位 {'/'.join(sorted(units))}")
-    return LoadedTable(spec.id, df, label, sheets[0].source, 0, len(df), notes)
+    return LoadedTable(spec.id, df, label, sheets[0].source, 0, len(df), notes, as_numbers=as_numbers)
 
 
 def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]],

@@ -481,7 +481,7 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
               for k, v in loaded.items()}
     day = resolve_as_of(spec, tables, as_of)
     tables, cut_notes = leave_out_date_outliers(spec, tables, as_of, problems)
-    numeric = {k for k, v in loaded.items() if "cust_id" in bio.codes_stored_as_numbers(v)}
+    numeric = {k for k, v in loaded.items() if "cust_id" in v.as_numbers}
     for w in cut_notes + check_cust_id_coverage(tables, problems, numeric):  # 客户号 finding no customer: 数据问题
         say(f"警告 warning: {w}")
     options = {"as_of": day, "calendar": BankCalendar(holidays), "scale": scale, "mask": mask,

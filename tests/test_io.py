@@ -238,6 +238,11 @@ def test_xlsx_codes_stored_as_numbers_get_the_lost_zeros_note(tmp_path):
     assert len(lost) == 2
     assert lost[0].startswith("客户号(cust_id): 1 个值以数字(不是文本)存储") and "如 0001012 存为 1012" in lost[0]
     assert lost[1].startswith("机构号(org_id): 2 个值以数字(不是文本)存储")
+    assert t.as_numbers == {"cust_id", "org_id"}  # LoadedTable's field, set by the loader (账号: text cells)
+    csv = tmp_path / "td.csv"
+    csv.write_text("账号,客户号,机构号,到期日,余额\n0001,2108,10001,2027-01-05,1000.5\n", encoding="utf-8")
+    t = read_tables([csv], ["time_deposits"], problems=ProblemLog())["time_deposits"]
+    assert t.as_numbers == frozenset() and not [n for n in t.unit_notes if "前导 0 已丢失" in n]  # CSV: text
 
 
 def test_xlsx_leading_empty_rows_and_columns(tmp_path):

@@ -14,6 +14,7 @@ from bankxl.engine import DuckDBEngine
 from bankxl.engine import inputs as duck_inputs
 from bankxl.errors import DataValidationError, ProblemLog
 from bankxl.tables import get_table
+from _helpers import bankxl_objects_left, sample_bank_files, spy_loads
 
 TXN_HEAD = "交易流水明细\n\n流水号,客户号,账号,交易时间,金额(万元),借贷,对手户名,对手账号,对手行名,摘要,渠道,备用\n"
 TXN_ROWS = [
@@ -63,6 +64,7 @@ def _assert_same(pa, pb):
     assert p2.counts == p1.counts
     assert n2 + b.unit_notes == n1 + a.unit_notes
     assert b.currencies_seen == a.currencies_seen
+    assert b.as_numbers == a.as_numbers
     assert b.header_row == a.header_row
 
 
@@ -284,21 +286,8 @@ def test_parquet_integer_ids_are_left_to_the_pandas_path(tmp_path):
 # ---------------------------------------------------------------------------- end to end: C3 and D4 reports
 @pytest.fixture(scope="module")
 def bank_files(tmp_path_factory):
-    """The 5k sample bank written as one CSV and one Parquet file per table (as bench.common.ensure_data)."""
-    import duckdb
-
-    from bankxl.sample import make_sample_bank
-
-    d = tmp_path_factory.mktemp("bank5k_files")
-    (d / "csv").mkdir()
-    (d / "parquet").mkdir()
-    con = duckdb.connect()
-    for name, df in make_sample_bank(customers=5000, seed=1, as_of="2026-11-30").items():
-        df.to_csv(d / "csv" / f"{name}.csv", index=False)
-        con.register("df", df)
-        con.execute(f"COPY df TO '{d / 'parquet' / (name + '.parquet')}' (FORMAT parquet)")
-        con.unregister("df")
-    return d
+    """The 5k sample bank written as one CSV and one Parquet file per table (bench.common.ensure_data)."""
+    return sample_bank_files(tmp_path_factory.mktemp("bank5k_files"))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
@@ -313,15 +302,8 @@ def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code,
     with monkeypatch.context() as m:  # the reference: every table through the pandas loader
         m.delitem(duck_inputs.RELATION_READY, code)
         want = run_scenario(code, files, None)
-    loads = []
-    real = duck_inputs.load_file
-
-    def spy(*a, **kw):
-        loads.append(out := real(*a, **kw))
-        return out
-
     with monkeypatch.context() as m:
-        m.setattr(duck_inputs, "load_file", spy)
+        loads = spy_loads(m)
         m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
         got = run_scenario(code, files, None, engine="duckdb")
     assert len(loads) == 1 and isinstance(loads[0].df, duck_inputs.DuckTable)  # 交易流水 read in DuckDB
@@ -385,17 +367,13 @@ def test_unlabelled_rate_and_an_empty_column(tmp_path):
 def test_a_run_leaves_nothing_in_the_engine(bank_files):
     """The Excel add-in runs many reports in one process: the DuckDB tables and views of a run's inputs are
     dropped when the run ends (else each run's 交易流水 would stay in the engine's memory)."""
-    from bankxl.engine import default_engine
     from bankxl.runner import run_scenario
 
-    con = default_engine().con
-    left = "SELECT COUNT(*) FROM duckdb_{}() WHERE {}_name LIKE 'bx_%'"
-    before = [con.execute(left.format(k, k[:-1])).fetchall()[0][0] for k in ("tables", "views")]
+    before = bankxl_objects_left()
     files = [bank_files / "parquet" / f"{t}.parquet" for t in ("customers", "transactions")]
     res = run_scenario("C3", files, None, engine="duckdb")
     assert res.inputs["transactions"]["rows"] > 0
-    after = [con.execute(left.format(k, k[:-1])).fetchall()[0][0] for k in ("tables", "views")]
-    assert after == before
+    assert bankxl_objects_left() == before
 
 
 def test_parquet_boolean_columns(tmp_path):

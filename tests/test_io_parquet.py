@@ -48,6 +48,7 @@ def test_parquet_typed_columns_rules_and_data_rows(tmp_path):
                    ("REQUIRED_EMPTY", 3, "余额(balance)", None)]
     notes = " ".join(lt.unit_notes)
     assert "客户号(cust_id): 3 个值以数字(不是文本)存储, 前导 0 已丢失" in notes
+    assert lt.as_numbers == {"cust_id"}  # the loader's field (账号/证件号码/机构号 are VARCHAR: text)
     assert "第 N 行（数据行）" in notes and "data row N" in notes
     assert "已换算为 元(×10000)" in notes
 
@@ -176,6 +177,7 @@ def test_parquet_integer_codes_and_ids_are_exact_float_ones_lost_digits(tmp_path
     assert "账号(acct_no): 2 个值以数字(不是文本)存储, 前导 0 已丢失" in notes
     assert "证件号码(id_no): 1 个值以数字(不是文本)存储" in notes
     assert "客户号(cust_id): 2 个值以数字(不是文本)存储" in notes
+    assert lt.as_numbers == {"acct_no", "id_no", "cust_id"}  # BIGINT, BIGINT and DOUBLE; 机构号 VARCHAR
 
 
 def test_parquet_double_id_over_15_digits_is_still_corrupt(tmp_path):

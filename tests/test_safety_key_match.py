@@ -277,3 +277,26 @@ def test_run_all_warns_once_and_lists_it_on_both_cross_views(bank, tmp_path, cap
         text = " ".join(str(x) for x in detail[0] if x)
         assert "交易流水(transactions)的客户号以数字存储, 前导 0 已丢失" in text
         assert "交易流水(transactions)的客户号列读入时即为数字" in text
+
+
+def test_the_loaders_field_not_the_note_text_says_the_ids_were_numbers(bank3000, tmp_path):
+    """Part D item 3: whether a side's 客户号 were read as numbers comes from LoadedTable.as_numbers (set by the
+    loader), not from parsing its 说明 lines. The same text CSVs (交易流水 without leading zeros) loaded once: with
+    as_numbers = {cust_id} on 交易流水 the KEY_UNMATCHED text says the column was read as numbers; with the 说明
+    sentence copied into its unit_notes but the field empty, it does not (before: the note text decided)."""
+    from dataclasses import replace
+
+    from bankxl.io import read_tables
+    from bankxl.runner import prepare
+
+    cust, txn = _csv_pair(bank3000, tmp_path, lambda s: s.str.lstrip("0"))
+    loaded = read_tables([cust, txn], ["customers", "transactions"], problems=ProblemLog())
+    assert loaded["transactions"].as_numbers == frozenset()  # CSV: text cells
+    said = "(交易流水(transactions)的客户号列读入时即为数字: Excel 数字单元格或 Parquet 数值列, 不是文本。)"
+    note = "客户号(cust_id): 9 个值以数字(不是文本)存储, 前导 0 已丢失、无法恢复(如 0001012 存为 1012); 请把该列作为文本导出"
+    by_field = {**loaded, "transactions": replace(loaded["transactions"], as_numbers=frozenset({"cust_id"}))}
+    by_note = {**loaded, "transactions": replace(loaded["transactions"], unit_notes=[note])}
+    p, = _key_problems(prepare("C3", [cust, txn], as_of=AS_OF, loaded=by_field).problems)
+    assert said in p.reason
+    p, = _key_problems(prepare("C3", [cust, txn], as_of=AS_OF, loaded=by_note).problems)
+    assert said not in p.reason and "交易流水(transactions)的客户号以数字存储, 前导 0 已丢失" in p.reason

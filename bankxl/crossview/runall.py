@@ -456,7 +456,6 @@ def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossPara
                 currency: str | None, by: str | None) -> RunAllResult:
     """The part of :func:`run_all` after the one load (arguments as there; ``in_duckdb``: the loaded tables that
     live in DuckDB, closed by the caller): each scenario, then the two cross views."""
-    from .. import io as bio
     from .profile import build_profile
     from .tasks import TASK_TABLES, build_tasks, split_tasks
 
@@ -467,7 +466,7 @@ def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossPara
     # the 客户号 cross-table check on the shared load, once: its 警告 line, and its KEY_UNMATCHED problems on the two
     # cross views' 数据问题 (each scenario's prepare still checks its own tables for its own report)
     view_problems = tables_problems(load_problems, loaded)
-    numeric = {k for k, v in loaded.items() if "cust_id" in bio.codes_stored_as_numbers(v)}
+    numeric = {k for k, v in loaded.items() if "cust_id" in v.as_numbers}
     for w in check_cust_id_coverage({k: v.df for k, v in loaded.items()}, view_problems, numeric):
         say(f"警告 warning: {w}")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -573,7 +573,7 @@ def check_cust_id_coverage(tables, problems, numeric=()) -> list[str]:
     leading 0, shorter than the other side's usual width, equal to the other side once zero-padded; when both
     sides hold leading zeros at different widths (``00`` + a 10-digit 客户号) it says the side is uncertain.
     ``numeric``: the table ids whose 客户号 cells were read as numbers (Excel number cells, a Parquet integer / float
-    column: :func:`bankxl.io.codes_stored_as_numbers`); such a side, when its IDs match zero-padded, is the side
+    column: :attr:`bankxl.io.LoadedTable.as_numbers`); such a side, when its IDs match zero-padded, is the side
     that lost its zeros, and the text says how it was stored. Data are not changed.
     Returns the 问题说明 texts (Chinese + English), one per table flagged. Vectorised over distinct values."""
     cust = tables.get("customers")
