@@ -7,50 +7,23 @@ import pytest
 
 from bankxl.crossview import run_all
 from bankxl.crossview.runall import RAN
-from bankxl.engine import default_engine
 from bankxl.engine import inputs as duck_inputs
 from bankxl.scenario import get_scenario
 
+from _helpers import bankxl_objects_left as _left
+from _helpers import sample_bank_files
+from _helpers import spy_loads as _spy_loads
 from tests.test_runall import _cells
 
 AS_OF = "2026-11-30"
 #: every scenario that reads 交易流水, relation-ready or not (C1, C10 get the pandas frame)
 FLOW_CODES = ("D3", "D4", "C1", "C10", "C3", "C7")
-LEFT = "SELECT COUNT(*) FROM duckdb_{}() WHERE {}_name LIKE 'bx_%'"
 
 
 @pytest.fixture(scope="module")
 def parquet_bank(tmp_path_factory):
-    """The 5k sample bank, one Parquet file per table (made from the CSVs with duckdb COPY, as bench data)."""
-    import duckdb
-
-    from bankxl.sample import make_sample_bank
-
-    d = tmp_path_factory.mktemp("bank5k_runall")
-    (d / "csv").mkdir()
-    (d / "parquet").mkdir()
-    con = duckdb.connect()
-    for name, df in make_sample_bank(customers=5000, seed=1, as_of=AS_OF).items():
-        df.to_csv(d / "csv" / f"{name}.csv", index=False)
-        con.execute(f"COPY (SELECT * FROM read_csv('{d / 'csv' / (name + '.csv')}', all_varchar = true)) "
-                    f"TO '{d / 'parquet' / (name + '.parquet')}' (FORMAT parquet)")
-    return d
-
-
-def _left() -> list[int]:
-    con = default_engine().con
-    return [con.execute(LEFT.format(k, k[:-1])).fetchall()[0][0] for k in ("tables", "views")]
-
-
-def _spy_loads(m) -> list:
-    loads, real = [], duck_inputs.load_file
-
-    def spy(*a, **kw):
-        loads.append(out := real(*a, **kw))
-        return out
-
-    m.setattr(duck_inputs, "load_file", spy)
-    return loads
+    """The 5k sample bank, one Parquet file per table (made from the CSVs with duckdb COPY, every column text)."""
+    return sample_bank_files(tmp_path_factory.mktemp("bank5k_runall"), text_parquet=True)
 
 
 def test_run_all_on_parquet_reads_the_flows_in_duckdb_with_the_same_reports(parquet_bank, tmp_path, monkeypatch):
