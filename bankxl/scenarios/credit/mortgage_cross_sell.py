@@ -60,6 +60,7 @@ from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
 from ...frames import customer_ages
+from ...rules.deposits import latest_deposit
 from ...rules.holdings import MORTGAGE, HoldingParams, holding_matrix, running_loans
 from ...rules.identity import by_cust_id, persons
 
@@ -184,8 +185,6 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
     holdings = holdings.assign(cust_id=who.of(holdings["cust_id"]))
     if loans is not None:
         loans = loans.assign(cust_id=who.of(loans["cust_id"]))
-    if monthly is not None:
-        monthly = monthly.assign(cust_id=who.of(monthly["cust_id"]))
 
     m, evaluated = holding_matrix(holdings, flags, loans, ctx.as_of, p.mortgage_pattern)
     is_holder = (m[MORTGAGE].fillna(False).astype(bool) if MORTGAGE in m.columns
@@ -221,7 +220,8 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
         rep.sheets.append(_group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx, p.min_group_size))
     gap_sheet = _gaps_sheet(m, is_holder, products, risk)
     rep.sheets.append(gap_sheet)
-    sheet, tags, lst = _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx, notes)
+    sheet, tags, lst = _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, who, holdings, p, ctx,
+                                   notes)
     rep.sheets += [sheet, tag_sheet(tags)]
     rep.headline = _headline(len(m), n_hold, overview.table("coverage").df, gap_sheet.table("gap_count").df,
                              lst.counts, products, p)
@@ -412,10 +412,12 @@ def mortgage_detail(mortgages: pd.DataFrame, as_of, min_paid: int, max_ratio: fl
     return md.groupby("cust_id").agg(min_paid=("paid", "min"), max_paid=("paid", "max"), consumer_ok=("ok", "any"))
 
 
-def _deposit_size(ids, holdings, monthly) -> tuple[pd.Series, str]:
-    if monthly is not None and len(monthly) and monthly["dep_avg"].notna().any():
-        last = monthly[monthly["month"].eq(monthly.groupby("cust_id")["month"].transform("max"))]
-        s = last.groupby("cust_id")["dep_avg"].sum(min_count=1)  # a person's 客户号 of that month together
+def _deposit_size(ids, holdings, monthly, who, as_of) -> tuple[pd.Series, str]:
+    """Deposit size (元) per holder and where it comes from: the latest month's 存款月日均 of each of the person's
+    客户号 up to the data date, summed (:func:`bankxl.rules.deposits.latest_deposit`; ``monthly`` a frame or a
+    DuckTable); else the non-loan 产品持有 balances; else NaN."""
+    s = latest_deposit(monthly, as_of, who)
+    if s is not None:
         return s.reindex(ids), "客户月度存款表最近一个月的存款月日均"
     h = holdings
     if h["balance"].notna().any():
@@ -425,7 +427,7 @@ def _deposit_size(ids, holdings, monthly) -> tuple[pd.Series, str]:
     return pd.Series(np.nan, index=ids), "无存款数据"
 
 
-def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holdings, p, ctx, notes):
+def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, who, holdings, p, ctx, notes):
     """营销名单 (bankxl.lists) and the C6 tag table."""
     ids = m.index[is_holder]
     gaps = _gaps(m, products, risk).loc[ids]
@@ -455,7 +457,7 @@ def _list_sheet(m, is_holder, products, cust, age, risk, loans, monthly, holding
     gap_w = gaps.fillna(False).astype(float).mul(w).sum(axis=1) if products else pd.Series(0.0, index=ids)
     w_known = gaps.notna().astype(float).mul(w).sum(axis=1) if products else pd.Series(0.0, index=ids)
     unknown_products = [x for x in products if gaps[x].isna().any()]
-    size, size_src = _deposit_size(ids, holdings, monthly)
+    size, size_src = _deposit_size(ids, holdings, monthly, who, ctx.as_of)
     pct = size.clip(lower=0).rank(pct=True)
     a = age.reindex(ids)
     lo_age, hi_age = p.prime_age

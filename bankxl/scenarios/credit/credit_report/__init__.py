@@ -44,6 +44,7 @@ from ....frames import customer_columns, flag_text
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.credit_report import RepaymentParams
+from ....rules.deposits import latest_deposit
 from ....rules.identity import by_cust_id
 from ....rules.transactions import check_regex
 from ....scenario import Scenario, param
@@ -123,19 +124,22 @@ def _customers_for_list(cust: pd.DataFrame | None, cr: pd.DataFrame, key: pd.Ser
     return f.drop_duplicates("cust_id").astype("string")
 
 
-def _relation(ids: pd.Index, cust, monthly) -> tuple[pd.Series, str]:
-    """本行有存款/代发 per person (boolean, <NA> unknown) and where it comes from."""
+def _relation(ids: pd.Index, cust, monthly, as_of: pd.Timestamp) -> tuple[pd.Series, str]:
+    """本行有存款/代发 per person (boolean, <NA> unknown) and where it comes from. 有存款 = the latest month's
+    存款月日均 of the 客户号 up to the data date > 0 (:func:`bankxl.rules.deposits.latest_deposit`; ``monthly`` a
+    frame or a DuckTable): a 客户号 without a row up to the data date has none (False), a blank value is unknown."""
     out = pd.Series(pd.NA, index=ids, dtype="boolean")
     src = []
     if cust is not None and "payroll_flag" in cust.columns and cust["payroll_flag"].notna().any():
         pf = by_cust_id(cust)["payroll_flag"].astype("boolean").reindex(ids)
         out = pf.copy()
         src.append("客户表的代发标志")
-    if monthly is not None and len(monthly) and "dep_avg" in monthly.columns and monthly["dep_avg"].notna().any():
-        last = monthly[monthly["month"].eq(monthly["month"].max())]
-        dep = last.groupby(last["cust_id"].astype("string"))["dep_avg"].sum(min_count=1).reindex(ids)
-        has = (dep > 0).astype("boolean").fillna(False)  # no row in the latest month: no deposit here
-        out = (out.fillna(False) | has).astype("boolean").mask(out.isna() & ~has, False) if src else has
+    dep = latest_deposit(monthly, as_of)
+    if dep is not None:
+        v = dep.reindex(ids).to_numpy(dtype="float64")
+        row = ids.isin(dep.index)  # no row up to the data date: no deposit here; a blank value: unknown
+        has = pd.Series(pd.array(np.where(row & np.isnan(v), None, row & (v > 0)), dtype="boolean"), index=ids)
+        out = (out.fillna(False) | has) if src else has  # Kleene OR: 代发 or 存款
         src.append("客户月度存款表最近一个月的存款月日均 > 0")
     return out, " 或 ".join(src) or "无(客户表代发标志与客户月度存款都没有: 未计算)"
 
@@ -154,7 +158,7 @@ def run(tables, p: CreditReportParams, ctx) -> Report:
     if counts["reports_dropped"]:
         notes.append(f"一人多份报告取最新一份: 较早报告的 {counts['reports_dropped']:,} 行账户未用。")
     ids = per.index
-    rel, rel_src = _relation(ids, cust, monthly)
+    rel, rel_src = _relation(ids, cust, monthly, ctx.as_of)
     per["relation"] = rel
     excl = per["bad_now"].fillna(False) | (per["n_lenders"] > p.max_lenders) | (per["queries"] > p.max_queries)
     has_other = (per["n_other"] > 0)

@@ -123,7 +123,7 @@ def run(tables, p: EtcParams, ctx: RunContext) -> Report:
     age, sx = age_sex(people, etc, customers, ctx.as_of)
     pyr, unknown_age = pyramid(age, sx, p.pyramid_step, p.pyramid_low, p.pyramid_top)
     cov = coverage_by_branch(people, held, not_computed)
-    dep = deposit_avg(ids, tables.get("customer_monthly"), who)
+    dep = deposit_avg(ids, tables.get("customer_monthly"), who, ctx.as_of)
     if not_computed:
         notes.append(f"{'、'.join(not_computed)}: 提供的表中没有这些产品的持有信息, 覆盖率留空(未计算), 不按 0 计。")
     if dep is None:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ....frames import customer_ages
 from ....idcard import age_at, sex
+from ....rules.deposits import latest_deposit
 from ....rules.identity import IN_BOTH, ListMatch, by_cust_id, id_key
 from ....rules.transactions import has_pattern
 from ....tables import get_table
@@ -158,11 +159,9 @@ def coverage_by_branch(persons: pd.DataFrame, held: pd.DataFrame, not_computed: 
     return pd.DataFrame(rows, columns=["机构号", "ETC客户数", *[f"{p}覆盖率" for p in COVERAGE]])
 
 
-def deposit_avg(ids: pd.Index, monthly: pd.DataFrame | None, who) -> pd.Series | None:
-    """本行日均 (元) per matched person: the latest month's 存款月日均 of ``customer_monthly`` summed over the
-    person's 客户号; None when the table is absent or holds no 存款月日均 (the factor is 未计算)."""
-    if monthly is None or not len(monthly) or not monthly["dep_avg"].notna().any():
-        return None
-    mo = monthly.assign(cust_id=who.of(monthly["cust_id"]))
-    last = mo[mo["month"].eq(mo.groupby("cust_id")["month"].transform("max"))]
-    return last.groupby("cust_id")["dep_avg"].sum(min_count=1).reindex(ids)
+def deposit_avg(ids: pd.Index, monthly, who, as_of: pd.Timestamp) -> pd.Series | None:
+    """本行日均 (元) per matched person: the latest month's 存款月日均 of each of the person's 客户号 up to the data
+    date, summed (:func:`bankxl.rules.deposits.latest_deposit`; ``monthly`` a frame or a DuckTable); None when
+    the table is absent or holds no 存款月日均 (the factor is 未计算)."""
+    s = latest_deposit(monthly, as_of, who)
+    return None if s is None else s.reindex(ids)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ....frames import customer_ages, id_positions, stripped
 from ....rules.credit_report import parse_with, record_problems
+from ....rules.deposits import mean_deposit
 from ....rules.identity import id_key
 from ....rules.payroll import payroll_months
 from ....rules.transactions import has_pattern
@@ -138,23 +139,11 @@ def payroll_income(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timesta
 
 
 def deposit_average(monthly: pd.DataFrame | None, ids: pd.Index, months: int, as_of: pd.Timestamp) -> pd.Series:
-    """本行日均 (元): the mean of 存款月日均 over the customer's rows in the last ``months`` months up to the data
-    date's month; NaN without the table, without a row in those months or with blank values (缺月不补 0)."""
-    if monthly is None:
-        return pd.Series(np.nan, index=ids)
-    m = pd.to_datetime(monthly["month"])
-    idx = as_of.year * 12 + as_of.month
-    mc, mu = pd.factorize(m)  # month index per distinct month (a dozen), not per row
-    k = np.append(mu.year * 12 + mu.month, -1)[mc]  # NaT (code -1) -> -1: outside any window
-    v = pd.to_numeric(_col(monthly, "dep_avg", "float64"), errors="coerce").to_numpy(dtype="float64")
-    rows = np.flatnonzero((k > idx - int(months)) & (k <= idx) & np.isfinite(v))  # keys read for these only
-    code = id_positions(monthly["cust_id"].iloc[rows], ids)
-    keep = rows[code >= 0]
-    code = code[code >= 0]
-    s = np.bincount(code, weights=v[keep], minlength=len(ids))
-    c = np.bincount(code, minlength=len(ids))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.Series(np.where(c > 0, s / np.maximum(c, 1), np.nan), index=ids)
+    """本行日均 (元): the mean of 存款月日均 over the customer's known months among the last ``months`` months up
+    to the data date's month (:func:`bankxl.rules.deposits.mean_deposit`, 缺月不补 0); NaN without the table,
+    without a row in those months or with blank values only."""
+    s = mean_deposit(monthly, as_of, months)
+    return pd.Series(np.nan, index=ids) if s is None else s.reindex(ids).set_axis(ids)
 
 
 def relation_flags(tables: Mapping[str, pd.DataFrame], ids: pd.Index, pay_months: pd.Series, p) -> pd.Series:

@@ -53,6 +53,7 @@ from ....frames import customer_columns, mask_label, masked, stripped
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.credit_report import RepaymentParams
+from ....rules.deposits import latest_deposit
 from ....rules.payroll import PayrollParams, payroll_memo_param
 from ....rules.identity import (CONFLICT, EXTERNAL_ONLY, IN_BOTH, MATCH_CLASSES, bank_identity, by_cust_id,
                                 match_list)
@@ -310,7 +311,7 @@ def _frame(info, adm, people, curve, lm, ext, tables, who, p: WhitelistParams, c
     else:
         f["age_demand"] = pd.array([pd.NA] * len(ids), dtype="boolean")
     # 本行关系: share held of the known items 代发 / 住房贷款 / 本行日均 ≥ relation_deposit
-    dep = _deposit(tables.get("customer_monthly"), who, ids)
+    dep = _deposit(tables.get("customer_monthly"), who, ids, ctx.as_of)
     items = pd.DataFrame({"代发": info["payroll_flag"], "住房贷款": adm["house"],
                           "存款": pd.array(np.where(dep.isna(), None, dep >= p.relation_deposit), dtype="boolean")},
                          index=ids)
@@ -350,15 +351,11 @@ def _join(mask: np.ndarray, names: np.ndarray, sep: str = "、") -> np.ndarray:
     return texts[inv.ravel()]
 
 
-def _deposit(monthly: pd.DataFrame | None, who, ids: pd.Index) -> pd.Series:
-    """本行日均 (元) per person: the latest month's 存款月日均 summed over the person's 客户号; NaN unknown."""
-    if monthly is None or not len(monthly) or not monthly["dep_avg"].notna().any():
-        return pd.Series(np.nan, index=ids)
-    codes, keys = person_codes(who.of(monthly["cust_id"].astype("string")))
-    mo = monthly[codes >= 0].assign(_c=codes[codes >= 0])
-    last = mo[mo["month"].eq(mo.groupby("_c")["month"].transform("max"))]
-    s = last.groupby("_c")["dep_avg"].sum(min_count=1)
-    return s.set_axis(keys[s.index.to_numpy()], axis=0).reindex(ids)
+def _deposit(monthly: pd.DataFrame | None, who, ids: pd.Index, as_of: pd.Timestamp) -> pd.Series:
+    """本行日均 (元) per person: the latest month's 存款月日均 of each of his 客户号 up to the data date, summed
+    (:func:`bankxl.rules.deposits.latest_deposit`); NaN unknown."""
+    s = latest_deposit(monthly, as_of, who)
+    return pd.Series(np.nan, index=ids) if s is None else s.reindex(ids)
 
 
 # ---------------------------------------------------------------------------------------------- score

@@ -49,6 +49,7 @@ from ....errors import ParameterError
 from ....frames import customer_ages, mask_label, masked
 from ....lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
+from ....rules.deposits import latest_deposit
 from ....rules.holdings import running_loans
 from ....rules.identity import EXTERNAL_ONLY, IN_BOTH, BankIdentity, Persons, bank_identity, by_cust_id, match_list
 from ....rules.transactions import KIND_ONLINE_REPAY, TransactionRuleParams, check_regex, classify_transactions
@@ -239,13 +240,14 @@ def _ages(people: pd.DataFrame, customers: pd.DataFrame | None, txn: pd.DataFram
     return t, online, with_flows, both, unknown, ages
 
 
-def _deposits(cm: pd.DataFrame | None, as_of: pd.Timestamp) -> pd.Series | None:
-    """存款月日均 of each customer's latest month up to the data date (元), index 客户号; None without the table."""
+def _deposits(cm, as_of: pd.Timestamp) -> pd.Series | None:
+    """存款月日均 of each customer's latest month up to the data date (元), index 客户号
+    (:func:`bankxl.rules.deposits.latest_deposit`; ``cm`` a frame or a DuckTable); None without the table (a
+    table without any 存款月日均: every customer NaN, unknown)."""
     if cm is None:
         return None
-    x = cm[(cm["month"] <= as_of).to_numpy()].assign(_id=cm["cust_id"].astype("string").str.strip())
-    x = x.sort_values(["_id", "month"], kind="stable").drop_duplicates("_id", keep="last")
-    return pd.Series(pd.to_numeric(x["dep_avg"], errors="coerce").to_numpy(dtype="float64"), index=x["_id"])
+    s = latest_deposit(cm, as_of)
+    return pd.Series([], index=pd.Index([], dtype="string", name="cust_id"), dtype="float64") if s is None else s
 
 
 def _remind_list(people: pd.DataFrame, customers: pd.DataFrame | None, p: StudentLoanParams, ctx: RunContext):
