@@ -20,8 +20,8 @@ from bankxl.crossview import run_all
 from bankxl.engine import DuckDBEngine, SparkEngine, usage
 from bankxl.engine.choice import engine_for
 from bankxl.runner import run_scenario
-from bankxl.sample import make_sample_bank
 from bankxl.scenario import get_scenario
+from _helpers import sample_csv_files
 from engine_spark import pyspark_installed, spark  # noqa: F401  (fixtures: the shared Spark session; pyspark present)
 
 D2 = "deposit.maturity"
@@ -31,14 +31,7 @@ STRUCTURE = "到期结构(分行/支行 × 到期期间, 含去重客户数)"
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """D2's inputs of a small sample bank as CSV files (as a user exports them)."""
-    bank = make_sample_bank(customers=300, seed=1, as_of="2026-11-30")
-    folder = tmp_path_factory.mktemp("bank")
-    paths = []
-    for name in ("time_deposits", "orgs"):
-        p = folder / f"{name}.csv"
-        bank[name].to_csv(p, index=False, encoding="utf-8-sig")
-        paths.append(p)
-    return paths
+    return sample_csv_files(tmp_path_factory.mktemp("bank"), customers=300)
 
 
 class ProbeEngine(DuckDBEngine):

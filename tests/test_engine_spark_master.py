@@ -16,21 +16,15 @@ from bankxl.cli import main
 from bankxl.engine import choice
 from bankxl.engine.choice import _MASTER, _jvm_reason
 from bankxl.engine.query import EngineError
-from bankxl.sample import make_sample_bank
+from _helpers import sample_csv_files
 from engine_spark import pyspark_installed, spark  # noqa: F401  (fixtures; skip outside CI, fail in CI)
 
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    bank = make_sample_bank(customers=50, seed=1, as_of="2026-11-30")
-    folder = tmp_path_factory.mktemp("bank")
-    paths = []
-    for name in ("time_deposits", "orgs"):
-        p = folder / f"{name}.csv"
-        bank[name].to_csv(p, index=False, encoding="utf-8-sig")
-        paths.append(str(p))
-    return paths
+    """D2's inputs of a 50-customer sample bank as CSV files (paths as text)."""
+    return [str(p) for p in sample_csv_files(tmp_path_factory.mktemp("bank"), customers=50)]
 
 
 def _closed_port() -> int:
