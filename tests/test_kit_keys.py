@@ -185,23 +185,6 @@ def test_has_space_by_hand():
         assert has_space(arr(v, "ok")), repr(v)
 
 
-def test_payroll_credits_with_a_given_direction_by_hand():
-    """rules.payroll: the caller's flow_direction is used as is (C1 passes the one it computed); by hand: a 代发
-    credit needs 借贷 C and the keyword in 对手户名 + 摘要."""
-    from bankxl.rules.payroll import payroll_credits
-    from bankxl.rules.transactions import flow_direction
-
-    txn = pd.DataFrame({"dc": pd.array(["C", "c", "D", None, "贷"], dtype="string"),
-                        "cpty_name": pd.array(["某公司", None, "某公司", "某公司", "张三"], dtype="string"),
-                        "memo": pd.array(["工资", "代发工资", "工资", "工资", "转账"], dtype="string")})
-    want = [True, True, False, False, False]
-    assert payroll_credits(txn, "工资|代发").tolist() == want
-    assert payroll_credits(txn, "工资|代发", flow_direction(txn["dc"])).tolist() == want
-    # a direction that says otherwise is what counts (it is the caller's reading of the same column)
-    other = pd.Series(["D", "D", "C", "C", "C"], dtype="string")
-    assert payroll_credits(txn, "工资|代发", other).tolist() == [False, False, True, True, False]
-
-
 def test_r1_link_accounts_guarantor_through_the_customer_table_by_hand():
     """R1 link_accounts: a guarantor's accounts are found by the accounts' 证件号 or through the 客户 table (his
     证件号 -> 客户号 -> accounts); only account holders' 客户 rows are read — a customer of the same 证件号

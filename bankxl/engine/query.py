@@ -250,11 +250,68 @@ def parse_query(name: str, sql: str) -> Query:
 
 @lru_cache(maxsize=None)
 def load(name: str) -> Query:
-    """The query ``bankxl/engine/queries/<name>.sql``. Raises EngineError for an unknown name."""
+    """The query ``bankxl/engine/queries/<name>.sql``, its calls of shared rules expanded (:func:`expand_rules`).
+    Raises EngineError for an unknown name."""
     f = resources.files(__package__).joinpath("queries", f"{name}.sql")
     if not re.fullmatch(r"\w+", name) or not f.is_file():
         raise EngineError(f"没有名为 {name} 的引擎查询。", f"No engine query named {name!r}.")
-    return parse_query(name, f.read_text(encoding="utf-8"))
+    return parse_query(name, expand_rules(name, f.read_text(encoding="utf-8")))
+
+
+#: a rule file's header: ``-- rule <name>(<arg>, …)``
+_RULE = re.compile(r"^--\s*rule\s+(\w+)\s*\(([^)]*)\)\s*$")
+
+
+@lru_cache(maxsize=None)
+def _rule(name: str) -> tuple[tuple[str, ...], dict, exp.Expression]:
+    """(arguments, declared params, parsed expression) of the shared rule ``bankxl/engine/queries/<name>.rule.sql``:
+    a header ``-- rule <name>(arg, …)``, ``-- param`` lines as a query's, then ONE boolean expression over the
+    arguments (written as column names) and the params. Raises EngineError for a malformed file."""
+    text = resources.files(__package__).joinpath("queries", f"{name}.rule.sql").read_text(encoding="utf-8")
+    lines = [x.strip() for x in text.splitlines()]
+    head = [m for m in map(_RULE.match, lines) if m]
+    if len(head) != 1 or head[0].group(1).lower() != name:
+        raise EngineError(f"规则文件 {name}.rule.sql 缺少 -- rule {name}(...) 行。",
+                          f"Rule file {name}.rule.sql lacks its '-- rule {name}(...)' line.")
+    args = tuple(a.strip() for a in head[0].group(2).split(",") if a.strip())
+    params = {}
+    for m in filter(None, map(_HEADER.match, lines)):
+        part = m.group(1).split()
+        if part[0] == "param":
+            params.update(_columns(f"{part[1]} {m.group(2).strip()}", f"rule {name} param"))
+    body = " ".join(x for x in lines if x and not x.startswith("--"))
+    return args, params, sqlglot.parse_one(body, read=SOURCE_DIALECT)
+
+
+def expand_rules(name: str, sql: str) -> str:
+    """The query text ``sql`` with every call ``RULE(a, b, …)`` of a shared rule (a file
+    ``bankxl/engine/queries/<rule>.rule.sql``, :func:`_rule`) replaced by the rule's expression, its arguments in
+    place: a rule several queries apply (e.g. the 代发 rule, ``payroll_credit``) is written once. The header
+    comment lines are kept; ``sql`` as is when it calls no rule. Raises EngineError when the query does not
+    declare a parameter the rule uses, or calls it with another number of arguments."""
+    rules = resources.files(__package__).joinpath("queries")
+    names = {f.name[:-len(".rule.sql")] for f in rules.iterdir() if f.name.endswith(".rule.sql")}
+    if not any(re.search(rf"\b{r}\s*\(", sql, re.IGNORECASE) for r in names):
+        return sql
+    tree = sqlglot.parse_one(sql, read=SOURCE_DIALECT)
+    declared = {m.group(1).split()[1] for m in map(_HEADER.match, (x.strip() for x in sql.splitlines()))
+                if m and m.group(1).startswith("param")}
+    for call in list(tree.find_all(exp.Anonymous)):
+        rule = call.name.lower()
+        if rule not in names:
+            continue
+        args, params, body = _rule(rule)
+        if len(call.expressions) != len(args) or set(params) - declared:
+            raise EngineError(f"查询 {name} 调用规则 {rule} 时参数不符(需 {len(args)} 个参数, 声明 {sorted(params)})。",
+                              f"Query {name}: rule {rule} takes {len(args)} arguments and needs the params "
+                              f"{sorted(params)} declared.")
+        given = dict(zip(args, call.expressions))
+        expr = body.copy().transform(lambda node: given[node.name].copy()
+                                     if isinstance(node, exp.Column) and not node.table and node.name in given
+                                     else node)
+        call.replace(exp.Paren(this=expr))
+    header = [x for x in sql.splitlines() if x.strip().startswith("--")]
+    return "\n".join(header) + "\n" + tree.sql(dialect=SOURCE_DIALECT, comments=False, pretty=True) + "\n"
 
 
 def input_frame(query: Query, table: str, df: pd.DataFrame) -> pd.DataFrame:

@@ -9,9 +9,9 @@
 --   invest_amt                Σ of those outflows (any amount) matching securities_memo, fund_memo or
 --                             payment_memo (0 when none; a blank amount adds nothing);
 --   n_securities / n_fund / n_payment  how many of those outflows match each of the three;
---   payroll_recent / payroll_before    代发 credits (借贷 C, 对手户名 + 摘要 matches payroll_memo: the rule of
---                             bankxl.rules.payroll.payroll_credits; reversals left out) in (gap_start, as_of] /
---                             up to gap_start.
+--   payroll_recent / payroll_before    代发 credits (PAYROLL_CREDIT: the 代发 rule of bankxl.rules.payroll, written
+--                             once in payroll_credit.rule.sql; reversals left out) in (gap_start, as_of] / up to
+--                             gap_start.
 -- A customer without a usable flow has no row: the caller decides whether that means "none" or unknown.
 -- Input txn: 交易流水 with the column names classify_flows reads (a pandas frame, a Parquet path or a DuckDB
 -- relation). Input kinds: the classified flows (bankxl.rules.transactions.classify_transactions, rows in its
@@ -70,8 +70,7 @@ g AS (
            CASE WHEN out_w THEN $securities_memo <> '' AND REGEXP_MATCHES(text, $securities_memo) ELSE FALSE END AS sec,
            CASE WHEN out_w THEN $fund_memo <> '' AND REGEXP_MATCHES(text, $fund_memo) ELSE FALSE END AS fund,
            CASE WHEN out_w THEN $payment_memo <> '' AND REGEXP_MATCHES(text, $payment_memo) ELSE FALSE END AS pay3,
-           CASE WHEN dir = 'C' AND NOT reversal THEN $payroll_memo <> '' AND REGEXP_MATCHES(text, $payroll_memo)
-                ELSE FALSE END AS payroll
+           CASE WHEN dir = 'C' AND NOT reversal THEN PAYROLL_CREDIT(dir, text) ELSE FALSE END AS payroll
     FROM (SELECT f.*, dir = 'D' AND NOT not_out AND ts > $behaviour_start AS out_w FROM f) AS fw
 )
 SELECT cust_id,

@@ -11,14 +11,17 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ....engine import default_engine, load, usage
+from ....engine.regex import portable_regex
 from ....frames import customer_ages, id_positions, stripped
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.deposits import mean_deposit
 from ....rules.identity import id_key
-from ....rules.payroll import payroll_months
-from ....rules.transactions import has_pattern
+from ....rules.transactions import dc_words, has_pattern
 from ....tables import loan_status_code
 
+#: the engine query of the 代发 income (bankxl/engine/queries/payroll_months.sql)
+PAYROLL_QUERY = "payroll_months"
 #: tier names (A/B/C are the list levels; the others are outcomes without a raise)
 TIER_A, TIER_B, TIER_C, PENDING, NO_ROOM, REFUSED, EXCLUDED = "A", "B", "C", "待核实", "无提额空间", "不准入", "排除"
 #: the terms of new limit = min(...), in this order (ties: the first binds)
@@ -117,22 +120,28 @@ def _month_day(months: pd.Series, start: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------- income, relation
-def payroll_income(txn: pd.DataFrame | None, ids: pd.Index, p, as_of: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
-    """代发 from 交易流水 (the shared rule :mod:`bankxl.rules.payroll`: credits whose 对手户名 or 摘要 match
-    ``p.payroll_memo``) in (data date − ``income_months`` months, data date], rows with a readable amount. Returns
-    (months with 代发, 代发月均 = 代发合计 ÷ 有代发的月数, 元) per customer of ``ids``; both NaN without flows; months 0 /
-    average NaN for a customer without 代发 in the window."""
-    n = len(ids)
+def payroll_income(txn, ids: pd.Index, p, as_of: pd.Timestamp, engine=None) -> tuple[pd.Series, pd.Series]:
+    """代发 from 交易流水 (the shared 代发 rule of :mod:`bankxl.rules.payroll`: credits whose 对手户名 or 摘要 match
+    ``p.payroll_memo``) in (data date − ``income_months`` months, data date], rows with a readable amount, by the
+    engine query :data:`PAYROLL_QUERY` (``bankxl/engine/queries/payroll_months.sql``: DuckDB by default, Spark
+    unchanged; one row per customer with 代发 comes back). ``txn``: 交易流水 as conformed, or a
+    :class:`bankxl.engine.inputs.DuckTable` (its rows stay in DuckDB). Returns (months with 代发, 代发月均 = 代发合计
+    ÷ 有代发的月数, 元) per customer of ``ids``; both NaN without flows; months 0 / average NaN for a customer
+    without 代发 in the window. ``engine``: None = the default engine of :mod:`bankxl.engine`. Raises
+    ParameterError for a 代发 regex the engines would read differently."""
     if txn is None:
         return pd.Series(np.nan, index=ids), pd.Series(np.nan, index=ids)
-    lo = as_of - pd.DateOffset(months=int(p.income_months))
-    ts = pd.to_datetime(txn["txn_ts"]).dt.normalize()
-    keep = ((ts > lo).fillna(False).to_numpy() & (ts <= as_of).fillna(False).to_numpy()
-            & pd.to_numeric(txn["amount"], errors="coerce").notna().to_numpy())
-    code = id_positions(txn["cust_id"], ids)
-    months = pd.period_range(lo.to_period("M"), as_of.to_period("M"), freq="M")
-    amount, present = payroll_months(txn, code, n, months, p.payroll_memo, keep)
-    total, n_months = amount.sum(axis=1), present.sum(axis=1).astype("float64")
+    eng = engine or default_engine()
+    if hasattr(txn, "relation") and getattr(eng, "con", None) is not txn.con:
+        txn = txn.to_pandas()  # read through DuckDB, run on another engine (Spark): the pandas loader's frame
+    params = {"start": as_of - pd.DateOffset(months=int(p.income_months)), "as_of": as_of,
+              "payroll_memo": portable_regex(p.payroll_memo, "payroll_memo", "代发关键词")}
+    src = txn.relation() if hasattr(txn, "relation") else txn
+    per = eng.run(load(PAYROLL_QUERY), {"txn": src, "dc_words": dc_words()}, params)
+    usage.record("代发入账(有代发月数、代发月均)", eng, "交易流水", len(txn), len(per))
+    per = per.set_index("cust_id").reindex(ids)
+    n_months = per["pay_months"].fillna(0).astype("float64").to_numpy()
+    total = per["pay_total"].to_numpy(dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         avg = np.where(n_months > 0, total / n_months, np.nan)
     return pd.Series(n_months, index=ids), pd.Series(avg, index=ids)

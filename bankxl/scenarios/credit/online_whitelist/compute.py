@@ -9,13 +9,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ....engine import default_engine, load, usage
+from ....engine.regex import portable_regex
 from ....frames import customer_ages, per_distinct, stripped
 from ....rules.credit_report import parse_with, record_problems
-from ....rules.payroll import payroll_months
 from ....rules.identity import IN_BOTH, CONFLICT, ListMatch, by_cust_id
-from ....rules.transactions import KIND_REV, KIND_SELF, classify_exclusions, flow_direction, has_pattern
+from ....rules.transactions import KIND_REV, KIND_SELF, classify_exclusions, dc_words, has_pattern
 from ....tables import loan_status_code
 
+#: the engine query of the monthly flows (bankxl/engine/queries/monthly_flows.sql)
+QUERY = "monthly_flows"
 
 
 def person_codes(keys) -> tuple[np.ndarray, pd.Index]:
@@ -33,78 +36,75 @@ def age_bands(step: int, low: int, top: int) -> tuple[list[float], list[str]]:
     return [-np.inf, *edges, np.inf], labels
 
 
-def monthly_flows(txn: pd.DataFrame | None, customers: pd.DataFrame, who, p, as_of: pd.Timestamp, ctx) -> dict | None:
+def monthly_flows(txn, customers: pd.DataFrame, who, p, as_of: pd.Timestamp, ctx, engine=None) -> dict | None:
     """Per person (index = representative 客户号) the flows of the window (as_of − ``p.flow_months`` months,
     as_of], own-account transfers and reversals left out by the shared classifier
-    (:func:`bankxl.rules.transactions.classify_exclusions` with the scenario's :class:`SelfTransferParams`).
+    (:func:`bankxl.rules.transactions.classify_exclusions` with the scenario's :class:`SelfTransferParams`),
+    aggregated by the engine query :data:`QUERY` (``bankxl/engine/queries/monthly_flows.sql``: DuckDB by default,
+    Spark unchanged). ``txn``: 交易流水 as conformed, or a :class:`bankxl.engine.inputs.DuckTable` (read through
+    DuckDB: its rows stay there; only the classifier's excluded rows and one row per person come back).
 
     Returns None without flows in the window, else a dict: ``people`` — frame with income (月均收入, 元 or the
     data's currency: Σ credits / months covered), spend (月均支出), ratio (spend / income; NaN when income is 0),
-    pay_run (consecutive months with a 代发 credit (:mod:`bankxl.rules.payroll`, ``p.payroll_memo``) up to the last
-    covered month; one month of grace when the last month has none yet), income_months (months with income);
-    ``months`` — the covered months: from the month of the first flow in the window to as_of's month, a month at
-    either end counted only when the data cover at least half of it (first flow on day ≤ 15; as_of day ≥ 15) —
-    the flows of a month left out do not count; None when no month is left; ``excluded`` — counts of the
-    flows left out per kind (本人互转 / 冲正) and ``invalid`` (借贷 neither D nor C: VALUE_INVALID on 数据问题).
+    pay_run (consecutive months with a 代发 credit (the 代发 rule of :mod:`bankxl.rules.payroll`,
+    ``p.payroll_memo``) up to the last covered month; one month of grace when the last month has none yet),
+    income_months (months with income); ``months`` — the covered months: from the month of the first flow in the
+    window to as_of's month, a month at either end counted only when the data cover at least half of it (first
+    flow on day ≤ 15; as_of day ≥ 15) — the flows of a month left out do not count; None when no month is left;
+    ``excluded`` — counts of the flows left out per kind (本人互转 / 冲正) and ``invalid`` (借贷 neither D nor C:
+    VALUE_INVALID on 数据问题, ``ctx``). Money sums are the engine's (the last bits may differ from a pandas sum).
+    ``engine``: None = the default engine of :mod:`bankxl.engine`. Raises ParameterError for a 代发 regex the
+    engines would read differently.
     """
     if txn is None or not len(txn):
         return None
-    ts = pd.to_datetime(txn["txn_ts"], errors="coerce").dt.normalize()
-    start = as_of - pd.DateOffset(months=p.flow_months)
-    in_win = ((ts > start) & (ts <= as_of)).to_numpy()
-    if not in_win.any():
-        return None
-    # positions as _row so that the classifier's excluded rows map back to ours (problems: ours, below)
-    pos = txn.assign(_row=pd.array(np.arange(len(txn)), dtype="Int64"))
+    eng = engine or default_engine()
+    if hasattr(txn, "relation") and getattr(eng, "con", None) is not txn.con:
+        txn = txn.to_pandas()  # read through DuckDB, run on another engine (Spark): the pandas loader's frame
+    duck = hasattr(txn, "relation")
+    # the key of the classifier's rows (_row): a DuckTable's own (one per record); positions for a frame
+    src = txn if duck else txn.assign(_row=pd.array(np.arange(len(txn)), dtype="Int64"))
     names = by_cust_id(customers)["cust_name"] if "cust_name" in customers.columns else None
-    det = classify_exclusions(pos, p, as_of, names, None, months=p.flow_months)
+    bad = _Invalid(ctx, None if duck else txn)
+    det = classify_exclusions(src, p, as_of, names, bad, months=p.flow_months, engine=eng)
     drop_kinds = det[det["kind"].isin([KIND_SELF, KIND_REV])]
-    dropped = np.zeros(len(txn), dtype=bool)
-    dropped[drop_kinds["_row"].to_numpy(dtype=np.int64)] = True
-    dirn = flow_direction(txn["dc"])
-    bad = in_win & dirn.isna().to_numpy()
-    if bad.any() and "_row" in txn.columns:
-        ctx.problem("transactions", txn.loc[bad, "_row"], "dc", "VALUE_INVALID", txn.loc[bad, "dc"],
-                    "借贷标志应为 D(支出)或 C(收入)", "该笔流水不计入收支")
-    # months the data cover: a month at either end counts only when at least half of it is covered
-    first = ts[in_win].min()
-    m0 = first.to_period("M") + (0 if first.day <= 15 else 1)
-    m1 = as_of.to_period("M") - (0 if as_of.day >= 15 else 1)
-    if m0 > m1:
+    persons = pd.DataFrame({"cust_id": pd.array(who.person.index.astype(str), dtype="string"),
+                            "person": pd.array(who.person.astype(str).to_numpy(), dtype="string")})
+    params = {"start": as_of - pd.DateOffset(months=p.flow_months), "as_of": as_of,
+              "payroll_memo": portable_regex(p.payroll_memo, "payroll_memo", "代发关键词")}
+    res = eng.run(load(QUERY), {"txn": txn.relation() if duck else src, "dropped": drop_kinds[["_row"]],
+                                "persons": persons, "dc_words": dc_words()}, params)
+    usage.record("客户月度收支(月均收入/支出、代发连续月数)", eng, "交易流水", len(txn), len(res))
+    window = res[res["level"] == 1].iloc[0]
+    if pd.isna(window["first_month"]) or window["first_month"] > window["last_month"]:
         return None
-    months = pd.period_range(m0, m1, freq="M")
-    tm = ts.dt.to_period("M")
-    in_months = ((tm >= m0) & (tm <= m1)).fillna(False).to_numpy(dtype=bool)
-    keep = in_win & in_months & ~bad & ~dropped & txn["cust_id"].notna().to_numpy()
-    t = txn[[c for c in ("cust_id", "amount", "txn_ts", "dc", "cpty_name", "memo") if c in txn.columns]][keep]
-    person = who.of(stripped(t["cust_id"]))
-    amount = pd.to_numeric(t["amount"], errors="coerce").astype("float64").abs().fillna(0.0).to_numpy()
-    is_c = (dirn[keep] == "C").to_numpy()
-    tk = ts[keep]
-    m_code = (tk.dt.year.to_numpy() * 12 + tk.dt.month.to_numpy()) - (months[0].year * 12 + months[0].month)
-    p_code, p_ids = pd.factorize(person, sort=True)
-    n_p, n_m = len(p_ids), len(months)
-    flat = p_code * n_m + m_code
-    inc = np.bincount(flat, weights=np.where(is_c, amount, 0.0), minlength=n_p * n_m).reshape(n_p, n_m)
-    out = np.bincount(flat, weights=np.where(is_c, 0.0, amount), minlength=n_p * n_m).reshape(n_p, n_m)
-    pay = payroll_months(t, p_code, n_p, months, p.payroll_memo, direction=dirn[keep])[1]  # rules.payroll
-    run = _trailing_run(pay)
-    grace = _trailing_run(pay[:, :-1]) if n_m > 1 else np.zeros(n_p, dtype=np.int64)
-    run = np.where(pay[:, -1], run, grace)
-    income, spend = inc.sum(axis=1) / n_m, out.sum(axis=1) / n_m
-    people = pd.DataFrame({"income": income, "spend": spend,
-                           "ratio": np.where(income > 0, spend / np.where(income > 0, income, 1.0), np.nan),
-                           "pay_run": run.astype("int64"), "income_months": (inc > 0).sum(axis=1).astype("int64")},
-                          index=pd.Index(p_ids.astype("string"), name="cust_id"))
-    return {"people": people, "months": months, "invalid": int(bad.sum()),
+    m0, m1 = int(window["first_month"]), int(window["last_month"])  # year × 12 + month − 1
+    months = pd.period_range(pd.Period(year=m0 // 12, month=m0 % 12 + 1, freq="M"), periods=m1 - m0 + 1, freq="M")
+    per = res[res["level"] == 0]
+    people = pd.DataFrame({"income": per["income"].to_numpy(), "spend": per["spend"].to_numpy(),
+                           "ratio": per["ratio"].to_numpy(), "pay_run": per["pay_run"].to_numpy(),
+                           "income_months": per["income_months"].to_numpy()},
+                          index=pd.Index(per["cust_id"].to_numpy(), dtype="string", name="cust_id"))
+    return {"people": people, "months": months, "invalid": bad.n,
             "excluded": drop_kinds["kind"].value_counts().to_dict()}
 
 
-def _trailing_run(m: np.ndarray) -> np.ndarray:
-    """Per row of a bool matrix: how many of the last columns are True in a row (0 when the last is False)."""
-    if m.shape[1] == 0:
-        return np.zeros(m.shape[0], dtype=np.int64)
-    return np.cumprod(m[:, ::-1], axis=1).sum(axis=1).astype(np.int64)
+class _Invalid:
+    """The classifier's VALUE_INVALID rows (借贷 neither D nor C in the window) recorded on ``ctx`` with C1's
+    处理 (the flow does not count in income or spending); ``n`` counts them. ``frame``: the pandas frame whose
+    positions the classifier saw as ``_row`` (its own ``_row`` is recorded; nothing without one, as before),
+    None for a DuckTable (its ``_row`` is the row number)."""
+
+    def __init__(self, ctx, frame: pd.DataFrame | None):
+        self.ctx, self.frame, self.n = ctx, frame, 0
+
+    def record(self, table, rows, column, code, values, reason, _action) -> None:
+        self.n += len(rows)
+        if self.frame is not None:
+            if "_row" not in self.frame.columns:
+                return
+            rows = self.frame["_row"].iloc[np.asarray(rows, dtype=np.int64)]
+        self.ctx.problem(table, rows, column, code, values, reason, "该笔流水不计入收支")
 
 
 def age_curve(people: pd.DataFrame, age: pd.Series, p) -> pd.DataFrame:
