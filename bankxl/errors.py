@@ -55,7 +55,17 @@ PROBLEM_CODES: dict[str, str] = {
     "POLICY_LIMIT": "助学贷款超出政策参数(年度额度上限或最长期限)",
     "TEXT_CONTROL": "文本含不可见的控制字符(如 U+202E 从右到左覆盖、NUL), 已删除",
     "KEY_UNMATCHED": "本表的客户号大多在客户表中找不到(常因客户号以数字存储丢失前导 0), 按客户关联的结果不完整",
+    "CUST_NOT_FOUND": "客户号不在客户表中(该行保留, 按客户关联的客户名称、证件号等为空)",
 }
+
+#: what a problem code's count counts when it is not rows (:meth:`ProblemLog.summary_text`): KEY_UNMATCHED is one
+#: warning per table (the whole table; its 问题说明 gives the 客户号 found and not found), not one per row
+COUNT_UNITS: dict[str, str] = {"KEY_UNMATCHED": "张表(整表警告 whole-table warning)"}
+
+
+def _counted(code: str, n: int) -> str:
+    """``'3 行'`` — or ``'1 张表(整表警告 …)'`` for a code whose count is not rows (:data:`COUNT_UNITS`)."""
+    return f"{n} {COUNT_UNITS.get(code, '行')}"
 
 #: Informational codes: recorded on the 数据问题 sheet so the user sees what was done, but not data errors —
 #: a dropped 合计/小计 row or export footer, a 15-digit ID turned back into text without loss. Strict mode
@@ -296,7 +306,7 @@ class ProblemLog:
 
     def real_summary_text(self) -> str:
         """Like :meth:`summary_text` but only the problems :meth:`real_count` counts."""
-        parts = [f"{t}/{c} {PROBLEM_CODES.get(c, c)}: {n} 行" for (t, c), n in sorted(self.counts.items())
+        parts = [f"{t}/{c} {PROBLEM_CODES.get(c, c)}: {_counted(c, n)}" for (t, c), n in sorted(self.counts.items())
                  if c not in INFO_CODES]
         return "; ".join(parts)
 

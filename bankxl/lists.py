@@ -531,6 +531,14 @@ def score_list(frame: pd.DataFrame, rules: Sequence[Rule], levels: Sequence, str
     if not_computed:
         note.append("数据中没有、无法计算的因素不计分(不按 0 分处理), 见「未计算因素」列: "
                     + "、".join(f"{k} {v:,} 户" for k, v in not_computed.items()) + "。")
+    if customers is not None and "cust_id" in customers.columns and len(out):
+        from .rules.identity import by_cust_id
+
+        ids = out["客户号"].str.strip()
+        stray = int((ids.notna() & ~ids.isin(by_cust_id(customers).index)).sum())
+        if stray:  # never a nameless row without saying why (the rows: 数据问题 CUST_NOT_FOUND)
+            note.append(f"其中 {stray:,} 户的客户号不在客户表中: 客户名称、证件号等留空, 见「数据问题」"
+                        "(客户号不在客户表中, 可能是前导 0 丢失)。")
     money = (pd.Series(pd.to_numeric(f.loc[order, amount], errors="coerce").astype("float64").to_numpy(),
                        index=out.index) if amount is not None else None)
     return ScoredList(out, note, counts, not_computed, excluded, tie_break, money,

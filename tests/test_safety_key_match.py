@@ -300,3 +300,88 @@ def test_the_loaders_field_not_the_note_text_says_the_ids_were_numbers(bank3000,
     assert said in p.reason
     p, = _key_problems(prepare("C3", [cust, txn], as_of=AS_OF, loaded=by_note).problems)
     assert said not in p.reason and "交易流水(transactions)的客户号以数字存储, 前导 0 已丢失" in p.reason
+
+
+# ---------------------------------------------------------------------------- Part D item 1: each row, not only the table
+def _c3_tables():
+    """客户 000123 张三 / 000124 李四; 交易流水 (Excel rows 2-5): 000124, 123 (lost zeros of 000123), X9 (unknown), 123
+    again — each a 微粒贷 repayment within C3's window, so all three 客户号 reach the 网贷客户名单."""
+    from tests.test_c3_other_bank_loans import _txn
+
+    cust = pd.DataFrame({"cust_id": ["000123", "000124"], "cust_name": ["张三", "李四"]}, dtype="string")
+    txn = _txn([(c, d, 500.0, "D", "深圳前海微众银行", "", "微粒贷还款") for c, d in
+                (("000124", "2026-11-03"), ("123", "2026-11-04"), ("X9", "2026-11-05"), ("123", "2026-11-06"))])
+    return cust, txn
+
+
+def test_each_row_whose_cust_id_is_not_a_customer_is_a_row_problem_c3():
+    """Before: 3 distinct 客户号 (< KEY_MATCH_MIN_KEYS) — no problem at all, and C3's 网贷客户名单 listed 123 and X9
+    without a name or a word why. Now: rows 3, 4, 5 are CUST_NOT_FOUND on 客户号(cust_id) with 原值 the 客户号; rows 3
+    and 5 (123) say 000123 matches once leading zeros are added (lost zeros), row 4 (X9) does not; the rows stay
+    (3 customers on the list, 2 of them nameless) and the list says why; no whole-table KEY_UNMATCHED."""
+    cust, txn = _c3_tables()
+    rep = execute("C3", {"customers": cust, "transactions": txn}, as_of=AS_OF)
+    got = [(p.table, p.excel_row, p.column, p.value) for p in rep.problems.problems if p.code == "CUST_NOT_FOUND"]
+    assert got == [("transactions", 3, "客户号(cust_id)", "123"), ("transactions", 4, "客户号(cust_id)", "X9"),
+                   ("transactions", 5, "客户号(cust_id)", "123")]
+    by_row = {p.excel_row: p for p in rep.problems.problems if p.code == "CUST_NOT_FOUND"}
+    zh, en = by_row[3].reason.split("\n")
+    assert zh == ("客户号不在客户(customers)中: 名单、标签中该客户没有客户名称、证件号、机构等信息; 补齐或去掉前导 0 后与客户表的"
+                  "客户号「000123」一致: 前导 0 可能已丢失(如 Excel 把客户号列转成了数字), 请把客户号列作为文本重新导出。")
+    assert en == ("Customer ID not found in customers: lists and tags show no name, ID or branch for this customer. It "
+                  "equals customer ID '000123' once leading zeros are added or removed: the zeros were probably lost "
+                  "(e.g. Excel turned the column into numbers); export the customer-ID column as text.")
+    assert by_row[5].reason == by_row[3].reason
+    assert by_row[4].reason == ("客户号不在客户(customers)中: 名单、标签中该客户没有客户名称、证件号、机构等信息。\nCustomer ID "
+                                "not found in customers: lists and tags show no name, ID or branch for this customer.")
+    assert by_row[4].action == "行保留并参与计算; 按客户号关联客户表的信息(客户名称、证件号、机构等)为空"
+    assert not _key_problems(rep.problems) and rep.problems.counts[("transactions", "CUST_NOT_FOUND")] == 3
+    lst = rep.tables()["c3_online"].df.set_index("客户号")
+    assert sorted(lst.index) == ["000124", "123", "X9"]
+    assert lst.loc["000124", "客户名称(脱敏)"] == "李*" and lst.loc[["123", "X9"], "客户名称(脱敏)"].isna().all()
+    note = next(b for sh in rep.sheets for b in sh.blocks if getattr(b, "title", "").startswith("网贷客户名单"))
+    assert "其中 2 户的客户号不在客户表中: 客户名称、证件号等留空, 见「数据问题」(客户号不在客户表中, 可能是前导 0 丢失)。" \
+        in note.lines
+
+
+def test_unmatched_rows_are_capped_and_counted():
+    """45 交易流水 rows, 40 of them with 客户号 not in 客户 (a cap of 10 per table and code): 10 in detail, 40 counted;
+    the whole-table warning counts as 1 and the summary says it is a table, not a row (before: '1 行')."""
+    ids = [f"{i:08d}" for i in range(1, 6)] + [f"Z{i}" for i in range(40)]
+    t = _txn(ids)
+    t["_row"] = pd.array(range(2, 47), dtype="Int64")
+    log = ProblemLog(cap=10)
+    check_cust_id_coverage({"customers": _cust(100), "transactions": t}, log)
+    rows = [p for p in log.problems if p.code == "CUST_NOT_FOUND"]
+    assert [p.excel_row for p in rows] == list(range(7, 17)) and [p.value for p in rows] == [f"Z{i}" for i in range(10)]
+    assert log.counts[("transactions", "CUST_NOT_FOUND")] == 40 and log.counts[("transactions", "KEY_UNMATCHED")] == 1
+    text = log.summary_text()
+    assert "transactions/CUST_NOT_FOUND 客户号不在客户表中(该行保留, 按客户关联的客户名称、证件号等为空): 40 行" in text
+    assert ("transactions/KEY_UNMATCHED 本表的客户号大多在客户表中找不到(常因客户号以数字存储丢失前导 0), 按客户关联的结果不完整: "
+            "1 张表(整表警告 whole-table warning)") in text
+    assert "结果不完整: 1 行" not in text
+
+
+def test_unmatched_rows_of_a_duckdb_table(bank, tmp_path):
+    """交易流水 as a text Parquet read through DuckDB (a DuckTable; DuckTable['cust_id'] gives one column): two rows'
+    客户号 lose their leading zeros, one becomes 'NOPE'; the same rows are found as for the pandas frame of the same
+    file: data rows = records 1-based, 原值 as written, the zero hint naming the customer."""
+    from bankxl.engine.inputs import DuckTable
+    from bankxl.runner import prepare
+
+    cust = tmp_path / "客户.csv"
+    _plain(bank["customers"]).to_csv(cust, index=False)
+    t = _plain(bank["transactions"]).reset_index(drop=True)
+    full = t["cust_id"].copy()
+    t.loc[3, "cust_id"] = full[3].lstrip("0")
+    t.loc[7, "cust_id"] = full[7].lstrip("0")
+    t.loc[10, "cust_id"] = "NOPE"
+    assert not t.loc[[3, 7], "cust_id"].isin(full.drop([3, 7])).any()  # the shortened IDs are nobody else's
+    pq = tmp_path / "交易流水.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM t) TO '{pq}' (FORMAT parquet)")
+    prep = prepare("C3", [cust, pq], as_of=AS_OF)
+    assert isinstance(prep.tables["transactions"], DuckTable)
+    got = [(p.excel_row, p.value, "「" + full[p.excel_row - 1] + "」一致" in p.reason)
+           for p in prep.problems.problems if p.code == "CUST_NOT_FOUND"]
+    assert got == [(4, full[3].lstrip("0"), True), (8, full[7].lstrip("0"), True), (11, "NOPE", False)]
+    assert not _key_problems(prep.problems)

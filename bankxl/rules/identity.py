@@ -549,6 +549,73 @@ def _id_digits(ids: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return out, dot0 | sci
 
 
+#: the 客户 side of the leading-zero comparison per customers frame (id -> (weak reference, value)), as :data:`_DISTINCT`
+_KNOWN_DIGITS: dict[int, tuple[weakref.ref, tuple]] = {}
+
+
+def _known_digits(cust) -> tuple[pd.Series, pd.Series, np.ndarray, pd.Series]:
+    """(known, digits, damaged, by_digits) of the 客户 table ``cust``: ``known`` its distinct 客户号 (``string``,
+    positional index), ``digits`` / ``damaged`` :func:`_id_digits` of them, ``by_digits`` the digits without leading
+    zeros -> the position of the first 客户号 that has them (``'12345'`` -> i). Computed once per frame object and
+    only when some 客户号 of another table is missing (a clean run never pays for it)."""
+    key = id(cust)
+    hit = _KNOWN_DIGITS.get(key)
+    if hit is not None and hit[0]() is cust:
+        return hit[1]
+    k_all = pd.Series(_distinct_ids(cust), dtype="string")
+    k_digits, k_damaged = _id_digits(k_all)
+    k_strip = k_digits.str.lstrip("0").to_numpy(dtype=object, na_value=None)
+    first_k = ~pd.Series(k_strip).duplicated().to_numpy() & pd.notna(k_strip)
+    by_digits = pd.Series(np.flatnonzero(first_k), index=k_strip[first_k])
+    out = (k_all, k_digits, k_damaged, by_digits)
+    try:
+        _KNOWN_DIGITS[key] = (weakref.ref(cust, lambda _r, k=key: _KNOWN_DIGITS.pop(k, None)), out)
+    except TypeError:
+        pass
+    return out
+
+
+def _zero_match(missing: pd.Series, cust) -> tuple[pd.Series, np.ndarray, pd.Series]:
+    """For unmatched 客户号 ``missing`` (``string``): (digits, damaged, at_k) — :func:`_id_digits` of them and, per
+    ID, the position in :func:`_known_digits` ``known`` of the 客户号 with the same digits once leading zeros are
+    taken off both sides (``'123'`` and ``'000123'``; Excel's ``123.0`` too), else <NA> (float Series, same index)."""
+    t_digits, t_damaged = _id_digits(missing)
+    return t_digits, t_damaged, t_digits.str.lstrip("0").map(_known_digits(cust)[3])
+
+
+def _record_unmatched_rows(t: str, df, missing: pd.Series, cust, problems, k_zh: str, k_en: str) -> int:
+    """One CUST_NOT_FOUND row problem per row of table ``t`` (frame or DuckDB-read table ``df``) whose 客户号 is one
+    of ``missing`` (``string``: not in the 客户 table ``cust``), on 客户号(cust_id) with the row's Excel row
+    (``_row``) and its 客户号 as 原值; 问题说明 names the 客户 table (``k_zh`` / ``k_en``: file and sheet) and, where
+    the 客户号 equals a customer's once leading zeros are added or removed, that customer's 客户号 and that the zeros
+    were probably lost (Excel turned the column into numbers). Capped and counted by :meth:`ProblemLog.record`.
+    Rows are kept: 处理 says the joins with 客户 (names, masked identity, 机构) are blank for them. Vectorised: one
+    isin over the column, texts per distinct 客户号. Returns the number of rows recorded."""
+    col = df["cust_id"]  # one column (a DuckTable gives it in row order)
+    bad = col.isin(missing).fillna(False).to_numpy(dtype=bool)
+    if not bad.any():
+        return 0
+    ids = pd.Series(col.to_numpy(dtype=object)[bad], dtype="string")
+    rows = (pd.Series(df["_row"].to_numpy()[bad], dtype="Int64") if "_row" in df.columns
+            else pd.Series(pd.NA, index=ids.index, dtype="Int64"))
+    _d, _dm, at_k = _zero_match(missing, cust)
+    k_all = _known_digits(cust)[0]
+    pos = at_k.to_numpy(dtype=float, na_value=np.nan)
+    twin = pd.Series(pd.NA, index=missing.index, dtype="string")
+    has = ~np.isnan(pos)
+    twin[has] = k_all.to_numpy(dtype=object)[pos[has].astype(np.int64)]
+    zh = f"客户号不在{k_zh}中: 名单、标签中该客户没有客户名称、证件号、机构等信息。"
+    en = f"Customer ID not found in {k_en}: lists and tags show no name, ID or branch for this customer."
+    text = pd.Series(f"{zh}\n{en}", index=missing.index, dtype="string")
+    text[has] = (zh.removesuffix("。") + "; 补齐或去掉前导 0 后与客户表的客户号「" + twin[has]
+                 + "」一致: 前导 0 可能已丢失(如 Excel 把客户号列转成了数字), 请把客户号列作为文本重新导出。\n" + en
+                 + " It equals customer ID '" + twin[has] + "' once leading zeros are added or removed: the zeros were "
+                 "probably lost (e.g. Excel turned the column into numbers); export the customer-ID column as text.")
+    reason = ids.map(pd.Series(text.to_numpy(), index=missing.to_numpy())).to_numpy(dtype=object)
+    return problems.record(t, rows, "cust_id", "CUST_NOT_FOUND", ids.to_numpy(dtype=object), reason,
+                           "行保留并参与计算; 按客户号关联客户表的信息(客户名称、证件号、机构等)为空")
+
+
 def _usual_width(digits: pd.Series) -> int:
     """The most common length of the digit IDs ``digits`` (0 when none)."""
     n = digits.str.len().dropna()
@@ -593,20 +660,16 @@ def check_cust_id_coverage(tables, problems, numeric=()) -> list[str]:
                 or not any(c.id == "cust_id" and c.required for c in spec.columns):
             continue
         ids = _distinct_ids(df)
-        if len(ids) < KEY_MATCH_MIN_KEYS:
-            continue
         hit = ids.isin(known)
-        n_hit = int(hit.sum())
-        if n_hit >= KEY_MATCH_MIN_SHARE * len(ids):
+        if hit.all():
             continue
         missing = pd.Series(ids[~hit], dtype="string")
-        k_all = pd.Series(known, dtype="string")
-        k_digits, k_damaged = _id_digits(k_all)
-        t_digits, t_damaged = _id_digits(missing)
-        k_strip = k_digits.str.lstrip("0").to_numpy(dtype=object, na_value=None)
-        first_k = ~pd.Series(k_strip).duplicated().to_numpy() & pd.notna(k_strip)
-        by_digits = pd.Series(np.flatnonzero(first_k), index=k_strip[first_k])  # '12345' -> its first known position
-        at_k = t_digits.str.lstrip("0").map(by_digits)
+        _record_unmatched_rows(t, df, missing, cust, problems, k_zh, k_en)  # each row: CUST_NOT_FOUND
+        n_hit = int(hit.sum())
+        if len(ids) < KEY_MATCH_MIN_KEYS or n_hit >= KEY_MATCH_MIN_SHARE * len(ids):
+            continue  # the whole-table warning: only for a table most of whose 客户号 are unknown
+        k_all, k_digits, k_damaged, _by = _known_digits(cust)
+        t_digits, t_damaged, at_k = _zero_match(missing, cust)
         padded = at_k.notna().to_numpy(dtype=bool)
         n_pad = int(padded.sum())
         lost = None  # the side that certainly stored its 客户号 as numbers (lost its leading zeros)
