@@ -34,9 +34,25 @@ MAX_STEM_BYTES = 230  # file name without ".xlsx"; with a " (99)" suffix the nam
 
 
 def _org_keys(df: pd.DataFrame) -> pd.Series:
-    """``org_id`` as trimmed text, blank -> <NA>."""
+    """``org_id`` as trimmed text, blank -> <NA> (positional index for a table read through DuckDB: its 机构号
+    come as codes, :func:`bankxl.frames.coded_columns`, and are trimmed per distinct value)."""
+    if hasattr(df, "relation"):  # bankxl.engine.inputs.DuckTable
+        from .frames import coded_columns
+
+        cc = coded_columns(df, "org_id")
+        u = pd.Series(cc.keys, dtype="string").str.strip()
+        return pd.Series(u.mask(u.eq("")).array.take(cc.codes, allow_fill=True), dtype="string")
     key = df["org_id"].astype("string").str.strip()
     return key.mask(key.eq("").fillna(False))
+
+
+def _rows(df: Any, rows: np.ndarray) -> Any:
+    """The rows at positions ``rows`` of ``df`` (a DuckDB-read table: its ``.loc`` selection, in file order)."""
+    if hasattr(df, "relation"):
+        mask = np.zeros(len(df), dtype=bool)
+        mask[rows] = True
+        return df.loc[mask]
+    return df.iloc[rows]
 
 
 def split_by_outlet(spec: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str | None, dict[str, pd.DataFrame]]:
@@ -55,7 +71,7 @@ def split_by_outlet(spec: Scenario, tables: dict[str, pd.DataFrame]) -> dict[str
     none = np.array([], dtype=np.intp)
     out = {}
     for o in outlets:
-        out[o] = {name: (df.iloc[rows[name].get(o, none)] if o is not None else df[keys[name].isna().to_numpy()])
+        out[o] = {name: _rows(df, rows[name].get(o, none) if o is not None else np.flatnonzero(keys[name].isna()))
                   if name in rows else df for name, df in tables.items()}
     return out
 

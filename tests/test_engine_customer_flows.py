@@ -304,8 +304,9 @@ def test_d3_report_on_spark_equals_duckdb(spark):  # noqa: F811
 
 def test_d3_with_merged_persons_reads_the_flows_in_duckdb(tmp_path, monkeypatch):
     """D3 from CSV files where 6 customers with flows share a 证件号 (and name) with another one: their 客户号 are
-    merged (the smaller stands for the person). With 交易流水 read through DuckDB the merge happens there
-    (the rows never come to pandas) and the report equals the pandas loader's: every table, the problems."""
+    merged (the smaller stands for the person). With 交易流水 read through DuckDB the merge happens there, with
+    客户月度存款 read there too on its 客户号 codes (the rows never come to pandas), and the report equals the pandas
+    loader's: every table, the problems."""
     import bankxl.scenarios.deposit.churn as churn
     from bankxl.engine import inputs as duck_inputs
     from bankxl.rules.identity import persons
@@ -332,7 +333,10 @@ def test_d3_with_merged_persons_reads_the_flows_in_duckdb(tmp_path, monkeypatch)
         m.setattr(churn, "_duck_as_persons", lambda *a: merged.append(real_merge(*a)) or merged[-1])
         m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
         got = run_scenario("D3", files, None, engine="duckdb")
-    assert [type(x.df) for x in loads] == [duck_inputs.DuckTable] and len(merged) == 1  # read and merged in DuckDB
+    # 交易流水 read and merged in DuckDB; 客户月度存款 read there too and merged on its 客户号 codes (frames.coded_columns)
+    assert sorted((x.table, type(x.df)) for x in loads) == [("customer_monthly", duck_inputs.DuckTable),
+                                                            ("transactions", duck_inputs.DuckTable)]
+    assert len(merged) == 1
     wt, gt = want.report.tables(), got.report.tables()
     assert list(gt) == list(wt)
     for name in wt:

@@ -306,8 +306,13 @@ def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code,
         loads = spy_loads(m)
         m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
         got = run_scenario(code, files, None, engine="duckdb")
-    assert len(loads) == 1 and isinstance(loads[0].df, duck_inputs.DuckTable)  # 交易流水 read in DuckDB
-    assert len(loads[0].df) == len(pd.read_csv(bank_files / "csv" / "transactions.csv", usecols=[0]))
+    # 交易流水 (and 客户月度存款 for D4/D3: frames.coded_columns) read in DuckDB, rows never in pandas
+    ready = duck_inputs.RELATION_READY[code]
+    assert sorted(x.table for x in loads) == sorted(ready) and "transactions" in ready
+    assert code not in ("D4", "D3") or "customer_monthly" in ready
+    for x in loads:
+        assert isinstance(x.df, duck_inputs.DuckTable)
+        assert len(x.df) == len(pd.read_csv(bank_files / "csv" / f"{x.table}.csv", usecols=[0]))
     wt, gt = want.report.tables(), got.report.tables()
     assert list(gt) == list(wt)
     for name in wt:
@@ -347,6 +352,77 @@ def test_date_outliers_are_cut_the_same_on_the_duckdb_table(bank_files, tmp_path
     wt, gt = want.report.tables(), got.report.tables()
     for name in wt:
         assert gt[name].df.equals(wt[name].df), name
+
+
+@pytest.mark.parametrize("code", ["D4", "D3"])
+def test_monthly_date_outliers_are_cut_the_same_on_the_duckdb_table(bank_files, tmp_path, monkeypatch, code):
+    """D4/D3 take the data date from 客户月度存款.月份: three rows dated 2099 (a new 客户号 and an existing one) are
+    DATE_OUTLIER and left out — the runner's cut of the DuckTable (``[col]`` and ``.loc``), then the scenario's
+    frames.coded_columns on that selection: the same report and problems as the pandas loader's frame, rows never
+    in pandas, nothing left in DuckDB."""
+    from bankxl.runner import run_scenario
+
+    d = tmp_path / "in"
+    d.mkdir()
+    for t in ("customers", "transactions"):
+        (d / f"{t}.csv").write_bytes((bank_files / "csv" / f"{t}.csv").read_bytes())
+    text = (bank_files / "csv" / "customer_monthly.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    extra = [lines[1].replace("2025-", "2099-", 1).replace("2026-", "2099-", 1),
+             "ZZ" + lines[2].replace("2025-", "2099-", 1).replace("2026-", "2099-", 1),
+             lines[3].replace("2025-", "2099-", 1).replace("2026-", "2099-", 1)]
+    assert all(",2099-" in x for x in extra)
+    (d / "customer_monthly.csv").write_text(text + "\n".join(extra) + "\n", encoding="utf-8")
+    files = sorted(d.iterdir())
+    with monkeypatch.context() as m:
+        m.delitem(duck_inputs.RELATION_READY, code)
+        want = run_scenario(code, files, None)
+    before = bankxl_objects_left()
+    with monkeypatch.context() as m:
+        loads = spy_loads(m)
+        m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
+        got = run_scenario(code, files, None, engine="duckdb")
+    assert {x.table for x in loads} == {"customer_monthly", "transactions"}
+    assert bankxl_objects_left() == before
+    outliers = [p for p in got.problems.problems if p.code == "DATE_OUTLIER"]
+    assert [p.value for p in outliers] == ["2099-" + x.split(",")[1][5:7] for x in extra]
+    assert [p.excel_row for p in outliers] == [len(lines) + 1, len(lines) + 2, len(lines) + 3]
+    assert got.problems.problems == want.problems.problems
+    wt, gt = want.report.tables(), got.report.tables()
+    assert list(gt) == list(wt)
+    for name in wt:
+        assert gt[name].df.equals(wt[name].df), name
+
+
+def test_d3_by_outlet_on_the_duckdb_table(bank_files, monkeypatch):
+    """``--by outlet`` of D3 (outlet table 客户月度存款) with the table read through DuckDB: the outlets (机构号 as
+    codes, trimmed per distinct value), each part's rows (a ``.loc`` selection) and every outlet's report tables and
+    problems equal the pandas loader's; rows never in pandas."""
+    from bankxl.runner import prepare
+    from bankxl.scenario import get_scenario
+    from bankxl.split import split_by_outlet
+
+    spec = get_scenario("D3")
+    files = [bank_files / "parquet" / f"{t}.parquet" for t in ("customer_monthly", "customers")]
+    with monkeypatch.context() as m:
+        m.delitem(duck_inputs.RELATION_READY, "D3")
+        pw = prepare(spec, files)
+        want = split_by_outlet(spec, pw.tables)
+    with monkeypatch.context() as m:
+        m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
+        pg = prepare(spec, files)  # Parquet: read through DuckDB (automatic engine)
+        assert isinstance(pg.tables["customer_monthly"], duck_inputs.DuckTable)
+        got = split_by_outlet(spec, pg.tables)
+        assert list(got) == list(want) and len(want) > 3
+        for org in [*list(want)[:2], list(want)[-1]]:
+            a, b = want[org]["customer_monthly"], got[org]["customer_monthly"]
+            assert isinstance(b, duck_inputs.DuckTable) and len(b) == len(a) > 0
+            assert b["_row"].tolist() == a["_row"].tolist()
+            ra, rb = pw.run(want[org]), pg.run(got[org])
+            wt, gt = ra.tables(), rb.tables()
+            assert list(gt) == list(wt)
+            for name in wt:
+                assert gt[name].df.equals(wt[name].df), (org, name)
 
 
 def test_unlabelled_rate_and_an_empty_column(tmp_path):

@@ -49,9 +49,14 @@ def test_run_all_on_parquet_reads_the_flows_in_duckdb_with_the_same_reports(parq
         m.setattr(duck_inputs.DuckTable, "to_pandas", to_pandas)
         got = run_all(files, tmp_path / "duckdb", scenarios=specs, as_of=AS_OF, jobs=1)
     assert [r.status for r in got.runs] == [r.status for r in want.runs] == [RAN] * len(FLOW_CODES)
-    assert [type(lt.df).__name__ for lt in loads if lt is not None] == ["DuckTable"]  # 交易流水, once
+    # 交易流水 and 客户月度存款 (D4/D3), once each
+    assert sorted((lt.table, type(lt.df).__name__) for lt in loads if lt is not None) == [
+        ("customer_monthly", "DuckTable"), ("transactions", "DuckTable")]
     assert got.inputs["transactions"]["rows"] == want.inputs["transactions"]["rows"] > 0
-    assert made == ["transactions"]  # one pandas frame for C1 and C10 together
+    assert got.inputs["customer_monthly"]["rows"] == want.inputs["customer_monthly"]["rows"] > 0
+    # one pandas frame each for the scenarios not relation-ready for it: 交易流水 (C1, C10 together), 客户月度存款
+    # (their optional input, and C7's) — D4/D3 and the cross views read it coded
+    assert sorted(made) == ["customer_monthly", "transactions"]
     assert _left() == before
     a, b = _cells(tmp_path / "pandas"), _cells(tmp_path / "duckdb")
     assert len(a) > 30 and a.keys() == b.keys()
@@ -64,6 +69,7 @@ def test_relation_ready_scenarios_never_materialise_the_flows(parquet_bank, tmp_
     frame, the DuckDB objects are dropped at the end, and --jobs 2 stays sequential, saying so."""
     codes = ("D3", "D4", "C3", "C7", "D2")
     assert all("transactions" in duck_inputs.RELATION_READY.get(c, ("transactions",)) for c in codes[:4])
+    assert all("customer_monthly" in duck_inputs.RELATION_READY[c] for c in codes[:2])
     specs = [get_scenario(c) for c in codes]
     files = sorted((parquet_bank / "parquet").iterdir())
     before = _left()
@@ -73,7 +79,9 @@ def test_relation_ready_scenarios_never_materialise_the_flows(parquet_bank, tmp_
         m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
         res = run_all(files, tmp_path / "out", scenarios=specs, as_of=AS_OF, jobs=2, progress=lines.append)
     assert [r.status for r in res.runs] == [RAN] * len(codes), [r.reason for r in res.runs]
-    assert [type(lt.df).__name__ for lt in loads if lt is not None] == ["DuckTable"]
-    assert any("transactions 在 DuckDB 中读取, 各场景依次运行" in x for x in lines), lines
+    assert sorted((lt.table, type(lt.df).__name__) for lt in loads if lt is not None) == [
+        ("customer_monthly", "DuckTable"), ("transactions", "DuckTable")]  # the cross views: coded, not to_pandas
+    assert any("DuckDB 中读取, 各场景依次运行" in x and "transactions" in x and "customer_monthly" in x
+               for x in lines), lines
     assert not any("个进程中运行" in x for x in lines)
     assert _left() == before

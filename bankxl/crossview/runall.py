@@ -448,6 +448,30 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
             t.close()
 
 
+def _view_table(name: str, df: Any) -> pd.DataFrame:
+    """Input ``name`` as the two cross views read it (:data:`.tasks.TASK_TABLES`), conformed. A table read through
+    DuckDB (客户月度存款 of D4/D3) comes as what :func:`.tasks._balances` reads of it: 客户号, 客户经理 and the balance
+    column (of 客户月度存款 only the latest month's rows, as ``_balances`` keeps), through
+    :func:`bankxl.frames.coded_columns` (客户号/客户经理 as codes, their text once per distinct value) — never the
+    whole table in pandas."""
+    if not isinstance(df, DuckTable):
+        return conform(name, df)
+    from ..frames import coded_columns
+    from .tasks import BALANCE_TABLES
+
+    col = dict(BALANCE_TABLES)[name]
+    if name == "customer_monthly":
+        month = df["month"]
+        df = df.loc[(month == month.max()).to_numpy()]
+    extra = ["month"] if name == "customer_monthly" else []
+    cc = coded_columns(df, "cust_id", [*extra, col, "mgr_id", "_row"], categorical=("mgr_id",))
+    frame = pd.DataFrame({"cust_id": pd.array(cc.keys.array.take(cc.codes, allow_fill=True), dtype="string"),
+                          **{c: cc.frame[c] for c in [*extra, col, "_row"]},
+                          "mgr_id": cc.frame["mgr_id"].astype("string")})
+    frame.attrs.update(df.attrs)
+    return conform(name, frame)
+
+
 def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossParams, loaded: dict[str, Any],
                 errors: dict[str, DataValidationError], load_problems: ProblemLog, in_duckdb: list[Any],
                 sources: Sequence[Any], out_dir: Path, engine: Any, jobs: int | None, say: Callable[[str], None],
@@ -463,6 +487,8 @@ def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossPara
               for k, v in loaded.items()}
     say("已读取 loaded: " + ", ".join(f"{k} ({v.n_rows} 行)" for k, v in loaded.items())
         + ("; 未能读取 failed: " + ", ".join(errors) if errors else ""))
+    for k, e in errors.items():  # each in full: the file and why (the scenarios that need it are skipped below)
+        say(f"  未能读取 failed {k}: {e.message_zh} {e.message_en}".rstrip())
     # the 客户号 cross-table check on the shared load, once: its 警告 line, and its KEY_UNMATCHED problems on the two
     # cross views' 数据问题 (each scenario's prepare still checks its own tables for its own report)
     view_problems = tables_problems(load_problems, loaded)
@@ -501,7 +527,7 @@ def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossPara
     if ran:
         ctx, date_note = _cross_context(ran, as_of, holidays, scale, mask, mask_accounts)
         ctx.problems = own_problems
-        typed = {t: conform(t, loaded[t].df) for t in TASK_TABLES if t in loaded}  # what the two views read
+        typed = {t: _view_table(t, loaded[t].df) for t in TASK_TABLES if t in loaded}  # what the two views read
         ps = persons(typed.get("customers"))  # one identity merge for both views
         tables_inputs = {t: inputs[t] for t in loaded}
         status = result.status_frame()

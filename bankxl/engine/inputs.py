@@ -79,10 +79,12 @@ def use_duckdb(path: Path, engine: Any = None) -> bool:
 
 
 #: tables a scenario reads as a DuckDB relation (its code uses only ``len``, the engine queries and one column
-#: (``t["cust_id"]``, C7) on them):
+#: (``t["cust_id"]``, C7) on them; 客户月度存款 of D4/D3: :func:`bankxl.frames.coded_columns`, integer 客户号 codes
+#: and the numeric/date columns they use):
 #: only these are read through DuckDB in a run (:func:`bankxl.runner.prepare`); every other scenario gets the
 #: pandas loader's frame, as before
-RELATION_READY = {"C3": ("transactions",), "D4": ("transactions",), "D3": ("transactions",), "C7": ("transactions",)}
+RELATION_READY = {"C3": ("transactions",), "D4": ("transactions", "customer_monthly"),
+                  "D3": ("transactions", "customer_monthly"), "C7": ("transactions",)}
 
 
 def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: Any = None, **kw: Any

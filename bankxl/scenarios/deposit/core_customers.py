@@ -65,7 +65,8 @@ from ...rules.identity import by_cust_id
 from ...rules.transactions import SelfTransferParams, TransactionRuleParams, classify_exclusions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
 from ...tags import tag_sheet, tag_table
-from ...frames import IDENTITY_FIELDS, active_deposits, customer_ages, customer_columns, flag_text
+from ...frames import (IDENTITY_FIELDS, Coded, active_deposits, coded_columns, customer_ages, customer_columns,
+                      flag_text)
 
 GRADES = ("核心A", "核心B", "稳定潜力客户", "潜力客户", "规模客户", "一般")
 #: the graded customers that go on the lists (everything but 一般)
@@ -192,25 +193,39 @@ def _wide(cm: pd.DataFrame, col: str, months: pd.DatetimeIndex, ids: pd.Index) -
     return pd.DataFrame(np.where(has, total, np.nan).reshape(len(ids), len(months)), index=ids, columns=months)
 
 
+#: the columns of 客户月度存款 D4 reads (besides 客户号, which comes as integer codes); 机构号/客户经理 as codes too
+MONTHLY_COLUMNS = ("month", "dep_avg", "td_avg", "inflow", "outflow", "org_id", "mgr_id")
+
+
+def monthly_codes(tables: Mapping[str, pd.DataFrame]) -> Coded:
+    """客户月度存款 as D4 reads it (:func:`bankxl.frames.coded_columns`): 客户号 as sorted integer codes (-1 blank),
+    :data:`MONTHLY_COLUMNS` in row order, 机构号/客户经理 as Categorical — from the pandas frame or, read through
+    DuckDB, computed there (the 客户号 text per row never comes to pandas)."""
+    return coded_columns(tables["customer_monthly"], "cust_id", MONTHLY_COLUMNS, categorical=("org_id", "mgr_id"))
+
+
 def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timestamp,
-            currency: str = "CNY", problems: ProblemLog | None = None) -> tuple[pd.DataFrame, dict]:
+            currency: str = "CNY", problems: ProblemLog | None = None, coded: Coded | None = None
+            ) -> tuple[pd.DataFrame, dict]:
     """Per-customer factor table and info.
 
     Out frame (index cust_id): size, months_ok, rel_years, renew_share, net_flow, other_funds, age, potential,
     f1, f2, f3 (bool), f2_ok/f3_ok (computable), grade, latest_dep, base_dep, org_id, mgr_id.
     Info: basis (column used), basis_fallback (bool), months_f1 (months of the F1 window in the data),
     months_f2, f2_computable, f3_computable (any customer), latest_month, td_notes (time deposits left out
-    of the 自动转存 share: closed, zero, not in ``currency``). ``tables``: conformed (:func:`bankxl.conform.conform`).
-    ``problems``: the run's :class:`~bankxl.errors.ProblemLog`; receives the flow rules' row problems
-    (VALUE_INVALID for a 借贷 value that is neither D nor C).
+    of the 自动转存 share: closed, zero, not in ``currency``). ``tables``: conformed (:func:`bankxl.conform.conform`);
+    客户月度存款 may be a table read through DuckDB. ``coded``: :func:`monthly_codes` of ``tables`` when the caller
+    has it already (the run computes it once for this month and the previous one). ``problems``: the run's
+    :class:`~bankxl.errors.ProblemLog`; receives the flow rules' row problems (VALUE_INVALID for a 借贷 value
+    that is neither D nor C).
     """
-    cm0 = tables["customer_monthly"]
-    cm = cm0[["cust_id", "month", "dep_avg", "td_avg", "inflow", "outflow", "org_id", "mgr_id"]]
-    given = cm["cust_id"].ne("").fillna(False).to_numpy(dtype=bool)  # a blank 客户号: not a customer
-    cm = cm[given & cm["month"].notna().to_numpy() & (cm["month"] <= as_of).to_numpy()].copy()
-    codes, uniq = pd.factorize(cm["cust_id"], sort=True)  # integer customer codes, in 客户号 order
-    ids = pd.Index(uniq, dtype="string", name="cust_id")
-    cm["_c"] = codes  # for the cust × month matrices and the per-customer sums below
+    cc = monthly_codes(tables) if coded is None else coded
+    month = cc.frame["month"]
+    # a blank 客户号 (code -1) is not a customer; customers = those with a row up to the data date
+    cc = cc.select((cc.codes >= 0) & month.notna().to_numpy() & (month <= as_of).to_numpy())
+    cm = cc.frame
+    ids = cc.keys  # integer customer codes, in 客户号 order (= factorize(sort=True) of the kept rows)
+    cm["_c"] = cc.codes  # for the cust × month matrices and the per-customer sums below
     info: dict = {}
 
     basis = p.size_basis
@@ -316,8 +331,8 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
                    .drop_duplicates("_c", keep="last"))
         at = np.full(len(ids), -1, dtype=np.int64)
         at[lastrow["_c"].to_numpy(dtype=np.int64)] = np.arange(len(lastrow))
-        for col in ("org_id", "mgr_id"):
-            f[col] = pd.Series(lastrow[col].array.take(at, allow_fill=True), index=ids).fillna("")
+        for col in ("org_id", "mgr_id"):  # codes -> text on one row per customer
+            f[col] = pd.Series(lastrow[col].astype("string").array.take(at, allow_fill=True), index=ids).fillna("")
     else:
         f["latest_dep"] = f["base_dep"] = np.nan
         f["org_id"] = f["mgr_id"] = ""
@@ -419,13 +434,14 @@ def _hide_unknown(df: pd.DataFrame, columns, also=()) -> tuple[pd.DataFrame, lis
     return df.drop(columns=gone), gone
 
 
-def _previous(tables, p: CoreParams, as_of: pd.Timestamp, currency: str) -> pd.DataFrame | None:
+def _previous(tables, p: CoreParams, as_of: pd.Timestamp, currency: str, coded: Coded) -> pd.DataFrame | None:
     """The factor table (:func:`factors`) graded as of the end of the month before ``as_of``'s month, or None
-    when ``customer_monthly`` holds no row of that month (no 上月 to compare with)."""
+    when ``customer_monthly`` holds no row of that month (no 上月 to compare with). ``coded``: the table's
+    :func:`monthly_codes`."""
     start = as_of.to_period("M").to_timestamp() - pd.offsets.MonthBegin(1)
-    if not tables["customer_monthly"]["month"].eq(start).any():
+    if not coded.frame["month"].eq(start).any():
         return None
-    prev, _ = factors(tables, p, start + pd.offsets.MonthEnd(0), currency)
+    prev, _ = factors(tables, p, start + pd.offsets.MonthEnd(0), currency, coded=coded)
     return prev
 
 
@@ -457,7 +473,8 @@ def _headline(f: pd.DataFrame, prev: pd.DataFrame | None, ctx: RunContext, basis
 def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext) -> Report:
     """Run D4 (see the module docstring). Sheets: 分级概览 · 核心客户名单 · 10户PDCA · 要素明细 · 客户标签."""
     p = params
-    f, info = factors(tables, p, ctx.as_of, ctx.currency, ctx.problems)
+    coded = monthly_codes(tables)  # once: this month's factors and the previous month's (headline)
+    f, info = factors(tables, p, ctx.as_of, ctx.currency, ctx.problems, coded=coded)
     customers = tables.get("customers")
     basis_zh = BASIS_ZH[info["basis"]]
     base, disp = ctx.base_label, ctx.money_label
@@ -563,7 +580,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
         tag_sheet(tags),
     ]
     report = Report(title="存款核心客户定位", sheets=sheets,
-                    headline=_headline(f, _previous(tables, p, ctx.as_of, ctx.currency), ctx, basis_zh))
+                    headline=_headline(f, _previous(tables, p, ctx.as_of, ctx.currency, coded), ctx, basis_zh))
     report.method = [
         "SCENARIOS.md D4 核心存款客户: 三要素分级; 阈值含等号; 默认值见参数表。",
         f"F1 规模: 近 {p.f1_months} 个月{basis_zh}的月日均平均 ≥ {p.f1_threshold:,.0f}(课程示例: 定期日均 ≥20 万元)。",

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
-from ....frames import flag_text
+from ....frames import Coded, coded_columns, flag_text
 from ....lists import Rule, check_level_names, check_levels, levels_param, score_list, strategy_param
 from ....report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import Persons, by_cust_id, persons
@@ -189,21 +189,50 @@ class ChurnParams(TransactionRuleParams, RenewalRuleParams, PayrollParams):
 
 
 # ---------------------------------------------------------------------------------------------- inputs
-def _monthly(cm: pd.DataFrame, as_of: pd.Timestamp, ctx: RunContext) -> tuple[pd.DataFrame, int]:
-    """customer_monthly up to the data date's month, one row per (cust_id, month): a repeated pair is DUP_KEY
-    (the last row kept, as the loader does). Returns (rows, number of negative 日均 recorded)."""
-    x = cm[cm["month"].notna() & (cm["month"] <= as_of)]
-    dup = x.duplicated(["cust_id", "month"], keep="last") & x["cust_id"].notna()
+#: the columns of 客户月度存款 D3 reads (besides 客户号, which comes as integer codes; 机构号 as codes too)
+MONTHLY_COLUMNS = ("month", "dep_avg", "wm_bal", "org_id", "_row")
+
+
+def _monthly(t, as_of: pd.Timestamp, ctx: RunContext) -> tuple[Coded, int, dict[str, bool]]:
+    """customer_monthly ``t`` (a conformed frame or a table read through DuckDB) up to the data date's month,
+    one row per (cust_id, month): a repeated pair is DUP_KEY (the last row kept, as the loader does). Returns
+    (the rows as :func:`bankxl.frames.coded_columns` gives them — 客户号 as sorted integer codes, -1 blank —,
+    number of negative 日均 recorded, {column: any value in the whole table} of dep_avg/wm_bal/org_id)."""
+    cc = coded_columns(t, "cust_id", MONTHLY_COLUMNS, categorical=("org_id",))
+    has = {c: bool(cc.frame[c].notna().any()) for c in ("dep_avg", "wm_bal", "org_id")}
+    m = cc.frame["month"]
+    x = cc.select(m.notna().to_numpy() & (m <= as_of).to_numpy())
+    dup = (pd.DataFrame({"c": x.codes, "m": x.frame["month"]}).duplicated(keep="last").to_numpy()
+           & (x.codes >= 0))
     if dup.any():
-        ctx.problem("customer_monthly", x.loc[dup, "_row"], "cust_id", "DUP_KEY",
-                    x.loc[dup, "cust_id"] + " " + x.loc[dup, "month"].dt.strftime("%Y-%m"),
+        d = x.frame[dup]
+        who = pd.Series(x.keys.take(x.codes[dup]), dtype="string", index=d.index)
+        ctx.problem("customer_monthly", d["_row"], "cust_id", "DUP_KEY", who + " " + d["month"].dt.strftime("%Y-%m"),
                     "同一客户同一月份有多行", "剔除该行, 保留同一客户同一月份的最后一条")
-        x = x[~dup]
-    neg = x["dep_avg"] < 0
-    if neg.fillna(False).any():
-        ctx.problem("customer_monthly", x.loc[neg.fillna(False), "_row"], "dep_avg", "NEG_BALANCE",
-                    x.loc[neg.fillna(False), "dep_avg"], "存款月日均为负(透支/冲正)", "客户分层时按 0 计(§0.7)")
-    return x, int(neg.fillna(False).sum())
+        x = x.select(~dup)
+    neg = (x.frame["dep_avg"] < 0).fillna(False).to_numpy(dtype=bool)
+    if neg.any():
+        ctx.problem("customer_monthly", x.frame.loc[neg, "_row"], "dep_avg", "NEG_BALANCE",
+                    x.frame.loc[neg, "dep_avg"], "存款月日均为负(透支/冲正)", "客户分层时按 0 计(§0.7)")
+    return x, int(neg.sum()), has
+
+
+def _monthly_as_persons(x: Coded, who: Persons) -> Coded:
+    """The rows of ``x`` (:func:`_monthly`) per person: each 客户号 replaced by the one standing for its person
+    (:meth:`Persons.of`, run on the distinct 客户号), then one row per (person, month): 存款月日均/理财余额 summed
+    (blank in every 客户号 stays blank, never 0), the first 机构号 given; rows without a 客户号 left out. Grouped on
+    the integer codes (the rows' order within a group as given, so the sums are the text grouping's)."""
+    pc, pu = pd.factorize(who.of(pd.Series(x.keys, dtype="string")), sort=True)
+    code = np.where(x.codes >= 0, pc[np.maximum(x.codes, 0)], -1)
+    fr = x.frame[code >= 0]
+    key = [pd.Series(code[code >= 0], index=fr.index, name="c"), fr["month"]]
+    g = fr.groupby(key, sort=False)
+    agg = g[["dep_avg", "wm_bal"]].sum(min_count=1)
+    agg["org_id"] = g["org_id"].first()
+    frame = pd.DataFrame({"month": agg.index.get_level_values(1), **{c: agg[c].to_numpy() for c in ("dep_avg", "wm_bal")},
+                          "org_id": agg["org_id"].array})
+    return Coded(agg.index.get_level_values(0).to_numpy(dtype=np.int64), pd.Index(pu, dtype="string", name="cust_id"),
+                 frame)
 
 
 def _customer_facts(cust: pd.DataFrame | None, ids: pd.Index, p: ChurnParams, who: Persons):
@@ -285,13 +314,9 @@ def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext)
     as_of = ctx.as_of
     cust = tables.get("customers")
     who = persons(cust)
-    cm, _ = _monthly(tables["customer_monthly"], as_of, ctx)
+    cm, _, cm_has = _monthly(tables["customer_monthly"], as_of, ctx)
     if len(who.person):  # one person, several 客户号 (same 证件号): their months add up
-        cm = _as_persons(cm, who)
-        g = cm.groupby(["cust_id", "month"], sort=False)
-        agg = g[["dep_avg", "wm_bal"]].sum(min_count=1)  # blank in every 客户号 stays blank, never 0
-        agg["org_id"] = g["org_id"].first()
-        cm = agg.reset_index()
+        cm = _monthly_as_persons(cm, who)
     mx = monthly_matrix(cm, as_of)
     ids = mx.ids
     open_date, excluded, payroll_flag, org = _customer_facts(cust, ids, p, who)
@@ -322,7 +347,8 @@ def compute(tables: Mapping[str, pd.DataFrame], p: ChurnParams, ctx: RunContext)
             "months": mx.months, "clipped": mx.clipped, "wm_known": mx.wm_known, "flows": fl,
             "maturity": minfo, "persons": who, "id_known": cust is not None and "id_no" in cust.columns
             and bool(cust["id_no"].notna().any()), "n_matured": len(mat), "n_not_renewed": len(nr), "td": td is not None,
-            "open_known": bool(open_date.notna().any()), "status": _status_counts(cust, ids, excluded, who)}
+            "open_known": bool(open_date.notna().any()), "status": _status_counts(cust, ids, excluded, who),
+            "cm_has": cm_has}
     return f, info
 
 
@@ -629,7 +655,11 @@ def run(tables: Mapping[str, pd.DataFrame], params: ChurnParams, ctx: RunContext
     notes.append("手机银行登录下降未计算: 没有手机银行登录数据(列为未计算因素, 不计分)。")
     for (t, col), what in USED_COLUMNS.items():
         df = tables.get(t)
-        if df is not None and len(df) and (col not in df.columns or not df[col].notna().any()):
+        if t == "customer_monthly":  # read once, as codes (_monthly): never a text column of its rows here
+            has = info["cm_has"][col]
+        else:
+            has = df is not None and col in df.columns and bool(df[col].notna().any())
+        if df is not None and len(df) and not has:
             c = get_table(t).column(col)
             notes.append(f"{get_table(t).zh}没有「{c.zh}」({col}): {what}。")
     if p.baseline == "yoy" and not np.isfinite(f["base"]).any():

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ....frames import Coded, coded_columns
+
 #: the states, in the order of every table (churn states first, then who is not judged)
 STABLE, LIGHT, HEAVY, LOST, DORMANT = "稳定", "轻度流失", "重度流失", "已流失", "沉睡"
 MIGRATED, NEW, SMALL, NO_DATA, EXCLUDED = "行内迁移", "新客不评", "基数不足", "数据不足", "已剔除"
@@ -37,47 +39,39 @@ class Matrices:
     clipped: int = 0
 
 
-def monthly_matrix(cm: pd.DataFrame, as_of: pd.Timestamp) -> Matrices:
+def monthly_matrix(cm: pd.DataFrame | Coded, as_of: pd.Timestamp) -> Matrices:
     """``cm``: customer_monthly (cust_id, month, dep_avg 元, optional wm_bal 元, org_id), conformed, one row
     per (cust_id, month) (duplicates dropped by the caller), months after the data date left out by the
-    caller. Negative 存款月日均 are clipped to 0 (§0.7: 客户分层时 clip 0). Rows without a 客户号 (blank or
-    missing) or without a month are left out.
+    caller — a frame, or its :func:`bankxl.frames.coded_columns` (客户号 as sorted integer codes; 机构号 as a
+    Categorical), as ``churn.compute`` hands it. Negative 存款月日均 are clipped to 0 (§0.7: 客户分层时 clip 0).
+    Rows without a 客户号 (blank or missing) or without a month are left out.
 
-    Vectorised on integer codes (issue 16): 客户号 factorised once (the kept ones sorted into ``ids``), months
-    as column numbers, 机构号 factorised and stripped per distinct value; each customer's 机构号 is the one of
-    his latest month holding one, read from a customer × month matrix of 机构号 codes (one row per customer
-    and month, as for ``dep``)."""
+    Vectorised on integer codes (issue 16): 客户号 as codes (the kept ones sorted into ``ids``), months as column
+    numbers, 机构号 as codes stripped per distinct value; each customer's 机构号 is the one of his latest month
+    holding one, read from a customer × month matrix of 机构号 codes (one row per customer and month, as for
+    ``dep``)."""
+    if not isinstance(cm, Coded):
+        cm = coded_columns(cm, "cust_id", [c for c in ("month", "dep_avg", "wm_bal", "org_id") if c in cm.columns],
+                           categorical=[c for c in ("org_id",) if c in cm.columns])
     end = as_of.to_period("M")
-    c_all, uniq = pd.factorize(cm["cust_id"].astype("string").to_numpy(dtype=object))  # -1 = missing (<NA>)
-    month = cm["month"].to_numpy(dtype="datetime64[ns]")
-    keep = (c_all >= 0) & ~np.isnat(month)
-    blank = np.flatnonzero(uniq == "")
-    if len(blank):
-        keep &= c_all != blank[0]
-    rows = np.flatnonzero(keep)
-    used = np.flatnonzero(np.bincount(c_all[rows], minlength=len(uniq)) > 0)
-    names = uniq[used]
-    order = np.argsort(names, kind="stable")  # 客户号 order, as factorize(sort=True)
-    rank = np.full(len(uniq), -1, dtype=np.int64)
-    rank[used[order]] = np.arange(len(used))
-    code = rank[c_all[rows]]
-    ids = pd.Index(pd.array(names[order], dtype="string"), dtype="string", name="cust_id")
-    ym = month[rows].astype("datetime64[M]").astype(np.int64)  # months since 1970-01
-    first = pd.Period(np.int64(ym.min()).astype("datetime64[M]"), freq="M") if len(rows) else end
+    x = cm.select((cm.codes >= 0) & ~np.isnat(cm.frame["month"].to_numpy(dtype="datetime64[ns]")))
+    code, ids, fr = x.codes, x.keys, x.frame  # keys: the 客户号 with a usable row, 客户号 order
+    ym = fr["month"].to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    first = pd.Period(np.int64(ym.min()).astype("datetime64[M]"), freq="M") if len(code) else end
     months = pd.period_range(min(first, end), end, freq="M")
     col = ym - (months[0].year * 12 + months[0].month - (1970 * 12 + 1))
     dep = np.full((len(ids), len(months)), np.nan)
     wm = np.full((len(ids), len(months)), np.nan)
-    v = pd.to_numeric(cm["dep_avg"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[rows]
+    v = pd.to_numeric(fr["dep_avg"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     clipped = int((v < 0).sum())
     dep[code, col] = np.where(v < 0, 0.0, v)
-    w = pd.to_numeric(cm["wm_bal"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)[rows] \
-        if "wm_bal" in cm.columns else np.full(len(rows), np.nan)
+    w = pd.to_numeric(fr["wm_bal"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan) \
+        if "wm_bal" in fr.columns else np.full(len(code), np.nan)
     wm[code, col] = np.where(w < 0, 0.0, w)
     org = pd.Series(pd.NA, index=ids, dtype="string")
-    if "org_id" in cm.columns and len(rows):
-        oc, ou = pd.factorize(cm["org_id"].astype("string").to_numpy(dtype=object)[rows])  # few distinct 机构号
-        ou = pd.Series(ou, dtype="string").str.strip().replace("", pd.NA)  # per distinct value
+    if "org_id" in fr.columns and len(code):
+        oc = fr["org_id"].cat.codes.to_numpy(dtype=np.int64)  # few distinct 机构号: -1 = missing
+        ou = pd.Series(fr["org_id"].cat.categories, dtype="string").str.strip().replace("", pd.NA)  # per distinct value
         oc = np.where(oc >= 0, oc, len(ou))
         oc = np.where(np.append(ou.notna().to_numpy(), False)[oc], oc, -1)  # -1: no 机构号 in that row
         om = np.full((len(ids), len(months)), -1, dtype=np.int64)
