@@ -1815,53 +1815,67 @@ def _identical_copies(spec: TableSpec, first: _Cand, others: list[_Cand]) -> boo
     return True
 
 
-def _candidates(sources) -> list[_Cand]:
+def _candidates(sources, broken: list[tuple[Path, DataValidationError]] | None = None) -> list[_Cand]:
     """The places tables may come from, in the order given. A file given twice (the same path, or another
-    path to the same file) is read once; its candidates carry a 说明 notice saying so."""
+    path to the same file) is read once; its candidates carry a 说明 notice saying so. ``broken``: when given (a
+    list), a file that cannot be opened (a 0-byte CSV or workbook, not a workbook, an unsupported type) is
+    appended there as (path, its DataValidationError) and left out instead of raised (``bankxl run all``)."""
     out: list[_Cand] = []
     seen: dict[tuple[int, int], str] = {}
     for src in sources:
-        if isinstance(src, pd.DataFrame):
-            out.append(_Cand("frame", None, "<DataFrame>", frame=src))
-        elif isinstance(src, Mapping):
-            for k, v in src.items():
-                out.append(_Cand("frame", str(k), f"<DataFrame {k}>", frame=v))
-        else:
-            p = Path(src)
-            if not p.exists():
-                raise DataValidationError(f"文件不存在: {p}", f"File not found: {p}")
-            st = p.stat()
-            first = seen.setdefault((st.st_dev, st.st_ino), str(p))
-            if first != str(p) or any(c.source == str(p) for c in out):
-                for c in out:
-                    if c.source == first:
-                        c.notes.append(f"文件 {p.name} 被指定了不止一次(同一个文件), 只读取一次")
-                continue
-            ext = p.suffix.lower()
-            foreign = _foreign_cands(p) if ext == ".xls" else None
-            if foreign is not None:  # a web page or text saved as .xls
-                out.extend(foreign)
-            elif ext in EXCEL_EXT:
-                book = _Book(p)
-                for t in book.tables:
-                    out.append(_Cand("table", t, str(p), book=book))
-                for s in book.sheets:
-                    out.append(_Cand("sheet", s, str(p), book=book))
-            elif ext in PARQUET_EXT:
-                out.append(_Cand("parquet", p.stem, str(p), path=p))
-            elif ext in CSV_EXT:
-                try:
-                    with open(p, "rb") as fh:
-                        head = fh.read(65536)
-                except OSError as exc:
-                    raise DataValidationError(f"无法读取文件 {p}: {exc}", f"Cannot read file {p}: {exc}") from exc
-                if len(head) < 65536:  # a small file: an empty one is an error, not "table not found"
-                    _check_not_empty(p, head)
-                out.append(_Cand("csv", p.stem, str(p), path=p))
-            else:
-                raise DataValidationError(f"不支持的文件类型: {p.name}(支持 .xlsx/.xlsm/.xls/.csv/.parquet)",
-                                          f"Unsupported file type: {p.name} (use .xlsx/.xlsm/.xls/.csv/.parquet)")
+        n_out = len(out)
+        try:
+            _add_candidates(src, out, seen)
+        except DataValidationError as e:
+            if broken is None or isinstance(src, (pd.DataFrame, Mapping)) or not Path(src).exists():
+                raise
+            del out[n_out:]
+            broken.append((Path(src), e))
     return out
+
+
+def _add_candidates(src, out: list[_Cand], seen: dict[tuple[int, int], str]) -> None:
+    """:func:`_candidates` of one source, appended to ``out``."""
+    if isinstance(src, pd.DataFrame):
+        out.append(_Cand("frame", None, "<DataFrame>", frame=src))
+    elif isinstance(src, Mapping):
+        for k, v in src.items():
+            out.append(_Cand("frame", str(k), f"<DataFrame {k}>", frame=v))
+    else:
+        p = Path(src)
+        if not p.exists():
+            raise DataValidationError(f"文件不存在: {p}", f"File not found: {p}")
+        st = p.stat()
+        first = seen.setdefault((st.st_dev, st.st_ino), str(p))
+        if first != str(p) or any(c.source == str(p) for c in out):
+            for c in out:
+                if c.source == first:
+                    c.notes.append(f"文件 {p.name} 被指定了不止一次(同一个文件), 只读取一次")
+            return
+        ext = p.suffix.lower()
+        foreign = _foreign_cands(p) if ext == ".xls" else None
+        if foreign is not None:  # a web page or text saved as .xls
+            out.extend(foreign)
+        elif ext in EXCEL_EXT:
+            book = _Book(p)
+            for t in book.tables:
+                out.append(_Cand("table", t, str(p), book=book))
+            for s in book.sheets:
+                out.append(_Cand("sheet", s, str(p), book=book))
+        elif ext in PARQUET_EXT:
+            out.append(_Cand("parquet", p.stem, str(p), path=p))
+        elif ext in CSV_EXT:
+            try:
+                with open(p, "rb") as fh:
+                    head = fh.read(65536)
+            except OSError as exc:
+                raise DataValidationError(f"无法读取文件 {p}: {exc}", f"Cannot read file {p}: {exc}") from exc
+            if len(head) < 65536:  # a small file: an empty one is an error, not "table not found"
+                _check_not_empty(p, head)
+            out.append(_Cand("csv", p.stem, str(p), path=p))
+        else:
+            raise DataValidationError(f"不支持的文件类型: {p.name}(支持 .xlsx/.xlsm/.xls/.csv/.parquet)",
+                                      f"Unsupported file type: {p.name} (use .xlsx/.xlsm/.xls/.csv/.parquet)")
 
 
 def _foreign_cands(p: Path) -> list[_Cand] | None:
@@ -2040,7 +2054,9 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     for ambiguous sources, and for structural problems of a found table. ``errors``: when given (a dict), the
     DataValidationError of an *optional* table (ambiguous sources, header or required column missing, strict
     mode) is stored there under its id and the table left out, instead of raised — ``bankxl run all`` loads
-    every table once and skips only the scenarios that need a table that failed. ``engine_tables``: table ids
+    every table once and skips only the scenarios that need a table that failed; so is a file that cannot be
+    opened at all (a 0-byte CSV or workbook, a file that is not a workbook): under the table its name names
+    (``loans.csv`` / ``贷款.csv`` -> ``loans``), else under its file name (``笔记.csv``), the other files still read. ``engine_tables``: table ids
     that may be read through DuckDB without their rows in pandas (:func:`bankxl.engine.inputs.load_file`:
     a Parquet file, or a CSV with ``engine`` DuckDB or over the size threshold); their ``df`` is then a
     :class:`bankxl.engine.inputs.DuckTable` with the same values and problems.
@@ -2050,7 +2066,8 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     specs = [(get_table(w), True) for w in wanted] + [(get_table(o), False) for o in optional]
     seen_ids: set[str] = set()
     specs = [(s, r) for s, r in specs if not (s.id in seen_ids or seen_ids.add(s.id))]
-    cands = _candidates(sources)
+    broken: list[tuple[Path, DataValidationError]] | None = [] if errors is not None else None
+    cands = _candidates(sources, broken)
     chosen: dict[str, _Cand] = {}
     used: set[int] = set()
 
@@ -2060,6 +2077,14 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
         if errors is None or spec.id in required:
             raise err
         errors[spec.id] = err
+
+    ids = {s.id for s, _r in specs}
+    for path, err in broken or ():  # a file that cannot be opened fails the table it is named after, nothing else
+        owner = _canonical_owner(path.stem)
+        if owner in ids:
+            failed(get_table(owner), err)
+        else:
+            errors[path.name] = err
 
     def claim(spec, c):
         chosen[spec.id] = c

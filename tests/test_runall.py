@@ -619,3 +619,36 @@ def test_cross_view_write_error_is_raised_with_parallel_writes(tmp_path, monkeyp
         names = sorted(p.name for p in (tmp_path / f"j{j}").iterdir() if p.is_file())
         assert "营销任务清单.xlsx" not in names and {"XA_XA场景.xlsx", "XB_XB场景.xlsx"} <= set(names)
         assert not [n for n in names if n.endswith(".tmp")]
+
+
+def test_an_empty_or_unreadable_file_fails_only_its_table(tmp_path):
+    """Part D item 2 (breaker finding): ONE 0-byte CSV in the input folder stopped the whole run. Now the file that
+    cannot be opened fails only the table its name names: 定期存款明细.csv (0 bytes) -> XH (needs it) is skipped with
+    the reason naming the file, XA (optional there) runs; a 0-byte workbook 空.xlsx (names no table) and a prose
+    笔记.txt fail nothing; each unreadable file gets one 未能读取 line naming it. Exit code 0 as for any skipped
+    scenario; 2 when the only scenario asked for needed the empty file (nothing ran)."""
+    src = tmp_path / "in"
+    src.mkdir()
+    b = bank()
+    b["客户"].to_csv(src / "客户.csv", index=False)
+    (src / "定期存款明细.csv").write_bytes(b"")
+    (src / "空.xlsx").write_bytes(b"")
+    (src / "笔记.txt").write_text("这是说明文件\n本文件夹是十一月的导出数据, 请勿修改。\n", encoding="utf-8")
+    files = sorted(src.iterdir())
+    xh = Scenario(id="test.xh", code="XH", title="XH场景", group="存款营销", inputs=("time_deposits",), params=P,
+                  run=_list_run("XH", {}))
+    said: list[str] = []
+    res = run_all(files, tmp_path / "o", scenarios=[XA, xh], as_of=AS_OF, progress=said.append)
+    assert [r.status for r in res.runs] == [RAN, SKIPPED] and res.exit_code == 0
+    assert res.runs[1].reason == ("输入表「定期存款明细」(time_deposits) 未能读取: 文件 定期存款明细.csv 为空(没有表头也没有数据)。"
+                                  "请检查导出是否成功。")
+    failed = [s for s in said if s.startswith("  未能读取 failed")]
+    assert failed == [
+        "  未能读取 failed time_deposits: 文件 定期存款明细.csv 为空(没有表头也没有数据)。请检查导出是否成功。 "
+        "File 定期存款明细.csv is empty (no header, no data); check the export.",
+        "  未能读取 failed 空.xlsx: 文件 空.xlsx 不是有效的 Excel 工作簿(可能是网页/HTML 导出或文件已损坏), 请在 Excel 中另存为 "
+        ".xlsx 后再试。 File 空.xlsx is not a valid Excel workbook (perhaps a web-page/HTML export or a damaged file); "
+        "open it in Excel, save it as .xlsx and try again."]
+    assert run_all(files, tmp_path / "o2", scenarios=[xh], as_of=AS_OF).exit_code == 2
+    with pytest.raises(DataValidationError, match="定期存款明细.csv 为空"):  # one table asked for: still an error
+        bio.read_tables(files, ["time_deposits"])
