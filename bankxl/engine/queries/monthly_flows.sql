@@ -12,8 +12,10 @@
 --     (one month of grace); 0 without one.
 --   level 1, one row for the window (cust_id NULL, sums 0): first_month / last_month, the covered months as
 --     year × 12 + month − 1 — first_month NULL when no flow lies in the window, no month when first > last.
--- Input txn: 交易流水 as conformed (客户号 trimmed) with a _row unique per row (the key of dropped). The person
--- aggregates sum in the engine's order: money may differ from a pandas sum in the last bits.
+-- Input txn: 交易流水 as conformed (客户号 trimmed) with a _row unique per row (the key of dropped). The sums are
+-- exact — each |amount| as DECIMAL(38, 6) (to the micro-yuan), added without rounding — so they do not depend on
+-- the order the engine adds in: every engine, thread count and input path (a pandas frame, a CSV or Parquet file
+-- read into DuckDB) gives the same bits; they may differ from a float sum in the last bits.
 -- input txn: _row int, cust_id text, txn_ts date, amount money, dc text, cpty_name text, memo text
 -- input dropped: _row int
 -- input persons: cust_id text, person text
@@ -25,6 +27,7 @@
 -- order: level, cust_id
 WITH w AS (
     SELECT t._row, t.cust_id, CAST(t.txn_ts AS DATE) AS ts, dw.dir AS dir, COALESCE(ABS(t.amount), 0.0) AS amount,
+           CAST(COALESCE(ABS(t.amount), 0.0) AS DECIMAL(38, 6)) AS exact,
            COALESCE(t.cpty_name, '') || ' ' || COALESCE(t.memo, '') AS text
     FROM txn AS t
     LEFT JOIN dc_words AS dw ON dw.word = UPPER(COALESCE(CAST(t.dc AS VARCHAR), ''))
@@ -38,7 +41,7 @@ b AS (
 n AS (SELECT m1 - m0 + 1 AS nm FROM b),
 k AS (
     SELECT COALESCE(ps.person, w.cust_id) AS person, YEAR(w.ts) * 12 + MONTH(w.ts) - 1 - b.m0 AS m, w.dir, w.amount,
-           w.text
+           w.exact, w.text
     FROM w
     CROSS JOIN b
     LEFT JOIN (SELECT DISTINCT _row FROM dropped) AS x ON x._row = w._row
@@ -48,8 +51,8 @@ k AS (
 ),
 g AS (
     SELECT person,
-           SUM(CASE WHEN dir = 'C' THEN amount ELSE 0.0 END) AS inc,
-           SUM(CASE WHEN dir = 'C' THEN 0.0 ELSE amount END) AS spent,
+           CAST(SUM(CASE WHEN dir = 'C' THEN exact ELSE 0 END) AS DOUBLE) AS inc,
+           CAST(SUM(CASE WHEN dir = 'C' THEN 0 ELSE exact END) AS DOUBLE) AS spent,
            COUNT(DISTINCT CASE WHEN dir = 'C' AND amount > 0 THEN m END) AS income_months
     FROM k
     GROUP BY person

@@ -2,7 +2,8 @@
 -- the 代发 credits (PAYROLL_CREDIT: the rule of bankxl.rules.payroll) of the window (start, as_of] whose amount is
 -- not blank — pay_months: the calendar months holding one; pay_total: Σ of their amounts (元, as given). A customer
 -- without such a credit has no row. Input txn: 交易流水 as conformed (客户号 trimmed); 借贷 read through dc_words.
--- The sum is the engine's: money may differ from a pandas sum in the last bits.
+-- The sum is exact (amounts as DECIMAL(38, 6), to the micro-yuan, added without rounding): the same bits on every
+-- engine and input path, whatever order the engine adds in; it may differ from a float sum in the last bits.
 -- input txn: cust_id text, txn_ts date, amount money, dc text, cpty_name text, memo text
 -- input dc_words: word text, dir text
 -- param start: date
@@ -18,7 +19,7 @@ WITH w AS (
     WHERE t.cust_id IS NOT NULL AND t.amount IS NOT NULL
       AND CAST(t.txn_ts AS DATE) > $start AND CAST(t.txn_ts AS DATE) <= $as_of
 )
-SELECT cust_id, COUNT(DISTINCT YEAR(ts) * 12 + MONTH(ts)) AS pay_months, SUM(amount) AS pay_total
+SELECT cust_id, COUNT(DISTINCT YEAR(ts) * 12 + MONTH(ts)) AS pay_months, CAST(SUM(CAST(amount AS DECIMAL(38, 6))) AS DOUBLE) AS pay_total
 FROM w
 WHERE PAYROLL_CREDIT(dir, text)
 GROUP BY cust_id
