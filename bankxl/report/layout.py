@@ -21,7 +21,8 @@ Rules (issue 10 items 2-3):
 * **Pages.** A4 (A3 for wide sheets), margins 0.4 in left/right and 0.6 in top/bottom. The print scale
   is chosen by the writer, not by "fit to page" (Excel ignores manual page breaks under fit-to):
   :func:`width_scale` fits the content width; :func:`paginate` then places a page break before any
-  *keep* group (a chart, a section title with its header and first rows) that would cross the page end.
+  *keep* group (a chart, a table that fits a page, else a section title with its header and first rows)
+  that would cross the page end.
   Summary sheets shrink (to ``MIN_SCALE`` at most) until they print on ``MAX_SUMMARY_PAGES`` pages.
 * **Print roles.** :func:`print_role`: a sheet is a *detail* sheet when the scenario says so
   (``Sheet.print_role``) or a table on it has more than ``DETAIL_ROWS`` rows or holds tags; else a
@@ -143,20 +144,22 @@ def paginate(heights: Sequence[float], keeps: Iterable[tuple[int, int]], page_h:
     ``page_h`` points tall; pages after the first lose ``repeat_h`` to repeated header rows.
 
     ``keeps``: [first, end) row ranges printed on one page when they fit one (charts, a section title with
-    its header and first rows): a page ends before such a range rather than inside it."""
+    its header and first rows): a page ends before such a range rather than inside it. Ranges starting on the
+    same row are alternatives, the longest that fits a page wins (a whole table, else its title, header and
+    first rows); one taller than a page is split as usual."""
     h = np.asarray(heights, dtype="float64")
-    keep_end: dict[int, int] = {}
+    keep_ends: dict[int, list[int]] = {}
     for a, b in keeps:
         if b > a:
-            keep_end[a] = max(keep_end.get(a, a), b)
+            keep_ends.setdefault(a, []).append(b)
     breaks: list[int] = []
     top, used, cap = start, 0.0, page_h
     r = start
     while r < len(h):
-        end = keep_end.get(r)
-        if end is not None and r > top:
-            group = float(h[r:end].sum())
-            if used + group > cap and group <= page_h - repeat_h:
+        fits = [float(h[r:e].sum()) for e in keep_ends.get(r, ())]
+        fits = [g for g in fits if g <= page_h - repeat_h]
+        if fits and r > top:
+            if used + max(fits) > cap:
                 breaks.append(r)
                 top, used, cap = r, repeat_h, page_h
         if used + h[r] > cap and r > top:
@@ -182,16 +185,23 @@ class PagePlan:
 def plan_pages(heights: Sequence[float], keeps: Sequence[tuple[int, int]], content_w: float, paper: int,
                landscape: bool, *, repeat_h: float = 0.0, max_pages: int | None = MAX_SUMMARY_PAGES) -> PagePlan:
     """The page plan of a sheet: the width scale, then (for ``max_pages``) smaller scales in steps of 5 %
-    down to ``MIN_SCALE`` until the rows fit ``max_pages`` pages (the smallest page count found otherwise)."""
+    down to ``MIN_SCALE`` until the rows fit ``max_pages`` pages (the smallest page count found otherwise).
+    At each scale the ``keeps`` are tried as given (alternatives from one row: the longest that fits a page,
+    see :func:`paginate`), then with only the shortest keep of each row (a table's head, not the whole table)
+    when keeping whole tables would need more than ``max_pages`` pages: a larger print before whole tables."""
     pw, ph = printable(paper, landscape)
     scale = width_scale(content_w, pw)
+    heads: dict[int, int] = {}
+    for a, b in keeps:
+        heads[a] = min(heads.get(a, b), b)
     best = None
     for s in range(scale, min(scale, MIN_SCALE) - 1, -5):
-        plan = PagePlan(s, paginate(heights, keeps, ph * FIT * 100 / s, repeat_h))
-        if best is None or plan.pages < best.pages:
-            best = plan
-        if max_pages is None or plan.pages <= max_pages:
-            return plan
+        for ks in (keeps, list(heads.items())):
+            plan = PagePlan(s, paginate(heights, ks, ph * FIT * 100 / s, repeat_h))
+            if best is None or plan.pages < best.pages:
+                best = plan
+            if max_pages is None or plan.pages <= max_pages:
+                return plan
     return best
 
 

@@ -583,8 +583,9 @@ class XlsxReportWriter:
 
     def _page_model(self, spans: list, col_units: dict) -> tuple[np.ndarray, list, int, int]:
         """(row heights in points, keep ranges, last used row, last used column) of the sheet just
-        written: a chart's anchor rows are one keep, a table's caption + header + first ``KEEP_ROWS`` rows
-        another (a table of up to 12 rows is kept whole), a note's title + first two lines another."""
+        written: a chart's anchor rows are one keep, a table another (whole when it fits a page, else its
+        caption + header + first ``KEEP_ROWS`` rows: a page never starts with a table's last few rows when
+        the table fits one), a note's title + first two lines another."""
         last_row = max([end - 1 for *_, end in spans] + [0])
         last_col = max(list(col_units) + [0])
         heights = np.full(last_row + 2, layout.DEFAULT_ROW_PT)
@@ -603,8 +604,7 @@ class XlsxReportWriter:
                     c += 1
                 last_col = max(last_col, c - 1)
             elif isinstance(block, Table) and header_row is not None:
-                n = len(block.df)
-                keeps.append((start, end if n <= 12 else header_row + 1 + layout.KEEP_ROWS))
+                keeps += [(start, end), (start, min(end, header_row + 1 + layout.KEEP_ROWS))]
             elif isinstance(block, Note):
                 keeps.append((start, min(end, start + bool(block.title) + 2)))
             elif isinstance(block, PivotBlock):

@@ -157,7 +157,7 @@ def run(tables: Mapping[str, pd.DataFrame], params: MaturityParams, ctx: RunCont
         Table(st["customers"], name="maturity_customers", title="到期去重客户数", text_columns=("机构号",),
               conditional=_level_marks(top),
               formats={p: "int" for p in [*periods, "合计"]}),
-    ])
+    ], print_role="summary")  # prints whole at any number of outlets (by rule, > 100 rows printed page 1 only)
 
     # 到期明细 + native pivots (over pre-aggregated rows when the detail does not fit on one sheet)
     pre_agg = not detail_fits(len(d))  # then 到期明细 is not written: not built either (1.3M × 22 at 1M customers)
