@@ -12,7 +12,7 @@ import pytest
 from conftest import AS_OF, _sample
 from openpyxl.utils.cell import range_boundaries
 
-from bankxl.report import layout
+from bankxl.report import Note, layout
 from bankxl.report.xlsx import write_report
 from bankxl.runner import execute
 
@@ -101,3 +101,16 @@ def test_plan_pages_splits_tables_before_it_exceeds_the_page_limit():
     assert (whole.scale, whole.breaks) == (100, [20, 40, 60])
     plan = layout.plan_pages(h, keeps, 100.0, 9, True, max_pages=3)
     assert (plan.scale, plan.breaks) == (100, [32, 64])
+
+
+@pytest.mark.parametrize("action, shown", [(None, "行长/理财经理在岗, 预约1位大额客户"),
+                                           ("{n_big}位大额客户请行长接待", "1位大额客户请行长接待")])
+def test_staffing_note_shows_the_suggestion_as_the_schedule_writes_it(action, shown):
+    """排班's note quotes 大额客户排班建议 filled for one large customer (the schedule's own sentence), not the raw
+    template: branch heads read "预约{n_big}位" (seen in the rendered demo report)."""
+    bank = _sample(2000, 20261130)
+    params = {"staff_large_action": action} if action else None
+    report = execute("D2", {k: bank[k] for k in ("time_deposits", "orgs")}, params, as_of=AS_OF)
+    lines = [x for b in report.sheet("排班").blocks if isinstance(b, Note) for x in b.lines]
+    assert any(f"(1 位大额客户时为「{shown}」)" in x for x in lines), lines
+    assert not any("{" in x for x in lines)

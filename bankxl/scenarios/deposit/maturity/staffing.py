@@ -134,9 +134,11 @@ def staffing_blocks(staff: pd.DataFrame, params: MaturityParams, ctx: RunContext
     same on every row (e.g. 1 everywhere when no outlet has more than ``customers_per_staff_day`` maturing
     customers a day) under a full bar looks informative and is not (issue 10 item 5); the note says so."""
     per = params.customers_per_staff_day
+    # the parameter filled as the schedule fills it, not its raw template ({n_big} is not for branch heads)
+    example = fill_template(params.staff_large_action, pd.DataFrame({"n_big": [1]})).iloc[0]
     lines = [f"按实际可支取日(工作日)× 网点: 所需人天 = ceil(到期客户数 / {per})【假设: 人均日处理量】。",
              f"大额客户: 当日在该网点到期合计 ≥ {params.large_customer:,.0f} {ctx.base_unit}; 建议安排加上参数「大额客户排班建议」"
-             f"(「{params.staff_large_action}」), 大额客户号最多列 {params.large_ids_shown} 个(按金额从大到小); "
+             f"(1 位大额客户时为「{example}」), 大额客户号最多列 {params.large_ids_shown} 个(按金额从大到小); "
              "客户名单见「大额到期客户」。"]
     need = staff["所需人天"]
     varies = len(need) > 0 and need.nunique() > 1
