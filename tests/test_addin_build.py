@@ -422,13 +422,7 @@ def test_customui_schema_openxml_audit(built, tmp_path):
     result = OpenXmlValidator().validate(str(built))
     assert result.is_valid, [str(e) for e in result.errors]
     # the validator really reads customUI: a bad attribute value is reported
-    bad = tmp_path / "bad.xlam"
-    with zipfile.ZipFile(built) as src, zipfile.ZipFile(bad, "w") as dst:
-        for name in src.namelist():
-            data = src.read(name)
-            if name == "customUI/customUI.xml":
-                data = data.replace(b'size="large"', b'size="huge"', 1)
-            dst.writestr(name, data)
+    bad = _with_customui(built, tmp_path / "bad.xlam", b'size="large"', b'size="huge"')
     result = OpenXmlValidator().validate(str(bad))
     assert not result.is_valid and any("customUI" in str(e) for e in result.errors)
 
@@ -446,14 +440,19 @@ def test_build_customui_rejects_bad_input():
     assert ET.fromstring(xml).find(f".//{{{CUSTOMUI_NS}}}button").get("label") == 'a"<&'
 
 
-def test_check_xlam_finds_problems(built, tmp_path):
-    bad = tmp_path / "bad.xlam"
-    with zipfile.ZipFile(built) as src, zipfile.ZipFile(bad, "w") as dst:
+def _with_customui(built: Path, path: Path, old: bytes, new: bytes) -> Path:
+    """A copy of the add-in ``built`` at ``path`` whose customUI.xml has its first ``old`` replaced by ``new``."""
+    with zipfile.ZipFile(built) as src, zipfile.ZipFile(path, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
             if name == "customUI/customUI.xml":
-                data = data.replace(b'onAction="BankXL_OnAction"', b'onAction="NoSuchSub"', 1)
+                data = data.replace(old, new, 1)
             dst.writestr(name, data)
+    return path
+
+
+def test_check_xlam_finds_problems(built, tmp_path):
+    bad = _with_customui(built, tmp_path / "bad.xlam", b'onAction="BankXL_OnAction"', b'onAction="NoSuchSub"')
     problems = check_xlam(bad, schema=False)
     assert any("NoSuchSub" in p for p in problems)
     assert check_xlam(tmp_path / "missing.xlam")

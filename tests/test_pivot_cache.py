@@ -141,21 +141,32 @@ def _stored(path: Path) -> dict[str, tuple[int, int, bytes]]:
     return out
 
 
-def test_unchanged_members_copied_as_stored(tmp_path, df):
-    """Members not edited keep their compressed bytes: the workbook is not inflated and deflated again.
-    The input is deflated at level 1, so re-deflating (at zlib's default level 6) would change them."""
-    first = tmp_path / "first.xlsx"
-    wb = xlsxwriter.Workbook(str(first))
+def _filler_workbook(path: Path, df, rows: int) -> Path:
+    """An XlsxWriter workbook at ``path``: sheet src with ``df``'s header and ``rows - 1`` rows of 20 filler
+    texts from column G (members worth compressing), and an empty sheet pv for the pivot."""
+    wb = xlsxwriter.Workbook(str(path))
     src = wb.add_worksheet("src")
     wb.add_worksheet("pv")
     src.write_row(0, 0, list(df.columns))
-    for i in range(1, 400):
+    for i in range(1, rows):
         src.write_row(i, 6, [f"行{i}列{j}" for j in range(20)])
     wb.close()
-    path = tmp_path / "level1.xlsx"
-    with zipfile.ZipFile(first) as zin, zipfile.ZipFile(path, "w") as zout:
+    return path
+
+
+def _deflated_at_level_1(source: Path, zout: zipfile.ZipFile) -> None:
+    """Every member of the zip at ``source`` written into ``zout`` deflated at level 1 (zlib's default is 6)."""
+    with zipfile.ZipFile(source) as zin:
         for info in zin.infolist():
             zout.writestr(info, zin.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
+
+def test_unchanged_members_copied_as_stored(tmp_path, df):
+    """Members not edited keep their compressed bytes: the workbook is not inflated and deflated again.
+    The input is deflated at level 1, so re-deflating (at zlib's default level 6) would change them."""
+    path = tmp_path / "level1.xlsx"
+    with zipfile.ZipFile(path, "w") as zout:
+        _deflated_at_level_1(_filler_workbook(tmp_path / "first.xlsx", df, 400), zout)
     before = _stored(path)
     add_pivots(path, [PivotPlacement(SPEC, "src", f"A1:F{len(df) + 1}", df, "pv", "B2")])
     after = _stored(path)
@@ -234,18 +245,9 @@ class _Unseekable(io.RawIOBase):
 
 
 def test_members_with_data_descriptors_copied_as_stored(tmp_path, df):
-    first = tmp_path / "first.xlsx"
-    wb = xlsxwriter.Workbook(str(first))
-    src = wb.add_worksheet("src")
-    wb.add_worksheet("pv")
-    src.write_row(0, 0, list(df.columns))
-    for i in range(1, 200):
-        src.write_row(i, 6, [f"行{i}列{j}" for j in range(20)])
-    wb.close()
     stream = _Unseekable()
-    with zipfile.ZipFile(first) as zin, zipfile.ZipFile(stream, "w") as zout:
-        for info in zin.infolist():
-            zout.writestr(info, zin.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    with zipfile.ZipFile(stream, "w") as zout:
+        _deflated_at_level_1(_filler_workbook(tmp_path / "first.xlsx", df, 200), zout)
     path = tmp_path / "descriptors.xlsx"
     path.write_bytes(bytes(stream.data))
     with zipfile.ZipFile(path) as z:
