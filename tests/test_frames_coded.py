@@ -87,7 +87,8 @@ def test_codes_keys_and_columns_by_hand_equal_on_pandas_and_duckdb(tmp_path, mon
     _same(coded_columns(pq_t, "cust_id", COLS[:-1], categorical=["org_id"]),
           coded_columns(df, "cust_id", COLS[:-1], categorical=["org_id"]))
     _same(coded_columns(csv_t, "cust_id", ["dep_avg"]), coded_columns(df, "cust_id", ["dep_avg"]))
-    left = "SELECT COUNT(*) FROM duckdb_tables() WHERE table_name LIKE 'bx_keys%' OR table_name LIKE 'bx_cat%'"
+    left = ("SELECT COUNT(*) FROM duckdb_tables() WHERE table_name LIKE 'bx_keys%' OR table_name LIKE 'bx_cat%' "
+            "OR table_name LIKE 'bx_coded%'")
     assert csv_t.con.execute(left).fetchall()[0][0] == 0  # the rank tables are dropped
     with pytest.raises(KeyError):
         coded_columns(csv_t, "cust_id", ["nope"])

@@ -79,12 +79,13 @@ def use_duckdb(path: Path, engine: Any = None) -> bool:
 
 
 #: tables a scenario reads as a DuckDB relation (its code uses only ``len``, the engine queries and one column
-#: (``t["cust_id"]``, C7) on them; 客户月度存款 of D4/D3: :func:`bankxl.frames.coded_columns`, integer 客户号 codes
+#: (``t["cust_id"]``, C7) on them; 客户月度存款 of D4/D3/E3: :func:`bankxl.frames.coded_columns`, integer 客户号 codes
 #: and the numeric/date columns they use):
 #: only these are read through DuckDB in a run (:func:`bankxl.runner.prepare`); every other scenario gets the
 #: pandas loader's frame, as before
 RELATION_READY = {"C3": ("transactions",), "D4": ("transactions", "customer_monthly"),
-                  "D3": ("transactions", "customer_monthly"), "C7": ("transactions",)}
+                  "D3": ("transactions", "customer_monthly"), "C7": ("transactions",),
+                  "E3": ("customer_monthly",)}
 
 
 def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: Any = None, **kw: Any
@@ -147,17 +148,21 @@ class DuckTable:
         a NULL/blank key; ``keys`` those distinct keys in that order; ``frame`` ``columns`` (spec columns or
         ``_row``) with the loader's dtypes, index 0..n-1, those in ``categorical`` as ``Categorical`` (codes
         ranked in DuckDB the same way, categories = the sorted distinct non-NULL values). Only these come to
-        pandas; ranks are computed in small tables of this connection, dropped before returning."""
+        pandas; the typed view is read once into a table of the used columns, ranks are computed in small tables
+        of this connection; all dropped before returning."""
         for c in [key, *columns]:
             if c != "_row":
                 self.spec.column(c)  # KeyError for a column the table does not have
         tag = uuid.uuid4().hex[:12]
+        rows = f"bx_coded_{tag}"  # the columns used, read from the typed view ONCE (each read evaluates its joins)
         ranked = {key: f"bx_keys_{tag}"} | {c: f"bx_cat{i}_{tag}" for i, c in enumerate(categorical)}
         try:
+            need = ", ".join(f'"{c}"' for c in dict.fromkeys([key, *columns]))
+            self.con.execute(f"CREATE TABLE {rows} AS SELECT _rid, {need} FROM {self.view}")
             for c, name in ranked.items():
                 blank = " AND v <> ''" if c == key else ""
                 self.con.execute(f'CREATE TABLE {name} AS SELECT v, CAST(ROW_NUMBER() OVER (ORDER BY v COLLATE C) - 1 '
-                                 f'AS BIGINT) AS c FROM (SELECT DISTINCT "{c}" AS v FROM {self.view}) '
+                                 f'AS BIGINT) AS c FROM (SELECT DISTINCT "{c}" AS v FROM {rows}) '
                                  f'WHERE v IS NOT NULL{blank}')
             sel = ["COALESCE(r0.c, -1) AS __code"]
             joins = [f'LEFT JOIN {ranked[key]} AS r0 ON r0.v = t."{key}"']
@@ -167,11 +172,11 @@ class DuckTable:
                     joins.append(f'LEFT JOIN {ranked[c]} AS r{i + 1} ON r{i + 1}.v = t."{c}"')
                 else:
                     sel.append(f't."{c}"')
-            raw = self.con.execute(f"SELECT {', '.join(sel)} FROM {self.view} AS t {' '.join(joins)} "
+            raw = self.con.execute(f"SELECT {', '.join(sel)} FROM {rows} AS t {' '.join(joins)} "
                                    f"ORDER BY t._rid").df()
             uniq = {c: self.con.execute(f"SELECT v FROM {name} ORDER BY c").df()["v"] for c, name in ranked.items()}
         finally:
-            for name in ranked.values():
+            for name in [rows, *ranked.values()]:
                 self.con.execute(f"DROP TABLE IF EXISTS {name}")
         out = {}
         for c in columns:

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ....errors import ParameterError
+from ....frames import coded_columns
 from ....lists import Rule, check_levels, format_values, levels_param, score_list, strategy_param
 from ....report import Chart, Figure, Headline, Note, Report, Sheet, Table
 from ....rules.identity import by_cust_id
@@ -180,13 +181,15 @@ def activity(tables: Mapping[str, pd.DataFrame], p: MobileActivityParams, ctx: R
     ``tier_basis`` average; for 'either' the login average), active_now (boolean, <NA> unknown), dep (存款日均 元),
     points (月均积分), band (积分档 index, -1 unknown), signup_date, org_id, mgr_id."""
     mb = dedupe(tables["mobile_banking_monthly"], ["cust_id", "month"], "mobile_banking_monthly", ctx)
-    cm = tables["customer_monthly"]
+    # 客户月度存款 as 客户号 codes + 月份/存款月日均 (frames.coded_columns; read through DuckDB: computed there)
+    cm = coded_columns(tables["customer_monthly"], "cust_id", ("month", "dep_avg"))
+    cm_ids = pd.Series(cm.keys, dtype="string").str.strip()  # its distinct 客户号, trimmed once each
     cust = by_cust_id(tables.get("customers"))
     months = window(ctx.as_of, int(p.window_months))
     k, end = len(months), months[-1]
 
     all_ids = pd.Index(pd.concat([pd.Series(cust.index, dtype="string"), _distinct_ids(mb["cust_id"]),
-                                  _distinct_ids(cm["cust_id"])]).unique())
+                                  cm_ids]).unique())
     all_ids = all_ids[all_ids != ""].sort_values()
     closed_ids = pd.Index([], dtype="string")
     if "cust_status" in cust.columns:
@@ -250,9 +253,10 @@ def activity(tables: Mapping[str, pd.DataFrame], p: MobileActivityParams, ctx: R
     active_now[unsigned] = False
 
     # deposits: mean 存款月日均 of the window months the customer has
-    cc = _codes(cm["cust_id"], ids)
-    cpos = _mpos(cm["month"], months[0], k)
-    dv = pd.to_numeric(cm["dep_avg"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    pos = ids.get_indexer(pd.Index(cm_ids.fillna("")))  # as _codes: the trimmed 客户号's position in ids
+    cc = np.where(cm.codes >= 0, pos[np.maximum(cm.codes, 0)], -1) if len(pos) else np.full(len(cm), -1)
+    cpos = _mpos(cm.frame["month"], months[0], k)
+    dv = pd.to_numeric(cm.frame["dep_avg"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     ok = (cc >= 0) & (cpos >= 0) & ~np.isnan(dv)
     with np.errstate(invalid="ignore", divide="ignore"):
         dep = np.bincount(cc[ok], dv[ok], minlength=n) / np.bincount(cc[ok], minlength=n)
