@@ -670,6 +670,8 @@ class _Body:
         j, k, spec = pos, col.kind, self.spec
         ct = self.ctypes[j]
         batched = k in TEXT_KINDS and col.id not in bio.CURRENCY_COLUMNS and ct == "text"
+        # a typed cell (Parquet number / date) the rule leaves as it is needs no map row either
+        partial = batched or (ct in ("num", "date") and k not in TEXT_KINDS and col.id not in bio.CURRENCY_COLUMNS)
         rows_where = f"rid IN (SELECT rid FROM {self.kept})"
         groups: dict[Any, list] = {}  # (order key) -> [code, values, reasons]
         order: list = []
@@ -702,6 +704,9 @@ class _Body:
             if batched:  # only what the rule changed
                 same = (vals.astype(object) == pd.Series(v, dtype=object)).fillna(False).to_numpy(dtype=bool)
                 maps.append(pd.DataFrame({"v": v[~same], "val": vals[~same].astype(object).where(vals[~same].notna(), None)}))
+            elif partial:  # only what the rule changed (a value it made blank included)
+                same = _same_typed(vals, v, ct)
+                maps.append(pd.DataFrame({"v": v[~same], "val": vals.to_numpy()[~same]}))
             else:
                 maps.append(pd.DataFrame({"v": v, "val": vals.to_numpy() if k not in TEXT_KINDS
                                           else vals.astype(object).where(vals.notna(), None).to_numpy()}))
@@ -736,6 +741,10 @@ class _Body:
         if batched:
             expr = f"CASE WHEN k.c{j} IS NULL THEN CAST({null_val} AS {sqlt}) WHEN {alias}.v IS NOT NULL " \
                    f"THEN {alias}.val ELSE k.c{j} END"
+        elif partial:  # a NaN cell is not among the distinct values: NULL, as an unmatched map row gave
+            nan = f"WHEN isnan(k.c{j}) THEN NULL " if ct == "num" else ""
+            expr = f"CASE WHEN k.c{j} IS NULL THEN CAST({null_val} AS {sqlt}) WHEN {alias}.v IS NOT NULL " \
+                   f"THEN {alias}.val {nan}ELSE CAST(k.c{j} AS {sqlt}) END"
         else:
             expr = f"CASE WHEN k.c{j} IS NULL THEN CAST({null_val} AS {sqlt}) ELSE {alias}.val END"
         join = [f"LEFT JOIN {m} AS {alias} ON {alias}.v = k.c{j}"]
@@ -743,10 +752,19 @@ class _Body:
             self._add(f"SELECT rid, c{j} AS v FROM {self.kept} WHERE NOT {self.nb[j]}", label, "REQUIRED_EMPTY", "v",
                       "必填列为空", bio._action(col, "REQUIRED_EMPTY"))
         if col.nonneg and k in ("money", "number", "int", "rate"):
-            self._add(f"SELECT k.rid, k.c{j} AS v FROM {self.kept} AS k JOIN {m} AS {alias} ON {alias}.v = k.c{j} "
-                      f"WHERE {alias}.val < 0", label, "NEG_BALANCE", "v", "金额为负(透支/冲正?), 该列不应为负",
+            neg = f"({expr}) < 0" if partial else f"{alias}.val < 0"
+            self._add(f"SELECT k.rid, k.c{j} AS v FROM {self.kept} AS k LEFT JOIN {m} AS {alias} ON {alias}.v = k.c{j} "
+                      f"WHERE {neg}", label, "NEG_BALANCE", "v", "金额为负(透支/冲正?), 该列不应为负",
                       bio._action(col, "NEG_BALANCE"))
         return expr, join
+
+
+def _same_typed(vals: pd.Series, v: np.ndarray, ct: str) -> np.ndarray:
+    """Which distinct typed cells ``v`` (``ct`` "num": float64; "date": datetime64) the rule left unchanged:
+    ``vals`` (its result, the loader's dtype) equal to the cell; a value made blank or changed is False."""
+    if ct == "num":
+        return vals.to_numpy(dtype="float64", na_value=np.nan) == v
+    return (pd.Series(pd.to_datetime(v)).to_numpy() == vals.to_numpy(dtype="datetime64[ns]")) & pd.notna(v)
 
 
 def _lit(v: Any) -> str:
