@@ -5,11 +5,14 @@ of a block that fits a page (the demo's 到期去重客户数 printed its last 3
 Read back from the written workbook with openpyxl: table ranges, print area, manual page breaks."""
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 from conftest import AS_OF, _sample
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
 from bankxl.report import Note, layout
@@ -114,3 +117,49 @@ def test_staffing_note_shows_the_suggestion_as_the_schedule_writes_it(action, sh
     lines = [x for b in report.sheet("排班").blocks if isinstance(b, Note) for x in b.lines]
     assert any(f"(1 位大额客户时为「{shown}」)" in x for x in lines), lines
     assert not any("{" in x for x in lines)
+
+
+def _units(text: str) -> int:
+    """Display width of ``text`` in Excel character units, by hand: East Asian wide/fullwidth characters 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _printed_widths(ws) -> list[float]:
+    """Widths (units) of the columns of ``ws``'s print area; a column without a set width is Excel's 8.43."""
+    c0, _, c1, _ = range_boundaries(ws.print_area.split("!")[1].replace("$", ""))
+    set_w = {c: d.width for d in ws.column_dimensions.values() if d.width
+             for c in range(d.min or 1, (d.max or d.min or 1) + 1)}
+    return [set_w.get(c, 8.43) for c in range(c0, c1 + 1)]
+
+
+def test_note_lines_print_whole_inside_the_print_area(tmp_path):
+    """A note line (text in column A, nothing else on its row) wider than the print area's columns is wrapped
+    in a cell merged across all of them, its row tall enough for its lines (15 pt a line); narrower lines may
+    overflow as before. D2's 数据问题 (notes only) printed one column wide: "未发现数据问", "行号为打开原"; its
+    column A is now wide enough. On 说明 the long 表「机构」在 6 处内容相同 … line wraps inside A:E."""
+    bank = _sample(2000, 20261130)
+    write_report(execute("D2", {k: bank[k] for k in ("time_deposits", "orgs", "customers")}, as_of=AS_OF),
+                 tmp_path / "d2.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "d2.xlsx")
+    wrapped = 0
+    for name in ("数据问题", "说明"):
+        ws = wb[name]
+        widths = _printed_widths(ws)
+        merged = {str(m): m for m in ws.merged_cells.ranges}
+        _, r0, _, r1 = range_boundaries(ws.print_area.split("!")[1].replace("$", ""))
+        for r in range(r0, r1 + 1):
+            row = [c.value for c in ws[r]]
+            text = row[0] if row else None
+            if not isinstance(text, str) or any(v is not None for v in row[1:]):
+                continue
+            if _units(text) + 2 <= sum(widths):
+                continue  # fits the printed width on one line
+            span = f"A{r}:{get_column_letter(len(widths))}{r}"
+            assert len(widths) == 1 or span in merged, (name, r, text[:30])
+            assert ws.cell(r, 1).alignment.wrap_text, (name, r)
+            lines = -(-_units(text) // (sum(widths) - 2))  # ceil: what a cell of the printed width holds
+            assert ws.row_dimensions[r].height >= min(lines, layout.MAX_LINES) * 15, (name, r, lines)
+            wrapped += 1
+    assert wrapped >= 1  # the 说明 line of 6 identical 机构 tables
+    ws = wb["数据问题"]
+    assert sum(_printed_widths(ws)) >= max(_units(c.value) + 2 for c in ws["A"] if isinstance(c.value, str))

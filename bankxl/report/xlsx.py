@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 LARGE_CELLS = 3_000_000
 LONG_TABLE_ROWS = 1_000  # a longer table is added without XlsxWriter's per-cell overlap check (_add_table)
 WRAP_WIDTH = 40  # text columns wider than this (in Excel character units) wrap
+NOTE_WIDTH = 100  # column A of a sheet of notes only (no table): about an A4 landscape page at 100 %
 INTEGER_TICKS = 8  # at most this many intervals on a count axis (Chart.integer)
 FIGURE_NOTE_WIDTH = 50  # the headline's 说明 column is at least this wide when a note reaches it; longer wraps
 WIDE_SHEET = 220  # total column width (character units) above which a sheet prints on A3
@@ -557,6 +558,7 @@ class XlsxReportWriter:
         right = _escape_hf(sheet.name) + (" (明细, 打印首页)" if role == "detail" and not one_page else "")
         ws.set_header(f"&L&\"等线,Bold\"{_escape_hf(self.report.title)}&R{right}")
         ws.set_footer(f"&L数据日期: {date_txt}&C{FOOTER_NOTE}&R第 &P 页 / 共 &N 页")
+        self._wrap_note_lines(ws, spans, col_units)
         heights, keeps, last_row, last_col = self._page_model(spans, col_units)
         heights = heights[:last_row + 1]  # the printed rows
         content_w = sum(layout.column_pt(col_units.get(c), layout.FIT_CHAR_PX) for c in range(last_col + 1)
@@ -580,6 +582,34 @@ class XlsxReportWriter:
         ws.print_area(0, 0, max(last_row, 0), last_col)
         self.layouts[sheet.name] = (role, plan, last_row, last_col)
         return plan
+
+    def _wrap_note_lines(self, ws, spans: list, col_units: dict) -> None:
+        """Note lines wider than the sheet's printed columns (``col_units``: column -> width in units, updated)
+        wrap inside them: merged across the columns, wrapped, the row as tall as its lines
+        (:func:`layout.text_lines`). Written overflowing into empty cells, they ran past the print area's right
+        edge and printed cut (a 数据问题 sheet of notes printed one column wide). A sheet without table columns
+        gets a column A of :data:`NOTE_WIDTH` units. Not in ``constant_memory`` mode (rows already written)."""
+        notes = [(b, start) for b, start, *_ in spans if isinstance(b, Note) and b.lines]
+        if not notes or self.large:
+            return
+        if not col_units:
+            ws.set_column(0, 0, NOTE_WIDTH)
+            col_units[0] = NOTE_WIDTH
+        last = max(col_units)
+        width = sum(col_units.get(c, layout.DEFAULT_COL_WIDTH) for c in range(last + 1) if c not in self._screen)
+        fmt = self.fmt.get(text_wrap=True, valign="top")
+        for block, start in notes:
+            lines = pd.Series([str(x) for x in block.lines])
+            wide = (layout.display_widths(lines) > width - 2).to_numpy()
+            n_lines = layout.text_lines(lines, width)
+            first = start + bool(block.title)
+            for i in np.flatnonzero(wide):
+                r, text = first + int(i), cut_cell_text(lines[i]) or lines[i]
+                if last > 0:
+                    ws.merge_range(r, 0, r, last, text, fmt)
+                else:
+                    ws.write_string(r, 0, text, fmt)
+                self._set_row(ws, r, float(layout.row_height(n_lines[i])))
 
     def _page_model(self, spans: list, col_units: dict) -> tuple[np.ndarray, list, int, int]:
         """(row heights in points, keep ranges, last used row, last used column) of the sheet just
