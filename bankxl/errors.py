@@ -111,33 +111,43 @@ class DataValidationError(BankxlError):
     """A structural input problem that stops the run.
 
     The message is one paragraph in Chinese followed by English, and names the table, the sheet
-    and the column (中文 + English id) so the user can find it.
+    and the column (中文 + English id) so the user can find it: the Chinese line leads with where — 文件「a.csv」，
+    工作表「S」，列「到期日(maturity_date)」，第 3 行： — in that order; the English line leads with the same place
+    (``File a.csv, sheet S, column maturity_date, row 3: ``) when the file or the row is known.
 
-    Attributes: ``table`` (canonical id), ``sheet``, ``column`` (English id), ``column_zh``,
-    ``excel_row`` (row the user sees, when known), ``message_zh``, ``message_en``.
+    Attributes: ``table`` (canonical id), ``file`` (the file's name, when known), ``sheet``, ``column`` (English
+    id), ``column_zh``, ``excel_row`` (row the user sees, when known), ``message_zh``, ``message_en``.
     """
 
     def __init__(self, message_zh: str, message_en: str = "", *, table: str | None = None,
                  sheet: str | None = None, column: str | None = None, column_zh: str | None = None,
-                 excel_row: int | None = None):
+                 excel_row: int | None = None, file: str | None = None):
         self.message_zh = message_zh
         self.message_en = message_en
         self.table = table
+        self.file = file
         self.sheet = sheet
         self.column = column
         self.column_zh = column_zh
         self.excel_row = excel_row
-        where = []
+        where, where_en = [], []
+        if file:
+            where.append(f"文件「{file}」")
+            where_en.append(f"File {file}")
         if sheet:
             where.append(f"工作表「{sheet}」")
+            where_en.append(f"sheet {sheet}")
         if column_zh or column:
             where.append(f"列「{column_zh or ''}{'(' + column + ')' if column else ''}」")
+            where_en.append(f"column {column or column_zh}")
         if excel_row:
             where.append(f"第 {excel_row} 行")
+            where_en.append(f"row {excel_row}")
         prefix = ("，".join(where) + "：") if where else ""
         text = prefix + message_zh
         if message_en:
-            text += f"\n{message_en}"
+            lead = ", ".join(where_en) if file or excel_row else ""
+            text += f"\n{lead[:1].upper() + lead[1:]}: {message_en}" if lead else f"\n{message_en}"
         Exception.__init__(self, text)  # message_zh/message_en stay the parts
 
 
@@ -351,3 +361,29 @@ class ProblemLog:
             return f"未发现数据问题 (no data problems); 提示 notices: {info}"
         return (f"发现 {n} 个数据问题 ({n} data problems): {self.real_summary_text()}"
                 + (f"; 另有提示 notices: {info}" if info else ""))
+
+
+def strict_error(problems: ProblemLog, files: dict[str, tuple[str | None, str | None]] | None = None, *,
+                 mask: bool = True, mask_accounts: bool = True) -> DataValidationError:
+    """Strict mode's error for a run whose ``problems`` hold real row problems (:meth:`ProblemLog.real_count`; the
+    runner's final check, after the scenario ran): located at the first real problem — its file and sheet
+    (``files``: table id -> (file name, sheet) of the run's inputs), column and Excel row lead the Chinese and the
+    English line (:class:`DataValidationError`) — then the count per table and code, and that first problem's
+    code, 原值 (masked as ``mask`` / ``mask_accounts``) and 问题说明 (its Chinese line)."""
+    n = problems.real_count()
+    first = next((p for p in problems.problems if p.code not in INFO_CODES), None)
+    if first is None:
+        return DataValidationError(f"严格模式: 发现 {n} 个数据问题: {problems.real_summary_text()}",
+                                   f"Strict mode: {n} data problem(s); the report was not written.")
+    file, sheet = (files or {}).get(first.table, (None, None))
+    ids = _FIELD_ID.findall(first.column or "")
+    col_id = ids[0] if len(ids) == 1 else None
+    col_zh = first.column.rsplit("(", 1)[0] if col_id else first.column
+    shown = first.shown_value(mask, mask_accounts)
+    why = first.reason.split("\n", 1)[0]
+    return DataValidationError(
+        f"严格模式: 发现 {n} 个数据问题: {problems.real_summary_text()}。第一个: {table_label(first.table)} "
+        f"{first.code} 原值「{shown}」{why}",
+        f"Strict mode: {n} data problem(s); the first: {first.table} {first.code} {shown!r}. The report was not "
+        "written.", table=first.table, file=file, sheet=first.sheet or sheet, column=col_id, column_zh=col_zh,
+        excel_row=first.excel_row)

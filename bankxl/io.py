@@ -1008,15 +1008,17 @@ class _Sink:
         room = max(self.log.cap - self.log.counts.get(key, 0), 0)
         k = min(n, room)
         act = ACTIONS.get(code, "行保留") if action is None else action
-        want_samples = 0 if code in NOT_FATAL else 5 - len(self.samples)
+        want_samples = 0 if code in NOT_FATAL else 5  # this batch's first rows; the 5 first in the file are kept
         for i in range(max(k, min(n, want_samples))):
             p = RowProblem(self.spec.id, self.sheet, int(rows[i]), column, code, _plain(values[i]),
                            str(reason if isinstance(reason, str) else reason[i]),
                            str(act if isinstance(act, str) else act[i]))
             if i < k:
                 self.log.add(p)
-            if code not in NOT_FATAL and len(self.samples) < 5:
+            if i < want_samples:
                 self.samples.append(p)
+        if want_samples:  # strict mode's examples: the first rows of the file (columns in table order), not of a column
+            self.samples = sorted(self.samples, key=lambda p: p.excel_row)[:5]
         if n > k:  # beyond the detail cap: count only
             self.log.counts[key] += n - k
 
@@ -1478,15 +1480,19 @@ def _body_notes(header: np.ndarray, spec: TableSpec, mapping: dict) -> list[str]
 
 def _strict_error(spec: TableSpec, sheet: str | None, sink: _Sink, shown: tuple) -> DataValidationError:
     """Strict mode's error for a table whose ``sink`` counted row problems (examples masked as ``shown`` =
-    (mask, mask_accounts)). One definition for :func:`_load_body` and the DuckDB loader."""
+    (mask, mask_accounts)), located at the first problem in the file (its column and Excel row; the examples in
+    row order). One definition for :func:`_load_body` and the DuckDB loader."""
     ex = "; ".join(f"第 {p.excel_row} 行 {p.column or ''} {p.code} 原值「{p.shown_value(*shown)}」"
                    f"{p.reason}" for p in sink.samples)
+    first = sink.samples[0] if sink.samples else None
+    col = next((c for c in spec.columns if first is not None and _label(c) == first.column), None)
     return DataValidationError(
         f"严格模式: 表「{spec.zh}」({spec.id}) 有 {sink.count} 个数据问题, 例如: {ex}",
         f"Strict mode: table {spec.id} has {sink.count} row problem(s), e.g. "
         + "; ".join(f"row {p.excel_row} {p.column or ''} {p.code} {p.shown_value(*shown)!r}"
                     for p in sink.samples),
-        table=spec.id, sheet=sheet, excel_row=sink.samples[0].excel_row if sink.samples else None)
+        table=spec.id, sheet=sheet, excel_row=first.excel_row if first else None,
+        column=col.id if col else None, column_zh=col.zh if col else (first.column if first else None))
 
 
 #: column kinds a CSV is parsed into as numbers by pandas' C parser (:func:`_load_csv_typed`)
@@ -2223,15 +2229,15 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
 
 def _in_file(c: _Cand, e: DataValidationError) -> DataValidationError:
     """``e`` (a table from source ``c`` failed to load: required column or header missing, strict mode …)
-    naming the file ``文件 a.xlsx: …`` / ``File a.xlsx: …`` — the file's own name (for the add-in that is the
-    snapshot named after the user's workbook), never its folder; as is for a DataFrame or when it names the
-    file already. The table/sheet/column/row attributes are kept."""
+    naming the file first (``文件「a.xlsx」，工作表「S」，列「…」，第 N 行：…`` / ``File a.xlsx, sheet S, …: …``,
+    :class:`DataValidationError` ``file``) — the file's own name (for the add-in that is the snapshot named after
+    the user's workbook), never its folder; as is for a DataFrame or when it names the file already. The
+    table/sheet/column/row attributes are kept."""
     name = Path(c.source).name
     if c.kind == "frame" or name in str(e):
         return e
-    err = DataValidationError(f"文件 {name}: {e.message_zh}", f"File {name}: {e.message_en}",
-                              table=e.table, sheet=e.sheet, column=e.column, column_zh=e.column_zh,
-                              excel_row=e.excel_row)
+    err = DataValidationError(e.message_zh, e.message_en, table=e.table, sheet=e.sheet, column=e.column,
+                              column_zh=e.column_zh, excel_row=e.excel_row, file=name)
     err.__cause__ = e
     return err
 

@@ -17,7 +17,7 @@ from . import __version__
 from .conform import conform
 from .engine import usage as engine_usage
 from .engine.inputs import RELATION_READY
-from .errors import BankxlError, DataValidationError, ProblemLog
+from .errors import BankxlError, DataValidationError, ProblemLog, strict_error
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
 from .rules.identity import check_cust_id_coverage
@@ -427,9 +427,10 @@ class Prepared:
                          notes=[*self.notes, *notes])
         report = execute(self.spec, part, self.params, ctx=ctx, inputs=inputs)
         n_real = ctx.problems.real_count()  # 合计/表尾 rows and similar notices (errors.INFO_CODES) do not count
-        if ctx.strict and n_real:
-            raise DataValidationError(f"严格模式: 发现 {n_real} 个数据问题: {ctx.problems.real_summary_text()}",
-                                      f"Strict mode: {n_real} data problem(s); the report was not written.")
+        if ctx.strict and n_real:  # located at the first problem: file, sheet, column, Excel row
+            files = {k: (Path(str(v["source"])).name if v.get("source") and not str(v["source"]).startswith("<")
+                         else None, v.get("sheet")) for k, v in self.inputs.items()}
+            raise strict_error(ctx.problems, files, mask=ctx.mask, mask_accounts=ctx.mask_accounts)
         return report
 
 

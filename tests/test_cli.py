@@ -92,6 +92,43 @@ def test_strict_makes_row_problems_fatal(td, tmp_path, capsys):
     assert not (tmp_path / "strict.xlsx").exists()
 
 
+def test_strict_error_leads_with_file_column_and_row_of_the_first_problem(tmp_path, capsys):
+    """Part D item 4: a --strict failure on a CLI run leads with where the FIRST problem of the file is — 文件, 列,
+    第 N 行 in the Chinese line, the same place in the English line — and lists the examples in row order. Before:
+    '第 4 行：文件 定期存款明细.csv: 严格模式 …' — the row before the file, no column, and the row of the first
+    column in table order (到期日, row 4) though 余额 of row 3 comes first; the English line had no row.
+    Second case, the runner's final check (a problem found after loading: 客户号 2 is not in 客户, 0000002 is):
+    before it said only '严格模式: 发现 1 个数据问题: …', naming no file, column or row."""
+    td = tmp_path / "定期存款明细.csv"
+    td.write_text("账号,客户号,机构号,到期日,余额\n0001,0000001,010001,2027-01-05,1000\n"
+                  "0002,0000002,010001,2027-01-06,abc\n0003,0000001,010001,2027-13-45,3000\n", encoding="utf-8")
+    out = tmp_path / "o.xlsx"
+    assert main(["run", "D2", "-i", str(td), "-o", str(out), "--as-of", "2026-11-30", "--strict"]) == 2
+    err = capsys.readouterr().err.split("错误 error: ", 1)[1]
+    assert err == (
+        "文件「定期存款明细.csv」，列「余额(balance)」，第 3 行：严格模式: 表「定期存款明细」(time_deposits) 有 2 个数据问题, "
+        "例如: 第 3 行 余额(balance) NUM_INVALID 原值「abc」数值无法识别; 第 4 行 到期日(maturity_date) DATE_INVALID "
+        "原值「2027-13-45」日期不存在(2027-13-45)\n"
+        "File 定期存款明细.csv, column balance, row 3: Strict mode: table time_deposits has 2 row problem(s), e.g. "
+        "row 3 余额(balance) NUM_INVALID 'abc'; row 4 到期日(maturity_date) DATE_INVALID '2027-13-45'\n")
+    assert not out.exists()
+    td.write_text("账号,客户号,机构号,到期日,余额\n0001,0000001,010001,2027-01-05,1000\n0002,2,010001,2027-01-06,2000\n",
+                  encoding="utf-8")
+    cust = tmp_path / "客户.csv"
+    cust.write_text("客户号,客户名称\n0000001,张三\n0000002,李四\n", encoding="utf-8")
+    assert main(["run", "D2", "-i", str(td), "-i", str(cust), "-o", str(out), "--as-of", "2026-11-30",
+                 "--strict"]) == 2
+    err = capsys.readouterr().err.split("错误 error: ", 1)[1]
+    assert err == (
+        "文件「定期存款明细.csv」，列「客户号(cust_id)」，第 3 行：严格模式: 发现 1 个数据问题: time_deposits/CUST_NOT_FOUND "
+        "客户号不在客户表中(该行保留, 按客户关联的客户名称、证件号等为空): 1 行。第一个: 定期存款明细(time_deposits) CUST_NOT_FOUND "
+        "原值「2」客户号不在客户(customers)(文件「客户.csv」)中: 名单、标签中该客户没有客户名称、证件号、机构等信息; 补齐或去掉前导 0 "
+        "后与客户表的客户号「0000002」一致: 前导 0 可能已丢失(如 Excel 把客户号列转成了数字), 请把客户号列作为文本重新导出。\n"
+        "File 定期存款明细.csv, column cust_id, row 3: Strict mode: 1 data problem(s); the first: time_deposits "
+        "CUST_NOT_FOUND '2'. The report was not written.\n")
+    assert not out.exists()
+
+
 def test_bad_param_and_missing_file(td, tmp_path, capsys):
     src = _export_csv(td, tmp_path / "x.csv")
     assert main(["run", "D2", "-i", str(src), "-o", str(tmp_path / "o.xlsx"), "--param", "months_ahead=abc"]) == 2

@@ -35,7 +35,7 @@ def test_missing_required_column_names_the_file_among_two(tmp_path, capsys):
     rc = main(["run", "D2", "-i", a, "-i", b, "-o", str(tmp_path / "out.xlsx"), "--as-of", "2026-11-30"])
     assert rc == 2
     zh, en = _error(capsys.readouterr().err)
-    assert "文件 定期.xlsx" in zh and "工作表「定期存款明细」" in zh and "账号(acct_no)" in zh and "缺少必填列" in zh
+    assert zh.startswith("错误 error: 文件「定期.xlsx」，工作表「定期存款明细」，") and "账号(acct_no)" in zh and "缺少必填列" in zh
     assert "File 定期.xlsx" in en and "sheet 定期存款明细" in en and "acct_no" in en
     assert "客户资料.xlsx" not in zh + en and str(tmp_path) not in zh + en
     assert not (tmp_path / "out.xlsx").exists()
@@ -49,7 +49,7 @@ def test_optional_table_with_missing_column_names_its_file(tmp_path, capsys):
     rc = main(["run", "D2", "-i", a, "-i", b, "-o", str(tmp_path / "out.xlsx"), "--as-of", "2026-11-30"])
     assert rc == 2
     zh, en = _error(capsys.readouterr().err)
-    assert "文件 客户资料.xlsx" in zh and "工作表「客户」" in zh and "客户号(cust_id)" in zh
+    assert zh.startswith("错误 error: 文件「客户资料.xlsx」，工作表「客户」，") and "客户号(cust_id)" in zh
     assert "File 客户资料.xlsx" in en and "cust_id" in en
     assert "定期.xlsx" not in zh + en
 
@@ -61,4 +61,4 @@ def test_header_not_found_names_the_file(tmp_path, capsys):
     rc = main(["run", "D2", "-i", a, "-i", b, "-o", str(tmp_path / "out.xlsx"), "--as-of", "2026-11-30"])
     assert rc == 2
     zh, en = _error(capsys.readouterr().err)
-    assert "文件 定期.xlsx" in zh and "File 定期.xlsx" in en and "客户资料.xlsx" not in zh + en
+    assert "文件「定期.xlsx」，工作表「定期存款明细」：" in zh and en.startswith("File 定期.xlsx, sheet 定期存款明细: ") and "客户资料.xlsx" not in zh + en

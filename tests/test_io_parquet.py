@@ -83,7 +83,7 @@ def test_parquet_month_column_typed(tmp_path):
 
 def test_parquet_missing_column_and_bad_file(tmp_path):
     p = write_parquet(tmp_path / "time_deposits.parquet", "SELECT 'A1' AS acct_no, 'C1' AS cust_id")
-    with pytest.raises(DataValidationError, match=r"文件 time_deposits.parquet: .*缺少必填列.*机构号"):
+    with pytest.raises(DataValidationError, match=r"^文件「time_deposits.parquet」，列「机构号\(org_id\)」，第 1 行：.*缺少必填列"):
         read_tables([p], ["time_deposits"])
     bad = tmp_path / "loans.parquet"
     bad.write_bytes(b"not a parquet file")
