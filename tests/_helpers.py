@@ -74,3 +74,23 @@ def bankxl_objects_left() -> list[int]:
 
     con = default_engine().con
     return [con.execute(BX_LEFT.format(k, k[:-1])).fetchall()[0][0] for k in ("tables", "views")]
+
+
+def reports_through_duckdb(code: str, files: list, monkeypatch):
+    """``bankxl run <code>`` on ``files`` twice: every table through the pandas loader (the scenario's
+    ``RELATION_READY`` entry removed) and with ``--engine duckdb`` (its relation-ready tables read into DuckDB, and
+    ``DuckTable.to_pandas`` failing the test: their rows never become a pandas frame). Returns (want, got, loads):
+    the two :class:`bankxl.runner.RunResult` and what :func:`spy_loads` recorded in the DuckDB run."""
+    import pytest
+
+    from bankxl.engine import inputs as duck_inputs
+    from bankxl.runner import run_scenario
+
+    with monkeypatch.context() as m:
+        m.delitem(duck_inputs.RELATION_READY, code)
+        want = run_scenario(code, files, None)
+    with monkeypatch.context() as m:
+        loads = spy_loads(m)
+        m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
+        got = run_scenario(code, files, None, engine="duckdb")
+    return want, got, loads

@@ -16,7 +16,7 @@ from _helpers import spy_loads as _spy_loads
 from tests.test_runall import _cells
 
 AS_OF = "2026-11-30"
-#: every scenario that reads 交易流水, relation-ready or not (C1, C10 get the pandas frame)
+#: every scenario that reads 交易流水 (all relation-ready for it)
 FLOW_CODES = ("D3", "D4", "C1", "C10", "C3", "C7")
 
 
@@ -28,8 +28,8 @@ def parquet_bank(tmp_path_factory):
 
 def test_run_all_on_parquet_reads_the_flows_in_duckdb_with_the_same_reports(parquet_bank, tmp_path, monkeypatch):
     """Six scenarios reading 交易流水 on the Parquet folder: every cell of every report and cross view equals
-    the run with every table through the pandas loader (load_file refused); 交易流水 was a DuckTable, made a
-    pandas frame exactly once (for C1 and C10, not per scenario), and no DuckDB table or view is left."""
+    the run with every table through the pandas loader (load_file refused); 交易流水 was a DuckTable never made
+    a pandas frame (every scenario reading it is relation-ready), and no DuckDB table or view is left."""
     specs = [get_scenario(c) for c in FLOW_CODES]
     files = sorted((parquet_bank / "parquet").iterdir())
     with monkeypatch.context() as m:  # the reference: the pandas loader for every table
@@ -54,9 +54,8 @@ def test_run_all_on_parquet_reads_the_flows_in_duckdb_with_the_same_reports(parq
         ("customer_monthly", "DuckTable"), ("transactions", "DuckTable")]
     assert got.inputs["transactions"]["rows"] == want.inputs["transactions"]["rows"] > 0
     assert got.inputs["customer_monthly"]["rows"] == want.inputs["customer_monthly"]["rows"] > 0
-    # one pandas frame each for the scenarios not relation-ready for it: 交易流水 (C1, C10 together), 客户月度存款
-    # (their optional input, and C7's) — D4/D3 and the cross views read it coded
-    assert sorted(made) == ["customer_monthly", "transactions"]
+    # one pandas frame for the scenarios not relation-ready for it: 客户月度存款 (C1, C10 together); 交易流水 none
+    assert sorted(made) == ["customer_monthly"]
     assert _left() == before
     a, b = _cells(tmp_path / "pandas"), _cells(tmp_path / "duckdb")
     assert len(a) > 30 and a.keys() == b.keys()

@@ -84,10 +84,11 @@ def use_duckdb(path: Path, engine: Any = None) -> bool:
 #: only these are read through DuckDB in a run (:func:`bankxl.runner.prepare`); every other scenario gets the
 #: pandas loader's frame, as before
 #: 客户月度存款 of C5/C6/C7/C8: read only by :mod:`bankxl.rules.deposits` (客户号 codes, 月份, 存款月日均)
+#: 交易流水 of C1/C10: read only by the classifier and their engine queries (monthly_flows, payroll_months)
 RELATION_READY = {"C3": ("transactions",), "D4": ("transactions", "customer_monthly"),
                   "D3": ("transactions", "customer_monthly"), "C7": ("transactions", "customer_monthly"),
                   "C5": ("customer_monthly",), "C6": ("customer_monthly",), "C8": ("customer_monthly",),
-                  "E3": ("customer_monthly",)}
+                  "E3": ("customer_monthly",), "C1": ("transactions",), "C10": ("transactions",)}
 
 
 def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: Any = None, **kw: Any
