@@ -122,6 +122,8 @@ class Chart:
     ``integer``: the values are counts (户, 人, 笔): the value axis ticks at whole numbers only (major unit
     1, 2 or 5 × 10^k, at most 8 intervals over the data, stacked series summed), formatted ``#,##0`` unless
     ``number_format``; False = the application's ticks (1 户 reads 0.2, 0.4 … 1.2).
+    ``rows``: chart only the table's first n rows (e.g. the largest outlets of a table sorted by size, so a
+    chart over many categories keeps a readable width; say so in the title); None = every row.
     """
 
     table: str
@@ -142,6 +144,7 @@ class Chart:
     zero_based: bool = True
     label_every: int | None = None
     integer: bool = False
+    rows: int | None = None
 
 
 @dataclass

@@ -982,7 +982,8 @@ class XlsxReportWriter:
         if subtype and kind in ("column", "bar", "area"):
             spec["subtype"] = subtype
         ch = self.wb.add_chart(spec)
-        first, last = loc.header_row + 1, loc.header_row + loc.n_rows
+        n = loc.n_rows if chart.rows is None else max(1, min(loc.n_rows, int(chart.rows)))
+        first, last = loc.header_row + 1, loc.header_row + n
         cat_col = loc.col(chart.categories)
         palette = ["#1F4E78", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47", "#264478", "#9E480E"]
         for k, name in enumerate(chart.series):

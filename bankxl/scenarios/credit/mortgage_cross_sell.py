@@ -342,11 +342,28 @@ def _group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx, min_gro
     if outcome_cols:
         blocks.append(Note(lines=["「(结果)」列是营销结果, 仅供复盘, 不参与评分。"]))
     series = ["按揭渗透率"] + [f"{x}覆盖率" for x in products]
-    chart_df = df if len(df) <= 40 else df.head(40)
-    blocks.append(Chart(table=name, categories=zh, series=series, kind="column",
-                        title=f"按{zh}: 按揭渗透率与产品覆盖率", number_format="0%", height=420,
-                        width=max(720, 40 * len(chart_df) * max(1, len(series)) // 2)))
+    shown, width = chart_groups(len(df), len(series))
+    title = f"按{zh}: 按揭渗透率与产品覆盖率" + (f"(按揭客户数前 {shown} 个, 全部见上表)" if shown < len(df) else "")
+    blocks.append(Chart(table=name, categories=zh, series=series, kind="column", title=title, number_format="0%",
+                        height=420, width=width, rows=shown if shown < len(df) else None))
     return Sheet(_SHEET_NAMES[zh], blocks)
+
+
+#: the group charts' width in px at most (A4 landscape prints it at ~75 %, about the width of the coverage
+#: table above it), the px of one bar at the least, and the px of the axes/margins of a column chart
+CHART_MAX_PX, BAR_MIN_PX, CHART_FRAME_PX = 1000, 6, 80
+
+
+def chart_groups(n_groups: int, n_series: int) -> tuple[int, int]:
+    """(groups charted, chart width in px) of a grouped column chart of ``n_groups`` categories × ``n_series``
+    bars: every group while each bar keeps ``BAR_MIN_PX`` (a group is its bars plus a gap of 1.5 bars, the
+    chart's default gap) within ``CHART_MAX_PX``, else the first groups that do (the table is sorted by
+    按揭客户数: the largest); the width grows with the groups from 720 px up to ``CHART_MAX_PX``. Before, the
+    width grew without bound (2,400 px for 15 outlets × 8 series: 按机构 printed at 30 %)."""
+    group_px = BAR_MIN_PX * (max(1, n_series) + 1.5)
+    fit = max(1, int((CHART_MAX_PX - CHART_FRAME_PX) // group_px))
+    shown = max(1, min(n_groups, fit))
+    return shown, int(min(CHART_MAX_PX, max(720, CHART_FRAME_PX + shown * group_px)))
 
 
 def _band_key(lab: str):
