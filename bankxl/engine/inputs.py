@@ -194,6 +194,51 @@ class DuckTable:
         keys = pd.Series(uniq[key].astype(object).to_numpy(dtype=object), dtype="string")
         return raw["__code"].to_numpy(dtype=np.int64), keys, frame
 
+    def distinct(self, column: str, exclude: Any = None) -> tuple[int, pd.Series]:
+        """``(n, values)``: how many distinct non-NULL values ``column`` holds, and those values — without the ones
+        in ``exclude`` (text values: an array / Index / Series sent to DuckDB, or a DuckTable of this connection
+        whose ``column`` is read where it lies) — in order of first appearance (``_rid``), as ``pandas.unique``
+        gives them on the column; a ``string`` Series, index 0..k-1. Computed in DuckDB (GROUP BY, anti-join):
+        only the values asked for come to pandas, never the column (the 客户号 coverage check,
+        :func:`bankxl.rules.identity.check_cust_id_coverage`)."""
+        self.spec.column(column)  # KeyError for a column the table does not have
+        tag = uuid.uuid4().hex[:12]
+        d, ex = f"bx_distinct_{tag}", f"bx_exclude_{tag}"
+        try:
+            self.con.execute(f'CREATE TABLE {d} AS SELECT "{column}" AS v, MIN(_rid) AS f FROM {self.view} '
+                             f'WHERE "{column}" IS NOT NULL GROUP BY 1')
+            n = self.con.execute(f"SELECT COUNT(*) FROM {d}").fetchall()[0][0]
+            anti = ""
+            if isinstance(exclude, DuckTable) and exclude.con is self.con:
+                anti = f'ANTI JOIN (SELECT "{column}" AS k FROM {exclude.view}) AS x ON x.k = d.v'
+            elif exclude is not None:
+                self.con.register(ex, pd.DataFrame({"k": pd.Series(exclude, dtype=object).to_numpy(dtype=object)}))
+                anti = f"ANTI JOIN {ex} AS x ON x.k = d.v"
+            got = self.con.execute(f"SELECT d.v FROM {d} AS d {anti} ORDER BY d.f").df()["v"]
+        finally:
+            self.con.execute(f"DROP TABLE IF EXISTS {d}")
+            self.con.unregister(ex)
+        return int(n), pd.Series(got.astype(object).to_numpy(dtype=object), dtype="string")
+
+    def rows_in(self, column: str, values: Any, limit: int) -> tuple[pd.DataFrame, int]:
+        """``(rows, n)``: the rows whose ``column`` is one of ``values`` (text, sent to DuckDB) — ``n`` how many, and
+        the first ``limit`` of them in row order as a frame of ``_row`` (Int64) and ``column`` (the loader's
+        dtype), index 0..; counted and limited in DuckDB, so a problem found on many rows sends back only what a
+        capped :class:`~bankxl.errors.ProblemLog` keeps."""
+        kind = self.spec.column(column).kind
+        tag = uuid.uuid4().hex[:12]
+        vs = f"bx_values_{tag}"
+        self.con.register(vs, pd.DataFrame({"k": pd.Series(values, dtype=object).to_numpy(dtype=object)}))
+        try:
+            hit = f'FROM {self.view} WHERE "{column}" IN (SELECT k FROM {vs})'
+            n = self.con.execute(f"SELECT COUNT(*) {hit}").fetchall()[0][0]
+            raw = self.con.execute(f'SELECT _row, "{column}" {hit} ORDER BY _rid LIMIT {max(int(limit), 0)}').df()
+        finally:
+            self.con.unregister(vs)
+        out = pd.DataFrame({"_row": pd.array(raw["_row"].to_numpy(), dtype="Int64"),
+                            column: _as_dtype(raw[column], kind).array}, index=pd.RangeIndex(len(raw)))
+        return out, int(n)
+
     @property
     def loc(self) -> "_Loc":
         """``t.loc[mask]`` (a boolean array aligned with the rows): the rows kept, as a DuckTable (a view of

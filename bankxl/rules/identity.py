@@ -511,19 +511,68 @@ _DISTINCT: dict[int, tuple[weakref.ref, pd.Index]] = {}
 
 
 def _distinct_ids(df) -> pd.Index:
-    """The distinct non-missing ``cust_id`` of ``df`` (a frame or a DuckDB-read table), ``string`` Index in order of
-    appearance; computed once per frame object (the inputs of a run are never modified)."""
+    """The distinct non-missing ``cust_id`` of ``df`` (a frame or a DuckDB-read table: :meth:`DuckTable.distinct`,
+    the column never read whole), ``string`` Index in order of appearance; computed once per frame object (the
+    inputs of a run are never modified)."""
     key = id(df)
     hit = _DISTINCT.get(key)
     if hit is not None and hit[0]() is df:
         return hit[1]
-    ids = pd.Index(df["cust_id"].dropna().unique(), dtype="string")
+    ids = (pd.Index(df.distinct("cust_id")[1], dtype="string") if hasattr(df, "distinct")
+           else pd.Index(df["cust_id"].dropna().unique(), dtype="string"))
     try:
         ref = weakref.ref(df, lambda _r, k=key: _DISTINCT.pop(k, None))
     except TypeError:  # an object without weak references: not kept
         return ids
     _DISTINCT[key] = (ref, ids)
     return ids
+
+
+#: :func:`_coverage` of a DuckDB-read table per (table, 客户 table) object pair (id -> (weak refs, value)), as
+#: :data:`_DISTINCT`
+_COVERAGE: dict[int, tuple[weakref.ref, weakref.ref, tuple]] = {}
+
+
+def _coverage(df, cust) -> tuple[int, int, pd.Series]:
+    """(distinct, found, missing) of table ``df``'s 客户号 against the 客户 table ``cust``: how many distinct non-missing
+    ``cust_id`` ``df`` holds, how many of them are a customer's, and the others (``string`` Series, positional
+    index, in order of first appearance). A frame: :func:`_distinct_ids` of both and ``isin``. A DuckDB-read table
+    (:class:`bankxl.engine.inputs.DuckTable`): :meth:`~bankxl.engine.inputs.DuckTable.distinct` in DuckDB with the
+    客户 keys sent there (or read where they lie when ``cust`` is a DuckTable too) — only the unmatched distinct
+    客户号 come back, never the column. The same three values either way: the rule below decides on them."""
+    if not hasattr(df, "distinct"):
+        ids = _distinct_ids(df)
+        hit = ids.isin(_distinct_ids(cust))
+        return len(ids), int(hit.sum()), pd.Series(ids[~hit], dtype="string")
+    key = id(df)
+    got = _COVERAGE.get(key)
+    if got is not None and got[0]() is df and got[1]() is cust:
+        return got[2]
+    n, missing = df.distinct("cust_id", exclude=cust if hasattr(cust, "distinct") else _distinct_ids(cust))
+    out = (n, n - len(missing), pd.Series(missing, dtype="string").reset_index(drop=True))
+    try:
+        _COVERAGE[key] = (weakref.ref(df, lambda _r, k=key: _COVERAGE.pop(k, None)), weakref.ref(cust), out)
+    except TypeError:
+        pass
+    return out
+
+
+def _rows_with_ids(df, ids: pd.Series, room: int) -> tuple[pd.Series, pd.Series, int]:
+    """(rows, values, n): the rows of ``df`` whose ``cust_id`` is one of ``ids``, in row order — their Excel rows
+    (``_row``, Int64; <NA> for a frame without it) and 客户号 (``string``) — and how many there are. A frame gives
+    every such row (one ``isin`` over the column); a DuckDB-read table only the first ``room`` of them
+    (:meth:`~bankxl.engine.inputs.DuckTable.rows_in`: counted and limited in DuckDB), the rest counted in ``n``:
+    what :meth:`ProblemLog.record` keeps in detail when ``room`` is its room left under the cap. (A cell the
+    loader blanked is NULL, never one of ``ids``, so no such row is in the log already.)"""
+    if hasattr(df, "rows_in"):
+        got, n = df.rows_in("cust_id", ids, room)
+        return got["_row"], pd.Series(got["cust_id"].to_numpy(dtype=object), dtype="string"), n
+    col = df["cust_id"]
+    bad = col.isin(ids).fillna(False).to_numpy(dtype=bool)
+    vals = pd.Series(col.to_numpy(dtype=object)[bad], dtype="string")
+    rows = (pd.Series(df["_row"].to_numpy()[bad], dtype="Int64") if "_row" in df.columns
+            else pd.Series(pd.NA, index=vals.index, dtype="Int64"))
+    return rows, vals, len(vals)
 
 
 #: how Excel writes a number that was a 客户号: ``1145.0`` (a trailing .0), ``1.145E+03`` (E-notation)
@@ -590,14 +639,12 @@ def _record_unmatched_rows(t: str, df, missing: pd.Series, cust, problems, k_zh:
     the 客户号 equals a customer's once leading zeros are added or removed, that customer's 客户号 and that the zeros
     were probably lost (Excel turned the column into numbers). Capped and counted by :meth:`ProblemLog.record`.
     Rows are kept: 处理 says the joins with 客户 (names, masked identity, 机构) are blank for them. Vectorised: one
-    isin over the column, texts per distinct 客户号. Returns the number of rows recorded."""
-    col = df["cust_id"]  # one column (a DuckTable gives it in row order)
-    bad = col.isin(missing).fillna(False).to_numpy(dtype=bool)
-    if not bad.any():
+    isin over the column (a DuckDB-read table: the rows found, counted and capped in DuckDB, :func:`_rows_with_ids`),
+    texts per distinct 客户号. Returns the number of rows recorded."""
+    key = (t, "CUST_NOT_FOUND")
+    rows, ids, n = _rows_with_ids(df, missing, max(problems.cap - problems.counts[key], 0))
+    if not n:
         return 0
-    ids = pd.Series(col.to_numpy(dtype=object)[bad], dtype="string")
-    rows = (pd.Series(df["_row"].to_numpy()[bad], dtype="Int64") if "_row" in df.columns
-            else pd.Series(pd.NA, index=ids.index, dtype="Int64"))
     _d, _dm, at_k = _zero_match(missing, cust)
     k_all = _known_digits(cust)[0]
     pos = at_k.to_numpy(dtype=float, na_value=np.nan)
@@ -612,8 +659,11 @@ def _record_unmatched_rows(t: str, df, missing: pd.Series, cust, problems, k_zh:
                  + " It equals customer ID '" + twin[has] + "' once leading zeros are added or removed: the zeros were "
                  "probably lost (e.g. Excel turned the column into numbers); export the customer-ID column as text.")
     reason = ids.map(pd.Series(text.to_numpy(), index=missing.to_numpy())).to_numpy(dtype=object)
-    return problems.record(t, rows, "cust_id", "CUST_NOT_FOUND", ids.to_numpy(dtype=object), reason,
-                           "行保留并参与计算; 按客户号关联客户表的信息(客户名称、证件号、机构等)为空")
+    problems.record(t, rows, "cust_id", "CUST_NOT_FOUND", ids.to_numpy(dtype=object), reason,
+                    "行保留并参与计算; 按客户号关联客户表的信息(客户名称、证件号、机构等)为空")
+    if n > len(ids):  # rows a DuckDB-read table counted but did not send (over the cap)
+        problems.counts[key] += n - len(ids)
+    return n
 
 
 def _usual_width(digits: pd.Series) -> int:
@@ -659,14 +709,11 @@ def check_cust_id_coverage(tables, problems, numeric=()) -> list[str]:
         if t == "customers" or spec is None or "cust_id" not in df.columns \
                 or not any(c.id == "cust_id" and c.required for c in spec.columns):
             continue
-        ids = _distinct_ids(df)
-        hit = ids.isin(known)
-        if hit.all():
+        n_ids, n_hit, missing = _coverage(df, cust)
+        if not len(missing):
             continue
-        missing = pd.Series(ids[~hit], dtype="string")
         _record_unmatched_rows(t, df, missing, cust, problems, k_zh, k_en)  # each row: CUST_NOT_FOUND
-        n_hit = int(hit.sum())
-        if len(ids) < KEY_MATCH_MIN_KEYS or n_hit >= KEY_MATCH_MIN_SHARE * len(ids):
+        if n_ids < KEY_MATCH_MIN_KEYS or n_hit >= KEY_MATCH_MIN_SHARE * n_ids:
             continue  # the whole-table warning: only for a table most of whose 客户号 are unknown
         k_all, k_digits, k_damaged, _by = _known_digits(cust)
         t_digits, t_damaged, at_k = _zero_match(missing, cust)
@@ -695,16 +742,14 @@ def check_cust_id_coverage(tables, problems, numeric=()) -> list[str]:
             ex, ex_k = missing[padded].iloc[i], k_all.iloc[int(pos[i])]
         else:
             ex, ex_k = missing.iloc[0], k_all.iloc[0]
-        # the example's rows: a boolean row filter, then one column (a DuckDB-read table takes .loc[mask] only)
-        rows = df.loc[(df["cust_id"] == ex).fillna(False).to_numpy(dtype=bool)]["_row"] \
-            if "_row" in df.columns else pd.Series([], dtype="Int64")
+        rows = _rows_with_ids(df, pd.Series([ex], dtype="string"), 1)[0]  # the example's first row
         row = int(rows.iloc[0]) if len(rows) and pd.notna(rows.iloc[0]) else None
         at, at_en = (f"第 {row} 行的", f"row {row}: ") if row else ("", "")
         t_zh, t_en = _source_name(df, t)
-        share = n_hit / len(ids)
-        zh = f"{t_zh}的客户号(cust_id)中只有 {share:.1%}({n_hit:,}/{len(ids):,} 个)能在{k_zh}的客户号(cust_id)中找到, " \
+        share = n_hit / n_ids
+        zh = f"{t_zh}的客户号(cust_id)中只有 {share:.1%}({n_hit:,}/{n_ids:,} 个)能在{k_zh}的客户号(cust_id)中找到, " \
              "与客户表关联的结果(姓名、名单、标签、汇总)会漏掉其余客户。"
-        en = (f"Only {share:.1%} ({n_hit:,} of {len(ids):,}) of the customer IDs (cust_id) of {t_en} are found in the "
+        en = (f"Only {share:.1%} ({n_hit:,} of {n_ids:,}) of the customer IDs (cust_id) of {t_en} are found in the "
               f"cust_id of {k_en}: joins with the customer table miss the rest.")
         if n_pad:
             zh += f"例: 本表{at}「{ex}」, 客户表「{ex_k}」。"

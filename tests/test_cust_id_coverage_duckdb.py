@@ -1,0 +1,159 @@
+"""The 客户号 coverage check (bankxl.rules.identity.check_cust_id_coverage: CUST_NOT_FOUND per row, KEY_UNMATCHED
+per table) on a table read through DuckDB (issue 17, part G): the unmatched 客户号 are found in DuckDB (the 客户
+keys sent there, or read where they lie when 客户 is a DuckTable too) and only the first ProblemLog.cap rows come
+back — the same problems, counts and texts as on the pandas frame of the same table; the runner never reads the
+whole 客户号 column of a DuckDB-read table (before: DuckTable['cust_id'], 12M Python strings for 客户月度存款 at 1M
+customers)."""
+from __future__ import annotations
+
+import pytest
+
+from bankxl.engine import inputs as duck_inputs
+from bankxl.engine.duck import DuckDBEngine
+from bankxl.errors import ProblemLog
+from bankxl.rules.identity import check_cust_id_coverage
+from bankxl.runner import run_scenario
+from bankxl.sample import make_sample_bank
+from bankxl.tables import get_table
+
+from _helpers import sample_bank_files
+
+AS_OF = "2026-11-30"
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return make_sample_bank(customers=400, seed=1, as_of=AS_OF)
+
+
+def _plain(df):
+    return df.drop(columns=[c for c in df.columns if c.startswith("_")])
+
+
+def _duck(path, table, con):
+    """``path`` (CSV) read through DuckDB on ``con``: the DuckTable."""
+    lt = duck_inputs.load_csv(path, get_table(table), [], con=con, problems=ProblemLog(), source=str(path))
+    assert lt is not None and isinstance(lt.df, duck_inputs.DuckTable)
+    return lt.df
+
+
+def _files(bank, tmp_path, change):
+    """客户.csv as sampled and 交易流水.csv with ``change(cust_id Series) -> Series``; (paths, the changed 客户号)."""
+    cust = tmp_path / "客户.csv"
+    _plain(bank["customers"]).to_csv(cust, index=False)
+    t = _plain(bank["transactions"]).reset_index(drop=True)
+    t["cust_id"] = change(t["cust_id"].copy())
+    txn = tmp_path / "交易流水.csv"
+    t.to_csv(txn, index=False)
+    return cust, txn, t["cust_id"]
+
+
+def _check(tables, cap):
+    log = ProblemLog(cap=cap)
+    texts = check_cust_id_coverage(tables, log)
+    return log.problems, dict(log.counts), texts
+
+
+def _few_unknown(ids):
+    """Rows 3 and 7 lose their leading zeros (Excel numbers), rows 10-13 and 40 hold IDs of nobody."""
+    ids[3], ids[7] = ids[3].lstrip("0"), ids[7].lstrip("0")
+    for i, v in ((10, "NOPE"), (11, "NOPE"), (12, "X2"), (13, "NOPE"), (40, "X2")):
+        ids[i] = v
+    return ids
+
+
+@pytest.mark.parametrize("cap", [3, 5000])
+def test_unmatched_rows_are_the_same_from_duckdb_and_pandas(bank, tmp_path, cap):
+    """7 rows of 交易流水 hold a 客户号 that is no customer's (2 lost their zeros, 5 unknown): the same CUST_NOT_FOUND
+    rows, 原值, reasons (the zero hint naming the customer) and count from the DuckTable and from its pandas frame;
+    with cap 3 only the first 3 rows (Excel rows 5, 9, 12 = data rows 3, 7, 10 after the header) in detail, 7
+    counted; 客户 as a DuckTable of the same connection gives them too."""
+    cust, txn, ids = _files(bank, tmp_path, _few_unknown)
+    full = bank["transactions"]["cust_id"].reset_index(drop=True)
+    assert not ids[[3, 7]].isin(full.drop([3, 7])).any()  # the shortened IDs are nobody else's
+    con = DuckDBEngine(memory_limit="1GB").con
+    dt = _duck(txn, "transactions", con)
+    cust_df = bank["customers"].copy()
+    cust_df.attrs["source"] = str(cust)
+    want = _check({"customers": cust_df, "transactions": dt.to_pandas()}, cap)
+    got = _check({"customers": cust_df, "transactions": dt}, cap)
+    assert got == want
+    got_both = _check({"customers": _duck(cust, "customers", con), "transactions": dt}, cap)
+    assert got_both == want
+    probs, counts, texts = got
+    assert counts == {("transactions", "CUST_NOT_FOUND"): 7} and texts == []  # 7 rows, no whole-table warning
+    bad = [3, 7, 10, 11, 12, 13, 40]
+    shown = bad[:min(cap, 7)]
+    assert [(p.excel_row, p.value) for p in probs] == [(i + 2, ids[i]) for i in shown]
+    assert [f"客户号「{full[i]}」一致" in p.reason for p, i in zip(probs, shown)] == [i in (3, 7) for i in shown]
+
+
+def test_a_whole_table_warning_is_the_same_from_duckdb_and_pandas(bank, tmp_path):
+    """Every 客户号 of 交易流水 lost its leading zeros, and one row holds an unknown one: KEY_UNMATCHED (share 0.0%,
+    the example pair with its Excel row, the lost-zeros side) and every row CUST_NOT_FOUND, capped at 10 — equal
+    from the DuckTable and from its pandas frame; the counts are the rows and the table by hand."""
+    def strip(ids):
+        ids = ids.str.lstrip("0")
+        ids[5] = "NOPE"
+        return ids
+
+    cust, txn, ids = _files(bank, tmp_path, strip)
+    con = DuckDBEngine(memory_limit="1GB").con
+    dt = _duck(txn, "transactions", con)
+    cust_df = bank["customers"].copy()
+    cust_df.attrs["source"] = str(cust)
+    want = _check({"customers": cust_df, "transactions": dt.to_pandas()}, 10)
+    got = _check({"customers": cust_df, "transactions": dt}, 10)
+    assert got == want
+    assert _check({"customers": _duck(cust, "customers", con), "transactions": dt}, 10) == want
+    probs, counts, texts = got
+    n_ids = ids.nunique()
+    assert counts == {("transactions", "CUST_NOT_FOUND"): len(ids), ("transactions", "KEY_UNMATCHED"): 1}
+    key, = [p for p in probs if p.code == "KEY_UNMATCHED"]
+    first = bank["transactions"]["cust_id"].iloc[0]
+    assert key.value == first.lstrip("0") and f"只有 0.0%(0/{n_ids:,} 个)" in key.reason
+    assert f"例: 本表第 2 行的「{first.lstrip('0')}」, 客户表「{first}」。" in key.reason and len(texts) == 1
+    assert [p.excel_row for p in probs if p.code == "CUST_NOT_FOUND"] == list(range(2, 12))
+
+
+@pytest.fixture(scope="module")
+def bank_files(tmp_path_factory):
+    return sample_bank_files(tmp_path_factory.mktemp("bank5k"), 5000)
+
+
+def _no_cust_id_column(m):
+    """DuckTable['cust_id'] fails the test (the whole column read into pandas); other columns read as before."""
+    real = duck_inputs.DuckTable.__getitem__
+
+    def spy(self, column):
+        if column == "cust_id":
+            pytest.fail("DuckTable['cust_id'] read the whole 客户号 column into pandas")
+        return real(self, column)
+
+    m.setattr(duck_inputs.DuckTable, "__getitem__", spy)
+
+
+def test_a_run_never_reads_the_cust_id_column_of_a_duckdb_table(bank, bank_files, tmp_path, monkeypatch):
+    """C3 with 交易流水 as Parquet (a DuckTable) whose 客户号 lost their zeros, and D4 on the 5k sample bank as
+    Parquet (交易流水 and 客户月度存款 DuckTables, clean): DuckTable['cust_id'] is never called in the run (it was,
+    by check_cust_id_coverage), and C3's problems equal the pandas loader's run of the same files."""
+    import duckdb
+
+    cust = tmp_path / "客户.csv"
+    _plain(bank["customers"]).to_csv(cust, index=False)
+    d = _plain(bank["transactions"])  # noqa: F841 - read by DuckDB
+    txn = tmp_path / "流水.parquet"
+    duckdb.sql(f"COPY (SELECT * REPLACE (ltrim(cust_id, '0') AS cust_id) FROM d) TO '{txn}' (FORMAT parquet)")
+    with monkeypatch.context() as m:
+        m.delitem(duck_inputs.RELATION_READY, "C3")
+        want = run_scenario("C3", [cust, txn], None, as_of=AS_OF)
+    with monkeypatch.context() as m:
+        _no_cust_id_column(m)
+        got = run_scenario("C3", [cust, txn], None, as_of=AS_OF)
+        pq = bank_files / "parquet"
+        d4 = run_scenario("D4", [pq / f"{t}.parquet" for t in ("customers", "transactions", "customer_monthly",
+                                                                  "orgs")], None)
+    assert got.problems.problems == want.problems.problems and got.problems.counts == want.problems.counts
+    assert got.problems.counts[("transactions", "KEY_UNMATCHED")] == 1
+    assert got.problems.counts[("transactions", "CUST_NOT_FOUND")] == len(bank["transactions"])
+    assert not [p for p in d4.problems.problems if p.code in ("CUST_NOT_FOUND", "KEY_UNMATCHED")]
