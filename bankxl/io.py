@@ -1639,9 +1639,33 @@ def _read_parquet(path: Path, limit: int | None = None) -> pd.DataFrame:
             con.close()
     except duckdb.Error as exc:
         log.debug("duckdb cannot read %s: %s", path, exc)
-        raise DataValidationError(f"文件 {path.name} 不是有效的 Parquet 文件(或已损坏), 无法读取。",
-                                  f"File {path.name} is not a valid Parquet file (or is damaged); cannot read it."
-                                  ) from None
+        raise _not_parquet(path) from None
+
+
+def _not_parquet(path: Path) -> DataValidationError:
+    """The error of a file that is not a readable Parquet file (Chinese + English, naming it)."""
+    return DataValidationError(f"文件 {path.name} 不是有效的 Parquet 文件(或已损坏), 无法读取。",
+                               f"File {path.name} is not a valid Parquet file (or is damaged); cannot read it.")
+
+
+def _check_parquet(path: Path) -> None:
+    """DataValidationError when ``path`` cannot be a Parquet file, from its first and last bytes only (no read of
+    its rows or metadata): an empty file (「文件为空」), else one that does not start with the magic ``PAR1`` or
+    does not end with a footer length + ``PAR1`` that fits the file (Parquet format: 'PAR1' <data> <metadata>
+    <4-byte little-endian metadata length> 'PAR1') — random bytes, a truncated copy, another format renamed.
+    Damage inside the metadata or the data is found when the file is read (:func:`_read_parquet`)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+            fh.seek(max(size - 8, 0))
+            tail = fh.read(8)
+    except OSError as exc:
+        raise DataValidationError(f"无法读取文件 {path}: {exc}", f"Cannot read file {path}: {exc}") from exc
+    if size == 0:
+        _check_not_empty(path, b"")
+    if size < 12 or head != b"PAR1" or tail[4:] != b"PAR1" or int.from_bytes(tail[:4], "little") > size - 12:
+        raise _not_parquet(path)
 
 
 def _parquet_columns(df: pd.DataFrame, spec: TableSpec, mapping: dict
@@ -1869,6 +1893,7 @@ def _add_candidates(src, out: list[_Cand], seen: dict[tuple[int, int], str]) -> 
             for s in book.sheets:
                 out.append(_Cand("sheet", s, str(p), book=book))
         elif ext in PARQUET_EXT:
+            _check_parquet(p)  # an empty or damaged file is an error here, as an empty CSV or workbook is
             out.append(_Cand("parquet", p.stem, str(p), path=p))
         elif ext in CSV_EXT:
             try:
@@ -2034,11 +2059,60 @@ def _load_wide(spec: TableSpec, sheets: list, problems: ProblemLog, **kw) -> Loa
     return LoadedTable(spec.id, df, label, sheets[0].source, 0, len(df), notes, as_numbers=as_numbers)
 
 
+@dataclass(frozen=True)
+class NotUsed:
+    """A file among :func:`read_tables`' sources that no table was read from (its ``not_used`` list). ``file``: its
+    name; ``zh`` / ``en``: why; ``error``: the DataValidationError when it cannot be opened (:func:`_candidates`
+    ``broken``), else None; ``table``: the optional input table the file names and that was left out because of
+    it (a one-scenario run), else None."""
+
+    file: str
+    zh: str
+    en: str
+    error: DataValidationError | None = None
+    table: str | None = None
+
+    def line(self) -> str:
+        """The console line: ``  未使用 not used: <file>: 中文 English``; for an optional table left out
+        ``  未能读取 failed <table>: 中文 English (…)``, the words ``bankxl run all`` uses for a table it could not read."""
+        if self.table is None:
+            return f"  未使用 not used: {self.file}: {self.zh} {self.en}"
+        return f"  未能读取 failed {self.table}: {self.zh} {self.en} (可选输入表, 本报告未使用它 optional input, left out)"
+
+
+def _not_used(cs: list[_Cand], specs: list, chosen: dict[str, _Cand]) -> NotUsed:
+    """Why no table was read from one file (``cs``: its candidates, none used, none bearing a table name): its
+    header cannot be read (the error's text: not decodable, not Parquet …), it holds no cells, or its header fits a
+    wanted table that came from elsewhere (or from none: several fitted), else its name is no table name and its
+    header fits none of the tables read (a README.txt, a prose note, a workbook of other sheets)."""
+    name = Path(cs[0].source).name
+    if all(c.kind == "sheet" and c.name in OWN_SHEETS for c in cs):
+        return NotUsed(name, "只有 bankxl 自己的工作表(参数、说明等), 没有数据表。", "holds only bankxl's own sheets.")
+    try:
+        data = [c for c in cs if c.is_data()]
+    except DataValidationError as e:  # its text says what (not decodable, not Parquet …); it names no file
+        return NotUsed(name, e.message_zh, e.message_en)
+    except Exception as e:  # noqa: BLE001 - a source a reader chokes on is reported, not raised: it is not needed
+        log.debug("cannot read %s", name, exc_info=True)
+        return NotUsed(name, f"无法读取(格式无法识别, {type(e).__name__})。", f"cannot be read ({type(e).__name__}).")
+    if not data:
+        return NotUsed(name, "没有数据(空白)。", "holds no data.")
+    fit = [(spec, chosen.get(spec.id)) for spec, _req in specs if any(_header_fits(c, spec) for c in data)]
+    if fit:  # e.g. a second copy of a table, or a file that also fits a table found by name
+        return NotUsed(name, "表头符合" + "; ".join(f"表「{s.zh}」({s.id}), 该表已从 {_where(c)} 读取" if c is not None
+                                                  else f"表「{s.zh}」({s.id}), 但有多个来源符合, 未采用" for s, c in fit) + "。",
+                       "its header fits " + "; ".join(f"table {s.id}, read from {Path(c.source).name}" if c is not None
+                                                      else f"table {s.id}, but several sources fit it" for s, c in fit)
+                       + ".")
+    return NotUsed(name, "名称不是标准表名(如 定期存款明细、客户), 表头也不符合本次读取的表, 未读取其中数据。",
+                   "its name is no table name and its header fits none of the tables read; nothing was read from it.")
+
+
 def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.DataFrame]],
                 wanted: Sequence[str], optional: Sequence[str] = (), problems: ProblemLog | None = None,
                 strict: bool = False, mask: bool = True, mask_accounts: bool = True,
                 errors: dict[str, DataValidationError] | None = None, engine_tables: Sequence[str] = (),
-                engine: Any = None) -> dict[str, LoadedTable]:
+                engine: Any = None, not_used: list[NotUsed] | None = None) -> dict[str, LoadedTable]:
     """Find and load each wanted canonical table (ids or any name) in the sources.
 
     Sources: .xlsx/.xlsm/.xls (sheets and Excel tables/ListObjects), .csv/.txt/.tsv, .parquet (one table per
@@ -2062,7 +2136,18 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     mode) is stored there under its id and the table left out, instead of raised — ``bankxl run all`` loads
     every table once and skips only the scenarios that need a table that failed; so is a file that cannot be
     opened at all (a 0-byte CSV or workbook, a file that is not a workbook): under the table its name names
-    (``loans.csv`` / ``贷款.csv`` -> ``loans``), else under its file name (``笔记.csv``), the other files still read. ``engine_tables``: table ids
+    (``loans.csv`` / ``贷款.csv`` -> ``loans``), else under its file name (``笔记.csv``; in ``not_used`` when that is
+    given), the other files still read.
+    ``not_used``: when given (a list), a :class:`NotUsed` is appended, with the reason, for each file no table was
+    read from that bears no table name (a README.txt, a prose note, a random-bytes .csv, a workbook of other sheets;
+    the unused sheets of a used workbook are not listed, as before; a readable file named after a table not wanted
+    here neither), and for each file that cannot be opened (:func:`_candidates` ``broken``: 0-byte, damaged
+    workbook or Parquet) and names no wanted table — with ``errors`` (run all) no longer an entry of ``errors``.
+    Without ``errors`` (one scenario's run) a file that cannot be opened and names a *required* table raises its
+    error (naming the file); one naming an optional table leaves that table out (``NotUsed.table``); when a
+    required table is not found, the one unopenable file that names no table is its likely source and its error is
+    raised (as before: ``bankxl run D2 -i 空.csv``), several are listed in the not-found error. ``engine_tables``:
+    table ids
     that may be read through DuckDB without their rows in pandas (:func:`bankxl.engine.inputs.load_file`:
     a Parquet file, or a CSV with ``engine`` DuckDB or over the size threshold); their ``df`` is then a
     :class:`bankxl.engine.inputs.DuckTable` with the same values and problems.
@@ -2072,7 +2157,8 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     specs = [(get_table(w), True) for w in wanted] + [(get_table(o), False) for o in optional]
     seen_ids: set[str] = set()
     specs = [(s, r) for s, r in specs if not (s.id in seen_ids or seen_ids.add(s.id))]
-    broken: list[tuple[Path, DataValidationError]] | None = [] if errors is not None else None
+    broken: list[tuple[Path, DataValidationError]] | None = [] if errors is not None or not_used is not None else None
+    n_before = len(not_used) if not_used is not None else 0
     cands = _candidates(sources, broken)
     chosen: dict[str, _Cand] = {}
     used: set[int] = set()
@@ -2087,8 +2173,12 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     ids = {s.id for s, _r in specs}
     for path, err in broken or ():  # a file that cannot be opened fails the table it is named after, nothing else
         owner = _canonical_owner(path.stem)
-        if owner in ids:
+        if owner in ids and (errors is not None or owner in required):
             failed(get_table(owner), err)
+        elif owner in ids:  # one scenario's run: an optional table left out
+            not_used.append(NotUsed(path.name, err.message_zh, err.message_en, err, owner))
+        elif not_used is not None:  # a file no table needed
+            not_used.append(NotUsed(path.name, err.message_zh, err.message_en, err))
         else:
             errors[path.name] = err
 
@@ -2173,13 +2263,28 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
             chosen.pop(optional_by_header.get(id(near[0])), None)
             claim(spec, near[0])
 
+    if not_used is not None:  # the files nothing was read from and that name no table: said, with the reason
+        taken = {c.source for c in cands if id(c) in used}
+        files: dict[str, list[_Cand]] = {}
+        for c in cands:
+            if c.kind != "frame":
+                files.setdefault(c.source, []).append(c)
+        not_used.extend(_not_used(cs, specs, chosen) for src, cs in files.items()
+                        if src not in taken and not any(id(c) in named for c in cs))
+        order = {Path(src).name: i for i, src in enumerate(sources) if isinstance(src, (str, Path))}
+        not_used[n_before:] = sorted(not_used[n_before:], key=lambda n: order.get(n.file, -1))  # in the files' order
     result: dict[str, LoadedTable] = {}
     for spec, req in specs:
         c = chosen.get(spec.id)
         if c is None:
             if not req:
                 continue
-            looked = _looked(cands)
+            unread = [n.error for n in not_used or () if n.error is not None and n.table is None
+                      and _canonical_owner(Path(n.file).stem) is None]
+            if len(unread) == 1:  # the one file that could not be opened and names no table: likely this one
+                raise unread[0]
+            looked = _looked(cands) + (f"; 未能读取 could not be read: {' '.join(e.message_zh for e in unread)}"
+                                       if unread else "")
             other = sorted({f"{c.name}={_canonical_owner(c.name)}" for c in cands
                             if _canonical_owner(c.name) not in (None, spec.id)})
             if other:

@@ -464,11 +464,17 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
         holidays = bio.read_holidays(holidays)
     problems = ProblemLog()
     say = progress or (lambda _msg: None)
+    unread_notes: list[str] = []
     if loaded is None:
         say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
+        not_used: list[bio.NotUsed] = []  # files it does not need, or cannot open (an optional table's): run on
         loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
                                  problems=problems, strict=strict, mask=mask, mask_accounts=mask_accounts,
-                                 engine_tables=RELATION_READY.get(spec.code, ()), engine=engine)
+                                 engine_tables=RELATION_READY.get(spec.code, ()), engine=engine, not_used=not_used)
+        for n in not_used:
+            say(n.line())
+        unread_notes = [unread_optional_note(n.table, n.error) for n in not_used
+                        if n.table is not None and n.table not in loaded]
     else:
         for t in spec.inputs:
             if t not in loaded:
@@ -488,7 +494,7 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
     options = {"as_of": day, "calendar": BankCalendar(holidays), "scale": scale, "mask": mask,
                "mask_accounts": mask_accounts, "strict": strict,
                "currency": resolve_currency(spec, loaded, currency, _frame_currencies(sources))}
-    notes = [n for v in loaded.values() for n in v.unit_notes] + empty_notes + cut_notes
+    notes = [n for v in loaded.values() for n in v.unit_notes] + unread_notes + empty_notes + cut_notes
     in_data = data_dates(tables)
     if as_of is not None and in_data and day not in in_data:
         shown = ", ".join(sorted(d.strftime("%Y-%m-%d") for d in in_data)[:3])
@@ -497,6 +503,12 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
         notes.append(w)
         say(f"警告 warning: {w}")
     return Prepared(spec, params, tables, inputs, problems, options, notes)
+
+
+def unread_optional_note(table: str, err: DataValidationError) -> str:
+    """The 说明 line of an optional input table left out because its file could not be read (``bankxl run`` and
+    ``bankxl run all`` alike): 可选输入表「客户」(customers) 未能读取, 本报告未使用它: <the error in Chinese>."""
+    return f"可选输入表「{get_table(table).zh}」({table}) 未能读取, 本报告未使用它: {err.message_zh}"
 
 
 def _where(lt: Any) -> tuple[str, str]:

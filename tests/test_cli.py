@@ -253,6 +253,59 @@ def test_run_takes_a_folder_as_its_data_files(td, tmp_path, capsys):
 
 
 
+def _said(err: str) -> list[str]:
+    """The console's lines about input files not used or tables not read."""
+    return [ln for ln in err.splitlines() if ln.startswith(("  未使用", "  未能读取"))]
+
+
+def test_run_over_a_folder_reads_past_files_it_does_not_need(td, tmp_path, capsys):
+    """Part D2 item 1: `bankxl run D2 -i 文件夹` stopped (exit 2) on ANY file of the folder that cannot be opened —
+    a 0-byte 空.csv, a 0-byte 贷款.csv (a table D2 does not read), a damaged 损坏.xlsx, a damaged 坏.parquet. Now each
+    is one line '未使用 not used: <file>: <why>' and the report is written (a prose README.txt gets its line too,
+    item 2). A file that cannot be opened and names an OPTIONAL table of D2 (0-byte 客户.csv) leaves that table out:
+    one '未能读取 failed customers' line, a 说明 line, exit 0. One that names its REQUIRED table (0-byte
+    定期存款明细.parquet) stops the run with the error naming the file, as before."""
+    folder = tmp_path / "导出"
+    folder.mkdir()
+    _export_csv(td, folder / "定期存款导出.csv")
+    (folder / "空.csv").write_bytes(b"")
+    (folder / "贷款.csv").write_bytes(b"")
+    (folder / "损坏.xlsx").write_bytes(b"not a workbook at all")
+    (folder / "坏.parquet").write_bytes(b"PAR1" + bytes(16) + b"PAR1")  # footer length 0: no metadata
+    (folder / "README.txt").write_text("这是说明文件\n本文件夹是十一月的导出数据, 请勿修改。\n", encoding="utf-8")
+    empty = "为空(没有表头也没有数据)。请检查导出是否成功。"
+    empty_en = "is empty (no header, no data); check the export."
+    not_book = ("不是有效的 Excel 工作簿(可能是网页/HTML 导出或文件已损坏), 请在 Excel 中另存为 .xlsx 后再试。 File 损坏.xlsx is not a "
+                "valid Excel workbook (perhaps a web-page/HTML export or a damaged file); open it in Excel, save it as "
+                ".xlsx and try again.")
+    out = tmp_path / "a.xlsx"
+    assert main(["run", "D2", "-i", str(folder), "-o", str(out)]) == 0
+    assert _said(capsys.readouterr().err) == [
+        "  未使用 not used: README.txt: 名称不是标准表名(如 定期存款明细、客户), 表头也不符合本次读取的表, 未读取其中数据。 its name "
+        "is no table name and its header fits none of the tables read; nothing was read from it.",
+        "  未使用 not used: 坏.parquet: 文件 坏.parquet 不是有效的 Parquet 文件(或已损坏), 无法读取。 File 坏.parquet is not a "
+        "valid Parquet file (or is damaged); cannot read it.",
+        f"  未使用 not used: 损坏.xlsx: 文件 损坏.xlsx {not_book}",
+        f"  未使用 not used: 空.csv: 文件 空.csv {empty} File 空.csv {empty_en}",
+        f"  未使用 not used: 贷款.csv: 文件 贷款.csv {empty} File 贷款.csv {empty_en}"]
+    assert openpyxl.load_workbook(out).sheetnames[0] == "概览"
+
+    (folder / "客户.csv").write_bytes(b"")  # D2's optional 客户 table
+    assert main(["run", "D2", "-i", str(folder), "-o", str(tmp_path / "b.xlsx")]) == 0
+    said = _said(capsys.readouterr().err)
+    assert f"  未能读取 failed customers: 文件 客户.csv {empty} File 客户.csv {empty_en} (可选输入表, 本报告未使用它 optional " \
+           "input, left out)" in said and len(said) == 6
+    cells = [str(v) for row in openpyxl.load_workbook(tmp_path / "b.xlsx")["说明"].iter_rows(values_only=True)
+             for v in row if v is not None]
+    assert f"可选输入表「客户」(customers) 未能读取, 本报告未使用它: 文件 客户.csv {empty}" in cells
+
+    (folder / "定期存款明细.parquet").write_bytes(b"")  # D2's required table by its name
+    assert main(["run", "D2", "-i", str(folder), "-o", str(tmp_path / "c.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert f"错误 error: 文件 定期存款明细.parquet {empty}\nFile 定期存款明细.parquet {empty_en}" in err
+    assert not (tmp_path / "c.xlsx").exists()
+
+
 def test_by_outlet_skips_an_outlet_without_usable_rows_and_writes_the_others(td, tmp_path, capsys):
     # outlet X's deposits all have a blank 余额: its own report would show an unknown amount as 0, so that one
     # file is skipped with the reason (exit 1, as run all) and every other outlet's file is still written

@@ -625,8 +625,9 @@ def test_an_empty_or_unreadable_file_fails_only_its_table(tmp_path):
     """Part D item 2 (breaker finding): ONE 0-byte CSV in the input folder stopped the whole run. Now the file that
     cannot be opened fails only the table its name names: 定期存款明细.csv (0 bytes) -> XH (needs it) is skipped with
     the reason naming the file, XA (optional there) runs; a 0-byte workbook 空.xlsx (names no table) and a prose
-    笔记.txt fail nothing; each unreadable file gets one 未能读取 line naming it. Exit code 0 as for any skipped
-    scenario; 2 when the only scenario asked for needed the empty file (nothing ran)."""
+    笔记.txt fail nothing; the table that cannot be read gets one 未能读取 line naming its file, the two files that
+    name no table one 未使用 line each (Part D2 item 2: 空.xlsx was 未能读取 failed 空.xlsx, 笔记.txt said nothing).
+    Exit code 0 as for any skipped scenario; 2 when the only scenario asked for needed the empty file (nothing ran)."""
     src = tmp_path / "in"
     src.mkdir()
     b = bank()
@@ -642,13 +643,65 @@ def test_an_empty_or_unreadable_file_fails_only_its_table(tmp_path):
     assert [r.status for r in res.runs] == [RAN, SKIPPED] and res.exit_code == 0
     assert res.runs[1].reason == ("输入表「定期存款明细」(time_deposits) 未能读取: 文件 定期存款明细.csv 为空(没有表头也没有数据)。"
                                   "请检查导出是否成功。")
-    failed = [s for s in said if s.startswith("  未能读取 failed")]
+    failed = [s for s in said if s.startswith(("  未能读取 failed", "  未使用 not used"))]
     assert failed == [
-        "  未能读取 failed time_deposits: 文件 定期存款明细.csv 为空(没有表头也没有数据)。请检查导出是否成功。 "
-        "File 定期存款明细.csv is empty (no header, no data); check the export.",
-        "  未能读取 failed 空.xlsx: 文件 空.xlsx 不是有效的 Excel 工作簿(可能是网页/HTML 导出或文件已损坏), 请在 Excel 中另存为 "
+        "  未使用 not used: 空.xlsx: 文件 空.xlsx 不是有效的 Excel 工作簿(可能是网页/HTML 导出或文件已损坏), 请在 Excel 中另存为 "
         ".xlsx 后再试。 File 空.xlsx is not a valid Excel workbook (perhaps a web-page/HTML export or a damaged file); "
-        "open it in Excel, save it as .xlsx and try again."]
+        "open it in Excel, save it as .xlsx and try again.",
+        f"  未使用 not used: 笔记.txt: {NO_TABLE}",
+        "  未能读取 failed time_deposits: 文件 定期存款明细.csv 为空(没有表头也没有数据)。请检查导出是否成功。 "
+        "File 定期存款明细.csv is empty (no header, no data); check the export."]
     assert run_all(files, tmp_path / "o2", scenarios=[xh], as_of=AS_OF).exit_code == 2
     with pytest.raises(DataValidationError, match="定期存款明细.csv 为空"):  # one table asked for: still an error
         bio.read_tables(files, ["time_deposits"])
+
+
+#: the reason of a file that names no table and whose header fits none (bankxl.io._not_used)
+NO_TABLE = ("名称不是标准表名(如 定期存款明细、客户), 表头也不符合本次读取的表, 未读取其中数据。 its name is no table name and its "
+            "header fits none of the tables read; nothing was read from it.")
+
+
+def test_files_that_name_no_table_and_give_none_get_one_line_each(tmp_path):
+    """Part D2 item 2: a file in the input folder that names no table and gave none was ignored without a word —
+    a prose README.txt, random bytes saved as 导出.csv, a damaged 备份.parquet. Now each gets one line
+    '未使用 not used: <file>: <reason>' (no error; the scenarios run): README.txt's reason is that its name and header
+    are no table's, 导出.csv's the encoding it cannot be read in, 备份.parquet's (random bytes) and 截断.parquet's
+    (a real Parquet file cut short: its last bytes are not the footer) that they are no valid Parquet file; a
+    workbook of unrelated sheets only (备注.xlsx) gets its line too, as a whole file, while the unrelated sheet 备注 of
+    the used workbook 客户.xlsx stays unmentioned, as before. A copy of 定期存款明细 under another name
+    (存款副本.csv) fits that table (and 客户: 客户号, 机构号 …) by its header, but both were read from other files: said
+    so."""
+    import duckdb
+
+    src = tmp_path / "in"
+    src.mkdir()
+    b = bank()
+    with pd.ExcelWriter(src / "客户.xlsx") as w:
+        b["客户"].to_excel(w, sheet_name="客户", index=False)
+        pd.DataFrame({"说明": ["十一月导出"]}).to_excel(w, sheet_name="备注", index=False)
+    b["定期存款明细"].to_csv(src / "定期存款明细.csv", index=False)
+    b["定期存款明细"].to_csv(src / "存款副本.csv", index=False)
+    pd.DataFrame({"事项": ["核对余额"], "负责人": ["张三"]}).to_excel(src / "备注.xlsx", index=False)
+    (src / "README.txt").write_text("这是说明文件\n本文件夹是十一月的导出数据, 请勿修改。\n", encoding="utf-8")
+    (src / "导出.csv").write_bytes(bytes(range(256)) * 40)
+    (src / "备份.parquet").write_bytes(b"PAR1" + bytes(range(200)))
+    good = src / "good.parquet"
+    duckdb.sql(f"COPY (SELECT 1 AS a, 'x' AS b) TO '{good}' (FORMAT PARQUET)")
+    (src / "截断.parquet").write_bytes(good.read_bytes()[:-3])
+    good.unlink()
+    said: list[str] = []
+    res = run_all(sorted(src.iterdir()), tmp_path / "o", scenarios=[XA], as_of=AS_OF, progress=said.append)
+    assert [r.status for r in res.runs] == [RAN] and res.exit_code == 0
+    lines = [s for s in said if s.startswith(("  未使用", "  未能读取"))]
+    assert lines == [
+        "  未使用 not used: README.txt: " + NO_TABLE,
+        "  未使用 not used: 备份.parquet: 文件 备份.parquet 不是有效的 Parquet 文件(或已损坏), 无法读取。 File 备份.parquet is "
+        "not a valid Parquet file (or is damaged); cannot read it.",
+        "  未使用 not used: 备注.xlsx: " + NO_TABLE,
+        "  未使用 not used: 存款副本.csv: 表头符合表「客户」(customers), 该表已从 文件 客户.xlsx 工作表 客户 读取; 表「定期存款明细」"
+        "(time_deposits), 该表已从 文件 定期存款明细.csv 读取。 its header fits table customers, read from 客户.xlsx; table "
+        "time_deposits, read from 定期存款明细.csv.",
+        "  未使用 not used: 导出.csv: 无法识别文件编码(已尝试 UTF-8、GB18030/GBK、UTF-16)。请另存为 UTF-8 CSV。 Cannot detect the "
+        "file encoding (tried UTF-8, GB18030/GBK, UTF-16); save the file as UTF-8 CSV.",
+        "  未使用 not used: 截断.parquet: 文件 截断.parquet 不是有效的 Parquet 文件(或已损坏), 无法读取。 File 截断.parquet is "
+        "not a valid Parquet file (or is damaged); cannot read it."]

@@ -38,7 +38,7 @@ from ..report import Report, Table
 from ..report.xlsx import report_file_name, safe_filename, write_report
 from ..rules.identity import check_cust_id_coverage, persons
 from ..engine.inputs import RELATION_READY, DuckTable
-from ..runner import finish, prepare, tables_problems
+from ..runner import finish, prepare, tables_problems, unread_optional_note
 from ..scenario import (RunContext, Scenario, get_scenario, make_params, parse_as_of, parse_currency,
                         registry)
 from ..tables import get_table
@@ -147,8 +147,7 @@ def _run_one(spec: Scenario, *, sparams: Mapping[str, Any], loaded: Mapping[str,
     from ..engine import using
 
     t0 = time.perf_counter()
-    notes = [f"可选输入表「{get_table(t).zh}」({t}) 未能读取, 本报告未使用它: {errors[t].message_zh}"
-             for t in spec.optional_inputs if t in errors]
+    notes = [unread_optional_note(t, errors[t]) for t in spec.optional_inputs if t in errors]
     try:
         prep = prepare(spec, sources, params=sparams[spec.id], loaded=loaded, load_problems=load_problems,
                        **settings)
@@ -434,9 +433,12 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     # a table some scenario reads as a DuckDB relation is read through DuckDB as `bankxl run` reads it (Parquet,
     # a large CSV, --engine duckdb: bankxl.engine.inputs.load_file); the others get its pandas frame (cached)
     relation = tuple(dict.fromkeys(t for s in specs for t in RELATION_READY.get(s.code, ())))
+    not_used: list[bio.NotUsed] = []  # files that name no table and gave none (a README.txt): one line each
     loaded = bio.read_tables(sources, wanted=(), optional=wanted, problems=load_problems, strict=strict,
                              mask=mask, mask_accounts=mask_accounts, errors=errors, engine_tables=relation,
-                             engine=engine)
+                             engine=engine, not_used=not_used)
+    for n in not_used:
+        say(n.line())
     in_duckdb = [v.df for v in loaded.values() if isinstance(v.df, DuckTable)]
     try:
         return _run_loaded(specs, sparams, cross, loaded, errors, load_problems, in_duckdb, sources, out_dir,
