@@ -7,6 +7,7 @@ import re
 import zipfile
 from functools import lru_cache
 
+import openpyxl
 import pytest
 
 from bankxl.report.xlsx import write_report
@@ -118,3 +119,32 @@ def test_outlet_chart_keeps_the_sheet_printable(tmp_path, outlets):
     else:
         assert shown == 16 and "按揭客户数前 16 个" in title
         assert df["按揭客户数"].is_monotonic_decreasing
+
+
+def test_gap_combinations_have_their_own_column(tmp_path):
+    """缺口矩阵: the 缺口组合 text is the last column of its table (D), so column A keeps the width of the
+    numbers above it (before: 缺口组合 was column A, 40 units wide under 缺口产品数分布); its 缺口产品数 is the
+    number of products named in the combination, counted from the text here."""
+    rep = _c6()
+    wb = openpyxl.load_workbook(write_report(rep, tmp_path / "c6.xlsx"))
+    ws = wb["缺口矩阵"]
+    tables = {t.name: t.ref for t in ws.tables.values()}
+    count_ref = tables["gap_count"].split(":")
+    combo_ref = tables["gap_combo"].split(":")
+    assert count_ref[0][0] == "A" and count_ref[1][0] == "C"
+    assert combo_ref[0][0] == "A" and combo_ref[1][0] == "D"
+    first = int(combo_ref[0][1:])
+    header = [ws.cell(first, c).value for c in range(1, 5)]
+    assert header == ["缺口产品数", "按揭客户数", "占比", "缺口组合"]
+    rows = [[ws.cell(r, c).value for c in range(1, 5)] for r in range(first + 1, int(combo_ref[1][1:]) + 1)]
+    assert len(rows) == 20
+    for n_gap, n_cust, share, text in rows:
+        assert n_gap == (0 if text == "(无缺口)" else len(text.split("、")))
+    counts = [r[1] for r in rows]
+    assert counts == sorted(counts, reverse=True)
+    width = {k: v.width for k, v in ws.column_dimensions.items()}
+    assert width["A"] < 15  # 缺口产品数 / 按揭客户数 headers (10 units) + padding
+    longest = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in r[3]) for r in rows)
+    assert width["D"] >= min(longest, 50)  # one line per combination up to the writer's widest column (50)
+    wraps = {r[3]: ws.cell(first + 1 + i, 4).alignment.wrap_text for i, r in enumerate(rows)}
+    assert longest > 50 and wraps[max(wraps, key=len)]  # the demo's 7-product combination (58 units) wraps

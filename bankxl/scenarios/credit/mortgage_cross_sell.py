@@ -56,6 +56,7 @@ import pandas as pd
 from ...errors import ParameterError
 from ...lists import Rule, check_levels, levels_param, score_list, strategy_param
 from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet, Table
+from ...report.layout import display_widths
 from ...scenario import RunContext, Scenario, param
 from ...tables import loan_status_code
 from ...tags import tag_rows, tag_sheet, tag_table
@@ -395,6 +396,8 @@ def _join_flags(flags: pd.DataFrame, products) -> pd.Series:
 
 
 def _gaps_sheet(m, is_holder, products, risk) -> Sheet:
+    """缺口矩阵: holders by number of gaps (gap_count: 缺口产品数 · 按揭客户数 · 占比) and the 20 commonest gap
+    combinations (gap_combo: 缺口产品数 · 按揭客户数 · 占比 · 缺口组合, 占比 of all holders)."""
     gaps = _gaps(m, products, risk)[is_holder]
     n = gaps.sum(axis=1).astype(int)
     dist = n.value_counts().sort_index()
@@ -402,15 +405,23 @@ def _gaps_sheet(m, is_holder, products, risk) -> Sheet:
                        "占比": dist.to_numpy() / max(1, len(n))})
     combo = _join_flags(gaps, products).replace("", "(无缺口)")
     top = combo.value_counts().head(20)
-    d2 = pd.DataFrame({"缺口组合": top.index.astype(str), "按揭客户数": top.to_numpy().astype(int),
-                       "占比": top.to_numpy() / max(1, len(n))})
+    first = ~combo.duplicated().to_numpy()  # a combination's 缺口产品数 (the same on each of its rows)
+    n_of = pd.Series(n.to_numpy()[first], index=combo.to_numpy()[first])
+    # the same three columns as 缺口产品数分布 above, the combination's text last in a column of its own: in
+    # column A it set the first table's 缺口产品数 column to its width (40 units)
+    d2 = pd.DataFrame({"缺口产品数": n_of.reindex(top.index).to_numpy().astype(int),
+                       "按揭客户数": top.to_numpy().astype(int), "占比": top.to_numpy() / max(1, len(n)),
+                       "缺口组合": top.index.astype(str)})
+    # one line per combination up to the writer's widest column (50 units; 7 of the default products: 58), wrapped beyond
+    combo_width = int(min(50, max(8, display_widths(d2["缺口组合"]).max() if len(d2) else 0)))
     return Sheet("缺口矩阵", [
         Note(title="按揭客户产品缺口", lines=[
             f"评估产品: {'、'.join(products) or '无'}; 风险客户(违约/逾期)不计信贷类缺口({'、'.join(CREDIT_PRODUCTS)})。",
             "持有情况未知的产品(空白标志、无法识别的持有值)不计缺口。"]),
         Table(d1, name="gap_count", title="缺口产品数分布", formats={"占比": "pct1"}),
         Chart(table="gap_count", categories="缺口产品数", series=["按揭客户数"], kind="column", title="缺口产品数分布"),
-        Table(d2, name="gap_combo", title="最常见的缺口组合(前 20)", formats={"占比": "pct1"}),
+        Table(d2, name="gap_combo", title="最常见的缺口组合(前 20)", formats={"占比": "pct1"},
+              widths={"缺口组合": combo_width}),
     ])
 
 
