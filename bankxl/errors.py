@@ -42,7 +42,6 @@ PROBLEM_CODES: dict[str, str] = {
     "LOAN_END_MISSING": "已结清贷款缺结清日",
     "LOAN_DATE_ORDER": "结清日早于放款日",
     "LOAN_NO_CUSTOMER": "贷款缺客户号",
-    "HOLDING_NO_CUSTOMER": "产品持有记录的客户不在客户表中",
     "SUMMARY_ROW": "合计/小计行, 已跳过",
     "FOOTER_ROW": "表尾说明行(制表人/打印日期/单位等), 已跳过",
     "NPL_CLASS_DPD": "五级分类轻于逾期天数对应的最低分类(零售: 逾期 >90 天至少次级, >270 天至少可疑, >360 天损失)",

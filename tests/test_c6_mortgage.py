@@ -425,3 +425,24 @@ def test_held_blank_rule_is_applied_by_the_loader_and_c6_reads_the_typed_column(
     p = rep.problems.to_frame()
     inv = p[(p["问题码"] == "VALUE_INVALID") & (p["字段"] == "持有(held)")]
     assert inv["Excel 行号"].tolist() == [4] and inv["原值"].tolist() == ["乱码"] and "未知" in inv["处理"].iloc[0]
+
+
+def test_holdings_of_unknown_customers_are_listed_once(tmp_path):
+    """产品持有 rows whose 客户号 is not in 客户 (x8: two rows, x9: one) are the runner's CUST_NOT_FOUND, one per row,
+    and nothing else: before, C6 also recorded its own HOLDING_NO_CUSTOMER per customer, so 数据问题 listed them
+    twice (5 lines for 3 rows). The rows still count: x8 holds a mortgage and a 信用卡, so 信用卡 covers k1 and x8 of
+    the 4 holders (k1, k2, k3, x8)."""
+    b = bank()
+    extra = _frame("product_holdings", [{"cust_id": "x8", "product": "个人住房贷款", "held": True},
+                                         {"cust_id": "x8", "product": "信用卡", "held": True},
+                                         {"cust_id": "x9", "product": "定期存款", "held": True}])
+    b["product_holdings"] = pd.concat([b["product_holdings"], extra], ignore_index=True)
+    rep = _run(b)
+    assert dict(rep.problems.counts) == {("product_holdings", "CUST_NOT_FOUND"): 3}
+    assert sorted(p.value for p in rep.problems.problems) == ["x8", "x8", "x9"]
+    cov = rep.tables()["coverage"].df.set_index("产品")
+    assert cov.loc["信用卡", "按揭客户持有数"] == 2 and cov.loc["信用卡", "按揭客户覆盖率"] == pytest.approx(2 / 4)
+    ws = openpyxl.load_workbook(write_report(rep, tmp_path / "c6.xlsx"))["数据问题"]
+    cells = [c.value for row in ws.iter_rows() for c in row]
+    assert sum(v in ("x8", "x9") for v in cells) == 3
+    assert not any(isinstance(v, str) and "HOLDING_NO_CUSTOMER" in v for v in cells)

@@ -42,8 +42,9 @@ the top 10 of 营销名单), then the sheets 产品覆盖 (coverage by product, 
 scale only on groups of at least ``min_group_size`` holders), 缺口矩阵 (customers by number of gaps and by gap
 combination), 营销名单 (priority list, SCENARIOS.md §6 名单表), 客户标签 (§6 tags
 C6_MORTGAGE 按揭客户, C6_CROSS_SELL 按揭交叉营销 = 得分/等级, C6_PRODUCT_GAP 产品缺口 = 缺口产品数).
-Errors: none beyond the runner's structural checks; customers in holdings but not in ``customers`` are
-row problems (HOLDING_NO_CUSTOMER, counted once per customer).
+Errors: none beyond the runner's checks; a 产品持有 row whose 客户号 is not in ``customers`` is the runner's
+row problem CUST_NOT_FOUND (:func:`bankxl.rules.identity.check_cust_id_coverage`: every row, its Excel row; the row
+is kept and counted in the coverage, the list shows no name for it).
 """
 from __future__ import annotations
 
@@ -173,11 +174,8 @@ def run(tables, params: MortgageParams, ctx: RunContext) -> Report:
     notes: list[str] = []
     rep = Report(title="按揭客户交叉营销", method=_method(p), notes=notes)
 
-    unknown = pd.Index(holdings["cust_id"].dropna().unique()).difference(pd.Index(raw_customers["cust_id"]))
-    if len(unknown):
-        rows = holdings[holdings["cust_id"].isin(unknown)].drop_duplicates("cust_id")
-        ctx.problem("product_holdings", rows["_row"], "cust_id", "HOLDING_NO_CUSTOMER", rows["cust_id"],
-                    "产品持有表中的客户号不在客户表中", "计入覆盖率, 名单中无客户信息")
+    # 产品持有 rows whose 客户号 is not a customer's: the runner's CUST_NOT_FOUND, one per row (rows kept: they
+    # count in the coverage; names blank in the list)
     # one person, one row (rules.identity): 客户号 of the same 证件号 are merged into the smallest one
     who = persons(tables["customers"])
     notes += who.notes()
