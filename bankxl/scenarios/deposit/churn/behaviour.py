@@ -122,7 +122,7 @@ def behaviour(fl: Flows | None, ids: pd.Index, as_of: pd.Timestamp, p, payroll_f
     * invest / invest_amt / invest_kinds — outgoing flows whose counterparty name or memo matches
       ``securities_memo`` (证券) / ``fund_memo`` (基金) / ``payment_memo`` (第三方支付), total ≥ ``invest_min``;
     * payroll_stop — a 代发 customer (``payroll_flag`` true, or a 代发 credit before the gap: the shared rule
-      :func:`bankxl.rules.payroll.payroll_credits` with ``payroll_memo``, reversals left out) without such a
+      of :mod:`bankxl.rules.payroll` with ``payroll_memo``, in the query; reversals left out) without such a
       credit in the last ``payroll_gap`` months.
 
     ``fl``: :func:`load_flows` made for this ``as_of`` (its aggregates hold these windows).
