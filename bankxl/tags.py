@@ -88,14 +88,43 @@ def tag_table(*parts: pd.DataFrame) -> pd.DataFrame:
     return t.sort_values(["cust_id", "scenario", "tag_code"], kind="stable").reset_index(drop=True)
 
 
+#: 标签值 of a tag whose values are all whole numbers in this range are years (C9 流失年份): no separator
+YEAR_RANGE = (1900, 2100)
+
+
+def value_formats(tags: pd.DataFrame) -> pd.Series:
+    """Number format of each row's 标签值 (``tags``: a tag table; Series on its index, None where the value is
+    blank), one per tag (``tag_code``), from the tag's own values since one column holds amounts, scores,
+    counts and years: all whole numbers -> ``int`` (#,##0: 31,500), or ``0`` when all lie in
+    :data:`YEAR_RANGE` (2024, not 2,024); at most one decimal -> ``#,##0.0`` (scores, as 得分 in the lists);
+    else ``money`` (#,##0.00: 8,966.16). Vectorised over the rows (per-tag counts by bincount)."""
+    v = tags["value"].to_numpy(dtype="float64", na_value=np.nan)
+    known = np.isfinite(v)
+    codes, _ = pd.factorize(tags["tag_code"], use_na_sentinel=False)
+    k = int(codes.max()) + 1 if len(codes) else 0
+
+    def count(mask: np.ndarray) -> np.ndarray:  # rows per tag where mask (known values only)
+        return np.bincount(codes, weights=(mask & known).astype(float), minlength=k)
+
+    w = np.where(known, v, 0.0)
+    n = count(known)
+    whole = count(np.isclose(w, np.round(w), rtol=0, atol=1e-9)) == n
+    tenths = count(np.isclose(w * 10, np.round(w * 10), rtol=0, atol=1e-6)) == n
+    years = whole & (count((w >= YEAR_RANGE[0]) & (w <= YEAR_RANGE[1])) == n)
+    per_tag = np.where(years, "0", np.where(whole, "int", np.where(tenths, "#,##0.0", "money"))).astype(object)
+    return pd.Series(np.where(known, per_tag[codes] if k else None, None), index=tags.index, dtype=object)
+
+
 def tag_sheet(tags: pd.DataFrame, name: str = "客户标签") -> Sheet:
     """The 客户标签 sheet: the tag table with Chinese headers (:data:`TAG_HEADERS`) as an Excel table named
-    ``customer_tags`` (``role="tags"``), and a note on how to stack it with other scenarios' tags."""
+    ``customer_tags`` (``role="tags"``), and a note on how to stack it with other scenarios' tags. 标签值 is
+    written as numbers in the format of its tag (:func:`value_formats`)."""
     shown = tags.loc[:, list(TAG_COLUMNS)].rename(columns=TAG_HEADERS)
     return Sheet(name, [
         Note(title="客户标签(标签长表)", lines=[
             f"共 {len(tags):,} 条标签, {tags['cust_id'].nunique():,} 户客户。每行一个客户的一个标签; 各场景的标签表"
             "列相同, 可直接上下拼接(按客户号汇总即为客户视图)。规则版本 = 本报告参数的哈希, 与说明页一致。"]),
         Table(shown, name="customer_tags", title="客户标签", text_columns=("客户号", "标签代码", "规则版本"),
-              formats={"数据日期": "date", "标签值": "General"}, role="tags"),
+              formats={"数据日期": "date", "标签值": "General"}, role="tags",
+              row_formats={"标签值": value_formats(tags)}),
     ])

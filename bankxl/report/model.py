@@ -15,7 +15,7 @@ Columns not named are formatted from their dtype (float -> money, int -> int, da
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Sequence
 
 import pandas as pd
@@ -83,6 +83,10 @@ class Table:
     ``input_message``, ``error_message`` …) applied to the column's data rows.
     ``screen_columns``: columns for the screen, not for paper (e.g. a list's account particulars): written,
     grouped and collapsed (the + above the column letters shows them), left out of the printed width.
+    ``row_formats``: column -> a Series aligned on the table's index of per-row number formats (a
+    ``formats`` name or an Excel code; missing = the column's format), for a column whose rows hold numbers
+    of different kinds (the §6 tag table's 标签值: amounts, scores, counts, years). Cell formats, no
+    conditional formatting; blank cells stay blank.
     """
 
     df: pd.DataFrame
@@ -99,6 +103,24 @@ class Table:
     input_columns: Sequence[str] = ()
     validations: dict[str, dict] = field(default_factory=dict)
     screen_columns: Sequence[str] = ()
+    row_formats: dict[str, pd.Series] = field(default_factory=dict)
+
+    def __eq__(self, other):
+        """Field by field; ``df`` and the ``row_formats`` Series compared by value (``equals``), not by truth
+        of a frame."""
+        if not isinstance(other, Table):
+            return NotImplemented
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if f.name == "df":
+                same = a is b or (a is not None and b is not None and a.equals(b))
+            elif f.name == "row_formats":
+                same = a.keys() == b.keys() and all(a[k].equals(b[k]) for k in a)
+            else:
+                same = a == b
+            if not same:
+                return False
+        return True
 
     def __post_init__(self):
         if self.role is not None and self.role not in TABLE_ROLES:

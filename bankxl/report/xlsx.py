@@ -29,6 +29,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import replace
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -702,7 +703,7 @@ class XlsxReportWriter:
                                   align="center", border=1)
         text_cols = set(block.text_columns)
         inputs = set(block.input_columns)
-        col_specs, writers, wrapped, blanks = [], [], {}, {}
+        col_specs, writers, wrapped, blanks, row_fmts = [], [], {}, {}, {}
         for j, (orig, header) in enumerate(zip(df.columns, columns)):
             s = df[orig]
             kind = _column_kind(s)
@@ -720,6 +721,12 @@ class XlsxReportWriter:
                 align.update(locked=False, bg_color="#FFF2CC")
             cell_fmt = self.fmt.get(**align)
             writers.append((kind, cell_fmt))
+            if orig in block.row_formats and n:  # per-row number formats (Table.row_formats), one object per code
+                names = block.row_formats[orig].reindex(df.index).astype(object).to_numpy()
+                per_row = np.full(n, cell_fmt, dtype=object)
+                for name in pd.unique(names[pd.notna(names)]):
+                    per_row[names == name] = self.fmt.get(**{**align, "num_format": NAMED_FORMATS.get(name, name)})
+                row_fmts[j] = per_row
             spec = {"header": header, "header_format": header_fmt, "format": cell_fmt}
             if block.total_row:
                 if j == 0:
@@ -763,7 +770,8 @@ class XlsxReportWriter:
             opts = {"columns": col_specs, "name": self._table_name(block), "style": "Table Style Light 9",
                     "total_row": block.total_row, "autofilter": True}
             _add_table(ws, header_row, last_row, len(columns) - 1, opts)
-        self._write_rows(ws, df, header_row + 1, writers, wrapped, blanks, where=(sheet_name, columns))
+        self._write_rows(ws, df, header_row + 1, writers, wrapped, blanks, where=(sheet_name, columns),
+                         row_fmts=row_fmts)
         for name, opts in block.validations.items():
             if name in df.columns:
                 c = list(df.columns).index(name)
@@ -779,7 +787,7 @@ class XlsxReportWriter:
 
     def _write_rows(self, ws, df: pd.DataFrame, first_row: int, writers: list,
                     wrapped: dict[int, float] | None = None, blanks: dict | None = None,
-                    where: tuple[str, list[str]] | None = None) -> None:
+                    where: tuple[str, list[str]] | None = None, row_fmts: dict | None = None) -> None:
         """Write the data rows with one typed writer per column, its format resolved once: numbers
         (write_number; integers beyond 15 significant digits as text, ±inf as text), dates (their Excel serial
         numbers computed vectorised by :func:`_excel_serials`, written with write_number and the column's date
@@ -790,7 +798,8 @@ class XlsxReportWriter:
         ``blanks``: column position -> format written into the column's empty cells (input columns).
         ``where``: (sheet name, column headers) for the 说明 line on text cut at :data:`CELL_MAX`. A text column
         holding a value that starts with :data:`FORMULA_LEAD` or exceeds :data:`CELL_MAX` (a vectorised check)
-        is written through :meth:`_guard_text` (quote prefix / cut)."""
+        is written through :meth:`_guard_text` (quote prefix / cut). ``row_fmts``: column position -> an array
+        of one cell format per row (:attr:`Table.row_formats`), used instead of the column's format."""
         n = len(df)
         cols = []  # (write, format, present positions (0-based), their values)
         for j, ((kind, fmt), name) in enumerate(zip(writers, df.columns)):
@@ -831,6 +840,9 @@ class XlsxReportWriter:
                     sheet, headers = where or ("", [str(c) for c in df.columns])
                     write = self._guard_text(write, sheet, headers[j])
                 cols.append((write, fmt, keep, vals))
+        for j, per_row in (row_fmts or {}).items():
+            write, _fmt, keep, vals = cols[j]
+            cols[j] = (write, per_row[keep].tolist(), keep, vals)
         lines = self._wrapped_lines(df, wrapped or {})
         if lines is not None:
             heights = layout.row_height(lines)
@@ -840,22 +852,25 @@ class XlsxReportWriter:
         if self.large:  # constant_memory: cells in row order
             dense = []
             for write, fmt, keep, vals in cols:
-                full = [None] * n
+                full, fmts = [None] * n, [fmt] * n
                 for i, v in zip(keep.tolist(), vals):
                     full[i] = v
-                dense.append((write, fmt, full))
+                if isinstance(fmt, list):  # one format per present value
+                    for i, f in zip(keep.tolist(), fmt):
+                        fmts[i] = f
+                dense.append((write, fmts, full))
             for i in range(n):
                 r = first_row + i
-                for j, (write, fmt, full) in enumerate(dense):
+                for j, (write, fmts, full) in enumerate(dense):
                     v = full[i]
                     if v is not None:
-                        write(r, j, v, fmt)
+                        write(r, j, v, fmts[i])
                     elif j in blanks:
                         ws.write_blank(r, j, None, blanks[j])
             return
         for j, (write, fmt, keep, vals) in enumerate(cols):
-            for r, v in zip((keep + first_row).tolist(), vals):
-                write(r, j, v, fmt)
+            for r, v, f in zip((keep + first_row).tolist(), vals, fmt if isinstance(fmt, list) else repeat(fmt)):
+                write(r, j, v, f)
             if j in blanks and len(keep) < n:
                 missing = np.setdiff1d(np.arange(n), keep, assume_unique=True) + first_row
                 for r in missing.tolist():
