@@ -10,6 +10,7 @@ from functools import lru_cache
 import openpyxl
 import pytest
 
+from bankxl.report import Chart
 from bankxl.report.xlsx import write_report
 from bankxl.runner import execute
 from bankxl.scenario import registry
@@ -148,3 +149,17 @@ def test_gap_combinations_have_their_own_column(tmp_path):
     assert width["D"] >= min(longest, 50)  # one line per combination up to the writer's widest column (50)
     wraps = {r[3]: ws.cell(first + 1 + i, 4).alignment.wrap_text for i, r in enumerate(rows)}
     assert longest > 50 and wraps[max(wraps, key=len)]  # the demo's 7-product combination (58 units) wraps
+
+
+def test_many_age_bands_chart_the_first_in_age_order():
+    """年龄段 sheets are in age order (not by 按揭客户数): with more bands than fit (age_bands every 2 years from
+    20 to 70: 27 bands incl. <20 and ≥70; 8 series fit 16) the chart shows the first 16 bands and its title
+    does not claim they are the largest."""
+    spec = next(s for s in registry().values() if s.code == "C6")
+    bank = _demo_bank()
+    rep = execute(spec, {t: bank[t] for t in spec.sample_inputs}, {"age_bands": tuple(range(20, 71, 2))}, as_of=AS_OF)
+    sheet = next(s for s in rep.sheets if s.name == "按年龄段")
+    chart = next(b for b in sheet.blocks if isinstance(b, Chart))
+    n = len(rep.tables()[chart.table].df)
+    assert n > 16 and chart.rows == 16
+    assert chart.title.endswith("(前 16 个, 全部见上表)") and "按揭客户数" not in chart.title

@@ -342,7 +342,8 @@ def _group_sheet(zh, g, m, is_holder, products, cust, outcome_cols, ctx, min_gro
         blocks.append(Note(lines=["「(结果)」列是营销结果, 仅供复盘, 不参与评分。"]))
     series = ["按揭渗透率"] + [f"{x}覆盖率" for x in products]
     shown, width = chart_groups(len(df), len(series))
-    title = f"按{zh}: 按揭渗透率与产品覆盖率" + (f"(按揭客户数前 {shown} 个, 全部见上表)" if shown < len(df) else "")
+    first = "前" if zh == "年龄段" else "按揭客户数前"  # 年龄段 in age order, the others by 按揭客户数
+    title = f"按{zh}: 按揭渗透率与产品覆盖率" + (f"({first} {shown} 个, 全部见上表)" if shown < len(df) else "")
     blocks.append(Chart(table=name, categories=zh, series=series, kind="column", title=title, number_format="0%",
                         height=420, width=width, rows=shown if shown < len(df) else None))
     return Sheet(_SHEET_NAMES[zh], blocks)
