@@ -38,12 +38,27 @@ class RunResult:
     inputs: dict[str, dict] = field(default_factory=dict)
 
 
+def _date_counts(df: Any, column: str) -> pd.Series:
+    """The distinct non-missing values of date column ``column`` of ``df`` with their row counts (a Series: count
+    indexed by the value, a DatetimeIndex). A table read through DuckDB counts them there
+    (:meth:`bankxl.engine.inputs.DuckTable.counts`: dates have few distinct values; the column never comes to
+    pandas), a frame with ``value_counts``. The runner's date rules (data date, DATE_OUTLIER, date ranges) run on
+    these, so they are written once for both."""
+    if hasattr(df, "relation"):
+        return df.counts(column)
+    return pd.to_datetime(df[column]).value_counts()
+
+
+def _naive(days: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    return days.tz_localize(None) if getattr(days, "tz", None) is not None else days
+
+
 def data_dates(tables: Mapping[str, pd.DataFrame]) -> set[pd.Timestamp]:
     """The distinct 数据日期 values (``as_of`` columns) found in the inputs."""
     found: set[pd.Timestamp] = set()
     for df in tables.values():
         if "as_of" in df.columns:
-            found.update(pd.Timestamp(d) for d in pd.to_datetime(df["as_of"].dropna()).dt.normalize().unique())
+            found.update(pd.Timestamp(d) for d in _date_counts(df, "as_of").index.normalize().unique())
     return found
 
 
@@ -59,11 +74,10 @@ def _record_date_ranges(tables: Mapping[str, pd.DataFrame]) -> list[tuple[str, p
     out = []
     for t, df in tables.items():
         for c in RECORD_DATES:
-            if c in df.columns and df[c].notna().any():
-                col = pd.to_datetime(df[c])
-                col = col.dt.tz_localize(None) if getattr(col.dt, "tz", None) is not None else col
+            days = _naive(_date_counts(df, c).index) if c in df.columns else ()
+            if len(days):
                 where = f"「{get_table(t).zh}」{get_table(t).column(c).zh}"
-                out.append((where, col.min().normalize(), col.max().normalize()))
+                out.append((where, days.min().normalize(), days.max().normalize()))
     return out
 
 
@@ -156,25 +170,34 @@ def as_of_outliers(spec: Scenario, tables: Mapping[str, pd.DataFrame]) -> AsOfCu
     date is the end of the latest material month for a month column (月份), else the latest date on or before
     that month's end. Rows dated after that month are returned in ``beyond`` (the runner records them as
     DATE_OUTLIER and leaves them out). With every month material nothing changes: the data date is the latest
-    date, as before."""
+    date, as before. Decided on the column's distinct dates and their counts (:func:`_date_counts`); the row mask
+    ``beyond`` reads the column only when some row is dated after that month (else all False)."""
     if not spec.as_of_from:
         return None
     t, c = spec.as_of_from
     df = tables.get(t)
-    if df is None or c not in df.columns or not df[c].notna().any():
+    if df is None or c not in df.columns:
         return None
-    dates = pd.to_datetime(df[c])
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    months = dates.dt.to_period("M")
-    counts = months.value_counts()
+    per_day = _date_counts(df, c)
+    if not len(per_day):
+        return None
+    days = _naive(per_day.index)
+    day_months = days.to_period("M")
+    counts = per_day.groupby(day_months).sum()  # rows per month
     need = max(1.0, AS_OF_MIN_SHARE * float(counts.median()))
     last = counts.index[counts.to_numpy() >= need].max()
-    beyond = months.notna() & (months > last)
+    if (day_months > last).any():
+        dates = pd.to_datetime(df[c])
+        if getattr(dates.dt, "tz", None) is not None:
+            dates = dates.dt.tz_localize(None)
+        months = dates.dt.to_period("M")
+        beyond = months.notna() & (months > last)
+    else:
+        beyond = pd.Series(False, index=getattr(df, "index", pd.RangeIndex(len(df))))
     if get_table(t).column(c).kind == "month":
         day = last.to_timestamp() + pd.offsets.MonthEnd(0)
     else:
-        day = pd.Timestamp(dates[~beyond].max()).normalize()
+        day = pd.Timestamp(days[day_months <= last].max()).normalize()
     return AsOfCut(t, c, pd.Timestamp(day).normalize(), last, beyond)
 
 

@@ -6,6 +6,7 @@ whole 客户号 column of a DuckDB-read table (before: DuckTable['cust_id'], 12M
 customers)."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from bankxl.engine import inputs as duck_inputs
@@ -157,3 +158,59 @@ def test_a_run_never_reads_the_cust_id_column_of_a_duckdb_table(bank, bank_files
     assert got.problems.counts[("transactions", "KEY_UNMATCHED")] == 1
     assert got.problems.counts[("transactions", "CUST_NOT_FOUND")] == len(bank["transactions"])
     assert not [p for p in d4.problems.problems if p.code in ("CUST_NOT_FOUND", "KEY_UNMATCHED")]
+
+
+def _no_whole_date_column(m):
+    """DuckTable['month'] / ['txn_ts'] fail the test (a whole date column read into pandas)."""
+    real = duck_inputs.DuckTable.__getitem__
+
+    def spy(self, column):
+        if column in ("month", "txn_ts"):
+            pytest.fail(f"DuckTable[{column!r}] read a whole date column into pandas")
+        return real(self, column)
+
+    m.setattr(duck_inputs.DuckTable, "__getitem__", spy)
+
+
+def test_date_rules_on_a_duckdb_table_read_distinct_dates(bank_files, tmp_path, monkeypatch):
+    """The runner's date rules on 客户月度存款 read through DuckDB (data date from 月份, the DATE_OUTLIER cut, the date
+    ranges of as_of_warnings) equal those on its pandas frame, decided on the distinct dates counted in DuckDB:
+    with three rows dated 2099-01 added (the sample's 12 months of 5,000 rows each: 2099-01 is below 2% of the
+    median) the data date is 2026-11-30, month 2026-11, the 3 rows (file rows 60,001-60,003) beyond; without them
+    no row is beyond and no whole date column is read (D4's run from Parquet neither: DuckTable['month'] /
+    ['txn_ts'] fail the test; before, both were read whole)."""
+    import duckdb
+
+    from bankxl import runner
+    from bankxl.scenario import get_scenario
+
+    src = bank_files / "parquet" / "customer_monthly.parquet"
+    late = tmp_path / "customer_monthly.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM '{src}' UNION ALL (SELECT * REPLACE (TIMESTAMP '2099-01-01' AS month) "
+               f"FROM '{src}' WHERE month = '2026-11-01' LIMIT 3)) TO '{late}' (FORMAT parquet)")  # 3 customers
+    spec = get_scenario("D4")
+    con = DuckDBEngine(memory_limit="1GB").con
+    for path, n_late in ((src, 0), (late, 3)):
+        lt = duck_inputs.load_parquet(path, get_table("customer_monthly"), [], con=con, problems=ProblemLog(),
+                                      source=str(path))
+        dt = lt.df
+        pdf = dt.to_pandas()
+        with monkeypatch.context() as m:
+            if not n_late:
+                _no_whole_date_column(m)
+            got = runner.as_of_outliers(spec, {"customer_monthly": dt})
+            ranges = runner._record_date_ranges({"customer_monthly": dt})
+        want = runner.as_of_outliers(spec, {"customer_monthly": pdf})
+        assert (got.day, got.month) == (want.day, want.month) == (pd.Timestamp("2026-11-30"), pd.Period("2026-11"))
+        assert got.beyond.to_numpy().tolist() == want.beyond.to_numpy().tolist()
+        assert pdf.loc[want.beyond.to_numpy(), "_row"].tolist() == [60_001, 60_002, 60_003][:n_late]
+        assert ranges == runner._record_date_ranges({"customer_monthly": pdf})
+        latest = pd.Timestamp("2099-01-01") if n_late else pd.Timestamp("2026-11-01")
+        assert ranges == [("「客户月度存款」月份", pd.Timestamp("2025-12-01"), latest)]
+    pq = bank_files / "parquet"
+    with monkeypatch.context() as m:
+        _no_whole_date_column(m)
+        res = run_scenario("D4", [pq / f"{t}.parquet" for t in ("customers", "transactions", "customer_monthly",
+                                                                   "orgs")], None)
+    assert res.report.meta["as_of"] == pd.Timestamp("2026-11-30") and not res.problems.counts["customer_monthly",
+                                                                                               "DATE_OUTLIER"]

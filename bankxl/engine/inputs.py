@@ -88,7 +88,8 @@ def use_duckdb(path: Path, engine: Any = None) -> bool:
 RELATION_READY = {"C3": ("transactions",), "D4": ("transactions", "customer_monthly"),
                   "D3": ("transactions", "customer_monthly"), "C7": ("transactions", "customer_monthly"),
                   "C5": ("customer_monthly",), "C6": ("customer_monthly",), "C8": ("customer_monthly",),
-                  "E3": ("customer_monthly",), "C1": ("transactions",), "C10": ("transactions",)}
+                  "E3": ("customer_monthly",), "C1": ("transactions", "customer_monthly"),
+                  "C10": ("transactions", "customer_monthly")}
 
 
 def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: Any = None, **kw: Any
@@ -219,6 +220,15 @@ class DuckTable:
             self.con.execute(f"DROP TABLE IF EXISTS {d}")
             self.con.unregister(ex)
         return int(n), pd.Series(got.astype(object).to_numpy(dtype=object), dtype="string")
+
+    def counts(self, column: str) -> pd.Series:
+        """The distinct non-NULL values of ``column`` with their row counts, counted in DuckDB (GROUP BY): a Series
+        (int64 counts) indexed by the values with the loader's dtype, ordered by value — for the runner's date rules
+        (data date, DATE_OUTLIER, date ranges: :func:`bankxl.runner._date_counts`), which need no whole column."""
+        kind = self.spec.column(column).kind
+        raw = self.con.execute(f'SELECT "{column}" AS v, COUNT(*) AS n FROM {self.view} WHERE "{column}" IS NOT NULL '
+                               f"GROUP BY 1 ORDER BY 1").df()
+        return pd.Series(raw["n"].to_numpy(dtype=np.int64), index=pd.Index(_as_dtype(raw["v"], kind)), name="count")
 
     def rows_in(self, column: str, values: Any, limit: int) -> tuple[pd.DataFrame, int]:
         """``(rows, n)``: the rows whose ``column`` is one of ``values`` (text, sent to DuckDB) — ``n`` how many, and
