@@ -25,13 +25,15 @@ def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code,
     """Before: C1/C10 were not relation-ready (the DuckDB run made the pandas frame: to_pandas fails the test)."""
     from bankxl.scenario import get_scenario
 
-    assert "transactions" in duck_inputs.RELATION_READY[code]
+    assert {"transactions", "customer_monthly"} <= set(duck_inputs.RELATION_READY[code])
     spec = get_scenario(code)
     files = [bank_files / fmt / f"{t}.{fmt}" for t in (*spec.inputs, *spec.optional_inputs)
              if (bank_files / fmt / f"{t}.{fmt}").exists()]
     want, got, loads = reports_through_duckdb(code, files, monkeypatch)
     flows = [x for x in loads if x is not None and x.table == "transactions"]
     assert len(flows) == 1 and isinstance(flows[0].df, duck_inputs.DuckTable)
+    monthly = [x for x in loads if x is not None and x.table == "customer_monthly"]
+    assert len(monthly) == 1 and isinstance(monthly[0].df, duck_inputs.DuckTable)
     assert len(flows[0].df) == len(pd.read_csv(bank_files / "csv" / "transactions.csv", usecols=[0]))
     wt, gt = want.report.tables(), got.report.tables()
     assert list(gt) == list(wt)

@@ -88,7 +88,8 @@ def use_duckdb(path: Path, engine: Any = None) -> bool:
 RELATION_READY = {"C3": ("transactions",), "D4": ("transactions", "customer_monthly"),
                   "D3": ("transactions", "customer_monthly"), "C7": ("transactions", "customer_monthly"),
                   "C5": ("customer_monthly",), "C6": ("customer_monthly",), "C8": ("customer_monthly",),
-                  "E3": ("customer_monthly",), "C1": ("transactions",), "C10": ("transactions",)}
+                  "E3": ("customer_monthly",), "C1": ("transactions", "customer_monthly"),
+                  "C10": ("transactions", "customer_monthly")}
 
 
 def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: Any = None, **kw: Any
