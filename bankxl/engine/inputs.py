@@ -109,7 +109,8 @@ def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: 
 
 
 class DuckTable:
-    """A loaded table that lives in DuckDB: the typed view ``view`` on connection ``con`` — the spec columns
+    """A loaded table that lives in DuckDB: the typed rows ``view`` on connection ``con`` (a table for a CSV, read
+    once at the end of the load; a view over the file for Parquet; a view for a selection) — the spec columns
     (DuckDB types: text VARCHAR, dates TIMESTAMP, money DOUBLE, int BIGINT, bool BOOLEAN), ``_row`` (the row
     number the pandas path reports) and ``_rid`` (the record's index in the file: input order). ``len()`` =
     rows kept; ``columns`` the spec columns + ``_row``; ``attrs`` as the pandas frame's (table, sheet, source,
@@ -117,9 +118,9 @@ class DuckTable:
     would give (the same dtypes and values)."""
 
     def __init__(self, con, view: str, n: int, spec: TableSpec, attrs: dict, tables: list[str],
-                 views: list[str] = ()):
+                 views: list[str] | None = None):
         self.con, self.view, self.n, self.spec, self.attrs = con, view, n, spec, attrs
-        self._tables, self._views = list(tables), list(views) or [view]
+        self._tables, self._views = list(tables), [view] if views is None else list(views)
         # dropped when this object goes away too (a run that failed after loading; the add-in's long process)
         self._drop = weakref.finalize(self, _drop_objects, con, self._views, self._tables)
 
@@ -531,6 +532,9 @@ class _Body:
         self.width = len(header)
         self.sink = bio._Sink(spec, None, problems)
         self.tables = [raw.replace("bx_raw_", "bx_cells_")] if base is not None else []
+        #: a CSV (its text already copied into DuckDB): the typed rows become a table at the end of the load and the
+        #: text table and value maps are dropped, so each later read is a scan, not the maps' joins again
+        self.materialise = base is not None
         self._cache: dict[int, Any] = {}  # column -> its distinct values over all rows, when one chunk
         self.cap = problems.cap
 
@@ -707,16 +711,24 @@ class _Body:
                     self.sink.count += extra
                     self.sink.log.counts[(spec.id, "DUP_KEY")] += extra
                 dup_filter = f" WHERE _rid NOT IN (SELECT _rid FROM {dups})"
-        con.execute(f"CREATE VIEW {typed} AS SELECT * FROM {typed}_all{dup_filter}")
         n = self.n_kept - ndup
         attrs = {"table": spec.id, "sheet": None, "source": self.source,
                  "columns_found": [c.id for c in spec.columns if c.id in mapping], "engine": "duckdb"}
         for nt in notes:
             bio.log.info("%s: %s", spec.id, nt)
-        dt = DuckTable(con, typed, n, spec, attrs, self.tables, [typed, f"{typed}_all", kept, self.raw])
+        loading = [f"{typed}_all", kept, self.raw]  # views of the load; self.tables: its tables
         if strict and self.sink.count:
-            dt.close()
+            _drop_objects(con, loading, self.tables)
             raise bio._strict_error(spec, None, self.sink, shown)
+        if self.materialise:  # the typed rows read ONCE (the maps' joins run here only), then the load's objects go
+            try:
+                con.execute(f"CREATE TABLE {typed} AS SELECT * FROM {typed}_all{dup_filter}")
+            finally:
+                _drop_objects(con, loading, self.tables)
+            dt = DuckTable(con, typed, n, spec, attrs, [typed], [])
+        else:  # Parquet: a view over the file (only the cells a rule changed are mapped)
+            con.execute(f"CREATE VIEW {typed} AS SELECT * FROM {typed}_all{dup_filter}")
+            dt = DuckTable(con, typed, n, spec, attrs, self.tables, [typed, *loading])
         return bio.LoadedTable(spec.id, dt, None, self.source, self.header_row, n, notes, currencies,
                                frozenset(self.as_numbers))
 
