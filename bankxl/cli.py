@@ -276,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="运行一个场景(或 all: 全部能运行的场景) run one scenario, or all")
     r.add_argument("scenario", help="场景 id / 代码 / 名称, e.g. deposit.maturity or D2; all = 全部场景 + 客户画像 + 营销任务清单")
     r.add_argument("--input", "-i", action="append", required=True,
-                   help=".xlsx/.csv/.parquet (repeatable); with all also a folder of them")
+                   help="输入文件 .xlsx/.csv/.parquet 或其所在文件夹(一个场景与 all 都可以; 每个文件或文件夹前写一次 -i) "
+                        "an input file or a folder of them, for one scenario and for all (repeat -i per item)")
     r.add_argument("--out", "-o", required=True, help="report .xlsx (a folder with --by outlet and with all)")
     r.add_argument("--param", "-p", action="append", help="key=value (repeatable)")
     r.add_argument("--params", help="parameter file (.xlsx 参数 sheet or .csv 参数,取值)")
@@ -300,8 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "需要 pip install 'bankxl[spark]' 与 Java 17")
     r.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                    help="run all: 读入后用 N 个进程并行运行并写出各场景(默认: CPU 核数, 内存不够时减少; 1 = 依次运行; "
-                        "多于 CPU 核数时按核数; Windows/macOS 上总是依次运行) processes running the scenarios after the one "
-                        "load (default: the cores, fewer when memory is short; at most the cores)")
+                        "多于 CPU 核数时按核数; 总是依次运行: Windows/macOS 上、--engine spark、以及交易流水或客户月度存款"
+                        "经 DuckDB 读取时(Parquet 文件、200 MB 以上的 CSV、--engine duckdb)) processes running the "
+                        "scenarios after the one load (default: the cores, fewer when memory is short; at most the cores); "
+                        "one after the other on Windows/macOS, with --engine spark, and when 交易流水 or 客户月度存款 is "
+                        "read through DuckDB (a Parquet file, a CSV of 200 MB or more, --engine duckdb)")
     r.add_argument("--no-mask", action="store_true", help="不脱敏 (需授权)")
     r.add_argument("--no-mask-accounts", action="store_true",
                    help="客户本人账号不脱敏 (证件/手机/姓名仍脱敏; 默认: 参数表「账号脱敏」, 否则脱敏)")

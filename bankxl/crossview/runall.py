@@ -38,7 +38,7 @@ from ..report import Report, Table
 from ..report.xlsx import report_file_name, safe_filename, write_report
 from ..rules.identity import check_cust_id_coverage, persons
 from ..engine.inputs import RELATION_READY, DuckTable
-from ..runner import finish, prepare, tables_problems, unread_optional_note
+from ..runner import finish, input_sources, prepare, tables_problems, unread_optional_note
 from ..scenario import (RunContext, Scenario, get_scenario, make_params, parse_as_of, parse_currency,
                         registry)
 from ..tables import get_table
@@ -368,7 +368,9 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
             progress: Callable[[str], None] | None = None, engine: Any = None,
             spark_master: str | None = None, jobs: int | None = 1) -> RunAllResult:
     """Run every scenario that can run on ``sources`` and write its report, the 客户画像 and the 营销任务清单 into
-    ``out_dir`` (created; nothing is written elsewhere, no input file is overwritten).
+    ``out_dir`` (created; nothing is written elsewhere, no input file is overwritten). ``sources``: as
+    :func:`bankxl.runner.run_scenario` — files, a folder (its data files, :func:`bankxl.runner.input_sources`),
+    DataFrames or {table name: DataFrame} mappings.
 
     ``params``: :class:`CrossParams` overrides; ``scenario_params``: {scenario id / code: overrides}; ``by``:
     None, ``"manager"`` or ``"outlet"`` — also one task file per 客户经理 / 机构 (:func:`.tasks.split_tasks`);
@@ -395,6 +397,7 @@ def run_all(sources: Sequence[Any], out_dir: str | Path, *, params: Mapping[str,
     if out_dir.exists() and not out_dir.is_dir():
         raise BankxlError(f"--out 应为文件夹, 但「{out_dir}」是一个已有的文件。",
                           f"--out must be a folder; {out_dir} is an existing file.")
+    sources = input_sources(sources, out_dir)  # a folder stands for its data files, as in `bankxl run all -i`
     if by not in (None, "manager", "outlet"):
         raise ParameterError(f"--by 只能是 manager(按客户经理) 或 outlet(按机构), 给定 {by}。",
                              f"--by must be manager or outlet, got {by!r}.")
