@@ -55,11 +55,14 @@ PROBLEM_CODES: dict[str, str] = {
     "TEXT_CONTROL": "文本含不可见的控制字符(如 U+202E 从右到左覆盖、NUL), 已删除",
     "KEY_UNMATCHED": "本表的客户号大多在客户表中找不到(常因客户号以数字存储丢失前导 0), 按客户关联的结果不完整",
     "CUST_NOT_FOUND": "客户号不在客户表中(该行保留, 按客户关联的客户名称、证件号等为空)",
+    "COLUMN_MISSING": "场景计算所需的列在整张表中没有任何值(不在文件中或整列为空), 依赖它的结果不可算(空白, 不按 0)",
 }
 
 #: what a problem code's count counts when it is not rows (:meth:`ProblemLog.summary_text`): KEY_UNMATCHED is one
-#: warning per table (the whole table; its 问题说明 gives the 客户号 found and not found), not one per row
-COUNT_UNITS: dict[str, str] = {"KEY_UNMATCHED": "张表(整表警告 whole-table warning)"}
+#: warning per table (the whole table; its 问题说明 gives the 客户号 found and not found), not one per row; so is
+#: COLUMN_MISSING (a column a scenario needs holds no value in the whole table, e.g. D4's size basis)
+COUNT_UNITS: dict[str, str] = {"KEY_UNMATCHED": "张表(整表警告 whole-table warning)",
+                               "COLUMN_MISSING": "张表(整表警告 whole-table warning)"}
 
 
 def _counted(code: str, n: int) -> str:

@@ -142,8 +142,15 @@ def test_uci_shape_only_f1(tmp_path):
     assert list(det.columns) == ["客户号", "规模: 近3月存款日均(EUR)", "达标月数", "F1规模", "等级"]
     assert "规模: 近3月存款日均(EUR)" in core.columns
     h = rep.headline  # one month of data: no 上月 (blank, said so), never 0
-    assert [f.value for f in h.figures] == [0, 0, 0, 0.0, 0.0] and all(f.compare is None for f in h.figures)
-    assert h.figures[0].note == "数据中没有上月的月度存款, 无上月对比"
+    # 核心客户/核心A/潜力客户/规模/占比 need F2 or F3, which UCI cannot give: blank, not 0 (they read 0, 0, 0, 0.0,
+    # 0.0 before); the sixth figure counts the customers meeting F1 (U1)
+    assert [f.value for f in h.figures] == [None] * 5 + [1] and all(f.compare is None for f in h.figures)
+    assert h.figures[0].note == ("F2 稳定不可算(无开户日期); F3 潜力不可算(无入账/出账或流水); "
+                                 "数据中没有上月的月度存款, 无上月对比")
+    assert h.figures[5].label == "规模达标客户(满足 F1)" and h.figures[5].note == "数据中没有上月的月度存款, 无上月对比"
+    g = t["d4_grades"].df.set_index("等级")
+    assert g["客户数"].isna().tolist() == [True, True, True, True, False, False]
+    assert g.loc["规模客户", "客户数"] == 1 and g.loc["一般", "客户数"] == 2
     notes = " ".join(rep.notes)
     assert "仅 F1 可计算" in notes and "duration" in notes
     lines = " ".join(rep.sheets[0].blocks[0].lines)

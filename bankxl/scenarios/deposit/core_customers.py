@@ -7,7 +7,9 @@ dep_avg 存款日均, inflow/outflow 入账/出账, optional org_id/mgr_id; mone
   date of the monthly ``size_basis`` column (``td_avg`` 定期日均 by default; ``dep_avg`` 存款日均 when the data
   have no 定期日均, e.g. UCI) — is ≥ ``f1_threshold`` (200,000 元, threshold included). A month present in
   the data in which a customer has no row counts as 0; the average is over the months of the window that
-  the data hold (UCI holds one).
+  the data hold with a value of the basis (UCI holds one). Without any (neither 定期日均 nor 存款月日均 in
+  the file, or blank throughout) F1 is not computable: 规模 and 达标月数 are blank, F1 不可算, and the run
+  records one whole-table COLUMN_MISSING problem (the console warns) — never a size of 0.
 * **F2 稳定**: relationship ≥ ``f2_years`` years (customers.open_date ≤ data date − 3 years) AND (in the last
   ``f2_window`` months ≥ ``f2_months_min`` months with the monthly size ≥ ``f1_threshold``, OR — proxy for
   到期续存率 ≥ 80% 【假设】 — ≥ ``f2_renew_share`` of the customer's termed time-deposit balance set to
@@ -25,7 +27,9 @@ F1 and one of F2/F3; 潜力客户 = F3 alone (仅 F3: ¬F1 ∧ ¬F2, as the spec
 a combination the spec does not grade: stable and with potential, lacking only size; kept apart from
 潜力客户 so 仅 F3 stays literal, and ranked above it (closer to 核心) 【假设】; 规模客户 = F1 alone (not in
 the spec's grades, listed so that F1-only data such as UCI give a list); 一般 = the rest (incl. F2 alone).
-Thresholds include equality (阈值含等号).
+Thresholds include equality (阈值含等号). A factor no customer can compute (:func:`factor_reasons`) is
+graded as not met — the report says which factors the grading used — and every count or sum made of it
+(:func:`grades_known`: 分级汇总, 各机构分级, 概览) is blank, not 0; 说明 names the factor and the missing data.
 
 On UCI Bank Marketing (``bankxl.datasets.load_uci_bank_marketing``) only F1 can be computed: the yearly
 average balance (EUR) is the size factor, there is no relationship start and no flow; y and duration are
@@ -64,6 +68,7 @@ from ...report import Chart, Conditional, Figure, Headline, Note, Report, Sheet,
 from ...rules.identity import by_cust_id
 from ...rules.transactions import SelfTransferParams, TransactionRuleParams, classify_exclusions, self_transfers_out
 from ...scenario import RunContext, Scenario, param
+from ...tables import get_table
 from ...tags import tag_sheet, tag_table
 from ...frames import (IDENTITY_FIELDS, Coded, active_deposits, coded_columns, customer_ages, customer_columns,
                       flag_text)
@@ -209,10 +214,12 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
             ) -> tuple[pd.DataFrame, dict]:
     """Per-customer factor table and info.
 
-    Out frame (index cust_id): size, months_ok, rel_years, renew_share, net_flow, other_funds, age, potential,
-    f1, f2, f3 (bool), f2_ok/f3_ok (computable), grade, latest_dep, base_dep, org_id, mgr_id.
-    Info: basis (column used), basis_fallback (bool), months_f1 (months of the F1 window in the data),
-    months_f2, f2_computable, f3_computable (any customer), latest_month, td_notes (time deposits left out
+    Out frame (index cust_id): size (NaN when F1 is not computable), months_ok (int64, or Int64 NA without a
+    size month), rel_years, renew_share, net_flow, other_funds, age, potential, f1, f2, f3 (bool),
+    f1_ok/f2_ok/f3_ok (computable), grade, latest_dep, base_dep (NaN without 存款日均 and size basis), org_id,
+    mgr_id. Info: basis (column used), basis_fallback (bool), basis_missing (the basis holds no value at all),
+    months_f1 (months of the F1 window with a size value), months_f2, f1_computable, f2_computable,
+    f3_computable (any customer), has_open_date, pdca_known, latest_month, td_notes (time deposits left out
     of the 自动转存 share: closed, zero, not in ``currency``). ``tables``: conformed (:func:`bankxl.conform.conform`);
     客户月度存款 may be a table read through DuckDB. ``coded``: :func:`monthly_codes` of ``tables`` when the caller
     has it already (the run computes it once for this month and the previous one). ``problems``: the run's
@@ -234,25 +241,32 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
         basis, info["basis_fallback"] = "dep_avg", True
     info["basis"] = basis
     present = set(cm["month"].unique())
+    # the months whose size basis holds a value: a month without any (the column is not in the file, or blank
+    # all month) is not held — F1 and 达标月数 over no such month are unknown (blank, 不可算), never 0
+    has_basis = cm[basis].notna().to_numpy()
+    sized = set(cm["month"][has_basis].unique())
+    info["basis_missing"] = not has_basis.any()
 
     f = pd.DataFrame(index=ids)
     w1 = _months_back(as_of, p.f1_months)
-    w1p = [m for m in w1 if m in present]
+    w1p = [m for m in w1 if m in sized]
     info["months_f1"] = len(w1p)
+    info["f1_computable"] = bool(w1p)
     if w1p:
         f["size"] = _wide(cm, basis, pd.DatetimeIndex(w1p), ids).fillna(0.0).mean(axis=1)
     else:
         f["size"] = np.nan
     f["f1"] = (f["size"] >= p.f1_threshold).fillna(False).astype(bool)
+    f["f1_ok"] = info["f1_computable"]
 
     w2 = _months_back(as_of, p.f2_window)
-    w2p = [m for m in w2 if m in present]
+    w2p = [m for m in w2 if m in sized]
     info["months_f2"] = len(w2p)
     if w2p:
-        f["months_ok"] = (_wide(cm, basis, pd.DatetimeIndex(w2p), ids).fillna(0.0) >= p.f1_threshold).sum(axis=1)
-    else:
-        f["months_ok"] = 0
-    f["months_ok"] = f["months_ok"].astype("int64")
+        f["months_ok"] = (_wide(cm, basis, pd.DatetimeIndex(w2p), ids).fillna(0.0) >= p.f1_threshold
+                          ).sum(axis=1).astype("int64")
+    else:  # no month with a size: the count is unknown
+        f["months_ok"] = pd.Series(pd.NA, index=ids, dtype="Int64")
 
     cust = tables.get("customers")
     cinfo = pd.DataFrame(index=ids)
@@ -285,11 +299,14 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
         share = (auto.groupby(k).sum() / tot.where(tot > 0))
         renew = share.reindex(ids)
     f["renew_share"] = renew
+    # 达标月数 unknown (no size basis): stable only by the 自动转存 share, else unknown (NA, Kleene logic)
     stable = (f["months_ok"] >= p.f2_months_min) | (
         (f["renew_share"] >= p.f2_renew_share).fillna(False) if p.f2_renew_share > 0 else False)
-    f["f2_ok"] = rel_ok
-    f["f2"] = (rel_met & stable).astype(bool)
-    info["f2_computable"] = bool(rel_ok.any())
+    f2 = rel_met & stable
+    f["f2_ok"] = rel_ok & f2.notna()
+    f["f2"] = f2.fillna(False).astype(bool)
+    info["f2_computable"] = bool(f["f2_ok"].any())
+    info["has_open_date"] = bool(rel_ok.any())
 
     # F3
     w3 = _months_back(as_of, p.f3_window)
@@ -320,13 +337,17 @@ def factors(tables: Mapping[str, pd.DataFrame], p: CoreParams, as_of: pd.Timesta
     months = sorted(present)
     info["latest_month"] = months[-1] if months else None
     dep_col = "dep_avg" if cm["dep_avg"].notna().any() else basis
+    info["pdca_known"] = bool(cm[dep_col].notna().any())  # neither 存款日均 nor the size basis: 目标/实际 unknown
     if months:
         last = months[-1]
         base_m = _months_back(last - pd.offsets.MonthBegin(1), p.pdca_base_months)
         base_p = [m for m in base_m if m in present]
-        f["latest_dep"] = _wide(cm, dep_col, pd.DatetimeIndex([last]), ids).fillna(0.0).iloc[:, 0]
-        f["base_dep"] = (_wide(cm, dep_col, pd.DatetimeIndex(base_p), ids).fillna(0.0).mean(axis=1)
-                         if base_p else np.nan)
+        if info["pdca_known"]:
+            f["latest_dep"] = _wide(cm, dep_col, pd.DatetimeIndex([last]), ids).fillna(0.0).iloc[:, 0]
+            f["base_dep"] = (_wide(cm, dep_col, pd.DatetimeIndex(base_p), ids).fillna(0.0).mean(axis=1)
+                             if base_p else np.nan)
+        else:
+            f["latest_dep"] = f["base_dep"] = np.nan
         lastrow = (cm[["_c", "month", "org_id", "mgr_id"]].sort_values("month")  # each customer's latest month
                    .drop_duplicates("_c", keep="last"))
         at = np.full(len(ids), -1, dtype=np.int64)
@@ -350,11 +371,77 @@ def grade(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> pd.Series:
     return pd.Series(g, index=f1.index, dtype="string")
 
 
+#: the three factors as the report names them
+FACTORS = ("F1 规模", "F2 稳定", "F3 潜力")
+
+
+def _label(column: str) -> str:
+    """中文表头 of a 客户月度存款 column (tables spec), e.g. 定期日均 for ``td_avg``."""
+    return next(c.zh for c in get_table("customer_monthly").columns if c.id == column)
+
+
+def _basis_columns(p: CoreParams) -> tuple[str, ...]:
+    """The size basis columns F1 could have used: ``size_basis``, and 存款日均 when the basis is 定期日均
+    (the fallback of :func:`factors`)."""
+    return ("td_avg", "dep_avg") if p.size_basis == "td_avg" else (p.size_basis,)
+
+
+def factor_reasons(info: dict, p: CoreParams) -> dict[str, str]:
+    """Why a factor cannot be computed for any customer, by factor name (:data:`FACTORS`; empty when all three
+    can): F1 without a value of the size basis (the columns named, 中文 headers) or without a month of it in the
+    window, F2 without 开户日期, F3 without 入账/出账 and 交易流水. ``info``: of :func:`factors`."""
+    why = {}
+    if not info["f1_computable"]:
+        why["F1 规模"] = ("客户月度存款没有" + "、".join(f"「{_label(c)}」" for c in _basis_columns(p)) + "的值"
+                        if info["basis_missing"] else f"近 {p.f1_months} 月窗口内没有规模数据")
+    if not info["f2_computable"]:
+        why["F2 稳定"] = "无开户日期" if not info["has_open_date"] else "无规模数据, 达标月数未知"
+    if not info["f3_computable"]:
+        why["F3 潜力"] = "无入账/出账或流水"
+    return why
+
+
+def grades_known(info: dict) -> dict[str, bool]:
+    """Per grade (:data:`GRADES`), whether its count can be known: False when the grade needs a factor met that
+    no customer can compute (``info`` of :func:`factors`) — 核心A: F1, F2 and F3; 核心B: F1 and F2 or F3;
+    稳定潜力客户: F2 and F3; 潜力客户: F3; 规模客户: F1; 一般 (the rest) always. Such counts are shown blank."""
+    f1, f2, f3 = info["f1_computable"], info["f2_computable"], info["f3_computable"]
+    return {"核心A": f1 and f2 and f3, "核心B": f1 and (f2 or f3), "稳定潜力客户": f2 and f3, "潜力客户": f3,
+            "规模客户": f1, "一般": True}
+
+
+def _used(why: dict[str, str]) -> str:
+    return "、".join(k for k in FACTORS if k not in why) or "无可算要素"
+
+
+def partial_line(why: dict[str, str], unknown: list[str]) -> str:
+    """分级概览's line when some factor cannot be computed (``why``: :func:`factor_reasons`, ``unknown``: the
+    grades whose count is blank)."""
+    return (f"仅部分要素可算: 分级只用 {_used(why)}; 不可算的要素({'、'.join(why)})按未满足处理"
+            + (f"; 等级「{'/'.join(unknown)}」需要不可算的要素, 客户数与规模为空白(未计算, 不是 0)" if unknown else "")
+            + "。")
+
+
+def partial_note(why: dict[str, str], unknown: list[str]) -> str:
+    """说明's note when some factor cannot be computed: which factors were used, which not and why."""
+    used = [k.split()[0] for k in FACTORS if k not in why]
+    head = f"本数据仅 {'、'.join(used)} 可计算" if used else "本数据 F1、F2、F3 都不可计算"
+    return (head + "(" + "; ".join(f"{k} 不可算: {v}" for k, v in why.items()) + f"): 分级只用 {_used(why)}"
+            + (", 只反映规模, 不能区分核心A/核心B" if used == ["F1"] else "")
+            + (f"; 「{'/'.join(unknown)}」的客户数与规模无法得出, 概览与分级汇总中为空白(不是 0)" if unknown else "") + "。")
+
+
+def _counts(s: pd.Series) -> np.ndarray:
+    """A count column as shown: int64, or Int64 with blanks where unknown (positional array)."""
+    return s.astype("int64" if s.notna().all() else "Int64").to_numpy()
+
+
 def _conditions(f1: pd.Series, f2: pd.Series, f3: pd.Series) -> dict[str, pd.Series]:
     """The conditions of the four 核心客户名单 rules by rule id: ``f1_core`` F1 with F2 or F3 (核心), ``f1`` F1
-    alone, ``f2`` F2 with F1 or F3, ``f3`` F3. In: ``f1`` bool, ``f2``/``f3`` boolean Series with NA where the
-    factor cannot be computed (that rule is then not scored and named in 未计算因素; for the F1 split and F2's
-    companion an unknown factor counts as not met, as in :func:`grade`). Out: bool/boolean Series, same index."""
+    alone, ``f2`` F2 with F1 or F3, ``f3`` F3. In: ``f1`` bool (or boolean with NA where F1 cannot be computed:
+    no size basis), ``f2``/``f3`` boolean Series with NA where the factor cannot be computed (that rule is then
+    not scored and named in 未计算因素; for the F1 split and F2's companion an unknown F2/F3 counts as not met, as
+    in :func:`grade`). Out: bool/boolean Series, same index."""
     f2m, f3m = f2.fillna(False).astype(bool), f3.fillna(False).astype(bool)
     return {"f1_core": f1 & (f2m | f3m), "f1": f1 & ~(f2m | f3m), "f2": f2 & (f1 | f3m), "f3": f3}
 
@@ -393,19 +480,21 @@ def _core_list(f: pd.DataFrame, customers: pd.DataFrame | None, p: CoreParams, c
     """
     x = f[f["grade"].isin(LISTED)]
     ids = pd.Index(x.index, dtype="string")
+    f1 = x["f1"].astype(bool) if x["f1_ok"].all() else x["f1"].astype("boolean").mask(~x["f1_ok"].astype(bool))
     f2 = x["f2"].astype("boolean").mask(~x["f2_ok"].astype(bool))
     f3 = x["f3"].astype("boolean").mask(~x["f3_ok"].astype(bool))
-    cond = _conditions(x["f1"].astype(bool), f2, f3)
+    cond = _conditions(f1, f2, f3)
     share = format_values(x["renew_share"].astype("float64"), ".0%")
     frame = pd.DataFrame({
         "cust_id": ids, **{f"c_{k}": v.to_numpy() for k, v in cond.items()},
-        "size": x["size"].astype("float64").round(2).to_numpy(), "months_ok": x["months_ok"].astype("int64").to_numpy(),
+        "size": x["size"].astype("float64").round(2).to_numpy(), "months_ok": _counts(x["months_ok"]),
+        "months_txt": (", 达标 " + x["months_ok"].astype("string") + " 个月").fillna("").to_numpy(),
         "rel_years": x["rel_years"].astype("float64").to_numpy(),
         "rel_txt": x["rel_years"].astype("string").str.replace(r"\.0$", "", regex=True).to_numpy(),  # 1 decimal
         "renew_txt": (", 自动转存占比 " + share).fillna("").to_numpy(),
         "potential": x["potential"].astype("float64").round(2).to_numpy(),
         "size_raw": x["size"].astype("float64").to_numpy(), "potential_raw": x["potential"].astype("float64").to_numpy(),
-        "f1_txt": _yes(x["f1"]), "f2_txt": _yes(x["f2"], x["f2_ok"]), "f3_txt": _yes(x["f3"], x["f3_ok"]),
+        "f1_txt": _yes(x["f1"], x["f1_ok"]), "f2_txt": _yes(x["f2"], x["f2_ok"]), "f3_txt": _yes(x["f3"], x["f3_ok"]),
         "org_id": x["org_id"].to_numpy(), "mgr_id": x["mgr_id"].to_numpy()}, index=ids)
     who = by_cust_id(customers)
     for col in (c for c in IDENTITY_FIELDS if c in who.columns):
@@ -415,7 +504,7 @@ def _core_list(f: pd.DataFrame, customers: pd.DataFrame | None, p: CoreParams, c
     rules = (
         Rule("f1_core", f1_text, points=pts["f1_core"], when="c_f1_core", name="F1 规模"),
         Rule("f1", f1_text, points=pts["f1"], when="c_f1", name="F1 规模"),
-        Rule("f2", "关系 {rel_txt} 年, 达标 {months_ok} 个月{renew_txt}", points=pts["f2"], when="c_f2", name="F2 稳定"),
+        Rule("f2", "关系 {rel_txt} 年{months_txt}{renew_txt}", points=pts["f2"], when="c_f2", name="F2 稳定"),
         Rule("f3", f"5 年潜力值 {{potential_raw:,.0f}} {u}", points=pts["f3"], when="c_f3", name="F3 潜力"),
     )
     show = {"size": size_col, "months_ok": "达标月数", "rel_years": "关系年限(年)",
@@ -445,26 +534,43 @@ def _previous(tables, p: CoreParams, as_of: pd.Timestamp, currency: str, coded: 
     return prev
 
 
-def _headline(f: pd.DataFrame, prev: pd.DataFrame | None, ctx: RunContext, basis_zh: str) -> Headline:
+def _headline(f: pd.DataFrame, prev: pd.DataFrame | None, ctx: RunContext, basis_zh: str,
+              why: dict[str, str] | None = None, known: dict[str, bool] | None = None) -> Headline:
     """概览 (issue 10 item 1): 核心客户 (核心A+核心B) 户数 and 规模, 其中核心A, 潜力客户 (稳定潜力+潜力) and the
     core share of all customers, each against 上月末 (the same rules with the previous month end as data date:
     :func:`_previous`; blank when the data hold no previous month); chart: customers per grade; top 10 of
-    核心客户名单. Units: 户, the display money unit (``ctx.unit``), %."""
+    核心客户名单. Units: 户, the display money unit (``ctx.unit``), %. ``why`` (:func:`factor_reasons`) and
+    ``known`` (:func:`grades_known`): a figure made of a factor no customer can compute is blank (None, both
+    periods) and its note names the factor and why — 核心客户/规模/占比 need F1 and F2 or F3, 核心A all three,
+    潜力客户 F3; with F2 or F3 not computable and F1 computable, a sixth figure counts the customers meeting F1."""
+    why, known = why or {}, known or {}
+    ok = [known.get("核心B", True), known.get("核心A", True), known.get("潜力客户", True)]
+    ok += [ok[0], ok[0]]
+
     def figures(x: pd.DataFrame | None) -> list:
         if x is None:
             return [None] * 5
         core = x["grade"].isin(["核心A", "核心B"])
-        return [int(core.sum()), int(x["grade"].eq("核心A").sum()),
+        vals = [int(core.sum()), int(x["grade"].eq("核心A").sum()),
                 int(x["grade"].isin(["稳定潜力客户", "潜力客户"]).sum()),
                 float(ctx.money(x.loc[core, "size"].astype("float64").sum())),
                 float(core.mean()) if len(x) else None]
+        return [v if k else None for v, k in zip(vals, ok)]
     now, before = figures(f), figures(prev)
-    why = None if prev is not None else "数据中没有上月的月度存款, 无上月对比"
+    no_prev = None if prev is not None else "数据中没有上月的月度存款, 无上月对比"
+    lacking = "; ".join(f"{k}不可算({v})" for k, v in why.items())
+    notes = [no_prev if k else lacking + (f"; {no_prev}" if no_prev else "") for k in ok]
     spec = [("核心客户(核心A+核心B)", "户", "int"), ("其中 核心A", "户", "int"), ("潜力客户(稳定潜力+潜力)", "户", "int"),
             (f"核心客户规模({basis_zh})", ctx.unit, "money"), ("核心客户占全部客户", "%", "pct1")]
-    figs = [Figure(label, v, unit, fmt, "上月末", b, why) for (label, unit, fmt), v, b in zip(spec, now, before)]
+    figs = [Figure(label, v, unit, fmt, "上月末", b, note)
+            for (label, unit, fmt), v, b, note in zip(spec, now, before, notes)]
+    if why and "F1 规模" not in why:  # part of the grading unknown: the size factor alone still says something
+        figs.append(Figure("规模达标客户(满足 F1)", int(f["f1"].sum()), "户", "int", "上月末",
+                           None if prev is None else int(prev["f1"].sum()), no_prev))
     lines = ["核心客户 = 核心A(规模+稳定+潜力) + 核心B(规模 + 稳定或潜力); 上月末 = 以上月末为数据日期按同一规则重算"
              "(定期自动转存占比用本期定期明细)。"]
+    if why:
+        lines.append(f"分级只用 {_used(why)}({'、'.join(why)}不可算, 原因见各指标的说明): 依赖它们的指标为空白(未计算, 不是 0)。")
     chart = Chart(table="d4_grades", categories="等级", series=["客户数"], kind="column", title="各等级客户数",
                   y_title="客户数", height=260)
     return Headline(figs, chart=chart, actions="d4_core", lines=lines)
@@ -482,22 +588,33 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
 
     # ---- overview
     n = len(f)
+    known = grades_known(info)  # a grade made of a factor no customer can compute: its count is blank, not 0
+    unknown = [g for g in GRADES if not known[g]]
     cnt = f["grade"].value_counts().reindex(list(GRADES), fill_value=0)
     amt = f.groupby("grade")["size"].sum().reindex(list(GRADES), fill_value=0.0)
     summary = pd.DataFrame({"等级": list(GRADES), "客户数": cnt.astype("int64").to_numpy(),
                             "占比": (cnt / n).to_numpy() if n else np.zeros(len(GRADES)),
                             disp(f"规模合计({basis_zh})"): ctx.money(amt.astype("float64")).to_numpy(),
                             "规模占比": (amt / amt.sum()).to_numpy() if amt.sum() > 0 else np.zeros(len(GRADES))})
-    computable = ["F1 规模" + ("" if info["months_f1"] else "(不可算: 窗口内无月度数据)"),
-                  "F2 稳定" + ("" if info["f2_computable"] else "(不可算: 无开户日期)"),
-                  "F3 潜力" + ("" if info["f3_computable"] else "(不可算: 无入账/出账或流水)")]
-    lines = [f"数据日期 {ctx.as_of:%Y-%m-%d}; 客户 {n:,} 户; 可计算要素: " + "、".join(computable) + "。",
-             f"F1: 近 {p.f1_months} 月{basis_zh} ≥ {p.f1_threshold:,.0f} {ctx.base_unit}(含等号); 数据中该窗口有 "
-             f"{info['months_f1']} 个月。"]
+    if unknown or not info["f1_computable"]:
+        blank = summary["等级"].isin(unknown).to_numpy()
+        summary["客户数"] = summary["客户数"].astype("Int64").mask(blank)
+        summary["占比"] = summary["占比"].mask(blank)
+        for col in (disp(f"规模合计({basis_zh})"), "规模占比"):  # no size at all: every 规模 is unknown
+            summary[col] = summary[col].mask(blank | (not info["f1_computable"]))
+    why = factor_reasons(info, p)
+    if why:
+        computable = [k for k in FACTORS if k not in why]
+        lines = [f"数据日期 {ctx.as_of:%Y-%m-%d}; 客户 {n:,} 户; 可计算要素: {'、'.join(computable) or '无'}; "
+                 "不可算要素: " + "、".join(f"{k}({v})" for k, v in why.items()) + "。"]
+    else:
+        lines = [f"数据日期 {ctx.as_of:%Y-%m-%d}; 客户 {n:,} 户; 可计算要素: " + "、".join(FACTORS) + "。"]
+    lines.append(f"F1: 近 {p.f1_months} 月{basis_zh} ≥ {p.f1_threshold:,.0f} {ctx.base_unit}(含等号); 数据中该窗口有 "
+                 f"{info['months_f1']} 个月" + ("(没有规模数据, F1 不可算)" if not info["f1_computable"] else "") + "。")
     if info["basis_fallback"]:
         lines.append("数据没有定期日均(td_avg): 规模改用存款日均(dep_avg)。")
-    if not (info["f2_computable"] and info["f3_computable"]):
-        lines.append("仅部分要素可算: 等级「核心A/核心B」需要 F2/F3, 不可算的要素按未满足处理; 「规模客户」即仅 F1 达标。")
+    if why:
+        lines.append(partial_line(why, unknown))
     org_blocks = []
     if (f["org_id"] != "").any():
         pv = pd.crosstab(f["org_id"].replace("", "(无机构)"), f["grade"]).reindex(columns=list(GRADES), fill_value=0)
@@ -506,6 +623,11 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
         pv["合计"] = pv[list(GRADES)].sum(axis=1)
         pv["核心占比"] = (pv["核心A"] + pv["核心B"]) / pv["合计"].where(pv["合计"] > 0)
         pv = pv.astype({g: "int64" for g in GRADES} | {"合计": "int64", "机构号": "string"})
+        if unknown:  # counts that cannot be known are blank (the 合计 of all customers stays)
+            pv = pv.astype({g: "Int64" for g in unknown})
+            pv[unknown] = pd.NA
+            if not known["核心B"]:
+                pv["核心占比"] = np.nan
         org_blocks = [Table(pv, name="d4_by_org", title="各机构分级客户数", text_columns=("机构号",),
                             formats={g: "int" for g in GRADES} | {"合计": "int", "核心占比": "pct1"},
                             conditional=[Conditional(["核心占比"], "data_bar")])]
@@ -518,12 +640,13 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
     # ---- core list (核心A/核心B/稳定潜力客户/潜力客户/规模客户), bankxl.lists
     lst = _core_list(f, customers, p, ctx, basis_zh, size_col)
     list_lines = []
-    lst.df, hidden = _hide_unknown(lst.df, [size_col, "关系年限(年)", base("5年潜力值"), "F2稳定", "F3潜力"],
+    lst.df, hidden = _hide_unknown(lst.df, [size_col, "关系年限(年)", base("5年潜力值"), "F1规模", "F2稳定", "F3潜力"],
                                    also=["达标月数"] if info["months_f2"] < p.f2_months_min else [])
     if hidden:
         list_lines.append(f"本数据不含的信息不显示: {'、'.join(hidden)}(全部客户都无法计算"
-                          + (f"; 数据只有 {info['months_f2']} 个月, 不足 F2 达标月数 {p.f2_months_min}" if "达标月数" in hidden
-                             else "") + "), 见「未计算因素」与说明。")
+                          + ("" if "达标月数" not in hidden else "; 没有规模数据, 达标月数不可算" if not info["months_f2"]
+                             else f"; 数据只有 {info['months_f2']} 个月, 不足 F2 达标月数 {p.f2_months_min}")
+                          + "), 见「未计算因素」与说明。")
     if len(lst.df) > 1 and lst.df["建议动作"].nunique() == 1:
         only = lst.df["等级"].iloc[0]
         list_lines.append(f"全部 {len(lst.df):,} 户建议动作相同: 名单中的客户都是「{only}」, 参数「策略表」每个等级一个动作; "
@@ -541,14 +664,14 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
                         "机构号": f["org_id"].astype("string").replace("", pd.NA).to_numpy(),
                         "客户经理": f["mgr_id"].astype("string").replace("", pd.NA).to_numpy(),
                         size_col: f["size"].astype("float64").round(2).to_numpy(),
-                        "达标月数": f["months_ok"].astype("int64").to_numpy(),
+                        "达标月数": _counts(f["months_ok"]),
                         "关系年限(年)": f["rel_years"].astype("float64").to_numpy(),
                         "自动转存占比": f["renew_share"].astype("float64").to_numpy(),
                         base(f"近{p.f3_window}月净流入"): f["net_flow"].astype("float64").round(2).to_numpy(),
                         base("他行资金迹象额"): f["other_funds"].astype("float64").round(2).to_numpy(),
                         "年龄": f["age"].astype("float64").to_numpy(),
                         base("5年潜力值"): f["potential"].astype("float64").round(2).to_numpy(),
-                        "F1规模": _yes(f["f1"]), "F2稳定": _yes(f["f2"], f["f2_ok"]),
+                        "F1规模": _yes(f["f1"], f["f1_ok"]), "F2稳定": _yes(f["f2"], f["f2_ok"]),
                         "F3潜力": _yes(f["f3"], f["f3_ok"]), "等级": f["grade"].astype("string").to_numpy()})
     det["年龄"] = det["年龄"].round(0).astype("Int64")
     det, det_hidden = _hide_unknown(det, ["机构号", "客户经理", "关系年限(年)", "自动转存占比", base(f"近{p.f3_window}月净流入"),
@@ -580,7 +703,8 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
         tag_sheet(tags),
     ]
     report = Report(title="存款核心客户定位", sheets=sheets,
-                    headline=_headline(f, _previous(tables, p, ctx.as_of, ctx.currency, coded), ctx, basis_zh))
+                    headline=_headline(f, _previous(tables, p, ctx.as_of, ctx.currency, coded), ctx, basis_zh,
+                                       why, known))
     report.method = [
         "SCENARIOS.md D4 核心存款客户: 三要素分级; 阈值含等号; 默认值见参数表。",
         f"F1 规模: 近 {p.f1_months} 个月{basis_zh}的月日均平均 ≥ {p.f1_threshold:,.0f}(课程示例: 定期日均 ≥20 万元)。",
@@ -604,10 +728,17 @@ def run(tables: Mapping[str, pd.DataFrame], params: CoreParams, ctx: RunContext)
     if ds == "UCI":
         notes.append("UCI: 规模 = 客户年平均余额(balance, EUR), 放在数据日期所在月; 无开户日期与流水, 仅 F1 可算; "
                      "营销结果 y 与通话时长 duration 未作为任何输入。")
-    if not (info["f2_computable"] and info["f3_computable"]):
-        notes.append("本数据仅 F1 可计算" + ("" if info["f2_computable"] or info["f3_computable"] else "(F2、F3 缺数据)")
-                     + ": 分级只反映规模, 不能区分核心A/核心B。")
-    if info["no_flows"]:
+    if why:
+        notes.append(partial_note(why, unknown))
+    if info["basis_missing"]:
+        cols = _basis_columns(p)
+        label = "、".join(_label(c) for c in cols)
+        ctx.problem("customer_monthly", [None], "、".join(f"{_label(c)}({c})" for c in cols), "COLUMN_MISSING", [None],
+                    f"客户月度存款没有规模口径列 {label} 的任何值(列不在文件中或整列为空): F1 规模不可算, 规模、达标月数为空白,"
+                    " 核心客户与规模客户无法判定。\nThe size basis column(s) " + ", ".join(cols) + " of customer_monthly hold "
+                    "no value: F1 (size) cannot be computed; size and months at threshold are blank.",
+                    "报告照常生成; 依赖规模的要素与等级为空白(不可算), 不按 0; 请导出含「定期日均」或「存款月日均」的客户月度存款")
+    if info["no_flows"] and f["net_flow"].notna().any():  # without 入账/出账 too, F3 is not computable (said above)
         notes.append("未提供交易流水: 他行资金迹象额未计算(空白, 不按 0); 5 年潜力值只含净流入部分(下限), 已达 F3 门槛时"
                      "判定满足, 未达时 F3 列为未计算因素(不判为不满足)。")
     notes += [f"F2 自动转存占比(定期存款明细): {n}" for n in info["td_notes"]]
@@ -656,6 +787,9 @@ def _pdca(f: pd.DataFrame, customers, p: CoreParams, ctx: RunContext) -> tuple[p
                     "(空白, 不是 0): 基期存款很少时实际/目标可达数十倍, 比率没有意义; 下月动作为重定目标。")
     if len(f) and not (f["mgr_id"] != "").any():
         note.insert(0, "数据没有客户经理(mgr_id): 无法生成 10 户服务计划。")
+    if len(out) and f["latest_dep"].isna().all():
+        note.append("数据没有存款月日均(也没有规模口径列的值): 目标日均、实际日均、完成率与下月目标日均为空白(未计算, 不是 0); "
+                    "请客户经理按实际余额制定目标。")
     return out, note
 
 
