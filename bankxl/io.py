@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
+import filecmp
 import io as _io
 import logging
 import itertools
@@ -1821,9 +1822,15 @@ class _Cand:
                 "parquet": "Parquet", "frame": f"DataFrame {self.name or ''}".strip()}[self.kind]
 
 
-def _same_content(a: _Cand, b: _Cand) -> bool:
+def _same_content(a: _Cand, b: _Cand, raw: bool = True) -> bool:
     """Whether two sources hold the same cells (the raw grid from its first row, trailing blanks ignored):
-    identical copies of one table in two files are one table, not an ambiguity."""
+    identical copies of one table in two files are one table, not an ambiguity. ``raw=False``: a CSV or Parquet
+    file is never read as a raw grid (a big file's cells as objects; its typed load would then take the raw path):
+    only byte-identical files of one kind are the same here — the others' TYPED rows are compared when they are
+    loaded (:func:`read_tables`, :func:`bankxl.copies.first_difference`)."""
+    if not raw and (a.kind in ("csv", "parquet") or b.kind in ("csv", "parquet")):
+        return (a.kind == b.kind and a.path is not None and b.path is not None
+                and filecmp.cmp(a.path, b.path, shallow=False))
     ra, rb = a.raw()[0], b.raw()[0]
     if ra.shape != rb.shape:
         return False
@@ -1835,10 +1842,10 @@ def _same_content(a: _Cand, b: _Cand) -> bool:
     return bool(np.array_equal(va.ravel()[keep].astype(str), vb.ravel()[keep].astype(str)))
 
 
-def _identical_copies(spec: TableSpec, first: _Cand, others: list[_Cand]) -> bool:
-    """Whether ``others`` hold the same cells as ``first`` (:func:`_same_content`); if so ``first`` is the table
-    and its 说明 notice names the copies left aside."""
-    if not all(_same_content(first, o) for o in others):
+def _identical_copies(spec: TableSpec, first: _Cand, others: list[_Cand], raw: bool = True) -> bool:
+    """Whether ``others`` hold the same cells as ``first`` (:func:`_same_content`, ``raw`` as there); if so
+    ``first`` is the table and its 说明 notice names the copies left aside."""
+    if not all(_same_content(first, o, raw) for o in others):
         return False
     first.notes.append(f"表「{spec.zh}」在 {len(others) + 1} 处内容相同, 使用 {_where(first)}"
                        f"(其余: {'; '.join(_where(o) for o in others)})")
@@ -2162,6 +2169,7 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
     cands = _candidates(sources, broken)
     chosen: dict[str, _Cand] = {}
     used: set[int] = set()
+    copies: dict[str, list[_Cand]] = {}  # table id -> the other files named as it (not byte-identical): compared typed
 
     required = {s.id for s, r in specs if r}
 
@@ -2196,17 +2204,10 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 and id(c) not in used and c.name is not None and C.header_key(c.name) in keys]
         if hits:
             others = list({c.source: c for c in reversed(hits) if c.source != hits[0].source}.values())[::-1]
-            if others and _identical_copies(spec, hits[0], others):  # e.g. 机构 in each export: one copy
+            if others and _identical_copies(spec, hits[0], others, raw=False):  # e.g. 机构 in each export: one copy
                 others = []
-            if others:  # two files both named as this table with different content: never take one silently
-                where = "; ".join(_where(c) for c in [hits[0]] + others)
-                failed(spec, DataValidationError(
-                    f"表「{spec.zh}」({spec.id}) 同时由多个文件提供: {where}。无法确定用哪一个。请只提供其中一个"
-                    f"(要用两个文件的数据, 请先把它们合并为一张表)。",
-                    f"Several files provide table {spec.id} ({spec.zh}) by name: {where}; bankxl does not "
-                    f"guess. Pass only one of them (merge them into one table first to use both).",
-                    table=spec.id))
-                continue
+            if others:  # two files both named as this table: their typed rows are compared when loaded (below)
+                copies[spec.id] = others
             claim(spec, hits[0])
     wide: dict[str, list] = {}
     for spec, _req in specs:  # (1b) the wide layout of a table that declares one: sheets named by dates
@@ -2305,31 +2306,131 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                 failed(spec, _in_file(c, e))
             continue
         try:
-            typed = None
-            if spec.id in engine_tables and c.kind in ("csv", "parquet") and c._raw is None:  # rows stay in DuckDB
-                from .engine.inputs import load_file
-                typed = load_file(c.kind, c.path, spec, c.notes, engine, problems=problems, strict=strict,
-                                  source=c.source, mask=mask, mask_accounts=mask_accounts)
-            if typed is None and c.kind == "parquet":
-                typed = _load_parquet(c.path, spec, c.notes, problems=problems, strict=strict, source=c.source,
-                                      date1904=False, mask=mask, mask_accounts=mask_accounts)
-            elif typed is None and c.kind == "csv" and c._raw is None and c.path is not None:  # typed at parse time
-                typed = _load_csv_typed(c.path, spec, c.notes, problems=problems, strict=strict,
-                                        source=c.source, date1904=False, mask=mask, mask_accounts=mask_accounts)
-            if typed is None:
-                raw, first, sheet, d1904 = c.raw()
-                typed = load_frame(raw, spec, sheet=sheet, first_excel_row=first, problems=problems,
-                                   strict=strict, source=c.source, date1904=d1904, mask=mask,
-                                   mask_accounts=mask_accounts)
+            typed = _load_cand(c, spec, c.notes, engine_tables, engine, problems=problems, strict=strict,
+                               source=c.source, mask=mask, mask_accounts=mask_accounts)
             result[spec.id] = typed
         except DataValidationError as e:
             failed(spec, _in_file(c, e))
             continue
+        if spec.id in copies:  # the same table given twice (e.g. as CSV and as Parquet): used once if equal typed
+            err = _compare_copies(spec, c, typed, copies[spec.id], engine_tables, engine, mask, mask_accounts)
+            if err is not None:
+                del result[spec.id]
+                _close(typed.df)
+                failed(spec, err)
+                continue
         if c.notes:  # notices about where the cells came from come first (说明 lines, not row problems)
             result[spec.id].unit_notes[:0] = c.notes
             for nt in c.notes:
                 log.info("%s: %s", spec.id, nt)
     return result
+
+
+def _load_cand(c: _Cand, spec: TableSpec, notes: list[str], engine_tables: Sequence[str], engine: Any,
+               duck: bool | None = None, **kw: Any) -> LoadedTable:
+    """Load candidate ``c`` as ``spec`` (:func:`read_tables`' loaders; ``kw``: problems, strict, source, mask,
+    mask_accounts). A CSV / Parquet file of a table in ``engine_tables`` through DuckDB where
+    :func:`bankxl.engine.inputs.load_file` says so; ``duck`` True: through DuckDB whenever that loader takes the
+    file (on ``engine``'s connection, e.g. a second copy to compare with a DuckDB-read first), False: never.
+    Raises DataValidationError as the loaders."""
+    typed = None
+    if c.kind in ("csv", "parquet") and c._raw is None and duck is not False and (duck or spec.id in engine_tables):
+        from .engine import inputs as ei  # rows stay in DuckDB
+        if duck:
+            typed = (ei.load_parquet if c.kind == "parquet" else ei.load_csv)(c.path, spec, notes, con=engine, **kw)
+        else:
+            typed = ei.load_file(c.kind, c.path, spec, notes, engine, **kw)
+    if typed is None and c.kind == "parquet":
+        typed = _load_parquet(c.path, spec, notes, date1904=False, **kw)
+    elif typed is None and c.kind == "csv" and c._raw is None and c.path is not None:  # typed at parse time
+        typed = _load_csv_typed(c.path, spec, notes, date1904=False, **kw)
+    if typed is None:
+        raw, first, sheet, d1904 = c.raw()
+        typed = load_frame(raw, spec, sheet=sheet, first_excel_row=first, date1904=d1904, **kw)
+    return typed
+
+
+def _close(df: Any) -> None:
+    """Drop a loaded table's DuckDB objects (a :class:`bankxl.engine.inputs.DuckTable`); nothing for a frame."""
+    if hasattr(df, "close") and not isinstance(df, pd.DataFrame):
+        df.close()
+
+
+def _row_text(c: _Cand, row: int | None) -> tuple[str, str]:
+    """(中文, English) of row number ``row`` of source ``c``: 第 N 行 (Excel row) / 第 N 行（数据行） (Parquet)."""
+    if c.kind == "parquet":
+        return f"第 {row} 行（数据行）", f"data row {row}"
+    return f"第 {row} 行", f"row {row}"
+
+
+def _compare_copies(spec: TableSpec, c: _Cand, typed: LoadedTable, others: list[_Cand], engine_tables: Sequence[str],
+                    engine: Any, mask: bool, mask_accounts: bool) -> DataValidationError | None:
+    """The same table named by several files (``c``, loaded as ``typed``, and ``others``): each other copy is loaded
+    the same way (through DuckDB when ``typed`` is, on its connection; its problems and notes discarded) and its
+    TYPED rows compared with ``typed``'s (:func:`bankxl.copies.first_difference`: row counts, then column by
+    column — money to the cent, dates as dates, IDs as text). All equal: None, and a 说明 note on ``typed`` names
+    the file used and the copies that held the same rows. Else the DataValidationError (Chinese + English) naming
+    both files and the first difference: the row counts, or the column and the row of each file (Excel row; a
+    Parquet file's data row) with both values (personal columns masked as ``mask`` / ``mask_accounts``)."""
+    from .copies import first_difference
+    from .masking import mask_field
+
+    con = getattr(typed.df, "con", None)
+    where_all = "; ".join(_where(o) for o in [c] + others)
+    for o in others:
+        try:
+            copy = _load_cand(o, spec, [], engine_tables, con, duck=con is not None, problems=ProblemLog(),
+                              strict=False, source=o.source, mask=mask, mask_accounts=mask_accounts)
+        except DataValidationError as e:
+            zh, en = f"{_where(o)} 不能按本表读取: {e.message_zh}", f"{_where(o)} cannot be read as this table: {e.message_en}"
+            diff = None
+        else:
+            try:
+                diff = first_difference(typed.df, copy.df, spec)
+            finally:
+                _close(copy.df)
+            if diff is None:
+                continue
+            if diff.column is None:
+                zh = (f"行数不同(按读取规则保留的数据行): {_where(c)} {diff.rows_a} 行, {_where(o)} {diff.rows_b} 行")
+                en = (f"their row counts differ (data rows kept by the loader's rules): {Path(c.source).name} "
+                      f"{diff.rows_a}, {Path(o.source).name} {diff.rows_b}")
+            else:
+                col = spec.column(diff.column)
+                va, vb = (mask_field(v, col.id, mask, mask_accounts) if v is not None else None
+                          for v in (_shown_value(diff.value_a, col), _shown_value(diff.value_b, col)))
+                ra, rb = _row_text(c, diff.row_a), _row_text(o, diff.row_b)
+                zh = (f"内容不同(按读取规则转换后比较, 日期按日期、金额到分、编号按文本), 第一处不同在列 {_label(col)}: "
+                      f"{_where(c)} {ra[0]} 为 {va if va is not None else '空白'}, "
+                      f"{_where(o)} {rb[0]} 为 {vb if vb is not None else '空白'}")
+                en = (f"their contents differ (compared after the loader's rules: dates as dates, money to the cent, "
+                      f"IDs as text); the first difference is in column {col.id}: {Path(c.source).name} {ra[1]} holds "
+                      f"{va if va is not None else 'blank'}, {Path(o.source).name} {rb[1]} holds "
+                      f"{vb if vb is not None else 'blank'}")
+        return DataValidationError(
+            f"表「{spec.zh}」({spec.id}) 同时由多个文件提供: {where_all}; {zh}。无法确定用哪一个。请只提供其中一个"
+            f"(要用两个文件的数据, 请先把它们合并为一张表)。",
+            f"Several files provide table {spec.id} ({spec.zh}) by name: {where_all}; {en}. bankxl does not "
+            f"guess. Pass only one of them (merge them into one table first to use both).",
+            table=spec.id, column=None if diff is None else diff.column,
+            column_zh=None if diff is None or diff.column is None else spec.column(diff.column).zh)
+    typed.unit_notes.append(
+        f"表「{spec.zh}」在 {len(others) + 1} 处提供, 按读取规则转换后内容相同(行数 {typed.n_rows}, 各列的值相同), "
+        f"使用 {_where(c)}(其余: {'; '.join(_where(o) for o in others)} 的数据行与之相同, 未重复使用)")
+    return None
+
+
+def _shown_value(v: Any, col: Column) -> Any:
+    """A typed value as an error shows it: a date as 2025-12-01 (a month as 2025-12), money with 2 decimals."""
+    if v is None:
+        return None
+    if col.kind in ("date", "month") and not isinstance(v, str):
+        t = pd.Timestamp(v)
+        return t.strftime("%Y-%m") if col.kind == "month" else (t.strftime("%Y-%m-%d") if t == t.normalize()
+                                                              else str(t))
+    if col.kind == "money" and isinstance(v, (int, float, np.number)):
+        return f"{float(v):.2f}"
+    return v
 
 
 def _in_file(c: _Cand, e: DataValidationError) -> DataValidationError:
