@@ -125,16 +125,21 @@ def _target(out_dir: Path, name: str, sources: Sequence[Any]) -> Path:
     return path
 
 
-def _skip_reason(spec: Scenario, loaded: Mapping[str, Any], errors: Mapping[str, DataValidationError]) -> str:
-    """Why ``spec`` cannot run ("" when its required tables are all loaded)."""
+def _skip_reason(spec: Scenario, loaded: Mapping[str, Any], errors: Mapping[str, DataValidationError],
+                 short: bool = False) -> str:
+    """Why ``spec`` cannot run ("" when its required tables are all loaded): in Chinese with a failed table's
+    error in full (:attr:`ScenarioRun.reason`, the 运行情况 row); ``short``: the progress line's, Chinese +
+    English, a failed table's error referred to, not repeated (``run all`` prints it once, above)."""
     parts = []
     for t in spec.inputs:
         if t in loaded:
             continue
+        zh = get_table(t).zh
         if t in errors:
-            parts.append(f"输入表「{get_table(t).zh}」({t}) 未能读取: {errors[t].message_zh}")
+            parts.append(f"输入表「{zh}」({t}) 未能读取(原因见上) input table {t} could not be read (see above)"
+                         if short else f"输入表「{zh}」({t}) 未能读取: {errors[t].message_zh}")
         else:
-            parts.append(f"输入中没有表「{get_table(t).zh}」({t})")
+            parts.append(f"输入中没有表「{zh}」({t})" + (f" no table {t} in the input" if short else ""))
     return "; ".join(parts)
 
 
@@ -517,7 +522,7 @@ def _run_loaded(specs: list[Scenario], sparams: dict[str, Any], cross: CrossPara
     for i, spec in enumerate(specs):  # in registry order: skipped ones, and each run when sequential
         if why[i]:
             done[i] = ScenarioRun(spec, SKIPPED, why[i])
-            say(f"  - {spec.code} {spec.title}: 跳过 skipped — {why[i]}")
+            say(f"  - {spec.code} {spec.title}: 跳过 skipped — {_skip_reason(spec, loaded, errors, short=True)}")
         elif jobs == 1:
             done[i], msg = _run_one(spec, **kw)
             say(msg)
