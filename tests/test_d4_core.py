@@ -147,6 +147,7 @@ def test_uci_shape_only_f1(tmp_path):
     assert [f.value for f in h.figures] == [None] * 5 + [1] and all(f.compare is None for f in h.figures)
     assert h.figures[0].note == ("F2 稳定不可算(无开户日期); F3 潜力不可算(无入账/出账或流水); "
                                  "数据中没有上月的月度存款, 无上月对比")
+    assert h.figures[2].note == "F3 潜力不可算(无入账/出账或流水); 数据中没有上月的月度存款, 无上月对比"  # needs F3 only
     assert h.figures[5].label == "规模达标客户(满足 F1)" and h.figures[5].note == "数据中没有上月的月度存款, 无上月对比"
     g = t["d4_grades"].df.set_index("等级")
     assert g["客户数"].isna().tolist() == [True, True, True, True, False, False]

@@ -117,6 +117,7 @@ def test_no_flows_leaves_potential_grades_blank_and_keeps_the_rest():
     assert h["其中 核心A"].value is None and h["其中 核心A"].compare is None  # were 0 and 0
     assert h["潜力客户(稳定潜力+潜力)"].value is None  # was 0
     assert h["其中 核心A"].note == "F3 潜力不可算(无入账/出账或流水)"
+    assert h["潜力客户(稳定潜力+潜力)"].note == "F3 潜力不可算(无入账/出账或流水)"
     assert h["规模达标客户(满足 F1)"].value == 2 and h["规模达标客户(满足 F1)"].compare == 2  # A and B in 2026-10 too
     notes = " ".join(rep.notes)
     assert ("本数据仅 F1、F2 可计算(F3 潜力 不可算: 无入账/出账或流水): 分级只用 F1 规模、F2 稳定; "

@@ -558,8 +558,9 @@ def _headline(f: pd.DataFrame, prev: pd.DataFrame | None, ctx: RunContext, basis
         return [v if k else None for v, k in zip(vals, ok)]
     now, before = figures(f), figures(prev)
     no_prev = None if prev is not None else "数据中没有上月的月度存款, 无上月对比"
-    lacking = "; ".join(f"{k}不可算({v})" for k, v in why.items())
-    notes = [no_prev if k else lacking + (f"; {no_prev}" if no_prev else "") for k in ok]
+    needs = [FACTORS, FACTORS, ("F3 潜力",), FACTORS, FACTORS]  # the factors each figure is made of
+    notes = [no_prev if k else "; ".join(f"{x}不可算({why[x]})" for x in need if x in why)
+             + (f"; {no_prev}" if no_prev else "") for k, need in zip(ok, needs)]
     spec = [("核心客户(核心A+核心B)", "户", "int"), ("其中 核心A", "户", "int"), ("潜力客户(稳定潜力+潜力)", "户", "int"),
             (f"核心客户规模({basis_zh})", ctx.unit, "money"), ("核心客户占全部客户", "%", "pct1")]
     figs = [Figure(label, v, unit, fmt, "上月末", b, note)
