@@ -129,17 +129,14 @@ def cmd_run(args) -> int:
         return 0
     res = run_scenario(spec, args.input, args.out, params=params, strict=args.strict, holidays=args.holidays,
                        progress=_progress, engine=args.engine, spark_master=args.spark_master, **settings)
-    rows = "; ".join(f"{k} ← 文件 {Path(str(v['source'])).name}" + (f" 工作表 {v['sheet']}" if v.get("sheet") else "")
-                     + f" ({v['rows']} 行)" for k, v in res.inputs.items())
-    _progress(f"读取 read: {rows}; 数据日期 as-of {res.report.meta['as_of']:%Y-%m-%d}")
     for k, v in res.inputs.items():
         if not v["rows"]:
             _progress(f"警告 warning: 输入表 {k}(文件 {Path(str(v['source'])).name}"
                       + (f" 工作表 {v['sheet']}" if v.get("sheet") else "")
                       + ") 没有数据行, 只有表头; 报告中相关内容为空。 input table has 0 data rows.")
     _progress(res.problems.summary_text())
-    print(res.path)
-    _progress(f"完成 done: {res.path} ({time.perf_counter() - t0:.1f}s)")
+    print(res.path)  # the report's path once, on stdout (scripts read it); the tables read: runner.read_line
+    _progress(f"完成 done ({time.perf_counter() - t0:.1f}s)")
     return 0
 
 

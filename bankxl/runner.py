@@ -489,7 +489,8 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
     say = progress or (lambda _msg: None)
     unread_notes: list[str] = []
     if loaded is None:
-        say(f"读取输入 reading inputs: {', '.join(spec.inputs + spec.optional_inputs)} …")
+        say(f"读取输入 reading inputs: {_named(spec.inputs)}"
+            + (f"; 可选 optional: {_named(spec.optional_inputs)}" if spec.optional_inputs else "") + " …")
         not_used: list[bio.NotUsed] = []  # files it does not need, or cannot open (an optional table's): run on
         loaded = bio.read_tables(sources, wanted=spec.inputs, optional=spec.optional_inputs,
                                  problems=problems, strict=strict, mask=mask, mask_accounts=mask_accounts,
@@ -526,6 +527,22 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
         notes.append(w)
         say(f"警告 warning: {w}")
     return Prepared(spec, params, tables, inputs, problems, options, notes)
+
+
+def _named(ids: Sequence[str]) -> str:
+    """Tables as the console names them, 中文名 + id as ``bankxl list`` does: 客户月度存款 customer_monthly, …"""
+    return ", ".join(f"{get_table(t).zh} {t}" for t in ids)
+
+
+def read_line(spec: Scenario, inputs: Mapping[str, dict]) -> str:
+    """The console line after a run's load (``bankxl run``): each table read with its file, sheet and rows
+    (``inputs``: :attr:`Prepared.inputs`), then the optional tables not provided (none in the input, or left out:
+    unreadable, header only), e.g. ``读取 read: customer_monthly ← 文件 a.csv (3600 行); 未提供 not provided (可选
+    optional): 客户 customers, 交易流水 transactions``."""
+    got = "; ".join(f"{k} ← 文件 {Path(str(v['source'])).name}" + (f" 工作表 {v['sheet']}" if v.get("sheet") else "")
+                    + f" ({v['rows']} 行)" for k, v in inputs.items())
+    absent = [t for t in spec.optional_inputs if t not in inputs]
+    return f"读取 read: {got}" + (f"; 未提供 not provided (可选 optional): {_named(absent)}" if absent else "")
 
 
 def unread_optional_note(table: str, err: DataValidationError) -> str:
@@ -625,6 +642,7 @@ def run_scenario(scenario: str | Scenario, sources: Sequence[Any], out: str | Pa
     prep = prepare(scenario, sources, params=params, as_of=as_of, strict=strict, holidays=holidays, scale=scale,
                    mask=mask, mask_accounts=mask_accounts, currency=currency, progress=progress, engine=engine)
     say = progress or (lambda _msg: None)
+    say(read_line(prep.spec, prep.inputs))
     say(f"运行 running {prep.spec.code} {prep.spec.title} (数据日期 {prep.options['as_of']:%Y-%m-%d}) …")
     try:
         with using(engine):
