@@ -64,6 +64,9 @@ def test_no_size_basis_leaves_size_blank_and_warns(tmp_path, capsys):
     assert {g: r["客户数"] for g, r in grades.items()} == {  # 核心A/核心B/规模客户 need F1, 稳定潜力 F2: blank
         "核心A": None, "核心B": None, "稳定潜力客户": None, "潜力客户": 1, "规模客户": None, "一般": 2}
     assert all(r["规模合计(定期日均)(万元)"] is None for r in grades.values())
+    org = _table(wb["分级概览"], "机构号")
+    assert [(r["机构号"], r["核心A"], r["潜力客户"], r["规模客户"], r["一般"], r["合计"], r["核心占比"]) for r in org] == [
+        ("010001", None, 1, None, 2, 3, None)]  # were 0, 1, 0, 2, 3, 0
 
     figs = {r[0]: r for r in _rows(wb["概览"]) if r and r[0] and str(r[0]).startswith(("核心", "其中", "潜力"))}
     assert figs["核心客户(核心A+核心B)"][1] is None and figs["其中 核心A"][1] is None  # were 0
