@@ -10,8 +10,10 @@ Parquet file's data row 1 are both the first record.
 
 Cost (a table of 12M rows given twice): the row counts first (no column read when they differ); then
 - both copies read through DuckDB on one connection (:class:`bankxl.engine.inputs.DuckTable`): ONE query in
-  DuckDB joins the two by kept-row rank and gives, per column, the first rank where they differ (one pass over
-  the join for all columns — cheaper than one join per column; no rows come to pandas);
+  DuckDB joins the two on the record index and gives, per column, the first row where they differ (one pass over
+  the join for all columns — cheaper than one join per column; no rows come to pandas). Measured on 客户月度存款
+  of the 100k sample bank (1.2M rows, CSV + Parquet): 0.4 s CPU (0.6 s when joined by rank), against 6.6 s CPU
+  to load the CSV and 2.0 s the Parquet through DuckDB — the second copy's load is the cost, not the comparison;
 - otherwise (pandas frames; a DuckTable beside a frame is materialised with ``to_pandas``) column by column
   with numpy, stopping at the first column that differs.
 """
@@ -95,27 +97,39 @@ def _differs(x: pd.Series, y: pd.Series, kind: str) -> np.ndarray:
 
 
 def _duck_difference(a: Any, b: Any, spec: TableSpec) -> Difference | None:
-    """:func:`first_difference` of two DuckTables on one connection, in DuckDB: the two joined by kept-row rank
-    (``row_number() OVER (ORDER BY _rid)``), then per column the first rank where they differ, in one pass."""
+    """:func:`first_difference` of two DuckTables on one connection, in DuckDB, one pass for all columns: the two
+    joined on ``_rid`` (the record's index in its file) giving, per column, the first ``_rid`` where they differ
+    and the number of rows joined; when that number is not the row count (the copies kept different records, e.g. a
+    blank line in one), again joined by kept-row rank (``row_number() OVER (ORDER BY _rid)``, 1.5x the CPU)."""
     cols = list(spec.columns)
+    n = len(a)
 
     def val(side: str, c) -> str:
         e = f'{side}."{c.id}"'
         return f"round({e} * 100)" if c.kind == "money" else e
 
-    firsts = ", ".join(f"min(CASE WHEN {val('a', c)} IS DISTINCT FROM {val('b', c)} THEN _k END) AS \"d{j}\""
-                       for j, c in enumerate(cols))
+    def first(key: str) -> str:
+        return ", ".join(f"min(CASE WHEN {val('a', c)} IS DISTINCT FROM {val('b', c)} THEN {key} END)" for c in cols)
+
     ranked = "SELECT *, row_number() OVER (ORDER BY _rid) AS _k FROM {}"
-    row = a.con.execute(f"WITH a AS ({ranked.format(a.view)}), b AS ({ranked.format(b.view)}) "
-                        f"SELECT {firsts} FROM a JOIN b USING (_k)").fetchall()[0]
-    for j, k in enumerate(row):
+    by_rid = f"{a.view} a JOIN {b.view} b USING (_rid)"
+    key = "_rid"
+    got = a.con.execute(f"SELECT count(*), {first('_rid')} FROM {by_rid}").fetchall()[0]
+    if got[0] != n:
+        key = "_k"
+        got = a.con.execute(f"WITH a AS ({ranked.format(a.view)}), b AS ({ranked.format(b.view)}) "
+                            f"SELECT count(*), {first('_k')} FROM a JOIN b USING (_k)").fetchall()[0]
+    for j, k in enumerate(got[1:]):
         if k is None:
             continue
         c = cols[j]
-        got = a.con.execute(f'WITH a AS ({ranked.format(a.view)}), b AS ({ranked.format(b.view)}) '
-                            f'SELECT a._row, b._row, a."{c.id}", b."{c.id}" FROM a JOIN b USING (_k) '
-                            f"WHERE _k = {int(k)}").fetchall()[0]
-        return Difference(c.id, len(a), len(b), _int(got[0]), _int(got[1]), _value(got[2]), _value(got[3]))
+        if key == "_rid":
+            q = f'SELECT a._row, b._row, a."{c.id}", b."{c.id}" FROM {by_rid} WHERE _rid = {int(k)}'
+        else:
+            q = (f"WITH a AS ({ranked.format(a.view)}), b AS ({ranked.format(b.view)}) "
+                 f'SELECT a._row, b._row, a."{c.id}", b."{c.id}" FROM a JOIN b USING (_k) WHERE _k = {int(k)}')
+        row = a.con.execute(q).fetchall()[0]
+        return Difference(c.id, len(a), len(b), _int(row[0]), _int(row[1]), _value(row[2]), _value(row[3]))
     return None
 
 

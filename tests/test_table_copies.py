@@ -126,3 +126,21 @@ def test_first_difference_in_duckdb_and_in_pandas_agree(tmp_path):
     assert d_duck == d_pandas
     assert (d_duck.column, d_duck.row_a, d_duck.row_b, d_duck.value_a, d_duck.value_b) == (
         "org_id", 4, 3, "020002", "020009")
+
+
+def test_duckdb_copies_that_kept_different_records_are_matched_by_rank(tmp_path):
+    """Two DuckTables with as many rows but different records kept (the CSV without its record 1, the Parquet without
+    its record 2: a .loc selection keeps the record index _rid) cannot be joined on _rid; they are matched by kept-row
+    rank: the first pair is the CSV's record 2 (Excel row 3, 2026-01) and the Parquet's record 1 (data row 1, 2025-12)
+    -> 月份 differs there, as the pandas comparison of the same rows says."""
+    csv, pq = _write(tmp_path)
+    spec = get_table("customer_monthly")
+    eng = DuckDBEngine(memory_limit="1GB")
+    from bankxl.engine import inputs as ei
+    from bankxl.errors import ProblemLog
+    a = ei.load_csv(csv, spec, [], con=eng.con, problems=ProblemLog()).df.loc[[False, True, True, True]]
+    b = ei.load_parquet(pq, spec, [], con=eng.con, problems=ProblemLog()).df.loc[[True, False, True, True]]
+    d = first_difference(a, b, spec)
+    assert d == first_difference(a.to_pandas(), b.to_pandas(), spec)
+    assert (d.column, d.row_a, d.row_b, d.rows_a, d.rows_b) == ("month", 3, 1, 3, 3)
+    assert (pd.Timestamp(d.value_a), pd.Timestamp(d.value_b)) == (pd.Timestamp("2026-01-01"), pd.Timestamp("2025-12-01"))
