@@ -60,8 +60,19 @@ def first_difference(a: Any, b: Any, spec: TableSpec) -> Difference | None:
 
     if isinstance(a, DuckTable) and isinstance(b, DuckTable) and a.con is b.con:
         return _duck_difference(a, b, spec)
-    fa = a.to_pandas() if isinstance(a, DuckTable) else a
-    fb = b.to_pandas() if isinstance(b, DuckTable) else b
+    cached = [t for t in (a, b) if isinstance(t, DuckTable) and getattr(t, "_frame", None) is None]
+    try:
+        return _pandas_difference(a.to_pandas() if isinstance(a, DuckTable) else a,
+                                  b.to_pandas() if isinstance(b, DuckTable) else b, spec)
+    finally:  # a DuckTable beside a frame: its rows were materialised for this comparison only, not kept
+        for t in cached:
+            t._frame = None
+
+
+def _pandas_difference(fa: pd.DataFrame, fb: pd.DataFrame, spec: TableSpec) -> Difference | None:
+    """:func:`first_difference` of two frames of equal length: column by column, stopping at the first that
+    differs."""
+    na, nb = len(fa), len(fb)
     for col in spec.columns:
         if col.id not in fa.columns and col.id not in fb.columns:
             continue

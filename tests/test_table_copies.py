@@ -111,7 +111,8 @@ def test_row_counts_first_and_a_date_difference(tmp_path):
 
 
 def test_first_difference_in_duckdb_and_in_pandas_agree(tmp_path):
-    """first_difference on two DuckTables (one DuckDB query) and on their pandas frames give the same Difference."""
+    """first_difference on two DuckTables (one DuckDB query), on a DuckTable and a frame, and on their pandas frames
+    give the same Difference; the DuckTable compared with a frame keeps no pandas copy of its rows."""
     off = dict(ROWS, 机构号=["020001", "020001", "020009", "020002"])
     csv, pq = _write(tmp_path, pq_rows=off)
     spec = get_table("customer_monthly")
@@ -122,8 +123,10 @@ def test_first_difference_in_duckdb_and_in_pandas_agree(tmp_path):
     b = ei.load_parquet(pq, spec, [], con=eng.con, problems=ProblemLog())
     assert isinstance(a.df, DuckTable) and isinstance(b.df, DuckTable)
     d_duck = first_difference(a.df, b.df, spec)
+    d_mixed = first_difference(a.df, b.df.to_pandas(), spec)  # a DuckTable beside a frame: compared in pandas
+    assert getattr(a.df, "_frame", None) is None  # ... without keeping the DuckTable's rows as a frame
     d_pandas = first_difference(a.df.to_pandas(), b.df.to_pandas(), spec)
-    assert d_duck == d_pandas
+    assert d_duck == d_pandas == d_mixed
     assert (d_duck.column, d_duck.row_a, d_duck.row_b, d_duck.value_a, d_duck.value_b) == (
         "org_id", 4, 3, "020002", "020009")
 
