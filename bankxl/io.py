@@ -2382,7 +2382,7 @@ def _compare_copies(spec: TableSpec, c: _Cand, typed: LoadedTable, others: list[
             copy = _load_cand(o, spec, [], engine_tables, con, duck=con is not None, problems=ProblemLog(),
                               strict=False, source=o.source, mask=mask, mask_accounts=mask_accounts)
         except DataValidationError as e:
-            zh, en = f"{_where(o)} 不能按本表读取: {e.message_zh}", f"{_where(o)} cannot be read as this table: {e.message_en}"
+            zh, en = f"{_where(o)} 不能按本表读取: {e.message_zh}", f"{Path(o.source).name} cannot be read as this table: {e.message_en}"
             diff = None
         else:
             try:

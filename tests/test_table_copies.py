@@ -31,11 +31,13 @@ def _write(folder, csv_rows=ROWS, pq_rows=ROWS):
     pd.DataFrame(csv_rows).to_csv(csv, index=False)
     pq = folder / "客户月度存款.parquet"
     frame = pd.DataFrame(pq_rows).astype({"客户号": object, "机构号": object})
-    frame["月份"] = pd.to_datetime(frame["月份"])
+    if "月份" in frame:
+        frame["月份"] = pd.to_datetime(frame["月份"])
     con = duckdb.connect()
     con.register("f", frame)
     con.execute(f"COPY (SELECT * FROM f) TO '{pq}' (FORMAT parquet)")
-    assert con.execute(f"SELECT typeof(月份) FROM '{pq}' LIMIT 1").fetchall()[0][0].startswith("TIMESTAMP")
+    if "月份" in frame:
+        assert con.execute(f"SELECT typeof(月份) FROM '{pq}' LIMIT 1").fetchall()[0][0].startswith("TIMESTAMP")
     con.close()
     return csv, pq
 
@@ -98,11 +100,17 @@ def test_copies_differing_in_one_cell_name_both_files_the_column_and_rows(tmp_pa
 
 
 def test_row_counts_first_and_a_date_difference(tmp_path):
-    """A copy with one row fewer: the row counts are the difference (4 vs 3). One 月份 a month off (record 3:
+    """A copy with one row fewer: the row counts are the difference (4 vs 3). A copy without 月份: it cannot be read
+    as the table, said with both files (Chinese + English). One 月份 a month off (record 3:
     2026-01 vs 2025-12) with every amount equal: the column is 月份(month), the values shown as months."""
     csv, pq = _write(tmp_path / "a", pq_rows={k: v[:3] for k, v in ROWS.items()})
     with pytest.raises(DataValidationError, match="行数不同.*文件 客户月度存款.csv 4 行, 文件 客户月度存款.parquet 3 行"):
         bio.read_tables([csv, pq], ["customer_monthly"])
+    no_month = {k: v for k, v in ROWS.items() if k != "月份"}  # a copy that is not this table: said, not compared
+    csv, pq = _write(tmp_path / "c", pq_rows=no_month)
+    with pytest.raises(DataValidationError, match="文件 客户月度存款.parquet 不能按本表读取: .*缺少必填列: 月份") as ei:
+        bio.read_tables([csv, pq], ["customer_monthly"])
+    assert "客户月度存款.parquet cannot be read as this table: Table customer_monthly lacks" in ei.value.message_en
     moved = dict(ROWS, 月份=["2025-12-01", "2026-01-01", "2026-01-01", "2025-12-01"])
     csv, pq = _write(tmp_path / "b", pq_rows=moved)
     with pytest.raises(DataValidationError, match="列 月份\\(month\\): 文件 客户月度存款.csv 第 4 行 为 2025-12, "
