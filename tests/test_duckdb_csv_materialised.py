@@ -69,3 +69,35 @@ def test_a_parquet_load_stays_a_view_over_the_file(tmp_path):
     assert t.to_pandas()["amount"].tolist() == [12.5, 3.0]
     t.close()
     assert con.execute(OBJECTS).fetchall() == []
+
+
+def test_csv_amounts_duckdb_types_as_the_rule_does_are_not_mapped(tmp_path, monkeypatch):
+    """A CSV's number column (text cells): DuckDB's TRY_CAST types the texts for which the loader's rule gives the
+    very same float; only the texts the rule types otherwise go to DuckDB as a value map ("1,234.00": TRY_CAST has
+    no value; "abc": NUM_INVALID, blank) — before, every distinct amount of the column was mapped. Values and
+    problems equal the pandas loader's."""
+    path = tmp_path / "客户月度存款.csv"
+    rows = ["0001,2026-10-01,1000.5", "0001,2026-11-01,2000", "0002,2026-11-01,\"1,234.00\"",
+            "0003,2026-11-01,abc", "0004,2026-11-01,300.25", "0005,2026-11-01,"]
+    path.write_bytes(("客户号,月份,存款月日均\n" + "\n".join(rows) + "\n").encode("utf-8"))
+    spec = get_table("customer_monthly")
+    p1 = ProblemLog()
+    want = bio._load_csv_typed(path, spec, [], problems=p1, strict=False, source=str(path), date1904=False,
+                               mask=True, mask_accounts=True)
+    maps = {}
+    real = duck_inputs._Body._table
+
+    def spy(self, what, df, types):
+        maps[what] = df.copy()
+        return real(self, what, df, types)
+
+    monkeypatch.setattr(duck_inputs._Body, "_table", spy)
+    p2 = ProblemLog()
+    got = duck_inputs.load_csv(path, spec, [], con=DuckDBEngine(memory_limit="1GB").con, problems=p2,
+                               source=str(path))
+    pd.testing.assert_frame_equal(got.df.to_pandas(), want.df)
+    assert p2.problems == p1.problems and p2.counts == p1.counts
+    assert got.df.to_pandas()["dep_avg"].tolist()[:3] == [1000.5, 2000.0, 1234.0]
+    dep = maps["m2"]  # 存款月日均 is the file's 3rd column
+    assert dep["v"].tolist() == ["1,234.00", "abc"]
+    assert dep["val"].iloc[0] == 1234.0 and np.isnan(dep["val"].iloc[1])

@@ -556,10 +556,12 @@ class _Body:
         return name
 
     def _distinct(self, j: int, where: str = "TRUE", batch: int | None = None):
-        """Chunks ``(values, counts, first rid)`` of column ``j``'s distinct non-NULL texts over the rows
-        ``where``, in the order of first appearance."""
+        """Chunks ``(values, counts, first rid, cast)`` of column ``j``'s distinct non-NULL texts over the rows
+        ``where``, in the order of first appearance; ``cast`` DuckDB's ``TRY_CAST(value AS DOUBLE)`` (float64, NaN
+        for NULL) for a column of :attr:`cast_cols`, else None."""
         ct = self.ctypes[j]
-        res = self.con.execute(f"SELECT c{j} AS v, COUNT(*) AS n, MIN(rid) AS f FROM {self.raw} "
+        cast = ", TRY_CAST(c{0} AS DOUBLE) AS d".format(j) if j in self.cast_cols else ""
+        res = self.con.execute(f"SELECT c{j} AS v, COUNT(*) AS n, MIN(rid) AS f{cast} FROM {self.raw} "
                                f"WHERE {self._present(j)} AND {where} GROUP BY c{j} ORDER BY f")
         while True:
             chunk = res.fetch_df_chunk(max(1, (batch or 1 << 40) // 2048)) if batch else res.df()
@@ -568,7 +570,8 @@ class _Body:
             v = chunk["v"]
             v = (v.to_numpy(dtype=np.float64) if ct == "num" else v.to_numpy()
                  if ct == "date" else v.to_numpy(dtype=object))
-            yield v, chunk["n"].to_numpy(dtype=np.int64), chunk["f"].to_numpy(dtype=np.int64)
+            yield (v, chunk["n"].to_numpy(dtype=np.int64), chunk["f"].to_numpy(dtype=np.int64),
+                   chunk["d"].to_numpy(dtype=np.float64, na_value=np.nan) if cast else None)
             if not batch:
                 return
 
@@ -600,6 +603,10 @@ class _Body:
         notes: list[str] = bio._body_notes(self.header, spec, mapping)
         currencies: dict[str, set[str]] = {}
         self.as_numbers: set[str] = set()  # code / ID columns whose cells were numbers (set by _column)
+        #: number columns of text cells (CSV; kinds typed DOUBLE): DuckDB's TRY_CAST types a cell wherever the rule
+        #: gives the very same float for its text (compared per distinct text in _column); only the others are mapped
+        self.cast_cols = {pos for pos, col, _u, _t in mapping.values() if self.ctypes[pos] == "text"
+                          and _SQL_TYPE[col.kind] == "DOUBLE" and col.id not in bio.CURRENCY_COLUMNS}
         # blank texts and 合计 texts per column: the loader's tests on each distinct value
         nb, summ = [], []
         for j in range(self.width):
@@ -608,8 +615,8 @@ class _Body:
                 nb.append(self._present(j))
                 summ.append(None)
                 continue
-            for ci, (v, _n, _f) in enumerate(self._distinct(j, batch=BATCH)):
-                self._cache[j] = (v, _n, _f) if ci == 0 and len(v) < BATCH else None  # one chunk: reused below
+            for ci, (v, _n, _f, _d) in enumerate(self._distinct(j, batch=BATCH)):
+                self._cache[j] = (v, _n, _f, _d) if ci == 0 and len(v) < BATCH else None  # one chunk: reused below
                 b = C._stripped_blank_many(v)
                 blanks.extend(v[b])
                 s = np.fromiter(map(operator.contains, v, itertools.repeat("计")), dtype=bool, count=len(v)) & ~b
@@ -742,6 +749,7 @@ class _Body:
         batched = k in TEXT_KINDS and col.id not in bio.CURRENCY_COLUMNS and ct == "text"
         # a typed cell (Parquet number / date) the rule leaves as it is needs no map row either
         partial = batched or (ct in ("num", "date") and k not in TEXT_KINDS and col.id not in bio.CURRENCY_COLUMNS)
+        cast = j in self.cast_cols  # text cells of a number column: TRY_CAST where it equals the rule's value
         rows_where = f"rid IN (SELECT rid FROM {self.kept})"
         groups: dict[Any, list] = {}  # (order key) -> [code, values, reasons]
         order: list = []
@@ -749,7 +757,7 @@ class _Body:
         col_notes: list[str] = []
         cached = self._cache.get(j) if self.all_kept else None  # no row dropped: the first pass's values
         chunks = [cached] if cached is not None else self._distinct(j, rows_where, batch=BATCH if batched else None)
-        for bi, (v, cnt, _f) in enumerate(chunks):
+        for bi, (v, cnt, _f, d) in enumerate(chunks):
             blank_u = C._stripped_blank_many(v) if ct == "text" else np.zeros(len(v), bool)
             codes = np.repeat(np.arange(len(v)), cnt) if k == "rate" else np.zeros(0, np.int64)
             out = bio._coerce_column(col, v, blank_u, unit, htxt, spec, self.date1904, codes=codes)
@@ -777,6 +785,10 @@ class _Body:
             elif partial:  # only what the rule changed (a value it made blank included)
                 same = _same_typed(vals, v, ct)
                 maps.append(pd.DataFrame({"v": v[~same], "val": vals.to_numpy()[~same]}))
+            elif cast:  # only the texts whose rule value is not DuckDB's TRY_CAST (the same float, sign included)
+                r = vals.to_numpy(dtype="float64", na_value=np.nan)
+                same = (r == d) & (np.signbit(r) == np.signbit(d))
+                maps.append(pd.DataFrame({"v": v[~same], "val": r[~same]}))
             else:
                 maps.append(pd.DataFrame({"v": v, "val": vals.to_numpy() if k not in TEXT_KINDS
                                           else vals.astype(object).where(vals.notna(), None).to_numpy()}))
@@ -815,6 +827,9 @@ class _Body:
             nan = f"WHEN isnan(k.c{j}) THEN NULL " if ct == "num" else ""
             expr = f"CASE WHEN k.c{j} IS NULL THEN CAST({null_val} AS {sqlt}) WHEN {alias}.v IS NOT NULL " \
                    f"THEN {alias}.val {nan}ELSE CAST(k.c{j} AS {sqlt}) END"
+        elif cast:  # a text not mapped is one whose TRY_CAST is the rule's value
+            expr = f"CASE WHEN k.c{j} IS NULL THEN CAST({null_val} AS {sqlt}) WHEN {alias}.v IS NOT NULL " \
+                   f"THEN {alias}.val ELSE TRY_CAST(k.c{j} AS DOUBLE) END"
         else:
             expr = f"CASE WHEN k.c{j} IS NULL THEN CAST({null_val} AS {sqlt}) ELSE {alias}.val END"
         join = [f"LEFT JOIN {m} AS {alias} ON {alias}.v = k.c{j}"]
@@ -822,7 +837,7 @@ class _Body:
             self._add(f"SELECT rid, c{j} AS v FROM {self.kept} WHERE NOT {self.nb[j]}", label, "REQUIRED_EMPTY", "v",
                       "必填列为空", bio._action(col, "REQUIRED_EMPTY"))
         if col.nonneg and k in ("money", "number", "int", "rate"):
-            neg = f"({expr}) < 0" if partial else f"{alias}.val < 0"
+            neg = f"({expr}) < 0" if partial or cast else f"{alias}.val < 0"
             self._add(f"SELECT k.rid, k.c{j} AS v FROM {self.kept} AS k LEFT JOIN {m} AS {alias} ON {alias}.v = k.c{j} "
                       f"WHERE {neg}", label, "NEG_BALANCE", "v", "金额为负(透支/冲正?), 该列不应为负",
                       bio._action(col, "NEG_BALANCE"))
