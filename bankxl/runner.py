@@ -297,7 +297,8 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
             for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}
     if own_ctx:
         check_cust_id_coverage(used, ctx.problems)
-    with engine_usage.recording() as engine_runs:  # what the engine layer computed (issue 17 item 5)
+    with engine_usage.recording() as engine_runs:  # what the engine layer read and computed (issue 17 item 5)
+        engine_usage.record_reads(tables, used)  # inputs read through DuckDB: one 说明 line each
         report = spec.run(used, params, ctx)
     report.notes = [*report.notes, *missing_optional_notes(used), *engine_usage.notes(engine_runs)]
     big_input = engine_usage.headline_line(engine_runs)

@@ -60,7 +60,11 @@ def test_run_all_on_parquet_reads_the_flows_in_duckdb_with_the_same_reports(parq
     a, b = _cells(tmp_path / "pandas"), _cells(tmp_path / "duckdb")
     assert len(a) > 30 and a.keys() == b.keys()
     for key in a:
-        assert a[key] == b[key], key
+        # 说明 of the DuckDB run names each table read through DuckDB (issue 17 item 5): the one difference
+        read = [r for r in b[key] if key[1] == "说明" and str(r[0]).startswith("输入读取")]
+        if key[1] == "说明":
+            assert len(read) == len(duck_inputs.RELATION_READY.get(key[0].split("_")[0], ())), key
+        assert a[key] == [r for r in b[key] if not any(r is x for x in read)], key
 
 
 def test_relation_ready_scenarios_never_materialise_the_flows(parquet_bank, tmp_path, monkeypatch):
