@@ -189,3 +189,24 @@ def test_known_zero_balances_are_zero_and_unknown_ones_blank(report):
     ppl = rep.tables()["c8_people"].df.set_index("客户号")
     assert pd.isna(ppl.loc["C1", "本行余额(元)"]) and pd.isna(ppl.loc["C1", "他行占比"])
     assert ppl.loc["C1", "他行余额(元)"] == 320_000.0
+
+
+def test_headline_difference_blank_on_part_rows(report, tmp_path):
+    """概览 as written: 差额 = 数值 − 对比值 means something against another value (他行 58 万元 vs 本行 30 万元 -> 28)
+    but not against a part of the value: 转贷窗口 2 人 其中在挖掘名单 2, 挖掘名单 3 人 其中 A 级 1 leave 差额 blank
+    (before: 0 and 2), the 对比值 still written. The rule is the shared writer's (Figure.compare_is_part: a 对比 label
+    starting with 其中), so C5's 营销名单 其中 A 级 follows it too."""
+    import openpyxl
+
+    from bankxl.report import Figure
+    from bankxl.report.xlsx import write_report
+
+    ws = openpyxl.load_workbook(write_report(report, tmp_path / "c8.xlsx"))["概览"]
+    head = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "关键指标")
+    assert [ws.cell(head, c).value for c in range(1, 7)] == ["关键指标", "数值", "单位", "对比", "对比值", "差额"]
+    rows = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 7)] for r in range(head + 1, head + 7)}
+    assert rows["他行未结清余额"] == [pytest.approx(58.0), "万元", "本行未结清余额", pytest.approx(30.0), pytest.approx(28.0)]
+    assert rows["6个月内到期(转贷窗口)"] == [2, "人", "其中在挖掘名单", 2, None]
+    assert rows["挖掘名单"] == [3, "人", "其中 A 级", 1, None]
+    assert Figure("x", 3, compare_label="其中 A 级", compare=1).compare_is_part
+    assert not Figure("x", 3, compare_label="上月", compare=1).compare_is_part

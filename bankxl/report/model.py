@@ -199,7 +199,9 @@ class Figure:
     ``label``: 中文 name (e.g. 本月到期金额); ``value``: a number, None when the data do not hold it (written
     blank and said so, never 0); ``unit``: 万元 / 元 / 户 / 笔 / % …; ``format``: a named number format of
     the writer (``money``, ``int``, ``pct`` …) or an Excel format code; ``compare_label``: what it is compared
-    with (较上月 / 目标 / 全行); ``compare``: that value in the same unit (None = unknown, blank);
+    with (较上月 / 目标 / 全行); ``compare``: that value in the same unit (None = unknown, blank); a
+    ``compare_label`` starting with 其中 (其中在挖掘名单, 其中 A 级) makes ``compare`` a PART of ``value``
+    (:attr:`compare_is_part`): the headline's 差额 stays blank (value − a part of it is no comparison);
     ``note``: a short remark (why a value is unknown, the source sheet).
     """
 
@@ -210,6 +212,11 @@ class Figure:
     compare_label: str | None = None
     compare: float | int | None = None
     note: str | None = None
+
+    @property
+    def compare_is_part(self) -> bool:
+        """Whether ``compare`` is a part of ``value`` (its label starts with 其中), not a value to compare it with."""
+        return (self.compare_label or "").lstrip().startswith("其中")
 
 
 @dataclass

@@ -402,7 +402,8 @@ class XlsxReportWriter:
     def _write_headline(self, h: Headline) -> None:
         """The first sheet (``Headline.sheet``, or ``Headline.fallback`` when a scenario sheet has that name):
         title and data date, the key figures (关键指标 | 数值 | 单位 | 对比 | 对比值 | 差额 | 说明; an unknown value
-        or comparison is blank and 说明 says so; 差额 = 数值 − 对比值 when both are known), the chart (over a
+        or comparison is blank and 说明 says so; 差额 = 数值 − 对比值 when both are known, blank when 对比值 is a
+        part of 数值: ``Figure.compare_is_part``, 其中…), the chart (over a
         table of any sheet, inserted once that table is written), and the first ``top`` rows by 排名 of the
         main list with the ``ACTION_COLUMNS`` it has (who, what, by when), counted in ``Headline.unit`` (default
         户 for a list with 客户号, else 项). Fitted to one A4 landscape page.
@@ -486,7 +487,7 @@ class XlsxReportWriter:
                 remarks.append(f"{f.compare_label}数据未提供")
             remark = "; ".join(remarks)
             wrap = self.fmt.get(border=1, align="left", valign="vcenter", indent=1, text_wrap=True)
-            diff, diff_fmt = _figure_difference(value, comp, code)
+            diff, diff_fmt = _figure_difference(value, None if f.compare_is_part else comp, code)
             cells = [(f.label, self.fmt.get(bold=True, border=1, align="left", indent=1)), (value, num),
                      (f.unit, text), (f.compare_label or "", text), (comp, small),
                      (diff, self.fmt.get(num_format=diff_fmt, border=1)), (remark, wrap)]
