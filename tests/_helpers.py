@@ -94,3 +94,28 @@ def reports_through_duckdb(code: str, files: list, monkeypatch):
         m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
         got = run_scenario(code, files, None, engine="duckdb")
     return want, got, loads
+
+
+def scenario_files(root: Path, fmt: str, code: str) -> list[Path]:
+    """The files of ``root/fmt`` (:func:`sample_bank_files`) that scenario ``code`` reads (inputs and optional)."""
+    from bankxl.scenario import get_scenario
+
+    spec = get_scenario(code)
+    return [root / fmt / f"{t}.{fmt}" for t in (*spec.inputs, *spec.optional_inputs)
+            if (root / fmt / f"{t}.{fmt}").exists()]
+
+
+def assert_same_reports(want, got) -> None:
+    """Two :class:`bankxl.runner.RunResult` give the same report tables (``DataFrame.equals``, in order) and the
+    same problems and counts."""
+    wt, gt = want.report.tables(), got.report.tables()
+    assert list(gt) == list(wt)
+    for name in wt:
+        assert gt[name].df.equals(wt[name].df), name
+    assert got.problems.problems == want.problems.problems
+    assert got.problems.counts == want.problems.counts
+
+
+def plain(df):
+    """``df`` without the loader's private columns (``_row``, ...): what a user's file holds."""
+    return df.drop(columns=[c for c in df.columns if c.startswith("_")])

@@ -8,7 +8,7 @@ import pytest
 
 from bankxl.engine import inputs as duck_inputs
 
-from _helpers import reports_through_duckdb, sample_bank_files, spy_loads
+from _helpers import assert_same_reports, reports_through_duckdb, sample_bank_files, scenario_files, spy_loads
 
 AS_OF = "2026-11-30"
 
@@ -23,24 +23,16 @@ def bank_files(tmp_path_factory):
 @pytest.mark.parametrize("code", ["C1", "C10"])
 def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code, monkeypatch):
     """Before: C1/C10 were not relation-ready (the DuckDB run made the pandas frame: to_pandas fails the test)."""
-    from bankxl.scenario import get_scenario
-
     assert {"transactions", "customer_monthly"} <= set(duck_inputs.RELATION_READY[code])
-    spec = get_scenario(code)
-    files = [bank_files / fmt / f"{t}.{fmt}" for t in (*spec.inputs, *spec.optional_inputs)
-             if (bank_files / fmt / f"{t}.{fmt}").exists()]
+    files = scenario_files(bank_files, fmt, code)
     want, got, loads = reports_through_duckdb(code, files, monkeypatch)
     flows = [x for x in loads if x is not None and x.table == "transactions"]
     assert len(flows) == 1 and isinstance(flows[0].df, duck_inputs.DuckTable)
     monthly = [x for x in loads if x is not None and x.table == "customer_monthly"]
     assert len(monthly) == 1 and isinstance(monthly[0].df, duck_inputs.DuckTable)
     assert len(flows[0].df) == len(pd.read_csv(bank_files / "csv" / "transactions.csv", usecols=[0]))
-    wt, gt = want.report.tables(), got.report.tables()
-    assert list(gt) == list(wt)
-    for name in wt:
-        assert gt[name].df.equals(wt[name].df), name
-    assert got.problems.problems == want.problems.problems
-    assert got.problems.counts == want.problems.counts
+    assert_same_reports(want, got)
+    wt = want.report.tables()
     # not vacuous: the flows were used (C1: persons with flows on the whitelist; C10: 代发 income found)
     if code == "C1":
         assert wt["whitelist"].df["代发连续月数"].gt(0).sum() > 50

@@ -17,7 +17,7 @@ from bankxl.runner import run_scenario
 from bankxl.sample import make_sample_bank
 from bankxl.tables import get_table
 
-from _helpers import sample_bank_files
+from _helpers import plain, sample_bank_files
 
 AS_OF = "2026-11-30"
 
@@ -25,10 +25,6 @@ AS_OF = "2026-11-30"
 @pytest.fixture(scope="module")
 def bank():
     return make_sample_bank(customers=400, seed=1, as_of=AS_OF)
-
-
-def _plain(df):
-    return df.drop(columns=[c for c in df.columns if c.startswith("_")])
 
 
 def _duck(path, table, con):
@@ -41,8 +37,8 @@ def _duck(path, table, con):
 def _files(bank, tmp_path, change):
     """客户.csv as sampled and 交易流水.csv with ``change(cust_id Series) -> Series``; (paths, the changed 客户号)."""
     cust = tmp_path / "客户.csv"
-    _plain(bank["customers"]).to_csv(cust, index=False)
-    t = _plain(bank["transactions"]).reset_index(drop=True)
+    plain(bank["customers"]).to_csv(cust, index=False)
+    t = plain(bank["transactions"]).reset_index(drop=True)
     t["cust_id"] = change(t["cust_id"].copy())
     txn = tmp_path / "交易流水.csv"
     t.to_csv(txn, index=False)
@@ -141,8 +137,8 @@ def test_a_run_never_reads_the_cust_id_column_of_a_duckdb_table(bank, bank_files
     import duckdb
 
     cust = tmp_path / "客户.csv"
-    _plain(bank["customers"]).to_csv(cust, index=False)
-    d = _plain(bank["transactions"])  # noqa: F841 - read by DuckDB
+    plain(bank["customers"]).to_csv(cust, index=False)
+    d = plain(bank["transactions"])  # noqa: F841 - read by DuckDB
     txn = tmp_path / "流水.parquet"
     duckdb.sql(f"COPY (SELECT * REPLACE (ltrim(cust_id, '0') AS cust_id) FROM d) TO '{txn}' (FORMAT parquet)")
     with monkeypatch.context() as m:

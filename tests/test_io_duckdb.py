@@ -15,7 +15,8 @@ from bankxl.engine import DuckDBEngine
 from bankxl.engine import inputs as duck_inputs
 from bankxl.errors import DataValidationError, ProblemLog
 from bankxl.tables import get_table
-from _helpers import bankxl_objects_left, sample_bank_files, spy_loads
+from _helpers import (assert_same_reports, bankxl_objects_left, reports_through_duckdb, sample_bank_files,
+                      scenario_files, spy_loads)
 
 TXN_HEAD = "交易流水明细\n\n流水号,客户号,账号,交易时间,金额(万元),借贷,对手户名,对手账号,对手行名,摘要,渠道,备用\n"
 TXN_ROWS = [
@@ -329,19 +330,8 @@ def bank_files(tmp_path_factory):
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 @pytest.mark.parametrize("code", ["C3", "D4", "D3", "C7", "E3", "C5", "C6", "C8"])
 def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code, monkeypatch):
-    from bankxl.runner import run_scenario
-    from bankxl.scenario import get_scenario
-
-    spec = get_scenario(code)
-    files = [bank_files / fmt / f"{t}.{fmt}" for t in (*spec.inputs, *spec.optional_inputs)
-             if (bank_files / fmt / f"{t}.{fmt}").exists()]
-    with monkeypatch.context() as m:  # the reference: every table through the pandas loader
-        m.delitem(duck_inputs.RELATION_READY, code)
-        want = run_scenario(code, files, None)
-    with monkeypatch.context() as m:
-        loads = spy_loads(m)
-        m.setattr(duck_inputs.DuckTable, "to_pandas", lambda self: pytest.fail("rows materialised in pandas"))
-        got = run_scenario(code, files, None, engine="duckdb")
+    files = scenario_files(bank_files, fmt, code)
+    want, got, loads = reports_through_duckdb(code, files, monkeypatch)  # pandas loader vs DuckDB, to_pandas failing
     # 交易流水 (and 客户月度存款 for D4/D3/E3, and C5-C8 through rules.deposits: frames.coded_columns) read in
     # DuckDB, rows never in pandas
     ready = duck_inputs.RELATION_READY[code]
@@ -350,12 +340,7 @@ def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code,
     for x in loads:
         assert isinstance(x.df, duck_inputs.DuckTable)
         assert len(x.df) == len(pd.read_csv(bank_files / "csv" / f"{x.table}.csv", usecols=[0]))
-    wt, gt = want.report.tables(), got.report.tables()
-    assert list(gt) == list(wt)
-    for name in wt:
-        assert gt[name].df.equals(wt[name].df), name
-    assert got.problems.problems == want.problems.problems
-    assert got.problems.counts == want.problems.counts
+    assert_same_reports(want, got)
 
 
 def test_date_outliers_are_cut_the_same_on_the_duckdb_table(bank_files, tmp_path, monkeypatch):

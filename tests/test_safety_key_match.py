@@ -18,6 +18,8 @@ from bankxl.rules.identity import KEY_MATCH_MIN_KEYS, check_cust_id_coverage
 from bankxl.runner import execute, run_scenario
 from bankxl.sample import make_sample_bank
 
+from _helpers import plain
+
 AS_OF = "2026-11-30"
 
 
@@ -26,13 +28,9 @@ def bank():
     return make_sample_bank(customers=400, seed=1, as_of=AS_OF)
 
 
-def _plain(df):
-    return df.drop(columns=[c for c in df.columns if c.startswith("_")])
-
-
 def _numeric_parquet(df, path):
     """``df`` as Parquet with 客户号 a BIGINT column (what DuckDB's read_csv_auto / a database export makes)."""
-    d = _plain(df)  # noqa: F841 - read by DuckDB
+    d = plain(df)  # noqa: F841 - read by DuckDB
     duckdb.sql(f"COPY (SELECT * REPLACE (CAST(cust_id AS BIGINT) AS cust_id) FROM d) TO '{path}' (FORMAT parquet)")
     return path
 
@@ -43,7 +41,7 @@ def _key_problems(log):
 
 def test_numeric_cust_id_parquet_is_flagged_c3(bank, tmp_path):
     cust = tmp_path / "客户.csv"
-    _plain(bank["customers"]).to_csv(cust, index=False)
+    plain(bank["customers"]).to_csv(cust, index=False)
     txn = _numeric_parquet(bank["transactions"], tmp_path / "交易流水.parquet")
     ids = bank["transactions"]["cust_id"]
     n = ids.nunique()
@@ -73,7 +71,7 @@ def test_numeric_cust_id_parquet_is_flagged_c3(bank, tmp_path):
 
 def test_cli_warns_and_writes_it_on_the_problem_sheet(bank, tmp_path, capsys):
     cust = tmp_path / "客户.csv"
-    _plain(bank["customers"]).to_csv(cust, index=False)
+    plain(bank["customers"]).to_csv(cust, index=False)
     txn = _numeric_parquet(bank["transactions"], tmp_path / "交易流水.parquet")
     out = tmp_path / "c3.xlsx"
     assert main(["run", "C3", "-i", str(cust), "-i", str(txn), "-o", str(out), "--as-of", AS_OF]) == 0
@@ -89,7 +87,7 @@ def test_cli_warns_and_writes_it_on_the_problem_sheet(bank, tmp_path, capsys):
 def test_numeric_customer_table_is_named_as_the_side_that_lost_zeros(bank, tmp_path):
     """客户 saved from Excel with 客户号 as number cells, 定期存款明细 as text: the 客户 table lost the zeros."""
     path = tmp_path / "客户.xlsx"
-    c = _plain(bank["customers"])[["cust_id", "cust_name", "id_no", "org_id"]]
+    c = plain(bank["customers"])[["cust_id", "cust_name", "id_no", "org_id"]]
     wb = xlsxwriter.Workbook(path)
     ws = wb.add_worksheet("客户")
     ws.write_row(0, 0, ["客户号", "客户名称", "证件号码", "机构号"])
@@ -98,7 +96,7 @@ def test_numeric_customer_table_is_named_as_the_side_that_lost_zeros(bank, tmp_p
         ws.write_row(i, 1, [r.cust_name, r.id_no, r.org_id])
     wb.close()
     td = tmp_path / "定期存款明细.csv"
-    _plain(bank["time_deposits"]).to_csv(td, index=False)
+    plain(bank["time_deposits"]).to_csv(td, index=False)
     res = run_scenario("D2", [path, td], None, as_of=AS_OF)
     p, = _key_problems(res.problems)
     ids = bank["time_deposits"]["cust_id"]
@@ -165,8 +163,8 @@ def test_transactions_read_through_duckdb_are_checked_too(bank, tmp_path):
     from bankxl.runner import prepare
 
     cust = tmp_path / "客户.csv"
-    _plain(bank["customers"]).to_csv(cust, index=False)
-    d = _plain(bank["transactions"])  # noqa: F841 - read by DuckDB
+    plain(bank["customers"]).to_csv(cust, index=False)
+    d = plain(bank["transactions"])  # noqa: F841 - read by DuckDB
     txn = tmp_path / "流水.parquet"
     duckdb.sql(f"COPY (SELECT * REPLACE (ltrim(cust_id, '0') AS cust_id) FROM d) TO '{txn}' (FORMAT parquet)")
     prep = prepare("C3", [cust, txn], as_of=AS_OF)
@@ -184,8 +182,8 @@ def bank3000():
 def _csv_pair(bank, tmp_path, txn_ids):
     """客户.csv as sampled (10-digit text 客户号) and 交易流水.csv with its 客户号 replaced by ``txn_ids(cust_id)``."""
     cust = tmp_path / "客户.csv"
-    _plain(bank["customers"]).to_csv(cust, index=False)
-    t = _plain(bank["transactions"])
+    plain(bank["customers"]).to_csv(cust, index=False)
+    t = plain(bank["transactions"])
     t["cust_id"] = txn_ids(t["cust_id"])
     txn = tmp_path / "交易流水.csv"
     t.to_csv(txn, index=False)
@@ -260,7 +258,7 @@ def test_run_all_warns_once_and_lists_it_on_both_cross_views(bank, tmp_path, cap
     and the KEY_UNMATCHED row on 客户画像's and 营销任务清单's 数据问题 (before: 0 rows there), as on C3's own report."""
     src = tmp_path / "in"
     src.mkdir()
-    _plain(bank["customers"]).to_csv(src / "客户.csv", index=False)
+    plain(bank["customers"]).to_csv(src / "客户.csv", index=False)
     _numeric_parquet(bank["transactions"], src / "交易流水.parquet")
     out = tmp_path / "out"
     assert main(["run", "all", "--input", str(src), "--out", str(out), "--as-of", AS_OF]) == 0
@@ -370,8 +368,8 @@ def test_unmatched_rows_of_a_duckdb_table(bank, tmp_path):
     from bankxl.runner import prepare
 
     cust = tmp_path / "客户.csv"
-    _plain(bank["customers"]).to_csv(cust, index=False)
-    t = _plain(bank["transactions"]).reset_index(drop=True)
+    plain(bank["customers"]).to_csv(cust, index=False)
+    t = plain(bank["transactions"]).reset_index(drop=True)
     full = t["cust_id"].copy()
     t.loc[3, "cust_id"] = full[3].lstrip("0")
     t.loc[7, "cust_id"] = full[7].lstrip("0")
