@@ -17,7 +17,8 @@ from ....frames import customer_ages, id_positions, stripped
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.deposits import mean_deposit
 from ....rules.identity import id_key
-from ....rules.transactions import dc_words, has_pattern
+from ....rules.transactions import SelfTransferParams, classify_exclusions, dc_words, has_pattern
+from ..online_whitelist.compute import _Invalid
 from ....tables import loan_status_code
 
 #: the engine query of the 代发 income (bankxl/engine/queries/payroll_months.sql)
@@ -26,6 +27,8 @@ PAYROLL_QUERY = "payroll_months"
 TIER_A, TIER_B, TIER_C, PENDING, NO_ROOM, REFUSED, EXCLUDED = "A", "B", "C", "待核实", "无提额空间", "不准入", "排除"
 #: the terms of new limit = min(...), in this order (ties: the first binds)
 BIND_TERMS = ("现额度×(1+提升率)", "月收入×倍数", "产品上限")
+#: 处理 of a 交易流水 row whose 借贷 is neither D nor C (VALUE_INVALID, recorded by :func:`payroll_income`)
+ACTION_INVALID = "该笔流水不计入代发收入"
 
 
 def _col(df: pd.DataFrame, name: str, dtype: str) -> pd.Series:
@@ -120,7 +123,7 @@ def _month_day(months: pd.Series, start: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------- income, relation
-def payroll_income(txn, ids: pd.Index, p, as_of: pd.Timestamp, engine=None) -> tuple[pd.Series, pd.Series]:
+def payroll_income(txn, ids: pd.Index, p, as_of: pd.Timestamp, engine=None, ctx=None) -> tuple[pd.Series, pd.Series]:
     """代发 from 交易流水 (the shared 代发 rule of :mod:`bankxl.rules.payroll`: credits whose 对手户名 or 摘要 match
     ``p.payroll_memo``) in (data date − ``income_months`` months, data date], rows with a readable amount, by the
     engine query :data:`PAYROLL_QUERY` (``bankxl/engine/queries/payroll_months.sql``: DuckDB by default, Spark
@@ -128,12 +131,20 @@ def payroll_income(txn, ids: pd.Index, p, as_of: pd.Timestamp, engine=None) -> t
     :class:`bankxl.engine.inputs.DuckTable` (its rows stay in DuckDB). Returns (months with 代发, 代发月均 = 代发合计
     ÷ 有代发的月数, 元) per customer of ``ids``; both NaN without flows; months 0 / average NaN for a customer
     without 代发 in the window. ``engine``: None = the default engine of :mod:`bankxl.engine`. Raises
-    ParameterError for a 代发 regex the engines would read differently."""
+    ParameterError for a 代发 regex the engines would read differently. ``ctx``: a flow of the window whose 借贷
+    is neither D nor C is recorded there as VALUE_INVALID (the query leaves it out), by the shared classifier's
+    window rule and C1's recorder (:func:`bankxl.rules.transactions.classify_exclusions`,
+    ``online_whitelist.compute._Invalid``): the same code, column, rows, 原值 and wording as C1."""
     if txn is None:
         return pd.Series(np.nan, index=ids), pd.Series(np.nan, index=ids)
     eng = engine or default_engine()
     if hasattr(txn, "relation") and getattr(eng, "con", None) is not txn.con:
         txn = txn.to_pandas()  # read through DuckDB, run on another engine (Spark): the pandas loader's frame
+    if ctx is not None and len(txn):
+        duck = hasattr(txn, "relation")
+        src = txn if duck else txn.assign(_row=pd.array(np.arange(len(txn)), dtype="Int64"))
+        classify_exclusions(src, SelfTransferParams(), as_of, None, _Invalid(ctx, None if duck else txn, ACTION_INVALID),
+                            months=int(p.income_months), engine=eng)
     params = {"start": as_of - pd.DateOffset(months=int(p.income_months)), "as_of": as_of,
               "payroll_memo": portable_regex(p.payroll_memo, "payroll_memo", "代发关键词")}
     src = txn.relation() if hasattr(txn, "relation") else txn
@@ -331,7 +342,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], p, ctx) -> tuple[pd.DataFrame, 
     f["report_date"] = cr["report_date"].to_numpy()
 
     # ③ 月收入, DTI
-    pay_months, pay_avg = payroll_income(tables.get("transactions"), ids, p, as_of)
+    pay_months, pay_avg = payroll_income(tables.get("transactions"), ids, p, as_of, ctx=ctx)
     f["pay_months"], f["payroll_avg"] = pay_months.to_numpy(), pay_avg.to_numpy()
     use_pay = (pay_months >= p.min_pay_months).fillna(False).to_numpy() & np.isfinite(pay_avg.to_numpy())
     f["income"] = np.where(use_pay, pay_avg.to_numpy(), f["declared"].to_numpy(dtype="float64"))

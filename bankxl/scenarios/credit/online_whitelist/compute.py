@@ -93,10 +93,10 @@ class _Invalid:
     """The classifier's VALUE_INVALID rows (借贷 neither D nor C in the window) recorded on ``ctx`` with C1's
     处理 (the flow does not count in income or spending); ``n`` counts them. ``frame``: the pandas frame whose
     positions the classifier saw as ``_row`` (its own ``_row`` is recorded; nothing without one, as before),
-    None for a DuckTable (its ``_row`` is the row number)."""
+    None for a DuckTable (its ``_row`` is the row number). ``action``: the 处理 written (C10 passes its own)."""
 
-    def __init__(self, ctx, frame: pd.DataFrame | None):
-        self.ctx, self.frame, self.n = ctx, frame, 0
+    def __init__(self, ctx, frame: pd.DataFrame | None, action: str = "该笔流水不计入收支"):
+        self.ctx, self.frame, self.n, self.action = ctx, frame, 0, action
 
     def record(self, table, rows, column, code, values, reason, _action) -> None:
         self.n += len(rows)
@@ -104,7 +104,7 @@ class _Invalid:
             if "_row" not in self.frame.columns:
                 return
             rows = self.frame["_row"].iloc[np.asarray(rows, dtype=np.int64)]
-        self.ctx.problem(table, rows, column, code, values, reason, "该笔流水不计入收支")
+        self.ctx.problem(table, rows, column, code, values, reason, self.action)
 
 
 def age_curve(people: pd.DataFrame, age: pd.Series, p) -> pd.DataFrame:
