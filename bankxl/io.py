@@ -1640,13 +1640,31 @@ def _read_parquet(path: Path, limit: int | None = None) -> pd.DataFrame:
             con.close()
     except duckdb.Error as exc:
         log.debug("duckdb cannot read %s: %s", path, exc)
-        raise _not_parquet(path) from None
+        raise _not_parquet(path, duckdb_reason(exc, path)) from None
 
 
-def _not_parquet(path: Path) -> DataValidationError:
-    """The error of a file that is not a readable Parquet file (Chinese + English, naming it)."""
-    return DataValidationError(f"文件 {path.name} 不是有效的 Parquet 文件(或已损坏), 无法读取。",
-                               f"File {path.name} is not a valid Parquet file (or is damaged); cannot read it.")
+class FileUnreadable(DataValidationError):
+    """A DataValidationError saying an input FILE cannot be read at all (damaged, not the format its name says),
+    found while loading it: :func:`read_tables` treats it as a file that cannot be opened — it fails only its table
+    (an optional table of one scenario's run is left out, :class:`NotUsed` ``table``)."""
+
+
+def duckdb_reason(exc: BaseException, path: Path) -> str:
+    """DuckDB's reason for not reading ``path``, short: the first line of ``exc`` without the error class and the
+    file's path (``Failed to read file "/x/a.parquet": Snappy decompression failure`` -> ``Snappy decompression
+    failure``), at most 200 characters."""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    msg = re.sub(r"^[A-Za-z ]*Error: ", "", msg)
+    msg = re.sub(r"^Failed to read file \"[^\"]*\": ", "", msg).replace(str(path), path.name)
+    return msg[:200]
+
+
+def _not_parquet(path: Path, reason: str | None = None) -> FileUnreadable:
+    """The error of a file that is not a readable Parquet file (Chinese + English, naming it); ``reason``: DuckDB's
+    (:func:`duckdb_reason`), when it opened the file and failed reading it."""
+    why = f"(DuckDB: {reason})" if reason else ""
+    return FileUnreadable(f"文件 {path.name} 不是有效的 Parquet 文件(或已损坏), 无法读取{why}。",
+                          f"File {path.name} is not a valid Parquet file (or is damaged); cannot read it{' ' + why if why else ''}.")
 
 
 def _check_parquet(path: Path) -> None:
@@ -2310,6 +2328,10 @@ def read_tables(sources: Sequence[str | Path | pd.DataFrame | Mapping[str, pd.Da
                                source=c.source, mask=mask, mask_accounts=mask_accounts)
             result[spec.id] = typed
         except DataValidationError as e:
+            if isinstance(e, FileUnreadable) and not req and errors is None and not_used is not None:
+                # a damaged file of an optional table (one scenario's run): left out, as one that cannot be opened
+                not_used.append(NotUsed(Path(c.source).name, e.message_zh, e.message_en, e, spec.id))
+                continue
             failed(spec, _in_file(c, e))
             continue
         if spec.id in copies:  # the same table given twice (e.g. as CSV and as Parquet): used once if equal typed

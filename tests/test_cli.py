@@ -283,8 +283,9 @@ def test_run_over_a_folder_reads_past_files_it_does_not_need(td, tmp_path, capsy
     assert _said(capsys.readouterr().err) == [
         "  未使用 not used: README.txt: 名称不是标准表名(如 定期存款明细、客户), 表头也不符合本次读取的表, 未读取其中数据。 its name "
         "is no table name and its header fits none of the tables read; nothing was read from it.",
-        "  未使用 not used: 坏.parquet: 文件 坏.parquet 不是有效的 Parquet 文件(或已损坏), 无法读取。 File 坏.parquet is not a "
-        "valid Parquet file (or is damaged); cannot read it.",
+        "  未使用 not used: 坏.parquet: 文件 坏.parquet 不是有效的 Parquet 文件(或已损坏), 无法读取(DuckDB: Footer length error "
+        "in file '坏.parquet')。 File 坏.parquet is not a valid Parquet file (or is damaged); cannot read it (DuckDB: "
+        "Footer length error in file '坏.parquet').",
         f"  未使用 not used: 损坏.xlsx: 文件 损坏.xlsx {not_book}",
         f"  未使用 not used: 空.csv: 文件 空.csv {empty} File 空.csv {empty_en}",
         f"  未使用 not used: 贷款.csv: 文件 贷款.csv {empty} File 贷款.csv {empty_en}"]

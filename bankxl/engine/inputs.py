@@ -505,16 +505,27 @@ def load_parquet(path: str | Path, spec: TableSpec, notes: list[str], *, con=Non
     raw = f"bx_raw_{tag}"
     cols = ", ".join(f'{"CAST(" if ct == "num" else ""}"{str(n).replace(chr(34), chr(34) * 2)}"'
                      f'{" AS DOUBLE)" if ct == "num" else ""} AS c{j}' for j, (n, ct) in enumerate(zip(header, ctypes)))
-    con.execute(f"CREATE VIEW {raw} AS SELECT file_row_number AS rid, {cols} "
-                f"FROM read_parquet({_q(path)}, file_row_number=true)")
-    n0 = con.execute(f"SELECT COUNT(*) FROM {raw}").fetchall()[0][0]
-    notes.append(bio._parquet_rows_note(path))
-    try:
+    try:  # the file's pages are decompressed here: a damaged one is the file's error, naming it (not an internal one)
+        con.execute(f"CREATE VIEW {raw} AS SELECT file_row_number AS rid, {cols} "
+                    f"FROM read_parquet({_q(path)}, file_row_number=true)")
+        n0 = con.execute(f"SELECT COUNT(*) FROM {raw}").fetchall()[0][0]
+        notes.append(bio._parquet_rows_note(path))
         return _Body(con, raw, tag, n0, header, spec, mapping, header_row=0, problems=problems, source=source,
                      date1904=date1904, ctypes=ctypes, base=None).load(strict=strict, shown=(mask, mask_accounts))
-    except BaseException:
-        con.execute(f"DROP VIEW IF EXISTS {raw}")
+    except BaseException as exc:
+        _drop_tagged(con, tag)  # the load's views and tables so far
+        if isinstance(exc, duckdb.Error):
+            raise bio._not_parquet(path, bio.duckdb_reason(exc, path)) from None
         raise
+
+
+def _drop_tagged(con, tag: str) -> None:
+    """DROP every view then table of ``con`` whose name holds ``tag`` (one load's objects, ``bx_…_<tag>``)."""
+    views = [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE view_name LIKE ?",
+                                       [f"%{tag}%"]).fetchall()]
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE ?",
+                                        [f"%{tag}%"]).fetchall()]
+    _drop_objects(con, sorted(views, key=lambda v: -len(v)), tables)
 
 
 class _Body:
