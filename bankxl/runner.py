@@ -268,6 +268,36 @@ def leave_out_date_outliers(spec: Scenario, tables: Mapping[str, pd.DataFrame], 
     return out, [note]
 
 
+#: dated tables whose rows dated after the data date's month no scenario uses: (table, date column). 客户月度存款:
+#: a 月份 after the data date is never "latest" nor in a window (:mod:`bankxl.rules.deposits`; D3/D4 windows alike)
+UNUSED_AFTER_AS_OF = (("customer_monthly", "month"),)
+
+
+def after_as_of_notes(spec: Scenario, tables: Mapping[str, Any], day: pd.Timestamp) -> list[str]:
+    """One 说明 line per :data:`UNUSED_AFTER_AS_OF` table ``spec`` reads that holds rows dated after the data
+    date ``day``'s month (left out by the scenarios, never counted): how many, per month. Counted on the column's
+    distinct dates (:func:`_date_counts`: a DuckTable's in DuckDB). Rows the DATE_OUTLIER cut already left out
+    (:func:`leave_out_date_outliers`) are no longer in ``tables``, so they are not counted twice."""
+    lines = []
+    for t, c in UNUSED_AFTER_AS_OF:
+        df = tables.get(t)
+        if df is None or (t not in spec.inputs and t not in spec.optional_inputs) or c not in df.columns:
+            continue
+        per_day = _date_counts(df, c)
+        months = _naive(per_day.index).to_period("M")
+        later = per_day[months > pd.Timestamp(day).to_period("M")]
+        if not len(later):
+            continue
+        per_month = later.groupby(_naive(later.index).to_period("M")).sum().sort_index()
+        n = int(per_month.sum())
+        shown = "、".join(f"{m} {int(k):,} 行" for m, k in per_month.items())
+        col = get_table(t).column(c)
+        lines.append(f"「{get_table(t).zh}」{col.zh}晚于数据日期 {day:%Y-%m-%d} 所在月份的 {n:,} 行({shown})未参与计算。"
+                     f" {n} row(s) of {t} with {c} after the as-of month ({', '.join(str(m) for m in per_month.index)})"
+                     " are not used.")
+    return lines
+
+
 def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: Any = None, *,
             as_of: Any = None, ctx: RunContext | None = None, inputs: dict[str, dict] | None = None,
             **ctx_options) -> Report:
@@ -290,7 +320,7 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
     if ctx is None:
         ctx = RunContext(as_of=resolve_as_of(spec, tables, as_of), **ctx_options)
         tables, cut_notes = leave_out_date_outliers(spec, tables, as_of, ctx.problems)
-        ctx.notes = [*ctx.notes, *cut_notes]
+        ctx.notes = [*ctx.notes, *cut_notes, *after_as_of_notes(spec, tables, ctx.as_of)]
     used = {k: v if hasattr(v, "relation") and k in RELATION_READY.get(spec.code, ()) else  # read in DuckDB, typed
             conform(k, v.to_pandas() if hasattr(v, "relation") else v, problems=ctx.problems,  # typed once, here:
                     required=k in spec.inputs)  # a scenario never re-casts them
@@ -520,6 +550,7 @@ def prepare(scenario: str | Scenario, sources: Sequence[Any], *, params: Any = N
                "mask_accounts": mask_accounts, "strict": strict,
                "currency": resolve_currency(spec, loaded, currency, _frame_currencies(sources))}
     notes = [n for v in loaded.values() for n in v.unit_notes] + unread_notes + empty_notes + cut_notes
+    notes += after_as_of_notes(spec, tables, day)
     in_data = data_dates(tables)
     if as_of is not None and in_data and day not in in_data:
         shown = ", ".join(sorted(d.strftime("%Y-%m-%d") for d in in_data)[:3])
