@@ -146,10 +146,11 @@ INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".tsv", ".parquet")
 
 def input_files(items, out: Path | None = None) -> list[Path]:
     """``--input`` items as files: a file as given, a folder as its data files (:data:`INPUT_SUFFIXES`, sorted by
-    name, not recursive; Excel lock files ``~$…`` and the ``out`` file itself left out; inside an ``out`` folder —
-    the input folder may be the output folder: reports beside the data — the reports bankxl wrote there before,
-    :func:`bankxl.report.xlsx.is_report`, left out). Raises BankxlError for a path that does not exist or a folder
-    without data files."""
+    name, not recursive; Excel lock files ``~$…`` left out; the ``out`` file, or inside an ``out`` folder — the
+    input folder may be the output folder: reports beside the data — left out only when it is a report bankxl
+    wrote before, :func:`bankxl.report.xlsx.is_report`: any other file there is the user's data, listed, so that
+    :func:`bankxl.runner.check_output` refuses to write over it). Raises BankxlError for a path that does not
+    exist or a folder without data files."""
     from .report.xlsx import is_report
 
     files: list[Path] = []
@@ -161,7 +162,7 @@ def input_files(items, out: Path | None = None) -> list[Path]:
         if skip is None:
             return True
         r = f.resolve()
-        return r != skip and (skip not in r.parents or not is_report(r))
+        return not ((r == skip or skip in r.parents) and is_report(r))
 
     for item in items:
         p = Path(item)
