@@ -16,7 +16,7 @@ import pandas as pd
 from . import __version__
 from .conform import conform
 from .engine import usage as engine_usage
-from .engine.inputs import RELATION_READY
+from .engine.inputs import RELATION_READY, file_read_errors
 from .errors import BankxlError, DataValidationError, ProblemLog, strict_error
 from .report import Note, Report, Sheet, Table
 from .report.xlsx import write_report
@@ -327,7 +327,8 @@ def execute(spec: Scenario | str, tables: Mapping[str, pd.DataFrame], params: An
             for k, v in tables.items() if k in spec.inputs or k in spec.optional_inputs}
     if own_ctx:
         check_cust_id_coverage(used, ctx.problems)
-    with engine_usage.recording() as engine_runs:  # what the engine layer read and computed (issue 17 item 5)
+    # what the engine layer read and computed (issue 17 item 5); a Parquet input's damaged page: that file's error
+    with engine_usage.recording() as engine_runs, file_read_errors(tables):
         engine_usage.record_reads(tables, used)  # inputs read through DuckDB: one 说明 line each
         report = spec.run(used, params, ctx)
     report.notes = [*report.notes, *missing_optional_notes(used), *engine_usage.notes(engine_runs)]

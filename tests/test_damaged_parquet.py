@@ -107,3 +107,30 @@ def test_run_all_skips_only_the_scenarios_needing_it(bank, tmp_path):
     assert all(s == RAN for c, s in status.items() if c not in ("D3", "D4", "E3")), status
     assert status["M1"] == RAN
     assert all(ZH in r.reason for r in res.runs if r.status == SKIPPED)
+
+
+def test_a_page_read_only_after_the_load_is_the_files_error(tmp_path):
+    """A Parquet input read through DuckDB is a lazy view over the file: the scenario's queries read it again. A read
+    error there (here: the file damaged after a good load) is the file's error naming it, with the table
+    (bankxl.engine.inputs.file_read_errors in runner.execute), not an internal one (before: InvalidInputException
+    out of the scenario)."""
+    from bankxl.engine.inputs import DuckTable, file_read_errors
+    from bankxl.runner import execute
+
+    good = sample_bank_files(tmp_path, 1000) / "parquet" / "customer_monthly.parquet"
+    p = shutil.copy(good, tmp_path / "customer_monthly.parquet")
+    loaded = bio.read_tables([p], wanted=["customer_monthly"], problems=ProblemLog(),
+                             engine_tables=["customer_monthly"])
+    t = loaded["customer_monthly"].df
+    assert isinstance(t, DuckTable)
+    try:
+        _damage(good, p)  # same footer: DuckDB's view still opens it, its pages no longer decompress
+        with pytest.raises(DataValidationError) as ei:
+            execute("D4", {"customer_monthly": t}, as_of="2026-11-30")
+        with pytest.raises(DataValidationError) as er:  # an engine query consuming the relation (runner.execute's)
+            with file_read_errors({"customer_monthly": t}):
+                t.relation().fetchall()
+    finally:
+        t.close()
+    assert (ei.value.message_zh, ei.value.message_en, ei.value.table) == (ZH, EN, "customer_monthly")
+    assert (er.value.message_zh, er.value.table) == (ZH, "customer_monthly")

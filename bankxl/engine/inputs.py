@@ -28,6 +28,8 @@ distinct value's count of cells.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import logging
 import operator
@@ -47,7 +49,8 @@ from ..tables import TableSpec
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DuckTable", "RELATION_READY", "load_csv", "load_file", "load_parquet", "BATCH", "AUTO_CSV_BYTES", "use_duckdb"]
+__all__ = ["DuckTable", "RELATION_READY", "load_csv", "load_file", "load_parquet", "BATCH", "AUTO_CSV_BYTES", "use_duckdb",
+           "file_read_errors"]
 
 #: distinct values of a text column handed to the pandas rule at a time
 BATCH = 1_000_000
@@ -108,6 +111,17 @@ def load_file(kind: str, path: Path, spec: TableSpec, notes: list[str], engine: 
     return (load_parquet if kind == "parquet" else load_csv)(path, spec, notes, con=con, **kw)
 
 
+def _reads_file(method):
+    """A :class:`DuckTable` method whose queries read the table again — for a Parquet file, the file itself (the
+    table is a view over it): a DuckDB error reading that file is raised as the file's error
+    (:func:`file_read_errors`), not as an internal one."""
+    @functools.wraps(method)
+    def reading(self, *a, **kw):
+        with file_read_errors({self.spec.id: self}):
+            return method(self, *a, **kw)
+    return reading
+
+
 class DuckTable:
     """A loaded table that lives in DuckDB: the typed rows ``view`` on connection ``con`` (a table for a CSV, read
     once at the end of the load; a view over the file for Parquet; a view for a selection) — the spec columns
@@ -135,6 +149,7 @@ class DuckTable:
         """The typed rows as a DuckDB relation of ``con`` (lazy: nothing is read until it is consumed)."""
         return self.con.sql(f"SELECT * FROM {self.view}")
 
+    @_reads_file
     def __getitem__(self, column: str) -> pd.Series:
         """ONE column as a pandas Series in row order (index 0..n-1), with the loader's dtype — for the
         runner's checks of a date column (data date, date ranges); the other columns stay in DuckDB."""
@@ -145,6 +160,7 @@ class DuckTable:
         raw = self.con.execute(f'SELECT "{column}" FROM {self.view} ORDER BY _rid').df()[column]
         return _as_dtype(raw, kind).reset_index(drop=True)
 
+    @_reads_file
     def coded(self, key: str, columns: list[str], categorical: list[str] = ()
               ) -> tuple[np.ndarray, pd.Series, pd.DataFrame]:
         """The DuckDB side of :func:`bankxl.frames.coded_columns` (use that): ``(codes, keys, frame)`` —
@@ -196,6 +212,7 @@ class DuckTable:
         keys = pd.Series(uniq[key].astype(object).to_numpy(dtype=object), dtype="string")
         return raw["__code"].to_numpy(dtype=np.int64), keys, frame
 
+    @_reads_file
     def distinct(self, column: str, exclude: Any = None) -> tuple[int, pd.Series]:
         """``(n, values)``: how many distinct non-NULL values ``column`` holds, and those values — without the ones
         in ``exclude`` (text values: an array / Index / Series sent to DuckDB, or a DuckTable of this connection
@@ -222,6 +239,7 @@ class DuckTable:
             self.con.unregister(ex)
         return int(n), pd.Series(got.astype(object).to_numpy(dtype=object), dtype="string")
 
+    @_reads_file
     def counts(self, column: str) -> pd.Series:
         """The distinct non-NULL values of ``column`` with their row counts, counted in DuckDB (GROUP BY): a Series
         (int64 counts) indexed by the values with the loader's dtype, ordered by value — for the runner's date rules
@@ -231,6 +249,7 @@ class DuckTable:
                                f"GROUP BY 1 ORDER BY 1").df()
         return pd.Series(raw["n"].to_numpy(dtype=np.int64), index=pd.Index(_as_dtype(raw["v"], kind)), name="count")
 
+    @_reads_file
     def rows_in(self, column: str, values: Any, limit: int) -> tuple[pd.DataFrame, int]:
         """``(rows, n)``: the rows whose ``column`` is one of ``values`` (text, sent to DuckDB) — ``n`` how many, and
         the first ``limit`` of them in row order as a frame of ``_row`` (Int64) and ``column`` (the loader's
@@ -277,6 +296,7 @@ class DuckTable:
         child._parent = self  # closing the selection closes the table it selects from
         return child
 
+    @_reads_file
     def to_pandas(self) -> pd.DataFrame:
         """The typed table as the pandas loader gives it: spec columns in order with their dtypes
         (:meth:`TableSpec.empty`), ``_row`` Int64, rows in file order, index 0..n-1, ``attrs``."""
@@ -309,6 +329,28 @@ class DuckTable:
         parent, self._parent = getattr(self, "_parent", None), None
         if parent is not None:
             parent.close()
+
+
+@contextlib.contextmanager
+def file_read_errors(tables: Any):
+    """Within: a DuckDB error reading the Parquet file of an input table read through DuckDB (``tables``: table id
+    -> DuckTable or frame; a DuckTable of a Parquet file is a lazy view over the file, read again by each query of
+    the run) is raised as that file's error — :func:`bankxl.io._not_parquet` with DuckDB's reason, ``table`` set —
+    not as an internal error. The load reads every page of the columns it types (each column's distinct values), so
+    this is the rare page it did not read; any other DuckDB error is raised as it is."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.Error as exc:
+        text = str(exc)
+        for name, t in dict(tables).items():
+            src = t.attrs.get("source") if isinstance(t, DuckTable) else None
+            if src and str(src).lower().endswith(".parquet") and f'"{src}"' in text:
+                err = bio._not_parquet(Path(src), bio.duckdb_reason(exc, Path(src)))
+                err.table = name
+                raise err from exc
+        raise
 
 
 def _drop_objects(con, views: list[str], tables: list[str]) -> None:
