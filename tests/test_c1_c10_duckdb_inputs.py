@@ -40,6 +40,7 @@ def test_reports_from_duckdb_inputs_equal_the_pandas_ones(bank_files, fmt, code,
         assert wt["c10_detail"].df["代发月均(元)"].notna().sum() > 5
 
 
+@pytest.mark.slow  # all 20 scenarios (~35 s); test_runall_duckdb covers C1/C10 + the flow readers in make test
 def test_run_all_never_materialises_the_flows(bank_files, tmp_path, monkeypatch):
     """All 20 scenarios on the 5k sample as Parquet: 交易流水 is read once into DuckDB and never made a pandas frame
     (before: C1 and C10 got its frame, DuckTable.to_pandas, cached); every scenario reading it ran."""
