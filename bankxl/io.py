@@ -203,7 +203,46 @@ def _decode_detected(data: bytes) -> tuple[str, str | None, str | None]:
                 return "gb18030", data.decode("gb18030"), None
             except UnicodeDecodeError:
                 pass
+            _check_gb18030_damage(data)
     return detect_encoding(data), None, None
+
+
+def _check_gb18030_damage(data: bytes, most: int = 10) -> None:
+    """DataValidationError naming the lines when ``data`` (not UTF-8, not GB18030 as a whole) is a GB18030/GBK file
+    with at most ``most`` places GB18030 cannot decode (a damaged byte, e.g. on line 20,001): its Chinese text
+    decodes (at least 80 % of the distinct CJK characters are GB2312's, as Chinese text is — Latin-1 bytes read as
+    GBK give rare characters) and only those places fail. Without this, charset-normalizer guessed another encoding
+    for the whole file and the header came out garbled (缺少必填列). Line numbers are file lines (LF count + 1)."""
+    bad, pos = [], 0
+    while True:
+        try:
+            data[pos:].decode("gb18030")
+            break
+        except UnicodeDecodeError as e:
+            bad.append((pos + e.start, data[pos + e.start:pos + e.end]))
+            pos += e.end
+            if len(bad) > most:
+                return
+    chars = set(_CJK.findall(data.decode("gb18030", "replace")))
+    if not chars or sum(_in_gb2312(c) for c in chars) < 0.8 * len(chars):
+        return
+    lines = sorted({data.count(b"\n", 0, p) + 1 for p, _b in bad})
+    shown = "、".join(f"0x{b.hex().upper()}" for b in dict.fromkeys(b for _p, b in bad))
+    where = _line_list(lines)
+    raise DataValidationError(
+        f"文件编码为 GB18030/GBK, 但第 {where} 行含无法按 GB18030/GBK 解码的字节({shown}), 文件可能已损坏或混入了其他"
+        f"编码的内容。请在原系统重新导出, 或修正该行后另存为 UTF-8 CSV。",
+        f"The file is encoded in GB18030/GBK, but line {where.replace('、', ', ')} holds bytes GB18030/GBK cannot "
+        f"decode ({shown.replace('、', ', ')}); the file may be damaged or hold text of another encoding. Export it "
+        f"again, or fix the line and save the file as UTF-8 CSV.")
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 #: the encoding :func:`read_raw_csv` reports for a file of UTF-8 lines and GB18030/GBK lines
