@@ -430,8 +430,12 @@ def finish(report: Report, spec: Scenario, params: Any, ctx: RunContext, inputs:
 
 
 def check_output(out: str | Path, sources: Sequence[Any], *, folder: bool = False) -> Path:
-    """Refuse an output that would overwrite an input file, or that is not an .xlsx (a folder with
-    ``folder=True``). Raises :class:`BankxlError` with a Chinese + English sentence."""
+    """Refuse an output that would overwrite an input file or any other existing file that is not a report bankxl
+    wrote before (:func:`bankxl.report.xlsx.is_report`: only those are replaced; a user's workbook never is), or
+    that is not an .xlsx (a folder with ``folder=True``). Raises :class:`BankxlError` with a Chinese + English
+    sentence."""
+    from .report.xlsx import is_report
+
     out = Path(out)
     if folder and out.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv"):
         raise BankxlError(f"按网点拆分时 --out 应为文件夹, 而不是文件「{out.name}」。",
@@ -452,6 +456,9 @@ def check_output(out: str | Path, sources: Sequence[Any], *, folder: bool = Fals
             if same or (not folder and out.resolve() == p.resolve()):
                 raise BankxlError(f"输出文件「{out.name}」就是输入文件, bankxl 从不覆盖用户的数据, 请换一个文件名。",
                                   f"--out {out} is an input file; bankxl never overwrites your data.")
+    if not folder and out.exists() and not is_report(out):
+        raise BankxlError(f"输出文件「{out.name}」已存在, 且不是 bankxl 写出的报告; bankxl 从不覆盖用户的文件, 请换一个文件名。",
+                          f"--out {out} exists and is not a report bankxl wrote; bankxl never overwrites your files.")
     return out
 
 

@@ -100,6 +100,25 @@ def test_out_naming_a_user_workbook_of_the_input_folder_is_refused(d4_folder, ca
     assert _bytes(d4_folder) == before
 
 
+def test_out_naming_an_existing_user_file_not_given_as_input_is_refused(d4_folder, tmp_path, capsys):
+    """-i <the parquet file> -o <folder>/客户.xlsx (the workbook exists, is not an input, not a report): exit 2 with
+    its own sentence; an existing .csv / .parquet as -o: exit 2 (.xlsx only). Bytes unchanged each time."""
+    from bankxl.cli import main
+
+    before = _bytes(d4_folder)
+    pq = d4_folder / "customer_monthly.parquet"
+    assert main(["run", "D4", "-i", str(pq), "-o", str(d4_folder / "客户.xlsx"), "--as-of", AS_OF]) == 2
+    err = capsys.readouterr().err
+    assert "输出文件「客户.xlsx」已存在, 且不是 bankxl 写出的报告; bankxl 从不覆盖用户的文件" in err
+    assert "exists and is not a report bankxl wrote" in err
+    (d4_folder / "客户.csv").write_bytes("客户号,客户名称\r\nC1,甲\r\n".encode("gbk"))
+    before = _bytes(d4_folder)
+    for out in (d4_folder / "客户.csv", pq):
+        assert main(["run", "D4", "-i", str(d4_folder), "-o", str(out), "--as-of", AS_OF]) == 2
+        assert f"报告文件名应以 .xlsx 结尾: 「{out.name}」" in capsys.readouterr().err
+    assert _bytes(d4_folder) == before
+
+
 def test_an_earlier_report_as_out_is_left_out_of_the_inputs_and_replaced(d4_folder, capsys):
     """The one file -o may replace: a report bankxl wrote there before — not read as input, replaced by the new
     report (a different --as-of gives a different 说明), the data files untouched."""
