@@ -357,6 +357,31 @@ def test_cli_feedback_and_run_all_feedback(tmp_path, capsys):
     assert main(["run", "D3", "--input", str(out), "--out", str(tmp_path / "x.xlsx"), "--feedback", str(ret)]) == 2
 
 
+def test_feedback_out_never_overwrites_a_user_workbook_but_replaces_an_earlier_report(tmp_path, capsys):
+    """--out naming an existing workbook of the user's (not a returned list, not a report bankxl wrote): exit 2,
+    「…已存在, 且不是 bankxl 写出的报告; bankxl 从不覆盖用户的文件…」 + English (runner.check_output), its bytes
+    unchanged. --out naming an earlier 营销反馈 report: replaced (exit 0; the --no-mask report's whole mobile
+    13812345678 is now shown as 138****5678)."""
+    ret = _refusals(tmp_path)
+    mine = tmp_path / "我的.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "客户经理自己的台账"
+    wb.save(mine)
+    before = mine.read_bytes()
+    assert main(["feedback", "--lists", str(ret), "--out", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert "输出文件「我的.xlsx」已存在, 且不是 bankxl 写出的报告; bankxl 从不覆盖用户的文件" in err
+    assert "exists and is not a report bankxl wrote; bankxl never overwrites your files" in err
+    assert mine.read_bytes() == before
+    _fill(tmp_path / "out" / "营销任务清单.xlsx", ret / "a.xlsx", {"K1": {"结果": "拒绝", "备注": "电话 13812345678"}})
+    out = tmp_path / "反馈.xlsx"
+    assert main(["feedback", "--lists", str(ret), "--out", str(out), "--no-mask"]) == 0
+    assert "电话 13812345678" in _cells(out)["反馈明细"]
+    assert main(["feedback", "--lists", str(ret), "--out", str(out)]) == 0
+    memo = _cells(out)["反馈明细"]
+    assert "电话 138****5678" in memo and "电话 13812345678" not in memo
+
+
 # ============================================================================ breaker findings: masking, broken files
 MEMO = "客户本人 110105199001011232 电话 13812345678, 其妻李四 13987654321"
 ODD = "打了 13800001111 没人接"  # not one of RESULTS: VALUE_INVALID, its 原值 on 数据问题

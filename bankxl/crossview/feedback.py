@@ -521,22 +521,22 @@ def run_feedback(lists_dir: str | Path, out: str | Path, *, params: Any = None, 
     and 来源名单 / 结果 of unmatched rows and on 数据问题) is shown through :func:`bankxl.masking.mask_free_text`.
     Raises ParameterError (bad parameter), DataValidationError (no folder; no task list found; no file could
     be read: then each file's reason — file, sheet, missing column, 中文 + English), BankxlError (``out`` is one
-    of the returned lists: it would be overwritten)."""
+    of the returned lists, not an .xlsx, a folder, or any other existing file that is not a report bankxl wrote:
+    :func:`bankxl.runner.check_output`; a user's workbook is never overwritten, an earlier report is replaced)."""
     from ..calendar import BankCalendar
     from ..errors import BankxlError
     from ..report.xlsx import write_report
     from ..scenario import Scenario, make_params, parse_as_of
-    from ..runner import finish
+    from ..runner import check_output, finish
 
     p = make_params(FeedbackParams, params)
     day = parse_as_of(as_of) if as_of is not None and str(as_of).strip() else None
     out = Path(out)
-    if out.suffix.lower() != ".xlsx":
-        raise BankxlError(f"--out 应为 .xlsx 文件: {out}", f"--out must be an .xlsx file: {out}")
     problems = ProblemLog()
     if out.exists() and out.resolve() in {f.resolve() for f in list_files(lists_dir)} and _is_task_list(out):
         raise BankxlError(f"--out「{out}」是一份退回的名单, 不能覆盖; 请换一个文件名。",
                           f"--out {out} is one of the returned lists; it is never overwritten.")
+    check_output(out, [])  # not .xlsx, a folder, or an existing file that is not an earlier bankxl report
     ret = read_lists(lists_dir, exclude=[out], problems=problems)
     if ret.errors and not (ret.files["状态"] == "已读取").any():
         raise DataValidationError(
