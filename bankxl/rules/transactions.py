@@ -245,6 +245,25 @@ def empty_detail() -> pd.DataFrame:
                                       else "Int64" if c == "_row" else "string") for c in DETAIL_COLS})
 
 
+class InvalidFlows:
+    """A ``problems`` recorder for :func:`classify_exclusions` (C1, C10): the classifier's VALUE_INVALID rows (借贷
+    neither D nor C in the window) recorded on ``ctx`` (:class:`bankxl.runner.RunContext`) with the caller's 处理
+    ``action`` (what the scenario does with the flow); ``n`` counts them. ``frame``: the pandas frame whose
+    positions the classifier saw as ``_row`` (its own ``_row`` is recorded; nothing without one), None for a
+    DuckTable (its ``_row`` is the row number)."""
+
+    def __init__(self, ctx, frame: pd.DataFrame | None, action: str):
+        self.ctx, self.frame, self.n, self.action = ctx, frame, 0, action
+
+    def record(self, table, rows, column, code, values, reason, _action) -> None:
+        self.n += len(rows)
+        if self.frame is not None:
+            if "_row" not in self.frame.columns:
+                return
+            rows = self.frame["_row"].iloc[np.asarray(rows, dtype=np.int64)]
+        self.ctx.problem(table, rows, column, code, values, reason, self.action)
+
+
 def classify_exclusions(txn: pd.DataFrame | None, p: SelfTransferParams, as_of: pd.Timestamp,
                         names: Mapping[str, str] | pd.Series | None = None, problems: Any = None, *,
                         months: int, engine: Any = None) -> pd.DataFrame:

@@ -17,8 +17,7 @@ from ....frames import customer_ages, id_positions, stripped
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.deposits import mean_deposit
 from ....rules.identity import id_key
-from ....rules.transactions import SelfTransferParams, classify_exclusions, dc_words, has_pattern
-from ..online_whitelist.compute import _Invalid
+from ....rules.transactions import InvalidFlows, SelfTransferParams, classify_exclusions, dc_words, has_pattern
 from ....tables import loan_status_code
 
 #: the engine query of the 代发 income (bankxl/engine/queries/payroll_months.sql)
@@ -134,7 +133,7 @@ def payroll_income(txn, ids: pd.Index, p, as_of: pd.Timestamp, engine=None, ctx=
     ParameterError for a 代发 regex the engines would read differently. ``ctx``: a flow of the window whose 借贷
     is neither D nor C is recorded there as VALUE_INVALID (the query leaves it out), by the shared classifier's
     window rule and C1's recorder (:func:`bankxl.rules.transactions.classify_exclusions`,
-    ``online_whitelist.compute._Invalid``): the same code, column, rows, 原值 and wording as C1."""
+    ``rules.transactions.InvalidFlows``): the same code, column, rows, 原值 and wording as C1."""
     if txn is None:
         return pd.Series(np.nan, index=ids), pd.Series(np.nan, index=ids)
     eng = engine or default_engine()
@@ -143,7 +142,7 @@ def payroll_income(txn, ids: pd.Index, p, as_of: pd.Timestamp, engine=None, ctx=
     if ctx is not None and len(txn):
         duck = hasattr(txn, "relation")
         src = txn if duck else txn.assign(_row=pd.array(np.arange(len(txn)), dtype="Int64"))
-        classify_exclusions(src, SelfTransferParams(), as_of, None, _Invalid(ctx, None if duck else txn, ACTION_INVALID),
+        classify_exclusions(src, SelfTransferParams(), as_of, None, InvalidFlows(ctx, None if duck else txn, ACTION_INVALID),
                             months=int(p.income_months), engine=eng)
     params = {"start": as_of - pd.DateOffset(months=int(p.income_months)), "as_of": as_of,
               "payroll_memo": portable_regex(p.payroll_memo, "payroll_memo", "代发关键词")}

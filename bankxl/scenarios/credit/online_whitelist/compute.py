@@ -14,7 +14,7 @@ from ....engine.regex import portable_regex
 from ....frames import customer_ages, per_distinct, stripped
 from ....rules.credit_report import parse_with, record_problems
 from ....rules.identity import IN_BOTH, CONFLICT, ListMatch, by_cust_id
-from ....rules.transactions import KIND_REV, KIND_SELF, classify_exclusions, dc_words, has_pattern
+from ....rules.transactions import KIND_REV, KIND_SELF, InvalidFlows, classify_exclusions, dc_words, has_pattern
 from ....tables import loan_status_code
 
 #: the engine query of the monthly flows (bankxl/engine/queries/monthly_flows.sql)
@@ -65,7 +65,7 @@ def monthly_flows(txn, customers: pd.DataFrame, who, p, as_of: pd.Timestamp, ctx
     # the key of the classifier's rows (_row): a DuckTable's own (one per record); positions for a frame
     src = txn if duck else txn.assign(_row=pd.array(np.arange(len(txn)), dtype="Int64"))
     names = by_cust_id(customers)["cust_name"] if "cust_name" in customers.columns else None
-    bad = _Invalid(ctx, None if duck else txn)
+    bad = InvalidFlows(ctx, None if duck else txn, "该笔流水不计入收支")
     det = classify_exclusions(src, p, as_of, names, bad, months=p.flow_months, engine=eng)
     drop_kinds = det[det["kind"].isin([KIND_SELF, KIND_REV])]
     persons = pd.DataFrame({"cust_id": pd.array(who.person.index.astype(str), dtype="string"),
@@ -87,24 +87,6 @@ def monthly_flows(txn, customers: pd.DataFrame, who, p, as_of: pd.Timestamp, ctx
                           index=pd.Index(per["cust_id"].to_numpy(), dtype="string", name="cust_id"))
     return {"people": people, "months": months, "invalid": bad.n,
             "excluded": drop_kinds["kind"].value_counts().to_dict()}
-
-
-class _Invalid:
-    """The classifier's VALUE_INVALID rows (借贷 neither D nor C in the window) recorded on ``ctx`` with C1's
-    处理 (the flow does not count in income or spending); ``n`` counts them. ``frame``: the pandas frame whose
-    positions the classifier saw as ``_row`` (its own ``_row`` is recorded; nothing without one, as before),
-    None for a DuckTable (its ``_row`` is the row number). ``action``: the 处理 written (C10 passes its own)."""
-
-    def __init__(self, ctx, frame: pd.DataFrame | None, action: str = "该笔流水不计入收支"):
-        self.ctx, self.frame, self.n, self.action = ctx, frame, 0, action
-
-    def record(self, table, rows, column, code, values, reason, _action) -> None:
-        self.n += len(rows)
-        if self.frame is not None:
-            if "_row" not in self.frame.columns:
-                return
-            rows = self.frame["_row"].iloc[np.asarray(rows, dtype=np.int64)]
-        self.ctx.problem(table, rows, column, code, values, reason, self.action)
 
 
 def age_curve(people: pd.DataFrame, age: pd.Series, p) -> pd.DataFrame:
