@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BankxlError, DataValidationError, ProblemLog
-from .report.xlsx import is_report, safe_filename, write_report
+from .report.xlsx import holds_user_data, safe_filename, write_report
 from .runner import check_output, prepare
 from .scenario import Scenario
 
@@ -93,21 +93,17 @@ def outlet_paths(title: str, outlets: Sequence[str | None], out_dir: Path,
     name (:func:`_stem`; ``None`` -> ``(未分配机构)``, named first so that a real 机构号 「(未分配机构)」 never
     takes it), ``(2)``, ``(3)`` … added when two names are equal ignoring case or a name is one of the
     ``sources`` files or any other existing file that is not a report bankxl wrote before
-    (:func:`~bankxl.report.xlsx.is_report`: only those are replaced). Returns {org: path} in the order of
+    (:func:`~bankxl.report.xlsx.holds_user_data`: only those are replaced). Returns {org: path} in the order of
     ``outlets``. Raises BankxlError when a path would lie outside ``out_dir`` (e.g. through a symbolic link)."""
     folder = Path(out_dir).resolve()
     inputs = [Path(s).resolve() for s in sources if isinstance(s, (str, os.PathLike))]
-
-    def is_input(p: Path) -> bool:
-        return p.resolve() in inputs or (p.exists() and (not is_report(p) or any(
-            i.exists() and os.path.samefile(p, i) for i in inputs)))
 
     used: set[str] = set()
     out = {}
     for org in sorted(outlets, key=lambda o: o is not None):  # stable: None first, then the given order
         stem = _stem(title, org)
         name, n = f"{stem}.xlsx", 2
-        while name.casefold() in used or is_input(folder / name):
+        while name.casefold() in used or holds_user_data(folder / name, inputs):
             name, n = f"{stem} ({n}).xlsx", n + 1
         used.add(name.casefold())
         path = folder / name

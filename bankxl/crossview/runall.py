@@ -35,7 +35,7 @@ from ..conform import conform
 from ..errors import BankxlError, DataValidationError, ParameterError, ProblemLog
 from ..lists import ListTable
 from ..report import Report, Table
-from ..report.xlsx import is_report, report_file_name, safe_filename, write_report
+from ..report.xlsx import holds_user_data, report_file_name, safe_filename, write_report
 from ..rules.identity import check_cust_id_coverage, persons
 from ..engine.inputs import RELATION_READY, DuckTable
 from ..runner import finish, input_sources, prepare, tables_problems, unread_optional_note
@@ -117,12 +117,12 @@ def scenario_overrides(items: Mapping[str, Any] | None) -> tuple[dict[str, Any],
 
 def _target(out_dir: Path, name: str, sources: Sequence[Any]) -> Path:
     """``out_dir/name`` (a safe file name), with `` (2)`` … when that is one of the input files or any other
-    existing file that is not a report bankxl wrote before (:func:`~bankxl.report.xlsx.is_report`): only an earlier
-    report is replaced, never a user's file."""
+    existing file that is not a report bankxl wrote before (:func:`~bankxl.report.xlsx.holds_user_data`): only an
+    earlier report is replaced, never a user's file."""
     inputs = {Path(s).resolve() for s in sources if isinstance(s, (str, os.PathLike))}
     stem, suffix = os.path.splitext(safe_filename(name))
     path, n = out_dir / f"{stem}{suffix}", 2
-    while path.resolve() in inputs or (path.exists() and not is_report(path)):
+    while holds_user_data(path, inputs):
         path, n = out_dir / f"{stem} ({n}){suffix}", n + 1
     return path
 

@@ -31,6 +31,7 @@ import unicodedata
 from dataclasses import replace
 from itertools import repeat
 from pathlib import Path
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -155,6 +156,20 @@ def is_report(path: str | Path) -> bool:
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
     return "<Company>bankxl</Company>" in app and f">{FOOTER_NOTE}</dc:description>" in core
+
+
+
+def holds_user_data(path: str | Path, inputs: Collection[Path] = ()) -> bool:
+    """True when writing a report to ``path`` could destroy a user's file: ``path`` is one of ``inputs`` (resolved
+    paths; also the same file under another name, ``os.path.samefile``) or an existing file that is not a report
+    bankxl wrote before (:func:`is_report`). Only an earlier report may be replaced; the callers (run all,
+    ``--by outlet``) then write `` (2)`` … instead."""
+    p = Path(path)
+    if p.resolve() in inputs:
+        return True
+    if not p.exists():
+        return False
+    return not is_report(p) or any(i.exists() and os.path.samefile(p, i) for i in inputs)
 
 
 def report_file_name(code: str, title: str, prefix: str | None = None) -> str:
